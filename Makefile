@@ -1,0 +1,58 @@
+# Chợ Phiên — `make run` serves the demo on http://127.0.0.1:5000; `make test` passes the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := wsgi.py
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: run test install test-sqlite test-postgres translations lint bench-images bench-live clean
+
+$(STAMP): pyproject.toml package.json package-lock.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(STAMP)
+
+static/vendor/.copied: $(STAMP) package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/socket.io-client/dist/socket.io.min.js node_modules/socket.io-client/dist/socket.io.min.js.map static/vendor/
+	touch $@
+
+install: $(STAMP) static/vendor/.copied
+	$(BIN)/pybabel compile -d market/translations > /dev/null
+
+run: install
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	$(BIN)/python wsgi.py
+
+# SQLite always; PostgreSQL too when it answers (CI sets MARKET_REQUIRE_SERVICES=1: then it must answer).
+test: install
+	$(MAKE) --no-print-directory test-sqlite
+	@if $(BIN)/python tests/services.py postgres "$(PG_TEST_URL)"; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	elif [ "$$MARKET_REQUIRE_SERVICES" = "1" ]; then \
+		echo "PostgreSQL is required (MARKET_REQUIRE_SERVICES=1) but does not answer at $(PG_TEST_URL)"; exit 1; \
+	else echo "SKIPPED the PostgreSQL run: PostgreSQL does not answer at $(PG_TEST_URL)"; fi
+
+test-sqlite: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	MARKET_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+translations: install
+	$(BIN)/pybabel extract -F market/translations/babel.cfg -k _l -k lazy_gettext -o market/translations/messages.pot market templates
+	$(BIN)/pybabel update -N -i market/translations/messages.pot -d market/translations -l vi
+	$(BIN)/pybabel compile -d market/translations > /dev/null
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

@@ -1,0 +1,121 @@
+"""Chợ Phiên: create_app wires configuration, extensions, blueprints, socket events and commands."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=os.environ.get("MARKET_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
+    configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_socket_events(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict | None) -> None:
+    from market.config import load_config
+
+    env = dict(os.environ)
+    if overrides and "SECRET_KEY" in overrides:
+        env["SECRET_KEY"] = overrides["SECRET_KEY"]  # tests: never write a key file
+    app.config.from_mapping(load_config(app.instance_path, env))
+    if overrides:
+        app.config.from_mapping(overrides)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+# Every area's models, imported so that Alembic and relationships see all tables.
+MODEL_MODULES = ["market.accounts.models"]
+
+
+def register_extensions(app: Flask) -> None:
+    import importlib
+
+    from market.accounts.auth import init_login
+    from market.database import configure_sqlite
+    from market.extensions import babel, csrf, db, limiter, migrate, socketio
+    from market.i18n import select_locale
+
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
+    limiter.init_app(app)
+    init_login(app)
+    socketio.init_app(
+        app,
+        message_queue=app.config["REDIS_URL"],
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        manage_session=False,
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),
+        logger=False,
+        engineio_logger=False,
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    from market.accounts import bp as accounts_bp
+    from market.api import bp as api_bp
+    from market.catalog import bp as catalog_bp
+    from market.extensions import csrf
+    from market.ops import bp as ops_bp
+
+    app.register_blueprint(ops_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(catalog_bp)
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
+    app.register_blueprint(api_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from market.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from market.accounts.service import format_phone
+    from market.i18n import number, vnd, when
+
+    app.jinja_env.filters.update(vnd=vnd, number=number, when=when, phone=format_phone)
+
+    @app.context_processor
+    def inject_globals():
+        from flask import request
+
+        here = request.full_path.rstrip("?") if request else "/"
+        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"], "here": here}
+
+
+def register_socket_events(app: Flask) -> None:
+    from market.live import events  # noqa: F401 - registers the /live namespace handlers
+
+
+def register_commands(app: Flask) -> None:
+    from market.cli import register
+
+    register(app)

@@ -1,0 +1,76 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from market.accounts.service import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, SHOP_NAME_MAX, STORY_MAX
+
+
+class PhoneField(StringField):
+    def __init__(self, label=None, **kwargs):
+        kwargs.setdefault("render_kw", {"autocomplete": "tel", "inputmode": "tel", "placeholder": "0912 345 678"})
+        super().__init__(label, **kwargs)
+
+
+class ChoiceField(SelectField):
+    """A select whose "not a valid choice" errors speak the user's language (WTForms' own are English)."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Choose a value from the list.")) from None
+
+    def pre_validate(self, form):
+        if self.data not in {value for value, _label in self.choices}:
+            raise ValidationError(_l("Choose a value from the list."))
+
+
+class RegisterForm(FlaskForm):
+    phone = PhoneField(_l("Phone number"), validators=[DataRequired(_l("Enter your phone number.")),
+                                                       Length(max=32, message=_l("This is not a valid phone number."))])
+    display_name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(_l("Enter your name.")),
+                    Length(max=NAME_MAX, message=_l("A name can have at most %(max)d characters."))],
+        render_kw={"autocomplete": "name"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(_l("Choose a password.")),
+                    Length(min=PASSWORD_MIN, max=PASSWORD_MAX,
+                           message=_l("A password needs %(min)d to %(max)d characters."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class LoginForm(FlaskForm):
+    phone = PhoneField(_l("Phone number"), validators=[DataRequired(_l("Enter your phone number.")),
+                                                       Length(max=32, message=_l("This is not a valid phone number."))])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password.")),
+                                                         Length(max=PASSWORD_MAX)],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Keep me logged in on this phone"), default=True)
+
+
+class ApplySellerForm(FlaskForm):
+    shop_name = StringField(
+        _l("Shop name"),
+        validators=[DataRequired(_l("Enter a shop name.")),
+                    Length(max=SHOP_NAME_MAX, message=_l("A shop name can have at most %(max)d characters."))],
+    )
+    commune_id = ChoiceField(_l("Commune"), coerce=int,
+                             validators=[InputRequired(_l("Choose a commune from the list."))])
+    story = TextAreaField(
+        _l("Your story (what you grow or make, and how)"),
+        validators=[Length(max=STORY_MAX, message=_l("The story can have at most %(max)d characters."))],
+    )
+
+    def __init__(self, *args, communes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commune_id.choices = [(c.id, f"{c.name} — {c.province}") for c in communes]
+
+
+class LanguageForm(FlaskForm):
+    pass

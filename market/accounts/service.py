@@ -1,0 +1,186 @@
+"""Account rules: phone numbers, registration, login checks, seller applications, staff assignment.
+
+Functions flush but never commit: the caller (a view, a CLI command) commits once.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from market.accounts.models import Commune, SellerProfile, SellerStatus, StaffAssignment, User
+from market.accounts.passwords import check_password, dummy_check, hash_password
+from market.database import utcnow
+from market.domain import DomainError
+from market.extensions import db
+from market.text import clean_line, clean_text, fold, slugify
+
+NAME_MAX = 80
+SHOP_NAME_MAX = 80
+STORY_MAX = 4000
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+
+
+def normalize_phone(raw: str | None, region: str = "VN") -> str:
+    """Parse a phone number as people type it ("0912 345 678", "+84 912345678") into E.164."""
+    raw = (raw or "").strip()
+    if not raw or len(raw) > 32:
+        raise DomainError("invalid", _("Enter a phone number such as 0912 345 678."), field="phone")
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise DomainError("invalid", _("This is not a phone number we can read."), field="phone") from None
+    if not phonenumbers.is_valid_number(number):
+        raise DomainError("invalid", _("This is not a valid phone number."), field="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """Show a stored number the way Vietnamese people write it (national format for +84)."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    fmt = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 84
+           else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, fmt)
+
+
+def mask_name(name: str) -> str:
+    """A buyer's name as shown to other viewers: "Hoàng Thị Hoa" → "Hoa H." keeps people unidentifiable."""
+    parts = clean_line(name).split()
+    if not parts:
+        return "***"
+    if len(parts) == 1:
+        return parts[0][:1] + "***"
+    return f"{parts[-1]} {parts[0][:1]}."
+
+
+def clean_display_name(raw: str | None) -> str:
+    name = clean_line(raw)
+    if not name:
+        raise DomainError("invalid", _("Enter your name."), field="display_name")
+    if len(name) > NAME_MAX:
+        raise DomainError("invalid", _("A name can have at most %(n)d characters.", n=NAME_MAX),
+                          field="display_name")
+    return name
+
+
+def check_new_password(password: str | None) -> str:
+    password = password or ""
+    if len(password) < PASSWORD_MIN:
+        raise DomainError("invalid", _("A password needs at least %(n)d characters.", n=PASSWORD_MIN),
+                          field="password")
+    if len(password) > PASSWORD_MAX:
+        raise DomainError("invalid", _("A password can have at most %(n)d characters.", n=PASSWORD_MAX),
+                          field="password")
+    return password
+
+
+def register_user(phone: str, display_name: str, password: str, locale: str = "vi",
+                  password_hash: str | None = None) -> User:
+    e164 = normalize_phone(phone)
+    name = clean_display_name(display_name)
+    if password_hash is None:
+        password_hash = hash_password(check_new_password(password))
+    if db.session.scalar(sa.select(User.id).where(User.phone == e164)) is not None:
+        raise DomainError("invalid", _("This phone number already has an account. Log in instead."),
+                          field="phone")
+    user = User(phone=e164, display_name=name, password_hash=password_hash,
+                locale=locale if locale in ("vi", "en") else "vi")
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(phone: str, password: str) -> User | None:
+    """The user for this phone and password, or None. Unknown phone and wrong password look the same."""
+    try:
+        e164 = normalize_phone(phone)
+    except DomainError:
+        dummy_check(password or "")
+        return None
+    user = db.session.scalar(sa.select(User).where(User.phone == e164))
+    if user is None:
+        dummy_check(password or "")
+        return None
+    if not check_password(user.password_hash, password or ""):
+        return None
+    return user
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+
+
+def end_all_sessions(user: User) -> None:
+    """Invalidate every cookie, remember-me cookie and API token of ``user`` (logout, ban, new password)."""
+    user.auth_version = (user.auth_version or 1) + 1
+
+
+def unique_shop_slug(name: str) -> str:
+    base = slugify(name, 60)
+    slug, n = base, 2
+    while db.session.scalar(sa.select(SellerProfile.id).where(SellerProfile.slug == slug)) is not None:
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def apply_to_sell(user: User, shop_name: str, commune_id: int | None, story: str) -> SellerProfile:
+    """Create a pending seller profile; commune staff approve it."""
+    if user.seller_profile is not None:
+        raise DomainError("invalid", _("You have already applied to sell."))
+    name = clean_line(shop_name)
+    if not name:
+        raise DomainError("invalid", _("Enter a shop name."), field="shop_name")
+    if len(name) > SHOP_NAME_MAX:
+        raise DomainError("invalid", _("A shop name can have at most %(n)d characters.", n=SHOP_NAME_MAX),
+                          field="shop_name")
+    commune = db.session.get(Commune, commune_id) if isinstance(commune_id, int) else None
+    if commune is None:
+        raise DomainError("invalid", _("Choose a commune from the list."), field="commune_id")
+    story = clean_text(story)
+    if len(story) > STORY_MAX:
+        raise DomainError("invalid", _("The story can have at most %(n)d characters.", n=STORY_MAX),
+                          field="story")
+    profile = SellerProfile(user=user, commune=commune, shop_name=name, slug=unique_shop_slug(name),
+                            story=story, status=SellerStatus.PENDING)
+    db.session.add(profile)
+    db.session.flush()
+    return profile
+
+
+def set_seller_status(profile: SellerProfile, status: SellerStatus, by: User | None,
+                      reason: str | None = None) -> SellerProfile:
+    """Approve or suspend a seller. Suspending needs a reason the seller will read."""
+    status = SellerStatus(status)
+    reason = clean_line(reason)[:500] or None
+    if status == SellerStatus.SUSPENDED and not reason:
+        raise DomainError("invalid", _("Give a reason; the seller will see it."), field="reason")
+    profile.status = status
+    profile.status_reason = reason
+    profile.reviewed_at = utcnow()
+    profile.reviewed_by_id = by.id if by else None
+    db.session.flush()
+    return profile
+
+
+def assign_staff(user: User, commune: Commune) -> StaffAssignment:
+    user.is_staff = True
+    existing = db.session.scalar(sa.select(StaffAssignment).where(
+        StaffAssignment.user_id == user.id, StaffAssignment.commune_id == commune.id))
+    if existing:
+        return existing
+    assignment = StaffAssignment(user=user, commune=commune)
+    db.session.add(assignment)
+    db.session.flush()
+    return assignment
+
+
+def communes_in_order() -> list[Commune]:
+    """Communes by province then name, in Vietnamese alphabetical order (Đắk Lắk sorts as D)."""
+    communes = db.session.scalars(sa.select(Commune)).all()
+    return sorted(communes, key=lambda c: (fold(c.province), fold(c.name)))

@@ -1,0 +1,41 @@
+"""Signed, expiring API tokens for clients outside a browser (the JSON API and the /live namespace)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from market.accounts.models import User
+from market.extensions import db
+
+_SALT = "chophien-api-token-v1"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def issue_token(user: User) -> str:
+    # The auth version makes logout and bans revoke tokens already handed out.
+    return _serializer().dumps({"u": user.id, "v": user.auth_version})
+
+
+def user_from_token(token: object) -> User | None:
+    if not isinstance(token, str) or not token or len(token) > 512:
+        return None
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["API_TOKEN_MAX_AGE"])
+    except BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    user = db.session.get(User, data["u"])
+    if user is None or user.auth_version != data.get("v") or user.is_banned:
+        return None
+    return user
+
+
+def user_from_authorization_header(header: str | None) -> User | None:
+    if not header or not header.startswith("Bearer "):
+        return None
+    return user_from_token(header[len("Bearer ") :].strip())

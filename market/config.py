@@ -1,0 +1,140 @@
+"""Settings from the environment, with embedded defaults that run on a laptop.
+
+Every setting is read in one place; a wrong value stops the app at start with a message that names the
+variable, instead of failing later on a customer's request.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class ConfigError(RuntimeError):
+    """A setting from the environment is missing or wrong."""
+
+
+def _int(env: dict, name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ConfigError(f"{name} must be between {minimum} and {maximum or '∞'}, got {value}")
+    return value
+
+
+def _bool(env: dict, name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _database_url(env: dict, instance_path: Path) -> str:
+    raw = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'chophien.sqlite3'}"
+    # Hosting providers hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    if raw.startswith("postgres://"):
+        raw = "postgresql+psycopg://" + raw[len("postgres://") :]
+    elif raw.startswith("postgresql://"):
+        raw = "postgresql+psycopg://" + raw[len("postgresql://") :]
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL is not a database URL: {raw!r}") from None
+    if url.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise ConfigError(f"DATABASE_URL must point to SQLite or PostgreSQL, got {url.get_backend_name()!r}")
+    return raw
+
+
+def _redis_url(env: dict) -> str | None:
+    raw = env.get("REDIS_URL") or None
+    if raw and urlparse(raw).scheme not in {"redis", "rediss", "unix"}:
+        raise ConfigError(f"REDIS_URL must start with redis://, rediss:// or unix://, got {raw!r}")
+    return raw
+
+
+def _site_url(env: dict) -> str:
+    raw = (env.get("SITE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    parsed = urlparse(raw)
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        raise ConfigError(f"SITE_URL must be an http(s) address such as https://chophien.vn, got {raw!r}")
+    return raw
+
+
+def _secret_key(env: dict, instance_path: Path) -> str:
+    """Use SECRET_KEY when set; otherwise make one once and keep it in instance/ so sessions survive restarts."""
+    raw = env.get("SECRET_KEY")
+    if raw:
+        if len(raw) < 16:
+            raise ConfigError("SECRET_KEY must be at least 16 characters long")
+        return raw
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
+    """Build the Flask config dict from the environment (``env`` defaults to ``os.environ``)."""
+    env = dict(os.environ if env is None else env)
+    instance_path = Path(instance_path)
+    redis_url = _redis_url(env)
+    stripe_secret = env.get("STRIPE_SECRET_KEY") or None
+    stripe_webhook_secret = env.get("STRIPE_WEBHOOK_SECRET") or None
+    if stripe_secret and not stripe_secret.startswith(("sk_", "rk_")):
+        raise ConfigError("STRIPE_SECRET_KEY must start with sk_ or rk_")
+    if stripe_secret and not stripe_webhook_secret:
+        raise ConfigError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set")
+    site_url = _site_url(env)
+    return {
+        "SECRET_KEY": _secret_key(env, instance_path),
+        "SQLALCHEMY_DATABASE_URI": _database_url(env, instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "SITE_URL": site_url,
+        "MEDIA_DIR": str(Path(env.get("MEDIA_DIR") or instance_path / "media").resolve()),
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 20, 1, 200) * 1024 * 1024,
+        "STRIPE_SECRET_KEY": stripe_secret,
+        "STRIPE_WEBHOOK_SECRET": stripe_webhook_secret,
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
+        "SMS_GATEWAY_URL": env.get("SMS_GATEWAY_URL") or None,
+        "SMS_GATEWAY_TOKEN": env.get("SMS_GATEWAY_TOKEN") or None,
+        "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 30, 1, 7 * 24 * 60),
+        "LIVE_COALESCE_MS": _int(env, "LIVE_COALESCE_MS", 200, 10, 5000),
+        "API_TOKEN_MAX_AGE": _int(env, "API_TOKEN_MAX_AGE", 30 * 24 * 3600, 60),
+        "SOCKETIO_ASYNC_MODE": env.get("SOCKETIO_ASYNC_MODE") or None,
+        "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": site_url.startswith("https://"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": site_url.startswith("https://"),
+        "PREFERRED_URL_SCHEME": "https" if site_url.startswith("https://") else "http",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LANGUAGES": ("vi", "en"),
+        "PASSWORD_HASH_COST": "normal",
+    }

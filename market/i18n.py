@@ -1,0 +1,42 @@
+"""Language choice and how money, numbers and dates are shown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.numbers import format_currency, format_decimal
+from flask import current_app, request, session
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    """The signed-in user's choice, else this visitor's, else Vietnamese."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if request and request.args.get("lang") in languages:
+        return request.args["lang"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def vnd(amount: int | None) -> str:
+    """125000 → "125.000 ₫" in Vietnamese, "₫125,000" in English: đồng have no minor unit."""
+    if amount is None:
+        return ""
+    return format_currency(int(amount), "VND", locale=str(get_locale()), currency_digits=True)
+
+
+def number(value: int | float | None) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, locale=str(get_locale()))
+
+
+def when(value: datetime | None, fmt: str = "short") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)

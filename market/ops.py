@@ -1,0 +1,50 @@
+"""Operational endpoints: health."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify
+
+from market.extensions import db
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ops", __name__)
+
+
+def _check_database() -> bool:
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        return True
+    except Exception as exc:
+        log.warning("healthz: database unreachable: %s", exc.__class__.__name__)
+        db.session.rollback()
+        return False
+
+
+def _check_redis() -> bool | None:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception as exc:
+        log.warning("healthz: redis unreachable: %s", exc.__class__.__name__)
+        return False
+
+
+@bp.get("/healthz")
+def healthz():
+    checks = {"database": _check_database()}
+    redis_ok = _check_redis()
+    if redis_ok is not None:
+        checks["redis"] = redis_ok
+    ok = all(checks.values())
+    return jsonify({"ok": ok, "checks": checks}), 200 if ok else 503

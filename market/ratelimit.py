@@ -1,0 +1,56 @@
+"""Rate limits that views and socket handlers check by hand, sharing Flask-Limiter's storage.
+
+Flask-Limiter's decorators count requests; login needs to count *failures* per phone and per IP, and socket
+events are not requests at all, so both use the underlying ``limits`` strategy directly. When the shared
+storage (Redis) is unreachable the limits fall back to this process's memory: weaker, never absent.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from market.extensions import limiter
+
+log = logging.getLogger(__name__)
+_fallback = MovingWindowRateLimiter(MemoryStorage())
+
+
+def _strategy():
+    return limiter.limiter
+
+
+def _run(method: str, limit: str, keys: tuple[str, ...]) -> bool:
+    item = parse(limit)
+    try:
+        return getattr(_strategy(), method)(item, *keys)
+    except Exception as exc:  # storage down: never no limit, fall back to this process
+        log.warning("rate limit storage unavailable (%s); using per-process limits", exc.__class__.__name__)
+        return getattr(_fallback, method)(item, *keys)
+
+
+def enabled() -> bool:
+    return bool(current_app.config.get("RATELIMIT_ENABLED", True))
+
+
+def allowed(limit: str, *keys: str) -> bool:
+    """True while the limit still has room for ``keys`` (does not count a hit)."""
+    return not enabled() or _run("test", limit, keys)
+
+
+def hit(limit: str, *keys: str) -> bool:
+    """Count one hit; False when it went over the limit."""
+    return not enabled() or _run("hit", limit, keys)
+
+
+def reset() -> None:
+    """Forget every counter (tests)."""
+    _fallback.storage.reset()
+    try:
+        _strategy().storage.reset()
+    except Exception:  # noqa: S110 - nothing to reset when storage is down
+        pass

@@ -1,0 +1,41 @@
+"""Vietnamese-aware text helpers: folding diacritics for search and slugs, and cleaning user text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})  # đ has no combining form, so NFD leaves it alone
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` and strip Vietnamese diacritics: "Sầu Riêng Đắk Lắk" → "sau rieng dak lak"."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_EXTRA))
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", stripped).casefold()
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    slug = _NON_SLUG.sub("-", fold(text)).strip("-")
+    return slug[:max_length].rstrip("-") or "x"
+
+
+def clean_line(text: str | None) -> str:
+    """One line of user text: NFC, no control or bidi-override characters, single spaces, trimmed."""
+    if text is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(text))
+    text = _CONTROL.sub("", text).replace("\r", " ").replace("\n", " ")
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean_text(text: str | None) -> str:
+    """Multi-line user text: like ``clean_line`` but keeps line breaks (at most two in a row)."""
+    if text is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(text)).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", _CONTROL.sub("", line)).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -1,0 +1,359 @@
+"""Fixtures: the app (migrated once), a transaction rolled back after every test, clients, factories.
+
+The suite runs on SQLite by default and on PostgreSQL with MARKET_TEST_DATABASE_URL. Tests that need a
+service or the browser skip with a reason when it is absent, and fail instead under MARKET_REQUIRE_SERVICES=1
+or MARKET_REQUIRE_BROWSER=1 (CI).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+import os
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from market import create_app
+from market.extensions import db
+
+REQUIRE_SERVICES = os.environ.get("MARKET_REQUIRE_SERVICES") == "1"
+REQUIRE_BROWSER = os.environ.get("MARKET_REQUIRE_BROWSER") == "1"
+TEST_DB_URL = os.environ.get("MARKET_TEST_DATABASE_URL")
+REDIS_TEST_URL = os.environ.get("MARKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PG_DEFAULT_URL = os.environ.get("MARKET_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PASSWORD = "password123"
+
+
+def need_service(name: str, available: bool, why: str) -> None:
+    """Skip (or, in CI, fail) a test whose service is missing."""
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{name} is required (MARKET_REQUIRE_SERVICES=1) but unavailable: {why}")
+    pytest.skip(f"{name} unavailable: {why}")
+
+
+def _reset_schema(app) -> None:
+    """Start from an empty database and build it with the real migrations (which tests them too)."""
+    from flask_migrate import upgrade
+
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade(directory=str(Path(app.root_path) / "migrations"))
+
+
+def base_config(tmp: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-0123456789abcdef",
+        "SQLALCHEMY_DATABASE_URI": TEST_DB_URL or f"sqlite:///{tmp / 'test.sqlite3'}",
+        "MEDIA_DIR": str(tmp / "media"),
+        "PASSWORD_HASH_COST": "fast",
+        "SOCKETIO_ASYNC_MODE": "threading",
+        "REDIS_URL": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "STRIPE_SECRET_KEY": None,
+        "STRIPE_WEBHOOK_SECRET": None,
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def _app(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("market")
+    app = create_app(base_config(tmp))
+    app.test_client_class = IsolatedClient
+    app.test_cli_runner_class = IsolatedRunner
+    with app.app_context():
+        _reset_schema(app)
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+    return app
+
+
+@pytest.fixture
+def app(_app):
+    """The app inside one database transaction that is rolled back after the test.
+
+    Every session the code opens (requests, socket events) runs on this one connection; their commits
+    become savepoints, so nothing outlives the test.
+    """
+    from market import ratelimit
+
+    with _app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        transaction = connection.begin()
+        engines[None] = connection
+        db.session.remove()
+        ratelimit.reset()
+        try:
+            yield _app
+        finally:
+            db.session.remove()
+            if transaction.is_active:
+                transaction.rollback()
+            connection.close()
+            engines[None] = engine
+
+
+@pytest.fixture
+def committed_app(_app):
+    """The app with real commits (threads, several connections); every table is emptied afterwards."""
+    from market import ratelimit
+
+    with _app.app_context():
+        db.session.remove()
+        ratelimit.reset()
+        try:
+            yield _app
+        finally:
+            db.session.remove()
+            empty_all_tables()
+
+
+def empty_all_tables() -> None:
+    engine = db.engine
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(sa.text(f'DELETE FROM "{table}"'))
+
+
+def isolated(fn, *args, **kwargs):
+    """Run ``fn`` outside the test's app context, the way a real request or socket event runs.
+
+    The test keeps an app context pushed for its own queries; without this, Flask would reuse it for every
+    request, sharing ``g`` (the logged-in user, the locale) and the database session between requests.
+    """
+    return contextvars.Context().run(fn, *args, **kwargs)
+
+
+class IsolatedClient(FlaskClient):
+    def open(self, *args, **kwargs):
+        return isolated(super().open, *args, **kwargs)
+
+
+class IsolatedRunner(FlaskCliRunner):
+    def invoke(self, *args, **kwargs):
+        return isolated(super().invoke, *args, **kwargs)
+
+
+class SocketClient:
+    """Flask-SocketIO's test client, each call run as a real event would be (see ``isolated``)."""
+
+    def __init__(self, app, flask_client, namespace: str, auth=None, query_string=None):
+        from market.extensions import socketio
+
+        self.namespace = namespace
+        self._client = isolated(socketio.test_client, app, namespace=namespace, flask_test_client=flask_client,
+                                auth=auth, query_string=query_string)
+
+    def emit(self, event: str, *args, **kwargs):
+        kwargs.setdefault("namespace", self.namespace)
+        return isolated(self._client.emit, event, *args, **kwargs)
+
+    def call(self, event: str, data=None):
+        """Emit with an acknowledgement and return the ack payload."""
+        return self.emit(event, data if data is not None else {}, callback=True)
+
+    def received(self):
+        return isolated(self._client.get_received, self.namespace)
+
+    def events(self, name: str) -> list:
+        return [m["args"][0] if m["args"] else None for m in self.received() if m["name"] == name]
+
+    def is_connected(self) -> bool:
+        return self._client.is_connected(self.namespace)
+
+    def disconnect(self):
+        return isolated(self._client.disconnect, self.namespace)
+
+    @property
+    def sid(self) -> str:
+        from market.extensions import socketio
+
+        return socketio.server.manager.sid_from_eio_sid(self._client.eio_sid, self.namespace)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def socket_client(app):
+    """``socket_client(flask_client=None, namespace="/live", auth=None)`` → a connected SocketClient."""
+    clients = []
+
+    def factory(flask_client=None, namespace: str = "/live", auth=None, query_string=None):
+        sc = SocketClient(app, flask_client or app.test_client(), namespace, auth=auth, query_string=query_string)
+        clients.append(sc)
+        return sc
+
+    yield factory
+    for sc in clients:
+        if sc.is_connected():
+            sc.disconnect()
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/") -> str:
+    """A valid CSRF token for this client's session, read from a real page as a browser would."""
+    page = client.get(path)
+    match = _CSRF.search(page.get_data(as_text=True))
+    assert match, f"no csrf_token on {path}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict | None = None, page: str | None = None, **kwargs):
+    """POST a form the way a browser does: with the CSRF token from the page the form is on."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client, page or "/"))
+    return client.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def form_post(client):
+    return lambda url, data=None, **kw: post_form(client, url, data, **kw)
+
+
+_phones = itertools.count(1)
+
+
+def next_phone() -> str:
+    return f"091{next(_phones):07d}"
+
+
+@pytest.fixture
+def make_commune(app):
+    from market.accounts.models import Commune
+    from market.text import slugify
+
+    counter = itertools.count(1)
+
+    def factory(name: str | None = None, province: str = "Đắk Lắk", **kw):
+        name = name or f"Xã Thử {next(counter)}"
+        commune = Commune(name=name, province=province, slug=kw.pop("slug", None) or slugify(name), **kw)
+        db.session.add(commune)
+        db.session.flush()
+        return commune
+
+    return factory
+
+
+@pytest.fixture
+def make_user(app):
+    from market.accounts.passwords import hash_password
+    from market.accounts.service import normalize_phone
+
+    def factory(name: str = "Nguyễn Thị Lan", phone: str | None = None, password: str = PASSWORD, **kw):
+        from market.accounts.models import User
+
+        user = User(phone=normalize_phone(phone or next_phone()), display_name=name,
+                    password_hash=hash_password(password), locale=kw.pop("locale", "vi"), **kw)
+        db.session.add(user)
+        db.session.flush()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_seller(app, make_user, make_commune):
+    from market.accounts.models import SellerProfile, SellerStatus
+    from market.accounts.service import unique_shop_slug
+
+    def factory(user=None, commune=None, shop_name: str = "Vườn nhà Lan", status=SellerStatus.APPROVED,
+                is_kol: bool = False, **kw):
+        user = user or make_user(name=kw.pop("name", "H'Hà Niê"))
+        commune = commune or make_commune()
+        profile = SellerProfile(user=user, commune=commune, shop_name=shop_name, slug=unique_shop_slug(shop_name),
+                                status=status, is_kol=is_kol, story=kw.pop("story", ""), **kw)
+        db.session.add(profile)
+        db.session.flush()
+        db.session.refresh(user)
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_staff(app, make_user):
+    from market.accounts.service import assign_staff
+
+    def factory(*communes, admin: bool = False, **kw):
+        user = make_user(name=kw.pop("name", "Cán bộ xã"), **kw)
+        if admin:
+            user.is_admin = True
+            user.is_staff = True
+        for commune in communes:
+            assign_staff(user, commune)
+        db.session.flush()
+        return user
+
+    return factory
+
+
+def login_as(client, user) -> None:
+    """Log ``client`` in as ``user`` without the password round trip (the login form has its own tests)."""
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+
+
+@pytest.fixture
+def login(client):
+    return lambda user: login_as(client, user)
+
+
+# ---- services and browser --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def redis_url():
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2).ping()
+        available, why = True, ""
+    except Exception as exc:  # noqa: BLE001
+        available, why = False, f"{REDIS_TEST_URL}: {exc.__class__.__name__}"
+    need_service("Redis", available, why)
+    return REDIS_TEST_URL
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL URL for tests that need PostgreSQL whatever the suite's main database is."""
+    import psycopg
+
+    url = TEST_DB_URL if TEST_DB_URL and TEST_DB_URL.startswith("postgresql") else PG_DEFAULT_URL
+    try:
+        psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3).close()
+        available, why = True, ""
+    except Exception as exc:  # noqa: BLE001
+        available, why = False, f"{url}: {exc.__class__.__name__}"
+    need_service("PostgreSQL", available, why)
+    return url

@@ -1,0 +1,100 @@
+"""Browser tests: Playwright drives the machine's Chromium at a phone viewport against a real server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REQUIRE_BROWSER
+from tests.servers import ServerDB, start_server
+
+CHROMIUM = os.environ.get("MARKET_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+PHONE = {"width": 360, "height": 740}
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        if REQUIRE_BROWSER:
+            pytest.fail(f"Chromium is required (MARKET_REQUIRE_BROWSER=1) but {CHROMIUM} is missing: "
+                        "apt-get install chromium")
+        pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, chromium_path):
+    """One real gevent server on a fresh SQLite database with the demo seeded."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    db = ServerDB.create(tmp)
+    srv = start_server(db, tmp, env={"LOG_LEVEL": "WARNING"})
+    srv.db = db
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_phone_page(browser, server):
+    """A factory of fresh phone-sized pages (separate cookies), closed after the test."""
+    contexts = []
+
+    def factory(locale: str = "vi-VN"):
+        context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                      locale=locale, base_url=server.url)
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield factory
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def phone_page(new_phone_page):
+    return new_phone_page()
+
+
+def shot(page, name: str) -> Path:
+    """Save a full-page screenshot for a person to look at (never committed)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def assert_fits_phone(page) -> None:
+    """Nothing wider than the 360 px screen: no sideways scrolling."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"page is {width}px wide on a {PHONE['width']}px phone"
+
+
+def login(page, phone: str, password: str = "chophien123") -> None:
+    page.goto("/login")
+    page.fill("#phone", phone)
+    page.fill("#password", password)
+    page.click("form:not(.lang) button[type=submit]")
+    page.wait_for_load_state()

@@ -1,0 +1,121 @@
+import pytest
+from babel.messages.pofile import read_po
+
+from market.extensions import db
+from tests.conftest import post_form
+
+
+def test_home_in_vietnamese_lists_communes(client, make_commune):
+    make_commune("Ea Knuếc")
+    make_commune("Tủa Sín Chải", province="Lai Châu")
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="vi">' in html
+    assert "Ea Knuếc" in html and "Tủa Sín Chải" in html
+    assert html.index("Ea Knuếc") < html.index("Tủa Sín Chải")  # Đắk Lắk sorts before Lai Châu
+    assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
+    assert "<script>" not in html and " onclick=" not in html  # no inline scripts (strict CSP later)
+
+
+def test_switching_language_is_kept_for_the_visitor(client):
+    resp = post_form(client, "/lang/en?next=/c/nowhere", {})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/c/nowhere"
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in html and "Communes" in html
+
+
+def test_language_is_kept_per_user(client, login, make_user):
+    user = make_user()
+    login(user)
+    post_form(client, "/lang/en", {})
+    db.session.refresh(user)
+    assert user.locale == "en"
+
+
+def test_unknown_language_is_refused(client):
+    assert post_form(client, "/lang/fr", {}).status_code == 400
+
+
+@pytest.mark.parametrize(("path", "status"), [("/c/no-such-commune", 404), ("/nowhere", 404)])
+def test_error_pages_in_vietnamese(client, path, status):
+    resp = client.get(path)
+    assert resp.status_code == status
+    assert "Không tìm thấy trang" in resp.get_data(as_text=True)
+
+
+def test_api_errors_are_json(client):
+    resp = client.get("/api/v1/nowhere")
+    assert resp.status_code == 404 and resp.json["error"] == "not_found"
+    assert resp.json["message"] == "Trang này không tồn tại hoặc đã bị gỡ."
+
+
+def test_405_and_413(app, client):
+    assert client.get("/logout").status_code == 405
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    try:
+        resp = client.post("/register", data={"display_name": "x" * 5000})
+        assert resp.status_code == 413
+        assert "Tệp quá lớn" in resp.get_data(as_text=True)
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = 20 * 1024 * 1024
+
+
+def test_500_never_leaks_a_trace(app, client, monkeypatch):
+    def boom():
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setitem(app.view_functions, "catalog.home", boom)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        resp = client.get("/")
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 500
+        assert "secret internals" not in html and "Traceback" not in html
+        assert "Đã có lỗi xảy ra" in html
+    finally:
+        app.config["PROPAGATE_EXCEPTIONS"] = None
+
+
+def test_healthz(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200 and resp.json["checks"] == {"database": True}
+
+
+def test_healthz_reports_redis_down(app, client):
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    try:
+        resp = client.get("/healthz")
+        assert resp.status_code == 503 and resp.json["checks"]["redis"] is False
+    finally:
+        app.config["REDIS_URL"] = None
+
+
+def test_money_is_shown_as_vnd(app):
+    from flask_babel import force_locale
+
+    from market.i18n import vnd
+
+    with app.test_request_context("/"):
+        with force_locale("vi"):
+            assert vnd(125000) == "125.000\xa0₫"
+        with force_locale("en"):
+            assert vnd(125000) == "₫125,000"
+
+
+def test_every_message_has_a_vietnamese_translation(tmp_path):
+    """Vietnamese comes first: every string in the code and templates is translated in vi.po."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    pot = tmp_path / "messages.pot"
+    subprocess.run([Path(sys.executable).parent / "pybabel", "extract", "-F", "market/translations/babel.cfg",
+                    "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "market", "templates"],
+                   cwd=root, check=True, capture_output=True)
+    with open(pot, "rb") as fh:
+        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+    with open(root / "market/translations/vi/LC_MESSAGES/messages.po", "rb") as fh:
+        catalog = read_po(fh, locale="vi")
+    done = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and m.string and not m.fuzzy}
+    missing = sorted(wanted - done)
+    assert not missing, f"{len(missing)} strings lack a Vietnamese translation (make translations): {missing[:20]}"
