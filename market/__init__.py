@@ -41,7 +41,7 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
 
 # Every area's models, imported so that Alembic and relationships see all tables.
-MODEL_MODULES = ["market.accounts.models"]
+MODEL_MODULES = ["market.accounts.models", "market.catalog.models"]
 
 
 def register_extensions(app: Flask) -> None:
@@ -60,8 +60,10 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
                      render_as_batch=True)
     csrf.init_app(app)
+    from market.translations import catalogue_dirs
+
     babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
+                   default_translation_directories=";".join(str(d) for d in catalogue_dirs()))
     limiter.init_app(app)
     init_login(app)
     socketio.init_app(
@@ -107,8 +109,11 @@ def register_template_helpers(app: Flask) -> None:
     def inject_globals():
         from flask import request
 
+        from market.ui import nav_entries, slot_entries
+
         here = request.full_path.rstrip("?") if request else "/"
-        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"], "here": here}
+        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"], "here": here,
+                "nav_entries": nav_entries, "slot_entries": slot_entries}
 
 
 def register_socket_events(app: Flask) -> None:

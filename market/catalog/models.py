@@ -1,0 +1,103 @@
+"""Products and their photos."""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import relationship
+
+from market.database import TimestampMixin, UTCDateTime
+from market.extensions import db
+
+
+class Category(enum.StrEnum):
+    DURIAN = "durian"
+    COFFEE = "coffee"
+    PEPPER = "pepper"
+    HONEY = "honey"
+    AVOCADO = "avocado"
+    MACADAMIA = "macadamia"
+    BROCADE = "brocade"  # brocade and textiles
+    HANDICRAFT = "handicraft"
+    OTHER = "other"
+
+
+class Unit(enum.StrEnum):
+    KG = "kg"
+    BOX = "box"
+    BAG = "bag"
+    PIECE = "piece"
+    METRE = "metre"
+
+
+class ProductStatus(enum.StrEnum):
+    DRAFT = "draft"  # the seller is still writing it
+    PENDING_REVIEW = "pending_review"  # submitted; commune staff review it
+    APPROVED = "approved"  # visible to buyers
+    REJECTED = "rejected"  # not visible; the seller reads the reason, edits and resubmits
+    ARCHIVED = "archived"  # withdrawn by the seller or staff; kept for past orders
+
+
+class Product(TimestampMixin, db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
+        sa.CheckConstraint("price_vnd > 0", name="price_positive"),
+        sa.CheckConstraint("min_order_qty >= 1", name="min_order_positive"),
+        sa.Index("ix_products_status_created", "status", "created_at"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    seller_id = sa.Column(sa.Integer, sa.ForeignKey("seller_profiles.id"), nullable=False, index=True)
+    title = sa.Column(sa.String(120), nullable=False)
+    slug = sa.Column(sa.String(140), nullable=False)
+    description = sa.Column(sa.Text, nullable=False, default="")
+    category = sa.Column(sa.String(20), nullable=False, default=Category.OTHER)
+    unit = sa.Column(sa.String(10), nullable=False, default=Unit.KG)
+    price_vnd = sa.Column(sa.BigInteger, nullable=False)  # đồng per unit; VND has no minor unit
+    stock = sa.Column(sa.Integer, nullable=False, default=0)  # units available to sell now
+    min_order_qty = sa.Column(sa.Integer, nullable=False, default=1)
+    origin = sa.Column(sa.String(200), nullable=False, default="")
+    harvest_date = sa.Column(sa.Date, nullable=True)
+    ocop_stars = sa.Column(sa.SmallInteger, nullable=True)  # None, 3, 4 or 5: claimed by the seller
+    ocop_certificate_no = sa.Column(sa.String(60), nullable=True)
+    status = sa.Column(sa.String(20), nullable=False, default=ProductStatus.DRAFT, index=True)
+    rejection_reason = sa.Column(sa.String(500), nullable=True)
+    submitted_at = sa.Column(UTCDateTime(), nullable=True)
+    approved_at = sa.Column(UTCDateTime(), nullable=True)
+    reviewed_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    # Staff who listed it for a villager without a smartphone (assisted mode); None when the seller did.
+    created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    # Title, description, shop and commune folded to lower-case ASCII: diacritic-free search on any database.
+    search_text = sa.Column(sa.Text, nullable=False, default="")
+
+    seller = relationship("SellerProfile", lazy="joined")
+    photos = relationship("ProductPhoto", back_populates="product", order_by="ProductPhoto.position",
+                          cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == ProductStatus.APPROVED
+
+    @property
+    def commune(self):
+        return self.seller.commune
+
+    def __repr__(self) -> str:
+        return f"<Product {self.id} {self.title!r} {self.status}>"
+
+
+class ProductPhoto(TimestampMixin, db.Model):
+    """One photo of a product; the files (several sizes and formats) are named by the content hash."""
+
+    __tablename__ = "product_photos"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True)
+    position = sa.Column(sa.Integer, nullable=False, default=0)
+    image_hash = sa.Column(sa.String(64), nullable=False)
+    width = sa.Column(sa.Integer, nullable=False)
+    height = sa.Column(sa.Integer, nullable=False)
+
+    product = relationship("Product", back_populates="photos")

@@ -1,0 +1,69 @@
+"""Shared page furniture that every area can add to without editing another area's templates.
+
+- ``nav_item``: an entry of the bottom navigation (phones) / top menu.
+- ``slot``: a named place in a shared page (``home.top``, ``commune.main`` …) where an area includes one of
+  its own templates, with the context its provider function returns.
+Areas register in their blueprint's ``__init__``; registration is idempotent (by key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import request, url_for
+from flask_login import current_user
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    endpoint: str
+    label: Callable[[], str]  # called per request, so the label is in the user's language
+    icon: str
+    order: int = 50
+    visible: Callable[[object], bool] = lambda user: True
+    active_prefixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Slot:
+    key: str
+    template: str
+    provider: Callable[..., dict] = field(default=lambda **kw: {})
+    order: int = 50
+
+
+_nav: dict[str, NavItem] = {}
+_slots: dict[str, dict[str, Slot]] = {}
+
+
+def nav_item(key: str, endpoint: str, label: Callable[[], str], icon: str, order: int = 50,
+             visible: Callable[[object], bool] | None = None, active_prefixes: tuple[str, ...] = ()) -> None:
+    _nav[key] = NavItem(key, endpoint, label, icon, order, visible or (lambda user: True), active_prefixes)
+
+
+def slot(name: str, key: str, template: str, provider: Callable[..., dict] | None = None, order: int = 50) -> None:
+    _slots.setdefault(name, {})[key] = Slot(key, template, provider or (lambda **kw: {}), order)
+
+
+def nav_entries() -> list[dict]:
+    endpoint = request.endpoint or ""
+    entries = []
+    for item in sorted(_nav.values(), key=lambda i: i.order):
+        if not item.visible(current_user):
+            continue
+        prefixes = item.active_prefixes or (item.endpoint,)
+        entries.append({"href": url_for(item.endpoint), "label": item.label(), "icon": item.icon,
+                        "active": any(endpoint.startswith(p) for p in prefixes)})
+    return entries
+
+
+def slot_entries(name: str, **context) -> list[dict]:
+    """The templates registered for slot ``name``, each with the context its provider returns."""
+    out = []
+    for s in sorted(_slots.get(name, {}).values(), key=lambda s: s.order):
+        data = s.provider(**context)
+        if data is not None:
+            out.append({"template": s.template, "context": data})
+    return out
