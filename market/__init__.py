@@ -41,7 +41,7 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
 
 # Every area's models, imported so that Alembic and relationships see all tables.
-MODEL_MODULES = ["market.accounts.models", "market.catalog.models"]
+MODEL_MODULES = ["market.accounts.models", "market.catalog.models", "market.orders.models"]
 
 
 def register_extensions(app: Flask) -> None:
@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
 
     for module in MODEL_MODULES:
         importlib.import_module(module)
+    importlib.import_module("market.orders")  # stock sources
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
@@ -122,5 +123,7 @@ def register_socket_events(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from market.cli import register
+    from market.orders.cli import register as register_orders
 
     register(app)
+    register_orders(app)

@@ -52,7 +52,10 @@ def configure_sqlite(engine) -> None:
     """Make pysqlite honour transactions and savepoints, and wait for locks instead of failing at once.
 
     pysqlite's own transaction handling emits BEGIN lazily and breaks SAVEPOINT; SQLAlchemy documents this
-    recipe. WAL lets readers go on while one writer writes.
+    recipe. Transactions start IMMEDIATE: SQLite is the embedded single-process mode, and taking the write
+    lock up front means a transaction that read first can never fail to upgrade to a writer under load
+    (SQLITE_BUSY_SNAPSHOT) — it waits its turn instead. Code must not do network I/O inside a transaction
+    (emit after commit: ``on_commit``), or other greenlets would wait on the lock.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -70,4 +73,45 @@ def configure_sqlite(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def on_commit(callback, session=None) -> None:
+    """Run ``callback()`` once the current transaction commits (never if it, or the savepoint it was
+    registered in, rolls back).
+
+    Socket emits, SMS and other side effects go here, so nobody hears of an order that was rolled back.
+    """
+    session = session or db.session()
+    tx = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault("on_commit", []).append((tx, callback))
+
+
+@event.listens_for(sa.orm.Session, "after_commit")
+def _run_on_commit(session):
+    callbacks = session.info.pop("on_commit", [])
+    for _tx, callback in callbacks:
+        try:
+            callback()
+        except Exception:  # a failed notification must not undo a committed order
+            import logging
+
+            logging.getLogger(__name__).exception("after-commit callback failed")
+
+
+@event.listens_for(sa.orm.Session, "after_soft_rollback")
+def _drop_on_commit(session, previous_transaction):
+    pending = session.info.get("on_commit")
+    if not pending:
+        return
+
+    def rolled_back(tx) -> bool:
+        if tx is None:  # registered before the transaction began: goes with the outermost one
+            return previous_transaction.parent is None
+        while tx is not None:
+            if tx is previous_transaction:
+                return True
+            tx = tx.parent
+        return False
+
+    session.info["on_commit"] = [(tx, cb) for tx, cb in pending if not rolled_back(tx)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.numbers import format_currency, format_decimal
-from flask import current_app, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
@@ -13,12 +13,17 @@ from flask_login import current_user
 def select_locale() -> str:
     """The signed-in user's choice, else this visitor's, else Vietnamese."""
     languages = current_app.config["LANGUAGES"]
+    forced = getattr(g, "force_locale", None)
+    if forced in languages:
+        return forced
+    if not has_request_context():  # CLI, background tasks: Vietnamese unless told otherwise
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
-    if request and request.args.get("lang") in languages:
+    if request.args.get("lang") in languages:
         return request.args["lang"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

@@ -357,3 +357,22 @@ def postgres_url():
         available, why = False, f"{url}: {exc.__class__.__name__}"
     need_service("PostgreSQL", available, why)
     return url
+
+
+@pytest.fixture
+def make_product(app, make_seller):
+    """``make_product(seller=None, stock=50, price_vnd=79000, …)`` → an approved Product."""
+    from market.catalog.models import Product, ProductStatus
+    from market.text import fold, slugify
+
+    def factory(seller=None, title: str = "Sầu riêng Ri6", stock: int = 50, price_vnd: int = 79_000,
+                status=ProductStatus.APPROVED, **kw):
+        seller = seller or make_seller()
+        product = Product(seller_id=seller.seller_profile.id, title=title, slug=slugify(title), stock=stock,
+                          price_vnd=price_vnd, status=status, unit=kw.pop("unit", "kg"),
+                          category=kw.pop("category", "durian"), search_text=fold(title), **kw)
+        db.session.add(product)
+        db.session.flush()
+        return product
+
+    return factory

@@ -1,0 +1,20 @@
+import click
+from flask import Flask
+
+from market.extensions import db
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("expire-holds")
+    def expire_holds_command():
+        """Expire unpaid pending orders whose hold ran out, giving their stock back."""
+        from market.orders.service import expire_holds
+
+        total = 0
+        while True:
+            n = expire_holds()
+            db.session.commit()
+            total += n
+            if n == 0:
+                break
+        click.echo(f"{total} order(s) expired.")

@@ -1,0 +1,100 @@
+"""Orders, their lines, and the log of every status change."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import relationship
+
+from market.database import TimestampMixin, UTCDateTime, utcnow
+from market.extensions import db
+from market.orders.states import OrderStatus
+
+
+class Order(TimestampMixin, db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        # A retried request carries the same key and must find the first order, never make a second one.
+        sa.UniqueConstraint("buyer_id", "idempotency_key", name="uq_orders_buyer_key"),
+        sa.CheckConstraint("total_vnd >= 0", name="total_not_negative"),
+        sa.Index("ix_orders_status_hold", "status", "hold_expires_at"),
+        sa.Index("ix_orders_seller_status", "seller_id", "status"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    # Public reference: shown to people and used in bank-transfer memos; random, so not guessable.
+    code = sa.Column(sa.String(16), nullable=False, unique=True)
+    buyer_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True)
+    seller_id = sa.Column(sa.Integer, sa.ForeignKey("seller_profiles.id"), nullable=False)
+    status = sa.Column(sa.String(16), nullable=False, default=OrderStatus.PENDING)
+    subtotal_vnd = sa.Column(sa.BigInteger, nullable=False)
+    shipping_vnd = sa.Column(sa.BigInteger, nullable=False, default=0)
+    total_vnd = sa.Column(sa.BigInteger, nullable=False)
+    origin = sa.Column(sa.String(10), nullable=False, default="cart")  # cart | live | phone
+    # The live session it was placed in (the live area adds the foreign key; orders must not import live).
+    live_session_id = sa.Column(sa.Integer, nullable=True, index=True)
+    # Someone who entered it for the buyer (the KOL taking a phone order, a staff helper); None otherwise.
+    placed_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    idempotency_key = sa.Column(sa.String(64), nullable=False)
+    payment_method = sa.Column(sa.String(20), nullable=True)
+    paid_at = sa.Column(UTCDateTime(), nullable=True)
+    hold_expires_at = sa.Column(UTCDateTime(), nullable=True)
+    status_changed_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+    cancel_reason = sa.Column(sa.String(500), nullable=True)
+    note = sa.Column(sa.String(500), nullable=False, default="")
+
+    buyer = relationship("User", foreign_keys=[buyer_id], lazy="joined")
+    placed_by = relationship("User", foreign_keys=[placed_by_id])
+    seller = relationship("SellerProfile", lazy="joined")
+    items = relationship("OrderItem", back_populates="order", cascade="all, delete-orphan", lazy="selectin",
+                         order_by="OrderItem.id")
+    events = relationship("OrderEvent", back_populates="order", cascade="all, delete-orphan",
+                          order_by="OrderEvent.id", lazy="select")
+
+    @property
+    def qty(self) -> int:
+        return sum(item.qty for item in self.items)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Order {self.code} {self.status} {self.total_vnd}>"
+
+
+class OrderItem(db.Model):
+    __tablename__ = "order_items"
+    __table_args__ = (sa.CheckConstraint("qty > 0", name="qty_positive"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True)
+    product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id"), nullable=False, index=True)
+    # Where the stock came from, so cancelling gives it back there: "product" (the shelf) or "offer" (live).
+    source = sa.Column(sa.String(16), nullable=False, default="product")
+    source_id = sa.Column(sa.Integer, nullable=False)
+    title = sa.Column(sa.String(120), nullable=False)  # as it was when ordered
+    unit = sa.Column(sa.String(10), nullable=False)
+    unit_price_vnd = sa.Column(sa.BigInteger, nullable=False)
+    qty = sa.Column(sa.Integer, nullable=False)
+    line_total_vnd = sa.Column(sa.BigInteger, nullable=False)
+
+    order = relationship("Order", back_populates="items")
+    product = relationship("Product", lazy="joined")
+
+
+class OrderEvent(db.Model):
+    """One status change: who (and in what role), when, from what, to what, and why. Append-only."""
+
+    __tablename__ = "order_events"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True)
+    from_status = sa.Column(sa.String(16), nullable=True)  # None for the order being placed
+    to_status = sa.Column(sa.String(16), nullable=False)
+    actor_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    actor_role = sa.Column(sa.String(10), nullable=False)
+    reason = sa.Column(sa.String(500), nullable=True)
+    created_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    order = relationship("Order", back_populates="events")
+    actor = relationship("User")

@@ -1,0 +1,241 @@
+"""Placing orders and moving them through their states. Functions flush; the caller commits once."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from market.accounts.models import SellerProfile, User
+from market.database import utcnow
+from market.domain import DomainError, NotFound
+from market.extensions import db
+from market.orders.models import Order, OrderEvent, OrderItem
+from market.orders.signals import order_placed, order_status_changed
+from market.orders.states import NEEDS_REASON, RELEASES_STOCK, Actor, OrderStatus, allowed
+from market.orders.stock import Reservation, get_source
+from market.text import clean_line
+
+MAX_QTY = 100_000
+MAX_LINES = 50
+_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,64}$")
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
+
+
+@dataclass(frozen=True)
+class Line:
+    source: str  # "product" or "offer"
+    source_id: int
+    qty: int
+
+
+@dataclass(frozen=True)
+class Placed:
+    order: Order
+    created: bool  # False when the idempotency key found an earlier order
+
+
+def check_qty(qty: object) -> int:
+    if isinstance(qty, bool) or not isinstance(qty, int):
+        raise DomainError("invalid", _("The quantity must be a whole number."), field="qty")
+    if qty < 1:
+        raise DomainError("invalid", _("The quantity must be at least 1."), field="qty")
+    if qty > MAX_QTY:
+        raise DomainError("invalid", _("The quantity is too large."), field="qty")
+    return qty
+
+
+def check_key(key: object) -> str:
+    if not isinstance(key, str) or not _KEY.match(key):
+        raise DomainError("invalid", _("The order request is missing its key; reload the page and try again."),
+                          field="key")
+    return key
+
+
+def new_order_code() -> str:
+    """``CP`` + 8 random characters (40 bits): unguessable, short enough for a transfer memo."""
+    return "CP" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+
+
+def find_by_key(buyer_id: int, key: str) -> Order | None:
+    return db.session.scalar(sa.select(Order).where(Order.buyer_id == buyer_id, Order.idempotency_key == key))
+
+
+def hold_until(now: datetime | None = None) -> datetime:
+    return (now or utcnow()) + timedelta(minutes=current_app.config["HOLD_MINUTES"])
+
+
+def place_order(buyer: User, lines: list[Line], key: str, *, origin: str = "cart", placed_by: User | None = None,
+                live_session_id: int | None = None, payment_method: str | None = None, note: str = "",
+                shipping_vnd: int = 0) -> Placed:
+    """Take the stock for ``lines`` and write one ``pending`` order to one seller, or refuse and change nothing.
+
+    The same ``key`` from the same buyer returns the first order (a retry after a dropped connection), even
+    when both requests arrive at once: the unique (buyer, key) constraint decides, and the loser's stock is
+    rolled back with its savepoint.
+    """
+    check_key(key)
+    if not lines or len(lines) > MAX_LINES:
+        raise DomainError("invalid", _("The order has no items."))
+    for line in lines:
+        check_qty(line.qty)
+        if isinstance(line.source_id, bool) or not isinstance(line.source_id, int):
+            raise DomainError("invalid", _("This item cannot be ordered."))
+    existing = find_by_key(buyer.id, key)
+    if existing is not None:
+        return Placed(existing, created=False)
+    try:
+        with db.session.begin_nested():
+            reservations = [get_source(line.source).reserve(line.source_id, line.qty, buyer) for line in lines]
+            order = _write_order(buyer, reservations, key, origin=origin, placed_by=placed_by,
+                                 live_session_id=live_session_id, payment_method=payment_method, note=note,
+                                 shipping_vnd=shipping_vnd)
+    except IntegrityError:
+        existing = find_by_key(buyer.id, key)
+        if existing is None:
+            raise
+        return Placed(existing, created=False)
+    order_placed.send(order, created=True)
+    return Placed(order, created=True)
+
+
+def _write_order(buyer: User, reservations: list[Reservation], key: str, **fields) -> Order:
+    sellers = {r.seller_id for r in reservations}
+    if len(sellers) != 1:
+        raise DomainError("invalid", _("One order holds products of one shop only."))
+    seller_id = sellers.pop()
+    seller = db.session.get(SellerProfile, seller_id)
+    if seller.user_id == buyer.id:
+        raise DomainError("forbidden", _("You cannot order from your own shop."))
+    sessions = {r.live_session_id for r in reservations if r.live_session_id}
+    live_session_id = fields.pop("live_session_id") or (sessions.pop() if len(sessions) == 1 else None)
+    subtotal = sum(r.unit_price_vnd * r.qty for r in reservations)
+    shipping = int(fields.pop("shipping_vnd") or 0)
+    now = utcnow()
+    order = Order(code=new_order_code(), buyer_id=buyer.id, seller_id=seller_id, status=OrderStatus.PENDING,
+                  subtotal_vnd=subtotal, shipping_vnd=shipping, total_vnd=subtotal + shipping,
+                  origin=fields["origin"], live_session_id=live_session_id,
+                  placed_by_id=fields["placed_by"].id if fields["placed_by"] else None, idempotency_key=key,
+                  payment_method=fields["payment_method"], hold_expires_at=hold_until(now),
+                  status_changed_at=now, note=clean_line(fields["note"])[:500])
+    for r in reservations:
+        order.items.append(OrderItem(product_id=r.product_id, source=r.source, source_id=r.source_id, title=r.title,
+                                     unit=r.unit, unit_price_vnd=r.unit_price_vnd, qty=r.qty,
+                                     line_total_vnd=r.unit_price_vnd * r.qty))
+    placed_by = fields["placed_by"]
+    order.events.append(OrderEvent(from_status=None, to_status=OrderStatus.PENDING,
+                                   actor_id=(placed_by or buyer).id,
+                                   actor_role=Actor.STAFF if placed_by and placed_by.is_staff else
+                                   (Actor.SELLER if placed_by else Actor.BUYER),
+                                   reason=_("Entered on the buyer's behalf by %(name)s", name=placed_by.display_name)
+                                   if placed_by else None, created_at=now))
+    db.session.add(order)
+    db.session.flush()
+    return order
+
+
+# ---- who may see and move an order -------------------------------------------------------------------
+
+def roles_for(order: Order, user: User | None) -> set[Actor]:
+    """The roles ``user`` holds towards ``order`` (empty: they may not even see it)."""
+    if user is None or not user.is_authenticated:
+        return set()
+    roles = set()
+    if order.buyer_id == user.id:
+        roles.add(Actor.BUYER)
+    if user.seller_profile is not None and user.seller_profile.id == order.seller_id:
+        roles.add(Actor.SELLER)
+    if user.can_staff(order.seller.commune_id):
+        roles.add(Actor.STAFF)
+    return roles
+
+
+def get_order_for(order_id: object, user: User | None) -> Order:
+    """The order if ``user`` may see it; otherwise 404, so nobody learns that it exists."""
+    order = db.session.get(Order, order_id) if isinstance(order_id, int) else None
+    if order is None or not roles_for(order, user):
+        raise NotFound(_("This order does not exist."))
+    return order
+
+
+def transition(order: Order, to_status: OrderStatus | str, *, actor: User | None, role: Actor | str,
+               reason: str | None = None) -> Order:
+    """Move ``order`` to ``to_status`` if the table allows it for ``role``; log it; give stock back if due.
+
+    The status is changed with a conditional UPDATE on the status we read, so two people (or a webhook and
+    the hold expiry) racing on one order cannot both win: the loser is refused and changes nothing.
+    """
+    to_status = OrderStatus(to_status)
+    role = Actor(role)
+    from_status = OrderStatus(order.status)
+    if role != Actor.SYSTEM and role not in roles_for(order, actor):
+        raise NotFound(_("This order does not exist."))
+    if not allowed(from_status, to_status, role):
+        raise DomainError("invalid", _("An order that is %(current)s cannot become %(new)s.",
+                                       current=status_label(from_status), new=status_label(to_status)),
+                          status=409)
+    reason = clean_line(reason)[:500] or None
+    if (from_status, to_status, role) in NEEDS_REASON and not reason:
+        raise DomainError("invalid", _("Give a reason; the buyer will see it."), field="reason")
+    now = utcnow()
+    result = db.session.execute(
+        sa.update(Order).where(Order.id == order.id, Order.status == from_status)
+        .values(status=to_status, status_changed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.expire(order)
+        raise DomainError("invalid", _("This order changed meanwhile; reload the page."), status=409)
+    db.session.expire(order, ["status", "status_changed_at", "updated_at"])
+    if to_status in RELEASES_STOCK:
+        for item in order.items:
+            get_source(item.source).release(item.source_id, item.product_id, item.qty, order.buyer_id)
+        if to_status == OrderStatus.CANCELLED:
+            order.cancel_reason = reason
+    if to_status == OrderStatus.CONFIRMED:
+        order.hold_expires_at = None
+    db.session.add(OrderEvent(order_id=order.id, from_status=from_status, to_status=to_status,
+                              actor_id=actor.id if actor else None, actor_role=role, reason=reason, created_at=now))
+    db.session.flush()
+    order_status_changed.send(order, from_status=from_status, to_status=to_status, actor=actor, actor_role=role,
+                              reason=reason)
+    return order
+
+
+def expire_holds(now: datetime | None = None, limit: int = 500) -> int:
+    """Expire pending orders whose hold ran out and give their stock back; returns how many expired."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        sa.select(Order).where(Order.status == OrderStatus.PENDING, Order.hold_expires_at <= now)
+        .order_by(Order.hold_expires_at).limit(limit)
+    ).all()
+    expired = 0
+    for order in due:
+        try:
+            with db.session.begin_nested():
+                transition(order, OrderStatus.EXPIRED, actor=None, role=Actor.SYSTEM,
+                           reason=_("Not paid in time"))
+            expired += 1
+        except DomainError:  # paid or cancelled meanwhile: leave it
+            continue
+    return expired
+
+
+def status_label(status: str) -> str:
+    labels = {
+        OrderStatus.PENDING: _("awaiting payment"),
+        OrderStatus.CONFIRMED: _("confirmed"),
+        OrderStatus.PACKED: _("packed"),
+        OrderStatus.SHIPPED: _("shipped"),
+        OrderStatus.DELIVERED: _("delivered"),
+        OrderStatus.CANCELLED: _("cancelled"),
+        OrderStatus.EXPIRED: _("expired"),
+        OrderStatus.REFUNDED: _("refunded"),
+    }
+    return labels.get(status, str(status))

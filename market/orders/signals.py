@@ -1,0 +1,14 @@
+"""Signals other areas listen to (the live room, notifications, payments), sent after the change is flushed.
+
+Listeners that talk to the outside world (sockets, SMS) should defer their work with
+``market.database.on_commit`` so nobody hears of a change that was rolled back.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# sender: the Order; kwargs: created (bool)
+order_placed = _signals.signal("order-placed")
+# sender: the Order; kwargs: from_status, to_status, actor (User | None), actor_role, reason
+order_status_changed = _signals.signal("order-status-changed")

@@ -1,0 +1,56 @@
+"""Order statuses and the one table of allowed transitions, with who may make each."""
+
+from __future__ import annotations
+
+import enum
+
+
+class OrderStatus(enum.StrEnum):
+    PENDING = "pending"  # stock held; payment (or the seller's acceptance) awaited; expires
+    CONFIRMED = "confirmed"  # paid online, or cash on delivery accepted
+    PACKED = "packed"  # the seller has packed it
+    SHIPPED = "shipped"  # handed to a carrier (carrier and tracking code recorded)
+    DELIVERED = "delivered"  # the buyer has it
+    CANCELLED = "cancelled"  # by the buyer, the seller or staff; stock given back
+    EXPIRED = "expired"  # a pending order whose hold ran out; stock given back
+    REFUNDED = "refunded"  # a paid order that was cancelled, and its money returned
+
+
+class Actor(enum.StrEnum):
+    BUYER = "buyer"
+    SELLER = "seller"
+    STAFF = "staff"  # commune staff of the seller's commune, or an admin
+    SYSTEM = "system"  # payments, hold expiry, webhooks
+
+
+S, A = OrderStatus, Actor
+
+# (from, to) → who may make that move. Anything not listed is refused.
+TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], frozenset[Actor]] = {
+    (S.PENDING, S.CONFIRMED): frozenset({A.SELLER, A.STAFF, A.SYSTEM}),
+    (S.PENDING, S.CANCELLED): frozenset({A.BUYER, A.SELLER, A.STAFF}),
+    (S.PENDING, S.EXPIRED): frozenset({A.SYSTEM}),
+    (S.CONFIRMED, S.PACKED): frozenset({A.SELLER, A.STAFF}),
+    (S.CONFIRMED, S.CANCELLED): frozenset({A.BUYER, A.SELLER, A.STAFF, A.SYSTEM}),
+    (S.PACKED, S.SHIPPED): frozenset({A.SELLER, A.STAFF}),
+    (S.PACKED, S.CANCELLED): frozenset({A.SELLER, A.STAFF}),
+    (S.SHIPPED, S.DELIVERED): frozenset({A.SELLER, A.STAFF, A.BUYER, A.SYSTEM}),
+    (S.CANCELLED, S.REFUNDED): frozenset({A.SELLER, A.STAFF, A.SYSTEM}),
+}
+
+# Leaving the order's stock held: moving into these gives it back.
+RELEASES_STOCK = frozenset({S.CANCELLED, S.EXPIRED})
+# Moves that need a reason the other side will read.
+NEEDS_REASON = {(S.CONFIRMED, S.CANCELLED, A.SELLER), (S.PENDING, S.CANCELLED, A.SELLER),
+                (S.PACKED, S.CANCELLED, A.SELLER), (S.PENDING, S.CANCELLED, A.STAFF),
+                (S.CONFIRMED, S.CANCELLED, A.STAFF), (S.PACKED, S.CANCELLED, A.STAFF)}
+FINAL = frozenset({S.DELIVERED, S.EXPIRED, S.REFUNDED})
+OPEN = frozenset({S.PENDING, S.CONFIRMED, S.PACKED, S.SHIPPED})
+
+
+def allowed(from_status: str, to_status: str, actor: Actor) -> bool:
+    return actor in TRANSITIONS.get((OrderStatus(from_status), OrderStatus(to_status)), frozenset())
+
+
+def next_statuses(from_status: str, actor: Actor) -> list[OrderStatus]:
+    return [to for (frm, to), who in TRANSITIONS.items() if frm == from_status and actor in who]

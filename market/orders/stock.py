@@ -1,0 +1,107 @@
+"""Where an order line's stock comes from, and where it goes back to.
+
+A *stock source* reserves units atomically and gives them back when an order is cancelled or expires. The
+orders area knows the shelf (``product``); the live area registers ``offer`` (units allotted to a live
+offer) without the orders area importing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from market.catalog.models import Product, ProductStatus
+from market.domain import DomainError
+from market.extensions import db
+
+
+@dataclass(frozen=True)
+class Reservation:
+    product_id: int
+    seller_id: int
+    title: str
+    unit: str
+    unit_price_vnd: int
+    source: str
+    source_id: int
+    qty: int
+    live_session_id: int | None = None
+
+
+class StockSource(Protocol):
+    name: str
+
+    def reserve(self, source_id: int, qty: int, buyer) -> Reservation:
+        """Take ``qty`` units atomically or raise DomainError (sold_out, offer_closed, limit_exceeded …)."""
+
+    def release(self, source_id: int, product_id: int, qty: int, buyer_id: int) -> None:
+        """Give ``qty`` units back (order cancelled or expired)."""
+
+
+_sources: dict[str, StockSource] = {}
+
+
+def register_source(source: StockSource) -> None:
+    _sources[source.name] = source
+
+
+def get_source(name: str) -> StockSource:
+    try:
+        return _sources[name]
+    except KeyError:
+        raise DomainError("invalid", _("This item cannot be ordered.")) from None
+
+
+def take_from_product(product_id: int, qty: int) -> bool:
+    """The one atomic conditional update that takes stock from the shelf; False when there is not enough."""
+    result = db.session.execute(
+        sa.update(Product)
+        .where(Product.id == product_id, Product.stock >= qty)
+        .values(stock=Product.stock - qty)
+        .execution_options(synchronize_session=False)
+    )
+    _expire_stock(product_id)
+    return result.rowcount == 1
+
+
+def give_to_product(product_id: int, qty: int) -> None:
+    db.session.execute(
+        sa.update(Product).where(Product.id == product_id).values(stock=Product.stock + qty)
+        .execution_options(synchronize_session=False)
+    )
+    _expire_stock(product_id)
+
+
+def _expire_stock(product_id: int) -> None:
+    """The UPDATE bypassed the ORM: make a loaded Product re-read its stock."""
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Product) and obj.id == product_id:
+            db.session.expire(obj, ["stock"])
+
+
+class ProductStock:
+    """Ordering from the shelf: an approved product's own stock, at its current price."""
+
+    name = "product"
+
+    def reserve(self, source_id: int, qty: int, buyer) -> Reservation:
+        product = db.session.get(Product, source_id)
+        if product is None or product.status != ProductStatus.APPROVED:
+            raise DomainError("invalid", _("This product is not for sale."))
+        if qty < product.min_order_qty:
+            raise DomainError("invalid", _("The minimum order is %(n)d %(unit)s.", n=product.min_order_qty,
+                                          unit=product.unit))
+        if not take_from_product(product.id, qty):
+            raise DomainError("sold_out", _("Sorry, there is not enough left of %(title)s.", title=product.title))
+        return Reservation(product_id=product.id, seller_id=product.seller_id, title=product.title,
+                           unit=product.unit, unit_price_vnd=product.price_vnd, source=self.name,
+                           source_id=product.id, qty=qty)
+
+    def release(self, source_id: int, product_id: int, qty: int, buyer_id: int) -> None:
+        give_to_product(product_id, qty)
+
+
+register_source(ProductStock())
