@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_web(app)
     register_socket_events(app)
     register_commands(app)
     return app
@@ -35,8 +36,14 @@ def configure(app: Flask, overrides: dict | None) -> None:
     app.config.from_mapping(load_config(app.instance_path, env))
     if overrides:
         app.config.from_mapping(overrides)
+    from market.web import JsonFormatter, install_log_record_factory
+
+    install_log_record_factory()
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+                        format="%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+    if os.environ.get("LOG_FORMAT") == "json":
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
@@ -115,6 +122,14 @@ def register_template_helpers(app: Flask) -> None:
         here = request.full_path.rstrip("?") if request else "/"
         return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"], "here": here,
                 "nav_entries": nav_entries, "slot_entries": slot_entries}
+
+
+def register_web(app: Flask) -> None:
+    from market.metrics import init_metrics
+    from market.web import init_web
+
+    init_web(app)
+    init_metrics(app)
 
 
 def register_socket_events(app: Flask) -> None:

@@ -1,0 +1,105 @@
+"""Every response's security headers (a strict Content-Security-Policy with a per-request nonce) and a
+request id carried through the logs."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+import uuid
+
+from flask import Flask, g, has_request_context, request
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+# Video platforms a live session may embed; nothing else is framed.
+FRAME_SOURCES = ("https://www.youtube-nocookie.com", "https://www.youtube.com", "https://www.facebook.com")
+# Stripe Checkout is reached by a redirect after our own form posts; form-action covers such redirects.
+FORM_TARGETS = ("https://checkout.stripe.com",)
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def content_security_policy(nonce: str, site_url: str) -> str:
+    ws = site_url.replace("https://", "wss://").replace("http://", "ws://")
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{nonce}'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "font-src 'self'",
+        f"connect-src 'self' {ws}",
+        f"frame-src {' '.join(FRAME_SOURCES)}",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        f"form-action 'self' {' '.join(FORM_TARGETS)}",
+    ])
+
+
+def _current_request_id() -> str:
+    try:
+        return g.get("request_id", "-") if has_request_context() else "-"
+    except RuntimeError:
+        return "-"
+
+
+def install_log_record_factory() -> None:
+    """Every log record carries ``request_id`` (``-`` outside a request), whatever handler formats it."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "_chophien", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        record.request_id = _current_request_id()
+        return record
+
+    factory._chophien = True
+    logging.setLogRecordFactory(factory)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (LOG_FORMAT=json): what log collectors parse without guessing."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+        from datetime import UTC, datetime
+
+        data = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                "level": record.levelname, "logger": record.name, "request_id": getattr(record, "request_id", "-"),
+                "pid": record.process, "msg": record.getMessage()}
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False)
+
+
+def init_web(app: Flask) -> None:
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.before_request
+    def start_request():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce(), app.config["SITE_URL"]))
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=(), payment=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.is_secure or app.config["SITE_URL"].startswith("https://"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if "request_id" in g:
+            headers["X-Request-ID"] = g.request_id
+        return response

@@ -1,0 +1,69 @@
+import logging
+
+from tests.conftest import post_form
+
+
+def test_security_headers_on_every_page(client):
+    resp = client.get("/")
+    csp = resp.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in csp
+    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert "script-src 'self' 'nonce-" in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "Strict-Transport-Security" not in resp.headers  # served over http here
+
+
+def test_nonce_changes_per_request(client):
+    a = client.get("/").headers["Content-Security-Policy"]
+    b = client.get("/").headers["Content-Security-Policy"]
+    assert a != b
+
+
+def test_hsts_over_https(app, client):
+    resp = client.get("/", base_url="https://localhost")
+    assert resp.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_errors_and_json_have_headers_too(client):
+    assert "Content-Security-Policy" in client.get("/nowhere").headers
+    assert client.get("/api/v1/nowhere").headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_request_id_is_echoed_or_made(client):
+    assert client.get("/", headers={"X-Request-ID": "abc12345-req"}).headers["X-Request-ID"] == "abc12345-req"
+    made = client.get("/", headers={"X-Request-ID": "bad id <script>"}).headers["X-Request-ID"]
+    assert len(made) == 32 and made.isalnum()
+
+
+def test_logs_carry_the_request_id(app, client, caplog, monkeypatch):
+    def noisy():
+        logging.getLogger("market.test").warning("hello from a view")
+        return "ok"
+
+    monkeypatch.setitem(app.view_functions, "catalog.home", noisy)
+    with caplog.at_level(logging.WARNING):
+        client.get("/", headers={"X-Request-ID": "trace-1234"})
+    assert any(r.request_id == "trace-1234" and r.getMessage() == "hello from a view" for r in caplog.records)
+
+
+def test_metrics_count_requests_and_orders(client, app, make_user, make_product):
+    from market.extensions import db
+    from market.orders.service import Line, place_order
+
+    client.get("/")
+    place_order(make_user(), [Line("product", make_product().id, 1)], "metrics-key-1")
+    db.session.commit()
+    body = client.get("/metrics").get_data(as_text=True)
+    assert 'chophien_http_requests_total{endpoint="catalog.home",method="GET",status="200"}' in body
+    assert 'chophien_orders_placed_total{origin="cart"}' in body
+
+
+def test_session_cookie_flags(client, make_user):
+    from tests.conftest import PASSWORD
+
+    make_user(phone="0912000111")
+    resp = post_form(client, "/login", {"phone": "0912000111", "password": PASSWORD}, page="/login")
+    cookies = resp.headers.getlist("Set-Cookie")
+    session = next(c for c in cookies if c.startswith("session="))
+    assert "HttpOnly" in session and "SameSite=Lax" in session
