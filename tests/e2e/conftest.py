@@ -58,19 +58,31 @@ def browser(chromium_path):
 
 @pytest.fixture
 def new_phone_page(browser, server):
-    """A factory of fresh phone-sized pages (separate cookies), closed after the test."""
+    """A factory of fresh phone-sized pages (separate cookies), closed after the test.
+
+    The test fails if a page broke the Content-Security-Policy or threw a JavaScript error.
+    """
     contexts = []
+    problems: list[str] = []
+
+    def watch(page):
+        page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
+                if msg.type == "error" and ("Content Security Policy" in msg.text or "Refused" in msg.text) else None)
+        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
 
     def factory(locale: str = "vi-VN"):
         context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
                                       locale=locale, base_url=server.url)
         context.set_default_timeout(15000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        watch(page)
+        return page
 
     yield factory
     for context in contexts:
         context.close()
+    assert not problems, "the browser reported: " + "; ".join(problems[:5])
 
 
 @pytest.fixture
