@@ -48,7 +48,8 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
 
 # Every area's models, imported so that Alembic and relationships see all tables.
-MODEL_MODULES = ["market.accounts.models", "market.catalog.models", "market.orders.models"]
+MODEL_MODULES = ["market.accounts.models", "market.catalog.models", "market.orders.models", "market.payments.models",
+                 "market.notifications.models"]
 
 
 def register_extensions(app: Flask) -> None:
@@ -95,8 +96,28 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(catalog_bp)
+    register_order_blueprints(app)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
     app.register_blueprint(api_bp)
+
+
+def register_order_blueprints(app: Flask) -> None:
+    """Orders (cart, checkout, order pages, fulfilment, JSON API), payments and notifications."""
+    from market.extensions import csrf
+    from market.notifications import bp as notifications_bp
+    from market.orders import bp as orders_bp
+    from market.orders import sell_bp as sell_orders_bp
+    from market.orders.api import bp as orders_api_bp
+    from market.payments import bp as payments_bp
+    from market.payments import sell_bp as sell_payments_bp
+
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(sell_orders_bp)
+    csrf.exempt(orders_api_bp)  # bearer tokens, never cookies
+    app.register_blueprint(orders_api_bp)
+    app.register_blueprint(payments_bp)  # its two webhooks are exempt from CSRF and signed instead
+    app.register_blueprint(sell_payments_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -134,11 +155,14 @@ def register_web(app: Flask) -> None:
 
 def register_socket_events(app: Flask) -> None:
     from market.live import events  # noqa: F401 - registers the /live namespace handlers
+    from market.notifications import events as notify_events  # noqa: F401 - the /notify namespace
 
 
 def register_commands(app: Flask) -> None:
     from market.cli import register
     from market.orders.cli import register as register_orders
+    from market.payments.cli import register as register_payments
 
     register(app)
     register_orders(app)
+    register_payments(app)

@@ -105,6 +105,9 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
     if stripe_secret and not stripe_webhook_secret:
         raise ConfigError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set")
     site_url = _site_url(env)
+    sms_url = env.get("SMS_GATEWAY_URL") or None
+    if sms_url and urlparse(sms_url).scheme not in {"http", "https"}:
+        raise ConfigError(f"SMS_GATEWAY_URL must be an http(s) address, got {sms_url!r}")
     return {
         "SECRET_KEY": _secret_key(env, instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_url(env, instance_path),
@@ -116,9 +119,13 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "STRIPE_SECRET_KEY": stripe_secret,
         "STRIPE_WEBHOOK_SECRET": stripe_webhook_secret,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
-        "SMS_GATEWAY_URL": env.get("SMS_GATEWAY_URL") or None,
+        "STRIPE_TIMEOUT": _int(env, "STRIPE_TIMEOUT", 20, 1, 120),
+        "SEPAY_WEBHOOK_SECRET": env.get("SEPAY_WEBHOOK_SECRET") or None,
+        "SMS_GATEWAY_URL": sms_url,
         "SMS_GATEWAY_TOKEN": env.get("SMS_GATEWAY_TOKEN") or None,
         "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 30, 1, 7 * 24 * 60),
+        "COD_ACCEPT_HOURS": _int(env, "COD_ACCEPT_HOURS", 24, 1, 14 * 24),
+        "TRANSFER_CLAIM_HOURS": _int(env, "TRANSFER_CLAIM_HOURS", 24, 1, 14 * 24),
         "LIVE_COALESCE_MS": _int(env, "LIVE_COALESCE_MS", 200, 10, 5000),
         "API_TOKEN_MAX_AGE": _int(env, "API_TOKEN_MAX_AGE", 30 * 24 * 3600, 60),
         "SOCKETIO_ASYNC_MODE": env.get("SOCKETIO_ASYNC_MODE") or None,

@@ -1,3 +1,55 @@
-"""Orders: statuses and transitions, stock holds, placing orders (cart and live use the same place_order)."""
+"""Orders: statuses and transitions, stock holds, placing orders (cart and live use the same place_order),
+cart and checkout, the buyer's order pages, the seller's fulfilment pages, reviews, and the JSON API."""
+
+from flask import Blueprint
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from market.orders import stock  # noqa: F401 - registers the "product" stock source
+from market.ui import nav_item, slot
+
+bp = Blueprint("orders", __name__)
+sell_bp = Blueprint("sell_orders", __name__, url_prefix="/sell/orders")
+
+
+def _orders_label():
+    """ "Orders", with the number of unread notifications as a badge."""
+    from flask_login import current_user
+
+    from market.notifications.service import unread_count
+
+    label = escape(_("Orders"))
+    try:
+        count = unread_count(current_user.id) if current_user.is_authenticated else 0
+    except Exception:  # an error page while the database is away still renders its navigation
+        count = 0
+    if count:
+        return Markup('{} <b class="nav-badge" aria-label="{}">{}</b>').format(
+            label, _("%(n)d unread notifications", n=count), count if count < 100 else "99+")
+    return label
+
+
+nav_item("orders", "orders.index", _orders_label, "orders", order=40, visible=lambda u: u.is_authenticated,
+         active_prefixes=("orders.", "payments.", "notifications."))
+
+
+def _product_actions(product=None, **_kw):
+    from market.orders.routes import product_actions_context
+
+    return product_actions_context(product) if product is not None else None
+
+
+def _shop_reviews(profile=None, shop=None, seller=None, **_kw):
+    from market.orders.routes import shop_reviews_context
+
+    target = profile or shop or seller
+    return shop_reviews_context(target) if target is not None else None
+
+
+slot("product.actions", "orders.add_to_cart", "orders/_slot_add_to_cart.html", _product_actions)
+slot("shop.top", "orders.reviews", "orders/_slot_shop_reviews.html", _shop_reviews)
+slot("account.links", "orders.links", "orders/_slot_account_links.html", lambda user=None, **kw: {"user": user})
+slot("seller.links", "orders.sell_links", "orders/_slot_seller_links.html",
+     lambda profile=None, **kw: {"profile": profile} if profile is not None and profile.is_approved else None)
+
+from market.orders import notify, routes, sell  # noqa: E402,F401

@@ -41,6 +41,16 @@ class Order(TimestampMixin, db.Model):
     status_changed_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
     cancel_reason = sa.Column(sa.String(500), nullable=True)
     note = sa.Column(sa.String(500), nullable=False, default="")
+    # Where it goes: a copy of the buyer's address when the order was completed (the saved one may change).
+    ship_name = sa.Column(sa.String(80), nullable=True)
+    ship_phone = sa.Column(sa.String(16), nullable=True)  # E.164
+    ship_street = sa.Column(sa.String(200), nullable=True)
+    ship_commune = sa.Column(sa.String(120), nullable=True)
+    ship_province = sa.Column(sa.String(120), nullable=True)
+    carrier = sa.Column(sa.String(60), nullable=True)
+    tracking_code = sa.Column(sa.String(60), nullable=True)
+    # Something about the money a person must look at (a transfer of the wrong amount, paid after expiry …).
+    payment_flag = sa.Column(sa.String(30), nullable=True)
 
     buyer = relationship("User", foreign_keys=[buyer_id], lazy="joined")
     placed_by = relationship("User", foreign_keys=[placed_by_id])
@@ -57,6 +67,15 @@ class Order(TimestampMixin, db.Model):
     @property
     def is_paid(self) -> bool:
         return self.paid_at is not None
+
+    @property
+    def has_address(self) -> bool:
+        return bool(self.ship_name and self.ship_phone and self.ship_street and self.ship_province)
+
+    @property
+    def is_complete(self) -> bool:
+        """The buyer has said where it goes and how they pay (a live order starts without either)."""
+        return self.has_address and bool(self.payment_method)
 
     def __repr__(self) -> str:
         return f"<Order {self.code} {self.status} {self.total_vnd}>"
@@ -98,3 +117,51 @@ class OrderEvent(db.Model):
 
     order = relationship("Order", back_populates="events")
     actor = relationship("User")
+
+
+class CartItem(TimestampMixin, db.Model):
+    """One product in a buyer's cart; kept in the database so the cart follows the buyer across devices."""
+
+    __tablename__ = "cart_items"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "product_id", name="uq_cart_items_user_product"),
+        sa.CheckConstraint("qty > 0", name="qty_positive"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=False)
+    qty = sa.Column(sa.Integer, nullable=False)
+
+    product = relationship("Product", lazy="joined")
+
+
+class DeliveryAddress(TimestampMixin, db.Model):
+    """The buyer's delivery address, entered once and offered again at the next checkout."""
+
+    __tablename__ = "delivery_addresses"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True)
+    name = sa.Column(sa.String(80), nullable=False)
+    phone = sa.Column(sa.String(16), nullable=False)  # E.164
+    street = sa.Column(sa.String(200), nullable=False)
+    commune = sa.Column(sa.String(120), nullable=False, default="")
+    province = sa.Column(sa.String(120), nullable=False)
+
+
+class Review(TimestampMixin, db.Model):
+    """The buyer's rating of a delivered order (one per order), shown on the shop's page."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, unique=True)
+    seller_id = sa.Column(sa.Integer, sa.ForeignKey("seller_profiles.id"), nullable=False, index=True)
+    buyer_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False)
+    rating = sa.Column(sa.SmallInteger, nullable=False)
+    comment = sa.Column(sa.Text, nullable=False, default="")
+
+    buyer = relationship("User", lazy="joined")
+    order = relationship("Order")

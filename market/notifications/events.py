@@ -1,0 +1,37 @@
+"""Socket.IO "/notify": each logged-in socket joins its person's room and hears their notifications.
+
+Server → client: ``notification`` ``{id, kind, text, link, created_at, unread}`` and ``unread`` ``{count}``.
+A browser authenticates with its session cookie; other clients pass ``auth={"token": …}`` from
+``POST /api/v1/auth/token``. Anonymous sockets are refused: there is nothing for them to hear.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_socketio import emit, join_room
+
+from market.accounts.tokens import user_from_token
+from market.extensions import socketio
+from market.notifications.service import NAMESPACE, room_for, unread_count
+
+
+def _refuse():
+    raise ConnectionRefusedError({"ok": False, "error": "not_logged_in",
+                                  "message": _("Log in to receive notifications.")})
+
+
+@socketio.on("connect", namespace=NAMESPACE)
+def on_connect(auth=None):
+    """Any browser tab or app of a logged-in person."""
+    if isinstance(auth, dict) and auth.get("token") is not None:
+        user = user_from_token(auth.get("token"))
+    elif current_user and current_user.is_authenticated:
+        user = current_user._get_current_object()
+    else:
+        user = None
+    if user is None or user.is_banned:
+        _refuse()
+    join_room(room_for(user.id))
+    emit("unread", {"count": unread_count(user.id)})
+    return True

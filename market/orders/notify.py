@@ -1,0 +1,153 @@
+"""Who hears of each order change, in their own language, in the app and by SMS.
+
+The buyer is told of every step someone else takes (confirmed, packed, shipped with the carrier, delivered,
+cancelled with the reason, expired, refunded); the seller of new orders (not live ones: the live page shows
+those), of payments that arrive by themselves, of a buyer's cancellation, receipt, transfer or review.
+Nobody is told of their own action. Everything is written in the transaction and sent after it commits.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from market.i18n import vnd
+from market.notifications.service import message_kind, notify
+from market.orders.signals import order_placed, order_status_changed
+from market.orders.states import Actor, OrderStatus
+
+
+def order_link(order) -> str:
+    return f"/orders/{order.id}"  # the public address (DESIGN.md); also valid outside a request
+
+
+def _params(order, **extra) -> dict:
+    return {"code": order.code, "shop": order.seller.shop_name, "total": int(order.total_vnd),
+            "buyer": order.buyer.display_name, "items": order.qty, **extra}
+
+
+@message_kind("order.placed")
+def _placed(p):
+    return ngettext("New order %(code)s: %(num)d item, %(total)s.", "New order %(code)s: %(num)d items, %(total)s.",
+                    p["items"], code=p["code"], total=vnd(p["total"]))
+
+
+@message_kind("order.confirmed")
+def _confirmed(p):
+    return _("%(shop)s confirmed your order %(code)s.", shop=p["shop"], code=p["code"])
+
+
+@message_kind("order.paid")
+def _paid(p):
+    return _("Order %(code)s is paid (%(total)s). You can prepare it.", code=p["code"], total=vnd(p["total"]))
+
+
+@message_kind("order.paid_buyer")
+def _paid_buyer(p):
+    return _("We received your payment of %(total)s for order %(code)s.", total=vnd(p["total"]), code=p["code"])
+
+
+@message_kind("order.packed")
+def _packed(p):
+    return _("Your order %(code)s is packed and will be sent soon.", code=p["code"])
+
+
+@message_kind("order.shipped")
+def _shipped(p):
+    if p.get("tracking"):
+        return _("Your order %(code)s is on its way with %(carrier)s, tracking code %(tracking)s.",
+                 code=p["code"], carrier=p.get("carrier") or "", tracking=p["tracking"])
+    return _("Your order %(code)s is on its way with %(carrier)s.", code=p["code"], carrier=p.get("carrier") or "")
+
+
+@message_kind("order.delivered")
+def _delivered(p):
+    return _("Your order %(code)s has been delivered. How was it? Rate the shop.", code=p["code"])
+
+
+@message_kind("order.received")
+def _received(p):
+    return _("%(buyer)s has received order %(code)s.", buyer=p["buyer"], code=p["code"])
+
+
+@message_kind("order.cancelled")
+def _cancelled(p):
+    if p.get("reason"):
+        return _("Order %(code)s was cancelled: %(reason)s", code=p["code"], reason=p["reason"])
+    return _("Order %(code)s was cancelled.", code=p["code"])
+
+
+@message_kind("order.expired")
+def _expired(p):
+    return _("Order %(code)s was not paid in time and has been cancelled.", code=p["code"])
+
+
+@message_kind("order.refunded")
+def _refunded(p):
+    return _("The %(total)s you paid for order %(code)s has been refunded.", total=vnd(p["total"]), code=p["code"])
+
+
+@message_kind("order.transfer_claimed")
+def _transfer_claimed(p):
+    return _("%(buyer)s says they transferred %(total)s for order %(code)s. Check your bank and mark it paid.",
+             buyer=p["buyer"], total=vnd(p["total"]), code=p["code"])
+
+
+@message_kind("order.reviewed")
+def _reviewed(p):
+    return _("%(buyer)s rated order %(code)s %(rating)d out of 5.", buyer=p["buyer"], code=p["code"],
+             rating=p["rating"])
+
+
+def _tell(user, actor, kind: str, order, sms: bool = True, **extra) -> None:
+    if user is None or (actor is not None and actor.id == user.id):
+        return
+    notify(user, kind, _params(order, **extra), link=order_link(order), sms=sms)
+
+
+def on_placed(order, created: bool = True, **_kw) -> None:
+    if created and order.origin != "live":
+        _tell(order.seller.user, order.placed_by, "order.placed", order)
+
+
+def on_status_changed(order, from_status=None, to_status=None, actor=None, actor_role=None, reason=None, **_kw):
+    buyer, seller = order.buyer, order.seller.user
+    if to_status == OrderStatus.CONFIRMED:
+        if order.paid_at is not None and actor_role == Actor.SYSTEM:  # paid online: both hear of it
+            _tell(buyer, actor, "order.paid_buyer", order)
+            _tell(seller, actor, "order.paid", order)
+        elif actor_role != Actor.SYSTEM:  # the seller accepted it (cash on delivery) or recorded the transfer
+            _tell(buyer, actor, "order.confirmed", order)
+    elif to_status == OrderStatus.PACKED:
+        _tell(buyer, actor, "order.packed", order)
+    elif to_status == OrderStatus.SHIPPED:
+        _tell(buyer, actor, "order.shipped", order, carrier=order.carrier or "", tracking=order.tracking_code or "")
+    elif to_status == OrderStatus.DELIVERED:
+        if actor_role == Actor.BUYER:
+            _tell(seller, actor, "order.received", order, sms=False)
+        else:
+            _tell(buyer, actor, "order.delivered", order)
+    elif to_status == OrderStatus.CANCELLED:
+        params = {"reason": reason or ""}
+        if actor_role == Actor.BUYER:
+            _tell(seller, actor, "order.cancelled", order, **params)
+        else:
+            _tell(buyer, actor, "order.cancelled", order, **params)
+            if actor_role in (Actor.STAFF, Actor.SYSTEM):
+                _tell(seller, actor, "order.cancelled", order, sms=False, **params)
+    elif to_status == OrderStatus.EXPIRED:
+        _tell(buyer, actor, "order.expired", order)
+    elif to_status == OrderStatus.REFUNDED:
+        _tell(buyer, actor, "order.refunded", order)
+
+
+def transfer_claimed(order) -> None:
+    _tell(order.seller.user, order.buyer, "order.transfer_claimed", order)
+
+
+def reviewed(order, review) -> None:
+    _tell(order.seller.user, order.buyer, "order.reviewed", order, sms=False, rating=review.rating)
+
+
+order_placed.connect(on_placed, weak=False)
+order_status_changed.connect(on_status_changed, weak=False)

@@ -1,0 +1,59 @@
+"""What the orders area needs from payments, without importing it (payments depends on orders, not back).
+
+``market.payments`` registers the one gateway at import, the way the live area registers its stock source.
+Checkout and the order page ask it which methods a shop takes, hand it the method a buyer chose, and let
+it record money a seller received by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from flask_babel import gettext as _
+
+from market.domain import DomainError
+
+
+@dataclass(frozen=True)
+class MethodChoice:
+    name: str
+    label: str
+    hint: str
+
+
+class PaymentGateway(Protocol):
+    def choices(self, seller_id: int) -> list[MethodChoice]:
+        """The methods this shop accepts now, in the order to offer them."""
+
+    def choose(self, order, method: str, actor) -> None:
+        """The buyer picked ``method`` for a pending order: record the attempt (cash on delivery may confirm)."""
+
+    def can_confirm_unpaid(self, order) -> bool:
+        """May the seller confirm this pending order before any money arrived (cash on delivery)?"""
+
+    def can_mark_paid(self, order) -> bool:
+        """May the seller record the money by hand (cash at the door, a transfer seen in the bank app)?"""
+
+    def mark_paid(self, order, actor, role) -> None:
+        """Record that the money arrived; a pending order becomes confirmed."""
+
+    def can_mark_refunded(self, order) -> bool:
+        """A cancelled paid order whose money the seller returns by hand (transfer back)."""
+
+    def describe(self, order) -> dict:
+        """The order's payment as JSON-ready data (method, paid, attempts, flag, VietQR payload …)."""
+
+
+_gateway: PaymentGateway | None = None
+
+
+def register_gateway(gateway: PaymentGateway) -> None:
+    global _gateway
+    _gateway = gateway
+
+
+def gateway() -> PaymentGateway:
+    if _gateway is None:  # pragma: no cover - market.payments is always loaded by create_app
+        raise DomainError("invalid", _("Payments are not available right now."))
+    return _gateway

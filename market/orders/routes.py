@@ -1,0 +1,377 @@
+"""The buyer's pages: cart, checkout, orders and one order (which the seller and commune staff see too)."""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from market.accounts.models import SellerProfile, SellerStatus
+from market.catalog.models import Product, ProductStatus
+from market.domain import DomainError
+from market.errors import user_abort
+from market.extensions import db
+from market.forms import attach_error
+from market.orders import actions, bp, cart, checkout, reviews
+from market.orders.forms import (
+    AddToCartForm,
+    CartQtyForm,
+    ChangeMethodForm,
+    CheckoutForm,
+    CompleteOrderForm,
+    ReasonForm,
+    ReviewForm,
+    ShipForm,
+)
+from market.orders.models import Order, OrderEvent
+from market.orders.payment import gateway
+from market.orders.service import get_order_for, roles_for, status_label
+from market.orders.states import Actor, OrderStatus
+
+
+def _int_arg(raw: object) -> int | None:
+    return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 10 else None
+
+
+# ---- cart ---------------------------------------------------------------------------------------------------
+
+def product_actions_context(product) -> dict | None:
+    """For the product page's "product.actions" slot: the add-to-cart form."""
+    if product.status != ProductStatus.APPROVED:
+        return None
+    form = AddToCartForm(formdata=None, product_id=product.id, qty=max(1, product.min_order_qty))
+    return {"product": product, "form": form}
+
+
+@bp.route("/cart/add", methods=["GET", "POST"])
+@login_required
+def add_to_cart():
+    """Add a product to the cart. GET shows a small form (for shared links; the product page has its own)."""
+    form = AddToCartForm()
+    product_id = _int_arg(request.values.get("product_id") or request.values.get("product"))
+    product = db.session.get(Product, product_id) if product_id else None
+    if product is None or product.status != ProductStatus.APPROVED:
+        user_abort(404, _("This product is not for sale."))
+    if request.method == "GET":
+        form = AddToCartForm(formdata=None, product_id=product.id, qty=max(1, product.min_order_qty))
+        return render_template("orders/add.html", form=form, product=product)
+    status = 400
+    if form.validate_on_submit():
+        try:
+            cart.add(current_user, product.id, form.qty.data)
+        except DomainError as err:
+            db.session.rollback()
+            attach_error(form, err)
+            status = err.status if err.status in (403, 409) else 400
+        else:
+            db.session.commit()
+            flash(_("%(title)s is in your cart.", title=product.title), "success")
+            return redirect(url_for("orders.cart_page"))
+    return render_template("orders/add.html", form=form, product=product), status
+
+
+@bp.get("/cart")
+@login_required
+def cart_page():
+    groups = cart.groups(current_user)
+    return render_template("orders/cart.html", groups=groups, qty_form=CartQtyForm(formdata=None))
+
+
+@bp.post("/cart/<int:product_id>")
+@login_required
+def cart_update(product_id: int):
+    form = CartQtyForm()
+    if not form.validate_on_submit():
+        user_abort(400, " ".join(str(e) for e in form.qty.errors) or _("Enter a quantity."))
+    cart.set_qty(current_user, product_id, form.qty.data)
+    db.session.commit()
+    return redirect(url_for("orders.cart_page"))
+
+
+@bp.post("/cart/<int:product_id>/remove")
+@login_required
+def cart_remove(product_id: int):
+    cart.remove(current_user, product_id)
+    db.session.commit()
+    return redirect(url_for("orders.cart_page"))
+
+
+# ---- checkout -----------------------------------------------------------------------------------------------
+
+def _prefill(form, user) -> None:
+    saved = checkout.saved_address(user)
+    if saved is not None:
+        form.ship_name.data, form.ship_phone.data = saved.name, _national(saved.phone)
+        form.ship_street.data, form.ship_commune.data, form.ship_province.data = (saved.street, saved.commune,
+                                                                                  saved.province)
+    else:
+        form.ship_name.data, form.ship_phone.data = user.display_name, _national(user.phone)
+
+
+def _national(e164: str) -> str:
+    from market.accounts.service import format_phone
+
+    return format_phone(e164)
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+@login_required
+def checkout_page():
+    groups = cart.groups(current_user)
+    choices = {g.seller.id: gateway().choices(g.seller.id) for g in groups}
+    form = CheckoutForm()
+    chosen = {g.seller.id: request.form.get(f"method-{g.seller.id}", "") for g in groups}
+    method_errors: dict[int, str] = {}
+    status = 200
+    if request.method == "GET":
+        if not groups:
+            flash(_("Your cart is empty."), "info")
+            return redirect(url_for("orders.cart_page"))
+        _prefill(form, current_user)
+        form.attempt.data = secrets.token_hex(16)
+        chosen = {sid: (c[0].name if len(c) == 1 else "") for sid, c in choices.items()}
+    elif form.validate_on_submit():
+        try:
+            address = checkout.clean_address(form.ship_name.data, form.ship_phone.data, form.ship_street.data,
+                                             form.ship_commune.data, form.ship_province.data)
+            placed = checkout.place_cart(current_user, form.attempt.data, chosen, address)
+        except DomainError as err:
+            db.session.rollback()
+            if err.field and err.field.startswith("method-"):
+                method_errors[int(err.field.split("-", 1)[1])] = err.message
+            else:
+                attach_error(form, err)
+            status = 409 if err.code == "sold_out" or err.status == 409 else 400
+            groups = cart.groups(current_user)
+        else:
+            db.session.commit()
+            return redirect(url_for("orders.checkout_done", attempt=form.attempt.data, n=len(placed)))
+    else:
+        status = 400
+    return render_template("orders/checkout.html", form=form, groups=groups, choices=choices, chosen=chosen,
+                           method_errors=method_errors), status
+
+
+@bp.get("/checkout/done/<attempt>")
+@login_required
+def checkout_done(attempt: str):
+    try:
+        orders = checkout.orders_of_attempt(current_user, checkout.check_attempt(attempt))
+    except DomainError:
+        orders = []
+    if not orders:
+        abort(404)
+    return render_template("orders/checkout_done.html", orders=orders)
+
+
+# ---- the buyer's orders -------------------------------------------------------------------------------------
+
+@bp.get("/orders")
+@login_required
+def index():
+    from market.notifications.service import latest, render, unread_count
+
+    orders = list(db.session.scalars(sa.select(Order).where(Order.buyer_id == current_user.id)
+                                     .order_by(Order.id.desc()).limit(100)))
+    unread = [n for n in latest(current_user.id, 5) if not n.is_read]
+    return render_template("orders/index.html", orders=orders, cart_lines=cart.count_lines(current_user),
+                           unread=unread, unread_total=unread_count(current_user.id), render=render,
+                           is_seller=current_user.is_seller)
+
+
+def _order_or_404(order_id: int) -> Order:
+    return get_order_for(order_id, current_user)
+
+
+@bp.get("/orders/<int:order_id>")
+@login_required
+def detail(order_id: int):
+    order = _order_or_404(order_id)
+    roles = roles_for(order, current_user)
+    events = list(db.session.scalars(sa.select(OrderEvent).where(OrderEvent.order_id == order.id)
+                                     .order_by(OrderEvent.id)))
+    is_buyer = Actor.BUYER in roles
+    seller_role = Actor.SELLER if Actor.SELLER in roles else (Actor.STAFF if Actor.STAFF in roles else None)
+    complete_form = None
+    if is_buyer and "complete" in actions.buyer_actions(order):
+        complete_form = CompleteOrderForm(formdata=None)
+        complete_form.method.choices = [(c.name, c.label) for c in gateway().choices(order.seller_id)]
+        complete_form.method.data = order.payment_method
+        if order.has_address:
+            complete_form.ship_name.data, complete_form.ship_phone.data = order.ship_name, _national(order.ship_phone)
+            complete_form.ship_street.data = order.ship_street
+            complete_form.ship_commune.data, complete_form.ship_province.data = order.ship_commune, order.ship_province
+        else:
+            _prefill(complete_form, current_user)
+    return render_template(
+        "orders/detail.html", order=order, roles={str(r) for r in roles}, events=events, status_label=status_label,
+        buyer_actions=actions.buyer_actions(order) if is_buyer else [],
+        seller_actions=actions.seller_actions(order, seller_role) if seller_role else [],
+        seller_role=seller_role, complete_form=complete_form, reason_form=ReasonForm(formdata=None),
+        ship_form=ShipForm(formdata=None), review=reviews.review_of(order),
+        review_form=ReviewForm(formdata=None) if reviews.can_review(order, current_user) else None,
+        show_buyer_phone=seller_role is not None)
+
+
+@bp.post("/orders/<int:order_id>/complete")
+@login_required
+def complete(order_id: int):
+    """The buyer gives (or changes) the delivery address and the way to pay of a pending order."""
+    order = _order_or_404(order_id)
+    if order.buyer_id != current_user.id:
+        abort(404)
+    choices = gateway().choices(order.seller_id)
+    form = CompleteOrderForm()
+    form.method.choices = [(c.name, c.label) for c in choices]
+    if form.validate_on_submit():
+        try:
+            address = checkout.clean_address(form.ship_name.data, form.ship_phone.data, form.ship_street.data,
+                                             form.ship_commune.data, form.ship_province.data)
+            checkout.complete_order(order, current_user, address, form.method.data)
+        except DomainError as err:
+            db.session.rollback()
+            attach_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Saved. Your order is ready for payment.") if order.status == OrderStatus.PENDING
+                  else _("Saved. Your order is confirmed."), "success")
+            return redirect(url_for("orders.detail", order_id=order.id))
+    order = _order_or_404(order_id)
+    return render_template("orders/complete.html", order=order, form=form), 400
+
+
+@bp.post("/orders/<int:order_id>/method")
+@login_required
+def change_method(order_id: int):
+    order = _order_or_404(order_id)
+    if order.buyer_id != current_user.id:
+        abort(404)
+    form = ChangeMethodForm()
+    form.method.choices = [(c.name, c.label) for c in gateway().choices(order.seller_id)]
+    if not form.validate_on_submit():
+        user_abort(400, " ".join(str(e) for e in form.method.errors) or _("Choose how you will pay."))
+    gateway().choose(order, form.method.data, current_user)
+    db.session.commit()
+    return redirect(url_for("orders.detail", order_id=order.id))
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@login_required
+def cancel(order_id: int):
+    order = _order_or_404(order_id)
+    role = actions.acting_role(order, current_user, request.form.get("as"))
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        user_abort(400, " ".join(str(e) for e in form.reason.errors) or _("Something in the request was not right"))
+    actions.cancel(order, current_user, role=role, reason=form.reason.data)
+    db.session.commit()
+    flash(_("Order %(code)s is cancelled.", code=order.code), "info")
+    return redirect(url_for("orders.detail", order_id=order.id))
+
+
+@bp.post("/orders/<int:order_id>/status")
+@login_required
+def move(order_id: int):
+    """Move an order on (confirm, packed, shipped, delivered, refunded) in the role the form says."""
+    order = _order_or_404(order_id)
+    role = actions.acting_role(order, current_user, request.form.get("as"))
+    form = ShipForm() if request.form.get("to") == OrderStatus.SHIPPED else ReasonForm()
+    if not form.validate_on_submit():
+        errors = [e for f in form for e in (f.errors or [])]
+        user_abort(400, " ".join(str(e) for e in errors) or _("Something in the request was not right"))
+    actions.move(order, current_user, request.form.get("to"), role=role,
+                 reason=request.form.get("reason") or None, carrier=request.form.get("carrier"),
+                 tracking_code=request.form.get("tracking_code"))
+    db.session.commit()
+    flash(_("Order %(code)s is now %(status)s.", code=order.code, status=status_label(order.status)), "success")
+    return redirect(url_for("orders.detail", order_id=order.id))
+
+
+@bp.post("/orders/<int:order_id>/paid")
+@login_required
+def mark_paid(order_id: int):
+    order = _order_or_404(order_id)
+    role = actions.acting_role(order, current_user, request.form.get("as"))
+    actions.mark_paid(order, current_user, role=role)
+    db.session.commit()
+    flash(_("Payment recorded for order %(code)s.", code=order.code), "success")
+    return redirect(url_for("orders.detail", order_id=order.id))
+
+
+@bp.post("/orders/<int:order_id>/review")
+@login_required
+def review(order_id: int):
+    order = _order_or_404(order_id)
+    if order.buyer_id != current_user.id:
+        abort(404)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            reviews.submit(order, current_user, form.rating.data, form.comment.data)
+        except DomainError as err:
+            db.session.rollback()
+            if err.status == 409:
+                raise
+            attach_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Thank you for your rating!"), "success")
+            return redirect(url_for("orders.detail", order_id=order.id))
+    order = _order_or_404(order_id)
+    return render_template("orders/review.html", order=order, form=form), 400
+
+
+# ---- shop reviews -------------------------------------------------------------------------------------------
+
+def shop_reviews_context(profile) -> dict | None:
+    rating = reviews.shop_rating(profile.id)
+    return {"profile": profile, "rating": rating, "reviews": reviews.shop_reviews(profile.id, 3)}
+
+
+@bp.get("/reviews/<slug>")
+def shop_reviews(slug: str):
+    profile = db.session.scalar(sa.select(SellerProfile).where(SellerProfile.slug == slug,
+                                                               SellerProfile.status == SellerStatus.APPROVED))
+    if profile is None:
+        abort(404)
+    return render_template("orders/shop_reviews.html", profile=profile, rating=reviews.shop_rating(profile.id),
+                           reviews=reviews.shop_reviews(profile.id, 100))
+
+
+# ---- template helpers ---------------------------------------------------------------------------------------
+
+@bp.app_template_global("status_label")
+def _status_label(status: str) -> str:
+    return status_label(status)
+
+
+@bp.app_template_global("order_status_text")
+def order_status_text(order) -> str:
+    """The status as a person needs it: a pending order says what it waits for."""
+    if order.status == OrderStatus.PENDING:
+        if not order.is_complete:
+            return _("Waiting for the buyer's address")
+        if order.payment_method == "cod":
+            return _("Waiting for the shop to accept")
+    return status_label(order.status).capitalize()
+
+
+@bp.app_template_global("actor_label")
+def actor_label(role: str) -> str:
+    return {Actor.BUYER: _("by the buyer"), Actor.SELLER: _("by the shop"), Actor.STAFF: _("by commune staff"),
+            Actor.SYSTEM: _("automatically")}.get(role, role)
+
+
+@bp.app_template_global("item_problem")
+def _item_problem(item) -> str | None:
+    return cart.item_problem(item)
+
+
+@bp.app_template_filter("mask_name")
+def _mask_name(name: str) -> str:
+    from market.accounts.service import mask_name
+
+    return mask_name(name)

@@ -1,0 +1,54 @@
+"""Payments: one registry of interchangeable methods over one base class (cash on delivery, VietQR bank
+transfer, Stripe Checkout), the payment attempts of each order, the webhooks that confirm them, refunds.
+
+``METHODS`` maps a method's name to its class; ``get_method(name)`` gives an instance. Stripe is offered
+only when its keys are configured. Payments depends on orders (never the reverse): it registers itself as
+the orders area's payment gateway below.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from market.payments.base import PaymentMethod
+from market.payments.cod import CashOnDelivery
+from market.payments.stripe import StripeCheckout
+from market.payments.vietqr import VietQRTransfer
+
+bp = Blueprint("payments", __name__)
+sell_bp = Blueprint("sell_payments", __name__, url_prefix="/sell/payments")
+
+METHODS: dict[str, type[PaymentMethod]] = {cls.name: cls for cls in (CashOnDelivery, VietQRTransfer, StripeCheckout)}
+
+
+def get_method(name: str | None) -> PaymentMethod:
+    from flask_babel import gettext as _
+
+    from market.domain import DomainError
+
+    cls = METHODS.get(name or "")
+    if cls is None:
+        raise DomainError("invalid", _("Choose how you will pay."), field="method")
+    return cls()
+
+
+def _register() -> None:
+    from market.orders.payment import register_gateway
+    from market.payments import listeners  # noqa: F401 - refunds and session clean-up on order changes
+    from market.payments.gateway import Gateway
+    from market.ui import slot
+
+    register_gateway(Gateway())
+    slot("order.payment", "payments", "payments/_order_panel.html", _order_panel)
+    slot("seller.links", "payments", "payments/_seller_link.html", lambda profile=None, **kw: {"profile": profile})
+
+
+def _order_panel(order=None, roles=(), **_kw):
+    from market.payments.service import order_panel
+
+    return order_panel(order, roles) if order is not None else None
+
+
+_register()
+
+from market.payments import routes, webhooks  # noqa: E402,F401

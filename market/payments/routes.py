@@ -1,0 +1,173 @@
+"""Paying pages: start a card payment, come back from Stripe, say a transfer was sent; the shop's settings."""
+
+from __future__ import annotations
+
+import re
+
+import stripe
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from market.domain import DomainError
+from market.errors import user_abort
+from market.extensions import db
+from market.forms import attach_error
+from market.orders.service import get_order_for
+from market.orders.states import OrderStatus
+from market.payments import bp, sell_bp
+from market.payments import stripe as stripe_pay
+from market.payments.banks import bank_by_bin, banks
+from market.payments.forms import PaymentSettingsForm
+from market.payments.service import lock_order, open_attempt, settings_to_edit
+from market.payments.vietqr import clean_account_number, clean_holder
+
+_SESSION_ID = re.compile(r"^cs_[A-Za-z0-9_]{1,200}$")
+
+
+def _order_url(order_id: int) -> str:
+    return url_for("orders.detail", order_id=order_id)
+
+
+@bp.post("/payments/stripe/<int:order_id>/start")
+@login_required
+def stripe_start(order_id: int):
+    """The buyer pays a pending order by card: send them to Stripe Checkout (reusing an open session)."""
+    req = stripe_pay.prepare_checkout(order_id, current_user)
+    db.session.commit()  # no transaction (nor SQLite write lock) held while Stripe answers
+    if req.url:
+        return redirect(req.url, 303)
+    try:
+        session = stripe_pay.create_session(req)
+    except stripe.StripeError as exc:
+        db.session.rollback()
+        stripe_pay.session_failed(req.payment_id, exc)
+        db.session.commit()
+        flash(_("Card payment is not available right now. Try again in a moment or choose another way to pay."),
+              "error")
+        return redirect(_order_url(order_id))
+    url = stripe_pay.save_session(req.payment_id, session)
+    db.session.commit()
+    return redirect(url or _order_url(order_id), 303)
+
+
+@bp.get("/payments/stripe/<int:order_id>/return")
+@login_required
+def stripe_return(order_id: int):
+    """Back from Stripe. The webhook confirms the payment; reading the session here only makes it quicker."""
+    order = get_order_for(order_id, current_user)
+    if order.buyer_id != current_user.id:
+        abort(404)
+    session_id = request.args.get("session_id", "")
+    known = _SESSION_ID.match(session_id) and any(
+        p.method == "stripe" and p.provider_ref == session_id for p in order.payments)
+    db.session.commit()
+    if known and order.paid_at is None and stripe_pay.configured():
+        try:
+            session = stripe_pay.retrieve_session(session_id)
+        except stripe.StripeError:
+            session = None
+        if session and (session.get("metadata") or {}).get("order_id") == str(order_id):
+            try:
+                stripe_pay.on_session_completed(session)
+                db.session.commit()
+            except DomainError:
+                db.session.rollback()
+    order = get_order_for(order_id, current_user)
+    return render_template("payments/stripe_return.html", order=order)
+
+
+@bp.get("/payments/stripe/<int:order_id>/cancelled")
+@login_required
+def stripe_cancelled(order_id: int):
+    get_order_for(order_id, current_user)
+    flash(_("The card payment was cancelled. You can try again or choose another way to pay."), "info")
+    return redirect(_order_url(order_id))
+
+
+@bp.post("/payments/<int:order_id>/transfer-sent")
+@login_required
+def transfer_sent(order_id: int):
+    """The buyer says they have transferred: the seller is told, and the stock is held while they check."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from market.database import utcnow
+
+    order = get_order_for(order_id, current_user)
+    if order.buyer_id != current_user.id:
+        abort(404)
+    order = lock_order(order.id)
+    if order.status != OrderStatus.PENDING or order.paid_at or order.payment_method != "vietqr":
+        user_abort(409, _("This order is not waiting for a bank transfer."))
+    payment = open_attempt(order, "vietqr")
+    if payment.claimed_at is None:
+        payment.claimed_at = utcnow()
+        order.hold_expires_at = max(order.hold_expires_at or utcnow(),
+                                    utcnow() + timedelta(hours=current_app.config["TRANSFER_CLAIM_HOURS"]))
+        from market.orders.notify import transfer_claimed
+
+        transfer_claimed(order)
+    db.session.commit()
+    flash(_("Thank you. The seller will confirm as soon as the money arrives."), "success")
+    return redirect(_order_url(order.id))
+
+
+def _seller_profile():
+    profile = current_user.seller_profile
+    if profile is None or not current_user.is_seller:
+        user_abort(403, _("Only an approved shop can do this."))
+    return profile
+
+
+@sell_bp.route("", methods=["GET", "POST"])
+@login_required
+def settings():
+    """The shop's payment settings: cash on delivery, and the bank account for VietQR transfers."""
+    profile = _seller_profile()
+    current = settings_to_edit(profile.id)
+    form = PaymentSettingsForm(obj=current if request.method == "GET" else None, banks=banks())
+    if request.method == "GET":
+        form.bank_bin.data = current.bank_bin or ""
+    if form.validate_on_submit():
+        try:
+            _apply_settings(current, form)
+        except DomainError as err:
+            db.session.rollback()
+            attach_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Payment settings saved."), "success")
+            return redirect(url_for("sell_payments.settings"))
+    else:
+        db.session.rollback()
+    return render_template("payments/settings.html", form=form, profile=profile), 400 if form.errors else 200
+
+
+def _apply_settings(current, form) -> None:
+    bank = bank_by_bin(form.bank_bin.data) if form.bank_bin.data else None
+    current.cod_enabled = bool(form.cod_enabled.data)
+    current.cod_auto_confirm = bool(form.cod_auto_confirm.data)
+    if bank is None:
+        current.bank_bin = current.account_number = current.account_holder = None
+    else:
+        current.bank_bin = bank.bin
+        current.account_number = clean_account_number(form.account_number.data)
+        current.account_holder = clean_holder(form.account_holder.data)
+    if not current.cod_enabled and bank is None:
+        from market.payments.stripe import configured
+
+        if not configured():
+            raise DomainError("invalid", _("Keep cash on delivery or add a bank account: buyers need a way to pay."),
+                              field="cod_enabled")
+    db.session.flush()
+
+
+@bp.app_template_global("payment_status_label")
+def payment_status_label(status: str) -> str:
+    from market.payments.models import PaymentStatus
+
+    return {PaymentStatus.PENDING: _("waiting"), PaymentStatus.SUCCEEDED: _("received"),
+            PaymentStatus.FAILED: _("failed"), PaymentStatus.EXPIRED: _("closed"),
+            PaymentStatus.MISMATCH: _("wrong amount"), PaymentStatus.REFUNDED: _("refunded")}.get(status, status)

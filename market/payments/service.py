@@ -1,0 +1,159 @@
+"""Payment rules shared by every method: attempts, recording money that arrived, flags, shop settings.
+
+Functions flush; the caller commits. Money changes an order only with its row locked
+(``lock_order``: SELECT … FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from market.database import utcnow
+from market.domain import DomainError
+from market.extensions import db
+from market.orders.models import Order
+from market.orders.service import transition
+from market.orders.states import Actor, OrderStatus
+from market.payments.models import Payment, PaymentStatus, RefundStatus, ShopPaymentSettings
+
+log = logging.getLogger(__name__)
+
+# Flags a person must look at; shown to the seller (and staff) on the order page and in the orders list.
+FLAGS = ("amount_mismatch", "wrong_account", "paid_after_close", "double_payment", "refund_due", "refund_failed",
+         "partial_refund", "refunded_outside")
+
+
+def flag_label(flag: str | None) -> str:
+    labels = {
+        "amount_mismatch": _("A payment arrived with the wrong amount: the order is not paid. Check it and "
+                             "return the money."),
+        "wrong_account": _("A transfer for this order went to another bank account."),
+        "paid_after_close": _("Money arrived after the order was closed: return it to the buyer."),
+        "double_payment": _("The order was paid twice: return one payment to the buyer."),
+        "refund_due": _("Return the money to the buyer by bank transfer, then mark the order refunded."),
+        "refund_failed": _("The card refund failed; it will be tried again."),
+        "partial_refund": _("Part of the card payment was refunded outside Chợ Phiên."),
+        "refunded_outside": _("The card payment was refunded outside Chợ Phiên after the order was packed."),
+    }
+    return labels.get(flag or "", flag or "")
+
+
+def default_settings(seller_id: int) -> ShopPaymentSettings:
+    """An unsaved settings object with the defaults (cash on delivery on and confirmed when placed)."""
+    return ShopPaymentSettings(seller_id=seller_id, cod_enabled=True, cod_auto_confirm=True)
+
+
+def settings_for(seller_id: int) -> ShopPaymentSettings:
+    found = db.session.scalar(sa.select(ShopPaymentSettings).where(ShopPaymentSettings.seller_id == seller_id))
+    return found or default_settings(seller_id)
+
+
+def settings_to_edit(seller_id: int) -> ShopPaymentSettings:
+    found = db.session.scalar(sa.select(ShopPaymentSettings).where(ShopPaymentSettings.seller_id == seller_id))
+    if found is None:
+        found = default_settings(seller_id)
+        db.session.add(found)
+    return found
+
+
+def lock_order(order_id: int) -> Order:
+    """The order row, locked until the transaction ends, with fresh values."""
+    order = db.session.execute(
+        sa.select(Order).where(Order.id == order_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if order is None:
+        raise DomainError("not_found", _("This order does not exist."), status=404)
+    return order
+
+
+def reload_payment(payment_id: int) -> Payment:
+    return db.session.execute(sa.select(Payment).where(Payment.id == payment_id)
+                              .execution_options(populate_existing=True)).scalar_one()
+
+
+def payments_of(order_id: int) -> list[Payment]:
+    return list(db.session.scalars(sa.select(Payment).where(Payment.order_id == order_id)
+                                   .order_by(Payment.attempt).execution_options(populate_existing=True)))
+
+
+def next_attempt(order_id: int) -> int:
+    return (db.session.scalar(sa.select(sa.func.max(Payment.attempt)).where(Payment.order_id == order_id)) or 0) + 1
+
+
+def new_attempt(order: Order, method: str, **fields) -> Payment:
+    payment = Payment(order_id=order.id, method=method, attempt=next_attempt(order.id), status=PaymentStatus.PENDING,
+                      amount_vnd=order.total_vnd, currency="VND", **fields)
+    db.session.add(payment)
+    db.session.flush()
+    return payment
+
+
+def open_attempt(order: Order, method: str) -> Payment:
+    """The pending attempt of ``method`` for this order, made if there is none."""
+    for p in payments_of(order.id):
+        if p.method == method and p.status == PaymentStatus.PENDING:
+            return p
+    return new_attempt(order, method)
+
+
+def close_pending_attempts(order: Order, keep_method: str | None = None) -> list[Payment]:
+    """The buyer switched methods (or the order closed): pending attempts of other methods end."""
+    closed = []
+    for p in payments_of(order.id):
+        if p.status == PaymentStatus.PENDING and p.method != keep_method:
+            p.status = PaymentStatus.EXPIRED
+            closed.append(p)
+    db.session.flush()
+    return closed
+
+
+def record_paid(order: Order, payment: Payment, *, actor, role: Actor, reason: str,
+                received_vnd: int | None = None) -> None:
+    """The money for ``order`` arrived through ``payment``: mark both paid; a pending order becomes confirmed.
+    The caller holds the order's row lock and has checked the amount."""
+    now = utcnow()
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.paid_at = now
+    payment.received_vnd = received_vnd if received_vnd is not None else payment.amount_vnd
+    if actor is not None and role != Actor.SYSTEM:
+        payment.recorded_by_id = actor.id
+    order.paid_at = now
+    order.payment_method = payment.method
+    if order.payment_flag == "amount_mismatch":
+        order.payment_flag = None
+    close_pending_attempts(order, keep_method=payment.method)
+    db.session.flush()
+    if order.status == OrderStatus.PENDING:
+        transition(order, OrderStatus.CONFIRMED, actor=actor, role=role, reason=reason)
+
+
+def refund_due_by_hand(order: Order, payment: Payment, flag: str) -> None:
+    """Money that must go back and that only the seller can send (a bank transfer)."""
+    payment.refund_status = RefundStatus.MANUAL
+    order.payment_flag = flag
+
+
+def unrefunded_paid(order_id: int) -> Payment | None:
+    for p in reversed(payments_of(order_id)):
+        if p.status == PaymentStatus.SUCCEEDED and p.refund_status in (None, RefundStatus.REQUESTED,
+                                                                        RefundStatus.MANUAL):
+            return p
+    return None
+
+
+def order_panel(order: Order, roles) -> dict | None:
+    """Context for the payment panel of the order page (payments/_order_panel.html)."""
+    from market.payments import METHODS
+
+    settings = settings_for(order.seller_id)
+    payments = payments_of(order.id)
+    current = payments[-1] if payments else None
+    method = METHODS.get(order.payment_method or "")
+    panel = method().panel(order, settings, current, roles) if method else {}
+    return {"order": order, "roles": {str(r) for r in roles}, "method": order.payment_method,
+            "method_label": method().label() if method else None, "payments": payments, "current": current,
+            "panel": panel, "flag": order.payment_flag, "flag_label": flag_label(order.payment_flag)}

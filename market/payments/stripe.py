@@ -1,0 +1,458 @@
+"""Card payment through Stripe Checkout (the official library), offered only when the keys are configured.
+
+- A Checkout Session per attempt, in VND (zero-decimal: 79.000 ₫ is ``unit_amount=79000``), created with the
+  deterministic idempotency key ``chophien-checkout-<order id>-<attempt>``; it expires with the order's hold
+  (Stripe wants 30 minutes to 24 hours, so a shorter hold is stretched to 31 minutes when the session starts).
+- The webhook (``webhooks.py``) verifies each event with ``stripe.Webhook.construct_event`` (default tolerance)
+  and hands it here once (the processed-event log); handlers lock the order row, check amount and currency,
+  and are written for any order of arrival: a refund may come before the completion it refunds.
+- A paid order that is cancelled is refunded through the API after the cancellation commits (``execute_refund``,
+  retried by ``flask retry-refunds``); ``charge.refunded`` then finds the work done.
+No call to Stripe is made inside a database transaction: the caller commits first (SQLite holds its write lock
+for a whole transaction).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import stripe
+from flask import current_app, url_for
+from flask_babel import gettext as _
+
+from market.database import on_commit, utcnow
+from market.domain import DomainError
+from market.extensions import db
+from market.orders.models import Order
+from market.orders.service import get_order_for, transition
+from market.orders.states import Actor, OrderStatus
+from market.payments.base import PaymentMethod
+from market.payments.models import Payment, PaymentStatus, ProcessedEvent, RefundStatus
+
+log = logging.getLogger(__name__)
+
+SESSION_MIN = timedelta(minutes=31)  # Stripe refuses an expiry sooner than 30 minutes
+SESSION_MAX = timedelta(hours=23)
+HOLD_GRACE = timedelta(minutes=5)  # the completion webhook may arrive a little after the session closes
+
+
+def configured() -> bool:
+    return bool(current_app.config.get("STRIPE_SECRET_KEY") and current_app.config.get("STRIPE_WEBHOOK_SECRET"))
+
+
+def client() -> stripe.StripeClient:
+    config = current_app.config
+    key = (config["STRIPE_SECRET_KEY"], config.get("STRIPE_API_BASE"))
+    cached = current_app.extensions.get("stripe_client")
+    if cached is None or cached[0] != key:
+        base = {"api": config["STRIPE_API_BASE"]} if config.get("STRIPE_API_BASE") else None
+        cached = (key, stripe.StripeClient(
+            config["STRIPE_SECRET_KEY"], base_addresses=base,
+            max_network_retries=config.get("STRIPE_MAX_NETWORK_RETRIES", 2),
+            http_client=stripe.RequestsClient(timeout=config.get("STRIPE_TIMEOUT", 20)),
+        ))
+        current_app.extensions["stripe_client"] = cached
+    return cached[1]
+
+
+class StripeCheckout(PaymentMethod):
+    name = "stripe"
+    refund_mode = "api"
+    seller_records_payment = False
+
+    def label(self) -> str:
+        return _("Card (Stripe)")
+
+    def hint(self) -> str:
+        return _("Visa, Mastercard, JCB: you pay on Stripe's secure page.")
+
+    def available(self, settings) -> bool:
+        return configured()
+
+    def panel(self, order, settings, payment, roles) -> dict:
+        return {"can_start": Actor.BUYER in roles and order.status == OrderStatus.PENDING and not order.paid_at
+                and configured(),
+                "open": payment is not None and payment.method == self.name and payment.status == PaymentStatus.PENDING
+                and bool(payment.provider_ref)}
+
+
+# ---- starting a payment ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    """Everything needed to create the session, as plain values (no ORM object crosses the network call)."""
+
+    order_id: int
+    order_code: str
+    payment_id: int
+    attempt: int
+    amount_vnd: int
+    lines: tuple[tuple[str, int, int], ...]  # (name, unit price in đồng, quantity)
+    expires_at: datetime
+    locale: str
+    success_url: str
+    cancel_url: str
+    url: str | None = None  # an open session to send the buyer back to
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"chophien-checkout-{self.order_id}-{self.attempt}"
+
+
+def prepare_checkout(order_id: int, user) -> CheckoutRequest:
+    """Check the buyer may pay this order by card now; reuse the open session or open a new attempt.
+    Flushes; the caller commits before ``create_session``."""
+    from market.payments.service import lock_order, payments_of
+
+    if not configured():
+        raise DomainError("invalid", _("Card payment is not available."))
+    order = get_order_for(order_id, user)
+    if order.buyer_id != user.id:
+        raise DomainError("not_found", _("This order does not exist."), status=404)
+    order = lock_order(order.id)
+    if order.status != OrderStatus.PENDING or order.paid_at:
+        raise DomainError("invalid", _("This order is not waiting for payment."), status=409)
+    if not order.has_address:
+        raise DomainError("invalid", _("Enter the delivery address first."))
+    now = utcnow()
+    payment = None
+    for p in payments_of(order.id):
+        if p.method == StripeCheckout.name and p.status == PaymentStatus.PENDING:
+            if p.provider_ref and p.checkout_url and p.expires_at and p.expires_at > now + timedelta(minutes=1):
+                return _request(order, p, p.expires_at, url=p.checkout_url)
+            if not p.provider_ref:
+                payment = p  # a session we may have created without hearing back: same key, same session
+            else:
+                p.status = PaymentStatus.EXPIRED
+    from market.payments.service import close_pending_attempts, new_attempt
+
+    close_pending_attempts(order, keep_method=StripeCheckout.name)
+    order.payment_method = StripeCheckout.name
+    expires = min(max(order.hold_expires_at or now, now + SESSION_MIN), now + SESSION_MAX)
+    if payment is None:
+        payment = new_attempt(order, StripeCheckout.name, expires_at=expires)
+    else:
+        payment.expires_at = expires
+    order.hold_expires_at = expires + HOLD_GRACE
+    db.session.flush()
+    return _request(order, payment, payment.expires_at)
+
+
+def _request(order: Order, payment: Payment, expires_at: datetime, url: str | None = None) -> CheckoutRequest:
+    site = current_app.config["SITE_URL"]
+    return CheckoutRequest(
+        order_id=order.id, order_code=order.code, payment_id=payment.id, attempt=payment.attempt,
+        amount_vnd=payment.amount_vnd,
+        lines=tuple((f"{i.title} ({i.unit})", int(i.unit_price_vnd), int(i.qty)) for i in order.items)
+        + (((_("Shipping"), int(order.shipping_vnd), 1),) if order.shipping_vnd else ()),
+        expires_at=expires_at, locale="en" if (order.buyer.locale or "vi") == "en" else "vi",
+        success_url=site + url_for("payments.stripe_return", order_id=order.id) + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=site + url_for("payments.stripe_cancelled", order_id=order.id), url=url)
+
+
+def session_params(req: CheckoutRequest) -> dict:
+    metadata = {"order_id": str(req.order_id), "payment_id": str(req.payment_id), "order_code": req.order_code}
+    return {
+        "mode": "payment",
+        "line_items": [{"price_data": {"currency": "vnd", "unit_amount": price, "product_data": {"name": name[:250]}},
+                        "quantity": qty} for name, price, qty in req.lines],
+        "client_reference_id": req.order_code,
+        "metadata": metadata,
+        "payment_intent_data": {"metadata": metadata, "description": f"Chợ Phiên {req.order_code}"},
+        "expires_at": int(req.expires_at.timestamp()),
+        "locale": req.locale,
+        "success_url": req.success_url,
+        "cancel_url": req.cancel_url,
+    }
+
+
+def create_session(req: CheckoutRequest) -> dict:
+    """Ask Stripe for the Checkout Session (network; call with no transaction open)."""
+    session = client().v1.checkout.sessions.create(session_params(req), {"idempotency_key": req.idempotency_key})
+    return session.to_dict()
+
+
+def save_session(payment_id: int, session: dict) -> str:
+    from market.payments.service import reload_payment
+
+    payment = reload_payment(payment_id)
+    if payment.provider_ref is None:
+        payment.provider_ref = session["id"]
+    payment.checkout_url = session.get("url")
+    db.session.flush()
+    return payment.checkout_url
+
+
+def session_failed(payment_id: int, error: Exception) -> None:
+    from market.payments.service import reload_payment
+
+    payment = reload_payment(payment_id)
+    if payment.status == PaymentStatus.PENDING and payment.provider_ref is None:
+        payment.status = PaymentStatus.FAILED
+        payment.note = str(error)[:500]
+    db.session.flush()
+
+
+def retrieve_session(session_id: str) -> dict:
+    return client().v1.checkout.sessions.retrieve(session_id).to_dict()
+
+
+def expire_session(session_id: str) -> None:
+    """Close a session whose order closed (best effort: it may have expired or completed meanwhile)."""
+    try:
+        client().v1.checkout.sessions.expire(session_id)
+    except stripe.StripeError as exc:
+        log.info("stripe session %s not expired: %s", session_id, exc.__class__.__name__)
+
+
+# ---- events (from the webhook, or a session read back on the return page) ---------------------------------
+
+def _int(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        return int(value)
+    return None
+
+
+def _find_payment(session_id: str | None, payment_intent: str | None, metadata: dict | None) -> Payment | None:
+    """Our payment for a Stripe object: by session id, payment intent, or our own metadata (checked)."""
+    query = sa.select(Payment).where(Payment.method == StripeCheckout.name)
+    if session_id:
+        found = db.session.scalar(query.where(Payment.provider_ref == session_id))
+        if found:
+            return found
+    if payment_intent:
+        found = db.session.scalar(query.where(Payment.provider_payment_ref == payment_intent))
+        if found:
+            return found
+    metadata = metadata if isinstance(metadata, dict) else {}
+    payment_id, order_id = _int(metadata.get("payment_id")), _int(metadata.get("order_id"))
+    if payment_id is None or order_id is None:
+        return None
+    found = db.session.get(Payment, payment_id)
+    if found is None or found.method != StripeCheckout.name or found.order_id != order_id:
+        return None
+    if session_id and found.provider_ref not in (None, session_id):
+        return None
+    return found
+
+
+def on_session_completed(session: dict, event: ProcessedEvent | None = None) -> str:
+    from market.payments.service import lock_order, record_paid, reload_payment
+
+    payment = _find_payment(session.get("id"), None, session.get("metadata"))
+    if payment is None:
+        log.warning("stripe: completed session %s matches no payment", session.get("id"))
+        return "unknown"
+    order = lock_order(payment.order_id)
+    payment = reload_payment(payment.id)
+    if payment.provider_ref is None:
+        payment.provider_ref = session.get("id")
+    if session.get("payment_status") != "paid":
+        return "not_paid"
+    intent = session.get("payment_intent") if isinstance(session.get("payment_intent"), str) else None
+    if intent and not payment.provider_payment_ref:
+        payment.provider_payment_ref = intent
+    if event is not None:
+        event.ref = intent
+    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED, PaymentStatus.MISMATCH):
+        return "already"
+    amount, currency = session.get("amount_total"), str(session.get("currency") or "").lower()
+    payment.received_vnd = amount if isinstance(amount, int) and not isinstance(amount, bool) else None
+    parked = _parked_refund(intent)
+    if parked is not None:  # the refund arrived first: the money is already back with the buyer
+        payment.status = PaymentStatus.REFUNDED
+        payment.refund_status = RefundStatus.DONE
+        payment.refunded_vnd = payment.received_vnd or 0
+        parked.outcome = "applied"
+        db.session.flush()
+        return "refunded_before"
+    if currency != "vnd" or payment.received_vnd != payment.amount_vnd or payment.amount_vnd != order.total_vnd:
+        payment.status = PaymentStatus.MISMATCH
+        payment.note = f"received {amount!r} {currency!r}, expected {order.total_vnd} vnd"[:500]
+        order.payment_flag = "amount_mismatch"
+        db.session.flush()
+        log.warning("stripe: order %s paid %r %r instead of %s VND", order.code, amount, currency, order.total_vnd)
+        return "mismatch"
+    if order.paid_at is not None or order.status != OrderStatus.PENDING:
+        # paid twice, or paid after the order expired or was cancelled: give this payment back
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.paid_at = utcnow()
+        order.payment_flag = "double_payment" if order.paid_at else "paid_after_close"
+        request_refund(payment)
+        return "refunding"
+    record_paid(order, payment, actor=None, role=Actor.SYSTEM, reason=_("Paid by card (Stripe)"),
+                received_vnd=payment.received_vnd)
+    return "paid"
+
+
+def _parked_refund(intent: str | None) -> ProcessedEvent | None:
+    if not intent:
+        return None
+    return db.session.scalar(sa.select(ProcessedEvent).where(
+        ProcessedEvent.provider == "stripe", ProcessedEvent.type == "charge.refunded", ProcessedEvent.ref == intent,
+        ProcessedEvent.outcome == "parked"))
+
+
+def on_session_expired(session: dict, event: ProcessedEvent | None = None) -> str:
+    from market.payments.service import lock_order, reload_payment
+
+    payment = _find_payment(session.get("id"), None, session.get("metadata"))
+    if payment is None:
+        return "unknown"
+    lock_order(payment.order_id)
+    payment = reload_payment(payment.id)
+    if payment.status != PaymentStatus.PENDING:
+        return "already"
+    payment.status = PaymentStatus.EXPIRED
+    db.session.flush()
+    return "expired"
+
+
+def on_charge_refunded(charge: dict, event: ProcessedEvent | None = None) -> str:
+    from market.payments.service import lock_order, reload_payment
+
+    intent = charge.get("payment_intent") if isinstance(charge.get("payment_intent"), str) else None
+    if event is not None:
+        event.ref = intent
+    payment = _find_payment(None, intent, charge.get("metadata"))
+    if payment is None:  # the completion has not arrived yet: it will find this refund (see _parked_refund)
+        return "parked"
+    order = lock_order(payment.order_id)
+    payment = reload_payment(payment.id)
+    if intent and not payment.provider_payment_ref:
+        payment.provider_payment_ref = intent
+    refunded = _int(charge.get("amount_refunded")) or 0
+    charged = _int(charge.get("amount")) or 0
+    payment.refunded_vnd = max(payment.refunded_vnd or 0, refunded)
+    if not (charge.get("refunded") is True or (charged and refunded >= charged)):
+        order.payment_flag = "partial_refund"
+        return "partial"
+    if payment.status == PaymentStatus.REFUNDED:
+        return "already"
+    was_paid = payment.status == PaymentStatus.SUCCEEDED
+    payment.status = PaymentStatus.REFUNDED
+    payment.refund_status = RefundStatus.DONE
+    db.session.flush()
+    if not was_paid:
+        return "refunded_before_completion"
+    _close_refunded_order(order, _("The card payment was refunded"))
+    return "refunded"
+
+
+def _close_refunded_order(order: Order, reason: str) -> None:
+    """A refunded card payment: the order moves to refunded where the table allows, else is flagged."""
+    from market.payments.service import unrefunded_paid
+
+    if order.paid_at is None or unrefunded_paid(order.id) is not None:
+        return  # not the money that paid this order (a double or late payment given back)
+    if order.status == OrderStatus.CONFIRMED:
+        transition(order, OrderStatus.CANCELLED, actor=None, role=Actor.SYSTEM, reason=reason)
+    if order.status == OrderStatus.CANCELLED:
+        transition(order, OrderStatus.REFUNDED, actor=None, role=Actor.SYSTEM, reason=reason)
+        if order.payment_flag in ("refund_failed", "refund_due"):
+            order.payment_flag = None
+    elif order.status in (OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        order.payment_flag = "refunded_outside"
+
+
+HANDLERS = {
+    "checkout.session.completed": on_session_completed,
+    "checkout.session.async_payment_succeeded": on_session_completed,
+    "checkout.session.expired": on_session_expired,
+    "charge.refunded": on_charge_refunded,
+}
+
+
+def handle_event(event: dict, row: ProcessedEvent | None = None) -> str:
+    handler = HANDLERS.get(event.get("type"))
+    obj = (event.get("data") or {}).get("object")
+    if handler is None or not isinstance(obj, dict):
+        log.info("stripe event %s (%s) not handled", event.get("id"), event.get("type"))
+        return "ignored"
+    return handler(obj, row)
+
+
+# ---- refunds -----------------------------------------------------------------------------------------------
+
+def request_refund(payment: Payment) -> None:
+    """Ask Stripe to give ``payment`` back once this transaction commits."""
+    from market.tasks import defer
+
+    payment.refund_status = RefundStatus.REQUESTED
+    db.session.flush()
+    payment_id = payment.id
+    on_commit(lambda: defer(execute_refund, payment_id))
+
+
+def execute_refund(payment_id: int) -> str:
+    """Refund through the API (idempotent per payment), then record it. Runs outside any request transaction."""
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.refund_status != RefundStatus.REQUESTED:
+        return "nothing"
+    intent, amount, order_id = payment.provider_payment_ref, payment.received_vnd or payment.amount_vnd, \
+        payment.order_id
+    db.session.commit()  # no transaction open while we wait for Stripe
+    if not intent:
+        return _refund_failed(payment_id, "no payment intent to refund")
+    try:
+        refund = client().v1.refunds.create(
+            {"payment_intent": intent, "amount": amount,
+             "metadata": {"order_id": str(order_id), "payment_id": str(payment_id)}},
+            {"idempotency_key": f"chophien-refund-{payment_id}"})
+    except stripe.StripeError as exc:
+        log.warning("stripe refund of payment %s failed: %s", payment_id, exc)
+        return _refund_failed(payment_id, str(exc))
+    return finish_refund(payment_id, refund.id, getattr(refund, "status", None))
+
+
+def _refund_failed(payment_id: int, why: str) -> str:
+    from market.payments.service import lock_order, reload_payment
+
+    payment = db.session.get(Payment, payment_id)
+    order = lock_order(payment.order_id)
+    payment = reload_payment(payment_id)
+    payment.note = why[:500]
+    order.payment_flag = "refund_failed"
+    db.session.commit()
+    return "failed"
+
+
+def finish_refund(payment_id: int, refund_id: str, status: str | None) -> str:
+    from market.payments.service import lock_order, reload_payment
+
+    payment = db.session.get(Payment, payment_id)
+    order = lock_order(payment.order_id)
+    payment = reload_payment(payment_id)
+    if status in ("failed", "canceled"):
+        db.session.rollback()
+        return _refund_failed(payment_id, f"refund {refund_id} {status}")
+    payment.refund_ref = refund_id
+    if payment.status != PaymentStatus.REFUNDED:
+        payment.status = PaymentStatus.REFUNDED
+        payment.refund_status = RefundStatus.DONE
+        payment.refunded_vnd = payment.received_vnd or payment.amount_vnd
+        db.session.flush()
+        _close_refunded_order(order, _("Refunded to the card"))
+    if order.payment_flag in ("refund_failed", "paid_after_close", "double_payment"):
+        order.payment_flag = None
+    db.session.commit()
+    return "refunded"
+
+
+def retry_refunds(limit: int = 100) -> int:
+    """Refunds asked for but not confirmed (Stripe was down, the process died): try them again."""
+    ids = list(db.session.scalars(sa.select(Payment.id).where(Payment.refund_status == RefundStatus.REQUESTED)
+                                  .order_by(Payment.id).limit(limit)))
+    db.session.commit()
+    done = 0
+    for payment_id in ids:
+        if execute_refund(payment_id) == "refunded":
+            done += 1
+    return done

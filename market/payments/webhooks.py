@@ -1,0 +1,98 @@
+"""Provider webhooks: verify, refuse bad input with 4xx, handle each event once, log what is not handled.
+
+``/webhooks/stripe`` and ``/webhooks/bank/<provider>`` are exempt from CSRF (no browser posts them); they are
+authenticated by the provider's signature instead. Every event id goes into ``processed_events`` (unique per
+provider) in the same transaction as its effect, so a redelivery, a replay or the same event sent five times
+at once is handled exactly once: the others meet the unique constraint and answer "duplicate".
+"""
+
+from __future__ import annotations
+
+import logging
+
+import stripe
+from flask import current_app, jsonify, request
+from sqlalchemy.exc import IntegrityError
+
+from market.domain import DomainError
+from market.extensions import csrf, db
+from market.payments import bp
+from market.payments.models import ProcessedEvent
+
+log = logging.getLogger(__name__)
+
+
+def process_once(provider: str, event_id: str, event_type: str, handler) -> str:
+    """Run ``handler(row)`` unless this event was processed before; returns its outcome (or "duplicate")."""
+    try:
+        with db.session.begin_nested():
+            row = ProcessedEvent(provider=provider, event_id=event_id[:255], type=event_type[:80])
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        return "duplicate"
+    row.outcome = handler(row)
+    db.session.flush()
+    return row.outcome
+
+
+def _refuse(status: int, code: str, message: str):
+    db.session.rollback()
+    return jsonify({"ok": False, "error": code, "message": message}), status
+
+
+@bp.post("/webhooks/stripe")
+@csrf.exempt
+def stripe_webhook():
+    from market.payments.stripe import configured, handle_event
+
+    if not configured():
+        return _refuse(404, "not_found", "Stripe is not configured")
+    payload = request.get_data(cache=False)
+    try:
+        event = stripe.Webhook.construct_event(payload, request.headers.get("Stripe-Signature"),
+                                               current_app.config["STRIPE_WEBHOOK_SECRET"])
+    except stripe.SignatureVerificationError:
+        log.warning("stripe webhook with a bad signature refused")
+        return _refuse(400, "bad_signature", "signature verification failed")
+    except (ValueError, UnicodeDecodeError):
+        return _refuse(400, "invalid", "not a Stripe event")
+    data = event.to_dict()
+    event_id, event_type = data.get("id"), data.get("type")
+    if not isinstance(event_id, str) or not isinstance(event_type, str) or not event_id:
+        return _refuse(400, "invalid", "event without id or type")
+    try:
+        outcome = process_once("stripe", event_id, event_type, lambda row: handle_event(data, row))
+        db.session.commit()
+    except DomainError as err:  # e.g. the order changed under us: let Stripe deliver it again
+        log.warning("stripe event %s not applied: %s", event_id, err.message)
+        return _refuse(409, err.code, err.message)
+    log.info("stripe event %s %s: %s", event_id, event_type, outcome)
+    return jsonify({"ok": True, "outcome": outcome})
+
+
+@bp.post("/webhooks/bank/<provider>")
+@csrf.exempt
+def bank_webhook(provider: str):
+    from market.payments.bankfeed import ADAPTERS, BadSignature, apply_transfer
+
+    adapter_cls = ADAPTERS.get(provider)
+    if adapter_cls is None or not adapter_cls().secret():
+        return _refuse(404, "not_found", "no such bank feed")
+    adapter = adapter_cls()
+    try:
+        transfer = adapter.parse(request)
+    except BadSignature as err:
+        log.warning("bank feed %s: refused (%s)", provider, err.message)
+        return _refuse(401, "bad_signature", "signature verification failed")
+    except DomainError as err:
+        return _refuse(400, "invalid", err.message)
+    try:
+        outcome = process_once(provider, transfer.transaction_id, "transfer", lambda row: apply_transfer(transfer, row))
+        db.session.commit()
+    except DomainError as err:
+        log.warning("bank transfer %s not applied: %s", transfer.transaction_id, err.message)
+        return _refuse(409, err.code, err.message)
+    log.info("bank feed %s transfer %s: %s", provider, transfer.transaction_id, outcome)
+    body, status = adapter.ok(outcome)
+    return jsonify(body), status

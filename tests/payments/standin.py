@@ -1,0 +1,225 @@
+"""Local stand-ins for the HTTP services the app calls: Stripe's API and an SMS gateway.
+
+Each is a threaded ``http.server`` on 127.0.0.1 with a free port; the real client code (the official
+``stripe`` library, urllib for SMS) talks to it, so no test reaches the internet. They record every request
+(method, path, headers, body) for the test to check, and can be told to fail.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
+
+
+def decode_form(body: str) -> dict:
+    """Stripe's form encoding (``a[b][0][c]=1``) back into nested dicts and lists."""
+    out: dict = {}
+    for key, value in parse_qsl(body, keep_blank_values=True):
+        parts = key.replace("]", "").split("[")
+        node = out
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            nxt_is_index = not last and parts[i + 1].isdigit()
+            if isinstance(node, list):
+                idx = int(part)
+                while len(node) <= idx:
+                    node.append({} if not nxt_is_index else [])
+                if last:
+                    node[idx] = value
+                else:
+                    node = node[idx]
+            else:
+                if last:
+                    node[part] = value
+                else:
+                    node = node.setdefault(part, [] if nxt_is_index else {})
+    return out
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict
+    body: str
+    form: dict = field(default_factory=dict)
+    json: object = None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class StandIn:
+    """Base: start() on a free port, stop(), ``requests`` recorded, ``fail_next`` (status, body) queue."""
+
+    def __init__(self):
+        self.requests: list[Recorded] = []
+        self.fail_next: list[tuple[int, dict]] = []
+        self.lock = threading.Lock()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _handle(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8") if length else ""
+                rec = Recorded(self.command, self.path, dict(self.headers.items()), body)
+                ctype = self.headers.get("Content-Type", "")
+                if "x-www-form-urlencoded" in ctype:
+                    rec.form = decode_form(body)
+                elif "json" in ctype and body:
+                    rec.json = json.loads(body)
+                with owner.lock:
+                    owner.requests.append(rec)
+                    failure = owner.fail_next.pop(0) if owner.fail_next else None
+                if failure:
+                    status, payload = failure
+                else:
+                    status, payload = owner.route(rec)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_DELETE = _handle
+
+        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def route(self, rec: Recorded) -> tuple[int, dict]:  # pragma: no cover - overridden
+        return 404, {}
+
+
+class StripeStandIn(StandIn):
+    """Enough of Stripe's API for Checkout: sessions (create, retrieve, expire) and refunds, with idempotency."""
+
+    def __init__(self):
+        super().__init__()
+        self.sessions: dict[str, dict] = {}
+        self.refunds: dict[str, dict] = {}
+        self.by_key: dict[tuple[str, str], dict] = {}
+        self._ids = itertools.count(1)
+
+    def _error(self, status: int, message: str) -> tuple[int, dict]:
+        return status, {"error": {"type": "invalid_request_error", "message": message}}
+
+    def route(self, rec: Recorded) -> tuple[int, dict]:
+        if not rec.headers.get("Authorization", "").startswith("Bearer sk_"):
+            return self._error(401, "no key")
+        key = rec.headers.get("Idempotency-Key")
+        if rec.method == "POST" and key and (rec.path, key) in self.by_key:
+            return 200, self.by_key[(rec.path, key)]
+        status, payload = self._route(rec)
+        if rec.method == "POST" and key and status == 200:
+            self.by_key[(rec.path, key)] = payload
+        return status, payload
+
+    def _route(self, rec: Recorded) -> tuple[int, dict]:
+        path = rec.path.split("?")[0]
+        if rec.method == "POST" and path == "/v1/checkout/sessions":
+            return 200, self._create_session(rec.form)
+        if path.startswith("/v1/checkout/sessions/"):
+            rest = path[len("/v1/checkout/sessions/"):]
+            sid, _, action = rest.partition("/")
+            session = self.sessions.get(sid)
+            if session is None:
+                return self._error(404, "no such session")
+            if rec.method == "GET" and not action:
+                return 200, session
+            if rec.method == "POST" and action == "expire":
+                if session["status"] != "open":
+                    return self._error(400, "session is not open")
+                session["status"] = "expired"
+                return 200, session
+        if rec.method == "POST" and path == "/v1/refunds":
+            intent = rec.form.get("payment_intent")
+            if not intent:
+                return self._error(400, "payment_intent required")
+            n = next(self._ids)
+            refund = {"id": f"re_test_{n}", "object": "refund", "status": "succeeded",
+                      "amount": int(rec.form.get("amount") or 0), "currency": "vnd", "payment_intent": intent,
+                      "metadata": rec.form.get("metadata", {})}
+            self.refunds[refund["id"]] = refund
+            return 200, refund
+        return self._error(404, f"unknown {rec.method} {path}")
+
+    def _create_session(self, form: dict) -> dict:
+        n = next(self._ids)
+        lines = form.get("line_items", [])
+        amount = sum(int(li["price_data"]["unit_amount"]) * int(li["quantity"]) for li in lines)
+        currency = {li["price_data"]["currency"] for li in lines}
+        sid = f"cs_test_{n:04d}"
+        session = {"id": sid, "object": "checkout.session", "mode": form.get("mode"),
+                   "url": f"https://checkout.stripe.com/c/pay/{sid}", "amount_total": amount,
+                   "currency": currency.pop() if len(currency) == 1 else "mixed", "status": "open",
+                   "payment_status": "unpaid", "payment_intent": None, "metadata": form.get("metadata", {}),
+                   "client_reference_id": form.get("client_reference_id"),
+                   "expires_at": int(form.get("expires_at") or 0), "success_url": form.get("success_url"),
+                   "cancel_url": form.get("cancel_url"), "line_items_sent": lines,
+                   "payment_intent_data": form.get("payment_intent_data", {})}
+        self.sessions[sid] = session
+        return session
+
+    # ---- what Stripe would do when the buyer pays -------------------------------------------------------
+    def pay(self, session_id: str, amount: int | None = None, currency: str | None = None) -> dict:
+        session = self.sessions[session_id]
+        session["status"] = "complete"
+        session["payment_status"] = "paid"
+        session["payment_intent"] = session["payment_intent"] or f"pi_test_{session_id[-4:]}"
+        if amount is not None:
+            session["amount_total"] = amount
+        if currency is not None:
+            session["currency"] = currency
+        return dict(session)
+
+    def charge_for(self, session_id: str, refunded: int | None = None, with_metadata: bool = True) -> dict:
+        session = self.sessions[session_id]
+        amount = session["amount_total"]
+        meta = (session.get("payment_intent_data") or {}).get("metadata", {}) if with_metadata else {}
+        return {"id": f"ch_test_{session_id[-4:]}", "object": "charge", "amount": amount,
+                "amount_refunded": amount if refunded is None else refunded,
+                "refunded": refunded is None or refunded >= amount, "currency": "vnd",
+                "payment_intent": session["payment_intent"] or f"pi_test_{session_id[-4:]}", "metadata": meta}
+
+
+def stripe_event(event_type: str, obj: dict, event_id: str | None = None, created: int | None = None) -> dict:
+    return {"id": event_id or f"evt_{event_type.replace('.', '_')}_{obj.get('id')}", "object": "event",
+            "type": event_type, "api_version": "2025-01-01", "created": created or int(time.time()),
+            "data": {"object": obj}, "livemode": False, "pending_webhooks": 1, "request": {"id": None}}
+
+
+def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
+    import stripe
+
+    return stripe.WebhookSignature.generate_signature_header(payload, secret, timestamp)
+
+
+class SmsGatewayStandIn(StandIn):
+    def route(self, rec: Recorded) -> tuple[int, dict]:
+        if rec.headers.get("Authorization") != "Bearer sms-token":
+            return 401, {"error": "bad token"}
+        return 200, {"ok": True, "id": len(self.requests)}
