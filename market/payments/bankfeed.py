@@ -100,14 +100,6 @@ def apply_transfer(transfer: IncomingTransfer, row: ProcessedEvent | None = None
     if received_by and settings.account_number and _account_key(settings.account_number) not in received_by:
         order.payment_flag = order.payment_flag or "wrong_account"
         return "wrong_account"
-    if transfer.amount_vnd != order.total_vnd:
-        payment = new_attempt(order, "vietqr", provider_ref=f"{transfer.provider}:{transfer.transaction_id}")
-        payment.status = PaymentStatus.MISMATCH
-        payment.received_vnd = transfer.amount_vnd
-        payment.note = _("Received %(got)s đồng, expected %(want)s.", got=transfer.amount_vnd, want=order.total_vnd)
-        order.payment_flag = "amount_mismatch"
-        db.session.flush()
-        return "wrong_amount"
     if order.paid_at is not None or order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED,
                                                      OrderStatus.REFUNDED):
         payment = new_attempt(order, "vietqr", provider_ref=f"{transfer.provider}:{transfer.transaction_id}")
@@ -116,6 +108,14 @@ def apply_transfer(transfer: IncomingTransfer, row: ProcessedEvent | None = None
         refund_due_by_hand(order, payment, "double_payment" if order.paid_at else "paid_after_close")
         db.session.flush()
         return "refund_due"
+    if transfer.amount_vnd != order.total_vnd:
+        payment = new_attempt(order, "vietqr", provider_ref=f"{transfer.provider}:{transfer.transaction_id}")
+        payment.status = PaymentStatus.MISMATCH
+        payment.received_vnd = transfer.amount_vnd
+        payment.note = _("Received %(got)s đồng, expected %(want)s.", got=transfer.amount_vnd, want=order.total_vnd)
+        order.payment_flag = "amount_mismatch"
+        db.session.flush()
+        return "wrong_amount"
     payment = open_attempt(order, "vietqr")
     payment.provider_ref = f"{transfer.provider}:{transfer.transaction_id}"
     record_paid(order, payment, actor=None, role=Actor.SYSTEM, reason=_("Bank transfer received"),

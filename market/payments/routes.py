@@ -114,6 +114,24 @@ def transfer_sent(order_id: int):
     return redirect(_order_url(order.id))
 
 
+@bp.post("/payments/<int:order_id>/resolve")
+@login_required
+def resolve(order_id: int):
+    """The seller (or commune staff) has returned stray money or checked a transfer: clear the flag."""
+    from market.orders.actions import acting_role
+    from market.orders.states import Actor
+    from market.payments.service import resolve_flag
+
+    order = get_order_for(order_id, current_user)
+    role = acting_role(order, current_user, request.form.get("as"))
+    if role not in (Actor.SELLER, Actor.STAFF):
+        abort(404)
+    resolve_flag(order, current_user)
+    db.session.commit()
+    flash(_("Payment note cleared."), "success")
+    return redirect(_order_url(order.id))
+
+
 def _seller_profile():
     profile = current_user.seller_profile
     if profile is None or not current_user.is_seller:

@@ -155,5 +155,31 @@ def order_panel(order: Order, roles) -> dict | None:
     method = METHODS.get(order.payment_method or "")
     panel = method().panel(order, settings, current, roles) if method else {}
     return {"order": order, "roles": {str(r) for r in roles}, "method": order.payment_method,
+            "resolvable": order.payment_flag in RESOLVABLE,
             "method_label": method().label() if method else None, "payments": payments, "current": current,
             "panel": panel, "flag": order.payment_flag, "flag_label": flag_label(order.payment_flag)}
+
+
+# Flags the seller (or staff) clears by hand once they have returned the money or checked the transfer.
+RESOLVABLE = frozenset({"amount_mismatch", "wrong_account", "paid_after_close", "double_payment", "partial_refund",
+                        "refunded_outside"})
+
+
+def resolve_flag(order: Order, actor) -> None:
+    """The seller has returned the stray money (or checked the transfer): close the flag, recording who did."""
+    order = lock_order(order.id)
+    if order.payment_flag not in RESOLVABLE:
+        raise DomainError("invalid", _("There is nothing to settle on this order."), status=409)
+    refund_of_cancelled = order.status == OrderStatus.CANCELLED and order.paid_at is not None
+    for p in payments_of(order.id):
+        if p.refund_status == RefundStatus.MANUAL and not refund_of_cancelled:
+            p.status = PaymentStatus.REFUNDED
+            p.refund_status = RefundStatus.DONE
+            p.refunded_vnd = p.received_vnd or p.amount_vnd
+            p.recorded_by_id = actor.id
+        elif p.status == PaymentStatus.MISMATCH and p.refund_status is None:
+            p.refund_status = RefundStatus.DONE
+            p.refunded_vnd = p.received_vnd or 0
+            p.recorded_by_id = actor.id
+    order.payment_flag = None
+    db.session.flush()

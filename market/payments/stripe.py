@@ -273,13 +273,6 @@ def on_session_completed(session: dict, event: ProcessedEvent | None = None) -> 
         parked.outcome = "applied"
         db.session.flush()
         return "refunded_before"
-    if currency != "vnd" or payment.received_vnd != payment.amount_vnd or payment.amount_vnd != order.total_vnd:
-        payment.status = PaymentStatus.MISMATCH
-        payment.note = f"received {amount!r} {currency!r}, expected {order.total_vnd} vnd"[:500]
-        order.payment_flag = "amount_mismatch"
-        db.session.flush()
-        log.warning("stripe: order %s paid %r %r instead of %s VND", order.code, amount, currency, order.total_vnd)
-        return "mismatch"
     if order.paid_at is not None or order.status != OrderStatus.PENDING:
         # paid twice, or paid after the order expired or was cancelled: give this payment back
         payment.status = PaymentStatus.SUCCEEDED
@@ -287,6 +280,13 @@ def on_session_completed(session: dict, event: ProcessedEvent | None = None) -> 
         order.payment_flag = "double_payment" if order.paid_at else "paid_after_close"
         request_refund(payment)
         return "refunding"
+    if currency != "vnd" or payment.received_vnd != payment.amount_vnd or payment.amount_vnd != order.total_vnd:
+        payment.status = PaymentStatus.MISMATCH
+        payment.note = f"received {amount!r} {currency!r}, expected {order.total_vnd} vnd"[:500]
+        order.payment_flag = "amount_mismatch"
+        db.session.flush()
+        log.warning("stripe: order %s paid %r %r instead of %s VND", order.code, amount, currency, order.total_vnd)
+        return "mismatch"
     record_paid(order, payment, actor=None, role=Actor.SYSTEM, reason=_("Paid by card (Stripe)"),
                 received_vnd=payment.received_vnd)
     return "paid"
@@ -392,27 +392,34 @@ def request_refund(payment: Payment) -> None:
 
 
 def execute_refund(payment_id: int) -> str:
-    """Refund through the API (idempotent per payment), then record it. Runs outside any request transaction."""
+    """Refund through the API (idempotent per payment), then record it. Runs outside any request transaction
+    and commits: first to close the read before waiting for Stripe, then to keep the result."""
     payment = db.session.get(Payment, payment_id)
     if payment is None or payment.refund_status != RefundStatus.REQUESTED:
+        db.session.rollback()
         return "nothing"
     intent, amount, order_id = payment.provider_payment_ref, payment.received_vnd or payment.amount_vnd, \
         payment.order_id
     db.session.commit()  # no transaction open while we wait for Stripe
     if not intent:
-        return _refund_failed(payment_id, "no payment intent to refund")
-    try:
-        refund = client().v1.refunds.create(
-            {"payment_intent": intent, "amount": amount,
-             "metadata": {"order_id": str(order_id), "payment_id": str(payment_id)}},
-            {"idempotency_key": f"chophien-refund-{payment_id}"})
-    except stripe.StripeError as exc:
-        log.warning("stripe refund of payment %s failed: %s", payment_id, exc)
-        return _refund_failed(payment_id, str(exc))
-    return finish_refund(payment_id, refund.id, getattr(refund, "status", None))
+        outcome = refund_failed(payment_id, "no payment intent to refund")
+    else:
+        try:
+            refund = client().v1.refunds.create(
+                {"payment_intent": intent, "amount": amount,
+                 "metadata": {"order_id": str(order_id), "payment_id": str(payment_id)}},
+                {"idempotency_key": f"chophien-refund-{payment_id}"})
+        except stripe.StripeError as exc:
+            log.warning("stripe refund of payment %s failed: %s", payment_id, exc)
+            outcome = refund_failed(payment_id, str(exc))
+        else:
+            outcome = finish_refund(payment_id, refund.id, getattr(refund, "status", None))
+    db.session.commit()
+    return outcome
 
 
-def _refund_failed(payment_id: int, why: str) -> str:
+def refund_failed(payment_id: int, why: str) -> str:
+    """The refund could not be made: flag the order; the payment stays "requested" for the next retry."""
     from market.payments.service import lock_order, reload_payment
 
     payment = db.session.get(Payment, payment_id)
@@ -420,19 +427,19 @@ def _refund_failed(payment_id: int, why: str) -> str:
     payment = reload_payment(payment_id)
     payment.note = why[:500]
     order.payment_flag = "refund_failed"
-    db.session.commit()
+    db.session.flush()
     return "failed"
 
 
 def finish_refund(payment_id: int, refund_id: str, status: str | None) -> str:
+    """Stripe accepted the refund (``status`` succeeded or pending): record it and close the order. Flushes."""
     from market.payments.service import lock_order, reload_payment
 
+    if status in ("failed", "canceled"):
+        return refund_failed(payment_id, f"refund {refund_id} {status}")
     payment = db.session.get(Payment, payment_id)
     order = lock_order(payment.order_id)
     payment = reload_payment(payment_id)
-    if status in ("failed", "canceled"):
-        db.session.rollback()
-        return _refund_failed(payment_id, f"refund {refund_id} {status}")
     payment.refund_ref = refund_id
     if payment.status != PaymentStatus.REFUNDED:
         payment.status = PaymentStatus.REFUNDED
@@ -442,7 +449,7 @@ def finish_refund(payment_id: int, refund_id: str, status: str | None) -> str:
         _close_refunded_order(order, _("Refunded to the card"))
     if order.payment_flag in ("refund_failed", "paid_after_close", "double_payment"):
         order.payment_flag = None
-    db.session.commit()
+    db.session.flush()
     return "refunded"
 
 
