@@ -14,6 +14,7 @@ from market.domain import DomainError
 from market.extensions import db
 from market.orders.models import CartItem
 from market.orders.service import MAX_LINES, MAX_QTY, check_qty
+from market.orders.units import unit_label
 
 
 @dataclass
@@ -38,9 +39,10 @@ def item_problem(item: CartItem) -> str | None:
     if product.stock < item.qty:
         if product.stock <= 0:
             return _("%(title)s is sold out.", title=product.title)
-        return _("Only %(n)d %(unit)s of %(title)s left.", n=product.stock, unit=product.unit, title=product.title)
+        return _("Only %(n)d %(unit)s of %(title)s left.", n=product.stock, unit=unit_label(product.unit),
+                 title=product.title)
     if item.qty < product.min_order_qty:
-        return _("The minimum order is %(n)d %(unit)s.", n=product.min_order_qty, unit=product.unit)
+        return _("The minimum order is %(n)d %(unit)s.", n=product.min_order_qty, unit=unit_label(product.unit))
     return None
 
 
@@ -65,10 +67,10 @@ def add(user: User, product_id: object, qty: object) -> CartItem:
         raise DomainError("invalid", _("The quantity is too large."), field="qty")
     if total < product.min_order_qty:
         raise DomainError("invalid", _("The minimum order is %(n)d %(unit)s.", n=product.min_order_qty,
-                                       unit=product.unit), field="qty")
+                                       unit=unit_label(product.unit)), field="qty")
     if total > product.stock:
-        raise DomainError("sold_out", _("Only %(n)d %(unit)s of %(title)s left.", n=product.stock, unit=product.unit,
-                                        title=product.title), field="qty", status=409)
+        raise DomainError("sold_out", _("Only %(n)d %(unit)s of %(title)s left.", n=product.stock,
+                                        unit=unit_label(product.unit), title=product.title), field="qty", status=409)
     if item is not None:
         item.qty = total
         db.session.flush()

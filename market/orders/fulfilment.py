@@ -13,8 +13,9 @@ from market.domain import DomainError
 from market.extensions import db
 from market.orders import actions
 from market.orders.models import Order, OrderItem
-from market.orders.service import get_order_for
+from market.orders.service import get_order_for, status_label
 from market.orders.states import Actor, OrderStatus
+from market.orders.units import unit_label
 
 PAGE_SIZE = 50
 BATCH_MAX = 100
@@ -136,8 +137,10 @@ def packing_csv(packing: PackingList) -> str:
                      _("Unit"), _("Amount (đồng)"), _("Paid")])
     for order in packing.orders:
         address = ", ".join(p for p in (order.ship_street, order.ship_commune, order.ship_province) if p)
+        receiver = order.ship_name or order.buyer.display_name
+        paid = _("yes") if order.paid_at else _("no")
         for item in order.items:
-            writer.writerow([_cell(v) for v in (order.code, order.status, order.ship_name or order.buyer.display_name,
-                                                 order.ship_phone or "", address, item.title, item.qty, item.unit,
-                                                 item.line_total_vnd, _("yes") if order.paid_at else _("no"))])
+            row = (order.code, status_label(order.status), receiver, order.ship_phone or "", address, item.title,
+                   item.qty, unit_label(item.unit), item.line_total_vnd, paid)
+            writer.writerow([_cell(v) for v in row])
     return "\ufeff" + out.getvalue()  # BOM: Excel then reads the Vietnamese letters as UTF-8

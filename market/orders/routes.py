@@ -370,6 +370,13 @@ def _item_problem(item) -> str | None:
     return cart.item_problem(item)
 
 
+@bp.app_template_filter("unit_label")
+def _unit_label(unit: str) -> str:
+    from market.orders.units import unit_label
+
+    return unit_label(unit)
+
+
 @bp.app_template_filter("mask_name")
 def _mask_name(name: str) -> str:
     from market.accounts.service import mask_name
