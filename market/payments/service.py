@@ -62,7 +62,7 @@ def settings_to_edit(seller_id: int) -> ShopPaymentSettings:
 def lock_order(order_id: int) -> Order:
     """The order row, locked until the transaction ends, with fresh values."""
     order = db.session.execute(
-        sa.select(Order).where(Order.id == order_id).with_for_update()
+        sa.select(Order).where(Order.id == order_id).with_for_update(of=Order)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if order is None:
