@@ -36,6 +36,11 @@ def configure(app: Flask, overrides: dict | None) -> None:
     app.config.from_mapping(load_config(app.instance_path, env))
     if overrides:
         app.config.from_mapping(overrides)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     from market.web import JsonFormatter, install_log_record_factory
 
     install_log_record_factory()
