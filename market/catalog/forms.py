@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import MultipleFileField, SelectChoice, SelectField, StringField, TextAreaField
 
 from market.catalog.images import MAX_PHOTOS
 from market.catalog.models import Category, Unit
@@ -26,8 +26,8 @@ class LooseSelectField(SelectField):
 class ListingForm(FlaskForm):
     title = StringField(_l("Title"), render_kw={"placeholder": _l("e.g. Sầu riêng Ri6 loại 1"),
                                                 "autocomplete": "off", "maxlength": 120})
-    category = LooseSelectField(_l("Category"), choices=[(c.value, CATEGORY_LABELS[c]) for c in Category])
-    unit = LooseSelectField(_l("Sold by"), choices=[(u.value, UNIT_LABELS[u]) for u in Unit])
+    category = LooseSelectField(_l("Category"), choices=[SelectChoice(c.value, CATEGORY_LABELS[c]) for c in Category])
+    unit = LooseSelectField(_l("Sold by"), choices=[SelectChoice(u.value, UNIT_LABELS[u]) for u in Unit])
     price = StringField(_l("Price per unit (đồng)"), render_kw={"placeholder": "85.000", "autocomplete": "off",
                                                                   "inputmode": "text", "enterkeyhint": "next"})
     stock = StringField(_l("How many can you sell now"), render_kw={"inputmode": "numeric", "autocomplete": "off",
@@ -38,8 +38,8 @@ class ListingForm(FlaskForm):
         "placeholder": _l("How it is grown or made, taste, size, how you pack and ship it."), "rows": 5})
     origin = StringField(_l("Origin (village, farm)"), render_kw={"autocomplete": "off"})
     harvest_date = StringField(_l("Harvest date"), render_kw={"type": "date"})
-    ocop_stars = LooseSelectField(_l("OCOP stars"), choices=[("", _l("None")), ("3", "3 ★"), ("4", "4 ★"),
-                                                             ("5", "5 ★")])
+    ocop_stars = LooseSelectField(_l("OCOP stars"), choices=[SelectChoice("", _l("None")), SelectChoice("3", "3 ★"),
+                                                             SelectChoice("4", "4 ★"), SelectChoice("5", "5 ★")])
     ocop_certificate_no = StringField(_l("OCOP certificate number"), render_kw={"autocomplete": "off"})
     photos = MultipleFileField(_l("Photos"), render_kw={"accept": "image/jpeg,image/png,image/webp,image/*",
                                                          "capture": "environment", "multiple": True,

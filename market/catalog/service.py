@@ -117,7 +117,7 @@ class ListingErrors(DomainError):
         self.errors = errors
 
 
-_HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>|<!")  # a tag as browsers read it: "<" right before a letter
 _PRICE = re.compile(r"(\d[\d.,]*)(k|nghin|ngan|tr|trieu|cu)?")
 _MULTIPLIERS = {None: 1, "k": 1000, "nghin": 1000, "ngan": 1000, "tr": 1_000_000, "trieu": 1_000_000,
                 "cu": 1_000_000}
