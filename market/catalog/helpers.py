@@ -57,6 +57,11 @@ def status_label(value) -> str:
 
 
 @bp.app_template_global()
+def action_label(value) -> str:
+    return service.action_label(value)
+
+
+@bp.app_template_global()
 def all_categories() -> list[str]:
     return [c.value for c in Category]
 

@@ -72,6 +72,14 @@ STATUS_LABELS = {
     ProductStatus.REJECTED: _l("Rejected"),
     ProductStatus.ARCHIVED: _l("Archived"),
 }
+ACTION_LABELS = {
+    "created": _l("Created"),
+    "submitted": _l("Sent for review"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "edited": _l("Edited"),
+    "archived": _l("Taken off sale"),
+}
 # Folded Vietnamese and English words of each category go into the search text: "sau rieng" finds durian.
 _CATEGORY_WORDS = {
     Category.DURIAN: "sau rieng durian",
@@ -98,6 +106,10 @@ def unit_label(value) -> str:
         return str(UNIT_LABELS[Unit(value)])
     except ValueError:
         return str(value)
+
+
+def action_label(value) -> str:
+    return str(ACTION_LABELS.get(value, value))
 
 
 def status_label(value) -> str:
