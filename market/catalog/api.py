@@ -11,7 +11,7 @@ from market.accounts.models import Commune
 from market.api import bp as api_bp
 from market.api.auth import api_error
 from market.catalog import service
-from market.catalog.helpers import absolute_url, media_url, product_url
+from market.catalog.helpers import PRODUCT_ID, absolute_url, media_url, product_url
 from market.catalog.images import EXTENSIONS, SIZES, fit
 from market.catalog.models import Category, Product
 from market.extensions import db
@@ -92,7 +92,7 @@ def list_products():
                     "per_page": result.per_page, "total": result.total, "pages": result.pages})
 
 
-@api_bp.get("/products/<int:product_id>")
+@api_bp.get(f"/products/{PRODUCT_ID}")
 def get_product(product_id: int):
     product = service.visible_product(product_id)
     if product is None:

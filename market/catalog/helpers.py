@@ -11,6 +11,8 @@ from market.catalog.models import Category, Product, ProductStatus
 from market.extensions import db
 
 PER_PAGE = 20
+# A product id in a URL: bounded, so an absurd number is a 404 rather than a database overflow error.
+PRODUCT_ID = "<int(max=2147483647):product_id>"
 
 
 @bp.app_template_global()
@@ -72,7 +74,7 @@ def page_url(page: int) -> str:
     args = {k: v for k, v in request.args.items() if k != "page"}
     if page > 1:
         args["page"] = page
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint, **{**args, **(request.view_args or {})})
 
 
 def page_number() -> int:

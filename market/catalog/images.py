@@ -207,7 +207,7 @@ def _shrink(image: Image.Image, target: tuple[int, int]) -> Image.Image:
     return image.resize(target, Image.Resampling.BICUBIC, reducing_gap=1.0)
 
 
-def process(data: bytes, name: str | None = None) -> ProcessedImage:
+def process(data: bytes, name: str | None = None, digest: str | None = None) -> ProcessedImage:
     """Check one uploaded photo and make its variants in memory. Raises DomainError (field "photos")."""
     label = _label(name)
     if not data:
@@ -223,7 +223,7 @@ def process(data: bytes, name: str | None = None) -> ProcessedImage:
     try:
         icc = image.info.get("icc_profile")
         image = _to_srgb(_upright(image), icc)
-        out = ProcessedImage(digest=hashlib.sha256(data).hexdigest(), width=0, height=0, source_size=source,
+        out = ProcessedImage(digest=digest or hashlib.sha256(data).hexdigest(), width=0, height=0, source_size=source,
                              decoded_size=decoded)
         full = image.size
         current = image
@@ -289,12 +289,12 @@ class PhotoFile:
 
 def prepare(data: bytes, name: str | None, media_dir: str | Path) -> PhotoFile:
     """Check an upload and make its variants, unless the very same bytes were stored before."""
+    digest = hashlib.sha256(data).hexdigest()
     if data:
-        digest = hashlib.sha256(data).hexdigest()
         size = stored_size(media_dir, digest)
         if size is not None:
             return PhotoFile(digest, size[0], size[1])
-    processed = process(data, name)
+    processed = process(data, name, digest)
     return PhotoFile(processed.digest, processed.width, processed.height, processed)
 
 

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from market.catalog import bp, service
 from market.catalog.forms import ActionForm, ReasonForm
-from market.catalog.helpers import paginate
+from market.catalog.helpers import PRODUCT_ID, paginate
 from market.domain import DomainError
 from market.extensions import db
 from market.forms import attach_error
@@ -27,7 +27,7 @@ def review_queue():
     return render_template("catalog/review/queue.html", listings=listings)
 
 
-@bp.get("/staff/listings/<int:product_id>")
+@bp.get(f"/staff/listings/{PRODUCT_ID}")
 @role_required("staff", "admin")
 def review_listing(product_id: int):
     product = service.staff_product(current_user, product_id)
@@ -35,7 +35,7 @@ def review_listing(product_id: int):
                            reason_form=ReasonForm())
 
 
-@bp.post("/staff/listings/<int:product_id>/approve")
+@bp.post(f"/staff/listings/{PRODUCT_ID}/approve")
 @role_required("staff", "admin")
 def review_approve(product_id: int):
     product = service.staff_product(current_user, product_id)
@@ -47,7 +47,7 @@ def review_approve(product_id: int):
     return redirect(url_for("catalog.review_queue"))
 
 
-@bp.post("/staff/listings/<int:product_id>/reject")
+@bp.post(f"/staff/listings/{PRODUCT_ID}/reject")
 @role_required("staff", "admin")
 def review_reject(product_id: int):
     product = service.staff_product(current_user, product_id)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from market.accounts.models import Commune, SellerProfile, SellerStatus
 from market.accounts.service import communes_in_order
 from market.catalog import bp, service
-from market.catalog.helpers import paginate
+from market.catalog.helpers import PRODUCT_ID, paginate
 from market.catalog.models import Category, Product, ProductStatus
 from market.extensions import db
 
@@ -61,8 +61,8 @@ def _may_preview(product: Product) -> bool:
         product.seller.commune_id)
 
 
-@bp.get("/p/<int:product_id>")
-@bp.get("/p/<int:product_id>-<slug>")
+@bp.get(f"/p/{PRODUCT_ID}")
+@bp.get(f"/p/{PRODUCT_ID}-<slug>")
 def product(product_id: int, slug: str | None = None):
     product = service.visible_product(product_id)
     preview = False

@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from market.catalog import images, sell_bp, service
 from market.catalog.forms import ActionForm, ListingForm
-from market.catalog.helpers import paginate
+from market.catalog.helpers import PRODUCT_ID, paginate
 from market.catalog.models import Product, ProductPhoto, ProductStatus
 from market.domain import DomainError
 from market.errors import user_abort, wants_json
@@ -172,7 +172,7 @@ def new_product():
     return _done(url_for("sell.products"))
 
 
-@sell_bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+@sell_bp.route(f"/products/{PRODUCT_ID}/edit", methods=["GET", "POST"])
 @seller_required
 def edit_product(product_id: int):
     product = service.own_product(current_user, product_id)
@@ -213,7 +213,7 @@ def edit_product(product_id: int):
     return _done(url_for("sell.products"))
 
 
-@sell_bp.post("/products/<int:product_id>/submit")
+@sell_bp.post(f"/products/{PRODUCT_ID}/submit")
 @seller_required
 def submit_product(product_id: int):
     product = service.own_product(current_user, product_id)
@@ -223,7 +223,7 @@ def submit_product(product_id: int):
     return redirect(url_for("sell.products"))
 
 
-@sell_bp.post("/products/<int:product_id>/archive")
+@sell_bp.post(f"/products/{PRODUCT_ID}/archive")
 @seller_required
 def archive_product(product_id: int):
     product = service.own_product(current_user, product_id)

@@ -155,3 +155,17 @@ def test_media_paths_cannot_escape(app, client, path):
     resp = client.get(f"/media/{path}", follow_redirects=True)  # "//" is merged by a redirect first
     assert resp.status_code == 404
     assert b"s3cret" not in resp.data
+
+
+@pytest.mark.parametrize("url", ["/p/99999999999999999999999-x", "/p/2147483648", "/api/v1/products/99999999999999999",
+                                 "/staff/listings/99999999999999999999"])
+def test_absurd_ids_are_404_not_500(client, url):
+    assert client.get(url).status_code in (404, 302)
+
+
+def test_pagination_links_keep_the_query_without_clashing(client, make_product, make_seller, make_commune):
+    seller = make_seller(commune=make_commune("Nam Ka"))
+    for i in range(21):
+        make_product(seller=seller, title=f"Mật ong {i}", category="honey")
+    html = client.get("/c/nam-ka?slug=evil&x=1").get_data(as_text=True)
+    assert 'href="/c/nam-ka?x=1&amp;page=2"' in html
