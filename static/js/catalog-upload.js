@@ -19,6 +19,7 @@
   var items = []; // {kind: "e", id, src} for photos already saved, {kind: "n", blob, name, src} for new ones
   var existingIds = [];
   var pending = 0; // photos still being made smaller
+  var ready = Promise.resolve(); // settles when every chosen photo has been made smaller
   var sending = false;
 
   function msg(key) { return form.dataset["msg" + key] || ""; }
@@ -70,7 +71,7 @@
       clearError("photos");
       pending += files.length;
       status(msg("Processing"));
-      files.reduce(function (previous, file) {
+      ready = files.reduce(function (previous, file) {
         return previous.then(function () {
           return shrink(file).then(function (blob) {
             items.push({ kind: "n", blob: blob, name: fileName(file, blob), src: URL.createObjectURL(blob) });
@@ -78,8 +79,8 @@
             render();
           });
         });
-      }, Promise.resolve()).then(function () {
-        status("");
+      }, ready).then(function () {
+        if (!sending) status("");
         if (items.length > maxPhotos) showFieldError("photos", msg("TooMany"));
       });
     });
@@ -232,13 +233,22 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (sending) return;
-    if (pending > 0) { status(msg("Processing")); return; }
+    var submitter = event.submitter;
+    if (pending > 0) { // the seller tapped before the photos were ready: send as soon as they are
+      setBusy(true);
+      status(msg("Processing"));
+      ready.then(function () { setBusy(false); send(submitter); });
+      return;
+    }
+    send(submitter);
+  });
+
+  function send(submitter) {
     if (items.length > maxPhotos) { showFieldError("photos", msg("TooMany")); return; }
     var data = new FormData(form);
     data.delete("photos");
     data.delete("photo_order");
     data.delete("remove_photo");
-    var submitter = event.submitter;
     if (submitter && submitter.name) data.append(submitter.name, submitter.value);
     var total = 0;
     var n = 0;
@@ -287,5 +297,5 @@
     setBusy(true);
     status(msg("Uploading").replace("%(percent)s", "0%"), 0);
     xhr.send(data);
-  });
+  }
 })();
