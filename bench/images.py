@@ -16,6 +16,7 @@ Figures go to docs/performance.md by hand; they vary with the machine and its lo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import random
@@ -23,7 +24,6 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,27 +184,39 @@ def fill(app, products: int) -> None:
                 conn.execute(sa.text("VACUUM ANALYZE"))
 
 
-def measure_search(app, reps: int) -> tuple[list[float], dict[str, int]]:
+def measure_search(apps: list[tuple[str, object]], reps: int) -> list[tuple[str, list[float], dict]]:
+    """Rounds over every query, taking the databases in turn in each round (a busy neighbour slows all alike).
+    Returns per database: all latencies (ms) and, per query, (matches, median ms)."""
     from market.catalog import service
     from market.extensions import db
 
-    latencies, hits = [], {}
-    with app.test_request_context("/"):
-        for query in QUERIES:  # warm up every query once
-            db.paginate(service.search(query), page=1, per_page=20, error_out=False)
-        for _ in range(reps):
+    def run(app, query):
+        with app.test_request_context("/"):
+            start = time.perf_counter()
+            page = db.paginate(service.search(query), page=1, per_page=20, error_out=False)
+            for product in page.items:  # what the results page reads
+                _ = product.cover, product.seller.commune.name
+            elapsed = (time.perf_counter() - start) * 1000
+            db.session.remove()
+        return elapsed, page.total
+
+    for _label, app in apps:  # warm up every query once
+        for query in QUERIES:
+            run(app, query)
+    stats = {label: {"all": [], **{q: [] for q in QUERIES}} for label, _ in apps}
+    hits = {}
+    for _ in range(reps):
+        for label, app in apps:
             for query in QUERIES:
-                start = time.perf_counter()
-                page = db.paginate(service.search(query), page=1, per_page=20, error_out=False)
-                for product in page.items:  # what the results page reads
-                    _ = product.cover, product.seller.commune.name
-                latencies.append((time.perf_counter() - start) * 1000)
-                hits[query] = page.total
-                db.session.remove()
-    return latencies, hits
+                elapsed, total = run(app, query)
+                stats[label]["all"].append(elapsed)
+                stats[label][query].append(elapsed)
+                hits[query] = total
+    return [(label, stats[label]["all"], {q: (hits[q], statistics.median(stats[label][q])) for q in QUERIES})
+            for label, _ in apps]
 
 
-def recreate_pg(url: str) -> None:
+def drop_pg(url: str, create: bool = False) -> None:
     import psycopg
 
     base, name = url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)
@@ -212,10 +224,15 @@ def recreate_pg(url: str) -> None:
         conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
                      "AND pid <> pg_backend_pid()", (name,))
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
-@contextmanager
+def recreate_pg(url: str) -> None:
+    drop_pg(url, create=True)
+
+
+@contextlib.contextmanager
 def bench_app(url: str):
     from flask_migrate import upgrade
 
@@ -238,33 +255,44 @@ def pct(values: list[float], p: float) -> float:
 
 
 def bench_search(pg_url: str | None, products: int, reps: int) -> list[tuple[str, list[float], dict]]:
+    """PostgreSQL with the trigram index, PostgreSQL without it (a second database: the baseline) and SQLite,
+    each filled with the same products."""
     import sqlalchemy as sa
 
     from market.extensions import db
 
-    results = []
-    if pg_url:
-        recreate_pg(pg_url)
-        with bench_app(pg_url) as app:
-            t = time.perf_counter()
-            fill(app, products)
-            print(f"  filled PostgreSQL with {products} products in {time.perf_counter() - t:.1f} s", flush=True)
-            with app.app_context():
-                has_index = db.session.scalar(sa.text(
-                    "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_products_search_trgm'"))
-            label = "PostgreSQL, trigram index" if has_index else "PostgreSQL (pg_trgm unavailable: no index)"
-            results.append((label, *measure_search(app, reps)))
-            if has_index:
+    with contextlib.ExitStack() as stack:
+        apps = []
+        if pg_url:
+            for suffix, keep_index in (("", True), ("_noindex", False)):
+                url = pg_url + suffix
+                recreate_pg(url)
+                app = stack.enter_context(bench_app(url))
+                t = time.perf_counter()
+                fill(app, products)
                 with app.app_context():
-                    db.session.execute(sa.text("DROP INDEX ix_products_search_trgm"))
-                    db.session.commit()
-                    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                        conn.execute(sa.text("ANALYZE products"))
-                results.append(("PostgreSQL, no index (baseline)", *measure_search(app, reps)))
-    with tempfile.TemporaryDirectory() as tmp:
-        with bench_app(f"sqlite:///{tmp}/bench.sqlite3") as app:
-            fill(app, products)
-            results.append(("SQLite (embedded default)", *measure_search(app, reps)))
+                    has_index = bool(db.session.scalar(sa.text(
+                        "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_products_search_trgm'")))
+                    if has_index and not keep_index:
+                        db.session.execute(sa.text("DROP INDEX ix_products_search_trgm"))
+                        db.session.commit()
+                        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                            conn.execute(sa.text("ANALYZE products"))
+                print(f"  filled {url.rsplit('/', 1)[1]} with {products} products in {time.perf_counter() - t:.1f} s",
+                      flush=True)
+                if keep_index:
+                    apps.append(("PostgreSQL, trigram index" if has_index else
+                                 "PostgreSQL (pg_trgm unavailable)", app))
+                elif has_index:
+                    apps.append(("PostgreSQL, no index (baseline)", app))
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        app = stack.enter_context(bench_app(f"sqlite:///{tmp}/bench.sqlite3"))
+        fill(app, products)
+        apps.append(("SQLite (embedded default)", app))
+        results = measure_search(apps, reps)
+    if pg_url:
+        for suffix in ("", "_noindex"):
+            drop_pg(pg_url + suffix)
     return results
 
 
@@ -307,8 +335,9 @@ def main() -> None:
     print(f"{'database':<36}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}")
     for label, lat, _hits in results:
         print(f"{label:<36}{pct(lat, 50):>8.1f}{pct(lat, 95):>8.1f}{max(lat):>8.1f}")
-    hits = results[0][2]
-    print("matches: " + ", ".join(f"{q!r} {n}" for q, n in hits.items()))
+    print(f"per query on {results[0][0]}: matches, median ms")
+    for query, (matches, median) in results[0][2].items():
+        print(f"  {query!r:<32}{matches:>6}{median:>8.1f}")
 
 
 if __name__ == "__main__":
