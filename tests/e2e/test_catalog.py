@@ -39,6 +39,7 @@ def test_list_approve_find_and_open(new_phone_page, server, tmp_path):
     seller.get_by_role("link", name="Gian hàng").click()
     seller.get_by_role("link", name="Đăng bán").click()
     expect(seller.locator("h1")).to_have_text("Đăng bán")
+    seller.wait_for_load_state("load")  # the upload script must be running before photos are chosen
     camera = seller.locator("#photos")
     assert camera.get_attribute("capture") == "environment" and camera.get_attribute("accept") == "image/*"
     assert camera.get_attribute("multiple") is not None
@@ -74,6 +75,7 @@ def test_list_approve_find_and_open(new_phone_page, server, tmp_path):
     expect(seller.locator(".flash")).to_contain_text("Đã gửi")
     item = seller.locator(".myitem", has_text="Sầu riêng Ri6 vườn mới")
     expect(item.locator(".status-badge")).to_have_text("Chờ duyệt")
+    seller.wait_for_load_state("load")
     assert_fits_phone(seller)
     shot(seller, "catalog-listing-pending")
     product_id = item.get_attribute("data-product-id")
@@ -84,6 +86,8 @@ def test_list_approve_find_and_open(new_phone_page, server, tmp_path):
     staff.goto("/account")
     staff.get_by_role("link", name=re.compile("Duyệt tin đăng")).click()
     staff.get_by_role("link", name=re.compile("Sầu riêng Ri6 vườn mới")).click()
+    expect(staff.locator("h1")).to_have_text("Sầu riêng Ri6 vườn mới")
+    staff.wait_for_load_state("load")  # a click only waits for the next page to start loading
     assert_fits_phone(staff)
     shot(staff, "catalog-review")
     staff.get_by_role("button", name="Duyệt", exact=True).click()
@@ -96,6 +100,7 @@ def test_list_approve_find_and_open(new_phone_page, server, tmp_path):
     buyer.press("#q", "Enter")
     first = buyer.locator(".pcard-title").first
     expect(first).to_have_text("Sầu riêng Ri6 vườn mới")
+    buyer.wait_for_load_state("load")
     assert_fits_phone(buyer)
     shot(buyer, "catalog-search")
     first.click()
@@ -103,7 +108,7 @@ def test_list_approve_find_and_open(new_phone_page, server, tmp_path):
     expect(buyer.locator("h1")).to_have_text("Sầu riêng Ri6 vườn mới")
     expect(buyer.locator(".product-price")).to_contain_text("85.000")
     expect(buyer.locator(".gallery img")).to_have_count(2)
-    buyer.locator(".gallery img").first.wait_for()
+    buyer.wait_for_load_state("load")
     assert_fits_phone(buyer)
     shot(buyer, "catalog-product")
 
