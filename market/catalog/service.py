@@ -371,15 +371,6 @@ def _changed(product: Product, action: str, from_status: str | None, by: User | 
     listing_changed.send(product, action=action, from_status=from_status, by=by)
 
 
-def require_seller(user: User) -> SellerProfile:
-    """The user's shop, if it may list products (approved by commune staff)."""
-    profile = user.seller_profile if user is not None and user.is_authenticated else None
-    if profile is None or profile.status != SellerStatus.APPROVED:
-        raise DomainError("forbidden", _("Only sellers approved by their commune can list products."),
-                          status=403)
-    return profile
-
-
 def _apply(product: Product, data: ListingInput) -> set[str]:
     """Copy ``data`` onto ``product``; return the names of the fields whose value changed."""
     changed = set()
@@ -466,8 +457,6 @@ def submit(product: Product, by: User | None) -> Product:
     if not product.photos:
         raise DomainError("invalid", _("Add at least one photo before sending the listing for review."),
                           field="photos")
-    if product.stock is None or product.price_vnd is None:
-        raise DomainError("invalid", _("Enter a price and a stock before sending the listing for review."))
     previous = product.status
     product.status = ProductStatus.PENDING_REVIEW
     product.submitted_at = utcnow()
