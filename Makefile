@@ -54,6 +54,9 @@ serve: install  ## production-like: 2 gunicorn gevent processes + PostgreSQL + R
 translations: install  ## list the strings that still lack Vietnamese, as PO entries
 	$(BIN)/python -m market.translations.missing
 
+bench-images: install  ## photo pipeline beside a naive resize; search p50/p95 over 10 000 products (PostgreSQL)
+	$(BIN)/python bench/images.py
+
 lint: install
 	$(BIN)/ruff check .
 

@@ -94,12 +94,14 @@ def register_blueprints(app: Flask) -> None:
     from market.accounts import bp as accounts_bp
     from market.api import bp as api_bp
     from market.catalog import bp as catalog_bp
+    from market.catalog import sell_bp
     from market.extensions import csrf
     from market.ops import bp as ops_bp
 
     app.register_blueprint(ops_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(sell_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
     app.register_blueprint(api_bp)
 
