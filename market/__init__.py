@@ -36,6 +36,11 @@ def configure(app: Flask, overrides: dict | None) -> None:
     app.config.from_mapping(load_config(app.instance_path, env))
     if overrides:
         app.config.from_mapping(overrides)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     from market.web import JsonFormatter, install_log_record_factory
 
     install_log_record_factory()
@@ -90,12 +95,14 @@ def register_blueprints(app: Flask) -> None:
     from market.accounts import bp as accounts_bp
     from market.api import bp as api_bp
     from market.catalog import bp as catalog_bp
+    from market.catalog import sell_bp
     from market.extensions import csrf
     from market.ops import bp as ops_bp
 
     app.register_blueprint(ops_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(sell_bp)
     register_order_blueprints(app)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
     app.register_blueprint(api_bp)

@@ -129,6 +129,9 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "LIVE_COALESCE_MS": _int(env, "LIVE_COALESCE_MS", 200, 10, 5000),
         "API_TOKEN_MAX_AGE": _int(env, "API_TOKEN_MAX_AGE", 30 * 24 * 3600, 60),
         "SOCKETIO_ASYNC_MODE": env.get("SOCKETIO_ASYNC_MODE") or None,
+        # Sockets only from the configured site; unset SITE_URL (a laptop): any origin matching the Host.
+        "SOCKETIO_CORS_ORIGINS": [site_url] if env.get("SITE_URL") else None,
+        "PROXY_COUNT": _int(env, "PROXY_COUNT", 0, 0, 5),  # reverse proxies in front (nginx: 1)
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,

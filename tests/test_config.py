@@ -50,3 +50,10 @@ def test_create_app_refuses_a_wrong_value(tmp_path, monkeypatch):
     monkeypatch.setenv("REDIS_URL", "ftp://nope")
     with pytest.raises(ConfigError, match="REDIS_URL"):
         create_app({"SECRET_KEY": "k" * 20, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+
+
+def test_socket_origins_follow_site_url(tmp_path):
+    assert load_config(tmp_path, env={})["SOCKETIO_CORS_ORIGINS"] is None  # same-origin check only
+    cfg = load_config(tmp_path, env={"SITE_URL": "https://chophien.vn/"})
+    assert cfg["SOCKETIO_CORS_ORIGINS"] == ["https://chophien.vn"]
+    assert cfg["SESSION_COOKIE_SECURE"] and cfg["REMEMBER_COOKIE_SECURE"]

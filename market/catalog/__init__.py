@@ -1,5 +1,28 @@
+"""Catalog: products and photos, the public pages (home, communes, categories, shops, products, search),
+the seller's listing pages (blueprint ``sell``, /sell/...), a minimal staff review page and the product API."""
+
 from flask import Blueprint
 
-bp = Blueprint("catalog", __name__)
+from market.ui import slot
 
-from market.catalog import routes  # noqa: E402,F401
+bp = Blueprint("catalog", __name__)
+# The seller's pages: endpoints "sell.*" light up the "My shop" entry of the bottom navigation.
+sell_bp = Blueprint("sell", __name__, url_prefix="/sell")
+
+
+def _seller_links(profile=None, **_kw):
+    from market.catalog.helpers import seller_summary
+
+    return seller_summary(profile)
+
+
+def _staff_links(user=None, **_kw):
+    from market.catalog.helpers import staff_summary
+
+    return staff_summary(user)
+
+
+slot("seller.links", "catalog", "catalog/_seller_links.html", _seller_links, order=10)
+slot("account.links", "catalog-review", "catalog/_staff_links.html", _staff_links, order=20)
+
+from market.catalog import api, helpers, media, review, routes, sell  # noqa: E402,F401

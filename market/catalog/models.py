@@ -7,7 +7,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
-from market.database import TimestampMixin, UTCDateTime
+from market.database import TimestampMixin, UTCDateTime, utcnow
 from market.extensions import db
 
 
@@ -53,7 +53,7 @@ class Product(TimestampMixin, db.Model):
     title = sa.Column(sa.String(120), nullable=False)
     slug = sa.Column(sa.String(140), nullable=False)
     description = sa.Column(sa.Text, nullable=False, default="")
-    category = sa.Column(sa.String(20), nullable=False, default=Category.OTHER)
+    category = sa.Column(sa.String(20), nullable=False, default=Category.OTHER, index=True)
     unit = sa.Column(sa.String(10), nullable=False, default=Unit.KG)
     price_vnd = sa.Column(sa.BigInteger, nullable=False)  # đồng per unit; VND has no minor unit
     stock = sa.Column(sa.Integer, nullable=False, default=0)  # units available to sell now
@@ -71,10 +71,14 @@ class Product(TimestampMixin, db.Model):
     created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
     # Title, description, shop and commune folded to lower-case ASCII: diacritic-free search on any database.
     search_text = sa.Column(sa.Text, nullable=False, default="")
+    # The title alone, folded the same way: a match here ranks above a match in the description.
+    search_title = sa.Column(sa.String(160), nullable=False, default="", server_default="")
 
     seller = relationship("SellerProfile", lazy="joined")
     photos = relationship("ProductPhoto", back_populates="product", order_by="ProductPhoto.position",
                           cascade="all, delete-orphan", lazy="selectin")
+    events = relationship("ProductEvent", back_populates="product", order_by="ProductEvent.id",
+                          cascade="all, delete-orphan", lazy="dynamic")
 
     @property
     def is_visible(self) -> bool:
@@ -83,6 +87,11 @@ class Product(TimestampMixin, db.Model):
     @property
     def commune(self):
         return self.seller.commune
+
+    @property
+    def cover(self):
+        """The first photo, shown on cards and in share previews (None when there is none)."""
+        return self.photos[0] if self.photos else None
 
     def __repr__(self) -> str:
         return f"<Product {self.id} {self.title!r} {self.status}>"
@@ -101,3 +110,21 @@ class ProductPhoto(TimestampMixin, db.Model):
     height = sa.Column(sa.Integer, nullable=False)
 
     product = relationship("Product", back_populates="photos")
+
+
+class ProductEvent(db.Model):
+    """One transition of a listing (submitted, approved, rejected, sent back to review, archived) and who did it."""
+
+    __tablename__ = "product_events"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True)
+    action = sa.Column(sa.String(20), nullable=False)
+    from_status = sa.Column(sa.String(20), nullable=True)
+    to_status = sa.Column(sa.String(20), nullable=False)
+    by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    reason = sa.Column(sa.String(500), nullable=True)
+    at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    product = relationship("Product", back_populates="events")
+    by = relationship("User", lazy="joined")

@@ -207,7 +207,7 @@ def detail(order_id: int):
         else:
             _prefill(complete_form, current_user)
     return render_template(
-        "orders/detail.html", order=order, roles={str(r) for r in roles}, events=events, status_label=status_label,
+        "orders/detail.html", order=order, roles={str(r) for r in roles}, events=events,
         buyer_actions=actions.buyer_actions(order) if is_buyer else [],
         seller_actions=actions.seller_actions(order, seller_role) if seller_role else [],
         seller_role=seller_role, complete_form=complete_form, reason_form=ReasonForm(formdata=None),
@@ -343,7 +343,7 @@ def shop_reviews(slug: str):
 
 # ---- template helpers ---------------------------------------------------------------------------------------
 
-@bp.app_template_global("status_label")
+@bp.app_template_global("order_status_label")
 def _status_label(status: str) -> str:
     return status_label(status)
 
@@ -359,18 +359,18 @@ def order_status_text(order) -> str:
     return status_label(order.status).capitalize()
 
 
-@bp.app_template_global("actor_label")
+@bp.app_template_global("order_actor_label")
 def actor_label(role: str) -> str:
     return {Actor.BUYER: _("by the buyer"), Actor.SELLER: _("by the shop"), Actor.STAFF: _("by commune staff"),
             Actor.SYSTEM: _("automatically")}.get(role, role)
 
 
-@bp.app_template_global("item_problem")
+@bp.app_template_global("cart_item_problem")
 def _item_problem(item) -> str | None:
     return cart.item_problem(item)
 
 
-@bp.app_template_filter("unit_label")
+@bp.app_template_filter("unit_name")
 def _unit_label(unit: str) -> str:
     from market.orders.units import unit_label
 

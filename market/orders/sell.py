@@ -11,7 +11,6 @@ from market.errors import user_abort
 from market.extensions import db
 from market.orders import fulfilment, sell_bp
 from market.orders.forms import ShipForm
-from market.orders.service import status_label
 from market.orders.states import OrderStatus
 
 
@@ -39,7 +38,7 @@ def index():
     return render_template("orders/sell_index.html", profile=profile, orders=orders, status=status, live=live,
                            page=page, page_size=fulfilment.PAGE_SIZE, counts=fulfilment.status_counts(profile.id),
                            sessions=fulfilment.live_sessions(profile.id), statuses=list(OrderStatus),
-                           status_label=status_label, ship_form=ShipForm(formdata=None))
+                           ship_form=ShipForm(formdata=None))
 
 
 @sell_bp.post("/batch")
@@ -70,7 +69,7 @@ def batch():
 def packing(session_id: int):
     profile = _profile()
     packing = fulfilment.packing_list(profile.id, session_id)
-    return render_template("orders/packing.html", profile=profile, packing=packing, status_label=status_label)
+    return render_template("orders/packing.html", profile=profile, packing=packing)
 
 
 @sell_bp.get("/live/<int:session_id>/packing.csv")

@@ -1,10 +1,5 @@
-"""Product units as people say them."""
+"""Product units as people say them (the catalog's labels, so both areas say the same)."""
 
-from flask_babel import pgettext
+from market.catalog.service import unit_label
 
-
-def unit_label(unit: str) -> str:
-    """"piece" → "chiếc" in Vietnamese; a unit we do not know is shown as stored."""
-    labels = {"kg": pgettext("unit", "kg"), "box": pgettext("unit", "box"), "bag": pgettext("unit", "bag"),
-              "piece": pgettext("unit", "piece"), "metre": pgettext("unit", "metre")}
-    return labels.get(unit, unit)
+__all__ = ["unit_label"]

@@ -1,8 +1,8 @@
 """orders cart checkout payments notifications reviews
 
-Revision ID: 0ef34669ffd5
-Revises: ddddefb75685
-Create Date: 2026-11-23 07:03:21.537396
+Revision ID: 027a20025444
+Revises: 5abed0efda07
+Create Date: 2026-11-23 07:25:45.980044
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0ef34669ffd5'
-down_revision = 'ddddefb75685'
+revision = '027a20025444'
+down_revision = '5abed0efda07'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,100 @@
+"""JSON API v1 for products (registered on the shared ``api`` blueprint). Public: only approved listings of
+open shops, with absolute links (from SITE_URL) to their pages and photos. Documented in docs/api.md."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import jsonify, request
+from flask_babel import gettext as _
+
+from market.accounts.models import Commune
+from market.api import bp as api_bp
+from market.api.auth import api_error
+from market.catalog import service
+from market.catalog.helpers import PRODUCT_ID, absolute_url, media_url, product_url
+from market.catalog.images import EXTENSIONS, SIZES, fit
+from market.catalog.models import Category, Product
+from market.extensions import db
+
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+
+
+def photo_json(photo) -> dict:
+    variants = {}
+    for size in SIZES:
+        width, height = fit((photo.width, photo.height), size)
+        variants[str(size)] = {"width": width, "height": height,
+                               **{("jpeg" if ext == "jpg" else ext): media_url(photo, size, ext, absolute=True)
+                                  for ext in EXTENSIONS}}
+    return {"width": photo.width, "height": photo.height, "variants": variants}
+
+
+def product_json(product: Product, full: bool = False) -> dict:
+    seller = product.seller
+    commune = seller.commune
+    data = {
+        "id": product.id,
+        "title": product.title,
+        "slug": product.slug,
+        "url": product_url(product, absolute=True),
+        "category": product.category,
+        "unit": product.unit,
+        "price_vnd": product.price_vnd,
+        "stock": product.stock,
+        "min_order_qty": product.min_order_qty,
+        "shop": {"name": seller.shop_name, "slug": seller.slug, "url": absolute_url(f"/s/{seller.slug}")},
+        "commune": {"slug": commune.slug, "name": commune.name, "province": commune.province},
+        "photo": photo_json(product.cover) if product.cover else None,
+        "approved_at": product.approved_at.isoformat() if product.approved_at else None,
+    }
+    if full:
+        data.update({
+            "description": product.description,
+            "origin": product.origin,
+            "harvest_date": product.harvest_date.isoformat() if product.harvest_date else None,
+            # Claimed by the seller; commune staff verify it (moderation), until then "verified" is false.
+            "ocop": {"stars": product.ocop_stars, "certificate_no": product.ocop_certificate_no,
+                     "verified": False} if product.ocop_stars else None,
+            "photos": [photo_json(p) for p in product.photos],
+        })
+    return data
+
+
+def _int_arg(name: str, default: int, maximum: int) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        return None
+    return int(raw)
+
+
+@api_bp.get("/products")
+def list_products():
+    page = _int_arg("page", 1, 10_000)
+    per_page = _int_arg("per_page", PER_PAGE, MAX_PER_PAGE)
+    if page is None or per_page is None:
+        return api_error(400, "invalid", _("page and per_page must be whole numbers (per_page at most %(n)d).",
+                                           n=MAX_PER_PAGE))
+    category = request.args.get("category") or None
+    if category is not None and category not in {c.value for c in Category}:
+        return api_error(400, "invalid", _("Unknown category. Use one of: %(list)s.",
+                                           list=", ".join(c.value for c in Category)))
+    commune_id = None
+    if request.args.get("commune"):
+        commune_id = db.session.scalar(sa.select(Commune.id).where(Commune.slug == request.args["commune"][:140]))
+        if commune_id is None:
+            return api_error(400, "invalid", _("Unknown commune."))
+    stmt = service.search(request.args.get("q"), commune_id=commune_id, category=category)
+    result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, max_per_page=MAX_PER_PAGE)
+    return jsonify({"ok": True, "products": [product_json(p) for p in result.items], "page": result.page,
+                    "per_page": result.per_page, "total": result.total, "pages": result.pages})
+
+
+@api_bp.get(f"/products/{PRODUCT_ID}")
+def get_product(product_id: int):
+    product = service.visible_product(product_id)
+    if product is None:
+        return api_error(404, "not_found", _("This product does not exist or is not on sale."))
+    return jsonify({"ok": True, "product": product_json(product, full=True)})

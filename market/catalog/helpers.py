@@ -1,0 +1,104 @@
+"""Template helpers of the catalog: photo addresses, labels, absolute links for share cards, pagination."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, request, url_for
+
+from market.catalog import bp, service
+from market.catalog.images import SIZES, fit, variant_name
+from market.catalog.models import Category, Product, ProductStatus
+from market.extensions import db
+
+PER_PAGE = 20
+# A product id in a URL: bounded, so an absurd number is a 404 rather than a database overflow error.
+PRODUCT_ID = "<int(max=2147483647):product_id>"
+
+
+@bp.app_template_global()
+def media_url(photo, size: int = 800, ext: str = "jpg", absolute: bool = False) -> str:
+    path = url_for("catalog.media", filename=variant_name(photo.image_hash, size, ext))
+    return absolute_url(path) if absolute else path
+
+
+@bp.app_template_global()
+def photo_srcset(photo, ext: str) -> str:
+    """``srcset`` of one photo: each variant with its real width (a portrait photo's 320 is 240 wide)."""
+    parts = []
+    for size in SIZES:
+        width = fit((photo.width, photo.height), size)[0]
+        parts.append(f"{media_url(photo, size, ext)} {width}w")
+    return ", ".join(parts)
+
+
+@bp.app_template_global()
+def absolute_url(path: str) -> str:
+    """An address for outside readers (Facebook, Zalo, API clients) from SITE_URL, never from the request."""
+    return current_app.config["SITE_URL"].rstrip("/") + path
+
+
+@bp.app_template_global()
+def product_url(product: Product, absolute: bool = False) -> str:
+    path = url_for("catalog.product", product_id=product.id, slug=product.slug)
+    return absolute_url(path) if absolute else path
+
+
+@bp.app_template_global()
+def category_label(value) -> str:
+    return service.category_label(value)
+
+
+@bp.app_template_global()
+def unit_label(value) -> str:
+    return service.unit_label(value)
+
+
+@bp.app_template_global()
+def status_label(value) -> str:
+    return service.status_label(value)
+
+
+@bp.app_template_global()
+def action_label(value) -> str:
+    return service.action_label(value)
+
+
+@bp.app_template_global()
+def all_categories() -> list[str]:
+    return [c.value for c in Category]
+
+
+@bp.app_template_global()
+def page_url(page: int) -> str:
+    """The current address with another ?page=, keeping the other query arguments."""
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    if page > 1:
+        args["page"] = page
+    return url_for(request.endpoint, **{**args, **(request.view_args or {})})
+
+
+def page_number() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= 10_000 else 1
+
+
+def paginate(stmt: sa.Select, per_page: int = PER_PAGE):
+    return db.paginate(stmt, page=page_number(), per_page=per_page, error_out=False, max_per_page=100)
+
+
+def seller_summary(profile) -> dict | None:
+    """What the shop status page shows an approved seller: counts by state and the way to list more."""
+    if profile is None or not profile.is_approved:
+        return None
+    rows = db.session.execute(sa.select(Product.status, sa.func.count()).where(Product.seller_id == profile.id)
+                              .group_by(Product.status)).all()
+    counts = {str(status): n for status, n in rows}
+    return {"profile": profile, "counts": counts, "total": sum(counts.values()),
+            "on_sale": counts.get(ProductStatus.APPROVED, 0), "pending": counts.get(ProductStatus.PENDING_REVIEW, 0),
+            "rejected": counts.get(ProductStatus.REJECTED, 0)}
+
+
+def staff_summary(user) -> dict | None:
+    if user is None or not (user.is_staff or user.is_admin):
+        return None
+    return {"pending": service.count_pending_for(user)}

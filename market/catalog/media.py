@@ -1,0 +1,28 @@
+"""Uploaded photos, served from MEDIA_DIR under /media/.
+
+Only names the pipeline itself makes are served (p/ab/cd/<sha256>-<size>.<webp|jpg>), so no path can climb
+out of MEDIA_DIR and nothing but our own re-encoded images is ever sent. A file never changes (its name is its
+content hash): browsers and proxies may keep it for a year. In production a reverse proxy may serve the same
+directory directly with the same headers.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, send_from_directory
+
+from market.catalog import bp
+from market.catalog.images import MIME_TYPES, VARIANT_NAME
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.get("/media/<path:filename>")
+def media(filename: str):
+    match = VARIANT_NAME.fullmatch(filename)
+    if match is None:
+        abort(404)
+    response = send_from_directory(current_app.config["MEDIA_DIR"], filename, mimetype=MIME_TYPES[match.group(3)],
+                                   max_age=ONE_YEAR, conditional=True, etag=True)
+    response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

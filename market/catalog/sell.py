@@ -1,0 +1,233 @@
+"""The seller's listing pages (/sell/...): my listings, list a product, edit, submit, archive.
+
+The listing form works without JavaScript (a plain multipart POST). With static/js/catalog-upload.js the
+photos are downscaled in the browser and sent by XHR with a progress bar; the request then asks for JSON
+(``Accept: application/json``) and gets ``{ok, redirect}`` or ``{ok: false, errors: {field: [...]}}``.
+Either way the server checks everything again: the browser is never trusted.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from market.catalog import images, sell_bp, service
+from market.catalog.forms import ActionForm, ListingForm
+from market.catalog.helpers import PRODUCT_ID, paginate
+from market.catalog.models import Product, ProductPhoto, ProductStatus
+from market.domain import DomainError
+from market.errors import user_abort, wants_json
+from market.extensions import db, login
+from market.forms import attach_error
+
+
+def seller_required(view):
+    """Log in first; then only a seller approved by the commune may use the listing pages."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login.unauthorized()
+        profile = current_user.seller_profile
+        if profile is None or not profile.is_approved:
+            if request.method == "GET":
+                flash(_("Only sellers approved by their commune can list products."), "info")
+                return redirect(url_for("accounts.apply_to_sell"))
+            user_abort(403, _("Only sellers approved by their commune can list products."))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@sell_bp.get("/")
+@sell_bp.get("/products")
+@seller_required
+def products():
+    profile = current_user.seller_profile
+    status = request.args.get("status")
+    stmt = sa.select(Product).where(Product.seller_id == profile.id)
+    if status in {s.value for s in ProductStatus}:
+        stmt = stmt.where(Product.status == status)
+    page = paginate(stmt.order_by(Product.updated_at.desc(), Product.id.desc()))
+    return render_template("catalog/sell/products.html", profile=profile, products=page, status=status,
+                           action_form=ActionForm())
+
+
+# ---- the listing form -----------------------------------------------------------------------------------
+
+def _uploads() -> list:
+    """The files of the "photos" field, leaving out the empty part a browser sends when none was chosen."""
+    return [f for f in request.files.getlist("photos") if f is not None and f.filename]
+
+
+def _photo_plan(product: Product | None, errors: list[DomainError]) -> list[ProductPhoto | images.PhotoFile]:
+    """The photos in the order the seller arranged them: kept ones ("e<id>") and new uploads ("n<index>").
+
+    Without JavaScript there are no "n" tokens: new uploads follow the kept photos in the order chosen.
+    Nothing is written to disk here; new photos are checked and their variants made in memory.
+    """
+    existing = {p.id: p for p in product.photos} if product is not None else {}
+    removed = {int(v) for v in request.form.getlist("remove_photo") if v.isdigit()}
+    files = _uploads()
+    refs: list[tuple[str, object]] = []
+    seen: set[str] = set()
+    for token in request.form.getlist("photo_order")[:50]:
+        if token in seen or len(token) < 2 or not token[1:].isdigit():
+            continue
+        kind, number = token[0], int(token[1:])
+        if kind == "e" and number in existing and number not in removed:
+            refs.append(("e", existing[number]))
+        elif kind == "n" and number < len(files):
+            refs.append(("n", number))
+        else:
+            continue
+        seen.add(token)
+    for photo_id, photo in existing.items():
+        if f"e{photo_id}" not in seen and photo_id not in removed:
+            refs.append(("e", photo))
+    for index in range(len(files)):
+        if f"n{index}" not in seen:
+            refs.append(("n", index))
+    if len(refs) > images.MAX_PHOTOS:
+        errors.append(DomainError("invalid", _("A listing can have at most %(n)d photos; you chose %(count)d.",
+                                               n=images.MAX_PHOTOS, count=len(refs)), field="photos"))
+        return []
+    plan: list[ProductPhoto | images.PhotoFile] = []
+    media_dir = current_app.config["MEDIA_DIR"]
+    for kind, ref in refs:
+        if kind == "e":
+            plan.append(ref)
+            continue
+        upload = files[ref]
+        data = upload.stream.read(images.MAX_FILE_BYTES + 1)
+        try:
+            plan.append(images.prepare(data, upload.filename, media_dir))
+        except DomainError as err:
+            errors.append(err)
+    return plan
+
+
+def _error_response(form: ListingForm, errors: list[DomainError], template_args: dict):
+    db.session.rollback()
+    for err in errors:
+        attach_error(form, err)
+    if wants_json():
+        fields = {f.name: list(f.errors) for f in form if f.errors}
+        return jsonify({"ok": False, "error": "invalid", "message": _("Please correct the marked fields."),
+                        "errors": fields, "form_errors": list(form.form_errors)}), 400
+    return render_template("catalog/sell/form.html", form=form, **template_args), 400
+
+
+def _done(url: str):
+    if wants_json():
+        return jsonify({"ok": True, "redirect": url})
+    return redirect(url)
+
+
+def _save_photo_files(plan) -> None:
+    media_dir = current_app.config["MEDIA_DIR"]
+    for item in plan:
+        if isinstance(item, images.PhotoFile):
+            images.save(item, media_dir)
+
+
+def _submitting() -> bool:
+    return request.form.get("action", "submit") != "draft"
+
+
+@sell_bp.route("/products/new", methods=["GET", "POST"])
+@seller_required
+def new_product():
+    profile = current_user.seller_profile
+    form = ListingForm()
+    args = {"product": None, "profile": profile, "max_photos": images.MAX_PHOTOS}
+    if not form.is_submitted():
+        return render_template("catalog/sell/form.html", form=form, **args)
+    errors: list[DomainError] = []
+    data = None
+    try:
+        data = service.clean_listing(request.form)
+    except service.ListingErrors as err:
+        errors += err.errors
+    plan = _photo_plan(None, errors)
+    if _submitting() and not errors and not plan:
+        errors.append(DomainError("invalid", _("Add at least one photo before sending the listing for review."),
+                                  field="photos"))
+    if errors:
+        return _error_response(form, errors, args)
+    try:
+        product = service.create_listing(profile, data, plan, by=current_user, submit_now=_submitting())
+        _save_photo_files(plan)
+    except DomainError as err:
+        return _error_response(form, [err], args)
+    db.session.commit()
+    if product.status == ProductStatus.PENDING_REVIEW:
+        flash(_("Sent! Commune staff will review “%(title)s” soon.", title=product.title), "success")
+    else:
+        flash(_("Saved as a draft."), "success")
+    return _done(url_for("sell.products"))
+
+
+@sell_bp.route(f"/products/{PRODUCT_ID}/edit", methods=["GET", "POST"])
+@seller_required
+def edit_product(product_id: int):
+    product = service.own_product(current_user, product_id)
+    args = {"product": product, "profile": current_user.seller_profile, "max_photos": images.MAX_PHOTOS}
+    if request.method == "GET":
+        form = ListingForm(data={
+            "title": product.title, "description": product.description, "category": product.category,
+            "unit": product.unit, "price": f"{product.price_vnd:,}".replace(",", "."), "stock": str(product.stock),
+            "min_order_qty": str(product.min_order_qty), "origin": product.origin,
+            "harvest_date": product.harvest_date.isoformat() if product.harvest_date else "",
+            "ocop_stars": str(product.ocop_stars or ""), "ocop_certificate_no": product.ocop_certificate_no or "",
+        })
+        return render_template("catalog/sell/form.html", form=form, **args)
+    form = ListingForm()
+    errors: list[DomainError] = []
+    data = None
+    try:
+        data = service.clean_listing(request.form)
+    except service.ListingErrors as err:
+        errors += err.errors
+    plan = _photo_plan(product, errors)
+    if errors:
+        return _error_response(form, errors, args)
+    submit_now = request.form.get("action") == "submit"
+    try:
+        sent_back = service.update_listing(product, data, plan, by=current_user, submit_now=submit_now)
+        _save_photo_files(plan)
+    except DomainError as err:
+        return _error_response(form, [err], args)
+    db.session.commit()
+    if sent_back:
+        flash(_("Saved. Because the text or photos changed, “%(title)s” waits for review again before buyers see "
+                "it.", title=product.title), "info")
+    elif product.status == ProductStatus.PENDING_REVIEW and submit_now:
+        flash(_("Sent! Commune staff will review “%(title)s” soon.", title=product.title), "success")
+    else:
+        flash(_("Saved."), "success")
+    return _done(url_for("sell.products"))
+
+
+@sell_bp.post(f"/products/{PRODUCT_ID}/submit")
+@seller_required
+def submit_product(product_id: int):
+    product = service.own_product(current_user, product_id)
+    service.submit(product, current_user)
+    db.session.commit()
+    flash(_("Sent! Commune staff will review “%(title)s” soon.", title=product.title), "success")
+    return redirect(url_for("sell.products"))
+
+
+@sell_bp.post(f"/products/{PRODUCT_ID}/archive")
+@seller_required
+def archive_product(product_id: int):
+    product = service.own_product(current_user, product_id)
+    service.archive(product, current_user)
+    db.session.commit()
+    flash(_("“%(title)s” is no longer on sale.", title=product.title), "info")
+    return redirect(url_for("sell.products"))
