@@ -11,11 +11,13 @@ from market.payments.vietqr import parse_payload
 from tests.e2e.conftest import assert_fits_phone, login, shot
 
 
-def product_id(server, title: str) -> int:
+def product_path(server, title: str) -> str:
+    """The product page of a seeded product (the catalog's page, where our add-to-cart form sits)."""
     engine = sa.create_engine(server.db.url)
     try:
         with engine.connect() as conn:
-            return conn.execute(sa.text("SELECT id FROM products WHERE title = :t"), {"t": title}).scalar_one()
+            pid, slug = conn.execute(sa.text("SELECT id, slug FROM products WHERE title = :t"), {"t": title}).one()
+            return f"/p/{pid}-{slug}"
     finally:
         engine.dispose()
 
@@ -29,8 +31,8 @@ def register(page, phone: str, name: str) -> None:
     expect(page.locator(".flash")).to_contain_text("Chào mừng")
 
 
-def add_to_cart(page, product: int, qty: int) -> None:
-    page.goto(f"/cart/add?product={product}")
+def add_to_cart(page, product: str, qty: int) -> None:
+    page.goto(product)
     page.fill("#qty", str(qty))
     page.get_by_role("button", name="Thêm vào giỏ").click()
     expect(page.locator(".flash")).to_contain_text("Đã thêm")
@@ -42,11 +44,14 @@ def order_link(page, code_shop: str) -> str:
 
 
 def test_cart_checkout_cod_and_vietqr_then_ship_track_and_rate(server, new_phone_page):
-    coffee, brocade = product_id(server, "Cà phê Robusta rang mộc"), product_id(server, "Khăn thổ cẩm")
+    coffee, brocade = product_path(server, "Cà phê Robusta rang mộc"), product_path(server, "Khăn thổ cẩm")
     buyer = new_phone_page()
     buyer.on("dialog", lambda d: d.accept())
     register(buyer, "0987 222 333", "Lê Thị Mai")
 
+    buyer.goto(coffee)
+    assert_fits_phone(buyer)
+    shot(buyer, "orders-product-add-to-cart")
     add_to_cart(buyer, coffee, 2)
     add_to_cart(buyer, brocade, 1)
     buyer.goto("/cart")

@@ -255,3 +255,12 @@ def test_checkout_with_an_empty_cart_or_a_forged_attempt(client, shop, buyer, lo
     assert resp.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
     assert client.get("/checkout/done/nonexistent0000000000").status_code == 404
+
+
+def test_product_page_carries_the_add_to_cart_form(client, shop, buyer, login):
+    url = f"/p/{shop.product.id}-{shop.product.slug}"
+    html = client.get(url).get_data(as_text=True)
+    assert "Đăng nhập để đặt hàng" in html  # anonymous: log in first, then come back to add
+    login(buyer)
+    html = client.get(url).get_data(as_text=True)
+    assert 'action="/cart/add"' in html and f'name="product_id" value="{shop.product.id}"' in html

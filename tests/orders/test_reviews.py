@@ -68,3 +68,5 @@ def test_shop_shows_the_average(client, app, shop, make_user, place):
         (entry,) = [e for e in slot_entries("shop.top", profile=shop.profile)]
         assert entry["context"]["rating"].count == 3
     assert client.get("/reviews/no-such-shop").status_code == 404
+    shop_page = client.get(f"/s/{shop.profile.slug}").get_data(as_text=True)  # the catalog's shop page, our slot
+    assert "4,3" in shop_page and "3 đánh giá" in shop_page and "4 sao" in shop_page
