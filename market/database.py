@@ -89,6 +89,11 @@ def on_commit(callback, session=None) -> None:
 
 @event.listens_for(sa.orm.Session, "after_commit")
 def _run_on_commit(session):
+    # SQLAlchemy also fires after_commit when a savepoint is released; the outermost transaction is still
+    # active then, and the callbacks must wait for it (and be dropped if it rolls back).
+    root = session.get_transaction()
+    if root is not None and root.is_active:
+        return
     callbacks = session.info.pop("on_commit", [])
     for _tx, callback in callbacks:
         try:
