@@ -162,7 +162,8 @@ class SePay(BankFeedAdapter):
             raise BadSignature("missing signature")
         if abs(time.time() - int(timestamp)) > TOLERANCE_SECONDS:
             raise BadSignature("stale timestamp")
-        if not hmac.compare_digest(sign_sepay(secret, timestamp, body), signature.strip()):
+        if not hmac.compare_digest(sign_sepay(secret, timestamp, body).encode(),
+                                   signature.strip().encode("utf-8", "replace")):
             raise BadSignature("signature does not match")
         try:
             data = json.loads(body)

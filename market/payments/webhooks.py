@@ -49,9 +49,11 @@ def stripe_webhook():
     if not configured():
         return _refuse(404, "not_found", "Stripe is not configured")
     payload = request.get_data(cache=False)
+    signature = request.headers.get("Stripe-Signature", "")
+    if not signature.isascii():  # the library's compare_digest raises on other text
+        return _refuse(400, "bad_signature", "signature verification failed")
     try:
-        event = stripe.Webhook.construct_event(payload, request.headers.get("Stripe-Signature"),
-                                               current_app.config["STRIPE_WEBHOOK_SECRET"])
+        event = stripe.Webhook.construct_event(payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"])
     except stripe.SignatureVerificationError:
         log.warning("stripe webhook with a bad signature refused")
         return _refuse(400, "bad_signature", "signature verification failed")

@@ -66,7 +66,7 @@ def test_wrong_amount_leaves_the_order_unpaid_and_flags_it(client, qr_order, sho
 
 
 @pytest.mark.parametrize("attack", ["no_signature", "wrong_secret", "stale", "future", "tampered", "bad_timestamp",
-                                    "no_prefix"])
+                                    "no_prefix", "not_ascii"])
 def test_transfers_without_a_valid_signature_are_refused(client, qr_order, attack):
     data = transfer(qr_order.code)
     body = json.dumps(data)
@@ -85,6 +85,8 @@ def test_transfers_without_a_valid_signature_are_refused(client, qr_order, attac
                     signature=sign_sepay(SECRET, ts, body.encode()))
     elif attack == "bad_timestamp":
         resp = send(client, data, ts="yesterday")
+    elif attack == "not_ascii":
+        resp = send(client, data, signature="sha256=é" + "0" * 63)
     else:
         ts = str(now)
         resp = send(client, data, ts=ts, signature=sign_sepay(SECRET, ts, body.encode())[len("sha256="):])

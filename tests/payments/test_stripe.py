@@ -114,7 +114,8 @@ def test_completed_webhook_confirms_once(client, stripe_api, card_order, buyer, 
     assert send(client, other).json["outcome"] == "already"
 
 
-@pytest.mark.parametrize("attack", ["forged", "tampered", "stale", "no_header", "wrong_scheme", "not_json", "empty"])
+@pytest.mark.parametrize("attack", ["forged", "tampered", "stale", "no_header", "wrong_scheme", "not_json", "empty",
+                                    "not_ascii", "not_utf8"])
 def test_bad_webhooks_are_refused_and_change_nothing(client, stripe_api, card_order, buyer, attack):
     session_id = started(client, stripe_api, card_order, buyer)
     event = stripe_event("checkout.session.completed", stripe_api.pay(session_id))
@@ -131,6 +132,11 @@ def test_bad_webhooks_are_refused_and_change_nothing(client, stripe_api, card_or
         resp = send(client, event, header="")
     elif attack == "wrong_scheme":
         resp = send(client, event, header=sign(body, WEBHOOK_SECRET).replace("v1=", "v0="))
+    elif attack == "not_ascii":
+        resp = send(client, event, header=f"t={int(time.time())},v1=é{'0' * 63}")
+    elif attack == "not_utf8":
+        resp = client.post("/webhooks/stripe", data=b"\xff\xfe{}", headers={
+            "Stripe-Signature": sign("x", WEBHOOK_SECRET), "Content-Type": "application/json"})
     elif attack == "not_json":
         resp = send(client, event, payload="not json at all")
     else:
