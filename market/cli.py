@@ -11,7 +11,7 @@ from flask import Flask
 from market.extensions import db
 
 # Each area's seeder, in dependency order; each is idempotent and returns extra demo logins.
-SEEDERS = ["market.accounts.seed", "market.catalog.seed", "market.orders.seed"]
+SEEDERS = ["market.accounts.seed", "market.catalog.seed", "market.payments.seed", "market.orders.seed"]
 
 
 def register(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Demo orders in several states, the demo shops' payment settings and the demo buyers' addresses.
+"""Demo orders in several states and the demo buyers' addresses (the shops' payment settings: payments/seed.py).
 
 Products are found (or made) by (shop, title) with the catalog seed's titles, so this seed and the catalog's
 run in either order without duplicates. Orders use fixed idempotency keys: running it again changes nothing.
@@ -29,12 +29,6 @@ PRODUCTS = [
     ("0903000002", "Cà phê Robusta rang mộc", "bag", "coffee", 120_000, 200),
     ("0903000003", "Khăn thổ cẩm", "piece", "brocade", 250_000, 40),
 ]
-# seller phone → (cash on delivery on, confirmed at once, bank BIN, account, holder)
-PAYMENT_SETTINGS = {
-    "0903000001": (False, True, "970405", "5201205123456", "H HA NIE"),  # durian spoils: no cash on delivery
-    "0903000002": (True, True, "970436", "1023456789", "TRAN VAN PHU"),
-    "0903000003": (True, False, "970418", "31410001234567", "H LAN EBAN"),
-}
 ADDRESSES = {
     "0904000001": Address("Hoàng Thị Hoa", "+84904000001", "25 Nguyễn Tất Thành", "Phường Tân Lợi", "Đắk Lắk"),
     "0904000002": Address("Nguyễn Văn Nam", "+84904000002", "Thôn 3", "Xã Hòa Thắng", "Đắk Lắk"),
@@ -76,20 +70,6 @@ def product_for(seller_phone: str, title: str, unit: str, category: str, price: 
     return product
 
 
-def _settings() -> None:
-    from market.payments.service import settings_to_edit
-
-    for phone, (cod, auto, bank_bin, account, holder) in PAYMENT_SETTINGS.items():
-        seller = _user(phone)
-        if seller is None or seller.seller_profile is None:
-            continue
-        row = settings_to_edit(seller.seller_profile.id)
-        if row.id is None:  # only fill in what nobody has set yet
-            row.cod_enabled, row.cod_auto_confirm = cod, auto
-            row.bank_bin, row.account_number, row.account_holder = bank_bin, account, holder
-    db.session.flush()
-
-
 def _walk(order, steps: list[str], extras: dict) -> None:
     from market.orders.reviews import submit
 
@@ -112,7 +92,6 @@ def _walk(order, steps: list[str], extras: dict) -> None:
 def seed() -> list[tuple[str, str, str]]:
     products = {title: product_for(phone, title, unit, cat, price, stock)
                 for phone, title, unit, cat, price, stock in PRODUCTS}
-    _settings()
     for phone, address in ADDRESSES.items():
         buyer = _user(phone)
         if buyer is not None:
