@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import sqlalchemy as sa
@@ -333,6 +334,8 @@ def shop_reviews_context(profile) -> dict | None:
 
 @bp.get("/reviews/<slug>")
 def shop_reviews(slug: str):
+    if not re.fullmatch(r"[a-z0-9-]{1,140}", slug):  # shop slugs only (PostgreSQL refuses NUL bytes)
+        abort(404)
     profile = db.session.scalar(sa.select(SellerProfile).where(SellerProfile.slug == slug,
                                                                SellerProfile.status == SellerStatus.APPROVED))
     if profile is None:
