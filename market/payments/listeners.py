@@ -19,10 +19,12 @@ def on_status_changed(order, from_status=None, to_status=None, **_kw) -> None:
                 session_id = payment.provider_ref
                 on_commit(lambda sid=session_id: defer(expire_session, sid))
         if to_status == OrderStatus.CANCELLED and order.paid_at is not None:
-            paid = service.unrefunded_paid(order.id)
-            if paid is not None and paid.refund_status is None:
-                from market.payments import METHODS
+            # every payment still kept goes back (there may be two: one paid the order, one came twice)
+            from market.payments import METHODS
 
+            for paid in service.payments_of(order.id):
+                if paid.status != PaymentStatus.SUCCEEDED or paid.refund_status is not None:
+                    continue
                 if METHODS[paid.method].refund_mode == "api":
                     from market.payments.stripe import request_refund
 

@@ -2,6 +2,7 @@
 order: stock is always conserved, no move outside the table happens, and no money is silently kept."""
 
 import itertools
+import os
 from datetime import timedelta
 
 import pytest
@@ -26,6 +27,8 @@ from market.payments.service import new_attempt
 from market.payments.webhooks import process_once
 
 INITIAL = 40
+# More examples for a deeper search: MACHINE_EXAMPLES=300 pytest tests/payments/test_stateful_payments.py
+EXAMPLES = int(os.environ.get("MACHINE_EXAMPLES", "30"))
 RELEASED = {OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REFUNDED}
 
 
@@ -198,7 +201,7 @@ def run_machine(make_shop, make_user, place):
                         o.payment_method in ("stripe", "vietqr"):
                     assert o.paid_at is not None, o
 
-    PaymentMachine.TestCase.settings = settings(max_examples=30, stateful_step_count=30, deadline=None,
+    PaymentMachine.TestCase.settings = settings(max_examples=EXAMPLES, stateful_step_count=30, deadline=None,
                                                 suppress_health_check=list(HealthCheck))
     PaymentMachine.TestCase().runTest()
 
