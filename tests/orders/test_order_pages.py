@@ -264,3 +264,19 @@ def test_product_page_carries_the_add_to_cart_form(client, shop, buyer, login):
     login(buyer)
     html = client.get(url).get_data(as_text=True)
     assert 'action="/cart/add"' in html and f'name="product_id" value="{shop.product.id}"' in html
+
+
+def test_pages_in_english(client, shop, buyer, place, make_user):
+    order = place(buyer, shop.product, 2, method="vietqr")
+    buyer.locale = "en"
+    shop.user.locale = "en"
+    db.session.flush()
+    login_as(client, buyer)
+    add_to_cart(client, shop.product, 1)
+    for path, text in ((f"/orders/{order.id}", "Timeline"), ("/orders", "My orders"), ("/cart", "Check out"),
+                       ("/checkout", "Delivery address"), ("/notifications", "Notifications")):
+        html = client.get(path).get_data(as_text=True)
+        assert '<html lang="en">' in html and text in html, path
+    login_as(client, shop.user)
+    html = client.get("/sell/orders").get_data(as_text=True)
+    assert "Orders to fulfil" in html and "awaiting payment" in html.lower()

@@ -313,3 +313,23 @@ def test_stripe_off_means_no_card_and_no_webhook(client, shop, buyer, place):
 
     with pytest.raises(DomainError):
         gateway().choose(order, "stripe", buyer)
+
+
+def test_paid_twice_then_cancelled_gives_both_back(client, stripe_api, card_order, buyer, shop):
+    """Regression (found by the state machine): the second payment is refunded at once; cancelling then
+    refunds the first too, and the order is marked refunded only when both are back."""
+    first = started(client, stripe_api, card_order, buyer)
+    assert send(client, stripe_event("checkout.session.completed", stripe_api.pay(first))).json["outcome"] == "paid"
+    from market.payments.service import new_attempt
+
+    second = new_attempt(reload(card_order), "stripe", provider_ref="cs_test_second")
+    db.session.commit()
+    session = {"id": "cs_test_second", "payment_status": "paid", "currency": "vnd", "amount_total": 158_000,
+               "payment_intent": "pi_test_second", "metadata": {"order_id": str(card_order.id),
+                                                                "payment_id": str(second.id)}}
+    assert send(client, stripe_event("checkout.session.completed", session)).json["outcome"] == "refunding"
+    assert reload(card_order).status == "confirmed"
+    post_form(client, f"/orders/{card_order.id}/cancel", {"as": "buyer"}, page=f"/orders/{card_order.id}")
+    refunded = sorted(r.form["payment_intent"] for r in stripe_api.requests if r.path == "/v1/refunds")
+    assert refunded == sorted([f"pi_test_{first[-4:]}", "pi_test_second"])
+    assert reload(card_order).status == "refunded"
