@@ -62,7 +62,7 @@ def default_range(now: date | None = None) -> DateRange:
     return DateRange(end - timedelta(days=DEFAULT_DAYS - 1), end)
 
 
-def _parse_day(raw: object, fallback: date, field_name: str) -> date:
+def parse_day(raw: object, fallback: date | None, field_name: str) -> date | None:
     if raw is None or raw == "":
         return fallback
     text = str(raw)
@@ -76,8 +76,8 @@ def _parse_day(raw: object, fallback: date, field_name: str) -> date:
 
 def parse_range(start_raw: object, end_raw: object) -> DateRange:
     """A range from ``YYYY-MM-DD`` strings (either may be empty: the last 30 days), or a clear refusal."""
-    end = _parse_day(end_raw, today(), "end")
-    start = _parse_day(start_raw, end - timedelta(days=DEFAULT_DAYS - 1), "start")
+    end = parse_day(end_raw, today(), "end")
+    start = parse_day(start_raw, end - timedelta(days=DEFAULT_DAYS - 1), "start")
     if start > end:
         raise DomainError("invalid", _("The start date must be on or before the end date."), field="start")
     if (end - start).days + 1 > MAX_DAYS:

@@ -69,10 +69,10 @@ class ReportForm(FlaskForm):
 
 class AssistedSellerForm(FlaskForm):
     phone = PhoneField(_l("The villager's phone number"),
-                       validators=[DataRequired(_l("Enter your phone number.")),
+                       validators=[DataRequired(_l("Enter the villager's phone number.")),
                                    Length(max=32, message=_l("This is not a valid phone number."))])
     display_name = StringField(_l("The villager's name"),
-                               validators=[DataRequired(_l("Enter your name.")),
+                               validators=[DataRequired(_l("Enter the villager's name.")),
                                            Length(max=NAME_MAX,
                                                   message=_l("A name can have at most %(max)d characters."))])
     shop_name = StringField(_l("Shop name"),
@@ -93,7 +93,7 @@ class AssistedSellerForm(FlaskForm):
 
 class AssignStaffForm(FlaskForm):
     phone = PhoneField(_l("Phone number of the staff member"),
-                       validators=[DataRequired(_l("Enter your phone number.")),
+                       validators=[DataRequired(_l("Enter the phone number of the staff member.")),
                                    Length(max=32, message=_l("This is not a valid phone number."))])
     commune_id = ChoiceField(_l("Commune"), coerce=int,
                              validators=[InputRequired(_l("Choose a commune from the list."))])

@@ -29,6 +29,7 @@ def new_report():
     type_name, raw_id = request.args.get("type"), request.args.get("id")
     ttype, target = resolve_target(type_name, raw_id, current_user)  # 400 unknown type, 404 no such target
     form = ReportForm(categories=[(c, category_label(c)) for c in ttype.categories])
+    status = 200
     if form.validate_on_submit():
         if not ratelimit.hit(REPORTS_PER_DAY, "report", str(current_user.id)):
             user_abort(429, _("You have sent many reports today. Please try again tomorrow."))
@@ -37,11 +38,13 @@ def new_report():
         except DomainError as err:
             db.session.rollback()
             attach_error(form, err)
+            status = err.status
         else:
             db.session.commit()
             flash(_("Thank you. Commune staff will look at your report; you will see the outcome here."), "success")
             return redirect(url_for("reports.mine"))
-    status = 400 if form.errors or form.form_errors else 200
+    if status == 200 and (form.errors or form.form_errors):
+        status = 400
     return render_template("moderation/report_form.html", form=form, ttype=ttype, target=target), status
 
 

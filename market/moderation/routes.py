@@ -141,10 +141,10 @@ def _seller_action(profile_id: int, action, form=None, form_name: str | None = N
             action(profile, current_user)
     except DomainError as err:
         db.session.rollback()
-        if form_name:
+        if form_name and err.field:  # about what was typed: beside the field
             attach_error(form, err)
             return _seller_page(profile, err.status, **{form_name: form})
-        flash(err.message, "error")
+        flash(err.message, "error")  # about the shop's state (409): at the top of the page
         return _seller_page(profile, err.status)
     db.session.commit()
     flash(message, "success")
@@ -219,8 +219,11 @@ def _user_action(user_id: int, action, form, form_name: str, message: str):
         action(target, current_user, form.reason.data)
     except DomainError as err:
         db.session.rollback()
-        attach_error(form, err)
-        return _user_page(target, err.status, **{form_name: form})
+        if err.field:
+            attach_error(form, err)
+            return _user_page(target, err.status, **{form_name: form})
+        flash(err.message, "error")
+        return _user_page(target, err.status)
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("staff.user", user_id=target.id))
@@ -346,12 +349,13 @@ def _audit_filter() -> tuple[audit.AuditFilter, dict]:
         action = None
     start = end = None
     try:
-        if args.get("start") or args.get("end"):
-            rng = dashboard.parse_range(args.get("start") or "2000-01-01", args.get("end") or None)
-            start = rng.start if args.get("start") else None
-            end = rng.end if args.get("end") else None
+        start = dashboard.parse_day(args.get("start"), None, "start")
+        end = dashboard.parse_day(args.get("end"), None, "end")
+        if start and end and start > end:
+            raise DomainError("invalid", _("The start date must be on or before the end date."), field="start")
     except DomainError as err:
         errors[err.field or "start"] = err.message
+        start = end = None
     return audit.AuditFilter(action=action, actor_id=parse_id(args.get("actor")), commune_id=_commune_arg(),
                              start=start, end=end, object_type=(args.get("type") or None),
                              object_id=parse_id(args.get("object"))), errors
