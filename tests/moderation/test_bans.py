@@ -127,7 +127,8 @@ def test_a_buyer_who_ordered_in_the_commune_can_be_banned_by_its_staff(client, w
 
 def test_unban(app, client, world):
     login_as(client, world.staff)
-    assert post_form(client, f"/staff/users/{world.banned.id}/unban", {"unban-reason": "Đã xác minh"}).status_code == 302
+    resp = post_form(client, f"/staff/users/{world.banned.id}/unban", {"unban-reason": "Đã xác minh"})
+    assert resp.status_code == 302
     db.session.refresh(world.banned)
     assert not world.banned.is_banned and world.banned.banned_reason is None
     [entry] = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "user.unban"))
