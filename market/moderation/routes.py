@@ -446,6 +446,8 @@ def dashboard_csv():
 @bp.get("/overview")
 @admin_required
 def overview():
+    from market.i18n import vnd
+
     rng = dashboard.parse_range(request.args.get("start"), request.args.get("end"))
     rows = dashboard.overview(communes_in_scope(current_user), rng)
     if request.args.get("format") == "csv":
@@ -460,7 +462,8 @@ def overview():
         return _csv(body, f"communes-{rng.start.isoformat()}-{rng.end.isoformat()}.csv")
     top = max([r.delivered_value_vnd for r in rows] + [0])
     return render_template("moderation/overview.html", rows=rows, rng=rng, top=top,
-                           chart=charts.rows([(r.commune.name, r.delivered_value_vnd, "") for r in rows]))
+                           chart=charts.rows([(r.commune.name, r.delivered_value_vnd, vnd(r.delivered_value_vnd))
+                                              for r in rows]))
 
 
 # ---- staff assignments (admin) ----------------------------------------------------------------------------
