@@ -141,7 +141,8 @@ def get_in_scope(model: type, object_id: object, user, *, for_update: bool = Fal
     obj = None
     if oid is not None:
         if for_update:
-            obj = db.session.scalar(sa.select(model).where(model.id == oid).with_for_update())
+            # Lock only this row (joined relationships may add outer joins, which FOR UPDATE refuses).
+            obj = db.session.scalar(sa.select(model).where(model.id == oid).with_for_update(of=model))
         else:
             obj = db.session.get(model, oid)
     kind = kind_of(model)
