@@ -32,6 +32,7 @@ from market.moderation.models import OPEN_REPORT_STATUSES, Report, ReportStatus
 from market.moderation.scope import (
     admin_required,
     check_commune,
+    communes_for,
     communes_in_scope,
     get_in_scope,
     get_user_in_scope,
@@ -377,7 +378,9 @@ def audit_csv():
     if errors:
         raise DomainError("invalid", next(iter(errors.values())))
     body = audit.export_csv(current_user, f)
-    audit.record("audit.export", commune_id=f.commune_id,
+    # Filed under the commune exported (or the staff member's only commune), so their colleagues see it too.
+    own = communes_for(current_user)
+    audit.record("audit.export", commune_id=f.commune_id or (next(iter(own)) if own and len(own) == 1 else None),
                  details={k: str(v) for k, v in vars(f).items() if v is not None})
     db.session.commit()
     return _csv(body, f"audit-{date.today().isoformat()}.csv")
