@@ -54,7 +54,7 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
 # Every area's models, imported so that Alembic and relationships see all tables.
 MODEL_MODULES = ["market.accounts.models", "market.catalog.models", "market.orders.models", "market.payments.models",
-                 "market.notifications.models"]
+                 "market.notifications.models", "market.moderation.models"]
 
 
 def register_extensions(app: Flask) -> None:
@@ -83,6 +83,7 @@ def register_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         message_queue=app.config["REDIS_URL"],
+        channel=app.config["SOCKETIO_CHANNEL"],
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         manage_session=False,
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),
@@ -97,12 +98,16 @@ def register_blueprints(app: Flask) -> None:
     from market.catalog import bp as catalog_bp
     from market.catalog import sell_bp
     from market.extensions import csrf
+    from market.moderation import bp as staff_bp
+    from market.moderation import reports_bp
     from market.ops import bp as ops_bp
 
     app.register_blueprint(ops_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(sell_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(reports_bp)
     register_order_blueprints(app)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
     app.register_blueprint(api_bp)

@@ -11,7 +11,8 @@ from flask import Flask
 from market.extensions import db
 
 # Each area's seeder, in dependency order; each is idempotent and returns extra demo logins.
-SEEDERS = ["market.accounts.seed", "market.catalog.seed", "market.payments.seed", "market.orders.seed"]
+SEEDERS = ["market.accounts.seed", "market.catalog.seed", "market.payments.seed", "market.orders.seed",
+           "market.moderation.seed"]
 
 
 def register(app: Flask) -> None:
@@ -36,7 +37,7 @@ def register(app: Flask) -> None:
     def create_staff(phone, commune_slug, name, password):
         """Make PHONE a staff member of a commune (creating the account if needed)."""
         from market.accounts.models import Commune, User
-        from market.accounts.service import assign_staff, normalize_phone, register_user
+        from market.accounts.service import normalize_phone, register_user
         from market.domain import DomainError
 
         try:
@@ -55,6 +56,13 @@ def register(app: Flask) -> None:
                 user = register_user(e164, name or f"Cán bộ xã {commune.name}", password)
             except DomainError as err:
                 raise click.ClickException(err.message) from None
-        assign_staff(user, commune)
+        from market.moderation.service import assign_staff as assign_audited
+
+        try:
+            assign_audited(user, commune, by=None, via="cli")  # written to the audit log, actor "CLI"
+        except DomainError as err:
+            db.session.rollback()
+            if err.status != 409:
+                raise click.ClickException(err.message) from None
         db.session.commit()
         click.echo(f"{user.display_name} ({user.phone}) is staff of {commune.name}.")

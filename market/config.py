@@ -129,6 +129,9 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "LIVE_COALESCE_MS": _int(env, "LIVE_COALESCE_MS", 200, 10, 5000),
         "API_TOKEN_MAX_AGE": _int(env, "API_TOKEN_MAX_AGE", 30 * 24 * 3600, 60),
         "SOCKETIO_ASYNC_MODE": env.get("SOCKETIO_ASYNC_MODE") or None,
+        # Redis pub/sub channel of the Socket.IO queue: channels ignore Redis db numbers, so two sites (or two
+        # test runs) sharing one Redis need different names.
+        "SOCKETIO_CHANNEL": env.get("SOCKETIO_CHANNEL") or "chophien",
         # Sockets only from the configured site; unset SITE_URL (a laptop): any origin matching the Host.
         "SOCKETIO_CORS_ORIGINS": [site_url] if env.get("SITE_URL") else None,
         "PROXY_COUNT": _int(env, "PROXY_COUNT", 0, 0, 5),  # reverse proxies in front (nginx: 1)

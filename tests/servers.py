@@ -71,6 +71,8 @@ class ServerDB:
             "FLASK_APP": str(ROOT / "wsgi.py"),
             "PYTHONUNBUFFERED": "1",
             "LOG_LEVEL": "WARNING",
+            # Redis pub/sub ignores db numbers: one channel per test database keeps parallel runs apart.
+            "SOCKETIO_CHANNEL": f"test-{url.rsplit('/', 1)[-1]}-{os.getpid()}",
         }
         env.pop("REDIS_URL", None)
         env.update(extra_env or {})

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_socketio import join_room
 
 from market.accounts.models import User
 from market.accounts.tokens import user_from_token
@@ -30,7 +31,14 @@ def authenticate_connection(auth: object) -> User | None:
     elif current_user and current_user.is_authenticated:
         user = current_user._get_current_object()
     _save(request.sid, {"user_id": user.id if user else None, "auth_version": user.auth_version if user else None})
+    if user is not None:
+        join_room(user_room(user.id))  # reaches all of a user's sockets, in every process (bans, notices)
     return user
+
+
+def user_room(user_id: int) -> str:
+    """The room every /live socket of ``user_id`` is in, whichever server process holds it."""
+    return f"user:{user_id}"
 
 
 _connections: dict[str, dict] = {}

@@ -65,7 +65,7 @@ def test_cart_checkout_cod_and_vietqr_then_ship_track_and_rate(server, new_phone
     buyer.fill("#ship_province", "Đắk Lắk")
     coffee_group = buyer.locator(".cart-group", has_text="Cà phê Robusta")
     brocade_group = buyer.locator(".cart-group", has_text="Khăn thổ cẩm")
-    coffee_group.get_by_label(re.compile("Trả tiền khi nhận hàng")).check()
+    coffee_group.get_by_label(re.compile("Tiền mặt khi nhận hàng")).check()
     brocade_group.get_by_label(re.compile("Chuyển khoản ngân hàng")).check()
     assert_fits_phone(buyer)
     shot(buyer, "orders-checkout")
@@ -95,7 +95,7 @@ def test_cart_checkout_cod_and_vietqr_then_ship_track_and_rate(server, new_phone
     expect(seller.locator(".order-card", has_text=code)).to_be_visible()
     assert_fits_phone(seller)
     shot(seller, "orders-seller-list")
-    seller.locator(".order-card", has_text=code).get_by_role("link", name="Mở").click()
+    seller.locator(".order-card", has_text=code).get_by_role("link", name="Mở đơn").click()
     expect(seller.get_by_text("0987 222 333").first).to_be_visible()  # the buyer's phone, for this seller
     seller.get_by_role("button", name="Đã nhận chuyển khoản").click()
     expect(seller.locator(".flash")).to_contain_text("Đã ghi nhận thanh toán")
@@ -147,7 +147,7 @@ def test_live_order_is_finished_from_the_order_page(server, new_phone_page):
     card.click()
     expect(page.locator("h2", has_text="Hoàn tất đơn hàng")).to_be_visible()
     expect(page.locator("#ship_street")).to_have_value("Thôn 3")  # her saved address is offered
-    expect(page.get_by_label(re.compile("Trả tiền khi nhận hàng"))).to_have_count(0)  # durian: no cash on delivery
+    expect(page.get_by_label(re.compile("Tiền mặt khi nhận hàng"))).to_have_count(0)  # durian: no cash on delivery
     page.get_by_label(re.compile("Chuyển khoản ngân hàng")).check()
     shot(page, "orders-finish-live-order")
     page.get_by_role("button", name="Lưu").click()

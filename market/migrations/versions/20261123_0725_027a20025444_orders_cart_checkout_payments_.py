@@ -1,7 +1,7 @@
 """orders cart checkout payments notifications reviews
 
 Revision ID: 027a20025444
-Revises: 5abed0efda07
+Revises: 63800cb2c657
 Create Date: 2026-11-23 07:25:45.980044
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '027a20025444'
-down_revision = '5abed0efda07'
+down_revision = '63800cb2c657'
 branch_labels = None
 depends_on = None
 

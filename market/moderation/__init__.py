@@ -1,0 +1,80 @@
+"""Commune staff: seller review, KOL badges, bans, reports, assisted sign-up, the audit log and the dashboard.
+
+Two blueprints: ``staff`` (``/staff/…``, every route for staff of some commune or admins only — the guard is
+a ``before_request``, so a route added later is protected too) and ``reports`` (``/report``, ``/reports``:
+any logged-in person reports something and reads the outcome).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint
+from flask_babel import gettext as _
+
+from market.moderation.scope import is_staff, refuse_unless_staff
+from market.ui import nav_item, slot
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+reports_bp = Blueprint("reports", __name__)
+bp.before_request(refuse_unless_staff)
+
+nav_item("staff", "staff.home", lambda: _("Staff"), "staff", order=70, visible=is_staff, active_prefixes=("staff.",))
+
+
+@dataclass(frozen=True)
+class StaffTab:
+    key: str
+    endpoint: str
+    label: Callable[[], str]
+    order: int = 50
+    admin_only: bool = False
+    active_prefixes: tuple[str, ...] = ()
+
+
+_tabs: dict[str, StaffTab] = {}
+
+
+def staff_tab(key: str, endpoint: str, label: Callable[[], str], order: int = 50, admin_only: bool = False,
+              active_prefixes: tuple[str, ...] = ()) -> None:
+    """A tab of the staff area's menu (part B adds "Listings" and "Live" here)."""
+    _tabs[key] = StaffTab(key, endpoint, label, order, admin_only, active_prefixes or (endpoint,))
+
+
+def staff_tabs(user) -> list[dict]:
+    from flask import request, url_for
+
+    endpoint = request.endpoint or ""
+    return [{"href": url_for(t.endpoint), "label": t.label(),
+             "active": any(endpoint.startswith(p) for p in t.active_prefixes)}
+            for t in sorted(_tabs.values(), key=lambda t: t.order) if not t.admin_only or user.is_admin]
+
+
+staff_tab("home", "staff.home", lambda: _("Desk"), order=0)
+staff_tab("sellers", "staff.sellers", lambda: _("Sellers"), order=10, active_prefixes=("staff.seller",))
+staff_tab("reports", "staff.reports", lambda: _("Reports"), order=30, active_prefixes=("staff.report",))
+staff_tab("people", "staff.users", lambda: _("People"), order=40, active_prefixes=("staff.user",))
+staff_tab("assisted", "staff.assisted_new", lambda: _("Help a villager"), order=50, active_prefixes=("staff.assisted",))
+staff_tab("dashboard", "staff.dashboard", lambda: _("Figures"), order=60)
+staff_tab("audit", "staff.audit", lambda: _("Audit log"), order=70)
+staff_tab("overview", "staff.overview", lambda: _("All communes"), order=80, admin_only=True)
+staff_tab("admin_staff", "staff.admin_staff", lambda: _("Staff members"), order=90, admin_only=True)
+
+
+def _my_reports_link(user):
+    from market.moderation.public import has_reports
+
+    return {} if has_reports(user) else None
+
+
+def _seller_decisions(profile):
+    from market.moderation.public import seller_decisions
+
+    return seller_decisions(profile)
+
+
+slot("account.links", "reports", "moderation/_account_links.html", _my_reports_link, order=60)
+slot("seller.links", "moderation", "moderation/_seller_status.html", _seller_decisions, order=10)
+
+from market.moderation import public, routes  # noqa: E402,F401

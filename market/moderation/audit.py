@@ -1,0 +1,216 @@
+"""The audit log: every staff and admin action, append-only, filterable, exportable as CSV.
+
+``record(action, obj, reason=…, details=…)`` is the one way to write it; every staff and admin service calls
+it in the same transaction as the change it describes, so an action and its entry commit (or roll back)
+together. Actions are registered with a label (``register_action``), so the filter lists them by name and a
+typo in an action name fails loudly instead of writing an entry nobody can find.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from market.database import utcnow
+from market.extensions import db
+from market.moderation.models import AuditEntry
+from market.moderation.scope import commune_filter, commune_of, kind_of, label_of
+from market.text import clean_line
+
+REASON_MAX = 500
+
+_actions: dict[str, Callable[[], str]] = {}
+
+
+def register_action(name: str, label) -> None:
+    """Make ``name`` (``"area.verb"``) a known audit action with a label shown to people."""
+    _actions[name] = label if callable(label) else (lambda: str(label))
+
+
+def action_label(name: str) -> str:
+    label = _actions.get(name)
+    return str(label()) if label else name
+
+
+def actions() -> list[tuple[str, str]]:
+    return sorted(((name, action_label(name)) for name in _actions), key=lambda a: a[1].casefold())
+
+
+for _name, _label in [
+    ("staff.assign", _l("Staff assigned to a commune")),
+    ("staff.unassign", _l("Staff removed from a commune")),
+    ("seller.approve", _l("Seller approved")),
+    ("seller.suspend", _l("Seller suspended")),
+    ("seller.restore", _l("Seller restored")),
+    ("seller.kol_grant", _l("KOL badge granted")),
+    ("seller.kol_revoke", _l("KOL badge revoked")),
+    ("seller.assisted_register", _l("Villager registered as a seller by a helper")),
+    ("user.ban", _l("User banned")),
+    ("user.unban", _l("User unbanned")),
+    ("report.take", _l("Report taken for review")),
+    ("report.resolve", _l("Report resolved")),
+    ("report.dismiss", _l("Report dismissed")),
+    ("audit.export", _l("Audit log exported")),
+    ("dashboard.export", _l("Dashboard exported")),
+]:
+    register_action(_name, _label)
+
+_CURRENT = object()
+
+
+def _current_actor():
+    if not has_request_context():
+        return None
+    from flask_login import current_user
+
+    return current_user._get_current_object() if current_user and current_user.is_authenticated else None
+
+
+def record(action: str, obj=None, *, reason: str | None = None, details: dict | None = None,
+           commune_id: int | None | object = _CURRENT, actor=_CURRENT, object_type: str | None = None,
+           object_id: int | None = None, label: str | None = None) -> AuditEntry:
+    """Write one audit entry for ``action`` on ``obj`` by ``actor`` (the logged-in user unless given).
+
+    The commune is the object's unless given (``None``: platform-wide, seen by admins only).
+    """
+    if action not in _actions:
+        raise ValueError(f"unknown audit action {action!r}: register_action() it first")
+    if actor is _CURRENT:
+        actor = _current_actor()
+    if obj is not None:
+        kind = kind_of(obj)
+        object_type = object_type or (kind.name if kind else type(obj).__name__.lower())
+        object_id = object_id if object_id is not None else getattr(obj, "id", None)
+        label = label if label is not None else label_of(obj)
+        if commune_id is _CURRENT:
+            commune_id = commune_of(obj)
+    if commune_id is _CURRENT:
+        commune_id = None
+    entry = AuditEntry(
+        created_at=utcnow(),
+        actor_id=actor.id if actor is not None else None,
+        actor_label=(f"{actor.display_name} ({actor.phone})" if actor is not None else "CLI")[:120],
+        action=action, object_type=object_type, object_id=object_id, object_label=clean_line(label or "")[:200],
+        commune_id=commune_id, reason=clean_line(reason)[:REASON_MAX] or None, details=details or {},
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+@event.listens_for(Session, "before_flush")
+def guard_audit_log(session, _flush_context, _instances):
+    """No code path may change or delete an audit entry: the log is a record, not a document."""
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
+            raise RuntimeError("the audit log is append-only")
+
+
+# ---- reading it -----------------------------------------------------------------------------------------
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Ho_Chi_Minh")
+
+
+def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, the day after end 00:00) in the commune's time zone, as aware datetimes."""
+    zone = local_zone()
+    return (datetime.combine(start, time.min, zone),
+            datetime.combine(end + timedelta(days=1), time.min, zone))
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str | None = None
+    actor_id: int | None = None
+    commune_id: int | None = None
+    start: date | None = None
+    end: date | None = None
+    object_type: str | None = None
+    object_id: int | None = None
+
+
+def query(user, f: AuditFilter) -> sa.Select:
+    """Entries ``user`` may read (their communes; an admin all, platform-wide ones too), newest first."""
+    stmt = sa.select(AuditEntry).where(commune_filter(AuditEntry.commune_id, user))
+    if f.action:
+        stmt = stmt.where(AuditEntry.action == f.action)
+    if f.actor_id:
+        stmt = stmt.where(AuditEntry.actor_id == f.actor_id)
+    if f.commune_id:
+        stmt = stmt.where(AuditEntry.commune_id == f.commune_id)
+    if f.object_type:
+        stmt = stmt.where(AuditEntry.object_type == f.object_type)
+    if f.object_id:
+        stmt = stmt.where(AuditEntry.object_id == f.object_id)
+    if f.start or f.end:
+        lo, hi = day_bounds(f.start or date(2000, 1, 1), f.end or date(2999, 12, 30))
+        stmt = stmt.where(AuditEntry.created_at >= lo, AuditEntry.created_at < hi)
+    return stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+
+
+def actors_seen(user) -> list[tuple[int, str]]:
+    """The people who appear in the entries ``user`` may read, for the actor filter."""
+    rows = db.session.execute(
+        sa.select(AuditEntry.actor_id, sa.func.max(AuditEntry.actor_label))
+        .where(commune_filter(AuditEntry.commune_id, user), AuditEntry.actor_id.is_not(None))
+        .group_by(AuditEntry.actor_id).limit(500)
+    ).all()
+    return sorted(((r[0], r[1]) for r in rows), key=lambda r: r[1].casefold())
+
+
+def entries_for_object(object_type: str, object_id: int, actions_: Iterable[str] | None = None,
+                       limit: int = 20) -> list[AuditEntry]:
+    stmt = sa.select(AuditEntry).where(AuditEntry.object_type == object_type, AuditEntry.object_id == object_id)
+    if actions_ is not None:
+        stmt = stmt.where(AuditEntry.action.in_(list(actions_)))
+    return list(db.session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit)))
+
+
+# ---- CSV ------------------------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A spreadsheet-safe cell: text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
+    """CSV with a UTF-8 byte-order mark so spreadsheet programs show Vietnamese letters right."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([csv_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+    return out.getvalue()
+
+
+EXPORT_MAX_ROWS = 50_000
+
+
+def export_csv(user, f: AuditFilter) -> str:
+    zone = local_zone()
+    entries = db.session.scalars(query(user, f).limit(EXPORT_MAX_ROWS))
+    header = [_("Time"), _("Actor"), _("Action"), _("Action code"), _("Object"), _("Object type"), _("Object id"),
+              _("Commune"), _("Reason"), _("Details")]
+    import json
+
+    rows = ([e.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), e.actor_label, action_label(e.action),
+             e.action, e.object_label, e.object_type or "", e.object_id or "", e.commune.name if e.commune else "",
+             e.reason or "", json.dumps(e.details or {}, ensure_ascii=False, sort_keys=True)] for e in entries)
+    return csv_text(header, rows)

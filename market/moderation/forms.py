@@ -1,0 +1,103 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from market.accounts.forms import ChoiceField, PhoneField
+from market.accounts.service import NAME_MAX, SHOP_NAME_MAX, STORY_MAX
+from market.moderation.audit import REASON_MAX
+from market.moderation.reports import TEXT_MAX
+
+
+def _reason_field(label, required: bool):
+    validators = [Length(max=REASON_MAX, message=_l("A reason can have at most %(max)d characters."))]
+    if required:
+        validators.insert(0, DataRequired(_l("Give a reason; the seller will see it.")))
+    return TextAreaField(label, validators=validators, render_kw={"maxlength": REASON_MAX, "rows": 3})
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class SuspendForm(FlaskForm):
+    reason = _reason_field(_l("Reason (the seller will read it)"), required=True)
+
+
+class OptionalReasonForm(FlaskForm):
+    reason = _reason_field(_l("Note (optional)"), required=False)
+
+
+class BanForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (the person will read it)"),
+                           validators=[DataRequired(_l("Give a reason; the person will see it.")),
+                                       Length(max=REASON_MAX,
+                                              message=_l("A reason can have at most %(max)d characters."))],
+                           render_kw={"maxlength": REASON_MAX, "rows": 3})
+
+
+class OutcomeField(RadioField):
+    """WTForms' own "Not a valid choice" is English; say it in the user's language."""
+
+    def pre_validate(self, form):
+        if self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError(_l("Choose resolved or dismissed."))
+
+
+class CloseReportForm(FlaskForm):
+    outcome = OutcomeField(_l("Outcome"), choices=[SelectChoice("resolved", _l("Resolved: we acted on it")),
+                                                   SelectChoice("dismissed", _l("Dismissed: nothing wrong found"))],
+                         validators=[InputRequired(_l("Choose resolved or dismissed."))])
+    note = TextAreaField(_l("Note to the person who reported it"),
+                         validators=[DataRequired(_l("Write a note; the person who reported it will read it.")),
+                                     Length(max=REASON_MAX,
+                                            message=_l("A reason can have at most %(max)d characters."))],
+                         render_kw={"maxlength": REASON_MAX, "rows": 3})
+
+
+class ReportForm(FlaskForm):
+    category = ChoiceField(_l("What is wrong?"), validators=[InputRequired(_l("Choose what is wrong from the list."))])
+    text = TextAreaField(_l("Tell us more (optional)"),
+                         validators=[Length(max=TEXT_MAX, message=_l("Write at most %(max)d characters."))],
+                         render_kw={"maxlength": TEXT_MAX, "rows": 4})
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = list(categories)
+
+
+class AssistedSellerForm(FlaskForm):
+    phone = PhoneField(_l("The villager's phone number"),
+                       validators=[DataRequired(_l("Enter the villager's phone number.")),
+                                   Length(max=32, message=_l("This is not a valid phone number."))])
+    display_name = StringField(_l("The villager's name"),
+                               validators=[DataRequired(_l("Enter the villager's name.")),
+                                           Length(max=NAME_MAX,
+                                                  message=_l("A name can have at most %(max)d characters."))])
+    shop_name = StringField(_l("Shop name"),
+                            validators=[DataRequired(_l("Enter a shop name.")),
+                                        Length(max=SHOP_NAME_MAX,
+                                               message=_l("A shop name can have at most %(max)d characters."))])
+    commune_id = ChoiceField(_l("Commune"), coerce=int,
+                             validators=[InputRequired(_l("Choose a commune from the list."))])
+    story = TextAreaField(_l("Their story (what they grow or make, and how)"),
+                          validators=[Length(max=STORY_MAX,
+                                             message=_l("The story can have at most %(max)d characters."))])
+    consent = BooleanField(_l("The villager agreed that I create this shop and act for them"))
+
+    def __init__(self, *args, communes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commune_id.choices = [(c.id, f"{c.name} — {c.province}") for c in communes]
+
+
+class AssignStaffForm(FlaskForm):
+    phone = PhoneField(_l("Phone number of the staff member"),
+                       validators=[DataRequired(_l("Enter the phone number of the staff member.")),
+                                   Length(max=32, message=_l("This is not a valid phone number."))])
+    commune_id = ChoiceField(_l("Commune"), coerce=int,
+                             validators=[InputRequired(_l("Choose a commune from the list."))])
+
+    def __init__(self, *args, communes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commune_id.choices = [(c.id, f"{c.name} — {c.province}") for c in communes]

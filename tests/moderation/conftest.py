@@ -1,0 +1,57 @@
+"""Factories of the staff area: a small world of two communes with people in every role."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from market.accounts.models import SellerStatus
+from market.database import utcnow
+from market.extensions import db
+
+
+@pytest.fixture
+def make_report(app, make_user):
+    """``make_report(target, reporter=None, category="fake", status="open")`` → a Report about a product/shop."""
+    from market.moderation.models import Report
+    from market.moderation.scope import commune_of, kind_of, label_of
+
+    def factory(target, reporter=None, category: str = "fake", status: str = "open", text: str = ""):
+        report = Report(reporter_id=(reporter or make_user(name="Người mua")).id,
+                        target_type={"seller": "shop"}.get(kind_of(target).name, kind_of(target).name),
+                        target_id=target.id, target_label=label_of(target), commune_id=commune_of(target),
+                        category=category, text=text, status=status)
+        db.session.add(report)
+        db.session.flush()
+        return report
+
+    return factory
+
+
+@pytest.fixture
+def world(app, make_commune, make_user, make_seller, make_staff, make_product, make_report):
+    """Communes A and B; one user per role of the access matrix; objects of commune A in every state."""
+    a, b = make_commune("Ea Knuếc"), make_commune("Xuân Lãnh")
+    w = SimpleNamespace(a=a, b=b)
+    w.buyer = make_user(name="Hoàng Thị Hoa")
+    w.seller = make_seller(name="H'Hà Niê", commune=a, shop_name="Vườn sầu riêng")
+    w.staff = make_staff(a, name="Cán bộ Ea Knuếc")
+    w.other_staff = make_staff(b, name="Cán bộ Xuân Lãnh")
+    w.admin = make_staff(admin=True, name="Quản trị")
+    w.pending = make_seller(name="Y Điêng", commune=a, shop_name="Hồ tiêu Y Điêng", status=SellerStatus.PENDING)
+    w.suspended = make_seller(name="Ông Tư", commune=a, shop_name="Tiêu Ông Tư", status=SellerStatus.SUSPENDED,
+                              status_reason="Giấy tờ sai")
+    w.kol = make_seller(name="H'Lan", commune=a, shop_name="Sầu riêng H'Lan", is_kol=True)
+    w.villain = make_seller(name="Kẻ lừa đảo", commune=a, shop_name="Hàng giả")
+    w.banned = make_seller(name="Người bị cấm", commune=a, shop_name="Đã bị cấm")
+    w.banned.banned_at, w.banned.banned_reason = utcnow(), "Lừa đảo"
+    w.seller_b = make_seller(name="Người bán B", commune=b, shop_name="Thổ cẩm B", status=SellerStatus.PENDING)
+    w.product = make_product(seller=w.seller, title="Sầu riêng Ri6")
+    w.listing = make_product(seller=w.seller, title="Sầu riêng Monthong", status="pending_review")
+    w.listing2 = make_product(seller=w.seller, title="Bơ sáp", status="pending_review")
+    w.report = make_report(w.product, reporter=w.buyer)
+    w.report_b = make_report(w.seller_b.seller_profile, reporter=w.buyer)
+    w.assignment_b = w.other_staff.staff_assignments[0]
+    db.session.flush()
+    return w
