@@ -80,6 +80,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
+def _has_nul() -> bool:
+    """NUL bytes anywhere a user controls: PostgreSQL refuses them in text, so refuse them at the door."""
+    if "\x00" in request.path:
+        return True
+    if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        return True
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True))
+        if request.is_json:
+            body = request.get_data(cache=True)
+            return b"\\u0000" in body or b"\x00" in body
+    return False
+
+
 def init_web(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
@@ -88,6 +103,12 @@ def init_web(app: Flask) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
+        if _has_nul():
+            from flask_babel import gettext as _
+
+            from market.errors import user_abort
+
+            user_abort(400, _("The request contains characters we cannot accept."))
 
     @app.after_request
     def security_headers(response):

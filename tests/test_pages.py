@@ -107,3 +107,21 @@ def test_every_message_has_a_vietnamese_translation():
     missing = [m.id for m in missing_messages()]
     assert not missing, (f"{len(missing)} strings lack Vietnamese (python -m market.translations.missing): "
                          f"{missing[:20]}")
+
+
+def test_catalogues_agree_on_shared_messages():
+    """Areas keep their own catalogues; a message id translated twice must read the same everywhere."""
+    from babel.messages.pofile import read_po
+
+    from market.translations import catalogue_dirs
+
+    seen: dict[str, set[str]] = {}
+    for directory in catalogue_dirs():
+        po = directory / "vi" / "LC_MESSAGES" / "messages.po"
+        if po.exists():
+            with open(po, "rb") as fh:
+                for m in read_po(fh, locale="vi"):
+                    if m.id and isinstance(m.id, str):
+                        seen.setdefault(m.id, set()).add(str(m.string))
+    clashes = {k: v for k, v in seen.items() if len(v) > 1}
+    assert not clashes, f"the same message is translated differently: {clashes}"

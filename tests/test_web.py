@@ -67,3 +67,20 @@ def test_session_cookie_flags(client, make_user):
     cookies = resp.headers.getlist("Set-Cookie")
     session = next(c for c in cookies if c.startswith("session="))
     assert "HttpOnly" in session and "SameSite=Lax" in session
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("url", ["/s/%00", "/c/%00", "/search?q=a%00b", "/p/1-%00"])
+def test_nul_bytes_are_refused_not_500(client, url):
+    resp = client.get(url)
+    assert resp.status_code == 400
+    assert "không thể chấp nhận" in resp.get_data(as_text=True)
+
+
+def test_nul_bytes_in_forms_and_json(client):
+    assert post_form(client, "/login", {"phone": "0912\x00", "password": "x"}, page="/login").status_code == 400
+    resp = client.post("/api/v1/auth/token", data='{"phone": "09\\u0000", "password": "x"}',
+                       content_type="application/json")
+    assert resp.status_code == 400 and resp.json["error"] == "invalid"
