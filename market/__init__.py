@@ -41,7 +41,7 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
 
 # Every area's models, imported so that Alembic and relationships see all tables.
-MODEL_MODULES = ["market.accounts.models", "market.catalog.models", "market.orders.models"]
+MODEL_MODULES = ["market.accounts.models", "market.catalog.models", "market.orders.models", "market.live.models"]
 
 
 def register_extensions(app: Flask) -> None:
@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     for module in MODEL_MODULES:
         importlib.import_module(module)
     importlib.import_module("market.orders")  # stock sources
+    importlib.import_module("market.live.stock")  # the "offer" stock source
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
@@ -83,11 +84,13 @@ def register_blueprints(app: Flask) -> None:
     from market.api import bp as api_bp
     from market.catalog import bp as catalog_bp
     from market.extensions import csrf
+    from market.live import bp as live_bp
     from market.ops import bp as ops_bp
 
     app.register_blueprint(ops_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(live_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
     app.register_blueprint(api_bp)
 
@@ -119,11 +122,17 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_socket_events(app: Flask) -> None:
     from market.live import events  # noqa: F401 - registers the /live namespace handlers
+    from market.live.tasks import init_app as init_live_tasks
+
+    init_live_tasks(app)
 
 
 def register_commands(app: Flask) -> None:
     from market.cli import register
     from market.orders.cli import register as register_orders
 
+    from market.live.cli import register as register_live
+
     register(app)
     register_orders(app)
+    register_live(app)

@@ -120,6 +120,10 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "SMS_GATEWAY_TOKEN": env.get("SMS_GATEWAY_TOKEN") or None,
         "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 30, 1, 7 * 24 * 60),
         "LIVE_COALESCE_MS": _int(env, "LIVE_COALESCE_MS", 200, 10, 5000),
+        # Live order merging: how long a batch collects orders for one offer (0: one transaction per order).
+        "LIVE_ORDER_BATCH_MS": _int(env, "LIVE_ORDER_BATCH_MS", 5, 0, 1000),
+        "LIVE_ORDER_BATCH_MAX": _int(env, "LIVE_ORDER_BATCH_MAX", 500, 1, 5000),
+        "LIVE_HOLD_SWEEP_SECONDS": _int(env, "LIVE_HOLD_SWEEP_SECONDS", 30, 1, 3600),
         "API_TOKEN_MAX_AGE": _int(env, "API_TOKEN_MAX_AGE", 30 * 24 * 3600, 60),
         "SOCKETIO_ASYNC_MODE": env.get("SOCKETIO_ASYNC_MODE") or None,
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
