@@ -11,7 +11,7 @@ from flask import Flask
 from market.extensions import db
 
 # Each area's seeder, in dependency order; each is idempotent and returns extra demo logins.
-SEEDERS = ["market.accounts.seed"]
+SEEDERS = ["market.accounts.seed", "market.live.seed"]
 
 
 def register(app: Flask) -> None:

@@ -124,6 +124,7 @@ def host(session_id: int):
         abort(404)
     is_host = service.is_host(session, current_user)
     return render_template("live/host.html", session=session, is_host=is_host,
+                           stream=service.stream_info(session.stream_url),
                            offers=db.session.scalars(db.select(service.LiveOffer)
                                                      .where(service.LiveOffer.session_id == session.id)
                                                      .order_by(service.LiveOffer.id.desc())).all(),
