@@ -107,6 +107,8 @@ def live_event(name: str):
 @socketio.on_error(NAMESPACE)
 def on_error(exc):
     """A bug, not bad input: logged once, answered politely."""
+    if isinstance(exc, ConnectionError):  # a refused connection (bad token) is not an error
+        raise exc
     log.error("live event failed: %s", exc.__class__.__name__, exc_info=exc)
     try:
         db.session.rollback()
