@@ -130,7 +130,9 @@ class RedisBackend:
         out = set()
         for sid, raw in zip(session_ids, values, strict=True):
             version = int(raw or 0)
-            if seen.get(sid) != version:
+            if sid not in seen:  # a room new to this process: its viewers just got a snapshot
+                seen[sid] = version
+            elif seen[sid] != version:
                 seen[sid] = version
                 out.add(sid)
         return out

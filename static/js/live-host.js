@@ -34,16 +34,17 @@
       title.textContent = o.title;
       head.appendChild(title);
       head.appendChild(document.createTextNode(" · " + live.money.format(o.price_vnd) + "/" + live.unitLabel(o.unit)));
-      var figures = document.createElement("div");
-      figures.className = "host-offer-figures";
-      ["ho-sold", "ho-quantity", "ho-remaining"].forEach(function (cls, i) {
-        if (i) figures.appendChild(document.createTextNode(i === 1 ? " / " : " · "));
-        var b = document.createElement("b");
-        b.className = cls;
-        figures.appendChild(b);
-      });
+      var box = document.createElement("div");
+      box.className = "host-offer-figures";
+      [["ho-sold", S.soldLabel + " "], ["ho-quantity", " / "], ["ho-remaining", " · " + S.leftLabel + " "]]
+        .forEach(function (pair) {
+          box.appendChild(document.createTextNode(pair[1]));
+          var b = document.createElement("b");
+          b.className = pair[0];
+          box.appendChild(b);
+        });
       li.appendChild(head);
-      li.appendChild(figures);
+      li.appendChild(box);
       if (isHost) {
         var close = document.createElement("button");
         close.type = "button";
