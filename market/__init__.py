@@ -129,9 +129,8 @@ def register_socket_events(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from market.cli import register
-    from market.orders.cli import register as register_orders
-
     from market.live.cli import register as register_live
+    from market.orders.cli import register as register_orders
 
     register(app)
     register_orders(app)

@@ -160,7 +160,10 @@ def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
     over_limit = []
     for i in fresh:
         r = reqs[i]
-        fits = (r.user_id in fitted) if first_of_buyer[r.user_id] == i else take_quota(offer_id, r.user_id, r.qty, limit)
+        if first_of_buyer[r.user_id] == i:
+            fits = r.user_id in fitted
+        else:
+            fits = take_quota(offer_id, r.user_id, r.qty, limit)
         (accepted if fits else over_limit).append(i)
     if over_limit:
         have = dict(db.session.execute(sa.select(LiveOfferBuyer.buyer_id, LiveOfferBuyer.qty).where(

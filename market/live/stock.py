@@ -106,7 +106,8 @@ def take_units(offer_id: int, qty: int) -> int | None:
     """The one atomic conditional UPDATE that takes units from an open offer; the units left, or None."""
     return db.session.execute(
         sa.update(LiveOffer)
-        .where(LiveOffer.id == offer_id, LiveOffer.status == OfferStatus.OPEN, LiveOffer.sold + qty <= LiveOffer.quantity)
+        .where(LiveOffer.id == offer_id, LiveOffer.status == OfferStatus.OPEN,
+               LiveOffer.sold + qty <= LiveOffer.quantity)
         .values(sold=LiveOffer.sold + qty, updated_at=utcnow())
         .returning(LiveOffer.quantity - LiveOffer.sold)
         .execution_options(synchronize_session=False)

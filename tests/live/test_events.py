@@ -496,12 +496,16 @@ def test_only_the_host_pins_closes_and_ends(connect, make_offer, make_user, make
 @pytest.mark.parametrize("payload", [
     None, [], {}, {"product_id": "P", "price_vnd": 79_000}, {"product_id": "P", "quantity": 5},
     {"product_id": "P", "price_vnd": 0, "quantity": 5}, {"product_id": "P", "price_vnd": 79_000.0, "quantity": 5},
-    {"product_id": "P", "price_vnd": "79000", "quantity": 5}, {"product_id": "P", "price_vnd": 79_000, "quantity": 0},
-    {"product_id": "P", "price_vnd": 79_000, "quantity": -1}, {"product_id": "P", "price_vnd": 79_000, "quantity": 10**9},
-    {"product_id": "P", "price_vnd": 79_000, "quantity": 1.5}, {"product_id": "P", "price_vnd": 79_000, "quantity": True},
+    {"product_id": "P", "price_vnd": "79000", "quantity": 5},
+    {"product_id": "P", "price_vnd": 79_000, "quantity": 0},
+    {"product_id": "P", "price_vnd": 79_000, "quantity": -1},
+    {"product_id": "P", "price_vnd": 79_000, "quantity": 10**9},
+    {"product_id": "P", "price_vnd": 79_000, "quantity": 1.5},
+    {"product_id": "P", "price_vnd": 79_000, "quantity": True},
     {"product_id": "P", "price_vnd": 79_000, "quantity": 5, "per_buyer_limit": 0},
     {"product_id": "P", "price_vnd": 79_000, "quantity": 5, "per_buyer_limit": "2"},
-    {"product_id": 999_999, "price_vnd": 79_000, "quantity": 5}, {"product_id": "1", "price_vnd": 79_000, "quantity": 5},
+    {"product_id": 999_999, "price_vnd": 79_000, "quantity": 5},
+    {"product_id": "1", "price_vnd": 79_000, "quantity": 5},
 ])
 def test_bad_pins(connect, make_session, make_product, payload, no_errors_logged):
     session = make_session()

@@ -156,7 +156,8 @@ def test_live_order_takes_from_the_offer_at_the_live_price(make_offer, make_user
     placed = order_live(make_user(), offer, 5)
     order = placed.order
     assert order.total_vnd == 395_000 and order.origin == "live" and order.live_session_id == offer.session_id
-    assert (order.items[0].source, order.items[0].source_id, order.items[0].unit_price_vnd) == ("offer", offer.id, 79_000)
+    item = order.items[0]
+    assert (item.source, item.source_id, item.unit_price_vnd) == ("offer", offer.id, 79_000)
     assert offer_row(offer.id).sold == 5
     assert stock_of(offer.product_id) == 10  # the shelf is untouched
 
