@@ -51,6 +51,11 @@ test-postgres: install
 translations: install  ## list the strings that still lack Vietnamese, as PO entries
 	$(BIN)/python -m market.translations.missing
 
+# The live storm (bench/live_storm.py): PostgreSQL and Redis must answer. BENCH_ARGS="--viewers 5000" …
+bench-live: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	ulimit -n 20000 2>/dev/null || true; $(BIN)/python bench/live_storm.py $(BENCH_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 

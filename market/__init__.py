@@ -121,9 +121,10 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_socket_events(app: Flask) -> None:
-    from market.live import events  # noqa: F401 - registers the /live namespace handlers
+    from market.live import events  # registers the /live namespace handlers
     from market.live.tasks import init_app as init_live_tasks
 
+    events.register_raw_handlers(app)
     init_live_tasks(app)
 
 

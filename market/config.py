@@ -60,6 +60,16 @@ def _database_url(env: dict, instance_path: Path) -> str:
     return raw
 
 
+def _engine_options(env: dict, database_url: str) -> dict:
+    options: dict = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        # gevent: many greenlets share a process; keep their connections open instead of opening and
+        # closing overflow ones under load (a PostgreSQL connection costs the server a process).
+        options["pool_size"] = _int(env, "DB_POOL_SIZE", 10, 1, 500)
+        options["max_overflow"] = _int(env, "DB_MAX_OVERFLOW", 30, 0, 1000)
+    return options
+
+
 def _redis_url(env: dict) -> str | None:
     raw = env.get("REDIS_URL") or None
     if raw and urlparse(raw).scheme not in {"redis", "rediss", "unix"}:
@@ -105,10 +115,11 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
     if stripe_secret and not stripe_webhook_secret:
         raise ConfigError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set")
     site_url = _site_url(env)
+    database_url = _database_url(env, instance_path)
     return {
         "SECRET_KEY": _secret_key(env, instance_path),
-        "SQLALCHEMY_DATABASE_URI": _database_url(env, instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(env, database_url),
         "REDIS_URL": redis_url,
         "SITE_URL": site_url,
         "MEDIA_DIR": str(Path(env.get("MEDIA_DIR") or instance_path / "media").resolve()),

@@ -11,10 +11,11 @@ transaction:
    idempotency keys (a retry gets its first order back; the same key twice in one batch makes one order);
 2. one conditional upsert counts each buyer's units against the per-buyer limit (``qty + q <= limit``),
    buyers sorted so that concurrent batches lock counter rows in the same order;
-3. one conditional UPDATE takes the batch's total from the offer (``sold + total <= quantity``); when not
-   enough is left, the offer row is locked and the requests are served one by one in arrival order, each
-   while it fits, and the others' counters are given back;
-4. all orders are built by the orders area's ``build_order`` and inserted together (one flush);
+3. all orders are built by the orders area's ``build_order`` and inserted together (one flush);
+4. only then one conditional UPDATE takes the batch's total from the offer (``sold + total <= quantity``),
+   so the hot row stays locked just from that UPDATE to the commit. When not enough is left, the row is
+   locked and the requests are served in arrival order, each while it fits; the others' orders are deleted
+   again and their counters given back;
 5. one commit; then every waiting handler gets its own answer.
 
 Several processes each batch their own requests; the conditional UPDATE keeps zero oversell across them. If
@@ -26,11 +27,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from market.accounts.models import User
 from market.accounts.service import mask_name
@@ -44,8 +47,8 @@ from market.live.stock import (
     give_back_quota,
     offer_info,
     offer_state,
-    quota_upsert,
     take_quota,
+    take_quotas,
     take_units,
 )
 from market.orders.models import Order, OrderItem
@@ -155,7 +158,7 @@ def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
     for i in fresh:
         first_of_buyer.setdefault(reqs[i].user_id, i)
     rows = sorted((reqs[i].user_id, reqs[i].qty) for i in first_of_buyer.values())
-    fitted = set(db.session.scalars(quota_upsert(offer_id, rows, limit)).all()) if rows else set()
+    fitted = take_quotas(offer_id, rows, limit)
     accepted = []
     over_limit = []
     for i in fresh:
@@ -171,6 +174,25 @@ def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
             LiveOfferBuyer.buyer_id.in_({reqs[i].user_id for i in over_limit}))).all())
         for i in over_limit:
             out[i] = _fail("limit_exceeded", limit=limit, unit=info.unit, have=have.get(reqs[i].user_id, 0))
+
+    # Every candidate's order is built and inserted BEFORE the hot offer row is touched: the row is then
+    # locked only from its one UPDATE to the commit, not while Python builds a few hundred orders.
+    built: dict[int, Order] = {}
+    if accepted:
+        from market.accounts.models import SellerProfile
+
+        seller = db.session.get(SellerProfile, info.seller_id)  # held: the identity map keeps it only while used
+        for i in accepted:
+            r = reqs[i]
+            reservation = Reservation(product_id=info.product_id, seller_id=info.seller_id, title=info.title,
+                                      unit=info.unit, unit_price_vnd=info.price_vnd, source="offer",
+                                      source_id=offer_id, qty=r.qty, live_session_id=info.session_id)
+            order = build_order(_BuyerRef(r.user_id), [reservation], r.key, origin="live", placed_by=None,
+                                live_session_id=info.session_id, payment_method=None, note="", shipping_vnd=0)
+            order._live_recorded = True  # the room hears of it below, without loading each buyer again
+            built[i] = order
+        insert_orders(list(built.values()))
+        del seller
 
     # The offer: one conditional UPDATE for the batch total, else first-fit in arrival order.
     winners, losers = accepted, []
@@ -194,29 +216,18 @@ def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
                 raise RuntimeError("offer changed under its lock")
         give_back_quota(offer_id, [(reqs[i].user_id, reqs[i].qty) for i in losers])
         for i in losers:
+            db.session.delete(built.pop(i))
             out[i] = (_fail("sold_out", remaining=remaining or 0, unit=info.unit) if loser_code == "sold_out"
                       else _fail("offer_closed"))
+        db.session.flush()
     if remaining is None:
         state = offer_state(offer_id) if info else None
         remaining = state[1] if state and state[0] == "open" else 0
 
-    # All orders of the batch, written together.
     if winners:
-        orders = []
-        for i in winners:
-            r = reqs[i]
-            reservation = Reservation(product_id=info.product_id, seller_id=info.seller_id, title=info.title,
-                                      unit=info.unit, unit_price_vnd=info.price_vnd, source="offer",
-                                      source_id=offer_id, qty=r.qty, live_session_id=info.session_id)
-            order = build_order(_BuyerRef(r.user_id), [reservation], r.key, origin="live", placed_by=None,
-                                live_session_id=info.session_id, payment_method=None, note="", shipping_vnd=0)
-            order._live_recorded = True  # the room hears of it below, without loading each buyer again
-            orders.append(order)
-        db.session.add_all(orders)
-        db.session.flush()
         sales, feed = [], []
-        for i, order in zip(winners, orders, strict=True):
-            r = reqs[i]
+        for i in winners:
+            r, order = reqs[i], built[i]
             out[i] = Outcome(order=order_json(order.id, order.code, order.status, r.qty, order.total_vnd),
                              remaining=remaining, created=True)
             name = users[r.user_id].display_name
@@ -233,6 +244,47 @@ def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
         if o.ok and o.remaining is None:
             o.remaining = remaining
     return out
+
+
+def insert_orders(orders: list[Order]) -> None:
+    """Write many new orders (with their lines and first events) at once and keep them in the session.
+
+    SQLite: the ORM flush. PostgreSQL: ids drawn from the sequences in one query, then one executemany per
+    table (psycopg pipelines it: one statement parsed once, not one giant VALUES list per flush), and the
+    objects attached as persistent without another round trip — so listeners of ``order_placed`` get real
+    persistent orders that lazy-load like any other. The values are whatever ``build_order`` set.
+    """
+    if not orders:
+        return
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.add_all(orders)
+        db.session.flush()
+        return
+    from market.orders.models import OrderEvent
+
+    items = [item for order in orders for item in order.items]
+    events = [event for order in orders for event in order.events]
+    counts = {Order.__table__: len(orders), OrderItem.__table__: len(items), OrderEvent.__table__: len(events)}
+    ids = {table: db.session.execute(
+        sa.text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+        {"t": table.name, "n": n}).scalars().all() for table, n in counts.items()}
+    for order, pk in zip(orders, ids[Order.__table__], strict=True):
+        order.id = pk
+        for item in order.items:
+            item.order_id = pk
+        for event in order.events:
+            event.order_id = pk
+    for obj, pk in zip(items, ids[OrderItem.__table__], strict=True):
+        obj.id = pk
+    for obj, pk in zip(events, ids[OrderEvent.__table__], strict=True):
+        obj.id = pk
+    for table, objs in ((Order.__table__, orders), (OrderItem.__table__, items), (OrderEvent.__table__, events)):
+        keys = [c.key for c in table.columns if c.key in sa.inspect(objs[0]).dict]
+        db.session.execute(sa.insert(table), [{k: obj.__dict__[k] for k in keys} for obj in objs])
+    for obj in (*orders, *items, *events):
+        make_transient_to_detached(obj)
+    for order in orders:
+        db.session.add(order)  # cascades to its lines and event: attached as persistent, nothing re-inserted
 
 
 class _BuyerRef:
@@ -279,12 +331,16 @@ def settle(app, reqs: list[OrderRequest]) -> list[Outcome]:
     with app.app_context():
         try:
             try:
+                started = time.perf_counter()
                 outcomes = settle_batch(reqs)
                 db.session.commit()
+                log.debug("live order batch: %d request(s) settled in %.1f ms", len(reqs),
+                          (time.perf_counter() - started) * 1000)
                 return outcomes
             except (IntegrityError, DBAPIError, RuntimeError) as exc:
                 db.session.rollback()
-                log.info("live order batch of %d fell back to one by one (%s)", len(reqs), exc.__class__.__name__)
+                log.info("live order batch of %d fell back to one by one (%s: %s)", len(reqs),
+                         exc.__class__.__name__, str(getattr(exc, "orig", exc)).splitlines()[0][:200])
                 return [settle_one(r) for r in reqs]
         except Exception:
             log.exception("live order batch failed")

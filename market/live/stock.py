@@ -70,23 +70,35 @@ def _insert(table):
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-def quota_upsert(offer_id: int, rows: list[tuple[int, int]], limit: int):
-    """One conditional upsert of (buyer_id, qty) rows: each buyer's counter grows only while it stays within
-    ``limit``. Returns the statement; executing it returns the buyer ids that fit."""
-    stmt = _insert(LiveOfferBuyer).values([{"offer_id": offer_id, "buyer_id": b, "qty": q} for b, q in rows])
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[LiveOfferBuyer.offer_id, LiveOfferBuyer.buyer_id],
-        set_={"qty": LiveOfferBuyer.qty + stmt.excluded.qty},
-        where=(LiveOfferBuyer.qty + stmt.excluded.qty) <= limit,
-    )
-    return stmt.returning(LiveOfferBuyer.buyer_id)
+_QUOTAS_PG = sa.text(
+    "INSERT INTO live_offer_buyers (offer_id, buyer_id, qty) "
+    "SELECT :offer, b, q FROM unnest(CAST(:buyers AS integer[]), CAST(:qtys AS integer[])) AS t(b, q) "
+    "ON CONFLICT (offer_id, buyer_id) DO UPDATE SET qty = live_offer_buyers.qty + excluded.qty "
+    "WHERE live_offer_buyers.qty + excluded.qty <= :limit RETURNING buyer_id")
+
+
+def take_quotas(offer_id: int, rows: list[tuple[int, int]], limit: int) -> set[int]:
+    """One conditional upsert of (buyer_id, qty) rows (one row per buyer, sorted by buyer so that concurrent
+    batches lock counter rows in the same order): each buyer's counter grows only while it stays within
+    ``limit``. Returns the buyers that fit."""
+    if not rows:
+        return set()
+    if db.session.get_bind().dialect.name == "postgresql":  # two array parameters: one cached statement
+        return set(db.session.scalars(_QUOTAS_PG, {"offer": offer_id, "buyers": [b for b, _q in rows],
+                                                   "qtys": [q for _b, q in rows], "limit": limit}).all())
+    table = LiveOfferBuyer.__table__
+    stmt = _insert(table).values([{"offer_id": offer_id, "buyer_id": b, "qty": q} for b, q in rows])
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.offer_id, table.c.buyer_id],
+                                      set_={"qty": table.c.qty + stmt.excluded.qty},
+                                      where=(table.c.qty + stmt.excluded.qty) <= limit)
+    return set(db.session.scalars(stmt.returning(table.c.buyer_id)).all())
 
 
 def take_quota(offer_id: int, buyer_id: int, qty: int, limit: int) -> bool:
     """Count ``qty`` more units against this buyer's limit for the offer; False when it would go over."""
     if qty > limit:
         return False
-    return db.session.execute(quota_upsert(offer_id, [(buyer_id, qty)], limit)).first() is not None
+    return buyer_id in take_quotas(offer_id, [(buyer_id, qty)], limit)
 
 
 def give_back_quota(offer_id: int, buyer_qtys: list[tuple[int, int]]) -> None:
