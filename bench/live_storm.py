@@ -360,7 +360,7 @@ def database_limit(url: str, clients: int, seconds: int, ids: dict) -> float | N
         if line.startswith("tps ="):
             tps = float(line.split()[2])
     if tps is None:
-        log("pgbench failed:\n" + result.stdout + result.stderr)
+        log("pgbench failed:\n" + result.stdout[-2000:] + result.stderr[-2000:])
     return tps
 
 
@@ -411,8 +411,9 @@ def main() -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = start_gunicorn(env, port, args.workers, work / "server.log", args.gunicorn_config)
+    report = None
     try:
-        run(args, env, url, server, tokens, work)
+        report = run(args, env, url, server, tokens, work)
     finally:
         if args.keep:
             log(f"server kept on {url}; Ctrl-C to stop")
@@ -429,6 +430,14 @@ def main() -> None:
                   if "Traceback" in line or " ERROR " in line]
         if errors:
             log(f"server log has {len(errors)} error line(s); see {work / 'server.log'}")
+    if report is not None:
+        # The database's own limit, measured once the server has stopped (its connections and CPU are free).
+        with psycopg.connect(pg(args.database_url), autocommit=True) as conn:
+            max_conn = int(conn.execute("SHOW max_connections").fetchone()[0])
+            in_use = conn.execute("SELECT count(*) FROM pg_stat_activity").fetchone()[0]
+        clients = max(1, min(args.viewers, max_conn - in_use - 5))
+        log(f"database's own limit: pgbench, same transaction, {clients} clients, {args.pgbench_seconds} s …")
+        report(database_limit(args.database_url, clients, args.pgbench_seconds, report.ids), clients)
 
 
 def run(args, env, url, server, tokens, work):
@@ -436,6 +445,7 @@ def run(args, env, url, server, tokens, work):
 
 
 async def run_async(args, env, url, server, tokens, work):
+    load_before = " / ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
     # The host pins the stormed offer over the same protocol.
     host_token = requests.post(url + "/api/v1/auth/token", json={"phone": HOST_PHONE, "password": PASSWORD},
                                timeout=10).json()["token"]
@@ -484,37 +494,45 @@ async def run_async(args, env, url, server, tokens, work):
 
     with psycopg.connect(pg(args.database_url)) as conn:
         sold, quantity = conn.execute("SELECT sold, quantity FROM live_offers WHERE id = %s", (offer_id,)).fetchone()
-        ordered = conn.execute("SELECT coalesce(sum(qty), 0) FROM order_items WHERE source = 'offer' AND source_id = %s",
-                               (offer_id,)).fetchone()[0]
-        max_conn = int(conn.execute("SHOW max_connections").fetchone()[0])
+        ordered = conn.execute("SELECT coalesce(sum(qty), 0) FROM order_items "
+                               "WHERE source = 'offer' AND source_id = %s", (offer_id,)).fetchone()[0]
     await bench.close()
     await probe.sio.disconnect()
     await http.close()
 
-    clients = max(1, min(args.viewers, max_conn - 15))
-    log(f"database's own limit: pgbench, same transaction, {clients} clients, {args.pgbench_seconds} s …")
-    db_tps = await asyncio.to_thread(database_limit, args.database_url, clients, args.pgbench_seconds,
-                            {"session": SESSION_ID, "product": product, "seller": seller, "bmin": bmin, "bmax": bmax})
-
     orders_per_s = len(acks) / storm_s
     placed_per_s = len(ok) / last_ok if ok else 0.0
     oversell = max(0, sold - quantity) + abs(ordered - sold) + max(0, len(ok) - quantity)
+    rates = {phase: bench.rates(phase) for phase in ("warm", "storm")}
+
+    def report(db_tps, clients):
+        print_report(args, env, load_before, joins, join_total, bench.connect_errors, fanout, acks, ok, refused,
+                     storm_s, ack_lat, rates, (join_use, warm_use, storm_use), sold, quantity, ordered, oversell,
+                     orders_per_s, placed_per_s, db_tps, clients)
+
+    report.ids = {"session": SESSION_ID, "product": product, "seller": seller, "bmin": bmin, "bmax": bmax}
+    return report
+
+
+def print_report(args, env, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused, storm_s,
+                 ack_lat, rates, uses, sold, quantity, ordered, oversell, orders_per_s, placed_per_s, db_tps, clients):
+    join_use, warm_use, storm_use = uses
     print()
+    print(f"machine         : {os.cpu_count()} CPUs, load average before the run {load_before}")
     print(f"== Live storm: {args.viewers} viewers, {args.units}-unit offer, gunicorn -k gevent -w {args.workers}, "
           f"PostgreSQL + Redis, LIVE_ORDER_BATCH_MS={env.get('LIVE_ORDER_BATCH_MS', 'default (5)')} ==")
     print(f"join            : all {len(joins)} in {join_total:.2f} s; per viewer p50 {pct(joins, 50) * 1000:.0f} ms, "
-          f"p99 {pct(joins, 99) * 1000:.0f} ms; {len(bench.connect_errors)} connect attempt(s) retried")
+          f"p99 {pct(joins, 99) * 1000:.0f} ms; {len(connect_errors)} connect attempt(s) retried")
     print(f"fan-out (chat)  : {len(fanout)} deliveries; p50 {pct(fanout, 50) * 1000:.0f} ms, "
           f"p99 {pct(fanout, 99) * 1000:.0f} ms")
     print(f"orders          : {len(acks)} answered in {storm_s:.3f} s = {orders_per_s:.0f} orders/s "
-          f"({len(ok)} placed, {len(ok) / last_ok if ok else 0:.0f} placed/s; refused {dict(refused)})")
+          f"({len(ok)} placed, {placed_per_s:.0f} placed/s; refused {dict(refused)})")
     print(f"ack latency     : p50 {pct(ack_lat, 50) * 1000:.0f} ms, p99 {pct(ack_lat, 99) * 1000:.0f} ms, "
           f"max {max(ack_lat, default=float('nan')) * 1000:.0f} ms"
           + (f"  ({args.viewers - len(acks)} never answered)" if len(acks) < args.viewers else ""))
     for phase in ("warm", "storm"):
-        rates = bench.rates(phase)
-        print(f"msgs/viewer/s   : {phase:<5} " + ", ".join(f"{k} {v:.2f}" for k, v in rates.items())
-              + f"  (total {sum(rates.values()):.2f})")
+        print(f"msgs/viewer/s   : {phase:<5} " + ", ".join(f"{k} {v:.2f}" for k, v in rates[phase].items())
+              + f"  (total {sum(rates[phase].values()):.2f})")
     for name, use in (("join", join_use), ("warm", warm_use), ("storm", storm_use)):
         print(f"server {name:<5}    : CPU {use['cpu_pct']:.0f}% of one core over {use['wall']:.1f} s, "
               f"RSS {use['rss_mb']:.0f} MB (all workers); bench clients CPU {use['bench_cpu_pct']:.0f}%")
@@ -526,7 +544,7 @@ async def run_async(args, env, url, server, tokens, work):
         print(f"ratio           : live {orders_per_s:.0f} orders/s ÷ database {db_tps:.0f} = "
               f"{orders_per_s / db_tps:.2f}  (placed/s ÷ database = {placed_per_s / db_tps:.2f})")
     else:
-        print("database limit  : pgbench not found")
+        print("database limit  : not measured (pgbench missing or failed, see above)")
     print(f"goal            : orders/s ≥ database limit: {'yes' if db_tps and orders_per_s >= db_tps else 'NO'}; "
           f"ack p99 < 250 ms: {'yes' if pct(ack_lat, 99) < 0.25 else 'NO'}; "
           f"zero oversell: {'yes' if oversell == 0 else 'NO'}")

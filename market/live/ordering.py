@@ -25,6 +25,7 @@ and each request is settled alone through ``place_order``, which is slower but d
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
 import time
@@ -246,13 +247,17 @@ def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
     return out
 
 
+def _copy_value(value):
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 def insert_orders(orders: list[Order]) -> None:
     """Write many new orders (with their lines and first events) at once and keep them in the session.
 
-    SQLite: the ORM flush. PostgreSQL: ids drawn from the sequences in one query, then one executemany per
-    table (psycopg pipelines it: one statement parsed once, not one giant VALUES list per flush), and the
-    objects attached as persistent without another round trip — so listeners of ``order_placed`` get real
-    persistent orders that lazy-load like any other. The values are whatever ``build_order`` set.
+    SQLite: the ORM flush. PostgreSQL: ids drawn from the sequences, then one COPY per table (the fastest
+    bulk path: no statement to parse per row), and the objects attached as persistent without another round
+    trip — so listeners of ``order_placed`` get real persistent orders that lazy-load like any other. The
+    values are whatever ``build_order`` set; columns it leaves unset take their defaults.
     """
     if not orders:
         return
@@ -278,9 +283,19 @@ def insert_orders(orders: list[Order]) -> None:
         obj.id = pk
     for obj, pk in zip(events, ids[OrderEvent.__table__], strict=True):
         obj.id = pk
-    for table, objs in ((Order.__table__, orders), (OrderItem.__table__, items), (OrderEvent.__table__, events)):
-        keys = [c.key for c in table.columns if c.key in sa.inspect(objs[0]).dict]
-        db.session.execute(sa.insert(table), [{k: obj.__dict__[k] for k in keys} for obj in objs])
+    raw = db.session.connection().connection.dbapi_connection  # the same transaction, psycopg's own COPY
+    with raw.cursor() as cursor:
+        for table, objs in ((Order.__table__, orders), (OrderItem.__table__, items), (OrderEvent.__table__, events)):
+            defaults = [c for c in table.columns if c.default is not None and not c.primary_key]
+            for obj in objs:  # what an INSERT would have filled in (COPY knows no Python-side defaults)
+                for c in defaults:
+                    if c.key not in obj.__dict__:
+                        setattr(obj, c.key, c.default.arg(None) if c.default.is_callable else c.default.arg)
+            keys = [c.key for c in table.columns]
+            columns = ", ".join(f'"{table.c[k].name}"' for k in keys)
+            with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+                for obj in objs:
+                    copy.write_row([_copy_value(obj.__dict__.get(k)) for k in keys])
     for obj in (*orders, *items, *events):
         make_transient_to_detached(obj)
     for order in orders:

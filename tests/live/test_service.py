@@ -427,3 +427,29 @@ def test_stream_links(url, embed):
 def test_other_links_are_refused(url):
     with pytest.raises(DomainError):
         service.clean_stream_url(url)
+
+
+def test_merged_orders_are_the_same_rows_as_place_order_writes(make_offer, make_user):
+    """The batch writes with COPY on PostgreSQL (the ORM on SQLite): the rows must not differ."""
+    from market.orders.models import OrderEvent, OrderItem
+
+    offer = make_offer(quantity=50)
+    a, b = make_user(name="An"), make_user(name="Bình")
+    one = order_live(a, offer, 2).order.id
+    merged = settle_batch([req(b, offer, 2)])[0].order["id"]
+    db.session.expire_all()
+    skip = {"id", "code", "idempotency_key", "buyer_id", "created_at", "updated_at", "hold_expires_at",
+            "status_changed_at", "order_id", "actor_id"}
+
+    def rows(order_id):
+        order = db.session.get(Order, order_id)
+        out = []
+        for model, objs in ((Order, [order]), (OrderItem, order.items), (OrderEvent, order.events)):
+            for obj in objs:
+                out.append({c.key: getattr(obj, c.key) for c in model.__table__.columns if c.key not in skip})
+        return out, order
+
+    (expected, first), (got, second) = rows(one), rows(merged)
+    assert got == expected
+    assert second.created_at is not None and abs((second.hold_expires_at - first.hold_expires_at).total_seconds()) < 60
+    assert second.events[0].actor_id == b.id and second.buyer.display_name == "Bình"
