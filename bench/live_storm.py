@@ -6,8 +6,9 @@ the same instant. Not a test: it prints figures beside the database's own limit 
 
 What runs: a fresh PostgreSQL database (migrated, demo seeded, N buyers from ``flask bench-buyers``), Redis as
 the Socket.IO message queue, and ``gunicorn -k gevent`` (the production server) with ``--workers`` processes.
-The viewers are python-socketio AsyncClients (websocket transport, aiohttp) in this process: one asyncio
-loop keeps the load generator's own cost per message low, so the figures are the server's, not the client's.
+The viewers are python-socketio AsyncClients (websocket transport, aiohttp), shared among ``--client-procs``
+processes, each one asyncio loop, so the load generator's own limits stay out of the figures as far as the
+machine allows (its CPU is printed beside the server's).
 Needs the bench extra: ``pip install -e '.[bench]'`` (``make bench-live`` does it).
 
 Phases and figures:
@@ -24,6 +25,7 @@ Server CPU (in % of one core) and memory (RSS, all gunicorn processes) are sampl
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import random
 import resource
@@ -33,6 +35,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -112,29 +115,31 @@ def rss_mb(pid: int) -> float:
 
 
 class Meter:
-    """CPU and peak memory of the server between start() and stop() (and this process's own CPU)."""
+    """CPU (server processes, load-generating processes) and peak server memory between start() and stop()."""
 
-    def __init__(self, pid: int):
-        self.pid = pid
+    def __init__(self, pid: int, client_cpu):
+        self.pid, self.client_cpu = pid, client_cpu
         self.peak = 0.0
-        self._task = None
+        self._run = False
 
     def start(self):
-        self.t0, self.c0, self.peak = time.monotonic(), cpu_seconds(self.pid), rss_mb(self.pid)
-        self.bench0 = time.process_time()
-        self._task = asyncio.get_running_loop().create_task(self._sample())
+        self.t0, self.c0, self.b0, self.peak = time.monotonic(), cpu_seconds(self.pid), self.client_cpu(), 0.0
+        self._run = True
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
         return self
 
-    async def _sample(self):
-        while True:
+    def _sample(self):
+        while self._run:
             self.peak = max(self.peak, rss_mb(self.pid))
-            await asyncio.sleep(0.25)
+            time.sleep(0.25)
 
     def stop(self) -> dict:
-        self._task.cancel()
+        self._run = False
+        self._thread.join()
         wall = time.monotonic() - self.t0
         return {"wall": wall, "cpu_pct": 100 * (cpu_seconds(self.pid) - self.c0) / wall, "rss_mb": self.peak,
-                "bench_cpu_pct": 100 * (time.process_time() - self.bench0) / wall}
+                "bench_cpu_pct": 100 * (self.client_cpu() - self.b0) / wall}
 
 
 # ---- set-up ---------------------------------------------------------------------------------------------
@@ -197,26 +202,42 @@ class Viewer:
                                wait_timeout=30)
 
 
-class Bench:
-    def __init__(self, url: str, tokens: list[str], http: aiohttp.ClientSession):
-        self.url = url
-        self.viewers = [Viewer(i, t, http) for i, t in enumerate(tokens)]
+class ClientProcess:
+    """One load-generating process: a share of the viewers on one asyncio loop, driven through a pipe."""
+
+    def __init__(self, conn, url: str, tokens: list[str], first_index: int):
+        self.conn, self.url = conn, url
+        self.tokens, self.first_index = tokens, first_index
         self.phase = "join"
         self.counts: dict[str, Counter] = {}
-        self.windows: dict[str, tuple[float, float]] = {}
-        self.connect_errors: list[str] = []
+        self.cpu: dict[str, float] = {}
+
+    async def main(self):
+        loop = asyncio.get_running_loop()
+        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        self.viewers = [Viewer(self.first_index + i, t, self.http) for i, t in enumerate(self.tokens)]
+        while True:
+            command, *args = await loop.run_in_executor(None, self.conn.recv)
+            cpu0 = time.process_time()
+            if command == "close":
+                await asyncio.gather(*(v.sio.disconnect() for v in self.viewers), return_exceptions=True)
+                await self.http.close()
+                self.conn.send(("closed",))
+                return
+            reply = await getattr(self, command)(*args)
+            self.cpu[command] = time.process_time() - cpu0
+            self.conn.send(reply)
 
     def _wire(self, v: Viewer):
-        counts = self.counts
-
         @v.sio.on("*", namespace="/live")
         async def any_event(event, data=None):
-            counts.setdefault(self.phase, Counter())[event] += 1
+            self.counts.setdefault(self.phase, Counter())[event] += 1
             if event == "chat" and isinstance(data, dict) and data.get("text", "").startswith("bench-stamp "):
                 v.stamps[data["text"]] = time.time()
 
-    async def connect_and_join(self, concurrency: int) -> list[float]:
+    async def join(self, concurrency: int):
         gate = asyncio.Semaphore(concurrency)
+        errors: list[str] = []
 
         async def one(v: Viewer):
             async with gate:
@@ -227,29 +248,26 @@ class Bench:
                         await v.connect(self.url)
                         break
                     except socketio.exceptions.ConnectionError as exc:
-                        self.connect_errors.append(repr(exc.__cause__ or exc))
+                        errors.append(repr(exc.__cause__ or exc))
                         if attempt == 2:
                             raise
                         await asyncio.sleep(0.5)
-                ack = await v.sio.call("join", {"session_id": SESSION_ID}, namespace="/live", timeout=60)
+                ack = await v.sio.call("join", {"session_id": SESSION_ID}, namespace="/live", timeout=120)
                 if not ack or not ack.get("ok"):
                     raise RuntimeError(f"join refused: {ack}")
                 v.join_s = time.monotonic() - t0
 
         await asyncio.gather(*(one(v) for v in self.viewers))
-        return [v.join_s for v in self.viewers]
+        return [v.join_s for v in self.viewers], errors
 
-    async def warm(self, seconds: float, probe: Viewer, stamps: int) -> list[float]:
+    async def warm(self, start: float, seconds: float, chatters: list[int]):
         self.phase = "warm"
-        t0 = time.monotonic()
-        if seconds <= 0:
-            self.windows["warm"] = (t0, t0 + 1e-9)
-            return []
-        stop = t0 + seconds
-        chatters = set(random.sample(range(len(self.viewers)), max(1, len(self.viewers) // 10)))
+        chatters = set(chatters)
+        await asyncio.sleep(max(0.0, start - time.time()))
+        stop = time.monotonic() + seconds
 
         async def activity(v: Viewer):
-            chat_at = t0 + random.uniform(0.5, seconds - 0.5) if v.index in chatters else None
+            chat_at = time.monotonic() + random.uniform(0.5, seconds - 0.5) if v.index in chatters else None
             await asyncio.sleep(random.uniform(0, 1))
             while time.monotonic() < stop:
                 await v.sio.emit("heart", {}, namespace="/live")
@@ -258,63 +276,50 @@ class Bench:
                     chat_at = None
                 await asyncio.sleep(random.uniform(0.6, 1.4))
 
-        sent: dict[str, float] = {}
+        if seconds > 0:
+            await asyncio.gather(*(activity(v) for v in self.viewers))
+        return ("warmed",)
 
-        async def prober():
-            await asyncio.sleep(1)
-            for i in range(stamps):
-                text = f"bench-stamp {i}"
-                sent[text] = time.time()
-                await probe.sio.emit("chat", {"text": text}, namespace="/live")
-                await asyncio.sleep(max(2.0, (seconds - 2) / stamps))  # within the chat rate limit
+    async def stamps(self, texts: list[str], wait: float):
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and any(t not in v.stamps for v in self.viewers for t in texts):
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(1)
+        return {t: [v.stamps[t] for v in self.viewers if t in v.stamps] for t in texts}
 
-        await asyncio.gather(*(activity(v) for v in self.viewers), prober())
-        await asyncio.sleep(3)  # let the last stamps (and everything queued behind them) arrive
-        self.windows["warm"] = (t0, time.monotonic())
-        return [v.stamps[text] - at for v in self.viewers for text, at in sent.items() if text in v.stamps]
-
-    async def storm(self, offer_id: int) -> tuple[float, float]:
+    async def storm(self, fire_at: float, offer_id: int):
         self.phase = "storm"
         loop = asyncio.get_running_loop()
-        go = asyncio.Event()
         done = loop.create_future()
         left = [len(self.viewers)]
+        await asyncio.sleep(max(0.0, fire_at - time.time()))
+        t0 = time.monotonic()
 
-        async def order(v: Viewer):
-            key = f"storm-{v.index:06d}-{random.getrandbits(32):08x}"
-            await go.wait()
-            t0 = time.monotonic()
-
+        def acked_for(v: Viewer):
             def acked(ack):
                 v.ack_s, v.ack = time.monotonic() - t0, ack
                 left[0] -= 1
                 if left[0] == 0 and not done.done():
                     done.set_result(None)
 
-            await v.sio.emit("order", {"offer_id": offer_id, "qty": 1, "key": key}, namespace="/live",
-                             callback=acked)
+            return acked
 
-        tasks = [loop.create_task(order(v)) for v in self.viewers]
-        await asyncio.sleep(0.5)
-        t0 = time.monotonic()
-        go.set()
-        await asyncio.gather(*tasks)
+        await asyncio.gather(*(v.sio.emit("order", {"offer_id": offer_id, "qty": 1,
+                                                     "key": f"storm-{v.index:06d}-{random.getrandbits(32):08x}"},
+                                          namespace="/live", callback=acked_for(v)) for v in self.viewers))
         try:
             await asyncio.wait_for(done, timeout=120)
         except TimeoutError:
             pass
-        t1 = time.monotonic()
         await asyncio.sleep(1.0)  # the coalesced stock and ticker messages that follow
-        self.windows["storm"] = (t0, time.monotonic())
-        return t0, t1
+        return [(v.ack_s, v.ack) for v in self.viewers]
 
-    def rates(self, phase: str) -> dict[str, float]:
-        t0, t1 = self.windows[phase]
-        n = len(self.viewers)
-        return {event: count / n / (t1 - t0) for event, count in sorted(self.counts.get(phase, Counter()).items())}
+    async def report(self):
+        return self.counts, self.cpu
 
-    async def close(self):
-        await asyncio.gather(*(v.sio.disconnect() for v in self.viewers), return_exceptions=True)
+
+def client_process(conn, url: str, tokens: list[str], first_index: int) -> None:
+    asyncio.run(ClientProcess(conn, url, tokens, first_index).main())
 
 
 # ---- the database's own limit ---------------------------------------------------------------------------
@@ -371,7 +376,8 @@ def main() -> None:
     ap.add_argument("--viewers", type=int, default=1000, help="real Socket.IO viewers (up to 5000)")
     ap.add_argument("--units", type=int, default=500, help="units in the stormed offer")
     ap.add_argument("--workers", type=int, default=2, help="gunicorn gevent worker processes")
-    ap.add_argument("--warm", type=float, default=20.0,
+    ap.add_argument("--client-procs", type=int, default=2, help="processes sharing the viewers (load generator)")
+    ap.add_argument("--warm", type=float, default=60.0,
                     help="seconds of hearts (every viewer, about 1/s) and chat (10%% of viewers, once each)")
     ap.add_argument("--stamps", type=int, default=5, help="stamped chat messages for fan-out latency")
     ap.add_argument("--batch-ms", type=int, default=None, help="LIVE_ORDER_BATCH_MS for the server (0: no merging)")
@@ -441,10 +447,6 @@ def main() -> None:
 
 
 def run(args, env, url, server, tokens, work):
-    return asyncio.run(run_async(args, env, url, server, tokens, work))
-
-
-async def run_async(args, env, url, server, tokens, work):
     load_before = " / ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
     # The host pins the stormed offer over the same protocol.
     host_token = requests.post(url + "/api/v1/auth/token", json={"phone": HOST_PHONE, "password": PASSWORD},
@@ -463,50 +465,99 @@ async def run_async(args, env, url, server, tokens, work):
     offer_id = ack["offer"]["id"]
     host.disconnect()
 
-    http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-    bench = Bench(url, tokens[1:], http)
-    probe = Viewer(-1, tokens[0], http)
-    await probe.connect(url)
-    assert (await probe.sio.call("join", {"session_id": SESSION_ID}, namespace="/live"))["ok"]
+    probe = socketio.Client(reconnection=False)
+    probe.connect(url, namespaces=["/live"], auth={"token": tokens[0]}, transports=["websocket"])
+    assert probe.call("join", {"session_id": SESSION_ID}, namespace="/live")["ok"]
 
-    log(f"{args.viewers} viewers connecting and joining …")
-    meter = Meter(server.pid).start()
+    ctx = multiprocessing.get_context("spawn")
+    viewers = tokens[1:]
+    share = -(-len(viewers) // args.client_procs)
+    children, pipes = [], []
+    for k in range(args.client_procs):
+        part = viewers[k * share:(k + 1) * share]
+        if not part:
+            continue
+        parent_end, child_end = ctx.Pipe()
+        proc = ctx.Process(target=client_process, args=(child_end, url, part, k * share), daemon=True)
+        proc.start()
+        children.append(proc)
+        pipes.append(parent_end)
+
+    def ask(*command):
+        for p in pipes:
+            p.send(command)
+        return [p.recv() for p in pipes]
+
+    def client_cpu():
+        return sum(cpu_seconds(c.pid) for c in children)
+
+    log(f"{args.viewers} viewers connecting and joining ({len(children)} client processes) …")
+    meter = Meter(server.pid, client_cpu).start()
     t0 = time.monotonic()
-    joins = await bench.connect_and_join(concurrency=200)
+    replies = ask("join", max(1, 200 // len(children)))
     join_total = time.monotonic() - t0
     join_use = meter.stop()
+    joins = [j for times, _errors in replies for j in times]
+    connect_errors = [e for _times, errors in replies for e in errors]
 
-    log(f"warm phase: {args.warm:.0f} s of hearts (everyone) and chat (10%) …")
-    meter = Meter(server.pid).start()
-    fanout = await bench.warm(args.warm, probe, args.stamps)
+    log(f"warm phase: {args.warm:.0f} s of hearts (every viewer) and chat (10% of viewers, once each) …")
+    meter = Meter(server.pid, client_cpu).start()
+    chatters = random.sample(range(len(viewers)), max(1, len(viewers) // 10)) if args.warm > 0 else []
+    start = time.time() + 0.5
+    for p in pipes:
+        p.send(("warm", start, args.warm, chatters))
+    sent: dict[str, float] = {}
+    if args.warm > 0:
+        time.sleep(max(0.0, start - time.time()) + 1)
+        for i in range(args.stamps):
+            text = f"bench-stamp {i}"
+            sent[text] = time.time()
+            probe.emit("chat", {"text": text}, namespace="/live")
+            time.sleep(max(2.0, (args.warm - 4) / max(1, args.stamps)))  # within the chat rate limit
+    for p in pipes:
+        p.recv()
+    arrivals = ask("stamps", list(sent), 30.0)
     warm_use = meter.stop()
+    fanout = [at - sent[text] for reply in arrivals for text, times in reply.items() for at in times]
 
     log("storm: every viewer orders 1 unit at the same instant …")
-    meter = Meter(server.pid).start()
-    s0, s1 = await bench.storm(offer_id)
+    meter = Meter(server.pid, client_cpu).start()
+    fire_at = time.time() + 1.0
+    results = [r for reply in ask("storm", fire_at, offer_id) for r in reply]
     storm_use = meter.stop()
-    acks = [v for v in bench.viewers if v.ack is not None]
-    ok = [v for v in acks if v.ack.get("ok")]
-    refused = Counter(v.ack.get("error") for v in acks if not v.ack.get("ok"))
-    ack_lat = [v.ack_s for v in acks]
-    storm_s = s1 - s0
-    last_ok = max((v.ack_s for v in ok), default=float("nan"))
+    acks = [(lat, ack) for lat, ack in results if ack is not None]
+    ok = [(lat, ack) for lat, ack in acks if ack.get("ok")]
+    refused = Counter(ack.get("error") for _lat, ack in acks if not ack.get("ok"))
+    ack_lat = [lat for lat, _ack in acks]
+    storm_s = max(ack_lat, default=float("nan"))
+    last_ok = max((lat for lat, _ack in ok), default=float("nan"))
+
+    counts: dict[str, Counter] = {}
+    client_cpu_by_phase = Counter()
+    for phase_counts, cpu in ask("report"):
+        for phase, c in phase_counts.items():
+            counts.setdefault(phase, Counter()).update(c)
+        client_cpu_by_phase.update(cpu)
+    ask("close")
+    for c in children:
+        c.join(timeout=10)
+    probe.disconnect()
 
     with psycopg.connect(pg(args.database_url)) as conn:
         sold, quantity = conn.execute("SELECT sold, quantity FROM live_offers WHERE id = %s", (offer_id,)).fetchone()
         ordered = conn.execute("SELECT coalesce(sum(qty), 0) FROM order_items "
                                "WHERE source = 'offer' AND source_id = %s", (offer_id,)).fetchone()[0]
-    await bench.close()
-    await probe.sio.disconnect()
-    await http.close()
 
-    orders_per_s = len(acks) / storm_s
+    orders_per_s = len(acks) / storm_s if acks else 0.0
     placed_per_s = len(ok) / last_ok if ok else 0.0
     oversell = max(0, sold - quantity) + abs(ordered - sold) + max(0, len(ok) - quantity)
-    rates = {phase: bench.rates(phase) for phase in ("warm", "storm")}
+    windows = {"warm": warm_use["wall"], "storm": storm_use["wall"]}
+    n = max(1, len(viewers))
+    rates = {phase: {e: c / n / windows[phase] for e, c in sorted(counts.get(phase, Counter()).items())}
+             for phase in ("warm", "storm")}
 
     def report(db_tps, clients):
-        print_report(args, env, load_before, joins, join_total, bench.connect_errors, fanout, acks, ok, refused,
+        print_report(args, env, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused,
                      storm_s, ack_lat, rates, (join_use, warm_use, storm_use), sold, quantity, ordered, oversell,
                      orders_per_s, placed_per_s, db_tps, clients)
 
@@ -535,7 +586,7 @@ def print_report(args, env, load_before, joins, join_total, connect_errors, fano
               + f"  (total {sum(rates[phase].values()):.2f})")
     for name, use in (("join", join_use), ("warm", warm_use), ("storm", storm_use)):
         print(f"server {name:<5}    : CPU {use['cpu_pct']:.0f}% of one core over {use['wall']:.1f} s, "
-              f"RSS {use['rss_mb']:.0f} MB (all workers); bench clients CPU {use['bench_cpu_pct']:.0f}%")
+              f"RSS {use['rss_mb']:.0f} MB (all workers); load generator CPU {use['bench_cpu_pct']:.0f}%")
     print(f"oversell        : {oversell}  (offer sold {sold} of {quantity}; order lines {ordered}; "
           f"success acks {len(ok)})")
     if db_tps:

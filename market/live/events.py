@@ -16,6 +16,7 @@ from functools import wraps
 from flask import current_app, g, request, session
 from flask_socketio import join_room, leave_room
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from market import ratelimit
 from market.domain import DomainError, NotFound
@@ -117,7 +118,7 @@ def live_event(name: str):
                 db.session.rollback()
                 code = err.code if err.code != "not_found" else "invalid"
                 return {"ok": False, "error": code, "message": err.message}
-            except DBAPIError as exc:
+            except (DBAPIError, PoolTimeout) as exc:
                 db.session.rollback()
                 log.warning("live %s: database unavailable (%s)", name, exc.__class__.__name__)
                 return error_ack("unavailable")

@@ -34,7 +34,7 @@ from market.live.connection import NAMESPACE
 
 log = logging.getLogger(__name__)
 
-SALES_PER_TICK = 2  # ticker items a room hears per tick and process; the rest are counted in "more"
+SALES_PER_TICK = 1  # ticker items a room hears per tick and process; the rest are counted in "more"
 HOST_FEED_PER_TICK = 50
 PERSIST_EVERY_S = 5.0
 VIEWER_REPORT_TTL_MS = 10_000

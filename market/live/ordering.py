@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import make_transient_to_detached
 
 from market.accounts.models import User
@@ -335,7 +336,7 @@ def settle_one(r: OrderRequest) -> Outcome:
         db.session.rollback()
         params = getattr(err, "params", None)
         return _fail(err.code, **(params if params is not None else {"message": err.message}))
-    except DBAPIError as exc:
+    except (DBAPIError, PoolTimeout) as exc:
         db.session.rollback()
         log.warning("live order could not be settled: %s", exc.__class__.__name__)
         return _fail("unavailable")
@@ -352,6 +353,9 @@ def settle(app, reqs: list[OrderRequest]) -> list[Outcome]:
                 log.debug("live order batch: %d request(s) settled in %.1f ms", len(reqs),
                           (time.perf_counter() - started) * 1000)
                 return outcomes
+            except PoolTimeout:
+                log.warning("live order batch of %d: no database connection in time", len(reqs))
+                return [_fail("unavailable") for _ in reqs]
             except (IntegrityError, DBAPIError, RuntimeError) as exc:
                 db.session.rollback()
                 log.info("live order batch of %d fell back to one by one (%s: %s)", len(reqs),

@@ -16,6 +16,7 @@ import time
 
 from flask import Flask
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from market.extensions import db, socketio
 from market.live.hub import hub
@@ -55,7 +56,7 @@ def tick(app: Flask) -> None:
     with app.app_context():
         try:
             hub.flush()
-        except DBAPIError as exc:
+        except (DBAPIError, PoolTimeout) as exc:
             db.session.rollback()
             log.warning("live tick: database unavailable (%s)", exc.__class__.__name__)
         finally:
@@ -86,7 +87,7 @@ def sweep_holds(app: Flask) -> int:
                 total += n
                 if n == 0:
                     break
-        except DBAPIError as exc:
+        except (DBAPIError, PoolTimeout) as exc:
             db.session.rollback()
             log.warning("hold sweep: database unavailable (%s)", exc.__class__.__name__)
         finally:
