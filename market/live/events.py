@@ -270,7 +270,7 @@ def on_chat(*args):
     _rate(RATE_CHAT, "chat", user.id)
     message = service.post_chat(live_session, user, text)
     db.session.commit()
-    return {"ok": True, "message": message}
+    return {"ok": True, "chat": message}
 
 
 @live_event("pin")

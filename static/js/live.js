@@ -304,7 +304,7 @@
         }
         show(errorEl, false);
         input.value = "";
-        addChat(ack.message);
+        addChat(ack.chat);
       });
     });
   }

@@ -306,7 +306,7 @@ def test_chat_reaches_the_room(connect, make_session, make_user, no_errors_logge
     assert ack["ok"] is True
     [message] = viewer.events("chat")
     assert message["text"] == "Chốt 5 kg!" and message["user"] == "Nam N." and message["user_id"] == writer.id
-    assert message["id"] == ack["message"]["id"] and message["at"]
+    assert message["id"] == ack["chat"]["id"] and message["at"]
 
 
 @pytest.mark.parametrize("payload", [None, [], "hello", {}, {"text": None}, {"text": 5}, {"text": ["hi"]},
@@ -349,7 +349,7 @@ def test_host_removes_a_message_and_mutes_its_writer(connect, make_session, make
     spammer = make_user(name="Kẻ spam")
     bad = connect(spammer)
     joined(bad, session)
-    message = bad.call("chat", {"text": "mua hàng giả ở đây"})["message"]
+    message = bad.call("chat", {"text": "mua hàng giả ở đây"})["chat"]
     host = connect(session.seller.user)
     joined(host, session)
     assert host.call("remove_chat", {"message_id": message["id"]}) == {"ok": True}
@@ -367,7 +367,7 @@ def test_commune_staff_moderate_but_buyers_and_other_staff_cannot(connect, make_
     writer = make_user()
     sock = connect(writer)
     joined(sock, session)
-    message = sock.call("chat", {"text": "xin chào"})["message"]
+    message = sock.call("chat", {"text": "xin chào"})["chat"]
     for actor in (make_user(name="Người mua"), make_staff(make_commune(name="Xã khác"))):
         other = connect(actor)
         joined(other, session)

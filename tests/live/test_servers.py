@@ -167,7 +167,7 @@ def test_real_clients_sold_out_mute_and_removal(live_server, viewers):
     assert refused["ok"] is False and refused["error"] == "sold_out"
     watcher.wait_for("stock", lambda d: d == {"offer_id": pinned["id"], "remaining": 0})
     # chat, removal, mute
-    message = b.call("chat", {"text": "hàng giả, mua ở chỗ khác"})["message"]
+    message = b.call("chat", {"text": "hàng giả, mua ở chỗ khác"})["chat"]
     watcher.wait_for("chat", lambda d: d["id"] == message["id"])
     assert host.call("remove_chat", {"message_id": message["id"]}) == {"ok": True}
     watcher.wait_for("chat_removed", lambda d: d["id"] == message["id"])
@@ -228,3 +228,29 @@ def test_two_processes_share_every_room(tmp_path, postgres_url, redis_url, viewe
         two.stop()
     for srv in (one, two):
         assert "Traceback" not in srv.log(), srv.log()
+
+
+def test_coalescing_holds_under_a_burst(live_server, viewers):
+    """Thirty orders in a burst: a viewer hears at most one stock message per tick (100 ms here)."""
+    url = live_server.url
+    watcher = viewers(url)
+    snap = watcher.join(1)
+    ri6 = next(o for o in snap["offers"] if o["title"] == "Sầu riêng Ri6")
+    buyers = [viewers(url, tok) for tok in live_server.tokens[3:6]]
+    for b in buyers:
+        b.join(1)
+    started = time.monotonic()
+    threads = [threading.Thread(target=lambda b=b, n=n: [b.call("order", {"offer_id": ri6["id"], "qty": 1,
+                                                                           "key": f"burst-{n}-{i}"})
+                                                          for i in range(8)]) for n, b in enumerate(buyers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    time.sleep(0.5)
+    elapsed = time.monotonic() - started
+    stock = [d for name, d in watcher.heard if name == "stock"]
+    sold = [d for name, d in watcher.heard if name == "sold"]
+    assert stock and stock[-1]["remaining"] == ri6["remaining"] - 24
+    assert len(stock) <= elapsed / 0.1 + 2
+    assert len(sold) <= elapsed / 0.1 + 2 and sum(1 + d.get("more", 0) for d in sold) == 24
