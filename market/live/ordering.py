@@ -284,7 +284,22 @@ def insert_orders(orders: list[Order]) -> None:
         obj.id = pk
     for obj, pk in zip(events, ids[OrderEvent.__table__], strict=True):
         obj.id = pk
+    import psycopg
+
     raw = db.session.connection().connection.dbapi_connection  # the same transaction, psycopg's own COPY
+    try:
+        _copy_rows(raw, orders, items, events)
+    except psycopg.Error as exc:  # the raw driver's error, as SQLAlchemy would have raised it (IntegrityError …)
+        raise sa.exc.DBAPIError.instance("COPY orders", None, exc, psycopg.Error) from exc
+    for obj in (*orders, *items, *events):
+        make_transient_to_detached(obj)
+    for order in orders:
+        db.session.add(order)  # cascades to its lines and event: attached as persistent, nothing re-inserted
+
+
+def _copy_rows(raw, orders, items, events) -> None:
+    from market.orders.models import OrderEvent
+
     with raw.cursor() as cursor:
         for table, objs in ((Order.__table__, orders), (OrderItem.__table__, items), (OrderEvent.__table__, events)):
             defaults = [c for c in table.columns if c.default is not None and not c.primary_key]
@@ -297,10 +312,6 @@ def insert_orders(orders: list[Order]) -> None:
             with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
                 for obj in objs:
                     copy.write_row([_copy_value(obj.__dict__.get(k)) for k in keys])
-    for obj in (*orders, *items, *events):
-        make_transient_to_detached(obj)
-    for order in orders:
-        db.session.add(order)  # cascades to its lines and event: attached as persistent, nothing re-inserted
 
 
 class _BuyerRef:

@@ -420,6 +420,8 @@ def test_hearts_and_viewers_are_coalesced(connect, make_session, tick):
     tick()
     got = heard(socks[0])
     assert got["hearts"] == [{"total": 5}] and got["viewers"] == [{"count": 3}]
+    db.session.refresh(session)
+    assert session.peak_viewers == 3
     socks[2].disconnect()
     tick()
     got = heard(socks[0])
@@ -463,6 +465,20 @@ def test_host_pins_closes_and_ends(connect, make_session, make_product, make_use
     assert_refused(host.call("end", {}), "session_not_live")
     assert_refused(host.call("pin", {"product_id": product.id, "price_vnd": 79_000, "quantity": 5}),
                    "session_not_live")
+
+
+def test_ending_keeps_the_hearts(connect, make_session, tick):
+    session = make_session()
+    viewer = connect()
+    joined(viewer, session)
+    for _ in range(3):
+        viewer.emit("heart", {})
+    tick()
+    host = connect(session.seller.user)
+    joined(host, session)
+    assert host.call("end") == {"ok": True}
+    db.session.refresh(session)
+    assert session.hearts == 3 and session.status == "ended"
 
 
 def test_host_starts_from_the_console(connect, make_session):

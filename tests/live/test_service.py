@@ -453,3 +453,19 @@ def test_merged_orders_are_the_same_rows_as_place_order_writes(make_offer, make_
     assert got == expected
     assert second.created_at is not None and abs((second.hold_expires_at - first.hold_expires_at).total_seconds()) < 60
     assert second.events[0].actor_id == b.id and second.buyer.display_name == "Bình"
+
+
+def test_a_batch_that_loses_a_key_race_falls_back_one_by_one(app, make_offer, make_user, monkeypatch):
+    """Another process committed the same key between our lookup and our insert: the unique index refuses the
+    batch (COPY on PostgreSQL, the flush on SQLite), which is rolled back and settled one by one."""
+    from market.live import ordering
+
+    offer = make_offer(quantity=50)
+    buyer, other = make_user(), make_user(name="Khác")
+    first = order_live(buyer, offer, 2, key="raced-key-0001").order
+    db.session.flush()
+    monkeypatch.setattr(ordering, "_orders_by_key", lambda pairs: {})  # the lookup "missed" it
+    outcomes = ordering.settle(app, [req(buyer, offer, 2, key="raced-key-0001"), req(other, offer, 1)])
+    assert outcomes[0].ok and outcomes[0].order["id"] == first.id and not outcomes[0].created
+    assert outcomes[1].ok and outcomes[1].created
+    assert offer_row(offer.id).sold == 3
