@@ -224,7 +224,10 @@ class ClientProcess:
                 await self.http.close()
                 self.conn.send(("closed",))
                 return
-            reply = await getattr(self, command)(*args)
+            try:
+                reply = await getattr(self, command)(*args)
+            except Exception as exc:  # tell the orchestrator instead of dying silently
+                reply = ("error", f"{command}: {exc!r}")
             self.cpu[command] = time.process_time() - cpu0
             self.conn.send(reply)
 
@@ -269,11 +272,15 @@ class ClientProcess:
         async def activity(v: Viewer):
             chat_at = time.monotonic() + random.uniform(0.5, seconds - 0.5) if v.index in chatters else None
             await asyncio.sleep(random.uniform(0, 1))
-            while time.monotonic() < stop:
-                await v.sio.emit("heart", {}, namespace="/live")
-                if chat_at and time.monotonic() >= chat_at:
-                    await v.sio.emit("chat", {"text": f"Chốt đơn cho em với chị ơi #{v.index}"}, namespace="/live")
-                    chat_at = None
+            while time.monotonic() < stop and v.sio.connected:
+                try:
+                    await v.sio.emit("heart", {}, namespace="/live")
+                    if chat_at and time.monotonic() >= chat_at:
+                        await v.sio.emit("chat", {"text": f"Chốt đơn cho em với chị ơi #{v.index}"},
+                                         namespace="/live")
+                        chat_at = None
+                except socketio.exceptions.SocketIOError:
+                    return  # dropped (counted at the end)
                 await asyncio.sleep(random.uniform(0.6, 1.4))
 
         if seconds > 0:
@@ -304,9 +311,17 @@ class ClientProcess:
 
             return acked
 
-        await asyncio.gather(*(v.sio.emit("order", {"offer_id": offer_id, "qty": 1,
-                                                     "key": f"storm-{v.index:06d}-{random.getrandbits(32):08x}"},
-                                          namespace="/live", callback=acked_for(v)) for v in self.viewers))
+        async def order(v: Viewer):
+            try:
+                await v.sio.emit("order", {"offer_id": offer_id, "qty": 1,
+                                           "key": f"storm-{v.index:06d}-{random.getrandbits(32):08x}"},
+                                 namespace="/live", callback=acked_for(v))
+            except socketio.exceptions.SocketIOError:
+                left[0] -= 1  # dropped before the storm: never answered
+
+        await asyncio.gather(*(order(v) for v in self.viewers))
+        if left[0] <= 0 and not done.done():
+            done.set_result(None)
         try:
             await asyncio.wait_for(done, timeout=120)
         except TimeoutError:
@@ -315,7 +330,7 @@ class ClientProcess:
         return [(v.ack_s, v.ack) for v in self.viewers]
 
     async def report(self):
-        return self.counts, self.cpu
+        return self.counts, self.cpu, sum(1 for v in self.viewers if not v.sio.connected)
 
 
 def client_process(conn, url: str, tokens: list[str], first_index: int) -> None:
@@ -483,10 +498,18 @@ def run(args, env, url, server, tokens, work):
         children.append(proc)
         pipes.append(parent_end)
 
+    def receive(p, timeout: float = 400):
+        if not p.poll(timeout):
+            raise SystemExit("a load-generating process did not answer in time")
+        reply = p.recv()
+        if isinstance(reply, tuple) and reply and reply[0] == "error":
+            raise SystemExit(f"a load-generating process failed: {reply[1]}")
+        return reply
+
     def ask(*command):
         for p in pipes:
             p.send(command)
-        return [p.recv() for p in pipes]
+        return [receive(p) for p in pipes]
 
     def client_cpu():
         return sum(cpu_seconds(c.pid) for c in children)
@@ -512,10 +535,11 @@ def run(args, env, url, server, tokens, work):
         for i in range(args.stamps):
             text = f"bench-stamp {i}"
             sent[text] = time.time()
-            probe.emit("chat", {"text": text}, namespace="/live")
+            if probe.connected:
+                probe.emit("chat", {"text": text}, namespace="/live")
             time.sleep(max(2.0, (args.warm - 4) / max(1, args.stamps)))  # within the chat rate limit
     for p in pipes:
-        p.recv()
+        receive(p)
     arrivals = ask("stamps", list(sent), 30.0)
     warm_use = meter.stop()
     fanout = [at - sent[text] for reply in arrivals for text, times in reply.items() for at in times]
@@ -534,10 +558,12 @@ def run(args, env, url, server, tokens, work):
 
     counts: dict[str, Counter] = {}
     client_cpu_by_phase = Counter()
-    for phase_counts, cpu in ask("report"):
+    dropped = 0
+    for phase_counts, cpu, gone in ask("report"):
         for phase, c in phase_counts.items():
             counts.setdefault(phase, Counter()).update(c)
         client_cpu_by_phase.update(cpu)
+        dropped += gone
     ask("close")
     for c in children:
         c.join(timeout=10)
@@ -557,6 +583,7 @@ def run(args, env, url, server, tokens, work):
              for phase in ("warm", "storm")}
 
     def report(db_tps, clients):
+        print(f"dropped sockets : {dropped} viewer(s) lost their connection during the run")
         print_report(args, env, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused,
                      storm_s, ack_lat, rates, (join_use, warm_use, storm_use), sold, quantity, ordered, oversell,
                      orders_per_s, placed_per_s, db_tps, clients)

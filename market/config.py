@@ -131,6 +131,8 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "SMS_GATEWAY_TOKEN": env.get("SMS_GATEWAY_TOKEN") or None,
         "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 30, 1, 7 * 24 * 60),
         "LIVE_COALESCE_MS": _int(env, "LIVE_COALESCE_MS", 200, 10, 5000),
+        # Hearts and viewer counts: at most this often (never more often than LIVE_COALESCE_MS).
+        "LIVE_COUNTERS_MS": _int(env, "LIVE_COUNTERS_MS", 1000, 10, 60000),
         # Live order merging: how long a batch collects orders for one offer (0: one transaction per order).
         "LIVE_ORDER_BATCH_MS": _int(env, "LIVE_ORDER_BATCH_MS", 5, 0, 1000),
         "LIVE_ORDER_BATCH_MAX": _int(env, "LIVE_ORDER_BATCH_MAX", 500, 1, 5000),

@@ -293,16 +293,22 @@ class Hub:
         return data
 
     # -- the tick ----------------------------------------------------------------------------------
-    def flush(self) -> None:
-        """Send every room what changed since the last tick. Runs in an app context; commits its own writes."""
+    def flush(self, counters: bool = True) -> None:
+        """Send every room what changed since the last tick. Runs in an app context; commits its own writes.
+
+        ``counters``: this tick also sends hearts and viewer counts (the background loop does it every
+        ``LIVE_COUNTERS_MS``, slower than stock: with a thousand viewers tapping hearts the total changes on
+        every tick, and five messages a second per viewer of a vanity count cost more than they tell).
+        """
         with self.lock:
             # Rooms this process just emptied are reported once more (count 0), then forgotten.
             local = {sid: len(socks) for sid, socks in self.rooms.items()}
-            for sid in [s for s, socks in self.rooms.items() if not socks]:
-                del self.rooms[sid]
-                self.hosts.pop(sid, None)
+            if counters:
+                for sid in [s for s, socks in self.rooms.items() if not socks]:
+                    del self.rooms[sid]
+                    self.hosts.pop(sid, None)
             dirty, self.dirty = self.dirty, set()
-            hearts, self.hearts = self.hearts, {}
+            hearts, self.hearts = (self.hearts, {}) if counters else ({}, self.hearts)
             sales, self.sales = self.sales, {}
             feed, self.host_feed = self.host_feed, {}
         try:
@@ -318,7 +324,7 @@ class Hub:
         for sid, items in feed.items():
             emit_room(sid, "host_orders", {"orders": items[-HOST_FEED_PER_TICK:],
                                            "more": max(0, len(items) - HOST_FEED_PER_TICK)}, host=True)
-        if local:
+        if local and counters:
             self._send_counters(local)
         db.session.commit()
 

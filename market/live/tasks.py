@@ -52,10 +52,10 @@ def ensure_started(app: Flask) -> None:
     socketio.start_background_task(_hold_loop, app)
 
 
-def tick(app: Flask) -> None:
+def tick(app: Flask, counters: bool = True) -> None:
     with app.app_context():
         try:
-            hub.flush()
+            hub.flush(counters=counters)
         except (DBAPIError, PoolTimeout) as exc:
             db.session.rollback()
             log.warning("live tick: database unavailable (%s)", exc.__class__.__name__)
@@ -65,10 +65,15 @@ def tick(app: Flask) -> None:
 
 def _tick_loop(app: Flask) -> None:
     interval = app.config["LIVE_COALESCE_MS"] / 1000
+    counters_every = max(interval, app.config["LIVE_COUNTERS_MS"] / 1000)
+    last_counters = 0.0
     while True:
         started = time.monotonic()
+        counters = started - last_counters >= counters_every - interval / 2
+        if counters:
+            last_counters = started
         try:
-            tick(app)
+            tick(app, counters=counters)
         except Exception:
             log.exception("live tick failed")
         socketio.sleep(max(0.005, interval - (time.monotonic() - started)))

@@ -219,8 +219,8 @@ def test_two_processes_share_every_room(tmp_path, postgres_url, redis_url, viewe
         for _ in range(3):
             buyer.sio.emit("heart", {}, namespace="/live")
             watcher.sio.emit("heart", {}, namespace="/live")
-        watcher.wait_for("hearts", lambda d: d["total"] == 6, timeout=2)
-        buyer.wait_for("hearts", lambda d: d["total"] == 6, timeout=2)
+        watcher.wait_for("hearts", lambda d: d["total"] == 6, timeout=4)
+        buyer.wait_for("hearts", lambda d: d["total"] == 6, timeout=4)
         # each viewer heard each stock change once, not once per process
         assert watcher.count("stock") == 1, watcher.heard
     finally:
