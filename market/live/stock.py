@@ -131,7 +131,10 @@ def offer_state(offer_id: int, lock: bool = False) -> tuple[str, int] | None:
     the database's write lock for the whole transaction)."""
     stmt = sa.select(LiveOffer.status, LiveOffer.quantity - LiveOffer.sold).where(LiveOffer.id == offer_id)
     if lock and db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+        # FOR NO KEY UPDATE, the lock an UPDATE of "sold" takes: it does not conflict with the KEY SHARE locks
+        # that concurrent batches hold on the offer (their counter rows reference it), whereas FOR UPDATE
+        # would, and two batches short of units would deadlock.
+        stmt = stmt.with_for_update(key_share=True)
     row = db.session.execute(stmt).one_or_none()
     return (row[0], max(0, row[1])) if row else None
 

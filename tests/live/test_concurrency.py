@@ -123,3 +123,39 @@ def test_merging_takes_many_orders_per_transaction(committed_app, monkeypatch):
         committed_app.config["LIVE_ORDER_BATCH_MS"] = 5
     assert all(isinstance(ref, int) for ref, _ in results)
     assert sum(batches) == 120 and len(batches) < 30
+
+
+def test_two_processes_short_of_units_do_not_deadlock(committed_app, monkeypatch):
+    """Two order batches (two server processes) both find too little left and lock the offer row: on
+    PostgreSQL they must queue, not deadlock (which would push both back to the slow one-by-one path)."""
+    import threading
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL only (SQLite lets one writer in at a time)")
+
+    from market.live import ordering, stock
+
+    offer_id, session_id, _product_id, buyers = setup_world(quantity=10, buyers=24, limit=5)
+    barrier = threading.Barrier(2, timeout=10)
+    real_take = stock.take_units
+    first = threading.local()
+
+    def take_units(offer, qty):
+        if not getattr(first, "seen", False):  # both batches hold their counter rows before either goes on
+            first.seen = True
+            barrier.wait()
+        return real_take(offer, qty)
+
+    fallbacks = []
+    monkeypatch.setattr(ordering, "take_units", take_units)
+    monkeypatch.setattr(ordering, "settle_one", lambda r: fallbacks.append(r) or ordering._fail("unavailable"))
+    batches = [[OrderRequest(user_id=b[0], auth_version=b[1], session_id=session_id, offer_id=offer_id, qty=1,
+                             key=f"dl-{b[0]:06d}") for b in half] for half in (buyers[:12], buyers[12:])]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda reqs: ordering.settle(committed_app, reqs), batches))
+    assert not fallbacks
+    outcomes = [o for batch in results for o in batch]
+    assert sum(o.ok for o in outcomes) == 10
+    assert {o.code for o in outcomes if not o.ok} == {"sold_out"}
+    db.session.expire_all()
+    assert db.session.get(LiveOffer, offer_id).sold == 10
