@@ -416,7 +416,8 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
            "SECRET_KEY": "bench-secret-key-0123456789abcdef", "MARKET_INSTANCE_PATH": str(work / "instance"),
            "MEDIA_DIR": str(work / "media"), "FLASK_APP": str(ROOT / "wsgi.py"), "LOG_LEVEL": args.server_log_level,
-           "LIVE_REDIS_PREFIX": f"bench-{os.getpid()}", "RATELIMIT_ENABLED": "true"}
+           "LIVE_REDIS_PREFIX": f"bench-{os.getpid()}", "SOCKETIO_CHANNEL": f"bench-{os.getpid()}",
+           "RATELIMIT_ENABLED": "true"}
     if args.batch_ms is not None:
         env["LIVE_ORDER_BATCH_MS"] = str(args.batch_ms)
     log(f"database {args.database_url} (recreated), redis {args.redis_url}")

@@ -198,7 +198,7 @@ def test_two_processes_share_every_room(tmp_path, postgres_url, redis_url, viewe
     """PostgreSQL + Redis, two server processes: an order through one is seen on the other within a second."""
     prefix = f"test-live-{uuid.uuid4().hex[:8]}"
     db = ServerDB.create(tmp_path, postgres_url=postgres_url, suffix="live2p",
-                         extra_env={"REDIS_URL": redis_url, "LIVE_REDIS_PREFIX": prefix})
+                         extra_env={"REDIS_URL": redis_url, "LIVE_REDIS_PREFIX": prefix, "SOCKETIO_CHANNEL": prefix})
     one = start_server(db, tmp_path, name="one")
     two = start_server(db, tmp_path, name="two")
     try:
