@@ -43,6 +43,7 @@
           b.className = pair[0];
           box.appendChild(b);
         });
+      box.appendChild(document.createTextNode(" " + live.unitLabel(o.unit)));
       li.appendChild(head);
       li.appendChild(box);
       if (isHost) {
