@@ -57,6 +57,11 @@ translations: install  ## list the strings that still lack Vietnamese, as PO ent
 bench-images: install  ## photo pipeline beside a naive resize; search p50/p95 over 10 000 products (PostgreSQL)
 	$(BIN)/python bench/images.py
 
+# The live storm (bench/live_storm.py): PostgreSQL and Redis must answer. BENCH_ARGS="--viewers 5000" …
+bench-live: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	ulimit -n 20000 2>/dev/null || true; $(BIN)/python bench/live_storm.py $(BENCH_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 

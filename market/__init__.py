@@ -54,7 +54,7 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
 # Every area's models, imported so that Alembic and relationships see all tables.
 MODEL_MODULES = ["market.accounts.models", "market.catalog.models", "market.orders.models", "market.payments.models",
-                 "market.notifications.models", "market.moderation.models"]
+                 "market.notifications.models", "market.moderation.models", "market.live.models"]
 
 
 def register_extensions(app: Flask) -> None:
@@ -68,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     for module in MODEL_MODULES:
         importlib.import_module(module)
     importlib.import_module("market.orders")  # stock sources
+    importlib.import_module("market.live.stock")  # the "offer" stock source
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from market.catalog import bp as catalog_bp
     from market.catalog import sell_bp
     from market.extensions import csrf
+    from market.live import bp as live_bp
     from market.moderation import bp as staff_bp
     from market.moderation import reports_bp
     from market.ops import bp as ops_bp
@@ -109,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.register_blueprint(reports_bp)
     register_order_blueprints(app)
+    app.register_blueprint(live_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
     app.register_blueprint(api_bp)
 
@@ -166,15 +169,21 @@ def register_web(app: Flask) -> None:
 
 
 def register_socket_events(app: Flask) -> None:
-    from market.live import events  # noqa: F401 - registers the /live namespace handlers
+    from market.live import events  # registers the /live namespace handlers
+    from market.live.tasks import init_app as init_live_tasks
     from market.notifications import events as notify_events  # noqa: F401 - the /notify namespace
+
+    events.register_raw_handlers(app)
+    init_live_tasks(app)
 
 
 def register_commands(app: Flask) -> None:
     from market.cli import register
+    from market.live.cli import register as register_live
     from market.orders.cli import register as register_orders
     from market.payments.cli import register as register_payments
 
     register(app)
     register_orders(app)
     register_payments(app)
+    register_live(app)

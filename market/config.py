@@ -60,6 +60,16 @@ def _database_url(env: dict, instance_path: Path) -> str:
     return raw
 
 
+def _engine_options(env: dict, database_url: str) -> dict:
+    options: dict = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        # gevent: many greenlets share a process; keep their connections open instead of opening and
+        # closing overflow ones under load (a PostgreSQL connection costs the server a process).
+        options["pool_size"] = _int(env, "DB_POOL_SIZE", 10, 1, 500)
+        options["max_overflow"] = _int(env, "DB_MAX_OVERFLOW", 30, 0, 1000)
+    return options
+
+
 def _redis_url(env: dict) -> str | None:
     raw = env.get("REDIS_URL") or None
     if raw and urlparse(raw).scheme not in {"redis", "rediss", "unix"}:
@@ -108,10 +118,11 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
     sms_url = env.get("SMS_GATEWAY_URL") or None
     if sms_url and urlparse(sms_url).scheme not in {"http", "https"}:
         raise ConfigError(f"SMS_GATEWAY_URL must be an http(s) address, got {sms_url!r}")
+    database_url = _database_url(env, instance_path)
     return {
         "SECRET_KEY": _secret_key(env, instance_path),
-        "SQLALCHEMY_DATABASE_URI": _database_url(env, instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(env, database_url),
         "REDIS_URL": redis_url,
         "SITE_URL": site_url,
         "MEDIA_DIR": str(Path(env.get("MEDIA_DIR") or instance_path / "media").resolve()),
@@ -127,6 +138,13 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "COD_ACCEPT_HOURS": _int(env, "COD_ACCEPT_HOURS", 24, 1, 14 * 24),
         "TRANSFER_CLAIM_HOURS": _int(env, "TRANSFER_CLAIM_HOURS", 24, 1, 14 * 24),
         "LIVE_COALESCE_MS": _int(env, "LIVE_COALESCE_MS", 200, 10, 5000),
+        # Hearts and viewer counts: at most this often (never more often than LIVE_COALESCE_MS).
+        "LIVE_COUNTERS_MS": _int(env, "LIVE_COUNTERS_MS", 1000, 10, 60000),
+        # Live order merging: how long a batch collects orders for one offer (0: one transaction per order).
+        "LIVE_ORDER_BATCH_MS": _int(env, "LIVE_ORDER_BATCH_MS", 5, 0, 1000),
+        "LIVE_ORDER_BATCH_MAX": _int(env, "LIVE_ORDER_BATCH_MAX", 500, 1, 5000),
+        "LIVE_HOLD_SWEEP_SECONDS": _int(env, "LIVE_HOLD_SWEEP_SECONDS", 30, 1, 3600),
+        "LIVE_REDIS_PREFIX": env.get("LIVE_REDIS_PREFIX") or "chophien:live",
         "API_TOKEN_MAX_AGE": _int(env, "API_TOKEN_MAX_AGE", 30 * 24 * 3600, 60),
         "SOCKETIO_ASYNC_MODE": env.get("SOCKETIO_ASYNC_MODE") or None,
         # Redis pub/sub channel of the Socket.IO queue: channels ignore Redis db numbers, so two sites (or two

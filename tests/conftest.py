@@ -376,3 +376,22 @@ def make_product(app, make_seller):
         return product
 
     return factory
+
+
+@pytest.fixture
+def make_live_session(app):
+    """``make_live_session(seller_user, status="live")`` → a LiveSession of that seller (for tests of other
+    areas that need live orders to point at a real session)."""
+    from market.database import utcnow
+    from market.live.models import LiveSession
+
+    def factory(seller, status: str = "live", title: str = "Phiên sầu riêng"):
+        profile = seller.seller_profile
+        session = LiveSession(seller_id=profile.id, commune_id=profile.commune_id, title=title,
+                              stream_url="https://www.youtube.com/watch?v=dQw4w9WgXcQ", scheduled_at=utcnow(),
+                              started_at=utcnow() if status != "scheduled" else None, status=status)
+        db.session.add(session)
+        db.session.flush()
+        return session
+
+    return factory

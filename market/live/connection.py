@@ -8,6 +8,7 @@ effect at once.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -78,3 +79,40 @@ def update_connection(**values) -> None:
     data = connection_data()
     data.update(values)
     _save(request.sid, data)
+
+
+class Identity:
+    """Who a socket's user is, read in one light query (no ORM object, no relationships): enough to answer
+    "logged in?", "host?" and "staff of this commune?" on every join without loading the whole account."""
+
+    __slots__ = ("id", "is_staff", "is_admin", "_staff_communes")
+
+    def __init__(self, user_id: int, is_staff: bool, is_admin: bool):
+        self.id, self.is_staff, self.is_admin, self._staff_communes = user_id, is_staff, is_admin, None
+
+    is_authenticated = True
+
+    def can_staff(self, commune_id: int | None) -> bool:
+        if self.is_admin:
+            return True
+        if not self.is_staff or commune_id is None:
+            return False
+        if self._staff_communes is None:
+            from market.accounts.models import StaffAssignment
+
+            self._staff_communes = set(db.session.scalars(
+                sa.select(StaffAssignment.commune_id).where(StaffAssignment.user_id == self.id)).all())
+        return commune_id in self._staff_communes
+
+
+def socket_identity() -> Identity | None:
+    """Like ``socket_user`` (logout and bans count at once) for handlers that need no User object."""
+    data = connection_data()
+    uid = data.get("user_id")
+    if uid is None:
+        return None
+    row = db.session.execute(sa.select(User.auth_version, User.banned_at, User.is_staff, User.is_admin)
+                             .where(User.id == uid)).one_or_none()
+    if row is None or row.auth_version != data.get("auth_version") or row.banned_at is not None:
+        return None
+    return Identity(uid, bool(row.is_staff), bool(row.is_admin))

@@ -1,19 +1,364 @@
-"""Socket.IO "/live" namespace. Each handler's docstring says who sends the event."""
+"""Socket.IO "/live" namespace: the live protocol of DESIGN.md. Each handler's docstring says who sends it.
+
+Handlers are thin: check the payload's shape, who is asking and how often, call a service, commit once, and
+answer with an ack ``{ok: true, …}`` or ``{ok: false, error, message}`` (message in the asker's language).
+Room updates are sent after commit by the services (``on_commit``) and the hub's tick.
+"""
 
 from __future__ import annotations
 
-from market.extensions import socketio
-from market.live.connection import NAMESPACE, authenticate_connection, forget_connection
+import functools
+import logging
+import threading
+import time
+from functools import wraps
+
+from flask import current_app, g, request, session
+from flask_socketio import join_room, leave_room
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from market import ratelimit
+from market.domain import DomainError, NotFound
+from market.extensions import db, socketio
+from market.live import service
+from market.live.connection import (
+    NAMESPACE,
+    authenticate_connection,
+    connection_data,
+    forget_connection,
+    socket_identity,
+    socket_user,
+    update_connection,
+)
+from market.live.hub import host_room, hub, room, user_room
+from market.live.messages import error_ack, live_error
+from market.live.ordering import OrderRequest, merger
+from market.orders.service import check_key, check_qty
+
+log = logging.getLogger(__name__)
+
+# Per user, per event (joins: per socket).
+RATE_ORDER = "10/10 seconds"
+RATE_CHAT = "5/10 seconds"
+RATE_HOST = "120/minute"
+RATE_PHONE_ORDER = "60/minute"
+HEARTS_PER_SECOND = 10  # per socket, counted in this process's memory: hearts never touch the database
+_hearts_window: dict[str, list] = {}
+# A socket lives in one process, so limits per socket are exact in this process's memory (no round trip):
+# sid → times of its recent joins.
+_joins: dict[str, list[float]] = {}
+JOINS_PER_MINUTE = 30
+# Limits per user go to the shared storage (Redis with several processes); at most this many at once, so a
+# burst of a thousand orders reuses a few connections instead of opening a thousand.
+_shared_gate = threading.BoundedSemaphore(16)
+
+
+def _locale() -> None:
+    """Answer in the socket's language without loading the user again (select_locale honours g.force_locale)."""
+    g.force_locale = connection_data().get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _payload(args: tuple, allow_empty: bool = False) -> dict:
+    data = args[0] if args else None
+    if data is None and allow_empty:
+        return {}
+    if not isinstance(data, dict):
+        raise live_error("invalid", message=None)
+    return data
+
+
+def _rate(limit: str, event: str, who: object) -> None:
+    """Count one ``event`` by user ``who`` against the shared limit."""
+    with _shared_gate:
+        allowed = ratelimit.hit(limit, f"live-{event}", str(who))
+    if not allowed:
+        raise live_error("rate_limited")
+
+
+def _rate_join() -> None:
+    if not ratelimit.enabled():
+        return
+    now = time.monotonic()
+    recent = [t for t in _joins.get(request.sid, ()) if now - t < 60]
+    if len(recent) >= JOINS_PER_MINUTE:
+        raise live_error("rate_limited")
+    recent.append(now)
+    _joins[request.sid] = recent
+
+
+def _user():
+    user = socket_user()
+    if user is None:
+        raise live_error("not_logged_in")
+    return user
+
+
+def _joined():
+    session_id = connection_data().get("session_id")
+    if session_id is None:
+        raise live_error("invalid", reason="not_joined")
+    live_session = db.session.get(service.LiveSession, session_id)
+    if live_session is None:
+        raise live_error("invalid", reason="unknown_session")
+    return live_session
+
+
+def live_event(name: str):
+    """Register a /live handler that answers refusals with an ack and never lets bad input raise."""
+
+    def decorator(fn):
+        @socketio.on(name, namespace=NAMESPACE)
+        @wraps(fn)
+        def handler(*args):
+            _locale()
+            try:
+                return fn(*args)
+            except DomainError as err:
+                db.session.rollback()
+                code = err.code if err.code != "not_found" else "invalid"
+                return {"ok": False, "error": code, "message": err.message}
+            except (DBAPIError, PoolTimeout) as exc:
+                db.session.rollback()
+                log.warning("live %s: database unavailable (%s)", name, exc.__class__.__name__)
+                return error_ack("unavailable")
+
+        return handler
+
+    return decorator
+
+
+@socketio.on_error(NAMESPACE)
+def on_error(exc):
+    """A bug, not bad input: logged once, answered politely."""
+    if isinstance(exc, ConnectionError):  # a refused connection (bad token) is not an error
+        raise exc
+    log.error("live event failed: %s", exc.__class__.__name__, exc_info=exc)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: S110 - the original error is what matters
+        pass
+    return error_ack("unavailable")
 
 
 @socketio.on("connect", namespace=NAMESPACE)
 def on_connect(auth=None):
     """Any browser or client opening the live namespace; anonymous viewers may watch."""
-    authenticate_connection(auth)
+    from market.live.tasks import ensure_started
+
+    user = authenticate_connection(auth)
+    lang = session.get("lang") if user is None else user.locale
+    update_connection(locale=lang if lang in current_app.config["LANGUAGES"] else None)
+    if user is not None:
+        join_room(user_room(user.id))
+    ensure_started(current_app._get_current_object())
+    db.session.commit()
     return True
+
+
+def on_heart(sid, *_args):
+    """Any viewer tapping the heart. No ack; counted per process and sent to the room coalesced.
+
+    The busiest event (every viewer, about once a second) needs no database, no language and no Flask
+    request, so it is registered with python-socketio directly: no request context is built per heart.
+    """
+    session_id = connection_data(sid).get("session_id")
+    if session_id is None:
+        return None
+    now = time.monotonic()
+    window = _hearts_window.setdefault(sid, [now, 0])
+    if now - window[0] >= 1.0:
+        window[0], window[1] = now, 0
+    if window[1] >= HEARTS_PER_SECOND:
+        return None
+    window[1] += 1
+    hub.add_heart(session_id)
+    return None
+
+
+def on_order(app, sid, *args):
+    """A logged-in buyer ordering from a pinned offer: ``{offer_id, qty, key}``. The price is the server's.
+
+    The hot path of a storm (every viewer at once), so it skips Flask's per-event request context (about
+    0.15 ms each): an app context is enough, as the handler touches no database (order merging does).
+    """
+    with app.app_context():
+        conn = connection_data(sid)
+        g.force_locale = conn.get("locale") or app.config["BABEL_DEFAULT_LOCALE"]
+        try:
+            return _order(conn, args)
+        except DomainError as err:
+            return {"ok": False, "error": err.code, "message": err.message}
+        except Exception as exc:  # a bug, not bad input: logged once, answered politely
+            log.error("live order failed: %s", exc.__class__.__name__, exc_info=exc)
+            return error_ack("unavailable")
+
+
+def _order(conn: dict, args: tuple) -> dict:
+    if conn.get("user_id") is None:
+        raise live_error("not_logged_in")
+    if conn.get("session_id") is None:
+        raise live_error("invalid", reason="not_joined")
+    data = _payload(args)
+    offer_id = data.get("offer_id")
+    if isinstance(offer_id, bool) or not isinstance(offer_id, int) or not 0 < offer_id < 2**31:
+        raise live_error("invalid", reason="unknown_offer")
+    qty = check_qty(data.get("qty"))
+    key = check_key(data.get("key"))
+    _rate(RATE_ORDER, "order", conn["user_id"])
+    outcome = merger.submit(OrderRequest(user_id=conn["user_id"], auth_version=conn.get("auth_version"),
+                                         session_id=conn["session_id"], offer_id=offer_id, qty=qty, key=key))
+    if outcome.ok:
+        return {"ok": True, "order": outcome.order, "remaining": outcome.remaining}
+    ack = error_ack(outcome.code, **outcome.params)
+    if outcome.code == "sold_out":
+        ack["remaining"] = outcome.params.get("remaining", 0)
+    return ack
+
+
+def register_raw_handlers(app) -> None:
+    """Bind the handlers that bypass Flask's request context to the server ``socketio.init_app`` made."""
+    socketio.server.on("heart", on_heart, namespace=NAMESPACE)
+    socketio.server.on("order", functools.partial(on_order, app), namespace=NAMESPACE)
 
 
 @socketio.on("disconnect", namespace=NAMESPACE)
 def on_disconnect(*_args):
     """Sent by Socket.IO when a socket closes, whoever it was."""
-    forget_connection()
+    data = forget_connection()
+    hub.leave(data.get("session_id"), request.sid)
+    _hearts_window.pop(request.sid, None)
+    _joins.pop(request.sid, None)
+
+
+@live_event("join")
+def on_join(*args):
+    """A viewer (anonymous or logged in) opening a live page, or re-joining after a drop: a fresh snapshot."""
+    data = _payload(args)
+    _rate_join()
+    try:
+        live_session = service.get_session(data.get("session_id"))
+    except NotFound:
+        raise live_error("invalid", reason="unknown_session") from None
+    user = socket_identity()
+    previous = connection_data().get("session_id")
+    if previous is not None:
+        leave_room(room(previous))
+        leave_room(host_room(previous))
+        hub.leave(previous, request.sid)
+    moderator = service.can_moderate(live_session, user)
+    join_room(room(live_session.id))
+    if moderator:
+        join_room(host_room(live_session.id))
+    hub.enter(live_session.id, request.sid, host=moderator)
+    update_connection(session_id=live_session.id)
+    ttl = current_app.config["LIVE_COALESCE_MS"] / 1000
+    snap = hub.cached_snapshot(live_session.id, ttl, lambda: service.snapshot(live_session))
+    you = {"user_id": user.id if user else None, "logged_in": user is not None,
+           "is_host": service.is_host(live_session, user), "can_moderate": moderator}
+    db.session.commit()
+    return {"ok": True, "snapshot": {**snap, "you": you}}
+
+
+@live_event("chat")
+def on_chat(*args):
+    """A logged-in viewer writing in the chat: ``{text}`` (1 to 300 characters)."""
+    user = _user()
+    live_session = _joined()
+    data = _payload(args)
+    text = service.clean_chat(data.get("text"))
+    _rate(RATE_CHAT, "chat", user.id)
+    message = service.post_chat(live_session, user, text)
+    db.session.commit()
+    return {"ok": True, "chat": message}
+
+
+@live_event("pin")
+def on_pin(*args):
+    """The host pinning one of her products: ``{product_id, price_vnd, quantity, per_buyer_limit}``."""
+    user = _user()
+    live_session = _joined()
+    data = _payload(args)
+    _rate(RATE_HOST, "host", user.id)
+    offer = service.pin_offer(live_session, user, data.get("product_id"), data.get("price_vnd"),
+                              data.get("quantity"), data.get("per_buyer_limit"))
+    result = service.offer_json(offer)
+    db.session.commit()
+    return {"ok": True, "offer": result}
+
+
+@live_event("close_offer")
+def on_close_offer(*args):
+    """The host unpinning an offer: ``{offer_id}``; unsold units go back to the product."""
+    user = _user()
+    live_session = _joined()
+    data = _payload(args)
+    _rate(RATE_HOST, "host", user.id)
+    offer = service.close_offer(live_session, user, data.get("offer_id"))
+    db.session.commit()
+    return {"ok": True, "offer": offer}
+
+
+@live_event("start")
+def on_start(*args):
+    """The host going on air (the console's button; also a plain form)."""
+    user = _user()
+    live_session = _joined()
+    _payload(args, allow_empty=True)
+    _rate(RATE_HOST, "host", user.id)
+    service.start_session(live_session, user)
+    db.session.commit()
+    return {"ok": True}
+
+
+@live_event("end")
+def on_end(*args):
+    """The host ending the session: every open offer closes."""
+    user = _user()
+    live_session = _joined()
+    _payload(args, allow_empty=True)
+    _rate(RATE_HOST, "host", user.id)
+    service.end_session(live_session, user)
+    db.session.commit()
+    return {"ok": True}
+
+
+@live_event("remove_chat")
+def on_remove_chat(*args):
+    """The host or the commune's staff hiding a message: ``{message_id}``."""
+    user = _user()
+    live_session = _joined()
+    data = _payload(args)
+    _rate(RATE_HOST, "host", user.id)
+    service.remove_chat(live_session, user, data.get("message_id"))
+    db.session.commit()
+    return {"ok": True}
+
+
+@live_event("mute")
+def on_mute(*args):
+    """The host or the commune's staff muting someone in this session: ``{user_id, minutes}``."""
+    user = _user()
+    live_session = _joined()
+    data = _payload(args)
+    _rate(RATE_HOST, "host", user.id)
+    entry = service.mute(live_session, user, data.get("user_id"), data.get("minutes"))
+    db.session.commit()
+    return {"ok": True, "until": entry.until.isoformat()}
+
+
+@live_event("phone_order")
+def on_phone_order(*args):
+    """The host or a staff helper entering a caller's order: ``{phone, name, offer_id, qty, key}``."""
+    user = _user()
+    live_session = _joined()
+    data = _payload(args)
+    _rate(RATE_PHONE_ORDER, "phone-order", user.id)
+    placed = service.phone_order(live_session, user, data.get("phone"), data.get("name"), data.get("offer_id"),
+                                 data.get("qty"), data.get("key"))
+    order = placed.order
+    result = {"id": order.id, "code": order.code, "status": str(order.status), "qty": order.qty,
+              "total_vnd": order.total_vnd, "url": f"/orders/{order.id}", "buyer": order.buyer.display_name,
+              "created": placed.created}
+    db.session.commit()
+    return {"ok": True, "order": result}

@@ -346,6 +346,13 @@ def shop_reviews(slug: str):
 
 # ---- template helpers ---------------------------------------------------------------------------------------
 
+@bp.app_template_global("live_session_title")
+def live_session_title(session_id: int | None) -> str:
+    from market.orders.sessions import session_title
+
+    return session_title(session_id)
+
+
 @bp.app_template_global("order_status_label")
 def _status_label(status: str) -> str:
     return status_label(status)

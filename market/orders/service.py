@@ -105,7 +105,16 @@ def place_order(buyer: User, lines: list[Line], key: str, *, origin: str = "cart
     return Placed(order, created=True)
 
 
-def _write_order(buyer: User, reservations: list[Reservation], key: str, **fields) -> Order:
+def build_order(buyer, reservations: list[Reservation], key: str, **fields) -> Order:
+    """The pending order (lines and first event included) for stock already reserved, not yet in the session.
+
+    ``buyer`` needs only an ``id``. ``place_order`` adds one and flushes; the live area's order merging builds
+    many and flushes them together (one INSERT per table for a whole batch).
+    """
+    return _write_order(buyer, reservations, key, add=False, **fields)
+
+
+def _write_order(buyer: User, reservations: list[Reservation], key: str, add: bool = True, **fields) -> Order:
     sellers = {r.seller_id for r in reservations}
     if len(sellers) != 1:
         raise DomainError("invalid", _("One order holds products of one shop only."))
@@ -135,6 +144,8 @@ def _write_order(buyer: User, reservations: list[Reservation], key: str, **field
                                    (Actor.SELLER if placed_by else Actor.BUYER),
                                    reason=_("Entered on the buyer's behalf by %(name)s", name=placed_by.display_name)
                                    if placed_by else None, created_at=now))
+    if not add:
+        return order
     db.session.add(order)
     db.session.flush()
     return order

@@ -10,7 +10,7 @@ from tests.e2e.conftest import assert_fits_phone, login, shot
 def test_home_fits_a_phone_and_shows_communes(phone_page):
     phone_page.goto("/")
     expect(phone_page.locator("h1")).to_have_text("Ngày nào cũng là phiên chợ")
-    expect(phone_page.get_by_role("link", name=re.compile("Ea Knuếc"))).to_be_visible()
+    expect(phone_page.get_by_role("link", name=re.compile("^Ea Knuếc"))).to_be_visible()
     assert_fits_phone(phone_page)
     # big touch targets in the bottom navigation
     for box in [a.bounding_box() for a in phone_page.locator(".bottomnav a").all()]:

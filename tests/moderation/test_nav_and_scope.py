@@ -20,11 +20,11 @@ def nav_labels(client) -> list[str]:
 
 
 @pytest.mark.parametrize(("role", "labels"), [
-    (None, ["Trang chủ", "Đăng nhập"]),
-    ("buyer", ["Trang chủ", "Đơn hàng", "Bán hàng", "Tài khoản"]),
-    ("seller", ["Trang chủ", "Đơn hàng", "Gian hàng", "Tài khoản"]),
-    ("staff", ["Trang chủ", "Đơn hàng", "Cán bộ", "Tài khoản"]),
-    ("admin", ["Trang chủ", "Đơn hàng", "Cán bộ", "Tài khoản"]),
+    (None, ["Trang chủ", "Phiên live", "Đăng nhập"]),
+    ("buyer", ["Trang chủ", "Phiên live", "Đơn hàng", "Bán hàng", "Tài khoản"]),
+    ("seller", ["Trang chủ", "Phiên live", "Đơn hàng", "Gian hàng", "Tài khoản"]),
+    ("staff", ["Trang chủ", "Phiên live", "Đơn hàng", "Cán bộ", "Tài khoản"]),
+    ("admin", ["Trang chủ", "Phiên live", "Đơn hàng", "Cán bộ", "Tài khoản"]),
 ])
 def test_staff_entry_only_for_staff(client, world, role, labels):
     if role:

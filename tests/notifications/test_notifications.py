@@ -156,7 +156,8 @@ def test_buyer_hears_of_each_step_and_nobody_of_their_own(app, shop, buyer, plac
     assert sms_to.count(buyer.phone) == 2 and sms_to.count(seller.phone) == 1
 
 
-def test_live_orders_do_not_ping_the_seller(app, shop, buyer, place):
-    place(buyer, shop.product, 1, method=None, address=False, origin="live", live_session_id=3)
+def test_live_orders_do_not_ping_the_seller(app, shop, buyer, place, make_live_session):
+    session = make_live_session(shop.user)
+    place(buyer, shop.product, 1, method=None, address=False, origin="live", live_session_id=session.id)
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0

@@ -12,14 +12,16 @@ from tests.orders.fixtures import ADDRESS, reload
 
 
 @pytest.fixture
-def live_orders(make_shop, make_user, place):
+def live_orders(make_shop, make_user, place, make_live_session):
     shop = make_shop("Vườn sầu riêng", titles=("Sầu riêng Ri6", "Sầu riêng Monthong"), unit="kg", price=85_000)
     ri6, monthong = shop.products
+    first, second = make_live_session(shop.user, title="Phiên sầu riêng sáng"), make_live_session(shop.user)
+    shop.sessions = (first, second)
     buyers = [make_user(name=f"Khách {i}") for i in range(4)]
-    orders = [place(buyers[0], ri6, 3, live_session_id=12, origin="live"),
-              place(buyers[1], monthong, 2, live_session_id=12, origin="live"),
-              place(buyers[2], ri6, 1, live_session_id=12, origin="live", method="vietqr"),  # not paid yet
-              place(buyers[3], ri6, 5, live_session_id=13, origin="live")]
+    orders = [place(buyers[0], ri6, 3, live_session_id=first.id, origin="live"),
+              place(buyers[1], monthong, 2, live_session_id=first.id, origin="live"),
+              place(buyers[2], ri6, 1, live_session_id=first.id, origin="live", method="vietqr"),  # not paid yet
+              place(buyers[3], ri6, 5, live_session_id=second.id, origin="live")]
     return shop, orders
 
 
@@ -28,12 +30,12 @@ def test_list_filters_by_status_and_live_session(client, live_orders):
     login_as(client, shop.user)
     html = client.get("/sell/orders").get_data(as_text=True)
     assert all(o.code in html for o in orders)
-    html = client.get("/sell/orders?live=12").get_data(as_text=True)
+    html = client.get(f"/sell/orders?live={shop.sessions[0].id}").get_data(as_text=True)
     assert orders[0].code in html and orders[3].code not in html
     html = client.get("/sell/orders?status=pending").get_data(as_text=True)
     assert orders[2].code in html and orders[0].code not in html
     assert client.get("/sell/orders?status=paid").status_code == 400
-    assert "Phiên live #12" in client.get("/sell/orders").get_data(as_text=True)
+    assert "Phiên sầu riêng sáng" in client.get("/sell/orders").get_data(as_text=True)
 
 
 def test_batch_pack_and_ship_reports_each_refusal(client, live_orders):
@@ -71,7 +73,7 @@ def test_another_seller_cannot_touch_these_orders(client, live_orders, make_shop
     assert [reload(o).status for o in orders] == ["confirmed", "confirmed", "pending", "confirmed"]
     html = client.get("/sell/orders").get_data(as_text=True)
     assert not any(o.code in html for o in orders)
-    assert "Sầu riêng Ri6" not in client.get("/sell/orders/live/12/packing").get_data(as_text=True)
+    assert "Sầu riêng Ri6" not in client.get(f"/sell/orders/live/{shop.sessions[0].id}/packing").get_data(as_text=True)
 
 
 def test_buyers_have_no_fulfilment_pages(client, buyer):
@@ -83,14 +85,14 @@ def test_buyers_have_no_fulfilment_pages(client, buyer):
 def test_packing_list_totals_per_product(client, live_orders):
     shop, orders = live_orders
     login_as(client, shop.user)
-    html = client.get("/sell/orders/live/12/packing").get_data(as_text=True)
-    assert "Cần thu hoạch và đóng gói" in html
+    html = client.get(f"/sell/orders/live/{shop.sessions[0].id}/packing").get_data(as_text=True)
+    assert "Cần thu hoạch và đóng gói" in html and "Phiên sầu riêng sáng" in html
     assert orders[0].code in html and orders[1].code in html
     assert orders[2].code not in html and orders[3].code not in html  # unpaid; another session
     assert "thêm 1 đơn đang chờ thanh toán" in html
     from market.orders.fulfilment import packing_list
 
-    packing = packing_list(shop.profile.id, 12)
+    packing = packing_list(shop.profile.id, shop.sessions[0].id)
     assert [(line.title, line.qty, line.amount_vnd) for line in packing.totals] == [
         ("Sầu riêng Monthong", 2, 170_000), ("Sầu riêng Ri6", 3, 255_000)]
     assert packing.total_vnd == 425_000
@@ -102,7 +104,7 @@ def test_packing_csv_is_safe_for_spreadsheets(client, live_orders):
                                            "", "@Đắk Lắk"))
     db.session.flush()
     login_as(client, shop.user)
-    resp = client.get("/sell/orders/live/12/packing.csv")
+    resp = client.get(f"/sell/orders/live/{shop.sessions[0].id}/packing.csv")
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     assert "attachment" in resp.headers["Content-Disposition"]
     text = resp.get_data(as_text=True).lstrip("\ufeff")

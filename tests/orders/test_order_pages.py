@@ -195,8 +195,9 @@ def test_cod_switched_off_is_not_offered(client, make_shop, buyer, login):
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
 
 
-def test_live_order_is_finished_from_its_page(client, shop, buyer, place):
-    order = place(buyer, shop.product, 2, method=None, address=False, origin="live", live_session_id=7)
+def test_live_order_is_finished_from_its_page(client, shop, buyer, place, make_live_session):
+    session = make_live_session(shop.user)
+    order = place(buyer, shop.product, 2, method=None, address=False, origin="live", live_session_id=session.id)
     login_as(client, buyer)
     html = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "Hoàn tất đơn hàng" in html and 'name="ship_street"' in html

@@ -1,0 +1,633 @@
+"""Live storm: N real Socket.IO viewers in one session of a production-like server; every one of them orders at
+the same instant. Not a test: it prints figures beside the database's own limit measured in the same run.
+
+    .venv/bin/python bench/live_storm.py                 # 1 000 viewers, 500-unit offer
+    .venv/bin/python bench/live_storm.py --viewers 5000 --workers 2
+
+What runs: a fresh PostgreSQL database (migrated, demo seeded, N buyers from ``flask bench-buyers``), Redis as
+the Socket.IO message queue, and ``gunicorn -k gevent`` (the production server) with ``--workers`` processes.
+The viewers are python-socketio AsyncClients (websocket transport, aiohttp), shared among ``--client-procs``
+processes, each one asyncio loop, so the load generator's own limits stay out of the figures as far as the
+machine allows (its CPU is printed beside the server's).
+Needs the bench extra: ``pip install -e '.[bench]'`` (``make bench-live`` does it).
+
+Phases and figures:
+1. join: every viewer connects with its API token and joins the session → join time.
+2. warm: for ``--warm`` seconds every viewer taps hearts, 10% of them chat once, and a probe sends stamped
+   chat messages → fan-out latency (stamp to arrival at every viewer) and messages per viewer per second.
+3. storm: every viewer orders 1 unit of a ``--units`` offer at one instant → orders/s, ack p50/p99, messages
+   per viewer per second while the storm lasts, and oversell (units sold beyond the offer, must be 0).
+4. the database's own limit: pgbench runs the same per-order transaction (conditional UPDATE of one hot offer
+   row, the per-buyer upsert, the order, its line and its event; one commit per order) at the same
+   concurrency (capped by max_connections) → orders/s, and the ratio live / database.
+Server CPU (in % of one core) and memory (RSS, all gunicorn processes) are sampled from /proc.
+"""
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import random
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import aiohttp
+import psycopg
+import requests
+import socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
+GUNICORN = str(Path(PY).parent / "gunicorn")
+SESSION_ID = 1  # the demo's live session in Ea Knuếc
+HOST_PHONE = "0903000001"
+PASSWORD = "chophien123"
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def pct(values, q):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, round(q / 100 * (len(values) - 1))))]
+
+
+def raise_open_files(wanted: int) -> int:
+    """Like ``ulimit -n``: as high as the hard limit allows (the server inherits it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = max(soft, wanted) if hard == resource.RLIM_INFINITY else hard
+    resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---- server process accounting (/proc) -----------------------------------------------------------------
+
+def _children(pid: int) -> list[int]:
+    out = [pid]
+    try:
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            out += _children(int(child))
+    except OSError:
+        pass
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for p in _children(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError):
+            pass
+    return total
+
+
+def rss_mb(pid: int) -> float:
+    total = 0
+    for p in _children(pid):
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+class Meter:
+    """CPU (server processes, load-generating processes) and peak server memory between start() and stop()."""
+
+    def __init__(self, pid: int, client_cpu):
+        self.pid, self.client_cpu = pid, client_cpu
+        self.peak = 0.0
+        self._run = False
+
+    def start(self):
+        self.t0, self.c0, self.b0, self.peak = time.monotonic(), cpu_seconds(self.pid), self.client_cpu(), 0.0
+        self._run = True
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while self._run:
+            self.peak = max(self.peak, rss_mb(self.pid))
+            time.sleep(0.25)
+
+    def stop(self) -> dict:
+        self._run = False
+        self._thread.join()
+        wall = time.monotonic() - self.t0
+        return {"wall": wall, "cpu_pct": 100 * (cpu_seconds(self.pid) - self.c0) / wall, "rss_mb": self.peak,
+                "bench_cpu_pct": 100 * (self.client_cpu() - self.b0) / wall}
+
+
+# ---- set-up ---------------------------------------------------------------------------------------------
+
+def flask(env: dict, *args: str) -> str:
+    result = subprocess.run([PY, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def pg(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def recreate_database(url: str) -> None:
+    base, name = pg(url).rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+                     "AND pid <> pg_backend_pid()", (name,))
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def start_gunicorn(env: dict, port: int, workers: int, log_path: Path, config: str | None) -> subprocess.Popen:
+    cmd = [GUNICORN, "-k", "gevent", "-w", str(workers), "--worker-connections", "20000", "-b", f"127.0.0.1:{port}",
+           "--timeout", "120", "--graceful-timeout", "5", "--log-level", "warning", "wsgi:app"]
+    if config:
+        cmd[1:1] = ["-c", config]
+    log("server: gunicorn " + " ".join(cmd[1:]))
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited:\n{log_path.read_text()}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("gunicorn did not answer")
+
+
+# ---- viewers --------------------------------------------------------------------------------------------
+
+class Viewer:
+    __slots__ = ("sio", "token", "index", "join_s", "ack_s", "ack", "stamps")
+
+    def __init__(self, index: int, token: str, http: aiohttp.ClientSession):
+        self.index, self.token = index, token
+        self.sio = socketio.AsyncClient(reconnection=False, logger=False, engineio_logger=False, http_session=http)
+        self.join_s = self.ack_s = None
+        self.ack = None
+        self.stamps = {}
+
+    async def connect(self, url: str):
+        await self.sio.connect(url, namespaces=["/live"], auth={"token": self.token}, transports=["websocket"],
+                               wait_timeout=30)
+
+
+class ClientProcess:
+    """One load-generating process: a share of the viewers on one asyncio loop, driven through a pipe."""
+
+    def __init__(self, conn, url: str, tokens: list[str], first_index: int):
+        self.conn, self.url = conn, url
+        self.tokens, self.first_index = tokens, first_index
+        self.phase = "join"
+        self.counts: dict[str, Counter] = {}
+        self.cpu: dict[str, float] = {}
+
+    async def main(self):
+        loop = asyncio.get_running_loop()
+        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        self.viewers = [Viewer(self.first_index + i, t, self.http) for i, t in enumerate(self.tokens)]
+        while True:
+            command, *args = await loop.run_in_executor(None, self.conn.recv)
+            cpu0 = time.process_time()
+            if command == "close":
+                await asyncio.gather(*(v.sio.disconnect() for v in self.viewers), return_exceptions=True)
+                await self.http.close()
+                self.conn.send(("closed",))
+                return
+            try:
+                reply = await getattr(self, command)(*args)
+            except Exception as exc:  # tell the orchestrator instead of dying silently
+                reply = ("error", f"{command}: {exc!r}")
+            self.cpu[command] = time.process_time() - cpu0
+            self.conn.send(reply)
+
+    def _wire(self, v: Viewer):
+        @v.sio.on("*", namespace="/live")
+        async def any_event(event, data=None):
+            self.counts.setdefault(self.phase, Counter())[event] += 1
+            if event == "chat" and isinstance(data, dict) and data.get("text", "").startswith("bench-stamp "):
+                v.stamps[data["text"]] = time.time()
+
+    async def join(self, concurrency: int):
+        gate = asyncio.Semaphore(concurrency)
+        errors: list[str] = []
+
+        async def one(v: Viewer):
+            async with gate:
+                t0 = time.monotonic()
+                self._wire(v)
+                for attempt in range(3):  # a refused connect under a thundering herd is retried, as browsers do
+                    try:
+                        await v.connect(self.url)
+                        break
+                    except socketio.exceptions.ConnectionError as exc:
+                        errors.append(repr(exc.__cause__ or exc))
+                        if attempt == 2:
+                            raise
+                        await asyncio.sleep(0.5)
+                ack = await v.sio.call("join", {"session_id": SESSION_ID}, namespace="/live", timeout=120)
+                if not ack or not ack.get("ok"):
+                    raise RuntimeError(f"join refused: {ack}")
+                v.join_s = time.monotonic() - t0
+
+        await asyncio.gather(*(one(v) for v in self.viewers))
+        return [v.join_s for v in self.viewers], errors
+
+    async def warm(self, start: float, seconds: float, chatters: list[int]):
+        self.phase = "warm"
+        chatters = set(chatters)
+        await asyncio.sleep(max(0.0, start - time.time()))
+        stop = time.monotonic() + seconds
+
+        async def activity(v: Viewer):
+            chat_at = time.monotonic() + random.uniform(0.5, seconds - 0.5) if v.index in chatters else None
+            await asyncio.sleep(random.uniform(0, 1))
+            while time.monotonic() < stop and v.sio.connected:
+                try:
+                    await v.sio.emit("heart", {}, namespace="/live")
+                    if chat_at and time.monotonic() >= chat_at:
+                        await v.sio.emit("chat", {"text": f"Chốt đơn cho em với chị ơi #{v.index}"},
+                                         namespace="/live")
+                        chat_at = None
+                except socketio.exceptions.SocketIOError:
+                    return  # dropped (counted at the end)
+                await asyncio.sleep(random.uniform(0.6, 1.4))
+
+        if seconds > 0:
+            await asyncio.gather(*(activity(v) for v in self.viewers))
+        return ("warmed",)
+
+    async def stamps(self, texts: list[str], wait: float):
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and any(t not in v.stamps for v in self.viewers for t in texts):
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(1)
+        return {t: [v.stamps[t] for v in self.viewers if t in v.stamps] for t in texts}
+
+    async def storm(self, fire_at: float, offer_id: int):
+        self.phase = "storm"
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        left = [len(self.viewers)]
+        await asyncio.sleep(max(0.0, fire_at - time.time()))
+        t0 = time.monotonic()
+
+        def acked_for(v: Viewer):
+            def acked(ack):
+                v.ack_s, v.ack = time.monotonic() - t0, ack
+                left[0] -= 1
+                if left[0] == 0 and not done.done():
+                    done.set_result(None)
+
+            return acked
+
+        async def order(v: Viewer):
+            try:
+                await v.sio.emit("order", {"offer_id": offer_id, "qty": 1,
+                                           "key": f"storm-{v.index:06d}-{random.getrandbits(32):08x}"},
+                                 namespace="/live", callback=acked_for(v))
+            except socketio.exceptions.SocketIOError:
+                left[0] -= 1  # dropped before the storm: never answered
+
+        await asyncio.gather(*(order(v) for v in self.viewers))
+        if left[0] <= 0 and not done.done():
+            done.set_result(None)
+        try:
+            await asyncio.wait_for(done, timeout=120)
+        except TimeoutError:
+            pass
+        await asyncio.sleep(1.0)  # the coalesced stock and ticker messages that follow
+        return [(v.ack_s, v.ack) for v in self.viewers]
+
+    async def report(self):
+        return self.counts, self.cpu, sum(1 for v in self.viewers if not v.sio.connected)
+
+
+def client_process(conn, url: str, tokens: list[str], first_index: int) -> None:
+    asyncio.run(ClientProcess(conn, url, tokens, first_index).main())
+
+
+# ---- the database's own limit ---------------------------------------------------------------------------
+
+PGBENCH_SCRIPT = """\\set b random(:bmin, :bmax)
+BEGIN;
+INSERT INTO live_offer_buyers (offer_id, buyer_id, qty) VALUES (:offer, :b, 1)
+  ON CONFLICT (offer_id, buyer_id) DO UPDATE SET qty = live_offer_buyers.qty + 1
+  WHERE live_offer_buyers.qty + 1 <= 1000000000 RETURNING buyer_id;
+UPDATE live_offers SET sold = sold + 1, updated_at = now()
+  WHERE id = :offer AND status = 'open' AND sold + 1 <= quantity RETURNING quantity - sold;
+INSERT INTO orders (code, buyer_id, seller_id, status, subtotal_vnd, shipping_vnd, total_vnd, origin,
+  live_session_id, idempotency_key, hold_expires_at, status_changed_at, note, created_at, updated_at)
+  VALUES ('PG' || substr(md5(random()::text), 1, 14), :b, :seller, 'pending', 99000, 0, 99000, 'live', :session,
+  'pgbench-' || md5(random()::text), now() + interval '30 minutes', now(), '', now(), now()) RETURNING id \\gset
+INSERT INTO order_items (order_id, product_id, source, source_id, title, unit, unit_price_vnd, qty, line_total_vnd)
+  VALUES (:id, :product, 'offer', :offer, 'Sầu riêng Ri6', 'kg', 99000, 1, 99000);
+INSERT INTO order_events (order_id, from_status, to_status, actor_id, actor_role, created_at)
+  VALUES (:id, NULL, 'pending', :b, 'buyer', now());
+COMMIT;
+"""
+
+
+def database_limit(url: str, clients: int, seconds: int, ids: dict) -> float | None:
+    """pgbench: one transaction per order on one hot offer row, at ``clients`` connections."""
+    if not shutil.which("pgbench"):
+        return None
+    with psycopg.connect(pg(url), autocommit=True) as conn:
+        offer = conn.execute(
+            "INSERT INTO live_offers (session_id, product_id, price_vnd, quantity, per_buyer_limit, sold, status, "
+            "created_at, updated_at) VALUES (%s, %s, 99000, 1000000000, 1000000000, 0, 'open', now(), now()) "
+            "RETURNING id", (ids["session"], ids["product"])).fetchone()[0]
+    script = Path(tempfile.mkdtemp()) / "order.sql"
+    script.write_text(PGBENCH_SCRIPT)
+    dbname = pg(url).rsplit("/", 1)[1]
+    args = ["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-c", str(clients), "-j", "2", "-T", str(seconds),
+            "-f", str(script), "-D", f"offer={offer}", "-D", f"bmin={ids['bmin']}", "-D", f"bmax={ids['bmax']}",
+            "-D", f"seller={ids['seller']}", "-D", f"session={ids['session']}", "-D", f"product={ids['product']}",
+            dbname]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 120)
+    tps = None
+    for line in result.stdout.splitlines():
+        if line.startswith("tps ="):
+            tps = float(line.split()[2])
+    if tps is None:
+        log("pgbench failed:\n" + result.stdout[-2000:] + result.stderr[-2000:])
+    return tps
+
+
+# ---- main -----------------------------------------------------------------------------------------------
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--viewers", type=int, default=1000, help="real Socket.IO viewers (up to 5000)")
+    ap.add_argument("--units", type=int, default=500, help="units in the stormed offer")
+    ap.add_argument("--workers", type=int, default=2, help="gunicorn gevent worker processes")
+    ap.add_argument("--client-procs", type=int, default=2, help="processes sharing the viewers (load generator)")
+    ap.add_argument("--warm", type=float, default=60.0,
+                    help="seconds of hearts (every viewer, about 1/s) and chat (10%% of viewers, once each)")
+    ap.add_argument("--stamps", type=int, default=5, help="stamped chat messages for fan-out latency")
+    ap.add_argument("--batch-ms", type=int, default=None, help="LIVE_ORDER_BATCH_MS for the server (0: no merging)")
+    ap.add_argument("--pgbench-seconds", type=int, default=10)
+    ap.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
+                                                              "postgresql+psycopg://postgres@127.0.0.1:5432/chophien_bench"))
+    ap.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4"))
+    ap.add_argument("--keep", action="store_true", help="keep the server running at the end (Ctrl-C to stop)")
+    ap.add_argument("--gunicorn-config", default=None, help="extra gunicorn -c file (e.g. to profile workers)")
+    ap.add_argument("--server-log-level", default="WARNING", help="LOG_LEVEL of the server (DEBUG shows batches)")
+    args = ap.parse_args()
+    if not 1 <= args.viewers <= 5000:
+        raise SystemExit("--viewers must be between 1 and 5000")
+
+    nofile = raise_open_files(args.viewers * 3 + 1000)
+    log(f"open files limit: {nofile}")
+    if nofile < args.viewers * 2 + 200:
+        raise SystemExit(f"raise the open-file limit: ulimit -n {args.viewers * 3 + 1000}")
+
+    work = Path(tempfile.mkdtemp(prefix="live-storm-"))
+    env = {**os.environ, "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
+           "SECRET_KEY": "bench-secret-key-0123456789abcdef", "MARKET_INSTANCE_PATH": str(work / "instance"),
+           "MEDIA_DIR": str(work / "media"), "FLASK_APP": str(ROOT / "wsgi.py"), "LOG_LEVEL": args.server_log_level,
+           "LIVE_REDIS_PREFIX": f"bench-{os.getpid()}", "SOCKETIO_CHANNEL": f"bench-{os.getpid()}",
+           "RATELIMIT_ENABLED": "true"}
+    if args.batch_ms is not None:
+        env["LIVE_ORDER_BATCH_MS"] = str(args.batch_ms)
+    log(f"database {args.database_url} (recreated), redis {args.redis_url}")
+    recreate_database(args.database_url)
+    flask(env, "db", "upgrade")
+    flask(env, "seed-demo")
+    tokens_file = work / "tokens.txt"
+    t0 = time.monotonic()
+    flask(env, "bench-buyers", str(args.viewers + 1), "--tokens-file", str(tokens_file))
+    tokens = tokens_file.read_text().split()
+    log(f"{len(tokens)} buyer accounts and tokens in {time.monotonic() - t0:.1f} s")
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start_gunicorn(env, port, args.workers, work / "server.log", args.gunicorn_config)
+    report = None
+    try:
+        report = run(args, env, url, server, tokens, work)
+    finally:
+        if args.keep:
+            log(f"server kept on {url}; Ctrl-C to stop")
+            try:
+                server.wait()
+            except KeyboardInterrupt:
+                pass
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        errors = [line for line in (work / "server.log").read_text(errors="replace").splitlines()
+                  if "Traceback" in line or " ERROR " in line]
+        if errors:
+            log(f"server log has {len(errors)} error line(s); see {work / 'server.log'}")
+    if report is not None:
+        # The database's own limit, measured once the server has stopped (its connections and CPU are free).
+        with psycopg.connect(pg(args.database_url), autocommit=True) as conn:
+            max_conn = int(conn.execute("SHOW max_connections").fetchone()[0])
+            in_use = conn.execute("SELECT count(*) FROM pg_stat_activity").fetchone()[0]
+        clients = max(1, min(args.viewers, max_conn - in_use - 5))
+        log(f"database's own limit: pgbench, same transaction, {clients} clients, {args.pgbench_seconds} s …")
+        report(database_limit(args.database_url, clients, args.pgbench_seconds, report.ids), clients)
+
+
+def run(args, env, url, server, tokens, work):
+    load_before = " / ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
+    # The host pins the stormed offer over the same protocol.
+    host_token = requests.post(url + "/api/v1/auth/token", json={"phone": HOST_PHONE, "password": PASSWORD},
+                               timeout=10).json()["token"]
+    host = socketio.Client(reconnection=False)
+    host.connect(url, namespaces=["/live"], auth={"token": host_token}, transports=["websocket"])
+    assert host.call("join", {"session_id": SESSION_ID}, namespace="/live")["ok"]
+    with psycopg.connect(pg(args.database_url)) as conn:
+        product = conn.execute("SELECT id FROM products WHERE title = 'Sầu riêng Monthong'").fetchone()[0]
+        conn.execute("UPDATE products SET stock = stock + %s WHERE id = %s", (args.units, product))
+        seller = conn.execute("SELECT seller_id FROM products WHERE id = %s", (product,)).fetchone()[0]
+        bmin, bmax = conn.execute("SELECT min(id), max(id) FROM users WHERE phone LIKE '+8499%%'").fetchone()
+    ack = host.call("pin", {"product_id": product, "price_vnd": 99_000, "quantity": args.units, "per_buyer_limit": 5},
+                    namespace="/live")
+    assert ack["ok"], ack
+    offer_id = ack["offer"]["id"]
+    host.disconnect()
+
+    probe = socketio.Client(reconnection=False)
+    probe.connect(url, namespaces=["/live"], auth={"token": tokens[0]}, transports=["websocket"])
+    assert probe.call("join", {"session_id": SESSION_ID}, namespace="/live")["ok"]
+
+    ctx = multiprocessing.get_context("spawn")
+    viewers = tokens[1:]
+    share = -(-len(viewers) // args.client_procs)
+    children, pipes = [], []
+    for k in range(args.client_procs):
+        part = viewers[k * share:(k + 1) * share]
+        if not part:
+            continue
+        parent_end, child_end = ctx.Pipe()
+        proc = ctx.Process(target=client_process, args=(child_end, url, part, k * share), daemon=True)
+        proc.start()
+        children.append(proc)
+        pipes.append(parent_end)
+
+    def receive(p, timeout: float = 400):
+        if not p.poll(timeout):
+            raise SystemExit("a load-generating process did not answer in time")
+        reply = p.recv()
+        if isinstance(reply, tuple) and reply and reply[0] == "error":
+            raise SystemExit(f"a load-generating process failed: {reply[1]}")
+        return reply
+
+    def ask(*command):
+        for p in pipes:
+            p.send(command)
+        return [receive(p) for p in pipes]
+
+    def client_cpu():
+        return sum(cpu_seconds(c.pid) for c in children)
+
+    log(f"{args.viewers} viewers connecting and joining ({len(children)} client processes) …")
+    meter = Meter(server.pid, client_cpu).start()
+    t0 = time.monotonic()
+    replies = ask("join", max(1, 200 // len(children)))
+    join_total = time.monotonic() - t0
+    join_use = meter.stop()
+    joins = [j for times, _errors in replies for j in times]
+    connect_errors = [e for _times, errors in replies for e in errors]
+
+    log(f"warm phase: {args.warm:.0f} s of hearts (every viewer) and chat (10% of viewers, once each) …")
+    meter = Meter(server.pid, client_cpu).start()
+    chatters = random.sample(range(len(viewers)), max(1, len(viewers) // 10)) if args.warm > 0 else []
+    start = time.time() + 0.5
+    for p in pipes:
+        p.send(("warm", start, args.warm, chatters))
+    sent: dict[str, float] = {}
+    if args.warm > 0:
+        time.sleep(max(0.0, start - time.time()) + 1)
+        for i in range(args.stamps):
+            text = f"bench-stamp {i}"
+            sent[text] = time.time()
+            if probe.connected:
+                probe.emit("chat", {"text": text}, namespace="/live")
+            time.sleep(max(2.0, (args.warm - 4) / max(1, args.stamps)))  # within the chat rate limit
+    for p in pipes:
+        receive(p)
+    arrivals = ask("stamps", list(sent), 30.0)
+    warm_use = meter.stop()
+    fanout = [at - sent[text] for reply in arrivals for text, times in reply.items() for at in times]
+
+    log("storm: every viewer orders 1 unit at the same instant …")
+    meter = Meter(server.pid, client_cpu).start()
+    fire_at = time.time() + 1.0
+    results = [r for reply in ask("storm", fire_at, offer_id) for r in reply]
+    storm_use = meter.stop()
+    acks = [(lat, ack) for lat, ack in results if ack is not None]
+    ok = [(lat, ack) for lat, ack in acks if ack.get("ok")]
+    refused = Counter(ack.get("error") for _lat, ack in acks if not ack.get("ok"))
+    ack_lat = [lat for lat, _ack in acks]
+    storm_s = max(ack_lat, default=float("nan"))
+    last_ok = max((lat for lat, _ack in ok), default=float("nan"))
+
+    counts: dict[str, Counter] = {}
+    client_cpu_by_phase = Counter()
+    dropped = 0
+    for phase_counts, cpu, gone in ask("report"):
+        for phase, c in phase_counts.items():
+            counts.setdefault(phase, Counter()).update(c)
+        client_cpu_by_phase.update(cpu)
+        dropped += gone
+    ask("close")
+    for c in children:
+        c.join(timeout=10)
+    probe.disconnect()
+
+    with psycopg.connect(pg(args.database_url)) as conn:
+        sold, quantity = conn.execute("SELECT sold, quantity FROM live_offers WHERE id = %s", (offer_id,)).fetchone()
+        ordered = conn.execute("SELECT coalesce(sum(qty), 0) FROM order_items "
+                               "WHERE source = 'offer' AND source_id = %s", (offer_id,)).fetchone()[0]
+
+    orders_per_s = len(acks) / storm_s if acks else 0.0
+    placed_per_s = len(ok) / last_ok if ok else 0.0
+    oversell = max(0, sold - quantity) + abs(ordered - sold) + max(0, len(ok) - quantity)
+    windows = {"warm": warm_use["wall"], "storm": storm_use["wall"]}
+    n = max(1, len(viewers))
+    rates = {phase: {e: c / n / windows[phase] for e, c in sorted(counts.get(phase, Counter()).items())}
+             for phase in ("warm", "storm")}
+
+    def report(db_tps, clients):
+        print(f"dropped sockets : {dropped} viewer(s) lost their connection during the run")
+        print_report(args, env, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused,
+                     storm_s, ack_lat, rates, (join_use, warm_use, storm_use), sold, quantity, ordered, oversell,
+                     orders_per_s, placed_per_s, db_tps, clients)
+
+    report.ids = {"session": SESSION_ID, "product": product, "seller": seller, "bmin": bmin, "bmax": bmax}
+    return report
+
+
+def print_report(args, env, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused, storm_s,
+                 ack_lat, rates, uses, sold, quantity, ordered, oversell, orders_per_s, placed_per_s, db_tps, clients):
+    join_use, warm_use, storm_use = uses
+    print()
+    print(f"machine         : {os.cpu_count()} CPUs, load average before the run {load_before}")
+    print(f"== Live storm: {args.viewers} viewers, {args.units}-unit offer, gunicorn -k gevent -w {args.workers}, "
+          f"PostgreSQL + Redis, LIVE_ORDER_BATCH_MS={env.get('LIVE_ORDER_BATCH_MS', 'default (5)')} ==")
+    print(f"join            : all {len(joins)} in {join_total:.2f} s; per viewer p50 {pct(joins, 50) * 1000:.0f} ms, "
+          f"p99 {pct(joins, 99) * 1000:.0f} ms; {len(connect_errors)} connect attempt(s) retried")
+    print(f"fan-out (chat)  : {len(fanout)} deliveries; p50 {pct(fanout, 50) * 1000:.0f} ms, "
+          f"p99 {pct(fanout, 99) * 1000:.0f} ms")
+    print(f"orders          : {len(acks)} answered in {storm_s:.3f} s = {orders_per_s:.0f} orders/s "
+          f"({len(ok)} placed, {placed_per_s:.0f} placed/s; refused {dict(refused)})")
+    print(f"ack latency     : p50 {pct(ack_lat, 50) * 1000:.0f} ms, p99 {pct(ack_lat, 99) * 1000:.0f} ms, "
+          f"max {max(ack_lat, default=float('nan')) * 1000:.0f} ms"
+          + (f"  ({args.viewers - len(acks)} never answered)" if len(acks) < args.viewers else ""))
+    for phase in ("warm", "storm"):
+        print(f"msgs/viewer/s   : {phase:<5} " + ", ".join(f"{k} {v:.2f}" for k, v in rates[phase].items())
+              + f"  (total {sum(rates[phase].values()):.2f})")
+    for name, use in (("join", join_use), ("warm", warm_use), ("storm", storm_use)):
+        print(f"server {name:<5}    : CPU {use['cpu_pct']:.0f}% of one core over {use['wall']:.1f} s, "
+              f"RSS {use['rss_mb']:.0f} MB (all workers); load generator CPU {use['bench_cpu_pct']:.0f}%")
+    print(f"oversell        : {oversell}  (offer sold {sold} of {quantity}; order lines {ordered}; "
+          f"success acks {len(ok)})")
+    if db_tps:
+        print(f"database limit  : {db_tps:.0f} orders/s (pgbench, one transaction per order on one hot row, "
+              f"{clients} clients)")
+        print(f"ratio           : live {orders_per_s:.0f} orders/s ÷ database {db_tps:.0f} = "
+              f"{orders_per_s / db_tps:.2f}  (placed/s ÷ database = {placed_per_s / db_tps:.2f})")
+    else:
+        print("database limit  : not measured (pgbench missing or failed, see above)")
+    print(f"goal            : orders/s ≥ database limit: {'yes' if db_tps and orders_per_s >= db_tps else 'NO'}; "
+          f"ack p99 < 250 ms: {'yes' if pct(ack_lat, 99) < 0.25 else 'NO'}; "
+          f"zero oversell: {'yes' if oversell == 0 else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()

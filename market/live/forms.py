@@ -1,0 +1,43 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from market.accounts.forms import ChoiceField
+from market.live.service import DESCRIPTION_MAX, TITLE_MAX
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A datetime-local input whose "not a date" error speaks the user's language."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Choose the date and time of the live.")) from None
+
+
+class SessionForm(FlaskForm):
+    title = StringField(_l("Session title"), validators=[
+        DataRequired(_l("Give the session a title.")),
+        Length(max=TITLE_MAX, message=_l("A session title can have at most %(max)d characters."))],
+        render_kw={"placeholder": _l("Durian session from Ea Knuếc")})
+    stream_url = StringField(_l("Link of your TikTok, YouTube or Facebook live"), validators=[
+        DataRequired(_l("Paste the link of your TikTok, YouTube or Facebook live.")),
+        Length(max=500, message=_l("This link is too long."))],
+        render_kw={"inputmode": "url", "placeholder": "https://www.tiktok.com/@ten/live"})
+    scheduled_at = LocalDateTimeField(_l("Date and time (Vietnam time)"), format="%Y-%m-%dT%H:%M",
+                                      validators=[InputRequired(_l("Choose the date and time of the live."))])
+    description = TextAreaField(_l("What you will sell (optional)"), validators=[
+        Length(max=DESCRIPTION_MAX, message=_l("The description can have at most %(max)d characters."))])
+    cover_product_id = ChoiceField(_l("Picture of the session"), coerce=int, validators=[Optional()])
+
+    def __init__(self, *args, products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cover_product_id.choices = [(0, _l("None"))] + [(p.id, p.title) for p in products]
+
+
+class EditSessionForm(SessionForm):
+    replay_url = StringField(_l("Link of the replay (after the live)"), validators=[
+        Optional(), Length(max=500, message=_l("This link is too long."))], render_kw={"inputmode": "url"})

@@ -1,0 +1,399 @@
+"""What each live room hears, coalesced: one background tick per process sends every room's changes at most
+every ``LIVE_COALESCE_MS``, whatever the rate of orders, hearts and joins behind them.
+
+Per process the hub keeps the sockets of each room it serves, and buffers (hearts tapped, units sold, orders
+for the host). Counters shared by every process live in a backend: this process's memory when the app runs
+alone, Redis when ``REDIS_URL`` is set (several processes):
+
+- stock: the database is the truth. A change marks the room dirty; with Redis a per-room version number is
+  bumped so that every process re-reads the room's offers on its next tick and tells *its own* sockets.
+- hearts: buffered per tick, then INCRBY in Redis (or added in memory); persisted to the session row now and
+  then.
+- viewers: each process reports its own count per room (a Redis hash field per process, with a timestamp so
+  a dead process's count fades away); the room's count is the sum.
+
+Values everyone shares (stock, hearts, viewers) go to a process's own sockets only (``ignore_queue``): N
+processes then never send N copies. Per-order news (``sold`` for the ticker, new orders for the host
+console) exists only in the process that settled the order, so it goes through the message queue to every
+process — sampled per tick, so a burst of a thousand orders costs a viewer a few messages, not a thousand.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from market.extensions import db, socketio
+from market.live.connection import NAMESPACE
+
+log = logging.getLogger(__name__)
+
+SALES_PER_TICK = 1  # ticker items a room hears per tick and process; the rest are counted in "more"
+HOST_FEED_PER_TICK = 50
+PERSIST_EVERY_S = 5.0
+VIEWER_REPORT_TTL_MS = 10_000
+
+
+def room(session_id: int) -> str:
+    return f"live-{session_id}"
+
+
+def host_room(session_id: int) -> str:
+    return f"live-{session_id}-host"
+
+
+def user_room(user_id: int) -> str:
+    return f"user-{user_id}"
+
+
+def emit_room(session_id: int, event: str, data, host: bool = False) -> None:
+    """To every socket of the room in every process (through the message queue when there is one)."""
+    socketio.emit(event, data, namespace=NAMESPACE, to=host_room(session_id) if host else room(session_id))
+
+
+def emit_local(target: str, event: str, data) -> None:
+    """To this process's sockets of a room only."""
+    socketio.emit(event, data, namespace=NAMESPACE, to=target, ignore_queue=True)
+
+
+# ---- shared counters -----------------------------------------------------------------------------------
+
+class MemoryBackend:
+    """One process: everything is here."""
+
+    shared = False
+
+    def __init__(self):
+        self.hearts: dict[int, int] = {}
+
+    def push(self, dirty: set[int], hearts: dict[int, int]) -> None:
+        for sid, n in hearts.items():
+            if sid not in self.hearts:
+                self.hearts[sid] = _hearts_in_db(sid)
+            self.hearts[sid] += n
+
+    def changed(self, session_ids: list[int], seen: dict[int, int]) -> set[int]:
+        return set()
+
+    def hearts_totals(self, session_ids: list[int]) -> dict[int, int]:
+        out = {}
+        for sid in session_ids:
+            if sid not in self.hearts:
+                self.hearts[sid] = _hearts_in_db(sid)
+            out[sid] = self.hearts[sid]
+        return out
+
+    def viewer_totals(self, local_counts: dict[int, int]) -> dict[int, int]:
+        return dict(local_counts)
+
+
+class RedisBackend:
+    """Several processes: stock versions, hearts and viewer counts in Redis."""
+
+    shared = True
+
+    def __init__(self, url: str, prefix: str):
+        import redis
+
+        self.redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        self.prefix = prefix
+        self.process = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+    def _key(self, kind: str, sid: int) -> str:
+        return f"{self.prefix}:{kind}:{sid}"
+
+    def push(self, dirty: set[int], hearts: dict[int, int]) -> None:
+        if not dirty and not hearts:
+            return
+        missing = [sid for sid in hearts if not self.redis.exists(self._key("hearts", sid))]
+        pipe = self.redis.pipeline(transaction=False)
+        for sid in missing:
+            pipe.set(self._key("hearts", sid), _hearts_in_db(sid), nx=True, ex=86_400)
+        for sid in dirty:
+            pipe.incr(self._key("stockver", sid))
+            pipe.expire(self._key("stockver", sid), 86_400)
+        for sid, n in hearts.items():
+            pipe.incrby(self._key("hearts", sid), n)
+            pipe.expire(self._key("hearts", sid), 86_400)
+        pipe.execute()
+
+    def changed(self, session_ids: list[int], seen: dict[int, int]) -> set[int]:
+        if not session_ids:
+            return set()
+        values = self.redis.mget([self._key("stockver", sid) for sid in session_ids])
+        out = set()
+        for sid, raw in zip(session_ids, values, strict=True):
+            version = int(raw or 0)
+            if sid not in seen:  # a room new to this process: its viewers just got a snapshot
+                seen[sid] = version
+            elif seen[sid] != version:
+                seen[sid] = version
+                out.add(sid)
+        return out
+
+    def hearts_totals(self, session_ids: list[int]) -> dict[int, int]:
+        if not session_ids:
+            return {}
+        values = self.redis.mget([self._key("hearts", sid) for sid in session_ids])
+        out = {}
+        for sid, raw in zip(session_ids, values, strict=True):
+            out[sid] = int(raw) if raw is not None else _hearts_in_db(sid)
+        return out
+
+    def viewer_totals(self, local_counts: dict[int, int]) -> dict[int, int]:
+        now_ms = int(time.time() * 1000)
+        pipe = self.redis.pipeline(transaction=False)
+        sids = list(local_counts)
+        for sid in sids:
+            key = self._key("viewers", sid)
+            pipe.hset(key, self.process, f"{local_counts[sid]}:{now_ms}")
+            pipe.pexpire(key, VIEWER_REPORT_TTL_MS * 6)
+            pipe.hgetall(key)
+        results = pipe.execute()
+        totals, stale = {}, []
+        for i, sid in enumerate(sids):
+            fields = results[i * 3 + 2]
+            total = 0
+            for proc, value in fields.items():
+                count, _sep, stamp = value.decode().partition(":")
+                if now_ms - int(stamp or 0) > VIEWER_REPORT_TTL_MS:
+                    stale.append((sid, proc))
+                    continue
+                total += int(count)
+            totals[sid] = total
+        for sid, proc in stale:
+            self.redis.hdel(self._key("viewers", sid), proc)
+        return totals
+
+    def forget_process(self, session_ids: list[int]) -> None:
+        for sid in session_ids:
+            self.redis.hdel(self._key("viewers", sid), self.process)
+
+
+def _hearts_in_db(session_id: int) -> int:
+    from market.live.models import LiveSession
+
+    return int(db.session.scalar(sa.select(LiveSession.hearts).where(LiveSession.id == session_id)) or 0)
+
+
+# ---- the hub ------------------------------------------------------------------------------------------
+
+@dataclass
+class Sent:
+    """What this process last told its sockets of one room."""
+
+    stock: dict[int, int] = field(default_factory=dict)
+    hearts: int | None = None
+    viewers: int | None = None
+    host_stats: tuple | None = None
+    peak: int = 0
+    hearts_saved: int = 0
+
+
+class Hub:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.backend: MemoryBackend | RedisBackend = MemoryBackend()
+        self.reset()
+
+    def configure(self, app) -> None:
+        url = app.config.get("REDIS_URL")
+        if url:
+            self.backend = RedisBackend(url, app.config.get("LIVE_REDIS_PREFIX", "chophien:live"))
+        else:
+            self.backend = MemoryBackend()
+
+    def reset(self) -> None:
+        """Forget everything (tests; a fresh process starts empty)."""
+        with self.lock:
+            self.rooms: dict[int, set[str]] = {}
+            self.hosts: dict[int, set[str]] = {}
+            self.dirty: set[int] = set()
+            self.hearts: dict[int, int] = {}
+            self.sales: dict[int, list[dict]] = {}
+            self.host_feed: dict[int, list[dict]] = {}
+            self.sent: dict[int, Sent] = {}
+            self.versions: dict[int, int] = {}
+            self.snapshots: dict[int, tuple[float, dict]] = {}
+            self.last_persist = time.monotonic()
+        if isinstance(self.backend, MemoryBackend):
+            self.backend.hearts.clear()
+
+    # -- sockets ------------------------------------------------------------------------------------
+    def enter(self, session_id: int, sid: str, host: bool = False) -> None:
+        with self.lock:
+            self.rooms.setdefault(session_id, set()).add(sid)
+            if host:
+                self.hosts.setdefault(session_id, set()).add(sid)
+
+    def leave(self, session_id: int | None, sid: str) -> None:
+        if session_id is None:
+            return
+        with self.lock:
+            self.rooms.get(session_id, set()).discard(sid)
+            self.hosts.get(session_id, set()).discard(sid)
+
+    def local_viewers(self, session_id: int) -> int:
+        return len(self.rooms.get(session_id, ()))
+
+    # -- changes (called after commit) --------------------------------------------------------------
+    def mark_dirty(self, session_id: int) -> None:
+        with self.lock:
+            self.dirty.add(session_id)
+            self.snapshots.pop(session_id, None)
+
+    def invalidate(self, session_id: int) -> None:
+        with self.lock:
+            self.snapshots.pop(session_id, None)
+
+    def add_heart(self, session_id: int, n: int = 1) -> None:
+        with self.lock:
+            self.hearts[session_id] = self.hearts.get(session_id, 0) + n
+
+    def record_sales(self, session_id: int, items: list[dict], host_items: list[dict]) -> None:
+        """Orders were committed: the room's stock changed; the ticker and the host console will hear."""
+        with self.lock:
+            self.dirty.add(session_id)
+            self.snapshots.pop(session_id, None)
+            sales = self.sales.setdefault(session_id, [])
+            sales.extend(items)
+            if len(sales) > 1000:
+                del sales[: len(sales) - 1000]
+            feed = self.host_feed.setdefault(session_id, [])
+            feed.extend(host_items)
+            if len(feed) > 1000:
+                del feed[: len(feed) - 1000]
+
+    # -- values for a snapshot ---------------------------------------------------------------------
+    def totals(self, session_id: int) -> tuple[int, int]:
+        """(viewers, hearts) as last known to this process (exact enough for a snapshot)."""
+        sent = self.sent.get(session_id)
+        viewers = sent.viewers if sent and sent.viewers is not None else None
+        hearts = sent.hearts if sent and sent.hearts is not None else None
+        if viewers is None:
+            viewers = self.backend.viewer_totals({session_id: self.local_viewers(session_id)}).get(session_id, 0)
+        if hearts is None:
+            hearts = self.backend.hearts_totals([session_id]).get(session_id, 0)
+        return viewers, hearts + self.hearts.get(session_id, 0)
+
+    def cached_snapshot(self, session_id: int, ttl: float, build) -> dict:
+        now = time.monotonic()
+        cached = self.snapshots.get(session_id)
+        if cached and now - cached[0] < ttl:
+            return cached[1]
+        data = build()
+        with self.lock:
+            self.snapshots[session_id] = (now, data)
+        return data
+
+    # -- the tick ----------------------------------------------------------------------------------
+    def flush(self, counters: bool = True) -> None:
+        """Send every room what changed since the last tick. Runs in an app context; commits its own writes.
+
+        ``counters``: this tick also sends hearts and viewer counts (the background loop does it every
+        ``LIVE_COUNTERS_MS``, slower than stock: with a thousand viewers tapping hearts the total changes on
+        every tick, and five messages a second per viewer of a vanity count cost more than they tell).
+        """
+        with self.lock:
+            # Rooms this process just emptied are reported once more (count 0), then forgotten.
+            local = {sid: len(socks) for sid, socks in self.rooms.items()}
+            if counters:
+                for sid in [s for s, socks in self.rooms.items() if not socks]:
+                    del self.rooms[sid]
+                    self.hosts.pop(sid, None)
+            dirty, self.dirty = self.dirty, set()
+            hearts, self.hearts = (self.hearts, {}) if counters else ({}, self.hearts)
+            sales, self.sales = self.sales, {}
+            feed, self.host_feed = self.host_feed, {}
+        try:
+            self.backend.push(dirty, hearts)
+            changed = (dirty | self.backend.changed(list(local), self.versions)) & set(local)
+        except Exception as exc:  # Redis down: keep serving this process's own changes
+            log.warning("live hub: shared counters unavailable (%s)", exc.__class__.__name__)
+            changed = dirty & set(local)
+        if changed:
+            self._send_stock(changed)
+        for sid, items in sales.items():
+            self._send_sales(sid, items)
+        for sid, items in feed.items():
+            emit_room(sid, "host_orders", {"orders": items[-HOST_FEED_PER_TICK:],
+                                           "more": max(0, len(items) - HOST_FEED_PER_TICK)}, host=True)
+        if local and counters:
+            self._send_counters(local)
+        db.session.commit()
+
+    def _send_stock(self, session_ids: set[int]) -> None:
+        from market.live.models import LiveOffer, OfferStatus
+
+        rows = db.session.execute(
+            sa.select(LiveOffer.id, LiveOffer.session_id, LiveOffer.status, LiveOffer.quantity, LiveOffer.sold)
+            .where(LiveOffer.session_id.in_(session_ids)).order_by(LiveOffer.id)
+        ).all()
+        by_session: dict[int, list] = {}
+        for row in rows:
+            by_session.setdefault(row.session_id, []).append(row)
+        for sid in session_ids:
+            sent = self.sent.setdefault(sid, Sent())
+            stats = []
+            for row in by_session.get(sid, []):
+                remaining = max(0, row.quantity - row.sold) if row.status == OfferStatus.OPEN else 0
+                stats.append((row.id, row.sold, row.quantity, remaining, row.status))
+                if sent.stock.get(row.id) != remaining:
+                    sent.stock[row.id] = remaining
+                    emit_local(room(sid), "stock", {"offer_id": row.id, "remaining": remaining})
+            stats_key = tuple(stats)
+            if self.hosts.get(sid) and stats_key != sent.host_stats:
+                sent.host_stats = stats_key
+                emit_local(host_room(sid), "host_stats", {"offers": [
+                    {"offer_id": i, "sold": s, "quantity": q, "remaining": r, "status": st}
+                    for i, s, q, r, st in stats]})
+
+    def _send_sales(self, session_id: int, items: list[dict]) -> None:
+        shown = items[-SALES_PER_TICK:]
+        more = len(items) - len(shown)
+        for i, item in enumerate(shown):
+            payload = dict(item)
+            if more and i == len(shown) - 1:
+                payload["more"] = more
+            emit_room(session_id, "sold", payload)
+
+    def _send_counters(self, local: dict[int, int]) -> None:
+        from market.live.models import LiveSession
+
+        sids = list(local)
+        try:
+            viewers = self.backend.viewer_totals(local)
+            hearts = self.backend.hearts_totals(sids)
+        except Exception as exc:
+            log.warning("live hub: shared counters unavailable (%s)", exc.__class__.__name__)
+            viewers, hearts = dict(local), {}
+        persist = time.monotonic() - self.last_persist >= PERSIST_EVERY_S
+        if persist:
+            self.last_persist = time.monotonic()
+        for sid in sids:
+            sent = self.sent.setdefault(sid, Sent())
+            count = viewers.get(sid)
+            if count is not None and count != sent.viewers:
+                sent.viewers = count
+                emit_local(room(sid), "viewers", {"count": count})
+            if count is not None and count > sent.peak:
+                sent.peak = count
+                db.session.execute(sa.update(LiveSession).where(LiveSession.id == sid, LiveSession.peak_viewers < count)
+                                   .values(peak_viewers=count).execution_options(synchronize_session=False))
+            total = hearts.get(sid)
+            if total is not None and total != sent.hearts:
+                sent.hearts = total
+                emit_local(room(sid), "hearts", {"total": total})
+            if persist and total is not None and total > sent.hearts_saved:
+                sent.hearts_saved = total
+                db.session.execute(sa.update(LiveSession).where(LiveSession.id == sid, LiveSession.hearts < total)
+                                   .values(hearts=total).execution_options(synchronize_session=False))
+
+
+hub = Hub()

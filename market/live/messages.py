@@ -1,0 +1,72 @@
+"""The human side of the live protocol's error codes, in the reader's language.
+
+Order merging settles many buyers' orders in a background task that has no request (so no language); it
+returns a code and its parameters, and each socket handler turns them into a message for its own user here.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from market.domain import DomainError
+
+# The stable words of the protocol (DESIGN.md), plus "unavailable" when the server itself failed.
+CODES = frozenset({"not_logged_in", "forbidden", "invalid", "sold_out", "limit_exceeded", "offer_closed",
+                   "session_not_live", "muted", "rate_limited", "unavailable"})
+
+
+def message_for(code: str, **params) -> str:
+    reason = params.get("reason")
+    if code == "sold_out":
+        if params.get("remaining"):
+            return _("Only %(n)d %(unit)s left; choose a smaller quantity.", n=params["remaining"],
+                     unit=params.get("unit", ""))
+        return _("Sold out. Watch for the next offer!")
+    if code == "limit_exceeded":
+        if params.get("have"):
+            return _("Each buyer may take at most %(limit)d %(unit)s of this offer; you already have %(have)d.",
+                     limit=params["limit"], unit=params.get("unit", ""), have=params["have"])
+        return _("Each buyer may take at most %(limit)d %(unit)s of this offer.", limit=params.get("limit", 0),
+                 unit=params.get("unit", ""))
+    if code == "offer_closed":
+        return _("This offer has closed.")
+    if code == "session_not_live":
+        return _("This live session is not on air.")
+    if code == "not_logged_in":
+        return _("Please log in first.")
+    if code == "rate_limited":
+        return _("You are going a little fast. Wait a moment and try again.")
+    if code == "muted":
+        return _("You cannot chat in this session for now.")
+    if code == "unavailable":
+        return _("We could not finish this just now. Please try again.")
+    if code == "forbidden":
+        if reason == "own_shop":
+            return _("You cannot order from your own shop.")
+        if reason == "host_only":
+            return _("Only the host of this session can do this.")
+        if reason == "moderator_only":
+            return _("Only the host or the commune's staff can do this.")
+        return _("Your account cannot do this.")
+    # invalid
+    if reason == "unknown_offer":
+        return _("This offer is not in this live session.")
+    if reason == "not_joined":
+        return _("Join the live session first.")
+    if reason == "unknown_session":
+        return _("This live session does not exist.")
+    return _("Something in the request was not right.")
+
+
+def live_error(code: str, message: str | None = None, field: str | None = None, **params) -> DomainError:
+    """A DomainError for the live protocol that remembers its parameters (to be re-worded per reader)."""
+    err = DomainError(code, message or message_for(code, **params), field=field)
+    err.params = params
+    if message is not None:
+        err.params["message"] = message
+    return err
+
+
+def error_ack(code: str, **params) -> dict:
+    message = params.pop("message", None) or message_for(code, **params)
+    return {"ok": False, "error": code, "message": message}

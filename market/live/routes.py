@@ -1,0 +1,164 @@
+"""Live pages: the list, scheduling, the buyer's watch page and the host console. The live part itself runs
+over the /live socket (events.py); these views render the first state and take the few plain forms."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from market.domain import DomainError
+from market.errors import user_abort
+from market.extensions import db
+from market.forms import attach_error
+from market.live import bp, service
+from market.live.forms import EditSessionForm, SessionForm
+from market.live.models import SessionStatus
+
+UNIT_LABELS = {"kg": "kg", "box": "hộp", "bag": "túi", "piece": "cái", "metre": "mét"}
+
+
+@bp.app_template_filter("unit")
+def unit_label(unit: str) -> str:
+    from flask_babel import get_locale
+
+    if str(get_locale()) == "en":
+        return {"box": "box", "bag": "bag", "piece": "piece", "metre": "m"}.get(unit, unit)
+    return UNIT_LABELS.get(unit, unit)
+
+
+def _local_tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def _fields(form: SessionForm) -> service.SessionFields:
+    when = form.scheduled_at.data
+    return service.SessionFields(
+        title=form.title.data or "", description=form.description.data or "", stream_url=form.stream_url.data or "",
+        scheduled_at=when.replace(tzinfo=_local_tz()) if when else None,
+        cover_product_id=form.cover_product_id.data or None,
+        replay_url=getattr(form, "replay_url", None) and form.replay_url.data)
+
+
+def _session_or_404(session_id: int):
+    return db.session.get(service.LiveSession, session_id) or abort(404)
+
+
+def _host_products():
+    from market.catalog.models import Product, ProductStatus
+
+    profile = current_user.seller_profile
+    return db.session.scalars(db.select(Product).where(Product.seller_id == profile.id,
+                                                       Product.status == ProductStatus.APPROVED)
+                              .order_by(Product.title)).all()
+
+
+@bp.get("/live")
+def index():
+    data = service.listing(upcoming_limit=20, ended_limit=12)
+    return render_template("live/index.html", **data, may_host=service.may_host(current_user))
+
+
+@bp.route("/live/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if not service.may_host(current_user):
+        user_abort(403, _("Only sellers verified as their commune's KOL can host live sessions. "
+                          "Ask your commune's staff."))
+    form = SessionForm(products=_host_products())
+    if form.validate_on_submit():
+        try:
+            session = service.schedule_session(current_user, _fields(form))
+        except DomainError as err:
+            db.session.rollback()
+            attach_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Your live session is scheduled. Share its page with your buyers."), "success")
+            return redirect(url_for("live.host", session_id=session.id))
+    return render_template("live/edit.html", form=form, session=None), 400 if form.errors else 200
+
+
+@bp.route("/live/<int:session_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(session_id: int):
+    session = _session_or_404(session_id)
+    if not service.is_host(session, current_user):
+        abort(404)
+    form = EditSessionForm(obj=session, products=_host_products())
+    if not form.is_submitted():
+        form.scheduled_at.data = session.scheduled_at.astimezone(_local_tz()).replace(tzinfo=None)
+        form.cover_product_id.data = session.cover_product_id or 0
+    if form.validate_on_submit():
+        try:
+            service.update_session(session, current_user, _fields(form))
+        except DomainError as err:
+            db.session.rollback()
+            attach_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("live.host", session_id=session.id))
+    return render_template("live/edit.html", form=form, session=session), 400 if form.errors else 200
+
+
+@bp.get("/live/<int:session_id>")
+def watch(session_id: int):
+    session = _session_or_404(session_id)
+    offers = service.open_offers(session.id)
+    chat = service.recent_chat(session)
+    return render_template("live/watch.html", session=session, offers=offers, chat=chat,
+                           stream=service.stream_info(session.stream_url),
+                           replay=service.stream_info(session.replay_url),
+                           is_host=service.is_host(session, current_user),
+                           can_moderate=service.can_moderate(session, current_user))
+
+
+@bp.get("/live/<int:session_id>/host")
+@login_required
+def host(session_id: int):
+    session = _session_or_404(session_id)
+    if not service.can_moderate(session, current_user):
+        abort(404)
+    is_host = service.is_host(session, current_user)
+    return render_template("live/host.html", session=session, is_host=is_host,
+                           stream=service.stream_info(session.stream_url),
+                           offers=db.session.scalars(db.select(service.LiveOffer)
+                                                     .where(service.LiveOffer.session_id == session.id)
+                                                     .order_by(service.LiveOffer.id.desc())).all(),
+                           products=service.host_products(session) if is_host else [],
+                           orders=service.session_orders(session), chat=service.recent_chat(session))
+
+
+@bp.post("/live/<int:session_id>/start")
+@login_required
+def start(session_id: int):
+    return _host_action(session_id, service.start_session, _("You are on air. Pin your first product!"))
+
+
+@bp.post("/live/<int:session_id>/end")
+@login_required
+def end(session_id: int):
+    return _host_action(session_id, service.end_session, _("The session has ended. Unsold units are back in stock."))
+
+
+def _host_action(session_id: int, action, done_message: str):
+    session = _session_or_404(session_id)
+    if not service.is_host(session, current_user):
+        abort(404)
+    try:
+        action(session, current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        db.session.commit()
+        flash(done_message, "success")
+    return redirect(url_for("live.host", session_id=session.id))
+
+
+@bp.app_context_processor
+def live_helpers():
+    return {"SessionStatus": SessionStatus}

@@ -1,0 +1,41 @@
+"""The orders area's signals, heard by the live rooms: a live order placed elsewhere (phone orders, the
+one-by-one path) goes on the ticker; a live order cancelled or expired gives units back, so the room's stock
+is re-read and re-sent."""
+
+from __future__ import annotations
+
+from market.database import on_commit
+from market.live.hub import hub
+from market.orders.signals import order_placed, order_status_changed
+from market.orders.states import RELEASES_STOCK
+
+
+@order_placed.connect
+def _live_order_placed(order, created=True, **_kw):
+    if not created or not order.live_session_id or getattr(order, "_live_recorded", False):
+        return
+    from market.accounts.service import mask_name
+    from market.live.ordering import host_item
+    from market.live.stock import offer_info
+
+    sales, feed = [], []
+    for item in order.items:
+        if item.source != "offer":
+            continue
+        info = offer_info(item.source_id)
+        if info is None:
+            continue
+        sales.append({"offer_id": item.source_id, "buyer": mask_name(order.buyer.display_name), "qty": item.qty,
+                      "unit": item.unit})
+        feed.append(host_item(order.id, order.code, order.buyer.display_name, item.qty, info,
+                              order.total_vnd, order.origin))
+    session_id = order.live_session_id
+    if sales:
+        on_commit(lambda: hub.record_sales(session_id, sales, feed))
+
+
+@order_status_changed.connect
+def _live_order_changed(order, to_status=None, **_kw):
+    if order.live_session_id and to_status in RELEASES_STOCK:
+        session_id = order.live_session_id
+        on_commit(lambda: hub.mark_dirty(session_id))

@@ -1,0 +1,112 @@
+"""Background tasks of every server process: the hub's tick (coalesced room updates) and the hold sweep.
+
+Started once per process, lazily (first request or socket), with ``socketio.start_background_task`` so they
+are greenlets under gevent and threads in the threading mode. Several processes run them at once safely: the
+tick only reads shared state and tells its own sockets, and expiring a hold is a conditional UPDATE on the
+order's status that only one process can win. Off by default under tests (``LIVE_BACKGROUND_TASKS``), which
+call ``hub.flush()`` and ``sweep_holds()`` themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+
+from flask import Flask
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from market.extensions import db, socketio
+from market.live.hub import hub
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_started = False
+
+
+def init_app(app: Flask) -> None:
+    from market.live import signals  # noqa: F401 - the orders area's signals reach the rooms
+
+    hub.configure(app)
+
+    @app.before_request
+    def _start_live_tasks():
+        ensure_started(app)
+
+
+def enabled(app: Flask) -> bool:
+    return bool(app.config.get("LIVE_BACKGROUND_TASKS", not app.testing))
+
+
+def ensure_started(app: Flask) -> None:
+    global _started
+    if _started or not enabled(app):
+        return
+    with _lock:
+        if _started:
+            return
+        _started = True
+    socketio.start_background_task(_tick_loop, app)
+    socketio.start_background_task(_hold_loop, app)
+
+
+def tick(app: Flask, counters: bool = True) -> None:
+    with app.app_context():
+        try:
+            hub.flush(counters=counters)
+        except (DBAPIError, PoolTimeout) as exc:
+            db.session.rollback()
+            log.warning("live tick: database unavailable (%s)", exc.__class__.__name__)
+        finally:
+            db.session.remove()
+
+
+def _tick_loop(app: Flask) -> None:
+    interval = app.config["LIVE_COALESCE_MS"] / 1000
+    counters_every = max(interval, app.config["LIVE_COUNTERS_MS"] / 1000)
+    last_counters = 0.0
+    while True:
+        started = time.monotonic()
+        counters = started - last_counters >= counters_every - interval / 2
+        if counters:
+            last_counters = started
+        try:
+            tick(app, counters=counters)
+        except Exception:
+            log.exception("live tick failed")
+        socketio.sleep(max(0.005, interval - (time.monotonic() - started)))
+
+
+def sweep_holds(app: Flask) -> int:
+    """Expire unpaid live (and other) orders whose hold ran out; their units go back to the offer."""
+    from market.orders.service import expire_holds
+
+    total = 0
+    with app.app_context():
+        try:
+            while True:
+                n = expire_holds()
+                db.session.commit()
+                total += n
+                if n == 0:
+                    break
+        except (DBAPIError, PoolTimeout) as exc:
+            db.session.rollback()
+            log.warning("hold sweep: database unavailable (%s)", exc.__class__.__name__)
+        finally:
+            db.session.remove()
+    return total
+
+
+def _hold_loop(app: Flask) -> None:
+    every = app.config["LIVE_HOLD_SWEEP_SECONDS"]
+    while True:
+        socketio.sleep(every * (0.5 + random.random()))  # processes drift apart instead of sweeping together
+        try:
+            n = sweep_holds(app)
+            if n:
+                log.info("hold sweep: %d order(s) expired", n)
+        except Exception:
+            log.exception("hold sweep failed")

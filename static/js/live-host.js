@@ -1,0 +1,191 @@
+// Host console: pin, close, phone orders, the orders feed and per-offer totals. Uses the socket of live.js.
+(function () {
+  "use strict";
+  var live = window.ChoPhienLive;
+  var root = document.getElementById("live");
+  if (!live || !root || root.dataset.page !== "host") return;
+  var socket = live.socket, S = live.S;
+  var isHost = root.dataset.isHost === "1";
+  var offersEl = document.getElementById("host-offers");
+  var ordersEl = document.getElementById("host-orders");
+
+  function byId(id) { return document.getElementById(id); }
+  function fieldError(id, text) {
+    var el = byId(id);
+    if (!el) return;
+    el.textContent = text || "";
+    el.hidden = !text;
+  }
+
+  // ---- offers: rows kept up to date by "offer" and "host_stats" -----------------------------------------
+  function row(id) { return offersEl.querySelector('.host-offer[data-offer-id="' + id + '"]'); }
+
+  function upsertRow(o) {
+    var li = row(o.id);
+    if (!li) {
+      var none = offersEl.querySelector(".host-none");
+      if (none) none.remove();
+      li = document.createElement("li");
+      li.className = "host-offer";
+      li.dataset.offerId = o.id;
+      var head = document.createElement("div");
+      var title = document.createElement("strong");
+      title.className = "host-offer-title";
+      title.textContent = o.title;
+      head.appendChild(title);
+      head.appendChild(document.createTextNode(" · " + live.money.format(o.price_vnd) + "/" + live.unitLabel(o.unit)));
+      var box = document.createElement("div");
+      box.className = "host-offer-figures";
+      [["ho-sold", S.soldLabel + " "], ["ho-quantity", " / "], ["ho-remaining", " · " + S.leftLabel + " "]]
+        .forEach(function (pair) {
+          box.appendChild(document.createTextNode(pair[1]));
+          var b = document.createElement("b");
+          b.className = pair[0];
+          box.appendChild(b);
+        });
+      box.appendChild(document.createTextNode(" " + live.unitLabel(o.unit)));
+      li.appendChild(head);
+      li.appendChild(box);
+      if (isHost) {
+        var close = document.createElement("button");
+        close.type = "button";
+        close.className = "btn btn-danger ho-close";
+        close.textContent = byId("host-offers").dataset.closeLabel || S.closed;
+        li.appendChild(close);
+      }
+      var badge = document.createElement("span");
+      badge.className = "badge ho-closed";
+      badge.textContent = S.closed;
+      badge.hidden = true;
+      li.appendChild(badge);
+      offersEl.insertBefore(li, offersEl.firstChild);
+    }
+    figures(li, o.sold, o.quantity, o.remaining, o.status);
+    syncPhoneOffers(o);
+  }
+
+  function figures(li, sold, quantity, remaining, status) {
+    li.querySelector(".ho-sold").textContent = live.num.format(sold);
+    li.querySelector(".ho-quantity").textContent = live.num.format(quantity);
+    li.querySelector(".ho-remaining").textContent = live.num.format(remaining);
+    li.dataset.status = status;
+    li.classList.toggle("closed", status === "closed");
+    var close = li.querySelector(".ho-close");
+    if (close) close.hidden = status === "closed";
+    li.querySelector(".ho-closed").hidden = status !== "closed";
+  }
+
+  function syncPhoneOffers(o) {
+    var select = byId("phone-offer");
+    if (!select) return;
+    var option = select.querySelector('option[value="' + o.id + '"]');
+    if (o.status === "closed") { if (option) option.remove(); return; }
+    if (!option) {
+      option = document.createElement("option");
+      option.value = o.id;
+      option.textContent = o.title;
+      select.insertBefore(option, select.firstChild);
+      select.value = String(o.id);
+    }
+  }
+
+  socket.on("offer", upsertRow);
+  socket.on("host_stats", function (data) {
+    data.offers.forEach(function (o) {
+      var li = row(o.offer_id);
+      if (li) figures(li, o.sold, o.quantity, o.remaining, o.status);
+    });
+  });
+  document.addEventListener("live:snapshot", function (event) {
+    event.detail.offers.forEach(upsertRow);
+  });
+
+  offersEl.addEventListener("click", function (event) {
+    var button = event.target.closest(".ho-close");
+    if (!button || !window.confirm(S.confirmClose)) return;
+    var li = button.closest(".host-offer");
+    button.disabled = true;
+    socket.emit("close_offer", { offer_id: parseInt(li.dataset.offerId, 10) }, function (ack) {
+      button.disabled = false;
+      if (ack.ok) upsertRow(ack.offer); else live.result(ack.message, true);
+    });
+  });
+
+  // ---- pin ---------------------------------------------------------------------------------------------
+  var pinForm = byId("pin-form");
+  if (pinForm) {
+    var product = byId("pin-product");
+    var prefill = function () {
+      var option = product.selectedOptions[0];
+      if (!option) return;
+      byId("pin-price").value = option.dataset.price;
+      byId("pin-quantity").max = option.dataset.stock;
+    };
+    product.addEventListener("change", prefill);
+    prefill();
+    pinForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var submit = pinForm.querySelector("button[type=submit]");
+      submit.disabled = true;
+      socket.emit("pin", {
+        product_id: parseInt(product.value, 10),
+        price_vnd: live.intOrNull(byId("pin-price").value),
+        quantity: live.intOrNull(byId("pin-quantity").value),
+        per_buyer_limit: live.intOrNull(byId("pin-limit").value)
+      }, function (ack) {
+        submit.disabled = false;
+        if (!ack.ok) { fieldError("pin-error", ack.message); return; }
+        fieldError("pin-error", "");
+        upsertRow(ack.offer);
+        live.result(S.pinned, false);
+        byId("pin-quantity").value = "";
+        byId("pin-limit").value = "";
+      });
+    });
+  }
+
+  // ---- phone orders ------------------------------------------------------------------------------------
+  var phoneForm = byId("phone-form");
+  var phoneKey = null;
+  if (phoneForm) {
+    phoneForm.addEventListener("input", function () { phoneKey = null; }); // a changed form is a new order
+    phoneForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      phoneKey = phoneKey || live.newKey(); // pressing twice sends the same key: one order
+      var submit = phoneForm.querySelector("button[type=submit]");
+      submit.disabled = true;
+      socket.timeout(10000).emit("phone_order", {
+        phone: byId("phone-phone").value, name: byId("phone-name").value,
+        offer_id: parseInt(byId("phone-offer").value, 10), qty: live.intOrNull(byId("phone-qty").value),
+        key: phoneKey
+      }, function (err, ack) {
+        submit.disabled = false;
+        if (err || !ack.ok) { fieldError("phone-error", err ? S.error : ack.message); return; }
+        fieldError("phone-error", "");
+        live.result(live.fill(S.phoneDone, { code: ack.order.code, buyer: ack.order.buyer }), false);
+        phoneKey = null;
+        byId("phone-phone").value = "";
+        byId("phone-name").value = "";
+        byId("phone-qty").value = "1";
+      });
+    });
+  }
+
+  // ---- orders as they arrive ---------------------------------------------------------------------------
+  socket.on("host_orders", function (data) {
+    data.orders.forEach(function (o) {
+      if (ordersEl.querySelector('[data-order-id="' + o.id + '"]')) return;
+      var li = document.createElement("li");
+      li.dataset.orderId = o.id;
+      li.className = "fresh";
+      var a = document.createElement("a");
+      a.href = "/orders/" + o.id;
+      a.textContent = o.code;
+      li.appendChild(a);
+      li.appendChild(document.createTextNode(" · " + o.buyer + " · " + live.num.format(o.qty) + " " + live.unitLabel(o.unit) + " " +
+                                             o.title + " · " + live.money.format(o.total_vnd)));
+      ordersEl.insertBefore(li, ordersEl.firstChild);
+    });
+    while (ordersEl.children.length > 200) ordersEl.lastChild.remove();
+  });
+})();

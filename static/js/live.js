@@ -1,0 +1,322 @@
+// Live session page (and the shared half of the host console): one socket to /live, a fresh snapshot on every
+// (re)connect, user text inserted with textContent only. No inline scripts: ids come from data-* attributes.
+(function () {
+  "use strict";
+  var root = document.getElementById("live");
+  if (!root || typeof window.io === "undefined") return;
+
+  var S = document.getElementById("live-strings").dataset;
+  var sessionId = parseInt(root.dataset.sessionId, 10);
+  var loggedIn = root.dataset.loggedIn === "1";
+  var canModerate = root.dataset.canModerate === "1";
+  var locale = root.dataset.locale === "en" ? "en-US" : "vi-VN";
+  var money = new Intl.NumberFormat(locale, { style: "currency", currency: "VND", maximumFractionDigits: 0 });
+  var num = new Intl.NumberFormat(locale);
+  var offersEl = document.getElementById("live-offers");
+  var chatEl = document.getElementById("live-chat");
+  var tickerEl = document.getElementById("live-ticker");
+  var resultEl = document.getElementById("live-result");
+  var you = { user_id: null, logged_in: loggedIn, can_moderate: canModerate };
+  var retries = []; // orders whose answer was lost: re-sent with the SAME key once connected again
+
+  function fill(pattern, values) {
+    return String(pattern).replace(/\{(\w+)\}/g, function (m, k) {
+      return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m;
+    });
+  }
+  var units = {};
+  String(S.units || "").split(",").forEach(function (pair) { var kv = pair.split(":"); units[kv[0]] = kv[1]; });
+  function unitLabel(unit) { return units[unit] || unit || ""; }
+  function byId(id) { return document.getElementById(id); }
+  function show(el, on) { if (el) el.hidden = !on; }
+  function setText(el, text) { if (el) el.textContent = text; }
+  function newKey() {
+    var bytes = new Uint8Array(12);
+    window.crypto.getRandomValues(bytes);
+    return "live-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function intOrNull(value) {
+    var n = Number(value);
+    return value !== "" && Number.isInteger(n) ? n : null;
+  }
+
+  // Socket.IO client: websocket first (no sticky sessions needed), long-polling if a network blocks it.
+  var socket = window.io("/live", { transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
+
+  var api = { socket: socket, S: S, fill: fill, money: money, num: num, sessionId: sessionId, newKey: newKey,
+              intOrNull: intOrNull, result: result, unitLabel: unitLabel };
+  window.ChoPhienLive = api;
+
+  // ---- connection and snapshot -------------------------------------------------------------------------
+  function banner(on) { show(byId("live-banner"), on); }
+  socket.on("connect", function () { join(); });
+  socket.on("disconnect", function () { banner(true); });
+  socket.on("connect_error", function () { banner(true); });
+
+  function join() {
+    socket.timeout(10000).emit("join", { session_id: sessionId }, function (err, ack) {
+      if (err || !ack || !ack.ok) { window.setTimeout(join, 2000); return; }
+      banner(false);
+      applySnapshot(ack.snapshot);
+      var again = retries.splice(0);
+      again.forEach(function (r) { sendOrder(r.card, r.req, r.tries); });
+    });
+  }
+
+  function applySnapshot(snap) {
+    you = snap.you || you;
+    setStatus(snap.session.status);
+    setText(byId("live-viewers"), num.format(snap.viewers));
+    setText(byId("live-hearts"), num.format(snap.hearts));
+    if (offersEl) {
+      var seen = {};
+      snap.offers.forEach(function (o) { seen[o.id] = true; upsertOffer(o); });
+      Array.prototype.forEach.call(offersEl.querySelectorAll(".offer"), function (card) {
+        if (!seen[card.dataset.offerId]) card.remove();
+      });
+      show(byId("live-no-offers"), snap.offers.length === 0);
+    }
+    if (chatEl) {
+      chatEl.textContent = "";
+      snap.chat.forEach(addChat);
+    }
+    document.dispatchEvent(new CustomEvent("live:snapshot", { detail: snap }));
+  }
+
+  function setStatus(status) {
+    root.dataset.status = status;
+    var badge = byId("live-status");
+    if (badge) {
+      badge.className = "badge" + (status === "live" ? " badge-live" : status === "scheduled" ? " badge-wait" : "");
+      badge.textContent = S["status" + status.charAt(0).toUpperCase() + status.slice(1)] || status;
+    }
+    if (status === "live" && offersEl) {
+      Array.prototype.forEach.call(offersEl.querySelectorAll(".offer"), function (card) {
+        setRemaining(card, parseInt(card.dataset.remaining, 10) || 0);
+      });
+    }
+    if (status === "ended" && offersEl) {
+      Array.prototype.forEach.call(offersEl.querySelectorAll(".offer"), function (card) { card.remove(); });
+      show(byId("live-no-offers"), false);
+      result(S.ended, false);
+    }
+  }
+
+  // ---- offers ------------------------------------------------------------------------------------------
+  function offerCard(id) { return offersEl && offersEl.querySelector('.offer[data-offer-id="' + id + '"]'); }
+
+  function upsertOffer(o) {
+    if (!offersEl) return;
+    var card = offerCard(o.id);
+    if (o.status === "closed") { if (card) card.remove(); show(byId("live-no-offers"), !offersEl.querySelector(".offer")); return; }
+    if (!card) {
+      card = byId("tpl-offer").content.firstElementChild.cloneNode(true);
+      card.dataset.offerId = o.id;
+      offersEl.insertBefore(card, offersEl.firstChild);
+    }
+    card.dataset.limit = o.per_buyer_limit;
+    card.dataset.price = o.price_vnd;
+    card.dataset.unit = unitLabel(o.unit);
+    card.dataset.title = o.title;
+    setText(card.querySelector(".offer-title"), o.title);
+    setText(card.querySelector(".offer-price-value"), money.format(o.price_vnd));
+    Array.prototype.forEach.call(card.querySelectorAll(".offer-unit"), function (el) { el.textContent = unitLabel(o.unit); });
+    setText(card.querySelector(".offer-initial"), o.title.charAt(0));
+    if (o.image && !card.querySelector(".offer-pic img")) {
+      var img = document.createElement("img");
+      img.src = o.image; img.alt = ""; img.loading = "lazy";
+      card.querySelector(".offer-pic").appendChild(img);
+    }
+    setRemaining(card, o.remaining);
+    show(byId("live-no-offers"), false);
+  }
+
+  function setRemaining(card, remaining) {
+    card.dataset.remaining = remaining;
+    var unit = card.dataset.unit;
+    var limit = parseInt(card.dataset.limit, 10);
+    setText(card.querySelector(".offer-left"), fill(S.left, { n: num.format(remaining), unit: unit, limit: num.format(limit) }));
+    var soldOut = remaining <= 0 || root.dataset.status !== "live";
+    show(card.querySelector(".offer-buy"), !soldOut);
+    show(card.querySelector(".offer-soldout"), remaining <= 0);
+    var input = card.querySelector(".offer-qty");
+    var max = Math.max(1, Math.min(limit, remaining));
+    input.max = max;
+    if (parseInt(input.value, 10) > max) input.value = max;
+  }
+
+  if (offersEl) {
+    Array.prototype.forEach.call(offersEl.querySelectorAll(".offer"), function (card) {
+      if (!card.dataset.title) card.dataset.title = card.querySelector(".offer-title").textContent;
+    });
+    offersEl.addEventListener("click", function (event) {
+      var card = event.target.closest(".offer");
+      if (!card) return;
+      var input = card.querySelector(".offer-qty");
+      var qty = parseInt(input.value, 10) || 1;
+      if (event.target.closest(".step-down")) input.value = Math.max(1, qty - 1);
+      else if (event.target.closest(".step-up")) input.value = Math.min(parseInt(input.max, 10) || qty + 1, qty + 1);
+      else if (event.target.closest(".offer-order")) order(card);
+    });
+  }
+
+  function order(card) {
+    if (!you.logged_in) {
+      show(byId("live-login"), true);
+      byId("live-login").scrollIntoView({ behavior: "smooth", block: "center" });
+      return;
+    }
+    var qty = intOrNull(card.querySelector(".offer-qty").value);
+    sendOrder(card, { offer_id: parseInt(card.dataset.offerId, 10), qty: qty, key: newKey() }, 0);
+  }
+
+  function sendOrder(card, req, tries) {
+    var button = card.querySelector(".offer-order");
+    button.disabled = true;
+    button.textContent = S.ordering;
+    socket.timeout(8000).emit("order", req, function (err, ack) {
+      if (err) {
+        // No answer (network): the same key again, so a retry can never make a second order.
+        result(S.retry, false);
+        if (tries < 3) { retries.push({ card: card, req: req, tries: tries + 1 }); if (socket.connected) join(); return; }
+        ack = { ok: false, message: S.error };
+      }
+      button.disabled = false;
+      button.textContent = S.order;
+      if (ack.ok) {
+        done(card, ack);
+        setRemaining(card, ack.remaining);
+      } else {
+        result(ack.message, true);
+        if (ack.error === "not_logged_in") show(byId("live-login"), true);
+        if (typeof ack.remaining === "number") setRemaining(card, ack.remaining);
+      }
+    });
+  }
+
+  function done(card, ack) {
+    if (!resultEl) return;
+    resultEl.textContent = fill(S.done, { qty: num.format(ack.order.qty), unit: card.dataset.unit,
+                                          title: card.dataset.title || "", total: money.format(ack.order.total_vnd) }) + " ";
+    var link = document.createElement("a");
+    link.href = ack.order.url;
+    link.textContent = S.seeOrder;
+    resultEl.appendChild(link);
+    resultEl.className = "live-result ok";
+    show(resultEl, true);
+  }
+
+  function result(text, isError) {
+    if (!resultEl) return;
+    resultEl.textContent = text;
+    resultEl.className = "live-result" + (isError ? " bad" : "");
+    resultEl.setAttribute("role", isError ? "alert" : "status");
+    show(resultEl, true);
+  }
+
+  socket.on("stock", function (data) {
+    var card = offerCard(data.offer_id);
+    if (card) setRemaining(card, data.remaining);
+  });
+  socket.on("offer", function (o) { upsertOffer(o); });
+  socket.on("session", function (data) { setStatus(data.status); });
+  socket.on("viewers", function (data) { setText(byId("live-viewers"), num.format(data.count)); });
+  socket.on("hearts", function (data) { setText(byId("live-hearts"), num.format(data.total)); });
+
+  // ---- ticker ------------------------------------------------------------------------------------------
+  socket.on("sold", function (data) {
+    if (!tickerEl) return;
+    var li = document.createElement("li");
+    var text = fill(S.sold, { buyer: data.buyer, qty: num.format(data.qty), unit: unitLabel(data.unit) });
+    if (data.more) text += " " + fill(S.more, { n: num.format(data.more) });
+    li.textContent = text;
+    tickerEl.insertBefore(li, tickerEl.firstChild);
+    while (tickerEl.children.length > 4) tickerEl.lastChild.remove();
+  });
+
+  // ---- chat --------------------------------------------------------------------------------------------
+  function addChat(m) {
+    if (!chatEl || chatEl.querySelector('.chat-item[data-id="' + m.id + '"]')) return;
+    var li = byId("tpl-chat").content.firstElementChild.cloneNode(true);
+    li.dataset.id = m.id;
+    li.dataset.userId = m.user_id;
+    if (m.host) li.classList.add("chat-host");
+    setText(li.querySelector(".chat-user"), m.user);
+    setText(li.querySelector(".chat-text"), m.text);
+    if ((you.can_moderate) && !m.host && m.user_id !== you.user_id) {
+      var tools = document.createElement("span");
+      tools.className = "chat-tools";
+      [["remove", S.remove], ["mute", S.mute]].forEach(function (pair) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "btn-link chat-" + pair[0];
+        b.textContent = pair[1];
+        tools.appendChild(b);
+      });
+      li.appendChild(tools);
+    }
+    var atBottom = chatEl.scrollHeight - chatEl.scrollTop - chatEl.clientHeight < 40;
+    chatEl.appendChild(li);
+    while (chatEl.children.length > 100) chatEl.firstChild.remove();
+    if (atBottom) chatEl.scrollTop = chatEl.scrollHeight;
+  }
+
+  socket.on("chat", addChat);
+  socket.on("chat_removed", function (data) {
+    var li = chatEl && chatEl.querySelector('.chat-item[data-id="' + data.id + '"]');
+    if (li) li.remove();
+  });
+  socket.on("muted", function () {
+    var err = byId("chat-error");
+    setText(err, S.muted);
+    show(err, true);
+  });
+
+  if (chatEl) {
+    chatEl.addEventListener("click", function (event) {
+      var li = event.target.closest(".chat-item");
+      if (!li) return;
+      if (event.target.closest(".chat-remove")) {
+        socket.emit("remove_chat", { message_id: parseInt(li.dataset.id, 10) }, function (ack) {
+          if (ack && ack.ok) li.remove(); else if (ack) result(ack.message, true);
+        });
+      } else if (event.target.closest(".chat-mute") && window.confirm(S.muteConfirm)) {
+        socket.emit("mute", { user_id: parseInt(li.dataset.userId, 10), minutes: 30 }, function (ack) {
+          if (ack && !ack.ok) result(ack.message, true);
+        });
+      }
+    });
+  }
+
+  var chatForm = byId("live-chat-form");
+  if (chatForm) {
+    chatForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var input = byId("chat-text");
+      var text = input.value;
+      if (!text.trim()) return;
+      socket.timeout(8000).emit("chat", { text: text }, function (err, ack) {
+        var errorEl = byId("chat-error");
+        if (err || !ack.ok) {
+          setText(errorEl, err ? S.error : ack.message);
+          show(errorEl, true);
+          return;
+        }
+        show(errorEl, false);
+        input.value = "";
+        addChat(ack.chat);
+      });
+    });
+  }
+
+  // ---- hearts ------------------------------------------------------------------------------------------
+  var heart = byId("live-heart");
+  if (heart) {
+    heart.addEventListener("click", function () {
+      socket.emit("heart", {});
+      heart.classList.remove("pop");
+      void heart.offsetWidth; // restart the animation
+      heart.classList.add("pop");
+    });
+  }
+})();

@@ -1,0 +1,123 @@
+"""The live session in a real browser at a phone viewport: the KOL pins on her console, a buyer logs in from the
+live page, orders in two taps and sees the remaining quantity drop; another viewer sees it too; a dropped
+connection comes back to the true state."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import assert_fits_phone, login, shot
+
+SESSION = "/live/1"  # the demo's session in Ea Knuếc, live now
+
+
+def offer_card(page, title):
+    return page.locator(".offer", has=page.locator(".offer-title", has_text=title))
+
+
+def test_home_lists_the_live_session(phone_page):
+    phone_page.goto("/")
+    slot = phone_page.locator(".live-slot")
+    expect(slot.get_by_text("Phiên sầu riêng Ea Knuếc")).to_be_visible()
+    expect(slot.locator(".badge-live").first).to_contain_text("ĐANG LIVE")
+    expect(slot.get_by_text("Phiên chè Shan tuyết Tủa Sín Chải")).to_be_visible()
+    expect(phone_page.locator(".bottomnav").get_by_text("Live")).to_be_visible()
+    assert_fits_phone(phone_page)
+    shot(phone_page, "live-home")
+
+
+def test_host_pins_and_a_buyer_orders_in_two_taps(new_phone_page):
+    host = new_phone_page()
+    login(host, "0903000001")
+    host.goto(SESSION + "/host")
+    expect(host.locator("#live-status")).to_have_text("ĐANG LIVE")
+    monthong = host.locator("#pin-product option", has_text="Sầu riêng Monthong").get_attribute("value")
+    host.select_option("#pin-product", value=monthong)
+    host.fill("#pin-price", "99000")
+    host.fill("#pin-quantity", "50")
+    host.fill("#pin-limit", "5")
+    host.get_by_role("button", name="Ghim", exact=True).click()
+    row = host.locator(".host-offer", has=host.locator(".host-offer-title", has_text="Sầu riêng Monthong"))
+    expect(row.locator(".ho-remaining")).to_have_text("50")
+    assert_fits_phone(host)
+    shot(host, "live-host-pinned")
+
+    watcher = new_phone_page()
+    watcher.goto(SESSION)
+    expect(offer_card(watcher, "Sầu riêng Monthong").locator(".offer-left")).to_contain_text("Còn 50 kg")
+
+    buyer = new_phone_page()
+    buyer.goto(SESSION)
+    card = offer_card(buyer, "Sầu riêng Monthong")
+    expect(card.locator(".offer-price-value")).to_contain_text("99.000")
+    card.get_by_role("button", name="Đặt ngay").click()  # anonymous: a login prompt that comes back here
+    expect(buyer.locator("#live-login")).to_be_visible()
+    shot(buyer, "live-login-prompt")
+    buyer.locator("#live-login").get_by_role("link", name="Đăng nhập").click()
+    buyer.fill("#phone", "0904000001")
+    buyer.fill("#password", "chophien123")
+    buyer.click("form:not(.lang) button[type=submit]")
+    expect(buyer).to_have_url(re.compile(r"/live/1$"))
+    card = offer_card(buyer, "Sầu riêng Monthong")
+    card.get_by_role("button", name="Thêm").click()  # tap 1: 2 kg
+    card.get_by_role("button", name="Đặt ngay").click()  # tap 2
+    result = buyer.locator("#live-result")
+    expect(result).to_contain_text("Đã đặt 2 kg Sầu riêng Monthong")
+    expect(result.get_by_role("link", name="Xem đơn hàng")).to_have_attribute("href", re.compile(r"^/orders/\d+$"))
+    expect(card.locator(".offer-left")).to_contain_text("Còn 48 kg")
+    assert_fits_phone(buyer)
+    shot(buyer, "live-buyer-ordered")
+
+    # every viewer sees the drop; the ticker names the buyer discreetly; the host sees the order and totals
+    expect(offer_card(watcher, "Sầu riêng Monthong").locator(".offer-left")).to_contain_text("Còn 48 kg")
+    expect(watcher.locator("#live-ticker")).to_contain_text("Hoa H. vừa đặt 2 kg")
+    shot(watcher, "live-viewer-sees-drop")
+    expect(row.locator(".ho-sold")).to_have_text("2")
+    expect(host.locator("#host-orders")).to_contain_text("Hoàng Thị Hoa")
+    shot(host, "live-host-orders")
+
+    # over the per-buyer limit: a clear message, nothing taken
+    card.locator(".offer-qty").fill("4")
+    card.get_by_role("button", name="Đặt ngay").click()
+    expect(result).to_contain_text("tối đa 5 kg")
+    expect(card.locator(".offer-left")).to_contain_text("Còn 48 kg")
+
+    # the host closes the offer: it leaves the buyer's page, unsold units go back to her stock
+    host.once("dialog", lambda d: d.accept())
+    row.get_by_role("button", name="Đóng").click()
+    expect(row.locator(".ho-closed")).to_be_visible()
+    expect(offer_card(buyer, "Sầu riêng Monthong")).to_have_count(0)
+
+
+def test_a_dropped_connection_comes_back_to_the_true_state(new_phone_page):
+    viewer = new_phone_page()
+    viewer.goto(SESSION)
+    card = offer_card(viewer, "Sầu riêng Ri6")
+    expect(card.locator(".offer-left")).to_contain_text("Còn")
+    before = int(re.search(r"Còn ([\d.]+)", card.locator(".offer-left").inner_text()).group(1).replace(".", ""))
+    viewer.evaluate("window.ChoPhienLive.socket.disconnect()")
+    expect(viewer.locator("#live-banner")).to_be_visible()
+    shot(viewer, "live-reconnecting")
+
+    buyer = new_phone_page()
+    login(buyer, "0904000002")
+    buyer.goto(SESSION)
+    buyer_card = offer_card(buyer, "Sầu riêng Ri6")
+    buyer_card.locator(".offer-qty").fill("3")
+    buyer_card.get_by_role("button", name="Đặt ngay").click()
+    expect(buyer.locator("#live-result")).to_contain_text("Đã đặt 3 kg")
+
+    viewer.evaluate("window.ChoPhienLive.socket.connect()")
+    expect(viewer.locator("#live-banner")).to_be_hidden()
+    expect(card.locator(".offer-left")).to_contain_text(f"Còn {before - 3:,}".replace(",", "."))
+
+
+def test_finished_and_upcoming_pages(phone_page):
+    phone_page.goto("/live")
+    expect(phone_page.get_by_role("heading", name="Đang live")).to_be_visible()
+    phone_page.get_by_text("Mật ong hồ Lắk — phiên cuối tuần").click()
+    expect(phone_page.locator("#live-status")).to_have_text("Sắp diễn ra")
+    expect(phone_page.get_by_role("link", name=re.compile("Xem trên TikTok"))).to_have_attribute(
+        "href", "https://www.tiktok.com/@chophien.namka/live")
+    assert_fits_phone(phone_page)
+    shot(phone_page, "live-upcoming")

@@ -1,0 +1,75 @@
+"""Live area factories: a KOL host, sessions, pinned offers; the hub forgotten between tests."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+
+from market.database import utcnow
+from market.extensions import db
+
+_keys = itertools.count(1)
+
+
+def new_key(prefix: str = "k") -> str:
+    return f"{prefix}-{next(_keys):010d}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hub():
+    from market.live.hub import hub
+
+    hub.reset()
+    yield
+    hub.reset()
+
+
+@pytest.fixture
+def make_host(make_seller):
+    """A seller verified as her commune's KOL."""
+
+    def factory(**kw):
+        kw.setdefault("is_kol", True)
+        kw.setdefault("shop_name", "Vườn sầu riêng Ea Knuếc")
+        return make_seller(**kw)
+
+    return factory
+
+
+@pytest.fixture
+def make_session(app, make_host):
+    """``make_session(host=None, status="live", **fields)`` → a LiveSession."""
+    from market.live.models import LiveSession
+
+    def factory(host=None, status: str = "live", **kw):
+        host = host or make_host()
+        now = utcnow()
+        session = LiveSession(seller_id=host.seller_profile.id, commune_id=host.seller_profile.commune_id,
+                              title=kw.pop("title", "Phiên sầu riêng Ea Knuếc"),
+                              stream_url=kw.pop("stream_url", "https://www.tiktok.com/@hhanie/live"),
+                              scheduled_at=kw.pop("scheduled_at", now + timedelta(minutes=5)), status=status,
+                              started_at=now if status != "scheduled" else None,
+                              ended_at=now if status == "ended" else None, description="", **kw)
+        db.session.add(session)
+        db.session.flush()
+        return session
+
+    return factory
+
+
+@pytest.fixture
+def make_offer(app, make_session, make_product):
+    """``make_offer(session=None, quantity=50, per_buyer_limit=None, price_vnd=79000, stock_left=100)``:
+    pins a product through the real service (taking the allotment from its stock)."""
+    from market.live import service
+
+    def factory(session=None, quantity: int = 50, per_buyer_limit=None, price_vnd: int = 79_000,
+                stock_left: int = 100, product=None):
+        session = session or make_session()
+        host = session.seller.user
+        product = product or make_product(seller=host, stock=quantity + stock_left, price_vnd=99_000)
+        return service.pin_offer(session, host, product.id, price_vnd, quantity, per_buyer_limit)
+
+    return factory

@@ -1,0 +1,256 @@
+"""Real python-socketio clients against real server processes (gevent, as in production).
+
+One server on SQLite with the demo seeded: join, order, sold out, chat, hearts, mute, removal, reconnect.
+Two servers sharing PostgreSQL and Redis: a viewer on one process sees what happens through the other.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import pytest
+import requests
+import socketio
+import sqlalchemy as sa
+
+from tests.servers import ServerDB, start_server
+
+pytestmark = pytest.mark.services
+EVENTS = ("stock", "sold", "chat", "chat_removed", "hearts", "viewers", "offer", "session", "muted", "host_orders",
+          "host_stats")
+PASSWORD = "chophien123"
+
+
+class Viewer:
+    """A real Socket.IO client on /live that remembers everything it heard."""
+
+    def __init__(self, url: str, token: str | None = None):
+        self.heard: list[tuple[str, object]] = []
+        self.cond = threading.Condition()
+        self.sio = socketio.Client(reconnection=False)
+        for name in EVENTS:
+            self.sio.on(name, self._recorder(name), namespace="/live")
+        self.sio.connect(url, namespaces=["/live"], auth={"token": token} if token else None,
+                         transports=["websocket"], wait_timeout=10)
+
+    def _recorder(self, name):
+        def record(data=None):
+            with self.cond:
+                self.heard.append((name, data))
+                self.cond.notify_all()
+
+        return record
+
+    def call(self, event: str, data=None, timeout: float = 10):
+        return self.sio.call(event, data if data is not None else {}, namespace="/live", timeout=timeout)
+
+    def join(self, session_id: int) -> dict:
+        ack = self.call("join", {"session_id": session_id})
+        assert ack["ok"], ack
+        return ack["snapshot"]
+
+    def wait_for(self, name: str, pred=lambda d: True, timeout: float = 5.0):
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for event, data in self.heard:
+                    if event == name and pred(data):
+                        return data
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no {name!r} matching within {timeout}s; heard {self.heard[-10:]}")
+                self.cond.wait(left)
+
+    def count(self, name: str) -> int:
+        with self.cond:
+            return sum(1 for event, _ in self.heard if event == name)
+
+    def close(self):
+        if self.sio.connected:
+            self.sio.disconnect()
+
+
+def token(url: str, phone: str, password: str = PASSWORD) -> str:
+    resp = requests.post(url + "/api/v1/auth/token", json={"phone": phone, "password": password}, timeout=10)
+    assert resp.status_code == 200, resp.text
+    return resp.json()["token"]
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("live-srv")
+    db = ServerDB.create(tmp, suffix="live")
+    tokens_file = tmp / "tokens.txt"
+    db.flask("bench-buyers", "6", "--tokens-file", str(tokens_file))
+    srv = start_server(db, tmp, env={"LIVE_COALESCE_MS": "100"}, name="live")
+    srv.db = db
+    srv.tokens = tokens_file.read_text().split()
+    yield srv
+    srv.stop()
+    log = srv.log()
+    assert "Traceback" not in log and " ERROR " not in log, log
+
+
+@pytest.fixture
+def viewers():
+    made = []
+
+    def factory(url, tok=None):
+        v = Viewer(url, tok)
+        made.append(v)
+        return v
+
+    yield factory
+    for v in made:
+        v.close()
+
+
+def test_bench_buyers_tokens_work(live_server):
+    resp = requests.get(live_server.url + "/api/v1/me", headers={"Authorization": "Bearer " + live_server.tokens[0]},
+                        timeout=10)
+    assert resp.status_code == 200 and resp.json()["user"]["phone"].startswith("+8499")
+
+
+def test_real_clients_order_chat_and_hearts(live_server, viewers):
+    url = live_server.url
+    watcher = viewers(url)
+    snap = watcher.join(1)
+    assert snap["session"]["status"] == "live"
+    [offer] = [o for o in snap["offers"] if o["title"] == "Sầu riêng Ri6"]
+    assert offer["per_buyer_limit"] == 20 and offer["price_vnd"] == 79_000
+    buyer = viewers(url, token(url, "0904000001"))
+    buyer.join(1)
+    ack = buyer.call("order", {"offer_id": offer["id"], "qty": 5, "key": "real-client-1"})
+    assert ack["ok"] and ack["order"]["qty"] == 5 and ack["order"]["total_vnd"] == 395_000
+    left = ack["remaining"]
+    assert left == offer["remaining"] - 5
+    watcher.wait_for("stock", lambda d: d == {"offer_id": offer["id"], "remaining": left})
+    assert watcher.wait_for("sold")["buyer"] == "Hoa H."
+    again = buyer.call("order", {"offer_id": offer["id"], "qty": 5, "key": "real-client-1"})
+    assert again["order"]["id"] == ack["order"]["id"]
+    assert buyer.call("chat", {"text": "Ngon quá chị ơi"})["ok"]
+    assert watcher.wait_for("chat")["text"] == "Ngon quá chị ơi"
+    for _ in range(7):
+        buyer.sio.emit("heart", {}, namespace="/live")
+    watcher.wait_for("hearts", lambda d: d["total"] >= 7)
+    watcher.wait_for("viewers", lambda d: d["count"] == 2)
+    bad = buyer.call("order", {"offer_id": offer["id"], "qty": 1.5, "key": "real-client-2"})
+    assert bad["ok"] is False and bad["error"] == "invalid" and bad["message"]
+
+
+def test_real_clients_sold_out_mute_and_removal(live_server, viewers):
+    url = live_server.url
+    host = viewers(url, token(url, "0903000001"))
+    snap = host.join(1)
+    assert snap["you"]["is_host"]
+    watcher = viewers(url)
+    watcher.join(1)
+    # Pin a small offer of Monthong (closing any earlier one).
+    for o in snap["offers"]:
+        if o["title"] == "Sầu riêng Monthong":
+            assert host.call("close_offer", {"offer_id": o["id"]})["ok"]
+    engine = sa.create_engine(live_server.db.url)
+    with engine.connect() as conn:
+        monthong = conn.execute(sa.text("SELECT id FROM products WHERE title = 'Sầu riêng Monthong'")).scalar_one()
+    engine.dispose()
+    ack = host.call("pin", {"product_id": monthong, "price_vnd": 99_000, "quantity": 3, "per_buyer_limit": 3})
+    assert ack["ok"], ack
+    pinned = ack["offer"]
+    watcher.wait_for("offer", lambda d: d["id"] == pinned["id"])
+    a, b = viewers(url, live_server.tokens[0]), viewers(url, live_server.tokens[1])
+    a.join(1)
+    b.join(1)
+    assert a.call("order", {"offer_id": pinned["id"], "qty": 3, "key": "sold-out-a1"})["remaining"] == 0
+    refused = b.call("order", {"offer_id": pinned["id"], "qty": 1, "key": "sold-out-b1"})
+    assert refused["ok"] is False and refused["error"] == "sold_out"
+    watcher.wait_for("stock", lambda d: d == {"offer_id": pinned["id"], "remaining": 0})
+    # chat, removal, mute
+    message = b.call("chat", {"text": "hàng giả, mua ở chỗ khác"})["chat"]
+    watcher.wait_for("chat", lambda d: d["id"] == message["id"])
+    assert host.call("remove_chat", {"message_id": message["id"]}) == {"ok": True}
+    watcher.wait_for("chat_removed", lambda d: d["id"] == message["id"])
+    assert host.call("mute", {"user_id": message["user_id"], "minutes": 10})["ok"]
+    b.wait_for("muted")
+    muted = b.call("chat", {"text": "lại đây"})
+    assert muted["ok"] is False and muted["error"] == "muted"
+    assert a.call("remove_chat", {"message_id": message["id"]})["error"] == "forbidden"
+
+
+def test_reconnect_gets_a_fresh_snapshot(live_server, viewers):
+    url = live_server.url
+    first = viewers(url)
+    before = first.join(1)
+    first.close()
+    buyer = viewers(url, live_server.tokens[2])
+    buyer.join(1)
+    ri6 = next(o for o in before["offers"] if o["title"] == "Sầu riêng Ri6")
+    ack = buyer.call("order", {"offer_id": ri6["id"], "qty": 2, "key": "while-offline-1"})
+    assert ack["ok"]
+    again = viewers(url)
+    after = again.join(1)
+    assert next(o for o in after["offers"] if o["id"] == ri6["id"])["remaining"] <= ri6["remaining"] - 2
+
+
+@pytest.mark.slow
+def test_two_processes_share_every_room(tmp_path, postgres_url, redis_url, viewers):
+    """PostgreSQL + Redis, two server processes: an order through one is seen on the other within a second."""
+    prefix = f"test-live-{uuid.uuid4().hex[:8]}"
+    db = ServerDB.create(tmp_path, postgres_url=postgres_url, suffix="live2p",
+                         extra_env={"REDIS_URL": redis_url, "LIVE_REDIS_PREFIX": prefix, "SOCKETIO_CHANNEL": prefix})
+    one = start_server(db, tmp_path, name="one")
+    two = start_server(db, tmp_path, name="two")
+    try:
+        watcher = viewers(one.url)
+        snap = watcher.join(1)
+        ri6 = next(o for o in snap["offers"] if o["title"] == "Sầu riêng Ri6")
+        buyer = viewers(two.url, token(two.url, "0904000002"))
+        buyer.join(1)
+        watcher.wait_for("viewers", lambda d: d["count"] == 2, timeout=3)
+        started = time.monotonic()
+        ack = buyer.call("order", {"offer_id": ri6["id"], "qty": 4, "key": "cross-process-1"})
+        assert ack["ok"], ack
+        watcher.wait_for("stock", lambda d: d == {"offer_id": ri6["id"], "remaining": ack["remaining"]}, timeout=1.5)
+        assert watcher.wait_for("sold", timeout=1.5)["buyer"] == "Nam N."
+        assert time.monotonic() - started < 1.0 + 0.5  # "within a second" (plus the ack's own trip)
+        assert buyer.call("chat", {"text": "từ máy chủ hai"})["ok"]
+        watcher.wait_for("chat", lambda d: d["text"] == "từ máy chủ hai", timeout=1)
+        for _ in range(3):
+            buyer.sio.emit("heart", {}, namespace="/live")
+            watcher.sio.emit("heart", {}, namespace="/live")
+        watcher.wait_for("hearts", lambda d: d["total"] == 6, timeout=4)
+        buyer.wait_for("hearts", lambda d: d["total"] == 6, timeout=4)
+        # each viewer heard each stock change once, not once per process
+        assert watcher.count("stock") == 1, watcher.heard
+    finally:
+        one.stop()
+        two.stop()
+    for srv in (one, two):
+        assert "Traceback" not in srv.log(), srv.log()
+
+
+def test_coalescing_holds_under_a_burst(live_server, viewers):
+    """Thirty orders in a burst: a viewer hears at most one stock message per tick (100 ms here)."""
+    url = live_server.url
+    watcher = viewers(url)
+    snap = watcher.join(1)
+    ri6 = next(o for o in snap["offers"] if o["title"] == "Sầu riêng Ri6")
+    buyers = [viewers(url, tok) for tok in live_server.tokens[3:6]]
+    for b in buyers:
+        b.join(1)
+    started = time.monotonic()
+    threads = [threading.Thread(target=lambda b=b, n=n: [b.call("order", {"offer_id": ri6["id"], "qty": 1,
+                                                                           "key": f"burst-{n}-{i}"})
+                                                          for i in range(8)]) for n, b in enumerate(buyers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    time.sleep(0.5)
+    elapsed = time.monotonic() - started
+    stock = [d for name, d in watcher.heard if name == "stock"]
+    sold = [d for name, d in watcher.heard if name == "sold"]
+    assert stock and stock[-1]["remaining"] == ri6["remaining"] - 24
+    assert len(stock) <= elapsed / 0.1 + 2
+    assert len(sold) <= elapsed / 0.1 + 2 and sum(1 + d.get("more", 0) for d in sold) == 24
