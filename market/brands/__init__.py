@@ -63,7 +63,7 @@ def _account(user=None, **_kw):
     if user is None or not user.is_authenticated:
         return None
     items = [(row, target) for row, target in following(user, limit=5) if target is not None]
-    return {"count": following_count(user), "items": items}
+    return {"count": following_count(user), "recent": items}
 
 
 def _seller(profile=None, **_kw):

@@ -102,6 +102,9 @@ class Follow(db.Model):
         sa.UniqueConstraint("user_id", "target_type", "target_id", name="uq_follows_user_target"),
         sa.CheckConstraint("target_type IN ('brand', 'shop', 'commune')", name="target_type_known"),
         sa.Index("ix_follows_target", "target_type", "target_id", "user_id"),
+        # Never reuse an id (SQLite would, after the newest row is deleted): an old unsubscribe link names
+        # its follow by id, and must not stop the follow made when the person followed again.
+        {"sqlite_autoincrement": True},
     )
 
     id = sa.Column(sa.Integer, primary_key=True)

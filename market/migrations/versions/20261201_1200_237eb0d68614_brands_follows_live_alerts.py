@@ -1,4 +1,4 @@
-"""brands follows live alerts
+"""brands follows live alerts: commune brands (photos, shops, products), follows, live-alert claims
 
 Revision ID: 237eb0d68614
 Revises: 27c3a8d79630
@@ -27,7 +27,8 @@ def upgrade():
     sa.CheckConstraint("target_type IN ('brand', 'shop', 'commune')", name=op.f('ck_follows_target_type_known')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_follows_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_follows')),
-    sa.UniqueConstraint('user_id', 'target_type', 'target_id', name='uq_follows_user_target')
+    sa.UniqueConstraint('user_id', 'target_type', 'target_id', name='uq_follows_user_target'),
+    sqlite_autoincrement=True,  # ids never reused: unsubscribe links name their follow by id
     )
     with op.batch_alter_table('follows', schema=None) as batch_op:
         batch_op.create_index('ix_follows_target', ['target_type', 'target_id', 'user_id'], unique=False)
