@@ -257,3 +257,21 @@ def test_a_thousand_followers(make_commune, kol, session_of, monkeypatch):
         assert len(english) == len([i for i in range(1100) if i % 3 == 0])
     finally:
         LogSms.sent = type(LogSms.sent)(maxlen=200)
+
+
+def test_starting_from_the_host_console_socket_tells_followers(socket_client, make_user, kol, session_of):
+    from market.accounts.tokens import issue_token
+    from market.live.hub import hub
+
+    hub.reset()
+    try:
+        fan = make_user()
+        follow(fan, "shop", kol.seller_profile.id)
+        session = session_of(kol)
+        db.session.commit()
+        host = socket_client(auth={"token": issue_token(kol)})
+        assert host.call("join", {"session_id": session.id})["ok"]
+        assert host.call("start") == {"ok": True}
+        assert [n.user_id for n in live_notes()] == [fan.id] and len(LogSms.sent) == 1
+    finally:
+        hub.reset()

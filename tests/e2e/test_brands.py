@@ -11,7 +11,15 @@ from tests.e2e.conftest import assert_fits_phone, login, shot
 
 def test_visitor_sees_the_brand_and_follows_it_after_signing_up(phone_page):
     page = phone_page
+    page.goto("/c/ea-knuec")
+    expect(page.locator(".follow-bar").get_by_role("link", name="Theo dõi Ea Knuếc")).to_be_visible()
+    expect(page.locator(".brands-slot").get_by_role("link", name=re.compile("Ami kao Durian"))).to_be_visible()
+    assert_fits_phone(page)
+    shot(page, "brand-commune-page")
     page.goto("/")
+    expect(page.locator(".brands-slot h2")).to_have_text("Thương hiệu của xã")
+    assert_fits_phone(page)
+    shot(page, "brand-home")
     page.locator(".brands-slot").get_by_role("link", name=re.compile("Ami kao Durian")).click()
     expect(page).to_have_url(re.compile(r"/b/ami-kao-durian$"))
     expect(page.locator("h1")).to_have_text("Ami kao Durian")
