@@ -82,29 +82,28 @@ def following():
 
 # ---- the unsubscribe link of live alerts (no login; a GET never changes anything) ---------------------------
 
-def _stop_request(token: str):
-    try:
-        return follows.read_stop_token(token)
-    except DomainError as err:
-        db.session.rollback()
-        return render_template("brands/stop.html", error=err.message, token=None, target=None, row=None), 400
+def _bad_link(err: DomainError):
+    db.session.rollback()
+    return render_template("brands/stop.html", error=err.message, token=None, target=None, row=None), 400
 
 
 @bp.get("/stop/<token>")
 def stop(token: str):
     """What the link will stop, and a button: link prefetchers and previews (Zalo, Messenger) only GET."""
-    req = _stop_request(token)
-    if isinstance(req, tuple):
-        return req
+    try:
+        req = follows.read_stop_token(token)
+    except DomainError as err:
+        return _bad_link(err)
     row, target = follows.stop_target(req)
     return render_template("brands/stop.html", error=None, token=token, target=target, row=row)
 
 
 @bp.post("/stop/<token>")
 def stop_confirm(token: str):
-    req = _stop_request(token)
-    if isinstance(req, tuple):
-        return req
-    target = follows.stop(req)
+    try:
+        req = follows.read_stop_token(token)
+    except DomainError as err:
+        return _bad_link(err)
+    target = follows.stop(req)  # already gone: 409 with the reason
     db.session.commit()
     return render_template("brands/stop.html", error=None, token=None, target=target, row=None, done=True)
