@@ -54,7 +54,8 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
 # Every area's models, imported so that Alembic and relationships see all tables.
 MODEL_MODULES = ["market.accounts.models", "market.catalog.models", "market.orders.models", "market.payments.models",
-                 "market.notifications.models", "market.moderation.models", "market.live.models"]
+                 "market.notifications.models", "market.moderation.models", "market.live.models",
+                 "market.brands.models"]
 
 
 def register_extensions(app: Flask) -> None:
@@ -112,8 +113,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     register_order_blueprints(app)
     app.register_blueprint(live_bp)
+    register_brand_blueprints(app)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
     app.register_blueprint(api_bp)
+
+
+def register_brand_blueprints(app: Flask) -> None:
+    """Commune brands and follows (their live-start alerts listen to the live area's signal)."""
+    from market.brands import bp as brands_bp
+    from market.brands import sell_bp as sell_brands_bp
+
+    app.register_blueprint(brands_bp)
+    app.register_blueprint(sell_brands_bp)
 
 
 def register_order_blueprints(app: Flask) -> None:

@@ -23,6 +23,7 @@ from market.extensions import db
 from market.live.hub import emit_room, hub, user_room
 from market.live.messages import live_error
 from market.live.models import ChatMessage, LiveMute, LiveOffer, LiveSession, OfferStatus, SessionStatus
+from market.live.signals import live_started
 from market.live.stock import offer_info
 from market.orders.service import MAX_QTY, Line, Placed, check_key, check_qty, place_order
 from market.orders.stock import give_to_product, take_from_product
@@ -214,8 +215,9 @@ def start_session(session: LiveSession, host: User) -> LiveSession:
     if done != 1:
         raise live_error("session_not_live", message=_("This session has already started or ended."))
     db.session.expire(session)
-    sid = session.id
+    sid, seller_id, commune_id = session.id, session.seller_id, session.commune_id
     on_commit(lambda: (hub.invalidate(sid), emit_room(sid, "session", {"status": SessionStatus.LIVE.value})))
+    on_commit(lambda: live_started.send(sid, seller_id=seller_id, commune_id=commune_id))
     return session
 
 

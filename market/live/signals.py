@@ -1,13 +1,19 @@
 """The orders area's signals, heard by the live rooms: a live order placed elsewhere (phone orders, the
 one-by-one path) goes on the ticker; a live order cancelled or expired gives units back, so the room's stock
-is re-read and re-sent."""
+is re-read and re-sent. And the live area's own signal for higher areas: ``live_started``."""
 
 from __future__ import annotations
+
+from blinker import Namespace
 
 from market.database import on_commit
 from market.live.hub import hub
 from market.orders.signals import order_placed, order_status_changed
 from market.orders.states import RELEASES_STOCK
+
+# Sent once the transaction that put a session on air has committed (never for a rolled-back start).
+# sender: the session id; kwargs: seller_id (the host's shop), commune_id (the session's commune).
+live_started = Namespace().signal("live-started")
 
 
 @order_placed.connect

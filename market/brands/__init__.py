@@ -1,0 +1,105 @@
+"""Commune brands and followers.
+
+A KOL makes a brand page (``/b/<slug>``) over shops of their commune and picks their products; anyone follows
+a brand, a shop or a commune and hears (in the app and by SMS) when a live session of it starts. Two
+blueprints: ``brands`` (public pages, follow buttons, the unsubscribe link) and ``sell_brands``
+(``/sell/brands…``). The other pages show brands and follow buttons through slots (market/ui.py).
+"""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from market.ui import slot
+
+bp = Blueprint("brands", __name__)
+sell_bp = Blueprint("sell_brands", __name__, url_prefix="/sell/brands")
+
+
+def _home(**_kw):
+    from market.brands.service import latest_brands
+
+    brands = latest_brands(limit=6)
+    return {"brands": brands, "commune": None} if brands else None
+
+
+def _commune_brands(commune=None, **_kw):
+    from market.brands.service import latest_brands
+
+    if commune is None:
+        return None
+    brands = latest_brands(commune.id, limit=12)
+    return {"brands": brands, "commune": commune} if brands else None
+
+
+def _commune_follow(commune=None, **_kw):
+    from flask_login import current_user
+
+    from market.brands.follows import button
+
+    return {"follow": button(current_user, "commune", commune.id, commune.name)} if commune is not None else None
+
+
+def _shop(profile=None, **_kw):
+    from flask_login import current_user
+
+    from market.brands.follows import button
+    from market.brands.service import brands_of_shop
+
+    if profile is None:
+        return None
+    return {"follow": button(current_user, "shop", profile.id, profile.shop_name), "brands": brands_of_shop(profile)}
+
+
+def _product(product=None, **_kw):
+    from market.brands.service import brands_of_product
+
+    brands = brands_of_product(product) if product is not None else []
+    return {"brands": brands} if brands else None
+
+
+def _account(user=None, **_kw):
+    from market.brands.follows import following, following_count
+
+    if user is None or not user.is_authenticated:
+        return None
+    items = [(row, target) for row, target in following(user, limit=5) if target is not None]
+    return {"count": following_count(user), "recent": items}
+
+
+def _seller(profile=None, **_kw):
+    if profile is None or not profile.is_approved:
+        return None
+    return {"profile": profile}
+
+
+slot("home.main", "brands", "brands/_brands_slot.html", _home, order=10)
+slot("commune.top", "brands.follow", "brands/_follow_slot.html", _commune_follow, order=5)
+slot("commune.main", "brands", "brands/_brands_slot.html", _commune_brands, order=10)
+slot("shop.top", "brands.shop", "brands/_shop_slot.html", _shop, order=5)
+slot("product.actions", "brands.product", "brands/_product_slot.html", _product, order=60)
+slot("account.links", "brands.following", "brands/_account_slot.html", _account, order=15)
+slot("seller.links", "brands", "brands/_seller_slot.html", _seller, order=30)
+
+
+def _register_report_target() -> None:
+    """Buyers report a brand page like a shop; staff act on the KOL's shop (suspending it hides the brand)."""
+    from flask import url_for
+
+    from market.moderation.reports import Target, register_target_type, url_or_none
+
+    def resolve(target_id, reporter):
+        from market.brands.models import Brand
+        from market.extensions import db
+
+        brand = db.session.get(Brand, target_id)
+        if brand is None or not brand.is_visible:
+            return None
+        return Target(brand, brand.commune_id, brand.name, url_or_none("brands.page", slug=brand.slug))
+
+    register_target_type("brand", _l("a brand page"), resolve, ("fake", "fraud", "abuse", "spam", "other"),
+                         staff_url=lambda b: url_for("staff.seller", profile_id=b.kol_id))
+
+
+_register_report_target()
+
+from market.brands import alerts, routes, sell  # noqa: E402,F401
