@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 
+from market.accounts.service import format_phone
 from market.catalog.weight import format_kg, round_div
 from market.coop.models import CoopHousehold, CoopLot
 from market.coop.service import lot_state
@@ -181,7 +182,7 @@ def payout_csv(report: Payout) -> str:
         hh = r.household
         bank = r.bank
         writer.writerow([_cell(v) for v in (
-            hh.name, hh.village, hh.phone or "", bank.short_name if bank else "", hh.account_number or "",
+            hh.name, hh.village, format_phone(hh.phone) if hh.phone else "", bank.short_name if bank else "", hh.account_number or "",
             hh.account_holder or "", format_kg(r.grams, unit=False) or "0", r.gross_vnd, r.platform_vnd,
             r.shipping_vnd, r.net_vnd, r.memo if r.payload else "", r.payload or "")])
     if report.unallocated_g:
