@@ -20,16 +20,6 @@ from tests.conftest import login_as, post_form
 from tests.orders.fixtures import reload
 
 
-@pytest.fixture
-def fruit_shop(make_shop):
-    """A shop selling durian by the fruit: ~3 kg each at 85.000 ₫/kg (255.000 ₫ a fruit), ±10 %."""
-    shop = make_shop("Vườn sầu riêng", titles=("Sầu riêng Ri6",), unit="piece", price=255_000, stock=20)
-    product = shop.product
-    product.piece_weight_g, product.price_per_kg_vnd, product.weight_tolerance_pct = 3000, 85_000, 10
-    db.session.flush()
-    return shop
-
-
 def stock_of(product) -> int:
     return db.session.scalar(sa.select(Product.stock).where(Product.id == product.id))
 
