@@ -182,9 +182,9 @@ def payout_csv(report: Payout) -> str:
         hh = r.household
         bank = r.bank
         writer.writerow([_cell(v) for v in (
-            hh.name, hh.village, format_phone(hh.phone) if hh.phone else "", bank.short_name if bank else "", hh.account_number or "",
-            hh.account_holder or "", format_kg(r.grams, unit=False) or "0", r.gross_vnd, r.platform_vnd,
-            r.shipping_vnd, r.net_vnd, r.memo if r.payload else "", r.payload or "")])
+            hh.name, hh.village, format_phone(hh.phone) if hh.phone else "", bank.short_name if bank else "",
+            hh.account_number or "", hh.account_holder or "", format_kg(r.grams, unit=False) or "0", r.gross_vnd,
+            r.platform_vnd, r.shipping_vnd, r.net_vnd, r.memo if r.payload else "", r.payload or "")])
     if report.unallocated_g:
         writer.writerow([_cell(v) for v in (_("Not covered by any contribution"), "", "", "", "", "",
                                             format_kg(report.unallocated_g, unit=False), report.unallocated_vnd,

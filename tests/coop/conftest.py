@@ -83,11 +83,11 @@ def sell(app, kol):
     from market.orders.service import Line, place_order, transition
     from market.orders.states import Actor, OrderStatus
 
-    def factory(lot, buyer, qty: int, kg: str | None = None, deliver: bool = True):
+    def factory(lot, customer, qty: int, kg: str | None = None, deliver: bool = True):
         seller = lot.product.seller.user
-        order = place_order(buyer, [Line("product", lot.product_id, qty)], f"coop-{next(_keys):08d}").order
+        order = place_order(customer, [Line("product", lot.product_id, qty)], f"coop-{next(_keys):08d}").order
         apply_address(order, clean_address(*ADDRESS.values()))
-        gateway().choose(order, "cod", buyer)
+        gateway().choose(order, "cod", customer)
         if order.weight_status:
             est = order.items[0].estimated_weight_g / 1000
             weights.weigh(order, seller, Actor.SELLER, {f"weight-{order.items[0].id}": kg or str(est)})

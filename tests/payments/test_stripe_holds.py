@@ -187,5 +187,6 @@ def test_a_weighed_order_pays_the_final_amount_by_card_without_a_hold(client, st
     assert "capture_method" not in create.form["payment_intent_data"]
     assert create.form["line_items"][0]["price_data"]["unit_amount"] == "263500"
     session_id = resp.headers["Location"].rsplit("/", 1)[1]
-    assert send(client, stripe_event("checkout.session.completed", stripe_api.pay(session_id))).json["outcome"] == "paid"
+    paid = send(client, stripe_event("checkout.session.completed", stripe_api.pay(session_id)))
+    assert paid.json["outcome"] == "paid"
     assert reload(order).paid_at is not None and order.status == "confirmed"
