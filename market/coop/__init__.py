@@ -23,9 +23,11 @@ def _product_lot(product=None, **_kw):
 
 def _register() -> None:
     from market.catalog.service import register_stock_manager
-    from market.coop.service import explain_managed_stock
+    from market.coop.service import explain_managed_stock, on_delivered
+    from market.orders.signals import order_status_changed
 
     register_stock_manager(explain_managed_stock)
+    order_status_changed.connect(on_delivered, weak=False)
     slot("seller.links", "coop", "coop/_seller_link.html", _seller_links, order=60)
     slot("product.actions", "coop", "coop/_product_lot.html", _product_lot, order=80)
 

@@ -220,6 +220,24 @@ def set_shipping(lot: CoopLot, raw) -> None:
     db.session.flush()
 
 
+def lock_lot(lot: CoopLot) -> None:
+    """Hold the lot's row until commit (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers).
+
+    Deliveries of the lot's product take the same lock (``on_delivered``), so a change checked against what has
+    sold cannot race a delivery that would sell more from the same contribution.
+    """
+    db.session.execute(sa.select(CoopLot.id).where(CoopLot.id == lot.id).with_for_update())
+
+
+def on_delivered(order, to_status=None, **_kw) -> None:
+    """orders.signals.order_status_changed: a delivery sells from a lot; lock it like its changes do."""
+    if to_status != OrderStatus.DELIVERED:
+        return
+    product_ids = {item.product_id for item in order.items}
+    db.session.execute(sa.select(CoopLot.id).where(CoopLot.product_id.in_(product_ids)).order_by(CoopLot.id)
+                       .with_for_update())
+
+
 def units_for(lot: CoopLot, grams: int) -> int:
     return grams // lot.unit_g
 
@@ -242,8 +260,9 @@ def _change_total(lot: CoopLot, delta_g: int) -> None:
     elif units < 0 and not take_from_product(lot.product_id, -units):
         product = db.session.get(Product, lot.product_id)
         raise DomainError("invalid", _(
-            "Only %(n)s %(unit)s of this lot are not held by orders; the rest is ordered and cannot be taken back. "
-            "Wait until those orders are delivered or cancelled.", n=product.stock,
+            "Only %(n)s %(unit)s of this lot are free; the rest is held by orders or pinned in a live session and "
+            "cannot be taken back. Wait until those orders are delivered or cancelled, or the live offer closes.",
+            n=product.stock,
             unit=catalog.unit_label(product.unit)), field="kg", status=409)
 
 
@@ -251,6 +270,7 @@ def _change_total(lot: CoopLot, delta_g: int) -> None:
 
 def add_household(lot: CoopLot, raw) -> CoopHousehold:
     """A household joins the lot with its first contribution (every field checked before anything is written)."""
+    lock_lot(lot)
     errors: list[DomainError] = []
     data = grams = day = None
     try:
@@ -290,6 +310,7 @@ def update_household(hh: CoopHousehold, raw) -> CoopHousehold:
 
 
 def add_contribution(hh: CoopHousehold, raw) -> CoopContribution:
+    lock_lot(hh.lot)
     errors: list[DomainError] = []
     grams = day = None
     try:
@@ -316,6 +337,7 @@ def change_contribution(c: CoopContribution, raw) -> CoopContribution:
     """Correct a contribution's kilograms: never below what it has sold; up only while nothing after it sold."""
     grams = parse_contribution_kg(raw.get("kg"))
     lot = c.household.lot
+    lock_lot(lot)
     state = lot_state(lot)
     sold = state.sold_by_share.get(c.id, 0)
     if grams < sold:
@@ -336,6 +358,7 @@ def change_contribution(c: CoopContribution, raw) -> CoopContribution:
 
 def remove_contribution(c: CoopContribution) -> None:
     lot = c.household.lot
+    lock_lot(lot)
     sold = lot_state(lot).sold_by_share.get(c.id, 0)
     if sold:
         raise DomainError("invalid", _("%(kg)s of this contribution are already sold: it cannot be removed, only "
@@ -354,6 +377,7 @@ def remove_contribution(c: CoopContribution) -> None:
 def remove_household(hh: CoopHousehold) -> None:
     """Only a household that has sold nothing can leave (its kilograms leave the stock with it)."""
     lot = hh.lot
+    lock_lot(lot)
     state = lot_state(lot)
     sold = sum(state.sold_by_share.get(c.id, 0) for c in hh.contributions)
     if sold:
