@@ -232,3 +232,15 @@ def test_the_product_page_says_it_is_a_co_op_lot(client, lot):
     html = client.get(f"/p/{lot.product_id}-{lot.product.slug}").get_data(as_text=True)
     assert "coop-note" in html and "Buôn Ea Knuếc, Buôn Kram" in html
     assert "weight-terms" in html
+
+
+def test_the_pages_in_english(client, as_kol, lot, sell, buyer):
+    add_household(lot, kg="10", bank=True)
+    sell(lot, buyer, 1)
+    post_form(client, "/lang/en", {})
+    html = lot_page(client, lot).get_data(as_text=True)
+    assert '<html lang="en">' in html and "Add a household" in html and "First come, first served" in html
+    report = client.get(f"/sell/lots/{lot.id}/payout").get_data(as_text=True)
+    assert "Net to pay" in report and "3 kg" in report
+    index = client.get("/sell/lots").get_data(as_text=True)
+    assert "1 household" in index

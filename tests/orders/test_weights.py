@@ -204,3 +204,20 @@ def test_the_order_page_shows_the_estimate_and_the_weigh_form(client, fruit_shop
     db.session.flush()
     html = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert 'name="to" value="packed"' in html and "6 kg" in html
+
+
+def test_the_api_says_what_is_weighed(client, fruit_shop, buyer, place):
+    from market.accounts.tokens import issue_token
+
+    order = place(buyer, fruit_shop.product, 2, method="vietqr")
+    headers = {"Authorization": f"Bearer {issue_token(buyer)}"}
+    data = client.get(f"/api/v1/orders/{order.id}", headers=headers).json["order"]
+    assert data["weight_status"] == "estimate" and data["payment"]["awaiting_weight"] is True
+    assert "vietqr" not in data["payment"]
+    assert data["items"][0]["by_weight"] == {"est_weight_g": 6000, "tolerance_pct": 10, "packed_weight_g": None}
+    weights.weigh(order, fruit_shop.user, Actor.SELLER, {f"weight-{order.items[0].id}": "6,2"})
+    db.session.flush()
+    data = client.get(f"/api/v1/orders/{order.id}", headers=headers).json["order"]
+    assert data["weight_status"] == "final" and data["items"][0]["by_weight"]["packed_weight_g"] == 6200
+    assert data["payment"]["vietqr"]["amount_vnd"] == 527_000
+    assert [e["event"] for e in data["timeline"] if "event" in e] == ["weighed"]
