@@ -17,7 +17,7 @@ sales_st = st.lists(st.tuples(st.integers(0, 10_000), st.integers(1, 60_000), st
     lambda rows: [Sale(i + 1, T0 + timedelta(minutes=m), g, a) for i, (m, g, a) in enumerate(rows)])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(shares_st, sales_st)
 def test_properties_of_first_come_first_served(shares, sales):
     slices = allocate(shares, sales)
@@ -47,7 +47,7 @@ def test_properties_of_first_come_first_served(shares, sales):
         assert all(p.amount_vnd >= 0 and p.grams > 0 for p in parts)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(shares_st, sales_st, st.integers(1, 30))
 def test_later_sales_never_move_earlier_allocations(shares, sales, cut):
     """What was allocated when fewer sales were delivered stays allocated the same way (payouts never move)."""
@@ -58,7 +58,7 @@ def test_later_sales_never_move_earlier_allocations(shares, sales, cut):
     assert [s for s in later if s.sale_id in early_ids] == early
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.integers(0, 10**12), st.lists(st.integers(0, 10**6), min_size=1, max_size=20))
 def test_split_amount_adds_up_and_follows_the_weights(amount, parts):
     pieces = split_amount(amount, parts)
