@@ -55,7 +55,7 @@ def configure(app: Flask, overrides: dict | None) -> None:
 # Every area's models, imported so that Alembic and relationships see all tables.
 MODEL_MODULES = ["market.accounts.models", "market.catalog.models", "market.orders.models", "market.payments.models",
                  "market.notifications.models", "market.moderation.models", "market.live.models",
-                 "market.brands.models"]
+                 "market.brands.models", "market.coop.models"]
 
 
 def register_extensions(app: Flask) -> None:
@@ -114,6 +114,9 @@ def register_blueprints(app: Flask) -> None:
     register_order_blueprints(app)
     app.register_blueprint(live_bp)
     register_brand_blueprints(app)
+    from market.coop import bp as coop_bp
+
+    app.register_blueprint(coop_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
     app.register_blueprint(api_bp)
 

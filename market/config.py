@@ -146,6 +146,8 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "LIVE_HOLD_SWEEP_SECONDS": _int(env, "LIVE_HOLD_SWEEP_SECONDS", 30, 1, 3600),
         "LIVE_REDIS_PREFIX": env.get("LIVE_REDIS_PREFIX") or "chophien:live",
         "API_TOKEN_MAX_AGE": _int(env, "API_TOKEN_MAX_AGE", 30 * 24 * 3600, 60),
+        # Co-op payouts: the platform's fee in basis points of each household's gross (300 = 3 %).
+        "PLATFORM_FEE_BPS": _int(env, "PLATFORM_FEE_BPS", 300, 0, 5000),
         "SOCKETIO_ASYNC_MODE": env.get("SOCKETIO_ASYNC_MODE") or None,
         # Redis pub/sub channel of the Socket.IO queue: channels ignore Redis db numbers, so two sites (or two
         # test runs) sharing one Redis need different names.

@@ -43,6 +43,9 @@ def product_json(product: Product, full: bool = False) -> dict:
         "price_vnd": product.price_vnd,
         "stock": product.stock,
         "min_order_qty": product.min_order_qty,
+        # Sold by the piece, priced by weight: price_vnd is the estimate for one unit; the amount is weighed.
+        "by_weight": {"piece_weight_g": product.piece_weight_g, "price_per_kg_vnd": product.price_per_kg_vnd,
+                      "tolerance_pct": product.weight_tolerance_pct} if product.by_weight else None,
         "shop": {"name": seller.shop_name, "slug": seller.slug, "url": absolute_url(f"/s/{seller.slug}")},
         "commune": {"slug": commune.slug, "name": commune.name, "province": commune.province},
         "photo": photo_json(product.cover) if product.cover else None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import MultipleFileField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, MultipleFileField, SelectChoice, SelectField, StringField, TextAreaField
 
 from market.catalog.images import MAX_PHOTOS
 from market.catalog.models import Category, Unit
@@ -34,6 +34,12 @@ class ListingForm(FlaskForm):
                                                                      "placeholder": "50"})
     min_order_qty = StringField(_l("Smallest order"), default="1",
                                 render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    sold_by_weight = BooleanField(_l("Sold by the piece, priced by weight (weighed when packed)"))
+    piece_weight = StringField(_l("Estimated weight of one unit (kg)"), render_kw={
+        "inputmode": "decimal", "autocomplete": "off", "placeholder": "3"})
+    price_per_kg = StringField(_l("Price per kg (đồng)"), render_kw={"placeholder": "150.000", "autocomplete": "off"})
+    weight_tolerance = StringField(_l("Tolerance without asking the buyer (± %)"), default="10",
+                                   render_kw={"inputmode": "numeric", "autocomplete": "off"})
     description = TextAreaField(_l("Description"), render_kw={
         "placeholder": _l("How it is grown or made, taste, size, how you pack and ship it."), "rows": 5})
     origin = StringField(_l("Origin (village, farm)"), render_kw={"autocomplete": "off"})

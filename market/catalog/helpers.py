@@ -102,3 +102,11 @@ def staff_summary(user) -> dict | None:
     if user is None or not (user.is_staff or user.is_admin):
         return None
     return {"pending": service.count_pending_for(user)}
+
+
+@bp.app_template_filter("kg")
+def kg_filter(grams) -> str:
+    """Grams as kilograms for people: 3200 → "3,2 kg"."""
+    from market.catalog.weight import format_kg
+
+    return format_kg(grams)

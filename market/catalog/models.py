@@ -45,6 +45,8 @@ class Product(TimestampMixin, db.Model):
         sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
         sa.CheckConstraint("price_vnd > 0", name="price_positive"),
         sa.CheckConstraint("min_order_qty >= 1", name="min_order_positive"),
+        sa.CheckConstraint("piece_weight_g IS NULL OR (piece_weight_g > 0 AND price_per_kg_vnd > 0 "
+                           "AND weight_tolerance_pct BETWEEN 1 AND 50)", name="by_weight_complete"),
         sa.Index("ix_products_status_created", "status", "created_at"),
     )
 
@@ -58,6 +60,12 @@ class Product(TimestampMixin, db.Model):
     price_vnd = sa.Column(sa.BigInteger, nullable=False)  # đồng per unit; VND has no minor unit
     stock = sa.Column(sa.Integer, nullable=False, default=0)  # units available to sell now
     min_order_qty = sa.Column(sa.Integer, nullable=False, default=1)
+    # Sold by the piece, priced by weight ("1 trái ~3 kg", 150.000 ₫/kg): the estimated weight of one unit in
+    # grams, the price per kilogram and how far (± percent) the weighed amount may stray without asking the
+    # buyer. NULL: an ordinary product. ``price_vnd`` is then the estimated price of one unit.
+    piece_weight_g = sa.Column(sa.Integer, nullable=True)
+    price_per_kg_vnd = sa.Column(sa.BigInteger, nullable=True)
+    weight_tolerance_pct = sa.Column(sa.SmallInteger, nullable=True)
     origin = sa.Column(sa.String(200), nullable=False, default="")
     harvest_date = sa.Column(sa.Date, nullable=True)
     ocop_stars = sa.Column(sa.SmallInteger, nullable=True)  # None, 3, 4 or 5: claimed by the seller
@@ -83,6 +91,11 @@ class Product(TimestampMixin, db.Model):
     @property
     def is_visible(self) -> bool:
         return self.status == ProductStatus.APPROVED
+
+    @property
+    def by_weight(self) -> bool:
+        """Sold by the piece at an estimated weight; the amount is settled when the seller weighs it."""
+        return self.piece_weight_g is not None
 
     @property
     def commune(self):

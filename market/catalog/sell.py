@@ -19,6 +19,7 @@ from market.catalog import images, sell_bp, service
 from market.catalog.forms import ActionForm, ListingForm
 from market.catalog.helpers import PRODUCT_ID, paginate
 from market.catalog.models import Product, ProductPhoto, ProductStatus
+from market.catalog.weight import kg_input
 from market.domain import DomainError
 from market.errors import user_abort, wants_json
 from market.extensions import db, login
@@ -176,7 +177,8 @@ def new_product():
 @seller_required
 def edit_product(product_id: int):
     product = service.own_product(current_user, product_id)
-    args = {"product": product, "profile": current_user.seller_profile, "max_photos": images.MAX_PHOTOS}
+    args = {"product": product, "profile": current_user.seller_profile, "max_photos": images.MAX_PHOTOS,
+            "stock_note": service.stock_managed(product)}
     if request.method == "GET":
         form = ListingForm(data={
             "title": product.title, "description": product.description, "category": product.category,
@@ -184,6 +186,9 @@ def edit_product(product_id: int):
             "min_order_qty": str(product.min_order_qty), "origin": product.origin,
             "harvest_date": product.harvest_date.isoformat() if product.harvest_date else "",
             "ocop_stars": str(product.ocop_stars or ""), "ocop_certificate_no": product.ocop_certificate_no or "",
+            "sold_by_weight": product.by_weight, "piece_weight": kg_input(product.piece_weight_g),
+            "price_per_kg": f"{product.price_per_kg_vnd:,}".replace(",", ".") if product.price_per_kg_vnd else "",
+            "weight_tolerance": str(product.weight_tolerance_pct or service.DEFAULT_TOLERANCE_PCT),
         })
         return render_template("catalog/sell/form.html", form=form, **args)
     form = ListingForm()

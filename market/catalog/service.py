@@ -42,6 +42,10 @@ MAX_PRICE_VND = 1_000_000_000  # a sane ceiling per unit: above it is a typing s
 MAX_STOCK = 1_000_000
 MAX_MIN_ORDER = 100_000
 OCOP_STARS = (3, 4, 5)
+# Sold by weight: one unit weighs 10 g to 100 kg; the tolerance is 1 to 50 percent (10 unless the seller says).
+PIECE_WEIGHT_MIN_G, PIECE_WEIGHT_MAX_G = 10, 100_000
+DEFAULT_TOLERANCE_PCT, MAX_TOLERANCE_PCT = 10, 50
+WEIGHED_UNITS = (Unit.PIECE, Unit.BOX, Unit.BAG)  # a product sold by weight is counted in these
 
 signals = Namespace()
 # Sent after a listing changes state: sender is the Product; kwargs action, from_status, by.
@@ -241,11 +245,16 @@ class ListingInput:
     harvest_date: date | None
     ocop_stars: int | None
     ocop_certificate_no: str | None
+    # Sold by weight (all three set) or not (all None); see Product.piece_weight_g.
+    piece_weight_g: int | None = None
+    price_per_kg_vnd: int | None = None
+    weight_tolerance_pct: int | None = None
 
 
 CONTENT_FIELDS = ("title", "description", "category", "unit", "origin", "harvest_date", "ocop_stars",
                   "ocop_certificate_no")  # what staff check: changing any of these sends it back to review
-COMMERCE_FIELDS = ("price_vnd", "stock", "min_order_qty")  # changed freely while on sale
+COMMERCE_FIELDS = ("price_vnd", "stock", "min_order_qty", "piece_weight_g", "price_per_kg_vnd",
+                   "weight_tolerance_pct")  # changed freely while on sale
 
 
 def clean_listing(raw: Mapping) -> ListingInput:
@@ -307,11 +316,17 @@ def clean_listing(raw: Mapping) -> ListingInput:
             raise DomainError("invalid", _("Choose 3, 4 or 5 OCOP stars, or none."), field="ocop_stars")
         return value
 
+    by_weight = is_checked(raw.get("sold_by_weight"))
     check("title", title)
     check("description", description)
     check("category", choice("category", Category, _l("Choose a category from the list.")))
     check("unit", choice("unit", Unit, _l("Choose a unit from the list.")))
-    check("price_vnd", lambda: parse_price(raw.get("price", raw.get("price_vnd"))))
+    if by_weight:
+        weighed = _clean_weighing(raw, out.get("unit"), errors)
+        out.update(weighed)
+        out["price_vnd"] = weighed["price_vnd"]
+    else:
+        check("price_vnd", lambda: parse_price(raw.get("price", raw.get("price_vnd"))))
     check("stock", lambda: parse_count(raw.get("stock"), "stock", 0, MAX_STOCK))
     check("min_order_qty", lambda: parse_count(raw.get("min_order_qty"), "min_order_qty", 1, MAX_MIN_ORDER,
                                                default=1))
@@ -330,6 +345,80 @@ def clean_listing(raw: Mapping) -> ListingInput:
     if errors:
         raise ListingErrors(errors)
     return ListingInput(**out)
+
+
+def is_checked(value) -> bool:
+    return value in (True, 1, "1", "on", "true", "yes", "y")
+
+
+def _clean_weighing(raw: Mapping, unit: str | None, errors: list[DomainError]) -> dict:
+    """The by-weight fields: estimated weight of one unit, price per kg, tolerance; and the unit's price."""
+    from market.catalog.weight import parse_kg, round_div
+
+    out = {"piece_weight_g": None, "price_per_kg_vnd": None, "weight_tolerance_pct": None, "price_vnd": None}
+    if unit is not None and unit not in WEIGHED_UNITS:
+        errors.append(DomainError("invalid", _("A product sold by weight is counted by the piece, box or bag: "
+                                               "choose one of those units."), field="unit"))
+    try:
+        out["piece_weight_g"] = parse_kg(raw.get("piece_weight"), "piece_weight", minimum_g=PIECE_WEIGHT_MIN_G,
+                                         maximum_g=PIECE_WEIGHT_MAX_G)
+    except DomainError as err:
+        errors.append(err)
+    try:
+        out["price_per_kg_vnd"] = parse_price(raw.get("price_per_kg"))
+    except DomainError as err:
+        errors.append(DomainError("invalid", err.message, field="price_per_kg"))
+    try:
+        out["weight_tolerance_pct"] = parse_count(raw.get("weight_tolerance"), "weight_tolerance", 1,
+                                                  MAX_TOLERANCE_PCT, default=DEFAULT_TOLERANCE_PCT)
+    except DomainError as err:
+        errors.append(err)
+    if out["piece_weight_g"] and out["price_per_kg_vnd"]:
+        price = round_div(out["piece_weight_g"] * out["price_per_kg_vnd"], 1000)
+        if price > MAX_PRICE_VND:
+            errors.append(DomainError("invalid", _("One unit would cost more than %(max)s. Check the weight and "
+                                                   "the price per kg.", max=vnd(MAX_PRICE_VND)), field="price_per_kg"))
+        out["price_vnd"] = max(price, 1)
+    return out
+
+
+# ---- who else manages a product's stock -----------------------------------------------------------------
+
+_stock_managers: list = []
+
+
+def register_stock_manager(explain) -> None:
+    """``explain(product) -> str | None``: a higher area (co-op lots) that keeps this product's stock itself says
+    so with a sentence for the seller; the listing form then shows the stock, the unit and the estimated weight
+    without letting them be edited (they would no longer add up)."""
+    _stock_managers.append(explain)
+
+
+def stock_managed(product: Product | None) -> str | None:
+    if product is None or product.id is None:
+        return None
+    for explain in _stock_managers:
+        note = explain(product)
+        if note:
+            return str(note)
+    return None
+
+
+def _keep_managed_fields(product: Product, data: ListingInput) -> ListingInput:
+    """Stock, unit and estimated weight stay as they are; a by-weight unit price follows the new price per kg."""
+    from dataclasses import replace
+
+    from market.catalog.weight import round_div
+
+    typed_by_weight = data.piece_weight_g is not None
+    data = replace(data, stock=product.stock, unit=product.unit, piece_weight_g=product.piece_weight_g)
+    if product.piece_weight_g is None:
+        return replace(data, price_per_kg_vnd=None, weight_tolerance_pct=None,
+                       price_vnd=product.price_vnd if typed_by_weight else data.price_vnd)
+    per_kg = data.price_per_kg_vnd or product.price_per_kg_vnd
+    return replace(data, price_per_kg_vnd=per_kg,
+                   weight_tolerance_pct=data.weight_tolerance_pct or product.weight_tolerance_pct,
+                   price_vnd=max(1, round_div(product.piece_weight_g * per_kg, 1000)))
 
 
 # ---- search text ----------------------------------------------------------------------------------------
@@ -428,6 +517,8 @@ def create_listing(profile: SellerProfile, data: ListingInput, photos: PhotoPlan
 def update_listing(product: Product, data: ListingInput, photos: PhotoPlan | None, by: User,
                    submit_now: bool = False) -> bool:
     """Save an edit. Returns True when an approved listing was sent back to review by it."""
+    if stock_managed(product):
+        data = _keep_managed_fields(product, data)
     changed = _apply(product, data)
     photos_changed = _set_photos(product, photos) if photos is not None else False
     refresh_search_text(product)

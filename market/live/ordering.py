@@ -188,7 +188,8 @@ def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
             r = reqs[i]
             reservation = Reservation(product_id=info.product_id, seller_id=info.seller_id, title=info.title,
                                       unit=info.unit, unit_price_vnd=info.price_vnd, source="offer",
-                                      source_id=offer_id, qty=r.qty, live_session_id=info.session_id)
+                                      source_id=offer_id, qty=r.qty, live_session_id=info.session_id,
+                                      est_weight_g=info.est_weight_g, weight_tolerance_pct=info.weight_tolerance_pct)
             order = build_order(_BuyerRef(r.user_id), [reservation], r.key, origin="live", placed_by=None,
                                 live_session_id=info.session_id, payment_method=None, note="", shipping_vnd=0)
             order._live_recorded = True  # the room hears of it below, without loading each buyer again

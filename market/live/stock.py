@@ -35,6 +35,9 @@ class OfferInfo:
     unit: str
     seller_id: int
     seller_user_id: int
+    # Sold by weight: one unit's estimated grams and the tolerance (None for an ordinary product).
+    est_weight_g: int | None = None
+    weight_tolerance_pct: int | None = None
 
 
 def offer_info(offer_id: int) -> OfferInfo | None:
@@ -43,7 +46,7 @@ def offer_info(offer_id: int) -> OfferInfo | None:
     row = db.session.execute(
         sa.select(LiveOffer.id, LiveOffer.session_id, LiveSession.status, LiveOffer.status, LiveOffer.price_vnd,
                   LiveOffer.per_buyer_limit, Product.id, Product.title, Product.unit, Product.seller_id,
-                  SellerProfile.user_id)
+                  SellerProfile.user_id, Product.piece_weight_g, Product.weight_tolerance_pct)
         .join(LiveSession, LiveSession.id == LiveOffer.session_id)
         .join(Product, Product.id == LiveOffer.product_id)
         .join(SellerProfile, SellerProfile.id == Product.seller_id)
@@ -190,7 +193,8 @@ class OfferStock:
         _expire_offer(info.id)
         return Reservation(product_id=info.product_id, seller_id=info.seller_id, title=info.title, unit=info.unit,
                            unit_price_vnd=info.price_vnd, source=self.name, source_id=info.id, qty=qty,
-                           live_session_id=info.session_id)
+                           live_session_id=info.session_id, est_weight_g=info.est_weight_g,
+                           weight_tolerance_pct=info.weight_tolerance_pct)
 
     def release(self, source_id: int, product_id: int, qty: int, buyer_id: int) -> None:
         give_back_quota(source_id, [(buyer_id, qty)])

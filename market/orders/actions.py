@@ -61,6 +61,9 @@ def move(order: Order, user, to: object, *, role: Actor, reason: str | None = No
         if not gateway().can_confirm_unpaid(order):
             raise DomainError("invalid", _("Wait for the payment (or mark it received) before confirming."),
                               status=409)
+    if to == OrderStatus.PACKED and order.awaits_weighing:
+        raise DomainError("invalid", _("Weigh the items sold by weight first.") if order.weight_status == "estimate"
+                          else _("Wait for the buyer to accept the weighed amount."), status=409)
     if to == OrderStatus.SHIPPED:
         carrier = clean_line(carrier)[:60]
         if not carrier:
@@ -92,6 +95,10 @@ def buyer_actions(order: Order) -> list[str]:
         actions.append("cancel")
     if allowed(order.status, OrderStatus.DELIVERED, Actor.BUYER):
         actions.append("received")
+    from market.orders.weights import buyer_must_answer
+
+    if buyer_must_answer(order):
+        actions.append("answer_weight")
     return actions
 
 
@@ -103,8 +110,12 @@ def seller_actions(order: Order, role: Actor = Actor.SELLER) -> list[str]:
         actions.append("confirm")
     if g.can_mark_paid(order):
         actions.append("paid")
+    from market.orders.weights import can_weigh
+
+    if can_weigh(order, role):
+        actions.append("weigh")
     for to, name in ((OrderStatus.PACKED, "pack"), (OrderStatus.SHIPPED, "ship"), (OrderStatus.DELIVERED, "deliver")):
-        if allowed(status, to, role):
+        if allowed(status, to, role) and not (to == OrderStatus.PACKED and order.awaits_weighing):
             actions.append(name)
     if allowed(status, OrderStatus.CANCELLED, role):
         actions.append("cancel")

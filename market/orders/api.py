@@ -35,7 +35,11 @@ def order_json(order: Order, viewer, full: bool = False) -> dict:
         "subtotal_vnd": order.subtotal_vnd, "shipping_vnd": order.shipping_vnd, "total_vnd": order.total_vnd,
         "seller": {"shop_name": order.seller.shop_name, "slug": order.seller.slug},
         "items": [{"product_id": i.product_id, "title": i.title, "unit": i.unit, "unit_price_vnd": i.unit_price_vnd,
-                   "qty": i.qty, "line_total_vnd": i.line_total_vnd} for i in order.items],
+                   "qty": i.qty, "line_total_vnd": i.line_total_vnd,
+                   **({"by_weight": {"est_weight_g": i.estimated_weight_g, "tolerance_pct": i.weight_tolerance_pct,
+                                     "packed_weight_g": i.packed_weight_g}} if i.by_weight else {})}
+                  for i in order.items],
+        "weight_status": order.weight_status,
         "roles": sorted(str(r) for r in roles),
     }
     if not full:
@@ -51,7 +55,7 @@ def order_json(order: Order, viewer, full: bool = False) -> dict:
         data["buyer"]["phone"] = order.buyer.phone
     data["cancel_reason"] = order.cancel_reason
     data["timeline"] = [{"from": e.from_status, "to": e.to_status, "at": _iso(e.created_at), "by": e.actor_role,
-                         "reason": e.reason} for e in db.session.scalars(
+                         "reason": e.reason, **({"event": e.kind} if e.kind else {})} for e in db.session.scalars(
         sa.select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id))]
     data["actions"] = {"buyer": actions.buyer_actions(order) if Actor.BUYER in roles else [],
                        "seller": actions.seller_actions(order, Actor.SELLER if Actor.SELLER in roles else Actor.STAFF)

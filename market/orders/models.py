@@ -51,6 +51,9 @@ class Order(TimestampMixin, db.Model):
     tracking_code = sa.Column(sa.String(60), nullable=True)
     # Something about the money a person must look at (a transfer of the wrong amount, paid after expiry …).
     payment_flag = sa.Column(sa.String(30), nullable=True)
+    # Lines sold by weight: None (there are none), "estimate" (not weighed yet: the amounts are estimates),
+    # "to_accept" (weighed outside the tolerance, the buyer must accept), "final" (the amounts are weighed).
+    weight_status = sa.Column(sa.String(10), nullable=True)
 
     buyer = relationship("User", foreign_keys=[buyer_id], lazy="joined")
     placed_by = relationship("User", foreign_keys=[placed_by_id])
@@ -71,6 +74,11 @@ class Order(TimestampMixin, db.Model):
     @property
     def has_address(self) -> bool:
         return bool(self.ship_name and self.ship_phone and self.ship_street and self.ship_province)
+
+    @property
+    def awaits_weighing(self) -> bool:
+        """Its amount is still an estimate (or a weighed amount the buyer has not yet accepted)."""
+        return self.weight_status in ("estimate", "to_accept")
 
     @property
     def is_complete(self) -> bool:
@@ -95,10 +103,27 @@ class OrderItem(db.Model):
     unit = sa.Column(sa.String(10), nullable=False)
     unit_price_vnd = sa.Column(sa.BigInteger, nullable=False)
     qty = sa.Column(sa.Integer, nullable=False)
-    line_total_vnd = sa.Column(sa.BigInteger, nullable=False)
+    line_total_vnd = sa.Column(sa.BigInteger, nullable=False)  # by weight: the estimate until weighed
+    # Sold by weight (snapshots when ordered): one unit's estimated grams and the tolerance in percent; the
+    # grams the seller weighed for the whole line (proposed while the buyer has to accept, then final).
+    est_weight_g = sa.Column(sa.Integer, nullable=True)
+    weight_tolerance_pct = sa.Column(sa.SmallInteger, nullable=True)
+    packed_weight_g = sa.Column(sa.Integer, nullable=True)
 
     order = relationship("Order", back_populates="items")
     product = relationship("Product", lazy="joined")
+
+    @property
+    def by_weight(self) -> bool:
+        return self.est_weight_g is not None
+
+    @property
+    def estimated_weight_g(self) -> int | None:
+        return self.est_weight_g * self.qty if self.est_weight_g is not None else None
+
+    @property
+    def estimated_total_vnd(self) -> int:
+        return self.unit_price_vnd * self.qty
 
 
 class OrderEvent(db.Model):
@@ -112,6 +137,8 @@ class OrderEvent(db.Model):
     to_status = sa.Column(sa.String(16), nullable=False)
     actor_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
     actor_role = sa.Column(sa.String(10), nullable=False)
+    # None for a status change; a ``states.WeightEvent`` for weighing (the status stays what it was).
+    kind = sa.Column(sa.String(20), nullable=True)
     reason = sa.Column(sa.String(500), nullable=True)
     created_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
 

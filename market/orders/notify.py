@@ -11,9 +11,10 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from market.catalog.weight import format_kg
 from market.i18n import vnd
 from market.notifications.service import message_kind, notify
-from market.orders.signals import order_placed, order_status_changed
+from market.orders.signals import order_placed, order_status_changed, order_weighed
 from market.orders.states import Actor, OrderStatus
 
 
@@ -99,6 +100,43 @@ def _reviewed(p):
              rating=p["rating"])
 
 
+@message_kind("order.weighed")
+def _weighed(p):
+    return _("Order %(code)s was weighed: %(kg)s. The total is now %(total)s (estimated %(before)s).",
+             code=p["code"], kg=format_kg(p["grams"]), total=vnd(p["total"]), before=vnd(p["before"]))
+
+
+@message_kind("order.weight_to_accept")
+def _weight_to_accept(p):
+    return _("Order %(code)s weighs %(kg)s, beyond the tolerance you agreed to: the total would be %(total)s "
+             "instead of %(before)s. Accept or decline on the order page.", code=p["code"], kg=format_kg(p["grams"]),
+             total=vnd(p["total"]), before=vnd(p["before"]))
+
+
+@message_kind("order.weight_accepted")
+def _weight_accepted(p):
+    return _("%(buyer)s accepted the weighed total of %(total)s for order %(code)s. You can pack it.",
+             buyer=p["buyer"], total=vnd(p["total"]), code=p["code"])
+
+
+@message_kind("order.authorised")
+def _authorised(p):
+    return _("Order %(code)s: the card is authorised for up to %(total)s. Weigh it when you pack; the weighed "
+             "amount is then charged.", code=p["code"], total=vnd(p["total"]))
+
+
+@message_kind("order.authorised_buyer")
+def _authorised_buyer(p):
+    return _("Your card is authorised for up to %(total)s for order %(code)s. You are charged only the weighed "
+             "amount, when the shop packs it.", total=vnd(p["total"]), code=p["code"])
+
+
+@message_kind("order.charged")
+def _charged(p):
+    return _("We charged %(total)s to your card for order %(code)s (the weighed amount).", total=vnd(p["total"]),
+             code=p["code"])
+
+
 def _tell(user, actor, kind: str, order, sms: bool = True, **extra) -> None:
     if user is None or (actor is not None and actor.id == user.id):
         return
@@ -141,6 +179,29 @@ def on_status_changed(order, from_status=None, to_status=None, actor=None, actor
         _tell(buyer, actor, "order.refunded", order)
 
 
+def on_weighed(order, event=None, final=False, actor=None, role=None, before_vnd=None, **_kw) -> None:
+    from market.orders.states import WeightEvent
+    from market.orders.weights import proposed_total, weighed_lines
+
+    grams = sum(i.packed_weight_g or 0 for i in weighed_lines(order))
+    if event == WeightEvent.WEIGHED:
+        kind = "order.weighed" if final else "order.weight_to_accept"
+        _tell(order.buyer, actor, kind, order, grams=grams, total=proposed_total(order),
+              before=int(before_vnd if before_vnd is not None else order.total_vnd))
+    elif event == WeightEvent.WEIGHT_ACCEPTED:
+        _tell(order.seller.user, actor, "order.weight_accepted", order, sms=True)
+
+
+def card_authorised(order, amount_vnd: int) -> None:
+    """A card was authorised for the most the tolerance allows (payments calls this; nobody acted)."""
+    _tell(order.buyer, None, "order.authorised_buyer", order, sms=False, total=amount_vnd)
+    _tell(order.seller.user, None, "order.authorised", order, total=amount_vnd)
+
+
+def card_charged(order, amount_vnd: int) -> None:
+    _tell(order.buyer, None, "order.charged", order, sms=False, total=amount_vnd)
+
+
 def transfer_claimed(order) -> None:
     _tell(order.seller.user, order.buyer, "order.transfer_claimed", order)
 
@@ -151,3 +212,4 @@ def reviewed(order, review) -> None:
 
 order_placed.connect(on_placed, weak=False)
 order_status_changed.connect(on_status_changed, weak=False)
+order_weighed.connect(on_weighed, weak=False)

@@ -44,6 +44,19 @@ class PaymentGateway(Protocol):
     def describe(self, order) -> dict:
         """The order's payment as JSON-ready data (method, paid, attempts, flag, VietQR payload …)."""
 
+    # ---- orders sold by weight (orders/weights.py) ----
+    def weigh_before_paying(self, order) -> bool:
+        """May a pending order be weighed before any money is asked for (a transfer, cash the shop accepts)?
+        False when the payment must come first (a card authorisation)."""
+
+    def max_chargeable(self, order) -> int | None:
+        """The most the order's payment can cover (a card authorised for the estimate plus the tolerance), or
+        None when any amount can be asked for (cash, a transfer asked for after weighing)."""
+
+    def amount_locked(self, order) -> bool:
+        """The money for the current amount was received or asked for (paid, or a card capture started): the
+        weighed amount can no longer change."""
+
 
 _gateway: PaymentGateway | None = None
 

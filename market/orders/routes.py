@@ -16,6 +16,7 @@ from market.domain import DomainError
 from market.errors import user_abort
 from market.extensions import db
 from market.forms import attach_error
+from market.i18n import vnd
 from market.orders import actions, bp, cart, checkout, reviews
 from market.orders.forms import (
     AddToCartForm,
@@ -190,7 +191,10 @@ def _order_or_404(order_id: int) -> Order:
 @bp.get("/orders/<int:order_id>")
 @login_required
 def detail(order_id: int):
-    order = _order_or_404(order_id)
+    return render_template("orders/detail.html", **_detail_context(_order_or_404(order_id)))
+
+
+def _detail_context(order: Order, weigh_values: dict | None = None, weigh_errors: dict | None = None) -> dict:
     roles = roles_for(order, current_user)
     events = list(db.session.scalars(sa.select(OrderEvent).where(OrderEvent.order_id == order.id)
                                      .order_by(OrderEvent.id)))
@@ -207,14 +211,74 @@ def detail(order_id: int):
             complete_form.ship_commune.data, complete_form.ship_province.data = order.ship_commune, order.ship_province
         else:
             _prefill(complete_form, current_user)
-    return render_template(
-        "orders/detail.html", order=order, roles={str(r) for r in roles}, events=events,
+    return dict(
+        order=order, roles={str(r) for r in roles}, events=events,
         buyer_actions=actions.buyer_actions(order) if is_buyer else [],
         seller_actions=actions.seller_actions(order, seller_role) if seller_role else [],
         seller_role=seller_role, complete_form=complete_form, reason_form=ReasonForm(formdata=None),
         ship_form=ShipForm(formdata=None), review=reviews.review_of(order),
         review_form=ReviewForm(formdata=None) if reviews.can_review(order, current_user) else None,
-        show_buyer_phone=seller_role is not None)
+        show_buyer_phone=seller_role is not None, weigh_values=weigh_values or {}, weigh_errors=weigh_errors or {})
+
+
+@bp.post("/orders/<int:order_id>/weights")
+@login_required
+def weigh(order_id: int):
+    """The seller (or commune staff) enters the weighed kilograms of the lines sold by weight."""
+    from market.orders import weights
+
+    order = _order_or_404(order_id)
+    role = actions.acting_role(order, current_user, request.form.get("as"))
+    if role == Actor.BUYER:
+        abort(404)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        user_abort(400, _("This form has expired. Please try again."))
+    typed = {k: v for k, v in request.form.items() if k.startswith("weight-")}
+    try:
+        weights.weigh(order, current_user, role, typed)
+    except weights.WeighErrors as err:
+        db.session.rollback()
+        order = _order_or_404(order_id)
+        errors = {e.field: e.message for e in err.errors}
+        return render_template("orders/detail.html", **_detail_context(order, typed, errors)), 400
+    except DomainError as err:
+        db.session.rollback()
+        if err.status == 404:
+            raise
+        order = _order_or_404(order_id)
+        return render_template("orders/detail.html",
+                               **_detail_context(order, typed, {"weights": err.message})), err.status
+    db.session.commit()
+    if order.weight_status == "final":
+        flash(_("Weighed: the total is now %(total)s. The buyer has been told.", total=vnd(order.total_vnd)), "success")
+    else:
+        flash(_("Weighed outside the tolerance: the buyer must accept %(total)s before you pack.",
+                total=vnd(weights.proposed_total(order))), "info")
+    return redirect(url_for("orders.detail", order_id=order.id))
+
+
+@bp.post("/orders/<int:order_id>/weights/<answer>")
+@login_required
+def answer_weights(order_id: int, answer: str):
+    """The buyer accepts or declines a weighed amount outside the tolerance."""
+    from market.orders import weights
+
+    order = _order_or_404(order_id)
+    if order.buyer_id != current_user.id or answer not in ("accept", "decline"):
+        abort(404)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        user_abort(400, " ".join(str(e) for e in form.reason.errors) or _("This form has expired. Please try again."))
+    if answer == "accept":
+        weights.accept(order, current_user)
+        db.session.commit()
+        flash(_("Thank you. Your order's total is now %(total)s.", total=vnd(order.total_vnd)), "success")
+    else:
+        weights.decline(order, current_user, form.reason.data or None)
+        db.session.commit()
+        flash(_("Order %(code)s is cancelled.", code=order.code), "info")
+    return redirect(url_for("orders.detail", order_id=order.id))
 
 
 @bp.post("/orders/<int:order_id>/complete")
@@ -367,6 +431,21 @@ def order_status_text(order) -> str:
         if order.payment_method == "cod":
             return _("Waiting for the shop to accept")
     return status_label(order.status).capitalize()
+
+
+@bp.app_template_global("weight_event_label")
+def _weight_event_label(kind: str) -> str:
+    from market.orders.weights import weight_event_label
+
+    return weight_event_label(kind)
+
+
+@bp.app_template_global("order_weights")
+def _order_weights():
+    """The weights module for templates (bands, proposed amounts)."""
+    from market.orders import weights
+
+    return weights
 
 
 @bp.app_template_global("order_actor_label")

@@ -132,13 +132,16 @@ def _write_order(buyer: User, reservations: list[Reservation], key: str, add: bo
                   origin=fields["origin"], live_session_id=live_session_id,
                   placed_by_id=fields["placed_by"].id if fields["placed_by"] else None, idempotency_key=key,
                   payment_method=fields["payment_method"], hold_expires_at=hold_until(now),
-                  status_changed_at=now, note=clean_line(fields["note"])[:500])
+                  status_changed_at=now, note=clean_line(fields["note"])[:500],
+                  weight_status="estimate" if any(r.est_weight_g for r in reservations) else None)
     for r in reservations:
         order.items.append(OrderItem(product_id=r.product_id, source=r.source, source_id=r.source_id, title=r.title,
                                      unit=r.unit, unit_price_vnd=r.unit_price_vnd, qty=r.qty,
-                                     line_total_vnd=r.unit_price_vnd * r.qty))
+                                     line_total_vnd=r.unit_price_vnd * r.qty, est_weight_g=r.est_weight_g,
+                                     weight_tolerance_pct=r.weight_tolerance_pct if r.est_weight_g else None,
+                                     packed_weight_g=None))
     placed_by = fields["placed_by"]
-    order.events.append(OrderEvent(from_status=None, to_status=OrderStatus.PENDING,
+    order.events.append(OrderEvent(from_status=None, to_status=OrderStatus.PENDING, kind=None,
                                    actor_id=(placed_by or buyer).id,
                                    actor_role=Actor.STAFF if placed_by and placed_by.is_staff else
                                    (Actor.SELLER if placed_by else Actor.BUYER),
@@ -211,7 +214,7 @@ def transition(order: Order, to_status: OrderStatus | str, *, actor: User | None
             order.cancel_reason = reason
     if to_status == OrderStatus.CONFIRMED:
         order.hold_expires_at = None
-    db.session.add(OrderEvent(order_id=order.id, from_status=from_status, to_status=to_status,
+    db.session.add(OrderEvent(order_id=order.id, from_status=from_status, to_status=to_status, kind=None,
                               actor_id=actor.id if actor else None, actor_role=role, reason=reason, created_at=now))
     db.session.flush()
     order_status_changed.send(order, from_status=from_status, to_status=to_status, actor=actor, actor_role=role,

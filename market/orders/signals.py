@@ -12,3 +12,5 @@ _signals = Namespace()
 order_placed = _signals.signal("order-placed")
 # sender: the Order; kwargs: from_status, to_status, actor (User | None), actor_role, reason
 order_status_changed = _signals.signal("order-status-changed")
+# sender: the Order; kwargs: event (states.WeightEvent), final (bool: the weighed amounts now apply), actor, role
+order_weighed = _signals.signal("order-weighed")

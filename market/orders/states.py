@@ -54,3 +54,29 @@ def allowed(from_status: str, to_status: str, actor: Actor) -> bool:
 
 def next_statuses(from_status: str, actor: Actor) -> list[OrderStatus]:
     return [to for (frm, to), who in TRANSITIONS.items() if frm == from_status and actor in who]
+
+
+class WeightEvent(enum.StrEnum):
+    """Events of an order sold by weight. They do not change its status; each writes an OrderEvent (``kind``)."""
+
+    WEIGHED = "weighed"  # the seller entered the weighed kilograms (applied, or proposed to the buyer)
+    WEIGHT_ACCEPTED = "weight_accepted"  # the buyer accepted weights outside the tolerance
+    WEIGHT_DECLINED = "weight_declined"  # the buyer declined them; the order then moves to cancelled
+
+
+W = WeightEvent
+# event → (statuses the order may be in, who may cause it). Weighing happens before packing: on a pending order
+# when its payment waits for the weighed amount (a bank transfer, cash the shop has yet to accept), or on a
+# confirmed one (cash on delivery, a card authorised for the most the tolerance allows).
+WEIGHT_EVENTS: dict[WeightEvent, tuple[frozenset[OrderStatus], frozenset[Actor]]] = {
+    W.WEIGHED: (frozenset({S.PENDING, S.CONFIRMED}), frozenset({A.SELLER, A.STAFF})),
+    W.WEIGHT_ACCEPTED: (frozenset({S.PENDING, S.CONFIRMED}), frozenset({A.BUYER})),
+    W.WEIGHT_DECLINED: (frozenset({S.PENDING, S.CONFIRMED}), frozenset({A.BUYER})),
+}
+# The move a declined weighing makes (it must also be in TRANSITIONS for the buyer).
+DECLINE_MOVES_TO = S.CANCELLED
+
+
+def weight_event_allowed(event: WeightEvent | str, status: str, actor: Actor) -> bool:
+    statuses, actors = WEIGHT_EVENTS[WeightEvent(event)]
+    return OrderStatus(status) in statuses and actor in actors

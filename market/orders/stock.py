@@ -29,6 +29,9 @@ class Reservation:
     source_id: int
     qty: int
     live_session_id: int | None = None
+    # Sold by weight: one unit's estimated grams and the tolerance (percent) the buyer agrees to by ordering.
+    est_weight_g: int | None = None
+    weight_tolerance_pct: int | None = None
 
 
 class StockSource(Protocol):
@@ -98,7 +101,8 @@ class ProductStock:
             raise DomainError("sold_out", _("Sorry, there is not enough left of %(title)s.", title=product.title))
         return Reservation(product_id=product.id, seller_id=product.seller_id, title=product.title,
                            unit=product.unit, unit_price_vnd=product.price_vnd, source=self.name,
-                           source_id=product.id, qty=qty)
+                           source_id=product.id, qty=qty, est_weight_g=product.piece_weight_g,
+                           weight_tolerance_pct=product.weight_tolerance_pct)
 
     def release(self, source_id: int, product_id: int, qty: int, buyer_id: int) -> None:
         give_to_product(product_id, qty)

@@ -108,7 +108,7 @@ def apply_transfer(transfer: IncomingTransfer, row: ProcessedEvent | None = None
         refund_due_by_hand(order, payment, "double_payment" if order.paid_at else "paid_after_close")
         db.session.flush()
         return "refund_due"
-    if transfer.amount_vnd != order.total_vnd:
+    if transfer.amount_vnd != order.total_vnd or order.awaits_weighing:  # not weighed: no amount was asked yet
         payment = new_attempt(order, "vietqr", provider_ref=f"{transfer.provider}:{transfer.transaction_id}")
         payment.status = PaymentStatus.MISMATCH
         payment.received_vnd = transfer.amount_vnd

@@ -5,10 +5,11 @@ from flask import Flask
 def register(app: Flask) -> None:
     @app.cli.command("retry-refunds")
     def retry_refunds_command():
-        """Ask Stripe again for card refunds that were requested but not confirmed."""
-        from market.payments.stripe import configured, retry_refunds
+        """Ask Stripe again for card refunds (and card-hold captures or releases) asked for but not confirmed."""
+        from market.payments.stripe import configured, retry_holds, retry_refunds
 
         if not configured():
             click.echo("Stripe is not configured.")
             return
         click.echo(f"{retry_refunds()} refund(s) done.")
+        click.echo(f"{retry_holds()} card hold(s) captured or released.")

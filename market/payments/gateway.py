@@ -59,6 +59,8 @@ class Gateway:
         return method is not None and method().can_confirm_unpaid(order)
 
     def can_mark_paid(self, order) -> bool:
+        if order.payment_method == "vietqr" and order.awaits_weighing:  # the buyer pays the weighed amount
+            return False
         return (order.paid_at is None and order.payment_method in _RECORDABLE
                 and order.status in _RECORDABLE[order.payment_method])
 
@@ -86,7 +88,12 @@ class Gateway:
                              for p in service.payments_of(order.id)]}
         if order.payment_flag:
             data["flag"] = {"code": order.payment_flag, "message": service.flag_label(order.payment_flag)}
-        if order.payment_method == "vietqr":
+        hold = service.card_hold(order.id)
+        if hold is not None:
+            data["authorized_vnd"] = hold.amount_vnd
+        if order.awaits_weighing:
+            data["awaiting_weight"] = True  # no transfer is asked for before the weighed amount is known
+        elif order.payment_method == "vietqr":
             from market.payments.banks import bank_by_bin
             from market.payments.vietqr import memo_for, order_payload
 
@@ -99,3 +106,16 @@ class Gateway:
                                   "account_holder": settings.account_holder, "memo": memo_for(order),
                                   "amount_vnd": order.total_vnd}
         return data
+
+    # ---- orders sold by weight ----
+    def weigh_before_paying(self, order) -> bool:
+        return order.payment_method in ("vietqr", "cod")
+
+    def max_chargeable(self, order) -> int | None:
+        hold = service.card_hold(order.id)
+        return hold.amount_vnd if hold is not None else None
+
+    def amount_locked(self, order) -> bool:
+        return any(p.status == PaymentStatus.SUCCEEDED
+                   or (p.status == PaymentStatus.AUTHORIZED and p.capture_vnd is not None)
+                   for p in service.payments_of(order.id))

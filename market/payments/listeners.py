@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from market.database import on_commit
-from market.orders.signals import order_status_changed
+from market.orders.signals import order_status_changed, order_weighed
 from market.orders.states import OrderStatus
 from market.payments import service
 from market.payments.models import PaymentStatus, RefundStatus
@@ -11,6 +11,11 @@ from market.payments.models import PaymentStatus, RefundStatus
 
 def on_status_changed(order, from_status=None, to_status=None, **_kw) -> None:
     if to_status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+        hold = service.card_hold(order.id)
+        if hold is not None:  # a card held for an order sold by weight: give the hold back, nothing charged
+            from market.payments.stripe import request_release
+
+            request_release(hold)
         for payment in service.close_pending_attempts(order):
             if payment.method == "stripe" and payment.provider_ref:
                 from market.payments.stripe import expire_session
@@ -41,4 +46,23 @@ def on_status_changed(order, from_status=None, to_status=None, **_kw) -> None:
             order.payment_flag = None
 
 
+def on_weighed(order, event=None, final=False, **_kw) -> None:
+    """The amount follows the weight: open attempts ask for the new total, a card hold is captured."""
+    from market.orders.states import WeightEvent
+
+    if event == WeightEvent.WEIGHED and order.status == OrderStatus.PENDING and order.payment_method == "vietqr":
+        service.wait_for_weighing(order)  # the buyer now has time to read the SMS and pay (or answer)
+    if not final:
+        return
+    for payment in service.payments_of(order.id):
+        if payment.status == PaymentStatus.PENDING and payment.method in ("cod", "vietqr"):
+            payment.amount_vnd = order.total_vnd
+    hold = service.card_hold(order.id)
+    if hold is not None:
+        from market.payments.stripe import request_capture
+
+        request_capture(hold, order.total_vnd)
+
+
 order_status_changed.connect(on_status_changed, weak=False)
+order_weighed.connect(on_weighed, weak=False)

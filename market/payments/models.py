@@ -18,6 +18,8 @@ class PaymentStatus(enum.StrEnum):
     EXPIRED = "expired"  # the Stripe session ran out
     MISMATCH = "mismatch"  # money arrived with the wrong amount or currency: the order stays unpaid, flagged
     REFUNDED = "refunded"  # the money went back to the buyer
+    AUTHORIZED = "authorized"  # a card hold for the most the weighed amount can be; captured at packing
+    RELEASED = "released"  # a card hold given back without charging (order cancelled, or the hold lapsed)
 
 
 class RefundStatus(enum.StrEnum):
@@ -55,6 +57,10 @@ class Payment(TimestampMixin, db.Model):
     refunded_vnd = sa.Column(sa.BigInteger, nullable=False, default=0)
     refund_ref = sa.Column(sa.String(255), nullable=True)
     note = sa.Column(sa.String(500), nullable=True)
+    # A card hold (Stripe manual capture) for an order sold by weight: ``amount_vnd`` is the most it may charge.
+    # ``capture_vnd``: None (nothing asked yet), > 0 (capture that much: the weighed total), 0 (release it).
+    manual_capture = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
+    capture_vnd = sa.Column(sa.BigInteger, nullable=True)
 
     order = relationship("Order", backref=sa.orm.backref("payments", order_by="Payment.attempt", lazy="select"))
     recorded_by = relationship("User")

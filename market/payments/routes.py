@@ -188,4 +188,5 @@ def payment_status_label(status: str) -> str:
 
     return {PaymentStatus.PENDING: _("waiting"), PaymentStatus.SUCCEEDED: _("received"),
             PaymentStatus.FAILED: _("failed"), PaymentStatus.EXPIRED: _("closed"),
-            PaymentStatus.MISMATCH: _("wrong amount"), PaymentStatus.REFUNDED: _("refunded")}.get(status, status)
+            PaymentStatus.MISMATCH: _("wrong amount"), PaymentStatus.REFUNDED: _("refunded"),
+            PaymentStatus.AUTHORIZED: _("card held"), PaymentStatus.RELEASED: _("hold released")}.get(status, status)

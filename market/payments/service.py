@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 # Flags a person must look at; shown to the seller (and staff) on the order page and in the orders list.
 FLAGS = ("amount_mismatch", "wrong_account", "paid_after_close", "double_payment", "refund_due", "refund_failed",
-         "partial_refund", "refunded_outside")
+         "partial_refund", "refunded_outside", "capture_failed", "hold_lapsed")
 
 
 def flag_label(flag: str | None) -> str:
@@ -37,6 +37,9 @@ def flag_label(flag: str | None) -> str:
         "refund_failed": _("The card refund failed; it will be tried again."),
         "partial_refund": _("Part of the card payment was refunded outside Chợ Phiên."),
         "refunded_outside": _("The card payment was refunded outside Chợ Phiên after the order was packed."),
+        "capture_failed": _("Charging the weighed amount to the card failed; it will be tried again."),
+        "hold_lapsed": _("The card authorisation ended before the weighed amount was charged: ask the buyer to "
+                         "pay another way, or cancel the order."),
     }
     return labels.get(flag or "", flag or "")
 
@@ -137,6 +140,27 @@ def refund_due_by_hand(order: Order, payment: Payment, flag: str) -> None:
     order.payment_flag = flag
 
 
+def wait_for_weighing(order: Order) -> None:
+    """A pending order whose transfer waits for the weighed amount: hold its stock while the shop weighs it and
+    then while the buyer pays (COD_ACCEPT_HOURS each time), not just the usual HOLD_MINUTES."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    until = utcnow() + timedelta(hours=current_app.config["COD_ACCEPT_HOURS"])
+    if order.hold_expires_at is None or order.hold_expires_at < until:
+        order.hold_expires_at = until
+    db.session.flush()
+
+
+def card_hold(order_id: int) -> Payment | None:
+    """The card authorisation of an order sold by weight that is still held (not captured nor released)."""
+    for p in payments_of(order_id):
+        if p.status == PaymentStatus.AUTHORIZED:
+            return p
+    return None
+
+
 def unrefunded_paid(order_id: int) -> Payment | None:
     for p in reversed(payments_of(order_id)):
         if p.status == PaymentStatus.SUCCEEDED and p.refund_status in (None, RefundStatus.REQUESTED,
@@ -162,7 +186,7 @@ def order_panel(order: Order, roles) -> dict | None:
 
 # Flags the seller (or staff) clears by hand once they have returned the money or checked the transfer.
 RESOLVABLE = frozenset({"amount_mismatch", "wrong_account", "paid_after_close", "double_payment", "partial_refund",
-                        "refunded_outside"})
+                        "refunded_outside", "hold_lapsed"})
 
 
 def resolve_flag(order: Order, actor) -> None:

@@ -29,6 +29,7 @@ from market.extensions import db
 from market.orders.models import Order
 from market.orders.service import get_order_for, transition
 from market.orders.states import Actor, OrderStatus
+from market.orders.weights import max_total
 from market.payments.base import PaymentMethod
 from market.payments.models import Payment, PaymentStatus, ProcessedEvent, RefundStatus
 
@@ -73,10 +74,16 @@ class StripeCheckout(PaymentMethod):
         return configured()
 
     def panel(self, order, settings, payment, roles) -> dict:
+        from market.orders.weights import max_total
+        from market.payments.service import card_hold
+
+        manual = order.weight_status == "estimate"
         return {"can_start": Actor.BUYER in roles and order.status == OrderStatus.PENDING and not order.paid_at
-                and configured(),
+                and configured() and order.weight_status != "to_accept",
                 "open": payment is not None and payment.method == self.name and payment.status == PaymentStatus.PENDING
-                and bool(payment.provider_ref)}
+                and bool(payment.provider_ref),
+                "manual": manual, "max": max_total(order) if manual else order.total_vnd,
+                "hold": card_hold(order.id)}
 
 
 # ---- starting a payment ------------------------------------------------------------------------------------
@@ -96,6 +103,7 @@ class CheckoutRequest:
     success_url: str
     cancel_url: str
     url: str | None = None  # an open session to send the buyer back to
+    manual_capture: bool = False  # sold by weight: authorise the most it may cost, capture the weighed amount
 
     @property
     def idempotency_key(self) -> str:
@@ -117,10 +125,17 @@ def prepare_checkout(order_id: int, user) -> CheckoutRequest:
         raise DomainError("invalid", _("This order is not waiting for payment."), status=409)
     if not order.has_address:
         raise DomainError("invalid", _("Enter the delivery address first."))
+    if order.weight_status == "to_accept":
+        raise DomainError("invalid", _("Answer the weighed amount first."), status=409)
+    manual = order.weight_status == "estimate"
+    amount = max_total(order) if manual else order.total_vnd
     now = utcnow()
     payment = None
     for p in payments_of(order.id):
         if p.method == StripeCheckout.name and p.status == PaymentStatus.PENDING:
+            if p.amount_vnd != amount or bool(p.manual_capture) != manual:  # the amount changed (weighed) since
+                p.status = PaymentStatus.EXPIRED
+                continue
             if p.provider_ref and p.checkout_url and p.expires_at and p.expires_at > now + timedelta(minutes=1):
                 return _request(order, p, p.expires_at, url=p.checkout_url)
             if not p.provider_ref:
@@ -133,7 +148,8 @@ def prepare_checkout(order_id: int, user) -> CheckoutRequest:
     order.payment_method = StripeCheckout.name
     expires = min(max(order.hold_expires_at or now, now + SESSION_MIN), now + SESSION_MAX)
     if payment is None:
-        payment = new_attempt(order, StripeCheckout.name, expires_at=expires)
+        payment = new_attempt(order, StripeCheckout.name, expires_at=expires, manual_capture=manual)
+        payment.amount_vnd = amount
     else:
         payment.expires_at = expires
     order.hold_expires_at = expires + HOLD_GRACE
@@ -141,12 +157,27 @@ def prepare_checkout(order_id: int, user) -> CheckoutRequest:
     return _request(order, payment, payment.expires_at)
 
 
+def _line(item, manual: bool) -> tuple[str, int, int]:
+    """One Checkout line; sold by weight and not weighed yet, at the most one unit may cost (the hold)."""
+    from market.catalog.weight import format_kg
+    from market.orders.weights import max_unit_price
+
+    if manual and item.by_weight:
+        name = _("%(title)s (%(unit)s, ~%(kg)s, up to +%(pct)d%% by weight)", title=item.title, unit=item.unit,
+                 kg=format_kg(item.est_weight_g), pct=item.weight_tolerance_pct)
+        return name, int(max_unit_price(item)), int(item.qty)
+    if item.by_weight:
+        return f"{item.title} ({format_kg(item.packed_weight_g)})", int(item.line_total_vnd), 1
+    return f"{item.title} ({item.unit})", int(item.unit_price_vnd), int(item.qty)
+
+
 def _request(order: Order, payment: Payment, expires_at: datetime, url: str | None = None) -> CheckoutRequest:
     site = current_app.config["SITE_URL"]
+    manual = bool(payment.manual_capture)
     return CheckoutRequest(
         order_id=order.id, order_code=order.code, payment_id=payment.id, attempt=payment.attempt,
-        amount_vnd=payment.amount_vnd,
-        lines=tuple((f"{i.title} ({i.unit})", int(i.unit_price_vnd), int(i.qty)) for i in order.items)
+        amount_vnd=payment.amount_vnd, manual_capture=manual,
+        lines=tuple(_line(i, manual) for i in order.items)
         + (((_("Shipping"), int(order.shipping_vnd), 1),) if order.shipping_vnd else ()),
         expires_at=expires_at, locale="en" if (order.buyer.locale or "vi") == "en" else "vi",
         success_url=site + url_for("payments.stripe_return", order_id=order.id) + "?session_id={CHECKOUT_SESSION_ID}",
@@ -161,7 +192,8 @@ def session_params(req: CheckoutRequest) -> dict:
                         "quantity": qty} for name, price, qty in req.lines],
         "client_reference_id": req.order_code,
         "metadata": metadata,
-        "payment_intent_data": {"metadata": metadata, "description": f"Chợ Phiên {req.order_code}"},
+        "payment_intent_data": {"metadata": metadata, "description": f"Chợ Phiên {req.order_code}",
+                                **({"capture_method": "manual"} if req.manual_capture else {})},
         "expires_at": int(req.expires_at.timestamp()),
         "locale": req.locale,
         "success_url": req.success_url,
@@ -254,9 +286,15 @@ def on_session_completed(session: dict, event: ProcessedEvent | None = None) -> 
     payment = reload_payment(payment.id)
     if payment.provider_ref is None:
         payment.provider_ref = session.get("id")
+    intent = session.get("payment_intent") if isinstance(session.get("payment_intent"), str) else None
+    if payment.manual_capture:  # a hold: the session completes "unpaid" until the weighed amount is captured
+        if session.get("status") != "complete" or not intent:
+            return "not_authorised"
+        if event is not None:
+            event.ref = intent
+        return _authorised(order, payment, intent, session.get("amount_total"), session.get("currency"))
     if session.get("payment_status") != "paid":
         return "not_paid"
-    intent = session.get("payment_intent") if isinstance(session.get("payment_intent"), str) else None
     if intent and not payment.provider_payment_ref:
         payment.provider_payment_ref = intent
     if event is not None:
@@ -362,11 +400,200 @@ def _close_refunded_order(order: Order, reason: str) -> None:
         order.payment_flag = "refunded_outside"
 
 
+# ---- card holds for orders sold by weight (manual capture) -------------------------------------------------
+
+def _authorised(order: Order, payment: Payment, intent: str, amount, currency) -> str:
+    """The card is held for ``amount``: check it is what we asked for, confirm the order (not paid yet)."""
+    from market.orders.notify import card_authorised
+
+    if intent and not payment.provider_payment_ref:
+        payment.provider_payment_ref = intent
+    if payment.status in (PaymentStatus.AUTHORIZED, PaymentStatus.SUCCEEDED, PaymentStatus.RELEASED):
+        return "already"
+    amount = amount if isinstance(amount, int) and not isinstance(amount, bool) else None
+    if str(currency or "").lower() != "vnd" or amount != payment.amount_vnd:
+        payment.status = PaymentStatus.MISMATCH
+        payment.note = f"held {amount!r} {currency!r}, expected {payment.amount_vnd} vnd"[:500]
+        order.payment_flag = "amount_mismatch"
+        payment.capture_vnd = 0
+        _settle_after_commit(payment)  # give the wrong hold back
+        return "mismatch"
+    payment.status = PaymentStatus.AUTHORIZED
+    if order.status != OrderStatus.PENDING or order.paid_at is not None:  # closed or paid meanwhile: let it go
+        payment.capture_vnd = 0
+        _settle_after_commit(payment)
+        return "released"
+    from market.payments.service import close_pending_attempts
+
+    order.payment_method = payment.method
+    close_pending_attempts(order, keep_method=payment.method)
+    db.session.flush()
+    transition(order, OrderStatus.CONFIRMED, actor=None, role=Actor.SYSTEM,
+               reason=_("Card authorised for up to %(max)s; the weighed amount is charged at packing",
+                        max=_vnd(payment.amount_vnd)))
+    card_authorised(order, payment.amount_vnd)
+    return "authorised"
+
+
+def _vnd(amount: int) -> str:
+    from market.i18n import vnd
+
+    return vnd(amount)
+
+
+def on_intent_capturable(intent: dict, event: ProcessedEvent | None = None) -> str:
+    """``payment_intent.amount_capturable_updated``: the hold is in place (whichever of this and the session's
+    completion arrives first confirms the order; the other finds it done)."""
+    from market.payments.service import lock_order, reload_payment
+
+    intent_id = intent.get("id") if isinstance(intent.get("id"), str) else None
+    if event is not None:
+        event.ref = intent_id
+    payment = _find_payment(None, intent_id, intent.get("metadata"))
+    if payment is None or not payment.manual_capture:
+        return "unknown"
+    order = lock_order(payment.order_id)
+    payment = reload_payment(payment.id)
+    if intent.get("status") != "requires_capture":
+        return "not_authorised"
+    return _authorised(order, payment, intent_id, intent.get("amount_capturable"), intent.get("currency"))
+
+
+def on_intent_canceled(intent: dict, event: ProcessedEvent | None = None) -> str:
+    """``payment_intent.canceled``: we released the hold, or it lapsed (7 days) before the weighed amount was
+    captured; in that case the seller is told to ask for another way to pay."""
+    from market.payments.service import lock_order, reload_payment
+
+    intent_id = intent.get("id") if isinstance(intent.get("id"), str) else None
+    if event is not None:
+        event.ref = intent_id
+    payment = _find_payment(None, intent_id, intent.get("metadata"))
+    if payment is None or not payment.manual_capture:
+        return "unknown"
+    order = lock_order(payment.order_id)
+    payment = reload_payment(payment.id)
+    if payment.status != PaymentStatus.AUTHORIZED:
+        return "already"
+    payment.status = PaymentStatus.RELEASED
+    if payment.capture_vnd != 0 and order.status not in (OrderStatus.CANCELLED, OrderStatus.EXPIRED,
+                                                         OrderStatus.REFUNDED):
+        order.payment_flag = "hold_lapsed"
+    db.session.flush()
+    return "released"
+
+
+def request_capture(payment: Payment, amount_vnd: int) -> None:
+    """Charge ``amount_vnd`` (the weighed total, at most the hold) once this transaction commits."""
+    payment.capture_vnd = int(amount_vnd)
+    _settle_after_commit(payment)
+
+
+def request_release(payment: Payment) -> None:
+    """Give the hold back without charging once this transaction commits (the order was cancelled)."""
+    payment.capture_vnd = 0
+    _settle_after_commit(payment)
+
+
+def _settle_after_commit(payment: Payment) -> None:
+    from market.tasks import defer
+
+    db.session.flush()
+    payment_id = payment.id
+    on_commit(lambda: defer(execute_settle, payment_id))
+
+
+def execute_settle(payment_id: int) -> str:
+    """Capture (``capture_vnd`` > 0) or release (0) a card hold through the API, then record the result.
+    Idempotent per payment and action; like refunds it commits around the network call, and a failure stays
+    asked for, so ``flask retry-refunds`` tries again."""
+    from market.payments.service import lock_order, reload_payment
+
+    payment = db.session.get(Payment, payment_id)
+    if (payment is None or payment.capture_vnd is None or not payment.provider_payment_ref
+            or payment.status not in (PaymentStatus.AUTHORIZED, PaymentStatus.MISMATCH)):
+        db.session.rollback()
+        return "nothing"
+    order = db.session.get(Order, payment.order_id)
+    amount, intent = int(payment.capture_vnd), payment.provider_payment_ref
+    if payment.status == PaymentStatus.MISMATCH or order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED,
+                                                                    OrderStatus.REFUNDED):
+        amount = 0  # a wrong hold, or cancelled while the capture waited: release instead
+    db.session.commit()  # no transaction open while we wait for Stripe
+    try:
+        if amount:
+            result = client().v1.payment_intents.capture(
+                intent, {"amount_to_capture": amount}, {"idempotency_key": f"chophien-capture-{payment_id}"})
+        else:
+            result = client().v1.payment_intents.cancel(
+                intent, {"cancellation_reason": "requested_by_customer"},
+                {"idempotency_key": f"chophien-release-{payment_id}"})
+    except stripe.StripeError as exc:
+        log.warning("stripe %s of payment %s failed: %s", "capture" if amount else "release", payment_id, exc)
+        order = lock_order(payment.order_id)
+        payment = reload_payment(payment_id)
+        payment.note = str(exc)[:500]
+        if amount:
+            order.payment_flag = "capture_failed"
+        db.session.commit()
+        return "failed"
+    order = lock_order(payment.order_id)
+    payment = reload_payment(payment_id)
+    outcome = _record_settled(order, payment, amount, getattr(result, "status", None),
+                              getattr(result, "amount_received", None))
+    db.session.commit()
+    return outcome
+
+
+def _record_settled(order: Order, payment: Payment, amount: int, status: str | None, received) -> str:
+    from market.orders.notify import card_charged
+    from market.payments.service import record_paid
+
+    if not amount and payment.status in (PaymentStatus.AUTHORIZED, PaymentStatus.MISMATCH):
+        if payment.status == PaymentStatus.AUTHORIZED:
+            payment.status = PaymentStatus.RELEASED
+        payment.capture_vnd = None if payment.status == PaymentStatus.MISMATCH else 0
+        db.session.flush()
+        return "released"
+    if payment.status != PaymentStatus.AUTHORIZED:
+        return "already"
+    if status != "succeeded":
+        payment.note = f"capture answered {status!r}"[:500]
+        order.payment_flag = "capture_failed"
+        db.session.flush()
+        return "failed"
+    received = received if isinstance(received, int) and not isinstance(received, bool) else amount
+    if order.payment_flag == "capture_failed":
+        order.payment_flag = None
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):  # cancelled after the capture left
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.received_vnd = received
+        payment.paid_at = utcnow()
+        order.paid_at = order.paid_at or utcnow()
+        request_refund(payment)
+        return "refunding"
+    record_paid(order, payment, actor=None, role=Actor.SYSTEM, reason=_("Weighed amount charged to the card"),
+                received_vnd=received)
+    card_charged(order, received)
+    return "captured"
+
+
+def retry_holds(limit: int = 100) -> int:
+    """Captures and releases asked for but not confirmed (Stripe was down, the process died)."""
+    ids = list(db.session.scalars(sa.select(Payment.id).where(
+        Payment.status.in_((PaymentStatus.AUTHORIZED, PaymentStatus.MISMATCH)), Payment.manual_capture.is_(True),
+        Payment.capture_vnd.is_not(None))
+                                  .order_by(Payment.id).limit(limit)))
+    db.session.commit()
+    return sum(1 for payment_id in ids if execute_settle(payment_id) in ("captured", "released", "refunding"))
+
+
 HANDLERS = {
     "checkout.session.completed": on_session_completed,
     "checkout.session.async_payment_succeeded": on_session_completed,
     "checkout.session.expired": on_session_expired,
     "charge.refunded": on_charge_refunded,
+    "payment_intent.amount_capturable_updated": on_intent_capturable,
+    "payment_intent.canceled": on_intent_canceled,
 }
 
 

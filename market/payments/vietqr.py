@@ -168,15 +168,19 @@ class VietQRTransfer(PaymentMethod):
         return settings is not None and settings.has_bank
 
     def on_chosen(self, order, settings, actor) -> None:
-        from market.payments.service import open_attempt
+        from market.payments.service import open_attempt, wait_for_weighing
 
         open_attempt(order, self.name)
+        if order.awaits_weighing:  # no transfer is asked for before the shop has weighed it
+            wait_for_weighing(order)
 
     def panel(self, order, settings, payment, roles) -> dict:
         from market.payments.banks import bank_by_bin
 
         if settings is None or not settings.has_bank:
             return {"unavailable": True}
+        if order.awaits_weighing:
+            return {"awaiting_weight": True}
         payload = order_payload(order, settings)
         return {"payload": payload, "svg": qr_svg(payload, _("VietQR code for order %(code)s", code=order.code)),
                 "bank": bank_by_bin(settings.bank_bin), "account_number": settings.account_number,

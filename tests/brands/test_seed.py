@@ -1,4 +1,5 @@
-"""flask seed-demo: "Ami kao Durian" of Ea Knuếc, with photos, H'Hà Niê's durians and two followers; twice is once."""
+"""flask seed-demo: "Ami kao Durian" of Ea Knuếc, with photos, H'Hà Niê's durians (and her co-op lot) and two
+followers; twice is once."""
 
 import sqlalchemy as sa
 
@@ -20,7 +21,7 @@ def test_seed_makes_the_demo_brand_once(app, runner, client):
     assert "mẹ tôi" in brand.story and "Ê Đê" in brand.story
     assert len(brand.photos) == 2
     titles = {p.title for p in db.session.scalars(sa.select(BrandProduct)).all() for p in [p.product]}
-    assert titles == {"Sầu riêng Ri6", "Sầu riêng Monthong"}
+    assert titles == {"Sầu riêng Ri6", "Sầu riêng Monthong", "Sầu riêng Ri6 — vụ 2026"}
     assert count(Follow) == 3
     # the demo live session started in the same seed: its followers were told once each
     notified = db.session.scalars(sa.select(Notification.user_id).where(Notification.kind == "follow.live_started"))
@@ -31,7 +32,7 @@ def test_seed_makes_the_demo_brand_once(app, runner, client):
     assert [count(m) for m in TABLES] == counts
 
     html = client.get("/b/ami-kao-durian").get_data(as_text=True)
-    assert "Sầu riêng Ri6" in html and "Sầu riêng Monthong" in html and "2 người theo dõi" in html
+    assert "Sầu riêng Ri6" in html and "Sầu riêng Monthong" in html and "vụ 2026" in html and "2 người theo dõi" in html
     assert 'href="/b/ami-kao-durian"' in client.get("/").get_data(as_text=True)
     assert 'href="/b/ami-kao-durian"' in client.get("/c/ea-knuec").get_data(as_text=True)
 

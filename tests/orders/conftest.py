@@ -1,1 +1,1 @@
-from tests.orders.fixtures import buyer, make_shop, place, shop  # noqa: F401
+from tests.orders.fixtures import buyer, fruit_shop, make_shop, place, shop  # noqa: F401

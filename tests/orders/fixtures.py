@@ -51,6 +51,16 @@ def shop(make_shop):
 
 
 @pytest.fixture
+def fruit_shop(make_shop):
+    """A shop selling durian by the fruit: ~3 kg each at 85.000 ₫/kg (255.000 ₫ a fruit), ±10 %."""
+    shop = make_shop("Vườn sầu riêng", titles=("Sầu riêng Ri6",), unit="piece", price=255_000, stock=20)
+    product = shop.product
+    product.piece_weight_g, product.price_per_kg_vnd, product.weight_tolerance_pct = 3000, 85_000, 10
+    db.session.flush()
+    return shop
+
+
+@pytest.fixture
 def buyer(make_user):
     return make_user(name="Hoàng Thị Hoa")
 

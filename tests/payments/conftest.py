@@ -1,6 +1,6 @@
 import pytest
 
-from tests.orders.fixtures import buyer, make_shop, place, shop  # noqa: F401
+from tests.orders.fixtures import buyer, fruit_shop, make_shop, place, shop  # noqa: F401
 from tests.payments.standin import StripeStandIn
 
 WEBHOOK_SECRET = "whsec_test_0123456789abcdef"

@@ -115,11 +115,14 @@ class StandIn:
 
 
 class StripeStandIn(StandIn):
-    """Enough of Stripe's API for Checkout: sessions (create, retrieve, expire) and refunds, with idempotency."""
+    """Enough of Stripe's API for Checkout: sessions (create, retrieve, expire), refunds, and the payment intents
+    of card holds (``capture_method=manual``: retrieve, capture with ``amount_to_capture``, cancel), with
+    idempotency."""
 
     def __init__(self):
         super().__init__()
         self.sessions: dict[str, dict] = {}
+        self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
         self.by_key: dict[tuple[str, str], dict] = {}
         self._ids = itertools.count(1)
@@ -155,6 +158,8 @@ class StripeStandIn(StandIn):
                     return self._error(400, "session is not open")
                 session["status"] = "expired"
                 return 200, session
+        if path.startswith("/v1/payment_intents/"):
+            return self._intent(rec, path[len("/v1/payment_intents/"):])
         if rec.method == "POST" and path == "/v1/refunds":
             intent = rec.form.get("payment_intent")
             if not intent:
@@ -166,6 +171,29 @@ class StripeStandIn(StandIn):
             self.refunds[refund["id"]] = refund
             return 200, refund
         return self._error(404, f"unknown {rec.method} {path}")
+
+    def _intent(self, rec: Recorded, rest: str) -> tuple[int, dict]:
+        pid, _, action = rest.partition("/")
+        intent = self.intents.get(pid)
+        if intent is None:
+            return self._error(404, "no such payment_intent")
+        if rec.method == "GET" and not action:
+            return 200, intent
+        if rec.method == "POST" and action == "capture":
+            if intent["status"] != "requires_capture":
+                return self._error(400, f"this PaymentIntent is {intent['status']}: it cannot be captured")
+            amount = int(rec.form.get("amount_to_capture") or intent["amount_capturable"])
+            if amount > intent["amount_capturable"] or amount <= 0:
+                return self._error(400, "amount_to_capture is more than the amount capturable")
+            intent.update(status="succeeded", amount_received=amount, amount_capturable=0)
+            return 200, intent
+        if rec.method == "POST" and action == "cancel":
+            if intent["status"] not in ("requires_capture", "requires_payment_method", "requires_action"):
+                return self._error(400, f"this PaymentIntent is {intent['status']}: it cannot be canceled")
+            intent.update(status="canceled", amount_capturable=0,
+                          cancellation_reason=rec.form.get("cancellation_reason"))
+            return 200, intent
+        return self._error(404, f"unknown {rec.method} payment_intents/{rest}")
 
     def _create_session(self, form: dict) -> dict:
         n = next(self._ids)
@@ -186,15 +214,28 @@ class StripeStandIn(StandIn):
 
     # ---- what Stripe would do when the buyer pays -------------------------------------------------------
     def pay(self, session_id: str, amount: int | None = None, currency: str | None = None) -> dict:
+        """The buyer pays on Stripe's page. A manual-capture session completes "unpaid" with its payment intent
+        holding the amount (``requires_capture``), as Stripe does."""
         session = self.sessions[session_id]
+        manual = (session.get("payment_intent_data") or {}).get("capture_method") == "manual"
         session["status"] = "complete"
-        session["payment_status"] = "paid"
+        session["payment_status"] = "unpaid" if manual else "paid"
         session["payment_intent"] = session["payment_intent"] or f"pi_test_{session_id[-4:]}"
         if amount is not None:
             session["amount_total"] = amount
         if currency is not None:
             session["currency"] = currency
+        self.intents[session["payment_intent"]] = {
+            "id": session["payment_intent"], "object": "payment_intent", "amount": session["amount_total"],
+            "amount_capturable": session["amount_total"] if manual else 0,
+            "amount_received": 0 if manual else session["amount_total"], "currency": session["currency"],
+            "capture_method": "manual" if manual else "automatic",
+            "status": "requires_capture" if manual else "succeeded",
+            "metadata": (session.get("payment_intent_data") or {}).get("metadata", {})}
         return dict(session)
+
+    def intent_for(self, session_id: str) -> dict:
+        return dict(self.intents[self.sessions[session_id]["payment_intent"]])
 
     def charge_for(self, session_id: str, refunded: int | None = None, with_metadata: bool = True) -> dict:
         session = self.sessions[session_id]
