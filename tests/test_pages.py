@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from market.extensions import db
@@ -161,3 +163,14 @@ def test_payment_settings_too_long_are_refused_in_vietnamese(client, make_seller
     assert resp.status_code == 400
     assert "Số tài khoản dài tối đa 40 ký tự." in html and "Tên chủ tài khoản dài tối đa 80 ký tự." in html
     assert "Field cannot" not in html
+
+
+def test_form_fields_carry_aria_attributes_only_when_they_apply(client):
+    html = client.get("/register").get_data(as_text=True)
+    assert '="None"' not in html
+    assert 'aria-describedby="password-help"' in html and "aria-invalid" not in html
+    refused = post_form(client, "/register", {"phone": "12", "display_name": "Lan", "password": "password123"},
+                        page="/register").get_data(as_text=True)
+    assert '="None"' not in refused
+    phone = re.search(r'<input[^>]*id="phone"[^>]*>', refused).group(0)
+    assert 'aria-invalid="true"' in phone and 'aria-describedby="phone-error"' in phone
