@@ -53,6 +53,7 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
 
 # Every area's models, imported so that Alembic and relationships see all tables.
+SOCKET_MAX_PACKET = 2 * 1024 * 1024  # bytes
 MODEL_MODULES = ["market.accounts.models", "market.catalog.models", "market.orders.models", "market.payments.models",
                  "market.notifications.models", "market.moderation.models", "market.live.models",
                  "market.brands.models", "market.coop.models"]
@@ -89,6 +90,10 @@ def register_extensions(app: Flask) -> None:
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         manage_session=False,
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),
+        # Largest Socket.IO packet. Engine.IO's 1 MB default closed the socket of a client that sent a 1 MB chat
+        # (no ack, nothing said); with room for 1 MB of text and the packet around it, the event handler refuses
+        # it with a clear ack. Anything larger still closes the connection.
+        max_http_buffer_size=SOCKET_MAX_PACKET,
         logger=False,
         engineio_logger=False,
     )

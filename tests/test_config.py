@@ -57,3 +57,18 @@ def test_socket_origins_follow_site_url(tmp_path):
     cfg = load_config(tmp_path, env={"SITE_URL": "https://chophien.vn/"})
     assert cfg["SOCKETIO_CORS_ORIGINS"] == ["https://chophien.vn"]
     assert cfg["SESSION_COOKIE_SECURE"] and cfg["REMEMBER_COOKIE_SECURE"]
+
+
+def test_readme_documents_every_setting():
+    """The README's configuration table names every variable config.py reads (and HOST/PORT of wsgi.py)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    source = (root / "market" / "config.py").read_text() + (root / "wsgi.py").read_text()
+    names = set(re.findall(r'(?:env|environ)\.get\("([A-Z_]+)"', source))
+    names |= set(re.findall(r'_(?:int|bool)\(env, "([A-Z_]+)"', source))
+    assert {"DATABASE_URL", "LIVE_COALESCE_MS", "HOST", "PORT"} <= names
+    readme = (root / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    assert not sorted(n for n in names if f"`{n}`" not in table)

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from market.extensions import db
@@ -125,3 +127,50 @@ def test_catalogues_agree_on_shared_messages():
                         seen.setdefault(m.id, set()).add(str(m.string))
     clashes = {k: v for k, v in seen.items() if len(v) > 1}
     assert not clashes, f"the same message is translated differently: {clashes}"
+
+
+def all_subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from all_subclasses(sub)
+
+
+def test_every_form_validator_has_its_own_message(app):
+    """WTForms has no Vietnamese: a validator left with its default message shows English on a Vietnamese page
+    ("Field cannot be longer than 40 characters."). Every validator of every form must carry our message."""
+    from flask_wtf import FlaskForm
+    from wtforms.fields.core import UnboundField
+
+    forms = [f for f in all_subclasses(FlaskForm) if f.__module__.startswith("market.")]
+    assert len(forms) > 10  # every area's forms are imported by create_app
+    bare = []
+    for form in forms:
+        for name in dir(form):
+            field = getattr(form, name, None)
+            if not isinstance(field, UnboundField):
+                continue
+            for validator in field.kwargs.get("validators") or ():
+                if hasattr(validator, "message") and validator.message is None:
+                    bare.append(f"{form.__module__}.{form.__name__}.{name}: {type(validator).__name__}")
+    assert not bare, bare
+
+
+def test_payment_settings_too_long_are_refused_in_vietnamese(client, make_seller, login):
+    login(make_seller())
+    resp = post_form(client, "/sell/payments", {"bank_bin": "970422", "account_number": "1" * 41,
+                                                "account_holder": "A" * 81}, page="/sell/payments")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "Số tài khoản dài tối đa 40 ký tự." in html and "Tên chủ tài khoản dài tối đa 80 ký tự." in html
+    assert "Field cannot" not in html
+
+
+def test_form_fields_carry_aria_attributes_only_when_they_apply(client):
+    html = client.get("/register").get_data(as_text=True)
+    assert '="None"' not in html
+    assert 'aria-describedby="password-help"' in html and "aria-invalid" not in html
+    refused = post_form(client, "/register", {"phone": "12", "display_name": "Lan", "password": "password123"},
+                        page="/register").get_data(as_text=True)
+    assert '="None"' not in refused
+    phone = re.search(r'<input[^>]*id="phone"[^>]*>', refused).group(0)
+    assert 'aria-invalid="true"' in phone and 'aria-describedby="phone-error"' in phone

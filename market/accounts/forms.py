@@ -48,8 +48,9 @@ class RegisterForm(FlaskForm):
 class LoginForm(FlaskForm):
     phone = PhoneField(_l("Phone number"), validators=[DataRequired(_l("Enter your phone number.")),
                                                        Length(max=32, message=_l("This is not a valid phone number."))])
-    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password.")),
-                                                         Length(max=PASSWORD_MAX)],
+    password = PasswordField(_l("Password"), validators=[
+        InputRequired(_l("Enter your password.")),
+        Length(max=PASSWORD_MAX, message=_l("A password can have at most %(max)d characters."))],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField(_l("Keep me logged in on this phone"), default=True)
 

@@ -12,13 +12,14 @@ from market.accounts.forms import ApplySellerForm, LanguageForm, LoginForm, Regi
 from market.domain import DomainError
 from market.errors import user_abort
 from market.extensions import db
-from market.forms import attach_error
+from market.forms import attach_error, form_checks_csrf
 from market.security import next_url
 
 LOGIN_FAILURES = "10/15 minutes"
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@form_checks_csrf
 def register():
     if current_user.is_authenticated:
         return redirect(next_url())
@@ -47,6 +48,7 @@ def _login_keys(phone: str) -> tuple[tuple[str, str], tuple[str, str]]:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@form_checks_csrf
 def login():
     if current_user.is_authenticated:
         return redirect(next_url())
@@ -96,6 +98,7 @@ def set_language(code: str):
 
 @bp.route("/sell/apply", methods=["GET", "POST"])
 @login_required
+@form_checks_csrf
 def apply_to_sell():
     profile = current_user.seller_profile
     if profile is not None:

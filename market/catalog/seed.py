@@ -176,28 +176,39 @@ def _approver(profile: SellerProfile) -> User:
     return staff or db.session.scalar(sa.select(User).where(User.is_admin.is_(True)).order_by(User.id).limit(1))
 
 
-def seed() -> list[tuple[str, str, str]]:
+def listing(user: User, title: str, category: str, unit: str, price: int, stock: int, description: str,
+            min_qty: int = 1, origin: str = "", days: int | None = None, ocop: tuple | None = None,
+            approved: bool = True) -> Product:
+    """One demo listing of an approved seller, found by shop and title or made through the real service: checked
+    like a seller's form, two drawn photos through the pipeline, search words indexed, approved by commune staff.
+    Other areas' seeds use it for the products they need."""
+    profile = user.seller_profile
+    existing = db.session.scalar(sa.select(Product).where(Product.seller_id == profile.id, Product.title == title))
+    if existing is not None:
+        return existing
     media_dir = current_app.config["MEDIA_DIR"]
-    today = date.today()
+    data = service.clean_listing({
+        "title": title, "description": description, "category": category, "unit": unit, "price": price,
+        "stock": stock, "min_order_qty": min_qty, "origin": origin,
+        "harvest_date": (date.today() - timedelta(days=days)).isoformat() if days is not None else "",
+        "ocop_stars": ocop[0] if ocop else "", "ocop_certificate_no": ocop[1] if ocop else "",
+    })
+    photos = [images.prepare(_draw(category, v, title), f"{category}-{v}.jpg", media_dir) for v in range(2)]
+    product = service.create_listing(profile, data, photos, by=user, submit_now=True)
+    for photo in photos:
+        images.save(photo, media_dir)
+    if approved:
+        service.approve(product, _approver(profile))
+    return product
+
+
+def seed() -> list[tuple[str, str, str]]:
     for phone, title, category, unit, price, stock, min_qty, origin, days, ocop, description, approved in LISTINGS:
         user = db.session.scalar(sa.select(User).where(User.phone == normalize_phone(phone)))
         if user is None or user.seller_profile is None:
             continue
-        profile = user.seller_profile
-        if db.session.scalar(sa.select(Product.id).where(Product.seller_id == profile.id, Product.title == title)):
-            continue
-        data = service.clean_listing({
-            "title": title, "description": description, "category": category, "unit": unit, "price": price,
-            "stock": stock, "min_order_qty": min_qty, "origin": origin,
-            "harvest_date": (today - timedelta(days=days)).isoformat() if days is not None else "",
-            "ocop_stars": ocop[0] if ocop else "", "ocop_certificate_no": ocop[1] if ocop else "",
-        })
-        photos = [images.prepare(_draw(category, v, title), f"{category}-{v}.jpg", media_dir) for v in range(2)]
-        product = service.create_listing(profile, data, photos, by=user, submit_now=True)
-        for photo in photos:
-            images.save(photo, media_dir)
-        if approved:
-            service.approve(product, _approver(profile))
+        listing(user, title, category, unit, price, stock, description, min_qty=min_qty, origin=origin, days=days,
+                ocop=ocop, approved=approved)
     db.session.flush()
     return []
 

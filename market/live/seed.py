@@ -14,10 +14,10 @@ from market.accounts.models import Commune, SellerProfile, SellerStatus, User
 from market.accounts.passwords import hash_password
 from market.accounts.seed import DEMO_PASSWORD
 from market.accounts.service import normalize_phone, unique_shop_slug
-from market.catalog.models import Product, ProductStatus
+from market.catalog.models import Product
 from market.database import utcnow
 from market.extensions import db
-from market.text import fold, slugify
+from market.text import slugify
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 KOL_PHONE = "0903000001"
@@ -59,16 +59,10 @@ def _kol(phone: str, name: str, commune_name: str, shop: str, story: str) -> Use
 
 
 def _product(seller: User, title: str, category: str, unit: str, price: int, stock: int, description: str) -> Product:
-    product = db.session.scalar(sa.select(Product).where(Product.seller_id == seller.seller_profile.id,
-                                                         Product.title == title))
-    if product is None:
-        product = Product(seller_id=seller.seller_profile.id, title=title, slug=slugify(title), category=category,
-                          unit=unit, price_vnd=price, stock=stock, description=description,
-                          status=ProductStatus.APPROVED, approved_at=utcnow(),
-                          search_text=fold(f"{title} {description} {seller.seller_profile.shop_name}"))
-        db.session.add(product)
-        db.session.flush()
-    return product
+    """The catalog's own demo listing (photos, search words, approval), or the one it already made."""
+    from market.catalog.seed import listing
+
+    return listing(seller, title, category, unit, price, stock, description)
 
 
 def _at(days: int, hour: int) -> datetime:

@@ -27,7 +27,7 @@ DEMO_ORDERS = [
     (22, [(0, 6), (1, 2)], "delivered", "cod", False),
     (19, [(0, 20)], "delivered", "vietqr", True),
     (15, [(1, 5)], "delivered", "cod", False),
-    (12, [(0, 8)], "delivered", "card", True),
+    (12, [(0, 8)], "delivered", "stripe", True),
     (9, [(0, 3)], "cancelled", "cod", False),
     (6, [(1, 6)], "shipped", "vietqr", True),
     (4, [(0, 12)], "delivered", "cod", False),

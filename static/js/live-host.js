@@ -62,6 +62,32 @@
     }
     figures(li, o.sold, o.quantity, o.remaining, o.status);
     syncPhoneOffers(o);
+    syncPinOption(o);
+  }
+
+  // The pin form's list of products: its stock follows what pinning takes and closing gives back, and a
+  // product on air is not offered twice (the server would refuse it).
+  var pinSelect = byId("pin-product");
+  var seen = {}; // offer id → status last heard; the stock in the page already counts these offers
+  Array.prototype.forEach.call(offersEl.querySelectorAll(".host-offer"), function (li) {
+    seen[li.dataset.offerId] = li.dataset.status;
+  });
+
+  function syncPinOption(o) {
+    var option = pinSelect && pinSelect.querySelector('option[value="' + o.product_id + '"]');
+    if (!option) return;
+    var before = seen[o.id];
+    var stock = parseInt(option.dataset.stock, 10);
+    if (before === undefined) stock -= o.status === "open" ? o.quantity : o.sold; // pinned after the page loaded
+    else if (before === "open" && o.status === "closed") stock += o.quantity - o.sold; // unsold units came back
+    seen[o.id] = o.status;
+    option.dataset.stock = stock;
+    option.textContent = o.title + " — " + live.fill(S.inStock, { n: live.num.format(stock), unit: option.dataset.unit });
+    option.disabled = o.status === "open";
+    if (option.disabled && option.selected) {
+      var free = pinSelect.querySelector("option:not([disabled])");
+      if (free) { pinSelect.value = free.value; pinSelect.dispatchEvent(new Event("change")); }
+    }
   }
 
   function figures(li, sold, quantity, remaining, status) {

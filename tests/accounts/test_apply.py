@@ -40,6 +40,21 @@ def test_bad_applications(client, login, make_user, make_commune, data, message)
     assert db.session.scalar(sa.select(sa.func.count(SellerProfile.id))) == 0
 
 
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+def test_csrf_missing_or_wrong_keeps_the_application(client, login, make_user, make_commune, token):
+    commune = make_commune("Ea Knuếc")
+    login(make_user())
+    data = {"shop_name": "Mật ong Nam Ka", "commune_id": str(commune.id), "story": "Nuôi ong ven hồ Lắk",
+            **({"csrf_token": token} if token else {})}
+    resp = client.post("/sell/apply", data=data)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "Biểu mẫu đã hết hạn. Vui lòng thử lại." in html
+    assert 'value="Mật ong Nam Ka"' in html and "Nuôi ong ven hồ Lắk" in html
+    assert f'<option selected value="{commune.id}">' in html
+    assert db.session.scalar(sa.select(sa.func.count(SellerProfile.id))) == 0
+
+
 def test_shop_name_html_is_escaped(client, make_seller, make_commune):
     commune = make_commune("Ea Knuếc")
     make_seller(shop_name="<script>alert(1)</script>", commune=commune)

@@ -29,6 +29,36 @@ def test_unknown_phone_and_wrong_password_look_the_same(client, make_user):
     assert 'value="nope-nope"' not in wrong.get_data(as_text=True)
 
 
+def test_wrong_password_keeps_the_phone_and_forgets_the_password(client, make_user):
+    make_user(phone="0912000111")
+    html = post_form(client, "/login", {"phone": "0912 000 111", "password": "nope-nope"},
+                     page="/login").get_data(as_text=True)
+    assert SAME_MESSAGE in html and 'value="0912 000 111"' in html and "nope-nope" not in html
+
+
+def test_a_password_too_long_is_refused_in_the_users_language(client, make_user):
+    make_user(phone="0912000111")
+    resp = post_form(client, "/login", {"phone": "0912000111", "password": "x" * 300}, page="/login")
+    assert resp.status_code == 400
+    assert "Mật khẩu dài tối đa 128 ký tự." in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+def test_csrf_missing_or_wrong_keeps_the_phone_and_counts_no_failure(client, make_user, token):
+    make_user(phone="0912000111")
+    client.get("/login")
+    data = {"phone": "0912000111", "password": PASSWORD, **({"csrf_token": token} if token else {})}
+    for _ in range(11):  # not counted as failed logins: the limit of 10 is never reached
+        resp = client.post("/login", data=data)
+        assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    assert "Biểu mẫu đã hết hạn. Vui lòng thử lại." in html and 'value="0912000111"' in html
+    assert PASSWORD not in html
+    assert client.get("/account").status_code == 302  # not logged in
+    data.pop("csrf_token", None)
+    assert post_form(client, "/login", data, page="/login").status_code == 302
+
+
 def test_open_redirect_is_refused(client, make_user):
     make_user(phone="0912000111")
     resp = post_form(client, "/login?next=//evil.example/x", {"phone": "0912000111", "password": PASSWORD},

@@ -55,14 +55,22 @@ def test_duplicate_phone_in_another_format(client, make_user):
 
 
 @pytest.mark.parametrize("token", [None, "wrong-token"])
-def test_csrf_missing_or_wrong_is_refused(client, token):
+def test_csrf_missing_or_wrong_is_refused_and_the_form_keeps_what_was_typed(client, token):
     client.get("/register")
-    data = {"phone": "0912345678", "display_name": "Lan", "password": "password123"}
+    data = {"phone": "0912345678", "display_name": "Y Moan Êban", "password": "password123"}
     if token:
         data["csrf_token"] = token
     resp = client.post("/register", data=data)
+    html = resp.get_data(as_text=True)
     assert resp.status_code == 400
+    assert "Biểu mẫu đã hết hạn. Vui lòng thử lại." in html  # above the form, in the user's language
+    assert 'value="0912345678"' in html and 'value="Y Moan Êban"' in html
+    assert "password123" not in html
     assert users_count() == 0
+    # the page carries a fresh token: sending it again works
+    data.pop("csrf_token", None)
+    retry = post_form(client, "/register", data, page="/register")
+    assert retry.status_code == 302 and users_count() == 1
 
 
 def test_english_messages_when_english_is_chosen(client):

@@ -61,3 +61,18 @@ def test_demo_login_works(phone_page):
     login(phone_page, "0903000001")
     phone_page.goto("/account")
     expect(phone_page.locator("h1")).to_have_text("H'Hà Niê")
+
+
+def test_five_navigation_labels_fit_on_one_line_each(phone_page):
+    """A seller with unread notifications has five items, one with a count, and the active one in bold."""
+    login(phone_page, "0903000001")
+    phone_page.goto("/sell/products")
+    expect(phone_page.locator(".bottomnav .nav-badge")).to_be_visible()
+    labels = phone_page.eval_on_selector_all(".bottomnav a > span", """spans => spans.map(s => ({
+        text: s.textContent.trim(),
+        lines: Math.round(s.getBoundingClientRect().height / parseFloat(getComputedStyle(s).lineHeight)),
+        cut: s.scrollWidth > s.clientWidth}))""")
+    assert len(labels) == 5
+    for label in labels:
+        assert label["lines"] == 1 and not label["cut"], labels
+    shot(phone_page, "nav-seller")

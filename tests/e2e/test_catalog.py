@@ -70,7 +70,7 @@ def test_list_approve_find_and_open(new_phone_page, server, tmp_path):
     assert_fits_phone(seller)
     shot(seller, "catalog-listing-form")
     for box in [b.bounding_box() for b in seller.locator("#photo-list button, .form-actions button").all()]:
-        assert box["height"] >= 44
+        assert box["height"] >= 44 and box["width"] >= 44, box
     seller.get_by_role("button", name="Đăng bán").click()
     expect(seller.locator(".flash")).to_contain_text("Đã gửi")
     item = seller.locator(".myitem", has_text="Sầu riêng Ri6 vườn mới")

@@ -31,7 +31,9 @@ def test_host_pins_and_a_buyer_orders_in_two_taps(new_phone_page):
     login(host, "0903000001")
     host.goto(SESSION + "/host")
     expect(host.locator("#live-status")).to_have_text("ĐANG LIVE")
-    monthong = host.locator("#pin-product option", has_text="Sầu riêng Monthong").get_attribute("value")
+    option = host.locator("#pin-product option", has_text="Sầu riêng Monthong")
+    monthong = option.get_attribute("value")
+    shelf = int(option.get_attribute("data-stock"))
     host.select_option("#pin-product", value=monthong)
     host.fill("#pin-price", "99000")
     host.fill("#pin-quantity", "50")
@@ -39,6 +41,9 @@ def test_host_pins_and_a_buyer_orders_in_two_taps(new_phone_page):
     host.get_by_role("button", name="Ghim", exact=True).click()
     row = host.locator(".host-offer", has=host.locator(".host-offer-title", has_text="Sầu riêng Monthong"))
     expect(row.locator(".ho-remaining")).to_have_text("50")
+    # the product list follows: 50 kg fewer on the shelf, and not offered for a second pin while on air
+    expect(option).to_have_text(f"Sầu riêng Monthong — còn {shelf - 50} kg trong kho")
+    expect(option).to_be_disabled()
     assert_fits_phone(host)
     shot(host, "live-host-pinned")
 
@@ -87,6 +92,8 @@ def test_host_pins_and_a_buyer_orders_in_two_taps(new_phone_page):
     row.get_by_role("button", name="Đóng").click()
     expect(row.locator(".ho-closed")).to_be_visible()
     expect(offer_card(buyer, "Sầu riêng Monthong")).to_have_count(0)
+    expect(option).to_be_enabled()
+    expect(option).to_have_text(f"Sầu riêng Monthong — còn {shelf - 2} kg trong kho")  # 48 unsold came back
 
 
 def test_a_dropped_connection_comes_back_to_the_true_state(new_phone_page):

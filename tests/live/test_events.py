@@ -98,6 +98,29 @@ def test_join_gives_a_snapshot(connect, make_offer, make_user, no_errors_logged)
     assert snap["you"] == {"user_id": None, "logged_in": False, "is_host": False, "can_moderate": False}
 
 
+def test_offers_show_the_products_cover_photo(app, client, connect, make_session, make_product):
+    """The pinned offer carries the product's first photo (its 320 px JPEG, served by the catalog's /media/)."""
+    from market.catalog.models import ProductPhoto
+    from market.live import service
+
+    session = make_session()
+    product = make_product(seller=session.seller.user, stock=80)
+    digest, second = "ab" * 32, "cd" * 32
+    db.session.add_all([ProductPhoto(product=product, position=1, image_hash=second, width=800, height=600),
+                        ProductPhoto(product=product, position=0, image_hash=digest, width=600, height=800)])
+    db.session.flush()
+    db.session.expire(product, ["photos"])
+    pinned = service.pin_offer(session, session.seller.user, product.id, 79_000, 30, None)
+    cover = f"/media/p/ab/ab/{digest}-320.jpg"
+    with app.test_request_context():
+        from flask import url_for
+
+        assert cover == url_for("catalog.media", filename=f"p/ab/ab/{digest}-320.jpg")
+    assert service.offer_json(pinned)["image"] == cover
+    [offer] = connect().call("join", {"session_id": session.id})["snapshot"]["offers"]
+    assert offer["image"] == cover
+
+
 @pytest.mark.parametrize("payload", [None, [], "1", 1, {}, {"session_id": None}, {"session_id": "1"},
                                      {"session_id": True}, {"session_id": 1.0}, {"session_id": -1},
                                      {"session_id": 10**12}, {"session_id": 999_999}])

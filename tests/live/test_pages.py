@@ -51,6 +51,18 @@ def test_watch_page_renders_offers_and_ids_for_the_script(client, make_offer):
     assert f"/login?next=/live/{offer.session_id}" in html
 
 
+def test_watch_page_shows_the_offers_photo(client, make_offer):
+    from market.catalog.models import ProductPhoto
+    from market.extensions import db
+
+    offer = make_offer()
+    db.session.add(ProductPhoto(product=offer.product, position=0, image_hash="ef" * 32, width=600, height=800))
+    db.session.flush()
+    db.session.expire(offer.product, ["photos"])
+    html = client.get(f"/live/{offer.session_id}").get_data(as_text=True)
+    assert f'<img src="/media/p/ef/ef/{"ef" * 32}-320.jpg" alt="" loading="lazy">' in html
+
+
 def test_youtube_is_embedded_and_ended_sessions_show_the_replay(client, make_session):
     live = make_session(stream_url="https://youtu.be/dQw4w9WgXcQ")
     html = client.get(f"/live/{live.id}").get_data(as_text=True)

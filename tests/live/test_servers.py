@@ -178,6 +178,17 @@ def test_real_clients_sold_out_mute_and_removal(live_server, viewers):
     assert a.call("remove_chat", {"message_id": message["id"]})["error"] == "forbidden"
 
 
+def test_a_megabyte_chat_is_answered_and_the_socket_stays(live_server, viewers):
+    """Through the real transport (not only the test client): a 1 MB chat, or 1 MB of spaces, gets its ack."""
+    sender = viewers(live_server.url, live_server.tokens[2])
+    sender.join(1)
+    for text in ("x" * (1024 * 1024), " " * (1024 * 1024)):
+        ack = sender.call("chat", {"text": text}, timeout=20)
+        assert ack["ok"] is False and ack["error"] == "invalid" and ack["message"], ack
+    assert sender.sio.connected
+    assert sender.call("chat", {"text": "Còn hàng không chị?"})["ok"]
+
+
 def test_reconnect_gets_a_fresh_snapshot(live_server, viewers):
     url = live_server.url
     first = viewers(url)
