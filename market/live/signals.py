@@ -1,13 +1,22 @@
-"""The orders area's signals, heard by the live rooms: a live order placed elsewhere (phone orders, the
-one-by-one path) goes on the ticker; a live order cancelled or expired gives units back, so the room's stock
-is re-read and re-sent."""
+"""Signals between the live rooms and other areas.
+
+- Heard here from orders: a live order placed elsewhere (phone orders, the one-by-one path) goes on the
+  ticker; a live order cancelled or expired gives units back, so the room's stock is re-read and re-sent.
+- Sent from here: ``moderated`` when someone removes a chat message or mutes a person (sender: the
+  LiveSession; kwargs ``action`` "remove_chat" | "mute", ``actor``, and ``message`` or ``target``, ``mute``,
+  ``minutes``), inside the transaction, so the moderation area audits staff actions in the same commit.
+"""
 
 from __future__ import annotations
+
+from blinker import Namespace
 
 from market.database import on_commit
 from market.live.hub import hub
 from market.orders.signals import order_placed, order_status_changed
 from market.orders.states import RELEASES_STOCK
+
+moderated = Namespace().signal("live-moderated")
 
 
 @order_placed.connect
