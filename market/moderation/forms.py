@@ -111,7 +111,7 @@ class LocalRadio(RadioField):
     """A radio group whose "not a valid choice" error speaks the user's language."""
 
     def pre_validate(self, form):
-        if self.data not in {choice[0] for choice in self.choices}:
+        if self.data not in {getattr(choice, "value", None) or choice[0] for choice in self.choices}:
             raise ValidationError(_l("Choose one of the options."))
 
 
@@ -167,8 +167,9 @@ class PhoneOrderForm(AddressForm):
         Length(max=NAME_MAX, message=_l("A name can have at most %(max)d characters."))])
     method = LocalRadio(_l("How will the buyer pay?"),
                         validators=[InputRequired(_l("Choose how the buyer will pay."))])
-    acting_for = LocalRadio(_l("Who asked you?"), choices=[("buyer", _l("The buyer phoned me")),
-                                                            ("seller", _l("The seller (a villager) asked me"))],
+    acting_for = LocalRadio(_l("Who asked you?"), choices=[
+        SelectChoice("buyer", _l("The buyer phoned me")),
+        SelectChoice("seller", _l("The seller (a villager) asked me"))],
                             default="buyer",
                             validators=[InputRequired(_l("Choose who asked you to place this order."))])
     consent = BooleanField(_l("The person I am acting for agreed to this order"))
