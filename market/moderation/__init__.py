@@ -53,7 +53,7 @@ def staff_tabs(user) -> list[dict]:
 
 
 staff_tab("home", "staff.home", lambda: _("Desk"), order=0)
-staff_tab("listings", "staff.listings", lambda: _("Listings"), order=5, active_prefixes=("staff.listing",))
+staff_tab("listings", "staff.listings", lambda: _("Review listings"), order=5, active_prefixes=("staff.listing",))
 staff_tab("ocop", "staff.ocop", lambda: _("OCOP"), order=7)
 staff_tab("sellers", "staff.sellers", lambda: _("Sellers"), order=10, active_prefixes=("staff.seller",))
 staff_tab("live", "staff.live", lambda: _("Live"), order=20, active_prefixes=("staff.live",))

@@ -137,3 +137,24 @@ def place_phone_order(helper: User, req: PhoneOrder):
         "product_id": product.id, "total_vnd": order.total_vnd, "method": req.method,
         "consent_at": consent.consent_at.isoformat()})
     return placed
+
+
+def _audit_live_phone_orders(order, created=True, **_kw):
+    """A phone order staff enter from a live session's console (``live.service.phone_order``) is a staff action
+    too: audited in the order's transaction. Orders entered on the helpers' page are audited there, with more."""
+    if not created or order.origin != "phone" or order.live_session_id is None or order.placed_by_id is None:
+        return
+    helper = db.session.get(User, order.placed_by_id)
+    if helper is None or not helper.can_staff(order.seller.commune_id):
+        return  # the host taking a call for her own session
+    audit.record("order.phone_placed", order, actor=helper, details={
+        "buyer_id": order.buyer_id, "live_session_id": order.live_session_id, "total_vnd": order.total_vnd})
+
+
+def _connect_signals() -> None:
+    from market.orders.signals import order_placed
+
+    order_placed.connect(_audit_live_phone_orders)
+
+
+_connect_signals()

@@ -303,3 +303,21 @@ def test_staff_find_and_ban_someone_who_only_chatted_in_their_commune(client, co
     assert resp.status_code == 302
     assert not sock.is_connected()  # the ban closes their socket
     assert entries("user.ban")[0].commune_id == world.a.id
+
+
+def test_phone_orders_staff_take_at_the_live_console_are_audited(connect, world, room, make_product):
+    from market.live import service as live
+
+    product = make_product(seller=world.kol, title="Sầu riêng Ri6 live", stock=100)
+    offer = live.pin_offer(room, world.kol, product.id, 75_000, 20, 5)
+    staff, host = connect(world.staff), connect(world.kol)
+    joined(staff, room)
+    joined(host, room)
+    ack = staff.call("phone_order", {"phone": "0912 555 444", "name": "Anh Tư", "offer_id": offer.id, "qty": 2,
+                                     "key": "live-phone-000000001"})
+    assert ack["ok"], ack
+    assert host.call("phone_order", {"phone": "0912 555 333", "name": "Chị Ba", "offer_id": offer.id, "qty": 1,
+                                     "key": "live-phone-000000002"})["ok"]
+    [entry] = entries("order.phone_placed")  # the host's own call is not a staff action
+    assert (entry.actor_id, entry.object_id, entry.commune_id) == (world.staff.id, ack["order"]["id"], world.a.id)
+    assert entry.details["live_session_id"] == room.id
