@@ -1,4 +1,4 @@
-"""The staff desk's counters of part B: listings waiting, OCOP claims to check, sessions on air now."""
+"""More counters on the staff desk: listings waiting, OCOP claims to check, live sessions on air now."""
 
 from __future__ import annotations
 

@@ -105,7 +105,7 @@ class AssignStaffForm(FlaskForm):
         self.commune_id.choices = [(c.id, f"{c.name} — {c.province}") for c in communes]
 
 
-# ---- part B: listings, OCOP, live chat, helpers acting for villagers ------------------------------------
+# ---- listings, OCOP, live chat, helpers acting for villagers -------------------------------------------
 
 class LocalRadio(RadioField):
     """A radio group whose "not a valid choice" error speaks the user's language."""

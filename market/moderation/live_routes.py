@@ -131,7 +131,7 @@ def live_word_remove(word_id: int):
     back = _back_to_session(request.form.get("session_id"))
     if not ActionForm().validate_on_submit():
         flash(_("This form has expired. Please try again."), "error")
-        return redirect(url_for("staff.live_words", commune=entry.commune_id)), 303
+        return _words_page(status=400, commune_id=entry.commune_id)
     commune_id, word = entry.commune_id, entry.word
     moderation.remove_word(entry, current_user)
     db.session.commit()

@@ -65,7 +65,7 @@ class TargetType:
     label: Callable[[], str]  # "a listing", for the form's heading
     resolve: Callable[[int, User], Target | None]
     categories: tuple[str, ...]
-    # Staff's page for the object (part B: the listing review page, the live moderator view).
+    # Staff's page for the object (the listing review page, the live moderator view …).
     staff_url: Callable[[object], str | None] = field(default=lambda obj: None)
 
 

@@ -28,25 +28,28 @@ def _reject_form(formdata=None) -> RejectListingForm:
     return RejectListingForm(prefix="reject", choices=listings.reason_choices(), **kwargs)
 
 
-@bp.get("/listings", endpoint="listings")
-def listings_queue():
+def _queue_page(status: int = 200, error: str | None = None):
     commune_id = _commune_arg()
     rows, page, more = _paginate(listings.pending(current_user, commune_id))
     return render_template("moderation/listings.html", products=rows, page=page, more=more,
                            communes=communes_in_scope(current_user), commune_id=commune_id,
-                           action_form=ActionForm(), total=listings.count_pending(current_user))
+                           action_form=ActionForm(), total=listings.count_pending(current_user),
+                           bulk_error=error), status
+
+
+@bp.get("/listings", endpoint="listings")
+def listings_queue():
+    return _queue_page()
 
 
 @bp.post("/listings/approve")
 def listings_bulk_approve():
     if not ActionForm().validate_on_submit():
-        flash(_("This form has expired. Please try again."), "error")
-        return redirect(url_for("staff.listings")), 303
+        return _queue_page(400, _("This form has expired. Please try again."))
     try:
         ids = listings.parse_ids(request.form.getlist("ids"))
     except DomainError as err:
-        flash(err.message, "error")
-        return redirect(url_for("staff.listings")), 303
+        return _queue_page(err.status, err.message)
     result = listings.bulk_approve(ids, current_user)  # another commune's listing: 404, nothing approved
     db.session.commit()
     if result.approved:

@@ -5,11 +5,11 @@ Every staff query goes through here: ``scoped(stmt, Model, user)`` filters a lis
 another commune (so nobody learns that it exists). An admin sees everything.
 
 Each model staff touch is registered once as a *kind*: its short name (used in the audit log and reports),
-how to find its commune in Python and in SQL, and a label for people. Part B registers live sessions and
-chat messages the same way (``_register_live_kinds``).
+how to find its commune in Python and in SQL, and a label for people (live sessions and chat messages:
+``_register_live_kinds``).
 
 People have no commune of their own; a user's *footprint* is the set of communes they are tied to (their
-shop's commune, the communes of the shops they ordered from; the live area adds the communes where they
+shop's commune, the communes of the shops they ordered from, the communes of the sessions where they
 chatted). Staff may look up and ban users whose footprint meets their communes (``user_footprint``).
 """
 
@@ -168,7 +168,7 @@ _footprints: dict[str, Callable[[], sa.Select]] = {}
 
 
 def register_footprint(name: str, pairs: Callable[[], sa.Select]) -> None:
-    """Add a way a user is tied to a commune (part B: the communes of the live sessions they chatted in)."""
+    """Add a way a user is tied to a commune (e.g. the communes of the live sessions they chatted in)."""
     _footprints[name] = pairs
 
 

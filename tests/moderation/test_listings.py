@@ -154,13 +154,23 @@ def test_bulk_skips_what_someone_else_reviewed_meanwhile(client, queue):
     assert "1 tin đăng đã được người khác xử lý" in client.get("/staff/listings").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("ids", [[], ["abc"], ["0"], ["99999999999999"], [str(i) for i in range(1, 102)]])
-def test_bad_bulk_selections_change_nothing(client, queue, ids):
+@pytest.mark.parametrize(("ids", "message"), [
+    ([], "Hãy đánh dấu ít nhất một tin đăng"), (["abc"], "Hãy đánh dấu các tin đăng trong danh sách"),
+    (["0"], "Hãy đánh dấu các tin đăng trong danh sách"), ([str(i) for i in range(1, 102)], "tối đa 100 tin đăng"),
+])
+def test_bad_bulk_selections_are_refused_and_change_nothing(client, queue, ids, message):
     login_as(client, queue.staff)
     resp = post_form(client, "/staff/listings/approve", {"ids": ids})
-    assert resp.status_code == 303
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and message in html and 'id="ids-error"' in html
+    assert "Sầu riêng Monthong" in html  # the queue is still there to tick again
     assert status_of(queue.listing) == ProductStatus.PENDING_REVIEW and not entries("listing.approve")
-    assert 'class="flash' in client.get("/staff/listings").get_data(as_text=True)
+
+
+def test_bulk_with_an_id_that_does_not_exist_is_404(client, queue):
+    login_as(client, queue.staff)
+    assert post_form(client, "/staff/listings/approve", {"ids": [str(queue.listing.id), "99999999"]}).status_code == 404
+    assert status_of(queue.listing) == ProductStatus.PENDING_REVIEW and not entries("listing.approve")
 
 
 def test_another_communes_listing_is_404_everywhere(client, queue):
