@@ -45,7 +45,7 @@
   var socket = window.io("/live", { transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
 
   var api = { socket: socket, S: S, fill: fill, money: money, num: num, sessionId: sessionId, newKey: newKey,
-              intOrNull: intOrNull, result: result, unitLabel: unitLabel, you: function () { return you; } };
+              intOrNull: intOrNull, result: result, unitLabel: unitLabel };
   window.ChoPhienLive = api;
 
   // ---- connection and snapshot -------------------------------------------------------------------------

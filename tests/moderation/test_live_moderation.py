@@ -117,7 +117,7 @@ def test_buyers_sellers_and_other_communes_staff_are_forbidden(connect, world, r
     writer = connect(world.buyer)
     joined(writer, room)
     message = say(writer, "xin chào")
-    for actor in (world.seller, world.villain, world.other_staff):
+    for actor in (world.buyer, world.seller, world.villain, world.other_staff):  # buyer, sellers, commune B
         sock = connect(actor)
         assert joined(sock, room)["snapshot"]["you"]["can_moderate"] is False
         refused(sock.call("remove_chat", {"message_id": message["id"]}), "forbidden")
