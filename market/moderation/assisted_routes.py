@@ -118,8 +118,8 @@ def phone_order():
 
 def _phone_field(err: DomainError) -> DomainError:
     """Point a refusal at this form's field: the buyer's phone is ``buyer_phone`` here, ``phone`` elsewhere."""
-    mapping = {"phone": "buyer_phone", "name": "buyer_name", "display_name": "buyer_name"}
-    if err.field in mapping:
+    mapping = {"phone": "buyer_phone", "name": "buyer_name", "display_name": "buyer_name", "key": None}
+    if err.field in mapping:  # the key is a hidden field: its refusal goes at the top of the form
         return DomainError(err.code, err.message, field=mapping[err.field], status=err.status)
     return err
 

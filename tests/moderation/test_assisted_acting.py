@@ -178,6 +178,7 @@ def test_an_order_for_a_villagers_shop_records_the_villagers_consent(client, wor
     ({"method": "bitcoin"}, "method", "Hãy chọn một"),
     ({"acting_for": "nobody"}, "acting_for", "Hãy chọn một"),
     ({"qty": "100000"}, None, "đủ hàng"),
+    ({"key": "x"}, None, "tải lại trang"),
 ])
 def test_bad_phone_orders_are_refused_and_nothing_is_written(client, world_b, overrides, field, message):
     w = world_b
