@@ -1,5 +1,6 @@
 """Catalog: products and photos, the public pages (home, communes, categories, shops, products, search),
-the seller's listing pages (blueprint ``sell``, /sell/...), a minimal staff review page and the product API."""
+the seller's listing pages (blueprint ``sell``, /sell/...) and the product API. Staff review listings in the
+moderation area (/staff/listings), through this area's ``service.approve``/``reject``."""
 
 from flask import Blueprint
 
@@ -16,13 +17,6 @@ def _seller_links(profile=None, **_kw):
     return seller_summary(profile)
 
 
-def _staff_links(user=None, **_kw):
-    from market.catalog.helpers import staff_summary
-
-    return staff_summary(user)
-
-
 slot("seller.links", "catalog", "catalog/_seller_links.html", _seller_links, order=10)
-slot("account.links", "catalog-review", "catalog/_staff_links.html", _staff_links, order=20)
 
-from market.catalog import api, helpers, media, review, routes, sell  # noqa: E402,F401
+from market.catalog import api, helpers, media, routes, sell  # noqa: E402,F401

@@ -56,12 +56,21 @@ def product_json(product: Product, full: bool = False) -> dict:
             "description": product.description,
             "origin": product.origin,
             "harvest_date": product.harvest_date.isoformat() if product.harvest_date else None,
-            # Claimed by the seller; commune staff verify it (moderation), until then "verified" is false.
-            "ocop": {"stars": product.ocop_stars, "certificate_no": product.ocop_certificate_no,
-                     "verified": False} if product.ocop_stars else None,
+            # Claimed by the seller; "verified" only while commune staff's check matches the claim and the
+            # certificate has not expired (service.ocop_state).
+            "ocop": _ocop_json(product) if product.ocop_stars else None,
             "photos": [photo_json(p) for p in product.photos],
         })
     return data
+
+
+def _ocop_json(product) -> dict:
+    from market.catalog.service import ocop_state
+
+    state = ocop_state(product)
+    return {"stars": product.ocop_stars, "certificate_no": product.ocop_certificate_no, "state": state,
+            "verified": state == "verified",
+            "expires_on": product.ocop_expires_on.isoformat() if state == "verified" else None}
 
 
 def _int_arg(name: str, default: int, maximum: int) -> int | None:

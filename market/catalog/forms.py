@@ -52,9 +52,5 @@ class ListingForm(FlaskForm):
                                                          "data-max-photos": MAX_PHOTOS})
 
 
-class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (the seller will read it)"), render_kw={"rows": 3, "maxlength": 500})
-
-
 class ActionForm(FlaskForm):
     """A button that changes a state (submit, archive, approve): the CSRF token is its only field."""

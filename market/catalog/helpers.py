@@ -64,6 +64,16 @@ def action_label(value) -> str:
 
 
 @bp.app_template_global()
+def ocop_state(product) -> str:
+    return service.ocop_state(product)
+
+
+@bp.app_template_global()
+def ocop_level_label(stars) -> str:
+    return service.ocop_level_label(stars)
+
+
+@bp.app_template_global()
 def all_categories() -> list[str]:
     return [c.value for c in Category]
 
@@ -96,12 +106,6 @@ def seller_summary(profile) -> dict | None:
     return {"profile": profile, "counts": counts, "total": sum(counts.values()),
             "on_sale": counts.get(ProductStatus.APPROVED, 0), "pending": counts.get(ProductStatus.PENDING_REVIEW, 0),
             "rejected": counts.get(ProductStatus.REJECTED, 0)}
-
-
-def staff_summary(user) -> dict | None:
-    if user is None or not (user.is_staff or user.is_admin):
-        return None
-    return {"pending": service.count_pending_for(user)}
 
 
 @bp.app_template_filter("kg")

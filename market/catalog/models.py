@@ -70,6 +70,14 @@ class Product(TimestampMixin, db.Model):
     harvest_date = sa.Column(sa.Date, nullable=True)
     ocop_stars = sa.Column(sa.SmallInteger, nullable=True)  # None, 3, 4 or 5: claimed by the seller
     ocop_certificate_no = sa.Column(sa.String(60), nullable=True)
+    # What commune staff checked against the certificate (moderation's OCOP verification). The claim above
+    # counts as verified only while it still equals what was checked and the certificate has not expired
+    # (``service.ocop_state``): a seller editing the claim, or time passing, never leaves a stale "verified".
+    ocop_verified_stars = sa.Column(sa.SmallInteger, nullable=True)
+    ocop_verified_certificate_no = sa.Column(sa.String(60), nullable=True)
+    ocop_issued_on = sa.Column(sa.Date, nullable=True)
+    ocop_expires_on = sa.Column(sa.Date, nullable=True)
+    ocop_verified_at = sa.Column(UTCDateTime(), nullable=True)  # who checked it: the audit log (ocop.verify)
     status = sa.Column(sa.String(20), nullable=False, default=ProductStatus.DRAFT, index=True)
     rejection_reason = sa.Column(sa.String(500), nullable=True)
     submitted_at = sa.Column(UTCDateTime(), nullable=True)
@@ -83,6 +91,7 @@ class Product(TimestampMixin, db.Model):
     search_title = sa.Column(sa.String(160), nullable=False, default="", server_default="")
 
     seller = relationship("SellerProfile", lazy="joined")
+    created_by = relationship("User", foreign_keys=[created_by_id])
     photos = relationship("ProductPhoto", back_populates="product", order_by="ProductPhoto.position",
                           cascade="all, delete-orphan", lazy="selectin")
     events = relationship("ProductEvent", back_populates="product", order_by="ProductEvent.id",

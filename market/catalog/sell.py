@@ -112,7 +112,10 @@ def _photo_plan(product: Product | None, errors: list[DomainError]) -> list[Prod
     return plan
 
 
-def _error_response(form: ListingForm, errors: list[DomainError], template_args: dict):
+FORM_TEMPLATE = "catalog/sell/form.html"
+
+
+def _error_response(form: ListingForm, errors: list[DomainError], template_args: dict, template: str = FORM_TEMPLATE):
     db.session.rollback()
     for err in errors:
         attach_error(form, err)
@@ -120,10 +123,11 @@ def _error_response(form: ListingForm, errors: list[DomainError], template_args:
         fields = {f.name: list(f.errors) for f in form if f.errors}
         return jsonify({"ok": False, "error": "invalid", "message": _("Please correct the marked fields."),
                         "errors": fields, "form_errors": list(form.form_errors)}), 400
-    return render_template("catalog/sell/form.html", form=form, **template_args), 400
+    return render_template(template, form=form, **template_args), 400
 
 
-def _done(url: str):
+def done(url: str):
+    """The answer to a listing form that was saved: JSON for the upload script, else a redirect."""
     if wants_json():
         return jsonify({"ok": True, "redirect": url})
     return redirect(url)
@@ -140,15 +144,12 @@ def _submitting() -> bool:
     return request.form.get("action", "submit") != "draft"
 
 
-@sell_bp.route("/products/new", methods=["GET", "POST"])
-@seller_required
-def new_product():
-    profile = current_user.seller_profile
-    form = ListingForm()
-    args = {"product": None, "profile": profile, "max_photos": images.MAX_PHOTOS}
-    if not form.is_submitted():
-        return render_template("catalog/sell/form.html", form=form, **args)
-    errors: list[DomainError] = []
+def save_new_listing(profile, by, form: ListingForm, template_args: dict, template: str = FORM_TEMPLATE,
+                     extra_errors: list[DomainError] | None = None):
+    """The POST half of "list a product" for ``profile``'s shop, entered by ``by`` (the seller, or a staff
+    helper acting for a villager): check every field and photo, create the listing through the service and
+    store its photos. Returns the Product (the caller commits), or the response showing every refusal."""
+    errors: list[DomainError] = list(extra_errors or [])
     data = None
     try:
         data = service.clean_listing(request.form)
@@ -159,18 +160,32 @@ def new_product():
         errors.append(DomainError("invalid", _("Add at least one photo before sending the listing for review."),
                                   field="photos"))
     if errors:
-        return _error_response(form, errors, args)
+        return _error_response(form, errors, template_args, template)
     try:
-        product = service.create_listing(profile, data, plan, by=current_user, submit_now=_submitting())
+        product = service.create_listing(profile, data, plan, by=by, submit_now=_submitting())
         _save_photo_files(plan)
     except DomainError as err:
-        return _error_response(form, [err], args)
+        return _error_response(form, [err], template_args, template)
+    return product
+
+
+@sell_bp.route("/products/new", methods=["GET", "POST"])
+@seller_required
+def new_product():
+    profile = current_user.seller_profile
+    form = ListingForm()
+    args = {"product": None, "profile": profile, "max_photos": images.MAX_PHOTOS}
+    if not form.is_submitted():
+        return render_template(FORM_TEMPLATE, form=form, **args)
+    product = save_new_listing(profile, current_user, form, args)
+    if not isinstance(product, Product):
+        return product
     db.session.commit()
     if product.status == ProductStatus.PENDING_REVIEW:
         flash(_("Sent! Commune staff will review “%(title)s” soon.", title=product.title), "success")
     else:
         flash(_("Saved as a draft."), "success")
-    return _done(url_for("sell.products"))
+    return done(url_for("sell.products"))
 
 
 @sell_bp.route(f"/products/{PRODUCT_ID}/edit", methods=["GET", "POST"])
@@ -190,7 +205,7 @@ def edit_product(product_id: int):
             "price_per_kg": f"{product.price_per_kg_vnd:,}".replace(",", ".") if product.price_per_kg_vnd else "",
             "weight_tolerance": str(product.weight_tolerance_pct or service.DEFAULT_TOLERANCE_PCT),
         })
-        return render_template("catalog/sell/form.html", form=form, **args)
+        return render_template(FORM_TEMPLATE, form=form, **args)
     form = ListingForm()
     errors: list[DomainError] = []
     data = None
@@ -215,7 +230,7 @@ def edit_product(product_id: int):
         flash(_("Sent! Commune staff will review “%(title)s” soon.", title=product.title), "success")
     else:
         flash(_("Saved."), "success")
-    return _done(url_for("sell.products"))
+    return done(url_for("sell.products"))
 
 
 @sell_bp.post(f"/products/{PRODUCT_ID}/submit")

@@ -421,6 +421,68 @@ def _keep_managed_fields(product: Product, data: ListingInput) -> ListingInput:
                    price_vnd=max(1, round_div(product.piece_weight_g * per_kg, 1000)))
 
 
+# ---- OCOP: what the seller claims, what commune staff verified -----------------------------------------
+
+OCOP_LEVELS = {3: _l("3 stars: district level"), 4: _l("4 stars: province level"), 5: _l("5 stars: national level")}
+
+
+def ocop_level_label(stars) -> str:
+    return str(OCOP_LEVELS.get(stars, stars))
+
+
+def local_today() -> date:
+    """Today in the market's time zone (an OCOP certificate is valid through its expiry day, local time)."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    return datetime.now(ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Ho_Chi_Minh")).date()
+
+
+def _ocop_matches(product: Product) -> bool:
+    return bool(product.ocop_stars and product.ocop_verified_stars == product.ocop_stars
+                and product.ocop_verified_certificate_no == product.ocop_certificate_no
+                and product.ocop_expires_on is not None)
+
+
+def ocop_state(product: Product, today: date | None = None) -> str:
+    """"none" (no claim), "claimed" (not checked, or changed since), "verified" (checked and valid today) or
+    "expired" (checked, but the certificate's validity has passed). Only "verified" may be shown as such."""
+    if not product.ocop_stars:
+        return "none"
+    if not _ocop_matches(product):
+        return "claimed"
+    return "verified" if product.ocop_expires_on >= (today or local_today()) else "expired"
+
+
+def ocop_unverified_clause(today: date) -> sa.ColumnElement:
+    """SQL: listings whose OCOP claim is not verified today (for the staff queue of claims to check)."""
+    return sa.and_(Product.ocop_stars.is_not(None), sa.or_(
+        Product.ocop_verified_stars.is_(None), Product.ocop_verified_stars != Product.ocop_stars,
+        Product.ocop_verified_certificate_no.is_(None),
+        Product.ocop_verified_certificate_no != Product.ocop_certificate_no,
+        Product.ocop_expires_on.is_(None), Product.ocop_expires_on < today))
+
+
+def record_ocop_verification(product: Product, issued_on: date, expires_on: date) -> None:
+    """Staff checked the claim as it stands against the certificate (moderation decides and audits)."""
+    product.ocop_verified_stars = product.ocop_stars
+    product.ocop_verified_certificate_no = product.ocop_certificate_no
+    product.ocop_issued_on = issued_on
+    product.ocop_expires_on = expires_on
+    product.ocop_verified_at = utcnow()
+    db.session.flush()
+
+
+def remove_ocop_claim(product: Product) -> None:
+    """Staff refused the claim: the stars come off the listing with any earlier verification (the seller may
+    claim again; that edit sends the listing back to review like any other)."""
+    product.ocop_stars = product.ocop_certificate_no = None
+    product.ocop_verified_stars = product.ocop_verified_certificate_no = None
+    product.ocop_issued_on = product.ocop_expires_on = product.ocop_verified_at = None
+    db.session.flush()
+
+
 # ---- search text ----------------------------------------------------------------------------------------
 
 def refresh_search_text(product: Product) -> None:
@@ -618,14 +680,6 @@ def own_product(user: User, product_id: int) -> Product:
     return product
 
 
-def staff_product(user: User, product_id: int) -> Product:
-    product = db.session.get(Product, product_id) if isinstance(product_id, int) else None
-    if product is None:
-        raise NotFound(_("This listing does not exist or is not in your commune."))
-    _check_staff(product, user)
-    return product
-
-
 def public_products() -> sa.Select:
     """Listings buyers may see: approved, of a shop that is open."""
     return (sa.select(Product)
@@ -681,17 +735,3 @@ def search(query: str | None, commune_id: int | None = None, category: str | Non
     for term in terms:
         score += sa.case((Product.search_title.like(_like(term), escape="\\"), 2), else_=0)
     return stmt.order_by(score.desc(), Product.approved_at.desc().nulls_last(), Product.id.desc())
-
-
-def pending_for(user: User) -> sa.Select:
-    """Listings awaiting review that ``user`` may review, oldest first."""
-    stmt = (sa.select(Product).join(SellerProfile, Product.seller_id == SellerProfile.id)
-            .options(contains_eager(Product.seller))
-            .where(Product.status == ProductStatus.PENDING_REVIEW))
-    if not user.is_admin:
-        stmt = stmt.where(SellerProfile.commune_id.in_(user.staff_commune_ids or {-1}))
-    return stmt.order_by(Product.submitted_at.asc().nulls_last(), Product.id.asc())
-
-
-def count_pending_for(user: User) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(pending_for(user).order_by(None).subquery()))

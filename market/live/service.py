@@ -7,6 +7,7 @@ sent after the commit (``on_commit``), never from inside a transaction.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlparse
@@ -25,7 +26,7 @@ from market.extensions import db
 from market.live.hub import emit_room, hub, user_room
 from market.live.messages import live_error
 from market.live.models import ChatMessage, LiveMute, LiveOffer, LiveSession, OfferStatus, SessionStatus
-from market.live.signals import live_started
+from market.live.signals import live_started, moderated
 from market.live.stock import offer_info
 from market.orders.service import MAX_QTY, Line, Placed, check_key, check_qty, place_order
 from market.orders.stock import give_to_product, take_from_product
@@ -226,6 +227,18 @@ def start_session(session: LiveSession, host: User) -> LiveSession:
 def end_session(session: LiveSession, host: User) -> LiveSession:
     """Close every open offer (unsold units go back to the shelf) and take the session off air."""
     require_host(session, host)
+    return _end(session)
+
+
+def end_session_for_rules(session: LiveSession, staff: User, reason: str) -> LiveSession:
+    """Commune staff take a session that breaks the rules off air (the moderation area checks the reason and
+    audits it); the room hears ``session {status: "ended", reason}``."""
+    if not (staff and staff.is_authenticated and staff.can_staff(session.commune_id)):
+        raise live_error("forbidden", reason="moderator_only")
+    return _end(session, reason=reason)
+
+
+def _end(session: LiveSession, reason: str | None = None) -> LiveSession:
     if session.status == SessionStatus.ENDED:
         raise live_error("session_not_live", message=_("This session has already ended."))
     now = utcnow()
@@ -243,7 +256,8 @@ def end_session(session: LiveSession, host: User) -> LiveSession:
                        .values(hearts=hearts).execution_options(synchronize_session=False))
     db.session.expire(session)
     sid = session.id
-    on_commit(lambda: (hub.mark_dirty(sid), emit_room(sid, "session", {"status": SessionStatus.ENDED.value})))
+    payload = {"status": SessionStatus.ENDED.value, **({"reason": reason} if reason else {})}
+    on_commit(lambda: (hub.mark_dirty(sid), emit_room(sid, "session", payload)))
     return session
 
 
@@ -404,12 +418,24 @@ def clean_chat(text: object) -> str:
     return text
 
 
+# Other areas' rules for chat text (the moderation area's per-commune word filter): each is called with
+# (session, user, text) before a message is stored and raises a DomainError to refuse it.
+_chat_checks: list[Callable[[LiveSession, User, str], None]] = []
+
+
+def register_chat_check(check: Callable[[LiveSession, User, str], None]) -> None:
+    if check not in _chat_checks:
+        _chat_checks.append(check)
+
+
 def post_chat(session: LiveSession, user: User, text: object) -> dict:
     text = clean_chat(text)
     if session.status == SessionStatus.ENDED:
         raise live_error("session_not_live")
     if not is_host(session, user) and mute_until(session, user.id):
         raise live_error("muted")
+    for check in _chat_checks:
+        check(session, user, text)
     message = ChatMessage(session_id=session.id, user_id=user.id, text=text, created_at=utcnow())
     db.session.add(message)
     db.session.flush()
@@ -430,6 +456,7 @@ def remove_chat(session: LiveSession, actor: User, message_id: object) -> None:
         message.removed_at = utcnow()
         message.removed_by_id = actor.id
         db.session.flush()
+        moderated.send(session, action="remove_chat", actor=actor, message=message)
         sid = session.id
         on_commit(lambda: (hub.invalidate(sid), emit_room(sid, "chat_removed", {"id": message_id})))
 
@@ -452,6 +479,7 @@ def mute(session: LiveSession, actor: User, user_id: object, minutes: object, co
                      reason=clean_line(reason)[:200] or None)
     db.session.add(entry)
     db.session.flush()
+    moderated.send(session, action="mute", actor=actor, target=target, mute=entry, minutes=minutes)
     uid, data = target.id, {"session_id": session.id, "until": until.isoformat()}
     on_commit(lambda: emit_room_user(uid, "muted", data))
     return entry

@@ -1,6 +1,12 @@
-"""The orders area's signals, heard by the live rooms: a live order placed elsewhere (phone orders, the
-one-by-one path) goes on the ticker; a live order cancelled or expired gives units back, so the room's stock
-is re-read and re-sent. And the live area's own signal for higher areas: ``live_started``."""
+"""Signals between the live rooms and other areas.
+
+- Heard here from orders: a live order placed elsewhere (phone orders, the one-by-one path) goes on the
+  ticker; a live order cancelled or expired gives units back, so the room's stock is re-read and re-sent.
+- Sent from here: ``moderated`` when someone removes a chat message or mutes a person (sender: the
+  LiveSession; kwargs ``action`` "remove_chat" | "mute", ``actor``, and ``message`` or ``target``, ``mute``,
+  ``minutes``), inside the transaction, so the moderation area audits staff actions in the same commit.
+- Sent from here: ``live_started`` once a session is on air (higher areas, e.g. brands, tell followers).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from market.orders.states import RELEASES_STOCK
 # Sent once the transaction that put a session on air has committed (never for a rolled-back start).
 # sender: the session id; kwargs: seller_id (the host's shop), commune_id (the session's commune).
 live_started = Namespace().signal("live-started")
+moderated = Namespace().signal("live-moderated")
 
 
 @order_placed.connect

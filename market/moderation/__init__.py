@@ -1,4 +1,5 @@
-"""Commune staff: seller review, KOL badges, bans, reports, assisted sign-up, the audit log and the dashboard.
+"""Commune staff: listing review and OCOP verification, seller review, KOL badges, live chat moderation, bans,
+reports, assisted mode (sign-up, listings and phone orders for villagers), the audit log and the dashboard.
 
 Two blueprints: ``staff`` (``/staff/…``, every route for staff of some commune or admins only — the guard is
 a ``before_request``, so a route added later is protected too) and ``reports`` (``/report``, ``/reports``:
@@ -38,7 +39,7 @@ _tabs: dict[str, StaffTab] = {}
 
 def staff_tab(key: str, endpoint: str, label: Callable[[], str], order: int = 50, admin_only: bool = False,
               active_prefixes: tuple[str, ...] = ()) -> None:
-    """A tab of the staff area's menu (part B adds "Listings" and "Live" here)."""
+    """A tab of the staff area's menu."""
     _tabs[key] = StaffTab(key, endpoint, label, order, admin_only, active_prefixes or (endpoint,))
 
 
@@ -52,10 +53,14 @@ def staff_tabs(user) -> list[dict]:
 
 
 staff_tab("home", "staff.home", lambda: _("Desk"), order=0)
+staff_tab("listings", "staff.listings", lambda: _("Review listings"), order=5, active_prefixes=("staff.listing",))
+staff_tab("ocop", "staff.ocop", lambda: _("OCOP"), order=7)
 staff_tab("sellers", "staff.sellers", lambda: _("Sellers"), order=10, active_prefixes=("staff.seller",))
+staff_tab("live", "staff.live", lambda: _("Live"), order=20, active_prefixes=("staff.live",))
 staff_tab("reports", "staff.reports", lambda: _("Reports"), order=30, active_prefixes=("staff.report",))
 staff_tab("people", "staff.users", lambda: _("People"), order=40, active_prefixes=("staff.user",))
-staff_tab("assisted", "staff.assisted_new", lambda: _("Help a villager"), order=50, active_prefixes=("staff.assisted",))
+staff_tab("assisted", "staff.assisted", lambda: _("Help a villager"), order=50,
+          active_prefixes=("staff.assisted", "staff.phone_order"))
 staff_tab("dashboard", "staff.dashboard", lambda: _("Figures"), order=60)
 staff_tab("audit", "staff.audit", lambda: _("Audit log"), order=70)
 staff_tab("overview", "staff.overview", lambda: _("All communes"), order=80, admin_only=True)
@@ -74,7 +79,21 @@ def _seller_decisions(profile):
     return seller_decisions(profile)
 
 
+def _desk_counters(user=None, **_kw):
+    from market.moderation.desk import counters
+
+    return counters(user)
+
+
 slot("account.links", "reports", "moderation/_account_links.html", _my_reports_link, order=60)
 slot("seller.links", "moderation", "moderation/_seller_status.html", _seller_decisions, order=10)
+slot("staff.home", "part-b", "moderation/_desk_counters.html", _desk_counters, order=10)
 
-from market.moderation import public, routes  # noqa: E402,F401
+from market.moderation import (  # noqa: E402,F401
+    assisted_routes,
+    live_moderation,
+    live_routes,
+    public,
+    review_routes,
+    routes,
+)

@@ -63,6 +63,17 @@ for _name, _label in [
     ("report.dismiss", _l("Report dismissed")),
     ("audit.export", _l("Audit log exported")),
     ("dashboard.export", _l("Dashboard exported")),
+    ("listing.approve", _l("Listing approved")),
+    ("listing.reject", _l("Listing rejected")),
+    ("listing.assisted_create", _l("Listing entered for a villager by a helper")),
+    ("ocop.verify", _l("OCOP claim verified")),
+    ("ocop.reject", _l("OCOP claim refused")),
+    ("live.chat_remove", _l("Chat message removed")),
+    ("live.mute", _l("Person muted in a live chat")),
+    ("live.end", _l("Live session ended by staff")),
+    ("live.filter_add", _l("Word added to the chat filter")),
+    ("live.filter_remove", _l("Word removed from the chat filter")),
+    ("order.phone_placed", _l("Phone order entered for someone")),
 ]:
     register_action(_name, _label)
 

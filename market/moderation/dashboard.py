@@ -13,8 +13,10 @@ Definitions (also in docs/architecture.md, "Staff"):
 - **Paid online vs cash** (delivered orders): ``payment_method == "cod"`` is cash; any other method with
   ``paid_at`` set is online; the rest (no method recorded, or an online method never marked paid) is
   "unknown".
-- **Average rating** and **live sessions / peak viewers**: ``average_rating`` and ``live_figures`` below;
-  they answer "none yet" until the reviews and live areas exist (part B fills them in).
+- **Average rating**: the mean ``Review.rating`` of reviews of the commune's shops *written* in the range
+  (``Review.created_at``), and how many; none in the range → no average (shown "—").
+- **Live sessions held**: the commune's sessions that went on air (``started_at``) in the range, live now or
+  ended; **peak viewers**: the largest ``peak_viewers`` among them (the most people watching one at once).
 """
 
 from __future__ import annotations
@@ -137,7 +139,7 @@ class Figures:
     top_products: list[TopProduct]
     payment: PaymentSplit
     rating: Rating
-    live: LiveFigures | None  # None until the live area reports its figures
+    live: LiveFigures
     series: list[tuple[date, int]] = field(default_factory=list)  # delivered value per day (or month)
     series_by_month: bool = False
 
@@ -244,21 +246,30 @@ def payment_split(commune_id: int, rng: DateRange) -> PaymentSplit:
 
 
 def average_rating(commune_id: int, rng: DateRange) -> Rating:
-    """The average review rating of the commune's shops in the range.
+    """The average of the ratings buyers gave the commune's shops in reviews written in the range."""
+    from market.orders.models import Review
 
-    Part B: there are no reviews yet on this branch; once the reviews model exists, average its ratings of
-    the commune's sellers (reviews written in the range) here.
-    """
-    return Rating(None, 0)
+    lo, hi = rng.bounds()
+    avg, count = db.session.execute(
+        sa.select(sa.func.avg(Review.rating), sa.func.count(Review.id))
+        .join(SellerProfile, SellerProfile.id == Review.seller_id)
+        .where(SellerProfile.commune_id == commune_id, Review.created_at >= lo, Review.created_at < hi)
+    ).one()
+    return Rating(float(avg) if count else None, int(count))
 
 
-def live_figures(commune_id: int, rng: DateRange) -> LiveFigures | None:
-    """Live sessions held in the range and their peak viewers; None until the live area records them.
+def live_figures(commune_id: int, rng: DateRange) -> LiveFigures:
+    """Live sessions of the commune that went on air in the range, and the most viewers any of them had at once
+    (each session records its own peak while live)."""
+    from market.live.models import LiveSession
 
-    Part B: count the commune's sessions that went live in the range and take the maximum of their recorded
-    peak viewer counts.
-    """
-    return None
+    lo, hi = rng.bounds()
+    held, peak = db.session.execute(
+        sa.select(sa.func.count(LiveSession.id), sa.func.coalesce(sa.func.max(LiveSession.peak_viewers), 0))
+        .where(LiveSession.commune_id == commune_id, LiveSession.started_at.is_not(None),
+               LiveSession.started_at >= lo, LiveSession.started_at < hi)
+    ).one()
+    return LiveFigures(int(held), int(peak))
 
 
 def delivered_series(commune_id: int, rng: DateRange) -> tuple[list[tuple[date, int]], bool]:
@@ -353,8 +364,8 @@ def figures_rows(fig: Figures) -> list[tuple[str, str, object]]:
         (_("Payments"), _("Cash on delivery (orders)"), fig.payment.cash_orders),
         (_("Reviews"), _("Average rating"), "" if fig.rating.average is None else f"{fig.rating.average:.2f}"),
         (_("Reviews"), _("Ratings"), fig.rating.count),
-        (_("Live"), _("Live sessions held"), "" if fig.live is None else fig.live.sessions_held),
-        (_("Live"), _("Peak viewers"), "" if fig.live is None else fig.live.peak_viewers),
+        (_("Live"), _("Live sessions held"), fig.live.sessions_held),
+        (_("Live"), _("Peak viewers"), fig.live.peak_viewers),
     ]
     rows += [(_("Top products"), p.title, p.value_vnd) for p in fig.top_products]
     rows += [(_("Delivered value by month") if fig.series_by_month else _("Delivered value by day"),

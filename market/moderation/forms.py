@@ -1,13 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from market.accounts.forms import ChoiceField, PhoneField
 from market.accounts.service import NAME_MAX, SHOP_NAME_MAX, STORY_MAX
+from market.catalog.forms import ListingForm
 from market.moderation.audit import REASON_MAX
 from market.moderation.reports import TEXT_MAX
+from market.orders.forms import AddressForm
 
 
 def _reason_field(label, required: bool):
@@ -101,3 +103,79 @@ class AssignStaffForm(FlaskForm):
     def __init__(self, *args, communes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.commune_id.choices = [(c.id, f"{c.name} — {c.province}") for c in communes]
+
+
+# ---- listings, OCOP, live chat, helpers acting for villagers -------------------------------------------
+
+class LocalRadio(RadioField):
+    """A radio group whose "not a valid choice" error speaks the user's language."""
+
+    def pre_validate(self, form):
+        if self.data not in {getattr(choice, "value", None) or choice[0] for choice in self.choices}:
+            raise ValidationError(_l("Choose one of the options."))
+
+
+class RejectListingForm(FlaskForm):
+    """A common reason from the short list, or typed, or both (the service requires at least one)."""
+
+    reason_code = RadioField(_l("Reason"), validate_choice=False)
+    reason = TextAreaField(_l("In your own words (the seller will read it)"),
+                           render_kw={"maxlength": REASON_MAX, "rows": 3})
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason_code.choices = list(choices)
+
+
+class OcopVerifyForm(FlaskForm):
+    certificate_no = StringField(_l("Certificate number"), render_kw={"autocomplete": "off", "maxlength": 60})
+    stars = ChoiceField(_l("Level on the certificate"), coerce=str, validate_choice=False)
+    issued_on = StringField(_l("Issue date"), render_kw={"type": "date"})
+
+    def __init__(self, *args, levels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stars.choices = [("", _l("Choose…"))] + [(str(n), label) for n, label in levels]
+
+
+class RequiredReasonForm(FlaskForm):
+    """A reason people will read, required (the service says so beside the field)."""
+
+    reason = TextAreaField(_l("Reason"), render_kw={"maxlength": REASON_MAX, "rows": 3})
+
+
+class FilterWordForm(FlaskForm):
+    word = StringField(_l("Word or phrase to block"), render_kw={"autocomplete": "off", "maxlength": 60})
+    commune_id = ChoiceField(_l("Commune"), coerce=int,
+                             validators=[InputRequired(_l("Choose a commune from the list."))])
+
+    def __init__(self, *args, communes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commune_id.choices = [(c.id, f"{c.name} — {c.province}") for c in communes]
+
+
+class AssistedListingForm(ListingForm):
+    consent = BooleanField(_l("The villager agreed that I list this product for them"))
+
+
+class PhoneOrderForm(AddressForm):
+    product_id = ChoiceField(_l("Product"), coerce=int, validators=[InputRequired(_l("Choose a product."))])
+    qty = StringField(_l("Quantity"), default="1", render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    buyer_phone = PhoneField(_l("Buyer's phone number"),
+                             validators=[DataRequired(_l("Enter the buyer's phone number.")),
+                                         Length(max=32, message=_l("This is not a valid phone number."))])
+    buyer_name = StringField(_l("Buyer's name (for a new account)"), render_kw={"autocomplete": "off"}, validators=[
+        Length(max=NAME_MAX, message=_l("A name can have at most %(max)d characters."))])
+    method = LocalRadio(_l("How will the buyer pay?"),
+                        validators=[InputRequired(_l("Choose how the buyer will pay."))])
+    acting_for = LocalRadio(_l("Who asked you?"), choices=[
+        SelectChoice("buyer", _l("The buyer phoned me")),
+        SelectChoice("seller", _l("The seller (a villager) asked me"))],
+                            default="buyer",
+                            validators=[InputRequired(_l("Choose who asked you to place this order."))])
+    consent = BooleanField(_l("The person I am acting for agreed to this order"))
+    key = HiddenField()
+
+    def __init__(self, *args, products=(), methods=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.product_id.choices = [(p.id, f"{p.title} — {p.seller.shop_name}") for p in products]
+        self.method.choices = [(m.name, m.label) for m in methods]

@@ -111,3 +111,50 @@ class AssistedSeller(db.Model):
     user = relationship("User", foreign_keys=[user_id])
     helper = relationship("User", foreign_keys=[helper_id])
     seller_profile = relationship("SellerProfile")
+
+
+class ChatFilterWord(db.Model):
+    """A word or phrase a commune does not allow in the chat of its live sessions.
+
+    ``folded`` is the word without diacritics or case (``market.text.fold``, as catalog search folds), so one
+    entry refuses "Lừa Đảo", "lua dao" and "LỪA ĐẢO" alike; it is unique per commune.
+    """
+
+    __tablename__ = "chat_filter_words"
+    __table_args__ = (sa.UniqueConstraint("commune_id", "folded", name="uq_chat_filter_words_commune_folded"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    commune_id = sa.Column(sa.Integer, sa.ForeignKey("communes.id", ondelete="CASCADE"), nullable=False)
+    word = sa.Column(sa.String(60), nullable=False)  # as staff typed it (shown to staff and to the sender)
+    folded = sa.Column(sa.String(60), nullable=False)
+    created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    created_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    commune = relationship("Commune")
+    created_by = relationship("User")
+
+    def __repr__(self) -> str:
+        return f"<ChatFilterWord {self.commune_id} {self.folded!r}>"
+
+
+class Consent(db.Model):
+    """The person a staff helper acted for agreed to this one thing (a listing put up for a villager, an order
+    entered for someone who phoned): who agreed, who helped (name as it was), when, and what it is about.
+
+    Signing a villager up is recorded in ``AssistedSeller``; this row is for each later act on their behalf.
+    """
+
+    __tablename__ = "consents"
+    __table_args__ = (sa.Index("ix_consents_object", "object_type", "object_id"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    helper_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False)
+    helper_name = sa.Column(sa.String(80), nullable=False)
+    purpose = sa.Column(sa.String(20), nullable=False)  # "listing" | "order"
+    object_type = sa.Column(sa.String(30), nullable=False)  # "product" | "order"
+    object_id = sa.Column(sa.Integer, nullable=False)
+    consent_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    user = relationship("User", foreign_keys=[user_id])
+    helper = relationship("User", foreign_keys=[helper_id])

@@ -2,8 +2,8 @@
 
 A *target type* resolves ``(id, reporter)`` to the object, its commune and a label, or to None when it does
 not exist or the reporter may not see it (both answer 404, so a report form cannot probe for hidden
-objects). Registered here: ``product`` (a listing), ``shop`` and ``order``. The live area's part adds
-``chat`` (a chat message) with ``register_target_type`` — nothing else changes.
+objects). Registered here: ``product`` (a listing), ``shop``, ``order`` and ``chat`` (a message in a live
+session's chat, as long as it is shown: a removed message was handled already).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class TargetType:
     label: Callable[[], str]  # "a listing", for the form's heading
     resolve: Callable[[int, User], Target | None]
     categories: tuple[str, ...]
-    # Staff's page for the object (part B: the listing review page, the live moderator view).
+    # Staff's page for the object (the listing review page, the live moderator view …).
     staff_url: Callable[[object], str | None] = field(default=lambda obj: None)
 
 
@@ -134,7 +134,19 @@ def _order(target_id: int, reporter: User) -> Target | None:
     if order is None or reporter.id not in (order.buyer_id, order.seller.user_id):
         return None
     return Target(order, order.seller.commune_id, _("Order %(code)s", code=order.code),
-                  url_or_none("orders.detail", code=order.code))
+                  url_or_none("orders.detail", order_id=order.id))
+
+
+def _chat(target_id: int, reporter: User) -> Target | None:
+    from market.accounts.service import mask_name
+    from market.live.models import ChatMessage, LiveSession
+
+    message = db.session.get(ChatMessage, target_id)
+    if message is None or message.removed_at is not None:
+        return None
+    session = db.session.get(LiveSession, message.session_id)
+    return Target(message, session.commune_id, f"{mask_name(message.user.display_name)}: {message.text[:120]}",
+                  url_or_none("live.watch", session_id=session.id))
 
 
 register_target_type("product", _l("a listing"), _product, ("fake", "prohibited", "fraud", "spam", "other"),
@@ -143,7 +155,9 @@ register_target_type("shop", _l("a shop"), _shop, ("fraud", "fake", "abuse", "sp
                      staff_url=lambda s: url_for("staff.seller", profile_id=s.id))
 register_target_type("order", _l("a problem with an order"), _order,
                      ("not_received", "not_as_described", "fraud", "other"),
-                     staff_url=lambda o: url_or_none("staff.order", order_id=o.id))
+                     staff_url=lambda o: url_or_none("orders.detail", order_id=o.id))  # staff see it there
+register_target_type("chat", _l("a chat message"), _chat, ("abuse", "spam", "fraud", "other"),
+                     staff_url=lambda m: url_or_none("staff.live_session", session_id=m.session_id))
 
 
 # ---- buyers make reports ----------------------------------------------------------------------------------

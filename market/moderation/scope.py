@@ -5,11 +5,11 @@ Every staff query goes through here: ``scoped(stmt, Model, user)`` filters a lis
 another commune (so nobody learns that it exists). An admin sees everything.
 
 Each model staff touch is registered once as a *kind*: its short name (used in the audit log and reports),
-how to find its commune in Python and in SQL, and a label for people. Part B registers live sessions and
-chat messages the same way (``register_kind``).
+how to find its commune in Python and in SQL, and a label for people (live sessions and chat messages:
+``_register_live_kinds``).
 
 People have no commune of their own; a user's *footprint* is the set of communes they are tied to (their
-shop's commune, the communes of the shops they ordered from; the live area adds the communes where they
+shop's commune, the communes of the shops they ordered from, the communes of the sessions where they
 chatted). Staff may look up and ban users whose footprint meets their communes (``user_footprint``).
 """
 
@@ -168,7 +168,7 @@ _footprints: dict[str, Callable[[], sa.Select]] = {}
 
 
 def register_footprint(name: str, pairs: Callable[[], sa.Select]) -> None:
-    """Add a way a user is tied to a commune (part B: the communes of the live sessions they chatted in)."""
+    """Add a way a user is tied to a commune (e.g. the communes of the live sessions they chatted in)."""
     _footprints[name] = pairs
 
 
@@ -273,5 +273,30 @@ def _register_moderation_kinds() -> None:
                   join=lambda stmt: stmt.join(SellerProfile, SellerProfile.id == AssistedSeller.seller_profile_id))
 
 
+def _register_live_kinds() -> None:
+    """Live sessions, their chat messages, the communes' chat word filters, and the chat footprint (staff may
+    look up and ban people who chatted in their communes' sessions)."""
+    from market.accounts.service import mask_name
+    from market.live.models import ChatMessage, LiveSession
+    from market.moderation.models import ChatFilterWord
+
+    def chat_commune(message):
+        session = db.session.get(LiveSession, message.session_id)
+        return session.commune_id if session is not None else None
+
+    register_kind("live_session", LiveSession, lambda s: s.commune_id, lambda s: s.title,
+                  commune_column=lambda: LiveSession.commune_id)
+    register_kind("chat", ChatMessage, chat_commune,
+                  lambda m: f"{mask_name(m.user.display_name)}: {m.text[:120]}",
+                  commune_column=lambda: LiveSession.commune_id,
+                  join=lambda stmt: stmt.join(LiveSession, LiveSession.id == ChatMessage.session_id))
+    register_kind("chat_filter_word", ChatFilterWord, lambda w: w.commune_id, lambda w: w.word,
+                  commune_column=lambda: ChatFilterWord.commune_id)
+    register_footprint("chat", lambda: sa.select(ChatMessage.user_id.label("user_id"),
+                                                 LiveSession.commune_id.label("commune_id"))
+                       .join(LiveSession, LiveSession.id == ChatMessage.session_id))
+
+
 _register_builtin_kinds()
 _register_moderation_kinds()
+_register_live_kinds()

@@ -1,5 +1,7 @@
-"""Demo data for the staff area: a shop waiting for review, a buyer's report, and a month of orders in Ea Knuếc
-so the dashboard has something to show. Idempotent; uses the listings of the catalog seed when they exist."""
+"""Demo data for the staff area: a shop waiting for review, a buyer's report, a month of orders in Ea Knuếc
+so the dashboard has something to show, a listing waiting in the review queue, and a word in Ea Knuếc's chat
+filter (the catalog seed's Monthong durian claims OCOP 4★: the claim to verify). Idempotent; uses the
+listings of the catalog seed when they exist."""
 
 from __future__ import annotations
 
@@ -125,6 +127,43 @@ def _report(products: list) -> None:
         db.session.flush()
 
 
+PENDING_LISTING = ("Sầu riêng Ri6 loại 2 (trái nhỏ)", 59_000, 300,
+                   "Trái 1,5–2 kg, cơm vàng như loại 1, giá mềm hơn. Hái chín cây, giao trong 48 giờ.")
+FILTER_WORD = "kiếm tiền online"
+
+
+def _pending_listing(profile: SellerProfile, products: list) -> None:
+    """A listing in the review queue, with the photos of the shop's Ri6 (already stored: nothing is drawn)."""
+    from market.catalog import service as catalog
+    from market.catalog.images import PhotoFile
+    from market.catalog.models import Product
+
+    title, price, stock, description = PENDING_LISTING
+    if db.session.scalar(sa.select(Product.id).where(Product.seller_id == profile.id, Product.title == title)):
+        return
+    photos = [PhotoFile(p.image_hash, p.width, p.height) for p in (products[0].photos if products else [])][:2]
+    if not photos:
+        return
+    data = catalog.clean_listing({"title": title, "description": description, "category": "durian", "unit": "kg",
+                                  "price": price, "stock": stock, "min_order_qty": 2,
+                                  "origin": "Buôn Ea Knuếc, Krông Pắc, Đắk Lắk"})
+    catalog.create_listing(profile, data, photos, by=profile.user, submit_now=True)
+    db.session.flush()
+
+
+def _filter_word(commune_id: int) -> None:
+    from market.moderation.live_moderation import clean_word
+    from market.moderation.models import ChatFilterWord
+
+    word, folded = clean_word(FILTER_WORD)
+    if db.session.scalar(sa.select(ChatFilterWord.id).where(ChatFilterWord.commune_id == commune_id,
+                                                            ChatFilterWord.folded == folded)) is None:
+        staff = db.session.scalar(sa.select(User).where(User.phone == normalize_phone("0902000001")))
+        db.session.add(ChatFilterWord(commune_id=commune_id, word=word, folded=folded,
+                                      created_by_id=staff.id if staff else None, created_at=utcnow()))
+        db.session.flush()
+
+
 def seed() -> list[tuple[str, str, str]]:
     logins = [_pending_seller()]
     kol = _user(KOL_PHONE)
@@ -132,4 +171,6 @@ def seed() -> list[tuple[str, str, str]]:
         products = _products(kol.seller_profile)
         _orders(products)
         _report(products)
+        _pending_listing(kol.seller_profile, products)
+        _filter_word(kol.seller_profile.commune_id)
     return logins

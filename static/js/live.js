@@ -9,6 +9,7 @@
   var sessionId = parseInt(root.dataset.sessionId, 10);
   var loggedIn = root.dataset.loggedIn === "1";
   var canModerate = root.dataset.canModerate === "1";
+  var muteAsk = root.dataset.muteAsk === "1";
   var locale = root.dataset.locale === "en" ? "en-US" : "vi-VN";
   var money = new Intl.NumberFormat(locale, { style: "currency", currency: "VND", maximumFractionDigits: 0 });
   var num = new Intl.NumberFormat(locale);
@@ -219,7 +220,18 @@
     if (card) setRemaining(card, data.remaining);
   });
   socket.on("offer", function (o) { upsertOffer(o); });
-  socket.on("session", function (data) { setStatus(data.status); });
+  socket.on("session", function (data) {
+    setStatus(data.status);
+    if (data.status === "ended" && data.reason) result(fill(S.endedReason, { reason: data.reason }), true);
+  });
+  // Commune staff blocked this account: say why and stop; the server refuses its events anyway.
+  socket.on("banned", function (data) {
+    socket.io.opts.reconnection = false;
+    socket.disconnect();
+    banner(false);
+    result((data && data.message) || S.error, true);
+    Array.prototype.forEach.call(root.querySelectorAll("form button, .offer-order"), function (b) { b.disabled = true; });
+  });
   socket.on("viewers", function (data) { setText(byId("live-viewers"), num.format(data.count)); });
   socket.on("hearts", function (data) { setText(byId("live-hearts"), num.format(data.total)); });
 
@@ -246,7 +258,7 @@
     if ((you.can_moderate) && !m.host && m.user_id !== you.user_id) {
       var tools = document.createElement("span");
       tools.className = "chat-tools";
-      [["remove", S.remove], ["mute", S.mute]].forEach(function (pair) {
+      [["remove", S.remove], ["mute", muteAsk ? S.muteAsk : S.mute]].forEach(function (pair) {
         var b = document.createElement("button");
         b.type = "button";
         b.className = "btn-link chat-" + pair[0];
@@ -254,7 +266,14 @@
         tools.appendChild(b);
       });
       li.appendChild(tools);
+    } else if (you.logged_in && !you.can_moderate && m.user_id !== you.user_id) {
+      var report = document.createElement("a"); // a buyer tells the commune's staff about a message
+      report.className = "chat-report";
+      report.href = "/report?type=chat&id=" + encodeURIComponent(m.id);
+      report.textContent = S.report;
+      li.appendChild(report);
     }
+    document.dispatchEvent(new CustomEvent("live:chat-item", { detail: { li: li, message: m } }));
     var atBottom = chatEl.scrollHeight - chatEl.scrollTop - chatEl.clientHeight < 40;
     chatEl.appendChild(li);
     while (chatEl.children.length > 100) chatEl.firstChild.remove();
@@ -280,6 +299,9 @@
         socket.emit("remove_chat", { message_id: parseInt(li.dataset.id, 10) }, function (ack) {
           if (ack && ack.ok) li.remove(); else if (ack) result(ack.message, true);
         });
+      } else if (event.target.closest(".chat-mute") && muteAsk) { // the moderator page asks for how long
+        document.dispatchEvent(new CustomEvent("live:mute", { detail: {
+          user_id: parseInt(li.dataset.userId, 10), user: li.querySelector(".chat-user").textContent } }));
       } else if (event.target.closest(".chat-mute") && window.confirm(S.muteConfirm)) {
         socket.emit("mute", { user_id: parseInt(li.dataset.userId, 10), minutes: 30 }, function (ack) {
           if (ack && !ack.ok) result(ack.message, true);

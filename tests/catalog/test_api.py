@@ -45,7 +45,8 @@ def test_product_json_shape(app, client, listed):
     assert p["unit"] == "kg" and p["category"] == "durian" and p["stock"] == 50
     assert p["commune"] == {"slug": "ea-knuec", "name": "Ea Knuếc", "province": "Đắk Lắk"}
     assert p["shop"]["url"] == f"{site}/s/{ri6.seller.slug}"
-    assert p["ocop"] == {"stars": 4, "certificate_no": "OCOP-9", "verified": False}
+    assert p["ocop"] == {"stars": 4, "certificate_no": "OCOP-9", "state": "claimed", "verified": False,
+                         "expires_on": None}
     assert p["description"] == "Cơm vàng"
     photo = p["photos"][0]
     assert set(photo["variants"]) == {"320", "800", "1600"}

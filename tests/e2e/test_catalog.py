@@ -83,14 +83,14 @@ def test_list_approve_find_and_open(new_phone_page, server, tmp_path):
     # ---- commune staff of Ea Knuếc ----
     staff = new_phone_page()
     login(staff, "0902000001")
-    staff.goto("/account")
-    staff.get_by_role("link", name=re.compile("Duyệt tin đăng")).click()
+    staff.goto("/staff/")
+    staff.get_by_role("link", name=re.compile("tin đăng chờ duyệt")).click()
     staff.get_by_role("link", name=re.compile("Sầu riêng Ri6 vườn mới")).click()
     expect(staff.locator("h1")).to_have_text("Sầu riêng Ri6 vườn mới")
     staff.wait_for_load_state("load")  # a click only waits for the next page to start loading
     assert_fits_phone(staff)
     shot(staff, "catalog-review")
-    staff.get_by_role("button", name="Duyệt", exact=True).click()
+    staff.get_by_role("button", name="Duyệt: cho lên bán").click()
     expect(staff.locator(".flash")).to_contain_text("đã được duyệt")
 
     # ---- a visitor, typing without diacritics ----

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -106,3 +107,130 @@ def test_staff_pages_fit_a_phone(new_phone_page):
     assert "Cán bộ" in labels and len(labels) <= 5
     for box in [a.bounding_box() for a in page.locator(".staff-tabs a").all()]:
         assert box["height"] >= 44
+
+
+# ---- part B: the review queue and the live moderator view, at 360 px ------------------------------------------
+
+KOL = "0903000001"  # H'Hà Niê, whose shop has the demo's listing waiting for review
+PENDING_LISTING = "Sầu riêng Ri6 loại 2 (trái nhỏ)"
+
+
+def test_review_queue_reject_resubmit_bulk_approve_and_ocop_on_a_phone(new_phone_page):
+    staff = new_phone_page()
+    login(staff, STAFF_EA_KNUEC)
+    staff.goto("/staff/")
+    staff.get_by_role("link", name=re.compile("tin đăng chờ duyệt")).click()
+    item = staff.locator(".review-item", has_text=PENDING_LISTING)
+    expect(item.locator(".review-photos img").first).to_be_visible()  # photos right in the queue
+    staff.wait_for_function("[...document.querySelectorAll('.review-photos img')].every(i => i.naturalWidth > 0)")
+    assert_fits_phone(staff)
+    shot(staff, "staff-review-queue-phone")
+
+    item.get_by_role("link", name=PENDING_LISTING).click()
+    expect(staff.locator("h1")).to_have_text(PENDING_LISTING)
+    staff.get_by_role("button", name="Từ chối", exact=True).click()  # no reason: refused beside the field
+    expect(staff.locator("#reject-reason-error")).to_contain_text("Hãy nêu lý do")
+    staff.get_by_label(re.compile("Ảnh bị mờ")).check()
+    staff.fill("#reject-reason", "Chụp cả trái, rõ cuống.")
+    assert_fits_phone(staff)
+    shot(staff, "staff-review-reject-phone")
+    staff.get_by_role("button", name="Từ chối", exact=True).click()
+    expect(staff.locator(".flash")).to_contain_text("người bán sẽ thấy lý do")
+
+    # the seller reads the reason beside the listing, and sends it again
+    seller = new_phone_page()
+    login(seller, KOL)
+    seller.goto("/sell/products?status=rejected")
+    row = seller.locator(".myitem", has_text=PENDING_LISTING)
+    expect(row.locator(".reason")).to_contain_text("Ảnh bị mờ hoặc không chụp chính sản phẩm. Vui lòng chụp lại. "
+                                                   "Chụp cả trái, rõ cuống.")
+    shot(seller, "seller-reads-rejection-phone")
+    row.get_by_role("button", name="Gửi duyệt").click()
+    expect(seller.locator(".flash")).to_contain_text("Đã gửi")
+
+    # back in the queue: tick it and approve in bulk
+    staff.goto("/staff/listings")
+    staff.locator(".review-item", has_text=PENDING_LISTING).locator("input[name=ids]").check()
+    staff.get_by_role("button", name="Duyệt các tin đã chọn").click()
+    expect(staff.locator(".flash")).to_contain_text("Đã duyệt 1 tin đăng")
+    expect(staff.locator(".review-item", has_text=PENDING_LISTING)).to_have_count(0)
+
+    # the OCOP 4★ claim of the Monthong durian, checked against its certificate
+    staff.get_by_role("link", name="OCOP", exact=True).click()
+    staff.locator("#check-h ~ .queue").get_by_role("link", name="Sầu riêng Monthong").click()
+    staff.fill("#ocop-certificate_no", "OCOP-DL-2025-0412")
+    staff.select_option("#ocop-stars", "4")
+    staff.fill("#ocop-issued_on", (date.today() - timedelta(days=120)).isoformat())
+    staff.get_by_role("button", name="Xác minh", exact=True).click()
+    expect(staff.locator(".flash")).to_contain_text("Đã xác minh OCOP")
+    expect(staff.locator('[data-ocop="verified"]').first).to_be_visible()
+    assert_fits_phone(staff)
+    shot(staff, "staff-ocop-verified-phone")
+    staff.get_by_role("link", name=re.compile("Mở trang sản phẩm")).click()
+    expect(staff.locator('dd[data-ocop="verified"]')).to_contain_text("4 sao: cấp tỉnh")
+
+
+def chat_item(page, text):
+    return page.locator("#live-chat .chat-item", has=page.locator(".chat-text", has_text=text))
+
+
+def test_the_moderator_view_on_a_phone(new_phone_page):
+    staff = new_phone_page()
+    login(staff, STAFF_EA_KNUEC)
+    staff.goto("/staff/live")
+    staff.get_by_role("link", name="Phiên sầu riêng Ea Knuếc").click()
+    expect(staff.locator("#live-status")).to_have_text("ĐANG LIVE")
+    expect(staff.locator("#live-banner")).to_be_hidden()
+
+    buyer = new_phone_page()
+    login(buyer, "0904000002")
+    buyer.goto("/live/1")
+    viewer = new_phone_page()
+    viewer.goto("/live/1")
+    expect(viewer.locator("#live-status")).to_have_text("ĐANG LIVE")
+    buyer.fill("#chat-text", "Mua hàng giả ở đây rẻ hơn nhiều")
+    buyer.get_by_role("button", name="Gửi", exact=True).click()
+    message = chat_item(staff, "Mua hàng giả ở đây")
+    expect(message).to_be_visible()  # the moderator sees it as it happens
+    expect(chat_item(viewer, "Mua hàng giả ở đây")).to_be_visible()
+    assert_fits_phone(staff)
+    shot(staff, "staff-moderator-view-phone")
+
+    # removed: it vanishes for every viewer at once
+    message.get_by_role("button", name="Gỡ tin nhắn").click()
+    expect(chat_item(viewer, "Mua hàng giả ở đây")).to_have_count(0)
+    expect(chat_item(buyer, "Mua hàng giả ở đây")).to_have_count(0)
+    expect(message).to_have_count(0)
+
+    # muted for 10 minutes (an absurd length is refused first)
+    buyer.fill("#chat-text", "Sao lại gỡ của tôi")
+    buyer.get_by_role("button", name="Gửi", exact=True).click()
+    second = chat_item(staff, "Sao lại gỡ")
+    second.get_by_role("button", name="Cấm chat…").click()
+    expect(staff.locator("#mute-panel")).to_be_visible()
+    staff.fill("#mute-minutes", "-5")
+    staff.locator("#mute-form").get_by_role("button", name="Cấm chat", exact=True).click()
+    expect(staff.locator("#mute-error")).to_contain_text("1 phút")
+    staff.get_by_role("button", name="10 phút").click()
+    shot(staff, "staff-mute-panel-phone")
+    staff.locator("#mute-form").get_by_role("button", name="Cấm chat", exact=True).click()
+    expect(staff.locator("#live-result")).to_contain_text("không thể chat cho đến")
+    buyer.fill("#chat-text", "Tôi vẫn muốn nói")
+    buyer.get_by_role("button", name="Gửi", exact=True).click()
+    expect(buyer.locator("#chat-error")).to_contain_text("tạm thời không thể")
+    shot(buyer, "buyer-muted-phone")
+
+    # a word added to the commune's filter is refused, whatever the accents and capitals
+    staff.fill("#word-word", "Hàng nhái")
+    staff.get_by_role("button", name="Thêm vào bộ lọc").click()
+    expect(staff.locator(".flash")).to_contain_text("bị chặn")
+    expect(staff.locator(".word-list")).to_contain_text("Hàng nhái")
+    assert_fits_phone(staff)
+    shot(staff, "staff-word-filter-phone")
+    other = new_phone_page()
+    login(other, "0904000001")
+    other.goto("/live/1")
+    other.fill("#chat-text", "Có phải HANG NHAI không shop?")
+    other.get_by_role("button", name="Gửi", exact=True).click()
+    expect(other.locator("#chat-error")).to_contain_text("không được phép")
+    shot(other, "buyer-word-refused-phone")

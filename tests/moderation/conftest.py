@@ -55,3 +55,26 @@ def world(app, make_commune, make_user, make_seller, make_staff, make_product, m
     w.assignment_b = w.other_staff.staff_assignments[0]
     db.session.flush()
     return w
+
+
+@pytest.fixture
+def world_b(world, make_product, make_live_session):
+    """``world`` plus part B's objects in commune A: a live session with a chat message, a filtered word, a
+    listing claiming OCOP stars, and a villager registered by a helper."""
+    from market.live.models import ChatMessage
+    from market.moderation.models import ChatFilterWord
+    from market.moderation.service import register_assisted_seller
+
+    w = world
+    w.session = make_live_session(w.kol, status="live", title="Phiên sầu riêng Ea Knuếc")
+    w.message = ChatMessage(session_id=w.session.id, user_id=w.buyer.id, text="Bán hàng giả đây", created_at=utcnow())
+    db.session.add(w.message)
+    w.word = ChatFilterWord(commune_id=w.a.id, word="lừa đảo", folded="lua dao", created_by_id=w.staff.id,
+                            created_at=utcnow())
+    db.session.add(w.word)
+    w.ocop = make_product(seller=w.seller, title="Sầu riêng Monthong OCOP", ocop_stars=4,
+                          ocop_certificate_no="OCOP-DL-2025-0412")
+    w.villager = register_assisted_seller(w.staff, phone="0987 111 222", name="Bà H'Jih", shop_name="Vườn bà H'Jih",
+                                          commune_id=w.a.id, story="", consent=True)
+    db.session.flush()
+    return w

@@ -1,12 +1,13 @@
 """The access matrix: every staff route × {anonymous, buyer, seller, staff of the commune, staff of another
 commune, admin}. Only the permitted succeed; every successful action leaves its audit entry.
 
-Part B adds its routes to ``ROUTES`` (the completeness test fails until every /staff rule is listed).
+Every /staff rule has a row in ``ROUTES`` (the completeness test fails for one that has not).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -75,11 +76,45 @@ ROUTES = [
     Route("POST", "/staff/admin/staff", ADMIN, data={"phone": "{buyer_phone}", "commune_id": "{a}"},
           other_staff=403, action="staff.assign"),
     Route("POST", "/staff/admin/staff/{assignment_b}/remove", ADMIN, other_staff=403, action="staff.unassign"),
-    # the listing review of the catalog area
+    # part B: listing review and OCOP
     Route("GET", "/staff/listings", STAFF_ALL),
+    Route("GET", "/staff/listings?commune={a}"),
     Route("GET", "/staff/listings/{listing}"),
-    Route("POST", "/staff/listings/{listing}/approve"),
-    Route("POST", "/staff/listings/{listing_b}/reject", data={"reason": "Ảnh chưa rõ sản phẩm"}),
+    Route("POST", "/staff/listings/{listing}/approve", action="listing.approve"),
+    Route("POST", "/staff/listings/{listing_b}/reject", data={"reject-reason_code": "photos", "reject-reason": ""},
+          action="listing.reject"),
+    Route("POST", "/staff/listings/approve", data={"ids": "{listing}"}, action="listing.approve"),
+    Route("POST", "/staff/listings/{ocop}/ocop/verify", data={"ocop-certificate_no": "ocop-dl-2025-0412",
+                                                              "ocop-stars": "4", "ocop-issued_on": "{issued}"},
+          action="ocop.verify"),
+    Route("POST", "/staff/listings/{ocop}/ocop/reject", data={"ocopno-reason": "Không có giấy chứng nhận số này"},
+          action="ocop.reject"),
+    Route("GET", "/staff/ocop", STAFF_ALL),
+    # part B: live moderation
+    Route("GET", "/staff/live", STAFF_ALL),
+    Route("GET", "/staff/live?commune={a}"),
+    Route("GET", "/staff/live/{session}"),
+    Route("POST", "/staff/live/{session}/end", data={"end-reason": "Bán hàng giả trong phiên"}, action="live.end"),
+    Route("GET", "/staff/live/words", STAFF_ALL),
+    Route("GET", "/staff/live/words?commune={a}"),
+    Route("POST", "/staff/live/words", data={"word-commune_id": "{a}", "word-word": "Hàng nhái"},
+          action="live.filter_add"),
+    Route("POST", "/staff/live/words/{word}/remove", action="live.filter_remove"),
+    # part B: helpers acting for villagers
+    Route("GET", "/staff/assisted", STAFF_ALL),
+    Route("GET", "/staff/assisted/{villager}/listings/new"),
+    Route("POST", "/staff/assisted/{villager}/listings/new",
+          data={"title": "Sầu riêng của bà H'Jih", "category": "durian", "unit": "kg", "price": "80.000",
+                "stock": "200", "min_order_qty": "1", "consent": "y", "action": "draft"},
+          action="listing.assisted_create"),
+    Route("GET", "/staff/orders/phone", STAFF_ALL),
+    Route("GET", "/staff/orders/phone?product={product}"),
+    Route("POST", "/staff/orders/phone",
+          data={"product_id": "{product}", "qty": "2", "buyer_phone": "0912 888 777", "buyer_name": "Chị Mai",
+                "ship_name": "Chị Mai", "ship_phone": "0912 888 777", "ship_street": "Thôn 3",
+                "ship_commune": "Ea Knuếc", "ship_province": "Đắk Lắk", "method": "cod", "acting_for": "buyer",
+                "consent": "y", "key": "phone-test-key-0001"},
+          action="order.phone_placed"),
 ]
 
 
@@ -87,7 +122,9 @@ def _ids(w) -> dict:
     return {"a": w.a.id, "b": w.b.id, "pending": w.pending.seller_profile.id, "seller": w.seller.seller_profile.id,
             "suspended": w.suspended.seller_profile.id, "kol": w.kol.seller_profile.id, "villain": w.villain.id,
             "banned": w.banned.id, "report": w.report.id, "assignment_b": w.assignment_b.id,
-            "buyer_phone": w.buyer.phone, "listing": w.listing.id, "listing_b": w.listing2.id}
+            "buyer_phone": w.buyer.phone, "listing": w.listing.id, "listing_b": w.listing2.id, "ocop": w.ocop.id,
+            "issued": (date.today() - timedelta(days=100)).isoformat(), "session": w.session.id, "word": w.word.id,
+            "villager": w.villager.id, "product": w.product.id}
 
 
 def _expected(route: Route, role: str) -> str:
@@ -110,7 +147,8 @@ def _call(client, route: Route, ids: dict):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
-def test_access_matrix(client, world, route, role):
+def test_access_matrix(client, world_b, route, role):
+    world = world_b
     if role != "anonymous":
         login_as(client, getattr(world, role))
     before = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.action == route.action))

@@ -66,6 +66,25 @@ ORDERS = [
     Spec("s1", [("p1", 1)], utc(2026, 2, 28, 16, 59, 59), "expired", utc(2026, 2, 28, 17, 30), "vietqr", False),
     Spec("s2", [("p3", 1)], utc(2026, 2, 28, 17), "confirmed", utc(2026, 3, 1, 1), None, False),
 ]
+# Reviews: (index in ORDERS of a delivered order, rating, written at (UTC)).
+REVIEWS = [
+    (0, 5, utc(2026, 3, 6, 3)),
+    (1, 4, utc(2026, 3, 7, 3)),
+    (2, 2, utc(2026, 3, 30, 16, 59, 59)),  # 23:59:59 local on the last day: in the range
+    (3, 5, utc(2026, 2, 28, 16, 59, 59)),  # 23:59:59 local the day before the range: not in it
+    (4, 3, utc(2026, 3, 30, 17)),  # 00:00 local the day after the range: not in it
+    (5, 1, utc(2026, 3, 20, 3)),  # delivered just after the range, reviewed in it: counts (written in range)
+    (10, 5, utc(2026, 3, 8, 3)),  # commune B
+]
+# Live sessions: (seller, status, went on air at (UTC) or None, peak viewers).
+SESSIONS = [
+    ("s1", "ended", utc(2026, 3, 2, 12), 140),
+    ("s2", "ended", utc(2026, 3, 30, 16, 30), 75),  # 23:30 local on the last day
+    ("s1", "live", utc(2026, 3, 29, 12), 90),
+    ("s1", "ended", utc(2026, 2, 28, 16), 500),  # 23:00 local the day before: not held in the range
+    ("s2", "scheduled", None, 0),
+    ("s5", "ended", utc(2026, 3, 10, 12), 900),  # commune B
+]
 PRICES = {"p1": 79_000, "p2": 95_000, "p3": 120_000, "p4": 50_000, "p5": 30_000, "p6": 200_000, "p7": 10_000}
 PRODUCT_SELLER = {"p1": "s1", "p2": "s1", "p3": "s2", "p4": "s3", "p5": "s4", "p6": "s5", "p7": "s3"}
 APPROVED_AT = {"p4": utc(2026, 3, 10, 3), "p7": None}  # the others long before the range
@@ -85,6 +104,7 @@ def dataset(app, make_commune, make_seller, make_user, make_product):
         p.approved_at = APPROVED_AT.get(name, utc(2026, 1, 1))
         products[name] = p
     buyer = make_user(name="Người mua")
+    orders = []
     for i, spec in enumerate(ORDERS):
         order = place_order(buyer, [Line("product", products[p].id, q) for p, q in spec.lines], f"dash-{i:04d}",
                             payment_method=spec.method).order
@@ -96,6 +116,20 @@ def dataset(app, make_commune, make_seller, make_user, make_product):
         db.session.execute(sa.update(Order).where(Order.id == order.id).values(
             created_at=spec.placed, status_changed_at=spec.changed,
             paid_at=spec.changed if spec.paid else None))
+        orders.append(order)
+    from market.live.models import LiveSession
+    from market.orders.models import Review
+
+    for index, rating, at in REVIEWS:
+        order = orders[index]
+        db.session.add(Review(order_id=order.id, seller_id=order.seller_id, buyer_id=buyer.id, rating=rating,
+                              comment="", created_at=at, updated_at=at))
+    for seller, status, started, peak in SESSIONS:
+        profile = sellers[seller].seller_profile
+        db.session.add(LiveSession(seller_id=profile.id, commune_id=profile.commune_id, title=f"Phiên {seller}",
+                                   stream_url="https://www.tiktok.com/@x/live", scheduled_at=started or utc(2026, 4, 1),
+                                   started_at=started, status=status, peak_viewers=peak,
+                                   ended_at=started + timedelta(hours=2) if status == "ended" else None))
     db.session.flush()
     db.session.expire_all()
     return communes, products
@@ -134,7 +168,12 @@ def expected_for(commune_key: str) -> dict:
     series = defaultdict(int)
     for o in delivered:
         series[local_day(o.changed)] += total[id(o)]
-    return {"delivered_value": sum(total[id(o)] for o in delivered), "delivered_orders": len(delivered),
+    ratings = [r for i, r, at in REVIEWS if SELLER_COMMUNE[ORDERS[i].seller] == commune_key and in_range(at)]
+    held = [peak for seller, _s, started, peak in SESSIONS if SELLER_COMMUNE[seller] == commune_key
+            and in_range(started)]
+    return {"rating": (sum(ratings) / len(ratings) if ratings else None, len(ratings)),
+            "live": (len(held), max(held, default=0)),
+            "delivered_value": sum(total[id(o)] for o in delivered), "delivered_orders": len(delivered),
             "by_status": dict(by_status), "placed": len(placed), "top": [(p, product_qty[p], product_value[p])
                                                                           for p in top],
             "pay": {k: tuple(v) for k, v in pay.items()}, "active": len(active),
@@ -161,7 +200,9 @@ def test_figures_match_an_independent_computation(dataset):
     assert (pay.unknown_orders, pay.unknown_vnd) == exp["pay"]["unknown"]
     assert pay.total_vnd == fig.delivered_value_vnd
     assert pay.share_online() == pytest.approx(1_044_000 / 2_554_000)
-    assert fig.rating == dashboard.Rating(None, 0) and fig.live is None
+    assert (fig.rating.average, fig.rating.count) == exp["rating"]
+    assert fig.rating.count == 4 and fig.rating.average == pytest.approx(3.0)  # 5, 4, 2, 1: hand-checked once
+    assert (fig.live.sessions_held, fig.live.peak_viewers) == exp["live"] == (3, 140)
     assert len(fig.series) == 30 and not fig.series_by_month
     assert {d: v for d, v in fig.series if v} == exp["series"]
     assert fig.series[0][0] == START and fig.series[-1][0] == END
@@ -176,6 +217,8 @@ def test_other_commune_and_overview(dataset):
     exp_b = expected_for("b")
     fig_b = dashboard.figures(communes["b"].id, RANGE)
     assert fig_b.delivered_value_vnd == exp_b["delivered_value"] == 600_000
+    assert (fig_b.rating.average, fig_b.rating.count) == exp_b["rating"] == (5.0, 1)
+    assert (fig_b.live.sessions_held, fig_b.live.peak_viewers) == exp_b["live"] == (1, 900)
     rows = {r.commune.slug: r for r in dashboard.overview(list(communes.values()), RANGE)}
     for key, commune in communes.items():
         exp, row = expected_for(key), rows[commune.slug]
@@ -202,6 +245,8 @@ def test_dashboard_page_and_csv(client, dataset, make_staff):
     assert "2.554.000" in html and "<svg" in html and "<rect" in html
     assert " style=" not in html  # the strict CSP forbids inline styles
     assert 'data-figure="active_sellers">3<' in html and 'data-figure="share_online">41%<' in html
+    assert 'data-figure="rating">3.0★<' in html and 'data-figure="live_sessions">3<' in html
+    assert "140" in html.split('data-figure="peak_viewers">')[1].split("<")[0]
 
     resp = client.get(f"/staff/dashboard.csv?commune={communes['a'].id}&start={START}&end={END}")
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
@@ -211,6 +256,10 @@ def test_dashboard_page_and_csv(client, dataset, make_staff):
     assert figures[("Người bán", "Người bán hoạt động")] == "3"
     assert figures[("Sản phẩm bán chạy", "Sản phẩm p1")] == "1264000"
     assert figures[("Giá trị đã giao theo ngày", "2026-03-30")] == "120000"
+    assert figures[("Đánh giá", "Điểm đánh giá trung bình")] == "3.00"
+    assert figures[("Đánh giá", "Lượt đánh giá")] == "4"
+    assert figures[("Phiên live", "Phiên live đã tổ chức")] == "3"
+    assert figures[("Phiên live", "Người xem cao nhất")] == "140"
 
 
 def test_staff_of_another_commune_cannot_read_it(client, dataset, make_staff):

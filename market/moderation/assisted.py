@@ -1,0 +1,160 @@
+"""Assisted mode after sign-up: staff helpers list products for a villager without a smartphone and enter
+orders for people who phone in, each with the consent of the person acted for and marked "on behalf of".
+
+- A listing goes through the catalog's own listing service (``catalog.sell.save_new_listing`` →
+  ``service.create_listing``, the same checks, photos and review as a seller's): ``Product.created_by_id`` is the
+  helper, so the product page reads "listed by <helper> for <villager>". It waits in the review queue like
+  any listing (the helper may be the reviewer too: the audit log shows both).
+- A phone order goes through orders' ``place_order`` exactly like the live console's phone orders
+  (``market.live.service.buyer_for_phone`` finds or makes the caller's account; ``origin="phone"``,
+  ``placed_by`` = the helper, whose name the order's first event carries: "Entered on the buyer's behalf by
+  …"). The helper adds the delivery address and the way the buyer pays, as the buyer would at checkout.
+- Consent: a ticked checkbox, stored as a ``Consent`` row (who agreed, the helper's name, the time, the object).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from market.accounts.models import SellerProfile, SellerStatus, User
+from market.catalog.models import Product, ProductStatus
+from market.database import utcnow
+from market.domain import DomainError, NotFound
+from market.extensions import db
+from market.moderation import audit
+from market.moderation.models import AssistedSeller, Consent
+from market.moderation.scope import scoped
+
+ACTING_FOR = ("buyer", "seller")  # who asked the helper: the buyer who called, or the villager-seller
+
+
+def assisted_of(profile: SellerProfile) -> AssistedSeller:
+    """The sign-up record of a villager registered by a helper; other shops do not get listings entered for them."""
+    record = db.session.scalar(sa.select(AssistedSeller).where(AssistedSeller.seller_profile_id == profile.id))
+    if record is None:
+        raise NotFound(_("Only villagers registered with a helper can have listings entered for them."))
+    return record
+
+
+def assisted_sellers(user) -> list[AssistedSeller]:
+    """Villagers registered with a helper in ``user``'s communes, by name."""
+    stmt = scoped(sa.select(AssistedSeller), AssistedSeller, user)
+    rows = db.session.scalars(stmt.join(User, User.id == AssistedSeller.user_id).order_by(User.display_name)
+                              .limit(500))
+    return list(rows)
+
+
+def record_consent(person: User, helper: User, purpose: str, object_type: str, object_id: int) -> Consent:
+    consent = Consent(user_id=person.id, helper_id=helper.id, helper_name=helper.display_name, purpose=purpose,
+                      object_type=object_type, object_id=object_id, consent_at=utcnow())
+    db.session.add(consent)
+    db.session.flush()
+    return consent
+
+
+def consent_for(object_type: str, object_id: int) -> Consent | None:
+    return db.session.scalar(sa.select(Consent).where(Consent.object_type == object_type,
+                                                      Consent.object_id == object_id).order_by(Consent.id.desc()))
+
+
+def check_consent(consent: object, message: str) -> None:
+    if consent is not True:
+        raise DomainError("invalid", message, field="consent")
+
+
+def listed_for_villager(product: Product, helper: User) -> Consent:
+    """After the catalog created ``product`` for a villager: their consent and the audit entry."""
+    villager = product.seller.user
+    consent = record_consent(villager, helper, "listing", "product", product.id)
+    audit.record("listing.assisted_create", product, actor=helper, details={
+        "villager_id": villager.id, "helper": helper.display_name, "consent_at": consent.consent_at.isoformat(),
+        "status": str(product.status)})
+    return consent
+
+
+# ---- phone orders -------------------------------------------------------------------------------------------
+
+def orderable_products(user, commune_id: int | None = None, limit: int = 300) -> list[Product]:
+    """Listings on sale in open shops of ``user``'s communes, for the phone-order form (by shop, then title)."""
+    stmt = (scoped(sa.select(Product), Product, user)
+            .where(Product.status == ProductStatus.APPROVED, Product.stock > 0,
+                   Product.seller.has(SellerProfile.status == SellerStatus.APPROVED)))
+    if commune_id is not None:
+        stmt = stmt.where(Product.seller.has(SellerProfile.commune_id == commune_id))
+    products = list(db.session.scalars(stmt.order_by(Product.seller_id, Product.title).limit(limit)))
+    return sorted(products, key=lambda p: (p.seller.shop_name.casefold(), p.title.casefold()))
+
+
+@dataclass(frozen=True)
+class PhoneOrder:
+    product: Product
+    qty: int
+    phone: str
+    name: str
+    address: object  # orders.checkout.Address
+    method: str
+    acting_for: str
+    key: str
+
+
+def place_phone_order(helper: User, req: PhoneOrder):
+    """Enter an order for someone who phoned (the buyer, or a villager-seller who took the call): the same
+    ``place_order`` as everyone, marked as placed by the helper; address and payment as at checkout.
+
+    Returns orders' ``Placed`` (``created`` False when the same form was sent twice: the first order)."""
+    from market.live.service import buyer_for_phone
+    from market.orders.checkout import apply_address, save_address
+    from market.orders.payment import gateway
+    from market.orders.service import Line, check_key, check_qty, place_order
+
+    if req.acting_for not in ACTING_FOR:
+        raise DomainError("invalid", _("Choose who asked you to place this order."), field="acting_for")
+    qty = check_qty(req.qty)
+    key = check_key(req.key)
+    product = req.product
+    if product.status != ProductStatus.APPROVED or product.seller.status != SellerStatus.APPROVED:
+        raise DomainError("invalid", _("This product is not on sale."), field="product_id")
+    buyer = buyer_for_phone(req.phone, req.name)
+    if buyer.id == product.seller.user_id:
+        raise DomainError("invalid", _("The buyer's phone number is the seller's own."), field="phone")
+    if buyer.is_banned:
+        raise DomainError("invalid", _("This phone number belongs to a blocked account."), field="phone")
+    placed = place_order(buyer, [Line("product", product.id, qty)], key, origin="phone", placed_by=helper)
+    order = placed.order
+    if not placed.created:
+        return placed
+    apply_address(order, req.address)
+    if buyer.password_hash.startswith("!"):  # an account nobody logs into (no password): keep its address
+        save_address(buyer, req.address)
+    gateway().choose(order, req.method, helper)
+    person = buyer if req.acting_for == "buyer" else product.seller.user
+    consent = record_consent(person, helper, "order", "order", order.id)
+    audit.record("order.phone_placed", order, actor=helper, details={
+        "buyer_id": buyer.id, "acting_for": req.acting_for, "person_id": person.id, "qty": qty,
+        "product_id": product.id, "total_vnd": order.total_vnd, "method": req.method,
+        "consent_at": consent.consent_at.isoformat()})
+    return placed
+
+
+def _audit_live_phone_orders(order, created=True, **_kw):
+    """A phone order staff enter from a live session's console (``live.service.phone_order``) is a staff action
+    too: audited in the order's transaction. Orders entered on the helpers' page are audited there, with more."""
+    if not created or order.origin != "phone" or order.live_session_id is None or order.placed_by_id is None:
+        return
+    helper = db.session.get(User, order.placed_by_id)
+    if helper is None or not helper.can_staff(order.seller.commune_id):
+        return  # the host taking a call for her own session
+    audit.record("order.phone_placed", order, actor=helper, details={
+        "buyer_id": order.buyer_id, "live_session_id": order.live_session_id, "total_vnd": order.total_vnd})
+
+
+def _connect_signals() -> None:
+    from market.orders.signals import order_placed
+
+    order_placed.connect(_audit_live_phone_orders)
+
+
+_connect_signals()

@@ -1,0 +1,133 @@
+"""Staff pages for acting on behalf of villagers: the helpers' page, listing a product for a villager and
+entering a phone order. Each records the consent of the person acted for (``assisted.py``)."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from market.accounts.models import SellerProfile
+from market.catalog import images
+from market.catalog.models import Product, ProductStatus
+from market.catalog.sell import done, save_new_listing
+from market.domain import DomainError
+from market.extensions import db
+from market.forms import attach_error
+from market.moderation import assisted, bp
+from market.moderation.forms import AssistedListingForm, PhoneOrderForm
+from market.moderation.scope import get_in_scope
+
+LISTING_TEMPLATE = "moderation/assisted_listing.html"
+
+
+@bp.get("/assisted", endpoint="assisted")
+def assisted_home():
+    return render_template("moderation/assisted_home.html", villagers=assisted.assisted_sellers(current_user))
+
+
+@bp.route("/assisted/<int:profile_id>/listings/new", methods=["GET", "POST"], endpoint="assisted_listing_new")
+def assisted_listing_new(profile_id: int):
+    profile = get_in_scope(SellerProfile, profile_id, current_user)
+    record = assisted.assisted_of(profile)
+    form = AssistedListingForm()
+    args = {"product": None, "profile": profile, "max_photos": images.MAX_PHOTOS, "record": record,
+            "form_action": url_for("staff.assisted_listing_new", profile_id=profile.id)}
+    if not form.is_submitted():
+        return render_template(LISTING_TEMPLATE, form=form, **args)
+    extra = []
+    if not form.consent.data:
+        extra.append(DomainError("invalid", _("Tick the box once %(name)s has agreed to this listing.",
+                                              name=profile.user.display_name), field="consent"))
+    product = save_new_listing(profile, current_user, form, args, template=LISTING_TEMPLATE, extra_errors=extra)
+    if not isinstance(product, Product):
+        return product
+    assisted.listed_for_villager(product, current_user)
+    db.session.commit()
+    if product.status == ProductStatus.PENDING_REVIEW:
+        flash(_("“%(title)s” is listed for %(name)s and waits in the review queue.", title=product.title,
+                name=profile.user.display_name), "success")
+    else:
+        flash(_("“%(title)s” is saved as a draft for %(name)s.", title=product.title,
+                name=profile.user.display_name), "success")
+    return done(url_for("staff.listing", product_id=product.id))
+
+
+# ---- phone orders ---------------------------------------------------------------------------------------------
+
+def _chosen_product() -> Product | None:
+    raw = request.form.get("product_id") if request.method == "POST" else request.args.get("product")
+    if raw in (None, ""):
+        return None
+    return get_in_scope(Product, raw, current_user)  # another commune's listing (or none): 404
+
+
+@bp.route("/orders/phone", methods=["GET", "POST"], endpoint="phone_order")
+def phone_order():
+    from market.orders.checkout import clean_address
+    from market.orders.payment import gateway
+
+    shop = get_in_scope(SellerProfile, request.args.get("shop"), current_user) if request.args.get("shop") else None
+    products = [p for p in assisted.orderable_products(current_user) if shop is None or p.seller_id == shop.id]
+    product = _chosen_product()
+    if product is not None and product not in products:
+        products = [product, *products]
+    methods = gateway().choices(product.seller_id) if product is not None else []
+    form = PhoneOrderForm(products=products, methods=methods)
+    if request.method == "GET":
+        form.key.data = "phone-" + secrets.token_hex(12)
+        if product is not None:
+            form.product_id.data = product.id
+        if len(methods) == 1:
+            form.method.data = methods[0].name
+    status = 200
+    if request.method == "POST" and product is None:
+        form.validate()
+        form.product_id.errors = [_("Choose a product.")]
+        status = 400
+    elif request.method == "POST" and form.validate_on_submit():
+        try:
+            if not form.consent.data:
+                raise DomainError("invalid", _("Tick the box once the person has agreed to this order."),
+                                  field="consent")
+            qty = _qty(form.qty.data)
+            address = clean_address(form.ship_name.data, form.ship_phone.data, form.ship_street.data,
+                                    form.ship_commune.data, form.ship_province.data)
+            placed = assisted.place_phone_order(current_user, assisted.PhoneOrder(
+                product=product, qty=qty, phone=form.buyer_phone.data, name=form.buyer_name.data or "",
+                address=address, method=form.method.data, acting_for=form.acting_for.data, key=form.key.data))
+        except DomainError as err:
+            db.session.rollback()
+            attach_error(form, _phone_field(err))
+            status = err.status if err.status != 404 else 400
+        else:
+            db.session.commit()
+            order = placed.order
+            flash(_("Order %(code)s is entered for %(buyer)s, on their behalf.", code=order.code,
+                    buyer=order.buyer.display_name), "success")
+            return redirect(url_for("orders.detail", order_id=order.id))
+    elif request.method == "POST":
+        status = 400
+        if not form.consent.data:
+            form.consent.errors = [*form.consent.errors, _("Tick the box once the person has agreed to this order.")]
+    return render_template("moderation/phone_order.html", form=form, product=product, shop=shop,
+                           products=products), status
+
+
+def _phone_field(err: DomainError) -> DomainError:
+    """Point a refusal at this form's field: the buyer's phone is ``buyer_phone`` here, ``phone`` elsewhere."""
+    mapping = {"phone": "buyer_phone", "name": "buyer_name", "display_name": "buyer_name", "key": None}
+    if err.field in mapping:  # the key is a hidden field: its refusal goes at the top of the form
+        return DomainError(err.code, err.message, field=mapping[err.field], status=err.status)
+    return err
+
+
+def _qty(raw: object) -> int:
+    from market.orders.service import MAX_QTY, check_qty
+
+    text = (raw or "").strip() if isinstance(raw, str) else ""
+    if not text.isdigit():
+        raise DomainError("invalid", _("Enter a whole number, such as 5."), field="qty")
+    return check_qty(int(text) if len(text) <= 9 else MAX_QTY + 1)
