@@ -119,7 +119,7 @@ def init_web(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=(), payment=()")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if request.is_secure or app.config["SITE_URL"].startswith("https://"):
+        if request.is_secure:  # behind a TLS proxy, PROXY_COUNT makes this true (ProxyFix)
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if "request_id" in g:
             headers["X-Request-ID"] = g.request_id

@@ -1,9 +1,10 @@
 """The orders area's signals, heard by the live rooms: a live order placed elsewhere (phone orders, the
 one-by-one path) goes on the ticker; a live order cancelled or expired gives units back, so the room's stock
-is re-read and re-sent."""
+is re-read and re-sent. The accounts area's ``logged_out`` closes that person's sockets."""
 
 from __future__ import annotations
 
+from market.accounts.signals import logged_out
 from market.database import on_commit
 from market.live.hub import hub
 from market.orders.signals import order_placed, order_status_changed
@@ -39,3 +40,17 @@ def _live_order_changed(order, to_status=None, **_kw):
     if order.live_session_id and to_status in RELEASES_STOCK:
         session_id = order.live_session_id
         on_commit(lambda: hub.mark_dirty(session_id))
+
+
+@logged_out.connect
+def _close_sockets_of(user_id, **_kw):
+    """Someone logged out: their /live sockets (every tab, every process) hear ``logged_out`` and close; the page
+    reloads as an anonymous viewer. A socket that would linger could do nothing more than an anonymous one."""
+    from market.extensions import socketio
+    from market.live.connection import NAMESPACE, user_room
+    from market.socketqueue import close_room
+
+    if socketio.server is None:
+        return
+    socketio.emit("logged_out", {}, to=user_room(user_id), namespace=NAMESPACE)
+    close_room(user_room(user_id), NAMESPACE)

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import emit, join_room
 
+from market.accounts.signals import logged_out
 from market.accounts.tokens import user_from_token
 from market.extensions import socketio
 from market.notifications.service import NAMESPACE, room_for, unread_count
@@ -35,3 +36,11 @@ def on_connect(auth=None):
     join_room(room_for(user.id))
     emit("unread", {"count": unread_count(user.id)})
     return True
+
+
+@logged_out.connect
+def _close_sockets_of(user_id, **_kw):
+    """Someone logged out: their /notify sockets close, in every server process."""
+    from market.socketqueue import close_room
+
+    close_room(room_for(user_id), NAMESPACE)
