@@ -200,6 +200,7 @@ class Hub:
     def __init__(self):
         self.lock = threading.Lock()
         self.backend: MemoryBackend | RedisBackend = MemoryBackend()
+        self.shared_ok = True
         self.reset()
 
     def configure(self, app) -> None:
@@ -314,8 +315,9 @@ class Hub:
         try:
             self.backend.push(dirty, hearts)
             changed = (dirty | self.backend.changed(list(local), self.versions)) & set(local)
+            self._shared_ok(True)
         except Exception as exc:  # Redis down: keep serving this process's own changes
-            log.warning("live hub: shared counters unavailable (%s)", exc.__class__.__name__)
+            self._shared_ok(False, exc)
             changed = dirty & set(local)
         if changed:
             self._send_stock(changed)
@@ -327,6 +329,17 @@ class Hub:
         if local and counters:
             self._send_counters(local)
         db.session.commit()
+
+    def _shared_ok(self, ok: bool, exc: Exception | None = None) -> None:
+        """Log when the shared counters go away and come back, not on every tick in between."""
+        if ok == self.shared_ok:
+            return
+        self.shared_ok = ok
+        if ok:
+            log.warning("live hub: shared counters are back")
+        else:
+            log.warning("live hub: shared counters unavailable (%s); this process's own changes only",
+                        exc.__class__.__name__ if exc else "?")
 
     def _send_stock(self, session_ids: set[int]) -> None:
         from market.live.models import LiveOffer, OfferStatus
@@ -371,7 +384,7 @@ class Hub:
             viewers = self.backend.viewer_totals(local)
             hearts = self.backend.hearts_totals(sids)
         except Exception as exc:
-            log.warning("live hub: shared counters unavailable (%s)", exc.__class__.__name__)
+            self._shared_ok(False, exc)
             viewers, hearts = dict(local), {}
         persist = time.monotonic() - self.last_persist >= PERSIST_EVERY_S
         if persist:

@@ -1,0 +1,150 @@
+"""Redis stops during a live session, then comes back.
+
+Two server processes on one PostgreSQL database and a PRIVATE ``redis-server`` (never the shared one), which
+the test kills and restarts on the same port. While it is down: pages and the API keep answering, orders
+commit, rate limits still hold (per process), viewers on the other process miss the updates and are told the
+queue is reconnecting (``relay {ok: false}``); once it is back they hear ``relay {ok: true}``, take a fresh
+snapshot that has everything they missed, and hear new updates live again. With Redis up, rate limits hold
+across the processes.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from tests.conftest import REQUIRE_SERVICES
+from tests.ops.conftest import LiveClient, assert_clean_log, query, ri6_offer, token
+from tests.servers import RedisServer, start_server
+
+pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.processes]
+
+# The queue's own warnings while Redis is away are expected in the logs; nothing else is.
+OUTAGE_LINES = ("socket.io queue", "rate limit storage", "shared counters", "healthz: redis")
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    redis = RedisServer(tmp_path)
+    if not redis.available:
+        if REQUIRE_SERVICES:
+            pytest.fail("redis-server is required (MARKET_REQUIRE_SERVICES=1) to stop Redis in a test")
+        pytest.skip("redis-server is not installed: cannot stop a private Redis")
+    redis.start()
+    yield redis
+    redis.stop()
+
+
+def _remaining(snapshot: dict, offer_id: int) -> int:
+    return next(o for o in snapshot["offers"] if o["id"] == offer_id)["remaining"]
+
+
+def _fail_login(url: str, phone: str) -> int:
+    return requests.post(url + "/api/v1/auth/token", json={"phone": phone, "password": "not-the-password"},
+                         timeout=10).status_code
+
+
+def test_redis_stops_during_a_live_session(ops_db, private_redis, tmp_path):
+    prefix = "test-ops-outage"
+    env = {"REDIS_URL": private_redis.url, "SOCKETIO_CHANNEL": prefix, "LIVE_REDIS_PREFIX": prefix,
+           "LIVE_COALESCE_MS": "100", "LIVE_COUNTERS_MS": "200"}
+    one = start_server(ops_db, tmp_path, env=env, name="one")
+    two = start_server(ops_db, tmp_path, env=env, name="two")
+    viewer, buyer = LiveClient(), LiveClient(ops_db.tokens[20])
+    try:
+        offer = ri6_offer(ops_db.url)
+        viewer.connect([one.url])
+        buyer.connect([two.url])
+        viewer.wait_for("viewers", lambda d: d["count"] >= 2)  # the processes hear each other through Redis
+        ack = buyer.call("order", {"offer_id": offer["id"], "qty": 1, "key": "outage-before"})
+        assert ack["ok"], ack
+        viewer.wait_for("stock", lambda d: d["remaining"] == ack["remaining"])
+        hoa = token(two.url, "0904000001")  # tokens first: the rate-limit checks below block this address
+
+        # Rate limits hold across processes: ten failures split over both, the eleventh refused on either.
+        assert [_fail_login(u, "0909111222") for u in [one.url, two.url] * 5] == [401] * 10
+        assert _fail_login(one.url, "0909111222") == 429
+        assert _fail_login(two.url, "0909111333") == 429  # the address is blocked everywhere
+
+        # ---- Redis goes away ----
+        mark = viewer.mark()
+        private_redis.kill()
+        viewer.wait_for("relay", lambda d: d == {"ok": False}, since=mark)
+        buyer.wait_for("relay", lambda d: d == {"ok": False})
+        for srv in (one, two):  # HTTP keeps serving; health says degraded, not down
+            assert requests.get(srv.url + "/", timeout=10).status_code == 200
+            health = requests.get(srv.url + "/healthz", timeout=10)
+            assert health.status_code == 200 and health.json()["degraded"] == ["redis"]
+        resp = requests.get(two.url + "/api/v1/orders", headers={"Authorization": f"Bearer {hoa}"}, timeout=10)
+        assert resp.status_code == 200
+        mark = viewer.mark()
+        during = buyer.call("order", {"offer_id": offer["id"], "qty": 2, "key": "outage-during"})
+        assert during["ok"], during  # orders still commit
+        assert query(ops_db.url, "SELECT id FROM orders WHERE idempotency_key = 'outage-during'")
+        buyer.wait_for("stock", lambda d: d["remaining"] == during["remaining"])  # its own process still tells
+        assert not [d for e, d in viewer.heard[mark:] if e == "stock"]  # the other process cannot know yet
+        # Rate limits never vanish: per process now (a fresh count, in this process's memory).
+        assert [_fail_login(one.url, "0909111444") for _ in range(10)] == [401] * 10
+        assert _fail_login(one.url, "0909111444") == 429
+
+        # ---- Redis comes back (empty: it keeps nothing that must survive) ----
+        private_redis.start()
+        viewer.wait_for("relay", lambda d: d == {"ok": True}, since=mark, timeout=15)
+        snapshot = viewer.join()  # what the page does on relay ok: a fresh snapshot
+        assert _remaining(snapshot, offer["id"]) == during["remaining"]
+        mark = viewer.mark()
+        after = buyer.call("order", {"offer_id": offer["id"], "qty": 1, "key": "outage-after"})
+        assert after["ok"], after
+        viewer.wait_for("stock", lambda d: d["remaining"] == after["remaining"], since=mark)  # live again
+        assert buyer.call("chat", {"text": "Redis đã trở lại"})["ok"]
+        viewer.wait_for("chat", lambda d: d["text"] == "Redis đã trở lại", since=mark)
+    finally:
+        viewer.close()
+        buyer.close()
+        one.stop()
+        two.stop()
+    for srv in (one, two):
+        assert_clean_log(srv, allow=OUTAGE_LINES)
+
+
+@pytest.mark.e2e
+def test_the_live_page_says_it_is_reconnecting_while_redis_is_down(ops_db, private_redis, tmp_path):
+    """A browser on the live page: the banner shows while Redis is away and goes once it is back."""
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, SCREENSHOTS
+    from tests.servers import Path
+
+    if not Path(CHROMIUM).exists():
+        from tests.conftest import REQUIRE_BROWSER
+
+        if REQUIRE_BROWSER:
+            pytest.fail(f"Chromium is required (MARKET_REQUIRE_BROWSER=1) but {CHROMIUM} is missing")
+        pytest.skip(f"Chromium not installed at {CHROMIUM}")
+    from playwright.sync_api import expect, sync_playwright
+
+    prefix = "test-ops-banner"
+    srv = start_server(ops_db, tmp_path, env={"REDIS_URL": private_redis.url, "SOCKETIO_CHANNEL": prefix,
+                                              "LIVE_REDIS_PREFIX": prefix}, name="banner")
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN").new_page()
+            errors = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(srv.url + "/live/1")
+            banner = page.locator("#live-banner")
+            expect(page.locator("#live-offers .offer").first).to_be_visible()
+            expect(banner).to_be_hidden()
+            private_redis.kill()
+            expect(banner).to_be_visible(timeout=10000)
+            expect(banner).to_have_text(re.compile("Đang kết nối lại"))
+            SCREENSHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "live-reconnecting-redis.png"))
+            private_redis.start()
+            expect(banner).to_be_hidden(timeout=15000)
+            browser.close()
+        assert not errors, errors
+    finally:
+        srv.stop()
+    assert_clean_log(srv, allow=OUTAGE_LINES)
