@@ -51,7 +51,7 @@ class StormBuyer(threading.Thread):
     def order(self, key: str) -> None:
         for _attempt in range(8):
             try:
-                ack = self.client.call("order", {"offer_id": self.offer_id, "qty": 1, "key": key}, timeout=6)
+                ack = self.client.call("order", {"offer_id": self.offer_id, "qty": 1, "key": key}, timeout=3)
             except Exception:  # the server died under us: the other one, same key
                 self.retries += 1
                 self.reconnect()
