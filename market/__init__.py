@@ -36,6 +36,9 @@ def configure(app: Flask, overrides: dict | None) -> None:
     app.config.from_mapping(load_config(app.instance_path, env))
     if overrides:
         app.config.from_mapping(overrides)
+    from market.web import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

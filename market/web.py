@@ -10,6 +10,7 @@ import time
 import uuid
 
 from flask import Flask, g, has_request_context, request
+from werkzeug.routing import IntegerConverter
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -17,6 +18,14 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 FRAME_SOURCES = ("https://www.youtube-nocookie.com", "https://www.youtube.com", "https://www.facebook.com")
 # Stripe Checkout is reached by a redirect after our own form posts; form-action covers such redirects.
 FORM_TARGETS = ("https://checkout.stripe.com",)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in this app's URLs is a database id (a 32-bit integer column): a number beyond 2**31 - 1 names
+    nothing, so it does not match (404) instead of reaching the database, which refuses it (a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002 - Werkzeug's names
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def csp_nonce() -> str:
