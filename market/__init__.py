@@ -36,9 +36,10 @@ def configure(app: Flask, overrides: dict | None) -> None:
     app.config.from_mapping(load_config(app.instance_path, env))
     if overrides:
         app.config.from_mapping(overrides)
-    from market.web import IdConverter
+    from market.web import IdConverter, JSONProvider
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
+    app.json = JSONProvider(app)
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

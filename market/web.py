@@ -10,6 +10,7 @@ import time
 import uuid
 
 from flask import Flask, g, has_request_context, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -26,6 +27,17 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002 - Werkzeug's names
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing a body nested too deeply to decode (``[[[[…]]]]``) as bad JSON: Python's decoder
+    raises RecursionError, which request.get_json() would let through as a 500."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 def csp_nonce() -> str:
