@@ -253,14 +253,19 @@ class ClientProcess:
                     try:
                         await v.connect(self.url)
                         break
-                    except socketio.exceptions.ConnectionError as exc:
+                    except socketio.exceptions.ConnectionError as exc:  # refused (busy) or unavailable
                         errors.append(repr(exc.__cause__ or exc))
                         if attempt == 2:
                             raise
                         await asyncio.sleep(0.5)
-                ack = await v.sio.call("join", {"session_id": SESSION_ID}, namespace="/live", timeout=120)
-                if not ack or not ack.get("ok"):
-                    raise RuntimeError(f"join refused: {ack}")
+                for attempt in range(5):  # "unavailable" (the server is saturated): again, as the page does
+                    ack = await v.sio.call("join", {"session_id": SESSION_ID}, namespace="/live", timeout=120)
+                    if ack and ack.get("ok"):
+                        break
+                    if not ack or ack.get("error") != "unavailable" or attempt == 4:
+                        raise RuntimeError(f"join refused: {ack}")
+                    errors.append("join unavailable")
+                    await asyncio.sleep(2)
                 v.join_s = time.monotonic() - t0
 
         await asyncio.gather(*(one(v) for v in self.viewers))

@@ -133,6 +133,13 @@ def on_error(exc):
     """A bug, not bad input: logged once, answered politely."""
     if isinstance(exc, ConnectionError):  # a refused connection (bad token) is not an error
         raise exc
+    if isinstance(exc, (DBAPIError, PoolTimeout)):  # the database, not a bug: the client retries
+        log.warning("live event: database unavailable (%s)", exc.__class__.__name__)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: S110 - the connection is gone
+            pass
+        return error_ack("unavailable")
     log.error("live event failed: %s", exc.__class__.__name__, exc_info=exc)
     try:
         db.session.rollback()
@@ -146,13 +153,19 @@ def on_connect(auth=None):
     """Any browser or client opening the live namespace; anonymous viewers may watch."""
     from market.live.tasks import ensure_started
 
-    user = authenticate_connection(auth)
-    lang = session.get("lang") if user is None else user.locale
-    update_connection(locale=lang if lang in current_app.config["LANGUAGES"] else None)
-    if user is not None:
-        join_room(user_room(user.id))
-    ensure_started(current_app._get_current_object())
-    db.session.commit()
+    try:
+        user = authenticate_connection(auth)
+        lang = session.get("lang") if user is None else user.locale
+        update_connection(locale=lang if lang in current_app.config["LANGUAGES"] else None)
+        if user is not None:
+            join_room(user_room(user.id))
+        ensure_started(current_app._get_current_object())
+        db.session.commit()
+    except (DBAPIError, PoolTimeout) as exc:  # refused for now; the client connects again (it retries)
+        db.session.rollback()
+        forget_connection()
+        log.warning("live connect: database unavailable (%s)", exc.__class__.__name__)
+        raise ConnectionRefusedError(error_ack("unavailable")) from None
     return True
 
 
