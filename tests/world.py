@@ -47,6 +47,7 @@ def world(app, make_commune, make_user, make_seller, make_staff, make_product, m
     u["admin"] = make_staff(admin=True, name="Quản trị")
     product_a = make_product(seller=u["seller_a"], title="Sầu riêng Ri6", stock=500)
     product_b = make_product(seller=u["seller_b"], title="Chè Shan tuyết", stock=500, category="other")
+    product_a2 = make_product(seller=u["seller_a"], title="Sầu riêng Musang King", stock=100)
     draft_a = make_product(seller=u["seller_a"], title="Bơ sáp", status=ProductStatus.DRAFT)
     listing_a = make_product(seller=u["seller_a"], title="Sầu riêng Monthong", status=ProductStatus.PENDING_REVIEW)
     live_a = make_live_session(u["seller_a"], status="live", title="Phiên sầu riêng A")
@@ -57,6 +58,7 @@ def world(app, make_commune, make_user, make_seller, make_staff, make_product, m
                           payment_method="cod").order
     order_b = place_order(u["buyer_b"], [Line("product", product_b.id, 1)], "world-order-b",
                           payment_method="cod").order
+    chat_a = live.post_chat(live_a, u["buyer_a"], "Còn hàng không chị?")
     cart.add(u["buyer_a"], product_a.id, 1)
     note_a = notify(u["buyer_a"], "order.confirmed", {"shop": "Vườn sầu riêng A", "code": order_a.code},
                     link=f"/orders/{order_a.id}")
@@ -68,7 +70,8 @@ def world(app, make_commune, make_user, make_seller, make_staff, make_product, m
         "commune_a": x.slug, "commune_b": y.slug, "commune_a_id": x.id, "commune_b_id": y.id,
         "shop_a": u["seller_a"].seller_profile.slug, "shop_b": u["seller_b"].seller_profile.slug,
         "product_a": product_a.id, "product_a_slug": product_a.slug, "product_b": product_b.id,
-        "draft_a": draft_a.id, "listing_a": listing_a.id,
+        "draft_a": draft_a.id, "listing_a": listing_a.id, "product_a2": product_a2.id,
+        "chat_a": chat_a["id"], "buyer_b_id": u["buyer_b"].id,
         "live_a": live_a.id, "live_b": live_b.id, "scheduled_a": scheduled_a.id, "offer_a": offer_a.id,
         "order_a": order_a.id, "order_b": order_b.id, "note_a": note_a.id, "report_a": report_a.id,
         "seller_a_profile": u["seller_a"].seller_profile.id, "buyer_a_id": u["buyer_a"].id,
