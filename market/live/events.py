@@ -34,6 +34,7 @@ from market.live.connection import (
 from market.live.hub import host_room, hub, room, user_room
 from market.live.messages import error_ack, live_error
 from market.live.ordering import OrderRequest, merger
+from market.metrics import socket_connected
 from market.orders.service import check_key, check_qty
 
 log = logging.getLogger(__name__)
@@ -161,6 +162,7 @@ def on_connect(auth=None):
             join_room(user_room(user.id))
         ensure_started(current_app._get_current_object())
         db.session.commit()
+        socket_connected(NAMESPACE)
     except (DBAPIError, PoolTimeout) as exc:  # refused for now; the client connects again (it retries)
         db.session.rollback()
         forget_connection()
@@ -239,6 +241,8 @@ def register_raw_handlers(app) -> None:
 def on_disconnect(*_args):
     """Sent by Socket.IO when a socket closes, whoever it was."""
     data = forget_connection()
+    if data:  # a socket this process counted when it connected
+        socket_connected(NAMESPACE, -1)
     hub.leave(data.get("session_id"), request.sid)
     _hearts_window.pop(request.sid, None)
     _joins.pop(request.sid, None)

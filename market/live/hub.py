@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from market.extensions import db, socketio
 from market.live.connection import NAMESPACE
+from market.metrics import BROADCAST_LAG
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +217,7 @@ class Hub:
             self.rooms: dict[int, set[str]] = {}
             self.hosts: dict[int, set[str]] = {}
             self.dirty: set[int] = set()
+            self.dirty_since: dict[int, float] = {}  # room → when its first unsent change happened (metrics)
             self.hearts: dict[int, int] = {}
             self.sales: dict[int, list[dict]] = {}
             self.host_feed: dict[int, list[dict]] = {}
@@ -247,6 +249,7 @@ class Hub:
     def mark_dirty(self, session_id: int) -> None:
         with self.lock:
             self.dirty.add(session_id)
+            self.dirty_since.setdefault(session_id, time.monotonic())
             self.snapshots.pop(session_id, None)
 
     def invalidate(self, session_id: int) -> None:
@@ -261,6 +264,7 @@ class Hub:
         """Orders were committed: the room's stock changed; the ticker and the host console will hear."""
         with self.lock:
             self.dirty.add(session_id)
+            self.dirty_since.setdefault(session_id, time.monotonic())
             self.snapshots.pop(session_id, None)
             sales = self.sales.setdefault(session_id, [])
             sales.extend(items)
@@ -309,6 +313,7 @@ class Hub:
                     del self.rooms[sid]
                     self.hosts.pop(sid, None)
             dirty, self.dirty = self.dirty, set()
+            since, self.dirty_since = self.dirty_since, {}
             hearts, self.hearts = (self.hearts, {}) if counters else ({}, self.hearts)
             sales, self.sales = self.sales, {}
             feed, self.host_feed = self.host_feed, {}
@@ -321,6 +326,9 @@ class Hub:
             changed = dirty & set(local)
         if changed:
             self._send_stock(changed)
+            now = time.monotonic()
+            for sid in changed & since.keys():
+                BROADCAST_LAG.observe(now - since[sid])
         for sid, items in sales.items():
             self._send_sales(sid, items)
         for sid, items in feed.items():

@@ -14,6 +14,7 @@ from flask_socketio import emit, join_room
 from market.accounts.signals import logged_out
 from market.accounts.tokens import user_from_token
 from market.extensions import socketio
+from market.metrics import socket_connected
 from market.notifications.service import NAMESPACE, room_for, unread_count
 
 
@@ -35,7 +36,14 @@ def on_connect(auth=None):
         _refuse()
     join_room(room_for(user.id))
     emit("unread", {"count": unread_count(user.id)})
+    socket_connected(NAMESPACE)
     return True
+
+
+@socketio.on("disconnect", namespace=NAMESPACE)
+def on_disconnect(*_args):
+    """Sent by Socket.IO when a connected socket closes."""
+    socket_connected(NAMESPACE, -1)
 
 
 @logged_out.connect

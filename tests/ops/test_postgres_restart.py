@@ -112,8 +112,8 @@ def assert_unavailable_page(resp) -> None:
 @pytest.fixture(scope="module")
 def server(private_pg, ops_db, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pg-restart")
-    srv = start_server(ops_db, tmp, env={"DATABASE_URL": private_pg.db_url, "RATELIMIT_ENABLED": "false"},
-                       name="pg")
+    srv = start_server(ops_db, tmp, env={"DATABASE_URL": private_pg.db_url, "RATELIMIT_ENABLED": "false",
+                                         "PROXY_COUNT": "1"}, name="pg")  # as behind nginx
     yield srv
     srv.stop()
     assert_clean_log(srv, allow=DB_DOWN_LINES)
@@ -231,3 +231,14 @@ def test_postgres_down_then_back(server, private_pg, ops_db):
     ack = viewer.call("order", {"offer_id": offer_id, "qty": 1, "key": "pg-down-1"}, timeout=30)
     assert ack["ok"], ack
     viewer.close()
+
+
+def test_behind_the_proxy_https_is_seen_and_hsts_sent(server):
+    """PROXY_COUNT=1 (the proxy's X-Forwarded-* headers are trusted): HSTS over HTTPS only, the request id kept."""
+    plain = requests.get(server.url + "/", headers={"X-Request-ID": "proxy-req-0001"}, timeout=10)
+    assert "Strict-Transport-Security" not in plain.headers
+    assert plain.headers["X-Request-ID"] == "proxy-req-0001"
+    tls = requests.get(server.url + "/", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"},
+                       timeout=10)
+    assert tls.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "frame-ancestors 'none'" in tls.headers["Content-Security-Policy"]
