@@ -74,3 +74,20 @@ def test_logout_and_ban_close_sockets_in_every_process(ops_db, redis_url, tmp_pa
         two.stop()
     for srv in (one, two):
         assert "Traceback" not in srv.log(), srv.log()
+
+
+def test_sockets_only_from_the_site_origin(ops_db, tmp_path):
+    """SITE_URL is the only origin a browser may open a socket from (cross-site websocket hijacking)."""
+    import websocket
+
+    srv = start_server(ops_db, tmp_path, name="origin")
+    ws_url = srv.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    try:
+        good = websocket.create_connection(ws_url, origin=srv.url, timeout=10)
+        assert good.recv().startswith("0{")  # the engine.io open packet
+        good.close()
+        with pytest.raises(websocket.WebSocketException):
+            bad = websocket.create_connection(ws_url, origin="https://evil.example", timeout=10)
+            bad.recv()
+    finally:
+        srv.stop()
