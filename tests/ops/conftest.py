@@ -159,9 +159,13 @@ class LiveClient:
             return len(self.heard)
 
     def close(self) -> None:
+        """Gone, as a closed browser tab: the connection is dropped without waiting for the server's goodbye."""
         if self.sio is not None:
+            eio = self.sio.eio
             try:
-                self.sio.disconnect()
+                if getattr(eio, "ws", None) is not None:
+                    eio.ws.shutdown()  # no closing handshake: websocket-client would wait 3 s for the reply
+                eio.disconnect(abort=True)
             except Exception:
                 pass
             self.sio = None

@@ -28,7 +28,8 @@ pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.processes]
 BUYER = "0904000002"
 # What a dropped database connection makes the server say in its log (warnings, never a traceback).
 DB_DOWN_LINES = ("database unavailable", "could not be settled", "fell back to one by one", "hold sweep",
-                 "live tick", "healthz: database", "no database connection")
+                 "live tick", "healthz: database", "no database connection",
+                 "is not an accepted origin")  # the refused cross-site socket (engine.io logs it as an error)
 
 
 @pytest.fixture(scope="module")
@@ -242,3 +243,15 @@ def test_behind_the_proxy_https_is_seen_and_hsts_sent(server):
                        timeout=10)
     assert tls.headers["Strict-Transport-Security"].startswith("max-age=")
     assert "frame-ancestors 'none'" in tls.headers["Content-Security-Policy"]
+
+
+def test_sockets_only_from_the_site_origin(server):
+    """SITE_URL is the only origin a browser may open a socket from (cross-site websocket hijacking)."""
+    import websocket
+
+    ws_url = server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    good = websocket.create_connection(ws_url, origin=server.url, timeout=10)
+    assert good.recv().startswith("0{")  # the engine.io open packet
+    good.shutdown()
+    with pytest.raises(websocket.WebSocketException):
+        websocket.create_connection(ws_url, origin="https://evil.example", timeout=10).recv()
