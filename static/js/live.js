@@ -51,7 +51,14 @@
   function banner(on) { show(byId("live-banner"), on); }
   socket.on("connect", function () { join(); });
   socket.on("disconnect", function () { banner(true); });
-  socket.on("connect_error", function () { banner(true); });
+  socket.on("connect_error", function (err) {
+    banner(true);
+    // Refused by a server that could not reach its database for a moment: Socket.IO does not retry a refused
+    // connection by itself, so try again shortly.
+    if (err && err.data && err.data.error === "unavailable" && !socket.active) {
+      window.setTimeout(function () { socket.connect(); }, 2000);
+    }
+  });
   // The servers lost (ok: false) or found again (ok: true) the queue that carries other servers' updates:
   // "reconnecting" meanwhile, then a fresh snapshot catches up with whatever was missed.
   socket.on("relay", function (data) {
