@@ -167,7 +167,7 @@ def on_connect(auth=None):
         db.session.rollback()
         forget_connection()
         log.warning("live connect: database unavailable (%s)", exc.__class__.__name__)
-        raise ConnectionRefusedError(error_ack("unavailable")) from None
+        raise ConnectionRefusedError("unavailable", error_ack("unavailable")) from None
     return True
 
 

@@ -55,7 +55,7 @@
     banner(true);
     // Refused by a server that could not reach its database for a moment: Socket.IO does not retry a refused
     // connection by itself, so try again shortly.
-    if (err && err.data && err.data.error === "unavailable" && !socket.active) {
+    if (err && err.message === "unavailable" && !socket.active) {
       window.setTimeout(function () { socket.connect(); }, 2000);
     }
   });

@@ -20,6 +20,6 @@ def test_live_connect_when_the_database_fails(app, socket_client, monkeypatch, c
     monkeypatch.setattr(events, "authenticate_connection", down)
     caplog.set_level(logging.WARNING)
     sock = socket_client()
-    assert not sock.is_connected()  # refused for now: the browser's client connects again by itself
+    assert not sock.is_connected()  # refused for now ("unavailable"): the page connects again shortly
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert any("database unavailable" in r.getMessage() for r in caplog.records)
