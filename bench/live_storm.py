@@ -1,11 +1,14 @@
 """Live storm: N real Socket.IO viewers in one session of a production-like server; every one of them orders at
 the same instant. Not a test: it prints figures beside the database's own limit measured in the same run.
 
-    .venv/bin/python bench/live_storm.py                 # 1 000 viewers, 500-unit offer
+    .venv/bin/python bench/live_storm.py                 # 1 000 viewers, 500-unit offer, 1 then 2 processes
     .venv/bin/python bench/live_storm.py --viewers 5000 --workers 2
 
 What runs: a fresh PostgreSQL database (migrated, demo seeded, N buyers from ``flask bench-buyers``), Redis as
-the Socket.IO message queue, and ``gunicorn -k gevent`` (the production server) with ``--workers`` processes.
+the Socket.IO message queue, and ``gunicorn -k gevent`` (the production server). By default the same run
+measures two set-ups in turn on the same database and buyers: ONE process without Redis (rooms in its memory),
+then TWO processes sharing every room through the Redis queue, and prints them side by side with the ratios:
+the queue's cost (server CPU per delivered message and per order) and the gain in viewers held.
 The viewers are python-socketio AsyncClients (websocket transport, aiohttp), shared among ``--client-procs``
 processes, each one asyncio loop, so the load generator's own limits stay out of the figures as far as the
 machine allows (its CPU is printed beside the server's).
@@ -250,14 +253,19 @@ class ClientProcess:
                     try:
                         await v.connect(self.url)
                         break
-                    except socketio.exceptions.ConnectionError as exc:
+                    except socketio.exceptions.ConnectionError as exc:  # refused (busy) or unavailable
                         errors.append(repr(exc.__cause__ or exc))
                         if attempt == 2:
                             raise
                         await asyncio.sleep(0.5)
-                ack = await v.sio.call("join", {"session_id": SESSION_ID}, namespace="/live", timeout=120)
-                if not ack or not ack.get("ok"):
-                    raise RuntimeError(f"join refused: {ack}")
+                for attempt in range(5):  # "unavailable" (the server is saturated): again, as the page does
+                    ack = await v.sio.call("join", {"session_id": SESSION_ID}, namespace="/live", timeout=120)
+                    if ack and ack.get("ok"):
+                        break
+                    if not ack or ack.get("error") != "unavailable" or attempt == 4:
+                        raise RuntimeError(f"join refused: {ack}")
+                    errors.append("join unavailable")
+                    await asyncio.sleep(2)
                 v.join_s = time.monotonic() - t0
 
         await asyncio.gather(*(one(v) for v in self.viewers))
@@ -390,7 +398,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--viewers", type=int, default=1000, help="real Socket.IO viewers (up to 5000)")
     ap.add_argument("--units", type=int, default=500, help="units in the stormed offer")
-    ap.add_argument("--workers", type=int, default=2, help="gunicorn gevent worker processes")
+    ap.add_argument("--workers", default="1,2",
+                    help="server process counts to run in turn, compared (1: one process, no Redis; N > 1: N "
+                         "processes sharing every room through the Redis queue); e.g. --workers 2 for one run")
     ap.add_argument("--client-procs", type=int, default=2, help="processes sharing the viewers (load generator)")
     ap.add_argument("--warm", type=float, default=60.0,
                     help="seconds of hearts (every viewer, about 1/s) and chat (10%% of viewers, once each)")
@@ -430,12 +440,45 @@ def main() -> None:
     tokens = tokens_file.read_text().split()
     log(f"{len(tokens)} buyer accounts and tokens in {time.monotonic() - t0:.1f} s")
 
+    try:
+        modes = [int(w) for w in str(args.workers).split(",")]
+    except ValueError:
+        raise SystemExit("--workers is a comma-separated list of process counts, e.g. 1,2") from None
+    reports = []
+    for workers in modes:
+        reports.append(one_setup(args, env, tokens, work, workers))
+    reports = [r for r in reports if r is not None]
+    if not reports:
+        return
+    # The database's own limit, measured once the servers have stopped (their connections and CPU are free).
+    with psycopg.connect(pg(args.database_url), autocommit=True) as conn:
+        max_conn = int(conn.execute("SHOW max_connections").fetchone()[0])
+        in_use = conn.execute("SELECT count(*) FROM pg_stat_activity").fetchone()[0]
+    clients = max(1, min(args.viewers, max_conn - in_use - 5))
+    log(f"database's own limit: pgbench, same transaction, {clients} clients, {args.pgbench_seconds} s …")
+    db_tps = database_limit(args.database_url, clients, args.pgbench_seconds, reports[0].ids)
+    for report in reports:
+        report(db_tps, clients)
+    one = next((r for r in reports if r.summary["workers"] == 1), None)
+    many = next((r for r in reports if r.summary["workers"] > 1), None)
+    if one and many:
+        print_comparison(one.summary, many.summary)
+
+
+def one_setup(args, env, tokens, work, workers: int):
+    """One server set-up, measured: ``workers`` gunicorn processes; with more than one they share every room
+    through the Redis queue, alone the process keeps everything in its memory (no queue at all)."""
+    env = dict(env)
+    if workers == 1:
+        env.pop("REDIS_URL", None)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = start_gunicorn(env, port, args.workers, work / "server.log", args.gunicorn_config)
+    log(f"---- {workers} server process(es){' behind the Redis queue' if workers > 1 else ', no Redis'} ----")
+    log_path = work / f"server-{workers}.log"
+    server = start_gunicorn(env, port, workers, log_path, args.gunicorn_config)
     report = None
     try:
-        report = run(args, env, url, server, tokens, work)
+        report = run(args, env, url, server, tokens, work, workers)
     finally:
         if args.keep:
             log(f"server kept on {url}; Ctrl-C to stop")
@@ -448,28 +491,25 @@ def main() -> None:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
-        errors = [line for line in (work / "server.log").read_text(errors="replace").splitlines()
+        errors = [line for line in log_path.read_text(errors="replace").splitlines()
                   if "Traceback" in line or " ERROR " in line]
         if errors:
-            log(f"server log has {len(errors)} error line(s); see {work / 'server.log'}")
-    if report is not None:
-        # The database's own limit, measured once the server has stopped (its connections and CPU are free).
-        with psycopg.connect(pg(args.database_url), autocommit=True) as conn:
-            max_conn = int(conn.execute("SHOW max_connections").fetchone()[0])
-            in_use = conn.execute("SELECT count(*) FROM pg_stat_activity").fetchone()[0]
-        clients = max(1, min(args.viewers, max_conn - in_use - 5))
-        log(f"database's own limit: pgbench, same transaction, {clients} clients, {args.pgbench_seconds} s …")
-        report(database_limit(args.database_url, clients, args.pgbench_seconds, report.ids), clients)
+            log(f"server log has {len(errors)} error line(s); see {log_path}")
+    return report
 
 
-def run(args, env, url, server, tokens, work):
+def run(args, env, url, server, tokens, work, workers):
     load_before = " / ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
     # The host pins the stormed offer over the same protocol.
     host_token = requests.post(url + "/api/v1/auth/token", json={"phone": HOST_PHONE, "password": PASSWORD},
                                timeout=10).json()["token"]
     host = socketio.Client(reconnection=False)
     host.connect(url, namespaces=["/live"], auth={"token": host_token}, transports=["websocket"])
-    assert host.call("join", {"session_id": SESSION_ID}, namespace="/live")["ok"]
+    joined = host.call("join", {"session_id": SESSION_ID}, namespace="/live")
+    assert joined["ok"], joined
+    for offer in joined["snapshot"]["offers"]:  # an earlier set-up's stormed offer, in the same run
+        if offer["title"] == "Sầu riêng Monthong":
+            assert host.call("close_offer", {"offer_id": offer["id"]}, namespace="/live")["ok"]
     with psycopg.connect(pg(args.database_url)) as conn:
         product = conn.execute("SELECT id FROM products WHERE title = 'Sầu riêng Monthong'").fetchone()[0]
         conn.execute("UPDATE products SET stock = stock + %s WHERE id = %s", (args.units, product))
@@ -585,21 +625,35 @@ def run(args, env, url, server, tokens, work):
 
     def report(db_tps, clients):
         print(f"dropped sockets : {dropped} viewer(s) lost their connection during the run")
-        print_report(args, env, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused,
+        print_report(args, env, workers, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused,
                      storm_s, ack_lat, rates, (join_use, warm_use, storm_use), sold, quantity, ordered, oversell,
                      orders_per_s, placed_per_s, db_tps, clients)
+
+    warm_msgs = sum(counts.get("warm", Counter()).values())
+    storm_msgs = sum(counts.get("storm", Counter()).values())
+    report.summary = {
+        "workers": workers, "viewers": len(viewers), "dropped": dropped, "join_s": join_total,
+        "fanout_p50": pct(fanout, 50), "fanout_p99": pct(fanout, 99), "orders_per_s": orders_per_s,
+        "ack_p50": pct(ack_lat, 50), "ack_p99": pct(ack_lat, 99), "oversell": oversell,
+        "warm_msgs": warm_msgs, "warm_cpu_s": warm_use["cpu_pct"] / 100 * warm_use["wall"],
+        "warm_cpu_pct": warm_use["cpu_pct"], "storm_msgs": storm_msgs,
+        "storm_cpu_s": storm_use["cpu_pct"] / 100 * storm_use["wall"], "orders": len(acks),
+        "join_cpu_s": join_use["cpu_pct"] / 100 * join_use["wall"], "rss_mb": max(u["rss_mb"] for u in
+                                                                                  (join_use, warm_use, storm_use)),
+    }
 
     report.ids = {"session": SESSION_ID, "product": product, "seller": seller, "bmin": bmin, "bmax": bmax}
     return report
 
 
-def print_report(args, env, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused, storm_s,
+def print_report(args, env, workers, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused, storm_s,
                  ack_lat, rates, uses, sold, quantity, ordered, oversell, orders_per_s, placed_per_s, db_tps, clients):
     join_use, warm_use, storm_use = uses
     print()
     print(f"machine         : {os.cpu_count()} CPUs, load average before the run {load_before}")
-    print(f"== Live storm: {args.viewers} viewers, {args.units}-unit offer, gunicorn -k gevent -w {args.workers}, "
-          f"PostgreSQL + Redis, LIVE_ORDER_BATCH_MS={env.get('LIVE_ORDER_BATCH_MS', 'default (5)')} ==")
+    queue = "PostgreSQL + the Redis queue" if workers > 1 else "PostgreSQL, no Redis (one process)"
+    print(f"== Live storm: {args.viewers} viewers, {args.units}-unit offer, gunicorn -k gevent -w {workers}, "
+          f"{queue}, LIVE_ORDER_BATCH_MS={env.get('LIVE_ORDER_BATCH_MS', 'default (5)')} ==")
     print(f"join            : all {len(joins)} in {join_total:.2f} s; per viewer p50 {pct(joins, 50) * 1000:.0f} ms, "
           f"p99 {pct(joins, 99) * 1000:.0f} ms; {len(connect_errors)} connect attempt(s) retried")
     print(f"fan-out (chat)  : {len(fanout)} deliveries; p50 {pct(fanout, 50) * 1000:.0f} ms, "
@@ -629,6 +683,48 @@ def print_report(args, env, load_before, joins, join_total, connect_errors, fano
     print(f"goal            : orders/s ≥ database limit: answered {answered_ok}, placed {placed_ok}; "
           f"ack p99 < 250 ms: {'yes' if pct(ack_lat, 99) < 0.25 else 'NO'}; "
           f"zero oversell: {'yes' if oversell == 0 else 'NO'}")
+
+
+
+def print_comparison(one: dict, many: dict) -> None:
+    """Two set-ups of the same run side by side: what the Redis queue costs per message, and what a second
+    process gains in viewers held."""
+    def per_msg(r):
+        return r["warm_cpu_s"] / r["warm_msgs"] * 1e6 if r["warm_msgs"] else float("nan")
+
+    def per_order(r):
+        return r["storm_cpu_s"] / r["orders"] * 1000 if r["orders"] else float("nan")
+
+    def held(r):  # viewers the set-up would hold with every process at 100% of a core, at the warm activity
+        return r["viewers"] * r["workers"] / (r["warm_cpu_pct"] / 100) if r["warm_cpu_pct"] else float("nan")
+
+    n = many["workers"]
+    print()
+    print(f"== One process (no Redis) vs {n} processes behind the Redis queue, same run ==")
+    rows = [("server CPU per delivered message (warm)", f"{per_msg(one):.1f} µs", f"{per_msg(many):.1f} µs",
+             per_msg(many) / per_msg(one)),
+            ("server CPU per order (storm)", f"{per_order(one):.2f} ms", f"{per_order(many):.2f} ms",
+             per_order(many) / per_order(one)),
+            ("server CPU, warm phase", f"{one['warm_cpu_pct']:.0f}%", f"{many['warm_cpu_pct']:.0f}%",
+             many["warm_cpu_pct"] / one["warm_cpu_pct"] if one["warm_cpu_pct"] else float("nan")),
+            ("viewers held (projected, 100% of a core each)", f"{held(one):.0f}", f"{held(many):.0f}",
+             held(many) / held(one)),
+            ("join, all viewers", f"{one['join_s']:.1f} s", f"{many['join_s']:.1f} s", many["join_s"] / one["join_s"]),
+            ("fan-out p50 / p99", f"{one['fanout_p50'] * 1000:.0f} / {one['fanout_p99'] * 1000:.0f} ms",
+             f"{many['fanout_p50'] * 1000:.0f} / {many['fanout_p99'] * 1000:.0f} ms",
+             many["fanout_p50"] / one["fanout_p50"] if one["fanout_p50"] else float("nan")),
+            ("orders/s answered", f"{one['orders_per_s']:.0f}", f"{many['orders_per_s']:.0f}",
+             many["orders_per_s"] / one["orders_per_s"] if one["orders_per_s"] else float("nan")),
+            ("ack p50 / p99", f"{one['ack_p50'] * 1000:.0f} / {one['ack_p99'] * 1000:.0f} ms",
+             f"{many['ack_p50'] * 1000:.0f} / {many['ack_p99'] * 1000:.0f} ms",
+             many["ack_p99"] / one["ack_p99"] if one["ack_p99"] else float("nan")),
+            ("dropped sockets", str(one["dropped"]), str(many["dropped"]), float("nan")),
+            ("oversell", str(one["oversell"]), str(many["oversell"]), float("nan"))]
+    print(f"{'':48} {'1 process':>16} {str(n) + ' + Redis':>16} {'ratio':>7}")
+    for name, a, b, ratio in rows:
+        print(f"{name:48} {a:>16} {b:>16} {ratio:>7.2f}" if ratio == ratio else f"{name:48} {a:>16} {b:>16}")
+    print(f"Redis queue's cost per message: ×{per_msg(many) / per_msg(one):.2f} server CPU per delivered message; "
+          f"gain in viewers held: ×{held(many) / held(one):.2f}")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,10 @@ def configure(app: Flask, overrides: dict | None) -> None:
     app.config.from_mapping(load_config(app.instance_path, env))
     if overrides:
         app.config.from_mapping(overrides)
+    from market.web import IdConverter, JSONProvider
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
+    app.json = JSONProvider(app)
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -83,10 +87,12 @@ def register_extensions(app: Flask) -> None:
                    default_translation_directories=";".join(str(d) for d in catalogue_dirs()))
     limiter.init_app(app)
     init_login(app)
+    from market.socketqueue import make_manager
+
+    queue = make_manager(app)  # Redis: every process shares every room, and survives Redis going away
     socketio.init_app(
         app,
-        message_queue=app.config["REDIS_URL"],
-        channel=app.config["SOCKETIO_CHANNEL"],
+        client_manager=queue,  # None: this process only
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         manage_session=False,
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),

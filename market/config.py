@@ -157,6 +157,10 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "PROXY_COUNT": _int(env, "PROXY_COUNT", 0, 0, 5),  # reverse proxies in front (nginx: 1)
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis gone: Flask-Limiter's own decorators count in this process's memory (market/ratelimit.py does
+        # the same for the limits checked by hand), and never wait long for an answer.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1} if redis_url else {},
         "RATELIMIT_HEADERS_ENABLED": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

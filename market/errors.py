@@ -7,7 +7,8 @@ import logging
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from market.domain import DomainError
@@ -48,7 +49,26 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     code = code or _CODES.get(status, "error")
     if wants_json():
         return jsonify({"ok": False, "error": code, "message": message}), status
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    try:
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+    except Exception as exc:  # the full page needed something that is failing too (the database …)
+        log.warning("error page %d rendered bare (%s)", status, exc.__class__.__name__)
+        _forget_database_state()
+        return render_template("errors/bare.html", status=status, title=title, message=message), status
+
+
+def _forget_database_state() -> None:
+    """After a database failure, answer as for an anonymous visitor: the error page must not need the database
+    (Flask-Login would load the user again for the navigation, the language, …)."""
+    from flask import g
+
+    from market.extensions import login
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: S110 - the connection is gone; the session is reset either way
+        pass
+    g._login_user = login.anonymous_user()
 
 
 def register_errorhandlers(app) -> None:
@@ -71,13 +91,18 @@ def register_errorhandlers(app) -> None:
         return error_response(err.code or 500, message)
 
     @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
     def database_down(err):
-        log.error("database unavailable: %s", err.__class__.__name__)
-        db.session.rollback()
+        detail = (str(getattr(err, "orig", None) or err).splitlines() or [err.__class__.__name__])[0]
+        log.error("database unavailable: %s", detail[:200])
+        _forget_database_state()
         return error_response(503)
 
     @app.errorhandler(Exception)
     def unhandled(err):
+        if isinstance(err, DBAPIError) and err.connection_invalidated:  # the connection died under us
+            return database_down(err)
         log.exception("unhandled error on %s %s", request.method, request.path)
         try:
             db.session.rollback()

@@ -42,9 +42,16 @@ def _check_redis() -> bool | None:
 
 @bp.get("/healthz")
 def healthz():
+    """200 while the database answers: the process can serve pages and take orders. Redis down is reported
+    (``degraded``) but is not a failure: without it this process still serves, its rate limits count in its own
+    memory and its live rooms miss only the other processes' updates, so a proxy must not take it out."""
     checks = {"database": _check_database()}
     redis_ok = _check_redis()
     if redis_ok is not None:
         checks["redis"] = redis_ok
-    ok = all(checks.values())
-    return jsonify({"ok": ok, "checks": checks}), 200 if ok else 503
+    ok = checks["database"]
+    body = {"ok": ok, "checks": checks}
+    degraded = sorted(name for name, up in checks.items() if not up and name != "database")
+    if degraded:
+        body["degraded"] = degraded
+    return jsonify(body), 200 if ok else 503

@@ -8,6 +8,8 @@ storage (Redis) is unreachable the limits fall back to this process's memory: we
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 from flask import current_app
 from limits import parse
@@ -18,6 +20,11 @@ from market.extensions import limiter
 
 log = logging.getLogger(__name__)
 _fallback = MovingWindowRateLimiter(MemoryStorage())
+# After the shared storage failed, this process counts in its own memory for a while before asking it again:
+# a storm of socket events must not each wait for a connection to a Redis that is gone.
+RETRY_SHARED_AFTER_S = 5.0
+_state = {"down_until": 0.0}
+_state_lock = threading.Lock()
 
 
 def _strategy():
@@ -26,11 +33,21 @@ def _strategy():
 
 def _run(method: str, limit: str, keys: tuple[str, ...]) -> bool:
     item = parse(limit)
-    try:
-        return getattr(_strategy(), method)(item, *keys)
-    except Exception as exc:  # storage down: never no limit, fall back to this process
-        log.warning("rate limit storage unavailable (%s); using per-process limits", exc.__class__.__name__)
-        return getattr(_fallback, method)(item, *keys)
+    if time.monotonic() >= _state["down_until"]:
+        try:
+            return getattr(_strategy(), method)(item, *keys)
+        except Exception as exc:  # storage down: never no limit, fall back to this process
+            with _state_lock:
+                if time.monotonic() >= _state["down_until"]:
+                    log.warning("rate limit storage unavailable (%s); per-process limits for %.0f s",
+                                exc.__class__.__name__, RETRY_SHARED_AFTER_S)
+                _state["down_until"] = time.monotonic() + RETRY_SHARED_AFTER_S
+    return getattr(_fallback, method)(item, *keys)
+
+
+def shared_storage_down() -> bool:
+    """True while limits are counted per process because the shared storage failed."""
+    return time.monotonic() < _state["down_until"]
 
 
 def enabled() -> bool:
@@ -49,6 +66,7 @@ def hit(limit: str, *keys: str) -> bool:
 
 def reset() -> None:
     """Forget every counter (tests)."""
+    _state["down_until"] = 0.0
     _fallback.storage.reset()
     try:
         _strategy().storage.reset()

@@ -10,6 +10,8 @@ import time
 import uuid
 
 from flask import Flask, g, has_request_context, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import IntegerConverter
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -17,6 +19,25 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 FRAME_SOURCES = ("https://www.youtube-nocookie.com", "https://www.youtube.com", "https://www.facebook.com")
 # Stripe Checkout is reached by a redirect after our own form posts; form-action covers such redirects.
 FORM_TARGETS = ("https://checkout.stripe.com",)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in this app's URLs is a database id (a 32-bit integer column): a number beyond 2**31 - 1 names
+    nothing, so it does not match (404) instead of reaching the database, which refuses it (a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002 - Werkzeug's names
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing a body nested too deeply to decode (``[[[[…]]]]``) as bad JSON: Python's decoder
+    raises RecursionError, which request.get_json() would let through as a 500."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 def csp_nonce() -> str:
@@ -119,7 +140,7 @@ def init_web(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=(), payment=()")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if request.is_secure or app.config["SITE_URL"].startswith("https://"):
+        if request.is_secure:  # behind a TLS proxy, PROXY_COUNT makes this true (ProxyFix)
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if "request_id" in g:
             headers["X-Request-ID"] = g.request_id

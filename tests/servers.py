@@ -130,3 +130,139 @@ def start_server(db: ServerDB, tmp_path: Path, env: dict | None = None, name: st
         time.sleep(0.2)
     process.kill()
     raise RuntimeError(f"server did not answer in 30 s:\n{log_path.read_text()}")
+
+
+# ---- private services a test may stop and start (never the shared ones) -----------------------------------
+
+def _wait_port(port: int, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class RedisServer:
+    """A private ``redis-server`` on a free port, its files in a temp dir: a test may kill and restart it."""
+
+    def __init__(self, tmp_path: Path, binary: str = "redis-server"):
+        import shutil
+
+        self.binary = shutil.which(binary)
+        self.dir = tmp_path / f"redis-{os.getpid()}-{free_port()}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.binary is not None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        assert self.binary, "redis-server is not installed"
+        log = open(self.dir / "redis.log", "a")  # noqa: SIM115 - closed with the process
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir), "--save", "",
+             "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes"],
+            stdout=log, stderr=subprocess.STDOUT)
+        if not _wait_port(self.port):
+            raise RuntimeError(f"redis-server did not start on {self.port}")
+        return self
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        self.kill()
+
+
+class PostgresCluster:
+    """A private PostgreSQL cluster (initdb in a temp dir, its own port and socket dir) a test may restart.
+
+    Run as the ``postgres`` user when the tests run as root (PostgreSQL refuses to run as root)."""
+
+    def __init__(self):
+        import glob
+        import tempfile
+
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+        self.bin = Path(found[-1]).parent if found else None
+        self.dir = Path(tempfile.mkdtemp(prefix="chophien-pg-"))
+        self.data = self.dir / "data"
+        self.port = free_port()
+        self.as_postgres = os.geteuid() == 0
+        self.started = False
+
+    @property
+    def available(self) -> bool:
+        return self.bin is not None and (self.bin / "initdb").exists()
+
+    def url(self, name: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def _run(self, *args: str, timeout: float = 60) -> str:
+        cmd = [str(self.bin / args[0]), *args[1:]]
+        if self.as_postgres:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=self.dir)
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    def init(self) -> PostgresCluster:
+        if self.as_postgres:
+            import pwd
+
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync",
+                  "--locale=C.UTF-8")
+        return self
+
+    def _options(self) -> str:
+        return (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100")
+
+    def start(self) -> PostgresCluster:
+        self._run("pg_ctl", "-D", str(self.data), "-o", self._options(), "-l", str(self.dir / "pg.log"), "-w",
+                  "start")
+        self.started = True
+        return self
+
+    def restart(self) -> None:
+        """Fast restart: every connection is cut (as in a crash or a failover), then the server comes back."""
+        self._run("pg_ctl", "-D", str(self.data), "-o", self._options(), "-l", str(self.dir / "pg.log"), "-w",
+                  "-m", "fast", "restart")
+
+    def stop(self) -> None:
+        if self.started:
+            self._run("pg_ctl", "-D", str(self.data), "-w", "-m", "immediate", "stop")
+            self.started = False
+
+    def remove(self) -> None:
+        import shutil
+
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def copy_database(self, source_url: str, name: str) -> str:
+        """Create ``name`` here as a copy of the database at ``source_url`` (pg_dump | psql); returns its URL."""
+        src = source_url.replace("postgresql+psycopg://", "postgresql://")
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+        dump = subprocess.run([str(self.bin / "pg_dump"), "--no-owner", "--no-privileges", src],
+                              capture_output=True, timeout=120, check=True).stdout
+        load = subprocess.run([str(self.bin / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p",
+                               str(self.port), "-U", "postgres", "-d", name], input=dump, capture_output=True,
+                              timeout=120)
+        if load.returncode != 0:
+            raise RuntimeError(f"loading the copy failed: {load.stderr.decode(errors='replace')[-2000:]}")
+        return self.url(name)

@@ -84,3 +84,18 @@ def test_nul_bytes_in_forms_and_json(client):
     resp = client.post("/api/v1/auth/token", data='{"phone": "09\\u0000", "password": "x"}',
                        content_type="application/json")
     assert resp.status_code == 400 and resp.json["error"] == "invalid"
+
+
+@pytest.mark.parametrize("url", ["/orders/9223372036854775808", "/api/v1/orders/2147483648", "/live/99999999999999",
+                                 "/notifications/4294967296"])
+def test_ids_beyond_32_bits_are_404_not_500(client, make_user, url):
+    from tests.conftest import login_as
+
+    login_as(client, make_user())
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("body", [b"[" * 5000 + b"]" * 5000, b'{"a": ' * 3000 + b"1" + b"}" * 3000])
+def test_json_nested_too_deeply_is_400_not_500(client, body):
+    resp = client.post("/api/v1/auth/token", data=body, content_type="application/json")
+    assert resp.status_code == 400 and resp.json["error"] == "invalid"

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from market import ratelimit
-from market.accounts import bp, service
+from market.accounts import bp, service, signals
 from market.accounts.forms import ApplySellerForm, LanguageForm, LoginForm, RegisterForm
+from market.database import on_commit
 from market.domain import DomainError
 from market.errors import user_abort
 from market.extensions import db
@@ -77,7 +78,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    user_id = current_user.id
     service.end_all_sessions(current_user)
+    on_commit(lambda: signals.logged_out.send(user_id))  # open sockets of this person close, in every process
     db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")

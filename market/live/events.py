@@ -34,6 +34,7 @@ from market.live.connection import (
 from market.live.hub import host_room, hub, room, user_room
 from market.live.messages import error_ack, live_error
 from market.live.ordering import OrderRequest, merger
+from market.metrics import socket_connected
 from market.orders.service import check_key, check_qty
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,13 @@ def on_error(exc):
     """A bug, not bad input: logged once, answered politely."""
     if isinstance(exc, ConnectionError):  # a refused connection (bad token) is not an error
         raise exc
+    if isinstance(exc, (DBAPIError, PoolTimeout)):  # the database, not a bug: the client retries
+        log.warning("live event: database unavailable (%s)", exc.__class__.__name__)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: S110 - the connection is gone
+            pass
+        return error_ack("unavailable")
     log.error("live event failed: %s", exc.__class__.__name__, exc_info=exc)
     try:
         db.session.rollback()
@@ -146,13 +154,20 @@ def on_connect(auth=None):
     """Any browser or client opening the live namespace; anonymous viewers may watch."""
     from market.live.tasks import ensure_started
 
-    user = authenticate_connection(auth)
-    lang = session.get("lang") if user is None else user.locale
-    update_connection(locale=lang if lang in current_app.config["LANGUAGES"] else None)
-    if user is not None:
-        join_room(user_room(user.id))
-    ensure_started(current_app._get_current_object())
-    db.session.commit()
+    try:
+        user = authenticate_connection(auth)
+        lang = session.get("lang") if user is None else user.locale
+        update_connection(locale=lang if lang in current_app.config["LANGUAGES"] else None)
+        if user is not None:
+            join_room(user_room(user.id))
+        ensure_started(current_app._get_current_object())
+        db.session.commit()
+        socket_connected(NAMESPACE)
+    except (DBAPIError, PoolTimeout) as exc:  # refused for now; the client connects again (it retries)
+        db.session.rollback()
+        forget_connection()
+        log.warning("live connect: database unavailable (%s)", exc.__class__.__name__)
+        raise ConnectionRefusedError("unavailable", error_ack("unavailable")) from None
     return True
 
 
@@ -226,6 +241,8 @@ def register_raw_handlers(app) -> None:
 def on_disconnect(*_args):
     """Sent by Socket.IO when a socket closes, whoever it was."""
     data = forget_connection()
+    if data:  # a socket this process counted when it connected
+        socket_connected(NAMESPACE, -1)
     hub.leave(data.get("session_id"), request.sid)
     _hearts_window.pop(request.sid, None)
     _joins.pop(request.sid, None)

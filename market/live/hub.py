@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from market.extensions import db, socketio
 from market.live.connection import NAMESPACE
+from market.metrics import BROADCAST_LAG
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +201,7 @@ class Hub:
     def __init__(self):
         self.lock = threading.Lock()
         self.backend: MemoryBackend | RedisBackend = MemoryBackend()
+        self.shared_ok = True
         self.reset()
 
     def configure(self, app) -> None:
@@ -215,6 +217,7 @@ class Hub:
             self.rooms: dict[int, set[str]] = {}
             self.hosts: dict[int, set[str]] = {}
             self.dirty: set[int] = set()
+            self.dirty_since: dict[int, float] = {}  # room → when its first unsent change happened (metrics)
             self.hearts: dict[int, int] = {}
             self.sales: dict[int, list[dict]] = {}
             self.host_feed: dict[int, list[dict]] = {}
@@ -246,6 +249,7 @@ class Hub:
     def mark_dirty(self, session_id: int) -> None:
         with self.lock:
             self.dirty.add(session_id)
+            self.dirty_since.setdefault(session_id, time.monotonic())
             self.snapshots.pop(session_id, None)
 
     def invalidate(self, session_id: int) -> None:
@@ -260,6 +264,7 @@ class Hub:
         """Orders were committed: the room's stock changed; the ticker and the host console will hear."""
         with self.lock:
             self.dirty.add(session_id)
+            self.dirty_since.setdefault(session_id, time.monotonic())
             self.snapshots.pop(session_id, None)
             sales = self.sales.setdefault(session_id, [])
             sales.extend(items)
@@ -308,17 +313,22 @@ class Hub:
                     del self.rooms[sid]
                     self.hosts.pop(sid, None)
             dirty, self.dirty = self.dirty, set()
+            since, self.dirty_since = self.dirty_since, {}
             hearts, self.hearts = (self.hearts, {}) if counters else ({}, self.hearts)
             sales, self.sales = self.sales, {}
             feed, self.host_feed = self.host_feed, {}
         try:
             self.backend.push(dirty, hearts)
             changed = (dirty | self.backend.changed(list(local), self.versions)) & set(local)
+            self._shared_ok(True)
         except Exception as exc:  # Redis down: keep serving this process's own changes
-            log.warning("live hub: shared counters unavailable (%s)", exc.__class__.__name__)
+            self._shared_ok(False, exc)
             changed = dirty & set(local)
         if changed:
             self._send_stock(changed)
+            now = time.monotonic()
+            for sid in changed & since.keys():
+                BROADCAST_LAG.observe(now - since[sid])
         for sid, items in sales.items():
             self._send_sales(sid, items)
         for sid, items in feed.items():
@@ -327,6 +337,17 @@ class Hub:
         if local and counters:
             self._send_counters(local)
         db.session.commit()
+
+    def _shared_ok(self, ok: bool, exc: Exception | None = None) -> None:
+        """Log when the shared counters go away and come back, not on every tick in between."""
+        if ok == self.shared_ok:
+            return
+        self.shared_ok = ok
+        if ok:
+            log.warning("live hub: shared counters are back")
+        else:
+            log.warning("live hub: shared counters unavailable (%s); this process's own changes only",
+                        exc.__class__.__name__ if exc else "?")
 
     def _send_stock(self, session_ids: set[int]) -> None:
         from market.live.models import LiveOffer, OfferStatus
@@ -371,7 +392,7 @@ class Hub:
             viewers = self.backend.viewer_totals(local)
             hearts = self.backend.hearts_totals(sids)
         except Exception as exc:
-            log.warning("live hub: shared counters unavailable (%s)", exc.__class__.__name__)
+            self._shared_ok(False, exc)
             viewers, hearts = dict(local), {}
         persist = time.monotonic() - self.last_persist >= PERSIST_EVERY_S
         if persist:

@@ -6,12 +6,14 @@
   LiveSession; kwargs ``action`` "remove_chat" | "mute", ``actor``, and ``message`` or ``target``, ``mute``,
   ``minutes``), inside the transaction, so the moderation area audits staff actions in the same commit.
 - Sent from here: ``live_started`` once a session is on air (higher areas, e.g. brands, tell followers).
+- Heard here from accounts: ``logged_out`` closes that person's sockets.
 """
 
 from __future__ import annotations
 
 from blinker import Namespace
 
+from market.accounts.signals import logged_out
 from market.database import on_commit
 from market.live.hub import hub
 from market.orders.signals import order_placed, order_status_changed
@@ -52,3 +54,17 @@ def _live_order_changed(order, to_status=None, **_kw):
     if order.live_session_id and to_status in RELEASES_STOCK:
         session_id = order.live_session_id
         on_commit(lambda: hub.mark_dirty(session_id))
+
+
+@logged_out.connect
+def _close_sockets_of(user_id, **_kw):
+    """Someone logged out: their /live sockets (every tab, every process) hear ``logged_out`` and close; the page
+    reloads as an anonymous viewer. A socket that would linger could do nothing more than an anonymous one."""
+    from market.extensions import socketio
+    from market.live.connection import NAMESPACE, user_room
+    from market.socketqueue import close_room
+
+    if socketio.server is None:
+        return
+    socketio.emit("logged_out", {}, to=user_room(user_id), namespace=NAMESPACE)
+    close_room(user_room(user_id), NAMESPACE)

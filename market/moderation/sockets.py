@@ -4,10 +4,10 @@
   disconnected server-side at once.
 - In other processes (several gunicorn workers sharing rooms through Redis): every authenticated /live socket
   joins the room ``user:<id>`` when it connects (``market.live.connection.user_room``). A ``banned`` event
-  sent to that room goes through the Socket.IO message queue to every process; the page's script shows the
-  message and closes the socket. A client that ignores it gains nothing: every event re-checks the user
-  (``socket_user()`` refuses a banned user or a bumped auth version), so it can only keep watching what an
-  anonymous viewer may watch, and its next reconnect is anonymous.
+  sent to that room goes through the Socket.IO message queue to every process (the page's script shows the
+  message), then ``socketqueue.close_room`` closes that room's sockets in every process, /notify's too.
+  Even a socket that could linger gains nothing: every event re-checks the user (``socket_user()`` refuses a
+  banned user or a bumped auth version), so it could only watch what an anonymous viewer may watch.
 """
 
 from __future__ import annotations
@@ -21,11 +21,16 @@ def disconnect_user(user_id: int, message: str) -> int:
     """Tell every socket of ``user_id`` it is closed, and close those of this process; returns how many."""
     from market.extensions import socketio
     from market.live.connection import NAMESPACE, connections, user_room
+    from market.notifications.service import NAMESPACE as NOTIFY
+    from market.notifications.service import room_for
+    from market.socketqueue import close_room
 
     if socketio.server is None:
         return 0
     socketio.emit("banned", {"message": message}, to=user_room(user_id), namespace=NAMESPACE)
-    closed = 0
+    # Closed server-side in every process (through the queue), whatever the page's script does.
+    closed = close_room(user_room(user_id), NAMESPACE)
+    close_room(room_for(user_id), NOTIFY)
     for sid, data in list(connections().items()):
         if data.get("user_id") == user_id:
             try:

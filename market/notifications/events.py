@@ -11,8 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import emit, join_room
 
+from market.accounts.signals import logged_out
 from market.accounts.tokens import user_from_token
 from market.extensions import socketio
+from market.metrics import socket_connected
 from market.notifications.service import NAMESPACE, room_for, unread_count
 
 
@@ -34,4 +36,19 @@ def on_connect(auth=None):
         _refuse()
     join_room(room_for(user.id))
     emit("unread", {"count": unread_count(user.id)})
+    socket_connected(NAMESPACE)
     return True
+
+
+@socketio.on("disconnect", namespace=NAMESPACE)
+def on_disconnect(*_args):
+    """Sent by Socket.IO when a connected socket closes."""
+    socket_connected(NAMESPACE, -1)
+
+
+@logged_out.connect
+def _close_sockets_of(user_id, **_kw):
+    """Someone logged out: their /notify sockets close, in every server process."""
+    from market.socketqueue import close_room
+
+    close_room(room_for(user_id), NAMESPACE)

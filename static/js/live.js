@@ -52,7 +52,22 @@
   function banner(on) { show(byId("live-banner"), on); }
   socket.on("connect", function () { join(); });
   socket.on("disconnect", function () { banner(true); });
-  socket.on("connect_error", function () { banner(true); });
+  socket.on("connect_error", function (err) {
+    banner(true);
+    // Refused by a server that could not reach its database for a moment: Socket.IO does not retry a refused
+    // connection by itself, so try again shortly.
+    if (err && err.message === "unavailable" && !socket.active) {
+      window.setTimeout(function () { socket.connect(); }, 2000);
+    }
+  });
+  // The servers lost (ok: false) or found again (ok: true) the queue that carries other servers' updates:
+  // "reconnecting" meanwhile, then a fresh snapshot catches up with whatever was missed.
+  socket.on("relay", function (data) {
+    if (data && data.ok) join(); else banner(true);
+  });
+  // This person logged out (in another tab, or another device): the server closes the socket; show the page
+  // as an anonymous viewer sees it.
+  socket.on("logged_out", function () { window.location.reload(); });
 
   function join() {
     socket.timeout(10000).emit("join", { session_id: sessionId }, function (err, ack) {

@@ -73,8 +73,10 @@ def test_banned_event_reaches_the_users_room(app, world, socket_client):
         disconnect_user(world.villain.id, "Tài khoản đã bị khóa")
     finally:
         connection.connections()[sc.sid] = saved
-    assert sc.events("banned") == [{"message": "Tài khoản đã bị khóa"}]
-    assert other.events("banned") == []
+    # told, then closed server-side (the room is closed in every process through the queue)
+    assert [m["args"][0] for m in sc._client.queue if m["name"] == "banned"] == [{"message": "Tài khoản đã bị khóa"}]
+    assert not sc.is_connected()
+    assert other.events("banned") == [] and other.is_connected()
 
 
 @pytest.mark.parametrize(("reason", "status", "message"), [

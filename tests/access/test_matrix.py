@@ -1,0 +1,327 @@
+"""The access matrix: every route of ``app.url_map`` and every socket event × every role — anonymous, buyer A/B,
+seller A/B, staff of commune X/Y, admin. Objects belong to A / commune X (tests/world.py), so B and Y must get a
+404 (or 403 for pages of a role they do not have); only the permitted combinations succeed.
+
+A route added without a row here (or, for /staff, in tests/moderation/test_access.py, whose matrix also checks
+the audit log) fails ``test_every_route_has_a_row``. Each combination runs in a savepoint rolled back afterwards,
+so a cancel or a logout by one role does not change what the next role sees.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from market.accounts.tokens import issue_token
+from tests.conftest import PASSWORD, csrf_token, login_as
+from tests.world import ROLES
+
+EVERYONE = frozenset(ROLES)
+LOGGED = EVERYONE - {"anonymous"}
+A_SIDE = frozenset({"buyer_a", "seller_a", "staff_x", "admin"})  # order A: its buyer, its seller, X's staff
+SELLERS = frozenset({"seller_a", "seller_b"})  # both KOLs with an open shop
+SELLER_A = frozenset({"seller_a"})
+BUYER_A = frozenset({"buyer_a"})
+MODERATORS_A = frozenset({"seller_a", "staff_x", "admin"})  # the host of live A and its commune's staff
+NOBODY = frozenset()
+APPLY = "apply"  # a person without a shop is sent to apply for one
+SESSION_FORM = {"title": "Phiên thử", "stream_url": "https://www.tiktok.com/@a/live",
+                "scheduled_at": "2030-01-01T20:00", "description": "", "cover_product_id": ""}
+LISTING_FORM = {"title": "Sầu riêng Dona", "category": "durian", "unit": "kg", "price": "85.000", "stock": "10",
+                "min_order_qty": "1", "description": "Cơm vàng", "origin": "Ea Knuếc", "harvest_date": "",
+                "ocop_stars": "", "ocop_certificate_no": ""}
+ADDRESS = {"ship_name": "Hoàng Thị Hoa", "ship_phone": "0904 000 001", "ship_street": "Thôn 3",
+           "ship_commune": "Ea Knuếc", "ship_province": "Đắk Lắk"}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # formatted with the world's ids
+    allowed: frozenset
+    data: dict = field(default_factory=dict)  # form fields (the CSRF token is added), or the JSON body
+    api: bool = False  # JSON API: a bearer token, anonymous gets 401
+    denied: int | str = 404  # what a logged-in role that is not allowed gets (APPLY: sent to /sell/apply)
+    anonymous: str = "login"  # what anonymous gets when not allowed: "login" (redirect) or a status
+    ok: tuple = (200, 302)  # what an allowed role may get (a refusal by the domain rules is not a denial)
+    rule: str | None = None  # the url rule, when the path alone does not say
+    overrides: tuple = ()  # (role, status) where a role gets something else when refused
+
+    def expected_refusal(self, role: str) -> str:
+        for r, status in self.overrides:
+            if r == role:
+                return str(status)
+        if role == "anonymous":
+            return "401" if self.api else self.anonymous
+        return str(self.denied)
+
+
+R = Route
+ROUTES = [
+    # public pages
+    R("GET", "/", EVERYONE), R("GET", "/c/{commune_a}", EVERYONE),
+    R("GET", "/category/durian", EVERYONE, rule="/category/<name>"),
+    R("GET", "/s/{shop_a}", EVERYONE), R("GET", "/p/{product_a}", EVERYONE, ok=(301,)),  # to its full address
+    R("GET", "/p/{product_a}-{product_a_slug}", EVERYONE), R("GET", "/search?q=sau+rieng", EVERYONE),
+    R("GET", "/reviews/{shop_a}", EVERYONE), R("GET", "/live", EVERYONE), R("GET", "/live/{live_a}", EVERYONE),
+    R("GET", "/healthz", EVERYONE), R("GET", "/metrics", EVERYONE),  # the proxy keeps /metrics in (deploy/)
+    R("GET", "/static/css/app.css", EVERYONE, rule="/static/<path:filename>"),
+    R("GET", "/media/p/00/00/" + "0" * 64 + "-320.webp", EVERYONE, ok=(404,),  # public files; none of that name
+      rule="/media/<path:filename>"),
+    R("GET", "/login", EVERYONE), R("GET", "/register", EVERYONE),
+    R("POST", "/login", EVERYONE, data={"phone": "{buyer_a_phone}", "password": PASSWORD}),
+    R("POST", "/register", EVERYONE, data={"phone": "0987 654 321", "display_name": "Khách mới",
+                                           "password": "mat-khau-dai-123", "confirm": "mat-khau-dai-123"}),
+    R("POST", "/lang/en", EVERYONE, rule="/lang/<code>"),
+    # an unpublished listing exists only for its seller (and the commune's staff who review it)
+    R("GET", "/p/{draft_a}", frozenset({"seller_a", "staff_x", "admin"}), anonymous="404", ok=(301,),
+      rule="/p/<int(max=2147483647):product_id>"),
+    # the JSON API
+    R("GET", "/api/v1/openapi.json", EVERYONE), R("GET", "/api/v1/products", EVERYONE),
+    R("GET", "/api/v1/products/{product_a}", EVERYONE),
+    R("POST", "/api/v1/auth/token", EVERYONE, data={"phone": "{buyer_a_phone}", "password": PASSWORD}, api=True),
+    R("GET", "/api/v1/me", LOGGED, api=True), R("GET", "/api/v1/orders", LOGGED, api=True),
+    R("GET", "/api/v1/orders?role=seller", SELLERS, api=True, denied=403),
+    R("GET", "/api/v1/orders/{order_a}", A_SIDE, api=True),
+    # the person's own pages
+    R("GET", "/account", LOGGED), R("POST", "/logout", LOGGED), R("GET", "/orders", LOGGED),
+    R("GET", "/notifications", LOGGED), R("GET", "/notifications/unread", LOGGED),
+    R("POST", "/notifications/read", LOGGED), R("GET", "/notifications/{note_a}", BUYER_A),
+    R("GET", "/reports", LOGGED), R("GET", "/report?type=product&id={product_a}", LOGGED),
+    R("POST", "/report?type=product&id={product_a}", LOGGED, data={"category": "fake", "text": "Hàng giả"},
+      ok=(200, 302, 409)),  # buyer A has already reported it: one open report per person
+    R("GET", "/sell/apply", LOGGED),
+    R("POST", "/sell/apply", LOGGED, data={"shop_name": "Tiệm mới", "commune_id": "{commune_a_id}", "story": ""},
+      ok=(200, 302, 400)),  # a person with a shop already has applied: told so
+    # cart and checkout (a seller cannot buy from her own shop: a domain refusal, not a denial)
+    R("GET", "/cart", LOGGED), R("GET", "/cart/add?product_id={product_a}", LOGGED),
+    R("POST", "/cart/add", LOGGED, data={"product_id": "{product_a}", "qty": "1"}, ok=(200, 302, 403)),
+    R("POST", "/cart/{product_a}", LOGGED, data={"qty": "2"}, ok=(200, 302, 403, 404)),
+    R("POST", "/cart/{product_a}/remove", LOGGED),
+    R("GET", "/checkout", LOGGED),
+    R("POST", "/checkout", LOGGED, data={**ADDRESS, "attempt": "a" * 32}, ok=(200, 302, 400)),  # one's own cart
+    R("GET", "/checkout/done/{missing}", NOBODY, rule="/checkout/done/<attempt>"),
+    # one order: its buyer, its seller, the staff of the seller's commune; anyone else: it does not exist
+    R("GET", "/orders/{order_a}", A_SIDE),
+    R("POST", "/orders/{order_a}/cancel", A_SIDE, data={"reason": "Đặt nhầm"}, ok=(200, 302, 400, 409)),
+    R("POST", "/orders/{order_a}/status", MODERATORS_A, data={"to": "confirmed"}, ok=(200, 302, 400, 409),
+      overrides=(("buyer_a", 409),)),  # the buyer is a party to it: refused by the transition table
+    R("POST", "/orders/{order_a}/paid", MODERATORS_A, ok=(200, 302, 400, 409), overrides=(("buyer_a", 404),)),
+    R("POST", "/orders/{order_a}/complete", BUYER_A, data={**ADDRESS, "method": "cod"}, ok=(200, 302, 400, 409)),
+    R("POST", "/orders/{order_a}/method", BUYER_A, data={"method": "cod"}, ok=(200, 302, 400, 409)),
+    R("POST", "/orders/{order_a}/review", BUYER_A, data={"stars": "5", "comment": "Ngon"}, ok=(400, 409)),
+    R("POST", "/payments/{order_a}/transfer-sent", BUYER_A, ok=(200, 302, 400, 409)),
+    R("POST", "/payments/{order_a}/resolve", MODERATORS_A, ok=(200, 302, 400, 409), overrides=(("buyer_a", 404),)),
+    # Stripe is off here: refused (400) before the order is even looked at, whoever asks
+    R("POST", "/payments/stripe/{order_a}/start", BUYER_A, ok=(302, 400, 409),
+      overrides=tuple((r, 400) for r in LOGGED)),
+    R("GET", "/payments/stripe/{order_a}/return", BUYER_A),
+    R("GET", "/payments/stripe/{order_a}/cancelled", A_SIDE),  # back to the order page, for whoever may see it
+    # the seller's area: a shop's own things; a person without a shop is sent to apply
+    R("GET", "/sell/", SELLERS, denied=APPLY), R("GET", "/sell/products", SELLERS, denied=APPLY),
+    R("GET", "/sell/products/new", SELLERS, denied=APPLY),
+    R("POST", "/sell/products/new", SELLERS, data=LISTING_FORM, denied=403, ok=(200, 302, 400)),  # no photo: 400
+    R("GET", "/sell/products/{product_a}/edit", SELLER_A, denied=APPLY, overrides=(("seller_b", 404),)),
+    R("POST", "/sell/products/{product_a}/edit", SELLER_A, data={**LISTING_FORM, "title": "Sầu riêng Ri6 loại 1"},
+      denied=403, overrides=(("seller_b", 404),)),
+    R("POST", "/sell/products/{draft_a}/submit", SELLER_A, denied=403, overrides=(("seller_b", 404),),
+      ok=(200, 302, 400)),  # a draft without a photo is not ready: 400
+    R("POST", "/sell/products/{product_a}/archive", SELLER_A, denied=403, overrides=(("seller_b", 404),)),
+    R("GET", "/sell/orders", SELLERS, denied=403),
+    R("POST", "/sell/orders/batch", SELLERS, data={"ids": "{order_a}", "to": "confirmed"}, denied=403,
+      ok=(200, 302, 400, 409)),
+    # a shop's packing list for a session: its own orders only (seller B's list of session A is empty)
+    R("GET", "/sell/orders/live/{live_a}/packing", SELLERS, denied=403),
+    R("GET", "/sell/orders/live/{live_a}/packing.csv", SELLERS, denied=403),
+    R("GET", "/sell/payments", SELLERS, denied=403),
+    R("POST", "/sell/payments", SELLERS, data={"cod_enabled": "y", "bank_bin": "", "account_number": "",
+                                                "account_holder": ""}, denied=403),
+    # live sessions: KOLs schedule; the host runs hers; the host and her commune's staff moderate
+    R("GET", "/live/new", SELLERS, denied=403),
+    R("POST", "/live/new", SELLERS, data=SESSION_FORM, denied=403, ok=(200, 302, 400)),
+    R("GET", "/live/{live_a}/edit", SELLER_A), R("POST", "/live/{live_a}/edit", SELLER_A, data=SESSION_FORM),
+    R("POST", "/live/{scheduled_a}/start", SELLER_A), R("POST", "/live/{live_a}/end", SELLER_A),
+    R("GET", "/live/{live_a}/host", MODERATORS_A),
+    # payment providers: signed, not logged in; a request without the provider's signature is refused
+    R("POST", "/webhooks/stripe", NOBODY, api=True, denied=404, anonymous="404",
+      overrides=tuple((r, 404) for r in ROLES)),
+    R("POST", "/webhooks/bank/sepay", NOBODY, api=True, denied=404, anonymous="404",
+      overrides=tuple((r, 404) for r in ROLES), rule="/webhooks/bank/<provider>"),
+]
+
+
+def _ids(w) -> dict:
+    return {**w.ids, "buyer_a_phone": w.phones["buyer_a"], "missing": "f" * 32}
+
+
+def _rule_of(route: Route) -> str:
+    path = route.rule or re.sub(r"\{[a-z0-9_]+\}", "<id>", route.path.split("?")[0])
+    return re.sub(r"<[^>]+>", "<id>", path)
+
+
+@contextmanager
+def rolled_back():
+    from market import ratelimit
+    from market.extensions import db
+
+    db.session.remove()
+    savepoint = db.engines[None].begin_nested()
+    ratelimit.reset()
+    try:
+        yield
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+        db.session.remove()
+
+
+class Browsers:
+    """A client per role with its CSRF token; logged in again before each call (rolled back in between)."""
+
+    def __init__(self, app, w):
+        self.app, self.w, self.clients = app, w, {}
+
+    def __call__(self, role: str):
+        if role not in self.clients:
+            client = self.app.test_client()
+            with rolled_back():
+                client.token = csrf_token(client, "/")
+            self.clients[role] = client
+        client = self.clients[role]
+        with client.session_transaction() as sess:
+            sess.pop("_user_id", None)
+        if role != "anonymous":
+            login_as(client, self.w.user(role))
+        return client
+
+
+def _call(browsers, w, route: Route, role: str):
+    ids = _ids(w)
+    url = route.path.format(**ids)
+    data = {k: v.format(**ids) for k, v in route.data.items()}
+    if route.api:
+        client = browsers.app.test_client()
+        headers = {"Authorization": "Bearer " + w.tokens[role]} if role != "anonymous" else {}
+        if route.method == "GET":
+            return client.get(url, headers=headers)
+        return client.open(url, method=route.method, json=data, headers=headers)
+    client = browsers(role)
+    if route.method == "GET":
+        return client.get(url)
+    return client.open(url, method=route.method, data={**data, "csrf_token": client.token})
+
+
+def _verdict(route: Route, role: str, resp) -> str | None:
+    location = resp.headers.get("Location", "")
+    if role in route.allowed:
+        if resp.status_code in route.ok and not (resp.status_code == 302 and "/login" in location):
+            return None
+        return f"allowed, got {resp.status_code} {location}"
+    want = route.expected_refusal(role)
+    if want in ("login", APPLY):
+        if resp.status_code == 302 and ("/login" if want == "login" else "/sell/apply") in location:
+            return None
+    elif resp.status_code == int(want):
+        return None
+    return f"expected {want}, got {resp.status_code} {location}"
+
+
+def test_access_matrix(app, world):
+    browsers = Browsers(app, world)
+    wrong = []
+    for route in ROUTES:
+        for role in ROLES:
+            with rolled_back():
+                resp = _call(browsers, world, route, role)
+                problem = _verdict(route, role, resp)
+            if problem:
+                wrong.append(f"{role:9} {route.method} {route.path}: {problem}")
+    assert not wrong, "\n" + "\n".join(wrong)
+
+
+def test_every_route_has_a_row(app):
+    """A route added later without a row in ROUTES (or the /staff matrix) fails here."""
+    from tests.moderation.test_access import ROUTES as STAFF_ROUTES
+
+    listed = {(r.method, _rule_of(r)) for r in ROUTES}
+    listed |= {(r.method, re.sub(r"\{[a-z_]+\}", "<id>", r.path.split("?")[0])) for r in STAFF_ROUTES}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<[^>]+>", "<id>", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if (method, path) not in listed:
+                missing.append(f"{method} {rule.rule}")
+    assert not missing, f"routes missing from the access matrix (tests/access/test_matrix.py): {missing}"
+
+
+# ---- socket events ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    payload: dict
+    allowed: frozenset
+    session: str = "live_a"  # the session the socket joins first
+    refused: str = "forbidden"  # the ack's error for a logged-in role that is not allowed
+    namespace: str = "/live"
+    domain: tuple = ()  # refusals by the domain rules that an allowed role may get (not a denial)
+
+
+LIVE_EVENTS = [
+    Event("join", {"session_id": "{live_a}"}, EVERYONE),
+    Event("order", {"offer_id": "{offer_a}", "qty": 1, "key": "matrix-order-1"}, LOGGED - SELLER_A),
+    Event("chat", {"text": "Chị ơi còn không?"}, LOGGED),
+    Event("heart", {}, EVERYONE),
+    Event("pin", {"product_id": "{product_a2}", "price_vnd": 90_000, "quantity": 5, "per_buyer_limit": 2}, SELLER_A),
+    Event("close_offer", {"offer_id": "{offer_a}"}, SELLER_A),
+    Event("start", {}, SELLER_A, session="scheduled_a", domain=("invalid",)),  # session A is on air already
+    Event("end", {}, SELLER_A),
+    Event("remove_chat", {"message_id": "{chat_a}"}, MODERATORS_A),
+    Event("mute", {"user_id": "{buyer_b_id}", "minutes": 10}, MODERATORS_A - {"buyer_b"}),
+    Event("phone_order", {"phone": "0987 111 222", "name": "Bà Hai", "offer_id": "{offer_a}", "qty": 1,
+                          "key": "matrix-phone-1"}, MODERATORS_A),
+]
+
+
+def _fill(value, ids):
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    return value
+
+
+def test_socket_event_matrix(app, world, socket_client):
+    ids = _ids(world)
+    wrong = []
+    for event in LIVE_EVENTS:
+        for role in ROLES:
+            with rolled_back():
+                user = world.user(role)
+                sock = socket_client(auth={"token": issue_token(user)} if user else None)
+                joined = sock.call("join", {"session_id": ids[event.session]})
+                assert joined["ok"], joined
+                payload = {k: _fill(v, ids) for k, v in event.payload.items()}
+                if event.name == "heart":
+                    sock.emit("heart", payload)
+                    ack = {"ok": True}
+                else:
+                    ack = sock.call(event.name, payload)
+                sock.disconnect()
+            if role in event.allowed:
+                if not ack.get("ok") and ack.get("error") not in event.domain:
+                    wrong.append(f"{role:9} {event.name}: allowed, got {ack}")
+            else:
+                want = "not_logged_in" if role == "anonymous" else event.refused
+                if ack.get("ok") or ack.get("error") != want:
+                    wrong.append(f"{role:9} {event.name}: expected {want}, got {ack}")
+    assert not wrong, "\n" + "\n".join(wrong)
+
+
+def test_every_socket_event_has_a_row(app):
+    from market.extensions import socketio
+
+    listed = {e.name for e in LIVE_EVENTS}
+    handled = {e for e in socketio.server.handlers.get("/live", {}) if e not in ("connect", "disconnect")}
+    assert handled <= listed, f"/live events missing from the socket matrix: {sorted(handled - listed)}"
+    # /notify has no events a client sends: it only listens (connect is checked in tests/notifications)
+    assert not {e for e in socketio.server.handlers.get("/notify", {}) if e not in ("connect", "disconnect")}
