@@ -66,7 +66,15 @@ PRODUCT = {
     "shop": _obj({"name": STR, "slug": STR, "url": STR}),
     "commune": _obj({"slug": STR, "name": STR, "province": STR}),
     "photo": _nullable({"$ref": "#/components/schemas/Photo"}), "approved_at": _nullable(TIME),
+    "by_weight": {**_nullable(_obj({
+        "piece_weight_g": {**INT, "description": "estimated grams of one unit ('1 trái ~3 kg')"},
+        "price_per_kg_vnd": MONEY, "tolerance_pct": {**INT, "description": "± percent the weighed amount may stray"},
+    })), "description": "sold by the piece, priced by weight: price_vnd is the estimate for one unit"},
 }
+WEIGHT_STATUS = _nullable({"type": "string", "enum": ["estimate", "to_accept", "final"],
+                           "description": "orders sold by weight: estimate until weighed; to_accept when the "
+                                          "weighed amount left the tolerance and awaits the buyer"})
+WEIGHT_EVENTS = ["weighed", "weight_accepted", "weight_declined"]
 
 SCHEMAS = {
     "Error": _obj({"ok": {"type": "boolean", "enum": [False]}, "error": {**STR, "description": "a stable word"},
@@ -89,13 +97,19 @@ SCHEMAS = {
     "ProductDetail": _obj({
         **PRODUCT, "description": {**STR, "description": "plain text with line breaks, never HTML"}, "origin": STR,
         "harvest_date": _nullable({"type": "string", "format": "date"}),
-        "ocop": _nullable(_obj({"stars": INT, "certificate_no": _nullable(STR), "verified": BOOL})),
+        "ocop": _nullable(_obj({
+            "stars": INT, "certificate_no": _nullable(STR),
+            "state": {"type": "string", "enum": ["claimed", "verified", "expired"],
+                      "description": "verified only while commune staff's check matches the claim and is valid"},
+            "verified": BOOL, "expires_on": _nullable({"type": "string", "format": "date"})})),
         "photos": {"type": "array", "items": {"$ref": "#/components/schemas/Photo"}}}),
     "ProductList": _obj({"ok": OK, "products": {"type": "array", "items": {"$ref": "#/components/schemas/Product"}},
                          "page": INT, "per_page": INT, "total": INT, "pages": INT}),
     "ProductOne": _obj({"ok": OK, "product": {"$ref": "#/components/schemas/ProductDetail"}}),
     "OrderItem": _obj({"product_id": INT, "title": STR, "unit": STR, "unit_price_vnd": MONEY, "qty": INT,
-                       "line_total_vnd": MONEY}),
+                       "line_total_vnd": MONEY,
+                       "by_weight": _obj({"est_weight_g": INT, "tolerance_pct": INT, "packed_weight_g": _nullable(INT)})},
+                      required=["product_id", "title", "unit", "unit_price_vnd", "qty", "line_total_vnd"]),
     "OrderSummary": _obj({
         "id": INT, "code": STR, "status": {"type": "string", "enum": STATUSES}, "status_label": STR, "origin": STR,
         "live_session_id": _nullable(INT), "created_at": TIME, "hold_expires_at": _nullable(TIME),
@@ -103,6 +117,7 @@ SCHEMAS = {
         "seller": _obj({"shop_name": STR, "slug": STR}),
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/OrderItem"}},
         "roles": {"type": "array", "items": {"type": "string", "enum": ["buyer", "seller", "staff"]}},
+        "weight_status": WEIGHT_STATUS,
         "paid": BOOL, "payment_method": _nullable(STR),
     }),
     "Payment": {"type": "object", "required": ["method", "paid", "paid_at", "attempts"], "properties": {
@@ -110,6 +125,9 @@ SCHEMAS = {
         "attempts": {"type": "array", "items": _obj({"attempt": INT, "method": STR, "status": STR,
                                                      "amount_vnd": MONEY})},
         "flag": _obj({"code": STR, "message": STR}),
+        "authorized_vnd": {**MONEY, "description": "a card hold (sold by weight): the most that may be charged"},
+        "awaiting_weight": {"type": "boolean", "enum": [True],
+                            "description": "no transfer is asked for before the shop has weighed the order"},
         "vietqr": _obj({"payload": STR, "bank_bin": STR, "bank": _nullable(STR), "account_number": STR,
                         "account_holder": STR, "memo": STR, "amount_vnd": MONEY})}},
     "OrderDetail": {"type": "object", "description": "the summary's fields (without paid/payment_method), plus these",
@@ -122,13 +140,16 @@ SCHEMAS = {
         "seller": _obj({"shop_name": STR, "slug": STR}),
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/OrderItem"}},
         "roles": {"type": "array", "items": STR},
+        "weight_status": WEIGHT_STATUS,
         "payment": {"$ref": "#/components/schemas/Payment"},
         "delivery": _obj({k: _nullable(STR) for k in ("name", "phone", "street", "commune", "province", "carrier",
                                                        "tracking_code")}),
         "buyer": _obj({"display_name": STR, "phone": STR}, required=["display_name"]),
         "cancel_reason": _nullable(STR),
         "timeline": {"type": "array", "items": _obj({"from": _nullable(STR), "to": STR, "at": TIME, "by": STR,
-                                                     "reason": _nullable(STR)})},
+                                                     "reason": _nullable(STR),
+                                                     "event": {"type": "string", "enum": WEIGHT_EVENTS}},
+                                                    required=["from", "to", "at", "by", "reason"])},
         "actions": _obj({"buyer": {"type": "array", "items": STR}, "seller": {"type": "array", "items": STR}}),
     }, "additionalProperties": False},
     "OrderList": _obj({"ok": OK, "orders": {"type": "array", "items": {"$ref": "#/components/schemas/OrderSummary"}},
