@@ -245,31 +245,42 @@ def payment_split(commune_id: int, rng: DateRange) -> PaymentSplit:
                         unknown_orders=got.get("unknown", (0, 0))[0], unknown_vnd=got.get("unknown", (0, 0))[1])
 
 
-def average_rating(commune_id: int, rng: DateRange) -> Rating:
-    """The average of the ratings buyers gave the commune's shops in reviews written in the range."""
+def ratings_by_commune(ids, rng: DateRange) -> dict[int, Rating]:
+    """commune id → the average of the ratings buyers gave its shops in reviews written in the range."""
     from market.orders.models import Review
 
     lo, hi = rng.bounds()
-    avg, count = db.session.execute(
-        sa.select(sa.func.avg(Review.rating), sa.func.count(Review.id))
+    rows = db.session.execute(
+        sa.select(SellerProfile.commune_id, sa.func.avg(Review.rating), sa.func.count(Review.id))
         .join(SellerProfile, SellerProfile.id == Review.seller_id)
-        .where(SellerProfile.commune_id == commune_id, Review.created_at >= lo, Review.created_at < hi)
-    ).one()
-    return Rating(float(avg) if count else None, int(count))
+        .where(_in(ids), Review.created_at >= lo, Review.created_at < hi)
+        .group_by(SellerProfile.commune_id)
+    ).all()
+    return {r[0]: Rating(float(r[1]), int(r[2])) for r in rows if r[2]}
 
 
-def live_figures(commune_id: int, rng: DateRange) -> LiveFigures:
-    """Live sessions of the commune that went on air in the range, and the most viewers any of them had at once
-    (each session records its own peak while live)."""
+def average_rating(commune_id: int, rng: DateRange) -> Rating:
+    return ratings_by_commune({commune_id}, rng).get(commune_id, Rating(None, 0))
+
+
+def live_by_commune(ids, rng: DateRange) -> dict[int, LiveFigures]:
+    """commune id → its live sessions that went on air in the range, and the most viewers any of them had at
+    once (each session records its own peak while live)."""
     from market.live.models import LiveSession
 
     lo, hi = rng.bounds()
-    held, peak = db.session.execute(
-        sa.select(sa.func.count(LiveSession.id), sa.func.coalesce(sa.func.max(LiveSession.peak_viewers), 0))
-        .where(LiveSession.commune_id == commune_id, LiveSession.started_at.is_not(None),
+    rows = db.session.execute(
+        sa.select(LiveSession.commune_id, sa.func.count(LiveSession.id),
+                  sa.func.coalesce(sa.func.max(LiveSession.peak_viewers), 0))
+        .where(LiveSession.commune_id.in_(sorted(ids)), LiveSession.started_at.is_not(None),
                LiveSession.started_at >= lo, LiveSession.started_at < hi)
-    ).one()
-    return LiveFigures(int(held), int(peak))
+        .group_by(LiveSession.commune_id)
+    ).all()
+    return {r[0]: LiveFigures(int(r[1]), int(r[2])) for r in rows}
+
+
+def live_figures(commune_id: int, rng: DateRange) -> LiveFigures:
+    return live_by_commune({commune_id}, rng).get(commune_id, LiveFigures(0, 0))
 
 
 def delivered_series(commune_id: int, rng: DateRange) -> tuple[list[tuple[date, int]], bool]:
@@ -324,6 +335,8 @@ class OverviewRow:
     orders_placed: int
     active_sellers: int
     listings_on_sale: int
+    rating: Rating
+    live: LiveFigures
 
 
 def overview(communes: list[Commune], rng: DateRange) -> list[OverviewRow]:
@@ -335,8 +348,11 @@ def overview(communes: list[Commune], rng: DateRange) -> list[OverviewRow]:
     placed = placed_by_commune_status(ids, rng)
     active = active_sellers_by_commune(ids, rng)
     listings = listings_by_commune(ids, rng)
+    ratings = ratings_by_commune(ids, rng)
+    live = live_by_commune(ids, rng)
     return [OverviewRow(c, *delivered.get(c.id, (0, 0)), sum(placed.get(c.id, {}).values()), active.get(c.id, 0),
-                        listings.get(c.id, (0, 0))[1]) for c in communes]
+                        listings.get(c.id, (0, 0))[1], ratings.get(c.id, Rating(None, 0)),
+                        live.get(c.id, LiveFigures(0, 0))) for c in communes]
 
 
 # ---- CSV --------------------------------------------------------------------------------------------------

@@ -462,9 +462,11 @@ def overview():
     if request.args.get("format") == "csv":
         body = audit.csv_text(
             [_("Commune"), _("Province"), _("Delivered value (đồng)"), _("Delivered orders"), _("Orders placed"),
-             _("Active sellers"), _("Listings on sale")],
+             _("Active sellers"), _("Listings on sale"), _("Average rating"), _("Ratings"), _("Live sessions held"),
+             _("Peak viewers")],
             [(r.commune.name, r.commune.province, r.delivered_value_vnd, r.delivered_orders, r.orders_placed,
-              r.active_sellers, r.listings_on_sale) for r in rows])
+              r.active_sellers, r.listings_on_sale, "" if r.rating.average is None else f"{r.rating.average:.2f}",
+              r.rating.count, r.live.sessions_held, r.live.peak_viewers) for r in rows])
         audit.record("dashboard.export", details={"scope": "all", "start": rng.start.isoformat(),
                                                   "end": rng.end.isoformat()})
         db.session.commit()

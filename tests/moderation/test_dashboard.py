@@ -225,6 +225,8 @@ def test_other_commune_and_overview(dataset):
         assert (row.delivered_value_vnd, row.delivered_orders, row.orders_placed, row.active_sellers,
                 row.listings_on_sale) == (exp["delivered_value"], exp["delivered_orders"], exp["placed"],
                                           exp["active"], exp["on_sale"])
+        assert (row.rating.average, row.rating.count) == exp["rating"]
+        assert (row.live.sessions_held, row.live.peak_viewers) == exp["live"]
 
 
 def test_long_ranges_are_drawn_by_month(dataset):
@@ -278,7 +280,8 @@ def test_admin_overview_page_and_csv(client, dataset, make_staff):
     assert "Ea Knuếc" in html and "Xuân Lãnh" in html and "3.154.000" in html  # the total row
     rows = list(csv.reader(io.StringIO(client.get(f"/staff/overview?start={START}&end={END}&format=csv")
                                        .get_data(as_text=True).lstrip("\ufeff"))))
-    assert ["Ea Knuếc", "Đắk Lắk", "2554000", "5", "9", "3", "5"] in rows
+    assert ["Ea Knuếc", "Đắk Lắk", "2554000", "5", "9", "3", "5", "3.00", "4", "3", "140"] in rows
+    assert ["Xuân Lãnh", "Đắk Lắk", "600000", "1", "1", "1", "1", "5.00", "1", "1", "900"] in rows
 
 
 @pytest.mark.parametrize(("start", "end", "field"), [
