@@ -108,7 +108,8 @@ SCHEMAS = {
     "ProductOne": _obj({"ok": OK, "product": {"$ref": "#/components/schemas/ProductDetail"}}),
     "OrderItem": _obj({"product_id": INT, "title": STR, "unit": STR, "unit_price_vnd": MONEY, "qty": INT,
                        "line_total_vnd": MONEY,
-                       "by_weight": _obj({"est_weight_g": INT, "tolerance_pct": INT, "packed_weight_g": _nullable(INT)})},
+                       "by_weight": _obj({"est_weight_g": INT, "tolerance_pct": INT,
+                                          "packed_weight_g": _nullable(INT)})},
                       required=["product_id", "title", "unit", "unit_price_vnd", "qty", "line_total_vnd"]),
     "OrderSummary": _obj({
         "id": INT, "code": STR, "status": {"type": "string", "enum": STATUSES}, "status_label": STR, "origin": STR,
