@@ -116,6 +116,36 @@ def _has_nul() -> bool:
     return False
 
 
+def _is_form_like(value) -> bool:
+    """What a form sends: field names with text, or lists of text (a multiple select)."""
+    return isinstance(value, dict) and all(
+        isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v)) for v in value.values())
+
+
+def _odd_json_to_a_page() -> bool:
+    """A JSON body posted to a page (not /api/, not /webhooks/) that no form could have sent.
+
+    Flask-WTF reads a JSON body as the form's data: a list, a number or a nested object there is a TypeError or a
+    ValueError deep inside WTForms (a 500), and text fields holding numbers reach code that expects text.
+    """
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE") or not request.is_json:
+        return False
+    if request.path.startswith(("/api/", "/webhooks/")):
+        return False
+    body = request.get_json(silent=True, cache=True)
+    return body is not None and not _is_form_like(body)
+
+
+def _refused_at_the_door() -> str | None:
+    from flask_babel import gettext as _
+
+    if _has_nul():
+        return _("The request contains characters we cannot accept.")
+    if _odd_json_to_a_page():
+        return _("This page takes a form, not this kind of data.")
+    return None
+
+
 def init_web(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
@@ -124,12 +154,11 @@ def init_web(app: Flask) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
-        if _has_nul():
-            from flask_babel import gettext as _
-
+        refusal = _refused_at_the_door()
+        if refusal:
             from market.errors import user_abort
 
-            user_abort(400, _("The request contains characters we cannot accept."))
+            user_abort(400, refusal)
 
     @app.after_request
     def security_headers(response):

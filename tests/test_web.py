@@ -86,6 +86,24 @@ def test_nul_bytes_in_forms_and_json(client):
     assert resp.status_code == 400 and resp.json["error"] == "invalid"
 
 
+@pytest.mark.parametrize("body", [b"[1]", b'"0912345678"', b"3", b'[["phone", "0912345678", "x"]]',
+                                  b'{"phone": {"a": 1}, "password": "x"}', b'{"phone": 912345678, "password": "x"}'])
+def test_json_no_form_could_send_is_400_on_pages_not_500(client, body):
+    """Flask-WTF takes a JSON body as the form's data; a list, a number or a nested object broke WTForms (found by
+    the route fuzzer on /login, /register and /sell/apply, whose forms check their own CSRF token)."""
+    for url in ("/login", "/register", "/sell/apply"):
+        resp = client.post(url, data=body, content_type="application/json")
+        assert resp.status_code == 400, url
+        assert "chỉ nhận dữ liệu của biểu mẫu" in resp.get_data(as_text=True)
+
+
+def test_json_a_form_could_send_still_reaches_the_form(client):
+    resp = client.post("/login", json={"phone": "0912345678", "password": "sai-mat-khau"})
+    assert resp.status_code == 400 and "chỉ nhận dữ liệu của biểu mẫu" not in resp.get_data(as_text=True)
+    resp = client.post("/api/v1/auth/token", data=b"[1]", content_type="application/json")  # the API answers itself
+    assert resp.status_code == 400 and resp.json["error"] == "invalid"
+
+
 @pytest.mark.parametrize("url", ["/orders/9223372036854775808", "/api/v1/orders/2147483648", "/live/99999999999999",
                                  "/notifications/4294967296"])
 def test_ids_beyond_32_bits_are_404_not_500(client, make_user, url):

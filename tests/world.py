@@ -1,8 +1,11 @@
 """A small market with a person in every role and objects in every state, for the access matrix and the fuzzers.
 
 Communes X and Y. Everything called ``…_a`` belongs to people of commune X (seller A's shop, buyer A's
-orders, cart, notification and report); ``…_b`` to commune Y. Roles: anonymous, buyer_a, buyer_b, seller_a,
-seller_b (both KOLs with live sessions), staff_x, staff_y, admin.
+orders, cart, notification and report; seller A's brand, which buyer A follows, and co-op lot; buyer A's order
+of a fruit sold by weight, weighed outside the tolerance and waiting for her answer); ``…_b`` to commune Y.
+Roles: anonymous, buyer_a, buyer_b, seller_a, seller_b (both KOLs with live sessions), staff_x, staff_y, admin.
+Everything is made through the areas' services, as the pages would make it; nothing has a photo (cheap: the
+world is built for every matrix and fuzz test).
 """
 
 from __future__ import annotations
@@ -12,6 +15,10 @@ from dataclasses import dataclass, field
 import pytest
 
 ROLES = ("anonymous", "buyer_a", "buyer_b", "seller_a", "seller_b", "staff_x", "staff_y", "admin")
+# seller A's co-op lot, as the form sends it (tests/coop/conftest.py LOT): by the fruit, ~3 kg, 85.000 ₫/kg
+COOP_LOT = {"title": "Sầu riêng Ri6 — vụ 2026", "category": "durian", "sold_by_weight": "1", "unit": "piece",
+            "piece_weight": "3", "price_per_kg": "85.000", "weight_tolerance": "10", "min_order_qty": "1",
+            "shipping_vnd_per_kg": "5.000", "description": "", "origin": "Ea Knuếc"}
 
 
 @dataclass
@@ -29,13 +36,19 @@ class World:
 def world(app, make_commune, make_user, make_seller, make_staff, make_product, make_live_session):
     from market.accounts.service import format_phone
     from market.accounts.tokens import issue_token
+    from market.brands import follows
+    from market.brands import service as brands
     from market.catalog.models import ProductStatus
+    from market.coop import service as coop
     from market.extensions import db
     from market.live import service as live
     from market.moderation.models import Report
     from market.notifications.service import notify
-    from market.orders import cart
+    from market.orders import cart, weights
+    from market.orders.checkout import apply_address, clean_address
+    from market.orders.payment import gateway
     from market.orders.service import Line, place_order
+    from market.orders.states import Actor
 
     w = World()
     x, y = make_commune("Ea Knuếc"), make_commune("Xuân Lãnh")
@@ -65,6 +78,24 @@ def world(app, make_commune, make_user, make_seller, make_staff, make_product, m
     report_a = Report(reporter_id=u["buyer_a"].id, target_type="product", target_id=product_a.id,
                       target_label=product_a.title, commune_id=x.id, category="fake", text="", status="open")
     db.session.add(report_a)
+    # sold by weight (tests/orders/fixtures.py fruit_shop): ~3 kg a fruit at 85.000 ₫/kg, ±10 %
+    fruit_a = make_product(seller=u["seller_a"], title="Sầu riêng Ri6 nguyên trái", unit="piece", price_vnd=255_000,
+                           stock=20, piece_weight_g=3000, price_per_kg_vnd=85_000, weight_tolerance_pct=10)
+    weighed_a = place_order(u["buyer_a"], [Line("product", fruit_a.id, 1)], "world-weighed-a").order
+    apply_address(weighed_a, clean_address("Hoàng Thị Hoa", "0904 000 001", "Thôn 3", "Ea Knuếc", "Đắk Lắk"))
+    gateway().choose(weighed_a, "cod", u["buyer_a"])
+    weighed_item_a = weighed_a.items[0].id
+    weights.weigh(weighed_a, u["seller_a"], Actor.SELLER, {f"weight-{weighed_item_a}": "3,5"})  # +16,7 %
+    # seller A's brand (tests/brands/conftest.py make_brand), showing product A, followed by buyer A
+    brand_a = brands.create_brand(u["seller_a"], brands.BrandInput("Ami kao Durian", "ami-kao-durian",
+                                                                   "Sầu riêng của mẹ tôi."), [])
+    brands.add_products(brand_a, u["seller_a"], [product_a.id])
+    with app.test_request_context():  # a follow names its target's page
+        follow_a = follows.follow(u["buyer_a"], "brand", brand_a.id)[0]
+    # seller A's co-op lot (tests/coop/conftest.py make_lot): by the fruit, one household with one contribution
+    lot_a = coop.create_lot(u["seller_a"].seller_profile, u["seller_a"], COOP_LOT, [])
+    household_a = coop.add_household(lot_a, {"name": "Y Bhin Niê", "village": "Buôn Ea Knuếc", "phone": "",
+                                             "kg": "30", "contributed_on": ""})
     db.session.flush()
     w.ids = {
         "commune_a": x.slug, "commune_b": y.slug, "commune_a_id": x.id, "commune_b_id": y.id,
@@ -75,6 +106,10 @@ def world(app, make_commune, make_user, make_seller, make_staff, make_product, m
         "live_a": live_a.id, "live_b": live_b.id, "scheduled_a": scheduled_a.id, "offer_a": offer_a.id,
         "order_a": order_a.id, "order_b": order_b.id, "note_a": note_a.id, "report_a": report_a.id,
         "seller_a_profile": u["seller_a"].seller_profile.id, "buyer_a_id": u["buyer_a"].id,
+        "weighed_a": weighed_a.id, "weighed_item_a": weighed_item_a,
+        "brand_a": brand_a.id, "brand_a_slug": brand_a.slug, "follow_a": follow_a.id,
+        "stop_a": follows.stop_token(follow_a),
+        "lot_a": lot_a.id, "household_a": household_a.id, "contribution_a": household_a.contributions[0].id,
     }
     db.session.commit()
     for role, user in u.items():

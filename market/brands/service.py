@@ -281,14 +281,16 @@ def remove_shop(brand: Brand, user: User, seller_id: object) -> SellerProfile:
 
 
 def leave_brand(user: User, brand_id: object) -> Brand:
-    """A shop's owner takes their shop (and its products) out of a brand."""
+    """A shop's owner takes their shop (and its products) out of a brand.
+
+    A brand the shop is not under is a 404 with the same words as a missing one: any shop owner may post any id,
+    and a 409 naming the brand would tell them which ids exist — and the names of brands hidden from the public.
+    """
     profile = user.seller_profile if user is not None and user.is_authenticated else None
     bid = _id(brand_id)
     brand = db.session.get(Brand, bid) if bid else None
-    if brand is None or profile is None:
-        raise NotFound(_("This brand does not exist."))
-    if profile.id not in member_ids(brand):
-        raise DomainError("conflict", _("Your shop is not under %(brand)s.", brand=brand.name), status=409)
+    if brand is None or profile is None or profile.id not in member_ids(brand):
+        raise NotFound(_("This brand does not exist or your shop is not under it."))
     if profile.id == brand.kol_id:
         raise DomainError("invalid", _("Your own shop stays under the brands you make."))
     _drop_shop(brand, profile.id)

@@ -31,6 +31,13 @@ SESSION_FORM = {"title": "Phiên thử", "stream_url": "https://www.tiktok.com/@
 LISTING_FORM = {"title": "Sầu riêng Dona", "category": "durian", "unit": "kg", "price": "85.000", "stock": "10",
                 "min_order_qty": "1", "description": "Cơm vàng", "origin": "Ea Knuếc", "harvest_date": "",
                 "ocop_stars": "", "ocop_certificate_no": ""}
+BRAND_FORM = {"name": "Chè Shan tuyết", "slug": "", "story": "Chè cổ thụ trên núi."}
+LOT_FORM = {"title": "Sầu riêng Musang King — vụ 2026", "category": "durian", "sold_by_weight": "1", "unit": "piece",
+            "piece_weight": "2,5", "price_per_kg": "120.000", "weight_tolerance": "10", "min_order_qty": "1",
+            "shipping_vnd_per_kg": "0", "description": "", "origin": "Ea Knuếc"}
+HOUSEHOLD_FORM = {"name": "H'Lan Êban", "village": "Buôn Trấp", "phone": "", "bank_bin": "", "account_number": "",
+                  "account_holder": "", "kg": "12,5", "contributed_on": ""}
+HH = "hh{household_a}-"  # a household's edit form is prefixed with its id (so are the contribution forms)
 ADDRESS = {"ship_name": "Hoàng Thị Hoa", "ship_phone": "0904 000 001", "ship_street": "Thôn 3",
            "ship_commune": "Ea Knuếc", "ship_province": "Đắk Lắk"}
 
@@ -110,6 +117,13 @@ ROUTES = [
     R("POST", "/orders/{order_a}/paid", MODERATORS_A, ok=(200, 302, 400, 409), overrides=(("buyer_a", 404),)),
     R("POST", "/orders/{order_a}/complete", BUYER_A, data={**ADDRESS, "method": "cod"}, ok=(200, 302, 400, 409)),
     R("POST", "/orders/{order_a}/method", BUYER_A, data={"method": "cod"}, ok=(200, 302, 400, 409)),
+    # sold by weight (the world's order is weighed outside the tolerance): the shop or its commune's staff weigh
+    # again, the buyer accepts or declines; to anyone else the order does not exist
+    R("POST", "/orders/{weighed_a}/weights", MODERATORS_A, data={"weight-{weighed_item_a}": "3,2"},
+      overrides=(("buyer_a", 404),)),  # the buyer is a party to it, but weighing is not hers
+    R("POST", "/orders/{weighed_a}/weights/accept", BUYER_A, rule="/orders/<id>/weights/<answer>"),
+    R("POST", "/orders/{weighed_a}/weights/decline", BUYER_A, data={"reason": "Trái to quá"},
+      rule="/orders/<id>/weights/<answer>"),
     R("POST", "/orders/{order_a}/review", BUYER_A, data={"stars": "5", "comment": "Ngon"}, ok=(400, 409)),
     R("POST", "/payments/{order_a}/transfer-sent", BUYER_A, ok=(200, 302, 400, 409)),
     R("POST", "/payments/{order_a}/resolve", MODERATORS_A, ok=(200, 302, 400, 409), overrides=(("buyer_a", 404),)),
@@ -137,6 +151,57 @@ ROUTES = [
     R("GET", "/sell/payments", SELLERS, denied=403),
     R("POST", "/sell/payments", SELLERS, data={"cod_enabled": "y", "bank_bin": "", "account_number": "",
                                                 "account_holder": ""}, denied=403),
+    # commune brands: public pages; KOLs (both sellers) make brands, only their maker edits one (seller B: 404);
+    # a person without a shop is sent to apply (a POST is a 403). An approved seller who is not a KOL gets a 403
+    # from /sell/brands/new (tests/brands/test_brands.py): every seller of the world is one.
+    R("GET", "/b/{brand_a_slug}", EVERYONE),
+    R("GET", "/sell/brands", SELLERS, denied=APPLY), R("GET", "/sell/brands/new", SELLERS, denied=APPLY),
+    R("POST", "/sell/brands/new", SELLERS, data=BRAND_FORM, denied=403),
+    R("GET", "/sell/brands/{brand_a}", SELLER_A, denied=APPLY, overrides=(("seller_b", 404),)),
+    R("GET", "/sell/brands/{brand_a}/edit", SELLER_A, denied=APPLY, overrides=(("seller_b", 404),)),
+    R("POST", "/sell/brands/{brand_a}/edit", SELLER_A, data={**BRAND_FORM, "name": "Ami kao Durian Ea Knuếc",
+                                                             "slug": "{brand_a_slug}"},
+      denied=403, overrides=(("seller_b", 404),)),
+    R("POST", "/sell/brands/{brand_a}/shops", SELLER_A, data={"seller_id": "{seller_a_profile}"}, ok=(409,),
+      denied=403, overrides=(("seller_b", 404),)),  # her own shop is under it already
+    R("POST", "/sell/brands/{brand_a}/shops/{seller_a_profile}/remove", SELLER_A, ok=(400,), denied=403,
+      overrides=(("seller_b", 404),)),  # her own shop stays under the brands she makes
+    R("POST", "/sell/brands/{brand_a}/products", SELLER_A, data={"product_ids": "{product_a2}"}, denied=403,
+      overrides=(("seller_b", 404),)),
+    R("POST", "/sell/brands/{brand_a}/products/{product_a}/remove", SELLER_A, denied=403,
+      overrides=(("seller_b", 404),)),
+    # a shop under another's brand may leave it; the KOL's own shop cannot (400); a shop not under it: 404
+    R("POST", "/sell/brands/{brand_a}/leave", SELLER_A, ok=(400,), denied=403, overrides=(("seller_b", 404),)),
+    # following (buyer A follows brand A already: 409); the unsubscribe link's token is the permission, so it
+    # works for whoever holds it, logged in or not; a tampered one is a 400 for everyone
+    R("POST", "/follow/brand/{brand_a}", LOGGED, ok=(302, 409), rule="/follow/<kind>/<id>"),
+    R("POST", "/unfollow/brand/{brand_a}", LOGGED, ok=(302, 409), rule="/unfollow/<kind>/<id>"),
+    R("GET", "/following", LOGGED),
+    R("GET", "/stop/{stop_a}", EVERYONE, ok=(200,)), R("POST", "/stop/{stop_a}", EVERYONE, ok=(200,)),
+    R("GET", "/stop/{bad_stop}", NOBODY, denied=400, anonymous="400"),
+    R("POST", "/stop/{bad_stop}", NOBODY, denied=400, anonymous="400"),
+    # co-op lots: a seller's own (seller B: 404, households and contributions included); no shop: apply / 403
+    R("GET", "/sell/lots", SELLERS, denied=APPLY), R("GET", "/sell/lots/new", SELLERS, denied=APPLY),
+    R("POST", "/sell/lots/new", SELLERS, data=LOT_FORM, denied=403),
+    R("GET", "/sell/lots/{lot_a}", SELLER_A, denied=APPLY, overrides=(("seller_b", 404),)),
+    R("POST", "/sell/lots/{lot_a}/households", SELLER_A, data=HOUSEHOLD_FORM, denied=403,
+      overrides=(("seller_b", 404),)),
+    R("POST", "/sell/lots/{lot_a}/households/{household_a}", SELLER_A,
+      data={HH + k: v for k, v in HOUSEHOLD_FORM.items() if k not in ("kg", "contributed_on")}, denied=403,
+      overrides=(("seller_b", 404),)),
+    R("POST", "/sell/lots/{lot_a}/households/{household_a}/remove", SELLER_A, denied=403,
+      overrides=(("seller_b", 404),)),  # it has sold nothing yet
+    R("POST", "/sell/lots/{lot_a}/households/{household_a}/contributions", SELLER_A,
+      data={"more{household_a}-kg": "15", "more{household_a}-contributed_on": ""}, denied=403,
+      overrides=(("seller_b", 404),)),
+    R("POST", "/sell/lots/{lot_a}/contributions/{contribution_a}", SELLER_A, data={"c{contribution_a}-kg": "32"},
+      denied=403, overrides=(("seller_b", 404),)),
+    R("POST", "/sell/lots/{lot_a}/contributions/{contribution_a}/remove", SELLER_A, ok=(409,), denied=403,
+      overrides=(("seller_b", 404),)),  # the household's only contribution: remove the household instead
+    R("POST", "/sell/lots/{lot_a}/shipping", SELLER_A, data={"shipping_vnd_per_kg": "6.000"}, denied=403,
+      overrides=(("seller_b", 404),)),
+    R("GET", "/sell/lots/{lot_a}/payout", SELLER_A, denied=APPLY, overrides=(("seller_b", 404),)),
+    R("GET", "/sell/lots/{lot_a}/payout.csv", SELLER_A, ok=(200,), denied=APPLY, overrides=(("seller_b", 404),)),
     # live sessions: KOLs schedule; the host runs hers; the host and her commune's staff moderate
     R("GET", "/live/new", SELLERS, denied=403),
     R("POST", "/live/new", SELLERS, data=SESSION_FORM, denied=403, ok=(200, 302, 400)),
@@ -152,7 +217,9 @@ ROUTES = [
 
 
 def _ids(w) -> dict:
-    return {**w.ids, "buyer_a_phone": w.phones["buyer_a"], "missing": "f" * 32}
+    stop = w.ids["stop_a"]
+    return {**w.ids, "buyer_a_phone": w.phones["buyer_a"], "missing": "f" * 32,
+            "bad_stop": ("B" if stop[0] == "A" else "A") + stop[1:]}  # its signed payload changed
 
 
 def _rule_of(route: Route) -> str:
@@ -199,7 +266,7 @@ class Browsers:
 def _call(browsers, w, route: Route, role: str):
     ids = _ids(w)
     url = route.path.format(**ids)
-    data = {k: v.format(**ids) for k, v in route.data.items()}
+    data = {k.format(**ids): v.format(**ids) for k, v in route.data.items()}
     if route.api:
         client = browsers.app.test_client()
         headers = {"Authorization": "Bearer " + w.tokens[role]} if role != "anonymous" else {}

@@ -204,8 +204,25 @@ def test_kol_adds_a_shop_of_the_commune_who_hears_of_it_and_can_leave(client, lo
     assert "Ami kao Durian" in page and "Rời thương hiệu" in page
     assert post_form(client, f"/sell/brands/{brand.id}/leave", {}, page="/sell/brands").status_code == 302
     assert count(BrandShop) == 1 and count(BrandProduct) == 0  # the shop's products left with it
-    resp = post_form(client, f"/sell/brands/{brand.id}/leave", {}, page="/sell/brands")
-    assert resp.status_code == 409 and "không thuộc Ami kao Durian" in resp.get_data(as_text=True)
+    resp = post_form(client, f"/sell/brands/{brand.id}/leave", {}, page="/sell/brands")  # a second tap
+    assert resp.status_code == 404 and "gian hàng của bạn không thuộc thương hiệu này" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_a_shop_not_under_a_brand_cannot_learn_of_it_by_leaving(client, login, make_seller, make_commune, kol, brand,
+                                                                hidden):
+    """Any shop owner may post any brand id: one their shop is not under answers like one that does not exist
+    (a 404 that names nothing), even when staff have hidden the brand by suspending its KOL's shop."""
+    if hidden:
+        kol.seller_profile.status = SellerStatus.SUSPENDED
+    stranger = make_seller(commune=make_commune("Xuân Lãnh"), shop_name="Thổ cẩm Xuân Lãnh", is_kol=True)
+    db.session.flush()
+    login(stranger)
+    answers = [post_form(client, f"/sell/brands/{bid}/leave", {}, page="/sell/brands") for bid in (brand.id, 99999)]
+    assert [r.status_code for r in answers] == [404, 404]
+    html = answers[0].get_data(as_text=True)
+    assert "Ami kao Durian" not in html and "gian hàng của bạn không thuộc thương hiệu này" in html
+    assert count(BrandShop) == 1
 
 
 def test_the_kol_cannot_leave_or_remove_her_own_shop(client, login, kol, brand):

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from hypothesis import given
 from hypothesis import strategies as st
+from werkzeug.routing import IntegerConverter
 
 from tests.conftest import login_as
 from tests.fuzz.conftest import (
@@ -36,11 +37,16 @@ _ARG = re.compile(r"<(?:([a-zA-Z_]\w*)(?:\([^)]*\))?:)?([a-zA-Z_]\w*)>")
 ABSURD_INTS = [0, 1, 2**31 - 1, 2**31, 2**63, 10**30]
 # Real values for path arguments, by argument name (world ids), so examples reach real objects too.
 REAL = {
-    "product_id": ["product_a", "product_b", "draft_a", "listing_a"], "order_id": ["order_a", "order_b"],
-    "session_id": ["live_a", "live_b", "scheduled_a"], "notification_id": ["note_a"], "report_id": ["report_a"],
-    "profile_id": ["seller_a_profile"], "user_id": ["buyer_a_id"], "slug": ["shop_a", "commune_a", "product_a_slug"],
+    "product_id": ["product_a", "product_b", "draft_a", "listing_a"],
+    "order_id": ["order_a", "order_b", "weighed_a"], "session_id": ["live_a", "live_b", "scheduled_a"],
+    "notification_id": ["note_a"], "report_id": ["report_a"], "profile_id": ["seller_a_profile"],
+    "user_id": ["buyer_a_id"], "slug": ["shop_a", "commune_a", "product_a_slug", "brand_a_slug"],
+    "brand_id": ["brand_a"], "item_id": ["seller_a_profile", "product_a"],  # a brand's shop or product
+    "target_id": ["brand_a", "seller_a_profile", "commune_a_id"], "token": ["stop_a"],
+    "lot_id": ["lot_a"], "household_id": ["household_a"], "contribution_id": ["contribution_a"],
 }
 REAL_STRINGS = {"code": ["vi", "en"], "provider": ["sepay"], "name": ["durian", "coffee"],
+                "kind": ["brand", "shop", "commune"], "answer": ["accept", "decline"],
                 "filename": ["css/app.css", "js/live.js", "p/00/00/" + "0" * 64 + "-320.webp"]}
 FILENAMES = ["../../etc/passwd", "..\\..\\boot.ini", "/etc/shadow", "a/../../b.jpg", "ảnh sầu riêng.jpg",
              "x" * 300 + ".png", ".htaccess", "photo.jpg\x00.php", "CON", "", "photo.JPG", "<script>.png"]
@@ -95,8 +101,7 @@ def _path(rule, draw, ids) -> str:
 
     def value(match):
         name = match.group(2)
-        kind = type(converters.get(name)).__name__
-        if kind == "IntegerConverter":
+        if isinstance(converters.get(name), IntegerConverter):  # the app's ``int`` is a subclass (web.IdConverter)
             choices = [ids[k] for k in REAL.get(name, []) if k in ids] + ABSURD_INTS
             return str(draw(st.sampled_from(choices))) if draw(st.integers(0, 9)) else _q(draw(hostile_text()))
         real = [ids[k] for k in REAL.get(name, []) if k in ids] + REAL_STRINGS.get(name, [])
