@@ -7,7 +7,9 @@ import unicodedata
 
 _EXTRA = str.maketrans({"đ": "d", "Đ": "D"})  # đ has no combining form, so NFD leaves it alone
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Control and bidi-override characters, and lone UTF-16 surrogates (JSON's "\ud800" decodes to one; it can
+# be neither stored nor shown: the database driver's UTF-8 encoding refuses it).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
 

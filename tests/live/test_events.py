@@ -343,6 +343,16 @@ def test_bad_chat_is_refused(connect, make_session, make_user, payload, no_error
     assert db.session.scalar(sa.select(sa.func.count(ChatMessage.id))) == 0
 
 
+def test_chat_with_lone_surrogates_is_cleaned_not_a_crash(connect, make_session, make_user, no_errors_logged):
+    """JSON's "\\ud800" decodes to a lone surrogate, which the database's UTF-8 refuses (found by the fuzzer)."""
+    session = make_session()
+    sock = connect(make_user())
+    joined(sock, session)
+    ack = sock.call("chat", {"text": "\ud800 hỏng \udfff\ud800"})
+    assert ack["ok"] is True and ack["chat"]["text"] == "hỏng"
+    assert_refused(sock.call("chat", {"text": "\ud800"}), "invalid")  # nothing left to say
+
+
 def test_chat_needs_login_and_join_and_is_rate_limited(connect, make_session, make_user, no_errors_logged):
     session = make_session()
     anon = connect()
