@@ -11,8 +11,8 @@ import logging
 
 from flask import current_app
 from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.storage import MemoryStorage, RedisStorage
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 from market.extensions import limiter
 
@@ -45,6 +45,31 @@ def allowed(limit: str, *keys: str) -> bool:
 def hit(limit: str, *keys: str) -> bool:
     """Count one hit; False when it went over the limit."""
     return not enabled() or _run("hit", limit, keys)
+
+
+def hit_many(limit: str, keys: list[tuple[str, ...]]) -> list[bool]:
+    """Count one hit for each entry of ``keys`` (repeats count twice); for each, False when it went over.
+
+    The same counters as ``hit``, so a limit holds whichever way each hit was counted and in whichever
+    process. With Redis the whole list costs one round trip (a pipeline of the script that ``hit`` runs once
+    per call): a burst of a few hundred live orders is checked in one go instead of a few hundred trips.
+    """
+    if not enabled() or not keys:
+        return [True] * len(keys)
+    item = parse(limit)
+    strategy = _strategy()
+    try:
+        storage = strategy.storage
+        if isinstance(strategy, FixedWindowRateLimiter) and isinstance(storage, RedisStorage):
+            pipe = storage.get_connection().pipeline(transaction=False)
+            expiry = item.get_expiry()
+            for k in keys:
+                storage.lua_incr_expire([storage.prefixed_key(item.key_for(*k))], [expiry, 1], client=pipe)
+            return [int(count) <= item.amount for count in pipe.execute()]
+        return [strategy.hit(item, *k) for k in keys]  # in-process storage: no round trip to save
+    except Exception as exc:  # storage down: never no limit, fall back to this process
+        log.warning("rate limit storage unavailable (%s); using per-process limits", exc.__class__.__name__)
+        return [_fallback.hit(item, *k) for k in keys]
 
 
 def reset() -> None:
