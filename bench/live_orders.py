@@ -5,7 +5,8 @@ network or a load generator in the way. Not a test; a profiling aid beside bench
 
 On a fresh PostgreSQL database (migrated, demo seeded, ``--orders`` buyers) it times, per order:
 - ``packet``: decoding the Socket.IO ``order`` packet and encoding its ack (what python-socketio does);
-- ``rate``: the per-user order rate limit against Redis, as the handler checks it;
+- ``rate``: the per-user order rate limit against Redis, one ``ratelimit.hit`` per order; ``rate-batch``: the
+  same counters for the whole batch in one pipeline (``ratelimit.hit_many``, what merging does);
 - ``settle``: a whole merged batch of ``--orders`` orders settled and committed (``ordering.settle``);
 - ``handler``: the raw ``order`` handler end to end (rate limit, merging, ack), ``--orders`` at once, as
   greenlets under gevent, the way a storm arrives at a worker.
@@ -136,12 +137,17 @@ def main() -> None:
             ratelimit.reset()
             t0 = time.perf_counter()
 
-            def rates(r=r):
+            def rates():
                 for uid, _v in buyers[: args.orders]:
-                    events._rate(events.RATE_ORDER, "order", uid)
+                    ratelimit.hit(ordering.RATE_ORDER, "live-order", str(uid))
 
             profiled("rate", rates)
             record("rate", time.perf_counter() - t0, args.orders)
+            ratelimit.reset()
+            t0 = time.perf_counter()
+            profiled("rate-batch", lambda: ratelimit.hit_many(
+                ordering.RATE_ORDER, [("live-order", str(uid)) for uid, _v in buyers[: args.orders]]))
+            record("rate-batch", time.perf_counter() - t0, args.orders)
 
     # settle: one merged batch
     for r in range(args.rounds):

@@ -235,7 +235,7 @@ def on_join(*args):
     data = _payload(args)
     _rate_join()
     try:
-        live_session = service.get_session(data.get("session_id"))
+        live_session = service.session_ref(data.get("session_id"))  # light: the snapshot is cached per room
     except NotFound:
         raise live_error("invalid", reason="unknown_session") from None
     user = socket_identity()
@@ -251,7 +251,7 @@ def on_join(*args):
     hub.enter(live_session.id, request.sid, host=moderator)
     update_connection(session_id=live_session.id)
     ttl = current_app.config["LIVE_COALESCE_MS"] / 1000
-    snap = hub.cached_snapshot(live_session.id, ttl, lambda: service.snapshot(live_session))
+    snap = hub.cached_snapshot(live_session.id, ttl, lambda: service.snapshot(service.get_session(live_session.id)))
     you = {"user_id": user.id if user else None, "logged_in": user is not None,
            "is_host": service.is_host(live_session, user), "can_moderate": moderator}
     db.session.commit()

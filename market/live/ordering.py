@@ -25,7 +25,6 @@ and each request is settled alone through ``place_order``, which is slower but d
 
 from __future__ import annotations
 
-import enum
 import logging
 import threading
 import time
@@ -73,6 +72,7 @@ class OrderRequest:
     key: str
     outcome: Outcome | None = None
     done: object = None  # an Event of the server's async mode, set when ``outcome`` is ready
+    arrived: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -266,13 +266,9 @@ def _reservation(info, qty: int) -> Reservation:
                        weight_tolerance_pct=info.weight_tolerance_pct)
 
 
-def _plain(value):
-    return value.value if isinstance(value, enum.Enum) else value
-
-
 def _columns(table, rows: list[dict], skip: tuple[str, ...] = ("id",)) -> tuple[list[str], list[tuple]]:
     """The table's columns (but ``skip``) and each row's values in that order; a column a row leaves out
-    takes its Python-side default (a bulk INSERT or COPY knows none)."""
+    takes its Python-side default (a bulk INSERT or COPY knows none). Values are plain (``order_rows``)."""
     keys = [c.key for c in table.columns if c.key not in skip]
     defaults = {c.key: c.default for c in table.columns if c.default is not None and not c.primary_key}
     values = []
@@ -281,7 +277,7 @@ def _columns(table, rows: list[dict], skip: tuple[str, ...] = ("id",)) -> tuple[
             if k not in row:
                 default = defaults.get(k)
                 row[k] = None if default is None else (default.arg(None) if default.is_callable else default.arg)
-        values.append(tuple(_plain(row[k]) for k in keys))
+        values.append(tuple(row[k] for k in keys))
     return keys, values
 
 
@@ -378,11 +374,8 @@ def settle(app, reqs: list[OrderRequest]) -> list[Outcome]:
     with app.app_context():
         try:
             try:
-                started = time.perf_counter()
                 outcomes = settle_batch(reqs)
                 db.session.commit()
-                log.debug("live order batch: %d request(s) settled in %.1f ms", len(reqs),
-                          (time.perf_counter() - started) * 1000)
                 return outcomes
             except PoolTimeout:
                 log.warning("live order batch of %d: no database connection in time", len(reqs))
@@ -449,14 +442,20 @@ class OrderMerger:
                     self._queues.pop(offer_id, None)
                     self._active.discard(offer_id)
                     return
+            started = time.monotonic()
             try:
                 outcomes = settle_requests(app, batch)
             except Exception:  # never leave a buyer waiting
                 log.exception("live order batch crashed")
                 outcomes = [_fail("unavailable") for _ in batch]
+            settled = time.monotonic()
             for req, outcome in zip(batch, outcomes, strict=True):
                 req.outcome = outcome
                 req.done.set()
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("live order batch of %d: waited %.0f–%.0f ms, settled in %.0f ms", len(batch),
+                          (started - batch[-1].arrived) * 1000, (started - batch[0].arrived) * 1000,
+                          (settled - started) * 1000)
 
 
 merger = OrderMerger()

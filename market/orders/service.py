@@ -136,8 +136,9 @@ def order_rows(buyer_id: int, seller_id: int, reservations: list[Reservation], k
     subtotal = sum(r.unit_price_vnd * r.qty for r in reservations)
     shipping = int(shipping_vnd or 0)
     now = now or utcnow()
-    order = {"code": new_order_code(), "buyer_id": buyer_id, "seller_id": seller_id, "status": OrderStatus.PENDING,
-             "subtotal_vnd": subtotal, "shipping_vnd": shipping, "total_vnd": subtotal + shipping, "origin": origin,
+    order = {"code": new_order_code(), "buyer_id": buyer_id, "seller_id": seller_id,
+             "status": OrderStatus.PENDING.value, "subtotal_vnd": subtotal, "shipping_vnd": shipping,
+             "total_vnd": subtotal + shipping, "origin": origin,
              "live_session_id": live_session_id, "placed_by_id": placed_by.id if placed_by else None,
              "idempotency_key": key, "payment_method": payment_method, "hold_expires_at": hold_until(now),
              "status_changed_at": now, "note": clean_line(note)[:500],
@@ -148,10 +149,9 @@ def order_rows(buyer_id: int, seller_id: int, reservations: list[Reservation], k
               "line_total_vnd": r.unit_price_vnd * r.qty, "est_weight_g": r.est_weight_g,
               "weight_tolerance_pct": r.weight_tolerance_pct if r.est_weight_g else None, "packed_weight_g": None}
              for r in reservations]
-    event = {"from_status": None, "to_status": OrderStatus.PENDING, "kind": None,
-             "actor_id": placed_by.id if placed_by else buyer_id,
-             "actor_role": Actor.STAFF if placed_by and placed_by.is_staff else
-             (Actor.SELLER if placed_by else Actor.BUYER),
+    role = Actor.STAFF if placed_by and placed_by.is_staff else (Actor.SELLER if placed_by else Actor.BUYER)
+    event = {"from_status": None, "to_status": OrderStatus.PENDING.value, "kind": None,
+             "actor_id": placed_by.id if placed_by else buyer_id, "actor_role": role.value,
              "reason": _("Entered on the buyer's behalf by %(name)s", name=placed_by.display_name)
              if placed_by else None, "created_at": now}
     return OrderRows(order, items, [event])
