@@ -7,16 +7,19 @@ process and per offer, a short-lived background task collects the order requests
 ``LIVE_ORDER_BATCH_MS`` (and everything that queues while a batch is being settled) and settles them in ONE
 transaction:
 
+0. before it, the buyers' order rate limit is counted for the whole batch in one round trip to the shared
+   storage (``ratelimit.hit_many``: the same counters as one hit per order, so it holds across processes);
 1. one query checks every buyer's login (auth version, ban) and one finds earlier orders with the same
    idempotency keys (a retry gets its first order back; the same key twice in one batch makes one order);
 2. one conditional upsert counts each buyer's units against the per-buyer limit (``qty + q <= limit``),
    buyers sorted so that concurrent batches lock counter rows in the same order;
-3. all orders are built by the orders area's ``build_order`` and inserted together (one flush);
-4. only then one conditional UPDATE takes the batch's total from the offer (``sold + total <= quantity``),
-   so the hot row stays locked just from that UPDATE to the commit. When not enough is left, the row is
-   locked and the requests are served in arrival order, each while it fits; the others' orders are deleted
-   again and their counters given back;
-5. one commit; then every waiting handler gets its own answer.
+3. the requests are fitted, in arrival order, into the units left when the batch began (an offer already
+   sold out refuses the whole batch here, writing nothing), and each order's rows are made by the orders
+   area's ``order_rows`` — plain values, no ORM objects;
+4. one conditional UPDATE takes the batch's total from the offer (``sold + total <= quantity``). When another
+   process took units meanwhile, the row is locked and the batch fitted again, in arrival order;
+5. only the orders that got their units are written (COPY on PostgreSQL), the others' counters given back;
+   one commit; then every waiting handler gets its own answer.
 
 Several processes each batch their own requests; the conditional UPDATE keeps zero oversell across them. If
 the batch fails (a concurrent retry with the same key won the unique index, a deadlock), it is rolled back
@@ -194,9 +197,9 @@ def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
         for i in over_limit:
             out[i] = _fail("limit_exceeded", limit=limit, unit=info.unit, have=have.get(reqs[i].user_id, 0))
 
-    # First fit, in arrival order, into what was left when the batch began: only those orders are written.
-    # (Since then units can only have gone to another process — the UPDATE below notices — or come back from
-    # a cancelled order, which a refusal "sold out" as of the batch's start may ignore.)
+    # First fit, in arrival order, into what was left when the batch began. (Since then units can only have
+    # gone to another process — the UPDATE below notices — or come back from a cancelled order, which a
+    # refusal "sold out" as of the batch's start may ignore.)
     losers = []
     if sum(reqs[i].qty for i in accepted) > left:
         fitting = []
@@ -208,14 +211,12 @@ def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
                 losers.append(i)
         accepted = fitting
 
-    # The orders are written BEFORE the hot offer row is touched: the row is then locked only from its one
-    # UPDATE to the commit, not while a few hundred orders are inserted.
-    built = dict(zip(accepted, insert_orders(
-        [order_rows(reqs[i].user_id, info.seller_id, [_reservation(info, reqs[i].qty)], reqs[i].key,
-                    origin="live", live_session_id=info.session_id) for i in accepted]), strict=True))
-
-    # The offer: one conditional UPDATE for the batch total; if another process took units meanwhile, lock
-    # the row and fit again in arrival order, and take back the orders that no longer fit.
+    # The orders' rows are made before the hot offer row is touched (Python's part, not under the lock); the
+    # offer gives the batch's total in one conditional UPDATE, and only then are the orders written, so a
+    # batch that loses the race to another process writes nothing it must take back. If the UPDATE finds too
+    # little (another process took units meanwhile), the row is locked and the batch fitted again.
+    rows = {i: order_rows(reqs[i].user_id, info.seller_id, [_reservation(info, reqs[i].qty)], reqs[i].key,
+                          origin="live", live_session_id=info.session_id) for i in accepted}
     winners, loser_code = accepted, "sold_out"
     total = sum(reqs[i].qty for i in accepted)
     remaining = take_units(offer_id, total) if total else None
@@ -235,8 +236,8 @@ def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
             remaining = take_units(offer_id, take) if take else state[1]
             if remaining is None:  # cannot happen while we hold the row; refuse rather than guess
                 raise RuntimeError("offer changed under its lock")
-        delete_orders([built.pop(i)[0] for i in gone])
         losers += gone
+    built = dict(zip(winners, insert_orders([rows[i] for i in winners]), strict=True))
     if remaining is None:
         state = offer_state(offer_id) if info else None
         remaining = state[1] if state and state[0] == "open" else 0
@@ -338,15 +339,6 @@ def insert_orders(orders: list[OrderRows]) -> list[tuple[int, dict]]:
             keys, values = _columns(table, rows)
             db.session.execute(table.insert(), [dict(zip(keys, v, strict=True)) for v in values])
     return list(zip(ids, heads, strict=True))
-
-
-def delete_orders(order_ids: list[int]) -> None:
-    """Take back orders this transaction has just written and that did not fit: events, lines, orders."""
-    if not order_ids:
-        return
-    for table, column in ((OrderEvent.__table__, "order_id"), (OrderItem.__table__, "order_id"),
-                          (Order.__table__, "id")):
-        db.session.execute(sa.delete(table).where(among(table.c[column], order_ids)))
 
 
 def host_item(order_id: int, code: str, buyer_name: str, qty: int, info, total_vnd: int, origin: str) -> dict:

@@ -288,6 +288,40 @@ def test_a_batch_keeps_keys_idempotent_and_limits_per_buyer(make_offer, make_use
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 2
 
 
+def test_a_batch_that_read_a_stale_remainder_fits_again_and_writes_only_winners(make_offer, make_user,
+                                                                                  monkeypatch):
+    """Another process took units between the batch's read of the offer and its UPDATE: the UPDATE refuses
+    the batch's total, the batch fits again in arrival order under the row lock, and writes no order (and
+    keeps no counter) for the requests that lost."""
+    from dataclasses import replace
+
+    from market.live import ordering
+
+    offer = make_offer(quantity=6, per_buyer_limit=6)
+    order_live(make_user(name="Người khác"), offer, 4)  # "the other process": 2 units left
+    real = ordering.offer_info
+    monkeypatch.setattr(ordering, "offer_info", lambda offer_id: replace(real(offer_id), remaining=6))
+    buyers = [make_user(name=n) for n in ("An", "Bình", "Chi")]
+    outcomes = settle_batch([req(buyers[0], offer, 1), req(buyers[1], offer, 2), req(buyers[2], offer, 1)])
+    assert [o.ok for o in outcomes] == [True, False, True]
+    assert outcomes[1].code == "sold_out" and outcomes[1].params["remaining"] == 0
+    assert offer_row(offer.id).sold == 6
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 3
+    held = dict(db.session.execute(sa.select(LiveOfferBuyer.buyer_id, LiveOfferBuyer.qty)).all())
+    assert held.get(buyers[1].id, 0) == 0 and held[buyers[0].id] == held[buyers[2].id] == 1
+
+
+def test_a_sold_out_offer_refuses_a_batch_without_writing(make_offer, make_user):
+    offer = make_offer(quantity=2, per_buyer_limit=2)
+    early, late = make_user(name="An"), make_user(name="Bình")
+    first = settle_batch([req(early, offer, 2, key="first-key-001")])[0]
+    outcomes = settle_batch([req(late, offer, 1), req(early, offer, 2, key="first-key-001")])
+    assert outcomes[0].code == "sold_out" and outcomes[0].params["remaining"] == 0
+    assert outcomes[1].ok and not outcomes[1].created and outcomes[1].order["id"] == first.order["id"]  # a retry
+    assert db.session.scalar(sa.select(LiveOfferBuyer.qty).where(LiveOfferBuyer.buyer_id == late.id)) is None
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 1
+
+
 def test_a_batch_refuses_what_it_must(make_offer, make_user, make_session):
     offer = make_offer(quantity=50)
     other_session = make_session(host=offer.session.seller.user, status="scheduled")
