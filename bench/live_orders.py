@@ -133,7 +133,7 @@ def main() -> None:
 
     # rate: one order per user against the shared storage
     with app.app_context():
-        for r in range(args.rounds):
+        for _r in range(args.rounds):
             ratelimit.reset()
             t0 = time.perf_counter()
 
