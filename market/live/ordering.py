@@ -434,8 +434,8 @@ class OrderMerger:
         return req.outcome
 
     def _drain(self, app, offer_id: int, window: float) -> None:
-        socketio.sleep(window)
         most = app.config.get("LIVE_ORDER_BATCH_MAX", 500)
+        self._gather(offer_id, window, most)
         while True:
             with self._lock:
                 queue = self._queues.get(offer_id) or []
@@ -460,4 +460,20 @@ class OrderMerger:
                           (settled - started) * 1000)
 
 
+    def _gather(self, offer_id: int, window: float, most: int) -> None:
+        """Wait one window; while requests keep coming (a storm still being read off a thousand sockets),
+        wait another, up to ``GATHER_WINDOWS`` in all: the first batch then takes the burst instead of its
+        first few, which would make everyone else wait for that small batch's transaction."""
+        with self._lock:
+            seen = len(self._queues.get(offer_id) or ())
+        for _ in range(GATHER_WINDOWS):
+            socketio.sleep(window)
+            with self._lock:
+                queued = len(self._queues.get(offer_id) or ())
+            if queued >= most or queued == seen:
+                return
+            seen = queued
+
+
+GATHER_WINDOWS = 10
 merger = OrderMerger()
