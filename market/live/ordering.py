@@ -410,12 +410,21 @@ def settle_requests(app, reqs: list[OrderRequest]) -> list[Outcome]:
 
 
 class OrderMerger:
-    """Per process: a queue per offer, drained by one background task while requests keep coming."""
+    """Per process: a queue per offer, drained by background tasks while requests keep coming.
+
+    At most ``PARALLEL`` batches of one offer are in flight in a process: while one waits on the database,
+    the next one gathers what arrives meanwhile and does its own share of the work (the requests' checks,
+    the counters) instead of waiting its turn; the offer row's lock still orders them at the UPDATE. At most
+    one task gathers at a time, so a burst makes few, large batches.
+    """
+
+    PARALLEL = 2
 
     def __init__(self):
         self._lock = threading.Lock()
         self._queues: dict[int, list[OrderRequest]] = {}
-        self._active: set[int] = set()
+        self._running: dict[int, int] = {}  # offer → tasks draining it
+        self._gathering: set[int] = set()  # offers for which a task is collecting the next batch
 
     def submit(self, req: OrderRequest, timeout: float = 20.0) -> Outcome:
         app = current_app._get_current_object()
@@ -423,26 +432,31 @@ class OrderMerger:
         if window <= 0:  # merging off: one transaction per order (the baseline the benchmark compares with)
             return settle_requests(app, [req])[0]
         req.done = socketio.server.eio.create_event()
+        offer_id = req.offer_id
         with self._lock:
-            self._queues.setdefault(req.offer_id, []).append(req)
-            start = req.offer_id not in self._active
-            self._active.add(req.offer_id)
+            self._queues.setdefault(offer_id, []).append(req)
+            start = offer_id not in self._gathering and self._running.get(offer_id, 0) < self.PARALLEL
+            if start:
+                self._gathering.add(offer_id)
+                self._running[offer_id] = self._running.get(offer_id, 0) + 1
         if start:
-            socketio.start_background_task(self._drain, app, req.offer_id, window)
+            socketio.start_background_task(self._drain, app, offer_id, window)
         if not req.done.wait(timeout):
             return _fail("unavailable")
         return req.outcome
 
     def _drain(self, app, offer_id: int, window: float) -> None:
+        """Gather a batch and settle it; afterwards take what queued meanwhile at once (it has waited), unless
+        another task is already gathering it."""
         most = app.config.get("LIVE_ORDER_BATCH_MAX", 500)
         self._gather(offer_id, window, most)
         while True:
             with self._lock:
                 queue = self._queues.get(offer_id) or []
                 batch, self._queues[offer_id] = queue[:most], queue[most:]
+                self._gathering.discard(offer_id)
                 if not batch:
-                    self._queues.pop(offer_id, None)
-                    self._active.discard(offer_id)
+                    self._stop(offer_id)
                     return
             started = time.monotonic()
             try:
@@ -458,12 +472,25 @@ class OrderMerger:
                 log.debug("live order batch of %d: waited %.0f–%.0f ms, settled in %.0f ms", len(batch),
                           (started - batch[-1].arrived) * 1000, (started - batch[0].arrived) * 1000,
                           (settled - started) * 1000)
+            with self._lock:
+                if offer_id in self._gathering or not self._queues.get(offer_id):
+                    self._stop(offer_id)
+                    return
+                self._gathering.add(offer_id)
 
+    def _stop(self, offer_id: int) -> None:
+        """(Under the lock) one task less for this offer."""
+        left = self._running.get(offer_id, 1) - 1
+        if left > 0:
+            self._running[offer_id] = left
+            return
+        self._running.pop(offer_id, None)
+        if not self._queues.get(offer_id):
+            self._queues.pop(offer_id, None)
 
     def _gather(self, offer_id: int, window: float, most: int) -> None:
         """Wait one window; while requests keep coming (a storm still being read off a thousand sockets),
-        wait another, up to ``GATHER_WINDOWS`` in all: the first batch then takes the burst instead of its
-        first few, which would make everyone else wait for that small batch's transaction."""
+        wait another, up to ``GATHER_WINDOWS`` in all: the batch then takes the burst, not its first few."""
         with self._lock:
             seen = len(self._queues.get(offer_id) or ())
         for _ in range(GATHER_WINDOWS):

@@ -159,3 +159,49 @@ def test_two_processes_short_of_units_do_not_deadlock(committed_app, monkeypatch
     assert {o.code for o in outcomes if not o.ok} == {"sold_out"}
     db.session.expire_all()
     assert db.session.get(LiveOffer, offer_id).sold == 10
+
+
+def test_a_second_batch_gathers_while_the_first_waits_on_the_database(app, monkeypatch):
+    """Order merging keeps at most two batches of one offer in flight per process: while the first one is
+    held up, requests that arrive are settled by a second, and nobody waits for a third slot."""
+    import threading
+    import time
+
+    from market.live import ordering
+
+    release = threading.Event()
+    in_flight, most_in_flight, batches = [0], [0], []
+    lock = threading.Lock()
+
+    def fake_settle(_app, reqs):
+        with lock:
+            in_flight[0] += 1
+            most_in_flight[0] = max(most_in_flight[0], in_flight[0])
+            batches.append(len(reqs))
+            first = len(batches) == 1
+        if first:
+            release.wait(10)  # the first batch waits "on the database"
+        with lock:
+            in_flight[0] -= 1
+        return [ordering.Outcome(order={"id": r.user_id}, remaining=0) for r in reqs]
+
+    monkeypatch.setattr(ordering, "settle_requests", fake_settle)
+    merger = ordering.OrderMerger()
+
+    def order(i):
+        with app.app_context():
+            return merger.submit(OrderRequest(user_id=i, auth_version=1, session_id=1, offer_id=7, qty=1,
+                                              key=f"parallel-{i:04d}")).order["id"]
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        first = pool.submit(order, 0)
+        deadline = time.monotonic() + 5
+        while not batches and time.monotonic() < deadline:
+            time.sleep(0.01)
+        later = list(pool.map(order, range(1, 31)))  # all answered although the first batch still waits
+        assert not first.done()
+        release.set()
+        assert first.result(timeout=5) == 0
+    assert later == list(range(1, 31))
+    assert most_in_flight[0] == 2 and sum(batches) == 31
+    assert merger._running == {} and merger._queues == {} and not merger._gathering
