@@ -14,12 +14,13 @@ transaction:
 2. one conditional upsert counts each buyer's units against the per-buyer limit (``qty + q <= limit``),
    buyers sorted so that concurrent batches lock counter rows in the same order;
 3. the requests are fitted, in arrival order, into the units left when the batch began (an offer already
-   sold out refuses the whole batch here, writing nothing), and each order's rows are made by the orders
-   area's ``order_rows`` — plain values, no ORM objects;
-4. one conditional UPDATE takes the batch's total from the offer (``sold + total <= quantity``). When another
-   process took units meanwhile, the row is locked and the batch fitted again, in arrival order;
-5. only the orders that got their units are written (COPY on PostgreSQL), the others' counters given back;
-   one commit; then every waiting handler gets its own answer.
+   sold out refuses the whole batch here, writing nothing); the orders of those that fit are written
+   together, as plain rows made by the orders area's ``order_rows`` (COPY on PostgreSQL, no ORM objects);
+4. only then one conditional UPDATE takes the batch's total from the offer (``sold + total <= quantity``),
+   so the hot row stays locked just from that UPDATE to the commit. When another process took units
+   meanwhile, the row is locked and the batch fitted again in arrival order; the orders that no longer fit
+   are deleted again and their counters given back;
+5. one commit; then every waiting handler gets its own answer.
 
 Several processes each batch their own requests; the conditional UPDATE keeps zero oversell across them. If
 the batch fails (a concurrent retry with the same key won the unique index, a deadlock), it is rolled back
@@ -199,8 +200,8 @@ def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
 
     # First fit, in arrival order, into what was left when the batch began. (Since then units can only have
     # gone to another process — the UPDATE below notices — or come back from a cancelled order, which a
-    # refusal "sold out" as of the batch's start may ignore.)
-    losers = []
+    # refusal "sold out" as of the batch's start may ignore.) Those that do not fit are refused now.
+    late = []
     if sum(reqs[i].qty for i in accepted) > left:
         fitting = []
         for i in accepted:
@@ -208,16 +209,20 @@ def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
                 fitting.append(i)
                 left -= reqs[i].qty
             else:
-                losers.append(i)
+                late.append(i)
         accepted = fitting
+        give_back_quota(offer_id, [(reqs[i].user_id, reqs[i].qty) for i in late])
 
-    # The orders' rows are made before the hot offer row is touched (Python's part, not under the lock); the
-    # offer gives the batch's total in one conditional UPDATE, and only then are the orders written, so a
-    # batch that loses the race to another process writes nothing it must take back. If the UPDATE finds too
-    # little (another process took units meanwhile), the row is locked and the batch fitted again.
-    rows = {i: order_rows(reqs[i].user_id, info.seller_id, [_reservation(info, reqs[i].qty)], reqs[i].key,
-                          origin="live", live_session_id=info.session_id) for i in accepted}
-    winners, loser_code = accepted, "sold_out"
+    # The orders are written BEFORE the hot offer row is touched: the row is then locked only from its one
+    # UPDATE to the commit (two round trips), not while a few hundred orders are written — in a busy server
+    # process every round trip under that lock also waits its turn among a thousand sockets' work.
+    built = dict(zip(accepted, insert_orders(
+        [order_rows(reqs[i].user_id, info.seller_id, [_reservation(info, reqs[i].qty)], reqs[i].key,
+                    origin="live", live_session_id=info.session_id) for i in accepted]), strict=True))
+
+    # The offer: one conditional UPDATE for the batch total; if another process took units meanwhile, lock
+    # the row and fit again in arrival order, and take back the orders (and counters) that no longer fit.
+    winners, loser_code, gone = accepted, "sold_out", []
     total = sum(reqs[i].qty for i in accepted)
     remaining = take_units(offer_id, total) if total else None
     if total and remaining is None:
@@ -225,7 +230,7 @@ def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
         if state is None or state[0] != "open":
             winners, gone, loser_code = [], accepted, "offer_closed"
         else:
-            left, winners, gone = state[1], [], []
+            left, winners = state[1], []
             for i in accepted:
                 if reqs[i].qty <= left:
                     winners.append(i)
@@ -236,16 +241,16 @@ def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
             remaining = take_units(offer_id, take) if take else state[1]
             if remaining is None:  # cannot happen while we hold the row; refuse rather than guess
                 raise RuntimeError("offer changed under its lock")
-        losers += gone
-    built = dict(zip(winners, insert_orders([rows[i] for i in winners]), strict=True))
+        delete_orders([built.pop(i)[0] for i in gone])
+        give_back_quota(offer_id, [(reqs[i].user_id, reqs[i].qty) for i in gone])
     if remaining is None:
         state = offer_state(offer_id) if info else None
         remaining = state[1] if state and state[0] == "open" else 0
-    if losers:
-        give_back_quota(offer_id, [(reqs[i].user_id, reqs[i].qty) for i in losers])
-        for i in losers:
-            out[i] = (_fail("sold_out", remaining=remaining or 0, unit=info.unit) if loser_code == "sold_out"
-                      else _fail("offer_closed"))
+    for i in late:
+        out[i] = _fail("sold_out", remaining=remaining or 0, unit=info.unit)
+    for i in gone:
+        out[i] = (_fail("sold_out", remaining=remaining or 0, unit=info.unit) if loser_code == "sold_out"
+                  else _fail("offer_closed"))
 
     if winners:
         sales, feed = [], []
@@ -341,6 +346,15 @@ def insert_orders(orders: list[OrderRows]) -> list[tuple[int, dict]]:
     return list(zip(ids, heads, strict=True))
 
 
+def delete_orders(order_ids: list[int]) -> None:
+    """Take back orders this transaction has just written and that did not get their units."""
+    if not order_ids:
+        return
+    for table, column in ((OrderEvent.__table__, "order_id"), (OrderItem.__table__, "order_id"),
+                          (Order.__table__, "id")):
+        db.session.execute(sa.delete(table).where(among(table.c[column], order_ids)))
+
+
 def host_item(order_id: int, code: str, buyer_name: str, qty: int, info, total_vnd: int, origin: str) -> dict:
     return {"id": order_id, "code": code, "buyer": buyer_name, "qty": qty, "unit": info.unit, "title": info.title,
             "offer_id": info.id, "total_vnd": total_vnd, "origin": origin, "at": utcnow().isoformat()}
@@ -410,21 +424,16 @@ def settle_requests(app, reqs: list[OrderRequest]) -> list[Outcome]:
 
 
 class OrderMerger:
-    """Per process: a queue per offer, drained by background tasks while requests keep coming.
+    """Per process: a queue per offer, drained by one background task while requests keep coming.
 
-    At most ``PARALLEL`` batches of one offer are in flight in a process: while one waits on the database,
-    the next one gathers what arrives meanwhile and does its own share of the work (the requests' checks,
-    the counters) instead of waiting its turn; the offer row's lock still orders them at the UPDATE. At most
-    one task gathers at a time, so a burst makes few, large batches.
+    One batch per offer at a time in a process: two in flight (measured) made smaller batches that queued on
+    the offer row's lock behind each other, and the acks came later.
     """
-
-    PARALLEL = 2
 
     def __init__(self):
         self._lock = threading.Lock()
         self._queues: dict[int, list[OrderRequest]] = {}
-        self._running: dict[int, int] = {}  # offer → tasks draining it
-        self._gathering: set[int] = set()  # offers for which a task is collecting the next batch
+        self._active: set[int] = set()
 
     def submit(self, req: OrderRequest, timeout: float = 20.0) -> Outcome:
         app = current_app._get_current_object()
@@ -432,31 +441,26 @@ class OrderMerger:
         if window <= 0:  # merging off: one transaction per order (the baseline the benchmark compares with)
             return settle_requests(app, [req])[0]
         req.done = socketio.server.eio.create_event()
-        offer_id = req.offer_id
         with self._lock:
-            self._queues.setdefault(offer_id, []).append(req)
-            start = offer_id not in self._gathering and self._running.get(offer_id, 0) < self.PARALLEL
-            if start:
-                self._gathering.add(offer_id)
-                self._running[offer_id] = self._running.get(offer_id, 0) + 1
+            self._queues.setdefault(req.offer_id, []).append(req)
+            start = req.offer_id not in self._active
+            self._active.add(req.offer_id)
         if start:
-            socketio.start_background_task(self._drain, app, offer_id, window)
+            socketio.start_background_task(self._drain, app, req.offer_id, window)
         if not req.done.wait(timeout):
             return _fail("unavailable")
         return req.outcome
 
     def _drain(self, app, offer_id: int, window: float) -> None:
-        """Gather a batch and settle it; afterwards take what queued meanwhile at once (it has waited), unless
-        another task is already gathering it."""
         most = app.config.get("LIVE_ORDER_BATCH_MAX", 500)
         self._gather(offer_id, window, most)
-        while True:
+        while True:  # what queued while a batch was settled has waited: it goes at once
             with self._lock:
                 queue = self._queues.get(offer_id) or []
                 batch, self._queues[offer_id] = queue[:most], queue[most:]
-                self._gathering.discard(offer_id)
                 if not batch:
-                    self._stop(offer_id)
+                    self._queues.pop(offer_id, None)
+                    self._active.discard(offer_id)
                     return
             started = time.monotonic()
             try:
@@ -472,25 +476,11 @@ class OrderMerger:
                 log.debug("live order batch of %d: waited %.0f–%.0f ms, settled in %.0f ms", len(batch),
                           (started - batch[-1].arrived) * 1000, (started - batch[0].arrived) * 1000,
                           (settled - started) * 1000)
-            with self._lock:
-                if offer_id in self._gathering or not self._queues.get(offer_id):
-                    self._stop(offer_id)
-                    return
-                self._gathering.add(offer_id)
-
-    def _stop(self, offer_id: int) -> None:
-        """(Under the lock) one task less for this offer."""
-        left = self._running.get(offer_id, 1) - 1
-        if left > 0:
-            self._running[offer_id] = left
-            return
-        self._running.pop(offer_id, None)
-        if not self._queues.get(offer_id):
-            self._queues.pop(offer_id, None)
 
     def _gather(self, offer_id: int, window: float, most: int) -> None:
         """Wait one window; while requests keep coming (a storm still being read off a thousand sockets),
-        wait another, up to ``GATHER_WINDOWS`` in all: the batch then takes the burst, not its first few."""
+        wait another, up to ``GATHER_WINDOWS`` in all: the first batch then takes the burst instead of its
+        first few, which would make everyone else wait for that small batch's transaction."""
         with self._lock:
             seen = len(self._queues.get(offer_id) or ())
         for _ in range(GATHER_WINDOWS):
