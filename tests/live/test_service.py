@@ -503,3 +503,17 @@ def test_a_batch_that_loses_a_key_race_falls_back_one_by_one(app, make_offer, ma
     assert outcomes[0].ok and outcomes[0].order["id"] == first.id and not outcomes[0].created
     assert outcomes[1].ok and outcomes[1].created
     assert offer_row(offer.id).sold == 3
+
+
+def test_a_batch_counts_the_order_rate_limit_per_buyer(app, make_offer, make_user):
+    """The rate limit is counted for the whole batch at once: a buyer's eleventh order in ten seconds is
+    refused even when all eleven arrive together; another buyer in the same batch is not held back."""
+    from market.live.ordering import settle_requests
+
+    offer = make_offer(quantity=100, per_buyer_limit=100)
+    eager, calm = make_user(name="Vội"), make_user(name="Thong thả")
+    db.session.flush()
+    outcomes = settle_requests(app, [req(eager, offer, 1) for _ in range(11)] + [req(calm, offer, 1)])
+    assert [o.ok for o in outcomes] == [True] * 10 + [False, True]
+    assert outcomes[10].code == "rate_limited"
+    assert offer_row(offer.id).sold == 11
