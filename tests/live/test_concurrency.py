@@ -159,4 +159,3 @@ def test_two_processes_short_of_units_do_not_deadlock(committed_app, monkeypatch
     assert {o.code for o in outcomes if not o.ok} == {"sold_out"}
     db.session.expire_all()
     assert db.session.get(LiveOffer, offer_id).sold == 10
-
