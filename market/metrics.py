@@ -60,6 +60,13 @@ def _count_placed(order, **_kw) -> None:
     on_commit(lambda: ORDERS_PLACED.labels(origin).inc())  # a rolled-back order is not counted
 
 
+def _count_placed_many(origin, ids=(), **_kw) -> None:
+    from market.database import on_commit
+
+    n = len(ids)
+    on_commit(lambda: ORDERS_PLACED.labels(origin).inc(n))
+
+
 def _count_moved(order, to_status=None, **_kw) -> None:
     from market.database import on_commit
 
@@ -74,7 +81,7 @@ def _count_moved(order, to_status=None, **_kw) -> None:
 
 
 def init_metrics(app: Flask) -> None:
-    from market.orders.signals import order_placed, order_status_changed
+    from market.orders.signals import order_placed, order_status_changed, orders_placed
 
     @app.before_request
     def _start():
@@ -91,6 +98,7 @@ def init_metrics(app: Flask) -> None:
         return response
 
     order_placed.connect(_count_placed, weak=False)
+    orders_placed.connect(_count_placed_many, weak=False)
     order_status_changed.connect(_count_moved, weak=False)
 
     app.register_blueprint(bp)

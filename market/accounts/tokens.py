@@ -20,17 +20,26 @@ def issue_token(user: User) -> str:
     return _serializer().dumps({"u": user.id, "v": user.auth_version})
 
 
-def user_from_token(token: object) -> User | None:
+def read_token(token: object) -> tuple[int, object] | None:
+    """(user id, auth version) of a well-signed, unexpired token, without touching the database; the caller
+    must still compare the version with the user's (``user_from_token`` does)."""
     if not isinstance(token, str) or not token or len(token) > 512:
         return None
     try:
         data = _serializer().loads(token, max_age=current_app.config["API_TOKEN_MAX_AGE"])
     except BadSignature:  # includes SignatureExpired
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or isinstance(data.get("u"), bool):
         return None
-    user = db.session.get(User, data["u"])
-    if user is None or user.auth_version != data.get("v") or user.is_banned:
+    return data["u"], data.get("v")
+
+
+def user_from_token(token: object) -> User | None:
+    data = read_token(token)
+    if data is None:
+        return None
+    user = db.session.get(User, data[0])
+    if user is None or user.auth_version != data[1] or user.is_banned:
         return None
     return user
 

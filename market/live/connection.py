@@ -8,6 +8,8 @@ effect at once.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import sqlalchemy as sa
 from flask import request
 from flask_babel import gettext as _
@@ -15,17 +17,38 @@ from flask_login import current_user
 from flask_socketio import join_room
 
 from market.accounts.models import User
-from market.accounts.tokens import user_from_token
+from market.accounts.tokens import read_token
 from market.extensions import db
 
 NAMESPACE = "/live"
 
 
-def authenticate_connection(auth: object) -> User | None:
+class TokenUser(NamedTuple):
+    """Who a token names, read in one light query (a viewer's socket needs no ORM user and relationships)."""
+
+    id: int
+    auth_version: int
+    locale: str | None
+
+
+def user_from_socket_token(token: object) -> TokenUser | None:
+    """Like ``accounts.tokens.user_from_token`` (same signature, expiry, auth version and ban checks), in one
+    query of three columns: a thousand viewers connecting at once is the live area's join storm."""
+    data = read_token(token)
+    if data is None:
+        return None
+    row = db.session.execute(sa.select(User.auth_version, User.banned_at, User.locale)
+                             .where(User.id == data[0])).one_or_none()
+    if row is None or row.auth_version != data[1] or row.banned_at is not None:
+        return None
+    return TokenUser(data[0], row.auth_version, row.locale)
+
+
+def authenticate_connection(auth: object) -> User | TokenUser | None:
     """Resolve the connecting user from ``auth.token`` or the cookie; None for an anonymous viewer."""
     user = None
     if isinstance(auth, dict) and auth.get("token") is not None:
-        user = user_from_token(auth.get("token"))
+        user = user_from_socket_token(auth.get("token"))
         if user is None:
             raise ConnectionRefusedError({"ok": False, "error": "not_logged_in",
                                           "message": _("Your login has expired. Please log in again.")})

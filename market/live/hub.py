@@ -224,6 +224,8 @@ class Hub:
             self.sent: dict[int, Sent] = {}
             self.versions: dict[int, int] = {}
             self.snapshots: dict[int, tuple[float, dict]] = {}
+            self.generations: dict[int, int] = {}
+            self.builders: dict[int, threading.Lock] = {}
             self.last_persist = time.monotonic()
         if isinstance(self.backend, MemoryBackend):
             self.backend.hearts.clear()
@@ -250,11 +252,11 @@ class Hub:
         with self.lock:
             self.dirty.add(session_id)
             self.dirty_since.setdefault(session_id, time.monotonic())
-            self.snapshots.pop(session_id, None)
+            self._changed(session_id)
 
     def invalidate(self, session_id: int) -> None:
         with self.lock:
-            self.snapshots.pop(session_id, None)
+            self._changed(session_id)
 
     def add_heart(self, session_id: int, n: int = 1) -> None:
         with self.lock:
@@ -265,7 +267,7 @@ class Hub:
         with self.lock:
             self.dirty.add(session_id)
             self.dirty_since.setdefault(session_id, time.monotonic())
-            self.snapshots.pop(session_id, None)
+            self._changed(session_id)
             sales = self.sales.setdefault(session_id, [])
             sales.extend(items)
             if len(sales) > 1000:
@@ -288,14 +290,31 @@ class Hub:
         return viewers, hearts + self.hearts.get(session_id, 0)
 
     def cached_snapshot(self, session_id: int, ttl: float, build) -> dict:
-        now = time.monotonic()
+        """The room's join snapshot, built at most once per ``ttl`` and change: when a crowd joins at once,
+        one of them builds it while the others wait for that one (a build yields on the database, and every
+        joiner building its own copy was a quarter of a join storm's CPU)."""
         cached = self.snapshots.get(session_id)
-        if cached and now - cached[0] < ttl:
+        if cached and time.monotonic() - cached[0] < ttl:
             return cached[1]
-        data = build()
+        with self._builder(session_id):
+            cached = self.snapshots.get(session_id)
+            if cached and time.monotonic() - cached[0] < ttl:
+                return cached[1]
+            started, generation = time.monotonic(), self.generations.get(session_id, 0)
+            data = build()
+            with self.lock:
+                if self.generations.get(session_id, 0) == generation:  # nothing changed while it was built
+                    self.snapshots[session_id] = (started, data)
+            return data
+
+    def _builder(self, session_id: int) -> threading.Lock:
         with self.lock:
-            self.snapshots[session_id] = (now, data)
-        return data
+            return self.builders.setdefault(session_id, threading.Lock())
+
+    def _changed(self, session_id: int) -> None:
+        """(Under ``self.lock``) the room's snapshot is stale, and so is one being built."""
+        self.snapshots.pop(session_id, None)
+        self.generations[session_id] = self.generations.get(session_id, 0) + 1
 
     # -- the tick ----------------------------------------------------------------------------------
     def flush(self, counters: bool = True) -> None:

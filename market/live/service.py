@@ -109,11 +109,36 @@ def may_host(user) -> bool:
     return bool(user and user.is_authenticated and user.is_kol)
 
 
-def is_host(session: LiveSession, user) -> bool:
-    return bool(user and user.is_authenticated and session.seller.user_id == user.id)
+@dataclass(frozen=True)
+class SessionRef:
+    """What a join needs to know of a session before its snapshot, read in one light query (no ORM object,
+    no relationships): it exists, where it is, who hosts it."""
+
+    id: int
+    commune_id: int
+    host_user_id: int
 
 
-def can_moderate(session: LiveSession, user) -> bool:
+def session_ref(session_id: object) -> SessionRef:
+    row = db.session.execute(
+        sa.select(LiveSession.id, LiveSession.commune_id, SellerProfile.user_id)
+        .join(SellerProfile, SellerProfile.id == LiveSession.seller_id).where(LiveSession.id == session_id)
+    ).one_or_none() if isinstance(session_id, int) and not isinstance(session_id, bool) and 0 < session_id < 2**31 \
+        else None
+    if row is None:
+        raise NotFound(_("This live session does not exist."))
+    return SessionRef(*row)
+
+
+def _host_user_id(session: LiveSession | SessionRef) -> int:
+    return session.host_user_id if isinstance(session, SessionRef) else session.seller.user_id
+
+
+def is_host(session: LiveSession | SessionRef, user) -> bool:
+    return bool(user and user.is_authenticated and _host_user_id(session) == user.id)
+
+
+def can_moderate(session: LiveSession | SessionRef, user) -> bool:
     """The host, and staff of the session's commune, moderate its chat and take phone orders."""
     return bool(user and user.is_authenticated and (is_host(session, user) or user.can_staff(session.commune_id)))
 

@@ -38,6 +38,8 @@ class OfferInfo:
     # Sold by weight: one unit's estimated grams and the tolerance (None for an ordinary product).
     est_weight_g: int | None = None
     weight_tolerance_pct: int | None = None
+    # Units left when it was read (order merging fits a batch into it before writing any order).
+    remaining: int = 0
 
 
 def offer_info(offer_id: int) -> OfferInfo | None:
@@ -46,7 +48,8 @@ def offer_info(offer_id: int) -> OfferInfo | None:
     row = db.session.execute(
         sa.select(LiveOffer.id, LiveOffer.session_id, LiveSession.status, LiveOffer.status, LiveOffer.price_vnd,
                   LiveOffer.per_buyer_limit, Product.id, Product.title, Product.unit, Product.seller_id,
-                  SellerProfile.user_id, Product.piece_weight_g, Product.weight_tolerance_pct)
+                  SellerProfile.user_id, Product.piece_weight_g, Product.weight_tolerance_pct,
+                  LiveOffer.quantity - LiveOffer.sold)
         .join(LiveSession, LiveSession.id == LiveOffer.session_id)
         .join(Product, Product.id == LiveOffer.product_id)
         .join(SellerProfile, SellerProfile.id == Product.seller_id)
@@ -104,8 +107,22 @@ def take_quota(offer_id: int, buyer_id: int, qty: int, limit: int) -> bool:
     return buyer_id in take_quotas(offer_id, [(buyer_id, qty)], limit)
 
 
+_GIVE_BACK_PG = sa.text(
+    "UPDATE live_offer_buyers SET qty = greatest(live_offer_buyers.qty - t.q, 0) "
+    "FROM unnest(CAST(:buyers AS integer[]), CAST(:qtys AS integer[])) AS t(b, q) "
+    "WHERE live_offer_buyers.offer_id = :offer AND live_offer_buyers.buyer_id = t.b")
+
+
 def give_back_quota(offer_id: int, buyer_qtys: list[tuple[int, int]]) -> None:
     if not buyer_qtys:
+        return
+    per_buyer: dict[int, int] = {}
+    for b, qty in buyer_qtys:  # one row per buyer (an UPDATE … FROM changes a row once, however many match)
+        per_buyer[b] = per_buyer.get(b, 0) + qty
+    rows = sorted(per_buyer.items())  # the lock order of take_quotas
+    if db.session.get_bind().dialect.name == "postgresql":  # one statement for the whole batch
+        db.session.execute(_GIVE_BACK_PG, {"offer": offer_id, "buyers": [b for b, _q in rows],
+                                           "qtys": [q for _b, q in rows]})
         return
     table = LiveOfferBuyer.__table__  # Core, so a list of parameters is a plain executemany
     q = sa.bindparam("q", type_=sa.Integer)
@@ -113,7 +130,7 @@ def give_back_quota(offer_id: int, buyer_qtys: list[tuple[int, int]]) -> None:
         sa.update(table)
         .where(table.c.offer_id == offer_id, table.c.buyer_id == sa.bindparam("b"))
         .values(qty=sa.case((table.c.qty >= q, table.c.qty - q), else_=0)),
-        [{"b": b, "q": qty} for b, qty in buyer_qtys],
+        [{"b": b, "q": qty} for b, qty in rows],
     )
 
 

@@ -10,6 +10,10 @@ _signals = Namespace()
 
 # sender: the Order; kwargs: created (bool)
 order_placed = _signals.signal("order-placed")
+# Many orders written at once as plain rows, without ORM objects (live order merging writes a few hundred in
+# one transaction). sender: the origin ("live"); kwargs: ids (the new orders' ids). Sent instead of
+# ``order_placed`` for those orders: a listener that must hear of every order connects to both.
+orders_placed = _signals.signal("orders-placed")
 # sender: the Order; kwargs: from_status, to_status, actor (User | None), actor_role, reason
 order_status_changed = _signals.signal("order-status-changed")
 # sender: the Order; kwargs: event (states.WeightEvent), final (bool: the weighed amounts now apply), actor, role

@@ -80,6 +80,27 @@ def assert_refused(ack, code):
 
 # ---- join -------------------------------------------------------------------------------------------
 
+def test_a_token_connects_only_while_it_is_valid(socket_client, make_session, make_user, no_errors_logged):
+    """The socket's token check reads three columns, not the ORM user: it must refuse what user_from_token
+    refuses (a garbage token, one of a logged-out user, one of a banned user) and know a good one."""
+    from market.database import utcnow
+
+    session = make_session()
+    good, logged_out, banned = make_user(name="Lan"), make_user(name="Đã ra"), make_user(name="Bị cấm")
+    tokens = {u.id: issue_token(u) for u in (good, logged_out, banned)}
+    logged_out.auth_version += 1
+    banned.banned_at = utcnow()
+    db.session.flush()
+    for token in ("not-a-token", tokens[logged_out.id], tokens[banned.id], "x" * 600):
+        assert not socket_client(auth={"token": token}).is_connected(), token
+    sock = socket_client(auth={"token": tokens[good.id]})
+    assert sock.is_connected()
+    you = joined(sock, session)["snapshot"]["you"]
+    assert you == {"user_id": good.id, "logged_in": True, "is_host": False, "can_moderate": False}
+    host = socket_client(auth={"token": issue_token(session.seller.user)})
+    assert joined(host, session)["snapshot"]["you"]["is_host"] is True
+
+
 def test_join_gives_a_snapshot(connect, make_offer, make_user, no_errors_logged):
     offer = make_offer(quantity=500, per_buyer_limit=20, price_vnd=79_000)
     from market.live import service

@@ -288,6 +288,40 @@ def test_a_batch_keeps_keys_idempotent_and_limits_per_buyer(make_offer, make_use
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 2
 
 
+def test_a_batch_that_read_a_stale_remainder_fits_again_and_writes_only_winners(make_offer, make_user,
+                                                                                  monkeypatch):
+    """Another process took units between the batch's read of the offer and its UPDATE: the UPDATE refuses
+    the batch's total, the batch fits again in arrival order under the row lock, and writes no order (and
+    keeps no counter) for the requests that lost."""
+    from dataclasses import replace
+
+    from market.live import ordering
+
+    offer = make_offer(quantity=6, per_buyer_limit=6)
+    order_live(make_user(name="Người khác"), offer, 4)  # "the other process": 2 units left
+    real = ordering.offer_info
+    monkeypatch.setattr(ordering, "offer_info", lambda offer_id: replace(real(offer_id), remaining=6))
+    buyers = [make_user(name=n) for n in ("An", "Bình", "Chi")]
+    outcomes = settle_batch([req(buyers[0], offer, 1), req(buyers[1], offer, 2), req(buyers[2], offer, 1)])
+    assert [o.ok for o in outcomes] == [True, False, True]
+    assert outcomes[1].code == "sold_out" and outcomes[1].params["remaining"] == 0
+    assert offer_row(offer.id).sold == 6
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 3
+    held = dict(db.session.execute(sa.select(LiveOfferBuyer.buyer_id, LiveOfferBuyer.qty)).all())
+    assert held.get(buyers[1].id, 0) == 0 and held[buyers[0].id] == held[buyers[2].id] == 1
+
+
+def test_a_sold_out_offer_refuses_a_batch_without_writing(make_offer, make_user):
+    offer = make_offer(quantity=2, per_buyer_limit=2)
+    early, late = make_user(name="An"), make_user(name="Bình")
+    first = settle_batch([req(early, offer, 2, key="first-key-001")])[0]
+    outcomes = settle_batch([req(late, offer, 1), req(early, offer, 2, key="first-key-001")])
+    assert outcomes[0].code == "sold_out" and outcomes[0].params["remaining"] == 0
+    assert outcomes[1].ok and not outcomes[1].created and outcomes[1].order["id"] == first.order["id"]  # a retry
+    assert db.session.scalar(sa.select(LiveOfferBuyer.qty).where(LiveOfferBuyer.buyer_id == late.id)) is None
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 1
+
+
 def test_a_batch_refuses_what_it_must(make_offer, make_user, make_session):
     offer = make_offer(quantity=50)
     other_session = make_session(host=offer.session.seller.user, status="scheduled")
@@ -469,3 +503,17 @@ def test_a_batch_that_loses_a_key_race_falls_back_one_by_one(app, make_offer, ma
     assert outcomes[0].ok and outcomes[0].order["id"] == first.id and not outcomes[0].created
     assert outcomes[1].ok and outcomes[1].created
     assert offer_row(offer.id).sold == 3
+
+
+def test_a_batch_counts_the_order_rate_limit_per_buyer(app, make_offer, make_user):
+    """The rate limit is counted for the whole batch at once: a buyer's eleventh order in ten seconds is
+    refused even when all eleven arrive together; another buyer in the same batch is not held back."""
+    from market.live.ordering import settle_requests
+
+    offer = make_offer(quantity=100, per_buyer_limit=100)
+    eager, calm = make_user(name="Vội"), make_user(name="Thong thả")
+    db.session.flush()
+    outcomes = settle_requests(app, [req(eager, offer, 1) for _ in range(11)] + [req(calm, offer, 1)])
+    assert [o.ok for o in outcomes] == [True] * 10 + [False, True]
+    assert outcomes[10].code == "rate_limited"
+    assert offer_row(offer.id).sold == 11
