@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlparse
 
-from flask import abort, request, url_for
+from flask import request, url_for
 from flask_login import current_user
 
 
@@ -24,18 +24,29 @@ def next_url(default_endpoint: str = "catalog.home") -> str:
     return target if is_safe_next(target) else url_for(default_endpoint)
 
 
-def role_required(*roles: str):
-    """Refuse with 403 unless the logged-in user has one of ``roles`` (login is asked for first)."""
+def approved_seller_required(message):
+    """A view decorator: log in first; then only the owner of a shop approved by its commune may go on.
+
+    Anyone else is sent to apply for a shop (GET) or refused with 403 (other methods); ``message`` (lazy
+    text) says why, in the person's language.
+    """
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
+            from flask import flash, redirect
+
+            from market.errors import user_abort
             from market.extensions import login
 
             if not current_user.is_authenticated:
                 return login.unauthorized()
-            if not any(current_user.has_role(r) for r in roles):
-                abort(403)
+            profile = current_user.seller_profile
+            if profile is None or not profile.is_approved:
+                if request.method == "GET":
+                    flash(str(message), "info")
+                    return redirect(url_for("accounts.apply_to_sell"))
+                user_abort(403, str(message))
             return view(*args, **kwargs)
 
         return wrapper

@@ -8,10 +8,9 @@ without JavaScript it is a plain multipart POST.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -20,30 +19,17 @@ from market.brands.forms import BrandForm
 from market.brands.models import Brand
 from market.catalog import images
 from market.domain import DomainError
-from market.errors import user_abort, wants_json
-from market.extensions import db, login
+from market.errors import wants_json
+from market.extensions import db
 from market.forms import attach_error
+from market.security import approved_seller_required
 
 BRAND_ID = "<int(max=2147483647):brand_id>"
 ITEM_ID = "<int(max=2147483647):item_id>"
 
 
-def shop_owner_required(view):
-    """Log in first; then only owners of an open shop use these pages."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login.unauthorized()
-        profile = current_user.seller_profile
-        if profile is None or not profile.is_approved:
-            if request.method == "GET":
-                flash(_("Brands are made by sellers approved by their commune."), "info")
-                return redirect(url_for("accounts.apply_to_sell"))
-            user_abort(403, _("Brands are made by sellers approved by their commune."))
-        return view(*args, **kwargs)
-
-    return wrapper
+# Log in first; then only owners of a shop approved by its commune use these pages.
+shop_owner_required = approved_seller_required(_l("Brands are made by sellers approved by their commune."))
 
 
 @sell_bp.get("")

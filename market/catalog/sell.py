@@ -8,11 +8,10 @@ Either way the server checks everything again: the browser is never trusted.
 
 from __future__ import annotations
 
-from functools import wraps
-
 import sqlalchemy as sa
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from market.catalog import images, sell_bp, service
@@ -21,27 +20,13 @@ from market.catalog.helpers import PRODUCT_ID, paginate
 from market.catalog.models import Product, ProductPhoto, ProductStatus
 from market.catalog.weight import kg_input
 from market.domain import DomainError
-from market.errors import user_abort, wants_json
-from market.extensions import db, login
+from market.errors import wants_json
+from market.extensions import db
 from market.forms import attach_error
+from market.security import approved_seller_required
 
-
-def seller_required(view):
-    """Log in first; then only a seller approved by the commune may use the listing pages."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login.unauthorized()
-        profile = current_user.seller_profile
-        if profile is None or not profile.is_approved:
-            if request.method == "GET":
-                flash(_("Only sellers approved by their commune can list products."), "info")
-                return redirect(url_for("accounts.apply_to_sell"))
-            user_abort(403, _("Only sellers approved by their commune can list products."))
-        return view(*args, **kwargs)
-
-    return wrapper
+# Log in first; then only owners of a shop approved by its commune use these pages.
+seller_required = approved_seller_required(_l("Only sellers approved by their commune can list products."))
 
 
 @sell_bp.get("/")

@@ -99,7 +99,12 @@ def shot(page, name: str) -> Path:
 
 
 def assert_fits_phone(page) -> None:
-    """Nothing wider than the 360 px screen: no sideways scrolling."""
+    """Nothing wider than the 360 px screen: no sideways scrolling.
+
+    Measured once the page has loaded (stylesheets and images): right after a form's redirect, an element may
+    already be visible while the page is still being laid out, and a photo not yet sized by its CSS measures
+    its natural width."""
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"page is {width}px wide on a {PHONE['width']}px phone"
 
