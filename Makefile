@@ -7,8 +7,9 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi.py
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
+TEST_LOGS := .test-logs
 
-.PHONY: run test serve install test-sqlite test-postgres translations lint bench-images bench-live clean
+.PHONY: run test serve install test-sqlite test-postgres pytest-sqlite pytest-postgres translations lint bench-images bench-live clean
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,19 +34,35 @@ run: install
 	$(BIN)/flask seed-demo
 	$(BIN)/python wsgi.py
 
-# SQLite always; PostgreSQL too when it answers (CI sets MARKET_REQUIRE_SERVICES=1: then it must answer).
+# SQLite always; PostgreSQL too when it answers (CI sets MARKET_REQUIRE_SERVICES=1: then it must answer). The two
+# passes run side by side (their databases, Redis keys and ports never meet: tests that start server processes
+# run in the SQLite pass only), each into its own log, printed when both are done.
 test: install
-	$(MAKE) --no-print-directory test-sqlite
 	@if $(BIN)/python tests/services.py postgres "$(PG_TEST_URL)"; then \
-		$(MAKE) --no-print-directory test-postgres; \
+		echo "== the SQLite and PostgreSQL passes, side by side ($(TEST_LOGS)/sqlite.log, $(TEST_LOGS)/postgres.log)"; \
+		mkdir -p $(TEST_LOGS); \
+		$(MAKE) --no-print-directory pytest-sqlite > $(TEST_LOGS)/sqlite.log 2>&1 & sqlite=$$!; \
+		$(MAKE) --no-print-directory pytest-postgres > $(TEST_LOGS)/postgres.log 2>&1 & postgres=$$!; \
+		wait $$sqlite; rs=$$?; wait $$postgres; rp=$$?; \
+		echo "== SQLite pass (exit $$rs)"; cat $(TEST_LOGS)/sqlite.log; \
+		echo "== PostgreSQL pass (exit $$rp)"; cat $(TEST_LOGS)/postgres.log; \
+		test $$rs -eq 0 -a $$rp -eq 0; \
 	elif [ "$$MARKET_REQUIRE_SERVICES" = "1" ]; then \
 		echo "PostgreSQL is required (MARKET_REQUIRE_SERVICES=1) but does not answer at $(PG_TEST_URL)"; exit 1; \
-	else echo "SKIPPED the PostgreSQL run: PostgreSQL does not answer at $(PG_TEST_URL)"; fi
+	else $(MAKE) --no-print-directory pytest-sqlite && \
+		echo "SKIPPED the PostgreSQL run: PostgreSQL does not answer at $(PG_TEST_URL)"; fi
 
 test-sqlite: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory pytest-sqlite
 
 test-postgres: install
+	$(MAKE) --no-print-directory pytest-postgres
+
+# The passes themselves, without the install step (make test installs once, then runs both at the same time).
+pytest-sqlite:
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+pytest-postgres:
 	MARKET_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 serve: install  ## production-like: 2 gunicorn gevent processes + PostgreSQL + Redis + nginx on :8000

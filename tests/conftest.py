@@ -37,6 +37,17 @@ def need_service(name: str, available: bool, why: str) -> None:
     pytest.skip(f"{name} unavailable: {why}")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``processes`` start server processes on databases of their own (tests/servers.py), whatever
+    the suite's main database: the PostgreSQL pass would only repeat them, so they run once, in the SQLite pass."""
+    if not TEST_DB_URL:
+        return
+    skip = pytest.mark.skip(reason="starts server processes on databases of its own: runs once, in the SQLite pass")
+    for item in items:
+        if item.get_closest_marker("processes"):
+            item.add_marker(skip)
+
+
 def _reset_schema(app) -> None:
     """Start from an empty database and build it with the real migrations (which tests them too)."""
     from flask_migrate import upgrade

@@ -50,6 +50,7 @@ def test_a_batch_counts_every_hit_in_this_process(app):
 
 
 @pytest.mark.services
+@pytest.mark.processes
 def test_the_eleventh_order_in_ten_seconds_is_refused_across_two_processes(tmp_path, redis_url):
     """Two server processes on one Redis: six orders counted by one (one batch), then five by the other (a
     batch of four, then one at a time): the eleventh is refused, whichever process and whichever way counted

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from tests.servers import ServerDB, start_server
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.processes]
 EVENTS = ("stock", "sold", "chat", "chat_removed", "hearts", "viewers", "offer", "session", "muted", "host_orders",
           "host_stats")
 PASSWORD = "chophien123"

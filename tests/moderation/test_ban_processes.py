@@ -11,7 +11,7 @@ import requests
 
 from tests.servers import ServerDB, start_server
 
-pytestmark = [pytest.mark.services, pytest.mark.slow]
+pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.processes]
 
 BUYER = "0904000002"  # a demo buyer with orders in Ea Knuếc
 STAFF = "0902000001"  # staff of Ea Knuếc

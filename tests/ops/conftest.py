@@ -15,20 +15,10 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.conftest import TEST_DB_URL
 from tests.servers import ServerDB
 
 PASSWORD = "chophien123"
 LIVE_EVENTS = ("stock", "sold", "chat", "offer", "session", "relay", "viewers", "hearts", "logged_out")
-
-
-def pytest_collection_modifyitems(config, items):
-    if not TEST_DB_URL:
-        return
-    skip = pytest.mark.skip(reason="starts its own PostgreSQL database and processes: runs once, in the SQLite pass")
-    for item in items:
-        if item.get_closest_marker("processes"):
-            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
