@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,20 @@ def assert_fits_phone(page) -> None:
     page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"page is {width}px wide on a {PHONE['width']}px phone"
+
+
+def wait_until(page, function: str, arg=None, timeout: float = 15.0) -> None:
+    """Poll a JavaScript function ("() => …" or "x => …") until it returns something truthy.
+
+    Instead of ``page.wait_for_function``: that one turns its argument into a function with ``eval`` inside the
+    page, which our Content-Security-Policy forbids; Chromium lets it through only when nothing else runs in the
+    page at that moment, so on a loaded machine it fails now and then (microsoft/playwright#36982).
+    ``page.evaluate`` of a function is not an ``eval`` and CSP does not apply to it."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(function, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:.0f} s: {function}")
+        page.wait_for_timeout(100)
 
 
 def login(page, phone: str, password: str = "chophien123") -> None:

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_fits_phone, login, shot
+from tests.e2e.conftest import assert_fits_phone, login, shot, wait_until
 
 
 def test_visitor_sees_the_brand_and_follows_it_after_signing_up(phone_page):
@@ -29,7 +29,7 @@ def test_visitor_sees_the_brand_and_follows_it_after_signing_up(phone_page):
     expect(page.locator(".gallery li")).to_have_count(2)
     first = page.locator(".gallery img").first
     expect(first).to_be_visible()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=first.element_handle())
+    wait_until(page, "img => img.complete && img.naturalWidth > 0", first.element_handle())
     # products of the brand
     cards = page.locator(".pgrid .pcard")
     expect(cards.filter(has_text="Sầu riêng Ri6")).to_have_count(2)  # the shelf's and the co-op lot

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import REQUIRE_SERVICES
-from tests.e2e.conftest import PHONE, SCREENSHOTS
+from tests.e2e.conftest import PHONE, SCREENSHOTS, wait_until
 from tests.servers import RedisServer, start_server
 
 pytestmark = pytest.mark.services
@@ -48,7 +48,7 @@ def test_the_live_page_says_it_is_reconnecting_while_redis_is_down(browser, redi
         page.goto("/live/1")
         banner = page.locator("#live-banner")
         expect(page.locator("#live-offers .offer").first).to_be_visible()
-        page.wait_for_function("window.ChoPhienLive && window.ChoPhienLive.socket.connected")
+        wait_until(page, "() => window.ChoPhienLive && window.ChoPhienLive.socket.connected")
         expect(banner).to_be_hidden()
         redis.kill()
         expect(banner).to_be_visible(timeout=10000)

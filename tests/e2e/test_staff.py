@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_fits_phone, login, shot
+from tests.e2e.conftest import assert_fits_phone, login, shot, wait_until
 
 LAPTOP = {"width": 1280, "height": 800}
 STAFF_EA_KNUEC = "0902000001"
@@ -122,7 +122,7 @@ def test_review_queue_reject_resubmit_bulk_approve_and_ocop_on_a_phone(new_phone
     staff.get_by_role("link", name=re.compile("tin đăng chờ duyệt")).click()
     item = staff.locator(".review-item", has_text=PENDING_LISTING)
     expect(item.locator(".review-photos img").first).to_be_visible()  # photos right in the queue
-    staff.wait_for_function("[...document.querySelectorAll('.review-photos img')].every(i => i.naturalWidth > 0)")
+    wait_until(staff, "() => [...document.querySelectorAll('.review-photos img')].every(i => i.naturalWidth > 0)")
     assert_fits_phone(staff)
     shot(staff, "staff-review-queue-phone")
 
