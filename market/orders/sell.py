@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from market.domain import DomainError
 from market.errors import user_abort
 from market.extensions import db
+from market.live.models import LiveSession
 from market.orders import fulfilment, sell_bp
 from market.orders.forms import ShipForm
 from market.orders.states import OrderStatus
@@ -23,6 +24,13 @@ def _profile():
 
 def _int(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
+
+
+def _packing_list(profile, session_id: int) -> fulfilment.PackingList:
+    """The seller's part of a live session; a session that does not exist is a 404, not an empty list."""
+    if db.session.get(LiveSession, session_id) is None:
+        user_abort(404, _("This live session does not exist."))
+    return fulfilment.packing_list(profile.id, session_id)
 
 
 @sell_bp.get("")
@@ -68,7 +76,7 @@ def batch():
 @login_required
 def packing(session_id: int):
     profile = _profile()
-    packing = fulfilment.packing_list(profile.id, session_id)
+    packing = _packing_list(profile, session_id)
     return render_template("orders/packing.html", profile=profile, packing=packing)
 
 
@@ -76,7 +84,7 @@ def packing(session_id: int):
 @login_required
 def packing_csv(session_id: int):
     profile = _profile()
-    body = fulfilment.packing_csv(fulfilment.packing_list(profile.id, session_id))
+    body = fulfilment.packing_csv(_packing_list(profile, session_id))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="packing-live-{session_id}.csv"',
         "Cache-Control": "no-store"})

@@ -76,6 +76,15 @@ def test_another_seller_cannot_touch_these_orders(client, live_orders, make_shop
     assert "Sầu riêng Ri6" not in client.get(f"/sell/orders/live/{shop.sessions[0].id}/packing").get_data(as_text=True)
 
 
+def test_the_packing_list_of_a_session_that_does_not_exist_is_a_404(client, live_orders):
+    shop, _ = live_orders
+    login_as(client, shop.user)
+    for path in ("/sell/orders/live/999999/packing", "/sell/orders/live/999999/packing.csv"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "Phiên live này không tồn tại" in response.get_data(as_text=True)
+
+
 def test_buyers_have_no_fulfilment_pages(client, buyer):
     login_as(client, buyer)
     assert client.get("/sell/orders").status_code == 403
