@@ -137,6 +137,9 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 30, 1, 7 * 24 * 60),
         "COD_ACCEPT_HOURS": _int(env, "COD_ACCEPT_HOURS", 24, 1, 14 * 24),
         "TRANSFER_CLAIM_HOURS": _int(env, "TRANSFER_CLAIM_HOURS", 24, 1, 14 * 24),
+        # A confirmed order weighed outside the tolerance waits this long for the buyer's answer, then is
+        # cancelled (a card authorisation lapses after 7 days at Stripe; the fruit does not wait either).
+        "WEIGHING_ANSWER_HOURS": _int(env, "WEIGHING_ANSWER_HOURS", 48, 1, 6 * 24),
         "LIVE_COALESCE_MS": _int(env, "LIVE_COALESCE_MS", 200, 10, 5000),
         # Hearts and viewer counts: at most this often (never more often than LIVE_COALESCE_MS).
         "LIVE_COUNTERS_MS": _int(env, "LIVE_COUNTERS_MS", 1000, 10, 60000),

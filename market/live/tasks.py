@@ -85,14 +85,16 @@ def _tick_loop(app: Flask) -> None:
 
 
 def sweep_holds(app: Flask) -> int:
-    """Expire unpaid live (and other) orders whose hold ran out; their units go back to the offer."""
+    """Expire unpaid live (and other) orders whose hold ran out, and decline weighings left unanswered past
+    their deadline; their units go back to the offer or the shelf."""
     from market.orders.service import expire_holds
+    from market.orders.weights import expire_unanswered
 
     total = 0
     with app.app_context():
         try:
             while True:
-                n = expire_holds()
+                n = expire_holds() + expire_unanswered()
                 db.session.commit()
                 total += n
                 if n == 0:

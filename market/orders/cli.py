@@ -7,12 +7,14 @@ from market.extensions import db
 def register(app: Flask) -> None:
     @app.cli.command("expire-holds")
     def expire_holds_command():
-        """Expire unpaid pending orders whose hold ran out, giving their stock back."""
+        """Expire unpaid pending orders whose hold ran out, and cancel weighed orders whose buyer did not answer
+        in time, giving their stock back."""
         from market.orders.service import expire_holds
+        from market.orders.weights import expire_unanswered
 
         total = 0
         while True:
-            n = expire_holds()
+            n = expire_holds() + expire_unanswered()
             db.session.commit()
             total += n
             if n == 0:

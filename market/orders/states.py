@@ -71,7 +71,8 @@ W = WeightEvent
 WEIGHT_EVENTS: dict[WeightEvent, tuple[frozenset[OrderStatus], frozenset[Actor]]] = {
     W.WEIGHED: (frozenset({S.PENDING, S.CONFIRMED}), frozenset({A.SELLER, A.STAFF})),
     W.WEIGHT_ACCEPTED: (frozenset({S.PENDING, S.CONFIRMED}), frozenset({A.BUYER})),
-    W.WEIGHT_DECLINED: (frozenset({S.PENDING, S.CONFIRMED}), frozenset({A.BUYER})),
+    # the system declines for a buyer who did not answer in time (weights.expire_unanswered)
+    W.WEIGHT_DECLINED: (frozenset({S.PENDING, S.CONFIRMED}), frozenset({A.BUYER, A.SYSTEM})),
 }
 # The move a declined weighing makes (it must also be in TRANSITIONS for the buyer).
 DECLINE_MOVES_TO = S.CANCELLED

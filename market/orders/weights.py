@@ -12,6 +12,9 @@ A line sold by weight carries one unit's estimated grams and the tolerance the b
   table (``states.WEIGHT_EVENTS``) says when each may happen and who may cause it.
 - **Absurd weights** (0, a fifth of the estimate or less, more than twice it — the typical slips are grams typed
   as kilograms and an extra zero) are refused with the range expected; nothing is written.
+- **No answer.** A confirmed order left waiting for the buyer ``WEIGHING_ANSWER_HOURS`` after its last
+  weighing is declined for them by the system (``expire_unanswered``, run with the hold sweep): cancelled, its
+  stock back, a card authorisation released. A pending one already expires with its payment hold.
 - **Payments** are asked through the gateway: a card authorised for the most the tolerance allows cannot be
   charged more (``max_chargeable``); once the money is received or a capture has started
   (``amount_locked``) the weights are final.
@@ -21,7 +24,10 @@ authorisation is captured). Functions flush; the caller commits.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from market.catalog.weight import format_kg, parse_kg, round_div
@@ -209,6 +215,44 @@ def decline(order: Order, user, reason: str | None = None) -> Order:
                        before_vnd=order.total_vnd)
     return transition(order, OrderStatus.CANCELLED, actor=user, role=Actor.BUYER,
                       reason=reason or _("The buyer declined the weighed amount"))
+
+
+def answer_deadline(order: Order) -> datetime | None:
+    """When a confirmed order waiting for the buyer's answer is declined for them (None: nothing waits)."""
+    if order.weight_status != "to_accept" or order.status != OrderStatus.CONFIRMED:
+        return None
+    weighed = db.session.scalar(sa.select(sa.func.max(OrderEvent.created_at)).where(
+        OrderEvent.order_id == order.id, OrderEvent.kind == WeightEvent.WEIGHED))
+    return weighed + timedelta(hours=current_app.config["WEIGHING_ANSWER_HOURS"]) if weighed else None
+
+
+def expire_unanswered(now: datetime | None = None, limit: int = 200) -> int:
+    """Decline, for the buyer, weighings of confirmed orders left unanswered past the deadline; returns how many.
+
+    Each order in its own savepoint: one that the buyer answered (or the seller re-weighed) meanwhile is left."""
+    now = now or utcnow()
+    hours = current_app.config["WEIGHING_ANSWER_HOURS"]
+    last_weighed = (sa.select(OrderEvent.order_id, sa.func.max(OrderEvent.created_at).label("at"))
+                    .where(OrderEvent.kind == WeightEvent.WEIGHED).group_by(OrderEvent.order_id).subquery())
+    due = db.session.scalars(
+        sa.select(Order).join(last_weighed, last_weighed.c.order_id == Order.id)
+        .where(Order.status == OrderStatus.CONFIRMED, Order.weight_status == "to_accept",
+               last_weighed.c.at <= now - timedelta(hours=hours))
+        .order_by(last_weighed.c.at).limit(limit)).all()
+    declined = 0
+    for order in due:
+        try:
+            with db.session.begin_nested():
+                _claim(order, "to_accept", allowed_from=("to_accept",))  # row-locks it against an answer
+                reason = _("No answer to the weighed amount within %(hours)d hours", hours=hours)
+                _event(order, WeightEvent.WEIGHT_DECLINED, None, Actor.SYSTEM, reason)
+                order_weighed.send(order, event=WeightEvent.WEIGHT_DECLINED, final=False, actor=None,
+                                   role=Actor.SYSTEM, before_vnd=order.total_vnd)
+                transition(order, OrderStatus.CANCELLED, actor=None, role=Actor.SYSTEM, reason=reason)
+            declined += 1
+        except DomainError:  # answered, re-weighed or cancelled meanwhile
+            db.session.expire(order)
+    return declined
 
 
 def _check_buyer(order: Order, user, event: WeightEvent) -> None:

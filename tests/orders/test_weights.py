@@ -221,3 +221,61 @@ def test_the_api_says_what_is_weighed(client, fruit_shop, buyer, place):
     assert data["weight_status"] == "final" and data["items"][0]["by_weight"]["packed_weight_g"] == 6200
     assert data["payment"]["vietqr"]["amount_vnd"] == 527_000
     assert [e["event"] for e in data["timeline"] if "event" in e] == ["weighed"]
+
+
+def test_an_unanswered_weighing_is_declined_for_the_buyer_after_the_deadline(client, fruit_shop, buyer, place, app):
+    assert app.config["WEIGHING_ANSWER_HOURS"] == 48
+    order = place(buyer, fruit_shop.product, 2)  # cash on delivery: confirmed
+    weights.weigh(order, fruit_shop.user, Actor.SELLER, {f"weight-{order.items[0].id}": "4,5"})  # −25 %: to accept
+    db.session.commit()
+    assert stock_of(fruit_shop.product) == 18
+    deadline = weights.answer_deadline(order)
+    assert timedelta(hours=47, minutes=59) < deadline - utcnow() <= timedelta(hours=48)
+    login_as(client, buyer)
+    html = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "data-answer-deadline" in html and "Hãy trả lời trước" in html
+    login_as(client, fruit_shop.user)
+    assert "Nếu người mua không trả lời trước" in client.get(f"/orders/{order.id}").get_data(as_text=True)
+
+    assert weights.expire_unanswered(now=utcnow() + timedelta(hours=47)) == 0  # not yet
+    assert reload(order).status == "confirmed" and order.weight_status == "to_accept"
+    assert weights.expire_unanswered(now=utcnow() + timedelta(hours=49)) == 1
+    db.session.commit()
+    reload(order)
+    assert order.status == "cancelled" and stock_of(fruit_shop.product) == 20
+    declined = [e for e in order.events if e.kind == "weight_declined"]
+    assert len(declined) == 1 and declined[0].actor_role == "system" and declined[0].actor_id is None
+    cancelled = [e for e in order.events if e.to_status == "cancelled"]
+    assert cancelled[0].actor_role == "system" and "48" in cancelled[0].reason
+    assert weights.answer_deadline(order) is None
+    assert weights.expire_unanswered(now=utcnow() + timedelta(hours=49)) == 0  # once
+    # the buyer's late answer is refused, clearly
+    login_as(client, buyer)
+    assert post_form(client, f"/orders/{order.id}/weights/accept", {}, page=f"/orders/{order.id}").status_code == 409
+
+
+def test_the_deadline_runs_from_the_last_weighing_and_an_answer_stops_it(fruit_shop, buyer, place):
+    order = place(buyer, fruit_shop.product, 1)
+    field = f"weight-{order.items[0].id}"
+    weights.weigh(order, fruit_shop.user, Actor.SELLER, {field: "3,6"})
+    db.session.execute(sa.update(OrderEvent).where(OrderEvent.order_id == order.id)
+                       .values(created_at=utcnow() - timedelta(days=3)))
+    weights.weigh(order, fruit_shop.user, Actor.SELLER, {field: "3,5"})  # re-weighed today: a new deadline
+    db.session.commit()
+    assert weights.expire_unanswered() == 0 and reload(order).status == "confirmed"
+    weights.accept(order, buyer)
+    db.session.commit()
+    assert weights.expire_unanswered(now=utcnow() + timedelta(days=5)) == 0
+    assert reload(order).status == "confirmed" and order.weight_status == "final"
+
+
+def test_the_hold_sweep_declines_unanswered_weighings(fruit_shop, buyer, place, app):
+    from market.live.tasks import sweep_holds
+
+    order = place(buyer, fruit_shop.product, 1)
+    weights.weigh(order, fruit_shop.user, Actor.SELLER, {f"weight-{order.items[0].id}": "2,5"})
+    db.session.execute(sa.update(OrderEvent).where(OrderEvent.order_id == order.id)
+                       .values(created_at=utcnow() - timedelta(hours=49)))
+    db.session.commit()
+    assert sweep_holds(app) == 1
+    assert reload(order).status == "cancelled"

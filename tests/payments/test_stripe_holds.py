@@ -126,6 +126,25 @@ def test_declining_the_weight_releases_the_hold(client, stripe_api, fruit_shop, 
     assert len(calls(stripe_api, "/cancel")) == 1
 
 
+def test_a_weighing_left_unanswered_releases_the_hold_at_the_deadline(client, stripe_api, fruit_shop, buyer, place,
+                                                                      runner):
+    from datetime import timedelta
+
+    from market.database import utcnow
+    from market.orders.models import OrderEvent
+
+    order, _ = held_order(client, stripe_api, fruit_shop, buyer, place)
+    weigh(client, order, "5", fruit_shop.user)
+    assert reload(order).weight_status == "to_accept"
+    db.session.execute(sa.update(OrderEvent).where(OrderEvent.order_id == order.id, OrderEvent.kind == "weighed")
+                       .values(created_at=utcnow() - timedelta(hours=49)))
+    db.session.commit()
+    result = runner.invoke(args=["expire-holds"])
+    assert result.exit_code == 0 and "1 order(s)" in result.output, result.output
+    assert reload(order).status == "cancelled" and hold_of(order).status == "released"
+    assert len(calls(stripe_api, "/cancel")) == 1 and not calls(stripe_api, "/capture")
+
+
 def test_a_failed_capture_is_flagged_and_retried(client, stripe_api, fruit_shop, buyer, place, runner):
     order, _ = held_order(client, stripe_api, fruit_shop, buyer, place)
     stripe_api.fail_next.append((500, {"error": {"type": "api_error", "message": "down"}}))
