@@ -11,15 +11,21 @@ alone, Redis when ``REDIS_URL`` is set (several processes):
   then.
 - viewers: each process reports its own count per room (a Redis hash field per process, with a timestamp so
   a dead process's count fades away); the room's count is the sum.
+- sales (the ``sold`` ticker): each process adds its sales to a per-room count and keeps the last one; every
+  process tells its sockets the last sale and how many more came since it last told them.
 
-Values everyone shares (stock, hearts, viewers) go to a process's own sockets only (``ignore_queue``): N
-processes then never send N copies. Per-order news (``sold`` for the ticker, new orders for the host
-console) exists only in the process that settled the order, so it goes through the message queue to every
-process — sampled per tick, so a burst of a thousand orders costs a viewer a few messages, not a thousand.
+Values everyone shares (stock, hearts, viewers, sales) go to a process's own sockets only (``ignore_queue``):
+N processes then never send N copies, and a viewer hears one ``sold`` per tick however many processes sold.
+New orders for the host console go through the message queue (a few host sockets), sampled per tick.
+
+During a burst of orders (``LIVE_BURST_ORDERS`` waiting in this process for one room) the room's updates wait
+until those orders are answered, at most ``LIVE_BURST_HOLD_MS``: each update is a message to every socket of
+the process, and sent in the middle of a storm it queued ahead of the acks on the same sockets.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -35,7 +41,6 @@ from market.metrics import BROADCAST_LAG
 
 log = logging.getLogger(__name__)
 
-SALES_PER_TICK = 1  # ticker items a room hears per tick and process; the rest are counted in "more"
 HOST_FEED_PER_TICK = 50
 PERSIST_EVERY_S = 5.0
 VIEWER_REPORT_TTL_MS = 10_000
@@ -72,6 +77,15 @@ class MemoryBackend:
 
     def __init__(self):
         self.hearts: dict[int, int] = {}
+        self.sale_counts: dict[int, int] = {}
+        self.last_sales: dict[int, dict] = {}
+
+    def sales(self, new: dict[int, list[dict]], session_ids: list[int]) -> dict[int, tuple[int, dict | None]]:
+        """Add this process's new sales; every room's (sales so far, last sale)."""
+        for sid, items in new.items():
+            self.sale_counts[sid] = self.sale_counts.get(sid, 0) + len(items)
+            self.last_sales[sid] = items[-1]
+        return {sid: (self.sale_counts.get(sid, 0), self.last_sales.get(sid)) for sid in session_ids}
 
     def push(self, dirty: set[int], hearts: dict[int, int]) -> None:
         for sid, n in hearts.items():
@@ -123,6 +137,26 @@ class RedisBackend:
             pipe.incrby(self._key("hearts", sid), n)
             pipe.expire(self._key("hearts", sid), 86_400)
         pipe.execute()
+
+    def sales(self, new: dict[int, list[dict]], session_ids: list[int]) -> dict[int, tuple[int, dict | None]]:
+        """Add this process's new sales to the shared counts (one round trip); every room's (sales so far, last
+        sale, from whichever process)."""
+        if not new and not session_ids:
+            return {}
+        pipe = self.redis.pipeline(transaction=False)
+        for sid, items in new.items():
+            pipe.incrby(self._key("sales", sid), len(items))
+            pipe.expire(self._key("sales", sid), 86_400)
+            pipe.set(self._key("lastsale", sid), json.dumps(items[-1]), ex=86_400)
+        if session_ids:
+            pipe.mget([self._key("sales", sid) for sid in session_ids])
+            pipe.mget([self._key("lastsale", sid) for sid in session_ids])
+        results = pipe.execute()
+        if not session_ids:
+            return {}
+        counts, lasts = results[-2], results[-1]
+        return {sid: (int(n or 0), json.loads(last) if last else None)
+                for sid, n, last in zip(session_ids, counts, lasts, strict=True)}
 
     def changed(self, session_ids: list[int], seen: dict[int, int]) -> set[int]:
         if not session_ids:
@@ -202,9 +236,12 @@ class Hub:
         self.lock = threading.Lock()
         self.backend: MemoryBackend | RedisBackend = MemoryBackend()
         self.shared_ok = True
+        self.burst_orders, self.burst_hold = 20, 1.0
         self.reset()
 
     def configure(self, app) -> None:
+        self.burst_orders = app.config.get("LIVE_BURST_ORDERS", 20)
+        self.burst_hold = app.config.get("LIVE_BURST_HOLD_MS", 1000) / 1000
         url = app.config.get("REDIS_URL")
         if url:
             self.backend = RedisBackend(url, app.config.get("LIVE_REDIS_PREFIX", "chophien:live"))
@@ -220,6 +257,10 @@ class Hub:
             self.dirty_since: dict[int, float] = {}  # room → when its first unsent change happened (metrics)
             self.hearts: dict[int, int] = {}
             self.sales: dict[int, list[dict]] = {}
+            self.sales_told: dict[int, int] = {}  # room → the shared sales count this process's sockets heard of
+            self.waiting: dict[int, int] = {}  # room → orders waiting for their answer in this process
+            self.burst_since: dict[int, float] = {}  # room → when its orders waiting reached a burst
+            self.deferred: set[int] = set()  # rooms whose stock changed while a burst held their updates
             self.host_feed: dict[int, list[dict]] = {}
             self.sent: dict[int, Sent] = {}
             self.versions: dict[int, int] = {}
@@ -246,6 +287,23 @@ class Hub:
 
     def local_viewers(self, session_id: int) -> int:
         return len(self.rooms.get(session_id, ()))
+
+    # -- orders waiting (the order merger tells) ------------------------------------------------------
+    def orders_waiting(self, session_id: int, delta: int) -> None:
+        """``delta`` orders of the room started (+) or got their answer (-) in this process."""
+        with self.lock:
+            n = self.waiting.get(session_id, 0) + delta
+            if n <= 0:
+                self.waiting.pop(session_id, None)
+                self.burst_since.pop(session_id, None)
+                return
+            self.waiting[session_id] = n
+            if n >= self.burst_orders and session_id not in self.burst_since:
+                self.burst_since[session_id] = time.monotonic()
+
+    def _held(self, now: float) -> set[int]:
+        """(Under ``self.lock``) rooms in a burst of orders whose updates wait, not longer than the hold."""
+        return {sid for sid, since in self.burst_since.items() if now - since < self.burst_hold}
 
     # -- changes (called after commit) --------------------------------------------------------------
     def mark_dirty(self, session_id: int) -> None:
@@ -325,12 +383,15 @@ class Hub:
         every tick, and five messages a second per viewer of a vanity count cost more than they tell).
         """
         with self.lock:
+            held = self._held(time.monotonic())
+            deferred, self.deferred = self.deferred, set()
             # Rooms this process just emptied are reported once more (count 0), then forgotten.
             local = {sid: len(socks) for sid, socks in self.rooms.items()}
             if counters:
                 for sid in [s for s, socks in self.rooms.items() if not socks]:
                     del self.rooms[sid]
                     self.hosts.pop(sid, None)
+                    self.sales_told.pop(sid, None)
             dirty, self.dirty = self.dirty, set()
             since, self.dirty_since = self.dirty_since, {}
             hearts, self.hearts = (self.hearts, {}) if counters else ({}, self.hearts)
@@ -338,23 +399,28 @@ class Hub:
             feed, self.host_feed = self.host_feed, {}
         try:
             self.backend.push(dirty, hearts)
-            changed = (dirty | self.backend.changed(list(local), self.versions)) & set(local)
+            changed = (dirty | deferred | self.backend.changed(list(local), self.versions)) & set(local)
             self._shared_ok(True)
         except Exception as exc:  # Redis down: keep serving this process's own changes
             self._shared_ok(False, exc)
-            changed = dirty & set(local)
+            changed = (dirty | deferred) & set(local)
+        if changed & held:  # sent on a later tick, once the burst's acks are out
+            with self.lock:
+                self.deferred |= changed & held
+                for sid in changed & held & since.keys():
+                    self.dirty_since.setdefault(sid, since[sid])
+            changed -= held
         if changed:
             self._send_stock(changed)
             now = time.monotonic()
             for sid in changed & since.keys():
                 BROADCAST_LAG.observe(now - since[sid])
-        for sid, items in sales.items():
-            self._send_sales(sid, items)
+        self._send_sales(sales, list(local), quiet=held)
         for sid, items in feed.items():
             emit_room(sid, "host_orders", {"orders": items[-HOST_FEED_PER_TICK:],
                                            "more": max(0, len(items) - HOST_FEED_PER_TICK)}, host=True)
         if local and counters:
-            self._send_counters(local)
+            self._send_counters(local, quiet=held)
         db.session.commit()
 
     def _shared_ok(self, ok: bool, exc: Exception | None = None) -> None:
@@ -394,16 +460,38 @@ class Hub:
                     {"offer_id": i, "sold": s, "quantity": q, "remaining": r, "status": st}
                     for i, s, q, r, st in stats]})
 
-    def _send_sales(self, session_id: int, items: list[dict]) -> None:
-        shown = items[-SALES_PER_TICK:]
-        more = len(items) - len(shown)
-        for i, item in enumerate(shown):
-            payload = dict(item)
-            if more and i == len(shown) - 1:
-                payload["more"] = more
-            emit_room(session_id, "sold", payload)
+    def _send_sales(self, new: dict[int, list[dict]], session_ids: list[int], quiet: set[int] = frozenset()) -> None:
+        """Add this process's new sales to the shared counts, then tell each room's sockets here the last sale
+        and how many ``more`` came since they last heard (from every process): one ``sold`` per tick at most.
+        Rooms in ``quiet`` (a burst of orders) hear it on a later tick."""
+        try:
+            totals = self.backend.sales(new, session_ids)
+        except Exception as exc:  # Redis down: this process's own sales, to its own sockets
+            self._shared_ok(False, exc)
+            for sid, items in new.items():
+                if sid in self.rooms:
+                    self._tell_sale(sid, items[-1], len(items) - 1)
+            return
+        for sid, (count, last) in totals.items():
+            told = self.sales_told.get(sid)
+            if told is None:  # a room new to this process: its viewers' snapshot is newer than older sales
+                told = count - len(new.get(sid, ()))
+            if sid in quiet:
+                self.sales_told[sid] = told
+                continue
+            if count > told and last:
+                self._tell_sale(sid, last, count - told - 1)
+            self.sales_told[sid] = count
 
-    def _send_counters(self, local: dict[int, int]) -> None:
+    @staticmethod
+    def _tell_sale(session_id: int, item: dict, more: int) -> None:
+        payload = dict(item)
+        if more > 0:
+            payload["more"] = more
+        emit_local(room(session_id), "sold", payload)
+
+    def _send_counters(self, local: dict[int, int], quiet: set[int] = frozenset()) -> None:
+        """Hearts and viewer counts; rooms in ``quiet`` (a burst of orders) hear them on a later tick."""
         from market.live.models import LiveSession
 
         sids = list(local)
@@ -419,7 +507,7 @@ class Hub:
         for sid in sids:
             sent = self.sent.setdefault(sid, Sent())
             count = viewers.get(sid)
-            if count is not None and count != sent.viewers:
+            if count is not None and count != sent.viewers and sid not in quiet:
                 sent.viewers = count
                 emit_local(room(sid), "viewers", {"count": count})
             if count is not None and count > sent.peak:
@@ -427,7 +515,7 @@ class Hub:
                 db.session.execute(sa.update(LiveSession).where(LiveSession.id == sid, LiveSession.peak_viewers < count)
                                    .values(peak_viewers=count).execution_options(synchronize_session=False))
             total = hearts.get(sid)
-            if total is not None and total != sent.hearts:
+            if total is not None and total != sent.hearts and sid not in quiet:
                 sent.hearts = total
                 emit_local(room(sid), "hearts", {"total": total})
             if persist and total is not None and total > sent.hearts_saved:
