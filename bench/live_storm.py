@@ -117,8 +117,19 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine spent busy (not idle, not waiting for I/O), from /proc/stat."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return float("nan")
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 class Meter:
-    """CPU (server processes, load-generating processes) and peak server memory between start() and stop()."""
+    """CPU (server processes, load-generating processes, the whole machine) and peak server memory between
+    start() and stop(). The rest of the machine (PostgreSQL, Redis and whatever else runs there) decides much
+    of the spread on a shared machine, so it is reported too."""
 
     def __init__(self, pid: int, client_cpu):
         self.pid, self.client_cpu = pid, client_cpu
@@ -127,6 +138,7 @@ class Meter:
 
     def start(self):
         self.t0, self.c0, self.b0, self.peak = time.monotonic(), cpu_seconds(self.pid), self.client_cpu(), 0.0
+        self.m0 = machine_busy_seconds()
         self._run = True
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -141,8 +153,9 @@ class Meter:
         self._run = False
         self._thread.join()
         wall = time.monotonic() - self.t0
-        return {"wall": wall, "cpu_pct": 100 * (cpu_seconds(self.pid) - self.c0) / wall, "rss_mb": self.peak,
-                "bench_cpu_pct": 100 * (self.client_cpu() - self.b0) / wall}
+        server, bench = cpu_seconds(self.pid) - self.c0, self.client_cpu() - self.b0
+        return {"wall": wall, "cpu_pct": 100 * server / wall, "rss_mb": self.peak, "bench_cpu_pct": 100 * bench / wall,
+                "rest_cpu_s": machine_busy_seconds() - self.m0 - server - bench}
 
 
 # ---- set-up ---------------------------------------------------------------------------------------------
@@ -663,12 +676,12 @@ def run(args, env, url, server, tokens, work, workers):
         extra = [r for reply in ask("storm", time.time() + 1.0, offer_k, f"storm{k + 1}") for r in reply]
         use_k = meter_k.stop()
         fig = {**storm_figures(args, extra, offer_k), "load": loadavg,
-               "cpu_s": use_k["cpu_pct"] / 100 * use_k["wall"]}
+               "cpu_s": use_k["cpu_pct"] / 100 * use_k["wall"], "rest_s": use_k["rest_cpu_s"]}
         more_storms.append(fig)
         log(f"storm {k + 1}: ack p50 {fig['ack_p50'] * 1000:.0f} ms, p99 {fig['ack_p99'] * 1000:.0f} ms (from the "
             f"write); from the storm p50 {fig['fire_p50'] * 1000:.0f}, p99 {fig['fire_p99'] * 1000:.0f} ms; "
             f"{fig['answered']} answered, {fig['placed']} placed, oversell {fig['oversell']}, "
-            f"server {fig['cpu_s']:.2f} CPU-s, load {loadavg}")
+            f"server {fig['cpu_s']:.2f} CPU-s, rest of the machine {fig['rest_s']:.2f} CPU-s, load {loadavg}")
 
     counts: dict[str, Counter] = {}
     client_cpu_by_phase = Counter()
@@ -703,7 +716,7 @@ def run(args, env, url, server, tokens, work, workers):
             print(f"storm {k} (same viewers, fresh offer, load {f['load']}): ack p50 {f['ack_p50'] * 1000:.0f} ms, "
                   f"p99 {f['ack_p99'] * 1000:.0f} ms; from the storm p50 {f['fire_p50'] * 1000:.0f}, "
                   f"p99 {f['fire_p99'] * 1000:.0f} ms; {f['answered']} answered, {f['placed']} placed, "
-                  f"oversell {f['oversell']}, server {f['cpu_s']:.2f} CPU-s")
+                  f"oversell {f['oversell']}, server {f['cpu_s']:.2f} CPU-s, rest {f['rest_s']:.2f} CPU-s")
         print_report(args, env, workers, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused,
                      storm_s, (ack_lat, ack_from_fire, writes), rates, (join_use, warm_use, storm_use), sold,
                      quantity, ordered, oversell,
@@ -755,7 +768,8 @@ def print_report(args, env, workers, load_before, joins, join_total, connect_err
               + f"  (total {sum(rates[phase].values()):.2f})")
     for name, use in (("join", join_use), ("warm", warm_use), ("storm", storm_use)):
         print(f"server {name:<5}    : CPU {use['cpu_pct']:.0f}% of one core over {use['wall']:.1f} s, "
-              f"RSS {use['rss_mb']:.0f} MB (all workers); load generator CPU {use['bench_cpu_pct']:.0f}%")
+              f"RSS {use['rss_mb']:.0f} MB (all workers); load generator CPU {use['bench_cpu_pct']:.0f}%; "
+              f"rest of the machine {use['rest_cpu_s']:.2f} CPU-s (PostgreSQL, Redis, anything else)")
     print(f"oversell        : {oversell}  (offer sold {sold} of {quantity}; order lines {ordered}; "
           f"success acks {len(ok)})")
     if db_tps:
