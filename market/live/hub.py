@@ -270,6 +270,8 @@ class Hub:
             self.last_persist = time.monotonic()
         if isinstance(self.backend, MemoryBackend):
             self.backend.hearts.clear()
+            self.backend.sale_counts.clear()
+            self.backend.last_sales.clear()
 
     # -- sockets ------------------------------------------------------------------------------------
     def enter(self, session_id: int, sid: str, host: bool = False) -> None:
