@@ -143,10 +143,6 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         # Live order merging: how long a batch collects orders for one offer (0: one transaction per order).
         "LIVE_ORDER_BATCH_MS": _int(env, "LIVE_ORDER_BATCH_MS", 5, 0, 1000),
         "LIVE_ORDER_BATCH_MAX": _int(env, "LIVE_ORDER_BATCH_MAX", 500, 1, 5000),
-        # A burst of orders (this many waiting in one process for one room): the room's updates wait until their
-        # acks are out, at most LIVE_BURST_HOLD_MS (0: never wait).
-        "LIVE_BURST_ORDERS": _int(env, "LIVE_BURST_ORDERS", 20, 1, 100000),
-        "LIVE_BURST_HOLD_MS": _int(env, "LIVE_BURST_HOLD_MS", 1000, 0, 10000),
         "LIVE_HOLD_SWEEP_SECONDS": _int(env, "LIVE_HOLD_SWEEP_SECONDS", 30, 1, 3600),
         "LIVE_REDIS_PREFIX": env.get("LIVE_REDIS_PREFIX") or "chophien:live",
         "API_TOKEN_MAX_AGE": _int(env, "API_TOKEN_MAX_AGE", 30 * 24 * 3600, 60),

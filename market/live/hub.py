@@ -17,10 +17,6 @@ alone, Redis when ``REDIS_URL`` is set (several processes):
 Values everyone shares (stock, hearts, viewers, sales) go to a process's own sockets only (``ignore_queue``):
 N processes then never send N copies, and a viewer hears one ``sold`` per tick however many processes sold.
 New orders for the host console go through the message queue (a few host sockets), sampled per tick.
-
-During a burst of orders (``LIVE_BURST_ORDERS`` waiting in this process for one room) the room's updates wait
-until those orders are answered, at most ``LIVE_BURST_HOLD_MS``: each update is a message to every socket of
-the process, and sent in the middle of a storm it queued ahead of the acks on the same sockets.
 """
 
 from __future__ import annotations
@@ -236,12 +232,9 @@ class Hub:
         self.lock = threading.Lock()
         self.backend: MemoryBackend | RedisBackend = MemoryBackend()
         self.shared_ok = True
-        self.burst_orders, self.burst_hold = 20, 1.0
         self.reset()
 
     def configure(self, app) -> None:
-        self.burst_orders = app.config.get("LIVE_BURST_ORDERS", 20)
-        self.burst_hold = app.config.get("LIVE_BURST_HOLD_MS", 1000) / 1000
         url = app.config.get("REDIS_URL")
         if url:
             self.backend = RedisBackend(url, app.config.get("LIVE_REDIS_PREFIX", "chophien:live"))
@@ -258,9 +251,6 @@ class Hub:
             self.hearts: dict[int, int] = {}
             self.sales: dict[int, list[dict]] = {}
             self.sales_told: dict[int, int] = {}  # room → the shared sales count this process's sockets heard of
-            self.waiting: dict[int, int] = {}  # room → orders waiting for their answer in this process
-            self.burst_since: dict[int, float] = {}  # room → when its orders waiting reached a burst
-            self.deferred: set[int] = set()  # rooms whose stock changed while a burst held their updates
             self.host_feed: dict[int, list[dict]] = {}
             self.sent: dict[int, Sent] = {}
             self.versions: dict[int, int] = {}
@@ -289,23 +279,6 @@ class Hub:
 
     def local_viewers(self, session_id: int) -> int:
         return len(self.rooms.get(session_id, ()))
-
-    # -- orders waiting (the order merger tells) ------------------------------------------------------
-    def orders_waiting(self, session_id: int, delta: int) -> None:
-        """``delta`` orders of the room started (+) or got their answer (-) in this process."""
-        with self.lock:
-            n = self.waiting.get(session_id, 0) + delta
-            if n <= 0:
-                self.waiting.pop(session_id, None)
-                self.burst_since.pop(session_id, None)
-                return
-            self.waiting[session_id] = n
-            if n >= self.burst_orders and session_id not in self.burst_since:
-                self.burst_since[session_id] = time.monotonic()
-
-    def _held(self, now: float) -> set[int]:
-        """(Under ``self.lock``) rooms in a burst of orders whose updates wait, not longer than the hold."""
-        return {sid for sid, since in self.burst_since.items() if now - since < self.burst_hold}
 
     # -- changes (called after commit) --------------------------------------------------------------
     def mark_dirty(self, session_id: int) -> None:
@@ -385,8 +358,6 @@ class Hub:
         every tick, and five messages a second per viewer of a vanity count cost more than they tell).
         """
         with self.lock:
-            held = self._held(time.monotonic())
-            deferred, self.deferred = self.deferred, set()
             # Rooms this process just emptied are reported once more (count 0), then forgotten.
             local = {sid: len(socks) for sid, socks in self.rooms.items()}
             if counters:
@@ -401,28 +372,22 @@ class Hub:
             feed, self.host_feed = self.host_feed, {}
         try:
             self.backend.push(dirty, hearts)
-            changed = (dirty | deferred | self.backend.changed(list(local), self.versions)) & set(local)
+            changed = (dirty | self.backend.changed(list(local), self.versions)) & set(local)
             self._shared_ok(True)
         except Exception as exc:  # Redis down: keep serving this process's own changes
             self._shared_ok(False, exc)
-            changed = (dirty | deferred) & set(local)
-        if changed & held:  # sent on a later tick, once the burst's acks are out
-            with self.lock:
-                self.deferred |= changed & held
-                for sid in changed & held & since.keys():
-                    self.dirty_since.setdefault(sid, since[sid])
-            changed -= held
+            changed = dirty & set(local)
         if changed:
             self._send_stock(changed)
             now = time.monotonic()
             for sid in changed & since.keys():
                 BROADCAST_LAG.observe(now - since[sid])
-        self._send_sales(sales, list(local), quiet=held)
+        self._send_sales(sales, list(local))
         for sid, items in feed.items():
             emit_room(sid, "host_orders", {"orders": items[-HOST_FEED_PER_TICK:],
                                            "more": max(0, len(items) - HOST_FEED_PER_TICK)}, host=True)
         if local and counters:
-            self._send_counters(local, quiet=held)
+            self._send_counters(local)
         db.session.commit()
 
     def _shared_ok(self, ok: bool, exc: Exception | None = None) -> None:
@@ -462,10 +427,9 @@ class Hub:
                     {"offer_id": i, "sold": s, "quantity": q, "remaining": r, "status": st}
                     for i, s, q, r, st in stats]})
 
-    def _send_sales(self, new: dict[int, list[dict]], session_ids: list[int], quiet: set[int] = frozenset()) -> None:
+    def _send_sales(self, new: dict[int, list[dict]], session_ids: list[int]) -> None:
         """Add this process's new sales to the shared counts, then tell each room's sockets here the last sale
-        and how many ``more`` came since they last heard (from every process): one ``sold`` per tick at most.
-        Rooms in ``quiet`` (a burst of orders) hear it on a later tick."""
+        and how many ``more`` came since they last heard (from every process): one ``sold`` per tick at most."""
         try:
             totals = self.backend.sales(new, session_ids)
         except Exception as exc:  # Redis down: this process's own sales, to its own sockets
@@ -478,9 +442,6 @@ class Hub:
             told = self.sales_told.get(sid)
             if told is None:  # a room new to this process: its viewers' snapshot is newer than older sales
                 told = count - len(new.get(sid, ()))
-            if sid in quiet:
-                self.sales_told[sid] = told
-                continue
             if count > told and last:
                 self._tell_sale(sid, last, count - told - 1)
             self.sales_told[sid] = count
@@ -492,8 +453,7 @@ class Hub:
             payload["more"] = more
         emit_local(room(session_id), "sold", payload)
 
-    def _send_counters(self, local: dict[int, int], quiet: set[int] = frozenset()) -> None:
-        """Hearts and viewer counts; rooms in ``quiet`` (a burst of orders) hear them on a later tick."""
+    def _send_counters(self, local: dict[int, int]) -> None:
         from market.live.models import LiveSession
 
         sids = list(local)
@@ -509,7 +469,7 @@ class Hub:
         for sid in sids:
             sent = self.sent.setdefault(sid, Sent())
             count = viewers.get(sid)
-            if count is not None and count != sent.viewers and sid not in quiet:
+            if count is not None and count != sent.viewers:
                 sent.viewers = count
                 emit_local(room(sid), "viewers", {"count": count})
             if count is not None and count > sent.peak:
@@ -517,7 +477,7 @@ class Hub:
                 db.session.execute(sa.update(LiveSession).where(LiveSession.id == sid, LiveSession.peak_viewers < count)
                                    .values(peak_viewers=count).execution_options(synchronize_session=False))
             total = hearts.get(sid)
-            if total is not None and total != sent.hearts and sid not in quiet:
+            if total is not None and total != sent.hearts:
                 sent.hearts = total
                 emit_local(room(sid), "hearts", {"total": total})
             if persist and total is not None and total > sent.hearts_saved:

@@ -441,19 +441,15 @@ class OrderMerger:
         if window <= 0:  # merging off: one transaction per order (the baseline the benchmark compares with)
             return settle_requests(app, [req])[0]
         req.done = socketio.server.eio.create_event()
-        hub.orders_waiting(req.session_id, 1)  # a burst of them holds the room's updates until they are answered
-        try:
-            with self._lock:
-                self._queues.setdefault(req.offer_id, []).append(req)
-                start = req.offer_id not in self._active
-                self._active.add(req.offer_id)
-            if start:
-                socketio.start_background_task(self._drain, app, req.offer_id, window)
-            if not req.done.wait(timeout):
-                return _fail("unavailable")
-            return req.outcome
-        finally:
-            hub.orders_waiting(req.session_id, -1)
+        with self._lock:
+            self._queues.setdefault(req.offer_id, []).append(req)
+            start = req.offer_id not in self._active
+            self._active.add(req.offer_id)
+        if start:
+            socketio.start_background_task(self._drain, app, req.offer_id, window)
+        if not req.done.wait(timeout):
+            return _fail("unavailable")
+        return req.outcome
 
     def _drain(self, app, offer_id: int, window: float) -> None:
         most = app.config.get("LIVE_ORDER_BATCH_MAX", 500)

@@ -320,50 +320,6 @@ def test_a_burst_costs_each_viewer_one_stock_message(connect, make_offer, make_u
     assert viewer.events("stock") == []  # nothing changed: nothing sent
 
 
-def test_a_burst_of_waiting_orders_holds_the_room_until_they_are_answered(connect, make_offer, make_user, tick):
-    """While this process has a burst of orders waiting for a room, the room's stock, ticker and counters wait
-    (sent then, they queued ahead of the acks on every socket); the first tick after, they all go out."""
-    from market.live.hub import hub
-
-    offer = make_offer(quantity=100, per_buyer_limit=5)
-    viewer = connect()
-    joined(viewer, offer.session)
-    for i in range(3):
-        sock = connect(make_user(name=f"Khách {i}"))
-        joined(sock, offer.session)
-        assert sock.call("order", {"offer_id": offer.id, "qty": 1, "key": new_key()})["ok"]
-    hub.orders_waiting(offer.session_id, hub.burst_orders)  # a burst of others still being settled
-    tick()
-    assert viewer.received() == []
-    hub.orders_waiting(offer.session_id, -hub.burst_orders)
-    tick()
-    received = viewer.received()
-    assert [m["args"][0] for m in received if m["name"] == "stock"] == [{"offer_id": offer.id, "remaining": 97}]
-    assert [m["args"][0].get("more") for m in received if m["name"] == "sold"] == [2]
-    assert any(m["name"] == "viewers" for m in received)
-
-
-def test_a_burst_holds_the_room_no_longer_than_the_hold(connect, make_offer, make_user, tick, monkeypatch):
-    from market.live.hub import hub
-
-    offer = make_offer(quantity=100, per_buyer_limit=5)
-    viewer = connect()
-    joined(viewer, offer.session)
-    buyer = connect(make_user())
-    joined(buyer, offer.session)
-    hub.orders_waiting(offer.session_id, hub.burst_orders - 2)  # with the order below: not yet a burst
-    assert buyer.call("order", {"offer_id": offer.id, "qty": 2, "key": new_key()})["ok"]
-    tick()
-    assert viewer.events("stock") == [{"offer_id": offer.id, "remaining": 98}]
-    hub.orders_waiting(offer.session_id, 2)  # now a burst, which never ends
-    assert buyer.call("order", {"offer_id": offer.id, "qty": 1, "key": new_key()})["ok"]
-    tick()
-    assert viewer.events("stock") == []
-    monkeypatch.setattr(hub, "burst_hold", 0.0)  # held long enough
-    tick()
-    assert viewer.events("stock") == [{"offer_id": offer.id, "remaining": 97}]
-
-
 def test_every_process_sales_reach_a_viewer_as_one_sold_per_tick(connect, make_offer, make_user, tick, redis_url,
                                                                   monkeypatch):
     """Several processes (Redis): each adds its sales to the room's shared count, and each viewer hears one
