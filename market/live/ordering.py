@@ -480,29 +480,17 @@ class OrderMerger:
     def _gather(self, offer_id: int, window: float, most: int) -> None:
         """Wait one window; while requests keep coming (a storm still being read off a thousand sockets),
         wait another, up to ``GATHER_WINDOWS`` in all: the first batch then takes the burst instead of its
-        first few, which would make everyone else wait for that small batch's transaction.
-
-        The burst is over after ``GATHER_QUIET`` windows in a row with no new request, each on time: a window
-        that overran (the process was busy, or the machine gave it no CPU) says nothing about arrivals. With
-        one quiet window the first batch of a storm was often a few orders (measured: 1 to 91 of 500), and
-        the rest waited behind its transaction, which queued on the offer row behind another process."""
+        first few, which would make everyone else wait for that small batch's transaction."""
         with self._lock:
             seen = len(self._queues.get(offer_id) or ())
-        quiet = 0
         for _ in range(GATHER_WINDOWS):
-            slept = time.monotonic()
             socketio.sleep(window)
-            on_time = time.monotonic() - slept < 2 * window
             with self._lock:
                 queued = len(self._queues.get(offer_id) or ())
-            if queued >= most:
-                return
-            quiet = quiet + 1 if queued == seen and on_time else 0
-            if quiet >= GATHER_QUIET:
+            if queued >= most or queued == seen:
                 return
             seen = queued
 
 
 GATHER_WINDOWS = 10
-GATHER_QUIET = 2
 merger = OrderMerger()
