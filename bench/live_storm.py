@@ -117,8 +117,19 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine spent busy (not idle, not waiting for I/O), from /proc/stat."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return float("nan")
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 class Meter:
-    """CPU (server processes, load-generating processes) and peak server memory between start() and stop()."""
+    """CPU (server processes, load-generating processes, the whole machine) and peak server memory between
+    start() and stop(). The rest of the machine (PostgreSQL, Redis and whatever else runs there) decides much
+    of the spread on a shared machine, so it is reported too."""
 
     def __init__(self, pid: int, client_cpu):
         self.pid, self.client_cpu = pid, client_cpu
@@ -127,6 +138,7 @@ class Meter:
 
     def start(self):
         self.t0, self.c0, self.b0, self.peak = time.monotonic(), cpu_seconds(self.pid), self.client_cpu(), 0.0
+        self.m0 = machine_busy_seconds()
         self._run = True
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -141,8 +153,9 @@ class Meter:
         self._run = False
         self._thread.join()
         wall = time.monotonic() - self.t0
-        return {"wall": wall, "cpu_pct": 100 * (cpu_seconds(self.pid) - self.c0) / wall, "rss_mb": self.peak,
-                "bench_cpu_pct": 100 * (self.client_cpu() - self.b0) / wall}
+        server, bench = cpu_seconds(self.pid) - self.c0, self.client_cpu() - self.b0
+        return {"wall": wall, "cpu_pct": 100 * server / wall, "rss_mb": self.peak, "bench_cpu_pct": 100 * bench / wall,
+                "rest_cpu_s": machine_busy_seconds() - self.m0 - server - bench}
 
 
 # ---- set-up ---------------------------------------------------------------------------------------------
@@ -191,12 +204,13 @@ def start_gunicorn(env: dict, port: int, workers: int, log_path: Path, config: s
 # ---- viewers --------------------------------------------------------------------------------------------
 
 class Viewer:
-    __slots__ = ("sio", "token", "index", "join_s", "ack_s", "ack", "stamps")
+    __slots__ = ("sio", "token", "index", "join_s", "ack_s", "ack", "stamps", "sent")
 
     def __init__(self, index: int, token: str, http: aiohttp.ClientSession):
         self.index, self.token = index, token
         self.sio = socketio.AsyncClient(reconnection=False, logger=False, engineio_logger=False, http_session=http)
         self.join_s = self.ack_s = None
+        self.sent = None  # (before, after) the storm's order frame was written to the socket (monotonic)
         self.ack = None
         self.stamps = {}
 
@@ -302,8 +316,10 @@ class ClientProcess:
         await asyncio.sleep(1)
         return {t: [v.stamps[t] for v in self.viewers if t in v.stamps] for t in texts}
 
-    async def storm(self, fire_at: float, offer_id: int):
-        self.phase = "storm"
+    async def storm(self, fire_at: float, offer_id: int, phase: str = "storm"):
+        self.phase = phase
+        for v in self.viewers:
+            v.sent = v.ack_s = v.ack = None
         loop = asyncio.get_running_loop()
         done = loop.create_future()
         left = [len(self.viewers)]
@@ -312,12 +328,30 @@ class ClientProcess:
 
         def acked_for(v: Viewer):
             def acked(ack):
-                v.ack_s, v.ack = time.monotonic() - t0, ack
+                v.ack_s, v.ack = time.monotonic(), ack
                 left[0] -= 1
                 if left[0] == 0 and not done.done():
                     done.set_result(None)
 
             return acked
+
+        def stamp_writes(v: Viewer):
+            """When the order's frame is actually written: with 500 viewers on one loop, ``emit`` only queues it
+            and each client's write task sends it later, so the storm's instant is not when a client spoke."""
+            ws = v.sio.eio.ws
+            send = ws.send_str
+
+            async def send_str(data, *a, **kw):
+                before = time.monotonic()
+                await send(data, *a, **kw)
+                if v.sent is None and '["order"' in data[:40]:
+                    v.sent = (before, time.monotonic())
+
+            ws.send_str = send_str
+
+        for v in self.viewers:
+            if v.sio.connected and v.sio.eio.ws is not None:
+                stamp_writes(v)
 
         async def order(v: Viewer):
             try:
@@ -335,7 +369,15 @@ class ClientProcess:
         except TimeoutError:
             pass
         await asyncio.sleep(1.0)  # the coalesced stock and ticker messages that follow
-        return [(v.ack_s, v.ack) for v in self.viewers]
+
+        def written(v: Viewer):  # after the write returned, unless the ack was read while it waited to drain
+            if v.sent is None or v.ack_s is None:
+                return None
+            return v.sent[1] if v.sent[1] <= v.ack_s else v.sent[0]
+
+        return [(None if v.ack_s is None else v.ack_s - t0,
+                 None if written(v) is None else v.ack_s - written(v),
+                 None if written(v) is None else written(v) - t0, v.ack) for v in self.viewers]
 
     async def report(self):
         return self.counts, self.cpu, sum(1 for v in self.viewers if not v.sio.connected)
@@ -404,6 +446,8 @@ def main() -> None:
     ap.add_argument("--client-procs", type=int, default=2, help="processes sharing the viewers (load generator)")
     ap.add_argument("--warm", type=float, default=60.0,
                     help="seconds of hearts (every viewer, about 1/s) and chat (10%% of viewers, once each)")
+    ap.add_argument("--storms", type=int, default=1,
+                    help="storms per set-up: after the first, the same viewers storm a fresh offer again")
     ap.add_argument("--stamps", type=int, default=5, help="stamped chat messages for fan-out latency")
     ap.add_argument("--batch-ms", type=int, default=None, help="LIVE_ORDER_BATCH_MS for the server (0: no merging)")
     ap.add_argument("--pgbench-seconds", type=int, default=10)
@@ -498,9 +542,8 @@ def one_setup(args, env, tokens, work, workers: int):
     return report
 
 
-def run(args, env, url, server, tokens, work, workers):
-    load_before = " / ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
-    # The host pins the stormed offer over the same protocol.
+def pin_storm_offer(args, url):
+    """The host pins the stormed offer over the same protocol (closing the one of an earlier storm)."""
     host_token = requests.post(url + "/api/v1/auth/token", json={"phone": HOST_PHONE, "password": PASSWORD},
                                timeout=10).json()["token"]
     host = socketio.Client(reconnection=False)
@@ -520,6 +563,27 @@ def run(args, env, url, server, tokens, work, workers):
     assert ack["ok"], ack
     offer_id = ack["offer"]["id"]
     host.disconnect()
+    return offer_id, product, seller, bmin, bmax
+
+
+def storm_figures(args, results, offer_id):
+    """One storm's acks: latencies from each order's write and from the storm's instant, and oversell."""
+    acks = [(lat, ack) for lat, _own, _at, ack in results if ack is not None]
+    ok = [ack for _lat, ack in acks if ack.get("ok")]
+    own = [o for _lat, o, _at, ack in results if ack is not None and o is not None]
+    with psycopg.connect(pg(args.database_url)) as conn:
+        sold, quantity = conn.execute("SELECT sold, quantity FROM live_offers WHERE id = %s", (offer_id,)).fetchone()
+        ordered = conn.execute("SELECT coalesce(sum(qty), 0) FROM order_items "
+                               "WHERE source = 'offer' AND source_id = %s", (offer_id,)).fetchone()[0]
+    oversell = max(0, sold - quantity) + abs(ordered - sold) + max(0, len(ok) - quantity)
+    return {"answered": len(acks), "placed": len(ok), "ack_p50": pct(own, 50), "ack_p99": pct(own, 99),
+            "fire_p50": pct([lat for lat, _a in acks], 50), "fire_p99": pct([lat for lat, _a in acks], 99),
+            "oversell": oversell, "sold": sold}
+
+
+def run(args, env, url, server, tokens, work, workers):
+    load_before = " / ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
+    offer_id, product, seller, bmin, bmax = pin_storm_offer(args, url)
 
     probe = socketio.Client(reconnection=False)
     probe.connect(url, namespaces=["/live"], auth={"token": tokens[0]}, transports=["websocket"])
@@ -590,12 +654,34 @@ def run(args, env, url, server, tokens, work, workers):
     fire_at = time.time() + 1.0
     results = [r for reply in ask("storm", fire_at, offer_id) for r in reply]
     storm_use = meter.stop()
-    acks = [(lat, ack) for lat, ack in results if ack is not None]
+    acks = [(lat, ack) for lat, _own, _at, ack in results if ack is not None]
     ok = [(lat, ack) for lat, ack in acks if ack.get("ok")]
     refused = Counter(ack.get("error") for _lat, ack in acks if not ack.get("ok"))
-    ack_lat = [lat for lat, _ack in acks]
-    storm_s = max(ack_lat, default=float("nan"))
+    # Ack latency: from the moment each client's order frame was written to its socket to its ack, so the
+    # load generator's own queueing before the write (500 clients on one loop) is not counted as the server's;
+    # the ack's side still includes the client loop's delay in reading it. Also from the storm's instant.
+    ack_lat = [own for _lat, own, _at, ack in results if ack is not None and own is not None]
+    ack_from_fire = [lat for lat, _ack in acks]
+    writes = [at for _lat, _own, at, ack in results if at is not None]
+    storm_s = max(ack_from_fire, default=float("nan"))
     last_ok = max((lat for lat, _ack in ok), default=float("nan"))
+
+    more_storms = []
+    for k in range(1, args.storms):  # the same viewers, a fresh offer each time
+        time.sleep(2.0)
+        loadavg = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
+        offer_k = pin_storm_offer(args, url)[0]
+        time.sleep(1.0)
+        meter_k = Meter(server.pid, client_cpu).start()
+        extra = [r for reply in ask("storm", time.time() + 1.0, offer_k, f"storm{k + 1}") for r in reply]
+        use_k = meter_k.stop()
+        fig = {**storm_figures(args, extra, offer_k), "load": loadavg,
+               "cpu_s": use_k["cpu_pct"] / 100 * use_k["wall"], "rest_s": use_k["rest_cpu_s"]}
+        more_storms.append(fig)
+        log(f"storm {k + 1}: ack p50 {fig['ack_p50'] * 1000:.0f} ms, p99 {fig['ack_p99'] * 1000:.0f} ms (from the "
+            f"write); from the storm p50 {fig['fire_p50'] * 1000:.0f}, p99 {fig['fire_p99'] * 1000:.0f} ms; "
+            f"{fig['answered']} answered, {fig['placed']} placed, oversell {fig['oversell']}, "
+            f"server {fig['cpu_s']:.2f} CPU-s, rest of the machine {fig['rest_s']:.2f} CPU-s, load {loadavg}")
 
     counts: dict[str, Counter] = {}
     client_cpu_by_phase = Counter()
@@ -618,6 +704,7 @@ def run(args, env, url, server, tokens, work, workers):
     orders_per_s = len(acks) / storm_s if acks else 0.0
     placed_per_s = len(ok) / last_ok if ok else 0.0
     oversell = max(0, sold - quantity) + abs(ordered - sold) + max(0, len(ok) - quantity)
+    oversell += sum(f["oversell"] for f in more_storms)
     windows = {"warm": warm_use["wall"], "storm": storm_use["wall"]}
     n = max(1, len(viewers))
     rates = {phase: {e: c / n / windows[phase] for e, c in sorted(counts.get(phase, Counter()).items())}
@@ -625,8 +712,14 @@ def run(args, env, url, server, tokens, work, workers):
 
     def report(db_tps, clients):
         print(f"dropped sockets : {dropped} viewer(s) lost their connection during the run")
+        for k, f in enumerate(more_storms, start=2):
+            print(f"storm {k} (same viewers, fresh offer, load {f['load']}): ack p50 {f['ack_p50'] * 1000:.0f} ms, "
+                  f"p99 {f['ack_p99'] * 1000:.0f} ms; from the storm p50 {f['fire_p50'] * 1000:.0f}, "
+                  f"p99 {f['fire_p99'] * 1000:.0f} ms; {f['answered']} answered, {f['placed']} placed, "
+                  f"oversell {f['oversell']}, server {f['cpu_s']:.2f} CPU-s, rest {f['rest_s']:.2f} CPU-s")
         print_report(args, env, workers, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused,
-                     storm_s, ack_lat, rates, (join_use, warm_use, storm_use), sold, quantity, ordered, oversell,
+                     storm_s, (ack_lat, ack_from_fire, writes), rates, (join_use, warm_use, storm_use), sold,
+                     quantity, ordered, oversell,
                      orders_per_s, placed_per_s, db_tps, clients)
 
     warm_msgs = sum(counts.get("warm", Counter()).values())
@@ -635,6 +728,7 @@ def run(args, env, url, server, tokens, work, workers):
         "workers": workers, "viewers": len(viewers), "dropped": dropped, "join_s": join_total,
         "fanout_p50": pct(fanout, 50), "fanout_p99": pct(fanout, 99), "orders_per_s": orders_per_s,
         "ack_p50": pct(ack_lat, 50), "ack_p99": pct(ack_lat, 99), "oversell": oversell,
+        "ack_fire_p50": pct(ack_from_fire, 50), "ack_fire_p99": pct(ack_from_fire, 99),
         "warm_msgs": warm_msgs, "warm_cpu_s": warm_use["cpu_pct"] / 100 * warm_use["wall"],
         "warm_cpu_pct": warm_use["cpu_pct"], "storm_msgs": storm_msgs,
         "storm_cpu_s": storm_use["cpu_pct"] / 100 * storm_use["wall"], "orders": len(acks),
@@ -647,8 +741,10 @@ def run(args, env, url, server, tokens, work, workers):
 
 
 def print_report(args, env, workers, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused, storm_s,
-                 ack_lat, rates, uses, sold, quantity, ordered, oversell, orders_per_s, placed_per_s, db_tps, clients):
+                 latencies, rates, uses, sold, quantity, ordered, oversell, orders_per_s, placed_per_s, db_tps,
+                 clients):
     join_use, warm_use, storm_use = uses
+    ack_lat, ack_from_fire, writes = latencies
     print()
     print(f"machine         : {os.cpu_count()} CPUs, load average before the run {load_before}")
     queue = "PostgreSQL + the Redis queue" if workers > 1 else "PostgreSQL, no Redis (one process)"
@@ -662,13 +758,18 @@ def print_report(args, env, workers, load_before, joins, join_total, connect_err
           f"({len(ok)} placed, {placed_per_s:.0f} placed/s; refused {dict(refused)})")
     print(f"ack latency     : p50 {pct(ack_lat, 50) * 1000:.0f} ms, p99 {pct(ack_lat, 99) * 1000:.0f} ms, "
           f"max {max(ack_lat, default=float('nan')) * 1000:.0f} ms"
-          + (f"  ({args.viewers - len(acks)} never answered)" if len(acks) < args.viewers else ""))
+          + (f"  ({args.viewers - len(acks)} never answered)" if len(acks) < args.viewers else "")
+          + "  (from each order's frame written to its ack)")
+    print(f"  from the storm: p50 {pct(ack_from_fire, 50) * 1000:.0f} ms, p99 {pct(ack_from_fire, 99) * 1000:.0f} ms "
+          f"(from the common instant; the load generator wrote the orders over {pct(writes, 50) * 1000:.0f} ms "
+          f"p50, {max(writes, default=float('nan')) * 1000:.0f} ms max)")
     for phase in ("warm", "storm"):
         print(f"msgs/viewer/s   : {phase:<5} " + ", ".join(f"{k} {v:.2f}" for k, v in rates[phase].items())
               + f"  (total {sum(rates[phase].values()):.2f})")
     for name, use in (("join", join_use), ("warm", warm_use), ("storm", storm_use)):
         print(f"server {name:<5}    : CPU {use['cpu_pct']:.0f}% of one core over {use['wall']:.1f} s, "
-              f"RSS {use['rss_mb']:.0f} MB (all workers); load generator CPU {use['bench_cpu_pct']:.0f}%")
+              f"RSS {use['rss_mb']:.0f} MB (all workers); load generator CPU {use['bench_cpu_pct']:.0f}%; "
+              f"rest of the machine {use['rest_cpu_s']:.2f} CPU-s (PostgreSQL, Redis, anything else)")
     print(f"oversell        : {oversell}  (offer sold {sold} of {quantity}; order lines {ordered}; "
           f"success acks {len(ok)})")
     if db_tps:

@@ -11,15 +11,17 @@ alone, Redis when ``REDIS_URL`` is set (several processes):
   then.
 - viewers: each process reports its own count per room (a Redis hash field per process, with a timestamp so
   a dead process's count fades away); the room's count is the sum.
+- sales (the ``sold`` ticker): each process adds its sales to a per-room count and keeps the last one; every
+  process tells its sockets the last sale and how many more came since it last told them.
 
-Values everyone shares (stock, hearts, viewers) go to a process's own sockets only (``ignore_queue``): N
-processes then never send N copies. Per-order news (``sold`` for the ticker, new orders for the host
-console) exists only in the process that settled the order, so it goes through the message queue to every
-process — sampled per tick, so a burst of a thousand orders costs a viewer a few messages, not a thousand.
+Values everyone shares (stock, hearts, viewers, sales) go to a process's own sockets only (``ignore_queue``):
+N processes then never send N copies, and a viewer hears one ``sold`` per tick however many processes sold.
+New orders for the host console go through the message queue (a few host sockets), sampled per tick.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -35,7 +37,6 @@ from market.metrics import BROADCAST_LAG
 
 log = logging.getLogger(__name__)
 
-SALES_PER_TICK = 1  # ticker items a room hears per tick and process; the rest are counted in "more"
 HOST_FEED_PER_TICK = 50
 PERSIST_EVERY_S = 5.0
 VIEWER_REPORT_TTL_MS = 10_000
@@ -72,6 +73,15 @@ class MemoryBackend:
 
     def __init__(self):
         self.hearts: dict[int, int] = {}
+        self.sale_counts: dict[int, int] = {}
+        self.last_sales: dict[int, dict] = {}
+
+    def sales(self, new: dict[int, list[dict]], session_ids: list[int]) -> dict[int, tuple[int, dict | None]]:
+        """Add this process's new sales; every room's (sales so far, last sale)."""
+        for sid, items in new.items():
+            self.sale_counts[sid] = self.sale_counts.get(sid, 0) + len(items)
+            self.last_sales[sid] = items[-1]
+        return {sid: (self.sale_counts.get(sid, 0), self.last_sales.get(sid)) for sid in session_ids}
 
     def push(self, dirty: set[int], hearts: dict[int, int]) -> None:
         for sid, n in hearts.items():
@@ -123,6 +133,26 @@ class RedisBackend:
             pipe.incrby(self._key("hearts", sid), n)
             pipe.expire(self._key("hearts", sid), 86_400)
         pipe.execute()
+
+    def sales(self, new: dict[int, list[dict]], session_ids: list[int]) -> dict[int, tuple[int, dict | None]]:
+        """Add this process's new sales to the shared counts (one round trip); every room's (sales so far, last
+        sale, from whichever process)."""
+        if not new and not session_ids:
+            return {}
+        pipe = self.redis.pipeline(transaction=False)
+        for sid, items in new.items():
+            pipe.incrby(self._key("sales", sid), len(items))
+            pipe.expire(self._key("sales", sid), 86_400)
+            pipe.set(self._key("lastsale", sid), json.dumps(items[-1]), ex=86_400)
+        if session_ids:
+            pipe.mget([self._key("sales", sid) for sid in session_ids])
+            pipe.mget([self._key("lastsale", sid) for sid in session_ids])
+        results = pipe.execute()
+        if not session_ids:
+            return {}
+        counts, lasts = results[-2], results[-1]
+        return {sid: (int(n or 0), json.loads(last) if last else None)
+                for sid, n, last in zip(session_ids, counts, lasts, strict=True)}
 
     def changed(self, session_ids: list[int], seen: dict[int, int]) -> set[int]:
         if not session_ids:
@@ -220,6 +250,7 @@ class Hub:
             self.dirty_since: dict[int, float] = {}  # room → when its first unsent change happened (metrics)
             self.hearts: dict[int, int] = {}
             self.sales: dict[int, list[dict]] = {}
+            self.sales_told: dict[int, int] = {}  # room → the shared sales count this process's sockets heard of
             self.host_feed: dict[int, list[dict]] = {}
             self.sent: dict[int, Sent] = {}
             self.versions: dict[int, int] = {}
@@ -229,6 +260,8 @@ class Hub:
             self.last_persist = time.monotonic()
         if isinstance(self.backend, MemoryBackend):
             self.backend.hearts.clear()
+            self.backend.sale_counts.clear()
+            self.backend.last_sales.clear()
 
     # -- sockets ------------------------------------------------------------------------------------
     def enter(self, session_id: int, sid: str, host: bool = False) -> None:
@@ -331,6 +364,7 @@ class Hub:
                 for sid in [s for s, socks in self.rooms.items() if not socks]:
                     del self.rooms[sid]
                     self.hosts.pop(sid, None)
+                    self.sales_told.pop(sid, None)
             dirty, self.dirty = self.dirty, set()
             since, self.dirty_since = self.dirty_since, {}
             hearts, self.hearts = (self.hearts, {}) if counters else ({}, self.hearts)
@@ -348,8 +382,7 @@ class Hub:
             now = time.monotonic()
             for sid in changed & since.keys():
                 BROADCAST_LAG.observe(now - since[sid])
-        for sid, items in sales.items():
-            self._send_sales(sid, items)
+        self._send_sales(sales, list(local))
         for sid, items in feed.items():
             emit_room(sid, "host_orders", {"orders": items[-HOST_FEED_PER_TICK:],
                                            "more": max(0, len(items) - HOST_FEED_PER_TICK)}, host=True)
@@ -394,14 +427,31 @@ class Hub:
                     {"offer_id": i, "sold": s, "quantity": q, "remaining": r, "status": st}
                     for i, s, q, r, st in stats]})
 
-    def _send_sales(self, session_id: int, items: list[dict]) -> None:
-        shown = items[-SALES_PER_TICK:]
-        more = len(items) - len(shown)
-        for i, item in enumerate(shown):
-            payload = dict(item)
-            if more and i == len(shown) - 1:
-                payload["more"] = more
-            emit_room(session_id, "sold", payload)
+    def _send_sales(self, new: dict[int, list[dict]], session_ids: list[int]) -> None:
+        """Add this process's new sales to the shared counts, then tell each room's sockets here the last sale
+        and how many ``more`` came since they last heard (from every process): one ``sold`` per tick at most."""
+        try:
+            totals = self.backend.sales(new, session_ids)
+        except Exception as exc:  # Redis down: this process's own sales, to its own sockets
+            self._shared_ok(False, exc)
+            for sid, items in new.items():
+                if sid in self.rooms:
+                    self._tell_sale(sid, items[-1], len(items) - 1)
+            return
+        for sid, (count, last) in totals.items():
+            told = self.sales_told.get(sid)
+            if told is None:  # a room new to this process: its viewers' snapshot is newer than older sales
+                told = count - len(new.get(sid, ()))
+            if count > told and last:
+                self._tell_sale(sid, last, count - told - 1)
+            self.sales_told[sid] = count
+
+    @staticmethod
+    def _tell_sale(session_id: int, item: dict, more: int) -> None:
+        payload = dict(item)
+        if more > 0:
+            payload["more"] = more
+        emit_local(room(session_id), "sold", payload)
 
     def _send_counters(self, local: dict[int, int]) -> None:
         from market.live.models import LiveSession

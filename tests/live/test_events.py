@@ -320,6 +320,43 @@ def test_a_burst_costs_each_viewer_one_stock_message(connect, make_offer, make_u
     assert viewer.events("stock") == []  # nothing changed: nothing sent
 
 
+def test_every_process_sales_reach_a_viewer_as_one_sold_per_tick(connect, make_offer, make_user, tick, redis_url,
+                                                                  monkeypatch):
+    """Several processes (Redis): each adds its sales to the room's shared count, and each viewer hears one
+    ``sold`` per tick from its own process, with the sales of every process in ``more``."""
+    import uuid
+
+    import redis
+
+    from market.live.hub import RedisBackend, hub
+
+    prefix = f"test-sales-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(hub, "backend", RedisBackend(redis_url, prefix))
+    other = RedisBackend(redis_url, prefix)  # another server process
+    try:
+        offer = make_offer(quantity=100, per_buyer_limit=5)
+        viewer = connect()
+        joined(viewer, offer.session)
+        buyer = connect(make_user())
+        joined(buyer, offer.session)
+        tick()
+        viewer.received()
+        assert buyer.call("order", {"offer_id": offer.id, "qty": 1, "key": new_key()})["ok"]
+        other.sales({offer.session_id: [{"offer_id": offer.id, "buyer": "Lan T.", "qty": 2, "unit": "kg"}] * 3}, [])
+        tick()
+        sold = viewer.events("sold")
+        assert len(sold) == 1 and sold[0]["more"] == 3, sold
+        tick()
+        assert viewer.events("sold") == []
+        other.sales({offer.session_id: [{"offer_id": offer.id, "buyer": "Lan T.", "qty": 2, "unit": "kg"}]}, [])
+        tick()
+        assert viewer.events("sold") == [{"offer_id": offer.id, "buyer": "Lan T.", "qty": 2, "unit": "kg"}]
+    finally:
+        r = redis.Redis.from_url(redis_url)
+        for key in r.scan_iter(f"{prefix}:*"):
+            r.delete(key)
+
+
 def test_expired_holds_give_units_back_and_the_room_hears(app, connect, make_offer, make_user, tick):
     offer = make_offer(quantity=10)
     viewer = connect()
