@@ -41,6 +41,7 @@ def test_host_pins_and_a_buyer_orders_in_two_taps(new_phone_page):
     host.get_by_role("button", name="Ghim", exact=True).click()
     row = host.locator(".host-offer", has=host.locator(".host-offer-title", has_text="Sầu riêng Monthong"))
     expect(row.locator(".ho-remaining")).to_have_text("50")
+    expect(host.locator("#live-result")).to_have_text("Đã ghim.")  # the host is told (was silent: no such element)
     # the product list follows: 50 kg fewer on the shelf, and not offered for a second pin while on air
     expect(option).to_have_text(f"Sầu riêng Monthong — còn {shelf - 50} kg trong kho")
     expect(option).to_be_disabled()
@@ -94,6 +95,23 @@ def test_host_pins_and_a_buyer_orders_in_two_taps(new_phone_page):
     expect(offer_card(buyer, "Sầu riêng Monthong")).to_have_count(0)
     expect(option).to_be_enabled()
     expect(option).to_have_text(f"Sầu riêng Monthong — còn {shelf - 2} kg trong kho")  # 48 unsold came back
+
+
+def test_host_is_told_when_a_phone_order_is_entered(new_phone_page):
+    host = new_phone_page()
+    login(host, "0903000001")
+    host.goto(SESSION + "/host")
+    expect(host.locator("#live-status")).to_have_text("ĐANG LIVE")
+    host.select_option("#phone-offer", label="Sầu riêng Ri6")
+    host.fill("#phone-phone", "0912 345 678")
+    host.fill("#phone-name", "Bà H'Jih")
+    host.fill("#phone-qty", "1")
+    host.get_by_role("button", name="Chốt đơn").click()
+    expect(host.locator("#live-result")).to_contain_text(re.compile(r"Đã chốt đơn CP\w+ cho"))
+    expect(host.locator("#phone-phone")).to_have_value("")
+    host.fill("#phone-phone", "12345")
+    host.get_by_role("button", name="Chốt đơn").click()
+    expect(host.locator("#phone-error")).to_contain_text("Số điện thoại không hợp lệ")
 
 
 def test_a_dropped_connection_comes_back_to_the_true_state(new_phone_page):
