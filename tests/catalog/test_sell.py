@@ -113,7 +113,8 @@ def test_bad_photos_are_refused_nothing_is_stored_and_fields_are_kept(app, clien
     ({"price": "85.000.000.000"}, "price", "quá cao"),
     ({"stock": "-1"}, "stock", "không được âm"),
     ({"title": "S" * 10_240}, "title", "tối đa 120 ký tự"),
-    ({"description": "<script>alert('x')</script> ngon"}, "description", "thẻ HTML"),
+    # "Chỉ viết chữ bình thường" (plain text), not "Hãy viết chữ thường", which says "write in lowercase"
+    ({"description": "<script>alert('x')</script> ngon"}, "description", "Chỉ viết chữ bình thường: không được"),
     ({"category": "guns"}, "category", "danh mục"),
 ])
 def test_bad_fields_are_refused_beside_the_field(app, client, seller, fields, field, message):
