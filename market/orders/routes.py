@@ -77,9 +77,10 @@ def add_to_cart():
 
 @bp.get("/cart")
 @login_required
-def cart_page():
+def cart_page(qty_errors: dict[int, str] | None = None, status: int = 200):
     groups = cart.groups(current_user)
-    return render_template("orders/cart.html", groups=groups, qty_form=CartQtyForm(formdata=None))
+    return render_template("orders/cart.html", groups=groups, qty_form=CartQtyForm(formdata=None),
+                           qty_errors=qty_errors or {}), status
 
 
 @bp.post("/cart/<int:product_id>")
@@ -87,7 +88,8 @@ def cart_page():
 def cart_update(product_id: int):
     form = CartQtyForm()
     if not form.validate_on_submit():
-        user_abort(400, " ".join(str(e) for e in form.qty.errors) or _("Enter a quantity."))
+        message = " ".join(str(e) for e in form.qty.errors) or _("Enter a quantity.")
+        return cart_page({product_id: message}, 400)  # the cart again, the message beside that line
     cart.set_qty(current_user, product_id, form.qty.data)
     db.session.commit()
     return redirect(url_for("orders.cart_page"))
