@@ -119,12 +119,15 @@ def test_a_kol_schedules_and_lands_on_her_console(client, login, make_host):
     ("scheduled_at", "2020-01-01T10:00", "chưa qua"),
     ("scheduled_at", "2099-01-01T10:00", "một năm"),
     ("cover_product_id", "12345", "Hãy chọn"),
+    ("cover_product_id", "abc", "Hãy chọn"),
 ])
 def test_bad_schedules_are_refused_beside_the_field(client, login, make_host, field, value, message):
     login(make_host())
     resp = post_form(client, "/live/new", {**SCHEDULE, field: value}, page="/live/new")
     assert resp.status_code == 400
-    assert message in resp.get_data(as_text=True)
+    html = resp.get_data(as_text=True)
+    assert message in html
+    assert html.count("Hãy chọn một giá trị trong danh sách.") <= 1  # "abc" was refused twice in one message
     assert db.session.scalar(sa.select(sa.func.count(LiveSession.id))) == 0
 
 
