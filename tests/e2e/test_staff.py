@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -215,6 +216,10 @@ def test_the_moderator_view_on_a_phone(new_phone_page):
     shot(staff, "staff-mute-panel-phone")
     staff.locator("#mute-form").get_by_role("button", name="Cấm chat", exact=True).click()
     expect(staff.locator("#live-result")).to_contain_text("không thể chat cho đến")
+    # the time is the commune's (Vietnam), as on every page, not the browser's time zone (UTC here)
+    shown = re.search(r"cho đến (\d\d:\d\d)", staff.locator("#live-result").inner_text()).group(1)
+    now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert shown in {(now + timedelta(minutes=m)).strftime("%H:%M") for m in (9, 10, 11)}
     buyer.fill("#chat-text", "Tôi vẫn muốn nói")
     buyer.get_by_role("button", name="Gửi", exact=True).click()
     expect(buyer.locator("#chat-error")).to_contain_text("tạm thời không thể")
