@@ -251,6 +251,21 @@ def test_archive_and_resubmit(client, seller, make_product):
     assert again.status_code == 400 and "Chờ duyệt" in again.get_data(as_text=True)
 
 
+def test_sending_a_draft_without_photos_opens_its_form_with_the_reason(client, seller):
+    resp = post_listing(client, action="draft")  # a draft may have no photo yet
+    assert resp.status_code == 302
+    [draft] = products_of(seller)
+    token = csrf_token(client, "/sell/products")
+    resp = client.post(f"/sell/products/{draft.id}/submit", data={"csrf_token": token})
+    html = resp.get_data(as_text=True)
+    # the listing's own form with the message beside the photos, not a bare error page to back out of
+    assert resp.status_code == 400
+    assert f'action="/sell/products/{draft.id}/edit"' in html and 'value="Sầu riêng Ri6"' in html
+    assert re.search(r'<p class="error" id="photos-error">[^<]*Hãy thêm ít nhất một ảnh', html), html[:3000]
+    db.session.refresh(draft)
+    assert draft.status == ProductStatus.DRAFT
+
+
 def test_rejected_listing_shows_the_reason(client, seller, make_product):
     make_product(seller=seller, status=ProductStatus.REJECTED)
     assert "Ảnh chưa rõ" in client.get("/sell/products?status=rejected").get_data(as_text=True)
