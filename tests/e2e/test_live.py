@@ -146,3 +146,22 @@ def test_finished_and_upcoming_pages(phone_page):
         "href", "https://www.tiktok.com/@chophien.namka/live")
     assert_fits_phone(phone_page)
     shot(phone_page, "live-upcoming")
+
+
+def test_a_session_title_with_no_space_still_fits_the_lists(new_phone_page):
+    """A 120-letter title with nothing to break at made the home page, /live and the commune page 1390 px wide."""
+    from datetime import datetime, timedelta
+
+    host = new_phone_page()
+    login(host, "0905000001")
+    host.goto("/live/new")
+    host.fill("#title", "T" * 120)
+    host.fill("#stream_url", "https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+    host.fill("#scheduled_at", (datetime.now() + timedelta(days=2)).strftime("%Y-%m-%dT20:00"))
+    host.locator("main form button[type=submit]").click()
+    expect(host).to_have_url(re.compile(r"/live/\d+/host$"))
+    visitor = new_phone_page()
+    for path in ("/", "/live", "/c/tua-sin-chai"):
+        visitor.goto(path)
+        expect(visitor.locator(".live-card", has_text="T" * 40).first).to_be_visible()
+        assert_fits_phone(visitor)
