@@ -1,5 +1,7 @@
 """The order page and its actions over HTTP: who sees what, who may do what, and bad input refused."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -123,6 +125,9 @@ def test_seller_walks_an_order_to_delivered(client, world, place):
     resp = post(client, f"/orders/{order.id}/status", {"to": "shipped", "as": "seller", "carrier": "",
                                                         "tracking_code": ""})
     assert resp.status_code == 400 and reload(order).status == "packed"
+    # the order page again, the message beside the carrier field (it was an error page to back out of)
+    html = resp.get_data(as_text=True)
+    assert re.search(r'<p class="error" id="carrier-error">Nhập đơn vị vận chuyển', html) and order.code in html
     resp = post(client, f"/orders/{order.id}/status", {"to": "shipped", "as": "seller", "carrier": "Viettel Post",
                                                         "tracking_code": "VTP123456"})
     assert resp.status_code == 302
