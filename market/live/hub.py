@@ -283,10 +283,15 @@ class Hub:
         sent = self.sent.get(session_id)
         viewers = sent.viewers if sent and sent.viewers is not None else None
         hearts = sent.hearts if sent and sent.hearts is not None else None
-        if viewers is None:
-            viewers = self.backend.viewer_totals({session_id: self.local_viewers(session_id)}).get(session_id, 0)
-        if hearts is None:
-            hearts = self.backend.hearts_totals([session_id]).get(session_id, 0)
+        try:
+            if viewers is None:
+                viewers = self.backend.viewer_totals({session_id: self.local_viewers(session_id)}).get(session_id, 0)
+            if hearts is None:
+                hearts = self.backend.hearts_totals([session_id]).get(session_id, 0)
+        except Exception as exc:  # Redis down: this process's own figures (a join must not fail for a count)
+            self._shared_ok(False, exc)
+            viewers = self.local_viewers(session_id) if viewers is None else viewers
+            hearts = _hearts_in_db(session_id) if hearts is None else hearts
         return viewers, hearts + self.hearts.get(session_id, 0)
 
     def cached_snapshot(self, session_id: int, ttl: float, build) -> dict:

@@ -119,6 +119,32 @@ def test_join_gives_a_snapshot(connect, make_offer, make_user, no_errors_logged)
     assert snap["you"] == {"user_id": None, "logged_in": False, "is_host": False, "can_moderate": False}
 
 
+def test_join_works_while_the_shared_counters_are_away(connect, make_offer, monkeypatch, no_errors_logged):
+    """Redis gone for a moment (several processes): a viewer joining then gets a snapshot with this process's
+    own figures, not a failed join and a traceback in the log (seen in the reconnecting-banner e2e test)."""
+    import redis
+
+    from market.live.hub import hub
+
+    offer = make_offer()
+    offer.session.hearts = 7
+    db.session.flush()
+
+    class Gone:
+        shared = True
+
+        def viewer_totals(self, local):
+            raise redis.exceptions.ConnectionError("Connection reset by peer")
+
+        hearts_totals = viewer_totals
+
+    monkeypatch.setattr(hub, "backend", Gone())
+    ack = connect().call("join", {"session_id": offer.session_id})
+    assert ack["ok"] is True
+    assert ack["snapshot"]["viewers"] == 1 and ack["snapshot"]["hearts"] == 7
+    assert hub.shared_ok is False
+
+
 def test_offers_show_the_products_cover_photo(app, client, connect, make_session, make_product):
     """The pinned offer carries the product's first photo (its 320 px JPEG, served by the catalog's /media/)."""
     from market.catalog.models import ProductPhoto
