@@ -20,6 +20,7 @@ process — sampled per tick, so a burst of a thousand orders costs a viewer a f
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
@@ -79,7 +80,7 @@ class MemoryBackend:
                 self.hearts[sid] = _hearts_in_db(sid)
             self.hearts[sid] += n
 
-    def changed(self, session_ids: list[int], seen: dict[int, int]) -> set[int]:
+    def changed(self, session_ids: list[int], seen: dict[int, bytes]) -> set[int]:
         return set()
 
     def hearts_totals(self, session_ids: list[int]) -> dict[int, int]:
@@ -105,6 +106,7 @@ class RedisBackend:
         self.redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         self.prefix = prefix
         self.process = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._writes = itertools.count(1)
 
     def _key(self, kind: str, sid: int) -> str:
         return f"{self.prefix}:{kind}:{sid}"
@@ -117,20 +119,21 @@ class RedisBackend:
         for sid in missing:
             pipe.set(self._key("hearts", sid), _hearts_in_db(sid), nx=True, ex=86_400)
         for sid in dirty:
-            pipe.incr(self._key("stockver", sid))
-            pipe.expire(self._key("stockver", sid), 86_400)
+            # A value never written before (not a counter): a Redis that restarted empty would count 1, 2 … again
+            # and another process that had seen 1 before the outage would miss the next change.
+            pipe.set(self._key("stockver", sid), f"{self.process}:{next(self._writes)}", ex=86_400)
         for sid, n in hearts.items():
             pipe.incrby(self._key("hearts", sid), n)
             pipe.expire(self._key("hearts", sid), 86_400)
         pipe.execute()
 
-    def changed(self, session_ids: list[int], seen: dict[int, int]) -> set[int]:
+    def changed(self, session_ids: list[int], seen: dict[int, bytes]) -> set[int]:
         if not session_ids:
             return set()
         values = self.redis.mget([self._key("stockver", sid) for sid in session_ids])
         out = set()
         for sid, raw in zip(session_ids, values, strict=True):
-            version = int(raw or 0)
+            version = raw or b""
             if sid not in seen:  # a room new to this process: its viewers just got a snapshot
                 seen[sid] = version
             elif seen[sid] != version:
@@ -222,7 +225,7 @@ class Hub:
             self.sales: dict[int, list[dict]] = {}
             self.host_feed: dict[int, list[dict]] = {}
             self.sent: dict[int, Sent] = {}
-            self.versions: dict[int, int] = {}
+            self.versions: dict[int, bytes] = {}  # room → the stock version last read from Redis
             self.snapshots: dict[int, tuple[float, dict]] = {}
             self.generations: dict[int, int] = {}
             self.builders: dict[int, threading.Lock] = {}
