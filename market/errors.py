@@ -43,6 +43,21 @@ _CODES = {400: "invalid", 401: "not_logged_in", 403: "forbidden", 404: "not_foun
           413: "too_large", 429: "rate_limited", 500: "server_error", 503: "unavailable"}
 
 
+def _back_link() -> str | None:
+    """The page of this site a refused form was sent from, so the person can go back and correct it."""
+    from urllib.parse import urlparse
+
+    from market.security import is_safe_next
+
+    if request.method in ("GET", "HEAD") or not request.referrer:
+        return None
+    ref = urlparse(request.referrer)
+    if ref.netloc != request.host:
+        return None
+    target = ref.path + (f"?{ref.query}" if ref.query else "")
+    return target if is_safe_next(target) and ref.path != request.path else None
+
+
 def error_response(status: int, message: str | None = None, code: str | None = None):
     title, default_message = _messages().get(status, _messages()[500 if status >= 500 else 400])
     message = message or default_message
@@ -50,7 +65,8 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     if wants_json():
         return jsonify({"ok": False, "error": code, "message": message}), status
     try:
-        return render_template("errors/error.html", status=status, title=title, message=message), status
+        back = _back_link() if 400 <= status < 500 else None
+        return render_template("errors/error.html", status=status, title=title, message=message, back=back), status
     except Exception as exc:  # the full page needed something that is failing too (the database …)
         log.warning("error page %d rendered bare (%s)", status, exc.__class__.__name__)
         _forget_database_state()

@@ -43,6 +43,23 @@ def test_error_pages_in_vietnamese(client, path, status):
     assert "Không tìm thấy trang" in resp.get_data(as_text=True)
 
 
+def test_a_refused_form_offers_the_way_back_to_its_page(client, login, make_user):
+    """A form refused with an error page (not beside its fields) links back to the page it came from, not only to
+    the home page: a seller whose action failed gets back to what they were doing."""
+    login(make_user())
+    back = '>Quay lại trang vừa rồi</a>'
+    resp = post_form(client, "/cart/add", {"product_id": "999999", "qty": "1"},
+                     headers={"Referer": "http://localhost/p/7-khan-tho-cam?x=1"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 404 and 'href="/p/7-khan-tho-cam?x=1"' in html and back in html
+    assert "Về chợ" in html
+    for referer in ("https://evil.example/p/7", "http://localhost//evil.example", "javascript:alert(1)", ""):
+        resp = post_form(client, "/cart/add", {"product_id": "999999"}, headers={"Referer": referer})
+        assert resp.status_code == 404 and back not in resp.get_data(as_text=True)
+    resp = client.get("/nowhere", headers={"Referer": "http://localhost/p/7-khan-tho-cam"})
+    assert back not in resp.get_data(as_text=True)  # a missing page reached by a link: no form to correct
+
+
 def test_api_errors_are_json(client):
     resp = client.get("/api/v1/nowhere")
     assert resp.status_code == 404 and resp.json["error"] == "not_found"

@@ -23,6 +23,8 @@ class ChoiceField(SelectField):
             raise ValueError(_l("Choose a value from the list.")) from None
 
     def pre_validate(self, form):
+        if self.process_errors:  # already told (above): "abc" for a number is not said twice
+            return
         if self.data not in {value for value, _label in self.choices}:
             raise ValidationError(_l("Choose a value from the list."))
 

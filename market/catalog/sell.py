@@ -173,24 +173,32 @@ def new_product():
     return done(url_for("sell.products"))
 
 
+def _edit_args(product: Product) -> dict:
+    return {"product": product, "profile": current_user.seller_profile, "max_photos": images.MAX_PHOTOS,
+            "stock_note": service.stock_managed(product)}
+
+
+def _saved_form(product: Product) -> ListingForm:
+    """The listing form filled with what is saved."""
+    return ListingForm(formdata=None, data={
+        "title": product.title, "description": product.description, "category": product.category,
+        "unit": product.unit, "price": f"{product.price_vnd:,}".replace(",", "."), "stock": str(product.stock),
+        "min_order_qty": str(product.min_order_qty), "origin": product.origin,
+        "harvest_date": product.harvest_date.isoformat() if product.harvest_date else "",
+        "ocop_stars": str(product.ocop_stars or ""), "ocop_certificate_no": product.ocop_certificate_no or "",
+        "sold_by_weight": product.by_weight, "piece_weight": kg_input(product.piece_weight_g),
+        "price_per_kg": f"{product.price_per_kg_vnd:,}".replace(",", ".") if product.price_per_kg_vnd else "",
+        "weight_tolerance": str(product.weight_tolerance_pct or service.DEFAULT_TOLERANCE_PCT),
+    })
+
+
 @sell_bp.route(f"/products/{PRODUCT_ID}/edit", methods=["GET", "POST"])
 @seller_required
 def edit_product(product_id: int):
     product = service.own_product(current_user, product_id)
-    args = {"product": product, "profile": current_user.seller_profile, "max_photos": images.MAX_PHOTOS,
-            "stock_note": service.stock_managed(product)}
+    args = _edit_args(product)
     if request.method == "GET":
-        form = ListingForm(data={
-            "title": product.title, "description": product.description, "category": product.category,
-            "unit": product.unit, "price": f"{product.price_vnd:,}".replace(",", "."), "stock": str(product.stock),
-            "min_order_qty": str(product.min_order_qty), "origin": product.origin,
-            "harvest_date": product.harvest_date.isoformat() if product.harvest_date else "",
-            "ocop_stars": str(product.ocop_stars or ""), "ocop_certificate_no": product.ocop_certificate_no or "",
-            "sold_by_weight": product.by_weight, "piece_weight": kg_input(product.piece_weight_g),
-            "price_per_kg": f"{product.price_per_kg_vnd:,}".replace(",", ".") if product.price_per_kg_vnd else "",
-            "weight_tolerance": str(product.weight_tolerance_pct or service.DEFAULT_TOLERANCE_PCT),
-        })
-        return render_template(FORM_TEMPLATE, form=form, **args)
+        return render_template(FORM_TEMPLATE, form=_saved_form(product), **args)
     form = ListingForm()
     errors: list[DomainError] = []
     data = None
@@ -222,7 +230,16 @@ def edit_product(product_id: int):
 @seller_required
 def submit_product(product_id: int):
     product = service.own_product(current_user, product_id)
-    service.submit(product, current_user)
+    try:
+        service.submit(product, current_user)
+    except DomainError as err:
+        if err.field is None:
+            raise
+        # Something the seller must add first (a photo): the listing's form, the message beside that field.
+        db.session.rollback()
+        form = _saved_form(product)
+        attach_error(form, err)
+        return render_template(FORM_TEMPLATE, form=form, **_edit_args(product)), err.status
     db.session.commit()
     flash(_("Sent! Commune staff will review “%(title)s” soon.", title=product.title), "success")
     return redirect(url_for("sell.products"))

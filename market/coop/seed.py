@@ -30,7 +30,7 @@ LISTING = {
     "title": TITLE, "category": "durian", "sold_by_weight": "1", "unit": "piece", "piece_weight": "3",
     "price_per_kg": "85.000", "weight_tolerance": "10", "min_order_qty": "1", "shipping_vnd_per_kg": "5.000",
     "origin": "Các buôn của xã Ea Knuếc, Krông Pắc, Đắk Lắk",
-    "description": "Sầu riêng Ri6 của mười hai hộ trong xã, gom về một vựa, cắt chín cây, bán theo trái. "
+    "description": "Sầu riêng Ri6 của nhiều hộ trong xã, gom về một vựa, cắt chín cây, bán theo trái. "
                    "Mỗi trái khoảng 3 kg; khi đóng hàng chúng tôi cân từng trái và tính đúng theo cân.",
 }
 # (name, village, phone, (bank BIN, account, holder) or None, [(kg, days ago)])

@@ -21,6 +21,7 @@ New orders for the host console go through the message queue (a few host sockets
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -89,7 +90,7 @@ class MemoryBackend:
                 self.hearts[sid] = _hearts_in_db(sid)
             self.hearts[sid] += n
 
-    def changed(self, session_ids: list[int], seen: dict[int, int]) -> set[int]:
+    def changed(self, session_ids: list[int], seen: dict[int, bytes]) -> set[int]:
         return set()
 
     def hearts_totals(self, session_ids: list[int]) -> dict[int, int]:
@@ -115,6 +116,7 @@ class RedisBackend:
         self.redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         self.prefix = prefix
         self.process = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._writes = itertools.count(1)
 
     def _key(self, kind: str, sid: int) -> str:
         return f"{self.prefix}:{kind}:{sid}"
@@ -127,8 +129,9 @@ class RedisBackend:
         for sid in missing:
             pipe.set(self._key("hearts", sid), _hearts_in_db(sid), nx=True, ex=86_400)
         for sid in dirty:
-            pipe.incr(self._key("stockver", sid))
-            pipe.expire(self._key("stockver", sid), 86_400)
+            # A value never written before (not a counter): a Redis that restarted empty would count 1, 2 … again
+            # and another process that had seen 1 before the outage would miss the next change.
+            pipe.set(self._key("stockver", sid), f"{self.process}:{next(self._writes)}", ex=86_400)
         for sid, n in hearts.items():
             pipe.incrby(self._key("hearts", sid), n)
             pipe.expire(self._key("hearts", sid), 86_400)
@@ -154,13 +157,13 @@ class RedisBackend:
         return {sid: (int(n or 0), json.loads(last) if last else None)
                 for sid, n, last in zip(session_ids, counts, lasts, strict=True)}
 
-    def changed(self, session_ids: list[int], seen: dict[int, int]) -> set[int]:
+    def changed(self, session_ids: list[int], seen: dict[int, bytes]) -> set[int]:
         if not session_ids:
             return set()
         values = self.redis.mget([self._key("stockver", sid) for sid in session_ids])
         out = set()
         for sid, raw in zip(session_ids, values, strict=True):
-            version = int(raw or 0)
+            version = raw or b""
             if sid not in seen:  # a room new to this process: its viewers just got a snapshot
                 seen[sid] = version
             elif seen[sid] != version:
@@ -253,7 +256,7 @@ class Hub:
             self.sales_told: dict[int, int] = {}  # room → the shared sales count this process's sockets heard of
             self.host_feed: dict[int, list[dict]] = {}
             self.sent: dict[int, Sent] = {}
-            self.versions: dict[int, int] = {}
+            self.versions: dict[int, bytes] = {}  # room → the stock version last read from Redis
             self.snapshots: dict[int, tuple[float, dict]] = {}
             self.generations: dict[int, int] = {}
             self.builders: dict[int, threading.Lock] = {}
@@ -316,10 +319,15 @@ class Hub:
         sent = self.sent.get(session_id)
         viewers = sent.viewers if sent and sent.viewers is not None else None
         hearts = sent.hearts if sent and sent.hearts is not None else None
-        if viewers is None:
-            viewers = self.backend.viewer_totals({session_id: self.local_viewers(session_id)}).get(session_id, 0)
-        if hearts is None:
-            hearts = self.backend.hearts_totals([session_id]).get(session_id, 0)
+        try:
+            if viewers is None:
+                viewers = self.backend.viewer_totals({session_id: self.local_viewers(session_id)}).get(session_id, 0)
+            if hearts is None:
+                hearts = self.backend.hearts_totals([session_id]).get(session_id, 0)
+        except Exception as exc:  # Redis down: this process's own figures (a join must not fail for a count)
+            self._shared_ok(False, exc)
+            viewers = self.local_viewers(session_id) if viewers is None else viewers
+            hearts = _hearts_in_db(session_id) if hearts is None else hearts
         return viewers, hearts + self.hearts.get(session_id, 0)
 
     def cached_snapshot(self, session_id: int, ttl: float, build) -> dict:
@@ -442,6 +450,8 @@ class Hub:
             told = self.sales_told.get(sid)
             if told is None:  # a room new to this process: its viewers' snapshot is newer than older sales
                 told = count - len(new.get(sid, ()))
+            elif told > count:  # the count went back (Redis restarted empty): every sale it holds is news
+                told = 0
             if count > told and last:
                 self._tell_sale(sid, last, count - told - 1)
             self.sales_told[sid] = count

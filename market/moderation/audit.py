@@ -43,6 +43,20 @@ def action_label(name: str) -> str:
     return str(label()) if label else name
 
 
+# What an entry is about, for people (the log and its CSV keep the code itself, "seller", "chat" …).
+_KIND_LABELS = {
+    "seller": _l("shop"), "user": _l("account"), "commune": _l("commune"), "staff_assignment": _l("staff assignment"),
+    "product": _l("listing"), "order": _l("order"), "report": _l("report"), "audit": _l("audit entry"),
+    "assisted_seller": _l("assisted villager"), "live_session": _l("live session"), "chat": _l("chat message"),
+    "chat_filter_word": _l("filtered word"),
+}
+
+
+def kind_label(name: str | None) -> str:
+    label = _KIND_LABELS.get(name or "")
+    return str(label) if label is not None else (name or "")
+
+
 def actions() -> list[tuple[str, str]]:
     return sorted(((name, action_label(name)) for name in _actions), key=lambda a: a[1].casefold())
 

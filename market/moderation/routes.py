@@ -55,6 +55,7 @@ def staff_context():
     # labels get their own names here, since the catalog's template globals of the same names are shadowed.
     return {"staff_tabs": lambda: staff_tabs(current_user), "status_label": reports.status_label,
             "category_label": reports.category_label, "action_label": audit.action_label,
+            "kind_label": audit.kind_label,
             "listing_status_label": catalog.status_label, "listing_event_label": catalog.action_label,
             "product_category_label": catalog.category_label}
 

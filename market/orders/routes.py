@@ -77,9 +77,10 @@ def add_to_cart():
 
 @bp.get("/cart")
 @login_required
-def cart_page():
+def cart_page(qty_errors: dict[int, str] | None = None, status: int = 200):
     groups = cart.groups(current_user)
-    return render_template("orders/cart.html", groups=groups, qty_form=CartQtyForm(formdata=None))
+    return render_template("orders/cart.html", groups=groups, qty_form=CartQtyForm(formdata=None),
+                           qty_errors=qty_errors or {}), status
 
 
 @bp.post("/cart/<int:product_id>")
@@ -87,7 +88,8 @@ def cart_page():
 def cart_update(product_id: int):
     form = CartQtyForm()
     if not form.validate_on_submit():
-        user_abort(400, " ".join(str(e) for e in form.qty.errors) or _("Enter a quantity."))
+        message = " ".join(str(e) for e in form.qty.errors) or _("Enter a quantity.")
+        return cart_page({product_id: message}, 400)  # the cart again, the message beside that line
     cart.set_qty(current_user, product_id, form.qty.data)
     db.session.commit()
     return redirect(url_for("orders.cart_page"))
@@ -194,7 +196,8 @@ def detail(order_id: int):
     return render_template("orders/detail.html", **_detail_context(_order_or_404(order_id)))
 
 
-def _detail_context(order: Order, weigh_values: dict | None = None, weigh_errors: dict | None = None) -> dict:
+def _detail_context(order: Order, weigh_values: dict | None = None, weigh_errors: dict | None = None,
+                    ship_form: ShipForm | None = None) -> dict:
     roles = roles_for(order, current_user)
     events = list(db.session.scalars(sa.select(OrderEvent).where(OrderEvent.order_id == order.id)
                                      .order_by(OrderEvent.id)))
@@ -216,7 +219,7 @@ def _detail_context(order: Order, weigh_values: dict | None = None, weigh_errors
         buyer_actions=actions.buyer_actions(order) if is_buyer else [],
         seller_actions=actions.seller_actions(order, seller_role) if seller_role else [],
         seller_role=seller_role, complete_form=complete_form, reason_form=ReasonForm(formdata=None),
-        ship_form=ShipForm(formdata=None), review=reviews.review_of(order),
+        ship_form=ship_form or ShipForm(formdata=None), review=reviews.review_of(order),
         review_form=ReviewForm(formdata=None) if reviews.can_review(order, current_user) else None,
         show_buyer_phone=seller_role is not None, weigh_values=weigh_values or {}, weigh_errors=weigh_errors or {})
 
@@ -345,6 +348,10 @@ def move(order_id: int):
     role = actions.acting_role(order, current_user, request.form.get("as"))
     form = ShipForm() if request.form.get("to") == OrderStatus.SHIPPED else ReasonForm()
     if not form.validate_on_submit():
+        if (isinstance(form, ShipForm) and role in (Actor.SELLER, Actor.STAFF)
+                and "ship" in actions.seller_actions(order, role)):
+            # the carrier or tracking code: the order again, the message beside the field
+            return render_template("orders/detail.html", **_detail_context(order, ship_form=form)), 400
         errors = [e for f in form for e in (f.errors or [])]
         user_abort(400, " ".join(str(e) for e in errors) or _("Something in the request was not right"))
     actions.move(order, current_user, request.form.get("to"), role=role,

@@ -45,8 +45,10 @@
     socket.timeout(8000).emit("mute", { user_id: target.user_id, minutes: live.intOrNull(minutes.value) }, function (err, ack) {
       submit.disabled = false;
       if (err || !ack.ok) { showError(err ? S.error : ack.message); return; }
+      // In the commune's time, like every time the pages show (not the time zone of the moderator's laptop).
       var until = new Date(ack.until).toLocaleTimeString(root.dataset.locale === "en" ? "en-US" : "vi-VN",
-                                                           { hour: "2-digit", minute: "2-digit" });
+                                                           { hour: "2-digit", minute: "2-digit",
+                                                             timeZone: root.dataset.timeZone || "Asia/Ho_Chi_Minh" });
       live.result(live.fill(S.mutedUntil, { user: target.user, until: until }), false);
       panel.hidden = true;
       target = null;

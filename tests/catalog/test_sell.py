@@ -113,7 +113,8 @@ def test_bad_photos_are_refused_nothing_is_stored_and_fields_are_kept(app, clien
     ({"price": "85.000.000.000"}, "price", "quá cao"),
     ({"stock": "-1"}, "stock", "không được âm"),
     ({"title": "S" * 10_240}, "title", "tối đa 120 ký tự"),
-    ({"description": "<script>alert('x')</script> ngon"}, "description", "thẻ HTML"),
+    # "Chỉ viết chữ bình thường" (plain text), not "Hãy viết chữ thường", which says "write in lowercase"
+    ({"description": "<script>alert('x')</script> ngon"}, "description", "Chỉ viết chữ bình thường: không được"),
     ({"category": "guns"}, "category", "danh mục"),
 ])
 def test_bad_fields_are_refused_beside_the_field(app, client, seller, fields, field, message):
@@ -248,6 +249,21 @@ def test_archive_and_resubmit(client, seller, make_product):
     assert product.status == ProductStatus.PENDING_REVIEW
     again = client.post(f"/sell/products/{product.id}/submit", data={"csrf_token": token})
     assert again.status_code == 400 and "Chờ duyệt" in again.get_data(as_text=True)
+
+
+def test_sending_a_draft_without_photos_opens_its_form_with_the_reason(client, seller):
+    resp = post_listing(client, action="draft")  # a draft may have no photo yet
+    assert resp.status_code == 302
+    [draft] = products_of(seller)
+    token = csrf_token(client, "/sell/products")
+    resp = client.post(f"/sell/products/{draft.id}/submit", data={"csrf_token": token})
+    html = resp.get_data(as_text=True)
+    # the listing's own form with the message beside the photos, not a bare error page to back out of
+    assert resp.status_code == 400
+    assert f'action="/sell/products/{draft.id}/edit"' in html and 'value="Sầu riêng Ri6"' in html
+    assert re.search(r'<p class="error" id="photos-error">[^<]*Hãy thêm ít nhất một ảnh', html), html[:3000]
+    db.session.refresh(draft)
+    assert draft.status == ProductStatus.DRAFT
 
 
 def test_rejected_listing_shows_the_reason(client, seller, make_product):

@@ -26,6 +26,7 @@ def test_demo_lot_is_seeded_once_with_real_figures(runner):
     product = lot.product
     assert product.title == "Sầu riêng Ri6 — vụ 2026" and product.status == "approved" and product.by_weight
     assert product.seller.user.phone == "+84903000001"
+    assert "mười hai hộ" not in product.description  # the page says 6 households: the story must not say 12
     banked = [hh for hh in lot.households if hh.has_bank]
     assert 0 < len(banked) < len(lot.households)
     report = payout(lot, lot.created_at.date(), today())

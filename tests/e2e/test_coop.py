@@ -19,6 +19,9 @@ def test_the_kol_adds_a_household_and_reads_the_payout_report(server, phone_page
     page.get_by_role("link", name="Sầu riêng Ri6 — vụ 2026").click()
     expect(page.locator(".household")).to_have_count(6)
     assert_fits_phone(page)
+    # every disclosure on the page is a thumb-sized row (the shipping cost and the sharing rule were 24 px)
+    heights = page.locator("summary").evaluate_all("els => els.map(e => e.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 44, heights
     shot(page, "coop-lot")
 
     # 0 kg is refused beside the field, and what was typed stays

@@ -41,6 +41,7 @@ def test_host_pins_and_a_buyer_orders_in_two_taps(new_phone_page):
     host.get_by_role("button", name="Ghim", exact=True).click()
     row = host.locator(".host-offer", has=host.locator(".host-offer-title", has_text="Sầu riêng Monthong"))
     expect(row.locator(".ho-remaining")).to_have_text("50")
+    expect(host.locator("#live-result")).to_have_text("Đã ghim.")  # the host is told (was silent: no such element)
     # the product list follows: 50 kg fewer on the shelf, and not offered for a second pin while on air
     expect(option).to_have_text(f"Sầu riêng Monthong — còn {shelf - 50} kg trong kho")
     expect(option).to_be_disabled()
@@ -96,6 +97,23 @@ def test_host_pins_and_a_buyer_orders_in_two_taps(new_phone_page):
     expect(option).to_have_text(f"Sầu riêng Monthong — còn {shelf - 2} kg trong kho")  # 48 unsold came back
 
 
+def test_host_is_told_when_a_phone_order_is_entered(new_phone_page):
+    host = new_phone_page()
+    login(host, "0903000001")
+    host.goto(SESSION + "/host")
+    expect(host.locator("#live-status")).to_have_text("ĐANG LIVE")
+    host.select_option("#phone-offer", label="Sầu riêng Ri6")
+    host.fill("#phone-phone", "0912 345 678")
+    host.fill("#phone-name", "Bà H'Jih")
+    host.fill("#phone-qty", "1")
+    host.get_by_role("button", name="Chốt đơn").click()
+    expect(host.locator("#live-result")).to_contain_text(re.compile(r"Đã chốt đơn CP\w+ cho"))
+    expect(host.locator("#phone-phone")).to_have_value("")
+    host.fill("#phone-phone", "12345")
+    host.get_by_role("button", name="Chốt đơn").click()
+    expect(host.locator("#phone-error")).to_contain_text("Số điện thoại không hợp lệ")
+
+
 def test_a_dropped_connection_comes_back_to_the_true_state(new_phone_page):
     viewer = new_phone_page()
     viewer.goto(SESSION)
@@ -128,3 +146,22 @@ def test_finished_and_upcoming_pages(phone_page):
         "href", "https://www.tiktok.com/@chophien.namka/live")
     assert_fits_phone(phone_page)
     shot(phone_page, "live-upcoming")
+
+
+def test_a_session_title_with_no_space_still_fits_the_lists(new_phone_page):
+    """A 120-letter title with nothing to break at made the home page, /live and the commune page 1390 px wide."""
+    from datetime import datetime, timedelta
+
+    host = new_phone_page()
+    login(host, "0905000001")
+    host.goto("/live/new")
+    host.fill("#title", "T" * 120)
+    host.fill("#stream_url", "https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+    host.fill("#scheduled_at", (datetime.now() + timedelta(days=2)).strftime("%Y-%m-%dT20:00"))
+    host.locator("main form button[type=submit]").click()
+    expect(host).to_have_url(re.compile(r"/live/\d+/host$"))
+    visitor = new_phone_page()
+    for path in ("/", "/live", "/c/tua-sin-chai"):
+        visitor.goto(path)
+        expect(visitor.locator(".live-card", has_text="T" * 40).first).to_be_visible()
+        assert_fits_phone(visitor)

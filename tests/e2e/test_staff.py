@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -215,6 +216,10 @@ def test_the_moderator_view_on_a_phone(new_phone_page):
     shot(staff, "staff-mute-panel-phone")
     staff.locator("#mute-form").get_by_role("button", name="Cấm chat", exact=True).click()
     expect(staff.locator("#live-result")).to_contain_text("không thể chat cho đến")
+    # the time is the commune's (Vietnam), as on every page, not the browser's time zone (UTC here)
+    shown = re.search(r"cho đến (\d\d:\d\d)", staff.locator("#live-result").inner_text()).group(1)
+    now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert shown in {(now + timedelta(minutes=m)).strftime("%H:%M") for m in (9, 10, 11)}
     buyer.fill("#chat-text", "Tôi vẫn muốn nói")
     buyer.get_by_role("button", name="Gửi", exact=True).click()
     expect(buyer.locator("#chat-error")).to_contain_text("tạm thời không thể")
@@ -234,3 +239,35 @@ def test_the_moderator_view_on_a_phone(new_phone_page):
     other.get_by_role("button", name="Gửi", exact=True).click()
     expect(other.locator("#chat-error")).to_contain_text("không được phép")
     shot(other, "buyer-word-refused-phone")
+
+
+def test_a_long_unbroken_chat_message_reported_fits_the_phone(new_phone_page):
+    """User text with no space to break at (a 300-letter "word") wraps on every page that shows it: the report
+    form, the reporter's list and the staff queue were 1500 px wide with it."""
+    word = "Q" * 300
+    buyer = new_phone_page()
+    login(buyer, "0904000001")
+    buyer.goto("/live/1")
+    expect(buyer.locator("#live-banner")).to_be_hidden()
+    buyer.fill("#chat-text", word)
+    buyer.get_by_role("button", name="Gửi", exact=True).click()
+    other = new_phone_page()
+    login(other, "0904000002")
+    other.goto("/live/1")
+    message = chat_item(other, word[:50])
+    expect(message).to_have_count(1)
+    assert_fits_phone(other)
+    message.get_by_role("link", name="Báo cáo").click()
+    expect(other.get_by_role("heading", name="Báo cáo vi phạm")).to_be_visible()
+    assert_fits_phone(other)
+    other.select_option("#category", "spam")
+    other.fill("#text", "R" * 300)
+    other.get_by_role("button", name="Gửi báo cáo").click()
+    expect(other).to_have_url(re.compile(r"/reports$"))
+    assert_fits_phone(other)
+    staff = new_phone_page()
+    login(staff, STAFF_EA_KNUEC)
+    staff.goto("/staff/reports")
+    expect(staff.locator(".queue").get_by_text(word[:50], exact=False).first).to_be_visible()
+    assert_fits_phone(staff)
+    shot(staff, "staff-reports-long-word-phone")

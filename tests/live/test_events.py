@@ -119,6 +119,32 @@ def test_join_gives_a_snapshot(connect, make_offer, make_user, no_errors_logged)
     assert snap["you"] == {"user_id": None, "logged_in": False, "is_host": False, "can_moderate": False}
 
 
+def test_join_works_while_the_shared_counters_are_away(connect, make_offer, monkeypatch, no_errors_logged):
+    """Redis gone for a moment (several processes): a viewer joining then gets a snapshot with this process's
+    own figures, not a failed join and a traceback in the log (seen in the reconnecting-banner e2e test)."""
+    import redis
+
+    from market.live.hub import hub
+
+    offer = make_offer()
+    offer.session.hearts = 7
+    db.session.flush()
+
+    class Gone:
+        shared = True
+
+        def viewer_totals(self, local):
+            raise redis.exceptions.ConnectionError("Connection reset by peer")
+
+        hearts_totals = viewer_totals
+
+    monkeypatch.setattr(hub, "backend", Gone())
+    ack = connect().call("join", {"session_id": offer.session_id})
+    assert ack["ok"] is True
+    assert ack["snapshot"]["viewers"] == 1 and ack["snapshot"]["hearts"] == 7
+    assert hub.shared_ok is False
+
+
 def test_offers_show_the_products_cover_photo(app, client, connect, make_session, make_product):
     """The pinned offer carries the product's first photo (its 320 px JPEG, served by the catalog's /media/)."""
     from market.catalog.models import ProductPhoto
@@ -351,6 +377,13 @@ def test_every_process_sales_reach_a_viewer_as_one_sold_per_tick(connect, make_o
         other.sales({offer.session_id: [{"offer_id": offer.id, "buyer": "Lan T.", "qty": 2, "unit": "kg"}]}, [])
         tick()
         assert viewer.events("sold") == [{"offer_id": offer.id, "buyer": "Lan T.", "qty": 2, "unit": "kg"}]
+        # Redis restarts empty: the count starts again below what this process told, and sales still get through
+        r = redis.Redis.from_url(redis_url)
+        for key in r.scan_iter(f"{prefix}:*"):
+            r.delete(key)
+        other.sales({offer.session_id: [{"offer_id": offer.id, "buyer": "Hoa N.", "qty": 1, "unit": "kg"}]}, [])
+        tick()
+        assert viewer.events("sold") == [{"offer_id": offer.id, "buyer": "Hoa N.", "qty": 1, "unit": "kg"}]
     finally:
         r = redis.Redis.from_url(redis_url)
         for key in r.scan_iter(f"{prefix}:*"):

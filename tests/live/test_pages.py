@@ -1,5 +1,6 @@
 """Live pages: the list, scheduling (KOLs only), the watch page, the host console and its plain forms."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -119,12 +120,15 @@ def test_a_kol_schedules_and_lands_on_her_console(client, login, make_host):
     ("scheduled_at", "2020-01-01T10:00", "chưa qua"),
     ("scheduled_at", "2099-01-01T10:00", "một năm"),
     ("cover_product_id", "12345", "Hãy chọn"),
+    ("cover_product_id", "abc", "Hãy chọn"),
 ])
 def test_bad_schedules_are_refused_beside_the_field(client, login, make_host, field, value, message):
     login(make_host())
     resp = post_form(client, "/live/new", {**SCHEDULE, field: value}, page="/live/new")
     assert resp.status_code == 400
-    assert message in resp.get_data(as_text=True)
+    html = resp.get_data(as_text=True)
+    assert message in html
+    assert html.count("Hãy chọn một giá trị trong danh sách.") <= 1  # "abc" was refused twice in one message
     assert db.session.scalar(sa.select(sa.func.count(LiveSession.id))) == 0
 
 
@@ -191,3 +195,26 @@ def test_forms_need_the_csrf_token(client, login, make_session):
 def test_nav_has_live(client):
     html = client.get("/").get_data(as_text=True)
     assert 'href="/live"' in html and ">Phiên live<" in html
+
+
+def test_the_console_marks_orders_that_fell_through(client, login, make_offer, make_user):
+    """The host's list of the session's orders says which were cancelled or expired (it showed them like the
+    rest, so a KOL could pack an order nobody will pay for)."""
+    from market.orders import actions
+    from market.orders.service import Line, place_order
+    from market.orders.states import Actor
+    from tests.live.conftest import new_key
+
+    offer = make_offer()
+    buyer = make_user(name="Người mua A")
+    kept = place_order(buyer, [Line("offer", offer.id, 1)], new_key(), origin="live",
+                       live_session_id=offer.session_id).order
+    gone = place_order(buyer, [Line("offer", offer.id, 2)], new_key(), origin="live",
+                       live_session_id=offer.session_id).order
+    actions.cancel(gone, buyer, role=Actor.BUYER, reason="Đặt nhầm")
+    db.session.flush()
+    login(offer.session.seller.user)
+    html = client.get(f"/live/{offer.session_id}/host").get_data(as_text=True)
+    rows = {code: row for code, row in re.findall(r'<li><a href="/orders/\d+">(CP\w+)</a>(.*?)</li>', html, re.S)}
+    assert "data-order-gone" in rows[gone.code] and "Đã hủy" in rows[gone.code]
+    assert "data-order-gone" not in rows[kept.code]

@@ -517,3 +517,27 @@ def test_a_batch_counts_the_order_rate_limit_per_buyer(app, make_offer, make_use
     assert [o.ok for o in outcomes] == [True] * 10 + [False, True]
     assert outcomes[10].code == "rate_limited"
     assert offer_row(offer.id).sold == 11
+
+
+def test_a_stock_change_is_seen_after_redis_restarts_empty(app, redis_url):
+    """Stock versions are values never written before, not a counter: after Redis restarted empty, another
+    process that had seen version 1 before the outage saw 1 again for the next change and told nobody."""
+    import uuid
+
+    import redis
+
+    from market.live.hub import RedisBackend
+
+    prefix = f"test-stockver-{uuid.uuid4().hex[:8]}"
+    writer, reader = RedisBackend(redis_url, prefix), RedisBackend(redis_url, prefix)
+    seen: dict = {}
+    try:
+        assert reader.changed([7], seen) == set()  # the room is new to the reader: its viewers got a snapshot
+        writer.push({7}, {})
+        assert reader.changed([7], seen) == {7}
+        assert reader.changed([7], seen) == set()
+        redis.Redis.from_url(redis_url).delete(f"{prefix}:stockver:7")  # Redis comes back with nothing
+        writer.push({7}, {})
+        assert reader.changed([7], seen) == {7}
+    finally:
+        redis.Redis.from_url(redis_url).delete(f"{prefix}:stockver:7")

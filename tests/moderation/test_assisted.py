@@ -37,6 +37,9 @@ def test_staff_opens_a_shop_for_a_villager(app, client, world):
     # staff see who helped; so does the villager's shop page
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Do Cán bộ Ea Knuếc đăng ký" in page
+    # and the page the helper lands on leads on to what they came to do (it offered nothing to do next)
+    assert f'href="/staff/assisted/{profile.id}/listings/new"' in page and "Đăng sản phẩm giúp" in page
+    assert f'href="/staff/orders/phone?shop={profile.id}"' in page
     villager = app.test_client()
     login_as(villager, user)
     assert "với sự hỗ trợ của Cán bộ Ea Knuếc" in villager.get("/sell/apply").get_data(as_text=True)

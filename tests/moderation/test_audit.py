@@ -128,6 +128,24 @@ def test_csv_export_is_scoped_safe_and_audited(client, world, entries):
     assert [e.actor_id for e in exported] == [world.other_staff.id]
 
 
+def test_the_log_names_what_an_entry_is_about_in_vietnamese(client, world, entries):
+    login_as(client, world.admin)
+    html = client.get("/staff/audit").get_data(as_text=True)
+    # the kind of object in words ("gian hàng", "tài khoản"), not its code ("seller", "user") on a Vietnamese page
+    assert "(gian hàng #" in html and "(tài khoản #" in html
+    assert "(seller #" not in html and "(user #" not in html
+
+
+def test_every_kind_of_object_is_translated(app):
+    from flask_babel import force_locale
+
+    from market.moderation.scope import _kinds_by_name
+
+    with app.test_request_context("/"), force_locale("vi"):
+        for name in _kinds_by_name:
+            assert audit.kind_label(name) not in (name, ""), name
+
+
 def test_every_registered_action_is_translated(app):
     from flask_babel import force_locale
 

@@ -1,5 +1,7 @@
 """The order page and its actions over HTTP: who sees what, who may do what, and bad input refused."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -123,6 +125,9 @@ def test_seller_walks_an_order_to_delivered(client, world, place):
     resp = post(client, f"/orders/{order.id}/status", {"to": "shipped", "as": "seller", "carrier": "",
                                                         "tracking_code": ""})
     assert resp.status_code == 400 and reload(order).status == "packed"
+    # the order page again, the message beside the carrier field (it was an error page to back out of)
+    html = resp.get_data(as_text=True)
+    assert re.search(r'<p class="error" id="carrier-error">Nhập đơn vị vận chuyển', html) and order.code in html
     resp = post(client, f"/orders/{order.id}/status", {"to": "shipped", "as": "seller", "carrier": "Viettel Post",
                                                         "tracking_code": "VTP123456"})
     assert resp.status_code == 302
@@ -242,7 +247,13 @@ def test_cart_update_and_remove(client, shop, buyer, login):
     add_to_cart(client, shop.product, 1)
     assert post_form(client, f"/cart/{shop.product.id}", {"qty": 5}, page="/cart").status_code == 302
     assert db.session.scalar(sa.select(CartItem.qty)) == 5
-    assert post_form(client, f"/cart/{shop.product.id}", {"qty": "x"}, page="/cart").status_code == 400
+    for bad, message in (("x", "Nhập một số nguyên."), ("-1", "Nhập từ 0 đến 100.000."),
+                         ("999999", "Nhập từ 0 đến 100.000.")):
+        resp = post_form(client, f"/cart/{shop.product.id}", {"qty": bad}, page="/cart")
+        html = resp.get_data(as_text=True)
+        # the cart again with the message beside its line (it was a bare error page), nothing changed
+        assert resp.status_code == 400 and f'id="qty-{shop.product.id}-error"' in html and message in html
+        assert "Cà phê Robusta rang mộc" in html and db.session.scalar(sa.select(CartItem.qty)) == 5
     assert post_form(client, f"/cart/{shop.product.id}", {"qty": 0}, page="/cart").status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(CartItem.id))) == 0
 

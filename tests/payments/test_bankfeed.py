@@ -163,7 +163,12 @@ def test_seller_is_told_when_the_buyer_says_they_transferred(client, qr_order, b
     assert (qr_order.hold_expires_at - qr_order.created_at).total_seconds() > 23 * 3600
     notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == shop.user.id)).all()
     assert any(n.kind == "order.transfer_claimed" for n in notes)
-    assert "Bạn đã báo người bán" in client.get(f"/orders/{qr_order.id}").get_data(as_text=True)
+    html = client.get(f"/orders/{qr_order.id}").get_data(as_text=True)
+    assert "Bạn đã báo người bán" in html and "data-transfer-claimed" not in html
+    # the seller, opening the order from that notification, sees the claim there too (the page said nothing)
+    login_as(client, shop.user)
+    html = client.get(f"/orders/{qr_order.id}").get_data(as_text=True)
+    assert "data-transfer-claimed" in html and "Người mua báo đã chuyển khoản lúc" in html
 
 
 def test_seller_settles_a_flag_after_returning_the_money(client, qr_order, shop, buyer):

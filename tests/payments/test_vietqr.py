@@ -79,6 +79,35 @@ def test_order_page_shows_a_scannable_payload(client, shop, buyer, place):
     assert api.json["order"]["payment"]["vietqr"]["payload"] == payload
 
 
+def test_the_shop_sees_the_transfer_worded_for_the_shop(client, shop, buyer, place):
+    """The seller's view of a transfer order: no "held for you" nor "scan with your banking app" (those are the
+    buyer's words), and the payment attempts name the method in Vietnamese, not by its code ("vietqr")."""
+    order = place(buyer, shop.product, 2, method="vietqr")
+    login_as(client, shop.user)
+    html = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Hàng được giữ cho đơn này đến" in html and "giữ cho bạn" not in html
+    assert "Quét bằng ứng dụng ngân hàng" not in html and "Chỉ xác nhận đã nhận tiền" in html
+    attempts = re.search(r'<details class="attempts">.*?</details>', html, re.S).group(0)
+    assert "Chuyển khoản ngân hàng (VietQR)" in attempts and "<td>vietqr</td>" not in attempts
+    login_as(client, buyer)
+    html = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Hàng được giữ cho bạn đến" in html and "Quét bằng ứng dụng ngân hàng" in html
+    assert 'class="attempts"' not in html
+
+
+def test_the_shop_sees_cash_on_delivery_worded_for_the_shop(client, make_shop, buyer, place):
+    shop = make_shop("Vườn bơ", auto_confirm=False)
+    order = place(buyer, shop.product, 1, method="cod")
+    login_as(client, shop.user)
+    html = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    html = html.replace("\xa0", " ")
+    assert "Người mua trả 79.000 ₫ tiền mặt khi nhận hàng." in html and "đang chờ gian hàng nhận đơn" in html
+    assert "Đang chờ gian hàng nhận đơn." not in html
+    login_as(client, buyer)
+    html = client.get(f"/orders/{order.id}").get_data(as_text=True).replace("\xa0", " ")
+    assert "Trả 79.000 ₫ tiền mặt khi nhận hàng." in html
+
+
 def test_svg_has_no_style_or_script():
     svg = str(qr_svg(VECTORS[0][0], "VietQR <b>x</b>"))
     assert svg.startswith("<svg") and "style" not in svg and "<script" not in svg and "<b>" not in svg
