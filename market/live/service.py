@@ -355,6 +355,14 @@ def _close(session_id: int, offer_id: int) -> dict | None:
     return data
 
 
+def close_offers_of_product(product_id: int) -> int:
+    """Close every open offer of a listing that may no longer be sold (archived, or rejected by staff): its
+    rooms hear the offer close and its unsold units go back to the product. Returns how many closed."""
+    rows = db.session.execute(sa.select(LiveOffer.session_id, LiveOffer.id).where(
+        LiveOffer.product_id == product_id, LiveOffer.status == OfferStatus.OPEN)).all()
+    return sum(1 for session_id, offer_id in rows if _close(session_id, offer_id) is not None)
+
+
 def close_offer(session: LiveSession, host: User, offer_id: object) -> dict:
     """Unpin an offer: nobody can order from it any more; its unsold units go back to the product."""
     require_host(session, host)

@@ -280,6 +280,41 @@ def test_order_from_a_closed_offer_and_an_ended_session(connect, make_offer, mak
     assert order_count() == 0
 
 
+def test_a_listing_archived_or_rejected_mid_live_closes_its_offers(connect, make_offer, make_user, make_staff,
+                                                                    tick, no_errors_logged):
+    from market.catalog import service as catalog
+    from market.catalog.models import Product
+
+    offer = make_offer(quantity=10, stock_left=5)
+    product, seller = db.session.get(Product, offer.product_id), offer.session.seller.user
+    sock = connect(make_user())
+    joined(sock, offer.session)
+    assert sock.call("order", {"offer_id": offer.id, "qty": 2, "key": new_key()})["ok"]
+    tick()
+    sock.received()
+    # an edit that sends it back to review does not stop the live sale …
+    catalog.listing_changed.send(product, action="edited", from_status="approved", by=seller)
+    db.session.commit()
+    assert db.session.get(LiveOffer, offer.id).status == "open"
+    # … archiving does: the offer closes in the room and its 8 unsold units go back to the shelf
+    catalog.archive(product, seller)
+    db.session.commit()
+    tick()
+    closed = [m for m in sock.events("offer") if m["id"] == offer.id]
+    assert closed and closed[-1]["status"] == "closed", closed
+    assert_refused(sock.call("order", {"offer_id": offer.id, "qty": 1, "key": new_key()}), "offer_closed")
+    assert db.session.scalar(sa.select(Product.stock).where(Product.id == product.id)) == 5 + 8
+
+    # staff rejecting a listing under review closes its offer too
+    second = make_offer(session=offer.session, quantity=3)
+    listing = db.session.get(Product, second.product_id)
+    listing.status = "pending_review"
+    db.session.flush()
+    catalog.reject(listing, make_staff(listing.seller.commune), "Ảnh không đúng sản phẩm")
+    db.session.commit()
+    assert db.session.get(LiveOffer, second.id).status == "closed"
+
+
 def test_order_before_join_and_anonymous(connect, make_offer, make_user, no_errors_logged):
     offer = make_offer()
     assert_refused(connect(make_user()).call("order", {"offer_id": offer.id, "qty": 1, "key": new_key()}), "invalid")
