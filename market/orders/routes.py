@@ -434,6 +434,8 @@ def order_status_text(order) -> str:
     """The status as a person needs it: a pending order says what it waits for."""
     if order.status == OrderStatus.PENDING:
         if not order.is_complete:
+            if current_user.is_authenticated and current_user.id == order.buyer_id:
+                return _("Waiting for your address and way to pay")
             return _("Waiting for the buyer's address")
         if order.payment_method == "cod":
             return _("Waiting for the shop to accept")

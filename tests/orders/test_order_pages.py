@@ -206,6 +206,10 @@ def test_live_order_is_finished_from_its_page(client, shop, buyer, place, make_l
     login_as(client, buyer)
     html = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "Hoàn tất đơn hàng" in html and 'name="ship_street"' in html
+    assert "Chờ bạn điền địa chỉ và cách trả tiền" in html and "Chờ người mua" not in html  # about their own order
+    login_as(client, shop.user)
+    assert "Chờ người mua điền địa chỉ" in client.get(f"/orders/{order.id}").get_data(as_text=True)
+    login_as(client, buyer)
     resp = post(client, f"/orders/{order.id}/complete", {**ADDRESS, "ship_street": "", "method": "vietqr"},
                 page=f"/orders/{order.id}")
     assert resp.status_code == 400 and "Nhập địa chỉ" in resp.get_data(as_text=True)
