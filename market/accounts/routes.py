@@ -28,7 +28,7 @@ def register():
     if form.validate_on_submit():
         try:
             user = service.register_user(form.phone.data, form.display_name.data, form.password.data,
-                                         locale=session.get("lang", "vi"))
+                                         locale=session.get("lang", "vi"), mobile_only=True)
         except DomainError as err:
             db.session.rollback()
             attach_error(form, err)

@@ -79,9 +79,24 @@ def check_new_password(password: str | None) -> str:
     return password
 
 
+SMS_REACHABLE = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
+
+
+def require_mobile(e164: str) -> None:
+    """Accounts people open themselves need a number that gets SMS (order news, live alerts, password reset):
+    a landline, a 1800/1900 service number or a shared-cost line is valid but never receives one."""
+    if phonenumbers.number_type(phonenumbers.parse(e164, None)) not in SMS_REACHABLE:
+        raise DomainError("invalid", _("Use a mobile number: this one cannot receive text messages."),
+                          field="phone")
+
+
 def register_user(phone: str, display_name: str, password: str, locale: str = "vi",
-                  password_hash: str | None = None) -> User:
+                  password_hash: str | None = None, mobile_only: bool = False) -> User:
+    """A new account. ``mobile_only`` for sign-up; staff opening an account for a villager may enter any
+    valid number (they reach that person by calling)."""
     e164 = normalize_phone(phone)
+    if mobile_only:
+        require_mobile(e164)
     name = clean_display_name(display_name)
     if password_hash is None:
         password_hash = hash_password(check_new_password(password))

@@ -78,3 +78,19 @@ def test_english_messages_when_english_is_chosen(client):
     resp = post_form(client, "/register", {"phone": "12", "display_name": "Lan", "password": "password123"},
                      page="/register")
     assert "This is not a valid phone number." in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("phone", ["024 3825 1234", "1900 1234", "1800 1234"])
+def test_sign_up_needs_a_number_that_gets_text_messages(client, phone):
+    resp = post_form(client, "/register", {"phone": phone, "display_name": "Lan", "password": "password123"},
+                     page="/register")
+    assert resp.status_code == 400
+    assert "Hãy dùng số di động" in resp.get_data(as_text=True)
+    assert users_count() == 0
+
+
+@pytest.mark.parametrize("phone", ["0912 345 678", "+1 415 555 0123", "+44 7911 123456"])
+def test_sign_up_takes_mobile_numbers_at_home_and_abroad(client, phone):
+    resp = post_form(client, "/register", {"phone": phone, "display_name": "Lan", "password": "password123"},
+                     page="/register")
+    assert resp.status_code == 302 and users_count() == 1
