@@ -29,6 +29,9 @@ class PaymentGateway(Protocol):
     def choose(self, order, method: str, actor) -> None:
         """The buyer picked ``method`` for a pending order: record the attempt (cash on delivery may confirm)."""
 
+    def method_locked(self, order) -> str | None:
+        """Why the buyer may not switch this order to another way to pay now (None: they may)."""
+
     def can_confirm_unpaid(self, order) -> bool:
         """May the seller confirm this pending order before any money arrived (cash on delivery)?"""
 

@@ -35,6 +35,9 @@ class Gateway:
 
         if order.status != OrderStatus.PENDING or order.paid_at is not None:
             raise DomainError("invalid", _("This order can no longer change how it is paid."), status=409)
+        locked = self.method_locked(order) if method != order.payment_method else None
+        if locked:
+            raise DomainError("invalid", locked, field="method", status=409)
         chosen = get_method(method)
         settings = service.settings_for(order.seller_id)
         if not chosen.available(settings):
@@ -51,6 +54,18 @@ class Gateway:
         order.payment_method = chosen.name
         db.session.flush()
         chosen.on_chosen(order, settings, actor)
+
+    def method_locked(self, order) -> str | None:
+        if order.status != OrderStatus.PENDING or order.paid_at is not None:
+            return _("This order can no longer change how it is paid.")
+        for p in service.payments_of(order.id):
+            if p.status == PaymentStatus.PENDING and p.method == "vietqr" and p.claimed_at is not None:
+                # the shop is looking for that money; a switch now would leave a transfer with no order
+                return _("You said you have transferred the money, so the shop is checking its account. Ask the "
+                         "shop if you need to pay another way.")
+            if p.status == PaymentStatus.AUTHORIZED:
+                return _("Your card is authorised for this order. Cancel the order to pay another way.")
+        return None
 
     def can_confirm_unpaid(self, order) -> bool:
         from market.payments import METHODS

@@ -160,3 +160,32 @@ def test_only_approved_sellers_have_payment_settings(client, make_user, make_sel
     assert client.get("/sell/payments").status_code == 403
     login(make_seller(status="pending", shop_name="Chờ duyệt"))
     assert client.get("/sell/payments").status_code == 403
+
+
+
+def test_once_the_buyer_says_they_transferred_the_way_to_pay_stays(client, shop, buyer, place):
+    """The shop is then looking for that transfer: switching to cash on delivery would leave money in its
+    account with no order to match. The address can still change."""
+    from market.orders.models import Order
+    from market.payments.models import Payment
+    from tests.orders.fixtures import ADDRESS
+
+    order = place(buyer, shop.product, 1, method="vietqr")
+    login_as(client, buyer)
+    assert post_form(client, f"/payments/{order.id}/transfer-sent", {}, page=f"/orders/{order.id}").status_code == 302
+
+    def method():
+        return db.session.scalar(sa.select(Order.payment_method).where(Order.id == order.id))
+
+    resp = post_form(client, f"/orders/{order.id}/method", {"method": "cod"}, page=f"/orders/{order.id}")
+    assert resp.status_code == 409 and "Bạn đã báo là đã chuyển khoản" in resp.get_data(as_text=True)
+    resp = post_form(client, f"/orders/{order.id}/complete", {**ADDRESS, "method": "cod"}, page=f"/orders/{order.id}")
+    assert resp.status_code == 400 and "Bạn đã báo là đã chuyển khoản" in resp.get_data(as_text=True)
+    assert method() == "vietqr"
+    assert db.session.scalar(sa.select(sa.func.count(Payment.id)).where(
+        Payment.order_id == order.id, Payment.method == "cod", Payment.status == "pending")) == 0
+    # the same way to pay with a corrected address is fine
+    resp = post_form(client, f"/orders/{order.id}/complete", {**ADDRESS, "ship_street": "Thôn 5", "method": "vietqr"},
+                     page=f"/orders/{order.id}")
+    assert resp.status_code == 302 and method() == "vietqr"
+    assert db.session.scalar(sa.select(Order.ship_street).where(Order.id == order.id)) == "Thôn 5"
