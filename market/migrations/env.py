@@ -47,6 +47,10 @@ def get_metadata():
     return target_db.metadata
 
 
+# Indexes a migration creates with raw SQL (PostgreSQL only) that no model declares.
+MIGRATION_ONLY_INDEXES = frozenset({"ix_products_search_trgm"})
+
+
 def render_item(type_, obj, autogen_context):
     """Write our UTCDateTime as a plain timezone-aware DateTime, so migrations import nothing of the app."""
     from market.database import UTCDateTime
@@ -85,6 +89,11 @@ def run_migrations_online():
 
     """
 
+    def include_object(obj, name, type_, reflected, compare_to):
+        """Leave out of autogenerate what migrations make by hand and no model declares: without this,
+        ``flask db check`` on PostgreSQL asks to drop the trigram index of the catalogue search."""
+        return not (type_ == "index" and reflected and compare_to is None and name in MIGRATION_ONLY_INDEXES)
+
     # this callback is used to prevent an auto-migration from being generated
     # when there are no changes to the schema
     # reference: http://alembic.zzzcomputing.com/en/latest/cookbook.html
@@ -97,6 +106,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     conf_args.setdefault("compare_type", True)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
