@@ -17,7 +17,7 @@ from flask_login import current_user
 from market.brands import sell_bp, service
 from market.brands.forms import BrandForm
 from market.brands.models import Brand
-from market.catalog import images
+from market.catalog import photo_form
 from market.domain import DomainError
 from market.errors import wants_json
 from market.extensions import db
@@ -44,41 +44,11 @@ def index():
 # ---- the brand form --------------------------------------------------------------------------------------
 
 def _photo_plan(brand: Brand | None, errors: list[DomainError]) -> list:
-    """Kept photos and new uploads in the order the KOL arranged them; nothing is written to disk here."""
-    existing = {p.id: p for p in brand.photos} if brand is not None else {}
-    removed = {int(v) for v in request.form.getlist("remove_photo") if v.isdigit() and len(v) < 11}
-    files = [f for f in request.files.getlist("photos") if f is not None and f.filename]
-    refs: list[tuple[str, object]] = []
-    seen: set[str] = set()
-    for token in request.form.getlist("photo_order")[:50]:
-        if token in seen or not 2 <= len(token) <= 11 or not token[1:].isdigit():
-            continue
-        kind, number = token[0], int(token[1:])
-        if kind == "e" and number in existing and number not in removed:
-            refs.append(("e", existing[number]))
-        elif kind == "n" and number < len(files):
-            refs.append(("n", number))
-        else:
-            continue
-        seen.add(token)
-    refs += [("e", p) for pid, p in existing.items() if f"e{pid}" not in seen and pid not in removed]
-    refs += [("n", i) for i in range(len(files)) if f"n{i}" not in seen]
-    if len(refs) > service.MAX_PHOTOS:
-        errors.append(DomainError("invalid", _("A brand can have at most %(n)d photos; you chose %(count)d.",
-                                               n=service.MAX_PHOTOS, count=len(refs)), field="photos"))
-        return []
-    plan: list = []
-    media_dir = current_app.config["MEDIA_DIR"]
-    for kind, ref in refs:
-        if kind == "e":
-            plan.append(ref)
-            continue
-        upload = files[ref]
-        try:
-            plan.append(images.prepare(upload.stream.read(images.MAX_FILE_BYTES + 1), upload.filename, media_dir))
-        except DomainError as err:
-            errors.append(err)
-    return plan
+    """Kept photos and new uploads in the order the KOL arranged them (``photo_form.photo_plan``)."""
+    return photo_form.photo_plan(
+        brand.photos if brand is not None else [], service.MAX_PHOTOS,
+        lambda count: _("A brand can have at most %(n)d photos; you chose %(count)d.", n=service.MAX_PHOTOS,
+                        count=count), errors)
 
 
 def _form_error(form: BrandForm, errors: list[DomainError], brand: Brand | None):

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from market.catalog import images, sell_bp, service
+from market.catalog import images, photo_form, sell_bp, service
 from market.catalog.forms import ActionForm, ListingForm
 from market.catalog.helpers import PRODUCT_ID, paginate
 from market.catalog.models import Product, ProductPhoto, ProductStatus
@@ -45,56 +45,12 @@ def products():
 
 # ---- the listing form -----------------------------------------------------------------------------------
 
-def _uploads() -> list:
-    """The files of the "photos" field, leaving out the empty part a browser sends when none was chosen."""
-    return [f for f in request.files.getlist("photos") if f is not None and f.filename]
-
-
 def _photo_plan(product: Product | None, errors: list[DomainError]) -> list[ProductPhoto | images.PhotoFile]:
-    """The photos in the order the seller arranged them: kept ones ("e<id>") and new uploads ("n<index>").
-
-    Without JavaScript there are no "n" tokens: new uploads follow the kept photos in the order chosen.
-    Nothing is written to disk here; new photos are checked and their variants made in memory.
-    """
-    existing = {p.id: p for p in product.photos} if product is not None else {}
-    removed = {int(v) for v in request.form.getlist("remove_photo") if v.isdigit()}
-    files = _uploads()
-    refs: list[tuple[str, object]] = []
-    seen: set[str] = set()
-    for token in request.form.getlist("photo_order")[:50]:
-        if token in seen or len(token) < 2 or not token[1:].isdigit():
-            continue
-        kind, number = token[0], int(token[1:])
-        if kind == "e" and number in existing and number not in removed:
-            refs.append(("e", existing[number]))
-        elif kind == "n" and number < len(files):
-            refs.append(("n", number))
-        else:
-            continue
-        seen.add(token)
-    for photo_id, photo in existing.items():
-        if f"e{photo_id}" not in seen and photo_id not in removed:
-            refs.append(("e", photo))
-    for index in range(len(files)):
-        if f"n{index}" not in seen:
-            refs.append(("n", index))
-    if len(refs) > images.MAX_PHOTOS:
-        errors.append(DomainError("invalid", _("A listing can have at most %(n)d photos; you chose %(count)d.",
-                                               n=images.MAX_PHOTOS, count=len(refs)), field="photos"))
-        return []
-    plan: list[ProductPhoto | images.PhotoFile] = []
-    media_dir = current_app.config["MEDIA_DIR"]
-    for kind, ref in refs:
-        if kind == "e":
-            plan.append(ref)
-            continue
-        upload = files[ref]
-        data = upload.stream.read(images.MAX_FILE_BYTES + 1)
-        try:
-            plan.append(images.prepare(data, upload.filename, media_dir))
-        except DomainError as err:
-            errors.append(err)
-    return plan
+    """The listing's photos in the order the seller arranged them (``photo_form.photo_plan``)."""
+    return photo_form.photo_plan(
+        product.photos if product is not None else [], images.MAX_PHOTOS,
+        lambda count: _("A listing can have at most %(n)d photos; you chose %(count)d.", n=images.MAX_PHOTOS,
+                        count=count), errors)
 
 
 FORM_TEMPLATE = "catalog/sell/form.html"
