@@ -7,6 +7,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
+from market.catalog.models import PhotoColumns
 from market.database import TimestampMixin, UTCDateTime, utcnow
 from market.extensions import db
 
@@ -43,17 +44,13 @@ class Brand(TimestampMixin, db.Model):
         return f"<Brand {self.slug}>"
 
 
-class BrandPhoto(TimestampMixin, db.Model):
-    """One photo of a brand; the files are the catalog's (catalog/images.py), named by the content hash."""
+class BrandPhoto(PhotoColumns, TimestampMixin, db.Model):
+    """One photo of a brand; the files are the catalog's (catalog/images.py)."""
 
     __tablename__ = "brand_photos"
 
     id = sa.Column(sa.Integer, primary_key=True)
     brand_id = sa.Column(sa.Integer, sa.ForeignKey("brands.id", ondelete="CASCADE"), nullable=False, index=True)
-    position = sa.Column(sa.Integer, nullable=False, default=0)
-    image_hash = sa.Column(sa.String(64), nullable=False)
-    width = sa.Column(sa.Integer, nullable=False)
-    height = sa.Column(sa.Integer, nullable=False)
 
     brand = relationship("Brand", back_populates="photos")
 

@@ -119,17 +119,23 @@ class Product(TimestampMixin, db.Model):
         return f"<Product {self.id} {self.title!r} {self.status}>"
 
 
-class ProductPhoto(TimestampMixin, db.Model):
-    """One photo of a product; the files (several sizes and formats) are named by the content hash."""
+class PhotoColumns:
+    """What a stored photo is: its place in the gallery, the content hash naming its files (images.py: several
+    sizes and formats) and the size of its largest variant. Listings and brand pages have such photos."""
+
+    position = sa.Column(sa.Integer, nullable=False, default=0)
+    image_hash = sa.Column(sa.String(64), nullable=False)
+    width = sa.Column(sa.Integer, nullable=False)
+    height = sa.Column(sa.Integer, nullable=False)
+
+
+class ProductPhoto(PhotoColumns, TimestampMixin, db.Model):
+    """One photo of a product."""
 
     __tablename__ = "product_photos"
 
     id = sa.Column(sa.Integer, primary_key=True)
     product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True)
-    position = sa.Column(sa.Integer, nullable=False, default=0)
-    image_hash = sa.Column(sa.String(64), nullable=False)
-    width = sa.Column(sa.Integer, nullable=False)
-    height = sa.Column(sa.Integer, nullable=False)
 
     product = relationship("Product", back_populates="photos")
 
