@@ -30,6 +30,7 @@ from market.coop.service import lot_state
 from market.domain import DomainError
 from market.payments.banks import bank_by_bin
 from market.payments.vietqr import build_payload, qr_svg
+from market.text import csv_cell
 
 MAX_DAYS = 731
 
@@ -166,12 +167,6 @@ def payout(lot: CoopLot, start: date, end: date, fee_bps: int | None = None) -> 
     return report
 
 
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (=, +, -, @ and control characters at the start)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def payout_csv(report: Payout) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -181,15 +176,15 @@ def payout_csv(report: Payout) -> str:
     for r in report.rows:
         hh = r.household
         bank = r.bank
-        writer.writerow([_cell(v) for v in (
+        writer.writerow([csv_cell(v) for v in (
             hh.name, hh.village, format_phone(hh.phone) if hh.phone else "", bank.short_name if bank else "",
             hh.account_number or "", hh.account_holder or "", format_kg(r.grams, unit=False) or "0", r.gross_vnd,
             r.platform_vnd, r.shipping_vnd, r.net_vnd, r.memo if r.payload else "", r.payload or "")])
     if report.unallocated_g:
-        writer.writerow([_cell(v) for v in (_("Not covered by any contribution"), "", "", "", "", "",
+        writer.writerow([csv_cell(v) for v in (_("Not covered by any contribution"), "", "", "", "", "",
                                             format_kg(report.unallocated_g, unit=False), report.unallocated_vnd,
                                             "", "", "", "", "")])
-    writer.writerow([_cell(v) for v in (_("Total"), "", "", "", "", "", format_kg(report.grams, unit=False) or "0",
+    writer.writerow([csv_cell(v) for v in (_("Total"), "", "", "", "", "", format_kg(report.grams, unit=False) or "0",
                                         report.gross_vnd, report.platform_vnd, report.shipping_vnd, report.net_vnd,
                                         "", "")])
     return "\ufeff" + out.getvalue()  # BOM: spreadsheets then read the Vietnamese letters as UTF-8

@@ -26,7 +26,7 @@ from market.database import utcnow
 from market.extensions import db
 from market.moderation.models import AuditEntry
 from market.moderation.scope import commune_filter, commune_of, kind_of, label_of
-from market.text import clean_line
+from market.text import clean_line, csv_cell
 
 REASON_MAX = 500
 
@@ -204,15 +204,6 @@ def entries_for_object(object_type: str, object_id: int, actions_: Iterable[str]
 
 
 # ---- CSV ------------------------------------------------------------------------------------------------
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    """A spreadsheet-safe cell: text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
 
 def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
     """CSV with a UTF-8 byte-order mark so spreadsheet programs show Vietnamese letters right."""

@@ -16,6 +16,7 @@ from market.orders.models import Order, OrderItem
 from market.orders.service import get_order_for, status_label
 from market.orders.states import Actor, OrderStatus
 from market.orders.units import unit_label
+from market.text import csv_cell
 
 PAGE_SIZE = 50
 BATCH_MAX = 100
@@ -124,12 +125,6 @@ def packing_list(seller_id: int, live_session_id: int) -> PackingList:
     return PackingList(live_session_id, orders, totals, waiting)
 
 
-def _cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def packing_csv(packing: PackingList) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -142,5 +137,5 @@ def packing_csv(packing: PackingList) -> str:
         for item in order.items:
             row = (order.code, status_label(order.status), receiver, order.ship_phone or "", address, item.title,
                    item.qty, unit_label(item.unit), item.line_total_vnd, paid)
-            writer.writerow([_cell(v) for v in row])
+            writer.writerow([csv_cell(v) for v in row])
     return "\ufeff" + out.getvalue()  # BOM: Excel then reads the Vietnamese letters as UTF-8
