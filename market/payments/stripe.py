@@ -441,9 +441,9 @@ def _vnd(amount: int) -> str:
     return vnd(amount)
 
 
-def on_intent_capturable(intent: dict, event: ProcessedEvent | None = None) -> str:
-    """``payment_intent.amount_capturable_updated``: the hold is in place (whichever of this and the session's
-    completion arrives first confirms the order; the other finds it done)."""
+def _card_hold_of(intent: dict, event: ProcessedEvent | None):
+    """(order locked, card-hold payment, intent id) a PaymentIntent event is about, or None when it is not one of
+    ours or not a manual-capture hold."""
     from market.payments.service import lock_order, reload_payment
 
     intent_id = intent.get("id") if isinstance(intent.get("id"), str) else None
@@ -451,9 +451,17 @@ def on_intent_capturable(intent: dict, event: ProcessedEvent | None = None) -> s
         event.ref = intent_id
     payment = _find_payment(None, intent_id, intent.get("metadata"))
     if payment is None or not payment.manual_capture:
+        return None
+    return lock_order(payment.order_id), reload_payment(payment.id), intent_id
+
+
+def on_intent_capturable(intent: dict, event: ProcessedEvent | None = None) -> str:
+    """``payment_intent.amount_capturable_updated``: the hold is in place (whichever of this and the session's
+    completion arrives first confirms the order; the other finds it done)."""
+    held = _card_hold_of(intent, event)
+    if held is None:
         return "unknown"
-    order = lock_order(payment.order_id)
-    payment = reload_payment(payment.id)
+    order, payment, intent_id = held
     if intent.get("status") != "requires_capture":
         return "not_authorised"
     return _authorised(order, payment, intent_id, intent.get("amount_capturable"), intent.get("currency"))
@@ -462,16 +470,10 @@ def on_intent_capturable(intent: dict, event: ProcessedEvent | None = None) -> s
 def on_intent_canceled(intent: dict, event: ProcessedEvent | None = None) -> str:
     """``payment_intent.canceled``: we released the hold, or it lapsed (7 days) before the weighed amount was
     captured; in that case the seller is told to ask for another way to pay."""
-    from market.payments.service import lock_order, reload_payment
-
-    intent_id = intent.get("id") if isinstance(intent.get("id"), str) else None
-    if event is not None:
-        event.ref = intent_id
-    payment = _find_payment(None, intent_id, intent.get("metadata"))
-    if payment is None or not payment.manual_capture:
+    held = _card_hold_of(intent, event)
+    if held is None:
         return "unknown"
-    order = lock_order(payment.order_id)
-    payment = reload_payment(payment.id)
+    order, payment, _intent_id = held
     if payment.status != PaymentStatus.AUTHORIZED:
         return "already"
     payment.status = PaymentStatus.RELEASED
