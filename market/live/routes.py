@@ -13,7 +13,7 @@ from market.domain import DomainError
 from market.errors import user_abort
 from market.extensions import db
 from market.forms import attach_error
-from market.live import bp, service
+from market.live import bp, service, sheet
 from market.live.forms import EditSessionForm, SessionForm
 from market.live.models import SessionStatus
 
@@ -113,7 +113,8 @@ def watch(session_id: int):
                            stream=service.stream_info(session.stream_url),
                            replay=service.stream_info(session.replay_url),
                            is_host=service.is_host(session, current_user),
-                           can_moderate=service.can_moderate(session, current_user))
+                           can_moderate=service.can_moderate(session, current_user),
+                           sheet=sheet.page_data(session, current_user))
 
 
 @bp.get("/live/<int:session_id>/host")
