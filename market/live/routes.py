@@ -39,7 +39,8 @@ def _fields(form: SessionForm) -> service.SessionFields:
         title=form.title.data or "", description=form.description.data or "", stream_url=form.stream_url.data or "",
         scheduled_at=when.replace(tzinfo=_local_tz()) if when else None,
         cover_product_id=form.cover_product_id.data or None,
-        replay_url=getattr(form, "replay_url", None) and form.replay_url.data)
+        replay_url=getattr(form, "replay_url", None) and form.replay_url.data,
+        chot_enabled=bool(form.chot_enabled.data))
 
 
 def _session_or_404(session_id: int):

@@ -171,6 +171,7 @@ class SessionFields:
     scheduled_at: datetime
     cover_product_id: int | None = None
     replay_url: str | None = None
+    chot_enabled: bool = True  # buyers may order by writing "chốt 2" in the chat (live/chot.py)
 
 
 def _clean_fields(seller: SellerProfile, f: SessionFields) -> dict:
@@ -193,7 +194,8 @@ def _clean_fields(seller: SellerProfile, f: SessionFields) -> dict:
             raise DomainError("invalid", _("Choose one of your products."), field="cover_product_id")
     return {"title": title, "description": description, "stream_url": clean_stream_url(f.stream_url),
             "scheduled_at": f.scheduled_at, "cover_product_id": cover.id if cover else None,
-            "replay_url": clean_stream_url(f.replay_url, field="replay_url", required=False)}
+            "replay_url": clean_stream_url(f.replay_url, field="replay_url", required=False),
+            "chot_enabled": bool(f.chot_enabled)}
 
 
 def schedule_session(host: User, fields: SessionFields) -> LiveSession:

@@ -350,3 +350,24 @@ def test_the_button_chot_and_the_sheet_take_the_one_merged_path(app, make_offer,
     assert post_sheet(client, token, session, offer_id=str(offer.id), qty="1", key="sheet-key-1").status_code == 200
     assert seen[0] == "button-key-1" and seen[1].startswith("live-chot-") and seen[2] == "sheet-key-1"
     assert len(orders_of(buyer)) == 3
+
+
+def test_the_host_turns_chot_off_and_on_in_the_session_form(app, make_session):
+    from market.live.models import LiveSession
+
+    session = make_session(status="scheduled")
+    db.session.commit()
+    client = app.test_client()
+    login_as(client, session.seller.user)
+    page = client.get(f"/live/{session.id}/edit").get_data(as_text=True)
+    assert 'name="chot_enabled"' in page and "checked" in page.split('name="chot_enabled"')[0][-200:] + \
+        page.split('name="chot_enabled"')[1][:200]
+    form = {"title": "Phiên sầu riêng", "stream_url": "https://www.tiktok.com/@a/live",
+            "scheduled_at": "2030-01-01T20:00", "description": "", "cover_product_id": "0",
+            "csrf_token": csrf_token(client, f"/live/{session.id}/edit")}
+    assert client.post(f"/live/{session.id}/edit", data=form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(LiveSession, session.id).chot_enabled is False
+    assert client.post(f"/live/{session.id}/edit", data={**form, "chot_enabled": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(LiveSession, session.id).chot_enabled is True
