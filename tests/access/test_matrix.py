@@ -81,6 +81,14 @@ ROUTES = [
     R("POST", "/register", EVERYONE, data={"phone": "0987 654 321", "display_name": "Khách mới",
                                            "password": "mat-khau-dai-123", "confirm": "mat-khau-dai-123"}),
     R("POST", "/lang/en", EVERYONE, rule="/lang/<code>"),
+    # sign-in, sign-up and recovery by SMS code (logged-in people are sent on; the number limit may answer 429)
+    R("GET", "/login/code", EVERYONE), R("GET", "/password/forgot", EVERYONE),
+    R("POST", "/login/code", EVERYONE, data={"step": "send", "phone": "0987 654 322"}, ok=(200, 302, 429)),
+    R("POST", "/password/forgot", EVERYONE, data={"step": "send", "phone": "0987 654 323"}, ok=(200, 302, 429)),
+    # the name step needs a number a code proved: without one everybody is sent back (anonymous to /login/code)
+    R("GET", "/login/code/name", frozenset(), overrides=tuple((r, 302) for r in sorted(LOGGED))),
+    R("POST", "/login/code/name", frozenset(), data={"display_name": "Khách mới"},
+      overrides=tuple((r, 302) for r in sorted(LOGGED))),
     # an unpublished listing exists only for its seller (and the commune's staff who review it)
     R("GET", "/p/{draft_a}", frozenset({"seller_a", "staff_x", "admin"}), anonymous="404", ok=(301,),
       rule="/p/<int(max=2147483647):product_id>"),
@@ -92,7 +100,10 @@ ROUTES = [
     R("GET", "/api/v1/orders?role=seller", SELLERS, api=True, denied=403),
     R("GET", "/api/v1/orders/{order_a}", A_SIDE, api=True),
     # the person's own pages
-    R("GET", "/account", LOGGED), R("POST", "/logout", LOGGED), R("GET", "/orders", LOGGED),
+    R("GET", "/account", LOGGED), R("GET", "/account/password", LOGGED), R("GET", "/account/phone", LOGGED),
+    R("POST", "/account/password", LOGGED, data={"step": "send"}, ok=(200, 429)),
+    R("POST", "/account/phone", LOGGED, data={"step": "send", "phone": "0987 654 324"}, ok=(200, 429)),
+    R("POST", "/logout", LOGGED), R("GET", "/orders", LOGGED),
     R("GET", "/notifications", LOGGED), R("GET", "/notifications/unread", LOGGED),
     R("POST", "/notifications/read", LOGGED), R("GET", "/notifications/{note_a}", BUYER_A),
     R("GET", "/reports", LOGGED), R("GET", "/report?type=product&id={product_a}", LOGGED),
