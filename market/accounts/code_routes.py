@@ -17,7 +17,6 @@ from market.accounts import bp, codes, service
 from market.accounts.codes import Purpose, WrongCode
 from market.accounts.forms import (ChangePasswordForm, CodeStepForm, NameForm, PhoneStepForm, ResetForm,
                                    SendCodeForm)
-from market.database import on_commit
 from market.domain import DomainError
 from market.extensions import db
 from market.forms import attach_error, form_checks_csrf
@@ -224,11 +223,7 @@ def change_phone():
         try:
             if step == "check":
                 e164 = codes.use_code(form.phone.data, Purpose.PHONE, form.code.data, ip=_ip(), user_id=user.id)
-                old = user.phone
                 service.change_phone(user, e164)
-                text = _("Chợ Phiên: your account now uses the number %(phone)s. If this was not you, call your "
-                         "commune's staff.", phone=service.format_phone(e164))
-                on_commit(lambda: _sms_after_commit(old, text))
                 db.session.commit()
                 login_user(user, remember=True)
                 flash(_("Your phone number is now %(phone)s.", phone=service.format_phone(e164)), "success")
@@ -243,9 +238,3 @@ def change_phone():
         status = 400
     return render_template("accounts/phone.html", form=form, step=step if step == "check" else "send"), status
 
-
-def _sms_after_commit(phone: str, text: str) -> None:
-    from market.notifications.service import send_sms_now
-    from market.tasks import defer
-
-    defer(send_sms_now, phone, text)

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from market.accounts.models import Commune, SellerProfile, SellerStatus, StaffAssignment, User
 from market.accounts.passwords import check_password, dummy_check, hash_password
-from market.database import utcnow
+from market.database import on_commit, utcnow
 from market.domain import DomainError
 from market.extensions import db
 from market.text import clean_line, clean_text, fold, slugify
@@ -145,6 +145,10 @@ def check_current_password(user: User, password: object) -> None:
         raise DomainError("invalid", _("This is not your current password."), field="current_password")
 
 
+def account_exists(e164: str) -> bool:
+    return db.session.scalar(sa.select(User.id).where(User.phone == e164)) is not None
+
+
 def sign_in_by_code(e164: str) -> User | None:
     """After a sign-in code was used: the account of that number (claimed if staff or a phone order opened it),
     or None when the number has none yet (the caller asks for a name). A banned account is refused."""
@@ -194,10 +198,21 @@ def change_phone(user: User, new_e164: str) -> None:
     if db.session.scalar(sa.select(User.id).where(User.phone == new_e164)) is not None:
         raise DomainError("invalid", _("This number already has its own account. Sign in to it with a code, or "
                                        "ask staff to help you."), field="phone")
+    old = user.phone
     user.phone = new_e164
     user.phone_verified_at = utcnow()
     end_all_sessions(user)
     db.session.flush()
+    text = _("Chợ Phiên: your account now uses the number %(phone)s. If this was not you, call your commune's "
+             "staff.", phone=format_phone(new_e164))
+
+    def tell_old_number():  # whoever still holds the old number hears of it
+        from market.notifications.service import send_sms_now
+        from market.tasks import defer
+
+        defer(send_sms_now, old, text)
+
+    on_commit(tell_old_number)
 
 
 def record_login(user: User) -> None:
