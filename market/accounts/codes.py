@@ -34,6 +34,7 @@ from market.accounts.service import normalize_phone, require_mobile
 from market.database import on_commit, utcnow
 from market.domain import DomainError
 from market.extensions import db
+from market.securitylog import security_event
 
 
 class Purpose(enum.StrEnum):
@@ -54,21 +55,6 @@ _SPACES = re.compile(r"[\s\-.]")
 
 class WrongCode(DomainError):
     """A code refused after a try was counted: the caller commits (the try must stay counted), then shows it."""
-
-
-def security_event(name: str, **fields: object) -> None:
-    """The security log (``market.securitylog``, owned by the reliability work); a plain log line until it lands."""
-    try:
-        from market.securitylog import security_event as write
-    except ImportError:  # pragma: no cover - until market/securitylog.py is on main
-        import logging
-
-        phone = str(fields.pop("phone", "") or "")
-        masked = phone[:4] + "*" * max(len(phone) - 6, 0) + phone[-2:] if len(phone) > 6 else "*" * len(phone)
-        logging.getLogger("market.security").warning(
-            "security event=%s phone=%s %s", name, masked, " ".join(f"{k}={v}" for k, v in fields.items()))
-        return
-    write(name, **fields)
 
 
 def _digest(purpose: str, phone: str, user_id: int | None, code: str) -> str:
