@@ -139,22 +139,42 @@ def place_phone_order(helper: User, req: PhoneOrder):
     return placed
 
 
-def _audit_live_phone_orders(order, created=True, **_kw):
+def _audit_live_phone_orders(origin, placed=(), **_kw):
     """A phone order staff enter from a live session's console (``live.service.phone_order``) is a staff action
     too: audited in the order's transaction. Orders entered on the helpers' page are audited there, with more."""
-    if not created or order.origin != "phone" or order.live_session_id is None or order.placed_by_id is None:
+    if origin != "phone":
         return
-    helper = db.session.get(User, order.placed_by_id)
-    if helper is None or not helper.can_staff(order.seller.commune_id):
-        return  # the host taking a call for her own session
-    audit.record("order.phone_placed", order, actor=helper, details={
-        "buyer_id": order.buyer_id, "live_session_id": order.live_session_id, "total_vnd": order.total_vnd})
+    for p in placed:
+        if p.live_session_id is None or p.placed_by_id is None:
+            continue
+        helper = db.session.get(User, p.placed_by_id)
+        order = p.load()
+        if helper is None or not helper.can_staff(order.seller.commune_id):
+            continue  # the host taking a call for her own session
+        audit.record("order.phone_placed", order, actor=helper, details={
+            "buyer_id": p.buyer_id, "live_session_id": p.live_session_id, "total_vnd": p.total_vnd})
+
+
+def _audit_claim(user, **_kw):
+    """A villager (or a buyer whose order was phoned in) signed in with a code to the number staff or a host
+    entered: the account is hers now. Audited in that transaction, filed under her shop's commune, else one she
+    is tied to (platform-wide when none)."""
+    from market.moderation.scope import user_footprint
+
+    record = db.session.scalar(sa.select(AssistedSeller).where(AssistedSeller.user_id == user.id))
+    profile = user.seller_profile
+    commune_id = profile.commune_id if profile is not None else min(user_footprint(user.id), default=None)
+    audit.record("account.claim", user, actor=user, commune_id=commune_id, details={
+        "assisted_by": record.helper_name if record is not None else None,
+        "seller_profile_id": profile.id if profile is not None else None})
 
 
 def _connect_signals() -> None:
-    from market.orders.signals import order_placed
+    from market.accounts.signals import account_claimed
+    from market.orders.signals import orders_placed
 
-    order_placed.connect(_audit_live_phone_orders)
+    orders_placed.connect(_audit_live_phone_orders)
+    account_claimed.connect(_audit_claim)
 
 
 _connect_signals()

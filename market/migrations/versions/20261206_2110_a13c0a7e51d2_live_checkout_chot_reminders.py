@@ -5,7 +5,7 @@ offer gets its number in its session (1, 2, 3 … in pinning order; existing off
 remember when the buyer was reminded, at half the hold, of what a live order still needs (sent once).
 
 Revision ID: a13c0a7e51d2
-Revises: 39252200ed06
+Revises: a14c0de5e001
 Create Date: 2026-12-06 21:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a13c0a7e51d2'
-down_revision = '39252200ed06'
+down_revision = 'a14c0de5e001'
 branch_labels = None
 depends_on = None
 
