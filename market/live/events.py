@@ -35,6 +35,7 @@ from market.live.hub import host_room, hub, room, user_room
 from market.live.messages import error_ack, live_error
 from market.live.ordering import OrderRequest, merger
 from market.metrics import socket_connected
+from market.orders.phone import PhoneOrderRequest, phone_order_json
 from market.orders.service import check_key, check_qty
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,10 @@ def live_event(name: str):
             except DomainError as err:
                 db.session.rollback()
                 code = err.code if err.code != "not_found" else "invalid"
-                return {"ok": False, "error": code, "message": err.message}
+                ack = {"ok": False, "error": code, "message": err.message}
+                if err.field:  # forms put the message beside this field
+                    ack["field"] = err.field
+                return ack
             except (DBAPIError, PoolTimeout) as exc:
                 db.session.rollback()
                 log.warning("live %s: database unavailable (%s)", name, exc.__class__.__name__)
@@ -364,16 +368,16 @@ def on_mute(*args):
 
 @live_event("phone_order")
 def on_phone_order(*args):
-    """The host or a staff helper entering a caller's order: ``{phone, name, offer_id, qty, key}``."""
+    """The host or a staff helper entering a caller's order: ``{phone, name, street, commune, province, offer_id,
+    qty, method, key, confirm_duplicate}``. Refusals name their ``field``; ``duplicate`` asks to confirm."""
     user = _user()
     live_session = _joined()
     data = _payload(args)
     _rate(RATE_PHONE_ORDER, "phone-order", user.id)
-    placed = service.phone_order(live_session, user, data.get("phone"), data.get("name"), data.get("offer_id"),
-                                 data.get("qty"), data.get("key"))
-    order = placed.order
-    result = {"id": order.id, "code": order.code, "status": str(order.status), "qty": order.qty,
-              "total_vnd": order.total_vnd, "url": f"/orders/{order.id}", "buyer": order.buyer.display_name,
-              "created": placed.created}
+    placed = service.phone_order(live_session, user, data.get("offer_id"), PhoneOrderRequest(
+        phone=data.get("phone"), name=data.get("name"), street=data.get("street"), commune=data.get("commune"),
+        province=data.get("province"), qty=data.get("qty"), method=data.get("method"), key=data.get("key"),
+        confirm_duplicate=data.get("confirm_duplicate") is True))
+    result = phone_order_json(placed)
     db.session.commit()
     return {"ok": True, "order": result}
