@@ -236,6 +236,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", default=BASELINE, help="git ref to compare with, or 'none'")
     parser.add_argument("--runs", type=int, default=1, help="loads of each page per site (median reported)")
+    parser.add_argument("--pages", default="home,live,product", help="which of home, live, product")
     parser.add_argument("-v", action="store_true", help="list every request")
     args = parser.parse_args()
 
@@ -245,7 +246,7 @@ def main() -> None:
     sites = [Site("this tree", ROOT, work / "this")]
     if args.baseline != "none":
         (work / "base").mkdir(parents=True)
-        sites.insert(0, Site(f"baseline {args.baseline}", checkout(args.baseline, work / "base"), work / "base"))
+        sites.insert(0, Site(f"baseline {args.baseline[:9]}", checkout(args.baseline, work / "base"), work / "base"))
     results: dict[tuple[str, str], list[tuple[View, View]]] = {}
     try:
         for site in sites:
@@ -257,7 +258,7 @@ def main() -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             for _ in range(args.runs):
-                for page_name in ("home", "live", "product"):
+                for page_name in args.pages.split(","):
                     for site in sites:  # interleaved: both sites see the same machine load
                         url = site.url + addresses[site.name][page_name]
                         results.setdefault((site.name, page_name), []).append(measure(browser, url))
@@ -269,10 +270,10 @@ def main() -> None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(work / "base" / "tree")],
                            check=False)
         shutil.rmtree(work, ignore_errors=True)
-    report(sites, results)
+    report(sites, results, args.pages.split(","))
 
 
-def report(sites: list[Site], results: dict) -> None:
+def report(sites: list[Site], results: dict, pages: list[str]) -> None:
     """Medians per page and site: the first view in full, then the second view."""
     def med(views: list[View], attr: str) -> float:
         return statistics.median(getattr(v, attr) for v in views)
@@ -281,7 +282,7 @@ def report(sites: list[Site], results: dict) -> None:
           "screen that lazy loading fetched ahead); second view: the same page again, same browser")
     print(f"{'page':<9}{'site':<18}{'bytes':>9}{'1st screen':>11}{'requests':>9}{'FCP':>8}{'LCP':>8}{'load':>8}"
           f"{'socket.io':>10} |{'bytes':>8}{'requests':>9}{'FCP':>8}")
-    for page_name in ("home", "live", "product"):
+    for page_name in pages:
         rows = {}
         for site in sites:
             views = results[(site.name, page_name)]

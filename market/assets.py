@@ -26,6 +26,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, abort, current_app, request, send_from_directory
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.security import safe_join
 
 ONE_YEAR = 365 * 24 * 3600
@@ -90,6 +91,23 @@ def serve_static(filename: str):
     return response
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session, except that a static file never varies with the cookie nor sets it.
+
+    Flask-Login reads the session after every response, so Flask would add ``Vary: Cookie`` to static files too,
+    and a browser would fetch each "immutable" file again whenever the session cookie changes (a login, a flash
+    message).
+    """
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        return request.endpoint != "static" and super().should_set_cookie(app, session)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        super().save_session(app, session, response)
+        if request.endpoint == "static":
+            response.vary.discard("cookie")  # lower case: HeaderSet.remove matches its list case-sensitively
+
+
 def init_assets(app: Flask) -> None:
     try:
         from flask_compress import Compress
@@ -106,6 +124,7 @@ def init_assets(app: Flask) -> None:
     manifest.warm()
     app.extensions["static_manifest"] = manifest
     app.view_functions["static"] = serve_static
+    app.session_interface = SessionInterface()
 
     @app.url_defaults
     def static_content_hash(endpoint: str, values: dict) -> None:
