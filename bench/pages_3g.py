@@ -3,18 +3,19 @@
 The machine's Chromium (Playwright, then the DevTools protocol) loads each page the way a buyer's first visit
 does: cold cache, 360 × 740 at DPR 2, the network throttled by ``Network.emulateNetworkConditions`` (400 ms
 round trip, 400 kbit/s down and up) and the CPU slowed four times (``Emulation.setCPUThrottlingRate``). For the
-home page, the live session and a product page it prints the bytes transferred (headers and bodies, as on the
-wire; the live page's Socket.IO transport apart), the number of requests and the First Contentful Paint, then a
-second view of the same page in the same browser (what the HTTP cache saves).
+home page, the live session and a product page it prints the bytes on the wire (headers and bodies) until every
+request has ended and the network has been quiet for 2 s, the same less the photos below the first screen that
+lazy loading fetched ahead ("1st screen"), the requests that reached the network, FCP and LCP, the Socket.IO
+transport apart; then a second view of the same page in the same browser (what the HTTP cache saves).
 
-The baseline is another commit of this repository (``--baseline``, default: the last commit before this work),
-checked out into a temporary worktree and served the same way on its own copy of the demo data, one page after
-the other with this tree's server, so both see the same machine load.
+The baseline is another commit of this repository (``--baseline``, default: ``main`` before this work), checked
+out into a temporary worktree and served the same way (``python wsgi.py``, as ``make run``) on its own copy of
+the demo data; the two sites are loaded alternately, page by page, so both see the same machine load.
 
-    .venv/bin/python bench/pages_3g.py [--baseline REF | --baseline none] [--runs 1]
+    .venv/bin/python bench/pages_3g.py [--baseline REF | --baseline none] [--runs 3] [--pages home,live] [-v]
 
 Figures go to docs/performance.md by hand; they vary with the machine and its load. The machine is shared: a
-run takes about two minutes, so run it a few times only.
+run of 3 loads takes about four minutes, so run it a few times only.
 """
 
 from __future__ import annotations
