@@ -155,10 +155,26 @@ def _audit_live_phone_orders(origin, placed=(), **_kw):
             "buyer_id": p.buyer_id, "live_session_id": p.live_session_id, "total_vnd": p.total_vnd})
 
 
+def _audit_claim(user, **_kw):
+    """A villager (or a buyer whose order was phoned in) signed in with a code to the number staff or a host
+    entered: the account is hers now. Audited in that transaction, filed under her shop's commune, else one she
+    is tied to (platform-wide when none)."""
+    from market.moderation.scope import user_footprint
+
+    record = db.session.scalar(sa.select(AssistedSeller).where(AssistedSeller.user_id == user.id))
+    profile = user.seller_profile
+    commune_id = profile.commune_id if profile is not None else min(user_footprint(user.id), default=None)
+    audit.record("account.claim", user, actor=user, commune_id=commune_id, details={
+        "assisted_by": record.helper_name if record is not None else None,
+        "seller_profile_id": profile.id if profile is not None else None})
+
+
 def _connect_signals() -> None:
+    from market.accounts.signals import account_claimed
     from market.orders.signals import orders_placed
 
     orders_placed.connect(_audit_live_phone_orders)
+    account_claimed.connect(_audit_claim)
 
 
 _connect_signals()
