@@ -1,10 +1,11 @@
 """What a page costs a phone on 3G: text sent compressed, static files fetched once.
 
-1. HTML, CSS, JavaScript and JSON leave compressed — brotli, else gzip — when the client accepts it
-   (Flask-Compress), with ``Vary: Accept-Encoding``; under ``make run`` too. Images and media are compressed
-   already and are left alone; Socket.IO never reaches Flask's response hooks (its middleware answers first);
-   streamed responses are left alone (``COMPRESS_STREAMS`` off), so nothing that flushes as it goes waits for
-   a compressor's buffer.
+1. HTML, CSS and JavaScript leave compressed — brotli, else gzip — when the client accepts it (Flask-Compress),
+   with ``Vary: Accept-Encoding``; under ``make run`` too. Images and media are compressed already and are left
+   alone; Socket.IO never reaches Flask's response hooks (its middleware answers first); streamed responses are
+   left alone (``COMPRESS_STREAMS`` off), so nothing that flushes as it goes waits for a compressor's buffer.
+   The JSON API is left as it was: its clients are not browsers, and some (the OpenAPI checker's in-process
+   client among them) ask for gzip without decoding it.
 2. ``url_for('static', filename='css/app.css')`` gives ``/static/css/app.css?v=<hash>``, the hash being the
    first 12 hex digits of the file's SHA-256. Such an address names one content for ever: it is served with a
    year's immutable cache, and a changed file gets a new address. Templates need no change, and the files keep
@@ -33,7 +34,7 @@ ONE_YEAR = 365 * 24 * 3600
 IMMUTABLE = f"public, max-age={ONE_YEAR}, immutable"
 REVALIDATE = "no-cache"
 HASH_LENGTH = 12
-COMPRESSED_TYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json"]
+COMPRESSED_TYPES = ["text/html", "text/css", "text/javascript", "application/javascript"]
 # A static file needs no permission of any kind; the page's own policy is ~600 bytes per response on a 3G link.
 STATIC_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
