@@ -369,6 +369,7 @@ LIVE_EVENTS = [
     Event("remove_chat", {"message_id": "{chat_a}"}, MODERATORS_A),
     Event("mute", {"user_id": "{buyer_b_id}", "minutes": 10}, MODERATORS_A - {"buyer_b"}),
     Event("phone_order", {"phone": "0987 111 222", "name": "Bà Hai", "offer_id": "{offer_a}", "qty": 1,
+                          "street": "Thôn 3", "province": "Đắk Lắk",
                           "key": "matrix-phone-1"}, MODERATORS_A),
 ]
 
