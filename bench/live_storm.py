@@ -188,8 +188,9 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def start_gunicorn(env: dict, port: int, workers: int, log_path: Path, config: str | None) -> subprocess.Popen:
-    cmd = [GUNICORN, "-k", "gevent", "-w", str(workers), "--worker-connections", "20000", "-b", f"127.0.0.1:{port}",
+def start_gunicorn(env: dict, port: int, workers: int, log_path: Path, config: str | None,
+                   worker_class: str = "gevent") -> subprocess.Popen:
+    cmd = [GUNICORN, "-k", worker_class, "-w", str(workers), "--worker-connections", "20000", "-b", f"127.0.0.1:{port}",
            "--timeout", "120", "--graceful-timeout", "5", "--log-level", "warning", "wsgi:app"]
     if config:
         cmd[1:1] = ["-c", config]
@@ -469,6 +470,9 @@ def main() -> None:
                                                               "postgresql+psycopg://postgres@127.0.0.1:5432/chophien_bench"))
     ap.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4"))
     ap.add_argument("--keep", action="store_true", help="keep the server running at the end (Ctrl-C to stop)")
+    ap.add_argument("--worker-class", default="gevent",
+                    help="gunicorn worker class: gevent (simple-websocket, the default) or "
+                         "geventwebsocket.gunicorn.workers.GeventWebSocketWorker (needs gevent-websocket)")
     ap.add_argument("--gunicorn-config", default=None, help="extra gunicorn -c file (e.g. to profile workers)")
     ap.add_argument("--server-log-level", default="WARNING", help="LOG_LEVEL of the server (DEBUG shows batches)")
     args = ap.parse_args()
@@ -579,7 +583,7 @@ def one_setup(args, env, tokens, work, workers: int):
     url = f"http://127.0.0.1:{port}"
     log(f"---- {workers} server process(es){' behind the Redis queue' if workers > 1 else ', no Redis'} ----")
     log_path = work / f"server-{workers}.log"
-    server = start_gunicorn(env, port, workers, log_path, args.gunicorn_config)
+    server = start_gunicorn(env, port, workers, log_path, args.gunicorn_config, args.worker_class)
     report = None
     try:
         report = run(args, env, ProjectTarget(args, url, server, workers), tokens)
@@ -609,7 +613,7 @@ class ProjectTarget:
         self.args, self.url, self.server, self.workers = args, url, server, workers
         self.ids: dict = {}
         queue = "PostgreSQL + the Redis queue" if workers > 1 else "PostgreSQL, no Redis (one process)"
-        self.label = f"project, gunicorn -k gevent -w {workers}, {queue}"
+        self.label = f"project, gunicorn -k {args.worker_class} -w {workers}, {queue}"
 
     def host_token(self) -> str:
         return requests.post(self.url + "/api/v1/auth/token", json={"phone": HOST_PHONE, "password": PASSWORD},

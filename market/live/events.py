@@ -256,7 +256,9 @@ def _join(sid: str, args: tuple) -> dict:
     session_id = data.get("session_id")
     if isinstance(session_id, bool) or not isinstance(session_id, int) or not 0 < session_id < 2**31:
         raise live_error("invalid", reason="unknown_session")
-    ttl = current_app.config["LIVE_COALESCE_MS"] / 1000
+    # Cached until a change (a chat, an offer, stock) or a counters' period: the viewers and hearts it carries
+    # are a second old at most (rebuilding it every tick while thousands joined was a fifth of their CPU).
+    ttl = max(current_app.config["LIVE_COALESCE_MS"], current_app.config["LIVE_COUNTERS_MS"]) / 1000
     try:  # what every joiner gets alike, built once per room and change (a crowd joins at once)
         live_session, snap = hub.cached_snapshot(session_id, ttl, lambda: service.room_view(session_id))
     except NotFound:
