@@ -117,7 +117,8 @@ def live_event(name: str):
             except DomainError as err:
                 db.session.rollback()
                 code = err.code if err.code != "not_found" else "invalid"
-                return {"ok": False, "error": code, "message": err.message}
+                return {"ok": False, "error": code, "message": err.message, **({"field": err.field} if err.field
+                                                                                 else {})}
             except (DBAPIError, PoolTimeout) as exc:
                 db.session.rollback()
                 log.warning("live %s: database unavailable (%s)", name, exc.__class__.__name__)
@@ -290,13 +291,14 @@ def on_chat(*args):
 
 @live_event("pin")
 def on_pin(*args):
-    """The host pinning one of her products: ``{product_id, price_vnd, quantity, per_buyer_limit}``."""
+    """The host pinning one of her products: ``{product_id, price_vnd, quantity, per_buyer_limit, minutes}``
+    (``minutes``, 1 to 30, optional: a flash deal that closes itself when its countdown ends)."""
     user = _user()
     live_session = _joined()
     data = _payload(args)
     _rate(RATE_HOST, "host", user.id)
     offer = service.pin_offer(live_session, user, data.get("product_id"), data.get("price_vnd"),
-                              data.get("quantity"), data.get("per_buyer_limit"))
+                              data.get("quantity"), data.get("per_buyer_limit"), data.get("minutes"))
     result = service.offer_json(offer)
     db.session.commit()
     return {"ok": True, "offer": result}

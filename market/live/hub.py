@@ -260,6 +260,7 @@ class Hub:
             self.snapshots: dict[int, tuple[float, dict]] = {}
             self.generations: dict[int, int] = {}
             self.builders: dict[int, threading.Lock] = {}
+            self.ended: set[int] = set()  # rooms of sessions this process knows are over: hearts are refused
             self.last_persist = time.monotonic()
         if isinstance(self.backend, MemoryBackend):
             self.backend.hearts.clear()
@@ -296,7 +297,16 @@ class Hub:
 
     def add_heart(self, session_id: int, n: int = 1) -> None:
         with self.lock:
+            if session_id in self.ended:
+                return
             self.hearts[session_id] = self.hearts.get(session_id, 0) + n
+
+    def mark_ended(self, session_id: int) -> None:
+        """The session is over: its hearts stop counting (in this process at once; the others notice on their
+        next counters tick, and the session row never counts a heart after its end)."""
+        with self.lock:
+            self.ended.add(session_id)
+            self.hearts.pop(session_id, None)
 
     def record_sales(self, session_id: int, items: list[dict], host_items: list[dict]) -> None:
         """Orders were committed: the room's stock changed; the ticker and the host console will hear."""
@@ -476,6 +486,9 @@ class Hub:
         persist = time.monotonic() - self.last_persist >= PERSIST_EVERY_S
         if persist:
             self.last_persist = time.monotonic()
+        for sid in db.session.scalars(sa.select(LiveSession.id).where(
+                LiveSession.id.in_([s for s in sids if s not in self.ended]), LiveSession.status == "ended")):
+            self.mark_ended(sid)  # ended through another process
         for sid in sids:
             sent = self.sent.setdefault(sid, Sent())
             count = viewers.get(sid)
@@ -492,7 +505,8 @@ class Hub:
                 emit_local(room(sid), "hearts", {"total": total})
             if persist and total is not None and total > sent.hearts_saved:
                 sent.hearts_saved = total
-                db.session.execute(sa.update(LiveSession).where(LiveSession.id == sid, LiveSession.hearts < total)
+                db.session.execute(sa.update(LiveSession).where(LiveSession.id == sid, LiveSession.hearts < total,
+                                                                LiveSession.status != "ended")
                                    .values(hearts=total).execution_options(synchronize_session=False))
 
 

@@ -1,10 +1,12 @@
-"""Background tasks of every server process: the hub's tick (coalesced room updates) and the hold sweep.
+"""Background tasks of every server process: the hub's tick (coalesced room updates), the hold sweep and the
+flash-deal sweep (offers whose countdown ran out close themselves).
 
 Started once per process, lazily (first request or socket), with ``socketio.start_background_task`` so they
 are greenlets under gevent and threads in the threading mode. Several processes run them at once safely: the
 tick only reads shared state and tells its own sockets, and expiring a hold is a conditional UPDATE on the
-order's status that only one process can win. Off by default under tests (``LIVE_BACKGROUND_TASKS``), which
-call ``hub.flush()`` and ``sweep_holds()`` themselves.
+order's status that only one process can win, and so is closing a flash deal. Off by default under tests
+(``LIVE_BACKGROUND_TASKS``), which call ``hub.flush()``, ``sweep_holds()`` and ``sweep_flash_offers()``
+themselves.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def ensure_started(app: Flask) -> None:
         _started = True
     socketio.start_background_task(_tick_loop, app)
     socketio.start_background_task(_hold_loop, app)
+    socketio.start_background_task(_flash_loop, app)
 
 
 def tick(app: Flask, counters: bool = True) -> None:
@@ -117,3 +120,32 @@ def _hold_loop(app: Flask) -> None:
                 log.info("hold sweep: %d order(s) expired", n)
         except Exception:
             log.exception("hold sweep failed")
+
+
+def sweep_flash_offers(app: Flask) -> int:
+    """Close every flash deal whose countdown ran out (``service.close_due_offers``); one commit."""
+    from market.live.service import close_due_offers
+
+    with app.app_context():
+        try:
+            n = close_due_offers()
+            db.session.commit()
+            return n
+        except (DBAPIError, PoolTimeout) as exc:
+            db.session.rollback()
+            log.warning("flash sweep: database unavailable (%s)", exc.__class__.__name__)
+            return 0
+        finally:
+            db.session.remove()
+
+
+def _flash_loop(app: Flask) -> None:
+    every = app.config["LIVE_FLASH_SWEEP_MS"] / 1000
+    while True:
+        socketio.sleep(every)
+        try:
+            n = sweep_flash_offers(app)
+            if n:
+                log.info("flash sweep: %d offer(s) closed", n)
+        except Exception:
+            log.exception("flash sweep failed")
