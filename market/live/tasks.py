@@ -112,14 +112,20 @@ def sweep_holds(app: Flask) -> int:
 
 def _hold_loop(app: Flask) -> None:
     every = app.config["LIVE_HOLD_SWEEP_SECONDS"]
+    # processes drift apart instead of sweeping together
+    _sweep_loop(app, lambda: every * (0.5 + random.random()), sweep_holds, "hold sweep: %d order(s) expired")
+
+
+def _sweep_loop(app: Flask, wait, sweep, done: str) -> None:
+    """Call ``sweep(app)`` after each ``wait()`` seconds, forever; log what it did and, once, each failure."""
     while True:
-        socketio.sleep(every * (0.5 + random.random()))  # processes drift apart instead of sweeping together
+        socketio.sleep(wait())
         try:
-            n = sweep_holds(app)
+            n = sweep(app)
             if n:
-                log.info("hold sweep: %d order(s) expired", n)
+                log.info(done, n)
         except Exception:
-            log.exception("hold sweep failed")
+            log.exception("%s failed", done.split(":")[0])
 
 
 def sweep_flash_offers(app: Flask) -> int:
@@ -141,11 +147,4 @@ def sweep_flash_offers(app: Flask) -> int:
 
 def _flash_loop(app: Flask) -> None:
     every = app.config["LIVE_FLASH_SWEEP_MS"] / 1000
-    while True:
-        socketio.sleep(every)
-        try:
-            n = sweep_flash_offers(app)
-            if n:
-                log.info("flash sweep: %d offer(s) closed", n)
-        except Exception:
-            log.exception("flash sweep failed")
+    _sweep_loop(app, lambda: every, sweep_flash_offers, "flash sweep: %d offer(s) closed")
