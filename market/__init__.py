@@ -45,14 +45,11 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-    from market.web import JsonFormatter, install_log_record_factory
+    from market.web import install_log_format, install_log_record_factory
 
     install_log_record_factory()
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
-    if os.environ.get("LOG_FORMAT") == "json":
-        for handler in logging.getLogger().handlers:
-            handler.setFormatter(JsonFormatter())
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    install_log_format(json_lines=os.environ.get("LOG_FORMAT") == "json")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
@@ -186,11 +183,13 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_web(app: Flask) -> None:
+    from market.assets import init_assets
     from market.metrics import init_metrics
     from market.web import init_web
 
     init_web(app)
     init_metrics(app)
+    init_assets(app)  # compressed text, content-hashed static files
 
 
 def register_socket_events(app: Flask) -> None:

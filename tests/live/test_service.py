@@ -395,45 +395,7 @@ def test_bad_mutes(make_session, make_user, user_id, minutes):
     assert err.value.code == "invalid"
 
 
-# ---- phone orders -----------------------------------------------------------------------------------
-
-def test_phone_order_for_a_new_caller(make_offer, make_user):
-    from market.accounts.models import User
-    from market.accounts.service import authenticate
-
-    offer = make_offer(quantity=50)
-    host = offer.session.seller.user
-    placed = service.phone_order(offer.session, host, "0987 111 222", "Chị Hạnh", offer.id, 5, new_key("phone"))
-    order = placed.order
-    buyer = db.session.get(User, order.buyer_id)
-    assert buyer.phone == "+84987111222" and buyer.display_name == "Chị Hạnh"
-    assert order.origin == "phone" and order.placed_by_id == host.id and order.total_vnd == 5 * 79_000
-    assert order.events[0].actor_role == "seller" and "H'Hà Niê" in order.events[0].reason
-    assert authenticate("0987111222", "!phone-order") is None and authenticate("0987111222", "") is None
-    # the same caller again: the same account
-    again = service.phone_order(offer.session, host, "+84987111222", "", offer.id, 1, new_key("phone"))
-    assert again.order.buyer_id == buyer.id
-
-
-def test_phone_order_by_staff_of_the_commune_only(make_offer, make_staff, make_user, make_commune):
-    offer = make_offer()
-    with pytest.raises(DomainError) as err:
-        service.phone_order(offer.session, make_staff(make_commune(name="Xã khác")), "0987111333", "", offer.id, 1,
-                            new_key())
-    assert err.value.code == "forbidden"
-    placed = service.phone_order(offer.session, make_staff(offer.session.commune), "0987111333", "", offer.id, 1,
-                                 new_key())
-    assert placed.order.events[0].actor_role == "staff"
-
-
-@pytest.mark.parametrize(("phone", "qty"), [("abc", 1), ("", 1), (None, 1), ("0987111444", 0),
-                                            ("0987111444", "2"), ("0987111444", 10**9)])
-def test_bad_phone_orders(make_offer, phone, qty):
-    offer = make_offer()
-    with pytest.raises(DomainError) as err:
-        service.phone_order(offer.session, offer.session.seller.user, phone, "", offer.id, qty, new_key())
-    assert err.value.code == "invalid"
-    assert offer_row(offer.id).sold == 0
+# Phone orders: tests/live/test_phone_orders.py
 
 
 # ---- stream links -----------------------------------------------------------------------------------
@@ -498,7 +460,7 @@ def test_a_batch_that_loses_a_key_race_falls_back_one_by_one(app, make_offer, ma
     buyer, other = make_user(), make_user(name="Khác")
     first = order_live(buyer, offer, 2, key="raced-key-0001").order
     db.session.flush()
-    monkeypatch.setattr(ordering, "_orders_by_key", lambda pairs: {})  # the lookup "missed" it
+    monkeypatch.setattr(ordering, "orders_by_key", lambda pairs: {})  # the lookup "missed" it
     outcomes = ordering.settle(app, [req(buyer, offer, 2, key="raced-key-0001"), req(other, offer, 1)])
     assert outcomes[0].ok and outcomes[0].order["id"] == first.id and not outcomes[0].created
     assert outcomes[1].ok and outcomes[1].created
@@ -526,7 +488,7 @@ def test_a_stock_change_is_seen_after_redis_restarts_empty(app, redis_url):
 
     import redis
 
-    from market.live.hub import RedisBackend
+    from market.live.counters import RedisBackend
 
     prefix = f"test-stockver-{uuid.uuid4().hex[:8]}"
     writer, reader = RedisBackend(redis_url, prefix), RedisBackend(redis_url, prefix)
@@ -541,3 +503,29 @@ def test_a_stock_change_is_seen_after_redis_restarts_empty(app, redis_url):
         assert reader.changed([7], seen) == {7}
     finally:
         redis.Redis.from_url(redis_url).delete(f"{prefix}:stockver:7")
+
+
+def test_merged_and_single_orders_send_the_same_placement_signal(make_offer, make_user):
+    """``orders_placed`` is the one signal of a new order: a merged batch and ``place_order`` both send it,
+    with the same ``Placement`` (what the room's ticker, the host console and the metrics read)."""
+    from market.live.hub import hub
+    from market.orders.signals import orders_placed
+
+    offer = make_offer(quantity=20)
+    heard = []
+
+    def listen(origin, placed=(), **_kw):
+        heard.extend((origin, p) for p in placed)
+
+    orders_placed.connect(listen)
+    try:
+        merged = settle_batch([req(make_user(name="Gộp"), offer, 2)])[0]
+        single = order_live(make_user(name="Lẻ"), offer, 3).order
+    finally:
+        orders_placed.disconnect(listen)
+    assert [(origin, p.id, p.buyer_name, [(ln.source, ln.source_id, ln.qty) for ln in p.lines])
+            for origin, p in heard] == [("live", merged.order["id"], "Gộp", [("offer", offer.id, 2)]),
+                                        ("live", single.id, "Lẻ", [("offer", offer.id, 3)])]
+    assert heard[1][1].load() is single
+    db.session.commit()  # the room hears of both at the next tick, by the one listener
+    assert [s["qty"] for s in hub.sales[offer.session_id]] == [2, 3]
