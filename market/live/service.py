@@ -174,6 +174,7 @@ class SessionFields:
     scheduled_at: datetime | None
     cover_product_id: int | None = None
     replay_url: str | None = None
+    chot_enabled: bool = True  # buyers may order by writing "chốt 2" in the chat (live/chot.py)
 
 
 class SessionErrors(DomainError):
@@ -231,7 +232,7 @@ def _clean_fields(seller: SellerProfile, f: SessionFields) -> dict:
     check("replay_url", lambda: clean_stream_url(f.replay_url, field="replay_url", required=False))
     if errors:
         raise SessionErrors(errors)
-    return out
+    return {**out, "chot_enabled": bool(f.chot_enabled)}
 
 
 def schedule_session(host: User, fields: SessionFields) -> LiveSession:
@@ -380,8 +381,10 @@ def pin_offer(session: LiveSession, host: User, product_id: object, price_vnd: o
         db.session.refresh(product, ["stock"])
         raise live_error("invalid", message=_("Only %(n)d %(unit)s of %(title)s are in stock.", n=product.stock,
                                               unit=product.unit, title=product.title), field="quantity")
+    number = (db.session.scalar(sa.select(sa.func.max(LiveOffer.number)).where(LiveOffer.session_id == session.id))
+              or 0) + 1  # the host pins one at a time; the unique (session, number) refuses a race
     offer = LiveOffer(session_id=session.id, product_id=product.id, price_vnd=price_vnd, quantity=quantity,
-                      per_buyer_limit=per_buyer_limit, sold=0, status=OfferStatus.OPEN,
+                      per_buyer_limit=per_buyer_limit, sold=0, status=OfferStatus.OPEN, number=number,
                       ends_at=utcnow() + timedelta(minutes=minutes) if minutes else None)
     db.session.add(offer)
     db.session.flush()
@@ -468,8 +471,8 @@ def offer_json(offer: LiveOffer) -> dict:
     return {"id": offer.id, "product_id": product.id, "title": product.title, "unit": product.unit,
             "price_vnd": offer.price_vnd, "remaining": offer.remaining, "per_buyer_limit": offer.per_buyer_limit,
             "image": product_image(product), "quantity": offer.quantity, "sold": offer.sold,
-            "status": str(offer.status), "ends_at": offer.ends_at.isoformat() if offer.ends_at else None,
-            "seconds_left": offer.seconds_left}
+            "status": str(offer.status), "number": offer.number,
+            "ends_at": offer.ends_at.isoformat() if offer.ends_at else None, "seconds_left": offer.seconds_left}
 
 
 def chat_json(message: ChatMessage, user: User | None = None, host_user_id: int | None = None) -> dict:
@@ -485,7 +488,7 @@ def session_json(session: LiveSession) -> dict:
             "scheduled_at": session.scheduled_at.isoformat(),
             "started_at": session.started_at.isoformat() if session.started_at else None,
             "ended_at": session.ended_at.isoformat() if session.ended_at else None,
-            "url": f"/live/{session.id}"}
+            "url": f"/live/{session.id}", "chot": bool(session.chot_enabled)}
 
 
 def open_offers(session_id: int) -> list[LiveOffer]:

@@ -4,7 +4,7 @@ A live offer may close itself at `ends_at` (a flash deal pinned with a countdown
 server process sweeps for offers past it, so the column is indexed.
 
 Revision ID: bdff650add97
-Revises: a14c0de5e001
+Revises: a13c0a7e51d2
 Create Date: 2026-12-06 21:30:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'bdff650add97'
-down_revision = 'a14c0de5e001'
+down_revision = 'a13c0a7e51d2'
 branch_labels = None
 depends_on = None
 
