@@ -106,7 +106,7 @@ def place_phone_order(helper: User, req: PhoneOrder):
 
     Returns orders' ``Placed`` (``created`` False when the same form was sent twice: the first order)."""
     from market.live.service import buyer_for_phone
-    from market.orders.checkout import apply_address, save_address
+    from market.orders.checkout import apply_address, apply_fee, save_address
     from market.orders.payment import gateway
     from market.orders.service import Line, check_key, check_qty, place_order
 
@@ -126,6 +126,7 @@ def place_phone_order(helper: User, req: PhoneOrder):
     order = placed.order
     if not placed.created:
         return placed
+    apply_fee(order, req.address)  # the shop's shipping for that address, as at checkout
     apply_address(order, req.address)
     if buyer.password_hash.startswith("!"):  # an account nobody logs into (no password): keep its address
         save_address(buyer, req.address)
