@@ -45,14 +45,11 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-    from market.web import JsonFormatter, install_log_record_factory
+    from market.web import install_log_format, install_log_record_factory
 
     install_log_record_factory()
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
-    if os.environ.get("LOG_FORMAT") == "json":
-        for handler in logging.getLogger().handlers:
-            handler.setFormatter(JsonFormatter())
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    install_log_format(json_lines=os.environ.get("LOG_FORMAT") == "json")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 

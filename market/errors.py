@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from market.domain import DomainError
 from market.extensions import db
+from market.securitylog import security_event
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +91,15 @@ def _forget_database_state() -> None:
 def register_errorhandlers(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(err):
+        security_event("csrf_failed", reason=err.description, method=request.method, path=request.path)
         return error_response(400, _("This form has expired or was not sent from our site. "
                                      "Reload the page and try again."), code="csrf")
 
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
         db.session.rollback()
+        if err.status == 403:
+            security_event("forbidden", error=err.code, method=request.method, path=request.path)
         return error_response(err.status, err.message, err.code)
 
     @app.errorhandler(HTTPException)
@@ -104,6 +108,8 @@ def register_errorhandlers(app) -> None:
         # Our own abort(…, description) messages are meant for the user; Werkzeug's defaults are English.
         if err.description and getattr(err, "_user_message", False):
             message = err.description
+        if err.code == 403:
+            security_event("forbidden", method=request.method, path=request.path)
         return error_response(err.code or 500, message)
 
     @app.errorhandler(OperationalError)

@@ -59,14 +59,23 @@ def content_security_policy(nonce: str, site_url: str) -> str:
         f"frame-src {' '.join(FRAME_SOURCES)}",
         "frame-ancestors 'none'",
         "object-src 'none'",
-        "base-uri 'self'",
+        "base-uri 'none'",
         f"form-action 'self' {' '.join(FORM_TARGETS)}",
     ])
 
 
+def request_id() -> str:
+    """This request's id: the client's ``X-Request-ID`` when well formed, else a new one. Set on first use, so
+    whatever runs before our own ``before_request`` (the CSRF guard) logs the same id the response carries."""
+    if "request_id" not in g:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    return g.request_id
+
+
 def _current_request_id() -> str:
     try:
-        return g.get("request_id", "-") if has_request_context() else "-"
+        return request_id() if has_request_context() else "-"
     except RuntimeError:
         return "-"
 
@@ -86,6 +95,35 @@ def install_log_record_factory() -> None:
     logging.setLogRecordFactory(factory)
 
 
+_LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """A log message with its line breaks escaped: text a user typed cannot start a forged log line."""
+    return _LINE_BREAKS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+class TextFormatter(logging.Formatter):
+    """``2026-12-06T21:04:05.123Z LEVEL [request id] logger: message``: UTC with its zone, one line per record
+    (a traceback, which only the code writes, follows on its own lines)."""
+
+    converter = time.gmtime
+
+    def __init__(self):
+        super().__init__("%(asctime)s.%(msecs)03dZ %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+                         datefmt="%Y-%m-%dT%H:%M:%S")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = one_line(record.message)
+        return super().formatMessage(record)
+
+
+def install_log_format(json_lines: bool = False) -> None:
+    """Every root handler writes UTC times with ``Z`` and one line per message (JSON lines when asked)."""
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line (LOG_FORMAT=json): what log collectors parse without guessing."""
 
@@ -93,7 +131,8 @@ class JsonFormatter(logging.Formatter):
         import json
         from datetime import UTC, datetime
 
-        data = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+        data = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+                .replace("+00:00", "Z"),
                 "level": record.levelname, "logger": record.name, "request_id": getattr(record, "request_id", "-"),
                 "pid": record.process, "msg": record.getMessage()}
         if record.exc_info:
@@ -151,8 +190,7 @@ def init_web(app: Flask) -> None:
 
     @app.before_request
     def start_request():
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id()
         g.request_started = time.perf_counter()
         refusal = _refused_at_the_door()
         if refusal:

@@ -15,6 +15,7 @@ from market.errors import user_abort
 from market.extensions import db
 from market.forms import attach_error, form_checks_csrf
 from market.security import next_url
+from market.securitylog import security_event
 
 LOGIN_FAILURES = "10/15 minutes"
 
@@ -57,11 +58,14 @@ def login():
     if form.validate_on_submit():
         keys = _login_keys(form.phone.data)
         if not all(ratelimit.allowed(LOGIN_FAILURES, *k) for k in keys):
+            security_event("login_locked", phone=keys[1][1])
             user_abort(429, _("Too many failed attempts. Please wait 15 minutes and try again."))
         user = service.authenticate(form.phone.data, form.password.data)
         if user is None or user.is_banned:
             for key in keys:
                 ratelimit.hit(LOGIN_FAILURES, *key)
+            security_event("login_failed", phone=keys[1][1], user_id=user.id if user else None,
+                           reason="banned" if user else "unknown_or_wrong_password")
             if user is not None and user.is_banned:
                 form.form_errors.append(_("This account has been blocked: %(reason)s", reason=user.banned_reason))
             else:

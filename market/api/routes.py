@@ -11,6 +11,7 @@ from market.accounts.tokens import issue_token
 from market.api import bp
 from market.api.auth import api_error, json_body, token_required
 from market.extensions import db
+from market.securitylog import security_event
 
 LOGIN_FAILURES = "10/15 minutes"
 
@@ -40,11 +41,14 @@ def create_token():
     phone = data["phone"][:32]
     keys = (("login-ip", request.remote_addr or "?"), ("login-phone", phone))
     if not all(ratelimit.allowed(LOGIN_FAILURES, *k) for k in keys):
+        security_event("login_locked", phone=phone, via="api")
         return api_error(429, "rate_limited", _("Too many failed attempts. Please wait 15 minutes and try again."))
     user = service.authenticate(phone, data["password"][:256])
     if user is None or user.is_banned:
         for key in keys:
             ratelimit.hit(LOGIN_FAILURES, *key)
+        security_event("login_failed", phone=phone, user_id=user.id if user else None, via="api",
+                       reason="banned" if user else "unknown_or_wrong_password")
         return api_error(401, "not_logged_in", _("The phone number or password is not right."))
     service.record_login(user)
     db.session.commit()

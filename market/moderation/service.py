@@ -21,6 +21,7 @@ from market.moderation import audit
 from market.moderation.models import AssistedSeller
 from market.moderation.scope import can_see_commune, communes_for, user_footprint
 from market.moderation.signals import tell
+from market.securitylog import security_event
 from market.text import clean_line
 
 REASON_MAX = audit.REASON_MAX
@@ -143,6 +144,8 @@ def ban_user(target: User, by: User, reason: str | None) -> User:
     audit.record("user.ban", target, actor=by, reason=reason, commune_id=_ban_commune(by, target),
                  details={"communes": sorted(user_footprint(target.id))})
     user_id, message = target.id, _("This account has been blocked: %(reason)s", reason=reason)
+    by_id = by.id
+    on_commit(lambda: security_event("user_banned", user_id=by_id, target=user_id))
 
     def close_sockets():
         from market.moderation.sockets import disconnect_user

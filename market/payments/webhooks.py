@@ -18,6 +18,7 @@ from market.domain import DomainError
 from market.extensions import csrf, db
 from market.payments import bp
 from market.payments.models import ProcessedEvent
+from market.securitylog import security_event
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +52,12 @@ def stripe_webhook():
     payload = request.get_data(cache=False)
     signature = request.headers.get("Stripe-Signature", "")
     if not signature.isascii():  # the library's compare_digest raises on other text
+        security_event("webhook_bad_signature", provider="stripe")
         return _refuse(400, "bad_signature", "signature verification failed")
     try:
         event = stripe.Webhook.construct_event(payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"])
     except stripe.SignatureVerificationError:
-        log.warning("stripe webhook with a bad signature refused")
+        security_event("webhook_bad_signature", provider="stripe")
         return _refuse(400, "bad_signature", "signature verification failed")
     except (ValueError, UnicodeDecodeError):
         return _refuse(400, "invalid", "not a Stripe event")
@@ -85,7 +87,7 @@ def bank_webhook(provider: str):
     try:
         transfer = adapter.parse(request)
     except BadSignature as err:
-        log.warning("bank feed %s: refused (%s)", provider, err.message)
+        security_event("webhook_bad_signature", provider=provider, reason=err.message)
         return _refuse(401, "bad_signature", "signature verification failed")
     except DomainError as err:
         return _refuse(400, "invalid", err.message)
