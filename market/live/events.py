@@ -36,6 +36,7 @@ from market.live.messages import error_ack, live_error
 from market.live.ordering import OrderRequest, merger
 from market.live.rooms import host_room, room
 from market.metrics import socket_connected
+from market.orders.phone import PhoneOrderRequest, phone_order_json
 from market.orders.service import check_key, check_qty
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def answer_errors(name: str, fn, *args):
 def failure_ack(name: str, exc: Exception) -> dict:
     """The one place that decides how a /live handler fails; the transaction is rolled back:
 
-    - a refusal (``DomainError``): ``{ok: false, error, message}``;
+    - a refusal (``DomainError``): ``{ok: false, error, message}``, plus ``field`` when it is about one;
     - the database unavailable: ``unavailable``, logged as a warning (the client retries);
     - anything else is a bug: logged once with its traceback, answered ``unavailable``.
     """
@@ -125,7 +126,10 @@ def failure_ack(name: str, exc: Exception) -> dict:
     except Exception:  # noqa: S110 - the connection is gone; the original error is what matters
         pass
     if isinstance(exc, DomainError):
-        return {"ok": False, "error": exc.code if exc.code != "not_found" else "invalid", "message": exc.message}
+        ack = {"ok": False, "error": exc.code if exc.code != "not_found" else "invalid", "message": exc.message}
+        if exc.field:  # forms show the message beside this field
+            ack["field"] = exc.field
+        return ack
     if isinstance(exc, (DBAPIError, PoolTimeout)):
         log.warning("live %s: database unavailable (%s)", name, exc.__class__.__name__)
     else:
@@ -365,16 +369,16 @@ def on_mute(*args):
 
 @live_event("phone_order")
 def on_phone_order(*args):
-    """The host or a staff helper entering a caller's order: ``{phone, name, offer_id, qty, key}``."""
+    """The host or a staff helper entering a caller's order: ``{phone, name, street, commune, province, offer_id,
+    qty, method, key, confirm_duplicate}``. Refusals name their ``field``; ``duplicate`` asks to confirm."""
     user = _user()
     live_session = _joined()
     data = _payload(args)
     _rate(RATE_PHONE_ORDER, "phone-order", user.id)
-    placed = service.phone_order(live_session, user, data.get("phone"), data.get("name"), data.get("offer_id"),
-                                 data.get("qty"), data.get("key"))
-    order = placed.order
-    result = {"id": order.id, "code": order.code, "status": str(order.status), "qty": order.qty,
-              "total_vnd": order.total_vnd, "url": f"/orders/{order.id}", "buyer": order.buyer.display_name,
-              "created": placed.created}
+    placed = service.phone_order(live_session, user, data.get("offer_id"), PhoneOrderRequest(
+        phone=data.get("phone"), name=data.get("name"), street=data.get("street"), commune=data.get("commune"),
+        province=data.get("province"), qty=data.get("qty"), method=data.get("method"), key=data.get("key"),
+        confirm_duplicate=data.get("confirm_duplicate") is True))
+    result = phone_order_json(placed)
     db.session.commit()
     return {"ok": True, "order": result}

@@ -16,6 +16,7 @@ from market.forms import attach_error
 from market.live import bp, service
 from market.live.forms import EditSessionForm, SessionForm
 from market.live.models import SessionStatus
+from market.orders.phone import methods_for
 
 UNIT_LABELS = {"kg": "kg", "box": "hộp", "bag": "túi", "piece": "cái", "metre": "mét"}
 
@@ -129,6 +130,7 @@ def host(session_id: int):
                                                      .where(service.LiveOffer.session_id == session.id)
                                                      .order_by(service.LiveOffer.id.desc())).all(),
                            products=service.host_products(session) if is_host else [],
+                           phone_methods=methods_for(session.seller_id),
                            orders=service.session_orders(session), chat=service.recent_chat(session))
 
 

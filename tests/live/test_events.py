@@ -737,6 +737,7 @@ def test_phone_order_through_the_console(connect, make_offer, make_user, tick, n
     host = connect(offer.session.seller.user)
     joined(host, offer.session)
     ack = host.call("phone_order", {"phone": "0987 222 333", "name": "Cô Ba", "offer_id": offer.id, "qty": 4,
+                                    "street": "Thôn 3", "province": "Đắk Lắk",
                                     "key": new_key("phone")})
     assert ack["ok"] and ack["order"]["buyer"] == "Cô Ba" and ack["order"]["qty"] == 4
     tick()
@@ -746,8 +747,14 @@ def test_phone_order_through_the_console(connect, make_offer, make_user, tick, n
     joined(buyer, offer.session)
     assert_refused(buyer.call("phone_order", {"phone": "0987222333", "offer_id": offer.id, "qty": 1,
                                               "key": new_key()}), "forbidden")
-    assert_refused(host.call("phone_order", {"phone": "not a phone", "offer_id": offer.id, "qty": 1,
-                                             "key": new_key()}), "invalid")
+    ack = host.call("phone_order", {"phone": "not a phone", "name": "Cô Ba", "offer_id": offer.id, "qty": 1,
+                                    "street": "Thôn 3", "province": "Đắk Lắk", "key": new_key()})
+    assert_refused(ack, "invalid")
+    assert ack["field"] == "phone"  # the console shows it under the phone field
+    ack = host.call("phone_order", {"phone": "0987 222 333", "name": "Cô Ba", "offer_id": offer.id, "qty": 4,
+                                    "street": "Thôn 3", "province": "Đắk Lắk", "key": new_key("phone")})
+    assert_refused(ack, "duplicate")
+    assert ack["field"] == "confirm_duplicate" and sold_total(offer.id) == 4
 
 
 def test_messages_follow_the_socket_language(connect, make_offer, make_user):
