@@ -33,11 +33,10 @@ from market.live.connection import (
 )
 from market.live.hub import hub
 from market.live.messages import error_ack, live_error
-from market.live.ordering import OrderRequest, merger
+from market.live.ordering import outcome_ack, submit_order
 from market.live.rooms import host_room, room
 from market.metrics import socket_connected
 from market.orders.phone import PhoneOrderRequest, phone_order_json
-from market.orders.service import check_key, check_qty
 
 log = logging.getLogger(__name__)
 
@@ -219,19 +218,8 @@ def _order(conn: dict, args: tuple) -> dict:
     if conn.get("session_id") is None:
         raise live_error("invalid", reason="not_joined")
     data = _payload(args)
-    offer_id = data.get("offer_id")
-    if isinstance(offer_id, bool) or not isinstance(offer_id, int) or not 0 < offer_id < 2**31:
-        raise live_error("invalid", reason="unknown_offer")
-    qty = check_qty(data.get("qty"))
-    key = check_key(data.get("key"))  # the rate limit is counted with the batch (ordering.settle_requests)
-    outcome = merger.submit(OrderRequest(user_id=conn["user_id"], auth_version=conn.get("auth_version"),
-                                         session_id=conn["session_id"], offer_id=offer_id, qty=qty, key=key))
-    if outcome.ok:
-        return {"ok": True, "order": outcome.order, "remaining": outcome.remaining}
-    ack = error_ack(outcome.code, **outcome.params)
-    if outcome.code == "sold_out":
-        ack["remaining"] = outcome.params.get("remaining", 0)
-    return ack
+    return outcome_ack(submit_order(conn["user_id"], conn.get("auth_version"), conn["session_id"],
+                                    data.get("offer_id"), data.get("qty"), data.get("key")))
 
 
 def register_raw_handlers(app) -> None:
@@ -256,8 +244,12 @@ def on_join(*args):
     """A viewer (anonymous or logged in) opening a live page, or re-joining after a drop: a fresh snapshot."""
     data = _payload(args)
     _rate_join()
-    try:
-        live_session = service.session_ref(data.get("session_id"))  # light: the snapshot is cached per room
+    session_id = data.get("session_id")
+    if isinstance(session_id, bool) or not isinstance(session_id, int) or not 0 < session_id < 2**31:
+        raise live_error("invalid", reason="unknown_session")
+    ttl = current_app.config["LIVE_COALESCE_MS"] / 1000
+    try:  # what every joiner gets alike, built once per room and change (a crowd joins at once)
+        live_session, snap = hub.cached_snapshot(session_id, ttl, lambda: service.room_view(session_id))
     except NotFound:
         raise live_error("invalid", reason="unknown_session") from None
     user = socket_identity()
@@ -267,17 +259,16 @@ def on_join(*args):
         leave_room(host_room(previous))
         hub.leave(previous, request.sid)
     moderator = service.can_moderate(live_session, user)
-    join_room(room(live_session.id))
+    join_room(room(session_id))
     if moderator:
-        join_room(host_room(live_session.id))
-    hub.enter(live_session.id, request.sid, host=moderator)
-    update_connection(session_id=live_session.id)
-    ttl = current_app.config["LIVE_COALESCE_MS"] / 1000
-    snap = hub.cached_snapshot(live_session.id, ttl, lambda: service.snapshot(service.get_session(live_session.id)))
+        join_room(host_room(session_id))
+    hub.enter(session_id, request.sid, host=moderator)
+    update_connection(session_id=session_id)
     you = {"user_id": user.id if user else None, "logged_in": user is not None,
            "is_host": service.is_host(live_session, user), "can_moderate": moderator}
     db.session.commit()
-    return {"ok": True, "snapshot": {**snap, "you": you}}
+    viewers = max(snap["viewers"], hub.local_viewers(session_id))  # the shared snapshot may predate this joiner
+    return {"ok": True, "snapshot": {**snap, "viewers": viewers, "you": you}}
 
 
 @live_event("chat")
@@ -290,7 +281,29 @@ def on_chat(*args):
     _rate(RATE_CHAT, "chat", user.id)
     message = service.post_chat(live_session, user, text)
     db.session.commit()
-    return {"ok": True, "chat": message}
+    answer = _claim(live_session, user, text, message["id"])
+    return {"ok": True, "chat": message, **({"chot": answer} if answer else {})}
+
+
+def _claim(live_session, user, text: str, message_id: int) -> dict | None:
+    """"chốt 2" in the chat: the writer alone hears the answer (chot.py); None when the message is no claim."""
+    from market.live import chot, sheet
+
+    try:
+        claim = chot.parse(text)
+        if claim is None:
+            return None
+        offer = chot.resolve(live_session, claim)
+    except DomainError as err:
+        db.session.rollback()
+        return err.as_ack()
+    ids = (user.id, connection_data().get("auth_version"), live_session.id, offer.id)
+    db.session.commit()  # no transaction held while the merged batch settles (nor opened again: ids read before)
+    ack = outcome_ack(submit_order(*ids, claim.qty, f"live-chot-{message_id}"))
+    if ack["ok"]:
+        ack["order"] = sheet.order_json(sheet.live_order(user, live_session, ack["order"]["id"]))
+        db.session.commit()
+    return ack
 
 
 @live_event("pin")

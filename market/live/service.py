@@ -112,23 +112,11 @@ def may_host(user) -> bool:
 
 @dataclass(frozen=True)
 class SessionRef:
-    """What a join needs to know of a session before its snapshot, read in one light query (no ORM object,
-    no relationships): it exists, where it is, who hosts it."""
+    """What a join needs to know of a session besides its snapshot (cached with it): where it is, who hosts it."""
 
     id: int
     commune_id: int
     host_user_id: int
-
-
-def session_ref(session_id: object) -> SessionRef:
-    row = db.session.execute(
-        sa.select(LiveSession.id, LiveSession.commune_id, SellerProfile.user_id)
-        .join(SellerProfile, SellerProfile.id == LiveSession.seller_id).where(LiveSession.id == session_id)
-    ).one_or_none() if isinstance(session_id, int) and not isinstance(session_id, bool) and 0 < session_id < 2**31 \
-        else None
-    if row is None:
-        raise NotFound(_("This live session does not exist."))
-    return SessionRef(*row)
 
 
 def _host_user_id(session: LiveSession | SessionRef) -> int:
@@ -172,6 +160,7 @@ class SessionFields:
     scheduled_at: datetime
     cover_product_id: int | None = None
     replay_url: str | None = None
+    chot_enabled: bool = True  # buyers may order by writing "chốt 2" in the chat (live/chot.py)
 
 
 def _clean_fields(seller: SellerProfile, f: SessionFields) -> dict:
@@ -194,7 +183,8 @@ def _clean_fields(seller: SellerProfile, f: SessionFields) -> dict:
             raise DomainError("invalid", _("Choose one of your products."), field="cover_product_id")
     return {"title": title, "description": description, "stream_url": clean_stream_url(f.stream_url),
             "scheduled_at": f.scheduled_at, "cover_product_id": cover.id if cover else None,
-            "replay_url": clean_stream_url(f.replay_url, field="replay_url", required=False)}
+            "replay_url": clean_stream_url(f.replay_url, field="replay_url", required=False),
+            "chot_enabled": bool(f.chot_enabled)}
 
 
 def schedule_session(host: User, fields: SessionFields) -> LiveSession:
@@ -324,8 +314,10 @@ def pin_offer(session: LiveSession, host: User, product_id: object, price_vnd: o
         db.session.refresh(product, ["stock"])
         raise live_error("invalid", message=_("Only %(n)d %(unit)s of %(title)s are in stock.", n=product.stock,
                                               unit=product.unit, title=product.title), field="quantity")
+    number = (db.session.scalar(sa.select(sa.func.max(LiveOffer.number)).where(LiveOffer.session_id == session.id))
+              or 0) + 1  # the host pins one at a time; the unique (session, number) refuses a race
     offer = LiveOffer(session_id=session.id, product_id=product.id, price_vnd=price_vnd, quantity=quantity,
-                      per_buyer_limit=per_buyer_limit, sold=0, status=OfferStatus.OPEN)
+                      per_buyer_limit=per_buyer_limit, sold=0, status=OfferStatus.OPEN, number=number)
     db.session.add(offer)
     db.session.flush()
     data = offer_json(offer)
@@ -390,7 +382,7 @@ def offer_json(offer: LiveOffer) -> dict:
     return {"id": offer.id, "product_id": product.id, "title": product.title, "unit": product.unit,
             "price_vnd": offer.price_vnd, "remaining": offer.remaining, "per_buyer_limit": offer.per_buyer_limit,
             "image": product_image(product), "quantity": offer.quantity, "sold": offer.sold,
-            "status": str(offer.status)}
+            "status": str(offer.status), "number": offer.number}
 
 
 def chat_json(message: ChatMessage, user: User | None = None, host_user_id: int | None = None) -> dict:
@@ -406,7 +398,7 @@ def session_json(session: LiveSession) -> dict:
             "scheduled_at": session.scheduled_at.isoformat(),
             "started_at": session.started_at.isoformat() if session.started_at else None,
             "ended_at": session.ended_at.isoformat() if session.ended_at else None,
-            "url": f"/live/{session.id}"}
+            "url": f"/live/{session.id}", "chot": bool(session.chot_enabled)}
 
 
 def open_offers(session_id: int) -> list[LiveOffer]:
@@ -420,6 +412,13 @@ def recent_chat(session: LiveSession, limit: int = CHAT_HISTORY) -> list[dict]:
         sa.select(ChatMessage).where(ChatMessage.session_id == session.id, ChatMessage.removed_at.is_(None))
         .order_by(ChatMessage.id.desc()).limit(limit)).all()
     return [chat_json(m, host_user_id=session.seller.user_id) for m in reversed(messages)]
+
+
+def room_view(session_id: object) -> tuple[SessionRef, dict]:
+    """What every joiner of a room gets alike (the hub caches it per room): who hosts it and where, and the
+    snapshot. NotFound for a session that does not exist."""
+    session = get_session(session_id)
+    return SessionRef(session.id, session.commune_id, session.seller.user_id), snapshot(session)
 
 
 def snapshot(session: LiveSession) -> dict:
