@@ -1,7 +1,7 @@
 """shipping fee table and the order's delivery option
 
 Revision ID: 8847cd142e85
-Revises: a14c0de5e001
+Revises: a13c0a7e51d2
 Create Date: 2026-12-06 20:46:13.931392
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8847cd142e85'
-down_revision = 'a14c0de5e001'
+down_revision = 'a13c0a7e51d2'
 branch_labels = None
 depends_on = None
 
