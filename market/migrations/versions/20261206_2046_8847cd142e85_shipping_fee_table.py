@@ -1,7 +1,7 @@
 """shipping fee table and the order's delivery option
 
 Revision ID: 8847cd142e85
-Revises: a13c0a7e51d2
+Revises: bdff650add97
 Create Date: 2026-12-06 20:46:13.931392
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8847cd142e85'
-down_revision = 'a13c0a7e51d2'
+down_revision = 'bdff650add97'
 branch_labels = None
 depends_on = None
 
