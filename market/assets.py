@@ -85,8 +85,9 @@ def serve_static(filename: str):
     response.headers["Cache-Control"] = IMMUTABLE if request.args.get("v") == digest else REVALIDATE
     response.headers.pop("Expires", None)
     response.headers["Content-Security-Policy"] = STATIC_CSP
-    if response.mimetype in COMPRESSED_TYPES and request.method != "HEAD":
-        # Read the (small) file into the response so that the compressor, which leaves streams alone, takes it.
+    if response.status_code == 200 and response.mimetype in COMPRESSED_TYPES and request.method != "HEAD":
+        # Read the (small) file into the response so that the compressor, which leaves streams alone, takes it
+        # (not a range of it: bytes 100-199 of a file cannot be sent as bytes of its brotli form).
         response.direct_passthrough = False
         response.make_sequence()
     return response
