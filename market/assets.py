@@ -5,7 +5,9 @@
    alone; Socket.IO never reaches Flask's response hooks (its middleware answers first); streamed responses are
    left alone (``COMPRESS_STREAMS`` off), so nothing that flushes as it goes waits for a compressor's buffer.
    The JSON API is left as it was: its clients are not browsers, and some (the OpenAPI checker's in-process
-   client among them) ask for gzip without decoding it.
+   client among them) ask for gzip without decoding it. BREACH (guessing a secret in a compressed page from its
+   length): the secret every page carries, the CSRF token, is signed with a timestamp (Flask-WTF), so it is not
+   the same from one second to the next and its constant part cannot be forged without ``SECRET_KEY``.
 2. ``url_for('static', filename='css/app.css')`` gives ``/static/css/app.css?v=<hash>``, the hash being the
    first 12 hex digits of the file's SHA-256. Such an address names one content for ever: it is served with a
    year's immutable cache, and a changed file gets a new address. Templates need no change, and the files keep
