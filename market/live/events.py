@@ -308,13 +308,14 @@ def _claim(live_session, user, text: str, message_id: int) -> dict | None:
 
 @live_event("pin")
 def on_pin(*args):
-    """The host pinning one of her products: ``{product_id, price_vnd, quantity, per_buyer_limit}``."""
+    """The host pinning one of her products: ``{product_id, price_vnd, quantity, per_buyer_limit, minutes}``
+    (``minutes``, 1 to 30, optional: a flash deal that closes itself when its countdown ends)."""
     user = _user()
     live_session = _joined()
     data = _payload(args)
     _rate(RATE_HOST, "host", user.id)
     offer = service.pin_offer(live_session, user, data.get("product_id"), data.get("price_vnd"),
-                              data.get("quantity"), data.get("per_buyer_limit"))
+                              data.get("quantity"), data.get("per_buyer_limit"), data.get("minutes"))
     result = service.offer_json(offer)
     db.session.commit()
     return {"ok": True, "offer": result}
