@@ -21,6 +21,22 @@ FRAME_SOURCES = ("https://www.youtube-nocookie.com", "https://www.youtube.com", 
 FORM_TARGETS = ("https://checkout.stripe.com",)
 
 
+class MarketFlask(Flask):
+    """Flask, running a view again when PostgreSQL aborted its transaction for a deadlock or a serialization
+    failure (``database.retry_on_conflict``): the person gets the answer of the second run, not a 503."""
+
+    def dispatch_request(self):
+        from market.database import retry_on_conflict
+
+        return retry_on_conflict(super().dispatch_request, before_retry=_rewind_uploads)
+
+
+def _rewind_uploads() -> None:
+    """The first run read the uploaded files; the second must read them from the start again."""
+    for upload in request.files.values():
+        upload.stream.seek(0)
+
+
 class IdConverter(IntegerConverter):
     """``<int:…>`` in this app's URLs is a database id (a 32-bit integer column): a number beyond 2**31 - 1 names
     nothing, so it does not match (404) instead of reaching the database, which refuses it (a 500)."""

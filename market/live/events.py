@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from market import ratelimit
+from market.database import retry_on_conflict
 from market.domain import DomainError, NotFound
 from market.extensions import db, socketio
 from market.live import service
@@ -113,7 +114,7 @@ def live_event(name: str):
         def handler(*args):
             _locale()
             try:
-                return fn(*args)
+                return retry_on_conflict(fn, *args)
             except DomainError as err:
                 db.session.rollback()
                 code = err.code if err.code != "not_found" else "invalid"

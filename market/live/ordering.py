@@ -43,7 +43,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from market import ratelimit
 from market.accounts.models import User
 from market.accounts.service import mask_name
-from market.database import on_commit, utcnow
+from market.database import on_commit, retry_on_conflict, utcnow
 from market.domain import DomainError
 from market.extensions import db, socketio
 from market.live.hub import hub
@@ -360,21 +360,26 @@ def host_item(order_id: int, code: str, buyer_name: str, qty: int, info, total_v
             "offer_id": info.id, "total_vnd": total_vnd, "origin": origin, "at": utcnow().isoformat()}
 
 
+def _settle_one(r: OrderRequest) -> Outcome:
+    user = db.session.get(User, r.user_id)
+    if user is None or user.is_banned or (r.auth_version is not None and user.auth_version != r.auth_version):
+        return _fail("not_logged_in")
+    check_orderable(offer_info(r.offer_id), r.qty, r.session_id)
+    placed = place_order(user, [Line("offer", r.offer_id, r.qty)], r.key, origin="live",
+                         live_session_id=r.session_id)
+    order = placed.order
+    state = offer_state(r.offer_id)
+    outcome = Outcome(order=order_json(order.id, order.code, order.status, order.qty, order.total_vnd),
+                      remaining=state[1] if state and state[0] == "open" else 0, created=placed.created)
+    db.session.commit()
+    return outcome
+
+
 def settle_one(r: OrderRequest) -> Outcome:
-    """The slow, always-correct path: one request through ``place_order`` in its own transaction (commits)."""
+    """The slow, always-correct path: one request through ``place_order`` in its own transaction (commits),
+    run again if PostgreSQL aborted it for a deadlock."""
     try:
-        user = db.session.get(User, r.user_id)
-        if user is None or user.is_banned or (r.auth_version is not None and user.auth_version != r.auth_version):
-            return _fail("not_logged_in")
-        check_orderable(offer_info(r.offer_id), r.qty, r.session_id)
-        placed = place_order(user, [Line("offer", r.offer_id, r.qty)], r.key, origin="live",
-                             live_session_id=r.session_id)
-        order = placed.order
-        state = offer_state(r.offer_id)
-        outcome = Outcome(order=order_json(order.id, order.code, order.status, order.qty, order.total_vnd),
-                          remaining=state[1] if state and state[0] == "open" else 0, created=placed.created)
-        db.session.commit()
-        return outcome
+        return retry_on_conflict(_settle_one, r)
     except DomainError as err:
         db.session.rollback()
         params = getattr(err, "params", None)

@@ -21,6 +21,7 @@ from market.orders import cart
 from market.orders.models import DeliveryAddress, Order
 from market.orders.payment import gateway
 from market.orders.service import Line, place_order
+from market.orders.stock import lock_products
 from market.text import clean_line
 
 _ATTEMPT = re.compile(r"^[A-Za-z0-9]{16,40}$")
@@ -101,6 +102,7 @@ def place_cart(buyer: User, attempt: str, methods: dict[int, str], address: Addr
         if not methods.get(group.seller.id):
             raise DomainError("invalid", _("Choose how you will pay %(shop)s.", shop=group.seller.shop_name),
                               field=f"method-{group.seller.id}")
+    lock_products(item.product_id for group in groups for item in group.items)  # every shop's, ascending
     placed = []
     for group in groups:
         lines = [Line("product", item.product_id, item.qty) for item in group.items]
