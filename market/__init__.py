@@ -185,11 +185,13 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_web(app: Flask) -> None:
+    from market.assets import init_assets
     from market.metrics import init_metrics
     from market.web import init_web
 
     init_web(app)
     init_metrics(app)
+    init_assets(app)  # compressed text, content-hashed static files
 
 
 def register_socket_events(app: Flask) -> None:

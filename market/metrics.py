@@ -55,18 +55,11 @@ def metrics():
     return Response(body, mimetype=CONTENT_TYPE_LATEST)
 
 
-def _count_placed(order, **_kw) -> None:
+def _count_placed(origin, placed=(), **_kw) -> None:
     from market.database import on_commit
 
-    origin = order.origin
-    on_commit(lambda: ORDERS_PLACED.labels(origin).inc())  # a rolled-back order is not counted
-
-
-def _count_placed_many(origin, ids=(), **_kw) -> None:
-    from market.database import on_commit
-
-    n = len(ids)
-    on_commit(lambda: ORDERS_PLACED.labels(origin).inc(n))
+    n = len(placed)
+    on_commit(lambda: ORDERS_PLACED.labels(origin).inc(n))  # a rolled-back order is not counted
 
 
 def _count_moved(order, to_status=None, **_kw) -> None:
@@ -83,7 +76,7 @@ def _count_moved(order, to_status=None, **_kw) -> None:
 
 
 def init_metrics(app: Flask) -> None:
-    from market.orders.signals import order_placed, order_status_changed, orders_placed
+    from market.orders.signals import order_status_changed, orders_placed
 
     @app.before_request
     def _start():
@@ -99,8 +92,7 @@ def init_metrics(app: Flask) -> None:
                 REQUEST_SECONDS.labels(endpoint).observe(time.perf_counter() - started)
         return response
 
-    order_placed.connect(_count_placed, weak=False)
-    orders_placed.connect(_count_placed_many, weak=False)
+    orders_placed.connect(_count_placed, weak=False)
     order_status_changed.connect(_count_moved, weak=False)
 
     app.register_blueprint(bp)

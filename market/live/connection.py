@@ -19,8 +19,7 @@ from flask_socketio import join_room
 from market.accounts.models import User
 from market.accounts.tokens import read_token
 from market.extensions import db
-
-NAMESPACE = "/live"
+from market.live.rooms import NAMESPACE, user_room  # noqa: F401 - other areas import NAMESPACE from here
 
 
 class TokenUser(NamedTuple):
@@ -58,11 +57,6 @@ def authenticate_connection(auth: object) -> User | TokenUser | None:
     if user is not None:
         join_room(user_room(user.id))  # reaches all of a user's sockets, in every process (bans, notices)
     return user
-
-
-def user_room(user_id: int) -> str:
-    """The room every /live socket of ``user_id`` is in, whichever server process holds it."""
-    return f"user:{user_id}"
 
 
 _connections: dict[str, dict] = {}

@@ -32,9 +32,10 @@ from market.live.connection import (
     socket_user,
     update_connection,
 )
-from market.live.hub import host_room, hub, room, user_room
+from market.live.hub import hub
 from market.live.messages import error_ack, live_error
 from market.live.ordering import OrderRequest, merger
+from market.live.rooms import host_room, room
 from market.metrics import socket_connected
 from market.orders.service import check_key, check_qty
 
@@ -105,24 +106,45 @@ def _joined():
     return live_session
 
 
+def answer_errors(name: str, fn, *args):
+    """Run one handler (again if PostgreSQL aborted its transaction for a deadlock); what it raises becomes its
+    ack (``failure_ack``)."""
+    try:
+        return retry_on_conflict(fn, *args)
+    except Exception as exc:
+        return failure_ack(name, exc)
+
+
+def failure_ack(name: str, exc: Exception) -> dict:
+    """The one place that decides how a /live handler fails; the transaction is rolled back:
+
+    - a refusal (``DomainError``): ``{ok: false, error, message}``;
+    - the database unavailable: ``unavailable``, logged as a warning (the client retries);
+    - anything else is a bug: logged once with its traceback, answered ``unavailable``.
+    """
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: S110 - the connection is gone; the original error is what matters
+        pass
+    if isinstance(exc, DomainError):
+        return {"ok": False, "error": exc.code if exc.code != "not_found" else "invalid", "message": exc.message}
+    if isinstance(exc, (DBAPIError, PoolTimeout)):
+        log.warning("live %s: database unavailable (%s)", name, exc.__class__.__name__)
+    else:
+        log.error("live %s failed: %s", name, exc.__class__.__name__, exc_info=exc)
+    return error_ack("unavailable")
+
+
 def live_event(name: str):
-    """Register a /live handler that answers refusals with an ack and never lets bad input raise."""
+    """Register a /live handler (through Flask-SocketIO: a request context per event) wrapped in
+    ``answer_errors``."""
 
     def decorator(fn):
         @socketio.on(name, namespace=NAMESPACE)
         @wraps(fn)
         def handler(*args):
             _locale()
-            try:
-                return retry_on_conflict(fn, *args)
-            except DomainError as err:
-                db.session.rollback()
-                code = err.code if err.code != "not_found" else "invalid"
-                return {"ok": False, "error": code, "message": err.message}
-            except (DBAPIError, PoolTimeout) as exc:
-                db.session.rollback()
-                log.warning("live %s: database unavailable (%s)", name, exc.__class__.__name__)
-                return error_ack("unavailable")
+            return answer_errors(name, fn, *args)
 
         return handler
 
@@ -131,22 +153,10 @@ def live_event(name: str):
 
 @socketio.on_error(NAMESPACE)
 def on_error(exc):
-    """A bug, not bad input: logged once, answered politely."""
+    """What escapes a handler not wrapped in ``answer_errors`` (connect, disconnect)."""
     if isinstance(exc, ConnectionError):  # a refused connection (bad token) is not an error
         raise exc
-    if isinstance(exc, (DBAPIError, PoolTimeout)):  # the database, not a bug: the client retries
-        log.warning("live event: database unavailable (%s)", exc.__class__.__name__)
-        try:
-            db.session.rollback()
-        except Exception:  # noqa: S110 - the connection is gone
-            pass
-        return error_ack("unavailable")
-    log.error("live event failed: %s", exc.__class__.__name__, exc_info=exc)
-    try:
-        db.session.rollback()
-    except Exception:  # noqa: S110 - the original error is what matters
-        pass
-    return error_ack("unavailable")
+    return failure_ack("event", exc)
 
 
 @socketio.on("connect", namespace=NAMESPACE)
@@ -158,8 +168,6 @@ def on_connect(auth=None):
         user = authenticate_connection(auth)
         lang = session.get("lang") if user is None else user.locale
         update_connection(locale=lang if lang in current_app.config["LANGUAGES"] else None)
-        if user is not None:
-            join_room(user_room(user.id))
         ensure_started(current_app._get_current_object())
         db.session.commit()
         socket_connected(NAMESPACE)
@@ -200,13 +208,7 @@ def on_order(app, sid, *args):
     with app.app_context():
         conn = connection_data(sid)
         g.force_locale = conn.get("locale") or app.config["BABEL_DEFAULT_LOCALE"]
-        try:
-            return _order(conn, args)
-        except DomainError as err:
-            return {"ok": False, "error": err.code, "message": err.message}
-        except Exception as exc:  # a bug, not bad input: logged once, answered politely
-            log.error("live order failed: %s", exc.__class__.__name__, exc_info=exc)
-            return error_ack("unavailable")
+        return answer_errors("order", _order, conn, args)
 
 
 def _order(conn: dict, args: tuple) -> dict:

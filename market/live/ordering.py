@@ -5,7 +5,7 @@ A transaction per order on one offer row serialises every buyer on that row's lo
 disk flush) each time; the database's own ceiling is then a few hundred orders a second. Instead, per
 process and per offer, a short-lived background task collects the order requests that arrive within
 ``LIVE_ORDER_BATCH_MS`` (and everything that queues while a batch is being settled) and settles them in ONE
-transaction:
+transaction, as a short pipeline of named steps over small objects (``Batch`` of ``Ask``, one per request):
 
 0. before it, the buyers' order rate limit is counted for the whole batch in one round trip to the shared
    storage (``ratelimit.hit_many``: the same counters as one hit per order, so it holds across processes);
@@ -20,7 +20,8 @@ transaction:
    so the hot row stays locked just from that UPDATE to the commit. When another process took units
    meanwhile, the row is locked and the batch fitted again in arrival order; the orders that no longer fit
    are deleted again and their counters given back;
-5. one commit; then every waiting handler gets its own answer.
+5. every request gets its answer and the new orders are announced with ``orders_placed`` (the same signal as
+   one order placed by ``place_order``); one commit; then every waiting handler gets its own answer.
 
 Several processes each batch their own requests; the conditional UPDATE keeps zero oversell across them. If
 the batch fails (a concurrent retry with the same key won the unique index, a deadlock), it is rolled back
@@ -36,31 +37,29 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from market import ratelimit
 from market.accounts.models import User
-from market.accounts.service import mask_name
-from market.database import on_commit, retry_on_conflict, utcnow
+from market.database import retry_on_conflict
 from market.domain import DomainError
 from market.extensions import db, socketio
-from market.live.hub import hub
-from market.live.models import LiveOfferBuyer
+from market.live.models import LiveOfferBuyer, OfferStatus
 from market.live.stock import (
+    OfferInfo,
     check_orderable,
     give_back_quota,
     offer_info,
+    offer_reservation,
     offer_state,
     take_quota,
     take_quotas,
     take_units,
 )
-from market.orders.models import Order, OrderEvent, OrderItem
-from market.orders.service import Line, OrderRows, order_rows, place_order
+from market.orders.bulk import among, delete_orders, insert_orders, order_brief, orders_by_key
+from market.orders.service import Line, OrderRows, Placement, order_rows, place_order
 from market.orders.signals import orders_placed
-from market.orders.stock import Reservation
 
 log = logging.getLogger(__name__)
 
@@ -93,271 +92,212 @@ class Outcome:
         return self.code is None
 
 
-def among(column, values) -> sa.ColumnElement:
-    """``column IN values`` for a batch: on PostgreSQL one array parameter (``= ANY``), so the statement's text
-    is the same for every batch (cached, prepared) and the driver does not parse hundreds of placeholders."""
-    values = sorted(set(values))
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam(None, values, type_=postgresql.ARRAY(column.type)))
-    return column.in_(values)
-
-
 def _fail(code: str, **params) -> Outcome:
     return Outcome(code=code, params=params)
 
 
-def order_json(order_id: int, code: str, status: str, qty: int, total_vnd: int) -> dict:
-    return {"id": order_id, "code": code, "status": str(status), "qty": qty, "total_vnd": total_vnd,
-            "url": f"/orders/{order_id}"}
+# ---- one batch, step by step ------------------------------------------------------------------------------
+
+@dataclass(eq=False)
+class Ask:
+    """One request inside a batch, and what has become of it so far."""
+
+    req: OrderRequest
+    outcome: Outcome | None = None  # decided
+    leader: Ask | None = None  # the same (buyer, key) earlier in this batch: this one gets the leader's answer
+    late: bool = False  # no units left for it: "sold out", with what is left once the batch is done
+    rows: OrderRows | None = None  # its order, written, while it waits for the offer's units
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return self.req.user_id, self.req.key
+
+    @property
+    def waiting(self) -> bool:
+        return self.outcome is None and self.leader is None and not self.late
 
 
-def _orders_by_key(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], dict]:
-    if not pairs:
-        return {}
-    buyers = {b for b, _k in pairs}
-    keys = {k for _b, k in pairs}
-    rows = db.session.execute(
-        sa.select(Order.id, Order.code, Order.status, Order.total_vnd, Order.buyer_id, Order.idempotency_key,
-                  sa.func.coalesce(sa.func.sum(OrderItem.qty), 0))
-        .join(OrderItem, OrderItem.order_id == Order.id, isouter=True)
-        .where(among(Order.buyer_id, buyers), among(Order.idempotency_key, keys))
-        .group_by(Order.id, Order.code, Order.status, Order.total_vnd, Order.buyer_id, Order.idempotency_key)
-    ).all()
-    return {(r[4], r[5]): order_json(r[0], r[1], r[2], int(r[6]), r[3]) for r in rows if (r[4], r[5]) in pairs}
+@dataclass(eq=False)
+class Batch:
+    """Requests for ONE offer settled in one transaction, and what the steps learn on the way."""
+
+    offer: OfferInfo | None
+    asks: list[Ask]
+    buyers: dict[int, sa.Row]  # user id → (id, auth_version, banned_at, display_name)
+    left: int  # units left when the batch began
+    remaining: int | None = None  # units left once the batch took its own
+
+    def waiting(self) -> list[Ask]:
+        return [a for a in self.asks if a.waiting]
+
+    def give_back_quota(self, asks: list[Ask]) -> None:
+        if asks:
+            give_back_quota(self.offer.id, [(a.req.user_id, a.req.qty) for a in asks])
 
 
 def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
     """Settle requests for ONE offer in the current transaction (flushes; the caller commits)."""
-    offer_id = reqs[0].offer_id
-    assert all(r.offer_id == offer_id for r in reqs)
-    out: list[Outcome | None] = [None] * len(reqs)
-    info = offer_info(offer_id)
-    users = {row.id: row for row in db.session.execute(
+    assert all(r.offer_id == reqs[0].offer_id for r in reqs)
+    batch = read_batch(reqs)
+    for step in (check_buyers, match_keys, refuse_when_sold_out, count_quotas, fit_in_stock, write_orders,
+                 take_stock, answer):
+        step(batch)
+    return [a.outcome for a in batch.asks]
+
+
+def read_batch(reqs: list[OrderRequest]) -> Batch:
+    """The offer and every buyer's login, in two queries."""
+    offer = offer_info(reqs[0].offer_id)
+    buyers = {row.id: row for row in db.session.execute(
         sa.select(User.id, User.auth_version, User.banned_at, User.display_name)
         .where(among(User.id, (r.user_id for r in reqs))))}
+    return Batch(offer, [Ask(r) for r in reqs], buyers, left=offer.remaining if offer else 0)
 
-    candidates = []
-    for i, r in enumerate(reqs):
-        user = users.get(r.user_id)
-        if user is None or user.banned_at is not None or (r.auth_version is not None
-                                                           and user.auth_version != r.auth_version):
-            out[i] = _fail("not_logged_in")
+
+def check_buyers(batch: Batch) -> None:
+    """Each buyer still logged in (auth version, no ban), ordering an open offer of her session, not her own."""
+    for ask in batch.asks:
+        r, buyer = ask.req, batch.buyers.get(ask.req.user_id)
+        if buyer is None or buyer.banned_at is not None or (r.auth_version is not None
+                                                            and buyer.auth_version != r.auth_version):
+            ask.outcome = _fail("not_logged_in")
             continue
         try:
-            check_orderable(info, r.qty, r.session_id)
+            check_orderable(batch.offer, r.qty, r.session_id)
         except DomainError as err:
-            out[i] = _fail(err.code, **getattr(err, "params", {}))
+            ask.outcome = _fail(err.code, **getattr(err, "params", {}))
             continue
-        if info.seller_user_id == r.user_id:
-            out[i] = _fail("forbidden", reason="own_shop")
-            continue
-        candidates.append(i)
+        if batch.offer.seller_user_id == r.user_id:
+            ask.outcome = _fail("forbidden", reason="own_shop")
 
-    # Idempotency: a key seen before returns its order; the same key twice in this batch makes one order.
-    earlier = _orders_by_key({(reqs[i].user_id, reqs[i].key) for i in candidates})
-    leader_of: dict[tuple[int, str], int] = {}
-    followers: dict[int, int] = {}
-    fresh = []
-    for i in candidates:
-        k = (reqs[i].user_id, reqs[i].key)
-        if k in earlier:
-            out[i] = Outcome(order=earlier[k])
-        elif k in leader_of:
-            followers[i] = leader_of[k]
+
+def match_keys(batch: Batch) -> None:
+    """Idempotency: a key seen before returns its order; the same key twice in this batch makes one order."""
+    asks = batch.waiting()
+    earlier = orders_by_key({a.key for a in asks})
+    leaders: dict[tuple[int, str], Ask] = {}
+    for ask in asks:
+        if ask.key in earlier:
+            ask.outcome = Outcome(order=earlier[ask.key])
+        elif ask.key in leaders:
+            ask.leader = leaders[ask.key]
         else:
-            leader_of[k] = i
-            fresh.append(i)
-
-    # Nothing left when the batch began (the second half of a storm): refused at once, nothing written.
-    left = info.remaining if info else 0
-    if fresh and left <= 0:
-        for i in fresh:
-            out[i] = _fail("sold_out", remaining=0, unit=info.unit)
-        fresh = []
-
-    # Per-buyer limit: one upsert for each buyer's first request, then repeats (two tabs) one by one.
-    limit = info.per_buyer_limit if info else 0
-    first_of_buyer: dict[int, int] = {}
-    for i in fresh:
-        first_of_buyer.setdefault(reqs[i].user_id, i)
-    rows = sorted((reqs[i].user_id, reqs[i].qty) for i in first_of_buyer.values())
-    fitted = take_quotas(offer_id, rows, limit)
-    accepted = []
-    over_limit = []
-    for i in fresh:
-        r = reqs[i]
-        if first_of_buyer[r.user_id] == i:
-            fits = r.user_id in fitted
-        else:
-            fits = take_quota(offer_id, r.user_id, r.qty, limit)
-        (accepted if fits else over_limit).append(i)
-    if over_limit:
-        have = dict(db.session.execute(sa.select(LiveOfferBuyer.buyer_id, LiveOfferBuyer.qty).where(
-            LiveOfferBuyer.offer_id == offer_id,
-            among(LiveOfferBuyer.buyer_id, (reqs[i].user_id for i in over_limit)))).all())
-        for i in over_limit:
-            out[i] = _fail("limit_exceeded", limit=limit, unit=info.unit, have=have.get(reqs[i].user_id, 0))
-
-    # First fit, in arrival order, into what was left when the batch began. (Since then units can only have
-    # gone to another process — the UPDATE below notices — or come back from a cancelled order, which a
-    # refusal "sold out" as of the batch's start may ignore.) Those that do not fit are refused now.
-    late = []
-    if sum(reqs[i].qty for i in accepted) > left:
-        fitting = []
-        for i in accepted:
-            if reqs[i].qty <= left:
-                fitting.append(i)
-                left -= reqs[i].qty
-            else:
-                late.append(i)
-        accepted = fitting
-        give_back_quota(offer_id, [(reqs[i].user_id, reqs[i].qty) for i in late])
-
-    # The orders are written BEFORE the hot offer row is touched: the row is then locked only from its one
-    # UPDATE to the commit (two round trips), not while a few hundred orders are written — in a busy server
-    # process every round trip under that lock also waits its turn among a thousand sockets' work.
-    built = dict(zip(accepted, insert_orders(
-        [order_rows(reqs[i].user_id, info.seller_id, [_reservation(info, reqs[i].qty)], reqs[i].key,
-                    origin="live", live_session_id=info.session_id) for i in accepted]), strict=True))
-
-    # The offer: one conditional UPDATE for the batch total; if another process took units meanwhile, lock
-    # the row and fit again in arrival order, and take back the orders (and counters) that no longer fit.
-    winners, loser_code, gone = accepted, "sold_out", []
-    total = sum(reqs[i].qty for i in accepted)
-    remaining = take_units(offer_id, total) if total else None
-    if total and remaining is None:
-        state = offer_state(offer_id, lock=True)
-        if state is None or state[0] != "open":
-            winners, gone, loser_code = [], accepted, "offer_closed"
-        else:
-            left, winners = state[1], []
-            for i in accepted:
-                if reqs[i].qty <= left:
-                    winners.append(i)
-                    left -= reqs[i].qty
-                else:
-                    gone.append(i)
-            take = sum(reqs[i].qty for i in winners)
-            remaining = take_units(offer_id, take) if take else state[1]
-            if remaining is None:  # cannot happen while we hold the row; refuse rather than guess
-                raise RuntimeError("offer changed under its lock")
-        delete_orders([built.pop(i)[0] for i in gone])
-        give_back_quota(offer_id, [(reqs[i].user_id, reqs[i].qty) for i in gone])
-    if remaining is None:
-        state = offer_state(offer_id) if info else None
-        remaining = state[1] if state and state[0] == "open" else 0
-    for i in late:
-        out[i] = _fail("sold_out", remaining=remaining or 0, unit=info.unit)
-    for i in gone:
-        out[i] = (_fail("sold_out", remaining=remaining or 0, unit=info.unit) if loser_code == "sold_out"
-                  else _fail("offer_closed"))
-
-    if winners:
-        sales, feed = [], []
-        for i in winners:
-            r = reqs[i]
-            order_id, row = built[i]
-            out[i] = Outcome(order=order_json(order_id, row["code"], row["status"], r.qty, row["total_vnd"]),
-                             remaining=remaining, created=True)
-            name = users[r.user_id].display_name
-            sales.append({"offer_id": offer_id, "buyer": mask_name(name), "qty": r.qty, "unit": info.unit})
-            feed.append(host_item(order_id, row["code"], name, r.qty, info, row["total_vnd"], "live"))
-        orders_placed.send("live", ids=[built[i][0] for i in winners])
-        session_id = info.session_id
-        on_commit(lambda: hub.record_sales(session_id, sales, feed))
-
-    for i, leader in followers.items():
-        out[i] = out[leader] if not out[leader].created else Outcome(order=out[leader].order,
-                                                                     remaining=out[leader].remaining)
-    for o in out:
-        if o.ok and o.remaining is None:
-            o.remaining = remaining
-    return out
+            leaders[ask.key] = ask
 
 
-def _reservation(info, qty: int) -> Reservation:
-    return Reservation(product_id=info.product_id, seller_id=info.seller_id, title=info.title, unit=info.unit,
-                       unit_price_vnd=info.price_vnd, source="offer", source_id=info.id, qty=qty,
-                       live_session_id=info.session_id, est_weight_g=info.est_weight_g,
-                       weight_tolerance_pct=info.weight_tolerance_pct)
+def refuse_when_sold_out(batch: Batch) -> None:
+    """Nothing left when the batch began (the second half of a storm): refused at once, nothing written."""
+    asks = batch.waiting()
+    if asks and batch.left <= 0:
+        for ask in asks:
+            ask.outcome = _fail("sold_out", remaining=0, unit=batch.offer.unit)
 
 
-def _columns(table, rows: list[dict], skip: tuple[str, ...] = ("id",)) -> tuple[list[str], list[tuple]]:
-    """The table's columns (but ``skip``) and each row's values in that order; a column a row leaves out
-    takes its Python-side default (a bulk INSERT or COPY knows none). Values are plain (``order_rows``)."""
-    keys = [c.key for c in table.columns if c.key not in skip]
-    defaults = {c.key: c.default for c in table.columns if c.default is not None and not c.primary_key}
-    values = []
-    for row in rows:
-        for k in keys:
-            if k not in row:
-                default = defaults.get(k)
-                row[k] = None if default is None else (default.arg(None) if default.is_callable else default.arg)
-        values.append(tuple(row[k] for k in keys))
-    return keys, values
-
-
-def insert_orders(orders: list[OrderRows]) -> list[tuple[int, dict]]:
-    """Write many new orders (their lines and first events too) at once, as plain rows; (id, order row) each.
-
-    PostgreSQL: the orders' ids drawn from the sequence in one query, then one COPY per table (the fastest bulk
-    path: no statement to parse per row, no ORM object). SQLite: one multi-row INSERT per table.
-    """
-    if not orders:
-        return []
-    order_t, item_t, event_t = Order.__table__, OrderItem.__table__, OrderEvent.__table__
-    heads = [o.order for o in orders]
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        ids = db.session.execute(
-            sa.text("SELECT nextval(pg_get_serial_sequence('orders', 'id')) FROM generate_series(1, :n)"),
-            {"n": len(orders)}).scalars().all()
-    else:
-        keys, values = _columns(order_t, heads)
-        ids = db.session.execute(order_t.insert().returning(order_t.c.id, sort_by_parameter_order=True),
-                                 [dict(zip(keys, v, strict=True)) for v in values]).scalars().all()
-    items, events = [], []
-    for o, pk in zip(orders, ids, strict=True):
-        o.order["id"] = pk
-        for item in o.items:
-            item["order_id"] = pk
-            items.append(item)
-        for event in o.events:
-            event["order_id"] = pk
-            events.append(event)
-    if postgres:
-        import psycopg
-
-        raw = db.session.connection().connection.dbapi_connection  # the same transaction, psycopg's own COPY
-        try:
-            with raw.cursor() as cursor:
-                for table, rows, skip in ((order_t, heads, ()), (item_t, items, ("id",)), (event_t, events, ("id",))):
-                    keys, values = _columns(table, rows, skip)
-                    columns = ", ".join(f'"{table.c[k].name}"' for k in keys)
-                    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
-                        for value in values:
-                            copy.write_row(value)
-        except psycopg.Error as exc:  # the raw driver's error, as SQLAlchemy would have raised it (IntegrityError …)
-            raise sa.exc.DBAPIError.instance("COPY orders", None, exc, psycopg.Error) from exc
-    else:
-        for table, rows in ((item_t, items), (event_t, events)):
-            keys, values = _columns(table, rows)
-            db.session.execute(table.insert(), [dict(zip(keys, v, strict=True)) for v in values])
-    return list(zip(ids, heads, strict=True))
-
-
-def delete_orders(order_ids: list[int]) -> None:
-    """Take back orders this transaction has just written and that did not get their units."""
-    if not order_ids:
+def count_quotas(batch: Batch) -> None:
+    """Per-buyer limit: one upsert for each buyer's first request, then repeats (two tabs) one by one."""
+    asks = batch.waiting()
+    if not asks:
         return
-    for table, column in ((OrderEvent.__table__, "order_id"), (OrderItem.__table__, "order_id"),
-                          (Order.__table__, "id")):
-        db.session.execute(sa.delete(table).where(among(table.c[column], order_ids)))
+    offer, limit = batch.offer, batch.offer.per_buyer_limit
+    first: dict[int, Ask] = {}
+    for ask in asks:
+        first.setdefault(ask.req.user_id, ask)
+    fitted = take_quotas(offer.id, sorted((a.req.user_id, a.req.qty) for a in first.values()), limit)
+    over = []
+    for ask in asks:
+        if first[ask.req.user_id] is ask:
+            fits = ask.req.user_id in fitted
+        else:
+            fits = take_quota(offer.id, ask.req.user_id, ask.req.qty, limit)
+        if not fits:
+            over.append(ask)
+    if over:
+        have = dict(db.session.execute(sa.select(LiveOfferBuyer.buyer_id, LiveOfferBuyer.qty).where(
+            LiveOfferBuyer.offer_id == offer.id, among(LiveOfferBuyer.buyer_id, (a.req.user_id for a in over)))).all())
+        for ask in over:
+            ask.outcome = _fail("limit_exceeded", limit=limit, unit=offer.unit, have=have.get(ask.req.user_id, 0))
 
 
-def host_item(order_id: int, code: str, buyer_name: str, qty: int, info, total_vnd: int, origin: str) -> dict:
-    return {"id": order_id, "code": code, "buyer": buyer_name, "qty": qty, "unit": info.unit, "title": info.title,
-            "offer_id": info.id, "total_vnd": total_vnd, "origin": origin, "at": utcnow().isoformat()}
+def _first_fit(asks: list[Ask], left: int) -> tuple[list[Ask], list[Ask]]:
+    """In arrival order: (those whose units fit into ``left``, those whose do not)."""
+    fit, over = [], []
+    for ask in asks:
+        if ask.req.qty <= left:
+            fit.append(ask)
+            left -= ask.req.qty
+        else:
+            over.append(ask)
+    return fit, over
+
+
+def fit_in_stock(batch: Batch) -> None:
+    """First fit into what was left when the batch began; those that do not fit are late (their counters given
+    back). Since the batch began, units can only have gone to another process — ``take_stock`` notices — or
+    come back from a cancelled order, which a refusal "sold out" as of the batch's start may ignore."""
+    _fit, late = _first_fit(batch.waiting(), batch.left)
+    for ask in late:
+        ask.late = True
+    batch.give_back_quota(late)
+
+
+def write_orders(batch: Batch) -> None:
+    """The orders are written BEFORE the hot offer row is touched: the row is then locked only from its one
+    UPDATE to the commit (two round trips), not while a few hundred orders are written — in a busy server
+    process every round trip under that lock also waits its turn among a thousand sockets' work."""
+    asks = batch.waiting()
+    for ask in asks:
+        ask.rows = order_rows(ask.req.user_id, batch.offer.seller_id, [offer_reservation(batch.offer, ask.req.qty)],
+                              ask.req.key, origin="live", live_session_id=batch.offer.session_id)
+    insert_orders([a.rows for a in asks])
+
+
+def take_stock(batch: Batch) -> None:
+    """One conditional UPDATE takes the batch's total from the offer. If another process took units meanwhile,
+    the row is locked and the batch fitted again in arrival order; the orders that no longer fit are taken back
+    with their counters (late, or refused "offer closed" when the offer closed)."""
+    asks = batch.waiting()
+    total = sum(a.req.qty for a in asks)
+    batch.remaining = take_units(batch.offer.id, total) if total else None
+    if total and batch.remaining is None:
+        state = offer_state(batch.offer.id, lock=True)
+        if state is None or state[0] != OfferStatus.OPEN:
+            gone = asks
+            for ask in gone:
+                ask.outcome = _fail("offer_closed")
+        else:
+            keep, gone = _first_fit(asks, state[1])
+            take = sum(a.req.qty for a in keep)
+            batch.remaining = take_units(batch.offer.id, take) if take else state[1]
+            if batch.remaining is None:  # cannot happen while we hold the row; refuse rather than guess
+                raise RuntimeError("offer changed under its lock")
+            for ask in gone:
+                ask.late = True
+        delete_orders([a.rows.order["id"] for a in gone])
+        batch.give_back_quota(gone)
+    if batch.remaining is None:
+        state = offer_state(batch.offer.id) if batch.offer else None
+        batch.remaining = state[1] if state and state[0] == OfferStatus.OPEN else 0
+
+
+def answer(batch: Batch) -> None:
+    """Every request gets its answer: a new order, "sold out" with what is left, or (a repeated key) its
+    leader's; the new orders are announced with ``orders_placed`` (the room's ticker, the host console, metrics)."""
+    placed = []
+    for ask in batch.asks:
+        if ask.late:
+            ask.outcome = _fail("sold_out", remaining=batch.remaining, unit=batch.offer.unit)
+        elif ask.leader is not None:
+            lead = ask.leader.outcome
+            ask.outcome = Outcome(order=lead.order, remaining=lead.remaining) if lead.created else lead
+        elif ask.outcome is None:
+            order = ask.rows.order
+            ask.outcome = Outcome(order=order_brief(order["id"], order["code"], order["status"], ask.req.qty,
+                                                    order["total_vnd"]), remaining=batch.remaining, created=True)
+            placed.append(Placement.of_rows(order["id"], ask.rows, batch.buyers[ask.req.user_id].display_name))
+        if ask.outcome.ok and ask.outcome.remaining is None:
+            ask.outcome.remaining = batch.remaining
+    if placed:
+        orders_placed.send("live", placed=placed)
 
 
 def _settle_one(r: OrderRequest) -> Outcome:
@@ -369,7 +309,7 @@ def _settle_one(r: OrderRequest) -> Outcome:
                          live_session_id=r.session_id)
     order = placed.order
     state = offer_state(r.offer_id)
-    outcome = Outcome(order=order_json(order.id, order.code, order.status, order.qty, order.total_vnd),
+    outcome = Outcome(order=order_brief(order.id, order.code, order.status, order.qty, order.total_vnd),
                       remaining=state[1] if state and state[0] == "open" else 0, created=placed.created)
     db.session.commit()
     return outcome

@@ -23,9 +23,10 @@ from market.catalog.models import Product, ProductStatus
 from market.database import on_commit, utcnow
 from market.domain import DomainError, NotFound
 from market.extensions import db
-from market.live.hub import emit_room, hub, user_room
+from market.live.hub import hub
 from market.live.messages import live_error
 from market.live.models import ChatMessage, LiveMute, LiveOffer, LiveSession, OfferStatus, SessionStatus
+from market.live.rooms import emit_room, emit_user
 from market.live.signals import live_started, moderated
 from market.live.stock import offer_info
 from market.orders.service import MAX_QTY, Line, Placed, check_key, check_qty, place_order
@@ -514,15 +515,8 @@ def mute(session: LiveSession, actor: User, user_id: object, minutes: object, co
     db.session.flush()
     moderated.send(session, action="mute", actor=actor, target=target, mute=entry, minutes=minutes)
     uid, data = target.id, {"session_id": session.id, "until": until.isoformat()}
-    on_commit(lambda: emit_room_user(uid, "muted", data))
+    on_commit(lambda: emit_user(uid, "muted", data))
     return entry
-
-
-def emit_room_user(user_id: int, event: str, data: dict) -> None:
-    from market.extensions import socketio
-    from market.live.connection import NAMESPACE
-
-    socketio.emit(event, data, namespace=NAMESPACE, to=user_room(user_id))
 
 
 # ---- phone orders ("chốt đơn") ------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Signals between the live rooms and other areas.
 
-- Heard here from orders: a live order placed elsewhere (phone orders, the one-by-one path) goes on the
-  ticker; a live order cancelled or expired gives units back, so the room's stock is re-read and re-sent.
+- Heard here from orders: new live orders (merged, phone orders, the one-by-one path) go on the ticker and
+  the host console; a live order cancelled or expired gives units back, so the room's stock is re-read and re-sent.
 - Sent from here: ``moderated`` when someone removes a chat message or mutes a person (sender: the
   LiveSession; kwargs ``action`` "remove_chat" | "mute", ``actor``, and ``message`` or ``target``, ``mute``,
   ``minutes``), inside the transaction, so the moderation area audits staff actions in the same commit.
@@ -18,9 +18,10 @@ from blinker import Namespace
 
 from market.accounts.signals import logged_out
 from market.catalog.service import listing_changed
-from market.database import on_commit
+from market.database import on_commit, utcnow
 from market.live.hub import hub
-from market.orders.signals import order_placed, order_status_changed
+from market.orders.service import PlacedLine, Placement
+from market.orders.signals import order_status_changed, orders_placed
 from market.orders.states import RELEASES_STOCK
 
 # Sent once the transaction that put a session on air has committed (never for a rolled-back start).
@@ -29,28 +30,28 @@ live_started = Namespace().signal("live-started")
 moderated = Namespace().signal("live-moderated")
 
 
-@order_placed.connect
-def _live_order_placed(order, created=True, **_kw):
-    if not created or not order.live_session_id or getattr(order, "_live_recorded", False):
-        return
+@orders_placed.connect
+def _live_orders_placed(origin, placed=(), **_kw):
+    """New live orders (merged or one by one, from buyers or the host's phone) reach the room's ticker and the
+    host console at the next tick."""
     from market.accounts.service import mask_name
-    from market.live.ordering import host_item
-    from market.live.stock import offer_info
 
-    sales, feed = [], []
-    for item in order.items:
-        if item.source != "offer":
-            continue
-        info = offer_info(item.source_id)
-        if info is None:
-            continue
-        sales.append({"offer_id": item.source_id, "buyer": mask_name(order.buyer.display_name), "qty": item.qty,
-                      "unit": item.unit})
-        feed.append(host_item(order.id, order.code, order.buyer.display_name, item.qty, info,
-                              order.total_vnd, order.origin))
-    session_id = order.live_session_id
-    if sales:
-        on_commit(lambda: hub.record_sales(session_id, sales, feed))
+    rooms: dict[int, tuple[list, list]] = {}
+    for p in placed:
+        for line in p.lines:
+            if p.live_session_id and line.source == "offer":
+                sales, feed = rooms.setdefault(p.live_session_id, ([], []))
+                sales.append({"offer_id": line.source_id, "buyer": mask_name(p.buyer_name), "qty": line.qty,
+                              "unit": line.unit})
+                feed.append(host_item(p, line))
+    for session_id, (sales, feed) in rooms.items():
+        on_commit(lambda sid=session_id, sales=sales, feed=feed: hub.record_sales(sid, sales, feed))
+
+
+def host_item(p: Placement, line: PlacedLine) -> dict:
+    """One line of the host console's order feed."""
+    return {"id": p.id, "code": p.code, "buyer": p.buyer_name, "qty": line.qty, "unit": line.unit, "title": line.title,
+            "offer_id": line.source_id, "total_vnd": p.total_vnd, "origin": p.origin, "at": utcnow().isoformat()}
 
 
 @order_status_changed.connect
@@ -73,7 +74,7 @@ def _close_sockets_of(user_id, **_kw):
     """Someone logged out: their /live sockets (every tab, every process) hear ``logged_out`` and close; the page
     reloads as an anonymous viewer. A socket that would linger could do nothing more than an anonymous one."""
     from market.extensions import socketio
-    from market.live.connection import NAMESPACE, user_room
+    from market.live.rooms import NAMESPACE, user_room
     from market.socketqueue import close_room
 
     if socketio.server is None:

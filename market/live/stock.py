@@ -71,6 +71,14 @@ def check_orderable(info: OfferInfo | None, qty: int, session_id: int | None = N
     return info
 
 
+def offer_reservation(info: OfferInfo, qty: int) -> Reservation:
+    """``qty`` units of the offer at its live price, as an order line is made of them."""
+    return Reservation(product_id=info.product_id, seller_id=info.seller_id, title=info.title, unit=info.unit,
+                       unit_price_vnd=info.price_vnd, source=OfferStock.name, source_id=info.id, qty=qty,
+                       live_session_id=info.session_id, est_weight_g=info.est_weight_g,
+                       weight_tolerance_pct=info.weight_tolerance_pct)
+
+
 def _insert(table):
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
@@ -208,10 +216,7 @@ class OfferStock:
                 raise live_error("offer_closed")
             raise live_error("sold_out", remaining=state[1], unit=info.unit)
         _expire_offer(info.id)
-        return Reservation(product_id=info.product_id, seller_id=info.seller_id, title=info.title, unit=info.unit,
-                           unit_price_vnd=info.price_vnd, source=self.name, source_id=info.id, qty=qty,
-                           live_session_id=info.session_id, est_weight_g=info.est_weight_g,
-                           weight_tolerance_pct=info.weight_tolerance_pct)
+        return offer_reservation(info, qty)
 
     def release(self, source_id: int, product_id: int, qty: int, buyer_id: int) -> None:
         give_back_quota(source_id, [(buyer_id, qty)])

@@ -4,7 +4,7 @@ Started once per process, lazily (first request or socket), with ``socketio.star
 are greenlets under gevent and threads in the threading mode. Several processes run them at once safely: the
 tick only reads shared state and tells its own sockets, and expiring a hold is a conditional UPDATE on the
 order's status that only one process can win. Off by default under tests (``LIVE_BACKGROUND_TASKS``), which
-call ``hub.flush()`` and ``sweep_holds()`` themselves.
+call ``tick(app)`` and ``sweep_holds()`` themselves.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from market.extensions import db, socketio
+from market.live import tick as room_tick
 from market.live.hub import hub
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def ensure_started(app: Flask) -> None:
 def tick(app: Flask, counters: bool = True) -> None:
     with app.app_context():
         try:
-            hub.flush(counters=counters)
+            room_tick.flush(hub, counters=counters)
         except (DBAPIError, PoolTimeout) as exc:
             db.session.rollback()
             log.warning("live tick: database unavailable (%s)", exc.__class__.__name__)

@@ -139,22 +139,26 @@ def place_phone_order(helper: User, req: PhoneOrder):
     return placed
 
 
-def _audit_live_phone_orders(order, created=True, **_kw):
+def _audit_live_phone_orders(origin, placed=(), **_kw):
     """A phone order staff enter from a live session's console (``live.service.phone_order``) is a staff action
     too: audited in the order's transaction. Orders entered on the helpers' page are audited there, with more."""
-    if not created or order.origin != "phone" or order.live_session_id is None or order.placed_by_id is None:
+    if origin != "phone":
         return
-    helper = db.session.get(User, order.placed_by_id)
-    if helper is None or not helper.can_staff(order.seller.commune_id):
-        return  # the host taking a call for her own session
-    audit.record("order.phone_placed", order, actor=helper, details={
-        "buyer_id": order.buyer_id, "live_session_id": order.live_session_id, "total_vnd": order.total_vnd})
+    for p in placed:
+        if p.live_session_id is None or p.placed_by_id is None:
+            continue
+        helper = db.session.get(User, p.placed_by_id)
+        order = p.load()
+        if helper is None or not helper.can_staff(order.seller.commune_id):
+            continue  # the host taking a call for her own session
+        audit.record("order.phone_placed", order, actor=helper, details={
+            "buyer_id": p.buyer_id, "live_session_id": p.live_session_id, "total_vnd": p.total_vnd})
 
 
 def _connect_signals() -> None:
-    from market.orders.signals import order_placed
+    from market.orders.signals import orders_placed
 
-    order_placed.connect(_audit_live_phone_orders)
+    orders_placed.connect(_audit_live_phone_orders)
 
 
 _connect_signals()

@@ -3,7 +3,7 @@
 - In this process: ``market.live.connection.connections()`` knows each socket's user; those sockets are
   disconnected server-side at once.
 - In other processes (several gunicorn workers sharing rooms through Redis): every authenticated /live socket
-  joins the room ``user:<id>`` when it connects (``market.live.connection.user_room``). A ``banned`` event
+  joins the room ``user:<id>`` when it connects (``market.live.rooms.user_room``). A ``banned`` event
   sent to that room goes through the Socket.IO message queue to every process (the page's script shows the
   message), then ``socketqueue.close_room`` closes that room's sockets in every process, /notify's too.
   Even a socket that could linger gains nothing: every event re-checks the user (``socket_user()`` refuses a
@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 def disconnect_user(user_id: int, message: str) -> int:
     """Tell every socket of ``user_id`` it is closed, and close those of this process; returns how many."""
     from market.extensions import socketio
-    from market.live.connection import NAMESPACE, connections, user_room
+    from market.live.connection import NAMESPACE, connections
+    from market.live.rooms import user_room
     from market.notifications.service import NAMESPACE as NOTIFY
     from market.notifications.service import room_for
     from market.socketqueue import close_room

@@ -14,7 +14,7 @@ from flask_babel import ngettext
 from market.catalog.weight import format_kg
 from market.i18n import vnd
 from market.notifications.service import message_kind, notify
-from market.orders.signals import order_placed, order_status_changed, order_weighed
+from market.orders.signals import order_status_changed, order_weighed, orders_placed
 from market.orders.states import Actor, OrderStatus
 
 
@@ -143,8 +143,11 @@ def _tell(user, actor, kind: str, order, sms: bool = True, **extra) -> None:
     notify(user, kind, _params(order, **extra), link=order_link(order), sms=sms)
 
 
-def on_placed(order, created: bool = True, **_kw) -> None:
-    if created and order.origin != "live":
+def on_placed(origin, placed=(), **_kw) -> None:
+    if origin == "live":  # the live page shows those
+        return
+    for p in placed:
+        order = p.load()
         _tell(order.seller.user, order.placed_by, "order.placed", order)
 
 
@@ -210,6 +213,6 @@ def reviewed(order, review) -> None:
     _tell(order.seller.user, order.buyer, "order.reviewed", order, sms=False, rating=review.rating)
 
 
-order_placed.connect(on_placed, weak=False)
+orders_placed.connect(on_placed, weak=False)
 order_status_changed.connect(on_status_changed, weak=False)
 order_weighed.connect(on_weighed, weak=False)

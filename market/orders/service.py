@@ -17,7 +17,7 @@ from market.database import utcnow
 from market.domain import DomainError, NotFound
 from market.extensions import db
 from market.orders.models import Order, OrderEvent, OrderItem
-from market.orders.signals import order_placed, order_status_changed
+from market.orders.signals import order_status_changed, orders_placed
 from market.orders.states import NEEDS_REASON, RELEASES_STOCK, Actor, OrderStatus, allowed
 from market.orders.stock import Reservation, get_source, lock_products, shelf_ids
 from market.text import clean_line
@@ -102,7 +102,7 @@ def place_order(buyer: User, lines: list[Line], key: str, *, origin: str = "cart
         if existing is None:
             raise
         return Placed(existing, created=False)
-    order_placed.send(order, created=True)
+    orders_placed.send(origin, placed=[Placement.of_order(order, buyer.display_name)])
     return Placed(order, created=True)
 
 
@@ -156,6 +156,49 @@ def order_rows(buyer_id: int, seller_id: int, reservations: list[Reservation], k
              "reason": _("Entered on the buyer's behalf by %(name)s", name=placed_by.display_name)
              if placed_by else None, "created_at": now}
     return OrderRows(order, items, [event])
+
+
+@dataclass(frozen=True)
+class PlacedLine:
+    source: str
+    source_id: int
+    title: str
+    unit: str
+    qty: int
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A new order as ``orders_placed`` listeners see it, the same whether it was written as an ORM object or
+    in bulk as plain rows: what the live room, the metrics and the notices need, without loading it."""
+
+    id: int
+    code: str
+    origin: str
+    buyer_id: int
+    buyer_name: str
+    seller_id: int
+    placed_by_id: int | None
+    live_session_id: int | None
+    total_vnd: int
+    lines: tuple[PlacedLine, ...]
+
+    @classmethod
+    def of_rows(cls, order_id: int, rows: OrderRows, buyer_name: str) -> Placement:
+        o = rows.order
+        return cls(order_id, o["code"], o["origin"], o["buyer_id"], buyer_name, o["seller_id"], o["placed_by_id"],
+                   o["live_session_id"], o["total_vnd"],
+                   tuple(PlacedLine(i["source"], i["source_id"], i["title"], i["unit"], i["qty"]) for i in rows.items))
+
+    @classmethod
+    def of_order(cls, order: Order, buyer_name: str) -> Placement:
+        return cls(order.id, order.code, order.origin, order.buyer_id, buyer_name, order.seller_id,
+                   order.placed_by_id, order.live_session_id, order.total_vnd,
+                   tuple(PlacedLine(i.source, i.source_id, i.title, i.unit, i.qty) for i in order.items))
+
+    def load(self) -> Order:
+        """The ORM order (no query when this transaction wrote it as an object)."""
+        return db.session.get(Order, self.id)
 
 
 def _write_order(buyer: User, reservations: list[Reservation], key: str, add: bool = True, **fields) -> Order:

@@ -8,11 +8,10 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-# sender: the Order; kwargs: created (bool)
-order_placed = _signals.signal("order-placed")
-# Many orders written at once as plain rows, without ORM objects (live order merging writes a few hundred in
-# one transaction). sender: the origin ("live"); kwargs: ids (the new orders' ids). Sent instead of
-# ``order_placed`` for those orders: a listener that must hear of every order connects to both.
+# New orders, however they were written: one by ``place_order`` (cart, checkout, phone orders, the live
+# fallback) or a few hundred at once as plain rows by live order merging. sender: the origin ("cart", "live",
+# "phone" …); kwargs: placed (list[orders.service.Placement]: what each order is, no ORM object needed;
+# ``Placement.load()`` gives the Order). Not sent for a retry that found its first order.
 orders_placed = _signals.signal("orders-placed")
 # sender: the Order; kwargs: from_status, to_status, actor (User | None), actor_role, reason
 order_status_changed = _signals.signal("order-status-changed")

@@ -389,7 +389,8 @@ def test_every_process_sales_reach_a_viewer_as_one_sold_per_tick(connect, make_o
 
     import redis
 
-    from market.live.hub import RedisBackend, hub
+    from market.live.counters import RedisBackend
+    from market.live.hub import hub
 
     prefix = f"test-sales-{uuid.uuid4().hex[:8]}"
     monkeypatch.setattr(hub, "backend", RedisBackend(redis_url, prefix))
@@ -772,3 +773,43 @@ def test_every_error_code_is_a_protocol_word():
     from market.live.messages import CODES
 
     assert ERROR_CODES <= CODES and CODES - ERROR_CODES == {"unavailable"}
+
+
+def test_a_persons_sockets_share_one_personal_room(connect, make_session, make_user, no_errors_logged):
+    """Mutes, bans and logouts all go to ``rooms.user_room``: a socket is in that one personal room, not in a
+    second one with another spelling that some notices would miss."""
+    from market.extensions import socketio
+    from market.live.rooms import NAMESPACE, user_room
+
+    user, session = make_user(name="Một phòng"), make_session()
+    joined(connect(user), session)
+    joined(connect(user), session)  # a second tab
+    rooms = socketio.server.manager.rooms[NAMESPACE]
+    personal = {name for name in rooms if isinstance(name, str) and name.startswith("user")
+                and name[4:].lstrip(":-") == str(user.id)}
+    assert personal == {user_room(user.id)}
+    assert len(rooms[user_room(user.id)]) == 2
+
+
+@pytest.mark.parametrize("event", ["order", "chat"])
+def test_a_handler_bug_or_a_lost_database_is_an_unavailable_ack(connect, make_offer, make_user, monkeypatch, caplog,
+                                                                 event):
+    """One wrapper (``events.answer_errors``) answers every handler's failures, the raw ``order`` handler's and
+    Flask-SocketIO's alike: a bug is ``unavailable`` with its traceback logged once; a lost database is
+    ``unavailable`` with a warning and no traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    from market.live import events
+
+    offer = make_offer()
+    sock = connect(make_user())
+    joined(sock, offer.session)
+    payload = {"offer_id": offer.id, "qty": 1, "key": new_key()} if event == "order" else {"text": "chào"}
+    target = (events, "_order") if event == "order" else (events.service, "post_chat")
+    caplog.set_level(logging.WARNING)
+    for error, level in ((KeyError("bug"), logging.ERROR),
+                         (OperationalError("SELECT", {}, Exception("gone")), logging.WARNING)):
+        caplog.clear()
+        monkeypatch.setattr(*target, lambda *_a, error=error, **_k: (_ for _ in ()).throw(error))
+        assert_refused(sock.call(event, payload), "unavailable")
+        assert [(r.levelno, bool(r.exc_info)) for r in caplog.records] == [(level, level == logging.ERROR)]

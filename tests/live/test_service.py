@@ -498,7 +498,7 @@ def test_a_batch_that_loses_a_key_race_falls_back_one_by_one(app, make_offer, ma
     buyer, other = make_user(), make_user(name="Khác")
     first = order_live(buyer, offer, 2, key="raced-key-0001").order
     db.session.flush()
-    monkeypatch.setattr(ordering, "_orders_by_key", lambda pairs: {})  # the lookup "missed" it
+    monkeypatch.setattr(ordering, "orders_by_key", lambda pairs: {})  # the lookup "missed" it
     outcomes = ordering.settle(app, [req(buyer, offer, 2, key="raced-key-0001"), req(other, offer, 1)])
     assert outcomes[0].ok and outcomes[0].order["id"] == first.id and not outcomes[0].created
     assert outcomes[1].ok and outcomes[1].created
@@ -526,7 +526,7 @@ def test_a_stock_change_is_seen_after_redis_restarts_empty(app, redis_url):
 
     import redis
 
-    from market.live.hub import RedisBackend
+    from market.live.counters import RedisBackend
 
     prefix = f"test-stockver-{uuid.uuid4().hex[:8]}"
     writer, reader = RedisBackend(redis_url, prefix), RedisBackend(redis_url, prefix)
@@ -541,3 +541,29 @@ def test_a_stock_change_is_seen_after_redis_restarts_empty(app, redis_url):
         assert reader.changed([7], seen) == {7}
     finally:
         redis.Redis.from_url(redis_url).delete(f"{prefix}:stockver:7")
+
+
+def test_merged_and_single_orders_send_the_same_placement_signal(make_offer, make_user):
+    """``orders_placed`` is the one signal of a new order: a merged batch and ``place_order`` both send it,
+    with the same ``Placement`` (what the room's ticker, the host console and the metrics read)."""
+    from market.live.hub import hub
+    from market.orders.signals import orders_placed
+
+    offer = make_offer(quantity=20)
+    heard = []
+
+    def listen(origin, placed=(), **_kw):
+        heard.extend((origin, p) for p in placed)
+
+    orders_placed.connect(listen)
+    try:
+        merged = settle_batch([req(make_user(name="Gộp"), offer, 2)])[0]
+        single = order_live(make_user(name="Lẻ"), offer, 3).order
+    finally:
+        orders_placed.disconnect(listen)
+    assert [(origin, p.id, p.buyer_name, [(ln.source, ln.source_id, ln.qty) for ln in p.lines])
+            for origin, p in heard] == [("live", merged.order["id"], "Gộp", [("offer", offer.id, 2)]),
+                                        ("live", single.id, "Lẻ", [("offer", offer.id, 3)])]
+    assert heard[1][1].load() is single
+    db.session.commit()  # the room hears of both at the next tick, by the one listener
+    assert [s["qty"] for s in hub.sales[offer.session_id]] == [2, 3]

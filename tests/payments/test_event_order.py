@@ -57,7 +57,8 @@ def test_any_order_and_duplicates_reach_the_same_end_state(client, stripe_api, s
     assert all(r.status_code == 200 for r in outcomes), [r.get_json() for r in outcomes]
     first = {name: order_of_arrival.index(name) for name in EVENTS}
     # the refund counts as "money heard of" first only when Stripe's charge carries our metadata
-    expired_first = first["expired"] < first["completed"] and (not with_metadata or first["expired"] < first["refunded"])
+    expired_first = first["expired"] < first["completed"] and (
+        not with_metadata or first["expired"] < first["refunded"])
     state = end_state(order, shop.product, buyer)
     assert state == {"stock": initial, "closed": True, "payments": [("refunded", "done")], "open_attempts": 0,
                      "told": True, "label": "expired" if expired_first else "refunded"}, order_of_arrival
@@ -109,7 +110,8 @@ def test_expiry_after_the_payment_releases_nothing(client, stripe_api, shop, buy
     order = place(buyer, shop.product, 3, method="stripe")
     session_id = started(client, stripe_api, order, buyer)
     session = dict(stripe_api.sessions[session_id])
-    assert send(client, stripe_event("checkout.session.completed", stripe_api.pay(session_id))).json["outcome"] == "paid"
+    paid = send(client, stripe_event("checkout.session.completed", stripe_api.pay(session_id)))
+    assert paid.json["outcome"] == "paid"
     resp = send(client, stripe_event("checkout.session.expired", {**session, "status": "expired"}))
     assert resp.json["outcome"] == "already"
     assert reload(order).status == "confirmed" and stock_of(shop.product) == 47
