@@ -138,7 +138,7 @@ def prepare_checkout(order_id: int, user) -> CheckoutRequest:
                 continue
             if p.provider_ref and p.checkout_url and p.expires_at and p.expires_at > now + timedelta(minutes=1):
                 return _request(order, p, p.expires_at, url=p.checkout_url)
-            if not p.provider_ref:
+            if not p.provider_ref and p.expires_at and p.expires_at > now + timedelta(minutes=1):
                 payment = p  # a session we may have created without hearing back: same key, same session
             else:
                 p.status = PaymentStatus.EXPIRED
@@ -150,9 +150,9 @@ def prepare_checkout(order_id: int, user) -> CheckoutRequest:
     if payment is None:
         payment = new_attempt(order, StripeCheckout.name, expires_at=expires, manual_capture=manual)
         payment.amount_vnd = amount
-    else:
-        payment.expires_at = expires
-    order.hold_expires_at = expires + HOLD_GRACE
+    # Retrying an attempt keeps its expiry: the request is then the very same one, which Stripe answers with the
+    # session it made the first time (it refuses a key sent again with other parameters).
+    order.hold_expires_at = payment.expires_at + HOLD_GRACE
     db.session.flush()
     return _request(order, payment, payment.expires_at)
 
@@ -218,12 +218,22 @@ def save_session(payment_id: int, session: dict) -> str:
     return payment.checkout_url
 
 
+def outcome_unknown(error: Exception) -> bool:
+    """No answer (a timeout, a dropped connection) or the same request still running at Stripe: the session may
+    exist. Only the same idempotency key may ask again, never a new attempt, or the buyer could pay twice."""
+    return (isinstance(error, (stripe.APIConnectionError, stripe.IdempotencyError))
+            or getattr(error, "http_status", None) == 409)  # "another in-progress request using this key"
+
+
 def session_failed(payment_id: int, error: Exception) -> None:
+    """Stripe refused: the attempt failed and the next press opens another. Stripe did not answer: the attempt
+    stays open, and the next press sends the same request (same key), which finds the first session."""
     from market.payments.service import reload_payment
 
     payment = reload_payment(payment_id)
     if payment.status == PaymentStatus.PENDING and payment.provider_ref is None:
-        payment.status = PaymentStatus.FAILED
+        if not outcome_unknown(error):
+            payment.status = PaymentStatus.FAILED
         payment.note = str(error)[:500]
     db.session.flush()
 
