@@ -636,7 +636,8 @@ HANDLERS = {
 
 def handle_event(event: dict, row: ProcessedEvent | None = None) -> str:
     handler = HANDLERS.get(event.get("type"))
-    obj = (event.get("data") or {}).get("object")
+    body = event.get("data")
+    obj = body.get("object") if isinstance(body, dict) else None
     if handler is None or not isinstance(obj, dict):
         log.info("stripe event %s (%s) not handled", event.get("id"), event.get("type"))
         return "ignored"
