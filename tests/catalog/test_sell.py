@@ -152,11 +152,11 @@ def test_png_and_webp_are_accepted(client, seller):
 
 
 def test_a_request_over_the_size_cap_gets_a_413_page_in_vietnamese(app, client, seller):
-    app.config["MAX_CONTENT_LENGTH"] = 50_000
+    app.config["MAX_UPLOAD_BYTES"] = 50_000  # the upload routes' cap (every other route's is MAX_CONTENT_LENGTH)
     try:
         resp = post_listing(client, files=[("big.jpg", b"\xff\xd8\xff" + b"\0" * 80_000)])
     finally:
-        app.config["MAX_CONTENT_LENGTH"] = 20 * 1024 * 1024
+        app.config["MAX_UPLOAD_BYTES"] = 20 * 1024 * 1024
     assert resp.status_code == 413
     assert "Tệp quá lớn" in resp.get_data(as_text=True)
     assert products_of(seller) == []
@@ -184,11 +184,11 @@ def test_xhr_upload_gets_json(client, seller):
 
 
 def test_xhr_413_is_json(app, client, seller):
-    app.config["MAX_CONTENT_LENGTH"] = 50_000
+    app.config["MAX_UPLOAD_BYTES"] = 50_000
     try:
         resp = post_listing(client, files=[("big.jpg", b"\0" * 80_000)], headers={"Accept": "application/json"})
     finally:
-        app.config["MAX_CONTENT_LENGTH"] = 20 * 1024 * 1024
+        app.config["MAX_UPLOAD_BYTES"] = 20 * 1024 * 1024
     assert resp.status_code == 413 and resp.get_json()["error"] == "too_large"
 
 
