@@ -13,8 +13,8 @@
    another field. Values are cut at 200 characters.
 
 Event names in use (keep this list true; tests and log alerts match on them): ``login_failed``,
-``login_locked``, ``code_requested``, ``code_failed``, ``code_locked``, ``csrf_failed``, ``forbidden``,
-``user_banned``, ``socket_refused``, ``webhook_bad_signature``, ``upload_refused``.
+``login_locked``, ``code_requested``, ``code_used``, ``code_failed``, ``code_locked``, ``code_limited``,
+``csrf_failed``, ``forbidden``, ``user_banned``, ``socket_refused``, ``webhook_bad_signature``, ``upload_refused``.
 """
 
 from __future__ import annotations

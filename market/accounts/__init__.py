@@ -23,4 +23,4 @@ def _user():
     return current_user
 
 
-from market.accounts import routes  # noqa: E402,F401
+from market.accounts import code_routes, routes  # noqa: E402,F401

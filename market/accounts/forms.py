@@ -77,3 +77,69 @@ class ApplySellerForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     pass
+
+
+class CodeField(StringField):
+    def __init__(self, label=None, **kwargs):
+        kwargs.setdefault("render_kw", {"autocomplete": "one-time-code", "inputmode": "numeric",
+                                        "maxlength": "7", "pattern": "[0-9 ]*", "placeholder": "123456"})
+        super().__init__(label, **kwargs)
+
+
+def _phone_field():
+    return PhoneField(_l("Phone number"), validators=[DataRequired(_l("Enter your phone number.")),
+                                                      Length(max=32, message=_l("This is not a valid phone number."))])
+
+
+def _code_field():
+    return CodeField(_l("Code from the SMS"), validators=[DataRequired(_l("Enter the 6 digits of the code we sent "
+                                                                          "by SMS.")),
+                                                          Length(max=32, message=_l("A code has 6 digits."))])
+
+
+def _new_password_field(label=_l("New password")):
+    return PasswordField(label, validators=[
+        InputRequired(_l("Choose a password.")),
+        Length(min=PASSWORD_MIN, max=PASSWORD_MAX, message=_l("A password needs %(min)d to %(max)d characters."))],
+                         render_kw={"autocomplete": "new-password"})
+
+
+class PhoneStepForm(FlaskForm):
+    """Step 1 of every code flow: the number the code goes to."""
+
+    phone = _phone_field()
+
+
+class CodeStepForm(FlaskForm):
+    """Step 2: the number again (hidden) and the code."""
+
+    phone = _phone_field()
+    code = _code_field()
+
+
+class NameForm(FlaskForm):
+    display_name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(_l("Enter your name.")),
+                    Length(max=NAME_MAX, message=_l("A name can have at most %(max)d characters."))],
+        render_kw={"autocomplete": "name"},
+    )
+
+
+class ResetForm(FlaskForm):
+    phone = _phone_field()
+    code = _code_field()
+    password = _new_password_field()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[
+        Length(max=PASSWORD_MAX, message=_l("A password can have at most %(max)d characters."))],
+                                     render_kw={"autocomplete": "current-password"})
+    code = CodeField(_l("Or the code from the SMS"), validators=[
+        Length(max=32, message=_l("A code has 6 digits."))])
+    password = _new_password_field()
+
+
+class SendCodeForm(FlaskForm):
+    """"Send me a code" on a page whose other fields are not filled in yet: only the CSRF token is checked."""

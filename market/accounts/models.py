@@ -40,6 +40,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     banned_at = sa.Column(UTCDateTime(), nullable=True)
     banned_reason = sa.Column(sa.String(500), nullable=True)
     last_login_at = sa.Column(UTCDateTime(), nullable=True)
+    # When a one-time code last proved this person holds the number (sign-in by code, claim, phone change).
+    phone_verified_at = sa.Column(UTCDateTime(), nullable=True)
 
     seller_profile = relationship("SellerProfile", back_populates="user", uselist=False, lazy="selectin",
                                   foreign_keys="SellerProfile.user_id")
@@ -48,6 +50,12 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.auth_version}"
+
+    @property
+    def has_password(self) -> bool:
+        """False for accounts staff or a phone order opened (``!…``: no password ever matches) and for people
+        who signed up with a code only; they sign in with a code."""
+        return not self.password_hash.startswith("!")
 
     @property
     def is_banned(self) -> bool:
@@ -149,3 +157,21 @@ class StaffAssignment(TimestampMixin, db.Model):
 
     user = relationship("User", back_populates="staff_assignments")
     commune = relationship("Commune", lazy="joined")
+
+
+class PhoneCode(db.Model):
+    """One SMS code sent to a number (see ``accounts/codes.py``): only its HMAC is kept."""
+
+    __tablename__ = "phone_codes"
+    __table_args__ = (sa.Index("ix_phone_codes_phone_purpose", "phone", "purpose", "id"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    phone = sa.Column(sa.String(16), nullable=False)  # E.164: where the code went
+    purpose = sa.Column(sa.String(16), nullable=False)  # codes.Purpose
+    # The account that asked (a phone change, a password change); None when anyone may ask (sign-in, reset).
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True)
+    code_hash = sa.Column(sa.String(64), nullable=False)
+    created_at = sa.Column(UTCDateTime(), nullable=False)
+    expires_at = sa.Column(UTCDateTime(), nullable=False)
+    attempts = sa.Column(sa.Integer, nullable=False, default=0)
+    used_at = sa.Column(UTCDateTime(), nullable=True)

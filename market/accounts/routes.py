@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from market import ratelimit
 from market.accounts import bp, service, signals
+from market.accounts.code_routes import after_login
 from market.accounts.forms import ApplySellerForm, LanguageForm, LoginForm, RegisterForm
 from market.database import on_commit
 from market.domain import DomainError
@@ -75,7 +76,7 @@ def login():
             db.session.commit()
             login_user(user, remember=bool(form.remember.data))
             session["lang"] = user.locale
-            return redirect(next_url())
+            return redirect(after_login(user))
     return render_template("accounts/login.html", form=form), 400 if form.errors else 200
 
 

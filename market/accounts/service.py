@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from market.accounts.models import Commune, SellerProfile, SellerStatus, StaffAssignment, User
 from market.accounts.passwords import check_password, dummy_check, hash_password
-from market.database import utcnow
+from market.database import on_commit, utcnow
 from market.domain import DomainError
 from market.extensions import db
 from market.text import clean_line, clean_text, fold, slugify
@@ -117,13 +117,102 @@ def authenticate(phone: str, password: str) -> User | None:
     except DomainError:
         dummy_check(password or "")
         return None
-    user = db.session.scalar(sa.select(User).where(User.phone == e164))
-    if user is None:
+    # One light query whatever the number (the account itself is loaded only after the password matched), and an
+    # unknown number or an account without a password (staff opened it, a phone order made it) costs one Argon2
+    # verification, as a wrong password does: the timing does not tell which numbers have accounts.
+    row = db.session.execute(sa.select(User.id, User.password_hash).where(User.phone == e164)).first()
+    if row is None or row.password_hash.startswith("!"):
         dummy_check(password or "")
         return None
-    if not check_password(user.password_hash, password or ""):
+    if not check_password(row.password_hash, password or ""):
         return None
+    return db.session.get(User, row.id)
+
+
+CODE_ONLY_PREFIX = "!code:"  # noqa: S105 - signed up with a code, no password yet: none ever matches
+
+
+def set_password(user: User, password: str | None) -> None:
+    """A new password (recovery, the account page, a claimed account): every other session ends."""
+    user.password_hash = hash_password(check_new_password(password))
+    end_all_sessions(user)
+    db.session.flush()
+
+
+def check_current_password(user: User, password: object) -> None:
+    if not (isinstance(password, str) and user.has_password and len(password) <= PASSWORD_MAX
+            and check_password(user.password_hash, password)):
+        raise DomainError("invalid", _("This is not your current password."), field="current_password")
+
+
+def account_exists(e164: str) -> bool:
+    return db.session.scalar(sa.select(User.id).where(User.phone == e164)) is not None
+
+
+def sign_in_by_code(e164: str) -> User | None:
+    """After a sign-in code was used: the account of that number (claimed if staff or a phone order opened it),
+    or None when the number has none yet (the caller asks for a name). A banned account is refused."""
+    user = db.session.scalar(sa.select(User).where(User.phone == e164))
+    if user is None:
+        return None
+    refuse_banned(user)
+    verified(user)
     return user
+
+
+def refuse_banned(user: User) -> None:
+    if user.is_banned:
+        raise DomainError("forbidden", _("This account has been blocked: %(reason)s. You cannot sign in to it; "
+                                         "ask your commune's staff.", reason=user.banned_reason or ""),
+                          status=403)
+
+
+def verified(user: User) -> None:
+    """A code to her number just proved this person holds it. The first time for an account somebody else opened
+    for her (no password, never proved), that is the claim: the areas above hear ``account_claimed``."""
+    from market.accounts.signals import account_claimed
+
+    first_claim = user.phone_verified_at is None and not user.has_password
+    user.phone_verified_at = utcnow()
+    db.session.flush()
+    if first_claim:
+        account_claimed.send(user)
+
+
+def sign_up_by_code(e164: str, display_name: str | None, locale: str = "vi") -> User:
+    """A new account for a number a code just proved; no password until she sets one."""
+    import secrets
+
+    user = register_user(e164, display_name or "", "", locale=locale, mobile_only=True,
+                         password_hash=CODE_ONLY_PREFIX + secrets.token_hex(16))
+    user.phone_verified_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def change_phone(user: User, new_e164: str) -> None:
+    """Move ``user`` to a number a code just proved. A number with an account is refused (only the person who
+    typed the code sent to it learns that)."""
+    if new_e164 == user.phone:
+        raise DomainError("invalid", _("This is already your phone number."), field="phone")
+    if db.session.scalar(sa.select(User.id).where(User.phone == new_e164)) is not None:
+        raise DomainError("invalid", _("This number already has its own account. Sign in to it with a code, or "
+                                       "ask staff to help you."), field="phone")
+    old = user.phone
+    user.phone = new_e164
+    user.phone_verified_at = utcnow()
+    end_all_sessions(user)
+    db.session.flush()
+    text = _("Chợ Phiên: your account now uses the number %(phone)s. If this was not you, call your commune's "
+             "staff.", phone=format_phone(new_e164))
+
+    def tell_old_number():  # whoever still holds the old number hears of it
+        from market.notifications.service import send_sms_now
+        from market.tasks import defer
+
+        defer(send_sms_now, old, text)
+
+    on_commit(tell_old_number)
 
 
 def record_login(user: User) -> None:

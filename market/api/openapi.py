@@ -89,6 +89,11 @@ SCHEMAS = {
                    "expires_in": {"type": "integer", "description": "seconds"},
                    "user": {"$ref": "#/components/schemas/User"}}),
     "Me": _obj({"ok": OK, "user": {"$ref": "#/components/schemas/User"}}),
+    "CodeToken": _obj({"ok": OK, "token": STR, "token_type": {"type": "string", "enum": ["Bearer"]},
+                       "expires_in": {"type": "integer", "description": "seconds"},
+                       "user": {"$ref": "#/components/schemas/User"},
+                       "created": {**BOOL, "description": "a new account was opened for this number"}}),
+    "CodeSent": _obj({"ok": OK, "expires_in": {"type": "integer", "description": "seconds the code works (300)"}}),
     "PhotoVariant": _obj({"width": INT, "height": INT, "webp": STR, "jpeg": STR}),
     "Photo": _obj({"width": INT, "height": INT,
                    "variants": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/PhotoVariant"},
@@ -173,6 +178,61 @@ PATHS = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
             {"phone": {**STR, "example": "0904000001"}, "password": {**STR, "example": "chophien123"}}, extra=True)}}},
         "responses": {"200": _ok("A token and who it is for", "Token"), **_errors("400", "401", "429")}}},
+    "/api/v1/auth/code": {"post": {
+        "operationId": "requestCode", "tags": ["auth"],
+        "summary": "Send a 6-digit code by SMS: to sign in (a new number signs up; an account staff or a phone "
+                   "order opened is claimed) or to reset the password",
+        "description": "The same answer whether the number has an account. A mobile number only. At most 3 codes "
+                       "per number per 15 minutes and 10 a day, 10 requests per IP per 15 minutes (429).",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
+            {"phone": {**STR, "example": "0904000001"},
+             "purpose": {"type": "string", "enum": ["login", "reset"], "default": "login"}},
+            required=["phone"], extra=True)}}},
+        "responses": {"200": _ok("A code was sent", "CodeSent"), **_errors("400", "429")}}},
+    "/api/v1/auth/code/token": {"post": {
+        "operationId": "tokenByCode", "tags": ["auth"],
+        "summary": "A bearer token for a sign-in code",
+        "description": "A code works 5 minutes, once, 5 tries. A number without an account answers `name_required` "
+                       "(only once the code was right): send the same code again with `display_name`. A banned "
+                       "account is 403.",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
+            {"phone": {**STR, "example": "0904000001"}, "code": {**STR, "example": "123456"},
+             "display_name": {**STR, "description": "for a new account"}},
+            required=["phone", "code"], extra=True)}}},
+        "responses": {"200": _ok("A token; created tells whether the account is new", "CodeToken"),
+                      **_errors("400", "403", "429")}}},
+    "/api/v1/auth/password/reset": {"post": {
+        "operationId": "resetPassword", "tags": ["auth"],
+        "summary": "A new password after a reset code (every older token stops working)",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
+            {"phone": STR, "code": STR, "password": {**STR, "minLength": 8, "maxLength": 128}}, extra=True)}}},
+        "responses": {"200": _ok("A new token", "Token"), **_errors("400", "403", "429")}}},
+    "/api/v1/me/code": {"post": {
+        "operationId": "requestPasswordCode", "tags": ["auth"], "security": BEARER,
+        "summary": "A code to the caller's own number, to set a password without the current one",
+        "responses": {"200": _ok("A code was sent", "CodeSent"), **_errors("400", "401", "429")}}},
+    "/api/v1/me/password": {"post": {
+        "operationId": "changePassword", "tags": ["auth"], "security": BEARER,
+        "summary": "A new password, proved by the current one or by a code from POST /me/code",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
+            {"password": {**STR, "minLength": 8, "maxLength": 128}, "current_password": STR, "code": STR},
+            required=["password"], extra=True)}}},
+        "responses": {"200": _ok("A new token (every older one stops working)", "Token"),
+                      **_errors("400", "401", "429")}}},
+    "/api/v1/me/phone": {"post": {
+        "operationId": "requestPhoneCode", "tags": ["auth"], "security": BEARER,
+        "summary": "A code to a new number the caller moves her account to",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
+            {"phone": {**STR, "example": "0987654321"}}, extra=True)}}},
+        "responses": {"200": _ok("A code was sent to the new number", "CodeSent"), **_errors("400", "401", "429")}}},
+    "/api/v1/me/phone/verify": {"post": {
+        "operationId": "changePhone", "tags": ["auth"], "security": BEARER,
+        "summary": "The code sent to the new number: the account moves to it",
+        "description": "A number that has its own account is refused (told only to whoever typed its code).",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
+            {"phone": STR, "code": STR}, extra=True)}}},
+        "responses": {"200": _ok("A new token (every older one stops working)", "Token"),
+                      **_errors("400", "401", "429")}}},
     "/api/v1/me": {"get": {
         "operationId": "me", "summary": "The caller's own account", "tags": ["auth"], "security": BEARER,
         "responses": {"200": _ok("The account", "Me"), **_errors("401")}}},

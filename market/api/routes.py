@@ -6,10 +6,11 @@ from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 
 from market import ratelimit
-from market.accounts import service
+from market.accounts import codes, service
 from market.accounts.tokens import issue_token
 from market.api import bp
 from market.api.auth import api_error, json_body, token_required
+from market.domain import DomainError
 from market.extensions import db
 from market.securitylog import security_event
 
@@ -60,3 +61,178 @@ def create_token():
 @token_required
 def me():
     return jsonify({"ok": True, "user": user_json(g.api_user)})
+
+
+# ---- one-time SMS codes (the pages' flows in market/accounts/code_routes.py) --------------------------------
+
+def _ip() -> str:
+    return request.remote_addr or "?"
+
+
+def _refused(err: DomainError):
+    """A service's refusal as the API's error shape; a wrong code's counted try is kept."""
+    if isinstance(err, codes.WrongCode):
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return api_error(err.status, err.code, err.message)
+
+
+def _token_answer(user, **extra):
+    return jsonify({"ok": True, "token": issue_token(user), "token_type": "Bearer",
+                    "expires_in": current_app.config["API_TOKEN_MAX_AGE"], "user": user_json(user), **extra})
+
+
+def _strings(data: dict | None, *required: str, optional: tuple[str, ...] = ()) -> dict | None:
+    """The body's string fields (each at most 200 characters), or None when one is missing or not a string."""
+    if data is None:
+        return None
+    out = {}
+    for key in (*required, *optional):
+        value = data.get(key)
+        if value is None and key in optional:
+            continue
+        if not isinstance(value, str) or len(value) > 200:
+            return None
+        out[key] = value
+    return out
+
+
+def _code_sent():
+    return jsonify({"ok": True, "expires_in": int(codes.CODE_TTL.total_seconds())})
+
+
+@bp.post("/auth/code")
+def request_code():
+    """A code by SMS to sign in (a new number signs up, an account staff opened is claimed) or to reset a
+    password. The answer is the same whether the number has an account."""
+    body = _strings(json_body(), "phone", optional=("purpose",))
+    purpose = (body or {}).get("purpose", "login")
+    if body is None or purpose not in ("login", "reset"):
+        return api_error(400, "invalid", _("Send JSON with a phone, and a purpose: login or reset."))
+    try:
+        codes.request_code(body["phone"], codes.Purpose(purpose), ip=_ip())
+    except DomainError as err:
+        return _refused(err)
+    db.session.commit()
+    return _code_sent()
+
+
+@bp.post("/auth/code/token")
+def token_by_code():
+    """A token for a sign-in code. A number without an account needs ``display_name`` (asked only after the code
+    was right: ``name_required``)."""
+    body = _strings(json_body(), "phone", "code", optional=("display_name",))
+    if body is None:
+        return api_error(400, "invalid", _("Send JSON with a phone and the code."))
+    try:
+        e164 = service.normalize_phone(body["phone"])
+        has_account = service.account_exists(e164)
+        codes.use_code(e164, codes.Purpose.LOGIN, body["code"], ip=_ip(),
+                       consume=has_account or bool(body.get("display_name")))
+        user = service.sign_in_by_code(e164)
+        created = user is None
+        if created:
+            if not body.get("display_name"):
+                db.session.commit()
+                return api_error(400, "name_required", _("This number has no account yet: send display_name too."))
+            user = service.sign_up_by_code(e164, body["display_name"], locale=_locale())
+    except DomainError as err:
+        return _refused(err)
+    service.record_login(user)
+    db.session.commit()
+    return _token_answer(user, created=created)
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "vi")
+
+
+@bp.post("/auth/password/reset")
+def reset_password():
+    """A new password after a reset code; every older token and cookie of the account stops working."""
+    body = _strings(json_body(), "phone", "code", "password")
+    if body is None:
+        return api_error(400, "invalid", _("Send JSON with a phone, the code and a new password."))
+    try:
+        service.check_new_password(body["password"])
+        e164 = codes.use_code(body["phone"], codes.Purpose.RESET, body["code"], ip=_ip())
+        user = service.sign_in_by_code(e164)
+        if user is None:
+            raise DomainError("invalid", _("This number has no account yet. Sign in with a code to open one."),
+                              field="phone")
+        service.set_password(user, body["password"])
+    except DomainError as err:
+        return _refused(err)
+    service.record_login(user)
+    db.session.commit()
+    return _token_answer(user)
+
+
+@bp.post("/me/code")
+@token_required
+def request_password_code():
+    """A code to the caller's own number, to set a password without the current one."""
+    try:
+        codes.request_code(g.api_user.phone, codes.Purpose.PASSWORD, ip=_ip(), user_id=g.api_user.id)
+    except DomainError as err:
+        return _refused(err)
+    db.session.commit()
+    return _code_sent()
+
+
+@bp.post("/me/password")
+@token_required
+def change_password():
+    """A new password, proved by ``current_password`` or by a ``code`` from ``POST /me/code``; the answer is a new
+    token (every older one stops working)."""
+    user = g.api_user
+    body = _strings(json_body(), "password", optional=("current_password", "code"))
+    if body is None or not (body.get("current_password") or body.get("code")):
+        return api_error(400, "invalid", _("Send JSON with a new password and the current one or a code."))
+    try:
+        service.check_new_password(body["password"])
+        if body.get("current_password") and user.has_password:
+            service.check_current_password(user, body["current_password"])
+        else:
+            codes.use_code(user.phone, codes.Purpose.PASSWORD, body.get("code"), ip=_ip(), user_id=user.id)
+            service.verified(user)
+        service.set_password(user, body["password"])
+    except DomainError as err:
+        return _refused(err)
+    db.session.commit()
+    return _token_answer(user)
+
+
+@bp.post("/me/phone")
+@token_required
+def request_phone_code():
+    """A code to a new number the caller wants to move her account to."""
+    body = _strings(json_body(), "phone")
+    if body is None:
+        return api_error(400, "invalid", _("Send JSON with the new phone number."))
+    try:
+        codes.request_code(body["phone"], codes.Purpose.PHONE, ip=_ip(), user_id=g.api_user.id)
+    except DomainError as err:
+        return _refused(err)
+    db.session.commit()
+    return _code_sent()
+
+
+@bp.post("/me/phone/verify")
+@token_required
+def change_phone():
+    """The code sent to the new number: the account moves to it; the answer is a new token."""
+    user = g.api_user
+    body = _strings(json_body(), "phone", "code")
+    if body is None:
+        return api_error(400, "invalid", _("Send JSON with the new phone number and the code."))
+    try:
+        e164 = codes.use_code(body["phone"], codes.Purpose.PHONE, body["code"], ip=_ip(), user_id=user.id)
+        service.change_phone(user, e164)
+    except DomainError as err:
+        return _refused(err)
+    db.session.commit()
+    return _token_answer(user)

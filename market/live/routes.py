@@ -13,9 +13,10 @@ from market.domain import DomainError
 from market.errors import user_abort
 from market.extensions import db
 from market.forms import attach_error
-from market.live import bp, service
+from market.live import bp, service, sheet
 from market.live.forms import EditSessionForm, SessionForm
 from market.live.models import SessionStatus
+from market.orders.phone import methods_for
 
 UNIT_LABELS = {"kg": "kg", "box": "hộp", "bag": "túi", "piece": "cái", "metre": "mét"}
 
@@ -39,7 +40,8 @@ def _fields(form: SessionForm) -> service.SessionFields:
         title=form.title.data or "", description=form.description.data or "", stream_url=form.stream_url.data or "",
         scheduled_at=when.replace(tzinfo=_local_tz()) if when else None,
         cover_product_id=form.cover_product_id.data or None,
-        replay_url=getattr(form, "replay_url", None) and form.replay_url.data)
+        replay_url=getattr(form, "replay_url", None) and form.replay_url.data,
+        chot_enabled=bool(form.chot_enabled.data))
 
 
 def _session_or_404(session_id: int):
@@ -113,7 +115,8 @@ def watch(session_id: int):
                            stream=service.stream_info(session.stream_url),
                            replay=service.stream_info(session.replay_url),
                            is_host=service.is_host(session, current_user),
-                           can_moderate=service.can_moderate(session, current_user))
+                           can_moderate=service.can_moderate(session, current_user),
+                           sheet=sheet.page_data(session, current_user))
 
 
 @bp.get("/live/<int:session_id>/host")
@@ -129,6 +132,7 @@ def host(session_id: int):
                                                      .where(service.LiveOffer.session_id == session.id)
                                                      .order_by(service.LiveOffer.id.desc())).all(),
                            products=service.host_products(session) if is_host else [],
+                           phone_methods=methods_for(session.seller_id),
                            orders=service.session_orders(session), chat=service.recent_chat(session))
 
 

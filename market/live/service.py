@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from market.accounts.models import Commune, SellerProfile, User
-from market.accounts.service import clean_display_name, mask_name, normalize_phone
+from market.accounts.service import mask_name
 from market.catalog.media import photo_path
 from market.catalog.models import Product, ProductStatus
 from market.database import on_commit, utcnow
@@ -29,7 +29,8 @@ from market.live.models import ChatMessage, LiveMute, LiveOffer, LiveSession, Of
 from market.live.rooms import emit_room, emit_user
 from market.live.signals import live_started, moderated
 from market.live.stock import offer_info
-from market.orders.service import MAX_QTY, Line, Placed, check_key, check_qty, place_order
+from market.orders.phone import PhoneOrderRequest, place_phone_order
+from market.orders.service import MAX_QTY, Placed
 from market.orders.stock import give_to_product, take_from_product
 from market.text import clean_line, clean_text
 
@@ -41,7 +42,6 @@ PRICE_MIN = 1_000
 PRICE_MAX = 1_000_000_000
 MUTE_MAX_MINUTES = 7 * 24 * 60
 OPEN_OFFERS_MAX = 20
-UNUSABLE_PASSWORD = "!phone-order"  # noqa: S105 - not a hash: no password ever matches it
 
 
 # ---- stream links -------------------------------------------------------------------------------------
@@ -172,6 +172,7 @@ class SessionFields:
     scheduled_at: datetime
     cover_product_id: int | None = None
     replay_url: str | None = None
+    chot_enabled: bool = True  # buyers may order by writing "chốt 2" in the chat (live/chot.py)
 
 
 def _clean_fields(seller: SellerProfile, f: SessionFields) -> dict:
@@ -194,7 +195,8 @@ def _clean_fields(seller: SellerProfile, f: SessionFields) -> dict:
             raise DomainError("invalid", _("Choose one of your products."), field="cover_product_id")
     return {"title": title, "description": description, "stream_url": clean_stream_url(f.stream_url),
             "scheduled_at": f.scheduled_at, "cover_product_id": cover.id if cover else None,
-            "replay_url": clean_stream_url(f.replay_url, field="replay_url", required=False)}
+            "replay_url": clean_stream_url(f.replay_url, field="replay_url", required=False),
+            "chot_enabled": bool(f.chot_enabled)}
 
 
 def schedule_session(host: User, fields: SessionFields) -> LiveSession:
@@ -324,8 +326,10 @@ def pin_offer(session: LiveSession, host: User, product_id: object, price_vnd: o
         db.session.refresh(product, ["stock"])
         raise live_error("invalid", message=_("Only %(n)d %(unit)s of %(title)s are in stock.", n=product.stock,
                                               unit=product.unit, title=product.title), field="quantity")
+    number = (db.session.scalar(sa.select(sa.func.max(LiveOffer.number)).where(LiveOffer.session_id == session.id))
+              or 0) + 1  # the host pins one at a time; the unique (session, number) refuses a race
     offer = LiveOffer(session_id=session.id, product_id=product.id, price_vnd=price_vnd, quantity=quantity,
-                      per_buyer_limit=per_buyer_limit, sold=0, status=OfferStatus.OPEN)
+                      per_buyer_limit=per_buyer_limit, sold=0, status=OfferStatus.OPEN, number=number)
     db.session.add(offer)
     db.session.flush()
     data = offer_json(offer)
@@ -390,7 +394,7 @@ def offer_json(offer: LiveOffer) -> dict:
     return {"id": offer.id, "product_id": product.id, "title": product.title, "unit": product.unit,
             "price_vnd": offer.price_vnd, "remaining": offer.remaining, "per_buyer_limit": offer.per_buyer_limit,
             "image": product_image(product), "quantity": offer.quantity, "sold": offer.sold,
-            "status": str(offer.status)}
+            "status": str(offer.status), "number": offer.number}
 
 
 def chat_json(message: ChatMessage, user: User | None = None, host_user_id: int | None = None) -> dict:
@@ -406,7 +410,7 @@ def session_json(session: LiveSession) -> dict:
             "scheduled_at": session.scheduled_at.isoformat(),
             "started_at": session.started_at.isoformat() if session.started_at else None,
             "ended_at": session.ended_at.isoformat() if session.ended_at else None,
-            "url": f"/live/{session.id}"}
+            "url": f"/live/{session.id}", "chot": bool(session.chot_enabled)}
 
 
 def open_offers(session_id: int) -> list[LiveOffer]:
@@ -521,36 +525,17 @@ def mute(session: LiveSession, actor: User, user_id: object, minutes: object, co
 
 # ---- phone orders ("chốt đơn") ------------------------------------------------------------------------
 
-def buyer_for_phone(phone: object, name: object) -> User:
-    """The account of a caller, or a minimal new one (no usable password: they can claim it later)."""
-    e164 = normalize_phone(phone if isinstance(phone, str) else None)
-    user = db.session.scalar(sa.select(User).where(User.phone == e164))
-    if user is not None:
-        return user
-    raw_name = clean_line(name) if isinstance(name, str) else ""
-    display = clean_display_name(raw_name) if raw_name else _("Phone buyer %(digits)s", digits=e164[-4:])
-    user = User(phone=e164, display_name=display, password_hash=UNUSABLE_PASSWORD, locale="vi")
-    db.session.add(user)
-    db.session.flush()
-    return user
-
-
-def phone_order(session: LiveSession, actor: User, phone: object, name: object, offer_id: object, qty: object,
-                key: object) -> Placed:
-    """An order the host or a staff helper enters for a caller (or a TikTok/Facebook comment): the same
-    ``place_order`` as buyers, marked as entered on the buyer's behalf."""
+def phone_order(session: LiveSession, actor: User, offer_id: object, req: PhoneOrderRequest) -> Placed:
+    """An order the host or a staff helper enters for a caller (or a TikTok/Facebook comment) from the
+    console: orders' one phone-order service (``orders.phone``), from this session's offer."""
     require_moderator(session, actor)
     if session.status != SessionStatus.LIVE:
         raise live_error("session_not_live")
     offer_id = _int(offer_id, "offer_id", 1, 2**31 - 1, _("Choose an offer."))
-    qty = check_qty(qty)
-    key = check_key(key)
     info = offer_info(offer_id)
     if info is None or info.session_id != session.id:
-        raise live_error("invalid", reason="unknown_offer")
-    buyer = buyer_for_phone(phone, name)
-    return place_order(buyer, [Line("offer", offer_id, qty)], key, origin="phone", placed_by=actor,
-                       live_session_id=session.id)
+        raise live_error("invalid", reason="unknown_offer", field="offer_id")
+    return place_phone_order(actor, "offer", offer_id, session.seller_id, req, live_session_id=session.id)
 
 
 # ---- lists --------------------------------------------------------------------------------------------

@@ -5,16 +5,14 @@ orders for people who phone in, each with the consent of the person acted for an
   ``service.create_listing``, the same checks, photos and review as a seller's): ``Product.created_by_id`` is the
   helper, so the product page reads "listed by <helper> for <villager>". It waits in the review queue like
   any listing (the helper may be the reviewer too: the audit log shows both).
-- A phone order goes through orders' ``place_order`` exactly like the live console's phone orders
-  (``market.live.service.buyer_for_phone`` finds or makes the caller's account; ``origin="phone"``,
-  ``placed_by`` = the helper, whose name the order's first event carries: "Entered on the buyer's behalf by
-  …"). The helper adds the delivery address and the way the buyer pays, as the buyer would at checkout.
+- A phone order goes through orders' one phone-order service (``orders.phone``), exactly like the live
+  console's: the caller's mobile, name, address, quantity and way to pay, the stock taken by ``place_order``
+  (``origin="phone"``, ``placed_by`` = the helper, whose name the order's first event carries: "Entered on the
+  buyer's behalf by …"), a duplicate guard, and one SMS to the caller.
 - Consent: a ticked checkbox, stored as a ``Consent`` row (who agreed, the helper's name, the time, the object).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -88,53 +86,28 @@ def orderable_products(user, commune_id: int | None = None, limit: int = 300) ->
     return sorted(products, key=lambda p: (p.seller.shop_name.casefold(), p.title.casefold()))
 
 
-@dataclass(frozen=True)
-class PhoneOrder:
-    product: Product
-    qty: int
-    phone: str
-    name: str
-    address: object  # orders.checkout.Address
-    method: str
-    acting_for: str
-    key: str
+def place_phone_order(helper: User, product: Product, req, acting_for: str):
+    """Enter an order for someone who phoned (the buyer, or a villager-seller who took the call): orders' one
+    phone-order service (``orders.phone.place_phone_order``: checks, stock, address, payment, the caller's SMS),
+    from the shelf, plus the consent of the person acted for and the audit entry.
 
+    ``req`` is an ``orders.phone.PhoneOrderRequest``. Returns orders' ``Placed`` (``created`` False when the
+    same form was sent twice: the first order)."""
+    from market.orders.phone import place_phone_order as place
 
-def place_phone_order(helper: User, req: PhoneOrder):
-    """Enter an order for someone who phoned (the buyer, or a villager-seller who took the call): the same
-    ``place_order`` as everyone, marked as placed by the helper; address and payment as at checkout.
-
-    Returns orders' ``Placed`` (``created`` False when the same form was sent twice: the first order)."""
-    from market.live.service import buyer_for_phone
-    from market.orders.checkout import apply_address, save_address
-    from market.orders.payment import gateway
-    from market.orders.service import Line, check_key, check_qty, place_order
-
-    if req.acting_for not in ACTING_FOR:
+    if acting_for not in ACTING_FOR:
         raise DomainError("invalid", _("Choose who asked you to place this order."), field="acting_for")
-    qty = check_qty(req.qty)
-    key = check_key(req.key)
-    product = req.product
     if product.status != ProductStatus.APPROVED or product.seller.status != SellerStatus.APPROVED:
         raise DomainError("invalid", _("This product is not on sale."), field="product_id")
-    buyer = buyer_for_phone(req.phone, req.name)
-    if buyer.id == product.seller.user_id:
-        raise DomainError("invalid", _("The buyer's phone number is the seller's own."), field="phone")
-    if buyer.is_banned:
-        raise DomainError("invalid", _("This phone number belongs to a blocked account."), field="phone")
-    placed = place_order(buyer, [Line("product", product.id, qty)], key, origin="phone", placed_by=helper)
-    order = placed.order
+    placed = place(helper, "product", product.id, product.seller_id, req)
     if not placed.created:
         return placed
-    apply_address(order, req.address)
-    if buyer.password_hash.startswith("!"):  # an account nobody logs into (no password): keep its address
-        save_address(buyer, req.address)
-    gateway().choose(order, req.method, helper)
-    person = buyer if req.acting_for == "buyer" else product.seller.user
+    order = placed.order
+    person = order.buyer if acting_for == "buyer" else product.seller.user
     consent = record_consent(person, helper, "order", "order", order.id)
     audit.record("order.phone_placed", order, actor=helper, details={
-        "buyer_id": buyer.id, "acting_for": req.acting_for, "person_id": person.id, "qty": qty,
-        "product_id": product.id, "total_vnd": order.total_vnd, "method": req.method,
+        "buyer_id": order.buyer_id, "acting_for": acting_for, "person_id": person.id, "qty": order.qty,
+        "product_id": product.id, "total_vnd": order.total_vnd, "method": order.payment_method,
         "consent_at": consent.consent_at.isoformat()})
     return placed
 
@@ -155,10 +128,26 @@ def _audit_live_phone_orders(origin, placed=(), **_kw):
             "buyer_id": p.buyer_id, "live_session_id": p.live_session_id, "total_vnd": p.total_vnd})
 
 
+def _audit_claim(user, **_kw):
+    """A villager (or a buyer whose order was phoned in) signed in with a code to the number staff or a host
+    entered: the account is hers now. Audited in that transaction, filed under her shop's commune, else one she
+    is tied to (platform-wide when none)."""
+    from market.moderation.scope import user_footprint
+
+    record = db.session.scalar(sa.select(AssistedSeller).where(AssistedSeller.user_id == user.id))
+    profile = user.seller_profile
+    commune_id = profile.commune_id if profile is not None else min(user_footprint(user.id), default=None)
+    audit.record("account.claim", user, actor=user, commune_id=commune_id, details={
+        "assisted_by": record.helper_name if record is not None else None,
+        "seller_profile_id": profile.id if profile is not None else None})
+
+
 def _connect_signals() -> None:
+    from market.accounts.signals import account_claimed
     from market.orders.signals import orders_placed
 
     orders_placed.connect(_audit_live_phone_orders)
+    account_claimed.connect(_audit_claim)
 
 
 _connect_signals()

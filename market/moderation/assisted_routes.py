@@ -66,22 +66,22 @@ def _chosen_product() -> Product | None:
 
 @bp.route("/orders/phone", methods=["GET", "POST"], endpoint="phone_order")
 def phone_order():
-    from market.orders.checkout import clean_address
-    from market.orders.payment import gateway
+    from market.orders.phone import PhoneOrderRequest, methods_for
 
     shop = get_in_scope(SellerProfile, request.args.get("shop"), current_user) if request.args.get("shop") else None
     products = [p for p in assisted.orderable_products(current_user) if shop is None or p.seller_id == shop.id]
     product = _chosen_product()
     if product is not None and product not in products:
         products = [product, *products]
-    methods = gateway().choices(product.seller_id) if product is not None else []
+    methods = methods_for(product.seller_id) if product is not None else []
     form = PhoneOrderForm(products=products, methods=methods)
+    placed_order = _placed_order(request.args.get("placed")) if request.method == "GET" else None
     if request.method == "GET":
         form.key.data = "phone-" + secrets.token_hex(12)
         if product is not None:
             form.product_id.data = product.id
-        if len(methods) == 1:
-            form.method.data = methods[0].name
+        if methods:
+            form.method.data = methods[0].name  # cash on delivery where the shop takes it
     status = 200
     if request.method == "POST" and product is None:
         form.validate()
@@ -92,33 +92,47 @@ def phone_order():
             if not form.consent.data:
                 raise DomainError("invalid", _("Tick the box once the person has agreed to this order."),
                                   field="consent")
-            qty = _qty(form.qty.data)
-            address = clean_address(form.ship_name.data, form.ship_phone.data, form.ship_street.data,
-                                    form.ship_commune.data, form.ship_province.data)
-            placed = assisted.place_phone_order(current_user, assisted.PhoneOrder(
-                product=product, qty=qty, phone=form.buyer_phone.data, name=form.buyer_name.data or "",
-                address=address, method=form.method.data, acting_for=form.acting_for.data, key=form.key.data))
+            placed = assisted.place_phone_order(current_user, product, PhoneOrderRequest(
+                phone=form.buyer_phone.data, name=form.buyer_name.data, street=form.ship_street.data,
+                commune=form.ship_commune.data, province=form.ship_province.data, qty=_qty(form.qty.data),
+                method=form.method.data, key=form.key.data, confirm_duplicate=bool(form.confirm_duplicate.data)),
+                form.acting_for.data)
         except DomainError as err:
             db.session.rollback()
             attach_error(form, _phone_field(err))
             status = err.status if err.status != 404 else 400
         else:
             db.session.commit()
-            order = placed.order
-            flash(_("Order %(code)s is entered for %(buyer)s, on their behalf.", code=order.code,
-                    buyer=order.buyer.display_name), "success")
-            return redirect(url_for("orders.detail", order_id=order.id))
+            # The result is shown beside the form (a fresh one, for the next caller), not on another page.
+            return redirect(url_for("staff.phone_order", product=product.id, shop=shop.id if shop else None,
+                                    placed=placed.order.id, _anchor="phone-result"))
     elif request.method == "POST":
         status = 400
         if not form.consent.data:
             form.consent.errors = [*form.consent.errors, _("Tick the box once the person has agreed to this order.")]
     return render_template("moderation/phone_order.html", form=form, product=product, shop=shop,
-                           products=products), status
+                           products=products, placed=placed_order, duplicate="confirm_duplicate" in form.errors
+                           or bool(form.confirm_duplicate.data)), status
+
+
+def _placed_order(raw: str | None):
+    """The order this helper just entered, shown beside the form; anyone else's is not shown."""
+    from market.orders.models import Order
+    from market.orders.phone import phone_order_json
+    from market.orders.service import Placed
+
+    if not raw or not raw.isdigit() or len(raw) > 10:
+        return None
+    order = db.session.get(Order, int(raw))
+    if order is None or order.placed_by_id != current_user.id or order.origin != "phone":
+        return None
+    return phone_order_json(Placed(order, created=True))
 
 
 def _phone_field(err: DomainError) -> DomainError:
     """Point a refusal at this form's field: the buyer's phone is ``buyer_phone`` here, ``phone`` elsewhere."""
-    mapping = {"phone": "buyer_phone", "name": "buyer_name", "display_name": "buyer_name", "key": None}
+    mapping = {"phone": "buyer_phone", "name": "buyer_name", "display_name": "buyer_name", "key": None,
+               "ship_name": "buyer_name", "ship_phone": "buyer_phone"}
     if err.field in mapping:  # the key is a hidden field: its refusal goes at the top of the form
         return DomainError(err.code, err.message, field=mapping[err.field], status=err.status)
     return err

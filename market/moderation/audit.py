@@ -88,6 +88,7 @@ for _name, _label in [
     ("live.filter_add", _l("Word added to the chat filter")),
     ("live.filter_remove", _l("Word removed from the chat filter")),
     ("order.phone_placed", _l("Phone order entered for someone")),
+    ("account.claim", _l("Account taken over by its owner with an SMS code")),
 ]:
     register_action(_name, _label)
 

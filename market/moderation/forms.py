@@ -158,12 +158,17 @@ class AssistedListingForm(ListingForm):
 
 
 class PhoneOrderForm(AddressForm):
+    """The caller's phone and name are also the receiver's (``orders.phone``): no separate receiver fields."""
+
+    ship_name = None
+    ship_phone = None
     product_id = ChoiceField(_l("Product"), coerce=int, validators=[InputRequired(_l("Choose a product."))])
     qty = StringField(_l("Quantity"), default="1", render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    buyer_phone = PhoneField(_l("Buyer's phone number"),
+    buyer_phone = PhoneField(_l("Caller's mobile number"),
                              validators=[DataRequired(_l("Enter the buyer's phone number.")),
                                          Length(max=32, message=_l("This is not a valid phone number."))])
-    buyer_name = StringField(_l("Buyer's name (for a new account)"), render_kw={"autocomplete": "off"}, validators=[
+    buyer_name = StringField(_l("Caller's name"), render_kw={"autocomplete": "off"}, validators=[
+        DataRequired(_l("Enter the caller's name.")),
         Length(max=NAME_MAX, message=_l("A name can have at most %(max)d characters."))])
     method = LocalRadio(_l("How will the buyer pay?"),
                         validators=[InputRequired(_l("Choose how the buyer will pay."))])
@@ -173,6 +178,7 @@ class PhoneOrderForm(AddressForm):
                             default="buyer",
                             validators=[InputRequired(_l("Choose who asked you to place this order."))])
     consent = BooleanField(_l("The person I am acting for agreed to this order"))
+    confirm_duplicate = BooleanField(_l("Yes, this is a second order, not the same one twice"))
     key = HiddenField()
 
     def __init__(self, *args, products=(), methods=(), **kwargs):

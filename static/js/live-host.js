@@ -171,28 +171,88 @@
   }
 
   // ---- phone orders ------------------------------------------------------------------------------------
+  // Each refusal is shown under its field; the result under the button, where the host is looking.
   var phoneForm = byId("phone-form");
   var phoneKey = null;
+  var PHONE_FIELDS = { phone: "phone-phone", name: "phone-name", display_name: "phone-name", offer_id: "phone-offer",
+                       qty: "phone-qty", ship_street: "phone-street", ship_commune: "phone-commune",
+                       ship_province: "phone-province", ship_name: "phone-name", ship_phone: "phone-phone",
+                       method: "phone-method", confirm_duplicate: "phone-dup" };
+  function clearPhoneErrors() {
+    Array.prototype.forEach.call(phoneForm.querySelectorAll(".error"), function (el) { el.textContent = ""; el.hidden = true; });
+    Array.prototype.forEach.call(phoneForm.querySelectorAll("[aria-invalid]"), function (el) { el.removeAttribute("aria-invalid"); });
+  }
+  function phoneResult(order) {
+    var box = byId("phone-result"), D = phoneForm.dataset;
+    box.textContent = "";
+    var head = document.createElement("p");
+    var strong = document.createElement("strong");
+    strong.textContent = order.created ? live.fill(D.done, { code: order.code, buyer: order.buyer }) : D.already;
+    head.appendChild(strong);
+    box.appendChild(head);
+    var state = document.createElement("p");
+    state.textContent = order.state + " · " + live.money.format(order.total_vnd);
+    box.appendChild(state);
+    if (order.transfer) {
+      var t = document.createElement("p");
+      t.textContent = live.fill(D.transfer, { amount: live.money.format(order.transfer.amount_vnd), bank: order.transfer.bank,
+                                              account: order.transfer.account, holder: order.transfer.holder,
+                                              memo: order.transfer.memo });
+      box.appendChild(t);
+    }
+    var sms = document.createElement("p");
+    sms.textContent = live.fill(D.sms, { phone: order.phone }) + " ";
+    var a = document.createElement("a");
+    a.href = order.url;
+    a.textContent = D.open;
+    sms.appendChild(a);
+    box.appendChild(sms);
+    box.hidden = false;
+    if (box.scrollIntoView) box.scrollIntoView({ block: "nearest" });
+  }
   if (phoneForm) {
-    phoneForm.addEventListener("input", function () { phoneKey = null; }); // a changed form is a new order
+    phoneForm.addEventListener("input", function (event) {
+      if (event.target.id !== "phone-dup") phoneKey = null; // a changed form is a new order
+    });
     phoneForm.addEventListener("submit", function (event) {
       event.preventDefault();
       phoneKey = phoneKey || live.newKey(); // pressing twice sends the same key: one order
       var submit = phoneForm.querySelector("button[type=submit]");
+      var method = phoneForm.querySelector('input[name="phone-method"]:checked');
       submit.disabled = true;
       socket.timeout(10000).emit("phone_order", {
         phone: byId("phone-phone").value, name: byId("phone-name").value,
         offer_id: parseInt(byId("phone-offer").value, 10), qty: live.intOrNull(byId("phone-qty").value),
-        key: phoneKey
+        street: byId("phone-street").value, commune: byId("phone-commune").value,
+        province: byId("phone-province").value, method: method ? method.value : null,
+        confirm_duplicate: byId("phone-dup").checked, key: phoneKey
       }, function (err, ack) {
         submit.disabled = false;
-        if (err || !ack.ok) { fieldError("phone-error", err ? S.error : ack.message); return; }
-        fieldError("phone-error", "");
-        live.result(live.fill(S.phoneDone, { code: ack.order.code, buyer: ack.order.buyer }), false);
+        clearPhoneErrors();
+        if (err || !ack.ok) {
+          byId("phone-result").hidden = true;
+          var target = !err && PHONE_FIELDS[ack.field];
+          if (!err && ack.error === "duplicate") byId("phone-dup-field").hidden = false;
+          fieldError(target ? target + "-error" : "phone-error", err ? S.error : ack.message);
+          if (target && byId(target)) {
+            byId(target).setAttribute("aria-invalid", "true");
+            var where = byId(target + "-field") || byId(target);
+            if (where.scrollIntoView) where.scrollIntoView({ block: "center" }); // clear of the sticky header
+            byId(target).focus({ preventScroll: true });
+          } else if (!err) {
+            byId("phone-error").scrollIntoView({ block: "center" });
+          }
+          return;
+        }
+        phoneResult(ack.order);
         phoneKey = null;
-        byId("phone-phone").value = "";
-        byId("phone-name").value = "";
+        ["phone-phone", "phone-name", "phone-street", "phone-commune", "phone-province"].forEach(function (id) {
+          byId(id).value = "";
+        });
         byId("phone-qty").value = "1";
+        byId("phone-dup").checked = false;
+        byId("phone-dup-field").hidden = true;
+        document.dispatchEvent(new CustomEvent("host:orders-changed"));
       });
     });
   }

@@ -81,6 +81,14 @@ ROUTES = [
     R("POST", "/register", EVERYONE, data={"phone": "0987 654 321", "display_name": "Khách mới",
                                            "password": "mat-khau-dai-123", "confirm": "mat-khau-dai-123"}),
     R("POST", "/lang/en", EVERYONE, rule="/lang/<code>"),
+    # sign-in, sign-up and recovery by SMS code (logged-in people are sent on; the number limit may answer 429)
+    R("GET", "/login/code", EVERYONE), R("GET", "/password/forgot", EVERYONE),
+    R("POST", "/login/code", EVERYONE, data={"step": "send", "phone": "0987 654 322"}, ok=(200, 302, 429)),
+    R("POST", "/password/forgot", EVERYONE, data={"step": "send", "phone": "0987 654 323"}, ok=(200, 302, 429)),
+    # the name step needs a number a code proved: without one everybody is sent back (anonymous to /login/code)
+    R("GET", "/login/code/name", frozenset(), overrides=tuple((r, 302) for r in sorted(LOGGED))),
+    R("POST", "/login/code/name", frozenset(), data={"display_name": "Khách mới"},
+      overrides=tuple((r, 302) for r in sorted(LOGGED))),
     # an unpublished listing exists only for its seller (and the commune's staff who review it)
     R("GET", "/p/{draft_a}", frozenset({"seller_a", "staff_x", "admin"}), anonymous="404", ok=(301,),
       rule="/p/<int(max=2147483647):product_id>"),
@@ -88,11 +96,25 @@ ROUTES = [
     R("GET", "/api/v1/openapi.json", EVERYONE), R("GET", "/api/v1/products", EVERYONE),
     R("GET", "/api/v1/products/{product_a}", EVERYONE),
     R("POST", "/api/v1/auth/token", EVERYONE, data={"phone": "{buyer_a_phone}", "password": PASSWORD}, api=True),
+    R("POST", "/api/v1/auth/code", EVERYONE, data={"phone": "0987 654 325"}, api=True, ok=(200, 429)),
+    R("POST", "/api/v1/auth/code/token", EVERYONE, data={"phone": "0987 654 325", "code": "123456"}, api=True,
+      ok=(400,)),  # no right code: the domain refuses, nobody is denied
+    R("POST", "/api/v1/auth/password/reset", EVERYONE, api=True, ok=(400,),
+      data={"phone": "0987 654 325", "code": "123456", "password": "mat-khau-dai-123"}),
+    R("POST", "/api/v1/me/code", LOGGED, api=True, ok=(200, 429)),
+    R("POST", "/api/v1/me/password", LOGGED, api=True, ok=(400,),
+      data={"password": "mat-khau-dai-123", "code": "123456"}),
+    R("POST", "/api/v1/me/phone", LOGGED, data={"phone": "0987 654 326"}, api=True, ok=(200, 429)),
+    R("POST", "/api/v1/me/phone/verify", LOGGED, data={"phone": "0987 654 326", "code": "123456"}, api=True,
+      ok=(400,)),
     R("GET", "/api/v1/me", LOGGED, api=True), R("GET", "/api/v1/orders", LOGGED, api=True),
     R("GET", "/api/v1/orders?role=seller", SELLERS, api=True, denied=403),
     R("GET", "/api/v1/orders/{order_a}", A_SIDE, api=True),
     # the person's own pages
-    R("GET", "/account", LOGGED), R("POST", "/logout", LOGGED), R("GET", "/orders", LOGGED),
+    R("GET", "/account", LOGGED), R("GET", "/account/password", LOGGED), R("GET", "/account/phone", LOGGED),
+    R("POST", "/account/password", LOGGED, data={"step": "send"}, ok=(200, 429)),
+    R("POST", "/account/phone", LOGGED, data={"step": "send", "phone": "0987 654 324"}, ok=(200, 429)),
+    R("POST", "/logout", LOGGED), R("GET", "/orders", LOGGED),
     R("GET", "/notifications", LOGGED), R("GET", "/notifications/unread", LOGGED),
     R("POST", "/notifications/read", LOGGED), R("GET", "/notifications/{note_a}", BUYER_A),
     R("GET", "/reports", LOGGED), R("GET", "/report?type=product&id={product_a}", LOGGED),
@@ -208,6 +230,9 @@ ROUTES = [
     R("GET", "/live/{live_a}/edit", SELLER_A), R("POST", "/live/{live_a}/edit", SELLER_A, data=SESSION_FORM),
     R("POST", "/live/{scheduled_a}/start", SELLER_A), R("POST", "/live/{live_a}/end", SELLER_A),
     R("GET", "/live/{live_a}/host", MODERATORS_A),
+    # the live page's checkout sheet: any logged-in buyer (the host is refused by the rules: her own shop)
+    R("POST", "/live/{live_a}/checkout", LOGGED, anonymous="401", ok=(200, 400, 403, 409),
+      data={**ADDRESS, "method": "cod", "offer_id": "{offer_a}", "qty": "1", "key": "matrix-sheet-0001"}),
     # payment providers: signed, not logged in; a request without the provider's signature is refused
     R("POST", "/webhooks/stripe", NOBODY, api=True, denied=404, anonymous="404",
       overrides=tuple((r, 404) for r in ROLES)),
@@ -347,6 +372,7 @@ LIVE_EVENTS = [
     Event("remove_chat", {"message_id": "{chat_a}"}, MODERATORS_A),
     Event("mute", {"user_id": "{buyer_b_id}", "minutes": 10}, MODERATORS_A - {"buyer_b"}),
     Event("phone_order", {"phone": "0987 111 222", "name": "Bà Hai", "offer_id": "{offer_a}", "qty": 1,
+                          "street": "Thôn 3", "province": "Đắk Lắk",
                           "key": "matrix-phone-1"}, MODERATORS_A),
 ]
 

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_fits_phone, login, shot
+from tests.e2e.conftest import SCREENSHOTS, assert_fits_phone, login, shot
 
 SESSION = "/live/1"  # the demo's session in Ea Knuếc, live now
 
@@ -65,14 +65,18 @@ def test_host_pins_and_a_buyer_orders_in_two_taps(new_phone_page):
     buyer.click("form:not(.lang) button[type=submit]")
     expect(buyer).to_have_url(re.compile(r"/live/1$"))
     card = offer_card(buyer, "Sầu riêng Monthong")
-    card.get_by_role("button", name="Thêm").click()  # tap 1: 2 kg
-    card.get_by_role("button", name="Đặt ngay").click()  # tap 2
-    result = buyer.locator("#live-result")
-    expect(result).to_contain_text("Đã đặt 2 kg Sầu riêng Monthong")
-    expect(result.get_by_role("link", name="Xem đơn hàng")).to_have_attribute("href", re.compile(r"^/orders/\d+$"))
+    card.get_by_role("button", name="Thêm").click()  # 2 kg
+    card.get_by_role("button", name="Đặt ngay").click()  # the sheet opens over the live
+    sheet = buyer.locator("#sheet")
+    expect(sheet.locator(".sheet-total-value")).to_contain_text("198.000")
+    sheet.get_by_role("button", name="Xác nhận").click()  # durian: bank transfer only, so the QR shows in the sheet
+    expect(sheet.locator(".sheet-done")).to_contain_text(re.compile(r"Đơn CP\w+ đã được lưu"))
+    expect(sheet.locator(".qr-box svg")).to_be_visible()
+    expect(sheet.get_by_role("link", name="Xem đơn hàng")).to_have_attribute("href", re.compile(r"^/orders/\d+$"))
     expect(card.locator(".offer-left")).to_contain_text("Còn 48 kg")
     assert_fits_phone(buyer)
     shot(buyer, "live-buyer-ordered")
+    sheet.get_by_role("button", name="Quay lại phiên live").first.click()
 
     # every viewer sees the drop; the ticker names the buyer discreetly; the host sees the order and totals
     expect(offer_card(watcher, "Sầu riêng Monthong").locator(".offer-left")).to_contain_text("Còn 48 kg")
@@ -82,11 +86,13 @@ def test_host_pins_and_a_buyer_orders_in_two_taps(new_phone_page):
     expect(host.locator("#host-orders")).to_contain_text("Hoàng Thị Hoa")
     shot(host, "live-host-orders")
 
-    # over the per-buyer limit: a clear message, nothing taken
-    card.locator(".offer-qty").fill("4")
+    # over the per-buyer limit: a clear message beside the quantity in the sheet, nothing taken
     card.get_by_role("button", name="Đặt ngay").click()
-    expect(result).to_contain_text("tối đa 5 kg")
+    sheet.locator("#sheet-qty").fill("4")
+    sheet.get_by_role("button", name="Xác nhận").click()
+    expect(sheet.locator("#sheet-qty-error")).to_contain_text("tối đa 5 kg")
     expect(card.locator(".offer-left")).to_contain_text("Còn 48 kg")
+    sheet.get_by_role("button", name="Quay lại phiên live").first.click()
 
     # the host closes the offer: it leaves the buyer's page, unsold units go back to her stock
     host.once("dialog", lambda d: d.accept())
@@ -97,21 +103,63 @@ def test_host_pins_and_a_buyer_orders_in_two_taps(new_phone_page):
     expect(option).to_have_text(f"Sầu riêng Monthong — còn {shelf - 2} kg trong kho")  # 48 unsold came back
 
 
-def test_host_is_told_when_a_phone_order_is_entered(new_phone_page):
+def screen(page, name: str) -> None:
+    """What the host sees without scrolling (taken first: a full-page shot moves the scroll), then the page."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-screen.png"))
+    shot(page, name)
+
+
+def in_viewport(page, selector: str) -> bool:
+    return page.evaluate("""s => { const r = document.querySelector(s).getBoundingClientRect();
+                                   return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0; }""", selector)
+
+
+def test_a_phone_order_finishes_and_its_result_is_beside_the_form(new_phone_page):
     host = new_phone_page()
     login(host, "0903000001")
     host.goto(SESSION + "/host")
     expect(host.locator("#live-status")).to_have_text("ĐANG LIVE")
     host.select_option("#phone-offer", label="Sầu riêng Ri6")
-    host.fill("#phone-phone", "0912 345 678")
-    host.fill("#phone-name", "Bà H'Jih")
-    host.fill("#phone-qty", "1")
-    host.get_by_role("button", name="Chốt đơn").click()
-    expect(host.locator("#live-result")).to_contain_text(re.compile(r"Đã chốt đơn CP\w+ cho"))
+
+    def enter(phone="0912 345 678", street="Thôn 3, buôn Ea Knuếc"):
+        host.fill("#phone-phone", phone)
+        host.fill("#phone-name", "Bà H'Jih")
+        host.fill("#phone-qty", "1")
+        host.fill("#phone-street", street)
+        host.fill("#phone-province", "Đắk Lắk")
+        host.get_by_role("button", name="Chốt đơn").click()
+
+    # a landline: the message is under the phone field, nothing else happens
+    enter(phone="028 3822 4567")
+    expect(host.locator("#phone-phone-error")).to_contain_text("số di động")
+    expect(host.locator("#phone-result")).to_be_hidden()
+    # no address: under the street field
+    enter(street="")
+    expect(host.locator("#phone-street-error")).to_contain_text("địa chỉ")
+    expect(host.locator("#phone-phone-error")).to_be_hidden()
+
+    enter()
+    result = host.locator("#phone-result")
+    expect(result).to_contain_text(re.compile(r"Đã nhập đơn CP\w+ cho Bà H'Jih"))
+    expect(result).to_contain_text("Đã gửi SMS")
+    expect(result.get_by_role("link", name="Mở đơn")).to_have_attribute("href", re.compile(r"^/orders/\d+$"))
+    assert in_viewport(host, "#phone-result"), "the result must be on screen, beside the form"
     expect(host.locator("#phone-phone")).to_have_value("")
-    host.fill("#phone-phone", "12345")
+    assert_fits_phone(host)
+    screen(host, "live-host-phone-order")
+
+    # the same caller, offer and quantity again at once: the host confirms it is a second order
+    enter()
+    expect(host.locator("#phone-dup-error")).to_contain_text("đơn thứ hai")
+    expect(host.locator("#phone-dup-error")).to_contain_text("vừa đặt đúng món này")
+    expect(host.locator("#phone-dup")).to_be_visible()
+    assert in_viewport(host, "#phone-dup-error")
+    screen(host, "live-host-phone-duplicate")
+    host.check("#phone-dup")
     host.get_by_role("button", name="Chốt đơn").click()
-    expect(host.locator("#phone-error")).to_contain_text("Số điện thoại không hợp lệ")
+    expect(result).to_contain_text(re.compile(r"Đã nhập đơn CP\w+ cho Bà H'Jih"))
+    expect(host.locator("#phone-dup-field")).to_be_hidden()
 
 
 def test_a_dropped_connection_comes_back_to_the_true_state(new_phone_page):
@@ -130,7 +178,8 @@ def test_a_dropped_connection_comes_back_to_the_true_state(new_phone_page):
     buyer_card = offer_card(buyer, "Sầu riêng Ri6")
     buyer_card.locator(".offer-qty").fill("3")
     buyer_card.get_by_role("button", name="Đặt ngay").click()
-    expect(buyer.locator("#live-result")).to_contain_text("Đã đặt 3 kg")
+    buyer.locator("#sheet").get_by_role("button", name="Xác nhận").click()
+    expect(buyer.locator("#sheet .sheet-done")).to_contain_text("Đơn CP")
 
     viewer.evaluate("window.ChoPhienLive.socket.connect()")
     expect(viewer.locator("#live-banner")).to_be_hidden()

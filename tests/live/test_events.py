@@ -113,7 +113,7 @@ def test_join_gives_a_snapshot(connect, make_offer, make_user, no_errors_logged)
     assert snap["session"]["stream"]["platform"] == "tiktok" and snap["session"]["stream"]["embed_url"] is None
     assert snap["offers"] == [{"id": offer.id, "product_id": offer.product_id, "title": "Sầu riêng Ri6", "unit": "kg",
                                "price_vnd": 79_000, "remaining": 500, "per_buyer_limit": 20, "image": None,
-                               "quantity": 500, "sold": 0, "status": "open"}]
+                               "quantity": 500, "sold": 0, "status": "open", "number": 1}]
     assert [(c["user"], c["text"]) for c in snap["chat"]] == [("Hoa H.", "Còn hàng không chị?")]
     assert snap["viewers"] == 1 and snap["hearts"] == 0
     assert snap["you"] == {"user_id": None, "logged_in": False, "is_host": False, "can_moderate": False}
@@ -737,6 +737,7 @@ def test_phone_order_through_the_console(connect, make_offer, make_user, tick, n
     host = connect(offer.session.seller.user)
     joined(host, offer.session)
     ack = host.call("phone_order", {"phone": "0987 222 333", "name": "Cô Ba", "offer_id": offer.id, "qty": 4,
+                                    "street": "Thôn 3", "province": "Đắk Lắk",
                                     "key": new_key("phone")})
     assert ack["ok"] and ack["order"]["buyer"] == "Cô Ba" and ack["order"]["qty"] == 4
     tick()
@@ -746,8 +747,14 @@ def test_phone_order_through_the_console(connect, make_offer, make_user, tick, n
     joined(buyer, offer.session)
     assert_refused(buyer.call("phone_order", {"phone": "0987222333", "offer_id": offer.id, "qty": 1,
                                               "key": new_key()}), "forbidden")
-    assert_refused(host.call("phone_order", {"phone": "not a phone", "offer_id": offer.id, "qty": 1,
-                                             "key": new_key()}), "invalid")
+    ack = host.call("phone_order", {"phone": "not a phone", "name": "Cô Ba", "offer_id": offer.id, "qty": 1,
+                                    "street": "Thôn 3", "province": "Đắk Lắk", "key": new_key()})
+    assert_refused(ack, "invalid")
+    assert ack["field"] == "phone"  # the console shows it under the phone field
+    ack = host.call("phone_order", {"phone": "0987 222 333", "name": "Cô Ba", "offer_id": offer.id, "qty": 4,
+                                    "street": "Thôn 3", "province": "Đắk Lắk", "key": new_key("phone")})
+    assert_refused(ack, "duplicate")
+    assert ack["field"] == "confirm_duplicate" and sold_total(offer.id) == 4
 
 
 def test_messages_follow_the_socket_language(connect, make_offer, make_user):

@@ -395,45 +395,7 @@ def test_bad_mutes(make_session, make_user, user_id, minutes):
     assert err.value.code == "invalid"
 
 
-# ---- phone orders -----------------------------------------------------------------------------------
-
-def test_phone_order_for_a_new_caller(make_offer, make_user):
-    from market.accounts.models import User
-    from market.accounts.service import authenticate
-
-    offer = make_offer(quantity=50)
-    host = offer.session.seller.user
-    placed = service.phone_order(offer.session, host, "0987 111 222", "Chị Hạnh", offer.id, 5, new_key("phone"))
-    order = placed.order
-    buyer = db.session.get(User, order.buyer_id)
-    assert buyer.phone == "+84987111222" and buyer.display_name == "Chị Hạnh"
-    assert order.origin == "phone" and order.placed_by_id == host.id and order.total_vnd == 5 * 79_000
-    assert order.events[0].actor_role == "seller" and "H'Hà Niê" in order.events[0].reason
-    assert authenticate("0987111222", "!phone-order") is None and authenticate("0987111222", "") is None
-    # the same caller again: the same account
-    again = service.phone_order(offer.session, host, "+84987111222", "", offer.id, 1, new_key("phone"))
-    assert again.order.buyer_id == buyer.id
-
-
-def test_phone_order_by_staff_of_the_commune_only(make_offer, make_staff, make_user, make_commune):
-    offer = make_offer()
-    with pytest.raises(DomainError) as err:
-        service.phone_order(offer.session, make_staff(make_commune(name="Xã khác")), "0987111333", "", offer.id, 1,
-                            new_key())
-    assert err.value.code == "forbidden"
-    placed = service.phone_order(offer.session, make_staff(offer.session.commune), "0987111333", "", offer.id, 1,
-                                 new_key())
-    assert placed.order.events[0].actor_role == "staff"
-
-
-@pytest.mark.parametrize(("phone", "qty"), [("abc", 1), ("", 1), (None, 1), ("0987111444", 0),
-                                            ("0987111444", "2"), ("0987111444", 10**9)])
-def test_bad_phone_orders(make_offer, phone, qty):
-    offer = make_offer()
-    with pytest.raises(DomainError) as err:
-        service.phone_order(offer.session, offer.session.seller.user, phone, "", offer.id, qty, new_key())
-    assert err.value.code == "invalid"
-    assert offer_row(offer.id).sold == 0
+# Phone orders: tests/live/test_phone_orders.py
 
 
 # ---- stream links -----------------------------------------------------------------------------------

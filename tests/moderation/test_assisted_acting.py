@@ -120,7 +120,7 @@ def test_the_helpers_page_lists_her_villagers(client, world_b):
 
 def phone_form(product, **overrides) -> dict:
     data = {"product_id": str(product.id), "qty": "3", "buyer_phone": "0912 888 777", "buyer_name": "Chị Mai",
-            "ship_name": "Chị Mai", "ship_phone": "0912 888 777", "ship_street": "Thôn 3, buôn Ea Knuếc",
+            "ship_street": "Thôn 3, buôn Ea Knuếc",
             "ship_commune": "Ea Knuếc", "ship_province": "Đắk Lắk", "method": "cod", "acting_for": "buyer",
             "consent": "y", "key": "phone-0123456789abcdef"}
     data.update(overrides)
@@ -139,7 +139,11 @@ def test_a_helper_enters_a_phone_order_for_a_buyer(client, world_b):
     assert 'name="key"' in page and 'value="cod"' in page
     resp = post_form(client, "/staff/orders/phone", phone_form(w.product))
     [order] = orders()
-    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/orders/{order.id}")
+    assert resp.status_code == 302 and f"placed={order.id}" in resp.headers["Location"]
+    # the result is shown beside the form, ready for the next caller
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert 'id="phone-result"' in page and order.code in page and "0912 888 777" in page
+    assert page.index('id="phone-result"') < page.index('name="buyer_phone"')
     assert (order.origin, order.placed_by_id, order.payment_method) == ("phone", w.staff.id, "cod")
     assert order.buyer.display_name == "Chị Mai" and order.buyer.password_hash.startswith("!")
     assert order.ship_street == "Thôn 3, buôn Ea Knuếc" and order.qty == 3
@@ -174,6 +178,8 @@ def test_an_order_for_a_villagers_shop_records_the_villagers_consent(client, wor
     ({"qty": "0"}, "qty", "ít nhất là 1"),
     ({"qty": "9" * 5000}, "qty", "quá lớn"),
     ({"buyer_phone": "123"}, "buyer_phone", "điện thoại"),
+    ({"buyer_phone": "028 3822 4567"}, "buyer_phone", "số di động"),
+    ({"buyer_name": "", "ship_street": "Thôn 9 Chị Mai"}, "buyer_name", "tên"),
     ({"ship_street": ""}, "ship_street", "địa chỉ"),
     ({"method": "bitcoin"}, "method", "Hãy chọn một"),
     ({"acting_for": "nobody"}, "acting_for", "Hãy chọn một"),
@@ -192,7 +198,20 @@ def test_bad_phone_orders_are_refused_and_nothing_is_written(client, world_b, ov
     assert not orders() and not entries("order.phone_placed") and not db.session.scalars(sa.select(Consent)).all()
     db.session.refresh(w.product)
     assert w.product.stock == stock
-    assert 'value="Chị Mai"' in html  # what was typed is kept
+    assert 'value="Chị Mai"' in html or 'value="Thôn 9 Chị Mai"' in html  # what was typed is kept
+
+
+def test_the_same_call_entered_twice_asks_the_helper_to_confirm(client, world_b):
+    w = world_b
+    login_as(client, w.staff)
+    assert post_form(client, "/staff/orders/phone", phone_form(w.product)).status_code == 302
+    resp = post_form(client, "/staff/orders/phone", phone_form(w.product, key="phone-second-0000000001"))
+    html = text(resp)
+    assert resp.status_code == 409 and 'id="confirm_duplicate-error"' in html and orders()[0].code in html
+    assert len(orders()) == 1
+    resp = post_form(client, "/staff/orders/phone", phone_form(w.product, key="phone-second-0000000001",
+                                                               confirm_duplicate="y"))
+    assert resp.status_code == 302 and len(orders()) == 2
 
 
 def test_another_communes_product_is_404(client, world_b):

@@ -314,9 +314,11 @@ def test_phone_orders_staff_take_at_the_live_console_are_audited(connect, world,
     joined(staff, room)
     joined(host, room)
     ack = staff.call("phone_order", {"phone": "0912 555 444", "name": "Anh Tư", "offer_id": offer.id, "qty": 2,
+                                     "street": "Thôn 3", "province": "Đắk Lắk",
                                      "key": "live-phone-000000001"})
     assert ack["ok"], ack
     assert host.call("phone_order", {"phone": "0912 555 333", "name": "Chị Ba", "offer_id": offer.id, "qty": 1,
+                                     "street": "Thôn 3", "province": "Đắk Lắk",
                                      "key": "live-phone-000000002"})["ok"]
     [entry] = entries("order.phone_placed")  # the host's own call is not a staff action
     assert (entry.actor_id, entry.object_id, entry.commune_id) == (world.staff.id, ack["order"]["id"], world.a.id)
