@@ -19,17 +19,28 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 import urllib.error
 import urllib.request
 from collections import deque
 
-import math
-
 from flask import current_app
 
+from market.securitylog import mask_phone
 from market.text import unaccent
 
 log = logging.getLogger(__name__)
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,}")  # an unsubscribe or sign-in token in a link
+_NUMBER = re.compile(r"\+?\d[\d .-]{7,}\d")  # a phone number written in the text
+
+
+def masked_text(text: str) -> str:
+    """The text as the log shows it: tokens cut to their first 4 characters, phone numbers masked."""
+    text = _TOKEN.sub(lambda m: m.group()[:4] + "…", text)
+    return _NUMBER.sub(lambda m: mask_phone(re.sub(r"[ .-]", "", m.group())), text)
 
 
 class SmsError(RuntimeError):
@@ -49,7 +60,7 @@ class LogSms(SmsProvider):
 
     def send(self, phone: str, text: str) -> None:
         self.sent.append((phone, text))
-        log.info("SMS to %s: %s", phone, text)
+        log.info("SMS to %s: %s", mask_phone(phone), masked_text(text))
 
 
 class HttpGatewaySms(SmsProvider):
@@ -72,7 +83,7 @@ class HttpGatewaySms(SmsProvider):
                 if not 200 <= response.status < 300:
                     raise SmsError(f"gateway answered {response.status}")
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            log.warning("SMS to %s not sent: %s", phone, exc)
+            log.warning("SMS to %s not sent: %s", mask_phone(phone), exc)
             raise SmsError(str(exc)) from exc
 
 

@@ -43,8 +43,12 @@ def stripe_start(order_id: int):
         db.session.rollback()
         stripe_pay.session_failed(req.payment_id, exc)
         db.session.commit()
-        flash(_("Card payment is not available right now. Try again in a moment or choose another way to pay."),
-              "error")
+        if stripe_pay.outcome_unknown(exc):
+            flash(_("Stripe is slow to answer. Press Pay again in a moment: you will reach the same payment page, "
+                    "and you cannot be charged twice."), "error")
+        else:
+            flash(_("Card payment is not available right now. Try again in a moment or choose another way to pay."),
+                  "error")
         return redirect(_order_url(order_id))
     url = stripe_pay.save_session(req.payment_id, session)
     db.session.commit()
