@@ -325,11 +325,15 @@ def _verdict(route: Route, role: str, resp) -> str | None:
 def test_access_matrix(app, world):
     browsers = Browsers(app, world)
     wrong = []
+    from tests.access.test_csrf_and_safe_gets import watched_writes
+
     for route in ROUTES:
         for role in ROLES:
-            with rolled_back():
+            with rolled_back(), watched_writes() as writes:
                 resp = _call(browsers, world, route, role)
                 problem = _verdict(route, role, resp)
+            if route.method == "GET" and writes:  # property 28: no GET changes anything
+                problem = (problem or "") + f" and the GET wrote: {writes[0][:120]}"
             if problem:
                 wrong.append(f"{role:9} {route.method} {route.path}: {problem}")
     assert not wrong, "\n" + "\n".join(wrong)
