@@ -10,6 +10,10 @@
    shop's rules). If that fails the reservation stands, still held: the sheet says what is missing and
    until when, and sending it again completes the same order.
 An order already reserved (by "chốt", or a sheet closed before confirming) is completed by its id.
+5. A buyer without an account (or not logged in) stays in the sheet: her phone gets a sign-in code by SMS
+   (accounts.codes, the same codes as /login/code); "Confirm" with the code signs her in — a new number gets an
+   account under the name she typed — and then goes on as above. Her name and address are checked before
+   the code is used, so a typing mistake does not cost her the code.
 """
 
 from __future__ import annotations
@@ -155,3 +159,15 @@ def page_data(session: LiveSession, user: User | None) -> dict:
     d = defaults(user if logged_in else None, session)
     return {"session_id": session.id, "logged_in": logged_in, "address": d.address, "method": d.method,
             "methods": d.methods, "pending": [order_json(o) for o in pending_orders(user, session)]}
+
+
+def sign_in_by_code(phone: object, code: object, name: object, ip: str, locale: str) -> User:
+    """The buyer typed the code sent to ``phone``: her account, or a new one under ``name`` (flushes)."""
+    from market.accounts import service as accounts
+    from market.accounts.codes import Purpose, use_code
+
+    name = accounts.clean_display_name(name if isinstance(name, str) else None)
+    e164 = use_code(phone, Purpose.LOGIN, code, ip=ip)  # WrongCode: the caller commits the counted try
+    user = accounts.sign_in_by_code(e164) or accounts.sign_up_by_code(e164, name, locale=locale)
+    accounts.record_login(user)
+    return user

@@ -95,9 +95,43 @@
     setText($(".sheet-total-value"), live.money.format(total));
   }
 
+  // A buyer who is not logged in stays in the sheet: her phone and name, a code by SMS, her address.
+  function accountMode(on) {
+    show($(".sheet-account"), on);
+    show(form.querySelector('[data-field="ship_name"]'), !on);
+    show(form.querySelector('[data-field="ship_phone"]'), !on);
+    if (on) { show($(".sheet-saved"), false); show($(".sheet-addr-fields"), true); }
+  }
+  $(".sheet-send-code").addEventListener("click", function (event) {
+    var button = event.currentTarget;
+    clearErrors();
+    button.disabled = true;
+    var body = new URLSearchParams({ csrf_token: field("csrf_token").value, phone: field("phone").value });
+    window.fetch(button.dataset.url, { method: "POST", body: body, credentials: "same-origin",
+                                       headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (ack) {
+        if (!ack.ok) { if (!fieldError(ack.field || "phone", ack.message)) refused(ack); return; }
+        setText($(".sheet-code-sent"), ack.message);
+        show($(".sheet-code"), true);
+        field("code").focus();
+      })
+      .catch(function () { refused({ message: T.offline }); })
+      .then(function () { button.disabled = false; });
+  });
+  function signedIn() {
+    if (data.logged_in) return;
+    data.logged_in = true;
+    accountMode(false);
+    show(document.getElementById("live-login"), false);
+    // the live socket was opened anonymously: open it again with her new session cookie
+    live.socket.disconnect();
+    live.socket.connect();
+  }
+
   // "Order now" on an offer card (live.js hands the tap over): a new order of this offer.
   live.openSheet = function (card) {
-    if (!data.logged_in) return false; // the login prompt of live.js
+    accountMode(!data.logged_in);
     state.order = null;
     state.price = parseInt(card.dataset.price, 10) || 0;
     state.unit = card.dataset.unit || "";
@@ -150,6 +184,7 @@
 
   // ---- confirming ----------------------------------------------------------------------------------------
   function fieldError(name, message) {
+    if (!data.logged_in && (name === "ship_name" || name === "ship_phone")) name = name === "ship_name" ? "name" : "phone";
     var input = field(name);
     var err = document.getElementById("sheet-" + (name === "method" ? "method" : name) + "-error");
     if (!err) return false;
@@ -182,6 +217,7 @@
   });
 
   function done(ack) {
+    if (ack.signed_in) signedIn();
     forget(ack.order.id);
     show(form, false);
     var pay = $(".sheet-payment");
@@ -193,6 +229,8 @@
   }
 
   function refused(ack) {
+    if (ack.signed_in) signedIn();
+    if (ack.error === "not_logged_in" && !data.logged_in && !sheet.hidden) { fieldError("code", T.needCode); return; }
     if (ack.order) { // units reserved and still held: what follows completes that same order
       remember(ack.order);
       state.order = ack.order;

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_fits_phone, login, shot
+from tests.e2e.conftest import SCREENSHOTS, assert_fits_phone, login, shot
 
 TEA_KOL = "0905000001"  # her shop has no payment settings yet: cash on delivery, confirmed at once
 TEA = "Chè Shan tuyết cổ thụ"
@@ -80,3 +80,35 @@ def test_returning_buyer_confirms_cash_on_delivery_in_two_taps(new_phone_page):
     buyer.locator("#live-chat-form button[type=submit]").click()
     expect(buyer.locator("#chat-error")).to_contain_text("Hãy ghi số lượng bằng số")
     assert_fits_phone(buyer)
+
+
+def test_a_new_buyer_completes_in_the_sheet_without_leaving_the_live(phone_page, sms_inbox):
+    page = phone_page
+    page.goto("/live/1")  # the demo's durian session: paid by bank transfer
+    card = page.locator(".offer", has=page.locator(".offer-title", has_text="Sầu riêng Ri6"))
+    left = card.locator(".offer-left")
+    expect(left).to_contain_text("Còn")
+    before = int(re.search(r"Còn ([\d.]+)", left.inner_text()).group(1).replace(".", ""))
+    addresses = []
+    page.on("framenavigated", lambda frame: addresses.append(frame.url) if frame == page.main_frame else None)
+
+    card.get_by_role("button", name="Đặt ngay").click()
+    sheet = page.locator("#sheet")
+    expect(sheet.locator(".sheet-account")).to_be_visible()  # not logged in: who is ordering, in the sheet
+    sheet.locator("#sheet-phone").fill("0987 654 321")
+    sheet.locator("#sheet-name").fill("Y Blơ Niê")
+    sheet.get_by_role("button", name="Gửi mã qua SMS cho tôi").click()
+    expect(sheet.locator(".sheet-code-sent")).to_contain_text("0987 654 321")
+    sheet.locator("#sheet-code").fill(sms_inbox.code_for("+84987654321"))
+    sheet.locator("#sheet-ship_street").fill("Buôn Trấp")
+    sheet.locator("#sheet-ship_province").fill("Đắk Lắk")
+    expect(sheet.get_by_label(re.compile("Chuyển khoản"))).to_be_checked()
+    page.screenshot(path=str(SCREENSHOTS / "live-sheet-new-buyer.png"))  # what she sees (the viewport)
+    sheet.get_by_role("button", name="Xác nhận").click()
+    expect(sheet.locator(".sheet-done")).to_contain_text(re.compile(r"Đơn CP\w+ đã được lưu"))
+    expect(sheet.locator(".qr-box svg")).to_be_visible()  # the VietQR panel, in the sheet
+    page.screenshot(path=str(SCREENSHOTS / "live-sheet-new-buyer-qr.png"))
+    assert addresses == [] and re.search(r"/live/1$", page.url), addresses  # the page never left /live/1
+    sheet.get_by_role("button", name="Quay lại phiên live").first.click()
+    expect(left).to_contain_text(f"Còn {before - 1:,}".replace(",", "."))
+    assert_fits_phone(page)
