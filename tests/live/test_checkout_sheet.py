@@ -420,3 +420,7 @@ def test_a_new_buyer_signs_up_and_orders_without_leaving_the_sheet(app, make_off
     assert (order.ship_name, order.ship_phone) == ("Bà H'Jih", "+84912345678")
     page = client.get(f"/live/{session.id}").get_data(as_text=True)
     assert '"logged_in": true' in page
+    # the page's form still works after signing in (same CSRF token): her next order needs no code
+    again = post_sheet(client, token, session, offer_id=str(offer.id), qty="1", key=new_key("new"),
+                       ship_name="Bà H'Jih", ship_phone="0912 345 678")
+    assert again.status_code == 200 and again.json["signed_in"] is False, again.json

@@ -234,6 +234,38 @@ def test_two_processes_share_every_room(tmp_path, postgres_url, redis_url, viewe
         buyer.wait_for("hearts", lambda d: d["total"] == 6, timeout=4)
         # each viewer heard each stock change once, not once per process
         assert watcher.count("stock") == 1, watcher.heard
+        # "chốt" in the chat from both processes at once for the last units of a small offer: one order fits,
+        # the other buyer alone is told what is left; two offers are open, so the number is needed
+        host = viewers(one.url, token(one.url, "0903000001"))
+        host.join(1)
+        engine = sa.create_engine(db.url)
+        with engine.connect() as conn:
+            monthong = conn.execute(sa.text("SELECT id FROM products WHERE title = 'Sầu riêng Monthong'")).scalar()
+        engine.dispose()
+        pinned = host.call("pin", {"product_id": monthong, "price_vnd": 99_000, "quantity": 3, "per_buyer_limit": 2})
+        assert pinned["ok"], pinned
+        number = pinned["offer"]["number"]
+        first = viewers(one.url, token(one.url, "0904000001"))
+        first.join(1)
+        assert first.call("chat", {"text": "chốt 2"})["chot"]["message"].startswith("Đang bán nhiều sản phẩm")
+        answers = {}
+        go = threading.Barrier(2)
+
+        def claim(name, viewer):
+            go.wait()
+            answers[name] = viewer.call("chat", {"text": f"CHOT 2 #{number}"})["chot"]
+
+        threads = [threading.Thread(target=claim, args=pair) for pair in (("first", first), ("second", buyer))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(15)
+        oks = [a for a in answers.values() if a["ok"]]
+        refused = [a for a in answers.values() if not a["ok"]]
+        assert len(oks) == 1 and len(refused) == 1, answers
+        assert refused[0]["error"] == "sold_out" and "Chỉ còn 1" in refused[0]["message"]
+        assert oks[0]["order"]["missing"] == ["address", "method"]
+        watcher.wait_for("stock", lambda d: d == {"offer_id": pinned["offer"]["id"], "remaining": 1}, timeout=2)
     finally:
         one.stop()
         two.stop()
