@@ -69,7 +69,7 @@ class Hub:
             self.host_feed: dict[int, list[dict]] = {}
             self.sent: dict[int, Sent] = {}
             self.versions: dict[int, bytes] = {}  # room → the stock version last read from Redis
-            self.snapshots: dict[int, tuple[float, dict]] = {}
+            self.snapshots: dict[int, tuple[float, object]] = {}
             self.generations: dict[int, int] = {}
             self.builders: dict[int, threading.Lock] = {}
             self.last_persist = time.monotonic()
@@ -152,10 +152,10 @@ class Hub:
             hearts = hearts_in_db(session_id) if hearts is None else hearts
         return viewers, hearts + self.hearts.get(session_id, 0)
 
-    def cached_snapshot(self, session_id: int, ttl: float, build) -> dict:
-        """The room's join snapshot, built at most once per ``ttl`` and change: when a crowd joins at once,
-        one of them builds it while the others wait for that one (a build yields on the database, and every
-        joiner building its own copy was a quarter of a join storm's CPU)."""
+    def cached_snapshot(self, session_id: int, ttl: float, build):
+        """The room's join snapshot (whatever ``build`` returns), built at most once per ``ttl`` and change:
+        when a crowd joins at once, one of them builds it while the others wait for that one (a build yields on
+        the database, and every joiner building its own copy was a quarter of a join storm's CPU)."""
         cached = self.snapshots.get(session_id)
         if cached and time.monotonic() - cached[0] < ttl:
             return cached[1]

@@ -112,23 +112,11 @@ def may_host(user) -> bool:
 
 @dataclass(frozen=True)
 class SessionRef:
-    """What a join needs to know of a session before its snapshot, read in one light query (no ORM object,
-    no relationships): it exists, where it is, who hosts it."""
+    """What a join needs to know of a session besides its snapshot (cached with it): where it is, who hosts it."""
 
     id: int
     commune_id: int
     host_user_id: int
-
-
-def session_ref(session_id: object) -> SessionRef:
-    row = db.session.execute(
-        sa.select(LiveSession.id, LiveSession.commune_id, SellerProfile.user_id)
-        .join(SellerProfile, SellerProfile.id == LiveSession.seller_id).where(LiveSession.id == session_id)
-    ).one_or_none() if isinstance(session_id, int) and not isinstance(session_id, bool) and 0 < session_id < 2**31 \
-        else None
-    if row is None:
-        raise NotFound(_("This live session does not exist."))
-    return SessionRef(*row)
 
 
 def _host_user_id(session: LiveSession | SessionRef) -> int:
@@ -424,6 +412,13 @@ def recent_chat(session: LiveSession, limit: int = CHAT_HISTORY) -> list[dict]:
         sa.select(ChatMessage).where(ChatMessage.session_id == session.id, ChatMessage.removed_at.is_(None))
         .order_by(ChatMessage.id.desc()).limit(limit)).all()
     return [chat_json(m, host_user_id=session.seller.user_id) for m in reversed(messages)]
+
+
+def room_view(session_id: object) -> tuple[SessionRef, dict]:
+    """What every joiner of a room gets alike (the hub caches it per room): who hosts it and where, and the
+    snapshot. NotFound for a session that does not exist."""
+    session = get_session(session_id)
+    return SessionRef(session.id, session.commune_id, session.seller.user_id), snapshot(session)
 
 
 def snapshot(session: LiveSession) -> dict:

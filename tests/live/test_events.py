@@ -820,3 +820,24 @@ def test_a_handler_bug_or_a_lost_database_is_an_unavailable_ack(connect, make_of
         monkeypatch.setattr(*target, lambda *_a, error=error, **_k: (_ for _ in ()).throw(error))
         assert_refused(sock.call(event, payload), "unavailable")
         assert [(r.levelno, bool(r.exc_info)) for r in caplog.records] == [(level, level == logging.ERROR)]
+
+
+def test_what_a_process_keeps_per_socket_goes_with_the_socket(connect, make_session, make_user, tick):
+    """Waves of sockets that join, tap and leave, and sockets that never join: once they are gone the process
+    keeps nothing of them (connection data, join and heart windows, the hub's rooms), so memory is bounded
+    by the sockets that are there, not by those that came."""
+    from market.live import events
+    from market.live.connection import connections
+    from market.live.hub import hub
+
+    session = make_session()
+    for _wave in range(3):
+        crowd = [connect(make_user()) if i % 3 == 0 else connect() for i in range(30)]
+        for sock in crowd[:20]:
+            joined(sock, session)
+            sock.emit("heart", {})
+        for sock in crowd:
+            sock.disconnect()
+    tick()
+    assert connections() == {} and events._joins == {} and events._hearts_window == {}
+    assert hub.rooms == {} and hub.hosts == {}

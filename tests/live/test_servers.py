@@ -297,3 +297,75 @@ def test_coalescing_holds_under_a_burst(live_server, viewers):
     assert stock and stock[-1]["remaining"] == ri6["remaining"] - 24
     assert len(stock) <= elapsed / 0.1 + 2
     assert len(sold) <= elapsed / 0.1 + 2 and sum(1 + d.get("more", 0) for d in sold) == 24
+
+
+def _rss_mb(pid: int) -> float:
+    for line in open(f"/proc/{pid}/status").read().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _last(viewer: Viewer, name: str):
+    with viewer.cond:
+        return next((data for event, data in reversed(viewer.heard) if event == name), None)
+
+
+def _raw_socket(url: str, auth: str = "", rcvbuf: int | None = None):
+    """A bare Engine.IO websocket on /live (cheaper than a client: a crowd of them in a test)."""
+    import socket as stdsocket
+
+    import websocket
+
+    options = [(stdsocket.SOL_SOCKET, stdsocket.SO_RCVBUF, rcvbuf)] if rcvbuf else []
+    ws = websocket.create_connection(url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
+                                     timeout=10, sockopt=options)
+    ws.recv()  # the Engine.IO open packet
+    ws.send("40/live," + auth)
+    return ws
+
+
+def test_a_crowd_that_comes_and_goes_leaves_the_room_up_and_memory_bounded(live_server, viewers):
+    """Waves of viewers connecting, joining and leaving, sockets that never join, connections with bad tokens
+    and a viewer that reads nothing: the room keeps answering the others at once, counts its viewers right,
+    and the process's memory stays bounded."""
+    url, pid = live_server.url, live_server.process.pid
+    steady = viewers(url, live_server.tokens[4])
+    steady.join(1)
+    silent = _raw_socket(url, rcvbuf=4096)  # joins, then reads nothing
+    silent.send('42/live,0["join",{"session_id":1}]')
+    rss_before = _rss_mb(pid)
+    idle = []
+    peak = 0
+    for wave in range(3):
+        crowd = [_raw_socket(url) for _ in range(100)]
+        for ws in crowd:
+            assert ws.recv().startswith("40/live,")
+            ws.send('42/live,1["join",{"session_id":1}]')
+        for ws in crowd:
+            while not (frame := ws.recv()).startswith("43/live,1"):  # the join's ack, after any room updates
+                pass
+            assert '"ok":true' in frame
+            ws.close()
+        for _ in range(10):
+            bad = _raw_socket(url, '{"token":"not-a-token-%s"}' % uuid.uuid4().hex)
+            assert bad.recv().startswith("44/live,")  # refused
+            bad.close()
+        idle += [_raw_socket(url) for _ in range(30)]  # connected, never joining
+        time.sleep(1.2)  # a viewers count goes out
+        peak = max(peak, _last(steady, "viewers")["count"])
+        started = time.monotonic()
+        ack = steady.call("chat", {"text": f"vẫn ở đây {wave}"}, timeout=5)
+        assert ack["ok"], ack
+        steady.wait_for("chat", lambda d, w=wave: d["text"] == f"vẫn ở đây {w}", timeout=2)
+        assert time.monotonic() - started < 2
+    assert peak == 2, "sockets that never joined are not viewers; those that left are not either"
+    for ws in idle:
+        ws.close()
+    # Everyone who came went: the room counts the steady viewer and the silent one again.
+    deadline = time.monotonic() + 6
+    while _last(steady, "viewers") != {"count": 2} and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _last(steady, "viewers") == {"count": 2}
+    assert _rss_mb(pid) - rss_before < 40, "memory grew with sockets that are gone"
+    silent.close()
