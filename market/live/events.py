@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from market import ratelimit
+from market.database import retry_on_conflict
 from market.domain import DomainError, NotFound
 from market.extensions import db, socketio
 from market.live import service
@@ -106,9 +107,10 @@ def _joined():
 
 
 def answer_errors(name: str, fn, *args):
-    """Run one handler; what it raises becomes its ack (``failure_ack``)."""
+    """Run one handler (again if PostgreSQL aborted its transaction for a deadlock); what it raises becomes its
+    ack (``failure_ack``)."""
     try:
-        return fn(*args)
+        return retry_on_conflict(fn, *args)
     except Exception as exc:
         return failure_ack(name, exc)
 
@@ -308,13 +310,14 @@ def _claim(live_session, user, text: str, message_id: int) -> dict | None:
 
 @live_event("pin")
 def on_pin(*args):
-    """The host pinning one of her products: ``{product_id, price_vnd, quantity, per_buyer_limit}``."""
+    """The host pinning one of her products: ``{product_id, price_vnd, quantity, per_buyer_limit, minutes}``
+    (``minutes``, 1 to 30, optional: a flash deal that closes itself when its countdown ends)."""
     user = _user()
     live_session = _joined()
     data = _payload(args)
     _rate(RATE_HOST, "host", user.id)
     offer = service.pin_offer(live_session, user, data.get("product_id"), data.get("price_vnd"),
-                              data.get("quantity"), data.get("per_buyer_limit"))
+                              data.get("quantity"), data.get("per_buyer_limit"), data.get("minutes"))
     result = service.offer_json(offer)
     db.session.commit()
     return {"ok": True, "offer": result}

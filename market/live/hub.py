@@ -72,6 +72,7 @@ class Hub:
             self.snapshots: dict[int, tuple[float, object]] = {}
             self.generations: dict[int, int] = {}
             self.builders: dict[int, threading.Lock] = {}
+            self.ended: set[int] = set()  # rooms of sessions this process knows are over: hearts are refused
             self.last_persist = time.monotonic()
         if isinstance(self.backend, MemoryBackend):
             self.backend.clear()
@@ -104,7 +105,16 @@ class Hub:
 
     def add_heart(self, session_id: int, n: int = 1) -> None:
         with self.lock:
+            if session_id in self.ended:
+                return
             self.hearts[session_id] = self.hearts.get(session_id, 0) + n
+
+    def mark_ended(self, session_id: int) -> None:
+        """The session is over: its hearts stop counting (in this process at once; the others notice on their
+        next counters tick, and the session row never counts a heart after its end)."""
+        with self.lock:
+            self.ended.add(session_id)
+            self.hearts.pop(session_id, None)
 
     def record_sales(self, session_id: int, items: list[dict], host_items: list[dict]) -> None:
         """Orders were committed: the room's stock changed; the ticker and the host console will hear."""

@@ -36,60 +36,12 @@ def chromium_path():
     return CHROMIUM
 
 
-class SmsInbox:
-    """A stand-in SMS gateway on 127.0.0.1 (the server's SMS_GATEWAY_URL): what a phone would receive."""
-
-    def __init__(self):
-        import json
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        inbox = self.messages = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the http.server name
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-                inbox.append((body["to"], body["text"]))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/send"
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
-
-    def code_for(self, e164: str, timeout: float = 10.0) -> str:
-        """The newest 6-digit code sent to ``e164`` (waits for it: SMS go out after the commit)."""
-        import re
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for to, text in reversed(self.messages):
-                found = re.search(r"\b(\d{6})\b", text) if to == e164 else None
-                if found:
-                    return found.group(1)
-            time.sleep(0.1)
-        raise AssertionError(f"no code reached {e164}: {self.messages[-3:]}")
-
-    def close(self):
-        self._httpd.shutdown()
-
-
 @pytest.fixture(scope="session")
-def sms_inbox():
-    inbox = SmsInbox()
-    yield inbox
-    inbox.close()
-
-
-@pytest.fixture(scope="session")
-def server(tmp_path_factory, chromium_path, sms_inbox):
-    """One real gevent server on a fresh SQLite database with the demo seeded; its SMS reach ``sms_inbox``."""
+def server(tmp_path_factory, chromium_path):
+    """One real gevent server on a fresh SQLite database with the demo seeded."""
     tmp = tmp_path_factory.mktemp("e2e")
     db = ServerDB.create(tmp)
-    srv = start_server(db, tmp, env={"LOG_LEVEL": "WARNING", "SMS_GATEWAY_URL": sms_inbox.url})
+    srv = start_server(db, tmp, env={"LOG_LEVEL": "INFO"})  # INFO: the SMS log (codes) is read by tests
     srv.db = db
     yield srv
     srv.stop()
