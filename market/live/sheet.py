@@ -137,8 +137,12 @@ def live_order(user: User, session: LiveSession, order_id: object) -> Order:
     return order
 
 
-def finish(order: Order, buyer: User, address: checkout.Address, method: str) -> Order:
-    """Give a reserved live order its address and way to pay (once: a repeat of the same answer is harmless)."""
+def finish(order: Order, buyer: User, address: checkout.Address, method: str,
+           shown_fee: int | str = "unchecked") -> Order:
+    """Give a reserved live order its address and way to pay (once: a repeat of the same answer is harmless).
+
+    ``shown_fee``: the shipping fee the sheet showed (0 until it learns one): another fee for this address is
+    refused with ``fee_changed`` (``shipping_fee`` tells the sheet which), so nobody confirms a total unseen."""
     if order.status != OrderStatus.PENDING:
         if order.is_complete and order.payment_method == method and order.status not in (
                 OrderStatus.CANCELLED, OrderStatus.EXPIRED):
@@ -150,7 +154,14 @@ def finish(order: Order, buyer: User, address: checkout.Address, method: str) ->
     if order.hold_expires_at is not None and order.hold_expires_at <= utcnow() and not order.is_complete:
         raise DomainError("expired", _("The hold on this order ran out and its units went back on sale. "
                                        "Order again if some are left."), status=409)
-    return checkout.complete_order(order, buyer, address, method)
+    return checkout.complete_order(order, buyer, address, method, shown_fee=shown_fee)
+
+
+def shipping_fee(order: Order, address: checkout.Address) -> int | None:
+    """What shipping this order to ``address`` costs (checkout's quote), for the sheet to show."""
+    from market.orders import delivery
+
+    return delivery.quote_order(order, checkout.destination_of(address)).fee_vnd
 
 
 def page_data(session: LiveSession, user: User | None) -> dict:

@@ -30,12 +30,12 @@ def _int(raw: str | None) -> object:
     return int(raw) if raw is not None and _INT.match(raw.strip()) else raw
 
 
-def _refused(err: DomainError, order=None, status: int | None = None):
+def _refused(err: DomainError, order=None, status: int | None = None, **extra):
     body = {"ok": False, "error": err.code, "message": err.message, "field": err.field,
             "signed_in": bool(g.get("sheet_signed_in"))}
     if order is not None:
         body["order"] = sheet.order_json(order)
-    return jsonify(body), status or err.status
+    return jsonify({**body, **extra}), status or err.status
 
 
 @bp.post("/live/<int:session_id>/checkout")
@@ -87,12 +87,14 @@ def checkout_sheet(session_id: int):
             ack["signed_in"] = signing_in
             return jsonify(ack), 401 if outcome.code == "not_logged_in" else 409
         order = sheet.live_order(user, live_session, outcome.order["id"])
+    shown = _int(form.get("shown_fee"))
     try:
-        sheet.finish(order, user, address, method)
+        sheet.finish(order, user, address, method, shown if isinstance(shown, int) else "unchecked")
     except DomainError as err:
         db.session.rollback()
         order = db.session.get(type(order), order.id)
-        return _refused(err, order=order if sheet.missing(order) else None)
+        extra = {"shipping_vnd": sheet.shipping_fee(order, address)} if err.code == "fee_changed" else {}
+        return _refused(err, order=order if sheet.missing(order) else None, **extra)  # she sees it, confirms again
     db.session.commit()
     return jsonify({"ok": True, "order": sheet.order_json(order), "signed_in": signing_in,
                     "payment_html": render_template("live/_sheet_payment.html", order=order)})

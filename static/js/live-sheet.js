@@ -91,8 +91,11 @@
 
   function updateTotal() {
     var qty = state.order ? state.order.qty : (parseInt(qtyInput.value, 10) || 0);
-    var total = state.order ? state.order.total_vnd : qty * state.price;
-    setText($(".sheet-total-value"), live.money.format(total));
+    var goods = state.order ? state.order.qty * state.order.unit_price_vnd : qty * state.price;
+    var fee = parseInt(field("shown_fee").value, 10) || 0; // the shipping the server quoted for her address
+    setText($(".sheet-total-value"), live.money.format(goods + fee));
+    setText($(".sheet-fee"), fee ? live.fill(T.fee, { fee: live.money.format(fee) }) : "");
+    show($(".sheet-fee"), fee > 0);
   }
 
   // A buyer who is not logged in stays in the sheet: her phone and name, a code by SMS, her address.
@@ -140,6 +143,7 @@
     field("offer_id").value = card.dataset.offerId;
     field("key").value = live.newKey(); // one key per opening: a double tap or a retry finds the same order
     field("order_id").value = "";
+    field("shown_fee").value = "0";
     setText($(".sheet-title"), card.dataset.title || "");
     setText($(".sheet-number"), card.dataset.number ? "#" + card.dataset.number : "");
     setText($(".sheet-price"), live.money.format(state.price) + " / " + state.unit);
@@ -159,6 +163,7 @@
     field("order_id").value = order.id;
     field("offer_id").value = "";
     field("key").value = "";
+    field("shown_fee").value = "0";
     setText($(".sheet-title"), order.title);
     setText($(".sheet-number"), "");
     setText($(".sheet-price"), live.money.format(order.unit_price_vnd) + " / " + live.unitLabel(order.unit));
@@ -231,6 +236,10 @@
   function refused(ack) {
     if (ack.signed_in) signedIn();
     if (ack.error === "not_logged_in" && !data.logged_in && !sheet.hidden) { fieldError("code", T.needCode); return; }
+    if (ack.error === "fee_changed" && typeof ack.shipping_vnd === "number") {
+      field("shown_fee").value = ack.shipping_vnd; // shown now: the next "Confirm" accepts this total
+      ack.field = null;
+    }
     if (ack.order) { // units reserved and still held: what follows completes that same order
       remember(ack.order);
       state.order = ack.order;

@@ -424,3 +424,26 @@ def test_a_new_buyer_signs_up_and_orders_without_leaving_the_sheet(app, make_off
     again = post_sheet(client, token, session, offer_id=str(offer.id), qty="1", key=new_key("new"),
                        ship_name="Bà H'Jih", ship_phone="0912 345 678")
     assert again.status_code == 200 and again.json["signed_in"] is False, again.json
+
+
+def test_a_shipping_fee_is_shown_before_she_confirms_it(app, make_offer, buyer_client):
+    """The sheet showed no fee; the shop charges one to her address: the reservation stands, the sheet learns the
+    fee, and the next "Confirm" with that total completes the order."""
+    from market.shipping.models import ShopShipping
+
+    offer = make_offer(quantity=10, per_buyer_limit=5)
+    session = offer.session
+    db.session.add(ShopShipping(seller_id=session.seller_id, fee_commune_vnd=15_000, fee_province_vnd=25_000,
+                                fee_elsewhere_vnd=35_000, extra_commune_vnd=0, extra_province_vnd=0,
+                                extra_elsewhere_vnd=0, base_weight_g=2000, item_weight_g=1000, free_above_vnd=None,
+                                pickup_enabled=False, pickup_note=""))
+    client, buyer, token = buyer_client(session=session)
+    resp = post_sheet(client, token, session, offer_id=str(offer.id), qty="1", key=new_key("fee"), shown_fee="0")
+    assert resp.status_code == 409 and resp.json["error"] == "fee_changed", resp.json
+    fee = resp.json["shipping_vnd"]
+    assert fee > 0 and resp.json["order"]["status"] == "pending" and resp.json["order"]["missing"]
+    order_id = resp.json["order"]["id"]
+    resp = post_sheet(client, token, session, order_id=str(order_id), shown_fee=str(fee))
+    assert resp.status_code == 200, resp.json
+    assert resp.json["order"]["total_vnd"] == 79_000 + fee and resp.json["order"]["status"] == "confirmed"
+    assert len(orders_of(buyer)) == 1
