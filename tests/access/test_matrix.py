@@ -229,7 +229,8 @@ ROUTES = [
     R("POST", "/live/new", SELLERS, data=SESSION_FORM, denied=403, ok=(200, 302, 400)),
     R("GET", "/live/{live_a}/edit", SELLER_A), R("POST", "/live/{live_a}/edit", SELLER_A, data=SESSION_FORM),
     R("POST", "/live/{scheduled_a}/start", SELLER_A), R("POST", "/live/{live_a}/end", SELLER_A),
-    R("GET", "/live/{live_a}/host", MODERATORS_A),
+    R("GET", "/live/{live_a}/host", MODERATORS_A), R("GET", "/live/{live_a}/host/orders", MODERATORS_A),
+    R("GET", "/live/{live_a}/report", MODERATORS_A), R("GET", "/live/{live_a}/report.csv", MODERATORS_A),
     # payment providers: signed, not logged in; a request without the provider's signature is refused
     R("POST", "/webhooks/stripe", NOBODY, api=True, denied=404, anonymous="404",
       overrides=tuple((r, 404) for r in ROLES)),
