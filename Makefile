@@ -9,7 +9,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 TEST_LOGS := .test-logs
 
-.PHONY: run test serve install test-sqlite test-postgres pytest-sqlite pytest-postgres translations lint bench-images bench-live clean
+.PHONY: run test serve install test-sqlite test-postgres pytest-sqlite pytest-postgres translations lint bench-images bench-live bench-pages clean
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,9 @@ translations: install  ## list the strings that still lack Vietnamese, as PO ent
 
 bench-images: install  ## photo pipeline beside a naive resize; search p50/p95 over 10 000 products (PostgreSQL)
 	$(BIN)/python bench/images.py
+
+bench-pages: install  ## bytes, requests and first paint of three pages on emulated 3G, beside main before the work
+	$(BIN)/python bench/pages_3g.py $(BENCH_ARGS)
 
 # The live storm (bench/live_storm.py): PostgreSQL and Redis must answer. BENCH_ARGS="--viewers 5000" …
 bench-live: install

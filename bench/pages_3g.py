@@ -3,18 +3,19 @@
 The machine's Chromium (Playwright, then the DevTools protocol) loads each page the way a buyer's first visit
 does: cold cache, 360 × 740 at DPR 2, the network throttled by ``Network.emulateNetworkConditions`` (400 ms
 round trip, 400 kbit/s down and up) and the CPU slowed four times (``Emulation.setCPUThrottlingRate``). For the
-home page, the live session and a product page it prints the bytes transferred (headers and bodies, as on the
-wire; the live page's Socket.IO transport apart), the number of requests and the First Contentful Paint, then a
-second view of the same page in the same browser (what the HTTP cache saves).
+home page, the live session and a product page it prints the bytes on the wire (headers and bodies) until every
+request has ended and the network has been quiet for 2 s, the same less the photos below the first screen that
+lazy loading fetched ahead ("1st screen"), the requests that reached the network, FCP and LCP, the Socket.IO
+transport apart; then a second view of the same page in the same browser (what the HTTP cache saves).
 
-The baseline is another commit of this repository (``--baseline``, default: the last commit before this work),
-checked out into a temporary worktree and served the same way on its own copy of the demo data, one page after
-the other with this tree's server, so both see the same machine load.
+The baseline is another commit of this repository (``--baseline``, default: ``main`` before this work), checked
+out into a temporary worktree and served the same way (``python wsgi.py``, as ``make run``) on its own copy of
+the demo data; the two sites are loaded alternately, page by page, so both see the same machine load.
 
-    .venv/bin/python bench/pages_3g.py [--baseline REF | --baseline none] [--runs 1]
+    .venv/bin/python bench/pages_3g.py [--baseline REF | --baseline none] [--runs 3] [--pages home,live] [-v]
 
 Figures go to docs/performance.md by hand; they vary with the machine and its load. The machine is shared: a
-run takes about two minutes, so run it a few times only.
+run of 3 loads takes about four minutes, so run it a few times only.
 """
 
 from __future__ import annotations
@@ -236,6 +237,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", default=BASELINE, help="git ref to compare with, or 'none'")
     parser.add_argument("--runs", type=int, default=1, help="loads of each page per site (median reported)")
+    parser.add_argument("--pages", default="home,live,product", help="which of home, live, product")
     parser.add_argument("-v", action="store_true", help="list every request")
     args = parser.parse_args()
 
@@ -245,7 +247,7 @@ def main() -> None:
     sites = [Site("this tree", ROOT, work / "this")]
     if args.baseline != "none":
         (work / "base").mkdir(parents=True)
-        sites.insert(0, Site(f"baseline {args.baseline}", checkout(args.baseline, work / "base"), work / "base"))
+        sites.insert(0, Site(f"baseline {args.baseline[:9]}", checkout(args.baseline, work / "base"), work / "base"))
     results: dict[tuple[str, str], list[tuple[View, View]]] = {}
     try:
         for site in sites:
@@ -257,7 +259,7 @@ def main() -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             for _ in range(args.runs):
-                for page_name in ("home", "live", "product"):
+                for page_name in args.pages.split(","):
                     for site in sites:  # interleaved: both sites see the same machine load
                         url = site.url + addresses[site.name][page_name]
                         results.setdefault((site.name, page_name), []).append(measure(browser, url))
@@ -269,10 +271,10 @@ def main() -> None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(work / "base" / "tree")],
                            check=False)
         shutil.rmtree(work, ignore_errors=True)
-    report(sites, results)
+    report(sites, results, args.pages.split(","))
 
 
-def report(sites: list[Site], results: dict) -> None:
+def report(sites: list[Site], results: dict, pages: list[str]) -> None:
     """Medians per page and site: the first view in full, then the second view."""
     def med(views: list[View], attr: str) -> float:
         return statistics.median(getattr(v, attr) for v in views)
@@ -281,7 +283,7 @@ def report(sites: list[Site], results: dict) -> None:
           "screen that lazy loading fetched ahead); second view: the same page again, same browser")
     print(f"{'page':<9}{'site':<18}{'bytes':>9}{'1st screen':>11}{'requests':>9}{'FCP':>8}{'LCP':>8}{'load':>8}"
           f"{'socket.io':>10} |{'bytes':>8}{'requests':>9}{'FCP':>8}")
-    for page_name in ("home", "live", "product"):
+    for page_name in pages:
         rows = {}
         for site in sites:
             views = results[(site.name, page_name)]

@@ -1,10 +1,11 @@
 """What a page costs a phone on 3G: text sent compressed, static files fetched once.
 
-1. HTML, CSS, JavaScript and JSON leave compressed — brotli, else gzip — when the client accepts it
-   (Flask-Compress), with ``Vary: Accept-Encoding``; under ``make run`` too. Images and media are compressed
-   already and are left alone; Socket.IO never reaches Flask's response hooks (its middleware answers first);
-   streamed responses are left alone (``COMPRESS_STREAMS`` off), so nothing that flushes as it goes waits for
-   a compressor's buffer.
+1. HTML, CSS and JavaScript leave compressed — brotli, else gzip — when the client accepts it (Flask-Compress),
+   with ``Vary: Accept-Encoding``; under ``make run`` too. Images and media are compressed already and are left
+   alone; Socket.IO never reaches Flask's response hooks (its middleware answers first); streamed responses are
+   left alone (``COMPRESS_STREAMS`` off), so nothing that flushes as it goes waits for a compressor's buffer.
+   The JSON API is left as it was: its clients are not browsers, and some (the OpenAPI checker's in-process
+   client among them) ask for gzip without decoding it.
 2. ``url_for('static', filename='css/app.css')`` gives ``/static/css/app.css?v=<hash>``, the hash being the
    first 12 hex digits of the file's SHA-256. Such an address names one content for ever: it is served with a
    year's immutable cache, and a changed file gets a new address. Templates need no change, and the files keep
@@ -26,13 +27,14 @@ import os
 from pathlib import Path
 
 from flask import Flask, abort, current_app, request, send_from_directory
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.security import safe_join
 
 ONE_YEAR = 365 * 24 * 3600
 IMMUTABLE = f"public, max-age={ONE_YEAR}, immutable"
 REVALIDATE = "no-cache"
 HASH_LENGTH = 12
-COMPRESSED_TYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json"]
+COMPRESSED_TYPES = ["text/html", "text/css", "text/javascript", "application/javascript"]
 # A static file needs no permission of any kind; the page's own policy is ~600 bytes per response on a 3G link.
 STATIC_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
@@ -90,6 +92,23 @@ def serve_static(filename: str):
     return response
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session, except that a static file never varies with the cookie nor sets it.
+
+    Flask-Login reads the session after every response, so Flask would add ``Vary: Cookie`` to static files too,
+    and a browser would fetch each "immutable" file again whenever the session cookie changes (a login, a flash
+    message).
+    """
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        return request.endpoint != "static" and super().should_set_cookie(app, session)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        super().save_session(app, session, response)
+        if request.endpoint == "static":
+            response.vary.discard("cookie")  # lower case: HeaderSet.remove matches its list case-sensitively
+
+
 def init_assets(app: Flask) -> None:
     try:
         from flask_compress import Compress
@@ -106,6 +125,7 @@ def init_assets(app: Flask) -> None:
     manifest.warm()
     app.extensions["static_manifest"] = manifest
     app.view_functions["static"] = serve_static
+    app.session_interface = SessionInterface()
 
     @app.url_defaults
     def static_content_hash(endpoint: str, values: dict) -> None:

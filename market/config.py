@@ -135,6 +135,8 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "SMS_GATEWAY_URL": sms_url,
         "SMS_GATEWAY_TOKEN": env.get("SMS_GATEWAY_TOKEN") or None,
         "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 30, 1, 7 * 24 * 60),
+        # A live order waits this long for its address and way to pay (the buyer is reminded at half of it).
+        "LIVE_HOLD_MINUTES": _int(env, "LIVE_HOLD_MINUTES", 20, 2, 24 * 60),
         "COD_ACCEPT_HOURS": _int(env, "COD_ACCEPT_HOURS", 24, 1, 14 * 24),
         "TRANSFER_CLAIM_HOURS": _int(env, "TRANSFER_CLAIM_HOURS", 24, 1, 14 * 24),
         # A confirmed order weighed outside the tolerance waits this long for the buyer's answer, then is

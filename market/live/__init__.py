@@ -39,4 +39,4 @@ register_session_titles(_session_titles)
 slot("home.top", "live", "live/_sessions_slot.html", _home_sessions, order=10)
 slot("commune.top", "live", "live/_sessions_slot.html", _commune_sessions, order=10)
 
-from market.live import routes  # noqa: E402,F401
+from market.live import holds, routes, sheet_routes  # noqa: E402,F401

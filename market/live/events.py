@@ -33,11 +33,10 @@ from market.live.connection import (
 )
 from market.live.hub import hub
 from market.live.messages import error_ack, live_error
-from market.live.ordering import OrderRequest, merger
+from market.live.ordering import outcome_ack, submit_order
 from market.live.rooms import host_room, room
 from market.metrics import socket_connected
 from market.orders.phone import PhoneOrderRequest, phone_order_json
-from market.orders.service import check_key, check_qty
 
 log = logging.getLogger(__name__)
 
@@ -219,19 +218,8 @@ def _order(conn: dict, args: tuple) -> dict:
     if conn.get("session_id") is None:
         raise live_error("invalid", reason="not_joined")
     data = _payload(args)
-    offer_id = data.get("offer_id")
-    if isinstance(offer_id, bool) or not isinstance(offer_id, int) or not 0 < offer_id < 2**31:
-        raise live_error("invalid", reason="unknown_offer")
-    qty = check_qty(data.get("qty"))
-    key = check_key(data.get("key"))  # the rate limit is counted with the batch (ordering.settle_requests)
-    outcome = merger.submit(OrderRequest(user_id=conn["user_id"], auth_version=conn.get("auth_version"),
-                                         session_id=conn["session_id"], offer_id=offer_id, qty=qty, key=key))
-    if outcome.ok:
-        return {"ok": True, "order": outcome.order, "remaining": outcome.remaining}
-    ack = error_ack(outcome.code, **outcome.params)
-    if outcome.code == "sold_out":
-        ack["remaining"] = outcome.params.get("remaining", 0)
-    return ack
+    return outcome_ack(submit_order(conn["user_id"], conn.get("auth_version"), conn["session_id"],
+                                    data.get("offer_id"), data.get("qty"), data.get("key")))
 
 
 def register_raw_handlers(app) -> None:
@@ -290,7 +278,29 @@ def on_chat(*args):
     _rate(RATE_CHAT, "chat", user.id)
     message = service.post_chat(live_session, user, text)
     db.session.commit()
-    return {"ok": True, "chat": message}
+    answer = _claim(live_session, user, text, message["id"])
+    return {"ok": True, "chat": message, **({"chot": answer} if answer else {})}
+
+
+def _claim(live_session, user, text: str, message_id: int) -> dict | None:
+    """"chốt 2" in the chat: the writer alone hears the answer (chot.py); None when the message is no claim."""
+    from market.live import chot, sheet
+
+    try:
+        claim = chot.parse(text)
+        if claim is None:
+            return None
+        offer = chot.resolve(live_session, claim)
+    except DomainError as err:
+        db.session.rollback()
+        return err.as_ack()
+    ids = (user.id, connection_data().get("auth_version"), live_session.id, offer.id)
+    db.session.commit()  # no transaction held while the merged batch settles (nor opened again: ids read before)
+    ack = outcome_ack(submit_order(*ids, claim.qty, f"live-chot-{message_id}"))
+    if ack["ok"]:
+        ack["order"] = sheet.order_json(sheet.live_order(user, live_session, ack["order"]["id"]))
+        db.session.commit()
+    return ack
 
 
 @live_event("pin")

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from market.accounts.forms import ChoiceField
@@ -32,6 +32,7 @@ class SessionForm(FlaskForm):
     description = TextAreaField(_l("What you will sell (optional)"), validators=[
         Length(max=DESCRIPTION_MAX, message=_l("The description can have at most %(max)d characters."))])
     cover_product_id = ChoiceField(_l("Picture of the session"), coerce=int, validators=[Optional()])
+    chot_enabled = BooleanField(_l("Buyers may order by writing “chốt 2” in the chat"), default=True)
 
     def __init__(self, *args, products=(), **kwargs):
         super().__init__(*args, **kwargs)

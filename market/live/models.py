@@ -49,6 +49,8 @@ class LiveSession(TimestampMixin, db.Model):
     # "Đặt ngay" taps (order requests, whatever their answer), for the post-live report (live/taps.py).
     order_taps = sa.Column(sa.BigInteger, nullable=False, default=0, server_default="0")
     replay_url = sa.Column(sa.String(500), nullable=True)
+    # Buyers may order by writing "chốt 2" in the chat (the host turns it off per session).
+    chot_enabled = sa.Column(sa.Boolean, nullable=False, default=True, server_default=sa.true())
 
     seller = relationship("SellerProfile", lazy="joined")
     commune = relationship("Commune", lazy="joined")
@@ -78,6 +80,7 @@ class LiveOffer(TimestampMixin, db.Model):
         sa.CheckConstraint("price_vnd > 0", name="price_positive"),
         sa.CheckConstraint("per_buyer_limit >= 1", name="limit_positive"),
         sa.CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+        sa.UniqueConstraint("session_id", "number", name="uq_live_offers_session_number"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -90,6 +93,8 @@ class LiveOffer(TimestampMixin, db.Model):
     sold = sa.Column(sa.Integer, nullable=False, default=0)
     status = sa.Column(sa.String(10), nullable=False, default=OfferStatus.OPEN)
     closed_at = sa.Column(UTCDateTime(), nullable=True)
+    # Its number in the session (1, 2, 3 … in pinning order), shown as "#2" so a buyer can write "chốt 1 #2".
+    number = sa.Column(sa.Integer, nullable=False)
 
     session = relationship("LiveSession", back_populates="offers")
     product = relationship("Product", lazy="joined")

@@ -435,3 +435,30 @@ class OrderMerger:
 
 GATHER_WINDOWS = 10
 merger = OrderMerger()
+
+
+def submit_order(user_id: int, auth_version: int | None, session_id: int, offer_id: object, qty: object,
+                 key: object) -> Outcome:
+    """The one way into live ordering, whoever asks: the ``order`` event, "chốt" in the chat and the checkout
+    sheet all check the request here and wait for the merged batch that settles it."""
+    from market.live.messages import live_error
+    from market.orders.service import check_key, check_qty
+
+    if isinstance(offer_id, bool) or not isinstance(offer_id, int) or not 0 < offer_id < 2**31:
+        raise live_error("invalid", reason="unknown_offer")
+    qty = check_qty(qty)
+    key = check_key(key)  # the rate limit is counted with the batch (settle_requests)
+    return merger.submit(OrderRequest(user_id=user_id, auth_version=auth_version, session_id=session_id,
+                                      offer_id=offer_id, qty=qty, key=key))
+
+
+def outcome_ack(outcome: Outcome) -> dict:
+    """The ``order`` ack of an outcome, in the current language."""
+    from market.live.messages import error_ack
+
+    if outcome.ok:
+        return {"ok": True, "order": outcome.order, "remaining": outcome.remaining}
+    ack = error_ack(outcome.code, **outcome.params)
+    if outcome.code == "sold_out":
+        ack["remaining"] = outcome.params.get("remaining", 0)
+    return ack

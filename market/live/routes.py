@@ -15,7 +15,7 @@ from market.errors import user_abort
 from market.extensions import db
 from market.forms import attach_error
 from market.i18n import number as format_number
-from market.live import bp, report, service
+from market.live import bp, report, service, sheet
 from market.live.forms import EditSessionForm, SessionForm
 from market.live.models import SessionStatus
 from market.orders.phone import methods_for
@@ -43,7 +43,8 @@ def _fields(form: SessionForm) -> service.SessionFields:
         title=form.title.data or "", description=form.description.data or "", stream_url=form.stream_url.data or "",
         scheduled_at=when.replace(tzinfo=_local_tz()) if when else None,
         cover_product_id=form.cover_product_id.data or None,
-        replay_url=getattr(form, "replay_url", None) and form.replay_url.data)
+        replay_url=getattr(form, "replay_url", None) and form.replay_url.data,
+        chot_enabled=bool(form.chot_enabled.data))
 
 
 def _session_or_404(session_id: int):
@@ -117,7 +118,8 @@ def watch(session_id: int):
                            stream=service.stream_info(session.stream_url),
                            replay=service.stream_info(session.replay_url),
                            is_host=service.is_host(session, current_user),
-                           can_moderate=service.can_moderate(session, current_user))
+                           can_moderate=service.can_moderate(session, current_user),
+                           sheet=sheet.page_data(session, current_user))
 
 
 @bp.get("/live/<int:session_id>/host")

@@ -172,6 +172,7 @@ class SessionFields:
     scheduled_at: datetime
     cover_product_id: int | None = None
     replay_url: str | None = None
+    chot_enabled: bool = True  # buyers may order by writing "chốt 2" in the chat (live/chot.py)
 
 
 def _clean_fields(seller: SellerProfile, f: SessionFields) -> dict:
@@ -194,7 +195,8 @@ def _clean_fields(seller: SellerProfile, f: SessionFields) -> dict:
             raise DomainError("invalid", _("Choose one of your products."), field="cover_product_id")
     return {"title": title, "description": description, "stream_url": clean_stream_url(f.stream_url),
             "scheduled_at": f.scheduled_at, "cover_product_id": cover.id if cover else None,
-            "replay_url": clean_stream_url(f.replay_url, field="replay_url", required=False)}
+            "replay_url": clean_stream_url(f.replay_url, field="replay_url", required=False),
+            "chot_enabled": bool(f.chot_enabled)}
 
 
 def schedule_session(host: User, fields: SessionFields) -> LiveSession:
@@ -324,8 +326,10 @@ def pin_offer(session: LiveSession, host: User, product_id: object, price_vnd: o
         db.session.refresh(product, ["stock"])
         raise live_error("invalid", message=_("Only %(n)d %(unit)s of %(title)s are in stock.", n=product.stock,
                                               unit=product.unit, title=product.title), field="quantity")
+    number = (db.session.scalar(sa.select(sa.func.max(LiveOffer.number)).where(LiveOffer.session_id == session.id))
+              or 0) + 1  # the host pins one at a time; the unique (session, number) refuses a race
     offer = LiveOffer(session_id=session.id, product_id=product.id, price_vnd=price_vnd, quantity=quantity,
-                      per_buyer_limit=per_buyer_limit, sold=0, status=OfferStatus.OPEN)
+                      per_buyer_limit=per_buyer_limit, sold=0, status=OfferStatus.OPEN, number=number)
     db.session.add(offer)
     db.session.flush()
     data = offer_json(offer)
@@ -390,7 +394,7 @@ def offer_json(offer: LiveOffer) -> dict:
     return {"id": offer.id, "product_id": product.id, "title": product.title, "unit": product.unit,
             "price_vnd": offer.price_vnd, "remaining": offer.remaining, "per_buyer_limit": offer.per_buyer_limit,
             "image": product_image(product), "quantity": offer.quantity, "sold": offer.sold,
-            "status": str(offer.status)}
+            "status": str(offer.status), "number": offer.number}
 
 
 def chat_json(message: ChatMessage, user: User | None = None, host_user_id: int | None = None) -> dict:
@@ -406,7 +410,7 @@ def session_json(session: LiveSession) -> dict:
             "scheduled_at": session.scheduled_at.isoformat(),
             "started_at": session.started_at.isoformat() if session.started_at else None,
             "ended_at": session.ended_at.isoformat() if session.ended_at else None,
-            "url": f"/live/{session.id}"}
+            "url": f"/live/{session.id}", "chot": bool(session.chot_enabled)}
 
 
 def open_offers(session_id: int) -> list[LiveOffer]:

@@ -87,8 +87,8 @@ def _tick_loop(app: Flask) -> None:
 
 def sweep_holds(app: Flask) -> int:
     """Expire unpaid live (and other) orders whose hold ran out, and decline weighings left unanswered past
-    their deadline; their units go back to the offer or the shelf."""
-    from market.orders.service import expire_holds
+    their deadline (their units go back to the offer or the shelf); remind buyers at half a live hold."""
+    from market.orders.service import expire_holds, run_hold_tasks
     from market.orders.weights import expire_unanswered
 
     total = 0
@@ -100,6 +100,8 @@ def sweep_holds(app: Flask) -> int:
                 total += n
                 if n == 0:
                     break
+            run_hold_tasks()  # reminders at half the hold (live/holds.py)
+            db.session.commit()
         except (DBAPIError, PoolTimeout) as exc:
             db.session.rollback()
             log.warning("hold sweep: database unavailable (%s)", exc.__class__.__name__)

@@ -19,4 +19,8 @@ def register(app: Flask) -> None:
             total += n
             if n == 0:
                 break
-        click.echo(f"{total} order(s) expired.")
+        from market.orders.service import run_hold_tasks
+
+        reminded = run_hold_tasks()
+        db.session.commit()
+        click.echo(f"{total} order(s) expired." + (f" {reminded} buyer(s) reminded." if reminded else ""))

@@ -38,6 +38,8 @@ class Order(TimestampMixin, db.Model):
     payment_method = sa.Column(sa.String(20), nullable=True)
     paid_at = sa.Column(UTCDateTime(), nullable=True)
     hold_expires_at = sa.Column(UTCDateTime(), nullable=True)
+    # When the buyer was reminded, at half the hold, of what the order still needs (a live order): once only.
+    reminded_at = sa.Column(UTCDateTime(), nullable=True)
     status_changed_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
     cancel_reason = sa.Column(sa.String(500), nullable=True)
     note = sa.Column(sa.String(500), nullable=False, default="")

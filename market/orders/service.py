@@ -67,8 +67,10 @@ def find_by_key(buyer_id: int, key: str) -> Order | None:
     return db.session.scalar(sa.select(Order).where(Order.buyer_id == buyer_id, Order.idempotency_key == key))
 
 
-def hold_until(now: datetime | None = None) -> datetime:
-    return (now or utcnow()) + timedelta(minutes=current_app.config["HOLD_MINUTES"])
+def hold_until(now: datetime | None = None, origin: str = "cart") -> datetime:
+    """A live order has its own, shorter hold (LIVE_HOLD_MINUTES): its units are wanted by the room."""
+    minutes = current_app.config["LIVE_HOLD_MINUTES" if origin == "live" else "HOLD_MINUTES"]
+    return (now or utcnow()) + timedelta(minutes=minutes)
 
 
 def place_order(buyer: User, lines: list[Line], key: str, *, origin: str = "cart", placed_by: User | None = None,
@@ -140,7 +142,7 @@ def order_rows(buyer_id: int, seller_id: int, reservations: list[Reservation], k
              "status": OrderStatus.PENDING.value, "subtotal_vnd": subtotal, "shipping_vnd": shipping,
              "total_vnd": subtotal + shipping, "origin": origin,
              "live_session_id": live_session_id, "placed_by_id": placed_by.id if placed_by else None,
-             "idempotency_key": key, "payment_method": payment_method, "hold_expires_at": hold_until(now),
+             "idempotency_key": key, "payment_method": payment_method, "hold_expires_at": hold_until(now, origin),
              "status_changed_at": now, "note": clean_line(note)[:500],
              "weight_status": "estimate" if any(r.est_weight_g for r in reservations) else None,
              "created_at": now, "updated_at": now}
@@ -309,6 +311,20 @@ def expire_holds(now: datetime | None = None, limit: int = 500) -> int:
         except DomainError:  # paid or cancelled meanwhile: leave it
             continue
     return expired
+
+
+# Work other areas do on the hold sweep's schedule (the live area reminds buyers at half the hold): each
+# function flushes and returns how many orders it handled; the sweep (a CLI command, a background task) commits.
+_hold_tasks: list = []
+
+
+def register_hold_task(fn) -> None:
+    if fn not in _hold_tasks:
+        _hold_tasks.append(fn)
+
+
+def run_hold_tasks() -> int:
+    return sum(fn() for fn in _hold_tasks)
 
 
 def status_label(status: str) -> str:

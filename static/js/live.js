@@ -135,6 +135,7 @@
     card.dataset.unit = unitLabel(o.unit);
     card.dataset.title = o.title;
     setText(card.querySelector(".offer-title"), o.title);
+    if (o.number) { card.dataset.number = o.number; setText(card.querySelector(".offer-number"), "#" + o.number); }
     setText(card.querySelector(".offer-price-value"), money.format(o.price_vnd));
     Array.prototype.forEach.call(card.querySelectorAll(".offer-unit"), function (el) { el.textContent = unitLabel(o.unit); });
     setText(card.querySelector(".offer-initial"), o.title.charAt(0));
@@ -177,6 +178,8 @@
   }
 
   function order(card) {
+    // The checkout sheet (live-sheet.js) takes the tap when the page has one: quantity, address, way to pay.
+    if (api.openSheet && api.openSheet(card, you)) return;
     if (!you.logged_in) {
       show(byId("live-login"), true);
       byId("live-login").scrollIntoView({ behavior: "smooth", block: "center" });
@@ -342,6 +345,11 @@
         show(errorEl, false);
         input.value = "";
         addChat(ack.chat);
+        // "chốt 2": the answer is hers alone; an order opens the sheet (live-sheet.js), a refusal shows here.
+        if (ack.chot) {
+          if (ack.chot.ok) document.dispatchEvent(new CustomEvent("live:chot", { detail: ack.chot }));
+          else { setText(errorEl, ack.chot.message); show(errorEl, true); }
+        }
       });
     });
   }

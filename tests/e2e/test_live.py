@@ -65,14 +65,18 @@ def test_host_pins_and_a_buyer_orders_in_two_taps(new_phone_page):
     buyer.click("form:not(.lang) button[type=submit]")
     expect(buyer).to_have_url(re.compile(r"/live/1$"))
     card = offer_card(buyer, "Sầu riêng Monthong")
-    card.get_by_role("button", name="Thêm").click()  # tap 1: 2 kg
-    card.get_by_role("button", name="Đặt ngay").click()  # tap 2
-    result = buyer.locator("#live-result")
-    expect(result).to_contain_text("Đã đặt 2 kg Sầu riêng Monthong")
-    expect(result.get_by_role("link", name="Xem đơn hàng")).to_have_attribute("href", re.compile(r"^/orders/\d+$"))
+    card.get_by_role("button", name="Thêm").click()  # 2 kg
+    card.get_by_role("button", name="Đặt ngay").click()  # the sheet opens over the live
+    sheet = buyer.locator("#sheet")
+    expect(sheet.locator(".sheet-total-value")).to_contain_text("198.000")
+    sheet.get_by_role("button", name="Xác nhận").click()  # durian: bank transfer only, so the QR shows in the sheet
+    expect(sheet.locator(".sheet-done")).to_contain_text(re.compile(r"Đơn CP\w+ đã được lưu"))
+    expect(sheet.locator(".qr-box svg")).to_be_visible()
+    expect(sheet.get_by_role("link", name="Xem đơn hàng")).to_have_attribute("href", re.compile(r"^/orders/\d+$"))
     expect(card.locator(".offer-left")).to_contain_text("Còn 48 kg")
     assert_fits_phone(buyer)
     shot(buyer, "live-buyer-ordered")
+    sheet.get_by_role("button", name="Quay lại phiên live").first.click()
 
     # every viewer sees the drop; the ticker names the buyer discreetly; the host sees the order and totals
     expect(offer_card(watcher, "Sầu riêng Monthong").locator(".offer-left")).to_contain_text("Còn 48 kg")
@@ -82,11 +86,13 @@ def test_host_pins_and_a_buyer_orders_in_two_taps(new_phone_page):
     expect(host.locator("#host-orders")).to_contain_text("Hoàng Thị Hoa")
     shot(host, "live-host-orders")
 
-    # over the per-buyer limit: a clear message, nothing taken
-    card.locator(".offer-qty").fill("4")
+    # over the per-buyer limit: a clear message beside the quantity in the sheet, nothing taken
     card.get_by_role("button", name="Đặt ngay").click()
-    expect(result).to_contain_text("tối đa 5 kg")
+    sheet.locator("#sheet-qty").fill("4")
+    sheet.get_by_role("button", name="Xác nhận").click()
+    expect(sheet.locator("#sheet-qty-error")).to_contain_text("tối đa 5 kg")
     expect(card.locator(".offer-left")).to_contain_text("Còn 48 kg")
+    sheet.get_by_role("button", name="Quay lại phiên live").first.click()
 
     # the host closes the offer: it leaves the buyer's page, unsold units go back to her stock
     host.once("dialog", lambda d: d.accept())
@@ -186,7 +192,8 @@ def test_a_dropped_connection_comes_back_to_the_true_state(new_phone_page):
     buyer_card = offer_card(buyer, "Sầu riêng Ri6")
     buyer_card.locator(".offer-qty").fill("3")
     buyer_card.get_by_role("button", name="Đặt ngay").click()
-    expect(buyer.locator("#live-result")).to_contain_text("Đã đặt 3 kg")
+    buyer.locator("#sheet").get_by_role("button", name="Xác nhận").click()
+    expect(buyer.locator("#sheet .sheet-done")).to_contain_text("Đơn CP")
 
     viewer.evaluate("window.ChoPhienLive.socket.connect()")
     expect(viewer.locator("#live-banner")).to_be_hidden()

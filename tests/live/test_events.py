@@ -113,7 +113,7 @@ def test_join_gives_a_snapshot(connect, make_offer, make_user, no_errors_logged)
     assert snap["session"]["stream"]["platform"] == "tiktok" and snap["session"]["stream"]["embed_url"] is None
     assert snap["offers"] == [{"id": offer.id, "product_id": offer.product_id, "title": "Sầu riêng Ri6", "unit": "kg",
                                "price_vnd": 79_000, "remaining": 500, "per_buyer_limit": 20, "image": None,
-                               "quantity": 500, "sold": 0, "status": "open"}]
+                               "quantity": 500, "sold": 0, "status": "open", "number": 1}]
     assert [(c["user"], c["text"]) for c in snap["chat"]] == [("Hoa H.", "Còn hàng không chị?")]
     assert snap["viewers"] == 1 and snap["hearts"] == 0
     assert snap["you"] == {"user_id": None, "logged_in": False, "is_host": False, "can_moderate": False}
