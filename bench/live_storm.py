@@ -14,8 +14,16 @@ processes, each one asyncio loop, so the load generator's own limits stay out of
 machine allows (its CPU is printed beside the server's).
 Needs the bench extra: ``pip install -e '.[bench]'`` (``make bench-live`` does it).
 
+The baseline (``--baseline node``, the default): after the project's set-ups, the same viewers, tokens and load
+run against ``bench/live_node.js`` — a minimal Node socket.io 4 server speaking the same subset of the protocol
+(join, order, chat, heart, the host's pin; stock in memory; stock and ``sold`` coalesced every 200 ms, hearts
+and viewers every second, like the project) — and every figure is printed beside Node's as a ratio: all
+joined, join p99, order ack p50/p99, fan-out p50/p99, orders/s, server CPU, idle CPU, memory per socket.
+Needs ``node`` and ``npm ci`` (socket.io is a devDependency in package.json).
+
 Phases and figures:
-1. join: every viewer connects with its API token and joins the session → join time.
+1. join: every viewer connects with its API token and joins the session → join time; then ``--idle`` seconds
+   with every viewer silent → the server CPU of idle sockets, and memory per socket (RSS after − before).
 2. warm: for ``--warm`` seconds every viewer taps hearts, 10% of them chat once, and a probe sends stamped
    chat messages → fan-out latency (stamp to arrival at every viewer) and messages per viewer per second.
 3. storm: every viewer orders 1 unit of a ``--units`` offer at one instant → orders/s, ack p50/p99, messages
@@ -449,6 +457,11 @@ def main() -> None:
     ap.add_argument("--storms", type=int, default=1,
                     help="storms per set-up: after the first, the same viewers storm a fresh offer again")
     ap.add_argument("--stamps", type=int, default=5, help="stamped chat messages for fan-out latency")
+    ap.add_argument("--idle", type=float, default=10.0,
+                    help="seconds with every viewer joined and silent (server CPU of idle sockets)")
+    ap.add_argument("--baseline", choices=("node", "none"), default="node",
+                    help="node: the same load on bench/live_node.js (Node socket.io 4) in the same run, and "
+                         "each figure's ratio to it")
     ap.add_argument("--batch-ms", type=int, default=None, help="LIVE_ORDER_BATCH_MS for the server (0: no merging)")
     ap.add_argument("--pgbench-seconds", type=int, default=10)
     ap.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
@@ -491,6 +504,7 @@ def main() -> None:
     reports = []
     for workers in modes:
         reports.append(one_setup(args, env, tokens, work, workers))
+    node = node_setup(args, env, tokens, work) if args.baseline == "node" else None
     reports = [r for r in reports if r is not None]
     if not reports:
         return
@@ -507,6 +521,47 @@ def main() -> None:
     many = next((r for r in reports if r.summary["workers"] > 1), None)
     if one and many:
         print_comparison(one.summary, many.summary)
+    if node is not None:
+        node(db_tps, clients)
+        for report in reports:
+            print_baseline(report.summary, node.summary)
+
+
+def node_setup(args, env, tokens, work):
+    """The Node baseline, measured by the same ``run`` as the project."""
+    script = ROOT / "bench" / "live_node.js"
+    if not shutil.which("node") or not (ROOT / "node_modules" / "socket.io").exists():
+        log("Node baseline skipped: needs node and `npm ci` (socket.io is a devDependency)")
+        return None
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    tokens_file = work / "node-tokens.txt"
+    tokens_file.write_text("\n".join(tokens))
+    log_path = work / "server-node.log"
+    node_env = {**env, "LIVE_COALESCE_MS": env.get("LIVE_COALESCE_MS", "200"),
+                "LIVE_COUNTERS_MS": env.get("LIVE_COUNTERS_MS", "1000")}
+    log("---- baseline: Node socket.io 4 (bench/live_node.js), one process ----")
+    server = subprocess.Popen(["node", str(script), "--port", str(port), "--tokens", str(tokens_file),
+                               "--host-token", NodeTarget.HOST_TOKEN], cwd=ROOT, env=node_env,
+                              stdout=open(log_path, "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the Node baseline did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        return run(args, env, NodeTarget(args, url, server), tokens)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 def one_setup(args, env, tokens, work, workers: int):
@@ -522,7 +577,7 @@ def one_setup(args, env, tokens, work, workers: int):
     server = start_gunicorn(env, port, workers, log_path, args.gunicorn_config)
     report = None
     try:
-        report = run(args, env, url, server, tokens, work, workers)
+        report = run(args, env, ProjectTarget(args, url, server, workers), tokens)
     finally:
         if args.keep:
             log(f"server kept on {url}; Ctrl-C to stop")
@@ -542,48 +597,89 @@ def one_setup(args, env, tokens, work, workers: int):
     return report
 
 
-def pin_storm_offer(args, url):
-    """The host pins the stormed offer over the same protocol (closing the one of an earlier storm)."""
-    host_token = requests.post(url + "/api/v1/auth/token", json={"phone": HOST_PHONE, "password": PASSWORD},
-                               timeout=10).json()["token"]
+class ProjectTarget:
+    """The project under gunicorn: offers pinned by the demo host over the protocol, sales read from PostgreSQL."""
+
+    def __init__(self, args, url: str, server: subprocess.Popen, workers: int):
+        self.args, self.url, self.server, self.workers = args, url, server, workers
+        self.ids: dict = {}
+        queue = "PostgreSQL + the Redis queue" if workers > 1 else "PostgreSQL, no Redis (one process)"
+        self.label = f"project, gunicorn -k gevent -w {workers}, {queue}"
+
+    def host_token(self) -> str:
+        return requests.post(self.url + "/api/v1/auth/token", json={"phone": HOST_PHONE, "password": PASSWORD},
+                             timeout=10).json()["token"]
+
+    def pin(self) -> int:
+        """The host pins the stormed offer over the same protocol (closing the one of an earlier storm)."""
+        with psycopg.connect(pg(self.args.database_url)) as conn:
+            product = conn.execute("SELECT id FROM products WHERE title = 'Sầu riêng Monthong'").fetchone()[0]
+            conn.execute("UPDATE products SET stock = stock + %s WHERE id = %s", (self.args.units, product))
+            seller = conn.execute("SELECT seller_id FROM products WHERE id = %s", (product,)).fetchone()[0]
+            bmin, bmax = conn.execute("SELECT min(id), max(id) FROM users WHERE phone LIKE '+8499%%'").fetchone()
+        self.ids = {"session": SESSION_ID, "product": product, "seller": seller, "bmin": bmin, "bmax": bmax}
+        return pin_over_protocol(self.url, self.host_token(), product, self.args.units)
+
+    def counts(self, offer_id: int) -> tuple[int, int, int]:
+        """(units sold, offered, on order lines) of an offer."""
+        with psycopg.connect(pg(self.args.database_url)) as conn:
+            sold, quantity = conn.execute("SELECT sold, quantity FROM live_offers WHERE id = %s",
+                                          (offer_id,)).fetchone()
+            ordered = conn.execute("SELECT coalesce(sum(qty), 0) FROM order_items "
+                                   "WHERE source = 'offer' AND source_id = %s", (offer_id,)).fetchone()[0]
+        return sold, quantity, ordered
+
+
+class NodeTarget:
+    """The baseline: ``bench/live_node.js`` (socket.io 4 on Node, stock in memory), same tokens, same load."""
+
+    HOST_TOKEN = "bench-host-token"
+
+    def __init__(self, args, url: str, server: subprocess.Popen):
+        self.args, self.url, self.server, self.workers = args, url, server, 1
+        self.ids: dict = {}
+        self.label = "baseline, Node socket.io 4 (bench/live_node.js), stock in memory, one process"
+
+    def pin(self) -> int:
+        return pin_over_protocol(self.url, self.HOST_TOKEN, 1, self.args.units)
+
+    def counts(self, offer_id: int) -> tuple[int, int, int]:
+        stats = requests.get(self.url + "/stats", timeout=10).json()
+        offer = next(o for o in stats["offers"] if o["id"] == offer_id)
+        return offer["sold"], offer["quantity"], offer["sold"]
+
+
+def pin_over_protocol(url: str, token: str, product: int, units: int) -> int:
     host = socketio.Client(reconnection=False)
-    host.connect(url, namespaces=["/live"], auth={"token": host_token}, transports=["websocket"])
+    host.connect(url, namespaces=["/live"], auth={"token": token}, transports=["websocket"])
     joined = host.call("join", {"session_id": SESSION_ID}, namespace="/live")
     assert joined["ok"], joined
     for offer in joined["snapshot"]["offers"]:  # an earlier set-up's stormed offer, in the same run
         if offer["title"] == "Sầu riêng Monthong":
             assert host.call("close_offer", {"offer_id": offer["id"]}, namespace="/live")["ok"]
-    with psycopg.connect(pg(args.database_url)) as conn:
-        product = conn.execute("SELECT id FROM products WHERE title = 'Sầu riêng Monthong'").fetchone()[0]
-        conn.execute("UPDATE products SET stock = stock + %s WHERE id = %s", (args.units, product))
-        seller = conn.execute("SELECT seller_id FROM products WHERE id = %s", (product,)).fetchone()[0]
-        bmin, bmax = conn.execute("SELECT min(id), max(id) FROM users WHERE phone LIKE '+8499%%'").fetchone()
-    ack = host.call("pin", {"product_id": product, "price_vnd": 99_000, "quantity": args.units, "per_buyer_limit": 5},
+    ack = host.call("pin", {"product_id": product, "price_vnd": 99_000, "quantity": units, "per_buyer_limit": 5},
                     namespace="/live")
     assert ack["ok"], ack
-    offer_id = ack["offer"]["id"]
     host.disconnect()
-    return offer_id, product, seller, bmin, bmax
+    return ack["offer"]["id"]
 
 
-def storm_figures(args, results, offer_id):
+def storm_figures(target, results, offer_id):
     """One storm's acks: latencies from each order's write and from the storm's instant, and oversell."""
     acks = [(lat, ack) for lat, _own, _at, ack in results if ack is not None]
     ok = [ack for _lat, ack in acks if ack.get("ok")]
     own = [o for _lat, o, _at, ack in results if ack is not None and o is not None]
-    with psycopg.connect(pg(args.database_url)) as conn:
-        sold, quantity = conn.execute("SELECT sold, quantity FROM live_offers WHERE id = %s", (offer_id,)).fetchone()
-        ordered = conn.execute("SELECT coalesce(sum(qty), 0) FROM order_items "
-                               "WHERE source = 'offer' AND source_id = %s", (offer_id,)).fetchone()[0]
+    sold, quantity, ordered = target.counts(offer_id)
     oversell = max(0, sold - quantity) + abs(ordered - sold) + max(0, len(ok) - quantity)
     return {"answered": len(acks), "placed": len(ok), "ack_p50": pct(own, 50), "ack_p99": pct(own, 99),
             "fire_p50": pct([lat for lat, _a in acks], 50), "fire_p99": pct([lat for lat, _a in acks], 99),
             "oversell": oversell, "sold": sold}
 
 
-def run(args, env, url, server, tokens, work, workers):
+def run(args, env, target, tokens):
+    url, server, workers = target.url, target.server, target.workers
     load_before = " / ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
-    offer_id, product, seller, bmin, bmax = pin_storm_offer(args, url)
+    offer_id = target.pin()
 
     probe = socketio.Client(reconnection=False)
     probe.connect(url, namespaces=["/live"], auth={"token": tokens[0]}, transports=["websocket"])
@@ -619,6 +715,8 @@ def run(args, env, url, server, tokens, work, workers):
     def client_cpu():
         return sum(cpu_seconds(c.pid) for c in children)
 
+    time.sleep(1.0)
+    rss_before = rss_mb(server.pid)
     log(f"{args.viewers} viewers connecting and joining ({len(children)} client processes) …")
     meter = Meter(server.pid, client_cpu).start()
     t0 = time.monotonic()
@@ -627,6 +725,13 @@ def run(args, env, url, server, tokens, work, workers):
     join_use = meter.stop()
     joins = [j for times, _errors in replies for j in times]
     connect_errors = [e for _times, errors in replies for e in errors]
+    idle_use = None
+    if args.idle > 0:  # every viewer joined, nobody taps or chats: what holding the sockets costs
+        log(f"idle phase: {args.idle:.0f} s, every viewer joined, no hearts, no chat …")
+        meter = Meter(server.pid, client_cpu).start()
+        time.sleep(args.idle)
+        idle_use = meter.stop()
+    kb_per_socket = (rss_mb(server.pid) - rss_before) * 1024 / max(1, len(joins))
 
     log(f"warm phase: {args.warm:.0f} s of hearts (every viewer) and chat (10% of viewers, once each) …")
     meter = Meter(server.pid, client_cpu).start()
@@ -670,12 +775,12 @@ def run(args, env, url, server, tokens, work, workers):
     for k in range(1, args.storms):  # the same viewers, a fresh offer each time
         time.sleep(2.0)
         loadavg = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
-        offer_k = pin_storm_offer(args, url)[0]
+        offer_k = target.pin()
         time.sleep(1.0)
         meter_k = Meter(server.pid, client_cpu).start()
         extra = [r for reply in ask("storm", time.time() + 1.0, offer_k, f"storm{k + 1}") for r in reply]
         use_k = meter_k.stop()
-        fig = {**storm_figures(args, extra, offer_k), "load": loadavg,
+        fig = {**storm_figures(target, extra, offer_k), "load": loadavg,
                "cpu_s": use_k["cpu_pct"] / 100 * use_k["wall"], "rest_s": use_k["rest_cpu_s"]}
         more_storms.append(fig)
         log(f"storm {k + 1}: ack p50 {fig['ack_p50'] * 1000:.0f} ms, p99 {fig['ack_p99'] * 1000:.0f} ms (from the "
@@ -696,10 +801,7 @@ def run(args, env, url, server, tokens, work, workers):
         c.join(timeout=10)
     probe.disconnect()
 
-    with psycopg.connect(pg(args.database_url)) as conn:
-        sold, quantity = conn.execute("SELECT sold, quantity FROM live_offers WHERE id = %s", (offer_id,)).fetchone()
-        ordered = conn.execute("SELECT coalesce(sum(qty), 0) FROM order_items "
-                               "WHERE source = 'offer' AND source_id = %s", (offer_id,)).fetchone()[0]
+    sold, quantity, ordered = target.counts(offer_id)
 
     orders_per_s = len(acks) / storm_s if acks else 0.0
     placed_per_s = len(ok) / last_ok if ok else 0.0
@@ -717,15 +819,17 @@ def run(args, env, url, server, tokens, work, workers):
                   f"p99 {f['ack_p99'] * 1000:.0f} ms; from the storm p50 {f['fire_p50'] * 1000:.0f}, "
                   f"p99 {f['fire_p99'] * 1000:.0f} ms; {f['answered']} answered, {f['placed']} placed, "
                   f"oversell {f['oversell']}, server {f['cpu_s']:.2f} CPU-s, rest {f['rest_s']:.2f} CPU-s")
-        print_report(args, env, workers, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused,
+        print_report(args, env, target, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused,
                      storm_s, (ack_lat, ack_from_fire, writes), rates, (join_use, warm_use, storm_use), sold,
                      quantity, ordered, oversell,
-                     orders_per_s, placed_per_s, db_tps, clients)
+                     orders_per_s, placed_per_s, db_tps, clients, idle_use, kb_per_socket)
 
     warm_msgs = sum(counts.get("warm", Counter()).values())
     storm_msgs = sum(counts.get("storm", Counter()).values())
     report.summary = {
         "workers": workers, "viewers": len(viewers), "dropped": dropped, "join_s": join_total,
+        "joined": len(joins), "join_p99": pct(joins, 99), "placed_per_s": placed_per_s, "kb_per_socket": kb_per_socket,
+        "idle_cpu_pct": idle_use["cpu_pct"] if idle_use else float("nan"), "label": target.label,
         "fanout_p50": pct(fanout, 50), "fanout_p99": pct(fanout, 99), "orders_per_s": orders_per_s,
         "ack_p50": pct(ack_lat, 50), "ack_p99": pct(ack_lat, 99), "oversell": oversell,
         "ack_fire_p50": pct(ack_from_fire, 50), "ack_fire_p99": pct(ack_from_fire, 99),
@@ -736,20 +840,19 @@ def run(args, env, url, server, tokens, work, workers):
                                                                                   (join_use, warm_use, storm_use)),
     }
 
-    report.ids = {"session": SESSION_ID, "product": product, "seller": seller, "bmin": bmin, "bmax": bmax}
+    report.ids = target.ids
     return report
 
 
-def print_report(args, env, workers, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused, storm_s,
+def print_report(args, env, target, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused, storm_s,
                  latencies, rates, uses, sold, quantity, ordered, oversell, orders_per_s, placed_per_s, db_tps,
-                 clients):
+                 clients, idle_use, kb_per_socket):
     join_use, warm_use, storm_use = uses
     ack_lat, ack_from_fire, writes = latencies
     print()
     print(f"machine         : {os.cpu_count()} CPUs, load average before the run {load_before}")
-    queue = "PostgreSQL + the Redis queue" if workers > 1 else "PostgreSQL, no Redis (one process)"
-    print(f"== Live storm: {args.viewers} viewers, {args.units}-unit offer, gunicorn -k gevent -w {workers}, "
-          f"{queue}, LIVE_ORDER_BATCH_MS={env.get('LIVE_ORDER_BATCH_MS', 'default (5)')} ==")
+    print(f"== Live storm: {args.viewers} viewers, {args.units}-unit offer, {target.label}, "
+          f"LIVE_ORDER_BATCH_MS={env.get('LIVE_ORDER_BATCH_MS', 'default (5)')} ==")
     print(f"join            : all {len(joins)} in {join_total:.2f} s; per viewer p50 {pct(joins, 50) * 1000:.0f} ms, "
           f"p99 {pct(joins, 99) * 1000:.0f} ms; {len(connect_errors)} connect attempt(s) retried")
     print(f"fan-out (chat)  : {len(fanout)} deliveries; p50 {pct(fanout, 50) * 1000:.0f} ms, "
@@ -770,6 +873,10 @@ def print_report(args, env, workers, load_before, joins, join_total, connect_err
         print(f"server {name:<5}    : CPU {use['cpu_pct']:.0f}% of one core over {use['wall']:.1f} s, "
               f"RSS {use['rss_mb']:.0f} MB (all workers); load generator CPU {use['bench_cpu_pct']:.0f}%; "
               f"rest of the machine {use['rest_cpu_s']:.2f} CPU-s (PostgreSQL, Redis, anything else)")
+    if idle_use:
+        print(f"server idle     : CPU {idle_use['cpu_pct']:.0f}% of one core over {idle_use['wall']:.1f} s with every "
+              f"viewer joined and silent")
+    print(f"memory/socket   : {kb_per_socket:.0f} kB (server RSS after the join minus before, per viewer)")
     print(f"oversell        : {oversell}  (offer sold {sold} of {quantity}; order lines {ordered}; "
           f"success acks {len(ok)})")
     if db_tps:
@@ -826,6 +933,48 @@ def print_comparison(one: dict, many: dict) -> None:
         print(f"{name:48} {a:>16} {b:>16} {ratio:>7.2f}" if ratio == ratio else f"{name:48} {a:>16} {b:>16}")
     print(f"Redis queue's cost per message: ×{per_msg(many) / per_msg(one):.2f} server CPU per delivered message; "
           f"gain in viewers held: ×{held(many) / held(one):.2f}")
+
+
+def print_baseline(project: dict, node: dict) -> None:
+    """Each figure of the project beside Node's in the same run, as a ratio (project ÷ Node; < 1 is better for
+    times, CPU and memory, > 1 better for orders/s)."""
+    def ms(v):
+        return f"{v * 1000:.0f} ms"
+
+    def cpu_s(r):
+        return r["join_cpu_s"] + r["warm_cpu_s"] + r["storm_cpu_s"]
+
+    rows = [("all joined", f"{project['join_s']:.2f} s", f"{node['join_s']:.2f} s", project["join_s"], node["join_s"]),
+            ("join p99", ms(project["join_p99"]), ms(node["join_p99"]), project["join_p99"], node["join_p99"]),
+            ("order ack p50", ms(project["ack_p50"]), ms(node["ack_p50"]), project["ack_p50"], node["ack_p50"]),
+            ("order ack p99", ms(project["ack_p99"]), ms(node["ack_p99"]), project["ack_p99"], node["ack_p99"]),
+            ("fan-out p50", ms(project["fanout_p50"]), ms(node["fanout_p50"]), project["fanout_p50"],
+             node["fanout_p50"]),
+            ("fan-out p99", ms(project["fanout_p99"]), ms(node["fanout_p99"]), project["fanout_p99"],
+             node["fanout_p99"]),
+            ("orders answered/s", f"{project['orders_per_s']:.0f}", f"{node['orders_per_s']:.0f}",
+             project["orders_per_s"], node["orders_per_s"]),
+            ("orders placed/s", f"{project['placed_per_s']:.0f}", f"{node['placed_per_s']:.0f}",
+             project["placed_per_s"], node["placed_per_s"]),
+            ("server CPU, join + warm + storm", f"{cpu_s(project):.1f} CPU-s", f"{cpu_s(node):.1f} CPU-s",
+             cpu_s(project), cpu_s(node)),
+            ("server CPU, idle viewers", f"{project['idle_cpu_pct']:.0f}% core", f"{node['idle_cpu_pct']:.0f}% core",
+             project["idle_cpu_pct"], node["idle_cpu_pct"]),
+            ("memory per socket", f"{project['kb_per_socket']:.0f} kB", f"{node['kb_per_socket']:.0f} kB",
+             project["kb_per_socket"], node["kb_per_socket"]),
+            ("dropped sockets / oversell", f"{project['dropped']} / {project['oversell']}",
+             f"{node['dropped']} / {node['oversell']}", float("nan"), float("nan"))]
+    print()
+    print(f"== {project['viewers']} viewers: {project['label']} vs Node socket.io, same run, same load ==")
+    print(f"{'':34} {'project':>16} {'Node':>16} {'ratio':>7}")
+    for name, a, b, x, y in rows:
+        ratio = x / y if y and y == y and x == x else float("nan")
+        print(f"{name:34} {a:>16} {b:>16} {ratio:>7.2f}" if ratio == ratio else f"{name:34} {a:>16} {b:>16}")
+    goal = [("all joined", project["join_s"] <= 2 * node["join_s"]),
+            ("ack p99", project["ack_p99"] <= 2 * node["ack_p99"]),
+            ("fan-out p99", project["fanout_p99"] <= 2 * node["fanout_p99"]),
+            ("≤ 100 kB/socket", project["kb_per_socket"] <= 100)]
+    print("goal (≤ 2× Node): " + ", ".join(f"{name} {'yes' if ok else 'NO'}" for name, ok in goal))
 
 
 if __name__ == "__main__":

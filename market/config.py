@@ -148,7 +148,12 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         # Live order merging: how long a batch collects orders for one offer (0: one transaction per order).
         "LIVE_ORDER_BATCH_MS": _int(env, "LIVE_ORDER_BATCH_MS", 5, 0, 1000),
         "LIVE_ORDER_BATCH_MAX": _int(env, "LIVE_ORDER_BATCH_MAX", 500, 1, 5000),
+        # Login checks of sockets connecting within this window are read in one query (0: one query each).
+        "LIVE_GATHER_MS": _int(env, "LIVE_GATHER_MS", 2, 0, 1000),
         "LIVE_HOLD_SWEEP_SECONDS": _int(env, "LIVE_HOLD_SWEEP_SECONDS", 30, 1, 3600),
+        # How often each process closes flash deals whose countdown ran out (orders are refused from the
+        # deadline on, whatever this is; it is how soon the units go back to the shelf and the room hears).
+        "LIVE_FLASH_SWEEP_MS": _int(env, "LIVE_FLASH_SWEEP_MS", 1000, 50, 60000),
         "LIVE_REDIS_PREFIX": env.get("LIVE_REDIS_PREFIX") or "chophien:live",
         "API_TOKEN_MAX_AGE": _int(env, "API_TOKEN_MAX_AGE", 30 * 24 * 3600, 60),
         # Co-op payouts: the platform's fee in basis points of each household's gross (300 = 3 %).

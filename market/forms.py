@@ -20,9 +20,15 @@ def form_checks_csrf(view):
 
 
 def attach_error(form: FlaskForm, err: DomainError) -> None:
-    """Show a service's refusal beside the field it is about (or at the top of the form)."""
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None:
-        field.errors = [*list(field.errors or []), err.message]
-    else:
-        form.form_errors.append(err.message)
+    """Show a service's refusal beside the field it is about (or at the top of the form); an error that holds
+    several (``err.errors``) shows each beside its own field. A message the field already shows is not
+    repeated (the form's own validators and the service may say the same thing)."""
+    for one in getattr(err, "errors", None) or [err]:
+        field = getattr(form, one.field, None) if one.field else None
+        shown = field.errors if field is not None else form.form_errors
+        if one.message in shown:
+            continue
+        if field is not None:
+            field.errors = [*list(field.errors or []), one.message]
+        else:
+            form.form_errors.append(one.message)

@@ -34,17 +34,18 @@ def tags(html: str, name: str) -> list[dict]:
 
 @pytest.fixture
 def with_photos(app, make_product):
-    """``with_photos(n=1, **product_fields)`` → an approved product with n photo rows (no files needed)."""
+    """``with_photos(n=1, size=(1200, 900), **product_fields)`` → an approved product with n photo rows (no files
+    needed)."""
     from market.catalog.models import ProductPhoto
     from market.extensions import db
 
     counter = iter(range(10, 99))
 
-    def factory(n: int = 1, **fields):
+    def factory(n: int = 1, size: tuple[int, int] = (1200, 900), **fields):
         product = make_product(**fields)
         for position in range(n):
             db.session.add(ProductPhoto(product=product, position=position, image_hash=f"{next(counter):02x}" * 32,
-                                        width=1200, height=900))
+                                        width=size[0], height=size[1]))
         db.session.flush()
         db.session.expire(product, ["photos"])
         return product
@@ -164,7 +165,8 @@ def test_pages_keep_their_policy_and_have_no_inline_script(app, client, with_pho
         assert "script-src 'self' 'nonce-" in csp and "'unsafe-inline'" not in csp, path
         html = brotli.decompress(resp.data).decode()
         for script in tags(html, "script"):
-            assert script.get("src", "").startswith("/static/"), (path, script)
+            if script.get("type", "text/javascript") in ("text/javascript", "module"):  # not a JSON data block
+                assert script.get("src", "").startswith("/static/"), (path, script)
 
 
 # ---- product cards: the photo the slot needs ----------------------------------------------------------------
@@ -200,6 +202,16 @@ def test_cards_ask_for_the_320_px_photo_on_a_phone_and_load_it_lazily(client, wi
     assert chosen_width(source["sizes"], source["srcset"], 360, 2) == 320  # the phone the issue measures
     assert chosen_width(source["sizes"], source["srcset"], 360, 3) == 800  # a sharper screen gets more
     assert chosen_width(source["sizes"], source["srcset"], 1280, 1) == 320  # desktop: 4 columns of 220 px
+
+
+def test_an_upright_photo_gets_the_same_file_as_a_landscape_one_in_a_card(client, with_photos):
+    product = with_photos(size=(900, 1200))  # taken upright, as phones mostly are
+    card = client.get("/").get_data(as_text=True)
+    source = tags(card[card.index('class="pgrid"'):], "source")[0]
+    assert "-320.webp 320w" in source["srcset"]  # by its long side: a square card shows 240 × 240 of it either way
+    assert chosen_width(source["sizes"], source["srcset"], 360, 2) == 320
+    gallery = client.get(f"/p/{product.id}-{product.slug}").get_data(as_text=True)
+    assert "-320.webp 240w" in tags(gallery, "source")[0]["srcset"]  # the gallery shows all of it: its real width
 
 
 def test_the_first_cards_of_a_results_page_and_a_products_first_photo_come_first(client, with_photos):

@@ -50,6 +50,17 @@ def _shop(profile=None, **_kw):
     return {"follow": button(current_user, "shop", profile.id, profile.shop_name), "brands": brands_of_shop(profile)}
 
 
+def _live_ended(session=None, **_kw):
+    """The page of a live session that ended: follow the host's shop to hear of her next one."""
+    from flask_login import current_user
+
+    from market.brands.follows import button
+
+    if session is None:
+        return None
+    return {"follow": button(current_user, "shop", session.seller_id, session.seller.shop_name)}
+
+
 def _product(product=None, **_kw):
     from market.brands.service import brands_of_product
 
@@ -76,6 +87,7 @@ slot("home.main", "brands", "brands/_brands_slot.html", _home, order=10)
 slot("commune.top", "brands.follow", "brands/_follow_slot.html", _commune_follow, order=5)
 slot("commune.main", "brands", "brands/_brands_slot.html", _commune_brands, order=10)
 slot("shop.top", "brands.shop", "brands/_shop_slot.html", _shop, order=5)
+slot("live.ended", "brands.follow", "brands/_follow_slot.html", _live_ended, order=10)
 slot("product.actions", "brands.product", "brands/_product_slot.html", _product, order=60)
 slot("account.links", "brands.following", "brands/_account_slot.html", _account, order=15)
 slot("seller.links", "brands", "brands/_seller_slot.html", _seller, order=30)

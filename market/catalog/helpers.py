@@ -22,12 +22,17 @@ def media_url(photo, size: int = 800, ext: str = "jpg", absolute: bool = False) 
 
 
 @bp.app_template_global()
-def photo_srcset(photo, ext: str) -> str:
-    """``srcset`` of one photo: each variant with its real width (a portrait photo's 320 is 240 wide)."""
+def photo_srcset(photo, ext: str, cover: bool = False) -> str:
+    """``srcset`` of one photo: each variant with its real width (a portrait photo's 320 is 240 wide).
+
+    ``cover``: for a square slot the photo covers (product cards), each variant by its long side instead. There
+    the short side fills the slot whatever the orientation, so a portrait photo needs what a landscape one needs;
+    by width alone the browser would take a portrait photo's 800 px file where a landscape one gets the 320.
+    """
     parts = []
     for size in SIZES:
-        width = fit((photo.width, photo.height), size)[0]
-        parts.append(f"{media_url(photo, size, ext)} {width}w")
+        width, height = fit((photo.width, photo.height), size)
+        parts.append(f"{media_url(photo, size, ext)} {max(width, height) if cover else width}w")
     return ", ".join(parts)
 
 

@@ -8,10 +8,10 @@ effect at once.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import time
 
 import sqlalchemy as sa
-from flask import request
+from flask import request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import join_room
@@ -19,41 +19,59 @@ from flask_socketio import join_room
 from market.accounts.models import User
 from market.accounts.tokens import read_token
 from market.extensions import db
+from market.live.gather import Gather
 from market.live.rooms import NAMESPACE, user_room  # noqa: F401 - other areas import NAMESPACE from here
 
-
-class TokenUser(NamedTuple):
-    """Who a token names, read in one light query (a viewer's socket needs no ORM user and relationships)."""
-
-    id: int
-    auth_version: int
-    locale: str | None
+IDENTITY_FRESH_S = 5.0  # a join this soon after the connect trusts the connect's check (bans close sockets)
 
 
-def user_from_socket_token(token: object) -> TokenUser | None:
-    """Like ``accounts.tokens.user_from_token`` (same signature, expiry, auth version and ban checks), in one
-    query of three columns: a thousand viewers connecting at once is the live area's join storm."""
-    data = read_token(token)
-    if data is None:
+def _read_users(ids: list[int]) -> dict[int, tuple]:
+    rows = db.session.execute(sa.select(User.id, User.auth_version, User.banned_at, User.locale, User.is_staff,
+                                        User.is_admin).where(User.id.in_(ids))).all()
+    return {row.id: row for row in rows}
+
+
+_users = Gather(_read_users, "live user check")
+
+
+def check_user(user_id: int, auth_version: object) -> Identity | None:
+    """Who a token or cookie names, if the login still stands (same auth version, not banned): read with the
+    other sockets connecting at the same moment (``gather``), in one query of a few columns, no ORM object —
+    a thousand viewers connecting at once is the live area's join storm."""
+    row = _users.get(user_id)
+    if row is None or row.auth_version != auth_version or row.banned_at is not None:
         return None
-    row = db.session.execute(sa.select(User.auth_version, User.banned_at, User.locale)
-                             .where(User.id == data[0])).one_or_none()
-    if row is None or row.auth_version != data[1] or row.banned_at is not None:
+    return Identity(user_id, bool(row.is_staff), bool(row.is_admin), row.auth_version, row.locale)
+
+
+def _cookie_claim() -> tuple[int, int] | None:
+    """(user id, auth version) the browser's session cookie names ("id:version", see ``accounts.auth``)."""
+    raw = session.get("_user_id")
+    if not isinstance(raw, str):
         return None
-    return TokenUser(data[0], row.auth_version, row.locale)
+    try:
+        uid, version = (int(part) for part in raw.split(":", 1))
+    except ValueError:
+        return None
+    return uid, version
 
 
-def authenticate_connection(auth: object) -> User | TokenUser | None:
+def authenticate_connection(auth: object) -> Identity | None:
     """Resolve the connecting user from ``auth.token`` or the cookie; None for an anonymous viewer."""
     user = None
     if isinstance(auth, dict) and auth.get("token") is not None:
-        user = user_from_socket_token(auth.get("token"))
+        claim = read_token(auth.get("token"))
+        user = check_user(*claim) if claim else None
         if user is None:
             raise ConnectionRefusedError({"ok": False, "error": "not_logged_in",
                                           "message": _("Your login has expired. Please log in again.")})
-    elif current_user and current_user.is_authenticated:
-        user = current_user._get_current_object()
-    _save(request.sid, {"user_id": user.id if user else None, "auth_version": user.auth_version if user else None})
+    elif (claim := _cookie_claim()) is not None:
+        user = check_user(*claim)
+    elif current_user and current_user.is_authenticated:  # logged in by the "remember me" cookie
+        found = current_user._get_current_object()
+        user = Identity(found.id, bool(found.is_staff), bool(found.is_admin), found.auth_version, found.locale)
+    _save(request.sid, {"user_id": user.id if user else None, "auth_version": user.auth_version if user else None,
+                        "identity": user, "checked": time.monotonic()})
     if user is not None:
         join_room(user_room(user.id))  # reaches all of a user's sockets, in every process (bans, notices)
     return user
@@ -102,10 +120,12 @@ class Identity:
     """Who a socket's user is, read in one light query (no ORM object, no relationships): enough to answer
     "logged in?", "host?" and "staff of this commune?" on every join without loading the whole account."""
 
-    __slots__ = ("id", "is_staff", "is_admin", "_staff_communes")
+    __slots__ = ("id", "is_staff", "is_admin", "auth_version", "locale", "_staff_communes")
 
-    def __init__(self, user_id: int, is_staff: bool, is_admin: bool):
+    def __init__(self, user_id: int, is_staff: bool, is_admin: bool, auth_version: int | None = None,
+                 locale: str | None = None):
         self.id, self.is_staff, self.is_admin, self._staff_communes = user_id, is_staff, is_admin, None
+        self.auth_version, self.locale = auth_version, locale
 
     is_authenticated = True
 
@@ -123,11 +143,15 @@ class Identity:
 
 
 def socket_identity() -> Identity | None:
-    """Like ``socket_user`` (logout and bans count at once) for handlers that need no User object."""
+    """Like ``socket_user`` (logout and bans count at once) for handlers that need no User object. Right after
+    the connect (``IDENTITY_FRESH_S``), the connect's own check: a ban or a logout closes the user's sockets
+    in every process meanwhile (``rooms.user_room``), so a crowd's joins need no second query."""
     data = connection_data()
     uid = data.get("user_id")
     if uid is None:
         return None
+    if data.get("identity") is not None and time.monotonic() - data.get("checked", 0) < IDENTITY_FRESH_S:
+        return data["identity"]
     row = db.session.execute(sa.select(User.auth_version, User.banned_at, User.is_staff, User.is_admin)
                              .where(User.id == uid)).one_or_none()
     if row is None or row.auth_version != data.get("auth_version") or row.banned_at is not None:

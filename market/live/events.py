@@ -244,8 +244,12 @@ def on_join(*args):
     """A viewer (anonymous or logged in) opening a live page, or re-joining after a drop: a fresh snapshot."""
     data = _payload(args)
     _rate_join()
-    try:
-        live_session = service.session_ref(data.get("session_id"))  # light: the snapshot is cached per room
+    session_id = data.get("session_id")
+    if isinstance(session_id, bool) or not isinstance(session_id, int) or not 0 < session_id < 2**31:
+        raise live_error("invalid", reason="unknown_session")
+    ttl = current_app.config["LIVE_COALESCE_MS"] / 1000
+    try:  # what every joiner gets alike, built once per room and change (a crowd joins at once)
+        live_session, snap = hub.cached_snapshot(session_id, ttl, lambda: service.room_view(session_id))
     except NotFound:
         raise live_error("invalid", reason="unknown_session") from None
     user = socket_identity()
@@ -255,17 +259,16 @@ def on_join(*args):
         leave_room(host_room(previous))
         hub.leave(previous, request.sid)
     moderator = service.can_moderate(live_session, user)
-    join_room(room(live_session.id))
+    join_room(room(session_id))
     if moderator:
-        join_room(host_room(live_session.id))
-    hub.enter(live_session.id, request.sid, host=moderator)
-    update_connection(session_id=live_session.id)
-    ttl = current_app.config["LIVE_COALESCE_MS"] / 1000
-    snap = hub.cached_snapshot(live_session.id, ttl, lambda: service.snapshot(service.get_session(live_session.id)))
+        join_room(host_room(session_id))
+    hub.enter(session_id, request.sid, host=moderator)
+    update_connection(session_id=session_id)
     you = {"user_id": user.id if user else None, "logged_in": user is not None,
            "is_host": service.is_host(live_session, user), "can_moderate": moderator}
     db.session.commit()
-    return {"ok": True, "snapshot": {**snap, "you": you}}
+    viewers = max(snap["viewers"], hub.local_viewers(session_id))  # the shared snapshot may predate this joiner
+    return {"ok": True, "snapshot": {**snap, "viewers": viewers, "you": you}}
 
 
 @live_event("chat")
@@ -305,13 +308,14 @@ def _claim(live_session, user, text: str, message_id: int) -> dict | None:
 
 @live_event("pin")
 def on_pin(*args):
-    """The host pinning one of her products: ``{product_id, price_vnd, quantity, per_buyer_limit}``."""
+    """The host pinning one of her products: ``{product_id, price_vnd, quantity, per_buyer_limit, minutes}``
+    (``minutes``, 1 to 30, optional: a flash deal that closes itself when its countdown ends)."""
     user = _user()
     live_session = _joined()
     data = _payload(args)
     _rate(RATE_HOST, "host", user.id)
     offer = service.pin_offer(live_session, user, data.get("product_id"), data.get("price_vnd"),
-                              data.get("quantity"), data.get("per_buyer_limit"))
+                              data.get("quantity"), data.get("per_buyer_limit"), data.get("minutes"))
     result = service.offer_json(offer)
     db.session.commit()
     return {"ok": True, "offer": result}

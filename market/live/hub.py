@@ -69,9 +69,10 @@ class Hub:
             self.host_feed: dict[int, list[dict]] = {}
             self.sent: dict[int, Sent] = {}
             self.versions: dict[int, bytes] = {}  # room → the stock version last read from Redis
-            self.snapshots: dict[int, tuple[float, dict]] = {}
+            self.snapshots: dict[int, tuple[float, object]] = {}
             self.generations: dict[int, int] = {}
             self.builders: dict[int, threading.Lock] = {}
+            self.ended: set[int] = set()  # rooms of sessions this process knows are over: hearts are refused
             self.last_persist = time.monotonic()
         if isinstance(self.backend, MemoryBackend):
             self.backend.clear()
@@ -104,7 +105,16 @@ class Hub:
 
     def add_heart(self, session_id: int, n: int = 1) -> None:
         with self.lock:
+            if session_id in self.ended:
+                return
             self.hearts[session_id] = self.hearts.get(session_id, 0) + n
+
+    def mark_ended(self, session_id: int) -> None:
+        """The session is over: its hearts stop counting (in this process at once; the others notice on their
+        next counters tick, and the session row never counts a heart after its end)."""
+        with self.lock:
+            self.ended.add(session_id)
+            self.hearts.pop(session_id, None)
 
     def record_sales(self, session_id: int, items: list[dict], host_items: list[dict]) -> None:
         """Orders were committed: the room's stock changed; the ticker and the host console will hear."""
@@ -152,10 +162,10 @@ class Hub:
             hearts = hearts_in_db(session_id) if hearts is None else hearts
         return viewers, hearts + self.hearts.get(session_id, 0)
 
-    def cached_snapshot(self, session_id: int, ttl: float, build) -> dict:
-        """The room's join snapshot, built at most once per ``ttl`` and change: when a crowd joins at once,
-        one of them builds it while the others wait for that one (a build yields on the database, and every
-        joiner building its own copy was a quarter of a join storm's CPU)."""
+    def cached_snapshot(self, session_id: int, ttl: float, build):
+        """The room's join snapshot (whatever ``build`` returns), built at most once per ``ttl`` and change:
+        when a crowd joins at once, one of them builds it while the others wait for that one (a build yields on
+        the database, and every joiner building its own copy was a quarter of a join storm's CPU)."""
         cached = self.snapshots.get(session_id)
         if cached and time.monotonic() - cached[0] < ttl:
             return cached[1]

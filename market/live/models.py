@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
@@ -19,8 +20,9 @@ class SessionStatus(enum.StrEnum):
 
 
 class OfferStatus(enum.StrEnum):
-    OPEN = "open"  # pinned: buyers order from its allotment
-    CLOSED = "closed"  # unpinned by the host or the session ended; unsold units went back to the product
+    OPEN = "open"  # pinned: buyers order from its allotment (until ``ends_at`` for a flash deal)
+    CLOSED = "closed"  # unpinned by the host, its countdown ran out or the session ended; unsold units went
+    # back to the product
 
 
 class LiveSession(TimestampMixin, db.Model):
@@ -93,6 +95,9 @@ class LiveOffer(TimestampMixin, db.Model):
     sold = sa.Column(sa.Integer, nullable=False, default=0)
     status = sa.Column(sa.String(10), nullable=False, default=OfferStatus.OPEN)
     closed_at = sa.Column(UTCDateTime(), nullable=True)
+    # A flash deal: the offer closes itself at this moment (every server process sweeps for it); NULL: until
+    # the host closes it or the session ends.
+    ends_at = sa.Column(UTCDateTime(), nullable=True, index=True)
     # Its number in the session (1, 2, 3 … in pinning order), shown as "#2" so a buyer can write "chốt 1 #2".
     number = sa.Column(sa.Integer, nullable=False)
 
@@ -102,6 +107,16 @@ class LiveOffer(TimestampMixin, db.Model):
     @property
     def remaining(self) -> int:
         return max(0, self.quantity - self.sold) if self.status == OfferStatus.OPEN else 0
+
+    @property
+    def seconds_left(self) -> int | None:
+        """A flash deal's countdown as the server counts it (a phone's clock may be minutes off, so clients
+        count down from this, received a moment ago); None: no countdown."""
+        if self.ends_at is None:
+            return None
+        if self.status != OfferStatus.OPEN:
+            return 0
+        return max(0, math.ceil((self.ends_at - utcnow()).total_seconds()))
 
     def __repr__(self) -> str:
         return f"<LiveOffer {self.id} {self.sold}/{self.quantity} {self.status}>"

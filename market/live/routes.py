@@ -38,7 +38,7 @@ def _local_tz() -> ZoneInfo:
 
 
 def _fields(form: SessionForm) -> service.SessionFields:
-    when = form.scheduled_at.data
+    when = form.scheduled_at.data if "scheduled_at" in form else None
     return service.SessionFields(
         title=form.title.data or "", description=form.description.data or "", stream_url=form.stream_url.data or "",
         scheduled_at=when.replace(tzinfo=_local_tz()) if when else None,
@@ -93,30 +93,45 @@ def edit(session_id: int):
     if not service.is_host(session, current_user):
         abort(404)
     form = EditSessionForm(obj=session, products=_host_products())
-    if not form.is_submitted():
+    if session.status != SessionStatus.SCHEDULED:
+        del form.scheduled_at  # on air or over: the date is history, the page does not ask for it
+    elif not form.is_submitted():
         form.scheduled_at.data = session.scheduled_at.astimezone(_local_tz()).replace(tzinfo=None)
+    if not form.is_submitted():
         form.cover_product_id.data = session.cover_product_id or 0
-    if form.validate_on_submit():
+    failed = False
+    if form.is_submitted():
+        failed = not form.validate()
         try:
-            service.update_session(session, current_user, _fields(form))
+            if failed:  # the service's checks too, so every field's error shows at once
+                service.check_session_fields(session, current_user, _fields(form))
+            else:
+                service.update_session(session, current_user, _fields(form))
         except DomainError as err:
-            db.session.rollback()
+            failed = True
             attach_error(form, err)
-        else:
+        if not failed:
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("live.host", session_id=session.id))
-    return render_template("live/edit.html", form=form, session=session), 400 if form.errors else 200
+        db.session.rollback()
+    return render_template("live/edit.html", form=form, session=session), 400 if failed else 200
 
 
 @bp.get("/live/<int:session_id>")
 def watch(session_id: int):
     session = _session_or_404(session_id)
+    if session.status == SessionStatus.ENDED:  # no chat, no hearts, no socket: the replay and what sold
+        return render_template("live/ended.html", session=session,
+                               replay=service.stream_info(session.replay_url, autoplay=False),
+                               sold=service.sold_in(session), next_session=service.next_session(session),
+                               cover_photo=service.cover_photo(session), is_host=service.is_host(session, current_user))
     offers = service.open_offers(session.id)
     chat = service.recent_chat(session)
     return render_template("live/watch.html", session=session, offers=offers, chat=chat,
                            stream=service.stream_info(session.stream_url),
                            replay=service.stream_info(session.replay_url),
+                           cover_photo=service.cover_photo(session),
                            is_host=service.is_host(session, current_user),
                            can_moderate=service.can_moderate(session, current_user),
                            sheet=sheet.page_data(session, current_user))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -42,6 +42,7 @@ PRICE_MIN = 1_000
 PRICE_MAX = 1_000_000_000
 MUTE_MAX_MINUTES = 7 * 24 * 60
 OPEN_OFFERS_MAX = 20
+FLASH_MINUTES_MAX = 30
 
 
 # ---- stream links -------------------------------------------------------------------------------------
@@ -92,14 +93,15 @@ def youtube_id(url: str) -> str | None:
     return candidate if candidate and _YT_ID.match(candidate) else None
 
 
-def stream_info(url: str | None) -> dict | None:
-    """How the page shows a stream: an embedded player where the platform allows it, else a link out."""
+def stream_info(url: str | None, autoplay: bool = True) -> dict | None:
+    """How the page shows a stream: an embedded player where the platform allows it, else a link out. A live
+    plays at once (muted); a replay waits for the viewer's tap."""
     if not url:
         return None
     platform = platform_of(url) or "other"
     video = youtube_id(url) if platform == "youtube" else None
-    embed = (f"https://www.youtube-nocookie.com/embed/{video}?autoplay=1&mute=1&playsinline=1"
-             if video else None)
+    play = "autoplay=1&mute=1&" if autoplay else ""
+    embed = f"https://www.youtube-nocookie.com/embed/{video}?{play}playsinline=1" if video else None
     return {"platform": platform, "name": PLATFORM_NAMES.get(platform, ""), "watch_url": url, "embed_url": embed}
 
 
@@ -112,23 +114,11 @@ def may_host(user) -> bool:
 
 @dataclass(frozen=True)
 class SessionRef:
-    """What a join needs to know of a session before its snapshot, read in one light query (no ORM object,
-    no relationships): it exists, where it is, who hosts it."""
+    """What a join needs to know of a session besides its snapshot (cached with it): where it is, who hosts it."""
 
     id: int
     commune_id: int
     host_user_id: int
-
-
-def session_ref(session_id: object) -> SessionRef:
-    row = db.session.execute(
-        sa.select(LiveSession.id, LiveSession.commune_id, SellerProfile.user_id)
-        .join(SellerProfile, SellerProfile.id == LiveSession.seller_id).where(LiveSession.id == session_id)
-    ).one_or_none() if isinstance(session_id, int) and not isinstance(session_id, bool) and 0 < session_id < 2**31 \
-        else None
-    if row is None:
-        raise NotFound(_("This live session does not exist."))
-    return SessionRef(*row)
 
 
 def _host_user_id(session: LiveSession | SessionRef) -> int:
@@ -169,34 +159,68 @@ class SessionFields:
     title: str
     description: str
     stream_url: str
-    scheduled_at: datetime
+    scheduled_at: datetime | None
     cover_product_id: int | None = None
     replay_url: str | None = None
     chot_enabled: bool = True  # buyers may order by writing "chốt 2" in the chat (live/chot.py)
 
 
+class SessionErrors(DomainError):
+    """Every refusal of the session form at once, so the host fixes them together (``errors``: one each)."""
+
+    def __init__(self, errors: list[DomainError]):
+        super().__init__("invalid", " ".join(e.message for e in errors), field=errors[0].field)
+        self.errors = errors
+
+
 def _clean_fields(seller: SellerProfile, f: SessionFields) -> dict:
-    title = clean_line(f.title)
-    if not title:
-        raise DomainError("invalid", _("Give the session a title."), field="title")
-    if len(title) > TITLE_MAX:
-        raise DomainError("invalid", _("A session title can have at most %(n)d characters.", n=TITLE_MAX),
-                          field="title")
-    description = clean_text(f.description)
-    if len(description) > DESCRIPTION_MAX:
-        raise DomainError("invalid", _("The description can have at most %(n)d characters.", n=DESCRIPTION_MAX),
-                          field="description")
-    if not isinstance(f.scheduled_at, datetime) or f.scheduled_at.tzinfo is None:
-        raise DomainError("invalid", _("Choose the date and time of the live."), field="scheduled_at")
-    cover = None
-    if f.cover_product_id:
-        cover = db.session.get(Product, f.cover_product_id)
-        if cover is None or cover.seller_id != seller.id:
+    errors: list[DomainError] = []
+    out: dict = {}
+
+    def check(name: str, fn: Callable[[], object]) -> None:
+        try:
+            out[name] = fn()
+        except DomainError as err:
+            errors.append(err)
+
+    def title() -> str:
+        text = clean_line(f.title)
+        if not text:
+            raise DomainError("invalid", _("Give the session a title."), field="title")
+        if len(text) > TITLE_MAX:
+            raise DomainError("invalid", _("A session title can have at most %(n)d characters.", n=TITLE_MAX),
+                              field="title")
+        return text
+
+    def description() -> str:
+        text = clean_text(f.description)
+        if len(text) > DESCRIPTION_MAX:
+            raise DomainError("invalid", _("The description can have at most %(n)d characters.",
+                                           n=DESCRIPTION_MAX), field="description")
+        return text
+
+    def scheduled_at() -> datetime:
+        if not isinstance(f.scheduled_at, datetime) or f.scheduled_at.tzinfo is None:
+            raise DomainError("invalid", _("Choose the date and time of the live."), field="scheduled_at")
+        return f.scheduled_at
+
+    def cover() -> int | None:
+        if not f.cover_product_id:
+            return None
+        product = db.session.get(Product, f.cover_product_id)
+        if product is None or product.seller_id != seller.id:
             raise DomainError("invalid", _("Choose one of your products."), field="cover_product_id")
-    return {"title": title, "description": description, "stream_url": clean_stream_url(f.stream_url),
-            "scheduled_at": f.scheduled_at, "cover_product_id": cover.id if cover else None,
-            "replay_url": clean_stream_url(f.replay_url, field="replay_url", required=False),
-            "chot_enabled": bool(f.chot_enabled)}
+        return product.id
+
+    check("title", title)
+    check("description", description)
+    check("stream_url", lambda: clean_stream_url(f.stream_url))
+    check("scheduled_at", scheduled_at)
+    check("cover_product_id", cover)
+    check("replay_url", lambda: clean_stream_url(f.replay_url, field="replay_url", required=False))
+    if errors:
+        raise SessionErrors(errors)
+    return {**out, "chot_enabled": bool(f.chot_enabled)}
 
 
 def schedule_session(host: User, fields: SessionFields) -> LiveSession:
@@ -216,11 +240,18 @@ def schedule_session(host: User, fields: SessionFields) -> LiveSession:
     return session
 
 
-def update_session(session: LiveSession, host: User, fields: SessionFields) -> LiveSession:
+def check_session_fields(session: LiveSession, host: User, fields: SessionFields) -> dict:
+    """The cleaned values of an edit of ``session``, or ``SessionErrors`` naming every refused field."""
     require_host(session, host)
-    values = _clean_fields(host.seller_profile, fields)
+    if session.status != SessionStatus.SCHEDULED:  # the past is the past: the form has no date any more
+        fields = replace(fields, scheduled_at=session.scheduled_at)
+    return _clean_fields(host.seller_profile, fields)
+
+
+def update_session(session: LiveSession, host: User, fields: SessionFields) -> LiveSession:
+    values = check_session_fields(session, host, fields)
     if session.status != SessionStatus.SCHEDULED:
-        values.pop("scheduled_at")  # the past is the past
+        values.pop("scheduled_at")
     for name, value in values.items():
         setattr(session, name, value)
     db.session.flush()
@@ -285,7 +316,7 @@ def _end(session: LiveSession, reason: str | None = None) -> LiveSession:
     db.session.expire(session)
     sid = session.id
     payload = {"status": SessionStatus.ENDED.value, **({"reason": reason} if reason else {})}
-    on_commit(lambda: (hub.mark_dirty(sid), emit_room(sid, "session", payload)))
+    on_commit(lambda: (hub.mark_dirty(sid), hub.mark_ended(sid), emit_room(sid, "session", payload)))
     return session
 
 
@@ -297,13 +328,25 @@ def _int(value: object, field: str, lo: int, hi: int, message: str) -> int:
     return value
 
 
+def clean_minutes(value: object) -> int | None:
+    """A flash deal's countdown: a whole number of minutes from 1 to ``FLASH_MINUTES_MAX``, or none at all."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 6:
+        value = int(value.strip())
+    return _int(value, "minutes", 1, FLASH_MINUTES_MAX,
+                _("A countdown runs from 1 to %(n)d minutes (leave it empty for none).", n=FLASH_MINUTES_MAX))
+
+
 def pin_offer(session: LiveSession, host: User, product_id: object, price_vnd: object, quantity: object,
-              per_buyer_limit: object = None) -> LiveOffer:
+              per_buyer_limit: object = None, minutes: object = None) -> LiveOffer:
     """Allot ``quantity`` units of one of the host's approved products at a live price (taken from its stock
-    atomically); buyers then order from the allotment."""
+    atomically); buyers then order from the allotment. With ``minutes`` it is a flash deal: it closes itself
+    when the countdown ends (``close_due_offers``)."""
     require_host(session, host)
     if session.status != SessionStatus.LIVE:
         raise live_error("session_not_live", message=_("Start the session before pinning products."))
+    minutes = clean_minutes(minutes)
     product_id = _int(product_id, "product_id", 1, 2**31 - 1, _("Choose one of your products."))
     price_vnd = _int(price_vnd, "price_vnd", PRICE_MIN, PRICE_MAX,
                      _("The live price must be between 1.000 ₫ and 1.000.000.000 ₫."))
@@ -329,7 +372,8 @@ def pin_offer(session: LiveSession, host: User, product_id: object, price_vnd: o
     number = (db.session.scalar(sa.select(sa.func.max(LiveOffer.number)).where(LiveOffer.session_id == session.id))
               or 0) + 1  # the host pins one at a time; the unique (session, number) refuses a race
     offer = LiveOffer(session_id=session.id, product_id=product.id, price_vnd=price_vnd, quantity=quantity,
-                      per_buyer_limit=per_buyer_limit, sold=0, status=OfferStatus.OPEN, number=number)
+                      per_buyer_limit=per_buyer_limit, sold=0, status=OfferStatus.OPEN, number=number,
+                      ends_at=utcnow() + timedelta(minutes=minutes) if minutes else None)
     db.session.add(offer)
     db.session.flush()
     data = offer_json(offer)
@@ -368,6 +412,16 @@ def close_offers_of_product(product_id: int) -> int:
     return sum(1 for session_id, offer_id in rows if _close(session_id, offer_id) is not None)
 
 
+def close_due_offers(limit: int = 100) -> int:
+    """Close the flash deals whose countdown has run out (their unsold units go back to the shelf and their
+    rooms hear ``offer`` closed). Every server process calls it every second or so: ``_close`` is one
+    conditional UPDATE on the offer's status, so each offer is closed, and its units given back, exactly once."""
+    rows = db.session.execute(sa.select(LiveOffer.session_id, LiveOffer.id).where(
+        LiveOffer.status == OfferStatus.OPEN, LiveOffer.ends_at <= utcnow())
+        .order_by(LiveOffer.ends_at).limit(limit)).all()
+    return sum(1 for session_id, offer_id in rows if _close(session_id, offer_id) is not None)
+
+
 def close_offer(session: LiveSession, host: User, offer_id: object) -> dict:
     """Unpin an offer: nobody can order from it any more; its unsold units go back to the product."""
     require_host(session, host)
@@ -389,12 +443,24 @@ def product_image(product: Product) -> str | None:
     return photo_path(cover, 320, "jpg") if cover is not None else None
 
 
+def cover_photo(session: LiveSession):
+    """The session's picture for shared links: its chosen product's photo, else the pinned (or first) offer's
+    product's, else None (the site's own picture)."""
+    if session.cover_product is not None and session.cover_product.cover is not None:
+        return session.cover_product.cover
+    offers = db.session.scalars(sa.select(LiveOffer).where(LiveOffer.session_id == session.id).order_by(
+        sa.case((LiveOffer.status == OfferStatus.OPEN, 0), else_=1), LiveOffer.id.desc())
+        .options(joinedload(LiveOffer.product).selectinload(Product.photos)).limit(OPEN_OFFERS_MAX)).unique().all()
+    return next((o.product.cover for o in offers if o.product.cover is not None), None)
+
+
 def offer_json(offer: LiveOffer) -> dict:
     product = offer.product
     return {"id": offer.id, "product_id": product.id, "title": product.title, "unit": product.unit,
             "price_vnd": offer.price_vnd, "remaining": offer.remaining, "per_buyer_limit": offer.per_buyer_limit,
             "image": product_image(product), "quantity": offer.quantity, "sold": offer.sold,
-            "status": str(offer.status), "number": offer.number}
+            "status": str(offer.status), "number": offer.number,
+            "ends_at": offer.ends_at.isoformat() if offer.ends_at else None, "seconds_left": offer.seconds_left}
 
 
 def chat_json(message: ChatMessage, user: User | None = None, host_user_id: int | None = None) -> dict:
@@ -426,8 +492,17 @@ def recent_chat(session: LiveSession, limit: int = CHAT_HISTORY) -> list[dict]:
     return [chat_json(m, host_user_id=session.seller.user_id) for m in reversed(messages)]
 
 
+def room_view(session_id: object) -> tuple[SessionRef, dict]:
+    """What every joiner of a room gets alike (the hub caches it per room): who hosts it and where, and the
+    snapshot. NotFound for a session that does not exist."""
+    session = get_session(session_id)
+    return SessionRef(session.id, session.commune_id, session.seller.user_id), snapshot(session)
+
+
 def snapshot(session: LiveSession) -> dict:
     """Everything a viewer needs on joining (or re-joining after a drop)."""
+    if session.status == SessionStatus.ENDED:
+        hub.mark_ended(session.id)  # its hearts no longer count
     viewers, hearts = hub.totals(session.id)
     return {"session": session_json(session), "offers": [offer_json(o) for o in open_offers(session.id)],
             "chat": recent_chat(session), "viewers": viewers, "hearts": hearts}
@@ -553,6 +628,42 @@ def listing(commune: Commune | None = None, upcoming_limit: int = 6, ended_limit
     ended = db.session.scalars(base.where(LiveSession.status == SessionStatus.ENDED)
                                .order_by(LiveSession.ended_at.desc()).limit(ended_limit)).all() if ended_limit else []
     return {"live": live, "upcoming": upcoming, "ended": ended}
+
+
+@dataclass(frozen=True)
+class SoldItem:
+    """A product sold in a session: units still held by its live orders, and the lowest live price."""
+
+    product: Product
+    units: int
+    price_vnd: int
+    public: bool  # still on sale (approved, shop open): the page links to it
+
+
+def sold_in(session: LiveSession) -> list[SoldItem]:
+    """What a session sold, best seller first (offers' ``sold``: cancelled and expired orders gave theirs back)."""
+    from market.catalog.service import visible_product
+
+    rows = db.session.execute(
+        sa.select(LiveOffer.product_id, sa.func.sum(LiveOffer.sold), sa.func.min(LiveOffer.price_vnd))
+        .where(LiveOffer.session_id == session.id, LiveOffer.sold > 0)
+        .group_by(LiveOffer.product_id).order_by(sa.func.sum(LiveOffer.sold).desc(), LiveOffer.product_id)).all()
+    out = []
+    for product_id, units, price in rows:
+        public = visible_product(product_id)
+        product = public or db.session.get(Product, product_id)
+        out.append(SoldItem(product, int(units), int(price), public is not None))
+    return out
+
+
+def next_session(session: LiveSession) -> LiveSession | None:
+    """The host's next session (on air now, or the soonest scheduled), for the page of one that ended."""
+    return db.session.scalar(sa.select(LiveSession).where(
+        LiveSession.seller_id == session.seller_id, LiveSession.id != session.id,
+        sa.or_(LiveSession.status == SessionStatus.LIVE,
+               sa.and_(LiveSession.status == SessionStatus.SCHEDULED, LiveSession.scheduled_at >= utcnow())))
+        .order_by(sa.case((LiveSession.status == SessionStatus.LIVE, 0), else_=1), LiveSession.scheduled_at)
+        .limit(1))
 
 
 def host_products(session: LiveSession) -> list[Product]:

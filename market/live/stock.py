@@ -8,6 +8,7 @@ offer row, then the product row — so two transactions never wait on each other
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -40,6 +41,8 @@ class OfferInfo:
     weight_tolerance_pct: int | None = None
     # Units left when it was read (order merging fits a batch into it before writing any order).
     remaining: int = 0
+    # A flash deal's end: from then on it is closed to buyers, even before a sweep has closed the row.
+    ends_at: datetime | None = None
 
 
 def offer_info(offer_id: int) -> OfferInfo | None:
@@ -49,7 +52,7 @@ def offer_info(offer_id: int) -> OfferInfo | None:
         sa.select(LiveOffer.id, LiveOffer.session_id, LiveSession.status, LiveOffer.status, LiveOffer.price_vnd,
                   LiveOffer.per_buyer_limit, Product.id, Product.title, Product.unit, Product.seller_id,
                   SellerProfile.user_id, Product.piece_weight_g, Product.weight_tolerance_pct,
-                  LiveOffer.quantity - LiveOffer.sold)
+                  LiveOffer.quantity - LiveOffer.sold, LiveOffer.ends_at)
         .join(LiveSession, LiveSession.id == LiveOffer.session_id)
         .join(Product, Product.id == LiveOffer.product_id)
         .join(SellerProfile, SellerProfile.id == Product.seller_id)
@@ -64,7 +67,7 @@ def check_orderable(info: OfferInfo | None, qty: int, session_id: int | None = N
         raise live_error("invalid", reason="unknown_offer")
     if info.session_status != SessionStatus.LIVE:
         raise live_error("session_not_live")
-    if info.status != OfferStatus.OPEN:
+    if info.status != OfferStatus.OPEN or (info.ends_at is not None and info.ends_at <= utcnow()):
         raise live_error("offer_closed")
     if qty > info.per_buyer_limit:
         raise live_error("limit_exceeded", limit=info.per_buyer_limit, unit=info.unit, have=0)

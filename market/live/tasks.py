@@ -1,10 +1,12 @@
-"""Background tasks of every server process: the hub's tick (coalesced room updates) and the hold sweep.
+"""Background tasks of every server process: the hub's tick (coalesced room updates), the hold sweep and the
+flash-deal sweep (offers whose countdown ran out close themselves).
 
 Started once per process, lazily (first request or socket), with ``socketio.start_background_task`` so they
 are greenlets under gevent and threads in the threading mode. Several processes run them at once safely: the
 tick only reads shared state and tells its own sockets, and expiring a hold is a conditional UPDATE on the
-order's status that only one process can win. Off by default under tests (``LIVE_BACKGROUND_TASKS``), which
-call ``tick(app)`` and ``sweep_holds()`` themselves.
+order's status that only one process can win, and so is closing a flash deal. Off by default under tests
+(``LIVE_BACKGROUND_TASKS``), which call ``tick(app)``, ``sweep_holds()`` and ``sweep_flash_offers()``
+themselves.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def ensure_started(app: Flask) -> None:
         _started = True
     socketio.start_background_task(_tick_loop, app)
     socketio.start_background_task(_hold_loop, app)
+    socketio.start_background_task(_flash_loop, app)
 
 
 def tick(app: Flask, counters: bool = True) -> None:
@@ -112,11 +115,39 @@ def sweep_holds(app: Flask) -> int:
 
 def _hold_loop(app: Flask) -> None:
     every = app.config["LIVE_HOLD_SWEEP_SECONDS"]
+    # processes drift apart instead of sweeping together
+    _sweep_loop(app, lambda: every * (0.5 + random.random()), sweep_holds, "hold sweep: %d order(s) expired")
+
+
+def _sweep_loop(app: Flask, wait, sweep, done: str) -> None:
+    """Call ``sweep(app)`` after each ``wait()`` seconds, forever; log what it did and, once, each failure."""
     while True:
-        socketio.sleep(every * (0.5 + random.random()))  # processes drift apart instead of sweeping together
+        socketio.sleep(wait())
         try:
-            n = sweep_holds(app)
+            n = sweep(app)
             if n:
-                log.info("hold sweep: %d order(s) expired", n)
+                log.info(done, n)
         except Exception:
-            log.exception("hold sweep failed")
+            log.exception("%s failed", done.split(":")[0])
+
+
+def sweep_flash_offers(app: Flask) -> int:
+    """Close every flash deal whose countdown ran out (``service.close_due_offers``); one commit."""
+    from market.live.service import close_due_offers
+
+    with app.app_context():
+        try:
+            n = close_due_offers()
+            db.session.commit()
+            return n
+        except (DBAPIError, PoolTimeout) as exc:
+            db.session.rollback()
+            log.warning("flash sweep: database unavailable (%s)", exc.__class__.__name__)
+            return 0
+        finally:
+            db.session.remove()
+
+
+def _flash_loop(app: Flask) -> None:
+    every = app.config["LIVE_FLASH_SWEEP_MS"] / 1000
+    _sweep_loop(app, lambda: every, sweep_flash_offers, "flash sweep: %d offer(s) closed")

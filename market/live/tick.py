@@ -124,6 +124,9 @@ def send_counters(hub: Hub, local: dict[int, int]) -> None:
     persist = time.monotonic() - hub.last_persist >= PERSIST_EVERY_S
     if persist:
         hub.last_persist = time.monotonic()
+    for sid in db.session.scalars(sa.select(LiveSession.id).where(
+            LiveSession.id.in_([s for s in sids if s not in hub.ended]), LiveSession.status == "ended")):
+        hub.mark_ended(sid)  # ended through another process: its hearts stop counting here too
     for sid in sids:
         sent = hub.sent.setdefault(sid, Sent())
         count = viewers.get(sid)
@@ -140,5 +143,6 @@ def send_counters(hub: Hub, local: dict[int, int]) -> None:
             emit_local(room(sid), "hearts", {"total": total})
         if persist and total is not None and total > sent.hearts_saved:
             sent.hearts_saved = total
-            db.session.execute(sa.update(LiveSession).where(LiveSession.id == sid, LiveSession.hearts < total)
+            db.session.execute(sa.update(LiveSession).where(LiveSession.id == sid, LiveSession.hearts < total,
+                                                            LiveSession.status != "ended")
                                .values(hearts=total).execution_options(synchronize_session=False))

@@ -1,20 +1,29 @@
-// Product page: a "Share" button that opens the phone's share sheet (Zalo, Messenger …) or copies the link.
+// Share buttons (product, brand and live pages): the phone's share sheet (Zalo, Messenger …) where there is
+// one, else the link copied. A button marked data-share-only stays hidden without a share sheet (the page
+// has its own "copy the link" button, data-copy-link).
 (function () {
   "use strict";
+  var canShare = !!navigator.share;
+  var canCopy = !!(navigator.clipboard && navigator.clipboard.writeText);
+  function copy(button) {
+    navigator.clipboard.writeText(button.dataset.shareUrl).then(function () {
+      button.textContent = button.dataset.copied;
+    });
+  }
   document.querySelectorAll("[data-share]").forEach(function (button) {
-    var canShare = !!navigator.share;
-    var canCopy = !!(navigator.clipboard && navigator.clipboard.writeText);
-    if (!canShare && !canCopy) return;
+    if (!canShare && (!canCopy || "shareOnly" in button.dataset)) return;
     button.hidden = false;
     button.addEventListener("click", function () {
-      var url = button.dataset.shareUrl;
       if (canShare) {
-        navigator.share({ title: button.dataset.shareTitle, url: url }).catch(function () {});
+        navigator.share({ title: button.dataset.shareTitle, url: button.dataset.shareUrl }).catch(function () {});
         return;
       }
-      navigator.clipboard.writeText(url).then(function () {
-        button.textContent = button.dataset.copied;
-      });
+      copy(button);
     });
+  });
+  document.querySelectorAll("[data-copy-link]").forEach(function (button) {
+    if (!canCopy) return;
+    button.hidden = false;
+    button.addEventListener("click", function () { copy(button); });
   });
 })();

@@ -152,19 +152,25 @@
       event.preventDefault();
       var submit = pinForm.querySelector("button[type=submit]");
       submit.disabled = true;
+      var minutes = byId("pin-minutes").value.trim(); // sent as typed: the server explains what is wrong
       socket.emit("pin", {
         product_id: parseInt(product.value, 10),
         price_vnd: live.intOrNull(byId("pin-price").value),
         quantity: live.intOrNull(byId("pin-quantity").value),
-        per_buyer_limit: live.intOrNull(byId("pin-limit").value)
+        per_buyer_limit: live.intOrNull(byId("pin-limit").value),
+        minutes: minutes === "" ? null : (live.intOrNull(minutes) === null ? minutes : live.intOrNull(minutes))
       }, function (ack) {
         submit.disabled = false;
-        if (!ack.ok) { fieldError("pin-error", ack.message); return; }
+        var minutesError = !ack.ok && ack.field === "minutes";
+        fieldError("pin-minutes-error", minutesError ? ack.message : "");
+        byId("pin-minutes").setAttribute("aria-invalid", minutesError ? "true" : "false");
+        if (!ack.ok) { fieldError("pin-error", minutesError ? "" : ack.message); return; }
         fieldError("pin-error", "");
         upsertRow(ack.offer);
         live.result(S.pinned, false);
         byId("pin-quantity").value = "";
         byId("pin-limit").value = "";
+        byId("pin-minutes").value = "";
       });
     });
   }

@@ -241,6 +241,11 @@
   socket.on("session", function (data) {
     setStatus(data.status);
     if (data.status === "ended" && data.reason) result(fill(S.endedReason, { reason: data.reason }), true);
+    // The buyer's page of an ended session is another page (the replay, what sold): load it, the crowd spread
+    // over a few seconds.
+    if (data.status === "ended" && root.dataset.page === "watch") {
+      window.setTimeout(function () { window.location.reload(); }, 3000 + Math.random() * 7000);
+    }
   });
   // Commune staff blocked this account: say why and stop; the server refuses its events anyway.
   socket.on("banned", function (data) {

@@ -103,6 +103,8 @@ def test_list_approve_find_and_open(new_phone_page, server, tmp_path):
     buyer.wait_for_load_state("load")
     assert_fits_phone(buyer)
     shot(buyer, "catalog-search")
+    # a 360 px phone at DPR 2 takes the card's 320 px file, not the 800 px one (the `sizes` of a card)
+    assert buyer.locator(".pcard-img img").first.evaluate("i => i.currentSrc").endswith("-320.webp")
     first.click()
     expect(buyer).to_have_url(re.compile(rf"/p/{product_id}-sau-rieng-ri6-vuon-moi$"))
     expect(buyer.locator("h1")).to_have_text("Sầu riêng Ri6 vườn mới")

@@ -159,3 +159,25 @@ def test_two_processes_short_of_units_do_not_deadlock(committed_app, monkeypatch
     assert {o.code for o in outcomes if not o.ok} == {"sold_out"}
     db.session.expire_all()
     assert db.session.get(LiveOffer, offer_id).sold == 10
+
+
+def test_logins_of_sockets_connecting_together_are_read_in_one_query(committed_app, monkeypatch):
+    """A crowd connecting at once: their login checks are gathered into a few queries, each socket still gets
+    its own answer, and a stale auth version is still refused."""
+    from market.live import connection
+
+    buyers = setup_world(quantity=10, buyers=60)[3]
+    reads = []
+    real = connection._users.fetch
+    monkeypatch.setattr(connection._users, "fetch", lambda keys: reads.append(len(keys)) or real(keys))
+    monkeypatch.setitem(committed_app.config, "LIVE_GATHER_MS", 50)
+
+    def check(buyer, version_off=0):
+        with committed_app.app_context():
+            return connection.check_user(buyer[0], buyer[1] + version_off)
+
+    with ThreadPoolExecutor(max_workers=60) as pool:
+        found = list(pool.map(check, buyers))
+    assert [user.id for user in found] == [b[0] for b in buyers]
+    assert sum(reads) == 60 and len(reads) < 10
+    assert check(buyers[0], version_off=1) is None

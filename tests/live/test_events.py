@@ -113,7 +113,8 @@ def test_join_gives_a_snapshot(connect, make_offer, make_user, no_errors_logged)
     assert snap["session"]["stream"]["platform"] == "tiktok" and snap["session"]["stream"]["embed_url"] is None
     assert snap["offers"] == [{"id": offer.id, "product_id": offer.product_id, "title": "Sầu riêng Ri6", "unit": "kg",
                                "price_vnd": 79_000, "remaining": 500, "per_buyer_limit": 20, "image": None,
-                               "quantity": 500, "sold": 0, "status": "open", "number": 1}]
+                               "quantity": 500, "sold": 0, "status": "open", "number": 1, "ends_at": None,
+                               "seconds_left": None}]
     assert [(c["user"], c["text"]) for c in snap["chat"]] == [("Hoa H.", "Còn hàng không chị?")]
     assert snap["viewers"] == 1 and snap["hearts"] == 0
     assert snap["you"] == {"user_id": None, "logged_in": False, "is_host": False, "can_moderate": False}
@@ -820,3 +821,24 @@ def test_a_handler_bug_or_a_lost_database_is_an_unavailable_ack(connect, make_of
         monkeypatch.setattr(*target, lambda *_a, error=error, **_k: (_ for _ in ()).throw(error))
         assert_refused(sock.call(event, payload), "unavailable")
         assert [(r.levelno, bool(r.exc_info)) for r in caplog.records] == [(level, level == logging.ERROR)]
+
+
+def test_what_a_process_keeps_per_socket_goes_with_the_socket(connect, make_session, make_user, tick):
+    """Waves of sockets that join, tap and leave, and sockets that never join: once they are gone the process
+    keeps nothing of them (connection data, join and heart windows, the hub's rooms), so memory is bounded
+    by the sockets that are there, not by those that came."""
+    from market.live import events
+    from market.live.connection import connections
+    from market.live.hub import hub
+
+    session = make_session()
+    for _wave in range(3):
+        crowd = [connect(make_user()) if i % 3 == 0 else connect() for i in range(30)]
+        for sock in crowd[:20]:
+            joined(sock, session)
+            sock.emit("heart", {})
+        for sock in crowd:
+            sock.disconnect()
+    tick()
+    assert connections() == {} and events._joins == {} and events._hearts_window == {}
+    assert hub.rooms == {} and hub.hosts == {}

@@ -71,7 +71,7 @@ def test_youtube_is_embedded_and_ended_sessions_show_the_replay(client, make_ses
     ended = make_session(status="ended", replay_url="https://www.facebook.com/hhanie/videos/1")
     html = client.get(f"/live/{ended.id}").get_data(as_text=True)
     assert "Xem lại trên Facebook" in html and "https://www.facebook.com/hhanie/videos/1" in html
-    assert "Đã kết thúc" in html
+    assert "Phiên live đã kết thúc" in html
 
 
 def test_unknown_session_is_404(client):

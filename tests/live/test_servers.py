@@ -103,8 +103,13 @@ def viewers():
         return v
 
     yield factory
-    for v in made:
-        v.close()
+    # Together: a client's disconnect waits about 3 s for the transport to close, one after another it was
+    # three quarters of a minute for fifteen viewers.
+    closing = [threading.Thread(target=v.close) for v in made]
+    for t in closing:
+        t.start()
+    for t in closing:
+        t.join(15)
 
 
 def test_bench_buyers_tokens_work(live_server):
@@ -204,41 +209,125 @@ def test_reconnect_gets_a_fresh_snapshot(live_server, viewers):
     assert next(o for o in after["offers"] if o["id"] == ri6["id"])["remaining"] <= ri6["remaining"] - 2
 
 
-@pytest.mark.slow
-def test_two_processes_share_every_room(tmp_path, postgres_url, redis_url, viewers):
-    """PostgreSQL + Redis, two server processes: an order through one is seen on the other within a second."""
+@pytest.fixture(scope="module")
+def two_servers(tmp_path_factory, postgres_url, redis_url):
+    """Two server processes sharing PostgreSQL and Redis (seeded once: the tests below use different offers)."""
+    tmp = tmp_path_factory.mktemp("live-2p")
     prefix = f"test-live-{uuid.uuid4().hex[:8]}"
-    db = ServerDB.create(tmp_path, postgres_url=postgres_url, suffix="live2p",
+    db = ServerDB.create(tmp, postgres_url=postgres_url, suffix="live2p",
                          extra_env={"REDIS_URL": redis_url, "LIVE_REDIS_PREFIX": prefix, "SOCKETIO_CHANNEL": prefix})
-    one = start_server(db, tmp_path, name="one")
-    two = start_server(db, tmp_path, name="two")
-    try:
-        watcher = viewers(one.url)
-        snap = watcher.join(1)
-        ri6 = next(o for o in snap["offers"] if o["title"] == "Sầu riêng Ri6")
-        buyer = viewers(two.url, token(two.url, "0904000002"))
-        buyer.join(1)
-        watcher.wait_for("viewers", lambda d: d["count"] == 2, timeout=3)
-        started = time.monotonic()
-        ack = buyer.call("order", {"offer_id": ri6["id"], "qty": 4, "key": "cross-process-1"})
-        assert ack["ok"], ack
-        watcher.wait_for("stock", lambda d: d == {"offer_id": ri6["id"], "remaining": ack["remaining"]}, timeout=1.5)
-        assert watcher.wait_for("sold", timeout=1.5)["buyer"] == "Nam N."
-        assert time.monotonic() - started < 1.0 + 0.5  # "within a second" (plus the ack's own trip)
-        assert buyer.call("chat", {"text": "từ máy chủ hai"})["ok"]
-        watcher.wait_for("chat", lambda d: d["text"] == "từ máy chủ hai", timeout=1)
-        for _ in range(3):
-            buyer.sio.emit("heart", {}, namespace="/live")
-            watcher.sio.emit("heart", {}, namespace="/live")
-        watcher.wait_for("hearts", lambda d: d["total"] == 6, timeout=4)
-        buyer.wait_for("hearts", lambda d: d["total"] == 6, timeout=4)
-        # each viewer heard each stock change once, not once per process
-        assert watcher.count("stock") == 1, watcher.heard
-    finally:
-        one.stop()
-        two.stop()
+    tokens_file = tmp / "tokens.txt"
+    db.flask("bench-buyers", "12", "--tokens-file", str(tokens_file))
+    env = {"LIVE_FLASH_SWEEP_MS": "100"}
+    one = start_server(db, tmp, env=env, name="one")
+    two = start_server(db, tmp, env=env, name="two")
+    one.db = two.db = db
+    one.tokens = tokens_file.read_text().split()
+    yield one, two
+    one.stop()
+    two.stop()
     for srv in (one, two):
         assert "Traceback" not in srv.log(), srv.log()
+
+
+@pytest.mark.slow
+def test_two_processes_share_every_room(two_servers, viewers):
+    """PostgreSQL + Redis, two server processes: an order through one is seen on the other within a second."""
+    one, two = two_servers
+    watcher = viewers(one.url)
+    snap = watcher.join(1)
+    ri6 = next(o for o in snap["offers"] if o["title"] == "Sầu riêng Ri6")
+    buyer = viewers(two.url, token(two.url, "0904000002"))
+    buyer.join(1)
+    watcher.wait_for("viewers", lambda d: d["count"] == 2, timeout=3)
+    started = time.monotonic()
+    ack = buyer.call("order", {"offer_id": ri6["id"], "qty": 4, "key": "cross-process-1"})
+    assert ack["ok"], ack
+    watcher.wait_for("stock", lambda d: d == {"offer_id": ri6["id"], "remaining": ack["remaining"]}, timeout=1.5)
+    assert watcher.wait_for("sold", timeout=1.5)["buyer"] == "Nam N."
+    assert time.monotonic() - started < 1.0 + 0.5  # "within a second" (plus the ack's own trip)
+    assert buyer.call("chat", {"text": "từ máy chủ hai"})["ok"]
+    watcher.wait_for("chat", lambda d: d["text"] == "từ máy chủ hai", timeout=1)
+    for _ in range(3):
+        buyer.sio.emit("heart", {}, namespace="/live")
+        watcher.sio.emit("heart", {}, namespace="/live")
+    watcher.wait_for("hearts", lambda d: d["total"] == 6, timeout=4)
+    buyer.wait_for("hearts", lambda d: d["total"] == 6, timeout=4)
+    # each viewer heard each stock change once, not once per process
+    assert watcher.count("stock") == 1, watcher.heard
+
+
+@pytest.mark.slow
+def test_a_flash_deal_closes_itself_once_across_two_processes(two_servers, viewers):
+    """Buyers on both processes keep ordering while a flash deal's countdown ends: each order is taken or
+    refused ``offer_closed``; the offer closes exactly once (whichever process sweeps first), every viewer
+    hears it closed once, and the shelf gets exactly the unsold units back."""
+    one, two = two_servers
+    engine = sa.create_engine(one.db.url)
+    try:
+        with engine.connect() as conn:
+            product_id, stock_before = conn.execute(sa.text(
+                "SELECT id, stock FROM products WHERE title = 'Bơ sáp 034'")).one()
+        host = viewers(one.url, token(one.url, "0903000001"))
+        watchers = [viewers(one.url), viewers(two.url)]
+        host.join(1)
+        for w in watchers:
+            w.join(1)
+        pin = {"product_id": product_id, "price_vnd": 40_000, "quantity": 200, "per_buyer_limit": 200}
+        refused = host.call("pin", {**pin, "minutes": 31})
+        assert refused["ok"] is False and refused["error"] == "invalid" and refused["field"] == "minutes"
+        ack = host.call("pin", {**pin, "minutes": 1})
+        assert ack["ok"], ack
+        offer = ack["offer"]
+        assert 55 <= offer["seconds_left"] <= 60
+        for w in watchers:
+            w.wait_for("offer", lambda d: d["id"] == offer["id"] and d["ends_at"] == offer["ends_at"])
+        # Bring the end near instead of waiting a minute: 1.5 s from now.
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE live_offers SET ends_at = now() + interval '1.5 seconds' WHERE id = :id"),
+                         {"id": offer["id"]})
+        buyers = [viewers((one if i % 2 else two).url, tok) for i, tok in enumerate(one.tokens)]
+        for b in buyers:
+            b.join(1)
+        acks: list[dict] = []
+        lock = threading.Lock()
+
+        def keep_ordering(n: int, buyer: Viewer) -> None:
+            for i in range(30):
+                got = buyer.call("order", {"offer_id": offer["id"], "qty": 1, "key": f"flash-{n}-{i}"})
+                with lock:
+                    acks.append(got)
+                if not got["ok"] and got["error"] == "offer_closed":
+                    return
+                time.sleep(0.25)
+
+        threads = [threading.Thread(target=keep_ordering, args=(n, b)) for n, b in enumerate(buyers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        for w in watchers:
+            w.wait_for("offer", lambda d: d["id"] == offer["id"] and d["status"] == "closed", timeout=5)
+        time.sleep(0.5)  # a second close would have been heard by now
+        for w in watchers:
+            closes = [d for name, d in w.heard if name == "offer" and d["id"] == offer["id"]
+                      and d["status"] == "closed"]
+            assert len(closes) == 1, closes
+        taken = sum(a["order"]["qty"] for a in acks if a["ok"])
+        codes = {a["error"] for a in acks if not a["ok"]}
+        assert taken > 0 and "offer_closed" in codes and codes <= {"offer_closed", "rate_limited"}, codes
+        with engine.connect() as conn:
+            status, sold = conn.execute(sa.text("SELECT status, sold FROM live_offers WHERE id = :id"),
+                                        {"id": offer["id"]}).one()
+            stock_after = conn.execute(sa.text("SELECT stock FROM products WHERE id = :id"),
+                                       {"id": product_id}).scalar()
+            in_orders = conn.execute(sa.text(
+                "SELECT coalesce(sum(qty), 0) FROM order_items WHERE source = 'offer' AND source_id = :id"),
+                {"id": offer["id"]}).scalar()
+        assert status == "closed" and sold == taken == in_orders
+        assert stock_after == stock_before - taken  # the 200 − taken unsold units back on the shelf, once
+    finally:
+        engine.dispose()
 
 
 def test_coalescing_holds_under_a_burst(live_server, viewers):
@@ -265,3 +354,75 @@ def test_coalescing_holds_under_a_burst(live_server, viewers):
     assert stock and stock[-1]["remaining"] == ri6["remaining"] - 24
     assert len(stock) <= elapsed / 0.1 + 2
     assert len(sold) <= elapsed / 0.1 + 2 and sum(1 + d.get("more", 0) for d in sold) == 24
+
+
+def _rss_mb(pid: int) -> float:
+    for line in open(f"/proc/{pid}/status").read().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _last(viewer: Viewer, name: str):
+    with viewer.cond:
+        return next((data for event, data in reversed(viewer.heard) if event == name), None)
+
+
+def _raw_socket(url: str, auth: str = "", rcvbuf: int | None = None):
+    """A bare Engine.IO websocket on /live (cheaper than a client: a crowd of them in a test)."""
+    import socket as stdsocket
+
+    import websocket
+
+    options = [(stdsocket.SOL_SOCKET, stdsocket.SO_RCVBUF, rcvbuf)] if rcvbuf else []
+    ws = websocket.create_connection(url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
+                                     timeout=10, sockopt=options)
+    ws.recv()  # the Engine.IO open packet
+    ws.send("40/live," + auth)
+    return ws
+
+
+def test_a_crowd_that_comes_and_goes_leaves_the_room_up_and_memory_bounded(live_server, viewers):
+    """Waves of viewers connecting, joining and leaving, sockets that never join, connections with bad tokens
+    and a viewer that reads nothing: the room keeps answering the others at once, counts its viewers right,
+    and the process's memory stays bounded."""
+    url, pid = live_server.url, live_server.process.pid
+    steady = viewers(url, live_server.tokens[4])
+    steady.join(1)
+    silent = _raw_socket(url, rcvbuf=4096)  # joins, then reads nothing
+    silent.send('42/live,0["join",{"session_id":1}]')
+    rss_before = _rss_mb(pid)
+    idle = []
+    peak = 0
+    for wave in range(3):
+        crowd = [_raw_socket(url) for _ in range(100)]
+        for ws in crowd:
+            assert ws.recv().startswith("40/live,")
+            ws.send('42/live,1["join",{"session_id":1}]')
+        for ws in crowd:
+            while not (frame := ws.recv()).startswith("43/live,1"):  # the join's ack, after any room updates
+                pass
+            assert '"ok":true' in frame
+            ws.close()
+        for _ in range(10):
+            bad = _raw_socket(url, '{"token":"not-a-token-%s"}' % uuid.uuid4().hex)
+            assert bad.recv().startswith("44/live,")  # refused
+            bad.close()
+        idle += [_raw_socket(url) for _ in range(30)]  # connected, never joining
+        time.sleep(1.2)  # a viewers count goes out
+        peak = max(peak, _last(steady, "viewers")["count"])
+        started = time.monotonic()
+        ack = steady.call("chat", {"text": f"vẫn ở đây {wave}"}, timeout=5)
+        assert ack["ok"], ack
+        steady.wait_for("chat", lambda d, w=wave: d["text"] == f"vẫn ở đây {w}", timeout=2)
+        assert time.monotonic() - started < 2
+    assert peak == 2, "sockets that never joined are not viewers; those that left are not either"
+    for ws in idle:
+        ws.close()
+    # Everyone who came went: the room counts the steady viewer and the silent one again.
+    deadline = time.monotonic() + 6
+    while _last(steady, "viewers") != {"count": 2} and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _last(steady, "viewers") == {"count": 2}
+    assert _rss_mb(pid) - rss_before < 40, "memory grew with sockets that are gone"
+    silent.close()
