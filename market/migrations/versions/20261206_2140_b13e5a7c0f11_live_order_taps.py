@@ -4,7 +4,7 @@ live_sessions.order_taps: how many "Đặt ngay" taps (order requests, whatever 
 added by each server process's tick (live/taps.py).
 
 Revision ID: b13e5a7c0f11
-Revises: a13c0a7e51d2
+Revises: bdff650add97
 Create Date: 2026-12-06 21:30:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'b13e5a7c0f11'
-down_revision = 'a13c0a7e51d2'
+down_revision = 'bdff650add97'
 branch_labels = None
 depends_on = None
 
