@@ -9,7 +9,9 @@ from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(
+    from market.web import MarketFlask
+
+    app = MarketFlask(
         __name__,
         template_folder="../templates",
         static_folder="../static",
@@ -57,7 +59,7 @@ def configure(app: Flask, overrides: dict | None) -> None:
 SOCKET_MAX_PACKET = 2 * 1024 * 1024  # bytes
 MODEL_MODULES = ["market.accounts.models", "market.catalog.models", "market.orders.models", "market.payments.models",
                  "market.notifications.models", "market.moderation.models", "market.live.models",
-                 "market.brands.models", "market.coop.models"]
+                 "market.brands.models", "market.coop.models", "market.shipping.models"]
 
 
 def register_extensions(app: Flask) -> None:
@@ -139,7 +141,7 @@ def register_brand_blueprints(app: Flask) -> None:
 
 
 def register_order_blueprints(app: Flask) -> None:
-    """Orders (cart, checkout, order pages, fulfilment, JSON API), payments and notifications."""
+    """Orders (cart, checkout, order pages, fulfilment, JSON API), payments, shipping and notifications."""
     from market.extensions import csrf
     from market.notifications import bp as notifications_bp
     from market.orders import bp as orders_bp
@@ -147,6 +149,7 @@ def register_order_blueprints(app: Flask) -> None:
     from market.orders.api import bp as orders_api_bp
     from market.payments import bp as payments_bp
     from market.payments import sell_bp as sell_payments_bp
+    from market.shipping import sell_bp as sell_shipping_bp
 
     app.register_blueprint(orders_bp)
     app.register_blueprint(sell_orders_bp)
@@ -154,6 +157,7 @@ def register_order_blueprints(app: Flask) -> None:
     app.register_blueprint(orders_api_bp)
     app.register_blueprint(payments_bp)  # its two webhooks are exempt from CSRF and signed instead
     app.register_blueprint(sell_payments_bp)
+    app.register_blueprint(sell_shipping_bp)
     app.register_blueprint(notifications_bp)
 
 

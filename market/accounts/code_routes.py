@@ -208,6 +208,8 @@ def change_password():
             return redirect(url_for("accounts.account"))
     elif form.errors:
         status = 400
+    if not user.has_password:
+        form.code.label.text = _("Code from the SMS")
     return render_template("accounts/password.html", form=form, user=user), status
 
 

@@ -49,6 +49,9 @@ class Order(TimestampMixin, db.Model):
     ship_street = sa.Column(sa.String(200), nullable=True)
     ship_commune = sa.Column(sa.String(120), nullable=True)
     ship_province = sa.Column(sa.String(120), nullable=True)
+    # How it reaches the buyer, chosen at checkout: "ship" (``shipping_vnd`` is the fee it was sold with) or
+    # "pickup" (at the shop); None for an order placed before shipping existed or still without an address.
+    delivery_option = sa.Column(sa.String(10), nullable=True)
     carrier = sa.Column(sa.String(60), nullable=True)
     tracking_code = sa.Column(sa.String(60), nullable=True)
     # Something about the money a person must look at (a transfer of the wrong amount, paid after expiry …).

@@ -31,7 +31,7 @@ from market.domain import DomainError
 from market.extensions import db
 from market.i18n import vnd, when
 from market.notifications.service import message_kind, notify
-from market.orders.checkout import Address, apply_address, clean_address, save_address
+from market.orders.checkout import Address, apply_address, apply_fee, clean_address, save_address
 from market.orders.models import Order, OrderItem
 from market.orders.notify import order_link
 from market.orders.payment import gateway
@@ -160,6 +160,7 @@ def place_phone_order(actor: User, line_source: str, source_id: int, seller_id: 
     if not placed.created:
         return placed
     order = placed.order
+    apply_fee(order, address)  # the shop's shipping for that address, as at checkout (docs/shipping.md)
     apply_address(order, address)
     if buyer.password_hash.startswith("!"):  # an account nobody logs into yet: keep the address for next time
         save_address(buyer, address)

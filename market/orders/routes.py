@@ -17,7 +17,7 @@ from market.errors import user_abort
 from market.extensions import db
 from market.forms import attach_error
 from market.i18n import vnd
-from market.orders import actions, bp, cart, checkout, reviews
+from market.orders import actions, bp, cart, checkout, delivery, reviews
 from market.orders.forms import (
     AddToCartForm,
     CartQtyForm,
@@ -32,6 +32,7 @@ from market.orders.models import Order, OrderEvent
 from market.orders.payment import gateway
 from market.orders.service import get_order_for, roles_for, status_label
 from market.orders.states import Actor, OrderStatus
+from market.text import clean_line
 
 
 def _int_arg(raw: object) -> int | None:
@@ -79,8 +80,10 @@ def add_to_cart():
 @login_required
 def cart_page(qty_errors: dict[int, str] | None = None, status: int = 200):
     groups = cart.groups(current_user)
+    fees = checkout.group_fees(groups, checkout.destination_of(checkout.saved_address(current_user)))
     return render_template("orders/cart.html", groups=groups, qty_form=CartQtyForm(formdata=None),
-                           qty_errors=qty_errors or {}), status
+                           qty_errors=qty_errors or {}, fees=fees,
+                           grand_total=checkout.grand_total(groups, fees)), status
 
 
 @bp.post("/cart/<int:product_id>")
@@ -121,13 +124,31 @@ def _national(e164: str) -> str:
     return format_phone(e164)
 
 
+def _typed_destination(form) -> delivery.Destination | None:
+    """The place typed on the page (unchecked: only to show a fee; placing checks the whole address)."""
+    province = clean_line(form.ship_province.data)[:120]
+    return delivery.Destination(clean_line(form.ship_commune.data)[:120], province) if province else None
+
+
+def _shown_fees(groups) -> dict[int, int | None]:
+    """The fees the page showed (hidden fields), to refuse placing at a fee the buyer has not seen."""
+    shown = {}
+    for g in groups:
+        raw = request.form.get(f"fee-{g.seller.id}")
+        if raw is not None:  # a client posting without the page (tests, scripts) has no fee to compare
+            shown[g.seller.id] = int(raw) if raw.isdigit() and len(raw) < 12 else None
+    return shown
+
+
 @bp.route("/checkout", methods=["GET", "POST"])
 @login_required
 def checkout_page():
     groups = cart.groups(current_user)
     choices = {g.seller.id: gateway().choices(g.seller.id) for g in groups}
+    deliveries = {g.seller.id: delivery.rates().choices(g.seller.id) for g in groups}
     form = CheckoutForm()
     chosen = {g.seller.id: request.form.get(f"method-{g.seller.id}", "") for g in groups}
+    options = {g.seller.id: request.form.get(f"delivery-{g.seller.id}", "") for g in groups}
     method_errors: dict[int, str] = {}
     status = 200
     if request.method == "GET":
@@ -137,14 +158,17 @@ def checkout_page():
         _prefill(form, current_user)
         form.attempt.data = secrets.token_hex(16)
         chosen = {sid: (c[0].name if len(c) == 1 else "") for sid, c in choices.items()}
+    elif "recalc" in request.form:
+        pass  # "Update shipping": show the fees for the address typed; nothing is written
     elif form.validate_on_submit():
         try:
             address = checkout.clean_address(form.ship_name.data, form.ship_phone.data, form.ship_street.data,
                                              form.ship_commune.data, form.ship_province.data)
-            placed = checkout.place_cart(current_user, form.attempt.data, chosen, address)
+            placed = checkout.place_cart(current_user, form.attempt.data, chosen, address, options,
+                                         _shown_fees(groups))
         except DomainError as err:
             db.session.rollback()
-            if err.field and err.field.startswith("method-"):
+            if err.field and err.field.startswith(("method-", "delivery-")):
                 method_errors[int(err.field.split("-", 1)[1])] = err.message
             else:
                 attach_error(form, err)
@@ -155,8 +179,10 @@ def checkout_page():
             return redirect(url_for("orders.checkout_done", attempt=form.attempt.data, n=len(placed)))
     else:
         status = 400
+    fees = checkout.group_fees(groups, _typed_destination(form), options)
     return render_template("orders/checkout.html", form=form, groups=groups, choices=choices, chosen=chosen,
-                           method_errors=method_errors), status
+                           method_errors=method_errors, deliveries=deliveries, options=options, fees=fees,
+                           grand_total=checkout.grand_total(groups, fees)), status
 
 
 @bp.get("/checkout/done/<attempt>")
@@ -214,7 +240,7 @@ def _detail_context(order: Order, weigh_values: dict | None = None, weigh_errors
             complete_form.ship_commune.data, complete_form.ship_province.data = order.ship_commune, order.ship_province
         else:
             _prefill(complete_form, current_user)
-    return dict(
+    return dict(**_complete_fee_context(order, complete_form, order.delivery_option),
         order=order, roles={str(r) for r in roles}, events=events,
         buyer_actions=actions.buyer_actions(order) if is_buyer else [],
         seller_actions=actions.seller_actions(order, seller_role) if seller_role else [],
@@ -284,6 +310,14 @@ def answer_weights(order_id: int, answer: str):
     return redirect(url_for("orders.detail", order_id=order.id))
 
 
+def _complete_fee_context(order: Order, form, option: str | None) -> dict:
+    """The shipping of the order being completed, for the address in the form (shown before saving)."""
+    if form is None:
+        return {"complete_fee": None, "complete_deliveries": []}
+    return {"complete_fee": delivery.quote_order(order, _typed_destination(form), option or delivery.SHIP),
+            "complete_deliveries": delivery.rates().choices(order.seller_id)}
+
+
 @bp.post("/orders/<int:order_id>/complete")
 @login_required
 def complete(order_id: int):
@@ -294,11 +328,18 @@ def complete(order_id: int):
     choices = gateway().choices(order.seller_id)
     form = CompleteOrderForm()
     form.method.choices = [(c.name, c.label) for c in choices]
+    option = request.form.get("delivery") or delivery.SHIP
+    raw_fee = request.form.get("shown_fee")
+    shown_fee = "unchecked" if raw_fee is None else (int(raw_fee) if raw_fee.isdigit() and len(raw_fee) < 12
+                                                     else None)
+    if "recalc" in request.form:  # "Update shipping": show the fee for the address typed; nothing is written
+        return render_template("orders/complete.html", order=order, form=form,
+                               **_complete_fee_context(order, form, option))
     if form.validate_on_submit():
         try:
             address = checkout.clean_address(form.ship_name.data, form.ship_phone.data, form.ship_street.data,
                                              form.ship_commune.data, form.ship_province.data)
-            checkout.complete_order(order, current_user, address, form.method.data)
+            checkout.complete_order(order, current_user, address, form.method.data, option, shown_fee)
         except DomainError as err:
             db.session.rollback()
             attach_error(form, err)
@@ -308,7 +349,8 @@ def complete(order_id: int):
                   else _("Saved. Your order is confirmed."), "success")
             return redirect(url_for("orders.detail", order_id=order.id))
     order = _order_or_404(order_id)
-    return render_template("orders/complete.html", order=order, form=form), 400
+    return render_template("orders/complete.html", order=order, form=form,
+                           **_complete_fee_context(order, form, option)), 400
 
 
 @bp.post("/orders/<int:order_id>/method")

@@ -17,3 +17,6 @@ orders_placed = _signals.signal("orders-placed")
 order_status_changed = _signals.signal("order-status-changed")
 # sender: the Order; kwargs: event (states.WeightEvent), final (bool: the weighed amounts now apply), actor, role
 order_weighed = _signals.signal("order-weighed")
+# sender: the Order; kwargs: old_total (int). A pending order's amount changed without weighing (its shipping
+# fee was priced for the address the buyer gave): open payment attempts must ask for the new total.
+order_amount_changed = _signals.signal("order-amount-changed")

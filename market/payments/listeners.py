@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from market.database import on_commit
-from market.orders.signals import order_status_changed, order_weighed
+from market.orders.signals import order_amount_changed, order_status_changed, order_weighed
 from market.orders.states import OrderStatus
 from market.payments import service
 from market.payments.models import PaymentStatus, RefundStatus
@@ -64,5 +64,24 @@ def on_weighed(order, event=None, final=False, **_kw) -> None:
         request_capture(hold, order.total_vnd)
 
 
+def on_amount_changed(order, **_kw) -> None:
+    """Shipping priced for a new address: cash and transfer attempts ask for the new total; an open card
+    session (made for the old total) is closed, and the buyer's next press opens one for the right amount."""
+    for payment in service.payments_of(order.id):
+        if payment.status != PaymentStatus.PENDING:
+            continue
+        if payment.method in ("cod", "vietqr"):
+            payment.amount_vnd = order.total_vnd
+        elif payment.method == "stripe":
+            payment.status = PaymentStatus.EXPIRED
+            if payment.provider_ref:
+                from market.payments.stripe import expire_session
+                from market.tasks import defer
+
+                session_id = payment.provider_ref
+                on_commit(lambda sid=session_id: defer(expire_session, sid))
+
+
 order_status_changed.connect(on_status_changed, weak=False)
+order_amount_changed.connect(on_amount_changed, weak=False)
 order_weighed.connect(on_weighed, weak=False)

@@ -173,6 +173,9 @@ ROUTES = [
     R("GET", "/sell/payments", SELLERS, denied=403),
     R("POST", "/sell/payments", SELLERS, data={"cod_enabled": "y", "bank_bin": "", "account_number": "",
                                                 "account_holder": ""}, denied=403),
+    R("GET", "/sell/shipping", SELLERS, denied=APPLY),
+    R("POST", "/sell/shipping", SELLERS, data={"fee_commune_vnd": "15.000", "fee_province_vnd": "25.000",
+                                                "base_weight_kg": "2", "item_weight_kg": "1"}, denied=403),
     # commune brands: public pages; KOLs (both sellers) make brands, only their maker edits one (seller B: 404);
     # a person without a shop is sent to apply (a POST is a 403). An approved seller who is not a KOL gets a 403
     # from /sell/brands/new (tests/brands/test_brands.py): every seller of the world is one.
@@ -323,11 +326,15 @@ def _verdict(route: Route, role: str, resp) -> str | None:
 def test_access_matrix(app, world):
     browsers = Browsers(app, world)
     wrong = []
+    from tests.access.test_csrf_and_safe_gets import watched_writes
+
     for route in ROUTES:
         for role in ROLES:
-            with rolled_back():
+            with rolled_back(), watched_writes() as writes:
                 resp = _call(browsers, world, route, role)
                 problem = _verdict(route, role, resp)
+            if route.method == "GET" and writes:  # property 28: no GET changes anything
+                problem = (problem or "") + f" and the GET wrote: {writes[0][:120]}"
             if problem:
                 wrong.append(f"{role:9} {route.method} {route.path}: {problem}")
     assert not wrong, "\n" + "\n".join(wrong)

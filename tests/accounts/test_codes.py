@@ -263,9 +263,9 @@ def test_a_villager_claims_the_account_staff_opened(client, make_commune, make_s
 
 
 def test_a_phone_order_buyer_claims_her_account(client, app):
-    from market.live.service import buyer_for_phone
+    from market.orders.phone import buyer_for_phone
 
-    buyer = buyer_for_phone("0912000888", "Lê Thị Mơ")
+    buyer = buyer_for_phone("+84912000888", "Lê Thị Mơ")
     db.session.commit()
     send(client, "/login/code", "0912000888")
     assert check(client, "/login/code", {"phone": "0912000888", "code": last_code("0912000888")}).status_code == 302
@@ -273,9 +273,9 @@ def test_a_phone_order_buyer_claims_her_account(client, app):
 
 
 def test_a_banned_account_cannot_be_claimed(client, make_user):
-    from market.live.service import buyer_for_phone
+    from market.orders.phone import buyer_for_phone
 
-    buyer = buyer_for_phone("0912000888", "Lê Thị Mơ")
+    buyer = buyer_for_phone("+84912000888", "Lê Thị Mơ")
     buyer.banned_at, buyer.banned_reason = utcnow(), "lừa đảo"
     db.session.commit()
     send(client, "/login/code", "0912000888")

@@ -4,7 +4,7 @@ live_sessions.order_taps: how many "Đặt ngay" taps (order requests, whatever 
 added by each server process's tick (live/taps.py).
 
 Revision ID: b13e5a7c0f11
-Revises: bdff650add97
+Revises: 8847cd142e85
 Create Date: 2026-12-06 21:30:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'b13e5a7c0f11'
-down_revision = 'bdff650add97'
+down_revision = '8847cd142e85'
 branch_labels = None
 depends_on = None
 

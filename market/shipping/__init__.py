@@ -1,0 +1,25 @@
+"""Shipping: each shop's fee table (zones × weight, free above an amount, pick-up), the quote every checkout
+shows and places orders with, carrier shipments (GHN, GHTK) and their tracking. See docs/shipping.md.
+
+Shipping depends on orders (never the reverse): it registers its rate service with ``orders.delivery``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+sell_bp = Blueprint("sell_shipping", __name__, url_prefix="/sell/shipping")
+
+
+def _register() -> None:
+    from market.orders.delivery import register_rates
+    from market.shipping.service import TableRates
+    from market.ui import slot
+
+    register_rates(TableRates())
+    slot("seller.links", "shipping", "shipping/_seller_link.html", lambda profile=None, **kw: {"profile": profile})
+
+
+_register()
+
+from market.shipping import models, routes  # noqa: E402,F401
