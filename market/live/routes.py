@@ -21,16 +21,6 @@ from market.live.models import SessionStatus
 from market.orders.phone import methods_for
 
 HOST_REFRESH_RATE = "40/minute"  # the console asks every 15 s, and at most every 4 s after a change it hears of
-UNIT_LABELS = {"kg": "kg", "box": "hộp", "bag": "túi", "piece": "cái", "metre": "mét"}
-
-
-@bp.app_template_filter("unit")
-def unit_label(unit: str) -> str:
-    from flask_babel import get_locale
-
-    if str(get_locale()) == "en":
-        return {"box": "box", "bag": "bag", "piece": "piece", "metre": "m"}.get(unit, unit)
-    return UNIT_LABELS.get(unit, unit)
 
 
 def _local_tz() -> ZoneInfo:
