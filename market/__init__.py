@@ -9,7 +9,9 @@ from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(
+    from market.web import MarketFlask
+
+    app = MarketFlask(
         __name__,
         template_folder="../templates",
         static_folder="../static",

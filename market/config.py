@@ -126,7 +126,13 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "REDIS_URL": redis_url,
         "SITE_URL": site_url,
         "MEDIA_DIR": str(Path(env.get("MEDIA_DIR") or instance_path / "media").resolve()),
-        "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 20, 1, 200) * 1024 * 1024,
+        # Every body is small (forms, JSON) except on the routes that take photos (``web.takes_uploads``).
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_BODY_KB", 1024, 16, 100 * 1024) * 1024,
+        "MAX_UPLOAD_BYTES": _int(env, "MAX_UPLOAD_MB", 20, 1, 200) * 1024 * 1024,
+        # One form field (multipart text part or urlencoded pair) and the number of fields in one form.
+        "MAX_FORM_MEMORY_SIZE": _int(env, "MAX_FIELD_KB", 100, 1, 10 * 1024) * 1024,
+        "MAX_FORM_PARTS": 1000,
+        "PHOTO_UPLOADS_PER_DAY": _int(env, "PHOTO_UPLOADS_PER_DAY", 100, 1, 100_000),
         "STRIPE_SECRET_KEY": stripe_secret,
         "STRIPE_WEBHOOK_SECRET": stripe_webhook_secret,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
@@ -136,6 +142,8 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "SMS_GATEWAY_TOKEN": env.get("SMS_GATEWAY_TOKEN") or None,
         **_shipping(env),
         **_zalo(env),
+        # SMS go out without diacritics (160 characters a part instead of 70); on for a gateway that wants them
+        "SMS_KEEP_DIACRITICS": _bool(env, "SMS_KEEP_DIACRITICS", False),
         "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 30, 1, 7 * 24 * 60),
         # A live order waits this long for its address and way to pay (the buyer is reminded at half of it).
         "LIVE_HOLD_MINUTES": _int(env, "LIVE_HOLD_MINUTES", 20, 2, 24 * 60),

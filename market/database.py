@@ -1,14 +1,21 @@
-"""Database helpers shared by every area: UTC timestamps and SQLite connection settings."""
+"""Database helpers shared by every area: UTC timestamps, SQLite connection settings, side effects after commit,
+and running a transaction again when PostgreSQL aborted it for a deadlock or a serialization failure."""
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeDecorator
 
 from market.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -99,9 +106,7 @@ def _run_on_commit(session):
         try:
             callback()
         except Exception:  # a failed notification must not undo a committed order
-            import logging
-
-            logging.getLogger(__name__).exception("after-commit callback failed")
+            log.exception("after-commit callback failed")
 
 
 @event.listens_for(sa.orm.Session, "after_soft_rollback")
@@ -120,3 +125,46 @@ def _drop_on_commit(session, previous_transaction):
         return False
 
     session.info["on_commit"] = [(tx, cb) for tx, cb in pending if not rolled_back(tx)]
+
+
+# ---- retrying a transaction that lost a deadlock or a serialization check ------------------------------
+
+CONFLICT_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+RETRY_ATTEMPTS = 4
+
+
+def _sqlstate(err: BaseException) -> str | None:
+    orig = getattr(err, "orig", None)
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+def is_conflict(err: BaseException) -> bool:
+    """PostgreSQL chose this transaction as a deadlock's victim, or could not serialise it: nothing it did
+    was kept, and running it again is expected to succeed."""
+    return _sqlstate(err) in CONFLICT_SQLSTATES
+
+
+def retry_on_conflict(fn, *args, attempts: int = RETRY_ATTEMPTS, before_retry=None, **kwargs):
+    """Run ``fn`` (which commits its own transaction) again, up to ``attempts`` times, when the database
+    aborted it for a deadlock or a serialization failure, so nobody sees that error.
+
+    Safe because everything that can be repeated is idempotent: orders by their idempotency key, webhook
+    events by their id, and the rolled-back attempt kept nothing (its ``on_commit`` callbacks are dropped).
+    Every other error goes through unchanged.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return fn(*args, **kwargs)
+        except DBAPIError as err:
+            if attempt == attempts or not is_conflict(err):
+                raise
+            db.session.rollback()
+            from market.metrics import CONFLICT_RETRIES
+
+            CONFLICT_RETRIES.inc()
+            log.warning("transaction retried after %s (attempt %d)",
+                        "a deadlock" if _sqlstate(err) == "40P01" else "a serialization failure", attempt)
+            if before_retry is not None:
+                before_retry()
+            time.sleep(random.uniform(0.005, 0.03) * attempt)  # noqa: S311 - jitter, not a secret
+    raise AssertionError("unreachable")

@@ -105,6 +105,8 @@ def register_errorhandlers(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
         message = None
+        if err.code == 413:
+            message = _too_large()
         # Our own abort(…, description) messages are meant for the user; Werkzeug's defaults are English.
         if err.description and getattr(err, "_user_message", False):
             message = err.description
@@ -131,6 +133,18 @@ def register_errorhandlers(app) -> None:
         except Exception:  # noqa: S110 - the original error is what matters
             pass
         return error_response(500)
+
+
+def _too_large() -> str:
+    """What a 413 says: a photo upload too big, or a form (any other address) far larger than any we send."""
+    from flask import current_app
+
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if getattr(view, "takes_uploads", False):
+        security_event("upload_refused", reason="too_large", length=request.content_length)
+        return _("The photos are larger than we accept (%(mb)d MB in all). Choose fewer or smaller photos and "
+                 "try again.", mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024))
+    return _("This form sent more than we accept. Shorten the text and try again.")
 
 
 def user_abort(status: int, message: str):

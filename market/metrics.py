@@ -29,6 +29,8 @@ SOCKETS_PER_PROCESS = Gauge("chophien_sockets_connected_per_process", "Socket.IO
                             ["namespace"], multiprocess_mode="liveall")
 ORDERS_PLACED = Counter("chophien_orders_placed_total", "Orders placed", ["origin"])
 ORDER_TRANSITIONS = Counter("chophien_order_transitions_total", "Order status changes", ["to_status"])
+CONFLICT_RETRIES = Counter("chophien_db_conflict_retries_total",
+                           "Transactions run again after PostgreSQL aborted them (deadlock, serialization failure)")
 HOLDS_EXPIRED = Counter("chophien_holds_expired_total", "Pending orders expired, stock returned")
 BROADCAST_LAG = Histogram("chophien_broadcast_lag_seconds",
                           "Delay between a change and its coalesced broadcast to a live room",

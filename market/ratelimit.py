@@ -39,14 +39,14 @@ def _mark_down(exc: Exception) -> None:
         _state["down_until"] = time.monotonic() + RETRY_SHARED_AFTER_S
 
 
-def _run(method: str, limit: str, keys: tuple[str, ...]) -> bool:
+def _run(method: str, limit: str, keys: tuple[str, ...], cost: int = 1) -> bool:
     item = parse(limit)
     if not shared_storage_down():
         try:
-            return getattr(_strategy(), method)(item, *keys)
+            return getattr(_strategy(), method)(item, *keys, cost=cost)
         except Exception as exc:  # storage down: never no limit, fall back to this process
             _mark_down(exc)
-    return getattr(_fallback, method)(item, *keys)
+    return getattr(_fallback, method)(item, *keys, cost=cost)
 
 
 def shared_storage_down() -> bool:
@@ -66,6 +66,13 @@ def allowed(limit: str, *keys: str) -> bool:
 def hit(limit: str, *keys: str) -> bool:
     """Count one hit; False when it went over the limit."""
     return not enabled() or _run("hit", limit, keys)
+
+
+def take(limit: str, cost: int, *keys: str) -> bool:
+    """Count ``cost`` hits at once when they all fit (True); else count nothing (False)."""
+    if not enabled() or cost <= 0:
+        return True
+    return _run("test", limit, keys, cost) and _run("hit", limit, keys, cost)
 
 
 def hit_many(limit: str, keys: list[tuple[str, ...]]) -> list[bool]:

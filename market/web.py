@@ -9,8 +9,12 @@ import secrets
 import time
 import uuid
 
-from flask import Flask, g, has_request_context, request
+from urllib.parse import parse_qsl
+
+from flask import Flask, Request, g, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -19,6 +23,60 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 FRAME_SOURCES = ("https://www.youtube-nocookie.com", "https://www.youtube.com", "https://www.facebook.com")
 # Stripe Checkout is reached by a redirect after our own form posts; form-action covers such redirects.
 FORM_TARGETS = ("https://checkout.stripe.com",)
+
+
+class BoundedFormParser(FormDataParser):
+    """Werkzeug bounds a multipart body's text fields (``MAX_FORM_MEMORY_SIZE``) and parts (``MAX_FORM_PARTS``)
+    but not an urlencoded body's: a 600 kB field or a million empty ones went through. The same two limits here,
+    checked on the raw bytes before anything is decoded (413)."""
+
+    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        data = stream.read()
+        pairs = data.split(b"&") if data else []
+        if self.max_form_parts is not None and len(pairs) > self.max_form_parts:
+            raise RequestEntityTooLarge()
+        if self.max_form_memory_size is not None and any(len(p) > self.max_form_memory_size for p in pairs):
+            raise RequestEntityTooLarge()
+        items = parse_qsl(data.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+        return stream, self.cls(items), self.cls()
+
+
+class MarketRequest(Request):
+    form_data_parser_class = BoundedFormParser
+
+
+def takes_uploads(view):
+    """Mark a view that receives photos: its body may reach ``MAX_UPLOAD_BYTES``; every other one is held to
+    ``MAX_CONTENT_LENGTH`` (1 MB), so a big body to any other address is refused before it is read."""
+    view.takes_uploads = True
+    return view
+
+
+def _body_limit(endpoint, values) -> None:
+    """Runs before any ``before_request`` (the CSRF guard reads the form first)."""
+    from flask import current_app
+
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    if getattr(view, "takes_uploads", False):
+        request.max_content_length = current_app.config["MAX_UPLOAD_BYTES"]
+
+
+class MarketFlask(Flask):
+    """Flask, running a view again when PostgreSQL aborted its transaction for a deadlock or a serialization
+    failure (``database.retry_on_conflict``): the person gets the answer of the second run, not a 503."""
+
+    request_class = MarketRequest
+
+    def dispatch_request(self):
+        from market.database import retry_on_conflict
+
+        return retry_on_conflict(super().dispatch_request, before_retry=_rewind_uploads)
+
+
+def _rewind_uploads() -> None:
+    """The first run read the uploaded files; the second must read them from the start again."""
+    for upload in request.files.values():
+        upload.stream.seek(0)
 
 
 class IdConverter(IntegerConverter):
@@ -187,6 +245,7 @@ def _refused_at_the_door() -> str | None:
 
 def init_web(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.url_value_preprocessor(_body_limit)
 
     @app.before_request
     def start_request():

@@ -68,13 +68,14 @@ def test_api_errors_are_json(client):
 
 def test_405_and_413(app, client):
     assert client.get("/logout").status_code == 405
+    saved = app.config["MAX_CONTENT_LENGTH"]
     app.config["MAX_CONTENT_LENGTH"] = 1000
     try:
         resp = client.post("/register", data={"display_name": "x" * 5000})
         assert resp.status_code == 413
         assert "Tệp quá lớn" in resp.get_data(as_text=True)
     finally:
-        app.config["MAX_CONTENT_LENGTH"] = 20 * 1024 * 1024
+        app.config["MAX_CONTENT_LENGTH"] = saved
 
 
 def test_500_never_leaks_a_trace(app, client, monkeypatch):

@@ -3,15 +3,26 @@ import logging
 from tests.conftest import post_form
 
 
-def test_security_headers_on_every_page(client):
-    resp = client.get("/")
-    csp = resp.headers["Content-Security-Policy"]
-    assert "'unsafe-inline'" not in csp
-    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
-    assert "script-src 'self' 'nonce-" in csp
-    assert resp.headers["X-Content-Type-Options"] == "nosniff"
-    assert resp.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
-    assert "Strict-Transport-Security" not in resp.headers  # served over http here
+def _policy(csp: str) -> dict[str, str]:
+    return {part.strip().split(" ", 1)[0]: part.strip().partition(" ")[2] for part in csp.split(";") if part.strip()}
+
+
+def test_security_headers_on_every_page(app, client):
+    """Property 29, on every GET page without parameters (and an error page, and JSON), not one sample."""
+    urls = sorted({r.rule for r in app.url_map.iter_rules() if "GET" in r.methods and not r.arguments
+                   and not r.rule.startswith(("/static", "/media"))}) + ["/nowhere", "/api/v1/nowhere"]
+    assert len(urls) > 20
+    for url in urls:
+        resp = client.get(url)
+        csp = resp.headers["Content-Security-Policy"]
+        policy = _policy(csp)
+        assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp, url
+        assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'", url
+        assert policy["base-uri"] == "'none'", url
+        assert policy["script-src"].startswith("'self' 'nonce-"), url
+        assert resp.headers["X-Content-Type-Options"] == "nosniff", url
+        assert resp.headers["Referrer-Policy"] == "strict-origin-when-cross-origin", url
+        assert "Strict-Transport-Security" not in resp.headers, url  # served over http here
 
 
 def test_nonce_changes_per_request(client):
@@ -22,7 +33,8 @@ def test_nonce_changes_per_request(client):
 
 def test_hsts_over_https(app, client):
     resp = client.get("/", base_url="https://localhost")
-    assert resp.headers["Strict-Transport-Security"].startswith("max-age=")
+    max_age = int(resp.headers["Strict-Transport-Security"].split("max-age=")[1].split(";")[0])
+    assert max_age >= 365 * 24 * 3600
 
 
 def test_errors_and_json_have_headers_too(client):

@@ -23,6 +23,7 @@ from market.errors import wants_json
 from market.extensions import db
 from market.forms import attach_error
 from market.security import approved_seller_required
+from market.web import takes_uploads
 
 BRAND_ID = "<int(max=2147483647):brand_id>"
 ITEM_ID = "<int(max=2147483647):item_id>"
@@ -91,6 +92,7 @@ def _save(brand: Brand | None):
 
 
 @sell_bp.route("/new", methods=["GET", "POST"])
+@takes_uploads
 @shop_owner_required
 def new():
     service.require_kol(current_user)
@@ -100,6 +102,7 @@ def new():
 
 
 @sell_bp.route(f"/{BRAND_ID}/edit", methods=["GET", "POST"])
+@takes_uploads
 @shop_owner_required
 def edit(brand_id: int):
     brand = service.own_brand(current_user, brand_id)

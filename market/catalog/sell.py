@@ -24,6 +24,7 @@ from market.errors import wants_json
 from market.extensions import db
 from market.forms import attach_error
 from market.security import approved_seller_required
+from market.web import takes_uploads
 
 # Log in first; then only owners of a shop approved by its commune use these pages.
 seller_required = approved_seller_required(_l("Only sellers approved by their commune can list products."))
@@ -111,6 +112,7 @@ def save_new_listing(profile, by, form: ListingForm, template_args: dict, templa
 
 
 @sell_bp.route("/products/new", methods=["GET", "POST"])
+@takes_uploads
 @seller_required
 def new_product():
     profile = current_user.seller_profile
@@ -149,6 +151,7 @@ def _saved_form(product: Product) -> ListingForm:
 
 
 @sell_bp.route(f"/products/{PRODUCT_ID}/edit", methods=["GET", "POST"])
+@takes_uploads
 @seller_required
 def edit_product(product_id: int):
     product = service.own_product(current_user, product_id)

@@ -9,7 +9,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market.catalog import images
+from market.catalog import images, photo_form
 from market.catalog.sell import seller_required
 from market.coop import bp, payout, service
 from market.coop.forms import ActionForm, ContributionForm, HouseholdForm, LotForm, ShippingForm
@@ -18,6 +18,7 @@ from market.errors import user_abort
 from market.extensions import db
 from market.forms import attach_error
 from market.payments.banks import banks
+from market.web import takes_uploads
 
 LOT_ID = "<int(max=2147483647):lot_id>"
 HH_ID = "<int(max=2147483647):household_id>"
@@ -48,6 +49,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@takes_uploads
 @seller_required
 def new():
     profile = current_user.seller_profile
@@ -77,6 +79,7 @@ def new():
 
 def _photos(errors: list) -> list:
     files = [f for f in request.files.getlist("photos") if f is not None and f.filename]
+    photo_form.charge_daily_uploads(len(files))
     if len(files) > images.MAX_PHOTOS:
         errors.append(DomainError("invalid", _("A listing can have at most %(n)d photos; you chose %(count)d.",
                                                n=images.MAX_PHOTOS, count=len(files)), field="photos"))
@@ -87,6 +90,7 @@ def _photos(errors: list) -> list:
         try:
             plan.append(images.prepare(data, upload.filename, current_app.config["MEDIA_DIR"]))
         except DomainError as err:
+            photo_form.upload_refused(err)
             errors.append(err)
     return plan
 

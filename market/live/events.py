@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from market import ratelimit
+from market.database import retry_on_conflict
 from market.domain import DomainError, NotFound
 from market.extensions import db, socketio
 from market.live import service
@@ -106,9 +107,10 @@ def _joined():
 
 
 def answer_errors(name: str, fn, *args):
-    """Run one handler; what it raises becomes its ack (``failure_ack``)."""
+    """Run one handler (again if PostgreSQL aborted its transaction for a deadlock); what it raises becomes its
+    ack (``failure_ack``)."""
     try:
-        return fn(*args)
+        return retry_on_conflict(fn, *args)
     except Exception as exc:
         return failure_ack(name, exc)
 

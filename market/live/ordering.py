@@ -42,8 +42,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from market import ratelimit
 from market.accounts.models import User
+from market.database import retry_on_conflict
 from market.domain import DomainError
 from market.extensions import db, socketio
+from market.live import taps
 from market.live.models import LiveOfferBuyer, OfferStatus
 from market.live.stock import (
     OfferInfo,
@@ -299,21 +301,26 @@ def answer(batch: Batch) -> None:
         orders_placed.send("live", placed=placed)
 
 
+def _settle_one(r: OrderRequest) -> Outcome:
+    user = db.session.get(User, r.user_id)
+    if user is None or user.is_banned or (r.auth_version is not None and user.auth_version != r.auth_version):
+        return _fail("not_logged_in")
+    check_orderable(offer_info(r.offer_id), r.qty, r.session_id)
+    placed = place_order(user, [Line("offer", r.offer_id, r.qty)], r.key, origin="live",
+                         live_session_id=r.session_id)
+    order = placed.order
+    state = offer_state(r.offer_id)
+    outcome = Outcome(order=order_brief(order.id, order.code, order.status, order.qty, order.total_vnd),
+                      remaining=state[1] if state and state[0] == "open" else 0, created=placed.created)
+    db.session.commit()
+    return outcome
+
+
 def settle_one(r: OrderRequest) -> Outcome:
-    """The slow, always-correct path: one request through ``place_order`` in its own transaction (commits)."""
+    """The slow, always-correct path: one request through ``place_order`` in its own transaction (commits),
+    run again if PostgreSQL aborted it for a deadlock."""
     try:
-        user = db.session.get(User, r.user_id)
-        if user is None or user.is_banned or (r.auth_version is not None and user.auth_version != r.auth_version):
-            return _fail("not_logged_in")
-        check_orderable(offer_info(r.offer_id), r.qty, r.session_id)
-        placed = place_order(user, [Line("offer", r.offer_id, r.qty)], r.key, origin="live",
-                             live_session_id=r.session_id)
-        order = placed.order
-        state = offer_state(r.offer_id)
-        outcome = Outcome(order=order_brief(order.id, order.code, order.status, order.qty, order.total_vnd),
-                          remaining=state[1] if state and state[0] == "open" else 0, created=placed.created)
-        db.session.commit()
-        return outcome
+        return retry_on_conflict(_settle_one, r)
     except DomainError as err:
         db.session.rollback()
         params = getattr(err, "params", None)
@@ -376,6 +383,7 @@ class OrderMerger:
 
     def submit(self, req: OrderRequest, timeout: float = 20.0) -> Outcome:
         app = current_app._get_current_object()
+        taps.count(req.session_id)  # the post-live report's "taps", whatever the answer
         window = app.config.get("LIVE_ORDER_BATCH_MS", 5) / 1000
         if window <= 0:  # merging off: one transaction per order (the baseline the benchmark compares with)
             return settle_requests(app, [req])[0]

@@ -27,6 +27,7 @@ from market.orders.models import DeliveryAddress, Order
 from market.orders.payment import gateway
 from market.orders.service import Line, place_order
 from market.orders.signals import order_amount_changed
+from market.orders.stock import lock_products
 from market.text import clean_line
 
 _ATTEMPT = re.compile(r"^[A-Za-z0-9]{16,40}$")
@@ -145,6 +146,7 @@ def place_cart(buyer: User, attempt: str, methods: dict[int, str], address: Addr
     if shown_fees and any(sid in shown_fees and shown_fees[sid] != fee.fee_vnd for sid, fee in fees.items()):
         raise DomainError("fee_changed", _("Shipping is now calculated for your address. Check the totals, "
                                            "then place the order."), status=409)
+    lock_products(item.product_id for group in groups for item in group.items)  # every shop's, ascending
     placed = []
     for group in groups:
         lines = [Line("product", item.product_id, item.qty) for item in group.items]

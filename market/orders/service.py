@@ -19,7 +19,7 @@ from market.extensions import db
 from market.orders.models import Order, OrderEvent, OrderItem
 from market.orders.signals import order_status_changed, orders_placed
 from market.orders.states import NEEDS_REASON, RELEASES_STOCK, Actor, OrderStatus, allowed
-from market.orders.stock import Reservation, get_source
+from market.orders.stock import Reservation, get_source, lock_products, shelf_ids
 from market.text import clean_line
 
 MAX_QTY = 100_000
@@ -94,6 +94,7 @@ def place_order(buyer: User, lines: list[Line], key: str, *, origin: str = "cart
         return Placed(existing, created=False)
     try:
         with db.session.begin_nested():
+            lock_products(shelf_ids(lines))
             reservations = [get_source(line.source).reserve(line.source_id, line.qty, buyer) for line in lines]
             order = _write_order(buyer, reservations, key, origin=origin, placed_by=placed_by,
                                  live_session_id=live_session_id, payment_method=payment_method, note=note,
@@ -280,6 +281,7 @@ def transition(order: Order, to_status: OrderStatus | str, *, actor: User | None
         raise DomainError("invalid", _("This order changed meanwhile; reload the page."), status=409)
     db.session.expire(order, ["status", "status_changed_at", "updated_at"])
     if to_status in RELEASES_STOCK:
+        lock_products(shelf_ids(order.items))
         for item in order.items:
             get_source(item.source).release(item.source_id, item.product_id, item.qty, order.buyer_id)
         if to_status == OrderStatus.CANCELLED:
@@ -301,6 +303,7 @@ def expire_holds(now: datetime | None = None, limit: int = 500) -> int:
         sa.select(Order).where(Order.status == OrderStatus.PENDING, Order.hold_expires_at <= now)
         .order_by(Order.hold_expires_at).limit(limit)
     ).all()
+    lock_products(shelf_ids(item for order in due for item in order.items))  # one transaction for them all
     expired = 0
     for order in due:
         try:

@@ -1,4 +1,4 @@
-"""Where an order line's stock comes from, and where it goes back to.
+"""Where an order line's stock comes from, and where it goes back to; the lock order of shelf rows.
 
 A *stock source* reserves units atomically and gives them back when an order is cancelled or expires. The
 orders area knows the shelf (``product``); the live area registers ``offer`` (units allotted to a live
@@ -7,6 +7,7 @@ offer) without the orders area importing it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from market.catalog.models import Product, ProductStatus
+from market.catalog.service import unit_label
 from market.domain import DomainError
 from market.extensions import db
 
@@ -58,6 +60,29 @@ def get_source(name: str) -> StockSource:
         raise DomainError("invalid", _("This item cannot be ordered.")) from None
 
 
+def lock_products(product_ids: Iterable[int]) -> None:
+    """Lock these shelf rows in ascending id order before any of them changes: the one lock order.
+
+    A transaction that changes several products' stock (a checkout of several lines or shops, an order
+    cancelled or expired, the hold sweep) calls this first with all of them. Without it two checkouts of the
+    same two products in opposite order each hold one row and wait for the other's: PostgreSQL then kills
+    one of them (``deadlock detected``). With it the second simply waits for the first. SQLite needs nothing:
+    a transaction there holds the database's write lock from its start (``configure_sqlite``).
+    """
+    ids = sorted({int(i) for i in product_ids})
+    if len(ids) < 2 or db.session.get_bind().dialect.name != "postgresql":
+        return
+    # FOR NO KEY UPDATE is the lock the stock UPDATE takes anyway; it leaves the KEY SHARE locks of rows that
+    # reference the product (order lines, offers) alone.
+    db.session.execute(sa.select(Product.id).where(Product.id.in_(ids)).order_by(Product.id)
+                       .with_for_update(key_share=True))
+
+
+def shelf_ids(lines: Iterable) -> list[int]:
+    """The shelf products among order lines (``Line`` or ``OrderItem``): those whose stock a change takes."""
+    return [line.source_id for line in lines if line.source == ProductStock.name]
+
+
 def take_from_product(product_id: int, qty: int) -> bool:
     """The one atomic conditional update that takes stock from the shelf; False when there is not enough."""
     result = db.session.execute(
@@ -96,7 +121,7 @@ class ProductStock:
             raise DomainError("invalid", _("This product is not for sale."))
         if qty < product.min_order_qty:
             raise DomainError("invalid", _("The minimum order is %(n)d %(unit)s.", n=product.min_order_qty,
-                                          unit=product.unit))
+                                          unit=unit_label(product.unit)))
         if not take_from_product(product.id, qty):
             raise DomainError("sold_out", _("Sorry, there is not enough left of %(title)s.", title=product.title))
         return Reservation(product_id=product.id, seller_id=product.seller_id, title=product.title,

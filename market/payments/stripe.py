@@ -138,7 +138,7 @@ def prepare_checkout(order_id: int, user) -> CheckoutRequest:
                 continue
             if p.provider_ref and p.checkout_url and p.expires_at and p.expires_at > now + timedelta(minutes=1):
                 return _request(order, p, p.expires_at, url=p.checkout_url)
-            if not p.provider_ref:
+            if not p.provider_ref and p.expires_at and p.expires_at > now + timedelta(minutes=1):
                 payment = p  # a session we may have created without hearing back: same key, same session
             else:
                 p.status = PaymentStatus.EXPIRED
@@ -150,25 +150,27 @@ def prepare_checkout(order_id: int, user) -> CheckoutRequest:
     if payment is None:
         payment = new_attempt(order, StripeCheckout.name, expires_at=expires, manual_capture=manual)
         payment.amount_vnd = amount
-    else:
-        payment.expires_at = expires
-    order.hold_expires_at = expires + HOLD_GRACE
+    # Retrying an attempt keeps its expiry: the request is then the very same one, which Stripe answers with the
+    # session it made the first time (it refuses a key sent again with other parameters).
+    order.hold_expires_at = payment.expires_at + HOLD_GRACE
     db.session.flush()
     return _request(order, payment, payment.expires_at)
 
 
 def _line(item, manual: bool) -> tuple[str, int, int]:
     """One Checkout line; sold by weight and not weighed yet, at the most one unit may cost (the hold)."""
+    from market.catalog.service import unit_label
     from market.catalog.weight import format_kg
     from market.orders.weights import max_unit_price
 
     if manual and item.by_weight:
-        name = _("%(title)s (%(unit)s, ~%(kg)s, up to +%(pct)d%% by weight)", title=item.title, unit=item.unit,
+        name = _("%(title)s (%(unit)s, ~%(kg)s, up to +%(pct)d%% by weight)", title=item.title,
+                 unit=unit_label(item.unit),
                  kg=format_kg(item.est_weight_g), pct=item.weight_tolerance_pct)
         return name, int(max_unit_price(item)), int(item.qty)
     if item.by_weight:
         return f"{item.title} ({format_kg(item.packed_weight_g)})", int(item.line_total_vnd), 1
-    return f"{item.title} ({item.unit})", int(item.unit_price_vnd), int(item.qty)
+    return f"{item.title} ({unit_label(item.unit)})", int(item.unit_price_vnd), int(item.qty)
 
 
 def _request(order: Order, payment: Payment, expires_at: datetime, url: str | None = None) -> CheckoutRequest:
@@ -218,12 +220,22 @@ def save_session(payment_id: int, session: dict) -> str:
     return payment.checkout_url
 
 
+def outcome_unknown(error: Exception) -> bool:
+    """No answer (a timeout, a dropped connection) or the same request still running at Stripe: the session may
+    exist. Only the same idempotency key may ask again, never a new attempt, or the buyer could pay twice."""
+    return (isinstance(error, (stripe.APIConnectionError, stripe.IdempotencyError))
+            or getattr(error, "http_status", None) == 409)  # "another in-progress request using this key"
+
+
 def session_failed(payment_id: int, error: Exception) -> None:
+    """Stripe refused: the attempt failed and the next press opens another. Stripe did not answer: the attempt
+    stays open, and the next press sends the same request (same key), which finds the first session."""
     from market.payments.service import reload_payment
 
     payment = reload_payment(payment_id)
     if payment.status == PaymentStatus.PENDING and payment.provider_ref is None:
-        payment.status = PaymentStatus.FAILED
+        if not outcome_unknown(error):
+            payment.status = PaymentStatus.FAILED
         payment.note = str(error)[:500]
     db.session.flush()
 
@@ -305,11 +317,8 @@ def on_session_completed(session: dict, event: ProcessedEvent | None = None) -> 
     payment.received_vnd = amount if isinstance(amount, int) and not isinstance(amount, bool) else None
     parked = _parked_refund(intent)
     if parked is not None:  # the refund arrived first: the money is already back with the buyer
-        payment.status = PaymentStatus.REFUNDED
-        payment.refund_status = RefundStatus.DONE
-        payment.refunded_vnd = payment.received_vnd or 0
         parked.outcome = "applied"
-        db.session.flush()
+        _paid_then_refunded(order, payment, payment.received_vnd, currency)
         return "refunded_before"
     if order.paid_at is not None or order.status != OrderStatus.PENDING:
         # paid twice, or paid after the order expired or was cancelled: give this payment back
@@ -338,18 +347,45 @@ def _parked_refund(intent: str | None) -> ProcessedEvent | None:
         ProcessedEvent.outcome == "parked"))
 
 
+def _paid_then_refunded(order: Order, payment: Payment, amount, currency) -> None:
+    """The refund arrived before the completion: the money came and went back. End where the two events end in
+    their usual order (paid, then refunded: the order closed as refunded, its stock back, the buyer told),
+    instead of leaving the order pending, holding stock nobody will pay for until the hold lapses."""
+    from market.payments.service import record_paid
+
+    amount = amount if isinstance(amount, int) and not isinstance(amount, bool) else None
+    fits = (order.status == OrderStatus.PENDING and order.paid_at is None and str(currency or "").lower() == "vnd"
+            and amount == payment.amount_vnd == order.total_vnd)
+    if fits:
+        record_paid(order, payment, actor=None, role=Actor.SYSTEM, reason=_("Paid by card (Stripe)"),
+                    received_vnd=amount)
+    payment.status = PaymentStatus.REFUNDED
+    payment.refund_status = RefundStatus.DONE
+    payment.refunded_vnd = max(payment.refunded_vnd or 0, amount or 0)
+    db.session.flush()
+    if fits:
+        _close_refunded_order(order, _("The card payment was refunded"))
+
+
 def on_session_expired(session: dict, event: ProcessedEvent | None = None) -> str:
-    from market.payments.service import lock_order, reload_payment
+    """The buyer left Stripe's page until it closed: the attempt ends, and so does the order's hold, at once
+    (the buyer is told it was not paid in time; the stock is back on sale) unless another way to pay is open."""
+    from market.payments.service import lock_order, payments_of, reload_payment
 
     payment = _find_payment(session.get("id"), None, session.get("metadata"))
     if payment is None:
         return "unknown"
-    lock_order(payment.order_id)
+    order = lock_order(payment.order_id)
     payment = reload_payment(payment.id)
     if payment.status != PaymentStatus.PENDING:
         return "already"
     payment.status = PaymentStatus.EXPIRED
     db.session.flush()
+    other_open = any(p.status == PaymentStatus.PENDING for p in payments_of(order.id))
+    if order.status == OrderStatus.PENDING and order.paid_at is None and not other_open:
+        transition(order, OrderStatus.EXPIRED, actor=None, role=Actor.SYSTEM,
+                   reason=_("The card payment page closed before the payment was made"))
+        return "released"
     return "expired"
 
 
@@ -379,6 +415,7 @@ def on_charge_refunded(charge: dict, event: ProcessedEvent | None = None) -> str
     payment.refund_status = RefundStatus.DONE
     db.session.flush()
     if not was_paid:
+        _paid_then_refunded(order, payment, charged, charge.get("currency"))
         return "refunded_before_completion"
     _close_refunded_order(order, _("The card payment was refunded"))
     return "refunded"
@@ -601,7 +638,8 @@ HANDLERS = {
 
 def handle_event(event: dict, row: ProcessedEvent | None = None) -> str:
     handler = HANDLERS.get(event.get("type"))
-    obj = (event.get("data") or {}).get("object")
+    body = event.get("data")
+    obj = body.get("object") if isinstance(body, dict) else None
     if handler is None or not isinstance(obj, dict):
         log.info("stripe event %s (%s) not handled", event.get("id"), event.get("type"))
         return "ignored"

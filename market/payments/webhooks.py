@@ -8,7 +8,9 @@ at once is handled exactly once: the others meet the unique constraint and answe
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 
 import stripe
 from flask import current_app, jsonify, request
@@ -37,6 +39,36 @@ def process_once(provider: str, event_id: str, event_type: str, handler) -> str:
     return row.outcome
 
 
+STRIPE_TOLERANCE_S = 300  # a signature older or newer than 5 minutes is refused (replays, skewed clocks)
+MAX_DEPTH = 32  # Stripe's events nest a handful of levels
+
+
+def _signed_at(header: str) -> int:
+    for item in header.split(","):
+        key, _, value = item.strip().partition("=")
+        if key == "t" and value.isdigit():
+            return int(value)
+    return 0
+
+
+def _event_object(text: str) -> dict | None:
+    """The signed body as an event: a JSON object of bounded depth, else None (answered 400, not 500)."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return None
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return data
+
+
 def _refuse(status: int, code: str, message: str):
     db.session.rollback()
     return jsonify({"ok": False, "error": code, "message": message}), status
@@ -55,13 +87,19 @@ def stripe_webhook():
         security_event("webhook_bad_signature", provider="stripe")
         return _refuse(400, "bad_signature", "signature verification failed")
     try:
-        event = stripe.Webhook.construct_event(payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"])
+        text = payload.decode("utf-8")
+        stripe.WebhookSignature.verify_header(text, signature, current_app.config["STRIPE_WEBHOOK_SECRET"],
+                                              STRIPE_TOLERANCE_S)
+        if _signed_at(signature) > time.time() + STRIPE_TOLERANCE_S:  # the library checks the past only
+            raise stripe.SignatureVerificationError("timestamp in the future", signature, text)
     except stripe.SignatureVerificationError:
         security_event("webhook_bad_signature", provider="stripe")
         return _refuse(400, "bad_signature", "signature verification failed")
-    except (ValueError, UnicodeDecodeError):
+    except UnicodeDecodeError:
         return _refuse(400, "invalid", "not a Stripe event")
-    data = event.to_dict()
+    data = _event_object(text)
+    if data is None:
+        return _refuse(400, "invalid", "not a Stripe event")
     event_id, event_type = data.get("id"), data.get("type")
     if not isinstance(event_id, str) or not isinstance(event_type, str) or not event_id:
         return _refuse(400, "invalid", "event without id or type")

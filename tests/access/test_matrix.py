@@ -248,7 +248,8 @@ ROUTES = [
     R("POST", "/live/new", SELLERS, data=SESSION_FORM, denied=403, ok=(200, 302, 400)),
     R("GET", "/live/{live_a}/edit", SELLER_A), R("POST", "/live/{live_a}/edit", SELLER_A, data=SESSION_FORM),
     R("POST", "/live/{scheduled_a}/start", SELLER_A), R("POST", "/live/{live_a}/end", SELLER_A),
-    R("GET", "/live/{live_a}/host", MODERATORS_A),
+    R("GET", "/live/{live_a}/host", MODERATORS_A), R("GET", "/live/{live_a}/host/orders", MODERATORS_A),
+    R("GET", "/live/{live_a}/report", MODERATORS_A), R("GET", "/live/{live_a}/report.csv", MODERATORS_A),
     # the live page's checkout sheet: any logged-in buyer (the host is refused by the rules: her own shop)
     R("POST", "/live/{live_a}/checkout", LOGGED, anonymous="401", ok=(200, 400, 403, 409),
       data={**ADDRESS, "method": "cod", "offer_id": "{offer_a}", "qty": "1", "key": "matrix-sheet-0001"}),
@@ -347,11 +348,15 @@ def _verdict(route: Route, role: str, resp) -> str | None:
 def test_access_matrix(app, world):
     browsers = Browsers(app, world)
     wrong = []
+    from tests.access.test_csrf_and_safe_gets import watched_writes
+
     for route in ROUTES:
         for role in ROLES:
-            with rolled_back():
+            with rolled_back(), watched_writes() as writes:
                 resp = _call(browsers, world, route, role)
                 problem = _verdict(route, role, resp)
+            if route.method == "GET" and writes:  # property 28: no GET changes anything
+                problem = (problem or "") + f" and the GET wrote: {writes[0][:120]}"
             if problem:
                 wrong.append(f"{role:9} {route.method} {route.path}: {problem}")
     assert not wrong, "\n" + "\n".join(wrong)

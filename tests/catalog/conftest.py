@@ -68,6 +68,15 @@ def png_bomb(width=40_000, height=40_000) -> bytes:
 SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+# A Photoshop file header (version 1, 3 channels, 1×1, 8 bits, RGB) and an empty rest: what a designer renames.
+PSD = b"8BPS\x00\x01" + b"\x00" * 6 + b"\x00\x03\x00\x00\x00\x01\x00\x00\x00\x01\x00\x08\x00\x03" + b"\x00" * 16
+
+
+def with_xmp(jpeg: bytes, xmp: bytes = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF>'
+             b"<exif:GPSLatitude>12,41.5N</exif:GPSLatitude></rdf:RDF></x:xmpmeta>") -> bytes:
+    """The JPEG with an XMP packet (an APP1 segment after SOI), as phone galleries and editors write it."""
+    payload = b"http://ns.adobe.com/xap/1.0/\x00" + xmp
+    return jpeg[:2] + b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload + jpeg[2:]
 
 
 def valid_listing(**overrides) -> dict:

@@ -7,7 +7,7 @@ from PIL import Image, ImageCms
 
 from market.catalog import images
 from market.domain import DomainError
-from tests.catalog.conftest import HTML, PDF, SVG, jpeg_bytes, png_bomb, png_bytes, webp_bytes
+from tests.catalog.conftest import HTML, PDF, PSD, SVG, jpeg_bytes, png_bomb, png_bytes, webp_bytes, with_xmp
 
 
 @pytest.fixture
@@ -35,12 +35,13 @@ def test_sniff_by_content(data, fmt):
     (SVG, "không phải ảnh"),
     (HTML, "không phải ảnh"),
     (PDF, "không phải ảnh"),
+    (PSD, "không phải ảnh"),
     (b"", "rỗng"),
     (jpeg_bytes((800, 600))[:700], "bị hỏng"),  # truncated JPEG
     (png_bomb(), "quá nhiều điểm ảnh"),  # 1 kB declaring 40 000 × 40 000
     (png_bomb(8000, 6000), "quá nhiều điểm ảnh"),  # 48 MP: over our cap, under Pillow's own error threshold
     (b"\xff\xd8\xff\xe0" + b"\0" * 100, "bị hỏng"),  # JPEG magic, nothing behind it
-], ids=["text", "svg", "html", "pdf", "empty", "truncated", "bomb", "48mp", "magic-only"])
+], ids=["text", "svg", "html", "pdf", "psd", "empty", "truncated", "bomb", "48mp", "magic-only"])
 def test_bad_files_are_refused_with_a_message(ctx, data, message):
     with pytest.raises(DomainError) as err:
         images.process(data, "anh.jpg")
@@ -50,10 +51,24 @@ def test_bad_files_are_refused_with_a_message(ctx, data, message):
 
 
 def test_the_bomb_is_small_and_refused_before_decoding(ctx):
+    """Property 20: 1 kB declaring 40 000 × 40 000 (1.6 G pixels, 4.8 GB decoded) is refused in under a second
+    with under 50 MB of memory: the header is read, the pixels never are."""
+    import time
+    import tracemalloc
+
     bomb = png_bomb()
     assert len(bomb) < 1100
-    with pytest.raises(DomainError):
-        images.process(bomb, "bomb.png")
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(DomainError):
+            images.process(bomb, "bomb.png")
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert elapsed < 1, f"{elapsed:.2f} s"
+    assert peak < 50 * 1024 * 1024, f"{peak / 1e6:.0f} MB"
 
 
 def test_pixel_cap_is_set_for_pillow():
@@ -93,9 +108,10 @@ def test_large_jpeg_is_decoded_at_reduced_scale(ctx):
 
 def test_exif_orientation_6_with_gps_is_stored_upright_without_metadata(ctx):
     # Stored sideways (landscape 400×300, blue mark at top-left); orientation 6 = turn 90° clockwise to show.
-    data = jpeg_bytes((400, 300), orientation=6, gps=True, comment=b"secret farm")
+    data = with_xmp(jpeg_bytes((400, 300), orientation=6, gps=True, comment=b"secret farm"))
     src = Image.open(io.BytesIO(data))
     assert src.getexif().get_ifd(0x8825)  # the upload really has GPS
+    assert "xmp" in src.info or b"adobe:ns:meta" in data  # and XMP (with its own GPS line)
     out = images.process(data, "phone.jpg")
     assert (out.width, out.height) == (300, 400)  # portrait now
     for v in out.variants:
@@ -107,6 +123,7 @@ def test_exif_orientation_6_with_gps_is_stored_upright_without_metadata(ctx):
         assert not im.getexif()  # no EXIF at all, so no GPS and no orientation
         assert not {"exif", "icc_profile", "xmp", "XML:com.adobe.xmp", "comment"} & set(im.info)
         assert b"GPS" not in v.data and b"Exif" not in v.data and b"secret farm" not in v.data
+        assert b"adobe:ns:meta" not in v.data and b"xap/1.0" not in v.data
         assert b"PhoneMaker" not in v.data
 
 

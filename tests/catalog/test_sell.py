@@ -152,11 +152,11 @@ def test_png_and_webp_are_accepted(client, seller):
 
 
 def test_a_request_over_the_size_cap_gets_a_413_page_in_vietnamese(app, client, seller):
-    app.config["MAX_CONTENT_LENGTH"] = 50_000
+    app.config["MAX_UPLOAD_BYTES"] = 50_000  # the upload routes' cap (every other route's is MAX_CONTENT_LENGTH)
     try:
         resp = post_listing(client, files=[("big.jpg", b"\xff\xd8\xff" + b"\0" * 80_000)])
     finally:
-        app.config["MAX_CONTENT_LENGTH"] = 20 * 1024 * 1024
+        app.config["MAX_UPLOAD_BYTES"] = 20 * 1024 * 1024
     assert resp.status_code == 413
     assert "Tệp quá lớn" in resp.get_data(as_text=True)
     assert products_of(seller) == []
@@ -184,11 +184,11 @@ def test_xhr_upload_gets_json(client, seller):
 
 
 def test_xhr_413_is_json(app, client, seller):
-    app.config["MAX_CONTENT_LENGTH"] = 50_000
+    app.config["MAX_UPLOAD_BYTES"] = 50_000
     try:
         resp = post_listing(client, files=[("big.jpg", b"\0" * 80_000)], headers={"Accept": "application/json"})
     finally:
-        app.config["MAX_CONTENT_LENGTH"] = 20 * 1024 * 1024
+        app.config["MAX_UPLOAD_BYTES"] = 20 * 1024 * 1024
     assert resp.status_code == 413 and resp.get_json()["error"] == "too_large"
 
 
@@ -297,3 +297,23 @@ def test_nav_highlights_my_shop_and_status_page_links(client, seller, make_produ
     assert re.search(r'<a href="/sell/apply" class="active" aria-current="page">', html)
     status = client.get("/sell/apply").get_data(as_text=True)
     assert "/sell/products/new" in status and "1 chờ duyệt" in status
+
+
+def test_a_hostile_file_name_is_never_used(app, client, seller):
+    """Property 23: ``../../app.py`` is stored under a name made from its content, inside MEDIA_DIR, and served
+    as an image with nosniff."""
+    from pathlib import Path
+
+    root = Path(app.config["MEDIA_DIR"])
+    outside = {p for p in root.parent.rglob("*") if root not in p.parents and p != root}
+    resp = post_listing(client, files=[("../../app.py", jpeg_bytes((200, 150)))])
+    assert resp.status_code == 302
+    [product] = products_of(seller)
+    photo = product.photos[0]
+    assert "app" not in photo.image_hash and len(photo.image_hash) == 64
+    assert {p for p in root.parent.rglob("*") if root not in p.parents and p != root} == outside
+    assert not any("app" in p.name or p.suffix == ".py" for p in root.rglob("*"))
+    assert len(list(root.rglob(f"{photo.image_hash}-*"))) == 6
+    served = client.get(f"/media/p/{photo.image_hash[:2]}/{photo.image_hash[2:4]}/{photo.image_hash}-320.jpg")
+    assert served.status_code == 200 and served.mimetype.startswith("image/")
+    assert served.headers["X-Content-Type-Options"] == "nosniff"

@@ -102,3 +102,18 @@ def test_locked_login_logged(app, client, caplog, event):
                                                    "csrf_token": token})
     assert response.status_code == 429
     assert any(f"event={event}" in line for line in security_lines(caplog))
+
+
+def test_the_sms_log_provider_masks_numbers_and_tokens(app, caplog):
+    from market.notifications.sms import LogSms
+
+    text = ("Đơn CP7K2M9QXA đã giao. Gọi 0912 345 678 nếu cần. Hủy nhận tin: "
+            "https://cho.example/u/Zk3vQ9xLr2TbW8mN4pYs")
+    with app.app_context(), caplog.at_level(logging.INFO, logger="market.notifications.sms"):
+        LogSms().send("+84987654321", text)
+    [line] = [r.getMessage() for r in caplog.records if r.name == "market.notifications.sms"]
+    assert "+84987654321" not in line and "+849******21" in line
+    assert "Zk3vQ9xLr2TbW8mN4pYs" not in line and "/u/Zk3v…" in line
+    assert "345 678" not in line and "0912345678" not in line
+    assert "CP7K2M9QXA" in line  # an order code is not a secret: the buyer reads it on every page
+    assert LogSms.sent[-1] == ("+84987654321", text)  # tests and development still read the real message

@@ -117,10 +117,15 @@ class StandIn:
 class StripeStandIn(StandIn):
     """Enough of Stripe's API for Checkout: sessions (create, retrieve, expire), refunds, and the payment intents
     of card holds (``capture_method=manual``: retrieve, capture with ``amount_to_capture``, cancel), with
-    idempotency."""
+    idempotency as Stripe keeps it: the same key and parameters again answer the first result; the same key with
+    other parameters, or while the first request is still running, is an ``idempotency_error``.
+    ``slow_next`` holds delays (seconds) for the next requests: Stripe slower than the client's timeout."""
 
     def __init__(self):
         super().__init__()
+        self.slow_next: list[float] = []
+        self.in_flight: set[tuple[str, str]] = set()
+        self.body_by_key: dict[tuple[str, str], str] = {}
         self.sessions: dict[str, dict] = {}
         self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
@@ -134,12 +139,28 @@ class StripeStandIn(StandIn):
         if not rec.headers.get("Authorization", "").startswith("Bearer sk_"):
             return self._error(401, "no key")
         key = rec.headers.get("Idempotency-Key")
-        if rec.method == "POST" and key and (rec.path, key) in self.by_key:
-            return 200, self.by_key[(rec.path, key)]
-        status, payload = self._route(rec)
-        if rec.method == "POST" and key and status == 200:
-            self.by_key[(rec.path, key)] = payload
-        return status, payload
+        slot = (rec.path, key) if rec.method == "POST" and key else None
+        with self.lock:
+            delay = self.slow_next.pop(0) if self.slow_next else 0
+            if slot in self.in_flight:
+                return 409, {"error": {"type": "idempotency_error",
+                                       "message": "There is currently another in-progress request using this key"}}
+            if slot in self.by_key:
+                if self.body_by_key[slot] != rec.body:
+                    return 400, {"error": {"type": "idempotency_error", "message": "Keys for idempotent requests "
+                                           "can only be used with the same parameters they were first used with"}}
+                return 200, self.by_key[slot]
+            if slot:
+                self.in_flight.add(slot)
+        try:
+            time.sleep(delay)
+            status, payload = self._route(rec)
+            if slot and status == 200:
+                self.by_key[slot] = payload
+                self.body_by_key[slot] = rec.body
+            return status, payload
+        finally:
+            self.in_flight.discard(slot)
 
     def _route(self, rec: Recorded) -> tuple[int, dict]:
         path = rec.path.split("?")[0]

@@ -1,7 +1,7 @@
 """carrier accounts, shipments, refusals setting, zalo tokens
 
 Revision ID: d0d3f8a2430d
-Revises: 8847cd142e85
+Revises: b13e5a7c0f11
 Create Date: 2026-12-06 21:15:24.616224
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd0d3f8a2430d'
-down_revision = '8847cd142e85'
+down_revision = 'b13e5a7c0f11'
 branch_labels = None
 depends_on = None
 
