@@ -423,8 +423,9 @@ def database_limit(url: str, clients: int, seconds: int, ids: dict) -> float | N
     with psycopg.connect(pg(url), autocommit=True) as conn:
         offer = conn.execute(
             "INSERT INTO live_offers (session_id, product_id, price_vnd, quantity, per_buyer_limit, sold, status, "
-            "created_at, updated_at) VALUES (%s, %s, 99000, 1000000000, 1000000000, 0, 'open', now(), now()) "
-            "RETURNING id", (ids["session"], ids["product"])).fetchone()[0]
+            "number, created_at, updated_at) VALUES (%s, %s, 99000, 1000000000, 1000000000, 0, 'open', "
+            "(SELECT COALESCE(MAX(number), 0) + 1 FROM live_offers WHERE session_id = %s), now(), now()) "
+            "RETURNING id", (ids["session"], ids["product"], ids["session"])).fetchone()[0]
     script = Path(tempfile.mkdtemp()) / "order.sql"
     script.write_text(PGBENCH_SCRIPT)
     dbname = pg(url).rsplit("/", 1)[1]

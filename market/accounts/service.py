@@ -102,7 +102,8 @@ def register_user(phone: str, display_name: str, password: str, locale: str = "v
     if password_hash is None:
         password_hash = hash_password(check_new_password(password))
     if db.session.scalar(sa.select(User.id).where(User.phone == e164)) is not None:
-        raise DomainError("invalid", _("This phone number already has an account. Log in instead."),
+        raise DomainError("invalid", _("This phone number already has an account. Log in, or log in with an SMS "
+                                       "code if you have no password."),
                           field="phone")
     user = User(phone=e164, display_name=name, password_hash=password_hash,
                 locale=locale if locale in ("vi", "en") else "vi")

@@ -237,6 +237,7 @@ ROUTES = [
     # the live page's checkout sheet: any logged-in buyer (the host is refused by the rules: her own shop)
     R("POST", "/live/{live_a}/checkout", LOGGED, anonymous="401", ok=(200, 400, 403, 409),
       data={**ADDRESS, "method": "cod", "offer_id": "{offer_a}", "qty": "1", "key": "matrix-sheet-0001"}),
+    R("POST", "/live/{live_a}/checkout/code", EVERYONE, data={"phone": "0912 345 678"}, ok=(200, 400, 429)),
     # payment providers: signed, not logged in; a request without the provider's signature is refused
     R("POST", "/webhooks/stripe", NOBODY, api=True, denied=404, anonymous="404",
       overrides=tuple((r, 404) for r in ROLES)),

@@ -73,9 +73,10 @@ def test_a_long_text_is_cut_to_two_parts_and_the_link_kept(app, site):
     assert len(sms) <= 306
 
 
+@pytest.mark.parametrize("locale", ["vi", "en"])
 @pytest.mark.parametrize("purpose", list(codes.Purpose))
-def test_code_messages_fit_one_part(app, purpose):
-    with force_locale("vi"):
+def test_code_messages_fit_one_part(app, purpose, locale):
+    with force_locale(locale):
         assert parts(to_gsm(codes.sms_text("123456", purpose))) == 1
 
 
