@@ -423,15 +423,9 @@ def database_limit(url: str, clients: int, seconds: int, ids: dict) -> float | N
         return None
     with psycopg.connect(pg(url), autocommit=True) as conn:
         offer = conn.execute(
-<<<<<<< HEAD
-            "INSERT INTO live_offers (session_id, number, product_id, price_vnd, quantity, per_buyer_limit, sold, "
-            "status, created_at, updated_at) SELECT %s, coalesce(max(number), 0) + 1, %s, 99000, 1000000000, "
-            "1000000000, 0, 'open', now(), now() FROM live_offers WHERE session_id = %s "
-=======
             "INSERT INTO live_offers (session_id, product_id, price_vnd, quantity, per_buyer_limit, sold, status, "
             "number, created_at, updated_at) VALUES (%s, %s, 99000, 1000000000, 1000000000, 0, 'open', "
             "(SELECT COALESCE(MAX(number), 0) + 1 FROM live_offers WHERE session_id = %s), now(), now()) "
->>>>>>> main
             "RETURNING id", (ids["session"], ids["product"], ids["session"])).fetchone()[0]
     script = Path(tempfile.mkdtemp()) / "order.sql"
     script.write_text(PGBENCH_SCRIPT)
