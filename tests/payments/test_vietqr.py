@@ -189,3 +189,17 @@ def test_once_the_buyer_says_they_transferred_the_way_to_pay_stays(client, shop,
                      page=f"/orders/{order.id}")
     assert resp.status_code == 302 and method() == "vietqr"
     assert db.session.scalar(sa.select(Order.ship_street).where(Order.id == order.id)) == "Thôn 5"
+
+
+def test_the_memo_is_an_unguessable_order_code():
+    """Property 38: the transfer memo is the order's code, 8 random characters of a 32-letter alphabet (40 bits)
+    from the secrets module: neither sequential nor derivable from the order id."""
+    from market.orders.service import _CODE_ALPHABET, new_order_code
+
+    codes = [new_order_code() for _ in range(2000)]
+    assert len(set(codes)) == 2000
+    assert all(len(c) == 10 and c.startswith("CP") and set(c[2:]) <= set(_CODE_ALPHABET) for c in codes)
+    assert len(_CODE_ALPHABET) == 32
+    seen = {ch for c in codes for ch in c[2:]}
+    assert seen == set(_CODE_ALPHABET)  # every letter used: no narrowed space
+    assert codes != sorted(codes)
