@@ -5,7 +5,9 @@
    alone; Socket.IO never reaches Flask's response hooks (its middleware answers first); streamed responses are
    left alone (``COMPRESS_STREAMS`` off), so nothing that flushes as it goes waits for a compressor's buffer.
    The JSON API is left as it was: its clients are not browsers, and some (the OpenAPI checker's in-process
-   client among them) ask for gzip without decoding it.
+   client among them) ask for gzip without decoding it. BREACH (guessing a secret in a compressed page from its
+   length): the secret every page carries, the CSRF token, is signed with a timestamp (Flask-WTF), so it is not
+   the same from one second to the next and its constant part cannot be forged without ``SECRET_KEY``.
 2. ``url_for('static', filename='css/app.css')`` gives ``/static/css/app.css?v=<hash>``, the hash being the
    first 12 hex digits of the file's SHA-256. Such an address names one content for ever: it is served with a
    year's immutable cache, and a changed file gets a new address. Templates need no change, and the files keep
@@ -85,8 +87,9 @@ def serve_static(filename: str):
     response.headers["Cache-Control"] = IMMUTABLE if request.args.get("v") == digest else REVALIDATE
     response.headers.pop("Expires", None)
     response.headers["Content-Security-Policy"] = STATIC_CSP
-    if response.mimetype in COMPRESSED_TYPES and request.method != "HEAD":
-        # Read the (small) file into the response so that the compressor, which leaves streams alone, takes it.
+    if response.status_code == 200 and response.mimetype in COMPRESSED_TYPES and request.method != "HEAD":
+        # Read the (small) file into the response so that the compressor, which leaves streams alone, takes it
+        # (not a range of it: bytes 100-199 of a file cannot be sent as bytes of its brotli form).
         response.direct_passthrough = False
         response.make_sequence()
     return response

@@ -20,6 +20,12 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", stripped).casefold()
 
 
+def unaccent(text: str) -> str:
+    """``text`` without Vietnamese diacritics, case kept: "Sầu riêng Đắk Lắk" → "Sau rieng Dak Lak"."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_EXTRA))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
+
+
 def slugify(text: str, max_length: int = 80) -> str:
     slug = _NON_SLUG.sub("-", fold(text)).strip("-")
     return slug[:max_length].rstrip("-") or "x"

@@ -123,6 +123,9 @@ def test_a_plain_or_stale_address_is_revalidated_and_an_unknown_file_is_404(app,
     stale = client.get("/static/css/app.css?v=000000000000")  # a page rendered before the file changed
     assert stale.status_code == 200 and stale.headers["Cache-Control"] == "no-cache"
     assert stale.data == static_bytes(app, "css/app.css")
+    part = client.get(static_url(app, "css/app.css"), headers={"Range": "bytes=0-999", "Accept-Encoding": "br"})
+    assert part.status_code == 206 and "Content-Encoding" not in part.headers
+    assert part.data == static_bytes(app, "css/app.css")[:1000]
     for url in ["/static/css/nope.css", "/static/css/nope.css?v=000000000000", "/static/css",
                 "/static/..%2fwsgi.py", "/static/%2e%2e/wsgi.py?v=000000000000"]:
         assert client.get(url).status_code == 404, url

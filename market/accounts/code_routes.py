@@ -64,38 +64,52 @@ def _log_in(user) -> None:
     session["lang"] = user.locale
 
 
+def _two_steps(purpose: Purpose, check_form, template: str, on_code, user_id: int | None = None):
+    """Step "send": the number → a code by SMS. Step "check": the code → ``on_code(form, e164)``, which returns the
+    response (or raises ``DomainError``, shown beside its field)."""
+    step, status = request.form.get("step"), 200
+    form = check_form() if step == "check" else PhoneStepForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            if step == "check":
+                e164 = codes.use_code(form.phone.data, purpose, form.code.data, ip=_ip(), user_id=user_id)
+                return on_code(form, e164)
+            e164 = codes.request_code(form.phone.data, purpose, ip=_ip(), user_id=user_id)
+            form, step = check_form(formdata=None, phone=e164), "check"
+            _sent(form, e164)
+        except DomainError as err:
+            status = _fail(form, err)
+    elif form.errors:
+        status = 400
+    return render_template(template, form=form, step="check" if step == "check" else "send"), status
+
+
+def _offer_sign_up(e164: str, next_path: str | None = None):
+    """A number a code just proved has no account: she gives her name (once) on the next page."""
+    session[SIGNUP_KEY] = {"phone": e164, "at": int(time.time())}
+    db.session.commit()
+    return redirect(url_for("accounts.login_code_name", next=next_path))
+
+
 @bp.route("/login/code", methods=["GET", "POST"])
 @form_checks_csrf
 def login_code():
     """Sign in with a code: a known number is in, a new one is asked its name once."""
     if current_user.is_authenticated:
         return redirect(next_url())
-    step, status = request.form.get("step"), 200
-    form = CodeStepForm() if step == "check" else PhoneStepForm()
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            if step == "check":
-                e164 = codes.use_code(form.phone.data, Purpose.LOGIN, form.code.data, ip=_ip())
-                user = service.sign_in_by_code(e164)
-                if user is None:
-                    session[SIGNUP_KEY] = {"phone": e164, "at": int(time.time())}
-                    db.session.commit()
-                    return redirect(url_for("accounts.login_code_name", next=request.values.get("next")))
-                claimed = not user.has_password
-                _log_in(user)
-                if claimed:
-                    flash(_("Welcome, %(name)s! This account is yours now. You can set a password on the Account "
-                            "page.", name=user.display_name), "success")
-                return redirect(after_login(user))
-            e164 = codes.request_code(form.phone.data, Purpose.LOGIN, ip=_ip())
-            form = CodeStepForm(formdata=None, phone=e164)
-            step = "check"
-            _sent(form, e164)
-        except DomainError as err:
-            status = _fail(form, err)
-    elif form.errors:
-        status = 400
-    return render_template("accounts/code_login.html", form=form, step=step if step == "check" else "send"), status
+
+    def signed_in(_form, e164):
+        user = service.sign_in_by_code(e164)
+        if user is None:
+            return _offer_sign_up(e164, request.values.get("next"))
+        claimed = not user.has_password
+        _log_in(user)
+        if claimed:
+            flash(_("Welcome, %(name)s! This account is yours now. You can set a password on the Account page.",
+                    name=user.display_name), "success")
+        return redirect(after_login(user))
+
+    return _two_steps(Purpose.LOGIN, CodeStepForm, "accounts/code_login.html", signed_in)
 
 
 def _pending_signup() -> str | None:
@@ -140,31 +154,18 @@ def forgot_password():
     """"Forgot password?": a code to the number, then a new password."""
     if current_user.is_authenticated:
         return redirect(url_for("accounts.change_password"))
-    step, status = request.form.get("step"), 200
-    form = ResetForm() if step == "check" else PhoneStepForm()
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            if step == "check":
-                e164 = codes.use_code(form.phone.data, Purpose.RESET, form.code.data, ip=_ip())
-                user = service.sign_in_by_code(e164)
-                if user is None:  # only the holder of the number learns that it has no account
-                    session[SIGNUP_KEY] = {"phone": e164, "at": int(time.time())}
-                    db.session.commit()
-                    flash(_("This number has no account yet. Tell us your name to open one."), "info")
-                    return redirect(url_for("accounts.login_code_name"))
-                service.set_password(user, form.password.data)
-                _log_in(user)
-                flash(_("Your new password is saved. You are logged in."), "success")
-                return redirect(after_login(user))
-            e164 = codes.request_code(form.phone.data, Purpose.RESET, ip=_ip())
-            form = ResetForm(formdata=None, phone=e164)
-            step = "check"
-            _sent(form, e164)
-        except DomainError as err:
-            status = _fail(form, err)
-    elif form.errors:
-        status = 400
-    return render_template("accounts/forgot.html", form=form, step=step if step == "check" else "send"), status
+
+    def new_password(form, e164):
+        user = service.sign_in_by_code(e164)
+        if user is None:  # only the holder of the number learns that it has no account
+            flash(_("This number has no account yet. Tell us your name to open one."), "info")
+            return _offer_sign_up(e164)
+        service.set_password(user, form.password.data)
+        _log_in(user)
+        flash(_("Your new password is saved. You are logged in."), "success")
+        return redirect(after_login(user))
+
+    return _two_steps(Purpose.RESET, ResetForm, "accounts/forgot.html", new_password)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -208,6 +209,8 @@ def change_password():
             return redirect(url_for("accounts.account"))
     elif form.errors:
         status = 400
+    if not user.has_password:
+        form.code.label.text = _("Code from the SMS")
     return render_template("accounts/password.html", form=form, user=user), status
 
 
@@ -217,24 +220,12 @@ def change_password():
 def change_phone():
     """Move the account to a new number: a code goes to the new one."""
     user = current_user._get_current_object()
-    step, status = request.form.get("step"), 200
-    form = CodeStepForm() if step == "check" else PhoneStepForm()
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            if step == "check":
-                e164 = codes.use_code(form.phone.data, Purpose.PHONE, form.code.data, ip=_ip(), user_id=user.id)
-                service.change_phone(user, e164)
-                db.session.commit()
-                login_user(user, remember=True)
-                flash(_("Your phone number is now %(phone)s.", phone=service.format_phone(e164)), "success")
-                return redirect(url_for("accounts.account"))
-            e164 = codes.request_code(form.phone.data, Purpose.PHONE, ip=_ip(), user_id=user.id)
-            form = CodeStepForm(formdata=None, phone=e164)
-            step = "check"
-            _sent(form, e164)
-        except DomainError as err:
-            status = _fail(form, err)
-    elif form.errors:
-        status = 400
-    return render_template("accounts/phone.html", form=form, step=step if step == "check" else "send"), status
 
+    def moved(_form, e164):
+        service.change_phone(user, e164)
+        db.session.commit()
+        login_user(user, remember=True)  # this phone stays logged in; every other session has ended
+        flash(_("Your phone number is now %(phone)s.", phone=service.format_phone(e164)), "success")
+        return redirect(url_for("accounts.account"))
+
+    return _two_steps(Purpose.PHONE, CodeStepForm, "accounts/phone.html", moved, user_id=user.id)

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import Choice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from market.accounts.service import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, SHOP_NAME_MAX, STORY_MAX
@@ -13,7 +14,23 @@ class PhoneField(StringField):
 
 
 class ChoiceField(SelectField):
-    """A select whose "not a valid choice" errors speak the user's language (WTForms' own are English)."""
+    """A select whose "not a valid choice" errors speak the user's language (WTForms' own are English).
+
+    With ``placeholder`` it starts on an empty "— choose —" option, so a form sent untouched is refused (by the
+    field's InputRequired, beside it) instead of quietly taking the first value of the list."""
+
+    def __init__(self, label=None, validators=None, placeholder=None, **kwargs):
+        self.placeholder = placeholder
+        if placeholder is not None:
+            coerce = kwargs.get("coerce", str)
+            kwargs["coerce"] = lambda v, _c=coerce: None if v in ("", None) else _c(v)
+        super().__init__(label, validators, **kwargs)
+
+    def iter_choices(self):
+        choices = list(super().iter_choices())
+        if self.placeholder is not None:
+            choices.insert(0, Choice(value="", label=str(self.placeholder), selected=self.data is None, render_kw={}))
+        return choices
 
     def process_formdata(self, valuelist):
         try:
@@ -24,6 +41,8 @@ class ChoiceField(SelectField):
 
     def pre_validate(self, form):
         if self.process_errors:  # already told (above): "abc" for a number is not said twice
+            return
+        if self.placeholder is not None and self.data is None:  # untouched: the field's InputRequired tells
             return
         if self.data not in {value for value, _label in self.choices}:
             raise ValidationError(_l("Choose a value from the list."))
@@ -63,7 +82,7 @@ class ApplySellerForm(FlaskForm):
         validators=[DataRequired(_l("Enter a shop name.")),
                     Length(max=SHOP_NAME_MAX, message=_l("A shop name can have at most %(max)d characters."))],
     )
-    commune_id = ChoiceField(_l("Commune"), coerce=int,
+    commune_id = ChoiceField(_l("Commune"), coerce=int, placeholder=_l("— Choose your commune —"),
                              validators=[InputRequired(_l("Choose a commune from the list."))])
     story = TextAreaField(
         _l("Your story (what you grow or make, and how)"),

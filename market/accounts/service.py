@@ -14,6 +14,7 @@ from market.accounts.passwords import check_password, dummy_check, hash_password
 from market.database import on_commit, utcnow
 from market.domain import DomainError
 from market.extensions import db
+from market.securitylog import security_event
 from market.text import clean_line, clean_text, fold, slugify
 
 NAME_MAX = 80
@@ -101,7 +102,8 @@ def register_user(phone: str, display_name: str, password: str, locale: str = "v
     if password_hash is None:
         password_hash = hash_password(check_new_password(password))
     if db.session.scalar(sa.select(User.id).where(User.phone == e164)) is not None:
-        raise DomainError("invalid", _("This phone number already has an account. Log in instead."),
+        raise DomainError("invalid", _("This phone number already has an account. Log in, or log in with an SMS "
+                                       "code if you have no password."),
                           field="phone")
     user = User(phone=e164, display_name=name, password_hash=password_hash,
                 locale=locale if locale in ("vi", "en") else "vi")
@@ -137,6 +139,7 @@ def set_password(user: User, password: str | None) -> None:
     user.password_hash = hash_password(check_new_password(password))
     end_all_sessions(user)
     db.session.flush()
+    security_event("password_changed", user_id=user.id)
 
 
 def check_current_password(user: User, password: object) -> None:
@@ -176,6 +179,7 @@ def verified(user: User) -> None:
     user.phone_verified_at = utcnow()
     db.session.flush()
     if first_claim:
+        security_event("account_claimed", user_id=user.id, phone=user.phone)
         account_claimed.send(user)
 
 
@@ -203,6 +207,7 @@ def change_phone(user: User, new_e164: str) -> None:
     user.phone_verified_at = utcnow()
     end_all_sessions(user)
     db.session.flush()
+    security_event("phone_changed", user_id=user.id, phone=new_e164, old_phone=old)
     text = _("Chợ Phiên: your account now uses the number %(phone)s. If this was not you, call your commune's "
              "staff.", phone=format_phone(new_e164))
 

@@ -123,8 +123,8 @@ def _tell_batch(user_ids: list[int], reached, context: dict) -> int:
                   "session_id": context["session_id"]}
         notification = notify(user, KIND, params, link=link)
         with force_locale(user.locale or default_locale):
-            text = sms_body(notification.text, link) + " " + _("Stop these messages: %(url)s",
-                                                                url=site + STOP_PATH + stop_token(reason))
+            text = sms_body(notification.text, link, _("Stop these messages: %(url)s",
+                                                       url=site + STOP_PATH + stop_token(reason)))
         phone = user.phone
         on_commit(lambda phone=phone, text=text: defer(send_sms_now, phone, text))
     return len(claimed)

@@ -7,7 +7,7 @@ from flask import current_app, request, url_for
 
 from market.catalog import bp, service
 from market.catalog.images import SIZES, fit, variant_name
-from market.catalog.models import Category, Product, ProductStatus
+from market.catalog.models import Category, Product, ProductStatus, Unit
 from market.extensions import db
 
 PER_PAGE = 20
@@ -54,8 +54,15 @@ def category_label(value) -> str:
 
 
 @bp.app_template_global()
+@bp.app_template_filter("unit")
 def unit_label(value) -> str:
+    """The one label of a unit ("trái", "túi", "kg"), for every page, message and script."""
     return service.unit_label(value)
+
+
+@bp.app_template_global()
+def all_units() -> list[str]:
+    return [u.value for u in Unit]
 
 
 @bp.app_template_global()

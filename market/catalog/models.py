@@ -28,6 +28,7 @@ class Unit(enum.StrEnum):
     BOX = "box"
     BAG = "bag"
     PIECE = "piece"
+    FRUIT = "fruit"  # a whole fruit (a durian, a jackfruit): sellers write "trái", not "cái"
     METRE = "metre"
 
 

@@ -45,7 +45,7 @@ OCOP_STARS = (3, 4, 5)
 # Sold by weight: one unit weighs 10 g to 100 kg; the tolerance is 1 to 50 percent (10 unless the seller says).
 PIECE_WEIGHT_MIN_G, PIECE_WEIGHT_MAX_G = 10, 100_000
 DEFAULT_TOLERANCE_PCT, MAX_TOLERANCE_PCT = 10, 50
-WEIGHED_UNITS = (Unit.PIECE, Unit.BOX, Unit.BAG)  # a product sold by weight is counted in these
+WEIGHED_UNITS = (Unit.FRUIT, Unit.PIECE, Unit.BOX, Unit.BAG)  # a product sold by weight is counted in these
 
 signals = Namespace()
 # Sent after a listing changes state: sender is the Product; kwargs action, from_status, by.
@@ -67,6 +67,7 @@ UNIT_LABELS = {
     Unit.BOX: _l("box"),
     Unit.BAG: _l("bag"),
     Unit.PIECE: _l("piece"),
+    Unit.FRUIT: _l("fruit"),
     Unit.METRE: _l("metre"),
 }
 STATUS_LABELS = {
@@ -357,8 +358,8 @@ def _clean_weighing(raw: Mapping, unit: str | None, errors: list[DomainError]) -
 
     out = {"piece_weight_g": None, "price_per_kg_vnd": None, "weight_tolerance_pct": None, "price_vnd": None}
     if unit is not None and unit not in WEIGHED_UNITS:
-        errors.append(DomainError("invalid", _("A product sold by weight is counted by the piece, box or bag: "
-                                               "choose one of those units."), field="unit"))
+        errors.append(DomainError("invalid", _("A product sold by weight is counted by the fruit, piece, box or "
+                                               "bag: choose one of those units."), field="unit"))
     try:
         out["piece_weight_g"] = parse_kg(raw.get("piece_weight"), "piece_weight", minimum_g=PIECE_WEIGHT_MIN_G,
                                          maximum_g=PIECE_WEIGHT_MAX_G)

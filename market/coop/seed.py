@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 KOL_PHONE = "0903000001"
 TITLE = "Sầu riêng Ri6 — vụ 2026"
 LISTING = {
-    "title": TITLE, "category": "durian", "sold_by_weight": "1", "unit": "piece", "piece_weight": "3",
+    "title": TITLE, "category": "durian", "sold_by_weight": "1", "unit": "fruit", "piece_weight": "3",
     "price_per_kg": "85.000", "weight_tolerance": "10", "min_order_qty": "1", "shipping_vnd_per_kg": "5.000",
     "origin": "Các buôn của xã Ea Knuếc, Krông Pắc, Đắk Lắk",
     "description": "Sầu riêng Ri6 của nhiều hộ trong xã, gom về một vựa, cắt chín cây, bán theo trái. "

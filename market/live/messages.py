@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from market.catalog.service import unit_label
 from market.domain import DomainError
 
 # The stable words of the protocol (DESIGN.md), plus "unavailable" when the server itself failed.
@@ -17,6 +18,8 @@ CODES = frozenset({"not_logged_in", "forbidden", "invalid", "sold_out", "limit_e
 
 def message_for(code: str, **params) -> str:
     reason = params.get("reason")
+    if params.get("unit"):
+        params["unit"] = unit_label(params["unit"])
     if code == "sold_out":
         if params.get("remaining"):
             return _("Only %(n)d %(unit)s left; choose a smaller quantity.", n=params["remaining"],

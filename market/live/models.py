@@ -48,6 +48,8 @@ class LiveSession(TimestampMixin, db.Model):
     status = sa.Column(sa.String(10), nullable=False, default=SessionStatus.SCHEDULED)
     peak_viewers = sa.Column(sa.Integer, nullable=False, default=0)
     hearts = sa.Column(sa.BigInteger, nullable=False, default=0)
+    # "Đặt ngay" taps (order requests, whatever their answer), for the post-live report (live/taps.py).
+    order_taps = sa.Column(sa.BigInteger, nullable=False, default=0, server_default="0")
     replay_url = sa.Column(sa.String(500), nullable=True)
     # Buyers may order by writing "chốt 2" in the chat (the host turns it off per session).
     chot_enabled = sa.Column(sa.Boolean, nullable=False, default=True, server_default=sa.true())

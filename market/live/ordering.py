@@ -45,6 +45,7 @@ from market.accounts.models import User
 from market.database import retry_on_conflict
 from market.domain import DomainError
 from market.extensions import db, socketio
+from market.live import taps
 from market.live.models import LiveOfferBuyer, OfferStatus
 from market.live.stock import (
     OfferInfo,
@@ -382,6 +383,7 @@ class OrderMerger:
 
     def submit(self, req: OrderRequest, timeout: float = 20.0) -> Outcome:
         app = current_app._get_current_object()
+        taps.count(req.session_id)  # the post-live report's "taps", whatever the answer
         window = app.config.get("LIVE_ORDER_BATCH_MS", 5) / 1000
         if window <= 0:  # merging off: one transaction per order (the baseline the benchmark compares with)
             return settle_requests(app, [req])[0]

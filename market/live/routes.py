@@ -5,29 +5,22 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market import ratelimit
 from market.domain import DomainError
 from market.errors import user_abort
 from market.extensions import db
 from market.forms import attach_error
-from market.live import bp, service, sheet
+from market.i18n import number as format_number
+from market.live import bp, report, service, sheet
 from market.live.forms import EditSessionForm, SessionForm
 from market.live.models import SessionStatus
 from market.orders.phone import methods_for
 
-UNIT_LABELS = {"kg": "kg", "box": "hộp", "bag": "túi", "piece": "cái", "metre": "mét"}
-
-
-@bp.app_template_filter("unit")
-def unit_label(unit: str) -> str:
-    from flask_babel import get_locale
-
-    if str(get_locale()) == "en":
-        return {"box": "box", "bag": "bag", "piece": "piece", "metre": "m"}.get(unit, unit)
-    return UNIT_LABELS.get(unit, unit)
+HOST_REFRESH_RATE = "40/minute"  # the console asks every 15 s, and at most every 4 s after a change it hears of
 
 
 def _local_tz() -> ZoneInfo:
@@ -148,7 +141,65 @@ def host(session_id: int):
                                                      .order_by(service.LiveOffer.id.desc())).all(),
                            products=service.host_products(session) if is_host else [],
                            phone_methods=methods_for(session.seller_id),
-                           orders=service.session_orders(session), chat=service.recent_chat(session))
+                           orders=service.session_orders(session), money=report.money(session.id),
+                           chat=service.recent_chat(session))
+
+
+def _moderated_session_or_404(session_id: int):
+    """The host's or her commune staff's session; anyone else (another seller, another commune's staff) 404."""
+    session = _session_or_404(session_id)
+    if not service.can_moderate(session, current_user):
+        abort(404)
+    return session
+
+
+@bp.get("/live/<int:session_id>/host/orders")
+@login_required
+def host_orders(session_id: int):
+    """The console's totals and order list, fetched again by live-host.js when orders change (a light refresh:
+    payments and hold expiry change states outside the live room)."""
+    session = _moderated_session_or_404(session_id)
+    if not ratelimit.hit(HOST_REFRESH_RATE, "live-host-orders", str(current_user.id)):
+        user_abort(429, _("You are going a little fast. Wait a moment and try again."))
+    return render_template("live/_host_money.html", session=session, money=report.money(session.id),
+                           orders=service.session_orders(session))
+
+
+@bp.get("/live/<int:session_id>/report")
+@login_required
+def report_page(session_id: int):
+    session = _moderated_session_or_404(session_id)
+    data = report.session_report(session)
+    return render_template("live/report.html", session=session, report=data, charts=_report_charts(data),
+                           is_host=service.is_host(session, current_user))
+
+
+@bp.get("/live/<int:session_id>/report.csv")
+@login_required
+def report_csv(session_id: int):
+    session = _moderated_session_or_404(session_id)
+    body = report.report_csv(report.session_report(session))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="live-{session.id}-report.csv"'})
+
+
+def _report_charts(data: report.Report) -> dict:
+    from market import charts
+    from market.i18n import vnd
+
+    m = data.this.money
+    funnel = [(_("Taps"), data.this.taps, format_number(data.this.taps)),
+              (_("Reserved"), m.placed.orders, format_number(m.placed.orders)),
+              (_("Confirmed"), m.confirmed.orders, format_number(m.confirmed.orders)),
+              (_("Delivered"), m.delivered.orders, format_number(m.delivered.orders)),
+              (_("Expired"), m.expired.orders, format_number(m.expired.orders)),
+              (_("Cancelled"), m.cancelled.orders, format_number(m.cancelled.orders))]
+    sessions = [*reversed(data.previous), data.this]  # oldest first, this one last
+    return {"funnel": charts.rows(funnel),
+            "products": charts.rows([(line.title, line.confirmed_vnd, vnd(line.confirmed_vnd))
+                                     for line in data.products[:10]]),
+            "sessions": charts.columns([(f"#{f.session.id}", f.money.confirmed.vnd, vnd(f.money.confirmed.vnd))
+                                        for f in sessions], ticks=6)}
 
 
 @bp.post("/live/<int:session_id>/start")

@@ -20,6 +20,7 @@ from market.accounts.models import Commune, SellerProfile, User
 from market.accounts.service import mask_name
 from market.catalog.media import photo_path
 from market.catalog.models import Product, ProductStatus
+from market.catalog.service import unit_label
 from market.database import on_commit, utcnow
 from market.domain import DomainError, NotFound
 from market.extensions import db
@@ -368,7 +369,8 @@ def pin_offer(session: LiveSession, host: User, product_id: object, price_vnd: o
     if not take_from_product(product.id, quantity):
         db.session.refresh(product, ["stock"])
         raise live_error("invalid", message=_("Only %(n)d %(unit)s of %(title)s are in stock.", n=product.stock,
-                                              unit=product.unit, title=product.title), field="quantity")
+                                              unit=unit_label(product.unit), title=product.title),
+                         field="quantity")
     number = (db.session.scalar(sa.select(sa.func.max(LiveOffer.number)).where(LiveOffer.session_id == session.id))
               or 0) + 1  # the host pins one at a time; the unique (session, number) refuses a race
     offer = LiveOffer(session_id=session.id, product_id=product.id, price_vnd=price_vnd, quantity=quantity,

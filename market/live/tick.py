@@ -6,7 +6,7 @@
 4. at most one ``sold`` per room: the last sale, with ``more`` for the others since the sockets last heard
    (from every process); the host's ``host_orders`` (through the queue: a few host sockets);
 5. every ``LIVE_COUNTERS_MS`` (``counters``), ``viewers`` and ``hearts``, and the peak and hearts saved on the
-   session row now and then.
+   session row now and then; the order taps counted here (``taps.py``) added to the session row.
 
 Values every process shares go to this process's own sockets only (``emit_local``): N processes never send N
 copies. The tick commits its own writes (peak viewers, hearts).
@@ -19,6 +19,7 @@ import time
 import sqlalchemy as sa
 
 from market.extensions import db
+from market.live import taps
 from market.live.hub import Hub, Sent
 from market.live.rooms import emit_local, emit_room, host_room, room
 from market.metrics import BROADCAST_LAG
@@ -49,6 +50,8 @@ def flush(hub: Hub, counters: bool = True) -> None:
                                        "more": max(0, len(items) - HOST_FEED_PER_TICK)}, host=True)
     if rooms and counters:
         send_counters(hub, changes.local)
+    if counters:
+        taps.flush()
     db.session.commit()
 
 

@@ -93,6 +93,7 @@ from market.moderation import (  # noqa: E402,F401
     assisted_routes,
     live_moderation,
     live_routes,
+    notify,
     public,
     review_routes,
     routes,

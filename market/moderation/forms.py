@@ -59,7 +59,8 @@ class CloseReportForm(FlaskForm):
 
 
 class ReportForm(FlaskForm):
-    category = ChoiceField(_l("What is wrong?"), validators=[InputRequired(_l("Choose what is wrong from the list."))])
+    category = ChoiceField(_l("What is wrong?"), placeholder=_l("— Choose one —"),
+                           validators=[InputRequired(_l("Choose what is wrong from the list."))])
     text = TextAreaField(_l("Tell us more (optional)"),
                          validators=[Length(max=TEXT_MAX, message=_l("Write at most %(max)d characters."))],
                          render_kw={"maxlength": TEXT_MAX, "rows": 4})

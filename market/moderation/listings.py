@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from market.accounts.models import SellerProfile
 from market.catalog import service as catalog
 from market.catalog.models import Product, ProductStatus
-from market.domain import DomainError
+from market.domain import DomainError, Forbidden
 from market.extensions import db
 from market.moderation import audit
 from market.moderation.scope import get_in_scope, parse_id, scoped
@@ -87,9 +87,18 @@ def _refuse_unless_pending(product: Product) -> None:
                                        status=catalog.status_label(product.status)), status=409)
 
 
+def entered_by(product: Product, user) -> bool:
+    """True when ``user`` entered this listing for a villager: someone else must approve it (four eyes)."""
+    return product.created_by_id is not None and product.created_by_id == user.id
+
+
 def approve(product: Product, by, *, bulk: bool = False) -> Product:
-    """Put a pending listing on sale (the catalog's transition), audited; the seller is told."""
+    """Put a pending listing on sale (the catalog's transition), audited; the seller is told. A listing a helper
+    entered for a villager is approved by another staff member or an administrator, never by that helper."""
     _refuse_unless_pending(product)
+    if entered_by(product, by):
+        raise Forbidden(_("You entered this listing for the villager: another staff member or an administrator "
+                          "approves it."))
     catalog.approve(product, by)
     audit.record("listing.approve", product, actor=by, details={"bulk": bulk} if bulk else None)
     tell(product.seller.user_id, "listing.approve", product.title, product.id)
@@ -111,6 +120,7 @@ def reject(product: Product, by, code: object, text: object) -> Product:
 class BulkResult:
     approved: list[Product] = field(default_factory=list)
     skipped: list[Product] = field(default_factory=list)  # reviewed meanwhile by someone else
+    own: list[Product] = field(default_factory=list)  # entered by the approver for a villager: left for another
 
 
 def parse_ids(raw: list[str]) -> list[int]:
@@ -137,6 +147,9 @@ def bulk_approve(ids: list[int], by) -> BulkResult:
     for product in products:
         if product.status != ProductStatus.PENDING_REVIEW:
             result.skipped.append(product)
+            continue
+        if entered_by(product, by):
+            result.own.append(product)
             continue
         approve(product, by, bulk=True)
         result.approved.append(product)

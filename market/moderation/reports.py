@@ -149,6 +149,15 @@ def _chat(target_id: int, reporter: User) -> Target | None:
                   url_or_none("live.watch", session_id=session.id))
 
 
+def _live(target_id: int, reporter: User) -> Target | None:
+    from market.live.models import LiveSession
+
+    session = db.session.get(LiveSession, target_id)
+    if session is None or session.seller.status != SellerStatus.APPROVED:
+        return None
+    return Target(session, session.commune_id, session.title, url_or_none("live.watch", session_id=session.id))
+
+
 register_target_type("product", _l("a listing"), _product, ("fake", "prohibited", "fraud", "spam", "other"),
                      staff_url=lambda p: url_or_none("staff.listing", product_id=p.id))
 register_target_type("shop", _l("a shop"), _shop, ("fraud", "fake", "abuse", "spam", "other"),
@@ -156,6 +165,8 @@ register_target_type("shop", _l("a shop"), _shop, ("fraud", "fake", "abuse", "sp
 register_target_type("order", _l("a problem with an order"), _order,
                      ("not_received", "not_as_described", "fraud", "other"),
                      staff_url=lambda o: url_or_none("orders.detail", order_id=o.id))  # staff see it there
+register_target_type("live", _l("a live session"), _live, ("fraud", "fake", "prohibited", "abuse", "spam", "other"),
+                     staff_url=lambda session: url_or_none("staff.live_session", session_id=session.id))
 register_target_type("chat", _l("a chat message"), _chat, ("abuse", "spam", "fraud", "other"),
                      staff_url=lambda m: url_or_none("staff.live_session", session_id=m.session_id))
 

@@ -58,6 +58,10 @@ def listings_bulk_approve():
     if result.skipped:
         flash(ngettext("%(num)d listing was already reviewed by someone else.",
                        "%(num)d listings were already reviewed by someone else.", len(result.skipped)), "info")
+    if result.own:
+        flash(ngettext("%(num)d listing you entered for a villager was left for another staff member to approve.",
+                       "%(num)d listings you entered for a villager were left for another staff member to approve.",
+                       len(result.own)), "info")
     return redirect(url_for("staff.listings"))
 
 

@@ -13,12 +13,13 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from market import charts
 from market.accounts import service as accounts
 from market.accounts.models import Commune, SellerProfile, SellerStatus, StaffAssignment, User
 from market.domain import DomainError, NotFound
 from market.extensions import db
 from market.forms import attach_error
-from market.moderation import audit, bp, charts, dashboard, reports, service, staff_tabs
+from market.moderation import audit, bp, dashboard, reports, service, staff_tabs
 from market.moderation.forms import (
     ActionForm,
     AssignStaffForm,

@@ -84,9 +84,14 @@ def notify(user: User, kind: str, params: dict | None = None, link: str | None =
     return notification
 
 
-def sms_body(text: str, link: str | None) -> str:
-    site = current_app.config["SITE_URL"]
-    return f"Chợ Phiên: {text}" + (f" {site}{link}" if link else "")
+def sms_body(text: str, link: str | None, suffix: str = "") -> str:
+    """The SMS of a notification: "Cho Phien: <text> <site><link> <suffix>", without diacritics unless configured,
+    in at most two parts (the text shortened, the link and suffix kept)."""
+    from market.notifications.sms import fit
+
+    site = current_app.config["SITE_URL"].rstrip("/")
+    tail = " ".join(part for part in (f"{site}{link}" if link else "", suffix) if part)
+    return fit(f"Chợ Phiên: {text}", tail)
 
 
 def push(user_id: int, event: str, payload: dict) -> None:
@@ -100,9 +105,9 @@ def push(user_id: int, event: str, payload: dict) -> None:
 
 
 def send_sms_now(phone: str, text: str) -> None:
-    from market.notifications.sms import provider
+    from market.notifications.sms import send
 
-    provider().send(phone, text)
+    send(phone, text)
 
 
 def unread_count(user_id: int) -> int:

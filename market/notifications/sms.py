@@ -5,12 +5,21 @@
   ``Authorization: Bearer SMS_GATEWAY_TOKEN``; any 2xx is success. Most Vietnamese SMS brandname gateways
   can be fronted by such a call; adapt ``payload()`` for one that wants another shape.
 A failed send is logged and dropped: SMS is a courtesy on top of the in-app notification, never the record.
+
+What an SMS costs (``send`` and ``fit``):
+1. Every SMS leaves without diacritics (``SMS_KEEP_DIACRITICS`` off, the default): Vietnamese transactional SMS
+   are written so, and the GSM 7-bit alphabet holds 160 characters a part where Unicode holds 70. Typographic
+   quotes, dashes, "…" and "₫" become their plain forms; anything else outside GSM becomes "?".
+2. A message is at most ``MAX_PARTS`` (2) parts: ``fit(text, tail)`` shortens the text with "..." and keeps the
+   tail (the link) whole. Messages are written to fit one part (160) with ordinary names; long reasons or names
+   take the second.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import urllib.error
 import urllib.request
@@ -19,6 +28,7 @@ from collections import deque
 from flask import current_app
 
 from market.securitylog import mask_phone
+from market.text import unaccent
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +85,59 @@ class HttpGatewaySms(SmsProvider):
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             log.warning("SMS to %s not sent: %s", mask_phone(phone), exc)
             raise SmsError(str(exc)) from exc
+
+
+MAX_PARTS = 2
+GSM_BASIC = frozenset("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM_EXTENDED = frozenset("^{}\\[~]|€")  # two septets each
+_PLAIN = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...",
+                        "₫": "d", "\u00a0": " ", "×": "x", "•": "-", "·": "-", "→": "->", "★": "*"})
+
+
+def to_gsm(text: str) -> str:
+    """``text`` in the GSM 7-bit alphabet: no diacritics ("Sầu riêng" → "Sau rieng"), plain punctuation."""
+    plain = unaccent(text).translate(_PLAIN)
+    return "".join(ch if ch in GSM_BASIC or ch in GSM_EXTENDED else "?" for ch in plain)
+
+
+def is_gsm(text: str) -> bool:
+    return all(ch in GSM_BASIC or ch in GSM_EXTENDED for ch in text)
+
+
+def parts(text: str) -> int:
+    """How many SMS parts ``text`` costs: GSM 160 alone, 153 each when split; Unicode 70, 67 each."""
+    if is_gsm(text):
+        size, single, multi = sum(2 if ch in GSM_EXTENDED else 1 for ch in text), 160, 153
+    else:
+        size, single, multi = len(text.encode("utf-16-le")) // 2, 70, 67
+    return 1 if size <= single else math.ceil(size / multi)
+
+
+def prepare(text: str) -> str:
+    return text if current_app.config.get("SMS_KEEP_DIACRITICS") else to_gsm(text)
+
+
+def fit(text: str, tail: str = "") -> str:
+    """``text`` then ``tail`` (a link), prepared, in at most ``MAX_PARTS`` parts: the text is shortened, the tail
+    kept whole."""
+    text, tail = prepare(text), prepare(tail)
+    joined = f"{text} {tail}" if tail else text
+    if parts(joined) <= MAX_PARTS:
+        return joined
+    keep = len(text)
+    while keep > 0:
+        keep -= 1
+        candidate = text[:keep].rstrip() + "..."
+        joined = f"{candidate} {tail}" if tail else candidate
+        if parts(joined) <= MAX_PARTS:
+            return joined
+    return tail[: 153 * MAX_PARTS]
+
+
+def send(phone: str, text: str) -> None:
+    """Send ``text`` as it should cost: prepared and within ``MAX_PARTS`` (every SMS of the app comes here)."""
+    provider().send(phone, fit(text))
 
 
 def provider() -> SmsProvider:

@@ -16,6 +16,7 @@ from market.i18n import vnd
 from market.notifications.service import message_kind, notify
 from market.orders.signals import order_status_changed, order_weighed, orders_placed
 from market.orders.states import Actor, OrderStatus
+from market.orders.units import order_lines, quantity_text
 
 
 def order_link(order) -> str:
@@ -24,13 +25,16 @@ def order_link(order) -> str:
 
 def _params(order, **extra) -> dict:
     return {"code": order.code, "shop": order.seller.shop_name, "total": int(order.total_vnd),
-            "buyer": order.buyer.display_name, "items": order.qty, **extra}
+            "buyer": order.buyer.display_name, "items": order.qty, "lines": order_lines(order), **extra}
 
 
 @message_kind("order.placed")
 def _placed(p):
+    if "lines" in p:  # "2 túi", as the order list says it
+        return _("New order %(code)s: %(items)s, %(total)s.", code=p["code"], items=quantity_text(p["lines"]),
+                 total=vnd(p["total"]))
     return ngettext("New order %(code)s: %(num)d item, %(total)s.", "New order %(code)s: %(num)d items, %(total)s.",
-                    p["items"], code=p["code"], total=vnd(p["total"]))
+                    p["items"], code=p["code"], total=vnd(p["total"]))  # stored before quantities had units
 
 
 @message_kind("order.confirmed")

@@ -459,6 +459,14 @@ def shop_reviews(slug: str):
 
 # ---- template helpers ---------------------------------------------------------------------------------------
 
+@bp.app_template_global("order_quantity")
+def _order_quantity(order) -> str:
+    """How much an order holds, in the words its notifications use ("2 túi")."""
+    from market.orders.units import quantity_text
+
+    return quantity_text((item.qty, item.unit) for item in order.items)
+
+
 @bp.app_template_global("live_session_title")
 def live_session_title(session_id: int | None) -> str:
     from market.orders.sessions import session_title
@@ -508,13 +516,6 @@ def actor_label(role: str) -> str:
 @bp.app_template_global("cart_item_problem")
 def _item_problem(item) -> str | None:
     return cart.item_problem(item)
-
-
-@bp.app_template_filter("unit_name")
-def _unit_label(unit: str) -> str:
-    from market.orders.units import unit_label
-
-    return unit_label(unit)
 
 
 @bp.app_template_filter("mask_name")

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from market.catalog.models import Product, ProductStatus
+from market.catalog.service import unit_label
 from market.domain import DomainError
 from market.extensions import db
 
@@ -120,7 +121,7 @@ class ProductStock:
             raise DomainError("invalid", _("This product is not for sale."))
         if qty < product.min_order_qty:
             raise DomainError("invalid", _("The minimum order is %(n)d %(unit)s.", n=product.min_order_qty,
-                                          unit=product.unit))
+                                          unit=unit_label(product.unit)))
         if not take_from_product(product.id, qty):
             raise DomainError("sold_out", _("Sorry, there is not enough left of %(title)s.", title=product.title))
         return Reservation(product_id=product.id, seller_id=product.seller_id, title=product.title,

@@ -20,7 +20,7 @@ from market.payments import stripe as stripe_pay
 from market.payments.banks import bank_by_bin, banks
 from market.payments.forms import PaymentSettingsForm
 from market.payments.service import lock_order, open_attempt, settings_to_edit
-from market.payments.vietqr import clean_account_number, clean_holder
+from market.payments.vietqr import clean_account_number, clean_holder, sample_qr
 
 _SESSION_ID = re.compile(r"^cs_[A-Za-z0-9_]{1,200}$")
 
@@ -146,7 +146,10 @@ def _seller_profile():
 @sell_bp.route("", methods=["GET", "POST"])
 @login_required
 def settings():
-    """The shop's payment settings: cash on delivery, and the bank account for VietQR transfers."""
+    """The shop's payment settings: cash on delivery, and the bank account for VietQR transfers.
+
+    A new or changed bank account is shown before it is saved (the bank's name, the number, the holder, and a
+    1 000 ₫ QR to scan with her own banking app); "Save" on that page saves it, "Change" goes back to the form."""
     profile = _seller_profile()
     current = settings_to_edit(profile.id)
     form = PaymentSettingsForm(obj=current if request.method == "GET" else None, banks=banks())
@@ -154,7 +157,17 @@ def settings():
         form.bank_bin.data = current.bank_bin or ""
     if form.validate_on_submit():
         try:
-            _apply_settings(current, form)
+            account = _bank_account(form)
+            changed = account is not None and account != (current.bank_bin, current.account_number,
+                                                           current.account_holder)
+            if changed and request.form.get("confirm") != "1":
+                db.session.rollback()
+                if request.form.get("edit") != "1":
+                    return render_template("payments/settings_preview.html", form=form, profile=profile,
+                                           bank=bank_by_bin(account[0]), account=account,
+                                           qr=sample_qr(account[0], account[1]))
+                return render_template("payments/settings.html", form=form, profile=profile)
+            _apply_settings(current, form, account)
         except DomainError as err:
             db.session.rollback()
             attach_error(form, err)
@@ -167,17 +180,24 @@ def settings():
     return render_template("payments/settings.html", form=form, profile=profile), 400 if form.errors else 200
 
 
-def _apply_settings(current, form) -> None:
-    bank = bank_by_bin(form.bank_bin.data) if form.bank_bin.data else None
+def _bank_account(form) -> tuple[str, str, str] | None:
+    """(BIN, account number, holder) as they will be stored, or None for "no bank transfer"."""
+    if not form.bank_bin.data:
+        return None
+    bank = bank_by_bin(form.bank_bin.data)
+    if bank is None:
+        raise DomainError("invalid", _("Choose a value from the list."), field="bank_bin")
+    return bank.bin, clean_account_number(form.account_number.data), clean_holder(form.account_holder.data)
+
+
+def _apply_settings(current, form, account: tuple[str, str, str] | None) -> None:
     current.cod_enabled = bool(form.cod_enabled.data)
     current.cod_auto_confirm = bool(form.cod_auto_confirm.data)
-    if bank is None:
+    if account is None:
         current.bank_bin = current.account_number = current.account_holder = None
     else:
-        current.bank_bin = bank.bin
-        current.account_number = clean_account_number(form.account_number.data)
-        current.account_holder = clean_holder(form.account_holder.data)
-    if not current.cod_enabled and bank is None:
+        current.bank_bin, current.account_number, current.account_holder = account
+    if not current.cod_enabled and account is None:
         from market.payments.stripe import configured
 
         if not configured():

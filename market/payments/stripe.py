@@ -159,16 +159,18 @@ def prepare_checkout(order_id: int, user) -> CheckoutRequest:
 
 def _line(item, manual: bool) -> tuple[str, int, int]:
     """One Checkout line; sold by weight and not weighed yet, at the most one unit may cost (the hold)."""
+    from market.catalog.service import unit_label
     from market.catalog.weight import format_kg
     from market.orders.weights import max_unit_price
 
     if manual and item.by_weight:
-        name = _("%(title)s (%(unit)s, ~%(kg)s, up to +%(pct)d%% by weight)", title=item.title, unit=item.unit,
+        name = _("%(title)s (%(unit)s, ~%(kg)s, up to +%(pct)d%% by weight)", title=item.title,
+                 unit=unit_label(item.unit),
                  kg=format_kg(item.est_weight_g), pct=item.weight_tolerance_pct)
         return name, int(max_unit_price(item)), int(item.qty)
     if item.by_weight:
         return f"{item.title} ({format_kg(item.packed_weight_g)})", int(item.line_total_vnd), 1
-    return f"{item.title} ({item.unit})", int(item.unit_price_vnd), int(item.qty)
+    return f"{item.title} ({unit_label(item.unit)})", int(item.unit_price_vnd), int(item.qty)
 
 
 def _request(order: Order, payment: Payment, expires_at: datetime, url: str | None = None) -> CheckoutRequest:

@@ -24,6 +24,7 @@ TO_ACCOUNT = "QRIBFTTA"
 TO_CARD = "QRIBFTTC"
 MEMO_MAX = 19  # what every banking app keeps intact; the order code is 10
 _ACCOUNT = re.compile(r"^[A-Z0-9]{1,19}$")
+_ACCOUNT_DIGITS = re.compile(r"^[0-9]{6,19}$")
 _BIN = re.compile(r"^\d{6}$")
 _MEMO = re.compile(r"^[A-Za-z0-9 ]{1,19}$")
 
@@ -125,6 +126,12 @@ def qr_svg(payload: str, title: str = "VietQR") -> Markup:
     return Markup(svg)  # noqa: S704 - generated from our own payload (letters, digits, spaces) and title
 
 
+def sample_qr(bank_bin: str, account: str) -> Markup:
+    """A 1 000 ₫ transfer to the account just typed, for the seller to scan with her own banking app before
+    saving: her app shows the holder's name as the bank knows it."""
+    return qr_svg(build_payload(bank_bin, account, 1000, "CP THU TAI KHOAN"), title="VietQR 1000")
+
+
 def memo_for(order) -> str:
     """The transfer memo: the order's public code — random (40 bits), so a memo cannot be guessed."""
     return order.code
@@ -135,9 +142,12 @@ def order_payload(order, settings) -> str:
 
 
 def clean_account_number(raw: str | None) -> str:
-    value = re.sub(r"[\s.\-]", "", raw or "").upper()
-    if not _ACCOUNT.match(value):
-        raise DomainError("invalid", _("An account number has 1 to 19 digits or letters."), field="account_number")
+    """A bank account number as people type it: spaces and dots dropped, then 6 to 19 digits (Vietnamese banks'
+    numbers are digits; "52012O5123456" with the letter O is refused rather than put into every buyer's QR)."""
+    value = re.sub(r"[\s.]", "", raw) if isinstance(raw, str) else ""
+    if not _ACCOUNT_DIGITS.match(value):
+        raise DomainError("invalid", _("An account number has 6 to 19 digits (spaces and dots are fine)."),
+                          field="account_number")
     return value
 
 

@@ -42,8 +42,9 @@
   barButton.addEventListener("click", function () {
     var card = offersEl.querySelector(".offer");
     if (!card) return;
-    card.scrollIntoView({ block: "center" });
-    card.querySelector(".offer-order").click();
+    var live = window.ChoPhienLive;
+    if (!(live && live.openSheet)) card.scrollIntoView({ block: "center" }); // the answer shows by the card
+    card.querySelector(".offer-order").click(); // the checkout sheet opens over the page, where it is
   });
   new MutationObserver(paint).observe(offersEl, { subtree: true, childList: true, attributes: true,
                                                    characterData: true });

@@ -7,7 +7,6 @@
   var socket = live.socket, S = live.S;
   var isHost = root.dataset.isHost === "1";
   var offersEl = document.getElementById("host-offers");
-  var ordersEl = document.getElementById("host-orders");
 
   function byId(id) { return document.getElementById(id); }
   function fieldError(id, text) {
@@ -265,8 +264,12 @@
 
   // ---- orders as they arrive ---------------------------------------------------------------------------
   socket.on("host_orders", function (data) {
+    var list = byId("host-orders"); // replaced by each refresh below: looked up every time
+    if (!list) return;
+    var none = list.querySelector(".host-none");
+    if (none && data.orders.length) none.remove();
     data.orders.forEach(function (o) {
-      if (ordersEl.querySelector('[data-order-id="' + o.id + '"]')) return;
+      if (list.querySelector('[data-order-id="' + o.id + '"]')) return;
       var li = document.createElement("li");
       li.dataset.orderId = o.id;
       li.className = "fresh";
@@ -276,8 +279,32 @@
       li.appendChild(a);
       li.appendChild(document.createTextNode(" · " + o.buyer + " · " + live.num.format(o.qty) + " " + live.unitLabel(o.unit) + " " +
                                              o.title + " · " + live.money.format(o.total_vnd)));
-      ordersEl.insertBefore(li, ordersEl.firstChild);
+      list.insertBefore(li, list.firstChild);
     });
-    while (ordersEl.children.length > 200) ordersEl.lastChild.remove();
+    while (list.children.length > 200) list.lastChild.remove();
   });
+
+  // ---- money and each order's state: a light refresh ------------------------------------------------------
+  // Payments, the shop accepting cash orders and hold expiry change orders outside the live room, so the
+  // totals and states are fetched again from the server (GET /live/<id>/host/orders, rendered there): a few
+  // seconds after any order news the room brings, and every 15 s while the page is on screen.
+  var moneyEl = byId("host-money");
+  if (moneyEl && window.fetch) {
+    var timer = null, last = Date.now();
+    var refresh = function () {
+      timer = null;
+      last = Date.now();
+      fetch(moneyEl.dataset.url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) { if (html !== null) moneyEl.innerHTML = html; })
+        .catch(function () { /* offline: the next refresh tries again */ });
+    };
+    var soon = function () {
+      if (!timer) timer = setTimeout(refresh, Math.max(1000, 4000 - (Date.now() - last)));
+    };
+    socket.on("host_orders", soon);
+    socket.on("host_stats", soon);
+    document.addEventListener("host:orders-changed", soon);
+    setInterval(function () { if (!document.hidden && Date.now() - last > 14000) refresh(); }, 15000);
+  }
 })();

@@ -232,7 +232,8 @@ ROUTES = [
     R("POST", "/live/new", SELLERS, data=SESSION_FORM, denied=403, ok=(200, 302, 400)),
     R("GET", "/live/{live_a}/edit", SELLER_A), R("POST", "/live/{live_a}/edit", SELLER_A, data=SESSION_FORM),
     R("POST", "/live/{scheduled_a}/start", SELLER_A), R("POST", "/live/{live_a}/end", SELLER_A),
-    R("GET", "/live/{live_a}/host", MODERATORS_A),
+    R("GET", "/live/{live_a}/host", MODERATORS_A), R("GET", "/live/{live_a}/host/orders", MODERATORS_A),
+    R("GET", "/live/{live_a}/report", MODERATORS_A), R("GET", "/live/{live_a}/report.csv", MODERATORS_A),
     # the live page's checkout sheet: any logged-in buyer (the host is refused by the rules: her own shop)
     R("POST", "/live/{live_a}/checkout", LOGGED, anonymous="401", ok=(200, 400, 403, 409),
       data={**ADDRESS, "method": "cod", "offer_id": "{offer_a}", "qty": "1", "key": "matrix-sheet-0001"}),

@@ -263,9 +263,9 @@ def test_a_villager_claims_the_account_staff_opened(client, make_commune, make_s
 
 
 def test_a_phone_order_buyer_claims_her_account(client, app):
-    from market.live.service import buyer_for_phone
+    from market.orders.phone import buyer_for_phone
 
-    buyer = buyer_for_phone("0912000888", "Lê Thị Mơ")
+    buyer = buyer_for_phone("+84912000888", "Lê Thị Mơ")
     db.session.commit()
     send(client, "/login/code", "0912000888")
     assert check(client, "/login/code", {"phone": "0912000888", "code": last_code("0912000888")}).status_code == 302
@@ -273,9 +273,9 @@ def test_a_phone_order_buyer_claims_her_account(client, app):
 
 
 def test_a_banned_account_cannot_be_claimed(client, make_user):
-    from market.live.service import buyer_for_phone
+    from market.orders.phone import buyer_for_phone
 
-    buyer = buyer_for_phone("0912000888", "Lê Thị Mơ")
+    buyer = buyer_for_phone("+84912000888", "Lê Thị Mơ")
     buyer.banned_at, buyer.banned_reason = utcnow(), "lừa đảo"
     db.session.commit()
     send(client, "/login/code", "0912000888")
@@ -365,3 +365,22 @@ def test_staff_land_on_their_desk(client, make_commune, make_staff):
     staff = make_staff(make_commune(), phone="0912000999")
     resp = post_form(client, "/login", {"phone": "0912000999", "password": PASSWORD}, page="/login")
     assert resp.headers["Location"] == "/staff/"
+
+
+def test_claims_and_password_and_phone_changes_are_in_the_security_log(client, make_user, caplog):
+    from market.orders.phone import buyer_for_phone
+
+    caplog.set_level("INFO", logger="market.security")
+    buyer_for_phone("+84912000888", "Lê Thị Mơ")
+    db.session.commit()
+    send(client, "/login/code", "0912000888")
+    check(client, "/login/code", {"phone": "0912000888", "code": last_code("0912000888")})
+    post_form(client, "/account/password", {"step": "send"}, page="/account/password")
+    post_form(client, "/account/password", {"step": "save", "code": last_code("0912000888"),
+                                            "password": "mat-khau-moi-1"}, page="/account/password")
+    send(client, "/account/phone", "0912000666")
+    check(client, "/account/phone", {"phone": "0912000666", "code": last_code("0912000666")})
+    events = [re.search(r"event=(\w+)", r.getMessage()).group(1) for r in caplog.records if r.name == "market.security"]
+    assert [e for e in events if not e.startswith("code_")] == ["account_claimed", "password_changed", "phone_changed"]
+    assert not any("912000888" in r.getMessage() or "912000666" in r.getMessage() for r in caplog.records
+                   if r.name == "market.security")

@@ -86,9 +86,9 @@ def test_followers_by_every_path_hear_once_in_their_language(client, login, make
     assert len(LogSms.sent) == 4 and set(sms) == {u.phone for u in (by_shop, by_brand, by_commune, everything)}
     assert stranger.phone not in sms and kol.phone not in sms
     vi_sms = sms[by_brand.phone]
-    assert vi_sms.startswith("Chợ Phiên: Vườn sầu riêng Ea Knuếc đang live (bạn theo dõi Ami kao Durian)")
+    assert vi_sms.startswith("Cho Phien: Vuon sau rieng Ea Knuec dang live (ban theo doi Ami kao Durian)")
     assert f"http://127.0.0.1:5000/live/{session.id}" in vi_sms
-    assert "Ngừng nhận tin: http://127.0.0.1:5000/stop/" in vi_sms
+    assert "Ngung nhan tin: http://127.0.0.1:5000/stop/" in vi_sms
     assert "Stop these messages: http://127.0.0.1:5000/stop/" in sms[everything.phone]
 
     # The unsubscribe link of the SMS stops the follow it was sent for (the brand here), without logging in.

@@ -41,7 +41,7 @@ def server(tmp_path_factory, chromium_path):
     """One real gevent server on a fresh SQLite database with the demo seeded."""
     tmp = tmp_path_factory.mktemp("e2e")
     db = ServerDB.create(tmp)
-    srv = start_server(db, tmp, env={"LOG_LEVEL": "WARNING"})
+    srv = start_server(db, tmp, env={"LOG_LEVEL": "INFO"})  # INFO: the SMS log (codes) is read by tests
     srv.db = db
     yield srv
     srv.stop()

@@ -121,6 +121,8 @@ def test_a_phone_order_finishes_and_its_result_is_beside_the_form(new_phone_page
     host.goto(SESSION + "/host")
     expect(host.locator("#live-status")).to_have_text("ĐANG LIVE")
     host.select_option("#phone-offer", label="Sầu riêng Ri6")
+    reserved = host.locator(".money-reserved")
+    waiting_before = int(reserved.get_attribute("data-orders"))
 
     def enter(phone="0912 345 678", street="Thôn 3, buôn Ea Knuếc"):
         host.fill("#phone-phone", phone)
@@ -149,6 +151,10 @@ def test_a_phone_order_finishes_and_its_result_is_beside_the_form(new_phone_page
     assert_fits_phone(host)
     screen(host, "live-host-phone-order")
 
+    # the console's money follows (a light refresh a few seconds after the order): one more order waiting
+    expect(reserved).to_have_attribute("data-orders", str(waiting_before + 1), timeout=10000)
+    expect(host.locator("#host-orders li").first).to_contain_text("Bà H'Jih")
+
     # the same caller, offer and quantity again at once: the host confirms it is a second order
     enter()
     expect(host.locator("#phone-dup-error")).to_contain_text("đơn thứ hai")
@@ -160,6 +166,14 @@ def test_a_phone_order_finishes_and_its_result_is_beside_the_form(new_phone_page
     host.get_by_role("button", name="Chốt đơn").click()
     expect(result).to_contain_text(re.compile(r"Đã nhập đơn CP\w+ cho Bà H'Jih"))
     expect(host.locator("#phone-dup-field")).to_be_hidden()
+
+    # the session report: the funnel, GMV and products, as a server-drawn chart, and its CSV
+    host.get_by_role("link", name="Báo cáo phiên").click()
+    expect(host.locator("h1")).to_contain_text("Báo cáo phiên")
+    expect(host.locator("#funnel-h")).to_be_visible()
+    expect(host.get_by_role("link", name="Tải về dạng CSV")).to_have_attribute("href", re.compile(r"/report\.csv$"))
+    assert_fits_phone(host)
+    screen(host, "live-report")
 
 
 def test_a_dropped_connection_comes_back_to_the_true_state(new_phone_page):

@@ -19,11 +19,14 @@ def new_key(prefix: str = "k") -> str:
 
 @pytest.fixture(autouse=True)
 def _fresh_hub():
+    from market.live import taps
     from market.live.hub import hub
 
     hub.reset()
+    taps.reset()
     yield
     hub.reset()
+    taps.reset()
 
 
 @pytest.fixture

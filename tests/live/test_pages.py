@@ -215,6 +215,7 @@ def test_the_console_marks_orders_that_fell_through(client, login, make_offer, m
     db.session.flush()
     login(offer.session.seller.user)
     html = client.get(f"/live/{offer.session_id}/host").get_data(as_text=True)
-    rows = {code: row for code, row in re.findall(r'<li><a href="/orders/\d+">(CP\w+)</a>(.*?)</li>', html, re.S)}
+    rows = {code: row for code, row in
+            re.findall(r'<li data-order-id="\d+"[^>]*><a href="/orders/\d+">(CP\w+)</a>(.*?)</li>', html, re.S)}
     assert "data-order-gone" in rows[gone.code] and "Đã hủy" in rows[gone.code]
     assert "data-order-gone" not in rows[kept.code]

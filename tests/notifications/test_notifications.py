@@ -37,7 +37,7 @@ def test_text_is_written_in_the_recipients_language(app, make_user):
     assert list(LogSms.sent) == []  # nothing leaves before the commit
     db.session.commit()
     assert [(p, t.split(" http")[0]) for p, t in LogSms.sent] == [
-        (vi.phone, "Chợ Phiên: Đã hủy đơn hàng CPABCDEFGH."), (en.phone, "Chợ Phiên: Order CPABCDEFGH is cancelled.")]
+        (vi.phone, "Cho Phien: Da huy don hang CPABCDEFGH."), (en.phone, "Cho Phien: Order CPABCDEFGH is cancelled.")]
     assert LogSms.sent[0][1].endswith("/orders/1")
 
 

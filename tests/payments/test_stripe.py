@@ -59,7 +59,7 @@ def test_checkout_session_in_vnd_with_a_deterministic_key(client, stripe_api, ca
     assert req.headers["Idempotency-Key"] == f"chophien-checkout-{order.id}-1"
     line = req.form["line_items"][0]
     assert line["price_data"] == {"currency": "vnd", "unit_amount": "79000",
-                                  "product_data": {"name": "Cà phê Robusta rang mộc (bag)"}}
+                                  "product_data": {"name": "Cà phê Robusta rang mộc (túi)"}}
     assert line["quantity"] == "2"
     assert req.form["metadata"]["order_id"] == str(order.id)
     assert req.form["payment_intent_data"]["metadata"]["order_code"] == order.code

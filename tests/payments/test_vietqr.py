@@ -5,10 +5,12 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from market.domain import DomainError
 from market.extensions import db
 from market.payments.banks import bank_by_bin, banks
 from market.payments.models import ShopPaymentSettings
-from market.payments.vietqr import build_payload, clean_holder, crc16_ccitt_false, parse_payload, qr_svg
+from market.payments.vietqr import (build_payload, clean_account_number, clean_holder, crc16_ccitt_false,
+                                    parse_payload, qr_svg)
 from tests.conftest import login_as, post_form
 
 # /work/shared/data/vietqr_vectors.md: payloads from public code, each with a valid CRC-16/CCITT-FALSE.
@@ -130,9 +132,16 @@ def test_seller_sets_up_bank_transfer(client, make_seller, login):
     login(seller)
     page = client.get("/sell/payments")
     assert page.status_code == 200 and "Vietcombank" in page.get_data(as_text=True)
-    resp = post_form(client, "/sell/payments", {"cod_enabled": "y", "bank_bin": "970422",
-                                                "account_number": "0123 456 789", "account_holder": "Nguyễn Văn Nam"},
-                     page="/sell/payments")
+    data = {"cod_enabled": "y", "bank_bin": "970422", "account_number": "0123 456.789",
+            "account_holder": "Nguyễn Văn Nam"}
+    preview = post_form(client, "/sell/payments", data, page="/sell/payments")  # shown before it is saved
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "MB" in html and "0123456789" in html and "NGUYEN VAN NAM" in html
+    assert "<svg" in html and "1.000" in html
+    assert db.session.scalar(sa.select(ShopPaymentSettings.bank_bin)) is None
+    back = post_form(client, "/sell/payments", {**data, "edit": "1"}, page="/sell/payments")
+    assert back.status_code == 200 and 'value="0123 456.789"' in back.get_data(as_text=True)
+    resp = post_form(client, "/sell/payments", {**data, "confirm": "1"}, page="/sell/payments")
     assert resp.status_code == 302
     row = db.session.scalar(sa.select(ShopPaymentSettings).where(
         ShopPaymentSettings.seller_id == seller.seller_profile.id))
@@ -143,7 +152,7 @@ def test_seller_sets_up_bank_transfer(client, make_seller, login):
 @pytest.mark.parametrize("data,field", [
     ({"bank_bin": "123456", "account_number": "1", "account_holder": "A B"}, "bank_bin"),
     ({"bank_bin": "970422", "account_number": "12;34", "account_holder": "A B"}, "account_number"),
-    ({"bank_bin": "970422", "account_number": "1234", "account_holder": "1"}, "account_holder"),
+    ({"bank_bin": "970422", "account_number": "123456", "account_holder": "1"}, "account_holder"),
     ({"bank_bin": ""}, "cod_enabled"),  # no cash on delivery and no bank: buyers could not pay
 ])
 def test_bad_bank_settings_are_refused(client, make_seller, login, data, field):
@@ -203,3 +212,28 @@ def test_the_memo_is_an_unguessable_order_code():
     seen = {ch for c in codes for ch in c[2:]}
     assert seen == set(_CODE_ALPHABET)  # every letter used: no narrowed space
     assert codes != sorted(codes)
+
+
+@pytest.mark.parametrize("number", ["abc", "12", "12345", "52012O5123456", "1" * 20, "0123-456-789", "01234567😀",
+                                    "١٢٣٤٥٦٧", "", "   "])
+def test_an_account_number_is_6_to_19_digits(number):
+    with pytest.raises(DomainError) as err:
+        clean_account_number(number)
+    assert err.value.field == "account_number"
+
+
+@pytest.mark.parametrize("raw,clean", [("0123 456 789", "0123456789"), ("1.903.5678.9012", "190356789012"),
+                                       ("123456", "123456"), ("1" * 19, "1" * 19)])
+def test_spaces_and_dots_are_dropped_from_account_numbers(raw, clean):
+    assert clean_account_number(raw) == clean
+
+
+@pytest.mark.parametrize("number", ["abc", "12", "52012O5123456", "1" * 20, "123😀456"])
+def test_a_bad_account_number_is_told_beside_the_field_and_nothing_saved(client, make_seller, login, number):
+    login(make_seller())
+    resp = post_form(client, "/sell/payments", {"cod_enabled": "y", "bank_bin": "970422", "account_number": number,
+                                                "account_holder": "Tran Van Phu", "confirm": "1"},
+                     page="/sell/payments")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and 'id="account_number-error"' in html and "6 đến 19 chữ số" in html
+    assert db.session.scalar(sa.select(sa.func.count(ShopPaymentSettings.id))) == 0

@@ -1,6 +1,7 @@
-"""Geometry for the dashboard's server-rendered SVG charts (no JavaScript, no inline style).
+"""Geometry for server-rendered SVG charts (no JavaScript, no inline style): the staff dashboard's and the
+post-live report's, so it sits beside the areas rather than in one of them.
 
-Functions return plain numbers; ``templates/moderation/_charts.html`` draws them with SVG presentation
+Functions return plain numbers; ``templates/_charts.html`` draws them with SVG presentation
 attributes (``x=``, ``width=``, ``fill=``), which the strict Content-Security-Policy allows. Text stays in
 HTML around the SVG, so it is readable at 360 px and on a laptop alike; the SVG only draws the bars.
 """
