@@ -132,3 +132,13 @@ def test_a_newline_sent_by_a_client_cannot_forge_a_log_line(app, client, make_us
     lines = [line for r in caplog.records for line in formatter.format(r).splitlines()]
     assert any("event=csrf_failed" in line for line in lines)
     assert not any(line.startswith("2026-12-06T00:00:00.000Z") for line in lines)
+
+
+def test_csrf_failure_on_a_form_that_checks_its_own_token_is_logged(client, caplog):
+    """/login keeps what was typed on a stale token (``form_checks_csrf``): the refusal is logged all the same."""
+    with caplog.at_level(logging.WARNING, logger="market.security"):
+        resp = client.post("/login", data={"phone": "0912345678", "password": "x" * 10},
+                           headers={"X-Request-ID": "req-form0001"})
+    assert resp.status_code == 400
+    [line] = security_lines(caplog)
+    assert "event=csrf_failed" in line and "checked=form" in line and "request_id=req-form0001" in line
