@@ -188,8 +188,9 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def start_gunicorn(env: dict, port: int, workers: int, log_path: Path, config: str | None) -> subprocess.Popen:
-    cmd = [GUNICORN, "-k", "gevent", "-w", str(workers), "--worker-connections", "20000", "-b", f"127.0.0.1:{port}",
+def start_gunicorn(env: dict, port: int, workers: int, log_path: Path, config: str | None,
+                   worker_class: str = "gevent") -> subprocess.Popen:
+    cmd = [GUNICORN, "-k", worker_class, "-w", str(workers), "--worker-connections", "20000", "-b", f"127.0.0.1:{port}",
            "--timeout", "120", "--graceful-timeout", "5", "--log-level", "warning", "wsgi:app"]
     if config:
         cmd[1:1] = ["-c", config]
@@ -422,9 +423,16 @@ def database_limit(url: str, clients: int, seconds: int, ids: dict) -> float | N
         return None
     with psycopg.connect(pg(url), autocommit=True) as conn:
         offer = conn.execute(
+<<<<<<< HEAD
+            "INSERT INTO live_offers (session_id, number, product_id, price_vnd, quantity, per_buyer_limit, sold, "
+            "status, created_at, updated_at) SELECT %s, coalesce(max(number), 0) + 1, %s, 99000, 1000000000, "
+            "1000000000, 0, 'open', now(), now() FROM live_offers WHERE session_id = %s "
+=======
             "INSERT INTO live_offers (session_id, product_id, price_vnd, quantity, per_buyer_limit, sold, status, "
-            "created_at, updated_at) VALUES (%s, %s, 99000, 1000000000, 1000000000, 0, 'open', now(), now()) "
-            "RETURNING id", (ids["session"], ids["product"])).fetchone()[0]
+            "number, created_at, updated_at) VALUES (%s, %s, 99000, 1000000000, 1000000000, 0, 'open', "
+            "(SELECT COALESCE(MAX(number), 0) + 1 FROM live_offers WHERE session_id = %s), now(), now()) "
+>>>>>>> main
+            "RETURNING id", (ids["session"], ids["product"], ids["session"])).fetchone()[0]
     script = Path(tempfile.mkdtemp()) / "order.sql"
     script.write_text(PGBENCH_SCRIPT)
     dbname = pg(url).rsplit("/", 1)[1]
@@ -468,6 +476,9 @@ def main() -> None:
                                                               "postgresql+psycopg://postgres@127.0.0.1:5432/chophien_bench"))
     ap.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4"))
     ap.add_argument("--keep", action="store_true", help="keep the server running at the end (Ctrl-C to stop)")
+    ap.add_argument("--worker-class", default="gevent",
+                    help="gunicorn worker class: gevent (simple-websocket, the default) or "
+                         "geventwebsocket.gunicorn.workers.GeventWebSocketWorker (needs gevent-websocket)")
     ap.add_argument("--gunicorn-config", default=None, help="extra gunicorn -c file (e.g. to profile workers)")
     ap.add_argument("--server-log-level", default="WARNING", help="LOG_LEVEL of the server (DEBUG shows batches)")
     args = ap.parse_args()
@@ -514,7 +525,11 @@ def main() -> None:
         in_use = conn.execute("SELECT count(*) FROM pg_stat_activity").fetchone()[0]
     clients = max(1, min(args.viewers, max_conn - in_use - 5))
     log(f"database's own limit: pgbench, same transaction, {clients} clients, {args.pgbench_seconds} s …")
-    db_tps = database_limit(args.database_url, clients, args.pgbench_seconds, reports[0].ids)
+    try:
+        db_tps = database_limit(args.database_url, clients, args.pgbench_seconds, reports[0].ids)
+    except psycopg.Error as exc:  # the figures above still count
+        log(f"pgbench set-up failed: {exc}")
+        db_tps = None
     for report in reports:
         report(db_tps, clients)
     one = next((r for r in reports if r.summary["workers"] == 1), None)
@@ -574,7 +589,7 @@ def one_setup(args, env, tokens, work, workers: int):
     url = f"http://127.0.0.1:{port}"
     log(f"---- {workers} server process(es){' behind the Redis queue' if workers > 1 else ', no Redis'} ----")
     log_path = work / f"server-{workers}.log"
-    server = start_gunicorn(env, port, workers, log_path, args.gunicorn_config)
+    server = start_gunicorn(env, port, workers, log_path, args.gunicorn_config, args.worker_class)
     report = None
     try:
         report = run(args, env, ProjectTarget(args, url, server, workers), tokens)
@@ -604,7 +619,7 @@ class ProjectTarget:
         self.args, self.url, self.server, self.workers = args, url, server, workers
         self.ids: dict = {}
         queue = "PostgreSQL + the Redis queue" if workers > 1 else "PostgreSQL, no Redis (one process)"
-        self.label = f"project, gunicorn -k gevent -w {workers}, {queue}"
+        self.label = f"project, gunicorn -k {args.worker_class} -w {workers}, {queue}"
 
     def host_token(self) -> str:
         return requests.post(self.url + "/api/v1/auth/token", json={"phone": HOST_PHONE, "password": PASSWORD},

@@ -59,7 +59,8 @@ def configure(app: Flask, overrides: dict | None) -> None:
 SOCKET_MAX_PACKET = 2 * 1024 * 1024  # bytes
 MODEL_MODULES = ["market.accounts.models", "market.catalog.models", "market.orders.models", "market.payments.models",
                  "market.notifications.models", "market.moderation.models", "market.live.models",
-                 "market.brands.models", "market.coop.models", "market.shipping.models"]
+                 "market.brands.models", "market.coop.models", "market.shipping.models",
+                 "market.notifications.zns"]
 
 
 def register_extensions(app: Flask) -> None:
@@ -149,6 +150,7 @@ def register_order_blueprints(app: Flask) -> None:
     from market.orders.api import bp as orders_api_bp
     from market.payments import bp as payments_bp
     from market.payments import sell_bp as sell_payments_bp
+    from market.shipping import bp as shipping_bp
     from market.shipping import sell_bp as sell_shipping_bp
 
     app.register_blueprint(orders_bp)
@@ -158,6 +160,7 @@ def register_order_blueprints(app: Flask) -> None:
     app.register_blueprint(payments_bp)  # its two webhooks are exempt from CSRF and signed instead
     app.register_blueprint(sell_payments_bp)
     app.register_blueprint(sell_shipping_bp)
+    app.register_blueprint(shipping_bp)  # carriers' webhooks: exempt from CSRF, checked as docs/shipping.md says
     app.register_blueprint(notifications_bp)
 
 

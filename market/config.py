@@ -140,6 +140,8 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "SEPAY_WEBHOOK_SECRET": env.get("SEPAY_WEBHOOK_SECRET") or None,
         "SMS_GATEWAY_URL": sms_url,
         "SMS_GATEWAY_TOKEN": env.get("SMS_GATEWAY_TOKEN") or None,
+        **_shipping(env),
+        **_zalo(env),
         # SMS go out without diacritics (160 characters a part instead of 70); on for a gateway that wants them
         "SMS_KEEP_DIACRITICS": _bool(env, "SMS_KEEP_DIACRITICS", False),
         "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 30, 1, 7 * 24 * 60),
@@ -193,3 +195,51 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "LANGUAGES": ("vi", "en"),
         "PASSWORD_HASH_COST": "normal",
     }
+
+
+CARRIER_NAMES = ("ghn", "ghtk")
+
+
+def _http_base(name: str, value: str) -> str:
+    if urlparse(value).scheme not in {"http", "https"}:
+        raise ConfigError(f"{name} must be an http(s) address, got {value!r}")
+    return value
+
+
+def _shipping(env: dict) -> dict:
+    """Carriers shops may connect (docs/shipping.md): off unless SHIPPING_CARRIERS names them."""
+    carriers = tuple(c.strip().lower() for c in (env.get("SHIPPING_CARRIERS") or "").split(",") if c.strip())
+    unknown = [c for c in carriers if c not in CARRIER_NAMES]
+    if unknown:
+        raise ConfigError(f"SHIPPING_CARRIERS: unknown carrier {unknown[0]!r} (known: {', '.join(CARRIER_NAMES)})")
+    return {"SHIPPING_CARRIERS": carriers,
+            "GHN_API_BASE": _http_base("GHN_API_BASE", env.get("GHN_API_BASE") or "https://online-gateway.ghn.vn"),
+            "GHTK_API_BASE": _http_base("GHTK_API_BASE",
+                                        env.get("GHTK_API_BASE") or "https://services.giaohangtietkiem.vn"),
+            "CARRIER_TIMEOUT": _int(env, "CARRIER_TIMEOUT", 10, 1, 60)}
+
+
+def _zalo(env: dict) -> dict:
+    """Zalo ZNS beside SMS (market/notifications/zns.py): all of app id, secret, refresh token and templates, or
+    none. ``ZALO_ZNS_TEMPLATES`` is ``kind=template id`` pairs separated by commas."""
+    given = {"ZALO_APP_ID": env.get("ZALO_APP_ID"), "ZALO_APP_SECRET": env.get("ZALO_APP_SECRET"),
+             "ZALO_OA_REFRESH_TOKEN": env.get("ZALO_OA_REFRESH_TOKEN"),
+             "ZALO_ZNS_TEMPLATES": env.get("ZALO_ZNS_TEMPLATES")}
+    given = {name: (value or "").strip() for name, value in given.items()}
+    templates: dict[str, str] = {}
+    if any(given.values()):
+        for name, value in given.items():
+            if not value:
+                raise ConfigError(f"{name} is required when Zalo ZNS is configured ({', '.join(given)})")
+        for pair in given["ZALO_ZNS_TEMPLATES"].split(","):
+            kind, sep, template_id = pair.strip().partition("=")
+            if not sep or not kind.strip() or not template_id.strip().isdigit():
+                raise ConfigError(f"ZALO_ZNS_TEMPLATES: {pair.strip()!r} is not kind=template id (digits)")
+            templates[kind.strip()] = template_id.strip()
+    return {"ZALO_APP_ID": given["ZALO_APP_ID"] or None, "ZALO_APP_SECRET": given["ZALO_APP_SECRET"] or None,
+            "ZALO_OA_REFRESH_TOKEN": given["ZALO_OA_REFRESH_TOKEN"] or None,
+            "ZALO_OA_ACCESS_TOKEN": (env.get("ZALO_OA_ACCESS_TOKEN") or "").strip() or None,
+            "ZALO_ZNS_TEMPLATES": templates,
+            "ZALO_API_BASE": _http_base("ZALO_API_BASE", env.get("ZALO_API_BASE") or "https://business.openapi.zalo.me"),
+            "ZALO_OAUTH_BASE": _http_base("ZALO_OAUTH_BASE", env.get("ZALO_OAUTH_BASE") or "https://oauth.zaloapp.com"),
+            "ZALO_TIMEOUT": _int(env, "ZALO_TIMEOUT", 10, 1, 60)}

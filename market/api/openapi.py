@@ -14,7 +14,7 @@ from market.api import bp
 
 MAX_ID = 2**31 - 1
 CATEGORIES = ["durian", "coffee", "pepper", "honey", "avocado", "macadamia", "brocade", "handicraft", "other"]
-STATUSES = ["pending", "confirmed", "packed", "shipped", "delivered", "cancelled", "expired", "refunded"]
+STATUSES = ["pending", "confirmed", "packed", "shipped", "delivered", "cancelled", "expired", "refunded", "returned"]
 
 
 def _nullable(schema: dict) -> dict:

@@ -142,11 +142,11 @@ class Identity:
         return commune_id in self._staff_communes
 
 
-def socket_identity() -> Identity | None:
+def socket_identity(sid: str | None = None) -> Identity | None:
     """Like ``socket_user`` (logout and bans count at once) for handlers that need no User object. Right after
     the connect (``IDENTITY_FRESH_S``), the connect's own check: a ban or a logout closes the user's sockets
     in every process meanwhile (``rooms.user_room``), so a crowd's joins need no second query."""
-    data = connection_data()
+    data = connection_data(sid)
     uid = data.get("user_id")
     if uid is None:
         return None

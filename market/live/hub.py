@@ -29,6 +29,7 @@ class Sent:
     stock: dict[int, int] = field(default_factory=dict)
     hearts: int | None = None
     viewers: int | None = None
+    viewers_at: float = 0.0
     host_stats: tuple | None = None
     peak: int = 0
     hearts_saved: int = 0

@@ -10,6 +10,10 @@
    shop's rules). If that fails the reservation stands, still held: the sheet says what is missing and
    until when, and sending it again completes the same order.
 An order already reserved (by "chốt", or a sheet closed before confirming) is completed by its id.
+5. A buyer without an account (or not logged in) stays in the sheet: her phone gets a sign-in code by SMS
+   (accounts.codes, the same codes as /login/code); "Confirm" with the code signs her in — a new number gets an
+   account under the name she typed — and then goes on as above. Her name and address are checked before
+   the code is used, so a typing mistake does not cost her the code.
 """
 
 from __future__ import annotations
@@ -133,8 +137,12 @@ def live_order(user: User, session: LiveSession, order_id: object) -> Order:
     return order
 
 
-def finish(order: Order, buyer: User, address: checkout.Address, method: str) -> Order:
-    """Give a reserved live order its address and way to pay (once: a repeat of the same answer is harmless)."""
+def finish(order: Order, buyer: User, address: checkout.Address, method: str,
+           shown_fee: int | str = "unchecked") -> Order:
+    """Give a reserved live order its address and way to pay (once: a repeat of the same answer is harmless).
+
+    ``shown_fee``: the shipping fee the sheet showed (0 until it learns one): another fee for this address is
+    refused with ``fee_changed`` (``shipping_fee`` tells the sheet which), so nobody confirms a total unseen."""
     if order.status != OrderStatus.PENDING:
         if order.is_complete and order.payment_method == method and order.status not in (
                 OrderStatus.CANCELLED, OrderStatus.EXPIRED):
@@ -146,7 +154,14 @@ def finish(order: Order, buyer: User, address: checkout.Address, method: str) ->
     if order.hold_expires_at is not None and order.hold_expires_at <= utcnow() and not order.is_complete:
         raise DomainError("expired", _("The hold on this order ran out and its units went back on sale. "
                                        "Order again if some are left."), status=409)
-    return checkout.complete_order(order, buyer, address, method)
+    return checkout.complete_order(order, buyer, address, method, shown_fee=shown_fee)
+
+
+def shipping_fee(order: Order, address: checkout.Address) -> int | None:
+    """What shipping this order to ``address`` costs (checkout's quote), for the sheet to show."""
+    from market.orders import delivery
+
+    return delivery.quote_order(order, checkout.destination_of(address)).fee_vnd
 
 
 def page_data(session: LiveSession, user: User | None) -> dict:
@@ -155,3 +170,15 @@ def page_data(session: LiveSession, user: User | None) -> dict:
     d = defaults(user if logged_in else None, session)
     return {"session_id": session.id, "logged_in": logged_in, "address": d.address, "method": d.method,
             "methods": d.methods, "pending": [order_json(o) for o in pending_orders(user, session)]}
+
+
+def sign_in_by_code(phone: object, code: object, name: object, ip: str, locale: str) -> User:
+    """The buyer typed the code sent to ``phone``: her account, or a new one under ``name`` (flushes)."""
+    from market.accounts import service as accounts
+    from market.accounts.codes import Purpose, use_code
+
+    name = accounts.clean_display_name(name if isinstance(name, str) else None)
+    e164 = use_code(phone, Purpose.LOGIN, code, ip=ip)  # WrongCode: the caller commits the counted try
+    user = accounts.sign_in_by_code(e164) or accounts.sign_up_by_code(e164, name, locale=locale)
+    accounts.record_login(user)
+    return user

@@ -5,8 +5,9 @@
 3. ``stock`` for each changed offer and the host's ``host_stats``, read from the database (the truth);
 4. at most one ``sold`` per room: the last sale, with ``more`` for the others since the sockets last heard
    (from every process); the host's ``host_orders`` (through the queue: a few host sockets);
-5. every ``LIVE_COUNTERS_MS`` (``counters``), ``viewers`` and ``hearts``, and the peak and hearts saved on the
-   session row now and then; the order taps counted here (``taps.py``) added to the session row.
+5. every ``LIVE_COUNTERS_MS`` (``counters``), ``hearts`` and ``viewers`` (in a large room only when the count
+   moved by ``VIEWERS_STEP`` or ``VIEWERS_EVERY_S`` passed), and the peak and hearts saved on the session row
+   now and then; the order taps counted here (``taps.py``) added to the session row.
 
 Values every process shares go to this process's own sockets only (``emit_local``): N processes never send N
 copies. The tick commits its own writes (peak viewers, hearts).
@@ -26,6 +27,8 @@ from market.metrics import BROADCAST_LAG
 
 HOST_FEED_PER_TICK = 50
 PERSIST_EVERY_S = 5.0
+VIEWERS_STEP = 0.05  # a room of 4 000 hears a change of 200 viewers at once, a smaller one within VIEWERS_EVERY_S
+VIEWERS_EVERY_S = 5.0
 
 
 def flush(hub: Hub, counters: bool = True) -> None:
@@ -111,6 +114,18 @@ def _tell_sale(session_id: int, item: dict, more: int) -> None:
     emit_local(room(session_id), "sold", payload)
 
 
+def _worth_telling(count: int, sent: Sent) -> bool:
+    """A new viewer count, unless it moved by less than ``VIEWERS_STEP`` of itself since it was last sent less
+    than ``VIEWERS_EVERY_S`` ago: while a crowd of thousands joins, the count changes every second, and
+    telling every one of them each change was most of the join storm's CPU (one delivery per viewer per second
+    for a figure nobody reads to the unit)."""
+    if count == sent.viewers:
+        return False
+    if sent.viewers is None or time.monotonic() - sent.viewers_at >= VIEWERS_EVERY_S:
+        return True
+    return abs(count - sent.viewers) >= max(1, VIEWERS_STEP * sent.viewers)
+
+
 def send_counters(hub: Hub, local: dict[int, int]) -> None:
     from market.live.models import LiveSession
 
@@ -130,8 +145,8 @@ def send_counters(hub: Hub, local: dict[int, int]) -> None:
     for sid in sids:
         sent = hub.sent.setdefault(sid, Sent())
         count = viewers.get(sid)
-        if count is not None and count != sent.viewers:
-            sent.viewers = count
+        if count is not None and _worth_telling(count, sent):
+            sent.viewers, sent.viewers_at = count, time.monotonic()
             emit_local(room(sid), "viewers", {"count": count})
         if count is not None and count > sent.peak:
             sent.peak = count

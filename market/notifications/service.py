@@ -78,9 +78,10 @@ def notify(user: User, kind: str, params: dict | None = None, link: str | None =
     user_id, phone = user.id, user.phone
     on_commit(lambda: push(user_id, "notification", payload))
     if sms_text:
+        from market.notifications.zns import deliver  # Zalo ZNS when configured for this kind, else the SMS
         from market.tasks import defer
 
-        on_commit(lambda: defer(send_sms_now, phone, sms_text))
+        on_commit(lambda: defer(deliver, phone, sms_text, kind, params))
     return notification
 
 

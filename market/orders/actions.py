@@ -119,6 +119,8 @@ def seller_actions(order: Order, role: Actor = Actor.SELLER) -> list[str]:
             actions.append(name)
     if allowed(status, OrderStatus.CANCELLED, role):
         actions.append("cancel")
+    if allowed(status, OrderStatus.RETURNED, role):
+        actions.append("returned")
     if allowed(status, OrderStatus.REFUNDED, role) and g.can_mark_refunded(order):
         actions.append("refunded")
     return actions

@@ -132,6 +132,11 @@ def place_cart(buyer: User, attempt: str, methods: dict[int, str], address: Addr
         if not methods.get(group.seller.id):
             raise DomainError("invalid", _("Choose how you will pay %(shop)s.", shop=group.seller.shop_name),
                               field=f"method-{group.seller.id}")
+    for group in groups:
+        if methods[group.seller.id] == "cod":
+            refusal = delivery.rates().cod_refusal(group.seller.id, buyer.id)
+            if refusal:
+                raise DomainError("invalid", refusal, field=f"method-{group.seller.id}")
     fees = group_fees(groups, destination_of(address), options)
     for group in groups:
         fee = fees[group.seller.id]
@@ -199,6 +204,9 @@ def complete_order(order: Order, buyer: User, address: Address, method: str, opt
 
     if order.status != OrderStatus.PENDING or order.paid_at is not None:
         raise DomainError("invalid", _("This order can no longer be changed."), status=409)
+    refusal = delivery.rates().cod_refusal(order.seller_id, buyer.id) if method == "cod" else None
+    if refusal:
+        raise DomainError("invalid", refusal, field="method")
     apply_fee(order, address, option, shown_fee)
     apply_address(order, address)
     save_address(buyer, address)

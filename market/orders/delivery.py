@@ -62,6 +62,9 @@ class ShippingRates(Protocol):
     def grams(self, seller_id: int, lines) -> int:
         """The estimated grams of ``lines`` (objects with ``unit``, ``qty`` and ``piece_weight_g``)."""
 
+    def cod_refusal(self, seller_id: int, buyer_id: int) -> str | None:
+        """Why this shop asks this buyer to pay some other way than cash on delivery (refused parcels), or None."""
+
 
 class _Free:
     """Until a rate service registers: delivery is included in the price (what the shop did before)."""
@@ -74,6 +77,9 @@ class _Free:
 
     def grams(self, seller_id: int, lines) -> int:
         return 0
+
+    def cod_refusal(self, seller_id: int, buyer_id: int) -> str | None:
+        return None
 
 
 _rates: ShippingRates = _Free()

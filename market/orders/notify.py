@@ -92,6 +92,11 @@ def _refunded(p):
     return _("The %(total)s you paid for order %(code)s has been refunded.", total=vnd(p["total"]), code=p["code"])
 
 
+@message_kind("order.returned")
+def _returned(p):
+    return _("Order %(code)s came back to %(shop)s undelivered.", code=p["code"], shop=p["shop"])
+
+
 @message_kind("order.transfer_claimed")
 def _transfer_claimed(p):
     return _("%(buyer)s says they transferred %(total)s for order %(code)s. Check your bank and mark it paid.",
@@ -184,6 +189,10 @@ def on_status_changed(order, from_status=None, to_status=None, actor=None, actor
         _tell(buyer, actor, "order.expired", order)
     elif to_status == OrderStatus.REFUNDED:
         _tell(buyer, actor, "order.refunded", order)
+    elif to_status == OrderStatus.RETURNED:
+        _tell(buyer, actor, "order.returned", order)
+        if actor_role == Actor.SYSTEM:  # the carrier said so: the seller hears it too
+            _tell(seller, actor, "order.returned", order, sms=False)
 
 
 def on_weighed(order, event=None, final=False, actor=None, role=None, before_vnd=None, **_kw) -> None:

@@ -44,7 +44,7 @@ DUPLICATE_WINDOW = timedelta(minutes=2)
 PHONE_METHODS = ("cod", "vietqr")  # in the order they are offered: cash on delivery first where the shop takes it
 UNUSABLE_PASSWORD = "!phone-order"  # noqa: S105 - not a hash: no password ever matches it
 SMS_TITLE_MAX = 40
-SMS_ADDRESS_MAX = 80
+SMS_ADDRESS_MAX = 60
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,8 @@ def how_to_pay(p: dict) -> str:
 @message_kind("order.phone_placed")
 def _phone_placed(p):
     items = ", ".join(f"{qty} {unit_label(unit)} {title}" for qty, unit, title in p["lines"])
-    return _("Order %(code)s at %(shop)s: %(items)s, %(total)s. Delivery to %(address)s. %(pay)s",
+    # How to pay before the address: an SMS too long is shortened from its end, and the caller knows where she lives
+    return _("Order %(code)s at %(shop)s: %(items)s, %(total)s. %(pay)s Delivery to %(address)s.",
              code=p["code"], shop=p["shop"], items=items, total=vnd(p["total"]), address=p["address"],
              pay=how_to_pay(p))
 

@@ -124,6 +124,15 @@ def _national(e164: str) -> str:
     return format_phone(e164)
 
 
+def payment_choices(seller_id: int) -> list:
+    """The shop's ways to pay for the current buyer: no cash on delivery where the shop asks buyers who refused
+    parcels for a transfer (``delivery.rates().cod_refusal``)."""
+    choices = gateway().choices(seller_id)
+    if current_user.is_authenticated and delivery.rates().cod_refusal(seller_id, current_user.id):
+        choices = [c for c in choices if c.name != "cod"]
+    return choices
+
+
 def _typed_destination(form) -> delivery.Destination | None:
     """The place typed on the page (unchecked: only to show a fee; placing checks the whole address)."""
     province = clean_line(form.ship_province.data)[:120]
@@ -144,7 +153,7 @@ def _shown_fees(groups) -> dict[int, int | None]:
 @login_required
 def checkout_page():
     groups = cart.groups(current_user)
-    choices = {g.seller.id: gateway().choices(g.seller.id) for g in groups}
+    choices = {g.seller.id: payment_choices(g.seller.id) for g in groups}
     deliveries = {g.seller.id: delivery.rates().choices(g.seller.id) for g in groups}
     form = CheckoutForm()
     chosen = {g.seller.id: request.form.get(f"method-{g.seller.id}", "") for g in groups}
@@ -232,7 +241,7 @@ def _detail_context(order: Order, weigh_values: dict | None = None, weigh_errors
     complete_form = None
     if is_buyer and "complete" in actions.buyer_actions(order):
         complete_form = CompleteOrderForm(formdata=None)
-        complete_form.method.choices = [(c.name, c.label) for c in gateway().choices(order.seller_id)]
+        complete_form.method.choices = [(c.name, c.label) for c in payment_choices(order.seller_id)]
         complete_form.method.data = order.payment_method
         if order.has_address:
             complete_form.ship_name.data, complete_form.ship_phone.data = order.ship_name, _national(order.ship_phone)
@@ -325,7 +334,7 @@ def complete(order_id: int):
     order = _order_or_404(order_id)
     if order.buyer_id != current_user.id:
         abort(404)
-    choices = gateway().choices(order.seller_id)
+    choices = payment_choices(order.seller_id)
     form = CompleteOrderForm()
     form.method.choices = [(c.name, c.label) for c in choices]
     option = request.form.get("delivery") or delivery.SHIP
@@ -360,7 +369,7 @@ def change_method(order_id: int):
     if order.buyer_id != current_user.id:
         abort(404)
     form = ChangeMethodForm()
-    form.method.choices = [(c.name, c.label) for c in gateway().choices(order.seller_id)]
+    form.method.choices = [(c.name, c.label) for c in payment_choices(order.seller_id)]
     if not form.validate_on_submit():
         user_abort(400, " ".join(str(e) for e in form.method.errors) or _("Choose how you will pay."))
     gateway().choose(order, form.method.data, current_user)

@@ -340,5 +340,6 @@ def status_label(status: str) -> str:
         OrderStatus.CANCELLED: _("cancelled"),
         OrderStatus.EXPIRED: _("expired"),
         OrderStatus.REFUNDED: _("refunded"),
+        OrderStatus.RETURNED: _("returned to the shop"),
     }
     return labels.get(status, str(status))

@@ -14,6 +14,7 @@ class OrderStatus(enum.StrEnum):
     CANCELLED = "cancelled"  # by the buyer, the seller or staff; stock given back
     EXPIRED = "expired"  # a pending order whose hold ran out; stock given back
     REFUNDED = "refunded"  # a paid order that was cancelled, and its money returned
+    RETURNED = "returned"  # the buyer refused the parcel (or it could not be delivered) and it is back; stock back
 
 
 class Actor(enum.StrEnum):
@@ -36,15 +37,21 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], frozenset[Actor]] = {
     (S.PACKED, S.CANCELLED): frozenset({A.SELLER, A.STAFF}),
     (S.SHIPPED, S.DELIVERED): frozenset({A.SELLER, A.STAFF, A.BUYER, A.SYSTEM}),
     (S.CANCELLED, S.REFUNDED): frozenset({A.SELLER, A.STAFF, A.SYSTEM}),
+    # A carrier's webhook (system), or the seller who shipped by hand, says the parcel came back.
+    (S.SHIPPED, S.RETURNED): frozenset({A.SELLER, A.STAFF, A.SYSTEM}),
+    (S.RETURNED, S.REFUNDED): frozenset({A.SELLER, A.STAFF, A.SYSTEM}),  # a paid order's money sent back
+    # The carrier shipment was cancelled before anyone picked the parcel up (shipping.shipments.cancel): the
+    # order is packed again, ready for another shipment. Only the shipping service makes this move.
+    (S.SHIPPED, S.PACKED): frozenset({A.SYSTEM}),
 }
 
 # Leaving the order's stock held: moving into these gives it back.
-RELEASES_STOCK = frozenset({S.CANCELLED, S.EXPIRED})
+RELEASES_STOCK = frozenset({S.CANCELLED, S.EXPIRED, S.RETURNED})
 # Moves that need a reason the other side will read.
 NEEDS_REASON = {(S.CONFIRMED, S.CANCELLED, A.SELLER), (S.PENDING, S.CANCELLED, A.SELLER),
                 (S.PACKED, S.CANCELLED, A.SELLER), (S.PENDING, S.CANCELLED, A.STAFF),
                 (S.CONFIRMED, S.CANCELLED, A.STAFF), (S.PACKED, S.CANCELLED, A.STAFF)}
-FINAL = frozenset({S.DELIVERED, S.EXPIRED, S.REFUNDED})
+FINAL = frozenset({S.DELIVERED, S.EXPIRED, S.REFUNDED})  # RETURNED is not: a paid one may still be refunded
 OPEN = frozenset({S.PENDING, S.CONFIRMED, S.PACKED, S.SHIPPED})
 
 

@@ -89,7 +89,7 @@ class Gateway:
         service.record_paid(order, payment, actor=actor, role=role, reason=reason)
 
     def can_mark_refunded(self, order) -> bool:
-        if order.status != OrderStatus.CANCELLED or order.paid_at is None:
+        if order.status not in (OrderStatus.CANCELLED, OrderStatus.RETURNED) or order.paid_at is None:
             return False
         return any(p.status == PaymentStatus.SUCCEEDED and p.refund_status == RefundStatus.MANUAL
                    for p in service.payments_of(order.id))

@@ -10,7 +10,7 @@ from market.payments.models import PaymentStatus, RefundStatus
 
 
 def on_status_changed(order, from_status=None, to_status=None, **_kw) -> None:
-    if to_status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+    if to_status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.RETURNED):
         hold = service.card_hold(order.id)
         if hold is not None:  # a card held for an order sold by weight: give the hold back, nothing charged
             from market.payments.stripe import request_release
@@ -23,7 +23,7 @@ def on_status_changed(order, from_status=None, to_status=None, **_kw) -> None:
 
                 session_id = payment.provider_ref
                 on_commit(lambda sid=session_id: defer(expire_session, sid))
-        if to_status == OrderStatus.CANCELLED and order.paid_at is not None:
+        if to_status in (OrderStatus.CANCELLED, OrderStatus.RETURNED) and order.paid_at is not None:
             # every payment still kept goes back (there may be two: one paid the order, one came twice)
             from market.payments import METHODS
 

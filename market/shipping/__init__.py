@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 sell_bp = Blueprint("sell_shipping", __name__, url_prefix="/sell/shipping")
+bp = Blueprint("shipping", __name__)  # the carriers' webhooks (/webhooks/carrier/…)
 
 
 def _register() -> None:
@@ -18,8 +19,15 @@ def _register() -> None:
 
     register_rates(TableRates())
     slot("seller.links", "shipping", "shipping/_seller_link.html", lambda profile=None, **kw: {"profile": profile})
+    slot("order.shipping", "shipping", "shipping/_order_panel.html", _order_panel)
+
+
+def _order_panel(order=None, roles=(), **_kw):
+    from market.shipping.panel import order_panel
+
+    return order_panel(order, roles) if order is not None else None
 
 
 _register()
 
-from market.shipping import models, routes  # noqa: E402,F401
+from market.shipping import models, routes, webhooks  # noqa: E402,F401

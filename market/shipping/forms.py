@@ -20,3 +20,15 @@ class ShippingSettingsForm(FlaskForm):
     free_above_vnd = StringField(_l("Free shipping for orders from (đồng)"), render_kw=_MONEY)
     pickup_enabled = BooleanField(_l("Buyers may pick up at the shop"))
     pickup_note = StringField(_l("Where and when to pick up"), render_kw={"maxlength": 200})
+    transfer_after_refusals = StringField(_l("Ask for a transfer instead of cash from buyers who refused this many "
+                                             "cash-on-delivery parcels"), render_kw={"inputmode": "numeric"})
+
+
+class CarrierAccountForm(FlaskForm):
+    token = StringField(_l("API token"), render_kw={"autocomplete": "off", "spellcheck": "false"})
+    account = StringField(_l("Shop ID"), render_kw={"autocomplete": "off", "spellcheck": "false"})
+    pickup_street = StringField(_l("Pick-up address (house number, street, village)"), render_kw={"maxlength": 200})
+
+
+class CarrierChoiceForm(FlaskForm):
+    """Only the CSRF token: the carrier comes from the form's radio buttons or the address."""

@@ -1,10 +1,11 @@
-"""Each shop's way of shipping: its fee table by zone and weight, free shipping above an amount, pick-up."""
+"""Each shop's way of shipping (fee table, pick-up), its carrier accounts, and the parcels handed to carriers."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import relationship
 
-from market.database import TimestampMixin
+from market.database import TimestampMixin, UTCDateTime
 from market.extensions import db
 
 
@@ -38,7 +39,56 @@ class ShopShipping(TimestampMixin, db.Model):
     free_above_vnd = sa.Column(sa.BigInteger, nullable=True)
     pickup_enabled = sa.Column(sa.Boolean, nullable=False, default=False)
     pickup_note = sa.Column(sa.String(200), nullable=False, default="")  # where and when to collect
+    # "Bom hàng": buyers who refused this many cash-on-delivery parcels (anywhere) pay by transfer here; None: off.
+    transfer_after_refusals = sa.Column(sa.SmallInteger, nullable=True)
 
     @property
     def delivers(self) -> bool:
         return any(v is not None for v in (self.fee_commune_vnd, self.fee_province_vnd, self.fee_elsewhere_vnd))
+
+
+class CarrierAccount(TimestampMixin, db.Model):
+    """A shop's account at a carrier (GHN, GHTK): its API token and shop id / partner code, sealed with a key
+    derived from the app's SECRET_KEY (``secrets.seal``), never shown back in full."""
+
+    __tablename__ = "carrier_accounts"
+    __table_args__ = (sa.UniqueConstraint("seller_id", "carrier", name="uq_carrier_accounts_seller_carrier"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    seller_id = sa.Column(sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"), nullable=False,
+                          index=True)
+    carrier = sa.Column(sa.String(10), nullable=False)  # "ghn", "ghtk"
+    token_sealed = sa.Column(sa.Text, nullable=False)
+    account_sealed = sa.Column(sa.Text, nullable=False)  # GHN ShopId, GHTK partner code
+    token_hint = sa.Column(sa.String(8), nullable=False, default="")  # the last 4 characters, to recognise it
+    # Where the carrier picks parcels up (the shop's commune and province come from its profile).
+    pickup_street = sa.Column(sa.String(200), nullable=False, default="")
+    # The secret in the webhook URL given to GHTK (``/webhooks/carrier/ghtk/<secret>``); compared in constant time.
+    webhook_secret = sa.Column(sa.String(64), nullable=False)
+
+
+class Shipment(TimestampMixin, db.Model):
+    """One parcel handed to a carrier for one order. ``stage`` only moves forward (``carriers.base.RANK``)."""
+
+    __tablename__ = "shipments"
+    __table_args__ = (
+        sa.UniqueConstraint("carrier", "tracking_code", name="uq_shipments_carrier_tracking"),
+        sa.CheckConstraint("cod_vnd >= 0", name="cod_not_negative"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True)
+    seller_id = sa.Column(sa.Integer, sa.ForeignKey("seller_profiles.id"), nullable=False, index=True)
+    carrier = sa.Column(sa.String(10), nullable=False)
+    tracking_code = sa.Column(sa.String(60), nullable=False)
+    stage = sa.Column(sa.String(12), nullable=False, default="created")
+    carrier_status = sa.Column(sa.String(40), nullable=False, default="")
+    cod_vnd = sa.Column(sa.BigInteger, nullable=False, default=0)  # the cash the carrier is to collect
+    fee_vnd = sa.Column(sa.BigInteger, nullable=True)  # what the carrier charges the shop
+    cod_collected_vnd = sa.Column(sa.BigInteger, nullable=True)  # collected from the buyer (delivered)
+    cod_remitted_at = sa.Column(UTCDateTime(), nullable=True)  # the carrier paid it out to the shop
+    picked_up_at = sa.Column(UTCDateTime(), nullable=True)
+    finished_at = sa.Column(UTCDateTime(), nullable=True)  # delivered, returned or cancelled
+    last_reason = sa.Column(sa.String(200), nullable=False, default="")
+
+    order = relationship("Order", backref=sa.orm.backref("shipments", order_by="Shipment.id", lazy="select"))

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 SUGGESTED = {"fee_commune_vnd": 15_000, "fee_province_vnd": 25_000, "fee_elsewhere_vnd": 35_000,
              "extra_commune_vnd": 2_000, "extra_province_vnd": 4_000, "extra_elsewhere_vnd": 6_000,
              "base_weight_g": 2000, "item_weight_g": 1000, "free_above_vnd": None, "pickup_enabled": False,
-             "pickup_note": ""}
+             "pickup_note": "", "transfer_after_refusals": None}
 ZONES = (Zone.COMMUNE, Zone.PROVINCE, Zone.ELSEWHERE)
 
 
@@ -66,6 +66,14 @@ class TableRates:
     def grams(self, seller_id: int, lines) -> int:
         s = settings_for(seller_id)
         return parcel_grams(lines, s.item_weight_g if s else SUGGESTED["item_weight_g"])
+
+    def cod_refusal(self, seller_id: int, buyer_id: int) -> str | None:
+        from market.shipping.boom import refusals_of
+
+        s = settings_for(seller_id)
+        if s is None or not s.transfer_after_refusals or refusals_of(buyer_id) < s.transfer_after_refusals:
+            return None
+        return _("This shop asks buyers who have refused cash-on-delivery parcels to pay by transfer.")
 
     def fee(self, seller, destination: Destination | None, parcel: Parcel, option: str) -> Fee:
         s = settings_for(seller.id)
@@ -142,6 +150,11 @@ def clean_settings(raw: Mapping) -> dict:
     if len(note) > 200:
         raise DomainError("invalid", _("At most %(max)d characters.", max=200), field="pickup_note")
     values["pickup_note"] = note
+    refusals = str(raw.get("transfer_after_refusals") or "").strip()
+    if refusals and (not refusals.isdigit() or not 1 <= int(refusals) <= 20):
+        raise DomainError("invalid", _("Choose a number from 1 to 20, or leave it empty."),
+                          field="transfer_after_refusals")
+    values["transfer_after_refusals"] = int(refusals) if refusals else None
     if values["pickup_enabled"] and not note:
         raise DomainError("invalid", _("Say where and when buyers can collect their goods."), field="pickup_note")
     if all(values[f"fee_{z}_vnd"] is None for z in ZONES) and not values["pickup_enabled"]:
@@ -167,6 +180,8 @@ def form_values(seller_id: int) -> dict:
     for key, value in source.items():
         if key.endswith("_weight_g"):
             out[key.replace("_weight_g", "_weight_kg")] = kg_input(value)
+        elif key == "transfer_after_refusals":
+            out[key] = "" if value is None else str(value)
         elif key.endswith("_vnd"):
             out[key] = "" if value is None else f"{value:,}".replace(",", ".")
         else:

@@ -91,13 +91,50 @@
 
   function updateTotal() {
     var qty = state.order ? state.order.qty : (parseInt(qtyInput.value, 10) || 0);
-    var total = state.order ? state.order.total_vnd : qty * state.price;
-    setText($(".sheet-total-value"), live.money.format(total));
+    var goods = state.order ? state.order.qty * state.order.unit_price_vnd : qty * state.price;
+    var fee = parseInt(field("shown_fee").value, 10) || 0; // the shipping the server quoted for her address
+    setText($(".sheet-total-value"), live.money.format(goods + fee));
+    setText($(".sheet-fee"), fee ? live.fill(T.fee, { fee: live.money.format(fee) }) : "");
+    show($(".sheet-fee"), fee > 0);
+  }
+
+  // A buyer who is not logged in stays in the sheet: her phone and name, a code by SMS, her address.
+  function accountMode(on) {
+    show($(".sheet-account"), on);
+    show(form.querySelector('[data-field="ship_name"]'), !on);
+    show(form.querySelector('[data-field="ship_phone"]'), !on);
+    if (on) { show($(".sheet-saved"), false); show($(".sheet-addr-fields"), true); }
+  }
+  $(".sheet-send-code").addEventListener("click", function (event) {
+    var button = event.currentTarget;
+    clearErrors();
+    button.disabled = true;
+    var body = new URLSearchParams({ csrf_token: field("csrf_token").value, phone: field("phone").value });
+    window.fetch(button.dataset.url, { method: "POST", body: body, credentials: "same-origin",
+                                       headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (ack) {
+        if (!ack.ok) { if (!fieldError(ack.field || "phone", ack.message)) refused(ack); return; }
+        setText($(".sheet-code-sent"), ack.message);
+        show($(".sheet-code"), true);
+        field("code").focus();
+      })
+      .catch(function () { refused({ message: T.offline }); })
+      .then(function () { button.disabled = false; });
+  });
+  function signedIn() {
+    if (data.logged_in) return;
+    data.logged_in = true;
+    accountMode(false);
+    show(document.getElementById("live-login"), false);
+    // the live socket was opened anonymously: open it again with her new session cookie
+    live.socket.disconnect();
+    live.socket.connect();
   }
 
   // "Order now" on an offer card (live.js hands the tap over): a new order of this offer.
   live.openSheet = function (card) {
-    if (!data.logged_in) return false; // the login prompt of live.js
+    accountMode(!data.logged_in);
     state.order = null;
     state.price = parseInt(card.dataset.price, 10) || 0;
     state.unit = card.dataset.unit || "";
@@ -106,6 +143,7 @@
     field("offer_id").value = card.dataset.offerId;
     field("key").value = live.newKey(); // one key per opening: a double tap or a retry finds the same order
     field("order_id").value = "";
+    field("shown_fee").value = "0";
     setText($(".sheet-title"), card.dataset.title || "");
     setText($(".sheet-number"), card.dataset.number ? "#" + card.dataset.number : "");
     setText($(".sheet-price"), live.money.format(state.price) + " / " + state.unit);
@@ -125,6 +163,7 @@
     field("order_id").value = order.id;
     field("offer_id").value = "";
     field("key").value = "";
+    field("shown_fee").value = "0";
     setText($(".sheet-title"), order.title);
     setText($(".sheet-number"), "");
     setText($(".sheet-price"), live.money.format(order.unit_price_vnd) + " / " + live.unitLabel(order.unit));
@@ -150,6 +189,7 @@
 
   // ---- confirming ----------------------------------------------------------------------------------------
   function fieldError(name, message) {
+    if (!data.logged_in && (name === "ship_name" || name === "ship_phone")) name = name === "ship_name" ? "name" : "phone";
     var input = field(name);
     var err = document.getElementById("sheet-" + (name === "method" ? "method" : name) + "-error");
     if (!err) return false;
@@ -182,6 +222,7 @@
   });
 
   function done(ack) {
+    if (ack.signed_in) signedIn();
     forget(ack.order.id);
     show(form, false);
     var pay = $(".sheet-payment");
@@ -193,6 +234,12 @@
   }
 
   function refused(ack) {
+    if (ack.signed_in) signedIn();
+    if (ack.error === "not_logged_in" && !data.logged_in && !sheet.hidden) { fieldError("code", T.needCode); return; }
+    if (ack.error === "fee_changed" && typeof ack.shipping_vnd === "number") {
+      field("shown_fee").value = ack.shipping_vnd; // shown now: the next "Confirm" accepts this total
+      ack.field = null;
+    }
     if (ack.order) { // units reserved and still held: what follows completes that same order
       remember(ack.order);
       state.order = ack.order;

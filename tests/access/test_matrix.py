@@ -174,6 +174,22 @@ ROUTES = [
     R("POST", "/sell/payments", SELLERS, data={"cod_enabled": "y", "bank_bin": "", "account_number": "",
                                                 "account_holder": ""}, denied=403),
     R("GET", "/sell/shipping", SELLERS, denied=APPLY),
+    R("GET", "/sell/shipping/cod", SELLERS, denied=APPLY),
+    R("POST", "/sell/shipping/cod/999999/remitted", SELLERS, denied=403, ok=(404,),  # no such shipment
+      rule="/sell/shipping/cod/<shipment_id>/remitted"),
+    # connecting a carrier: shops only; carriers are off in the world, so even a shop gets a 404
+    R("GET", "/sell/shipping/carriers/ghtk", SELLERS, denied=APPLY, ok=(404,),
+      rule="/sell/shipping/carriers/<carrier>"),
+    R("POST", "/sell/shipping/carriers/ghtk", SELLERS, denied=403, ok=(404,), rule="/sell/shipping/carriers/<carrier>",
+      data={"token": "ghtk-token-0123456789", "account": "S1", "pickup_street": "Thôn 4"}),
+    R("POST", "/sell/shipping/carriers/ghtk/disconnect", SELLERS, denied=403, ok=(404,),
+      rule="/sell/shipping/carriers/<carrier>/disconnect"),
+    # an order's shipment: its seller and the commune's staff (the buyer, others: 404); with no carrier
+    # connected they are told so on the order page (302)
+    R("POST", "/sell/shipping/orders/{order_a}/shipment", A_SIDE - BUYER_A, data={"carrier": "ghtk"},
+      overrides=(("buyer_a", 404),)),
+    R("GET", "/sell/shipping/orders/{order_a}/label", A_SIDE - BUYER_A, overrides=(("buyer_a", 404),)),
+    R("POST", "/sell/shipping/orders/{order_a}/shipment/cancel", A_SIDE - BUYER_A, overrides=(("buyer_a", 404),)),
     R("POST", "/sell/shipping", SELLERS, data={"fee_commune_vnd": "15.000", "fee_province_vnd": "25.000",
                                                 "base_weight_kg": "2", "item_weight_kg": "1"}, denied=403),
     # commune brands: public pages; KOLs (both sellers) make brands, only their maker edits one (seller B: 404);
@@ -237,11 +253,18 @@ ROUTES = [
     # the live page's checkout sheet: any logged-in buyer (the host is refused by the rules: her own shop)
     R("POST", "/live/{live_a}/checkout", LOGGED, anonymous="401", ok=(200, 400, 403, 409),
       data={**ADDRESS, "method": "cod", "offer_id": "{offer_a}", "qty": "1", "key": "matrix-sheet-0001"}),
+    R("POST", "/live/{live_a}/checkout/code", EVERYONE, data={"phone": "0912 345 678"}, ok=(200, 400, 429)),
     # payment providers: signed, not logged in; a request without the provider's signature is refused
     R("POST", "/webhooks/stripe", NOBODY, api=True, denied=404, anonymous="404",
       overrides=tuple((r, 404) for r in ROLES)),
     R("POST", "/webhooks/bank/sepay", NOBODY, api=True, denied=404, anonymous="404",
       overrides=tuple((r, 404) for r in ROLES), rule="/webhooks/bank/<provider>"),
+    # carriers' webhooks: off in the world (SHIPPING_CARRIERS unset), so a 404 for everyone; tests/shipping
+    # covers them switched on (a wrong GHTK secret is a 403, a GHN event is checked against GHN's detail)
+    R("POST", "/webhooks/carrier/ghn", NOBODY, api=True, denied=404, anonymous="404",
+      overrides=tuple((r, 404) for r in ROLES)),
+    R("POST", "/webhooks/carrier/ghtk/not-the-secret", NOBODY, api=True, denied=404, anonymous="404",
+      overrides=tuple((r, 404) for r in ROLES), rule="/webhooks/carrier/ghtk/<secret>"),
 ]
 
 

@@ -56,10 +56,10 @@ def test_host_pins_and_a_buyer_orders_in_two_taps(new_phone_page):
     buyer.goto(SESSION)
     card = offer_card(buyer, "Sầu riêng Monthong")
     expect(card.locator(".offer-price-value")).to_contain_text("99.000")
-    card.get_by_role("button", name="Đặt ngay").click()  # anonymous: a login prompt that comes back here
-    expect(buyer.locator("#live-login")).to_be_visible()
+    card.get_by_role("button", name="Đặt ngay").click()  # anonymous: the sheet asks who is ordering
+    expect(buyer.locator("#sheet .sheet-account")).to_be_visible()
     shot(buyer, "live-login-prompt")
-    buyer.locator("#live-login").get_by_role("link", name="Đăng nhập").click()
+    buyer.locator("#sheet").get_by_role("link", name="Đăng nhập bằng mật khẩu").click()  # and comes back here
     buyer.fill("#phone", "0904000001")
     buyer.fill("#password", "chophien123")
     buyer.click("form:not(.lang) button[type=submit]")

@@ -372,3 +372,78 @@ def test_the_host_turns_chot_off_and_on_in_the_session_form(app, make_session):
     assert client.post(f"/live/{session.id}/edit", data={**form, "chot_enabled": "y"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(LiveSession, session.id).chot_enabled is True
+
+
+# ---- a new buyer (or one not logged in) completes in the same sheet ---------------------------------------
+
+def _code_sent_to(phone_e164: str) -> str:
+    import re
+
+    texts = [t for p, t in LogSms.sent if p == phone_e164]
+    assert texts, LogSms.sent
+    return re.search(r"\b(\d{6})\b", texts[-1]).group(1)
+
+
+def test_a_new_buyer_signs_up_and_orders_without_leaving_the_sheet(app, make_offer):
+    from market.accounts.models import User
+
+    offer = make_offer(quantity=10, per_buyer_limit=5)
+    session = offer.session
+    db.session.commit()
+    client = app.test_client()
+    token = csrf_token(client, f"/live/{session.id}")
+    code_url = f"/live/{session.id}/checkout/code"
+    # a landline cannot receive the code: refused beside the phone, nothing sent
+    resp = client.post(code_url, data={"csrf_token": token, "phone": "028 3822 1234"},
+                       headers={"Accept": "application/json"})
+    assert resp.status_code == 400 and resp.json["field"] == "phone" and LogSms.sent == type(LogSms.sent)()
+    resp = client.post(code_url, data={"csrf_token": token, "phone": "0912 345 678"},
+                       headers={"Accept": "application/json"})
+    assert resp.status_code == 200 and "0912 345 678" in resp.json["message"]
+    code = _code_sent_to("+84912345678")
+    new = {"phone": "0912 345 678", "name": "Bà H'Jih", "ship_name": "", "ship_phone": "",
+           "offer_id": str(offer.id), "qty": "2", "key": new_key("new")}
+    # no code yet, a wrong code, no name: refused beside the field, no account, no order
+    assert post_sheet(client, token, session, **new).status_code == 401
+    resp = post_sheet(client, token, session, **new, code="000000" if code != "000000" else "111111")
+    assert resp.json["field"] == "code" and "chưa đúng" in resp.json["message"], resp.json
+    resp = post_sheet(client, token, session, **{**new, "name": " "}, code=code)
+    assert resp.json["field"] in ("name", "ship_name"), resp.json
+    assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.phone == "+84912345678")) == 0
+    # the right code: her account, her order, confirmed, and she is logged in on this page
+    resp = post_sheet(client, token, session, **new, code=code)
+    assert resp.status_code == 200 and resp.json["signed_in"] is True, resp.json
+    user = db.session.scalar(sa.select(User).where(User.phone == "+84912345678"))
+    assert user.display_name == "Bà H'Jih" and user.phone_verified_at is not None
+    order = db.session.get(Order, resp.json["order"]["id"])
+    assert order.buyer_id == user.id and order.status == "confirmed" and order.qty == 2
+    assert (order.ship_name, order.ship_phone) == ("Bà H'Jih", "+84912345678")
+    page = client.get(f"/live/{session.id}").get_data(as_text=True)
+    assert '"logged_in": true' in page
+    # the page's form still works after signing in (same CSRF token): her next order needs no code
+    again = post_sheet(client, token, session, offer_id=str(offer.id), qty="1", key=new_key("new"),
+                       ship_name="Bà H'Jih", ship_phone="0912 345 678")
+    assert again.status_code == 200 and again.json["signed_in"] is False, again.json
+
+
+def test_a_shipping_fee_is_shown_before_she_confirms_it(app, make_offer, buyer_client):
+    """The sheet showed no fee; the shop charges one to her address: the reservation stands, the sheet learns the
+    fee, and the next "Confirm" with that total completes the order."""
+    from market.shipping.models import ShopShipping
+
+    offer = make_offer(quantity=10, per_buyer_limit=5)
+    session = offer.session
+    db.session.add(ShopShipping(seller_id=session.seller_id, fee_commune_vnd=15_000, fee_province_vnd=25_000,
+                                fee_elsewhere_vnd=35_000, extra_commune_vnd=0, extra_province_vnd=0,
+                                extra_elsewhere_vnd=0, base_weight_g=2000, item_weight_g=1000, free_above_vnd=None,
+                                pickup_enabled=False, pickup_note=""))
+    client, buyer, token = buyer_client(session=session)
+    resp = post_sheet(client, token, session, offer_id=str(offer.id), qty="1", key=new_key("fee"), shown_fee="0")
+    assert resp.status_code == 409 and resp.json["error"] == "fee_changed", resp.json
+    fee = resp.json["shipping_vnd"]
+    assert fee > 0 and resp.json["order"]["status"] == "pending" and resp.json["order"]["missing"]
+    order_id = resp.json["order"]["id"]
+    resp = post_sheet(client, token, session, order_id=str(order_id), shown_fee=str(fee))
+    assert resp.status_code == 200, resp.json
+    assert resp.json["order"]["total_vnd"] == 79_000 + fee and resp.json["order"]["status"] == "confirmed"
+    assert len(orders_of(buyer)) == 1

@@ -12,7 +12,7 @@ from market.domain import DomainError
 from market.extensions import db
 from market.live import service
 from market.notifications.models import Notification
-from market.notifications.sms import LogSms, to_gsm
+from market.notifications.sms import LogSms, parts, to_gsm
 from market.orders.models import Order
 from market.orders.phone import UNUSABLE_PASSWORD, PhoneOrderRequest
 from tests.live.conftest import new_key
@@ -123,10 +123,13 @@ def test_the_sms_stays_short_with_the_longest_fields(make_offer, make_product):
     pay_settings(offer.session)
     long_request = request(name="N" * 80, street="S" * 200, commune="C" * 120, province="P" * 120,
                            method="vietqr")
-    service.phone_order(offer.session, offer.session.seller.user, offer.id, long_request)
+    order = service.phone_order(offer.session, offer.session.seller.user, offer.id, long_request).order
     db.session.commit()
     [text] = sms_to("+84987111222")
-    assert len(text) <= 400, len(text)
+    assert parts(text) <= 2, len(text)  # two SMS parts at most
+    # what the caller needs to pay survives whole: the address is what gets shortened
+    assert f"1023456789 (TRAN VAN PHU), noi dung {order.code}, truoc " in text, text
+    assert text.endswith(f"/orders/{order.id}")
 
 
 def test_the_same_caller_offer_and_quantity_within_two_minutes_asks_to_confirm(make_offer):

@@ -426,3 +426,45 @@ def test_a_crowd_that_comes_and_goes_leaves_the_room_up_and_memory_bounded(live_
     assert _last(steady, "viewers") == {"count": 2}
     assert _rss_mb(pid) - rss_before < 40, "memory grew with sockets that are gone"
     silent.close()
+
+
+@pytest.mark.slow
+def test_chot_from_two_processes_at_once(two_servers, viewers):
+    """"chốt" in the chat from both processes at once for the last units of a small offer: one order fits, the
+    other buyer alone is told what is left; with several offers open the offer's number is needed."""
+    one, two = two_servers
+    engine = sa.create_engine(one.db.url)
+    try:
+        with engine.connect() as conn:
+            monthong = conn.execute(sa.text("SELECT id FROM products WHERE title = 'Sầu riêng Monthong'")).scalar()
+    finally:
+        engine.dispose()
+    host = viewers(one.url, token(one.url, "0903000001"))
+    host.join(1)
+    pinned = host.call("pin", {"product_id": monthong, "price_vnd": 99_000, "quantity": 3, "per_buyer_limit": 2})
+    assert pinned["ok"], pinned
+    number = pinned["offer"]["number"]
+    watcher = viewers(two.url)
+    watcher.join(1)
+    first, second = viewers(one.url, token(one.url, "0904000001")), viewers(two.url, token(two.url, "0904000002"))
+    first.join(1)
+    second.join(1)
+    assert first.call("chat", {"text": "chốt 2"})["chot"]["message"].startswith("Đang bán nhiều sản phẩm")
+    answers = {}
+    go = threading.Barrier(2)
+
+    def claim(name, viewer):
+        go.wait()
+        answers[name] = viewer.call("chat", {"text": f"CHOT 2 #{number}"})["chot"]
+
+    threads = [threading.Thread(target=claim, args=pair) for pair in (("first", first), ("second", second))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(15)
+    oks = [a for a in answers.values() if a["ok"]]
+    refused = [a for a in answers.values() if not a["ok"]]
+    assert len(oks) == 1 and len(refused) == 1, answers
+    assert refused[0]["error"] == "sold_out" and "Chỉ còn 1" in refused[0]["message"]
+    assert oks[0]["order"]["missing"] == ["address", "method"]
+    watcher.wait_for("stock", lambda d: d == {"offer_id": pinned["offer"]["id"], "remaining": 1}, timeout=2)

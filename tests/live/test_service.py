@@ -529,3 +529,23 @@ def test_merged_and_single_orders_send_the_same_placement_signal(make_offer, mak
     assert heard[1][1].load() is single
     db.session.commit()  # the room hears of both at the next tick, by the one listener
     assert [s["qty"] for s in hub.sales[offer.session_id]] == [2, 3]
+
+
+def test_a_large_rooms_viewer_count_is_told_when_it_moves_enough(monkeypatch):
+    """While thousands join, the count changes every second: a large room hears it when it moved by 5% or
+    after 5 s, a small room at every change (each is one delivery per viewer)."""
+    from market.live import tick
+    from market.live.hub import Sent
+
+    now = [100.0]
+    monkeypatch.setattr(tick.time, "monotonic", lambda: now[0])
+    sent = Sent(viewers=4000, viewers_at=100.0)
+    assert not tick._worth_telling(4000, sent)
+    assert not tick._worth_telling(4150, sent)
+    assert tick._worth_telling(4200, sent)
+    now[0] = 105.0
+    assert tick._worth_telling(4001, sent)
+    small = Sent(viewers=3, viewers_at=100.0)
+    now[0] = 100.5
+    assert tick._worth_telling(4, small) and tick._worth_telling(2, small)
+    assert tick._worth_telling(1, Sent())

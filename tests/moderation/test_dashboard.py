@@ -188,7 +188,7 @@ def test_figures_match_an_independent_computation(dataset):
     assert fig.delivered_orders == exp["delivered_orders"] == 5
     assert {k: v for k, v in fig.orders_by_status.items() if v} == exp["by_status"]
     assert set(fig.orders_by_status) == {"pending", "confirmed", "packed", "shipped", "delivered", "cancelled",
-                                         "expired", "refunded"}  # every status, zeros included
+                                         "expired", "refunded", "returned"}  # every status, zeros included
     assert fig.orders_placed == exp["placed"] == 9
     assert fig.active_sellers == exp["active"] == 3
     assert fig.listings_approved == exp["approved"] == 1

@@ -40,6 +40,7 @@ def order_in(world, status: OrderStatus) -> Order:
         OrderStatus.CANCELLED: [OrderStatus.CANCELLED],
         OrderStatus.EXPIRED: [OrderStatus.EXPIRED],
         OrderStatus.REFUNDED: [OrderStatus.CONFIRMED, OrderStatus.CANCELLED, OrderStatus.REFUNDED],
+        OrderStatus.RETURNED: [OrderStatus.CONFIRMED, OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.RETURNED],
     }[status]
     for step in path:
         transition(order, step, actor=None, role=Actor.SYSTEM, reason="test step") if (

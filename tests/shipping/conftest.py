@@ -22,3 +22,37 @@ def fee_table():
         return row
 
     return factory
+
+
+CARRIER_KEYS = ("SHIPPING_CARRIERS", "GHN_API_BASE", "GHTK_API_BASE", "CARRIER_TIMEOUT")
+
+
+@pytest.fixture
+def carriers(_app):
+    """GHN and GHTK switched on for this test, their APIs served by local stand-ins on 127.0.0.1."""
+    from tests.shipping.standin import GHNStandIn, GHTKStandIn
+
+    ghn, ghtk = GHNStandIn().start(), GHTKStandIn().start()
+    saved = {k: _app.config.get(k) for k in CARRIER_KEYS}
+    _app.config.update(SHIPPING_CARRIERS=("ghn", "ghtk"), GHN_API_BASE=ghn.url, GHTK_API_BASE=ghtk.url,
+                       CARRIER_TIMEOUT=2)
+    try:
+        yield {"ghn": ghn, "ghtk": ghtk}
+    finally:
+        _app.config.update(saved)
+        ghn.stop()
+        ghtk.stop()
+
+
+@pytest.fixture
+def connect_carrier(carriers):
+    """``connect_carrier(profile, "ghtk")``: the shop's account at that stand-in, as the connect page saves it."""
+    from market.shipping.shipments import connect
+    from tests.shipping.standin import GHNStandIn, GHTKStandIn
+
+    def factory(profile, carrier: str = "ghtk"):
+        token, account = ((GHNStandIn.TOKEN, GHNStandIn.SHOP) if carrier == "ghn"
+                          else (GHTKStandIn.TOKEN, GHTKStandIn.PARTNER))
+        return connect(profile.id, carrier, token, account, "Thôn 4, đường Hùng Vương")
+
+    return factory

@@ -1,0 +1,142 @@
+"""The GHN and GHTK adapters against their local stand-ins: quote, create with the cash to collect, label,
+cancel, status, each webhook kind, errors and timeouts — the real HTTP code, no internet."""
+
+import json
+
+import pytest
+
+from market.shipping.carriers import CARRIERS
+from market.shipping.carriers.base import BadWebhook, CarrierError, Credentials, Item, ParcelRequest, Place, Stage
+from tests.shipping.standin import GHNStandIn, GHTKStandIn
+
+GHN_CREDS = Credentials(GHNStandIn.TOKEN, GHNStandIn.SHOP)
+GHTK_CREDS = Credentials(GHTKStandIn.TOKEN, GHTKStandIn.PARTNER)
+REQ = ParcelRequest(client_code="CPABCDEFGH", grams=3200, cod_vnd=278_000, value_vnd=237_000,
+                    sender=Place("Cà phê Quảng Phú", "0903000002", "Thôn 4", "Quảng Phú", "Đắk Lắk"),
+                    receiver=Place("Hoàng Thị Hoa", "0912345678", "12 Lê Lợi", "Phường Bến Nghé", "TP. Hồ Chí Minh"),
+                    items=[Item("Cà phê Robusta rang mộc", 3, 3000), Item("Mật ong", 1, 200)])
+
+
+def test_ghn_quote_create_label_cancel_status(app, carriers):
+    ghn, stand = CARRIERS["ghn"], carriers["ghn"]
+    assert ghn.quote(GHN_CREDS, REQ) == 22_000 + 3 * 3_000  # the stand-in: 3.000 ₫ per kg over the first
+    created = ghn.create(GHN_CREDS, REQ)
+    assert created.tracking_code.startswith("GHN") and created.fee_vnd == 33_000
+    body = stand.calls("/shiip/public-api/v2/shipping-order/create")[0].json
+    assert (body["cod_amount"], body["client_order_code"], body["to_phone"], body["to_province_name"],
+            body["weight"]) == (278_000, "CPABCDEFGH", "0912345678", "TP. Hồ Chí Minh", 3200)
+    assert body["items"] == [{"name": "Cà phê Robusta rang mộc", "quantity": 3, "weight": 3000},
+                             {"name": "Mật ong", "quantity": 1, "weight": 200}]
+    assert ghn.status(GHN_CREDS, created.tracking_code).stage == Stage.CREATED
+    printed = ghn.label(GHN_CREDS, created.tracking_code)
+    assert printed.url == f"{stand.url}/a5/public-api/printA5?token=print-token-abc"
+    ghn.cancel(GHN_CREDS, created.tracking_code)
+    assert ghn.status(GHN_CREDS, created.tracking_code).stage == Stage.CANCELLED
+    with pytest.raises(CarrierError, match="did not cancel"):  # cancelled twice (or picked up): refused
+        ghn.cancel(GHN_CREDS, created.tracking_code)
+
+
+def test_ghn_errors_and_timeouts(app, carriers):
+    ghn, stand = CARRIERS["ghn"], carriers["ghn"]
+    with pytest.raises(CarrierError, match="Token is not valid"):
+        ghn.create(Credentials("wrong-token-123", GHNStandIn.SHOP), REQ)
+    stand.fail_next.append((500, {"code": 500, "message": "Hệ thống bận"}))
+    with pytest.raises(CarrierError, match="Hệ thống bận"):
+        ghn.quote(GHN_CREDS, REQ)
+    stand.delay = 3  # CARRIER_TIMEOUT is 2 s in tests
+    with pytest.raises(CarrierError) as err:
+        ghn.quote(GHN_CREDS, REQ)
+    assert err.value.timeout
+    stand.delay = 0
+    with pytest.raises(CarrierError):
+        ghn.status(GHN_CREDS, "NOSUCHCODE")
+
+
+@pytest.mark.parametrize("status,stage", [
+    ("ready_to_pick", Stage.CREATED), ("picked", Stage.PICKED_UP), ("delivering", Stage.PICKED_UP),
+    ("delivery_fail", Stage.PICKED_UP), ("delivered", Stage.DELIVERED), ("waiting_to_return", Stage.RETURNING),
+    ("returned", Stage.RETURNED), ("cancel", Stage.CANCELLED), ("lost", Stage.PROBLEM),
+])
+def test_ghn_webhook_kinds(status, stage):
+    body = {"CODAmount": 278000, "CODTransferDate": None, "ClientOrderCode": "CPABCDEFGH", "OrderCode": "GHN00001X",
+            "ShopID": 885123, "Status": status, "Time": "2026-12-06T03:52:50.158Z", "Type": "switch_status",
+            "Reason": "", "TotalFee": 33000}
+    event = CARRIERS["ghn"].parse_webhook(json.dumps(body).encode(), "application/json")
+    assert (event.tracking_code, event.stage, event.cod_vnd, event.account) == ("GHN00001X", stage, 278000, "885123")
+    assert event.event_id == f"GHN00001X:switch_status:{status}:2026-12-06T03:52:50.158Z"
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"OrderCode": "X1"}', b'{"Status": "picked"}',
+                                  b'{"OrderCode": "X1", "Status": "teleported"}',
+                                  b'{"OrderCode": 5, "Status": "picked"}'])
+def test_ghn_webhook_junk_is_refused(body):
+    with pytest.raises(BadWebhook):
+        CARRIERS["ghn"].parse_webhook(body, "application/json")
+
+
+def test_ghtk_quote_create_label_cancel_status(app, carriers):
+    ghtk, stand = CARRIERS["ghtk"], carriers["ghtk"]
+    assert ghtk.quote(GHTK_CREDS, REQ) == 30_400
+    quote = stand.calls("/services/shipment/fee")[0]
+    assert (quote.query["province"], quote.query["weight"], quote.query["pick_province"]) == (
+        "TP. Hồ Chí Minh", "3200", "Đắk Lắk")
+    far = ParcelRequest(**{**REQ.__dict__, "receiver": Place("A", "0912345678", "x", "y", "Côn Đảo")})
+    with pytest.raises(CarrierError, match="does not deliver"):
+        ghtk.quote(GHTK_CREDS, far)
+    created = ghtk.create(GHTK_CREDS, REQ)
+    assert created.tracking_code.startswith("S1.A1.") and created.fee_vnd == 30_400
+    sent = stand.calls("/services/shipment/order/")[0]
+    assert sent.query == {"ver": "1.5"} and sent.headers["x-client-source"] == GHTKStandIn.PARTNER
+    order = sent.json["order"]
+    assert (order["id"], order["pick_money"], order["tel"], order["is_freeship"]) == ("CPABCDEFGH", 278_000,
+                                                                                       "0912345678", "1")
+    assert sent.json["products"][0] == {"name": "Cà phê Robusta rang mộc", "quantity": 3, "weight": 3.0}
+    with pytest.raises(CarrierError, match="đã tồn tại"):  # the same order code twice: GHTK refuses
+        ghtk.create(GHTK_CREDS, REQ)
+    printed = ghtk.label(GHTK_CREDS, created.tracking_code)
+    assert printed.content_type == "application/pdf" and printed.body.startswith(b"%PDF")
+    status = ghtk.status(GHTK_CREDS, created.tracking_code)
+    assert (status.stage, status.cod_vnd) == (Stage.CREATED, 278_000)
+    stand.set_status(created.tracking_code, 3)  # picked up: too late to cancel
+    with pytest.raises(CarrierError, match="không thể hủy"):
+        ghtk.cancel(GHTK_CREDS, created.tracking_code)
+    second = ghtk.create(GHTK_CREDS, ParcelRequest(**{**REQ.__dict__, "client_code": "CPABCDEFGH-2"}))
+    ghtk.cancel(GHTK_CREDS, second.tracking_code)
+    assert ghtk.status(GHTK_CREDS, second.tracking_code).stage == Stage.CANCELLED
+
+
+def test_ghtk_errors_and_timeouts(app, carriers):
+    ghtk, stand = CARRIERS["ghtk"], carriers["ghtk"]
+    with pytest.raises(CarrierError, match="Token không hợp lệ"):
+        ghtk.quote(Credentials("wrong-token-123", GHTKStandIn.PARTNER), REQ)
+    stand.delay = 3
+    with pytest.raises(CarrierError) as err:
+        ghtk.create(GHTK_CREDS, REQ)
+    assert err.value.timeout
+    stand.delay = 0
+    with pytest.raises(CarrierError):
+        ghtk.label(GHTK_CREDS, "S1.A1.404")
+
+
+@pytest.mark.parametrize("status_id,stage,remitted", [
+    (2, Stage.CREATED, False), (3, Stage.PICKED_UP, False), (4, Stage.PICKED_UP, False), (5, Stage.DELIVERED, False),
+    (6, Stage.DELIVERED, True), (9, Stage.RETURNING, False), (20, Stage.RETURNING, False),
+    (21, Stage.RETURNED, False), (-1, Stage.CANCELLED, False), (13, Stage.PROBLEM, False),
+])
+def test_ghtk_webhook_kinds_form_and_json(status_id, stage, remitted):
+    fields = {"label_id": "S1.A1.17373471", "partner_id": "CPABCDEFGH", "status_id": str(status_id),
+              "action_time": "2026-12-06T10:20:00+07:00", "reason_code": "", "reason": "", "weight": "3.2",
+              "fee": "30400", "pick_money": "278000"}
+    from urllib.parse import urlencode
+
+    for body, ctype in ((urlencode(fields).encode(), "application/x-www-form-urlencoded"),
+                        (json.dumps(fields).encode(), "application/json")):
+        event = CARRIERS["ghtk"].parse_webhook(body, ctype)
+        assert (event.tracking_code, event.stage, event.cod_vnd, event.cod_remitted) == (
+            "S1.A1.17373471", stage, 278_000, remitted)
+
+
+@pytest.mark.parametrize("body", [b"", b"label_id=S1&status_id=abc", b"status_id=5", b"label_id=S1&status_id=777"])
+def test_ghtk_webhook_junk_is_refused(body):
+    with pytest.raises(BadWebhook):
+        CARRIERS["ghtk"].parse_webhook(body, "application/x-www-form-urlencoded")
