@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
+from flask import request
 from flask_wtf import FlaskForm
 
 from market.domain import DomainError
@@ -16,8 +19,27 @@ def form_checks_csrf(view):
     refuses the same tokens, and the page comes back with "This form has expired" above what was typed (never
     the password) and a fresh token. Only for views that validate a FlaskForm before doing anything on POST.
     """
-    view.csrf_in_form = True  # tests/access/test_csrf_and_safe_gets.py tells these from real exemptions
-    return csrf.exempt(view)
+
+    @wraps(view)
+    def checked(*args, **kwargs):
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            _log_csrf_failure()
+        return view(*args, **kwargs)
+
+    checked.csrf_in_form = True  # tests/access/test_csrf_and_safe_gets.py tells these from real exemptions
+    return csrf.exempt(checked)
+
+
+def _log_csrf_failure() -> None:
+    """The form will refuse the token itself; the security log hears of it as of any other CSRF failure."""
+    from flask_wtf.csrf import ValidationError, validate_csrf
+
+    from market.securitylog import security_event
+
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError as err:
+        security_event("csrf_failed", reason=str(err), method=request.method, path=request.path, checked="form")
 
 
 def attach_error(form: FlaskForm, err: DomainError) -> None:

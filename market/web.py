@@ -8,7 +8,6 @@ import re
 import secrets
 import time
 import uuid
-
 from urllib.parse import parse_qsl
 
 from flask import Flask, Request, g, has_request_context, request

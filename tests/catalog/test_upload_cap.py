@@ -19,7 +19,7 @@ def small_cap(app):
     app.config["PHOTO_UPLOADS_PER_DAY"] = saved
 
 
-def test_the_upload_over_the_daily_cap_is_429_with_a_message(app, client, seller, small_cap, caplog, monkeypatch):
+def test_the_upload_over_the_daily_cap_is_429_with_a_message(app, client, seller, small_cap, caplog, monkeypatch):  # noqa: F811
     from market.catalog import images
 
     photo = jpeg_bytes((64, 48))

@@ -117,3 +117,28 @@ def test_the_sms_log_provider_masks_numbers_and_tokens(app, caplog):
     assert "345 678" not in line and "0912345678" not in line
     assert "CP7K2M9QXA" in line  # an order code is not a secret: the buyer reads it on every page
     assert LogSms.sent[-1] == ("+84987654321", text)  # tests and development still read the real message
+
+
+def test_a_newline_sent_by_a_client_cannot_forge_a_log_line(app, client, make_user, login, caplog):
+    """Property 39: user text with a line break, in a path that is logged (CSRF failure), leaves every
+    formatted log record on one line, so no forged "security event" line can appear in the log. (Chat text is
+    never logged; ``test_any_log_message_stays_on_one_line`` covers whatever text a later log line carries.)"""
+    forged = "2026-12-06T00:00:00.000Z WARNING [-] market.security: security event=login_ok user=1"
+    login(make_user())
+    with caplog.at_level(logging.DEBUG):
+        resp = client.post("/lang/x%0A" + forged.replace(" ", "%20"), data={"note": "a\n" + forged})
+        assert resp.status_code == 400
+    formatter = TextFormatter()
+    lines = [line for r in caplog.records for line in formatter.format(r).splitlines()]
+    assert any("event=csrf_failed" in line for line in lines)
+    assert not any(line.startswith("2026-12-06T00:00:00.000Z") for line in lines)
+
+
+def test_csrf_failure_on_a_form_that_checks_its_own_token_is_logged(client, caplog):
+    """/login keeps what was typed on a stale token (``form_checks_csrf``): the refusal is logged all the same."""
+    with caplog.at_level(logging.WARNING, logger="market.security"):
+        resp = client.post("/login", data={"phone": "0912345678", "password": "x" * 10},
+                           headers={"X-Request-ID": "req-form0001"})
+    assert resp.status_code == 400
+    [line] = security_lines(caplog)
+    assert "event=csrf_failed" in line and "checked=form" in line and "request_id=req-form0001" in line

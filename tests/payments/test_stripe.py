@@ -362,3 +362,15 @@ def test_paid_twice_then_cancelled_gives_both_back(client, stripe_api, card_orde
     refunded = sorted(r.form["payment_intent"] for r in stripe_api.requests if r.path == "/v1/refunds")
     assert refunded == sorted([f"pi_test_{first[-4:]}", "pi_test_second"])
     assert reload(card_order).status == "refunded"
+
+
+def test_the_suite_cannot_reach_the_real_stripe():
+    """The guard of property 9 (tests/payments/conftest.py) holds: any address but loopback is refused at once."""
+    import socket
+
+    from tests.payments.conftest import NetworkBlocked
+
+    with pytest.raises(NetworkBlocked):
+        socket.create_connection(("203.0.113.10", 443), timeout=5)  # documentation range: no DNS involved
+    with socket.create_connection(("127.0.0.1", 5432), timeout=5):  # PostgreSQL on loopback still reachable
+        pass

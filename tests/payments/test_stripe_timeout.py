@@ -28,7 +28,7 @@ def creates(stripe_api) -> list[str]:
     return [r.headers.get("Idempotency-Key") for r in stripe_api.requests if r.path == "/v1/checkout/sessions"]
 
 
-def test_pay_again_after_a_timeout_finds_the_first_session(client, slow_stripe, card_order, buyer):
+def test_pay_again_after_a_timeout_finds_the_first_session(client, slow_stripe, card_order, buyer):  # noqa: F811
     login_as(client, buyer)
     first = start(client, card_order)
     assert first.status_code == 302 and first.headers["Location"].endswith(f"/orders/{card_order.id}")
@@ -55,7 +55,7 @@ def test_pay_again_after_a_timeout_finds_the_first_session(client, slow_stripe, 
     assert len(creates(slow_stripe)) == 3
 
 
-def test_a_refusal_still_opens_a_new_attempt(client, stripe_api, card_order, buyer):
+def test_a_refusal_still_opens_a_new_attempt(client, stripe_api, card_order, buyer):  # noqa: F811
     """What Stripe refused (an error answer, not silence) made no session: the next press is attempt 2."""
     login_as(client, buyer)
     stripe_api.fail_next.append((400, {"error": {"type": "invalid_request_error", "message": "bad"}}))
@@ -63,3 +63,28 @@ def test_a_refusal_still_opens_a_new_attempt(client, stripe_api, card_order, buy
     assert start(client, card_order).status_code == 303
     assert creates(stripe_api) == [f"chophien-checkout-{card_order.id}-1", f"chophien-checkout-{card_order.id}-2"]
     assert len(stripe_api.sessions) == 1
+
+
+def test_killed_after_stripe_made_the_session_then_retried(app, client, stripe_api, card_order, buyer):  # noqa: F811
+    """Property 15: the process dies (kill -9) after Stripe made the session and before the session id was
+    committed. The retry finds that session (same attempt, same key, same parameters): one session, one charge,
+    no orphan left open."""
+    from market.payments import stripe as stripe_pay
+    from tests.payments.standin import stripe_event
+    from tests.payments.test_stripe import send
+
+    login_as(client, buyer)
+    with app.test_request_context("/"):
+        req = stripe_pay.prepare_checkout(card_order.id, buyer)
+        db.session.commit()  # what the start view commits before calling Stripe
+        made = stripe_pay.create_session(req)  # Stripe made it … and the worker died here: nothing saved
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Payment.provider_ref).where(Payment.order_id == card_order.id)) is None
+    again = start(client, card_order)
+    assert again.status_code == 303 and again.headers["Location"].endswith(made["id"])
+    assert list(stripe_api.sessions) == [made["id"]]  # no second session: nothing left open but this one
+    resp = send(client, stripe_event("checkout.session.completed", stripe_api.pay(made["id"])))
+    assert resp.json["outcome"] == "paid"
+    db.session.expire_all()
+    payments = db.session.scalars(sa.select(Payment).where(Payment.order_id == card_order.id)).all()
+    assert [(p.attempt, p.status, p.provider_ref) for p in payments] == [(1, "succeeded", made["id"])]

@@ -200,6 +200,20 @@ def test_once_the_buyer_says_they_transferred_the_way_to_pay_stays(client, shop,
     assert db.session.scalar(sa.select(Order.ship_street).where(Order.id == order.id)) == "Thôn 5"
 
 
+def test_the_memo_is_an_unguessable_order_code():
+    """Property 38: the transfer memo is the order's code, 8 random characters of a 32-letter alphabet (40 bits)
+    from the secrets module: neither sequential nor derivable from the order id."""
+    from market.orders.service import _CODE_ALPHABET, new_order_code
+
+    codes = [new_order_code() for _ in range(2000)]
+    assert len(set(codes)) == 2000
+    assert all(len(c) == 10 and c.startswith("CP") and set(c[2:]) <= set(_CODE_ALPHABET) for c in codes)
+    assert len(_CODE_ALPHABET) == 32
+    seen = {ch for c in codes for ch in c[2:]}
+    assert seen == set(_CODE_ALPHABET)  # every letter used: no narrowed space
+    assert codes != sorted(codes)
+
+
 @pytest.mark.parametrize("number", ["abc", "12", "12345", "52012O5123456", "1" * 20, "0123-456-789", "01234567😀",
                                     "١٢٣٤٥٦٧", "", "   "])
 def test_an_account_number_is_6_to_19_digits(number):

@@ -76,6 +76,11 @@ def test_same_stripe_event_five_times_at_once(committed_app, stripe_on):
     assert db.session.scalar(sa.select(sa.func.count(OrderEvent.id)).where(
         OrderEvent.order_id == order_id, OrderEvent.to_status == "confirmed")) == 1
     assert db.session.scalar(sa.select(sa.func.count(Payment.id)).where(Payment.status == "succeeded")) == 1
+    from market.notifications.models import Notification
+
+    told = db.session.execute(sa.select(Notification.user_id, Notification.kind)).all()
+    assert sorted(kind for _, kind in told if kind.startswith("order.paid")) == ["order.paid", "order.paid_buyer"]
+    assert len({user for user, kind in told if kind.startswith("order.paid")}) == 2  # one each: seller, buyer
 
 
 def test_same_bank_transfer_five_times_at_once(committed_app):
