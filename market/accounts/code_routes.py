@@ -15,8 +15,7 @@ from flask_login import current_user, login_required, login_user
 
 from market.accounts import bp, codes, service
 from market.accounts.codes import Purpose, WrongCode
-from market.accounts.forms import (ChangePasswordForm, CodeStepForm, NameForm, PhoneStepForm, ResetForm,
-                                   SendCodeForm)
+from market.accounts.forms import ChangePasswordForm, CodeStepForm, NameForm, PhoneStepForm, ResetForm, SendCodeForm
 from market.domain import DomainError
 from market.extensions import db
 from market.forms import attach_error, form_checks_csrf

@@ -40,7 +40,7 @@ from market.securitylog import security_event
 class Purpose(enum.StrEnum):
     LOGIN = "login"  # sign in by code; a new number signs up; an account without a password is claimed
     RESET = "reset"  # "forgot password": a new password after the code
-    PASSWORD = "password"  # a signed-in person changes her password without the current one
+    PASSWORD = "password"  # noqa: S105 - a purpose, not a password; a signed-in person changes her password without the current one
     PHONE = "phone"  # a signed-in person moves her account to a new number (the code goes to the new one)
 
 

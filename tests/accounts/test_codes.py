@@ -362,7 +362,7 @@ def test_a_phone_change_code_is_bound_to_the_account_that_asked(client, make_use
 
 
 def test_staff_land_on_their_desk(client, make_commune, make_staff):
-    staff = make_staff(make_commune(), phone="0912000999")
+    make_staff(make_commune(), phone="0912000999")
     resp = post_form(client, "/login", {"phone": "0912000999", "password": PASSWORD}, page="/login")
     assert resp.headers["Location"] == "/staff/"
 

@@ -7,7 +7,6 @@ import time
 from playwright.sync_api import expect
 
 from market.securitylog import mask_phone
-
 from tests.e2e.conftest import assert_fits_phone, login, shot
 
 STAFF_EA_KNUEC = "0902000001"

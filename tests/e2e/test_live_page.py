@@ -20,7 +20,7 @@ IN_VIEW = """sel => { const nav = document.querySelector('.bottomnav').getBoundi
 
 def test_flash_deal_layout_replay_and_the_end(new_phone_page):
     host = new_phone_page()
-    login(host, "0905000001")
+    login(host, "0905000002")  # not the tea KOL: test_live_checkout leaves her session on air
     host.goto("/live/new")
     host.fill("#title", "Chè Shan tuyết giá sốc")
     host.fill("#stream_url", "https://www.youtube.com/watch?v=dQw4w9WgXcQ")

@@ -95,7 +95,7 @@ def test_an_order_after_zero_is_refused_before_any_sweep(make_offer, make_user):
     assert offer.sold == 0
 
 
-def test_every_viewer_hears_the_countdown_and_the_close(app, connect, make_session, make_product, make_user):
+def test_every_viewer_hears_the_countdown_and_the_close(app, connect, make_session, make_product, make_user):  # noqa: F811 - the fixture
     session = make_session()
     host_user = session.seller.user
     product = make_product(seller=host_user, stock=12)
@@ -127,7 +127,7 @@ def test_every_viewer_hears_the_countdown_and_the_close(app, connect, make_sessi
     assert stock_of(product.id) == 2 + 8
 
 
-def test_hearts_stop_counting_when_the_session_ends(app, connect, make_session):
+def test_hearts_stop_counting_when_the_session_ends(app, connect, make_session):  # noqa: F811 - the fixture
     from market.live.tasks import tick
 
     session = make_session()

@@ -20,8 +20,8 @@ WORDS = {"code": "CPK7QM2X9A", "shop": "Vườn sầu riêng Ea Knuếc", "title
 LINK = "/sell/products/12345/edit"  # the longest link the staff decisions use
 LINKS = {"order.": "/orders/12345", "follow.": "/live/12345", "brand.": "/sell/brands"}
 # Messages that explain a payment held or a weight to accept need more words: two parts.
-TWO_PARTS = {"order.phone_placed", "order.weight_to_accept", "order.authorised", "order.authorised_buyer", "order.transfer_claimed",
-             "brand.shop_added"}
+TWO_PARTS = {"order.phone_placed", "order.weight_to_accept", "order.authorised", "order.authorised_buyer",
+             "order.transfer_claimed", "brand.shop_added"}
 SITE = "https://chophien.vn"
 
 

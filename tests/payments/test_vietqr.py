@@ -9,8 +9,14 @@ from market.domain import DomainError
 from market.extensions import db
 from market.payments.banks import bank_by_bin, banks
 from market.payments.models import ShopPaymentSettings
-from market.payments.vietqr import (build_payload, clean_account_number, clean_holder, crc16_ccitt_false,
-                                    parse_payload, qr_svg)
+from market.payments.vietqr import (
+    build_payload,
+    clean_account_number,
+    clean_holder,
+    crc16_ccitt_false,
+    parse_payload,
+    qr_svg,
+)
 from tests.conftest import login_as, post_form
 
 # /work/shared/data/vietqr_vectors.md: payloads from public code, each with a valid CRC-16/CCITT-FALSE.
