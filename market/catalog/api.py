@@ -77,7 +77,7 @@ def _int_arg(name: str, default: int, maximum: int) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not raw.isdigit() or len(raw) > 9 or not 1 <= int(raw) <= maximum:
         return None
     return int(raw)
 

@@ -101,7 +101,7 @@ def page_url(page: int) -> str:
 
 def page_number() -> int:
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= 10_000 else 1
+    return int(raw) if raw.isdigit() and len(raw) <= 5 and 0 < int(raw) <= 10_000 else 1
 
 
 def paginate(stmt: sa.Select, per_page: int = PER_PAGE):

@@ -196,11 +196,13 @@ def parse_count(raw, field: str, minimum: int, maximum: int, default: int | None
     if text[0] in "-−–":
         raise DomainError("invalid", _("This cannot be negative."), field=field)
     if text.isdigit():
-        value = int(text)
+        digits = text
     elif _GROUPED.fullmatch(text):
-        value = int(re.sub(r"[.,]", "", text))
+        digits = re.sub(r"[.,]", "", text)
     else:
         raise DomainError("invalid", _("Enter a whole number, such as 50."), field=field)
+    # Past 18 digits it is over any maximum; int() of thousands of digits would raise instead of answering.
+    value = int(digits) if len(digits) <= 18 else maximum + 1
     if value < minimum:
         raise DomainError("invalid", _("This must be at least %(n)d.", n=minimum), field=field)
     if value > maximum:

@@ -64,7 +64,7 @@ def test_unapproved_products_are_404(client, listed, key):
 
 
 @pytest.mark.parametrize("query", ["page=0", "page=-1", "page=abc", "per_page=1000", "category=guns",
-                                   "commune=nowhere"])
+                                   "commune=nowhere", "page=" + "9" * 5000, "per_page=" + "1" * 5000])
 def test_bad_arguments_are_400_json(client, listed, query):
     resp = client.get(f"/api/v1/products?{query}")
     assert resp.status_code == 400 and resp.get_json()["error"] == "invalid"
