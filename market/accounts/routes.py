@@ -112,8 +112,9 @@ def apply_to_sell():
     if profile is not None:
         return render_template("accounts/apply_status.html", profile=profile)
     form = ApplySellerForm(communes=service.communes_in_order())
-    if request.method == "GET" and request.args.get("commune", "").isdigit():
-        form.commune_id.data = int(request.args["commune"])
+    commune = request.args.get("commune", "")
+    if request.method == "GET" and commune.isdecimal() and len(commune) <= 10:
+        form.commune_id.data = int(commune)
     if form.validate_on_submit():
         try:
             profile = service.apply_to_sell(current_user, form.shop_name.data, form.commune_id.data,

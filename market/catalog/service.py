@@ -195,7 +195,7 @@ def parse_count(raw, field: str, minimum: int, maximum: int, default: int | None
         raise DomainError("invalid", _("Enter a number."), field=field)
     if text[0] in "-−–":
         raise DomainError("invalid", _("This cannot be negative."), field=field)
-    if text.isdigit():
+    if text.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
         digits = text
     elif _GROUPED.fullmatch(text):
         digits = re.sub(r"[.,]", "", text)

@@ -31,7 +31,7 @@ def submit(order: Order, user, rating: object, comment: object = "") -> Review:
         raise NotFound(_("This order does not exist."))
     if order.status != OrderStatus.DELIVERED:
         raise DomainError("invalid", _("You can rate an order once it has been delivered."), status=409)
-    if isinstance(rating, str) and rating.strip().isdigit():
+    if isinstance(rating, str) and rating.strip().isdecimal() and len(rating.strip()) <= 2:
         rating = int(rating)
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise DomainError("invalid", _("Choose 1 to 5 stars."), field="rating")

@@ -151,7 +151,7 @@ def clean_settings(raw: Mapping) -> dict:
         raise DomainError("invalid", _("At most %(max)d characters.", max=200), field="pickup_note")
     values["pickup_note"] = note
     refusals = str(raw.get("transfer_after_refusals") or "").strip()
-    if refusals and (not refusals.isdigit() or not 1 <= int(refusals) <= 20):
+    if refusals and (not refusals.isdecimal() or len(refusals) > 2 or not 1 <= int(refusals) <= 20):
         raise DomainError("invalid", _("Choose a number from 1 to 20, or leave it empty."),
                           field="transfer_after_refusals")
     values["transfer_after_refusals"] = int(refusals) if refusals else None

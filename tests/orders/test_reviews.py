@@ -36,7 +36,7 @@ def test_buyer_rates_once(client, delivered, buyer, shop):
     assert db.session.scalar(sa.select(sa.func.count(Review.id))) == 1
 
 
-@pytest.mark.parametrize("rating", ["0", "6", "-1", "abc", "", "4.5"])
+@pytest.mark.parametrize("rating", ["0", "6", "-1", "abc", "", "4.5", "²", "9" * 5000])
 def test_bad_ratings(client, delivered, buyer, rating):
     login_as(client, buyer)
     resp = post_form(client, f"/orders/{delivered.id}/review", {"rating": rating}, page=f"/orders/{delivered.id}")

@@ -31,6 +31,8 @@ def test_save_and_read_back(client, login, shop):
     ("base_weight_kg", "0", ""),
     ("item_weight_kg", "nặng", ""),
     ("pickup_note", "x" * 201, "200"),
+    ("transfer_after_refusals", "9" * 5000, "1 đến 20"),
+    ("transfer_after_refusals", "²", "1 đến 20"),
 ])
 def test_bad_input_is_refused_beside_the_field(client, login, shop, field, value, message):
     login(shop.user)
