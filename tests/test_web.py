@@ -99,7 +99,8 @@ def test_nul_bytes_in_forms_and_json(client):
 
 
 @pytest.mark.parametrize("body", [b"[1]", b'"0912345678"', b"3", b'[["phone", "0912345678", "x"]]',
-                                  b'{"phone": {"a": 1}, "password": "x"}', b'{"phone": 912345678, "password": "x"}'])
+                                  b'{"phone": {"a": 1}, "password": "x"}', b'{"phone": 912345678, "password": "x"}',
+                                  b'{"phone": "\\ud800"}', b'{"\\udfff": "x"}', b'{"phone": ["\\ud800"]}'])
 def test_json_no_form_could_send_is_400_on_pages_not_500(client, body):
     """Flask-WTF takes a JSON body as the form's data; a list, a number or a nested object broke WTForms (found by
     the route fuzzer on /login, /register and /sell/apply, whose forms check their own CSRF token)."""
