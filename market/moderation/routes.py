@@ -48,13 +48,20 @@ PAGE_SIZE = 50
 MAX_PAGE = 10_000
 
 
+def page_url(page: int) -> str:
+    """This list at another page, its filters kept; query words that are url_for's own (``_external``,
+    ``_method`` …) are dropped, since a visitor's ``?_scheme=x`` would make url_for raise."""
+    args = {k: v for k, v in request.args.items() if not k.startswith("_") and k != "endpoint"}
+    return url_for(request.endpoint, **{**(request.view_args or {}), **args, "page": page})
+
+
 @bp.context_processor
 def staff_context():
     from market.catalog import service as catalog
 
     # status_label, category_label and action_label are the staff area's own (reports, audit); a listing's
     # labels get their own names here, since the catalog's template globals of the same names are shadowed.
-    return {"staff_tabs": lambda: staff_tabs(current_user), "status_label": reports.status_label,
+    return {"staff_tabs": lambda: staff_tabs(current_user), "page_url": page_url, "status_label": reports.status_label,
             "category_label": reports.category_label, "action_label": audit.action_label,
             "kind_label": audit.kind_label,
             "listing_status_label": catalog.status_label, "listing_event_label": catalog.action_label,
