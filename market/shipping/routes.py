@@ -122,6 +122,20 @@ def _order_back(order_id: int):
     return redirect(url_for("orders.detail", order_id=order_id))
 
 
+def _prepare(order_id: int, prepare):
+    """Run one ``shipments.prepare_*`` step: ``(its result, None)``, or ``(None, the way back)`` after a refusal
+    flashed beside the order (a missing order stays a 404). No transaction is left open for the carrier's call."""
+    try:
+        result = prepare()
+    except DomainError as err:
+        db.session.rollback()
+        if err.code == "not_found":
+            raise
+        flash(err.message, "error")
+        return None, _order_back(order_id)
+    return result, None
+
+
 @sell_bp.post("/orders/<int:order_id>/shipment")
 @login_required
 def create_shipment(order_id: int):
@@ -136,14 +150,10 @@ def create_shipment(order_id: int):
     if not CarrierChoiceForm().validate_on_submit():
         flash(_("This form has expired. Please try again."), "error")
         return _order_back(order_id)
-    try:
-        prepared = shipments.prepare_create(order, current_user, request.form.get("carrier", ""))
-    except DomainError as err:
-        db.session.rollback()
-        if err.status == 404 and err.code == "not_found":
-            raise
-        flash(err.message, "error")
-        return _order_back(order_id)
+    prepared, back = _prepare(order_id, lambda: shipments.prepare_create(order, current_user,
+                                                                         request.form.get("carrier", "")))
+    if back:
+        return back
     db.session.rollback()  # no transaction (nor SQLite write lock) held while the carrier answers
     adapter = get_carrier(prepared.carrier)
     try:
@@ -183,14 +193,10 @@ def label(order_id: int):
     from market.shipping.carriers.base import CarrierError
 
     order = get_order_for(order_id, current_user)
-    try:
-        carrier, creds, code = shipments.prepare_label(order, current_user)
-    except DomainError as err:
-        db.session.rollback()
-        if err.code == "not_found":
-            raise
-        flash(err.message, "error")
-        return _order_back(order_id)
+    prepared, back = _prepare(order_id, lambda: shipments.prepare_label(order, current_user))
+    if back:
+        return back
+    carrier, creds, code = prepared
     db.session.rollback()
     try:
         printed = get_carrier(carrier).label(creds, code)
@@ -218,14 +224,10 @@ def cancel_shipment(order_id: int):
     if not CarrierChoiceForm().validate_on_submit():
         flash(_("This form has expired. Please try again."), "error")
         return _order_back(order_id)
-    try:
-        _role, shipment, creds = shipments.prepare_cancel(order, current_user)
-    except DomainError as err:
-        db.session.rollback()
-        if err.code == "not_found":
-            raise
-        flash(err.message, "error")
-        return _order_back(order_id)
+    prepared, back = _prepare(order_id, lambda: shipments.prepare_cancel(order, current_user))
+    if back:
+        return back
+    _role, shipment, creds = prepared
     shipment_id, carrier, code = shipment.id, shipment.carrier, shipment.tracking_code
     db.session.rollback()
     adapter = get_carrier(carrier)
