@@ -363,6 +363,18 @@ def redis_url():
     return REDIS_TEST_URL
 
 
+def janus_env() -> dict:
+    """Environment for a server process with our own video on against the test Janus; {} when it does not answer."""
+    from market.video.janus import Janus, MediaUnavailable
+
+    try:
+        Janus(JANUS_TEST["JANUS_URLS"][0], timeout=2).info()
+    except MediaUnavailable:
+        return {}
+    return {"JANUS_URL": JANUS_TEST["JANUS_URLS"][0], "JANUS_ADMIN_URL": JANUS_TEST["JANUS_ADMIN_URLS"][0],
+            "JANUS_API_SECRET": JANUS_TEST["JANUS_API_SECRET"], "JANUS_ADMIN_SECRET": JANUS_TEST["JANUS_ADMIN_SECRET"]}
+
+
 @pytest.fixture(scope="session")
 def janus_config():
     """The test Janus's settings (``JANUS_TEST``), once it answers; skipped — failed in CI — when it does not."""
