@@ -1,6 +1,6 @@
 // The watch page's own-video player (market/video, docs/video.md). Signalling goes through the app, WHEP-style
 // with the offer coming from the media server: POST whep → Janus's offer + Location; PATCH Location with our
-// answer; POST Location/keepalive every 20 s (it also says whether a newer feed replaced ours: the host resumed);
+// answer; POST Location/keepalive every 15 s (it also says whether a newer feed replaced ours: the host resumed);
 // POST Location/layer on a weak downlink; DELETE when the page goes. Without WebRTC, or with the media server
 // down, the stream link below stays and a message says so; an HLS address, when the page has one, is played
 // instead.
@@ -125,7 +125,7 @@
         say(fallbackEl, "");
         say(note, "");
         unmute.hidden = !video.muted;
-        keepTimer = window.setInterval(keepalive, 20000);
+        keepTimer = window.setInterval(keepalive, 15000);
         statsTimer = window.setInterval(checkDownlink, 4000);
       })
       .catch(function () { later(start, 5000); });
@@ -161,7 +161,11 @@
       stats.forEach(function (s) {
         if (s.type === "inbound-rtp" && s.kind === "video") now = s;
       });
-      if (!now) return;
+      if (!now) { // no video stream any more (the publisher left): a stall too
+        stalled += 1;
+        if (stalled >= 3) { stalled = 0; say(note, D.reconnecting); later(start, 100); }
+        return;
+      }
       if (last) {
         var received = (now.packetsReceived || 0) - (last.packetsReceived || 0);
         var lost = (now.packetsLost || 0) - (last.packetsLost || 0);

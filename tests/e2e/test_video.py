@@ -131,6 +131,6 @@ def test_the_host_streams_from_her_phone_and_a_viewer_watches_beside_the_order_b
     # the viewer follows the new feed: frames keep coming
     before = frames(viewer)
     wait_until(viewer, "n => document.getElementById('video-live').getVideoPlaybackQuality().totalVideoFrames > n",
-               before + 10, timeout=40)
+               before + 10, timeout=60)
     second.get_by_role("button", name="Dừng phát").click()
     expect(second.locator("#video-host-status")).to_contain_text("Đã dừng phát")
