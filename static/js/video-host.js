@@ -165,24 +165,34 @@
     });
   }
 
+  // The connection failed: publish again (replacing our own old publish) while it is still the current one;
+  // when another phone or tab took the stream over (410), stop here instead of taking it back.
   function reconnect() {
-    if (restarting) return;
+    if (restarting || !resource) return;
     restarting = true;
     say(statusEl, D.reconnecting);
-    window.setTimeout(function () { publish(true); }, 1000); // our own old publish: replace it
+    window.fetch(resource + "/keepalive", { method: "POST", credentials: "omit" }).then(function (res) {
+      if (res.status === 410 || res.status === 404) { restarting = false; replaced(); return; }
+      window.setTimeout(function () { publish(true); }, 1000);
+    }).catch(function () {
+      restarting = false;
+      window.setTimeout(reconnect, 3000); // no network at all yet
+    });
+  }
+
+  function replaced() {
+    closePeer();
+    resource = null;
+    panel.dataset.onAir = "0";
+    show(stopBtn, false);
+    show(startBtn, true);
+    say(statusEl, D.replaced);
   }
 
   function keepalive() {
     if (!resource) return;
     window.fetch(resource + "/keepalive", { method: "POST", credentials: "omit" }).then(function (res) {
-      if (res.status === 410 || res.status === 404) {
-        closePeer();
-        resource = null;
-        panel.dataset.onAir = "0";
-        show(stopBtn, false);
-        show(startBtn, true);
-        say(statusEl, D.replaced);
-      }
+      if (res.status === 410 || res.status === 404) replaced();
     }).catch(function () {});
   }
 

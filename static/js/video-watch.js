@@ -152,8 +152,8 @@
     say(note, layer === 3 ? D.audio : (layer > 0 ? D.weak : ""));
   }
 
-  // A weak downlink: loss above 5 % or a stuttering picture twice in a row takes the next lower layer (then
-  // sound only); 40 s of good reception climbs one step again. No frame for 12 s reconnects.
+  // A weak downlink: loss above 5 % or a stuttering picture twice in a row takes the next lower layer (loss
+  // alone goes on to sound only); 40 s of good reception climbs one step again. No frame for 12 s reconnects.
   function checkDownlink() {
     if (!pc) return;
     pc.getStats().then(function (stats) {
@@ -174,9 +174,12 @@
         var fps = frames / 4;
         stalled = frames === 0 && layer < 3 ? stalled + 1 : 0;
         if (stalled >= 3) { stalled = 0; say(note, D.reconnecting); later(start, 100); return; }
-        if (loss > 0.05 || (layer < 3 && fps < 8)) { badChecks += 1; goodChecks = 0; }
+        // a stuttering picture (a slow phone, a thin downlink) steps down to the lowest layer; only loss goes
+        // further, to sound only
+        var stutter = layer < 2 && fps < 8;
+        if (loss > 0.05 || stutter) { badChecks += 1; goodChecks = 0; }
         else { goodChecks += 1; badChecks = 0; }
-        if (badChecks >= 2 && layer < 3) { badChecks = 0; setLayer(layer + 1); }
+        if (badChecks >= 2 && layer < (loss > 0.05 ? 3 : 2)) { badChecks = 0; setLayer(layer + 1); }
         else if (goodChecks >= 10 && layer > 0) { goodChecks = 0; setLayer(layer - 1); }
       }
       last = now;

@@ -128,6 +128,8 @@ def test_the_host_streams_from_her_phone_and_a_viewer_watches_beside_the_order_b
     expect(second.locator("#video-host-status")).to_contain_text("đang được phát từ một điện thoại")
     second.locator("#video-replace").click()
     expect(second.locator("#video-host-status")).to_contain_text("Bạn đang phát trực tiếp")
+    # the first phone is told, and does not take the stream back when its connection drops
+    expect(host.locator("#video-host-status")).to_contain_text("đã chuyển sang", timeout=45000)
     # the viewer follows the new feed: frames keep coming
     before = frames(viewer)
     wait_until(viewer, "n => document.getElementById('video-live').getVideoPlaybackQuality().totalVideoFrames > n",
