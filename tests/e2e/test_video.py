@@ -100,7 +100,7 @@ def test_the_host_streams_from_her_phone_and_a_viewer_watches_beside_the_order_b
     wait_until(host, "() => document.getElementById('video-preview').videoWidth > 0")
     shot(host, "video-host-preview")
     host.get_by_role("button", name="Bắt đầu", exact=True).click()
-    expect(host.locator("#video-host-status")).to_contain_text("Bạn đang phát trực tiếp")
+    expect(host.locator("#video-host-status")).to_contain_text("Bạn đang phát trực tiếp", timeout=45000)
     expect(panel).to_have_attribute("data-on-air", "1")
 
     viewer = phones()
@@ -125,9 +125,9 @@ def test_the_host_streams_from_her_phone_and_a_viewer_watches_beside_the_order_b
     second.goto(f"/live/{session_id}/host")
     second.get_by_role("button", name="Bật camera").click()
     second.get_by_role("button", name="Bắt đầu", exact=True).click()
-    expect(second.locator("#video-host-status")).to_contain_text("đang được phát từ một điện thoại")
+    expect(second.locator("#video-host-status")).to_contain_text("đang được phát từ một điện thoại", timeout=45000)
     second.locator("#video-replace").click()
-    expect(second.locator("#video-host-status")).to_contain_text("Bạn đang phát trực tiếp")
+    expect(second.locator("#video-host-status")).to_contain_text("Bạn đang phát trực tiếp", timeout=45000)
     # the first phone is told, and does not take the stream back when its connection drops
     expect(host.locator("#video-host-status")).to_contain_text("đã chuyển sang", timeout=45000)
     # the viewer follows the new feed: frames keep coming
