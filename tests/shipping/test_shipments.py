@@ -110,6 +110,27 @@ def test_the_carrier_refusing_changes_nothing(client, login, shop, cod_order, ca
     assert cod_order.status == "confirmed" and the_shipment(cod_order) is None
 
 
+def test_a_ghn_address_it_cannot_place_is_told_to_the_seller(client, login, shop, cod_order, carriers,
+                                                             connect_carrier):
+    connect_carrier(shop.profile, "ghn")
+    cod_order.ship_commune = "Xã Không Có"
+    db.session.commit()
+    login(shop.user)
+    resp = create(client, cod_order, "ghn")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "GHN không có phường/xã “Xã Không Có” ở Đắk Lắk" in page
+    assert carriers["ghn"].calls("/shiip/public-api/v2/shipping-order/create") == []
+    reload(cod_order)
+    assert cod_order.status == "confirmed" and the_shipment(cod_order) is None
+    cod_order.ship_commune = "Ea Knuếc"  # the buyer said which commune: GHN takes it
+    db.session.commit()
+    create(client, cod_order, "ghn")
+    reload(cod_order)
+    assert cod_order.status == "shipped" and the_shipment(cod_order).carrier == "ghn"
+    sent = carriers["ghn"].calls("/shiip/public-api/v2/shipping-order/create")[0].json
+    assert (sent["to_district_id"], sent["to_ward_code"], sent["cod_amount"]) == (1601, "460701", 158_000)
+
+
 def test_other_shops_cannot_ship_or_print(client, login, make_shop, cod_order, carriers, connect_carrier):
     other = make_shop("Shop khác")
     login(other.user)
