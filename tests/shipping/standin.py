@@ -295,6 +295,7 @@ class ZaloStandIn(StandIn):
         self.access = "access-1"  # the token Zalo accepts now
         self.refresh = "refresh-1"  # the refresh token Zalo accepts now (single use)
         self.not_on_zalo: set[str] = set()
+        self.echo_refusal = False  # refuse every message, quoting its template data back (as some errors do)
         self.sent: list[dict] = []
         self._n = itertools.count(2)
 
@@ -314,6 +315,8 @@ class ZaloStandIn(StandIn):
             body = rec.json or {}
             if body.get("phone") in self.not_on_zalo:
                 return 200, {"error": -118, "message": "Zalo account not existed"}
+            if self.echo_refusal:
+                return 200, {"error": -1124, "message": f"Template data is invalid: {body.get('template_data')}"}
             self.sent.append(body)
             return 200, {"error": 0, "message": "Success",
                          "data": {"msg_id": f"msg{len(self.sent)}", "sent_time": "1733480000000",
