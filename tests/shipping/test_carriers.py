@@ -247,3 +247,25 @@ def test_the_ghn_stand_in_refuses_names_without_codes(app, carriers):
     answer = http.call("POST", url, headers=headers, timeout=2, body={**base, "to_district_id": 1442,
                                                                       "to_ward_code": "20109"})
     assert answer["code"] == 200
+
+
+@pytest.mark.parametrize("raw,value", [
+    (158_000, 158_000), ("158000", 158_000), (" 30400 ", 30_400), (0, 0), (None, None), (True, None),
+    (-1, None), ("-158000", None), (3.5, None), ("1e9", None), ("9" * 25, None), (10**13, None), ([1], None),
+])
+def test_amounts_a_carrier_reports(raw, value):
+    """Cash and fees from a carrier's answer or webhook: only a sum a parcel could carry is believed (a bigger
+    one would not fit the column: a 500)."""
+    from market.shipping.carriers.base import amount
+
+    assert amount(raw) == value
+
+
+@pytest.mark.parametrize("junk", [{"ProvinceID": 202}, [{"ProvinceID": 202, "ProvinceName": 7, "NameExtension": 5}],
+                                  [["not", "an", "object"]], "Success"])
+def test_junk_master_data_is_a_carrier_error_not_a_crash(app, carriers, junk):
+    carriers["ghn"].fail_next.append((200, {"code": 200, "message": "Success", "data": junk}))
+    with pytest.raises(CarrierError) as err:
+        CARRIERS["ghn"].create(GHN_CREDS, REQ)
+    assert err.value.code in ("bad_answer", "address")
+    assert carriers["ghn"].calls("/shiip/public-api/v2/shipping-order/create") == []

@@ -244,3 +244,15 @@ def test_ghn_webhooks_are_checked_against_the_order_detail(client, login, shop, 
     reload(cod_order)
     assert cod_order.status == "delivered" and the_shipment(cod_order).cod_collected_vnd == 158_000
     assert ghn_hook(client, code, "delivered", when="2026-12-06T09:00:00Z").json["outcome"] == "stale"
+
+
+@pytest.mark.parametrize("amount", ["9" * 25, "-158000", "1e9"])
+def test_a_ghtk_cash_amount_out_of_bounds_is_not_believed(client, shipped, amount):
+    """GHTK's pick_money is the one amount a webhook writes: one no shop could collect (more than a bigint, or
+    below zero) is not taken — the cash the shipment was made with counts — instead of a 500 or a negative."""
+    order, shipment, secret = shipped
+    resp = ghtk_hook(client, secret, shipment.tracking_code, 5, pick_money=amount)
+    assert resp.status_code == 200 and resp.json["outcome"] == "applied"
+    reload(order)
+    reload(shipment)
+    assert (order.status, shipment.cod_collected_vnd) == ("delivered", 158_000)

@@ -40,6 +40,7 @@ from market.shipping.carriers.base import (
     Place,
     Stage,
     Tracking,
+    amount,
 )
 
 log = logging.getLogger(__name__)
@@ -119,8 +120,8 @@ class GHN:
         if sender is not None:
             body.update(from_district_id=sender.district_id, from_ward_code=sender.ward_code)
         data = self._post(creds, "/shiip/public-api/v2/shipping-order/fee", body)
-        total = data.get("total") if isinstance(data, dict) else None
-        if not isinstance(total, int):
+        total = amount(data.get("total")) if isinstance(data, dict) else None
+        if total is None:
             raise CarrierError("GHN gave no fee", code="bad_answer")
         return total
 
@@ -138,8 +139,7 @@ class GHN:
         code = data.get("order_code") if isinstance(data, dict) else None
         if not isinstance(code, str) or not code:
             raise CarrierError("GHN gave no order code", code="bad_answer")
-        fee = data.get("total_fee")
-        return Created(code, fee if isinstance(fee, int) else None)
+        return Created(code, amount(data.get("total_fee")))
 
     def label(self, creds: Credentials, tracking_code: str) -> Label:
         data = self._post(creds, "/shiip/public-api/v2/a5/gen-token", {"order_codes": [tracking_code]})
@@ -163,9 +163,8 @@ class GHN:
         stage = stage_of(status)
         if stage is None:
             raise CarrierError(f"unknown GHN status {status!r}", code="unknown_status")
-        cod = data.get("cod_amount")
         return Tracking(tracking_code, stage, status, event_id=f"detail:{tracking_code}:{status}",
-                        at=_time(data.get("updated_date")), cod_vnd=cod if isinstance(cod, int) else None,
+                        at=_time(data.get("updated_date")), cod_vnd=amount(data.get("cod_amount")),
                         cod_remitted=bool(data.get("cod_transfer_date")))
 
     def parse_webhook(self, body: bytes, content_type: str) -> Tracking:
@@ -184,8 +183,7 @@ class GHN:
         if stage is None:
             raise BadWebhook(f"unknown status {status[:40]!r}")
         when = event.get("Time") if isinstance(event.get("Time"), str) else ""
-        cod = event.get("CODAmount")
         return Tracking(code, stage, status, event_id=f"{code}:{event.get('Type', '')}:{status}:{when}"[:255],
-                        at=_time(when), cod_vnd=cod if isinstance(cod, int) else None,
+                        at=_time(when), cod_vnd=amount(event.get("CODAmount")),
                         cod_remitted=bool(event.get("CODTransferDate")), reason=str(event.get("Reason") or "")[:200],
                         account=str(event.get("ShopID") or ""))

@@ -54,7 +54,8 @@ def _words(text: str | None) -> str:
 
 
 def _names(row: dict, field: str) -> list[str]:
-    names = [row.get(field)] + list(row.get("NameExtension") or [])
+    extensions = row.get("NameExtension")
+    names = [row.get(field)] + (extensions if isinstance(extensions, list) else [])
     return [n for n in names if isinstance(n, str) and n.strip()]
 
 
