@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -42,7 +42,7 @@ def test_clock_reads_like_a_player():
 
 
 def test_position_maps_wall_clock_into_a_file_joined_from_publishes():
-    t0 = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
     ms = int(t0.timestamp() * 1000)
     parts = [[ms, 60_000], [ms + 120_000, 30_000]]  # a 60 s publish, a minute lost, then 30 s more
     assert chapters.position_ms(parts, t0 + timedelta(seconds=10)) == 10_000
@@ -100,7 +100,7 @@ def test_ending_a_session_makes_its_replay_from_the_recording(app, client, make_
     for path in mjr_pair:
         shutil.copy(path, folder / path.name)
     offer = make_offer(session=session)
-    header_start = datetime.fromtimestamp(int(recording._header(folder / mjr_pair[0].name)["u"]) / 1e6, timezone.utc)
+    header_start = datetime.fromtimestamp(int(recording._header(folder / mjr_pair[0].name)["u"]) / 1e6, UTC)
     _pin_at(offer, header_start + timedelta(seconds=1))
 
     service.end_session(session, session.seller.user)
