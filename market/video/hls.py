@@ -156,7 +156,7 @@ def start(session_id: int, janus, *, room: int, publisher_id: int, secret: str |
     cfg = current_app.config
     if not cfg.get("VIDEO_HLS", True) or shutil.which(cfg.get("FFMPEG_BIN", "ffmpeg")) is None:
         return None
-    stop(session_id)
+    stop(session_id, janus, secret)
     taken = set(db.session.scalars(sa.select(HlsStream.base_port).where(
         HlsStream.status == HlsStatus.RUNNING, HlsStream.node == node())).all())
     base = _free_base_port(taken)
@@ -193,8 +193,10 @@ def start(session_id: int, janus, *, room: int, publisher_id: int, secret: str |
     return stream
 
 
-def stop(session_id: int, janus=None) -> None:
-    """Stop a session's HLS output from any process (see the module's docstring). Commits."""
+def stop(session_id: int, janus=None, secret: str | None = None) -> None:
+    """Stop a session's HLS output from any process (see the module's docstring). Commits. Without the room's
+    ``secret`` Janus may refuse to remove the forwarders: destroying the room (the video service does when the
+    session ends) removes them too, and ffmpeg ends by itself either way."""
     stream = stream_of(session_id)
     if stream is None or stream.status != HlsStatus.RUNNING:
         return
@@ -206,15 +208,14 @@ def stop(session_id: int, janus=None) -> None:
     db.session.refresh(stream)
     if done != 1:
         return  # another process stops it
-    client = janus or _janus(stream.janus_url)
-    if client is not None:
-        from market.video.janus import JanusError, MediaUnavailable
+    from market.video.janus import JanusError, MediaUnavailable
 
-        for stream_id in stream.forwarders or []:
-            try:
-                client.stop_rtp_forward(stream.room, stream.publisher_id, stream_id)
-            except (MediaUnavailable, JanusError) as err:  # room gone already: the forwarders went with it
-                log.info("HLS of session %s: forwarder %s: %s", session_id, stream_id, err)
+    server = janus or _janus(stream.janus_url)
+    for stream_id in stream.forwarders or []:
+        try:
+            server.stop_rtp_forward(stream.room, stream.publisher_id, stream_id, secret=secret)
+        except (MediaUnavailable, JanusError) as err:  # room gone already: the forwarders went with it
+            log.info("HLS of session %s: forwarder %s: %s", session_id, stream_id, err)
     if stream.node == node() and stream.pid:
         _signal(stream.pid, signal.SIGINT)  # ffmpeg writes #EXT-X-ENDLIST and exits
 
@@ -227,14 +228,10 @@ def on_live_ended(session_id: int, **_kw) -> None:
 
 
 def _janus(url: str):
-    """A client of the Janus server at ``url`` with this site's secrets (None: the video area is not set up)."""
-    try:
-        from market.video.janus import Janus
-    except ImportError:
-        return None
-    cfg = current_app.config
-    return Janus(url, api_secret=cfg.get("JANUS_API_SECRET"), admin_secret=cfg.get("JANUS_ADMIN_SECRET"),
-                 timeout=3.0)
+    """A client of the Janus server at ``url`` with this site's secrets."""
+    from market.video.janus import client
+
+    return client(url)
 
 
 def _signal(pid: int, sig: int) -> None:
