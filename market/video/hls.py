@@ -41,6 +41,8 @@ log = logging.getLogger("market.video.hls")
 PLAYLIST = "index.m3u8"
 SEGMENT_NAME = re.compile(r"[a-f0-9]{8}-\d{5}\.ts")
 AUDIO_PT, VIDEO_PT = 111, 96
+# The ffmpeg processes this process started, kept so they are reaped when they end (no zombies).
+_children: dict[int, subprocess.Popen] = {}
 VIDEO_CODECS = {"vp8": "VP8", "vp9": "VP9", "h264": "H264"}
 
 
@@ -173,6 +175,8 @@ def start(session_id: int, janus, *, room: int, publisher_id: int, secret: str |
     with (folder / "ffmpeg.log").open("wb") as out:
         process = subprocess.Popen(ffmpeg_command(folder, token), stdin=subprocess.DEVNULL, stdout=out,  # noqa: S603
                                    stderr=out, start_new_session=True, close_fds=True)
+    _reap()
+    _children[process.pid] = process
     streams = [{"mid": mids.get("audio", "0"), "port": base, "pt": AUDIO_PT},
                {"mid": mids.get("video", "1"), "port": base + 2, "pt": VIDEO_PT}]
     try:
@@ -181,6 +185,12 @@ def start(session_id: int, janus, *, room: int, publisher_id: int, secret: str |
     except (MediaUnavailable, JanusError) as err:
         log.warning("HLS of session %s: rtp_forward refused: %s", session_id, err)
         _signal(process.pid, signal.SIGTERM)
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        _reap()
         return None
     stream = stream_of(session_id) or HlsStream(session_id=session_id)
     stream.status, stream.node, stream.pid, stream.base_port, stream.token = (HlsStatus.RUNNING, node(), process.pid,
@@ -232,6 +242,12 @@ def _janus(url: str):
     from market.video.janus import client
 
     return client(url)
+
+
+def _reap() -> None:
+    for pid, process in list(_children.items()):
+        if process.poll() is not None:
+            del _children[pid]
 
 
 def _signal(pid: int, sig: int) -> None:

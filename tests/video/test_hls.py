@@ -85,6 +85,7 @@ def test_playlist_and_segments_are_served_with_cache_headers(app, client, make_s
         assert answer.mimetype == "application/vnd.apple.mpegurl"
         assert answer.headers["Cache-Control"] == "public, max-age=1"
         text = answer.get_data(as_text=True)
+        answer.close()
         assert "#EXT-X-TARGETDURATION:2" in text
         segment = next(line for line in text.splitlines() if line.endswith(".ts"))
         assert segment.startswith(stream.token + "-")
@@ -92,6 +93,7 @@ def test_playlist_and_segments_are_served_with_cache_headers(app, client, make_s
         assert piece.status_code == 200 and piece.mimetype == "video/mp2t"
         assert piece.headers["Cache-Control"] == "public, max-age=31536000, immutable"
         assert piece.data[:1] == b"\x47"  # an MPEG-TS sync byte
+        piece.close()
         assert client.get(f"/live/{session.id}/hls/stream.sdp").status_code == 404
         assert client.get(f"/live/{session.id}/hls/ffmpeg.log").status_code == 404
 
@@ -100,6 +102,8 @@ def test_playlist_and_segments_are_served_with_cache_headers(app, client, make_s
         assert source.stopped == [501, 502]
         assert hls.stream_of(session.id).status == HlsStatus.STOPPED
         assert _wait(lambda: not _running(pid), 30)
+        hls._reap()
+        assert pid not in hls._children
         with app.test_request_context():
             assert hls.hls_url(session) is None
     finally:

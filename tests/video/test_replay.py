@@ -125,9 +125,11 @@ def test_ending_a_session_makes_its_replay_from_the_recording(app, client, make_
     assert whole.status_code == 200 and whole.mimetype == "video/webm"
     assert whole.headers["Accept-Ranges"] == "bytes"
     assert "immutable" in whole.headers["Cache-Control"]
+    whole.close()
     part = client.get(f"/live/{session.id}/replay/{path.name}", headers={"Range": "bytes=0-99"})
     assert part.status_code == 206 and len(part.data) == 100
     assert part.data[:4] == b"\x1a\x45\xdf\xa3"  # an EBML (WebM) header
+    part.close()
     assert client.get(f"/live/{session.id}/replay/replay-00000000.webm").status_code == 404
 
 
