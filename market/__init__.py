@@ -127,6 +127,9 @@ def register_blueprints(app: Flask) -> None:
     from market.video import bp as video_bp
 
     app.register_blueprint(video_bp)  # WHIP/WHEP routes: exempt from CSRF, bearer token or signed address
+    from market.video.replay import bp as video_media_bp
+
+    app.register_blueprint(video_media_bp)
     register_brand_blueprints(app)
     from market.coop import bp as coop_bp
 
@@ -221,3 +224,6 @@ def register_commands(app: Flask) -> None:
     register_orders(app)
     register_payments(app)
     register_live(app)
+    from market.video.replay import register_commands as register_video_replay
+
+    register_video_replay(app)

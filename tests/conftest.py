@@ -77,6 +77,8 @@ def base_config(tmp: Path) -> dict:
         "SECRET_KEY": "test-secret-key-0123456789abcdef",
         "SQLALCHEMY_DATABASE_URI": TEST_DB_URL or f"sqlite:///{tmp / 'test.sqlite3'}",
         "MEDIA_DIR": str(tmp / "media"),
+        "VIDEO_DIR": str(tmp / "video"),
+        "VIDEO_REC_SETTLE_S": 0,
         "PASSWORD_HASH_COST": "fast",
         "SOCKETIO_ASYNC_MODE": "threading",
         "REDIS_URL": None,
@@ -372,7 +374,8 @@ def janus_env() -> dict:
     except MediaUnavailable:
         return {}
     return {"JANUS_URL": JANUS_TEST["JANUS_URLS"][0], "JANUS_ADMIN_URL": JANUS_TEST["JANUS_ADMIN_URLS"][0],
-            "JANUS_API_SECRET": JANUS_TEST["JANUS_API_SECRET"], "JANUS_ADMIN_SECRET": JANUS_TEST["JANUS_ADMIN_SECRET"]}
+            "JANUS_API_SECRET": JANUS_TEST["JANUS_API_SECRET"], "JANUS_ADMIN_SECRET": JANUS_TEST["JANUS_ADMIN_SECRET"],
+            "VIDEO_HLS": "0"}  # the browser tests watch over WebRTC; an ffmpeg encode per publish would only load CI
 
 
 @pytest.fixture(scope="session")
@@ -394,8 +397,9 @@ def janus_config():
 @pytest.fixture
 def video_on(app, janus_config):
     """The app with our own video on, against the test Janus."""
-    saved = {key: app.config.get(key) for key in janus_config}
-    app.config.update(janus_config)
+    settings = {**janus_config, "VIDEO_HLS": False}  # no ffmpeg per publish here (tests/video/test_hls.py has it)
+    saved = {key: app.config.get(key) for key in settings}
+    app.config.update(settings)
     yield app
     app.config.update(saved)
 

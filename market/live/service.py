@@ -317,9 +317,8 @@ def _end(session: LiveSession, reason: str | None = None) -> LiveSession:
     db.session.expire(session)
     sid = session.id
     payload = {"status": SessionStatus.ENDED.value, **({"reason": reason} if reason else {})}
-    on_commit(lambda: (hub.mark_dirty(sid), hub.mark_ended(sid), emit_room(sid, "session", payload)))
-    seller_id, commune_id = session.seller_id, session.commune_id
-    on_commit(lambda: live_ended.send(sid, seller_id=seller_id, commune_id=commune_id))
+    on_commit(lambda: (hub.mark_dirty(sid), hub.mark_ended(sid), emit_room(sid, "session", payload),
+                       live_ended.send(sid)))
     return session
 
 

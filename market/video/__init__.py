@@ -16,8 +16,13 @@ bp = Blueprint("video", __name__)
 def _connect() -> None:
     from market.live.signals import live_ended
     from market.ui import slot
+    from market.video import hls, recording, service
+    from market.video.signals import publishing_started
 
     live_ended.connect(_session_ended, weak=False)
+    publishing_started.connect(_start_hls, weak=False)
+    service.register_room_options(lambda session: recording.room_options(session.id))  # the room is recorded
+    service.register_hls_url(hls.hls_url)
     slot("live.video", "video", "video/_player.html", _player_slot, order=10)
     slot("live.host.video", "video", "video/_host_panel.html", _host_slot, order=10)
 
@@ -58,6 +63,15 @@ def _session_ended(session_id, **_kw) -> None:
 
     if service.enabled():
         defer(service.on_session_ended, session_id)
+
+
+def _start_hls(session_id, server=None, room=None, feed_id=None, secret=None, offer_sdp=None, **_kw) -> None:
+    """A publish was accepted (after its commit): the HLS output follows the new feed, in the background."""
+    from market.tasks import defer
+    from market.video import hls, janus
+
+    defer(lambda: hls.start(session_id, janus.client(server), room=room, publisher_id=feed_id, secret=secret,
+                            offer_sdp=offer_sdp))
 
 
 _connect()

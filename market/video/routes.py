@@ -129,7 +129,7 @@ def whip(session_id: int):
     _end_transaction()
     joined = service.join_publisher(plan, offer, replace=request.args.get("replace") == "1")
     try:
-        generation = service.record_publish(plan, joined)
+        generation = service.record_publish(plan, joined, offer)
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -272,7 +272,7 @@ def _quietly_destroy(jan: janus.Janus, session_id: int) -> None:
         pass  # it times out within a minute anyway
 
 
-def record_publish(plan: PublishPlan, joined: Joined) -> int:
+def record_publish(plan: PublishPlan, joined: Joined, offer_sdp: str | None = None) -> int:
     """Make ``joined`` the current publisher if nobody else won meanwhile; the new generation. Flushes."""
     now = utcnow()
     generation = plan.generation + 1
@@ -289,8 +289,9 @@ def record_publish(plan: PublishPlan, joined: Joined) -> int:
     security_event("video_publish", user_id=plan.user_id, session_id=plan.session_id, generation=generation,
                    replaced=bool(plan.old_janus_session))
     sid, server, room, feed = plan.session_id, plan.server, plan.room, joined.feed_id
-    on_commit(lambda: publishing_started.send(sid, server=server, room=room, feed_id=feed,
-                                              secret=room_secret(room)))
+    secret = room_secret(room)
+    on_commit(lambda: publishing_started.send(sid, server=server, room=room, feed_id=feed, secret=secret,
+                                              offer_sdp=offer_sdp))
     return generation
 
 

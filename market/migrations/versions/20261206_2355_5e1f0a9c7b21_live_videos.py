@@ -1,7 +1,7 @@
 """our own live video: one row per session that used it (media server, room, current publisher)
 
 Revision ID: 5e1f0a9c7b21
-Revises: d0d3f8a2430d
+Revises: 64225cd6627a
 Create Date: 2026-12-06 23:55:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '5e1f0a9c7b21'
-down_revision = 'd0d3f8a2430d'
+down_revision = '64225cd6627a'
 branch_labels = None
 depends_on = None
 
