@@ -30,8 +30,11 @@ from market.video.service import VideoRefused
 
 ISSUE_RATE = "20/minute"  # per host
 PUBLISH_RATE = "12/minute"  # per host: a retry every 5 s at most
-WATCH_RATE = "30/minute"  # per IP: a viewer probing for the stream every 10 s, a few tabs, a family's NAT
-RESOURCE_RATE = "120/minute"  # per IP: keepalives, layer changes, answers
+# Per IP. Vietnamese mobile networks put many phones behind one address (carrier-grade NAT): a viewer costs
+# about 4 subscribe calls a minute while waiting for the host (one every 15–20 s) and 5 resource calls while
+# watching, so these let a few dozen viewers share an address and still stop a flood.
+WATCH_RATE = "240/minute"
+RESOURCE_RATE = "600/minute"  # keepalives, layer changes, answers
 SDP = "application/sdp"
 
 

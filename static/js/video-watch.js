@@ -84,9 +84,9 @@
         return res.text().then(connect);
       }
       return res.json().catch(function () { return {}; }).then(function (body) {
-        if (res.status === 404) { // not streaming (yet): look again in a while
+        if (res.status === 404) { // not streaming (yet): look again in a while (spread, not in step)
           showPlayer(false);
-          later(start, 10000);
+          later(start, 15000 + Math.random() * 5000);
         } else if (res.status === 429) {
           later(start, 30000);
         } else { // 503: the media server is down; the link stays and says so
@@ -138,7 +138,7 @@
       return res.ok ? res.json() : null;
     }).then(function (body) {
       if (!body) return;
-      if (!body.feed) { showPlayer(false); teardown(); later(start, 10000); } // the host stopped
+      if (!body.feed) { showPlayer(false); teardown(); later(start, 15000); } // the host stopped
       else if (!body.current) later(start, 200); // the host resumed from another connection: follow her
     }).catch(function () {});
   }
