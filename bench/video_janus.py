@@ -259,7 +259,7 @@ async def run(args) -> dict:
         pub_pc, pub_session, feed = await publish(janus, room)
         sessions.append(pub_session)
         pcs.append(pub_pc)
-        ka = asyncio.ensure_future(keepalive(janus, sessions, stop))
+        alive = asyncio.ensure_future(keepalive(janus, sessions, stop))
         meter_pc, meter_session, meter = await subscribe(janus, room, feed, measure_latency)
         sessions.append(meter_session)
         pcs.append(meter_pc)
@@ -297,6 +297,8 @@ async def run(args) -> dict:
             print(json.dumps(step), flush=True)
     finally:
         stop.set()
+        if "alive" in locals():
+            await alive
         for pc in pcs:
             await pc.close()
         for s in sessions:

@@ -1,10 +1,10 @@
 """How long the replay job takes (docs/performance.md, "Live video"): janus-pp-rec + ffmpeg on the .mjr files
 of an N-minute publish, against the baseline of copying the same bytes.
 
-    .venv/bin/python bench/video_replay.py [--minutes 2] [--speed 4]
+    .venv/bin/python bench/video_replay.py [--minutes 1] [--speed 1]
 
-The .mjr files are made as in the tests (ffmpeg → RTP → pcap → Janus's pcap2mjr; tests/video/media.py), from an
-832×480 VP8 picture at 30 fps (~600 kb/s) and an Opus tone, sent at ``--speed`` × real time.
+The .mjr files are made as in the tests (ffmpeg → RTP → pcap → Janus's pcap2mjr; tests/video/media.py), from a
+640×360 VP8 test picture at 30 fps and 800 kb/s and an Opus tone, sent at ``--speed`` × real time.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=2.0)
-    parser.add_argument("--speed", type=float, default=4.0)
+    parser.add_argument("--minutes", type=float, default=1.0)
+    parser.add_argument("--speed", type=float, default=1.0, help="× real time (1: live-paced, as a host publishes)")
     args = parser.parse_args()
 
     from market import create_app
@@ -34,7 +34,8 @@ def main() -> None:
     app = create_app({"TESTING": True, "SECRET_KEY": "bench-secret-key-0123456789", "SOCKETIO_ASYNC_MODE": "threading",
                       "REDIS_URL": None, "SQLALCHEMY_DATABASE_URI": "sqlite://", "VIDEO_DIR": str(work)})
     try:
-        files = make_recording(work / "rec", seconds=args.minutes * 60, speed=args.speed, size="832x480", rate=30)
+        files = make_recording(work / "rec", seconds=args.minutes * 60, speed=args.speed, size="640x360", rate=30,
+                               video_kbps=800)
         size = sum(f.stat().st_size for f in files)
         t0 = time.perf_counter()
         for f in files:

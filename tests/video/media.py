@@ -28,7 +28,7 @@ def _frame(payload: bytes, sport: int, dport: int) -> bytes:
 
 
 def record_rtp(seconds: float, *, video: bool = True, audio: bool = True, size: str = "320x240",
-               rate: int = 15, speed: float = 1.0) -> dict[str, list[tuple[float, bytes]]]:
+               rate: int = 15, speed: float = 1.0, video_kbps: int = 300) -> dict[str, list[tuple[float, bytes]]]:
     """Packets (arrival time, bytes) of ``seconds`` of a VP8 test picture and Opus tone, sent at ``speed`` times
     real time (1: live-paced)."""
     kinds = [k for k, on in (("video", video), ("audio", audio)) if on]
@@ -52,14 +52,15 @@ def record_rtp(seconds: float, *, video: bool = True, audio: bool = True, size: 
     threads = [threading.Thread(target=receive, args=(k,), daemon=True) for k in kinds]
     for t in threads:
         t.start()
-    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-readrate", str(speed)]
+    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", *(["-re"] if speed == 1 else ["-readrate", str(speed)])]
     if video:
         cmd += ["-f", "lavfi", "-i", f"testsrc=size={size}:rate={rate}"]
     if audio:
         cmd += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]
     n = 0
     if video:
-        cmd += ["-map", f"{n}:v", "-t", str(seconds), "-c:v", "libvpx", "-deadline", "realtime", "-b:v", "300k",
+        cmd += ["-map", f"{n}:v", "-t", str(seconds), "-c:v", "libvpx", "-deadline", "realtime",
+                "-b:v", f"{video_kbps}k",
                 "-g", str(rate), "-payload_type", "96", "-f", "rtp",
                 f"rtp://127.0.0.1:{socks['video'].getsockname()[1]}?pkt_size=1200"]
         n += 1
