@@ -7,8 +7,10 @@ import pytest
 
 from market.shipping import webhooks
 from tests.orders.fixtures import reload
+from tests.shipping import test_shipments
 from tests.shipping.test_shipments import create, ghn_hook, ghtk_hook, the_shipment
-from tests.shipping.test_shipments import shipped  # noqa: F401
+
+shipped = test_shipments.shipped  # the same fixture: a cash-on-delivery order shipped with GHTK
 
 
 @pytest.fixture
