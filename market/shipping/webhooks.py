@@ -5,10 +5,11 @@
   the two disagree); when the detail call fails, or the detail is behind what the event claims, we answer 503
   and change nothing, so GHN tries again (a forged event is never sent again).
 * GHTK (``POST /webhooks/carrier/ghtk/<secret>``) calls the URL the shop gave it; the secret in the URL is the
-  shop's own (``CarrierAccount.webhook_secret``), compared in constant time; a wrong one is a 403.
+  shop's own (``CarrierAccount.webhook_secret``), compared in constant time; a wrong one is a 403 — also for a
+  label we never made, so the answer never tells a caller without a secret which labels exist.
 * A body that is not the carrier's shape is a 400; a parcel we never made is logged and answered 200 (so the
-  carrier stops retrying); every event goes through ``process_once`` (unique per carrier and event id), so a
-  retry or a replay changes nothing twice.
+  carrier stops retrying; for GHTK only on a shop's own URL); every event goes through ``process_once`` (unique
+  per carrier and event id), so a retry or a replay changes nothing twice.
 """
 
 from __future__ import annotations
@@ -108,15 +109,16 @@ def ghn_webhook():
 @csrf.exempt
 def ghtk_webhook(secret: str):
     from market.securitylog import security_event
-    from market.shipping.shipments import find_shipment, secret_matches
+    from market.shipping.shipments import find_shipment, secret_known, secret_matches
 
     hook = _parse("ghtk")
     shipment = find_shipment("ghtk", hook.tracking_code)
-    if shipment is None:
-        log.warning("shipping: ghtk webhook for an unknown label %s ignored", hook.tracking_code)
-        return _answer(200, "unknown")
-    if not secret_matches(shipment, secret):
+    # no shop's secret, or another shop's than the parcel's: refused before saying whether the label exists
+    if not secret_known("ghtk", secret) or (shipment is not None and not secret_matches(shipment, secret)):
         security_event("webhook_bad_signature", provider="ghtk", label=hook.tracking_code)
         return _answer(403, "forbidden")
+    if shipment is None:  # a parcel the shop made outside the app
+        log.warning("shipping: ghtk webhook for an unknown label %s ignored", hook.tracking_code)
+        return _answer(200, "unknown")
     outcome = _apply("ghtk", shipment.id, hook)
     return _answer(503 if outcome == "retry" else 200, outcome)
