@@ -359,6 +359,41 @@ async def measure_hls(janus, room: int, feed: int, seconds: int) -> dict:
     return out
 
 
+async def check_recording(seconds: int = 6) -> dict:
+    """The real pipeline of the replay: a room created with ``recording.room_options``, a publish of ``seconds``,
+    the room destroyed, then ``recording.build_replay`` on what Janus wrote (janus-pp-rec, ffmpeg)."""
+    from market import create_app
+    from market.video import recording
+    from market.video.janus import Janus
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-rec-"))
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench-secret-key-0123456789", "SOCKETIO_ASYNC_MODE": "threading",
+                      "REDIS_URL": None, "SQLALCHEMY_DATABASE_URI": "sqlite://", "VIDEO_DIR": str(folder)})
+    pid = start_janus()
+    janus = Janus(f"http://127.0.0.1:{HTTP_PORT}/janus", api_secret=API_SECRET, admin_secret=ADMIN_SECRET,
+                  timeout=10, event_timeout=20)
+    try:
+        with app.app_context():
+            options = recording.room_options(1)
+        janus.create_room(4343, "bench", publishers=1, bitrate=ROOM_BITRATE, fir_freq=2, **options)
+        pc, session, _feed = await publish(janus, 4343)
+        await asyncio.sleep(seconds)
+        await pc.close()
+        await call(janus.destroy, session)
+        await call(janus.destroy_room, 4343, "bench")
+        files = sorted(p.name for p in Path(options["rec_dir"]).glob("*.mjr"))
+        with app.app_context():
+            t0 = time.perf_counter()
+            made = recording.build_replay(Path(options["rec_dir"]), folder / "replay" / "1")
+            took = time.perf_counter() - t0
+        out = {"mjr_files": files, "replay_ms": made.duration_ms if made else None, "job_s": round(took, 2)}
+        print(json.dumps({"recording": out}), flush=True)
+        return out
+    finally:
+        stop_janus(pid)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def first_stamp(segment: Path) -> int | None:
     try:
         with av.open(str(segment)) as container:
@@ -374,6 +409,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20, help="measuring window of each step")
     parser.add_argument("--viewers", default="1,5,10,20", help="viewer counts to step through")
     parser.add_argument("--hls", action="store_true", help="also measure the HLS delay")
+    parser.add_argument("--recording", action="store_true",
+                        help="only check the replay pipeline on a real Janus recording (room_options → build_replay)")
     args = parser.parse_args()
     args.viewers = [int(v) for v in args.viewers.split(",")]
     try:
@@ -385,6 +422,9 @@ def main() -> None:
 
     logging.getLogger("aioice").setLevel(logging.WARNING)
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start", flush=True)
+    if args.recording:
+        asyncio.run(check_recording())
+        return
     results = asyncio.run(run(args))
     print(json.dumps(results, indent=1))
 
