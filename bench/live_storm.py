@@ -36,8 +36,10 @@ Server CPU (in % of one core) and memory (RSS, all gunicorn processes) are sampl
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
+import queue
 import random
 import resource
 import shutil
@@ -294,15 +296,16 @@ class ClientProcess:
         await asyncio.gather(*(one(v) for v in self.viewers))
         return [v.join_s for v in self.viewers], errors
 
-    async def warm(self, start: float, seconds: float, chatters: list[int]):
+    async def warm(self, start: float, seconds: float, chatters: list[int], hearts_per_s: float = 1.0):
         self.phase = "warm"
+        period = 1 / hearts_per_s
         chatters = set(chatters)
         await asyncio.sleep(max(0.0, start - time.time()))
         stop = time.monotonic() + seconds
 
         async def activity(v: Viewer):
             chat_at = time.monotonic() + random.uniform(0.5, seconds - 0.5) if v.index in chatters else None
-            await asyncio.sleep(random.uniform(0, 1))
+            await asyncio.sleep(random.uniform(0, period))
             while time.monotonic() < stop and v.sio.connected:
                 try:
                     await v.sio.emit("heart", {}, namespace="/live")
@@ -312,7 +315,7 @@ class ClientProcess:
                         chat_at = None
                 except socketio.exceptions.SocketIOError:
                     return  # dropped (counted at the end)
-                await asyncio.sleep(random.uniform(0.6, 1.4))
+                await asyncio.sleep(period * random.uniform(0.6, 1.4))
 
         if seconds > 0:
             await asyncio.gather(*(activity(v) for v in self.viewers))
@@ -396,6 +399,48 @@ def client_process(conn, url: str, tokens: list[str], first_index: int) -> None:
     asyncio.run(ClientProcess(conn, url, tokens, first_index).main())
 
 
+class NodeCrowd:
+    """A share of the viewers in ``bench/live_crowd.js`` (bare websockets on one Node loop), driven like a
+    ClientProcess's pipe: ``send`` a command tuple, ``poll``/``recv`` its reply (one JSON line each way)."""
+
+    def __init__(self, url: str, tokens: list[str], first_index: int, frames: bool):
+        path = Path(tempfile.mkdtemp(prefix="live-crowd-")) / "tokens.txt"
+        path.write_text("\n".join(tokens))
+        cmd = ["node", str(ROOT / "bench" / "live_crowd.js"), "--url", url, "--tokens", str(path),
+               "--first", str(first_index), "--session", str(SESSION_ID)] + (["--frames"] if frames else [])
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.pid = self.proc.pid
+        self.replies: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.replies.put(json.loads(line))
+        self.replies.put(("error", "the Node load generator exited"))
+
+    def send(self, command: tuple) -> None:
+        self.proc.stdin.write(json.dumps({"cmd": command[0], "args": list(command[1:])}) + "\n")
+        self.proc.stdin.flush()
+
+    def poll(self, timeout: float) -> bool:
+        try:
+            self._next = self.replies.get(timeout=timeout)
+        except queue.Empty:
+            return False
+        return True
+
+    def recv(self):
+        reply = self._next
+        return tuple(reply) if isinstance(reply, list) and reply and reply[0] in ("error", "warmed", "closed") \
+            else reply
+
+    def join(self, timeout: float | None = None) -> None:
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
 # ---- the database's own limit ---------------------------------------------------------------------------
 
 PGBENCH_SCRIPT = """\\set b random(:bmin, :bmax)
@@ -453,7 +498,16 @@ def main() -> None:
     ap.add_argument("--workers", default="1,2",
                     help="server process counts to run in turn, compared (1: one process, no Redis; N > 1: N "
                          "processes sharing every room through the Redis queue); e.g. --workers 2 for one run")
-    ap.add_argument("--client-procs", type=int, default=2, help="processes sharing the viewers (load generator)")
+    ap.add_argument("--generator", choices=("node", "python"), default="node",
+                    help="node: bench/live_crowd.js, bare websockets on one Node loop (light enough for 5 000 "
+                         "viewers); python: python-socketio AsyncClients (the earlier generator)")
+    ap.add_argument("--client-procs", type=int, default=None,
+                    help="load-generating processes sharing the viewers (default: 1 Node, 2 python)")
+    ap.add_argument("--hearts-per-s", type=float, default=1.0, help="hearts per viewer per second, warm phase")
+    ap.add_argument("--chat-per-s", type=float, default=None,
+                    help="chat messages per second in the room, warm phase (default: 10%% of viewers once each)")
+    ap.add_argument("--frames", action="store_true",
+                    help="viewers ask for one combined `tick` frame per tick (join's opt-in `frames` flag)")
     ap.add_argument("--warm", type=float, default=60.0,
                     help="seconds of hearts (every viewer, about 1/s) and chat (10%% of viewers, once each)")
     ap.add_argument("--storms", type=int, default=1,
@@ -696,11 +750,17 @@ def run(args, env, target, tokens):
 
     ctx = multiprocessing.get_context("spawn")
     viewers = tokens[1:]
-    share = -(-len(viewers) // args.client_procs)
+    procs = args.client_procs or (1 if args.generator == "node" else 2)
+    share = -(-len(viewers) // procs)
     children, pipes = [], []
-    for k in range(args.client_procs):
+    for k in range(procs):
         part = viewers[k * share:(k + 1) * share]
         if not part:
+            continue
+        if args.generator == "node":
+            crowd = NodeCrowd(url, part, k * share, args.frames)
+            children.append(crowd)
+            pipes.append(crowd)
             continue
         parent_end, child_end = ctx.Pipe()
         proc = ctx.Process(target=client_process, args=(child_end, url, part, k * share), daemon=True)
@@ -744,10 +804,11 @@ def run(args, env, target, tokens):
 
     log(f"warm phase: {args.warm:.0f} s of hearts (every viewer) and chat (10% of viewers, once each) …")
     meter = Meter(server.pid, client_cpu).start()
-    chatters = random.sample(range(len(viewers)), max(1, len(viewers) // 10)) if args.warm > 0 else []
+    n_chat = round(args.chat_per_s * args.warm) if args.chat_per_s is not None else len(viewers) // 10
+    chatters = random.sample(range(len(viewers)), max(1, min(len(viewers), n_chat))) if args.warm > 0 else []
     start = time.time() + 0.5
     for p in pipes:
-        p.send(("warm", start, args.warm, chatters))
+        p.send(("warm", start, args.warm, chatters, args.hearts_per_s))
     sent: dict[str, float] = {}
     if args.warm > 0:
         time.sleep(max(0.0, start - time.time()) + 1)
