@@ -155,7 +155,7 @@ const commands = {
     const joins = new Array(viewers.length).fill(null);
     let next = 0;
     const join = { session_id: SESSION };
-    if (FRAMES) join.frames = 1;
+    if (FRAMES) join.frames = true;
     async function one(k) {
       const v = viewers[k];
       const t0 = mono();

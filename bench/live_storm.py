@@ -136,6 +136,33 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
+class Profiler:
+    """py-spy on every server worker for one phase (``--profile DIR``): collapsed stacks, one file per worker and
+    phase, read with ``bench/profile_top.py``. Nothing when the option is off or the target is not the project."""
+
+    def __init__(self, directory: str | None, pid: int, label: str, phase: str):
+        self.procs = []
+        if not directory or not shutil.which("py-spy", path=str(Path(PY).parent) + os.pathsep + os.environ["PATH"]):
+            return
+        spy = shutil.which("py-spy", path=str(Path(PY).parent) + os.pathsep + os.environ["PATH"])
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        for worker in _children(pid)[1:] or [pid]:
+            out = Path(directory) / f"{label}-{phase}-{worker}.txt"
+            self.procs.append(subprocess.Popen([spy, "record", "--nonblocking", "--format", "raw", "-r", "200",
+                                                "-o", str(out), "-p", str(worker)],
+                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        time.sleep(0.5)
+
+    def stop(self):
+        for proc in self.procs:
+            proc.send_signal(signal.SIGINT)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
 class Meter:
     """CPU (server processes, load-generating processes, the whole machine) and peak server memory between
     start() and stop(). The rest of the machine (PostgreSQL, Redis and whatever else runs there) decides much
@@ -527,6 +554,8 @@ def main() -> None:
     ap.add_argument("--worker-class", default="gevent",
                     help="gunicorn worker class: gevent (simple-websocket, the default) or "
                          "geventwebsocket.gunicorn.workers.GeventWebSocketWorker (needs gevent-websocket)")
+    ap.add_argument("--profile", default=None, metavar="DIR",
+                    help="py-spy (collapsed stacks) on every project worker during each phase, into DIR")
     ap.add_argument("--gunicorn-config", default=None, help="extra gunicorn -c file (e.g. to profile workers)")
     ap.add_argument("--server-log-level", default="WARNING", help="LOG_LEVEL of the server (DEBUG shows batches)")
     args = ap.parse_args()
@@ -787,11 +816,15 @@ def run(args, env, target, tokens):
     time.sleep(1.0)
     rss_before = rss_mb(server.pid)
     log(f"{args.viewers} viewers connecting and joining ({len(children)} client processes) …")
+    label = "project" if isinstance(target, ProjectTarget) else "node"
+    profile = args.profile if label == "project" else None
+    spy = Profiler(profile, server.pid, f"{label}-w{workers}", "join")
     meter = Meter(server.pid, client_cpu).start()
     t0 = time.monotonic()
     replies = ask("join", max(1, 200 // len(children)))
     join_total = time.monotonic() - t0
     join_use = meter.stop()
+    spy.stop()
     joins = [j for times, _errors in replies for j in times]
     connect_errors = [e for _times, errors in replies for e in errors]
     idle_use = None
@@ -802,7 +835,8 @@ def run(args, env, target, tokens):
         idle_use = meter.stop()
     kb_per_socket = (rss_mb(server.pid) - rss_before) * 1024 / max(1, len(joins))
 
-    log(f"warm phase: {args.warm:.0f} s of hearts (every viewer) and chat (10% of viewers, once each) …")
+    log(f"warm phase: {args.warm:.0f} s of hearts and chat …")
+    spy = Profiler(profile, server.pid, f"{label}-w{workers}", "warm")
     meter = Meter(server.pid, client_cpu).start()
     n_chat = round(args.chat_per_s * args.warm) if args.chat_per_s is not None else len(viewers) // 10
     chatters = random.sample(range(len(viewers)), max(1, min(len(viewers), n_chat))) if args.warm > 0 else []
@@ -822,13 +856,16 @@ def run(args, env, target, tokens):
         receive(p)
     arrivals = ask("stamps", list(sent), 30.0)
     warm_use = meter.stop()
+    spy.stop()
     fanout = [at - sent[text] for reply in arrivals for text, times in reply.items() for at in times]
 
     log("storm: every viewer orders 1 unit at the same instant …")
+    spy = Profiler(profile, server.pid, f"{label}-w{workers}", "storm")
     meter = Meter(server.pid, client_cpu).start()
     fire_at = time.time() + 1.0
     results = [r for reply in ask("storm", fire_at, offer_id) for r in reply]
     storm_use = meter.stop()
+    spy.stop()
     acks = [(lat, ack) for lat, _own, _at, ack in results if ack is not None]
     ok = [(lat, ack) for lat, ack in acks if ack.get("ok")]
     refused = Counter(ack.get("error") for _lat, ack in acks if not ack.get("ok"))
