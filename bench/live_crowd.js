@@ -171,7 +171,7 @@ const commands = {
         }
       }
       for (let attempt = 0; ; attempt++) { // "unavailable" (the server is saturated): again, as the page does
-        const ack = await v.call("join", join, 120);
+        const ack = await v.call("join", join, 600);
         if (ack && ack.ok) break;
         if (!ack || ack.error !== "unavailable" || attempt === 4) throw new Error(`join refused: ${JSON.stringify(ack)}`);
         errors.push("join unavailable");
