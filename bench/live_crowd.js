@@ -159,21 +159,25 @@ const commands = {
     async function one(k) {
       const v = viewers[k];
       const t0 = mono();
-      for (let attempt = 0; ; attempt++) { // a refused connect under a thundering herd is retried, as browsers do
+      // A refused or timed-out connect is retried as the Socket.IO client in a browser does (1–5 s apart; on a
+      // saturated machine 5 000 handshakes at once overrun the server's 60 s), up to 20 times.
+      for (let attempt = 0; ; attempt++) {
         try {
           await v.connect();
           break;
         } catch (err) {
           errors.push(String(err.message || err));
           if (v.ws) v.ws.terminate();
-          if (attempt === 2) throw err;
-          await sleep(0.5);
+          if (attempt === 19) throw err;
+          await sleep(1 + Math.random() * 4);
         }
       }
       for (let attempt = 0; ; attempt++) { // "unavailable" (the server is saturated): again, as the page does
         const ack = await v.call("join", join, 600);
         if (ack && ack.ok) break;
-        if (!ack || ack.error !== "unavailable" || attempt === 4) throw new Error(`join refused: ${JSON.stringify(ack)}`);
+        if (!ack || ack.error !== "unavailable" || attempt === 19) {
+          throw new Error(`join refused: ${JSON.stringify(ack)}`);
+        }
         errors.push("join unavailable");
         await sleep(2);
       }
