@@ -142,6 +142,8 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "SMS_GATEWAY_TOKEN": env.get("SMS_GATEWAY_TOKEN") or None,
         **_shipping(env),
         **_zalo(env),
+        **_video(env),
+        **_replay(env, instance_path),
         # SMS go out without diacritics (160 characters a part instead of 70); on for a gateway that wants them
         "SMS_KEEP_DIACRITICS": _bool(env, "SMS_KEEP_DIACRITICS", False),
         "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 30, 1, 7 * 24 * 60),
@@ -219,6 +221,26 @@ def _shipping(env: dict) -> dict:
             "CARRIER_TIMEOUT": _int(env, "CARRIER_TIMEOUT", 10, 1, 60)}
 
 
+def _replay(env: dict, instance_path: Path) -> dict:
+    """Recording, HLS and replay of the live video (docs/video.md). VIDEO_DIR holds the media server's .mjr
+    recordings (it must be writable by Janus), the replays made of them and the live HLS segments."""
+    low, _sep, high = (env.get("VIDEO_HLS_PORTS") or "41000-41999").partition("-")
+    if not (low.isdecimal() and high.isdecimal() and 1024 <= int(low) and int(low) + 64 <= int(high) <= 65535):
+        raise ConfigError("VIDEO_HLS_PORTS must be a range of at least 64 UDP ports such as 41000-41999")
+    return {"VIDEO_DIR": str(Path(env.get("VIDEO_DIR") or instance_path / "video").resolve()),
+            "VIDEO_RECORD": _bool(env, "VIDEO_RECORD", True),
+            "VIDEO_HLS": _bool(env, "VIDEO_HLS", True),
+            "VIDEO_HLS_PORTS": (int(low), int(high)),
+            # Where Janus sends the RTP of a publisher for ffmpeg (this machine as Janus sees it).
+            "VIDEO_HLS_RTP_HOST": env.get("VIDEO_HLS_RTP_HOST") or "127.0.0.1",
+            "VIDEO_HLS_SEGMENT_S": _int(env, "VIDEO_HLS_SEGMENT_S", 2, 1, 10),
+            "VIDEO_HLS_HEIGHT": _int(env, "VIDEO_HLS_HEIGHT", 480, 144, 1080),
+            # The recording job waits until the .mjr files stop growing for this long (the publisher left).
+            "VIDEO_REC_SETTLE_S": _int(env, "VIDEO_REC_SETTLE_S", 3, 0, 120),
+            "FFMPEG_BIN": env.get("FFMPEG_BIN") or "ffmpeg",
+            "JANUS_PP_REC_BIN": env.get("JANUS_PP_REC_BIN") or "janus-pp-rec"}
+
+
 def _zalo(env: dict) -> dict:
     """Zalo ZNS beside SMS (market/notifications/zns.py): all of app id, secret, refresh token and templates, or
     none. ``ZALO_ZNS_TEMPLATES`` is ``kind=template id`` pairs separated by commas."""
@@ -243,3 +265,36 @@ def _zalo(env: dict) -> dict:
             "ZALO_API_BASE": _http_base("ZALO_API_BASE", env.get("ZALO_API_BASE") or "https://business.openapi.zalo.me"),
             "ZALO_OAUTH_BASE": _http_base("ZALO_OAUTH_BASE", env.get("ZALO_OAUTH_BASE") or "https://oauth.zaloapp.com"),
             "ZALO_TIMEOUT": _int(env, "ZALO_TIMEOUT", 10, 1, 60)}
+
+
+def _video(env: dict) -> dict:
+    """Our own live video (docs/video.md): off unless JANUS_URL names one or more Janus servers (comma-separated).
+
+    Each live session is put on one of them for good (the choice is stored), so every app process finds it.
+    Both secrets are required with it: the API secret on every Janus request, the admin secret for the admin
+    API and the VideoRoom's ``admin_key`` (room creation, RTP forwarders)."""
+    urls = tuple(u.strip().rstrip("/") for u in (env.get("JANUS_URL") or "").split(",") if u.strip())
+    for url in urls:
+        _http_base("JANUS_URL", url)
+    admin_urls = tuple(u.strip().rstrip("/") for u in (env.get("JANUS_ADMIN_URL") or "").split(",") if u.strip())
+    for url in admin_urls:
+        _http_base("JANUS_ADMIN_URL", url)
+    if admin_urls and len(admin_urls) != len(urls):
+        raise ConfigError(f"JANUS_ADMIN_URL must name one admin address per JANUS_URL ({len(urls)}), "
+                          f"got {len(admin_urls)}")
+    api_secret = (env.get("JANUS_API_SECRET") or "").strip() or None
+    admin_secret = (env.get("JANUS_ADMIN_SECRET") or "").strip() or None
+    if urls and not api_secret:
+        raise ConfigError("JANUS_API_SECRET is required when JANUS_URL is set (deploy/janus.sh prints it)")
+    if urls and not admin_secret:
+        raise ConfigError("JANUS_ADMIN_SECRET is required when JANUS_URL is set (deploy/janus.sh prints it)")
+    ice = tuple(u.strip() for u in (env.get("VIDEO_ICE_SERVERS") or "").split(",") if u.strip())
+    for url in ice:
+        if not url.startswith(("stun:", "turn:", "turns:")):
+            raise ConfigError(f"VIDEO_ICE_SERVERS: {url!r} is not a stun: or turn: address")
+    return {"JANUS_URLS": urls, "JANUS_ADMIN_URLS": admin_urls, "JANUS_API_SECRET": api_secret,
+            "JANUS_ADMIN_SECRET": admin_secret,
+            "JANUS_TIMEOUT": _int(env, "JANUS_TIMEOUT", 5, 1, 60),
+            # How long a host's publish token is good for: enough to allow the camera and check the uplink.
+            "VIDEO_PUBLISH_TOKEN_MINUTES": _int(env, "VIDEO_PUBLISH_TOKEN_MINUTES", 10, 1, 120),
+            "VIDEO_ICE_SERVERS": ice}

@@ -76,6 +76,10 @@ ROUTES = [
     R("GET", "/static/css/app.css", EVERYONE, rule="/static/<path:filename>"),
     R("GET", "/media/p/00/00/" + "0" * 64 + "-320.webp", EVERYONE, ok=(404,),  # public files; none of that name
       rule="/media/<path:filename>"),
+    # the live video's files (market/video/replay.py): public as the session's page is; none made here
+    R("GET", "/live/{live_a}/hls/index.m3u8", EVERYONE, ok=(404,), rule="/live/<int:session_id>/hls/<name>"),
+    R("GET", "/live/{live_a}/replay/replay-00000000.webm", EVERYONE, ok=(404,),
+      rule="/live/<int:session_id>/replay/<name>"),
     R("GET", "/login", EVERYONE), R("GET", "/register", EVERYONE),
     R("POST", "/login", EVERYONE, data={"phone": "{buyer_a_phone}", "password": PASSWORD}),
     R("POST", "/register", EVERYONE, data={"phone": "0987 654 321", "display_name": "Khách mới",
@@ -190,6 +194,11 @@ ROUTES = [
       overrides=(("buyer_a", 404),)),
     R("GET", "/sell/shipping/orders/{order_a}/label", A_SIDE - BUYER_A, overrides=(("buyer_a", 404),)),
     R("POST", "/sell/shipping/orders/{order_a}/shipment/cancel", A_SIDE - BUYER_A, overrides=(("buyer_a", 404),)),
+    # "Tạo vận đơn" for the selected orders, and their labels: shops only (another shop's order is "does not
+    # exist" in the result, tests/shipping/test_batch.py); carriers are off in the world: told so / a 404
+    R("POST", "/sell/shipping/batch", SELLERS, data={"order_id": "{order_a}", "ship_carrier": "ghtk"}, denied=403),
+    R("GET", "/sell/shipping/labels/ghtk?order_id={order_a}", SELLERS, denied=APPLY, ok=(404,),
+      rule="/sell/shipping/labels/<carrier>"),
     R("POST", "/sell/shipping", SELLERS, data={"fee_commune_vnd": "15.000", "fee_province_vnd": "25.000",
                                                 "base_weight_kg": "2", "item_weight_kg": "1"}, denied=403),
     # commune brands: public pages; KOLs (both sellers) make brands, only their maker edits one (seller B: 404);

@@ -2,7 +2,8 @@
 more file in this package and one line in ``CARRIERS`` — nothing elsewhere changes.
 
 1. ``create`` sends the parcel with the cash to collect (``cod_vnd``) and returns the carrier's tracking code.
-2. ``label`` returns what to print (a PDF, or a page on the carrier's site to open).
+2. ``label`` returns what to print (a PDF, or a page on the carrier's site to open); ``labels`` prints several
+   shipments at once where the carrier can (``prints_many``), else it takes exactly one.
 3. ``cancel`` cancels a shipment the carrier has not picked up.
 4. ``parse_webhook`` turns a carrier's call into a neutral ``Tracking`` (or raises ``BadWebhook``: 400).
 5. ``status`` asks the carrier where a parcel is (GHN's webhooks are believed only after this call).
@@ -35,6 +36,19 @@ class Stage(enum.StrEnum):
 RANK = {Stage.CREATED: 0, Stage.PICKED_UP: 1, Stage.RETURNING: 2, Stage.DELIVERED: 3, Stage.RETURNED: 3,
         Stage.CANCELLED: 3, Stage.PROBLEM: 1}
 TERMINAL = frozenset({Stage.DELIVERED, Stage.RETURNED, Stage.CANCELLED})
+
+
+MAX_AMOUNT = 10**12  # đồng: beyond any parcel's cash or fee, and well within a bigint column
+
+
+def amount(raw) -> int | None:
+    """A sum of đồng as a carrier reports it (a number or its digits), or None for one no parcel carries: a word,
+    a fraction, a negative, more than ``MAX_AMOUNT`` (stored as is, it would not fit the column: a 500)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str) and raw.strip().isdecimal() and len(raw.strip()) <= 13:
+        raw = int(raw.strip())
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw <= MAX_AMOUNT else None
 
 
 class CarrierError(Exception):
@@ -115,12 +129,15 @@ class Carrier(Protocol):
     name: str  # "ghn", "ghtk"
     label_text: str  # "GHN (Giao Hàng Nhanh)"
     account_label: str  # what the seller types beside the token: "Shop ID" / "Partner code"
+    prints_many: bool  # ``labels`` accepts several tracking codes (one print for a batch)
 
     def quote(self, creds: Credentials, req: ParcelRequest) -> int: ...
 
     def create(self, creds: Credentials, req: ParcelRequest) -> Created: ...
 
     def label(self, creds: Credentials, tracking_code: str) -> Label: ...
+
+    def labels(self, creds: Credentials, tracking_codes: list[str]) -> Label: ...
 
     def cancel(self, creds: Credentials, tracking_code: str) -> None: ...
 
