@@ -1,8 +1,8 @@
 """The one exception type that services raise for a refused action.
 
-A ``DomainError`` carries a stable code (the words of DESIGN.md's protocol: ``invalid``, ``forbidden``,
-``sold_out`` …), a message already translated for the current user, and optionally the form field it is
-about. Views turn it into a form error or a 4xx page; socket handlers into ``{ok: false, error, message}``.
+A ``DomainError`` carries a stable code (``invalid``, ``forbidden``, ``sold_out`` …: the words clients branch on,
+in the JSON API and the /live acks), a message already translated for the current user, and optionally the form
+field it is about. Views turn it into a form error or a 4xx page; socket handlers into ``{ok: false, error, message}``.
 """
 
 from __future__ import annotations

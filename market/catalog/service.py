@@ -501,15 +501,6 @@ def refresh_search_text(product: Product) -> None:
     product.search_title = fold(product.title)[:160]
 
 
-def reindex_seller(profile: SellerProfile) -> int:
-    """Refresh every listing of a shop after its name or commune changed. Returns how many."""
-    products = db.session.scalars(sa.select(Product).where(Product.seller_id == profile.id)).all()
-    for product in products:
-        refresh_search_text(product)
-    db.session.flush()
-    return len(products)
-
-
 # ---- listings and their states -------------------------------------------------------------------------
 
 def _record(product: Product, action: str, from_status: str | None, by: User | None,

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from market.catalog.service import unit_label
 from market.domain import DomainError
 
-# The stable words of the protocol (DESIGN.md), plus "unavailable" when the server itself failed.
+# The stable error words of the /live protocol, plus "unavailable" when the server itself failed.
 CODES = frozenset({"not_logged_in", "forbidden", "invalid", "sold_out", "limit_exceeded", "offer_closed",
                    "session_not_live", "muted", "rate_limited", "unavailable"})
 

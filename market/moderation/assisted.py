@@ -58,11 +58,6 @@ def consent_for(object_type: str, object_id: int) -> Consent | None:
                                                       Consent.object_id == object_id).order_by(Consent.id.desc()))
 
 
-def check_consent(consent: object, message: str) -> None:
-    if consent is not True:
-        raise DomainError("invalid", message, field="consent")
-
-
 def listed_for_villager(product: Product, helper: User) -> Consent:
     """After the catalog created ``product`` for a villager: their consent and the audit entry."""
     villager = product.seller.user

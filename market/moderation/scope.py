@@ -89,7 +89,6 @@ class Kind:
 
 
 _kinds_by_model: dict[type, Kind] = {}
-_kinds_by_name: dict[str, Kind] = {}
 
 
 def register_kind(name: str, model: type, commune_of: Callable[[object], int | None], label: Callable[[object], str],
@@ -97,17 +96,12 @@ def register_kind(name: str, model: type, commune_of: Callable[[object], int | N
                   join: Callable[[sa.Select], sa.Select] | None = None) -> Kind:
     kind = Kind(name, model, commune_of, label, commune_column, join)
     _kinds_by_model[model] = kind
-    _kinds_by_name[name] = kind
     return kind
 
 
 def kind_of(obj_or_model) -> Kind | None:
     model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
     return _kinds_by_model.get(model)
-
-
-def kind_named(name: str) -> Kind | None:
-    return _kinds_by_name.get(name)
 
 
 def scoped(stmt: sa.Select, model: type, user) -> sa.Select:

@@ -20,7 +20,7 @@ from market.orders.units import order_lines, quantity_text
 
 
 def order_link(order) -> str:
-    return f"/orders/{order.id}"  # the public address (DESIGN.md); also valid outside a request
+    return f"/orders/{order.id}"  # the order page's address; also valid outside a request
 
 
 def _params(order, **extra) -> dict:

@@ -108,14 +108,6 @@ def place_order(buyer: User, lines: list[Line], key: str, *, origin: str = "cart
     return Placed(order, created=True)
 
 
-def build_order(buyer, reservations: list[Reservation], key: str, **fields) -> Order:
-    """The pending order (lines and first event included) for stock already reserved, not yet in the session.
-
-    ``buyer`` needs only an ``id``.
-    """
-    return _write_order(buyer, reservations, key, add=False, **fields)
-
-
 @dataclass
 class OrderRows:
     """Column values of one new order, its lines and its first event (``order_id`` left for the writer)."""
@@ -203,7 +195,7 @@ class Placement:
         return db.session.get(Order, self.id)
 
 
-def _write_order(buyer: User, reservations: list[Reservation], key: str, add: bool = True, **fields) -> Order:
+def _write_order(buyer: User, reservations: list[Reservation], key: str, **fields) -> Order:
     sellers = {r.seller_id for r in reservations}
     if len(sellers) != 1:
         raise DomainError("invalid", _("One order holds products of one shop only."))
@@ -220,8 +212,6 @@ def _write_order(buyer: User, reservations: list[Reservation], key: str, add: bo
         order.items.append(OrderItem(**item))
     for event in rows.events:
         order.events.append(OrderEvent(**event))
-    if not add:
-        return order
     db.session.add(order)
     db.session.flush()
     return order

@@ -59,10 +59,6 @@ def allowed(from_status: str, to_status: str, actor: Actor) -> bool:
     return actor in TRANSITIONS.get((OrderStatus(from_status), OrderStatus(to_status)), frozenset())
 
 
-def next_statuses(from_status: str, actor: Actor) -> list[OrderStatus]:
-    return [to for (frm, to), who in TRANSITIONS.items() if frm == from_status and actor in who]
-
-
 class WeightEvent(enum.StrEnum):
     """Events of an order sold by weight. They do not change its status; each writes an OrderEvent (``kind``)."""
 
