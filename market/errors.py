@@ -14,6 +14,9 @@ from werkzeug.exceptions import HTTPException
 from market.domain import DomainError
 from market.extensions import db
 from market.securitylog import security_event
+from market.web import is_safe_next, user_abort
+
+__all__ = ["api_error", "error_response", "register_errorhandlers", "user_abort", "wants_json"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,11 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
+def api_error(status: int, code: str, message: str):
+    """A refusal in the JSON API's one shape: ``{ok: false, error, message}`` with its status."""
+    return jsonify({"ok": False, "error": code, "message": message}), status
+
+
 def wants_json() -> bool:
     path = request.path
     if path.startswith(("/api/", "/webhooks/")):
@@ -47,8 +55,6 @@ _CODES = {400: "invalid", 401: "not_logged_in", 403: "forbidden", 404: "not_foun
 def _back_link() -> str | None:
     """The page of this site a refused form was sent from, so the person can go back and correct it."""
     from urllib.parse import urlparse
-
-    from market.security import is_safe_next
 
     if request.method in ("GET", "HEAD") or not request.referrer:
         return None
@@ -145,12 +151,3 @@ def _too_large() -> str:
         return _("The photos are larger than we accept (%(mb)d MB in all). Choose fewer or smaller photos and "
                  "try again.", mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024))
     return _("This form sent more than we accept. Shorten the text and try again.")
-
-
-def user_abort(status: int, message: str):
-    """abort() with a message that is shown to the user (already translated)."""
-    from werkzeug.exceptions import default_exceptions
-
-    exc = default_exceptions[status](description=message)
-    exc._user_message = True
-    raise exc

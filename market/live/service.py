@@ -20,7 +20,7 @@ from market.accounts.models import Commune, SellerProfile, User
 from market.accounts.service import mask_name
 from market.catalog.media import photo_path
 from market.catalog.models import Product, ProductStatus
-from market.catalog.service import unit_label
+from market.catalog.service import listing_changed, unit_label
 from market.database import on_commit, utcnow
 from market.domain import DomainError, NotFound
 from market.extensions import db
@@ -412,6 +412,13 @@ def close_offers_of_product(product_id: int) -> int:
     rows = db.session.execute(sa.select(LiveOffer.session_id, LiveOffer.id).where(
         LiveOffer.product_id == product_id, LiveOffer.status == OfferStatus.OPEN)).all()
     return sum(1 for session_id, offer_id in rows if _close(session_id, offer_id) is not None)
+
+
+@listing_changed.connect
+def _listing_withdrawn(product, action=None, **_kw):
+    """A listing archived or rejected may no longer be sold: its open offers close (live/signals.py says more)."""
+    if action in ("archived", "rejected"):
+        close_offers_of_product(product.id)
 
 
 def close_due_offers(limit: int = 100) -> int:

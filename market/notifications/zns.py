@@ -152,7 +152,7 @@ def send_template(phone: str, template_id: str, data: dict, tracking_id: str) ->
 def deliver(phone: str, text: str, kind: str, params: dict) -> str:
     """Send a transactional message: ZNS when configured for ``kind``, else (or when ZNS fails) the SMS.
     Returns the channel used ("zns" or "sms"), for tests and the log."""
-    from market.notifications.service import send_sms_now
+    from market.notifications.sms import send as send_sms
 
     if enabled():
         template_id = template_for(kind)
@@ -166,5 +166,5 @@ def deliver(phone: str, text: str, kind: str, params: dict) -> str:
             except ZnsError as err:
                 db.session.rollback()
                 log.warning("zns: %s not sent (%s, error %s); sending an SMS instead", kind, err, err.code)
-    send_sms_now(phone, text)
+    send_sms(phone, text)
     return "sms"

@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from market.domain import DomainError
 from market.errors import user_abort
 from market.extensions import db
-from market.live.models import LiveSession
 from market.orders import fulfilment, sell_bp
 from market.orders.forms import ShipForm
+from market.orders.sessions import session_exists
 from market.orders.states import OrderStatus
 
 
@@ -28,7 +28,7 @@ def _int(raw: str | None) -> int | None:
 
 def _packing_list(profile, session_id: int) -> fulfilment.PackingList:
     """The seller's part of a live session; a session that does not exist is a 404, not an empty list."""
-    if db.session.get(LiveSession, session_id) is None:
+    if not session_exists(session_id):
         user_abort(404, _("This live session does not exist."))
     return fulfilment.packing_list(profile.id, session_id)
 

@@ -159,8 +159,8 @@ def prepare_checkout(order_id: int, user) -> CheckoutRequest:
 
 def _line(item, manual: bool) -> tuple[str, int, int]:
     """One Checkout line; sold by weight and not weighed yet, at the most one unit may cost (the hold)."""
-    from market.catalog.service import unit_label
-    from market.catalog.weight import format_kg
+    from market.i18n import format_kg
+    from market.orders.units import unit_label
     from market.orders.weights import max_unit_price
 
     if manual and item.by_weight:
