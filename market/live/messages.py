@@ -63,11 +63,8 @@ def message_for(code: str, **params) -> str:
 
 def live_error(code: str, message: str | None = None, field: str | None = None, **params) -> DomainError:
     """A DomainError for the live protocol that remembers its parameters (to be re-worded per reader)."""
-    err = DomainError(code, message or message_for(code, **params), field=field)
-    err.params = params
-    if message is not None:
-        err.params["message"] = message
-    return err
+    return DomainError(code, message or message_for(code, **params), field=field,
+                       params={**params, "message": message} if message is not None else params)
 
 
 def error_ack(code: str, **params) -> dict:

@@ -166,7 +166,7 @@ def check_buyers(batch: Batch) -> None:
         try:
             check_orderable(batch.offer, r.qty, r.session_id)
         except DomainError as err:
-            ask.outcome = _fail(err.code, **getattr(err, "params", {}))
+            ask.outcome = _fail(err.code, **(err.params or {}))
             continue
         if batch.offer.seller_user_id == r.user_id:
             ask.outcome = _fail("forbidden", reason="own_shop")
@@ -323,8 +323,7 @@ def settle_one(r: OrderRequest) -> Outcome:
         return retry_on_conflict(_settle_one, r)
     except DomainError as err:
         db.session.rollback()
-        params = getattr(err, "params", None)
-        return _fail(err.code, **(params if params is not None else {"message": err.message}))
+        return _fail(err.code, **(err.params if err.params is not None else {"message": err.message}))
     except (DBAPIError, PoolTimeout) as exc:
         db.session.rollback()
         log.warning("live order could not be settled: %s", exc.__class__.__name__)

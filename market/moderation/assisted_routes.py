@@ -13,7 +13,7 @@ from market.accounts.models import SellerProfile
 from market.catalog import images
 from market.catalog.models import Product, ProductStatus
 from market.catalog.sell import done, save_new_listing
-from market.domain import DomainError
+from market.domain import DomainError, parse_id
 from market.extensions import db
 from market.forms import attach_error
 from market.moderation import assisted, bp
@@ -121,9 +121,8 @@ def _placed_order(raw: str | None):
     from market.orders.phone import phone_order_json
     from market.orders.service import Placed
 
-    if not raw or not raw.isdigit() or len(raw) > 10:
-        return None
-    order = db.session.get(Order, int(raw))
+    order_id = parse_id(raw)
+    order = db.session.get(Order, order_id) if order_id else None
     if order is None or order.placed_by_id != current_user.id or order.origin != "phone":
         return None
     return phone_order_json(Placed(order, created=True))

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from market.accounts.models import SellerProfile, User
 from market.database import utcnow
-from market.domain import DomainError, NotFound
+from market.domain import DomainError, NotFound, parse_id
 from market.extensions import db
 from market.orders.models import Order, OrderEvent, OrderItem
 from market.orders.signals import order_status_changed, orders_placed
@@ -235,7 +235,7 @@ def roles_for(order: Order, user: User | None) -> set[Actor]:
 
 def get_order_for(order_id: object, user: User | None) -> Order:
     """The order if ``user`` may see it; otherwise 404, so nobody learns that it exists."""
-    order = db.session.get(Order, order_id) if isinstance(order_id, int) else None
+    order = db.session.get(Order, parse_id(order_id)) if parse_id(order_id) else None
     if order is None or not roles_for(order, user):
         raise NotFound(_("This order does not exist."))
     return order

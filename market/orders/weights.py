@@ -32,7 +32,7 @@ from flask_babel import gettext as _
 
 from market.catalog.weight import format_kg, parse_kg, round_div
 from market.database import utcnow
-from market.domain import DomainError, NotFound
+from market.domain import DomainError, FieldErrors, NotFound
 from market.extensions import db
 from market.i18n import vnd
 from market.orders.models import Order, OrderEvent, OrderItem
@@ -44,14 +44,6 @@ from market.orders.states import Actor, OrderStatus, WeightEvent, weight_event_a
 PLAUSIBLE_MIN_PCT = 20  # of the estimate: lighter than a fifth is a slip, not a smaller fruit
 PLAUSIBLE_MAX_PCT = 200  # heavier than twice the estimate is an extra zero or the wrong unit
 MAX_WEIGHT_G = 10_000_000  # 10 tonnes: what the parser accepts at all
-
-
-class WeighErrors(DomainError):
-    """Several lines were refused at once; ``errors`` holds one DomainError per line (field ``weight-<id>``)."""
-
-    def __init__(self, errors: list[DomainError]):
-        super().__init__("invalid", " ".join(e.message for e in errors), field=errors[0].field)
-        self.errors = errors
 
 
 def weighed_lines(order: Order) -> list[OrderItem]:
@@ -150,7 +142,7 @@ def read_weights(order: Order, raw: dict) -> dict[int, int]:
             continue
         grams[item.id] = value
     if errors:
-        raise WeighErrors(errors)
+        raise FieldErrors(errors)
     return grams
 
 
