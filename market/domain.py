@@ -7,7 +7,38 @@ field it is about. Views turn it into a form error or a 4xx page; socket handler
 
 from __future__ import annotations
 
+import enum
+
 MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns: a larger number names nothing (and overflows on PostgreSQL)
+
+
+class ErrorCode(enum.StrEnum):
+    """Every code a refusal carries (``DomainError.code``, the JSON API's and the /live acks' ``error``): clients
+    branch on these words, so they are listed once. ``tests/test_domain.py`` fails on a code written anywhere in
+    market/ that is not here."""
+
+    INVALID = "invalid"  # what was sent cannot be accepted (beside ``field`` when it is about one)
+    NOT_LOGGED_IN = "not_logged_in"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"  # also another commune's or another person's object
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    CONFLICT = "conflict"  # already done, or changed meanwhile (409)
+    TAKEN = "taken"  # an address or name somebody else has
+    DUPLICATE = "duplicate"  # looks like an order placed a moment ago: confirm to place it again
+    EXPIRED = "expired"  # a code, a link or a hold that ran out
+    TOO_LARGE = "too_large"
+    CSRF = "csrf"  # a form without its valid CSRF token (an old page: reload it)
+    INVALID_IMAGE = "invalid_image"  # a photo the pipeline cannot read
+    NAME_REQUIRED = "name_required"  # API sign-in by code of a new number: send display_name too
+    FEE_CHANGED = "fee_changed"  # the shipping fee shown is not the fee now: confirm again
+    RATE_LIMITED = "rate_limited"
+    SOLD_OUT = "sold_out"  # live: none (or fewer than asked) left; ``remaining``
+    LIMIT_EXCEEDED = "limit_exceeded"  # live: over the per-buyer limit of an offer
+    OFFER_CLOSED = "offer_closed"
+    SESSION_NOT_LIVE = "session_not_live"
+    MUTED = "muted"
+    SERVER_ERROR = "server_error"
+    UNAVAILABLE = "unavailable"  # the server itself failed (the database is away …): try again
 
 
 class DomainError(Exception):

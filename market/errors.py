@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.extensions import db
 from market.securitylog import security_event
 from market.web import is_safe_next, user_abort
@@ -48,8 +48,9 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-_CODES = {400: "invalid", 401: "not_logged_in", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          413: "too_large", 429: "rate_limited", 500: "server_error", 503: "unavailable"}
+_CODES = {400: ErrorCode.INVALID, 401: ErrorCode.NOT_LOGGED_IN, 403: ErrorCode.FORBIDDEN, 404: ErrorCode.NOT_FOUND,
+          405: ErrorCode.METHOD_NOT_ALLOWED, 413: ErrorCode.TOO_LARGE, 429: ErrorCode.RATE_LIMITED,
+          500: ErrorCode.SERVER_ERROR, 503: ErrorCode.UNAVAILABLE}
 
 
 def _back_link() -> str | None:

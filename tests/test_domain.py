@@ -35,3 +35,28 @@ def test_params_are_given_not_attached(app):
         err = live_error("sold_out", remaining=2, unit="fruit")
         assert err.params == {"remaining": 2, "unit": "fruit"}  # the code, not the label: worded again per reader
         assert live_error("invalid", "Bad.", reason="x").params == {"reason": "x", "message": "Bad."}
+
+
+def test_every_refusal_code_written_in_market_is_an_error_code():
+    """A code written as a string at a refusal (DomainError, live_error, api_error, error_response …) that is
+    not in ErrorCode would be a word clients do not know: add it there (or use one that is)."""
+    import ast
+    import pathlib
+
+    from market.domain import ErrorCode
+
+    makers = {"DomainError": 0, "live_error": 0, "_fail": 0, "error_ack": 0, "api_error": 1, "error_response": 2}
+    unknown = []
+    for path in pathlib.Path(__file__).resolve().parent.parent.joinpath("market").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name not in makers:
+                continue
+            code = next((k.value for k in node.keywords if k.arg == "code"), None)
+            if code is None and len(node.args) > makers[name]:
+                code = node.args[makers[name]]
+            if isinstance(code, ast.Constant) and isinstance(code.value, str) and code.value not in set(ErrorCode):
+                unknown.append(f"{path.name}:{node.lineno} {code.value!r}")
+    assert not unknown, unknown

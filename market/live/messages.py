@@ -9,11 +9,12 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from market.catalog.service import unit_label
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 
 # The stable error words of the /live protocol, plus "unavailable" when the server itself failed.
-CODES = frozenset({"not_logged_in", "forbidden", "invalid", "sold_out", "limit_exceeded", "offer_closed",
-                   "session_not_live", "muted", "rate_limited", "unavailable"})
+E = ErrorCode
+CODES = frozenset({E.NOT_LOGGED_IN, E.FORBIDDEN, E.INVALID, E.SOLD_OUT, E.LIMIT_EXCEEDED, E.OFFER_CLOSED,
+                   E.SESSION_NOT_LIVE, E.MUTED, E.RATE_LIMITED, E.UNAVAILABLE})
 
 
 def message_for(code: str, **params) -> str:

@@ -19,6 +19,7 @@ from market.forms import attach_error
 from market.moderation import assisted, bp
 from market.moderation.forms import AssistedListingForm, PhoneOrderForm
 from market.moderation.scope import get_in_scope
+from market.orders.states import OrderOrigin
 
 LISTING_TEMPLATE = "moderation/assisted_listing.html"
 
@@ -123,7 +124,7 @@ def _placed_order(raw: str | None):
 
     order_id = parse_id(raw)
     order = db.session.get(Order, order_id) if order_id else None
-    if order is None or order.placed_by_id != current_user.id or order.origin != "phone":
+    if order is None or order.placed_by_id != current_user.id or order.origin != OrderOrigin.PHONE:
         return None
     return phone_order_json(Placed(order, created=True))
 

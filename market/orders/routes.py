@@ -31,7 +31,7 @@ from market.orders.forms import (
 from market.orders.models import Order, OrderEvent
 from market.orders.payment import gateway
 from market.orders.service import get_order_for, roles_for, status_label
-from market.orders.states import Actor, OrderStatus
+from market.orders.states import Actor, OrderStatus, WeightStatus
 from market.text import clean_line
 
 # ---- cart ---------------------------------------------------------------------------------------------------
@@ -283,7 +283,7 @@ def weigh(order_id: int):
         return render_template("orders/detail.html",
                                **_detail_context(order, typed, {"weights": err.message})), err.status
     db.session.commit()
-    if order.weight_status == "final":
+    if order.weight_status == WeightStatus.FINAL:
         flash(_("Weighed: the total is now %(total)s. The buyer has been told.", total=vnd(order.total_vnd)), "success")
     else:
         flash(_("Weighed outside the tolerance: the buyer must accept %(total)s before you pack.",
