@@ -9,7 +9,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 TEST_LOGS := .test-logs
 
-.PHONY: run test serve install test-sqlite test-postgres pytest-sqlite pytest-postgres translations lint bench-images bench-live bench-pages clean
+.PHONY: run test serve video install test-sqlite test-postgres pytest-sqlite pytest-postgres translations lint bench-images bench-live bench-pages clean
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ pytest-sqlite:
 
 pytest-postgres:
 	MARKET_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+# Janus, the media server of our own live video (deploy/janus.sh, docs/video.md), in the foreground. Then run the
+# app with JANUS_URL=http://127.0.0.1:8088/janus and the secrets of instance/janus.env (`make serve` does it all).
+video:
+	./deploy/janus.sh
 
 serve: install  ## production-like: 2 gunicorn gevent processes + PostgreSQL + Redis + nginx on :8000
 	./deploy/serve.sh

@@ -28,10 +28,20 @@ psql "$admin_url" -tAc "SELECT 1 FROM pg_database WHERE datname='$db_name'" | gr
 .venv/bin/flask db upgrade
 .venv/bin/flask seed-demo
 
+# Our own live video: Janus on localhost (deploy/janus.sh makes its secrets once in instance/janus.env).
+# VIDEO=0 serves without it (stream links only).
+if [ "${VIDEO:-1}" = "1" ]; then
+  JANUS_RUN_DIR=$RUN/janus ./deploy/janus.sh --daemon
+  set -a; . "${JANUS_ENV_FILE:-$ROOT/instance/janus.env}"; set +a
+  export JANUS_URL=${JANUS_URL:-http://127.0.0.1:${JANUS_HTTP_PORT:-8088}/janus}
+  export JANUS_ADMIN_URL=${JANUS_ADMIN_URL:-http://127.0.0.1:${JANUS_ADMIN_PORT:-7088}/admin}
+fi
+
 pids=()
 cleanup() {
   echo "stopping"
   [ -f "$RUN/nginx.pid" ] && kill "$(cat "$RUN/nginx.pid")" 2>/dev/null || true
+  [ -f "$RUN/janus/janus.pid" ] && kill "$(cat "$RUN/janus/janus.pid")" 2>/dev/null || true
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }

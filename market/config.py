@@ -142,6 +142,7 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "SMS_GATEWAY_TOKEN": env.get("SMS_GATEWAY_TOKEN") or None,
         **_shipping(env),
         **_zalo(env),
+        **_video(env),
         # SMS go out without diacritics (160 characters a part instead of 70); on for a gateway that wants them
         "SMS_KEEP_DIACRITICS": _bool(env, "SMS_KEEP_DIACRITICS", False),
         "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 30, 1, 7 * 24 * 60),
@@ -243,3 +244,36 @@ def _zalo(env: dict) -> dict:
             "ZALO_API_BASE": _http_base("ZALO_API_BASE", env.get("ZALO_API_BASE") or "https://business.openapi.zalo.me"),
             "ZALO_OAUTH_BASE": _http_base("ZALO_OAUTH_BASE", env.get("ZALO_OAUTH_BASE") or "https://oauth.zaloapp.com"),
             "ZALO_TIMEOUT": _int(env, "ZALO_TIMEOUT", 10, 1, 60)}
+
+
+def _video(env: dict) -> dict:
+    """Our own live video (docs/video.md): off unless JANUS_URL names one or more Janus servers (comma-separated).
+
+    Each live session is put on one of them for good (the choice is stored), so every app process finds it.
+    Both secrets are required with it: the API secret on every Janus request, the admin secret for the admin
+    API and the VideoRoom's ``admin_key`` (room creation, RTP forwarders)."""
+    urls = tuple(u.strip().rstrip("/") for u in (env.get("JANUS_URL") or "").split(",") if u.strip())
+    for url in urls:
+        _http_base("JANUS_URL", url)
+    admin_urls = tuple(u.strip().rstrip("/") for u in (env.get("JANUS_ADMIN_URL") or "").split(",") if u.strip())
+    for url in admin_urls:
+        _http_base("JANUS_ADMIN_URL", url)
+    if admin_urls and len(admin_urls) != len(urls):
+        raise ConfigError(f"JANUS_ADMIN_URL must name one admin address per JANUS_URL ({len(urls)}), "
+                          f"got {len(admin_urls)}")
+    api_secret = (env.get("JANUS_API_SECRET") or "").strip() or None
+    admin_secret = (env.get("JANUS_ADMIN_SECRET") or "").strip() or None
+    if urls and not api_secret:
+        raise ConfigError("JANUS_API_SECRET is required when JANUS_URL is set (deploy/janus.sh prints it)")
+    if urls and not admin_secret:
+        raise ConfigError("JANUS_ADMIN_SECRET is required when JANUS_URL is set (deploy/janus.sh prints it)")
+    ice = tuple(u.strip() for u in (env.get("VIDEO_ICE_SERVERS") or "").split(",") if u.strip())
+    for url in ice:
+        if not url.startswith(("stun:", "turn:", "turns:")):
+            raise ConfigError(f"VIDEO_ICE_SERVERS: {url!r} is not a stun: or turn: address")
+    return {"JANUS_URLS": urls, "JANUS_ADMIN_URLS": admin_urls, "JANUS_API_SECRET": api_secret,
+            "JANUS_ADMIN_SECRET": admin_secret,
+            "JANUS_TIMEOUT": _int(env, "JANUS_TIMEOUT", 5, 1, 60),
+            # How long a host's publish token is good for: enough to allow the camera and check the uplink.
+            "VIDEO_PUBLISH_TOKEN_MINUTES": _int(env, "VIDEO_PUBLISH_TOKEN_MINUTES", 10, 1, 120),
+            "VIDEO_ICE_SERVERS": ice}

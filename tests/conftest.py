@@ -26,6 +26,13 @@ TEST_DB_URL = os.environ.get("MARKET_TEST_DATABASE_URL")
 REDIS_TEST_URL = os.environ.get("MARKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PG_DEFAULT_URL = os.environ.get("MARKET_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "password123"
+# The test Janus (.ci/run starts it with deploy/janus.sh on these ports and secrets, kept apart from `make video`'s).
+JANUS_TEST = {
+    "JANUS_URLS": (os.environ.get("MARKET_TEST_JANUS_URL", "http://127.0.0.1:8089/janus"),),
+    "JANUS_ADMIN_URLS": (os.environ.get("MARKET_TEST_JANUS_ADMIN_URL", "http://127.0.0.1:7089/admin"),),
+    "JANUS_API_SECRET": os.environ.get("MARKET_TEST_JANUS_API_SECRET", "chophien-test-api"),
+    "JANUS_ADMIN_SECRET": os.environ.get("MARKET_TEST_JANUS_ADMIN_SECRET", "chophien-test-admin"),
+}
 
 
 def need_service(name: str, available: bool, why: str) -> None:
@@ -77,6 +84,7 @@ def base_config(tmp: Path) -> dict:
         "STRIPE_SECRET_KEY": None,
         "STRIPE_WEBHOOK_SECRET": None,
         "SERVER_NAME": None,
+        "JANUS_URLS": (),  # our own video off unless a test turns it on (``video_on``)
     }
 
 
@@ -362,6 +370,31 @@ def redis_url():
         available, why = False, f"{REDIS_TEST_URL}: {exc.__class__.__name__}"
     need_service("Redis", available, why)
     return REDIS_TEST_URL
+
+
+@pytest.fixture(scope="session")
+def janus_config():
+    """The test Janus's settings (``JANUS_TEST``), once it answers; skipped — failed in CI — when it does not."""
+    from market.video.janus import Janus, MediaUnavailable
+
+    url = JANUS_TEST["JANUS_URLS"][0]
+    try:
+        info = Janus(url, timeout=3).info()
+        available, why = "janus.plugin.videoroom" in (info.get("plugins") or {}), f"{url}: no VideoRoom plugin"
+    except MediaUnavailable as exc:
+        available, why = False, f"{exc} (start it: JANUS_HTTP_PORT=8089 JANUS_ADMIN_PORT=7089 "
+        "JANUS_API_SECRET=chophien-test-api JANUS_ADMIN_SECRET=chophien-test-admin deploy/janus.sh --daemon)"
+    need_service("Janus", available, why)
+    return dict(JANUS_TEST)
+
+
+@pytest.fixture
+def video_on(app, janus_config):
+    """The app with our own video on, against the test Janus."""
+    saved = {key: app.config.get(key) for key in janus_config}
+    app.config.update(janus_config)
+    yield app
+    app.config.update(saved)
 
 
 @pytest.fixture(scope="session")
