@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("moderation", "api"),
     ("brands", "coop"),
     ("live", "shipping"),
+    ("video",),  # the media server's client (Janus): live may use it; it knows no live session
     ("payments",),
     ("orders",),
     ("catalog", "notifications"),
