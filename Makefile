@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml package.json package-lock.json
 static/vendor/.copied: $(STAMP) package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/socket.io-client/dist/socket.io.min.js node_modules/socket.io-client/dist/socket.io.min.js.map static/vendor/
+	cp node_modules/hls.js/dist/hls.light.min.js static/vendor/
 	touch $@
 
 install: $(STAMP) static/vendor/.copied

@@ -60,7 +60,7 @@ SOCKET_MAX_PACKET = 2 * 1024 * 1024  # bytes
 MODEL_MODULES = ["market.accounts.models", "market.catalog.models", "market.orders.models", "market.payments.models",
                  "market.notifications.models", "market.moderation.models", "market.live.models",
                  "market.brands.models", "market.coop.models", "market.shipping.models",
-                 "market.notifications.zns"]
+                 "market.notifications.zns", "market.video.models"]
 
 
 def register_extensions(app: Flask) -> None:
@@ -124,6 +124,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     register_order_blueprints(app)
     app.register_blueprint(live_bp)
+    from market.video.replay import bp as video_media_bp
+
+    app.register_blueprint(video_media_bp)
     register_brand_blueprints(app)
     from market.coop import bp as coop_bp
 
@@ -220,3 +223,6 @@ def register_commands(app: Flask) -> None:
     register_orders(app)
     register_payments(app)
     register_live(app)
+    from market.video.replay import register_commands as register_video_replay
+
+    register_video_replay(app)

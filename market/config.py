@@ -143,6 +143,7 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         **_shipping(env),
         **_zalo(env),
         **_video(env),
+        **_replay(env, instance_path),
         # SMS go out without diacritics (160 characters a part instead of 70); on for a gateway that wants them
         "SMS_KEEP_DIACRITICS": _bool(env, "SMS_KEEP_DIACRITICS", False),
         "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 30, 1, 7 * 24 * 60),
@@ -218,6 +219,26 @@ def _shipping(env: dict) -> dict:
             "GHTK_API_BASE": _http_base("GHTK_API_BASE",
                                         env.get("GHTK_API_BASE") or "https://services.giaohangtietkiem.vn"),
             "CARRIER_TIMEOUT": _int(env, "CARRIER_TIMEOUT", 10, 1, 60)}
+
+
+def _replay(env: dict, instance_path: Path) -> dict:
+    """Recording, HLS and replay of the live video (docs/video.md). VIDEO_DIR holds the media server's .mjr
+    recordings (it must be writable by Janus), the replays made of them and the live HLS segments."""
+    low, _sep, high = (env.get("VIDEO_HLS_PORTS") or "41000-41999").partition("-")
+    if not (low.isdecimal() and high.isdecimal() and 1024 <= int(low) and int(low) + 64 <= int(high) <= 65535):
+        raise ConfigError("VIDEO_HLS_PORTS must be a range of at least 64 UDP ports such as 41000-41999")
+    return {"VIDEO_DIR": str(Path(env.get("VIDEO_DIR") or instance_path / "video").resolve()),
+            "VIDEO_RECORD": _bool(env, "VIDEO_RECORD", True),
+            "VIDEO_HLS": _bool(env, "VIDEO_HLS", True),
+            "VIDEO_HLS_PORTS": (int(low), int(high)),
+            # Where Janus sends the RTP of a publisher for ffmpeg (this machine as Janus sees it).
+            "VIDEO_HLS_RTP_HOST": env.get("VIDEO_HLS_RTP_HOST") or "127.0.0.1",
+            "VIDEO_HLS_SEGMENT_S": _int(env, "VIDEO_HLS_SEGMENT_S", 2, 1, 10),
+            "VIDEO_HLS_HEIGHT": _int(env, "VIDEO_HLS_HEIGHT", 480, 144, 1080),
+            # The recording job waits until the .mjr files stop growing for this long (the publisher left).
+            "VIDEO_REC_SETTLE_S": _int(env, "VIDEO_REC_SETTLE_S", 3, 0, 120),
+            "FFMPEG_BIN": env.get("FFMPEG_BIN") or "ffmpeg",
+            "JANUS_PP_REC_BIN": env.get("JANUS_PP_REC_BIN") or "janus-pp-rec"}
 
 
 def _zalo(env: dict) -> dict:

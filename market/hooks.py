@@ -48,6 +48,7 @@ SLOTS: dict[str, SlotSpec] = {spec.name: spec for spec in (
     _slot("order.payment", ("order", "roles"), "the payment panel of an order page (roles: the viewer's)"),
     _slot("order.shipping", ("order", "roles"), "the shipping panel of an order page (roles: the viewer's)"),
     _slot("live.ended", ("session",), "the page of a live session that has ended"),
+    _slot("live.replay", ("session",), "the replay on the page of a live session that has ended"),
     _slot("staff.home", ("user",), "the staff desk's counters"),
 )}
 

@@ -77,6 +77,8 @@ def base_config(tmp: Path) -> dict:
         "SECRET_KEY": "test-secret-key-0123456789abcdef",
         "SQLALCHEMY_DATABASE_URI": TEST_DB_URL or f"sqlite:///{tmp / 'test.sqlite3'}",
         "MEDIA_DIR": str(tmp / "media"),
+        "VIDEO_DIR": str(tmp / "video"),
+        "VIDEO_REC_SETTLE_S": 0,
         "PASSWORD_HASH_COST": "fast",
         "SOCKETIO_ASYNC_MODE": "threading",
         "REDIS_URL": None,

@@ -22,9 +22,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 # Top to bottom. An area may import the areas of any layer below its own.
 LAYERS: list[tuple[str, ...]] = [
     ("moderation", "api"),
-    ("brands", "coop"),
+    ("brands", "coop", "video"),
     ("live", "shipping"),
-    ("video",),  # the media server's client (Janus): live may use it; it knows no live session
     ("payments",),
     ("orders",),
     ("catalog", "notifications"),
@@ -34,8 +33,8 @@ LAYERS: list[tuple[str, ...]] = [
 COMPOSITION_ROOT = {"market", "market.cli"}  # create_app's steps and the seed-demo command
 # Known exceptions, each with its reason. A listed import that no longer exists fails the test too: remove it.
 ALLOWED: dict[tuple[str, str], str] = {
-    ("market.accounts.codes", "market.notifications.sms"):
-        "the SMS transport only (it imports nothing of notifications); it belongs under market/ with the moves",
+    ("market.accounts.codes", "market.notifications.zns"):
+        "the message transport only (ZNS, else the SMS; it imports nothing of notifications but sms.py), for codes",
     ("market.accounts.service", "market.notifications.sms"):
         "the SMS transport only (it imports nothing of notifications); it belongs under market/ with the moves",
 }

@@ -10,8 +10,11 @@ change a password or a phone number.
    wrong codes per 15 minutes. Counted in the shared rate-limit storage (``market.ratelimit``), which holds
    across processes.
 4. Asking costs the same and answers the same whatever the number: no account is looked up, one row is written,
-   one SMS goes out after commit. Whether a number has an account is told only to whoever typed the code sent to
-   it (the flows in ``service.py`` after ``use_code``).
+   one message goes out after commit: a Zalo ZNS template message (kind ``auth.code``, parameter ``code``) when
+   a Zalo OA is configured with a template for it, else — or when ZNS does not take it — the SMS
+   (``notifications.zns.deliver``; the ZNS path logs no code, the SMS path is as before). Whether a number has
+   an account is told only to whoever typed the code sent to it (the flows in ``service.py`` after
+   ``use_code``).
 5. Every request, use, refusal and lock goes to the security log with the number masked.
 """
 
@@ -49,6 +52,7 @@ MAX_TRIES = 5
 PER_NUMBER = (("3/15 minutes", "15m"), ("10/day", "day"))
 PER_IP_REQUESTS = "10/15 minutes"
 PER_IP_FAILURES = "30/15 minutes"
+ZNS_KIND = "auth.code"  # the ZALO_ZNS_TEMPLATES key of the one-time code template
 _CODE = re.compile(r"^[0-9]{6}$")
 _SPACES = re.compile(r"[\s\-.]")
 
@@ -106,10 +110,10 @@ def request_code(phone: object, purpose: Purpose, *, ip: str, user_id: int | Non
     text = sms_text(code, purpose)
 
     def send():
-        from market.notifications.sms import send as send_sms  # the transport alone (see tests/test_imports.py)
+        from market.notifications.zns import deliver
         from market.tasks import defer
 
-        defer(send_sms, e164, text)
+        defer(deliver, e164, text, ZNS_KIND, {"code": code})
 
     on_commit(send)
     security_event("code_requested", phone=e164, purpose=str(purpose), user_id=user_id)

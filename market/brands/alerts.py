@@ -1,4 +1,6 @@
-"""Followers hear when a live session starts: one in-app notification and one SMS per person.
+"""Followers hear when a live session starts: one in-app notification and one message per person — a Zalo ZNS
+template message (kind ``follow.live_started``) when a Zalo OA is configured with a template for it, else or
+when ZNS does not take it the SMS, as every transactional message (``notifications.zns.deliver``).
 
 Who: everyone following the host's shop, the session's commune, or a (visible) brand the host's shop is under —
 a person reached by several of these paths is told once, and the message names the path (the shop itself
@@ -33,7 +35,8 @@ from market.brands.models import Brand, BrandShop, Follow, FollowKind, LiveAlert
 from market.database import on_commit, utcnow
 from market.extensions import db
 from market.live.signals import live_started
-from market.notifications.service import message_kind, notify, send_sms_now, sms_body
+from market.notifications.service import message_kind, notify, sms_body
+from market.notifications.zns import deliver
 from market.tasks import defer
 
 log = logging.getLogger(__name__)
@@ -122,11 +125,14 @@ def _tell_batch(user_ids: list[int], reached, context: dict) -> int:
         params = {"shop": context["shop"], "title": context["title"], "via": via,
                   "session_id": context["session_id"]}
         notification = notify(user, KIND, params, link=link)
+        stop = site + STOP_PATH + stop_token(reason)
         with force_locale(user.locale or default_locale):
-            text = sms_body(notification.text, link, _("Stop these messages: %(url)s",
-                                                       url=site + STOP_PATH + stop_token(reason)))
+            text = sms_body(notification.text, link, _("Stop these messages: %(url)s", url=stop))
+        # the ZNS template's parameters: the notification's own, the live page and the unsubscribe address
+        template = {"shop": params["shop"], "title": params["title"], "via": via or "", "link": site + link,
+                    "stop": stop}
         phone = user.phone
-        on_commit(lambda phone=phone, text=text: defer(send_sms_now, phone, text))
+        on_commit(lambda phone=phone, text=text, template=template: defer(deliver, phone, text, KIND, template))
     return len(claimed)
 
 

@@ -28,7 +28,7 @@ from market.live.hub import hub
 from market.live.messages import live_error
 from market.live.models import ChatMessage, LiveMute, LiveOffer, LiveSession, OfferStatus, SessionStatus
 from market.live.rooms import emit_room, emit_user
-from market.live.signals import live_started, moderated
+from market.live.signals import live_ended, live_started, moderated
 from market.live.stock import offer_info
 from market.orders.phone import PhoneOrderRequest, place_phone_order
 from market.orders.service import MAX_QTY, Placed
@@ -309,7 +309,8 @@ def _end(session: LiveSession, reason: str | None = None) -> LiveSession:
     db.session.expire(session)
     sid = session.id
     payload = {"status": SessionStatus.ENDED.value, **({"reason": reason} if reason else {})}
-    on_commit(lambda: (hub.mark_dirty(sid), hub.mark_ended(sid), emit_room(sid, "session", payload)))
+    on_commit(lambda: (hub.mark_dirty(sid), hub.mark_ended(sid), emit_room(sid, "session", payload),
+                       live_ended.send(sid)))
     return session
 
 

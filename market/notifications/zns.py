@@ -13,6 +13,9 @@ Zalo Official Account is configured, and as SMS otherwise or whenever ZNS does n
    and the loser reads the winner's tokens. No lock is held while Zalo answers.
 4. Expired or refused token (error -124 or -216): refresh once and send again; still refused, or any other
    error (not on Zalo, phone invalid, quota, timeout): the SMS goes as before. Never raises.
+5. Senders: notifications sent with ``sms=True`` (their kind: ``order.shipped`` …), one-time codes
+   (``auth.code``, parameter ``code``) and live-start alerts (``follow.live_started``). No log line holds a
+   parameter's value (a code): Zalo's refusal is logged with them cut out.
 """
 
 from __future__ import annotations
@@ -149,6 +152,14 @@ def send_template(phone: str, template_id: str, data: dict, tracking_id: str) ->
     return str((answer.get("data") or {}).get("msg_id") or "")
 
 
+def _scrubbed(message: str, params: dict) -> str:
+    """Zalo's refusal as the log shows it: none of the message's parameter values (a one-time code) in it."""
+    for value in params.values():
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and len(str(value)) >= 3:
+            message = message.replace(str(value), "…")
+    return message
+
+
 def deliver(phone: str, text: str, kind: str, params: dict) -> str:
     """Send a transactional message: ZNS when configured for ``kind``, else (or when ZNS fails) the SMS.
     Returns the channel used ("zns" or "sms"), for tests and the log."""
@@ -165,6 +176,7 @@ def deliver(phone: str, text: str, kind: str, params: dict) -> str:
                 return "zns"
             except ZnsError as err:
                 db.session.rollback()
-                log.warning("zns: %s not sent (%s, error %s); sending an SMS instead", kind, err, err.code)
+                log.warning("zns: %s not sent (%s, error %s); sending an SMS instead", kind,
+                            _scrubbed(str(err), params), err.code)
     send_sms(phone, text)
     return "sms"

@@ -52,7 +52,8 @@ def zone_label(zone: Zone) -> str:
 
 
 class TableRates:
-    """The orders area's ``ShippingRates``: the shop's fee table (a carrier quote replaces it when connected)."""
+    """The orders area's ``ShippingRates``: the shop's fee table. A connected carrier's quote is not asked at checkout
+    (``Carrier.quote`` exists; buyers pay the table's fee whichever way the parcel goes)."""
 
     def choices(self, seller_id: int) -> list[DeliveryChoice]:
         s = settings_for(seller_id)

@@ -76,6 +76,10 @@ ROUTES = [
     R("GET", "/static/css/app.css", EVERYONE, rule="/static/<path:filename>"),
     R("GET", "/media/p/00/00/" + "0" * 64 + "-320.webp", EVERYONE, ok=(404,),  # public files; none of that name
       rule="/media/<path:filename>"),
+    # the live video's files (market/video/replay.py): public as the session's page is; none made here
+    R("GET", "/live/{live_a}/hls/index.m3u8", EVERYONE, ok=(404,), rule="/live/<int:session_id>/hls/<name>"),
+    R("GET", "/live/{live_a}/replay/replay-00000000.webm", EVERYONE, ok=(404,),
+      rule="/live/<int:session_id>/replay/<name>"),
     R("GET", "/login", EVERYONE), R("GET", "/register", EVERYONE),
     R("POST", "/login", EVERYONE, data={"phone": "{buyer_a_phone}", "password": PASSWORD}),
     R("POST", "/register", EVERYONE, data={"phone": "0987 654 321", "display_name": "Khách mới",

@@ -9,10 +9,6 @@ from market.extensions import db
 from market.notifications.service import notify
 from market.notifications.sms import LogSms
 from market.notifications.zns import ZaloToken
-from tests.shipping.standin import ZaloStandIn
-
-ZALO_KEYS = ("ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_REFRESH_TOKEN", "ZALO_OA_ACCESS_TOKEN", "ZALO_ZNS_TEMPLATES",
-             "ZALO_API_BASE", "ZALO_OAUTH_BASE", "ZALO_TIMEOUT")
 
 
 @pytest.fixture(autouse=True)
@@ -20,21 +16,6 @@ def clear_sms():
     LogSms.sent.clear()
     yield
     LogSms.sent.clear()
-
-
-@pytest.fixture
-def zalo(_app):
-    stand = ZaloStandIn().start()
-    saved = {k: _app.config.get(k) for k in ZALO_KEYS}
-    _app.config.update(ZALO_APP_ID=ZaloStandIn.APP_ID, ZALO_APP_SECRET=ZaloStandIn.APP_SECRET,
-                       ZALO_OA_REFRESH_TOKEN="refresh-1", ZALO_OA_ACCESS_TOKEN="access-1",
-                       ZALO_ZNS_TEMPLATES={"order.shipped": "412345", "order.delivered": "412346"},
-                       ZALO_API_BASE=stand.url, ZALO_OAUTH_BASE=stand.url, ZALO_TIMEOUT=2)
-    try:
-        yield stand
-    finally:
-        _app.config.update(saved)
-        stand.stop()
 
 
 def shipped(user):

@@ -30,8 +30,10 @@ CARRIER_KEYS = ("SHIPPING_CARRIERS", "GHN_API_BASE", "GHTK_API_BASE", "CARRIER_T
 @pytest.fixture
 def carriers(_app):
     """GHN and GHTK switched on for this test, their APIs served by local stand-ins on 127.0.0.1."""
+    from market.shipping.carriers import ghn_address
     from tests.shipping.standin import GHNStandIn, GHTKStandIn
 
+    ghn_address.forget()  # a new stand-in may get an old one's port: no master data kept from another test
     ghn, ghtk = GHNStandIn().start(), GHTKStandIn().start()
     saved = {k: _app.config.get(k) for k in CARRIER_KEYS}
     _app.config.update(SHIPPING_CARRIERS=("ghn", "ghtk"), GHN_API_BASE=ghn.url, GHTK_API_BASE=ghtk.url,

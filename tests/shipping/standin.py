@@ -99,8 +99,49 @@ class StandIn:
         return 404, {}
 
 
+# GHN's master data as its documented shapes have it (api.ghn.vn/home/docs/detail?id=91, 93, 92): a few
+# provinces, districts and wards — enough for the test addresses, an ambiguous "Phường 1" and a locked ward.
+GHN_PROVINCES = [
+    {"ProvinceID": 202, "ProvinceName": "Hồ Chí Minh", "Status": 1,
+     "NameExtension": ["Hồ Chí Minh", "TP.Hồ Chí Minh", "TP. Hồ Chí Minh", "TP Hồ Chí Minh", "Thành phố Hồ Chí Minh",
+                       "HCM", "hochiminh", "saigon", "sg"]},
+    {"ProvinceID": 210, "ProvinceName": "Đắk Lắk", "Status": 1,
+     "NameExtension": ["Đắk Lắk", "Tỉnh Đắk Lắk", "T.Đắk Lắk", "Dak Lak", "daklak"]},
+]
+GHN_DISTRICTS = [
+    {"DistrictID": 1442, "ProvinceID": 202, "DistrictName": "Quận 1", "Status": 1,
+     "NameExtension": ["Q1", "Q.1", "Quận 1", "quan1"]},
+    {"DistrictID": 1444, "ProvinceID": 202, "DistrictName": "Quận 3", "Status": 1,
+     "NameExtension": ["Q3", "Q.3", "Quận 3", "quan3"]},
+    {"DistrictID": 1452, "ProvinceID": 202, "DistrictName": "Quận 10", "Status": 1,
+     "NameExtension": ["Q10", "Q.10", "Quận 10", "quan10"]},
+    {"DistrictID": 1600, "ProvinceID": 210, "DistrictName": "Thành phố Buôn Ma Thuột", "Status": 1,
+     "NameExtension": ["TP Buôn Ma Thuột", "TP. Buôn Ma Thuột", "buonmathuot", "BMT"]},
+    {"DistrictID": 1601, "ProvinceID": 210, "DistrictName": "Huyện Krông Pắc", "Status": 1,
+     "NameExtension": ["H. Krông Pắc", "Krông Pắc", "krongpac"]},
+    {"DistrictID": 1602, "ProvinceID": 210, "DistrictName": "Huyện Cư M'gar", "Status": 1,
+     "NameExtension": ["H. Cư M'gar", "Cư M'gar", "cumgar"]},
+]
+GHN_WARDS = [
+    {"WardCode": "20109", "DistrictID": 1442, "WardName": "Phường Bến Nghé", "NameExtension": ["P. Bến Nghé"]},
+    {"WardCode": "20301", "DistrictID": 1444, "WardName": "Phường 1", "NameExtension": ["P.1", "P1"]},
+    {"WardCode": "20314", "DistrictID": 1444, "WardName": "Phường 14", "NameExtension": ["P.14", "P14"]},
+    {"WardCode": "21001", "DistrictID": 1452, "WardName": "Phường 1", "NameExtension": ["P.1", "P1"]},
+    {"WardCode": "21012", "DistrictID": 1452, "WardName": "Phường 12", "NameExtension": ["P.12", "P12"]},
+    {"WardCode": "460101", "DistrictID": 1600, "WardName": "Phường Tân Lợi", "NameExtension": ["P. Tân Lợi"]},
+    {"WardCode": "460120", "DistrictID": 1600, "WardName": "Xã Ea Tu", "NameExtension": ["X. Ea Tu"]},
+    {"WardCode": "460199", "DistrictID": 1600, "WardName": "Xã Hòa Khánh", "NameExtension": [], "Status": 2},
+    {"WardCode": "460701", "DistrictID": 1601, "WardName": "Xã Ea Knuếc", "NameExtension": ["X. Ea Knuếc"]},
+    {"WardCode": "460702", "DistrictID": 1601, "WardName": "Xã Ea Kênh", "NameExtension": ["X. Ea Kênh"]},
+    {"WardCode": "460501", "DistrictID": 1602, "WardName": "Thị trấn Quảng Phú", "NameExtension": ["TT. Quảng Phú"]},
+]
+
+
 class GHNStandIn(StandIn):
-    """GHN public API v2: fee, create, detail, cancel, A5 label token and print page."""
+    """GHN public API v2: master data (province, district, ward), fee, create, detail, cancel, A5 label token and
+    print page. Fee and create refuse a destination without a valid ``to_district_id`` + ``to_ward_code`` pair
+    (and a ``from_``/``return_`` pair that is given but wrong), as GHN's docs make them required; names alone
+    are not read. The refusal messages are the stand-in's own wording."""
 
     TOKEN, SHOP = "ghn-token-0123456789", "885123"
 
@@ -112,20 +153,64 @@ class GHNStandIn(StandIn):
     def set_status(self, code: str, status: str, **extra) -> None:
         self.orders[code].update(status=status, **extra)
 
+    @staticmethod
+    def _int(value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        return int(value) if isinstance(value, str) and value.isdigit() else None
+
+    @staticmethod
+    def _place_error(body: dict, district_field: str, ward_field: str, required: bool) -> str | None:
+        district, ward = body.get(district_field), body.get(ward_field)
+        if district in (None, "", 0) and ward in (None, ""):
+            return f"{district_field} và {ward_field} là bắt buộc" if required else None
+        known = any(w["DistrictID"] == district and w["WardCode"] == ward and w.get("Status", 1) != 2
+                    for w in GHN_WARDS)
+        return None if known else f"{ward_field} {ward!r} không thuộc {district_field} {district!r}"
+
+    def _master(self, rec: Seen):
+        body = rec.json if isinstance(rec.json, dict) else {}
+        kind = rec.path.rsplit("/", 1)[1]
+        if kind == "province":
+            return 200, {"code": 200, "message": "Success", "data": GHN_PROVINCES}
+        if kind == "district":
+            province = self._int(body.get("province_id", rec.query.get("province_id")))
+            rows = [d for d in GHN_DISTRICTS if province is None or d["ProvinceID"] == province]
+            return 200, {"code": 200, "message": "Success", "data": rows}
+        if kind == "ward":
+            district = self._int(body.get("district_id", rec.query.get("district_id")))
+            if district is None:
+                return 400, {"code": 400, "message": "district_id is required", "data": None}
+            rows = [w for w in GHN_WARDS if w["DistrictID"] == district]
+            return 200, {"code": 200, "message": "Success", "data": rows or None}
+        return 404, {"code": 404, "message": "code=404, message=Not Found", "data": None}
+
     def route(self, rec: Seen):
         if rec.path == "/a5/public-api/printA5":
             return 200, PDF
+        if rec.path.startswith("/shiip/public-api/master-data/"):
+            if rec.headers.get("token") != self.TOKEN:  # master data wants the token only
+                return 401, {"code": 401, "message": "code=401, message=Token is not valid!", "data": None}
+            return self._master(rec)
         if rec.headers.get("token") != self.TOKEN or rec.headers.get("shopid") != self.SHOP:
             return 401, {"code": 401, "message": "Token is not valid", "data": None}
         body = rec.json or {}
         base = "/shiip/public-api/v2"
         if rec.path == f"{base}/shipping-order/fee":
+            problem = (self._place_error(body, "to_district_id", "to_ward_code", True)
+                       or self._place_error(body, "from_district_id", "from_ward_code", False))
+            if problem:
+                return 400, {"code": 400, "message": problem, "data": None, "code_message": "USER_ERR_COMMON"}
             return 200, {"code": 200, "message": "Success",
                          "data": {"total": 22000 + 3000 * max(0, (body.get("weight", 0) - 1) // 1000),
                                   "service_fee": 22000, "insurance_fee": 0}}
         if rec.path == f"{base}/shipping-order/create":
             if not body.get("to_phone") or not body.get("to_address"):
                 return 400, {"code": 400, "message": "Số điện thoại người nhận không hợp lệ", "data": None}
+            problem = (self._place_error(body, "to_district_id", "to_ward_code", True)
+                       or self._place_error(body, "return_district_id", "return_ward_code", False))
+            if problem:
+                return 400, {"code": 400, "message": problem, "data": None, "code_message": "USER_ERR_COMMON"}
             code = f"GHN{next(self._ids):05d}X"
             self.orders[code] = {"order_code": code, "status": "ready_to_pick", "cod_amount": body.get("cod_amount"),
                                  "client_order_code": body.get("client_order_code"), "cod_transfer_date": None,
@@ -210,6 +295,7 @@ class ZaloStandIn(StandIn):
         self.access = "access-1"  # the token Zalo accepts now
         self.refresh = "refresh-1"  # the refresh token Zalo accepts now (single use)
         self.not_on_zalo: set[str] = set()
+        self.echo_refusal = False  # refuse every message, quoting its template data back (as some errors do)
         self.sent: list[dict] = []
         self._n = itertools.count(2)
 
@@ -229,6 +315,8 @@ class ZaloStandIn(StandIn):
             body = rec.json or {}
             if body.get("phone") in self.not_on_zalo:
                 return 200, {"error": -118, "message": "Zalo account not existed"}
+            if self.echo_refusal:
+                return 200, {"error": -1124, "message": f"Template data is invalid: {body.get('template_data')}"}
             self.sent.append(body)
             return 200, {"error": 0, "message": "Success",
                          "data": {"msg_id": f"msg{len(self.sent)}", "sent_time": "1733480000000",

@@ -110,6 +110,27 @@ def test_the_carrier_refusing_changes_nothing(client, login, shop, cod_order, ca
     assert cod_order.status == "confirmed" and the_shipment(cod_order) is None
 
 
+def test_a_ghn_address_it_cannot_place_is_told_to_the_seller(client, login, shop, cod_order, carriers,
+                                                             connect_carrier):
+    connect_carrier(shop.profile, "ghn")
+    cod_order.ship_commune = "Xã Không Có"
+    db.session.commit()
+    login(shop.user)
+    resp = create(client, cod_order, "ghn")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "GHN không có phường/xã “Xã Không Có” ở Đắk Lắk" in page
+    assert carriers["ghn"].calls("/shiip/public-api/v2/shipping-order/create") == []
+    reload(cod_order)
+    assert cod_order.status == "confirmed" and the_shipment(cod_order) is None
+    cod_order.ship_commune = "Ea Knuếc"  # the buyer said which commune: GHN takes it
+    db.session.commit()
+    create(client, cod_order, "ghn")
+    reload(cod_order)
+    assert cod_order.status == "shipped" and the_shipment(cod_order).carrier == "ghn"
+    sent = carriers["ghn"].calls("/shiip/public-api/v2/shipping-order/create")[0].json
+    assert (sent["to_district_id"], sent["to_ward_code"], sent["cod_amount"]) == (1601, "460701", 158_000)
+
+
 def test_other_shops_cannot_ship_or_print(client, login, make_shop, cod_order, carriers, connect_carrier):
     other = make_shop("Shop khác")
     login(other.user)
@@ -223,3 +244,15 @@ def test_ghn_webhooks_are_checked_against_the_order_detail(client, login, shop, 
     reload(cod_order)
     assert cod_order.status == "delivered" and the_shipment(cod_order).cod_collected_vnd == 158_000
     assert ghn_hook(client, code, "delivered", when="2026-12-06T09:00:00Z").json["outcome"] == "stale"
+
+
+@pytest.mark.parametrize("amount", ["9" * 25, "-158000", "1e9"])
+def test_a_ghtk_cash_amount_out_of_bounds_is_not_believed(client, shipped, amount):
+    """GHTK's pick_money is the one amount a webhook writes: one no shop could collect (more than a bigint, or
+    below zero) is not taken — the cash the shipment was made with counts — instead of a 500 or a negative."""
+    order, shipment, secret = shipped
+    resp = ghtk_hook(client, secret, shipment.tracking_code, 5, pick_money=amount)
+    assert resp.status_code == 200 and resp.json["outcome"] == "applied"
+    reload(order)
+    reload(shipment)
+    assert (order.status, shipment.cod_collected_vnd) == ("delivered", 158_000)

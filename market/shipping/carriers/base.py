@@ -37,6 +37,19 @@ RANK = {Stage.CREATED: 0, Stage.PICKED_UP: 1, Stage.RETURNING: 2, Stage.DELIVERE
 TERMINAL = frozenset({Stage.DELIVERED, Stage.RETURNED, Stage.CANCELLED})
 
 
+MAX_AMOUNT = 10**12  # đồng: beyond any parcel's cash or fee, and well within a bigint column
+
+
+def amount(raw) -> int | None:
+    """A sum of đồng as a carrier reports it (a number or its digits), or None for one no parcel carries: a word,
+    a fraction, a negative, more than ``MAX_AMOUNT`` (stored as is, it would not fit the column: a 500)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str) and raw.strip().isdecimal() and len(raw.strip()) <= 13:
+        raw = int(raw.strip())
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw <= MAX_AMOUNT else None
+
+
 class CarrierError(Exception):
     """The carrier refused, answered something unreadable, or did not answer in time."""
 

@@ -13,17 +13,23 @@ Every call: headers ``Token`` (the shop's API token) and ``ShopId``; answers ``{
 
 Webhook: GHN posts JSON (``OrderCode``, ``Status``, ``Type``, ``Time``, ``ShopID``, ``CODAmount``,
 ``Reason`` …) with no signature and retries up to ten times until it gets a 200: the webhook is only a hint,
-the order-detail call decides (``status``). Addresses go by name (``to_ward_name``, ``to_province_name``): our
-buyers type communes and provinces, not GHN's ids.
+the order-detail call decides (``status``).
+
+Addresses: fee and create want GHN's ids, ``to_district_id`` and ``to_ward_code`` (required), resolved from
+the buyer's commune and province through GHN's master data (``ghn_address``); a name GHN does not know is
+refused for the seller to fix, never guessed. The shop's own place is resolved the same way when it can be
+(``from_district_id``/``from_ward_code`` on the fee, ``return_district_id``/``return_ward_code`` on create);
+when it cannot, these are left out and GHN uses the address registered with the Shop ID, as its docs say.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from flask import current_app
 
-from market.shipping.carriers import http
+from market.shipping.carriers import ghn_address, http
 from market.shipping.carriers.base import (
     BadWebhook,
     CarrierError,
@@ -31,9 +37,13 @@ from market.shipping.carriers.base import (
     Credentials,
     Label,
     ParcelRequest,
+    Place,
     Stage,
     Tracking,
+    amount,
 )
+
+log = logging.getLogger(__name__)
 
 STAGES = {
     "ready_to_pick": Stage.CREATED, "picking": Stage.CREATED, "money_collect_picking": Stage.CREATED,
@@ -81,32 +91,55 @@ class GHN:
             raise CarrierError(str(message or "GHN refused the request")[:300], code=str(code or "refused"))
         return answer.get("data")
 
-    def _parcel(self, req: ParcelRequest) -> dict:
-        return {"to_name": req.receiver.name, "to_phone": req.receiver.phone, "to_address": req.receiver.street,
-                "to_ward_name": req.receiver.commune, "to_province_name": req.receiver.province,
+    def _codes(self, creds: Credentials, place: Place) -> ghn_address.Codes:
+        return ghn_address.resolve(lambda path, body: self._post(creds, path, body), self._base(), place)
+
+    def _sender_codes(self, creds: Credentials, req: ParcelRequest) -> ghn_address.Codes | None:
+        """The shop's own district and ward, or None: GHN then takes the address registered with the Shop ID."""
+        try:
+            return self._codes(creds, req.sender)
+        except CarrierError as err:
+            if err.code != "address":
+                raise
+            log.info("ghn: the shop's place (%s, %s) has no GHN codes; GHN uses the Shop ID's address",
+                     req.sender.commune, req.sender.province)
+            return None
+
+    def _parcel(self, creds: Credentials, req: ParcelRequest) -> dict:
+        to = self._codes(creds, req.receiver)
+        where = ", ".join(p for p in (req.receiver.street, req.receiver.commune, req.receiver.province) if p)
+        return {"to_name": req.receiver.name, "to_phone": req.receiver.phone, "to_address": where[:1024],
+                "to_district_id": to.district_id, "to_ward_code": to.ward_code,
                 "weight": max(req.grams, 1), "length": 20, "width": 20, "height": 15,
                 "insurance_value": min(req.value_vnd, 5_000_000), "cod_value": req.cod_vnd,
                 "service_type_id": SERVICE_TYPE_STANDARD}
 
     def quote(self, creds: Credentials, req: ParcelRequest) -> int:
-        data = self._post(creds, "/shiip/public-api/v2/shipping-order/fee", self._parcel(req))
-        total = data.get("total") if isinstance(data, dict) else None
-        if not isinstance(total, int):
+        body = self._parcel(creds, req)
+        sender = self._sender_codes(creds, req)
+        if sender is not None:
+            body.update(from_district_id=sender.district_id, from_ward_code=sender.ward_code)
+        data = self._post(creds, "/shiip/public-api/v2/shipping-order/fee", body)
+        total = amount(data.get("total")) if isinstance(data, dict) else None
+        if total is None:
             raise CarrierError("GHN gave no fee", code="bad_answer")
         return total
 
     def create(self, creds: Credentials, req: ParcelRequest) -> Created:
-        body = {**self._parcel(req), "payment_type_id": PAYMENT_BUYER_PAYS_SHOP, "required_note": "KHONGCHOXEMHANG",
-                "client_order_code": req.client_code, "cod_amount": req.cod_vnd, "note": req.note[:500],
+        body = {**self._parcel(creds, req), "payment_type_id": PAYMENT_BUYER_PAYS_SHOP,
+                "required_note": "KHONGCHOXEMHANG", "client_order_code": req.client_code,
+                "cod_amount": req.cod_vnd, "note": req.note[:500],
                 "return_phone": req.sender.phone, "return_address": req.sender.street,
                 "items": [{"name": i.name[:200], "quantity": i.qty, "weight": max(i.grams, 1)} for i in req.items]}
         body.pop("cod_value")
+        sender = self._sender_codes(creds, req)
+        if sender is not None:
+            body.update(return_district_id=sender.district_id, return_ward_code=sender.ward_code)
         data = self._post(creds, "/shiip/public-api/v2/shipping-order/create", body)
         code = data.get("order_code") if isinstance(data, dict) else None
         if not isinstance(code, str) or not code:
             raise CarrierError("GHN gave no order code", code="bad_answer")
-        fee = data.get("total_fee")
-        return Created(code, fee if isinstance(fee, int) else None)
+        return Created(code, amount(data.get("total_fee")))
 
     def label(self, creds: Credentials, tracking_code: str) -> Label:
         data = self._post(creds, "/shiip/public-api/v2/a5/gen-token", {"order_codes": [tracking_code]})
@@ -130,9 +163,8 @@ class GHN:
         stage = stage_of(status)
         if stage is None:
             raise CarrierError(f"unknown GHN status {status!r}", code="unknown_status")
-        cod = data.get("cod_amount")
         return Tracking(tracking_code, stage, status, event_id=f"detail:{tracking_code}:{status}",
-                        at=_time(data.get("updated_date")), cod_vnd=cod if isinstance(cod, int) else None,
+                        at=_time(data.get("updated_date")), cod_vnd=amount(data.get("cod_amount")),
                         cod_remitted=bool(data.get("cod_transfer_date")))
 
     def parse_webhook(self, body: bytes, content_type: str) -> Tracking:
@@ -151,8 +183,7 @@ class GHN:
         if stage is None:
             raise BadWebhook(f"unknown status {status[:40]!r}")
         when = event.get("Time") if isinstance(event.get("Time"), str) else ""
-        cod = event.get("CODAmount")
         return Tracking(code, stage, status, event_id=f"{code}:{event.get('Type', '')}:{status}:{when}"[:255],
-                        at=_time(when), cod_vnd=cod if isinstance(cod, int) else None,
+                        at=_time(when), cod_vnd=amount(event.get("CODAmount")),
                         cod_remitted=bool(event.get("CODTransferDate")), reason=str(event.get("Reason") or "")[:200],
                         account=str(event.get("ShopID") or ""))

@@ -35,6 +35,7 @@ from market.shipping.carriers.base import (
     ParcelRequest,
     Stage,
     Tracking,
+    amount,
 )
 
 # GHTK's status_id values (its documentation's table) → our stages.
@@ -104,10 +105,10 @@ class GHTK:
         fee = answer.get("fee") if isinstance(answer.get("fee"), dict) else {}
         if fee.get("delivery") is False:
             raise CarrierError("GHTK does not deliver there", code="no_delivery")
-        amount = _int(fee.get("fee"))
-        if amount is None:
+        total = amount(fee.get("fee"))
+        if total is None:
             raise CarrierError("GHTK gave no fee", code="bad_answer")
-        return amount
+        return total
 
     def create(self, creds: Credentials, req: ParcelRequest) -> Created:
         order = {"id": req.client_code, "pick_name": req.sender.name, "pick_tel": req.sender.phone,
@@ -125,7 +126,7 @@ class GHTK:
         label = created.get("label")
         if not isinstance(label, str) or not label:
             raise CarrierError("GHTK gave no label", code="bad_answer")
-        return Created(label, _int(created.get("fee")))
+        return Created(label, amount(created.get("fee")))
 
     def label(self, creds: Credentials, tracking_code: str) -> Label:
         path = f"/services/label/{urllib.parse.quote(tracking_code, safe='')}?original=portrait&paper_size=A6"
@@ -146,7 +147,7 @@ class GHTK:
         if order.get("label_id") != tracking_code or stage is None:
             raise CarrierError(f"unreadable GHTK status {status!r}", code="bad_answer")
         return Tracking(tracking_code, stage, str(status), event_id=f"status:{tracking_code}:{status}",
-                        at=_time(order.get("modified")), cod_vnd=_int(order.get("pick_money")),
+                        at=_time(order.get("modified")), cod_vnd=amount(order.get("pick_money")),
                         cod_remitted=_int(status) == RECONCILED)
 
     def parse_webhook(self, body: bytes, content_type: str) -> Tracking:
@@ -167,5 +168,5 @@ class GHTK:
             raise BadWebhook(f"unknown status_id {str(status)[:20]!r}")
         when = str(event.get("action_time") or "")
         return Tracking(label, stage, str(status), event_id=f"{label}:{status}:{when}"[:255], at=_time(when),
-                        cod_vnd=_int(event.get("pick_money")), cod_remitted=_int(status) == RECONCILED,
+                        cod_vnd=amount(event.get("pick_money")), cod_remitted=_int(status) == RECONCILED,
                         reason=str(event.get("reason") or "")[:200])
