@@ -12,7 +12,8 @@ from market.extensions import db
 
 # Each area's seeder, in dependency order; each is idempotent and returns extra demo logins.
 SEEDERS = ["market.accounts.seed", "market.catalog.seed", "market.payments.seed", "market.orders.seed",
-           "market.moderation.seed", "market.live.seed", "market.coop.seed", "market.brands.seed"]
+           "market.shipping.seed", "market.moderation.seed", "market.live.seed", "market.coop.seed",
+           "market.brands.seed"]
 
 
 def _demo_lot_under_demo_brand() -> None:

@@ -75,6 +75,17 @@ WEIGHT_STATUS = _nullable({"type": "string", "enum": ["estimate", "to_accept", "
                            "description": "orders sold by weight: estimate until weighed; to_accept when the "
                                           "weighed amount left the tolerance and awaits the buyer"})
 WEIGHT_EVENTS = ["weighed", "weight_accepted", "weight_declined"]
+# What an order costs and how it reaches the buyer (docs/shipping.md): the fee is the one it was sold with.
+AMOUNTS = {
+    "subtotal_vnd": {**MONEY, "description": "the goods (weighed goods once an order sold by weight is weighed)"},
+    "shipping_vnd": {**MONEY, "description": "the shipping fee the order was sold with; 0 when it ships free, is "
+                                             "picked up, or the shop's prices include delivery"},
+    "total_vnd": {**MONEY, "description": "the grand total the buyer pays: subtotal_vnd + shipping_vnd"},
+    "delivery_option": _nullable({"type": "string", "enum": ["ship", "pickup"],
+                                  "description": "ship: sent to the delivery address for shipping_vnd; pickup: "
+                                                 "collected at the shop (no fee); null: placed before the shop "
+                                                 "priced shipping, or a live order still without an address"}),
+}
 
 SCHEMAS = {
     "Error": _obj({"ok": {"type": "boolean", "enum": [False]}, "error": {**STR, "description": "a stable word"},
@@ -119,7 +130,7 @@ SCHEMAS = {
     "OrderSummary": _obj({
         "id": INT, "code": STR, "status": {"type": "string", "enum": STATUSES}, "status_label": STR, "origin": STR,
         "live_session_id": _nullable(INT), "created_at": TIME, "hold_expires_at": _nullable(TIME),
-        "subtotal_vnd": MONEY, "shipping_vnd": MONEY, "total_vnd": MONEY,
+        **AMOUNTS,
         "seller": _obj({"shop_name": STR, "slug": STR}),
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/OrderItem"}},
         "roles": {"type": "array", "items": {"type": "string", "enum": ["buyer", "seller", "staff"]}},
@@ -142,7 +153,7 @@ SCHEMAS = {
                     "properties": {
         "id": INT, "code": STR, "status": {"type": "string", "enum": STATUSES}, "status_label": STR, "origin": STR,
         "live_session_id": _nullable(INT), "created_at": TIME, "hold_expires_at": _nullable(TIME),
-        "subtotal_vnd": MONEY, "shipping_vnd": MONEY, "total_vnd": MONEY,
+        **AMOUNTS,
         "seller": _obj({"shop_name": STR, "slug": STR}),
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/OrderItem"}},
         "roles": {"type": "array", "items": STR},

@@ -34,6 +34,7 @@ def order_json(order: Order, viewer, full: bool = False) -> dict:
         "origin": order.origin, "live_session_id": order.live_session_id, "created_at": _iso(order.created_at),
         "hold_expires_at": _iso(order.hold_expires_at) if order.status == "pending" else None,
         "subtotal_vnd": order.subtotal_vnd, "shipping_vnd": order.shipping_vnd, "total_vnd": order.total_vnd,
+        "delivery_option": order.delivery_option,
         "seller": {"shop_name": order.seller.shop_name, "slug": order.seller.slug},
         "items": [{"product_id": i.product_id, "title": i.title, "unit": i.unit, "unit_price_vnd": i.unit_price_vnd,
                    "qty": i.qty, "line_total_vnd": i.line_total_vnd,

@@ -6,8 +6,9 @@
 - The webhook (``webhooks.py``) verifies each event with ``stripe.Webhook.construct_event`` (default tolerance)
   and hands it here once (the processed-event log); handlers lock the order row, check amount and currency,
   and are written for any order of arrival: a refund may come before the completion it refunds.
-- A paid order that is cancelled is refunded through the API after the cancellation commits (``execute_refund``,
-  retried by ``flask retry-refunds``); ``charge.refunded`` then finds the work done.
+- A paid order that is cancelled, or returned (its parcel refused and back at the shop), is refunded through the
+  API after that move commits (``execute_refund``, retried by ``flask retry-refunds``) and ends refunded;
+  ``charge.refunded`` then finds the work done.
 No call to Stripe is made inside a database transaction: the caller commits first (SQLite holds its write lock
 for a whole transaction).
 """
@@ -429,7 +430,7 @@ def _close_refunded_order(order: Order, reason: str) -> None:
         return  # not the money that paid this order (a double or late payment given back)
     if order.status == OrderStatus.CONFIRMED:
         transition(order, OrderStatus.CANCELLED, actor=None, role=Actor.SYSTEM, reason=reason)
-    if order.status == OrderStatus.CANCELLED:
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.RETURNED):  # a refused parcel back at the shop too
         transition(order, OrderStatus.REFUNDED, actor=None, role=Actor.SYSTEM, reason=reason)
         if order.payment_flag in (PaymentFlag.REFUND_FAILED, PaymentFlag.REFUND_DUE):
             order.payment_flag = None

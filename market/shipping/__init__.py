@@ -20,12 +20,26 @@ def _register() -> None:
     register_rates(TableRates())
     slot("seller.links", "shipping", "shipping/_seller_link.html", lambda profile=None, **kw: {"profile": profile})
     slot("order.shipping", "shipping", "shipping/_order_panel.html", _order_panel)
+    slot("seller.orders_batch", "shipping", "shipping/_orders_batch.html", _orders_batch)
 
 
 def _order_panel(order=None, roles=(), **_kw):
     from market.shipping.panel import order_panel
 
     return order_panel(order, roles) if order is not None else None
+
+
+def _orders_batch(profile=None, **_kw):
+    """The order list's "Tạo vận đơn" for the selected orders, when the shop has connected a carrier."""
+    from market.shipping import shipments
+    from market.shipping.carriers import get_carrier
+    from market.shipping.routes import BATCH_MAX
+
+    if profile is None:
+        return None
+    enabled = shipments.enabled_carriers()
+    connected = [get_carrier(a.carrier) for a in shipments.accounts_of(profile.id) if a.carrier in enabled]
+    return {"carriers": connected, "batch_max": BATCH_MAX} if connected else None
 
 
 _register()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -136,33 +137,43 @@ def _prepare(order_id: int, prepare):
     return result, None
 
 
-@sell_bp.post("/orders/<int:order_id>/shipment")
-@login_required
-def create_shipment(order_id: int):
-    """"Tạo vận đơn": the carrier makes the shipment with the cash to collect; the order is marked shipped."""
-    from market.orders.service import get_order_for
+@dataclass(frozen=True)
+class ShipResult:
+    """One order's outcome of "Tạo vận đơn": its tracking code, or why the carrier did not get it."""
+
+    order_id: int
+    code: str  # the order's code ("#12" for an id that is not one of the shop's orders)
+    tracking_code: str | None = None
+    cod_vnd: int = 0
+    why: str | None = None
+    timeout: bool = False
+
+
+def _create_one(order, carrier: str) -> ShipResult:
+    """Hand one order to ``carrier``: prepare (nothing written) → the carrier's call outside any transaction →
+    record it in its own transaction. A refusal at any step leaves the order as it was; a shipment made for an
+    order that changed meanwhile is cancelled at the carrier again. A missing order raises ``NotFound``."""
     from market.shipping import shipments
     from market.shipping.carriers import get_carrier
     from market.shipping.carriers.base import CarrierError
-    from market.shipping.forms import CarrierChoiceForm
 
-    order = get_order_for(order_id, current_user)
-    if not CarrierChoiceForm().validate_on_submit():
-        flash(_("This form has expired. Please try again."), "error")
-        return _order_back(order_id)
-    prepared, back = _prepare(order_id, lambda: shipments.prepare_create(order, current_user,
-                                                                         request.form.get("carrier", "")))
-    if back:
-        return back
+    order_id, code = order.id, order.code
+    try:
+        prepared = shipments.prepare_create(order, current_user, carrier)
+    except DomainError as err:
+        db.session.rollback()
+        if err.code == "not_found":
+            raise
+        return ShipResult(order_id, code, why=err.message)
     db.session.rollback()  # no transaction (nor SQLite write lock) held while the carrier answers
     adapter = get_carrier(prepared.carrier)
     try:
         created = adapter.create(prepared.creds, prepared.request)
     except CarrierError as err:
         log.warning("shipping: %s refused order %s: %s (%s)", prepared.carrier, order_id, err.message, err.code)
-        flash(_("%(carrier)s did not create the shipment: %(why)s", carrier=adapter.label_text,
-                why=_("no answer in time, try again") if err.timeout else err.message), "error")
-        return _order_back(order_id)
+        return ShipResult(order_id, code, timeout=err.timeout, why=_(
+            "%(carrier)s did not create the shipment: %(why)s", carrier=adapter.label_text,
+            why=_("no answer in time, try again") if err.timeout else err.message))
     try:
         shipments.record_created(prepared, created, current_user)
         db.session.commit()
@@ -174,11 +185,137 @@ def create_shipment(order_id: int):
             adapter.cancel(prepared.creds, created.tracking_code)
         except CarrierError as exc:
             log.error("shipping: could not cancel %s at %s: %s", created.tracking_code, prepared.carrier, exc.message)
-        flash(err.message, "error")
+        return ShipResult(order_id, code, why=err.message)
+    return ShipResult(order_id, code, tracking_code=created.tracking_code, cod_vnd=prepared.request.cod_vnd)
+
+
+@sell_bp.post("/orders/<int:order_id>/shipment")
+@login_required
+def create_shipment(order_id: int):
+    """"Tạo vận đơn": the carrier makes the shipment with the cash to collect; the order is marked shipped."""
+    from market.orders.service import get_order_for
+    from market.shipping.carriers import get_carrier
+    from market.shipping.forms import CarrierChoiceForm
+
+    order = get_order_for(order_id, current_user)
+    if not CarrierChoiceForm().validate_on_submit():
+        flash(_("This form has expired. Please try again."), "error")
         return _order_back(order_id)
-    flash(_("Shipment created with %(carrier)s, tracking code %(code)s. Print the label and stick it on the "
-            "parcel.", carrier=adapter.label_text, code=created.tracking_code), "success")
+    result = _create_one(order, request.form.get("carrier", ""))
+    if result.why:
+        flash(result.why, "error")
+    else:
+        flash(_("Shipment created with %(carrier)s, tracking code %(code)s. Print the label and stick it on the "
+                "parcel.", carrier=get_carrier(request.form["carrier"]).label_text, code=result.tracking_code),
+              "success")
     return _order_back(order_id)
+
+
+# ---- "Tạo vận đơn" for many orders at once (from the shop's order list) --------------------------------------
+
+BATCH_MAX = 20  # orders per press: each is one call to the carrier, made one after the other
+BATCH_BUDGET_S = 45.0  # no new call starts after this long (the rest are listed "not sent", to send again)
+
+
+def _order_ids(values: list[str]) -> list[int]:
+    return list(dict.fromkeys(int(v) for v in values if v.isdigit() and len(v) < 10))
+
+
+def _orders_back():
+    back = {k: v for k, v in (("status", request.form.get("status")), ("live", request.form.get("live")))
+            if v and v.isascii() and len(v) < 40}
+    return redirect(url_for("sell_orders.index", **back))
+
+
+@sell_bp.post("/batch")
+@seller_required
+def batch_create():
+    """The selected orders of the shop's order list handed to one carrier, each order on its own (one carrier
+    call and one transaction each: a refusal never touches the others). Another shop's order is "does not
+    exist"; after the carrier failed to answer once, the rest are not sent (each would wait as long)."""
+    import time
+
+    from market.orders.models import Order
+    from market.shipping.carriers import get_carrier
+    from market.shipping.forms import CarrierChoiceForm
+    from market.shipping.shipments import enabled_carriers
+
+    if not CarrierChoiceForm().validate_on_submit():
+        flash(_("This form has expired. Please try again."), "error")
+        return _orders_back()
+    carrier = request.form.get("ship_carrier", "")
+    if carrier not in enabled_carriers():
+        flash(_("Choose the carrier to send the selected orders with."), "error")
+        return _orders_back()
+    ids = _order_ids(request.form.getlist("order_id"))
+    if not ids:
+        flash(_("Select at least one order."), "error")
+        return _orders_back()
+    if len(ids) > BATCH_MAX:
+        flash(_("At most %(n)d orders at a time: select fewer.", n=BATCH_MAX), "error")
+        return _orders_back()
+    adapter = get_carrier(carrier)
+    seller_id = current_user.seller_profile.id
+    deadline = time.monotonic() + BATCH_BUDGET_S
+    results: list[ShipResult] = []
+    stopped = False
+    for order_id in ids:
+        order = db.session.get(Order, order_id)
+        if order is None or order.seller_id != seller_id:
+            results.append(ShipResult(order_id, f"#{order_id}", why=_("This order does not exist.")))
+            continue
+        if stopped or time.monotonic() > deadline:
+            results.append(ShipResult(order_id, order.code, why=_(
+                "Not sent: %(carrier)s was not answering. Select it again in a moment.", carrier=adapter.label_text)))
+            continue
+        try:
+            result = _create_one(order, carrier)
+        except DomainError as err:  # gone meanwhile
+            db.session.rollback()
+            result = ShipResult(order_id, f"#{order_id}", why=err.message)
+        results.append(result)
+        stopped = stopped or result.timeout
+    db.session.rollback()
+    created = [r for r in results if r.tracking_code]
+    return render_template("shipping/batch.html", results=results, created=created, adapter=adapter,
+                           refused=len(results) - len(created))
+
+
+@sell_bp.get("/labels/<carrier>")
+@seller_required
+def batch_labels(carrier: str):
+    """One print of the labels of several of the shop's orders, where the carrier prints many at once (GHN's
+    A5 page for a list of order codes); a carrier that prints one at a time gets one link per order instead."""
+    from flask import Response
+
+    from market.shipping import shipments
+    from market.shipping.carriers.base import CarrierError
+
+    adapter = _carrier_or_404(carrier)
+    ids = _order_ids(request.args.getlist("order_id"))[:BATCH_MAX]
+    found = shipments.printable(current_user.seller_profile.id, carrier, ids)
+    if not found:
+        flash(_("None of these orders has a label to print."), "error")
+        return redirect(url_for("sell_orders.index"))
+    if not adapter.prints_many:
+        return render_template("shipping/labels.html", adapter=adapter, found=found)
+    try:
+        creds = shipments.credentials_of(current_user.seller_profile.id, carrier)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("sell_orders.index"))
+    db.session.rollback()
+    try:
+        printed = adapter.labels(creds, [code for _order, code in found])
+    except CarrierError as err:
+        log.warning("shipping: no labels for %d orders from %s: %s", len(found), carrier, err.message)
+        flash(_("The carrier did not give the labels now. Try again in a moment."), "error")
+        return redirect(url_for("sell_orders.index"))
+    if printed.url:
+        return redirect(printed.url)
+    return Response(printed.body, mimetype="application/pdf",
+                    headers={"Content-Disposition": 'inline; filename="labels.pdf"'})
 
 
 @sell_bp.get("/orders/<int:order_id>/label")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets as pysecrets
 from dataclasses import dataclass
 
@@ -49,6 +50,7 @@ from market.shipping.models import CarrierAccount, Shipment
 from market.text import clean_line
 
 log = logging.getLogger(__name__)
+SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ACTIVE = (Stage.CREATED, Stage.PICKED_UP, Stage.RETURNING, Stage.PROBLEM)
 
 
@@ -221,6 +223,29 @@ def prepare_label(order: Order, user) -> tuple[str, Credentials, str]:
     return shipment.carrier, credentials(account), shipment.tracking_code
 
 
+def printable(seller_id: int, carrier: str, order_ids: list[int]) -> list[tuple[Order, str]]:
+    """(order, tracking code) for those of ``order_ids`` that are the shop's and have a label at ``carrier`` to
+    print (their latest shipment is with it and not cancelled); others are left out, in the given order."""
+    if not order_ids:
+        return []
+    latest = (sa.select(sa.func.max(Shipment.id)).where(Shipment.order_id.in_(order_ids))
+              .group_by(Shipment.order_id))
+    rows = db.session.execute(
+        sa.select(Order, Shipment.tracking_code).join(Shipment, Shipment.order_id == Order.id)
+        .where(Shipment.id.in_(latest), Order.seller_id == seller_id, Shipment.carrier == carrier,
+               Shipment.stage != Stage.CANCELLED,
+               Order.status.not_in([OrderStatus.CANCELLED, OrderStatus.REFUNDED])))
+    found = {order.id: (order, code) for order, code in rows}
+    return [found[i] for i in order_ids if i in found]
+
+
+def credentials_of(seller_id: int, carrier: str) -> Credentials:
+    account = account_for(seller_id, carrier)
+    if account is None:
+        raise DomainError("invalid", _("Connect the carrier again to print its label."), status=409)
+    return credentials(account)
+
+
 def prepare_cancel(order: Order, user) -> tuple[Actor, Shipment, Credentials]:
     role = _seller_role(order, user)
     shipment = active_shipment(order.id)
@@ -264,6 +289,18 @@ def secret_matches(shipment: Shipment, given: str) -> bool:
     account = account_for(shipment.seller_id, shipment.carrier)
     expected = account.webhook_secret if account is not None else pysecrets.token_urlsafe(24)
     return hmac.compare_digest(expected.encode(), (given or "").encode())
+
+
+def secret_known(carrier: str, given: str) -> bool:
+    """Whether ``given`` is some shop's webhook secret for ``carrier`` (a call about a parcel we do not know:
+    answered 200 to a shop's GHTK, 403 to anyone else)."""
+    given = given or ""
+    if not SECRET_SHAPE.fullmatch(given):  # not one we made (token_urlsafe); PostgreSQL refuses a NUL in text
+        return hmac.compare_digest(pysecrets.token_urlsafe(24).encode(), given.encode())
+    account = db.session.scalar(sa.select(CarrierAccount).where(CarrierAccount.carrier == carrier,
+                                                                CarrierAccount.webhook_secret == given))
+    expected = account.webhook_secret if account is not None else pysecrets.token_urlsafe(24)
+    return hmac.compare_digest(expected.encode(), given.encode())
 
 
 def apply_tracking(shipment_id: int, tracking: Tracking) -> str:

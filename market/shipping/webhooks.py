@@ -9,6 +9,11 @@
 * A body that is not the carrier's shape is a 400; a parcel we never made is logged and answered 200 (so the
   carrier stops retrying); every event goes through ``process_once`` (unique per carrier and event id), so a
   retry or a replay changes nothing twice.
+* Rate limits (``market.ratelimit``, shared storage): each address may call a carrier's webhook ``RATE_CALLS``;
+  an address that sent ``RATE_BAD_SECRETS`` wrong GHTK secrets is refused (429) before its secret is compared;
+  a GHN parcel's events make us ask GHN's detail at most ``RATE_GHN_DETAIL`` (an unsigned event must not turn
+  us into a pump of calls to GHN). A limited call changes nothing and is a ``webhook_limited`` security-log
+  line; the carriers retry later.
 """
 
 from __future__ import annotations
@@ -26,6 +31,24 @@ from market.shipping.carriers.base import RANK, BadWebhook, CarrierError, Tracki
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
+RATE_CALLS = "300/minute"  # per carrier and address: GHN and GHTK call from a few servers, a burst at a time
+RATE_BAD_SECRETS = "10/hour"  # per address: wrong GHTK secrets before it is refused without comparing
+RATE_GHN_DETAIL = "30/hour"  # per GHN parcel: about a dozen statuses, each retried while GHN's detail lags
+
+
+def _limited(carrier: str, limit: str, *keys: str):
+    """The 429 answer when ``keys`` went over ``limit`` (the hit is counted), else None."""
+    from market import ratelimit
+    from market.securitylog import security_event
+
+    if ratelimit.hit(limit, *keys):
+        return None
+    security_event("webhook_limited", provider=carrier, limit=keys[0])
+    return _answer(429, "rate_limited")
+
+
+def _ip() -> str:
+    return request.remote_addr or "?"
 
 
 def _answer(status: int, outcome: str):
@@ -72,6 +95,9 @@ def _apply(carrier: str, shipment_id: int, event: Tracking) -> str:
 def ghn_webhook():
     from market.shipping.shipments import account_for, credentials, find_shipment
 
+    too_many = _limited("ghn", RATE_CALLS, "carrier-hook", "ghn", _ip())
+    if too_many:
+        return too_many
     hook = _parse("ghn")
     shipment = find_shipment("ghn", hook.tracking_code)
     if shipment is None:
@@ -85,6 +111,9 @@ def ghn_webhook():
         creds = credentials(account)
     except DomainError:
         return _answer(200, "no_account")
+    too_many = _limited("ghn", RATE_GHN_DETAIL, "carrier-ghn-detail", hook.tracking_code)
+    if too_many:
+        return too_many
     shipment_id = shipment.id
     db.session.rollback()  # nothing held open while GHN answers
     try:
@@ -107,16 +136,25 @@ def ghn_webhook():
 @bp.post("/webhooks/carrier/ghtk/<secret>")
 @csrf.exempt
 def ghtk_webhook(secret: str):
+    from market import ratelimit
     from market.securitylog import security_event
-    from market.shipping.shipments import find_shipment, secret_matches
+    from market.shipping.shipments import find_shipment, secret_known, secret_matches
 
+    ip = _ip()
+    if not ratelimit.allowed(RATE_BAD_SECRETS, "carrier-bad-secret", ip):
+        security_event("webhook_limited", provider="ghtk", limit="carrier-bad-secret")
+        return _answer(429, "rate_limited")
+    too_many = _limited("ghtk", RATE_CALLS, "carrier-hook", "ghtk", ip)
+    if too_many:
+        return too_many
     hook = _parse("ghtk")
     shipment = find_shipment("ghtk", hook.tracking_code)
+    if not (secret_matches(shipment, secret) if shipment is not None else secret_known("ghtk", secret)):
+        ratelimit.hit(RATE_BAD_SECRETS, "carrier-bad-secret", ip)
+        security_event("webhook_bad_signature", provider="ghtk", label=hook.tracking_code)
+        return _answer(403, "forbidden")
     if shipment is None:
         log.warning("shipping: ghtk webhook for an unknown label %s ignored", hook.tracking_code)
         return _answer(200, "unknown")
-    if not secret_matches(shipment, secret):
-        security_event("webhook_bad_signature", provider="ghtk", label=hook.tracking_code)
-        return _answer(403, "forbidden")
     outcome = _apply("ghtk", shipment.id, hook)
     return _answer(503 if outcome == "retry" else 200, outcome)

@@ -165,20 +165,24 @@ def start(session_id: int, janus, *, room: int, publisher_id: int, secret: str |
     if base is None:
         log.warning("HLS of session %s: no free UDP ports in VIDEO_HLS_PORTS", session_id)
         return None
-    mids = mids_from_sdp(offer_sdp)
+    # The streams the host publishes (an audio-only host has no video m-line); without the offer, the browser's
+    # usual two (audio mid "0", video mid "1").
+    mids = mids_from_sdp(offer_sdp) if offer_sdp else {"audio": "0", "video": "1"}
+    if "audio" not in mids and "video" not in mids:
+        return None
     folder = hls_dir(session_id)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     token = secrets.token_hex(4)
-    (folder / "stream.sdp").write_text(sdp_for(base, mids.get("video_codec", "vp8"),
-                                               audio=bool(mids.get("audio", "0")), video=bool(mids.get("video", "1"))))
+    (folder / "stream.sdp").write_text(sdp_for(base, mids.get("video_codec", "vp8"), audio="audio" in mids,
+                                               video="video" in mids))
     with (folder / "ffmpeg.log").open("wb") as out:
         process = subprocess.Popen(ffmpeg_command(folder, token), stdin=subprocess.DEVNULL, stdout=out,  # noqa: S603
                                    stderr=out, start_new_session=True, close_fds=True)
     _reap()
     _children[process.pid] = process
-    streams = [{"mid": mids.get("audio", "0"), "port": base, "pt": AUDIO_PT},
-               {"mid": mids.get("video", "1"), "port": base + 2, "pt": VIDEO_PT}]
+    streams = [{"mid": mids[kind], "port": port, "pt": pt}
+               for kind, port, pt in (("audio", base, AUDIO_PT), ("video", base + 2, VIDEO_PT)) if kind in mids]
     try:
         forwarders = janus.rtp_forward(room, publisher_id, cfg.get("VIDEO_HLS_RTP_HOST", "127.0.0.1"), streams,
                                        secret=secret)

@@ -63,8 +63,12 @@ def test_cart_checkout_cod_and_vietqr_then_ship_track_and_rate(server, new_phone
     buyer.fill("#ship_street", "48 Y Jút, tổ dân phố 5")
     buyer.fill("#ship_commune", "Phường Tân An")
     buyer.fill("#ship_province", "Đắk Lắk")
+    # the demo shops have fee tables: the shipping for this address is shown before anything is placed
+    buyer.get_by_role("button", name="Cập nhật phí giao hàng cho địa chỉ này").click()
     coffee_group = buyer.locator(".cart-group", has_text="Cà phê Robusta")
+    expect(coffee_group.locator(".fee")).to_contain_text("25.000")  # same province as the roaster
     brocade_group = buyer.locator(".cart-group", has_text="Khăn thổ cẩm")
+    expect(brocade_group.locator(".fee")).to_contain_text(re.compile("miễn phí", re.I))  # from 200.000 ₫
     coffee_group.get_by_label(re.compile("Tiền mặt khi nhận hàng")).check()
     brocade_group.get_by_label(re.compile("Chuyển khoản ngân hàng")).check()
     assert_fits_phone(buyer)

@@ -165,3 +165,26 @@ def test_a_fee_the_buyer_has_not_seen_is_refused(app, buyer, shop, place, fee_ta
     with pytest.raises(DomainError) as err:
         complete_order(order, buyer, clean_address(*FAR.values()), "cod", shown_fee=25_000)
     assert err.value.code == "fee_changed" and "35.000" in err.value.message
+
+
+def test_the_api_says_how_the_order_ships_and_its_grand_total(client, buyer, shop, place, fee_table):
+    """GET /api/v1/orders and /orders/<id>: delivery_option, the fee it was sold with, and goods + fee."""
+    from market.accounts.tokens import issue_token
+    from market.orders.checkout import clean_address, complete_order
+
+    fee_table(shop.profile, pickup_enabled=True, pickup_note="Quầy số 3")
+    shipped = place(buyer, shop.product, 1, method=None, address=False, origin="live")
+    complete_order(shipped, buyer, clean_address(*FAR.values()), "vietqr")
+    pickup = place(buyer, shop.product, 2, method=None, address=False, origin="live")
+    complete_order(pickup, buyer, clean_address(*FAR.values()), "vietqr", "pickup")
+    auth = {"Authorization": "Bearer " + issue_token(buyer)}
+    one = client.get(f"/api/v1/orders/{shipped.id}", headers=auth).json["order"]
+    assert (one["delivery_option"], one["subtotal_vnd"], one["shipping_vnd"], one["total_vnd"]) == (
+        "ship", 79_000, 35_000, 114_000)
+    listed = {o["id"]: o for o in client.get("/api/v1/orders", headers=auth).json["orders"]}
+    assert (listed[pickup.id]["delivery_option"], listed[pickup.id]["shipping_vnd"],
+            listed[pickup.id]["total_vnd"]) == ("pickup", 0, 158_000)
+    assert listed[shipped.id]["delivery_option"] == "ship"
+    spec = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    for name in ("OrderSummary", "OrderDetail"):
+        assert spec[name]["properties"]["delivery_option"]["enum"] == ["ship", "pickup"]

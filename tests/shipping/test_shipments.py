@@ -201,9 +201,16 @@ def test_refused_and_returned_puts_the_stock_back_once(client, login, shop, buye
     assert "từ chối nhận 1 đơn" in page
 
 
-def test_unknown_and_junk_webhooks(client, shipped):
+def test_unknown_and_junk_webhooks(client, shipped, make_shop, connect_carrier, caplog):
     order, shipment, secret = shipped
-    assert ghtk_hook(client, secret, "S1.A1.999", 5).json["outcome"] == "unknown"
+    assert ghtk_hook(client, secret, "S1.A1.999", 5).json["outcome"] == "unknown"  # the shop's own URL
+    # without a shop's secret a label we never made is refused like a known one: no telling which exist
+    for label in ("S1.A1.999", shipment.tracking_code):
+        assert ghtk_hook(client, "wrong-secret", label, 5).status_code == 403
+    assert "webhook_bad_signature" in caplog.text and "wrong-secret" not in caplog.text
+    other = connect_carrier(make_shop("Shop khác").profile, "ghtk")  # another shop's secret: not for this parcel
+    assert ghtk_hook(client, other.webhook_secret, shipment.tracking_code, 5).status_code == 403
+    assert ghtk_hook(client, other.webhook_secret, "S1.A1.999", 5).json["outcome"] == "unknown"
     assert client.post(f"/webhooks/carrier/ghtk/{secret}", data="label_id=x&status_id=oops",
                        content_type="application/x-www-form-urlencoded").status_code == 400
     assert client.post("/webhooks/carrier/ghn", data="{", content_type="application/json").status_code == 400

@@ -28,8 +28,9 @@ def _frame(payload: bytes, sport: int, dport: int) -> bytes:
 
 
 def record_rtp(seconds: float, *, video: bool = True, audio: bool = True, size: str = "320x240",
-               rate: int = 15) -> dict[str, list[tuple[float, bytes]]]:
-    """Packets (arrival time, bytes) of ``seconds`` of a live-paced VP8 test picture and Opus tone."""
+               rate: int = 15, speed: float = 1.0, video_kbps: int = 300) -> dict[str, list[tuple[float, bytes]]]:
+    """Packets (arrival time, bytes) of ``seconds`` of a VP8 test picture and Opus tone, sent at ``speed`` times
+    real time (1: live-paced)."""
     kinds = [k for k, on in (("video", video), ("audio", audio)) if on]
     socks = {}
     for kind in kinds:
@@ -51,21 +52,22 @@ def record_rtp(seconds: float, *, video: bool = True, audio: bool = True, size: 
     threads = [threading.Thread(target=receive, args=(k,), daemon=True) for k in kinds]
     for t in threads:
         t.start()
-    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re"]
+    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", *(["-re"] if speed == 1 else ["-readrate", str(speed)])]
     if video:
         cmd += ["-f", "lavfi", "-i", f"testsrc=size={size}:rate={rate}"]
     if audio:
         cmd += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]
     n = 0
     if video:
-        cmd += ["-map", f"{n}:v", "-t", str(seconds), "-c:v", "libvpx", "-deadline", "realtime", "-b:v", "300k",
+        cmd += ["-map", f"{n}:v", "-t", str(seconds), "-c:v", "libvpx", "-deadline", "realtime",
+                "-b:v", f"{video_kbps}k",
                 "-g", str(rate), "-payload_type", "96", "-f", "rtp",
                 f"rtp://127.0.0.1:{socks['video'].getsockname()[1]}?pkt_size=1200"]
         n += 1
     if audio:
         cmd += ["-map", f"{n}:a", "-t", str(seconds), "-c:a", "libopus", "-ac", "2", "-payload_type", "111",
                 "-f", "rtp", f"rtp://127.0.0.1:{socks['audio'].getsockname()[1]}"]
-    subprocess.run(cmd, check=True, timeout=seconds + 30, stdout=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, timeout=seconds / speed * 4 + 60, stdout=subprocess.DEVNULL)
     time.sleep(0.3)
     stop.set()
     for t in threads:
@@ -91,9 +93,10 @@ def write_mjr(packets: list[tuple[float, bytes]], codec: str, path: Path) -> Pat
     return path
 
 
-def make_recording(folder: Path, seconds: float = 2.0, name: str = "videoroom-1-user-7-1") -> list[Path]:
+def make_recording(folder: Path, seconds: float = 2.0, name: str = "videoroom-1-user-7-1", speed: float = 1.0,
+                   **kw) -> list[Path]:
     """A publish as the VideoRoom records it: ``<name>-video-1.mjr`` and ``<name>-audio-0.mjr``."""
     folder.mkdir(parents=True, exist_ok=True)
-    packets = record_rtp(seconds)
+    packets = record_rtp(seconds, speed=speed, **kw)
     return [write_mjr(packets["video"], "vp8", folder / f"{name}-video-1.mjr"),
             write_mjr(packets["audio"], "opus", folder / f"{name}-audio-0.mjr")]

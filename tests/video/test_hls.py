@@ -146,3 +146,11 @@ def test_the_test_janus_refuses_a_forwarder_for_a_publisher_that_is_not_there(ap
 
     assert hls.start(session.id, server, room=987654321, publisher_id=5, offer_sdp=OFFER) is None
     assert hls.stream_of(session.id) is None
+
+
+def test_an_audio_only_host_is_forwarded_audio_only():
+    offer = "\r\n".join(["v=0", "m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=mid:0", "a=rtpmap:111 opus/48000/2"])
+    mids = hls.mids_from_sdp(offer)
+    assert mids == {"audio": "0"}
+    sdp = hls.sdp_for(41000, audio=True, video=False)
+    assert "m=audio 41000 RTP/AVP 111" in sdp and "m=video" not in sdp

@@ -223,3 +223,32 @@ def test_ended_page_lists_chapters_with_product_links_for_a_tiktok_session(app, 
         assert f'href="{product_url(durian)}"' in html
     assert "data-seek" not in html  # no replay of ours: times, no seek
     assert "<video" not in html
+
+
+def test_the_page_says_the_replay_is_being_prepared(app, client, make_session):
+    session = make_session(status="ended")
+    db.session.add(Recording(session_id=session.id, status=RecordingStatus.PROCESSING, attempts=1, parts=[]))
+    db.session.commit()
+
+    html = client.get(f"/live/{session.id}").get_data(as_text=True)
+
+    assert "data-replay-pending" in html
+    assert "<video" not in html
+
+
+@needs_tools
+def test_flask_video_replays_makes_what_was_left_undone(app, runner, make_session, mjr_pair):
+    """A process died before the job ran: the command finds the ended session with a recording and makes it."""
+    session = make_session(status="ended")
+    folder = recording.rec_dir(session.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in mjr_pair:
+        shutil.copy(path, folder / path.name)
+    db.session.commit()
+    assert recording.pending_sessions() == [session.id]
+
+    result = runner.invoke(args=["video-replays"])
+
+    assert result.exit_code == 0, result.output
+    assert f"session {session.id}: ready" in result.output
+    assert recording.pending_sessions() == []

@@ -2,7 +2,8 @@
 more file in this package and one line in ``CARRIERS`` — nothing elsewhere changes.
 
 1. ``create`` sends the parcel with the cash to collect (``cod_vnd``) and returns the carrier's tracking code.
-2. ``label`` returns what to print (a PDF, or a page on the carrier's site to open).
+2. ``label`` returns what to print (a PDF, or a page on the carrier's site to open); ``labels`` prints several
+   shipments at once where the carrier can (``prints_many``), else it takes exactly one.
 3. ``cancel`` cancels a shipment the carrier has not picked up.
 4. ``parse_webhook`` turns a carrier's call into a neutral ``Tracking`` (or raises ``BadWebhook``: 400).
 5. ``status`` asks the carrier where a parcel is (GHN's webhooks are believed only after this call).
@@ -128,12 +129,15 @@ class Carrier(Protocol):
     name: str  # "ghn", "ghtk"
     label_text: str  # "GHN (Giao Hàng Nhanh)"
     account_label: str  # what the seller types beside the token: "Shop ID" / "Partner code"
+    prints_many: bool  # ``labels`` accepts several tracking codes (one print for a batch)
 
     def quote(self, creds: Credentials, req: ParcelRequest) -> int: ...
 
     def create(self, creds: Credentials, req: ParcelRequest) -> Created: ...
 
     def label(self, creds: Credentials, tracking_code: str) -> Label: ...
+
+    def labels(self, creds: Credentials, tracking_codes: list[str]) -> Label: ...
 
     def cancel(self, creds: Credentials, tracking_code: str) -> None: ...
 

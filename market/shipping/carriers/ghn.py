@@ -7,7 +7,8 @@ Every call: headers ``Token`` (the shop's API token) and ``ShopId``; answers ``{
 | --- | --- |
 | fee | POST /shiip/public-api/v2/shipping-order/fee → data.total |
 | create | POST …/v2/shipping-order/create (``cod_amount``, ``client_order_code``) → data.order_code, total_fee |
-| label | POST /shiip/public-api/v2/a5/gen-token {order_codes} → data.token; print page /a5/public-api/printA5?token= |
+| label | POST /shiip/public-api/v2/a5/gen-token {order_codes: [one or many]} → data.token; print page
+  /a5/public-api/printA5?token= (all the codes' labels, one after the other) |
 | cancel | POST /shiip/public-api/v2/switch-status/cancel {order_codes} → data[].result |
 | detail | POST …/v2/shipping-order/detail {order_code} → data.status, cod_amount, cod_transfer_date |
 
@@ -78,6 +79,7 @@ class GHN:
     name = "ghn"
     label_text = "GHN (Giao Hàng Nhanh)"
     account_label = "Shop ID"
+    prints_many = True  # one A5 print page for many order codes
 
     def _base(self) -> str:
         return current_app.config["GHN_API_BASE"].rstrip("/")
@@ -142,7 +144,11 @@ class GHN:
         return Created(code, amount(data.get("total_fee")))
 
     def label(self, creds: Credentials, tracking_code: str) -> Label:
-        data = self._post(creds, "/shiip/public-api/v2/a5/gen-token", {"order_codes": [tracking_code]})
+        return self.labels(creds, [tracking_code])
+
+    def labels(self, creds: Credentials, tracking_codes: list[str]) -> Label:
+        """One print page for all the codes: GHN's print token takes a list of order codes."""
+        data = self._post(creds, "/shiip/public-api/v2/a5/gen-token", {"order_codes": list(tracking_codes)})
         token = data.get("token") if isinstance(data, dict) else None
         if not isinstance(token, str) or not token:
             raise CarrierError("GHN gave no print token", code="bad_answer")

@@ -79,6 +79,7 @@ class GHTK:
     name = "ghtk"
     label_text = "GHTK (Giao Hàng Tiết Kiệm)"
     account_label = "Partner code"
+    prints_many = False  # one PDF per label (GET /services/label/<label>); no call prints several
 
     def _base(self) -> str:
         return current_app.config["GHTK_API_BASE"].rstrip("/")
@@ -135,6 +136,11 @@ class GHTK:
         if "pdf" not in content_type or not body.startswith(b"%PDF"):
             raise CarrierError("GHTK gave no PDF", code="bad_answer")
         return Label("application/pdf", body=body)
+
+    def labels(self, creds: Credentials, tracking_codes: list[str]) -> Label:
+        if len(tracking_codes) != 1:
+            raise CarrierError("GHTK prints one label at a time", code="unsupported")
+        return self.label(creds, tracking_codes[0])
 
     def cancel(self, creds: Credentials, tracking_code: str) -> None:
         self._call(creds, "POST", f"/services/shipment/cancel/{urllib.parse.quote(tracking_code, safe='')}")
