@@ -49,6 +49,9 @@ SLOTS: dict[str, SlotSpec] = {spec.name: spec for spec in (
     _slot("order.shipping", ("order", "roles"), "the shipping panel of an order page (roles: the viewer's)"),
     _slot("live.ended", ("session",), "the page of a live session that has ended"),
     _slot("live.replay", ("session",), "the replay on the page of a live session that has ended"),
+    _slot("live.video", ("session",), "the player on a live session's page"),
+    _slot("live.host.video", ("session", "is_host"), "the camera panel of the host's console"),
+    _slot("seller.orders_batch", ("profile",), "beside the batch actions of the seller's order list"),
     _slot("staff.home", ("user",), "the staff desk's counters"),
 )}
 
