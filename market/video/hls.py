@@ -158,9 +158,10 @@ def start(session_id: int, janus, *, room: int, publisher_id: int, secret: str |
     cfg = current_app.config
     if not cfg.get("VIDEO_HLS", True) or shutil.which(cfg.get("FFMPEG_BIN", "ffmpeg")) is None:
         return None
-    stop(session_id, janus, secret)
+    stop(session_id, janus, secret)  # commits: no transaction is open after it
     taken = set(db.session.scalars(sa.select(HlsStream.base_port).where(
         HlsStream.status == HlsStatus.RUNNING, HlsStream.node == node())).all())
+    db.session.commit()  # end the read before ffmpeg and Janus (docs/architecture.md: no transaction over I/O)
     base = _free_base_port(taken)
     if base is None:
         log.warning("HLS of session %s: no free UDP ports in VIDEO_HLS_PORTS", session_id)
@@ -188,23 +189,55 @@ def start(session_id: int, janus, *, room: int, publisher_id: int, secret: str |
                                        secret=secret)
     except (MediaUnavailable, JanusError) as err:
         log.warning("HLS of session %s: rtp_forward refused: %s", session_id, err)
-        _signal(process.pid, signal.SIGTERM)
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-        _reap()
+        _end_ffmpeg(process)
         return None
-    stream = stream_of(session_id) or HlsStream(session_id=session_id)
-    stream.status, stream.node, stream.pid, stream.base_port, stream.token = (HlsStatus.RUNNING, node(), process.pid,
-                                                                             base, token)
-    stream.janus_url, stream.room, stream.publisher_id = janus.url, room, publisher_id
-    stream.forwarders = [int(f["stream_id"]) for f in forwarders if f.get("stream_id") is not None]
-    stream.stopped_at = None
-    db.session.add(stream)
+    ids = [int(f["stream_id"]) for f in forwarders if f.get("stream_id") is not None]
+    values = {"status": HlsStatus.RUNNING, "node": node(), "pid": process.pid, "base_port": base, "token": token,
+              "janus_url": janus.url, "room": room, "publisher_id": publisher_id, "forwarders": ids,
+              "stopped_at": None, "updated_at": utcnow()}
+    if _record(session_id, values):
+        return stream_of(session_id)
+    # Another process started this session's HLS while Janus answered: its row stays, ours goes.
+    log.info("HLS of session %s: started elsewhere meanwhile; this ffmpeg stops", session_id)
+    for stream_id in ids:
+        try:
+            janus.stop_rtp_forward(room, publisher_id, stream_id, secret=secret)
+        except (MediaUnavailable, JanusError) as err:
+            log.info("HLS of session %s: forwarder %s: %s", session_id, stream_id, err)
+    _end_ffmpeg(process)
+    return None
+
+
+def _record(session_id: int, values: dict) -> bool:
+    """Write a started stream in a short transaction of its own, unless another process recorded a running one
+    since this one's ``stop`` (a conditional UPDATE, or the INSERT of the first row). Commits."""
+    done = db.session.execute(
+        sa.update(HlsStream).where(HlsStream.session_id == session_id, HlsStream.status != HlsStatus.RUNNING)
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    if done == 1:
+        db.session.commit()
+        return True
+    if db.session.scalar(sa.select(HlsStream.id).where(HlsStream.session_id == session_id)) is not None:
+        db.session.commit()
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(HlsStream(session_id=session_id, **values))
+    except sa.exc.IntegrityError:  # another process made the row a moment ago
+        db.session.commit()
+        return False
     db.session.commit()
-    return stream
+    return True
+
+
+def _end_ffmpeg(process: subprocess.Popen) -> None:
+    _signal(process.pid, signal.SIGTERM)
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+    _reap()
 
 
 def stop(session_id: int, janus=None, secret: str | None = None) -> None:
@@ -213,25 +246,30 @@ def stop(session_id: int, janus=None, secret: str | None = None) -> None:
     session ends) removes them too, and ffmpeg ends by itself either way."""
     stream = stream_of(session_id)
     if stream is None or stream.status != HlsStatus.RUNNING:
+        db.session.commit()  # end the read: the caller may call Janus next
         return
+    # What the Janus calls need, as plain values: touching the row after the commit would open a transaction
+    # again (on SQLite a write lock) for the length of those calls.
+    row_id, token, url, room, publisher_id = stream.id, stream.token, stream.janus_url, stream.room, stream.publisher_id
+    forwarders, ffmpeg_node, pid = list(stream.forwarders or []), stream.node, stream.pid
     done = db.session.execute(
-        sa.update(HlsStream).where(HlsStream.id == stream.id, HlsStream.status == HlsStatus.RUNNING)
+        sa.update(HlsStream).where(HlsStream.id == row_id, HlsStream.status == HlsStatus.RUNNING,
+                                   HlsStream.token == token)
         .values(status=HlsStatus.STOPPED, stopped_at=utcnow(), updated_at=utcnow())
         .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
-    db.session.refresh(stream)
     if done != 1:
-        return  # another process stops it
+        return  # another process stops it (or restarted it: then the row is not the one read)
     from market.video.janus import JanusError, MediaUnavailable
 
-    server = janus or _janus(stream.janus_url)
-    for stream_id in stream.forwarders or []:
+    server = janus or _janus(url)
+    for stream_id in forwarders:
         try:
-            server.stop_rtp_forward(stream.room, stream.publisher_id, stream_id, secret=secret)
+            server.stop_rtp_forward(room, publisher_id, stream_id, secret=secret)
         except (MediaUnavailable, JanusError) as err:  # room gone already: the forwarders went with it
             log.info("HLS of session %s: forwarder %s: %s", session_id, stream_id, err)
-    if stream.node == node() and stream.pid:
-        _signal(stream.pid, signal.SIGINT)  # ffmpeg writes #EXT-X-ENDLIST and exits
+    if ffmpeg_node == node() and pid:
+        _signal(pid, signal.SIGINT)  # ffmpeg writes #EXT-X-ENDLIST and exits
 
 
 def on_live_ended(session_id: int, **_kw) -> None:

@@ -109,6 +109,10 @@ def make_replay(session_id: int) -> Recording | None:
             recording = recording_of(session_id)
     if not _claim(recording):
         return recording
+    old = replay_path(recording)
+    # End the claim's read before ffmpeg: it runs for minutes, and under gevent a transaction held meanwhile (on
+    # SQLite a write lock) stalls every writer of the process (docs/architecture.md).
+    db.session.commit()
     try:
         _settle(folder)
         made = build_replay(folder, video_dir() / "replay" / str(session_id))
@@ -119,7 +123,6 @@ def make_replay(session_id: int) -> Recording | None:
     if made is None:
         _finish(recording, status=RecordingStatus.EMPTY)
         return recording
-    old = replay_path(recording)
     _finish(recording, status=RecordingStatus.READY, file=str(made.path.relative_to(video_dir())),
             bytes=made.path.stat().st_size, duration_ms=made.duration_ms, parts=made.parts, error=None)
     if old and old != made.path:
