@@ -95,8 +95,14 @@ def connect(seller_id: int, carrier: str, token: object, account: object, pickup
 
 
 def disconnect(seller_id: int, carrier: str) -> None:
+    """Forget the account; a shop that quoted by this carrier goes back to its table."""
+    from market.shipping.models import ShopShipping
+
     db.session.execute(sa.delete(CarrierAccount).where(CarrierAccount.seller_id == seller_id,
                                                        CarrierAccount.carrier == carrier))
+    db.session.execute(sa.update(ShopShipping).where(ShopShipping.seller_id == seller_id,
+                                                     ShopShipping.quote_carrier == carrier)
+                       .values(quote_carrier=None))
 
 
 def credentials(account: CarrierAccount) -> Credentials:
