@@ -2,7 +2,8 @@
 path through Janus, Janus's CPU per viewer and frames lost as viewers are added, the HLS delay, the replay job.
 
     .venv/bin/pip install aiortc       # the WebRTC peers of this bench only (not a dependency of the app)
-    .venv/bin/python bench/video_janus.py [--seconds 20] [--viewers 1,5,10,20] [--hls]
+    .venv/bin/python bench/video_janus.py [--seconds 20] [--viewers 1,5,10,20] [--hls] [--browser]
+    .venv/bin/python bench/video_janus.py --recording    # the replay pipeline on a real Janus recording
 
 It starts its own Janus (deploy/janus.sh on ports 8095/7095, RTP 42000-42999, run dir /tmp/bench-janus), so it
 never touches `make video`'s or the tests' Janus. The publisher is an aiortc peer sending 832×480 VP8 at 30 fps
@@ -266,6 +267,8 @@ async def run(args) -> dict:
         await asyncio.sleep(4)  # ICE, DTLS, first keyframe
         meter["lat"].clear()
         crowd = []
+        if args.browser:
+            results["chromium_viewer"] = await measure_browser(janus, room, feed, args.seconds)
         if args.hls:
             results["hls"] = await measure_hls(janus, room, feed, args.seconds)
         for target in args.viewers:
@@ -394,6 +397,102 @@ async def check_recording(seconds: int = 6) -> dict:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+VIEWER_HTML = b"""<!doctype html><meta charset="utf-8"><video id="v" autoplay muted playsinline></video>
+<canvas id="c" width="832" height="480"></canvas><script src="/viewer.js"></script>"""
+VIEWER_JS = b"""
+window.lat = []; window.frames = 0;
+(async () => {
+  const offer = await (await fetch('/offer')).json();
+  const pc = new RTCPeerConnection();
+  const video = document.getElementById('v');
+  pc.ontrack = (e) => { video.srcObject = new MediaStream([e.track]); };
+  await pc.setRemoteDescription(offer);
+  await pc.setLocalDescription(await pc.createAnswer());
+  await new Promise((ok) => { if (pc.iceGatheringState === 'complete') ok();
+    pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && ok(); setTimeout(ok, 3000); });
+  await fetch('/answer', {method: 'POST', body: JSON.stringify({type: 'answer', sdp: pc.localDescription.sdp})});
+  const ctx = document.getElementById('c').getContext('2d', {willReadFrequently: true});
+  const tick = () => {
+    if (video.videoWidth) {
+      ctx.drawImage(video, 0, 0, 832, 480);
+      const row = ctx.getImageData(0, 18, 832, 1).data;
+      let ms = 0;
+      for (let i = 0; i < 40; i++) { if (row[(16 + i * 20 + 10) * 4] > 128) ms += 2 ** i; }
+      const now = Date.now() % (2 ** 40);
+      if (now - ms >= 0 && now - ms < 10000) window.lat.push(now - ms);
+      window.frames++;
+    }
+    video.requestVideoFrameCallback(tick);
+  };
+  video.requestVideoFrameCallback(tick);
+})();
+"""
+
+
+async def measure_browser(janus, room: int, feed: int, seconds: int) -> dict:
+    """A Chromium viewer (the machine's, headless, via Playwright): Janus's subscriber offer relayed by a tiny
+    local HTTP server, the frames drawn to a canvas as they are presented and the stamp read back."""
+    import http.server
+    import threading
+
+    from playwright.async_api import async_playwright
+
+    state: dict = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *_a):
+            pass
+
+        def _send(self, body: bytes, kind: str):
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            if self.path == "/":
+                self._send(VIEWER_HTML, "text/html")
+            elif self.path == "/viewer.js":
+                self._send(VIEWER_JS, "text/javascript")
+            elif self.path == "/offer":
+                session = janus.create_session()
+                handle = janus.attach(session)
+                state["session"], state["handle"] = session, handle
+                offer = janus.message(session, handle, {"request": "join", "ptype": "subscriber", "room": room,
+                                                        "streams": [{"feed": feed}]})
+                self._send(json.dumps(offer.jsep).encode(), "application/json")
+
+        def do_POST(self):
+            answer = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            janus.message(state["session"], state["handle"], {"request": "start"}, answer)
+            self._send(b"{}", "application/json")
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                               args=["--headless=new", "--no-sandbox",
+                                                     "--autoplay-policy=no-user-gesture-required"])
+            page = await browser.new_page()
+            await page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/")
+            await asyncio.sleep(6)
+            await page.evaluate("() => { window.lat = []; window.frames = 0; }")
+            await asyncio.sleep(seconds)
+            lat = sorted(await page.evaluate("() => window.lat"))
+            frames = await page.evaluate("() => window.frames")
+            await browser.close()
+    finally:
+        httpd.shutdown()
+        if "session" in state:
+            await call(janus.destroy, state["session"])
+    out = {"frames_per_s": round(frames / seconds, 1), "latency_ms_median": statistics.median(lat) if lat else None,
+           "latency_ms_p95": lat[int(len(lat) * 0.95)] if lat else None, "samples": len(lat)}
+    print(json.dumps({"chromium_viewer": out}), flush=True)
+    return out
+
+
 def first_stamp(segment: Path) -> int | None:
     try:
         with av.open(str(segment)) as container:
@@ -409,6 +508,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20, help="measuring window of each step")
     parser.add_argument("--viewers", default="1,5,10,20", help="viewer counts to step through")
     parser.add_argument("--hls", action="store_true", help="also measure the HLS delay")
+    parser.add_argument("--browser", action="store_true", help="also measure with a Chromium viewer (Playwright)")
     parser.add_argument("--recording", action="store_true",
                         help="only check the replay pipeline on a real Janus recording (room_options → build_replay)")
     args = parser.parse_args()

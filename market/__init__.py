@@ -124,6 +124,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     register_order_blueprints(app)
     app.register_blueprint(live_bp)
+    from market.video import bp as video_bp
+
+    app.register_blueprint(video_bp)  # WHIP/WHEP routes: exempt from CSRF, bearer token or signed address
     from market.video.replay import bp as video_media_bp
 
     app.register_blueprint(video_media_bp)

@@ -16,7 +16,7 @@ Event names in use (keep this list true; tests and log alerts match on them): ``
 ``login_locked``, ``code_requested``, ``code_used``, ``code_failed``, ``code_locked``, ``code_limited``,
 ``account_claimed``, ``password_changed``, ``phone_changed``,
 ``csrf_failed``, ``forbidden``, ``user_banned``, ``socket_refused``, ``webhook_bad_signature``, ``webhook_limited``,
-``upload_refused``.
+``upload_refused``, ``video_publish``, ``video_publish_refused``, ``video_publish_stopped``.
 """
 
 from __future__ import annotations

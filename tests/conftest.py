@@ -365,6 +365,19 @@ def redis_url():
     return REDIS_TEST_URL
 
 
+def janus_env() -> dict:
+    """Environment for a server process with our own video on against the test Janus; {} when it does not answer."""
+    from market.video.janus import Janus, MediaUnavailable
+
+    try:
+        Janus(JANUS_TEST["JANUS_URLS"][0], timeout=2).info()
+    except MediaUnavailable:
+        return {}
+    return {"JANUS_URL": JANUS_TEST["JANUS_URLS"][0], "JANUS_ADMIN_URL": JANUS_TEST["JANUS_ADMIN_URLS"][0],
+            "JANUS_API_SECRET": JANUS_TEST["JANUS_API_SECRET"], "JANUS_ADMIN_SECRET": JANUS_TEST["JANUS_ADMIN_SECRET"],
+            "VIDEO_HLS": "0"}  # the browser tests watch over WebRTC; an ffmpeg encode per publish would only load CI
+
+
 @pytest.fixture(scope="session")
 def janus_config():
     """The test Janus's settings (``JANUS_TEST``), once it answers; skipped — failed in CI — when it does not."""
@@ -384,8 +397,9 @@ def janus_config():
 @pytest.fixture
 def video_on(app, janus_config):
     """The app with our own video on, against the test Janus."""
-    saved = {key: app.config.get(key) for key in janus_config}
-    app.config.update(janus_config)
+    settings = {**janus_config, "VIDEO_HLS": False}  # no ffmpeg per publish here (tests/video/test_hls.py has it)
+    saved = {key: app.config.get(key) for key in settings}
+    app.config.update(settings)
     yield app
     app.config.update(saved)
 

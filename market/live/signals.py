@@ -6,7 +6,7 @@
   LiveSession; kwargs ``action`` "remove_chat" | "mute", ``actor``, and ``message`` or ``target``, ``mute``,
   ``minutes``), inside the transaction, so the moderation area audits staff actions in the same commit.
 - Sent from here: ``live_started`` once a session is on air (higher areas, e.g. brands, tell followers), and
-  ``live_ended`` once it is off air (the video area stops its HLS output and makes the replay).
+  ``live_ended`` once it is off air (the video area stops the stream and its HLS output, makes the replay).
 - Heard here from accounts: ``logged_out`` closes that person's sockets.
 - Heard here from the catalog: a listing archived (by its seller or staff) or rejected by staff closes its open
   offers in every live session — it may no longer be sold. An edit that sends an approved listing back to
@@ -28,7 +28,8 @@ from market.orders.states import RELEASES_STOCK
 # Sent once the transaction that put a session on air has committed (never for a rolled-back start).
 # sender: the session id; kwargs: seller_id (the host's shop), commune_id (the session's commune).
 live_started = Namespace().signal("live-started")
-# Sent once the transaction that took a session off air has committed. sender: the session id.
+# Sent once the transaction that took a session off air has committed (the host ended it, or staff did): the
+# video area stops the publisher, the room and the HLS output, and makes the replay. sender: the session id.
 live_ended = Namespace().signal("live-ended")
 moderated = Namespace().signal("live-moderated")
 

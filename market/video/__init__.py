@@ -1,8 +1,9 @@
 """Our own live video (issue 18, docs/video.md): the KOL publishes from her phone's browser over WebRTC to Janus,
 viewers watch inside the live page. Off unless JANUS_URL is set: sessions keep their TikTok/Facebook/YouTube link.
 
-``janus.py`` is the media server's client; the publish tokens, the WHIP/WHEP routes and the player live beside it
-(recording, HLS and chapters are ``recording.py``, ``hls.py``, ``chapters.py``).
+``janus.py`` is the media server's client; ``tokens.py`` the publish token and signed resources; ``service.py``
+the rules; ``routes.py`` the WHIP/WHEP-style endpoints (recording, HLS and chapters are ``recording.py``,
+``hls.py``, ``chapters.py``). The video area depends on live (never the reverse): it hears ``live_ended``.
 """
 
 from __future__ import annotations
@@ -10,3 +11,69 @@ from __future__ import annotations
 from flask import Blueprint
 
 bp = Blueprint("video", __name__)
+
+
+def _connect() -> None:
+    from market.live.signals import live_ended
+    from market.ui import slot
+    from market.video import hls, recording, service
+    from market.video.signals import publishing_started
+
+    live_ended.connect(_session_ended, weak=False)
+    publishing_started.connect(_start_hls, weak=False)
+    service.register_room_options(lambda session: recording.room_options(session.id))  # the room is recorded
+    service.register_hls_url(hls.hls_url)
+    slot("live.video", "video", "video/_player.html", _player_slot, order=10)
+    slot("live.host.video", "video", "video/_host_panel.html", _host_slot, order=10)
+
+
+def _player_slot(session=None, **_kw):
+    """The watch page's player: for a session not over, on a site with video (it shows itself once the host
+    streams, even if she starts after the page was opened)."""
+    from flask import url_for
+
+    from market.live.models import SessionStatus
+    from market.video import service
+
+    if session is None or not service.enabled() or session.status == SessionStatus.ENDED:
+        return None
+    video = service.video_of(session.id)
+    return {"session": session, "on_air": bool(video and video.publishing),
+            "whep_url": url_for("video.whep", session_id=session.id), "hls_url": service.hls_url(session)}
+
+
+def _host_slot(session=None, is_host=False, **_kw):
+    """The host console's "stream from this phone" panel (the host only, a session not over)."""
+    from flask import url_for
+
+    from market.live.models import SessionStatus
+    from market.video import service
+
+    if session is None or not is_host or not service.enabled() or session.status == SessionStatus.ENDED:
+        return None
+    video = service.video_of(session.id)
+    return {"session": session, "on_air": bool(video and video.publishing),
+            "token_url": url_for("video.publish_token", session_id=session.id),
+            "probe_url": url_for("video.uplink_probe", session_id=session.id)}
+
+
+def _session_ended(session_id, **_kw) -> None:
+    from market.tasks import defer
+    from market.video import service
+
+    if service.enabled():
+        defer(service.on_session_ended, session_id)
+
+
+def _start_hls(session_id, server=None, room=None, feed_id=None, secret=None, offer_sdp=None, **_kw) -> None:
+    """A publish was accepted (after its commit): the HLS output follows the new feed, in the background."""
+    from market.tasks import defer
+    from market.video import hls, janus
+
+    defer(lambda: hls.start(session_id, janus.client(server), room=room, publisher_id=feed_id, secret=secret,
+                            offer_sdp=offer_sdp))
+
+
+_connect()
+
+from market.video import routes  # noqa: E402,F401

@@ -1,5 +1,6 @@
 """Property 28: every POST (PUT, DELETE) without a valid CSRF token is refused with 400, and changes nothing;
-the only exemptions are the provider webhooks (signed) and the bearer-token JSON API (no cookie reaches it);
+the only exemptions are the provider webhooks (signed), the bearer-token JSON API (no cookie reaches it) and the
+live video's WHIP/WHEP routes (a bearer publish token or a signed address);
 and no GET changes an order, a listing, a payment or an account, whoever sends it (checked inside
 ``test_matrix.test_access_matrix``, which makes every GET as every role anyway, with ``watched_writes``).
 
@@ -95,8 +96,11 @@ def test_the_only_csrf_exemptions_are_the_webhooks_and_the_bearer_api(app):
     exempt_views = {name for name in csrf._exempt_views if not form_checked(name)}
     exempt_blueprints = {bp.name for bp in csrf._exempt_blueprints}
     assert exempt_blueprints <= {"api", "orders_api"}, exempt_blueprints
+    # the live video's WHIP/WHEP routes: a bearer publish token or a signed address, never a cookie (docs/video.md)
+    video = {"whip", "whip_keepalive", "whip_resource", "whep", "whep_resource", "whep_keepalive", "whep_layer"}
     assert {v.rsplit(".", 1)[-1] for v in exempt_views} <= {"stripe_webhook", "bank_webhook", "ghn_webhook",
-                                                            "ghtk_webhook"}, exempt_views
+                                                            "ghtk_webhook", *video}, exempt_views
+    assert all(v.startswith("market.video.routes.") for v in exempt_views if v.rsplit(".", 1)[-1] in video)
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] in exempt_blueprints:
             assert rule.rule.startswith("/api/"), rule.rule

@@ -263,6 +263,17 @@ ROUTES = [
     R("POST", "/live/{live_a}/checkout", LOGGED, anonymous="401", ok=(200, 400, 403, 409),
       data={**ADDRESS, "method": "cod", "offer_id": "{offer_a}", "qty": "1", "key": "matrix-sheet-0001"}),
     R("POST", "/live/{live_a}/checkout/code", EVERYONE, data={"phone": "0912 345 678"}, ok=(200, 400, 429)),
+    # our own live video: off in the world (JANUS_URL unset), so a 404 for everyone (the token and the uplink
+    # check ask for a login first); tests/video/test_access.py runs the same routes switched on. The WHIP/WHEP
+    # routes are like the webhooks: no cookie, no CSRF (a bearer publish token or a signed address instead)
+    R("POST", "/live/{live_a}/video/token", NOBODY), R("POST", "/live/{live_a}/video/probe", NOBODY),
+    *[R(method, "/live/{live_a}/video/" + path, NOBODY, api=True, denied=404, anonymous="404",
+        overrides=tuple((r, 404) for r in ROLES), rule="/live/<id>/video/" + rule)
+      for method, path, rule in [
+          ("POST", "whip", "whip"), ("POST", "whip/x/keepalive", "whip/<id>/keepalive"),
+          ("DELETE", "whip/x", "whip/<id>"), ("POST", "whep", "whep"), ("PATCH", "whep/x", "whep/<id>"),
+          ("DELETE", "whep/x", "whep/<id>"), ("POST", "whep/x/keepalive", "whep/<id>/keepalive"),
+          ("POST", "whep/x/layer", "whep/<id>/layer")]],
     # payment providers: signed, not logged in; a request without the provider's signature is refused
     R("POST", "/webhooks/stripe", NOBODY, api=True, denied=404, anonymous="404",
       overrides=tuple((r, 404) for r in ROLES)),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REQUIRE_BROWSER
+from tests.conftest import REQUIRE_BROWSER, janus_env
 from tests.servers import ServerDB, start_server
 
 CHROMIUM = os.environ.get("MARKET_CHROMIUM", "/usr/bin/chromium")
@@ -41,7 +41,10 @@ def server(tmp_path_factory, chromium_path):
     """One real gevent server on a fresh SQLite database with the demo seeded."""
     tmp = tmp_path_factory.mktemp("e2e")
     db = ServerDB.create(tmp)
-    srv = start_server(db, tmp, env={"LOG_LEVEL": "INFO"})  # INFO: the SMS log (codes) is read by tests
+    # INFO: the SMS log (codes) is read by tests. Our own video on when the test Janus answers (tests/e2e/test_video.py
+    # needs it; the other pages only gain a hidden player).
+    srv = start_server(db, tmp, env={"LOG_LEVEL": "INFO", **janus_env()})
+    srv.video = bool(janus_env())
     srv.db = db
     yield srv
     srv.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,9 @@ def test_publisher_gets_an_answer_and_a_forwarder(jan, room):
         jan.keepalive(session_id)
     finally:
         jan.destroy(session_id)
+    deadline = time.monotonic() + 3  # Janus tears the handle down in its own thread
+    while jan.participants(room_id) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert jan.participants(room_id) == []  # destroying the session took the publisher out of the room
     with pytest.raises(SessionGone):
         jan.keepalive(session_id)
