@@ -4,7 +4,7 @@ The connected carrier whose quote a shop's buyers pay at checkout ("Báo phí th
 shop's fee table, as before (docs/shipping.md).
 
 Revision ID: 5c1e7a9b2d40
-Revises: 64225cd6627a
+Revises: 5e1f0a9c7b21
 Create Date: 2026-12-07 01:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '5c1e7a9b2d40'
-down_revision = '64225cd6627a'
+down_revision = '5e1f0a9c7b21'
 branch_labels = None
 depends_on = None
 
