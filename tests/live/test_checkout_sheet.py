@@ -21,7 +21,7 @@ from market.orders.models import DeliveryAddress, Order
 from market.orders.service import Line, place_order
 from tests.conftest import csrf_token, login_as
 from tests.live.conftest import new_key
-from tests.shipping.conftest import carriers, connect_carrier  # noqa: F401
+from tests.shipping.conftest import carriers, connect_carrier  # noqa: F401 - fixtures
 
 ADDRESS = {"ship_name": "Hoàng Thị Hoa", "ship_phone": "0904 000 001", "ship_street": "25 Nguyễn Tất Thành",
            "ship_commune": "Phường Tân Lợi", "ship_province": "Đắk Lắk"}
@@ -450,8 +450,8 @@ def test_a_shipping_fee_is_shown_before_she_confirms_it(app, make_offer, buyer_c
     assert len(orders_of(buyer)) == 1
 
 
-def test_the_sheet_charges_the_carriers_quote_when_the_shop_chose_it(app, make_offer, buyer_client, carriers,
-                                                                     connect_carrier):
+def test_the_sheet_charges_the_carriers_quote_when_the_shop_chose_it(app, make_offer, buyer_client,
+                                                                     carriers, connect_carrier):  # noqa: F811
     """A shop quoting by GHTK: the sheet learns GHTK's fee for her address (not the table's), and the order keeps it."""
     from market.shipping.models import ShopShipping
     from market.shipping.service import forget_quotes
