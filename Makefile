@@ -91,5 +91,8 @@ bench-live: install
 lint: install
 	$(BIN)/ruff check .
 
+typecheck: install  ## mypy --strict over the modules listed in pyproject.toml [tool.mypy] files
+	$(BIN)/mypy
+
 clean:
 	rm -rf $(VENV) node_modules static/vendor

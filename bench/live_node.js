@@ -1,5 +1,5 @@
-// The baseline of bench/live_storm.py: a minimal Node socket.io 4 server speaking the subset of the live protocol
-// (DESIGN.md) that the storm uses — join, order, chat, heart, and the host's pin/close_offer — with the stock in
+// The baseline of bench/live_storm.py: a minimal Node socket.io 4 server speaking the subset of the /live protocol
+// (market/live/events.py) that the storm uses — join, order, chat, heart, and the host's pin/close_offer — with the stock in
 // memory and the room's updates coalesced like the project's hub: stock and the `sold` ticker every
 // LIVE_COALESCE_MS, hearts and viewers every LIVE_COUNTERS_MS. No database, no login beyond a token lookup: what
 // a socket server costs with nothing else in the way. Not part of the product; run by the benchmark.

@@ -198,10 +198,12 @@ def register_template_helpers(app: Flask) -> None:
 def register_web(app: Flask) -> None:
     from market.assets import init_assets
     from market.metrics import init_metrics
+    from market.orders.signals import count_in_metrics
     from market.web import init_web
 
     init_web(app)
     init_metrics(app)
+    count_in_metrics()
     init_assets(app)  # compressed text, content-hashed static files
 
 

@@ -16,6 +16,19 @@ SEEDERS = ["market.accounts.seed", "market.catalog.seed", "market.payments.seed"
            "market.brands.seed"]
 
 
+def _demo_lot_under_demo_brand() -> None:
+    """The co-op lot of the demo brand's KOL ("Sầu riêng Ri6 — vụ 2026") is the brand's harvest too. Linked here,
+    where every area is known: neither the co-op nor the brands area imports the other."""
+    from market.brands.seed import add_product_to_demo_brand, demo_brand
+    from market.catalog.models import Product, ProductStatus
+    from market.coop.seed import demo_lot
+
+    product_id = demo_lot()
+    product = db.session.get(Product, product_id) if product_id else None
+    if demo_brand() is not None and product is not None and product.status == ProductStatus.APPROVED:
+        add_product_to_demo_brand(product)
+
+
 def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo():
@@ -25,6 +38,7 @@ def register(app: Flask) -> None:
         logins = []
         for module_name in SEEDERS:
             logins += importlib.import_module(module_name).seed() or []
+        _demo_lot_under_demo_brand()
         db.session.commit()
         click.echo(f"Demo ready. Every demo login uses the password: {DEMO_PASSWORD}")
         for role, phone, name in logins:

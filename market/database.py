@@ -48,13 +48,6 @@ class TimestampMixin:
     updated_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
 
 
-def is_sqlite(engine_or_session=None) -> bool:
-    bind = engine_or_session or db.engine
-    if hasattr(bind, "get_bind"):
-        bind = bind.get_bind()
-    return bind.dialect.name == "sqlite"
-
-
 def configure_sqlite(engine) -> None:
     """Make pysqlite honour transactions and savepoints, and wait for locks instead of failing at once.
 

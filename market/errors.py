@@ -11,9 +11,12 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.extensions import db
 from market.securitylog import security_event
+from market.web import is_safe_next, user_abort
+
+__all__ = ["api_error", "error_response", "register_errorhandlers", "user_abort", "wants_json"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,11 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
+def api_error(status: int, code: str, message: str):
+    """A refusal in the JSON API's one shape: ``{ok: false, error, message}`` with its status."""
+    return jsonify({"ok": False, "error": code, "message": message}), status
+
+
 def wants_json() -> bool:
     path = request.path
     if path.startswith(("/api/", "/webhooks/")):
@@ -40,15 +48,14 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-_CODES = {400: "invalid", 401: "not_logged_in", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          413: "too_large", 429: "rate_limited", 500: "server_error", 503: "unavailable"}
+_CODES = {400: ErrorCode.INVALID, 401: ErrorCode.NOT_LOGGED_IN, 403: ErrorCode.FORBIDDEN, 404: ErrorCode.NOT_FOUND,
+          405: ErrorCode.METHOD_NOT_ALLOWED, 413: ErrorCode.TOO_LARGE, 429: ErrorCode.RATE_LIMITED,
+          500: ErrorCode.SERVER_ERROR, 503: ErrorCode.UNAVAILABLE}
 
 
 def _back_link() -> str | None:
     """The page of this site a refused form was sent from, so the person can go back and correct it."""
     from urllib.parse import urlparse
-
-    from market.security import is_safe_next
 
     if request.method in ("GET", "HEAD") or not request.referrer:
         return None
@@ -145,12 +152,3 @@ def _too_large() -> str:
         return _("The photos are larger than we accept (%(mb)d MB in all). Choose fewer or smaller photos and "
                  "try again.", mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024))
     return _("This form sent more than we accept. Shorten the text and try again.")
-
-
-def user_abort(status: int, message: str):
-    """abort() with a message that is shown to the user (already translated)."""
-    from werkzeug.exceptions import default_exceptions
-
-    exc = default_exceptions[status](description=message)
-    exc._user_message = True
-    raise exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from babel.numbers import format_currency, format_decimal
 from flask import current_app, g, has_request_context, request, session
@@ -39,6 +40,15 @@ def number(value: int | float | None) -> str:
     if value is None:
         return ""
     return format_decimal(value, locale=str(get_locale()))
+
+
+def format_kg(grams: int | None, unit: bool = True) -> str:
+    """3200 (grams) → "3,2 kg" in Vietnamese, "3.2 kg" in English."""
+    if grams is None:
+        return ""
+    value = (Decimal(int(grams)) / 1000).normalize()
+    text = format_decimal(value, format="#,##0.###", locale=str(get_locale()))
+    return f"{text} kg" if unit else text
 
 
 def when(value: datetime | None, fmt: str = "short") -> str:

@@ -55,29 +55,7 @@ def metrics():
     return Response(body, mimetype=CONTENT_TYPE_LATEST)
 
 
-def _count_placed(origin, placed=(), **_kw) -> None:
-    from market.database import on_commit
-
-    n = len(placed)
-    on_commit(lambda: ORDERS_PLACED.labels(origin).inc(n))  # a rolled-back order is not counted
-
-
-def _count_moved(order, to_status=None, **_kw) -> None:
-    from market.database import on_commit
-
-    status = str(to_status)
-
-    def count():
-        ORDER_TRANSITIONS.labels(status).inc()
-        if status == "expired":
-            HOLDS_EXPIRED.inc()
-
-    on_commit(count)
-
-
 def init_metrics(app: Flask) -> None:
-    from market.orders.signals import order_status_changed, orders_placed
-
     @app.before_request
     def _start():
         g.metrics_started = time.perf_counter()
@@ -91,8 +69,5 @@ def init_metrics(app: Flask) -> None:
             if started is not None:
                 REQUEST_SECONDS.labels(endpoint).observe(time.perf_counter() - started)
         return response
-
-    orders_placed.connect(_count_placed, weak=False)
-    order_status_changed.connect(_count_moved, weak=False)
 
     app.register_blueprint(bp)

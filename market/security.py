@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from functools import wraps
-from urllib.parse import urlparse
 
 from flask import request, url_for
 from flask_login import current_user
 
+from market.web import is_safe_next, user_abort
 
-def is_safe_next(target: str | None) -> bool:
-    """Only same-site paths: "/live/3" yes; "//evil.example", "https://evil.example", "javascript:" no."""
-    if not target or not isinstance(target, str) or len(target) > 2000:
-        return False
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return False
-    parsed = urlparse(target)
-    return not parsed.scheme and not parsed.netloc
+__all__ = ["approved_seller_required", "is_safe_next", "next_url"]
 
 
 def next_url(default_endpoint: str = "catalog.home") -> str:
@@ -36,7 +29,6 @@ def approved_seller_required(message):
         def wrapper(*args, **kwargs):
             from flask import flash, redirect
 
-            from market.errors import user_abort
             from market.extensions import login
 
             if not current_user.is_authenticated:

@@ -2,7 +2,8 @@
 
 - ``nav_item``: an entry of the bottom navigation (phones) / top menu.
 - ``slot``: a named place in a shared page (``home.top``, ``commune.main`` …) where an area includes one of
-  its own templates, with the context its provider function returns.
+  its own templates, with the context its provider function returns. Slots and the keywords their pages pass
+  are declared in market/hooks.py: an undeclared name or keyword is refused.
 Areas register in their blueprint's ``__init__``; registration is idempotent (by key).
 """
 
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 
 from flask import request, url_for
 from flask_login import current_user
+
+from market.hooks import slot_spec
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ def nav_item(key: str, endpoint: str, label: Callable[[], str], icon: str, order
 
 
 def slot(name: str, key: str, template: str, provider: Callable[..., dict] | None = None, order: int = 50) -> None:
+    slot_spec(name)
     _slots.setdefault(name, {})[key] = Slot(key, template, provider or (lambda **kw: {}), order)
 
 
@@ -61,6 +65,9 @@ def nav_entries() -> list[dict]:
 
 def slot_entries(name: str, **context) -> list[dict]:
     """The templates registered for slot ``name``, each with the context its provider returns."""
+    undeclared = set(context) - slot_spec(name).kwargs
+    if undeclared:
+        raise TypeError(f"slot {name!r} does not take {sorted(undeclared)} (market/hooks.py SLOTS)")
     out = []
     for s in sorted(_slots.get(name, {}).values(), key=lambda s: s.order):
         data = s.provider(**context)

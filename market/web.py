@@ -8,11 +8,11 @@ import re
 import secrets
 import time
 import uuid
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlparse
 
 from flask import Flask, Request, g, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge, default_exceptions
 from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter
 
@@ -119,6 +119,23 @@ def content_security_policy(nonce: str, site_url: str) -> str:
         "base-uri 'none'",
         f"form-action 'self' {' '.join(FORM_TARGETS)}",
     ])
+
+
+def user_abort(status: int, message: str):
+    """abort() with a message that is shown to the user (already translated)."""
+    exc = default_exceptions[status](description=message)
+    exc._user_message = True
+    raise exc
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only same-site paths: "/live/3" yes; "//evil.example", "https://evil.example", "javascript:" no."""
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return False
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    parsed = urlparse(target)
+    return not parsed.scheme and not parsed.netloc
 
 
 def request_id() -> str:
@@ -265,8 +282,6 @@ def init_web(app: Flask) -> None:
         g.request_started = time.perf_counter()
         refusal = _refused_at_the_door()
         if refusal:
-            from market.errors import user_abort
-
             user_abort(400, refusal)
 
     @app.after_request

@@ -90,6 +90,15 @@ def base_config(tmp: Path) -> dict:
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _translations_compiled():
+    """Plain ``pytest`` on a fresh checkout: the Vietnamese catalogues are compiled when a ``.mo`` is missing or
+    older than its ``.po`` (``make install`` does it too; without them pages would be in English)."""
+    from market.translations import compile_stale
+
+    compile_stale()
+
+
 @pytest.fixture(scope="session")
 def _app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("market")

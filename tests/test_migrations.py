@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from tests.conftest import TEST_DB_URL
 from tests.servers import ServerDB
 
-# Down to the live sessions' migration: every migration after it (brands, co-op lots and weights, staff part B
-# …) runs down and up again over the demo's data.
+# Down to the live sessions' migration: every migration after it (brands, co-op lots and weights, OCOP
+# verification and the chat word filter …) runs down and up again over the demo's data.
 TARGET = "27c3a8d79630"
 
 

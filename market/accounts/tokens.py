@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from functools import wraps
+
+from flask import current_app, g, request
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from market.accounts.models import User
+from market.errors import api_error
 from market.extensions import db
 
 _SALT = "chophien-api-token-v1"
@@ -48,3 +52,17 @@ def user_from_authorization_header(header: str | None) -> User | None:
     if not header or not header.startswith("Bearer "):
         return None
     return user_from_token(header[len("Bearer ") :].strip())
+
+
+def token_required(view):
+    """A JSON view for token holders: ``g.api_user`` is the caller; no valid token is a 401 in the API's shape."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        user = user_from_authorization_header(request.headers.get("Authorization"))
+        if user is None:
+            return api_error(401, "not_logged_in", _("Send a valid token: Authorization: Bearer <token>."))
+        g.api_user = user
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -1,29 +1,17 @@
-"""Bearer-token authentication for the JSON API."""
+"""Bearer-token authentication and the JSON body for the JSON API.
+
+``api_error`` (market.errors) and ``token_required`` (market.accounts.tokens) live below the areas, so an
+area's JSON views use them without importing the API package; they are re-exported here for the API's own.
+"""
 
 from __future__ import annotations
 
-from functools import wraps
+from flask import request
 
-from flask import g, jsonify, request
-from flask_babel import gettext as _
+from market.accounts.tokens import token_required
+from market.errors import api_error
 
-from market.accounts.tokens import user_from_authorization_header
-
-
-def api_error(status: int, code: str, message: str):
-    return jsonify({"ok": False, "error": code, "message": message}), status
-
-
-def token_required(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        user = user_from_authorization_header(request.headers.get("Authorization"))
-        if user is None:
-            return api_error(401, "not_logged_in", _("Send a valid token: Authorization: Bearer <token>."))
-        g.api_user = user
-        return view(*args, **kwargs)
-
-    return wrapper
+__all__ = ["api_error", "json_body", "token_required"]
 
 
 def json_body() -> dict | None:

@@ -7,7 +7,6 @@ blueprints: ``brands`` (public pages, follow buttons, the unsubscribe link) and 
 """
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
 from market.ui import slot
 
@@ -91,27 +90,5 @@ slot("live.ended", "brands.follow", "brands/_follow_slot.html", _live_ended, ord
 slot("product.actions", "brands.product", "brands/_product_slot.html", _product, order=60)
 slot("account.links", "brands.following", "brands/_account_slot.html", _account, order=15)
 slot("seller.links", "brands", "brands/_seller_slot.html", _seller, order=30)
-
-
-def _register_report_target() -> None:
-    """Buyers report a brand page like a shop; staff act on the KOL's shop (suspending it hides the brand)."""
-    from flask import url_for
-
-    from market.moderation.reports import Target, register_target_type, url_or_none
-
-    def resolve(target_id, reporter):
-        from market.brands.models import Brand
-        from market.extensions import db
-
-        brand = db.session.get(Brand, target_id)
-        if brand is None or not brand.is_visible:
-            return None
-        return Target(brand, brand.commune_id, brand.name, url_or_none("brands.page", slug=brand.slug))
-
-    register_target_type("brand", _l("a brand page"), resolve, ("fake", "fraud", "abuse", "spam", "other"),
-                         staff_url=lambda b: url_for("staff.seller", profile_id=b.kol_id))
-
-
-_register_report_target()
 
 from market.brands import alerts, routes, sell  # noqa: E402,F401

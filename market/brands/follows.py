@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from market.accounts.models import Commune, SellerProfile, SellerStatus, User
 from market.brands.models import Brand, Follow, FollowKind
-from market.domain import DomainError, NotFound
+from market.domain import DomainError, NotFound, parse_id
 from market.extensions import db
 
 KINDS = tuple(k.value for k in FollowKind)
@@ -70,7 +70,7 @@ def check_kind(kind: object) -> str:
 def resolve(kind: object, target_id: object) -> Target:
     """What the public may follow, or a 404."""
     kind = check_kind(kind)
-    tid = target_id if isinstance(target_id, int) and not isinstance(target_id, bool) else None
+    tid = parse_id(target_id)
     obj = _load(kind, tid) if tid is not None and 0 < tid < 2**31 else None
     if not _is_visible(kind, obj):
         raise NotFound(_("There is nothing to follow here: it does not exist or is hidden."))
@@ -105,7 +105,7 @@ def follow(user: User, kind: object, target_id: object) -> tuple[Follow, Target]
 
 def unfollow(user: User, kind: object, target_id: object) -> Target | None:
     kind = check_kind(kind)
-    tid = target_id if isinstance(target_id, int) and 0 < target_id < 2**31 else None
+    tid = parse_id(target_id)
     target = describe(kind, tid) if tid else None
     done = db.session.execute(sa.delete(Follow).where(Follow.user_id == user.id, Follow.target_type == kind,
                                                       Follow.target_id == tid)

@@ -155,16 +155,6 @@ def _follow(phone: str, kind: FollowKind, target_id: int) -> None:
         db.session.add(Follow(user_id=user.id, target_type=kind.value, target_id=target_id))
 
 
-def _add_demo_lot() -> None:
-    """The co-op lot of the same KOL ("Sầu riêng Ri6 — vụ 2026") is the brand's harvest too."""
-    from market.coop.seed import demo_lot
-
-    product_id = demo_lot()
-    product = db.session.get(Product, product_id) if product_id else None
-    if product is not None and product.status == ProductStatus.APPROVED:
-        add_product_to_demo_brand(product)
-
-
 def seed() -> list[tuple[str, str, str]]:
     brand = demo_brand()
     if brand is None:
@@ -176,7 +166,6 @@ def seed() -> list[tuple[str, str, str]]:
                                     .order_by(Product.id))
         if product is not None:
             add_product_to_demo_brand(product)
-    _add_demo_lot()
     commune = db.session.scalar(sa.select(Commune).where(Commune.slug == COMMUNE_SLUG))
     for phone, kind in FOLLOWERS:
         if kind == FollowKind.BRAND:

@@ -18,7 +18,7 @@ from market.brands import sell_bp, service
 from market.brands.forms import BrandForm
 from market.brands.models import Brand
 from market.catalog import photo_form
-from market.domain import DomainError
+from market.domain import DomainError, FieldErrors
 from market.errors import wants_json
 from market.extensions import db
 from market.forms import attach_error
@@ -70,7 +70,7 @@ def _save(brand: Brand | None):
     data = None
     try:
         data = service.clean_brand(request.form, brand)
-    except service.BrandErrors as err:
+    except FieldErrors as err:
         errors += err.errors
     plan = _photo_plan(brand, errors)
     if errors:
@@ -81,7 +81,7 @@ def _save(brand: Brand | None):
         else:
             service.update_brand(brand, current_user, data, plan)
         service.save_photo_files(plan, current_app.config["MEDIA_DIR"])
-    except service.BrandErrors as err:
+    except FieldErrors as err:
         return _form_error(form, err.errors, brand if brand is not None and brand.id else None)
     except DomainError as err:
         return _form_error(form, [err], brand)

@@ -19,7 +19,7 @@ from market.catalog import images
 from market.catalog import service as catalog
 from market.catalog.models import Product, ProductStatus
 from market.database import utcnow
-from market.domain import DomainError, Forbidden, NotFound
+from market.domain import DomainError, FieldErrors, Forbidden, NotFound, parse_id
 from market.extensions import db
 from market.notifications.service import message_kind, notify
 from market.text import clean_line, clean_text, slugify
@@ -31,15 +31,6 @@ MAX_PHOTOS = 6
 MAX_SHOPS = 200
 MAX_PRODUCTS = 500
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-DB_ID_MAX = 2**31 - 1
-
-
-class BrandErrors(DomainError):
-    """Every refusal of one form at once, so the KOL fixes them together."""
-
-    def __init__(self, errors: list[DomainError]):
-        super().__init__("invalid", _("Please correct the marked fields."))
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -58,17 +49,9 @@ def require_kol(user: User) -> SellerProfile:
     return user.seller_profile
 
 
-def _id(value: object) -> int | None:
-    if isinstance(value, str) and value.isdigit() and len(value) <= 10:
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= DB_ID_MAX:
-        return None
-    return value
-
-
 def own_brand(user: User, brand_id: object) -> Brand:
     """A brand this KOL made; another KOL's brand (or none) is a 404, whoever asks."""
-    bid = _id(brand_id)
+    bid = parse_id(brand_id)
     brand = db.session.get(Brand, bid) if bid else None
     profile = user.seller_profile if user is not None and user.is_authenticated else None
     if brand is None or profile is None or brand.kol_id != profile.id:
@@ -94,7 +77,7 @@ def visible_brands() -> sa.Select:
 # ---- the brand itself ------------------------------------------------------------------------------------
 
 def clean_brand(form, brand: Brand | None = None) -> BrandInput:
-    """Check what the KOL typed; raises BrandErrors with every problem, each beside its field."""
+    """Check what the KOL typed; raises FieldErrors with every problem, each beside its field."""
     errors: list[DomainError] = []
     raw_name = form.get("name") or ""
     name = clean_line(raw_name[: NAME_MAX * 4])
@@ -119,7 +102,7 @@ def clean_brand(form, brand: Brand | None = None) -> BrandInput:
         errors.append(DomainError("invalid", _("The story can have at most %(n)d characters.", n=STORY_MAX),
                                   field="story"))
     if errors:
-        raise BrandErrors(errors)
+        raise FieldErrors(errors, _("Please correct the marked fields."))
     return BrandInput(name=name, slug=slug, story=story)
 
 
@@ -151,8 +134,8 @@ def _flush_slug(brand: Brand) -> None:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise BrandErrors([DomainError("taken", _("This address is already taken. Choose another."),
-                                       field="slug")]) from None
+        raise FieldErrors([DomainError("taken", _("This address is already taken. Choose another."), field="slug")],
+                          _("Please correct the marked fields.")) from None
 
 
 def create_brand(user: User, data: BrandInput, photos: PhotoPlan) -> Brand:
@@ -180,8 +163,8 @@ def update_brand(brand: Brand, user: User, data: BrandInput, photos: PhotoPlan) 
 
 def _set_photos(brand: Brand, plan: PhotoPlan) -> None:
     if len(plan) > MAX_PHOTOS:
-        raise BrandErrors([DomainError("invalid", _("A brand can have at most %(n)d photos.", n=MAX_PHOTOS),
-                                       field="photos")])
+        raise FieldErrors([DomainError("invalid", _("A brand can have at most %(n)d photos.", n=MAX_PHOTOS),
+                                       field="photos")], _("Please correct the marked fields."))
     ordered = []
     for position, item in enumerate(plan):
         if isinstance(item, BrandPhoto):
@@ -226,7 +209,7 @@ def shops_to_add(brand: Brand) -> list[SellerProfile]:
 
 def add_shop(brand: Brand, user: User, seller_id: object) -> SellerProfile:
     own_brand(user, brand.id)
-    sid = _id(seller_id)
+    sid = parse_id(seller_id)
     shop = db.session.get(SellerProfile, sid) if sid else None
     if shop is None or shop.status != SellerStatus.APPROVED or shop.commune_id != brand.commune_id:
         raise DomainError("invalid", _("Choose an open shop of %(commune)s.", commune=brand.commune.name),
@@ -270,7 +253,7 @@ def _drop_shop(brand: Brand, shop_id: int) -> None:
 
 def remove_shop(brand: Brand, user: User, seller_id: object) -> SellerProfile:
     own_brand(user, brand.id)
-    sid = _id(seller_id)
+    sid = parse_id(seller_id)
     if sid is None or sid not in member_ids(brand):
         raise NotFound(_("This shop is not under the brand."))
     if sid == brand.kol_id:
@@ -287,7 +270,7 @@ def leave_brand(user: User, brand_id: object) -> Brand:
     and a 409 naming the brand would tell them which ids exist — and the names of brands hidden from the public.
     """
     profile = user.seller_profile if user is not None and user.is_authenticated else None
-    bid = _id(brand_id)
+    bid = parse_id(brand_id)
     brand = db.session.get(Brand, bid) if bid else None
     if brand is None or profile is None or profile.id not in member_ids(brand):
         raise NotFound(_("This brand does not exist or your shop is not under it."))
@@ -336,7 +319,7 @@ def add_products(brand: Brand, user: User, raw_ids: list) -> list[Product]:
     own_brand(user, brand.id)
     ids = []
     for raw in raw_ids[: MAX_PRODUCTS + 1]:
-        pid = _id(raw)
+        pid = parse_id(raw)
         if pid is None:
             raise DomainError("invalid", _("Choose products of the brand's shops."), field="product_ids")
         if pid not in ids:
@@ -365,7 +348,7 @@ def add_products(brand: Brand, user: User, raw_ids: list) -> list[Product]:
 
 def remove_product(brand: Brand, user: User, product_id: object) -> None:
     own_brand(user, brand.id)
-    pid = _id(product_id)
+    pid = parse_id(product_id)
     done = db.session.execute(sa.delete(BrandProduct).where(BrandProduct.brand_id == brand.id,
                                                             BrandProduct.product_id == pid)
                               .execution_options(synchronize_session=False)).rowcount if pid else 0

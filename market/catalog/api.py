@@ -1,5 +1,6 @@
-"""JSON API v1 for products (registered on the shared ``api`` blueprint). Public: only approved listings of
-open shops, with absolute links (from SITE_URL) to their pages and photos. Documented in docs/api.md."""
+"""JSON API v1 for products: the views, which ``market.api`` mounts on its blueprint (the API depends on the
+areas, never the reverse). Public: only approved listings of open shops, with absolute links (from SITE_URL) to
+their pages and photos. Documented in docs/api.md."""
 
 from __future__ import annotations
 
@@ -8,12 +9,11 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from market.accounts.models import Commune
-from market.api import bp as api_bp
-from market.api.auth import api_error
 from market.catalog import service
-from market.catalog.helpers import PRODUCT_ID, absolute_url, media_url, product_url
+from market.catalog.helpers import absolute_url, media_url, product_url
 from market.catalog.images import EXTENSIONS, SIZES, fit
 from market.catalog.models import Category, Product
+from market.errors import api_error
 from market.extensions import db
 
 PER_PAGE = 20
@@ -82,7 +82,6 @@ def _int_arg(name: str, default: int, maximum: int) -> int | None:
     return int(raw)
 
 
-@api_bp.get("/products")
 def list_products():
     page = _int_arg("page", 1, 10_000)
     per_page = _int_arg("per_page", PER_PAGE, MAX_PER_PAGE)
@@ -104,7 +103,6 @@ def list_products():
                     "per_page": result.per_page, "total": result.total, "pages": result.pages})
 
 
-@api_bp.get(f"/products/{PRODUCT_ID}")
 def get_product(product_id: int):
     product = service.visible_product(product_id)
     if product is None:

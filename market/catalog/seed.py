@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from market.accounts.models import SellerProfile, User
 from market.accounts.service import normalize_phone
 from market.catalog import images, service
-from market.catalog.models import Product, ProductStatus
+from market.catalog.models import Product
 from market.extensions import db
 
 W, H = 1200, 900
@@ -213,7 +213,3 @@ def seed() -> list[tuple[str, str, str]]:
     return []
 
 
-def demo_product_ids() -> dict[str, int]:
-    """Title → id of the demo listings that are on sale (for tests and docs)."""
-    rows = db.session.execute(sa.select(Product.title, Product.id).where(Product.status == ProductStatus.APPROVED))
-    return {title: pid for title, pid in rows}

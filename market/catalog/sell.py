@@ -19,7 +19,7 @@ from market.catalog.forms import ActionForm, ListingForm
 from market.catalog.helpers import PRODUCT_ID, paginate
 from market.catalog.models import Product, ProductPhoto, ProductStatus
 from market.catalog.weight import kg_input
-from market.domain import DomainError
+from market.domain import DomainError, FieldErrors
 from market.errors import wants_json
 from market.extensions import db
 from market.forms import attach_error
@@ -95,7 +95,7 @@ def save_new_listing(profile, by, form: ListingForm, template_args: dict, templa
     data = None
     try:
         data = service.clean_listing(request.form)
-    except service.ListingErrors as err:
+    except FieldErrors as err:
         errors += err.errors
     plan = _photo_plan(None, errors)
     if _submitting() and not errors and not plan:
@@ -163,7 +163,7 @@ def edit_product(product_id: int):
     data = None
     try:
         data = service.clean_listing(request.form)
-    except service.ListingErrors as err:
+    except FieldErrors as err:
         errors += err.errors
     plan = _photo_plan(product, errors)
     if errors:

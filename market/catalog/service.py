@@ -2,7 +2,7 @@
 
 Functions flush but never commit: the caller (a view, the seed, a CLI command) commits once. Refusals are
 ``DomainError``s with the field they are about; ``clean_listing`` collects every field's refusal at once
-(``ListingErrors``) so the seller sees all of them on one page.
+(``domain.FieldErrors``) so the seller sees all of them on one page.
 
 States (``ProductStatus``): draft → pending_review → approved | rejected; any → archived. A rejected or
 archived listing goes back to pending_review when the seller submits it again. Editing the text or the photos
@@ -28,7 +28,7 @@ from market.accounts.models import SellerProfile, SellerStatus, User
 from market.catalog.images import MAX_PHOTOS, PhotoFile
 from market.catalog.models import Category, Product, ProductEvent, ProductPhoto, ProductStatus, Unit
 from market.database import utcnow
-from market.domain import DomainError, NotFound
+from market.domain import DomainError, FieldErrors, NotFound, parse_id
 from market.extensions import db
 from market.i18n import vnd
 from market.text import clean_line, clean_text, fold, slugify
@@ -125,14 +125,6 @@ def status_label(value) -> str:
 
 
 # ---- what the seller typed --------------------------------------------------------------------------------
-
-class ListingErrors(DomainError):
-    """Several fields were refused at once; ``errors`` holds one DomainError per refusal."""
-
-    def __init__(self, errors: list[DomainError]):
-        super().__init__("invalid", " ".join(e.message for e in errors), field=errors[0].field)
-        self.errors = errors
-
 
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>|<!")  # a tag as browsers read it: "<" right before a letter
 _PRICE = re.compile(r"(\d[\d.,]*)(k|nghin|ngan|tr|trieu|cu)?")
@@ -261,7 +253,7 @@ COMMERCE_FIELDS = ("price_vnd", "stock", "min_order_qty", "piece_weight_g", "pri
 
 
 def clean_listing(raw: Mapping) -> ListingInput:
-    """Check every field of a listing form (or API payload); raise ListingErrors with all the refusals."""
+    """Check every field of a listing form (or API payload); raise FieldErrors with all the refusals."""
     errors: list[DomainError] = []
     out: dict = {}
 
@@ -346,7 +338,7 @@ def clean_listing(raw: Mapping) -> ListingInput:
                                                    n=CERTIFICATE_MAX), field="ocop_certificate_no"))
     out["ocop_certificate_no"] = certificate[:CERTIFICATE_MAX] if out.get("ocop_stars") else None
     if errors:
-        raise ListingErrors(errors)
+        raise FieldErrors(errors)
     return ListingInput(**out)
 
 
@@ -499,15 +491,6 @@ def refresh_search_text(product: Product) -> None:
     words = _CATEGORY_WORDS.get(product.category, "")
     product.search_text = " ".join(re.sub(r"\s+", " ", f"{text} {words}").split())
     product.search_title = fold(product.title)[:160]
-
-
-def reindex_seller(profile: SellerProfile) -> int:
-    """Refresh every listing of a shop after its name or commune changed. Returns how many."""
-    products = db.session.scalars(sa.select(Product).where(Product.seller_id == profile.id)).all()
-    for product in products:
-        refresh_search_text(product)
-    db.session.flush()
-    return len(products)
 
 
 # ---- listings and their states -------------------------------------------------------------------------
@@ -677,7 +660,8 @@ def archive(product: Product, by: User) -> Product:
 def own_product(user: User, product_id: int) -> Product:
     """A product of the user's own shop; anyone else's (or none) is a 404."""
     profile = user.seller_profile if user is not None else None
-    product = db.session.get(Product, product_id) if isinstance(product_id, int) else None
+    pid = parse_id(product_id)
+    product = db.session.get(Product, pid) if pid else None
     if product is None or profile is None or product.seller_id != profile.id:
         raise NotFound(_("This listing does not exist or is not yours."))
     return product

@@ -16,7 +16,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from market.domain import DomainError
+from market.i18n import format_kg  # how kilograms are shown lives beside money and numbers
 from market.text import clean_line, fold
+
+__all__ = ["GRAMS_PER_KG", "format_kg", "kg_input", "parse_kg", "round_div"]
 
 GRAMS_PER_KG = 1000
 _NUMBER = re.compile(r"^(\d[\d.,]*)(kg|kgs|ki lo|kilo|ky|ki|kilogram)?$")
@@ -58,15 +61,6 @@ def parse_kg(raw, field: str, *, minimum_g: int, maximum_g: int) -> int:
         raise DomainError("invalid", _("%(kg)s is too much: at most %(max)s. Check the zeros.",
                                        kg=format_kg(grams), max=format_kg(maximum_g)), field=field)
     return grams
-
-
-def format_kg(grams: int | None, unit: bool = True) -> str:
-    """3200 → "3,2 kg" in Vietnamese, "3.2 kg" in English."""
-    if grams is None:
-        return ""
-    value = (Decimal(int(grams)) / GRAMS_PER_KG).normalize()
-    text = format_decimal(value, format="#,##0.###", locale=str(get_locale()))
-    return f"{text} kg" if unit else text
 
 
 def kg_input(grams: int | None) -> str:

@@ -31,7 +31,7 @@ from market.catalog.models import Product, Unit
 from market.catalog.weight import format_kg, parse_kg
 from market.coop.allocation import Sale, Share, Slice, allocate, allocated_grams, queue, unallocated_grams
 from market.coop.models import CoopContribution, CoopHousehold, CoopLot
-from market.domain import DomainError, NotFound
+from market.domain import DomainError, FieldErrors, NotFound, parse_id
 from market.extensions import db
 from market.orders.models import Order, OrderItem
 from market.orders.states import OrderStatus
@@ -46,20 +46,12 @@ MAX_SHIPPING_PER_KG = 1_000_000
 RULE = "fcfs"  # first come, first served by contribution date (allocation.py)
 
 
-class LotErrors(DomainError):
-    """Several fields refused at once (``errors``: one DomainError per field)."""
-
-    def __init__(self, errors: list[DomainError]):
-        super().__init__("invalid", " ".join(e.message for e in errors), field=errors[0].field)
-        self.errors = errors
-
-
 # ---- finding ---------------------------------------------------------------------------------------------
 
 def lot_for_seller(user, lot_id: object) -> CoopLot:
     """The lot if it is the user's own shop's; anyone else's (or none) is a 404, so nobody learns it exists."""
     profile = user.seller_profile if user is not None and user.is_authenticated else None
-    lot = db.session.get(CoopLot, lot_id) if isinstance(lot_id, int) and 0 < lot_id < 2**31 else None
+    lot = db.session.get(CoopLot, parse_id(lot_id)) if parse_id(lot_id) else None
     if lot is None or profile is None or lot.seller_id != profile.id:
         raise NotFound(_("This co-op lot does not exist or is not yours."))
     return lot
@@ -75,14 +67,14 @@ def lot_of_product(product_id: int) -> CoopLot | None:
 
 
 def household_of(lot: CoopLot, household_id: object) -> CoopHousehold:
-    hh = db.session.get(CoopHousehold, household_id) if isinstance(household_id, int) else None
+    hh = db.session.get(CoopHousehold, parse_id(household_id)) if parse_id(household_id) else None
     if hh is None or hh.lot_id != lot.id:
         raise NotFound(_("This household is not in this lot."))
     return hh
 
 
 def contribution_of(lot: CoopLot, contribution_id: object) -> CoopContribution:
-    c = db.session.get(CoopContribution, contribution_id) if isinstance(contribution_id, int) else None
+    c = db.session.get(CoopContribution, parse_id(contribution_id)) if parse_id(contribution_id) else None
     if c is None or c.lot_id != lot.id:
         raise NotFound(_("This contribution is not in this lot."))
     return c
@@ -180,7 +172,7 @@ def clean_household(raw) -> HouseholdInput:
     elif clean_line(raw.get("account_number")):
         errors.append(DomainError("invalid", _("Choose the bank of this account."), field="bank_bin"))
     if errors:
-        raise LotErrors(errors)
+        raise FieldErrors(errors)
     return HouseholdInput(name, village, phone, bank_bin, account, holder)
 
 
@@ -197,7 +189,7 @@ def create_lot(profile, user, raw, photos) -> CoopLot:
     data = None
     try:
         data = catalog.clean_listing(listing)
-    except catalog.ListingErrors as err:
+    except FieldErrors as err:
         errors += [DomainError("invalid", e.message, field="price_per_kg" if e.field == "price" else e.field)
                    for e in err.errors]
     shipping = 0
@@ -206,7 +198,7 @@ def create_lot(profile, user, raw, photos) -> CoopLot:
     except DomainError as err:
         errors.append(err)
     if errors:
-        raise LotErrors(errors)
+        raise FieldErrors(errors)
     product = catalog.create_listing(profile, data, photos, by=user, submit_now=bool(photos))
     lot = CoopLot(product_id=product.id, seller_id=profile.id, unit_g=data.piece_weight_g or 1000,
                   contributed_g=0, shipping_vnd_per_kg=shipping)
@@ -275,7 +267,7 @@ def add_household(lot: CoopLot, raw) -> CoopHousehold:
     data = grams = day = None
     try:
         data = clean_household(raw)
-    except LotErrors as err:
+    except FieldErrors as err:
         errors += err.errors
     try:
         grams = parse_contribution_kg(raw.get("kg"))
@@ -287,7 +279,7 @@ def add_household(lot: CoopLot, raw) -> CoopHousehold:
     except DomainError as err:
         errors.append(err)
     if errors:
-        raise LotErrors(errors)
+        raise FieldErrors(errors)
     with db.session.begin_nested():
         hh = CoopHousehold(lot_id=lot.id, name=data.name, village=data.village, phone=data.phone,
                            bank_bin=data.bank_bin, account_number=data.account_number,
@@ -323,7 +315,7 @@ def add_contribution(hh: CoopHousehold, raw) -> CoopContribution:
     except DomainError as err:
         errors.append(err)
     if errors:
-        raise LotErrors(errors)
+        raise FieldErrors(errors)
     with db.session.begin_nested():
         c = CoopContribution(lot_id=hh.lot_id, household_id=hh.id, grams=grams, contributed_on=day)
         db.session.add(c)

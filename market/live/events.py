@@ -1,4 +1,5 @@
-"""Socket.IO "/live" namespace: the live protocol of DESIGN.md. Each handler's docstring says who sends it.
+"""Socket.IO "/live" namespace: the live protocol (docs/architecture.md, "Live sessions"). Each handler's docstring
+says who sends it.
 
 Handlers are thin: check the payload's shape, who is asking and how often, call a service, commit once, and
 answer with an ack ``{ok: true, …}`` or ``{ok: false, error, message}`` (message in the asker's language).

@@ -25,7 +25,7 @@ from market.extensions import db
 from market.notifications.service import message_kind, notify
 from market.orders.models import Order
 from market.orders.service import register_hold_task
-from market.orders.states import OrderStatus
+from market.orders.states import OrderOrigin, OrderStatus
 
 
 @message_kind("live.hold_reminder")
@@ -48,7 +48,7 @@ def remind_holds(now: datetime | None = None, limit: int = 500) -> int:
     now = now or utcnow()
     half = timedelta(minutes=current_app.config["LIVE_HOLD_MINUTES"] / 2)
     due = db.session.scalars(sa.select(Order).where(
-        Order.origin == "live", Order.status == OrderStatus.PENDING, Order.reminded_at.is_(None),
+        Order.origin == OrderOrigin.LIVE, Order.status == OrderStatus.PENDING, Order.reminded_at.is_(None),
         Order.hold_expires_at > now, Order.hold_expires_at <= now + half)
         .order_by(Order.hold_expires_at).limit(limit)).all()
     told = 0

@@ -9,11 +9,12 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from market.catalog.service import unit_label
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 
-# The stable words of the protocol (DESIGN.md), plus "unavailable" when the server itself failed.
-CODES = frozenset({"not_logged_in", "forbidden", "invalid", "sold_out", "limit_exceeded", "offer_closed",
-                   "session_not_live", "muted", "rate_limited", "unavailable"})
+# The stable error words of the /live protocol, plus "unavailable" when the server itself failed.
+E = ErrorCode
+CODES = frozenset({E.NOT_LOGGED_IN, E.FORBIDDEN, E.INVALID, E.SOLD_OUT, E.LIMIT_EXCEEDED, E.OFFER_CLOSED,
+                   E.SESSION_NOT_LIVE, E.MUTED, E.RATE_LIMITED, E.UNAVAILABLE})
 
 
 def message_for(code: str, **params) -> str:
@@ -63,11 +64,8 @@ def message_for(code: str, **params) -> str:
 
 def live_error(code: str, message: str | None = None, field: str | None = None, **params) -> DomainError:
     """A DomainError for the live protocol that remembers its parameters (to be re-worded per reader)."""
-    err = DomainError(code, message or message_for(code, **params), field=field)
-    err.params = params
-    if message is not None:
-        err.params["message"] = message
-    return err
+    return DomainError(code, message or message_for(code, **params), field=field,
+                       params={**params, "message": message} if message is not None else params)
 
 
 def error_ack(code: str, **params) -> dict:

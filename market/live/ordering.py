@@ -61,6 +61,7 @@ from market.live.stock import (
 from market.orders.bulk import among, delete_orders, insert_orders, order_brief, orders_by_key
 from market.orders.service import Line, OrderRows, Placement, order_rows, place_order
 from market.orders.signals import orders_placed
+from market.orders.states import OrderOrigin
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ def check_buyers(batch: Batch) -> None:
         try:
             check_orderable(batch.offer, r.qty, r.session_id)
         except DomainError as err:
-            ask.outcome = _fail(err.code, **getattr(err, "params", {}))
+            ask.outcome = _fail(err.code, **(err.params or {}))
             continue
         if batch.offer.seller_user_id == r.user_id:
             ask.outcome = _fail("forbidden", reason="own_shop")
@@ -248,7 +249,7 @@ def write_orders(batch: Batch) -> None:
     asks = batch.waiting()
     for ask in asks:
         ask.rows = order_rows(ask.req.user_id, batch.offer.seller_id, [offer_reservation(batch.offer, ask.req.qty)],
-                              ask.req.key, origin="live", live_session_id=batch.offer.session_id)
+                              ask.req.key, origin=OrderOrigin.LIVE, live_session_id=batch.offer.session_id)
     insert_orders([a.rows for a in asks])
 
 
@@ -306,7 +307,7 @@ def _settle_one(r: OrderRequest) -> Outcome:
     if user is None or user.is_banned or (r.auth_version is not None and user.auth_version != r.auth_version):
         return _fail("not_logged_in")
     check_orderable(offer_info(r.offer_id), r.qty, r.session_id)
-    placed = place_order(user, [Line("offer", r.offer_id, r.qty)], r.key, origin="live",
+    placed = place_order(user, [Line("offer", r.offer_id, r.qty)], r.key, origin=OrderOrigin.LIVE,
                          live_session_id=r.session_id)
     order = placed.order
     state = offer_state(r.offer_id)
@@ -323,8 +324,7 @@ def settle_one(r: OrderRequest) -> Outcome:
         return retry_on_conflict(_settle_one, r)
     except DomainError as err:
         db.session.rollback()
-        params = getattr(err, "params", None)
-        return _fail(err.code, **(params if params is not None else {"message": err.message}))
+        return _fail(err.code, **(err.params if err.params is not None else {"message": err.message}))
     except (DBAPIError, PoolTimeout) as exc:
         db.session.rollback()
         log.warning("live order could not be settled: %s", exc.__class__.__name__)

@@ -20,9 +20,9 @@ from market.accounts.models import Commune, SellerProfile, User
 from market.accounts.service import mask_name
 from market.catalog.media import photo_path
 from market.catalog.models import Product, ProductStatus
-from market.catalog.service import unit_label
+from market.catalog.service import listing_changed, unit_label
 from market.database import on_commit, utcnow
-from market.domain import DomainError, NotFound
+from market.domain import DomainError, FieldErrors, NotFound
 from market.extensions import db
 from market.live.hub import hub
 from market.live.messages import live_error
@@ -166,14 +166,6 @@ class SessionFields:
     chot_enabled: bool = True  # buyers may order by writing "chốt 2" in the chat (live/chot.py)
 
 
-class SessionErrors(DomainError):
-    """Every refusal of the session form at once, so the host fixes them together (``errors``: one each)."""
-
-    def __init__(self, errors: list[DomainError]):
-        super().__init__("invalid", " ".join(e.message for e in errors), field=errors[0].field)
-        self.errors = errors
-
-
 def _clean_fields(seller: SellerProfile, f: SessionFields) -> dict:
     errors: list[DomainError] = []
     out: dict = {}
@@ -220,7 +212,7 @@ def _clean_fields(seller: SellerProfile, f: SessionFields) -> dict:
     check("cover_product_id", cover)
     check("replay_url", lambda: clean_stream_url(f.replay_url, field="replay_url", required=False))
     if errors:
-        raise SessionErrors(errors)
+        raise FieldErrors(errors)
     return {**out, "chot_enabled": bool(f.chot_enabled)}
 
 
@@ -242,7 +234,7 @@ def schedule_session(host: User, fields: SessionFields) -> LiveSession:
 
 
 def check_session_fields(session: LiveSession, host: User, fields: SessionFields) -> dict:
-    """The cleaned values of an edit of ``session``, or ``SessionErrors`` naming every refused field."""
+    """The cleaned values of an edit of ``session``, or ``FieldErrors`` naming every refused field."""
     require_host(session, host)
     if session.status != SessionStatus.SCHEDULED:  # the past is the past: the form has no date any more
         fields = replace(fields, scheduled_at=session.scheduled_at)
@@ -413,6 +405,13 @@ def close_offers_of_product(product_id: int) -> int:
     rows = db.session.execute(sa.select(LiveOffer.session_id, LiveOffer.id).where(
         LiveOffer.product_id == product_id, LiveOffer.status == OfferStatus.OPEN)).all()
     return sum(1 for session_id, offer_id in rows if _close(session_id, offer_id) is not None)
+
+
+@listing_changed.connect
+def _listing_withdrawn(product, action=None, **_kw):
+    """A listing archived or rejected may no longer be sold: its open offers close (live/signals.py says more)."""
+    if action in ("archived", "rejected"):
+        close_offers_of_product(product.id)
 
 
 def close_due_offers(limit: int = 100) -> int:

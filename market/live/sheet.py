@@ -26,13 +26,13 @@ from flask_babel import gettext as _
 
 from market.accounts.models import User
 from market.database import utcnow
-from market.domain import DomainError, NotFound
+from market.domain import DomainError, NotFound, parse_id
 from market.extensions import db
 from market.live.models import LiveSession
 from market.orders import checkout
 from market.orders.models import Order
 from market.orders.payment import gateway
-from market.orders.states import OrderStatus
+from market.orders.states import OrderOrigin, OrderStatus
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def pending_orders(user: User | None, session: LiveSession) -> list[Order]:
     if user is None or not user.is_authenticated:
         return []
     rows = db.session.scalars(sa.select(Order).where(
-        Order.buyer_id == user.id, Order.live_session_id == session.id, Order.origin == "live",
+        Order.buyer_id == user.id, Order.live_session_id == session.id, Order.origin == OrderOrigin.LIVE,
         Order.status == OrderStatus.PENDING).order_by(Order.id.desc()).limit(10)).all()
     return [o for o in rows if missing(o)]
 
@@ -129,10 +129,10 @@ def pending_orders(user: User | None, session: LiveSession) -> list[Order]:
 
 def live_order(user: User, session: LiveSession, order_id: object) -> Order:
     """One of the buyer's live orders of this session (anything else, another person's included, is a 404)."""
-    if isinstance(order_id, str) and order_id.isdigit() and len(order_id) < 11:
-        order_id = int(order_id)
-    order = db.session.get(Order, order_id) if isinstance(order_id, int) and 0 < order_id < 2**31 else None
-    if order is None or order.buyer_id != user.id or order.live_session_id != session.id or order.origin != "live":
+    oid = parse_id(order_id)
+    order = db.session.get(Order, oid) if oid else None
+    if (order is None or order.buyer_id != user.id or order.live_session_id != session.id
+            or order.origin != OrderOrigin.LIVE):
         raise NotFound(_("This order does not exist."))
     return order
 

@@ -8,9 +8,10 @@
 - Sent from here: ``live_started`` once a session is on air (higher areas, e.g. brands, tell followers), and
   ``live_ended`` once it is off air (the video area stops the stream and its HLS output, makes the replay).
 - Heard here from accounts: ``logged_out`` closes that person's sockets.
-- Heard here from the catalog: a listing archived (by its seller or staff) or rejected by staff closes its open
-  offers in every live session — it may no longer be sold. An edit that sends an approved listing back to
-  review does not: the KOL fixing a typo mid-session keeps selling what staff approved.
+- Heard in ``service.py`` (beside ``close_offers_of_product``, which imports this module) from the catalog: a
+  listing archived (by its seller or staff) or rejected by staff closes its open offers in every live session —
+  it may no longer be sold. An edit that sends an approved listing back to review does not: the KOL fixing a
+  typo mid-session keeps selling what staff approved.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 from blinker import Namespace
 
 from market.accounts.signals import logged_out
-from market.catalog.service import listing_changed
 from market.database import on_commit, utcnow
 from market.live.hub import hub
 from market.orders.service import PlacedLine, Placement
@@ -63,14 +63,6 @@ def _live_order_changed(order, to_status=None, **_kw):
     if order.live_session_id and to_status in RELEASES_STOCK:
         session_id = order.live_session_id
         on_commit(lambda: hub.mark_dirty(session_id))
-
-
-@listing_changed.connect
-def _listing_withdrawn(product, action=None, **_kw):
-    if action in ("archived", "rejected"):
-        from market.live.service import close_offers_of_product
-
-        close_offers_of_product(product.id)
 
 
 @logged_out.connect

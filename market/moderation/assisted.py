@@ -25,6 +25,7 @@ from market.extensions import db
 from market.moderation import audit
 from market.moderation.models import AssistedSeller, Consent
 from market.moderation.scope import scoped
+from market.orders.states import OrderOrigin
 
 ACTING_FOR = ("buyer", "seller")  # who asked the helper: the buyer who called, or the villager-seller
 
@@ -56,11 +57,6 @@ def record_consent(person: User, helper: User, purpose: str, object_type: str, o
 def consent_for(object_type: str, object_id: int) -> Consent | None:
     return db.session.scalar(sa.select(Consent).where(Consent.object_type == object_type,
                                                       Consent.object_id == object_id).order_by(Consent.id.desc()))
-
-
-def check_consent(consent: object, message: str) -> None:
-    if consent is not True:
-        raise DomainError("invalid", message, field="consent")
 
 
 def listed_for_villager(product: Product, helper: User) -> Consent:
@@ -115,7 +111,7 @@ def place_phone_order(helper: User, product: Product, req, acting_for: str):
 def _audit_live_phone_orders(origin, placed=(), **_kw):
     """A phone order staff enter from a live session's console (``live.service.phone_order``) is a staff action
     too: audited in the order's transaction. Orders entered on the helpers' page are audited there, with more."""
-    if origin != "phone":
+    if origin != OrderOrigin.PHONE:
         return
     for p in placed:
         if p.live_session_id is None or p.placed_by_id is None:

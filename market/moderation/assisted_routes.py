@@ -13,12 +13,13 @@ from market.accounts.models import SellerProfile
 from market.catalog import images
 from market.catalog.models import Product, ProductStatus
 from market.catalog.sell import done, save_new_listing
-from market.domain import DomainError
+from market.domain import DomainError, parse_id
 from market.extensions import db
 from market.forms import attach_error
 from market.moderation import assisted, bp
 from market.moderation.forms import AssistedListingForm, PhoneOrderForm
 from market.moderation.scope import get_in_scope
+from market.orders.states import OrderOrigin
 
 LISTING_TEMPLATE = "moderation/assisted_listing.html"
 
@@ -121,10 +122,9 @@ def _placed_order(raw: str | None):
     from market.orders.phone import phone_order_json
     from market.orders.service import Placed
 
-    if not raw or not raw.isdigit() or len(raw) > 10:
-        return None
-    order = db.session.get(Order, int(raw))
-    if order is None or order.placed_by_id != current_user.id or order.origin != "phone":
+    order_id = parse_id(raw)
+    order = db.session.get(Order, order_id) if order_id else None
+    if order is None or order.placed_by_id != current_user.id or order.origin != OrderOrigin.PHONE:
         return None
     return phone_order_json(Placed(order, created=True))
 

@@ -59,11 +59,6 @@ def today() -> date:
     return datetime.now(local_zone()).date()
 
 
-def default_range(now: date | None = None) -> DateRange:
-    end = now or today()
-    return DateRange(end - timedelta(days=DEFAULT_DAYS - 1), end)
-
-
 def parse_day(raw: object, fallback: date | None, field_name: str) -> date | None:
     if raw is None or raw == "":
         return fallback

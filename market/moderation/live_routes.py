@@ -74,7 +74,7 @@ def _words_page(form=None, status: int = 200, commune_id: int | None = None):
     communes = communes_in_scope(current_user)
     form = form or FilterWordForm(prefix="word", communes=communes, formdata=None)
     if commune_id is None:
-        commune_id = form.commune_id.data if isinstance(form.commune_id.data, int) else None
+        commune_id = parse_id(form.commune_id.data)
     if commune_id is None and communes:
         commune_id = communes[0].id
     form.commune_id.data = commune_id

@@ -158,6 +158,16 @@ def _live(target_id: int, reporter: User) -> Target | None:
     return Target(session, session.commune_id, session.title, url_or_none("live.watch", session_id=session.id))
 
 
+def _brand(target_id: int, reporter: User) -> Target | None:
+    """Buyers report a brand page like a shop; staff act on the KOL's shop (suspending it hides the brand)."""
+    from market.brands.models import Brand
+
+    brand = db.session.get(Brand, target_id)
+    if brand is None or not brand.is_visible:
+        return None
+    return Target(brand, brand.commune_id, brand.name, url_or_none("brands.page", slug=brand.slug))
+
+
 register_target_type("product", _l("a listing"), _product, ("fake", "prohibited", "fraud", "spam", "other"),
                      staff_url=lambda p: url_or_none("staff.listing", product_id=p.id))
 register_target_type("shop", _l("a shop"), _shop, ("fraud", "fake", "abuse", "spam", "other"),
@@ -169,6 +179,8 @@ register_target_type("live", _l("a live session"), _live, ("fraud", "fake", "pro
                      staff_url=lambda session: url_or_none("staff.live_session", session_id=session.id))
 register_target_type("chat", _l("a chat message"), _chat, ("abuse", "spam", "fraud", "other"),
                      staff_url=lambda m: url_or_none("staff.live_session", session_id=m.session_id))
+register_target_type("brand", _l("a brand page"), _brand, ("fake", "fraud", "abuse", "spam", "other"),
+                     staff_url=lambda b: url_for("staff.seller", profile_id=b.kol_id))
 
 
 # ---- buyers make reports ----------------------------------------------------------------------------------

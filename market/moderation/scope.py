@@ -25,11 +25,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market.accounts.models import Commune, SellerProfile, StaffAssignment, User
-from market.domain import NotFound
+from market.domain import NotFound, parse_id
 from market.extensions import db
-
-MAX_ID = 2**31 - 1  # larger ids cannot exist (and would overflow an INTEGER parameter on PostgreSQL)
-
 
 # ---- communes of a staff member -----------------------------------------------------------------------
 
@@ -89,7 +86,6 @@ class Kind:
 
 
 _kinds_by_model: dict[type, Kind] = {}
-_kinds_by_name: dict[str, Kind] = {}
 
 
 def register_kind(name: str, model: type, commune_of: Callable[[object], int | None], label: Callable[[object], str],
@@ -97,17 +93,12 @@ def register_kind(name: str, model: type, commune_of: Callable[[object], int | N
                   join: Callable[[sa.Select], sa.Select] | None = None) -> Kind:
     kind = Kind(name, model, commune_of, label, commune_column, join)
     _kinds_by_model[model] = kind
-    _kinds_by_name[name] = kind
     return kind
 
 
 def kind_of(obj_or_model) -> Kind | None:
     model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
     return _kinds_by_model.get(model)
-
-
-def kind_named(name: str) -> Kind | None:
-    return _kinds_by_name.get(name)
 
 
 def scoped(stmt: sa.Select, model: type, user) -> sa.Select:
@@ -120,19 +111,6 @@ def scoped(stmt: sa.Select, model: type, user) -> sa.Select:
     if kind.join is not None:
         stmt = kind.join(stmt)
     return stmt.where(commune_filter(kind.commune_column(), user))
-
-
-def parse_id(raw: object) -> int | None:
-    """An object id from a URL or form, or None: digits only, within the INTEGER range."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        value = raw
-    elif isinstance(raw, str) and raw.isdigit() and len(raw) <= 10:
-        value = int(raw)
-    else:
-        return None
-    return value if 0 < value <= MAX_ID else None
 
 
 def get_in_scope(model: type, object_id: object, user, *, for_update: bool = False):

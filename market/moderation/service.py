@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from market.accounts import service as accounts
 from market.accounts.models import Commune, SellerProfile, SellerStatus, StaffAssignment, User
 from market.database import on_commit, utcnow
-from market.domain import DomainError, Forbidden, NotFound
+from market.domain import DomainError, Forbidden, NotFound, parse_id
 from market.extensions import db
 from market.moderation import audit
 from market.moderation.models import AssistedSeller
@@ -195,7 +195,7 @@ def assign_staff_by_phone(phone: str, commune_id: object, by: User) -> StaffAssi
     if user is None:
         raise DomainError("invalid", _("No account has this phone number. Ask the person to register first."),
                           field="phone")
-    commune = db.session.get(Commune, commune_id) if isinstance(commune_id, int) else None
+    commune = db.session.get(Commune, parse_id(commune_id)) if parse_id(commune_id) else None
     if commune is None:
         raise DomainError("invalid", _("Choose a commune from the list."), field="commune_id")
     return assign_staff(user, commune, by)
@@ -229,7 +229,7 @@ def register_assisted_seller(helper: User, *, phone: str, name: str, shop_name: 
     if consent is not True:
         raise DomainError("invalid", _("The villager must agree before you create a shop for them."),
                           field="consent")
-    commune = db.session.get(Commune, commune_id) if isinstance(commune_id, int) else None
+    commune = db.session.get(Commune, parse_id(commune_id)) if parse_id(commune_id) else None
     if commune is None or not can_see_commune(helper, commune.id):
         raise NotFound(_("Choose a commune from the list."))
     user = accounts.register_user(phone, name, "", password_hash=UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(16))

@@ -163,7 +163,7 @@ def _scrubbed(message: str, params: dict) -> str:
 def deliver(phone: str, text: str, kind: str, params: dict) -> str:
     """Send a transactional message: ZNS when configured for ``kind``, else (or when ZNS fails) the SMS.
     Returns the channel used ("zns" or "sms"), for tests and the log."""
-    from market.notifications.service import send_sms_now
+    from market.notifications.sms import send as send_sms
 
     if enabled():
         template_id = template_for(kind)
@@ -178,5 +178,5 @@ def deliver(phone: str, text: str, kind: str, params: dict) -> str:
                 db.session.rollback()
                 log.warning("zns: %s not sent (%s, error %s); sending an SMS instead", kind,
                             _scrubbed(str(err), params), err.code)
-    send_sms_now(phone, text)
+    send_sms(phone, text)
     return "sms"

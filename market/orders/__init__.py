@@ -39,11 +39,10 @@ def _product_actions(product=None, **_kw):
     return product_actions_context(product) if product is not None else None
 
 
-def _shop_reviews(profile=None, shop=None, seller=None, **_kw):
+def _shop_reviews(profile=None, **_kw):
     from market.orders.routes import shop_reviews_context
 
-    target = profile or shop or seller
-    return shop_reviews_context(target) if target is not None else None
+    return shop_reviews_context(profile) if profile is not None else None
 
 
 slot("product.actions", "orders.add_to_cart", "orders/_slot_add_to_cart.html", _product_actions)

@@ -14,7 +14,7 @@ from market.extensions import db
 from market.orders.models import Order
 from market.orders.payment import gateway
 from market.orders.service import roles_for, transition
-from market.orders.states import Actor, OrderStatus, allowed
+from market.orders.states import Actor, OrderStatus, WeightStatus, allowed
 from market.text import clean_line
 
 ROLE_PREFERENCE = (Actor.SELLER, Actor.STAFF, Actor.BUYER)
@@ -62,8 +62,9 @@ def move(order: Order, user, to: object, *, role: Actor, reason: str | None = No
             raise DomainError("invalid", _("Wait for the payment (or mark it received) before confirming."),
                               status=409)
     if to == OrderStatus.PACKED and order.awaits_weighing:
-        raise DomainError("invalid", _("Weigh the items sold by weight first.") if order.weight_status == "estimate"
-                          else _("Wait for the buyer to accept the weighed amount."), status=409)
+        weighed = order.weight_status != WeightStatus.ESTIMATE
+        raise DomainError("invalid", _("Wait for the buyer to accept the weighed amount.") if weighed
+                          else _("Weigh the items sold by weight first."), status=409)
     if to == OrderStatus.SHIPPED:
         carrier = clean_line(carrier)[:60]
         if not carrier:

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 
-from market.api.auth import api_error, token_required
+from market.accounts.tokens import token_required
+from market.errors import api_error
 from market.extensions import db
 from market.orders import actions
 from market.orders.models import Order, OrderEvent

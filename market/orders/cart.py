@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from market.accounts.models import SellerProfile, User
 from market.catalog.models import Product, ProductStatus
-from market.domain import DomainError
+from market.domain import DomainError, parse_id
 from market.extensions import db
 from market.orders.models import CartItem
 from market.orders.service import MAX_LINES, MAX_QTY, check_qty
@@ -47,8 +47,8 @@ def item_problem(item: CartItem) -> str | None:
 
 
 def _orderable(product_id: object, user: User) -> Product:
-    product = db.session.get(Product, product_id) if isinstance(product_id, int) and not isinstance(
-        product_id, bool) else None
+    pid = parse_id(product_id)
+    product = db.session.get(Product, pid) if pid else None
     if product is None or product.status != ProductStatus.APPROVED or not product.seller.is_approved:
         raise DomainError("invalid", _("This product is not for sale."), status=404)
     if product.seller.user_id == user.id:

@@ -27,6 +27,7 @@ from market.orders.models import DeliveryAddress, Order
 from market.orders.payment import gateway
 from market.orders.service import Line, place_order
 from market.orders.signals import order_amount_changed
+from market.orders.states import OrderOrigin
 from market.orders.stock import lock_products
 from market.text import clean_line
 
@@ -151,7 +152,7 @@ def place_cart(buyer: User, attempt: str, methods: dict[int, str], address: Addr
     for group in groups:
         lines = [Line("product", item.product_id, item.qty) for item in group.items]
         fee = fees[group.seller.id]
-        order = place_order(buyer, lines, f"cart-{attempt}-{group.seller.id}", origin="cart",
+        order = place_order(buyer, lines, f"cart-{attempt}-{group.seller.id}", origin=OrderOrigin.CART,
                             shipping_vnd=fee.fee_vnd).order
         order.delivery_option = fee.option
         apply_address(order, address)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import relationship
 
 from market.database import TimestampMixin, UTCDateTime, utcnow
 from market.extensions import db
-from market.orders.states import OrderStatus
+from market.orders.states import OrderOrigin, OrderStatus, WeightStatus
 
 
 class Order(TimestampMixin, db.Model):
@@ -29,7 +29,7 @@ class Order(TimestampMixin, db.Model):
     subtotal_vnd = sa.Column(sa.BigInteger, nullable=False)
     shipping_vnd = sa.Column(sa.BigInteger, nullable=False, default=0)
     total_vnd = sa.Column(sa.BigInteger, nullable=False)
-    origin = sa.Column(sa.String(10), nullable=False, default="cart")  # cart | live | phone
+    origin = sa.Column(sa.String(10), nullable=False, default=OrderOrigin.CART.value)  # a states.OrderOrigin
     # The live session it was placed in (the live area adds the foreign key; orders must not import live).
     live_session_id = sa.Column(sa.Integer, nullable=True, index=True)
     # Someone who entered it for the buyer (the KOL taking a phone order, a staff helper); None otherwise.
@@ -55,9 +55,8 @@ class Order(TimestampMixin, db.Model):
     carrier = sa.Column(sa.String(60), nullable=True)
     tracking_code = sa.Column(sa.String(60), nullable=True)
     # Something about the money a person must look at (a transfer of the wrong amount, paid after expiry …).
-    payment_flag = sa.Column(sa.String(30), nullable=True)
-    # Lines sold by weight: None (there are none), "estimate" (not weighed yet: the amounts are estimates),
-    # "to_accept" (weighed outside the tolerance, the buyer must accept), "final" (the amounts are weighed).
+    payment_flag = sa.Column(sa.String(30), nullable=True)  # a states.PaymentFlag
+    # Lines sold by weight: None (there are none) or a states.WeightStatus.
     weight_status = sa.Column(sa.String(10), nullable=True)
 
     buyer = relationship("User", foreign_keys=[buyer_id], lazy="joined")
@@ -83,7 +82,7 @@ class Order(TimestampMixin, db.Model):
     @property
     def awaits_weighing(self) -> bool:
         """Its amount is still an estimate (or a weighed amount the buyer has not yet accepted)."""
-        return self.weight_status in ("estimate", "to_accept")
+        return self.weight_status in (WeightStatus.ESTIMATE, WeightStatus.TO_ACCEPT)
 
     @property
     def is_complete(self) -> bool:

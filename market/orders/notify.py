@@ -15,12 +15,12 @@ from market.catalog.weight import format_kg
 from market.i18n import vnd
 from market.notifications.service import message_kind, notify
 from market.orders.signals import order_status_changed, order_weighed, orders_placed
-from market.orders.states import Actor, OrderStatus
+from market.orders.states import Actor, OrderOrigin, OrderStatus
 from market.orders.units import order_lines, quantity_text
 
 
 def order_link(order) -> str:
-    return f"/orders/{order.id}"  # the public address (DESIGN.md); also valid outside a request
+    return f"/orders/{order.id}"  # the order page's address; also valid outside a request
 
 
 def _params(order, **extra) -> dict:
@@ -153,7 +153,7 @@ def _tell(user, actor, kind: str, order, sms: bool = True, **extra) -> None:
 
 
 def on_placed(origin, placed=(), **_kw) -> None:
-    if origin == "live":  # the live page shows those
+    if origin == OrderOrigin.LIVE:  # the live page shows those
         return
     for p in placed:
         order = p.load()

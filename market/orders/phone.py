@@ -36,7 +36,7 @@ from market.orders.models import Order, OrderItem
 from market.orders.notify import order_link
 from market.orders.payment import gateway
 from market.orders.service import Line, Placed, check_key, check_qty, find_by_key, place_order
-from market.orders.states import OrderStatus
+from market.orders.states import OrderOrigin, OrderStatus
 from market.orders.units import unit_label
 from market.text import clean_line
 
@@ -113,7 +113,7 @@ def recent_duplicate(buyer_id: int, line: Line, now=None) -> Order | None:
     since = (now or utcnow()) - DUPLICATE_WINDOW
     return db.session.scalar(
         sa.select(Order).join(OrderItem, OrderItem.order_id == Order.id)
-        .where(Order.buyer_id == buyer_id, Order.origin == "phone", Order.created_at >= since,
+        .where(Order.buyer_id == buyer_id, Order.origin == OrderOrigin.PHONE, Order.created_at >= since,
                Order.status.not_in((OrderStatus.CANCELLED, OrderStatus.EXPIRED)),
                OrderItem.source == line.source, OrderItem.source_id == line.source_id, OrderItem.qty == line.qty)
         .order_by(Order.id.desc()).limit(1))
@@ -149,7 +149,7 @@ def place_phone_order(actor: User, line_source: str, source_id: int, seller_id: 
     try:
         with db.session.begin_nested():  # a refused order leaves no new account behind either
             buyer = existing or buyer_for_phone(phone, name)
-            placed = place_order(buyer, [line], key, origin="phone", placed_by=actor,
+            placed = place_order(buyer, [line], key, origin=OrderOrigin.PHONE, placed_by=actor,
                                  live_session_id=live_session_id)
     except DomainError as err:
         if err.code == "forbidden":  # the caller's number is the shop's own

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from market.accounts.models import SellerProfile, SellerStatus
 from market.catalog.models import Product, ProductStatus
-from market.domain import DomainError
+from market.domain import DomainError, FieldErrors, parse_id
 from market.errors import user_abort
 from market.extensions import db
 from market.forms import attach_error
@@ -31,13 +31,8 @@ from market.orders.forms import (
 from market.orders.models import Order, OrderEvent
 from market.orders.payment import gateway
 from market.orders.service import get_order_for, roles_for, status_label
-from market.orders.states import Actor, OrderStatus
+from market.orders.states import Actor, OrderStatus, WeightStatus
 from market.text import clean_line
-
-
-def _int_arg(raw: object) -> int | None:
-    return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 10 else None
-
 
 # ---- cart ---------------------------------------------------------------------------------------------------
 
@@ -54,7 +49,7 @@ def product_actions_context(product) -> dict | None:
 def add_to_cart():
     """Add a product to the cart. GET shows a small form (for shared links; the product page has its own)."""
     form = AddToCartForm()
-    product_id = _int_arg(request.values.get("product_id") or request.values.get("product"))
+    product_id = parse_id(request.values.get("product_id") or request.values.get("product"))
     product = db.session.get(Product, product_id) if product_id else None
     if product is None or product.status != ProductStatus.APPROVED:
         user_abort(404, _("This product is not for sale."))
@@ -294,7 +289,7 @@ def weigh(order_id: int):
     typed = {k: v for k, v in request.form.items() if k.startswith("weight-")}
     try:
         weights.weigh(order, current_user, role, typed)
-    except weights.WeighErrors as err:
+    except FieldErrors as err:
         db.session.rollback()
         order = _order_or_404(order_id)
         errors = {e.field: e.message for e in err.errors}
@@ -307,7 +302,7 @@ def weigh(order_id: int):
         return render_template("orders/detail.html",
                                **_detail_context(order, typed, {"weights": err.message})), err.status
     db.session.commit()
-    if order.weight_status == "final":
+    if order.weight_status == WeightStatus.FINAL:
         flash(_("Weighed: the total is now %(total)s. The buyer has been told.", total=vnd(order.total_vnd)), "success")
     else:
         flash(_("Weighed outside the tolerance: the buyer must accept %(total)s before you pack.",

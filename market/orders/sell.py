@@ -6,12 +6,12 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from market.domain import DomainError
+from market.domain import DomainError, parse_id
 from market.errors import user_abort
 from market.extensions import db
-from market.live.models import LiveSession
 from market.orders import fulfilment, sell_bp
 from market.orders.forms import ShipForm
+from market.orders.sessions import session_exists
 from market.orders.states import OrderStatus
 
 
@@ -28,7 +28,7 @@ def _int(raw: str | None) -> int | None:
 
 def _packing_list(profile, session_id: int) -> fulfilment.PackingList:
     """The seller's part of a live session; a session that does not exist is a 404, not an empty list."""
-    if db.session.get(LiveSession, session_id) is None:
+    if not session_exists(session_id):
         user_abort(404, _("This live session does not exist."))
     return fulfilment.packing_list(profile.id, session_id)
 
@@ -40,7 +40,7 @@ def index():
     status = request.args.get("status") or None
     if status is not None and status not in {s.value for s in OrderStatus}:
         user_abort(400, _("This is not an order status."))
-    live = _int(request.args.get("live"))
+    live = parse_id(request.args.get("live"))
     page = _int(request.args.get("page")) or 1
     orders = fulfilment.seller_orders(profile.id, status=status, live_session_id=live, page=page)
     return render_template("orders/sell_index.html", profile=profile, orders=orders, status=status, live=live,
@@ -53,7 +53,7 @@ def index():
 @login_required
 def batch():
     _profile()
-    ids = [int(v) for v in request.form.getlist("order_id") if v.isdigit() and len(v) < 10]
+    ids = [i for i in map(parse_id, request.form.getlist("order_id")) if i]
     action = request.form.get("action", "")
     try:
         result = fulfilment.batch(current_user, ids, action, carrier=request.form.get("carrier"),

@@ -14,11 +14,11 @@ from sqlalchemy.exc import IntegrityError
 
 from market.accounts.models import SellerProfile, User
 from market.database import utcnow
-from market.domain import DomainError, NotFound
+from market.domain import DomainError, NotFound, parse_id
 from market.extensions import db
 from market.orders.models import Order, OrderEvent, OrderItem
 from market.orders.signals import order_status_changed, orders_placed
-from market.orders.states import NEEDS_REASON, RELEASES_STOCK, Actor, OrderStatus, allowed
+from market.orders.states import NEEDS_REASON, RELEASES_STOCK, Actor, OrderOrigin, OrderStatus, WeightStatus, allowed
 from market.orders.stock import Reservation, get_source, lock_products, shelf_ids
 from market.text import clean_line
 
@@ -67,15 +67,15 @@ def find_by_key(buyer_id: int, key: str) -> Order | None:
     return db.session.scalar(sa.select(Order).where(Order.buyer_id == buyer_id, Order.idempotency_key == key))
 
 
-def hold_until(now: datetime | None = None, origin: str = "cart") -> datetime:
+def hold_until(now: datetime | None = None, origin: str = OrderOrigin.CART) -> datetime:
     """A live order has its own, shorter hold (LIVE_HOLD_MINUTES): its units are wanted by the room."""
-    minutes = current_app.config["LIVE_HOLD_MINUTES" if origin == "live" else "HOLD_MINUTES"]
+    minutes = current_app.config["LIVE_HOLD_MINUTES" if origin == OrderOrigin.LIVE else "HOLD_MINUTES"]
     return (now or utcnow()) + timedelta(minutes=minutes)
 
 
-def place_order(buyer: User, lines: list[Line], key: str, *, origin: str = "cart", placed_by: User | None = None,
-                live_session_id: int | None = None, payment_method: str | None = None, note: str = "",
-                shipping_vnd: int = 0) -> Placed:
+def place_order(buyer: User, lines: list[Line], key: str, *, origin: str = OrderOrigin.CART,
+                placed_by: User | None = None, live_session_id: int | None = None, payment_method: str | None = None,
+                note: str = "", shipping_vnd: int = 0) -> Placed:
     """Take the stock for ``lines`` and write one ``pending`` order to one seller, or refuse and change nothing.
 
     The same ``key`` from the same buyer returns the first order (a retry after a dropped connection), even
@@ -108,14 +108,6 @@ def place_order(buyer: User, lines: list[Line], key: str, *, origin: str = "cart
     return Placed(order, created=True)
 
 
-def build_order(buyer, reservations: list[Reservation], key: str, **fields) -> Order:
-    """The pending order (lines and first event included) for stock already reserved, not yet in the session.
-
-    ``buyer`` needs only an ``id``.
-    """
-    return _write_order(buyer, reservations, key, add=False, **fields)
-
-
 @dataclass
 class OrderRows:
     """Column values of one new order, its lines and its first event (``order_id`` left for the writer)."""
@@ -141,11 +133,11 @@ def order_rows(buyer_id: int, seller_id: int, reservations: list[Reservation], k
     now = now or utcnow()
     order = {"code": new_order_code(), "buyer_id": buyer_id, "seller_id": seller_id,
              "status": OrderStatus.PENDING.value, "subtotal_vnd": subtotal, "shipping_vnd": shipping,
-             "total_vnd": subtotal + shipping, "origin": origin,
+             "total_vnd": subtotal + shipping, "origin": str(origin),
              "live_session_id": live_session_id, "placed_by_id": placed_by.id if placed_by else None,
              "idempotency_key": key, "payment_method": payment_method, "hold_expires_at": hold_until(now, origin),
              "status_changed_at": now, "note": clean_line(note)[:500],
-             "weight_status": "estimate" if any(r.est_weight_g for r in reservations) else None,
+             "weight_status": WeightStatus.ESTIMATE.value if any(r.est_weight_g for r in reservations) else None,
              "created_at": now, "updated_at": now}
     items = [{"product_id": r.product_id, "source": r.source, "source_id": r.source_id, "title": r.title,
               "unit": r.unit, "unit_price_vnd": r.unit_price_vnd, "qty": r.qty,
@@ -203,7 +195,7 @@ class Placement:
         return db.session.get(Order, self.id)
 
 
-def _write_order(buyer: User, reservations: list[Reservation], key: str, add: bool = True, **fields) -> Order:
+def _write_order(buyer: User, reservations: list[Reservation], key: str, **fields) -> Order:
     sellers = {r.seller_id for r in reservations}
     if len(sellers) != 1:
         raise DomainError("invalid", _("One order holds products of one shop only."))
@@ -220,8 +212,6 @@ def _write_order(buyer: User, reservations: list[Reservation], key: str, add: bo
         order.items.append(OrderItem(**item))
     for event in rows.events:
         order.events.append(OrderEvent(**event))
-    if not add:
-        return order
     db.session.add(order)
     db.session.flush()
     return order
@@ -245,7 +235,7 @@ def roles_for(order: Order, user: User | None) -> set[Actor]:
 
 def get_order_for(order_id: object, user: User | None) -> Order:
     """The order if ``user`` may see it; otherwise 404, so nobody learns that it exists."""
-    order = db.session.get(Order, order_id) if isinstance(order_id, int) else None
+    order = db.session.get(Order, parse_id(order_id)) if parse_id(order_id) else None
     if order is None or not roles_for(order, user):
         raise NotFound(_("This order does not exist."))
     return order

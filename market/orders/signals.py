@@ -20,3 +20,32 @@ order_weighed = _signals.signal("order-weighed")
 # sender: the Order; kwargs: old_total (int). A pending order's amount changed without weighing (its shipping
 # fee was priced for the address the buyer gave): open payment attempts must ask for the new total.
 order_amount_changed = _signals.signal("order-amount-changed")
+
+
+def count_in_metrics() -> None:
+    """Prometheus counts orders placed and status changes once their transaction commits (a rolled-back order
+    is not counted). Connected by the app factory: ``market.metrics`` sits below the areas and imports none."""
+    orders_placed.connect(_count_placed, weak=False)
+    order_status_changed.connect(_count_moved, weak=False)
+
+
+def _count_placed(origin, placed=(), **_kw) -> None:
+    from market.database import on_commit
+    from market.metrics import ORDERS_PLACED
+
+    n = len(placed)
+    on_commit(lambda: ORDERS_PLACED.labels(origin).inc(n))
+
+
+def _count_moved(order, to_status=None, **_kw) -> None:
+    from market.database import on_commit
+    from market.metrics import HOLDS_EXPIRED, ORDER_TRANSITIONS
+
+    status = str(to_status)
+
+    def count():
+        ORDER_TRANSITIONS.labels(status).inc()
+        if status == "expired":
+            HOLDS_EXPIRED.inc()
+
+    on_commit(count)

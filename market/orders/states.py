@@ -1,4 +1,5 @@
-"""Order statuses and the one table of allowed transitions, with who may make each."""
+"""Order statuses and the one table of allowed transitions, with who may make each; the other words an order
+is described with (origin, weight status, payment flag), as enums stored as their string values."""
 
 from __future__ import annotations
 
@@ -22,6 +23,38 @@ class Actor(enum.StrEnum):
     SELLER = "seller"
     STAFF = "staff"  # commune staff of the seller's commune, or an admin
     SYSTEM = "system"  # payments, hold expiry, webhooks
+
+
+class OrderOrigin(enum.StrEnum):
+    """``Order.origin``, also the sender of ``signals.orders_placed``."""
+
+    CART = "cart"  # the buyer's cart and checkout
+    LIVE = "live"  # a live session (merged, one by one, or the checkout sheet)
+    PHONE = "phone"  # entered by the host or a staff helper for someone who called
+
+
+class WeightStatus(enum.StrEnum):
+    """``Order.weight_status``; None when no line is sold by weight."""
+
+    ESTIMATE = "estimate"  # not weighed yet: the amounts are estimates
+    TO_ACCEPT = "to_accept"  # weighed outside the tolerance: the buyer must accept (or decline)
+    FINAL = "final"  # the weighed amounts apply
+
+
+class PaymentFlag(enum.StrEnum):
+    """``Order.payment_flag``: something about the money a person must look at; None when nothing is. The
+    payments area sets and clears them; ``payments.service.flag_label`` says each to the seller."""
+
+    AMOUNT_MISMATCH = "amount_mismatch"  # a payment of the wrong amount arrived: the order is not paid
+    WRONG_ACCOUNT = "wrong_account"  # a transfer for it went to another bank account
+    PAID_AFTER_CLOSE = "paid_after_close"  # money arrived after the order closed
+    DOUBLE_PAYMENT = "double_payment"  # paid twice
+    REFUND_DUE = "refund_due"  # the seller must send the money back by bank transfer
+    REFUND_FAILED = "refund_failed"  # a card refund failed; retried
+    PARTIAL_REFUND = "partial_refund"  # part of a card payment was refunded outside Chợ Phiên
+    REFUNDED_OUTSIDE = "refunded_outside"  # refunded outside Chợ Phiên after packing
+    CAPTURE_FAILED = "capture_failed"  # charging the weighed amount failed; retried
+    HOLD_LAPSED = "hold_lapsed"  # the card authorisation ended before the weighed amount was charged
 
 
 S, A = OrderStatus, Actor
@@ -57,10 +90,6 @@ OPEN = frozenset({S.PENDING, S.CONFIRMED, S.PACKED, S.SHIPPED})
 
 def allowed(from_status: str, to_status: str, actor: Actor) -> bool:
     return actor in TRANSITIONS.get((OrderStatus(from_status), OrderStatus(to_status)), frozenset())
-
-
-def next_statuses(from_status: str, actor: Actor) -> list[OrderStatus]:
-    return [to for (frm, to), who in TRANSITIONS.items() if frm == from_status and actor in who]
 
 
 class WeightEvent(enum.StrEnum):

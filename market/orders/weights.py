@@ -32,26 +32,18 @@ from flask_babel import gettext as _
 
 from market.catalog.weight import format_kg, parse_kg, round_div
 from market.database import utcnow
-from market.domain import DomainError, NotFound
+from market.domain import DomainError, FieldErrors, NotFound
 from market.extensions import db
 from market.i18n import vnd
 from market.orders.models import Order, OrderEvent, OrderItem
 from market.orders.payment import gateway
 from market.orders.service import roles_for, status_label, transition
 from market.orders.signals import order_weighed
-from market.orders.states import Actor, OrderStatus, WeightEvent, weight_event_allowed
+from market.orders.states import Actor, OrderStatus, WeightEvent, WeightStatus, weight_event_allowed
 
 PLAUSIBLE_MIN_PCT = 20  # of the estimate: lighter than a fifth is a slip, not a smaller fruit
 PLAUSIBLE_MAX_PCT = 200  # heavier than twice the estimate is an extra zero or the wrong unit
 MAX_WEIGHT_G = 10_000_000  # 10 tonnes: what the parser accepts at all
-
-
-class WeighErrors(DomainError):
-    """Several lines were refused at once; ``errors`` holds one DomainError per line (field ``weight-<id>``)."""
-
-    def __init__(self, errors: list[DomainError]):
-        super().__init__("invalid", " ".join(e.message for e in errors), field=errors[0].field)
-        self.errors = errors
 
 
 def weighed_lines(order: Order) -> list[OrderItem]:
@@ -124,8 +116,8 @@ def can_weigh(order: Order, role: Actor) -> bool:
 
 
 def buyer_must_answer(order: Order) -> bool:
-    return order.weight_status == "to_accept" and weight_event_allowed(WeightEvent.WEIGHT_ACCEPTED, order.status,
-                                                                      Actor.BUYER)
+    return order.weight_status == WeightStatus.TO_ACCEPT and weight_event_allowed(WeightEvent.WEIGHT_ACCEPTED,
+                                                                                  order.status, Actor.BUYER)
 
 
 # ---- the three events ------------------------------------------------------------------------------------
@@ -150,7 +142,7 @@ def read_weights(order: Order, raw: dict) -> dict[int, int]:
             continue
         grams[item.id] = value
     if errors:
-        raise WeighErrors(errors)
+        raise FieldErrors(errors)
     return grams
 
 
@@ -174,8 +166,8 @@ def weigh(order: Order, user, role: Actor | str, raw: dict) -> Order:
             kg=", ".join(format_kg(tolerance_band(i)[1]) for i in lines)), field=f"weight-{lines[0].id}",
             status=409)
     within = all(tolerance_band(i)[0] <= grams[i.id] <= tolerance_band(i)[1] for i in lines)
-    new_status = "final" if within else "to_accept"
-    _claim(order, new_status, allowed_from=("estimate", "to_accept", "final"))
+    new_status = WeightStatus.FINAL if within else WeightStatus.TO_ACCEPT
+    _claim(order, new_status, allowed_from=(WeightStatus.ESTIMATE, WeightStatus.TO_ACCEPT, WeightStatus.FINAL))
     before = order.total_vnd
     for item in lines:
         item.packed_weight_g = grams[item.id]
@@ -196,7 +188,7 @@ def accept(order: Order, user) -> Order:
     limit = gateway().max_chargeable(order)
     if limit is not None and proposed_total(order) > limit:  # the seller's weighing checked it; a card may change
         raise DomainError("invalid", _("This amount is more than your card was authorised for."), status=409)
-    _claim(order, "final", allowed_from=("to_accept",))
+    _claim(order, WeightStatus.FINAL, allowed_from=(WeightStatus.TO_ACCEPT,))
     before = order.total_vnd
     _apply_weighed_amounts(order)
     _event(order, WeightEvent.WEIGHT_ACCEPTED, user, Actor.BUYER,
@@ -219,7 +211,7 @@ def decline(order: Order, user, reason: str | None = None) -> Order:
 
 def answer_deadline(order: Order) -> datetime | None:
     """When a confirmed order waiting for the buyer's answer is declined for them (None: nothing waits)."""
-    if order.weight_status != "to_accept" or order.status != OrderStatus.CONFIRMED:
+    if order.weight_status != WeightStatus.TO_ACCEPT or order.status != OrderStatus.CONFIRMED:
         return None
     weighed = db.session.scalar(sa.select(sa.func.max(OrderEvent.created_at)).where(
         OrderEvent.order_id == order.id, OrderEvent.kind == WeightEvent.WEIGHED))
@@ -236,14 +228,15 @@ def expire_unanswered(now: datetime | None = None, limit: int = 200) -> int:
                     .where(OrderEvent.kind == WeightEvent.WEIGHED).group_by(OrderEvent.order_id).subquery())
     due = db.session.scalars(
         sa.select(Order).join(last_weighed, last_weighed.c.order_id == Order.id)
-        .where(Order.status == OrderStatus.CONFIRMED, Order.weight_status == "to_accept",
+        .where(Order.status == OrderStatus.CONFIRMED, Order.weight_status == WeightStatus.TO_ACCEPT,
                last_weighed.c.at <= now - timedelta(hours=hours))
         .order_by(last_weighed.c.at).limit(limit)).all()
     declined = 0
     for order in due:
         try:
             with db.session.begin_nested():
-                _claim(order, "to_accept", allowed_from=("to_accept",))  # row-locks it against an answer
+                # row-locks it against an answer
+                _claim(order, WeightStatus.TO_ACCEPT, allowed_from=(WeightStatus.TO_ACCEPT,))
                 reason = _("No answer to the weighed amount within %(hours)d hours", hours=hours)
                 _event(order, WeightEvent.WEIGHT_DECLINED, None, Actor.SYSTEM, reason)
                 order_weighed.send(order, event=WeightEvent.WEIGHT_DECLINED, final=False, actor=None,
@@ -258,11 +251,11 @@ def expire_unanswered(now: datetime | None = None, limit: int = 200) -> int:
 def _check_buyer(order: Order, user, event: WeightEvent) -> None:
     if Actor.BUYER not in roles_for(order, user):
         raise NotFound(_("This order does not exist."))
-    if order.weight_status != "to_accept" or not weight_event_allowed(event, order.status, Actor.BUYER):
+    if order.weight_status != WeightStatus.TO_ACCEPT or not weight_event_allowed(event, order.status, Actor.BUYER):
         raise DomainError("invalid", _("There is no weighed amount waiting for your answer."), status=409)
 
 
-def _claim(order: Order, new_status: str, allowed_from: tuple[str, ...]) -> None:
+def _claim(order: Order, new_status: WeightStatus, allowed_from: tuple[WeightStatus, ...]) -> None:
     """Move weight_status with a conditional UPDATE on what we read, so a seller re-weighing and a buyer
     answering at the same moment cannot both win."""
     read = order.weight_status

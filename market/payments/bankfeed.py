@@ -30,8 +30,8 @@ from flask_babel import gettext as _
 from market.domain import DomainError
 from market.extensions import db
 from market.orders.models import Order
-from market.orders.states import Actor, OrderStatus
-from market.payments.models import PaymentStatus, ProcessedEvent
+from market.orders.states import Actor, OrderStatus, PaymentFlag
+from market.payments.models import Outcome, PaymentStatus, ProcessedEvent
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def apply_transfer(transfer: IncomingTransfer, row: ProcessedEvent | None = None
     )
 
     if not transfer.incoming:
-        return "outgoing"
+        return Outcome.OUTGOING
     if row is not None:
         row.detail = f"{transfer.amount_vnd} VND: {transfer.content}"[:500]
     order = None
@@ -93,34 +93,35 @@ def apply_transfer(transfer: IncomingTransfer, row: ProcessedEvent | None = None
             break
     if order is None:
         log.info("bank transfer %s/%s matches no order", transfer.provider, transfer.transaction_id)
-        return "unmatched"
+        return Outcome.UNMATCHED
     order = lock_order(order.id)
     settings = settings_for(order.seller_id)
     received_by = {_account_key(a) for a in transfer.accounts if a}
     if received_by and settings.account_number and _account_key(settings.account_number) not in received_by:
-        order.payment_flag = order.payment_flag or "wrong_account"
-        return "wrong_account"
+        order.payment_flag = order.payment_flag or PaymentFlag.WRONG_ACCOUNT
+        return Outcome.WRONG_ACCOUNT
     if order.paid_at is not None or order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED,
                                                      OrderStatus.REFUNDED):
         payment = new_attempt(order, "vietqr", provider_ref=f"{transfer.provider}:{transfer.transaction_id}")
         payment.status = PaymentStatus.SUCCEEDED
         payment.received_vnd = transfer.amount_vnd
-        refund_due_by_hand(order, payment, "double_payment" if order.paid_at else "paid_after_close")
+        flag = PaymentFlag.DOUBLE_PAYMENT if order.paid_at else PaymentFlag.PAID_AFTER_CLOSE
+        refund_due_by_hand(order, payment, flag)
         db.session.flush()
-        return "refund_due"
+        return Outcome.REFUND_DUE
     if transfer.amount_vnd != order.total_vnd or order.awaits_weighing:  # not weighed: no amount was asked yet
         payment = new_attempt(order, "vietqr", provider_ref=f"{transfer.provider}:{transfer.transaction_id}")
         payment.status = PaymentStatus.MISMATCH
         payment.received_vnd = transfer.amount_vnd
         payment.note = _("Received %(got)s đồng, expected %(want)s.", got=transfer.amount_vnd, want=order.total_vnd)
-        order.payment_flag = "amount_mismatch"
+        order.payment_flag = PaymentFlag.AMOUNT_MISMATCH
         db.session.flush()
-        return "wrong_amount"
+        return Outcome.WRONG_AMOUNT
     payment = open_attempt(order, "vietqr")
     payment.provider_ref = f"{transfer.provider}:{transfer.transaction_id}"
     record_paid(order, payment, actor=None, role=Actor.SYSTEM, reason=_("Bank transfer received"),
                 received_vnd=transfer.amount_vnd)
-    return "paid"
+    return Outcome.PAID
 
 
 def _account_key(account: str) -> str:

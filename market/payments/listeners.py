@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from market.database import on_commit
 from market.orders.signals import order_amount_changed, order_status_changed, order_weighed
-from market.orders.states import OrderStatus
+from market.orders.states import OrderStatus, PaymentFlag
 from market.payments import service
 from market.payments.models import PaymentStatus, RefundStatus
 
@@ -35,14 +35,14 @@ def on_status_changed(order, from_status=None, to_status=None, **_kw) -> None:
 
                     request_refund(paid)
                 else:
-                    service.refund_due_by_hand(order, paid, "refund_due")
+                    service.refund_due_by_hand(order, paid, PaymentFlag.REFUND_DUE)
     elif to_status == OrderStatus.REFUNDED:
         for payment in service.payments_of(order.id):
             if payment.status == PaymentStatus.SUCCEEDED and payment.refund_status == RefundStatus.MANUAL:
                 payment.status = PaymentStatus.REFUNDED
                 payment.refund_status = RefundStatus.DONE
                 payment.refunded_vnd = payment.received_vnd or payment.amount_vnd
-        if order.payment_flag == "refund_due":
+        if order.payment_flag == PaymentFlag.REFUND_DUE:
             order.payment_flag = None
 
 

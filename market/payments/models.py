@@ -66,6 +66,39 @@ class Payment(TimestampMixin, db.Model):
     recorded_by = relationship("User")
 
 
+class Outcome(enum.StrEnum):
+    """What handling a provider's event (or a deferred call to the provider) came to: kept in
+    ``ProcessedEvent.outcome``, answered to the sender as ``{ok, outcome}`` and logged."""
+
+    RECEIVED = "received"  # a row made, its handler not finished yet
+    DUPLICATE = "duplicate"  # processed before (or replayed): nothing done
+    IGNORED = "ignored"  # an event type we do not handle
+    UNKNOWN = "unknown"  # about no payment of ours
+    ALREADY = "already"  # what it says was recorded before
+    PAID = "paid"  # the order is paid
+    NOT_PAID = "not_paid"  # a completed Checkout Session whose money has not arrived
+    MISMATCH = "mismatch"  # money of the wrong amount or currency: flagged, not paid
+    AUTHORISED = "authorised"  # a card hold for an order sold by weight
+    NOT_AUTHORISED = "not_authorised"  # no card hold where one was expected
+    CAPTURED = "captured"  # the weighed amount was charged to the card hold
+    RELEASED = "released"  # a card hold (or an open attempt) given back without charging
+    EXPIRED = "expired"  # a Checkout Session ran out
+    REFUNDING = "refunding"  # paid after the order closed: the refund is asked for
+    REFUNDED = "refunded"  # money went back to the buyer
+    PARTIAL = "partial"  # part of a payment was refunded outside Chợ Phiên
+    PARKED = "parked"  # a refund seen before its payment: kept until the payment arrives
+    APPLIED = "applied"  # a parked refund, once its payment arrived
+    REFUNDED_BEFORE = "refunded_before"  # a payment whose refund had been parked
+    REFUNDED_BEFORE_COMPLETION = "refunded_before_completion"  # refunded before the order was packed
+    NOTHING = "nothing"  # a deferred call with nothing left to do
+    FAILED = "failed"  # the provider refused the call: flagged, retried
+    OUTGOING = "outgoing"  # bank feed: money leaving the account
+    UNMATCHED = "unmatched"  # bank feed: a transfer naming no order
+    WRONG_ACCOUNT = "wrong_account"  # bank feed: paid into another account of the shop's
+    REFUND_DUE = "refund_due"  # bank feed: paid twice or after closing: the seller returns it
+    WRONG_AMOUNT = "wrong_amount"  # bank feed: a transfer of the wrong amount
+
+
 class ProcessedEvent(db.Model):
     """A provider event we have handled: a redelivered or replayed event finds its row and changes nothing."""
 
@@ -77,7 +110,7 @@ class ProcessedEvent(db.Model):
     event_id = sa.Column(sa.String(255), nullable=False)
     type = sa.Column(sa.String(80), nullable=False)
     ref = sa.Column(sa.String(255), nullable=True, index=True)  # the object it is about (payment intent …)
-    outcome = sa.Column(sa.String(30), nullable=False, default="received")
+    outcome = sa.Column(sa.String(30), nullable=False, default=Outcome.RECEIVED.value)  # an Outcome
     detail = sa.Column(sa.String(500), nullable=True)
     received_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
 

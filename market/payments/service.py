@@ -16,29 +16,27 @@ from market.domain import DomainError
 from market.extensions import db
 from market.orders.models import Order
 from market.orders.service import transition
-from market.orders.states import Actor, OrderStatus
+from market.orders.states import Actor, OrderStatus, PaymentFlag
 from market.payments.models import Payment, PaymentStatus, RefundStatus, ShopPaymentSettings
 
 log = logging.getLogger(__name__)
 
-# Flags a person must look at; shown to the seller (and staff) on the order page and in the orders list.
-FLAGS = ("amount_mismatch", "wrong_account", "paid_after_close", "double_payment", "refund_due", "refund_failed",
-         "partial_refund", "refunded_outside", "capture_failed", "hold_lapsed")
 
-
-def flag_label(flag: str | None) -> str:
+def flag_label(flag: PaymentFlag | str | None) -> str:
+    """What the seller (and staff) read about a flag on the order page and in the orders list."""
+    F = PaymentFlag
     labels = {
-        "amount_mismatch": _("A payment arrived with the wrong amount: the order is not paid. Check it and "
+        F.AMOUNT_MISMATCH: _("A payment arrived with the wrong amount: the order is not paid. Check it and "
                              "return the money."),
-        "wrong_account": _("A transfer for this order went to another bank account."),
-        "paid_after_close": _("Money arrived after the order was closed: return it to the buyer."),
-        "double_payment": _("The order was paid twice: return one payment to the buyer."),
-        "refund_due": _("Return the money to the buyer by bank transfer, then mark the order refunded."),
-        "refund_failed": _("The card refund failed; it will be tried again."),
-        "partial_refund": _("Part of the card payment was refunded outside Chợ Phiên."),
-        "refunded_outside": _("The card payment was refunded outside Chợ Phiên after the order was packed."),
-        "capture_failed": _("Charging the weighed amount to the card failed; it will be tried again."),
-        "hold_lapsed": _("The card authorisation ended before the weighed amount was charged: ask the buyer to "
+        F.WRONG_ACCOUNT: _("A transfer for this order went to another bank account."),
+        F.PAID_AFTER_CLOSE: _("Money arrived after the order was closed: return it to the buyer."),
+        F.DOUBLE_PAYMENT: _("The order was paid twice: return one payment to the buyer."),
+        F.REFUND_DUE: _("Return the money to the buyer by bank transfer, then mark the order refunded."),
+        F.REFUND_FAILED: _("The card refund failed; it will be tried again."),
+        F.PARTIAL_REFUND: _("Part of the card payment was refunded outside Chợ Phiên."),
+        F.REFUNDED_OUTSIDE: _("The card payment was refunded outside Chợ Phiên after the order was packed."),
+        F.CAPTURE_FAILED: _("Charging the weighed amount to the card failed; it will be tried again."),
+        F.HOLD_LAPSED: _("The card authorisation ended before the weighed amount was charged: ask the buyer to "
                          "pay another way, or cancel the order."),
     }
     return labels.get(flag or "", flag or "")
@@ -126,7 +124,7 @@ def record_paid(order: Order, payment: Payment, *, actor, role: Actor, reason: s
         payment.recorded_by_id = actor.id
     order.paid_at = now
     order.payment_method = payment.method
-    if order.payment_flag == "amount_mismatch":
+    if order.payment_flag == PaymentFlag.AMOUNT_MISMATCH:
         order.payment_flag = None
     close_pending_attempts(order, keep_method=payment.method)
     db.session.flush()
@@ -134,7 +132,7 @@ def record_paid(order: Order, payment: Payment, *, actor, role: Actor, reason: s
         transition(order, OrderStatus.CONFIRMED, actor=actor, role=role, reason=reason)
 
 
-def refund_due_by_hand(order: Order, payment: Payment, flag: str) -> None:
+def refund_due_by_hand(order: Order, payment: Payment, flag: PaymentFlag) -> None:
     """Money that must go back and that only the seller can send (a bank transfer)."""
     payment.refund_status = RefundStatus.MANUAL
     order.payment_flag = flag
@@ -185,8 +183,9 @@ def order_panel(order: Order, roles) -> dict | None:
 
 
 # Flags the seller (or staff) clears by hand once they have returned the money or checked the transfer.
-RESOLVABLE = frozenset({"amount_mismatch", "wrong_account", "paid_after_close", "double_payment", "partial_refund",
-                        "refunded_outside", "hold_lapsed"})
+RESOLVABLE = frozenset({PaymentFlag.AMOUNT_MISMATCH, PaymentFlag.WRONG_ACCOUNT, PaymentFlag.PAID_AFTER_CLOSE,
+                        PaymentFlag.DOUBLE_PAYMENT, PaymentFlag.PARTIAL_REFUND, PaymentFlag.REFUNDED_OUTSIDE,
+                        PaymentFlag.HOLD_LAPSED})
 
 
 def resolve_flag(order: Order, actor) -> None:

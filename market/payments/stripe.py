@@ -29,10 +29,10 @@ from market.domain import DomainError
 from market.extensions import db
 from market.orders.models import Order
 from market.orders.service import get_order_for, transition
-from market.orders.states import Actor, OrderStatus
+from market.orders.states import Actor, OrderStatus, PaymentFlag, WeightStatus
 from market.orders.weights import max_total
 from market.payments.base import PaymentMethod
-from market.payments.models import Payment, PaymentStatus, ProcessedEvent, RefundStatus
+from market.payments.models import Outcome, Payment, PaymentStatus, ProcessedEvent, RefundStatus
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +78,9 @@ class StripeCheckout(PaymentMethod):
         from market.orders.weights import max_total
         from market.payments.service import card_hold
 
-        manual = order.weight_status == "estimate"
+        manual = order.weight_status == WeightStatus.ESTIMATE
         return {"can_start": Actor.BUYER in roles and order.status == OrderStatus.PENDING and not order.paid_at
-                and configured() and order.weight_status != "to_accept",
+                and configured() and order.weight_status != WeightStatus.TO_ACCEPT,
                 "open": payment is not None and payment.method == self.name and payment.status == PaymentStatus.PENDING
                 and bool(payment.provider_ref),
                 "manual": manual, "max": max_total(order) if manual else order.total_vnd,
@@ -126,9 +126,9 @@ def prepare_checkout(order_id: int, user) -> CheckoutRequest:
         raise DomainError("invalid", _("This order is not waiting for payment."), status=409)
     if not order.has_address:
         raise DomainError("invalid", _("Enter the delivery address first."))
-    if order.weight_status == "to_accept":
+    if order.weight_status == WeightStatus.TO_ACCEPT:
         raise DomainError("invalid", _("Answer the weighed amount first."), status=409)
-    manual = order.weight_status == "estimate"
+    manual = order.weight_status == WeightStatus.ESTIMATE
     amount = max_total(order) if manual else order.total_vnd
     now = utcnow()
     payment = None
@@ -160,8 +160,8 @@ def prepare_checkout(order_id: int, user) -> CheckoutRequest:
 
 def _line(item, manual: bool) -> tuple[str, int, int]:
     """One Checkout line; sold by weight and not weighed yet, at the most one unit may cost (the hold)."""
-    from market.catalog.service import unit_label
-    from market.catalog.weight import format_kg
+    from market.i18n import format_kg
+    from market.orders.units import unit_label
     from market.orders.weights import max_unit_price
 
     if manual and item.by_weight:
@@ -294,7 +294,7 @@ def on_session_completed(session: dict, event: ProcessedEvent | None = None) -> 
     payment = _find_payment(session.get("id"), None, session.get("metadata"))
     if payment is None:
         log.warning("stripe: completed session %s matches no payment", session.get("id"))
-        return "unknown"
+        return Outcome.UNKNOWN
     order = lock_order(payment.order_id)
     payment = reload_payment(payment.id)
     if payment.provider_ref is None:
@@ -302,42 +302,42 @@ def on_session_completed(session: dict, event: ProcessedEvent | None = None) -> 
     intent = session.get("payment_intent") if isinstance(session.get("payment_intent"), str) else None
     if payment.manual_capture:  # a hold: the session completes "unpaid" until the weighed amount is captured
         if session.get("status") != "complete" or not intent:
-            return "not_authorised"
+            return Outcome.NOT_AUTHORISED
         if event is not None:
             event.ref = intent
         return _authorised(order, payment, intent, session.get("amount_total"), session.get("currency"))
     if session.get("payment_status") != "paid":
-        return "not_paid"
+        return Outcome.NOT_PAID
     if intent and not payment.provider_payment_ref:
         payment.provider_payment_ref = intent
     if event is not None:
         event.ref = intent
     if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED, PaymentStatus.MISMATCH):
-        return "already"
+        return Outcome.ALREADY
     amount, currency = session.get("amount_total"), str(session.get("currency") or "").lower()
     payment.received_vnd = amount if isinstance(amount, int) and not isinstance(amount, bool) else None
     parked = _parked_refund(intent)
     if parked is not None:  # the refund arrived first: the money is already back with the buyer
-        parked.outcome = "applied"
+        parked.outcome = Outcome.APPLIED
         _paid_then_refunded(order, payment, payment.received_vnd, currency)
-        return "refunded_before"
+        return Outcome.REFUNDED_BEFORE
     if order.paid_at is not None or order.status != OrderStatus.PENDING:
         # paid twice, or paid after the order expired or was cancelled: give this payment back
         payment.status = PaymentStatus.SUCCEEDED
         payment.paid_at = utcnow()
-        order.payment_flag = "double_payment" if order.paid_at else "paid_after_close"
+        order.payment_flag = PaymentFlag.DOUBLE_PAYMENT if order.paid_at else PaymentFlag.PAID_AFTER_CLOSE
         request_refund(payment)
-        return "refunding"
+        return Outcome.REFUNDING
     if currency != "vnd" or payment.received_vnd != payment.amount_vnd or payment.amount_vnd != order.total_vnd:
         payment.status = PaymentStatus.MISMATCH
         payment.note = f"received {amount!r} {currency!r}, expected {order.total_vnd} vnd"[:500]
-        order.payment_flag = "amount_mismatch"
+        order.payment_flag = PaymentFlag.AMOUNT_MISMATCH
         db.session.flush()
         log.warning("stripe: order %s paid %r %r instead of %s VND", order.code, amount, currency, order.total_vnd)
-        return "mismatch"
+        return Outcome.MISMATCH
     record_paid(order, payment, actor=None, role=Actor.SYSTEM, reason=_("Paid by card (Stripe)"),
                 received_vnd=payment.received_vnd)
-    return "paid"
+    return Outcome.PAID
 
 
 def _parked_refund(intent: str | None) -> ProcessedEvent | None:
@@ -345,7 +345,7 @@ def _parked_refund(intent: str | None) -> ProcessedEvent | None:
         return None
     return db.session.scalar(sa.select(ProcessedEvent).where(
         ProcessedEvent.provider == "stripe", ProcessedEvent.type == "charge.refunded", ProcessedEvent.ref == intent,
-        ProcessedEvent.outcome == "parked"))
+        ProcessedEvent.outcome == Outcome.PARKED))
 
 
 def _paid_then_refunded(order: Order, payment: Payment, amount, currency) -> None:
@@ -375,19 +375,19 @@ def on_session_expired(session: dict, event: ProcessedEvent | None = None) -> st
 
     payment = _find_payment(session.get("id"), None, session.get("metadata"))
     if payment is None:
-        return "unknown"
+        return Outcome.UNKNOWN
     order = lock_order(payment.order_id)
     payment = reload_payment(payment.id)
     if payment.status != PaymentStatus.PENDING:
-        return "already"
+        return Outcome.ALREADY
     payment.status = PaymentStatus.EXPIRED
     db.session.flush()
     other_open = any(p.status == PaymentStatus.PENDING for p in payments_of(order.id))
     if order.status == OrderStatus.PENDING and order.paid_at is None and not other_open:
         transition(order, OrderStatus.EXPIRED, actor=None, role=Actor.SYSTEM,
                    reason=_("The card payment page closed before the payment was made"))
-        return "released"
-    return "expired"
+        return Outcome.RELEASED
+    return Outcome.EXPIRED
 
 
 def on_charge_refunded(charge: dict, event: ProcessedEvent | None = None) -> str:
@@ -398,7 +398,7 @@ def on_charge_refunded(charge: dict, event: ProcessedEvent | None = None) -> str
         event.ref = intent
     payment = _find_payment(None, intent, charge.get("metadata"))
     if payment is None:  # the completion has not arrived yet: it will find this refund (see _parked_refund)
-        return "parked"
+        return Outcome.PARKED
     order = lock_order(payment.order_id)
     payment = reload_payment(payment.id)
     if intent and not payment.provider_payment_ref:
@@ -407,19 +407,19 @@ def on_charge_refunded(charge: dict, event: ProcessedEvent | None = None) -> str
     charged = _int(charge.get("amount")) or 0
     payment.refunded_vnd = max(payment.refunded_vnd or 0, refunded)
     if not (charge.get("refunded") is True or (charged and refunded >= charged)):
-        order.payment_flag = "partial_refund"
-        return "partial"
+        order.payment_flag = PaymentFlag.PARTIAL_REFUND
+        return Outcome.PARTIAL
     if payment.status == PaymentStatus.REFUNDED:
-        return "already"
+        return Outcome.ALREADY
     was_paid = payment.status == PaymentStatus.SUCCEEDED
     payment.status = PaymentStatus.REFUNDED
     payment.refund_status = RefundStatus.DONE
     db.session.flush()
     if not was_paid:
         _paid_then_refunded(order, payment, charged, charge.get("currency"))
-        return "refunded_before_completion"
+        return Outcome.REFUNDED_BEFORE_COMPLETION
     _close_refunded_order(order, _("The card payment was refunded"))
-    return "refunded"
+    return Outcome.REFUNDED
 
 
 def _close_refunded_order(order: Order, reason: str) -> None:
@@ -432,10 +432,10 @@ def _close_refunded_order(order: Order, reason: str) -> None:
         transition(order, OrderStatus.CANCELLED, actor=None, role=Actor.SYSTEM, reason=reason)
     if order.status in (OrderStatus.CANCELLED, OrderStatus.RETURNED):  # a refused parcel back at the shop too
         transition(order, OrderStatus.REFUNDED, actor=None, role=Actor.SYSTEM, reason=reason)
-        if order.payment_flag in ("refund_failed", "refund_due"):
+        if order.payment_flag in (PaymentFlag.REFUND_FAILED, PaymentFlag.REFUND_DUE):
             order.payment_flag = None
     elif order.status in (OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-        order.payment_flag = "refunded_outside"
+        order.payment_flag = PaymentFlag.REFUNDED_OUTSIDE
 
 
 # ---- card holds for orders sold by weight (manual capture) -------------------------------------------------
@@ -447,20 +447,20 @@ def _authorised(order: Order, payment: Payment, intent: str, amount, currency) -
     if intent and not payment.provider_payment_ref:
         payment.provider_payment_ref = intent
     if payment.status in (PaymentStatus.AUTHORIZED, PaymentStatus.SUCCEEDED, PaymentStatus.RELEASED):
-        return "already"
+        return Outcome.ALREADY
     amount = amount if isinstance(amount, int) and not isinstance(amount, bool) else None
     if str(currency or "").lower() != "vnd" or amount != payment.amount_vnd:
         payment.status = PaymentStatus.MISMATCH
         payment.note = f"held {amount!r} {currency!r}, expected {payment.amount_vnd} vnd"[:500]
-        order.payment_flag = "amount_mismatch"
+        order.payment_flag = PaymentFlag.AMOUNT_MISMATCH
         payment.capture_vnd = 0
         _settle_after_commit(payment)  # give the wrong hold back
-        return "mismatch"
+        return Outcome.MISMATCH
     payment.status = PaymentStatus.AUTHORIZED
     if order.status != OrderStatus.PENDING or order.paid_at is not None:  # closed or paid meanwhile: let it go
         payment.capture_vnd = 0
         _settle_after_commit(payment)
-        return "released"
+        return Outcome.RELEASED
     from market.payments.service import close_pending_attempts
 
     order.payment_method = payment.method
@@ -470,7 +470,7 @@ def _authorised(order: Order, payment: Payment, intent: str, amount, currency) -
                reason=_("Card authorised for up to %(max)s; the weighed amount is charged at packing",
                         max=_vnd(payment.amount_vnd)))
     card_authorised(order, payment.amount_vnd)
-    return "authorised"
+    return Outcome.AUTHORISED
 
 
 def _vnd(amount: int) -> str:
@@ -498,10 +498,10 @@ def on_intent_capturable(intent: dict, event: ProcessedEvent | None = None) -> s
     completion arrives first confirms the order; the other finds it done)."""
     held = _card_hold_of(intent, event)
     if held is None:
-        return "unknown"
+        return Outcome.UNKNOWN
     order, payment, intent_id = held
     if intent.get("status") != "requires_capture":
-        return "not_authorised"
+        return Outcome.NOT_AUTHORISED
     return _authorised(order, payment, intent_id, intent.get("amount_capturable"), intent.get("currency"))
 
 
@@ -510,16 +510,16 @@ def on_intent_canceled(intent: dict, event: ProcessedEvent | None = None) -> str
     captured; in that case the seller is told to ask for another way to pay."""
     held = _card_hold_of(intent, event)
     if held is None:
-        return "unknown"
+        return Outcome.UNKNOWN
     order, payment, _intent_id = held
     if payment.status != PaymentStatus.AUTHORIZED:
-        return "already"
+        return Outcome.ALREADY
     payment.status = PaymentStatus.RELEASED
     if payment.capture_vnd != 0 and order.status not in (OrderStatus.CANCELLED, OrderStatus.EXPIRED,
                                                          OrderStatus.REFUNDED):
-        order.payment_flag = "hold_lapsed"
+        order.payment_flag = PaymentFlag.HOLD_LAPSED
     db.session.flush()
-    return "released"
+    return Outcome.RELEASED
 
 
 def request_capture(payment: Payment, amount_vnd: int) -> None:
@@ -552,7 +552,7 @@ def execute_settle(payment_id: int) -> str:
     if (payment is None or payment.capture_vnd is None or not payment.provider_payment_ref
             or payment.status not in (PaymentStatus.AUTHORIZED, PaymentStatus.MISMATCH)):
         db.session.rollback()
-        return "nothing"
+        return Outcome.NOTHING
     order = db.session.get(Order, payment.order_id)
     amount, intent = int(payment.capture_vnd), payment.provider_payment_ref
     if payment.status == PaymentStatus.MISMATCH or order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED,
@@ -573,9 +573,9 @@ def execute_settle(payment_id: int) -> str:
         payment = reload_payment(payment_id)
         payment.note = str(exc)[:500]
         if amount:
-            order.payment_flag = "capture_failed"
+            order.payment_flag = PaymentFlag.CAPTURE_FAILED
         db.session.commit()
-        return "failed"
+        return Outcome.FAILED
     order = lock_order(payment.order_id)
     payment = reload_payment(payment_id)
     outcome = _record_settled(order, payment, amount, getattr(result, "status", None),
@@ -593,16 +593,16 @@ def _record_settled(order: Order, payment: Payment, amount: int, status: str | N
             payment.status = PaymentStatus.RELEASED
         payment.capture_vnd = None if payment.status == PaymentStatus.MISMATCH else 0
         db.session.flush()
-        return "released"
+        return Outcome.RELEASED
     if payment.status != PaymentStatus.AUTHORIZED:
-        return "already"
+        return Outcome.ALREADY
     if status != "succeeded":
         payment.note = f"capture answered {status!r}"[:500]
-        order.payment_flag = "capture_failed"
+        order.payment_flag = PaymentFlag.CAPTURE_FAILED
         db.session.flush()
-        return "failed"
+        return Outcome.FAILED
     received = received if isinstance(received, int) and not isinstance(received, bool) else amount
-    if order.payment_flag == "capture_failed":
+    if order.payment_flag == PaymentFlag.CAPTURE_FAILED:
         order.payment_flag = None
     if order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):  # cancelled after the capture left
         payment.status = PaymentStatus.SUCCEEDED
@@ -610,11 +610,11 @@ def _record_settled(order: Order, payment: Payment, amount: int, status: str | N
         payment.paid_at = utcnow()
         order.paid_at = order.paid_at or utcnow()
         request_refund(payment)
-        return "refunding"
+        return Outcome.REFUNDING
     record_paid(order, payment, actor=None, role=Actor.SYSTEM, reason=_("Weighed amount charged to the card"),
                 received_vnd=received)
     card_charged(order, received)
-    return "captured"
+    return Outcome.CAPTURED
 
 
 def retry_holds(limit: int = 100) -> int:
@@ -643,7 +643,7 @@ def handle_event(event: dict, row: ProcessedEvent | None = None) -> str:
     obj = body.get("object") if isinstance(body, dict) else None
     if handler is None or not isinstance(obj, dict):
         log.info("stripe event %s (%s) not handled", event.get("id"), event.get("type"))
-        return "ignored"
+        return Outcome.IGNORED
     return handler(obj, row)
 
 
@@ -665,7 +665,7 @@ def execute_refund(payment_id: int) -> str:
     payment = db.session.get(Payment, payment_id)
     if payment is None or payment.refund_status != RefundStatus.REQUESTED:
         db.session.rollback()
-        return "nothing"
+        return Outcome.NOTHING
     intent, amount, order_id = payment.provider_payment_ref, payment.received_vnd or payment.amount_vnd, \
         payment.order_id
     db.session.commit()  # no transaction open while we wait for Stripe
@@ -694,9 +694,9 @@ def refund_failed(payment_id: int, why: str) -> str:
     order = lock_order(payment.order_id)
     payment = reload_payment(payment_id)
     payment.note = why[:500]
-    order.payment_flag = "refund_failed"
+    order.payment_flag = PaymentFlag.REFUND_FAILED
     db.session.flush()
-    return "failed"
+    return Outcome.FAILED
 
 
 def finish_refund(payment_id: int, refund_id: str, status: str | None) -> str:
@@ -715,10 +715,10 @@ def finish_refund(payment_id: int, refund_id: str, status: str | None) -> str:
         payment.refunded_vnd = payment.received_vnd or payment.amount_vnd
         db.session.flush()
         _close_refunded_order(order, _("Refunded to the card"))
-    if order.payment_flag in ("refund_failed", "paid_after_close", "double_payment"):
+    if order.payment_flag in (PaymentFlag.REFUND_FAILED, PaymentFlag.PAID_AFTER_CLOSE, PaymentFlag.DOUBLE_PAYMENT):
         order.payment_flag = None
     db.session.flush()
-    return "refunded"
+    return Outcome.REFUNDED
 
 
 def retry_refunds(limit: int = 100) -> int:

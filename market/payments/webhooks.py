@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from market.domain import DomainError
 from market.extensions import csrf, db
 from market.payments import bp
-from market.payments.models import ProcessedEvent
+from market.payments.models import Outcome, ProcessedEvent
 from market.securitylog import security_event
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def process_once(provider: str, event_id: str, event_type: str, handler) -> str:
             db.session.add(row)
             db.session.flush()
     except IntegrityError:
-        return "duplicate"
+        return Outcome.DUPLICATE
     row.outcome = handler(row)
     db.session.flush()
     return row.outcome

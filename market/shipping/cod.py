@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from market.database import utcnow
-from market.domain import DomainError
+from market.domain import DomainError, parse_id
 from market.extensions import db
 from market.orders.models import Order
 from market.shipping.models import Shipment
@@ -51,7 +51,7 @@ def report(seller_id: int, limit: int = 500) -> CodReport:
 
 def mark_remitted(seller_id: int, shipment_id: object) -> Shipment:
     """The seller has the carrier's money for this parcel in her account."""
-    shipment = db.session.get(Shipment, shipment_id) if isinstance(shipment_id, int) else None
+    shipment = db.session.get(Shipment, parse_id(shipment_id)) if parse_id(shipment_id) else None
     if shipment is None or shipment.seller_id != seller_id:
         raise DomainError("not_found", _("This shipment does not exist."), status=404)
     if not shipment.cod_collected_vnd:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from market.catalog import service
 from market.catalog.models import Product
 from market.catalog.weight import format_kg, parse_kg
-from market.domain import DomainError
+from market.domain import DomainError, FieldErrors
 from market.extensions import db
 from tests.catalog.conftest import jpeg_bytes, valid_listing
 from tests.catalog.test_sell import post_listing
@@ -55,7 +55,7 @@ def test_a_by_weight_listing_works_out_the_unit_price(app):
     ({"price_per_kg": "50tr", "piece_weight": "99"}, "price_per_kg"), ({"weight_tolerance": "0"}, "weight_tolerance"),
     ({"weight_tolerance": "75"}, "weight_tolerance")])
 def test_bad_by_weight_fields_are_refused_with_the_field(app, fields, field):
-    with pytest.raises(service.ListingErrors) as err:
+    with pytest.raises(FieldErrors) as err:
         service.clean_listing(valid_listing(**{**BY_WEIGHT, **fields}))
     assert field in {e.field for e in err.value.errors}
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from market.catalog.models import Product
 from market.coop import service
 from market.coop.models import CoopContribution, CoopHousehold, CoopLot
-from market.domain import DomainError
+from market.domain import DomainError, FieldErrors
 from market.extensions import db
 from tests.coop.conftest import add_household
 
@@ -57,7 +57,7 @@ def test_absurd_contributions_are_refused_and_nothing_is_written(lot, kg):
 
 
 def test_every_field_is_checked_at_once(lot):
-    with pytest.raises(service.LotErrors) as err:
+    with pytest.raises(FieldErrors) as err:
         service.add_household(lot, {"name": "", "village": "", "phone": "12", "kg": "0", "bank_bin": "123456",
                                     "account_number": "12#4", "account_holder": "1", "contributed_on": "2099-01-01"})
     fields = {e.field for e in err.value.errors}
@@ -69,7 +69,7 @@ def test_every_field_is_checked_at_once(lot):
 def test_the_bank_account_is_all_three_fields_or_none(lot):
     hh = add_household(lot, bank=True)
     assert hh.has_bank and hh.account_holder == "NGUYEN VAN TAM" and hh.bank_bin == "970418"
-    with pytest.raises(service.LotErrors) as err:
+    with pytest.raises(FieldErrors) as err:
         add_household(lot, name="B", account_number="123")  # an account without its bank
     assert [e.field for e in err.value.errors] == ["bank_bin"]
 

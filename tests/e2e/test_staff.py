@@ -110,7 +110,7 @@ def test_staff_pages_fit_a_phone(new_phone_page):
         assert box["height"] >= 44
 
 
-# ---- part B: the review queue and the live moderator view, at 360 px ------------------------------------------
+# ---- the review queue and the live moderator view, at 360 px ------------------------------------------------
 
 KOL = "0903000001"  # H'Hà Niê, whose shop has the demo's listing waiting for review
 PENDING_LISTING = "Sầu riêng Ri6 loại 2 (trái nhỏ)"

@@ -59,8 +59,8 @@ def world(app, make_commune, make_user, make_seller, make_staff, make_product, m
 
 @pytest.fixture
 def world_b(world, make_product, make_live_session):
-    """``world`` plus part B's objects in commune A: a live session with a chat message, a filtered word, a
-    listing claiming OCOP stars, and a villager registered by a helper."""
+    """``world`` plus the review, live-moderation and assisted-mode objects in commune A: a live session with a
+    chat message, a filtered word, a listing claiming OCOP stars, and a villager registered by a helper."""
     from market.live.models import ChatMessage
     from market.moderation.models import ChatFilterWord
     from market.moderation.service import register_assisted_seller

@@ -76,7 +76,7 @@ ROUTES = [
     Route("POST", "/staff/admin/staff", ADMIN, data={"phone": "{buyer_phone}", "commune_id": "{a}"},
           other_staff=403, action="staff.assign"),
     Route("POST", "/staff/admin/staff/{assignment_b}/remove", ADMIN, other_staff=403, action="staff.unassign"),
-    # part B: listing review and OCOP
+    # listing review and OCOP
     Route("GET", "/staff/listings", STAFF_ALL),
     Route("GET", "/staff/listings?commune={a}"),
     Route("GET", "/staff/listings/{listing}"),
@@ -90,7 +90,7 @@ ROUTES = [
     Route("POST", "/staff/listings/{ocop}/ocop/reject", data={"ocopno-reason": "Không có giấy chứng nhận số này"},
           action="ocop.reject"),
     Route("GET", "/staff/ocop", STAFF_ALL),
-    # part B: live moderation
+    # live moderation
     Route("GET", "/staff/live", STAFF_ALL),
     Route("GET", "/staff/live?commune={a}"),
     Route("GET", "/staff/live/{session}"),
@@ -100,7 +100,7 @@ ROUTES = [
     Route("POST", "/staff/live/words", data={"word-commune_id": "{a}", "word-word": "Hàng nhái"},
           action="live.filter_add"),
     Route("POST", "/staff/live/words/{word}/remove", action="live.filter_remove"),
-    # part B: helpers acting for villagers
+    # helpers acting for villagers
     Route("GET", "/staff/assisted", STAFF_ALL),
     Route("GET", "/staff/assisted/{villager}/listings/new"),
     Route("POST", "/staff/assisted/{villager}/listings/new",
@@ -171,7 +171,7 @@ def test_access_matrix(client, world_b, route, role):
 
 
 def test_every_staff_route_is_in_the_matrix(app):
-    """A /staff route added later without a row here fails this test (part B: add yours to ROUTES)."""
+    """A /staff route added later without a row here fails this test: add yours to ROUTES."""
     import re
 
     listed = set()

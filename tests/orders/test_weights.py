@@ -279,3 +279,20 @@ def test_the_hold_sweep_declines_unanswered_weighings(fruit_shop, buyer, place, 
     db.session.commit()
     assert sweep_holds(app) == 1
     assert reload(order).status == "cancelled"
+
+
+def test_origin_weight_status_and_flag_are_stored_as_their_words(fruit_shop, buyer, place):
+    """The enums are str enums: the columns hold the same words as before (no migration), and a row read back
+    compares equal to the member."""
+    from market.orders.states import OrderOrigin, PaymentFlag, WeightStatus
+
+    order = place(buyer, fruit_shop.product, 2)
+    order.payment_flag = PaymentFlag.AMOUNT_MISMATCH
+    db.session.flush()
+    row = db.session.execute(sa.text("SELECT origin, weight_status, payment_flag FROM orders WHERE id = :id"),
+                             {"id": order.id}).one()
+    assert tuple(row) == ("cart", "estimate", "amount_mismatch") and all(type(v) is str for v in row)
+    db.session.expire(order)
+    assert (order.origin, order.weight_status, order.payment_flag) == (
+        OrderOrigin.CART, WeightStatus.ESTIMATE, PaymentFlag.AMOUNT_MISMATCH)
+
