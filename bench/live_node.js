@@ -23,6 +23,8 @@ const COALESCE_MS = Number(process.env.LIVE_COALESCE_MS || 200);
 const COUNTERS_MS = Number(process.env.LIVE_COUNTERS_MS || 1000);
 const SESSION_ID = 1;
 const ROOM = `live-${SESSION_ID}`;
+const TICKS = `${ROOM}-ticks`; // stock, sold, hearts, viewers as separate messages
+const FRAMES = `${ROOM}-frames`; // joined with frames: true: one "tick" message per tick, like the project
 
 // token → user id (the line number, from 1); the host's token is user 0
 const users = new Map();
@@ -97,6 +99,7 @@ live.on("connection", (socket) => {
     if (typeof ack !== "function") return;
     if (!data || data.session_id !== SESSION_ID) return ack(fail("invalid", "This live session does not exist."));
     socket.join(ROOM);
+    socket.join(data.frames === true ? FRAMES : TICKS);
     socket.data.joined = true;
     ack({ ok: true, snapshot: {
       session: { id: SESSION_ID, status: "live", title: "Phiên sầu riêng" },
@@ -178,21 +181,27 @@ live.on("connection", (socket) => {
   });
 });
 
-// The tick: what changed, coalesced.
+// The tick: what changed, coalesced; each part to TICKS at once, and all of them to FRAMES as one "tick".
 let lastCounters = 0;
 setInterval(() => {
+  const frame = {};
+  const tell = (event, payload) => {
+    live.to(TICKS).emit(event, payload);
+    if (event === "stock") (frame.stock = frame.stock || []).push(payload);
+    else frame[event] = payload;
+  };
   for (const id of dirty) {
     const left = remaining(offers.get(id));
     if (sent.stock.get(id) !== left) {
       sent.stock.set(id, left);
-      live.to(ROOM).emit("stock", { offer_id: id, remaining: left });
+      tell("stock", { offer_id: id, remaining: left });
     }
   }
   dirty = new Set();
   if (sales.length) {
     const last = Object.assign({}, sales[sales.length - 1]);
     if (sales.length > 1) last.more = sales.length - 1;
-    live.to(ROOM).emit("sold", last);
+    tell("sold", last);
     sales = [];
   }
   const now = Date.now();
@@ -201,13 +210,14 @@ setInterval(() => {
     const viewers = live.adapter.rooms.get(ROOM)?.size || 0;
     if (viewers !== sent.viewers) {
       sent.viewers = viewers;
-      live.to(ROOM).emit("viewers", { count: viewers });
+      tell("viewers", { count: viewers });
     }
     if (hearts !== sent.hearts) {
       sent.hearts = hearts;
-      live.to(ROOM).emit("hearts", { total: hearts });
+      tell("hearts", { total: hearts });
     }
   }
+  if (Object.keys(frame).length) live.to(FRAMES).emit("tick", frame);
 }, COALESCE_MS);
 
 server.listen(PORT, "127.0.0.1");

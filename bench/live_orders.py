@@ -118,8 +118,10 @@ def main() -> None:
     # packet: decode an order event, encode its ack (python-socketio's own packet class and JSON module)
     from socketio import packet as sio_packet
 
+    from market.orders.bulk import order_brief
+
     raw = '2/live,17["order",{"offer_id":12,"qty":1,"key":"storm-000123-89abcdef"}]'
-    ack = {"ok": True, "order": ordering.order_json(123456, "CPABCDEFGH", "pending", 1, 99000), "remaining": 312}
+    ack = {"ok": True, "order": order_brief(123456, "CPABCDEFGH", "pending", 1, 99000), "remaining": 312}
     for _r in range(args.rounds):
         t0 = time.perf_counter()
 

@@ -36,8 +36,10 @@ Server CPU (in % of one core) and memory (RSS, all gunicorn processes) are sampl
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
+import queue
 import random
 import resource
 import shutil
@@ -132,6 +134,33 @@ def machine_busy_seconds() -> float:
     except (OSError, ValueError):
         return float("nan")
     return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+class Profiler:
+    """py-spy on every server worker for one phase (``--profile DIR``): collapsed stacks, one file per worker and
+    phase, read with ``bench/profile_top.py``. Nothing when the option is off or the target is not the project."""
+
+    def __init__(self, directory: str | None, pid: int, label: str, phase: str):
+        self.procs = []
+        if not directory or not shutil.which("py-spy", path=str(Path(PY).parent) + os.pathsep + os.environ["PATH"]):
+            return
+        spy = shutil.which("py-spy", path=str(Path(PY).parent) + os.pathsep + os.environ["PATH"])
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        for worker in _children(pid)[1:] or [pid]:
+            out = Path(directory) / f"{label}-{phase}-{worker}.txt"
+            self.procs.append(subprocess.Popen([spy, "record", "--nonblocking", "--format", "raw", "-r", "200",
+                                                "-o", str(out), "-p", str(worker)],
+                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        time.sleep(0.5)
+
+    def stop(self):
+        for proc in self.procs:
+            proc.send_signal(signal.SIGINT)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 class Meter:
@@ -294,15 +323,16 @@ class ClientProcess:
         await asyncio.gather(*(one(v) for v in self.viewers))
         return [v.join_s for v in self.viewers], errors
 
-    async def warm(self, start: float, seconds: float, chatters: list[int]):
+    async def warm(self, start: float, seconds: float, chatters: list[int], hearts_per_s: float = 1.0):
         self.phase = "warm"
+        period = 1 / hearts_per_s
         chatters = set(chatters)
         await asyncio.sleep(max(0.0, start - time.time()))
         stop = time.monotonic() + seconds
 
         async def activity(v: Viewer):
             chat_at = time.monotonic() + random.uniform(0.5, seconds - 0.5) if v.index in chatters else None
-            await asyncio.sleep(random.uniform(0, 1))
+            await asyncio.sleep(random.uniform(0, period))
             while time.monotonic() < stop and v.sio.connected:
                 try:
                     await v.sio.emit("heart", {}, namespace="/live")
@@ -312,7 +342,7 @@ class ClientProcess:
                         chat_at = None
                 except socketio.exceptions.SocketIOError:
                     return  # dropped (counted at the end)
-                await asyncio.sleep(random.uniform(0.6, 1.4))
+                await asyncio.sleep(period * random.uniform(0.6, 1.4))
 
         if seconds > 0:
             await asyncio.gather(*(activity(v) for v in self.viewers))
@@ -396,6 +426,48 @@ def client_process(conn, url: str, tokens: list[str], first_index: int) -> None:
     asyncio.run(ClientProcess(conn, url, tokens, first_index).main())
 
 
+class NodeCrowd:
+    """A share of the viewers in ``bench/live_crowd.js`` (bare websockets on one Node loop), driven like a
+    ClientProcess's pipe: ``send`` a command tuple, ``poll``/``recv`` its reply (one JSON line each way)."""
+
+    def __init__(self, url: str, tokens: list[str], first_index: int, frames: bool):
+        path = Path(tempfile.mkdtemp(prefix="live-crowd-")) / "tokens.txt"
+        path.write_text("\n".join(tokens))
+        cmd = ["node", str(ROOT / "bench" / "live_crowd.js"), "--url", url, "--tokens", str(path),
+               "--first", str(first_index), "--session", str(SESSION_ID)] + (["--frames"] if frames else [])
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.pid = self.proc.pid
+        self.replies: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.replies.put(json.loads(line))
+        self.replies.put(("error", "the Node load generator exited"))
+
+    def send(self, command: tuple) -> None:
+        self.proc.stdin.write(json.dumps({"cmd": command[0], "args": list(command[1:])}) + "\n")
+        self.proc.stdin.flush()
+
+    def poll(self, timeout: float) -> bool:
+        try:
+            self._next = self.replies.get(timeout=timeout)
+        except queue.Empty:
+            return False
+        return True
+
+    def recv(self):
+        reply = self._next
+        return tuple(reply) if isinstance(reply, list) and reply and reply[0] in ("error", "warmed", "closed") \
+            else reply
+
+    def join(self, timeout: float | None = None) -> None:
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
 # ---- the database's own limit ---------------------------------------------------------------------------
 
 PGBENCH_SCRIPT = """\\set b random(:bmin, :bmax)
@@ -453,7 +525,16 @@ def main() -> None:
     ap.add_argument("--workers", default="1,2",
                     help="server process counts to run in turn, compared (1: one process, no Redis; N > 1: N "
                          "processes sharing every room through the Redis queue); e.g. --workers 2 for one run")
-    ap.add_argument("--client-procs", type=int, default=2, help="processes sharing the viewers (load generator)")
+    ap.add_argument("--generator", choices=("node", "python"), default="node",
+                    help="node: bench/live_crowd.js, bare websockets on one Node loop (light enough for 5 000 "
+                         "viewers); python: python-socketio AsyncClients (the earlier generator)")
+    ap.add_argument("--client-procs", type=int, default=None,
+                    help="load-generating processes sharing the viewers (default: 1 Node, 2 python)")
+    ap.add_argument("--hearts-per-s", type=float, default=1.0, help="hearts per viewer per second, warm phase")
+    ap.add_argument("--chat-per-s", type=float, default=None,
+                    help="chat messages per second in the room, warm phase (default: 10%% of viewers once each)")
+    ap.add_argument("--frames", action="store_true",
+                    help="viewers ask for one combined `tick` frame per tick (join's opt-in `frames` flag)")
     ap.add_argument("--warm", type=float, default=60.0,
                     help="seconds of hearts (every viewer, about 1/s) and chat (10%% of viewers, once each)")
     ap.add_argument("--storms", type=int, default=1,
@@ -473,6 +554,8 @@ def main() -> None:
     ap.add_argument("--worker-class", default="gevent",
                     help="gunicorn worker class: gevent (simple-websocket, the default) or "
                          "geventwebsocket.gunicorn.workers.GeventWebSocketWorker (needs gevent-websocket)")
+    ap.add_argument("--profile", default=None, metavar="DIR",
+                    help="py-spy (collapsed stacks) on every project worker during each phase, into DIR")
     ap.add_argument("--gunicorn-config", default=None, help="extra gunicorn -c file (e.g. to profile workers)")
     ap.add_argument("--server-log-level", default="WARNING", help="LOG_LEVEL of the server (DEBUG shows batches)")
     args = ap.parse_args()
@@ -696,11 +779,17 @@ def run(args, env, target, tokens):
 
     ctx = multiprocessing.get_context("spawn")
     viewers = tokens[1:]
-    share = -(-len(viewers) // args.client_procs)
+    procs = args.client_procs or (1 if args.generator == "node" else 2)
+    share = -(-len(viewers) // procs)
     children, pipes = [], []
-    for k in range(args.client_procs):
+    for k in range(procs):
         part = viewers[k * share:(k + 1) * share]
         if not part:
+            continue
+        if args.generator == "node":
+            crowd = NodeCrowd(url, part, k * share, args.frames)
+            children.append(crowd)
+            pipes.append(crowd)
             continue
         parent_end, child_end = ctx.Pipe()
         proc = ctx.Process(target=client_process, args=(child_end, url, part, k * share), daemon=True)
@@ -716,10 +805,10 @@ def run(args, env, target, tokens):
             raise SystemExit(f"a load-generating process failed: {reply[1]}")
         return reply
 
-    def ask(*command):
+    def ask(*command, timeout: float = 400):
         for p in pipes:
             p.send(command)
-        return [receive(p) for p in pipes]
+        return [receive(p, timeout) for p in pipes]
 
     def client_cpu():
         return sum(cpu_seconds(c.pid) for c in children)
@@ -727,11 +816,15 @@ def run(args, env, target, tokens):
     time.sleep(1.0)
     rss_before = rss_mb(server.pid)
     log(f"{args.viewers} viewers connecting and joining ({len(children)} client processes) …")
+    label = "project" if isinstance(target, ProjectTarget) else "node"
+    profile = args.profile if label == "project" else None
+    spy = Profiler(profile, server.pid, f"{label}-w{workers}", "join")
     meter = Meter(server.pid, client_cpu).start()
     t0 = time.monotonic()
-    replies = ask("join", max(1, 200 // len(children)))
+    replies = ask("join", max(1, 200 // len(children)), timeout=max(400, len(viewers) * 0.4))  # a crowded machine
     join_total = time.monotonic() - t0
     join_use = meter.stop()
+    spy.stop()
     joins = [j for times, _errors in replies for j in times]
     connect_errors = [e for _times, errors in replies for e in errors]
     idle_use = None
@@ -742,12 +835,14 @@ def run(args, env, target, tokens):
         idle_use = meter.stop()
     kb_per_socket = (rss_mb(server.pid) - rss_before) * 1024 / max(1, len(joins))
 
-    log(f"warm phase: {args.warm:.0f} s of hearts (every viewer) and chat (10% of viewers, once each) …")
+    log(f"warm phase: {args.warm:.0f} s of hearts and chat …")
+    spy = Profiler(profile, server.pid, f"{label}-w{workers}", "warm")
     meter = Meter(server.pid, client_cpu).start()
-    chatters = random.sample(range(len(viewers)), max(1, len(viewers) // 10)) if args.warm > 0 else []
+    n_chat = round(args.chat_per_s * args.warm) if args.chat_per_s is not None else len(viewers) // 10
+    chatters = random.sample(range(len(viewers)), max(1, min(len(viewers), n_chat))) if args.warm > 0 else []
     start = time.time() + 0.5
     for p in pipes:
-        p.send(("warm", start, args.warm, chatters))
+        p.send(("warm", start, args.warm, chatters, args.hearts_per_s))
     sent: dict[str, float] = {}
     if args.warm > 0:
         time.sleep(max(0.0, start - time.time()) + 1)
@@ -761,13 +856,16 @@ def run(args, env, target, tokens):
         receive(p)
     arrivals = ask("stamps", list(sent), 30.0)
     warm_use = meter.stop()
+    spy.stop()
     fanout = [at - sent[text] for reply in arrivals for text, times in reply.items() for at in times]
 
     log("storm: every viewer orders 1 unit at the same instant …")
+    spy = Profiler(profile, server.pid, f"{label}-w{workers}", "storm")
     meter = Meter(server.pid, client_cpu).start()
     fire_at = time.time() + 1.0
     results = [r for reply in ask("storm", fire_at, offer_id) for r in reply]
     storm_use = meter.stop()
+    spy.stop()
     acks = [(lat, ack) for lat, _own, _at, ack in results if ack is not None]
     ok = [(lat, ack) for lat, ack in acks if ack.get("ok")]
     refused = Counter(ack.get("error") for _lat, ack in acks if not ack.get("ok"))
@@ -953,6 +1051,15 @@ def print_baseline(project: dict, node: dict) -> None:
     def cpu_s(r):
         return r["join_cpu_s"] + r["warm_cpu_s"] + r["storm_cpu_s"]
 
+    def per_join(r):  # connect + join, ms
+        return r["join_cpu_s"] / r["joined"] * 1000 if r["joined"] else float("nan")
+
+    def per_msg(r):  # all in: hearts and chat received, every delivery, over the messages delivered, µs
+        return r["warm_cpu_s"] / r["warm_msgs"] * 1e6 if r["warm_msgs"] else float("nan")
+
+    def per_order(r):  # all in: the order, its ack and the storm's fan-out, ms
+        return r["storm_cpu_s"] / r["orders"] * 1000 if r["orders"] else float("nan")
+
     rows = [("all joined", f"{project['join_s']:.2f} s", f"{node['join_s']:.2f} s", project["join_s"], node["join_s"]),
             ("join p99", ms(project["join_p99"]), ms(node["join_p99"]), project["join_p99"], node["join_p99"]),
             ("order ack p50", ms(project["ack_p50"]), ms(node["ack_p50"]), project["ack_p50"], node["ack_p50"]),
@@ -967,6 +1074,12 @@ def print_baseline(project: dict, node: dict) -> None:
              project["placed_per_s"], node["placed_per_s"]),
             ("server CPU, join + warm + storm", f"{cpu_s(project):.1f} CPU-s", f"{cpu_s(node):.1f} CPU-s",
              cpu_s(project), cpu_s(node)),
+            ("server CPU per join", f"{per_join(project):.2f} ms", f"{per_join(node):.2f} ms", per_join(project),
+             per_join(node)),
+            ("server CPU per message, warm", f"{per_msg(project):.0f} µs", f"{per_msg(node):.0f} µs",
+             per_msg(project), per_msg(node)),
+            ("server CPU per order, storm", f"{per_order(project):.2f} ms", f"{per_order(node):.2f} ms",
+             per_order(project), per_order(node)),
             ("server CPU, idle viewers", f"{project['idle_cpu_pct']:.0f}% core", f"{node['idle_cpu_pct']:.0f}% core",
              project["idle_cpu_pct"], node["idle_cpu_pct"]),
             ("memory per socket", f"{project['kb_per_socket']:.0f} kB", f"{node['kb_per_socket']:.0f} kB",

@@ -35,7 +35,7 @@ from market.live.connection import (
 from market.live.hub import hub
 from market.live.messages import error_ack, live_error
 from market.live.ordering import outcome_ack, submit_order
-from market.live.rooms import host_room, room
+from market.live.rooms import frames_room, host_room, room, ticks_room
 from market.metrics import socket_connected
 from market.orders.phone import PhoneOrderRequest, phone_order_json
 
@@ -226,6 +226,9 @@ def _order(conn: dict, args: tuple) -> dict:
 
 def register_raw_handlers(app) -> None:
     """Bind the handlers that bypass Flask's request context to the server ``socketio.init_app`` made."""
+    from market.live import wire
+
+    wire.install(socketio.server)  # one frame per broadcast, hearts handled where they are read
     socketio.server.on("heart", on_heart, namespace=NAMESPACE)
     socketio.server.on("order", functools.partial(on_order, app), namespace=NAMESPACE)
     socketio.server.on("join", functools.partial(on_join, app), namespace=NAMESPACE)
@@ -266,15 +269,17 @@ def _join(sid: str, args: tuple) -> dict:
         live_session, snap = hub.cached_snapshot(session_id, ttl, lambda: service.room_view(session_id))
     except NotFound:
         raise live_error("invalid", reason="unknown_session") from None
+    frames = data.get("frames") is True  # one ``tick`` message per tick (tick.Frames); else separate messages
     user = socket_identity(sid)
     server = socketio.server
     previous = connection_data(sid).get("session_id")
     if previous is not None:
-        server.leave_room(sid, room(previous), namespace=NAMESPACE)
-        server.leave_room(sid, host_room(previous), namespace=NAMESPACE)
+        for name in (room(previous), host_room(previous), ticks_room(previous), frames_room(previous)):
+            server.leave_room(sid, name, namespace=NAMESPACE)
         hub.leave(previous, sid)
     moderator = service.can_moderate(live_session, user)
     server.enter_room(sid, room(session_id), namespace=NAMESPACE)
+    server.enter_room(sid, frames_room(session_id) if frames else ticks_room(session_id), namespace=NAMESPACE)
     if moderator:
         server.enter_room(sid, host_room(session_id), namespace=NAMESPACE)
     hub.enter(session_id, sid, host=moderator)

@@ -10,7 +10,9 @@
    now and then; the order taps counted here (``taps.py``) added to the session row.
 
 Values every process shares go to this process's own sockets only (``emit_local``): N processes never send N
-copies. The tick commits its own writes (peak viewers, hearts).
+copies. What one pass tells a room is gathered in ``Frames``: sockets that joined with ``frames: true`` hear it
+as ONE ``tick`` message, the others as the separate messages they always heard. The tick commits its own
+writes (peak viewers, hearts).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import sqlalchemy as sa
 from market.extensions import db
 from market.live import taps
 from market.live.hub import Hub, Sent
-from market.live.rooms import emit_local, emit_room, host_room, room
+from market.live.rooms import emit_local, emit_room, frames_room, has_local, host_room, ticks_room
 from market.metrics import BROADCAST_LAG
 
 HOST_FEED_PER_TICK = 50
@@ -31,8 +33,36 @@ VIEWERS_STEP = 0.05  # a room of 4 000 hears a change of 200 viewers at once, a 
 VIEWERS_EVERY_S = 5.0
 
 
+class Frames:
+    """What one pass tells each room's viewers in this process: each part goes at once as its own message to
+    the sockets that want it so (``ticks_room``), and is kept for ONE ``tick`` message sent at the end of the
+    pass to those that joined with ``frames: true`` (``frames_room``): ``{"stock": [{offer_id, remaining}…],
+    "sold": {…}, "hearts": {total}, "viewers": {count}}``, each part exactly as its own message would carry it,
+    only the parts that changed. During a storm a viewer then hears one message per tick instead of two
+    (``stock`` and ``sold``), and one instead of two when ``hearts`` and ``viewers`` both move."""
+
+    def __init__(self):
+        self.parts: dict[int, dict] = {}
+
+    def add(self, session_id: int, event: str, payload: dict) -> None:
+        if has_local(ticks_room(session_id)):
+            emit_local(ticks_room(session_id), event, payload)
+        part = self.parts.setdefault(session_id, {})
+        if event == "stock":
+            part.setdefault("stock", []).append(payload)
+        else:
+            part[event] = payload
+
+    def send(self) -> None:
+        for session_id, part in self.parts.items():
+            if has_local(frames_room(session_id)):
+                emit_local(frames_room(session_id), "tick", part)
+        self.parts = {}
+
+
 def flush(hub: Hub, counters: bool = True) -> None:
     """Send every room what changed since the last tick. Runs in an app context; commits its own writes."""
+    frames = Frames()
     changes = hub.take_changes(counters)
     rooms = set(changes.local)
     try:
@@ -43,22 +73,23 @@ def flush(hub: Hub, counters: bool = True) -> None:
         hub.shared(False, exc)
         changed = changes.dirty & rooms
     if changed:
-        send_stock(hub, changed)
+        send_stock(hub, changed, frames)
         now = time.monotonic()
         for sid in changed & changes.dirty_since.keys():
             BROADCAST_LAG.observe(now - changes.dirty_since[sid])
-    send_sales(hub, changes.sales, list(rooms))
+    send_sales(hub, changes.sales, list(rooms), frames)
     for sid, items in changes.host_feed.items():
         emit_room(sid, "host_orders", {"orders": items[-HOST_FEED_PER_TICK:],
                                        "more": max(0, len(items) - HOST_FEED_PER_TICK)}, host=True)
     if rooms and counters:
-        send_counters(hub, changes.local)
+        send_counters(hub, changes.local, frames)
+    frames.send()
     if counters:
         taps.flush()
     db.session.commit()
 
 
-def send_stock(hub: Hub, session_ids: set[int]) -> None:
+def send_stock(hub: Hub, session_ids: set[int], frames: Frames) -> None:
     from market.live.models import LiveOffer, OfferStatus
 
     rows = db.session.execute(
@@ -76,7 +107,7 @@ def send_stock(hub: Hub, session_ids: set[int]) -> None:
             stats.append((row.id, row.sold, row.quantity, remaining, row.status))
             if sent.stock.get(row.id) != remaining:
                 sent.stock[row.id] = remaining
-                emit_local(room(sid), "stock", {"offer_id": row.id, "remaining": remaining})
+                frames.add(sid, "stock", {"offer_id": row.id, "remaining": remaining})
         stats_key = tuple(stats)
         if hub.hosts.get(sid) and stats_key != sent.host_stats:
             sent.host_stats = stats_key
@@ -85,7 +116,7 @@ def send_stock(hub: Hub, session_ids: set[int]) -> None:
                 for i, s, q, r, st in stats]})
 
 
-def send_sales(hub: Hub, new: dict[int, list[dict]], session_ids: list[int]) -> None:
+def send_sales(hub: Hub, new: dict[int, list[dict]], session_ids: list[int], frames: Frames) -> None:
     """Add this process's new sales to the shared counts, then tell each room's sockets here the last sale
     and how many ``more`` came since they last heard (from every process): one ``sold`` per tick at most."""
     try:
@@ -94,7 +125,7 @@ def send_sales(hub: Hub, new: dict[int, list[dict]], session_ids: list[int]) -> 
         hub.shared(False, exc)
         for sid, items in new.items():
             if sid in hub.rooms:
-                _tell_sale(sid, items[-1], len(items) - 1)
+                _tell_sale(frames, sid, items[-1], len(items) - 1)
         return
     for sid, (count, last) in totals.items():
         told = hub.sales_told.get(sid)
@@ -103,15 +134,15 @@ def send_sales(hub: Hub, new: dict[int, list[dict]], session_ids: list[int]) -> 
         elif told > count:  # the count went back (Redis restarted empty): every sale it holds is news
             told = 0
         if count > told and last:
-            _tell_sale(sid, last, count - told - 1)
+            _tell_sale(frames, sid, last, count - told - 1)
         hub.sales_told[sid] = count
 
 
-def _tell_sale(session_id: int, item: dict, more: int) -> None:
+def _tell_sale(frames: Frames, session_id: int, item: dict, more: int) -> None:
     payload = dict(item)
     if more > 0:
         payload["more"] = more
-    emit_local(room(session_id), "sold", payload)
+    frames.add(session_id, "sold", payload)
 
 
 def _worth_telling(count: int, sent: Sent) -> bool:
@@ -126,7 +157,7 @@ def _worth_telling(count: int, sent: Sent) -> bool:
     return abs(count - sent.viewers) >= max(1, VIEWERS_STEP * sent.viewers)
 
 
-def send_counters(hub: Hub, local: dict[int, int]) -> None:
+def send_counters(hub: Hub, local: dict[int, int], frames: Frames) -> None:
     from market.live.models import LiveSession
 
     sids = list(local)
@@ -147,7 +178,7 @@ def send_counters(hub: Hub, local: dict[int, int]) -> None:
         count = viewers.get(sid)
         if count is not None and _worth_telling(count, sent):
             sent.viewers, sent.viewers_at = count, time.monotonic()
-            emit_local(room(sid), "viewers", {"count": count})
+            frames.add(sid, "viewers", {"count": count})
         if count is not None and count > sent.peak:
             sent.peak = count
             db.session.execute(sa.update(LiveSession).where(LiveSession.id == sid, LiveSession.peak_viewers < count)
@@ -155,7 +186,7 @@ def send_counters(hub: Hub, local: dict[int, int]) -> None:
         total = hearts.get(sid)
         if total is not None and total != sent.hearts:
             sent.hearts = total
-            emit_local(room(sid), "hearts", {"total": total})
+            frames.add(sid, "hearts", {"total": total})
         if persist and total is not None and total > sent.hearts_saved:
             sent.hearts_saved = total
             db.session.execute(sa.update(LiveSession).where(LiveSession.id == sid, LiveSession.hearts < total,

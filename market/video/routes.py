@@ -152,7 +152,7 @@ def whip_keepalive(session_id: int, resource: str):
     generation, server, js = video.generation, video.server, video.janus_session
     _end_transaction()
     try:
-        service.keep_publishing(video)
+        service.keep_publishing(server, js)
     except service.SessionGone:
         service.mark_stopped(session_id, generation)
         db.session.commit()

@@ -319,10 +319,11 @@ def current_publish(session_id: int, resource: str) -> LiveVideo:
     return video
 
 
-def keep_publishing(video: LiveVideo) -> None:
-    """The host's page says it is still there (every 20 s): keep the publisher's Janus session alive. Janus
-    call: the caller has ended its transaction."""
-    janus.client(video.server).keepalive(video.janus_session)
+def keep_publishing(server: str, janus_session: int) -> None:
+    """The host's page says it is still there (every 20 s): keep the publisher's Janus session alive. Takes plain
+    values, not the row: after the caller ended its transaction, touching the row would open another one (a
+    read lock held across the Janus call stalls every SQLite writer of a gevent process)."""
+    janus.client(server).keepalive(janus_session)
 
 
 def mark_stopped(session_id: int, generation: int) -> bool:

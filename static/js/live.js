@@ -70,7 +70,8 @@
   socket.on("logged_out", function () { window.location.reload(); });
 
   function join() {
-    socket.timeout(10000).emit("join", { session_id: sessionId }, function (err, ack) {
+    // frames: the room's stock, sales, hearts and viewers arrive as ONE "tick" message per tick (below)
+    socket.timeout(10000).emit("join", { session_id: sessionId, frames: true }, function (err, ack) {
       if (err || !ack || !ack.ok) { window.setTimeout(join, 2000); return; }
       banner(false);
       applySnapshot(ack.snapshot);
@@ -233,10 +234,11 @@
     show(resultEl, true);
   }
 
-  socket.on("stock", function (data) {
+  function onStock(data) {
     var card = offerCard(data.offer_id);
     if (card) setRemaining(card, data.remaining);
-  });
+  }
+  socket.on("stock", onStock);
   socket.on("offer", function (o) { upsertOffer(o); });
   socket.on("session", function (data) {
     setStatus(data.status);
@@ -255,11 +257,13 @@
     result((data && data.message) || S.error, true);
     Array.prototype.forEach.call(root.querySelectorAll("form button, .offer-order"), function (b) { b.disabled = true; });
   });
-  socket.on("viewers", function (data) { setText(byId("live-viewers"), num.format(data.count)); });
-  socket.on("hearts", function (data) { setText(byId("live-hearts"), num.format(data.total)); });
+  function onViewers(data) { setText(byId("live-viewers"), num.format(data.count)); }
+  function onHearts(data) { setText(byId("live-hearts"), num.format(data.total)); }
+  socket.on("viewers", onViewers);
+  socket.on("hearts", onHearts);
 
   // ---- ticker ------------------------------------------------------------------------------------------
-  socket.on("sold", function (data) {
+  function onSold(data) {
     if (!tickerEl) return;
     var li = document.createElement("li");
     var text = fill(S.sold, { buyer: data.buyer, qty: num.format(data.qty), unit: unitLabel(data.unit) });
@@ -267,6 +271,14 @@
     li.textContent = text;
     tickerEl.insertBefore(li, tickerEl.firstChild);
     while (tickerEl.children.length > 4) tickerEl.lastChild.remove();
+  }
+  socket.on("sold", onSold);
+  // One frame per tick (the page joins with frames: true): each part as its own message would have said.
+  socket.on("tick", function (frame) {
+    (frame.stock || []).forEach(onStock);
+    if (frame.sold) onSold(frame.sold);
+    if (frame.viewers) onViewers(frame.viewers);
+    if (frame.hearts) onHearts(frame.hearts);
   });
 
   // ---- chat --------------------------------------------------------------------------------------------

@@ -52,7 +52,10 @@
     return true;
   }
 
-  function teardown() {
+  // ``leaving``: the page goes, so the app is told (DELETE). A reconnect just drops the old subscription: its
+  // Janus session expires within a minute without keepalives (ending it from here while the new one was being
+  // made stalled the app on SQLite in the browser test: see docs/video.md, gaps).
+  function teardown(leaving) {
     window.clearInterval(keepTimer);
     window.clearInterval(statsTimer);
     keepTimer = statsTimer = null;
@@ -60,7 +63,7 @@
     layer = 0;
     if (pc) { try { pc.close(); } catch (e) { /* closed already */ } }
     pc = null;
-    if (resource) {
+    if (resource && leaving) {
       window.fetch(resource, { method: "DELETE", keepalive: true, credentials: "omit" }).catch(function () {});
     }
     resource = null;
@@ -186,7 +189,7 @@
     }).catch(function () {});
   }
 
-  window.addEventListener("pagehide", teardown);
+  window.addEventListener("pagehide", function () { teardown(true); });
 
   if (typeof window.RTCPeerConnection !== "function") {
     if (!playHls() && D.onAir === "1") fallback(D.noWebrtc);

@@ -130,7 +130,7 @@ def test_the_host_streams_from_her_phone_and_a_viewer_watches_beside_the_order_b
     expect(second.locator("#video-host-status")).to_contain_text("Bạn đang phát trực tiếp", timeout=45000)
     # the first phone is told, and does not take the stream back when its connection drops
     expect(host.locator("#video-host-status")).to_contain_text("đã chuyển sang", timeout=45000)
-    # the viewer follows the new feed: frames keep coming
+    # the viewer follows the new feed (its keepalive says the feed changed, or its stall check): frames keep coming
     before = frames(viewer)
     wait_until(viewer, "n => document.getElementById('video-live').getVideoPlaybackQuality().totalVideoFrames > n",
                before + 10, timeout=60)

@@ -842,3 +842,52 @@ def test_what_a_process_keeps_per_socket_goes_with_the_socket(connect, make_sess
     tick()
     assert connections() == {} and events._joins == {} and events._hearts_window == {}
     assert hub.rooms == {} and hub.hosts == {}
+
+
+# ---- one frame per tick (join's opt-in ``frames``) ------------------------------------------------------
+
+def test_a_viewer_who_asks_for_frames_hears_one_tick_message_per_tick(connect, make_offer, make_user, tick):
+    offer = make_offer(quantity=100, per_buyer_limit=5)
+    classic, framed = connect(), connect()
+    joined(classic, offer.session)
+    ack = framed.call("join", {"session_id": offer.session.id, "frames": True})
+    assert ack["ok"]
+    framed.received()
+    for i in range(3):
+        sock = connect(make_user(name=f"Khung {i}"))
+        joined(sock, offer.session)
+        assert sock.call("order", {"offer_id": offer.id, "qty": 1, "key": new_key()})["ok"]
+        sock.emit("heart", {})
+    tick()
+    old = heard(classic)
+    new = heard(framed)
+    assert "tick" not in old and set(new) == {"tick"} and len(new["tick"]) == 1  # chat, offers… still as before
+    [frame] = new["tick"]
+    # each part exactly what its own message carries to a classic viewer
+    assert frame["stock"] == old["stock"] == [{"offer_id": offer.id, "remaining": 97}]
+    assert [frame["sold"]] == old["sold"] and frame["sold"]["more"] == 2
+    assert [frame["hearts"]] == old["hearts"] == [{"total": 3}]
+    assert [frame["viewers"]] == old["viewers"] == [{"count": 5}]
+    tick()
+    assert heard(framed) == {} and heard(classic) == {}  # nothing changed: nothing sent
+    chatter = connect(make_user(name="Chat"))
+    joined(chatter, offer.session)
+    assert chatter.call("chat", {"text": "vẫn là tin nhắn riêng"})["ok"]
+    assert [m["text"] for m in framed.events("chat")] == ["vẫn là tin nhắn riêng"]
+
+
+def test_frames_is_opt_in_and_a_rejoin_can_change_it(connect, make_offer, make_user, tick):
+    offer = make_offer(quantity=100, per_buyer_limit=5)
+    sock = connect()
+    for flag, expect in ((True, {"tick"}), ("yes", {"stock"}), (1, {"stock"}), (None, {"stock"}),
+                         (True, {"tick"}), (False, {"stock"})):
+        ack = sock.call("join", {"session_id": offer.session.id, "frames": flag})
+        assert ack["ok"]
+        buyer = connect(make_user())
+        joined(buyer, offer.session)
+        assert buyer.call("order", {"offer_id": offer.id, "qty": 1, "key": new_key()})["ok"]
+        sock.received()
+        tick()
+        got = heard(sock)
+        assert expect <= set(got) and not ({"tick", "stock"} - expect) & set(got), (flag, got)
+        buyer.disconnect()

@@ -468,3 +468,101 @@ def test_chot_from_two_processes_at_once(two_servers, viewers):
     assert refused[0]["error"] == "sold_out" and "Chỉ còn 1" in refused[0]["message"]
     assert oks[0]["order"]["missing"] == ["address", "method"]
     watcher.wait_for("stock", lambda d: d == {"offer_id": pinned["offer"]["id"], "remaining": 1}, timeout=2)
+
+
+class RawSocket:
+    """A bare websocket that offers permessage-deflate as every browser does, speaking Engine.IO frames by hand:
+    what arrives is checked byte by byte (compressed frames inflated), not through a client library."""
+
+    def __init__(self, url: str):
+        import base64
+        import os
+        import socket
+        import zlib
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        self.sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                           f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                           "Sec-WebSocket-Version: 13\r\n"
+                           "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n").encode())
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            self.buf += self.sock.recv(4096)
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        self.handshake = head.decode().lower()
+        self.inflate = zlib.decompressobj(-15)
+        self.compressed = 0
+
+    def _read(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            assert chunk, "closed"
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def receive(self) -> str:
+        b0, b1 = self._read(2)
+        assert b0 & 0x80, "a fragmented frame"
+        n = b1 & 0x7F
+        if n == 126:
+            n = int.from_bytes(self._read(2), "big")
+        elif n == 127:
+            n = int.from_bytes(self._read(8), "big")
+        payload = self._read(n)
+        if b0 & 0x40:  # RSV1: a compressed message
+            self.compressed += 1
+            payload = self.inflate.decompress(payload + b"\x00\x00\xff\xff")
+        assert b0 & 0x0F == 1, f"opcode {b0 & 0x0F}"
+        return payload.decode()
+
+    def send(self, text: str) -> None:
+        import os
+
+        data, mask = text.encode(), os.urandom(4)
+        n = len(data)
+        head = bytes((0x81, 0x80 | n)) if n < 126 else bytes((0x81, 0x80 | 126)) + n.to_bytes(2, "big")
+        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    def until(self, prefix: str, timeout: float = 10) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            msg = self.receive()
+            if msg == "2":
+                self.send("3")
+            elif msg.startswith(prefix):
+                return msg
+        raise AssertionError(f"nothing starting with {prefix!r}")
+
+
+def test_a_browser_negotiating_deflate_reads_broadcasts_and_acks(live_server, viewers):
+    """Broadcasts are framed once and sent uncompressed to every socket; acks may be compressed (the
+    negotiated extension): a client reads both, and hearts (handled where they are read) still count."""
+    import json
+
+    url = live_server.url
+    raw = RawSocket(url)
+    assert "permessage-deflate" in raw.handshake
+    assert raw.until("0").startswith("0{")
+    raw.send("40/live,")
+    raw.until("40/live,")
+    raw.send('42/live,1["join",{"session_id":1}]')
+    ack = json.loads(raw.until("43/live,1")[len("43/live,1"):])[0]
+    assert ack["ok"] and ack["snapshot"]["session"]["status"] == "live"
+    chatter = viewers(url, token(url, "0904000001"))
+    chatter.join(1)
+    assert chatter.call("chat", {"text": "Khung hình chung cho mọi người"})["ok"]
+    chat = json.loads(raw.until('42/live,["chat"')[len("42/live,"):])
+    assert chat == ["chat", chatter.wait_for("chat", lambda d: d["text"] == "Khung hình chung cho mọi người")]
+    before, raw_hearts = ack["snapshot"]["hearts"], None
+    for _ in range(5):
+        raw.send('42/live,["heart",{}]')
+    deadline = time.monotonic() + 10
+    while raw_hearts is None or raw_hearts < before + 5:
+        assert time.monotonic() < deadline, (before, raw_hearts)
+        raw_hearts = json.loads(raw.until('42/live,["hearts"')[len("42/live,"):])[1]["total"]
+    raw.sock.close()
+
