@@ -218,7 +218,9 @@ def _shipping(env: dict) -> dict:
             "GHN_API_BASE": _http_base("GHN_API_BASE", env.get("GHN_API_BASE") or "https://online-gateway.ghn.vn"),
             "GHTK_API_BASE": _http_base("GHTK_API_BASE",
                                         env.get("GHTK_API_BASE") or "https://services.giaohangtietkiem.vn"),
-            "CARRIER_TIMEOUT": _int(env, "CARRIER_TIMEOUT", 10, 1, 60)}
+            "CARRIER_TIMEOUT": _int(env, "CARRIER_TIMEOUT", 10, 1, 60),
+            # a quote at checkout: short, the buyer is waiting (the shop's table answers when it runs out)
+            "CARRIER_QUOTE_TIMEOUT": _int(env, "CARRIER_QUOTE_TIMEOUT", 3, 1, 30)}
 
 
 def _replay(env: dict, instance_path: Path) -> dict:

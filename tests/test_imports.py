@@ -35,8 +35,8 @@ COMPOSITION_ROOT = {"market", "market.cli"}  # create_app's steps and the seed-d
 ALLOWED: dict[tuple[str, str], str] = {
     ("market.accounts.codes", "market.notifications.zns"):
         "the message transport only (ZNS, else the SMS; it imports nothing of notifications but sms.py), for codes",
-    ("market.accounts.service", "market.notifications.sms"):
-        "the SMS transport only (it imports nothing of notifications); it belongs under market/ with the moves",
+    ("market.accounts.service", "market.notifications.zns"):
+        "the message transport only (ZNS, else the SMS), for the notice to the old number on a phone change",
 }
 
 

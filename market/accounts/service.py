@@ -194,6 +194,9 @@ def sign_up_by_code(e164: str, display_name: str | None, locale: str = "vi") -> 
     return user
 
 
+PHONE_CHANGED_KIND = "account.phone_changed"  # its ZNS template (``ZALO_ZNS_TEMPLATES``) takes ``phone``
+
+
 def change_phone(user: User, new_e164: str) -> None:
     """Move ``user`` to a number a code just proved. A number with an account is refused (only the person who
     typed the code sent to it learns that)."""
@@ -211,11 +214,13 @@ def change_phone(user: User, new_e164: str) -> None:
     text = _("Chợ Phiên: your account now uses the number %(phone)s. If this was not you, call your commune's "
              "staff.", phone=format_phone(new_e164))
 
-    def tell_old_number():  # whoever still holds the old number hears of it
-        from market.notifications.sms import send as send_sms  # the transport alone (see tests/test_imports.py)
+    params = {"phone": format_phone(new_e164)}
+
+    def tell_old_number():  # whoever still holds the old number hears of it: by Zalo ZNS if set up, else SMS
+        from market.notifications.zns import deliver
         from market.tasks import defer
 
-        defer(send_sms, old, text)
+        defer(deliver, old, text, PHONE_CHANGED_KIND, params)
 
     on_commit(tell_old_number)
 

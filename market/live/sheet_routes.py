@@ -19,7 +19,8 @@ from market.domain import DomainError
 from market.extensions import db
 from market.live import bp, service, sheet
 from market.live.ordering import outcome_ack, submit_order
-from market.orders import checkout
+from market.orders import checkout, delivery
+from market.orders.routes import ask_carriers
 
 RATE_SHEET = "20/minute"  # per buyer: a person confirms a few orders a minute at most
 _INT = re.compile(r"^-?\d{1,12}$")
@@ -88,6 +89,8 @@ def checkout_sheet(session_id: int):
             return jsonify(ack), 401 if outcome.code == "not_logged_in" else 409
         order = sheet.live_order(user, live_session, outcome.order["id"])
     shown = _int(form.get("shown_fee"))
+    # the carrier's fee for this address (shops that quote by their carrier), asked with no transaction open
+    ask_carriers([delivery.order_ask(order, checkout.destination_of(address))], fresh=True)
     try:
         sheet.finish(order, user, address, method, shown if isinstance(shown, int) else "unchecked")
     except DomainError as err:

@@ -8,6 +8,7 @@ this shop charge to bring these goods to this address, and how may the buyer rec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -65,6 +66,12 @@ class ShippingRates(Protocol):
     def cod_refusal(self, seller_id: int, buyer_id: int) -> str | None:
         """Why this shop asks this buyer to pay some other way than cash on delivery (refused parcels), or None."""
 
+    def carrier_call(self, seller, destination: Destination | None, parcel: Parcel,
+                     fresh: bool) -> Callable[[], None] | None:
+        """Read what asking the shop's carrier needs (the database), and return the call itself — HTTP only,
+        no database — which remembers the answer for ``fee``; None when there is nothing to ask (no carrier
+        quote, no address, already known and not ``fresh``)."""
+
 
 class _Free:
     """Until a rate service registers: delivery is included in the price (what the shop did before)."""
@@ -79,6 +86,9 @@ class _Free:
         return 0
 
     def cod_refusal(self, seller_id: int, buyer_id: int) -> str | None:
+        return None
+
+    def carrier_call(self, seller, destination, parcel, fresh) -> None:
         return None
 
 
@@ -127,3 +137,42 @@ def order_lines(order) -> list[WeighedLine]:
 def quote_order(order, destination: Destination | None, option: str = SHIP) -> Fee:
     """The fee for an order already placed (a live order the buyer now gives an address for)."""
     return quote(order.seller, order_lines(order), order.subtotal_vnd, destination, option)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One shop's parcel to price: the same arguments as ``quote``."""
+
+    seller: object
+    lines: list[WeighedLine]
+    subtotal_vnd: int
+    destination: Destination | None
+    option: str = SHIP
+
+
+def cart_asks(groups, destination: Destination | None, options: dict[int, str] | None = None) -> list[Ask]:
+    options = options or {}
+    return [Ask(g.seller, cart_lines(g.items), g.subtotal_vnd, destination, options.get(g.seller.id) or SHIP)
+            for g in groups]
+
+
+def order_ask(order, destination: Destination | None, option: str = SHIP) -> Ask:
+    return Ask(order.seller, order_lines(order), order.subtotal_vnd, destination, option)
+
+
+def carrier_calls(asks: list[Ask], *, fresh: bool = False) -> list[Callable[[], None]]:
+    """The carrier quotes to fetch before ``quote`` can answer with them (shops that chose their carrier's fee).
+
+    The view runs them with no transaction open (``ask_carriers``): reading here, then the HTTP calls, then the
+    page or the order reads the remembered answers. ``fresh`` asks again even when an answer is remembered
+    (placing an order: the fee charged is the carrier's fee now; a different one is shown before committing)."""
+    service = rates()
+    calls = []
+    for ask in asks:
+        if ask.option != SHIP or ask.destination is None:
+            continue
+        parcel = Parcel(service.grams(ask.seller.id, ask.lines), ask.subtotal_vnd)
+        call = service.carrier_call(ask.seller, ask.destination, parcel, fresh)
+        if call is not None:
+            calls.append(call)
+    return calls

@@ -71,11 +71,26 @@ def add_to_cart():
     return render_template("orders/add.html", form=form, product=product), status
 
 
+def ask_carriers(asks: list[delivery.Ask], *, fresh: bool = False) -> None:
+    """Fetch the carrier quotes these parcels need (shops that chose their carrier's fee) with no transaction
+    open: the read transaction ends here (nothing is written before), then the calls (``CARRIER_QUOTE_TIMEOUT``
+    each at most); ``delivery.quote`` then answers with what they said. Views only."""
+    calls = delivery.carrier_calls(asks, fresh=fresh)
+    if not calls:
+        return
+    db.session.commit()
+    for call in calls:  # HTTP only: nothing here touches the database
+        call()
+
+
 @bp.get("/cart")
 @login_required
 def cart_page(qty_errors: dict[int, str] | None = None, status: int = 200):
     groups = cart.groups(current_user)
-    fees = checkout.group_fees(groups, checkout.destination_of(checkout.saved_address(current_user)))
+    destination = checkout.destination_of(checkout.saved_address(current_user))
+    ask_carriers(delivery.cart_asks(groups, destination))
+    groups = cart.groups(current_user)
+    fees = checkout.group_fees(groups, destination)
     return render_template("orders/cart.html", groups=groups, qty_form=CartQtyForm(formdata=None),
                            qty_errors=qty_errors or {}, fees=fees,
                            grand_total=checkout.grand_total(groups, fees)), status
@@ -168,6 +183,8 @@ def checkout_page():
         try:
             address = checkout.clean_address(form.ship_name.data, form.ship_phone.data, form.ship_street.data,
                                              form.ship_commune.data, form.ship_province.data)
+            # the carrier's fee now, asked before anything is written; one unlike the page's is shown first
+            ask_carriers(delivery.cart_asks(groups, checkout.destination_of(address), options), fresh=True)
             placed = checkout.place_cart(current_user, form.attempt.data, chosen, address, options,
                                          _shown_fees(groups))
         except DomainError as err:
@@ -183,6 +200,8 @@ def checkout_page():
             return redirect(url_for("orders.checkout_done", attempt=form.attempt.data, n=len(placed)))
     else:
         status = 400
+    ask_carriers(delivery.cart_asks(groups, _typed_destination(form), options))
+    groups = cart.groups(current_user)
     fees = checkout.group_fees(groups, _typed_destination(form), options)
     return render_template("orders/checkout.html", form=form, groups=groups, choices=choices, chosen=chosen,
                            method_errors=method_errors, deliveries=deliveries, options=options, fees=fees,
@@ -318,6 +337,7 @@ def _complete_fee_context(order: Order, form, option: str | None) -> dict:
     """The shipping of the order being completed, for the address in the form (shown before saving)."""
     if form is None:
         return {"complete_fee": None, "complete_deliveries": []}
+    ask_carriers([delivery.order_ask(order, _typed_destination(form), option or delivery.SHIP)])
     return {"complete_fee": delivery.quote_order(order, _typed_destination(form), option or delivery.SHIP),
             "complete_deliveries": delivery.rates().choices(order.seller_id)}
 
@@ -343,6 +363,7 @@ def complete(order_id: int):
         try:
             address = checkout.clean_address(form.ship_name.data, form.ship_phone.data, form.ship_street.data,
                                              form.ship_commune.data, form.ship_province.data)
+            ask_carriers([delivery.order_ask(order, checkout.destination_of(address), option)], fresh=True)
             checkout.complete_order(order, current_user, address, form.method.data, option, shown_fee)
         except DomainError as err:
             db.session.rollback()

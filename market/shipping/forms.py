@@ -1,6 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, SelectChoice, StringField
+
+from market.catalog.forms import LooseSelectField
 
 _MONEY = {"inputmode": "numeric", "autocomplete": "off"}
 _KG = {"inputmode": "decimal", "autocomplete": "off"}
@@ -22,6 +24,8 @@ class ShippingSettingsForm(FlaskForm):
     pickup_note = StringField(_l("Where and when to pick up"), render_kw={"maxlength": 200})
     transfer_after_refusals = StringField(_l("Ask for a transfer instead of cash from buyers who refused this many "
                                              "cash-on-delivery parcels"), render_kw={"inputmode": "numeric"})
+    # choices: "" (the table) and the shop's connected carriers, set by the view; checked by clean_settings
+    quote_carrier = LooseSelectField(_l("Shipping fee buyers pay"), choices=[SelectChoice("", "")])
 
 
 class CarrierAccountForm(FlaskForm):

@@ -41,10 +41,17 @@ class ShopShipping(TimestampMixin, db.Model):
     pickup_note = sa.Column(sa.String(200), nullable=False, default="")  # where and when to collect
     # "Bom hàng": buyers who refused this many cash-on-delivery parcels (anywhere) pay by transfer here; None: off.
     transfer_after_refusals = sa.Column(sa.SmallInteger, nullable=True)
+    # "Báo phí theo hãng vận chuyển": the connected carrier ("ghn", "ghtk") whose quote buyers pay; None: the table.
+    # The table stays the fallback when that carrier does not answer (docs/shipping.md).
+    quote_carrier = sa.Column(sa.String(10), nullable=True)
+
+    @property
+    def has_table(self) -> bool:
+        return any(v is not None for v in (self.fee_commune_vnd, self.fee_province_vnd, self.fee_elsewhere_vnd))
 
     @property
     def delivers(self) -> bool:
-        return any(v is not None for v in (self.fee_commune_vnd, self.fee_province_vnd, self.fee_elsewhere_vnd))
+        return self.has_table or self.quote_carrier is not None
 
 
 class CarrierAccount(TimestampMixin, db.Model):

@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from market.domain import DomainError
 from market.extensions import db
@@ -27,13 +28,20 @@ def settings():
     """The shop's fee table by zone and weight, free shipping above an amount, pick-up at the shop."""
     profile = current_user.seller_profile
     saved = service.settings_for(profile.id)
+    carriers = _carrier_rows(profile.id)
+    connected = tuple(c["adapter"].name for c in carriers if c["account"])
     if request.method == "GET":
         form = ShippingSettingsForm(formdata=None, data=service.form_values(profile.id))
     else:
         form = ShippingSettingsForm()
+    form.quote_carrier.choices = [SelectChoice("", _("My fee table above"))] + [
+        SelectChoice(c["adapter"].name, _("%(carrier)s's quote for each address (my table if it does not answer)",
+                                          carrier=service.carrier_name(c["adapter"].name)))
+        for c in carriers if c["account"]]
+    if request.method == "POST":
         if form.validate_on_submit():
             try:
-                service.save_settings(profile.id, service.clean_settings(request.form))
+                service.save_settings(profile.id, service.clean_settings(request.form, connected))
             except DomainError as err:
                 db.session.rollback()
                 attach_error(form, err)
@@ -43,7 +51,7 @@ def settings():
                 return redirect(url_for("sell_shipping.settings"))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("shipping/settings.html", form=form, profile=profile, saved=saved,
-                           carriers=_carrier_rows(profile.id)), status
+                           carriers=carriers, connected=connected), status
 
 
 def _carrier_rows(seller_id: int) -> list[dict]:

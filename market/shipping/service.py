@@ -8,10 +8,13 @@ its prices (fee 0, "included"), so no order total changes behind anyone's back. 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from market.catalog.service import parse_price
@@ -22,7 +25,7 @@ from market.i18n import vnd
 from market.orders.delivery import PICKUP, SHIP, DeliveryChoice, Destination, Fee, Parcel
 from market.shipping.fees import MAX_FEE_VND, MAX_WEIGHT_G, FeeTable, parcel_grams, table_fee
 from market.shipping.models import ShopShipping
-from market.shipping.zones import Zone, zone_of
+from market.shipping.zones import Zone, place_key, zone_of
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +33,7 @@ log = logging.getLogger(__name__)
 SUGGESTED = {"fee_commune_vnd": 15_000, "fee_province_vnd": 25_000, "fee_elsewhere_vnd": 35_000,
              "extra_commune_vnd": 2_000, "extra_province_vnd": 4_000, "extra_elsewhere_vnd": 6_000,
              "base_weight_g": 2000, "item_weight_g": 1000, "free_above_vnd": None, "pickup_enabled": False,
-             "pickup_note": "", "transfer_after_refusals": None}
+             "pickup_note": "", "transfer_after_refusals": None, "quote_carrier": None}
 ZONES = (Zone.COMMUNE, Zone.PROVINCE, Zone.ELSEWHERE)
 
 
@@ -51,9 +54,70 @@ def zone_label(zone: Zone) -> str:
             Zone.ELSEWHERE: _("other provinces")}[zone]
 
 
+# ---- the carrier's quote at checkout -------------------------------------------------------------------------
+# Answers kept per process: a cart page rendered again, checkout, "update shipping" do not each call the carrier.
+# A failure is kept a shorter while, so a carrier that is down costs one wait a minute per parcel, not one a page.
+QUOTE_TTL = 600.0
+FAILURE_TTL = 60.0
+CACHE_MAX = 2000
+
+
+@dataclass(frozen=True)
+class CarrierAnswer:
+    carrier: str
+    fee_vnd: int | None  # None: no quote (``failure`` says why, for the log and the label)
+    failure: str = ""  # "timeout" or "error"
+
+
+_answers: dict[tuple, tuple[float, CarrierAnswer]] = {}
+_answers_lock = threading.Lock()
+
+
+def _quote_key(seller_id: int, carrier: str, destination: Destination, parcel: Parcel) -> tuple:
+    return (seller_id, carrier, place_key(destination.commune), place_key(destination.province), parcel.grams,
+            parcel.value_vnd)
+
+
+def remembered(key: tuple) -> CarrierAnswer | None:
+    with _answers_lock:
+        kept = _answers.get(key)
+        if kept is None or kept[0] <= time.monotonic():
+            return None
+        return kept[1]
+
+
+def _remember(key: tuple, answer: CarrierAnswer) -> None:
+    ttl = QUOTE_TTL if answer.fee_vnd is not None else FAILURE_TTL
+    with _answers_lock:
+        if len(_answers) >= CACHE_MAX:
+            now = time.monotonic()
+            for k in [k for k, (until, _a) in _answers.items() if until <= now] or list(_answers)[:CACHE_MAX // 4]:
+                _answers.pop(k, None)
+        _answers[key] = (time.monotonic() + ttl, answer)
+
+
+def forget_quotes() -> None:
+    """Tests: start with no remembered quote."""
+    with _answers_lock:
+        _answers.clear()
+
+
+def quoting_account(s: ShopShipping | None):
+    """The carrier account whose quote this shop's buyers pay, or None (no choice, carrier off, disconnected)."""
+    from market.shipping import shipments
+
+    if s is None or not s.quote_carrier or s.quote_carrier not in shipments.enabled_carriers():
+        return None
+    return shipments.account_for(s.seller_id, s.quote_carrier)
+
+
+def carrier_name(carrier: str) -> str:
+    return carrier.upper()  # "GHN", "GHTK": what sellers and buyers call them
+
+
 class TableRates:
-    """The orders area's ``ShippingRates``: the shop's fee table. A connected carrier's quote is not asked at checkout
-    (``Carrier.quote`` exists; buyers pay the table's fee whichever way the parcel goes)."""
+    """The orders area's ``ShippingRates``: the shop's fee table, or its carrier's quote when the shop chose it
+    ("Báo phí theo hãng vận chuyển") — with the table as the fallback when the carrier does not answer."""
 
     def choices(self, seller_id: int) -> list[DeliveryChoice]:
         s = settings_for(seller_id)
@@ -76,6 +140,47 @@ class TableRates:
             return None
         return _("This shop asks buyers who have refused cash-on-delivery parcels to pay by transfer.")
 
+    def carrier_call(self, seller, destination: Destination | None, parcel: Parcel,
+                     fresh: bool) -> Callable[[], None] | None:
+        if destination is None or not destination.province:
+            return None
+        account = quoting_account(settings_for(seller.id))
+        if account is None:
+            return None
+        key = _quote_key(seller.id, account.carrier, destination, parcel)
+        if not fresh and remembered(key) is not None:
+            return None
+        from market.shipping import shipments
+        from market.shipping.carriers import get_carrier
+        from market.shipping.carriers.base import CarrierError, ParcelRequest, Place
+
+        carrier, seller_id = account.carrier, seller.id
+        try:
+            creds = shipments.credentials(account)
+        except DomainError:  # sealed with another SECRET_KEY: the shop must connect again (logged there)
+            _remember(key, CarrierAnswer(carrier, None, "error"))
+            return None
+        request = ParcelRequest(
+            client_code="", sender=Place(seller.shop_name, "", account.pickup_street, seller.commune.name,
+                                         seller.commune.province),
+            receiver=Place("", "", "", destination.commune, destination.province),
+            grams=max(parcel.grams, 1), cod_vnd=0, value_vnd=parcel.value_vnd)
+        adapter = get_carrier(carrier)
+        timeout = current_app.config["CARRIER_QUOTE_TIMEOUT"]
+
+        def call() -> None:  # HTTP only: the view runs it with no transaction open
+            try:
+                fee = adapter.quote(creds, request, timeout=timeout)
+            except CarrierError as err:
+                failure = "timeout" if err.timeout else "error"
+                log.warning("shipping: %s quote for seller %s to %s failed (%s: %s); the shop's table is used",
+                            carrier, seller_id, destination.province, err.code, err.message)
+                _remember(key, CarrierAnswer(carrier, None, failure))
+            else:
+                _remember(key, CarrierAnswer(carrier, fee))
+
+        return call
+
     def fee(self, seller, destination: Destination | None, parcel: Parcel, option: str) -> Fee:
         s = settings_for(seller.id)
         if option == PICKUP:
@@ -88,6 +193,37 @@ class TableRates:
         if not s.delivers:
             return Fee(SHIP, None, _("Delivery"), _("%(shop)s does not deliver: choose pick-up at the shop.",
                                                     shop=seller.shop_name))
+        account = quoting_account(s)
+        if account is None:
+            if not s.has_table:  # it quoted by a carrier now disconnected or switched off
+                return Fee(SHIP, None, _("Delivery"), _("%(shop)s does not deliver: choose pick-up at the shop.",
+                                                        shop=seller.shop_name))
+            return self._table(seller, s, destination, parcel)
+        table = table_of(s)
+        if destination is None or not destination.province:
+            return Fee(SHIP, None, _("by %(carrier)s, depending on the address", carrier=carrier_name(account.carrier)))
+        answer = remembered(_quote_key(seller.id, account.carrier, destination, parcel))
+        if answer is not None and answer.fee_vnd is not None:
+            if table.free_above_vnd is not None and parcel.value_vnd >= table.free_above_vnd:
+                return Fee(SHIP, 0, _("Free for orders from %(amount)s", amount=vnd(table.free_above_vnd)))
+            return Fee(SHIP, answer.fee_vnd, _("%(carrier)s's fee, about %(kg)s", carrier=carrier_name(account.carrier),
+                                               kg=format_kg(max(parcel.grams, 1))))
+        if answer is None:  # nobody asked before this quote (a page that does not ask carriers): the table
+            log.info("shipping: no %s quote for seller %s to %s; the shop's table is used", account.carrier,
+                     seller.id, destination.province)
+        fallback = self._table(seller, s, destination, parcel) if s.has_table else None
+        if fallback is not None and fallback.ok:
+            return Fee(SHIP, fallback.fee_vnd, _("%(label)s — the shop's table (%(carrier)s gave no fee just now)",
+                                                 label=fallback.label, carrier=carrier_name(account.carrier)))
+        problem = _("%(carrier)s could not give a shipping fee to this address just now, and %(shop)s has no fee "
+                    "of its own for it. Try again in a few minutes.", carrier=carrier_name(account.carrier),
+                    shop=seller.shop_name)
+        if s.pickup_enabled:
+            problem += " " + _("You can pick up at the shop.")
+        return Fee(SHIP, None, _("Delivery"), problem)
+
+    def _table(self, seller, s: ShopShipping, destination: Destination | None, parcel: Parcel) -> Fee:
+        """The shop's own fee table."""
         table = table_of(s)
         if destination is None or not destination.province:
             known = [f for f in table.fees.values() if f is not None]
@@ -131,8 +267,10 @@ def parse_money(raw, field: str, *, allow_blank: bool, maximum: int = MAX_FEE_VN
     return value
 
 
-def clean_settings(raw: Mapping) -> dict:
-    """The settings form's values, checked; a refusal names its field. Nothing is written here."""
+def clean_settings(raw: Mapping, connected: tuple[str, ...] = ()) -> dict:
+    """The settings form's values, checked; a refusal names its field. Nothing is written here.
+
+    ``connected``: the carriers the shop has connected (and the site has on), whose quote it may choose."""
     values: dict = {}
     for zone in ZONES:
         values[f"fee_{zone}_vnd"] = parse_money(raw.get(f"fee_{zone}_vnd"), f"fee_{zone}_vnd", allow_blank=True)
@@ -156,9 +294,13 @@ def clean_settings(raw: Mapping) -> dict:
         raise DomainError("invalid", _("Choose a number from 1 to 20, or leave it empty."),
                           field="transfer_after_refusals")
     values["transfer_after_refusals"] = int(refusals) if refusals else None
+    quote_carrier = str(raw.get("quote_carrier") or "").strip()
+    if quote_carrier and quote_carrier not in connected:
+        raise DomainError("invalid", _("Connect this carrier first."), field="quote_carrier")
+    values["quote_carrier"] = quote_carrier or None
     if values["pickup_enabled"] and not note:
         raise DomainError("invalid", _("Say where and when buyers can collect their goods."), field="pickup_note")
-    if all(values[f"fee_{z}_vnd"] is None for z in ZONES) and not values["pickup_enabled"]:
+    if all(values[f"fee_{z}_vnd"] is None for z in ZONES) and not values["pickup_enabled"] and not quote_carrier:
         raise DomainError("invalid", _("Enter a fee for at least one zone, or offer pick-up at the shop."),
                           field="fee_commune_vnd")
     return values
@@ -181,7 +323,7 @@ def form_values(seller_id: int) -> dict:
     for key, value in source.items():
         if key.endswith("_weight_g"):
             out[key.replace("_weight_g", "_weight_kg")] = kg_input(value)
-        elif key == "transfer_after_refusals":
+        elif key in ("transfer_after_refusals", "quote_carrier"):
             out[key] = "" if value is None else str(value)
         elif key.endswith("_vnd"):
             out[key] = "" if value is None else f"{value:,}".replace(",", ".")

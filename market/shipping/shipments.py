@@ -46,7 +46,7 @@ from market.shipping.carriers.base import (
     Tracking,
 )
 from market.shipping.fees import line_grams
-from market.shipping.models import CarrierAccount, Shipment
+from market.shipping.models import CarrierAccount, Shipment, ShopShipping
 from market.text import clean_line
 
 log = logging.getLogger(__name__)
@@ -95,8 +95,12 @@ def connect(seller_id: int, carrier: str, token: object, account: object, pickup
 
 
 def disconnect(seller_id: int, carrier: str) -> None:
+    """Forget the account; a shop that quoted by this carrier goes back to its table."""
     db.session.execute(sa.delete(CarrierAccount).where(CarrierAccount.seller_id == seller_id,
                                                        CarrierAccount.carrier == carrier))
+    db.session.execute(sa.update(ShopShipping).where(ShopShipping.seller_id == seller_id,
+                                                     ShopShipping.quote_carrier == carrier)
+                       .values(quote_carrier=None))
 
 
 def credentials(account: CarrierAccount) -> Credentials:
@@ -169,9 +173,7 @@ def prepare_create(order: Order, user, carrier: str) -> Prepared:
         raise DomainError("invalid", _("Connect the carrier first, on the shipping settings page."), status=409)
     _check_can_ship(order)
     seller = order.seller
-    from market.shipping.service import settings_for
-
-    settings = settings_for(seller.id)
+    settings = db.session.scalar(sa.select(ShopShipping).where(ShopShipping.seller_id == seller.id))
     item_g = settings.item_weight_g if settings else 1000
     items = [Item(i.title, i.qty, line_grams(i.unit, i.qty, i.est_weight_g, item_g)) for i in order.items]
     request = ParcelRequest(

@@ -106,3 +106,26 @@ def test_the_per_number_limits_hold_through_zns(app, zns_codes):
     assert err.value.status == 429
     db.session.rollback()
     assert len(zns_codes.sent) == 3 and list(LogSms.sent) == []
+
+
+def test_the_old_number_hears_of_a_phone_change_by_zns_or_sms(app, zalo, make_user):  # noqa: F811
+    """The notice to the old number goes like the other messages (``zns.deliver``): ZNS with the
+    ``account.phone_changed`` template, the SMS when that kind has no template."""
+    from market.accounts.service import change_phone
+
+    app.config["ZALO_ZNS_TEMPLATES"] = {**app.config["ZALO_ZNS_TEMPLATES"], "account.phone_changed": "412351"}
+    user = make_user(phone="0912000111")
+    db.session.commit()
+    change_phone(user, "+84912000666")
+    db.session.commit()
+    [message] = zalo.sent
+    assert message["phone"] == "84912000111" and message["template_id"] == "412351"
+    assert message["template_data"] == {"phone": "0912 000 666"}
+    assert list(LogSms.sent) == []
+    app.config["ZALO_ZNS_TEMPLATES"] = {k: v for k, v in app.config["ZALO_ZNS_TEMPLATES"].items()
+                                        if k != "account.phone_changed"}
+    change_phone(user, "+84912000777")
+    db.session.commit()
+    assert len(zalo.sent) == 1
+    [(to, text)] = list(LogSms.sent)
+    assert to == "+84912000666" and "0912 000 777" in text

@@ -21,6 +21,7 @@ from market.orders.models import DeliveryAddress, Order
 from market.orders.service import Line, place_order
 from tests.conftest import csrf_token, login_as
 from tests.live.conftest import new_key
+from tests.shipping.conftest import carriers, connect_carrier  # noqa: F401 - fixtures
 
 ADDRESS = {"ship_name": "Hoàng Thị Hoa", "ship_phone": "0904 000 001", "ship_street": "25 Nguyễn Tất Thành",
            "ship_commune": "Phường Tân Lợi", "ship_province": "Đắk Lắk"}
@@ -447,3 +448,29 @@ def test_a_shipping_fee_is_shown_before_she_confirms_it(app, make_offer, buyer_c
     assert resp.status_code == 200, resp.json
     assert resp.json["order"]["total_vnd"] == 79_000 + fee and resp.json["order"]["status"] == "confirmed"
     assert len(orders_of(buyer)) == 1
+
+
+def test_the_sheet_charges_the_carriers_quote_when_the_shop_chose_it(app, make_offer, buyer_client,
+                                                                     carriers, connect_carrier):  # noqa: F811
+    """A shop quoting by GHTK: the sheet learns GHTK's fee for her address (not the table's), and the order keeps it."""
+    from market.shipping.models import ShopShipping
+    from market.shipping.service import forget_quotes
+
+    forget_quotes()
+    offer = make_offer(quantity=10, per_buyer_limit=5)
+    session = offer.session
+    db.session.add(ShopShipping(seller_id=session.seller_id, fee_commune_vnd=15_000, fee_province_vnd=25_000,
+                                fee_elsewhere_vnd=35_000, extra_commune_vnd=0, extra_province_vnd=0,
+                                extra_elsewhere_vnd=0, base_weight_g=2000, item_weight_g=1000, free_above_vnd=None,
+                                pickup_enabled=False, pickup_note="", quote_carrier="ghtk"))
+    connect_carrier(session.seller, "ghtk")
+    client, buyer, token = buyer_client(session=session)
+    resp = post_sheet(client, token, session, offer_id=str(offer.id), qty="1", key=new_key("ghtk"), shown_fee="0")
+    assert resp.status_code == 409 and resp.json["shipping_vnd"] == 30_400, resp.json  # the stand-in's fee
+    resp = post_sheet(client, token, session, order_id=str(resp.json["order"]["id"]), shown_fee="30400")
+    assert resp.status_code == 200, resp.json
+    assert resp.json["order"]["total_vnd"] == 79_000 + 30_400
+    [order] = orders_of(buyer)
+    assert order.shipping_vnd == 30_400
+    assert len(carriers["ghtk"].calls("/services/shipment/fee")) == 2  # asked again when confirming
+    forget_quotes()

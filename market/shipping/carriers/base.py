@@ -7,7 +7,8 @@ more file in this package and one line in ``CARRIERS`` — nothing elsewhere cha
 3. ``cancel`` cancels a shipment the carrier has not picked up.
 4. ``parse_webhook`` turns a carrier's call into a neutral ``Tracking`` (or raises ``BadWebhook``: 400).
 5. ``status`` asks the carrier where a parcel is (GHN's webhooks are believed only after this call).
-6. ``quote`` asks the carrier's fee for a parcel (shown to the seller when a shipment is made).
+6. ``quote`` asks the carrier's fee for a parcel: the buyer's fee at checkout when the shop chose "Báo phí theo
+   hãng vận chuyển" (``timeout``: the short checkout wait, ``CARRIER_QUOTE_TIMEOUT``).
 Adapters never touch the database: they take plain values and return plain values, so the calls happen
 outside any transaction.
 """
@@ -131,7 +132,7 @@ class Carrier(Protocol):
     account_label: str  # what the seller types beside the token: "Shop ID" / "Partner code"
     prints_many: bool  # ``labels`` accepts several tracking codes (one print for a batch)
 
-    def quote(self, creds: Credentials, req: ParcelRequest) -> int: ...
+    def quote(self, creds: Credentials, req: ParcelRequest, timeout: float | None = None) -> int: ...
 
     def create(self, creds: Credentials, req: ParcelRequest) -> Created: ...
 

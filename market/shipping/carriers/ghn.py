@@ -84,8 +84,9 @@ class GHN:
     def _base(self) -> str:
         return current_app.config["GHN_API_BASE"].rstrip("/")
 
-    def _post(self, creds: Credentials, path: str, body: dict):
-        answer = http.call("POST", self._base() + path, body=body, timeout=current_app.config["CARRIER_TIMEOUT"],
+    def _post(self, creds: Credentials, path: str, body: dict, timeout: float | None = None):
+        answer = http.call("POST", self._base() + path, body=body,
+                           timeout=timeout or current_app.config["CARRIER_TIMEOUT"],
                            headers={"Token": creds.token, "ShopId": creds.account})
         if not isinstance(answer, dict) or answer.get("code") != 200:
             message = answer.get("message") if isinstance(answer, dict) else None
@@ -93,13 +94,14 @@ class GHN:
             raise CarrierError(str(message or "GHN refused the request")[:300], code=str(code or "refused"))
         return answer.get("data")
 
-    def _codes(self, creds: Credentials, place: Place) -> ghn_address.Codes:
-        return ghn_address.resolve(lambda path, body: self._post(creds, path, body), self._base(), place)
+    def _codes(self, creds: Credentials, place: Place, timeout: float | None = None) -> ghn_address.Codes:
+        return ghn_address.resolve(lambda path, body: self._post(creds, path, body, timeout), self._base(), place)
 
-    def _sender_codes(self, creds: Credentials, req: ParcelRequest) -> ghn_address.Codes | None:
+    def _sender_codes(self, creds: Credentials, req: ParcelRequest,
+                      timeout: float | None = None) -> ghn_address.Codes | None:
         """The shop's own district and ward, or None: GHN then takes the address registered with the Shop ID."""
         try:
-            return self._codes(creds, req.sender)
+            return self._codes(creds, req.sender, timeout)
         except CarrierError as err:
             if err.code != "address":
                 raise
@@ -107,8 +109,8 @@ class GHN:
                      req.sender.commune, req.sender.province)
             return None
 
-    def _parcel(self, creds: Credentials, req: ParcelRequest) -> dict:
-        to = self._codes(creds, req.receiver)
+    def _parcel(self, creds: Credentials, req: ParcelRequest, timeout: float | None = None) -> dict:
+        to = self._codes(creds, req.receiver, timeout)
         where = ", ".join(p for p in (req.receiver.street, req.receiver.commune, req.receiver.province) if p)
         return {"to_name": req.receiver.name, "to_phone": req.receiver.phone, "to_address": where[:1024],
                 "to_district_id": to.district_id, "to_ward_code": to.ward_code,
@@ -116,12 +118,12 @@ class GHN:
                 "insurance_value": min(req.value_vnd, 5_000_000), "cod_value": req.cod_vnd,
                 "service_type_id": SERVICE_TYPE_STANDARD}
 
-    def quote(self, creds: Credentials, req: ParcelRequest) -> int:
-        body = self._parcel(creds, req)
-        sender = self._sender_codes(creds, req)
+    def quote(self, creds: Credentials, req: ParcelRequest, timeout: float | None = None) -> int:
+        body = self._parcel(creds, req, timeout)
+        sender = self._sender_codes(creds, req, timeout)
         if sender is not None:
             body.update(from_district_id=sender.district_id, from_ward_code=sender.ward_code)
-        data = self._post(creds, "/shiip/public-api/v2/shipping-order/fee", body)
+        data = self._post(creds, "/shiip/public-api/v2/shipping-order/fee", body, timeout)
         total = amount(data.get("total")) if isinstance(data, dict) else None
         if total is None:
             raise CarrierError("GHN gave no fee", code="bad_answer")

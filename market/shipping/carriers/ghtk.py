@@ -87,9 +87,10 @@ class GHTK:
     def _headers(self, creds: Credentials) -> dict:
         return {"Token": creds.token, "X-Client-Source": creds.account}
 
-    def _call(self, creds: Credentials, method: str, path: str, body: dict | None = None):
+    def _call(self, creds: Credentials, method: str, path: str, body: dict | None = None,
+              timeout: float | None = None):
         answer = http.call(method, self._base() + path, body=body, headers=self._headers(creds),
-                           timeout=current_app.config["CARRIER_TIMEOUT"])
+                           timeout=timeout or current_app.config["CARRIER_TIMEOUT"])
         if not isinstance(answer, dict) or answer.get("success") is not True:
             message = answer.get("message") if isinstance(answer, dict) else None
             error = answer.get("error") if isinstance(answer, dict) else None
@@ -97,12 +98,12 @@ class GHTK:
             raise CarrierError(str(message or "GHTK refused the request")[:300], code=str(code or "refused"))
         return answer
 
-    def quote(self, creds: Credentials, req: ParcelRequest) -> int:
+    def quote(self, creds: Credentials, req: ParcelRequest, timeout: float | None = None) -> int:
         query = urllib.parse.urlencode({
             "pick_province": req.sender.province, "pick_district": req.sender.commune,
             "province": req.receiver.province, "district": req.receiver.commune, "address": req.receiver.street,
             "weight": max(req.grams, 1), "value": req.value_vnd, "transport": "road", "deliver_option": "none"})
-        answer = self._call(creds, "GET", f"/services/shipment/fee?{query}")
+        answer = self._call(creds, "GET", f"/services/shipment/fee?{query}", timeout=timeout)
         fee = answer.get("fee") if isinstance(answer.get("fee"), dict) else {}
         if fee.get("delivery") is False:
             raise CarrierError("GHTK does not deliver there", code="no_delivery")
