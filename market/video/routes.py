@@ -59,9 +59,13 @@ def _unavailable(err: MediaUnavailable):
     return response
 
 
-def _enabled_session(session_id: int) -> LiveSession:
+def _enabled_session(session_id: int, limit: str | None = None, *keys: str) -> LiveSession:
+    """The session (404 without video or without the session). ``limit`` is counted first, before any read: with
+    a Redis store the count is a network round trip, never to be made with a transaction open."""
     if not service.enabled():
         abort(404)
+    if limit:
+        _limited(limit, *keys)
     return db.session.get(LiveSession, session_id) or abort(404)
 
 
@@ -126,7 +130,9 @@ def uplink_probe(session_id: int):
 def whip(session_id: int):
     _enabled_session(session_id)
     session, user = service.check_publish_token(session_id, tokens.bearer(request.headers.get("Authorization")))
-    _limited(PUBLISH_RATE, "video-publish", str(user.id))
+    user_id = user.id
+    _end_transaction()  # the limiter's store (Redis) is a round trip: not with a transaction open
+    _limited(PUBLISH_RATE, "video-publish", str(user_id))
     offer = _sdp_body()
     plan = service.prepare_publish(session, user)
     _end_transaction()
@@ -146,8 +152,7 @@ def whip(session_id: int):
 @bp.post("/live/<int:session_id>/video/whip/<resource>/keepalive")
 @csrf.exempt
 def whip_keepalive(session_id: int, resource: str):
-    _enabled_session(session_id)
-    _limited(RESOURCE_RATE, "video-resource", request.remote_addr or "-")
+    _enabled_session(session_id, RESOURCE_RATE, "video-resource", request.remote_addr or "-")
     video = service.current_publish(session_id, resource)
     generation, server, js = video.generation, video.server, video.janus_session
     _end_transaction()
@@ -165,8 +170,7 @@ def whip_keepalive(session_id: int, resource: str):
 @bp.route("/live/<int:session_id>/video/whip/<resource>", methods=["DELETE"])
 @csrf.exempt
 def whip_resource(session_id: int, resource: str):
-    _enabled_session(session_id)
-    _limited(RESOURCE_RATE, "video-resource", request.remote_addr or "-")
+    _enabled_session(session_id, RESOURCE_RATE, "video-resource", request.remote_addr or "-")
     video = service.current_publish(session_id, resource)
     server, js = video.server, video.janus_session
     service.mark_stopped(session_id, video.generation)
@@ -181,8 +185,7 @@ def whip_resource(session_id: int, resource: str):
 @bp.post("/live/<int:session_id>/video/whep")
 @csrf.exempt
 def whep(session_id: int):
-    session = _enabled_session(session_id)
-    _limited(WATCH_RATE, "video-watch", request.remote_addr or "-")
+    session = _enabled_session(session_id, WATCH_RATE, "video-watch", request.remote_addr or "-")
     video = service.watchable(session)
     if video is None:
         raise VideoRefused("not_on_air", _("The host is not streaming right now."), status=404)
@@ -196,8 +199,7 @@ def whep(session_id: int):
 
 
 def _subscription(session_id: int, resource: str) -> tuple[str, dict]:
-    session = _enabled_session(session_id)
-    _limited(RESOURCE_RATE, "video-resource", request.remote_addr or "-")
+    session = _enabled_session(session_id, RESOURCE_RATE, "video-resource", request.remote_addr or "-")
     sub = service.subscription(session_id, resource)
     video = service.video_of(session.id)
     if video is None:
@@ -223,10 +225,11 @@ def whep_resource(session_id: int, resource: str):
 @csrf.exempt
 def whep_keepalive(session_id: int, resource: str):
     """Keep the subscription alive; say which feed is current, so a page watching an old one resubscribes."""
-    session = _enabled_session(session_id)
-    video = service.watchable(session)
-    current = video.feed_id if video is not None else None
     server, sub = _subscription(session_id, resource)
+    session = db.session.get(LiveSession, session_id)
+    video = service.watchable(session) if session is not None else None
+    current = video.feed_id if video is not None else None
+    _end_transaction()
     service.keep_watching(server, sub)
     return jsonify({"ok": True, "feed": current, "current": current == sub.get("f")})
 

@@ -120,12 +120,22 @@ class GuardedClient:
 def test_viewer_and_host_resource_calls_reach_janus_outside_any_transaction(video_on, client, make_session,
                                                                            monkeypatch):
     """The viewer's keepalive and DELETE (a reconnecting page ends its old subscription while making the new
-    one) and the host's keepalive and DELETE: each Janus call with no transaction open."""
+    one) and the host's keepalive and DELETE: each Janus call, and the rate limiter's count, with no
+    transaction open."""
+    from market import ratelimit
     from market.video import janus, service, tokens
     from market.video.models import VideoStatus
 
     calls: list = []
     monkeypatch.setattr(janus, "client", lambda url: GuardedClient(calls, url))
+    limited: list = []
+
+    def guarded_hit(limit, *keys):  # a Redis store is a network round trip too
+        _no_transaction("the rate limiter")
+        limited.append(keys[0])
+        return True
+
+    monkeypatch.setattr(ratelimit, "hit", guarded_hit)
     session = make_session(status="live")
     video = service.ensure_video(session)
     video.status, video.generation, video.janus_session, video.janus_handle, video.feed_id = (
@@ -141,3 +151,4 @@ def test_viewer_and_host_resource_calls_reach_janus_outside_any_transaction(vide
     assert client.delete(f"{base}/whip/{pub}").status_code == 204
 
     assert calls == [("keepalive", 111), ("destroy", 111), ("keepalive", 5005), ("destroy", 5005)]
+    assert limited == ["video-resource"] * 4
