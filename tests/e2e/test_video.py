@@ -42,13 +42,11 @@ with app.app_context():
 
 
 @pytest.fixture(scope="module")
-def media_browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS + MEDIA_ARGS, headless=True)
-        yield browser
-        browser.close()
+def media_browser(playwright_driver, chromium_path):
+    browser = playwright_driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS + MEDIA_ARGS,
+                                                headless=True)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
