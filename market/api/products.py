@@ -1,6 +1,5 @@
-"""JSON API v1 for products: the views, which ``market.api`` mounts on its blueprint (the API depends on the
-areas, never the reverse). Public: only approved listings of open shops, with absolute links (from SITE_URL) to
-their pages and photos. Documented in docs/api.md."""
+"""JSON API: ``GET /api/v1/products`` and ``GET /api/v1/products/<id>``. Public: only approved listings of open
+shops, with absolute links (from SITE_URL) to their pages and photos. Documented in docs/api.md."""
 
 from __future__ import annotations
 
@@ -9,8 +8,9 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from market.accounts.models import Commune
+from market.api import bp
 from market.catalog import service
-from market.catalog.helpers import absolute_url, media_url, product_url
+from market.catalog.helpers import PRODUCT_ID, absolute_url, media_url, product_url
 from market.catalog.images import EXTENSIONS, SIZES, fit
 from market.catalog.models import Category, Product
 from market.errors import api_error
@@ -82,6 +82,7 @@ def _int_arg(name: str, default: int, maximum: int) -> int | None:
     return int(raw)
 
 
+@bp.get("/products")
 def list_products():
     page = _int_arg("page", 1, 10_000)
     per_page = _int_arg("per_page", PER_PAGE, MAX_PER_PAGE)
@@ -103,6 +104,7 @@ def list_products():
                     "per_page": result.per_page, "total": result.total, "pages": result.pages})
 
 
+@bp.get(f"/products/{PRODUCT_ID}")
 def get_product(product_id: int):
     product = service.visible_product(product_id)
     if product is None:

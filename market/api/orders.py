@@ -7,10 +7,11 @@ exist (404). Authenticated by ``Authorization: Bearer <token>`` (see docs/api.md
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, g, jsonify, request
+from flask import g, jsonify, request
 from flask_babel import gettext as _
 
 from market.accounts.tokens import token_required
+from market.api import bp
 from market.errors import api_error
 from market.extensions import db
 from market.orders import actions
@@ -19,7 +20,6 @@ from market.orders.payment import gateway
 from market.orders.service import get_order_for, roles_for, status_label
 from market.orders.states import Actor
 
-bp = Blueprint("orders_api", __name__, url_prefix="/api/v1")
 LIST_MAX = 100
 
 
