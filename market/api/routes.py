@@ -7,14 +7,20 @@ from flask_babel import gettext as _
 
 from market import ratelimit
 from market.accounts import codes, service
-from market.accounts.tokens import issue_token
+from market.accounts.tokens import issue_token, token_required
 from market.api import bp
-from market.api.auth import api_error, json_body, token_required
 from market.domain import DomainError
+from market.errors import api_error
 from market.extensions import db
 from market.securitylog import security_event
 
 LOGIN_FAILURES = "10/15 minutes"
+
+
+def json_body() -> dict | None:
+    """The request's JSON object, or None when the body is not a JSON object."""
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else None
 
 
 def user_json(user) -> dict:
