@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from market.api import openapi, orders, products, routes  # noqa: E402,F401
+from market.api import auth, me, openapi, orders, products  # noqa: E402,F401
