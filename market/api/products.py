@@ -3,11 +3,10 @@ shops, with absolute links (from SITE_URL) to their pages and photos. Documented
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import jsonify, request
 from flask_babel import gettext as _
 
-from market.accounts.models import Commune
+from market.accounts.service import commune_by_slug
 from market.api import bp
 from market.catalog import service
 from market.catalog.helpers import PRODUCT_ID, absolute_url, media_url, product_url
@@ -65,9 +64,7 @@ def product_json(product: Product, full: bool = False) -> dict:
 
 
 def _ocop_json(product) -> dict:
-    from market.catalog.service import ocop_state
-
-    state = ocop_state(product)
+    state = service.ocop_state(product)
     return {"stars": product.ocop_stars, "certificate_no": product.ocop_certificate_no, "state": state,
             "verified": state == "verified",
             "expires_on": product.ocop_expires_on.isoformat() if state == "verified" else None}
@@ -93,12 +90,12 @@ def list_products():
     if category is not None and category not in {c.value for c in Category}:
         return api_error(400, "invalid", _("Unknown category. Use one of: %(list)s.",
                                            list=", ".join(c.value for c in Category)))
-    commune_id = None
+    commune = None
     if request.args.get("commune"):
-        commune_id = db.session.scalar(sa.select(Commune.id).where(Commune.slug == request.args["commune"][:140]))
-        if commune_id is None:
+        commune = commune_by_slug(request.args["commune"][:140])
+        if commune is None:
             return api_error(400, "invalid", _("Unknown commune."))
-    stmt = service.search(request.args.get("q"), commune_id=commune_id, category=category)
+    stmt = service.search(request.args.get("q"), commune_id=commune.id if commune else None, category=category)
     result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, max_per_page=MAX_PER_PAGE)
     return jsonify({"ok": True, "products": [product_json(p) for p in result.items], "page": result.page,
                     "per_page": result.per_page, "total": result.total, "pages": result.pages})
