@@ -8,11 +8,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from market.accounts import codes, service
+from market.accounts.models import User
 from market.accounts.tokens import issue_token
 from market.api import bp
 from market.domain import DomainError
@@ -20,13 +24,13 @@ from market.errors import api_error
 from market.extensions import db
 
 
-def json_body() -> dict | None:
+def json_body() -> dict[str, Any] | None:
     """The request's JSON object, or None when the body is not a JSON object."""
     data = request.get_json(silent=True)
     return data if isinstance(data, dict) else None
 
 
-def strings(data: dict | None, *required: str, optional: tuple[str, ...] = ()) -> dict | None:
+def strings(data: dict[str, Any] | None, *required: str, optional: tuple[str, ...] = ()) -> dict[str, str] | None:
     """The body's string fields (each at most 200 characters), or None when one is missing or not a string."""
     if data is None:
         return None
@@ -45,7 +49,7 @@ def client_ip() -> str:
     return request.remote_addr or "?"
 
 
-def refused(err: DomainError):
+def refused(err: DomainError) -> ResponseReturnValue:
     """A service's refusal as the API's error shape; a wrong code's counted try is kept."""
     if isinstance(err, codes.WrongCode):
         db.session.commit()
@@ -54,7 +58,7 @@ def refused(err: DomainError):
     return api_error(err.status, err.code, err.message)
 
 
-def user_json(user) -> dict:
+def user_json(user: User) -> dict[str, Any]:
     return {
         "id": user.id,
         "display_name": user.display_name,
@@ -71,17 +75,17 @@ def user_json(user) -> dict:
     }
 
 
-def token_answer(user, **extra):
+def token_answer(user: User, **extra: object) -> Response:
     return jsonify({"ok": True, "token": issue_token(user), "token_type": "Bearer",
                     "expires_in": current_app.config["API_TOKEN_MAX_AGE"], "user": user_json(user), **extra})
 
 
-def code_sent():
+def code_sent() -> Response:
     return jsonify({"ok": True, "expires_in": int(codes.CODE_TTL.total_seconds())})
 
 
 @bp.post("/auth/token")
-def create_token():
+def create_token() -> ResponseReturnValue:
     data = json_body()
     if data is None or not isinstance(data.get("phone"), str) or not isinstance(data.get("password"), str):
         return api_error(400, "invalid", _("Send JSON with a phone and a password."))
@@ -94,7 +98,7 @@ def create_token():
 
 
 @bp.post("/auth/code")
-def request_code():
+def request_code() -> ResponseReturnValue:
     """A code by SMS to sign in (a new number signs up, an account staff opened is claimed) or to reset a
     password. The answer is the same whether the number has an account."""
     body = strings(json_body(), "phone", optional=("purpose",))
@@ -110,7 +114,7 @@ def request_code():
 
 
 @bp.post("/auth/code/token")
-def token_by_code():
+def token_by_code() -> ResponseReturnValue:
     """A token for a sign-in code. A number without an account needs ``display_name`` (asked only after the code
     was right: ``name_required``)."""
     body = strings(json_body(), "phone", "code", optional=("display_name",))
@@ -123,7 +127,7 @@ def token_by_code():
                        consume=has_account or bool(body.get("display_name")))
         user = service.sign_in_by_code(e164)
         created = user is None
-        if created:
+        if user is None:
             if not body.get("display_name"):
                 db.session.commit()
                 return api_error(400, "name_required", _("This number has no account yet: send display_name too."))
@@ -136,7 +140,7 @@ def token_by_code():
 
 
 @bp.post("/auth/password/reset")
-def reset_password():
+def reset_password() -> ResponseReturnValue:
     """A new password after a reset code; every older token and cookie of the account stops working."""
     body = strings(json_body(), "phone", "code", "password")
     if body is None:

@@ -6,6 +6,7 @@ older one stops working. The rules are the accounts area's (``service.py``, ``co
 from __future__ import annotations
 
 from flask import g, jsonify
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from market.accounts import codes, service
@@ -19,13 +20,13 @@ from market.extensions import db
 
 @bp.get("/me")
 @token_required
-def me():
+def me() -> ResponseReturnValue:
     return jsonify({"ok": True, "user": user_json(g.api_user)})
 
 
 @bp.post("/me/code")
 @token_required
-def request_password_code():
+def request_password_code() -> ResponseReturnValue:
     """A code to the caller's own number, to set a password without the current one."""
     try:
         codes.request_code(g.api_user.phone, codes.Purpose.PASSWORD, ip=client_ip(), user_id=g.api_user.id)
@@ -37,7 +38,7 @@ def request_password_code():
 
 @bp.post("/me/password")
 @token_required
-def change_password():
+def change_password() -> ResponseReturnValue:
     """A new password, proved by ``current_password`` or by a ``code`` from ``POST /me/code``; the answer is a new
     token (every older one stops working)."""
     user = g.api_user
@@ -60,7 +61,7 @@ def change_password():
 
 @bp.post("/me/phone")
 @token_required
-def request_phone_code():
+def request_phone_code() -> ResponseReturnValue:
     """A code to a new number the caller wants to move her account to."""
     body = strings(json_body(), "phone")
     if body is None:
@@ -75,7 +76,7 @@ def request_phone_code():
 
 @bp.post("/me/phone/verify")
 @token_required
-def change_phone():
+def change_phone() -> ResponseReturnValue:
     """The code sent to the new number: the account moves to it; the answer is a new token."""
     user = g.api_user
     body = strings(json_body(), "phone", "code")

@@ -7,8 +7,13 @@ the answer. Authenticated by ``Authorization: Bearer <token>`` (see docs/api.md)
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from datetime import datetime
+from typing import Any
 
+from flask import g, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from market.accounts.models import User
 from market.accounts.tokens import token_required
 from market.api import bp
 from market.domain import DomainError
@@ -20,13 +25,13 @@ from market.orders.service import ORDERS_PAGE, get_order_for, order_events, orde
 from market.orders.states import Actor
 
 
-def _iso(value):
+def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def order_json(order: Order, viewer, full: bool = False) -> dict:
+def order_json(order: Order, viewer: User, full: bool = False) -> dict[str, Any]:
     roles = roles_for(order, viewer)
-    data = {
+    data: dict[str, Any] = {
         "id": order.id, "code": order.code, "status": order.status, "status_label": status_label(order.status),
         "origin": order.origin, "live_session_id": order.live_session_id, "created_at": _iso(order.created_at),
         "hold_expires_at": _iso(order.hold_expires_at) if order.status == "pending" else None,
@@ -63,7 +68,7 @@ def order_json(order: Order, viewer, full: bool = False) -> dict:
 
 @bp.get("/orders")
 @token_required
-def list_orders():
+def list_orders() -> ResponseReturnValue:
     user = g.api_user
     try:
         orders = orders_of(user, request.args.get("role", "buyer"), status=request.args.get("status"),
@@ -76,6 +81,6 @@ def list_orders():
 
 @bp.get("/orders/<int:order_id>")
 @token_required
-def get_order(order_id: int):
+def get_order(order_id: int) -> ResponseReturnValue:
     order = get_order_for(order_id, g.api_user)
     return jsonify({"ok": True, "order": order_json(order, g.api_user, full=True)})

@@ -3,7 +3,10 @@ shops, with absolute links (from SITE_URL) to their pages and photos. Documented
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from market.accounts.service import commune_by_slug
@@ -11,7 +14,7 @@ from market.api import bp
 from market.catalog import service
 from market.catalog.helpers import PRODUCT_ID, absolute_url, media_url, product_url
 from market.catalog.images import EXTENSIONS, SIZES, fit
-from market.catalog.models import Category, Product
+from market.catalog.models import Category, Product, ProductPhoto
 from market.errors import api_error
 from market.extensions import db
 
@@ -19,7 +22,7 @@ PER_PAGE = 20
 MAX_PER_PAGE = 100
 
 
-def photo_json(photo) -> dict:
+def photo_json(photo: ProductPhoto) -> dict[str, Any]:
     variants = {}
     for size in SIZES:
         width, height = fit((photo.width, photo.height), size)
@@ -29,7 +32,7 @@ def photo_json(photo) -> dict:
     return {"width": photo.width, "height": photo.height, "variants": variants}
 
 
-def product_json(product: Product, full: bool = False) -> dict:
+def product_json(product: Product, full: bool = False) -> dict[str, Any]:
     seller = product.seller
     commune = seller.commune
     data = {
@@ -63,7 +66,7 @@ def product_json(product: Product, full: bool = False) -> dict:
     return data
 
 
-def _ocop_json(product) -> dict:
+def _ocop_json(product: Product) -> dict[str, Any]:
     state = service.ocop_state(product)
     return {"stars": product.ocop_stars, "certificate_no": product.ocop_certificate_no, "state": state,
             "verified": state == "verified",
@@ -80,7 +83,7 @@ def _int_arg(name: str, default: int, maximum: int) -> int | None:
 
 
 @bp.get("/products")
-def list_products():
+def list_products() -> ResponseReturnValue:
     page = _int_arg("page", 1, 10_000)
     per_page = _int_arg("per_page", PER_PAGE, MAX_PER_PAGE)
     if page is None or per_page is None:
@@ -102,7 +105,7 @@ def list_products():
 
 
 @bp.get(f"/products/{PRODUCT_ID}")
-def get_product(product_id: int):
+def get_product(product_id: int) -> ResponseReturnValue:
     product = service.visible_product(product_id)
     if product is None:
         return api_error(404, "not_found", _("This product does not exist or is not on sale."))
