@@ -40,6 +40,30 @@ run: install
 # processes or drive the browser (mostly waiting on those processes) beside the rest on SQLite and the rest on
 # PostgreSQL, so both cores stay busy. Their databases, Redis keys and ports never meet; the server-process tests
 # run once, on databases of their own (tests/servers.py), so the PostgreSQL pass leaves them out.
+test: install
+	@if $(BIN)/python tests/services.py postgres "$(PG_TEST_URL)"; then \
+		echo "== three passes side by side: SQLite with server processes and the browser, SQLite, PostgreSQL ($(TEST_LOGS)/)"; \
+		mkdir -p $(TEST_LOGS); \
+		$(MAKE) --no-print-directory pytest-sqlite-servers > $(TEST_LOGS)/sqlite-servers.log 2>&1 & servers=$$!; \
+		$(MAKE) --no-print-directory pytest-sqlite-rest > $(TEST_LOGS)/sqlite.log 2>&1 & sqlite=$$!; \
+		$(MAKE) --no-print-directory pytest-postgres > $(TEST_LOGS)/postgres.log 2>&1 & postgres=$$!; \
+		wait $$servers; rv=$$?; wait $$sqlite; rs=$$?; wait $$postgres; rp=$$?; \
+		echo "== SQLite pass, server processes and browser (exit $$rv)"; cat $(TEST_LOGS)/sqlite-servers.log; \
+		echo "== SQLite pass (exit $$rs)"; cat $(TEST_LOGS)/sqlite.log; \
+		echo "== PostgreSQL pass (exit $$rp)"; cat $(TEST_LOGS)/postgres.log; \
+		test $$rv -eq 0 -a $$rs -eq 0 -a $$rp -eq 0; \
+	elif [ "$$MARKET_REQUIRE_SERVICES" = "1" ]; then \
+		echo "PostgreSQL is required (MARKET_REQUIRE_SERVICES=1) but does not answer at $(PG_TEST_URL)"; exit 1; \
+	else $(MAKE) --no-print-directory pytest-sqlite && \
+		echo "SKIPPED the PostgreSQL run: PostgreSQL does not answer at $(PG_TEST_URL)"; fi
+
+test-sqlite: install
+	$(MAKE) --no-print-directory pytest-sqlite
+
+test-postgres: install
+	$(MAKE) --no-print-directory pytest-postgres
+
+# The passes themselves, without the install step (make test installs once, then runs three at the same time).
 pytest-sqlite:
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
