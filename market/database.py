@@ -48,24 +48,61 @@ class TimestampMixin:
     updated_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
 
 
+SQLITE_LOCK_WAIT_S = 10.0  # as long as SQLite's own busy_timeout: a waiter gives up after this, with its error
+
+
+class SQLiteGate:
+    """One transaction at a time in this process, waited for on a lock that yields to other greenlets.
+
+    Every SQLite transaction takes the database's write lock at BEGIN (``configure_sqlite``), and SQLite's own
+    wait for it (``busy_timeout``) sleeps in C: under gevent that froze the whole process, so the greenlet holding
+    the lock could never run to release it, and each waiter stalled every page and socket for the full 10 s
+    before failing ("database is locked"; docs/video.md told of a minute-long stall). Queueing here first, on a
+    ``threading.Lock`` (gevent's own once monkey-patched), the waiter yields and the holder finishes. Other
+    processes on the same file still meet SQLite's ``busy_timeout``. Transactions were already one at a time
+    (BEGIN IMMEDIATE), so this changes how they wait, not what they may do.
+    """
+
+    KEY = "sqlite_gate_held"
+
+    def __init__(self, wait_s: float = SQLITE_LOCK_WAIT_S) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+        self.wait_s = wait_s
+
+    def enter(self, conn: sa.Connection) -> None:
+        if not self.lock.acquire(timeout=self.wait_s):
+            import sqlite3
+
+            raise sqlite3.OperationalError(f"database is locked (no transaction ended in {self.wait_s:g} s)")
+        conn.info[self.KEY] = True
+
+    def leave(self, info: dict) -> None:
+        if info.pop(self.KEY, False):
+            self.lock.release()
+
+
 def configure_sqlite(engine) -> None:
     """Make pysqlite honour transactions and savepoints, and wait for locks instead of failing at once.
 
     pysqlite's own transaction handling emits BEGIN lazily and breaks SAVEPOINT; SQLAlchemy documents this
     recipe. Transactions start IMMEDIATE: SQLite is the embedded single-process mode, and taking the write
     lock up front means a transaction that read first can never fail to upgrade to a writer under load
-    (SQLITE_BUSY_SNAPSHOT) — it waits its turn instead. Code must not do network I/O inside a transaction
-    (emit after commit: ``on_commit``), or other greenlets would wait on the lock.
+    (SQLITE_BUSY_SNAPSHOT) — it waits its turn instead, on ``SQLiteGate`` within the process. Code must still not
+    do network I/O inside a transaction (emit after commit: ``on_commit``): everyone else waits meanwhile.
     """
     if engine.dialect.name != "sqlite":
         return
+    gate = SQLiteGate()
+    engine.sqlite_gate = gate
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_LOCK_WAIT_S * 1000)}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -73,7 +110,25 @@ def configure_sqlite(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        gate.enter(conn)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gate.leave(conn.info)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn):
+        gate.leave(conn.info)
+
+    # A connection given back to the pool, thrown away or closed mid-transaction (an error, a killed greenlet)
+    # ends its transaction without the events above.
+    @event.listens_for(engine, "reset")
+    @event.listens_for(engine, "invalidate")
+    @event.listens_for(engine, "close")
+    def _on_pool_end(_dbapi_connection, record, *_args):
+        gate.leave(record.info)
 
 
 def on_commit(callback, session=None) -> None:
