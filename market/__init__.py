@@ -148,12 +148,10 @@ def register_brand_blueprints(app: Flask) -> None:
 
 
 def register_order_blueprints(app: Flask) -> None:
-    """Orders (cart, checkout, order pages, fulfilment, JSON API), payments, shipping and notifications."""
-    from market.extensions import csrf
+    """Orders (cart, checkout, order pages, fulfilment), payments, shipping and notifications."""
     from market.notifications import bp as notifications_bp
     from market.orders import bp as orders_bp
     from market.orders import sell_bp as sell_orders_bp
-    from market.orders.api import bp as orders_api_bp
     from market.payments import bp as payments_bp
     from market.payments import sell_bp as sell_payments_bp
     from market.shipping import bp as shipping_bp
@@ -161,8 +159,6 @@ def register_order_blueprints(app: Flask) -> None:
 
     app.register_blueprint(orders_bp)
     app.register_blueprint(sell_orders_bp)
-    csrf.exempt(orders_api_bp)  # bearer tokens, never cookies
-    app.register_blueprint(orders_api_bp)
     app.register_blueprint(payments_bp)  # its two webhooks are exempt from CSRF and signed instead
     app.register_blueprint(sell_payments_bp)
     app.register_blueprint(sell_shipping_bp)

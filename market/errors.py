@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -35,7 +35,7 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
-def api_error(status: int, code: str, message: str):
+def api_error(status: int, code: str, message: str) -> tuple[Response, int]:
     """A refusal in the JSON API's one shape: ``{ok: false, error, message}`` with its status."""
     return jsonify({"ok": False, "error": code, "message": message}), status
 

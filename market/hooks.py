@@ -70,6 +70,8 @@ REGISTRIES: tuple[Registry, ...] = (
     Registry("market.orders.service:register_hold_task", "fn", "work run with the hold-expiry sweep", "live"),
     Registry("market.catalog.service:register_stock_manager", "explain",
              "product → why its stock is not typed on the listing form (or None)", "coop"),
+    Registry("market.live.service:register_own_video", "enabled",
+             "() → whether this site streams sessions itself (a session's outside link is then optional)", "video"),
     Registry("market.live.service:register_chat_check", "check",
              "(session, user, text) → refuses a chat message before it is stored", "moderation (word filter)"),
     Registry("market.notifications.service:message_kind", "kind",

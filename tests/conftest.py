@@ -413,6 +413,16 @@ def video_on(app, janus_config):
     app.config.update(saved)
 
 
+@pytest.fixture
+def video_configured(app):
+    """Our own video on in the configuration only (a media server that is never called: a closed port), for
+    pages that do not talk to Janus — forms, the watch page's first render — and for Janus down."""
+    saved = app.config.get("JANUS_URLS")
+    app.config["JANUS_URLS"] = ("http://127.0.0.1:9/janus",)
+    yield app
+    app.config["JANUS_URLS"] = saved
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     """A PostgreSQL URL for tests that need PostgreSQL whatever the suite's main database is."""

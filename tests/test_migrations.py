@@ -42,9 +42,32 @@ def seeded(tmp_path, request):
     return ServerDB.create(tmp_path, suffix="migrations")
 
 
+def _sql(url: str, statement: str, **params):
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(sa.text(statement), params)
+            return result.all() if result.returns_rows else None
+    finally:
+        engine.dispose()
+
+
+def _stream_url_nullable(url: str) -> bool:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return next(c for c in sa.inspect(conn).get_columns("live_sessions") if c["name"] == "stream_url")[
+                "nullable"]
+    finally:
+        engine.dispose()
+
+
 def test_down_and_up_again_loses_no_row(seeded):
     db = seeded
     head = _head(db)
+    # a session streamed only here (no outside link, 20261208_0900): downgraded with an empty link, back to NULL
+    [(linkless,)] = _sql(db.url, "SELECT MIN(id) FROM live_sessions")
+    _sql(db.url, "UPDATE live_sessions SET stream_url = NULL WHERE id = :id", id=linkless)
     before = _counts(db.url)
     assert before["product_photos"] > 0 and before["order_items"] > 0
 
@@ -53,11 +76,16 @@ def test_down_and_up_again_loses_no_row(seeded):
     down = _counts(db.url)
     kept = {t: n for t, n in before.items() if t in down}
     assert down == kept, {t: (kept[t], down[t]) for t in down if down[t] != kept.get(t)}
+    assert not _stream_url_nullable(db.url)
+    assert _sql(db.url, "SELECT stream_url FROM live_sessions WHERE id = :id", id=linkless) == [("",)]
 
     db.flask("db", "upgrade")
     assert _head(db) == head
     up = _counts(db.url)
     assert {t: up[t] for t in down} == down
+    assert _stream_url_nullable(db.url)
+    assert _sql(db.url, "SELECT stream_url FROM live_sessions WHERE id = :id", id=linkless) == [(None,)]
+    assert _sql(db.url, "SELECT COUNT(*) FROM live_sessions WHERE stream_url LIKE 'https://%'")[0][0] > 0
 
 
 def test_the_migrations_make_exactly_what_the_models_declare(seeded):

@@ -6,7 +6,6 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from market import ratelimit
 from market.accounts import bp, service, signals
 from market.accounts.code_routes import after_login
 from market.accounts.forms import ApplySellerForm, LanguageForm, LoginForm, RegisterForm
@@ -16,9 +15,6 @@ from market.errors import user_abort
 from market.extensions import db
 from market.forms import attach_error, form_checks_csrf
 from market.security import next_url
-from market.securitylog import security_event
-
-LOGIN_FAILURES = "10/15 minutes"
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -42,14 +38,6 @@ def register():
     return render_template("accounts/register.html", form=form), 400 if form.errors else 200
 
 
-def _login_keys(phone: str) -> tuple[tuple[str, str], tuple[str, str]]:
-    try:
-        phone_key = service.normalize_phone(phone)
-    except DomainError:
-        phone_key = (phone or "")[:32]
-    return ("login-ip", request.remote_addr or "?"), ("login-phone", phone_key)
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @form_checks_csrf
 def login():
@@ -57,22 +45,14 @@ def login():
         return redirect(next_url())
     form = LoginForm()
     if form.validate_on_submit():
-        keys = _login_keys(form.phone.data)
-        if not all(ratelimit.allowed(LOGIN_FAILURES, *k) for k in keys):
-            security_event("login_locked", phone=keys[1][1])
-            user_abort(429, _("Too many failed attempts. Please wait 15 minutes and try again."))
-        user = service.authenticate(form.phone.data, form.password.data)
-        if user is None or user.is_banned:
-            for key in keys:
-                ratelimit.hit(LOGIN_FAILURES, *key)
-            security_event("login_failed", phone=keys[1][1], user_id=user.id if user else None,
-                           reason="banned" if user else "unknown_or_wrong_password")
-            if user is not None and user.is_banned:
-                form.form_errors.append(_("This account has been blocked: %(reason)s", reason=user.banned_reason))
-            else:
-                form.form_errors.append(_("The phone number or password is not right."))
+        try:
+            user = service.log_in(form.phone.data, form.password.data, ip=request.remote_addr or "?")
+        except service.LoginRefused as err:
+            form.form_errors.append(_("This account has been blocked: %(reason)s", reason=err.banned_reason)
+                                    if err.banned else err.message)
+        except DomainError as err:
+            user_abort(err.status, err.message)
         else:
-            service.record_login(user)
             db.session.commit()
             login_user(user, remember=bool(form.remember.data))
             session["lang"] = user.locale

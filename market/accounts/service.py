@@ -9,6 +9,7 @@ import phonenumbers
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from market import ratelimit
 from market.accounts.models import Commune, SellerProfile, SellerStatus, StaffAssignment, User
 from market.accounts.passwords import check_password, dummy_check, hash_password
 from market.database import on_commit, utcnow
@@ -22,6 +23,7 @@ SHOP_NAME_MAX = 80
 STORY_MAX = 4000
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
+LOGIN_FAILURES = "10/15 minutes"  # per IP address and per number, pages and API together: then 429
 
 
 def normalize_phone(raw: str | None, region: str = "VN") -> str:
@@ -129,6 +131,43 @@ def authenticate(phone: str, password: str) -> User | None:
     if not check_password(row.password_hash, password or ""):
         return None
     return db.session.get(User, row.id)
+
+
+class LoginRefused(DomainError):
+    """A wrong phone or password, or a banned account (counted alike). ``banned_reason`` is for the pages, which
+    tell the account holder why; the API answers as for a wrong password."""
+
+    status = 401
+
+    def __init__(self, banned: bool = False, banned_reason: str | None = None):
+        super().__init__("not_logged_in", _("The phone number or password is not right."))
+        self.banned = banned
+        self.banned_reason = banned_reason
+
+
+def log_in(phone: str, password: str, *, ip: str, via: str | None = None) -> User:
+    """The account for a phone and password, after the lockout: 10 failures per IP address or per number (however
+    it is written) in 15 minutes refuse every further try with 429, right or wrong. Refusals and locks go to the
+    security log (``via``: "api" for the JSON API). Raises ``LoginRefused`` or ``DomainError`` (429)."""
+    try:
+        phone_key = normalize_phone(phone)
+    except DomainError:
+        phone_key = (phone or "")[:32]
+    keys = (("login-ip", ip), ("login-phone", phone_key))
+    logged = {"via": via} if via else {}
+    if not all(ratelimit.allowed(LOGIN_FAILURES, *key) for key in keys):
+        security_event("login_locked", phone=phone_key, **logged)
+        raise DomainError("rate_limited", _("Too many failed attempts. Please wait 15 minutes and try again."),
+                          status=429)
+    user = authenticate(phone, password)
+    if user is None or user.is_banned:
+        for key in keys:
+            ratelimit.hit(LOGIN_FAILURES, *key)
+        security_event("login_failed", phone=phone_key, user_id=user.id if user else None, **logged,
+                       reason="banned" if user else "unknown_or_wrong_password")
+        raise LoginRefused(banned=user is not None, banned_reason=user.banned_reason if user else None)
+    record_login(user)
+    return user
 
 
 CODE_ONLY_PREFIX = "!code:"  # noqa: S105 - signed up with a code, no password yet: none ever matches
@@ -292,6 +331,10 @@ def assign_staff(user: User, commune: Commune) -> StaffAssignment:
     db.session.add(assignment)
     db.session.flush()
     return assignment
+
+
+def commune_by_slug(slug: str) -> Commune | None:
+    return db.session.scalar(sa.select(Commune).where(Commune.slug == slug))
 
 
 def communes_in_order() -> list[Commune]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from flask import current_app, g, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -54,11 +57,11 @@ def user_from_authorization_header(header: str | None) -> User | None:
     return user_from_token(header[len("Bearer ") :].strip())
 
 
-def token_required(view):
+def token_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
     """A JSON view for token holders: ``g.api_user`` is the caller; no valid token is a 401 in the API's shape."""
 
     @wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         user = user_from_authorization_header(request.headers.get("Authorization"))
         if user is None:
             return api_error(401, "not_logged_in", _("Send a valid token: Authorization: Bearer <token>."))

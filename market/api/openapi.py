@@ -8,7 +8,9 @@ drifts from it, fails the suite.
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from typing import Any
+
+from flask import Response, current_app, jsonify
 
 from market.api import bp
 
@@ -17,13 +19,13 @@ CATEGORIES = ["durian", "coffee", "pepper", "honey", "avocado", "macadamia", "br
 STATUSES = ["pending", "confirmed", "packed", "shipped", "delivered", "cancelled", "expired", "refunded", "returned"]
 
 
-def _nullable(schema: dict) -> dict:
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     if "$ref" in schema:  # OpenAPI 3.0 ignores siblings of $ref
         return {"allOf": [schema], "nullable": True}
     return {**schema, "nullable": True}
 
 
-def _obj(properties: dict, required: list[str] | None = None, extra: bool = False) -> dict:
+def _obj(properties: dict[str, Any], required: list[str] | None = None, extra: bool = False) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": list(properties) if required is None else required,
             "additionalProperties": extra}
 
@@ -34,7 +36,7 @@ TIME = {"type": "string", "format": "date-time"}
 OK = {"type": "boolean", "enum": [True]}
 
 
-def _error_response(description: str) -> dict:
+def _error_response(description: str) -> dict[str, Any]:
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
@@ -49,16 +51,16 @@ ERRORS = {
 }
 
 
-def _ok(description: str, schema_ref: str) -> dict:
+def _ok(description: str, schema_ref: str) -> dict[str, Any]:
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
 
 
-def _errors(*codes: str) -> dict:
+def _errors(*codes: str) -> dict[str, Any]:
     return {code: ERRORS[code] for code in (*codes, "503")}
 
 
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 PRODUCT = {
     "id": INT, "title": STR, "slug": STR, "url": STR, "category": {"type": "string", "enum": CATEGORIES},
@@ -175,7 +177,7 @@ SCHEMAS = {
 }
 
 
-def _query(name: str, schema: dict, description: str) -> dict:
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
@@ -281,7 +283,7 @@ PATHS = {
 }
 
 
-def document() -> dict:
+def document() -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
         "info": {"title": "Chợ Phiên JSON API", "version": "1",
@@ -296,7 +298,7 @@ def document() -> dict:
 
 
 @bp.get("/openapi.json")
-def openapi():
+def openapi() -> Response:
     response = jsonify(document())
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

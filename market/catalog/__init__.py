@@ -1,6 +1,7 @@
-"""Catalog: products and photos, the public pages (home, communes, categories, shops, products, search),
-the seller's listing pages (blueprint ``sell``, /sell/...) and the product API. Staff review listings in the
-moderation area (/staff/listings), through this area's ``service.approve``/``reject``."""
+"""Catalog: products and photos, the public pages (home, communes, categories, shops, products, search) and the
+seller's listing pages (blueprint ``sell``, /sell/...). Staff review listings in the moderation area
+(/staff/listings), through this area's ``service.approve``/``reject``; the JSON API (``market.api.products``)
+reads through this area's service."""
 
 from flask import Blueprint
 
@@ -19,4 +20,4 @@ def _seller_links(profile=None, **_kw):
 
 slot("seller.links", "catalog", "catalog/_seller_links.html", _seller_links, order=10)
 
-from market.catalog import api, helpers, media, routes, sell  # noqa: E402,F401
+from market.catalog import helpers, media, routes, sell  # noqa: E402,F401

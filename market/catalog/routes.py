@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from market.accounts.models import Commune, SellerProfile, SellerStatus
-from market.accounts.service import communes_in_order
+from market.accounts.models import SellerProfile, SellerStatus
+from market.accounts.service import commune_by_slug, communes_in_order
 from market.catalog import bp, service
 from market.catalog.helpers import PRODUCT_ID, paginate
 from market.catalog.models import Category, Product, ProductStatus
@@ -24,7 +24,7 @@ def home():
 
 @bp.get("/c/<slug>")
 def commune(slug: str):
-    commune = db.session.scalar(sa.select(Commune).where(Commune.slug == slug)) or abort(404)
+    commune = commune_by_slug(slug) or abort(404)
     shops = db.session.scalars(
         sa.select(SellerProfile)
         .where(SellerProfile.commune_id == commune.id, SellerProfile.status == SellerStatus.APPROVED)
@@ -87,7 +87,7 @@ def search():
         category = None
     commune = None
     if request.args.get("commune"):
-        commune = db.session.scalar(sa.select(Commune).where(Commune.slug == request.args["commune"][:140]))
+        commune = commune_by_slug(request.args["commune"][:140])
     results = paginate(service.search(query, commune_id=commune.id if commune else None, category=category))
     return render_template("catalog/search.html", query=query, results=results, category=category,
                            commune=commune, communes=communes_in_order(), searched=bool(service.search_terms(query)))

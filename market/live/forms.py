@@ -4,7 +4,7 @@ from wtforms import BooleanField, DateTimeLocalField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from market.accounts.forms import ChoiceField
-from market.live.service import DESCRIPTION_MAX, TITLE_MAX
+from market.live.service import DESCRIPTION_MAX, LINK_REQUIRED, TITLE_MAX
 
 
 class LocalDateTimeField(DateTimeLocalField):
@@ -23,8 +23,8 @@ class SessionForm(FlaskForm):
         DataRequired(_l("Give the session a title.")),
         Length(max=TITLE_MAX, message=_l("A session title can have at most %(max)d characters."))],
         render_kw={"placeholder": _l("Durian session from Ea Knuếc")})
+    # Required unless this site streams sessions itself (``link_required``, from ``service.own_video``).
     stream_url = StringField(_l("Link of your TikTok, YouTube or Facebook live"), validators=[
-        DataRequired(_l("Paste the link of your TikTok, YouTube or Facebook live.")),
         Length(max=500, message=_l("This link is too long."))],
         render_kw={"inputmode": "url", "placeholder": "https://www.tiktok.com/@ten/live"})
     scheduled_at = LocalDateTimeField(_l("Date and time (Vietnam time)"), format="%Y-%m-%dT%H:%M",
@@ -34,9 +34,15 @@ class SessionForm(FlaskForm):
     cover_product_id = ChoiceField(_l("Picture of the session"), coerce=int, validators=[Optional()])
     chot_enabled = BooleanField(_l("Buyers may order by writing “chốt 2” in the chat"), default=True)
 
-    def __init__(self, *args, products=(), **kwargs):
+    def __init__(self, *args, products=(), link_required=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.cover_product_id.choices = [(0, _l("None"))] + [(p.id, p.title) for p in products]
+        self.link_required = link_required
+        if link_required:  # no video of our own: the link is the only way to watch
+            self.stream_url.validators = [DataRequired(LINK_REQUIRED), *self.stream_url.validators]
+            self.stream_url.flags.required = True
+        else:
+            self.stream_url.label.text = _l("Link of your TikTok, YouTube or Facebook live (optional)")
 
 
 class EditSessionForm(SessionForm):

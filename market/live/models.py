@@ -39,7 +39,8 @@ class LiveSession(TimestampMixin, db.Model):
     commune_id = sa.Column(sa.Integer, sa.ForeignKey("communes.id"), nullable=False, index=True)
     title = sa.Column(sa.String(120), nullable=False)
     description = sa.Column(sa.Text, nullable=False, default="")
-    stream_url = sa.Column(sa.String(500), nullable=False)  # https TikTok, YouTube or Facebook
+    # An https TikTok, YouTube or Facebook link; NULL: streamed only here, from the host's phone (market/video).
+    stream_url = sa.Column(sa.String(500), nullable=True)
     # One of the host's products whose photo is the session's picture (optional).
     cover_product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id", ondelete="SET NULL"), nullable=True)
     scheduled_at = sa.Column(UTCDateTime(), nullable=False)

@@ -30,7 +30,7 @@ def _local_tz() -> ZoneInfo:
 def _fields(form: SessionForm) -> service.SessionFields:
     when = form.scheduled_at.data if "scheduled_at" in form else None
     return service.SessionFields(
-        title=form.title.data or "", description=form.description.data or "", stream_url=form.stream_url.data or "",
+        title=form.title.data or "", description=form.description.data or "", stream_url=form.stream_url.data,
         scheduled_at=when.replace(tzinfo=_local_tz()) if when else None,
         cover_product_id=form.cover_product_id.data or None,
         replay_url=getattr(form, "replay_url", None) and form.replay_url.data,
@@ -62,7 +62,7 @@ def new():
     if not service.may_host(current_user):
         user_abort(403, _("Only sellers verified as their commune's KOL can host live sessions. "
                           "Ask your commune's staff."))
-    form = SessionForm(products=_host_products())
+    form = SessionForm(products=_host_products(), link_required=not service.own_video())
     if form.validate_on_submit():
         try:
             session = service.schedule_session(current_user, _fields(form))
@@ -82,7 +82,7 @@ def edit(session_id: int):
     session = _session_or_404(session_id)
     if not service.is_host(session, current_user):
         abort(404)
-    form = EditSessionForm(obj=session, products=_host_products())
+    form = EditSessionForm(obj=session, products=_host_products(), link_required=not service.own_video())
     if session.status != SessionStatus.SCHEDULED:
         del form.scheduled_at  # on air or over: the date is history, the page does not ask for it
     elif not form.is_submitted():
@@ -119,7 +119,7 @@ def watch(session_id: int):
     offers = service.open_offers(session.id)
     chat = service.recent_chat(session)
     return render_template("live/watch.html", session=session, offers=offers, chat=chat,
-                           stream=service.stream_info(session.stream_url),
+                           stream=service.stream_info(session.stream_url), own_video=service.own_video(),
                            replay=service.stream_info(session.replay_url),
                            cover_photo=service.cover_photo(session),
                            is_host=service.is_host(session, current_user),
@@ -135,7 +135,7 @@ def host(session_id: int):
         abort(404)
     is_host = service.is_host(session, current_user)
     return render_template("live/host.html", session=session, is_host=is_host,
-                           stream=service.stream_info(session.stream_url),
+                           stream=service.stream_info(session.stream_url), own_video=service.own_video(),
                            offers=db.session.scalars(db.select(service.LiveOffer)
                                                      .where(service.LiveOffer.session_id == session.id)
                                                      .order_by(service.LiveOffer.id.desc())).all(),

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlparse
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from market.accounts.models import Commune, SellerProfile, User
@@ -62,12 +63,29 @@ def platform_of(url: str) -> str | None:
     return next((name for name, hosts in PLATFORMS.items() if host in hosts), None)
 
 
+# Without our own video the outside link is the only way to watch, and the host is told so beside the field.
+LINK_REQUIRED = _l("Paste the link of your TikTok, YouTube or Facebook live: this site cannot stream video itself "
+                   "yet, so buyers watch it there.")
+_own_video: list[Callable[[], bool]] = []
+
+
+def register_own_video(enabled: Callable[[], bool]) -> None:
+    """The video area (above live) says whether this site streams sessions itself (JANUS_URL)."""
+    if enabled not in _own_video:
+        _own_video.append(enabled)
+
+
+def own_video() -> bool:
+    """True when a session may be streamed only here, from the host's phone: its outside link is optional."""
+    return any(enabled() for enabled in _own_video)
+
+
 def clean_stream_url(raw: str | None, field: str = "stream_url", required: bool = True) -> str | None:
     """An https link to a TikTok, YouTube or Facebook live (or its replay); anything else is refused."""
     url = (raw or "").strip()
     if not url:
         if required:
-            raise DomainError("invalid", _("Paste the link of your TikTok, YouTube or Facebook live."), field=field)
+            raise DomainError("invalid", str(LINK_REQUIRED), field=field)
         return None
     message = _("Use an https link from TikTok, YouTube or Facebook, such as https://www.tiktok.com/@name/live.")
     if len(url) > 500 or any(c.isspace() for c in url):
@@ -159,7 +177,7 @@ def get_session(session_id: object) -> LiveSession:
 class SessionFields:
     title: str
     description: str
-    stream_url: str
+    stream_url: str | None  # None or "": streamed only here (allowed when ``own_video()``)
     scheduled_at: datetime | None
     cover_product_id: int | None = None
     replay_url: str | None = None
@@ -207,7 +225,7 @@ def _clean_fields(seller: SellerProfile, f: SessionFields) -> dict:
 
     check("title", title)
     check("description", description)
-    check("stream_url", lambda: clean_stream_url(f.stream_url))
+    check("stream_url", lambda: clean_stream_url(f.stream_url, required=not own_video()))
     check("scheduled_at", scheduled_at)
     check("cover_product_id", cover)
     check("replay_url", lambda: clean_stream_url(f.replay_url, field="replay_url", required=False))

@@ -1,5 +1,6 @@
 """Orders: statuses and transitions, stock holds, placing orders (cart and live use the same place_order),
-cart and checkout, the buyer's order pages, the seller's fulfilment pages, reviews, and the JSON API."""
+cart and checkout, the buyer's order pages, the seller's fulfilment pages and reviews (the JSON API over them is
+``market.api.orders``)."""
 
 from flask import Blueprint
 from flask_babel import gettext as _

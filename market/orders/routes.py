@@ -28,9 +28,9 @@ from market.orders.forms import (
     ReviewForm,
     ShipForm,
 )
-from market.orders.models import Order, OrderEvent
+from market.orders.models import Order
 from market.orders.payment import gateway
-from market.orders.service import get_order_for, roles_for, status_label
+from market.orders.service import get_order_for, order_events, orders_of, roles_for, status_label
 from market.orders.states import Actor, OrderStatus, WeightStatus
 from market.text import clean_line
 
@@ -227,8 +227,7 @@ def checkout_done(attempt: str):
 def index():
     from market.notifications.service import latest, render, unread_count
 
-    orders = list(db.session.scalars(sa.select(Order).where(Order.buyer_id == current_user.id)
-                                     .order_by(Order.id.desc()).limit(100)))
+    orders = orders_of(current_user)
     unread = [n for n in latest(current_user.id, 5) if not n.is_read]
     return render_template("orders/index.html", orders=orders, cart_lines=cart.count_lines(current_user),
                            unread=unread, unread_total=unread_count(current_user.id), render=render,
@@ -248,8 +247,7 @@ def detail(order_id: int):
 def _detail_context(order: Order, weigh_values: dict | None = None, weigh_errors: dict | None = None,
                     ship_form: ShipForm | None = None) -> dict:
     roles = roles_for(order, current_user)
-    events = list(db.session.scalars(sa.select(OrderEvent).where(OrderEvent.order_id == order.id)
-                                     .order_by(OrderEvent.id)))
+    events = order_events(order)
     is_buyer = Actor.BUYER in roles
     seller_role = Actor.SELLER if Actor.SELLER in roles else (Actor.STAFF if Actor.STAFF in roles else None)
     complete_form = None

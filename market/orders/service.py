@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from market.accounts.models import SellerProfile, User
 from market.database import utcnow
-from market.domain import DomainError, NotFound, parse_id
+from market.domain import DomainError, Forbidden, NotFound, parse_id
 from market.extensions import db
 from market.orders.models import Order, OrderEvent, OrderItem
 from market.orders.signals import order_status_changed, orders_placed
@@ -24,6 +24,7 @@ from market.text import clean_line
 
 MAX_QTY = 100_000
 MAX_LINES = 50
+ORDERS_PAGE = 100  # a list of one's orders: newest first, this many at a time
 _KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,64}$")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 
@@ -239,6 +240,34 @@ def get_order_for(order_id: object, user: User | None) -> Order:
     if order is None or not roles_for(order, user):
         raise NotFound(_("This order does not exist."))
     return order
+
+
+def orders_of(user: User, role: object = Actor.BUYER, *, status: object = None, before: object = None,
+              limit: int = ORDERS_PAGE) -> list[Order]:
+    """The orders ``user`` placed (role "buyer") or her shop received ("seller"), newest first: at most ``limit``,
+    only in ``status`` when given, only older than the order id ``before`` (the next page). Refused: another
+    role, the seller role without a shop (403), a ``before`` that is not a number."""
+    if role == Actor.SELLER:
+        if user.seller_profile is None:
+            raise Forbidden(_("Only a shop has orders to fulfil."))
+        query = sa.select(Order).where(Order.seller_id == user.seller_profile.id)
+    elif role == Actor.BUYER:
+        query = sa.select(Order).where(Order.buyer_id == user.id)
+    else:
+        raise DomainError("invalid", _("role is buyer or seller."), field="role")
+    if status and isinstance(status, str):
+        query = query.where(Order.status == status[:16])
+    if before:
+        if not (isinstance(before, str) and before.isascii() and before.isdigit() and len(before) <= 9):
+            raise DomainError("invalid", _("before is an order id."), field="before")
+        query = query.where(Order.id < int(before))
+    return list(db.session.scalars(query.order_by(Order.id.desc()).limit(limit)))
+
+
+def order_events(order: Order) -> list[OrderEvent]:
+    """Every status change and weighing of ``order``, oldest first: its timeline."""
+    return list(db.session.scalars(sa.select(OrderEvent).where(OrderEvent.order_id == order.id)
+                                   .order_by(OrderEvent.id)))
 
 
 def transition(order: Order, to_status: OrderStatus | str, *, actor: User | None, role: Actor | str,

@@ -1,5 +1,6 @@
 """Our own live video (issue 18, docs/video.md): the KOL publishes from her phone's browser over WebRTC to Janus,
-viewers watch inside the live page. Off unless JANUS_URL is set: sessions keep their TikTok/Facebook/YouTube link.
+viewers watch inside the live page. Off unless JANUS_URL is set: sessions keep their TikTok/Facebook/YouTube link
+(required then; with video on it is optional, and a session without one is streamed only here).
 
 ``janus.py`` is the media server's client; ``tokens.py`` the publish token and signed resources; ``service.py``
 the rules; ``routes.py`` the WHIP/WHEP-style endpoints (recording, HLS and chapters are ``recording.py``,
@@ -14,6 +15,7 @@ bp = Blueprint("video", __name__)
 
 
 def _connect() -> None:
+    from market.live import service as live
     from market.live.signals import live_ended
     from market.ui import slot
     from market.video import hls, recording, service
@@ -23,6 +25,7 @@ def _connect() -> None:
     publishing_started.connect(_start_hls, weak=False)
     service.register_room_options(lambda session: recording.room_options(session.id))  # the room is recorded
     service.register_hls_url(hls.hls_url)
+    live.register_own_video(service.enabled)  # a session streamed only here needs no outside link
     slot("live.video", "video", "video/_player.html", _player_slot, order=10)
     slot("live.host.video", "video", "video/_host_panel.html", _host_slot, order=10)
 

@@ -3,7 +3,8 @@
 // answer; POST Location/keepalive every 15 s (it also says whether a newer feed replaced ours: the host resumed);
 // POST Location/layer on a weak downlink; DELETE when the page goes. Without WebRTC, or with the media server
 // down, the stream link below stays and a message says so; an HLS address, when the page has one, is played
-// instead.
+// instead. A session streamed only here has no link: until a frame plays it shows "the video starts when the
+// seller streams" (#video-waiting), and a browser or media server that cannot play says so at once.
 (function () {
   "use strict";
   var root = document.getElementById("video-player");
@@ -13,6 +14,7 @@
   var unmute = document.getElementById("video-unmute");
   var note = document.getElementById("video-note");
   var fallbackEl = document.getElementById("video-fallback");
+  var waiting = document.getElementById("video-waiting");
   var section = root.closest(".live-video");
   var iceServers = (D.ice || "").split(",").filter(Boolean).map(function (u) { return { urls: u }; });
   var LAYERS = ["high", "medium", "low", "audio"];
@@ -27,10 +29,12 @@
   }
   function showPlayer(on) {
     root.hidden = !on;
+    if (waiting) waiting.hidden = on;
     if (section) section.classList.toggle("own-video-on", on);
   }
   function fallback(text) {
     showPlayer(false);
+    if (waiting) waiting.hidden = true;
     say(fallbackEl, text);
   }
   function later(fn, ms) {
@@ -86,17 +90,17 @@
         feed = res.headers.get("X-Video-Feed");
         return res.text().then(connect);
       }
-      return res.json().catch(function () { return {}; }).then(function (body) {
-        if (res.status === 404) { // not streaming (yet): look again in a while (spread, not in step)
-          showPlayer(false);
-          later(start, 15000 + Math.random() * 5000);
-        } else if (res.status === 429) {
-          later(start, 30000);
-        } else { // 503: the media server is down; the link stays and says so
-          if (!playHls()) fallback(body.message || D.down);
-          later(start, 30000);
-        }
-      });
+      if (res.status === 404) { // not streaming (yet): look again in a while (spread, not in step)
+        showPlayer(false);
+        say(fallbackEl, "");
+        later(start, 15000 + Math.random() * 5000);
+      } else if (res.status === 429) {
+        later(start, 30000);
+      } else { // 503: the media server is down; the page's message says so (the link stays, where there is one)
+        if (!playHls()) fallback(D.down);
+        later(start, 30000);
+      }
+      return null;
     }).catch(function () { later(start, 15000); });
   }
 
@@ -192,7 +196,7 @@
   window.addEventListener("pagehide", function () { teardown(true); });
 
   if (typeof window.RTCPeerConnection !== "function") {
-    if (!playHls() && D.onAir === "1") fallback(D.noWebrtc);
+    if (!playHls() && (D.onAir === "1" || D.noLink === "1")) fallback(D.noWebrtc);
     return;
   }
   start();

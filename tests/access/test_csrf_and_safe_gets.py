@@ -95,7 +95,7 @@ def test_the_only_csrf_exemptions_are_the_webhooks_and_the_bearer_api(app):
 
     exempt_views = {name for name in csrf._exempt_views if not form_checked(name)}
     exempt_blueprints = {bp.name for bp in csrf._exempt_blueprints}
-    assert exempt_blueprints <= {"api", "orders_api"}, exempt_blueprints
+    assert exempt_blueprints <= {"api"}, exempt_blueprints
     # the live video's WHIP/WHEP routes: a bearer publish token or a signed address, never a cookie (docs/video.md)
     video = {"whip", "whip_keepalive", "whip_resource", "whep", "whep_resource", "whep_keepalive", "whep_layer"}
     assert {v.rsplit(".", 1)[-1] for v in exempt_views} <= {"stripe_webhook", "bank_webhook", "ghn_webhook",

@@ -145,3 +145,25 @@ class TestApiToken:
             assert tokens.user_from_token(token) is None
         finally:
             app.config["API_TOKEN_MAX_AGE"] = 3600
+
+    def test_a_banned_account_is_answered_as_a_wrong_password(self, client, make_user):
+        from market.database import utcnow
+
+        make_user(phone="0912000111", banned_at=utcnow(), banned_reason="lừa đảo")
+        resp = client.post("/api/v1/auth/token", json={"phone": "0912000111", "password": PASSWORD})
+        assert resp.status_code == 401
+        assert resp.json == {"ok": False, "error": "not_logged_in", "message": SAME_MESSAGE}
+
+    def test_the_api_and_the_pages_share_one_lockout_per_number_however_written(self, client, make_user):
+        make_user(phone="0912000111")
+        written = ["0912000111", "+84912000111", "0912 000 111", "+84 912 000 111", "0912-000-111"] * 2
+        for i, phone in enumerate(written):  # from ten addresses: the number's counter, not an address's
+            resp = client.post("/api/v1/auth/token", json={"phone": phone, "password": "wrong-pass"},
+                               environ_overrides={"REMOTE_ADDR": f"198.51.100.{i}"})
+            assert resp.status_code == 401
+        elsewhere = {"REMOTE_ADDR": "203.0.113.9"}
+        resp = client.post("/api/v1/auth/token", json={"phone": "0912000111", "password": PASSWORD},
+                           environ_overrides=elsewhere)
+        assert resp.status_code == 429 and resp.json["error"] == "rate_limited"
+        assert post_form(client, "/login", {"phone": "0912000111", "password": PASSWORD}, page="/login",
+                         environ_overrides=elsewhere).status_code == 429

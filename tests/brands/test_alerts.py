@@ -25,10 +25,10 @@ from tests.conftest import post_form
 
 @pytest.fixture
 def session_of(app):
-    def factory(host, title="Phiên sầu riêng Ea Knuếc"):
+    def factory(host, title="Phiên sầu riêng Ea Knuếc", stream_url="https://www.tiktok.com/@hhanie/live"):
         profile = host.seller_profile
         s = LiveSession(seller_id=profile.id, commune_id=profile.commune_id, title=title,
-                        stream_url="https://www.tiktok.com/@hhanie/live", scheduled_at=utcnow() + timedelta(minutes=5),
+                        stream_url=stream_url, scheduled_at=utcnow() + timedelta(minutes=5),
                         status="scheduled", description="")
         db.session.add(s)
         db.session.flush()
@@ -122,6 +122,17 @@ def test_followers_of_other_communes_and_shops_hear_nothing(make_user, make_sell
     follow(fan_of_other_shop, "shop", other_shop.seller_profile.id)
     start(kol, session_of(kol))
     assert live_notes() == [] and list(LogSms.sent) == []
+
+
+def test_a_session_streamed_only_here_is_announced_the_same(make_user, kol, session_of):
+    fan = make_user()
+    follow(fan, "shop", kol.seller_profile.id)
+    session = session_of(kol, stream_url=None)  # no TikTok/YouTube/Facebook link: the live page is the place
+    start(kol, session)
+    [note] = live_notes()
+    assert note.user_id == fan.id and note.link == f"/live/{session.id}"
+    [(phone, body)] = LogSms.sent
+    assert phone == fan.phone and f"/live/{session.id}" in body
 
 
 def test_banned_followers_are_not_told(make_user, kol, session_of):

@@ -33,6 +33,7 @@ def test_seller_lists_incoming_orders(client, orders, shop, buyer):
     assert client.get("/api/v1/orders?role=seller", headers=auth(buyer)).status_code == 403
     assert client.get("/api/v1/orders?role=god", headers=auth(buyer)).status_code == 400
     assert client.get("/api/v1/orders?before=x", headers=auth(buyer)).status_code == 400
+    assert client.get("/api/v1/orders?before=%C2%B2", headers=auth(buyer)).status_code == 400  # "²": int() refuses it
 
 
 def test_one_order_with_payment_and_timeline(client, orders, buyer, shop):

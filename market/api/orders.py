@@ -1,35 +1,37 @@
 """JSON API: ``GET /api/v1/orders`` (the caller's own orders) and ``GET /api/v1/orders/<id>``.
 
 An order is visible to its buyer, its seller and staff of the seller's commune; to anyone else it does not
-exist (404). Authenticated by ``Authorization: Bearer <token>`` (see docs/api.md).
+exist (404): the orders area decides (``service.orders_of``, ``get_order_for``, ``roles_for``), this module shapes
+the answer. Authenticated by ``Authorization: Bearer <token>`` (see docs/api.md).
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, g, jsonify, request
-from flask_babel import gettext as _
+from datetime import datetime
+from typing import Any
 
+from flask import g, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from market.accounts.models import User
 from market.accounts.tokens import token_required
+from market.api import bp
+from market.domain import DomainError
 from market.errors import api_error
-from market.extensions import db
 from market.orders import actions
-from market.orders.models import Order, OrderEvent
+from market.orders.models import Order
 from market.orders.payment import gateway
-from market.orders.service import get_order_for, roles_for, status_label
+from market.orders.service import ORDERS_PAGE, get_order_for, order_events, orders_of, roles_for, status_label
 from market.orders.states import Actor
 
-bp = Blueprint("orders_api", __name__, url_prefix="/api/v1")
-LIST_MAX = 100
 
-
-def _iso(value):
+def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def order_json(order: Order, viewer, full: bool = False) -> dict:
+def order_json(order: Order, viewer: User, full: bool = False) -> dict[str, Any]:
     roles = roles_for(order, viewer)
-    data = {
+    data: dict[str, Any] = {
         "id": order.id, "code": order.code, "status": order.status, "status_label": status_label(order.status),
         "origin": order.origin, "live_session_id": order.live_session_id, "created_at": _iso(order.created_at),
         "hold_expires_at": _iso(order.hold_expires_at) if order.status == "pending" else None,
@@ -57,8 +59,7 @@ def order_json(order: Order, viewer, full: bool = False) -> dict:
         data["buyer"]["phone"] = order.buyer.phone
     data["cancel_reason"] = order.cancel_reason
     data["timeline"] = [{"from": e.from_status, "to": e.to_status, "at": _iso(e.created_at), "by": e.actor_role,
-                         "reason": e.reason, **({"event": e.kind} if e.kind else {})} for e in db.session.scalars(
-        sa.select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id))]
+                         "reason": e.reason, **({"event": e.kind} if e.kind else {})} for e in order_events(order)]
     data["actions"] = {"buyer": actions.buyer_actions(order) if Actor.BUYER in roles else [],
                        "seller": actions.seller_actions(order, Actor.SELLER if Actor.SELLER in roles else Actor.STAFF)
                        if roles & {Actor.SELLER, Actor.STAFF} else []}
@@ -67,33 +68,19 @@ def order_json(order: Order, viewer, full: bool = False) -> dict:
 
 @bp.get("/orders")
 @token_required
-def list_orders():
+def list_orders() -> ResponseReturnValue:
     user = g.api_user
-    role = request.args.get("role", "buyer")
-    query = sa.select(Order)
-    if role == "seller":
-        if user.seller_profile is None:
-            return api_error(403, "forbidden", _("Only a shop has orders to fulfil."))
-        query = query.where(Order.seller_id == user.seller_profile.id)
-    elif role == "buyer":
-        query = query.where(Order.buyer_id == user.id)
-    else:
-        return api_error(400, "invalid", _("role is buyer or seller."))
-    status = request.args.get("status")
-    if status:
-        query = query.where(Order.status == status[:16])
-    before = request.args.get("before", "")
-    if before:
-        if not before.isdigit() or len(before) > 9:
-            return api_error(400, "invalid", _("before is an order id."))
-        query = query.where(Order.id < int(before))
-    orders = list(db.session.scalars(query.order_by(Order.id.desc()).limit(LIST_MAX)))
+    try:
+        orders = orders_of(user, request.args.get("role", "buyer"), status=request.args.get("status"),
+                           before=request.args.get("before"))
+    except DomainError as err:
+        return api_error(err.status, err.code, err.message)
     return jsonify({"ok": True, "orders": [order_json(o, user) for o in orders],
-                    "next_before": orders[-1].id if len(orders) == LIST_MAX else None})
+                    "next_before": orders[-1].id if len(orders) == ORDERS_PAGE else None})
 
 
 @bp.get("/orders/<int:order_id>")
 @token_required
-def get_order(order_id: int):
+def get_order(order_id: int) -> ResponseReturnValue:
     order = get_order_for(order_id, g.api_user)
     return jsonify({"ok": True, "order": order_json(order, g.api_user, full=True)})

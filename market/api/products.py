@@ -1,18 +1,20 @@
-"""JSON API v1 for products: the views, which ``market.api`` mounts on its blueprint (the API depends on the
-areas, never the reverse). Public: only approved listings of open shops, with absolute links (from SITE_URL) to
-their pages and photos. Documented in docs/api.md."""
+"""JSON API: ``GET /api/v1/products`` and ``GET /api/v1/products/<id>``. Public: only approved listings of open
+shops, with absolute links (from SITE_URL) to their pages and photos. Documented in docs/api.md."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from typing import Any
+
 from flask import jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from market.accounts.models import Commune
+from market.accounts.service import commune_by_slug
+from market.api import bp
 from market.catalog import service
-from market.catalog.helpers import absolute_url, media_url, product_url
+from market.catalog.helpers import PRODUCT_ID, absolute_url, media_url, product_url
 from market.catalog.images import EXTENSIONS, SIZES, fit
-from market.catalog.models import Category, Product
+from market.catalog.models import Category, Product, ProductPhoto
 from market.errors import api_error
 from market.extensions import db
 
@@ -20,7 +22,7 @@ PER_PAGE = 20
 MAX_PER_PAGE = 100
 
 
-def photo_json(photo) -> dict:
+def photo_json(photo: ProductPhoto) -> dict[str, Any]:
     variants = {}
     for size in SIZES:
         width, height = fit((photo.width, photo.height), size)
@@ -30,7 +32,7 @@ def photo_json(photo) -> dict:
     return {"width": photo.width, "height": photo.height, "variants": variants}
 
 
-def product_json(product: Product, full: bool = False) -> dict:
+def product_json(product: Product, full: bool = False) -> dict[str, Any]:
     seller = product.seller
     commune = seller.commune
     data = {
@@ -64,10 +66,8 @@ def product_json(product: Product, full: bool = False) -> dict:
     return data
 
 
-def _ocop_json(product) -> dict:
-    from market.catalog.service import ocop_state
-
-    state = ocop_state(product)
+def _ocop_json(product: Product) -> dict[str, Any]:
+    state = service.ocop_state(product)
     return {"stars": product.ocop_stars, "certificate_no": product.ocop_certificate_no, "state": state,
             "verified": state == "verified",
             "expires_on": product.ocop_expires_on.isoformat() if state == "verified" else None}
@@ -82,7 +82,8 @@ def _int_arg(name: str, default: int, maximum: int) -> int | None:
     return int(raw)
 
 
-def list_products():
+@bp.get("/products")
+def list_products() -> ResponseReturnValue:
     page = _int_arg("page", 1, 10_000)
     per_page = _int_arg("per_page", PER_PAGE, MAX_PER_PAGE)
     if page is None or per_page is None:
@@ -92,18 +93,19 @@ def list_products():
     if category is not None and category not in {c.value for c in Category}:
         return api_error(400, "invalid", _("Unknown category. Use one of: %(list)s.",
                                            list=", ".join(c.value for c in Category)))
-    commune_id = None
+    commune = None
     if request.args.get("commune"):
-        commune_id = db.session.scalar(sa.select(Commune.id).where(Commune.slug == request.args["commune"][:140]))
-        if commune_id is None:
+        commune = commune_by_slug(request.args["commune"][:140])
+        if commune is None:
             return api_error(400, "invalid", _("Unknown commune."))
-    stmt = service.search(request.args.get("q"), commune_id=commune_id, category=category)
+    stmt = service.search(request.args.get("q"), commune_id=commune.id if commune else None, category=category)
     result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, max_per_page=MAX_PER_PAGE)
     return jsonify({"ok": True, "products": [product_json(p) for p in result.items], "page": result.page,
                     "per_page": result.per_page, "total": result.total, "pages": result.pages})
 
 
-def get_product(product_id: int):
+@bp.get(f"/products/{PRODUCT_ID}")
+def get_product(product_id: int) -> ResponseReturnValue:
     product = service.visible_product(product_id)
     if product is None:
         return api_error(404, "not_found", _("This product does not exist or is not on sale."))
