@@ -6,36 +6,40 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from market.extensions import db
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on both SQLite (which stores naive text) and PostgreSQL."""
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -44,8 +48,8 @@ class UTCDateTime(TypeDecorator):
 
 
 class TimestampMixin:
-    created_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
-    updated_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
 SQLITE_LOCK_WAIT_S = 10.0  # as long as SQLite's own busy_timeout: a waiter gives up after this, with its error
@@ -78,12 +82,12 @@ class SQLiteGate:
             raise sqlite3.OperationalError(f"database is locked (no transaction ended in {self.wait_s:g} s)")
         conn.info[self.KEY] = True
 
-    def leave(self, info: dict) -> None:
+    def leave(self, info: dict[Any, Any]) -> None:
         if info.pop(self.KEY, False):
             self.lock.release()
 
 
-def configure_sqlite(engine) -> None:
+def configure_sqlite(engine: sa.Engine) -> None:
     """Make pysqlite honour transactions and savepoints, and wait for locks instead of failing at once.
 
     pysqlite's own transaction handling emits BEGIN lazily and breaks SAVEPOINT; SQLAlchemy documents this
@@ -95,10 +99,9 @@ def configure_sqlite(engine) -> None:
     if engine.dialect.name != "sqlite":
         return
     gate = SQLiteGate()
-    engine.sqlite_gate = gate
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -109,7 +112,7 @@ def configure_sqlite(engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):
+    def _on_begin(conn: sa.Connection) -> None:
         gate.enter(conn)
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -119,7 +122,7 @@ def configure_sqlite(engine) -> None:
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
-    def _on_end(conn):
+    def _on_end(conn: sa.Connection) -> None:
         gate.leave(conn.info)
 
     # A connection given back to the pool, thrown away or closed mid-transaction (an error, a killed greenlet)
@@ -127,11 +130,11 @@ def configure_sqlite(engine) -> None:
     @event.listens_for(engine, "reset")
     @event.listens_for(engine, "invalidate")
     @event.listens_for(engine, "close")
-    def _on_pool_end(_dbapi_connection, record, *_args):
+    def _on_pool_end(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
         gate.leave(record.info)
 
 
-def on_commit(callback, session=None) -> None:
+def on_commit(callback: Callable[[], object], session: Session | None = None) -> None:
     """Run ``callback()`` once the current transaction commits (never if it, or the savepoint it was
     registered in, rolls back).
 
@@ -143,7 +146,7 @@ def on_commit(callback, session=None) -> None:
 
 
 @event.listens_for(sa.orm.Session, "after_commit")
-def _run_on_commit(session):
+def _run_on_commit(session: Session) -> None:
     # SQLAlchemy also fires after_commit when a savepoint is released; the outermost transaction is still
     # active then, and the callbacks must wait for it (and be dropped if it rolls back).
     root = session.get_transaction()
@@ -158,12 +161,12 @@ def _run_on_commit(session):
 
 
 @event.listens_for(sa.orm.Session, "after_soft_rollback")
-def _drop_on_commit(session, previous_transaction):
+def _drop_on_commit(session: Session, previous_transaction: SessionTransaction) -> None:
     pending = session.info.get("on_commit")
     if not pending:
         return
 
-    def rolled_back(tx) -> bool:
+    def rolled_back(tx: SessionTransaction | None) -> bool:
         if tx is None:  # registered before the transaction began: goes with the outermost one
             return previous_transaction.parent is None
         while tx is not None:
@@ -192,7 +195,8 @@ def is_conflict(err: BaseException) -> bool:
     return _sqlstate(err) in CONFLICT_SQLSTATES
 
 
-def retry_on_conflict(fn, *args, attempts: int = RETRY_ATTEMPTS, before_retry=None, **kwargs):
+def retry_on_conflict(fn: Callable[..., T], *args: Any, attempts: int = RETRY_ATTEMPTS,
+                      before_retry: Callable[[], object] | None = None, **kwargs: Any) -> T:
     """Run ``fn`` (which commits its own transaction) again, up to ``attempts`` times, when the database
     aborted it for a deadlock or a serialization failure, so nobody sees that error.
 

@@ -1,5 +1,7 @@
 """Extensions created unbound; create_app binds them to an app."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -20,6 +22,18 @@ NAMING = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+
+# The base class of every model (``class User(Model)``). At run time it is ``db.Model``; a type checker cannot
+# see through that attribute (it is made when ``db`` is), so it is told what ``db.Model`` is: Flask-SQLAlchemy's
+# model over SQLAlchemy 2's declarative base, whose ``Mapped[...]`` attributes it understands.
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+    from sqlalchemy.orm import DeclarativeBase
+
+    class Model(_FlaskModel, DeclarativeBase):
+        pass
+else:
+    Model = db.Model
 migrate = Migrate()
 login = LoginManager()
 csrf = CSRFProtect()

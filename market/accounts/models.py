@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import DynamicMapped, Mapped, mapped_column, relationship
 
 from market.database import TimestampMixin, UTCDateTime
-from market.extensions import db
+from market.extensions import Model
 
 
 class Role(enum.StrEnum):
@@ -25,28 +26,29 @@ class SellerStatus(enum.StrEnum):
     SUSPENDED = "suspended"  # hidden; cannot sell until staff restore
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+# Flask-Login ships no type information: its UserMixin is Any to mypy.
+class User(UserMixin, TimestampMixin, Model):  # type: ignore[misc]
     __tablename__ = "users"
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    phone = sa.Column(sa.String(16), nullable=False, unique=True)  # E.164, e.g. +84912345678
-    display_name = sa.Column(sa.String(80), nullable=False)
-    password_hash = sa.Column(sa.String(255), nullable=False)
-    locale = sa.Column(sa.String(5), nullable=False, default="vi")
-    is_staff = sa.Column(sa.Boolean, nullable=False, default=False)
-    is_admin = sa.Column(sa.Boolean, nullable=False, default=False)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(16), unique=True)  # E.164, e.g. +84912345678
+    display_name: Mapped[str] = mapped_column(sa.String(80))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    locale: Mapped[str] = mapped_column(sa.String(5), default="vi")
+    is_staff: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    is_admin: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     # Bumped on logout, password change and ban: every cookie and token minted before is refused.
-    auth_version = sa.Column(sa.Integer, nullable=False, default=1)
-    banned_at = sa.Column(UTCDateTime(), nullable=True)
-    banned_reason = sa.Column(sa.String(500), nullable=True)
-    last_login_at = sa.Column(UTCDateTime(), nullable=True)
+    auth_version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    banned_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When a one-time code last proved this person holds the number (sign-in by code, claim, phone change).
-    phone_verified_at = sa.Column(UTCDateTime(), nullable=True)
+    phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    seller_profile = relationship("SellerProfile", back_populates="user", uselist=False, lazy="selectin",
-                                  foreign_keys="SellerProfile.user_id")
-    staff_assignments = relationship("StaffAssignment", back_populates="user", lazy="selectin",
-                                     cascade="all, delete-orphan")
+    seller_profile: Mapped[SellerProfile | None] = relationship(back_populates="user", lazy="selectin",
+                                                                foreign_keys="SellerProfile.user_id")
+    staff_assignments: Mapped[list[StaffAssignment]] = relationship(back_populates="user", lazy="selectin",
+                                                                    cascade="all, delete-orphan")
 
     def get_id(self) -> str:
         return f"{self.id}:{self.auth_version}"
@@ -71,7 +73,8 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def is_kol(self) -> bool:
-        return self.is_seller and self.seller_profile.is_kol
+        profile = self.seller_profile
+        return profile is not None and profile.is_approved and profile.is_kol
 
     @property
     def roles(self) -> set[Role]:
@@ -103,38 +106,38 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"<User {self.id} {self.phone}>"
 
 
-class Commune(TimestampMixin, db.Model):
+class Commune(TimestampMixin, Model):
     __tablename__ = "communes"
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    name = sa.Column(sa.String(120), nullable=False)
-    province = sa.Column(sa.String(120), nullable=False)
-    slug = sa.Column(sa.String(140), nullable=False, unique=True)
-    description = sa.Column(sa.Text, nullable=False, default="")
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    province: Mapped[str] = mapped_column(sa.String(120))
+    slug: Mapped[str] = mapped_column(sa.String(140), unique=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
 
-    sellers = relationship("SellerProfile", back_populates="commune", lazy="dynamic")
+    sellers: DynamicMapped[SellerProfile] = relationship(back_populates="commune", lazy="dynamic")
 
     def __repr__(self) -> str:
         return f"<Commune {self.slug}>"
 
 
-class SellerProfile(TimestampMixin, db.Model):
+class SellerProfile(TimestampMixin, Model):
     __tablename__ = "seller_profiles"
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True)
-    commune_id = sa.Column(sa.Integer, sa.ForeignKey("communes.id"), nullable=False, index=True)
-    shop_name = sa.Column(sa.String(80), nullable=False)
-    slug = sa.Column(sa.String(100), nullable=False, unique=True)
-    story = sa.Column(sa.Text, nullable=False, default="")
-    status = sa.Column(sa.String(16), nullable=False, default=SellerStatus.PENDING)
-    status_reason = sa.Column(sa.String(500), nullable=True)
-    is_kol = sa.Column(sa.Boolean, nullable=False, default=False)
-    reviewed_at = sa.Column(UTCDateTime(), nullable=True)
-    reviewed_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    commune_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("communes.id"), index=True)
+    shop_name: Mapped[str] = mapped_column(sa.String(80))
+    slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    story: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(16), default=SellerStatus.PENDING)
+    status_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    is_kol: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id"))
 
-    user = relationship("User", back_populates="seller_profile", foreign_keys=[user_id])
-    commune = relationship("Commune", back_populates="sellers", lazy="joined")
+    user: Mapped[User] = relationship(back_populates="seller_profile", foreign_keys=[user_id])
+    commune: Mapped[Commune] = relationship(back_populates="sellers", lazy="joined")
 
     @property
     def is_approved(self) -> bool:
@@ -144,34 +147,33 @@ class SellerProfile(TimestampMixin, db.Model):
         return f"<SellerProfile {self.slug} {self.status}>"
 
 
-class StaffAssignment(TimestampMixin, db.Model):
+class StaffAssignment(TimestampMixin, Model):
     """Staff act only in the communes they are assigned to."""
 
     __tablename__ = "staff_assignments"
     __table_args__ = (sa.UniqueConstraint("user_id", "commune_id", name="uq_staff_assignments_user_commune"),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
-    commune_id = sa.Column(sa.Integer, sa.ForeignKey("communes.id", ondelete="CASCADE"), nullable=False,
-                           index=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    commune_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("communes.id", ondelete="CASCADE"), index=True)
 
-    user = relationship("User", back_populates="staff_assignments")
-    commune = relationship("Commune", lazy="joined")
+    user: Mapped[User] = relationship(back_populates="staff_assignments")
+    commune: Mapped[Commune] = relationship(lazy="joined")
 
 
-class PhoneCode(db.Model):
+class PhoneCode(Model):
     """One SMS code sent to a number (see ``accounts/codes.py``): only its HMAC is kept."""
 
     __tablename__ = "phone_codes"
     __table_args__ = (sa.Index("ix_phone_codes_phone_purpose", "phone", "purpose", "id"),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    phone = sa.Column(sa.String(16), nullable=False)  # E.164: where the code went
-    purpose = sa.Column(sa.String(16), nullable=False)  # codes.Purpose
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(16))  # E.164: where the code went
+    purpose: Mapped[str] = mapped_column(sa.String(16))  # codes.Purpose
     # The account that asked (a phone change, a password change); None when anyone may ask (sign-in, reset).
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True)
-    code_hash = sa.Column(sa.String(64), nullable=False)
-    created_at = sa.Column(UTCDateTime(), nullable=False)
-    expires_at = sa.Column(UTCDateTime(), nullable=False)
-    attempts = sa.Column(sa.Integer, nullable=False, default=0)
-    used_at = sa.Column(UTCDateTime(), nullable=True)
+    user_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -70,7 +70,8 @@ def _ocop_json(product: Product) -> dict[str, Any]:
     state = service.ocop_state(product)
     return {"stars": product.ocop_stars, "certificate_no": product.ocop_certificate_no, "state": state,
             "verified": state == "verified",
-            "expires_on": product.ocop_expires_on.isoformat() if state == "verified" else None}
+            "expires_on": (product.ocop_expires_on.isoformat()
+                           if state == "verified" and product.ocop_expires_on else None)}
 
 
 def _int_arg(name: str, default: int, maximum: int) -> int | None:

@@ -3,36 +3,42 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.catalog.models import PhotoColumns
 from market.database import TimestampMixin, UTCDateTime, utcnow
-from market.extensions import db
+from market.extensions import Model
+
+if TYPE_CHECKING:
+    from market.accounts.models import Commune, SellerProfile
+    from market.catalog.models import Product
 
 
-class Brand(TimestampMixin, db.Model):
+class Brand(TimestampMixin, Model):
     """A commune brand ("Ami kao Durian"): made and edited by one KOL, over shops of the same commune."""
 
     __tablename__ = "brands"
 
-    id = sa.Column(sa.Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     # The commune of the KOL's shop when the brand was made; every member shop belongs to it.
-    commune_id = sa.Column(sa.Integer, sa.ForeignKey("communes.id"), nullable=False, index=True)
+    commune_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("communes.id"), index=True)
     # The KOL's shop: only its owner, while verified as KOL, edits the brand.
-    kol_id = sa.Column(sa.Integer, sa.ForeignKey("seller_profiles.id"), nullable=False, index=True)
-    name = sa.Column(sa.String(80), nullable=False)
-    slug = sa.Column(sa.String(60), nullable=False, unique=True)  # /b/<slug>
-    story = sa.Column(sa.Text, nullable=False, default="")
+    kol_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    slug: Mapped[str] = mapped_column(sa.String(60), unique=True)  # /b/<slug>
+    story: Mapped[str] = mapped_column(sa.Text, default="")
 
-    commune = relationship("Commune", lazy="joined")
-    kol = relationship("SellerProfile", lazy="joined")
-    photos = relationship("BrandPhoto", back_populates="brand", order_by="BrandPhoto.position",
-                          cascade="all, delete-orphan", lazy="selectin")
+    commune: Mapped[Commune] = relationship(lazy="joined")
+    kol: Mapped[SellerProfile] = relationship(lazy="joined")
+    photos: Mapped[list[BrandPhoto]] = relationship(back_populates="brand", order_by="BrandPhoto.position",
+                                                    cascade="all, delete-orphan", lazy="selectin")
 
     @property
-    def cover(self):
+    def cover(self) -> BrandPhoto | None:
         return self.photos[0] if self.photos else None
 
     @property
@@ -44,45 +50,45 @@ class Brand(TimestampMixin, db.Model):
         return f"<Brand {self.slug}>"
 
 
-class BrandPhoto(PhotoColumns, TimestampMixin, db.Model):
+class BrandPhoto(PhotoColumns, TimestampMixin, Model):
     """One photo of a brand; the files are the catalog's (catalog/images.py)."""
 
     __tablename__ = "brand_photos"
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    brand_id = sa.Column(sa.Integer, sa.ForeignKey("brands.id", ondelete="CASCADE"), nullable=False, index=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    brand_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("brands.id", ondelete="CASCADE"), index=True)
 
-    brand = relationship("Brand", back_populates="photos")
+    brand: Mapped[Brand] = relationship(back_populates="photos")
 
 
-class BrandShop(db.Model):
+class BrandShop(Model):
     """A shop under a brand. The KOL adds shops of the brand's commune; a shop may leave."""
 
     __tablename__ = "brand_shops"
     __table_args__ = (sa.UniqueConstraint("brand_id", "seller_id", name="uq_brand_shops_brand_seller"),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    brand_id = sa.Column(sa.Integer, sa.ForeignKey("brands.id", ondelete="CASCADE"), nullable=False)
-    seller_id = sa.Column(sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"), nullable=False,
-                          index=True)
-    added_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    brand_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("brands.id", ondelete="CASCADE"))
+    seller_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"),
+                                           index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    brand = relationship("Brand")
-    seller = relationship("SellerProfile", lazy="joined")
+    brand: Mapped[Brand] = relationship()
+    seller: Mapped[SellerProfile] = relationship(lazy="joined")
 
 
-class BrandProduct(db.Model):
+class BrandProduct(Model):
     """A product shown under a brand (the catalog itself knows nothing of brands)."""
 
     __tablename__ = "brand_products"
     __table_args__ = (sa.UniqueConstraint("brand_id", "product_id", name="uq_brand_products_brand_product"),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    brand_id = sa.Column(sa.Integer, sa.ForeignKey("brands.id", ondelete="CASCADE"), nullable=False)
-    product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True)
-    added_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    brand_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("brands.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    product = relationship("Product")
+    product: Mapped[Product] = relationship()
 
 
 class FollowKind(enum.StrEnum):
@@ -91,7 +97,7 @@ class FollowKind(enum.StrEnum):
     COMMUNE = "commune"
 
 
-class Follow(db.Model):
+class Follow(Model):
     """Someone follows a brand, a shop or a commune: they hear when a live session of it starts."""
 
     __tablename__ = "follows"
@@ -104,25 +110,25 @@ class Follow(db.Model):
         {"sqlite_autoincrement": True},
     )
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
-    target_type = sa.Column(sa.String(10), nullable=False)
-    target_id = sa.Column(sa.Integer, nullable=False)
-    created_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"))
+    target_type: Mapped[str] = mapped_column(sa.String(10))
+    target_id: Mapped[int] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def __repr__(self) -> str:
         return f"<Follow {self.user_id} → {self.target_type} {self.target_id}>"
 
 
-class LiveAlert(db.Model):
+class LiveAlert(Model):
     """When a follower was last told that a host went live: at most one alert per follower, host and hour."""
 
     __tablename__ = "follow_live_alerts"
     __table_args__ = (sa.UniqueConstraint("user_id", "seller_id", name="uq_follow_live_alerts_user_seller"),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
-    seller_id = sa.Column(sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"), nullable=False,
-                          index=True)
-    session_id = sa.Column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="SET NULL"), nullable=True)
-    sent_at = sa.Column(UTCDateTime(), nullable=False)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"))
+    seller_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"),
+                                           index=True)
+    session_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import DynamicMapped, Mapped, mapped_column, relationship
 
 from market.database import TimestampMixin, UTCDateTime, utcnow
-from market.extensions import db
+from market.extensions import Model
+
+if TYPE_CHECKING:
+    from market.accounts.models import Commune, SellerProfile, User
 
 
 class Category(enum.StrEnum):
@@ -40,7 +45,7 @@ class ProductStatus(enum.StrEnum):
     ARCHIVED = "archived"  # withdrawn by the seller or staff; kept for past orders
 
 
-class Product(TimestampMixin, db.Model):
+class Product(TimestampMixin, Model):
     __tablename__ = "products"
     __table_args__ = (
         sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
@@ -51,52 +56,53 @@ class Product(TimestampMixin, db.Model):
         sa.Index("ix_products_status_created", "status", "created_at"),
     )
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    seller_id = sa.Column(sa.Integer, sa.ForeignKey("seller_profiles.id"), nullable=False, index=True)
-    title = sa.Column(sa.String(120), nullable=False)
-    slug = sa.Column(sa.String(140), nullable=False)
-    description = sa.Column(sa.Text, nullable=False, default="")
-    category = sa.Column(sa.String(20), nullable=False, default=Category.OTHER, index=True)
-    unit = sa.Column(sa.String(10), nullable=False, default=Unit.KG)
-    price_vnd = sa.Column(sa.BigInteger, nullable=False)  # đồng per unit; VND has no minor unit
-    stock = sa.Column(sa.Integer, nullable=False, default=0)  # units available to sell now
-    min_order_qty = sa.Column(sa.Integer, nullable=False, default=1)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    seller_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(120))
+    slug: Mapped[str] = mapped_column(sa.String(140))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    category: Mapped[str] = mapped_column(sa.String(20), default=Category.OTHER, index=True)
+    unit: Mapped[str] = mapped_column(sa.String(10), default=Unit.KG)
+    price_vnd: Mapped[int] = mapped_column(sa.BigInteger)  # đồng per unit; VND has no minor unit
+    stock: Mapped[int] = mapped_column(sa.Integer, default=0)  # units available to sell now
+    min_order_qty: Mapped[int] = mapped_column(sa.Integer, default=1)
     # Sold by the piece, priced by weight ("1 trái ~3 kg", 150.000 ₫/kg): the estimated weight of one unit in
     # grams, the price per kilogram and how far (± percent) the weighed amount may stray without asking the
     # buyer. NULL: an ordinary product. ``price_vnd`` is then the estimated price of one unit.
-    piece_weight_g = sa.Column(sa.Integer, nullable=True)
-    price_per_kg_vnd = sa.Column(sa.BigInteger, nullable=True)
-    weight_tolerance_pct = sa.Column(sa.SmallInteger, nullable=True)
-    origin = sa.Column(sa.String(200), nullable=False, default="")
-    harvest_date = sa.Column(sa.Date, nullable=True)
-    ocop_stars = sa.Column(sa.SmallInteger, nullable=True)  # None, 3, 4 or 5: claimed by the seller
-    ocop_certificate_no = sa.Column(sa.String(60), nullable=True)
+    piece_weight_g: Mapped[int | None] = mapped_column(sa.Integer)
+    price_per_kg_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
+    weight_tolerance_pct: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    origin: Mapped[str] = mapped_column(sa.String(200), default="")
+    harvest_date: Mapped[date | None] = mapped_column(sa.Date)
+    ocop_stars: Mapped[int | None] = mapped_column(sa.SmallInteger)  # None, 3, 4 or 5: claimed by the seller
+    ocop_certificate_no: Mapped[str | None] = mapped_column(sa.String(60))
     # What commune staff checked against the certificate (moderation's OCOP verification). The claim above
     # counts as verified only while it still equals what was checked and the certificate has not expired
     # (``service.ocop_state``): a seller editing the claim, or time passing, never leaves a stale "verified".
-    ocop_verified_stars = sa.Column(sa.SmallInteger, nullable=True)
-    ocop_verified_certificate_no = sa.Column(sa.String(60), nullable=True)
-    ocop_issued_on = sa.Column(sa.Date, nullable=True)
-    ocop_expires_on = sa.Column(sa.Date, nullable=True)
-    ocop_verified_at = sa.Column(UTCDateTime(), nullable=True)  # who checked it: the audit log (ocop.verify)
-    status = sa.Column(sa.String(20), nullable=False, default=ProductStatus.DRAFT, index=True)
-    rejection_reason = sa.Column(sa.String(500), nullable=True)
-    submitted_at = sa.Column(UTCDateTime(), nullable=True)
-    approved_at = sa.Column(UTCDateTime(), nullable=True)
-    reviewed_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    ocop_verified_stars: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    ocop_verified_certificate_no: Mapped[str | None] = mapped_column(sa.String(60))
+    ocop_issued_on: Mapped[date | None] = mapped_column(sa.Date)
+    ocop_expires_on: Mapped[date | None] = mapped_column(sa.Date)
+    # Who checked it: the audit log (ocop.verify).
+    ocop_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(sa.String(20), default=ProductStatus.DRAFT, index=True)
+    rejection_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id"))
     # Staff who listed it for a villager without a smartphone (assisted mode); None when the seller did.
-    created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id"))
     # Title, description, shop and commune folded to lower-case ASCII: diacritic-free search on any database.
-    search_text = sa.Column(sa.Text, nullable=False, default="")
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
     # The title alone, folded the same way: a match here ranks above a match in the description.
-    search_title = sa.Column(sa.String(160), nullable=False, default="", server_default="")
+    search_title: Mapped[str] = mapped_column(sa.String(160), default="", server_default="")
 
-    seller = relationship("SellerProfile", lazy="joined")
-    created_by = relationship("User", foreign_keys=[created_by_id])
-    photos = relationship("ProductPhoto", back_populates="product", order_by="ProductPhoto.position",
-                          cascade="all, delete-orphan", lazy="selectin")
-    events = relationship("ProductEvent", back_populates="product", order_by="ProductEvent.id",
-                          cascade="all, delete-orphan", lazy="dynamic")
+    seller: Mapped[SellerProfile] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    photos: Mapped[list[ProductPhoto]] = relationship(back_populates="product", order_by="ProductPhoto.position",
+                                                      cascade="all, delete-orphan", lazy="selectin")
+    events: DynamicMapped[ProductEvent] = relationship(back_populates="product", order_by="ProductEvent.id",
+                                                       cascade="all, delete-orphan", lazy="dynamic")
 
     @property
     def is_visible(self) -> bool:
@@ -108,11 +114,11 @@ class Product(TimestampMixin, db.Model):
         return self.piece_weight_g is not None
 
     @property
-    def commune(self):
+    def commune(self) -> Commune:
         return self.seller.commune
 
     @property
-    def cover(self):
+    def cover(self) -> ProductPhoto | None:
         """The first photo, shown on cards and in share previews (None when there is none)."""
         return self.photos[0] if self.photos else None
 
@@ -124,36 +130,36 @@ class PhotoColumns:
     """What a stored photo is: its place in the gallery, the content hash naming its files (images.py: several
     sizes and formats) and the size of its largest variant. Listings and brand pages have such photos."""
 
-    position = sa.Column(sa.Integer, nullable=False, default=0)
-    image_hash = sa.Column(sa.String(64), nullable=False)
-    width = sa.Column(sa.Integer, nullable=False)
-    height = sa.Column(sa.Integer, nullable=False)
+    position: Mapped[int] = mapped_column(sa.Integer, default=0)
+    image_hash: Mapped[str] = mapped_column(sa.String(64))
+    width: Mapped[int] = mapped_column(sa.Integer)
+    height: Mapped[int] = mapped_column(sa.Integer)
 
 
-class ProductPhoto(PhotoColumns, TimestampMixin, db.Model):
+class ProductPhoto(PhotoColumns, TimestampMixin, Model):
     """One photo of a product."""
 
     __tablename__ = "product_photos"
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
 
-    product = relationship("Product", back_populates="photos")
+    product: Mapped[Product] = relationship(back_populates="photos")
 
 
-class ProductEvent(db.Model):
+class ProductEvent(Model):
     """One transition of a listing (submitted, approved, rejected, sent back to review, archived) and who did it."""
 
     __tablename__ = "product_events"
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True)
-    action = sa.Column(sa.String(20), nullable=False)
-    from_status = sa.Column(sa.String(20), nullable=True)
-    to_status = sa.Column(sa.String(20), nullable=False)
-    by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
-    reason = sa.Column(sa.String(500), nullable=True)
-    at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(20))
+    from_status: Mapped[str | None] = mapped_column(sa.String(20))
+    to_status: Mapped[str] = mapped_column(sa.String(20))
+    by_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    product = relationship("Product", back_populates="events")
-    by = relationship("User", lazy="joined")
+    product: Mapped[Product] = relationship(back_populates="events")
+    by: Mapped[User | None] = relationship(lazy="joined")

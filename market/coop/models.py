@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.database import TimestampMixin
-from market.extensions import db
+from market.extensions import Model
+
+if TYPE_CHECKING:
+    from market.accounts.models import SellerProfile
+    from market.catalog.models import Product
 
 
-class CoopLot(TimestampMixin, db.Model):
+class CoopLot(TimestampMixin, Model):
     """A product sold for many households (the KOL's shop sells it; each household is paid its share).
 
     Its product's stock is the households' kilograms counted in the product's unit: ``contributed_g // unit_g``
@@ -25,38 +32,38 @@ class CoopLot(TimestampMixin, db.Model):
         sa.CheckConstraint("shipping_vnd_per_kg >= 0", name="shipping_not_negative"),
     )
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=False, unique=True)
-    seller_id = sa.Column(sa.Integer, sa.ForeignKey("seller_profiles.id"), nullable=False, index=True)
-    unit_g = sa.Column(sa.Integer, nullable=False)  # grams per unit of the product's stock
-    contributed_g = sa.Column(sa.BigInteger, nullable=False, default=0)  # sum of the contributions, grams
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("products.id", ondelete="CASCADE"), unique=True)
+    seller_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id"), index=True)
+    unit_g: Mapped[int] = mapped_column(sa.Integer)  # grams per unit of the product's stock
+    contributed_g: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # sum of the contributions, grams
     # What the co-op pays carriers, per kilogram sold: taken from each household's payout by its kilograms.
-    shipping_vnd_per_kg = sa.Column(sa.BigInteger, nullable=False, default=0)
+    shipping_vnd_per_kg: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
-    product = relationship("Product", lazy="joined")
-    seller = relationship("SellerProfile")
-    households = relationship("CoopHousehold", back_populates="lot", order_by="CoopHousehold.id",
-                              cascade="all, delete-orphan", lazy="selectin")
+    product: Mapped[Product] = relationship(lazy="joined")
+    seller: Mapped[SellerProfile] = relationship()
+    households: Mapped[list[CoopHousehold]] = relationship(back_populates="lot", order_by="CoopHousehold.id",
+                                                           cascade="all, delete-orphan", lazy="selectin")
 
 
-class CoopHousehold(TimestampMixin, db.Model):
+class CoopHousehold(TimestampMixin, Model):
     """A household (a garden) bringing part of the harvest; paid by bank transfer when it has an account."""
 
     __tablename__ = "coop_households"
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    lot_id = sa.Column(sa.Integer, sa.ForeignKey("coop_lots.id", ondelete="CASCADE"), nullable=False, index=True)
-    name = sa.Column(sa.String(80), nullable=False)
-    village = sa.Column(sa.String(80), nullable=False)
-    phone = sa.Column(sa.String(16), nullable=True)  # E.164
-    bank_bin = sa.Column(sa.String(6), nullable=True)  # NAPAS BIN from data/vn_banks.csv
-    account_number = sa.Column(sa.String(19), nullable=True)
-    account_holder = sa.Column(sa.String(50), nullable=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("coop_lots.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    village: Mapped[str] = mapped_column(sa.String(80))
+    phone: Mapped[str | None] = mapped_column(sa.String(16))  # E.164
+    bank_bin: Mapped[str | None] = mapped_column(sa.String(6))  # NAPAS BIN from data/vn_banks.csv
+    account_number: Mapped[str | None] = mapped_column(sa.String(19))
+    account_holder: Mapped[str | None] = mapped_column(sa.String(50))
 
-    lot = relationship("CoopLot", back_populates="households")
-    contributions = relationship("CoopContribution", back_populates="household", cascade="all, delete-orphan",
-                                 order_by=lambda: [CoopContribution.contributed_on, CoopContribution.id],
-                                 lazy="selectin")
+    lot: Mapped[CoopLot] = relationship(back_populates="households")
+    contributions: Mapped[list[CoopContribution]] = relationship(
+        back_populates="household", cascade="all, delete-orphan",
+        order_by=lambda: [CoopContribution.contributed_on, CoopContribution.id], lazy="selectin")
 
     @property
     def has_bank(self) -> bool:
@@ -67,7 +74,7 @@ class CoopHousehold(TimestampMixin, db.Model):
         return sum(c.grams for c in self.contributions)
 
 
-class CoopContribution(TimestampMixin, db.Model):
+class CoopContribution(TimestampMixin, Model):
     """Kilograms one household brought on one day. Sales are allocated to contributions first come, first
     served: by ``contributed_on``, then by id (the order they were recorded in)."""
 
@@ -77,11 +84,11 @@ class CoopContribution(TimestampMixin, db.Model):
         sa.Index("ix_coop_contributions_queue", "lot_id", "contributed_on", "id"),
     )
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    lot_id = sa.Column(sa.Integer, sa.ForeignKey("coop_lots.id", ondelete="CASCADE"), nullable=False)
-    household_id = sa.Column(sa.Integer, sa.ForeignKey("coop_households.id", ondelete="CASCADE"), nullable=False,
-                             index=True)
-    grams = sa.Column(sa.BigInteger, nullable=False)
-    contributed_on = sa.Column(sa.Date, nullable=False)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("coop_lots.id", ondelete="CASCADE"))
+    household_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("coop_households.id", ondelete="CASCADE"),
+                                              index=True)
+    grams: Mapped[int] = mapped_column(sa.BigInteger)
+    contributed_on: Mapped[date] = mapped_column(sa.Date)
 
-    household = relationship("CoopHousehold", back_populates="contributions")
+    household: Mapped[CoopHousehold] = relationship(back_populates="contributions")

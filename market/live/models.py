@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import enum
 import math
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.database import TimestampMixin, UTCDateTime, utcnow
-from market.extensions import db
+from market.extensions import Model
 from market.orders.models import Order
+
+if TYPE_CHECKING:
+    from market.accounts.models import Commune, SellerProfile, User
+    from market.catalog.models import Product
 
 
 class SessionStatus(enum.StrEnum):
@@ -25,7 +31,7 @@ class OfferStatus(enum.StrEnum):
     # back to the product
 
 
-class LiveSession(TimestampMixin, db.Model):
+class LiveSession(TimestampMixin, Model):
     __tablename__ = "live_sessions"
     __table_args__ = (
         sa.CheckConstraint("status IN ('scheduled', 'live', 'ended')", name="status_known"),
@@ -33,32 +39,32 @@ class LiveSession(TimestampMixin, db.Model):
         sa.Index("ix_live_sessions_status_scheduled", "status", "scheduled_at"),
     )
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    seller_id = sa.Column(sa.Integer, sa.ForeignKey("seller_profiles.id"), nullable=False, index=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    seller_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id"), index=True)
     # The host's commune when the session was made: lists by commune, and which staff may moderate.
-    commune_id = sa.Column(sa.Integer, sa.ForeignKey("communes.id"), nullable=False, index=True)
-    title = sa.Column(sa.String(120), nullable=False)
-    description = sa.Column(sa.Text, nullable=False, default="")
+    commune_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("communes.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(120))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
     # An https TikTok, YouTube or Facebook link; NULL: streamed only here, from the host's phone (market/video).
-    stream_url = sa.Column(sa.String(500), nullable=True)
+    stream_url: Mapped[str | None] = mapped_column(sa.String(500))
     # One of the host's products whose photo is the session's picture (optional).
-    cover_product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id", ondelete="SET NULL"), nullable=True)
-    scheduled_at = sa.Column(UTCDateTime(), nullable=False)
-    started_at = sa.Column(UTCDateTime(), nullable=True)
-    ended_at = sa.Column(UTCDateTime(), nullable=True)
-    status = sa.Column(sa.String(10), nullable=False, default=SessionStatus.SCHEDULED)
-    peak_viewers = sa.Column(sa.Integer, nullable=False, default=0)
-    hearts = sa.Column(sa.BigInteger, nullable=False, default=0)
+    cover_product_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("products.id", ondelete="SET NULL"))
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(sa.String(10), default=SessionStatus.SCHEDULED)
+    peak_viewers: Mapped[int] = mapped_column(sa.Integer, default=0)
+    hearts: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     # "Đặt ngay" taps (order requests, whatever their answer), for the post-live report (live/taps.py).
-    order_taps = sa.Column(sa.BigInteger, nullable=False, default=0, server_default="0")
-    replay_url = sa.Column(sa.String(500), nullable=True)
+    order_taps: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    replay_url: Mapped[str | None] = mapped_column(sa.String(500))
     # Buyers may order by writing "chốt 2" in the chat (the host turns it off per session).
-    chot_enabled = sa.Column(sa.Boolean, nullable=False, default=True, server_default=sa.true())
+    chot_enabled: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
 
-    seller = relationship("SellerProfile", lazy="joined")
-    commune = relationship("Commune", lazy="joined")
-    cover_product = relationship("Product")
-    offers = relationship("LiveOffer", back_populates="session", order_by="LiveOffer.id", lazy="select")
+    seller: Mapped[SellerProfile] = relationship(lazy="joined")
+    commune: Mapped[Commune] = relationship(lazy="joined")
+    cover_product: Mapped[Product | None] = relationship()
+    offers: Mapped[list[LiveOffer]] = relationship(back_populates="session", order_by="LiveOffer.id", lazy="select")
 
     @property
     def host_user_id(self) -> int:
@@ -72,7 +78,7 @@ class LiveSession(TimestampMixin, db.Model):
         return f"<LiveSession {self.id} {self.status} {self.title!r}>"
 
 
-class LiveOffer(TimestampMixin, db.Model):
+class LiveOffer(TimestampMixin, Model):
     """Units of a product pinned in a session at a live price. ``sold`` counts units held by live orders."""
 
     __tablename__ = "live_offers"
@@ -86,24 +92,24 @@ class LiveOffer(TimestampMixin, db.Model):
         sa.UniqueConstraint("session_id", "number", name="uq_live_offers_session_number"),
     )
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    session_id = sa.Column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"), nullable=False,
-                           index=True)
-    product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id"), nullable=False, index=True)
-    price_vnd = sa.Column(sa.BigInteger, nullable=False)  # the live price, đồng per unit
-    quantity = sa.Column(sa.Integer, nullable=False)  # units allotted from the product's stock
-    per_buyer_limit = sa.Column(sa.Integer, nullable=False)
-    sold = sa.Column(sa.Integer, nullable=False, default=0)
-    status = sa.Column(sa.String(10), nullable=False, default=OfferStatus.OPEN)
-    closed_at = sa.Column(UTCDateTime(), nullable=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"),
+                                            index=True)
+    product_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("products.id"), index=True)
+    price_vnd: Mapped[int] = mapped_column(sa.BigInteger)  # the live price, đồng per unit
+    quantity: Mapped[int] = mapped_column(sa.Integer)  # units allotted from the product's stock
+    per_buyer_limit: Mapped[int] = mapped_column(sa.Integer)
+    sold: Mapped[int] = mapped_column(sa.Integer, default=0)
+    status: Mapped[str] = mapped_column(sa.String(10), default=OfferStatus.OPEN)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A flash deal: the offer closes itself at this moment (every server process sweeps for it); NULL: until
     # the host closes it or the session ends.
-    ends_at = sa.Column(UTCDateTime(), nullable=True, index=True)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     # Its number in the session (1, 2, 3 … in pinning order), shown as "#2" so a buyer can write "chốt 1 #2".
-    number = sa.Column(sa.Integer, nullable=False)
+    number: Mapped[int] = mapped_column(sa.Integer)
 
-    session = relationship("LiveSession", back_populates="offers")
-    product = relationship("Product", lazy="joined")
+    session: Mapped[LiveSession] = relationship(back_populates="offers")
+    product: Mapped[Product] = relationship(lazy="joined")
 
     @property
     def remaining(self) -> int:
@@ -123,7 +129,7 @@ class LiveOffer(TimestampMixin, db.Model):
         return f"<LiveOffer {self.id} {self.sold}/{self.quantity} {self.status}>"
 
 
-class LiveOfferBuyer(db.Model):
+class LiveOfferBuyer(Model):
     """Units one buyer holds from one offer, so the per-buyer limit holds even across tabs and processes.
 
     Taken with one conditional upsert (``qty + q <= limit``), given back when an order is cancelled or expires.
@@ -132,27 +138,28 @@ class LiveOfferBuyer(db.Model):
     __tablename__ = "live_offer_buyers"
     __table_args__ = (sa.CheckConstraint("qty >= 0", name="qty_not_negative"),)
 
-    offer_id = sa.Column(sa.Integer, sa.ForeignKey("live_offers.id", ondelete="CASCADE"), primary_key=True)
-    buyer_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    qty = sa.Column(sa.Integer, nullable=False, default=0)
+    offer_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("live_offers.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    qty: Mapped[int] = mapped_column(sa.Integer, default=0)
 
 
-class ChatMessage(db.Model):
+class ChatMessage(Model):
     __tablename__ = "live_chat_messages"
     __table_args__ = (sa.Index("ix_live_chat_messages_session_id_id", "session_id", "id"),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    session_id = sa.Column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"), nullable=False)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
-    text = sa.Column(sa.String(300), nullable=False)
-    created_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
-    removed_at = sa.Column(UTCDateTime(), nullable=True)
-    removed_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    removed_by_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id"))
 
-    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
 
 
-class LiveMute(db.Model):
+class LiveMute(Model):
     """A user may not chat until ``until``: in one session, or in every session of a commune."""
 
     __tablename__ = "live_mutes"
@@ -161,19 +168,20 @@ class LiveMute(db.Model):
         sa.Index("ix_live_mutes_user_until", "user_id", "until"),
     )
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    session_id = sa.Column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"), nullable=True)
-    commune_id = sa.Column(sa.Integer, sa.ForeignKey("communes.id", ondelete="CASCADE"), nullable=True)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
-    until = sa.Column(UTCDateTime(), nullable=False)
-    by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
-    reason = sa.Column(sa.String(200), nullable=True)
-    created_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    session_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"))
+    commune_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("communes.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"))
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
+    by_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 # orders.live_session_id exists since the orders migration; the foreign key belongs to this area because the
 # orders area must not import live. Declared here so the metadata matches the database (autogenerate).
+_orders = cast(sa.Table, Order.__table__)
 if not any(getattr(fk, "name", None) == "fk_orders_live_session_id_live_sessions"
-           for fk in Order.__table__.foreign_key_constraints):
-    Order.__table__.append_constraint(sa.ForeignKeyConstraint(
+           for fk in _orders.foreign_key_constraints):
+    _orders.append_constraint(sa.ForeignKeyConstraint(
         ["live_session_id"], ["live_sessions.id"], name="fk_orders_live_session_id_live_sessions"))

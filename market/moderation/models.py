@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.database import TimestampMixin, UTCDateTime, utcnow
-from market.extensions import db
+from market.extensions import Model
+
+if TYPE_CHECKING:
+    from market.accounts.models import Commune, SellerProfile, User
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One staff or admin action: who, when, what, on which object, in which commune, and why.
 
     Append-only. No code path updates or deletes a row (``guard_audit_log`` refuses it in the ORM), and
@@ -25,20 +30,21 @@ class AuditEntry(db.Model):
         sa.Index("ix_audit_entries_object", "object_type", "object_id"),
     )
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    created_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
-    actor_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True, index=True)  # None: a CLI command
-    actor_label = sa.Column(sa.String(120), nullable=False)
-    action = sa.Column(sa.String(40), nullable=False, index=True)  # "seller.approve", "user.ban" …
-    object_type = sa.Column(sa.String(30), nullable=True)  # "seller", "user", "report" …
-    object_id = sa.Column(sa.Integer, nullable=True)
-    object_label = sa.Column(sa.String(200), nullable=False, default="")
-    commune_id = sa.Column(sa.Integer, sa.ForeignKey("communes.id"), nullable=True)  # None: platform-wide
-    reason = sa.Column(sa.String(500), nullable=True)
-    details = sa.Column(sa.JSON, nullable=False, default=dict)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # None: a CLI command.
+    actor_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id"), index=True)
+    actor_label: Mapped[str] = mapped_column(sa.String(120))
+    action: Mapped[str] = mapped_column(sa.String(40), index=True)  # "seller.approve", "user.ban" …
+    object_type: Mapped[str | None] = mapped_column(sa.String(30))  # "seller", "user", "report" …
+    object_id: Mapped[int | None] = mapped_column(sa.Integer)
+    object_label: Mapped[str] = mapped_column(sa.String(200), default="")
+    commune_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("communes.id"))  # None: platform-wide
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
-    actor = relationship("User", lazy="joined")
-    commune = relationship("Commune", lazy="joined")
+    actor: Mapped[User | None] = relationship(lazy="joined")
+    commune: Mapped[Commune | None] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.id} {self.action} {self.object_type}:{self.object_id}>"
@@ -54,7 +60,7 @@ class ReportStatus(enum.StrEnum):
 OPEN_REPORT_STATUSES = (ReportStatus.OPEN, ReportStatus.IN_REVIEW)
 
 
-class Report(TimestampMixin, db.Model):
+class Report(TimestampMixin, Model):
     """A buyer's report about a listing, a shop, a chat message or an order.
 
     The target is generic (``target_type`` + ``target_id``, see ``targets.py``); its commune is resolved once,
@@ -65,22 +71,22 @@ class Report(TimestampMixin, db.Model):
     __table_args__ = (sa.Index("ix_reports_commune_status", "commune_id", "status"),
                       sa.Index("ix_reports_target", "target_type", "target_id"))
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    reporter_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True)
-    target_type = sa.Column(sa.String(20), nullable=False)
-    target_id = sa.Column(sa.Integer, nullable=False)
-    target_label = sa.Column(sa.String(200), nullable=False)
-    commune_id = sa.Column(sa.Integer, sa.ForeignKey("communes.id"), nullable=False)
-    category = sa.Column(sa.String(20), nullable=False)
-    text = sa.Column(sa.Text, nullable=False, default="")
-    status = sa.Column(sa.String(12), nullable=False, default=ReportStatus.OPEN)
-    resolution_note = sa.Column(sa.String(500), nullable=True)
-    handled_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
-    handled_at = sa.Column(UTCDateTime(), nullable=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    reporter_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id"), index=True)
+    target_type: Mapped[str] = mapped_column(sa.String(20))
+    target_id: Mapped[int] = mapped_column(sa.Integer)
+    target_label: Mapped[str] = mapped_column(sa.String(200))
+    commune_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("communes.id"))
+    category: Mapped[str] = mapped_column(sa.String(20))
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(12), default=ReportStatus.OPEN)
+    resolution_note: Mapped[str | None] = mapped_column(sa.String(500))
+    handled_by_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id"))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    reporter = relationship("User", foreign_keys=[reporter_id], lazy="joined")
-    handled_by = relationship("User", foreign_keys=[handled_by_id])
-    commune = relationship("Commune", lazy="joined")
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id], lazy="joined")
+    handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])
+    commune: Mapped[Commune] = relationship(lazy="joined")
 
     @property
     def is_open(self) -> bool:
@@ -90,7 +96,7 @@ class Report(TimestampMixin, db.Model):
         return f"<Report {self.id} {self.target_type}:{self.target_id} {self.status}>"
 
 
-class AssistedSeller(db.Model):
+class AssistedSeller(Model):
     """A villager without a smartphone whose seller account a staff helper created, with their consent.
 
     Listings and phone orders entered for them carry the helper too (``Product.created_by_id``,
@@ -99,21 +105,21 @@ class AssistedSeller(db.Model):
 
     __tablename__ = "assisted_sellers"
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True)
-    seller_profile_id = sa.Column(sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"),
-                                  nullable=False, unique=True)
-    helper_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True)
-    helper_name = sa.Column(sa.String(80), nullable=False)  # as it was when the villager agreed
-    consent_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
-    created_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    seller_profile_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"),
+                                                   unique=True)
+    helper_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id"), index=True)
+    helper_name: Mapped[str] = mapped_column(sa.String(80))  # as it was when the villager agreed
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    user = relationship("User", foreign_keys=[user_id])
-    helper = relationship("User", foreign_keys=[helper_id])
-    seller_profile = relationship("SellerProfile")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    helper: Mapped[User] = relationship(foreign_keys=[helper_id])
+    seller_profile: Mapped[SellerProfile] = relationship()
 
 
-class ChatFilterWord(db.Model):
+class ChatFilterWord(Model):
     """A word or phrase a commune does not allow in the chat of its live sessions.
 
     ``folded`` is the word without diacritics or case (``market.text.fold``, as catalog search folds), so one
@@ -123,21 +129,21 @@ class ChatFilterWord(db.Model):
     __tablename__ = "chat_filter_words"
     __table_args__ = (sa.UniqueConstraint("commune_id", "folded", name="uq_chat_filter_words_commune_folded"),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    commune_id = sa.Column(sa.Integer, sa.ForeignKey("communes.id", ondelete="CASCADE"), nullable=False)
-    word = sa.Column(sa.String(60), nullable=False)  # as staff typed it (shown to staff and to the sender)
-    folded = sa.Column(sa.String(60), nullable=False)
-    created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
-    created_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("communes.id", ondelete="CASCADE"))
+    word: Mapped[str] = mapped_column(sa.String(60))  # as staff typed it (shown to staff and to the sender)
+    folded: Mapped[str] = mapped_column(sa.String(60))
+    created_by_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    commune = relationship("Commune")
-    created_by = relationship("User")
+    commune: Mapped[Commune] = relationship()
+    created_by: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<ChatFilterWord {self.commune_id} {self.folded!r}>"
 
 
-class Consent(db.Model):
+class Consent(Model):
     """The person a staff helper acted for agreed to this one thing (a listing put up for a villager, an order
     entered for someone who phoned): who agreed, who helped (name as it was), when, and what it is about.
 
@@ -147,14 +153,14 @@ class Consent(db.Model):
     __tablename__ = "consents"
     __table_args__ = (sa.Index("ix_consents_object", "object_type", "object_id"),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
-    helper_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False)
-    helper_name = sa.Column(sa.String(80), nullable=False)
-    purpose = sa.Column(sa.String(20), nullable=False)  # "listing" | "order"
-    object_type = sa.Column(sa.String(30), nullable=False)  # "product" | "order"
-    object_id = sa.Column(sa.Integer, nullable=False)
-    consent_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    helper_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id"))
+    helper_name: Mapped[str] = mapped_column(sa.String(80))
+    purpose: Mapped[str] = mapped_column(sa.String(20))  # "listing" | "order"
+    object_type: Mapped[str] = mapped_column(sa.String(30))  # "product" | "order"
+    object_id: Mapped[int] = mapped_column(sa.Integer)
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    user = relationship("User", foreign_keys=[user_id])
-    helper = relationship("User", foreign_keys=[helper_id])
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    helper: Mapped[User] = relationship(foreign_keys=[helper_id])

@@ -25,29 +25,31 @@ import logging
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column
 
 from market import sealed
 from market.database import UTCDateTime, utcnow
-from market.extensions import db
+from market.extensions import Model, db
 
 log = logging.getLogger(__name__)
 TOKEN_ERRORS = frozenset({-124, -216})  # access token invalid / expired
 
 
-class ZaloToken(db.Model):
+class ZaloToken(Model):
     """The OA's current access and refresh tokens (one row), sealed with the app's key."""
 
     __tablename__ = "zalo_tokens"
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    access_sealed = sa.Column(sa.Text, nullable=True)
-    refresh_sealed = sa.Column(sa.Text, nullable=False)
-    expires_at = sa.Column(UTCDateTime(), nullable=True)
-    updated_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    access_sealed: Mapped[str | None] = mapped_column(sa.Text)
+    refresh_sealed: Mapped[str] = mapped_column(sa.Text)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ZnsError(Exception):
@@ -64,7 +66,8 @@ def template_for(kind: str) -> str | None:
     return (current_app.config.get("ZALO_ZNS_TEMPLATES") or {}).get(kind)
 
 
-def _post(url: str, *, headers: dict, json_body: dict | None = None, form: dict | None = None) -> dict:
+def _post(url: str, *, headers: dict[str, str], json_body: dict[str, Any] | None = None,
+          form: dict[str, Any] | None = None) -> dict[str, Any]:
     if json_body is not None:
         data, ctype = json.dumps(json_body, ensure_ascii=False).encode(), "application/json"
     else:
@@ -136,7 +139,7 @@ def refresh() -> str:
 
 # ---- sending --------------------------------------------------------------------------------------------------
 
-def send_template(phone: str, template_id: str, data: dict, tracking_id: str) -> str:
+def send_template(phone: str, template_id: str, data: dict[str, Any], tracking_id: str) -> str:
     """One ZNS message; its msg_id. Refreshes the token once when Zalo says it expired."""
     fields = {k: str(v) for k, v in data.items() if isinstance(v, (str, int)) and not isinstance(v, bool)}
     body = {"phone": phone.lstrip("+"), "template_id": template_id, "tracking_id": tracking_id[:48],
@@ -152,7 +155,7 @@ def send_template(phone: str, template_id: str, data: dict, tracking_id: str) ->
     return str((answer.get("data") or {}).get("msg_id") or "")
 
 
-def _scrubbed(message: str, params: dict) -> str:
+def _scrubbed(message: str, params: dict[str, Any]) -> str:
     """Zalo's refusal as the log shows it: none of the message's parameter values (a one-time code) in it."""
     for value in params.values():
         if isinstance(value, (str, int)) and not isinstance(value, bool) and len(str(value)) >= 3:
@@ -160,7 +163,7 @@ def _scrubbed(message: str, params: dict) -> str:
     return message
 
 
-def deliver(phone: str, text: str, kind: str, params: dict) -> str:
+def deliver(phone: str, text: str, kind: str, params: dict[str, Any]) -> str:
     """Send a transactional message: ZNS when configured for ``kind``, else (or when ZNS fails) the SMS.
     Returns the channel used ("zns" or "sms"), for tests and the log."""
     from market.notifications.sms import send as send_sms

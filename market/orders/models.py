@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.database import TimestampMixin, UTCDateTime, utcnow
-from market.extensions import db
+from market.extensions import Model
 from market.orders.states import OrderOrigin, OrderStatus, WeightStatus
 
+if TYPE_CHECKING:
+    from market.accounts.models import SellerProfile, User
+    from market.catalog.models import Product
 
-class Order(TimestampMixin, db.Model):
+
+class Order(TimestampMixin, Model):
     __tablename__ = "orders"
     __table_args__ = (
         # A retried request carries the same key and must find the first order, never make a second one.
@@ -20,52 +27,52 @@ class Order(TimestampMixin, db.Model):
         sa.Index("ix_orders_seller_status", "seller_id", "status"),
     )
 
-    id = sa.Column(sa.Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     # Public reference: shown to people and used in bank-transfer memos; random, so not guessable.
-    code = sa.Column(sa.String(16), nullable=False, unique=True)
-    buyer_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True)
-    seller_id = sa.Column(sa.Integer, sa.ForeignKey("seller_profiles.id"), nullable=False)
-    status = sa.Column(sa.String(16), nullable=False, default=OrderStatus.PENDING)
-    subtotal_vnd = sa.Column(sa.BigInteger, nullable=False)
-    shipping_vnd = sa.Column(sa.BigInteger, nullable=False, default=0)
-    total_vnd = sa.Column(sa.BigInteger, nullable=False)
-    origin = sa.Column(sa.String(10), nullable=False, default=OrderOrigin.CART.value)  # a states.OrderOrigin
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    buyer_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id"), index=True)
+    seller_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id"))
+    status: Mapped[str] = mapped_column(sa.String(16), default=OrderStatus.PENDING)
+    subtotal_vnd: Mapped[int] = mapped_column(sa.BigInteger)
+    shipping_vnd: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    total_vnd: Mapped[int] = mapped_column(sa.BigInteger)
+    origin: Mapped[str] = mapped_column(sa.String(10), default=OrderOrigin.CART.value)  # a states.OrderOrigin
     # The live session it was placed in (the live area adds the foreign key; orders must not import live).
-    live_session_id = sa.Column(sa.Integer, nullable=True, index=True)
+    live_session_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
     # Someone who entered it for the buyer (the KOL taking a phone order, a staff helper); None otherwise.
-    placed_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
-    idempotency_key = sa.Column(sa.String(64), nullable=False)
-    payment_method = sa.Column(sa.String(20), nullable=True)
-    paid_at = sa.Column(UTCDateTime(), nullable=True)
-    hold_expires_at = sa.Column(UTCDateTime(), nullable=True)
+    placed_by_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id"))
+    idempotency_key: Mapped[str] = mapped_column(sa.String(64))
+    payment_method: Mapped[str | None] = mapped_column(sa.String(20))
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When the buyer was reminded, at half the hold, of what the order still needs (a live order): once only.
-    reminded_at = sa.Column(UTCDateTime(), nullable=True)
-    status_changed_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
-    cancel_reason = sa.Column(sa.String(500), nullable=True)
-    note = sa.Column(sa.String(500), nullable=False, default="")
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
     # Where it goes: a copy of the buyer's address when the order was completed (the saved one may change).
-    ship_name = sa.Column(sa.String(80), nullable=True)
-    ship_phone = sa.Column(sa.String(16), nullable=True)  # E.164
-    ship_street = sa.Column(sa.String(200), nullable=True)
-    ship_commune = sa.Column(sa.String(120), nullable=True)
-    ship_province = sa.Column(sa.String(120), nullable=True)
+    ship_name: Mapped[str | None] = mapped_column(sa.String(80))
+    ship_phone: Mapped[str | None] = mapped_column(sa.String(16))  # E.164
+    ship_street: Mapped[str | None] = mapped_column(sa.String(200))
+    ship_commune: Mapped[str | None] = mapped_column(sa.String(120))
+    ship_province: Mapped[str | None] = mapped_column(sa.String(120))
     # How it reaches the buyer, chosen at checkout: "ship" (``shipping_vnd`` is the fee it was sold with) or
     # "pickup" (at the shop); None for an order placed before shipping existed or still without an address.
-    delivery_option = sa.Column(sa.String(10), nullable=True)
-    carrier = sa.Column(sa.String(60), nullable=True)
-    tracking_code = sa.Column(sa.String(60), nullable=True)
+    delivery_option: Mapped[str | None] = mapped_column(sa.String(10))
+    carrier: Mapped[str | None] = mapped_column(sa.String(60))
+    tracking_code: Mapped[str | None] = mapped_column(sa.String(60))
     # Something about the money a person must look at (a transfer of the wrong amount, paid after expiry …).
-    payment_flag = sa.Column(sa.String(30), nullable=True)  # a states.PaymentFlag
+    payment_flag: Mapped[str | None] = mapped_column(sa.String(30))  # a states.PaymentFlag
     # Lines sold by weight: None (there are none) or a states.WeightStatus.
-    weight_status = sa.Column(sa.String(10), nullable=True)
+    weight_status: Mapped[str | None] = mapped_column(sa.String(10))
 
-    buyer = relationship("User", foreign_keys=[buyer_id], lazy="joined")
-    placed_by = relationship("User", foreign_keys=[placed_by_id])
-    seller = relationship("SellerProfile", lazy="joined")
-    items = relationship("OrderItem", back_populates="order", cascade="all, delete-orphan", lazy="selectin",
-                         order_by="OrderItem.id")
-    events = relationship("OrderEvent", back_populates="order", cascade="all, delete-orphan",
-                          order_by="OrderEvent.id", lazy="select")
+    buyer: Mapped[User] = relationship(foreign_keys=[buyer_id], lazy="joined")
+    placed_by: Mapped[User | None] = relationship(foreign_keys=[placed_by_id])
+    seller: Mapped[SellerProfile] = relationship(lazy="joined")
+    items: Mapped[list[OrderItem]] = relationship(back_populates="order", cascade="all, delete-orphan",
+                                                  lazy="selectin", order_by="OrderItem.id")
+    events: Mapped[list[OrderEvent]] = relationship(back_populates="order", cascade="all, delete-orphan",
+                                                    order_by="OrderEvent.id", lazy="select")
 
     @property
     def qty(self) -> int:
@@ -93,29 +100,29 @@ class Order(TimestampMixin, db.Model):
         return f"<Order {self.code} {self.status} {self.total_vnd}>"
 
 
-class OrderItem(db.Model):
+class OrderItem(Model):
     __tablename__ = "order_items"
     __table_args__ = (sa.CheckConstraint("qty > 0", name="qty_positive"),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True)
-    product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id"), nullable=False, index=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("products.id"), index=True)
     # Where the stock came from, so cancelling gives it back there: "product" (the shelf) or "offer" (live).
-    source = sa.Column(sa.String(16), nullable=False, default="product")
-    source_id = sa.Column(sa.Integer, nullable=False)
-    title = sa.Column(sa.String(120), nullable=False)  # as it was when ordered
-    unit = sa.Column(sa.String(10), nullable=False)
-    unit_price_vnd = sa.Column(sa.BigInteger, nullable=False)
-    qty = sa.Column(sa.Integer, nullable=False)
-    line_total_vnd = sa.Column(sa.BigInteger, nullable=False)  # by weight: the estimate until weighed
+    source: Mapped[str] = mapped_column(sa.String(16), default="product")
+    source_id: Mapped[int] = mapped_column(sa.Integer)
+    title: Mapped[str] = mapped_column(sa.String(120))  # as it was when ordered
+    unit: Mapped[str] = mapped_column(sa.String(10))
+    unit_price_vnd: Mapped[int] = mapped_column(sa.BigInteger)
+    qty: Mapped[int] = mapped_column(sa.Integer)
+    line_total_vnd: Mapped[int] = mapped_column(sa.BigInteger)  # by weight: the estimate until weighed
     # Sold by weight (snapshots when ordered): one unit's estimated grams and the tolerance in percent; the
     # grams the seller weighed for the whole line (proposed while the buyer has to accept, then final).
-    est_weight_g = sa.Column(sa.Integer, nullable=True)
-    weight_tolerance_pct = sa.Column(sa.SmallInteger, nullable=True)
-    packed_weight_g = sa.Column(sa.Integer, nullable=True)
+    est_weight_g: Mapped[int | None] = mapped_column(sa.Integer)
+    weight_tolerance_pct: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    packed_weight_g: Mapped[int | None] = mapped_column(sa.Integer)
 
-    order = relationship("Order", back_populates="items")
-    product = relationship("Product", lazy="joined")
+    order: Mapped[Order] = relationship(back_populates="items")
+    product: Mapped[Product] = relationship(lazy="joined")
 
     @property
     def by_weight(self) -> bool:
@@ -130,27 +137,27 @@ class OrderItem(db.Model):
         return self.unit_price_vnd * self.qty
 
 
-class OrderEvent(db.Model):
+class OrderEvent(Model):
     """One status change: who (and in what role), when, from what, to what, and why. Append-only."""
 
     __tablename__ = "order_events"
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True)
-    from_status = sa.Column(sa.String(16), nullable=True)  # None for the order being placed
-    to_status = sa.Column(sa.String(16), nullable=False)
-    actor_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)
-    actor_role = sa.Column(sa.String(10), nullable=False)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(sa.String(16))  # None for the order being placed
+    to_status: Mapped[str] = mapped_column(sa.String(16))
+    actor_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id"))
+    actor_role: Mapped[str] = mapped_column(sa.String(10))
     # None for a status change; a ``states.WeightEvent`` for weighing (the status stays what it was).
-    kind = sa.Column(sa.String(20), nullable=True)
-    reason = sa.Column(sa.String(500), nullable=True)
-    created_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+    kind: Mapped[str | None] = mapped_column(sa.String(20))
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    order = relationship("Order", back_populates="events")
-    actor = relationship("User")
+    order: Mapped[Order] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
 
 
-class CartItem(TimestampMixin, db.Model):
+class CartItem(TimestampMixin, Model):
     """One product in a buyer's cart; kept in the database so the cart follows the buyer across devices."""
 
     __tablename__ = "cart_items"
@@ -159,40 +166,40 @@ class CartItem(TimestampMixin, db.Model):
         sa.CheckConstraint("qty > 0", name="qty_positive"),
     )
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
-    product_id = sa.Column(sa.Integer, sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=False)
-    qty = sa.Column(sa.Integer, nullable=False)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("products.id", ondelete="CASCADE"))
+    qty: Mapped[int] = mapped_column(sa.Integer)
 
-    product = relationship("Product", lazy="joined")
+    product: Mapped[Product] = relationship(lazy="joined")
 
 
-class DeliveryAddress(TimestampMixin, db.Model):
+class DeliveryAddress(TimestampMixin, Model):
     """The buyer's delivery address, entered once and offered again at the next checkout."""
 
     __tablename__ = "delivery_addresses"
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True)
-    name = sa.Column(sa.String(80), nullable=False)
-    phone = sa.Column(sa.String(16), nullable=False)  # E.164
-    street = sa.Column(sa.String(200), nullable=False)
-    commune = sa.Column(sa.String(120), nullable=False, default="")
-    province = sa.Column(sa.String(120), nullable=False)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    phone: Mapped[str] = mapped_column(sa.String(16))  # E.164
+    street: Mapped[str] = mapped_column(sa.String(200))
+    commune: Mapped[str] = mapped_column(sa.String(120), default="")
+    province: Mapped[str] = mapped_column(sa.String(120))
 
 
-class Review(TimestampMixin, db.Model):
+class Review(TimestampMixin, Model):
     """The buyer's rating of a delivered order (one per order), shown on the shop's page."""
 
     __tablename__ = "reviews"
     __table_args__ = (sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, unique=True)
-    seller_id = sa.Column(sa.Integer, sa.ForeignKey("seller_profiles.id"), nullable=False, index=True)
-    buyer_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False)
-    rating = sa.Column(sa.SmallInteger, nullable=False)
-    comment = sa.Column(sa.Text, nullable=False, default="")
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    seller_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id"))
+    rating: Mapped[int] = mapped_column(sa.SmallInteger)
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
 
-    buyer = relationship("User", lazy="joined")
-    order = relationship("Order")
+    buyer: Mapped[User] = relationship(lazy="joined")
+    order: Mapped[Order] = relationship()

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from market.database import TimestampMixin, UTCDateTime, utcnow
-from market.extensions import db
+from market.extensions import Model
+
+if TYPE_CHECKING:
+    from market.accounts.models import User
+    from market.orders.models import Order
 
 
 class PaymentStatus(enum.StrEnum):
@@ -28,7 +34,7 @@ class RefundStatus(enum.StrEnum):
     DONE = "done"
 
 
-class Payment(TimestampMixin, db.Model):
+class Payment(TimestampMixin, Model):
     """One attempt to pay one order by one method (a Stripe Checkout Session, a bank transfer, cash)."""
 
     __tablename__ = "payments"
@@ -38,32 +44,34 @@ class Payment(TimestampMixin, db.Model):
         sa.CheckConstraint("amount_vnd >= 0", name="amount_not_negative"),
     )
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    order_id = sa.Column(sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True)
-    method = sa.Column(sa.String(20), nullable=False)
-    attempt = sa.Column(sa.Integer, nullable=False)
-    status = sa.Column(sa.String(16), nullable=False, default=PaymentStatus.PENDING)
-    amount_vnd = sa.Column(sa.BigInteger, nullable=False)  # what we asked for
-    received_vnd = sa.Column(sa.BigInteger, nullable=True)  # what the provider says arrived
-    currency = sa.Column(sa.String(3), nullable=False, default="VND")
-    provider_ref = sa.Column(sa.String(255), nullable=True)  # Stripe session id, bank transaction id
-    provider_payment_ref = sa.Column(sa.String(255), nullable=True, index=True)  # Stripe payment intent
-    checkout_url = sa.Column(sa.Text, nullable=True)
-    expires_at = sa.Column(UTCDateTime(), nullable=True)
-    paid_at = sa.Column(UTCDateTime(), nullable=True)
-    claimed_at = sa.Column(UTCDateTime(), nullable=True)  # the buyer says they have transferred
-    recorded_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=True)  # who marked it paid by hand
-    refund_status = sa.Column(sa.String(16), nullable=True)
-    refunded_vnd = sa.Column(sa.BigInteger, nullable=False, default=0)
-    refund_ref = sa.Column(sa.String(255), nullable=True)
-    note = sa.Column(sa.String(500), nullable=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(sa.String(20))
+    attempt: Mapped[int] = mapped_column(sa.Integer)
+    status: Mapped[str] = mapped_column(sa.String(16), default=PaymentStatus.PENDING)
+    amount_vnd: Mapped[int] = mapped_column(sa.BigInteger)  # what we asked for
+    received_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)  # what the provider says arrived
+    currency: Mapped[str] = mapped_column(sa.String(3), default="VND")
+    provider_ref: Mapped[str | None] = mapped_column(sa.String(255))  # Stripe session id, bank transaction id
+    provider_payment_ref: Mapped[str | None] = mapped_column(sa.String(255), index=True)  # Stripe payment intent
+    checkout_url: Mapped[str | None] = mapped_column(sa.Text)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the buyer says they have transferred
+    # Who marked it paid by hand.
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id"))
+    refund_status: Mapped[str | None] = mapped_column(sa.String(16))
+    refunded_vnd: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    refund_ref: Mapped[str | None] = mapped_column(sa.String(255))
+    note: Mapped[str | None] = mapped_column(sa.String(500))
     # A card hold (Stripe manual capture) for an order sold by weight: ``amount_vnd`` is the most it may charge.
     # ``capture_vnd``: None (nothing asked yet), > 0 (capture that much: the weighed total), 0 (release it).
-    manual_capture = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
-    capture_vnd = sa.Column(sa.BigInteger, nullable=True)
+    manual_capture: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    capture_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
 
-    order = relationship("Order", backref=sa.orm.backref("payments", order_by="Payment.attempt", lazy="select"))
-    recorded_by = relationship("User")
+    # ``Order.payments`` too (a backref: orders never imports payments).
+    order: Mapped[Order] = relationship(backref=backref("payments", order_by="Payment.attempt", lazy="select"))
+    recorded_by: Mapped[User | None] = relationship()
 
 
 class Outcome(enum.StrEnum):
@@ -99,36 +107,36 @@ class Outcome(enum.StrEnum):
     WRONG_AMOUNT = "wrong_amount"  # bank feed: a transfer of the wrong amount
 
 
-class ProcessedEvent(db.Model):
+class ProcessedEvent(Model):
     """A provider event we have handled: a redelivered or replayed event finds its row and changes nothing."""
 
     __tablename__ = "processed_events"
     __table_args__ = (sa.UniqueConstraint("provider", "event_id", name="uq_processed_events_provider_event"),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    provider = sa.Column(sa.String(20), nullable=False)  # stripe, sepay …
-    event_id = sa.Column(sa.String(255), nullable=False)
-    type = sa.Column(sa.String(80), nullable=False)
-    ref = sa.Column(sa.String(255), nullable=True, index=True)  # the object it is about (payment intent …)
-    outcome = sa.Column(sa.String(30), nullable=False, default=Outcome.RECEIVED.value)  # an Outcome
-    detail = sa.Column(sa.String(500), nullable=True)
-    received_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(sa.String(20))  # stripe, sepay …
+    event_id: Mapped[str] = mapped_column(sa.String(255))
+    type: Mapped[str] = mapped_column(sa.String(80))
+    ref: Mapped[str | None] = mapped_column(sa.String(255), index=True)  # the object it is about (payment intent …)
+    outcome: Mapped[str] = mapped_column(sa.String(30), default=Outcome.RECEIVED.value)  # an Outcome
+    detail: Mapped[str | None] = mapped_column(sa.String(500))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ShopPaymentSettings(TimestampMixin, db.Model):
+class ShopPaymentSettings(TimestampMixin, Model):
     """How a shop is paid: cash on delivery on or off, and the bank account its VietQR codes pay into."""
 
     __tablename__ = "shop_payment_settings"
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    seller_id = sa.Column(sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"), nullable=False,
-                          unique=True)
-    cod_enabled = sa.Column(sa.Boolean, nullable=False, default=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    seller_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"),
+                                           unique=True)
+    cod_enabled: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     # True: a cash-on-delivery order is confirmed when placed; False: the seller accepts each one.
-    cod_auto_confirm = sa.Column(sa.Boolean, nullable=False, default=True)
-    bank_bin = sa.Column(sa.String(6), nullable=True)
-    account_number = sa.Column(sa.String(19), nullable=True)
-    account_holder = sa.Column(sa.String(50), nullable=True)
+    cod_auto_confirm: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    bank_bin: Mapped[str | None] = mapped_column(sa.String(6))
+    account_number: Mapped[str | None] = mapped_column(sa.String(19))
+    account_holder: Mapped[str | None] = mapped_column(sa.String(50))
 
     @property
     def has_bank(self) -> bool:

@@ -4,12 +4,17 @@ room is and who publishes now (the live path) —, its ``Recording`` (the replay
 from __future__ import annotations
 
 import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.database import TimestampMixin, UTCDateTime
-from market.extensions import db
+from market.extensions import Model
+
+if TYPE_CHECKING:
+    from market.live.models import LiveSession
 
 
 class VideoStatus(enum.StrEnum):
@@ -17,7 +22,7 @@ class VideoStatus(enum.StrEnum):
     PUBLISHING = "publishing"  # the host's phone is the room's one publisher (``feed_id``)
 
 
-class LiveVideo(TimestampMixin, db.Model):
+class LiveVideo(TimestampMixin, Model):
     """The session's VideoRoom on its media server, and its current publisher.
 
     1. ``server`` is chosen once (``janus.pick_server``) and kept: every app process finds the room there.
@@ -32,21 +37,21 @@ class LiveVideo(TimestampMixin, db.Model):
     __tablename__ = "live_videos"
     __table_args__ = (sa.CheckConstraint("status IN ('idle', 'publishing')", name="status_known"),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    session_id = sa.Column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"), nullable=False,
-                           unique=True)
-    server = sa.Column(sa.String(300), nullable=False)
-    room = sa.Column(sa.BigInteger, nullable=False)
-    status = sa.Column(sa.String(12), nullable=False, default=VideoStatus.IDLE)
-    generation = sa.Column(sa.Integer, nullable=False, default=0)
-    publisher_user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
-    janus_session = sa.Column(sa.BigInteger, nullable=True)
-    janus_handle = sa.Column(sa.BigInteger, nullable=True)
-    feed_id = sa.Column(sa.BigInteger, nullable=True)
-    published_at = sa.Column(UTCDateTime(), nullable=True)  # when the current (or last) publish began
-    stopped_at = sa.Column(UTCDateTime(), nullable=True)  # when the last publish ended
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"),
+                                            unique=True)
+    server: Mapped[str] = mapped_column(sa.String(300))
+    room: Mapped[int] = mapped_column(sa.BigInteger)
+    status: Mapped[str] = mapped_column(sa.String(12), default=VideoStatus.IDLE)
+    generation: Mapped[int] = mapped_column(sa.Integer, default=0)
+    publisher_user_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
+    janus_session: Mapped[int | None] = mapped_column(sa.BigInteger)
+    janus_handle: Mapped[int | None] = mapped_column(sa.BigInteger)
+    feed_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when the current (or last) publish began
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when the last publish ended
 
-    session = relationship("LiveSession")
+    session: Mapped[LiveSession] = relationship()
 
     @property
     def publishing(self) -> bool:
@@ -64,7 +69,7 @@ class RecordingStatus(enum.StrEnum):
     EMPTY = "empty"  # nothing was recorded (no publisher, or recording off)
 
 
-class Recording(TimestampMixin, db.Model):
+class Recording(TimestampMixin, Model):
     """The replay of one session, made from the media server's recording after the session ended."""
 
     __tablename__ = "video_recordings"
@@ -73,21 +78,21 @@ class Recording(TimestampMixin, db.Model):
         sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
     )
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    session_id = sa.Column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"), nullable=False,
-                           unique=True)
-    status = sa.Column(sa.String(12), nullable=False, default=RecordingStatus.PENDING)
-    attempts = sa.Column(sa.Integer, nullable=False, default=0)
-    claimed_at = sa.Column(UTCDateTime(), nullable=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"),
+                                            unique=True)
+    status: Mapped[str] = mapped_column(sa.String(12), default=RecordingStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The replay's path under VIDEO_DIR (e.g. "replay/12/replay-3f9c.webm": a new name for each make, so a cache
     # may keep a file for ever).
-    file = sa.Column(sa.String(200), nullable=True)
-    bytes = sa.Column(sa.BigInteger, nullable=True)
-    duration_ms = sa.Column(sa.Integer, nullable=True)
+    file: Mapped[str | None] = mapped_column(sa.String(200))
+    bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
+    duration_ms: Mapped[int | None] = mapped_column(sa.Integer)
     # Wall-clock start and length of each publish (a host who reconnected makes several), in the order they
     # were joined into the file: a moment of the session maps to a position in the file (chapters.py).
-    parts = sa.Column(sa.JSON, nullable=False, default=list)
-    error = sa.Column(sa.String(300), nullable=True)
+    parts: Mapped[list[list[int]]] = mapped_column(sa.JSON, default=list)
+    error: Mapped[str | None] = mapped_column(sa.String(300))
 
     def __repr__(self) -> str:
         return f"<Recording {self.session_id} {self.status}>"
@@ -98,7 +103,7 @@ class HlsStatus(enum.StrEnum):
     STOPPED = "stopped"  # forwarders removed; ffmpeg ends by itself once no packet arrives
 
 
-class HlsStream(TimestampMixin, db.Model):
+class HlsStream(TimestampMixin, Model):
     """The HLS output of one live session: which machine runs its ffmpeg and which Janus forwarders feed it, so
     any app process can stop it."""
 
@@ -107,20 +112,20 @@ class HlsStream(TimestampMixin, db.Model):
         sa.CheckConstraint("status IN ('running', 'stopped')", name="status_known"),
     )
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    session_id = sa.Column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"), nullable=False,
-                           unique=True)
-    status = sa.Column(sa.String(10), nullable=False, default=HlsStatus.RUNNING)
-    node = sa.Column(sa.String(100), nullable=False)  # host name of the machine running ffmpeg
-    pid = sa.Column(sa.Integer, nullable=True)
-    base_port = sa.Column(sa.Integer, nullable=False)  # audio RTP/RTCP, then video RTP/RTCP
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"),
+                                            unique=True)
+    status: Mapped[str] = mapped_column(sa.String(10), default=HlsStatus.RUNNING)
+    node: Mapped[str] = mapped_column(sa.String(100))  # host name of the machine running ffmpeg
+    pid: Mapped[int | None] = mapped_column(sa.Integer)
+    base_port: Mapped[int] = mapped_column(sa.Integer)  # audio RTP/RTCP, then video RTP/RTCP
     # Segment names start with it: a restarted stream never reuses a name a cache holds as immutable.
-    token = sa.Column(sa.String(16), nullable=False)
-    janus_url = sa.Column(sa.String(300), nullable=False)
-    room = sa.Column(sa.BigInteger, nullable=False)
-    publisher_id = sa.Column(sa.BigInteger, nullable=False)
-    forwarders = sa.Column(sa.JSON, nullable=False, default=list)  # Janus stream ids
-    stopped_at = sa.Column(UTCDateTime(), nullable=True)
+    token: Mapped[str] = mapped_column(sa.String(16))
+    janus_url: Mapped[str] = mapped_column(sa.String(300))
+    room: Mapped[int] = mapped_column(sa.BigInteger)
+    publisher_id: Mapped[int] = mapped_column(sa.BigInteger)
+    forwarders: Mapped[list[int]] = mapped_column(sa.JSON, default=list)  # Janus stream ids
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def __repr__(self) -> str:
         return f"<HlsStream {self.session_id} {self.status} {self.node}:{self.base_port}>"
