@@ -68,19 +68,19 @@ staff_tab("admin_staff", "staff.admin_staff", lambda: _("Staff members"), order=
 
 
 def _my_reports_link(user):
-    from market.moderation.public import has_reports
+    from market.moderation.reports.routes import has_reports
 
     return {} if has_reports(user) else None
 
 
 def _seller_decisions(profile):
-    from market.moderation.public import seller_decisions
+    from market.moderation.reports.routes import seller_decisions
 
     return seller_decisions(profile)
 
 
 def _desk_counters(user=None, **_kw):
-    from market.moderation.desk import counters
+    from market.moderation.desk.service import counters
 
     return counters(user)
 
@@ -89,12 +89,9 @@ slot("account.links", "reports", "moderation/_account_links.html", _my_reports_l
 slot("seller.links", "moderation", "moderation/_seller_status.html", _seller_decisions, order=10)
 slot("staff.home", "part-b", "moderation/_desk_counters.html", _desk_counters, order=10)
 
-from market.moderation import (  # noqa: E402,F401
-    assisted_routes,
-    live_moderation,
-    live_routes,
-    notify,
-    public,
-    review_routes,
-    routes,
-)
+from market.moderation import notify, views  # noqa: E402,F401
+from market.moderation.assisted import routes as assisted_routes  # noqa: E402,F401
+from market.moderation.listings import routes as listings_routes  # noqa: E402,F401
+from market.moderation.live import routes as live_routes  # noqa: E402,F401
+from market.moderation.live import service as live_service  # noqa: E402,F401
+from market.moderation.reports import routes as reports_routes  # noqa: E402,F401

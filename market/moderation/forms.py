@@ -8,7 +8,7 @@ from market.accounts.forms import ChoiceField, PhoneField
 from market.accounts.service import NAME_MAX, SHOP_NAME_MAX, STORY_MAX
 from market.catalog.forms import ListingForm
 from market.moderation.audit import REASON_MAX
-from market.moderation.reports import TEXT_MAX
+from market.moderation.reports.service import TEXT_MAX
 from market.orders.forms import AddressForm
 
 

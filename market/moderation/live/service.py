@@ -28,7 +28,7 @@ from market.live.signals import moderated
 from market.moderation import audit
 from market.moderation.models import ChatFilterWord
 from market.moderation.scope import scoped
-from market.moderation.service import check_reason
+from market.moderation.sellers.service import check_reason
 from market.text import clean_line, fold
 
 WORD_MAX = 60

@@ -16,7 +16,8 @@ from market.catalog.sell import done, save_new_listing
 from market.domain import DomainError, parse_id
 from market.extensions import db
 from market.forms import attach_error
-from market.moderation import assisted, bp
+from market.moderation import bp
+from market.moderation.assisted import service as assisted
 from market.moderation.forms import AssistedListingForm, PhoneOrderForm
 from market.moderation.scope import get_in_scope
 from market.orders.states import OrderOrigin

@@ -15,7 +15,7 @@ from market.forms import attach_error
 from market.moderation import audit, reports_bp
 from market.moderation.forms import ReportForm
 from market.moderation.models import Report
-from market.moderation.reports import category_label, create_report, reports_of, resolve_target, status_label
+from market.moderation.reports.service import category_label, create_report, reports_of, resolve_target, status_label
 
 REPORTS_PER_DAY = "20/day"
 SELLER_DECISIONS = ("seller.approve", "seller.suspend", "seller.restore", "seller.kol_grant", "seller.kol_revoke",
@@ -61,7 +61,7 @@ def has_reports(user) -> bool:
 
 def seller_decisions(profile) -> dict:
     """For the seller's shop page: staff decisions about the shop (with reasons) and who helped set it up."""
-    from market.moderation.service import assisted_record
+    from market.moderation.sellers.service import assisted_record
 
     entries = audit.entries_for_object("seller", profile.id, SELLER_DECISIONS, limit=10)
     return {"entries": entries, "action_label": audit.action_label, "assisted": assisted_record(profile.id)}

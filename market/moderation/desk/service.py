@@ -9,8 +9,8 @@ from market.extensions import db
 
 def counters(user) -> dict | None:
     from market.live.models import LiveSession, SessionStatus
-    from market.moderation.listings import count_pending
-    from market.moderation.ocop import to_check_count
+    from market.moderation.listings.service import count_pending
+    from market.moderation.ocop.service import to_check_count
     from market.moderation.scope import is_staff, scoped
 
     if not is_staff(user):

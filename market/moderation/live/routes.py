@@ -14,11 +14,11 @@ from market.forms import attach_error
 from market.live import service as live
 from market.live.models import LiveSession
 from market.moderation import audit, bp
-from market.moderation import live_moderation as moderation
 from market.moderation.forms import ActionForm, FilterWordForm, RequiredReasonForm
+from market.moderation.live import service as moderation
 from market.moderation.models import ChatFilterWord
-from market.moderation.routes import _commune_arg
 from market.moderation.scope import check_commune, communes_in_scope, get_in_scope, parse_id
+from market.moderation.views import _commune_arg
 
 SESSION_ACTIONS = ("live.end",)  # removals are listed from the chat itself
 

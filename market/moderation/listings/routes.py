@@ -15,10 +15,13 @@ from market.catalog.models import Product
 from market.domain import DomainError
 from market.extensions import db
 from market.forms import attach_error
-from market.moderation import assisted, audit, bp, listings, ocop
+from market.moderation import audit, bp
+from market.moderation.assisted import service as assisted
 from market.moderation.forms import ActionForm, OcopVerifyForm, RejectListingForm, RequiredReasonForm
-from market.moderation.routes import _commune_arg, _paginate
+from market.moderation.listings import service as listings
+from market.moderation.ocop import service as ocop
 from market.moderation.scope import communes_in_scope, get_in_scope
+from market.moderation.views import _commune_arg, _paginate
 
 LISTING_ACTIONS = ("listing.approve", "listing.reject", "listing.assisted_create", "ocop.verify", "ocop.reject")
 

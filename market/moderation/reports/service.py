@@ -228,7 +228,7 @@ def take_report(report: Report, by: User) -> Report:
 
 def close_report(report: Report, by: User, outcome: object, note: str | None) -> Report:
     """Resolve or dismiss a report with a note the reporter reads."""
-    from market.moderation.service import check_reason
+    from market.moderation.sellers.service import check_reason
 
     if outcome not in (ReportStatus.RESOLVED, ReportStatus.DISMISSED):
         raise DomainError("invalid", _("Choose resolved or dismissed."), field="outcome")

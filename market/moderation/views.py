@@ -19,7 +19,8 @@ from market.accounts.models import Commune, SellerProfile, SellerStatus, StaffAs
 from market.domain import DomainError, NotFound
 from market.extensions import db
 from market.forms import attach_error
-from market.moderation import audit, bp, dashboard, reports, service, staff_tabs
+from market.moderation import audit, bp, staff_tabs
+from market.moderation.dashboard import service as dashboard
 from market.moderation.forms import (
     ActionForm,
     AssignStaffForm,
@@ -30,6 +31,7 @@ from market.moderation.forms import (
     SuspendForm,
 )
 from market.moderation.models import OPEN_REPORT_STATUSES, Report, ReportStatus
+from market.moderation.reports import service as reports
 from market.moderation.scope import (
     admin_required,
     check_commune,
@@ -42,6 +44,7 @@ from market.moderation.scope import (
     user_footprint,
     users_in_scope,
 )
+from market.moderation.sellers import service
 from market.ui import slot_entries
 
 PAGE_SIZE = 50
