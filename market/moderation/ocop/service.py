@@ -21,8 +21,8 @@ from market.catalog.models import Product, ProductStatus
 from market.domain import DomainError
 from market.extensions import db
 from market.moderation import audit
+from market.moderation.decisions import check_reason
 from market.moderation.scope import scoped
-from market.moderation.sellers.service import check_reason
 from market.moderation.signals import tell
 from market.text import clean_line
 
