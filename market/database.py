@@ -123,14 +123,21 @@ def configure_sqlite(engine: sa.Engine) -> None:
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _on_end(conn: sa.Connection) -> None:
-        gate.leave(conn.info)
+        if not conn.invalidated:  # an invalidated connection let the gate go in "invalidate" below
+            gate.leave(conn.info)
 
     # A connection given back to the pool, thrown away or closed mid-transaction (an error, a killed greenlet)
     # ends its transaction without the events above.
     @event.listens_for(engine, "reset")
+    def _on_reset(_dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
+        gate.leave(record.info)
+
     @event.listens_for(engine, "invalidate")
+    def _on_invalidate(_dbapi_connection: Any, record: Any, _exception: Any) -> None:
+        gate.leave(record.info)
+
     @event.listens_for(engine, "close")
-    def _on_pool_end(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
+    def _on_close(_dbapi_connection: Any, record: Any) -> None:
         gate.leave(record.info)
 
 

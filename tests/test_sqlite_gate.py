@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,3 +74,40 @@ def test_a_greenlet_waiting_for_the_sqlite_lock_lets_the_others_run(tmp_path):
     assert out["done"]["holder"] < out["done"]["waiter"] < out["done"]["holder"] + 0.3
     assert out["max_gap"] < 0.25, out  # nothing froze the process (it was the whole 10 s busy timeout)
     assert out["elapsed"] < 3, out
+
+
+def test_a_transaction_ended_by_invalidation_close_or_error_lets_the_next_one_in(tmp_path, recwarn):
+    """However a transaction ends — commit, rollback, an error, the connection invalidated or dropped — the gate is
+    let go: a leak would make the next transaction wait 10 s and fail with "database is locked"."""
+    import sqlalchemy as sa
+
+    from market.database import configure_sqlite
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'ends.sqlite3'}")
+    configure_sqlite(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    conn = engine.connect()
+    conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+    conn.invalidate()
+    conn.close()
+    conn = engine.connect()
+    conn.exec_driver_sql("INSERT INTO t VALUES (2)")
+    conn.close()
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO nowhere VALUES (3)")
+    except sa.exc.OperationalError:
+        pass
+    conn = engine.connect()
+    conn.exec_driver_sql("INSERT INTO t VALUES (4)")
+    del conn  # garbage-collected mid-transaction: the pool resets it
+    import gc
+
+    gc.collect()
+    started = time.monotonic()
+    with engine.begin() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM t").scalar_one() == 0  # none of those committed
+    assert time.monotonic() - started < 1
+    assert not [w for w in recwarn if "signature" in str(w.message)]  # the pool listeners use 2.0's signatures
+    engine.dispose()
