@@ -15,6 +15,7 @@ from market.catalog import service
 from market.catalog.helpers import PRODUCT_ID, absolute_url, media_url, product_url
 from market.catalog.images import EXTENSIONS, SIZES, fit
 from market.catalog.models import Category, Product, ProductPhoto
+from market.domain import parse_id
 from market.errors import api_error
 from market.extensions import db
 
@@ -78,9 +79,8 @@ def _int_arg(name: str, default: int, maximum: int) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or len(raw) > 9 or not 1 <= int(raw) <= maximum:
-        return None
-    return int(raw)
+    value = parse_id(raw)
+    return value if value is not None and value <= maximum else None
 
 
 @bp.get("/products")
