@@ -37,13 +37,14 @@ WIDTH, HEIGHT, FPS = 832, 480, 30
 BITS, BLOCK, TOP = 40, 20, 8
 NOISE_FROM, NOISE_ROWS = 64, 16  # a band of noise: ~600-800 kb/s of VP8, as a camera's 480p
 HTTP_PORT, ADMIN_PORT = 8095, 7095
+RTP_PORTS = "44000-51999"  # a port per viewer (and per address of the host): room for thousands; HLS uses 43000+
 ROOM_BITRATE = 800_000  # the room's cap (REMB to the publisher): a 480p picture
 RUN_DIR = Path("/tmp/bench-janus")
 API_SECRET, ADMIN_SECRET = "bench-api-secret", "bench-admin-secret"
 
 try:
     import av
-    from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 except ImportError:  # pragma: no cover - a bench
     sys.exit("this bench needs aiortc: .venv/bin/pip install aiortc")
 
@@ -110,22 +111,11 @@ class StampTrack(VideoStreamTrack):
         return frame
 
 
-def no_decoding() -> None:
-    """The crowd's peers keep RTP, SRTP and RTCP but skip decoding (aiortc decodes every frame otherwise)."""
-    import aiortc.rtcrtpreceiver as receiver
-
-    class _Null:
-        def decode(self, _frame):
-            return []
-
-    receiver.get_decoder = lambda codec: _Null()
-
-
 # ---- Janus ------------------------------------------------------------------------------------------------
 
 def start_janus() -> int:
     env = {**os.environ, "JANUS_HTTP_PORT": str(HTTP_PORT), "JANUS_ADMIN_PORT": str(ADMIN_PORT),
-           "JANUS_RTP_PORTS": "42000-42999", "JANUS_RUN_DIR": str(RUN_DIR), "JANUS_API_SECRET": API_SECRET,
+           "JANUS_RTP_PORTS": RTP_PORTS, "JANUS_RUN_DIR": str(RUN_DIR), "JANUS_API_SECRET": API_SECRET,
            "JANUS_ADMIN_SECRET": ADMIN_SECRET, "JANUS_ENV_FILE": str(RUN_DIR / "janus.env")}
     subprocess.run([str(ROOT / "deploy/janus.sh"), "--daemon"], env=env, check=True, stdout=subprocess.DEVNULL)
     return int((RUN_DIR / "janus.pid").read_text())
@@ -161,7 +151,7 @@ async def keepalive(janus, sessions: list[int], stop: asyncio.Event) -> None:
 
 
 async def publish(janus, room: int):
-    pc = RTCPeerConnection()
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     pc.addTrack(StampTrack())
     await pc.setLocalDescription(await pc.createOffer())
     session = await call(janus.create_session)
@@ -186,7 +176,7 @@ async def subscribe(janus, room: int, feed: int, on_frame=None):
     handle = await call(janus.attach, session)
     offer = await call(janus.message, session, handle, {"request": "join", "ptype": "subscriber", "room": room,
                                                        "streams": [{"feed": feed}]})
-    pc = RTCPeerConnection()
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # host candidates: no STUN lookup
     frames = {"n": 0, "lat": []}
 
     @pc.on("track")
@@ -216,19 +206,16 @@ def measure_latency(frame, frames) -> None:
         frames["lat"].append(now - stamp)
 
 
-async def packets_lost(pcs) -> int:
-    lost = 0
-    for pc in pcs:
-        for stat in (await pc.getStats()).values():
-            if stat.type == "inbound-rtp":
-                lost += getattr(stat, "packetsLost", 0) or 0
-    return lost
+async def packets_lost(pc) -> int:
+    """The measuring viewer's own count (aiortc's jitter buffer, after retransmissions)."""
+    return sum(getattr(stat, "packetsLost", 0) or 0 for stat in (await pc.getStats()).values()
+               if stat.type == "inbound-rtp")
 
 
-async def bytes_sent(pc) -> int:
-    """What the publisher sent: Janus relays the same stream to every viewer (aiortc's receivers count no bytes)."""
-    return sum(getattr(stat, "bytesSent", 0) or 0 for stat in (await pc.getStats()).values()
-               if stat.type == "outbound-rtp")
+async def sent(pc) -> tuple[int, int]:
+    """Packets and bytes the publisher sent: Janus relays that same stream to every viewer."""
+    out = [stat for stat in (await pc.getStats()).values() if stat.type == "outbound-rtp"]
+    return sum(s.packetsSent for s in out), sum(s.bytesSent for s in out)
 
 
 def own_cpu_seconds() -> float:
@@ -238,19 +225,59 @@ def own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def udp_drops() -> int:
+    """Datagrams the kernel dropped because a receiver's socket buffer was full (UDP and UDP6, this host): a
+    viewer process that reads too slowly, not Janus."""
+    drops = 0
+    snmp = Path("/proc/net/snmp").read_text().splitlines()
+    udp = [line.split() for line in snmp if line.startswith("Udp:")]
+    if len(udp) == 2:
+        drops += int(udp[1][udp[0].index("RcvbufErrors")])
+    for line in Path("/proc/net/snmp6").read_text().splitlines():
+        if line.startswith("Udp6RcvbufErrors"):
+            drops += int(line.split()[1])
+    return drops
+
+
+def threads(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    return 0
+
+
+def crowd_window(before: list, after: list) -> dict:
+    """Per viewer, packets expected (sequence numbers) and received over the window; the crowd's loss."""
+    expected = received = nbytes = worst = silent = 0
+    for (p0, b0, h0, _o0), (p1, b1, h1, _o1) in zip(before, after, strict=False):
+        exp, got = h1 - h0, p1 - p0
+        expected += exp
+        received += got
+        nbytes += b1 - b0
+        silent += got == 0
+        if exp > 0:
+            worst = max(worst, (exp - got) / exp)
+    return {"expected": expected, "received": received, "bytes": nbytes, "silent": silent,
+            "loss_pct": round(100 * (expected - received) / expected, 3) if expected else None,
+            "worst_viewer_loss_pct": round(100 * worst, 2)}
+
+
 # ---- the runs ---------------------------------------------------------------------------------------------
 
 async def run(args) -> dict:
+    from video_crowd import Crowd
+
     from market.video.janus import Janus
 
     pid = start_janus()
-    janus = Janus(f"http://127.0.0.1:{HTTP_PORT}/janus", api_secret=API_SECRET, admin_secret=ADMIN_SECRET,
-                  timeout=10, event_timeout=20)
+    url = f"http://127.0.0.1:{HTTP_PORT}/janus"
+    janus = Janus(url, api_secret=API_SECRET, admin_secret=ADMIN_SECRET, timeout=10, event_timeout=20)
     room = 4242
-    results: dict = {"janus_pid": pid, "steps": []}
+    results: dict = {"janus_pid": pid, "crowd_procs": args.crowd_procs, "steps": []}
     stop = asyncio.Event()
     sessions: list[int] = []
     pcs = []
+    crowd = None
     try:
         try:
             janus.destroy_room(room, "bench")
@@ -266,42 +293,65 @@ async def run(args) -> dict:
         pcs.append(meter_pc)
         await asyncio.sleep(4)  # ICE, DTLS, first keyframe
         meter["lat"].clear()
-        crowd = []
         if args.browser:
             results["chromium_viewer"] = await measure_browser(janus, room, feed, args.seconds)
         if args.hls:
             results["hls"] = await measure_hls(janus, room, feed, args.seconds)
+        crowd = Crowd(args.crowd_procs, url, API_SECRET, room, feed)
         for target in args.viewers:
-            if target > 1:
-                no_decoding()
-            while len(crowd) + 1 < target:
-                pc, s, _frames = await subscribe(janus, room, feed)
-                sessions.append(s)
-                crowd.append(pc)
-            await asyncio.sleep(3)
+            t_grow = time.monotonic()
+            in_crowd, connected, failed = await crowd.grow(target - 1)
+            grow_s = time.monotonic() - t_grow
+            await asyncio.sleep(args.settle)
             meter["lat"].clear()
-            n0, lost0 = meter["n"], await packets_lost([meter_pc, *crowd])
-            bytes0, own0 = await bytes_sent(pub_pc), own_cpu_seconds()
+            n0, lost0, stats0 = meter["n"], await packets_lost(meter_pc), await crowd.stats()
+            (pkts0, bytes0), own0, gen0 = await sent(pub_pc), own_cpu_seconds(), crowd.cpu_seconds()
+            drops0, load0 = udp_drops(), os.getloadavg()[0]
             cpu0, t0 = cpu_seconds(pid), time.monotonic()
             await asyncio.sleep(args.seconds)
             cpu1, t1 = cpu_seconds(pid), time.monotonic()
-            bytes1, own1 = await bytes_sent(pub_pc), own_cpu_seconds()
-            lost1 = await packets_lost([meter_pc, *crowd])
+            (pkts1, bytes1), own1, gen1 = await sent(pub_pc), own_cpu_seconds(), crowd.cpu_seconds()
+            drops1, lost1, stats1 = udp_drops(), await packets_lost(meter_pc), await crowd.stats()
+            window, sent_packets = t1 - t0, max(1, pkts1 - pkts0)
             lat = sorted(meter["lat"])
-            step = {"viewers": target, "janus_cpu_pct": round(100 * (cpu1 - cpu0) / (t1 - t0), 1),
-                    "fps_at_meter": round((meter["n"] - n0) / (t1 - t0), 1),
-                    "packets_lost": lost1 - lost0,
-                    "kbps_per_viewer": round((bytes1 - bytes0) * 8 / 1000 / (t1 - t0)),
-                    "bench_process_cpu_pct": round(100 * (own1 - own0) / (t1 - t0), 1),
+            viewers = 1 + in_crowd
+            seen = crowd_window(stats0, stats1)
+            janus_pct = 100 * (cpu1 - cpu0) / window
+            step = {"viewers": viewers, "connected": 1 + connected, "failed": failed, "grow_s": round(grow_s, 1),
+                    "janus_cpu_pct": round(janus_pct, 1),
+                    "janus_cpu_pct_per_viewer": round(janus_pct / viewers, 3),
+                    "janus_threads": threads(pid),
+                    "crowd_loss_pct": seen["loss_pct"], "worst_viewer_loss_pct": seen["worst_viewer_loss_pct"],
+                    "crowd_silent_viewers": seen["silent"],
+                    "crowd_received_vs_sent": round(seen["received"] / max(1, in_crowd) / sent_packets, 4),
+                    "udp_rcvbuf_drops": drops1 - drops0,
+                    "kbps_sent": round((bytes1 - bytes0) * 8 / 1000 / window),
+                    "packets_per_s_sent": round((pkts1 - pkts0) / window, 1),
+                    "kbps_per_crowd_viewer": round(seen["bytes"] * 8 / 1000 / window / in_crowd) if in_crowd else None,
+                    "fps_at_meter": round((meter["n"] - n0) / window, 1),
+                    "meter_packets_lost": lost1 - lost0,
                     "latency_ms_median": statistics.median(lat) if lat else None,
                     "latency_ms_p95": lat[int(len(lat) * 0.95)] if lat else None,
-                    "load_avg": os.getloadavg()[0]}
+                    "crowd_cpu_pct": round(100 * (gen1 - gen0) / window, 1),
+                    "bench_main_cpu_pct": round(100 * (own1 - own0) / window, 1),
+                    "load_avg": [round(load0, 1), round(os.getloadavg()[0], 1)]}
             results["steps"].append(step)
             print(json.dumps(step), flush=True)
+            limit = []
+            if (seen["loss_pct"] or 0) > args.max_loss:
+                limit.append(f"crowd loss {seen['loss_pct']} % > {args.max_loss} %")
+            if step["fps_at_meter"] < args.min_fps:
+                limit.append(f"{step['fps_at_meter']} fps at the measuring viewer < {args.min_fps}")
+            if limit and not args.keep_going:
+                results["stopped"] = {"viewers": viewers, "why": limit}
+                print(json.dumps({"stopped": results["stopped"]}), flush=True)
+                break
     finally:
         stop.set()
         if "alive" in locals():
             await alive
+        if crowd is not None:
+            await crowd.close()
         for pc in pcs:
             await pc.close()
         for s in sessions:
@@ -506,7 +556,13 @@ def first_stamp(segment: Path) -> int | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=20, help="measuring window of each step")
-    parser.add_argument("--viewers", default="1,5,10,20", help="viewer counts to step through")
+    parser.add_argument("--viewers", default="1,50,100,200,300,400", help="viewer counts to step through")
+    parser.add_argument("--crowd-procs", type=int, default=os.cpu_count() or 1,
+                        help="processes sharing the crowd of viewers (default: one per core)")
+    parser.add_argument("--settle", type=float, default=5, help="seconds after a step's viewers joined")
+    parser.add_argument("--max-loss", type=float, default=0.5, help="stop when the crowd loses more (%%)")
+    parser.add_argument("--min-fps", type=float, default=27, help="stop when the measuring viewer sees fewer")
+    parser.add_argument("--keep-going", action="store_true", help="step on past the first limit")
     parser.add_argument("--hls", action="store_true", help="also measure the HLS delay")
     parser.add_argument("--browser", action="store_true", help="also measure with a Chromium viewer (Playwright)")
     parser.add_argument("--recording", action="store_true",
