@@ -113,10 +113,12 @@ class StampTrack(VideoStreamTrack):
 
 # ---- Janus ------------------------------------------------------------------------------------------------
 
-def start_janus() -> int:
+def start_janus(event_loops: int = 0) -> int:
+    """deploy/janus.sh with the bench's ports; ``event_loops`` N > 0 shares N media threads among all handles."""
     env = {**os.environ, "JANUS_HTTP_PORT": str(HTTP_PORT), "JANUS_ADMIN_PORT": str(ADMIN_PORT),
            "JANUS_RTP_PORTS": RTP_PORTS, "JANUS_RUN_DIR": str(RUN_DIR), "JANUS_API_SECRET": API_SECRET,
-           "JANUS_ADMIN_SECRET": ADMIN_SECRET, "JANUS_ENV_FILE": str(RUN_DIR / "janus.env")}
+           "JANUS_ADMIN_SECRET": ADMIN_SECRET, "JANUS_ENV_FILE": str(RUN_DIR / "janus.env"),
+           "JANUS_EVENT_LOOPS": str(event_loops or "")}
     subprocess.run([str(ROOT / "deploy/janus.sh"), "--daemon"], env=env, check=True, stdout=subprocess.DEVNULL)
     return int((RUN_DIR / "janus.pid").read_text())
 
@@ -129,8 +131,14 @@ def stop_janus(pid: int) -> None:
 
 
 def cpu_seconds(pid: int) -> float:
+    return sum(cpu_split(pid))
+
+
+def cpu_split(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds of a process, all its threads."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 async def call(fn, *args, **kwargs):
@@ -152,7 +160,8 @@ async def keepalive(janus, sessions: list[int], stop: asyncio.Event) -> None:
 
 async def publish(janus, room: int):
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    pc.addTrack(StampTrack())
+    track = StampTrack()
+    pc.addTrack(track)
     await pc.setLocalDescription(await pc.createOffer())
     session = await call(janus.create_session)
     handle = await call(janus.attach, session)
@@ -168,7 +177,7 @@ async def publish(janus, room: int):
         await asyncio.sleep(0.2)
     else:
         raise SystemExit(f"the publisher never reached Janus (ICE state {pc.iceConnectionState})")
-    return pc, session, publisher_id
+    return pc, session, publisher_id, track
 
 
 async def subscribe(janus, room: int, feed: int, on_frame=None):
@@ -269,11 +278,12 @@ async def run(args) -> dict:
 
     from market.video.janus import Janus
 
-    pid = start_janus()
+    pid = start_janus(args.event_loops)
     url = f"http://127.0.0.1:{HTTP_PORT}/janus"
     janus = Janus(url, api_secret=API_SECRET, admin_secret=ADMIN_SECRET, timeout=10, event_timeout=20)
     room = 4242
-    results: dict = {"janus_pid": pid, "crowd_procs": args.crowd_procs, "steps": []}
+    results: dict = {"janus_pid": pid, "crowd_procs": args.crowd_procs, "event_loops": args.event_loops,
+                     "steps": []}
     stop = asyncio.Event()
     sessions: list[int] = []
     pcs = []
@@ -284,7 +294,7 @@ async def run(args) -> dict:
         except Exception:  # noqa: BLE001
             pass
         janus.create_room(room, "bench", publishers=1, bitrate=ROOM_BITRATE, fir_freq=2)
-        pub_pc, pub_session, feed = await publish(janus, room)
+        pub_pc, pub_session, feed, pub_track = await publish(janus, room)
         sessions.append(pub_session)
         pcs.append(pub_pc)
         alive = asyncio.ensure_future(keepalive(janus, sessions, stop))
@@ -307,32 +317,33 @@ async def run(args) -> dict:
             n0, lost0, stats0 = meter["n"], await packets_lost(meter_pc), await crowd.stats()
             (pkts0, bytes0), own0, gen0 = await sent(pub_pc), own_cpu_seconds(), crowd.cpu_seconds()
             drops0, load0 = udp_drops(), os.getloadavg()[0]
-            cpu0, t0 = cpu_seconds(pid), time.monotonic()
+            (user0, sys0), frames0, t0 = cpu_split(pid), pub_track.n, time.monotonic()
             await asyncio.sleep(args.seconds)
-            cpu1, t1 = cpu_seconds(pid), time.monotonic()
+            (user1, sys1), frames1, t1 = cpu_split(pid), pub_track.n, time.monotonic()
             (pkts1, bytes1), own1, gen1 = await sent(pub_pc), own_cpu_seconds(), crowd.cpu_seconds()
             drops1, lost1, stats1 = udp_drops(), await packets_lost(meter_pc), await crowd.stats()
-            window, sent_packets = t1 - t0, max(1, pkts1 - pkts0)
+            window = t1 - t0
             lat = sorted(meter["lat"])
             viewers = 1 + in_crowd
             seen = crowd_window(stats0, stats1)
-            janus_pct = 100 * (cpu1 - cpu0) / window
+            janus_pct = 100 * (user1 + sys1 - user0 - sys0) / window
             step = {"viewers": viewers, "connected": 1 + connected, "failed": failed, "grow_s": round(grow_s, 1),
                     "janus_cpu_pct": round(janus_pct, 1),
                     "janus_cpu_pct_per_viewer": round(janus_pct / viewers, 3),
-                    "janus_threads": threads(pid),
+                    "janus_sys_pct": round(100 * (sys1 - sys0) / window, 1), "janus_threads": threads(pid),
                     "crowd_loss_pct": seen["loss_pct"], "worst_viewer_loss_pct": seen["worst_viewer_loss_pct"],
                     "crowd_silent_viewers": seen["silent"],
-                    "crowd_received_vs_sent": round(seen["received"] / max(1, in_crowd) / sent_packets, 4),
                     "udp_rcvbuf_drops": drops1 - drops0,
                     "kbps_sent": round((bytes1 - bytes0) * 8 / 1000 / window),
                     "packets_per_s_sent": round((pkts1 - pkts0) / window, 1),
                     "kbps_per_crowd_viewer": round(seen["bytes"] * 8 / 1000 / window / in_crowd) if in_crowd else None,
+                    "fps_sent": round((frames1 - frames0) / window, 1),
                     "fps_at_meter": round((meter["n"] - n0) / window, 1),
                     "meter_packets_lost": lost1 - lost0,
                     "latency_ms_median": statistics.median(lat) if lat else None,
                     "latency_ms_p95": lat[int(len(lat) * 0.95)] if lat else None,
-                    "crowd_cpu_pct": round(100 * (gen1 - gen0) / window, 1),
+                    "crowd_cpu_pct": round(100 * (sum(gen1) - sum(gen0)) / window, 1),
+                    "crowd_sys_pct": round(100 * (gen1[1] - gen0[1]) / window, 1),
                     "bench_main_cpu_pct": round(100 * (own1 - own0) / window, 1),
                     "load_avg": [round(load0, 1), round(os.getloadavg()[0], 1)]}
             results["steps"].append(step)
@@ -342,6 +353,8 @@ async def run(args) -> dict:
                 limit.append(f"crowd loss {seen['loss_pct']} % > {args.max_loss} %")
             if step["fps_at_meter"] < args.min_fps:
                 limit.append(f"{step['fps_at_meter']} fps at the measuring viewer < {args.min_fps}")
+            if step["fps_sent"] < args.min_fps:  # not Janus: the publisher (this process) got too little CPU
+                limit.append(f"the publisher itself sent {step['fps_sent']} fps: the machine ran out")
             if limit and not args.keep_going:
                 results["stopped"] = {"viewers": viewers, "why": limit}
                 print(json.dumps({"stopped": results["stopped"]}), flush=True)
@@ -429,7 +442,7 @@ async def check_recording(seconds: int = 6) -> dict:
         with app.app_context():
             options = recording.room_options(1)
         janus.create_room(4343, "bench", publishers=1, bitrate=ROOM_BITRATE, fir_freq=2, **options)
-        pc, session, _feed = await publish(janus, 4343)
+        pc, session, _feed, _track = await publish(janus, 4343)
         await asyncio.sleep(seconds)
         await pc.close()
         await call(janus.destroy, session)
@@ -559,6 +572,8 @@ def main() -> None:
     parser.add_argument("--viewers", default="1,50,100,200,300,400", help="viewer counts to step through")
     parser.add_argument("--crowd-procs", type=int, default=os.cpu_count() or 1,
                         help="processes sharing the crowd of viewers (default: one per core)")
+    parser.add_argument("--event-loops", type=int, default=0,
+                        help="Janus's event_loops (JANUS_EVENT_LOOPS): N shared media threads; 0: one per viewer")
     parser.add_argument("--settle", type=float, default=5, help="seconds after a step's viewers joined")
     parser.add_argument("--max-loss", type=float, default=0.5, help="stop when the crowd loses more (%%)")
     parser.add_argument("--min-fps", type=float, default=27, help="stop when the measuring viewer sees fewer")
