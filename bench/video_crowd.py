@@ -232,6 +232,9 @@ class Crowd:
     async def stats(self) -> list[tuple[int, int, int, int]]:
         return [viewer for reply in await self._ask([("stats",)] * len(self.pipes)) for viewer in reply[1]]
 
+    def pids(self) -> list[int]:
+        return [proc.pid for proc in self.procs]
+
     def cpu_seconds(self) -> tuple[float, float]:
         """User and system CPU seconds of all the workers."""
         user = system = 0.0

@@ -234,18 +234,43 @@ def own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def udp_drops() -> int:
-    """Datagrams the kernel dropped because a receiver's socket buffer was full (UDP and UDP6, this host): a
-    viewer process that reads too slowly, not Janus."""
-    drops = 0
-    snmp = Path("/proc/net/snmp").read_text().splitlines()
-    udp = [line.split() for line in snmp if line.startswith("Udp:")]
-    if len(udp) == 2:
-        drops += int(udp[1][udp[0].index("RcvbufErrors")])
-    for line in Path("/proc/net/snmp6").read_text().splitlines():
-        if line.startswith("Udp6RcvbufErrors"):
-            drops += int(line.split()[1])
+def udp_drops(owners: dict[str, list[int]]) -> dict[str, int]:
+    """Datagrams the kernel dropped because a socket's receive buffer was full, by whose socket: Janus's (its
+    publisher's packets arrive there: Janus read too slowly), the crowd's or this process's (the measuring viewer
+    and the publisher)."""
+    owner = {}
+    for name, pids in owners.items():
+        for pid in pids:
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                try:
+                    link = os.readlink(fd)
+                except OSError:
+                    continue
+                if link.startswith("socket:["):
+                    owner[link[8:-1]] = name
+    drops = dict.fromkeys(owners, 0)
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[9] in owner:
+                drops[owner[fields[9]]] += int(fields[-1])
     return drops
+
+
+JANUS_LOG_SIGNS = {"late_discarded": "Discarding too old outgoing packet",  # its send queue over 1 s behind
+                   "ingress_jumps": "Big sequence number jump"}  # the publisher's packets lost before Janus
+
+
+def janus_log_mark() -> int:
+    return (RUN_DIR / "janus.log").stat().st_size
+
+
+def janus_log_signs(since: int) -> dict[str, int]:
+    """Janus's own word on what it dropped since ``since`` (a size of its log)."""
+    with open(RUN_DIR / "janus.log", "rb") as log:
+        log.seek(since)
+        text = log.read().decode(errors="replace")
+    return {name: text.count(sign) for name, sign in JANUS_LOG_SIGNS.items()}
 
 
 def threads(pid: int) -> int:
@@ -316,12 +341,13 @@ async def run(args) -> dict:
             meter["lat"].clear()
             n0, lost0, stats0 = meter["n"], await packets_lost(meter_pc), await crowd.stats()
             (pkts0, bytes0), own0, gen0 = await sent(pub_pc), own_cpu_seconds(), crowd.cpu_seconds()
-            drops0, load0 = udp_drops(), os.getloadavg()[0]
+            owners = {"janus": [pid], "crowd": crowd.pids(), "bench": [os.getpid()]}
+            drops0, load0, mark = udp_drops(owners), os.getloadavg()[0], janus_log_mark()
             (user0, sys0), frames0, t0 = cpu_split(pid), pub_track.n, time.monotonic()
             await asyncio.sleep(args.seconds)
             (user1, sys1), frames1, t1 = cpu_split(pid), pub_track.n, time.monotonic()
             (pkts1, bytes1), own1, gen1 = await sent(pub_pc), own_cpu_seconds(), crowd.cpu_seconds()
-            drops1, lost1, stats1 = udp_drops(), await packets_lost(meter_pc), await crowd.stats()
+            drops1, lost1, stats1 = udp_drops(owners), await packets_lost(meter_pc), await crowd.stats()
             window = t1 - t0
             lat = sorted(meter["lat"])
             viewers = 1 + in_crowd
@@ -333,7 +359,7 @@ async def run(args) -> dict:
                     "janus_sys_pct": round(100 * (sys1 - sys0) / window, 1), "janus_threads": threads(pid),
                     "crowd_loss_pct": seen["loss_pct"], "worst_viewer_loss_pct": seen["worst_viewer_loss_pct"],
                     "crowd_silent_viewers": seen["silent"],
-                    "udp_rcvbuf_drops": drops1 - drops0,
+                    "socket_drops": {k: drops1[k] - drops0[k] for k in owners}, "janus_log": janus_log_signs(mark),
                     "kbps_sent": round((bytes1 - bytes0) * 8 / 1000 / window),
                     "packets_per_s_sent": round((pkts1 - pkts0) / window, 1),
                     "kbps_per_crowd_viewer": round(seen["bytes"] * 8 / 1000 / window / in_crowd) if in_crowd else None,
