@@ -1,17 +1,26 @@
 """Live video figures on this machine (docs/performance.md, "Live video"): glass-to-glass latency of the WebRTC
-path through Janus, Janus's CPU per viewer and frames lost as viewers are added, the HLS delay, the replay job.
+path through Janus, the viewers one Janus holds at 480p before it drops packets and its CPU per viewer, the HLS
+delay, the replay job.
 
-    .venv/bin/pip install aiortc       # the WebRTC peers of this bench only (not a dependency of the app)
-    .venv/bin/python bench/video_janus.py [--seconds 20] [--viewers 1,5,10,20] [--hls] [--browser]
+    .venv/bin/pip install aiortc uvloop   # this bench's WebRTC peers only (the bench extra; not the app's)
+    .venv/bin/python bench/video_janus.py [--seconds 15] [--viewers 1,50,100,150,200] [--crowd-procs 2]
+                                          [--event-loops N] [--keep-going] [--hls] [--browser]
     .venv/bin/python bench/video_janus.py --recording    # the replay pipeline on a real Janus recording
 
-It starts its own Janus (deploy/janus.sh on ports 8095/7095, RTP 42000-42999, run dir /tmp/bench-janus), so it
+It starts its own Janus (deploy/janus.sh on ports 8095/7095, RTP 44000-51999, run dir /tmp/bench-janus), so it
 never touches `make video`'s or the tests' Janus. The publisher is an aiortc peer sending 832×480 VP8 at 30 fps
 whose frames carry the wall-clock time in milliseconds as 40 black/white blocks; the measuring viewer is an
 aiortc peer that decodes each frame and reads the blocks back: latency = now − stamp on one clock (same machine).
 This is "capture to decoded frame": a real phone adds its camera pipeline and a screen adds up to one refresh.
-The other viewers are aiortc peers that do not decode (SRTP, jitter buffer, RTCP only), so the machine's two
-shared cores are spent on Janus rather than on decoding; Janus's CPU is read from /proc for its own pid.
+Both live in this process. The other viewers, the crowd (bench/video_crowd.py), live in ``--crowd-procs`` worker
+processes and cost far less than Janus does for them: each completes ICE and DTLS with aiortc, then counts its
+RTP packets on arrival without decrypting them; its loss comes from the sequence numbers.
+
+Each step of ``--viewers``: the crowd grows to that many viewers, settles, then over ``--seconds`` the bench
+reads Janus's CPU (all its threads, from /proc), the crowd's loss, the kernel's drops per socket owner (Janus,
+crowd, this process), Janus's log (late packets discarded, sequence jumps), frames sent and decoded, latency,
+the generator's CPU and the load average; one JSON line per step. It stops at the first step with loss above
+``--max-loss`` or fewer than ``--min-fps`` frames at the meter or from the publisher, unless ``--keep-going``.
 """
 
 from __future__ import annotations

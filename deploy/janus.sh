@@ -6,8 +6,7 @@
 # instance/janus.env (mode 600), which the app reads too when it runs with `make serve`.
 # JANUS_HTTP_PORT (8088), JANUS_ADMIN_PORT (7088), JANUS_RTP_PORTS (20000-40000), JANUS_STUN (host:port),
 # JANUS_PUBLIC_IP (a 1:1 NAT's public address) shape the rest. JANUS_EVENT_LOOPS=N shares N media threads among
-# all handles instead of one thread per handle (Janus's default): about half the CPU per viewer with hundreds of
-# viewers (docs/performance.md, "Viewers on one Janus").
+# all handles instead of one thread per handle (Janus's default): less CPU per viewer, but see docs/video.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
