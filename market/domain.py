@@ -68,9 +68,9 @@ class FieldErrors(DomainError):
 
     def __init__(self, errors: list[DomainError], message: str | None = None):
         if message is None:
-            super().__init__("invalid", " ".join(e.message for e in errors), field=errors[0].field)
+            super().__init__(ErrorCode.INVALID, " ".join(e.message for e in errors), field=errors[0].field)
         else:
-            super().__init__("invalid", message)
+            super().__init__(ErrorCode.INVALID, message)
         self.errors = errors
 
 
@@ -78,14 +78,14 @@ class NotFound(DomainError):
     status = 404
 
     def __init__(self, message: str):
-        super().__init__("not_found", message, status=404)
+        super().__init__(ErrorCode.NOT_FOUND, message, status=404)
 
 
 class Forbidden(DomainError):
     status = 403
 
     def __init__(self, message: str):
-        super().__init__("forbidden", message, status=403)
+        super().__init__(ErrorCode.FORBIDDEN, message, status=403)
 
 
 def parse_id(raw: object, *, text: bool = True) -> int | None:

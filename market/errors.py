@@ -100,7 +100,7 @@ def register_errorhandlers(app) -> None:
     def csrf_error(err):
         security_event("csrf_failed", reason=err.description, method=request.method, path=request.path)
         return error_response(400, _("This form has expired or was not sent from our site. "
-                                     "Reload the page and try again."), code="csrf")
+                                     "Reload the page and try again."), code=ErrorCode.CSRF)
 
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):

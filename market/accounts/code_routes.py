@@ -16,7 +16,7 @@ from flask_login import current_user, login_required, login_user
 from market.accounts import bp, codes, service
 from market.accounts.codes import Purpose, WrongCode
 from market.accounts.forms import ChangePasswordForm, CodeStepForm, NameForm, PhoneStepForm, ResetForm, SendCodeForm
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.extensions import db
 from market.forms import attach_error, form_checks_csrf
 from market.security import is_safe_next, next_url
@@ -196,7 +196,7 @@ def change_password():
                 codes.use_code(user.phone, Purpose.PASSWORD, form.code.data, ip=_ip(), user_id=user.id)
                 service.verified(user)
             else:
-                raise DomainError("invalid", _("Enter your current password, or the code we send you by SMS."),
+                raise DomainError(ErrorCode.INVALID, _("Enter your current password, or the code we send you by SMS."),
                                   field="current_password" if user.has_password else "code")
             service.set_password(user, form.password.data)
         except DomainError as err:

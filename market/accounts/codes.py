@@ -35,7 +35,7 @@ from market import ratelimit
 from market.accounts.models import PhoneCode
 from market.accounts.service import normalize_phone, require_mobile
 from market.database import on_commit, utcnow
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.extensions import db
 from market.securitylog import security_event
 
@@ -71,7 +71,7 @@ def clean_code(raw: object) -> str:
     """Six digits as typed ("123 456" is fine); anything else is refused before any look-up."""
     value = _SPACES.sub("", raw) if isinstance(raw, str) and len(raw) <= 32 else ""
     if not _CODE.match(value):
-        raise DomainError("invalid", _("Enter the 6 digits of the code we sent by SMS."), field="code")
+        raise DomainError(ErrorCode.INVALID, _("Enter the 6 digits of the code we sent by SMS."), field="code")
     return value
 
 
@@ -90,7 +90,7 @@ def request_code(phone: object, purpose: Purpose, *, ip: str, user_id: int | Non
     require_mobile(e164)
     if not ratelimit.hit(PER_IP_REQUESTS, "code-ip", ip or "?"):
         security_event("code_limited", phone=e164, purpose=str(purpose), scope="ip")
-        raise DomainError("rate_limited", _("Too many codes were asked for from here. Please wait 15 minutes."),
+        raise DomainError(ErrorCode.RATE_LIMITED, _("Too many codes were asked for from here. Please wait 15 minutes."),
                           field="phone", status=429)
     for limit, scope in PER_NUMBER:
         if not ratelimit.allowed(limit, "code-phone", scope, e164):
@@ -98,7 +98,7 @@ def request_code(phone: object, purpose: Purpose, *, ip: str, user_id: int | Non
             message = (_("Three codes were sent to this number in the last 15 minutes. Please wait, then ask again.")
                        if scope == "15m" else
                        _("Ten codes were sent to this number today. Please try again tomorrow."))
-            raise DomainError("rate_limited", message, field="phone", status=429)
+            raise DomainError(ErrorCode.RATE_LIMITED, message, field="phone", status=429)
     for limit, scope in PER_NUMBER:
         ratelimit.hit(limit, "code-phone", scope, e164)
     code = f"{secrets.randbelow(10**6):06d}"
@@ -136,7 +136,7 @@ def use_code(phone: object, purpose: Purpose, code: object, *, ip: str, user_id:
     purpose = str(purpose)
     if not ratelimit.allowed(PER_IP_FAILURES, "code-fail-ip", ip or "?"):
         security_event("code_limited", phone=e164, purpose=purpose, scope="ip-failures")
-        raise DomainError("rate_limited", _("Too many wrong codes from here. Please wait 15 minutes."),
+        raise DomainError(ErrorCode.RATE_LIMITED, _("Too many wrong codes from here. Please wait 15 minutes."),
                           field="code", status=429)
     stale = _("This code has expired or was already used. Ask for a new one.")
     row = db.session.scalar(sa.select(PhoneCode).where(

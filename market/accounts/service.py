@@ -13,7 +13,7 @@ from market import ratelimit
 from market.accounts.models import Commune, SellerProfile, SellerStatus, StaffAssignment, User
 from market.accounts.passwords import check_password, dummy_check, hash_password
 from market.database import on_commit, utcnow
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.extensions import db
 from market.securitylog import security_event
 from market.text import clean_line, clean_text, fold, slugify
@@ -30,13 +30,13 @@ def normalize_phone(raw: str | None, region: str = "VN") -> str:
     """Parse a phone number as people type it ("0912 345 678", "+84 912345678") into E.164."""
     raw = (raw or "").strip()
     if not raw or len(raw) > 32:
-        raise DomainError("invalid", _("Enter a phone number such as 0912 345 678."), field="phone")
+        raise DomainError(ErrorCode.INVALID, _("Enter a phone number such as 0912 345 678."), field="phone")
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        raise DomainError("invalid", _("This is not a phone number we can read."), field="phone") from None
+        raise DomainError(ErrorCode.INVALID, _("This is not a phone number we can read."), field="phone") from None
     if not phonenumbers.is_valid_number(number):
-        raise DomainError("invalid", _("This is not a valid phone number."), field="phone")
+        raise DomainError(ErrorCode.INVALID, _("This is not a valid phone number."), field="phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -64,9 +64,9 @@ def mask_name(name: str) -> str:
 def clean_display_name(raw: str | None) -> str:
     name = clean_line(raw)
     if not name:
-        raise DomainError("invalid", _("Enter your name."), field="display_name")
+        raise DomainError(ErrorCode.INVALID, _("Enter your name."), field="display_name")
     if len(name) > NAME_MAX:
-        raise DomainError("invalid", _("A name can have at most %(n)d characters.", n=NAME_MAX),
+        raise DomainError(ErrorCode.INVALID, _("A name can have at most %(n)d characters.", n=NAME_MAX),
                           field="display_name")
     return name
 
@@ -74,10 +74,10 @@ def clean_display_name(raw: str | None) -> str:
 def check_new_password(password: str | None) -> str:
     password = password or ""
     if len(password) < PASSWORD_MIN:
-        raise DomainError("invalid", _("A password needs at least %(n)d characters.", n=PASSWORD_MIN),
+        raise DomainError(ErrorCode.INVALID, _("A password needs at least %(n)d characters.", n=PASSWORD_MIN),
                           field="password")
     if len(password) > PASSWORD_MAX:
-        raise DomainError("invalid", _("A password can have at most %(n)d characters.", n=PASSWORD_MAX),
+        raise DomainError(ErrorCode.INVALID, _("A password can have at most %(n)d characters.", n=PASSWORD_MAX),
                           field="password")
     return password
 
@@ -89,7 +89,7 @@ def require_mobile(e164: str) -> None:
     """Accounts people open themselves need a number that gets SMS (order news, live alerts, password reset):
     a landline, a 1800/1900 service number or a shared-cost line is valid but never receives one."""
     if phonenumbers.number_type(phonenumbers.parse(e164, None)) not in SMS_REACHABLE:
-        raise DomainError("invalid", _("Use a mobile number: this one cannot receive text messages."),
+        raise DomainError(ErrorCode.INVALID, _("Use a mobile number: this one cannot receive text messages."),
                           field="phone")
 
 
@@ -104,9 +104,9 @@ def register_user(phone: str, display_name: str, password: str, locale: str = "v
     if password_hash is None:
         password_hash = hash_password(check_new_password(password))
     if db.session.scalar(sa.select(User.id).where(User.phone == e164)) is not None:
-        raise DomainError("invalid", _("This phone number already has an account. Log in, or log in with an SMS "
-                                       "code if you have no password."),
-                          field="phone")
+        raise DomainError(ErrorCode.INVALID,
+                          _("This phone number already has an account. Log in, or log in with an SMS code if you "
+                            "have no password."), field="phone")
     user = User(phone=e164, display_name=name, password_hash=password_hash,
                 locale=locale if locale in ("vi", "en") else "vi")
     db.session.add(user)
@@ -157,7 +157,7 @@ def log_in(phone: str, password: str, *, ip: str, via: str | None = None) -> Use
     logged = {"via": via} if via else {}
     if not all(ratelimit.allowed(LOGIN_FAILURES, *key) for key in keys):
         security_event("login_locked", phone=phone_key, **logged)
-        raise DomainError("rate_limited", _("Too many failed attempts. Please wait 15 minutes and try again."),
+        raise DomainError(ErrorCode.RATE_LIMITED, _("Too many failed attempts. Please wait 15 minutes and try again."),
                           status=429)
     user = authenticate(phone, password)
     if user is None or user.is_banned:
@@ -184,7 +184,7 @@ def set_password(user: User, password: str | None) -> None:
 def check_current_password(user: User, password: object) -> None:
     if not (isinstance(password, str) and user.has_password and len(password) <= PASSWORD_MAX
             and check_password(user.password_hash, password)):
-        raise DomainError("invalid", _("This is not your current password."), field="current_password")
+        raise DomainError(ErrorCode.INVALID, _("This is not your current password."), field="current_password")
 
 
 def account_exists(e164: str) -> bool:
@@ -204,8 +204,8 @@ def sign_in_by_code(e164: str) -> User | None:
 
 def refuse_banned(user: User) -> None:
     if user.is_banned:
-        raise DomainError("forbidden", _("This account has been blocked: %(reason)s. You cannot sign in to it; "
-                                         "ask your commune's staff.", reason=user.banned_reason or ""),
+        raise DomainError(ErrorCode.FORBIDDEN, _("This account has been blocked: %(reason)s. You cannot sign in to it; "
+                                                 "ask your commune's staff.", reason=user.banned_reason or ""),
                           status=403)
 
 
@@ -240,10 +240,10 @@ def change_phone(user: User, new_e164: str) -> None:
     """Move ``user`` to a number a code just proved. A number with an account is refused (only the person who
     typed the code sent to it learns that)."""
     if new_e164 == user.phone:
-        raise DomainError("invalid", _("This is already your phone number."), field="phone")
+        raise DomainError(ErrorCode.INVALID, _("This is already your phone number."), field="phone")
     if db.session.scalar(sa.select(User.id).where(User.phone == new_e164)) is not None:
-        raise DomainError("invalid", _("This number already has its own account. Sign in to it with a code, or "
-                                       "ask staff to help you."), field="phone")
+        raise DomainError(ErrorCode.INVALID, _("This number already has its own account. Sign in to it with a code, or "
+                                               "ask staff to help you."), field="phone")
     old = user.phone
     user.phone = new_e164
     user.phone_verified_at = utcnow()
@@ -285,19 +285,19 @@ def unique_shop_slug(name: str) -> str:
 def apply_to_sell(user: User, shop_name: str, commune_id: int | None, story: str) -> SellerProfile:
     """Create a pending seller profile; commune staff approve it."""
     if user.seller_profile is not None:
-        raise DomainError("invalid", _("You have already applied to sell."))
+        raise DomainError(ErrorCode.INVALID, _("You have already applied to sell."))
     name = clean_line(shop_name)
     if not name:
-        raise DomainError("invalid", _("Enter a shop name."), field="shop_name")
+        raise DomainError(ErrorCode.INVALID, _("Enter a shop name."), field="shop_name")
     if len(name) > SHOP_NAME_MAX:
-        raise DomainError("invalid", _("A shop name can have at most %(n)d characters.", n=SHOP_NAME_MAX),
+        raise DomainError(ErrorCode.INVALID, _("A shop name can have at most %(n)d characters.", n=SHOP_NAME_MAX),
                           field="shop_name")
     commune = db.session.get(Commune, commune_id) if isinstance(commune_id, int) else None
     if commune is None:
-        raise DomainError("invalid", _("Choose a commune from the list."), field="commune_id")
+        raise DomainError(ErrorCode.INVALID, _("Choose a commune from the list."), field="commune_id")
     story = clean_text(story)
     if len(story) > STORY_MAX:
-        raise DomainError("invalid", _("The story can have at most %(n)d characters.", n=STORY_MAX),
+        raise DomainError(ErrorCode.INVALID, _("The story can have at most %(n)d characters.", n=STORY_MAX),
                           field="story")
     profile = SellerProfile(user=user, commune=commune, shop_name=name, slug=unique_shop_slug(name),
                             story=story, status=SellerStatus.PENDING)
@@ -312,7 +312,7 @@ def set_seller_status(profile: SellerProfile, status: SellerStatus, by: User | N
     status = SellerStatus(status)
     reason = clean_line(reason)[:500] or None
     if status == SellerStatus.SUSPENDED and not reason:
-        raise DomainError("invalid", _("Give a reason; the seller will see it."), field="reason")
+        raise DomainError(ErrorCode.INVALID, _("Give a reason; the seller will see it."), field="reason")
     profile.status = status
     profile.status_reason = reason
     profile.reviewed_at = utcnow()

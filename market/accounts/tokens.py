@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from market.accounts.models import User
+from market.domain import ErrorCode
 from market.errors import api_error
 from market.extensions import db
 
@@ -64,7 +65,7 @@ def token_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., Re
     def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         user = user_from_authorization_header(request.headers.get("Authorization"))
         if user is None:
-            return api_error(401, "not_logged_in", _("Send a valid token: Authorization: Bearer <token>."))
+            return api_error(401, ErrorCode.NOT_LOGGED_IN, _("Send a valid token: Authorization: Bearer <token>."))
         g.api_user = user
         return view(*args, **kwargs)
 

@@ -19,7 +19,7 @@ from market.accounts import codes, service
 from market.accounts.models import User
 from market.accounts.tokens import issue_token
 from market.api import bp
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.errors import api_error
 from market.extensions import db
 
@@ -88,7 +88,7 @@ def code_sent() -> Response:
 def create_token() -> ResponseReturnValue:
     data = json_body()
     if data is None or not isinstance(data.get("phone"), str) or not isinstance(data.get("password"), str):
-        return api_error(400, "invalid", _("Send JSON with a phone and a password."))
+        return api_error(400, ErrorCode.INVALID, _("Send JSON with a phone and a password."))
     try:
         user = service.log_in(data["phone"][:32], data["password"][:256], ip=client_ip(), via="api")
     except DomainError as err:  # a banned account is answered as a wrong password: the pages say why
@@ -104,7 +104,7 @@ def request_code() -> ResponseReturnValue:
     body = strings(json_body(), "phone", optional=("purpose",))
     purpose = (body or {}).get("purpose", "login")
     if body is None or purpose not in ("login", "reset"):
-        return api_error(400, "invalid", _("Send JSON with a phone, and a purpose: login or reset."))
+        return api_error(400, ErrorCode.INVALID, _("Send JSON with a phone, and a purpose: login or reset."))
     try:
         codes.request_code(body["phone"], codes.Purpose(purpose), ip=client_ip())
     except DomainError as err:
@@ -119,7 +119,7 @@ def token_by_code() -> ResponseReturnValue:
     was right: ``name_required``)."""
     body = strings(json_body(), "phone", "code", optional=("display_name",))
     if body is None:
-        return api_error(400, "invalid", _("Send JSON with a phone and the code."))
+        return api_error(400, ErrorCode.INVALID, _("Send JSON with a phone and the code."))
     try:
         e164 = service.normalize_phone(body["phone"])
         has_account = service.account_exists(e164)
@@ -130,7 +130,8 @@ def token_by_code() -> ResponseReturnValue:
         if user is None:
             if not body.get("display_name"):
                 db.session.commit()
-                return api_error(400, "name_required", _("This number has no account yet: send display_name too."))
+                return api_error(400, ErrorCode.NAME_REQUIRED,
+                                 _("This number has no account yet: send display_name too."))
             user = service.sign_up_by_code(e164, body["display_name"], locale=str(get_locale() or "vi"))
     except DomainError as err:
         return refused(err)
@@ -144,13 +145,13 @@ def reset_password() -> ResponseReturnValue:
     """A new password after a reset code; every older token and cookie of the account stops working."""
     body = strings(json_body(), "phone", "code", "password")
     if body is None:
-        return api_error(400, "invalid", _("Send JSON with a phone, the code and a new password."))
+        return api_error(400, ErrorCode.INVALID, _("Send JSON with a phone, the code and a new password."))
     try:
         service.check_new_password(body["password"])
         e164 = codes.use_code(body["phone"], codes.Purpose.RESET, body["code"], ip=client_ip())
         user = service.sign_in_by_code(e164)
         if user is None:
-            raise DomainError("invalid", _("This number has no account yet. Sign in with a code to open one."),
+            raise DomainError(ErrorCode.INVALID, _("This number has no account yet. Sign in with a code to open one."),
                               field="phone")
         service.set_password(user, body["password"])
     except DomainError as err:

@@ -13,7 +13,7 @@ from market.accounts import codes, service
 from market.accounts.tokens import token_required
 from market.api import bp
 from market.api.auth import client_ip, code_sent, json_body, refused, strings, token_answer, user_json
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.errors import api_error
 from market.extensions import db
 
@@ -44,7 +44,7 @@ def change_password() -> ResponseReturnValue:
     user = g.api_user
     body = strings(json_body(), "password", optional=("current_password", "code"))
     if body is None or not (body.get("current_password") or body.get("code")):
-        return api_error(400, "invalid", _("Send JSON with a new password and the current one or a code."))
+        return api_error(400, ErrorCode.INVALID, _("Send JSON with a new password and the current one or a code."))
     try:
         service.check_new_password(body["password"])
         if body.get("current_password") and user.has_password:
@@ -65,7 +65,7 @@ def request_phone_code() -> ResponseReturnValue:
     """A code to a new number the caller wants to move her account to."""
     body = strings(json_body(), "phone")
     if body is None:
-        return api_error(400, "invalid", _("Send JSON with the new phone number."))
+        return api_error(400, ErrorCode.INVALID, _("Send JSON with the new phone number."))
     try:
         codes.request_code(body["phone"], codes.Purpose.PHONE, ip=client_ip(), user_id=g.api_user.id)
     except DomainError as err:
@@ -81,7 +81,7 @@ def change_phone() -> ResponseReturnValue:
     user = g.api_user
     body = strings(json_body(), "phone", "code")
     if body is None:
-        return api_error(400, "invalid", _("Send JSON with the new phone number and the code."))
+        return api_error(400, ErrorCode.INVALID, _("Send JSON with the new phone number and the code."))
     try:
         e164 = codes.use_code(body["phone"], codes.Purpose.PHONE, body["code"], ip=client_ip(), user_id=user.id)
         service.change_phone(user, e164)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from market.accounts.models import Commune, SellerProfile, SellerStatus, User
 from market.brands.models import Brand, Follow, FollowKind
-from market.domain import DomainError, NotFound, parse_id
+from market.domain import DomainError, ErrorCode, NotFound, parse_id
 from market.extensions import db
 
 KINDS = tuple(k.value for k in FollowKind)
@@ -93,13 +93,13 @@ def find(user: User, kind: str, target_id: int) -> Follow | None:
 def follow(user: User, kind: object, target_id: object) -> tuple[Follow, Target]:
     target = resolve(kind, target_id)
     if find(user, target.kind, target.id) is not None:
-        raise DomainError("conflict", _("You already follow %(name)s.", name=target.name), status=409)
+        raise DomainError(ErrorCode.CONFLICT, _("You already follow %(name)s.", name=target.name), status=409)
     row = Follow(user_id=user.id, target_type=target.kind, target_id=target.id)
     try:
         with db.session.begin_nested():
             db.session.add(row)
     except IntegrityError:  # a second tap won the race: the unique key keeps one
-        raise DomainError("conflict", _("You already follow %(name)s.", name=target.name), status=409) from None
+        raise DomainError(ErrorCode.CONFLICT, _("You already follow %(name)s.", name=target.name), status=409) from None
     return row, target
 
 
@@ -112,7 +112,7 @@ def unfollow(user: User, kind: object, target_id: object) -> Target | None:
                               .execution_options(synchronize_session=False)).rowcount if tid else 0
     if not done:
         name = target.name if target else _("this")
-        raise DomainError("conflict", _("You do not follow %(name)s.", name=name), status=409)
+        raise DomainError(ErrorCode.CONFLICT, _("You do not follow %(name)s.", name=name), status=409)
     return target
 
 
@@ -166,19 +166,19 @@ def stop_token(row: Follow) -> str:
 def read_stop_token(token: object) -> StopRequest:
     """The follow a link stops, or a clear 400: not one of ours, changed on the way, or too old."""
     if not isinstance(token, str) or not 0 < len(token) <= STOP_TOKEN_MAX:
-        raise DomainError("invalid", _("This link is not valid. Check that you copied all of it."))
+        raise DomainError(ErrorCode.INVALID, _("This link is not valid. Check that you copied all of it."))
     try:
         data = _serializer().loads(token, max_age=STOP_MAX_AGE)
     except SignatureExpired:
-        raise DomainError("expired", _("This link has expired. Log in and stop following from your account "
-                                       "page.")) from None
+        raise DomainError(ErrorCode.EXPIRED, _("This link has expired. Log in and stop following from your account "
+                                               "page.")) from None
     except BadSignature:
-        raise DomainError("invalid", _("This link is not valid. Check that you copied all of it.")) from None
+        raise DomainError(ErrorCode.INVALID, _("This link is not valid. Check that you copied all of it.")) from None
     ok = (isinstance(data, list) and len(data) == 4 and all(isinstance(v, int) and not isinstance(v, bool)
                                                             for v in (data[0], data[1], data[3]))
           and data[2] in _KINDS_BY_CODE)
     if not ok:  # signed by us but not this shape: another version of the link
-        raise DomainError("invalid", _("This link is not valid. Check that you copied all of it."))
+        raise DomainError(ErrorCode.INVALID, _("This link is not valid. Check that you copied all of it."))
     return StopRequest(data[0], data[1], _KINDS_BY_CODE[data[2]], data[3])
 
 
@@ -197,5 +197,5 @@ def stop(req: StopRequest) -> Target | None:
         Follow.target_id == req.target_id).execution_options(synchronize_session=False)).rowcount
     if not done:
         name = target.name if target else _("this")
-        raise DomainError("conflict", _("You do not follow %(name)s.", name=name), status=409)
+        raise DomainError(ErrorCode.CONFLICT, _("You do not follow %(name)s.", name=name), status=409)
     return target

@@ -18,7 +18,7 @@ from market.brands import sell_bp, service
 from market.brands.forms import BrandForm
 from market.brands.models import Brand
 from market.catalog import photo_form
-from market.domain import DomainError, FieldErrors
+from market.domain import DomainError, ErrorCode, FieldErrors
 from market.errors import wants_json
 from market.extensions import db
 from market.forms import attach_error
@@ -56,10 +56,10 @@ def _form_error(form: BrandForm, errors: list[DomainError], brand: Brand | None)
     db.session.rollback()
     for err in errors:
         attach_error(form, err)
-    status = 409 if any(e.code == "taken" for e in errors) and len(errors) == 1 else 400
+    status = 409 if any(e.code == ErrorCode.TAKEN for e in errors) and len(errors) == 1 else 400
     if wants_json():
         fields = {f.name: list(f.errors) for f in form if f.errors}
-        return jsonify({"ok": False, "error": "invalid", "message": _("Please correct the marked fields."),
+        return jsonify({"ok": False, "error": ErrorCode.INVALID, "message": _("Please correct the marked fields."),
                         "errors": fields, "form_errors": list(form.form_errors)}), status
     return render_template("brands/sell/form.html", form=form, brand=brand, max_photos=service.MAX_PHOTOS), status
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 from PIL import Image, ImageCms, ImageOps
 
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.text import clean_line
 
 SIZES = (320, 800, 1600)  # longest side of each variant, in pixels
@@ -104,7 +104,7 @@ def _label(name: str | None) -> str:
 
 
 def _refuse(message: str) -> DomainError:
-    return DomainError("invalid_image", message, field="photos")
+    return DomainError(ErrorCode.INVALID_IMAGE, message, field="photos")
 
 
 def _broken(label: str) -> DomainError:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from flask import current_app, request
 
 from market.catalog import images
-from market.domain import DomainError, parse_id
+from market.domain import DomainError, ErrorCode, parse_id
 
 
 def upload_refused(err: DomainError) -> None:
@@ -69,7 +69,7 @@ def photo_plan(existing_photos, max_photos: int, too_many: Callable[[int], str],
     refs += [("e", p) for pid, p in existing.items() if f"e{pid}" not in seen and pid not in removed]
     refs += [("n", i) for i in range(len(files)) if f"n{i}" not in seen]
     if len(refs) > max_photos:
-        errors.append(DomainError("invalid", too_many(len(refs)), field="photos"))
+        errors.append(DomainError(ErrorCode.INVALID, too_many(len(refs)), field="photos"))
         return []
     plan: list = []
     media_dir = current_app.config["MEDIA_DIR"]

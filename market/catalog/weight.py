@@ -15,7 +15,7 @@ from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.i18n import format_kg  # how kilograms are shown lives beside money and numbers
 from market.text import clean_line, fold
 
@@ -36,30 +36,30 @@ def parse_kg(raw, field: str, *, minimum_g: int, maximum_g: int) -> int:
     else:
         text = fold(clean_line(raw if isinstance(raw, str) else "")).replace(" ", "")
     if not text:
-        raise DomainError("invalid", _("Enter the weight in kilograms, such as 3,2."), field=field)
+        raise DomainError(ErrorCode.INVALID, _("Enter the weight in kilograms, such as 3,2."), field=field)
     if text[0] in "-−–":
-        raise DomainError("invalid", _("A weight cannot be negative."), field=field)
+        raise DomainError(ErrorCode.INVALID, _("A weight cannot be negative."), field=field)
     match = _NUMBER.match(text)
     if not match:
-        raise DomainError("invalid", _("Enter the weight in kilograms, such as 3,2."), field=field)
+        raise DomainError(ErrorCode.INVALID, _("Enter the weight in kilograms, such as 3,2."), field=field)
     number = match.group(1)
     if _GROUPED.match(number):
         value = Decimal(number.replace(".", "").replace(",", "."))
     elif number.count(",") + number.count(".") > 1:
-        raise DomainError("invalid", _("Enter the weight in kilograms, such as 3,2."), field=field)
+        raise DomainError(ErrorCode.INVALID, _("Enter the weight in kilograms, such as 3,2."), field=field)
     else:
         value = Decimal(number.replace(",", "."))
     grams = value * GRAMS_PER_KG
     if grams != grams.to_integral_value():
-        raise DomainError("invalid", _("Give the weight to the gram at most (3 decimals)."), field=field)
+        raise DomainError(ErrorCode.INVALID, _("Give the weight to the gram at most (3 decimals)."), field=field)
     grams = int(grams)
     if grams <= 0:
-        raise DomainError("invalid", _("A weight must be more than 0 kg."), field=field)
+        raise DomainError(ErrorCode.INVALID, _("A weight must be more than 0 kg."), field=field)
     if grams < minimum_g:
-        raise DomainError("invalid", _("This must be at least %(kg)s.", kg=format_kg(minimum_g)), field=field)
+        raise DomainError(ErrorCode.INVALID, _("This must be at least %(kg)s.", kg=format_kg(minimum_g)), field=field)
     if grams > maximum_g:
-        raise DomainError("invalid", _("%(kg)s is too much: at most %(max)s. Check the zeros.",
-                                       kg=format_kg(grams), max=format_kg(maximum_g)), field=field)
+        raise DomainError(ErrorCode.INVALID, _("%(kg)s is too much: at most %(max)s. Check the zeros.",
+                                               kg=format_kg(grams), max=format_kg(maximum_g)), field=field)
     return grams
 
 

@@ -27,7 +27,7 @@ from market.accounts.service import format_phone
 from market.catalog.weight import format_kg, round_div
 from market.coop.models import CoopHousehold, CoopLot
 from market.coop.service import lot_state
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.payments.banks import bank_by_bin
 from market.payments.vietqr import build_payload, qr_svg
 from market.text import csv_cell
@@ -114,9 +114,9 @@ def parse_period(lot: CoopLot, raw_from, raw_to) -> tuple[date, date]:
     start = _date(raw_from, "from") or lot.created_at.astimezone(_zone()).date()
     end = _date(raw_to, "to") or today()
     if end < start:
-        raise DomainError("invalid", _("The end of the period comes before its start."), field="to")
+        raise DomainError(ErrorCode.INVALID, _("The end of the period comes before its start."), field="to")
     if (end - start).days > MAX_DAYS:
-        raise DomainError("invalid", _("A report covers at most %(n)d days.", n=MAX_DAYS), field="to")
+        raise DomainError(ErrorCode.INVALID, _("A report covers at most %(n)d days.", n=MAX_DAYS), field="to")
     return start, end
 
 
@@ -128,7 +128,7 @@ def _date(raw, field_name: str) -> date | None:
     except ValueError:
         value = None
     if value is None or value.year < 2000 or value.year > 2100:
-        raise DomainError("invalid", _("Enter a date such as 2026-06-25."), field=field_name)
+        raise DomainError(ErrorCode.INVALID, _("Enter a date such as 2026-06-25."), field=field_name)
     return value
 
 

@@ -13,7 +13,7 @@ from market.catalog import images, photo_form
 from market.catalog.sell import seller_required
 from market.coop import bp, payout, service
 from market.coop.forms import ActionForm, ContributionForm, HouseholdForm, LotForm, ShippingForm
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.errors import user_abort
 from market.extensions import db
 from market.forms import attach_error
@@ -81,8 +81,8 @@ def _photos(errors: list) -> list:
     files = [f for f in request.files.getlist("photos") if f is not None and f.filename]
     photo_form.charge_daily_uploads(len(files))
     if len(files) > images.MAX_PHOTOS:
-        errors.append(DomainError("invalid", _("A listing can have at most %(n)d photos; you chose %(count)d.",
-                                               n=images.MAX_PHOTOS, count=len(files)), field="photos"))
+        errors.append(DomainError(ErrorCode.INVALID, _("A listing can have at most %(n)d photos; you chose %(count)d.",
+                                                       n=images.MAX_PHOTOS, count=len(files)), field="photos"))
         return []
     plan = []
     for upload in files:

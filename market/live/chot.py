@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.extensions import db
 from market.live.models import LiveOffer, LiveSession, OfferStatus
 from market.orders.service import check_qty
@@ -54,32 +54,35 @@ def parse(text: str) -> Claim | None:
             number = int(hashed.group(1))
         elif _QTY.match(token) and qty is None:
             if len(token.lstrip("+-−")) > 9:
-                raise DomainError("invalid", _("The quantity is too large."), field="qty")
+                raise DomainError(ErrorCode.INVALID, _("The quantity is too large."), field="qty")
             qty = check_qty(int(token.replace("−", "-")))
         else:
-            raise DomainError("invalid", _how(), field="text")
+            raise DomainError(ErrorCode.INVALID, _how(), field="text")
     return Claim(qty if qty is not None else 1, number)
 
 
 def resolve(session: LiveSession, claim: Claim) -> LiveOffer:
     """The open offer a claim is for."""
     if not session.chot_enabled:
-        raise DomainError("invalid", _("Ordering by chat is off in this session: tap “Order now” on the product."))
+        raise DomainError(ErrorCode.INVALID,
+                          _("Ordering by chat is off in this session: tap “Order now” on the product."))
     if claim.number is not None:
         offer = db.session.scalar(sa.select(LiveOffer).where(LiveOffer.session_id == session.id,
                                                              LiveOffer.number == claim.number))
         if offer is None:
-            raise DomainError("invalid", _("There is no offer #%(n)d in this live.", n=claim.number), field="number")
+            raise DomainError(ErrorCode.INVALID, _("There is no offer #%(n)d in this live.", n=claim.number),
+                              field="number")
         if offer.status != OfferStatus.OPEN:
-            raise DomainError("offer_closed", _("Offer #%(n)d has closed.", n=claim.number), field="number")
+            raise DomainError(ErrorCode.OFFER_CLOSED, _("Offer #%(n)d has closed.", n=claim.number), field="number")
         return offer
     offers = db.session.scalars(sa.select(LiveOffer).where(
         LiveOffer.session_id == session.id, LiveOffer.status == OfferStatus.OPEN).order_by(LiveOffer.number)).all()
     if not offers:
-        raise DomainError("offer_closed", _("Nothing is on sale right now. Wait for the host to pin a product."))
+        raise DomainError(ErrorCode.OFFER_CLOSED,
+                          _("Nothing is on sale right now. Wait for the host to pin a product."))
     if len(offers) > 1:
         numbers = ", ".join(f"#{o.number}" for o in offers)
-        raise DomainError("invalid", _("Several products are on sale (%(numbers)s): add the number, e.g. “chốt "
-                                       "%(qty)d #%(n)d”.", numbers=numbers, qty=claim.qty, n=offers[0].number),
+        raise DomainError(ErrorCode.INVALID, _("Several products are on sale (%(numbers)s): add the number, e.g. “chốt "
+                                               "%(qty)d #%(n)d”.", numbers=numbers, qty=claim.qty, n=offers[0].number),
                           field="number")
     return offers[0]

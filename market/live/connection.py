@@ -18,6 +18,7 @@ from flask_socketio import join_room
 
 from market.accounts.models import User
 from market.accounts.tokens import read_token
+from market.domain import ErrorCode
 from market.extensions import db
 from market.live.gather import Gather
 from market.live.rooms import NAMESPACE, user_room  # noqa: F401 - other areas import NAMESPACE from here
@@ -63,7 +64,7 @@ def authenticate_connection(auth: object) -> Identity | None:
         claim = read_token(auth.get("token"))
         user = check_user(*claim) if claim else None
         if user is None:
-            raise ConnectionRefusedError({"ok": False, "error": "not_logged_in",
+            raise ConnectionRefusedError({"ok": False, "error": ErrorCode.NOT_LOGGED_IN,
                                           "message": _("Your login has expired. Please log in again.")})
     elif (claim := _cookie_claim()) is not None:
         user = check_user(*claim)

@@ -43,7 +43,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from market import ratelimit
 from market.accounts.models import User
 from market.database import retry_on_conflict
-from market.domain import DomainError, parse_id
+from market.domain import DomainError, ErrorCode, parse_id
 from market.extensions import db, socketio
 from market.live import taps
 from market.live.models import LiveOfferBuyer, OfferStatus
@@ -162,7 +162,7 @@ def check_buyers(batch: Batch) -> None:
         r, buyer = ask.req, batch.buyers.get(ask.req.user_id)
         if buyer is None or buyer.banned_at is not None or (r.auth_version is not None
                                                             and buyer.auth_version != r.auth_version):
-            ask.outcome = _fail("not_logged_in")
+            ask.outcome = _fail(ErrorCode.NOT_LOGGED_IN)
             continue
         try:
             check_orderable(batch.offer, r.qty, r.session_id)
@@ -170,7 +170,7 @@ def check_buyers(batch: Batch) -> None:
             ask.outcome = _fail(err.code, **(err.params or {}))
             continue
         if batch.offer.seller_user_id == r.user_id:
-            ask.outcome = _fail("forbidden", reason="own_shop")
+            ask.outcome = _fail(ErrorCode.FORBIDDEN, reason="own_shop")
 
 
 def match_keys(batch: Batch) -> None:
@@ -192,7 +192,7 @@ def refuse_when_sold_out(batch: Batch) -> None:
     asks = batch.waiting()
     if asks and batch.left <= 0:
         for ask in asks:
-            ask.outcome = _fail("sold_out", remaining=0, unit=batch.offer.unit)
+            ask.outcome = _fail(ErrorCode.SOLD_OUT, remaining=0, unit=batch.offer.unit)
 
 
 def count_quotas(batch: Batch) -> None:
@@ -217,7 +217,8 @@ def count_quotas(batch: Batch) -> None:
         have = dict(db.session.execute(sa.select(LiveOfferBuyer.buyer_id, LiveOfferBuyer.qty).where(
             LiveOfferBuyer.offer_id == offer.id, among(LiveOfferBuyer.buyer_id, (a.req.user_id for a in over)))).all())
         for ask in over:
-            ask.outcome = _fail("limit_exceeded", limit=limit, unit=offer.unit, have=have.get(ask.req.user_id, 0))
+            ask.outcome = _fail(ErrorCode.LIMIT_EXCEEDED, limit=limit, unit=offer.unit,
+                                have=have.get(ask.req.user_id, 0))
 
 
 def _first_fit(asks: list[Ask], left: int) -> tuple[list[Ask], list[Ask]]:
@@ -265,7 +266,7 @@ def take_stock(batch: Batch) -> None:
         if state is None or state[0] != OfferStatus.OPEN:
             gone = asks
             for ask in gone:
-                ask.outcome = _fail("offer_closed")
+                ask.outcome = _fail(ErrorCode.OFFER_CLOSED)
         else:
             keep, gone = _first_fit(asks, state[1])
             take = sum(a.req.qty for a in keep)
@@ -287,7 +288,7 @@ def answer(batch: Batch) -> None:
     placed = []
     for ask in batch.asks:
         if ask.late:
-            ask.outcome = _fail("sold_out", remaining=batch.remaining, unit=batch.offer.unit)
+            ask.outcome = _fail(ErrorCode.SOLD_OUT, remaining=batch.remaining, unit=batch.offer.unit)
         elif ask.leader is not None:
             lead = ask.leader.outcome
             ask.outcome = Outcome(order=lead.order, remaining=lead.remaining) if lead.created else lead
@@ -305,7 +306,7 @@ def answer(batch: Batch) -> None:
 def _settle_one(r: OrderRequest) -> Outcome:
     user = db.session.get(User, r.user_id)
     if user is None or user.is_banned or (r.auth_version is not None and user.auth_version != r.auth_version):
-        return _fail("not_logged_in")
+        return _fail(ErrorCode.NOT_LOGGED_IN)
     check_orderable(offer_info(r.offer_id), r.qty, r.session_id)
     placed = place_order(user, [Line("offer", r.offer_id, r.qty)], r.key, origin=OrderOrigin.LIVE,
                          live_session_id=r.session_id)
@@ -328,7 +329,7 @@ def settle_one(r: OrderRequest) -> Outcome:
     except (DBAPIError, PoolTimeout) as exc:
         db.session.rollback()
         log.warning("live order could not be settled: %s", exc.__class__.__name__)
-        return _fail("unavailable")
+        return _fail(ErrorCode.UNAVAILABLE)
 
 
 def settle(app, reqs: list[OrderRequest]) -> list[Outcome]:
@@ -341,7 +342,7 @@ def settle(app, reqs: list[OrderRequest]) -> list[Outcome]:
                 return outcomes
             except PoolTimeout:
                 log.warning("live order batch of %d: no database connection in time", len(reqs))
-                return [_fail("unavailable") for _ in reqs]
+                return [_fail(ErrorCode.UNAVAILABLE) for _ in reqs]
             except (IntegrityError, DBAPIError, RuntimeError) as exc:
                 db.session.rollback()
                 log.info("live order batch of %d fell back to one by one (%s: %s)", len(reqs),
@@ -350,7 +351,7 @@ def settle(app, reqs: list[OrderRequest]) -> list[Outcome]:
         except Exception:
             log.exception("live order batch failed")
             db.session.rollback()
-            return [_fail("unavailable") for _ in reqs]
+            return [_fail(ErrorCode.UNAVAILABLE) for _ in reqs]
         finally:
             db.session.remove()
 
@@ -366,7 +367,7 @@ def settle_requests(app, reqs: list[OrderRequest]) -> list[Outcome]:
         allowed = ratelimit.hit_many(RATE_ORDER, [("live-order", str(r.user_id)) for r in reqs])
     passing = [r for r, ok in zip(reqs, allowed, strict=True) if ok]
     settled = iter(settle(app, passing) if passing else ())
-    return [next(settled) if ok else _fail("rate_limited") for ok in allowed]
+    return [next(settled) if ok else _fail(ErrorCode.RATE_LIMITED) for ok in allowed]
 
 
 class OrderMerger:
@@ -395,7 +396,7 @@ class OrderMerger:
         if start:
             socketio.start_background_task(self._drain, app, req.offer_id, window)
         if not req.done.wait(timeout):
-            return _fail("unavailable")
+            return _fail(ErrorCode.UNAVAILABLE)
         return req.outcome
 
     def _drain(self, app, offer_id: int, window: float) -> None:
@@ -414,7 +415,7 @@ class OrderMerger:
                 outcomes = settle_requests(app, batch)
             except Exception:  # never leave a buyer waiting
                 log.exception("live order batch crashed")
-                outcomes = [_fail("unavailable") for _ in batch]
+                outcomes = [_fail(ErrorCode.UNAVAILABLE) for _ in batch]
             settled = time.monotonic()
             for req, outcome in zip(batch, outcomes, strict=True):
                 req.outcome = outcome
@@ -452,7 +453,7 @@ def submit_order(user_id: int, auth_version: int | None, session_id: int, offer_
 
     offer_id = parse_id(offer_id, text=False)
     if offer_id is None:
-        raise live_error("invalid", reason="unknown_offer")
+        raise live_error(ErrorCode.INVALID, reason="unknown_offer")
     qty = check_qty(qty)
     key = check_key(key)  # the rate limit is counted with the batch (settle_requests)
     return merger.submit(OrderRequest(user_id=user_id, auth_version=auth_version, session_id=session_id,
@@ -466,6 +467,6 @@ def outcome_ack(outcome: Outcome) -> dict:
     if outcome.ok:
         return {"ok": True, "order": outcome.order, "remaining": outcome.remaining}
     ack = error_ack(outcome.code, **outcome.params)
-    if outcome.code == "sold_out":
+    if outcome.code == ErrorCode.SOLD_OUT:
         ack["remaining"] = outcome.params.get("remaining", 0)
     return ack

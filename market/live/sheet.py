@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 
 from market.accounts.models import User
 from market.database import utcnow
-from market.domain import DomainError, NotFound, parse_id
+from market.domain import DomainError, ErrorCode, NotFound, parse_id
 from market.extensions import db
 from market.live.models import LiveSession
 from market.orders import checkout
@@ -70,7 +70,7 @@ def defaults(user: User | None, session: LiveSession) -> Defaults:
 def check_method(session: LiveSession, method: object) -> str:
     names = [c.name for c in gateway().choices(session.seller_id)]
     if not isinstance(method, str) or method not in names:
-        raise DomainError("invalid", _("Choose how you will pay."), field="method")
+        raise DomainError(ErrorCode.INVALID, _("Choose how you will pay."), field="method")
     return method
 
 
@@ -148,12 +148,12 @@ def finish(order: Order, buyer: User, address: checkout.Address, method: str,
                 OrderStatus.CANCELLED, OrderStatus.EXPIRED):
             return order  # a double tap: the first one already completed it
         if order.status == OrderStatus.EXPIRED:
-            raise DomainError("expired", _("The hold on this order ran out and its units went back on sale. "
-                                           "Order again if some are left."), status=409)
-        raise DomainError("invalid", _("This order can no longer be changed."), status=409)
+            raise DomainError(ErrorCode.EXPIRED, _("The hold on this order ran out and its units went back on sale. "
+                                                   "Order again if some are left."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("This order can no longer be changed."), status=409)
     if order.hold_expires_at is not None and order.hold_expires_at <= utcnow() and not order.is_complete:
-        raise DomainError("expired", _("The hold on this order ran out and its units went back on sale. "
-                                       "Order again if some are left."), status=409)
+        raise DomainError(ErrorCode.EXPIRED, _("The hold on this order ran out and its units went back on sale. "
+                                               "Order again if some are left."), status=409)
     return checkout.complete_order(order, buyer, address, method, shown_fee=shown_fee)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from market.domain import DomainError, NotFound
+from market.domain import DomainError, ErrorCode, NotFound
 from market.extensions import db
 from market.orders.models import Order
 from market.orders.payment import gateway
@@ -29,7 +29,7 @@ def acting_role(order: Order, user, wanted: object = None) -> Actor:
         try:
             role = Actor(wanted)
         except ValueError:
-            raise DomainError("invalid", _("Unknown role.")) from None
+            raise DomainError(ErrorCode.INVALID, _("Unknown role.")) from None
         if role not in roles or role == Actor.SYSTEM:
             raise NotFound(_("This order does not exist."))
         return role
@@ -40,7 +40,7 @@ def parse_status(raw: object) -> OrderStatus:
     try:
         return OrderStatus(raw)
     except ValueError:
-        raise DomainError("invalid", _("This is not an order status."), field="to") from None
+        raise DomainError(ErrorCode.INVALID, _("This is not an order status."), field="to") from None
 
 
 def move(order: Order, user, to: object, *, role: Actor, reason: str | None = None, carrier: str | None = None,
@@ -52,28 +52,28 @@ def move(order: Order, user, to: object, *, role: Actor, reason: str | None = No
     if not allowed(order.status, to, role):
         from market.orders.service import status_label
 
-        raise DomainError("invalid", _("An order that is %(current)s cannot become %(new)s.",
-                                       current=status_label(order.status), new=status_label(to)), status=409)
+        raise DomainError(ErrorCode.INVALID, _("An order that is %(current)s cannot become %(new)s.",
+                                               current=status_label(order.status), new=status_label(to)), status=409)
     if to == OrderStatus.CONFIRMED and order.status == OrderStatus.PENDING and order.paid_at is None:
         if not order.is_complete:
-            raise DomainError("invalid", _("The buyer has not yet given an address and a way to pay."),
+            raise DomainError(ErrorCode.INVALID, _("The buyer has not yet given an address and a way to pay."),
                               status=409)
         if not gateway().can_confirm_unpaid(order):
-            raise DomainError("invalid", _("Wait for the payment (or mark it received) before confirming."),
+            raise DomainError(ErrorCode.INVALID, _("Wait for the payment (or mark it received) before confirming."),
                               status=409)
     if to == OrderStatus.PACKED and order.awaits_weighing:
         weighed = order.weight_status != WeightStatus.ESTIMATE
-        raise DomainError("invalid", _("Wait for the buyer to accept the weighed amount.") if weighed
+        raise DomainError(ErrorCode.INVALID, _("Wait for the buyer to accept the weighed amount.") if weighed
                           else _("Weigh the items sold by weight first."), status=409)
     if to == OrderStatus.SHIPPED:
         carrier = clean_line(carrier)[:60]
         if not carrier:
-            raise DomainError("invalid", _("Enter the carrier."), field="carrier")
+            raise DomainError(ErrorCode.INVALID, _("Enter the carrier."), field="carrier")
         order.carrier = carrier
         order.tracking_code = clean_line(tracking_code)[:60] or None
         db.session.flush()
     if to == OrderStatus.REFUNDED and not gateway().can_mark_refunded(order):
-        raise DomainError("invalid", _("This refund is made by the card provider, not by hand."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("This refund is made by the card provider, not by hand."), status=409)
     return transition(order, to, actor=user, role=role, reason=reason)
 
 

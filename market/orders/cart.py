@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from market.accounts.models import SellerProfile, User
 from market.catalog.models import Product, ProductStatus
-from market.domain import DomainError, parse_id
+from market.domain import DomainError, ErrorCode, parse_id
 from market.extensions import db
 from market.orders.models import CartItem
 from market.orders.service import MAX_LINES, MAX_QTY, check_qty
@@ -50,9 +50,9 @@ def _orderable(product_id: object, user: User) -> Product:
     pid = parse_id(product_id)
     product = db.session.get(Product, pid) if pid else None
     if product is None or product.status != ProductStatus.APPROVED or not product.seller.is_approved:
-        raise DomainError("invalid", _("This product is not for sale."), status=404)
+        raise DomainError(ErrorCode.INVALID, _("This product is not for sale."), status=404)
     if product.seller.user_id == user.id:
-        raise DomainError("forbidden", _("You cannot order from your own shop."), status=403)
+        raise DomainError(ErrorCode.FORBIDDEN, _("You cannot order from your own shop."), status=403)
     return product
 
 
@@ -64,19 +64,20 @@ def add(user: User, product_id: object, qty: object) -> CartItem:
                                                         CartItem.product_id == product.id))
     total = qty + (item.qty if item else 0)
     if total > MAX_QTY:
-        raise DomainError("invalid", _("The quantity is too large."), field="qty")
+        raise DomainError(ErrorCode.INVALID, _("The quantity is too large."), field="qty")
     if total < product.min_order_qty:
-        raise DomainError("invalid", _("The minimum order is %(n)d %(unit)s.", n=product.min_order_qty,
-                                       unit=unit_label(product.unit)), field="qty")
+        raise DomainError(ErrorCode.INVALID, _("The minimum order is %(n)d %(unit)s.", n=product.min_order_qty,
+                                               unit=unit_label(product.unit)), field="qty")
     if total > product.stock:
-        raise DomainError("sold_out", _("Only %(n)d %(unit)s of %(title)s left.", n=product.stock,
-                                        unit=unit_label(product.unit), title=product.title), field="qty", status=409)
+        raise DomainError(ErrorCode.SOLD_OUT, _("Only %(n)d %(unit)s of %(title)s left.", n=product.stock,
+                                                unit=unit_label(product.unit), title=product.title),
+                          field="qty", status=409)
     if item is not None:
         item.qty = total
         db.session.flush()
         return item
     if count_lines(user) >= MAX_LINES:
-        raise DomainError("invalid", _("Your cart is full. Check out first."))
+        raise DomainError(ErrorCode.INVALID, _("Your cart is full. Check out first."))
     try:
         with db.session.begin_nested():
             item = CartItem(user_id=user.id, product_id=product.id, qty=total)
@@ -99,7 +100,7 @@ def set_qty(user: User, product_id: object, qty: object) -> None:
     item = db.session.scalar(sa.select(CartItem).where(CartItem.user_id == user.id,
                                                         CartItem.product_id == product_id))
     if item is None:
-        raise DomainError("invalid", _("This product is not in your cart."), status=404)
+        raise DomainError(ErrorCode.INVALID, _("This product is not in your cart."), status=404)
     item.qty = qty
     db.session.flush()
 

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from market.accounts.models import User
 from market.accounts.service import normalize_phone
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.extensions import db
 from market.i18n import vnd
 from market.orders import cart, delivery
@@ -53,14 +53,14 @@ def clean_address(name: object, phone: object, street: object, commune: object, 
                 ("ship_province", _("Enter the province or city.")))
     for fld, message in required:
         if not values[fld]:
-            raise DomainError("invalid", message, field=fld)
+            raise DomainError(ErrorCode.INVALID, message, field=fld)
     for fld, limit in LIMITS.items():
         if len(values[fld]) > limit:
-            raise DomainError("invalid", _("At most %(max)d characters.", max=limit), field=fld)
+            raise DomainError(ErrorCode.INVALID, _("At most %(max)d characters.", max=limit), field=fld)
     try:
         e164 = normalize_phone(phone if isinstance(phone, str) else None)
     except DomainError as err:
-        raise DomainError("invalid", err.message, field="ship_phone") from None
+        raise DomainError(ErrorCode.INVALID, err.message, field="ship_phone") from None
     return Address(values["ship_name"], e164, values["ship_street"], values["ship_commune"], values["ship_province"])
 
 
@@ -85,7 +85,7 @@ def apply_address(order: Order, address: Address) -> None:
 
 def check_attempt(attempt: object) -> str:
     if not isinstance(attempt, str) or not _ATTEMPT.match(attempt):
-        raise DomainError("invalid", _("The checkout form has expired; reload the page and try again."))
+        raise DomainError(ErrorCode.INVALID, _("The checkout form has expired; reload the page and try again."))
     return attempt
 
 
@@ -128,25 +128,25 @@ def place_cart(buyer: User, attempt: str, methods: dict[int, str], address: Addr
         return earlier
     groups = cart.groups(buyer)
     if not groups:
-        raise DomainError("invalid", _("Your cart is empty."))
+        raise DomainError(ErrorCode.INVALID, _("Your cart is empty."))
     for group in groups:
         if not methods.get(group.seller.id):
-            raise DomainError("invalid", _("Choose how you will pay %(shop)s.", shop=group.seller.shop_name),
+            raise DomainError(ErrorCode.INVALID, _("Choose how you will pay %(shop)s.", shop=group.seller.shop_name),
                               field=f"method-{group.seller.id}")
     for group in groups:
         if methods[group.seller.id] == "cod":
             refusal = delivery.rates().cod_refusal(group.seller.id, buyer.id)
             if refusal:
-                raise DomainError("invalid", refusal, field=f"method-{group.seller.id}")
+                raise DomainError(ErrorCode.INVALID, refusal, field=f"method-{group.seller.id}")
     fees = group_fees(groups, destination_of(address), options)
     for group in groups:
         fee = fees[group.seller.id]
         if not fee.ok:
-            raise DomainError("invalid", fee.problem or _("Enter your address to see the shipping fee."),
+            raise DomainError(ErrorCode.INVALID, fee.problem or _("Enter your address to see the shipping fee."),
                               field=f"delivery-{group.seller.id}")
     if shown_fees and any(sid in shown_fees and shown_fees[sid] != fee.fee_vnd for sid, fee in fees.items()):
-        raise DomainError("fee_changed", _("Shipping is now calculated for your address. Check the totals, "
-                                           "then place the order."), status=409)
+        raise DomainError(ErrorCode.FEE_CHANGED, _("Shipping is now calculated for your address. Check the totals, "
+                                                   "then place the order."), status=409)
     lock_products(item.product_id for group in groups for item in group.items)  # every shop's, ascending
     placed = []
     for group in groups:
@@ -172,15 +172,15 @@ def apply_fee(order: Order, address: Address, option: str = delivery.SHIP,
     ``fee_changed`` so the buyer sees it before committing. A paid order keeps its fee."""
     fee = delivery.quote_order(order, destination_of(address), option)
     if not fee.ok:
-        raise DomainError("invalid", fee.problem or _("Enter your address to see the shipping fee."),
+        raise DomainError(ErrorCode.INVALID, fee.problem or _("Enter your address to see the shipping fee."),
                           field="ship_province")
     if shown_fee != "unchecked" and shown_fee != fee.fee_vnd:
-        raise DomainError("fee_changed", _("Shipping to this address is %(fee)s: check the total, then confirm "
-                                           "again.", fee=vnd(fee.fee_vnd)), field="ship_province", status=409)
+        raise DomainError(ErrorCode.FEE_CHANGED, _("Shipping to this address is %(fee)s: check the total, then confirm "
+                                                   "again.", fee=vnd(fee.fee_vnd)), field="ship_province", status=409)
     if order.paid_at is not None or gateway().max_chargeable(order) is not None:  # paid, or a card hold
         if fee.fee_vnd != order.shipping_vnd:
-            raise DomainError("invalid", _("This order is paid; its shipping fee can no longer change. Ask the "
-                                           "shop."), field="ship_province", status=409)
+            raise DomainError(ErrorCode.INVALID, _("This order is paid; its shipping fee can no longer change. Ask the "
+                                                   "shop."), field="ship_province", status=409)
     else:
         old_total = order.total_vnd
         order.shipping_vnd = fee.fee_vnd
@@ -204,10 +204,10 @@ def complete_order(order: Order, buyer: User, address: Address, method: str, opt
     from market.orders.states import OrderStatus
 
     if order.status != OrderStatus.PENDING or order.paid_at is not None:
-        raise DomainError("invalid", _("This order can no longer be changed."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("This order can no longer be changed."), status=409)
     refusal = delivery.rates().cod_refusal(order.seller_id, buyer.id) if method == "cod" else None
     if refusal:
-        raise DomainError("invalid", refusal, field="method")
+        raise DomainError(ErrorCode.INVALID, refusal, field="method")
     apply_fee(order, address, option, shown_fee)
     apply_address(order, address)
     save_address(buyer, address)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.extensions import db
 from market.orders import actions
 from market.orders.models import Order, OrderItem
@@ -68,9 +68,9 @@ def batch(user, order_ids: list[int], action: str, carrier: str | None = None,
     """Apply one move to many orders; each succeeds or is refused on its own (a savepoint each)."""
     to = BATCH_ACTIONS.get(action)
     if to is None:
-        raise DomainError("invalid", _("Choose what to do with the selected orders."))
+        raise DomainError(ErrorCode.INVALID, _("Choose what to do with the selected orders."))
     if not order_ids:
-        raise DomainError("invalid", _("Select at least one order."))
+        raise DomainError(ErrorCode.INVALID, _("Select at least one order."))
     result = BatchResult()
     for order_id in list(dict.fromkeys(order_ids))[:BATCH_MAX]:
         order = None
@@ -79,7 +79,7 @@ def batch(user, order_ids: list[int], action: str, carrier: str | None = None,
                 order = get_order_for(order_id, user)
                 role = actions.acting_role(order, user)
                 if role == Actor.BUYER:
-                    raise DomainError("not_found", _("This order does not exist."), status=404)
+                    raise DomainError(ErrorCode.NOT_FOUND, _("This order does not exist."), status=404)
                 actions.move(order, user, to, role=role, carrier=carrier, tracking_code=tracking_code)
             result.done.append(order)
         except DomainError as err:

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from flask_babel import gettext as _
 
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 
 
 @dataclass(frozen=True)
@@ -71,5 +71,5 @@ def register_gateway(gateway: PaymentGateway) -> None:
 
 def gateway() -> PaymentGateway:
     if _gateway is None:  # pragma: no cover - market.payments is always loaded by create_app
-        raise DomainError("invalid", _("Payments are not available right now."))
+        raise DomainError(ErrorCode.INVALID, _("Payments are not available right now."))
     return _gateway

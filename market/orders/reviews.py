@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from market.domain import DomainError, NotFound
+from market.domain import DomainError, ErrorCode, NotFound
 from market.extensions import db
 from market.orders.models import Order, Review
 from market.orders.states import OrderStatus
@@ -30,16 +30,16 @@ def submit(order: Order, user, rating: object, comment: object = "") -> Review:
     if order.buyer_id != getattr(user, "id", None):
         raise NotFound(_("This order does not exist."))
     if order.status != OrderStatus.DELIVERED:
-        raise DomainError("invalid", _("You can rate an order once it has been delivered."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("You can rate an order once it has been delivered."), status=409)
     if isinstance(rating, str) and rating.strip().isdecimal() and len(rating.strip()) <= 2:
         rating = int(rating)
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise DomainError("invalid", _("Choose 1 to 5 stars."), field="rating")
+        raise DomainError(ErrorCode.INVALID, _("Choose 1 to 5 stars."), field="rating")
     text = clean_text(comment if isinstance(comment, str) else "")
     if len(text) > COMMENT_MAX:
-        raise DomainError("invalid", _("At most %(max)d characters.", max=COMMENT_MAX), field="comment")
+        raise DomainError(ErrorCode.INVALID, _("At most %(max)d characters.", max=COMMENT_MAX), field="comment")
     if review_of(order) is not None:
-        raise DomainError("invalid", _("You have already rated this order."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("You have already rated this order."), status=409)
     try:
         with db.session.begin_nested():
             review = Review(order_id=order.id, seller_id=order.seller_id, buyer_id=user.id, rating=rating,
@@ -47,7 +47,7 @@ def submit(order: Order, user, rating: object, comment: object = "") -> Review:
             db.session.add(review)
             db.session.flush()
     except IntegrityError:
-        raise DomainError("invalid", _("You have already rated this order."), status=409) from None
+        raise DomainError(ErrorCode.INVALID, _("You have already rated this order."), status=409) from None
     from market.orders.notify import reviewed
 
     reviewed(order, review)

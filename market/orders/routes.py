@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from market.accounts.models import SellerProfile, SellerStatus
 from market.catalog.models import Product, ProductStatus
-from market.domain import DomainError, FieldErrors, parse_id
+from market.domain import DomainError, ErrorCode, FieldErrors, parse_id
 from market.errors import user_abort
 from market.extensions import db
 from market.forms import attach_error
@@ -199,7 +199,7 @@ def checkout_page():
                 method_errors[int(err.field.split("-", 1)[1])] = err.message
             else:
                 attach_error(form, err)
-            status = 409 if err.code == "sold_out" or err.status == 409 else 400
+            status = 409 if err.code == ErrorCode.SOLD_OUT or err.status == 409 else 400
             groups = cart.groups(current_user)
         else:
             db.session.commit()

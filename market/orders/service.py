@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from market.accounts.models import SellerProfile, User
 from market.database import utcnow
-from market.domain import DomainError, Forbidden, NotFound, parse_id
+from market.domain import DomainError, ErrorCode, Forbidden, NotFound, parse_id
 from market.extensions import db
 from market.orders.models import Order, OrderEvent, OrderItem
 from market.orders.signals import order_status_changed, orders_placed
@@ -44,17 +44,17 @@ class Placed:
 
 def check_qty(qty: object) -> int:
     if isinstance(qty, bool) or not isinstance(qty, int):
-        raise DomainError("invalid", _("The quantity must be a whole number."), field="qty")
+        raise DomainError(ErrorCode.INVALID, _("The quantity must be a whole number."), field="qty")
     if qty < 1:
-        raise DomainError("invalid", _("The quantity must be at least 1."), field="qty")
+        raise DomainError(ErrorCode.INVALID, _("The quantity must be at least 1."), field="qty")
     if qty > MAX_QTY:
-        raise DomainError("invalid", _("The quantity is too large."), field="qty")
+        raise DomainError(ErrorCode.INVALID, _("The quantity is too large."), field="qty")
     return qty
 
 
 def check_key(key: object) -> str:
     if not isinstance(key, str) or not _KEY.match(key):
-        raise DomainError("invalid", _("The order request is missing its key; reload the page and try again."),
+        raise DomainError(ErrorCode.INVALID, _("The order request is missing its key; reload the page and try again."),
                           field="key")
     return key
 
@@ -85,11 +85,11 @@ def place_order(buyer: User, lines: list[Line], key: str, *, origin: str = Order
     """
     check_key(key)
     if not lines or len(lines) > MAX_LINES:
-        raise DomainError("invalid", _("The order has no items."))
+        raise DomainError(ErrorCode.INVALID, _("The order has no items."))
     for line in lines:
         check_qty(line.qty)
         if isinstance(line.source_id, bool) or not isinstance(line.source_id, int):
-            raise DomainError("invalid", _("This item cannot be ordered."))
+            raise DomainError(ErrorCode.INVALID, _("This item cannot be ordered."))
     existing = find_by_key(buyer.id, key)
     if existing is not None:
         return Placed(existing, created=False)
@@ -199,11 +199,11 @@ class Placement:
 def _write_order(buyer: User, reservations: list[Reservation], key: str, **fields) -> Order:
     sellers = {r.seller_id for r in reservations}
     if len(sellers) != 1:
-        raise DomainError("invalid", _("One order holds products of one shop only."))
+        raise DomainError(ErrorCode.INVALID, _("One order holds products of one shop only."))
     seller_id = sellers.pop()
     seller = db.session.get(SellerProfile, seller_id)
     if seller.user_id == buyer.id:
-        raise DomainError("forbidden", _("You cannot order from your own shop."))
+        raise DomainError(ErrorCode.FORBIDDEN, _("You cannot order from your own shop."))
     rows = order_rows(buyer.id, seller_id, reservations, key, origin=fields["origin"],
                       placed_by=fields["placed_by"], live_session_id=fields["live_session_id"],
                       payment_method=fields["payment_method"], note=fields["note"],
@@ -254,12 +254,12 @@ def orders_of(user: User, role: object = Actor.BUYER, *, status: object = None, 
     elif role == Actor.BUYER:
         query = sa.select(Order).where(Order.buyer_id == user.id)
     else:
-        raise DomainError("invalid", _("role is buyer or seller."), field="role")
+        raise DomainError(ErrorCode.INVALID, _("role is buyer or seller."), field="role")
     if status and isinstance(status, str):
         query = query.where(Order.status == status[:16])
     if before:
         if not (isinstance(before, str) and before.isascii() and before.isdigit() and len(before) <= 9):
-            raise DomainError("invalid", _("before is an order id."), field="before")
+            raise DomainError(ErrorCode.INVALID, _("before is an order id."), field="before")
         query = query.where(Order.id < int(before))
     return list(db.session.scalars(query.order_by(Order.id.desc()).limit(limit)))
 
@@ -283,12 +283,12 @@ def transition(order: Order, to_status: OrderStatus | str, *, actor: User | None
     if role != Actor.SYSTEM and role not in roles_for(order, actor):
         raise NotFound(_("This order does not exist."))
     if not allowed(from_status, to_status, role):
-        raise DomainError("invalid", _("An order that is %(current)s cannot become %(new)s.",
-                                       current=status_label(from_status), new=status_label(to_status)),
+        raise DomainError(ErrorCode.INVALID, _("An order that is %(current)s cannot become %(new)s.",
+                                               current=status_label(from_status), new=status_label(to_status)),
                           status=409)
     reason = clean_line(reason)[:500] or None
     if (from_status, to_status, role) in NEEDS_REASON and not reason:
-        raise DomainError("invalid", _("Give a reason; the buyer will see it."), field="reason")
+        raise DomainError(ErrorCode.INVALID, _("Give a reason; the buyer will see it."), field="reason")
     now = utcnow()
     result = db.session.execute(
         sa.update(Order).where(Order.id == order.id, Order.status == from_status)
@@ -297,7 +297,7 @@ def transition(order: Order, to_status: OrderStatus | str, *, actor: User | None
     )
     if result.rowcount != 1:
         db.session.expire(order)
-        raise DomainError("invalid", _("This order changed meanwhile; reload the page."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("This order changed meanwhile; reload the page."), status=409)
     db.session.expire(order, ["status", "status_changed_at", "updated_at"])
     if to_status in RELEASES_STOCK:
         lock_products(shelf_ids(order.items))

@@ -32,7 +32,7 @@ from flask_babel import gettext as _
 
 from market.catalog.weight import format_kg, parse_kg, round_div
 from market.database import utcnow
-from market.domain import DomainError, FieldErrors, NotFound
+from market.domain import DomainError, ErrorCode, FieldErrors, NotFound
 from market.extensions import db
 from market.i18n import vnd
 from market.orders.models import Order, OrderEvent, OrderItem
@@ -134,7 +134,7 @@ def read_weights(order: Order, raw: dict) -> dict[int, int]:
             continue
         low, high = plausible_range(item)
         if not low <= value <= high:
-            errors.append(DomainError("invalid", _(
+            errors.append(DomainError(ErrorCode.INVALID, _(
                 "%(kg)s does not look right for %(title)s (about %(est)s ordered): enter between %(low)s and "
                 "%(high)s. Check the scale, and write kilograms with a comma (3,2).", kg=format_kg(value),
                 title=item.title, est=format_kg(item.estimated_weight_g), low=format_kg(low),
@@ -153,14 +153,14 @@ def weigh(order: Order, user, role: Actor | str, raw: dict) -> Order:
         raise NotFound(_("This order does not exist."))
     refusal = weighing_refusal(order, role)
     if refusal:
-        raise DomainError("invalid", refusal, status=409)
+        raise DomainError(ErrorCode.INVALID, refusal, status=409)
     grams = read_weights(order, raw)
     lines = weighed_lines(order)
     new_total = sum(amount_for(i, grams[i.id]) if i.by_weight else i.line_total_vnd for i in order.items) \
         + order.shipping_vnd
     limit = gateway().max_chargeable(order)
     if limit is not None and new_total > limit:
-        raise DomainError("invalid", _(
+        raise DomainError(ErrorCode.INVALID, _(
             "The buyer's card was authorised for at most %(max)s; these weights come to %(total)s. Pack pieces "
             "within the tolerance (at most %(kg)s in all).", max=vnd(limit), total=vnd(new_total),
             kg=", ".join(format_kg(tolerance_band(i)[1]) for i in lines)), field=f"weight-{lines[0].id}",
@@ -187,7 +187,7 @@ def accept(order: Order, user) -> Order:
     _check_buyer(order, user, WeightEvent.WEIGHT_ACCEPTED)
     limit = gateway().max_chargeable(order)
     if limit is not None and proposed_total(order) > limit:  # the seller's weighing checked it; a card may change
-        raise DomainError("invalid", _("This amount is more than your card was authorised for."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("This amount is more than your card was authorised for."), status=409)
     _claim(order, WeightStatus.FINAL, allowed_from=(WeightStatus.TO_ACCEPT,))
     before = order.total_vnd
     _apply_weighed_amounts(order)
@@ -252,7 +252,7 @@ def _check_buyer(order: Order, user, event: WeightEvent) -> None:
     if Actor.BUYER not in roles_for(order, user):
         raise NotFound(_("This order does not exist."))
     if order.weight_status != WeightStatus.TO_ACCEPT or not weight_event_allowed(event, order.status, Actor.BUYER):
-        raise DomainError("invalid", _("There is no weighed amount waiting for your answer."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("There is no weighed amount waiting for your answer."), status=409)
 
 
 def _claim(order: Order, new_status: WeightStatus, allowed_from: tuple[WeightStatus, ...]) -> None:
@@ -260,14 +260,14 @@ def _claim(order: Order, new_status: WeightStatus, allowed_from: tuple[WeightSta
     answering at the same moment cannot both win."""
     read = order.weight_status
     if read not in allowed_from:
-        raise DomainError("invalid", _("This order changed meanwhile; reload the page."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("This order changed meanwhile; reload the page."), status=409)
     now = utcnow()
     result = db.session.execute(
         sa.update(Order).where(Order.id == order.id, Order.status == order.status, Order.weight_status == read)
         .values(weight_status=new_status, updated_at=now).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         db.session.expire(order)
-        raise DomainError("invalid", _("This order changed meanwhile; reload the page."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("This order changed meanwhile; reload the page."), status=409)
     db.session.expire(order, ["weight_status", "updated_at"])
 
 

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from flask import Request, current_app
 from flask_babel import gettext as _
 
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.extensions import db
 from market.orders.models import Order
 from market.orders.states import Actor, OrderStatus, PaymentFlag
@@ -169,16 +169,16 @@ class SePay(BankFeedAdapter):
         try:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
-            raise DomainError("invalid", "body is not JSON") from None
+            raise DomainError(ErrorCode.INVALID, "body is not JSON") from None
         if not isinstance(data, dict):
-            raise DomainError("invalid", "body is not a JSON object")
+            raise DomainError(ErrorCode.INVALID, "body is not a JSON object")
         txn, amount = data.get("id"), data.get("transferAmount")
         if isinstance(amount, float) and amount.is_integer():
             amount = int(amount)
         if isinstance(txn, bool) or not isinstance(txn, int | str) or not str(txn).strip() or len(str(txn)) > 100:
-            raise DomainError("invalid", "id is missing")
+            raise DomainError(ErrorCode.INVALID, "id is missing")
         if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
-            raise DomainError("invalid", "transferAmount must be a whole number of đồng")
+            raise DomainError(ErrorCode.INVALID, "transferAmount must be a whole number of đồng")
         content = " ".join(str(data.get(k) or "") for k in ("code", "content", "description"))[:1000]
         accounts = tuple(str(data[k])[:40] for k in ("accountNumber", "subAccount") if data.get(k))
         return IncomingTransfer(provider=self.name, transaction_id=str(txn).strip(), amount_vnd=amount,

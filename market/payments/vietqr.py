@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.payments.base import PaymentMethod
 
 NAPAS_GUID = "A000000727"
@@ -146,7 +146,7 @@ def clean_account_number(raw: str | None) -> str:
     numbers are digits; "52012O5123456" with the letter O is refused rather than put into every buyer's QR)."""
     value = re.sub(r"[\s.]", "", raw) if isinstance(raw, str) else ""
     if not _ACCOUNT_DIGITS.match(value):
-        raise DomainError("invalid", _("An account number has 6 to 19 digits (spaces and dots are fine)."),
+        raise DomainError(ErrorCode.INVALID, _("An account number has 6 to 19 digits (spaces and dots are fine)."),
                           field="account_number")
     return value
 
@@ -158,7 +158,7 @@ def clean_holder(raw: str | None) -> str:
     value = re.sub(r"[^A-Z ]", "", fold(clean_line(raw)).upper()).strip()
     value = re.sub(r" +", " ", value)
     if len(value) < 2 or len(value) > 50:
-        raise DomainError("invalid", _("Enter the account holder's name as the bank shows it."),
+        raise DomainError(ErrorCode.INVALID, _("Enter the account holder's name as the bank shows it."),
                           field="account_holder")
     return value
 

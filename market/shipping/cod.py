@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from market.database import utcnow
-from market.domain import DomainError, parse_id
+from market.domain import DomainError, ErrorCode, parse_id
 from market.extensions import db
 from market.orders.models import Order
 from market.shipping.models import Shipment
@@ -53,9 +53,9 @@ def mark_remitted(seller_id: int, shipment_id: object) -> Shipment:
     """The seller has the carrier's money for this parcel in her account."""
     shipment = db.session.get(Shipment, parse_id(shipment_id)) if parse_id(shipment_id) else None
     if shipment is None or shipment.seller_id != seller_id:
-        raise DomainError("not_found", _("This shipment does not exist."), status=404)
+        raise DomainError(ErrorCode.NOT_FOUND, _("This shipment does not exist."), status=404)
     if not shipment.cod_collected_vnd:
-        raise DomainError("invalid", _("The carrier has not collected this parcel's cash yet."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("The carrier has not collected this parcel's cash yet."), status=409)
     if shipment.cod_remitted_at is None:
         shipment.cod_remitted_at = utcnow()
         db.session.flush()

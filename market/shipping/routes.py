@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from market.domain import DomainError, parse_id
+from market.domain import DomainError, ErrorCode, parse_id
 from market.extensions import db
 from market.forms import attach_error
 from market.security import approved_seller_required
@@ -138,7 +138,7 @@ def _prepare(order_id: int, prepare):
         result = prepare()
     except DomainError as err:
         db.session.rollback()
-        if err.code == "not_found":
+        if err.code == ErrorCode.NOT_FOUND:
             raise
         flash(err.message, "error")
         return None, _order_back(order_id)
@@ -170,7 +170,7 @@ def _create_one(order, carrier: str) -> ShipResult:
         prepared = shipments.prepare_create(order, current_user, carrier)
     except DomainError as err:
         db.session.rollback()
-        if err.code == "not_found":
+        if err.code == ErrorCode.NOT_FOUND:
             raise
         return ShipResult(order_id, code, why=err.message)
     db.session.rollback()  # no transaction (nor SQLite write lock) held while the carrier answers

@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from market import sealed
 from market.accounts.service import format_phone
 from market.database import utcnow
-from market.domain import DomainError, NotFound
+from market.domain import DomainError, ErrorCode, NotFound
 from market.extensions import db
 from market.orders.models import Order
 from market.orders.service import roles_for, transition
@@ -75,16 +75,18 @@ def accounts_of(seller_id: int) -> list[CarrierAccount]:
 def connect(seller_id: int, carrier: str, token: object, account: object, pickup_street: object) -> CarrierAccount:
     """Save (or replace) a shop's carrier account; the token and account id are sealed before they are stored."""
     if carrier not in enabled_carriers():
-        raise DomainError("invalid", _("This carrier is not available."), field="carrier", status=404)
+        raise DomainError(ErrorCode.INVALID, _("This carrier is not available."), field="carrier", status=404)
     token = clean_line(token if isinstance(token, str) else "")
     account = clean_line(account if isinstance(account, str) else "")
     street = clean_line(pickup_street if isinstance(pickup_street, str) else "")
     if not 8 <= len(token) <= 200 or " " in token:
-        raise DomainError("invalid", _("Paste the API token exactly as the carrier shows it."), field="token")
+        raise DomainError(ErrorCode.INVALID, _("Paste the API token exactly as the carrier shows it."), field="token")
     if not 1 <= len(account) <= 40 or " " in account:
-        raise DomainError("invalid", _("Enter the shop ID or partner code the carrier gave you."), field="account")
+        raise DomainError(ErrorCode.INVALID, _("Enter the shop ID or partner code the carrier gave you."),
+                          field="account")
     if not street or len(street) > 200:
-        raise DomainError("invalid", _("Enter where the carrier picks the parcels up (at most 200 characters)."),
+        raise DomainError(ErrorCode.INVALID,
+                          _("Enter where the carrier picks the parcels up (at most 200 characters)."),
                           field="pickup_street")
     row = account_for(seller_id, carrier) or CarrierAccount(seller_id=seller_id, carrier=carrier,
                                                             webhook_secret=pysecrets.token_urlsafe(24))
@@ -108,8 +110,8 @@ def credentials(account: CarrierAccount) -> Credentials:
     token, ref = sealed.unseal(account.token_sealed), sealed.unseal(account.account_sealed)
     if token is None or ref is None:
         log.warning("shipping: carrier account %s cannot be unsealed (SECRET_KEY changed?)", account.id)
-        raise DomainError("invalid", _("Connect %(carrier)s again: its token can no longer be read.",
-                                       carrier=get_carrier(account.carrier).label_text), status=409)
+        raise DomainError(ErrorCode.INVALID, _("Connect %(carrier)s again: its token can no longer be read.",
+                                               carrier=get_carrier(account.carrier).label_text), status=409)
     return Credentials(token, ref)
 
 
@@ -149,15 +151,16 @@ def cod_amount(order: Order) -> int:
 
 def _check_can_ship(order: Order) -> None:
     if order.status not in (OrderStatus.CONFIRMED, OrderStatus.PACKED):
-        raise DomainError("invalid", _("Only a confirmed or packed order can be handed to a carrier."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("Only a confirmed or packed order can be handed to a carrier."),
+                          status=409)
     if order.awaits_weighing:
-        raise DomainError("invalid", _("Weigh the items sold by weight first."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("Weigh the items sold by weight first."), status=409)
     if order.delivery_option == "pickup":
-        raise DomainError("invalid", _("The buyer picks this order up at the shop."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("The buyer picks this order up at the shop."), status=409)
     if not order.has_address:
-        raise DomainError("invalid", _("The buyer has not given an address yet."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("The buyer has not given an address yet."), status=409)
     if active_shipment(order.id) is not None:
-        raise DomainError("invalid", _("This order already has a shipment."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("This order already has a shipment."), status=409)
 
 
 def _national(e164: str | None) -> str:
@@ -168,10 +171,10 @@ def prepare_create(order: Order, user, carrier: str) -> Prepared:
     """Check that ``user`` may hand ``order`` to ``carrier`` now and build the carrier's request. Writes nothing."""
     role = _seller_role(order, user)
     if carrier not in enabled_carriers():
-        raise DomainError("invalid", _("This carrier is not available."), status=404)
+        raise DomainError(ErrorCode.INVALID, _("This carrier is not available."), status=404)
     account = account_for(order.seller_id, carrier)
     if account is None:
-        raise DomainError("invalid", _("Connect the carrier first, on the shipping settings page."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("Connect the carrier first, on the shipping settings page."), status=409)
     _check_can_ship(order)
     seller = order.seller
     settings = db.session.scalar(sa.select(ShopShipping).where(ShopShipping.seller_id == seller.id))
@@ -217,12 +220,12 @@ def prepare_label(order: Order, user) -> tuple[str, Credentials, str]:
     _seller_role(order, user)
     shipment = latest_shipment(order.id)
     if shipment is None:
-        raise DomainError("invalid", _("This order has no carrier shipment."), status=404)
+        raise DomainError(ErrorCode.INVALID, _("This order has no carrier shipment."), status=404)
     if shipment.stage == Stage.CANCELLED or order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
-        raise DomainError("invalid", _("This shipment was cancelled: there is no label to print."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("This shipment was cancelled: there is no label to print."), status=409)
     account = account_for(order.seller_id, shipment.carrier)
     if account is None:
-        raise DomainError("invalid", _("Connect the carrier again to print its label."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("Connect the carrier again to print its label."), status=409)
     return shipment.carrier, credentials(account), shipment.tracking_code
 
 
@@ -245,7 +248,7 @@ def printable(seller_id: int, carrier: str, order_ids: list[int]) -> list[tuple[
 def credentials_of(seller_id: int, carrier: str) -> Credentials:
     account = account_for(seller_id, carrier)
     if account is None:
-        raise DomainError("invalid", _("Connect the carrier again to print its label."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("Connect the carrier again to print its label."), status=409)
     return credentials(account)
 
 
@@ -253,13 +256,13 @@ def prepare_cancel(order: Order, user) -> tuple[Actor, Shipment, Credentials]:
     role = _seller_role(order, user)
     shipment = active_shipment(order.id)
     if shipment is None:
-        raise DomainError("invalid", _("This order has no carrier shipment."), status=404)
+        raise DomainError(ErrorCode.INVALID, _("This order has no carrier shipment."), status=404)
     if shipment.stage != Stage.CREATED:
-        raise DomainError("invalid", _("The carrier has already picked the parcel up; it cannot be cancelled "
-                                       "now. Call the carrier."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("The carrier has already picked the parcel up; it cannot be cancelled "
+                                               "now. Call the carrier."), status=409)
     account = account_for(order.seller_id, shipment.carrier)
     if account is None:
-        raise DomainError("invalid", _("Connect the carrier again to cancel its shipment."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("Connect the carrier again to cancel its shipment."), status=409)
     return role, shipment, credentials(account)
 
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from market.accounts import service as accounts
 from market.accounts.models import Commune, StaffAssignment, User
-from market.domain import DomainError, parse_id
+from market.domain import DomainError, ErrorCode, parse_id
 from market.extensions import db
 from market.moderation import audit
 from market.moderation.decisions import conflict
@@ -24,7 +24,7 @@ def assignments() -> list[StaffAssignment]:
 def assign_staff(user: User, commune: Commune, by: User | None, via: str = "web") -> StaffAssignment:
     """Make ``user`` staff of ``commune``; recorded once (assigning again changes nothing)."""
     if user.is_banned:
-        raise DomainError("invalid", _("This person is banned; unban them first."), field="phone")
+        raise DomainError(ErrorCode.INVALID, _("This person is banned; unban them first."), field="phone")
     existing = db.session.scalar(sa.select(StaffAssignment).where(
         StaffAssignment.user_id == user.id, StaffAssignment.commune_id == commune.id))
     if existing is not None:
@@ -40,11 +40,11 @@ def assign_staff_by_phone(phone: str, commune_id: object, by: User) -> StaffAssi
     e164 = accounts.normalize_phone(phone)
     user = db.session.scalar(sa.select(User).where(User.phone == e164))
     if user is None:
-        raise DomainError("invalid", _("No account has this phone number. Ask the person to register first."),
+        raise DomainError(ErrorCode.INVALID, _("No account has this phone number. Ask the person to register first."),
                           field="phone")
     commune = db.session.get(Commune, parse_id(commune_id)) if parse_id(commune_id) else None
     if commune is None:
-        raise DomainError("invalid", _("Choose a commune from the list."), field="commune_id")
+        raise DomainError(ErrorCode.INVALID, _("Choose a commune from the list."), field="commune_id")
     return assign_staff(user, commune, by)
 
 

@@ -14,7 +14,7 @@ from market.accounts.models import SellerProfile
 from market.catalog import images
 from market.catalog.models import Product, ProductStatus
 from market.catalog.sell import done, save_new_listing
-from market.domain import DomainError, parse_id
+from market.domain import DomainError, ErrorCode, parse_id
 from market.extensions import db
 from market.forms import attach_error
 from market.moderation import bp
@@ -68,8 +68,8 @@ def assisted_listing_new(profile_id: int):
         return render_template(LISTING_TEMPLATE, form=form, **args)
     extra = []
     if not form.consent.data:
-        extra.append(DomainError("invalid", _("Tick the box once %(name)s has agreed to this listing.",
-                                              name=profile.user.display_name), field="consent"))
+        extra.append(DomainError(ErrorCode.INVALID, _("Tick the box once %(name)s has agreed to this listing.",
+                                                      name=profile.user.display_name), field="consent"))
     product = save_new_listing(profile, current_user, form, args, template=LISTING_TEMPLATE, extra_errors=extra)
     if not isinstance(product, Product):
         return product
@@ -119,7 +119,7 @@ def phone_order():
     elif request.method == "POST" and form.validate_on_submit():
         try:
             if not form.consent.data:
-                raise DomainError("invalid", _("Tick the box once the person has agreed to this order."),
+                raise DomainError(ErrorCode.INVALID, _("Tick the box once the person has agreed to this order."),
                                   field="consent")
             placed = assisted.place_phone_order(current_user, product, PhoneOrderRequest(
                 phone=form.buyer_phone.data, name=form.buyer_name.data, street=form.ship_street.data,
@@ -171,5 +171,5 @@ def _qty(raw: object) -> int:
 
     text = (raw or "").strip() if isinstance(raw, str) else ""
     if not (text.isascii() and text.isdigit()):  # "²" is a digit int() refuses
-        raise DomainError("invalid", _("Enter a whole number, such as 5."), field="qty")
+        raise DomainError(ErrorCode.INVALID, _("Enter a whole number, such as 5."), field="qty")
     return check_qty(int(text) if len(text) <= 9 else MAX_QTY + 1)

@@ -8,7 +8,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.extensions import db
 from market.moderation import audit, bp
 from market.moderation.audit_log import service as log
@@ -29,7 +29,7 @@ def _audit_filter() -> tuple[log.AuditFilter, dict]:
         start = parse_day(args.get("start"), None, "start")
         end = parse_day(args.get("end"), None, "end")
         if start and end and start > end:
-            raise DomainError("invalid", _("The start date must be on or before the end date."), field="start")
+            raise DomainError(ErrorCode.INVALID, _("The start date must be on or before the end date."), field="start")
     except DomainError as err:
         errors[err.field or "start"] = err.message
         start = end = None
@@ -52,7 +52,7 @@ def audit_log():
 def audit_csv():
     f, errors = _audit_filter()
     if errors:
-        raise DomainError("invalid", next(iter(errors.values())))
+        raise DomainError(ErrorCode.INVALID, next(iter(errors.values())))
     body = log.export(current_user, f)
     db.session.commit()
     return csv_response(body, f"audit-{date.today().isoformat()}.csv")

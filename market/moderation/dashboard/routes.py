@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import charts
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.extensions import db
 from market.moderation import bp
 from market.moderation.dashboard import service as dashboard
@@ -21,7 +21,7 @@ def _dashboard_args():
     commune_id = commune_arg()
     if commune_id is None:
         if not communes:
-            raise DomainError("invalid", _("You are not staff of any commune."), status=403)
+            raise DomainError(ErrorCode.INVALID, _("You are not staff of any commune."), status=403)
         commune_id = communes[0].id
     commune = next(c for c in communes if c.id == commune_id)
     rng = dashboard.parse_range(request.args.get("start"), request.args.get("end"))

@@ -30,7 +30,7 @@ from flask_babel import gettext as _
 
 from market.accounts.models import Commune, SellerProfile
 from market.catalog.models import Product, ProductStatus
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.extensions import db
 from market.moderation import audit
 from market.orders.models import Order, OrderItem
@@ -68,7 +68,7 @@ def parse_day(raw: object, fallback: date | None, field_name: str) -> date | Non
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise DomainError("invalid", _("Enter a date such as 2026-01-31."), field=field_name) from None
+        raise DomainError(ErrorCode.INVALID, _("Enter a date such as 2026-01-31."), field=field_name) from None
 
 
 def parse_range(start_raw: object, end_raw: object) -> DateRange:
@@ -76,9 +76,9 @@ def parse_range(start_raw: object, end_raw: object) -> DateRange:
     end = parse_day(end_raw, today(), "end")
     start = parse_day(start_raw, end - timedelta(days=DEFAULT_DAYS - 1), "start")
     if start > end:
-        raise DomainError("invalid", _("The start date must be on or before the end date."), field="start")
+        raise DomainError(ErrorCode.INVALID, _("The start date must be on or before the end date."), field="start")
     if (end - start).days + 1 > MAX_DAYS:
-        raise DomainError("invalid", _("Choose at most %(n)d days.", n=MAX_DAYS), field="start")
+        raise DomainError(ErrorCode.INVALID, _("Choose at most %(n)d days.", n=MAX_DAYS), field="start")
     return DateRange(start, end)
 
 

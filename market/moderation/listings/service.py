@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from market.accounts.models import SellerProfile
 from market.catalog import service as catalog
 from market.catalog.models import Product, ProductStatus
-from market.domain import DomainError, Forbidden
+from market.domain import DomainError, ErrorCode, Forbidden
 from market.extensions import db
 from market.moderation import audit
 from market.moderation.scope import get_in_scope, parse_id, scoped
@@ -66,25 +66,27 @@ def compose_reason(code: object, text: object, seller_locale: str | None) -> str
     """
     typed = clean_line(text if isinstance(text, str) else None)
     if code not in (None, "", OTHER) and code not in REJECT_REASONS:
-        raise DomainError("invalid", _("Choose a reason from the list, or type one."), field="reason_code")
+        raise DomainError(ErrorCode.INVALID, _("Choose a reason from the list, or type one."), field="reason_code")
     if len(typed) > REASON_MAX:
-        raise DomainError("invalid", _("A reason can have at most %(n)d characters.", n=REASON_MAX), field="reason")
+        raise DomainError(ErrorCode.INVALID, _("A reason can have at most %(n)d characters.", n=REASON_MAX),
+                          field="reason")
     common = ""
     if code in REJECT_REASONS:
         with force_locale(seller_locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
             common = str(REJECT_REASONS[code])
     if not common and not typed:
-        raise DomainError("invalid", _("Give a reason; the seller will see it."), field="reason")
+        raise DomainError(ErrorCode.INVALID, _("Give a reason; the seller will see it."), field="reason")
     reason = f"{common} {typed}".strip() if common else typed
     if len(reason) > REASON_MAX:
-        raise DomainError("invalid", _("A reason can have at most %(n)d characters.", n=REASON_MAX), field="reason")
+        raise DomainError(ErrorCode.INVALID, _("A reason can have at most %(n)d characters.", n=REASON_MAX),
+                          field="reason")
     return reason
 
 
 def _refuse_unless_pending(product: Product) -> None:
     if product.status != ProductStatus.PENDING_REVIEW:
-        raise DomainError("invalid", _("This listing is not waiting for review any more (it is %(status)s).",
-                                       status=catalog.status_label(product.status)), status=409)
+        raise DomainError(ErrorCode.INVALID, _("This listing is not waiting for review any more (it is %(status)s).",
+                                               status=catalog.status_label(product.status)), status=409)
 
 
 def entered_by(product: Product, user) -> bool:
@@ -126,14 +128,14 @@ class BulkResult:
 def parse_ids(raw: list[str]) -> list[int]:
     """Listing ids ticked in the queue: at least one, at most 100; anything but ids is refused."""
     if not raw:
-        raise DomainError("invalid", _("Tick at least one listing."), field="ids")
+        raise DomainError(ErrorCode.INVALID, _("Tick at least one listing."), field="ids")
     if len(raw) > BULK_MAX:
-        raise DomainError("invalid", _("Approve at most %(n)d listings at once.", n=BULK_MAX), field="ids")
+        raise DomainError(ErrorCode.INVALID, _("Approve at most %(n)d listings at once.", n=BULK_MAX), field="ids")
     ids = []
     for value in raw:
         oid = parse_id(value)
         if oid is None:
-            raise DomainError("invalid", _("Tick listings from the list."), field="ids")
+            raise DomainError(ErrorCode.INVALID, _("Tick listings from the list."), field="ids")
         if oid not in ids:
             ids.append(oid)
     return ids

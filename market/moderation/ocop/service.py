@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from market.catalog import service as catalog
 from market.catalog.models import Product, ProductStatus
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode
 from market.extensions import db
 from market.moderation import audit
 from market.moderation.decisions import check_reason
@@ -55,7 +55,7 @@ def parse_issue_date(raw: object) -> date:
             return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
         except ValueError:
             continue
-    raise DomainError("invalid", _("Enter the issue date printed on the certificate, such as 15/03/2025."),
+    raise DomainError(ErrorCode.INVALID, _("Enter the issue date printed on the certificate, such as 15/03/2025."),
                       field="issued_on")
 
 
@@ -64,39 +64,40 @@ def verify(product: Product, by, *, certificate_no: object, stars: object, issue
     """Record that the certificate in hand matches the claim; audited, the seller is told."""
     today = today or catalog.local_today()
     if not product.ocop_stars:
-        raise DomainError("invalid", _("This listing claims no OCOP stars."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("This listing claims no OCOP stars."), status=409)
     if product.status not in VERIFIABLE:
-        raise DomainError("invalid", _("Only a listing on sale or waiting for review can be verified."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("Only a listing on sale or waiting for review can be verified."),
+                          status=409)
     number = clean_line(certificate_no if isinstance(certificate_no, str) else None)
     if not number:
-        raise DomainError("invalid", _("Enter the certificate number."), field="certificate_no")
+        raise DomainError(ErrorCode.INVALID, _("Enter the certificate number."), field="certificate_no")
     if len(number) > catalog.CERTIFICATE_MAX:
-        raise DomainError("invalid", _("A certificate number can have at most %(n)d characters.",
-                                       n=catalog.CERTIFICATE_MAX), field="certificate_no")
+        raise DomainError(ErrorCode.INVALID, _("A certificate number can have at most %(n)d characters.",
+                                               n=catalog.CERTIFICATE_MAX), field="certificate_no")
     try:
         level = int(stars) if not isinstance(stars, bool) else None
     except (TypeError, ValueError):
         level = None
     if level not in catalog.OCOP_STARS:
-        raise DomainError("invalid", _("Choose the level printed on the certificate."), field="stars")
+        raise DomainError(ErrorCode.INVALID, _("Choose the level printed on the certificate."), field="stars")
     issued = parse_issue_date(issued_on)
     if issued > today:
-        raise DomainError("invalid", _("The issue date cannot be in the future."), field="issued_on")
+        raise DomainError(ErrorCode.INVALID, _("The issue date cannot be in the future."), field="issued_on")
     if issued.year < OCOP_FIRST_YEAR:
-        raise DomainError("invalid", _("OCOP certificates exist since %(year)d; check the issue date.",
-                                       year=OCOP_FIRST_YEAR), field="issued_on")
+        raise DomainError(ErrorCode.INVALID, _("OCOP certificates exist since %(year)d; check the issue date.",
+                                               year=OCOP_FIRST_YEAR), field="issued_on")
     expires = expiry_of(issued)
     if expires < today:
-        raise DomainError("invalid", _("This certificate expired on %(date)s; an expired certificate cannot be "
-                                       "verified.", date=expires.strftime("%d/%m/%Y")), field="issued_on")
+        raise DomainError(ErrorCode.INVALID, _("This certificate expired on %(date)s; an expired certificate cannot be "
+                                               "verified.", date=expires.strftime("%d/%m/%Y")), field="issued_on")
     if not _same_number(number, product.ocop_certificate_no):
-        raise DomainError("invalid", _("The seller claims certificate %(no)s. If the certificate in hand has "
-                                       "another number, reject the claim instead.", no=product.ocop_certificate_no),
-                          field="certificate_no")
+        raise DomainError(ErrorCode.INVALID,
+                          _("The seller claims certificate %(no)s. If the certificate in hand has another number, "
+                            "reject the claim instead.", no=product.ocop_certificate_no), field="certificate_no")
     if level != product.ocop_stars:
-        raise DomainError("invalid", _("The seller claims %(claimed)d stars but the certificate says %(level)d. "
-                                       "Reject the claim so the seller corrects it.",
-                                       claimed=product.ocop_stars, level=level), field="stars")
+        raise DomainError(ErrorCode.INVALID,
+                          _("The seller claims %(claimed)d stars but the certificate says %(level)d. Reject the claim "
+                            "so the seller corrects it.", claimed=product.ocop_stars, level=level), field="stars")
     catalog.record_ocop_verification(product, issued, expires)
     audit.record("ocop.verify", product, actor=by, details={
         "stars": level, "certificate_no": product.ocop_certificate_no, "issued_on": issued.isoformat(),
@@ -111,7 +112,7 @@ def reject_claim(product: Product, by, reason: object) -> Product:
     certificate (which staff then check)."""
     reason = check_reason(reason if isinstance(reason, str) else None)
     if not product.ocop_stars:
-        raise DomainError("invalid", _("This listing claims no OCOP stars."), status=409)
+        raise DomainError(ErrorCode.INVALID, _("This listing claims no OCOP stars."), status=409)
     details = {"stars": product.ocop_stars, "certificate_no": product.ocop_certificate_no,
                "was_verified": catalog.ocop_state(product) == "verified"}
     catalog.remove_ocop_claim(product)
