@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from market.catalog.service import unit_label
+from market.catalog.labels import unit_label
 from market.domain import DomainError, ErrorCode
 
 # The stable error words of the /live protocol, plus "unavailable" when the server itself failed.

@@ -19,9 +19,10 @@ from sqlalchemy.orm import joinedload
 
 from market.accounts.models import Commune, SellerProfile, User
 from market.accounts.service import mask_name
+from market.catalog.labels import unit_label
 from market.catalog.media import photo_path
 from market.catalog.models import Product, ProductStatus
-from market.catalog.service import listing_changed, unit_label
+from market.catalog.signals import listing_changed
 from market.database import on_commit, utcnow
 from market.domain import DomainError, FieldErrors, NotFound
 from market.extensions import db
@@ -662,7 +663,7 @@ class SoldItem:
 
 def sold_in(session: LiveSession) -> list[SoldItem]:
     """What a session sold, best seller first (offers' ``sold``: cancelled and expired orders gave theirs back)."""
-    from market.catalog.service import visible_product
+    from market.catalog.search import visible_product
 
     rows = db.session.execute(
         sa.select(LiveOffer.product_id, sa.func.sum(LiveOffer.sold), sa.func.min(LiveOffer.price_vnd))

@@ -283,8 +283,9 @@ def test_order_from_a_closed_offer_and_an_ended_session(connect, make_offer, mak
 
 def test_a_listing_archived_or_rejected_mid_live_closes_its_offers(connect, make_offer, make_user, make_staff,
                                                                     tick, no_errors_logged):
-    from market.catalog import service as catalog
+    from market.catalog import lifecycle
     from market.catalog.models import Product
+    from market.catalog.signals import listing_changed
 
     offer = make_offer(quantity=10, stock_left=5)
     product, seller = db.session.get(Product, offer.product_id), offer.session.seller.user
@@ -294,11 +295,11 @@ def test_a_listing_archived_or_rejected_mid_live_closes_its_offers(connect, make
     tick()
     sock.received()
     # an edit that sends it back to review does not stop the live sale …
-    catalog.listing_changed.send(product, action="edited", from_status="approved", by=seller)
+    listing_changed.send(product, action="edited", from_status="approved", by=seller)
     db.session.commit()
     assert db.session.get(LiveOffer, offer.id).status == "open"
     # … archiving does: the offer closes in the room and its 8 unsold units go back to the shelf
-    catalog.archive(product, seller)
+    lifecycle.archive(product, seller)
     db.session.commit()
     tick()
     closed = [m for m in sock.events("offer") if m["id"] == offer.id]
@@ -311,7 +312,7 @@ def test_a_listing_archived_or_rejected_mid_live_closes_its_offers(connect, make
     listing = db.session.get(Product, second.product_id)
     listing.status = "pending_review"
     db.session.flush()
-    catalog.reject(listing, make_staff(listing.seller.commune), "Ảnh không đúng sản phẩm")
+    lifecycle.reject(listing, make_staff(listing.seller.commune), "Ảnh không đúng sản phẩm")
     db.session.commit()
     assert db.session.get(LiveOffer, second.id).status == "closed"
 

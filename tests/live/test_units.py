@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from market.catalog.labels import unit_label
 from market.catalog.models import Unit
-from market.catalog.service import unit_label
 from market.domain import DomainError
 from market.extensions import db
 from market.live import service
