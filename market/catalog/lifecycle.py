@@ -30,6 +30,7 @@ from market.text import clean_line, slugify
 
 REASON_MAX = 500
 
+
 def _record(product: Product, action: str, from_status: str | None, by: User | None,
             reason: str | None = None) -> None:
     db.session.add(ProductEvent(product=product, action=action, from_status=from_status,

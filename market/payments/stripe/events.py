@@ -22,6 +22,7 @@ from market.payments.stripe.refunds import close_refunded_order, request_refund
 
 log = logging.getLogger(__name__)
 
+
 def on_session_completed(session: dict, event: ProcessedEvent | None = None) -> str:
     payment = find_payment(session.get("id"), None, session.get("metadata"))
     if payment is None:

@@ -26,6 +26,7 @@ from market.tasks import defer
 
 log = logging.getLogger(__name__)
 
+
 def authorised(order: Order, payment: Payment, intent: str, amount, currency) -> str:
     """The card is held for ``amount``: check it is what we asked for, confirm the order (not paid yet)."""
     if intent and not payment.provider_payment_ref:

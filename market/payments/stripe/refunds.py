@@ -22,6 +22,7 @@ from market.tasks import defer
 
 log = logging.getLogger(__name__)
 
+
 def request_refund(payment: Payment) -> None:
     """Ask Stripe to give ``payment`` back once this transaction commits."""
     payment.refund_status = RefundStatus.REQUESTED
