@@ -112,7 +112,7 @@ def make_product(app, make_seller, make_staff):
             images.save(photo, current_app.config["MEDIA_DIR"])
             plan.append(photo)
         product = lifecycle.create_listing(seller.seller_profile, data, plan, by=seller,
-                                         submit_now=status != ProductStatus.DRAFT)
+                                           submit_now=status != ProductStatus.DRAFT)
         if status in (ProductStatus.APPROVED, ProductStatus.REJECTED):
             if staff is None:
                 if not reviewers:

@@ -79,10 +79,11 @@ def test_all_refusals_come_at_once(ctx):
 
 
 def test_clean_listing_cleans(ctx):
+    harvested = (date.today() - timedelta(days=2)).strftime("%d/%m/%Y")
     data = listing_input.clean_listing(valid_listing(title="  Sầu   riêng\u200b Ri6 ", price="85k", stock="1.000",
-                                               harvest_date=(date.today() - timedelta(days=2)).strftime("%d/%m/%Y"),
-                                               ocop_stars="4", ocop_certificate_no="OCOP-123",
-                                               description="a < b, ngon > dở\r\n\r\n\r\nhết"))
+                                                     harvest_date=harvested, ocop_stars="4",
+                                                     ocop_certificate_no="OCOP-123",
+                                                     description="a < b, ngon > dở\r\n\r\n\r\nhết"))
     assert data.title == "Sầu riêng Ri6"
     assert (data.price_vnd, data.stock, data.ocop_stars) == (85_000, 1000, 4)
     assert data.harvest_date == date.today() - timedelta(days=2)

@@ -159,8 +159,8 @@ def test_the_listing_form_cannot_change_a_lots_stock_unit_or_estimate(lot):
     product = lot.product
     assert stock_managed(product)
     data = clean_listing({"title": product.title, "category": "durian", "unit": "box", "price": "1",
-                                  "stock": "999", "sold_by_weight": "1", "piece_weight": "1",
-                                  "price_per_kg": "90.000", "weight_tolerance": "15"})
+                          "stock": "999", "sold_by_weight": "1", "piece_weight": "1",
+                          "price_per_kg": "90.000", "weight_tolerance": "15"})
     update_listing(product, data, None, by=lot.product.seller.user)
     db.session.refresh(product)
     assert (product.stock, product.unit, product.piece_weight_g) == (10, "piece", 3000)
