@@ -103,9 +103,9 @@ def test_a_token_connects_only_while_it_is_valid(socket_client, make_session, ma
 
 def test_join_gives_a_snapshot(connect, make_offer, make_user, no_errors_logged):
     offer = make_offer(quantity=500, per_buyer_limit=20, price_vnd=79_000)
-    from market.live import service
+    from market.live import chat
 
-    service.post_chat(offer.session, make_user(name="Hoàng Thị Hoa"), "Còn hàng không chị?")
+    chat.post_chat(offer.session, make_user(name="Hoàng Thị Hoa"), "Còn hàng không chị?")
     ack = connect().call("join", {"session_id": offer.session_id})
     assert ack["ok"] is True
     snap = ack["snapshot"]
@@ -149,7 +149,7 @@ def test_join_works_while_the_shared_counters_are_away(connect, make_offer, monk
 def test_offers_show_the_products_cover_photo(app, client, connect, make_session, make_product):
     """The pinned offer carries the product's first photo (its 320 px JPEG, served by the catalog's /media/)."""
     from market.catalog.models import ProductPhoto
-    from market.live import service
+    from market.live import offers
 
     session = make_session()
     product = make_product(seller=session.seller.user, stock=80)
@@ -158,13 +158,13 @@ def test_offers_show_the_products_cover_photo(app, client, connect, make_session
                         ProductPhoto(product=product, position=0, image_hash=digest, width=600, height=800)])
     db.session.flush()
     db.session.expire(product, ["photos"])
-    pinned = service.pin_offer(session, session.seller.user, product.id, 79_000, 30, None)
+    pinned = offers.pin_offer(session, session.seller.user, product.id, 79_000, 30, None)
     cover = f"/media/p/ab/ab/{digest}-320.jpg"
     with app.test_request_context():
         from flask import url_for
 
         assert cover == url_for("catalog.media", filename=f"p/ab/ab/{digest}-320.jpg")
-    assert service.offer_json(pinned)["image"] == cover
+    assert offers.offer_json(pinned)["image"] == cover
     [offer] = connect().call("join", {"session_id": session.id})["snapshot"]["offers"]
     assert offer["image"] == cover
 
@@ -269,14 +269,14 @@ def test_order_from_another_sessions_offer(connect, make_offer, make_session, ma
 
 
 def test_order_from_a_closed_offer_and_an_ended_session(connect, make_offer, make_user, no_errors_logged):
-    from market.live import service
+    from market.live import offers, sessions
 
     offer = make_offer()
     sock = connect(make_user())
     joined(sock, offer.session)
-    service.close_offer(offer.session, offer.session.seller.user, offer.id)
+    offers.close_offer(offer.session, offer.session.seller.user, offer.id)
     assert_refused(sock.call("order", {"offer_id": offer.id, "qty": 1, "key": new_key()}), "offer_closed")
-    service.end_session(offer.session, offer.session.seller.user)
+    sessions.end_session(offer.session, offer.session.seller.user)
     assert_refused(sock.call("order", {"offer_id": offer.id, "qty": 1, "key": new_key()}), "session_not_live")
     assert order_count() == 0
 
@@ -560,10 +560,10 @@ def test_bad_moderation_payloads(connect, make_session, make_user, event, payloa
 
 
 def test_message_of_another_session_cannot_be_removed(connect, make_session, make_user):
-    from market.live import service
+    from market.live import chat
 
     a, b = make_session(), make_session()
-    message = service.post_chat(b, make_user(), "ở phiên khác")
+    message = chat.post_chat(b, make_user(), "ở phiên khác")
     host = connect(a.seller.user)
     joined(host, a)
     assert_refused(host.call("remove_chat", {"message_id": message["id"]}), "invalid")
