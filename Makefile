@@ -9,7 +9,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 TEST_LOGS := .test-logs
 
-.PHONY: run test serve video install test-sqlite test-postgres pytest-sqlite pytest-postgres translations lint bench-images bench-live bench-pages clean
+.PHONY: run test serve video install test-sqlite test-postgres pytest-sqlite pytest-sqlite-servers pytest-sqlite-rest pytest-postgres translations lint bench-images bench-live bench-pages clean
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,19 +35,23 @@ run: install
 	$(BIN)/flask seed-demo
 	$(BIN)/python wsgi.py
 
-# SQLite always; PostgreSQL too when it answers (CI sets MARKET_REQUIRE_SERVICES=1: then it must answer). The two
-# passes run side by side (their databases, Redis keys and ports never meet: tests that start server processes
-# run in the SQLite pass only), each into its own log, printed when both are done.
+# SQLite always; PostgreSQL too when it answers (CI sets MARKET_REQUIRE_SERVICES=1: then it must answer). `make test`
+# runs three passes side by side, each into its own log printed when all are done: the tests that start server
+# processes or drive the browser (mostly waiting on those processes) beside the rest on SQLite and the rest on
+# PostgreSQL, so both cores stay busy. Their databases, Redis keys and ports never meet; the server-process tests
+# run once, on databases of their own (tests/servers.py), so the PostgreSQL pass leaves them out.
 test: install
 	@if $(BIN)/python tests/services.py postgres "$(PG_TEST_URL)"; then \
-		echo "== the SQLite and PostgreSQL passes, side by side ($(TEST_LOGS)/sqlite.log, $(TEST_LOGS)/postgres.log)"; \
+		echo "== three passes side by side: SQLite with server processes and the browser, SQLite, PostgreSQL ($(TEST_LOGS)/)"; \
 		mkdir -p $(TEST_LOGS); \
-		$(MAKE) --no-print-directory pytest-sqlite > $(TEST_LOGS)/sqlite.log 2>&1 & sqlite=$$!; \
+		$(MAKE) --no-print-directory pytest-sqlite-servers > $(TEST_LOGS)/sqlite-servers.log 2>&1 & servers=$$!; \
+		$(MAKE) --no-print-directory pytest-sqlite-rest > $(TEST_LOGS)/sqlite.log 2>&1 & sqlite=$$!; \
 		$(MAKE) --no-print-directory pytest-postgres > $(TEST_LOGS)/postgres.log 2>&1 & postgres=$$!; \
-		wait $$sqlite; rs=$$?; wait $$postgres; rp=$$?; \
+		wait $$servers; rv=$$?; wait $$sqlite; rs=$$?; wait $$postgres; rp=$$?; \
+		echo "== SQLite pass, server processes and browser (exit $$rv)"; cat $(TEST_LOGS)/sqlite-servers.log; \
 		echo "== SQLite pass (exit $$rs)"; cat $(TEST_LOGS)/sqlite.log; \
 		echo "== PostgreSQL pass (exit $$rp)"; cat $(TEST_LOGS)/postgres.log; \
-		test $$rs -eq 0 -a $$rp -eq 0; \
+		test $$rv -eq 0 -a $$rs -eq 0 -a $$rp -eq 0; \
 	elif [ "$$MARKET_REQUIRE_SERVICES" = "1" ]; then \
 		echo "PostgreSQL is required (MARKET_REQUIRE_SERVICES=1) but does not answer at $(PG_TEST_URL)"; exit 1; \
 	else $(MAKE) --no-print-directory pytest-sqlite && \
@@ -59,12 +63,18 @@ test-sqlite: install
 test-postgres: install
 	$(MAKE) --no-print-directory pytest-postgres
 
-# The passes themselves, without the install step (make test installs once, then runs both at the same time).
+# The passes themselves, without the install step (make test installs once, then runs three at the same time).
 pytest-sqlite:
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+pytest-sqlite-servers:
+	$(BIN)/python -m pytest -m "e2e or processes" $(PYTEST_ARGS)
+
+pytest-sqlite-rest:
+	$(BIN)/python -m pytest -m "not e2e and not processes" $(PYTEST_ARGS)
+
 pytest-postgres:
-	MARKET_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+	MARKET_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest -m "not e2e and not processes" $(PYTEST_ARGS)
 
 # Janus, the media server of our own live video (deploy/janus.sh, docs/video.md), in the foreground. Then run the
 # app with JANUS_URL=http://127.0.0.1:8088/janus and the secrets of instance/janus.env (`make serve` does it all).

@@ -71,7 +71,7 @@ def register(app: Flask) -> None:
                 user = register_user(e164, name or f"Cán bộ xã {commune.name}", password)
             except DomainError as err:
                 raise click.ClickException(err.message) from None
-        from market.moderation.service import assign_staff as assign_audited
+        from market.moderation.admin.service import assign_staff as assign_audited
 
         try:
             assign_audited(user, commune, by=None, via="cli")  # written to the audit log, actor "CLI"

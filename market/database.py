@@ -52,24 +52,60 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+SQLITE_LOCK_WAIT_S = 10.0  # as long as SQLite's own busy_timeout: a waiter gives up after this, with its error
+
+
+class SQLiteGate:
+    """One transaction at a time in this process, waited for on a lock that yields to other greenlets.
+
+    Every SQLite transaction takes the database's write lock at BEGIN (``configure_sqlite``), and SQLite's own
+    wait for it (``busy_timeout``) sleeps in C: under gevent that froze the whole process, so the greenlet holding
+    the lock could never run to release it, and each waiter stalled every page and socket for the full 10 s
+    before failing ("database is locked"; docs/video.md told of a minute-long stall). Queueing here first, on a
+    ``threading.Lock`` (gevent's own once monkey-patched), the waiter yields and the holder finishes. Other
+    processes on the same file still meet SQLite's ``busy_timeout``. Transactions were already one at a time
+    (BEGIN IMMEDIATE), so this changes how they wait, not what they may do.
+    """
+
+    KEY = "sqlite_gate_held"
+
+    def __init__(self, wait_s: float = SQLITE_LOCK_WAIT_S) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+        self.wait_s = wait_s
+
+    def enter(self, conn: sa.Connection) -> None:
+        if not self.lock.acquire(timeout=self.wait_s):
+            import sqlite3
+
+            raise sqlite3.OperationalError(f"database is locked (no transaction ended in {self.wait_s:g} s)")
+        conn.info[self.KEY] = True
+
+    def leave(self, info: dict[Any, Any]) -> None:
+        if info.pop(self.KEY, False):
+            self.lock.release()
+
+
 def configure_sqlite(engine: sa.Engine) -> None:
     """Make pysqlite honour transactions and savepoints, and wait for locks instead of failing at once.
 
     pysqlite's own transaction handling emits BEGIN lazily and breaks SAVEPOINT; SQLAlchemy documents this
     recipe. Transactions start IMMEDIATE: SQLite is the embedded single-process mode, and taking the write
     lock up front means a transaction that read first can never fail to upgrade to a writer under load
-    (SQLITE_BUSY_SNAPSHOT) — it waits its turn instead. Code must not do network I/O inside a transaction
-    (emit after commit: ``on_commit``), or other greenlets would wait on the lock.
+    (SQLITE_BUSY_SNAPSHOT) — it waits its turn instead, on ``SQLiteGate`` within the process. Code must still not
+    do network I/O inside a transaction (emit after commit: ``on_commit``): everyone else waits meanwhile.
     """
     if engine.dialect.name != "sqlite":
         return
+    gate = SQLiteGate()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_LOCK_WAIT_S * 1000)}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -77,7 +113,32 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        gate.enter(conn)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gate.leave(conn.info)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn: sa.Connection) -> None:
+        if not conn.invalidated:  # an invalidated connection let the gate go in "invalidate" below
+            gate.leave(conn.info)
+
+    # A connection given back to the pool, thrown away or closed mid-transaction (an error, a killed greenlet)
+    # ends its transaction without the events above.
+    @event.listens_for(engine, "reset")
+    def _on_reset(_dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
+        gate.leave(record.info)
+
+    @event.listens_for(engine, "invalidate")
+    def _on_invalidate(_dbapi_connection: Any, record: Any, _exception: Any) -> None:
+        gate.leave(record.info)
+
+    @event.listens_for(engine, "close")
+    def _on_close(_dbapi_connection: Any, record: Any) -> None:
+        gate.leave(record.info)
 
 
 def on_commit(callback: Callable[[], object], session: Session | None = None) -> None:

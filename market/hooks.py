@@ -76,7 +76,7 @@ REGISTRIES: tuple[Registry, ...] = (
              "(session, user, text) → refuses a chat message before it is stored", "moderation (word filter)"),
     Registry("market.notifications.service:message_kind", "kind",
              "a decorator: the text function (params → str) of a notification kind", "every area that notifies"),
-    Registry("market.moderation.reports:register_target_type", "name",
+    Registry("market.moderation.reports.service:register_target_type", "name",
              "a kind of thing people may report, with its resolver", "moderation"),
     Registry("market.moderation.scope:register_kind", "name",
              "a model staff act on, with its commune (for get_in_scope and scoped)", "moderation"),

@@ -1,17 +1,20 @@
 """Real server processes for end-to-end and multi-process tests.
 
 `ServerDB` prepares a fresh database (SQLite file or a PostgreSQL database of its own) migrated and seeded
-through the real CLI; `start_server` runs `python wsgi.py` (gevent, like `make run`) on a free port and
-waits for /healthz. Everything is torn down by the caller (`Server.stop`).
+through the real CLI (once per test process, then copied); `start_server` runs `python wsgi.py` (gevent, like
+`make run`) on a free port and waits for /healthz. Everything is torn down by the caller (`Server.stop`).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +37,7 @@ def pg_admin_url(url: str) -> tuple[str, str]:
     return base + "/postgres", name.split("?")[0]
 
 
-def recreate_pg_database(url: str) -> None:
+def recreate_pg_database(url: str, template: str | None = None) -> None:
     import psycopg
 
     admin, name = pg_admin_url(url.replace("postgresql+psycopg://", "postgresql://"))
@@ -44,7 +47,74 @@ def recreate_pg_database(url: str) -> None:
             (name,),
         )
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+
+def drop_pg_database(url: str) -> None:
+    import psycopg
+
+    admin, name = pg_admin_url(url.replace("postgresql+psycopg://", "postgresql://"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _base_env(url: str, tmp_path: Path) -> dict:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "e2e-secret-key-0123456789abcdef",
+        "MEDIA_DIR": str(tmp_path / "media"),
+        "MARKET_INSTANCE_PATH": str(tmp_path / "instance"),
+        "FLASK_APP": str(ROOT / "wsgi.py"),
+        "PYTHONUNBUFFERED": "1",
+        "LOG_LEVEL": "WARNING",
+        # Redis pub/sub ignores db numbers: one channel per test database keeps parallel runs apart.
+        "SOCKETIO_CHANNEL": f"test-{url.rsplit('/', 1)[-1]}-{os.getpid()}",
+    }
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def _run_flask(env: dict, *args: str) -> str:
+    result = subprocess.run([PYTHON, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=300)
+    if result.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+@dataclass
+class _Template:
+    """A database migrated (and seeded) once per test process, copied for each ServerDB: the migrations and the
+    demo seed cost ~16 s of CPU per database, and seven fixtures need one."""
+
+    url: str
+    media: Path
+
+
+_templates: dict[tuple[str, bool], _Template] = {}
+
+
+def _template(postgres_url: str | None, seed: bool) -> _Template:
+    key = (postgres_url.rsplit("/", 1)[0] if postgres_url else "sqlite", seed)
+    if key in _templates:
+        return _templates[key]
+    home = Path(tempfile.mkdtemp(prefix="chophien-template-"))
+    atexit.register(shutil.rmtree, home, True)
+    if postgres_url:
+        name = f"chophien_tmpl_{os.getpid()}_{'seed' if seed else 'bare'}"
+        url = postgres_url.rsplit("/", 1)[0] + "/" + name
+        recreate_pg_database(url)
+        atexit.register(drop_pg_database, url)
+    else:
+        url = f"sqlite:///{home / 'template.sqlite3'}"
+    env = _base_env(url, home)
+    _run_flask(env, "db", "upgrade")
+    if seed:
+        _run_flask(env, "seed-demo")
+    (home / "media").mkdir(exist_ok=True)
+    _templates[key] = _Template(url=url, media=home / "media")
+    return _templates[key]
 
 
 @dataclass
@@ -57,37 +127,22 @@ class ServerDB:
     @classmethod
     def create(cls, tmp_path: Path, postgres_url: str | None = None, suffix: str = "srv",
                seed: bool = True, extra_env: dict | None = None) -> ServerDB:
+        """A copy of this process's template (migrated, and seeded unless ``seed=False``): a PostgreSQL
+        database made with ``CREATE DATABASE … TEMPLATE``, or a copy of the SQLite file, with the demo's photos."""
+        template = _template(postgres_url, seed)
         if postgres_url:
             url = postgres_url.rsplit("/", 1)[0] + "/" + postgres_url.rsplit("/", 1)[1].split("?")[0] + "_" + suffix
-            recreate_pg_database(url)
+            recreate_pg_database(url, template=template.url.rsplit("/", 1)[1])
         else:
             url = f"sqlite:///{tmp_path / f'{suffix}.sqlite3'}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "e2e-secret-key-0123456789abcdef",
-            "MEDIA_DIR": str(tmp_path / "media"),
-            "MARKET_INSTANCE_PATH": str(tmp_path / "instance"),
-            "FLASK_APP": str(ROOT / "wsgi.py"),
-            "PYTHONUNBUFFERED": "1",
-            "LOG_LEVEL": "WARNING",
-            # Redis pub/sub ignores db numbers: one channel per test database keeps parallel runs apart.
-            "SOCKETIO_CHANNEL": f"test-{url.rsplit('/', 1)[-1]}-{os.getpid()}",
-        }
-        env.pop("REDIS_URL", None)
+            shutil.copyfile(template.url.removeprefix("sqlite:///"), tmp_path / f"{suffix}.sqlite3")
+        shutil.copytree(template.media, tmp_path / "media", dirs_exist_ok=True)
+        env = _base_env(url, tmp_path)
         env.update(extra_env or {})
-        db = cls(url=url, env=env)
-        db.flask("db", "upgrade")
-        if seed:
-            db.flask("seed-demo")
-        return db
+        return cls(url=url, env=env)
 
     def flask(self, *args: str, env: dict | None = None) -> str:
-        result = subprocess.run([PYTHON, "-m", "flask", *args], cwd=ROOT, env={**self.env, **(env or {})},
-                                capture_output=True, text=True, timeout=300)
-        if result.returncode != 0:
-            raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-        return result.stdout
+        return _run_flask({**self.env, **(env or {})}, *args)
 
 
 @dataclass
@@ -118,7 +173,7 @@ def start_server(db: ServerDB, tmp_path: Path, env: dict | None = None, name: st
     process = subprocess.Popen([PYTHON, str(ROOT / "wsgi.py")], cwd=ROOT, env=server_env, stdout=log,
                                stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a cold start is ~3 s; a loaded 2-core CI machine has taken over 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
@@ -129,7 +184,7 @@ def start_server(db: ServerDB, tmp_path: Path, env: dict | None = None, name: st
             pass
         time.sleep(0.2)
     process.kill()
-    raise RuntimeError(f"server did not answer in 30 s:\n{log_path.read_text()}")
+    raise RuntimeError(f"server did not answer in 90 s:\n{log_path.read_text()}")
 
 
 # ---- private services a test may stop and start (never the shared ones) -----------------------------------

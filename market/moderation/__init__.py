@@ -4,6 +4,11 @@ reports, assisted mode (sign-up, listings and phone orders for villagers), the a
 Two blueprints: ``staff`` (``/staff/…``, every route for staff of some commune or admins only — the guard is
 a ``before_request``, so a route added later is protected too) and ``reports`` (``/report``, ``/reports``:
 any logged-in person reports something and reads the outcome).
+
+One sub-package per staff tab (``desk``, ``listings``, ``ocop``, ``sellers``, ``live``, ``reports``, ``people``,
+``assisted``, ``dashboard``, ``audit_log``, ``admin``), each with its URL table in ``routes.py``, its rules in
+``service.py`` and its own forms in ``forms.py``; what several tabs share stays here (``models``, ``scope``,
+``audit``, ``decisions``, ``forms``, ``views``, ``notify``, ``signals``, ``sockets``, ``seed``).
 """
 
 from __future__ import annotations
@@ -68,19 +73,19 @@ staff_tab("admin_staff", "staff.admin_staff", lambda: _("Staff members"), order=
 
 
 def _my_reports_link(user):
-    from market.moderation.public import has_reports
+    from market.moderation.reports.service import has_reports
 
     return {} if has_reports(user) else None
 
 
 def _seller_decisions(profile):
-    from market.moderation.public import seller_decisions
+    from market.moderation.sellers.service import seller_decisions
 
     return seller_decisions(profile)
 
 
 def _desk_counters(user=None, **_kw):
-    from market.moderation.desk import counters
+    from market.moderation.desk.service import counters
 
     return counters(user)
 
@@ -89,12 +94,21 @@ slot("account.links", "reports", "moderation/_account_links.html", _my_reports_l
 slot("seller.links", "moderation", "moderation/_seller_status.html", _seller_decisions, order=10)
 slot("staff.home", "part-b", "moderation/_desk_counters.html", _desk_counters, order=10)
 
-from market.moderation import (  # noqa: E402,F401
-    assisted_routes,
-    live_moderation,
-    live_routes,
-    notify,
-    public,
-    review_routes,
-    routes,
-)
+# The tabs' URL tables (each tab's routes.py adds its views to ``bp``, and reports' to ``reports_bp`` too), the
+# staff pages' shared template context (views.py), and what listens or plugs in elsewhere: the outcome
+# notifications' kinds (notify.py), the chat word filter and the audit of live moderation (live/service.py), the
+# audit of phone orders and account claims (assisted/service.py).
+from market.moderation import notify, views  # noqa: E402,F401
+from market.moderation.admin import routes as admin_routes  # noqa: E402,F401
+from market.moderation.assisted import routes as assisted_routes  # noqa: E402,F401
+from market.moderation.assisted import service as assisted_service  # noqa: E402,F401
+from market.moderation.audit_log import routes as audit_log_routes  # noqa: E402,F401
+from market.moderation.dashboard import routes as dashboard_routes  # noqa: E402,F401
+from market.moderation.desk import routes as desk_routes  # noqa: E402,F401
+from market.moderation.listings import routes as listings_routes  # noqa: E402,F401
+from market.moderation.live import routes as live_routes  # noqa: E402,F401
+from market.moderation.live import service as live_service  # noqa: E402,F401
+from market.moderation.ocop import routes as ocop_routes  # noqa: E402,F401
+from market.moderation.people import routes as people_routes  # noqa: E402,F401
+from market.moderation.reports import routes as reports_routes  # noqa: E402,F401
+from market.moderation.sellers import routes as sellers_routes  # noqa: E402,F401

@@ -1,9 +1,11 @@
-"""The audit log: every staff and admin action, append-only, filterable, exportable as CSV.
+"""The audit log: every staff and admin action, append-only. Every tab writes it; the Audit log tab
+(``audit_log/``) reads it with filters and exports it.
 
 ``record(action, obj, reason=…, details=…)`` is the one way to write it; every staff and admin service calls
 it in the same transaction as the change it describes, so an action and its entry commit (or roll back)
 together. Actions are registered with a label (``register_action``), so the filter lists them by name and a
-typo in an action name fails loudly instead of writing an entry nobody can find.
+typo in an action name fails loudly instead of writing an entry nobody can find. Also here, what several tabs
+read: an object's history (``entries_for_object``), the labels, the local day bounds and CSV text.
 """
 
 from __future__ import annotations
@@ -11,13 +13,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from market.database import utcnow
 from market.extensions import db
 from market.moderation.models import AuditEntry
-from market.moderation.scope import commune_filter, commune_of, kind_of, label_of
+from market.moderation.scope import commune_of, kind_of, label_of
 from market.text import clean_line, csv_cell
 
 REASON_MAX = 500
@@ -156,48 +156,9 @@ def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
             datetime.combine(end + timedelta(days=1), time.min, zone))
 
 
-@dataclass(frozen=True)
-class AuditFilter:
-    action: str | None = None
-    actor_id: int | None = None
-    commune_id: int | None = None
-    start: date | None = None
-    end: date | None = None
-    object_type: str | None = None
-    object_id: int | None = None
-
-
-def query(user, f: AuditFilter) -> sa.Select:
-    """Entries ``user`` may read (their communes; an admin all, platform-wide ones too), newest first."""
-    stmt = sa.select(AuditEntry).where(commune_filter(AuditEntry.commune_id, user))
-    if f.action:
-        stmt = stmt.where(AuditEntry.action == f.action)
-    if f.actor_id:
-        stmt = stmt.where(AuditEntry.actor_id == f.actor_id)
-    if f.commune_id:
-        stmt = stmt.where(AuditEntry.commune_id == f.commune_id)
-    if f.object_type:
-        stmt = stmt.where(AuditEntry.object_type == f.object_type)
-    if f.object_id:
-        stmt = stmt.where(AuditEntry.object_id == f.object_id)
-    if f.start or f.end:
-        lo, hi = day_bounds(f.start or date(2000, 1, 1), f.end or date(2999, 12, 30))
-        stmt = stmt.where(AuditEntry.created_at >= lo, AuditEntry.created_at < hi)
-    return stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-
-
-def actors_seen(user) -> list[tuple[int, str]]:
-    """The people who appear in the entries ``user`` may read, for the actor filter."""
-    rows = db.session.execute(
-        sa.select(AuditEntry.actor_id, sa.func.max(AuditEntry.actor_label))
-        .where(commune_filter(AuditEntry.commune_id, user), AuditEntry.actor_id.is_not(None))
-        .group_by(AuditEntry.actor_id).limit(500)
-    ).all()
-    return sorted(((r[0], r[1]) for r in rows), key=lambda r: r[1].casefold())
-
-
 def entries_for_object(object_type: str, object_id: int, actions_: Iterable[str] | None = None,
                        limit: int = 20) -> list[AuditEntry]:
+    """An object's history (of ``actions_`` only, when given), newest first, for its staff page."""
     stmt = sa.select(AuditEntry).where(AuditEntry.object_type == object_type, AuditEntry.object_id == object_id)
     if actions_ is not None:
         stmt = stmt.where(AuditEntry.action.in_(list(actions_)))
@@ -215,19 +176,3 @@ def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
     for row in rows:
         writer.writerow([csv_cell(v) for v in row])
     return out.getvalue()
-
-
-EXPORT_MAX_ROWS = 50_000
-
-
-def export_csv(user, f: AuditFilter) -> str:
-    zone = local_zone()
-    entries = db.session.scalars(query(user, f).limit(EXPORT_MAX_ROWS))
-    header = [_("Time"), _("Actor"), _("Action"), _("Action code"), _("Object"), _("Object type"), _("Object id"),
-              _("Commune"), _("Reason"), _("Details")]
-    import json
-
-    rows = ([e.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), e.actor_label, action_label(e.action),
-             e.action, e.object_label, e.object_type or "", e.object_id or "", e.commune.name if e.commune else "",
-             e.reason or "", json.dumps(e.details or {}, ensure_ascii=False, sort_keys=True)] for e in entries)
-    return csv_text(header, rows)

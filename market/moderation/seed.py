@@ -152,7 +152,7 @@ def _pending_listing(profile: SellerProfile, products: list) -> None:
 
 
 def _filter_word(commune_id: int) -> None:
-    from market.moderation.live_moderation import clean_word
+    from market.moderation.live.service import clean_word
     from market.moderation.models import ChatFilterWord
 
     word, folded = clean_word(FILTER_WORD)

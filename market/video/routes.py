@@ -53,8 +53,9 @@ def _refused(err: VideoRefused):
 def _unavailable(err: MediaUnavailable):
     db.session.rollback()
     current_app.logger.warning("media server unavailable: %s", err)
-    response = _refuse(503, "media_unavailable", _("Live video is not available right now. Watch through the "
-                                                   "stream link below; ordering works as usual."))
+    # The host publishing and a viewer both read this; the viewer's page shows its own fallback (link or none).
+    response = _refuse(503, "media_unavailable", _("Live video is not available right now. Try again in a moment; "
+                                                   "ordering works as usual."))
     response.headers["Retry-After"] = "10"
     return response
 

@@ -56,9 +56,9 @@
     return true;
   }
 
-  // ``leaving``: the page goes, so the app is told (DELETE). A reconnect just drops the old subscription: its
-  // Janus session expires within a minute without keepalives (ending it from here while the new one was being
-  // made stalled the app on SQLite in the browser test: see docs/video.md, gaps).
+  // The old subscription is ended (DELETE) whenever the player lets it go: a reconnect, the host stopping, the
+  // page leaving (then ``keepalive`` lets the request outlive the page). Before the SQLite gate (market/database.py)
+  // a DELETE arriving while the new subscription was being made froze `make run` for a minute.
   function teardown(leaving) {
     window.clearInterval(keepTimer);
     window.clearInterval(statsTimer);
@@ -67,8 +67,8 @@
     layer = 0;
     if (pc) { try { pc.close(); } catch (e) { /* closed already */ } }
     pc = null;
-    if (resource && leaving) {
-      window.fetch(resource, { method: "DELETE", keepalive: true, credentials: "omit" }).catch(function () {});
+    if (resource) {
+      window.fetch(resource, { method: "DELETE", keepalive: !!leaving, credentials: "omit" }).catch(function () {});
     }
     resource = null;
   }

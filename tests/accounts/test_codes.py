@@ -231,7 +231,7 @@ def test_bad_codes_on_the_page_are_told_beside_the_field(client, bad):
 
 def test_a_villager_claims_the_account_staff_opened(client, make_commune, make_staff):
     from market.catalog.models import Product
-    from market.moderation.service import register_assisted_seller
+    from market.moderation.assisted.service import register_assisted_seller
 
     commune = make_commune()
     helper = make_staff(commune, name="Cán bộ Hạnh")

@@ -102,6 +102,9 @@ def test_the_host_streams_from_her_phone_and_a_viewer_watches_beside_the_order_b
     expect(panel).to_have_attribute("data-on-air", "1")
 
     viewer = phones()
+    ended = []  # the viewer's DELETEs of its subscriptions, answered
+    viewer.on("response", lambda r: ended.append(r.status) if r.request.method == "DELETE" and "/video/whep/" in r.url
+              else None)
     viewer.goto(f"/live/{session_id}")
     expect(viewer.locator("#video-player")).to_be_visible()
     wait_until(viewer, "n => document.getElementById('video-live').getVideoPlaybackQuality().totalVideoFrames > n",
@@ -132,5 +135,6 @@ def test_the_host_streams_from_her_phone_and_a_viewer_watches_beside_the_order_b
     before = frames(viewer)
     wait_until(viewer, "n => document.getElementById('video-live').getVideoPlaybackQuality().totalVideoFrames > n",
                before + 10, timeout=60)
+    assert ended and all(status < 300 for status in ended)  # it ended the old subscription while making the new
     second.get_by_role("button", name="Dừng phát").click()
     expect(second.locator("#video-host-status")).to_contain_text("Đã dừng phát")

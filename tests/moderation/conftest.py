@@ -62,8 +62,8 @@ def world_b(world, make_product, make_live_session):
     """``world`` plus the review, live-moderation and assisted-mode objects in commune A: a live session with a
     chat message, a filtered word, a listing claiming OCOP stars, and a villager registered by a helper."""
     from market.live.models import ChatMessage
+    from market.moderation.assisted.service import register_assisted_seller
     from market.moderation.models import ChatFilterWord
-    from market.moderation.service import register_assisted_seller
 
     w = world
     w.session = make_live_session(w.kol, status="live", title="Phiên sầu riêng Ea Knuếc")

@@ -73,7 +73,7 @@ def test_staff_cannot_open_a_shop_in_another_commune(app, client, world):
     resp = post_form(client, "/staff/assisted/new", form(world, commune_id=str(world.b.id)))
     assert resp.status_code == 400  # not among their choices
     from market.domain import NotFound
-    from market.moderation.service import register_assisted_seller
+    from market.moderation.assisted.service import register_assisted_seller
 
     with pytest.raises(NotFound):  # nor through the service
         register_assisted_seller(world.staff, phone="0987000112", name="X", shop_name="Y", commune_id=world.b.id,

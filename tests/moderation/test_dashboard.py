@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from market.catalog.models import Product, ProductStatus
 from market.domain import DomainError
 from market.extensions import db
-from market.moderation import dashboard
+from market.moderation.dashboard import service as dashboard
 from market.orders.models import Order
 from market.orders.service import Line, place_order, transition
 from market.orders.states import Actor

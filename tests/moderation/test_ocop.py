@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from market.catalog import service as catalog
 from market.extensions import db
-from market.moderation import ocop
 from market.moderation.models import AuditEntry
+from market.moderation.ocop import service as ocop
 from tests.conftest import login_as, post_form
 
 TODAY = date(2026, 6, 15)

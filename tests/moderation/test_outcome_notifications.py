@@ -7,8 +7,10 @@ import pytest
 import sqlalchemy as sa
 
 from market.extensions import db
-from market.moderation import listings, ocop, reports
-from market.moderation import service as mod
+from market.moderation.listings import service as listings
+from market.moderation.ocop import service as ocop
+from market.moderation.reports import service as reports
+from market.moderation.sellers import service as mod
 from market.notifications.models import Notification
 from market.notifications.sms import LogSms, is_gsm, parts
 

@@ -150,7 +150,7 @@ def test_staff_of_another_commune_cannot_handle_it(client, world):
 
 def test_a_new_target_type_plugs_in(client, world, monkeypatch):
     """A target type plugs in like "chat" did: the form, the queue and the outcome need nothing else."""
-    from market.moderation import reports as reports_module
+    from market.moderation.reports import service as reports_module
 
     monkeypatch.setattr(reports_module, "_types", dict(reports_module._types))
     reports_module.register_target_type(

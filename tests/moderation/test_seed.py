@@ -5,9 +5,10 @@ import sqlalchemy as sa
 
 from market.accounts.models import User
 from market.extensions import db
-from market.moderation import listings, ocop
 from market.moderation import seed as moderation_seed
+from market.moderation.listings import service as listings
 from market.moderation.models import ChatFilterWord
+from market.moderation.ocop import service as ocop
 
 
 def test_the_demo_gives_ea_knuec_staff_work_to_do(app, runner):

@@ -89,7 +89,7 @@ def test_suspend_needs_a_reason_of_sensible_length(client, world, reason, messag
 
 def test_reason_over_500_refused_by_the_service_too(app, world):
     from market.domain import DomainError
-    from market.moderation.service import suspend_seller
+    from market.moderation.sellers.service import suspend_seller
 
     with pytest.raises(DomainError) as err:
         suspend_seller(world.seller.seller_profile, world.staff, "y" * 501)

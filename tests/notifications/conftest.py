@@ -10,7 +10,7 @@ ZALO_KEYS = ("ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_REFRESH_TOKEN", "ZALO_OA
 def zalo(_app):
     """Zalo ZNS switched on for this test (templates for order.shipped and order.delivered), its APIs served by a
     local stand-in; a test may change ``ZALO_ZNS_TEMPLATES``, it is put back after."""
-    from tests.shipping.standin import ZaloStandIn
+    from tests.notifications.standin import ZaloStandIn
 
     stand = ZaloStandIn().start()
     saved = {k: _app.config.get(k) for k in ZALO_KEYS}

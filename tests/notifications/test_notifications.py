@@ -11,7 +11,7 @@ from market.notifications.sms import HttpGatewaySms, LogSms
 from market.orders.service import transition
 from market.orders.states import Actor
 from tests.conftest import login_as, post_form
-from tests.payments.standin import SmsGatewayStandIn
+from tests.notifications.standin import SmsGatewayStandIn
 
 
 @message_kind("test.hello")
@@ -113,9 +113,9 @@ def test_http_gateway_provider_against_a_stand_in(app, make_user):
     gateway = SmsGatewayStandIn().start()
     try:
         HttpGatewaySms(gateway.url + "/send", "sms-token").send("+84912345678", "Chợ Phiên: đơn CPX đã giao")
-        (req,) = gateway.requests
+        (req,) = gateway.seen
         assert req.method == "POST" and req.path == "/send"
-        assert req.headers["Authorization"] == "Bearer sms-token"
+        assert req.headers["authorization"] == "Bearer sms-token"
         assert req.json == {"to": "+84912345678", "text": "Chợ Phiên: đơn CPX đã giao"}
         from market.notifications.sms import SmsError
 
@@ -126,8 +126,8 @@ def test_http_gateway_provider_against_a_stand_in(app, make_user):
         user = make_user()
         notify(user, "test.hello", {"code": "CPGATEWAYX"}, sms=True)
         db.session.commit()
-        assert gateway.requests[-1].json["to"] == user.phone
-        assert "CPGATEWAYX" in gateway.requests[-1].json["text"]
+        assert gateway.seen[-1].json["to"] == user.phone
+        assert "CPGATEWAYX" in gateway.seen[-1].json["text"]
         # a gateway that fails never undoes the committed change
         gateway.fail_next.append((503, {"error": "busy"}))
         notify(user, "test.hello", {"code": "CPFAILFAIL"}, sms=True)

@@ -1,19 +1,13 @@
-"""Local stand-ins for the HTTP services the app calls: Stripe's API and an SMS gateway.
-
-Each is a threaded ``http.server`` on 127.0.0.1 with a free port; the real client code (the official
-``stripe`` library, urllib for SMS) talks to it, so no test reaches the internet. They record every request
-(method, path, headers, body) for the test to check, and can be told to fail.
-"""
+"""A local stand-in for Stripe's API (tests/standin.py's plumbing) answering in Stripe's shapes, which the
+official ``stripe`` library talks to; and the events and signatures Stripe's webhooks send."""
 
 from __future__ import annotations
 
 import itertools
-import json
-import threading
 import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
+
+from tests.standin import Seen, StandIn
 
 
 def decode_form(body: str) -> dict:
@@ -41,85 +35,14 @@ def decode_form(body: str) -> dict:
     return out
 
 
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict
-    body: str
-    form: dict = field(default_factory=dict)
-    json: object = None
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class StandIn:
-    """Base: start() on a free port, stop(), ``requests`` recorded, ``fail_next`` (status, body) queue."""
-
-    def __init__(self):
-        self.requests: list[Recorded] = []
-        self.fail_next: list[tuple[int, dict]] = []
-        self.lock = threading.Lock()
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _handle(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode("utf-8") if length else ""
-                rec = Recorded(self.command, self.path, dict(self.headers.items()), body)
-                ctype = self.headers.get("Content-Type", "")
-                if "x-www-form-urlencoded" in ctype:
-                    rec.form = decode_form(body)
-                elif "json" in ctype and body:
-                    rec.json = json.loads(body)
-                with owner.lock:
-                    owner.requests.append(rec)
-                    failure = owner.fail_next.pop(0) if owner.fail_next else None
-                if failure:
-                    status, payload = failure
-                else:
-                    status, payload = owner.route(rec)
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_DELETE = _handle
-
-        self.server = _Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def route(self, rec: Recorded) -> tuple[int, dict]:  # pragma: no cover - overridden
-        return 404, {}
-
-
 class StripeStandIn(StandIn):
     """Enough of Stripe's API for Checkout: sessions (create, retrieve, expire), refunds, and the payment intents
     of card holds (``capture_method=manual``: retrieve, capture with ``amount_to_capture``, cancel), with
     idempotency as Stripe keeps it: the same key and parameters again answer the first result; the same key with
     other parameters, or while the first request is still running, is an ``idempotency_error``.
     ``slow_next`` holds delays (seconds) for the next requests: Stripe slower than the client's timeout."""
+
+    read_form = staticmethod(decode_form)
 
     def __init__(self):
         super().__init__()
@@ -135,10 +58,10 @@ class StripeStandIn(StandIn):
     def _error(self, status: int, message: str) -> tuple[int, dict]:
         return status, {"error": {"type": "invalid_request_error", "message": message}}
 
-    def route(self, rec: Recorded) -> tuple[int, dict]:
-        if not rec.headers.get("Authorization", "").startswith("Bearer sk_"):
+    def route(self, rec: Seen) -> tuple[int, dict]:
+        if not rec.headers.get("authorization", "").startswith("Bearer sk_"):
             return self._error(401, "no key")
-        key = rec.headers.get("Idempotency-Key")
+        key = rec.headers.get("idempotency-key")
         slot = (rec.path, key) if rec.method == "POST" and key else None
         with self.lock:
             delay = self.slow_next.pop(0) if self.slow_next else 0
@@ -162,12 +85,11 @@ class StripeStandIn(StandIn):
         finally:
             self.in_flight.discard(slot)
 
-    def _route(self, rec: Recorded) -> tuple[int, dict]:
-        path = rec.path.split("?")[0]
-        if rec.method == "POST" and path == "/v1/checkout/sessions":
+    def _route(self, rec: Seen) -> tuple[int, dict]:
+        if rec.method == "POST" and rec.path == "/v1/checkout/sessions":
             return 200, self._create_session(rec.form)
-        if path.startswith("/v1/checkout/sessions/"):
-            rest = path[len("/v1/checkout/sessions/"):]
+        if rec.path.startswith("/v1/checkout/sessions/"):
+            rest = rec.path[len("/v1/checkout/sessions/"):]
             sid, _, action = rest.partition("/")
             session = self.sessions.get(sid)
             if session is None:
@@ -179,9 +101,9 @@ class StripeStandIn(StandIn):
                     return self._error(400, "session is not open")
                 session["status"] = "expired"
                 return 200, session
-        if path.startswith("/v1/payment_intents/"):
-            return self._intent(rec, path[len("/v1/payment_intents/"):])
-        if rec.method == "POST" and path == "/v1/refunds":
+        if rec.path.startswith("/v1/payment_intents/"):
+            return self._intent(rec, rec.path[len("/v1/payment_intents/"):])
+        if rec.method == "POST" and rec.path == "/v1/refunds":
             intent = rec.form.get("payment_intent")
             if not intent:
                 return self._error(400, "payment_intent required")
@@ -191,9 +113,9 @@ class StripeStandIn(StandIn):
                       "metadata": rec.form.get("metadata", {})}
             self.refunds[refund["id"]] = refund
             return 200, refund
-        return self._error(404, f"unknown {rec.method} {path}")
+        return self._error(404, f"unknown {rec.method} {rec.path}")
 
-    def _intent(self, rec: Recorded, rest: str) -> tuple[int, dict]:
+    def _intent(self, rec: Seen, rest: str) -> tuple[int, dict]:
         pid, _, action = rest.partition("/")
         intent = self.intents.get(pid)
         if intent is None:
@@ -278,10 +200,3 @@ def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
     import stripe
 
     return stripe.WebhookSignature.generate_signature_header(payload, secret, timestamp)
-
-
-class SmsGatewayStandIn(StandIn):
-    def route(self, rec: Recorded) -> tuple[int, dict]:
-        if rec.headers.get("Authorization") != "Bearer sms-token":
-            return 401, {"error": "bad token"}
-        return 200, {"ok": True, "id": len(self.requests)}

@@ -63,7 +63,7 @@ def test_any_order_and_duplicates_reach_the_same_end_state(client, stripe_api, s
     assert state == {"stock": initial, "closed": True, "payments": [("refunded", "done")], "open_attempts": 0,
                      "told": True, "label": "expired" if expired_first else "refunded"}, order_of_arrival
     intent = stripe_api.sessions[session_id]["payment_intent"]
-    refunds_asked = [r for r in stripe_api.requests if r.path == "/v1/refunds" and r.form["payment_intent"] == intent]
+    refunds_asked = [r for r in stripe_api.seen if r.path == "/v1/refunds" and r.form["payment_intent"] == intent]
     assert len(refunds_asked) <= 1  # the money goes back once: by us only when it came after the order closed
     db.session.execute(sa.delete(Notification))  # the next example counts its own
 

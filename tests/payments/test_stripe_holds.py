@@ -32,7 +32,7 @@ def hold_of(order) -> Payment:
 
 
 def calls(stripe_api, suffix):
-    return [r for r in stripe_api.requests if r.path.endswith(suffix)]
+    return [r for r in stripe_api.seen if r.path.endswith(suffix)]
 
 
 def weigh(client, order, kg, user):
@@ -44,7 +44,7 @@ def weigh(client, order, kg, user):
 
 def test_the_checkout_session_authorises_the_most_the_tolerance_allows(client, stripe_api, fruit_shop, buyer, place):
     order, session_id = held_order(client, stripe_api, fruit_shop, buyer, place)
-    (create,) = [r for r in stripe_api.requests if r.path == "/v1/checkout/sessions"]
+    (create,) = stripe_api.calls("/v1/checkout/sessions")
     assert create.form["payment_intent_data"]["capture_method"] == "manual"
     line = create.form["line_items"][0]
     assert line["price_data"]["unit_amount"] == "280500" and line["quantity"] == "2"  # 255.000 + 10 %
@@ -64,7 +64,7 @@ def test_weighing_captures_the_weighed_amount(client, stripe_api, fruit_shop, bu
     (capture,) = calls(stripe_api, "/capture")
     hold = hold_of(order)
     assert capture.form["amount_to_capture"] == "544000"
-    assert capture.headers["Idempotency-Key"] == f"chophien-capture-{hold.id}"
+    assert capture.headers["idempotency-key"] == f"chophien-capture-{hold.id}"
     assert (hold.status, hold.received_vnd, hold.capture_vnd) == ("succeeded", 544_000, 544_000)
     reload(order)
     assert order.paid_at is not None and order.total_vnd == 544_000 and order.status == "confirmed"
@@ -106,7 +106,7 @@ def test_cancelling_releases_the_hold_and_nothing_is_charged(client, stripe_api,
     assert resp.status_code == 302
     (cancel,) = calls(stripe_api, "/cancel")
     hold = hold_of(order)
-    assert cancel.headers["Idempotency-Key"] == f"chophien-release-{hold.id}"
+    assert cancel.headers["idempotency-key"] == f"chophien-release-{hold.id}"
     assert hold.status == "released" and not calls(stripe_api, "/capture") and not calls(stripe_api, "/v1/refunds")
     assert stripe_api.intent_for(session_id)["status"] == "canceled"
     reload(order)
@@ -155,7 +155,7 @@ def test_a_failed_capture_is_flagged_and_retried(client, stripe_api, fruit_shop,
     assert result.exit_code == 0 and "1 card hold(s)" in result.output, result.output
     reload(order)
     assert order.payment_flag is None and order.paid_at is not None and hold_of(order).received_vnd == 510_000
-    keys = {r.headers["Idempotency-Key"] for r in calls(stripe_api, "/capture")}
+    keys = {r.headers["idempotency-key"] for r in calls(stripe_api, "/capture")}
     assert len(calls(stripe_api, "/capture")) == 2 and len(keys) == 1
 
 
@@ -202,7 +202,7 @@ def test_a_weighed_order_pays_the_final_amount_by_card_without_a_hold(client, st
     post_form(client, f"/orders/{order.id}/method", {"method": "stripe"}, page=f"/orders/{order.id}")
     resp = start(client, order)
     assert resp.status_code == 303
-    create = [r for r in stripe_api.requests if r.path == "/v1/checkout/sessions"][-1]
+    create = stripe_api.calls("/v1/checkout/sessions")[-1]
     assert "capture_method" not in create.form["payment_intent_data"]
     assert create.form["line_items"][0]["price_data"]["unit_amount"] == "263500"
     session_id = resp.headers["Location"].rsplit("/", 1)[1]

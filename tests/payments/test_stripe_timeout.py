@@ -25,7 +25,7 @@ def slow_stripe(app, stripe_api):
 
 
 def creates(stripe_api) -> list[str]:
-    return [r.headers.get("Idempotency-Key") for r in stripe_api.requests if r.path == "/v1/checkout/sessions"]
+    return [r.headers.get("idempotency-key") for r in stripe_api.calls("/v1/checkout/sessions")]
 
 
 def test_pay_again_after_a_timeout_finds_the_first_session(client, slow_stripe, card_order, buyer):  # noqa: F811

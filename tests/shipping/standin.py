@@ -1,102 +1,13 @@
-"""Local stand-ins for GHN's and GHTK's APIs (and Zalo's, for ZNS): threaded HTTP servers on 127.0.0.1 that
-answer in each service's own shapes, record every request, can be told to fail, to answer slowly, or to move
-a parcel — so the adapters are tested with their real HTTP code and no test reaches the internet."""
+"""Local stand-ins for GHN's and GHTK's APIs (tests/standin.py's plumbing) answering in each carrier's own
+shapes; they can also move a parcel (``set_status``), so the adapters are tested with their real HTTP code."""
 
 from __future__ import annotations
 
 import itertools
-import json
-import threading
-import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+
+from tests.standin import Seen, StandIn
 
 PDF = b"%PDF-1.4\n% a label\n%%EOF\n"
-
-
-@dataclass
-class Seen:
-    method: str
-    path: str
-    query: dict
-    headers: dict  # names in lower case
-    json: object = None
-    form: dict = field(default_factory=dict)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class StandIn:
-    """start() on a free port, stop(); ``seen`` requests; ``fail_next`` (status, payload); ``delay`` seconds."""
-
-    def __init__(self):
-        self.seen: list[Seen] = []
-        self.fail_next: list[tuple[int, object]] = []
-        self.delay = 0.0
-        self.lock = threading.Lock()
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _handle(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode("utf-8") if length else ""
-                parts = urlsplit(self.path)
-                rec = Seen(self.command, parts.path, dict(parse_qsl(parts.query)),
-                           {k.lower(): v for k, v in self.headers.items()})  # HTTP header names: any case
-                ctype = self.headers.get("Content-Type", "")
-                if "json" in ctype and body:
-                    rec.json = json.loads(body)
-                elif "x-www-form-urlencoded" in ctype:
-                    rec.form = dict(parse_qsl(body))
-                with owner.lock:
-                    owner.seen.append(rec)
-                    failure = owner.fail_next.pop(0) if owner.fail_next else None
-                if owner.delay:
-                    time.sleep(owner.delay)
-                status, payload = failure if failure else owner.route(rec)
-                if isinstance(payload, bytes):
-                    data, content_type = payload, "application/pdf"
-                else:
-                    data, content_type = json.dumps(payload, ensure_ascii=False).encode(), "application/json"
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", content_type)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
-                    pass
-
-            do_GET = do_POST = _handle
-
-        self.server = _Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def calls(self, path: str) -> list[Seen]:
-        return [r for r in self.seen if r.path == path]
-
-    def route(self, rec: Seen):  # pragma: no cover - overridden
-        return 404, {}
 
 
 # GHN's master data as its documented shapes have it (api.ghn.vn/home/docs/detail?id=91, 93, 92): a few
@@ -144,6 +55,7 @@ class GHNStandIn(StandIn):
     are not read. The refusal messages are the stand-in's own wording."""
 
     TOKEN, SHOP = "ghn-token-0123456789", "885123"
+    bytes_type = "application/pdf"  # the labels
 
     def __init__(self):
         super().__init__()
@@ -241,6 +153,7 @@ class GHTKStandIn(StandIn):
     """GHTK services API: fee, order (v1.5), status (v2), cancel, label PDF."""
 
     TOKEN, PARTNER = "ghtk-token-0123456789", "S123456"
+    bytes_type = "application/pdf"  # the labels
 
     def __init__(self):
         super().__init__()
@@ -283,42 +196,3 @@ class GHTKStandIn(StandIn):
         if rec.path.startswith("/services/label/"):
             return (200, PDF) if rec.path.rsplit("/", 1)[1] in self.orders else (404, {"success": False})
         return 404, {"success": False, "message": "not found"}
-
-
-class ZaloStandIn(StandIn):
-    """Zalo: ZNS template messages (business.openapi.zalo.me) and OA token refresh (oauth.zaloapp.com v4)."""
-
-    APP_ID, APP_SECRET = "4321098765432109876", "zalo-app-secret"
-
-    def __init__(self):
-        super().__init__()
-        self.access = "access-1"  # the token Zalo accepts now
-        self.refresh = "refresh-1"  # the refresh token Zalo accepts now (single use)
-        self.not_on_zalo: set[str] = set()
-        self.echo_refusal = False  # refuse every message, quoting its template data back (as some errors do)
-        self.sent: list[dict] = []
-        self._n = itertools.count(2)
-
-    def route(self, rec: Seen):
-        if rec.path == "/v4/oa/access_token":
-            if rec.headers.get("secret_key") != self.APP_SECRET or rec.form.get("app_id") != self.APP_ID:
-                return 200, {"error": -14002, "error_name": "Invalid app", "error_description": "Invalid app"}
-            if rec.form.get("refresh_token") != self.refresh or rec.form.get("grant_type") != "refresh_token":
-                return 200, {"error": -14014, "error_name": "Invalid refresh token",
-                             "error_description": "Invalid refresh token"}
-            n = next(self._n)
-            self.access, self.refresh = f"access-{n}", f"refresh-{n}"
-            return 200, {"access_token": self.access, "refresh_token": self.refresh, "expires_in": "90000"}
-        if rec.path == "/message/template":
-            if rec.headers.get("access_token") != self.access:
-                return 200, {"error": -124, "message": "Access token is invalid"}
-            body = rec.json or {}
-            if body.get("phone") in self.not_on_zalo:
-                return 200, {"error": -118, "message": "Zalo account not existed"}
-            if self.echo_refusal:
-                return 200, {"error": -1124, "message": f"Template data is invalid: {body.get('template_data')}"}
-            self.sent.append(body)
-            return 200, {"error": 0, "message": "Success",
-                         "data": {"msg_id": f"msg{len(self.sent)}", "sent_time": "1733480000000",
-                                  "quota": {"dailyQuota": "500", "remainingQuota": "499"}}}
-        return 404, {"error": 404, "message": "not found"}

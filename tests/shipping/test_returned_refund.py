@@ -39,7 +39,7 @@ def test_a_card_order_refused_and_returned_is_refunded(client, login, shop, buye
     start = stock_of(shop.product)
     for status in (3, 9, 21):  # picked up, refused, back at the shop
         assert ghtk_hook(client, account.webhook_secret, shipment.tracking_code, status).status_code == 200
-    refunds = [r for r in stripe_api.requests if r.path == "/v1/refunds"]
+    refunds = stripe_api.calls("/v1/refunds")
     payment = db.session.scalar(sa.select(Payment).where(Payment.order_id == order.id))
     assert len(refunds) == 1 and refunds[0].form["amount"] == str(order.total_vnd)
     assert refunds[0].form["payment_intent"] == payment.provider_payment_ref

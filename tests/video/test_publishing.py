@@ -231,7 +231,8 @@ def test_media_server_down_is_a_503_and_the_page_keeps_its_link(app, client, sta
     app.config["JANUS_URLS"] = (f"http://127.0.0.1:{closed_port()}/janus",)
     resp = publish(client, stage.live.id, token)
     assert resp.status_code == 503 and resp.json["error"] == "media_unavailable"
-    assert "đường link" in resp.json["message"] and resp.headers["Retry-After"]
+    # the host is told to try again (not to "watch the link below": she is the one streaming)
+    assert "thử lại" in resp.json["message"] and "link" not in resp.json["message"] and resp.headers["Retry-After"]
     # a session whose row says "publishing" on a server that went away: viewers get a 503 too, no 500
     video = service.video_of(stage.live.id)
     video.status, video.feed_id, video.janus_session = VideoStatus.PUBLISHING, 42, 43

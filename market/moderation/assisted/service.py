@@ -1,6 +1,8 @@
-"""Assisted mode after sign-up: staff helpers list products for a villager without a smartphone and enter
+"""Assisted mode: staff helpers open a shop for a villager without a smartphone, list products for her and enter
 orders for people who phone in, each with the consent of the person acted for and marked "on behalf of".
 
+- Sign-up: the account gets an unusable password and the shop opens at once; an ``AssistedSeller`` row keeps the
+  helper, her name and the consent time.
 - A listing goes through the catalog's own listing service (``catalog.sell.save_new_listing`` →
   ``service.create_listing``, the same checks, photos and review as a seller's): ``Product.created_by_id`` is the
   helper, so the product page reads "listed by <helper> for <villager>". It waits in the review queue like
@@ -14,25 +16,67 @@ orders for people who phone in, each with the consent of the person acted for an
 
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from market.accounts.models import SellerProfile, SellerStatus, User
+from market.accounts import service as accounts
+from market.accounts.models import Commune, SellerProfile, SellerStatus, User
 from market.catalog.models import Product, ProductStatus
 from market.database import utcnow
-from market.domain import DomainError, NotFound
+from market.domain import DomainError, NotFound, parse_id
 from market.extensions import db
 from market.moderation import audit
 from market.moderation.models import AssistedSeller, Consent
-from market.moderation.scope import scoped
+from market.moderation.scope import can_see_commune, scoped
 from market.orders.states import OrderOrigin
 
 ACTING_FOR = ("buyer", "seller")  # who asked the helper: the buyer who called, or the villager-seller
 
 
+# ---- sign-up ------------------------------------------------------------------------------------------------
+
+UNUSABLE_PASSWORD_PREFIX = "!assisted:"  # noqa: S105 - not an Argon2 hash: no password ever matches it
+
+
+def register_assisted_seller(helper: User, *, phone: str, name: str, shop_name: str, commune_id: object,
+                             story: str, consent: bool) -> SellerProfile:
+    """Create a seller account for a villager, with their recorded consent; the shop opens at once.
+
+    The helper is commune staff who met the villager: the review an application would get has happened, so
+    the shop is approved, not pending. The account has no usable password; the helper (or a later phone
+    sign-in) acts for it.
+    """
+    if consent is not True:
+        raise DomainError("invalid", _("The villager must agree before you create a shop for them."),
+                          field="consent")
+    commune = db.session.get(Commune, parse_id(commune_id)) if parse_id(commune_id) else None
+    if commune is None or not can_see_commune(helper, commune.id):
+        raise NotFound(_("Choose a commune from the list."))
+    user = accounts.register_user(phone, name, "", password_hash=UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(16))
+    profile = accounts.apply_to_sell(user, shop_name, commune.id, story)
+    accounts.set_seller_status(profile, SellerStatus.APPROVED, helper)
+    now = utcnow()
+    db.session.add(AssistedSeller(user_id=user.id, seller_profile_id=profile.id, helper_id=helper.id,
+                                  helper_name=helper.display_name, consent_at=now, created_at=now))
+    db.session.flush()
+    audit.record("seller.assisted_register", profile, actor=helper,
+                 details={"user_id": user.id, "phone": user.phone, "consent_at": now.isoformat(),
+                          "helper": helper.display_name})
+    return profile
+
+
+def assisted_record(profile_id: int) -> AssistedSeller | None:
+    """The sign-up record of a shop a helper opened, or None (the shop's page and staff say who helped)."""
+    return db.session.scalar(sa.select(AssistedSeller).where(AssistedSeller.seller_profile_id == profile_id))
+
+
+# ---- acting for a villager -------------------------------------------------------------------------------------
+
 def assisted_of(profile: SellerProfile) -> AssistedSeller:
     """The sign-up record of a villager registered by a helper; other shops do not get listings entered for them."""
-    record = db.session.scalar(sa.select(AssistedSeller).where(AssistedSeller.seller_profile_id == profile.id))
+    record = assisted_record(profile.id)
     if record is None:
         raise NotFound(_("Only villagers registered with a helper can have listings entered for them."))
     return record

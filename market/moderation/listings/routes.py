@@ -1,4 +1,5 @@
-"""Staff pages for listings: the review queue (approve, reject with a reason, bulk approve) and OCOP claims.
+"""The Review listings tab, ``/staff/listings…``: the queue (bulk approve), a listing's page (approve, reject with a
+reason) and, from that page, the OCOP check of its claim (verify, refuse).
 
 Thin views: load in scope (another commune's listing is a 404), call ``listings`` / ``ocop``, commit once.
 """
@@ -15,10 +16,15 @@ from market.catalog.models import Product
 from market.domain import DomainError
 from market.extensions import db
 from market.forms import attach_error
-from market.moderation import assisted, audit, bp, listings, ocop
-from market.moderation.forms import ActionForm, OcopVerifyForm, RejectListingForm, RequiredReasonForm
-from market.moderation.routes import _commune_arg, _paginate
+from market.moderation import audit, bp
+from market.moderation.assisted import service as assisted
+from market.moderation.forms import ActionForm, RequiredReasonForm
+from market.moderation.listings import service as listings
+from market.moderation.listings.forms import RejectListingForm
+from market.moderation.ocop import service as ocop
+from market.moderation.ocop.forms import OcopVerifyForm
 from market.moderation.scope import communes_in_scope, get_in_scope
+from market.moderation.views import commune_arg, paginate
 
 LISTING_ACTIONS = ("listing.approve", "listing.reject", "listing.assisted_create", "ocop.verify", "ocop.reject")
 
@@ -29,8 +35,8 @@ def _reject_form(formdata=None) -> RejectListingForm:
 
 
 def _queue_page(status: int = 200, error: str | None = None):
-    commune_id = _commune_arg()
-    rows, page, more = _paginate(listings.pending(current_user, commune_id))
+    commune_id = commune_arg()
+    rows, page, more = paginate(listings.pending(current_user, commune_id))
     return render_template("moderation/listings.html", products=rows, page=page, more=more,
                            communes=communes_in_scope(current_user), commune_id=commune_id,
                            action_form=ActionForm(), total=listings.count_pending(current_user),
@@ -132,11 +138,3 @@ def listing_ocop_reject(product_id: int):
     form = RequiredReasonForm(prefix="ocopno")
     return _act(product_id, form, "ocop_reject_form", lambda p, f: ocop.reject_claim(p, current_user, f.reason.data),
                 _("The OCOP claim is removed from the listing; the seller sees your reason."), back_to_queue=False)
-
-
-@bp.get("/ocop", endpoint="ocop")
-def ocop_queue():
-    commune_id = _commune_arg()
-    to_check, verified = ocop.claims(current_user, commune_id)
-    return render_template("moderation/ocop.html", to_check=to_check, verified=verified,
-                           communes=communes_in_scope(current_user), commune_id=commune_id)

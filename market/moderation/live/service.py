@@ -26,9 +26,9 @@ from market.live.messages import live_error
 from market.live.models import ChatMessage, LiveSession, SessionStatus
 from market.live.signals import moderated
 from market.moderation import audit
+from market.moderation.decisions import check_reason
 from market.moderation.models import ChatFilterWord
 from market.moderation.scope import scoped
-from market.moderation.service import check_reason
 from market.text import clean_line, fold
 
 WORD_MAX = 60

@@ -1,6 +1,6 @@
-"""Staff pages for live sessions: the sessions of her communes, the moderator view of one session (its chat
-runs over the /live protocol in static/js/staff-live.js), ending a session that breaks the rules, and the
-communes' chat word filters."""
+"""The Live tab, ``/staff/live…``: the sessions of her communes, the moderator view of one session (its chat runs
+over the /live protocol in static/js/staff-live.js), ending a session that breaks the rules, and the communes' chat
+word filters (``/staff/live/words``)."""
 
 from __future__ import annotations
 
@@ -14,18 +14,19 @@ from market.forms import attach_error
 from market.live import service as live
 from market.live.models import LiveSession
 from market.moderation import audit, bp
-from market.moderation import live_moderation as moderation
-from market.moderation.forms import ActionForm, FilterWordForm, RequiredReasonForm
+from market.moderation.forms import ActionForm, RequiredReasonForm
+from market.moderation.live import service as moderation
+from market.moderation.live.forms import FilterWordForm
 from market.moderation.models import ChatFilterWord
-from market.moderation.routes import _commune_arg
 from market.moderation.scope import check_commune, communes_in_scope, get_in_scope, parse_id
+from market.moderation.views import commune_arg
 
 SESSION_ACTIONS = ("live.end",)  # removals are listed from the chat itself
 
 
 @bp.get("/live", endpoint="live")
 def live_sessions():
-    commune_id = _commune_arg()
+    commune_id = commune_arg()
     return render_template("moderation/live.html", communes=communes_in_scope(current_user), commune_id=commune_id,
                            **moderation.sessions_for(current_user, commune_id))
 
@@ -85,7 +86,7 @@ def _words_page(form=None, status: int = 200, commune_id: int | None = None):
 
 @bp.get("/live/words", endpoint="live_words")
 def live_words():
-    return _words_page(commune_id=_commune_arg())
+    return _words_page(commune_id=commune_arg())
 
 
 def _back_to_session(raw) -> LiveSession | None:

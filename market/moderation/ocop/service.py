@@ -21,8 +21,8 @@ from market.catalog.models import Product, ProductStatus
 from market.domain import DomainError
 from market.extensions import db
 from market.moderation import audit
+from market.moderation.decisions import check_reason
 from market.moderation.scope import scoped
-from market.moderation.service import check_reason
 from market.moderation.signals import tell
 from market.text import clean_line
 
@@ -123,7 +123,7 @@ def reject_claim(product: Product, by, reason: object) -> Product:
 # ---- the queue of claims ----------------------------------------------------------------------------------
 
 def _claims_base(user, commune_id: int | None = None) -> sa.Select:
-    from market.moderation.listings import in_commune
+    from market.moderation.listings.service import in_commune
 
     stmt = scoped(sa.select(Product), Product, user).where(Product.status.in_(VERIFIABLE),
                                                            Product.ocop_stars.is_not(None))

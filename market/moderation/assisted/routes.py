@@ -1,5 +1,6 @@
-"""Staff pages for acting on behalf of villagers: the helpers' page, listing a product for a villager and
-entering a phone order. Each records the consent of the person acted for (``assisted.py``)."""
+"""The Help a villager tab: the helpers' page (``/staff/assisted``), opening a shop for a villager, listing a
+product for her and entering a phone order (``/staff/orders/phone``). Each records the consent of the person acted
+for (``service.py``)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from market.catalog.sell import done, save_new_listing
 from market.domain import DomainError, parse_id
 from market.extensions import db
 from market.forms import attach_error
-from market.moderation import assisted, bp
-from market.moderation.forms import AssistedListingForm, PhoneOrderForm
-from market.moderation.scope import get_in_scope
+from market.moderation import bp
+from market.moderation.assisted import service as assisted
+from market.moderation.assisted.forms import AssistedListingForm, AssistedSellerForm, PhoneOrderForm
+from market.moderation.scope import communes_in_scope, get_in_scope
 from market.orders.states import OrderOrigin
 
 LISTING_TEMPLATE = "moderation/assisted_listing.html"
@@ -27,6 +29,32 @@ LISTING_TEMPLATE = "moderation/assisted_listing.html"
 @bp.get("/assisted", endpoint="assisted")
 def assisted_home():
     return render_template("moderation/assisted_home.html", villagers=assisted.assisted_sellers(current_user))
+
+
+@bp.route("/assisted/new", methods=["GET", "POST"])
+def assisted_new():
+    communes = communes_in_scope(current_user)
+    form = AssistedSellerForm(communes=communes)
+    if request.method == "GET" and len(communes) == 1:
+        form.commune_id.data = communes[0].id
+    if form.validate_on_submit():
+        if not form.consent.data:
+            form.consent.errors = [_("The villager must agree before you create a shop for them.")]
+        else:
+            try:
+                profile = assisted.register_assisted_seller(
+                    current_user, phone=form.phone.data, name=form.display_name.data, shop_name=form.shop_name.data,
+                    commune_id=form.commune_id.data, story=form.story.data, consent=True)
+            except DomainError as err:
+                db.session.rollback()
+                attach_error(form, err)
+            else:
+                db.session.commit()
+                flash(_("The shop of %(name)s is open. You can now act for them.", name=profile.user.display_name),
+                      "success")
+                return redirect(url_for("staff.seller", profile_id=profile.id))
+    status = 400 if (form.errors or form.form_errors) else 200
+    return render_template("moderation/assisted.html", form=form), status
 
 
 @bp.route("/assisted/<int:profile_id>/listings/new", methods=["GET", "POST"], endpoint="assisted_listing_new")

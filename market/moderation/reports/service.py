@@ -22,8 +22,9 @@ from market.database import utcnow
 from market.domain import DomainError, NotFound
 from market.extensions import db
 from market.moderation import audit
+from market.moderation.decisions import check_reason
 from market.moderation.models import OPEN_REPORT_STATUSES, Report, ReportStatus
-from market.moderation.scope import parse_id
+from market.moderation.scope import parse_id, scoped
 from market.moderation.signals import tell
 from market.text import clean_text
 
@@ -208,11 +209,38 @@ def create_report(reporter: User, type_name: object, raw_id: object, category: o
 
 
 def reports_of(user: User) -> list[Report]:
+    """One's own reports, newest first ("My reports")."""
     return list(db.session.scalars(sa.select(Report).where(Report.reporter_id == user.id)
                                    .order_by(Report.created_at.desc(), Report.id.desc()).limit(200)))
 
 
+def has_reports(user: User) -> bool:
+    """Whether ``user`` ever reported something (the account page links "My reports" then)."""
+    return db.session.scalar(sa.select(Report.id).where(Report.reporter_id == user.id).limit(1)) is not None
+
+
 # ---- staff handle them -------------------------------------------------------------------------------------
+
+# The lists of the Reports tab: each a filter on the reports of the staff member's communes ("all": no filter).
+FILTERS = {"open": Report.status.in_(OPEN_REPORT_STATUSES),
+           "resolved": Report.status == ReportStatus.RESOLVED,
+           "dismissed": Report.status == ReportStatus.DISMISSED}
+
+
+def list_status(raw: str | None) -> str:
+    """The list asked for: a key of ``FILTERS`` or "all"; anything else is the default, "open"."""
+    return raw if raw in FILTERS or raw == "all" else "open"
+
+
+def queue(user: User, status: str, commune_id: int | None = None) -> sa.Select:
+    """The reports of ``user``'s communes (or one of them) in the list ``status``, oldest first."""
+    stmt = scoped(sa.select(Report), Report, user)
+    if status != "all":
+        stmt = stmt.where(FILTERS[status])
+    if commune_id:
+        stmt = stmt.where(Report.commune_id == commune_id)
+    return stmt.order_by(Report.created_at, Report.id)
+
 
 def take_report(report: Report, by: User) -> Report:
     """A staff member says "I am on it": the reporter sees it is being reviewed."""
@@ -228,8 +256,6 @@ def take_report(report: Report, by: User) -> Report:
 
 def close_report(report: Report, by: User, outcome: object, note: str | None) -> Report:
     """Resolve or dismiss a report with a note the reporter reads."""
-    from market.moderation.service import check_reason
-
     if outcome not in (ReportStatus.RESOLVED, ReportStatus.DISMISSED):
         raise DomainError("invalid", _("Choose resolved or dismissed."), field="outcome")
     note = check_reason(note, message=_("Write a note; the person who reported it will read it."))

@@ -32,7 +32,7 @@ from market.accounts.models import Commune, SellerProfile
 from market.catalog.models import Product, ProductStatus
 from market.domain import DomainError
 from market.extensions import db
-from market.moderation.audit import day_bounds, local_zone
+from market.moderation import audit
 from market.orders.models import Order, OrderItem
 from market.orders.states import OrderStatus
 
@@ -52,11 +52,11 @@ class DateRange:
         return (self.end - self.start).days + 1
 
     def bounds(self) -> tuple[datetime, datetime]:
-        return day_bounds(self.start, self.end)
+        return audit.day_bounds(self.start, self.end)
 
 
 def today() -> date:
-    return datetime.now(local_zone()).date()
+    return datetime.now(audit.local_zone()).date()
 
 
 def parse_day(raw: object, fallback: date | None, field_name: str) -> date | None:
@@ -288,7 +288,7 @@ def delivered_series(commune_id: int, rng: DateRange) -> tuple[list[tuple[date, 
                Order.status_changed_at >= lo, Order.status_changed_at < hi)
     ).all()
     by_month = rng.days > DAILY_MAX_DAYS
-    zone = local_zone()
+    zone = audit.local_zone()
 
     def bucket(d: date) -> date:
         return d.replace(day=1) if by_month else d
@@ -382,3 +382,24 @@ def figures_rows(fig: Figures) -> list[tuple[str, str, object]]:
     rows += [(_("Delivered value by month") if fig.series_by_month else _("Delivered value by day"),
               d.isoformat(), v) for d, v in fig.series]
     return rows
+
+
+def export_csv(commune: Commune, rng: DateRange) -> str:
+    """The commune's figures as CSV, and the export's audit entry."""
+    body = audit.csv_text([_("Section"), _("Figure"), _("Value")], figures_rows(figures(commune.id, rng)))
+    audit.record("dashboard.export", commune, details={"start": rng.start.isoformat(), "end": rng.end.isoformat()})
+    return body
+
+
+def overview_csv(rows: list[OverviewRow], rng: DateRange) -> str:
+    """The admin's overview as CSV (one line per commune), and the export's audit entry (platform-wide)."""
+    body = audit.csv_text(
+        [_("Commune"), _("Province"), _("Delivered value (đồng)"), _("Delivered orders"), _("Orders placed"),
+         _("Active sellers"), _("Listings on sale"), _("Average rating"), _("Ratings"), _("Live sessions held"),
+         _("Peak viewers")],
+        [(r.commune.name, r.commune.province, r.delivered_value_vnd, r.delivered_orders, r.orders_placed,
+          r.active_sellers, r.listings_on_sale, "" if r.rating.average is None else f"{r.rating.average:.2f}",
+          r.rating.count, r.live.sessions_held, r.live.peak_viewers) for r in rows])
+    audit.record("dashboard.export", details={"scope": "all", "start": rng.start.isoformat(),
+                                              "end": rng.end.isoformat()})
+    return body

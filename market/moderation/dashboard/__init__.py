@@ -1,0 +1,1 @@
+"""The commune's figures (tab "Figures", ``/staff/dashboard``) and their CSV export."""

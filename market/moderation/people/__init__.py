@@ -1,0 +1,1 @@
+"""People (tab "People", ``/staff/users…``): find a person tied to her communes, ban and unban."""

@@ -1,0 +1,2 @@
+"""Reports (tab "Reports", ``/staff/reports…``), and the reporters' side on the ``reports`` blueprint: the report form
+(``/report``) and "My reports" (``/reports``)."""

@@ -1,0 +1,1 @@
+"""Seller review (tab "Sellers", ``/staff/sellers…``): approve, suspend, restore, the KOL badge."""
