@@ -1,6 +1,6 @@
 """OCOP: the stars a seller claims for a listing, and what commune staff verified against the certificate.
 
-The catalog keeps both on the product; the moderation area decides and audits (``moderation/ocop.py``). Whether a
+The catalog keeps both on the product; the moderation area decides and audits (``moderation/ocop/``). Whether a
 claim shows as verified is computed (``ocop_state``), never stored: a seller editing the claim, or the
 certificate's expiry passing, turns it back into "claimed" or "expired" with no job to run.
 """
