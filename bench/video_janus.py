@@ -1,17 +1,26 @@
 """Live video figures on this machine (docs/performance.md, "Live video"): glass-to-glass latency of the WebRTC
-path through Janus, Janus's CPU per viewer and frames lost as viewers are added, the HLS delay, the replay job.
+path through Janus, the viewers one Janus holds at 480p before it drops packets and its CPU per viewer, the HLS
+delay, the replay job.
 
-    .venv/bin/pip install aiortc       # the WebRTC peers of this bench only (not a dependency of the app)
-    .venv/bin/python bench/video_janus.py [--seconds 20] [--viewers 1,5,10,20] [--hls] [--browser]
+    .venv/bin/pip install aiortc uvloop   # this bench's WebRTC peers only (the bench extra; not the app's)
+    .venv/bin/python bench/video_janus.py [--seconds 15] [--viewers 1,50,100,150,200] [--crowd-procs 2]
+                                          [--event-loops N] [--keep-going] [--hls] [--browser]
     .venv/bin/python bench/video_janus.py --recording    # the replay pipeline on a real Janus recording
 
-It starts its own Janus (deploy/janus.sh on ports 8095/7095, RTP 42000-42999, run dir /tmp/bench-janus), so it
+It starts its own Janus (deploy/janus.sh on ports 8095/7095, RTP 44000-51999, run dir /tmp/bench-janus), so it
 never touches `make video`'s or the tests' Janus. The publisher is an aiortc peer sending 832×480 VP8 at 30 fps
 whose frames carry the wall-clock time in milliseconds as 40 black/white blocks; the measuring viewer is an
 aiortc peer that decodes each frame and reads the blocks back: latency = now − stamp on one clock (same machine).
 This is "capture to decoded frame": a real phone adds its camera pipeline and a screen adds up to one refresh.
-The other viewers are aiortc peers that do not decode (SRTP, jitter buffer, RTCP only), so the machine's two
-shared cores are spent on Janus rather than on decoding; Janus's CPU is read from /proc for its own pid.
+Both live in this process. The other viewers, the crowd (bench/video_crowd.py), live in ``--crowd-procs`` worker
+processes and cost far less than Janus does for them: each completes ICE and DTLS with aiortc, then counts its
+RTP packets on arrival without decrypting them; its loss comes from the sequence numbers.
+
+Each step of ``--viewers``: the crowd grows to that many viewers, settles, then over ``--seconds`` the bench
+reads Janus's CPU (all its threads, from /proc), the crowd's loss, the kernel's drops per socket owner (Janus,
+crowd, this process), Janus's log (late packets discarded, sequence jumps), frames sent and decoded, latency,
+the generator's CPU and the load average; one JSON line per step. It stops at the first step with loss above
+``--max-loss`` or fewer than ``--min-fps`` frames at the meter or from the publisher, unless ``--keep-going``.
 """
 
 from __future__ import annotations
@@ -37,13 +46,14 @@ WIDTH, HEIGHT, FPS = 832, 480, 30
 BITS, BLOCK, TOP = 40, 20, 8
 NOISE_FROM, NOISE_ROWS = 64, 16  # a band of noise: ~600-800 kb/s of VP8, as a camera's 480p
 HTTP_PORT, ADMIN_PORT = 8095, 7095
+RTP_PORTS = "44000-51999"  # a port per viewer (and per address of the host): room for thousands; HLS uses 43000+
 ROOM_BITRATE = 800_000  # the room's cap (REMB to the publisher): a 480p picture
 RUN_DIR = Path("/tmp/bench-janus")
 API_SECRET, ADMIN_SECRET = "bench-api-secret", "bench-admin-secret"
 
 try:
     import av
-    from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 except ImportError:  # pragma: no cover - a bench
     sys.exit("this bench needs aiortc: .venv/bin/pip install aiortc")
 
@@ -110,23 +120,14 @@ class StampTrack(VideoStreamTrack):
         return frame
 
 
-def no_decoding() -> None:
-    """The crowd's peers keep RTP, SRTP and RTCP but skip decoding (aiortc decodes every frame otherwise)."""
-    import aiortc.rtcrtpreceiver as receiver
-
-    class _Null:
-        def decode(self, _frame):
-            return []
-
-    receiver.get_decoder = lambda codec: _Null()
-
-
 # ---- Janus ------------------------------------------------------------------------------------------------
 
-def start_janus() -> int:
+def start_janus(event_loops: int = 0) -> int:
+    """deploy/janus.sh with the bench's ports; ``event_loops`` N > 0 shares N media threads among all handles."""
     env = {**os.environ, "JANUS_HTTP_PORT": str(HTTP_PORT), "JANUS_ADMIN_PORT": str(ADMIN_PORT),
-           "JANUS_RTP_PORTS": "42000-42999", "JANUS_RUN_DIR": str(RUN_DIR), "JANUS_API_SECRET": API_SECRET,
-           "JANUS_ADMIN_SECRET": ADMIN_SECRET, "JANUS_ENV_FILE": str(RUN_DIR / "janus.env")}
+           "JANUS_RTP_PORTS": RTP_PORTS, "JANUS_RUN_DIR": str(RUN_DIR), "JANUS_API_SECRET": API_SECRET,
+           "JANUS_ADMIN_SECRET": ADMIN_SECRET, "JANUS_ENV_FILE": str(RUN_DIR / "janus.env"),
+           "JANUS_EVENT_LOOPS": str(event_loops or "")}
     subprocess.run([str(ROOT / "deploy/janus.sh"), "--daemon"], env=env, check=True, stdout=subprocess.DEVNULL)
     return int((RUN_DIR / "janus.pid").read_text())
 
@@ -139,8 +140,14 @@ def stop_janus(pid: int) -> None:
 
 
 def cpu_seconds(pid: int) -> float:
+    return sum(cpu_split(pid))
+
+
+def cpu_split(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds of a process, all its threads."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 async def call(fn, *args, **kwargs):
@@ -161,8 +168,9 @@ async def keepalive(janus, sessions: list[int], stop: asyncio.Event) -> None:
 
 
 async def publish(janus, room: int):
-    pc = RTCPeerConnection()
-    pc.addTrack(StampTrack())
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    track = StampTrack()
+    pc.addTrack(track)
     await pc.setLocalDescription(await pc.createOffer())
     session = await call(janus.create_session)
     handle = await call(janus.attach, session)
@@ -178,7 +186,7 @@ async def publish(janus, room: int):
         await asyncio.sleep(0.2)
     else:
         raise SystemExit(f"the publisher never reached Janus (ICE state {pc.iceConnectionState})")
-    return pc, session, publisher_id
+    return pc, session, publisher_id, track
 
 
 async def subscribe(janus, room: int, feed: int, on_frame=None):
@@ -186,7 +194,7 @@ async def subscribe(janus, room: int, feed: int, on_frame=None):
     handle = await call(janus.attach, session)
     offer = await call(janus.message, session, handle, {"request": "join", "ptype": "subscriber", "room": room,
                                                        "streams": [{"feed": feed}]})
-    pc = RTCPeerConnection()
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # host candidates: no STUN lookup
     frames = {"n": 0, "lat": []}
 
     @pc.on("track")
@@ -216,19 +224,16 @@ def measure_latency(frame, frames) -> None:
         frames["lat"].append(now - stamp)
 
 
-async def packets_lost(pcs) -> int:
-    lost = 0
-    for pc in pcs:
-        for stat in (await pc.getStats()).values():
-            if stat.type == "inbound-rtp":
-                lost += getattr(stat, "packetsLost", 0) or 0
-    return lost
+async def packets_lost(pc) -> int:
+    """The measuring viewer's own count (aiortc's jitter buffer, after retransmissions)."""
+    return sum(getattr(stat, "packetsLost", 0) or 0 for stat in (await pc.getStats()).values()
+               if stat.type == "inbound-rtp")
 
 
-async def bytes_sent(pc) -> int:
-    """What the publisher sent: Janus relays the same stream to every viewer (aiortc's receivers count no bytes)."""
-    return sum(getattr(stat, "bytesSent", 0) or 0 for stat in (await pc.getStats()).values()
-               if stat.type == "outbound-rtp")
+async def sent(pc) -> tuple[int, int]:
+    """Packets and bytes the publisher sent: Janus relays that same stream to every viewer."""
+    out = [stat for stat in (await pc.getStats()).values() if stat.type == "outbound-rtp"]
+    return sum(s.packetsSent for s in out), sum(s.bytesSent for s in out)
 
 
 def own_cpu_seconds() -> float:
@@ -238,26 +243,92 @@ def own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def udp_drops(owners: dict[str, list[int]]) -> dict[str, int]:
+    """Datagrams the kernel dropped because a socket's receive buffer was full, by whose socket: Janus's (its
+    publisher's packets arrive there: Janus read too slowly), the crowd's or this process's (the measuring viewer
+    and the publisher)."""
+    owner = {}
+    for name, pids in owners.items():
+        for pid in pids:
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                try:
+                    link = os.readlink(fd)
+                except OSError:
+                    continue
+                if link.startswith("socket:["):
+                    owner[link[8:-1]] = name
+    drops = dict.fromkeys(owners, 0)
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[9] in owner:
+                drops[owner[fields[9]]] += int(fields[-1])
+    return drops
+
+
+JANUS_LOG_SIGNS = {"late_discarded": "Discarding too old outgoing packet",  # its send queue over 1 s behind
+                   "ingress_jumps": "Big sequence number jump"}  # the publisher's packets lost before Janus
+
+
+def janus_log_mark() -> int:
+    return (RUN_DIR / "janus.log").stat().st_size
+
+
+def janus_log_signs(since: int) -> dict[str, int]:
+    """Janus's own word on what it dropped since ``since`` (a size of its log)."""
+    with open(RUN_DIR / "janus.log", "rb") as log:
+        log.seek(since)
+        text = log.read().decode(errors="replace")
+    return {name: text.count(sign) for name, sign in JANUS_LOG_SIGNS.items()}
+
+
+def threads(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    return 0
+
+
+def crowd_window(before: list, after: list) -> dict:
+    """Per viewer, packets expected (sequence numbers) and received over the window; the crowd's loss."""
+    expected = received = nbytes = worst = silent = 0
+    for (p0, b0, h0, _o0), (p1, b1, h1, _o1) in zip(before, after, strict=False):
+        exp, got = h1 - h0, p1 - p0
+        expected += exp
+        received += got
+        nbytes += b1 - b0
+        silent += got == 0
+        if exp > 0:
+            worst = max(worst, (exp - got) / exp)
+    return {"expected": expected, "received": received, "bytes": nbytes, "silent": silent,
+            "loss_pct": round(100 * (expected - received) / expected, 3) if expected else None,
+            "worst_viewer_loss_pct": round(100 * worst, 2)}
+
+
 # ---- the runs ---------------------------------------------------------------------------------------------
 
 async def run(args) -> dict:
+    from video_crowd import Crowd
+
     from market.video.janus import Janus
 
-    pid = start_janus()
-    janus = Janus(f"http://127.0.0.1:{HTTP_PORT}/janus", api_secret=API_SECRET, admin_secret=ADMIN_SECRET,
-                  timeout=10, event_timeout=20)
+    pid = start_janus(args.event_loops)
+    url = f"http://127.0.0.1:{HTTP_PORT}/janus"
+    janus = Janus(url, api_secret=API_SECRET, admin_secret=ADMIN_SECRET, timeout=10, event_timeout=20)
     room = 4242
-    results: dict = {"janus_pid": pid, "steps": []}
+    results: dict = {"janus_pid": pid, "crowd_procs": args.crowd_procs, "event_loops": args.event_loops,
+                     "steps": []}
     stop = asyncio.Event()
     sessions: list[int] = []
     pcs = []
+    crowd = None
     try:
         try:
             janus.destroy_room(room, "bench")
         except Exception:  # noqa: BLE001
             pass
         janus.create_room(room, "bench", publishers=1, bitrate=ROOM_BITRATE, fir_freq=2)
-        pub_pc, pub_session, feed = await publish(janus, room)
+        pub_pc, pub_session, feed, pub_track = await publish(janus, room)
         sessions.append(pub_session)
         pcs.append(pub_pc)
         alive = asyncio.ensure_future(keepalive(janus, sessions, stop))
@@ -266,42 +337,69 @@ async def run(args) -> dict:
         pcs.append(meter_pc)
         await asyncio.sleep(4)  # ICE, DTLS, first keyframe
         meter["lat"].clear()
-        crowd = []
         if args.browser:
             results["chromium_viewer"] = await measure_browser(janus, room, feed, args.seconds)
         if args.hls:
             results["hls"] = await measure_hls(janus, room, feed, args.seconds)
+        crowd = Crowd(args.crowd_procs, url, API_SECRET, room, feed)
         for target in args.viewers:
-            if target > 1:
-                no_decoding()
-            while len(crowd) + 1 < target:
-                pc, s, _frames = await subscribe(janus, room, feed)
-                sessions.append(s)
-                crowd.append(pc)
-            await asyncio.sleep(3)
+            t_grow = time.monotonic()
+            in_crowd, connected, failed = await crowd.grow(target - 1)
+            grow_s = time.monotonic() - t_grow
+            await asyncio.sleep(args.settle)
             meter["lat"].clear()
-            n0, lost0 = meter["n"], await packets_lost([meter_pc, *crowd])
-            bytes0, own0 = await bytes_sent(pub_pc), own_cpu_seconds()
-            cpu0, t0 = cpu_seconds(pid), time.monotonic()
+            n0, lost0, stats0 = meter["n"], await packets_lost(meter_pc), await crowd.stats()
+            (pkts0, bytes0), own0, gen0 = await sent(pub_pc), own_cpu_seconds(), crowd.cpu_seconds()
+            owners = {"janus": [pid], "crowd": crowd.pids(), "bench": [os.getpid()]}
+            drops0, load0, mark = udp_drops(owners), os.getloadavg()[0], janus_log_mark()
+            (user0, sys0), frames0, t0 = cpu_split(pid), pub_track.n, time.monotonic()
             await asyncio.sleep(args.seconds)
-            cpu1, t1 = cpu_seconds(pid), time.monotonic()
-            bytes1, own1 = await bytes_sent(pub_pc), own_cpu_seconds()
-            lost1 = await packets_lost([meter_pc, *crowd])
+            (user1, sys1), frames1, t1 = cpu_split(pid), pub_track.n, time.monotonic()
+            (pkts1, bytes1), own1, gen1 = await sent(pub_pc), own_cpu_seconds(), crowd.cpu_seconds()
+            drops1, lost1, stats1 = udp_drops(owners), await packets_lost(meter_pc), await crowd.stats()
+            window = t1 - t0
             lat = sorted(meter["lat"])
-            step = {"viewers": target, "janus_cpu_pct": round(100 * (cpu1 - cpu0) / (t1 - t0), 1),
-                    "fps_at_meter": round((meter["n"] - n0) / (t1 - t0), 1),
-                    "packets_lost": lost1 - lost0,
-                    "kbps_per_viewer": round((bytes1 - bytes0) * 8 / 1000 / (t1 - t0)),
-                    "bench_process_cpu_pct": round(100 * (own1 - own0) / (t1 - t0), 1),
+            viewers = 1 + in_crowd
+            seen = crowd_window(stats0, stats1)
+            janus_pct = 100 * (user1 + sys1 - user0 - sys0) / window
+            step = {"viewers": viewers, "connected": 1 + connected, "failed": failed, "grow_s": round(grow_s, 1),
+                    "janus_cpu_pct": round(janus_pct, 1),
+                    "janus_cpu_pct_per_viewer": round(janus_pct / viewers, 3),
+                    "janus_sys_pct": round(100 * (sys1 - sys0) / window, 1), "janus_threads": threads(pid),
+                    "crowd_loss_pct": seen["loss_pct"], "worst_viewer_loss_pct": seen["worst_viewer_loss_pct"],
+                    "crowd_silent_viewers": seen["silent"],
+                    "socket_drops": {k: drops1[k] - drops0[k] for k in owners}, "janus_log": janus_log_signs(mark),
+                    "kbps_sent": round((bytes1 - bytes0) * 8 / 1000 / window),
+                    "packets_per_s_sent": round((pkts1 - pkts0) / window, 1),
+                    "kbps_per_crowd_viewer": round(seen["bytes"] * 8 / 1000 / window / in_crowd) if in_crowd else None,
+                    "fps_sent": round((frames1 - frames0) / window, 1),
+                    "fps_at_meter": round((meter["n"] - n0) / window, 1),
+                    "meter_packets_lost": lost1 - lost0,
                     "latency_ms_median": statistics.median(lat) if lat else None,
                     "latency_ms_p95": lat[int(len(lat) * 0.95)] if lat else None,
-                    "load_avg": os.getloadavg()[0]}
+                    "crowd_cpu_pct": round(100 * (sum(gen1) - sum(gen0)) / window, 1),
+                    "crowd_sys_pct": round(100 * (gen1[1] - gen0[1]) / window, 1),
+                    "bench_main_cpu_pct": round(100 * (own1 - own0) / window, 1),
+                    "load_avg": [round(load0, 1), round(os.getloadavg()[0], 1)]}
             results["steps"].append(step)
             print(json.dumps(step), flush=True)
+            limit = []
+            if (seen["loss_pct"] or 0) > args.max_loss:
+                limit.append(f"crowd loss {seen['loss_pct']} % > {args.max_loss} %")
+            if step["fps_at_meter"] < args.min_fps:
+                limit.append(f"{step['fps_at_meter']} fps at the measuring viewer < {args.min_fps}")
+            if step["fps_sent"] < args.min_fps:  # not Janus: the publisher (this process) got too little CPU
+                limit.append(f"the publisher itself sent {step['fps_sent']} fps: the machine ran out")
+            if limit and not args.keep_going:
+                results["stopped"] = {"viewers": viewers, "why": limit}
+                print(json.dumps({"stopped": results["stopped"]}), flush=True)
+                break
     finally:
         stop.set()
         if "alive" in locals():
             await alive
+        if crowd is not None:
+            await crowd.close()
         for pc in pcs:
             await pc.close()
         for s in sessions:
@@ -379,7 +477,7 @@ async def check_recording(seconds: int = 6) -> dict:
         with app.app_context():
             options = recording.room_options(1)
         janus.create_room(4343, "bench", publishers=1, bitrate=ROOM_BITRATE, fir_freq=2, **options)
-        pc, session, _feed = await publish(janus, 4343)
+        pc, session, _feed, _track = await publish(janus, 4343)
         await asyncio.sleep(seconds)
         await pc.close()
         await call(janus.destroy, session)
@@ -506,7 +604,15 @@ def first_stamp(segment: Path) -> int | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=20, help="measuring window of each step")
-    parser.add_argument("--viewers", default="1,5,10,20", help="viewer counts to step through")
+    parser.add_argument("--viewers", default="1,50,100,200,300,400", help="viewer counts to step through")
+    parser.add_argument("--crowd-procs", type=int, default=os.cpu_count() or 1,
+                        help="processes sharing the crowd of viewers (default: one per core)")
+    parser.add_argument("--event-loops", type=int, default=0,
+                        help="Janus's event_loops (JANUS_EVENT_LOOPS): N shared media threads; 0: one per viewer")
+    parser.add_argument("--settle", type=float, default=5, help="seconds after a step's viewers joined")
+    parser.add_argument("--max-loss", type=float, default=0.5, help="stop when the crowd loses more (%%)")
+    parser.add_argument("--min-fps", type=float, default=27, help="stop when the measuring viewer sees fewer")
+    parser.add_argument("--keep-going", action="store_true", help="step on past the first limit")
     parser.add_argument("--hls", action="store_true", help="also measure the HLS delay")
     parser.add_argument("--browser", action="store_true", help="also measure with a Chromium viewer (Playwright)")
     parser.add_argument("--recording", action="store_true",

@@ -5,7 +5,8 @@
 # Secrets come from JANUS_API_SECRET and JANUS_ADMIN_SECRET; unset, they are made once and kept in
 # instance/janus.env (mode 600), which the app reads too when it runs with `make serve`.
 # JANUS_HTTP_PORT (8088), JANUS_ADMIN_PORT (7088), JANUS_RTP_PORTS (20000-40000), JANUS_STUN (host:port),
-# JANUS_PUBLIC_IP (a 1:1 NAT's public address) shape the rest.
+# JANUS_PUBLIC_IP (a 1:1 NAT's public address) shape the rest. JANUS_EVENT_LOOPS=N shares N media threads among
+# all handles instead of one thread per handle (Janus's default): less CPU per viewer, but see docs/video.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -38,12 +39,15 @@ chmod 700 "$RUN"
 stun=""; [ -n "${JANUS_STUN:-}" ] && stun="stun_server = \"${JANUS_STUN%:*}\"
 	stun_port = ${JANUS_STUN##*:}"
 nat=""; [ -n "${JANUS_PUBLIC_IP:-}" ] && nat="nat_1_1_mapping = \"$JANUS_PUBLIC_IP\""
+case "${JANUS_EVENT_LOOPS:-}" in *[!0-9]*) echo "JANUS_EVENT_LOOPS is a number of threads"; exit 2;; esac
+loops=""; [ -n "${JANUS_EVENT_LOOPS:-}" ] && loops="event_loops = $JANUS_EVENT_LOOPS"
 for f in deploy/janus/*.jcfg; do
   sed -e "s#@CONFIGS@#$RUN/conf#g" -e "s#@API_SECRET@#$JANUS_API_SECRET#g" \
       -e "s#@ADMIN_SECRET@#$JANUS_ADMIN_SECRET#g" -e "s#@HTTP_PORT@#$HTTP_PORT#g" \
       -e "s#@ADMIN_PORT@#$ADMIN_PORT#g" -e "s#@BIND_IP@#${JANUS_BIND_IP:-127.0.0.1}#g" \
       -e "s#@RTP_PORTS@#${JANUS_RTP_PORTS:-20000-40000}#g" -e "s#@DEBUG_LEVEL@#${JANUS_DEBUG_LEVEL:-3}#g" \
-      "$f" | awk -v stun="$stun" -v nat="$nat" '{ sub(/@STUN@/, stun); sub(/@NAT_1_1@/, nat); print }' \
+      "$f" | awk -v stun="$stun" -v nat="$nat" -v loops="$loops" \
+        '{ sub(/@STUN@/, stun); sub(/@NAT_1_1@/, nat); sub(/@EVENT_LOOPS@/, loops); print }' \
       > "$RUN/conf/$(basename "$f")"
 done
 chmod 600 "$RUN"/conf/*.jcfg

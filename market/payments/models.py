@@ -76,7 +76,8 @@ class Payment(TimestampMixin, Model):
 
 class Outcome(enum.StrEnum):
     """What handling a provider's event (or a deferred call to the provider) came to: kept in
-    ``ProcessedEvent.outcome``, answered to the sender as ``{ok, outcome}`` and logged."""
+    ``ProcessedEvent.outcome``, answered to the sender as ``{ok, outcome}`` and logged. The carriers' tracking
+    events (shipping/webhooks.py) go through the same ``process_once`` and are answered in the same words."""
 
     RECEIVED = "received"  # a row made, its handler not finished yet
     DUPLICATE = "duplicate"  # processed before (or replayed): nothing done
@@ -95,7 +96,7 @@ class Outcome(enum.StrEnum):
     REFUNDED = "refunded"  # money went back to the buyer
     PARTIAL = "partial"  # part of a payment was refunded outside Chợ Phiên
     PARKED = "parked"  # a refund seen before its payment: kept until the payment arrives
-    APPLIED = "applied"  # a parked refund, once its payment arrived
+    APPLIED = "applied"  # a parked refund, once its payment arrived; a carrier's event that moved the parcel
     REFUNDED_BEFORE = "refunded_before"  # a payment whose refund had been parked
     REFUNDED_BEFORE_COMPLETION = "refunded_before_completion"  # refunded before the order was packed
     NOTHING = "nothing"  # a deferred call with nothing left to do
@@ -105,6 +106,15 @@ class Outcome(enum.StrEnum):
     WRONG_ACCOUNT = "wrong_account"  # bank feed: paid into another account of the shop's
     REFUND_DUE = "refund_due"  # bank feed: paid twice or after closing: the seller returns it
     WRONG_AMOUNT = "wrong_amount"  # bank feed: a transfer of the wrong amount
+    STALE = "stale"  # carrier: an old or reordered event, the parcel is further along already
+    SAME = "same"  # carrier: the parcel is at that stage already
+    REMITTED = "remitted"  # carrier: no move, but the cash it collected is now paid out to the shop
+    NO_ACCOUNT = "no_account"  # carrier: about a parcel of a shop that has disconnected the carrier
+    DETAIL_UNAVAILABLE = "detail_unavailable"  # GHN: its order detail did not answer, GHN calls again
+    DETAIL_DISAGREES = "detail_disagrees"  # GHN: its detail is behind the event, not believed yet
+    RETRY = "retry"  # carrier: the order changed under us, the carrier calls again
+    FORBIDDEN = "forbidden"  # carrier: a wrong webhook secret
+    RATE_LIMITED = "rate_limited"  # carrier: too many calls, nothing done
 
 
 class ProcessedEvent(Model):

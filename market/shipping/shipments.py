@@ -33,6 +33,7 @@ from market.extensions import db
 from market.orders.models import Order
 from market.orders.service import roles_for, transition
 from market.orders.states import Actor, OrderStatus
+from market.payments.models import Outcome
 from market.shipping.carriers import CARRIERS, get_carrier
 from market.shipping.carriers.base import (
     RANK,
@@ -305,21 +306,21 @@ def secret_known(carrier: str, given: str) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode())
 
 
-def apply_tracking(shipment_id: int, tracking: Tracking) -> str:
-    """Move the shipment (and its order) to where the carrier says the parcel is; an outcome word for the log."""
+def apply_tracking(shipment_id: int, tracking: Tracking) -> Outcome:
+    """Move the shipment (and its order) to where the carrier says the parcel is; what it came to, for the log."""
     shipment = db.session.get(Shipment, shipment_id)
     order = lock_order(shipment.order_id)
     db.session.refresh(shipment)
     new, current = Stage(tracking.stage), Stage(shipment.stage)
-    outcome = "applied"
+    outcome = Outcome.APPLIED
     if current in TERMINAL or (RANK[new] <= RANK[current] and new != current):
-        outcome = "stale"  # an old or reordered event: the parcel is further along already
+        outcome = Outcome.STALE  # an old or reordered event: the parcel is further along already
     elif new == current:
-        outcome = "same"
+        outcome = Outcome.SAME
     if tracking.cod_remitted and shipment.cod_collected_vnd and shipment.cod_remitted_at is None:
         shipment.cod_remitted_at = utcnow()
-        outcome = "remitted" if outcome != "applied" else outcome
-    if outcome not in ("applied",):
+        outcome = Outcome.REMITTED if outcome != Outcome.APPLIED else outcome
+    if outcome != Outcome.APPLIED:
         db.session.flush()
         return outcome
     shipment.stage, shipment.carrier_status = new, tracking.carrier_status[:40]

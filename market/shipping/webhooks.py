@@ -25,6 +25,7 @@ from flask import abort, jsonify, request
 
 from market.domain import DomainError
 from market.extensions import csrf, db
+from market.payments.models import Outcome
 from market.shipping import bp
 from market.shipping.carriers import get_carrier
 from market.shipping.carriers.base import RANK, BadWebhook, CarrierError, Tracking
@@ -44,7 +45,7 @@ def _limited(carrier: str, limit: str, *keys: str):
     if ratelimit.hit(limit, *keys):
         return None
     security_event("webhook_limited", provider=carrier, limit=keys[0])
-    return _answer(429, "rate_limited")
+    return _answer(429, Outcome.RATE_LIMITED)
 
 
 def _ip() -> str:
@@ -85,7 +86,7 @@ def _apply(carrier: str, shipment_id: int, event: Tracking) -> str:
     except DomainError as err:  # the order changed under us: the carrier will call again
         db.session.rollback()
         log.warning("shipping: %s event %s not applied: %s", carrier, event.event_id, err.message)
-        return "retry"
+        return Outcome.RETRY
     log.info("shipping: %s %s → %s: %s", carrier, event.tracking_code, event.stage, outcome)
     return outcome
 
@@ -102,15 +103,15 @@ def ghn_webhook():
     shipment = find_shipment("ghn", hook.tracking_code)
     if shipment is None:
         log.warning("shipping: ghn webhook for an unknown order code %s ignored", hook.tracking_code)
-        return _answer(200, "unknown")
+        return _answer(200, Outcome.UNKNOWN)
     account = account_for(shipment.seller_id, "ghn")
     if account is None:
         log.warning("shipping: ghn webhook for %s: the shop has disconnected GHN", hook.tracking_code)
-        return _answer(200, "no_account")
+        return _answer(200, Outcome.NO_ACCOUNT)
     try:
         creds = credentials(account)
     except DomainError:
-        return _answer(200, "no_account")
+        return _answer(200, Outcome.NO_ACCOUNT)
     too_many = _limited("ghn", RATE_GHN_DETAIL, "carrier-ghn-detail", hook.tracking_code)
     if too_many:
         return too_many
@@ -120,17 +121,17 @@ def ghn_webhook():
         detail = get_carrier("ghn").status(creds, hook.tracking_code)
     except CarrierError as err:
         log.warning("shipping: ghn detail of %s failed (%s): retry later", hook.tracking_code, err.message)
-        return _answer(503, "detail_unavailable")
+        return _answer(503, Outcome.DETAIL_UNAVAILABLE)
     if detail.stage != hook.stage:
         log.warning("shipping: ghn event for %s says %s (%s), the order detail says %s (%s): the detail decides",
                     hook.tracking_code, hook.stage, hook.carrier_status, detail.stage, detail.carrier_status)
         if RANK[detail.stage] < RANK[hook.stage]:  # GHN's detail lags (or the event is forged): not believed
-            return _answer(503, "detail_disagrees")  # yet; GHN sends it again, a forger does not
+            return _answer(503, Outcome.DETAIL_DISAGREES)  # yet; GHN sends it again, a forger does not
     truth = Tracking(hook.tracking_code, detail.stage, detail.carrier_status, event_id=hook.event_id,
                      at=detail.at or hook.at, cod_vnd=detail.cod_vnd, cod_remitted=detail.cod_remitted,
                      reason=hook.reason)
     outcome = _apply("ghn", shipment_id, truth)
-    return _answer(503 if outcome == "retry" else 200, outcome)
+    return _answer(503 if outcome == Outcome.RETRY else 200, outcome)
 
 
 @bp.post("/webhooks/carrier/ghtk/<secret>")
@@ -143,7 +144,7 @@ def ghtk_webhook(secret: str):
     ip = _ip()
     if not ratelimit.allowed(RATE_BAD_SECRETS, "carrier-bad-secret", ip):
         security_event("webhook_limited", provider="ghtk", limit="carrier-bad-secret")
-        return _answer(429, "rate_limited")
+        return _answer(429, Outcome.RATE_LIMITED)
     too_many = _limited("ghtk", RATE_CALLS, "carrier-hook", "ghtk", ip)
     if too_many:
         return too_many
@@ -152,9 +153,9 @@ def ghtk_webhook(secret: str):
     if not (secret_matches(shipment, secret) if shipment is not None else secret_known("ghtk", secret)):
         ratelimit.hit(RATE_BAD_SECRETS, "carrier-bad-secret", ip)
         security_event("webhook_bad_signature", provider="ghtk", label=hook.tracking_code)
-        return _answer(403, "forbidden")
+        return _answer(403, Outcome.FORBIDDEN)
     if shipment is None:
         log.warning("shipping: ghtk webhook for an unknown label %s ignored", hook.tracking_code)
-        return _answer(200, "unknown")
+        return _answer(200, Outcome.UNKNOWN)
     outcome = _apply("ghtk", shipment.id, hook)
-    return _answer(503 if outcome == "retry" else 200, outcome)
+    return _answer(503 if outcome == Outcome.RETRY else 200, outcome)

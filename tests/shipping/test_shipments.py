@@ -177,6 +177,9 @@ def test_ghtk_delivered_moves_the_order_once_and_never_back(client, shop, shippe
     assert ghtk_hook(client, secret, shipment.tracking_code, 6).json["outcome"] == "remitted"
     reload(shipment)
     assert shipment.cod_remitted_at is not None
+    kept = db.session.scalars(sa.select(ProcessedEvent.outcome).where(ProcessedEvent.provider == "ghtk")
+                              .order_by(ProcessedEvent.id)).all()
+    assert kept == ["applied", "stale", "remitted"]  # each event's outcome kept as its word
 
 
 def test_refused_and_returned_puts_the_stock_back_once(client, login, shop, buyer, shipped):
