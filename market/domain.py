@@ -88,14 +88,15 @@ class Forbidden(DomainError):
         super().__init__("forbidden", message, status=403)
 
 
-def parse_id(raw: object) -> int | None:
+def parse_id(raw: object, *, text: bool = True) -> int | None:
     """A database id from a URL, a form or a JSON body: 12 or "12", positive and at most ``MAX_ID``. None for
     anything else — True (a bool is an int in Python), 0, "-1", "1.0", " 12", "²" (a digit int() refuses), a
-    number of thousands of digits — so the caller answers as for a missing object."""
+    number of thousands of digits — so the caller answers as for a missing object. ``text=False`` where ids are
+    JSON numbers by contract (the /live protocol): "12" is refused there too."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, str):
-        if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
+        if not (text and raw.isascii() and raw.isdigit() and len(raw) <= 10):
             return None
         raw = int(raw)
     if not isinstance(raw, int):

@@ -13,6 +13,7 @@ from market.domain import MAX_ID, DomainError, FieldErrors, parse_id
 ])
 def test_parse_id(raw, expected):
     assert parse_id(raw) == expected
+    assert parse_id(raw, text=False) == (expected if not isinstance(raw, str) else None)  # numbers only
 
 
 def test_field_errors_join_the_messages_and_point_at_the_first_field():

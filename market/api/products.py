@@ -16,6 +16,7 @@ from market.catalog.images import EXTENSIONS, SIZES, fit
 from market.catalog.models import Category, Product, ProductPhoto
 from market.catalog.ocop import ocop_state
 from market.catalog.search import search, visible_product
+from market.domain import parse_id
 from market.errors import api_error
 from market.extensions import db
 
@@ -79,9 +80,8 @@ def _int_arg(name: str, default: int, maximum: int) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or len(raw) > 9 or not 1 <= int(raw) <= maximum:
-        return None
-    return int(raw)
+    value = parse_id(raw)
+    return value if value is not None and value <= maximum else None
 
 
 @bp.get("/products")

@@ -8,6 +8,7 @@ from flask import current_app, request, url_for
 from market.catalog import bp, labels, ocop
 from market.catalog.images import SIZES, fit, variant_name
 from market.catalog.models import Category, Product, ProductStatus, Unit
+from market.domain import parse_id
 from market.extensions import db
 
 PER_PAGE = 20
@@ -100,8 +101,8 @@ def page_url(page: int) -> str:
 
 
 def page_number() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and len(raw) <= 5 and 0 < int(raw) <= 10_000 else 1
+    page = parse_id(request.args.get("page"))
+    return page if page is not None and page <= 10_000 else 1
 
 
 def paginate(stmt: sa.Select, per_page: int = PER_PAGE):

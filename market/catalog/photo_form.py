@@ -13,7 +13,7 @@ from collections.abc import Callable
 from flask import current_app, request
 
 from market.catalog import images
-from market.domain import DomainError
+from market.domain import DomainError, parse_id
 
 
 def upload_refused(err: DomainError) -> None:
@@ -50,7 +50,7 @@ def photo_plan(existing_photos, max_photos: int, too_many: Callable[[int], str],
 
     ``too_many(count)`` words the refusal of more than ``max_photos``."""
     existing = {p.id: p for p in existing_photos}
-    removed = {int(v) for v in request.form.getlist("remove_photo") if v.isdigit() and len(v) < 11}
+    removed = {parse_id(v) for v in request.form.getlist("remove_photo")}
     files = uploads()
     charge_daily_uploads(len(files))
     refs: list[tuple[str, object]] = []

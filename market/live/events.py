@@ -20,7 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from market import ratelimit
 from market.database import retry_on_conflict
-from market.domain import DomainError, NotFound
+from market.domain import DomainError, NotFound, parse_id
 from market.extensions import db, socketio
 from market.live import access, chat, offers, sessions, snapshot
 from market.live.connection import (
@@ -260,8 +260,8 @@ def on_join(app, sid, *args):
 def _join(sid: str, args: tuple) -> dict:
     data = _payload(args)
     _rate_join(sid)
-    session_id = data.get("session_id")
-    if isinstance(session_id, bool) or not isinstance(session_id, int) or not 0 < session_id < 2**31:
+    session_id = parse_id(data.get("session_id"), text=False)
+    if session_id is None:
         raise live_error("invalid", reason="unknown_session")
     # Cached until a change (a chat, an offer, stock) or a counters' period: the viewers and hearts it carries
     # are a second old at most (rebuilding it every tick while thousands joined was a fifth of their CPU).

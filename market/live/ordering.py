@@ -43,7 +43,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from market import ratelimit
 from market.accounts.models import User
 from market.database import retry_on_conflict
-from market.domain import DomainError
+from market.domain import DomainError, parse_id
 from market.extensions import db, socketio
 from market.live import taps
 from market.live.models import LiveOfferBuyer, OfferStatus
@@ -450,7 +450,8 @@ def submit_order(user_id: int, auth_version: int | None, session_id: int, offer_
     from market.live.messages import live_error
     from market.orders.service import check_key, check_qty
 
-    if isinstance(offer_id, bool) or not isinstance(offer_id, int) or not 0 < offer_id < 2**31:
+    offer_id = parse_id(offer_id, text=False)
+    if offer_id is None:
         raise live_error("invalid", reason="unknown_offer")
     qty = check_qty(qty)
     key = check_key(key)  # the rate limit is counted with the batch (settle_requests)

@@ -149,13 +149,19 @@ def _typed_destination(form) -> delivery.Destination | None:
     return delivery.Destination(clean_line(form.ship_commune.data)[:120], province) if province else None
 
 
+def _fee_shown(raw: str) -> int | None:
+    """A fee the page showed (a hidden field) in đồng; None for anything else, as if no fee was shown
+    (ASCII digits only: "²" is a digit int() refuses)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+
+
 def _shown_fees(groups) -> dict[int, int | None]:
     """The fees the page showed (hidden fields), to refuse placing at a fee the buyer has not seen."""
     shown = {}
     for g in groups:
         raw = request.form.get(f"fee-{g.seller.id}")
         if raw is not None:  # a client posting without the page (tests, scripts) has no fee to compare
-            shown[g.seller.id] = int(raw) if raw.isdigit() and len(raw) < 12 else None
+            shown[g.seller.id] = _fee_shown(raw)
     return shown
 
 
@@ -352,8 +358,7 @@ def complete(order_id: int):
     form.method.choices = [(c.name, c.label) for c in choices]
     option = request.form.get("delivery") or delivery.SHIP
     raw_fee = request.form.get("shown_fee")
-    shown_fee = "unchecked" if raw_fee is None else (int(raw_fee) if raw_fee.isdigit() and len(raw_fee) < 12
-                                                     else None)
+    shown_fee = "unchecked" if raw_fee is None else _fee_shown(raw_fee)
     if "recalc" in request.form:  # "Update shipping": show the fee for the address typed; nothing is written
         return render_template("orders/complete.html", order=order, form=form,
                                **_complete_fee_context(order, form, option))

@@ -22,10 +22,6 @@ def _profile():
     return profile
 
 
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
-
-
 def _packing_list(profile, session_id: int) -> fulfilment.PackingList:
     """The seller's part of a live session; a session that does not exist is a 404, not an empty list."""
     if not session_exists(session_id):
@@ -41,7 +37,7 @@ def index():
     if status is not None and status not in {s.value for s in OrderStatus}:
         user_abort(400, _("This is not an order status."))
     live = parse_id(request.args.get("live"))
-    page = _int(request.args.get("page")) or 1
+    page = parse_id(request.args.get("page")) or 1
     orders = fulfilment.seller_orders(profile.id, status=status, live_session_id=live, page=page)
     return render_template("orders/sell_index.html", profile=profile, orders=orders, status=status, live=live,
                            page=page, page_size=fulfilment.PAGE_SIZE, counts=fulfilment.status_counts(profile.id),

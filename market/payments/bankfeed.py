@@ -159,7 +159,7 @@ class SePay(BankFeedAdapter):
         body = request.get_data(cache=True)
         timestamp = request.headers.get("X-SePay-Timestamp", "")
         signature = request.headers.get("X-SePay-Signature", "")
-        if not secret or not timestamp.isdigit() or len(timestamp) > 12 or not signature:
+        if not secret or not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12 or not signature:
             raise BadSignature("missing signature")
         if abs(time.time() - int(timestamp)) > TOLERANCE_SECONDS:
             raise BadSignature("stale timestamp")

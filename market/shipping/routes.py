@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from market.domain import DomainError
+from market.domain import DomainError, parse_id
 from market.extensions import db
 from market.forms import attach_error
 from market.security import approved_seller_required
@@ -226,7 +226,7 @@ BATCH_BUDGET_S = 45.0  # no new call starts after this long (the rest are listed
 
 
 def _order_ids(values: list[str]) -> list[int]:
-    return list(dict.fromkeys(int(v) for v in values if v.isdigit() and len(v) < 10))
+    return [i for i in dict.fromkeys(map(parse_id, values)) if i is not None]
 
 
 def _orders_back():

@@ -64,7 +64,8 @@ def test_unapproved_products_are_404(client, listed, key):
 
 
 @pytest.mark.parametrize("query", ["page=0", "page=-1", "page=abc", "per_page=1000", "category=guns",
-                                   "commune=nowhere", "page=" + "9" * 5000, "per_page=" + "1" * 5000])
+                                   "commune=nowhere", "page=" + "9" * 5000, "per_page=" + "1" * 5000,
+                                   "page=%C2%B2", "page=1.0", "per_page=%EF%BC%91"])  # "²" (int() refuses it), "１"
 def test_bad_arguments_are_400_json(client, listed, query):
     resp = client.get(f"/api/v1/products?{query}")
     assert resp.status_code == 400 and resp.get_json()["error"] == "invalid"

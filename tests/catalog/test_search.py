@@ -99,3 +99,4 @@ def test_search_page(client, shelf):
     assert "Không tìm thấy" in html
     assert client.get("/search?q=" + "a" * 5000).status_code == 200
     assert client.get("/search?q=x&category=weapons&commune=nowhere&page=-3").status_code == 200
+    assert client.get("/search?q=x&page=%C2%B2").status_code == 200  # "²": a digit int() refuses

@@ -200,7 +200,8 @@ def test_photo_order_tokens_arrange_new_and_kept_photos(client, seller):
     url = f"/sell/products/{product.id}/edit"
     resp = post_listing(client, url=url, action="save",
                         files=[("c.jpg", jpeg_bytes(color=(0, 0, 200)))],
-                        photo_order=["n0", f"e{b_id}", "bogus", "n7", f"e{a_id}"], remove_photo=[str(a_id)])
+                        photo_order=["n0", f"e{b_id}", "bogus", "n7", f"e{a_id}"],
+                        remove_photo=[str(a_id), "²", "1.0", "-1"])  # not ids: ignored
     assert resp.status_code == 302
     db.session.expire_all()
     product = db.session.get(Product, product.id)

@@ -5,6 +5,7 @@ word, the socket stays usable, and nothing is logged as an error."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -85,3 +86,35 @@ def test_every_socket_event_with_hostile_payloads(app, world, socket_client, log
                 sock.received()  # drain what the room sent meanwhile
 
             example()
+
+
+# Every id a /live event reads, a real one of its kind (world.ids), who sends it, and what else the event needs to
+# reach the id's check.
+ID_FIELDS = [
+    ("join", "session_id", "live_a", "buyer_a", {}),
+    ("order", "offer_id", "offer_a", "buyer_a", {"qty": 1, "key": "fuzz-bad-id"}),
+]
+# Not ids: a bool (an int in Python), 0, negatives, past a 32-bit column (an overflow on PostgreSQL), a float or
+# its text, digits int() refuses ("²") or that are not ASCII, text at all (the protocol's ids are JSON numbers),
+# containers.
+BAD_IDS = [True, False, 0, -1, 2**31, 2**63, 10**40, 1.0, "1.0", "²", "١٢", " 1", "", "-1", None, [1], {"id": 1}]
+
+
+@pytest.mark.parametrize(("event", "name", "real", "role", "rest"), ID_FIELDS,
+                         ids=[f"{f[0]}.{f[1]}" for f in ID_FIELDS])
+def test_every_id_a_socket_event_reads_is_refused_alike(world, socket_client, log_watch, event, name, real, role,
+                                                        rest):
+    """``domain.parse_id`` is the one reading of an id, on sockets as in forms and the JSON API (here with
+    ``text=False``): whatever it refuses is the same ``invalid`` ack for every event (never a database error,
+    never a crash)."""
+    sock = socket_client(auth={"token": issue_token(world.user(role))})
+    for bad in [*BAD_IDS, str(world.ids[real])]:  # a real id written as text too
+        with fresh_limits():
+            if event != "join":
+                assert sock.call("join", {"session_id": world.ids["live_a"]})["ok"]
+            ack = sock.call(event, {**rest, name: bad})
+        assert ack["ok"] is False and ack["error"] == "invalid", (bad, ack)
+        assert ack.get("field", name) == name, (bad, ack)  # refused for the id, not for something else
+        assert isinstance(ack["message"], str) and ack["message"], (bad, ack)
+        assert not log_watch.bad, (bad, log_watch.bad[:3])
+

@@ -178,6 +178,7 @@ def test_an_order_for_a_villagers_shop_records_the_villagers_consent(client, wor
     ({"qty": "-5"}, "qty", "số nguyên"),
     ({"qty": "0"}, "qty", "ít nhất là 1"),
     ({"qty": "9" * 5000}, "qty", "quá lớn"),
+    ({"qty": "²"}, "qty", "số nguyên"),  # a digit int() refuses
     ({"buyer_phone": "123"}, "buyer_phone", "điện thoại"),
     ({"buyer_phone": "028 3822 4567"}, "buyer_phone", "số di động"),
     ({"buyer_name": "", "ship_street": "Thôn 9 Chị Mai"}, "buyer_name", "tên"),

@@ -35,6 +35,7 @@ def test_list_filters_by_status_and_live_session(client, live_orders):
     html = client.get("/sell/orders?status=pending").get_data(as_text=True)
     assert orders[2].code in html and orders[0].code not in html
     assert client.get("/sell/orders?status=paid").status_code == 400
+    assert client.get("/sell/orders?page=%C2%B2").status_code == 200  # "²": a digit int() refuses, page 1
     assert "Phiên sầu riêng sáng" in client.get("/sell/orders").get_data(as_text=True)
 
 

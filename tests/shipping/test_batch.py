@@ -135,6 +135,7 @@ def test_bounded_csrf_and_the_shops_own(client, login, shop, orders, carriers, c
     assert "Tối đa 20 đơn" in client.get(resp.headers["Location"]).get_data(as_text=True)
     # no order selected, or a carrier not switched on
     assert batch(client, []).status_code == 302
+    assert batch(client, ["²", "1.0", "0"]).status_code == 302  # not ids: none selected
     assert batch(client, [first.id], "viettel").status_code == 302
     assert carriers["ghn"].calls("/shiip/public-api/v2/shipping-order/create") == []
     reload(first)

@@ -43,6 +43,8 @@ def test_fee_shown_then_charged(client, login, buyer, shop, fee_table):
     assert shown_fee(html, shop.profile.id) == str(fee)
     assert "41.000" in html and "278.000" in html  # the fee and the grand total (237.000 + 41.000)
     assert orders() == []
+    resp = post_form(client, "/checkout", {**data, f"fee-{shop.profile.id}": "²"}, page="/checkout")
+    assert resp.status_code == 409 and orders() == []  # not a fee ("²" is a digit int() refuses): none shown
     # second press, at the fee shown: placed with it
     resp = post_form(client, "/checkout", {**data, f"fee-{shop.profile.id}": str(fee)}, page="/checkout")
     assert resp.status_code == 302, resp.get_data(as_text=True)

@@ -170,6 +170,6 @@ def _qty(raw: object) -> int:
     from market.orders.service import MAX_QTY, check_qty
 
     text = (raw or "").strip() if isinstance(raw, str) else ""
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "²" is a digit int() refuses
         raise DomainError("invalid", _("Enter a whole number, such as 5."), field="qty")
     return check_qty(int(text) if len(text) <= 9 else MAX_QTY + 1)
