@@ -184,30 +184,6 @@ def test_no_import_circles():
     assert not found, "modules importing each other (directly or round a loop):\n  " + "\n  ".join(described)
 
 
-# Kept only for the moderation area while it is reorganised: the names it still reads from the modules that were
-# split. Nothing else may start using them, and each is deleted once moderation no longer does.
-MODERATION_SHIMS = ("market.catalog.service", "market.live.service")
-
-
-def _imports_of(path: pathlib.Path) -> set[str]:
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
-    return found
-
-
-def test_the_moderation_shims_serve_moderation_only():
-    paths = [p for d in ("market", "tests", "bench") for p in sorted((ROOT / d).rglob("*.py"))]
-    for shim in MODERATION_SHIMS:
-        users = [p.relative_to(ROOT).as_posix() for p in paths if shim in _imports_of(p)]
-        others = [u for u in users if not u.startswith(("market/moderation/", "tests/moderation/"))]
-        assert not others, f"{others} import {shim}: import from the modules it names instead"
-        assert users, f"nothing imports {shim} any more: delete it (and its line here)"
-
-
 # ---- the checker itself, on a small tree ------------------------------------------------------------------
 
 def _tree(tmp_path, files: dict[str, str]) -> pathlib.Path:
