@@ -3,7 +3,7 @@
 1. A 12-megapixel phone-like JPEG (4000 × 3000, EXIF orientation 6 and GPS, like a photo taken upright on a
    phone) through the whole pipeline (checks, verify, draft decode, turn, sRGB, 320/800/1600 in WebP and JPEG)
    against the naive way: Image.open → full decode → one resize to 1600 px → save one JPEG.
-2. Search latency (p50/p95) over 10 000 approved products: the real ``service.search`` + pagination (count
+2. Search latency (p50/p95) over 10 000 approved products: the real ``catalog.search.search`` + pagination (count
    and page, photos loaded) on PostgreSQL with the trigram index, on PostgreSQL without it (the baseline), and
    on the embedded SQLite for reference. PostgreSQL runs in its own database (default bench_catalog), dropped
    and created again.
@@ -187,13 +187,13 @@ def fill(app, products: int) -> None:
 def measure_search(apps: list[tuple[str, object]], reps: int) -> list[tuple[str, list[float], dict]]:
     """Rounds over every query, taking the databases in turn in each round (a busy neighbour slows all alike).
     Returns per database: all latencies (ms) and, per query, (matches, median ms)."""
-    from market.catalog import service
+    from market.catalog.search import search
     from market.extensions import db
 
     def run(app, query):
         with app.test_request_context("/"):
             start = time.perf_counter()
-            page = db.paginate(service.search(query), page=1, per_page=20, error_out=False)
+            page = db.paginate(search(query), page=1, per_page=20, error_out=False)
             for product in page.items:  # what the results page reads
                 _ = product.cover, product.seller.commune.name
             elapsed = (time.perf_counter() - start) * 1000

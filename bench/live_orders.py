@@ -68,8 +68,9 @@ def main() -> None:
     from market import create_app, ratelimit
     from market.accounts.models import User
     from market.extensions import db, socketio
-    from market.live import events, ordering, service
+    from market.live import events, ordering
     from market.live.models import LiveSession
+    from market.live.offers import pin_offer
 
     app = create_app({"LIVE_BACKGROUND_TASKS": False})
     profiler = None
@@ -86,7 +87,7 @@ def main() -> None:
         product = db.session.scalars(sa.select(Product).where(Product.title == "Sầu riêng Monthong")).one()
         product.stock += args.orders * (args.rounds + 2) * 2
         db.session.flush()
-        offer = service.pin_offer(live, host, product.id, 99_000, args.orders * (args.rounds + 2) * 2, 1000)
+        offer = pin_offer(live, host, product.id, 99_000, args.orders * (args.rounds + 2) * 2, 1000)
         db.session.commit()
         offer_id = offer.id
         buyers = [(u.id, u.auth_version) for u in db.session.execute(

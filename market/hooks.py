@@ -8,8 +8,8 @@
   direction of docs/architecture.md). Each is listed with the module that keeps it, what it takes and who fills
   it; tests/test_hooks.py checks the function is still there with that first parameter. Areas fill them when
   their package is imported (``create_app`` imports every area).
-- **Signals** (blinker) are declared in each area's ``signals.py`` (orders, accounts, live, moderation) and
-  ``catalog.service.listing_changed``; docs/architecture.md says who sends and who hears each.
+- **Signals** (blinker) are declared in each area's ``signals.py`` (accounts, catalog, orders, live, video, moderation);
+  docs/architecture.md says who sends and who hears each.
 """
 
 from __future__ import annotations
@@ -68,11 +68,11 @@ REGISTRIES: tuple[Registry, ...] = (
     Registry("market.orders.sessions:register_session_titles", "lookup",
              "ids → titles of live sessions, for order pages", "live"),
     Registry("market.orders.service:register_hold_task", "fn", "work run with the hold-expiry sweep", "live"),
-    Registry("market.catalog.service:register_stock_manager", "explain",
+    Registry("market.catalog.stock_managers:register_stock_manager", "explain",
              "product → why its stock is not typed on the listing form (or None)", "coop"),
-    Registry("market.live.service:register_own_video", "enabled",
+    Registry("market.live.streams:register_own_video", "enabled",
              "() → whether this site streams sessions itself (a session's outside link is then optional)", "video"),
-    Registry("market.live.service:register_chat_check", "check",
+    Registry("market.live.chat:register_chat_check", "check",
              "(session, user, text) → refuses a chat message before it is stored", "moderation (word filter)"),
     Registry("market.notifications.service:message_kind", "kind",
              "a decorator: the text function (params → str) of a notification kind", "every area that notifies"),

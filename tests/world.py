@@ -41,7 +41,8 @@ def world(app, make_commune, make_user, make_seller, make_staff, make_product, m
     from market.catalog.models import ProductStatus
     from market.coop import service as coop
     from market.extensions import db
-    from market.live import service as live
+    from market.live.chat import post_chat
+    from market.live.offers import pin_offer
     from market.moderation.models import Report
     from market.notifications.service import notify
     from market.orders import cart, weights
@@ -66,12 +67,12 @@ def world(app, make_commune, make_user, make_seller, make_staff, make_product, m
     live_a = make_live_session(u["seller_a"], status="live", title="Phiên sầu riêng A")
     live_b = make_live_session(u["seller_b"], status="live", title="Phiên chè B")
     scheduled_a = make_live_session(u["seller_a"], status="scheduled", title="Phiên sắp tới A")
-    offer_a = live.pin_offer(live_a, u["seller_a"], product_a.id, 79_000, 100, 20)
+    offer_a = pin_offer(live_a, u["seller_a"], product_a.id, 79_000, 100, 20)
     order_a = place_order(u["buyer_a"], [Line("product", product_a.id, 2)], "world-order-a",
                           payment_method="cod").order
     order_b = place_order(u["buyer_b"], [Line("product", product_b.id, 1)], "world-order-b",
                           payment_method="cod").order
-    chat_a = live.post_chat(live_a, u["buyer_a"], "Còn hàng không chị?")
+    chat_a = post_chat(live_a, u["buyer_a"], "Còn hàng không chị?")
     cart.add(u["buyer_a"], product_a.id, 1)
     note_a = notify(u["buyer_a"], "order.confirmed", {"shop": "Vườn sầu riêng A", "code": order_a.code},
                     link=f"/orders/{order_a.id}")

@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 
 from market.accounts.service import commune_by_slug
 from market.api import bp
-from market.catalog import service
 from market.catalog.helpers import PRODUCT_ID, absolute_url, media_url, product_url
 from market.catalog.images import EXTENSIONS, SIZES, fit
 from market.catalog.models import Category, Product, ProductPhoto
+from market.catalog.ocop import ocop_state
+from market.catalog.search import search, visible_product
 from market.domain import parse_id
 from market.errors import api_error
 from market.extensions import db
@@ -60,7 +61,7 @@ def product_json(product: Product, full: bool = False) -> dict[str, Any]:
             "origin": product.origin,
             "harvest_date": product.harvest_date.isoformat() if product.harvest_date else None,
             # Claimed by the seller; "verified" only while commune staff's check matches the claim and the
-            # certificate has not expired (service.ocop_state).
+            # certificate has not expired (catalog.ocop.ocop_state).
             "ocop": _ocop_json(product) if product.ocop_stars else None,
             "photos": [photo_json(p) for p in product.photos],
         })
@@ -68,7 +69,7 @@ def product_json(product: Product, full: bool = False) -> dict[str, Any]:
 
 
 def _ocop_json(product: Product) -> dict[str, Any]:
-    state = service.ocop_state(product)
+    state = ocop_state(product)
     return {"stars": product.ocop_stars, "certificate_no": product.ocop_certificate_no, "state": state,
             "verified": state == "verified",
             "expires_on": (product.ocop_expires_on.isoformat()
@@ -99,7 +100,7 @@ def list_products() -> ResponseReturnValue:
         commune = commune_by_slug(request.args["commune"][:140])
         if commune is None:
             return api_error(400, "invalid", _("Unknown commune."))
-    stmt = service.search(request.args.get("q"), commune_id=commune.id if commune else None, category=category)
+    stmt = search(request.args.get("q"), commune_id=commune.id if commune else None, category=category)
     result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, max_per_page=MAX_PER_PAGE)
     return jsonify({"ok": True, "products": [product_json(p) for p in result.items], "page": result.page,
                     "per_page": result.per_page, "total": result.total, "pages": result.pages})
@@ -107,7 +108,7 @@ def list_products() -> ResponseReturnValue:
 
 @bp.get(f"/products/{PRODUCT_ID}")
 def get_product(product_id: int) -> ResponseReturnValue:
-    product = service.visible_product(product_id)
+    product = visible_product(product_id)
     if product is None:
         return api_error(404, "not_found", _("This product does not exist or is not on sale."))
     return jsonify({"ok": True, "product": product_json(product, full=True)})

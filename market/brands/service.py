@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from market.accounts.models import SellerProfile, SellerStatus, User
 from market.brands.models import Brand, BrandPhoto, BrandProduct, BrandShop
 from market.catalog import images
-from market.catalog import service as catalog
 from market.catalog.models import Product, ProductStatus
+from market.catalog.search import public_products
 from market.database import utcnow
 from market.domain import DomainError, FieldErrors, Forbidden, NotFound, parse_id
 from market.extensions import db
@@ -294,7 +294,7 @@ def brands_made_by(profile: SellerProfile) -> list[Brand]:
 
 def brand_products(brand: Brand) -> sa.Select:
     """Products buyers see under the brand: approved, of a shop that is open and still under the brand."""
-    return (catalog.public_products()
+    return (public_products()
             .join(BrandProduct, BrandProduct.product_id == Product.id)
             .where(BrandProduct.brand_id == brand.id,
                    Product.seller_id.in_(sa.select(BrandShop.seller_id).where(BrandShop.brand_id == brand.id)))

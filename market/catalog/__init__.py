@@ -1,7 +1,7 @@
 """Catalog: products and photos, the public pages (home, communes, categories, shops, products, search) and the
 seller's listing pages (blueprint ``sell``, /sell/...). Staff review listings in the moderation area
-(/staff/listings), through this area's ``service.approve``/``reject``; the JSON API (``market.api.products``)
-reads through this area's service."""
+(/staff/listings), through this area's ``lifecycle.approve``/``reject``; the JSON API (``market.api.products``)
+reads through ``search`` and ``ocop``."""
 
 from flask import Blueprint
 

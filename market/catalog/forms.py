@@ -1,7 +1,7 @@
 """Forms of the seller and staff pages.
 
 WTForms renders the fields and checks the CSRF token; the rules (price formats, limits, HTML, OCOP) live in
-``service.clean_listing`` so the API and the seed obey them too and every refusal is collected at once.
+``listing_input.clean_listing`` so the API and the seed obey them too and every refusal is collected at once.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, MultipleFileField, SelectChoice, SelectField, StringField, TextAreaField
 
 from market.catalog.images import MAX_PHOTOS
+from market.catalog.labels import CATEGORY_LABELS, UNIT_LABELS
 from market.catalog.models import Category, Unit
-from market.catalog.service import CATEGORY_LABELS, UNIT_LABELS
 
 
 class LooseSelectField(SelectField):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app, request, url_for
 
-from market.catalog import bp, service
+from market.catalog import bp, labels, ocop
 from market.catalog.images import SIZES, fit, variant_name
 from market.catalog.models import Category, Product, ProductStatus, Unit
 from market.domain import parse_id
@@ -51,14 +51,14 @@ def product_url(product: Product, absolute: bool = False) -> str:
 
 @bp.app_template_global()
 def category_label(value) -> str:
-    return service.category_label(value)
+    return labels.category_label(value)
 
 
 @bp.app_template_global()
 @bp.app_template_filter("unit")
 def unit_label(value) -> str:
     """The one label of a unit ("trái", "túi", "kg"), for every page, message and script."""
-    return service.unit_label(value)
+    return labels.unit_label(value)
 
 
 @bp.app_template_global()
@@ -68,22 +68,22 @@ def all_units() -> list[str]:
 
 @bp.app_template_global()
 def status_label(value) -> str:
-    return service.status_label(value)
+    return labels.status_label(value)
 
 
 @bp.app_template_global()
 def action_label(value) -> str:
-    return service.action_label(value)
+    return labels.action_label(value)
 
 
 @bp.app_template_global()
 def ocop_state(product) -> str:
-    return service.ocop_state(product)
+    return ocop.ocop_state(product)
 
 
 @bp.app_template_global()
 def ocop_level_label(stars) -> str:
-    return service.ocop_level_label(stars)
+    return ocop.ocop_level_label(stars)
 
 
 @bp.app_template_global()

@@ -78,7 +78,7 @@ class Product(TimestampMixin, Model):
     ocop_certificate_no: Mapped[str | None] = mapped_column(sa.String(60))
     # What commune staff checked against the certificate (moderation's OCOP verification). The claim above
     # counts as verified only while it still equals what was checked and the certificate has not expired
-    # (``service.ocop_state``): a seller editing the claim, or time passing, never leaves a stale "verified".
+    # (``ocop.ocop_state``): a seller editing the claim, or time passing, never leaves a stale "verified".
     ocop_verified_stars: Mapped[int | None] = mapped_column(sa.SmallInteger)
     ocop_verified_certificate_no: Mapped[str | None] = mapped_column(sa.String(60))
     ocop_issued_on: Mapped[date | None] = mapped_column(sa.Date)

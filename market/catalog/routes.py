@@ -8,9 +8,11 @@ from flask_login import current_user
 
 from market.accounts.models import SellerProfile, SellerStatus
 from market.accounts.service import commune_by_slug, communes_in_order
-from market.catalog import bp, service
+from market.catalog import bp
 from market.catalog.helpers import PRODUCT_ID, paginate
 from market.catalog.models import Category, Product, ProductStatus
+from market.catalog.search import newest_first, public_products, search_terms, visible_product
+from market.catalog.search import search as search_listings
 from market.extensions import db
 
 FEATURED = 8
@@ -18,7 +20,7 @@ FEATURED = 8
 
 @bp.get("/")
 def home():
-    featured = db.session.scalars(service.newest_first(service.public_products()).limit(FEATURED)).all()
+    featured = db.session.scalars(newest_first(public_products()).limit(FEATURED)).all()
     return render_template("catalog/home.html", communes=communes_in_order(), featured=featured)
 
 
@@ -30,8 +32,7 @@ def commune(slug: str):
         .where(SellerProfile.commune_id == commune.id, SellerProfile.status == SellerStatus.APPROVED)
         .order_by(SellerProfile.shop_name)
     ).all()
-    products = paginate(service.newest_first(service.public_products()
-                                             .where(SellerProfile.commune_id == commune.id)))
+    products = paginate(newest_first(public_products().where(SellerProfile.commune_id == commune.id)))
     return render_template("catalog/commune.html", commune=commune, shops=shops, products=products)
 
 
@@ -39,7 +40,7 @@ def commune(slug: str):
 def category(name: str):
     if name not in {c.value for c in Category}:
         abort(404)
-    products = paginate(service.newest_first(service.public_products().where(Product.category == name)))
+    products = paginate(newest_first(public_products().where(Product.category == name)))
     return render_template("catalog/category.html", category=name, products=products)
 
 
@@ -48,7 +49,7 @@ def shop(slug: str):
     profile = db.session.scalar(sa.select(SellerProfile).where(SellerProfile.slug == slug))
     if profile is None or profile.status != SellerStatus.APPROVED:
         abort(404)
-    products = paginate(service.newest_first(service.public_products().where(Product.seller_id == profile.id)))
+    products = paginate(newest_first(public_products().where(Product.seller_id == profile.id)))
     return render_template("catalog/shop.html", profile=profile, products=products)
 
 
@@ -64,7 +65,7 @@ def _may_preview(product: Product) -> bool:
 @bp.get(f"/p/{PRODUCT_ID}")
 @bp.get(f"/p/{PRODUCT_ID}-<slug>")
 def product(product_id: int, slug: str | None = None):
-    product = service.visible_product(product_id)
+    product = visible_product(product_id)
     preview = False
     if product is None:
         product = db.session.get(Product, product_id)
@@ -73,7 +74,7 @@ def product(product_id: int, slug: str | None = None):
         preview = True
     if slug != product.slug:  # an old or mistyped slug: one canonical address for sharing and search engines
         return redirect(url_for("catalog.product", product_id=product.id, slug=product.slug), 301)
-    more = db.session.scalars(service.newest_first(service.public_products().where(
+    more = db.session.scalars(newest_first(public_products().where(
         Product.seller_id == product.seller_id, Product.id != product.id)).limit(4)).all()
     return render_template("catalog/product.html", product=product, preview=preview, more=more,
                            ProductStatus=ProductStatus)
@@ -88,6 +89,6 @@ def search():
     commune = None
     if request.args.get("commune"):
         commune = commune_by_slug(request.args["commune"][:140])
-    results = paginate(service.search(query, commune_id=commune.id if commune else None, category=category))
+    results = paginate(search_listings(query, commune_id=commune.id if commune else None, category=category))
     return render_template("catalog/search.html", query=query, results=results, category=category,
-                           commune=commune, communes=communes_in_order(), searched=bool(service.search_terms(query)))
+                           commune=commune, communes=communes_in_order(), searched=bool(search_terms(query)))

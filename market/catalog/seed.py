@@ -17,7 +17,9 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from market.accounts.models import SellerProfile, User
 from market.accounts.service import normalize_phone
-from market.catalog import images, service
+from market.catalog import images
+from market.catalog.lifecycle import approve, create_listing
+from market.catalog.listing_input import clean_listing
 from market.catalog.models import Product
 from market.extensions import db
 
@@ -187,18 +189,18 @@ def listing(user: User, title: str, category: str, unit: str, price: int, stock:
     if existing is not None:
         return existing
     media_dir = current_app.config["MEDIA_DIR"]
-    data = service.clean_listing({
+    data = clean_listing({
         "title": title, "description": description, "category": category, "unit": unit, "price": price,
         "stock": stock, "min_order_qty": min_qty, "origin": origin,
         "harvest_date": (date.today() - timedelta(days=days)).isoformat() if days is not None else "",
         "ocop_stars": ocop[0] if ocop else "", "ocop_certificate_no": ocop[1] if ocop else "",
     })
     photos = [images.prepare(_draw(category, v, title), f"{category}-{v}.jpg", media_dir) for v in range(2)]
-    product = service.create_listing(profile, data, photos, by=user, submit_now=True)
+    product = create_listing(profile, data, photos, by=user, submit_now=True)
     for photo in photos:
         images.save(photo, media_dir)
     if approved:
-        service.approve(product, _approver(profile))
+        approve(product, _approver(profile))
     return product
 
 

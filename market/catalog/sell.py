@@ -14,10 +14,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from market.catalog import images, photo_form, sell_bp, service
+from market.catalog import images, lifecycle, photo_form, sell_bp
 from market.catalog.forms import ActionForm, ListingForm
 from market.catalog.helpers import PRODUCT_ID, paginate
+from market.catalog.listing_input import DEFAULT_TOLERANCE_PCT, clean_listing
 from market.catalog.models import Product, ProductPhoto, ProductStatus
+from market.catalog.stock_managers import stock_managed
 from market.catalog.weight import kg_input
 from market.domain import DomainError, FieldErrors
 from market.errors import wants_json
@@ -94,7 +96,7 @@ def save_new_listing(profile, by, form: ListingForm, template_args: dict, templa
     errors: list[DomainError] = list(extra_errors or [])
     data = None
     try:
-        data = service.clean_listing(request.form)
+        data = clean_listing(request.form)
     except FieldErrors as err:
         errors += err.errors
     plan = _photo_plan(None, errors)
@@ -104,7 +106,7 @@ def save_new_listing(profile, by, form: ListingForm, template_args: dict, templa
     if errors:
         return _error_response(form, errors, template_args, template)
     try:
-        product = service.create_listing(profile, data, plan, by=by, submit_now=_submitting())
+        product = lifecycle.create_listing(profile, data, plan, by=by, submit_now=_submitting())
         _save_photo_files(plan)
     except DomainError as err:
         return _error_response(form, [err], template_args, template)
@@ -133,7 +135,7 @@ def new_product():
 
 def _edit_args(product: Product) -> dict:
     return {"product": product, "profile": current_user.seller_profile, "max_photos": images.MAX_PHOTOS,
-            "stock_note": service.stock_managed(product)}
+            "stock_note": stock_managed(product)}
 
 
 def _saved_form(product: Product) -> ListingForm:
@@ -146,7 +148,7 @@ def _saved_form(product: Product) -> ListingForm:
         "ocop_stars": str(product.ocop_stars or ""), "ocop_certificate_no": product.ocop_certificate_no or "",
         "sold_by_weight": product.by_weight, "piece_weight": kg_input(product.piece_weight_g),
         "price_per_kg": f"{product.price_per_kg_vnd:,}".replace(",", ".") if product.price_per_kg_vnd else "",
-        "weight_tolerance": str(product.weight_tolerance_pct or service.DEFAULT_TOLERANCE_PCT),
+        "weight_tolerance": str(product.weight_tolerance_pct or DEFAULT_TOLERANCE_PCT),
     })
 
 
@@ -154,7 +156,7 @@ def _saved_form(product: Product) -> ListingForm:
 @takes_uploads
 @seller_required
 def edit_product(product_id: int):
-    product = service.own_product(current_user, product_id)
+    product = lifecycle.own_product(current_user, product_id)
     args = _edit_args(product)
     if request.method == "GET":
         return render_template(FORM_TEMPLATE, form=_saved_form(product), **args)
@@ -162,7 +164,7 @@ def edit_product(product_id: int):
     errors: list[DomainError] = []
     data = None
     try:
-        data = service.clean_listing(request.form)
+        data = clean_listing(request.form)
     except FieldErrors as err:
         errors += err.errors
     plan = _photo_plan(product, errors)
@@ -170,7 +172,7 @@ def edit_product(product_id: int):
         return _error_response(form, errors, args)
     submit_now = request.form.get("action") == "submit"
     try:
-        sent_back = service.update_listing(product, data, plan, by=current_user, submit_now=submit_now)
+        sent_back = lifecycle.update_listing(product, data, plan, by=current_user, submit_now=submit_now)
         _save_photo_files(plan)
     except DomainError as err:
         return _error_response(form, [err], args)
@@ -188,9 +190,9 @@ def edit_product(product_id: int):
 @sell_bp.post(f"/products/{PRODUCT_ID}/submit")
 @seller_required
 def submit_product(product_id: int):
-    product = service.own_product(current_user, product_id)
+    product = lifecycle.own_product(current_user, product_id)
     try:
-        service.submit(product, current_user)
+        lifecycle.submit(product, current_user)
     except DomainError as err:
         if err.field is None:
             raise
@@ -207,8 +209,8 @@ def submit_product(product_id: int):
 @sell_bp.post(f"/products/{PRODUCT_ID}/archive")
 @seller_required
 def archive_product(product_id: int):
-    product = service.own_product(current_user, product_id)
-    service.archive(product, current_user)
+    product = lifecycle.own_product(current_user, product_id)
+    lifecycle.archive(product, current_user)
     db.session.commit()
     flash(_("“%(title)s” is no longer on sale.", title=product.title), "info")
     return redirect(url_for("sell.products"))

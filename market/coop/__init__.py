@@ -22,7 +22,7 @@ def _product_lot(product=None, **_kw):
 
 
 def _register() -> None:
-    from market.catalog.service import register_stock_manager
+    from market.catalog.stock_managers import register_stock_manager
     from market.coop.service import explain_managed_stock, on_delivered
     from market.orders.signals import order_status_changed
 

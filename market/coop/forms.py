@@ -8,8 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, SelectChoice, StringField, TextAreaField
 
 from market.catalog.forms import LooseSelectField
+from market.catalog.labels import CATEGORY_LABELS, UNIT_LABELS
+from market.catalog.listing_input import WEIGHED_UNITS
 from market.catalog.models import Category, Unit
-from market.catalog.service import CATEGORY_LABELS, UNIT_LABELS, WEIGHED_UNITS
 
 
 class LotForm(FlaskForm):

@@ -70,8 +70,8 @@ def _lot(kol: User) -> CoopLot | None:
     product_id = demo_lot()
     if product_id is not None:
         return service.lot_of_product(product_id)
+    from market.catalog.lifecycle import approve
     from market.catalog.seed import _approver, _draw
-    from market.catalog.service import approve
 
     media_dir = current_app.config["MEDIA_DIR"]
     photos = [images.prepare(_draw("durian", v, TITLE), f"durian-lot-{v}.jpg", media_dir) for v in range(2)]

@@ -26,7 +26,9 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from market.catalog import service as catalog
+from market.catalog.labels import unit_label
+from market.catalog.lifecycle import create_listing
+from market.catalog.listing_input import MAX_STOCK, clean_listing, is_checked, parse_price
 from market.catalog.models import Product, Unit
 from market.catalog.weight import format_kg, parse_kg
 from market.coop.allocation import Sale, Share, Slice, allocate, allocated_grams, queue, unallocated_grams
@@ -41,7 +43,7 @@ from market.text import clean_line
 NAME_MAX = VILLAGE_MAX = 80
 CONTRIBUTION_MIN_G = 100  # 0,1 kg
 CONTRIBUTION_MAX_G = 100_000_000  # 100 tonnes from one household in one go is a typing slip
-LOT_MAX_UNITS = catalog.MAX_STOCK
+LOT_MAX_UNITS = MAX_STOCK
 MAX_SHIPPING_PER_KG = 1_000_000
 RULE = "fcfs"  # first come, first served by contribution date (allocation.py)
 
@@ -114,7 +116,7 @@ def parse_shipping(raw) -> int:
     if text in ("", "0"):
         return 0
     try:
-        value = catalog.parse_price(text)
+        value = parse_price(text)
     except DomainError as err:
         raise DomainError("invalid", err.message, field="shipping_vnd_per_kg") from None
     if value > MAX_SHIPPING_PER_KG:
@@ -181,14 +183,14 @@ def clean_household(raw) -> HouseholdInput:
 def create_lot(profile, user, raw, photos) -> CoopLot:
     """A new listing (through the catalog, so it is reviewed like any other) and its lot, with no stock yet."""
     errors: list[DomainError] = []
-    by_weight = catalog.is_checked(raw.get("sold_by_weight"))
+    by_weight = is_checked(raw.get("sold_by_weight"))
     listing = {**{k: raw.get(k) for k in ("title", "description", "category", "origin", "harvest_date",
                                           "piece_weight", "price_per_kg", "weight_tolerance", "min_order_qty")},
                "unit": raw.get("unit") if by_weight else Unit.KG, "price": raw.get("price_per_kg"),
                "sold_by_weight": "1" if by_weight else "", "stock": "0"}
     data = None
     try:
-        data = catalog.clean_listing(listing)
+        data = clean_listing(listing)
     except FieldErrors as err:
         errors += [DomainError("invalid", e.message, field="price_per_kg" if e.field == "price" else e.field)
                    for e in err.errors]
@@ -199,7 +201,7 @@ def create_lot(profile, user, raw, photos) -> CoopLot:
         errors.append(err)
     if errors:
         raise FieldErrors(errors)
-    product = catalog.create_listing(profile, data, photos, by=user, submit_now=bool(photos))
+    product = create_listing(profile, data, photos, by=user, submit_now=bool(photos))
     lot = CoopLot(product_id=product.id, seller_id=profile.id, unit_g=data.piece_weight_g or 1000,
                   contributed_g=0, shipping_vnd_per_kg=shipping)
     db.session.add(lot)
@@ -255,7 +257,7 @@ def _change_total(lot: CoopLot, delta_g: int) -> None:
             "Only %(n)s %(unit)s of this lot are free; the rest is held by orders or pinned in a live session and "
             "cannot be taken back. Wait until those orders are delivered or cancelled, or the live offer closes.",
             n=product.stock,
-            unit=catalog.unit_label(product.unit)), field="kg", status=409)
+            unit=unit_label(product.unit)), field="kg", status=409)
 
 
 # ---- households and contributions ----------------------------------------------------------------------
@@ -445,7 +447,7 @@ def lot_state(lot: CoopLot) -> LotState:
 
 
 def explain_managed_stock(product: Product) -> str | None:
-    """For the listing form (catalog.register_stock_manager): a lot's stock is its contributions."""
+    """For the listing form (stock_managers.register_stock_manager): a lot's stock is its contributions."""
     if lot_of_product(product.id) is None:
         return None
     return _("The stock is the sum of the households' contributions: change it on the co-op lot's page.")

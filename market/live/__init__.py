@@ -12,14 +12,14 @@ nav_item("live", "live.index", lambda: _("Live"), "live", order=20, active_prefi
 
 
 def _home_sessions(**_kw):
-    from market.live.service import listing
+    from market.live.sessions import listing
 
     data = listing()
     return data if data["live"] or data["upcoming"] else None
 
 
 def _commune_sessions(commune=None, **_kw):
-    from market.live.service import listing
+    from market.live.sessions import listing
 
     data = listing(commune=commune)
     return data if data["live"] or data["upcoming"] else None

@@ -22,7 +22,7 @@ from market import ratelimit
 from market.database import retry_on_conflict
 from market.domain import DomainError, NotFound, parse_id
 from market.extensions import db, socketio
-from market.live import service
+from market.live import access, chat, offers, sessions, snapshot
 from market.live.connection import (
     NAMESPACE,
     authenticate_connection,
@@ -34,6 +34,7 @@ from market.live.connection import (
 )
 from market.live.hub import hub
 from market.live.messages import error_ack, live_error
+from market.live.models import LiveSession
 from market.live.ordering import outcome_ack, submit_order
 from market.live.rooms import frames_room, host_room, room, ticks_room
 from market.metrics import socket_connected
@@ -100,7 +101,7 @@ def _joined():
     session_id = connection_data().get("session_id")
     if session_id is None:
         raise live_error("invalid", reason="not_joined")
-    live_session = db.session.get(service.LiveSession, session_id)
+    live_session = db.session.get(LiveSession, session_id)
     if live_session is None:
         raise live_error("invalid", reason="unknown_session")
     return live_session
@@ -266,7 +267,7 @@ def _join(sid: str, args: tuple) -> dict:
     # are a second old at most (rebuilding it every tick while thousands joined was a fifth of their CPU).
     ttl = max(current_app.config["LIVE_COALESCE_MS"], current_app.config["LIVE_COUNTERS_MS"]) / 1000
     try:  # what every joiner gets alike, built once per room and change (a crowd joins at once)
-        live_session, snap = hub.cached_snapshot(session_id, ttl, lambda: service.room_view(session_id))
+        live_session, snap = hub.cached_snapshot(session_id, ttl, lambda: snapshot.room_view(session_id))
     except NotFound:
         raise live_error("invalid", reason="unknown_session") from None
     frames = data.get("frames") is True  # one ``tick`` message per tick (tick.Frames); else separate messages
@@ -277,7 +278,7 @@ def _join(sid: str, args: tuple) -> dict:
         for name in (room(previous), host_room(previous), ticks_room(previous), frames_room(previous)):
             server.leave_room(sid, name, namespace=NAMESPACE)
         hub.leave(previous, sid)
-    moderator = service.can_moderate(live_session, user)
+    moderator = access.can_moderate(live_session, user)
     server.enter_room(sid, room(session_id), namespace=NAMESPACE)
     server.enter_room(sid, frames_room(session_id) if frames else ticks_room(session_id), namespace=NAMESPACE)
     if moderator:
@@ -285,7 +286,7 @@ def _join(sid: str, args: tuple) -> dict:
     hub.enter(session_id, sid, host=moderator)
     connection_data(sid)["session_id"] = session_id
     you = {"user_id": user.id if user else None, "logged_in": user is not None,
-           "is_host": service.is_host(live_session, user), "can_moderate": moderator}
+           "is_host": access.is_host(live_session, user), "can_moderate": moderator}
     db.session.commit()
     viewers = max(snap["viewers"], hub.local_viewers(session_id))  # the shared snapshot may predate this joiner
     return {"ok": True, "snapshot": {**snap, "viewers": viewers, "you": you}}
@@ -297,9 +298,9 @@ def on_chat(*args):
     user = _user()
     live_session = _joined()
     data = _payload(args)
-    text = service.clean_chat(data.get("text"))
+    text = chat.clean_chat(data.get("text"))
     _rate(RATE_CHAT, "chat", user.id)
-    message = service.post_chat(live_session, user, text)
+    message = chat.post_chat(live_session, user, text)
     db.session.commit()
     answer = _claim(live_session, user, text, message["id"])
     return {"ok": True, "chat": message, **({"chot": answer} if answer else {})}
@@ -334,9 +335,9 @@ def on_pin(*args):
     live_session = _joined()
     data = _payload(args)
     _rate(RATE_HOST, "host", user.id)
-    offer = service.pin_offer(live_session, user, data.get("product_id"), data.get("price_vnd"),
-                              data.get("quantity"), data.get("per_buyer_limit"), data.get("minutes"))
-    result = service.offer_json(offer)
+    offer = offers.pin_offer(live_session, user, data.get("product_id"), data.get("price_vnd"),
+                             data.get("quantity"), data.get("per_buyer_limit"), data.get("minutes"))
+    result = offers.offer_json(offer)
     db.session.commit()
     return {"ok": True, "offer": result}
 
@@ -348,7 +349,7 @@ def on_close_offer(*args):
     live_session = _joined()
     data = _payload(args)
     _rate(RATE_HOST, "host", user.id)
-    offer = service.close_offer(live_session, user, data.get("offer_id"))
+    offer = offers.close_offer(live_session, user, data.get("offer_id"))
     db.session.commit()
     return {"ok": True, "offer": offer}
 
@@ -360,7 +361,7 @@ def on_start(*args):
     live_session = _joined()
     _payload(args, allow_empty=True)
     _rate(RATE_HOST, "host", user.id)
-    service.start_session(live_session, user)
+    sessions.start_session(live_session, user)
     db.session.commit()
     return {"ok": True}
 
@@ -372,7 +373,7 @@ def on_end(*args):
     live_session = _joined()
     _payload(args, allow_empty=True)
     _rate(RATE_HOST, "host", user.id)
-    service.end_session(live_session, user)
+    sessions.end_session(live_session, user)
     db.session.commit()
     return {"ok": True}
 
@@ -384,7 +385,7 @@ def on_remove_chat(*args):
     live_session = _joined()
     data = _payload(args)
     _rate(RATE_HOST, "host", user.id)
-    service.remove_chat(live_session, user, data.get("message_id"))
+    chat.remove_chat(live_session, user, data.get("message_id"))
     db.session.commit()
     return {"ok": True}
 
@@ -396,7 +397,7 @@ def on_mute(*args):
     live_session = _joined()
     data = _payload(args)
     _rate(RATE_HOST, "host", user.id)
-    entry = service.mute(live_session, user, data.get("user_id"), data.get("minutes"))
+    entry = chat.mute(live_session, user, data.get("user_id"), data.get("minutes"))
     db.session.commit()
     return {"ok": True, "until": entry.until.isoformat()}
 
@@ -409,7 +410,7 @@ def on_phone_order(*args):
     live_session = _joined()
     data = _payload(args)
     _rate(RATE_PHONE_ORDER, "phone-order", user.id)
-    placed = service.phone_order(live_session, user, data.get("offer_id"), PhoneOrderRequest(
+    placed = offers.phone_order(live_session, user, data.get("offer_id"), PhoneOrderRequest(
         phone=data.get("phone"), name=data.get("name"), street=data.get("street"), commune=data.get("commune"),
         province=data.get("province"), qty=data.get("qty"), method=data.get("method"), key=data.get("key"),
         confirm_duplicate=data.get("confirm_duplicate") is True))

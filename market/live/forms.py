@@ -4,7 +4,8 @@ from wtforms import BooleanField, DateTimeLocalField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from market.accounts.forms import ChoiceField
-from market.live.service import DESCRIPTION_MAX, LINK_REQUIRED, TITLE_MAX
+from market.live.sessions import DESCRIPTION_MAX, TITLE_MAX
+from market.live.streams import LINK_REQUIRED
 
 
 class LocalDateTimeField(DateTimeLocalField):
@@ -23,7 +24,7 @@ class SessionForm(FlaskForm):
         DataRequired(_l("Give the session a title.")),
         Length(max=TITLE_MAX, message=_l("A session title can have at most %(max)d characters."))],
         render_kw={"placeholder": _l("Durian session from Ea Knuếc")})
-    # Required unless this site streams sessions itself (``link_required``, from ``service.own_video``).
+    # Required unless this site streams sessions itself (``link_required``, from ``streams.own_video``).
     stream_url = StringField(_l("Link of your TikTok, YouTube or Facebook live"), validators=[
         Length(max=500, message=_l("This link is too long."))],
         render_kw={"inputmode": "url", "placeholder": "https://www.tiktok.com/@ten/live"})

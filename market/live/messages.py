@@ -2,13 +2,15 @@
 
 Order merging settles many buyers' orders in a background task that has no request (so no language); it
 returns a code and its parameters, and each socket handler turns them into a message for its own user here.
+``int_field`` refuses a number the protocol cannot take (an id, a quantity, minutes) the one way: ``invalid``
+beside its field.
 """
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from market.catalog.service import unit_label
+from market.catalog.labels import unit_label
 from market.domain import DomainError, ErrorCode
 
 # The stable error words of the /live protocol, plus "unavailable" when the server itself failed.
@@ -71,3 +73,11 @@ def live_error(code: str, message: str | None = None, field: str | None = None, 
 def error_ack(code: str, **params) -> dict:
     message = params.pop("message", None) or message_for(code, **params)
     return {"ok": False, "error": code, "message": message}
+
+
+def int_field(value: object, field: str, lo: int, hi: int, message: str) -> int:
+    """``value`` when it is a whole number (JSON's, not a string nor a boolean) from ``lo`` to ``hi``; else
+    ``invalid`` on ``field`` with ``message``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise live_error("invalid", message=message, field=field)
+    return value

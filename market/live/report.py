@@ -204,3 +204,9 @@ def report_csv(report: Report) -> str:
                line.confirmed_vnd, line.delivered_vnd)
         writer.writerow([csv_cell(v) for v in row])
     return "\ufeff" + out.getvalue()  # BOM: spreadsheets then read the Vietnamese letters as UTF-8
+
+
+def session_orders(session: LiveSession, limit: int = 50) -> list[Order]:
+    """The console's list of the session's orders, newest first."""
+    return list(db.session.scalars(sa.select(Order).where(Order.live_session_id == session.id)
+                                   .order_by(Order.id.desc()).limit(limit)).all())

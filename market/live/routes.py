@@ -15,9 +15,20 @@ from market.errors import user_abort
 from market.extensions import db
 from market.forms import attach_error
 from market.i18n import number as format_number
-from market.live import bp, report, service, sheet
+from market.live import access, bp, report, sheet, snapshot, streams
 from market.live.forms import EditSessionForm, SessionForm
-from market.live.models import SessionStatus
+from market.live.models import LiveSession, SessionStatus
+from market.live.offers import host_products, session_offers, sold_in
+from market.live.sessions import (
+    SessionFields,
+    check_session_fields,
+    end_session,
+    listing,
+    next_session,
+    schedule_session,
+    start_session,
+    update_session,
+)
 from market.orders.phone import methods_for
 
 HOST_REFRESH_RATE = "40/minute"  # the console asks every 15 s, and at most every 4 s after a change it hears of
@@ -27,9 +38,9 @@ def _local_tz() -> ZoneInfo:
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
-def _fields(form: SessionForm) -> service.SessionFields:
+def _fields(form: SessionForm) -> SessionFields:
     when = form.scheduled_at.data if "scheduled_at" in form else None
-    return service.SessionFields(
+    return SessionFields(
         title=form.title.data or "", description=form.description.data or "", stream_url=form.stream_url.data,
         scheduled_at=when.replace(tzinfo=_local_tz()) if when else None,
         cover_product_id=form.cover_product_id.data or None,
@@ -38,7 +49,7 @@ def _fields(form: SessionForm) -> service.SessionFields:
 
 
 def _session_or_404(session_id: int):
-    return db.session.get(service.LiveSession, session_id) or abort(404)
+    return db.session.get(LiveSession, session_id) or abort(404)
 
 
 def _host_products():
@@ -52,20 +63,20 @@ def _host_products():
 
 @bp.get("/live")
 def index():
-    data = service.listing(upcoming_limit=20, ended_limit=12)
-    return render_template("live/index.html", **data, may_host=service.may_host(current_user))
+    data = listing(upcoming_limit=20, ended_limit=12)
+    return render_template("live/index.html", **data, may_host=access.may_host(current_user))
 
 
 @bp.route("/live/new", methods=["GET", "POST"])
 @login_required
 def new():
-    if not service.may_host(current_user):
+    if not access.may_host(current_user):
         user_abort(403, _("Only sellers verified as their commune's KOL can host live sessions. "
                           "Ask your commune's staff."))
-    form = SessionForm(products=_host_products(), link_required=not service.own_video())
+    form = SessionForm(products=_host_products(), link_required=not streams.own_video())
     if form.validate_on_submit():
         try:
-            session = service.schedule_session(current_user, _fields(form))
+            session = schedule_session(current_user, _fields(form))
         except DomainError as err:
             db.session.rollback()
             attach_error(form, err)
@@ -80,9 +91,9 @@ def new():
 @login_required
 def edit(session_id: int):
     session = _session_or_404(session_id)
-    if not service.is_host(session, current_user):
+    if not access.is_host(session, current_user):
         abort(404)
-    form = EditSessionForm(obj=session, products=_host_products(), link_required=not service.own_video())
+    form = EditSessionForm(obj=session, products=_host_products(), link_required=not streams.own_video())
     if session.status != SessionStatus.SCHEDULED:
         del form.scheduled_at  # on air or over: the date is history, the page does not ask for it
     elif not form.is_submitted():
@@ -94,9 +105,9 @@ def edit(session_id: int):
         failed = not form.validate()
         try:
             if failed:  # the service's checks too, so every field's error shows at once
-                service.check_session_fields(session, current_user, _fields(form))
+                check_session_fields(session, current_user, _fields(form))
             else:
-                service.update_session(session, current_user, _fields(form))
+                update_session(session, current_user, _fields(form))
         except DomainError as err:
             failed = True
             attach_error(form, err)
@@ -113,17 +124,17 @@ def watch(session_id: int):
     session = _session_or_404(session_id)
     if session.status == SessionStatus.ENDED:  # no chat, no hearts, no socket: the replay and what sold
         return render_template("live/ended.html", session=session,
-                               replay=service.stream_info(session.replay_url, autoplay=False),
-                               sold=service.sold_in(session), next_session=service.next_session(session),
-                               cover_photo=service.cover_photo(session), is_host=service.is_host(session, current_user))
-    offers = service.open_offers(session.id)
-    chat = service.recent_chat(session)
+                               replay=streams.stream_info(session.replay_url, autoplay=False),
+                               sold=sold_in(session), next_session=next_session(session),
+                               cover_photo=snapshot.cover_photo(session), is_host=access.is_host(session, current_user))
+    offers = snapshot.open_offers(session.id)
+    chat = snapshot.recent_chat(session)
     return render_template("live/watch.html", session=session, offers=offers, chat=chat,
-                           stream=service.stream_info(session.stream_url), own_video=service.own_video(),
-                           replay=service.stream_info(session.replay_url),
-                           cover_photo=service.cover_photo(session),
-                           is_host=service.is_host(session, current_user),
-                           can_moderate=service.can_moderate(session, current_user),
+                           stream=streams.stream_info(session.stream_url), own_video=streams.own_video(),
+                           replay=streams.stream_info(session.replay_url),
+                           cover_photo=snapshot.cover_photo(session),
+                           is_host=access.is_host(session, current_user),
+                           can_moderate=access.can_moderate(session, current_user),
                            sheet=sheet.page_data(session, current_user))
 
 
@@ -131,24 +142,22 @@ def watch(session_id: int):
 @login_required
 def host(session_id: int):
     session = _session_or_404(session_id)
-    if not service.can_moderate(session, current_user):
+    if not access.can_moderate(session, current_user):
         abort(404)
-    is_host = service.is_host(session, current_user)
+    is_host = access.is_host(session, current_user)
     return render_template("live/host.html", session=session, is_host=is_host,
-                           stream=service.stream_info(session.stream_url), own_video=service.own_video(),
-                           offers=db.session.scalars(db.select(service.LiveOffer)
-                                                     .where(service.LiveOffer.session_id == session.id)
-                                                     .order_by(service.LiveOffer.id.desc())).all(),
-                           products=service.host_products(session) if is_host else [],
+                           stream=streams.stream_info(session.stream_url), own_video=streams.own_video(),
+                           offers=session_offers(session),
+                           products=host_products(session) if is_host else [],
                            phone_methods=methods_for(session.seller_id),
-                           orders=service.session_orders(session), money=report.money(session.id),
-                           chat=service.recent_chat(session))
+                           orders=report.session_orders(session), money=report.money(session.id),
+                           chat=snapshot.recent_chat(session))
 
 
 def _moderated_session_or_404(session_id: int):
     """The host's or her commune staff's session; anyone else (another seller, another commune's staff) 404."""
     session = _session_or_404(session_id)
-    if not service.can_moderate(session, current_user):
+    if not access.can_moderate(session, current_user):
         abort(404)
     return session
 
@@ -162,7 +171,7 @@ def host_orders(session_id: int):
     if not ratelimit.hit(HOST_REFRESH_RATE, "live-host-orders", str(current_user.id)):
         user_abort(429, _("You are going a little fast. Wait a moment and try again."))
     return render_template("live/_host_money.html", session=session, money=report.money(session.id),
-                           orders=service.session_orders(session))
+                           orders=report.session_orders(session))
 
 
 @bp.get("/live/<int:session_id>/report")
@@ -171,7 +180,7 @@ def report_page(session_id: int):
     session = _moderated_session_or_404(session_id)
     data = report.session_report(session)
     return render_template("live/report.html", session=session, report=data, charts=_report_charts(data),
-                           is_host=service.is_host(session, current_user))
+                           is_host=access.is_host(session, current_user))
 
 
 @bp.get("/live/<int:session_id>/report.csv")
@@ -205,18 +214,18 @@ def _report_charts(data: report.Report) -> dict:
 @bp.post("/live/<int:session_id>/start")
 @login_required
 def start(session_id: int):
-    return _host_action(session_id, service.start_session, _("You are on air. Pin your first product!"))
+    return _host_action(session_id, start_session, _("You are on air. Pin your first product!"))
 
 
 @bp.post("/live/<int:session_id>/end")
 @login_required
 def end(session_id: int):
-    return _host_action(session_id, service.end_session, _("The session has ended. Unsold units are back in stock."))
+    return _host_action(session_id, end_session, _("The session has ended. Unsold units are back in stock."))
 
 
 def _host_action(session_id: int, action, done_message: str):
     session = _session_or_404(session_id)
-    if not service.is_host(session, current_user):
+    if not access.is_host(session, current_user):
         abort(404)
     try:
         action(session, current_user)

@@ -71,8 +71,9 @@ def _at(days: int, hour: int) -> datetime:
 
 
 def seed() -> list[tuple[str, str, str]]:
-    from market.live import service
     from market.live.models import LiveSession, SessionStatus
+    from market.live.offers import pin_offer
+    from market.live.sessions import start_session
 
     kol = db.session.scalar(sa.select(User).where(User.phone == normalize_phone(KOL_PHONE)))
     if kol is None or kol.seller_profile is None:
@@ -100,13 +101,13 @@ def seed() -> list[tuple[str, str, str]]:
                                utcnow() - timedelta(minutes=10),
                                "Sầu riêng Ri6 và Monthong hái sáng nay, giá tại vườn. Giao toàn quốc.")
     if new:
-        service.start_session(now_session, kol)
+        start_session(now_session, kol)
         ri6 = products[(KOL_PHONE, "Sầu riêng Ri6")]
         if ri6.stock < 600:
             ri6.stock = 600 + ri6.stock
             db.session.flush()
         db.session.refresh(now_session)
-        service.pin_offer(now_session, kol, ri6.id, 79_000, 500, 20)
+        pin_offer(now_session, kol, ri6.id, 79_000, 500, 20)
     session(sellers["0905000001"], "Phiên chè Shan tuyết Tủa Sín Chải",
             "https://www.facebook.com/chophien.tuasinchai/live", _at(1, 20),
             "Chè Shan tuyết cổ thụ vụ xuân, pha thử trực tiếp.")

@@ -17,7 +17,8 @@ from market.accounts.codes import Purpose, WrongCode, request_code
 from market.accounts.service import format_phone
 from market.domain import DomainError
 from market.extensions import db
-from market.live import bp, service, sheet
+from market.live import bp, sheet
+from market.live.models import LiveSession
 from market.live.ordering import outcome_ack, submit_order
 from market.orders import checkout, delivery
 from market.orders.routes import ask_carriers
@@ -42,7 +43,7 @@ def _refused(err: DomainError, order=None, status: int | None = None, **extra):
 @bp.post("/live/<int:session_id>/checkout")
 def checkout_sheet(session_id: int):
     """A buyer confirming the sheet: reserve (unless ``order_id`` names her reserved order), then complete."""
-    live_session = db.session.get(service.LiveSession, session_id)
+    live_session = db.session.get(LiveSession, session_id)
     if live_session is None:
         return jsonify({"ok": False, "error": "not_found", "message": _("This live session does not exist.")}), 404
     form = request.form
@@ -110,7 +111,7 @@ def _ip() -> str:
 @bp.post("/live/<int:session_id>/checkout/code")
 def sheet_code(session_id: int):
     """A buyer who is not logged in asks, from the sheet, for the sign-in code by SMS (accounts.codes' limits)."""
-    if db.session.get(service.LiveSession, session_id) is None:
+    if db.session.get(LiveSession, session_id) is None:
         return jsonify({"ok": False, "error": "not_found", "message": _("This live session does not exist.")}), 404
     try:
         e164 = request_code(request.form.get("phone"), Purpose.LOGIN, ip=_ip())

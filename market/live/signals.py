@@ -8,10 +8,10 @@
 - Sent from here: ``live_started`` once a session is on air (higher areas, e.g. brands, tell followers), and
   ``live_ended`` once it is off air (the video area stops the stream and its HLS output, makes the replay).
 - Heard here from accounts: ``logged_out`` closes that person's sockets.
-- Heard in ``service.py`` (beside ``close_offers_of_product``, which imports this module) from the catalog: a
-  listing archived (by its seller or staff) or rejected by staff closes its open offers in every live session —
-  it may no longer be sold. An edit that sends an approved listing back to review does not: the KOL fixing a
-  typo mid-session keeps selling what staff approved.
+- Heard in ``offers.py`` (beside ``close_offers_of_product``) from the catalog: a listing archived (by its
+  seller or staff) or rejected by staff closes its open offers in every live session — it may no longer be sold.
+  An edit that sends an approved listing back to review does not: the KOL fixing a typo mid-session keeps
+  selling what staff approved.
 """
 
 from __future__ import annotations

@@ -132,8 +132,8 @@ def _sweep_loop(app: Flask, wait, sweep, done: str) -> None:
 
 
 def sweep_flash_offers(app: Flask) -> int:
-    """Close every flash deal whose countdown ran out (``service.close_due_offers``); one commit."""
-    from market.live.service import close_due_offers
+    """Close every flash deal whose countdown ran out (``offers.close_due_offers``); one commit."""
+    from market.live.offers import close_due_offers
 
     with app.app_context():
         try:

@@ -134,7 +134,7 @@ FILTER_WORD = "kiếm tiền online"
 
 def _pending_listing(profile: SellerProfile, products: list) -> None:
     """A listing in the review queue, with the photos of the shop's Ri6 (already stored: nothing is drawn)."""
-    from market.catalog import service as catalog
+    from market.catalog import lifecycle, listing_input
     from market.catalog.images import PhotoFile
     from market.catalog.models import Product
 
@@ -144,10 +144,10 @@ def _pending_listing(profile: SellerProfile, products: list) -> None:
     photos = [PhotoFile(p.image_hash, p.width, p.height) for p in (products[0].photos if products else [])][:2]
     if not photos:
         return
-    data = catalog.clean_listing({"title": title, "description": description, "category": "durian", "unit": "kg",
+    data = listing_input.clean_listing({"title": title, "description": description, "category": "durian", "unit": "kg",
                                   "price": price, "stock": stock, "min_order_qty": 2,
                                   "origin": "Buôn Ea Knuếc, Krông Pắc, Đắk Lắk"})
-    catalog.create_listing(profile, data, photos, by=profile.user, submit_now=True)
+    lifecycle.create_listing(profile, data, photos, by=profile.user, submit_now=True)
     db.session.flush()
 
 

@@ -33,15 +33,15 @@ def page_url(page: int) -> str:
 
 @bp.context_processor
 def staff_context():
-    from market.catalog import service as catalog
+    from market.catalog import labels
 
     # status_label, category_label and action_label are the staff area's own (reports, audit); a listing's
     # labels get their own names here, since the catalog's template globals of the same names are shadowed.
     return {"staff_tabs": lambda: staff_tabs(current_user), "page_url": page_url, "status_label": reports.status_label,
             "category_label": reports.category_label, "action_label": audit.action_label,
             "kind_label": audit.kind_label,
-            "listing_status_label": catalog.status_label, "listing_event_label": catalog.action_label,
-            "product_category_label": catalog.category_label}
+            "listing_status_label": labels.status_label, "listing_event_label": labels.action_label,
+            "product_category_label": labels.category_label}
 
 
 def _page() -> int:

@@ -14,8 +14,8 @@ from typing import Protocol
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from market.catalog.labels import unit_label
 from market.catalog.models import Product, ProductStatus
-from market.catalog.service import unit_label
 from market.domain import DomainError
 from market.extensions import db
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from market.catalog.service import unit_label
+from market.catalog.labels import unit_label
 from market.i18n import number
 
 __all__ = ["quantity_text", "unit_label"]

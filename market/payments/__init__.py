@@ -12,7 +12,7 @@ from flask import Blueprint
 
 from market.payments.base import PaymentMethod
 from market.payments.cod import CashOnDelivery
-from market.payments.stripe import StripeCheckout
+from market.payments.stripe.method import StripeCheckout
 from market.payments.vietqr import VietQRTransfer
 
 bp = Blueprint("payments", __name__)

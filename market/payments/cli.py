@@ -6,7 +6,9 @@ def register(app: Flask) -> None:
     @app.cli.command("retry-refunds")
     def retry_refunds_command():
         """Ask Stripe again for card refunds (and card-hold captures or releases) asked for but not confirmed."""
-        from market.payments.stripe import configured, retry_holds, retry_refunds
+        from market.payments.stripe.client import configured
+        from market.payments.stripe.holds import retry_holds
+        from market.payments.stripe.refunds import retry_refunds
 
         if not configured():
             click.echo("Stripe is not configured.")

@@ -46,7 +46,7 @@ class Gateway:
         for payment in service.close_pending_attempts(order, keep_method=chosen.name):
             if payment.method == "stripe" and payment.provider_ref:
                 from market.database import on_commit
-                from market.payments.stripe import expire_session
+                from market.payments.stripe.checkout import expire_session
                 from market.tasks import defer
 
                 session_id = payment.provider_ref

@@ -13,12 +13,12 @@ def on_status_changed(order, from_status=None, to_status=None, **_kw) -> None:
     if to_status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.RETURNED):
         hold = service.card_hold(order.id)
         if hold is not None:  # a card held for an order sold by weight: give the hold back, nothing charged
-            from market.payments.stripe import request_release
+            from market.payments.stripe.holds import request_release
 
             request_release(hold)
         for payment in service.close_pending_attempts(order):
             if payment.method == "stripe" and payment.provider_ref:
-                from market.payments.stripe import expire_session
+                from market.payments.stripe.checkout import expire_session
                 from market.tasks import defer
 
                 session_id = payment.provider_ref
@@ -31,7 +31,7 @@ def on_status_changed(order, from_status=None, to_status=None, **_kw) -> None:
                 if paid.status != PaymentStatus.SUCCEEDED or paid.refund_status is not None:
                     continue
                 if METHODS[paid.method].refund_mode == "api":
-                    from market.payments.stripe import request_refund
+                    from market.payments.stripe.refunds import request_refund
 
                     request_refund(paid)
                 else:
@@ -59,7 +59,7 @@ def on_weighed(order, event=None, final=False, **_kw) -> None:
             payment.amount_vnd = order.total_vnd
     hold = service.card_hold(order.id)
     if hold is not None:
-        from market.payments.stripe import request_capture
+        from market.payments.stripe.holds import request_capture
 
         request_capture(hold, order.total_vnd)
 
@@ -75,7 +75,7 @@ def on_amount_changed(order, **_kw) -> None:
         elif payment.method == "stripe":
             payment.status = PaymentStatus.EXPIRED
             if payment.provider_ref:
-                from market.payments.stripe import expire_session
+                from market.payments.stripe.checkout import expire_session
                 from market.tasks import defer
 
                 session_id = payment.provider_ref

@@ -14,12 +14,13 @@ from market.errors import user_abort
 from market.extensions import db
 from market.forms import attach_error
 from market.orders.service import get_order_for
-from market.orders.states import OrderStatus
 from market.payments import bp, sell_bp
-from market.payments import stripe as stripe_pay
 from market.payments.banks import bank_by_bin, banks
 from market.payments.forms import PaymentSettingsForm
-from market.payments.service import lock_order, open_attempt, settings_to_edit
+from market.payments.service import claim_transfer, settings_to_edit
+from market.payments.stripe import checkout
+from market.payments.stripe.client import configured
+from market.payments.stripe.events import on_session_completed
 from market.payments.vietqr import clean_account_number, clean_holder, sample_qr
 
 _SESSION_ID = re.compile(r"^cs_[A-Za-z0-9_]{1,200}$")
@@ -33,24 +34,24 @@ def _order_url(order_id: int) -> str:
 @login_required
 def stripe_start(order_id: int):
     """The buyer pays a pending order by card: send them to Stripe Checkout (reusing an open session)."""
-    req = stripe_pay.prepare_checkout(order_id, current_user)
+    req = checkout.prepare_checkout(order_id, current_user)
     db.session.commit()  # no transaction (nor SQLite write lock) held while Stripe answers
     if req.url:
         return redirect(req.url, 303)
     try:
-        session = stripe_pay.create_session(req)
+        session = checkout.create_session(req)
     except stripe.StripeError as exc:
         db.session.rollback()
-        stripe_pay.session_failed(req.payment_id, exc)
+        checkout.session_failed(req.payment_id, exc)
         db.session.commit()
-        if stripe_pay.outcome_unknown(exc):
+        if checkout.outcome_unknown(exc):
             flash(_("Stripe is slow to answer. Press Pay again in a moment: you will reach the same payment page, "
                     "and you cannot be charged twice."), "error")
         else:
             flash(_("Card payment is not available right now. Try again in a moment or choose another way to pay."),
                   "error")
         return redirect(_order_url(order_id))
-    url = stripe_pay.save_session(req.payment_id, session)
+    url = checkout.save_session(req.payment_id, session)
     db.session.commit()
     return redirect(url or _order_url(order_id), 303)
 
@@ -66,14 +67,14 @@ def stripe_return(order_id: int):
     known = _SESSION_ID.match(session_id) and any(
         p.method == "stripe" and p.provider_ref == session_id for p in order.payments)
     db.session.commit()
-    if known and order.paid_at is None and stripe_pay.configured():
+    if known and order.paid_at is None and configured():
         try:
-            session = stripe_pay.retrieve_session(session_id)
+            session = checkout.retrieve_session(session_id)
         except stripe.StripeError:
             session = None
         if session and (session.get("metadata") or {}).get("order_id") == str(order_id):
             try:
-                stripe_pay.on_session_completed(session)
+                on_session_completed(session)
                 db.session.commit()
             except DomainError:
                 db.session.rollback()
@@ -93,26 +94,7 @@ def stripe_cancelled(order_id: int):
 @login_required
 def transfer_sent(order_id: int):
     """The buyer says they have transferred: the seller is told, and the stock is held while they check."""
-    from datetime import timedelta
-
-    from flask import current_app
-
-    from market.database import utcnow
-
-    order = get_order_for(order_id, current_user)
-    if order.buyer_id != current_user.id:
-        abort(404)
-    order = lock_order(order.id)
-    if order.status != OrderStatus.PENDING or order.paid_at or order.payment_method != "vietqr":
-        user_abort(409, _("This order is not waiting for a bank transfer."))
-    payment = open_attempt(order, "vietqr")
-    if payment.claimed_at is None:
-        payment.claimed_at = utcnow()
-        order.hold_expires_at = max(order.hold_expires_at or utcnow(),
-                                    utcnow() + timedelta(hours=current_app.config["TRANSFER_CLAIM_HOURS"]))
-        from market.orders.notify import transfer_claimed
-
-        transfer_claimed(order)
+    order = claim_transfer(order_id, current_user)
     db.session.commit()
     flash(_("Thank you. The seller will confirm as soon as the money arrives."), "success")
     return redirect(_order_url(order.id))
@@ -198,8 +180,6 @@ def _apply_settings(current, form, account: tuple[str, str, str] | None) -> None
     else:
         current.bank_bin, current.account_number, current.account_holder = account
     if not current.cod_enabled and account is None:
-        from market.payments.stripe import configured
-
         if not configured():
             raise DomainError("invalid", _("Keep cash on delivery or add a bank account: buyers need a way to pay."),
                               field="cod_enabled")

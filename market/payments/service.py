@@ -7,15 +7,19 @@ Functions flush; the caller commits. Money changes an order only with its row lo
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
+from market.accounts.models import User
 from market.database import utcnow
-from market.domain import DomainError
+from market.domain import DomainError, ErrorCode, NotFound
 from market.extensions import db
 from market.orders.models import Order
-from market.orders.service import transition
+from market.orders.notify import transfer_claimed
+from market.orders.service import get_order_for, transition
 from market.orders.states import Actor, OrderStatus, PaymentFlag
 from market.payments.models import Payment, PaymentStatus, RefundStatus, ShopPaymentSettings
 
@@ -138,13 +142,30 @@ def refund_due_by_hand(order: Order, payment: Payment, flag: PaymentFlag) -> Non
     order.payment_flag = flag
 
 
+def claim_transfer(order_id: object, buyer: User) -> Order:
+    """The buyer says she has transferred the money for her order (VietQR): the seller is told, and the stock is
+    held ``TRANSFER_CLAIM_HOURS`` while the seller checks the bank. Saying it again changes nothing. Anyone but
+    the buyer gets a 404; an order not waiting for a bank transfer a 409."""
+    order = get_order_for(order_id, buyer)
+    if order.buyer_id != buyer.id:
+        raise NotFound(_("This order does not exist."))
+    order = lock_order(order.id)
+    if order.status != OrderStatus.PENDING or order.paid_at or order.payment_method != "vietqr":
+        raise DomainError(ErrorCode.CONFLICT, _("This order is not waiting for a bank transfer."), status=409)
+    payment = open_attempt(order, "vietqr")
+    if payment.claimed_at is None:
+        now = utcnow()
+        payment.claimed_at = now
+        order.hold_expires_at = max(order.hold_expires_at or now,
+                                    now + timedelta(hours=current_app.config["TRANSFER_CLAIM_HOURS"]))
+        transfer_claimed(order)
+    db.session.flush()
+    return order
+
+
 def wait_for_weighing(order: Order) -> None:
     """A pending order whose transfer waits for the weighed amount: hold its stock while the shop weighs it and
     then while the buyer pays (COD_ACCEPT_HOURS each time), not just the usual HOLD_MINUTES."""
-    from datetime import timedelta
-
-    from flask import current_app
-
     until = utcnow() + timedelta(hours=current_app.config["COD_ACCEPT_HOURS"])
     if order.hold_expires_at is None or order.hold_expires_at < until:
         order.hold_expires_at = until

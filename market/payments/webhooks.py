@@ -77,7 +77,8 @@ def _refuse(status: int, code: str, message: str):
 @bp.post("/webhooks/stripe")
 @csrf.exempt
 def stripe_webhook():
-    from market.payments.stripe import configured, handle_event
+    from market.payments.stripe.client import configured
+    from market.payments.stripe.events import handle_event
 
     if not configured():
         return _refuse(404, "not_found", "Stripe is not configured")

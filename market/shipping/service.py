@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from market.catalog.service import parse_price
+from market.catalog.listing_input import parse_price
 from market.catalog.weight import format_kg, kg_input, parse_kg
 from market.domain import DomainError
 from market.extensions import db

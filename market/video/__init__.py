@@ -15,8 +15,8 @@ bp = Blueprint("video", __name__)
 
 
 def _connect() -> None:
-    from market.live import service as live
     from market.live.signals import live_ended
+    from market.live.streams import register_own_video
     from market.ui import slot
     from market.video import hls, recording, service
     from market.video.signals import publishing_started
@@ -25,7 +25,7 @@ def _connect() -> None:
     publishing_started.connect(_start_hls, weak=False)
     service.register_room_options(lambda session: recording.room_options(session.id))  # the room is recorded
     service.register_hls_url(hls.hls_url)
-    live.register_own_video(service.enabled)  # a session streamed only here needs no outside link
+    register_own_video(service.enabled)  # a session streamed only here needs no outside link
     slot("live.video", "video", "video/_player.html", _player_slot, order=10)
     slot("live.host.video", "video", "video/_host_panel.html", _host_slot, order=10)
 

@@ -59,7 +59,7 @@ def for_session(session: LiveSession, recording: Recording | None = None) -> lis
     """The chapters of a session in time order (empty before it started)."""
     if session.started_at is None:
         return []
-    from market.catalog.service import visible_product
+    from market.catalog.search import visible_product
 
     pins = db.session.execute(
         sa.select(LiveOffer.product_id, LiveOffer.created_at).where(LiveOffer.session_id == session.id)

@@ -15,8 +15,8 @@ from market.brands import alerts
 from market.brands.models import BrandShop, Follow, LiveAlert
 from market.database import utcnow
 from market.extensions import db
-from market.live import service as live
 from market.live.models import LiveSession
+from market.live.sessions import end_session, start_session
 from market.notifications.models import Notification
 from market.notifications.sms import LogSms
 from tests.brands.conftest import count
@@ -48,7 +48,7 @@ def live_notes():
 
 
 def start(host, session):
-    live.start_session(session, host)
+    start_session(session, host)
     db.session.commit()  # the signal is sent after this commit; tests run deferred work inline
 
 
@@ -161,14 +161,14 @@ def test_a_host_restarting_within_the_hour_does_not_tell_twice(make_user, kol, s
     follow(fan, "shop", kol.seller_profile.id)
     first = session_of(kol)
     start(kol, first)
-    live.end_session(db.session.get(LiveSession, first.id), kol)
+    end_session(db.session.get(LiveSession, first.id), kol)
     db.session.commit()
     second = session_of(kol, title="Phiên hai")
     start(kol, second)
     assert len(live_notes()) == 1 and len(LogSms.sent) == 1
     # An hour later the next session is news again.
     db.session.execute(sa.update(LiveAlert).values(sent_at=utcnow() - timedelta(hours=1, seconds=1)))
-    live.end_session(db.session.get(LiveSession, second.id), kol)
+    end_session(db.session.get(LiveSession, second.id), kol)
     db.session.commit()
     start(kol, session_of(kol, title="Phiên ba"))
     assert len(live_notes()) == 2 and len(LogSms.sent) == 2
@@ -220,7 +220,7 @@ def test_starting_only_defers_the_fan_out(make_user, kol, session_of, monkeypatc
     monkeypatch.setattr(alerts, "defer", lambda fn, *args: deferred.append((fn, args)))
     follow(make_user(), "shop", kol.seller_profile.id)
     session = session_of(kol)
-    live.start_session(session, kol)
+    start_session(session, kol)
     assert deferred == []  # nothing before the commit
     db.session.commit()
     assert deferred == [(alerts.announce, (session.id,))]
@@ -234,7 +234,7 @@ def test_a_rolled_back_start_tells_nobody(make_user, kol, session_of):
     follow(make_user(), "shop", kol.seller_profile.id)
     session = session_of(kol)
     db.session.commit()
-    live.start_session(session, kol)
+    start_session(session, kol)
     db.session.rollback()
     db.session.commit()
     assert live_notes() == [] and list(LogSms.sent) == []

@@ -93,7 +93,8 @@ def make_product(app, make_seller, make_staff):
     (title, price "85.000" …) are checked by clean_listing; other keyword arguments are set on the product."""
     from flask import current_app
 
-    from market.catalog import images, service
+    from market.catalog import images, lifecycle
+    from market.catalog.listing_input import clean_listing
     from market.catalog.models import ProductStatus
 
     counter = iter(range(1, 10_000))
@@ -103,26 +104,26 @@ def make_product(app, make_seller, make_staff):
         seller = seller or make_seller()
         n = next(counter)
         form_keys = set(valid_listing())
-        data = service.clean_listing(valid_listing(**{k: v for k, v in fields.items() if k in form_keys}))
+        data = clean_listing(valid_listing(**{k: v for k, v in fields.items() if k in form_keys}))
         plan = []
         for i in range(photos):
             photo = images.prepare(jpeg_bytes((64, 48), color=((n * 37 + i * 11) % 256, 90, 40)), f"p{i}.jpg",
                                    current_app.config["MEDIA_DIR"])
             images.save(photo, current_app.config["MEDIA_DIR"])
             plan.append(photo)
-        product = service.create_listing(seller.seller_profile, data, plan, by=seller,
-                                         submit_now=status != ProductStatus.DRAFT)
+        product = lifecycle.create_listing(seller.seller_profile, data, plan, by=seller,
+                                           submit_now=status != ProductStatus.DRAFT)
         if status in (ProductStatus.APPROVED, ProductStatus.REJECTED):
             if staff is None:
                 if not reviewers:
                     reviewers.append(make_staff(admin=True, name="Quản trị"))
                 staff = reviewers[0]
             if status == ProductStatus.APPROVED:
-                service.approve(product, staff)
+                lifecycle.approve(product, staff)
             else:
-                service.reject(product, staff, "Ảnh chưa rõ")
+                lifecycle.reject(product, staff, "Ảnh chưa rõ")
         elif status == ProductStatus.ARCHIVED:
-            service.archive(product, seller)
+            lifecycle.archive(product, seller)
         for key, value in fields.items():
             if key not in form_keys:
                 setattr(product, key, value)

@@ -5,7 +5,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from market.catalog import service
+from market.catalog.listing_input import clean_listing
 from market.catalog.models import Product
 from market.catalog.weight import format_kg, parse_kg
 from market.domain import DomainError, FieldErrors
@@ -44,7 +44,7 @@ def test_weights_read_back_in_the_readers_language(app):
 
 
 def test_a_by_weight_listing_works_out_the_unit_price(app):
-    data = service.clean_listing(valid_listing(**BY_WEIGHT))
+    data = clean_listing(valid_listing(**BY_WEIGHT))
     assert (data.unit, data.piece_weight_g, data.price_per_kg_vnd, data.weight_tolerance_pct, data.price_vnd) == (
         "piece", 3000, 85_000, 10, 255_000)
 
@@ -56,7 +56,7 @@ def test_a_by_weight_listing_works_out_the_unit_price(app):
     ({"weight_tolerance": "75"}, "weight_tolerance")])
 def test_bad_by_weight_fields_are_refused_with_the_field(app, fields, field):
     with pytest.raises(FieldErrors) as err:
-        service.clean_listing(valid_listing(**{**BY_WEIGHT, **fields}))
+        clean_listing(valid_listing(**{**BY_WEIGHT, **fields}))
     assert field in {e.field for e in err.value.errors}
 
 
@@ -77,5 +77,5 @@ def test_a_seller_lists_a_fruit_sold_by_weight_and_buyers_see_the_terms(client, 
 
 
 def test_an_ordinary_listing_keeps_its_price(app):
-    data = service.clean_listing(valid_listing(price_per_kg="99k", piece_weight="3"))
+    data = clean_listing(valid_listing(price_per_kg="99k", piece_weight="3"))
     assert (data.price_vnd, data.piece_weight_g, data.price_per_kg_vnd) == (85_000, None, None)

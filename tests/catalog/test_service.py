@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from market.accounts.models import SellerStatus
-from market.catalog import service
+from market.catalog import lifecycle, listing_input, search
 from market.catalog.models import Product, ProductEvent, ProductStatus
 from market.domain import DomainError, FieldErrors
 from market.extensions import db
@@ -26,7 +26,7 @@ def ctx(app):
     ("1.000.000.000", 1_000_000_000), (85000, 85_000),
 ])
 def test_prices_as_people_type_them(ctx, typed, dong):
-    assert service.parse_price(typed) == dong
+    assert listing_input.parse_price(typed) == dong
 
 
 @pytest.mark.parametrize(("typed", "message"), [
@@ -37,7 +37,7 @@ def test_prices_as_people_type_them(ctx, typed, dong):
 ])
 def test_bad_prices_are_refused_clearly(ctx, typed, message):
     with pytest.raises(DomainError) as err:
-        service.parse_price(typed)
+        listing_input.parse_price(typed)
     assert err.value.field == "price"
     assert message in err.value.message
 
@@ -67,30 +67,32 @@ def test_bad_prices_are_refused_clearly(ctx, typed, message):
 ])
 def test_every_field_is_checked(ctx, field, value, message):
     with pytest.raises(FieldErrors) as err:
-        service.clean_listing(valid_listing(**{field: value}))
+        listing_input.clean_listing(valid_listing(**{field: value}))
     fields = {e.field: e.message for e in err.value.errors}
     assert field in fields and message in fields[field], fields
 
 
 def test_all_refusals_come_at_once(ctx):
     with pytest.raises(FieldErrors) as err:
-        service.clean_listing(valid_listing(title="", price="-1", stock="-1", unit="x"))
+        listing_input.clean_listing(valid_listing(title="", price="-1", stock="-1", unit="x"))
     assert {e.field for e in err.value.errors} == {"title", "price", "stock", "unit"}
 
 
 def test_clean_listing_cleans(ctx):
-    data = service.clean_listing(valid_listing(title="  Sầu   riêng\u200b Ri6 ", price="85k", stock="1.000",
-                                               harvest_date=(date.today() - timedelta(days=2)).strftime("%d/%m/%Y"),
-                                               ocop_stars="4", ocop_certificate_no="OCOP-123",
-                                               description="a < b, ngon > dở\r\n\r\n\r\nhết"))
+    harvested = (date.today() - timedelta(days=2)).strftime("%d/%m/%Y")
+    data = listing_input.clean_listing(valid_listing(title="  Sầu   riêng\u200b Ri6 ", price="85k", stock="1.000",
+                                                     harvest_date=harvested, ocop_stars="4",
+                                                     ocop_certificate_no="OCOP-123",
+                                                     description="a < b, ngon > dở\r\n\r\n\r\nhết"))
     assert data.title == "Sầu riêng Ri6"
     assert (data.price_vnd, data.stock, data.ocop_stars) == (85_000, 1000, 4)
     assert data.harvest_date == date.today() - timedelta(days=2)
     assert data.description == "a < b, ngon > dở\n\nhết"  # "<" that is not a tag is fine
     with pytest.raises(FieldErrors) as err:
-        service.clean_listing(valid_listing(ocop_stars="3", ocop_certificate_no=""))
+        listing_input.clean_listing(valid_listing(ocop_stars="3", ocop_certificate_no=""))
     assert err.value.errors[0].field == "ocop_certificate_no"
-    assert service.clean_listing(valid_listing(ocop_stars="", ocop_certificate_no="x")).ocop_certificate_no is None
+    cleaned = listing_input.clean_listing(valid_listing(ocop_stars="", ocop_certificate_no="x"))
+    assert cleaned.ocop_certificate_no is None
 
 
 # ---- states ------------------------------------------------------------------------------------------------
@@ -104,7 +106,7 @@ def test_create_submit_approve(ctx, make_product, make_staff):
     product = make_product(status=ProductStatus.PENDING_REVIEW)
     assert product.status == ProductStatus.PENDING_REVIEW and product.submitted_at is not None
     staff = make_staff(product.seller.commune)
-    service.approve(product, staff)
+    lifecycle.approve(product, staff)
     assert product.status == ProductStatus.APPROVED and product.approved_at and product.reviewed_by_id == staff.id
     assert events(product) == [("created", None, "draft"), ("submitted", "draft", "pending_review"),
                                ("approved", "pending_review", "approved")]
@@ -114,11 +116,11 @@ def test_reject_needs_a_reason_and_resubmit_clears_it(ctx, make_product, make_st
     product = make_product(status=ProductStatus.PENDING_REVIEW)
     staff = make_staff(product.seller.commune)
     with pytest.raises(DomainError) as err:
-        service.reject(product, staff, "   ")
+        lifecycle.reject(product, staff, "   ")
     assert err.value.field == "reason"
-    service.reject(product, staff, "Ảnh bị mờ, chụp lại giúp em")
+    lifecycle.reject(product, staff, "Ảnh bị mờ, chụp lại giúp em")
     assert product.status == ProductStatus.REJECTED and product.rejection_reason == "Ảnh bị mờ, chụp lại giúp em"
-    service.submit(product, product.seller.user)
+    lifecycle.submit(product, product.seller.user)
     assert product.status == ProductStatus.PENDING_REVIEW and product.rejection_reason is None
 
 
@@ -130,9 +132,10 @@ def test_reject_needs_a_reason_and_resubmit_clears_it(ctx, make_product, make_st
 def test_other_transitions_are_refused(ctx, make_product, make_staff, status, action):
     product = make_product(status=status)
     staff = make_staff(admin=True)
-    calls = {"approve": lambda: service.approve(product, staff), "reject": lambda: service.reject(product, staff, "x"),
-             "submit": lambda: service.submit(product, product.seller.user),
-             "archive": lambda: service.archive(product, product.seller.user)}
+    calls = {"approve": lambda: lifecycle.approve(product, staff),
+             "reject": lambda: lifecycle.reject(product, staff, "x"),
+             "submit": lambda: lifecycle.submit(product, product.seller.user),
+             "archive": lambda: lifecycle.archive(product, product.seller.user)}
     with pytest.raises(DomainError):
         calls[action]()
     assert product.status == status
@@ -141,7 +144,7 @@ def test_other_transitions_are_refused(ctx, make_product, make_staff, status, ac
 def test_submitting_needs_a_photo(ctx, make_product):
     product = make_product(status=ProductStatus.DRAFT, photos=0)
     with pytest.raises(DomainError) as err:
-        service.submit(product, product.seller.user)
+        lifecycle.submit(product, product.seller.user)
     assert err.value.field == "photos"
 
 
@@ -149,7 +152,7 @@ def test_staff_of_another_commune_cannot_review(ctx, make_product, make_staff, m
     product = make_product(status=ProductStatus.PENDING_REVIEW)
     outsider = make_staff(make_commune("Xã khác"))
     with pytest.raises(DomainError) as err:
-        service.approve(product, outsider)
+        lifecycle.approve(product, outsider)
     assert err.value.status == 404
     assert product.status == ProductStatus.PENDING_REVIEW
 
@@ -157,11 +160,11 @@ def test_staff_of_another_commune_cannot_review(ctx, make_product, make_staff, m
 def test_archive_by_owner_or_staff(ctx, make_product, make_user, make_staff):
     product = make_product()
     with pytest.raises(DomainError):
-        service.archive(product, make_user(name="Người lạ"))
-    service.archive(product, product.seller.user)
+        lifecycle.archive(product, make_user(name="Người lạ"))
+    lifecycle.archive(product, product.seller.user)
     assert product.status == ProductStatus.ARCHIVED
     other = make_product()
-    service.archive(other, make_staff(other.seller.commune))
+    lifecycle.archive(other, make_staff(other.seller.commune))
     assert other.status == ProductStatus.ARCHIVED
 
 
@@ -171,7 +174,7 @@ def _edit(product, **changes):
                "min_order_qty": str(product.min_order_qty), "origin": product.origin, "harvest_date": "",
                "ocop_stars": "", "ocop_certificate_no": ""}
     current.update(changes)
-    return service.clean_listing(current)
+    return listing_input.clean_listing(current)
 
 
 @pytest.mark.parametrize(("changes", "back_to_review"), [
@@ -183,7 +186,7 @@ def _edit(product, **changes):
 def test_editing_approved_text_sends_it_back_but_price_and_stock_do_not(ctx, make_product, changes,
                                                                           back_to_review):
     product = make_product()
-    sent_back = service.update_listing(product, _edit(product, **changes), list(product.photos), product.seller.user)
+    sent_back = lifecycle.update_listing(product, _edit(product, **changes), list(product.photos), product.seller.user)
     assert sent_back is back_to_review
     assert product.status == (ProductStatus.PENDING_REVIEW if back_to_review else ProductStatus.APPROVED)
 
@@ -195,13 +198,13 @@ def test_changing_photos_of_an_approved_listing_sends_it_back(ctx, app, make_pro
     product = make_product(photos=2)
     first, second = product.photos
     # the same photos in the same order: still on sale
-    assert service.update_listing(product, _edit(product), [first, second], product.seller.user) is False
-    assert service.update_listing(product, _edit(product), [second, first], product.seller.user) is True
+    assert lifecycle.update_listing(product, _edit(product), [first, second], product.seller.user) is False
+    assert lifecycle.update_listing(product, _edit(product), [second, first], product.seller.user) is True
     assert [p.position for p in product.photos] == [0, 1] and product.photos[0] is second
 
     product2 = make_product(photos=1)
     new = images.prepare(jpeg_bytes((50, 50), color=(9, 9, 9)), "n.jpg", app.config["MEDIA_DIR"])
-    assert service.update_listing(product2, _edit(product2), [*product2.photos, new], product2.seller.user) is True
+    assert lifecycle.update_listing(product2, _edit(product2), [*product2.photos, new], product2.seller.user) is True
     assert len(product2.photos) == 2
 
 
@@ -213,14 +216,14 @@ def test_at_most_eight_photos(ctx, app, make_product):
     extra = [images.prepare(jpeg_bytes((20, 20), color=(i, 0, 0)), "x.jpg", app.config["MEDIA_DIR"])
              for i in range(8)]
     with pytest.raises(DomainError) as err:
-        service.update_listing(product, _edit(product), [*product.photos, *extra], product.seller.user)
+        lifecycle.update_listing(product, _edit(product), [*product.photos, *extra], product.seller.user)
     assert err.value.field == "photos"
 
 
 def test_only_approved_sellers_list(ctx, make_seller):
     pending = make_seller(status=SellerStatus.PENDING)
     with pytest.raises(DomainError) as err:
-        service.create_listing(pending.seller_profile, service.clean_listing(valid_listing()), [], by=pending)
+        lifecycle.create_listing(pending.seller_profile, listing_input.clean_listing(valid_listing()), [], by=pending)
     assert err.value.status == 403
 
 
@@ -230,25 +233,25 @@ def test_search_text_is_folded_and_kept_up_to_date(ctx, make_product):
     assert "com vang" in product.search_text
     assert product.seller.shop_name and "vuon nha lan" in product.search_text  # the shop
     assert "xa thu" in product.search_text  # the commune
-    service.update_listing(product, _edit(product, title="Đậu đỏ"), None, product.seller.user)
+    lifecycle.update_listing(product, _edit(product, title="Đậu đỏ"), None, product.seller.user)
     assert product.search_title == "dau do" and "sau rieng" not in product.search_title
 
 
 def test_own_product_is_404_for_anyone_else(ctx, make_product, make_seller):
     product = make_product()
     other = make_seller(shop_name="Gian khác")
-    assert service.own_product(product.seller.user, product.id) is product
+    assert lifecycle.own_product(product.seller.user, product.id) is product
     with pytest.raises(DomainError) as err:
-        service.own_product(other, product.id)
+        lifecycle.own_product(other, product.id)
     assert err.value.status == 404
     with pytest.raises(DomainError):
-        service.own_product(product.seller.user, 987654)
+        lifecycle.own_product(product.seller.user, 987654)
 
 
 def test_public_products_hide_suspended_shops(ctx, make_product):
     product = make_product()
-    assert service.visible_product(product.id) is product
+    assert search.visible_product(product.id) is product
     product.seller.status = SellerStatus.SUSPENDED
     db.session.flush()
-    assert service.visible_product(product.id) is None
+    assert search.visible_product(product.id) is None
     assert db.session.get(Product, product.id) is product

@@ -151,15 +151,17 @@ def test_what_counts_as_sold_is_delivered_orders_only(lot, sell, buyer, make_use
 
 
 def test_the_listing_form_cannot_change_a_lots_stock_unit_or_estimate(lot):
-    from market.catalog import service as catalog
+    from market.catalog.lifecycle import update_listing
+    from market.catalog.listing_input import clean_listing
+    from market.catalog.stock_managers import stock_managed
 
     add_household(lot, kg="30")
     product = lot.product
-    assert catalog.stock_managed(product)
-    data = catalog.clean_listing({"title": product.title, "category": "durian", "unit": "box", "price": "1",
-                                  "stock": "999", "sold_by_weight": "1", "piece_weight": "1",
-                                  "price_per_kg": "90.000", "weight_tolerance": "15"})
-    catalog.update_listing(product, data, None, by=lot.product.seller.user)
+    assert stock_managed(product)
+    data = clean_listing({"title": product.title, "category": "durian", "unit": "box", "price": "1",
+                          "stock": "999", "sold_by_weight": "1", "piece_weight": "1",
+                          "price_per_kg": "90.000", "weight_tolerance": "15"})
+    update_listing(product, data, None, by=lot.product.seller.user)
     db.session.refresh(product)
     assert (product.stock, product.unit, product.piece_weight_g) == (10, "piece", 3000)
     assert product.price_per_kg_vnd == 90_000 and product.price_vnd == 270_000 and product.weight_tolerance_pct == 15

@@ -22,7 +22,7 @@ from market import create_app
 from market.extensions import db
 app = create_app()
 with app.app_context():
-    from market.live import service
+    from market.live import offers, sessions
     from market.live.seed import _kol, _product
     from market.live.models import LiveSession, SessionStatus
     from market.database import utcnow
@@ -33,9 +33,9 @@ with app.app_context():
                           stream_url="https://www.tiktok.com/@chophien.bo/live", status=SessionStatus.SCHEDULED)
     db.session.add(session)
     db.session.flush()
-    service.start_session(session, kol)
+    sessions.start_session(session, kol)
     db.session.refresh(session)
-    service.pin_offer(session, kol, product.id, 39000, 100, 5)
+    offers.pin_offer(session, kol, product.id, 39000, 100, 5)
     db.session.commit()
     print(session.id)
 """

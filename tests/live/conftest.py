@@ -66,13 +66,13 @@ def make_session(app, make_host):
 def make_offer(app, make_session, make_product):
     """``make_offer(session=None, quantity=50, per_buyer_limit=None, price_vnd=79000, stock_left=100)``:
     pins a product through the real service (taking the allotment from its stock)."""
-    from market.live import service
+    from market.live import offers
 
     def factory(session=None, quantity: int = 50, per_buyer_limit=None, price_vnd: int = 79_000,
                 stock_left: int = 100, product=None):
         session = session or make_session()
         host = session.seller.user
         product = product or make_product(seller=host, stock=quantity + stock_left, price_vnd=99_000)
-        return service.pin_offer(session, host, product.id, price_vnd, quantity, per_buyer_limit)
+        return offers.pin_offer(session, host, product.id, price_vnd, quantity, per_buyer_limit)
 
     return factory

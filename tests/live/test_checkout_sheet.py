@@ -191,7 +191,7 @@ def test_bad_quantities_are_refused_in_words(text, says, app):
 
 
 def test_which_offer_a_claim_is_for(app, make_session, make_offer):
-    from market.live import service
+    from market.live import offers
 
     session = make_session()
     with pytest.raises(DomainError, match="Chưa có sản phẩm nào đang bán"):
@@ -206,7 +206,7 @@ def test_which_offer_a_claim_is_for(app, make_session, make_offer):
     assert chot.resolve(session, chot.Claim(1, 2)).id == second.id
     with pytest.raises(DomainError, match="không có sản phẩm số #7"):
         chot.resolve(session, chot.Claim(1, 7))
-    service.close_offer(session, session.seller.user, first.id)
+    offers.close_offer(session, session.seller.user, first.id)
     with pytest.raises(DomainError, match="#1 đã đóng") as err:
         chot.resolve(session, chot.Claim(1, 1))
     assert err.value.code == "offer_closed"

@@ -38,13 +38,13 @@ def test_seed_reuses_products_the_catalog_seed_made(runner):
 def test_every_demo_product_on_sale_has_photos_and_is_found_by_its_commune(runner):
     """The live seed's products (tea in Tủa Sín Chải, honey in Nam Ka) were bare rows: no photo on the home page
     and search words without their commune or category."""
-    from market.catalog import service as catalog
+    from market.catalog.search import search
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     on_sale = db.session.scalars(sa.select(Product).where(Product.status == "approved")).all()
     assert {"Chè Shan tuyết cổ thụ", "Mật ong hoa cà phê"} <= {p.title for p in on_sale}
     assert [p.title for p in on_sale if not p.photos] == []
-    found = db.session.scalars(catalog.search("che shan tua sin chai")).all()
+    found = db.session.scalars(search("che shan tua sin chai")).all()
     assert [p.title for p in found] == ["Chè Shan tuyết cổ thụ"]
 
 

@@ -12,7 +12,7 @@ from market.catalog.models import Product
 from market.database import utcnow
 from market.domain import DomainError
 from market.extensions import db
-from market.live import service
+from market.live import offers
 from market.live.models import LiveOffer, LiveOfferBuyer, LiveSession
 from market.live.ordering import OrderRequest, merger
 from market.orders.models import Order, OrderItem
@@ -30,7 +30,7 @@ def setup_world(quantity: int, buyers: int, limit: int | None = None, shelf: int
     users = [User(phone=f"+8491{i:07d}", display_name=f"Khách {i}", password_hash="x") for i in range(2, buyers + 2)]
     db.session.add_all([commune, host, profile, product, session, *users])
     db.session.flush()
-    offer = service.pin_offer(session, host, product.id, 79_000, quantity, limit)
+    offer = offers.pin_offer(session, host, product.id, 79_000, quantity, limit)
     ids = offer.id, session.id, product.id, [(u.id, u.auth_version) for u in users]
     db.session.commit()
     db.session.close()  # hold no transaction (on SQLite it would hold the write lock) while the threads run

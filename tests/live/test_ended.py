@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from market.database import utcnow
 from market.extensions import db
-from market.live import service
+from market.live import offers, sessions
 from market.orders.service import Line, place_order
 from tests.live.conftest import new_key
 
@@ -16,12 +16,12 @@ def _end_with_sales(make_offer, make_product, make_user, **session_kw):
     session = offer.session
     host = session.seller.user
     slow = make_product(seller=host, stock=10, title="Mật ong rừng")
-    quiet = service.pin_offer(session, host, slow.id, 200_000, 5)
+    quiet = offers.pin_offer(session, host, slow.id, 200_000, 5)
     place_order(make_user(), [Line("offer", offer.id, 3)], new_key(), origin="live", live_session_id=session.id)
     place_order(make_user(), [Line("offer", offer.id, 2)], new_key(), origin="live", live_session_id=session.id)
     for name, value in session_kw.items():
         setattr(session, name, value)
-    service.end_session(session, host)
+    sessions.end_session(session, host)
     db.session.flush()
     return session, offer, quiet
 

@@ -103,9 +103,9 @@ def test_a_token_connects_only_while_it_is_valid(socket_client, make_session, ma
 
 def test_join_gives_a_snapshot(connect, make_offer, make_user, no_errors_logged):
     offer = make_offer(quantity=500, per_buyer_limit=20, price_vnd=79_000)
-    from market.live import service
+    from market.live import chat
 
-    service.post_chat(offer.session, make_user(name="Hoàng Thị Hoa"), "Còn hàng không chị?")
+    chat.post_chat(offer.session, make_user(name="Hoàng Thị Hoa"), "Còn hàng không chị?")
     ack = connect().call("join", {"session_id": offer.session_id})
     assert ack["ok"] is True
     snap = ack["snapshot"]
@@ -149,7 +149,7 @@ def test_join_works_while_the_shared_counters_are_away(connect, make_offer, monk
 def test_offers_show_the_products_cover_photo(app, client, connect, make_session, make_product):
     """The pinned offer carries the product's first photo (its 320 px JPEG, served by the catalog's /media/)."""
     from market.catalog.models import ProductPhoto
-    from market.live import service
+    from market.live import offers
 
     session = make_session()
     product = make_product(seller=session.seller.user, stock=80)
@@ -158,13 +158,13 @@ def test_offers_show_the_products_cover_photo(app, client, connect, make_session
                         ProductPhoto(product=product, position=0, image_hash=digest, width=600, height=800)])
     db.session.flush()
     db.session.expire(product, ["photos"])
-    pinned = service.pin_offer(session, session.seller.user, product.id, 79_000, 30, None)
+    pinned = offers.pin_offer(session, session.seller.user, product.id, 79_000, 30, None)
     cover = f"/media/p/ab/ab/{digest}-320.jpg"
     with app.test_request_context():
         from flask import url_for
 
         assert cover == url_for("catalog.media", filename=f"p/ab/ab/{digest}-320.jpg")
-    assert service.offer_json(pinned)["image"] == cover
+    assert offers.offer_json(pinned)["image"] == cover
     [offer] = connect().call("join", {"session_id": session.id})["snapshot"]["offers"]
     assert offer["image"] == cover
 
@@ -269,22 +269,23 @@ def test_order_from_another_sessions_offer(connect, make_offer, make_session, ma
 
 
 def test_order_from_a_closed_offer_and_an_ended_session(connect, make_offer, make_user, no_errors_logged):
-    from market.live import service
+    from market.live import offers, sessions
 
     offer = make_offer()
     sock = connect(make_user())
     joined(sock, offer.session)
-    service.close_offer(offer.session, offer.session.seller.user, offer.id)
+    offers.close_offer(offer.session, offer.session.seller.user, offer.id)
     assert_refused(sock.call("order", {"offer_id": offer.id, "qty": 1, "key": new_key()}), "offer_closed")
-    service.end_session(offer.session, offer.session.seller.user)
+    sessions.end_session(offer.session, offer.session.seller.user)
     assert_refused(sock.call("order", {"offer_id": offer.id, "qty": 1, "key": new_key()}), "session_not_live")
     assert order_count() == 0
 
 
 def test_a_listing_archived_or_rejected_mid_live_closes_its_offers(connect, make_offer, make_user, make_staff,
                                                                     tick, no_errors_logged):
-    from market.catalog import service as catalog
+    from market.catalog import lifecycle
     from market.catalog.models import Product
+    from market.catalog.signals import listing_changed
 
     offer = make_offer(quantity=10, stock_left=5)
     product, seller = db.session.get(Product, offer.product_id), offer.session.seller.user
@@ -294,11 +295,11 @@ def test_a_listing_archived_or_rejected_mid_live_closes_its_offers(connect, make
     tick()
     sock.received()
     # an edit that sends it back to review does not stop the live sale …
-    catalog.listing_changed.send(product, action="edited", from_status="approved", by=seller)
+    listing_changed.send(product, action="edited", from_status="approved", by=seller)
     db.session.commit()
     assert db.session.get(LiveOffer, offer.id).status == "open"
     # … archiving does: the offer closes in the room and its 8 unsold units go back to the shelf
-    catalog.archive(product, seller)
+    lifecycle.archive(product, seller)
     db.session.commit()
     tick()
     closed = [m for m in sock.events("offer") if m["id"] == offer.id]
@@ -311,7 +312,7 @@ def test_a_listing_archived_or_rejected_mid_live_closes_its_offers(connect, make
     listing = db.session.get(Product, second.product_id)
     listing.status = "pending_review"
     db.session.flush()
-    catalog.reject(listing, make_staff(listing.seller.commune), "Ảnh không đúng sản phẩm")
+    lifecycle.reject(listing, make_staff(listing.seller.commune), "Ảnh không đúng sản phẩm")
     db.session.commit()
     assert db.session.get(LiveOffer, second.id).status == "closed"
 
@@ -559,10 +560,10 @@ def test_bad_moderation_payloads(connect, make_session, make_user, event, payloa
 
 
 def test_message_of_another_session_cannot_be_removed(connect, make_session, make_user):
-    from market.live import service
+    from market.live import chat
 
     a, b = make_session(), make_session()
-    message = service.post_chat(b, make_user(), "ở phiên khác")
+    message = chat.post_chat(b, make_user(), "ở phiên khác")
     host = connect(a.seller.user)
     joined(host, a)
     assert_refused(host.call("remove_chat", {"message_id": message["id"]}), "invalid")
@@ -813,7 +814,7 @@ def test_a_handler_bug_or_a_lost_database_is_an_unavailable_ack(connect, make_of
     sock = connect(make_user())
     joined(sock, offer.session)
     payload = {"offer_id": offer.id, "qty": 1, "key": new_key()} if event == "order" else {"text": "chào"}
-    target = (events, "_order") if event == "order" else (events.service, "post_chat")
+    target = (events, "_order") if event == "order" else (events.chat, "post_chat")
     caplog.set_level(logging.WARNING)
     for error, level in ((KeyError("bug"), logging.ERROR),
                          (OperationalError("SELECT", {}, Exception("gone")), logging.WARNING)):

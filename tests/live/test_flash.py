@@ -11,7 +11,7 @@ from market.catalog.models import Product
 from market.database import utcnow
 from market.domain import DomainError
 from market.extensions import db
-from market.live import service
+from market.live import offers
 from market.live.models import LiveOffer
 from market.live.tasks import sweep_flash_offers
 from market.orders.models import Order
@@ -36,7 +36,7 @@ def test_a_countdown_must_be_1_to_30_minutes(make_session, make_product, minutes
     session = make_session()
     product = make_product(seller=session.seller.user, stock=20)
     with pytest.raises(DomainError) as err:
-        service.pin_offer(session, session.seller.user, product.id, 50_000, 10, None, minutes)
+        offers.pin_offer(session, session.seller.user, product.id, 50_000, 10, None, minutes)
     assert err.value.code == "invalid" and err.value.field == "minutes"
     assert "1" in err.value.message and "30" in err.value.message
     assert stock_of(product.id) == 20  # nothing taken
@@ -47,8 +47,8 @@ def test_a_countdown_must_be_1_to_30_minutes(make_session, make_product, minutes
 def test_a_countdown_sets_the_end_and_the_seconds_left(make_session, make_product, minutes):
     session = make_session()
     product = make_product(seller=session.seller.user, stock=20)
-    offer = service.pin_offer(session, session.seller.user, product.id, 50_000, 10, None, minutes)
-    data = service.offer_json(offer)
+    offer = offers.pin_offer(session, session.seller.user, product.id, 50_000, 10, None, minutes)
+    data = offers.offer_json(offer)
     if minutes in (None, ""):
         assert offer.ends_at is None and data["ends_at"] is None and data["seconds_left"] is None
     else:
@@ -64,10 +64,10 @@ def test_at_zero_the_offer_closes_once_and_the_unsold_units_go_back(app, make_of
                        .values(ends_at=utcnow() + timedelta(minutes=3)))
     buyer = make_user()
     place_order(buyer, [Line("offer", offer.id, 3)], new_key(), origin="live", live_session_id=offer.session_id)
-    assert service.close_due_offers() == 0  # not yet
+    assert offers.close_due_offers() == 0  # not yet
     run_out(offer)
-    assert service.close_due_offers() == 1
-    assert service.close_due_offers() == 0  # a second sweep (another process) finds nothing to close
+    assert offers.close_due_offers() == 1
+    assert offers.close_due_offers() == 0  # a second sweep (another process) finds nothing to close
     db.session.refresh(offer)
     assert offer.status == "closed" and offer.sold == 3
     assert stock_of(offer.product_id) == 5 + 7  # the shelf, plus the 7 unsold, once
@@ -79,7 +79,7 @@ def test_two_sweeps_that_both_read_it_open_close_it_once(make_offer):
     offer = make_offer(quantity=10, stock_left=5)
     run_out(offer)
     seen = [(offer.session_id, offer.id)] * 2  # what each sweep's SELECT returned
-    assert [service._close(session_id, offer_id) is not None for session_id, offer_id in seen] == [True, False]
+    assert [offers.close_if_open(session_id, offer_id) is not None for session_id, offer_id in seen] == [True, False]
     assert stock_of(offer.product_id) == 15
 
 

@@ -171,9 +171,9 @@ def test_start_and_end_by_plain_forms(client, login, make_session, make_product)
     html = client.get(f"/live/{session.id}/host").get_data(as_text=True)
     assert 'id="pin-form"' in html or "chưa có sản phẩm nào được duyệt" in html
     product = make_product(seller=host, stock=10)
-    from market.live import service
+    from market.live import offers
 
-    service.pin_offer(session, host, product.id, 50_000, 10, 2)
+    offers.pin_offer(session, host, product.id, 50_000, 10, 2)
     resp = post_form(client, f"/live/{session.id}/end", {}, page=f"/live/{session.id}/host")
     assert resp.status_code == 302
     db.session.refresh(session)

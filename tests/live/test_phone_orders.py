@@ -1,4 +1,4 @@
-"""Phone orders entered at the live console finish there and then (orders.phone through live.service)."""
+"""Phone orders entered at the live console finish there and then (orders.phone through live.offers.phone_order)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from market.accounts.models import User
 from market.domain import DomainError
 from market.extensions import db
-from market.live import service
+from market.live import offers
 from market.notifications.models import Notification
 from market.notifications.sms import LogSms, parts, to_gsm
 from market.orders.models import Order
@@ -57,7 +57,7 @@ def test_a_cash_on_delivery_phone_order_is_complete_and_the_caller_gets_one_sms(
     offer = make_offer(quantity=50)
     session, host = offer.session, offer.session.seller.user
     pay_settings(session)
-    placed = service.phone_order(session, host, offer.id, request())
+    placed = offers.phone_order(session, host, offer.id, request())
     order = placed.order
     assert placed.created and order.status == "confirmed" and order.payment_method == "cod"
     assert order.is_complete and order.ship_street == "Thôn 3, buôn Ea Knuếc" and order.ship_phone == "+84987111222"
@@ -79,7 +79,7 @@ def test_a_transfer_phone_order_sends_the_vietqr_details(make_offer):
     offer = make_offer(quantity=50)
     session, host = offer.session, offer.session.seller.user
     pay_settings(session)
-    order = service.phone_order(session, host, offer.id, request(method="vietqr", qty=3)).order
+    order = offers.phone_order(session, host, offer.id, request(method="vietqr", qty=3)).order
     assert order.status == "pending" and order.payment_method == "vietqr" and order.is_complete
     db.session.commit()
     [text] = sms_to("+84987111222")
@@ -91,14 +91,14 @@ def test_a_transfer_phone_order_sends_the_vietqr_details(make_offer):
 def test_cash_on_delivery_is_the_default_and_transfer_when_the_shop_takes_no_cash(make_offer):
     offer = make_offer()
     pay_settings(offer.session, cod=False)
-    order = service.phone_order(offer.session, offer.session.seller.user, offer.id, request()).order
+    order = offers.phone_order(offer.session, offer.session.seller.user, offer.id, request()).order
     assert order.payment_method == "vietqr"
 
 
 def test_a_shop_that_must_accept_cash_orders_keeps_its_rule(make_offer):
     offer = make_offer()
     pay_settings(offer.session, auto_confirm=False)
-    order = service.phone_order(offer.session, offer.session.seller.user, offer.id, request()).order
+    order = offers.phone_order(offer.session, offer.session.seller.user, offer.id, request()).order
     assert order.status == "pending" and order.payment_method == "cod"
     db.session.commit()
     [text] = sms_to("+84987111222")
@@ -109,8 +109,8 @@ def test_an_existing_buyer_gets_the_sms_too_and_keeps_her_account(make_offer, ma
     offer = make_offer()
     buyer = make_user(name="Hoàng Thị Hoa", phone="0912 345 678")
     before = buyer.password_hash
-    order = service.phone_order(offer.session, offer.session.seller.user, offer.id,
-                                request(phone="0912345678", name="Hoa (nhận hàng)")).order
+    order = offers.phone_order(offer.session, offer.session.seller.user, offer.id,
+                               request(phone="0912345678", name="Hoa (nhận hàng)")).order
     assert order.buyer_id == buyer.id and order.ship_name == "Hoa (nhận hàng)"
     db.session.refresh(buyer)
     assert buyer.password_hash == before and buyer.display_name == "Hoàng Thị Hoa"
@@ -123,7 +123,7 @@ def test_the_sms_stays_short_with_the_longest_fields(make_offer, make_product):
     pay_settings(offer.session)
     long_request = request(name="N" * 80, street="S" * 200, commune="C" * 120, province="P" * 120,
                            method="vietqr")
-    order = service.phone_order(offer.session, offer.session.seller.user, offer.id, long_request).order
+    order = offers.phone_order(offer.session, offer.session.seller.user, offer.id, long_request).order
     db.session.commit()
     [text] = sms_to("+84987111222")
     assert parts(text) <= 2, len(text)  # two SMS parts at most
@@ -135,20 +135,20 @@ def test_the_sms_stays_short_with_the_longest_fields(make_offer, make_product):
 def test_the_same_caller_offer_and_quantity_within_two_minutes_asks_to_confirm(make_offer):
     offer = make_offer()
     host = offer.session.seller.user
-    first = service.phone_order(offer.session, host, offer.id, request()).order
+    first = offers.phone_order(offer.session, host, offer.id, request()).order
     with pytest.raises(DomainError) as err:
-        service.phone_order(offer.session, host, offer.id, request())
+        offers.phone_order(offer.session, host, offer.id, request())
     assert err.value.code == "duplicate" and err.value.field == "confirm_duplicate" and first.code in err.value.message
     assert offer_sold(offer.id) == 2
     # another quantity is another order; confirmed, the same one goes through
-    service.phone_order(offer.session, host, offer.id, request(qty=1))
-    service.phone_order(offer.session, host, offer.id, request(confirm_duplicate=True))
+    offers.phone_order(offer.session, host, offer.id, request(qty=1))
+    offers.phone_order(offer.session, host, offer.id, request(confirm_duplicate=True))
     assert offer_sold(offer.id) == 5
     # after two minutes it is no longer a likely duplicate
     for order in db.session.scalars(sa.select(Order)):
         order.created_at -= timedelta(minutes=3)
     db.session.flush()
-    service.phone_order(offer.session, host, offer.id, request())
+    offers.phone_order(offer.session, host, offer.id, request())
     assert offer_sold(offer.id) == 7
 
 
@@ -156,8 +156,8 @@ def test_the_same_key_twice_is_one_order_not_a_duplicate_question(make_offer):
     offer = make_offer()
     host = offer.session.seller.user
     req = request()
-    first = service.phone_order(offer.session, host, offer.id, req)
-    again = service.phone_order(offer.session, host, offer.id, req)
+    first = offers.phone_order(offer.session, host, offer.id, req)
+    again = offers.phone_order(offer.session, host, offer.id, req)
     assert again.order.id == first.order.id and not again.created
     db.session.commit()
     assert len(sms_to("+84987111222")) == 1 and offer_sold(offer.id) == 2
@@ -182,7 +182,7 @@ def test_bad_phone_orders_write_nothing(make_offer, overrides, field, words):
     offer = make_offer(quantity=50)
     users = db.session.scalar(sa.select(sa.func.count(User.id)))
     with pytest.raises(DomainError) as err:
-        service.phone_order(offer.session, offer.session.seller.user, offer.id, request(**overrides))
+        offers.phone_order(offer.session, offer.session.seller.user, offer.id, request(**overrides))
     assert err.value.field == field, (err.value.field, err.value.message)
     if words:
         assert words in err.value.message, err.value.message
@@ -195,9 +195,9 @@ def test_bad_phone_orders_write_nothing(make_offer, overrides, field, words):
 def test_more_than_the_offer_has_left_is_refused_beside_the_quantity(make_offer):
     offer = make_offer(quantity=50)
     host = offer.session.seller.user
-    service.phone_order(offer.session, host, offer.id, request(phone="0912 000 111", qty=45))
+    offers.phone_order(offer.session, host, offer.id, request(phone="0912 000 111", qty=45))
     with pytest.raises(DomainError) as err:
-        service.phone_order(offer.session, host, offer.id, request(qty=6))
+        offers.phone_order(offer.session, host, offer.id, request(qty=6))
     assert (err.value.code, err.value.field) == ("sold_out", "qty") and "Chỉ còn 5" in err.value.message
     assert offer_sold(offer.id) == 45
     assert db.session.scalar(sa.select(User.id).where(User.phone == "+84987111222")) is None
@@ -207,14 +207,14 @@ def test_phone_orders_by_the_host_and_staff_of_the_commune_only(make_offer, make
     offer = make_offer()
     for outsider in (make_staff(make_commune(name="Xã khác")), make_user()):
         with pytest.raises(DomainError) as err:
-            service.phone_order(offer.session, outsider, offer.id, request())
+            offers.phone_order(offer.session, outsider, offer.id, request())
         assert err.value.code == "forbidden"
-    placed = service.phone_order(offer.session, make_staff(offer.session.commune), offer.id, request())
+    placed = offers.phone_order(offer.session, make_staff(offer.session.commune), offer.id, request())
     assert placed.order.events[0].actor_role == "staff"
 
 
 def test_an_offer_of_another_session_is_refused(make_offer):
     offer, other = make_offer(), make_offer()
     with pytest.raises(DomainError) as err:
-        service.phone_order(offer.session, offer.session.seller.user, other.id, request())
+        offers.phone_order(offer.session, offer.session.seller.user, other.id, request())
     assert err.value.field == "offer_id"

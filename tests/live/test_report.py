@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from market.database import utcnow
 from market.extensions import db
-from market.live import report, service, taps
+from market.live import offers, report, taps
 from market.live.models import LiveSession
 from market.orders.payment import gateway
 from market.orders.phone import PhoneOrderRequest
@@ -25,7 +25,7 @@ PRICE = 79_000
 def phone(session, offer, number: str, qty: int = 1, method: str | None = None):
     req = PhoneOrderRequest(phone=number, name="Người gọi", street="Thôn 3", commune="Ea Knuếc",
                             province="Đắk Lắk", qty=qty, method=method, key=new_key("phone"))
-    return service.phone_order(session, session.seller.user, offer.id, req).order
+    return offers.phone_order(session, session.seller.user, offer.id, req).order
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from market.catalog.models import Product
 from market.database import utcnow
 from market.domain import DomainError
 from market.extensions import db
-from market.live import service
+from market.live import chat, offers, sessions, snapshot, streams
 from market.live.models import ChatMessage, LiveMute, LiveOffer, LiveOfferBuyer
 from market.live.ordering import OrderRequest, settle_batch
 from market.orders.models import Order
@@ -39,7 +39,7 @@ def test_pin_takes_the_allotment_from_the_product(make_session, make_product):
     session = make_session()
     host = session.seller.user
     product = make_product(seller=host, stock=600)
-    offer = service.pin_offer(session, host, product.id, 79_000, 500, 20)
+    offer = offers.pin_offer(session, host, product.id, 79_000, 500, 20)
     assert (offer.quantity, offer.per_buyer_limit, offer.sold, offer.status) == (500, 20, 0, "open")
     assert stock_of(product.id) == 100
 
@@ -49,7 +49,7 @@ def test_pin_more_than_in_stock_changes_nothing(make_session, make_product):
     host = session.seller.user
     product = make_product(seller=host, stock=10)
     with pytest.raises(DomainError) as err:
-        service.pin_offer(session, host, product.id, 79_000, 11, 5)
+        offers.pin_offer(session, host, product.id, 79_000, 11, 5)
     assert err.value.code == "invalid" and "10" in err.value.message
     assert stock_of(product.id) == 10
     assert db.session.scalar(sa.select(sa.func.count(LiveOffer.id))) == 0
@@ -67,7 +67,7 @@ def test_pin_refuses_bad_values(make_session, make_product, field, value):
     product = make_product(seller=host, stock=100)
     args = {"product_id": product.id, "price_vnd": 79_000, "quantity": 10, "per_buyer_limit": 5, field: value}
     with pytest.raises(DomainError) as err:
-        service.pin_offer(session, host, **args)
+        offers.pin_offer(session, host, **args)
     assert err.value.code == "invalid"
     assert stock_of(product.id) == 100
 
@@ -75,8 +75,8 @@ def test_pin_refuses_bad_values(make_session, make_product, field, value):
 def test_pin_limit_is_capped_by_quantity_and_defaults_to_it(make_session, make_product):
     session = make_session()
     host = session.seller.user
-    a = service.pin_offer(session, host, make_product(seller=host, stock=10).id, 50_000, 5, 99)
-    b = service.pin_offer(session, host, make_product(seller=host, title="Monthong", stock=10).id, 50_000, 7, None)
+    a = offers.pin_offer(session, host, make_product(seller=host, stock=10).id, 50_000, 5, 99)
+    b = offers.pin_offer(session, host, make_product(seller=host, title="Monthong", stock=10).id, 50_000, 7, None)
     assert a.per_buyer_limit == 5 and b.per_buyer_limit == 7
 
 
@@ -84,15 +84,15 @@ def test_only_the_host_pins_her_own_approved_products(make_session, make_product
     session = make_session()
     host = session.seller.user
     with pytest.raises(DomainError) as err:
-        service.pin_offer(session, make_user(), make_product(seller=host).id, 79_000, 5, 1)
+        offers.pin_offer(session, make_user(), make_product(seller=host).id, 79_000, 5, 1)
     assert err.value.code == "forbidden"
     other = make_product(seller=make_seller(shop_name="Khác"))
     with pytest.raises(DomainError) as err:
-        service.pin_offer(session, host, other.id, 79_000, 5, 1)
+        offers.pin_offer(session, host, other.id, 79_000, 5, 1)
     assert err.value.code == "invalid"
     draft = make_product(seller=host, status="draft")
     with pytest.raises(DomainError):
-        service.pin_offer(session, host, draft.id, 79_000, 5, 1)
+        offers.pin_offer(session, host, draft.id, 79_000, 5, 1)
 
 
 def test_pinning_needs_the_session_on_air(make_session, make_product):
@@ -100,7 +100,7 @@ def test_pinning_needs_the_session_on_air(make_session, make_product):
         session = make_session(status=status)
         host = session.seller.user
         with pytest.raises(DomainError) as err:
-            service.pin_offer(session, host, make_product(seller=host).id, 79_000, 5, 1)
+            offers.pin_offer(session, host, make_product(seller=host).id, 79_000, 5, 1)
         assert err.value.code == "session_not_live"
 
 
@@ -108,17 +108,17 @@ def test_the_same_product_is_pinned_once_at_a_time(make_offer):
     offer = make_offer()
     session = offer.session
     with pytest.raises(DomainError, match="đã được ghim"):
-        service.pin_offer(session, session.seller.user, offer.product_id, 79_000, 5, 1)
+        offers.pin_offer(session, session.seller.user, offer.product_id, 79_000, 5, 1)
 
 
 def test_close_returns_unsold_units_to_the_product(make_offer, make_user):
     offer = make_offer(quantity=50, stock_left=10)
     order_live(make_user(), offer, 3)
-    data = service.close_offer(offer.session, offer.session.seller.user, offer.id)
+    data = offers.close_offer(offer.session, offer.session.seller.user, offer.id)
     assert data["status"] == "closed" and data["remaining"] == 0
     assert stock_of(offer.product_id) == 10 + 47
     with pytest.raises(DomainError) as err:
-        service.close_offer(offer.session, offer.session.seller.user, offer.id)
+        offers.close_offer(offer.session, offer.session.seller.user, offer.id)
     assert err.value.code == "offer_closed"
 
 
@@ -126,27 +126,27 @@ def test_end_closes_every_offer_and_refuses_twice(make_offer, make_session):
     session = make_session()
     a = make_offer(session=session, quantity=10, stock_left=0)
     b = make_offer(session=session, quantity=20, stock_left=0)
-    service.end_session(session, session.seller.user)
+    sessions.end_session(session, session.seller.user)
     db.session.refresh(session)
     assert session.status == "ended" and session.ended_at is not None
     assert offer_row(a.id).status == offer_row(b.id).status == "closed"
     assert stock_of(a.product_id) == 10 and stock_of(b.product_id) == 20
     with pytest.raises(DomainError) as err:
-        service.end_session(session, session.seller.user)
+        sessions.end_session(session, session.seller.user)
     assert err.value.code == "session_not_live"
 
 
 def test_start_once_and_one_live_session_per_host(make_session):
     session = make_session(status="scheduled")
     host = session.seller.user
-    service.start_session(session, host)
+    sessions.start_session(session, host)
     db.session.refresh(session)
     assert session.status == "live" and session.started_at is not None
     with pytest.raises(DomainError):
-        service.start_session(session, host)
+        sessions.start_session(session, host)
     other = make_session(host=host, status="scheduled")
     with pytest.raises(DomainError, match="phiên live khác"):
-        service.start_session(other, host)
+        sessions.start_session(other, host)
 
 
 # ---- the offer stock source -------------------------------------------------------------------------
@@ -166,7 +166,7 @@ def test_live_order_takes_from_the_offer_at_the_live_price(make_offer, make_user
 def test_no_orders_from_a_closed_offer_or_a_session_off_air(make_offer, make_user, state):
     offer = make_offer()
     if state == "closed":
-        service.close_offer(offer.session, offer.session.seller.user, offer.id)
+        offers.close_offer(offer.session, offer.session.seller.user, offer.id)
         code = "offer_closed"
     else:
         offer.session.status = state
@@ -218,7 +218,7 @@ def test_cancel_gives_units_back_to_the_open_offer_then_to_the_shelf(make_offer,
     transition(first, OrderStatus.CANCELLED, actor=buyer, role=Actor.BUYER)
     assert offer_row(offer.id).sold == 3
     assert db.session.scalar(sa.select(LiveOfferBuyer.qty).where(LiveOfferBuyer.buyer_id == buyer.id)) == 3
-    service.close_offer(offer.session, offer.session.seller.user, offer.id)
+    offers.close_offer(offer.session, offer.session.seller.user, offer.id)
     assert stock_of(offer.product_id) == 7
     transition(second, OrderStatus.CANCELLED, actor=buyer, role=Actor.BUYER)
     assert stock_of(offer.product_id) == 10
@@ -337,7 +337,7 @@ def test_a_batch_refuses_what_it_must(make_offer, make_user, make_session):
     ])
     assert [o.code for o in outcomes] == ["invalid", "not_logged_in", "forbidden", "limit_exceeded"]
     assert offer_row(offer.id).sold == 0
-    service.close_offer(offer.session, offer.session.seller.user, offer.id)
+    offers.close_offer(offer.session, offer.session.seller.user, offer.id)
     assert settle_batch([req(make_user(), offer, 1)])[0].code == "offer_closed"
 
 
@@ -347,7 +347,7 @@ def test_a_batch_refuses_what_it_must(make_offer, make_user, make_session):
 def test_bad_chat_is_refused(make_session, make_user, text):
     session = make_session()
     with pytest.raises(DomainError) as err:
-        service.post_chat(session, make_user(), text)
+        chat.post_chat(session, make_user(), text)
     assert err.value.code == "invalid"
     assert db.session.scalar(sa.select(sa.func.count(ChatMessage.id))) == 0
 
@@ -355,33 +355,33 @@ def test_bad_chat_is_refused(make_session, make_user, text):
 def test_chat_is_cleaned_and_muting_stops_it(make_session, make_user):
     session = make_session()
     user = make_user(name="Hoàng Thị Hoa")
-    data = service.post_chat(session, user, "  Còn   sầu riêng\nkhông? ")
+    data = chat.post_chat(session, user, "  Còn   sầu riêng\nkhông? ")
     assert data["text"] == "Còn sầu riêng không?" and data["user"] == "Hoa H." and data["user_id"] == user.id
-    service.mute(session, session.seller.user, user.id, 10)
+    chat.mute(session, session.seller.user, user.id, 10)
     with pytest.raises(DomainError) as err:
-        service.post_chat(session, user, "xin chào")
+        chat.post_chat(session, user, "xin chào")
     assert err.value.code == "muted"
     # a past mute no longer counts
     db.session.execute(sa.update(LiveMute).values(until=utcnow() - timedelta(seconds=1)))
-    service.post_chat(session, user, "xin chào lại")
+    chat.post_chat(session, user, "xin chào lại")
 
 
 def test_only_the_host_and_commune_staff_moderate(make_session, make_user, make_staff, make_commune):
     session = make_session()
     writer = make_user(name="Người viết")
-    message = service.post_chat(session, writer, "spam spam")
+    message = chat.post_chat(session, writer, "spam spam")
     outsider_staff = make_staff(make_commune(name="Xã khác"))
     for actor in (make_user(), outsider_staff, writer):
         with pytest.raises(DomainError) as err:
-            service.remove_chat(session, actor, message["id"])
+            chat.remove_chat(session, actor, message["id"])
         assert err.value.code == "forbidden"
     staff = make_staff(session.commune)
-    service.remove_chat(session, staff, message["id"])
-    service.remove_chat(session, staff, message["id"])  # idempotent
+    chat.remove_chat(session, staff, message["id"])
+    chat.remove_chat(session, staff, message["id"])  # idempotent
     assert db.session.get(ChatMessage, message["id"]).removed_by_id == staff.id
-    assert service.recent_chat(session) == []
+    assert snapshot.recent_chat(session) == []
     with pytest.raises(DomainError) as err:
-        service.mute(session, staff, session.seller.user_id, 10)
+        chat.mute(session, staff, session.seller.user_id, 10)
     assert err.value.code == "forbidden"
 
 
@@ -391,7 +391,7 @@ def test_bad_mutes(make_session, make_user, user_id, minutes):
     session = make_session()
     target = make_user()
     with pytest.raises(DomainError) as err:
-        service.mute(session, session.seller.user, target.id if user_id == "me" else user_id, minutes)
+        chat.mute(session, session.seller.user, target.id if user_id == "me" else user_id, minutes)
     assert err.value.code == "invalid"
 
 
@@ -409,8 +409,8 @@ def test_bad_mutes(make_session, make_user, user_id, minutes):
     ("https://www.facebook.com/hhanie/videos/123", None),
 ])
 def test_stream_links(url, embed):
-    assert service.clean_stream_url(url) == url
-    info = service.stream_info(url)
+    assert streams.clean_stream_url(url) == url
+    info = streams.stream_info(url)
     assert (info["embed_url"] is None) == (embed is None)
     if embed:
         assert info["embed_url"].startswith(f"https://www.youtube-nocookie.com/embed/{embed}?")
@@ -422,7 +422,7 @@ def test_stream_links(url, embed):
                                  "https://www.tiktok.com/a b"])
 def test_other_links_are_refused(url):
     with pytest.raises(DomainError):
-        service.clean_stream_url(url)
+        streams.clean_stream_url(url)
 
 
 def test_merged_orders_are_the_same_rows_as_place_order_writes(make_offer, make_user):

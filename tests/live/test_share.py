@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from market.catalog.models import ProductPhoto
 from market.extensions import db
-from market.live import service
+from market.live import offers, snapshot
 
 SITE = "http://127.0.0.1:5000"  # the test configuration's SITE_URL
 
@@ -65,12 +65,12 @@ def test_cover_photo_prefers_the_open_offer(make_offer, make_product):
     first = make_offer()
     photo(first.product, "11")
     session = first.session
-    service.close_offer(session, session.seller.user, first.id)
-    assert service.cover_photo(session).image_hash == "11" * 32  # only a closed one: still its photo
+    offers.close_offer(session, session.seller.user, first.id)
+    assert snapshot.cover_photo(session).image_hash == "11" * 32  # only a closed one: still its photo
     second = make_product(seller=session.seller.user, stock=5)
     photo(second, "22")
-    service.pin_offer(session, session.seller.user, second.id, 10_000, 5)
-    assert service.cover_photo(session).image_hash == "22" * 32
+    offers.pin_offer(session, session.seller.user, second.id, 10_000, 5)
+    assert snapshot.cover_photo(session).image_hash == "22" * 32
 
 
 def test_the_home_page_has_a_picture(client):

@@ -13,9 +13,10 @@ from market.catalog.models import Product
 from market.database import utcnow
 from market.domain import DomainError
 from market.extensions import db
-from market.live import service
-from market.live.models import LiveOffer, LiveOfferBuyer, OfferStatus
+from market.live.models import LiveOffer, LiveOfferBuyer, LiveSession, OfferStatus
+from market.live.offers import close_offer, pin_offer
 from market.live.ordering import OrderRequest, settle_batch
+from market.live.sessions import end_session
 from market.orders.models import Order, OrderItem
 from market.orders.service import Line, expire_holds, place_order, transition
 from market.orders.states import Actor, OrderStatus
@@ -49,7 +50,7 @@ def run_machine(make_user, make_product, make_session):
         @rule(quantity=st.integers(1, 40), limit=st.integers(1, 10))
         def pin(self, quantity, limit):
             try:
-                service.pin_offer(self.session, self.host, self.product.id, 79_000, quantity, limit)
+                pin_offer(self.session, self.host, self.product.id, 79_000, quantity, limit)
             except DomainError as err:
                 assert err.code in {"invalid", "session_not_live"}
 
@@ -124,15 +125,15 @@ def run_machine(make_user, make_product, make_session):
         def close(self, pick):
             offers = self._offers()
             if offers:
-                service.close_offer(self.session, self.host, offers[pick % len(offers)].id)
+                close_offer(self.session, self.host, offers[pick % len(offers)].id)
 
         @rule()
         def end_and_reopen(self):
             """End the session (every offer closes), then carry on in a new live session."""
-            service.end_session(self.session, self.host)
-            self.session = service.LiveSession(seller_id=self.session.seller_id, commune_id=self.session.commune_id,
-                                               title="Phiên tiếp", stream_url=self.session.stream_url,
-                                               scheduled_at=utcnow(), status="live", started_at=utcnow())
+            end_session(self.session, self.host)
+            self.session = LiveSession(seller_id=self.session.seller_id, commune_id=self.session.commune_id,
+                                       title="Phiên tiếp", stream_url=self.session.stream_url,
+                                       scheduled_at=utcnow(), status="live", started_at=utcnow())
             db.session.add(self.session)
             db.session.flush()
 

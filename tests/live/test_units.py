@@ -6,11 +6,11 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from market.catalog.labels import unit_label
 from market.catalog.models import Unit
-from market.catalog.service import unit_label
 from market.domain import DomainError
 from market.extensions import db
-from market.live import service
+from market.live import offers
 from market.notifications.models import Notification
 from market.notifications.sms import LogSms
 from market.orders.service import Line, place_order
@@ -50,7 +50,7 @@ def test_live_refusals_name_the_unit_not_its_code(make_offer, make_product, make
     assert "2 trái" in err.value.message and "fruit" not in err.value.message
     other = make_product(seller=session.seller.user, stock=1, unit="bag", title="Cà phê")
     with pytest.raises(DomainError) as err:
-        service.pin_offer(session, session.seller.user, other.id, 50_000, 5)
+        offers.pin_offer(session, session.seller.user, other.id, 50_000, 5)
     assert "1 túi" in err.value.message and "bag" not in err.value.message
 
 

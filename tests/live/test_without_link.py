@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from market.database import utcnow
 from market.domain import FieldErrors
 from market.extensions import db
-from market.live import service
+from market.live import sessions
 from market.live.models import LiveSession
 from tests.conftest import post_form
 
@@ -75,12 +75,12 @@ def test_without_our_own_video_the_link_is_required_and_says_why(client, login, 
 def test_the_service_decides_it_too(app, make_host, video_configured):
     """The rule is the service's (a caller other than the form gets it as well)."""
     host = make_host()
-    fields = service.SessionFields(title="Phiên bơ", description="", stream_url=None,
-                                   scheduled_at=utcnow() + timedelta(days=1))
-    assert service.schedule_session(host, fields).stream_url is None
+    fields = sessions.SessionFields(title="Phiên bơ", description="", stream_url=None,
+                                    scheduled_at=utcnow() + timedelta(days=1))
+    assert sessions.schedule_session(host, fields).stream_url is None
     app.config["JANUS_URLS"] = ()
     with pytest.raises(FieldErrors) as refused:
-        service.schedule_session(host, fields)
+        sessions.schedule_session(host, fields)
     [err] = refused.value.errors
     assert err.field == "stream_url" and WHY in err.message
 

@@ -145,9 +145,9 @@ def test_bulk_with_another_communes_listing_is_404_and_approves_nothing(client, 
 
 
 def test_bulk_skips_what_someone_else_reviewed_meanwhile(client, queue):
-    from market.catalog import service
+    from market.catalog import lifecycle
 
-    service.approve(queue.listing, queue.admin)
+    lifecycle.approve(queue.listing, queue.admin)
     login_as(client, queue.staff)
     post_form(client, "/staff/listings/approve", {"ids": [str(queue.listing.id), str(queue.listing2.id)]})
     assert [e.object_id for e in entries("listing.approve")] == [queue.listing2.id]

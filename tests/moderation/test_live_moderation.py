@@ -306,10 +306,10 @@ def test_staff_find_and_ban_someone_who_only_chatted_in_their_commune(client, co
 
 
 def test_phone_orders_staff_take_at_the_live_console_are_audited(connect, world, room, make_product):
-    from market.live import service as live
+    from market.live import offers as live_offers
 
     product = make_product(seller=world.kol, title="Sầu riêng Ri6 live", stock=100)
-    offer = live.pin_offer(room, world.kol, product.id, 75_000, 20, 5)
+    offer = live_offers.pin_offer(room, world.kol, product.id, 75_000, 20, 5)
     staff, host = connect(world.staff), connect(world.kol)
     joined(staff, room)
     joined(host, room)

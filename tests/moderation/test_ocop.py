@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from market.catalog import service as catalog
+from market.catalog import ocop as catalog_ocop
 from market.extensions import db
 from market.moderation.models import AuditEntry
 from market.moderation.ocop import service as ocop
@@ -34,18 +34,18 @@ def verify(product, by, **kw):
 
 
 def test_states(app, claim, world):
-    assert catalog.ocop_state(claim, TODAY) == "claimed"
+    assert catalog_ocop.ocop_state(claim, TODAY) == "claimed"
     verify(claim, world.staff)
     assert (claim.ocop_issued_on, claim.ocop_expires_on) == (date(2025, 3, 15), date(2028, 3, 15))
-    assert catalog.ocop_state(claim, TODAY) == "verified"
-    assert catalog.ocop_state(claim, date(2028, 3, 15)) == "verified"  # valid through its expiry day
-    assert catalog.ocop_state(claim, date(2028, 3, 16)) == "expired"
+    assert catalog_ocop.ocop_state(claim, TODAY) == "verified"
+    assert catalog_ocop.ocop_state(claim, date(2028, 3, 15)) == "verified"  # valid through its expiry day
+    assert catalog_ocop.ocop_state(claim, date(2028, 3, 16)) == "expired"
     claim.ocop_stars = 5  # the seller raises the claim after the check: back to "claimed"
-    assert catalog.ocop_state(claim, TODAY) == "claimed"
+    assert catalog_ocop.ocop_state(claim, TODAY) == "claimed"
     claim.ocop_stars, claim.ocop_certificate_no = 4, "OCOP-DL-2025-9999"
-    assert catalog.ocop_state(claim, TODAY) == "claimed"
+    assert catalog_ocop.ocop_state(claim, TODAY) == "claimed"
     claim.ocop_stars = None
-    assert catalog.ocop_state(claim, TODAY) == "none"
+    assert catalog_ocop.ocop_state(claim, TODAY) == "none"
 
 
 def test_expiry_is_three_years(app):

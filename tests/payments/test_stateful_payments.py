@@ -20,10 +20,11 @@ from market.orders.models import Order, OrderEvent
 from market.orders.payment import gateway
 from market.orders.service import expire_holds
 from market.orders.states import TRANSITIONS, Actor, OrderStatus
-from market.payments import stripe as stripe_pay
 from market.payments.bankfeed import IncomingTransfer, apply_transfer
 from market.payments.models import Payment, PaymentStatus, RefundStatus
 from market.payments.service import new_attempt
+from market.payments.stripe.events import handle_event
+from market.payments.stripe.refunds import finish_refund
 from market.payments.webhooks import process_once
 
 INITIAL = 40
@@ -93,7 +94,7 @@ def run_machine(make_shop, make_user, place):
             event = {"id": event_id, "type": event_type, "data": {"object": obj}}
             try:
                 with db.session.begin_nested():
-                    process_once("stripe", event_id, event_type, lambda row: stripe_pay.handle_event(event, row))
+                    process_once("stripe", event_id, event_type, lambda row: handle_event(event, row))
             except DomainError:
                 pass
             self.events.append((event_id, event_type, obj))
@@ -105,7 +106,7 @@ def run_machine(make_shop, make_user, place):
                 before = db.session.scalar(sa.select(sa.func.count(OrderEvent.id)))
                 with db.session.begin_nested():
                     outcome = process_once("stripe", event_id, event_type,
-                                           lambda row: stripe_pay.handle_event({"type": event_type,
+                                           lambda row: handle_event({"type": event_type,
                                                                                "data": {"object": obj}}, row))
                 assert outcome == "duplicate"
                 assert db.session.scalar(sa.select(sa.func.count(OrderEvent.id))) == before
@@ -155,7 +156,7 @@ def run_machine(make_shop, make_user, place):
         def stripe_answers_refunds(self):
             for p in db.session.scalars(sa.select(Payment).where(Payment.refund_status == RefundStatus.REQUESTED)):
                 with db.session.begin_nested():
-                    stripe_pay.finish_refund(p.id, f"re_{p.id}", "succeeded")
+                    finish_refund(p.id, f"re_{p.id}", "succeeded")
 
         @rule()
         def seller_returns_transfers(self):

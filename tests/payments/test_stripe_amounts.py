@@ -12,7 +12,7 @@ from market.extensions import db
 from market.orders.checkout import apply_address, clean_address
 from market.orders.payment import gateway
 from market.orders.service import Line, place_order
-from market.payments.stripe import prepare_checkout, session_params
+from market.payments.stripe.checkout import prepare_checkout, session_params
 from tests.orders.fixtures import ADDRESS
 
 _keys = itertools.count()

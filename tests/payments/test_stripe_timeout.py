@@ -69,15 +69,15 @@ def test_killed_after_stripe_made_the_session_then_retried(app, client, stripe_a
     """Property 15: the process dies (kill -9) after Stripe made the session and before the session id was
     committed. The retry finds that session (same attempt, same key, same parameters): one session, one charge,
     no orphan left open."""
-    from market.payments import stripe as stripe_pay
+    from market.payments.stripe import checkout
     from tests.payments.standin import stripe_event
     from tests.payments.test_stripe import send
 
     login_as(client, buyer)
     with app.test_request_context("/"):
-        req = stripe_pay.prepare_checkout(card_order.id, buyer)
+        req = checkout.prepare_checkout(card_order.id, buyer)
         db.session.commit()  # what the start view commits before calling Stripe
-        made = stripe_pay.create_session(req)  # Stripe made it … and the worker died here: nothing saved
+        made = checkout.create_session(req)  # Stripe made it … and the worker died here: nothing saved
     db.session.expire_all()
     assert db.session.scalar(sa.select(Payment.provider_ref).where(Payment.order_id == card_order.id)) is None
     again = start(client, card_order)

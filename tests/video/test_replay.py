@@ -70,13 +70,13 @@ def test_chapters_come_from_pins_in_time_order(make_session, make_offer, make_pr
 
 
 def test_a_product_pinned_again_right_after_is_one_chapter(make_session, make_offer, make_product):
-    from market.live import service
+    from market.live import offers
 
     session = make_session()
     host = session.seller.user
     durian = make_product(seller=host, title="Sầu riêng Ri6", stock=200)
     first = make_offer(session=session, product=durian)
-    service.close_offer(session, host, first.id)
+    offers.close_offer(session, host, first.id)
     again = make_offer(session=session, product=durian, price_vnd=69_000)
     _pin_at(first, session.started_at + timedelta(minutes=1))
     _pin_at(again, session.started_at + timedelta(minutes=2))
@@ -92,7 +92,7 @@ def test_no_chapters_before_the_session_started(make_session):
 
 @needs_tools
 def test_ending_a_session_makes_its_replay_from_the_recording(app, client, make_session, make_offer, mjr_pair):
-    from market.live import service
+    from market.live import sessions
 
     session = make_session()
     folder = recording.rec_dir(session.id)
@@ -103,7 +103,7 @@ def test_ending_a_session_makes_its_replay_from_the_recording(app, client, make_
     header_start = datetime.fromtimestamp(int(recording._header(folder / mjr_pair[0].name)["u"]) / 1e6, UTC)
     _pin_at(offer, header_start + timedelta(seconds=1))
 
-    service.end_session(session, session.seller.user)
+    sessions.end_session(session, session.seller.user)
     db.session.commit()  # live_ended → the job (inline in tests)
 
     made = db.session.scalar(sa.select(Recording).where(Recording.session_id == session.id))
@@ -206,14 +206,14 @@ def test_room_options_point_janus_at_the_sessions_folder(app):
 def test_ended_page_lists_chapters_with_product_links_for_a_tiktok_session(app, client, make_session, make_offer,
                                                                            make_product):
     from market.catalog.helpers import product_url
-    from market.live import service
+    from market.live import sessions
 
     session = make_session()
     host = session.seller.user
     durian = make_product(seller=host, title="Sầu riêng Ri6", stock=200)
     offer = make_offer(session=session, product=durian)
     _pin_at(offer, session.started_at + timedelta(minutes=12, seconds=40))
-    service.end_session(session, host)
+    sessions.end_session(session, host)
     db.session.commit()
 
     html = client.get(f"/live/{session.id}").get_data(as_text=True)

@@ -153,7 +153,7 @@ def place_phone_order(helper: User, product: Product, req, acting_for: str):
 
 
 def _audit_live_phone_orders(origin, placed=(), **_kw):
-    """A phone order staff enter from a live session's console (``live.service.phone_order``) is a staff action
+    """A phone order staff enter from a live session's console (``live.offers.phone_order``) is a staff action
     too: audited in the order's transaction. Orders entered on the helpers' page are audited there, with more."""
     if origin != OrderOrigin.PHONE:
         return

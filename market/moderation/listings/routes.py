@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from market.catalog import service as catalog
+from market.catalog import ocop as catalog_ocop
 from market.catalog.models import Product
 from market.domain import DomainError
 from market.extensions import db
@@ -73,13 +73,13 @@ def listings_bulk_approve():
 
 def _listing_page(product: Product, status: int = 200, **forms):
     forms.setdefault("reject_form", _reject_form(formdata=None))
-    forms.setdefault("ocop_form", OcopVerifyForm(prefix="ocop", levels=sorted(catalog.OCOP_LEVELS.items()),
+    forms.setdefault("ocop_form", OcopVerifyForm(prefix="ocop", levels=sorted(catalog_ocop.OCOP_LEVELS.items()),
                                                  formdata=None))
     forms.setdefault("ocop_reject_form", RequiredReasonForm(prefix="ocopno", formdata=None))
     if not forms["ocop_form"].is_submitted() and product.ocop_stars:
         forms["ocop_form"].stars.data = str(product.ocop_stars)
     return render_template(
-        "moderation/listing.html", product=product, action_form=ActionForm(), ocop_now=catalog.ocop_state(product),
+        "moderation/listing.html", product=product, action_form=ActionForm(), ocop_now=catalog_ocop.ocop_state(product),
         events=list(product.events), history=audit.entries_for_object("product", product.id, LISTING_ACTIONS),
         consent=assisted.consent_for("product", product.id), **forms), status
 
@@ -126,7 +126,7 @@ def listing_reject(product_id: int):
 
 @bp.post("/listings/<int:product_id>/ocop/verify")
 def listing_ocop_verify(product_id: int):
-    form = OcopVerifyForm(prefix="ocop", levels=sorted(catalog.OCOP_LEVELS.items()))
+    form = OcopVerifyForm(prefix="ocop", levels=sorted(catalog_ocop.OCOP_LEVELS.items()))
     return _act(product_id, form, "ocop_form",
                 lambda p, f: ocop.verify(p, current_user, certificate_no=f.certificate_no.data, stars=f.stars.data,
                                          issued_on=f.issued_on.data),

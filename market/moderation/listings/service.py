@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from market.accounts.models import SellerProfile
-from market.catalog import service as catalog
+from market.catalog import labels, lifecycle
 from market.catalog.models import Product, ProductStatus
 from market.domain import DomainError, ErrorCode, Forbidden
 from market.extensions import db
@@ -36,7 +36,7 @@ REJECT_REASONS: dict[str, object] = {
 }
 OTHER = "other"
 BULK_MAX = 100
-REASON_MAX = catalog.REASON_MAX
+REASON_MAX = lifecycle.REASON_MAX
 
 
 def reason_choices() -> list[tuple[str, str]]:
@@ -86,7 +86,7 @@ def compose_reason(code: object, text: object, seller_locale: str | None) -> str
 def _refuse_unless_pending(product: Product) -> None:
     if product.status != ProductStatus.PENDING_REVIEW:
         raise DomainError(ErrorCode.INVALID, _("This listing is not waiting for review any more (it is %(status)s).",
-                                               status=catalog.status_label(product.status)), status=409)
+                                               status=labels.status_label(product.status)), status=409)
 
 
 def entered_by(product: Product, user) -> bool:
@@ -101,7 +101,7 @@ def approve(product: Product, by, *, bulk: bool = False) -> Product:
     if entered_by(product, by):
         raise Forbidden(_("You entered this listing for the villager: another staff member or an administrator "
                           "approves it."))
-    catalog.approve(product, by)
+    lifecycle.approve(product, by)
     audit.record("listing.approve", product, actor=by, details={"bulk": bulk} if bulk else None)
     tell(product.seller.user_id, "listing.approve", product.title, product.id)
     return product
@@ -111,7 +111,7 @@ def reject(product: Product, by, code: object, text: object) -> Product:
     """Refuse a pending listing with a reason the seller reads beside it, then edits and sends again."""
     reason = compose_reason(code, text, product.seller.user.locale)
     _refuse_unless_pending(product)
-    catalog.reject(product, by, reason)
+    lifecycle.reject(product, by, reason)
     audit.record("listing.reject", product, actor=by, reason=reason,
                  details={"reason_code": code if code in REJECT_REASONS else OTHER})
     tell(product.seller.user_id, "listing.reject", reason, product.id)

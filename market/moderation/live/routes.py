@@ -11,7 +11,9 @@ from flask_login import current_user
 from market.domain import DomainError
 from market.extensions import db
 from market.forms import attach_error
-from market.live import service as live
+from market.live import chat as live_chat
+from market.live import snapshot as live_snapshot
+from market.live import streams as live_streams
 from market.live.models import LiveSession
 from market.moderation import audit, bp
 from market.moderation.forms import ActionForm, RequiredReasonForm
@@ -36,11 +38,11 @@ def _session_page(session: LiveSession, status: int = 200, end_form=None, word_f
     word_form = word_form or FilterWordForm(prefix="word", communes=communes, formdata=None)
     word_form.commune_id.data = session.commune_id
     return render_template(
-        "moderation/live_session.html", session=session, stream=live.stream_info(session.stream_url),
-        chat=live.recent_chat(session), end_form=end_form or RequiredReasonForm(prefix="end", formdata=None),
+        "moderation/live_session.html", session=session, stream=live_streams.stream_info(session.stream_url),
+        chat=live_snapshot.recent_chat(session), end_form=end_form or RequiredReasonForm(prefix="end", formdata=None),
         word_form=word_form, words=moderation.words_of(session.commune_id), action_form=ActionForm(),
         history=audit.entries_for_object("live_session", session.id, SESSION_ACTIONS),
-        removed=moderation.recent_removed(session), mute_max=live.MUTE_MAX_MINUTES), status
+        removed=moderation.recent_removed(session), mute_max=live_chat.MUTE_MAX_MINUTES), status
 
 
 @bp.get("/live/<int:session_id>", endpoint="live_session")

@@ -21,7 +21,8 @@ from flask_babel import gettext as _
 from market.database import utcnow
 from market.domain import DomainError
 from market.extensions import db
-from market.live import service as live
+from market.live import chat as live_chat
+from market.live import sessions as live_sessions
 from market.live.messages import live_error
 from market.live.models import ChatMessage, LiveSession, SessionStatus
 from market.live.signals import moderated
@@ -107,7 +108,7 @@ def check_chat(session: LiveSession, user, text: str) -> None:
             "another way.", word=word.word))
 
 
-live.register_chat_check(check_chat)
+live_chat.register_chat_check(check_chat)
 
 
 # ---- audit of what staff do over the protocol -----------------------------------------------------------
@@ -138,7 +139,7 @@ def end_for_rules(session: LiveSession, by, reason: object) -> LiveSession:
     if session.status == SessionStatus.ENDED:
         raise DomainError("invalid", _("This session has already ended."), status=409)
     previous = str(session.status)
-    live.end_session_for_rules(session, by, reason)
+    live_sessions.end_session_for_rules(session, by, reason)
     audit.record("live.end", session, actor=by, reason=reason, details={"from": previous})
     return session
 

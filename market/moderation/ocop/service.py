@@ -6,7 +6,7 @@ national — the council that awarded it) and its issue date. A certificate is v
 date, so the expiry is computed, never typed. Verification is refused when the certificate does not match the
 claim (staff refuse the claim instead, and the seller corrects it) or has already expired. Buyers see
 "verified, valid until …" only while the check still matches the claim and the expiry has not passed
-(``catalog.service.ocop_state``).
+(``catalog.ocop.ocop_state``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from market.catalog import service as catalog
+from market.catalog import ocop as catalog_ocop
 from market.catalog.models import Product, ProductStatus
 from market.domain import DomainError, ErrorCode
 from market.extensions import db
@@ -62,7 +62,7 @@ def parse_issue_date(raw: object) -> date:
 def verify(product: Product, by, *, certificate_no: object, stars: object, issued_on: object,
            today: date | None = None) -> Product:
     """Record that the certificate in hand matches the claim; audited, the seller is told."""
-    today = today or catalog.local_today()
+    today = today or catalog_ocop.local_today()
     if not product.ocop_stars:
         raise DomainError(ErrorCode.INVALID, _("This listing claims no OCOP stars."), status=409)
     if product.status not in VERIFIABLE:
@@ -71,14 +71,14 @@ def verify(product: Product, by, *, certificate_no: object, stars: object, issue
     number = clean_line(certificate_no if isinstance(certificate_no, str) else None)
     if not number:
         raise DomainError(ErrorCode.INVALID, _("Enter the certificate number."), field="certificate_no")
-    if len(number) > catalog.CERTIFICATE_MAX:
+    if len(number) > catalog_ocop.CERTIFICATE_MAX:
         raise DomainError(ErrorCode.INVALID, _("A certificate number can have at most %(n)d characters.",
-                                               n=catalog.CERTIFICATE_MAX), field="certificate_no")
+                                               n=catalog_ocop.CERTIFICATE_MAX), field="certificate_no")
     try:
         level = int(stars) if not isinstance(stars, bool) else None
     except (TypeError, ValueError):
         level = None
-    if level not in catalog.OCOP_STARS:
+    if level not in catalog_ocop.OCOP_STARS:
         raise DomainError(ErrorCode.INVALID, _("Choose the level printed on the certificate."), field="stars")
     issued = parse_issue_date(issued_on)
     if issued > today:
@@ -98,7 +98,7 @@ def verify(product: Product, by, *, certificate_no: object, stars: object, issue
         raise DomainError(ErrorCode.INVALID,
                           _("The seller claims %(claimed)d stars but the certificate says %(level)d. Reject the claim "
                             "so the seller corrects it.", claimed=product.ocop_stars, level=level), field="stars")
-    catalog.record_ocop_verification(product, issued, expires)
+    catalog_ocop.record_ocop_verification(product, issued, expires)
     audit.record("ocop.verify", product, actor=by, details={
         "stars": level, "certificate_no": product.ocop_certificate_no, "issued_on": issued.isoformat(),
         "expires_on": expires.isoformat()})
@@ -114,8 +114,8 @@ def reject_claim(product: Product, by, reason: object) -> Product:
     if not product.ocop_stars:
         raise DomainError(ErrorCode.INVALID, _("This listing claims no OCOP stars."), status=409)
     details = {"stars": product.ocop_stars, "certificate_no": product.ocop_certificate_no,
-               "was_verified": catalog.ocop_state(product) == "verified"}
-    catalog.remove_ocop_claim(product)
+               "was_verified": catalog_ocop.ocop_state(product) == "verified"}
+    catalog_ocop.remove_ocop_claim(product)
     audit.record("ocop.reject", product, actor=by, reason=reason, details=details)
     tell(product.seller.user_id, "ocop.reject", reason, product.id)
     return product
@@ -133,9 +133,9 @@ def _claims_base(user, commune_id: int | None = None) -> sa.Select:
 
 def claims(user, commune_id: int | None = None, limit: int = 200) -> tuple[list[Product], list[Product]]:
     """(claims to check — never verified, changed since, or expired —, verified ones, soonest expiry first)."""
-    today = catalog.local_today()
+    today = catalog_ocop.local_today()
     base = _claims_base(user, commune_id)
-    unverified = catalog.ocop_unverified_clause(today)
+    unverified = catalog_ocop.ocop_unverified_clause(today)
     to_check = list(db.session.scalars(base.where(unverified).order_by(Product.updated_at, Product.id).limit(limit)))
     verified = list(db.session.scalars(base.where(sa.not_(unverified))
                                        .order_by(Product.ocop_expires_on, Product.id).limit(limit)))
@@ -143,5 +143,5 @@ def claims(user, commune_id: int | None = None, limit: int = 200) -> tuple[list[
 
 
 def to_check_count(user) -> int:
-    stmt = _claims_base(user).where(catalog.ocop_unverified_clause(catalog.local_today()))
+    stmt = _claims_base(user).where(catalog_ocop.ocop_unverified_clause(catalog_ocop.local_today()))
     return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
