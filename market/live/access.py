@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from market.domain import NotFound
+from market.domain import NotFound, parse_id
 from market.extensions import db
 from market.live.messages import live_error
 from market.live.models import LiveSession
@@ -52,8 +52,8 @@ def require_moderator(session: LiveSession, user) -> None:
 
 
 def get_session(session_id: object) -> LiveSession:
-    session = db.session.get(LiveSession, session_id) if isinstance(session_id, int) and not isinstance(
-        session_id, bool) and 0 < session_id < 2**31 else None
+    sid = parse_id(session_id, text=False)
+    session = db.session.get(LiveSession, sid) if sid is not None else None
     if session is None:
         raise NotFound(_("This live session does not exist."))
     return session

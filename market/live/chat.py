@@ -16,7 +16,7 @@ from market.database import on_commit, utcnow
 from market.extensions import db
 from market.live.access import is_host, require_moderator
 from market.live.hub import hub
-from market.live.messages import int_field, live_error
+from market.live.messages import id_field, int_field, live_error
 from market.live.models import ChatMessage, LiveMute, LiveSession, SessionStatus
 from market.live.rooms import emit_room, emit_user
 from market.live.signals import moderated
@@ -83,7 +83,7 @@ def post_chat(session: LiveSession, user: User, text: object) -> dict:
 def remove_chat(session: LiveSession, actor: User, message_id: object) -> None:
     """Hide a chat message from everyone (the host or the commune's staff); idempotent."""
     require_moderator(session, actor)
-    message_id = int_field(message_id, "message_id", 1, 2**63 - 1, _("This message is not in this live session."))
+    message_id = id_field(message_id, "message_id", _("This message is not in this live session."))
     message = db.session.get(ChatMessage, message_id)
     if message is None or message.session_id != session.id:
         raise live_error("invalid", message=_("This message is not in this live session."), field="message_id")
@@ -100,7 +100,7 @@ def mute(session: LiveSession, actor: User, user_id: object, minutes: object, co
          reason: str | None = None) -> LiveMute:
     """Stop a user chatting for ``minutes`` in this session (or every session of its commune)."""
     require_moderator(session, actor)
-    user_id = int_field(user_id, "user_id", 1, 2**31 - 1, _("This person is not in the chat."))
+    user_id = id_field(user_id, "user_id", _("This person is not in the chat."))
     minutes = int_field(minutes, "minutes", 1, MUTE_MAX_MINUTES,
                         _("Mute for 1 minute to 7 days (%(n)d minutes).", n=MUTE_MAX_MINUTES))
     target = db.session.get(User, user_id)

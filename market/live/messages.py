@@ -2,8 +2,8 @@
 
 Order merging settles many buyers' orders in a background task that has no request (so no language); it
 returns a code and its parameters, and each socket handler turns them into a message for its own user here.
-``int_field`` refuses a number the protocol cannot take (an id, a quantity, minutes) the one way: ``invalid``
-beside its field.
+``int_field`` refuses a number the protocol cannot take (a quantity, minutes, a price) and ``id_field`` an id
+(``domain.parse_id``) the one way: ``invalid`` beside its field.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from market.catalog.labels import unit_label
-from market.domain import DomainError, ErrorCode
+from market.domain import DomainError, ErrorCode, parse_id
 
 # The stable error words of the /live protocol, plus "unavailable" when the server itself failed.
 E = ErrorCode
@@ -81,3 +81,12 @@ def int_field(value: object, field: str, lo: int, hi: int, message: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise live_error("invalid", message=message, field=field)
     return value
+
+
+def id_field(value: object, field: str, message: str) -> int:
+    """``value`` when it is an id (a JSON number: ``domain.parse_id`` with ``text=False``); else ``invalid`` on
+    ``field`` with ``message``."""
+    oid = parse_id(value, text=False)
+    if oid is None:
+        raise live_error("invalid", message=message, field=field)
+    return oid

@@ -25,7 +25,7 @@ from market.database import on_commit, utcnow
 from market.extensions import db
 from market.live.access import require_host, require_moderator
 from market.live.hub import hub
-from market.live.messages import int_field, live_error
+from market.live.messages import id_field, int_field, live_error
 from market.live.models import LiveOffer, LiveSession, OfferStatus, SessionStatus
 from market.live.rooms import emit_room
 from market.live.stock import offer_info
@@ -58,8 +58,9 @@ def clean_minutes(value: object) -> int | None:
     """A flash deal's countdown: a whole number of minutes from 1 to ``FLASH_MINUTES_MAX``, or none at all."""
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 6:
-        value = int(value.strip())
+    if isinstance(value, str):  # the console's form field ("²" is a digit int() refuses)
+        text = value.strip()
+        value = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else value
     return int_field(value, "minutes", 1, FLASH_MINUTES_MAX,
                      _("A countdown runs from 1 to %(n)d minutes (leave it empty for none).", n=FLASH_MINUTES_MAX))
 
@@ -73,7 +74,7 @@ def pin_offer(session: LiveSession, host: User, product_id: object, price_vnd: o
     if session.status != SessionStatus.LIVE:
         raise live_error("session_not_live", message=_("Start the session before pinning products."))
     minutes = clean_minutes(minutes)
-    product_id = int_field(product_id, "product_id", 1, 2**31 - 1, _("Choose one of your products."))
+    product_id = id_field(product_id, "product_id", _("Choose one of your products."))
     price_vnd = int_field(price_vnd, "price_vnd", PRICE_MIN, PRICE_MAX,
                           _("The live price must be between 1.000 ₫ and 1.000.000.000 ₫."))
     quantity = int_field(quantity, "quantity", 1, MAX_QTY, _("The quantity must be a whole number from 1 to 100.000."))
@@ -161,7 +162,7 @@ def close_due_offers(limit: int = 100) -> int:
 def close_offer(session: LiveSession, host: User, offer_id: object) -> dict:
     """Unpin an offer: nobody can order from it any more; its unsold units go back to the product."""
     require_host(session, host)
-    offer_id = int_field(offer_id, "offer_id", 1, 2**31 - 1, _("This offer is not in this live session."))
+    offer_id = id_field(offer_id, "offer_id", _("This offer is not in this live session."))
     offer = db.session.get(LiveOffer, offer_id)
     if offer is None or offer.session_id != session.id:
         raise live_error("invalid", reason="unknown_offer")
@@ -177,7 +178,7 @@ def phone_order(session: LiveSession, actor: User, offer_id: object, req: PhoneO
     require_moderator(session, actor)
     if session.status != SessionStatus.LIVE:
         raise live_error("session_not_live")
-    offer_id = int_field(offer_id, "offer_id", 1, 2**31 - 1, _("Choose an offer."))
+    offer_id = id_field(offer_id, "offer_id", _("Choose an offer."))
     info = offer_info(offer_id)
     if info is None or info.session_id != session.id:
         raise live_error("invalid", reason="unknown_offer", field="offer_id")

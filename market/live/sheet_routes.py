@@ -15,7 +15,7 @@ from flask_login import current_user, login_user
 from market import ratelimit
 from market.accounts.codes import Purpose, WrongCode, request_code
 from market.accounts.service import format_phone
-from market.domain import DomainError
+from market.domain import DomainError, parse_id
 from market.extensions import db
 from market.live import bp, sheet
 from market.live.models import LiveSession
@@ -66,7 +66,7 @@ def checkout_sheet(session_id: int):
             session["lang"] = user.locale
             g.sheet_signed_in = True  # every answer from here on says so: her page reconnects its socket
         user = current_user._get_current_object()
-        order = sheet.live_order(user, live_session, _int(form.get("order_id"))) if form.get("order_id") else None
+        order = sheet.live_order(user, live_session, form.get("order_id")) if form.get("order_id") else None
     except DomainError as err:
         if isinstance(err, WrongCode):
             db.session.commit()  # the try stays counted
@@ -79,7 +79,7 @@ def checkout_sheet(session_id: int):
         user_id, auth_version = user.id, user.auth_version
         db.session.commit()  # no transaction held while the merged batch settles (SQLite: its write lock)
         try:  # (nothing here may touch the database: an expired attribute would open a transaction again)
-            outcome = submit_order(user_id, auth_version, session_id, _int(form.get("offer_id")),
+            outcome = submit_order(user_id, auth_version, session_id, parse_id(form.get("offer_id")),
                                    _int(form.get("qty")), form.get("key"))
         except DomainError as err:
             return _refused(err)

@@ -93,6 +93,13 @@ def test_every_socket_event_with_hostile_payloads(app, world, socket_client, log
 ID_FIELDS = [
     ("join", "session_id", "live_a", "buyer_a", {}),
     ("order", "offer_id", "offer_a", "buyer_a", {"qty": 1, "key": "fuzz-bad-id"}),
+    ("pin", "product_id", "product_a", "seller_a", {"price_vnd": 79_000, "quantity": 1}),
+    ("close_offer", "offer_id", "offer_a", "seller_a", {}),
+    ("remove_chat", "message_id", "chat_a", "seller_a", {}),
+    ("mute", "user_id", "buyer_b_id", "seller_a", {"minutes": 5}),
+    ("phone_order", "offer_id", "offer_a", "seller_a", {"phone": "0912 345 678", "name": "Chị Lan", "street": "Thôn 3",
+                                                        "commune": "Ea Knuếc", "province": "Đắk Lắk", "qty": 1,
+                                                        "method": "cod", "key": "fuzz-bad-id"}),
 ]
 # Not ids: a bool (an int in Python), 0, negatives, past a 32-bit column (an overflow on PostgreSQL), a float or
 # its text, digits int() refuses ("²") or that are not ASCII, text at all (the protocol's ids are JSON numbers),

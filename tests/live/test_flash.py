@@ -31,7 +31,7 @@ def run_out(offer: LiveOffer) -> None:
     db.session.expire(offer)
 
 
-@pytest.mark.parametrize("minutes", [0, 31, -1, 1.5, "abc", "3 phút", True, [5]])
+@pytest.mark.parametrize("minutes", [0, 31, -1, 1.5, "abc", "3 phút", True, [5], "²"])  # "²": int() refuses it
 def test_a_countdown_must_be_1_to_30_minutes(make_session, make_product, minutes):
     session = make_session()
     product = make_product(seller=session.seller.user, stock=20)
