@@ -22,13 +22,14 @@ from market import create_app, ratelimit
 app = create_app({"SECRET_KEY": "test-secret-key-0123456789abcdef", "RATELIMIT_STORAGE_URI": sys.argv[1],
                   "SQLALCHEMY_DATABASE_URI": "sqlite://", "LIVE_BACKGROUND_TASKS": False})
 who, out = sys.argv[2], []
+LIMIT = "10/10 minutes"  # the window outlasts two process starts on a loaded machine (10 s did not: 27 s seen)
 with app.app_context():
     for step in sys.argv[3:]:  # "batch:N" (one hit_many of N) or "one:N" (N single hits)
         how, n = step.split(":")
         if how == "batch":
-            out.append(ratelimit.hit_many("10/10 seconds", [("live-order", who)] * int(n)))
+            out.append(ratelimit.hit_many(LIMIT, [("live-order", who)] * int(n)))
         else:
-            out.append([ratelimit.hit("10/10 seconds", "live-order", who) for _ in range(int(n))])
+            out.append([ratelimit.hit(LIMIT, "live-order", who) for _ in range(int(n))])
 print(json.dumps(out))
 """
 
@@ -51,7 +52,7 @@ def test_a_batch_counts_every_hit_in_this_process(app):
 
 @pytest.mark.services
 @pytest.mark.processes
-def test_the_eleventh_order_in_ten_seconds_is_refused_across_two_processes(tmp_path, redis_url):
+def test_the_eleventh_order_in_the_window_is_refused_across_two_processes(tmp_path, redis_url):
     """Two server processes on one Redis: six orders counted by one (one batch), then five by the other (a
     batch of four, then one at a time): the eleventh is refused, whichever process and whichever way counted
     the first ten."""
