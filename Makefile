@@ -98,8 +98,9 @@ bench-live: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	ulimit -n 20000 2>/dev/null || true; $(BIN)/python bench/live_storm.py $(BENCH_ARGS)
 
-lint: install
+lint: install  ## what CI checks: ruff's rules and ruff's formatting (`.venv/bin/ruff format .` fixes the second)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: install  ## mypy --strict over the modules listed in pyproject.toml [tool.mypy] files
 	$(BIN)/mypy

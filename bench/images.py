@@ -36,6 +36,7 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_catalog"
 
 # ---- 1. the photo pipeline ------------------------------------------------------------------------------------
 
+
 def phone_photo(width: int = 4000, height: int = 3000, seed: int = 12) -> bytes:
     """A JPEG that compresses like a phone photo: smooth light and shapes, leaf-like detail, sensor noise."""
     rng = random.Random(seed)
@@ -46,8 +47,9 @@ def phone_photo(width: int = 4000, height: int = 3000, seed: int = 12) -> bytes:
         draw.line([(0, y), (width // 8, y)], fill=(int(150 + 60 * t), int(190 - 50 * t), int(230 - 170 * t)))
     for _ in range(160):
         x, y, s = rng.randrange(width // 8), rng.randrange(height // 8), rng.randrange(6, 70)
-        draw.ellipse((x, y, x + s, y + s * 0.8), fill=(rng.randrange(30, 200), rng.randrange(70, 210),
-                                                       rng.randrange(10, 120)))
+        draw.ellipse(
+            (x, y, x + s, y + s * 0.8), fill=(rng.randrange(30, 200), rng.randrange(70, 210), rng.randrange(10, 120))
+        )
     image = small.resize((width, height), Image.Resampling.BICUBIC).filter(ImageFilter.GaussianBlur(1.5))
     detail = Image.effect_mandelbrot((width, height), (-2.2, -1.3, 1.0, 1.3), 90).convert("RGB")
     noise = Image.effect_noise((width, height), 28).convert("RGB")
@@ -101,9 +103,14 @@ def bench_pipeline(runs: int) -> dict:
         finally:
             JpegImagePlugin.JpegImageFile.draft = original
     return {
-        "input_bytes": len(data), "source": out.source_size, "decoded": out.decoded_size,
+        "input_bytes": len(data),
+        "source": out.source_size,
+        "decoded": out.decoded_size,
         "variants": [(v.size, v.ext, v.width, v.height, len(v.data)) for v in out.variants],
-        "pipeline": pipeline_ms, "naive": naive_ms, "no_draft": no_draft_ms, "naive_bytes": naive(data),
+        "pipeline": pipeline_ms,
+        "naive": naive_ms,
+        "no_draft": no_draft_ms,
+        "naive_bytes": naive(data),
     }
 
 
@@ -122,10 +129,24 @@ KINDS = [
     ("Chè Shan tuyết", ["cổ thụ", "búp", "móc câu"], "other", "bag"),
 ]
 GRADES = ["loại 1", "loại 2", "VIP", "nhà vườn", "xuất khẩu", "", "", ""]
-WORDS = ("ngon thơm béo ngọt chín cây hái tay phơi nắng sạch VietGAP hữu cơ giao nhanh đóng thùng bảo hành "
-         "mùa vụ mới gia đình tự trồng không hóa chất đặc sản buôn làng bà con").split()
-QUERIES = ["sau rieng", "SẦU RIÊNG RI6", "ca phe robusta", "mat ong", "tho cam", "bo 034", "tieu den", "khan",
-           "ea knuec", "vietgap", "mac ca say", "không có gì như thế này"]
+WORDS = (
+    "ngon thơm béo ngọt chín cây hái tay phơi nắng sạch VietGAP hữu cơ giao nhanh đóng thùng bảo hành "
+    "mùa vụ mới gia đình tự trồng không hóa chất đặc sản buôn làng bà con"
+).split()
+QUERIES = [
+    "sau rieng",
+    "SẦU RIÊNG RI6",
+    "ca phe robusta",
+    "mat ong",
+    "tho cam",
+    "bo 034",
+    "tieu den",
+    "khan",
+    "ea knuec",
+    "vietgap",
+    "mac ca say",
+    "không có gì như thế này",
+]
 
 
 def fill(app, products: int) -> None:
@@ -139,24 +160,70 @@ def fill(app, products: int) -> None:
     from market.text import fold, slugify
 
     rng = random.Random(3)
-    communes = ["Ea Knuếc", "Xuân Lãnh", "Quảng Phú", "Nam Ka", "Tân Lập", "Buôn Ma Thuột", "Tân An", "Phú Yên",
-                "Tủa Sín Chải"]
+    communes = [
+        "Ea Knuếc",
+        "Xuân Lãnh",
+        "Quảng Phú",
+        "Nam Ka",
+        "Tân Lập",
+        "Buôn Ma Thuột",
+        "Tân An",
+        "Phú Yên",
+        "Tủa Sín Chải",
+    ]
     now = utcnow()
     with app.app_context():
-        db.session.execute(sa.insert(Commune), [
-            {"name": n, "province": "Đắk Lắk", "slug": slugify(n), "description": "", "created_at": now,
-             "updated_at": now} for n in communes])
+        db.session.execute(
+            sa.insert(Commune),
+            [
+                {
+                    "name": n,
+                    "province": "Đắk Lắk",
+                    "slug": slugify(n),
+                    "description": "",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n in communes
+            ],
+        )
         commune_rows = db.session.execute(sa.select(Commune.id, Commune.name)).all()
         sellers = 300
-        db.session.execute(sa.insert(User), [
-            {"phone": f"+8490{i:07d}", "display_name": f"Người bán {i}", "password_hash": "x", "locale": "vi",
-             "is_staff": False, "is_admin": False, "auth_version": 1, "created_at": now, "updated_at": now}
-            for i in range(sellers)])
+        db.session.execute(
+            sa.insert(User),
+            [
+                {
+                    "phone": f"+8490{i:07d}",
+                    "display_name": f"Người bán {i}",
+                    "password_hash": "x",
+                    "locale": "vi",
+                    "is_staff": False,
+                    "is_admin": False,
+                    "auth_version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(sellers)
+            ],
+        )
         user_ids = db.session.scalars(sa.select(User.id).order_by(User.id)).all()
-        db.session.execute(sa.insert(SellerProfile), [
-            {"user_id": uid, "commune_id": commune_rows[i % len(commune_rows)][0], "shop_name": f"Vườn nhà số {i}",
-             "slug": f"vuon-nha-so-{i}", "story": "", "status": "approved", "is_kol": False, "created_at": now,
-             "updated_at": now} for i, uid in enumerate(user_ids)])
+        db.session.execute(
+            sa.insert(SellerProfile),
+            [
+                {
+                    "user_id": uid,
+                    "commune_id": commune_rows[i % len(commune_rows)][0],
+                    "shop_name": f"Vườn nhà số {i}",
+                    "slug": f"vuon-nha-so-{i}",
+                    "story": "",
+                    "status": "approved",
+                    "is_kol": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i, uid in enumerate(user_ids)
+            ],
+        )
         shops = db.session.execute(sa.select(SellerProfile.id, SellerProfile.shop_name, SellerProfile.commune_id)).all()
         commune_names = dict(commune_rows)
         rows = []
@@ -165,19 +232,48 @@ def fill(app, products: int) -> None:
             title = " ".join(w for w in (name, rng.choice(varieties), rng.choice(GRADES)) if w)
             description = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(15, 60)))
             shop_id, shop_name, commune_id = shops[rng.randrange(len(shops))]
-            search_text = " ".join(fold(p) for p in (title, description, shop_name, commune_names[commune_id],
-                                                      "Đắk Lắk"))
-            rows.append({"seller_id": shop_id, "title": title, "slug": slugify(title, 80), "description": description,
-                         "category": category, "unit": unit, "price_vnd": rng.randrange(20, 500) * 1000,
-                         "stock": rng.randrange(0, 1000), "min_order_qty": 1, "origin": "", "status": "approved",
-                         "search_text": search_text, "search_title": fold(title),
-                         "approved_at": now, "submitted_at": now, "created_at": now, "updated_at": now})
+            search_text = " ".join(
+                fold(p) for p in (title, description, shop_name, commune_names[commune_id], "Đắk Lắk")
+            )
+            rows.append(
+                {
+                    "seller_id": shop_id,
+                    "title": title,
+                    "slug": slugify(title, 80),
+                    "description": description,
+                    "category": category,
+                    "unit": unit,
+                    "price_vnd": rng.randrange(20, 500) * 1000,
+                    "stock": rng.randrange(0, 1000),
+                    "min_order_qty": 1,
+                    "origin": "",
+                    "status": "approved",
+                    "search_text": search_text,
+                    "search_title": fold(title),
+                    "approved_at": now,
+                    "submitted_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
         for start in range(0, len(rows), 2000):
-            db.session.execute(sa.insert(Product), rows[start:start + 2000])
+            db.session.execute(sa.insert(Product), rows[start : start + 2000])
         ids = db.session.scalars(sa.select(Product.id)).all()
-        db.session.execute(sa.insert(ProductPhoto), [
-            {"product_id": pid, "position": 0, "image_hash": f"{pid:064x}", "width": 1600, "height": 1200,
-             "created_at": now, "updated_at": now} for pid in ids])
+        db.session.execute(
+            sa.insert(ProductPhoto),
+            [
+                {
+                    "product_id": pid,
+                    "position": 0,
+                    "image_hash": f"{pid:064x}",
+                    "width": 1600,
+                    "height": 1200,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for pid in ids
+            ],
+        )
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -212,8 +308,10 @@ def measure_search(apps: list[tuple[str, object]], reps: int) -> list[tuple[str,
                 stats[label]["all"].append(elapsed)
                 stats[label][query].append(elapsed)
                 hits[query] = total
-    return [(label, stats[label]["all"], {q: (hits[q], statistics.median(stats[label][q])) for q in QUERIES})
-            for label, _ in apps]
+    return [
+        (label, stats[label]["all"], {q: (hits[q], statistics.median(stats[label][q])) for q in QUERIES})
+        for label, _ in apps
+    ]
 
 
 def drop_pg(url: str, create: bool = False) -> None:
@@ -221,8 +319,10 @@ def drop_pg(url: str, create: bool = False) -> None:
 
     base, name = url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)
     with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
-                     "AND pid <> pg_backend_pid()", (name,))
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         if create:
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -239,8 +339,7 @@ def bench_app(url: str):
     from market import create_app
     from market.extensions import db
 
-    app = create_app({"SECRET_KEY": "bench-secret-key-0123456789", "SQLALCHEMY_DATABASE_URI": url,
-                      "REDIS_URL": None})
+    app = create_app({"SECRET_KEY": "bench-secret-key-0123456789", "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
     with app.app_context():
         upgrade(directory=str(ROOT / "market" / "migrations"))
     yield app
@@ -271,18 +370,22 @@ def bench_search(pg_url: str | None, products: int, reps: int) -> list[tuple[str
                 t = time.perf_counter()
                 fill(app, products)
                 with app.app_context():
-                    has_index = bool(db.session.scalar(sa.text(
-                        "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_products_search_trgm'")))
+                    has_index = bool(
+                        db.session.scalar(
+                            sa.text("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_products_search_trgm'")
+                        )
+                    )
                     if has_index and not keep_index:
                         db.session.execute(sa.text("DROP INDEX ix_products_search_trgm"))
                         db.session.commit()
                         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                             conn.execute(sa.text("ANALYZE products"))
-                print(f"  filled {url.rsplit('/', 1)[1]} with {products} products in {time.perf_counter() - t:.1f} s",
-                      flush=True)
+                print(
+                    f"  filled {url.rsplit('/', 1)[1]} with {products} products in {time.perf_counter() - t:.1f} s",
+                    flush=True,
+                )
                 if keep_index:
-                    apps.append(("PostgreSQL, trigram index" if has_index else
-                                 "PostgreSQL (pg_trgm unavailable)", app))
+                    apps.append(("PostgreSQL, trigram index" if has_index else "PostgreSQL (pg_trgm unavailable)", app))
                 elif has_index:
                     apps.append(("PostgreSQL, no index (baseline)", app))
         tmp = stack.enter_context(tempfile.TemporaryDirectory())
@@ -298,6 +401,7 @@ def bench_search(pg_url: str | None, products: int, reps: int) -> list[tuple[str
 
 # ---- report -----------------------------------------------------------------------------------------------------
 
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=9, help="timed runs of each photo path")
@@ -311,22 +415,29 @@ def main() -> None:
     print("\n== Photo pipeline: one 12 MP phone JPEG ==")
     r = bench_pipeline(args.runs)
     med_p, med_n, med_nd = (statistics.median(r[k]) for k in ("pipeline", "naive", "no_draft"))
-    print(f"input: {r['source'][0]}x{r['source'][1]} JPEG, {r['input_bytes'] / 1e6:.1f} MB, EXIF orientation 6 + GPS;"
-          f" decoded at {r['decoded'][0]}x{r['decoded'][1]} (draft)")
+    print(
+        f"input: {r['source'][0]}x{r['source'][1]} JPEG, {r['input_bytes'] / 1e6:.1f} MB, EXIF orientation 6 + GPS;"
+        f" decoded at {r['decoded'][0]}x{r['decoded'][1]} (draft)"
+    )
     print(f"{'path':<48}{'median ms':>10}{'min ms':>9}")
     print(f"{'naive: full decode, 1 resize, 1 JPEG (baseline)':<48}{med_n:>10.0f}{min(r['naive']):>9.0f}")
     print(f"{'pipeline: all checks + 6 variants':<48}{med_p:>10.0f}{min(r['pipeline']):>9.0f}")
     print(f"{'pipeline with draft() disabled':<48}{med_nd:>10.0f}{min(r['no_draft']):>9.0f}")
     print(f"ratio pipeline / naive = {med_p / med_n:.2f}  (≤ 1.00: all six variants cost no more than the naive one)")
     total = sum(v[4] for v in r["variants"])
-    print("variants: " + ", ".join(f"{s}{'w' if e == 'webp' else 'j'} {w}x{h} {b / 1024:.0f} kB"
-                                   for s, e, w, h, b in r["variants"]) + f"; total {total / 1024:.0f} kB"
-          f" (naive single JPEG {r['naive_bytes'] / 1024:.0f} kB, not turned upright, with no size for cards)")
+    print(
+        "variants: "
+        + ", ".join(f"{s}{'w' if e == 'webp' else 'j'} {w}x{h} {b / 1024:.0f} kB" for s, e, w, h, b in r["variants"])
+        + f"; total {total / 1024:.0f} kB"
+        f" (naive single JPEG {r['naive_bytes'] / 1024:.0f} kB, not turned upright, with no size for cards)"
+    )
 
     if args.no_search:
         return
-    print(f"\n== Search: {args.products} approved products, {len(QUERIES)} queries x {args.reps} rounds, page 1 of "
-          "20 with count and photos ==")
+    print(
+        f"\n== Search: {args.products} approved products, {len(QUERIES)} queries x {args.reps} rounds, page 1 of "
+        "20 with count and photos =="
+    )
     try:
         results = bench_search(args.pg, args.products, args.reps)
     except Exception as exc:  # noqa: BLE001 - PostgreSQL may be absent; still report SQLite

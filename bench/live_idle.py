@@ -43,8 +43,11 @@ from live_storm import (  # noqa: E402 - the benchmark next door holds the set-u
 async def viewer(http, url: str, token: str, joined: list, stop: asyncio.Event, gate: asyncio.Semaphore):
     async with gate:
         t0 = time.monotonic()
-        ws = await http.ws_connect(url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
-                                   max_msg_size=0, timeout=aiohttp.ClientWSTimeout(ws_close=5))
+        ws = await http.ws_connect(
+            url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
+            max_msg_size=0,
+            timeout=aiohttp.ClientWSTimeout(ws_close=5),
+        )
         await ws.receive()  # the open packet
         await ws.send_str("40/live," + json.dumps({"token": token}))
         while not (await ws.receive()).data.startswith("40/live,"):
@@ -91,9 +94,15 @@ async def crowd(url: str, tokens: list[str], pid: int, idle: float, concurrency:
     for t in tasks:
         t.cancel()
     await http.close()
-    return {"all_joined": all_joined, "join_p50": pct(joined, 50), "join_p99": pct(joined, 99),
-            "join_cpu_ms": 1000 * join_cpu / len(tokens), "kb_per_socket": (rss1 - rss0) * 1024 / len(tokens),
-            "idle_pct": idle_pct, "rss_mb": rss1}
+    return {
+        "all_joined": all_joined,
+        "join_p50": pct(joined, 50),
+        "join_p99": pct(joined, 99),
+        "join_cpu_ms": 1000 * join_cpu / len(tokens),
+        "kb_per_socket": (rss1 - rss0) * 1024 / len(tokens),
+        "idle_pct": idle_pct,
+        "rss_mb": rss1,
+    }
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -109,14 +118,23 @@ def main() -> None:
     ap.add_argument("--viewers", type=int, default=5000)
     ap.add_argument("--idle", type=float, default=20.0, help="seconds of silence measured")
     ap.add_argument("--concurrency", type=int, default=200, help="viewers connecting at once")
-    ap.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
-                                                              "postgresql+psycopg://postgres@127.0.0.1:5432/chophien_bench"))
+    ap.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/chophien_bench"),
+    )
     args = ap.parse_args()
     raise_open_files(args.viewers * 3 + 1000)
     work = Path(tempfile.mkdtemp(prefix="live-idle-"))
-    env = {**os.environ, "DATABASE_URL": args.database_url, "SECRET_KEY": "bench-secret-key-0123456789abcdef",
-           "MARKET_INSTANCE_PATH": str(work / "instance"), "MEDIA_DIR": str(work / "media"),
-           "FLASK_APP": str(ROOT / "wsgi.py"), "LOG_LEVEL": "WARNING", "RATELIMIT_ENABLED": "true"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "SECRET_KEY": "bench-secret-key-0123456789abcdef",
+        "MARKET_INSTANCE_PATH": str(work / "instance"),
+        "MEDIA_DIR": str(work / "media"),
+        "FLASK_APP": str(ROOT / "wsgi.py"),
+        "LOG_LEVEL": "WARNING",
+        "RATELIMIT_ENABLED": "true",
+    }
     env.pop("REDIS_URL", None)
     recreate_database(args.database_url)
     flask(env, "db", "upgrade")
@@ -130,20 +148,32 @@ def main() -> None:
     server = start_gunicorn(env, port, 1, work / "server.log", None)
     try:
         log(f"project: {len(tokens)} viewers joining, then {args.idle:.0f} s silent …")
-        results["project"] = asyncio.run(crowd(f"http://127.0.0.1:{port}", tokens, server.pid, args.idle,
-                                               args.concurrency))
+        results["project"] = asyncio.run(
+            crowd(f"http://127.0.0.1:{port}", tokens, server.pid, args.idle, args.concurrency)
+        )
     finally:
         stop(server)
 
     port = free_port()
-    node = subprocess.Popen(["node", str(ROOT / "bench" / "live_node.js"), "--port", str(port), "--tokens",
-                             str(tokens_file), "--host-token", NodeTarget.HOST_TOKEN], cwd=ROOT,
-                            stdout=open(work / "node.log", "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
+    node = subprocess.Popen(
+        [
+            "node",
+            str(ROOT / "bench" / "live_node.js"),
+            "--port",
+            str(port),
+            "--tokens",
+            str(tokens_file),
+            "--host-token",
+            NodeTarget.HOST_TOKEN,
+        ],
+        cwd=ROOT,
+        stdout=open(work / "node.log", "w"),
+        stderr=subprocess.STDOUT,
+    )  # noqa: SIM115
     try:
         time.sleep(1.5)
         log(f"Node: {len(tokens)} viewers joining, then {args.idle:.0f} s silent …")
-        results["node"] = asyncio.run(crowd(f"http://127.0.0.1:{port}", tokens, node.pid, args.idle,
-                                            args.concurrency))
+        results["node"] = asyncio.run(crowd(f"http://127.0.0.1:{port}", tokens, node.pid, args.idle, args.concurrency))
     finally:
         stop(node)
 
@@ -151,23 +181,37 @@ def main() -> None:
     load = " / ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(f"\n== {len(tokens)} idle viewers (join, then silence), one process each; load average now {load} ==")
     print(f"{'':32} {'project':>12} {'Node':>12} {'ratio':>7}")
-    rows = [("all joined", f"{p['all_joined']:.1f} s", f"{n['all_joined']:.1f} s", p["all_joined"] / n["all_joined"]),
-            ("join p50", f"{p['join_p50'] * 1000:.0f} ms", f"{n['join_p50'] * 1000:.0f} ms",
-             p["join_p50"] / n["join_p50"]),
-            ("join p99", f"{p['join_p99'] * 1000:.0f} ms", f"{n['join_p99'] * 1000:.0f} ms",
-             p["join_p99"] / n["join_p99"]),
-            ("server CPU per join", f"{p['join_cpu_ms']:.2f} ms", f"{n['join_cpu_ms']:.2f} ms",
-             p["join_cpu_ms"] / n["join_cpu_ms"]),
-            ("memory per socket", f"{p['kb_per_socket']:.0f} kB", f"{n['kb_per_socket']:.0f} kB",
-             p["kb_per_socket"] / n["kb_per_socket"]),
-            ("server CPU, all silent", f"{p['idle_pct']:.1f}% core", f"{n['idle_pct']:.1f}% core",
-             p["idle_pct"] / n["idle_pct"] if n["idle_pct"] else float("nan")),
-            ("server RSS", f"{p['rss_mb']:.0f} MB", f"{n['rss_mb']:.0f} MB", p["rss_mb"] / n["rss_mb"])]
+    rows = [
+        ("all joined", f"{p['all_joined']:.1f} s", f"{n['all_joined']:.1f} s", p["all_joined"] / n["all_joined"]),
+        ("join p50", f"{p['join_p50'] * 1000:.0f} ms", f"{n['join_p50'] * 1000:.0f} ms", p["join_p50"] / n["join_p50"]),
+        ("join p99", f"{p['join_p99'] * 1000:.0f} ms", f"{n['join_p99'] * 1000:.0f} ms", p["join_p99"] / n["join_p99"]),
+        (
+            "server CPU per join",
+            f"{p['join_cpu_ms']:.2f} ms",
+            f"{n['join_cpu_ms']:.2f} ms",
+            p["join_cpu_ms"] / n["join_cpu_ms"],
+        ),
+        (
+            "memory per socket",
+            f"{p['kb_per_socket']:.0f} kB",
+            f"{n['kb_per_socket']:.0f} kB",
+            p["kb_per_socket"] / n["kb_per_socket"],
+        ),
+        (
+            "server CPU, all silent",
+            f"{p['idle_pct']:.1f}% core",
+            f"{n['idle_pct']:.1f}% core",
+            p["idle_pct"] / n["idle_pct"] if n["idle_pct"] else float("nan"),
+        ),
+        ("server RSS", f"{p['rss_mb']:.0f} MB", f"{n['rss_mb']:.0f} MB", p["rss_mb"] / n["rss_mb"]),
+    ]
     for name, a, b, ratio in rows:
         print(f"{name:32} {a:>12} {b:>12} {ratio:>7.2f}")
-    print(f"goals: memory ≤ 100 kB per idle viewer: {'yes' if p['kb_per_socket'] <= 100 else 'NO'}; "
-          f"{len(tokens)} idle viewers ≤ 0.3 core: {'yes' if p['idle_pct'] <= 30 else 'NO'}; "
-          f"all joined ≤ 2× Node: {'yes' if p['all_joined'] <= 2 * n['all_joined'] else 'NO'}")
+    print(
+        f"goals: memory ≤ 100 kB per idle viewer: {'yes' if p['kb_per_socket'] <= 100 else 'NO'}; "
+        f"{len(tokens)} idle viewers ≤ 0.3 core: {'yes' if p['idle_pct'] <= 30 else 'NO'}; "
+        f"all joined ≤ 2× Node: {'yes' if p['all_joined'] <= 2 * n['all_joined'] else 'NO'}"
+    )
 
 
 if __name__ == "__main__":

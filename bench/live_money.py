@@ -47,36 +47,83 @@ def world(app, orders: int) -> tuple[int, str]:
     with app.app_context():
         commune = Commune(name="Ea Knuếc", province="Đắk Lắk", slug="ea-knuec")
         host = User(phone="+84903000001", display_name="H'Hà Niê", password_hash="x")
-        profile = SellerProfile(user=host, commune=commune, shop_name="Vườn sầu riêng", slug="vuon",
-                                status="approved", is_kol=True)
+        profile = SellerProfile(
+            user=host, commune=commune, shop_name="Vườn sầu riêng", slug="vuon", status="approved", is_kol=True
+        )
         buyer = User(phone="+84912000001", display_name="Khách", password_hash="x")
-        products = [Product(seller=profile, title=f"Sầu riêng {i}", slug=f"p{i}", price_vnd=79_000, stock=10**6,
-                            status="approved", unit="kg") for i in range(4)]
+        products = [
+            Product(
+                seller=profile,
+                title=f"Sầu riêng {i}",
+                slug=f"p{i}",
+                price_vnd=79_000,
+                stock=10**6,
+                status="approved",
+                unit="kg",
+            )
+            for i in range(4)
+        ]
         db.session.add_all([commune, host, profile, buyer, *products])
         db.session.flush()
         now = utcnow()
         session_id = None
         for s in range(6):
             started = now - timedelta(days=7 * (5 - s))
-            session = LiveSession(seller_id=profile.id, commune_id=commune.id, title=f"Phiên {s}",
-                                  stream_url="https://www.tiktok.com/@a/live", scheduled_at=started,
-                                  started_at=started, status="ended" if s < 5 else "live", description="",
-                                  peak_viewers=100 + s, hearts=0, order_taps=3 * orders)
+            session = LiveSession(
+                seller_id=profile.id,
+                commune_id=commune.id,
+                title=f"Phiên {s}",
+                stream_url="https://www.tiktok.com/@a/live",
+                scheduled_at=started,
+                started_at=started,
+                status="ended" if s < 5 else "live",
+                description="",
+                peak_viewers=100 + s,
+                hearts=0,
+                order_taps=3 * orders,
+            )
             db.session.add(session)
             db.session.flush()
             session_id = session.id
-            rows = [{"code": f"CP{s}{i:07d}", "buyer_id": buyer.id, "seller_id": profile.id,
-                     "status": STATUSES[i % len(STATUSES)], "subtotal_vnd": 79_000, "shipping_vnd": 0,
-                     "total_vnd": 79_000, "origin": "live", "live_session_id": session.id,
-                     "idempotency_key": f"bench-{s}-{i:08d}", "status_changed_at": now, "note": "",
-                     "paid_at": now if i % 3 == 0 else None, "created_at": now, "updated_at": now}
-                    for i in range(orders)]
+            rows = [
+                {
+                    "code": f"CP{s}{i:07d}",
+                    "buyer_id": buyer.id,
+                    "seller_id": profile.id,
+                    "status": STATUSES[i % len(STATUSES)],
+                    "subtotal_vnd": 79_000,
+                    "shipping_vnd": 0,
+                    "total_vnd": 79_000,
+                    "origin": "live",
+                    "live_session_id": session.id,
+                    "idempotency_key": f"bench-{s}-{i:08d}",
+                    "status_changed_at": now,
+                    "note": "",
+                    "paid_at": now if i % 3 == 0 else None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(orders)
+            ]
             db.session.execute(sa.insert(Order), rows)
             ids = db.session.scalars(sa.select(Order.id).where(Order.live_session_id == session.id)).all()
-            db.session.execute(sa.insert(OrderItem), [
-                {"order_id": oid, "product_id": products[oid % 4].id, "source": "product",
-                 "source_id": products[oid % 4].id, "title": products[oid % 4].title, "unit": "kg",
-                 "unit_price_vnd": 79_000, "qty": 1, "line_total_vnd": 79_000} for oid in ids])
+            db.session.execute(
+                sa.insert(OrderItem),
+                [
+                    {
+                        "order_id": oid,
+                        "product_id": products[oid % 4].id,
+                        "source": "product",
+                        "source_id": products[oid % 4].id,
+                        "title": products[oid % 4].title,
+                        "unit": "kg",
+                        "unit_price_vnd": 79_000,
+                        "qty": 1,
+                        "line_total_vnd": 79_000,
+                    }
+                    for oid in ids
+                ],
+            )
         db.session.commit()
         return session_id, host.get_id()
 
@@ -90,9 +137,11 @@ def run(url: str, runs: int, orders: int, label: str) -> dict:
     with client.session_transaction() as sess:
         sess["_user_id"] = cookie_id
     results = {"baseline GET /healthz": timed(lambda i: client.get("/healthz"), runs)}
-    for name, path in (("console refresh", f"/live/{session_id}/host/orders"),
-                       ("report page", f"/live/{session_id}/report"),
-                       ("report CSV", f"/live/{session_id}/report.csv")):
+    for name, path in (
+        ("console refresh", f"/live/{session_id}/host/orders"),
+        ("report page", f"/live/{session_id}/report"),
+        ("report CSV", f"/live/{session_id}/report.csv"),
+    ):
         assert client.get(path).status_code == 200, path
         results[f"GET {name}"] = timed(lambda i, p=path: client.get(p), runs)
     print(f"\n{label}, {orders:,} orders in the session (and in each of 5 earlier ones), {runs} runs")

@@ -33,12 +33,17 @@ def prepare(env: dict, orders: int) -> None:
     url = env["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
     base, name = url.rsplit("/", 1)
     with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
-                     "AND pid <> pg_backend_pid()", (name,))
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
-    for args in (["db", "upgrade"], ["seed-demo"],
-                 ["bench-buyers", str(orders), "--tokens-file", str(Path(env["MEDIA_DIR"]).parent / "tokens.txt")]):
+    for args in (
+        ["db", "upgrade"],
+        ["seed-demo"],
+        ["bench-buyers", str(orders), "--tokens-file", str(Path(env["MEDIA_DIR"]).parent / "tokens.txt")],
+    ):
         subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, check=True, capture_output=True)
 
 
@@ -52,10 +57,18 @@ def main() -> None:
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="live-orders-"))
-    env = {**os.environ, "DATABASE_URL": args.pg, "REDIS_URL": args.redis, "FLASK_APP": str(ROOT / "wsgi.py"),
-           "SECRET_KEY": "bench-secret-key-0123456789abcdef", "MARKET_INSTANCE_PATH": str(work / "instance"),
-           "MEDIA_DIR": str(work / "media"), "LOG_LEVEL": "WARNING", "LIVE_REDIS_PREFIX": f"bench-orders-{os.getpid()}",
-           "SOCKETIO_CHANNEL": f"bench-orders-{os.getpid()}"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.pg,
+        "REDIS_URL": args.redis,
+        "FLASK_APP": str(ROOT / "wsgi.py"),
+        "SECRET_KEY": "bench-secret-key-0123456789abcdef",
+        "MARKET_INSTANCE_PATH": str(work / "instance"),
+        "MEDIA_DIR": str(work / "media"),
+        "LOG_LEVEL": "WARNING",
+        "LIVE_REDIS_PREFIX": f"bench-orders-{os.getpid()}",
+        "SOCKETIO_CHANNEL": f"bench-orders-{os.getpid()}",
+    }
     prepare(env, args.orders)
     os.environ.update(env)
 
@@ -90,8 +103,12 @@ def main() -> None:
         offer = pin_offer(live, host, product.id, 99_000, args.orders * (args.rounds + 2) * 2, 1000)
         db.session.commit()
         offer_id = offer.id
-        buyers = [(u.id, u.auth_version) for u in db.session.execute(
-            sa.select(User.id, User.auth_version).where(User.phone.like("+8499%")).order_by(User.id)).all()]
+        buyers = [
+            (u.id, u.auth_version)
+            for u in db.session.execute(
+                sa.select(User.id, User.auth_version).where(User.phone.like("+8499%")).order_by(User.id)
+            ).all()
+        ]
         db.session.remove()
 
     results: dict[str, list[float]] = {}
@@ -148,14 +165,22 @@ def main() -> None:
             record("rate", time.perf_counter() - t0, args.orders)
             ratelimit.reset()
             t0 = time.perf_counter()
-            profiled("rate-batch", lambda: ratelimit.hit_many(
-                ordering.RATE_ORDER, [("live-order", str(uid)) for uid, _v in buyers[: args.orders]]))
+            profiled(
+                "rate-batch",
+                lambda: ratelimit.hit_many(
+                    ordering.RATE_ORDER, [("live-order", str(uid)) for uid, _v in buyers[: args.orders]]
+                ),
+            )
             record("rate-batch", time.perf_counter() - t0, args.orders)
 
     # settle: one merged batch
     for r in range(args.rounds):
-        reqs = [ordering.OrderRequest(user_id=uid, auth_version=v, session_id=1, offer_id=offer_id, qty=1,
-                                      key=f"b-{r}-{uid}-{os.getpid()}") for uid, v in buyers[: args.orders]]
+        reqs = [
+            ordering.OrderRequest(
+                user_id=uid, auth_version=v, session_id=1, offer_id=offer_id, qty=1, key=f"b-{r}-{uid}-{os.getpid()}"
+            )
+            for uid, v in buyers[: args.orders]
+        ]
         t0 = time.perf_counter()
         outcomes = profiled("settle", lambda reqs=reqs: ordering.settle(app, reqs))
         record("settle", time.perf_counter() - t0, args.orders)
@@ -173,9 +198,15 @@ def main() -> None:
         t0 = time.perf_counter()
 
         def handlers(r=r):
-            jobs = [gevent.spawn(events.on_order, app, f"sid-{uid}",
-                                 {"offer_id": offer_id, "qty": 1, "key": f"h-{r}-{uid}-{os.getpid()}"})
-                    for uid, _v in buyers[: args.orders]]
+            jobs = [
+                gevent.spawn(
+                    events.on_order,
+                    app,
+                    f"sid-{uid}",
+                    {"offer_id": offer_id, "qty": 1, "key": f"h-{r}-{uid}-{os.getpid()}"},
+                )
+                for uid, _v in buyers[: args.orders]
+            ]
             gevent.joinall(jobs)
             return [j.value for j in jobs]
 
@@ -189,8 +220,10 @@ def main() -> None:
     load = " / ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(f"{args.orders} orders per round, {args.rounds} rounds; load average {load}")
     for name, values in results.items():
-        print(f"{name:<8} µs/order: median {statistics.median(values):7.0f}  min {min(values):7.0f}  "
-              f"(all: {', '.join(f'{v:.0f}' for v in values)})")
+        print(
+            f"{name:<8} µs/order: median {statistics.median(values):7.0f}  min {min(values):7.0f}  "
+            f"(all: {', '.join(f'{v:.0f}' for v in values)})"
+        )
 
 
 if __name__ == "__main__":

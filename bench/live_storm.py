@@ -93,6 +93,7 @@ def free_port() -> int:
 
 # ---- server process accounting (/proc) -----------------------------------------------------------------
 
+
 def _children(pid: int) -> list[int]:
     out = [pid]
     try:
@@ -148,9 +149,13 @@ class Profiler:
         Path(directory).mkdir(parents=True, exist_ok=True)
         for worker in _children(pid)[1:] or [pid]:
             out = Path(directory) / f"{label}-{phase}-{worker}.txt"
-            self.procs.append(subprocess.Popen([spy, "record", "--nonblocking", "--format", "raw", "-r", "200",
-                                                "-o", str(out), "-p", str(worker)],
-                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            self.procs.append(
+                subprocess.Popen(
+                    [spy, "record", "--nonblocking", "--format", "raw", "-r", "200", "-o", str(out), "-p", str(worker)],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         time.sleep(0.5)
 
     def stop(self):
@@ -191,11 +196,17 @@ class Meter:
         self._thread.join()
         wall = time.monotonic() - self.t0
         server, bench = cpu_seconds(self.pid) - self.c0, self.client_cpu() - self.b0
-        return {"wall": wall, "cpu_pct": 100 * server / wall, "rss_mb": self.peak, "bench_cpu_pct": 100 * bench / wall,
-                "rest_cpu_s": machine_busy_seconds() - self.m0 - server - bench}
+        return {
+            "wall": wall,
+            "cpu_pct": 100 * server / wall,
+            "rss_mb": self.peak,
+            "bench_cpu_pct": 100 * bench / wall,
+            "rest_cpu_s": machine_busy_seconds() - self.m0 - server - bench,
+        }
 
 
 # ---- set-up ---------------------------------------------------------------------------------------------
+
 
 def flask(env: dict, *args: str) -> str:
     result = subprocess.run([PY, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
@@ -211,16 +222,35 @@ def pg(url: str) -> str:
 def recreate_database(url: str) -> None:
     base, name = pg(url).rsplit("/", 1)
     with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
-                     "AND pid <> pg_backend_pid()", (name,))
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def start_gunicorn(env: dict, port: int, workers: int, log_path: Path, config: str | None,
-                   worker_class: str = "gevent") -> subprocess.Popen:
-    cmd = [GUNICORN, "-k", worker_class, "-w", str(workers), "--worker-connections", "20000", "-b", f"127.0.0.1:{port}",
-           "--timeout", "120", "--graceful-timeout", "5", "--log-level", "warning", "wsgi:app"]
+def start_gunicorn(
+    env: dict, port: int, workers: int, log_path: Path, config: str | None, worker_class: str = "gevent"
+) -> subprocess.Popen:
+    cmd = [
+        GUNICORN,
+        "-k",
+        worker_class,
+        "-w",
+        str(workers),
+        "--worker-connections",
+        "20000",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "120",
+        "--graceful-timeout",
+        "5",
+        "--log-level",
+        "warning",
+        "wsgi:app",
+    ]
     if config:
         cmd[1:1] = ["-c", config]
     log("server: gunicorn " + " ".join(cmd[1:]))
@@ -241,6 +271,7 @@ def start_gunicorn(env: dict, port: int, workers: int, log_path: Path, config: s
 
 # ---- viewers --------------------------------------------------------------------------------------------
 
+
 class Viewer:
     __slots__ = ("sio", "token", "index", "join_s", "ack_s", "ack", "stamps", "sent")
 
@@ -253,8 +284,9 @@ class Viewer:
         self.stamps = {}
 
     async def connect(self, url: str):
-        await self.sio.connect(url, namespaces=["/live"], auth={"token": self.token}, transports=["websocket"],
-                               wait_timeout=30)
+        await self.sio.connect(
+            url, namespaces=["/live"], auth={"token": self.token}, transports=["websocket"], wait_timeout=30
+        )
 
 
 class ClientProcess:
@@ -337,8 +369,7 @@ class ClientProcess:
                 try:
                     await v.sio.emit("heart", {}, namespace="/live")
                     if chat_at and time.monotonic() >= chat_at:
-                        await v.sio.emit("chat", {"text": f"Chốt đơn cho em với chị ơi #{v.index}"},
-                                         namespace="/live")
+                        await v.sio.emit("chat", {"text": f"Chốt đơn cho em với chị ơi #{v.index}"}, namespace="/live")
                         chat_at = None
                 except socketio.exceptions.SocketIOError:
                     return  # dropped (counted at the end)
@@ -394,9 +425,12 @@ class ClientProcess:
 
         async def order(v: Viewer):
             try:
-                await v.sio.emit("order", {"offer_id": offer_id, "qty": 1,
-                                           "key": f"storm-{v.index:06d}-{random.getrandbits(32):08x}"},
-                                 namespace="/live", callback=acked_for(v))
+                await v.sio.emit(
+                    "order",
+                    {"offer_id": offer_id, "qty": 1, "key": f"storm-{v.index:06d}-{random.getrandbits(32):08x}"},
+                    namespace="/live",
+                    callback=acked_for(v),
+                )
             except socketio.exceptions.SocketIOError:
                 left[0] -= 1  # dropped before the storm: never answered
 
@@ -414,9 +448,15 @@ class ClientProcess:
                 return None
             return v.sent[1] if v.sent[1] <= v.ack_s else v.sent[0]
 
-        return [(None if v.ack_s is None else v.ack_s - t0,
-                 None if written(v) is None else v.ack_s - written(v),
-                 None if written(v) is None else written(v) - t0, v.ack) for v in self.viewers]
+        return [
+            (
+                None if v.ack_s is None else v.ack_s - t0,
+                None if written(v) is None else v.ack_s - written(v),
+                None if written(v) is None else written(v) - t0,
+                v.ack,
+            )
+            for v in self.viewers
+        ]
 
     async def report(self):
         return self.counts, self.cpu, sum(1 for v in self.viewers if not v.sio.connected)
@@ -433,8 +473,18 @@ class NodeCrowd:
     def __init__(self, url: str, tokens: list[str], first_index: int, frames: bool):
         path = Path(tempfile.mkdtemp(prefix="live-crowd-")) / "tokens.txt"
         path.write_text("\n".join(tokens))
-        cmd = ["node", str(ROOT / "bench" / "live_crowd.js"), "--url", url, "--tokens", str(path),
-               "--first", str(first_index), "--session", str(SESSION_ID)] + (["--frames"] if frames else [])
+        cmd = [
+            "node",
+            str(ROOT / "bench" / "live_crowd.js"),
+            "--url",
+            url,
+            "--tokens",
+            str(path),
+            "--first",
+            str(first_index),
+            "--session",
+            str(SESSION_ID),
+        ] + (["--frames"] if frames else [])
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.pid = self.proc.pid
         self.replies: queue.Queue = queue.Queue()
@@ -458,8 +508,9 @@ class NodeCrowd:
 
     def recv(self):
         reply = self._next
-        return tuple(reply) if isinstance(reply, list) and reply and reply[0] in ("error", "warmed", "closed") \
-            else reply
+        return (
+            tuple(reply) if isinstance(reply, list) and reply and reply[0] in ("error", "warmed", "closed") else reply
+        )
 
     def join(self, timeout: float | None = None) -> None:
         try:
@@ -498,14 +549,41 @@ def database_limit(url: str, clients: int, seconds: int, ids: dict) -> float | N
             "INSERT INTO live_offers (session_id, product_id, price_vnd, quantity, per_buyer_limit, sold, status, "
             "number, created_at, updated_at) VALUES (%s, %s, 99000, 1000000000, 1000000000, 0, 'open', "
             "(SELECT COALESCE(MAX(number), 0) + 1 FROM live_offers WHERE session_id = %s), now(), now()) "
-            "RETURNING id", (ids["session"], ids["product"], ids["session"])).fetchone()[0]
+            "RETURNING id",
+            (ids["session"], ids["product"], ids["session"]),
+        ).fetchone()[0]
     script = Path(tempfile.mkdtemp()) / "order.sql"
     script.write_text(PGBENCH_SCRIPT)
     dbname = pg(url).rsplit("/", 1)[1]
-    args = ["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-c", str(clients), "-j", "2", "-T", str(seconds),
-            "-f", str(script), "-D", f"offer={offer}", "-D", f"bmin={ids['bmin']}", "-D", f"bmax={ids['bmax']}",
-            "-D", f"seller={ids['seller']}", "-D", f"session={ids['session']}", "-D", f"product={ids['product']}",
-            dbname]
+    args = [
+        "pgbench",
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "postgres",
+        "-n",
+        "-c",
+        str(clients),
+        "-j",
+        "2",
+        "-T",
+        str(seconds),
+        "-f",
+        str(script),
+        "-D",
+        f"offer={offer}",
+        "-D",
+        f"bmin={ids['bmin']}",
+        "-D",
+        f"bmax={ids['bmax']}",
+        "-D",
+        f"seller={ids['seller']}",
+        "-D",
+        f"session={ids['session']}",
+        "-D",
+        f"product={ids['product']}",
+        dbname,
+    ]
     result = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 120)
     tps = None
     for line in result.stdout.splitlines():
@@ -518,44 +596,88 @@ def database_limit(url: str, clients: int, seconds: int, ids: dict) -> float | N
 
 # ---- main -----------------------------------------------------------------------------------------------
 
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--viewers", type=int, default=1000, help="real Socket.IO viewers (up to 5000)")
     ap.add_argument("--units", type=int, default=500, help="units in the stormed offer")
-    ap.add_argument("--workers", default="1,2",
-                    help="server process counts to run in turn, compared (1: one process, no Redis; N > 1: N "
-                         "processes sharing every room through the Redis queue); e.g. --workers 2 for one run")
-    ap.add_argument("--generator", choices=("node", "python"), default="node",
-                    help="node: bench/live_crowd.js, bare websockets on one Node loop (light enough for 5 000 "
-                         "viewers); python: python-socketio AsyncClients (the earlier generator)")
-    ap.add_argument("--client-procs", type=int, default=None,
-                    help="load-generating processes sharing the viewers (default: 1 Node, 2 python)")
+    ap.add_argument(
+        "--workers",
+        default="1,2",
+        help="server process counts to run in turn, compared (1: one process, no Redis; N > 1: N "
+        "processes sharing every room through the Redis queue); e.g. --workers 2 for one run",
+    )
+    ap.add_argument(
+        "--generator",
+        choices=("node", "python"),
+        default="node",
+        help="node: bench/live_crowd.js, bare websockets on one Node loop (light enough for 5 000 "
+        "viewers); python: python-socketio AsyncClients (the earlier generator)",
+    )
+    ap.add_argument(
+        "--client-procs",
+        type=int,
+        default=None,
+        help="load-generating processes sharing the viewers (default: 1 Node, 2 python)",
+    )
     ap.add_argument("--hearts-per-s", type=float, default=1.0, help="hearts per viewer per second, warm phase")
-    ap.add_argument("--chat-per-s", type=float, default=None,
-                    help="chat messages per second in the room, warm phase (default: 10%% of viewers once each)")
-    ap.add_argument("--frames", action="store_true",
-                    help="viewers ask for one combined `tick` frame per tick (join's opt-in `frames` flag)")
-    ap.add_argument("--warm", type=float, default=60.0,
-                    help="seconds of hearts (every viewer, about 1/s) and chat (10%% of viewers, once each)")
-    ap.add_argument("--storms", type=int, default=1,
-                    help="storms per set-up: after the first, the same viewers storm a fresh offer again")
+    ap.add_argument(
+        "--chat-per-s",
+        type=float,
+        default=None,
+        help="chat messages per second in the room, warm phase (default: 10%% of viewers once each)",
+    )
+    ap.add_argument(
+        "--frames",
+        action="store_true",
+        help="viewers ask for one combined `tick` frame per tick (join's opt-in `frames` flag)",
+    )
+    ap.add_argument(
+        "--warm",
+        type=float,
+        default=60.0,
+        help="seconds of hearts (every viewer, about 1/s) and chat (10%% of viewers, once each)",
+    )
+    ap.add_argument(
+        "--storms",
+        type=int,
+        default=1,
+        help="storms per set-up: after the first, the same viewers storm a fresh offer again",
+    )
     ap.add_argument("--stamps", type=int, default=5, help="stamped chat messages for fan-out latency")
-    ap.add_argument("--idle", type=float, default=10.0,
-                    help="seconds with every viewer joined and silent (server CPU of idle sockets)")
-    ap.add_argument("--baseline", choices=("node", "none"), default="node",
-                    help="node: the same load on bench/live_node.js (Node socket.io 4) in the same run, and "
-                         "each figure's ratio to it")
+    ap.add_argument(
+        "--idle",
+        type=float,
+        default=10.0,
+        help="seconds with every viewer joined and silent (server CPU of idle sockets)",
+    )
+    ap.add_argument(
+        "--baseline",
+        choices=("node", "none"),
+        default="node",
+        help="node: the same load on bench/live_node.js (Node socket.io 4) in the same run, and "
+        "each figure's ratio to it",
+    )
     ap.add_argument("--batch-ms", type=int, default=None, help="LIVE_ORDER_BATCH_MS for the server (0: no merging)")
     ap.add_argument("--pgbench-seconds", type=int, default=10)
-    ap.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
-                                                              "postgresql+psycopg://postgres@127.0.0.1:5432/chophien_bench"))
+    ap.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/chophien_bench"),
+    )
     ap.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4"))
     ap.add_argument("--keep", action="store_true", help="keep the server running at the end (Ctrl-C to stop)")
-    ap.add_argument("--worker-class", default="gevent",
-                    help="gunicorn worker class: gevent (simple-websocket, the default) or "
-                         "geventwebsocket.gunicorn.workers.GeventWebSocketWorker (needs gevent-websocket)")
-    ap.add_argument("--profile", default=None, metavar="DIR",
-                    help="py-spy (collapsed stacks) on every project worker during each phase, into DIR")
+    ap.add_argument(
+        "--worker-class",
+        default="gevent",
+        help="gunicorn worker class: gevent (simple-websocket, the default) or "
+        "geventwebsocket.gunicorn.workers.GeventWebSocketWorker (needs gevent-websocket)",
+    )
+    ap.add_argument(
+        "--profile",
+        default=None,
+        metavar="DIR",
+        help="py-spy (collapsed stacks) on every project worker during each phase, into DIR",
+    )
     ap.add_argument("--gunicorn-config", default=None, help="extra gunicorn -c file (e.g. to profile workers)")
     ap.add_argument("--server-log-level", default="WARNING", help="LOG_LEVEL of the server (DEBUG shows batches)")
     args = ap.parse_args()
@@ -568,11 +690,19 @@ def main() -> None:
         raise SystemExit(f"raise the open-file limit: ulimit -n {args.viewers * 3 + 1000}")
 
     work = Path(tempfile.mkdtemp(prefix="live-storm-"))
-    env = {**os.environ, "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
-           "SECRET_KEY": "bench-secret-key-0123456789abcdef", "MARKET_INSTANCE_PATH": str(work / "instance"),
-           "MEDIA_DIR": str(work / "media"), "FLASK_APP": str(ROOT / "wsgi.py"), "LOG_LEVEL": args.server_log_level,
-           "LIVE_REDIS_PREFIX": f"bench-{os.getpid()}", "SOCKETIO_CHANNEL": f"bench-{os.getpid()}",
-           "RATELIMIT_ENABLED": "true"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "SECRET_KEY": "bench-secret-key-0123456789abcdef",
+        "MARKET_INSTANCE_PATH": str(work / "instance"),
+        "MEDIA_DIR": str(work / "media"),
+        "FLASK_APP": str(ROOT / "wsgi.py"),
+        "LOG_LEVEL": args.server_log_level,
+        "LIVE_REDIS_PREFIX": f"bench-{os.getpid()}",
+        "SOCKETIO_CHANNEL": f"bench-{os.getpid()}",
+        "RATELIMIT_ENABLED": "true",
+    }
     if args.batch_ms is not None:
         env["LIVE_ORDER_BATCH_MS"] = str(args.batch_ms)
     log(f"database {args.database_url} (recreated), redis {args.redis_url}")
@@ -630,12 +760,19 @@ def node_setup(args, env, tokens, work):
     tokens_file = work / "node-tokens.txt"
     tokens_file.write_text("\n".join(tokens))
     log_path = work / "server-node.log"
-    node_env = {**env, "LIVE_COALESCE_MS": env.get("LIVE_COALESCE_MS", "200"),
-                "LIVE_COUNTERS_MS": env.get("LIVE_COUNTERS_MS", "1000")}
+    node_env = {
+        **env,
+        "LIVE_COALESCE_MS": env.get("LIVE_COALESCE_MS", "200"),
+        "LIVE_COUNTERS_MS": env.get("LIVE_COUNTERS_MS", "1000"),
+    }
     log("---- baseline: Node socket.io 4 (bench/live_node.js), one process ----")
-    server = subprocess.Popen(["node", str(script), "--port", str(port), "--tokens", str(tokens_file),
-                               "--host-token", NodeTarget.HOST_TOKEN], cwd=ROOT, env=node_env,
-                              stdout=open(log_path, "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
+    server = subprocess.Popen(
+        ["node", str(script), "--port", str(port), "--tokens", str(tokens_file), "--host-token", NodeTarget.HOST_TOKEN],
+        cwd=ROOT,
+        env=node_env,
+        stdout=open(log_path, "w"),
+        stderr=subprocess.STDOUT,
+    )  # noqa: SIM115
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -682,8 +819,11 @@ def one_setup(args, env, tokens, work, workers: int):
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
-        errors = [line for line in log_path.read_text(errors="replace").splitlines()
-                  if "Traceback" in line or " ERROR " in line]
+        errors = [
+            line
+            for line in log_path.read_text(errors="replace").splitlines()
+            if "Traceback" in line or " ERROR " in line
+        ]
         if errors:
             log(f"server log has {len(errors)} error line(s); see {log_path}")
     return report
@@ -699,8 +839,9 @@ class ProjectTarget:
         self.label = f"project, gunicorn -k {args.worker_class} -w {workers}, {queue}"
 
     def host_token(self) -> str:
-        return requests.post(self.url + "/api/v1/auth/token", json={"phone": HOST_PHONE, "password": PASSWORD},
-                             timeout=10).json()["token"]
+        return requests.post(
+            self.url + "/api/v1/auth/token", json={"phone": HOST_PHONE, "password": PASSWORD}, timeout=10
+        ).json()["token"]
 
     def pin(self) -> int:
         """The host pins the stormed offer over the same protocol (closing the one of an earlier storm)."""
@@ -715,10 +856,12 @@ class ProjectTarget:
     def counts(self, offer_id: int) -> tuple[int, int, int]:
         """(units sold, offered, on order lines) of an offer."""
         with psycopg.connect(pg(self.args.database_url)) as conn:
-            sold, quantity = conn.execute("SELECT sold, quantity FROM live_offers WHERE id = %s",
-                                          (offer_id,)).fetchone()
-            ordered = conn.execute("SELECT coalesce(sum(qty), 0) FROM order_items "
-                                   "WHERE source = 'offer' AND source_id = %s", (offer_id,)).fetchone()[0]
+            sold, quantity = conn.execute(
+                "SELECT sold, quantity FROM live_offers WHERE id = %s", (offer_id,)
+            ).fetchone()
+            ordered = conn.execute(
+                "SELECT coalesce(sum(qty), 0) FROM order_items WHERE source = 'offer' AND source_id = %s", (offer_id,)
+            ).fetchone()[0]
         return sold, quantity, ordered
 
 
@@ -749,8 +892,9 @@ def pin_over_protocol(url: str, token: str, product: int, units: int) -> int:
     for offer in joined["snapshot"]["offers"]:  # an earlier set-up's stormed offer, in the same run
         if offer["title"] == "Sầu riêng Monthong":
             assert host.call("close_offer", {"offer_id": offer["id"]}, namespace="/live")["ok"]
-    ack = host.call("pin", {"product_id": product, "price_vnd": 99_000, "quantity": units, "per_buyer_limit": 5},
-                    namespace="/live")
+    ack = host.call(
+        "pin", {"product_id": product, "price_vnd": 99_000, "quantity": units, "per_buyer_limit": 5}, namespace="/live"
+    )
     assert ack["ok"], ack
     host.disconnect()
     return ack["offer"]["id"]
@@ -763,9 +907,16 @@ def storm_figures(target, results, offer_id):
     own = [o for _lat, o, _at, ack in results if ack is not None and o is not None]
     sold, quantity, ordered = target.counts(offer_id)
     oversell = max(0, sold - quantity) + abs(ordered - sold) + max(0, len(ok) - quantity)
-    return {"answered": len(acks), "placed": len(ok), "ack_p50": pct(own, 50), "ack_p99": pct(own, 99),
-            "fire_p50": pct([lat for lat, _a in acks], 50), "fire_p99": pct([lat for lat, _a in acks], 99),
-            "oversell": oversell, "sold": sold}
+    return {
+        "answered": len(acks),
+        "placed": len(ok),
+        "ack_p50": pct(own, 50),
+        "ack_p99": pct(own, 99),
+        "fire_p50": pct([lat for lat, _a in acks], 50),
+        "fire_p99": pct([lat for lat, _a in acks], 99),
+        "oversell": oversell,
+        "sold": sold,
+    }
 
 
 def run(args, env, target, tokens):
@@ -783,7 +934,7 @@ def run(args, env, target, tokens):
     share = -(-len(viewers) // procs)
     children, pipes = [], []
     for k in range(procs):
-        part = viewers[k * share:(k + 1) * share]
+        part = viewers[k * share : (k + 1) * share]
         if not part:
             continue
         if args.generator == "node":
@@ -887,13 +1038,19 @@ def run(args, env, target, tokens):
         meter_k = Meter(server.pid, client_cpu).start()
         extra = [r for reply in ask("storm", time.time() + 1.0, offer_k, f"storm{k + 1}") for r in reply]
         use_k = meter_k.stop()
-        fig = {**storm_figures(target, extra, offer_k), "load": loadavg,
-               "cpu_s": use_k["cpu_pct"] / 100 * use_k["wall"], "rest_s": use_k["rest_cpu_s"]}
+        fig = {
+            **storm_figures(target, extra, offer_k),
+            "load": loadavg,
+            "cpu_s": use_k["cpu_pct"] / 100 * use_k["wall"],
+            "rest_s": use_k["rest_cpu_s"],
+        }
         more_storms.append(fig)
-        log(f"storm {k + 1}: ack p50 {fig['ack_p50'] * 1000:.0f} ms, p99 {fig['ack_p99'] * 1000:.0f} ms (from the "
+        log(
+            f"storm {k + 1}: ack p50 {fig['ack_p50'] * 1000:.0f} ms, p99 {fig['ack_p99'] * 1000:.0f} ms (from the "
             f"write); from the storm p50 {fig['fire_p50'] * 1000:.0f}, p99 {fig['fire_p99'] * 1000:.0f} ms; "
             f"{fig['answered']} answered, {fig['placed']} placed, oversell {fig['oversell']}, "
-            f"server {fig['cpu_s']:.2f} CPU-s, rest of the machine {fig['rest_s']:.2f} CPU-s, load {loadavg}")
+            f"server {fig['cpu_s']:.2f} CPU-s, rest of the machine {fig['rest_s']:.2f} CPU-s, load {loadavg}"
+        )
 
     counts: dict[str, Counter] = {}
     client_cpu_by_phase = Counter()
@@ -916,94 +1073,187 @@ def run(args, env, target, tokens):
     oversell += sum(f["oversell"] for f in more_storms)
     windows = {"warm": warm_use["wall"], "storm": storm_use["wall"]}
     n = max(1, len(viewers))
-    rates = {phase: {e: c / n / windows[phase] for e, c in sorted(counts.get(phase, Counter()).items())}
-             for phase in ("warm", "storm")}
+    rates = {
+        phase: {e: c / n / windows[phase] for e, c in sorted(counts.get(phase, Counter()).items())}
+        for phase in ("warm", "storm")
+    }
 
     def report(db_tps, clients):
         print(f"dropped sockets : {dropped} viewer(s) lost their connection during the run")
         for k, f in enumerate(more_storms, start=2):
-            print(f"storm {k} (same viewers, fresh offer, load {f['load']}): ack p50 {f['ack_p50'] * 1000:.0f} ms, "
-                  f"p99 {f['ack_p99'] * 1000:.0f} ms; from the storm p50 {f['fire_p50'] * 1000:.0f}, "
-                  f"p99 {f['fire_p99'] * 1000:.0f} ms; {f['answered']} answered, {f['placed']} placed, "
-                  f"oversell {f['oversell']}, server {f['cpu_s']:.2f} CPU-s, rest {f['rest_s']:.2f} CPU-s")
-        print_report(args, env, target, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused,
-                     storm_s, (ack_lat, ack_from_fire, writes), rates, (join_use, warm_use, storm_use), sold,
-                     quantity, ordered, oversell,
-                     orders_per_s, placed_per_s, db_tps, clients, idle_use, kb_per_socket)
+            print(
+                f"storm {k} (same viewers, fresh offer, load {f['load']}): ack p50 {f['ack_p50'] * 1000:.0f} ms, "
+                f"p99 {f['ack_p99'] * 1000:.0f} ms; from the storm p50 {f['fire_p50'] * 1000:.0f}, "
+                f"p99 {f['fire_p99'] * 1000:.0f} ms; {f['answered']} answered, {f['placed']} placed, "
+                f"oversell {f['oversell']}, server {f['cpu_s']:.2f} CPU-s, rest {f['rest_s']:.2f} CPU-s"
+            )
+        print_report(
+            args,
+            env,
+            target,
+            load_before,
+            joins,
+            join_total,
+            connect_errors,
+            fanout,
+            acks,
+            ok,
+            refused,
+            storm_s,
+            (ack_lat, ack_from_fire, writes),
+            rates,
+            (join_use, warm_use, storm_use),
+            sold,
+            quantity,
+            ordered,
+            oversell,
+            orders_per_s,
+            placed_per_s,
+            db_tps,
+            clients,
+            idle_use,
+            kb_per_socket,
+        )
 
     warm_msgs = sum(counts.get("warm", Counter()).values())
     storm_msgs = sum(counts.get("storm", Counter()).values())
     report.summary = {
-        "workers": workers, "viewers": len(viewers), "dropped": dropped, "join_s": join_total,
-        "joined": len(joins), "join_p99": pct(joins, 99), "placed_per_s": placed_per_s, "kb_per_socket": kb_per_socket,
-        "idle_cpu_pct": idle_use["cpu_pct"] if idle_use else float("nan"), "label": target.label,
-        "fanout_p50": pct(fanout, 50), "fanout_p99": pct(fanout, 99), "orders_per_s": orders_per_s,
-        "ack_p50": pct(ack_lat, 50), "ack_p99": pct(ack_lat, 99), "oversell": oversell,
-        "ack_fire_p50": pct(ack_from_fire, 50), "ack_fire_p99": pct(ack_from_fire, 99),
-        "warm_msgs": warm_msgs, "warm_cpu_s": warm_use["cpu_pct"] / 100 * warm_use["wall"],
-        "warm_cpu_pct": warm_use["cpu_pct"], "storm_msgs": storm_msgs,
-        "storm_cpu_s": storm_use["cpu_pct"] / 100 * storm_use["wall"], "orders": len(acks),
-        "join_cpu_s": join_use["cpu_pct"] / 100 * join_use["wall"], "rss_mb": max(u["rss_mb"] for u in
-                                                                                  (join_use, warm_use, storm_use)),
+        "workers": workers,
+        "viewers": len(viewers),
+        "dropped": dropped,
+        "join_s": join_total,
+        "joined": len(joins),
+        "join_p99": pct(joins, 99),
+        "placed_per_s": placed_per_s,
+        "kb_per_socket": kb_per_socket,
+        "idle_cpu_pct": idle_use["cpu_pct"] if idle_use else float("nan"),
+        "label": target.label,
+        "fanout_p50": pct(fanout, 50),
+        "fanout_p99": pct(fanout, 99),
+        "orders_per_s": orders_per_s,
+        "ack_p50": pct(ack_lat, 50),
+        "ack_p99": pct(ack_lat, 99),
+        "oversell": oversell,
+        "ack_fire_p50": pct(ack_from_fire, 50),
+        "ack_fire_p99": pct(ack_from_fire, 99),
+        "warm_msgs": warm_msgs,
+        "warm_cpu_s": warm_use["cpu_pct"] / 100 * warm_use["wall"],
+        "warm_cpu_pct": warm_use["cpu_pct"],
+        "storm_msgs": storm_msgs,
+        "storm_cpu_s": storm_use["cpu_pct"] / 100 * storm_use["wall"],
+        "orders": len(acks),
+        "join_cpu_s": join_use["cpu_pct"] / 100 * join_use["wall"],
+        "rss_mb": max(u["rss_mb"] for u in (join_use, warm_use, storm_use)),
     }
 
     report.ids = target.ids
     return report
 
 
-def print_report(args, env, target, load_before, joins, join_total, connect_errors, fanout, acks, ok, refused, storm_s,
-                 latencies, rates, uses, sold, quantity, ordered, oversell, orders_per_s, placed_per_s, db_tps,
-                 clients, idle_use, kb_per_socket):
+def print_report(
+    args,
+    env,
+    target,
+    load_before,
+    joins,
+    join_total,
+    connect_errors,
+    fanout,
+    acks,
+    ok,
+    refused,
+    storm_s,
+    latencies,
+    rates,
+    uses,
+    sold,
+    quantity,
+    ordered,
+    oversell,
+    orders_per_s,
+    placed_per_s,
+    db_tps,
+    clients,
+    idle_use,
+    kb_per_socket,
+):
     join_use, warm_use, storm_use = uses
     ack_lat, ack_from_fire, writes = latencies
     print()
     print(f"machine         : {os.cpu_count()} CPUs, load average before the run {load_before}")
-    print(f"== Live storm: {args.viewers} viewers, {args.units}-unit offer, {target.label}, "
-          f"LIVE_ORDER_BATCH_MS={env.get('LIVE_ORDER_BATCH_MS', 'default (5)')} ==")
-    print(f"join            : all {len(joins)} in {join_total:.2f} s; per viewer p50 {pct(joins, 50) * 1000:.0f} ms, "
-          f"p99 {pct(joins, 99) * 1000:.0f} ms; {len(connect_errors)} connect attempt(s) retried")
-    print(f"fan-out (chat)  : {len(fanout)} deliveries; p50 {pct(fanout, 50) * 1000:.0f} ms, "
-          f"p99 {pct(fanout, 99) * 1000:.0f} ms")
-    print(f"orders          : {len(acks)} answered in {storm_s:.3f} s = {orders_per_s:.0f} orders/s "
-          f"({len(ok)} placed, {placed_per_s:.0f} placed/s; refused {dict(refused)})")
-    print(f"ack latency     : p50 {pct(ack_lat, 50) * 1000:.0f} ms, p99 {pct(ack_lat, 99) * 1000:.0f} ms, "
-          f"max {max(ack_lat, default=float('nan')) * 1000:.0f} ms"
-          + (f"  ({args.viewers - len(acks)} never answered)" if len(acks) < args.viewers else "")
-          + "  (from each order's frame written to its ack)")
-    print(f"  from the storm: p50 {pct(ack_from_fire, 50) * 1000:.0f} ms, p99 {pct(ack_from_fire, 99) * 1000:.0f} ms "
-          f"(from the common instant; the load generator wrote the orders over {pct(writes, 50) * 1000:.0f} ms "
-          f"p50, {max(writes, default=float('nan')) * 1000:.0f} ms max)")
+    print(
+        f"== Live storm: {args.viewers} viewers, {args.units}-unit offer, {target.label}, "
+        f"LIVE_ORDER_BATCH_MS={env.get('LIVE_ORDER_BATCH_MS', 'default (5)')} =="
+    )
+    print(
+        f"join            : all {len(joins)} in {join_total:.2f} s; per viewer p50 {pct(joins, 50) * 1000:.0f} ms, "
+        f"p99 {pct(joins, 99) * 1000:.0f} ms; {len(connect_errors)} connect attempt(s) retried"
+    )
+    print(
+        f"fan-out (chat)  : {len(fanout)} deliveries; p50 {pct(fanout, 50) * 1000:.0f} ms, "
+        f"p99 {pct(fanout, 99) * 1000:.0f} ms"
+    )
+    print(
+        f"orders          : {len(acks)} answered in {storm_s:.3f} s = {orders_per_s:.0f} orders/s "
+        f"({len(ok)} placed, {placed_per_s:.0f} placed/s; refused {dict(refused)})"
+    )
+    print(
+        f"ack latency     : p50 {pct(ack_lat, 50) * 1000:.0f} ms, p99 {pct(ack_lat, 99) * 1000:.0f} ms, "
+        f"max {max(ack_lat, default=float('nan')) * 1000:.0f} ms"
+        + (f"  ({args.viewers - len(acks)} never answered)" if len(acks) < args.viewers else "")
+        + "  (from each order's frame written to its ack)"
+    )
+    print(
+        f"  from the storm: p50 {pct(ack_from_fire, 50) * 1000:.0f} ms, p99 {pct(ack_from_fire, 99) * 1000:.0f} ms "
+        f"(from the common instant; the load generator wrote the orders over {pct(writes, 50) * 1000:.0f} ms "
+        f"p50, {max(writes, default=float('nan')) * 1000:.0f} ms max)"
+    )
     for phase in ("warm", "storm"):
-        print(f"msgs/viewer/s   : {phase:<5} " + ", ".join(f"{k} {v:.2f}" for k, v in rates[phase].items())
-              + f"  (total {sum(rates[phase].values()):.2f})")
+        print(
+            f"msgs/viewer/s   : {phase:<5} "
+            + ", ".join(f"{k} {v:.2f}" for k, v in rates[phase].items())
+            + f"  (total {sum(rates[phase].values()):.2f})"
+        )
     for name, use in (("join", join_use), ("warm", warm_use), ("storm", storm_use)):
-        print(f"server {name:<5}    : CPU {use['cpu_pct']:.0f}% of one core over {use['wall']:.1f} s, "
-              f"RSS {use['rss_mb']:.0f} MB (all workers); load generator CPU {use['bench_cpu_pct']:.0f}%; "
-              f"rest of the machine {use['rest_cpu_s']:.2f} CPU-s (PostgreSQL, Redis, anything else)")
+        print(
+            f"server {name:<5}    : CPU {use['cpu_pct']:.0f}% of one core over {use['wall']:.1f} s, "
+            f"RSS {use['rss_mb']:.0f} MB (all workers); load generator CPU {use['bench_cpu_pct']:.0f}%; "
+            f"rest of the machine {use['rest_cpu_s']:.2f} CPU-s (PostgreSQL, Redis, anything else)"
+        )
     if idle_use:
-        print(f"server idle     : CPU {idle_use['cpu_pct']:.0f}% of one core over {idle_use['wall']:.1f} s with every "
-              f"viewer joined and silent")
+        print(
+            f"server idle     : CPU {idle_use['cpu_pct']:.0f}% of one core over {idle_use['wall']:.1f} s with every "
+            f"viewer joined and silent"
+        )
     print(f"memory/socket   : {kb_per_socket:.0f} kB (server RSS after the join minus before, per viewer)")
-    print(f"oversell        : {oversell}  (offer sold {sold} of {quantity}; order lines {ordered}; "
-          f"success acks {len(ok)})")
+    print(
+        f"oversell        : {oversell}  (offer sold {sold} of {quantity}; order lines {ordered}; "
+        f"success acks {len(ok)})"
+    )
     if db_tps:
-        print(f"database limit  : {db_tps:.0f} orders/s (pgbench, one transaction per order on one hot row, "
-              f"{clients} clients)")
-        print(f"ratio           : live {orders_per_s:.0f} orders/s ÷ database {db_tps:.0f} = "
-              f"{orders_per_s / db_tps:.2f}  (placed/s ÷ database = {placed_per_s / db_tps:.2f})")
+        print(
+            f"database limit  : {db_tps:.0f} orders/s (pgbench, one transaction per order on one hot row, "
+            f"{clients} clients)"
+        )
+        print(
+            f"ratio           : live {orders_per_s:.0f} orders/s ÷ database {db_tps:.0f} = "
+            f"{orders_per_s / db_tps:.2f}  (placed/s ÷ database = {placed_per_s / db_tps:.2f})"
+        )
     else:
         print("database limit  : not measured (pgbench missing or failed, see above)")
     answered_ok = "yes" if db_tps and orders_per_s >= db_tps else "NO"
     placed_ok = "yes" if db_tps and placed_per_s >= db_tps else "NO"
-    print(f"goal            : orders/s ≥ database limit: answered {answered_ok}, placed {placed_ok}; "
-          f"ack p99 < 250 ms: {'yes' if pct(ack_lat, 99) < 0.25 else 'NO'}; "
-          f"zero oversell: {'yes' if oversell == 0 else 'NO'}")
-
+    print(
+        f"goal            : orders/s ≥ database limit: answered {answered_ok}, placed {placed_ok}; "
+        f"ack p99 < 250 ms: {'yes' if pct(ack_lat, 99) < 0.25 else 'NO'}; "
+        f"zero oversell: {'yes' if oversell == 0 else 'NO'}"
+    )
 
 
 def print_comparison(one: dict, many: dict) -> None:
     """Two set-ups of the same run side by side: what the Redis queue costs per message, and what a second
     process gains in viewers held."""
+
     def per_msg(r):
         return r["warm_cpu_s"] / r["warm_msgs"] * 1e6 if r["warm_msgs"] else float("nan")
 
@@ -1016,35 +1266,66 @@ def print_comparison(one: dict, many: dict) -> None:
     n = many["workers"]
     print()
     print(f"== One process (no Redis) vs {n} processes behind the Redis queue, same run ==")
-    rows = [("server CPU per delivered message (warm)", f"{per_msg(one):.1f} µs", f"{per_msg(many):.1f} µs",
-             per_msg(many) / per_msg(one)),
-            ("server CPU per order (storm)", f"{per_order(one):.2f} ms", f"{per_order(many):.2f} ms",
-             per_order(many) / per_order(one)),
-            ("server CPU, warm phase", f"{one['warm_cpu_pct']:.0f}%", f"{many['warm_cpu_pct']:.0f}%",
-             many["warm_cpu_pct"] / one["warm_cpu_pct"] if one["warm_cpu_pct"] else float("nan")),
-            ("viewers held (projected, 100% of a core each)", f"{held(one):.0f}", f"{held(many):.0f}",
-             held(many) / held(one)),
-            ("join, all viewers", f"{one['join_s']:.1f} s", f"{many['join_s']:.1f} s", many["join_s"] / one["join_s"]),
-            ("fan-out p50 / p99", f"{one['fanout_p50'] * 1000:.0f} / {one['fanout_p99'] * 1000:.0f} ms",
-             f"{many['fanout_p50'] * 1000:.0f} / {many['fanout_p99'] * 1000:.0f} ms",
-             many["fanout_p50"] / one["fanout_p50"] if one["fanout_p50"] else float("nan")),
-            ("orders/s answered", f"{one['orders_per_s']:.0f}", f"{many['orders_per_s']:.0f}",
-             many["orders_per_s"] / one["orders_per_s"] if one["orders_per_s"] else float("nan")),
-            ("ack p50 / p99", f"{one['ack_p50'] * 1000:.0f} / {one['ack_p99'] * 1000:.0f} ms",
-             f"{many['ack_p50'] * 1000:.0f} / {many['ack_p99'] * 1000:.0f} ms",
-             many["ack_p99"] / one["ack_p99"] if one["ack_p99"] else float("nan")),
-            ("dropped sockets", str(one["dropped"]), str(many["dropped"]), float("nan")),
-            ("oversell", str(one["oversell"]), str(many["oversell"]), float("nan"))]
+    rows = [
+        (
+            "server CPU per delivered message (warm)",
+            f"{per_msg(one):.1f} µs",
+            f"{per_msg(many):.1f} µs",
+            per_msg(many) / per_msg(one),
+        ),
+        (
+            "server CPU per order (storm)",
+            f"{per_order(one):.2f} ms",
+            f"{per_order(many):.2f} ms",
+            per_order(many) / per_order(one),
+        ),
+        (
+            "server CPU, warm phase",
+            f"{one['warm_cpu_pct']:.0f}%",
+            f"{many['warm_cpu_pct']:.0f}%",
+            many["warm_cpu_pct"] / one["warm_cpu_pct"] if one["warm_cpu_pct"] else float("nan"),
+        ),
+        (
+            "viewers held (projected, 100% of a core each)",
+            f"{held(one):.0f}",
+            f"{held(many):.0f}",
+            held(many) / held(one),
+        ),
+        ("join, all viewers", f"{one['join_s']:.1f} s", f"{many['join_s']:.1f} s", many["join_s"] / one["join_s"]),
+        (
+            "fan-out p50 / p99",
+            f"{one['fanout_p50'] * 1000:.0f} / {one['fanout_p99'] * 1000:.0f} ms",
+            f"{many['fanout_p50'] * 1000:.0f} / {many['fanout_p99'] * 1000:.0f} ms",
+            many["fanout_p50"] / one["fanout_p50"] if one["fanout_p50"] else float("nan"),
+        ),
+        (
+            "orders/s answered",
+            f"{one['orders_per_s']:.0f}",
+            f"{many['orders_per_s']:.0f}",
+            many["orders_per_s"] / one["orders_per_s"] if one["orders_per_s"] else float("nan"),
+        ),
+        (
+            "ack p50 / p99",
+            f"{one['ack_p50'] * 1000:.0f} / {one['ack_p99'] * 1000:.0f} ms",
+            f"{many['ack_p50'] * 1000:.0f} / {many['ack_p99'] * 1000:.0f} ms",
+            many["ack_p99"] / one["ack_p99"] if one["ack_p99"] else float("nan"),
+        ),
+        ("dropped sockets", str(one["dropped"]), str(many["dropped"]), float("nan")),
+        ("oversell", str(one["oversell"]), str(many["oversell"]), float("nan")),
+    ]
     print(f"{'':48} {'1 process':>16} {str(n) + ' + Redis':>16} {'ratio':>7}")
     for name, a, b, ratio in rows:
         print(f"{name:48} {a:>16} {b:>16} {ratio:>7.2f}" if ratio == ratio else f"{name:48} {a:>16} {b:>16}")
-    print(f"Redis queue's cost per message: ×{per_msg(many) / per_msg(one):.2f} server CPU per delivered message; "
-          f"gain in viewers held: ×{held(many) / held(one):.2f}")
+    print(
+        f"Redis queue's cost per message: ×{per_msg(many) / per_msg(one):.2f} server CPU per delivered message; "
+        f"gain in viewers held: ×{held(many) / held(one):.2f}"
+    )
 
 
 def print_baseline(project: dict, node: dict) -> None:
     """Each figure of the project beside Node's in the same run, as a ratio (project ÷ Node; < 1 is better for
     times, CPU and memory, > 1 better for orders/s)."""
+
     def ms(v):
         return f"{v * 1000:.0f} ms"
 
@@ -1060,42 +1341,89 @@ def print_baseline(project: dict, node: dict) -> None:
     def per_order(r):  # all in: the order, its ack and the storm's fan-out, ms
         return r["storm_cpu_s"] / r["orders"] * 1000 if r["orders"] else float("nan")
 
-    rows = [("all joined", f"{project['join_s']:.2f} s", f"{node['join_s']:.2f} s", project["join_s"], node["join_s"]),
-            ("join p99", ms(project["join_p99"]), ms(node["join_p99"]), project["join_p99"], node["join_p99"]),
-            ("order ack p50", ms(project["ack_p50"]), ms(node["ack_p50"]), project["ack_p50"], node["ack_p50"]),
-            ("order ack p99", ms(project["ack_p99"]), ms(node["ack_p99"]), project["ack_p99"], node["ack_p99"]),
-            ("fan-out p50", ms(project["fanout_p50"]), ms(node["fanout_p50"]), project["fanout_p50"],
-             node["fanout_p50"]),
-            ("fan-out p99", ms(project["fanout_p99"]), ms(node["fanout_p99"]), project["fanout_p99"],
-             node["fanout_p99"]),
-            ("orders answered/s", f"{project['orders_per_s']:.0f}", f"{node['orders_per_s']:.0f}",
-             project["orders_per_s"], node["orders_per_s"]),
-            ("orders placed/s", f"{project['placed_per_s']:.0f}", f"{node['placed_per_s']:.0f}",
-             project["placed_per_s"], node["placed_per_s"]),
-            ("server CPU, join + warm + storm", f"{cpu_s(project):.1f} CPU-s", f"{cpu_s(node):.1f} CPU-s",
-             cpu_s(project), cpu_s(node)),
-            ("server CPU per join", f"{per_join(project):.2f} ms", f"{per_join(node):.2f} ms", per_join(project),
-             per_join(node)),
-            ("server CPU per message, warm", f"{per_msg(project):.0f} µs", f"{per_msg(node):.0f} µs",
-             per_msg(project), per_msg(node)),
-            ("server CPU per order, storm", f"{per_order(project):.2f} ms", f"{per_order(node):.2f} ms",
-             per_order(project), per_order(node)),
-            ("server CPU, idle viewers", f"{project['idle_cpu_pct']:.0f}% core", f"{node['idle_cpu_pct']:.0f}% core",
-             project["idle_cpu_pct"], node["idle_cpu_pct"]),
-            ("memory per socket", f"{project['kb_per_socket']:.0f} kB", f"{node['kb_per_socket']:.0f} kB",
-             project["kb_per_socket"], node["kb_per_socket"]),
-            ("dropped sockets / oversell", f"{project['dropped']} / {project['oversell']}",
-             f"{node['dropped']} / {node['oversell']}", float("nan"), float("nan"))]
+    rows = [
+        ("all joined", f"{project['join_s']:.2f} s", f"{node['join_s']:.2f} s", project["join_s"], node["join_s"]),
+        ("join p99", ms(project["join_p99"]), ms(node["join_p99"]), project["join_p99"], node["join_p99"]),
+        ("order ack p50", ms(project["ack_p50"]), ms(node["ack_p50"]), project["ack_p50"], node["ack_p50"]),
+        ("order ack p99", ms(project["ack_p99"]), ms(node["ack_p99"]), project["ack_p99"], node["ack_p99"]),
+        ("fan-out p50", ms(project["fanout_p50"]), ms(node["fanout_p50"]), project["fanout_p50"], node["fanout_p50"]),
+        ("fan-out p99", ms(project["fanout_p99"]), ms(node["fanout_p99"]), project["fanout_p99"], node["fanout_p99"]),
+        (
+            "orders answered/s",
+            f"{project['orders_per_s']:.0f}",
+            f"{node['orders_per_s']:.0f}",
+            project["orders_per_s"],
+            node["orders_per_s"],
+        ),
+        (
+            "orders placed/s",
+            f"{project['placed_per_s']:.0f}",
+            f"{node['placed_per_s']:.0f}",
+            project["placed_per_s"],
+            node["placed_per_s"],
+        ),
+        (
+            "server CPU, join + warm + storm",
+            f"{cpu_s(project):.1f} CPU-s",
+            f"{cpu_s(node):.1f} CPU-s",
+            cpu_s(project),
+            cpu_s(node),
+        ),
+        (
+            "server CPU per join",
+            f"{per_join(project):.2f} ms",
+            f"{per_join(node):.2f} ms",
+            per_join(project),
+            per_join(node),
+        ),
+        (
+            "server CPU per message, warm",
+            f"{per_msg(project):.0f} µs",
+            f"{per_msg(node):.0f} µs",
+            per_msg(project),
+            per_msg(node),
+        ),
+        (
+            "server CPU per order, storm",
+            f"{per_order(project):.2f} ms",
+            f"{per_order(node):.2f} ms",
+            per_order(project),
+            per_order(node),
+        ),
+        (
+            "server CPU, idle viewers",
+            f"{project['idle_cpu_pct']:.0f}% core",
+            f"{node['idle_cpu_pct']:.0f}% core",
+            project["idle_cpu_pct"],
+            node["idle_cpu_pct"],
+        ),
+        (
+            "memory per socket",
+            f"{project['kb_per_socket']:.0f} kB",
+            f"{node['kb_per_socket']:.0f} kB",
+            project["kb_per_socket"],
+            node["kb_per_socket"],
+        ),
+        (
+            "dropped sockets / oversell",
+            f"{project['dropped']} / {project['oversell']}",
+            f"{node['dropped']} / {node['oversell']}",
+            float("nan"),
+            float("nan"),
+        ),
+    ]
     print()
     print(f"== {project['viewers']} viewers: {project['label']} vs Node socket.io, same run, same load ==")
     print(f"{'':34} {'project':>16} {'Node':>16} {'ratio':>7}")
     for name, a, b, x, y in rows:
         ratio = x / y if y and y == y and x == x else float("nan")
         print(f"{name:34} {a:>16} {b:>16} {ratio:>7.2f}" if ratio == ratio else f"{name:34} {a:>16} {b:>16}")
-    goal = [("all joined", project["join_s"] <= 2 * node["join_s"]),
-            ("ack p99", project["ack_p99"] <= 2 * node["ack_p99"]),
-            ("fan-out p99", project["fanout_p99"] <= 2 * node["fanout_p99"]),
-            ("≤ 100 kB/socket", project["kb_per_socket"] <= 100)]
+    goal = [
+        ("all joined", project["join_s"] <= 2 * node["join_s"]),
+        ("ack p99", project["ack_p99"] <= 2 * node["ack_p99"]),
+        ("fan-out p99", project["fanout_p99"] <= 2 * node["fanout_p99"]),
+        ("≤ 100 kB/socket", project["kb_per_socket"] <= 100),
+    ]
     print("goal (≤ 2× Node): " + ", ".join(f"{name} {'yes' if ok else 'NO'}" for name, ok in goal))
 
 

@@ -34,19 +34,32 @@ def main() -> None:
     from market.extensions import db
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"TESTING": True, "SECRET_KEY": "bench-secret-key-0123456789",
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3", "MEDIA_DIR": tmp,
-                          "PASSWORD_HASH_COST": "normal", "REDIS_URL": None, "RATELIMIT_STORAGE_URI": "memory://"})
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "bench-secret-key-0123456789",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3",
+                "MEDIA_DIR": tmp,
+                "PASSWORD_HASH_COST": "normal",
+                "REDIS_URL": None,
+                "RATELIMIT_STORAGE_URI": "memory://",
+            }
+        )
         with app.app_context():
             db.create_all()
-            db.session.add_all([
-                User(phone="+84912000101", display_name="A", password_hash=hash_password("dung-mat-khau")),
-                User(phone="+84912000102", display_name="B", password_hash="!assisted:0123456789abcdef"),
-            ])
+            db.session.add_all(
+                [
+                    User(phone="+84912000101", display_name="A", password_hash=hash_password("dung-mat-khau")),
+                    User(phone="+84912000102", display_name="B", password_hash="!assisted:0123456789abcdef"),
+                ]
+            )
             db.session.commit()
             stored = hash_password("another")
-            cases = {"unknown number": "0912000109", "normal account": "0912000101",
-                     "no password (staff-made)": "0912000102"}
+            cases = {
+                "unknown number": "0912000109",
+                "normal account": "0912000101",
+                "no password (staff-made)": "0912000102",
+            }
             for phone in cases.values():
                 authenticate(phone, "warm-up")
             times: dict[str, list[float]] = {kind: [] for kind in ("baseline: one Argon2 verify", *cases)}
@@ -62,8 +75,10 @@ def main() -> None:
                     authenticate(phone, "sai-mat-khau")
                     times[kind].append(time.perf_counter() - start)
     for kind, values in times.items():
-        print(f"{kind:28s} median {statistics.median(values) * 1000:7.1f} ms   "
-              f"min {min(values) * 1000:7.1f} ms   max {max(values) * 1000:7.1f} ms")
+        print(
+            f"{kind:28s} median {statistics.median(values) * 1000:7.1f} ms   "
+            f"min {min(values) * 1000:7.1f} ms   max {max(values) * 1000:7.1f} ms"
+        )
 
 
 if __name__ == "__main__":

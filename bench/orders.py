@@ -37,13 +37,24 @@ WEBHOOK_SECRET = "whsec_bench_0123456789"
 def make_app(url: str, tmp: Path):
     from market import create_app
 
-    return create_app({
-        "TESTING": True, "SECRET_KEY": "bench-secret-key-0123456789abcdef", "SQLALCHEMY_DATABASE_URI": url,
-        "MEDIA_DIR": str(tmp / "media"), "PASSWORD_HASH_COST": "fast", "SOCKETIO_ASYNC_MODE": "threading",
-        "REDIS_URL": None, "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://",
-        "WTF_CSRF_ENABLED": False, "STRIPE_SECRET_KEY": "sk_test_bench", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "STRIPE_API_BASE": "http://127.0.0.1:9", "SERVER_NAME": None,
-    })
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench-secret-key-0123456789abcdef",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "MEDIA_DIR": str(tmp / "media"),
+            "PASSWORD_HASH_COST": "fast",
+            "SOCKETIO_ASYNC_MODE": "threading",
+            "REDIS_URL": None,
+            "RATELIMIT_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "WTF_CSRF_ENABLED": False,
+            "STRIPE_SECRET_KEY": "sk_test_bench",
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_API_BASE": "http://127.0.0.1:9",
+            "SERVER_NAME": None,
+        }
+    )
 
 
 def migrate(app) -> None:
@@ -72,16 +83,29 @@ def world(app, buyers: int):
         for i, (title, shop) in enumerate((("Cà phê", "Cà phê Quảng Phú"), ("Khăn thổ cẩm", "Tổ dệt")), 1):
             user = User(phone=f"+8490300000{i}", display_name=shop, password_hash="x")
             profile = SellerProfile(user=user, commune=commune, shop_name=shop, slug=f"shop-{i}", status="approved")
-            product = Product(seller=profile, title=title, slug=f"p{i}", price_vnd=120_000, stock=1_000_000,
-                              status="approved", unit="bag")
+            product = Product(
+                seller=profile,
+                title=title,
+                slug=f"p{i}",
+                price_vnd=120_000,
+                stock=1_000_000,
+                status="approved",
+                unit="bag",
+            )
             db.session.add_all([user, profile, product])
             db.session.flush()
-            db.session.add(ShopPaymentSettings(seller_id=profile.id, cod_enabled=True, cod_auto_confirm=True,
-                                               bank_bin="970436", account_number="1023456789",
-                                               account_holder="TRAN VAN PHU"))
+            db.session.add(
+                ShopPaymentSettings(
+                    seller_id=profile.id,
+                    cod_enabled=True,
+                    cod_auto_confirm=True,
+                    bank_bin="970436",
+                    account_number="1023456789",
+                    account_holder="TRAN VAN PHU",
+                )
+            )
             products.append((product.id, profile.id))
-        people = [User(phone=f"+849120{i:05d}", display_name=f"Khách {i}", password_hash="x")
-                  for i in range(buyers)]
+        people = [User(phone=f"+849120{i:05d}", display_name=f"Khách {i}", password_hash="x") for i in range(buyers)]
         db.session.add_all([commune, *people])
         db.session.commit()
         return products, [(u.id, u.get_id()) for u in people]
@@ -122,10 +146,19 @@ def run(url: str, runs: int, label: str) -> dict:
         for pid, _ in products:
             client.post("/cart/add", data={"product_id": pid, "qty": 1})
         start = time.perf_counter()
-        resp = client.post("/checkout", data={
-            "attempt": f"benchattempt{i:08d}", "ship_name": "Khách", "ship_phone": "0912345678",
-            "ship_street": "1 Lê Lợi", "ship_commune": "", "ship_province": "Đắk Lắk",
-            f"method-{products[0][1]}": "cod", f"method-{products[1][1]}": "vietqr"})
+        resp = client.post(
+            "/checkout",
+            data={
+                "attempt": f"benchattempt{i:08d}",
+                "ship_name": "Khách",
+                "ship_phone": "0912345678",
+                "ship_street": "1 Lê Lợi",
+                "ship_commune": "",
+                "ship_province": "Đắk Lắk",
+                f"method-{products[0][1]}": "cod",
+                f"method-{products[1][1]}": "vietqr",
+            },
+        )
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
         return (time.perf_counter() - start) * 1000
 
@@ -141,26 +174,48 @@ def run(url: str, runs: int, label: str) -> dict:
         pending = list(db.session.scalars(sa.select(Order).where(Order.status == "pending").order_by(Order.id)))
         for n, order in enumerate(pending):
             order.payment_method = "stripe"
-            db.session.add(Payment(order_id=order.id, method="stripe", attempt=9, status="pending",
-                                   amount_vnd=order.total_vnd, provider_ref=f"cs_bench_{n}"))
+            db.session.add(
+                Payment(
+                    order_id=order.id,
+                    method="stripe",
+                    attempt=9,
+                    status="pending",
+                    amount_vnd=order.total_vnd,
+                    provider_ref=f"cs_bench_{n}",
+                )
+            )
             order_ids.append((order.id, order.total_vnd))
         db.session.commit()
         db.session.remove()
 
     def event(i):
         order_id, total = order_ids[i]
-        body = json.dumps({"id": f"evt_bench_{i}", "object": "event", "type": "checkout.session.completed",
-                           "data": {"object": {"id": f"cs_bench_{i}", "payment_status": "paid", "currency": "vnd",
-                                               "amount_total": total, "payment_intent": f"pi_bench_{i}",
-                                               "metadata": {"order_id": str(order_id)}}}})
+        body = json.dumps(
+            {
+                "id": f"evt_bench_{i}",
+                "object": "event",
+                "type": "checkout.session.completed",
+                "data": {
+                    "object": {
+                        "id": f"cs_bench_{i}",
+                        "payment_status": "paid",
+                        "currency": "vnd",
+                        "amount_total": total,
+                        "payment_intent": f"pi_bench_{i}",
+                        "metadata": {"order_id": str(order_id)},
+                    }
+                },
+            }
+        )
         return body, stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)
 
     events = [event(i) for i in range(len(order_ids))]
 
     def post(i):
         body, sig = events[i]
-        resp = client.post("/webhooks/stripe", data=body, headers={"Stripe-Signature": sig,
-                                                                    "Content-Type": "application/json"})
+        resp = client.post(
+            "/webhooks/stripe", data=body, headers={"Stripe-Signature": sig, "Content-Type": "application/json"}
+        )
         assert resp.status_code == 200, resp.get_data(as_text=True)
 
     n = min(runs, len(events))
@@ -171,13 +226,14 @@ def run(url: str, runs: int, label: str) -> dict:
         from market.payments.vietqr import build_payload, qr_svg
 
         results["VietQR payload + SVG (no request)"] = timed(
-            lambda i: qr_svg(build_payload("970436", "1023456789", 120_000 + i, f"CPBENCH{i:03d}")), runs)
+            lambda i: qr_svg(build_payload("970436", "1023456789", 120_000 + i, f"CPBENCH{i:03d}")), runs
+        )
     print(f"\n{label}: {url.split('@')[-1]}")
     print(f"{'':44s} {'p50 ms':>8s} {'p95 ms':>8s} {'× baseline':>11s}")
     base = statistics.median(results["baseline GET /healthz"])
     for name, values in results.items():
         med = statistics.median(values)
-        print(f"{name:44s} {med:8.2f} {pct(values, .95):8.2f} {med / base:11.1f}")
+        print(f"{name:44s} {med:8.2f} {pct(values, 0.95):8.2f} {med / base:11.1f}")
     return results
 
 

@@ -38,9 +38,17 @@ sys.path.insert(0, str(ROOT))
 from tests.servers import free_port  # noqa: E402
 
 CHROMIUM = os.environ.get("MARKET_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 BASELINE = "54136af"  # main before pages-on-3G: nothing compressed, static files sent no-cache
 RTT_MS = 400
 KBIT_S = 400
@@ -73,17 +81,30 @@ class Site:
     process: subprocess.Popen | None = None
 
     def env(self) -> dict:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{self.tmp / 'bench.sqlite3'}",
-               "SECRET_KEY": "bench-secret-key-0123456789abcdef", "MEDIA_DIR": str(self.tmp / "media"),
-               "MARKET_INSTANCE_PATH": str(self.tmp / "instance"), "FLASK_APP": str(self.tree / "wsgi.py"),
-               "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(self.tree),
-               "SOCKETIO_CHANNEL": f"bench-pages-{self.name}-{os.getpid()}"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{self.tmp / 'bench.sqlite3'}",
+            "SECRET_KEY": "bench-secret-key-0123456789abcdef",
+            "MEDIA_DIR": str(self.tmp / "media"),
+            "MARKET_INSTANCE_PATH": str(self.tmp / "instance"),
+            "FLASK_APP": str(self.tree / "wsgi.py"),
+            "PYTHONUNBUFFERED": "1",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(self.tree),
+            "SOCKETIO_CHANNEL": f"bench-pages-{self.name}-{os.getpid()}",
+        }
         env.pop("REDIS_URL", None)
         return env
 
     def flask(self, *args: str) -> None:
-        subprocess.run([sys.executable, "-m", "flask", *args], cwd=self.tree, env=self.env(), check=True,
-                       capture_output=True, timeout=600)
+        subprocess.run(
+            [sys.executable, "-m", "flask", *args],
+            cwd=self.tree,
+            env=self.env(),
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
 
     def start(self) -> None:
         self.flask("db", "upgrade")
@@ -91,9 +112,13 @@ class Site:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         log = open(self.tmp / "server.log", "w")  # noqa: SIM115 - closed with the process
-        self.process = subprocess.Popen([sys.executable, str(self.tree / "wsgi.py")], cwd=self.tree,
-                                        env={**self.env(), "PORT": str(port), "SITE_URL": self.url},
-                                        stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, str(self.tree / "wsgi.py")],
+            cwd=self.tree,
+            env={**self.env(), "PORT": str(port), "SITE_URL": self.url},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         import requests
 
         deadline = time.monotonic() + 60
@@ -117,8 +142,11 @@ class Site:
         home = requests.get(self.url + "/", timeout=10).text
         product = re.search(r'href="(/p/\d+-[^"]+)"', home)
         live = re.search(r'href="(/live/\d+)"', home)
-        return {"home": "/", "live": live.group(1) if live else "/live/1",
-                "product": product.group(1) if product else "/"}
+        return {
+            "home": "/",
+            "live": live.group(1) if live else "/live/1",
+            "product": product.group(1) if product else "/",
+        }
 
 
 def checkout(ref: str, tmp: Path) -> Path:
@@ -148,14 +176,22 @@ PAINTS_JS = """() => new Promise(done => {
 
 def measure(browser, url: str) -> tuple[View, View]:
     """First view (cold cache) and second view (the same context: warm cache) of one page."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="vi-VN")
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="vi-VN"
+    )
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", {
-        "offline": False, "latency": RTT_MS, "connectionType": "cellular3g",
-        "downloadThroughput": KBIT_S * 1000 / 8, "uploadThroughput": KBIT_S * 1000 / 8})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": RTT_MS,
+            "connectionType": "cellular3g",
+            "downloadThroughput": KBIT_S * 1000 / 8,
+            "uploadThroughput": KBIT_S * 1000 / 8,
+        },
+    )
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
     seen: dict[str, dict] = {}
     last = [time.monotonic()]
@@ -166,8 +202,17 @@ def measure(browser, url: str) -> tuple[View, View]:
             rid = event["requestId"]
             if event_name == "request":
                 if not event["request"]["url"].startswith("data:"):
-                    seen.setdefault(rid, {"url": event["request"]["url"], "type": event.get("type", ""),
-                                          "start": event["timestamp"], "bytes": 0, "open": True, "cache": False})
+                    seen.setdefault(
+                        rid,
+                        {
+                            "url": event["request"]["url"],
+                            "type": event.get("type", ""),
+                            "start": event["timestamp"],
+                            "bytes": 0,
+                            "open": True,
+                            "cache": False,
+                        },
+                    )
             elif rid in seen:
                 entry = seen[rid]
                 if event_name == "data":
@@ -182,11 +227,17 @@ def measure(browser, url: str) -> tuple[View, View]:
                     entry["end"] = event["timestamp"]
                     if event_name == "finished":
                         entry["bytes"] = event["encodedDataLength"]
+
         return handler
 
-    for cdp_event, name in (("requestWillBeSent", "request"), ("dataReceived", "data"),
-                            ("responseReceived", "response"), ("requestServedFromCache", "cache"),
-                            ("loadingFinished", "finished"), ("loadingFailed", "failed")):
+    for cdp_event, name in (
+        ("requestWillBeSent", "request"),
+        ("dataReceived", "data"),
+        ("responseReceived", "response"),
+        ("requestServedFromCache", "cache"),
+        ("loadingFinished", "finished"),
+        ("loadingFailed", "failed"),
+    ):
         cdp.on(f"Network.{cdp_event}", track(name))
     frames = [0]
     for cdp_event in ("webSocketFrameReceived", "webSocketFrameSent"):
@@ -219,8 +270,10 @@ def measure(browser, url: str) -> tuple[View, View]:
                 view.below_fold += entry["bytes"]
             if VERBOSE:
                 began, ended = (entry["start"] - t0) * 1000, (entry.get("end", entry["start"]) - t0) * 1000
-                print(f"    {entry['bytes']:>8} {entry['type']:<11} {began:>6.0f} → {ended:>6.0f} ms  "
-                      f"{entry['url'][-70:]}")
+                print(
+                    f"    {entry['bytes']:>8} {entry['type']:<11} {began:>6.0f} → {ended:>6.0f} ms  "
+                    f"{entry['url'][-70:]}"
+                )
         return view
 
     first = one_view()
@@ -254,8 +307,11 @@ def main() -> None:
             site.tmp.mkdir(parents=True, exist_ok=True)
             site.start()
         addresses = {site.name: site.pages() for site in sites}
-        print(f"3G: {RTT_MS} ms RTT, {KBIT_S} kbit/s down and up, CPU ×{CPU_SLOWDOWN}, 360 px at DPR 2; "
-              f"pages {addresses[sites[-1].name]}", flush=True)
+        print(
+            f"3G: {RTT_MS} ms RTT, {KBIT_S} kbit/s down and up, CPU ×{CPU_SLOWDOWN}, 360 px at DPR 2; "
+            f"pages {addresses[sites[-1].name]}",
+            flush=True,
+        )
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             for _ in range(args.runs):
@@ -268,21 +324,27 @@ def main() -> None:
         for site in sites:
             site.stop()
         if args.baseline != "none":
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(work / "base" / "tree")],
-                           check=False)
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(work / "base" / "tree")], check=False
+            )
         shutil.rmtree(work, ignore_errors=True)
     report(sites, results, args.pages.split(","))
 
 
 def report(sites: list[Site], results: dict, pages: list[str]) -> None:
     """Medians per page and site: the first view in full, then the second view."""
+
     def med(views: list[View], attr: str) -> float:
         return statistics.median(getattr(v, attr) for v in views)
 
-    print("\nfirst view: every byte until the network is quiet (\"1st screen\": less the photos below the first "
-          "screen that lazy loading fetched ahead); second view: the same page again, same browser")
-    print(f"{'page':<9}{'site':<18}{'bytes':>9}{'1st screen':>11}{'requests':>9}{'FCP':>8}{'LCP':>8}{'load':>8}"
-          f"{'socket.io':>10} |{'bytes':>8}{'requests':>9}{'FCP':>8}")
+    print(
+        '\nfirst view: every byte until the network is quiet ("1st screen": less the photos below the first '
+        "screen that lazy loading fetched ahead); second view: the same page again, same browser"
+    )
+    print(
+        f"{'page':<9}{'site':<18}{'bytes':>9}{'1st screen':>11}{'requests':>9}{'FCP':>8}{'LCP':>8}{'load':>8}"
+        f"{'socket.io':>10} |{'bytes':>8}{'requests':>9}{'FCP':>8}"
+    )
     for page_name in pages:
         rows = {}
         for site in sites:
@@ -290,10 +352,12 @@ def report(sites: list[Site], results: dict, pages: list[str]) -> None:
             first, second = [v[0] for v in views], [v[1] for v in views]
             screen = statistics.median(v.bytes - v.below_fold for v in first)
             rows[site.name] = (med(first, "bytes"), screen, med(first, "fcp_ms"))
-            print(f"{page_name:<9}{site.name:<18}{kb(med(first, 'bytes')):>9}{kb(screen):>11}"
-                  f"{med(first, 'requests'):>9.0f}{med(first, 'fcp_ms'):>6.0f}ms{med(first, 'lcp_ms'):>6.0f}ms"
-                  f"{med(first, 'load_ms'):>6.0f}ms{kb(med(first, 'socket_bytes')):>10} |"
-                  f"{kb(med(second, 'bytes')):>8}{med(second, 'requests'):>9.0f}{med(second, 'fcp_ms'):>6.0f}ms")
+            print(
+                f"{page_name:<9}{site.name:<18}{kb(med(first, 'bytes')):>9}{kb(screen):>11}"
+                f"{med(first, 'requests'):>9.0f}{med(first, 'fcp_ms'):>6.0f}ms{med(first, 'lcp_ms'):>6.0f}ms"
+                f"{med(first, 'load_ms'):>6.0f}ms{kb(med(first, 'socket_bytes')):>10} |"
+                f"{kb(med(second, 'bytes')):>8}{med(second, 'requests'):>9.0f}{med(second, 'fcp_ms'):>6.0f}ms"
+            )
             kinds: dict[str, list[int]] = {}
             for v in first:
                 for kind, size in v.by_type.items():
@@ -302,9 +366,11 @@ def report(sites: list[Site], results: dict, pages: list[str]) -> None:
         if len(sites) == 2:
             (b_bytes, b_screen, b_fcp), (t_bytes, t_screen, t_fcp) = rows[sites[0].name], rows[sites[1].name]
             ok = t_bytes <= GOALS["kb"] * 1000 and t_fcp <= GOALS["fcp_ms"]
-            print(f"{'':<9}{'this ÷ baseline':<18}{t_bytes / b_bytes:>9.2f}{t_screen / b_screen:>11.2f}{'':>9}"
-                  f"{t_fcp / b_fcp:>8.2f}   goal ≤ {GOALS['kb']} kB and FCP ≤ {GOALS['fcp_ms']} ms: "
-                  f"{'met' if ok else 'NOT met'}")
+            print(
+                f"{'':<9}{'this ÷ baseline':<18}{t_bytes / b_bytes:>9.2f}{t_screen / b_screen:>11.2f}{'':>9}"
+                f"{t_fcp / b_fcp:>8.2f}   goal ≤ {GOALS['kb']} kB and FCP ≤ {GOALS['fcp_ms']} ms: "
+                f"{'met' if ok else 'NOT met'}"
+            )
 
 
 if __name__ == "__main__":

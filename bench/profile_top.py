@@ -10,11 +10,19 @@ from collections import Counter
 from pathlib import Path
 
 AREAS = [  # first match from the leaf up names the area
-    ("psycopg", "database (psycopg)"), ("sqlalchemy", "database (SQLAlchemy)"), ("redis", "redis client"),
-    ("wsproto", "transport: wsproto"), ("simple_websocket", "transport: simple-websocket"),
-    ("geventwebsocket", "transport: gevent-websocket"), ("engineio", "transport: engine.io"),
-    ("socketio", "socket.io (packets, rooms)"), ("json", "json"), ("market/", "project code"),
-    ("flask", "flask"), ("gevent", "gevent (hub, switches, sockets)"), ("gunicorn", "gunicorn"),
+    ("psycopg", "database (psycopg)"),
+    ("sqlalchemy", "database (SQLAlchemy)"),
+    ("redis", "redis client"),
+    ("wsproto", "transport: wsproto"),
+    ("simple_websocket", "transport: simple-websocket"),
+    ("geventwebsocket", "transport: gevent-websocket"),
+    ("engineio", "transport: engine.io"),
+    ("socketio", "socket.io (packets, rooms)"),
+    ("json", "json"),
+    ("market/", "project code"),
+    ("flask", "flask"),
+    ("gevent", "gevent (hub, switches, sockets)"),
+    ("gunicorn", "gunicorn"),
 ]
 
 

@@ -151,14 +151,19 @@ class CrowdProcess:
         session = await asyncio.to_thread(janus.create_session)
         self.sessions.append(session)
         handle = await asyncio.to_thread(janus.attach, session)
-        offer = await asyncio.to_thread(janus.message, session, handle, {
-            "request": "join", "ptype": "subscriber", "room": self.room, "streams": [{"feed": self.feed}]})
+        offer = await asyncio.to_thread(
+            janus.message,
+            session,
+            handle,
+            {"request": "join", "ptype": "subscriber", "room": self.room, "streams": [{"feed": self.feed}]},
+        )
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # host candidates: no STUN lookup
         self.pcs.append(pc)
         await pc.setRemoteDescription(RTCSessionDescription(offer.jsep["sdp"], offer.jsep["type"]))
         await pc.setLocalDescription(await pc.createAnswer())
-        await asyncio.to_thread(janus.message, session, handle, {"request": "start"},
-                                {"type": "answer", "sdp": pc.localDescription.sdp})
+        await asyncio.to_thread(
+            janus.message, session, handle, {"request": "start"}, {"type": "answer", "sdp": pc.localDescription.sdp}
+        )
 
     async def stats(self) -> tuple:
         return ("stats", [(c.packets, c.bytes, c.highest, c.other) for c in self.counts])

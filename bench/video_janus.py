@@ -60,6 +60,7 @@ except ImportError:  # pragma: no cover - a bench
 
 # ---- stamped frames ---------------------------------------------------------------------------------------
 
+
 def stamp_frame(ms: int) -> av.VideoFrame:
     frame = av.VideoFrame(WIDTH, HEIGHT, "yuv420p")
     y, u, v = frame.planes
@@ -70,13 +71,13 @@ def stamp_frame(ms: int) -> av.VideoFrame:
     for i in range(BITS):
         value = 235 if (ms >> i) & 1 else 16
         start = 16 + i * BLOCK
-        bits[start:start + BLOCK] = bytes([value]) * BLOCK
+        bits[start : start + BLOCK] = bytes([value]) * BLOCK
     for r in range(TOP, TOP + BLOCK):
         rows[r] = bytes(bits)
     # Below the stamp, a band of noise: the encoder spends a camera's bitrate (a grey picture would cost
     # ~60 kb/s and flatter Janus's cost per viewer; noise on the whole picture is more than aiortc encodes).
     noisy = os.urandom(stride * NOISE_ROWS)
-    y.update(b"".join(rows[:NOISE_FROM]) + noisy + b"".join(rows[NOISE_FROM + NOISE_ROWS:]))
+    y.update(b"".join(rows[:NOISE_FROM]) + noisy + b"".join(rows[NOISE_FROM + NOISE_ROWS :]))
     u.update(b"\x80" * (u.line_size * (HEIGHT // 2)))
     v.update(b"\x80" * (v.line_size * (HEIGHT // 2)))
     return frame
@@ -122,12 +123,20 @@ class StampTrack(VideoStreamTrack):
 
 # ---- Janus ------------------------------------------------------------------------------------------------
 
+
 def start_janus(event_loops: int = 0) -> int:
     """deploy/janus.sh with the bench's ports; ``event_loops`` N > 0 shares N media threads among all handles."""
-    env = {**os.environ, "JANUS_HTTP_PORT": str(HTTP_PORT), "JANUS_ADMIN_PORT": str(ADMIN_PORT),
-           "JANUS_RTP_PORTS": RTP_PORTS, "JANUS_RUN_DIR": str(RUN_DIR), "JANUS_API_SECRET": API_SECRET,
-           "JANUS_ADMIN_SECRET": ADMIN_SECRET, "JANUS_ENV_FILE": str(RUN_DIR / "janus.env"),
-           "JANUS_EVENT_LOOPS": str(event_loops or "")}
+    env = {
+        **os.environ,
+        "JANUS_HTTP_PORT": str(HTTP_PORT),
+        "JANUS_ADMIN_PORT": str(ADMIN_PORT),
+        "JANUS_RTP_PORTS": RTP_PORTS,
+        "JANUS_RUN_DIR": str(RUN_DIR),
+        "JANUS_API_SECRET": API_SECRET,
+        "JANUS_ADMIN_SECRET": ADMIN_SECRET,
+        "JANUS_ENV_FILE": str(RUN_DIR / "janus.env"),
+        "JANUS_EVENT_LOOPS": str(event_loops or ""),
+    }
     subprocess.run([str(ROOT / "deploy/janus.sh"), "--daemon"], env=env, check=True, stdout=subprocess.DEVNULL)
     return int((RUN_DIR / "janus.pid").read_text())
 
@@ -174,11 +183,13 @@ async def publish(janus, room: int):
     await pc.setLocalDescription(await pc.createOffer())
     session = await call(janus.create_session)
     handle = await call(janus.attach, session)
-    joined = await call(janus.message, session, handle, {"request": "join", "ptype": "publisher", "room": room,
-                                                        "display": "bench"})
+    joined = await call(
+        janus.message, session, handle, {"request": "join", "ptype": "publisher", "room": room, "display": "bench"}
+    )
     publisher_id = joined.data["id"]
-    answer = await call(janus.message, session, handle, {"request": "publish"},
-                        {"type": "offer", "sdp": pc.localDescription.sdp})
+    answer = await call(
+        janus.message, session, handle, {"request": "publish"}, {"type": "offer", "sdp": pc.localDescription.sdp}
+    )
     await pc.setRemoteDescription(RTCSessionDescription(answer.jsep["sdp"], answer.jsep["type"]))
     for _ in range(100):  # the feed exists once Janus receives media
         if any(p.get("id") == publisher_id and p.get("publisher") for p in await call(janus.participants, room)):
@@ -192,8 +203,12 @@ async def publish(janus, room: int):
 async def subscribe(janus, room: int, feed: int, on_frame=None):
     session = await call(janus.create_session)
     handle = await call(janus.attach, session)
-    offer = await call(janus.message, session, handle, {"request": "join", "ptype": "subscriber", "room": room,
-                                                       "streams": [{"feed": feed}]})
+    offer = await call(
+        janus.message,
+        session,
+        handle,
+        {"request": "join", "ptype": "subscriber", "room": room, "streams": [{"feed": feed}]},
+    )
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # host candidates: no STUN lookup
     frames = {"n": 0, "lat": []}
 
@@ -208,12 +223,12 @@ async def subscribe(janus, room: int, feed: int, on_frame=None):
                 frames["n"] += 1
                 if on_frame:
                     on_frame(frame, frames)
+
         asyncio.ensure_future(pump())
 
     await pc.setRemoteDescription(RTCSessionDescription(offer.jsep["sdp"], offer.jsep["type"]))
     await pc.setLocalDescription(await pc.createAnswer())
-    await call(janus.message, session, handle, {"request": "start"},
-               {"type": "answer", "sdp": pc.localDescription.sdp})
+    await call(janus.message, session, handle, {"request": "start"}, {"type": "answer", "sdp": pc.localDescription.sdp})
     return pc, session, frames
 
 
@@ -226,8 +241,9 @@ def measure_latency(frame, frames) -> None:
 
 async def packets_lost(pc) -> int:
     """The measuring viewer's own count (aiortc's jitter buffer, after retransmissions)."""
-    return sum(getattr(stat, "packetsLost", 0) or 0 for stat in (await pc.getStats()).values()
-               if stat.type == "inbound-rtp")
+    return sum(
+        getattr(stat, "packetsLost", 0) or 0 for stat in (await pc.getStats()).values() if stat.type == "inbound-rtp"
+    )
 
 
 async def sent(pc) -> tuple[int, int]:
@@ -266,8 +282,10 @@ def udp_drops(owners: dict[str, list[int]]) -> dict[str, int]:
     return drops
 
 
-JANUS_LOG_SIGNS = {"late_discarded": "Discarding too old outgoing packet",  # its send queue over 1 s behind
-                   "ingress_jumps": "Big sequence number jump"}  # the publisher's packets lost before Janus
+JANUS_LOG_SIGNS = {
+    "late_discarded": "Discarding too old outgoing packet",  # its send queue over 1 s behind
+    "ingress_jumps": "Big sequence number jump",
+}  # the publisher's packets lost before Janus
 
 
 def janus_log_mark() -> int:
@@ -300,12 +318,18 @@ def crowd_window(before: list, after: list) -> dict:
         silent += got == 0
         if exp > 0:
             worst = max(worst, (exp - got) / exp)
-    return {"expected": expected, "received": received, "bytes": nbytes, "silent": silent,
-            "loss_pct": round(100 * (expected - received) / expected, 3) if expected else None,
-            "worst_viewer_loss_pct": round(100 * worst, 2)}
+    return {
+        "expected": expected,
+        "received": received,
+        "bytes": nbytes,
+        "silent": silent,
+        "loss_pct": round(100 * (expected - received) / expected, 3) if expected else None,
+        "worst_viewer_loss_pct": round(100 * worst, 2),
+    }
 
 
 # ---- the runs ---------------------------------------------------------------------------------------------
+
 
 async def run(args) -> dict:
     from video_crowd import Crowd
@@ -316,8 +340,7 @@ async def run(args) -> dict:
     url = f"http://127.0.0.1:{HTTP_PORT}/janus"
     janus = Janus(url, api_secret=API_SECRET, admin_secret=ADMIN_SECRET, timeout=10, event_timeout=20)
     room = 4242
-    results: dict = {"janus_pid": pid, "crowd_procs": args.crowd_procs, "event_loops": args.event_loops,
-                     "steps": []}
+    results: dict = {"janus_pid": pid, "crowd_procs": args.crowd_procs, "event_loops": args.event_loops, "steps": []}
     stop = asyncio.Event()
     sessions: list[int] = []
     pcs = []
@@ -362,25 +385,33 @@ async def run(args) -> dict:
             viewers = 1 + in_crowd
             seen = crowd_window(stats0, stats1)
             janus_pct = 100 * (user1 + sys1 - user0 - sys0) / window
-            step = {"viewers": viewers, "connected": 1 + connected, "failed": failed, "grow_s": round(grow_s, 1),
-                    "janus_cpu_pct": round(janus_pct, 1),
-                    "janus_cpu_pct_per_viewer": round(janus_pct / viewers, 3),
-                    "janus_sys_pct": round(100 * (sys1 - sys0) / window, 1), "janus_threads": threads(pid),
-                    "crowd_loss_pct": seen["loss_pct"], "worst_viewer_loss_pct": seen["worst_viewer_loss_pct"],
-                    "crowd_silent_viewers": seen["silent"],
-                    "socket_drops": {k: drops1[k] - drops0[k] for k in owners}, "janus_log": janus_log_signs(mark),
-                    "kbps_sent": round((bytes1 - bytes0) * 8 / 1000 / window),
-                    "packets_per_s_sent": round((pkts1 - pkts0) / window, 1),
-                    "kbps_per_crowd_viewer": round(seen["bytes"] * 8 / 1000 / window / in_crowd) if in_crowd else None,
-                    "fps_sent": round((frames1 - frames0) / window, 1),
-                    "fps_at_meter": round((meter["n"] - n0) / window, 1),
-                    "meter_packets_lost": lost1 - lost0,
-                    "latency_ms_median": statistics.median(lat) if lat else None,
-                    "latency_ms_p95": lat[int(len(lat) * 0.95)] if lat else None,
-                    "crowd_cpu_pct": round(100 * (sum(gen1) - sum(gen0)) / window, 1),
-                    "crowd_sys_pct": round(100 * (gen1[1] - gen0[1]) / window, 1),
-                    "bench_main_cpu_pct": round(100 * (own1 - own0) / window, 1),
-                    "load_avg": [round(load0, 1), round(os.getloadavg()[0], 1)]}
+            step = {
+                "viewers": viewers,
+                "connected": 1 + connected,
+                "failed": failed,
+                "grow_s": round(grow_s, 1),
+                "janus_cpu_pct": round(janus_pct, 1),
+                "janus_cpu_pct_per_viewer": round(janus_pct / viewers, 3),
+                "janus_sys_pct": round(100 * (sys1 - sys0) / window, 1),
+                "janus_threads": threads(pid),
+                "crowd_loss_pct": seen["loss_pct"],
+                "worst_viewer_loss_pct": seen["worst_viewer_loss_pct"],
+                "crowd_silent_viewers": seen["silent"],
+                "socket_drops": {k: drops1[k] - drops0[k] for k in owners},
+                "janus_log": janus_log_signs(mark),
+                "kbps_sent": round((bytes1 - bytes0) * 8 / 1000 / window),
+                "packets_per_s_sent": round((pkts1 - pkts0) / window, 1),
+                "kbps_per_crowd_viewer": round(seen["bytes"] * 8 / 1000 / window / in_crowd) if in_crowd else None,
+                "fps_sent": round((frames1 - frames0) / window, 1),
+                "fps_at_meter": round((meter["n"] - n0) / window, 1),
+                "meter_packets_lost": lost1 - lost0,
+                "latency_ms_median": statistics.median(lat) if lat else None,
+                "latency_ms_p95": lat[int(len(lat) * 0.95)] if lat else None,
+                "crowd_cpu_pct": round(100 * (sum(gen1) - sum(gen0)) / window, 1),
+                "crowd_sys_pct": round(100 * (gen1[1] - gen0[1]) / window, 1),
+                "bench_main_cpu_pct": round(100 * (own1 - own0) / window, 1),
+                "load_avg": [round(load0, 1), round(os.getloadavg()[0], 1)],
+            }
             results["steps"].append(step)
             print(json.dumps(step), flush=True)
             limit = []
@@ -418,9 +449,16 @@ async def measure_hls(janus, room: int, feed: int, seconds: int) -> dict:
     from market.video import hls
 
     folder = Path(tempfile.mkdtemp(prefix="bench-hls-"))
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench-secret-key-0123456789", "SOCKETIO_ASYNC_MODE": "threading",
-                      "REDIS_URL": None, "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                      "VIDEO_DIR": str(folder)})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench-secret-key-0123456789",
+            "SOCKETIO_ASYNC_MODE": "threading",
+            "REDIS_URL": None,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "VIDEO_DIR": str(folder),
+        }
+    )
     with app.app_context():
         base = 43000
         (folder / "stream.sdp").write_text(hls.sdp_for(base, "vp8", audio=False))
@@ -428,8 +466,9 @@ async def measure_hls(janus, room: int, feed: int, seconds: int) -> dict:
     ffmpeg = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cpu_before = None
     await asyncio.sleep(1)
-    forwarders = await call(janus.rtp_forward, room, feed, "127.0.0.1",
-                            [{"mid": "0", "port": base + 2, "pt": hls.VIDEO_PT}], secret="bench")
+    forwarders = await call(
+        janus.rtp_forward, room, feed, "127.0.0.1", [{"mid": "0", "port": base + 2, "pt": hls.VIDEO_PT}], secret="bench"
+    )
     seen: dict[str, float] = {}
     delays = []
     t_end = time.monotonic() + max(seconds, 20)
@@ -451,10 +490,14 @@ async def measure_hls(janus, room: int, feed: int, seconds: int) -> dict:
     ffmpeg.terminate()
     ffmpeg.wait(20)
     target = int(app.config["VIDEO_HLS_SEGMENT_S"])
-    out = {"segments": len(delays), "first_frame_to_listed_ms_median": statistics.median(delays) if delays else None,
-           "segment_s": target,
-           "ffmpeg_cpu_pct": round(100 * (cpu_after[0] - cpu_before[0]) / (cpu_after[1] - cpu_before[1]), 1)
-           if cpu_before else None}
+    out = {
+        "segments": len(delays),
+        "first_frame_to_listed_ms_median": statistics.median(delays) if delays else None,
+        "segment_s": target,
+        "ffmpeg_cpu_pct": round(100 * (cpu_after[0] - cpu_before[0]) / (cpu_after[1] - cpu_before[1]), 1)
+        if cpu_before
+        else None,
+    }
     print(json.dumps({"hls": out}), flush=True)
     shutil.rmtree(folder, ignore_errors=True)
     return out
@@ -468,11 +511,24 @@ async def check_recording(seconds: int = 6) -> dict:
     from market.video.janus import Janus
 
     folder = Path(tempfile.mkdtemp(prefix="bench-rec-"))
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench-secret-key-0123456789", "SOCKETIO_ASYNC_MODE": "threading",
-                      "REDIS_URL": None, "SQLALCHEMY_DATABASE_URI": "sqlite://", "VIDEO_DIR": str(folder)})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench-secret-key-0123456789",
+            "SOCKETIO_ASYNC_MODE": "threading",
+            "REDIS_URL": None,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "VIDEO_DIR": str(folder),
+        }
+    )
     pid = start_janus()
-    janus = Janus(f"http://127.0.0.1:{HTTP_PORT}/janus", api_secret=API_SECRET, admin_secret=ADMIN_SECRET,
-                  timeout=10, event_timeout=20)
+    janus = Janus(
+        f"http://127.0.0.1:{HTTP_PORT}/janus",
+        api_secret=API_SECRET,
+        admin_secret=ADMIN_SECRET,
+        timeout=10,
+        event_timeout=20,
+    )
     try:
         with app.app_context():
             options = recording.room_options(1)
@@ -557,8 +613,11 @@ async def measure_browser(janus, room: int, feed: int, seconds: int) -> dict:
                 session = janus.create_session()
                 handle = janus.attach(session)
                 state["session"], state["handle"] = session, handle
-                offer = janus.message(session, handle, {"request": "join", "ptype": "subscriber", "room": room,
-                                                        "streams": [{"feed": feed}]})
+                offer = janus.message(
+                    session,
+                    handle,
+                    {"request": "join", "ptype": "subscriber", "room": room, "streams": [{"feed": feed}]},
+                )
                 self._send(json.dumps(offer.jsep).encode(), "application/json")
 
         def do_POST(self):
@@ -570,9 +629,11 @@ async def measure_browser(janus, room: int, feed: int, seconds: int) -> dict:
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                               args=["--headless=new", "--no-sandbox",
-                                                     "--autoplay-policy=no-user-gesture-required"])
+            browser = await pw.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                headless=True,
+                args=["--headless=new", "--no-sandbox", "--autoplay-policy=no-user-gesture-required"],
+            )
             page = await browser.new_page()
             await page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/")
             await asyncio.sleep(6)
@@ -585,8 +646,12 @@ async def measure_browser(janus, room: int, feed: int, seconds: int) -> dict:
         httpd.shutdown()
         if "session" in state:
             await call(janus.destroy, state["session"])
-    out = {"frames_per_s": round(frames / seconds, 1), "latency_ms_median": statistics.median(lat) if lat else None,
-           "latency_ms_p95": lat[int(len(lat) * 0.95)] if lat else None, "samples": len(lat)}
+    out = {
+        "frames_per_s": round(frames / seconds, 1),
+        "latency_ms_median": statistics.median(lat) if lat else None,
+        "latency_ms_p95": lat[int(len(lat) * 0.95)] if lat else None,
+        "samples": len(lat),
+    }
     print(json.dumps({"chromium_viewer": out}), flush=True)
     return out
 
@@ -605,18 +670,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=20, help="measuring window of each step")
     parser.add_argument("--viewers", default="1,50,100,200,300,400", help="viewer counts to step through")
-    parser.add_argument("--crowd-procs", type=int, default=os.cpu_count() or 1,
-                        help="processes sharing the crowd of viewers (default: one per core)")
-    parser.add_argument("--event-loops", type=int, default=0,
-                        help="Janus's event_loops (JANUS_EVENT_LOOPS): N shared media threads; 0: one per viewer")
+    parser.add_argument(
+        "--crowd-procs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes sharing the crowd of viewers (default: one per core)",
+    )
+    parser.add_argument(
+        "--event-loops",
+        type=int,
+        default=0,
+        help="Janus's event_loops (JANUS_EVENT_LOOPS): N shared media threads; 0: one per viewer",
+    )
     parser.add_argument("--settle", type=float, default=5, help="seconds after a step's viewers joined")
     parser.add_argument("--max-loss", type=float, default=0.5, help="stop when the crowd loses more (%%)")
     parser.add_argument("--min-fps", type=float, default=27, help="stop when the measuring viewer sees fewer")
     parser.add_argument("--keep-going", action="store_true", help="step on past the first limit")
     parser.add_argument("--hls", action="store_true", help="also measure the HLS delay")
     parser.add_argument("--browser", action="store_true", help="also measure with a Chromium viewer (Playwright)")
-    parser.add_argument("--recording", action="store_true",
-                        help="only check the replay pipeline on a real Janus recording (room_options → build_replay)")
+    parser.add_argument(
+        "--recording",
+        action="store_true",
+        help="only check the replay pipeline on a real Janus recording (room_options → build_replay)",
+    )
     args = parser.parse_args()
     args.viewers = [int(v) for v in args.viewers.split(",")]
     try:

@@ -31,11 +31,20 @@ def main() -> None:
     from tests.video.media import make_recording
 
     work = Path(tempfile.mkdtemp(prefix="bench-replay-"))
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench-secret-key-0123456789", "SOCKETIO_ASYNC_MODE": "threading",
-                      "REDIS_URL": None, "SQLALCHEMY_DATABASE_URI": "sqlite://", "VIDEO_DIR": str(work)})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench-secret-key-0123456789",
+            "SOCKETIO_ASYNC_MODE": "threading",
+            "REDIS_URL": None,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "VIDEO_DIR": str(work),
+        }
+    )
     try:
-        files = make_recording(work / "rec", seconds=args.minutes * 60, speed=args.speed, size="640x360", rate=30,
-                               video_kbps=800)
+        files = make_recording(
+            work / "rec", seconds=args.minutes * 60, speed=args.speed, size="640x360", rate=30, video_kbps=800
+        )
         size = sum(f.stat().st_size for f in files)
         t0 = time.perf_counter()
         for f in files:
@@ -47,8 +56,10 @@ def main() -> None:
             job_s = time.perf_counter() - t0
         print(f"recording: {args.minutes:g} min, {size / 1e6:.1f} MB of .mjr")
         print(f"baseline (copy the bytes): {copy_s:.2f} s")
-        print(f"replay job (janus-pp-rec ×2, mux, probe): {job_s:.2f} s → {made.path.stat().st_size / 1e6:.1f} MB, "
-              f"{made.duration_ms / 1000:.1f} s long; {job_s / (args.minutes * 60) * 3600:.0f} s per hour of live")
+        print(
+            f"replay job (janus-pp-rec ×2, mux, probe): {job_s:.2f} s → {made.path.stat().st_size / 1e6:.1f} MB, "
+            f"{made.duration_ms / 1000:.1f} s long; {job_s / (args.minutes * 60) * 3600:.0f} s per hour of live"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

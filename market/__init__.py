@@ -57,10 +57,20 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
 # Every area's models, imported so that Alembic and relationships see all tables.
 SOCKET_MAX_PACKET = 2 * 1024 * 1024  # bytes
-MODEL_MODULES = ["market.accounts.models", "market.catalog.models", "market.orders.models", "market.payments.models",
-                 "market.notifications.models", "market.moderation.models", "market.live.models",
-                 "market.brands.models", "market.coop.models", "market.shipping.models",
-                 "market.notifications.zns", "market.video.models"]
+MODEL_MODULES = [
+    "market.accounts.models",
+    "market.catalog.models",
+    "market.orders.models",
+    "market.payments.models",
+    "market.notifications.models",
+    "market.moderation.models",
+    "market.live.models",
+    "market.brands.models",
+    "market.coop.models",
+    "market.shipping.models",
+    "market.notifications.zns",
+    "market.video.models",
+]
 
 
 def register_extensions(app: Flask) -> None:
@@ -78,13 +88,13 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
-                     render_as_batch=True)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"), render_as_batch=True)
     csrf.init_app(app)
     from market.translations import catalogue_dirs
 
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=";".join(str(d) for d in catalogue_dirs()))
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories=";".join(str(d) for d in catalogue_dirs())
+    )
     limiter.init_app(app)
     init_login(app)
     from market.socketqueue import make_manager
@@ -187,8 +197,13 @@ def register_template_helpers(app: Flask) -> None:
         from market.ui import nav_entries, slot_entries
 
         here = request.full_path.rstrip("?") if request else "/"
-        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"], "here": here,
-                "nav_entries": nav_entries, "slot_entries": slot_entries}
+        return {
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+            "here": here,
+            "nav_entries": nav_entries,
+            "slot_entries": slot_entries,
+        }
 
 
 def register_web(app: Flask) -> None:

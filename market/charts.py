@@ -41,8 +41,7 @@ def columns(points: list[tuple[str, int, str]], gap: float = 0.2, ticks: int = 5
         h = round(COLUMN_HEIGHT * value / top, 2) if top else 0.0
         if value and h < 1:
             h = 1.0  # a small but non-zero day stays visible
-        bars.append(Bar(round(i + gap / 2, 3), round(COLUMN_HEIGHT - h, 2), round(1 - gap, 3), h, label, value,
-                        text))
+        bars.append(Bar(round(i + gap / 2, 3), round(COLUMN_HEIGHT - h, 2), round(1 - gap, 3), h, label, value, text))
     if len(points) <= ticks:
         tick_labels = tuple(label for label, _v, _t in points)
     else:

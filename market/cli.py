@@ -11,9 +11,17 @@ from flask import Flask
 from market.extensions import db
 
 # Each area's seeder, in dependency order; each is idempotent and returns extra demo logins.
-SEEDERS = ["market.accounts.seed", "market.catalog.seed", "market.payments.seed", "market.orders.seed",
-           "market.shipping.seed", "market.moderation.seed", "market.live.seed", "market.coop.seed",
-           "market.brands.seed"]
+SEEDERS = [
+    "market.accounts.seed",
+    "market.catalog.seed",
+    "market.payments.seed",
+    "market.orders.seed",
+    "market.shipping.seed",
+    "market.moderation.seed",
+    "market.live.seed",
+    "market.coop.seed",
+    "market.brands.seed",
+]
 
 
 def _demo_lot_under_demo_brand() -> None:
@@ -65,8 +73,7 @@ def register(app: Flask) -> None:
         user = db.session.scalar(sa.select(User).where(User.phone == e164))
         if user is None:
             if not password:
-                password = click.prompt("Password for the new account", hide_input=True,
-                                        confirmation_prompt=True)
+                password = click.prompt("Password for the new account", hide_input=True, confirmation_prompt=True)
             try:
                 user = register_user(e164, name or f"Cán bộ xã {commune.name}", password)
             except DomainError as err:

@@ -214,13 +214,16 @@ def _shipping(env: dict) -> dict:
     unknown = [c for c in carriers if c not in CARRIER_NAMES]
     if unknown:
         raise ConfigError(f"SHIPPING_CARRIERS: unknown carrier {unknown[0]!r} (known: {', '.join(CARRIER_NAMES)})")
-    return {"SHIPPING_CARRIERS": carriers,
-            "GHN_API_BASE": _http_base("GHN_API_BASE", env.get("GHN_API_BASE") or "https://online-gateway.ghn.vn"),
-            "GHTK_API_BASE": _http_base("GHTK_API_BASE",
-                                        env.get("GHTK_API_BASE") or "https://services.giaohangtietkiem.vn"),
-            "CARRIER_TIMEOUT": _int(env, "CARRIER_TIMEOUT", 10, 1, 60),
-            # a quote at checkout: short, the buyer is waiting (the shop's table answers when it runs out)
-            "CARRIER_QUOTE_TIMEOUT": _int(env, "CARRIER_QUOTE_TIMEOUT", 3, 1, 30)}
+    return {
+        "SHIPPING_CARRIERS": carriers,
+        "GHN_API_BASE": _http_base("GHN_API_BASE", env.get("GHN_API_BASE") or "https://online-gateway.ghn.vn"),
+        "GHTK_API_BASE": _http_base(
+            "GHTK_API_BASE", env.get("GHTK_API_BASE") or "https://services.giaohangtietkiem.vn"
+        ),
+        "CARRIER_TIMEOUT": _int(env, "CARRIER_TIMEOUT", 10, 1, 60),
+        # a quote at checkout: short, the buyer is waiting (the shop's table answers when it runs out)
+        "CARRIER_QUOTE_TIMEOUT": _int(env, "CARRIER_QUOTE_TIMEOUT", 3, 1, 30),
+    }
 
 
 def _replay(env: dict, instance_path: Path) -> dict:
@@ -229,26 +232,31 @@ def _replay(env: dict, instance_path: Path) -> dict:
     low, _sep, high = (env.get("VIDEO_HLS_PORTS") or "41000-41999").partition("-")
     if not (low.isdecimal() and high.isdecimal() and 1024 <= int(low) and int(low) + 64 <= int(high) <= 65535):
         raise ConfigError("VIDEO_HLS_PORTS must be a range of at least 64 UDP ports such as 41000-41999")
-    return {"VIDEO_DIR": str(Path(env.get("VIDEO_DIR") or instance_path / "video").resolve()),
-            "VIDEO_RECORD": _bool(env, "VIDEO_RECORD", True),
-            "VIDEO_HLS": _bool(env, "VIDEO_HLS", True),
-            "VIDEO_HLS_PORTS": (int(low), int(high)),
-            # Where Janus sends the RTP of a publisher for ffmpeg (this machine as Janus sees it).
-            "VIDEO_HLS_RTP_HOST": env.get("VIDEO_HLS_RTP_HOST") or "127.0.0.1",
-            "VIDEO_HLS_SEGMENT_S": _int(env, "VIDEO_HLS_SEGMENT_S", 2, 1, 10),
-            "VIDEO_HLS_HEIGHT": _int(env, "VIDEO_HLS_HEIGHT", 480, 144, 1080),
-            # The recording job waits until the .mjr files stop growing for this long (the publisher left).
-            "VIDEO_REC_SETTLE_S": _int(env, "VIDEO_REC_SETTLE_S", 3, 0, 120),
-            "FFMPEG_BIN": env.get("FFMPEG_BIN") or "ffmpeg",
-            "JANUS_PP_REC_BIN": env.get("JANUS_PP_REC_BIN") or "janus-pp-rec"}
+    return {
+        "VIDEO_DIR": str(Path(env.get("VIDEO_DIR") or instance_path / "video").resolve()),
+        "VIDEO_RECORD": _bool(env, "VIDEO_RECORD", True),
+        "VIDEO_HLS": _bool(env, "VIDEO_HLS", True),
+        "VIDEO_HLS_PORTS": (int(low), int(high)),
+        # Where Janus sends the RTP of a publisher for ffmpeg (this machine as Janus sees it).
+        "VIDEO_HLS_RTP_HOST": env.get("VIDEO_HLS_RTP_HOST") or "127.0.0.1",
+        "VIDEO_HLS_SEGMENT_S": _int(env, "VIDEO_HLS_SEGMENT_S", 2, 1, 10),
+        "VIDEO_HLS_HEIGHT": _int(env, "VIDEO_HLS_HEIGHT", 480, 144, 1080),
+        # The recording job waits until the .mjr files stop growing for this long (the publisher left).
+        "VIDEO_REC_SETTLE_S": _int(env, "VIDEO_REC_SETTLE_S", 3, 0, 120),
+        "FFMPEG_BIN": env.get("FFMPEG_BIN") or "ffmpeg",
+        "JANUS_PP_REC_BIN": env.get("JANUS_PP_REC_BIN") or "janus-pp-rec",
+    }
 
 
 def _zalo(env: dict) -> dict:
     """Zalo ZNS beside SMS (market/notifications/zns.py): all of app id, secret, refresh token and templates, or
     none. ``ZALO_ZNS_TEMPLATES`` is ``kind=template id`` pairs separated by commas."""
-    given = {"ZALO_APP_ID": env.get("ZALO_APP_ID"), "ZALO_APP_SECRET": env.get("ZALO_APP_SECRET"),
-             "ZALO_OA_REFRESH_TOKEN": env.get("ZALO_OA_REFRESH_TOKEN"),
-             "ZALO_ZNS_TEMPLATES": env.get("ZALO_ZNS_TEMPLATES")}
+    given = {
+        "ZALO_APP_ID": env.get("ZALO_APP_ID"),
+        "ZALO_APP_SECRET": env.get("ZALO_APP_SECRET"),
+        "ZALO_OA_REFRESH_TOKEN": env.get("ZALO_OA_REFRESH_TOKEN"),
+        "ZALO_ZNS_TEMPLATES": env.get("ZALO_ZNS_TEMPLATES"),
+    }
     given = {name: (value or "").strip() for name, value in given.items()}
     templates: dict[str, str] = {}
     if any(given.values()):
@@ -260,13 +268,16 @@ def _zalo(env: dict) -> dict:
             if not sep or not kind.strip() or not template_id.strip().isdigit():
                 raise ConfigError(f"ZALO_ZNS_TEMPLATES: {pair.strip()!r} is not kind=template id (digits)")
             templates[kind.strip()] = template_id.strip()
-    return {"ZALO_APP_ID": given["ZALO_APP_ID"] or None, "ZALO_APP_SECRET": given["ZALO_APP_SECRET"] or None,
-            "ZALO_OA_REFRESH_TOKEN": given["ZALO_OA_REFRESH_TOKEN"] or None,
-            "ZALO_OA_ACCESS_TOKEN": (env.get("ZALO_OA_ACCESS_TOKEN") or "").strip() or None,
-            "ZALO_ZNS_TEMPLATES": templates,
-            "ZALO_API_BASE": _http_base("ZALO_API_BASE", env.get("ZALO_API_BASE") or "https://business.openapi.zalo.me"),
-            "ZALO_OAUTH_BASE": _http_base("ZALO_OAUTH_BASE", env.get("ZALO_OAUTH_BASE") or "https://oauth.zaloapp.com"),
-            "ZALO_TIMEOUT": _int(env, "ZALO_TIMEOUT", 10, 1, 60)}
+    return {
+        "ZALO_APP_ID": given["ZALO_APP_ID"] or None,
+        "ZALO_APP_SECRET": given["ZALO_APP_SECRET"] or None,
+        "ZALO_OA_REFRESH_TOKEN": given["ZALO_OA_REFRESH_TOKEN"] or None,
+        "ZALO_OA_ACCESS_TOKEN": (env.get("ZALO_OA_ACCESS_TOKEN") or "").strip() or None,
+        "ZALO_ZNS_TEMPLATES": templates,
+        "ZALO_API_BASE": _http_base("ZALO_API_BASE", env.get("ZALO_API_BASE") or "https://business.openapi.zalo.me"),
+        "ZALO_OAUTH_BASE": _http_base("ZALO_OAUTH_BASE", env.get("ZALO_OAUTH_BASE") or "https://oauth.zaloapp.com"),
+        "ZALO_TIMEOUT": _int(env, "ZALO_TIMEOUT", 10, 1, 60),
+    }
 
 
 def _video(env: dict) -> dict:
@@ -282,8 +293,9 @@ def _video(env: dict) -> dict:
     for url in admin_urls:
         _http_base("JANUS_ADMIN_URL", url)
     if admin_urls and len(admin_urls) != len(urls):
-        raise ConfigError(f"JANUS_ADMIN_URL must name one admin address per JANUS_URL ({len(urls)}), "
-                          f"got {len(admin_urls)}")
+        raise ConfigError(
+            f"JANUS_ADMIN_URL must name one admin address per JANUS_URL ({len(urls)}), got {len(admin_urls)}"
+        )
     api_secret = (env.get("JANUS_API_SECRET") or "").strip() or None
     admin_secret = (env.get("JANUS_ADMIN_SECRET") or "").strip() or None
     if urls and not api_secret:
@@ -294,9 +306,13 @@ def _video(env: dict) -> dict:
     for url in ice:
         if not url.startswith(("stun:", "turn:", "turns:")):
             raise ConfigError(f"VIDEO_ICE_SERVERS: {url!r} is not a stun: or turn: address")
-    return {"JANUS_URLS": urls, "JANUS_ADMIN_URLS": admin_urls, "JANUS_API_SECRET": api_secret,
-            "JANUS_ADMIN_SECRET": admin_secret,
-            "JANUS_TIMEOUT": _int(env, "JANUS_TIMEOUT", 5, 1, 60),
-            # How long a host's publish token is good for: enough to allow the camera and check the uplink.
-            "VIDEO_PUBLISH_TOKEN_MINUTES": _int(env, "VIDEO_PUBLISH_TOKEN_MINUTES", 10, 1, 120),
-            "VIDEO_ICE_SERVERS": ice}
+    return {
+        "JANUS_URLS": urls,
+        "JANUS_ADMIN_URLS": admin_urls,
+        "JANUS_API_SECRET": api_secret,
+        "JANUS_ADMIN_SECRET": admin_secret,
+        "JANUS_TIMEOUT": _int(env, "JANUS_TIMEOUT", 5, 1, 60),
+        # How long a host's publish token is good for: enough to allow the camera and check the uplink.
+        "VIDEO_PUBLISH_TOKEN_MINUTES": _int(env, "VIDEO_PUBLISH_TOKEN_MINUTES", 10, 1, 120),
+        "VIDEO_ICE_SERVERS": ice,
+    }

@@ -202,8 +202,13 @@ def is_conflict(err: BaseException) -> bool:
     return _sqlstate(err) in CONFLICT_SQLSTATES
 
 
-def retry_on_conflict(fn: Callable[..., T], *args: Any, attempts: int = RETRY_ATTEMPTS,
-                      before_retry: Callable[[], object] | None = None, **kwargs: Any) -> T:
+def retry_on_conflict(
+    fn: Callable[..., T],
+    *args: Any,
+    attempts: int = RETRY_ATTEMPTS,
+    before_retry: Callable[[], object] | None = None,
+    **kwargs: Any,
+) -> T:
     """Run ``fn`` (which commits its own transaction) again, up to ``attempts`` times, when the database
     aborted it for a deadlock or a serialization failure, so nobody sees that error.
 
@@ -221,8 +226,11 @@ def retry_on_conflict(fn: Callable[..., T], *args: Any, attempts: int = RETRY_AT
             from market.metrics import CONFLICT_RETRIES
 
             CONFLICT_RETRIES.inc()
-            log.warning("transaction retried after %s (attempt %d)",
-                        "a deadlock" if _sqlstate(err) == "40P01" else "a serialization failure", attempt)
+            log.warning(
+                "transaction retried after %s (attempt %d)",
+                "a deadlock" if _sqlstate(err) == "40P01" else "a serialization failure",
+                attempt,
+            )
             if before_retry is not None:
                 before_retry()
             time.sleep(random.uniform(0.005, 0.03) * attempt)  # noqa: S311 - jitter, not a secret

@@ -47,8 +47,9 @@ class DomainError(Exception):
 
     status = 400
 
-    def __init__(self, code: str, message: str, field: str | None = None, status: int | None = None,
-                 params: dict | None = None):
+    def __init__(
+        self, code: str, message: str, field: str | None = None, status: int | None = None, params: dict | None = None
+    ):
         super().__init__(message)
         self.code = code
         self.message = str(message)

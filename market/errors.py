@@ -48,9 +48,17 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-_CODES = {400: ErrorCode.INVALID, 401: ErrorCode.NOT_LOGGED_IN, 403: ErrorCode.FORBIDDEN, 404: ErrorCode.NOT_FOUND,
-          405: ErrorCode.METHOD_NOT_ALLOWED, 413: ErrorCode.TOO_LARGE, 429: ErrorCode.RATE_LIMITED,
-          500: ErrorCode.SERVER_ERROR, 503: ErrorCode.UNAVAILABLE}
+_CODES = {
+    400: ErrorCode.INVALID,
+    401: ErrorCode.NOT_LOGGED_IN,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.TOO_LARGE,
+    429: ErrorCode.RATE_LIMITED,
+    500: ErrorCode.SERVER_ERROR,
+    503: ErrorCode.UNAVAILABLE,
+}
 
 
 def _back_link() -> str | None:
@@ -99,8 +107,11 @@ def register_errorhandlers(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(err):
         security_event("csrf_failed", reason=err.description, method=request.method, path=request.path)
-        return error_response(400, _("This form has expired or was not sent from our site. "
-                                     "Reload the page and try again."), code=ErrorCode.CSRF)
+        return error_response(
+            400,
+            _("This form has expired or was not sent from our site. Reload the page and try again."),
+            code=ErrorCode.CSRF,
+        )
 
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
@@ -149,6 +160,8 @@ def _too_large() -> str:
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     if getattr(view, "takes_uploads", False):
         security_event("upload_refused", reason="too_large", length=request.content_length)
-        return _("The photos are larger than we accept (%(mb)d MB in all). Choose fewer or smaller photos and "
-                 "try again.", mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024))
+        return _(
+            "The photos are larger than we accept (%(mb)d MB in all). Choose fewer or smaller photos and try again.",
+            mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
+        )
     return _("This form sent more than we accept. Shorten the text and try again.")

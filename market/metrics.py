@@ -21,20 +21,33 @@ from prometheus_client import (
 from prometheus_client import multiprocess as prom_multiprocess
 
 REQUESTS = Counter("chophien_http_requests_total", "HTTP requests", ["method", "endpoint", "status"])
-REQUEST_SECONDS = Histogram("chophien_http_request_seconds", "HTTP request duration", ["endpoint"],
-                            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
-SOCKETS = Gauge("chophien_sockets_connected", "Socket.IO connections on this process", ["namespace"],
-                multiprocess_mode="livesum")
-SOCKETS_PER_PROCESS = Gauge("chophien_sockets_connected_per_process", "Socket.IO connections per process",
-                            ["namespace"], multiprocess_mode="liveall")
+REQUEST_SECONDS = Histogram(
+    "chophien_http_request_seconds",
+    "HTTP request duration",
+    ["endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+SOCKETS = Gauge(
+    "chophien_sockets_connected", "Socket.IO connections on this process", ["namespace"], multiprocess_mode="livesum"
+)
+SOCKETS_PER_PROCESS = Gauge(
+    "chophien_sockets_connected_per_process",
+    "Socket.IO connections per process",
+    ["namespace"],
+    multiprocess_mode="liveall",
+)
 ORDERS_PLACED = Counter("chophien_orders_placed_total", "Orders placed", ["origin"])
 ORDER_TRANSITIONS = Counter("chophien_order_transitions_total", "Order status changes", ["to_status"])
-CONFLICT_RETRIES = Counter("chophien_db_conflict_retries_total",
-                           "Transactions run again after PostgreSQL aborted them (deadlock, serialization failure)")
+CONFLICT_RETRIES = Counter(
+    "chophien_db_conflict_retries_total",
+    "Transactions run again after PostgreSQL aborted them (deadlock, serialization failure)",
+)
 HOLDS_EXPIRED = Counter("chophien_holds_expired_total", "Pending orders expired, stock returned")
-BROADCAST_LAG = Histogram("chophien_broadcast_lag_seconds",
-                          "Delay between a change and its coalesced broadcast to a live room",
-                          buckets=(0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5))
+BROADCAST_LAG = Histogram(
+    "chophien_broadcast_lag_seconds",
+    "Delay between a change and its coalesced broadcast to a live room",
+    buckets=(0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5),
+)
 
 bp = Blueprint("metrics", __name__)
 

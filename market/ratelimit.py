@@ -34,8 +34,11 @@ def _strategy():
 def _mark_down(exc: Exception) -> None:
     with _state_lock:
         if time.monotonic() >= _state["down_until"]:
-            log.warning("rate limit storage unavailable (%s); per-process limits for %.0f s",
-                        exc.__class__.__name__, RETRY_SHARED_AFTER_S)
+            log.warning(
+                "rate limit storage unavailable (%s); per-process limits for %.0f s",
+                exc.__class__.__name__,
+                RETRY_SHARED_AFTER_S,
+            )
         _state["down_until"] = time.monotonic() + RETRY_SHARED_AFTER_S
 
 

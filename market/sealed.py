@@ -18,7 +18,8 @@ _SALT = b"chophien/sealed-secrets"
 def _fernet() -> Fernet:
     secret = current_app.config["SECRET_KEY"]
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=b"fernet v1").derive(
-        secret.encode() if isinstance(secret, str) else secret)
+        secret.encode() if isinstance(secret, str) else secret
+    )
     return Fernet(base64.urlsafe_b64encode(key))
 
 

@@ -111,8 +111,9 @@ class QueueManager(socketio.RedisManager):
             self.connected = False
             self._publish_blocked_until = now + PUBLISH_RETRY_S
             if self.up is not False:
-                log.warning("socket.io queue: cannot publish (%s); this process's sockets still hear it",
-                            exc.__class__.__name__)
+                log.warning(
+                    "socket.io queue: cannot publish (%s); this process's sockets still hear it", exc.__class__.__name__
+                )
             return None
 
     # -- closing a room everywhere ------------------------------------------------------------------

@@ -41,8 +41,15 @@ _nav: dict[str, NavItem] = {}
 _slots: dict[str, dict[str, Slot]] = {}
 
 
-def nav_item(key: str, endpoint: str, label: Callable[[], str], icon: str, order: int = 50,
-             visible: Callable[[object], bool] | None = None, active_prefixes: tuple[str, ...] = ()) -> None:
+def nav_item(
+    key: str,
+    endpoint: str,
+    label: Callable[[], str],
+    icon: str,
+    order: int = 50,
+    visible: Callable[[object], bool] | None = None,
+    active_prefixes: tuple[str, ...] = (),
+) -> None:
     _nav[key] = NavItem(key, endpoint, label, icon, order, visible or (lambda user: True), active_prefixes)
 
 
@@ -58,8 +65,14 @@ def nav_entries() -> list[dict]:
         if not item.visible(current_user):
             continue
         prefixes = item.active_prefixes or (item.endpoint,)
-        entries.append({"href": url_for(item.endpoint), "label": item.label(), "icon": item.icon,
-                        "active": any(endpoint.startswith(p) for p in prefixes)})
+        entries.append(
+            {
+                "href": url_for(item.endpoint),
+                "label": item.label(),
+                "icon": item.icon,
+                "active": any(endpoint.startswith(p) for p in prefixes),
+            }
+        )
     return entries
 
 

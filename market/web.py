@@ -105,20 +105,22 @@ def csp_nonce() -> str:
 
 def content_security_policy(nonce: str, site_url: str) -> str:
     ws = site_url.replace("https://", "wss://").replace("http://", "ws://")
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src 'self' 'nonce-{nonce}'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob:",
-        "font-src 'self'",
-        f"connect-src 'self' {ws}",
-        f"frame-src {' '.join(FRAME_SOURCES)}",
-        "frame-ancestors 'none'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        f"form-action 'self' {' '.join(FORM_TARGETS)}",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            "style-src 'self'",
+            "img-src 'self' data: blob:",
+            "media-src 'self' blob:",
+            "font-src 'self'",
+            f"connect-src 'self' {ws}",
+            f"frame-src {' '.join(FRAME_SOURCES)}",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            f"form-action 'self' {' '.join(FORM_TARGETS)}",
+        ]
+    )
 
 
 def user_abort(status: int, message: str):
@@ -184,8 +186,9 @@ class TextFormatter(logging.Formatter):
     converter = time.gmtime
 
     def __init__(self):
-        super().__init__("%(asctime)s.%(msecs)03dZ %(levelname)s [%(request_id)s] %(name)s: %(message)s",
-                         datefmt="%Y-%m-%dT%H:%M:%S")
+        super().__init__(
+            "%(asctime)s.%(msecs)03dZ %(levelname)s [%(request_id)s] %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%S"
+        )
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
         record.message = one_line(record.message)
@@ -205,10 +208,14 @@ class JsonFormatter(logging.Formatter):
         import json
         from datetime import UTC, datetime
 
-        data = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
-                .replace("+00:00", "Z"),
-                "level": record.levelname, "logger": record.name, "request_id": getattr(record, "request_id", "-"),
-                "pid": record.process, "msg": record.getMessage()}
+        data = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "pid": record.process,
+            "msg": record.getMessage(),
+        }
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False)
@@ -244,8 +251,8 @@ def _is_text(value) -> bool:
 def _is_form_like(value) -> bool:
     """What a form sends: field names with text, or lists of text (a multiple select)."""
     return isinstance(value, dict) and all(
-        _is_text(k) and (_is_text(v) or (isinstance(v, list) and all(_is_text(i) for i in v)))
-        for k, v in value.items())
+        _is_text(k) and (_is_text(v) or (isinstance(v, list) and all(_is_text(i) for i in v))) for k, v in value.items()
+    )
 
 
 def _odd_json_to_a_page() -> bool:

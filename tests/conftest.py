@@ -191,8 +191,14 @@ class SocketClient:
         from market.extensions import socketio
 
         self.namespace = namespace
-        self._client = isolated(socketio.test_client, app, namespace=namespace, flask_test_client=flask_client,
-                                auth=auth, query_string=query_string)
+        self._client = isolated(
+            socketio.test_client,
+            app,
+            namespace=namespace,
+            flask_test_client=flask_client,
+            auth=auth,
+            query_string=query_string,
+        )
 
     def emit(self, event: str, *args, **kwargs):
         kwargs.setdefault("namespace", self.namespace)
@@ -302,8 +308,13 @@ def make_user(app):
     def factory(name: str = "Nguyễn Thị Lan", phone: str | None = None, password: str = PASSWORD, **kw):
         from market.accounts.models import User
 
-        user = User(phone=normalize_phone(phone or next_phone()), display_name=name,
-                    password_hash=hash_password(password), locale=kw.pop("locale", "vi"), **kw)
+        user = User(
+            phone=normalize_phone(phone or next_phone()),
+            display_name=name,
+            password_hash=hash_password(password),
+            locale=kw.pop("locale", "vi"),
+            **kw,
+        )
         db.session.add(user)
         db.session.flush()
         return user
@@ -316,12 +327,26 @@ def make_seller(app, make_user, make_commune):
     from market.accounts.models import SellerProfile, SellerStatus
     from market.accounts.service import unique_shop_slug
 
-    def factory(user=None, commune=None, shop_name: str = "Vườn nhà Lan", status=SellerStatus.APPROVED,
-                is_kol: bool = False, **kw):
+    def factory(
+        user=None,
+        commune=None,
+        shop_name: str = "Vườn nhà Lan",
+        status=SellerStatus.APPROVED,
+        is_kol: bool = False,
+        **kw,
+    ):
         user = user or make_user(name=kw.pop("name", "H'Hà Niê"))
         commune = commune or make_commune()
-        profile = SellerProfile(user=user, commune=commune, shop_name=shop_name, slug=unique_shop_slug(shop_name),
-                                status=status, is_kol=is_kol, story=kw.pop("story", ""), **kw)
+        profile = SellerProfile(
+            user=user,
+            commune=commune,
+            shop_name=shop_name,
+            slug=unique_shop_slug(shop_name),
+            status=status,
+            is_kol=is_kol,
+            story=kw.pop("story", ""),
+            **kw,
+        )
         db.session.add(profile)
         db.session.flush()
         db.session.refresh(user)
@@ -361,6 +386,7 @@ def login(client):
 
 # ---- services and browser --------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def redis_url():
     import redis
@@ -382,9 +408,13 @@ def janus_env() -> dict:
         Janus(JANUS_TEST["JANUS_URLS"][0], timeout=2).info()
     except MediaUnavailable:
         return {}
-    return {"JANUS_URL": JANUS_TEST["JANUS_URLS"][0], "JANUS_ADMIN_URL": JANUS_TEST["JANUS_ADMIN_URLS"][0],
-            "JANUS_API_SECRET": JANUS_TEST["JANUS_API_SECRET"], "JANUS_ADMIN_SECRET": JANUS_TEST["JANUS_ADMIN_SECRET"],
-            "VIDEO_HLS": "0"}  # the browser tests watch over WebRTC; an ffmpeg encode per publish would only load CI
+    return {
+        "JANUS_URL": JANUS_TEST["JANUS_URLS"][0],
+        "JANUS_ADMIN_URL": JANUS_TEST["JANUS_ADMIN_URLS"][0],
+        "JANUS_API_SECRET": JANUS_TEST["JANUS_API_SECRET"],
+        "JANUS_ADMIN_SECRET": JANUS_TEST["JANUS_ADMIN_SECRET"],
+        "VIDEO_HLS": "0",
+    }  # the browser tests watch over WebRTC; an ffmpeg encode per publish would only load CI
 
 
 @pytest.fixture(scope="session")
@@ -444,12 +474,27 @@ def make_product(app, make_seller):
     from market.catalog.models import Product, ProductStatus
     from market.text import fold, slugify
 
-    def factory(seller=None, title: str = "Sầu riêng Ri6", stock: int = 50, price_vnd: int = 79_000,
-                status=ProductStatus.APPROVED, **kw):
+    def factory(
+        seller=None,
+        title: str = "Sầu riêng Ri6",
+        stock: int = 50,
+        price_vnd: int = 79_000,
+        status=ProductStatus.APPROVED,
+        **kw,
+    ):
         seller = seller or make_seller()
-        product = Product(seller_id=seller.seller_profile.id, title=title, slug=slugify(title), stock=stock,
-                          price_vnd=price_vnd, status=status, unit=kw.pop("unit", "kg"),
-                          category=kw.pop("category", "durian"), search_text=fold(title), **kw)
+        product = Product(
+            seller_id=seller.seller_profile.id,
+            title=title,
+            slug=slugify(title),
+            stock=stock,
+            price_vnd=price_vnd,
+            status=status,
+            unit=kw.pop("unit", "kg"),
+            category=kw.pop("category", "durian"),
+            search_text=fold(title),
+            **kw,
+        )
         db.session.add(product)
         db.session.flush()
         return product
@@ -466,9 +511,15 @@ def make_live_session(app):
 
     def factory(seller, status: str = "live", title: str = "Phiên sầu riêng"):
         profile = seller.seller_profile
-        session = LiveSession(seller_id=profile.id, commune_id=profile.commune_id, title=title,
-                              stream_url="https://www.youtube.com/watch?v=dQw4w9WgXcQ", scheduled_at=utcnow(),
-                              started_at=utcnow() if status != "scheduled" else None, status=status)
+        session = LiveSession(
+            seller_id=profile.id,
+            commune_id=profile.commune_id,
+            title=title,
+            stream_url="https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+            scheduled_at=utcnow(),
+            started_at=utcnow() if status != "scheduled" else None,
+            status=status,
+        )
         db.session.add(session)
         db.session.flush()
         return session

@@ -76,8 +76,9 @@ def _base_env(url: str, tmp_path: Path) -> dict:
 
 
 def _run_flask(env: dict, *args: str) -> str:
-    result = subprocess.run([PYTHON, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [PYTHON, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     if result.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
@@ -125,8 +126,14 @@ class ServerDB:
     env: dict = field(default_factory=dict)
 
     @classmethod
-    def create(cls, tmp_path: Path, postgres_url: str | None = None, suffix: str = "srv",
-               seed: bool = True, extra_env: dict | None = None) -> ServerDB:
+    def create(
+        cls,
+        tmp_path: Path,
+        postgres_url: str | None = None,
+        suffix: str = "srv",
+        seed: bool = True,
+        extra_env: dict | None = None,
+    ) -> ServerDB:
         """A copy of this process's template (migrated, and seeded unless ``seed=False``): a PostgreSQL
         database made with ``CREATE DATABASE … TEMPLATE``, or a copy of the SQLite file, with the demo's photos."""
         template = _template(postgres_url, seed)
@@ -167,11 +174,17 @@ class Server:
 def start_server(db: ServerDB, tmp_path: Path, env: dict | None = None, name: str = "server") -> Server:
     port = free_port()
     log_path = tmp_path / f"{name}-{port}.log"
-    server_env = {**db.env, "PORT": str(port), "HOST": "127.0.0.1",
-                  "SITE_URL": f"http://127.0.0.1:{port}", **(env or {})}
+    server_env = {
+        **db.env,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        **(env or {}),
+    }
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen([PYTHON, str(ROOT / "wsgi.py")], cwd=ROOT, env=server_env, stdout=log,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [PYTHON, str(ROOT / "wsgi.py")], cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90  # a cold start is ~3 s; a loaded 2-core CI machine has taken over 30
     while time.monotonic() < deadline:
@@ -188,6 +201,7 @@ def start_server(db: ServerDB, tmp_path: Path, env: dict | None = None, name: st
 
 
 # ---- private services a test may stop and start (never the shared ones) -----------------------------------
+
 
 def _wait_port(port: int, timeout: float = 15.0) -> bool:
     deadline = time.monotonic() + timeout
@@ -224,9 +238,26 @@ class RedisServer:
         assert self.binary, "redis-server is not installed"
         log = open(self.dir / "redis.log", "a")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir), "--save", "",
-             "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes"],
-            stdout=log, stderr=subprocess.STDOUT)
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.dir),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--protected-mode",
+                "yes",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         if not _wait_port(self.port):
             raise RuntimeError(f"redis-server did not start on {self.port}")
         return self
@@ -279,24 +310,47 @@ class PostgresCluster:
 
             pw = pwd.getpwnam("postgres")
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync",
-                  "--locale=C.UTF-8")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--locale=C.UTF-8",
+        )
         return self
 
     def _options(self) -> str:
-        return (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100")
+        return (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+        )
 
     def start(self) -> PostgresCluster:
-        self._run("pg_ctl", "-D", str(self.data), "-o", self._options(), "-l", str(self.dir / "pg.log"), "-w",
-                  "start")
+        self._run("pg_ctl", "-D", str(self.data), "-o", self._options(), "-l", str(self.dir / "pg.log"), "-w", "start")
         self.started = True
         return self
 
     def restart(self) -> None:
         """Fast restart: every connection is cut (as in a crash or a failover), then the server comes back."""
-        self._run("pg_ctl", "-D", str(self.data), "-o", self._options(), "-l", str(self.dir / "pg.log"), "-w",
-                  "-m", "fast", "restart")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            self._options(),
+            "-l",
+            str(self.dir / "pg.log"),
+            "-w",
+            "-m",
+            "fast",
+            "restart",
+        )
 
     def stop(self) -> None:
         if self.started:
@@ -313,11 +367,31 @@ class PostgresCluster:
         """Create ``name`` here as a copy of the database at ``source_url`` (pg_dump | psql); returns its URL."""
         src = source_url.replace("postgresql+psycopg://", "postgresql://")
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
-        dump = subprocess.run([str(self.bin / "pg_dump"), "--no-owner", "--no-privileges", src],
-                              capture_output=True, timeout=120, check=True).stdout
-        load = subprocess.run([str(self.bin / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p",
-                               str(self.port), "-U", "postgres", "-d", name], input=dump, capture_output=True,
-                              timeout=120)
+        dump = subprocess.run(
+            [str(self.bin / "pg_dump"), "--no-owner", "--no-privileges", src],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        ).stdout
+        load = subprocess.run(
+            [
+                str(self.bin / "psql"),
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                name,
+            ],
+            input=dump,
+            capture_output=True,
+            timeout=120,
+        )
         if load.returncode != 0:
             raise RuntimeError(f"loading the copy failed: {load.stderr.decode(errors='replace')[-2000:]}")
         return self.url(name)

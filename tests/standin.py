@@ -51,8 +51,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode("utf-8") if length else ""
         parts = urlsplit(self.path)
-        rec = Seen(self.command, parts.path, dict(parse_qsl(parts.query)),
-                   {k.lower(): v for k, v in self.headers.items()}, body)
+        rec = Seen(
+            self.command,
+            parts.path,
+            dict(parse_qsl(parts.query)),
+            {k.lower(): v for k, v in self.headers.items()},
+            body,
+        )
         ctype = self.headers.get("Content-Type", "")
         if "json" in ctype and body:
             rec.json = json.loads(body)

@@ -44,8 +44,15 @@ def with_photos(app, make_product):
     def factory(n: int = 1, size: tuple[int, int] = (1200, 900), **fields):
         product = make_product(**fields)
         for position in range(n):
-            db.session.add(ProductPhoto(product=product, position=position, image_hash=f"{next(counter):02x}" * 32,
-                                        width=size[0], height=size[1]))
+            db.session.add(
+                ProductPhoto(
+                    product=product,
+                    position=position,
+                    image_hash=f"{next(counter):02x}" * 32,
+                    width=size[0],
+                    height=size[1],
+                )
+            )
         db.session.flush()
         db.session.expire(product, ["photos"])
         return product
@@ -54,6 +61,7 @@ def with_photos(app, make_product):
 
 
 # ---- compression --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("encoding", ["br", "gzip"])
 def test_pages_styles_and_scripts_leave_compressed(app, client, encoding):
@@ -101,6 +109,7 @@ def test_photos_streams_and_the_socket_transport_are_left_alone(app, client):
 
 # ---- static files: content-hashed addresses, a year's cache -----------------------------------------------
 
+
 def test_static_addresses_carry_the_content_hash_and_are_kept_for_a_year(app, client):
     import hashlib
 
@@ -114,7 +123,6 @@ def test_static_addresses_carry_the_content_hash_and_are_kept_for_a_year(app, cl
     assert resp.headers["Vary"] == "Accept-Encoding"  # not Cookie: logging in does not refetch every file
 
 
-
 def test_a_plain_or_stale_address_is_revalidated_and_an_unknown_file_is_404(app, client):
     plain = client.get("/static/css/app.css")
     assert plain.status_code == 200 and plain.headers["Cache-Control"] == "no-cache"
@@ -126,8 +134,13 @@ def test_a_plain_or_stale_address_is_revalidated_and_an_unknown_file_is_404(app,
     part = client.get(static_url(app, "css/app.css"), headers={"Range": "bytes=0-999", "Accept-Encoding": "br"})
     assert part.status_code == 206 and "Content-Encoding" not in part.headers
     assert part.data == static_bytes(app, "css/app.css")[:1000]
-    for url in ["/static/css/nope.css", "/static/css/nope.css?v=000000000000", "/static/css",
-                "/static/..%2fwsgi.py", "/static/%2e%2e/wsgi.py?v=000000000000"]:
+    for url in [
+        "/static/css/nope.css",
+        "/static/css/nope.css?v=000000000000",
+        "/static/css",
+        "/static/..%2fwsgi.py",
+        "/static/%2e%2e/wsgi.py?v=000000000000",
+    ]:
         assert client.get(url).status_code == 404, url
 
 
@@ -174,6 +187,7 @@ def test_pages_keep_their_policy_and_have_no_inline_script(app, client, with_pho
 
 # ---- product cards: the photo the slot needs ----------------------------------------------------------------
 
+
 def chosen_width(sizes: str, srcset: str, viewport: int = 360, dpr: float = 2.0) -> int:
     """The candidate a browser takes (Chromium: the smallest whose density reaches the screen's), for a
     ``sizes`` made of ``(min-width: Npx) LENGTH`` entries and a default, LENGTH being ``Npx``, ``Nvw`` or
@@ -194,7 +208,7 @@ def chosen_width(sizes: str, srcset: str, viewport: int = 360, dpr: float = 2.0)
 def test_cards_ask_for_the_320_px_photo_on_a_phone_and_load_it_lazily(client, with_photos):
     with_photos(title="Sầu riêng Ri6")
     html = client.get("/").get_data(as_text=True)
-    card = html[html.index('class="pgrid"'):]
+    card = html[html.index('class="pgrid"') :]
     img, source = tags(card, "img")[0], tags(card, "source")[0]
     assert source["type"] == "image/webp"
     assert "-320.webp 320w" in source["srcset"] and "-800.webp 800w" in source["srcset"]
@@ -210,7 +224,7 @@ def test_cards_ask_for_the_320_px_photo_on_a_phone_and_load_it_lazily(client, wi
 def test_an_upright_photo_gets_the_same_file_as_a_landscape_one_in_a_card(client, with_photos):
     product = with_photos(size=(900, 1200))  # taken upright, as phones mostly are
     card = client.get("/").get_data(as_text=True)
-    source = tags(card[card.index('class="pgrid"'):], "source")[0]
+    source = tags(card[card.index('class="pgrid"') :], "source")[0]
     assert "-320.webp 320w" in source["srcset"]  # by its long side: a square card shows 240 × 240 of it either way
     assert chosen_width(source["sizes"], source["srcset"], 360, 2) == 320
     gallery = client.get(f"/p/{product.id}-{product.slug}").get_data(as_text=True)
@@ -223,8 +237,11 @@ def test_the_first_cards_of_a_results_page_and_a_products_first_photo_come_first
     cards = tags(client.get("/search").get_data(as_text=True), "img")
     cards = [c for c in cards if "/media/" in c.get("src", "")]
     assert [c.get("loading") for c in cards] == [None, None, "lazy"]
-    photos = [c for c in tags(client.get(f"/p/{product.id}-{product.slug}").get_data(as_text=True), "img")
-              if "/media/" in c.get("src", "")]
+    photos = [
+        c
+        for c in tags(client.get(f"/p/{product.id}-{product.slug}").get_data(as_text=True), "img")
+        if "/media/" in c.get("src", "")
+    ]
     assert "loading" not in photos[0]
     assert photos[1]["loading"] == "lazy"
     assert chosen_width(photos[0]["sizes"], photos[0]["srcset"], 360, 2) == 800  # a full-width photo

@@ -5,20 +5,43 @@ import pytest
 from market.domain import MAX_ID, DomainError, FieldErrors, parse_id
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (12, 12), ("12", 12), (MAX_ID, MAX_ID), (str(MAX_ID), MAX_ID),
-    (True, None), (False, None), (0, None), ("0", None), (-1, None), ("-1", None), (MAX_ID + 1, None),
-    (str(MAX_ID + 1), None), ("9" * 5000, None), ("1.0", None), (1.0, None), (" 12", None), ("12 ", None),
-    ("²", None), ("١٢", None), ("", None), (None, None), ([12], None), ({"id": 12}, None),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (12, 12),
+        ("12", 12),
+        (MAX_ID, MAX_ID),
+        (str(MAX_ID), MAX_ID),
+        (True, None),
+        (False, None),
+        (0, None),
+        ("0", None),
+        (-1, None),
+        ("-1", None),
+        (MAX_ID + 1, None),
+        (str(MAX_ID + 1), None),
+        ("9" * 5000, None),
+        ("1.0", None),
+        (1.0, None),
+        (" 12", None),
+        ("12 ", None),
+        ("²", None),
+        ("١٢", None),
+        ("", None),
+        (None, None),
+        ([12], None),
+        ({"id": 12}, None),
+    ],
+)
 def test_parse_id(raw, expected):
     assert parse_id(raw) == expected
     assert parse_id(raw, text=False) == (expected if not isinstance(raw, str) else None)  # numbers only
 
 
 def test_field_errors_join_the_messages_and_point_at_the_first_field():
-    err = FieldErrors([DomainError("invalid", "Title?", field="title"),
-                       DomainError("invalid", "Price?", field="price")])
+    err = FieldErrors(
+        [DomainError("invalid", "Title?", field="title"), DomainError("invalid", "Price?", field="price")]
+    )
     assert (err.code, err.message, err.field, err.status) == ("invalid", "Title? Price?", "title", 400)
     assert [e.field for e in err.errors] == ["title", "price"]
 

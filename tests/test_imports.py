@@ -33,10 +33,14 @@ LAYERS: list[tuple[str, ...]] = [
 COMPOSITION_ROOT = {"market", "market.cli"}  # create_app's steps and the seed-demo command
 # Known exceptions, each with its reason. A listed import that no longer exists fails the test too: remove it.
 ALLOWED: dict[tuple[str, str], str] = {
-    ("market.accounts.codes", "market.notifications.zns"):
-        "the message transport only (ZNS, else the SMS; it imports nothing of notifications but sms.py), for codes",
-    ("market.accounts.service", "market.notifications.zns"):
-        "the message transport only (ZNS, else the SMS), for the notice to the old number on a phone change",
+    (
+        "market.accounts.codes",
+        "market.notifications.zns",
+    ): "the message transport only (ZNS, else the SMS; it imports nothing of notifications but sms.py), for codes",
+    (
+        "market.accounts.service",
+        "market.notifications.zns",
+    ): "the message transport only (ZNS, else the SMS), for the notice to the old number on a phone change",
 }
 
 
@@ -178,13 +182,17 @@ def test_the_known_exceptions_still_exist():
 def test_no_import_circles():
     edges = import_edges(ROOT)
     found = circles(edges)
-    described = [" ↔ ".join(c) + "\n    " + "\n    ".join(f"{s}:{edges[s][t]} → {t}" for s in c for t in c
-                                                          if t in edges.get(s, {}))
-                 for c in found]
+    described = [
+        " ↔ ".join(c)
+        + "\n    "
+        + "\n    ".join(f"{s}:{edges[s][t]} → {t}" for s in c for t in c if t in edges.get(s, {}))
+        for c in found
+    ]
     assert not found, "modules importing each other (directly or round a loop):\n  " + "\n  ".join(described)
 
 
 # ---- the checker itself, on a small tree ------------------------------------------------------------------
+
 
 def _tree(tmp_path, files: dict[str, str]) -> pathlib.Path:
     for rel, text in files.items():
@@ -195,29 +203,35 @@ def _tree(tmp_path, files: dict[str, str]) -> pathlib.Path:
 
 
 def test_an_upward_import_inside_a_function_is_found(tmp_path):
-    root = _tree(tmp_path, {
-        "market/__init__.py": "",
-        "market/web.py": "",
-        "market/orders/__init__.py": "from market.web import x\n",
-        "market/orders/sell.py": "def f():\n    from market.live.models import LiveSession\n",
-        "market/live/__init__.py": "",
-        "market/live/models.py": "from market.orders import sell\n",
-    })
+    root = _tree(
+        tmp_path,
+        {
+            "market/__init__.py": "",
+            "market/web.py": "",
+            "market/orders/__init__.py": "from market.web import x\n",
+            "market/orders/sell.py": "def f():\n    from market.live.models import LiveSession\n",
+            "market/live/__init__.py": "",
+            "market/live/models.py": "from market.orders import sell\n",
+        },
+    )
     assert upward_imports(root, allowed={}) == [
-        "market.orders.sell:2 imports market.live.models (live is above orders)"]
+        "market.orders.sell:2 imports market.live.models (live is above orders)"
+    ]
 
 
 def test_a_core_module_importing_an_area_and_a_circle_are_found(tmp_path):
-    root = _tree(tmp_path, {
-        "market/__init__.py": "from market.orders import bp\n",
-        "market/metrics.py": "from market.orders.signals import placed\n",
-        "market/errors.py": "def f():\n    from market import security\n",
-        "market/security.py": "from .errors import user_abort\n",
-        "market/orders/__init__.py": "bp = 1\nfrom market.orders import routes\n",
-        "market/orders/routes.py": "from market.orders import bp\n",
-        "market/orders/signals.py": "",
-    })
+    root = _tree(
+        tmp_path,
+        {
+            "market/__init__.py": "from market.orders import bp\n",
+            "market/metrics.py": "from market.orders.signals import placed\n",
+            "market/errors.py": "def f():\n    from market import security\n",
+            "market/security.py": "from .errors import user_abort\n",
+            "market/orders/__init__.py": "bp = 1\nfrom market.orders import routes\n",
+            "market/orders/routes.py": "from market.orders import bp\n",
+            "market/orders/signals.py": "",
+        },
+    )
     edges = import_edges(root)
-    assert upward_imports(root, allowed={}) == [
-        "market.metrics:1 imports market.orders.signals (orders is above core)"]
+    assert upward_imports(root, allowed={}) == ["market.metrics:1 imports market.orders.signals (orders is above core)"]
     assert circles(edges) == [["market.errors", "market.security"]]  # a package and its routes are no circle

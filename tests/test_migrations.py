@@ -24,8 +24,11 @@ def _counts(url: str) -> dict[str, int]:
     try:
         with engine.connect() as conn:
             tables = sa.inspect(conn).get_table_names()
-            return {t: conn.execute(sa.text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one()
-                    for t in tables if t != "alembic_version"}
+            return {
+                t: conn.execute(sa.text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one()
+                for t in tables
+                if t != "alembic_version"
+            }
     finally:
         engine.dispose()
 
@@ -57,7 +60,8 @@ def _stream_url_nullable(url: str) -> bool:
     try:
         with engine.connect() as conn:
             return next(c for c in sa.inspect(conn).get_columns("live_sessions") if c["name"] == "stream_url")[
-                "nullable"]
+                "nullable"
+            ]
     finally:
         engine.dispose()
 

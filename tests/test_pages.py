@@ -47,9 +47,13 @@ def test_a_refused_form_offers_the_way_back_to_its_page(client, login, make_user
     """A form refused with an error page (not beside its fields) links back to the page it came from, not only to
     the home page: a seller whose action failed gets back to what they were doing."""
     login(make_user())
-    back = '>Quay lại trang vừa rồi</a>'
-    resp = post_form(client, "/cart/add", {"product_id": "999999", "qty": "1"},
-                     headers={"Referer": "http://localhost/p/7-khan-tho-cam?x=1"})
+    back = ">Quay lại trang vừa rồi</a>"
+    resp = post_form(
+        client,
+        "/cart/add",
+        {"product_id": "999999", "qty": "1"},
+        headers={"Referer": "http://localhost/p/7-khan-tho-cam?x=1"},
+    )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 404 and 'href="/p/7-khan-tho-cam?x=1"' in html and back in html
     assert "Về chợ" in html
@@ -127,8 +131,9 @@ def test_every_message_has_a_vietnamese_translation():
     from market.translations.missing import missing_messages
 
     missing = [m.id for m in missing_messages()]
-    assert not missing, (f"{len(missing)} strings lack Vietnamese (python -m market.translations.missing): "
-                         f"{missing[:20]}")
+    assert not missing, (
+        f"{len(missing)} strings lack Vietnamese (python -m market.translations.missing): {missing[:20]}"
+    )
 
 
 def test_catalogues_agree_on_shared_messages():
@@ -177,8 +182,12 @@ def test_every_form_validator_has_its_own_message(app):
 
 def test_payment_settings_too_long_are_refused_in_vietnamese(client, make_seller, login):
     login(make_seller())
-    resp = post_form(client, "/sell/payments", {"bank_bin": "970422", "account_number": "1" * 41,
-                                                "account_holder": "A" * 81}, page="/sell/payments")
+    resp = post_form(
+        client,
+        "/sell/payments",
+        {"bank_bin": "970422", "account_number": "1" * 41, "account_holder": "A" * 81},
+        page="/sell/payments",
+    )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert "Số tài khoản dài tối đa 40 ký tự." in html and "Tên chủ tài khoản dài tối đa 80 ký tự." in html
@@ -189,8 +198,9 @@ def test_form_fields_carry_aria_attributes_only_when_they_apply(client):
     html = client.get("/register").get_data(as_text=True)
     assert '="None"' not in html
     assert 'aria-describedby="password-help"' in html and "aria-invalid" not in html
-    refused = post_form(client, "/register", {"phone": "12", "display_name": "Lan", "password": "password123"},
-                        page="/register").get_data(as_text=True)
+    refused = post_form(
+        client, "/register", {"phone": "12", "display_name": "Lan", "password": "password123"}, page="/register"
+    ).get_data(as_text=True)
     assert '="None"' not in refused
     phone = re.search(r'<input[^>]*id="phone"[^>]*>', refused).group(0)
     assert 'aria-invalid="true"' in phone and 'aria-describedby="phone-error"' in phone

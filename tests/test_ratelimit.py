@@ -35,17 +35,25 @@ print(json.dumps(out))
 
 
 def hits_in_another_process(tmp_path, redis_url: str, who: str, *steps: str) -> list[list[bool]]:
-    result = subprocess.run([sys.executable, "-c", PROCESS, redis_url, who, *steps], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60,
-                            env={"PATH": "/usr/bin:/bin", "MARKET_INSTANCE_PATH": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, "-c", PROCESS, redis_url, who, *steps],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "MARKET_INSTANCE_PATH": str(tmp_path)},
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_a_batch_counts_every_hit_in_this_process(app):
     assert ratelimit.hit_many("3/10 seconds", [("live-order", "7")] * 2 + [("live-order", "8")]) == [True] * 3
-    assert ratelimit.hit_many("3/10 seconds", [("live-order", "7"), ("live-order", "7"), ("live-order", "8")]) \
-        == [True, False, True]
+    assert ratelimit.hit_many("3/10 seconds", [("live-order", "7"), ("live-order", "7"), ("live-order", "8")]) == [
+        True,
+        False,
+        True,
+    ]
     assert not ratelimit.hit("3/10 seconds", "live-order", "7")  # the same counters as one hit at a time
     assert ratelimit.hit_many("3/10 seconds", []) == []
 

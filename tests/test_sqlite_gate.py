@@ -65,8 +65,13 @@ print(json.dumps({"done": done, "errors": errors, "rows": rows, "ticks": len(tic
 
 
 def test_a_greenlet_waiting_for_the_sqlite_lock_lets_the_others_run(tmp_path):
-    result = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path / "gate.sqlite3")], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(tmp_path / "gate.sqlite3")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["errors"] == []

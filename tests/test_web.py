@@ -9,8 +9,13 @@ def _policy(csp: str) -> dict[str, str]:
 
 def test_security_headers_on_every_page(app, client):
     """Property 29, on every GET page without parameters (and an error page, and JSON), not one sample."""
-    urls = sorted({r.rule for r in app.url_map.iter_rules() if "GET" in r.methods and not r.arguments
-                   and not r.rule.startswith(("/static", "/media"))}) + ["/nowhere", "/api/v1/nowhere"]
+    urls = sorted(
+        {
+            r.rule
+            for r in app.url_map.iter_rules()
+            if "GET" in r.methods and not r.arguments and not r.rule.startswith(("/static", "/media"))
+        }
+    ) + ["/nowhere", "/api/v1/nowhere"]
     assert len(urls) > 20
     for url in urls:
         resp = client.get(url)
@@ -93,14 +98,26 @@ def test_nul_bytes_are_refused_not_500(client, url):
 
 def test_nul_bytes_in_forms_and_json(client):
     assert post_form(client, "/login", {"phone": "0912\x00", "password": "x"}, page="/login").status_code == 400
-    resp = client.post("/api/v1/auth/token", data='{"phone": "09\\u0000", "password": "x"}',
-                       content_type="application/json")
+    resp = client.post(
+        "/api/v1/auth/token", data='{"phone": "09\\u0000", "password": "x"}', content_type="application/json"
+    )
     assert resp.status_code == 400 and resp.json["error"] == "invalid"
 
 
-@pytest.mark.parametrize("body", [b"[1]", b'"0912345678"', b"3", b'[["phone", "0912345678", "x"]]',
-                                  b'{"phone": {"a": 1}, "password": "x"}', b'{"phone": 912345678, "password": "x"}',
-                                  b'{"phone": "\\ud800"}', b'{"\\udfff": "x"}', b'{"phone": ["\\ud800"]}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[1]",
+        b'"0912345678"',
+        b"3",
+        b'[["phone", "0912345678", "x"]]',
+        b'{"phone": {"a": 1}, "password": "x"}',
+        b'{"phone": 912345678, "password": "x"}',
+        b'{"phone": "\\ud800"}',
+        b'{"\\udfff": "x"}',
+        b'{"phone": ["\\ud800"]}',
+    ],
+)
 def test_json_no_form_could_send_is_400_on_pages_not_500(client, body):
     """Flask-WTF takes a JSON body as the form's data; a list, a number or a nested object broke WTForms (found by
     the route fuzzer on /login, /register and /sell/apply, whose forms check their own CSRF token)."""
@@ -117,8 +134,10 @@ def test_json_a_form_could_send_still_reaches_the_form(client):
     assert resp.status_code == 400 and resp.json["error"] == "invalid"
 
 
-@pytest.mark.parametrize("url", ["/orders/9223372036854775808", "/api/v1/orders/2147483648", "/live/99999999999999",
-                                 "/notifications/4294967296"])
+@pytest.mark.parametrize(
+    "url",
+    ["/orders/9223372036854775808", "/api/v1/orders/2147483648", "/live/99999999999999", "/notifications/4294967296"],
+)
 def test_ids_beyond_32_bits_are_404_not_500(client, make_user, url):
     from tests.conftest import login_as
 

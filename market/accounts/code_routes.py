@@ -42,8 +42,10 @@ def _fail(form, err: DomainError) -> int:
 def _sent(form, e164: str) -> None:
     db.session.commit()
     form.phone.data = service.format_phone(e164)
-    flash(_("We sent a 6-digit code by SMS to %(phone)s. It works for 5 minutes.",
-            phone=service.format_phone(e164)), "info")
+    flash(
+        _("We sent a 6-digit code by SMS to %(phone)s. It works for 5 minutes.", phone=service.format_phone(e164)),
+        "info",
+    )
 
 
 def after_login(user) -> str:
@@ -104,8 +106,13 @@ def login_code():
         claimed = not user.has_password
         _log_in(user)
         if claimed:
-            flash(_("Welcome, %(name)s! This account is yours now. You can set a password on the Account page.",
-                    name=user.display_name), "success")
+            flash(
+                _(
+                    "Welcome, %(name)s! This account is yours now. You can set a password on the Account page.",
+                    name=user.display_name,
+                ),
+                "success",
+            )
         return redirect(after_login(user))
 
     return _two_steps(Purpose.LOGIN, CodeStepForm, "accounts/code_login.html", signed_in)
@@ -150,7 +157,7 @@ def login_code_name():
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @form_checks_csrf
 def forgot_password():
-    """"Forgot password?": a code to the number, then a new password."""
+    """ "Forgot password?": a code to the number, then a new password."""
     if current_user.is_authenticated:
         return redirect(url_for("accounts.change_password"))
 
@@ -180,8 +187,13 @@ def change_password():
             try:
                 e164 = codes.request_code(user.phone, Purpose.PASSWORD, ip=_ip(), user_id=user.id)
                 db.session.commit()
-                flash(_("We sent a 6-digit code by SMS to %(phone)s. It works for 5 minutes.",
-                        phone=service.format_phone(e164)), "info")
+                flash(
+                    _(
+                        "We sent a 6-digit code by SMS to %(phone)s. It works for 5 minutes.",
+                        phone=service.format_phone(e164),
+                    ),
+                    "info",
+                )
             except DomainError as err:
                 status = _fail(form, err)
         else:
@@ -196,8 +208,11 @@ def change_password():
                 codes.use_code(user.phone, Purpose.PASSWORD, form.code.data, ip=_ip(), user_id=user.id)
                 service.verified(user)
             else:
-                raise DomainError(ErrorCode.INVALID, _("Enter your current password, or the code we send you by SMS."),
-                                  field="current_password" if user.has_password else "code")
+                raise DomainError(
+                    ErrorCode.INVALID,
+                    _("Enter your current password, or the code we send you by SMS."),
+                    field="current_password" if user.has_password else "code",
+                )
             service.set_password(user, form.password.data)
         except DomainError as err:
             status = _fail(form, err)

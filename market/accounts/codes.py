@@ -78,10 +78,16 @@ def clean_code(raw: object) -> str:
 def sms_text(code: str, purpose: str) -> str:
     minutes = int(CODE_TTL.total_seconds() // 60)
     if purpose == Purpose.PHONE:
-        return _("Chợ Phiên code to change your phone number: %(code)s (valid %(n)d minutes). Never share it.",
-                 code=code, n=minutes)
-    return _("Your Chợ Phiên code: %(code)s (valid %(n)d minutes). Never share it, staff never ask for it.",
-             code=code, n=minutes)
+        return _(
+            "Chợ Phiên code to change your phone number: %(code)s (valid %(n)d minutes). Never share it.",
+            code=code,
+            n=minutes,
+        )
+    return _(
+        "Your Chợ Phiên code: %(code)s (valid %(n)d minutes). Never share it, staff never ask for it.",
+        code=code,
+        n=minutes,
+    )
 
 
 def request_code(phone: object, purpose: Purpose, *, ip: str, user_id: int | None = None) -> str:
@@ -90,22 +96,36 @@ def request_code(phone: object, purpose: Purpose, *, ip: str, user_id: int | Non
     require_mobile(e164)
     if not ratelimit.hit(PER_IP_REQUESTS, "code-ip", ip or "?"):
         security_event("code_limited", phone=e164, purpose=str(purpose), scope="ip")
-        raise DomainError(ErrorCode.RATE_LIMITED, _("Too many codes were asked for from here. Please wait 15 minutes."),
-                          field="phone", status=429)
+        raise DomainError(
+            ErrorCode.RATE_LIMITED,
+            _("Too many codes were asked for from here. Please wait 15 minutes."),
+            field="phone",
+            status=429,
+        )
     for limit, scope in PER_NUMBER:
         if not ratelimit.allowed(limit, "code-phone", scope, e164):
             security_event("code_limited", phone=e164, purpose=str(purpose), scope=scope)
-            message = (_("Three codes were sent to this number in the last 15 minutes. Please wait, then ask again.")
-                       if scope == "15m" else
-                       _("Ten codes were sent to this number today. Please try again tomorrow."))
+            message = (
+                _("Three codes were sent to this number in the last 15 minutes. Please wait, then ask again.")
+                if scope == "15m"
+                else _("Ten codes were sent to this number today. Please try again tomorrow.")
+            )
             raise DomainError(ErrorCode.RATE_LIMITED, message, field="phone", status=429)
     for limit, scope in PER_NUMBER:
         ratelimit.hit(limit, "code-phone", scope, e164)
     code = f"{secrets.randbelow(10**6):06d}"
     now = utcnow()
-    db.session.add(PhoneCode(phone=e164, purpose=str(purpose), user_id=user_id, created_at=now,
-                             expires_at=now + CODE_TTL, attempts=0,
-                             code_hash=_digest(str(purpose), e164, user_id, code)))
+    db.session.add(
+        PhoneCode(
+            phone=e164,
+            purpose=str(purpose),
+            user_id=user_id,
+            created_at=now,
+            expires_at=now + CODE_TTL,
+            attempts=0,
+            code_hash=_digest(str(purpose), e164, user_id, code),
+        )
+    )
     db.session.flush()
     text = sms_text(code, purpose)
 
@@ -122,13 +142,13 @@ def request_code(phone: object, purpose: Purpose, *, ip: str, user_id: int | Non
 
 def _refuse(e164: str, purpose: str, ip: str, reason: str, message: str) -> WrongCode:
     ratelimit.hit(PER_IP_FAILURES, "code-fail-ip", ip or "?")
-    security_event("code_locked" if reason == "locked" else "code_failed", phone=e164, purpose=purpose,
-                   reason=reason)
+    security_event("code_locked" if reason == "locked" else "code_failed", phone=e164, purpose=purpose, reason=reason)
     return WrongCode("invalid", message, field="code")
 
 
-def use_code(phone: object, purpose: Purpose, code: object, *, ip: str, user_id: int | None = None,
-             consume: bool = True) -> str:
+def use_code(
+    phone: object, purpose: Purpose, code: object, *, ip: str, user_id: int | None = None, consume: bool = True
+) -> str:
     """Check ``code`` for ``phone`` and use it up (E.164 returned). ``consume=False`` checks without using it (an
     API client that must come back with a name). Raises ``WrongCode`` (commit, then show) or ``DomainError``."""
     code = clean_code(code)
@@ -136,19 +156,37 @@ def use_code(phone: object, purpose: Purpose, code: object, *, ip: str, user_id:
     purpose = str(purpose)
     if not ratelimit.allowed(PER_IP_FAILURES, "code-fail-ip", ip or "?"):
         security_event("code_limited", phone=e164, purpose=purpose, scope="ip-failures")
-        raise DomainError(ErrorCode.RATE_LIMITED, _("Too many wrong codes from here. Please wait 15 minutes."),
-                          field="code", status=429)
+        raise DomainError(
+            ErrorCode.RATE_LIMITED,
+            _("Too many wrong codes from here. Please wait 15 minutes."),
+            field="code",
+            status=429,
+        )
     stale = _("This code has expired or was already used. Ask for a new one.")
-    row = db.session.scalar(sa.select(PhoneCode).where(
-        PhoneCode.phone == e164, PhoneCode.purpose == purpose,
-        PhoneCode.user_id.is_(None) if user_id is None else PhoneCode.user_id == user_id,
-    ).order_by(PhoneCode.id.desc()).limit(1).execution_options(populate_existing=True))
+    row = db.session.scalar(
+        sa.select(PhoneCode)
+        .where(
+            PhoneCode.phone == e164,
+            PhoneCode.purpose == purpose,
+            PhoneCode.user_id.is_(None) if user_id is None else PhoneCode.user_id == user_id,
+        )
+        .order_by(PhoneCode.id.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
     now = utcnow()
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise _refuse(e164, purpose, ip, "expired", stale)
-    taken = db.session.execute(sa.update(PhoneCode).where(
-        PhoneCode.id == row.id, PhoneCode.attempts < MAX_TRIES, PhoneCode.used_at.is_(None),
-    ).values(attempts=PhoneCode.attempts + 1).execution_options(synchronize_session=False)).rowcount
+    taken = db.session.execute(
+        sa.update(PhoneCode)
+        .where(
+            PhoneCode.id == row.id,
+            PhoneCode.attempts < MAX_TRIES,
+            PhoneCode.used_at.is_(None),
+        )
+        .values(attempts=PhoneCode.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if not taken:
         raise _refuse(e164, purpose, ip, "locked", _("This code was tried too many times. Ask for a new one."))
     tries_left = MAX_TRIES - (row.attempts + 1)
@@ -158,8 +196,12 @@ def use_code(phone: object, purpose: Purpose, code: object, *, ip: str, user_id:
             raise _refuse(e164, purpose, ip, "locked", _("This code was tried too many times. Ask for a new one."))
         raise _refuse(e164, purpose, ip, "wrong", _("This code is not right. %(n)d tries left.", n=tries_left))
     if consume:
-        used = db.session.execute(sa.update(PhoneCode).where(PhoneCode.id == row.id, PhoneCode.used_at.is_(None))
-                                  .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+        used = db.session.execute(
+            sa.update(PhoneCode)
+            .where(PhoneCode.id == row.id, PhoneCode.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if not used:
             raise _refuse(e164, purpose, ip, "reused", stale)
     security_event("code_used", phone=e164, purpose=purpose, user_id=user_id)

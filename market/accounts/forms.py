@@ -49,41 +49,64 @@ class ChoiceField(SelectField):
 
 
 class RegisterForm(FlaskForm):
-    phone = PhoneField(_l("Phone number"), validators=[DataRequired(_l("Enter your phone number.")),
-                                                       Length(max=32, message=_l("This is not a valid phone number."))])
+    phone = PhoneField(
+        _l("Phone number"),
+        validators=[
+            DataRequired(_l("Enter your phone number.")),
+            Length(max=32, message=_l("This is not a valid phone number.")),
+        ],
+    )
     display_name = StringField(
         _l("Your name"),
-        validators=[DataRequired(_l("Enter your name.")),
-                    Length(max=NAME_MAX, message=_l("A name can have at most %(max)d characters."))],
+        validators=[
+            DataRequired(_l("Enter your name.")),
+            Length(max=NAME_MAX, message=_l("A name can have at most %(max)d characters.")),
+        ],
         render_kw={"autocomplete": "name"},
     )
     password = PasswordField(
         _l("Password"),
-        validators=[InputRequired(_l("Choose a password.")),
-                    Length(min=PASSWORD_MIN, max=PASSWORD_MAX,
-                           message=_l("A password needs %(min)d to %(max)d characters."))],
+        validators=[
+            InputRequired(_l("Choose a password.")),
+            Length(min=PASSWORD_MIN, max=PASSWORD_MAX, message=_l("A password needs %(min)d to %(max)d characters.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
 
 class LoginForm(FlaskForm):
-    phone = PhoneField(_l("Phone number"), validators=[DataRequired(_l("Enter your phone number.")),
-                                                       Length(max=32, message=_l("This is not a valid phone number."))])
-    password = PasswordField(_l("Password"), validators=[
-        InputRequired(_l("Enter your password.")),
-        Length(max=PASSWORD_MAX, message=_l("A password can have at most %(max)d characters."))],
-                             render_kw={"autocomplete": "current-password"})
+    phone = PhoneField(
+        _l("Phone number"),
+        validators=[
+            DataRequired(_l("Enter your phone number.")),
+            Length(max=32, message=_l("This is not a valid phone number.")),
+        ],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            InputRequired(_l("Enter your password.")),
+            Length(max=PASSWORD_MAX, message=_l("A password can have at most %(max)d characters.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField(_l("Keep me logged in on this phone"), default=True)
 
 
 class ApplySellerForm(FlaskForm):
     shop_name = StringField(
         _l("Shop name"),
-        validators=[DataRequired(_l("Enter a shop name.")),
-                    Length(max=SHOP_NAME_MAX, message=_l("A shop name can have at most %(max)d characters."))],
+        validators=[
+            DataRequired(_l("Enter a shop name.")),
+            Length(max=SHOP_NAME_MAX, message=_l("A shop name can have at most %(max)d characters.")),
+        ],
     )
-    commune_id = ChoiceField(_l("Commune"), coerce=int, placeholder=_l("— Choose your commune —"),
-                             validators=[InputRequired(_l("Choose a commune from the list."))])
+    commune_id = ChoiceField(
+        _l("Commune"),
+        coerce=int,
+        placeholder=_l("— Choose your commune —"),
+        validators=[InputRequired(_l("Choose a commune from the list."))],
+    )
     story = TextAreaField(
         _l("Your story (what you grow or make, and how)"),
         validators=[Length(max=STORY_MAX, message=_l("The story can have at most %(max)d characters."))],
@@ -100,27 +123,48 @@ class LanguageForm(FlaskForm):
 
 class CodeField(StringField):
     def __init__(self, label=None, **kwargs):
-        kwargs.setdefault("render_kw", {"autocomplete": "one-time-code", "inputmode": "numeric",
-                                        "maxlength": "7", "pattern": "[0-9 ]*", "placeholder": "123456"})
+        kwargs.setdefault(
+            "render_kw",
+            {
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "maxlength": "7",
+                "pattern": "[0-9 ]*",
+                "placeholder": "123456",
+            },
+        )
         super().__init__(label, **kwargs)
 
 
 def _phone_field():
-    return PhoneField(_l("Phone number"), validators=[DataRequired(_l("Enter your phone number.")),
-                                                      Length(max=32, message=_l("This is not a valid phone number."))])
+    return PhoneField(
+        _l("Phone number"),
+        validators=[
+            DataRequired(_l("Enter your phone number.")),
+            Length(max=32, message=_l("This is not a valid phone number.")),
+        ],
+    )
 
 
 def _code_field():
-    return CodeField(_l("Code from the SMS"), validators=[DataRequired(_l("Enter the 6 digits of the code we sent "
-                                                                          "by SMS.")),
-                                                          Length(max=32, message=_l("A code has 6 digits."))])
+    return CodeField(
+        _l("Code from the SMS"),
+        validators=[
+            DataRequired(_l("Enter the 6 digits of the code we sent by SMS.")),
+            Length(max=32, message=_l("A code has 6 digits.")),
+        ],
+    )
 
 
 def _new_password_field(label=_l("New password")):
-    return PasswordField(label, validators=[
-        InputRequired(_l("Choose a password.")),
-        Length(min=PASSWORD_MIN, max=PASSWORD_MAX, message=_l("A password needs %(min)d to %(max)d characters."))],
-                         render_kw={"autocomplete": "new-password"})
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired(_l("Choose a password.")),
+            Length(min=PASSWORD_MIN, max=PASSWORD_MAX, message=_l("A password needs %(min)d to %(max)d characters.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class PhoneStepForm(FlaskForm):
@@ -139,8 +183,10 @@ class CodeStepForm(FlaskForm):
 class NameForm(FlaskForm):
     display_name = StringField(
         _l("Your name"),
-        validators=[DataRequired(_l("Enter your name.")),
-                    Length(max=NAME_MAX, message=_l("A name can have at most %(max)d characters."))],
+        validators=[
+            DataRequired(_l("Enter your name.")),
+            Length(max=NAME_MAX, message=_l("A name can have at most %(max)d characters.")),
+        ],
         render_kw={"autocomplete": "name"},
     )
 
@@ -152,13 +198,14 @@ class ResetForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[
-        Length(max=PASSWORD_MAX, message=_l("A password can have at most %(max)d characters."))],
-                                     render_kw={"autocomplete": "current-password"})
-    code = CodeField(_l("Or the code from the SMS"), validators=[
-        Length(max=32, message=_l("A code has 6 digits."))])
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[Length(max=PASSWORD_MAX, message=_l("A password can have at most %(max)d characters."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = CodeField(_l("Or the code from the SMS"), validators=[Length(max=32, message=_l("A code has 6 digits."))])
     password = _new_password_field()
 
 
 class SendCodeForm(FlaskForm):
-    """"Send me a code" on a page whose other fields are not filled in yet: only the CSRF token is checked."""
+    """ "Send me a code" on a page whose other fields are not filled in yet: only the CSRF token is checked."""

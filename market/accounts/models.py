@@ -45,10 +45,12 @@ class User(UserMixin, TimestampMixin, Model):  # type: ignore[misc]
     # When a one-time code last proved this person holds the number (sign-in by code, claim, phone change).
     phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    seller_profile: Mapped[SellerProfile | None] = relationship(back_populates="user", lazy="selectin",
-                                                                foreign_keys="SellerProfile.user_id")
-    staff_assignments: Mapped[list[StaffAssignment]] = relationship(back_populates="user", lazy="selectin",
-                                                                    cascade="all, delete-orphan")
+    seller_profile: Mapped[SellerProfile | None] = relationship(
+        back_populates="user", lazy="selectin", foreign_keys="SellerProfile.user_id"
+    )
+    staff_assignments: Mapped[list[StaffAssignment]] = relationship(
+        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+    )
 
     def get_id(self) -> str:
         return f"{self.id}:{self.auth_version}"

@@ -25,8 +25,13 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = service.register_user(form.phone.data, form.display_name.data, form.password.data,
-                                         locale=session.get("lang", "vi"), mobile_only=True)
+            user = service.register_user(
+                form.phone.data,
+                form.display_name.data,
+                form.password.data,
+                locale=session.get("lang", "vi"),
+                mobile_only=True,
+            )
         except DomainError as err:
             db.session.rollback()
             attach_error(form, err)
@@ -48,8 +53,9 @@ def login():
         try:
             user = service.log_in(form.phone.data, form.password.data, ip=request.remote_addr or "?")
         except service.LoginRefused as err:
-            form.form_errors.append(_("This account has been blocked: %(reason)s", reason=err.banned_reason)
-                                    if err.banned else err.message)
+            form.form_errors.append(
+                _("This account has been blocked: %(reason)s", reason=err.banned_reason) if err.banned else err.message
+            )
         except DomainError as err:
             user_abort(err.status, err.message)
         else:
@@ -97,8 +103,7 @@ def apply_to_sell():
         form.commune_id.data = int(commune)
     if form.validate_on_submit():
         try:
-            profile = service.apply_to_sell(current_user, form.shop_name.data, form.commune_id.data,
-                                            form.story.data)
+            profile = service.apply_to_sell(current_user, form.shop_name.data, form.commune_id.data, form.story.data)
         except DomainError as err:
             db.session.rollback()
             attach_error(form, err)

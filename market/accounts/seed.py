@@ -28,12 +28,30 @@ COMMUNES = [
 ADMIN = ("0901000001", "Quản trị Chợ Phiên")
 # (phone, name, commune, shop, story, is_kol)
 SELLERS = [
-    ("0903000001", "H'Hà Niê", "Ea Knuếc", "Vườn sầu riêng Ea Knuếc",
-     "Gia đình tôi trồng sầu riêng Ri6 và Monthong ở Ea Knuếc hơn 15 năm. Tôi là KOL của xã.", True),
-    ("0903000002", "Trần Văn Phú", "Quảng Phú", "Cà phê Quảng Phú",
-     "Cà phê Robusta hái chín, rang mộc tại xưởng nhỏ của gia đình.", False),
-    ("0903000003", "H'Lan Êban", "Xuân Lãnh", "Tổ dệt thổ cẩm Xuân Lãnh",
-     "Mười hai chị em dệt thổ cẩm bằng khung dệt truyền thống.", False),
+    (
+        "0903000001",
+        "H'Hà Niê",
+        "Ea Knuếc",
+        "Vườn sầu riêng Ea Knuếc",
+        "Gia đình tôi trồng sầu riêng Ri6 và Monthong ở Ea Knuếc hơn 15 năm. Tôi là KOL của xã.",
+        True,
+    ),
+    (
+        "0903000002",
+        "Trần Văn Phú",
+        "Quảng Phú",
+        "Cà phê Quảng Phú",
+        "Cà phê Robusta hái chín, rang mộc tại xưởng nhỏ của gia đình.",
+        False,
+    ),
+    (
+        "0903000003",
+        "H'Lan Êban",
+        "Xuân Lãnh",
+        "Tổ dệt thổ cẩm Xuân Lãnh",
+        "Mười hai chị em dệt thổ cẩm bằng khung dệt truyền thống.",
+        False,
+    ),
 ]
 BUYERS = [("0904000001", "Hoàng Thị Hoa"), ("0904000002", "Nguyễn Văn Nam")]
 
@@ -83,9 +101,18 @@ def seed() -> list[tuple[str, str, str]]:
     for phone, name, commune_name, shop, story, is_kol in SELLERS:
         user, _ = _user(phone, name, pw_hash)
         if user.seller_profile is None:
-            db.session.add(SellerProfile(user=user, commune=communes[commune_name], shop_name=shop,
-                                         slug=unique_shop_slug(shop), story=story, status=SellerStatus.APPROVED,
-                                         is_kol=is_kol, reviewed_at=utcnow()))
+            db.session.add(
+                SellerProfile(
+                    user=user,
+                    commune=communes[commune_name],
+                    shop_name=shop,
+                    slug=unique_shop_slug(shop),
+                    story=story,
+                    status=SellerStatus.APPROVED,
+                    is_kol=is_kol,
+                    reviewed_at=utcnow(),
+                )
+            )
         logins.append(("seller · KOL" if is_kol else "seller", phone, f"{name} — {shop}"))
 
     for phone, name in BUYERS:

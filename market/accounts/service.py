@@ -46,8 +46,11 @@ def format_phone(e164: str) -> str:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    fmt = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 84
-           else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 84
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
     return phonenumbers.format_number(number, fmt)
 
 
@@ -66,19 +69,22 @@ def clean_display_name(raw: str | None) -> str:
     if not name:
         raise DomainError(ErrorCode.INVALID, _("Enter your name."), field="display_name")
     if len(name) > NAME_MAX:
-        raise DomainError(ErrorCode.INVALID, _("A name can have at most %(n)d characters.", n=NAME_MAX),
-                          field="display_name")
+        raise DomainError(
+            ErrorCode.INVALID, _("A name can have at most %(n)d characters.", n=NAME_MAX), field="display_name"
+        )
     return name
 
 
 def check_new_password(password: str | None) -> str:
     password = password or ""
     if len(password) < PASSWORD_MIN:
-        raise DomainError(ErrorCode.INVALID, _("A password needs at least %(n)d characters.", n=PASSWORD_MIN),
-                          field="password")
+        raise DomainError(
+            ErrorCode.INVALID, _("A password needs at least %(n)d characters.", n=PASSWORD_MIN), field="password"
+        )
     if len(password) > PASSWORD_MAX:
-        raise DomainError(ErrorCode.INVALID, _("A password can have at most %(n)d characters.", n=PASSWORD_MAX),
-                          field="password")
+        raise DomainError(
+            ErrorCode.INVALID, _("A password can have at most %(n)d characters.", n=PASSWORD_MAX), field="password"
+        )
     return password
 
 
@@ -89,12 +95,19 @@ def require_mobile(e164: str) -> None:
     """Accounts people open themselves need a number that gets SMS (order news, live alerts, password reset):
     a landline, a 1800/1900 service number or a shared-cost line is valid but never receives one."""
     if phonenumbers.number_type(phonenumbers.parse(e164, None)) not in SMS_REACHABLE:
-        raise DomainError(ErrorCode.INVALID, _("Use a mobile number: this one cannot receive text messages."),
-                          field="phone")
+        raise DomainError(
+            ErrorCode.INVALID, _("Use a mobile number: this one cannot receive text messages."), field="phone"
+        )
 
 
-def register_user(phone: str, display_name: str, password: str, locale: str = "vi",
-                  password_hash: str | None = None, mobile_only: bool = False) -> User:
+def register_user(
+    phone: str,
+    display_name: str,
+    password: str,
+    locale: str = "vi",
+    password_hash: str | None = None,
+    mobile_only: bool = False,
+) -> User:
     """A new account. ``mobile_only`` for sign-up; staff opening an account for a villager may enter any
     valid number (they reach that person by calling)."""
     e164 = normalize_phone(phone)
@@ -104,11 +117,14 @@ def register_user(phone: str, display_name: str, password: str, locale: str = "v
     if password_hash is None:
         password_hash = hash_password(check_new_password(password))
     if db.session.scalar(sa.select(User.id).where(User.phone == e164)) is not None:
-        raise DomainError(ErrorCode.INVALID,
-                          _("This phone number already has an account. Log in, or log in with an SMS code if you "
-                            "have no password."), field="phone")
-    user = User(phone=e164, display_name=name, password_hash=password_hash,
-                locale=locale if locale in ("vi", "en") else "vi")
+        raise DomainError(
+            ErrorCode.INVALID,
+            _("This phone number already has an account. Log in, or log in with an SMS code if you have no password."),
+            field="phone",
+        )
+    user = User(
+        phone=e164, display_name=name, password_hash=password_hash, locale=locale if locale in ("vi", "en") else "vi"
+    )
     db.session.add(user)
     db.session.flush()
     return user
@@ -157,14 +173,20 @@ def log_in(phone: str, password: str, *, ip: str, via: str | None = None) -> Use
     logged = {"via": via} if via else {}
     if not all(ratelimit.allowed(LOGIN_FAILURES, *key) for key in keys):
         security_event("login_locked", phone=phone_key, **logged)
-        raise DomainError(ErrorCode.RATE_LIMITED, _("Too many failed attempts. Please wait 15 minutes and try again."),
-                          status=429)
+        raise DomainError(
+            ErrorCode.RATE_LIMITED, _("Too many failed attempts. Please wait 15 minutes and try again."), status=429
+        )
     user = authenticate(phone, password)
     if user is None or user.is_banned:
         for key in keys:
             ratelimit.hit(LOGIN_FAILURES, *key)
-        security_event("login_failed", phone=phone_key, user_id=user.id if user else None, **logged,
-                       reason="banned" if user else "unknown_or_wrong_password")
+        security_event(
+            "login_failed",
+            phone=phone_key,
+            user_id=user.id if user else None,
+            **logged,
+            reason="banned" if user else "unknown_or_wrong_password",
+        )
         raise LoginRefused(banned=user is not None, banned_reason=user.banned_reason if user else None)
     record_login(user)
     return user
@@ -182,8 +204,12 @@ def set_password(user: User, password: str | None) -> None:
 
 
 def check_current_password(user: User, password: object) -> None:
-    if not (isinstance(password, str) and user.has_password and len(password) <= PASSWORD_MAX
-            and check_password(user.password_hash, password)):
+    if not (
+        isinstance(password, str)
+        and user.has_password
+        and len(password) <= PASSWORD_MAX
+        and check_password(user.password_hash, password)
+    ):
         raise DomainError(ErrorCode.INVALID, _("This is not your current password."), field="current_password")
 
 
@@ -204,9 +230,14 @@ def sign_in_by_code(e164: str) -> User | None:
 
 def refuse_banned(user: User) -> None:
     if user.is_banned:
-        raise DomainError(ErrorCode.FORBIDDEN, _("This account has been blocked: %(reason)s. You cannot sign in to it; "
-                                                 "ask your commune's staff.", reason=user.banned_reason or ""),
-                          status=403)
+        raise DomainError(
+            ErrorCode.FORBIDDEN,
+            _(
+                "This account has been blocked: %(reason)s. You cannot sign in to it; ask your commune's staff.",
+                reason=user.banned_reason or "",
+            ),
+            status=403,
+        )
 
 
 def verified(user: User) -> None:
@@ -226,8 +257,14 @@ def sign_up_by_code(e164: str, display_name: str | None, locale: str = "vi") -> 
     """A new account for a number a code just proved; no password until she sets one."""
     import secrets
 
-    user = register_user(e164, display_name or "", "", locale=locale, mobile_only=True,
-                         password_hash=CODE_ONLY_PREFIX + secrets.token_hex(16))
+    user = register_user(
+        e164,
+        display_name or "",
+        "",
+        locale=locale,
+        mobile_only=True,
+        password_hash=CODE_ONLY_PREFIX + secrets.token_hex(16),
+    )
     user.phone_verified_at = utcnow()
     db.session.flush()
     return user
@@ -242,16 +279,21 @@ def change_phone(user: User, new_e164: str) -> None:
     if new_e164 == user.phone:
         raise DomainError(ErrorCode.INVALID, _("This is already your phone number."), field="phone")
     if db.session.scalar(sa.select(User.id).where(User.phone == new_e164)) is not None:
-        raise DomainError(ErrorCode.INVALID, _("This number already has its own account. Sign in to it with a code, or "
-                                               "ask staff to help you."), field="phone")
+        raise DomainError(
+            ErrorCode.INVALID,
+            _("This number already has its own account. Sign in to it with a code, or ask staff to help you."),
+            field="phone",
+        )
     old = user.phone
     user.phone = new_e164
     user.phone_verified_at = utcnow()
     end_all_sessions(user)
     db.session.flush()
     security_event("phone_changed", user_id=user.id, phone=new_e164, old_phone=old)
-    text = _("Chợ Phiên: your account now uses the number %(phone)s. If this was not you, call your commune's "
-             "staff.", phone=format_phone(new_e164))
+    text = _(
+        "Chợ Phiên: your account now uses the number %(phone)s. If this was not you, call your commune's staff.",
+        phone=format_phone(new_e164),
+    )
 
     params = {"phone": format_phone(new_e164)}
 
@@ -290,24 +332,33 @@ def apply_to_sell(user: User, shop_name: str, commune_id: int | None, story: str
     if not name:
         raise DomainError(ErrorCode.INVALID, _("Enter a shop name."), field="shop_name")
     if len(name) > SHOP_NAME_MAX:
-        raise DomainError(ErrorCode.INVALID, _("A shop name can have at most %(n)d characters.", n=SHOP_NAME_MAX),
-                          field="shop_name")
+        raise DomainError(
+            ErrorCode.INVALID, _("A shop name can have at most %(n)d characters.", n=SHOP_NAME_MAX), field="shop_name"
+        )
     commune = db.session.get(Commune, commune_id) if isinstance(commune_id, int) else None
     if commune is None:
         raise DomainError(ErrorCode.INVALID, _("Choose a commune from the list."), field="commune_id")
     story = clean_text(story)
     if len(story) > STORY_MAX:
-        raise DomainError(ErrorCode.INVALID, _("The story can have at most %(n)d characters.", n=STORY_MAX),
-                          field="story")
-    profile = SellerProfile(user=user, commune=commune, shop_name=name, slug=unique_shop_slug(name),
-                            story=story, status=SellerStatus.PENDING)
+        raise DomainError(
+            ErrorCode.INVALID, _("The story can have at most %(n)d characters.", n=STORY_MAX), field="story"
+        )
+    profile = SellerProfile(
+        user=user,
+        commune=commune,
+        shop_name=name,
+        slug=unique_shop_slug(name),
+        story=story,
+        status=SellerStatus.PENDING,
+    )
     db.session.add(profile)
     db.session.flush()
     return profile
 
 
-def set_seller_status(profile: SellerProfile, status: SellerStatus, by: User | None,
-                      reason: str | None = None) -> SellerProfile:
+def set_seller_status(
+    profile: SellerProfile, status: SellerStatus, by: User | None, reason: str | None = None
+) -> SellerProfile:
     """Approve or suspend a seller. Suspending needs a reason the seller will read."""
     status = SellerStatus(status)
     reason = clean_line(reason)[:500] or None
@@ -323,8 +374,9 @@ def set_seller_status(profile: SellerProfile, status: SellerStatus, by: User | N
 
 def assign_staff(user: User, commune: Commune) -> StaffAssignment:
     user.is_staff = True
-    existing = db.session.scalar(sa.select(StaffAssignment).where(
-        StaffAssignment.user_id == user.id, StaffAssignment.commune_id == commune.id))
+    existing = db.session.scalar(
+        sa.select(StaffAssignment).where(StaffAssignment.user_id == user.id, StaffAssignment.commune_id == commune.id)
+    )
     if existing:
         return existing
     assignment = StaffAssignment(user=user, commune=commune)

@@ -65,7 +65,9 @@ def user_json(user: User) -> dict[str, Any]:
         "phone": user.phone,
         "locale": user.locale,
         "roles": sorted(str(r) for r in user.roles),
-        "seller": None if user.seller_profile is None else {
+        "seller": None
+        if user.seller_profile is None
+        else {
             "shop_name": user.seller_profile.shop_name,
             "slug": user.seller_profile.slug,
             "status": str(user.seller_profile.status),
@@ -76,8 +78,16 @@ def user_json(user: User) -> dict[str, Any]:
 
 
 def token_answer(user: User, **extra: object) -> Response:
-    return jsonify({"ok": True, "token": issue_token(user), "token_type": "Bearer",
-                    "expires_in": current_app.config["API_TOKEN_MAX_AGE"], "user": user_json(user), **extra})
+    return jsonify(
+        {
+            "ok": True,
+            "token": issue_token(user),
+            "token_type": "Bearer",
+            "expires_in": current_app.config["API_TOKEN_MAX_AGE"],
+            "user": user_json(user),
+            **extra,
+        }
+    )
 
 
 def code_sent() -> Response:
@@ -123,15 +133,21 @@ def token_by_code() -> ResponseReturnValue:
     try:
         e164 = service.normalize_phone(body["phone"])
         has_account = service.account_exists(e164)
-        codes.use_code(e164, codes.Purpose.LOGIN, body["code"], ip=client_ip(),
-                       consume=has_account or bool(body.get("display_name")))
+        codes.use_code(
+            e164,
+            codes.Purpose.LOGIN,
+            body["code"],
+            ip=client_ip(),
+            consume=has_account or bool(body.get("display_name")),
+        )
         user = service.sign_in_by_code(e164)
         created = user is None
         if user is None:
             if not body.get("display_name"):
                 db.session.commit()
-                return api_error(400, ErrorCode.NAME_REQUIRED,
-                                 _("This number has no account yet: send display_name too."))
+                return api_error(
+                    400, ErrorCode.NAME_REQUIRED, _("This number has no account yet: send display_name too.")
+                )
             user = service.sign_up_by_code(e164, body["display_name"], locale=str(get_locale() or "vi"))
     except DomainError as err:
         return refused(err)
@@ -151,8 +167,9 @@ def reset_password() -> ResponseReturnValue:
         e164 = codes.use_code(body["phone"], codes.Purpose.RESET, body["code"], ip=client_ip())
         user = service.sign_in_by_code(e164)
         if user is None:
-            raise DomainError(ErrorCode.INVALID, _("This number has no account yet. Sign in with a code to open one."),
-                              field="phone")
+            raise DomainError(
+                ErrorCode.INVALID, _("This number has no account yet. Sign in with a code to open one."), field="phone"
+            )
         service.set_password(user, body["password"])
     except DomainError as err:
         return refused(err)

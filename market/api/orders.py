@@ -32,17 +32,41 @@ def _iso(value: datetime | None) -> str | None:
 def order_json(order: Order, viewer: User, full: bool = False) -> dict[str, Any]:
     roles = roles_for(order, viewer)
     data: dict[str, Any] = {
-        "id": order.id, "code": order.code, "status": order.status, "status_label": status_label(order.status),
-        "origin": order.origin, "live_session_id": order.live_session_id, "created_at": _iso(order.created_at),
+        "id": order.id,
+        "code": order.code,
+        "status": order.status,
+        "status_label": status_label(order.status),
+        "origin": order.origin,
+        "live_session_id": order.live_session_id,
+        "created_at": _iso(order.created_at),
         "hold_expires_at": _iso(order.hold_expires_at) if order.status == "pending" else None,
-        "subtotal_vnd": order.subtotal_vnd, "shipping_vnd": order.shipping_vnd, "total_vnd": order.total_vnd,
+        "subtotal_vnd": order.subtotal_vnd,
+        "shipping_vnd": order.shipping_vnd,
+        "total_vnd": order.total_vnd,
         "delivery_option": order.delivery_option,
         "seller": {"shop_name": order.seller.shop_name, "slug": order.seller.slug},
-        "items": [{"product_id": i.product_id, "title": i.title, "unit": i.unit, "unit_price_vnd": i.unit_price_vnd,
-                   "qty": i.qty, "line_total_vnd": i.line_total_vnd,
-                   **({"by_weight": {"est_weight_g": i.estimated_weight_g, "tolerance_pct": i.weight_tolerance_pct,
-                                     "packed_weight_g": i.packed_weight_g}} if i.by_weight else {})}
-                  for i in order.items],
+        "items": [
+            {
+                "product_id": i.product_id,
+                "title": i.title,
+                "unit": i.unit,
+                "unit_price_vnd": i.unit_price_vnd,
+                "qty": i.qty,
+                "line_total_vnd": i.line_total_vnd,
+                **(
+                    {
+                        "by_weight": {
+                            "est_weight_g": i.estimated_weight_g,
+                            "tolerance_pct": i.weight_tolerance_pct,
+                            "packed_weight_g": i.packed_weight_g,
+                        }
+                    }
+                    if i.by_weight
+                    else {}
+                ),
+            }
+            for i in order.items
+        ],
         "weight_status": order.weight_status,
         "roles": sorted(str(r) for r in roles),
     }
@@ -51,18 +75,36 @@ def order_json(order: Order, viewer: User, full: bool = False) -> dict[str, Any]
         data["payment_method"] = order.payment_method
         return data
     data["payment"] = gateway().describe(order)
-    data["delivery"] = {"name": order.ship_name, "phone": order.ship_phone, "street": order.ship_street,
-                        "commune": order.ship_commune, "province": order.ship_province, "carrier": order.carrier,
-                        "tracking_code": order.tracking_code}
+    data["delivery"] = {
+        "name": order.ship_name,
+        "phone": order.ship_phone,
+        "street": order.ship_street,
+        "commune": order.ship_commune,
+        "province": order.ship_province,
+        "carrier": order.carrier,
+        "tracking_code": order.tracking_code,
+    }
     data["buyer"] = {"display_name": order.buyer.display_name}
     if roles & {Actor.SELLER, Actor.STAFF}:
         data["buyer"]["phone"] = order.buyer.phone
     data["cancel_reason"] = order.cancel_reason
-    data["timeline"] = [{"from": e.from_status, "to": e.to_status, "at": _iso(e.created_at), "by": e.actor_role,
-                         "reason": e.reason, **({"event": e.kind} if e.kind else {})} for e in order_events(order)]
-    data["actions"] = {"buyer": actions.buyer_actions(order) if Actor.BUYER in roles else [],
-                       "seller": actions.seller_actions(order, Actor.SELLER if Actor.SELLER in roles else Actor.STAFF)
-                       if roles & {Actor.SELLER, Actor.STAFF} else []}
+    data["timeline"] = [
+        {
+            "from": e.from_status,
+            "to": e.to_status,
+            "at": _iso(e.created_at),
+            "by": e.actor_role,
+            "reason": e.reason,
+            **({"event": e.kind} if e.kind else {}),
+        }
+        for e in order_events(order)
+    ]
+    data["actions"] = {
+        "buyer": actions.buyer_actions(order) if Actor.BUYER in roles else [],
+        "seller": actions.seller_actions(order, Actor.SELLER if Actor.SELLER in roles else Actor.STAFF)
+        if roles & {Actor.SELLER, Actor.STAFF}
+        else [],
+    }
     return data
 
 
@@ -71,12 +113,21 @@ def order_json(order: Order, viewer: User, full: bool = False) -> dict[str, Any]
 def list_orders() -> ResponseReturnValue:
     user = g.api_user
     try:
-        orders = orders_of(user, request.args.get("role", "buyer"), status=request.args.get("status"),
-                           before=request.args.get("before"))
+        orders = orders_of(
+            user,
+            request.args.get("role", "buyer"),
+            status=request.args.get("status"),
+            before=request.args.get("before"),
+        )
     except DomainError as err:
         return api_error(err.status, err.code, err.message)
-    return jsonify({"ok": True, "orders": [order_json(o, user) for o in orders],
-                    "next_before": orders[-1].id if len(orders) == ORDERS_PAGE else None})
+    return jsonify(
+        {
+            "ok": True,
+            "orders": [order_json(o, user) for o in orders],
+            "next_before": orders[-1].id if len(orders) == ORDERS_PAGE else None,
+        }
+    )
 
 
 @bp.get("/orders/<int:order_id>")

@@ -51,8 +51,7 @@ _RANK = {FollowKind.SHOP.value: 0, FollowKind.BRAND.value: 1, FollowKind.COMMUNE
 @message_kind(KIND)
 def _live_started_text(p: dict) -> str:
     if p.get("via"):
-        return _("%(shop)s is live now (you follow %(via)s): %(title)s", shop=p["shop"], via=p["via"],
-                 title=p["title"])
+        return _("%(shop)s is live now (you follow %(via)s): %(title)s", shop=p["shop"], via=p["via"], title=p["title"])
     return _("%(shop)s is live now: %(title)s", shop=p["shop"], title=p["title"])
 
 
@@ -71,22 +70,41 @@ def announce(session_id: int, batch_size: int | None = None) -> dict:
     if session is None or session.status != SessionStatus.LIVE:
         return stats
     host = session.seller
-    brands = {b.id: b.name for b in db.session.scalars(
-        visible_brands().join(BrandShop, BrandShop.brand_id == Brand.id).where(BrandShop.seller_id == host.id))}
-    paths = [sa.and_(Follow.target_type == FollowKind.SHOP.value, Follow.target_id == host.id),
-             sa.and_(Follow.target_type == FollowKind.COMMUNE.value, Follow.target_id == session.commune_id)]
+    brands = {
+        b.id: b.name
+        for b in db.session.scalars(
+            visible_brands().join(BrandShop, BrandShop.brand_id == Brand.id).where(BrandShop.seller_id == host.id)
+        )
+    }
+    paths = [
+        sa.and_(Follow.target_type == FollowKind.SHOP.value, Follow.target_id == host.id),
+        sa.and_(Follow.target_type == FollowKind.COMMUNE.value, Follow.target_id == session.commune_id),
+    ]
     if brands:
         paths.append(sa.and_(Follow.target_type == FollowKind.BRAND.value, Follow.target_id.in_(list(brands))))
     reached = sa.or_(*paths)
-    context = {"session_id": session.id, "title": session.title, "shop": host.shop_name, "seller_id": host.id,
-               "host_user_id": host.user_id, "brands": brands, "commune": session.commune.name}
+    context = {
+        "session_id": session.id,
+        "title": session.title,
+        "shop": host.shop_name,
+        "seller_id": host.id,
+        "host_user_id": host.user_id,
+        "brands": brands,
+        "commune": session.commune.name,
+    }
     size = batch_size or BATCH_SIZE
     after = 0
     while True:
-        user_ids = list(db.session.scalars(
-            sa.select(Follow.user_id).join(User, User.id == Follow.user_id)
-            .where(reached, Follow.user_id > after, Follow.user_id != host.user_id, User.banned_at.is_(None))
-            .group_by(Follow.user_id).order_by(Follow.user_id).limit(size)))
+        user_ids = list(
+            db.session.scalars(
+                sa.select(Follow.user_id)
+                .join(User, User.id == Follow.user_id)
+                .where(reached, Follow.user_id > after, Follow.user_id != host.user_id, User.banned_at.is_(None))
+                .group_by(Follow.user_id)
+                .order_by(Follow.user_id)
+                .limit(size)
+            )
+        )
         if not user_ids:
             break
         stats["followers"] += len(user_ids)
@@ -96,15 +114,23 @@ def announce(session_id: int, batch_size: int | None = None) -> dict:
         stats["skipped"] += len(user_ids) - told
         stats["batches"] += 1
         after = user_ids[-1]
-    log.info("live session %s: %s followers, %s told, %s told within the hour already", session_id,
-             stats["followers"], stats["notified"], stats["skipped"])
+    log.info(
+        "live session %s: %s followers, %s told, %s told within the hour already",
+        session_id,
+        stats["followers"],
+        stats["notified"],
+        stats["skipped"],
+    )
     return stats
 
 
 def _tell_batch(user_ids: list[int], reached, context: dict) -> int:
     reasons: dict[int, object] = {}
-    for row in db.session.execute(sa.select(Follow.id, Follow.user_id, Follow.target_type, Follow.target_id)
-                                  .where(reached, Follow.user_id.in_(user_ids))):
+    for row in db.session.execute(
+        sa.select(Follow.id, Follow.user_id, Follow.target_type, Follow.target_id).where(
+            reached, Follow.user_id.in_(user_ids)
+        )
+    ):
         best = reasons.get(row.user_id)
         if best is None or (_RANK[row.target_type], row.id) < (_RANK[best.target_type], best.id):
             reasons[row.user_id] = row
@@ -122,15 +148,19 @@ def _tell_batch(user_ids: list[int], reached, context: dict) -> int:
             via = context["brands"].get(reason.target_id)
         elif reason.target_type == FollowKind.COMMUNE.value:
             via = context["commune"]
-        params = {"shop": context["shop"], "title": context["title"], "via": via,
-                  "session_id": context["session_id"]}
+        params = {"shop": context["shop"], "title": context["title"], "via": via, "session_id": context["session_id"]}
         notification = notify(user, KIND, params, link=link)
         stop = site + STOP_PATH + stop_token(reason)
         with force_locale(user.locale or default_locale):
             text = sms_body(notification.text, link, _("Stop these messages: %(url)s", url=stop))
         # the ZNS template's parameters: the notification's own, the live page and the unsubscribe address
-        template = {"shop": params["shop"], "title": params["title"], "via": via or "", "link": site + link,
-                    "stop": stop}
+        template = {
+            "shop": params["shop"],
+            "title": params["title"],
+            "via": via or "",
+            "link": site + link,
+            "stop": stop,
+        }
         phone = user.phone
         on_commit(lambda phone=phone, text=text, template=template: defer(deliver, phone, text, KIND, template))
     return len(claimed)
@@ -143,8 +173,9 @@ def _claim(user_ids: list[int], seller_id: int, session_id: int) -> set[int]:
     now = utcnow()
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(LiveAlert).values([{"user_id": uid, "seller_id": seller_id, "session_id": session_id,
-                                      "sent_at": now} for uid in user_ids])
+    stmt = insert(LiveAlert).values(
+        [{"user_id": uid, "seller_id": seller_id, "session_id": session_id, "sent_at": now} for uid in user_ids]
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=[LiveAlert.user_id, LiveAlert.seller_id],
         set_={"sent_at": stmt.excluded.sent_at, "session_id": stmt.excluded.session_id},

@@ -85,9 +85,11 @@ def describe(kind: str, target_id: int) -> Target | None:
 
 # ---- following -------------------------------------------------------------------------------------------
 
+
 def find(user: User, kind: str, target_id: int) -> Follow | None:
-    return db.session.scalar(sa.select(Follow).where(Follow.user_id == user.id, Follow.target_type == kind,
-                                                     Follow.target_id == target_id))
+    return db.session.scalar(
+        sa.select(Follow).where(Follow.user_id == user.id, Follow.target_type == kind, Follow.target_id == target_id)
+    )
 
 
 def follow(user: User, kind: object, target_id: object) -> tuple[Follow, Target]:
@@ -107,9 +109,15 @@ def unfollow(user: User, kind: object, target_id: object) -> Target | None:
     kind = check_kind(kind)
     tid = parse_id(target_id)
     target = describe(kind, tid) if tid else None
-    done = db.session.execute(sa.delete(Follow).where(Follow.user_id == user.id, Follow.target_type == kind,
-                                                      Follow.target_id == tid)
-                              .execution_options(synchronize_session=False)).rowcount if tid else 0
+    done = (
+        db.session.execute(
+            sa.delete(Follow)
+            .where(Follow.user_id == user.id, Follow.target_type == kind, Follow.target_id == tid)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if tid
+        else 0
+    )
     if not done:
         name = target.name if target else _("this")
         raise DomainError(ErrorCode.CONFLICT, _("You do not follow %(name)s.", name=name), status=409)
@@ -117,8 +125,12 @@ def unfollow(user: User, kind: object, target_id: object) -> Target | None:
 
 
 def count(kind: str, target_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Follow.id)).where(Follow.target_type == kind,
-                                                                      Follow.target_id == target_id)) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Follow.id)).where(Follow.target_type == kind, Follow.target_id == target_id)
+        )
+        or 0
+    )
 
 
 def is_following(user, kind: str, target_id: int) -> bool:
@@ -129,14 +141,23 @@ def is_following(user, kind: str, target_id: int) -> bool:
 
 def button(user, kind: str, target_id: int, name: str) -> dict:
     """What a follow button needs: the target, its follower count and whether this person follows it."""
-    return {"kind": kind, "id": target_id, "name": name, "count": count(kind, target_id),
-            "following": is_following(user, kind, target_id)}
+    return {
+        "kind": kind,
+        "id": target_id,
+        "name": name,
+        "count": count(kind, target_id),
+        "following": is_following(user, kind, target_id),
+    }
 
 
 def following(user: User, limit: int = 500) -> list[tuple[Follow, Target | None]]:
     """What a person follows, newest first, with what it is now (None: it was deleted)."""
-    rows = db.session.scalars(sa.select(Follow).where(Follow.user_id == user.id)
-                              .order_by(Follow.created_at.desc(), Follow.id.desc()).limit(limit)).all()
+    rows = db.session.scalars(
+        sa.select(Follow)
+        .where(Follow.user_id == user.id)
+        .order_by(Follow.created_at.desc(), Follow.id.desc())
+        .limit(limit)
+    ).all()
     return [(f, describe(f.target_type, f.target_id)) for f in rows]
 
 
@@ -145,6 +166,7 @@ def following_count(user: User) -> int:
 
 
 # ---- the unsubscribe link in SMS -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class StopRequest:
@@ -170,31 +192,47 @@ def read_stop_token(token: object) -> StopRequest:
     try:
         data = _serializer().loads(token, max_age=STOP_MAX_AGE)
     except SignatureExpired:
-        raise DomainError(ErrorCode.EXPIRED, _("This link has expired. Log in and stop following from your account "
-                                               "page.")) from None
+        raise DomainError(
+            ErrorCode.EXPIRED, _("This link has expired. Log in and stop following from your account page.")
+        ) from None
     except BadSignature:
         raise DomainError(ErrorCode.INVALID, _("This link is not valid. Check that you copied all of it.")) from None
-    ok = (isinstance(data, list) and len(data) == 4 and all(isinstance(v, int) and not isinstance(v, bool)
-                                                            for v in (data[0], data[1], data[3]))
-          and data[2] in _KINDS_BY_CODE)
+    ok = (
+        isinstance(data, list)
+        and len(data) == 4
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in (data[0], data[1], data[3]))
+        and data[2] in _KINDS_BY_CODE
+    )
     if not ok:  # signed by us but not this shape: another version of the link
         raise DomainError(ErrorCode.INVALID, _("This link is not valid. Check that you copied all of it."))
     return StopRequest(data[0], data[1], _KINDS_BY_CODE[data[2]], data[3])
 
 
 def stop_target(req: StopRequest) -> tuple[Follow | None, Target | None]:
-    row = db.session.scalar(sa.select(Follow).where(Follow.id == req.follow_id, Follow.user_id == req.user_id,
-                                                    Follow.target_type == req.kind,
-                                                    Follow.target_id == req.target_id))
+    row = db.session.scalar(
+        sa.select(Follow).where(
+            Follow.id == req.follow_id,
+            Follow.user_id == req.user_id,
+            Follow.target_type == req.kind,
+            Follow.target_id == req.target_id,
+        )
+    )
     return row, describe(req.kind, req.target_id)
 
 
 def stop(req: StopRequest) -> Target | None:
     """Delete the follow the link names; a second time is refused (409): it is already gone."""
     target = describe(req.kind, req.target_id)
-    done = db.session.execute(sa.delete(Follow).where(
-        Follow.id == req.follow_id, Follow.user_id == req.user_id, Follow.target_type == req.kind,
-        Follow.target_id == req.target_id).execution_options(synchronize_session=False)).rowcount
+    done = db.session.execute(
+        sa.delete(Follow)
+        .where(
+            Follow.id == req.follow_id,
+            Follow.user_id == req.user_id,
+            Follow.target_type == req.kind,
+            Follow.target_id == req.target_id,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if not done:
         name = target.name if target else _("this")
         raise DomainError(ErrorCode.CONFLICT, _("You do not follow %(name)s.", name=name), status=409)

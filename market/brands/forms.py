@@ -11,16 +11,35 @@ from market.brands.service import MAX_PHOTOS, NAME_MAX, SLUG_MAX, STORY_MAX
 
 
 class BrandForm(FlaskForm):
-    name = StringField(_l("Brand name"), render_kw={"placeholder": "Ami kao Durian", "autocomplete": "off",
-                                                    "maxlength": NAME_MAX})
-    slug = StringField(_l("Address of the page"), render_kw={"placeholder": "ami-kao-durian", "autocomplete": "off",
-                                                             "autocapitalize": "none", "spellcheck": "false",
-                                                             "maxlength": SLUG_MAX})
-    story = TextAreaField(_l("Story"), render_kw={
-        "placeholder": _l("Where the name comes from, the gardens and families behind it, how you grow and pack."),
-        "rows": 6, "maxlength": STORY_MAX})
-    photos = MultipleFileField(_l("Photos"), render_kw={"accept": "image/jpeg,image/png,image/webp,image/*",
-                                                         "multiple": True, "data-max-photos": MAX_PHOTOS})
+    name = StringField(
+        _l("Brand name"), render_kw={"placeholder": "Ami kao Durian", "autocomplete": "off", "maxlength": NAME_MAX}
+    )
+    slug = StringField(
+        _l("Address of the page"),
+        render_kw={
+            "placeholder": "ami-kao-durian",
+            "autocomplete": "off",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+            "maxlength": SLUG_MAX,
+        },
+    )
+    story = TextAreaField(
+        _l("Story"),
+        render_kw={
+            "placeholder": _l("Where the name comes from, the gardens and families behind it, how you grow and pack."),
+            "rows": 6,
+            "maxlength": STORY_MAX,
+        },
+    )
+    photos = MultipleFileField(
+        _l("Photos"),
+        render_kw={
+            "accept": "image/jpeg,image/png,image/webp,image/*",
+            "multiple": True,
+            "data-max-photos": MAX_PHOTOS,
+        },
+    )
 
 
 class ActionForm(FlaskForm):

@@ -34,8 +34,9 @@ class Brand(TimestampMixin, Model):
 
     commune: Mapped[Commune] = relationship(lazy="joined")
     kol: Mapped[SellerProfile] = relationship(lazy="joined")
-    photos: Mapped[list[BrandPhoto]] = relationship(back_populates="brand", order_by="BrandPhoto.position",
-                                                    cascade="all, delete-orphan", lazy="selectin")
+    photos: Mapped[list[BrandPhoto]] = relationship(
+        back_populates="brand", order_by="BrandPhoto.position", cascade="all, delete-orphan", lazy="selectin"
+    )
 
     @property
     def cover(self) -> BrandPhoto | None:
@@ -69,8 +70,9 @@ class BrandShop(Model):
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     brand_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("brands.id", ondelete="CASCADE"))
-    seller_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"),
-                                           index=True)
+    seller_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"), index=True
+    )
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     brand: Mapped[Brand] = relationship()
@@ -128,7 +130,8 @@ class LiveAlert(Model):
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"))
-    seller_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"),
-                                           index=True)
+    seller_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"), index=True
+    )
     session_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="SET NULL"))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())

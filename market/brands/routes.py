@@ -22,11 +22,17 @@ TARGET_ID = "<int(max=2147483647):target_id>"
 def page(slug: str):
     brand = service.visible_brand(slug) or abort(404)
     products = paginate(service.brand_products(brand))
-    return render_template("brands/brand.html", brand=brand, shops=service.member_shops(brand), products=products,
-                           follow=follows.button(current_user, "brand", brand.id, brand.name))
+    return render_template(
+        "brands/brand.html",
+        brand=brand,
+        shops=service.member_shops(brand),
+        products=products,
+        follow=follows.button(current_user, "brand", brand.id, brand.name),
+    )
 
 
 # ---- follow and unfollow ---------------------------------------------------------------------------------
+
 
 def _back(target_url: str | None) -> str:
     target = request.form.get("next")
@@ -35,8 +41,9 @@ def _back(target_url: str | None) -> str:
 
 def _answer(target, following: bool, message: str):
     if wants_json():
-        return jsonify({"ok": True, "following": following, "count": follows.count(target.kind, target.id),
-                        "message": message})
+        return jsonify(
+            {"ok": True, "following": following, "count": follows.count(target.kind, target.id), "message": message}
+        )
     flash(message, "success")
     return redirect(_back(target.url))
 
@@ -81,6 +88,7 @@ def following():
 
 
 # ---- the unsubscribe link of live alerts (no login; a GET never changes anything) ---------------------------
+
 
 def _bad_link(err: DomainError):
     db.session.rollback()

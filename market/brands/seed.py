@@ -41,6 +41,7 @@ W, H = 1200, 900
 
 # ---- drawings --------------------------------------------------------------------------------------------
 
+
 def _sky_and_hills(rng: random.Random) -> Image.Image:
     im = Image.new("RGB", (W, H))
     draw = ImageDraw.Draw(im)
@@ -68,8 +69,9 @@ def _orchard(variant: int) -> bytes:
                 draw.ellipse((x - r, y - r * 1.6, x + r, y + r * 0.3), fill=(40 + row * 10, 110 - row * 5, 45))
                 for _ in range(3):
                     fx, fy = x + rng.randrange(-r // 2, r // 2), y - rng.randrange(0, r)
-                    draw.ellipse((fx - 16, fy - 20, fx + 16, fy + 20), fill=(150, 165, 60), outline=(90, 110, 30),
-                                 width=3)
+                    draw.ellipse(
+                        (fx - 16, fy - 20, fx + 16, fy + 20), fill=(150, 165, 60), outline=(90, 110, 30), width=3
+                    )
     else:  # a crate of durians at the garden's edge
         draw.rectangle((250, 520, 950, 820), fill=(170, 120, 70), outline=(110, 75, 40), width=8)
         for x in range(250, 951, 140):
@@ -88,6 +90,7 @@ def _orchard(variant: int) -> bytes:
 
 
 # ---- the demo brand --------------------------------------------------------------------------------------
+
 
 def _kol() -> SellerProfile | None:
     user = db.session.scalar(sa.select(User).where(User.phone == normalize_phone(KOL_PHONE)))
@@ -118,8 +121,9 @@ def _photos(brand: Brand) -> None:
     for position, variant in enumerate((0, 1)):
         photo = images.prepare(_orchard(variant), f"ami-kao-{variant}.jpg", media_dir)
         images.save(photo, media_dir)
-        brand.photos.append(BrandPhoto(image_hash=photo.digest, width=photo.width, height=photo.height,
-                                       position=position))
+        brand.photos.append(
+            BrandPhoto(image_hash=photo.digest, width=photo.width, height=photo.height, position=position)
+        )
     db.session.flush()
 
 
@@ -130,14 +134,16 @@ def add_product_to_demo_brand(product: Product) -> BrandProduct:
     if brand is None:
         raise LookupError("the demo brand needs the demo KOL 0903000001: run the accounts seed first")
     shop = product.seller
-    member = db.session.scalar(sa.select(BrandShop).where(BrandShop.brand_id == brand.id,
-                                                          BrandShop.seller_id == shop.id))
+    member = db.session.scalar(
+        sa.select(BrandShop).where(BrandShop.brand_id == brand.id, BrandShop.seller_id == shop.id)
+    )
     if member is None:
         if shop.commune_id != brand.commune_id or shop.status != SellerStatus.APPROVED:
             raise ValueError(f"{shop.shop_name!r} is not an open shop of the brand's commune")
         db.session.add(BrandShop(brand_id=brand.id, seller_id=shop.id))
-    row = db.session.scalar(sa.select(BrandProduct).where(BrandProduct.brand_id == brand.id,
-                                                          BrandProduct.product_id == product.id))
+    row = db.session.scalar(
+        sa.select(BrandProduct).where(BrandProduct.brand_id == brand.id, BrandProduct.product_id == product.id)
+    )
     if row is None:
         row = BrandProduct(brand_id=brand.id, product_id=product.id)
         db.session.add(row)
@@ -149,8 +155,11 @@ def _follow(phone: str, kind: FollowKind, target_id: int) -> None:
     user = db.session.scalar(sa.select(User).where(User.phone == normalize_phone(phone)))
     if user is None:
         return
-    exists = db.session.scalar(sa.select(Follow.id).where(Follow.user_id == user.id, Follow.target_type == kind.value,
-                                                          Follow.target_id == target_id))
+    exists = db.session.scalar(
+        sa.select(Follow.id).where(
+            Follow.user_id == user.id, Follow.target_type == kind.value, Follow.target_id == target_id
+        )
+    )
     if exists is None:
         db.session.add(Follow(user_id=user.id, target_type=kind.value, target_id=target_id))
 
@@ -161,9 +170,11 @@ def seed() -> list[tuple[str, str, str]]:
         return []
     _photos(brand)
     for title in PRODUCT_TITLES:
-        product = db.session.scalar(sa.select(Product).where(Product.seller_id == brand.kol_id, Product.title == title,
-                                                             Product.status == ProductStatus.APPROVED)
-                                    .order_by(Product.id))
+        product = db.session.scalar(
+            sa.select(Product)
+            .where(Product.seller_id == brand.kol_id, Product.title == title, Product.status == ProductStatus.APPROVED)
+            .order_by(Product.id)
+        )
         if product is not None:
             add_product_to_demo_brand(product)
     commune = db.session.scalar(sa.select(Commune).where(Commune.slug == COMMUNE_SLUG))

@@ -44,12 +44,17 @@ def index():
 
 # ---- the brand form --------------------------------------------------------------------------------------
 
+
 def _photo_plan(brand: Brand | None, errors: list[DomainError]) -> list:
     """Kept photos and new uploads in the order the KOL arranged them (``photo_form.photo_plan``)."""
     return photo_form.photo_plan(
-        brand.photos if brand is not None else [], service.MAX_PHOTOS,
-        lambda count: _("A brand can have at most %(n)d photos; you chose %(count)d.", n=service.MAX_PHOTOS,
-                        count=count), errors)
+        brand.photos if brand is not None else [],
+        service.MAX_PHOTOS,
+        lambda count: _(
+            "A brand can have at most %(n)d photos; you chose %(count)d.", n=service.MAX_PHOTOS, count=count
+        ),
+        errors,
+    )
 
 
 def _form_error(form: BrandForm, errors: list[DomainError], brand: Brand | None):
@@ -59,8 +64,15 @@ def _form_error(form: BrandForm, errors: list[DomainError], brand: Brand | None)
     status = 409 if any(e.code == ErrorCode.TAKEN for e in errors) and len(errors) == 1 else 400
     if wants_json():
         fields = {f.name: list(f.errors) for f in form if f.errors}
-        return jsonify({"ok": False, "error": ErrorCode.INVALID, "message": _("Please correct the marked fields."),
-                        "errors": fields, "form_errors": list(form.form_errors)}), status
+        return jsonify(
+            {
+                "ok": False,
+                "error": ErrorCode.INVALID,
+                "message": _("Please correct the marked fields."),
+                "errors": fields,
+                "form_errors": list(form.form_errors),
+            }
+        ), status
     return render_template("brands/sell/form.html", form=form, brand=brand, max_photos=service.MAX_PHOTOS), status
 
 
@@ -114,19 +126,29 @@ def edit(brand_id: int):
 
 # ---- shops and products under the brand ------------------------------------------------------------------
 
+
 def _manage_page(brand: Brand, errors: dict | None = None, status: int = 200):
-    return render_template("brands/sell/manage.html", brand=brand,
-                           shops=service.member_shops(brand, open_only=False), candidates=service.shops_to_add(brand),
-                           chosen=_chosen_products(brand), to_add=service.products_to_add(brand),
-                           errors=errors or {}), status
+    return render_template(
+        "brands/sell/manage.html",
+        brand=brand,
+        shops=service.member_shops(brand, open_only=False),
+        candidates=service.shops_to_add(brand),
+        chosen=_chosen_products(brand),
+        to_add=service.products_to_add(brand),
+        errors=errors or {},
+    ), status
 
 
 def _chosen_products(brand: Brand):
     from market.brands.models import BrandProduct
     from market.catalog.models import Product
 
-    return db.session.scalars(db.select(Product).join(BrandProduct, BrandProduct.product_id == Product.id)
-                              .where(BrandProduct.brand_id == brand.id).order_by(BrandProduct.id)).all()
+    return db.session.scalars(
+        db.select(Product)
+        .join(BrandProduct, BrandProduct.product_id == Product.id)
+        .where(BrandProduct.brand_id == brand.id)
+        .order_by(BrandProduct.id)
+    ).all()
 
 
 @sell_bp.get(f"/{BRAND_ID}")
@@ -153,30 +175,45 @@ def _change(brand_id: int, change, success):
 @sell_bp.post(f"/{BRAND_ID}/shops")
 @shop_owner_required
 def add_shop(brand_id: int):
-    return _change(brand_id, lambda b: service.add_shop(b, current_user, request.form.get("seller_id")),
-                   lambda shop: _("%(shop)s is now under the brand.", shop=shop.shop_name))
+    return _change(
+        brand_id,
+        lambda b: service.add_shop(b, current_user, request.form.get("seller_id")),
+        lambda shop: _("%(shop)s is now under the brand.", shop=shop.shop_name),
+    )
 
 
 @sell_bp.post(f"/{BRAND_ID}/shops/{ITEM_ID}/remove")
 @shop_owner_required
 def remove_shop(brand_id: int, item_id: int):
-    return _change(brand_id, lambda b: service.remove_shop(b, current_user, item_id),
-                   lambda shop: _("%(shop)s and its products are no longer under the brand.", shop=shop.shop_name))
+    return _change(
+        brand_id,
+        lambda b: service.remove_shop(b, current_user, item_id),
+        lambda shop: _("%(shop)s and its products are no longer under the brand.", shop=shop.shop_name),
+    )
 
 
 @sell_bp.post(f"/{BRAND_ID}/products")
 @shop_owner_required
 def add_products(brand_id: int):
-    return _change(brand_id, lambda b: service.add_products(b, current_user, request.form.getlist("product_ids")),
-                   lambda added: ngettext("%(num)d product added.", "%(num)d products added.", len(added))
-                   if added else _("These products were already under the brand."))
+    return _change(
+        brand_id,
+        lambda b: service.add_products(b, current_user, request.form.getlist("product_ids")),
+        lambda added: (
+            ngettext("%(num)d product added.", "%(num)d products added.", len(added))
+            if added
+            else _("These products were already under the brand.")
+        ),
+    )
 
 
 @sell_bp.post(f"/{BRAND_ID}/products/{ITEM_ID}/remove")
 @shop_owner_required
 def remove_product(brand_id: int, item_id: int):
-    return _change(brand_id, lambda b: service.remove_product(b, current_user, item_id),
-                   lambda _r: _("The product is no longer under the brand."))
+    return _change(
+        brand_id,
+        lambda b: service.remove_product(b, current_user, item_id),
+        lambda _r: _("The product is no longer under the brand."),
+    )
 
 
 @sell_bp.post(f"/{BRAND_ID}/leave")
@@ -186,4 +223,3 @@ def leave(brand_id: int):
     db.session.commit()
     flash(_("Your shop has left %(brand)s.", brand=brand.name), "success")
     return redirect(url_for("sell_brands.index"))
-

@@ -42,6 +42,7 @@ class BrandInput:
 
 # ---- who may do what -------------------------------------------------------------------------------------
 
+
 def require_kol(user: User) -> SellerProfile:
     """Only approved sellers verified as their commune's KOL make brands."""
     if not (user and user.is_authenticated and user.is_kol):
@@ -69,12 +70,16 @@ def visible_brand(slug: object) -> Brand | None:
 
 def visible_brands() -> sa.Select:
     """Brands whose KOL's shop is open and whose KOL is not banned."""
-    return (sa.select(Brand).join(SellerProfile, Brand.kol_id == SellerProfile.id)
-            .join(User, SellerProfile.user_id == User.id)
-            .where(SellerProfile.status == SellerStatus.APPROVED, User.banned_at.is_(None)))
+    return (
+        sa.select(Brand)
+        .join(SellerProfile, Brand.kol_id == SellerProfile.id)
+        .join(User, SellerProfile.user_id == User.id)
+        .where(SellerProfile.status == SellerStatus.APPROVED, User.banned_at.is_(None))
+    )
 
 
 # ---- the brand itself ------------------------------------------------------------------------------------
+
 
 def clean_brand(form, brand: Brand | None = None) -> BrandInput:
     """Check what the KOL typed; raises FieldErrors with every problem, each beside its field."""
@@ -82,16 +87,26 @@ def clean_brand(form, brand: Brand | None = None) -> BrandInput:
     raw_name = form.get("name") or ""
     name = clean_line(raw_name[: NAME_MAX * 4])
     if len(raw_name) > NAME_MAX * 4 or len(name) > NAME_MAX:
-        errors.append(DomainError("invalid", _("A brand name can have at most %(n)d characters.", n=NAME_MAX),
-                                  field="name"))
+        errors.append(
+            DomainError("invalid", _("A brand name can have at most %(n)d characters.", n=NAME_MAX), field="name")
+        )
     elif len(name) < NAME_MIN:
         errors.append(DomainError("invalid", _("Give the brand a name."), field="name"))
     raw_slug = (form.get("slug") or "").strip().lower()
     slug = None
     if raw_slug:
         if len(raw_slug) > SLUG_MAX or len(raw_slug) < SLUG_MIN or not SLUG_RE.match(raw_slug):
-            errors.append(DomainError("invalid", _("Use %(min)d to %(max)d small letters, digits and dashes, "
-                                                   "e.g. ami-kao-durian.", min=SLUG_MIN, max=SLUG_MAX), field="slug"))
+            errors.append(
+                DomainError(
+                    "invalid",
+                    _(
+                        "Use %(min)d to %(max)d small letters, digits and dashes, e.g. ami-kao-durian.",
+                        min=SLUG_MIN,
+                        max=SLUG_MAX,
+                    ),
+                    field="slug",
+                )
+            )
         elif _slug_taken(raw_slug, brand):
             errors.append(DomainError("taken", _("This address is already taken. Choose another."), field="slug"))
         else:
@@ -99,8 +114,9 @@ def clean_brand(form, brand: Brand | None = None) -> BrandInput:
     raw_story = form.get("story") or ""
     story = clean_text(raw_story[: STORY_MAX * 4])
     if len(raw_story) > STORY_MAX * 4 or len(story) > STORY_MAX:
-        errors.append(DomainError("invalid", _("The story can have at most %(n)d characters.", n=STORY_MAX),
-                                  field="story"))
+        errors.append(
+            DomainError("invalid", _("The story can have at most %(n)d characters.", n=STORY_MAX), field="story")
+        )
     if errors:
         raise FieldErrors(errors, _("Please correct the marked fields."))
     return BrandInput(name=name, slug=slug, story=story)
@@ -134,14 +150,21 @@ def _flush_slug(brand: Brand) -> None:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise FieldErrors([DomainError("taken", _("This address is already taken. Choose another."), field="slug")],
-                          _("Please correct the marked fields.")) from None
+        raise FieldErrors(
+            [DomainError("taken", _("This address is already taken. Choose another."), field="slug")],
+            _("Please correct the marked fields."),
+        ) from None
 
 
 def create_brand(user: User, data: BrandInput, photos: PhotoPlan) -> Brand:
     profile = require_kol(user)
-    brand = Brand(commune_id=profile.commune_id, kol_id=profile.id, name=data.name,
-                  slug=data.slug or _free_slug(data.name), story=data.story)
+    brand = Brand(
+        commune_id=profile.commune_id,
+        kol_id=profile.id,
+        name=data.name,
+        slug=data.slug or _free_slug(data.name),
+        story=data.story,
+    )
     db.session.add(brand)
     _flush_slug(brand)
     _set_photos(brand, photos)
@@ -163,16 +186,17 @@ def update_brand(brand: Brand, user: User, data: BrandInput, photos: PhotoPlan) 
 
 def _set_photos(brand: Brand, plan: PhotoPlan) -> None:
     if len(plan) > MAX_PHOTOS:
-        raise FieldErrors([DomainError("invalid", _("A brand can have at most %(n)d photos.", n=MAX_PHOTOS),
-                                       field="photos")], _("Please correct the marked fields."))
+        raise FieldErrors(
+            [DomainError("invalid", _("A brand can have at most %(n)d photos.", n=MAX_PHOTOS), field="photos")],
+            _("Please correct the marked fields."),
+        )
     ordered = []
     for position, item in enumerate(plan):
         if isinstance(item, BrandPhoto):
             item.position = position
             ordered.append(item)
         else:
-            ordered.append(BrandPhoto(image_hash=item.digest, width=item.width, height=item.height,
-                                      position=position))
+            ordered.append(BrandPhoto(image_hash=item.digest, width=item.width, height=item.height, position=position))
     brand.photos = ordered  # photos left out are deleted (delete-orphan); their files stay, shared by hash
 
 
@@ -184,13 +208,17 @@ def save_photo_files(plan: PhotoPlan, media_dir: str) -> None:
 
 # ---- shops under the brand -------------------------------------------------------------------------------
 
+
 def member_ids(brand: Brand) -> list[int]:
     return list(db.session.scalars(sa.select(BrandShop.seller_id).where(BrandShop.brand_id == brand.id)))
 
 
 def member_shops(brand: Brand, open_only: bool = True) -> list[SellerProfile]:
-    stmt = (sa.select(SellerProfile).join(BrandShop, BrandShop.seller_id == SellerProfile.id)
-            .where(BrandShop.brand_id == brand.id))
+    stmt = (
+        sa.select(SellerProfile)
+        .join(BrandShop, BrandShop.seller_id == SellerProfile.id)
+        .where(BrandShop.brand_id == brand.id)
+    )
     if open_only:
         stmt = stmt.where(SellerProfile.status == SellerStatus.APPROVED)
     # The KOL's shop first, then by name.
@@ -199,12 +227,17 @@ def member_shops(brand: Brand, open_only: bool = True) -> list[SellerProfile]:
 
 def shops_to_add(brand: Brand) -> list[SellerProfile]:
     """Open shops of the brand's commune that are not under it yet."""
-    return list(db.session.scalars(
-        sa.select(SellerProfile).where(SellerProfile.commune_id == brand.commune_id,
-                                       SellerProfile.status == SellerStatus.APPROVED,
-                                       SellerProfile.id.not_in(sa.select(BrandShop.seller_id)
-                                                               .where(BrandShop.brand_id == brand.id)))
-        .order_by(SellerProfile.shop_name)))
+    return list(
+        db.session.scalars(
+            sa.select(SellerProfile)
+            .where(
+                SellerProfile.commune_id == brand.commune_id,
+                SellerProfile.status == SellerStatus.APPROVED,
+                SellerProfile.id.not_in(sa.select(BrandShop.seller_id).where(BrandShop.brand_id == brand.id)),
+            )
+            .order_by(SellerProfile.shop_name)
+        )
+    )
 
 
 def add_shop(brand: Brand, user: User, seller_id: object) -> SellerProfile:
@@ -212,43 +245,55 @@ def add_shop(brand: Brand, user: User, seller_id: object) -> SellerProfile:
     sid = parse_id(seller_id)
     shop = db.session.get(SellerProfile, sid) if sid else None
     if shop is None or shop.status != SellerStatus.APPROVED or shop.commune_id != brand.commune_id:
-        raise DomainError("invalid", _("Choose an open shop of %(commune)s.", commune=brand.commune.name),
-                          field="seller_id")
+        raise DomainError(
+            "invalid", _("Choose an open shop of %(commune)s.", commune=brand.commune.name), field="seller_id"
+        )
     if shop.id in member_ids(brand):
-        raise DomainError("conflict", _("%(shop)s is already under this brand.", shop=shop.shop_name),
-                          field="seller_id", status=409)
+        raise DomainError(
+            "conflict", _("%(shop)s is already under this brand.", shop=shop.shop_name), field="seller_id", status=409
+        )
     if len(member_ids(brand)) >= MAX_SHOPS:
         raise DomainError("invalid", _("A brand can have at most %(n)d shops.", n=MAX_SHOPS), field="seller_id")
     try:
         with db.session.begin_nested():
             db.session.add(BrandShop(brand_id=brand.id, seller_id=shop.id, added_at=utcnow()))
     except IntegrityError:  # added by a second tap at the same moment
-        raise DomainError("conflict", _("%(shop)s is already under this brand.", shop=shop.shop_name),
-                          field="seller_id", status=409) from None
+        raise DomainError(
+            "conflict", _("%(shop)s is already under this brand.", shop=shop.shop_name), field="seller_id", status=409
+        ) from None
     _tell_shop_added(brand, shop)
     return shop
 
 
 @message_kind("brand.shop_added")
 def _shop_added_text(p: dict) -> str:
-    return _("%(kol)s put your shop under the brand %(brand)s. You can leave it from your shop's brands page.",
-             kol=p["kol"], brand=p["brand"])
+    return _(
+        "%(kol)s put your shop under the brand %(brand)s. You can leave it from your shop's brands page.",
+        kol=p["kol"],
+        brand=p["brand"],
+    )
 
 
 def _tell_shop_added(brand: Brand, shop: SellerProfile) -> None:
     if shop.user_id != brand.kol.user_id:
-        notify(shop.user, "brand.shop_added", {"brand": brand.name, "kol": brand.kol.shop_name},
-               link="/sell/brands")
+        notify(shop.user, "brand.shop_added", {"brand": brand.name, "kol": brand.kol.shop_name}, link="/sell/brands")
 
 
 def _drop_shop(brand: Brand, shop_id: int) -> None:
     """Take a shop and its products out of the brand."""
-    db.session.execute(sa.delete(BrandProduct).where(
-        BrandProduct.brand_id == brand.id,
-        BrandProduct.product_id.in_(sa.select(Product.id).where(Product.seller_id == shop_id)))
-        .execution_options(synchronize_session=False))
-    db.session.execute(sa.delete(BrandShop).where(BrandShop.brand_id == brand.id, BrandShop.seller_id == shop_id)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        sa.delete(BrandProduct)
+        .where(
+            BrandProduct.brand_id == brand.id,
+            BrandProduct.product_id.in_(sa.select(Product.id).where(Product.seller_id == shop_id)),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.delete(BrandShop)
+        .where(BrandShop.brand_id == brand.id, BrandShop.seller_id == shop_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def remove_shop(brand: Brand, user: User, seller_id: object) -> SellerProfile:
@@ -282,8 +327,14 @@ def leave_brand(user: User, brand_id: object) -> Brand:
 
 def brands_of_member(profile: SellerProfile) -> list[Brand]:
     """Brands the shop is under (other KOLs' brands too), for its owner's page."""
-    return list(db.session.scalars(sa.select(Brand).join(BrandShop, BrandShop.brand_id == Brand.id)
-                                   .where(BrandShop.seller_id == profile.id).order_by(Brand.name)))
+    return list(
+        db.session.scalars(
+            sa.select(Brand)
+            .join(BrandShop, BrandShop.brand_id == Brand.id)
+            .where(BrandShop.seller_id == profile.id)
+            .order_by(Brand.name)
+        )
+    )
 
 
 def brands_made_by(profile: SellerProfile) -> list[Brand]:
@@ -292,13 +343,18 @@ def brands_made_by(profile: SellerProfile) -> list[Brand]:
 
 # ---- products under the brand ----------------------------------------------------------------------------
 
+
 def brand_products(brand: Brand) -> sa.Select:
     """Products buyers see under the brand: approved, of a shop that is open and still under the brand."""
-    return (public_products()
-            .join(BrandProduct, BrandProduct.product_id == Product.id)
-            .where(BrandProduct.brand_id == brand.id,
-                   Product.seller_id.in_(sa.select(BrandShop.seller_id).where(BrandShop.brand_id == brand.id)))
-            .order_by(BrandProduct.id))
+    return (
+        public_products()
+        .join(BrandProduct, BrandProduct.product_id == Product.id)
+        .where(
+            BrandProduct.brand_id == brand.id,
+            Product.seller_id.in_(sa.select(BrandShop.seller_id).where(BrandShop.brand_id == brand.id)),
+        )
+        .order_by(BrandProduct.id)
+    )
 
 
 def product_ids(brand: Brand) -> set[int]:
@@ -308,9 +364,11 @@ def product_ids(brand: Brand) -> set[int]:
 def products_to_add(brand: Brand) -> list[Product]:
     members = member_ids(brand)
     chosen = product_ids(brand)
-    rows = db.session.scalars(sa.select(Product).where(Product.seller_id.in_(members),
-                                                        Product.status == ProductStatus.APPROVED)
-                              .order_by(Product.seller_id, Product.title))
+    rows = db.session.scalars(
+        sa.select(Product)
+        .where(Product.seller_id.in_(members), Product.status == ProductStatus.APPROVED)
+        .order_by(Product.seller_id, Product.title)
+    )
     return [p for p in rows if p.id not in chosen]
 
 
@@ -335,8 +393,7 @@ def add_products(brand: Brand, user: User, raw_ids: list) -> list[Product]:
     chosen = product_ids(brand)
     new = [pid for pid in ids if pid not in chosen]
     if len(chosen) + len(new) > MAX_PRODUCTS:
-        raise DomainError("invalid", _("A brand can show at most %(n)d products.", n=MAX_PRODUCTS),
-                          field="product_ids")
+        raise DomainError("invalid", _("A brand can show at most %(n)d products.", n=MAX_PRODUCTS), field="product_ids")
     try:
         with db.session.begin_nested():
             for pid in new:
@@ -349,27 +406,45 @@ def add_products(brand: Brand, user: User, raw_ids: list) -> list[Product]:
 def remove_product(brand: Brand, user: User, product_id: object) -> None:
     own_brand(user, brand.id)
     pid = parse_id(product_id)
-    done = db.session.execute(sa.delete(BrandProduct).where(BrandProduct.brand_id == brand.id,
-                                                            BrandProduct.product_id == pid)
-                              .execution_options(synchronize_session=False)).rowcount if pid else 0
+    done = (
+        db.session.execute(
+            sa.delete(BrandProduct)
+            .where(BrandProduct.brand_id == brand.id, BrandProduct.product_id == pid)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if pid
+        else 0
+    )
     if not done:
         raise NotFound(_("This product is not under the brand."))
 
 
 # ---- what other pages show -------------------------------------------------------------------------------
 
+
 def brands_of_shop(profile: SellerProfile) -> list[Brand]:
     """Visible brands a shop is under (its public page links them)."""
-    return list(db.session.scalars(visible_brands().join(BrandShop, BrandShop.brand_id == Brand.id)
-                                   .where(BrandShop.seller_id == profile.id).order_by(Brand.name)))
+    return list(
+        db.session.scalars(
+            visible_brands()
+            .join(BrandShop, BrandShop.brand_id == Brand.id)
+            .where(BrandShop.seller_id == profile.id)
+            .order_by(Brand.name)
+        )
+    )
 
 
 def brands_of_product(product: Product) -> list[Brand]:
     """Visible brands showing a product, while its shop is still under them."""
-    return list(db.session.scalars(
-        visible_brands().join(BrandProduct, BrandProduct.brand_id == Brand.id)
-        .join(BrandShop, sa.and_(BrandShop.brand_id == Brand.id, BrandShop.seller_id == product.seller_id))
-        .where(BrandProduct.product_id == product.id).order_by(Brand.name)))
+    return list(
+        db.session.scalars(
+            visible_brands()
+            .join(BrandProduct, BrandProduct.brand_id == Brand.id)
+            .join(BrandShop, sa.and_(BrandShop.brand_id == Brand.id, BrandShop.seller_id == product.seller_id))
+            .where(BrandProduct.product_id == product.id)
+            .order_by(Brand.name)
+        )
+    )
 
 
 def latest_brands(commune_id: int | None = None, limit: int = 6) -> list[Brand]:

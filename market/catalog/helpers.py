@@ -113,12 +113,18 @@ def seller_summary(profile) -> dict | None:
     """What the shop status page shows an approved seller: counts by state and the way to list more."""
     if profile is None or not profile.is_approved:
         return None
-    rows = db.session.execute(sa.select(Product.status, sa.func.count()).where(Product.seller_id == profile.id)
-                              .group_by(Product.status)).all()
+    rows = db.session.execute(
+        sa.select(Product.status, sa.func.count()).where(Product.seller_id == profile.id).group_by(Product.status)
+    ).all()
     counts = {str(status): n for status, n in rows}
-    return {"profile": profile, "counts": counts, "total": sum(counts.values()),
-            "on_sale": counts.get(ProductStatus.APPROVED, 0), "pending": counts.get(ProductStatus.PENDING_REVIEW, 0),
-            "rejected": counts.get(ProductStatus.REJECTED, 0)}
+    return {
+        "profile": profile,
+        "counts": counts,
+        "total": sum(counts.values()),
+        "on_sale": counts.get(ProductStatus.APPROVED, 0),
+        "pending": counts.get(ProductStatus.PENDING_REVIEW, 0),
+        "rejected": counts.get(ProductStatus.REJECTED, 0),
+    }
 
 
 @bp.app_template_filter("kg")

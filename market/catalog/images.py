@@ -56,8 +56,18 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 _FORMATS = {"JPEG", "PNG", "WEBP"}
 VARIANT_NAME = re.compile(r"^p/[0-9a-f]{2}/[0-9a-f]{2}/([0-9a-f]{64})-(320|800|1600)\.(webp|jpg)$")
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, TypeError, KeyError,
-                  ZeroDivisionError, MemoryError)
+_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    IndexError,
+    TypeError,
+    KeyError,
+    ZeroDivisionError,
+    MemoryError,
+)
 
 
 def sniff(data: bytes) -> str | None:
@@ -123,9 +133,11 @@ def fit(size: tuple[int, int], limit: int) -> tuple[int, int]:
 
 def _open(data: bytes, fmt: str, label: str) -> tuple[Image.Image, tuple[int, int]]:
     """Check, verify and reopen the upload; decode it (JPEG at reduced scale). Returns (image, source size)."""
+
     def too_big():
-        return _refuse(_("“%(name)s” has too many pixels: at most %(mp)d megapixels.", name=label,
-                         mp=MAX_PIXELS // 1_000_000))
+        return _refuse(
+            _("“%(name)s” has too many pixels: at most %(mp)d megapixels.", name=label, mp=MAX_PIXELS // 1_000_000)
+        )
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -213,8 +225,13 @@ def process(data: bytes, name: str | None = None, digest: str | None = None) -> 
     if not data:
         raise _refuse(_("“%(name)s” is empty (0 bytes). Choose the photo again.", name=label))
     if len(data) > MAX_FILE_BYTES:
-        raise _refuse(_("“%(name)s” is larger than %(mb)d MB. Choose a smaller photo.", name=label,
-                        mb=MAX_FILE_BYTES // (1024 * 1024)))
+        raise _refuse(
+            _(
+                "“%(name)s” is larger than %(mb)d MB. Choose a smaller photo.",
+                name=label,
+                mb=MAX_FILE_BYTES // (1024 * 1024),
+            )
+        )
     fmt = sniff(data)
     if fmt not in _FORMATS:
         raise _refuse(_("“%(name)s” is not a photo we accept. Send a JPEG, PNG or WebP photo.", name=label))
@@ -223,8 +240,13 @@ def process(data: bytes, name: str | None = None, digest: str | None = None) -> 
     try:
         icc = image.info.get("icc_profile")
         image = _to_srgb(_upright(image), icc)
-        out = ProcessedImage(digest=digest or hashlib.sha256(data).hexdigest(), width=0, height=0, source_size=source,
-                             decoded_size=decoded)
+        out = ProcessedImage(
+            digest=digest or hashlib.sha256(data).hexdigest(),
+            width=0,
+            height=0,
+            source_size=source,
+            decoded_size=decoded,
+        )
         full = image.size
         current = image
         for size in sorted(SIZES, reverse=True):  # each variant from the one above it: less work each time
@@ -243,6 +265,7 @@ def process(data: bytes, name: str | None = None, digest: str | None = None) -> 
 
 
 # ---- storage --------------------------------------------------------------------------------------------
+
 
 def stored_size(media_dir: str | Path, digest: str) -> tuple[int, int] | None:
     """(width, height) of a photo already stored with every variant, or None: then it must be processed."""

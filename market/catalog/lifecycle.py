@@ -31,14 +31,22 @@ from market.text import clean_line, slugify
 REASON_MAX = 500
 
 
-def _record(product: Product, action: str, from_status: str | None, by: User | None,
-            reason: str | None = None) -> None:
-    db.session.add(ProductEvent(product=product, action=action, from_status=from_status,
-                                to_status=product.status, by_id=by.id if by else None, reason=reason))
+def _record(product: Product, action: str, from_status: str | None, by: User | None, reason: str | None = None) -> None:
+    db.session.add(
+        ProductEvent(
+            product=product,
+            action=action,
+            from_status=from_status,
+            to_status=product.status,
+            by_id=by.id if by else None,
+            reason=reason,
+        )
+    )
 
 
-def _changed(product: Product, action: str, from_status: str | None, by: User | None,
-             reason: str | None = None) -> None:
+def _changed(
+    product: Product, action: str, from_status: str | None, by: User | None, reason: str | None = None
+) -> None:
     _record(product, action, from_status, by, reason)
     db.session.flush()
     listing_changed.send(product, action=action, from_status=from_status, by=by)
@@ -79,14 +87,18 @@ def _set_photos(product: Product, plan: PhotoPlan) -> bool:
     return [p.image_hash for p in ordered] != before
 
 
-def create_listing(profile: SellerProfile, data: ListingInput, photos: PhotoPlan, by: User,
-                   submit_now: bool = True) -> Product:
+def create_listing(
+    profile: SellerProfile, data: ListingInput, photos: PhotoPlan, by: User, submit_now: bool = True
+) -> Product:
     """A new listing of ``profile``'s shop; submitted for review at once unless kept as a draft."""
     if profile.status != SellerStatus.APPROVED:
-        raise DomainError("forbidden", _("Only sellers approved by their commune can list products."),
-                          status=403)
-    product = Product(seller=profile, status=ProductStatus.DRAFT, search_text="",
-                      created_by_id=by.id if by is not None and by.id != profile.user_id else None)
+        raise DomainError("forbidden", _("Only sellers approved by their commune can list products."), status=403)
+    product = Product(
+        seller=profile,
+        status=ProductStatus.DRAFT,
+        search_text="",
+        created_by_id=by.id if by is not None and by.id != profile.user_id else None,
+    )
     _apply(product, data)
     db.session.add(product)
     _set_photos(product, photos)
@@ -98,8 +110,9 @@ def create_listing(profile: SellerProfile, data: ListingInput, photos: PhotoPlan
     return product
 
 
-def update_listing(product: Product, data: ListingInput, photos: PhotoPlan | None, by: User,
-                   submit_now: bool = False) -> bool:
+def update_listing(
+    product: Product, data: ListingInput, photos: PhotoPlan | None, by: User, submit_now: bool = False
+) -> bool:
     """Save an edit. Returns True when an approved listing was sent back to review by it."""
     if stock_managed(product):
         data = keep_managed_fields(product, data)
@@ -130,8 +143,7 @@ def submit(product: Product, by: User | None) -> Product:
     if product.status not in SUBMITTABLE:
         raise DomainError("invalid", _("This listing is already %(status)s.", status=status_label(product.status)))
     if not product.photos:
-        raise DomainError("invalid", _("Add at least one photo before sending the listing for review."),
-                          field="photos")
+        raise DomainError("invalid", _("Add at least one photo before sending the listing for review."), field="photos")
     previous = product.status
     product.status = ProductStatus.PENDING_REVIEW
     product.submitted_at = utcnow()
@@ -149,8 +161,13 @@ def approve(product: Product, by: User) -> Product:
     """Staff of the product's commune (or an admin) make it visible to buyers."""
     _check_staff(product, by)
     if product.status != ProductStatus.PENDING_REVIEW:
-        raise DomainError("invalid", _("Only a listing awaiting review can be approved; this one is %(status)s.",
-                                       status=status_label(product.status)))
+        raise DomainError(
+            "invalid",
+            _(
+                "Only a listing awaiting review can be approved; this one is %(status)s.",
+                status=status_label(product.status),
+            ),
+        )
     product.status = ProductStatus.APPROVED
     product.approved_at = utcnow()
     product.reviewed_by_id = by.id
@@ -166,11 +183,15 @@ def reject(product: Product, by: User, reason: str | None) -> Product:
     if not reason:
         raise DomainError("invalid", _("Give a reason; the seller will see it."), field="reason")
     if len(reason) > REASON_MAX:
-        raise DomainError("invalid", _("A reason can have at most %(n)d characters.", n=REASON_MAX),
-                          field="reason")
+        raise DomainError("invalid", _("A reason can have at most %(n)d characters.", n=REASON_MAX), field="reason")
     if product.status != ProductStatus.PENDING_REVIEW:
-        raise DomainError("invalid", _("Only a listing awaiting review can be rejected; this one is %(status)s.",
-                                       status=status_label(product.status)))
+        raise DomainError(
+            "invalid",
+            _(
+                "Only a listing awaiting review can be rejected; this one is %(status)s.",
+                status=status_label(product.status),
+            ),
+        )
     product.status = ProductStatus.REJECTED
     product.reviewed_by_id = by.id
     product.rejection_reason = reason

@@ -37,15 +37,15 @@ WEIGHED_UNITS = (Unit.FRUIT, Unit.PIECE, Unit.BOX, Unit.BAG)  # a product sold b
 
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>|<!")  # a tag as browsers read it: "<" right before a letter
 _PRICE = re.compile(r"(\d[\d.,]*)(k|nghin|ngan|tr|trieu|cu)?")
-_MULTIPLIERS = {None: 1, "k": 1000, "nghin": 1000, "ngan": 1000, "tr": 1_000_000, "trieu": 1_000_000,
-                "cu": 1_000_000}
+_MULTIPLIERS = {None: 1, "k": 1000, "nghin": 1000, "ngan": 1000, "tr": 1_000_000, "trieu": 1_000_000, "cu": 1_000_000}
 _GROUPED = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*")
 
 
 def _no_html(text: str, field: str) -> None:
     if _HTML_TAG.search(text):
-        raise DomainError("invalid", _("Write plain text: HTML tags such as <b> or <script> are not allowed."),
-                          field=field)
+        raise DomainError(
+            "invalid", _("Write plain text: HTML tags such as <b> or <script> are not allowed."), field=field
+        )
 
 
 def parse_price(raw: str | int | None) -> int:
@@ -82,8 +82,11 @@ def parse_price(raw: str | int | None) -> int:
     if value <= 0:
         raise DomainError("invalid", _("A price must be more than 0 đồng."), field="price")
     if value > MAX_PRICE_VND:
-        raise DomainError("invalid", _("This price is too high: at most %(max)s per unit. Check the zeros.",
-                                       max=vnd(MAX_PRICE_VND)), field="price")
+        raise DomainError(
+            "invalid",
+            _("This price is too high: at most %(max)s per unit. Check the zeros.", max=vnd(MAX_PRICE_VND)),
+            field="price",
+        )
     return int(value)
 
 
@@ -107,8 +110,7 @@ def parse_count(raw, field: str, minimum: int, maximum: int, default: int | None
     if value < minimum:
         raise DomainError("invalid", _("This must be at least %(n)d.", n=minimum), field=field)
     if value > maximum:
-        raise DomainError("invalid", _("This must be at most %(n)s.", n=f"{maximum:,}".replace(",", ".")),
-                          field=field)
+        raise DomainError("invalid", _("This must be at most %(n)s.", n=f"{maximum:,}".replace(",", ".")), field=field)
     return value
 
 
@@ -155,10 +157,24 @@ class ListingInput:
     weight_tolerance_pct: int | None = None
 
 
-CONTENT_FIELDS = ("title", "description", "category", "unit", "origin", "harvest_date", "ocop_stars",
-                  "ocop_certificate_no")  # what staff check: changing any of these sends it back to review
-COMMERCE_FIELDS = ("price_vnd", "stock", "min_order_qty", "piece_weight_g", "price_per_kg_vnd",
-                   "weight_tolerance_pct")  # changed freely while on sale
+CONTENT_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "unit",
+    "origin",
+    "harvest_date",
+    "ocop_stars",
+    "ocop_certificate_no",
+)  # what staff check: changing any of these sends it back to review
+COMMERCE_FIELDS = (
+    "price_vnd",
+    "stock",
+    "min_order_qty",
+    "piece_weight_g",
+    "price_per_kg_vnd",
+    "weight_tolerance_pct",
+)  # changed freely while on sale
 
 
 def clean_listing(raw: Mapping) -> ListingInput:
@@ -178,16 +194,18 @@ def clean_listing(raw: Mapping) -> ListingInput:
         if not text:
             raise DomainError("invalid", _("Enter a title, such as “Sầu riêng Ri6”."), field="title")
         if len(text) > TITLE_MAX:
-            raise DomainError("invalid", _("A title can have at most %(n)d characters.", n=TITLE_MAX),
-                              field="title")
+            raise DomainError("invalid", _("A title can have at most %(n)d characters.", n=TITLE_MAX), field="title")
         _no_html(text, "title")
         return text
 
     def description():
         text = clean_text(raw.get("description"))
         if len(text) > DESCRIPTION_MAX:
-            raise DomainError("invalid", _("The description can have at most %(n)d characters.",
-                                           n=DESCRIPTION_MAX), field="description")
+            raise DomainError(
+                "invalid",
+                _("The description can have at most %(n)d characters.", n=DESCRIPTION_MAX),
+                field="description",
+            )
         _no_html(text, "description")
         return text
 
@@ -198,13 +216,15 @@ def clean_listing(raw: Mapping) -> ListingInput:
                 return enum(value).value
             except ValueError:
                 raise DomainError("invalid", message, field=name) from None
+
         return fn
 
     def origin():
         text = clean_line(raw.get("origin"))
         if len(text) > ORIGIN_MAX:
-            raise DomainError("invalid", _("The origin can have at most %(n)d characters.", n=ORIGIN_MAX),
-                              field="origin")
+            raise DomainError(
+                "invalid", _("The origin can have at most %(n)d characters.", n=ORIGIN_MAX), field="origin"
+            )
         _no_html(text, "origin")
         return text
 
@@ -232,19 +252,24 @@ def clean_listing(raw: Mapping) -> ListingInput:
     else:
         check("price_vnd", lambda: parse_price(raw.get("price", raw.get("price_vnd"))))
     check("stock", lambda: parse_count(raw.get("stock"), "stock", 0, MAX_STOCK))
-    check("min_order_qty", lambda: parse_count(raw.get("min_order_qty"), "min_order_qty", 1, MAX_MIN_ORDER,
-                                               default=1))
+    check("min_order_qty", lambda: parse_count(raw.get("min_order_qty"), "min_order_qty", 1, MAX_MIN_ORDER, default=1))
     check("origin", origin)
     check("harvest_date", lambda: parse_harvest_date(raw.get("harvest_date")))
     check("ocop_stars", stars)
     certificate = clean_line(raw.get("ocop_certificate_no"))
     if out.get("ocop_stars"):
         if not certificate:
-            errors.append(DomainError("invalid", _("Enter the number of the OCOP certificate."),
-                                      field="ocop_certificate_no"))
+            errors.append(
+                DomainError("invalid", _("Enter the number of the OCOP certificate."), field="ocop_certificate_no")
+            )
         elif len(certificate) > CERTIFICATE_MAX:
-            errors.append(DomainError("invalid", _("A certificate number can have at most %(n)d characters.",
-                                                   n=CERTIFICATE_MAX), field="ocop_certificate_no"))
+            errors.append(
+                DomainError(
+                    "invalid",
+                    _("A certificate number can have at most %(n)d characters.", n=CERTIFICATE_MAX),
+                    field="ocop_certificate_no",
+                )
+            )
     out["ocop_certificate_no"] = certificate[:CERTIFICATE_MAX] if out.get("ocop_stars") else None
     if errors:
         raise FieldErrors(errors)
@@ -259,11 +284,17 @@ def _clean_weighing(raw: Mapping, unit: str | None, errors: list[DomainError]) -
     """The by-weight fields: estimated weight of one unit, price per kg, tolerance; and the unit's price."""
     out = {"piece_weight_g": None, "price_per_kg_vnd": None, "weight_tolerance_pct": None, "price_vnd": None}
     if unit is not None and unit not in WEIGHED_UNITS:
-        errors.append(DomainError("invalid", _("A product sold by weight is counted by the fruit, piece, box or "
-                                               "bag: choose one of those units."), field="unit"))
+        errors.append(
+            DomainError(
+                "invalid",
+                _("A product sold by weight is counted by the fruit, piece, box or bag: choose one of those units."),
+                field="unit",
+            )
+        )
     try:
-        out["piece_weight_g"] = parse_kg(raw.get("piece_weight"), "piece_weight", minimum_g=PIECE_WEIGHT_MIN_G,
-                                         maximum_g=PIECE_WEIGHT_MAX_G)
+        out["piece_weight_g"] = parse_kg(
+            raw.get("piece_weight"), "piece_weight", minimum_g=PIECE_WEIGHT_MIN_G, maximum_g=PIECE_WEIGHT_MAX_G
+        )
     except DomainError as err:
         errors.append(err)
     try:
@@ -271,14 +302,23 @@ def _clean_weighing(raw: Mapping, unit: str | None, errors: list[DomainError]) -
     except DomainError as err:
         errors.append(DomainError("invalid", err.message, field="price_per_kg"))
     try:
-        out["weight_tolerance_pct"] = parse_count(raw.get("weight_tolerance"), "weight_tolerance", 1,
-                                                  MAX_TOLERANCE_PCT, default=DEFAULT_TOLERANCE_PCT)
+        out["weight_tolerance_pct"] = parse_count(
+            raw.get("weight_tolerance"), "weight_tolerance", 1, MAX_TOLERANCE_PCT, default=DEFAULT_TOLERANCE_PCT
+        )
     except DomainError as err:
         errors.append(err)
     if out["piece_weight_g"] and out["price_per_kg_vnd"]:
         price = round_div(out["piece_weight_g"] * out["price_per_kg_vnd"], 1000)
         if price > MAX_PRICE_VND:
-            errors.append(DomainError("invalid", _("One unit would cost more than %(max)s. Check the weight and "
-                                                   "the price per kg.", max=vnd(MAX_PRICE_VND)), field="price_per_kg"))
+            errors.append(
+                DomainError(
+                    "invalid",
+                    _(
+                        "One unit would cost more than %(max)s. Check the weight and the price per kg.",
+                        max=vnd(MAX_PRICE_VND),
+                    ),
+                    field="price_per_kg",
+                )
+            )
         out["price_vnd"] = max(price, 1)
     return out

@@ -27,8 +27,14 @@ def media(filename: str):
     match = VARIANT_NAME.fullmatch(filename)
     if match is None:
         abort(404)
-    response = send_from_directory(current_app.config["MEDIA_DIR"], filename, mimetype=MIME_TYPES[match.group(3)],
-                                   max_age=ONE_YEAR, conditional=True, etag=True)
+    response = send_from_directory(
+        current_app.config["MEDIA_DIR"],
+        filename,
+        mimetype=MIME_TYPES[match.group(3)],
+        max_age=ONE_YEAR,
+        conditional=True,
+        etag=True,
+    )
     response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

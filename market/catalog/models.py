@@ -51,8 +51,11 @@ class Product(TimestampMixin, Model):
         sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
         sa.CheckConstraint("price_vnd > 0", name="price_positive"),
         sa.CheckConstraint("min_order_qty >= 1", name="min_order_positive"),
-        sa.CheckConstraint("piece_weight_g IS NULL OR (piece_weight_g > 0 AND price_per_kg_vnd > 0 "
-                           "AND weight_tolerance_pct BETWEEN 1 AND 50)", name="by_weight_complete"),
+        sa.CheckConstraint(
+            "piece_weight_g IS NULL OR (piece_weight_g > 0 AND price_per_kg_vnd > 0 "
+            "AND weight_tolerance_pct BETWEEN 1 AND 50)",
+            name="by_weight_complete",
+        ),
         sa.Index("ix_products_status_created", "status", "created_at"),
     )
 
@@ -99,10 +102,12 @@ class Product(TimestampMixin, Model):
 
     seller: Mapped[SellerProfile] = relationship(lazy="joined")
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
-    photos: Mapped[list[ProductPhoto]] = relationship(back_populates="product", order_by="ProductPhoto.position",
-                                                      cascade="all, delete-orphan", lazy="selectin")
-    events: DynamicMapped[ProductEvent] = relationship(back_populates="product", order_by="ProductEvent.id",
-                                                       cascade="all, delete-orphan", lazy="dynamic")
+    photos: Mapped[list[ProductPhoto]] = relationship(
+        back_populates="product", order_by="ProductPhoto.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+    events: DynamicMapped[ProductEvent] = relationship(
+        back_populates="product", order_by="ProductEvent.id", cascade="all, delete-orphan", lazy="dynamic"
+    )
 
     @property
     def is_visible(self) -> bool:

@@ -35,13 +35,16 @@ def local_today() -> date:
 
 
 def _ocop_matches(product: Product) -> bool:
-    return bool(product.ocop_stars and product.ocop_verified_stars == product.ocop_stars
-                and product.ocop_verified_certificate_no == product.ocop_certificate_no
-                and product.ocop_expires_on is not None)
+    return bool(
+        product.ocop_stars
+        and product.ocop_verified_stars == product.ocop_stars
+        and product.ocop_verified_certificate_no == product.ocop_certificate_no
+        and product.ocop_expires_on is not None
+    )
 
 
 def ocop_state(product: Product, today: date | None = None) -> str:
-    """"none" (no claim), "claimed" (not checked, or changed since), "verified" (checked and valid today) or
+    """ "none" (no claim), "claimed" (not checked, or changed since), "verified" (checked and valid today) or
     "expired" (checked, but the certificate's validity has passed). Only "verified" may be shown as such."""
     if not product.ocop_stars:
         return "none"
@@ -53,11 +56,17 @@ def ocop_state(product: Product, today: date | None = None) -> str:
 
 def ocop_unverified_clause(today: date) -> sa.ColumnElement[bool]:
     """SQL: listings whose OCOP claim is not verified today (for the staff queue of claims to check)."""
-    return sa.and_(Product.ocop_stars.is_not(None), sa.or_(
-        Product.ocop_verified_stars.is_(None), Product.ocop_verified_stars != Product.ocop_stars,
-        Product.ocop_verified_certificate_no.is_(None),
-        Product.ocop_verified_certificate_no != Product.ocop_certificate_no,
-        Product.ocop_expires_on.is_(None), Product.ocop_expires_on < today))
+    return sa.and_(
+        Product.ocop_stars.is_not(None),
+        sa.or_(
+            Product.ocop_verified_stars.is_(None),
+            Product.ocop_verified_stars != Product.ocop_stars,
+            Product.ocop_verified_certificate_no.is_(None),
+            Product.ocop_verified_certificate_no != Product.ocop_certificate_no,
+            Product.ocop_expires_on.is_(None),
+            Product.ocop_expires_on < today,
+        ),
+    )
 
 
 def record_ocop_verification(product: Product, issued_on: date, expires_on: date) -> None:

@@ -41,8 +41,13 @@ def charge_daily_uploads(count: int) -> None:
     cap = current_app.config["PHOTO_UPLOADS_PER_DAY"]
     if count and not ratelimit.take(f"{cap}/day", count, "photo-uploads", str(current_user.id)):
         security_event("upload_refused", reason="daily_cap", count=count, cap=cap)
-        user_abort(429, _("You have uploaded the %(n)d photos a day allows. Save without new photos now, and "
-                          "add them tomorrow.", n=cap))
+        user_abort(
+            429,
+            _(
+                "You have uploaded the %(n)d photos a day allows. Save without new photos now, and add them tomorrow.",
+                n=cap,
+            ),
+        )
 
 
 def photo_plan(existing_photos, max_photos: int, too_many: Callable[[int], str], errors: list[DomainError]) -> list:

@@ -59,7 +59,8 @@ def _may_preview(product: Product) -> bool:
         return False
     profile = current_user.seller_profile
     return (profile is not None and profile.id == product.seller_id) or current_user.can_staff(
-        product.seller.commune_id)
+        product.seller.commune_id
+    )
 
 
 @bp.get(f"/p/{PRODUCT_ID}")
@@ -74,10 +75,12 @@ def product(product_id: int, slug: str | None = None):
         preview = True
     if slug != product.slug:  # an old or mistyped slug: one canonical address for sharing and search engines
         return redirect(url_for("catalog.product", product_id=product.id, slug=product.slug), 301)
-    more = db.session.scalars(newest_first(public_products().where(
-        Product.seller_id == product.seller_id, Product.id != product.id)).limit(4)).all()
-    return render_template("catalog/product.html", product=product, preview=preview, more=more,
-                           ProductStatus=ProductStatus)
+    more = db.session.scalars(
+        newest_first(public_products().where(Product.seller_id == product.seller_id, Product.id != product.id)).limit(4)
+    ).all()
+    return render_template(
+        "catalog/product.html", product=product, preview=preview, more=more, ProductStatus=ProductStatus
+    )
 
 
 @bp.get("/search")
@@ -90,5 +93,12 @@ def search():
     if request.args.get("commune"):
         commune = commune_by_slug(request.args["commune"][:140])
     results = paginate(search_listings(query, commune_id=commune.id if commune else None, category=category))
-    return render_template("catalog/search.html", query=query, results=results, category=category,
-                           commune=commune, communes=communes_in_order(), searched=bool(search_terms(query)))
+    return render_template(
+        "catalog/search.html",
+        query=query,
+        results=results,
+        category=category,
+        commune=commune,
+        communes=communes_in_order(),
+        searched=bool(search_terms(query)),
+    )

@@ -35,9 +35,14 @@ def refresh_search_text(product: Product) -> None:
     """Fold what a buyer may type to find this listing (call after any change to it, its shop or commune)."""
     seller = product.seller
     commune = seller.commune if seller is not None else None
-    parts = [product.title, product.description, product.origin,
-             seller.shop_name if seller is not None else "",
-             commune.name if commune is not None else "", commune.province if commune is not None else ""]
+    parts = [
+        product.title,
+        product.description,
+        product.origin,
+        seller.shop_name if seller is not None else "",
+        commune.name if commune is not None else "",
+        commune.province if commune is not None else "",
+    ]
     text = " ".join(fold(p) for p in parts if p)
     words = _CATEGORY_WORDS.get(product.category, "")
     product.search_text = " ".join(re.sub(r"\s+", " ", f"{text} {words}").split())
@@ -46,10 +51,12 @@ def refresh_search_text(product: Product) -> None:
 
 def public_products() -> sa.Select[Product]:
     """Listings buyers may see: approved, of a shop that is open."""
-    return (sa.select(Product)
-            .join(SellerProfile, Product.seller_id == SellerProfile.id)
-            .options(contains_eager(Product.seller))
-            .where(Product.status == ProductStatus.APPROVED, SellerProfile.status == SellerStatus.APPROVED))
+    return (
+        sa.select(Product)
+        .join(SellerProfile, Product.seller_id == SellerProfile.id)
+        .options(contains_eager(Product.seller))
+        .where(Product.status == ProductStatus.APPROVED, SellerProfile.status == SellerStatus.APPROVED)
+    )
 
 
 def newest_first(stmt: sa.Select[Product]) -> sa.Select[Product]:

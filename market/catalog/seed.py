@@ -28,31 +28,138 @@ W, H = 1200, 900
 # (seller phone, title, category, unit, price, stock, min order, origin, days since harvest, OCOP, description,
 #  approved?)
 LISTINGS = [
-    ("0903000001", "Sầu riêng Ri6", "durian", "kg", 85_000, 800, 2, "Buôn Ea Knuếc, Krông Pắc, Đắk Lắk", 3, None,
-     "Sầu riêng Ri6 chín cây, cơm vàng, ráo, hạt lép. Cắt cuống khi trái đủ tuổi, giao trong 48 giờ.\n"
-     "Đóng thùng xốp 2 trái, có phiếu bảo hành cơm.", True),
-    ("0903000001", "Sầu riêng Monthong", "durian", "kg", 95_000, 500, 2, "Buôn Ea Knuếc, Krông Pắc, Đắk Lắk", 5,
-     (4, "OCOP-DL-2025-0412"),
-     "Sầu riêng Monthong (Dona) múi to, cơm dày, vị ngọt béo. Vườn canh tác theo VietGAP.", True),
-    ("0903000001", "Bơ sáp 034", "avocado", "kg", 45_000, 300, 1, "Ea Knuếc, Đắk Lắk", 7, None,
-     "Bơ 034 trái dài, vỏ mỏng, cơm vàng dẻo. Hái già, để 3-4 ngày là chín.", True),
-    ("0903000002", "Cà phê Robusta rang mộc", "coffee", "bag", 120_000, 200, 1, "Quảng Phú, Cư M'gar, Đắk Lắk",
-     40, (3, "OCOP-DL-2024-0153"),
-     "Túi 500 g. Robusta hái chín trên 90 %, phơi giàn, rang mộc không tẩm. Xay sẵn hoặc nguyên hạt.", True),
-    ("0903000002", "Hồ tiêu đen Quảng Phú", "pepper", "kg", 150_000, 120, 1, "Quảng Phú, Đắk Lắk", 60, None,
-     "Tiêu đen hạt chắc, phơi nắng tự nhiên, cay thơm. Đóng túi zip 1 kg.", True),
-    ("0903000002", "Mật ong hoa cà phê", "honey", "box", 180_000, 60, 1, "Quảng Phú, Đắk Lắk", 20, None,
-     "Hộp 2 chai 500 ml. Mật ong nuôi trong vườn cà phê mùa hoa tháng Giêng.", False),
-    ("0903000003", "Khăn thổ cẩm", "brocade", "piece", 250_000, 40, 1, "Xuân Lãnh, Đắk Lắk", None, None,
-     "Khăn choàng dệt tay trên khung dệt truyền thống, hoa văn Ê Đê, dài 1,6 m.", True),
-    ("0903000003", "Vải thổ cẩm dệt tay", "brocade", "metre", 180_000, 80, 1, "Xuân Lãnh, Đắk Lắk", None, None,
-     "Vải khổ 60 cm, sợi cotton nhuộm màu tự nhiên. May túi, áo, khăn trải bàn.", True),
-    ("0903000003", "Giỏ mây đan tay", "handicraft", "piece", 120_000, 25, 1, "Xuân Lãnh, Đắk Lắk", None, None,
-     "Giỏ mây đan bởi các cụ trong buôn, đường kính 30 cm, dùng đi chợ hoặc trang trí.", True),
+    (
+        "0903000001",
+        "Sầu riêng Ri6",
+        "durian",
+        "kg",
+        85_000,
+        800,
+        2,
+        "Buôn Ea Knuếc, Krông Pắc, Đắk Lắk",
+        3,
+        None,
+        "Sầu riêng Ri6 chín cây, cơm vàng, ráo, hạt lép. Cắt cuống khi trái đủ tuổi, giao trong 48 giờ.\n"
+        "Đóng thùng xốp 2 trái, có phiếu bảo hành cơm.",
+        True,
+    ),
+    (
+        "0903000001",
+        "Sầu riêng Monthong",
+        "durian",
+        "kg",
+        95_000,
+        500,
+        2,
+        "Buôn Ea Knuếc, Krông Pắc, Đắk Lắk",
+        5,
+        (4, "OCOP-DL-2025-0412"),
+        "Sầu riêng Monthong (Dona) múi to, cơm dày, vị ngọt béo. Vườn canh tác theo VietGAP.",
+        True,
+    ),
+    (
+        "0903000001",
+        "Bơ sáp 034",
+        "avocado",
+        "kg",
+        45_000,
+        300,
+        1,
+        "Ea Knuếc, Đắk Lắk",
+        7,
+        None,
+        "Bơ 034 trái dài, vỏ mỏng, cơm vàng dẻo. Hái già, để 3-4 ngày là chín.",
+        True,
+    ),
+    (
+        "0903000002",
+        "Cà phê Robusta rang mộc",
+        "coffee",
+        "bag",
+        120_000,
+        200,
+        1,
+        "Quảng Phú, Cư M'gar, Đắk Lắk",
+        40,
+        (3, "OCOP-DL-2024-0153"),
+        "Túi 500 g. Robusta hái chín trên 90 %, phơi giàn, rang mộc không tẩm. Xay sẵn hoặc nguyên hạt.",
+        True,
+    ),
+    (
+        "0903000002",
+        "Hồ tiêu đen Quảng Phú",
+        "pepper",
+        "kg",
+        150_000,
+        120,
+        1,
+        "Quảng Phú, Đắk Lắk",
+        60,
+        None,
+        "Tiêu đen hạt chắc, phơi nắng tự nhiên, cay thơm. Đóng túi zip 1 kg.",
+        True,
+    ),
+    (
+        "0903000002",
+        "Mật ong hoa cà phê",
+        "honey",
+        "box",
+        180_000,
+        60,
+        1,
+        "Quảng Phú, Đắk Lắk",
+        20,
+        None,
+        "Hộp 2 chai 500 ml. Mật ong nuôi trong vườn cà phê mùa hoa tháng Giêng.",
+        False,
+    ),
+    (
+        "0903000003",
+        "Khăn thổ cẩm",
+        "brocade",
+        "piece",
+        250_000,
+        40,
+        1,
+        "Xuân Lãnh, Đắk Lắk",
+        None,
+        None,
+        "Khăn choàng dệt tay trên khung dệt truyền thống, hoa văn Ê Đê, dài 1,6 m.",
+        True,
+    ),
+    (
+        "0903000003",
+        "Vải thổ cẩm dệt tay",
+        "brocade",
+        "metre",
+        180_000,
+        80,
+        1,
+        "Xuân Lãnh, Đắk Lắk",
+        None,
+        None,
+        "Vải khổ 60 cm, sợi cotton nhuộm màu tự nhiên. May túi, áo, khăn trải bàn.",
+        True,
+    ),
+    (
+        "0903000003",
+        "Giỏ mây đan tay",
+        "handicraft",
+        "piece",
+        120_000,
+        25,
+        1,
+        "Xuân Lãnh, Đắk Lắk",
+        None,
+        None,
+        "Giỏ mây đan bởi các cụ trong buôn, đường kính 30 cm, dùng đi chợ hoặc trang trí.",
+        True,
+    ),
 ]
 
 
 # ---- drawings ---------------------------------------------------------------------------------------------
+
 
 def _background(rng: random.Random, top, bottom) -> Image.Image:
     im = Image.new("RGB", (W, H), top)
@@ -73,8 +180,10 @@ def _durian(draw, rng, cx, cy, rx, ry, open_=False):
         d = rng.random() ** 0.5
         x, y = cx + math.cos(a) * rx * d, cy + math.sin(a) * ry * d
         s = rng.randrange(10, 18)
-        draw.polygon([(x, y - s), (x - s * 0.7, y + s * 0.6), (x + s * 0.7, y + s * 0.6)],
-                      fill=(rng.randrange(90, 120), rng.randrange(120, 150), 40))
+        draw.polygon(
+            [(x, y - s), (x - s * 0.7, y + s * 0.6), (x + s * 0.7, y + s * 0.6)],
+            fill=(rng.randrange(90, 120), rng.randrange(120, 150), 40),
+        )
     draw.ellipse((cx - rx, cy - ry, cx + rx, cy + ry), outline=(70, 95, 30), width=6)
     draw.rectangle((cx - 8, cy - ry - 60, cx + 8, cy - ry), fill=(95, 75, 40))
     if open_:
@@ -115,15 +224,20 @@ def _draw(category: str, variant: int, seed: str) -> bytes:
         draw = ImageDraw.Draw(im)
         if variant == 0:
             for _ in range(260):
-                _bean(draw, rng.randrange(W), rng.randrange(H), rng.randrange(22, 34), rng.random() * math.pi,
-                      (rng.randrange(70, 110), rng.randrange(40, 60), rng.randrange(20, 35)))
+                _bean(
+                    draw,
+                    rng.randrange(W),
+                    rng.randrange(H),
+                    rng.randrange(22, 34),
+                    rng.random() * math.pi,
+                    (rng.randrange(70, 110), rng.randrange(40, 60), rng.randrange(20, 35)),
+                )
         else:
             draw.rounded_rectangle((420, 160, 780, 780), radius=30, fill=(175, 130, 85), outline=(120, 85, 50), width=6)
             draw.rectangle((450, 380, 750, 540), fill=(240, 230, 210))
             draw.ellipse((560, 420, 640, 500), fill=(90, 50, 25))
             for _ in range(40):
-                _bean(draw, rng.randrange(200, 1000), rng.randrange(790, 880), 24, rng.random() * math.pi,
-                      (85, 50, 28))
+                _bean(draw, rng.randrange(200, 1000), rng.randrange(790, 880), 24, rng.random() * math.pi, (85, 50, 28))
     elif category == "pepper":
         im = _background(rng, (225, 215, 195), (180, 165, 140))
         draw = ImageDraw.Draw(im)
@@ -136,8 +250,9 @@ def _draw(category: str, variant: int, seed: str) -> bytes:
         draw = ImageDraw.Draw(im)
         for k in range(2):
             x = 380 + k * 300
-            draw.rounded_rectangle((x, 260, x + 220, 760), radius=40, fill=(230, 150, 30), outline=(170, 100, 20),
-                                   width=6)
+            draw.rounded_rectangle(
+                (x, 260, x + 220, 760), radius=40, fill=(230, 150, 30), outline=(170, 100, 20), width=6
+            )
             draw.rectangle((x + 40, 200, x + 180, 262), fill=(120, 70, 30))
             draw.rectangle((x + 25, 430, x + 195, 560), fill=(250, 240, 215))
     elif category == "brocade":
@@ -169,18 +284,35 @@ def _draw(category: str, variant: int, seed: str) -> bytes:
 
 # ---- the seed -----------------------------------------------------------------------------------------------
 
+
 def _approver(profile: SellerProfile) -> User:
     """Staff of the shop's commune (the accounts seed made one per commune), else the admin."""
     from market.accounts.models import StaffAssignment
 
-    staff = db.session.scalar(sa.select(User).join(StaffAssignment, StaffAssignment.user_id == User.id)
-                              .where(StaffAssignment.commune_id == profile.commune_id).order_by(User.id).limit(1))
+    staff = db.session.scalar(
+        sa.select(User)
+        .join(StaffAssignment, StaffAssignment.user_id == User.id)
+        .where(StaffAssignment.commune_id == profile.commune_id)
+        .order_by(User.id)
+        .limit(1)
+    )
     return staff or db.session.scalar(sa.select(User).where(User.is_admin.is_(True)).order_by(User.id).limit(1))
 
 
-def listing(user: User, title: str, category: str, unit: str, price: int, stock: int, description: str,
-            min_qty: int = 1, origin: str = "", days: int | None = None, ocop: tuple | None = None,
-            approved: bool = True) -> Product:
+def listing(
+    user: User,
+    title: str,
+    category: str,
+    unit: str,
+    price: int,
+    stock: int,
+    description: str,
+    min_qty: int = 1,
+    origin: str = "",
+    days: int | None = None,
+    ocop: tuple | None = None,
+    approved: bool = True,
+) -> Product:
     """One demo listing of an approved seller, found by shop and title or made through the real service: checked
     like a seller's form, two drawn photos through the pipeline, search words indexed, approved by commune staff.
     Other areas' seeds use it for the products they need."""
@@ -189,12 +321,21 @@ def listing(user: User, title: str, category: str, unit: str, price: int, stock:
     if existing is not None:
         return existing
     media_dir = current_app.config["MEDIA_DIR"]
-    data = clean_listing({
-        "title": title, "description": description, "category": category, "unit": unit, "price": price,
-        "stock": stock, "min_order_qty": min_qty, "origin": origin,
-        "harvest_date": (date.today() - timedelta(days=days)).isoformat() if days is not None else "",
-        "ocop_stars": ocop[0] if ocop else "", "ocop_certificate_no": ocop[1] if ocop else "",
-    })
+    data = clean_listing(
+        {
+            "title": title,
+            "description": description,
+            "category": category,
+            "unit": unit,
+            "price": price,
+            "stock": stock,
+            "min_order_qty": min_qty,
+            "origin": origin,
+            "harvest_date": (date.today() - timedelta(days=days)).isoformat() if days is not None else "",
+            "ocop_stars": ocop[0] if ocop else "",
+            "ocop_certificate_no": ocop[1] if ocop else "",
+        }
+    )
     photos = [images.prepare(_draw(category, v, title), f"{category}-{v}.jpg", media_dir) for v in range(2)]
     product = create_listing(profile, data, photos, by=user, submit_now=True)
     for photo in photos:
@@ -209,9 +350,19 @@ def seed() -> list[tuple[str, str, str]]:
         user = db.session.scalar(sa.select(User).where(User.phone == normalize_phone(phone)))
         if user is None or user.seller_profile is None:
             continue
-        listing(user, title, category, unit, price, stock, description, min_qty=min_qty, origin=origin, days=days,
-                ocop=ocop, approved=approved)
+        listing(
+            user,
+            title,
+            category,
+            unit,
+            price,
+            stock,
+            description,
+            min_qty=min_qty,
+            origin=origin,
+            days=days,
+            ocop=ocop,
+            approved=approved,
+        )
     db.session.flush()
     return []
-
-

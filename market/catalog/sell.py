@@ -42,18 +42,24 @@ def products():
     if status in {s.value for s in ProductStatus}:
         stmt = stmt.where(Product.status == status)
     page = paginate(stmt.order_by(Product.updated_at.desc(), Product.id.desc()))
-    return render_template("catalog/sell/products.html", profile=profile, products=page, status=status,
-                           action_form=ActionForm())
+    return render_template(
+        "catalog/sell/products.html", profile=profile, products=page, status=status, action_form=ActionForm()
+    )
 
 
 # ---- the listing form -----------------------------------------------------------------------------------
 
+
 def _photo_plan(product: Product | None, errors: list[DomainError]) -> list[ProductPhoto | images.PhotoFile]:
     """The listing's photos in the order the seller arranged them (``photo_form.photo_plan``)."""
     return photo_form.photo_plan(
-        product.photos if product is not None else [], images.MAX_PHOTOS,
-        lambda count: _("A listing can have at most %(n)d photos; you chose %(count)d.", n=images.MAX_PHOTOS,
-                        count=count), errors)
+        product.photos if product is not None else [],
+        images.MAX_PHOTOS,
+        lambda count: _(
+            "A listing can have at most %(n)d photos; you chose %(count)d.", n=images.MAX_PHOTOS, count=count
+        ),
+        errors,
+    )
 
 
 FORM_TEMPLATE = "catalog/sell/form.html"
@@ -65,8 +71,15 @@ def _error_response(form: ListingForm, errors: list[DomainError], template_args:
         attach_error(form, err)
     if wants_json():
         fields = {f.name: list(f.errors) for f in form if f.errors}
-        return jsonify({"ok": False, "error": "invalid", "message": _("Please correct the marked fields."),
-                        "errors": fields, "form_errors": list(form.form_errors)}), 400
+        return jsonify(
+            {
+                "ok": False,
+                "error": "invalid",
+                "message": _("Please correct the marked fields."),
+                "errors": fields,
+                "form_errors": list(form.form_errors),
+            }
+        ), 400
     return render_template(template, form=form, **template_args), 400
 
 
@@ -88,8 +101,14 @@ def _submitting() -> bool:
     return request.form.get("action", "submit") != "draft"
 
 
-def save_new_listing(profile, by, form: ListingForm, template_args: dict, template: str = FORM_TEMPLATE,
-                     extra_errors: list[DomainError] | None = None):
+def save_new_listing(
+    profile,
+    by,
+    form: ListingForm,
+    template_args: dict,
+    template: str = FORM_TEMPLATE,
+    extra_errors: list[DomainError] | None = None,
+):
     """The POST half of "list a product" for ``profile``'s shop, entered by ``by`` (the seller, or a staff
     helper acting for a villager): check every field and photo, create the listing through the service and
     store its photos. Returns the Product (the caller commits), or the response showing every refusal."""
@@ -101,8 +120,9 @@ def save_new_listing(profile, by, form: ListingForm, template_args: dict, templa
         errors += err.errors
     plan = _photo_plan(None, errors)
     if _submitting() and not errors and not plan:
-        errors.append(DomainError("invalid", _("Add at least one photo before sending the listing for review."),
-                                  field="photos"))
+        errors.append(
+            DomainError("invalid", _("Add at least one photo before sending the listing for review."), field="photos")
+        )
     if errors:
         return _error_response(form, errors, template_args, template)
     try:
@@ -134,22 +154,36 @@ def new_product():
 
 
 def _edit_args(product: Product) -> dict:
-    return {"product": product, "profile": current_user.seller_profile, "max_photos": images.MAX_PHOTOS,
-            "stock_note": stock_managed(product)}
+    return {
+        "product": product,
+        "profile": current_user.seller_profile,
+        "max_photos": images.MAX_PHOTOS,
+        "stock_note": stock_managed(product),
+    }
 
 
 def _saved_form(product: Product) -> ListingForm:
     """The listing form filled with what is saved."""
-    return ListingForm(formdata=None, data={
-        "title": product.title, "description": product.description, "category": product.category,
-        "unit": product.unit, "price": f"{product.price_vnd:,}".replace(",", "."), "stock": str(product.stock),
-        "min_order_qty": str(product.min_order_qty), "origin": product.origin,
-        "harvest_date": product.harvest_date.isoformat() if product.harvest_date else "",
-        "ocop_stars": str(product.ocop_stars or ""), "ocop_certificate_no": product.ocop_certificate_no or "",
-        "sold_by_weight": product.by_weight, "piece_weight": kg_input(product.piece_weight_g),
-        "price_per_kg": f"{product.price_per_kg_vnd:,}".replace(",", ".") if product.price_per_kg_vnd else "",
-        "weight_tolerance": str(product.weight_tolerance_pct or DEFAULT_TOLERANCE_PCT),
-    })
+    return ListingForm(
+        formdata=None,
+        data={
+            "title": product.title,
+            "description": product.description,
+            "category": product.category,
+            "unit": product.unit,
+            "price": f"{product.price_vnd:,}".replace(",", "."),
+            "stock": str(product.stock),
+            "min_order_qty": str(product.min_order_qty),
+            "origin": product.origin,
+            "harvest_date": product.harvest_date.isoformat() if product.harvest_date else "",
+            "ocop_stars": str(product.ocop_stars or ""),
+            "ocop_certificate_no": product.ocop_certificate_no or "",
+            "sold_by_weight": product.by_weight,
+            "piece_weight": kg_input(product.piece_weight_g),
+            "price_per_kg": f"{product.price_per_kg_vnd:,}".replace(",", ".") if product.price_per_kg_vnd else "",
+            "weight_tolerance": str(product.weight_tolerance_pct or DEFAULT_TOLERANCE_PCT),
+        },
+    )
 
 
 @sell_bp.route(f"/products/{PRODUCT_ID}/edit", methods=["GET", "POST"])
@@ -178,8 +212,13 @@ def edit_product(product_id: int):
         return _error_response(form, [err], args)
     db.session.commit()
     if sent_back:
-        flash(_("Saved. Because the text or photos changed, “%(title)s” waits for review again before buyers see "
-                "it.", title=product.title), "info")
+        flash(
+            _(
+                "Saved. Because the text or photos changed, “%(title)s” waits for review again before buyers see it.",
+                title=product.title,
+            ),
+            "info",
+        )
     elif product.status == ProductStatus.PENDING_REVIEW and submit_now:
         flash(_("Sent! Commune staff will review “%(title)s” soon.", title=product.title), "success")
     else:

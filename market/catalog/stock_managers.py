@@ -39,10 +39,16 @@ def keep_managed_fields(product: Product, data: ListingInput) -> ListingInput:
     typed_by_weight = data.piece_weight_g is not None
     data = replace(data, stock=product.stock, unit=product.unit, piece_weight_g=product.piece_weight_g)
     if product.piece_weight_g is None:
-        return replace(data, price_per_kg_vnd=None, weight_tolerance_pct=None,
-                       price_vnd=product.price_vnd if typed_by_weight else data.price_vnd)
+        return replace(
+            data,
+            price_per_kg_vnd=None,
+            weight_tolerance_pct=None,
+            price_vnd=product.price_vnd if typed_by_weight else data.price_vnd,
+        )
     per_kg = data.price_per_kg_vnd or product.price_per_kg_vnd
-    return replace(data, price_per_kg_vnd=per_kg,
-                   weight_tolerance_pct=data.weight_tolerance_pct or product.weight_tolerance_pct,
-                   price_vnd=max(1, round_div(product.piece_weight_g * per_kg, 1000)))
-
+    return replace(
+        data,
+        price_per_kg_vnd=per_kg,
+        weight_tolerance_pct=data.weight_tolerance_pct or product.weight_tolerance_pct,
+        price_vnd=max(1, round_div(product.piece_weight_g * per_kg, 1000)),
+    )

@@ -58,8 +58,11 @@ def parse_kg(raw, field: str, *, minimum_g: int, maximum_g: int) -> int:
     if grams < minimum_g:
         raise DomainError(ErrorCode.INVALID, _("This must be at least %(kg)s.", kg=format_kg(minimum_g)), field=field)
     if grams > maximum_g:
-        raise DomainError(ErrorCode.INVALID, _("%(kg)s is too much: at most %(max)s. Check the zeros.",
-                                               kg=format_kg(grams), max=format_kg(maximum_g)), field=field)
+        raise DomainError(
+            ErrorCode.INVALID,
+            _("%(kg)s is too much: at most %(max)s. Check the zeros.", kg=format_kg(grams), max=format_kg(maximum_g)),
+            field=field,
+        )
     return grams
 
 

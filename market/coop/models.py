@@ -42,8 +42,9 @@ class CoopLot(TimestampMixin, Model):
 
     product: Mapped[Product] = relationship(lazy="joined")
     seller: Mapped[SellerProfile] = relationship()
-    households: Mapped[list[CoopHousehold]] = relationship(back_populates="lot", order_by="CoopHousehold.id",
-                                                           cascade="all, delete-orphan", lazy="selectin")
+    households: Mapped[list[CoopHousehold]] = relationship(
+        back_populates="lot", order_by="CoopHousehold.id", cascade="all, delete-orphan", lazy="selectin"
+    )
 
 
 class CoopHousehold(TimestampMixin, Model):
@@ -62,8 +63,11 @@ class CoopHousehold(TimestampMixin, Model):
 
     lot: Mapped[CoopLot] = relationship(back_populates="households")
     contributions: Mapped[list[CoopContribution]] = relationship(
-        back_populates="household", cascade="all, delete-orphan",
-        order_by=lambda: [CoopContribution.contributed_on, CoopContribution.id], lazy="selectin")
+        back_populates="household",
+        cascade="all, delete-orphan",
+        order_by=lambda: [CoopContribution.contributed_on, CoopContribution.id],
+        lazy="selectin",
+    )
 
     @property
     def has_bank(self) -> bool:
@@ -86,8 +90,9 @@ class CoopContribution(TimestampMixin, Model):
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     lot_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("coop_lots.id", ondelete="CASCADE"))
-    household_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("coop_households.id", ondelete="CASCADE"),
-                                              index=True)
+    household_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("coop_households.id", ondelete="CASCADE"), index=True
+    )
     grams: Mapped[int] = mapped_column(sa.BigInteger)
     contributed_on: Mapped[date] = mapped_column(sa.Date)
 

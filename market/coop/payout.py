@@ -170,21 +170,85 @@ def payout(lot: CoopLot, start: date, end: date, fee_bps: int | None = None) -> 
 def payout_csv(report: Payout) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("Household"), _("Village"), _("Phone"), _("Bank"), _("Account number"), _("Account holder"),
-                     _("Kilograms sold"), _("Gross (đồng)"), _("Platform fee (đồng)"), _("Shipping (đồng)"),
-                     _("Net (đồng)"), _("Transfer memo"), _("VietQR payload")])
+    writer.writerow(
+        [
+            _("Household"),
+            _("Village"),
+            _("Phone"),
+            _("Bank"),
+            _("Account number"),
+            _("Account holder"),
+            _("Kilograms sold"),
+            _("Gross (đồng)"),
+            _("Platform fee (đồng)"),
+            _("Shipping (đồng)"),
+            _("Net (đồng)"),
+            _("Transfer memo"),
+            _("VietQR payload"),
+        ]
+    )
     for r in report.rows:
         hh = r.household
         bank = r.bank
-        writer.writerow([csv_cell(v) for v in (
-            hh.name, hh.village, format_phone(hh.phone) if hh.phone else "", bank.short_name if bank else "",
-            hh.account_number or "", hh.account_holder or "", format_kg(r.grams, unit=False) or "0", r.gross_vnd,
-            r.platform_vnd, r.shipping_vnd, r.net_vnd, r.memo if r.payload else "", r.payload or "")])
+        writer.writerow(
+            [
+                csv_cell(v)
+                for v in (
+                    hh.name,
+                    hh.village,
+                    format_phone(hh.phone) if hh.phone else "",
+                    bank.short_name if bank else "",
+                    hh.account_number or "",
+                    hh.account_holder or "",
+                    format_kg(r.grams, unit=False) or "0",
+                    r.gross_vnd,
+                    r.platform_vnd,
+                    r.shipping_vnd,
+                    r.net_vnd,
+                    r.memo if r.payload else "",
+                    r.payload or "",
+                )
+            ]
+        )
     if report.unallocated_g:
-        writer.writerow([csv_cell(v) for v in (_("Not covered by any contribution"), "", "", "", "", "",
-                                            format_kg(report.unallocated_g, unit=False), report.unallocated_vnd,
-                                            "", "", "", "", "")])
-    writer.writerow([csv_cell(v) for v in (_("Total"), "", "", "", "", "", format_kg(report.grams, unit=False) or "0",
-                                        report.gross_vnd, report.platform_vnd, report.shipping_vnd, report.net_vnd,
-                                        "", "")])
+        writer.writerow(
+            [
+                csv_cell(v)
+                for v in (
+                    _("Not covered by any contribution"),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    format_kg(report.unallocated_g, unit=False),
+                    report.unallocated_vnd,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                )
+            ]
+        )
+    writer.writerow(
+        [
+            csv_cell(v)
+            for v in (
+                _("Total"),
+                "",
+                "",
+                "",
+                "",
+                "",
+                format_kg(report.grams, unit=False) or "0",
+                report.gross_vnd,
+                report.platform_vnd,
+                report.shipping_vnd,
+                report.net_vnd,
+                "",
+                "",
+            )
+        ]
+    )
     return "\ufeff" + out.getvalue()  # BOM: spreadsheets then read the Vietnamese letters as UTF-8

@@ -68,8 +68,13 @@ def new():
             errors.append(err)
         else:
             db.session.commit()
-            flash(_("The lot “%(title)s” is made. Add the households and the kilograms each brings.",
-                    title=lot.product.title), "success")
+            flash(
+                _(
+                    "The lot “%(title)s” is made. Add the households and the kilograms each brings.",
+                    title=lot.product.title,
+                ),
+                "success",
+            )
             return redirect(url_for("sell_lots.lot", lot_id=lot.id))
     db.session.rollback()
     for err in errors:
@@ -81,8 +86,17 @@ def _photos(errors: list) -> list:
     files = [f for f in request.files.getlist("photos") if f is not None and f.filename]
     photo_form.charge_daily_uploads(len(files))
     if len(files) > images.MAX_PHOTOS:
-        errors.append(DomainError(ErrorCode.INVALID, _("A listing can have at most %(n)d photos; you chose %(count)d.",
-                                                       n=images.MAX_PHOTOS, count=len(files)), field="photos"))
+        errors.append(
+            DomainError(
+                ErrorCode.INVALID,
+                _(
+                    "A listing can have at most %(n)d photos; you chose %(count)d.",
+                    n=images.MAX_PHOTOS,
+                    count=len(files),
+                ),
+                field="photos",
+            )
+        )
         return []
     plan = []
     for upload in files:
@@ -97,6 +111,7 @@ def _photos(errors: list) -> list:
 
 # ---- one lot ---------------------------------------------------------------------------------------------
 
+
 def _page(lot, status: int = 200, forms: dict | None = None, open_key: str | None = None):
     """The lot page; ``forms`` replaces a form (by key) with the one that was posted, errors and all."""
     forms = forms or {}
@@ -105,20 +120,36 @@ def _page(lot, status: int = 200, forms: dict | None = None, open_key: str | Non
     edit_forms, more_forms, change_forms = {}, {}, {}
     for hh in lot.households:
         edit_forms[hh.id] = forms.get(("edit", hh.id)) or HouseholdForm(
-            formdata=None, prefix=f"hh{hh.id}", banks=banks(), name=hh.name, village=hh.village,
-            phone=_national(hh.phone), bank_bin=hh.bank_bin or "", account_number=hh.account_number,
-            account_holder=hh.account_holder)
+            formdata=None,
+            prefix=f"hh{hh.id}",
+            banks=banks(),
+            name=hh.name,
+            village=hh.village,
+            phone=_national(hh.phone),
+            bank_bin=hh.bank_bin or "",
+            account_number=hh.account_number,
+            account_holder=hh.account_holder,
+        )
         more_forms[hh.id] = forms.get(("more", hh.id)) or ContributionForm(formdata=None, prefix=f"more{hh.id}")
         for c in hh.contributions:
             change_forms[c.id] = forms.get(("change", c.id)) or ContributionForm(
-                formdata=None, prefix=f"c{c.id}", kg=_kg(c.grams))
+                formdata=None, prefix=f"c{c.id}", kg=_kg(c.grams)
+            )
     return render_template(
-        "coop/lot.html", lot=lot, state=state, add_form=add_form, edit_forms=edit_forms, more_forms=more_forms,
-        change_forms=change_forms, shipping_form=forms.get("shipping") or ShippingForm(
-            formdata=None, shipping_vnd_per_kg=f"{lot.shipping_vnd_per_kg:,}".replace(",", ".")),
-        action_form=ActionForm(formdata=None), open_key=open_key,
+        "coop/lot.html",
+        lot=lot,
+        state=state,
+        add_form=add_form,
+        edit_forms=edit_forms,
+        more_forms=more_forms,
+        change_forms=change_forms,
+        shipping_form=forms.get("shipping")
+        or ShippingForm(formdata=None, shipping_vnd_per_kg=f"{lot.shipping_vnd_per_kg:,}".replace(",", ".")),
+        action_form=ActionForm(formdata=None),
+        open_key=open_key,
         hh_sold={hh.id: sum(state.sold_by_share.get(c.id, 0) for c in hh.contributions) for hh in lot.households},
-        units=service.units_for(lot, lot.contributed_g)), status
+        units=service.units_for(lot, lot.contributed_g),
+    ), status
 
 
 def _national(e164: str | None) -> str:
@@ -287,6 +318,7 @@ def _kg_text(grams: int) -> str:
 
 # ---- the payout report -------------------------------------------------------------------------------------
 
+
 def _report(lot_id: int):
     lot = _lot(lot_id)
     try:
@@ -308,11 +340,15 @@ def payout_page(lot_id: int):
 def payout_csv(lot_id: int):
     report = _report(lot_id)
     name = f"payout-lot-{report.lot.id}-{report.start.isoformat()}-{report.end.isoformat()}.csv"
-    return Response(payout.payout_csv(report), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return Response(
+        payout.payout_csv(report),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
 
 
 # ---- the product page -------------------------------------------------------------------------------------
+
 
 def product_lot_context(product) -> dict | None:
     """For the product page: "a co-op lot of N households of <village>, …" (public facts only)."""

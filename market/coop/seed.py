@@ -27,18 +27,24 @@ log = logging.getLogger(__name__)
 KOL_PHONE = "0903000001"
 TITLE = "Sầu riêng Ri6 — vụ 2026"
 LISTING = {
-    "title": TITLE, "category": "durian", "sold_by_weight": "1", "unit": "fruit", "piece_weight": "3",
-    "price_per_kg": "85.000", "weight_tolerance": "10", "min_order_qty": "1", "shipping_vnd_per_kg": "5.000",
+    "title": TITLE,
+    "category": "durian",
+    "sold_by_weight": "1",
+    "unit": "fruit",
+    "piece_weight": "3",
+    "price_per_kg": "85.000",
+    "weight_tolerance": "10",
+    "min_order_qty": "1",
+    "shipping_vnd_per_kg": "5.000",
     "origin": "Các buôn của xã Ea Knuếc, Krông Pắc, Đắk Lắk",
     "description": "Sầu riêng Ri6 của nhiều hộ trong xã, gom về một vựa, cắt chín cây, bán theo trái. "
-                   "Mỗi trái khoảng 3 kg; khi đóng hàng chúng tôi cân từng trái và tính đúng theo cân.",
+    "Mỗi trái khoảng 3 kg; khi đóng hàng chúng tôi cân từng trái và tính đúng theo cân.",
 }
 # (name, village, phone, (bank BIN, account, holder) or None, [(kg, days ago)])
 HOUSEHOLDS = [
     ("Y Bhin Niê", "Buôn Ea Knuếc", "0912000101", ("970405", "5201205000101", "Y BHIN NIE"), [("30", 24)]),
     ("H'Lim Mlô", "Buôn Ea Knuếc", None, None, [("21", 22)]),
-    ("Nguyễn Văn Tâm", "Thôn 3", "0912000103", ("970418", "31410000010300", "NGUYEN VAN TAM"),
-     [("45", 20), ("15", 6)]),
+    ("Nguyễn Văn Tâm", "Thôn 3", "0912000103", ("970418", "31410000010300", "NGUYEN VAN TAM"), [("45", 20), ("15", 6)]),
     ("H'Ra Êban", "Buôn Kram", "0912000104", None, [("60", 18)]),
     ("Trần Thị Hạnh", "Thôn 5", "0912000105", ("970436", "1023000105", "TRAN THI HANH"), [("90", 15)]),
     ("Y Sơn Kbuôr", "Buôn Kram", None, None, [("120", 10)]),
@@ -62,8 +68,11 @@ def demo_lot() -> int | None:
     kol = _user(KOL_PHONE)
     if kol is None or kol.seller_profile is None:
         return None
-    return db.session.scalar(sa.select(Product.id).join(CoopLot, CoopLot.product_id == Product.id)
-                             .where(Product.seller_id == kol.seller_profile.id, Product.title == TITLE))
+    return db.session.scalar(
+        sa.select(Product.id)
+        .join(CoopLot, CoopLot.product_id == Product.id)
+        .where(Product.seller_id == kol.seller_profile.id, Product.title == TITLE)
+    )
 
 
 def _lot(kol: User) -> CoopLot | None:
@@ -90,14 +99,21 @@ def _households(lot: CoopLot) -> None:
         if name in known:
             continue
         (kg, days), *more = contributions
-        raw = {"name": name, "village": village, "phone": phone or "", "kg": kg,
-               "contributed_on": (today - timedelta(days=days)).isoformat(),
-               "bank_bin": bank[0] if bank else "", "account_number": bank[1] if bank else "",
-               "account_holder": bank[2] if bank else ""}
+        raw = {
+            "name": name,
+            "village": village,
+            "phone": phone or "",
+            "kg": kg,
+            "contributed_on": (today - timedelta(days=days)).isoformat(),
+            "bank_bin": bank[0] if bank else "",
+            "account_number": bank[1] if bank else "",
+            "account_holder": bank[2] if bank else "",
+        }
         hh = service.add_household(lot, raw)
         for kg_more, days_more in more:
-            service.add_contribution(hh, {"kg": kg_more, "contributed_on": (today - timedelta(days=days_more))
-                                          .isoformat()})
+            service.add_contribution(
+                hh, {"kg": kg_more, "contributed_on": (today - timedelta(days=days_more)).isoformat()}
+            )
     db.session.expire(lot)
 
 
@@ -119,8 +135,9 @@ def _orders(lot: CoopLot, kol: User) -> None:
                 if not placed.created:
                     continue
                 order = placed.order
-                apply_address(order, Address(address.name, address.phone, address.street, address.commune,
-                                             address.province))
+                apply_address(
+                    order, Address(address.name, address.phone, address.street, address.commune, address.province)
+                )
                 gateway().choose(order, "vietqr", buyer)
                 if kg is None:
                     continue
@@ -146,4 +163,3 @@ def seed() -> list[tuple[str, str, str]]:
     _orders(lot, kol)
     db.session.flush()
     return []
-

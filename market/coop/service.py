@@ -50,6 +50,7 @@ RULE = "fcfs"  # first come, first served by contribution date (allocation.py)
 
 # ---- finding ---------------------------------------------------------------------------------------------
 
+
 def lot_for_seller(user, lot_id: object) -> CoopLot:
     """The lot if it is the user's own shop's; anyone else's (or none) is a 404, so nobody learns it exists."""
     profile = user.seller_profile if user is not None and user.is_authenticated else None
@@ -60,8 +61,9 @@ def lot_for_seller(user, lot_id: object) -> CoopLot:
 
 
 def lots_of(profile) -> list[CoopLot]:
-    return list(db.session.scalars(sa.select(CoopLot).where(CoopLot.seller_id == profile.id)
-                                   .order_by(CoopLot.id.desc())))
+    return list(
+        db.session.scalars(sa.select(CoopLot).where(CoopLot.seller_id == profile.id).order_by(CoopLot.id.desc()))
+    )
 
 
 def lot_of_product(product_id: int) -> CoopLot | None:
@@ -83,6 +85,7 @@ def contribution_of(lot: CoopLot, contribution_id: object) -> CoopContribution:
 
 
 # ---- what was typed ------------------------------------------------------------------------------------
+
 
 def parse_contribution_kg(raw, field: str = "kg") -> int:
     return parse_kg(raw, field, minimum_g=CONTRIBUTION_MIN_G, maximum_g=CONTRIBUTION_MAX_G)
@@ -120,8 +123,11 @@ def parse_shipping(raw) -> int:
     except DomainError as err:
         raise DomainError("invalid", err.message, field="shipping_vnd_per_kg") from None
     if value > MAX_SHIPPING_PER_KG:
-        raise DomainError("invalid", _("At most %(max)s per kg.", max=f"{MAX_SHIPPING_PER_KG:,}".replace(",", ".")),
-                          field="shipping_vnd_per_kg")
+        raise DomainError(
+            "invalid",
+            _("At most %(max)s per kg.", max=f"{MAX_SHIPPING_PER_KG:,}".replace(",", ".")),
+            field="shipping_vnd_per_kg",
+        )
     return value
 
 
@@ -180,20 +186,39 @@ def clean_household(raw) -> HouseholdInput:
 
 # ---- the lot -------------------------------------------------------------------------------------------
 
+
 def create_lot(profile, user, raw, photos) -> CoopLot:
     """A new listing (through the catalog, so it is reviewed like any other) and its lot, with no stock yet."""
     errors: list[DomainError] = []
     by_weight = is_checked(raw.get("sold_by_weight"))
-    listing = {**{k: raw.get(k) for k in ("title", "description", "category", "origin", "harvest_date",
-                                          "piece_weight", "price_per_kg", "weight_tolerance", "min_order_qty")},
-               "unit": raw.get("unit") if by_weight else Unit.KG, "price": raw.get("price_per_kg"),
-               "sold_by_weight": "1" if by_weight else "", "stock": "0"}
+    listing = {
+        **{
+            k: raw.get(k)
+            for k in (
+                "title",
+                "description",
+                "category",
+                "origin",
+                "harvest_date",
+                "piece_weight",
+                "price_per_kg",
+                "weight_tolerance",
+                "min_order_qty",
+            )
+        },
+        "unit": raw.get("unit") if by_weight else Unit.KG,
+        "price": raw.get("price_per_kg"),
+        "sold_by_weight": "1" if by_weight else "",
+        "stock": "0",
+    }
     data = None
     try:
         data = clean_listing(listing)
     except FieldErrors as err:
-        errors += [DomainError("invalid", e.message, field="price_per_kg" if e.field == "price" else e.field)
-                   for e in err.errors]
+        errors += [
+            DomainError("invalid", e.message, field="price_per_kg" if e.field == "price" else e.field)
+            for e in err.errors
+        ]
     shipping = 0
     try:
         shipping = parse_shipping(raw.get("shipping_vnd_per_kg"))
@@ -202,8 +227,13 @@ def create_lot(profile, user, raw, photos) -> CoopLot:
     if errors:
         raise FieldErrors(errors)
     product = create_listing(profile, data, photos, by=user, submit_now=bool(photos))
-    lot = CoopLot(product_id=product.id, seller_id=profile.id, unit_g=data.piece_weight_g or 1000,
-                  contributed_g=0, shipping_vnd_per_kg=shipping)
+    lot = CoopLot(
+        product_id=product.id,
+        seller_id=profile.id,
+        unit_g=data.piece_weight_g or 1000,
+        contributed_g=0,
+        shipping_vnd_per_kg=shipping,
+    )
     db.session.add(lot)
     db.session.flush()
     return lot
@@ -228,8 +258,9 @@ def on_delivered(order, to_status=None, **_kw) -> None:
     if to_status != OrderStatus.DELIVERED:
         return
     product_ids = {item.product_id for item in order.items}
-    db.session.execute(sa.select(CoopLot.id).where(CoopLot.product_id.in_(product_ids)).order_by(CoopLot.id)
-                       .with_for_update())
+    db.session.execute(
+        sa.select(CoopLot.id).where(CoopLot.product_id.in_(product_ids)).order_by(CoopLot.id).with_for_update()
+    )
 
 
 def units_for(lot: CoopLot, grams: int) -> int:
@@ -239,28 +270,41 @@ def units_for(lot: CoopLot, grams: int) -> int:
 def _change_total(lot: CoopLot, delta_g: int) -> None:
     """Add (or take, when negative) grams to the lot and the matching whole units to the product's stock."""
     new_total = db.session.execute(
-        sa.update(CoopLot).where(CoopLot.id == lot.id, CoopLot.contributed_g + delta_g >= 0)
+        sa.update(CoopLot)
+        .where(CoopLot.id == lot.id, CoopLot.contributed_g + delta_g >= 0)
         .values(contributed_g=CoopLot.contributed_g + delta_g)
-        .returning(CoopLot.contributed_g).execution_options(synchronize_session=False)).scalar_one_or_none()
+        .returning(CoopLot.contributed_g)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
     if new_total is None:
         raise DomainError("invalid", _("This lot changed meanwhile; reload the page."), status=409)
     db.session.expire(lot, ["contributed_g"])
     units = units_for(lot, new_total) - units_for(lot, new_total - delta_g)
     if units_for(lot, new_total) > LOT_MAX_UNITS:
-        raise DomainError("invalid", _("A lot can hold at most %(n)s units in all.",
-                                       n=f"{LOT_MAX_UNITS:,}".replace(",", ".")), field="kg")
+        raise DomainError(
+            "invalid",
+            _("A lot can hold at most %(n)s units in all.", n=f"{LOT_MAX_UNITS:,}".replace(",", ".")),
+            field="kg",
+        )
     if units > 0:
         give_to_product(lot.product_id, units)
     elif units < 0 and not take_from_product(lot.product_id, -units):
         product = db.session.get(Product, lot.product_id)
-        raise DomainError("invalid", _(
-            "Only %(n)s %(unit)s of this lot are free; the rest is held by orders or pinned in a live session and "
-            "cannot be taken back. Wait until those orders are delivered or cancelled, or the live offer closes.",
-            n=product.stock,
-            unit=unit_label(product.unit)), field="kg", status=409)
+        raise DomainError(
+            "invalid",
+            _(
+                "Only %(n)s %(unit)s of this lot are free; the rest is held by orders or pinned in a live session and "
+                "cannot be taken back. Wait until those orders are delivered or cancelled, or the live offer closes.",
+                n=product.stock,
+                unit=unit_label(product.unit),
+            ),
+            field="kg",
+            status=409,
+        )
 
 
 # ---- households and contributions ----------------------------------------------------------------------
+
 
 def add_household(lot: CoopLot, raw) -> CoopHousehold:
     """A household joins the lot with its first contribution (every field checked before anything is written)."""
@@ -283,9 +327,15 @@ def add_household(lot: CoopLot, raw) -> CoopHousehold:
     if errors:
         raise FieldErrors(errors)
     with db.session.begin_nested():
-        hh = CoopHousehold(lot_id=lot.id, name=data.name, village=data.village, phone=data.phone,
-                           bank_bin=data.bank_bin, account_number=data.account_number,
-                           account_holder=data.account_holder)
+        hh = CoopHousehold(
+            lot_id=lot.id,
+            name=data.name,
+            village=data.village,
+            phone=data.phone,
+            bank_bin=data.bank_bin,
+            account_number=data.account_number,
+            account_holder=data.account_holder,
+        )
         db.session.add(hh)
         db.session.flush()
         db.session.add(CoopContribution(lot_id=lot.id, household_id=hh.id, grams=grams, contributed_on=day))
@@ -335,12 +385,22 @@ def change_contribution(c: CoopContribution, raw) -> CoopContribution:
     state = lot_state(lot)
     sold = state.sold_by_share.get(c.id, 0)
     if grams < sold:
-        raise DomainError("invalid", _("%(kg)s of this contribution are already sold: it cannot be less.",
-                                       kg=format_kg(sold)), field="kg", status=409)
+        raise DomainError(
+            "invalid",
+            _("%(kg)s of this contribution are already sold: it cannot be less.", kg=format_kg(sold)),
+            field="kg",
+            status=409,
+        )
     if grams > c.grams and state.sold_after(c.id):
-        raise DomainError("invalid", _(
-            "Sales were already allocated to households after this one, so this contribution cannot grow. Add the "
-            "extra kilograms as a new contribution dated today."), field="kg", status=409)
+        raise DomainError(
+            "invalid",
+            _(
+                "Sales were already allocated to households after this one, so this contribution cannot grow. Add the "
+                "extra kilograms as a new contribution dated today."
+            ),
+            field="kg",
+            status=409,
+        )
     if grams != c.grams:
         with db.session.begin_nested():
             delta = grams - c.grams
@@ -355,11 +415,18 @@ def remove_contribution(c: CoopContribution) -> None:
     lock_lot(lot)
     sold = lot_state(lot).sold_by_share.get(c.id, 0)
     if sold:
-        raise DomainError("invalid", _("%(kg)s of this contribution are already sold: it cannot be removed, only "
-                                       "reduced to what is sold.", kg=format_kg(sold)), status=409)
+        raise DomainError(
+            "invalid",
+            _(
+                "%(kg)s of this contribution are already sold: it cannot be removed, only reduced to what is sold.",
+                kg=format_kg(sold),
+            ),
+            status=409,
+        )
     if len(c.household.contributions) == 1:
-        raise DomainError("invalid", _("This is the household's only contribution: remove the household instead."),
-                          status=409)
+        raise DomainError(
+            "invalid", _("This is the household's only contribution: remove the household instead."), status=409
+        )
     with db.session.begin_nested():
         grams = c.grams
         db.session.delete(c)
@@ -375,9 +442,16 @@ def remove_household(hh: CoopHousehold) -> None:
     state = lot_state(lot)
     sold = sum(state.sold_by_share.get(c.id, 0) for c in hh.contributions)
     if sold:
-        raise DomainError("invalid", _("%(name)s has already sold %(kg)s from this lot and must be paid for it: the "
-                                       "household cannot be removed. You can reduce its kilograms to what is sold.",
-                                       name=hh.name, kg=format_kg(sold)), status=409)
+        raise DomainError(
+            "invalid",
+            _(
+                "%(name)s has already sold %(kg)s from this lot and must be paid for it: the "
+                "household cannot be removed. You can reduce its kilograms to what is sold.",
+                name=hh.name,
+                kg=format_kg(sold),
+            ),
+            status=409,
+        )
     with db.session.begin_nested():
         grams = hh.contributed_g
         db.session.delete(hh)
@@ -390,21 +464,34 @@ def check_queue_date(lot: CoopLot, day: date) -> None:
     """A new contribution joins the queue by its date: it may not jump ahead of one that has started selling."""
     head = lot_state(lot).head_date
     if head is not None and day < head:
-        raise DomainError("invalid", _(
-            "Sales up to now come from contributions of %(date)s and earlier. Date this contribution %(date)s or "
-            "later: an earlier date would move kilograms already sold to it.", date=head.strftime("%d/%m/%Y")),
-            field="contributed_on")
+        raise DomainError(
+            "invalid",
+            _(
+                "Sales up to now come from contributions of %(date)s and earlier. Date this contribution %(date)s or "
+                "later: an earlier date would move kilograms already sold to it.",
+                date=head.strftime("%d/%m/%Y"),
+            ),
+            field="contributed_on",
+        )
 
 
 # ---- what has sold ---------------------------------------------------------------------------------------
 
+
 def sales(lot: CoopLot) -> list[Sale]:
     """Delivered lines of the lot's product (see the module's docstring for what counts)."""
     rows = db.session.execute(
-        sa.select(OrderItem.id, Order.status_changed_at, OrderItem.qty, OrderItem.est_weight_g,
-                  OrderItem.packed_weight_g, OrderItem.line_total_vnd)
+        sa.select(
+            OrderItem.id,
+            Order.status_changed_at,
+            OrderItem.qty,
+            OrderItem.est_weight_g,
+            OrderItem.packed_weight_g,
+            OrderItem.line_total_vnd,
+        )
         .join(Order, Order.id == OrderItem.order_id)
-        .where(OrderItem.product_id == lot.product_id, Order.status == OrderStatus.DELIVERED))
+        .where(OrderItem.product_id == lot.product_id, Order.status == OrderStatus.DELIVERED)
+    )
     out = []
     for item_id, at, qty, est, packed, amount in rows:
         grams = packed if (est is not None and packed) else qty * (est or lot.unit_g)
@@ -413,8 +500,11 @@ def sales(lot: CoopLot) -> list[Sale]:
 
 
 def shares(lot: CoopLot) -> list[Share]:
-    rows = db.session.execute(sa.select(CoopContribution.id, CoopContribution.contributed_on, CoopContribution.grams)
-                              .where(CoopContribution.lot_id == lot.id))
+    rows = db.session.execute(
+        sa.select(CoopContribution.id, CoopContribution.contributed_on, CoopContribution.grams).where(
+            CoopContribution.lot_id == lot.id
+        )
+    )
     return [Share(cid, day, int(grams)) for cid, day, grams in rows]
 
 
@@ -437,7 +527,7 @@ class LotState:
 
     def sold_after(self, share_id: int) -> bool:
         ids = [s.id for s in self.shares]
-        return any(self.sold_by_share.get(i) for i in ids[ids.index(share_id) + 1:]) if share_id in ids else False
+        return any(self.sold_by_share.get(i) for i in ids[ids.index(share_id) + 1 :]) if share_id in ids else False
 
 
 def lot_state(lot: CoopLot) -> LotState:

@@ -28,28 +28,36 @@ MUTE_MAX_MINUTES = 7 * 24 * 60
 
 def chat_json(message: ChatMessage, user: User | None = None, host_user_id: int | None = None) -> dict:
     user = user or message.user
-    return {"id": message.id, "user": mask_name(user.display_name), "user_id": user.id, "text": message.text,
-            "at": message.created_at.isoformat(), "host": user.id == host_user_id}
+    return {
+        "id": message.id,
+        "user": mask_name(user.display_name),
+        "user_id": user.id,
+        "text": message.text,
+        "at": message.created_at.isoformat(),
+        "host": user.id == host_user_id,
+    }
 
 
 def mute_until(session: LiveSession, user_id: int) -> datetime | None:
-    return db.session.scalar(sa.select(sa.func.max(LiveMute.until)).where(
-        LiveMute.user_id == user_id, LiveMute.until > utcnow(),
-        sa.or_(LiveMute.session_id == session.id, LiveMute.commune_id == session.commune_id)))
+    return db.session.scalar(
+        sa.select(sa.func.max(LiveMute.until)).where(
+            LiveMute.user_id == user_id,
+            LiveMute.until > utcnow(),
+            sa.or_(LiveMute.session_id == session.id, LiveMute.commune_id == session.commune_id),
+        )
+    )
 
 
 def clean_chat(text: object) -> str:
     if not isinstance(text, str):
         raise live_error("invalid", message=_("Write a message."), field="text")
     if len(text) > CHAT_MAX * 4:  # do not even clean a megabyte
-        raise live_error("invalid", message=_("A message can have at most %(n)d characters.", n=CHAT_MAX),
-                         field="text")
+        raise live_error("invalid", message=_("A message can have at most %(n)d characters.", n=CHAT_MAX), field="text")
     text = clean_line(text)
     if not text:
         raise live_error("invalid", message=_("Write a message."), field="text")
     if len(text) > CHAT_MAX:
-        raise live_error("invalid", message=_("A message can have at most %(n)d characters.", n=CHAT_MAX),
-                         field="text")
+        raise live_error("invalid", message=_("A message can have at most %(n)d characters.", n=CHAT_MAX), field="text")
     return text
 
 
@@ -96,22 +104,34 @@ def remove_chat(session: LiveSession, actor: User, message_id: object) -> None:
         on_commit(lambda: (hub.invalidate(sid), emit_room(sid, "chat_removed", {"id": message_id})))
 
 
-def mute(session: LiveSession, actor: User, user_id: object, minutes: object, commune_wide: bool = False,
-         reason: str | None = None) -> LiveMute:
+def mute(
+    session: LiveSession,
+    actor: User,
+    user_id: object,
+    minutes: object,
+    commune_wide: bool = False,
+    reason: str | None = None,
+) -> LiveMute:
     """Stop a user chatting for ``minutes`` in this session (or every session of its commune)."""
     require_moderator(session, actor)
     user_id = id_field(user_id, "user_id", _("This person is not in the chat."))
-    minutes = int_field(minutes, "minutes", 1, MUTE_MAX_MINUTES,
-                        _("Mute for 1 minute to 7 days (%(n)d minutes).", n=MUTE_MAX_MINUTES))
+    minutes = int_field(
+        minutes, "minutes", 1, MUTE_MAX_MINUTES, _("Mute for 1 minute to 7 days (%(n)d minutes).", n=MUTE_MAX_MINUTES)
+    )
     target = db.session.get(User, user_id)
     if target is None:
         raise live_error("invalid", message=_("This person is not in the chat."), field="user_id")
     if target.id == actor.id or is_host(session, target) or target.can_staff(session.commune_id):
         raise live_error("forbidden", message=_("The host and the commune's staff cannot be muted."))
     until = utcnow() + timedelta(minutes=minutes)
-    entry = LiveMute(session_id=None if commune_wide else session.id, commune_id=session.commune_id if commune_wide
-                     else None, user_id=target.id, until=until, by_id=actor.id,
-                     reason=clean_line(reason)[:200] or None)
+    entry = LiveMute(
+        session_id=None if commune_wide else session.id,
+        commune_id=session.commune_id if commune_wide else None,
+        user_id=target.id,
+        until=until,
+        by_id=actor.id,
+        reason=clean_line(reason)[:200] or None,
+    )
     db.session.add(entry)
     db.session.flush()
     moderated.send(session, action="mute", actor=actor, target=target, mute=entry, minutes=minutes)

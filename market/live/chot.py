@@ -1,4 +1,4 @@
-""""chốt 2" in the live chat: Vietnamese live buyers claim by writing "chốt" (close the deal).
+""" "chốt 2" in the live chat: Vietnamese live buyers claim by writing "chốt" (close the deal).
 
 1. A chat message is a claim when its first word, folded (no diacritics, any case), is ``chot``: "chốt 2",
    "chot 2", "CHỐT 2". The message is posted to the chat as usual; only the writer hears the answer.
@@ -37,8 +37,9 @@ class Claim:
 
 
 def _how() -> str:
-    return _("Write the quantity as a number, e.g. “chốt 2” (and the offer's number when several are open: "
-             "“chốt 2 #3”).")
+    return _(
+        "Write the quantity as a number, e.g. “chốt 2” (and the offer's number when several are open: “chốt 2 #3”)."
+    )
 
 
 def parse(text: str) -> Claim | None:
@@ -64,25 +65,39 @@ def parse(text: str) -> Claim | None:
 def resolve(session: LiveSession, claim: Claim) -> LiveOffer:
     """The open offer a claim is for."""
     if not session.chot_enabled:
-        raise DomainError(ErrorCode.INVALID,
-                          _("Ordering by chat is off in this session: tap “Order now” on the product."))
+        raise DomainError(
+            ErrorCode.INVALID, _("Ordering by chat is off in this session: tap “Order now” on the product.")
+        )
     if claim.number is not None:
-        offer = db.session.scalar(sa.select(LiveOffer).where(LiveOffer.session_id == session.id,
-                                                             LiveOffer.number == claim.number))
+        offer = db.session.scalar(
+            sa.select(LiveOffer).where(LiveOffer.session_id == session.id, LiveOffer.number == claim.number)
+        )
         if offer is None:
-            raise DomainError(ErrorCode.INVALID, _("There is no offer #%(n)d in this live.", n=claim.number),
-                              field="number")
+            raise DomainError(
+                ErrorCode.INVALID, _("There is no offer #%(n)d in this live.", n=claim.number), field="number"
+            )
         if offer.status != OfferStatus.OPEN:
             raise DomainError(ErrorCode.OFFER_CLOSED, _("Offer #%(n)d has closed.", n=claim.number), field="number")
         return offer
-    offers = db.session.scalars(sa.select(LiveOffer).where(
-        LiveOffer.session_id == session.id, LiveOffer.status == OfferStatus.OPEN).order_by(LiveOffer.number)).all()
+    offers = db.session.scalars(
+        sa.select(LiveOffer)
+        .where(LiveOffer.session_id == session.id, LiveOffer.status == OfferStatus.OPEN)
+        .order_by(LiveOffer.number)
+    ).all()
     if not offers:
-        raise DomainError(ErrorCode.OFFER_CLOSED,
-                          _("Nothing is on sale right now. Wait for the host to pin a product."))
+        raise DomainError(
+            ErrorCode.OFFER_CLOSED, _("Nothing is on sale right now. Wait for the host to pin a product.")
+        )
     if len(offers) > 1:
         numbers = ", ".join(f"#{o.number}" for o in offers)
-        raise DomainError(ErrorCode.INVALID, _("Several products are on sale (%(numbers)s): add the number, e.g. “chốt "
-                                               "%(qty)d #%(n)d”.", numbers=numbers, qty=claim.qty, n=offers[0].number),
-                          field="number")
+        raise DomainError(
+            ErrorCode.INVALID,
+            _(
+                "Several products are on sale (%(numbers)s): add the number, e.g. “chốt %(qty)d #%(n)d”.",
+                numbers=numbers,
+                qty=claim.qty,
+                n=offers[0].number,
+            ),
+            field="number",
+        )
     return offers[0]

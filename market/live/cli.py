@@ -12,10 +12,15 @@ from market.extensions import db
 def register(app: Flask) -> None:
     @app.cli.command("bench-buyers")
     @click.argument("count", type=click.IntRange(1, 100_000))
-    @click.option("--tokens-file", type=click.Path(dir_okay=False, writable=True), required=True,
-                  help="where to write one API token a line")
-    @click.option("--prefix", default="+8499", show_default=True,
-                  help="phone numbers are PREFIX followed by a 7-digit counter")
+    @click.option(
+        "--tokens-file",
+        type=click.Path(dir_okay=False, writable=True),
+        required=True,
+        help="where to write one API token a line",
+    )
+    @click.option(
+        "--prefix", default="+8499", show_default=True, help="phone numbers are PREFIX followed by a 7-digit counter"
+    )
     def bench_buyers(count, tokens_file, prefix):
         """Create COUNT buyer accounts (or reuse them) and write an API token for each, one a line.
 
@@ -34,21 +39,32 @@ def register(app: Flask) -> None:
         phones = [f"{prefix}{i:07d}" for i in range(1, count + 1)]
         existing = {}
         for chunk in range(0, len(phones), 1000):
-            part = phones[chunk:chunk + 1000]
+            part = phones[chunk : chunk + 1000]
             existing.update(db.session.execute(sa.select(User.phone, User.id).where(User.phone.in_(part))).all())
         missing = [p for p in phones if p not in existing]
         if missing:
             shared_hash = hash_password(secrets.token_urlsafe(24))
             now = utcnow()
-            rows = [{"phone": p, "display_name": f"Khách thử {p[-5:]}", "password_hash": shared_hash,
-                     "locale": "vi", "is_staff": False, "is_admin": False, "auth_version": 1,
-                     "created_at": now, "updated_at": now} for p in missing]
+            rows = [
+                {
+                    "phone": p,
+                    "display_name": f"Khách thử {p[-5:]}",
+                    "password_hash": shared_hash,
+                    "locale": "vi",
+                    "is_staff": False,
+                    "is_admin": False,
+                    "auth_version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for p in missing
+            ]
             for chunk in range(0, len(rows), 1000):
-                db.session.execute(sa.insert(User), rows[chunk:chunk + 1000])
+                db.session.execute(sa.insert(User), rows[chunk : chunk + 1000])
         db.session.commit()
         users = []
         for chunk in range(0, len(phones), 1000):
-            part = phones[chunk:chunk + 1000]
+            part = phones[chunk : chunk + 1000]
             users += db.session.scalars(sa.select(User).where(User.phone.in_(part))).all()
         by_phone = {u.phone: u for u in users}
         with open(tokens_file, "w") as fh:

@@ -27,8 +27,11 @@ IDENTITY_FRESH_S = 5.0  # a join this soon after the connect trusts the connect'
 
 
 def _read_users(ids: list[int]) -> dict[int, tuple]:
-    rows = db.session.execute(sa.select(User.id, User.auth_version, User.banned_at, User.locale, User.is_staff,
-                                        User.is_admin).where(User.id.in_(ids))).all()
+    rows = db.session.execute(
+        sa.select(User.id, User.auth_version, User.banned_at, User.locale, User.is_staff, User.is_admin).where(
+            User.id.in_(ids)
+        )
+    ).all()
     return {row.id: row for row in rows}
 
 
@@ -64,15 +67,27 @@ def authenticate_connection(auth: object) -> Identity | None:
         claim = read_token(auth.get("token"))
         user = check_user(*claim) if claim else None
         if user is None:
-            raise ConnectionRefusedError({"ok": False, "error": ErrorCode.NOT_LOGGED_IN,
-                                          "message": _("Your login has expired. Please log in again.")})
+            raise ConnectionRefusedError(
+                {
+                    "ok": False,
+                    "error": ErrorCode.NOT_LOGGED_IN,
+                    "message": _("Your login has expired. Please log in again."),
+                }
+            )
     elif (claim := _cookie_claim()) is not None:
         user = check_user(*claim)
     elif current_user and current_user.is_authenticated:  # logged in by the "remember me" cookie
         found = current_user._get_current_object()
         user = Identity(found.id, bool(found.is_staff), bool(found.is_admin), found.auth_version, found.locale)
-    _save(request.sid, {"user_id": user.id if user else None, "auth_version": user.auth_version if user else None,
-                        "identity": user, "checked": time.monotonic()})
+    _save(
+        request.sid,
+        {
+            "user_id": user.id if user else None,
+            "auth_version": user.auth_version if user else None,
+            "identity": user,
+            "checked": time.monotonic(),
+        },
+    )
     if user is not None:
         join_room(user_room(user.id))  # reaches all of a user's sockets, in every process (bans, notices)
     return user
@@ -123,8 +138,9 @@ class Identity:
 
     __slots__ = ("id", "is_staff", "is_admin", "auth_version", "locale", "_staff_communes")
 
-    def __init__(self, user_id: int, is_staff: bool, is_admin: bool, auth_version: int | None = None,
-                 locale: str | None = None):
+    def __init__(
+        self, user_id: int, is_staff: bool, is_admin: bool, auth_version: int | None = None, locale: str | None = None
+    ):
         self.id, self.is_staff, self.is_admin, self._staff_communes = user_id, is_staff, is_admin, None
         self.auth_version, self.locale = auth_version, locale
 
@@ -138,8 +154,11 @@ class Identity:
         if self._staff_communes is None:
             from market.accounts.models import StaffAssignment
 
-            self._staff_communes = set(db.session.scalars(
-                sa.select(StaffAssignment.commune_id).where(StaffAssignment.user_id == self.id)).all())
+            self._staff_communes = set(
+                db.session.scalars(
+                    sa.select(StaffAssignment.commune_id).where(StaffAssignment.user_id == self.id)
+                ).all()
+            )
         return commune_id in self._staff_communes
 
 
@@ -153,8 +172,9 @@ def socket_identity(sid: str | None = None) -> Identity | None:
         return None
     if data.get("identity") is not None and time.monotonic() - data.get("checked", 0) < IDENTITY_FRESH_S:
         return data["identity"]
-    row = db.session.execute(sa.select(User.auth_version, User.banned_at, User.is_staff, User.is_admin)
-                             .where(User.id == uid)).one_or_none()
+    row = db.session.execute(
+        sa.select(User.auth_version, User.banned_at, User.is_staff, User.is_admin).where(User.id == uid)
+    ).one_or_none()
     if row is None or row.auth_version != data.get("auth_version") or row.banned_at is not None:
         return None
     return Identity(uid, bool(row.is_staff), bool(row.is_admin))

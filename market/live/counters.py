@@ -118,8 +118,10 @@ class RedisBackend:
         if not session_ids:
             return {}
         counts, lasts = results[-2], results[-1]
-        return {sid: (int(n or 0), json.loads(last) if last else None)
-                for sid, n, last in zip(session_ids, counts, lasts, strict=True)}
+        return {
+            sid: (int(n or 0), json.loads(last) if last else None)
+            for sid, n, last in zip(session_ids, counts, lasts, strict=True)
+        }
 
     def changed(self, session_ids: list[int], seen: dict[int, bytes]) -> set[int]:
         if not session_ids:

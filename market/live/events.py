@@ -221,8 +221,16 @@ def _order(conn: dict, args: tuple) -> dict:
     if conn.get("session_id") is None:
         raise live_error("invalid", reason="not_joined")
     data = _payload(args)
-    return outcome_ack(submit_order(conn["user_id"], conn.get("auth_version"), conn["session_id"],
-                                    data.get("offer_id"), data.get("qty"), data.get("key")))
+    return outcome_ack(
+        submit_order(
+            conn["user_id"],
+            conn.get("auth_version"),
+            conn["session_id"],
+            data.get("offer_id"),
+            data.get("qty"),
+            data.get("key"),
+        )
+    )
 
 
 def register_raw_handlers(app) -> None:
@@ -285,8 +293,12 @@ def _join(sid: str, args: tuple) -> dict:
         server.enter_room(sid, host_room(session_id), namespace=NAMESPACE)
     hub.enter(session_id, sid, host=moderator)
     connection_data(sid)["session_id"] = session_id
-    you = {"user_id": user.id if user else None, "logged_in": user is not None,
-           "is_host": access.is_host(live_session, user), "can_moderate": moderator}
+    you = {
+        "user_id": user.id if user else None,
+        "logged_in": user is not None,
+        "is_host": access.is_host(live_session, user),
+        "can_moderate": moderator,
+    }
     db.session.commit()
     viewers = max(snap["viewers"], hub.local_viewers(session_id))  # the shared snapshot may predate this joiner
     return {"ok": True, "snapshot": {**snap, "viewers": viewers, "you": you}}
@@ -307,7 +319,7 @@ def on_chat(*args):
 
 
 def _claim(live_session, user, text: str, message_id: int) -> dict | None:
-    """"chốt 2" in the chat: the writer alone hears the answer (chot.py); None when the message is no claim."""
+    """ "chốt 2" in the chat: the writer alone hears the answer (chot.py); None when the message is no claim."""
     from market.live import chot, sheet
 
     try:
@@ -335,8 +347,15 @@ def on_pin(*args):
     live_session = _joined()
     data = _payload(args)
     _rate(RATE_HOST, "host", user.id)
-    offer = offers.pin_offer(live_session, user, data.get("product_id"), data.get("price_vnd"),
-                             data.get("quantity"), data.get("per_buyer_limit"), data.get("minutes"))
+    offer = offers.pin_offer(
+        live_session,
+        user,
+        data.get("product_id"),
+        data.get("price_vnd"),
+        data.get("quantity"),
+        data.get("per_buyer_limit"),
+        data.get("minutes"),
+    )
     result = offers.offer_json(offer)
     db.session.commit()
     return {"ok": True, "offer": result}
@@ -410,10 +429,22 @@ def on_phone_order(*args):
     live_session = _joined()
     data = _payload(args)
     _rate(RATE_PHONE_ORDER, "phone-order", user.id)
-    placed = offers.phone_order(live_session, user, data.get("offer_id"), PhoneOrderRequest(
-        phone=data.get("phone"), name=data.get("name"), street=data.get("street"), commune=data.get("commune"),
-        province=data.get("province"), qty=data.get("qty"), method=data.get("method"), key=data.get("key"),
-        confirm_duplicate=data.get("confirm_duplicate") is True))
+    placed = offers.phone_order(
+        live_session,
+        user,
+        data.get("offer_id"),
+        PhoneOrderRequest(
+            phone=data.get("phone"),
+            name=data.get("name"),
+            street=data.get("street"),
+            commune=data.get("commune"),
+            province=data.get("province"),
+            qty=data.get("qty"),
+            method=data.get("method"),
+            key=data.get("key"),
+            confirm_duplicate=data.get("confirm_duplicate") is True,
+        ),
+    )
     result = phone_order_json(placed)
     db.session.commit()
     return {"ok": True, "order": result}

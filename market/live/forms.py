@@ -20,18 +20,29 @@ class LocalDateTimeField(DateTimeLocalField):
 
 
 class SessionForm(FlaskForm):
-    title = StringField(_l("Session title"), validators=[
-        DataRequired(_l("Give the session a title.")),
-        Length(max=TITLE_MAX, message=_l("A session title can have at most %(max)d characters."))],
-        render_kw={"placeholder": _l("Durian session from Ea Knuếc")})
+    title = StringField(
+        _l("Session title"),
+        validators=[
+            DataRequired(_l("Give the session a title.")),
+            Length(max=TITLE_MAX, message=_l("A session title can have at most %(max)d characters.")),
+        ],
+        render_kw={"placeholder": _l("Durian session from Ea Knuếc")},
+    )
     # Required unless this site streams sessions itself (``link_required``, from ``streams.own_video``).
-    stream_url = StringField(_l("Link of your TikTok, YouTube or Facebook live"), validators=[
-        Length(max=500, message=_l("This link is too long."))],
-        render_kw={"inputmode": "url", "placeholder": "https://www.tiktok.com/@ten/live"})
-    scheduled_at = LocalDateTimeField(_l("Date and time (Vietnam time)"), format="%Y-%m-%dT%H:%M",
-                                      validators=[InputRequired(_l("Choose the date and time of the live."))])
-    description = TextAreaField(_l("What you will sell (optional)"), validators=[
-        Length(max=DESCRIPTION_MAX, message=_l("The description can have at most %(max)d characters."))])
+    stream_url = StringField(
+        _l("Link of your TikTok, YouTube or Facebook live"),
+        validators=[Length(max=500, message=_l("This link is too long."))],
+        render_kw={"inputmode": "url", "placeholder": "https://www.tiktok.com/@ten/live"},
+    )
+    scheduled_at = LocalDateTimeField(
+        _l("Date and time (Vietnam time)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Choose the date and time of the live."))],
+    )
+    description = TextAreaField(
+        _l("What you will sell (optional)"),
+        validators=[Length(max=DESCRIPTION_MAX, message=_l("The description can have at most %(max)d characters."))],
+    )
     cover_product_id = ChoiceField(_l("Picture of the session"), coerce=int, validators=[Optional()])
     chot_enabled = BooleanField(_l("Buyers may order by writing “chốt 2” in the chat"), default=True)
 
@@ -47,5 +58,8 @@ class SessionForm(FlaskForm):
 
 
 class EditSessionForm(SessionForm):
-    replay_url = StringField(_l("Link of the replay (after the live)"), validators=[
-        Optional(), Length(max=500, message=_l("This link is too long."))], render_kw={"inputmode": "url"})
+    replay_url = StringField(
+        _l("Link of the replay (after the live)"),
+        validators=[Optional(), Length(max=500, message=_l("This link is too long."))],
+        render_kw={"inputmode": "url"},
+    )

@@ -33,8 +33,12 @@ def _reminder(p):
     from market.live.sheet import missing_text
 
     until = datetime.fromisoformat(p["until"])
-    return _("Order %(code)s (%(title)s): %(missing)s", code=p["code"], title=p["title"],
-             missing=missing_text(p["missing"], until))
+    return _(
+        "Order %(code)s (%(title)s): %(missing)s",
+        code=p["code"],
+        title=p["title"],
+        missing=missing_text(p["missing"], until),
+    )
 
 
 def reminder_link(order: Order) -> str:
@@ -47,24 +51,44 @@ def remind_holds(now: datetime | None = None, limit: int = 500) -> int:
 
     now = now or utcnow()
     half = timedelta(minutes=current_app.config["LIVE_HOLD_MINUTES"] / 2)
-    due = db.session.scalars(sa.select(Order).where(
-        Order.origin == OrderOrigin.LIVE, Order.status == OrderStatus.PENDING, Order.reminded_at.is_(None),
-        Order.hold_expires_at > now, Order.hold_expires_at <= now + half)
-        .order_by(Order.hold_expires_at).limit(limit)).all()
+    due = db.session.scalars(
+        sa.select(Order)
+        .where(
+            Order.origin == OrderOrigin.LIVE,
+            Order.status == OrderStatus.PENDING,
+            Order.reminded_at.is_(None),
+            Order.hold_expires_at > now,
+            Order.hold_expires_at <= now + half,
+        )
+        .order_by(Order.hold_expires_at)
+        .limit(limit)
+    ).all()
     told = 0
     for order in due:
         needs = missing(order)
         if not needs:
             continue
-        claimed = db.session.execute(sa.update(Order).where(Order.id == order.id, Order.reminded_at.is_(None),
-                                                            Order.status == OrderStatus.PENDING)
-                                     .values(reminded_at=now).execution_options(synchronize_session=False))
+        claimed = db.session.execute(
+            sa.update(Order)
+            .where(Order.id == order.id, Order.reminded_at.is_(None), Order.status == OrderStatus.PENDING)
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        )
         if claimed.rowcount != 1:
             continue  # another sweep told her, or the order moved on meanwhile
         item = order.items[0] if order.items else None
-        notify(order.buyer, "live.hold_reminder",
-               {"code": order.code, "title": item.title if item else "", "missing": needs,
-                "until": order.hold_expires_at.isoformat()}, link=reminder_link(order), sms=True)
+        notify(
+            order.buyer,
+            "live.hold_reminder",
+            {
+                "code": order.code,
+                "title": item.title if item else "",
+                "missing": needs,
+                "until": order.hold_expires_at.isoformat(),
+            },
+            link=reminder_link(order),
+            sms=True,
+        )
         told += 1
     return told
 

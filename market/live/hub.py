@@ -139,8 +139,14 @@ class Hub:
                     del self.rooms[sid]
                     self.hosts.pop(sid, None)
                     self.sales_told.pop(sid, None)
-            changes = Changes(local=local, dirty=self.dirty, dirty_since=self.dirty_since,
-                              hearts=self.hearts if counters else {}, sales=self.sales, host_feed=self.host_feed)
+            changes = Changes(
+                local=local,
+                dirty=self.dirty,
+                dirty_since=self.dirty_since,
+                hearts=self.hearts if counters else {},
+                sales=self.sales,
+                host_feed=self.host_feed,
+            )
             self.dirty, self.dirty_since, self.sales, self.host_feed = set(), {}, {}, {}
             if counters:
                 self.hearts = {}
@@ -198,8 +204,10 @@ class Hub:
         if ok:
             log.warning("live hub: shared counters are back")
         else:
-            log.warning("live hub: shared counters unavailable (%s); this process's own changes only",
-                        exc.__class__.__name__ if exc else "?")
+            log.warning(
+                "live hub: shared counters unavailable (%s); this process's own changes only",
+                exc.__class__.__name__ if exc else "?",
+            )
 
 
 def _append_bounded(buffer: list, items: list) -> None:

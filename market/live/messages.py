@@ -15,8 +15,20 @@ from market.domain import DomainError, ErrorCode, parse_id
 
 # The stable error words of the /live protocol, plus "unavailable" when the server itself failed.
 E = ErrorCode
-CODES = frozenset({E.NOT_LOGGED_IN, E.FORBIDDEN, E.INVALID, E.SOLD_OUT, E.LIMIT_EXCEEDED, E.OFFER_CLOSED,
-                   E.SESSION_NOT_LIVE, E.MUTED, E.RATE_LIMITED, E.UNAVAILABLE})
+CODES = frozenset(
+    {
+        E.NOT_LOGGED_IN,
+        E.FORBIDDEN,
+        E.INVALID,
+        E.SOLD_OUT,
+        E.LIMIT_EXCEEDED,
+        E.OFFER_CLOSED,
+        E.SESSION_NOT_LIVE,
+        E.MUTED,
+        E.RATE_LIMITED,
+        E.UNAVAILABLE,
+    }
+)
 
 
 def message_for(code: str, **params) -> str:
@@ -25,15 +37,25 @@ def message_for(code: str, **params) -> str:
         params["unit"] = unit_label(params["unit"])
     if code == "sold_out":
         if params.get("remaining"):
-            return _("Only %(n)d %(unit)s left; choose a smaller quantity.", n=params["remaining"],
-                     unit=params.get("unit", ""))
+            return _(
+                "Only %(n)d %(unit)s left; choose a smaller quantity.",
+                n=params["remaining"],
+                unit=params.get("unit", ""),
+            )
         return _("Sold out. Watch for the next offer!")
     if code == "limit_exceeded":
         if params.get("have"):
-            return _("Each buyer may take at most %(limit)d %(unit)s of this offer; you already have %(have)d.",
-                     limit=params["limit"], unit=params.get("unit", ""), have=params["have"])
-        return _("Each buyer may take at most %(limit)d %(unit)s of this offer.", limit=params.get("limit", 0),
-                 unit=params.get("unit", ""))
+            return _(
+                "Each buyer may take at most %(limit)d %(unit)s of this offer; you already have %(have)d.",
+                limit=params["limit"],
+                unit=params.get("unit", ""),
+                have=params["have"],
+            )
+        return _(
+            "Each buyer may take at most %(limit)d %(unit)s of this offer.",
+            limit=params.get("limit", 0),
+            unit=params.get("unit", ""),
+        )
     if code == "offer_closed":
         return _("This offer has closed.")
     if code == "session_not_live":
@@ -66,8 +88,12 @@ def message_for(code: str, **params) -> str:
 
 def live_error(code: str, message: str | None = None, field: str | None = None, **params) -> DomainError:
     """A DomainError for the live protocol that remembers its parameters (to be re-worded per reader)."""
-    return DomainError(code, message or message_for(code, **params), field=field,
-                       params={**params, "message": message} if message is not None else params)
+    return DomainError(
+        code,
+        message or message_for(code, **params),
+        field=field,
+        params={**params, "message": message} if message is not None else params,
+    )
 
 
 def error_ack(code: str, **params) -> dict:

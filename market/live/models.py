@@ -93,8 +93,9 @@ class LiveOffer(TimestampMixin, Model):
     )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"),
-                                            index=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"), index=True
+    )
     product_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("products.id"), index=True)
     price_vnd: Mapped[int] = mapped_column(sa.BigInteger)  # the live price, đồng per unit
     quantity: Mapped[int] = mapped_column(sa.Integer)  # units allotted from the product's stock
@@ -138,8 +139,9 @@ class LiveOfferBuyer(Model):
     __tablename__ = "live_offer_buyers"
     __table_args__ = (sa.CheckConstraint("qty >= 0", name="qty_not_negative"),)
 
-    offer_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("live_offers.id", ondelete="CASCADE"),
-                                          primary_key=True)
+    offer_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("live_offers.id", ondelete="CASCADE"), primary_key=True
+    )
     buyer_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     qty: Mapped[int] = mapped_column(sa.Integer, default=0)
 
@@ -181,7 +183,11 @@ class LiveMute(Model):
 # orders.live_session_id exists since the orders migration; the foreign key belongs to this area because the
 # orders area must not import live. Declared here so the metadata matches the database (autogenerate).
 _orders = cast(sa.Table, Order.__table__)
-if not any(getattr(fk, "name", None) == "fk_orders_live_session_id_live_sessions"
-           for fk in _orders.foreign_key_constraints):
-    _orders.append_constraint(sa.ForeignKeyConstraint(
-        ["live_session_id"], ["live_sessions.id"], name="fk_orders_live_session_id_live_sessions"))
+if not any(
+    getattr(fk, "name", None) == "fk_orders_live_session_id_live_sessions" for fk in _orders.foreign_key_constraints
+):
+    _orders.append_constraint(
+        sa.ForeignKeyConstraint(
+            ["live_session_id"], ["live_sessions.id"], name="fk_orders_live_session_id_live_sessions"
+        )
+    )

@@ -47,11 +47,22 @@ def product_image(product: Product) -> str | None:
 
 def offer_json(offer: LiveOffer) -> dict:
     product = offer.product
-    return {"id": offer.id, "product_id": product.id, "title": product.title, "unit": product.unit,
-            "price_vnd": offer.price_vnd, "remaining": offer.remaining, "per_buyer_limit": offer.per_buyer_limit,
-            "image": product_image(product), "quantity": offer.quantity, "sold": offer.sold,
-            "status": str(offer.status), "number": offer.number,
-            "ends_at": offer.ends_at.isoformat() if offer.ends_at else None, "seconds_left": offer.seconds_left}
+    return {
+        "id": offer.id,
+        "product_id": product.id,
+        "title": product.title,
+        "unit": product.unit,
+        "price_vnd": offer.price_vnd,
+        "remaining": offer.remaining,
+        "per_buyer_limit": offer.per_buyer_limit,
+        "image": product_image(product),
+        "quantity": offer.quantity,
+        "sold": offer.sold,
+        "status": str(offer.status),
+        "number": offer.number,
+        "ends_at": offer.ends_at.isoformat() if offer.ends_at else None,
+        "seconds_left": offer.seconds_left,
+    }
 
 
 def clean_minutes(value: object) -> int | None:
@@ -61,12 +72,24 @@ def clean_minutes(value: object) -> int | None:
     if isinstance(value, str):  # the console's form field ("²" is a digit int() refuses)
         text = value.strip()
         value = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else value
-    return int_field(value, "minutes", 1, FLASH_MINUTES_MAX,
-                     _("A countdown runs from 1 to %(n)d minutes (leave it empty for none).", n=FLASH_MINUTES_MAX))
+    return int_field(
+        value,
+        "minutes",
+        1,
+        FLASH_MINUTES_MAX,
+        _("A countdown runs from 1 to %(n)d minutes (leave it empty for none).", n=FLASH_MINUTES_MAX),
+    )
 
 
-def pin_offer(session: LiveSession, host: User, product_id: object, price_vnd: object, quantity: object,
-              per_buyer_limit: object = None, minutes: object = None) -> LiveOffer:
+def pin_offer(
+    session: LiveSession,
+    host: User,
+    product_id: object,
+    price_vnd: object,
+    quantity: object,
+    per_buyer_limit: object = None,
+    minutes: object = None,
+) -> LiveOffer:
     """Allot ``quantity`` units of one of the host's approved products at a live price (taken from its stock
     atomically); buyers then order from the allotment. With ``minutes`` it is a flash deal: it closes itself
     when the countdown ends (``close_due_offers``)."""
@@ -75,33 +98,60 @@ def pin_offer(session: LiveSession, host: User, product_id: object, price_vnd: o
         raise live_error("session_not_live", message=_("Start the session before pinning products."))
     minutes = clean_minutes(minutes)
     product_id = id_field(product_id, "product_id", _("Choose one of your products."))
-    price_vnd = int_field(price_vnd, "price_vnd", PRICE_MIN, PRICE_MAX,
-                          _("The live price must be between 1.000 ₫ and 1.000.000.000 ₫."))
+    price_vnd = int_field(
+        price_vnd, "price_vnd", PRICE_MIN, PRICE_MAX, _("The live price must be between 1.000 ₫ and 1.000.000.000 ₫.")
+    )
     quantity = int_field(quantity, "quantity", 1, MAX_QTY, _("The quantity must be a whole number from 1 to 100.000."))
     if per_buyer_limit is None:
         per_buyer_limit = quantity
-    per_buyer_limit = min(int_field(per_buyer_limit, "per_buyer_limit", 1, MAX_QTY,
-                                    _("The limit per buyer must be a whole number of at least 1.")), quantity)
+    per_buyer_limit = min(
+        int_field(
+            per_buyer_limit,
+            "per_buyer_limit",
+            1,
+            MAX_QTY,
+            _("The limit per buyer must be a whole number of at least 1."),
+        ),
+        quantity,
+    )
     product = db.session.get(Product, product_id)
     if product is None or product.seller_id != session.seller_id or product.status != ProductStatus.APPROVED:
         raise live_error("invalid", message=_("Choose one of your approved products."), field="product_id")
-    open_offers = db.session.scalars(sa.select(LiveOffer.product_id).where(
-        LiveOffer.session_id == session.id, LiveOffer.status == OfferStatus.OPEN)).all()
+    open_offers = db.session.scalars(
+        sa.select(LiveOffer.product_id).where(LiveOffer.session_id == session.id, LiveOffer.status == OfferStatus.OPEN)
+    ).all()
     if product.id in open_offers:
-        raise live_error("invalid", message=_("This product is already pinned; close that offer first."),
-                         field="product_id")
+        raise live_error(
+            "invalid", message=_("This product is already pinned; close that offer first."), field="product_id"
+        )
     if len(open_offers) >= OPEN_OFFERS_MAX:
         raise live_error("invalid", message=_("Close an offer before pinning another."))
     if not take_from_product(product.id, quantity):
         db.session.refresh(product, ["stock"])
-        raise live_error("invalid", message=_("Only %(n)d %(unit)s of %(title)s are in stock.", n=product.stock,
-                                              unit=unit_label(product.unit), title=product.title),
-                         field="quantity")
-    number = (db.session.scalar(sa.select(sa.func.max(LiveOffer.number)).where(LiveOffer.session_id == session.id))
-              or 0) + 1  # the host pins one at a time; the unique (session, number) refuses a race
-    offer = LiveOffer(session_id=session.id, product_id=product.id, price_vnd=price_vnd, quantity=quantity,
-                      per_buyer_limit=per_buyer_limit, sold=0, status=OfferStatus.OPEN, number=number,
-                      ends_at=utcnow() + timedelta(minutes=minutes) if minutes else None)
+        raise live_error(
+            "invalid",
+            message=_(
+                "Only %(n)d %(unit)s of %(title)s are in stock.",
+                n=product.stock,
+                unit=unit_label(product.unit),
+                title=product.title,
+            ),
+            field="quantity",
+        )
+    number = (
+        db.session.scalar(sa.select(sa.func.max(LiveOffer.number)).where(LiveOffer.session_id == session.id)) or 0
+    ) + 1  # the host pins one at a time; the unique (session, number) refuses a race
+    offer = LiveOffer(
+        session_id=session.id,
+        product_id=product.id,
+        price_vnd=price_vnd,
+        quantity=quantity,
+        per_buyer_limit=per_buyer_limit,
+        sold=0,
+        status=OfferStatus.OPEN,
+        number=number,
+        ends_at=utcnow() + timedelta(minutes=minutes) if minutes else None,
+    )
     db.session.add(offer)
     db.session.flush()
     data = offer_json(offer)
@@ -137,8 +187,11 @@ def close_if_open(session_id: int, offer_id: int) -> dict | None:
 def close_offers_of_product(product_id: int) -> int:
     """Close every open offer of a listing that may no longer be sold (archived, or rejected by staff): its
     rooms hear the offer close and its unsold units go back to the product. Returns how many closed."""
-    rows = db.session.execute(sa.select(LiveOffer.session_id, LiveOffer.id).where(
-        LiveOffer.product_id == product_id, LiveOffer.status == OfferStatus.OPEN)).all()
+    rows = db.session.execute(
+        sa.select(LiveOffer.session_id, LiveOffer.id).where(
+            LiveOffer.product_id == product_id, LiveOffer.status == OfferStatus.OPEN
+        )
+    ).all()
     return sum(1 for session_id, offer_id in rows if close_if_open(session_id, offer_id) is not None)
 
 
@@ -153,9 +206,12 @@ def close_due_offers(limit: int = 100) -> int:
     """Close the flash deals whose countdown has run out (their unsold units go back to the shelf and their
     rooms hear ``offer`` closed). Every server process calls it every second or so: ``close_if_open`` is one
     conditional UPDATE on the offer's status, so each offer is closed, and its units given back, exactly once."""
-    rows = db.session.execute(sa.select(LiveOffer.session_id, LiveOffer.id).where(
-        LiveOffer.status == OfferStatus.OPEN, LiveOffer.ends_at <= utcnow())
-        .order_by(LiveOffer.ends_at).limit(limit)).all()
+    rows = db.session.execute(
+        sa.select(LiveOffer.session_id, LiveOffer.id)
+        .where(LiveOffer.status == OfferStatus.OPEN, LiveOffer.ends_at <= utcnow())
+        .order_by(LiveOffer.ends_at)
+        .limit(limit)
+    ).all()
     return sum(1 for session_id, offer_id in rows if close_if_open(session_id, offer_id) is not None)
 
 
@@ -187,13 +243,19 @@ def phone_order(session: LiveSession, actor: User, offer_id: object, req: PhoneO
 
 def session_offers(session: LiveSession) -> list[LiveOffer]:
     """Every offer of the session, open or closed, newest first (the host console)."""
-    return list(db.session.scalars(sa.select(LiveOffer).where(LiveOffer.session_id == session.id)
-                                   .order_by(LiveOffer.id.desc())).all())
+    return list(
+        db.session.scalars(
+            sa.select(LiveOffer).where(LiveOffer.session_id == session.id).order_by(LiveOffer.id.desc())
+        ).all()
+    )
 
 
 def host_products(session: LiveSession) -> list[Product]:
-    return db.session.scalars(sa.select(Product).where(
-        Product.seller_id == session.seller_id, Product.status == ProductStatus.APPROVED).order_by(Product.title)).all()
+    return db.session.scalars(
+        sa.select(Product)
+        .where(Product.seller_id == session.seller_id, Product.status == ProductStatus.APPROVED)
+        .order_by(Product.title)
+    ).all()
 
 
 @dataclass(frozen=True)
@@ -211,7 +273,9 @@ def sold_in(session: LiveSession) -> list[SoldItem]:
     rows = db.session.execute(
         sa.select(LiveOffer.product_id, sa.func.sum(LiveOffer.sold), sa.func.min(LiveOffer.price_vnd))
         .where(LiveOffer.session_id == session.id, LiveOffer.sold > 0)
-        .group_by(LiveOffer.product_id).order_by(sa.func.sum(LiveOffer.sold).desc(), LiveOffer.product_id)).all()
+        .group_by(LiveOffer.product_id)
+        .order_by(sa.func.sum(LiveOffer.sold).desc(), LiveOffer.product_id)
+    ).all()
     out = []
     for product_id, units, price in rows:
         public = visible_product(product_id)

@@ -100,6 +100,7 @@ def _fail(code: str, **params) -> Outcome:
 
 # ---- one batch, step by step ------------------------------------------------------------------------------
 
+
 @dataclass(eq=False)
 class Ask:
     """One request inside a batch, and what has become of it so far."""
@@ -141,8 +142,16 @@ def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
     """Settle requests for ONE offer in the current transaction (flushes; the caller commits)."""
     assert all(r.offer_id == reqs[0].offer_id for r in reqs)
     batch = read_batch(reqs)
-    for step in (check_buyers, match_keys, refuse_when_sold_out, count_quotas, fit_in_stock, write_orders,
-                 take_stock, answer):
+    for step in (
+        check_buyers,
+        match_keys,
+        refuse_when_sold_out,
+        count_quotas,
+        fit_in_stock,
+        write_orders,
+        take_stock,
+        answer,
+    ):
         step(batch)
     return [a.outcome for a in batch.asks]
 
@@ -150,9 +159,14 @@ def settle_batch(reqs: list[OrderRequest]) -> list[Outcome]:
 def read_batch(reqs: list[OrderRequest]) -> Batch:
     """The offer and every buyer's login, in two queries."""
     offer = offer_info(reqs[0].offer_id)
-    buyers = {row.id: row for row in db.session.execute(
-        sa.select(User.id, User.auth_version, User.banned_at, User.display_name)
-        .where(among(User.id, (r.user_id for r in reqs))))}
+    buyers = {
+        row.id: row
+        for row in db.session.execute(
+            sa.select(User.id, User.auth_version, User.banned_at, User.display_name).where(
+                among(User.id, (r.user_id for r in reqs))
+            )
+        )
+    }
     return Batch(offer, [Ask(r) for r in reqs], buyers, left=offer.remaining if offer else 0)
 
 
@@ -160,8 +174,11 @@ def check_buyers(batch: Batch) -> None:
     """Each buyer still logged in (auth version, no ban), ordering an open offer of her session, not her own."""
     for ask in batch.asks:
         r, buyer = ask.req, batch.buyers.get(ask.req.user_id)
-        if buyer is None or buyer.banned_at is not None or (r.auth_version is not None
-                                                            and buyer.auth_version != r.auth_version):
+        if (
+            buyer is None
+            or buyer.banned_at is not None
+            or (r.auth_version is not None and buyer.auth_version != r.auth_version)
+        ):
             ask.outcome = _fail(ErrorCode.NOT_LOGGED_IN)
             continue
         try:
@@ -214,11 +231,17 @@ def count_quotas(batch: Batch) -> None:
         if not fits:
             over.append(ask)
     if over:
-        have = dict(db.session.execute(sa.select(LiveOfferBuyer.buyer_id, LiveOfferBuyer.qty).where(
-            LiveOfferBuyer.offer_id == offer.id, among(LiveOfferBuyer.buyer_id, (a.req.user_id for a in over)))).all())
+        have = dict(
+            db.session.execute(
+                sa.select(LiveOfferBuyer.buyer_id, LiveOfferBuyer.qty).where(
+                    LiveOfferBuyer.offer_id == offer.id, among(LiveOfferBuyer.buyer_id, (a.req.user_id for a in over))
+                )
+            ).all()
+        )
         for ask in over:
-            ask.outcome = _fail(ErrorCode.LIMIT_EXCEEDED, limit=limit, unit=offer.unit,
-                                have=have.get(ask.req.user_id, 0))
+            ask.outcome = _fail(
+                ErrorCode.LIMIT_EXCEEDED, limit=limit, unit=offer.unit, have=have.get(ask.req.user_id, 0)
+            )
 
 
 def _first_fit(asks: list[Ask], left: int) -> tuple[list[Ask], list[Ask]]:
@@ -249,8 +272,14 @@ def write_orders(batch: Batch) -> None:
     process every round trip under that lock also waits its turn among a thousand sockets' work."""
     asks = batch.waiting()
     for ask in asks:
-        ask.rows = order_rows(ask.req.user_id, batch.offer.seller_id, [offer_reservation(batch.offer, ask.req.qty)],
-                              ask.req.key, origin=OrderOrigin.LIVE, live_session_id=batch.offer.session_id)
+        ask.rows = order_rows(
+            ask.req.user_id,
+            batch.offer.seller_id,
+            [offer_reservation(batch.offer, ask.req.qty)],
+            ask.req.key,
+            origin=OrderOrigin.LIVE,
+            live_session_id=batch.offer.session_id,
+        )
     insert_orders([a.rows for a in asks])
 
 
@@ -294,8 +323,11 @@ def answer(batch: Batch) -> None:
             ask.outcome = Outcome(order=lead.order, remaining=lead.remaining) if lead.created else lead
         elif ask.outcome is None:
             order = ask.rows.order
-            ask.outcome = Outcome(order=order_brief(order["id"], order["code"], order["status"], ask.req.qty,
-                                                    order["total_vnd"]), remaining=batch.remaining, created=True)
+            ask.outcome = Outcome(
+                order=order_brief(order["id"], order["code"], order["status"], ask.req.qty, order["total_vnd"]),
+                remaining=batch.remaining,
+                created=True,
+            )
             placed.append(Placement.of_rows(order["id"], ask.rows, batch.buyers[ask.req.user_id].display_name))
         if ask.outcome.ok and ask.outcome.remaining is None:
             ask.outcome.remaining = batch.remaining
@@ -308,12 +340,16 @@ def _settle_one(r: OrderRequest) -> Outcome:
     if user is None or user.is_banned or (r.auth_version is not None and user.auth_version != r.auth_version):
         return _fail(ErrorCode.NOT_LOGGED_IN)
     check_orderable(offer_info(r.offer_id), r.qty, r.session_id)
-    placed = place_order(user, [Line("offer", r.offer_id, r.qty)], r.key, origin=OrderOrigin.LIVE,
-                         live_session_id=r.session_id)
+    placed = place_order(
+        user, [Line("offer", r.offer_id, r.qty)], r.key, origin=OrderOrigin.LIVE, live_session_id=r.session_id
+    )
     order = placed.order
     state = offer_state(r.offer_id)
-    outcome = Outcome(order=order_brief(order.id, order.code, order.status, order.qty, order.total_vnd),
-                      remaining=state[1] if state and state[0] == "open" else 0, created=placed.created)
+    outcome = Outcome(
+        order=order_brief(order.id, order.code, order.status, order.qty, order.total_vnd),
+        remaining=state[1] if state and state[0] == "open" else 0,
+        created=placed.created,
+    )
     db.session.commit()
     return outcome
 
@@ -345,8 +381,12 @@ def settle(app, reqs: list[OrderRequest]) -> list[Outcome]:
                 return [_fail(ErrorCode.UNAVAILABLE) for _ in reqs]
             except (IntegrityError, DBAPIError, RuntimeError) as exc:
                 db.session.rollback()
-                log.info("live order batch of %d fell back to one by one (%s: %s)", len(reqs),
-                         exc.__class__.__name__, str(getattr(exc, "orig", exc)).splitlines()[0][:200])
+                log.info(
+                    "live order batch of %d fell back to one by one (%s: %s)",
+                    len(reqs),
+                    exc.__class__.__name__,
+                    str(getattr(exc, "orig", exc)).splitlines()[0][:200],
+                )
                 return [settle_one(r) for r in reqs]
         except Exception:
             log.exception("live order batch failed")
@@ -421,9 +461,13 @@ class OrderMerger:
                 req.outcome = outcome
                 req.done.set()
             if log.isEnabledFor(logging.DEBUG):
-                log.debug("live order batch of %d: waited %.0f–%.0f ms, settled in %.0f ms", len(batch),
-                          (started - batch[-1].arrived) * 1000, (started - batch[0].arrived) * 1000,
-                          (settled - started) * 1000)
+                log.debug(
+                    "live order batch of %d: waited %.0f–%.0f ms, settled in %.0f ms",
+                    len(batch),
+                    (started - batch[-1].arrived) * 1000,
+                    (started - batch[0].arrived) * 1000,
+                    (settled - started) * 1000,
+                )
 
     def _gather(self, offer_id: int, window: float, most: int) -> None:
         """Wait one window; while requests keep coming (a storm still being read off a thousand sockets),
@@ -444,8 +488,9 @@ GATHER_WINDOWS = 10
 merger = OrderMerger()
 
 
-def submit_order(user_id: int, auth_version: int | None, session_id: int, offer_id: object, qty: object,
-                 key: object) -> Outcome:
+def submit_order(
+    user_id: int, auth_version: int | None, session_id: int, offer_id: object, qty: object, key: object
+) -> Outcome:
     """The one way into live ordering, whoever asks: the ``order`` event, "chốt" in the chat and the checkout
     sheet all check the request here and wait for the merged batch that settles it."""
     from market.live.messages import live_error
@@ -456,8 +501,11 @@ def submit_order(user_id: int, auth_version: int | None, session_id: int, offer_
         raise live_error(ErrorCode.INVALID, reason="unknown_offer")
     qty = check_qty(qty)
     key = check_key(key)  # the rate limit is counted with the batch (settle_requests)
-    return merger.submit(OrderRequest(user_id=user_id, auth_version=auth_version, session_id=session_id,
-                                      offer_id=offer_id, qty=qty, key=key))
+    return merger.submit(
+        OrderRequest(
+            user_id=user_id, auth_version=auth_version, session_id=session_id, offer_id=offer_id, qty=qty, key=key
+        )
+    )
 
 
 def outcome_ack(outcome: Outcome) -> dict:

@@ -87,7 +87,9 @@ def money_of(session_ids: list[int]) -> dict[int, Money]:
     paid = Order.paid_at.is_not(None)
     rows = db.session.execute(
         sa.select(Order.live_session_id, Order.status, paid, sa.func.count(Order.id), sa.func.sum(Order.total_vnd))
-        .where(Order.live_session_id.in_(session_ids)).group_by(Order.live_session_id, Order.status, paid))
+        .where(Order.live_session_id.in_(session_ids))
+        .group_by(Order.live_session_id, Order.status, paid)
+    )
     for sid, status, is_paid, n, vnd in rows:
         out[sid].add(status, bool(is_paid), int(n), int(vnd or 0))
     return out
@@ -98,6 +100,7 @@ def money(session_id: int) -> Money:
 
 
 # ---- the report -----------------------------------------------------------------------------------------
+
 
 @dataclass
 class SessionFigures:
@@ -137,20 +140,30 @@ class Report:
         if not self.previous:
             return None
         n = len(self.previous)
-        return {"peak_viewers": sum(f.peak_viewers for f in self.previous) / n,
-                "taps": sum(f.taps for f in self.previous) / n,
-                "placed": sum(f.money.placed.orders for f in self.previous) / n,
-                "confirmed": sum(f.money.confirmed.orders for f in self.previous) / n,
-                "gmv_confirmed": sum(f.money.confirmed.vnd for f in self.previous) / n,
-                "gmv_delivered": sum(f.money.delivered.vnd for f in self.previous) / n}
+        return {
+            "peak_viewers": sum(f.peak_viewers for f in self.previous) / n,
+            "taps": sum(f.taps for f in self.previous) / n,
+            "placed": sum(f.money.placed.orders for f in self.previous) / n,
+            "confirmed": sum(f.money.confirmed.orders for f in self.previous) / n,
+            "gmv_confirmed": sum(f.money.confirmed.vnd for f in self.previous) / n,
+            "gmv_delivered": sum(f.money.delivered.vnd for f in self.previous) / n,
+        }
 
 
 def product_lines(session_id: int) -> list[ProductLine]:
     rows = db.session.execute(
-        sa.select(OrderItem.product_id, OrderItem.title, OrderItem.unit, Order.status, sa.func.sum(OrderItem.qty),
-                  sa.func.sum(OrderItem.line_total_vnd))
-        .join(Order, Order.id == OrderItem.order_id).where(Order.live_session_id == session_id)
-        .group_by(OrderItem.product_id, OrderItem.title, OrderItem.unit, Order.status))
+        sa.select(
+            OrderItem.product_id,
+            OrderItem.title,
+            OrderItem.unit,
+            Order.status,
+            sa.func.sum(OrderItem.qty),
+            sa.func.sum(OrderItem.line_total_vnd),
+        )
+        .join(Order, Order.id == OrderItem.order_id)
+        .where(Order.live_session_id == session_id)
+        .group_by(OrderItem.product_id, OrderItem.title, OrderItem.unit, Order.status)
+    )
     lines: dict[int, ProductLine] = {}
     for product_id, title, unit, status, qty, amount in rows:
         line = lines.setdefault(product_id, ProductLine(product_id, title, unit))
@@ -168,17 +181,29 @@ def product_lines(session_id: int) -> list[ProductLine]:
 def previous_sessions(session: LiveSession, limit: int = PREVIOUS_SESSIONS) -> list[LiveSession]:
     """The same shop's sessions that went on air before this one, newest first."""
     started = session.started_at or session.scheduled_at
-    return list(db.session.scalars(
-        sa.select(LiveSession).where(LiveSession.seller_id == session.seller_id, LiveSession.id != session.id,
-                                     LiveSession.started_at.is_not(None), LiveSession.started_at < started)
-        .order_by(LiveSession.started_at.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            sa.select(LiveSession)
+            .where(
+                LiveSession.seller_id == session.seller_id,
+                LiveSession.id != session.id,
+                LiveSession.started_at.is_not(None),
+                LiveSession.started_at < started,
+            )
+            .order_by(LiveSession.started_at.desc())
+            .limit(limit)
+        )
+    )
 
 
 def session_report(session: LiveSession) -> Report:
     earlier = previous_sessions(session)
     totals = money_of([session.id, *(s.id for s in earlier)])
-    return Report(this=SessionFigures(session, totals[session.id]), products=product_lines(session.id),
-                  previous=[SessionFigures(s, totals[s.id]) for s in earlier])
+    return Report(
+        this=SessionFigures(session, totals[session.id]),
+        products=product_lines(session.id),
+        previous=[SessionFigures(s, totals[s.id]) for s in earlier],
+    )
 
 
 def report_csv(report: Report) -> str:
@@ -187,26 +212,69 @@ def report_csv(report: Report) -> str:
 
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("Session"), _("Session title"), _("On air"), _("Peak viewers"), _("Taps"), _("Reserved"),
-                     _("Confirmed"), _("Delivered"), _("Expired"), _("Cancelled"), _("GMV confirmed (đồng)"),
-                     _("GMV delivered (đồng)")])
+    writer.writerow(
+        [
+            _("Session"),
+            _("Session title"),
+            _("On air"),
+            _("Peak viewers"),
+            _("Taps"),
+            _("Reserved"),
+            _("Confirmed"),
+            _("Delivered"),
+            _("Expired"),
+            _("Cancelled"),
+            _("GMV confirmed (đồng)"),
+            _("GMV delivered (đồng)"),
+        ]
+    )
     for figures in (report.this, *report.previous):
         s, m = figures.session, figures.money
-        row = (s.id, s.title, when(s.started_at, "yyyy-MM-dd HH:mm") if s.started_at else "", figures.peak_viewers,
-               figures.taps, m.placed.orders, m.confirmed.orders, m.delivered.orders, m.expired.orders,
-               m.cancelled.orders, m.confirmed.vnd, m.delivered.vnd)
+        row = (
+            s.id,
+            s.title,
+            when(s.started_at, "yyyy-MM-dd HH:mm") if s.started_at else "",
+            figures.peak_viewers,
+            figures.taps,
+            m.placed.orders,
+            m.confirmed.orders,
+            m.delivered.orders,
+            m.expired.orders,
+            m.cancelled.orders,
+            m.confirmed.vnd,
+            m.delivered.vnd,
+        )
         writer.writerow([csv_cell(v) for v in row])
     writer.writerow([])
-    writer.writerow([_("Product"), _("Unit"), _("Ordered"), _("Confirmed"), _("Delivered"),
-                     _("GMV confirmed (đồng)"), _("GMV delivered (đồng)")])
+    writer.writerow(
+        [
+            _("Product"),
+            _("Unit"),
+            _("Ordered"),
+            _("Confirmed"),
+            _("Delivered"),
+            _("GMV confirmed (đồng)"),
+            _("GMV delivered (đồng)"),
+        ]
+    )
     for line in report.products:
-        row = (line.title, unit_label(line.unit), line.reserved_qty, line.confirmed_qty, line.delivered_qty,
-               line.confirmed_vnd, line.delivered_vnd)
+        row = (
+            line.title,
+            unit_label(line.unit),
+            line.reserved_qty,
+            line.confirmed_qty,
+            line.delivered_qty,
+            line.confirmed_vnd,
+            line.delivered_vnd,
+        )
         writer.writerow([csv_cell(v) for v in row])
     return "\ufeff" + out.getvalue()  # BOM: spreadsheets then read the Vietnamese letters as UTF-8
 
 
 def session_orders(session: LiveSession, limit: int = 50) -> list[Order]:
     """The console's list of the session's orders, newest first."""
-    return list(db.session.scalars(sa.select(Order).where(Order.live_session_id == session.id)
-                                   .order_by(Order.id.desc()).limit(limit)).all())
+    return list(
+        db.session.scalars(
+            sa.select(Order).where(Order.live_session_id == session.id).order_by(Order.id.desc()).limit(limit)
+        ).all()
+    )

@@ -41,11 +41,14 @@ def _local_tz() -> ZoneInfo:
 def _fields(form: SessionForm) -> SessionFields:
     when = form.scheduled_at.data if "scheduled_at" in form else None
     return SessionFields(
-        title=form.title.data or "", description=form.description.data or "", stream_url=form.stream_url.data,
+        title=form.title.data or "",
+        description=form.description.data or "",
+        stream_url=form.stream_url.data,
         scheduled_at=when.replace(tzinfo=_local_tz()) if when else None,
         cover_product_id=form.cover_product_id.data or None,
         replay_url=getattr(form, "replay_url", None) and form.replay_url.data,
-        chot_enabled=bool(form.chot_enabled.data))
+        chot_enabled=bool(form.chot_enabled.data),
+    )
 
 
 def _session_or_404(session_id: int):
@@ -56,9 +59,11 @@ def _host_products():
     from market.catalog.models import Product, ProductStatus
 
     profile = current_user.seller_profile
-    return db.session.scalars(db.select(Product).where(Product.seller_id == profile.id,
-                                                       Product.status == ProductStatus.APPROVED)
-                              .order_by(Product.title)).all()
+    return db.session.scalars(
+        db.select(Product)
+        .where(Product.seller_id == profile.id, Product.status == ProductStatus.APPROVED)
+        .order_by(Product.title)
+    ).all()
 
 
 @bp.get("/live")
@@ -71,8 +76,9 @@ def index():
 @login_required
 def new():
     if not access.may_host(current_user):
-        user_abort(403, _("Only sellers verified as their commune's KOL can host live sessions. "
-                          "Ask your commune's staff."))
+        user_abort(
+            403, _("Only sellers verified as their commune's KOL can host live sessions. Ask your commune's staff.")
+        )
     form = SessionForm(products=_host_products(), link_required=not streams.own_video())
     if form.validate_on_submit():
         try:
@@ -123,19 +129,30 @@ def edit(session_id: int):
 def watch(session_id: int):
     session = _session_or_404(session_id)
     if session.status == SessionStatus.ENDED:  # no chat, no hearts, no socket: the replay and what sold
-        return render_template("live/ended.html", session=session,
-                               replay=streams.stream_info(session.replay_url, autoplay=False),
-                               sold=sold_in(session), next_session=next_session(session),
-                               cover_photo=snapshot.cover_photo(session), is_host=access.is_host(session, current_user))
+        return render_template(
+            "live/ended.html",
+            session=session,
+            replay=streams.stream_info(session.replay_url, autoplay=False),
+            sold=sold_in(session),
+            next_session=next_session(session),
+            cover_photo=snapshot.cover_photo(session),
+            is_host=access.is_host(session, current_user),
+        )
     offers = snapshot.open_offers(session.id)
     chat = snapshot.recent_chat(session)
-    return render_template("live/watch.html", session=session, offers=offers, chat=chat,
-                           stream=streams.stream_info(session.stream_url), own_video=streams.own_video(),
-                           replay=streams.stream_info(session.replay_url),
-                           cover_photo=snapshot.cover_photo(session),
-                           is_host=access.is_host(session, current_user),
-                           can_moderate=access.can_moderate(session, current_user),
-                           sheet=sheet.page_data(session, current_user))
+    return render_template(
+        "live/watch.html",
+        session=session,
+        offers=offers,
+        chat=chat,
+        stream=streams.stream_info(session.stream_url),
+        own_video=streams.own_video(),
+        replay=streams.stream_info(session.replay_url),
+        cover_photo=snapshot.cover_photo(session),
+        is_host=access.is_host(session, current_user),
+        can_moderate=access.can_moderate(session, current_user),
+        sheet=sheet.page_data(session, current_user),
+    )
 
 
 @bp.get("/live/<int:session_id>/host")
@@ -145,13 +162,19 @@ def host(session_id: int):
     if not access.can_moderate(session, current_user):
         abort(404)
     is_host = access.is_host(session, current_user)
-    return render_template("live/host.html", session=session, is_host=is_host,
-                           stream=streams.stream_info(session.stream_url), own_video=streams.own_video(),
-                           offers=session_offers(session),
-                           products=host_products(session) if is_host else [],
-                           phone_methods=methods_for(session.seller_id),
-                           orders=report.session_orders(session), money=report.money(session.id),
-                           chat=snapshot.recent_chat(session))
+    return render_template(
+        "live/host.html",
+        session=session,
+        is_host=is_host,
+        stream=streams.stream_info(session.stream_url),
+        own_video=streams.own_video(),
+        offers=session_offers(session),
+        products=host_products(session) if is_host else [],
+        phone_methods=methods_for(session.seller_id),
+        orders=report.session_orders(session),
+        money=report.money(session.id),
+        chat=snapshot.recent_chat(session),
+    )
 
 
 def _moderated_session_or_404(session_id: int):
@@ -170,8 +193,9 @@ def host_orders(session_id: int):
     session = _moderated_session_or_404(session_id)
     if not ratelimit.hit(HOST_REFRESH_RATE, "live-host-orders", str(current_user.id)):
         user_abort(429, _("You are going a little fast. Wait a moment and try again."))
-    return render_template("live/_host_money.html", session=session, money=report.money(session.id),
-                           orders=report.session_orders(session))
+    return render_template(
+        "live/_host_money.html", session=session, money=report.money(session.id), orders=report.session_orders(session)
+    )
 
 
 @bp.get("/live/<int:session_id>/report")
@@ -179,8 +203,13 @@ def host_orders(session_id: int):
 def report_page(session_id: int):
     session = _moderated_session_or_404(session_id)
     data = report.session_report(session)
-    return render_template("live/report.html", session=session, report=data, charts=_report_charts(data),
-                           is_host=access.is_host(session, current_user))
+    return render_template(
+        "live/report.html",
+        session=session,
+        report=data,
+        charts=_report_charts(data),
+        is_host=access.is_host(session, current_user),
+    )
 
 
 @bp.get("/live/<int:session_id>/report.csv")
@@ -188,8 +217,11 @@ def report_page(session_id: int):
 def report_csv(session_id: int):
     session = _moderated_session_or_404(session_id)
     body = report.report_csv(report.session_report(session))
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="live-{session.id}-report.csv"'})
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="live-{session.id}-report.csv"'},
+    )
 
 
 def _report_charts(data: report.Report) -> dict:
@@ -197,18 +229,24 @@ def _report_charts(data: report.Report) -> dict:
     from market.i18n import vnd
 
     m = data.this.money
-    funnel = [(_("Taps"), data.this.taps, format_number(data.this.taps)),
-              (_("Reserved"), m.placed.orders, format_number(m.placed.orders)),
-              (_("Confirmed"), m.confirmed.orders, format_number(m.confirmed.orders)),
-              (_("Delivered"), m.delivered.orders, format_number(m.delivered.orders)),
-              (_("Expired"), m.expired.orders, format_number(m.expired.orders)),
-              (_("Cancelled"), m.cancelled.orders, format_number(m.cancelled.orders))]
+    funnel = [
+        (_("Taps"), data.this.taps, format_number(data.this.taps)),
+        (_("Reserved"), m.placed.orders, format_number(m.placed.orders)),
+        (_("Confirmed"), m.confirmed.orders, format_number(m.confirmed.orders)),
+        (_("Delivered"), m.delivered.orders, format_number(m.delivered.orders)),
+        (_("Expired"), m.expired.orders, format_number(m.expired.orders)),
+        (_("Cancelled"), m.cancelled.orders, format_number(m.cancelled.orders)),
+    ]
     sessions = [*reversed(data.previous), data.this]  # oldest first, this one last
-    return {"funnel": charts.rows(funnel),
-            "products": charts.rows([(line.title, line.confirmed_vnd, vnd(line.confirmed_vnd))
-                                     for line in data.products[:10]]),
-            "sessions": charts.columns([(f"#{f.session.id}", f.money.confirmed.vnd, vnd(f.money.confirmed.vnd))
-                                        for f in sessions], ticks=6)}
+    return {
+        "funnel": charts.rows(funnel),
+        "products": charts.rows(
+            [(line.title, line.confirmed_vnd, vnd(line.confirmed_vnd)) for line in data.products[:10]]
+        ),
+        "sessions": charts.columns(
+            [(f"#{f.session.id}", f.money.confirmed.vnd, vnd(f.money.confirmed.vnd)) for f in sessions], ticks=6
+        ),
+    }
 
 
 @bp.post("/live/<int:session_id>/start")

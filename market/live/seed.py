@@ -23,10 +23,20 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 KOL_PHONE = "0903000001"
 # (phone, name, commune, shop, story) — KOLs of other communes, hosting upcoming sessions.
 OTHER_KOLS = [
-    ("0905000001", "Lò Thị Sính", "Tủa Sín Chải", "Chè Shan tuyết Tủa Sín Chải",
-     "Chè Shan tuyết cổ thụ hái tay trên núi cao, sao bằng chảo gang."),
-    ("0905000002", "Y Khoa Niê", "Nam Ka", "Mật ong hồ Lắk",
-     "Mật ong hoa cà phê, nuôi ong ven hồ Lắk, không pha đường."),
+    (
+        "0905000001",
+        "Lò Thị Sính",
+        "Tủa Sín Chải",
+        "Chè Shan tuyết Tủa Sín Chải",
+        "Chè Shan tuyết cổ thụ hái tay trên núi cao, sao bằng chảo gang.",
+    ),
+    (
+        "0905000002",
+        "Y Khoa Niê",
+        "Nam Ka",
+        "Mật ong hồ Lắk",
+        "Mật ong hoa cà phê, nuôi ong ven hồ Lắk, không pha đường.",
+    ),
 ]
 # (phone, title, category, unit, price, stock, description)
 PRODUCTS = [
@@ -51,8 +61,18 @@ def _kol(phone: str, name: str, commune_name: str, shop: str, story: str) -> Use
     user = _user(phone, name)
     if user.seller_profile is None:
         commune = db.session.scalar(sa.select(Commune).where(Commune.slug == slugify(commune_name)))
-        db.session.add(SellerProfile(user=user, commune=commune, shop_name=shop, slug=unique_shop_slug(shop),
-                                     story=story, status=SellerStatus.APPROVED, is_kol=True, reviewed_at=utcnow()))
+        db.session.add(
+            SellerProfile(
+                user=user,
+                commune=commune,
+                shop_name=shop,
+                slug=unique_shop_slug(shop),
+                story=story,
+                status=SellerStatus.APPROVED,
+                is_kol=True,
+                reviewed_at=utcnow(),
+            )
+        )
         db.session.flush()
         db.session.refresh(user)
     return user
@@ -86,20 +106,31 @@ def seed() -> list[tuple[str, str, str]]:
     products = {(phone, title): _product(sellers[phone], title, *rest) for phone, title, *rest in PRODUCTS}
 
     def session(host: User, title: str, url: str, when: datetime, description: str) -> tuple[LiveSession, bool]:
-        existing = db.session.scalar(sa.select(LiveSession).where(LiveSession.seller_id == host.seller_profile.id,
-                                                                  LiveSession.title == title))
+        existing = db.session.scalar(
+            sa.select(LiveSession).where(LiveSession.seller_id == host.seller_profile.id, LiveSession.title == title)
+        )
         if existing:
             return existing, False
-        created = LiveSession(seller_id=host.seller_profile.id, commune_id=host.seller_profile.commune_id,
-                              title=title, description=description, stream_url=url, scheduled_at=when,
-                              status=SessionStatus.SCHEDULED)
+        created = LiveSession(
+            seller_id=host.seller_profile.id,
+            commune_id=host.seller_profile.commune_id,
+            title=title,
+            description=description,
+            stream_url=url,
+            scheduled_at=when,
+            status=SessionStatus.SCHEDULED,
+        )
         db.session.add(created)
         db.session.flush()
         return created, True
 
-    now_session, new = session(kol, "Phiên sầu riêng Ea Knuếc", "https://www.tiktok.com/@chophien.eaknuec/live",
-                               utcnow() - timedelta(minutes=10),
-                               "Sầu riêng Ri6 và Monthong hái sáng nay, giá tại vườn. Giao toàn quốc.")
+    now_session, new = session(
+        kol,
+        "Phiên sầu riêng Ea Knuếc",
+        "https://www.tiktok.com/@chophien.eaknuec/live",
+        utcnow() - timedelta(minutes=10),
+        "Sầu riêng Ri6 và Monthong hái sáng nay, giá tại vườn. Giao toàn quốc.",
+    )
     if new:
         start_session(now_session, kol)
         ri6 = products[(KOL_PHONE, "Sầu riêng Ri6")]
@@ -108,11 +139,19 @@ def seed() -> list[tuple[str, str, str]]:
             db.session.flush()
         db.session.refresh(now_session)
         pin_offer(now_session, kol, ri6.id, 79_000, 500, 20)
-    session(sellers["0905000001"], "Phiên chè Shan tuyết Tủa Sín Chải",
-            "https://www.facebook.com/chophien.tuasinchai/live", _at(1, 20),
-            "Chè Shan tuyết cổ thụ vụ xuân, pha thử trực tiếp.")
-    session(sellers["0905000002"], "Mật ong hồ Lắk — phiên cuối tuần",
-            "https://www.tiktok.com/@chophien.namka/live", _at(3, 19),
-            "Mật ong hoa cà phê, lấy mật trực tiếp trên live.")
+    session(
+        sellers["0905000001"],
+        "Phiên chè Shan tuyết Tủa Sín Chải",
+        "https://www.facebook.com/chophien.tuasinchai/live",
+        _at(1, 20),
+        "Chè Shan tuyết cổ thụ vụ xuân, pha thử trực tiếp.",
+    )
+    session(
+        sellers["0905000002"],
+        "Mật ong hồ Lắk — phiên cuối tuần",
+        "https://www.tiktok.com/@chophien.namka/live",
+        _at(3, 19),
+        "Mật ong hoa cà phê, lấy mật trực tiếp trên live.",
+    )
     db.session.flush()
     return logins

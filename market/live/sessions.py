@@ -59,15 +59,19 @@ def _clean_fields(seller: SellerProfile, f: SessionFields) -> dict:
         if not text:
             raise DomainError("invalid", _("Give the session a title."), field="title")
         if len(text) > TITLE_MAX:
-            raise DomainError("invalid", _("A session title can have at most %(n)d characters.", n=TITLE_MAX),
-                              field="title")
+            raise DomainError(
+                "invalid", _("A session title can have at most %(n)d characters.", n=TITLE_MAX), field="title"
+            )
         return text
 
     def description() -> str:
         text = clean_text(f.description)
         if len(text) > DESCRIPTION_MAX:
-            raise DomainError("invalid", _("The description can have at most %(n)d characters.",
-                                           n=DESCRIPTION_MAX), field="description")
+            raise DomainError(
+                "invalid",
+                _("The description can have at most %(n)d characters.", n=DESCRIPTION_MAX),
+                field="description",
+            )
         return text
 
     def scheduled_at() -> datetime:
@@ -96,16 +100,21 @@ def _clean_fields(seller: SellerProfile, f: SessionFields) -> dict:
 
 def schedule_session(host: User, fields: SessionFields) -> LiveSession:
     if not may_host(host):
-        raise DomainError("forbidden", _("Only sellers verified as their commune's KOL can host live sessions."),
-                          status=403)
+        raise DomainError(
+            "forbidden", _("Only sellers verified as their commune's KOL can host live sessions."), status=403
+        )
     values = _clean_fields(host.seller_profile, fields)
     now = utcnow()
     if values["scheduled_at"] < now - timedelta(hours=1):
         raise DomainError("invalid", _("Choose a time that has not passed yet."), field="scheduled_at")
     if values["scheduled_at"] > now + timedelta(days=366):
         raise DomainError("invalid", _("Choose a time within the next year."), field="scheduled_at")
-    session = LiveSession(seller_id=host.seller_profile.id, commune_id=host.seller_profile.commune_id,
-                          status=SessionStatus.SCHEDULED, **values)
+    session = LiveSession(
+        seller_id=host.seller_profile.id,
+        commune_id=host.seller_profile.commune_id,
+        status=SessionStatus.SCHEDULED,
+        **values,
+    )
     db.session.add(session)
     db.session.flush()
     return session
@@ -135,16 +144,22 @@ def start_session(session: LiveSession, host: User) -> LiveSession:
     require_host(session, host)
     if session.status != SessionStatus.SCHEDULED:
         raise live_error("session_not_live", message=_("This session has already started or ended."))
-    other = db.session.scalar(sa.select(LiveSession.id).where(
-        LiveSession.seller_id == session.seller_id, LiveSession.status == SessionStatus.LIVE,
-        LiveSession.id != session.id))
+    other = db.session.scalar(
+        sa.select(LiveSession.id).where(
+            LiveSession.seller_id == session.seller_id,
+            LiveSession.status == SessionStatus.LIVE,
+            LiveSession.id != session.id,
+        )
+    )
     if other:
         raise DomainError("invalid", _("End your other live session first."))
     now = utcnow()
     done = db.session.execute(
-        sa.update(LiveSession).where(LiveSession.id == session.id, LiveSession.status == SessionStatus.SCHEDULED)
+        sa.update(LiveSession)
+        .where(LiveSession.id == session.id, LiveSession.status == SessionStatus.SCHEDULED)
         .values(status=SessionStatus.LIVE, started_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if done != 1:
         raise live_error("session_not_live", message=_("This session has already started or ended."))
     db.session.expire(session)
@@ -173,22 +188,30 @@ def _end(session: LiveSession, reason: str | None = None) -> LiveSession:
         raise live_error("session_not_live", message=_("This session has already ended."))
     now = utcnow()
     done = db.session.execute(
-        sa.update(LiveSession).where(LiveSession.id == session.id, LiveSession.status != SessionStatus.ENDED)
+        sa.update(LiveSession)
+        .where(LiveSession.id == session.id, LiveSession.status != SessionStatus.ENDED)
         .values(status=SessionStatus.ENDED, ended_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if done != 1:
         raise live_error("session_not_live", message=_("This session has already ended."))
-    for offer_id in db.session.scalars(sa.select(LiveOffer.id).where(
-            LiveOffer.session_id == session.id, LiveOffer.status == OfferStatus.OPEN)).all():
+    for offer_id in db.session.scalars(
+        sa.select(LiveOffer.id).where(LiveOffer.session_id == session.id, LiveOffer.status == OfferStatus.OPEN)
+    ).all():
         close_if_open(session.id, offer_id)
     viewers, hearts = hub.totals(session.id)
-    db.session.execute(sa.update(LiveSession).where(LiveSession.id == session.id, LiveSession.hearts < hearts)
-                       .values(hearts=hearts).execution_options(synchronize_session=False))
+    db.session.execute(
+        sa.update(LiveSession)
+        .where(LiveSession.id == session.id, LiveSession.hearts < hearts)
+        .values(hearts=hearts)
+        .execution_options(synchronize_session=False)
+    )
     db.session.expire(session)
     sid = session.id
     payload = {"status": SessionStatus.ENDED.value, **({"reason": reason} if reason else {})}
-    on_commit(lambda: (hub.mark_dirty(sid), hub.mark_ended(sid), emit_room(sid, "session", payload),
-                       live_ended.send(sid)))
+    on_commit(
+        lambda: (hub.mark_dirty(sid), hub.mark_ended(sid), emit_room(sid, "session", payload), live_ended.send(sid))
+    )
     return session
 
 
@@ -197,22 +220,40 @@ def listing(commune: Commune | None = None, upcoming_limit: int = 6, ended_limit
     base = sa.select(LiveSession)
     if commune is not None:
         base = base.where(LiveSession.commune_id == commune.id)
-    live = db.session.scalars(base.where(LiveSession.status == SessionStatus.LIVE)
-                              .order_by(LiveSession.started_at.desc()).limit(20)).all()
-    upcoming = db.session.scalars(base.where(LiveSession.status == SessionStatus.SCHEDULED,
-                                             LiveSession.scheduled_at >= utcnow() - timedelta(hours=6))
-                                  .order_by(LiveSession.scheduled_at).limit(upcoming_limit)).all()
-    ended = db.session.scalars(base.where(LiveSession.status == SessionStatus.ENDED)
-                               .order_by(LiveSession.ended_at.desc()).limit(ended_limit)).all() if ended_limit else []
+    live = db.session.scalars(
+        base.where(LiveSession.status == SessionStatus.LIVE).order_by(LiveSession.started_at.desc()).limit(20)
+    ).all()
+    upcoming = db.session.scalars(
+        base.where(
+            LiveSession.status == SessionStatus.SCHEDULED, LiveSession.scheduled_at >= utcnow() - timedelta(hours=6)
+        )
+        .order_by(LiveSession.scheduled_at)
+        .limit(upcoming_limit)
+    ).all()
+    ended = (
+        db.session.scalars(
+            base.where(LiveSession.status == SessionStatus.ENDED)
+            .order_by(LiveSession.ended_at.desc())
+            .limit(ended_limit)
+        ).all()
+        if ended_limit
+        else []
+    )
     return {"live": live, "upcoming": upcoming, "ended": ended}
 
 
 def next_session(session: LiveSession) -> LiveSession | None:
     """The host's next session (on air now, or the soonest scheduled), for the page of one that ended."""
-    return db.session.scalar(sa.select(LiveSession).where(
-        LiveSession.seller_id == session.seller_id, LiveSession.id != session.id,
-        sa.or_(LiveSession.status == SessionStatus.LIVE,
-               sa.and_(LiveSession.status == SessionStatus.SCHEDULED, LiveSession.scheduled_at >= utcnow())))
+    return db.session.scalar(
+        sa.select(LiveSession)
+        .where(
+            LiveSession.seller_id == session.seller_id,
+            LiveSession.id != session.id,
+            sa.or_(
+                LiveSession.status == SessionStatus.LIVE,
+                sa.and_(LiveSession.status == SessionStatus.SCHEDULED, LiveSession.scheduled_at >= utcnow()),
+            ),
+        )
         .order_by(sa.case((LiveSession.status == SessionStatus.LIVE, 0), else_=1), LiveSession.scheduled_at)
-        .limit(1))
-
+        .limit(1)
+    )

@@ -46,8 +46,12 @@ def last_method(user: User | None, allowed: list[str]) -> str | None:
     if not allowed:
         return None
     if user is not None:
-        recent = db.session.scalars(sa.select(Order.payment_method).where(
-            Order.buyer_id == user.id, Order.payment_method.is_not(None)).order_by(Order.id.desc()).limit(10))
+        recent = db.session.scalars(
+            sa.select(Order.payment_method)
+            .where(Order.buyer_id == user.id, Order.payment_method.is_not(None))
+            .order_by(Order.id.desc())
+            .limit(10)
+        )
         for method in recent:
             if method in allowed:
                 return method
@@ -61,10 +65,18 @@ def defaults(user: User | None, session: LiveSession) -> Defaults:
     if saved is not None:
         from market.accounts.service import format_phone
 
-        address = {"ship_name": saved.name, "ship_phone": format_phone(saved.phone), "ship_street": saved.street,
-                   "ship_commune": saved.commune, "ship_province": saved.province}
-    return Defaults(address, last_method(user, [c.name for c in choices]),
-                    [{"name": c.name, "label": c.label, "hint": c.hint} for c in choices])
+        address = {
+            "ship_name": saved.name,
+            "ship_phone": format_phone(saved.phone),
+            "ship_street": saved.street,
+            "ship_commune": saved.commune,
+            "ship_province": saved.province,
+        }
+    return Defaults(
+        address,
+        last_method(user, [c.name for c in choices]),
+        [{"name": c.name, "label": c.label, "hint": c.hint} for c in choices],
+    )
 
 
 def check_method(session: LiveSession, method: object) -> str:
@@ -75,6 +87,7 @@ def check_method(session: LiveSession, method: object) -> str:
 
 
 # ---- what a reserved order still needs ------------------------------------------------------------------
+
 
 def missing(order: Order) -> list[str]:
     """What the buyer must still do: ``address``, ``method`` (how to pay) and/or ``payment`` (transfer or card)."""
@@ -91,7 +104,7 @@ def missing(order: Order) -> list[str]:
 
 
 def missing_text(needs: list[str], until) -> str:
-    """"One step left: choose a delivery address and how to pay — held until 20:45." (until: aware datetime)"""
+    """ "One step left: choose a delivery address and how to pay — held until 20:45." (until: aware datetime)"""
     when = format_time(until, "HH:mm")
     if "address" in needs and "method" in needs:
         return _("One step left: choose a delivery address and how to pay — held until %(time)s.", time=when)
@@ -107,53 +120,86 @@ def order_json(order: Order) -> dict:
     item = order.items[0] if order.items else None
     needs = missing(order)
     until = order.hold_expires_at if order.status == OrderStatus.PENDING else None
-    return {"id": order.id, "code": order.code, "status": str(order.status), "qty": order.qty,
-            "total_vnd": int(order.total_vnd), "title": item.title if item else "", "unit": item.unit if item else "",
-            "offer_id": item.source_id if item and item.source == "offer" else None,
-            "unit_price_vnd": int(item.unit_price_vnd) if item else 0, "method": order.payment_method,
-            "missing": needs, "missing_text": missing_text(needs, until) if needs and until else None,
-            "hold_expires_at": until.isoformat() if until else None, "url": f"/orders/{order.id}"}
+    return {
+        "id": order.id,
+        "code": order.code,
+        "status": str(order.status),
+        "qty": order.qty,
+        "total_vnd": int(order.total_vnd),
+        "title": item.title if item else "",
+        "unit": item.unit if item else "",
+        "offer_id": item.source_id if item and item.source == "offer" else None,
+        "unit_price_vnd": int(item.unit_price_vnd) if item else 0,
+        "method": order.payment_method,
+        "missing": needs,
+        "missing_text": missing_text(needs, until) if needs and until else None,
+        "hold_expires_at": until.isoformat() if until else None,
+        "url": f"/orders/{order.id}",
+    }
 
 
 def pending_orders(user: User | None, session: LiveSession) -> list[Order]:
     """The buyer's live orders of this session that still wait for something she must do."""
     if user is None or not user.is_authenticated:
         return []
-    rows = db.session.scalars(sa.select(Order).where(
-        Order.buyer_id == user.id, Order.live_session_id == session.id, Order.origin == OrderOrigin.LIVE,
-        Order.status == OrderStatus.PENDING).order_by(Order.id.desc()).limit(10)).all()
+    rows = db.session.scalars(
+        sa.select(Order)
+        .where(
+            Order.buyer_id == user.id,
+            Order.live_session_id == session.id,
+            Order.origin == OrderOrigin.LIVE,
+            Order.status == OrderStatus.PENDING,
+        )
+        .order_by(Order.id.desc())
+        .limit(10)
+    ).all()
     return [o for o in rows if missing(o)]
 
 
 # ---- completing ------------------------------------------------------------------------------------------
 
+
 def live_order(user: User, session: LiveSession, order_id: object) -> Order:
     """One of the buyer's live orders of this session (anything else, another person's included, is a 404)."""
     oid = parse_id(order_id)
     order = db.session.get(Order, oid) if oid else None
-    if (order is None or order.buyer_id != user.id or order.live_session_id != session.id
-            or order.origin != OrderOrigin.LIVE):
+    if (
+        order is None
+        or order.buyer_id != user.id
+        or order.live_session_id != session.id
+        or order.origin != OrderOrigin.LIVE
+    ):
         raise NotFound(_("This order does not exist."))
     return order
 
 
-def finish(order: Order, buyer: User, address: checkout.Address, method: str,
-           shown_fee: int | str = "unchecked") -> Order:
+def finish(
+    order: Order, buyer: User, address: checkout.Address, method: str, shown_fee: int | str = "unchecked"
+) -> Order:
     """Give a reserved live order its address and way to pay (once: a repeat of the same answer is harmless).
 
     ``shown_fee``: the shipping fee the sheet showed (0 until it learns one): another fee for this address is
     refused with ``fee_changed`` (``shipping_fee`` tells the sheet which), so nobody confirms a total unseen."""
     if order.status != OrderStatus.PENDING:
-        if order.is_complete and order.payment_method == method and order.status not in (
-                OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+        if (
+            order.is_complete
+            and order.payment_method == method
+            and order.status not in (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
+        ):
             return order  # a double tap: the first one already completed it
         if order.status == OrderStatus.EXPIRED:
-            raise DomainError(ErrorCode.EXPIRED, _("The hold on this order ran out and its units went back on sale. "
-                                                   "Order again if some are left."), status=409)
+            raise DomainError(
+                ErrorCode.EXPIRED,
+                _("The hold on this order ran out and its units went back on sale. Order again if some are left."),
+                status=409,
+            )
         raise DomainError(ErrorCode.INVALID, _("This order can no longer be changed."), status=409)
     if order.hold_expires_at is not None and order.hold_expires_at <= utcnow() and not order.is_complete:
-        raise DomainError(ErrorCode.EXPIRED, _("The hold on this order ran out and its units went back on sale. "
-                                               "Order again if some are left."), status=409)
+        raise DomainError(
+            ErrorCode.EXPIRED,
+            _("The hold on this order ran out and its units went back on sale. Order again if some are left."),
+            status=409,
+        )
     return checkout.complete_order(order, buyer, address, method, shown_fee=shown_fee)
 
 
@@ -168,8 +214,14 @@ def page_data(session: LiveSession, user: User | None) -> dict:
     """What the live page's sheet needs at load: the defaults and the buyer's orders still waiting on her."""
     logged_in = user is not None and user.is_authenticated
     d = defaults(user if logged_in else None, session)
-    return {"session_id": session.id, "logged_in": logged_in, "address": d.address, "method": d.method,
-            "methods": d.methods, "pending": [order_json(o) for o in pending_orders(user, session)]}
+    return {
+        "session_id": session.id,
+        "logged_in": logged_in,
+        "address": d.address,
+        "method": d.method,
+        "methods": d.methods,
+        "pending": [order_json(o) for o in pending_orders(user, session)],
+    }
 
 
 def sign_in_by_code(phone: object, code: object, name: object, ip: str, locale: str) -> User:

@@ -33,8 +33,13 @@ def _int(raw: str | None) -> object:
 
 
 def _refused(err: DomainError, order=None, status: int | None = None, **extra):
-    body = {"ok": False, "error": err.code, "message": err.message, "field": err.field,
-            "signed_in": bool(g.get("sheet_signed_in"))}
+    body = {
+        "ok": False,
+        "error": err.code,
+        "message": err.message,
+        "field": err.field,
+        "signed_in": bool(g.get("sheet_signed_in")),
+    }
     if order is not None:
         body["order"] = sheet.order_json(order)
     return jsonify({**body, **extra}), status or err.status
@@ -51,16 +56,26 @@ def checkout_sheet(session_id: int):
     if signing_in and not form.get("code"):
         return jsonify({"ok": False, "error": "not_logged_in", "message": _("Please log in first.")}), 401
     if not ratelimit.hit(RATE_SHEET, "live-sheet", str(current_user.id) if not signing_in else _ip()):
-        return jsonify({"ok": False, "error": "rate_limited",
-                        "message": _("You are going a little fast. Wait a moment and try again.")}), 429
+        return jsonify(
+            {
+                "ok": False,
+                "error": "rate_limited",
+                "message": _("You are going a little fast. Wait a moment and try again."),
+            }
+        ), 429
     try:  # everything she typed first: a refusal here has written nothing
-        address = checkout.clean_address(form.get("ship_name") or form.get("name"),
-                                         form.get("ship_phone") or form.get("phone"), form.get("ship_street"),
-                                         form.get("ship_commune"), form.get("ship_province"))
+        address = checkout.clean_address(
+            form.get("ship_name") or form.get("name"),
+            form.get("ship_phone") or form.get("phone"),
+            form.get("ship_street"),
+            form.get("ship_commune"),
+            form.get("ship_province"),
+        )
         method = sheet.check_method(live_session, form.get("method"))
         if signing_in:  # a new buyer, or one not logged in: the code sent to her phone (sheet.py, point 5)
-            user = sheet.sign_in_by_code(form.get("phone"), form.get("code"), form.get("name"), _ip(),
-                                         session.get("lang", "vi"))
+            user = sheet.sign_in_by_code(
+                form.get("phone"), form.get("code"), form.get("name"), _ip(), session.get("lang", "vi")
+            )
             db.session.commit()
             login_user(user, remember=True)
             session["lang"] = user.locale
@@ -79,8 +94,14 @@ def checkout_sheet(session_id: int):
         user_id, auth_version = user.id, user.auth_version
         db.session.commit()  # no transaction held while the merged batch settles (SQLite: its write lock)
         try:  # (nothing here may touch the database: an expired attribute would open a transaction again)
-            outcome = submit_order(user_id, auth_version, session_id, parse_id(form.get("offer_id")),
-                                   _int(form.get("qty")), form.get("key"))
+            outcome = submit_order(
+                user_id,
+                auth_version,
+                session_id,
+                parse_id(form.get("offer_id")),
+                _int(form.get("qty")),
+                form.get("key"),
+            )
         except DomainError as err:
             return _refused(err)
         if not outcome.ok:
@@ -100,8 +121,14 @@ def checkout_sheet(session_id: int):
         extra = {"shipping_vnd": sheet.shipping_fee(order, address)} if err.code == "fee_changed" else {}
         return _refused(err, order=order if sheet.missing(order) else None, **extra)  # she sees it, confirms again
     db.session.commit()
-    return jsonify({"ok": True, "order": sheet.order_json(order), "signed_in": signing_in,
-                    "payment_html": render_template("live/_sheet_payment.html", order=order)})
+    return jsonify(
+        {
+            "ok": True,
+            "order": sheet.order_json(order),
+            "signed_in": signing_in,
+            "payment_html": render_template("live/_sheet_payment.html", order=order),
+        }
+    )
 
 
 def _ip() -> str:
@@ -119,5 +146,11 @@ def sheet_code(session_id: int):
         db.session.rollback()
         return _refused(err)
     db.session.commit()
-    return jsonify({"ok": True, "message": _("We sent a 6-digit code by SMS to %(phone)s. It works for 5 minutes.",
-                                             phone=format_phone(e164))})
+    return jsonify(
+        {
+            "ok": True,
+            "message": _(
+                "We sent a 6-digit code by SMS to %(phone)s. It works for 5 minutes.", phone=format_phone(e164)
+            ),
+        }
+    )

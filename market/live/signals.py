@@ -45,8 +45,9 @@ def _live_orders_placed(origin, placed=(), **_kw):
         for line in p.lines:
             if p.live_session_id and line.source == "offer":
                 sales, feed = rooms.setdefault(p.live_session_id, ([], []))
-                sales.append({"offer_id": line.source_id, "buyer": mask_name(p.buyer_name), "qty": line.qty,
-                              "unit": line.unit})
+                sales.append(
+                    {"offer_id": line.source_id, "buyer": mask_name(p.buyer_name), "qty": line.qty, "unit": line.unit}
+                )
                 feed.append(host_item(p, line))
     for session_id, (sales, feed) in rooms.items():
         on_commit(lambda sid=session_id, sales=sales, feed=feed: hub.record_sales(sid, sales, feed))
@@ -54,8 +55,18 @@ def _live_orders_placed(origin, placed=(), **_kw):
 
 def host_item(p: Placement, line: PlacedLine) -> dict:
     """One line of the host console's order feed."""
-    return {"id": p.id, "code": p.code, "buyer": p.buyer_name, "qty": line.qty, "unit": line.unit, "title": line.title,
-            "offer_id": line.source_id, "total_vnd": p.total_vnd, "origin": p.origin, "at": utcnow().isoformat()}
+    return {
+        "id": p.id,
+        "code": p.code,
+        "buyer": p.buyer_name,
+        "qty": line.qty,
+        "unit": line.unit,
+        "title": line.title,
+        "offer_id": line.source_id,
+        "total_vnd": p.total_vnd,
+        "origin": p.origin,
+        "at": utcnow().isoformat(),
+    }
 
 
 @order_status_changed.connect

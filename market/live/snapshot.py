@@ -25,32 +25,53 @@ def cover_photo(session: LiveSession):
     product's, else None (the site's own picture)."""
     if session.cover_product is not None and session.cover_product.cover is not None:
         return session.cover_product.cover
-    offers = db.session.scalars(sa.select(LiveOffer).where(LiveOffer.session_id == session.id).order_by(
-        sa.case((LiveOffer.status == OfferStatus.OPEN, 0), else_=1), LiveOffer.id.desc())
-        .options(joinedload(LiveOffer.product).selectinload(Product.photos)).limit(OPEN_OFFERS_MAX)).unique().all()
+    offers = (
+        db.session.scalars(
+            sa.select(LiveOffer)
+            .where(LiveOffer.session_id == session.id)
+            .order_by(sa.case((LiveOffer.status == OfferStatus.OPEN, 0), else_=1), LiveOffer.id.desc())
+            .options(joinedload(LiveOffer.product).selectinload(Product.photos))
+            .limit(OPEN_OFFERS_MAX)
+        )
+        .unique()
+        .all()
+    )
     return next((o.product.cover for o in offers if o.product.cover is not None), None)
 
 
 def session_json(session: LiveSession) -> dict:
-    return {"id": session.id, "title": session.title, "status": str(session.status),
-            "host": session.seller.shop_name, "commune": session.commune.name,
-            "stream": stream_info(session.stream_url), "replay": stream_info(session.replay_url),
-            "scheduled_at": session.scheduled_at.isoformat(),
-            "started_at": session.started_at.isoformat() if session.started_at else None,
-            "ended_at": session.ended_at.isoformat() if session.ended_at else None,
-            "url": f"/live/{session.id}", "chot": bool(session.chot_enabled)}
+    return {
+        "id": session.id,
+        "title": session.title,
+        "status": str(session.status),
+        "host": session.seller.shop_name,
+        "commune": session.commune.name,
+        "stream": stream_info(session.stream_url),
+        "replay": stream_info(session.replay_url),
+        "scheduled_at": session.scheduled_at.isoformat(),
+        "started_at": session.started_at.isoformat() if session.started_at else None,
+        "ended_at": session.ended_at.isoformat() if session.ended_at else None,
+        "url": f"/live/{session.id}",
+        "chot": bool(session.chot_enabled),
+    }
 
 
 def open_offers(session_id: int) -> list[LiveOffer]:
-    return db.session.scalars(sa.select(LiveOffer).where(
-        LiveOffer.session_id == session_id, LiveOffer.status == OfferStatus.OPEN).order_by(LiveOffer.id.desc())
-        .options(joinedload(LiveOffer.product).selectinload(Product.photos))).all()
+    return db.session.scalars(
+        sa.select(LiveOffer)
+        .where(LiveOffer.session_id == session_id, LiveOffer.status == OfferStatus.OPEN)
+        .order_by(LiveOffer.id.desc())
+        .options(joinedload(LiveOffer.product).selectinload(Product.photos))
+    ).all()
 
 
 def recent_chat(session: LiveSession, limit: int = CHAT_HISTORY) -> list[dict]:
     messages = db.session.scalars(
-        sa.select(ChatMessage).where(ChatMessage.session_id == session.id, ChatMessage.removed_at.is_(None))
-        .order_by(ChatMessage.id.desc()).limit(limit)).all()
+        sa.select(ChatMessage)
+        .where(ChatMessage.session_id == session.id, ChatMessage.removed_at.is_(None))
+        .order_by(ChatMessage.id.desc())
+        .limit(limit)
+    ).all()
     return [chat_json(m, host_user_id=session.seller.user_id) for m in reversed(messages)]
 
 
@@ -66,6 +87,10 @@ def snapshot(session: LiveSession) -> dict:
     if session.status == SessionStatus.ENDED:
         hub.mark_ended(session.id)  # its hearts no longer count
     viewers, hearts = hub.totals(session.id)
-    return {"session": session_json(session), "offers": [offer_json(o) for o in open_offers(session.id)],
-            "chat": recent_chat(session), "viewers": viewers, "hearts": hearts}
-
+    return {
+        "session": session_json(session),
+        "offers": [offer_json(o) for o in open_offers(session.id)],
+        "chat": recent_chat(session),
+        "viewers": viewers,
+        "hearts": hearts,
+    }

@@ -49,10 +49,23 @@ def offer_info(offer_id: int) -> OfferInfo | None:
     from market.accounts.models import SellerProfile
 
     row = db.session.execute(
-        sa.select(LiveOffer.id, LiveOffer.session_id, LiveSession.status, LiveOffer.status, LiveOffer.price_vnd,
-                  LiveOffer.per_buyer_limit, Product.id, Product.title, Product.unit, Product.seller_id,
-                  SellerProfile.user_id, Product.piece_weight_g, Product.weight_tolerance_pct,
-                  LiveOffer.quantity - LiveOffer.sold, LiveOffer.ends_at)
+        sa.select(
+            LiveOffer.id,
+            LiveOffer.session_id,
+            LiveSession.status,
+            LiveOffer.status,
+            LiveOffer.price_vnd,
+            LiveOffer.per_buyer_limit,
+            Product.id,
+            Product.title,
+            Product.unit,
+            Product.seller_id,
+            SellerProfile.user_id,
+            Product.piece_weight_g,
+            Product.weight_tolerance_pct,
+            LiveOffer.quantity - LiveOffer.sold,
+            LiveOffer.ends_at,
+        )
         .join(LiveSession, LiveSession.id == LiveOffer.session_id)
         .join(Product, Product.id == LiveOffer.product_id)
         .join(SellerProfile, SellerProfile.id == Product.seller_id)
@@ -76,10 +89,19 @@ def check_orderable(info: OfferInfo | None, qty: int, session_id: int | None = N
 
 def offer_reservation(info: OfferInfo, qty: int) -> Reservation:
     """``qty`` units of the offer at its live price, as an order line is made of them."""
-    return Reservation(product_id=info.product_id, seller_id=info.seller_id, title=info.title, unit=info.unit,
-                       unit_price_vnd=info.price_vnd, source=OfferStock.name, source_id=info.id, qty=qty,
-                       live_session_id=info.session_id, est_weight_g=info.est_weight_g,
-                       weight_tolerance_pct=info.weight_tolerance_pct)
+    return Reservation(
+        product_id=info.product_id,
+        seller_id=info.seller_id,
+        title=info.title,
+        unit=info.unit,
+        unit_price_vnd=info.price_vnd,
+        source=OfferStock.name,
+        source_id=info.id,
+        qty=qty,
+        live_session_id=info.session_id,
+        est_weight_g=info.est_weight_g,
+        weight_tolerance_pct=info.weight_tolerance_pct,
+    )
 
 
 def _insert(table):
@@ -91,7 +113,8 @@ _QUOTAS_PG = sa.text(
     "INSERT INTO live_offer_buyers (offer_id, buyer_id, qty) "
     "SELECT :offer, b, q FROM unnest(CAST(:buyers AS integer[]), CAST(:qtys AS integer[])) AS t(b, q) "
     "ON CONFLICT (offer_id, buyer_id) DO UPDATE SET qty = live_offer_buyers.qty + excluded.qty "
-    "WHERE live_offer_buyers.qty + excluded.qty <= :limit RETURNING buyer_id")
+    "WHERE live_offer_buyers.qty + excluded.qty <= :limit RETURNING buyer_id"
+)
 
 
 def take_quotas(offer_id: int, rows: list[tuple[int, int]], limit: int) -> set[int]:
@@ -101,13 +124,19 @@ def take_quotas(offer_id: int, rows: list[tuple[int, int]], limit: int) -> set[i
     if not rows:
         return set()
     if db.session.get_bind().dialect.name == "postgresql":  # two array parameters: one cached statement
-        return set(db.session.scalars(_QUOTAS_PG, {"offer": offer_id, "buyers": [b for b, _q in rows],
-                                                   "qtys": [q for _b, q in rows], "limit": limit}).all())
+        return set(
+            db.session.scalars(
+                _QUOTAS_PG,
+                {"offer": offer_id, "buyers": [b for b, _q in rows], "qtys": [q for _b, q in rows], "limit": limit},
+            ).all()
+        )
     table = LiveOfferBuyer.__table__
     stmt = _insert(table).values([{"offer_id": offer_id, "buyer_id": b, "qty": q} for b, q in rows])
-    stmt = stmt.on_conflict_do_update(index_elements=[table.c.offer_id, table.c.buyer_id],
-                                      set_={"qty": table.c.qty + stmt.excluded.qty},
-                                      where=(table.c.qty + stmt.excluded.qty) <= limit)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.offer_id, table.c.buyer_id],
+        set_={"qty": table.c.qty + stmt.excluded.qty},
+        where=(table.c.qty + stmt.excluded.qty) <= limit,
+    )
     return set(db.session.scalars(stmt.returning(table.c.buyer_id)).all())
 
 
@@ -121,7 +150,8 @@ def take_quota(offer_id: int, buyer_id: int, qty: int, limit: int) -> bool:
 _GIVE_BACK_PG = sa.text(
     "UPDATE live_offer_buyers SET qty = greatest(live_offer_buyers.qty - t.q, 0) "
     "FROM unnest(CAST(:buyers AS integer[]), CAST(:qtys AS integer[])) AS t(b, q) "
-    "WHERE live_offer_buyers.offer_id = :offer AND live_offer_buyers.buyer_id = t.b")
+    "WHERE live_offer_buyers.offer_id = :offer AND live_offer_buyers.buyer_id = t.b"
+)
 
 
 def give_back_quota(offer_id: int, buyer_qtys: list[tuple[int, int]]) -> None:
@@ -132,8 +162,9 @@ def give_back_quota(offer_id: int, buyer_qtys: list[tuple[int, int]]) -> None:
         per_buyer[b] = per_buyer.get(b, 0) + qty
     rows = sorted(per_buyer.items())  # the lock order of take_quotas
     if db.session.get_bind().dialect.name == "postgresql":  # one statement for the whole batch
-        db.session.execute(_GIVE_BACK_PG, {"offer": offer_id, "buyers": [b for b, _q in rows],
-                                           "qtys": [q for _b, q in rows]})
+        db.session.execute(
+            _GIVE_BACK_PG, {"offer": offer_id, "buyers": [b for b, _q in rows], "qtys": [q for _b, q in rows]}
+        )
         return
     table = LiveOfferBuyer.__table__  # Core, so a list of parameters is a plain executemany
     q = sa.bindparam("q", type_=sa.Integer)
@@ -149,8 +180,9 @@ def take_units(offer_id: int, qty: int) -> int | None:
     """The one atomic conditional UPDATE that takes units from an open offer; the units left, or None."""
     return db.session.execute(
         sa.update(LiveOffer)
-        .where(LiveOffer.id == offer_id, LiveOffer.status == OfferStatus.OPEN,
-               LiveOffer.sold + qty <= LiveOffer.quantity)
+        .where(
+            LiveOffer.id == offer_id, LiveOffer.status == OfferStatus.OPEN, LiveOffer.sold + qty <= LiveOffer.quantity
+        )
         .values(sold=LiveOffer.sold + qty, updated_at=utcnow())
         .returning(LiveOffer.quantity - LiveOffer.sold)
         .execution_options(synchronize_session=False)
@@ -173,17 +205,21 @@ def offer_state(offer_id: int, lock: bool = False) -> tuple[str, int] | None:
 def give_back_units(offer_id: int, product_id: int, qty: int) -> bool:
     """Units of a cancelled or expired live order go back to the offer while it is open (buyers see them
     again), else to the product's shelf. True when the offer took them."""
-    back_to_offer = db.session.execute(
-        sa.update(LiveOffer)
-        .where(LiveOffer.id == offer_id, LiveOffer.status == OfferStatus.OPEN, LiveOffer.sold >= qty)
-        .values(sold=LiveOffer.sold - qty, updated_at=utcnow())
-        .returning(LiveOffer.id)
-        .execution_options(synchronize_session=False)
-    ).first() is not None
+    back_to_offer = (
+        db.session.execute(
+            sa.update(LiveOffer)
+            .where(LiveOffer.id == offer_id, LiveOffer.status == OfferStatus.OPEN, LiveOffer.sold >= qty)
+            .values(sold=LiveOffer.sold - qty, updated_at=utcnow())
+            .returning(LiveOffer.id)
+            .execution_options(synchronize_session=False)
+        ).first()
+        is not None
+    )
     if not back_to_offer:
         # Closed: its unsold units already went to the shelf; keep "sold" honest and shelve these too.
         db.session.execute(
-            sa.update(LiveOffer).where(LiveOffer.id == offer_id, LiveOffer.status == OfferStatus.CLOSED)
+            sa.update(LiveOffer)
+            .where(LiveOffer.id == offer_id, LiveOffer.status == OfferStatus.CLOSED)
             .values(sold=sa.case((LiveOffer.sold >= qty, LiveOffer.sold - qty), else_=0))
             .execution_options(synchronize_session=False)
         )
@@ -209,8 +245,14 @@ class OfferStock:
         if info.seller_user_id == buyer.id:
             raise live_error("forbidden", reason="own_shop")
         if not take_quota(info.id, buyer.id, qty, info.per_buyer_limit):
-            have = db.session.scalar(sa.select(LiveOfferBuyer.qty).where(
-                LiveOfferBuyer.offer_id == info.id, LiveOfferBuyer.buyer_id == buyer.id)) or 0
+            have = (
+                db.session.scalar(
+                    sa.select(LiveOfferBuyer.qty).where(
+                        LiveOfferBuyer.offer_id == info.id, LiveOfferBuyer.buyer_id == buyer.id
+                    )
+                )
+                or 0
+            )
             raise live_error("limit_exceeded", limit=info.per_buyer_limit, unit=info.unit, have=have)
         remaining = take_units(info.id, qty)
         if remaining is None:

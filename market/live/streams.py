@@ -28,8 +28,10 @@ def platform_of(url: str) -> str | None:
 
 
 # Without our own video the outside link is the only way to watch, and the host is told so beside the field.
-LINK_REQUIRED = _l("Paste the link of your TikTok, YouTube or Facebook live: this site cannot stream video itself "
-                   "yet, so buyers watch it there.")
+LINK_REQUIRED = _l(
+    "Paste the link of your TikTok, YouTube or Facebook live: this site cannot stream video itself "
+    "yet, so buyers watch it there."
+)
 _own_video: list[Callable[[], bool]] = []
 
 
@@ -86,4 +88,3 @@ def stream_info(url: str | None, autoplay: bool = True) -> dict[str, str | None]
     play = "autoplay=1&mute=1&" if autoplay else ""
     embed = f"https://www.youtube-nocookie.com/embed/{video}?{play}playsinline=1" if video else None
     return {"platform": platform, "name": PLATFORM_NAMES.get(platform, ""), "watch_url": url, "embed_url": embed}
-

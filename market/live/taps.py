@@ -33,9 +33,12 @@ def flush() -> int:
         pending = dict(_pending)
         _pending.clear()
     for session_id, n in pending.items():
-        db.session.execute(sa.update(LiveSession).where(LiveSession.id == session_id)
-                           .values(order_taps=LiveSession.order_taps + n)
-                           .execution_options(synchronize_session=False))
+        db.session.execute(
+            sa.update(LiveSession)
+            .where(LiveSession.id == session_id)
+            .values(order_taps=LiveSession.order_taps + n)
+            .execution_options(synchronize_session=False)
+        )
     return sum(pending.values())
 
 

@@ -79,8 +79,12 @@ def flush(hub: Hub, counters: bool = True) -> None:
             BROADCAST_LAG.observe(now - changes.dirty_since[sid])
     send_sales(hub, changes.sales, list(rooms), frames)
     for sid, items in changes.host_feed.items():
-        emit_room(sid, "host_orders", {"orders": items[-HOST_FEED_PER_TICK:],
-                                       "more": max(0, len(items) - HOST_FEED_PER_TICK)}, host=True)
+        emit_room(
+            sid,
+            "host_orders",
+            {"orders": items[-HOST_FEED_PER_TICK:], "more": max(0, len(items) - HOST_FEED_PER_TICK)},
+            host=True,
+        )
     if rooms and counters:
         send_counters(hub, changes.local, frames)
     frames.send()
@@ -94,7 +98,8 @@ def send_stock(hub: Hub, session_ids: set[int], frames: Frames) -> None:
 
     rows = db.session.execute(
         sa.select(LiveOffer.id, LiveOffer.session_id, LiveOffer.status, LiveOffer.quantity, LiveOffer.sold)
-        .where(LiveOffer.session_id.in_(session_ids)).order_by(LiveOffer.id)
+        .where(LiveOffer.session_id.in_(session_ids))
+        .order_by(LiveOffer.id)
     ).all()
     by_session: dict[int, list] = {}
     for row in rows:
@@ -111,9 +116,16 @@ def send_stock(hub: Hub, session_ids: set[int], frames: Frames) -> None:
         stats_key = tuple(stats)
         if hub.hosts.get(sid) and stats_key != sent.host_stats:
             sent.host_stats = stats_key
-            emit_local(host_room(sid), "host_stats", {"offers": [
-                {"offer_id": i, "sold": s, "quantity": q, "remaining": r, "status": st}
-                for i, s, q, r, st in stats]})
+            emit_local(
+                host_room(sid),
+                "host_stats",
+                {
+                    "offers": [
+                        {"offer_id": i, "sold": s, "quantity": q, "remaining": r, "status": st}
+                        for i, s, q, r, st in stats
+                    ]
+                },
+            )
 
 
 def send_sales(hub: Hub, new: dict[int, list[dict]], session_ids: list[int], frames: Frames) -> None:
@@ -170,8 +182,11 @@ def send_counters(hub: Hub, local: dict[int, int], frames: Frames) -> None:
     persist = time.monotonic() - hub.last_persist >= PERSIST_EVERY_S
     if persist:
         hub.last_persist = time.monotonic()
-    for sid in db.session.scalars(sa.select(LiveSession.id).where(
-            LiveSession.id.in_([s for s in sids if s not in hub.ended]), LiveSession.status == "ended")):
+    for sid in db.session.scalars(
+        sa.select(LiveSession.id).where(
+            LiveSession.id.in_([s for s in sids if s not in hub.ended]), LiveSession.status == "ended"
+        )
+    ):
         hub.mark_ended(sid)  # ended through another process: its hearts stop counting here too
     for sid in sids:
         sent = hub.sent.setdefault(sid, Sent())
@@ -181,14 +196,21 @@ def send_counters(hub: Hub, local: dict[int, int], frames: Frames) -> None:
             frames.add(sid, "viewers", {"count": count})
         if count is not None and count > sent.peak:
             sent.peak = count
-            db.session.execute(sa.update(LiveSession).where(LiveSession.id == sid, LiveSession.peak_viewers < count)
-                               .values(peak_viewers=count).execution_options(synchronize_session=False))
+            db.session.execute(
+                sa.update(LiveSession)
+                .where(LiveSession.id == sid, LiveSession.peak_viewers < count)
+                .values(peak_viewers=count)
+                .execution_options(synchronize_session=False)
+            )
         total = hearts.get(sid)
         if total is not None and total != sent.hearts:
             sent.hearts = total
             frames.add(sid, "hearts", {"total": total})
         if persist and total is not None and total > sent.hearts_saved:
             sent.hearts_saved = total
-            db.session.execute(sa.update(LiveSession).where(LiveSession.id == sid, LiveSession.hearts < total,
-                                                            LiveSession.status != "ended")
-                               .values(hearts=total).execution_options(synchronize_session=False))
+            db.session.execute(
+                sa.update(LiveSession)
+                .where(LiveSession.id == sid, LiveSession.hearts < total, LiveSession.status != "ended")
+                .values(hearts=total)
+                .execution_options(synchronize_session=False)
+            )

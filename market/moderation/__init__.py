@@ -42,8 +42,14 @@ class StaffTab:
 _tabs: dict[str, StaffTab] = {}
 
 
-def staff_tab(key: str, endpoint: str, label: Callable[[], str], order: int = 50, admin_only: bool = False,
-              active_prefixes: tuple[str, ...] = ()) -> None:
+def staff_tab(
+    key: str,
+    endpoint: str,
+    label: Callable[[], str],
+    order: int = 50,
+    admin_only: bool = False,
+    active_prefixes: tuple[str, ...] = (),
+) -> None:
     """A tab of the staff area's menu."""
     _tabs[key] = StaffTab(key, endpoint, label, order, admin_only, active_prefixes or (endpoint,))
 
@@ -52,9 +58,15 @@ def staff_tabs(user) -> list[dict]:
     from flask import request, url_for
 
     endpoint = request.endpoint or ""
-    return [{"href": url_for(t.endpoint), "label": t.label(),
-             "active": any(endpoint.startswith(p) for p in t.active_prefixes)}
-            for t in sorted(_tabs.values(), key=lambda t: t.order) if not t.admin_only or user.is_admin]
+    return [
+        {
+            "href": url_for(t.endpoint),
+            "label": t.label(),
+            "active": any(endpoint.startswith(p) for p in t.active_prefixes),
+        }
+        for t in sorted(_tabs.values(), key=lambda t: t.order)
+        if not t.admin_only or user.is_admin
+    ]
 
 
 staff_tab("home", "staff.home", lambda: _("Desk"), order=0)
@@ -64,8 +76,13 @@ staff_tab("sellers", "staff.sellers", lambda: _("Sellers"), order=10, active_pre
 staff_tab("live", "staff.live", lambda: _("Live"), order=20, active_prefixes=("staff.live",))
 staff_tab("reports", "staff.reports", lambda: _("Reports"), order=30, active_prefixes=("staff.report",))
 staff_tab("people", "staff.users", lambda: _("People"), order=40, active_prefixes=("staff.user",))
-staff_tab("assisted", "staff.assisted", lambda: _("Help a villager"), order=50,
-          active_prefixes=("staff.assisted", "staff.phone_order"))
+staff_tab(
+    "assisted",
+    "staff.assisted",
+    lambda: _("Help a villager"),
+    order=50,
+    active_prefixes=("staff.assisted", "staff.phone_order"),
+)
 staff_tab("dashboard", "staff.dashboard", lambda: _("Figures"), order=60)
 staff_tab("audit", "staff.audit", lambda: _("Audit log"), order=70)
 staff_tab("overview", "staff.overview", lambda: _("All communes"), order=80, admin_only=True)

@@ -45,9 +45,17 @@ def action_label(name: str) -> str:
 
 # What an entry is about, for people (the log and its CSV keep the code itself, "seller", "chat" …).
 _KIND_LABELS = {
-    "seller": _l("shop"), "user": _l("account"), "commune": _l("commune"), "staff_assignment": _l("staff assignment"),
-    "product": _l("listing"), "order": _l("order"), "report": _l("report"), "audit": _l("audit entry"),
-    "assisted_seller": _l("assisted villager"), "live_session": _l("live session"), "chat": _l("chat message"),
+    "seller": _l("shop"),
+    "user": _l("account"),
+    "commune": _l("commune"),
+    "staff_assignment": _l("staff assignment"),
+    "product": _l("listing"),
+    "order": _l("order"),
+    "report": _l("report"),
+    "audit": _l("audit entry"),
+    "assisted_seller": _l("assisted villager"),
+    "live_session": _l("live session"),
+    "chat": _l("chat message"),
     "chat_filter_word": _l("filtered word"),
 }
 
@@ -103,9 +111,18 @@ def _current_actor():
     return current_user._get_current_object() if current_user and current_user.is_authenticated else None
 
 
-def record(action: str, obj=None, *, reason: str | None = None, details: dict | None = None,
-           commune_id: int | None | object = _CURRENT, actor=_CURRENT, object_type: str | None = None,
-           object_id: int | None = None, label: str | None = None) -> AuditEntry:
+def record(
+    action: str,
+    obj=None,
+    *,
+    reason: str | None = None,
+    details: dict | None = None,
+    commune_id: int | None | object = _CURRENT,
+    actor=_CURRENT,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    label: str | None = None,
+) -> AuditEntry:
     """Write one audit entry for ``action`` on ``obj`` by ``actor`` (the logged-in user unless given).
 
     The commune is the object's unless given (``None``: platform-wide, seen by admins only).
@@ -127,8 +144,13 @@ def record(action: str, obj=None, *, reason: str | None = None, details: dict | 
         created_at=utcnow(),
         actor_id=actor.id if actor is not None else None,
         actor_label=(f"{actor.display_name} ({actor.phone})" if actor is not None else "CLI")[:120],
-        action=action, object_type=object_type, object_id=object_id, object_label=clean_line(label or "")[:200],
-        commune_id=commune_id, reason=clean_line(reason)[:REASON_MAX] or None, details=details or {},
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_label=clean_line(label or "")[:200],
+        commune_id=commune_id,
+        reason=clean_line(reason)[:REASON_MAX] or None,
+        details=details or {},
     )
     db.session.add(entry)
     db.session.flush()
@@ -145,6 +167,7 @@ def guard_audit_log(session, _flush_context, _instances):
 
 # ---- reading it -----------------------------------------------------------------------------------------
 
+
 def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Ho_Chi_Minh")
 
@@ -152,12 +175,12 @@ def local_zone() -> ZoneInfo:
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[start 00:00, the day after end 00:00) in the commune's time zone, as aware datetimes."""
     zone = local_zone()
-    return (datetime.combine(start, time.min, zone),
-            datetime.combine(end + timedelta(days=1), time.min, zone))
+    return (datetime.combine(start, time.min, zone), datetime.combine(end + timedelta(days=1), time.min, zone))
 
 
-def entries_for_object(object_type: str, object_id: int, actions_: Iterable[str] | None = None,
-                       limit: int = 20) -> list[AuditEntry]:
+def entries_for_object(
+    object_type: str, object_id: int, actions_: Iterable[str] | None = None, limit: int = 20
+) -> list[AuditEntry]:
     """An object's history (of ``actions_`` only, when given), newest first, for its staff page."""
     stmt = sa.select(AuditEntry).where(AuditEntry.object_type == object_type, AuditEntry.object_id == object_id)
     if actions_ is not None:
@@ -166,6 +189,7 @@ def entries_for_object(object_type: str, object_id: int, actions_: Iterable[str]
 
 
 # ---- CSV ------------------------------------------------------------------------------------------------
+
 
 def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
     """CSV with a UTF-8 byte-order mark so spreadsheet programs show Vietnamese letters right."""

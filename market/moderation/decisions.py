@@ -19,8 +19,9 @@ def check_reason(raw: str | None, *, required: bool = True, message: str | None 
     """A reason people will read: one line, at most 500 characters; refused (never cut) when too long."""
     reason = clean_line(raw)
     if len(reason) > REASON_MAX:
-        raise DomainError(ErrorCode.INVALID, _("A reason can have at most %(n)d characters.", n=REASON_MAX),
-                          field="reason")
+        raise DomainError(
+            ErrorCode.INVALID, _("A reason can have at most %(n)d characters.", n=REASON_MAX), field="reason"
+        )
     if required and not reason:
         raise DomainError(ErrorCode.INVALID, message or _("Give a reason; the seller will see it."), field="reason")
     return reason or None

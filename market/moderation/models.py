@@ -68,8 +68,10 @@ class Report(TimestampMixin, Model):
     """
 
     __tablename__ = "reports"
-    __table_args__ = (sa.Index("ix_reports_commune_status", "commune_id", "status"),
-                      sa.Index("ix_reports_target", "target_type", "target_id"))
+    __table_args__ = (
+        sa.Index("ix_reports_commune_status", "commune_id", "status"),
+        sa.Index("ix_reports_target", "target_type", "target_id"),
+    )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     reporter_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id"), index=True)
@@ -107,8 +109,9 @@ class AssistedSeller(Model):
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
-    seller_profile_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"),
-                                                   unique=True)
+    seller_profile_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"), unique=True
+    )
     helper_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id"), index=True)
     helper_name: Mapped[str] = mapped_column(sa.String(80))  # as it was when the villager agreed
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -37,8 +37,11 @@ def _shop(profile_id, text) -> dict:
     from market.accounts.models import SellerProfile
 
     profile = db.session.get(SellerProfile, profile_id)
-    return {"shop": profile.shop_name if profile else "", "commune": profile.commune.name if profile else "",
-            "reason": _reason(text)}
+    return {
+        "shop": profile.shop_name if profile else "",
+        "commune": profile.commune.name if profile else "",
+        "reason": _reason(text),
+    }
 
 
 def _reason(text: str | None) -> str:
@@ -125,8 +128,9 @@ def _listing_approved(p):
 
 @message_kind("listing.reject")
 def _listing_rejected(p):
-    return _("“%(title)s” was not approved: %(reason)s. Edit it and send it again.", title=p["title"],
-             reason=p["reason"])
+    return _(
+        "“%(title)s” was not approved: %(reason)s. Edit it and send it again.", title=p["title"], reason=p["reason"]
+    )
 
 
 @message_kind("ocop.verify")

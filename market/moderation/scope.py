@@ -30,6 +30,7 @@ from market.extensions import db
 
 # ---- communes of a staff member -----------------------------------------------------------------------
 
+
 def communes_for(user) -> set[int] | None:
     """The commune ids ``user`` acts in as staff; None means every commune (an admin)."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -74,6 +75,7 @@ def commune_filter(column, user):
 
 # ---- kinds of objects ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Kind:
     name: str  # "seller", "report" … (stored in audit entries and reports)
@@ -88,9 +90,14 @@ class Kind:
 _kinds_by_model: dict[type, Kind] = {}
 
 
-def register_kind(name: str, model: type, commune_of: Callable[[object], int | None], label: Callable[[object], str],
-                  commune_column: Callable[[], object] | None = None,
-                  join: Callable[[sa.Select], sa.Select] | None = None) -> Kind:
+def register_kind(
+    name: str,
+    model: type,
+    commune_of: Callable[[object], int | None],
+    label: Callable[[object], str],
+    commune_column: Callable[[], object] | None = None,
+    join: Callable[[sa.Select], sa.Select] | None = None,
+) -> Kind:
     kind = Kind(name, model, commune_of, label, commune_column, join)
     _kinds_by_model[model] = kind
     return kind
@@ -184,6 +191,7 @@ def get_user_in_scope(user_id: object, user) -> User:
 
 # ---- guards for views ---------------------------------------------------------------------------------
 
+
 def refuse_unless_staff():
     """For ``before_request``: log in first (anonymous), then 403 unless staff of some commune or admin."""
     from market.extensions import login
@@ -213,42 +221,80 @@ def admin_required(view):
 
 # ---- the kinds of the areas on this branch ------------------------------------------------------------
 
+
 def _register_builtin_kinds() -> None:
     from market.catalog.models import Product
     from market.orders.models import Order
 
-    register_kind("seller", SellerProfile, lambda p: p.commune_id, lambda p: p.shop_name,
-                  commune_column=lambda: SellerProfile.commune_id)
+    register_kind(
+        "seller",
+        SellerProfile,
+        lambda p: p.commune_id,
+        lambda p: p.shop_name,
+        commune_column=lambda: SellerProfile.commune_id,
+    )
     register_kind("user", User, lambda u: None, lambda u: f"{u.display_name} ({u.phone})")
     register_kind("commune", Commune, lambda c: c.id, lambda c: c.name, commune_column=lambda: Commune.id)
-    register_kind("staff_assignment", StaffAssignment, lambda a: a.commune_id,
-                  lambda a: f"{a.user.display_name} → {a.commune.name}",
-                  commune_column=lambda: StaffAssignment.commune_id)
-    register_kind("product", Product, lambda p: p.seller.commune_id, lambda p: p.title,
-                  commune_column=lambda: SellerProfile.commune_id,
-                  join=lambda stmt: stmt.join(SellerProfile, SellerProfile.id == Product.seller_id))
-    register_kind("order", Order, lambda o: o.seller.commune_id, lambda o: o.code,
-                  commune_column=lambda: SellerProfile.commune_id,
-                  join=lambda stmt: stmt.join(SellerProfile, SellerProfile.id == Order.seller_id))
+    register_kind(
+        "staff_assignment",
+        StaffAssignment,
+        lambda a: a.commune_id,
+        lambda a: f"{a.user.display_name} → {a.commune.name}",
+        commune_column=lambda: StaffAssignment.commune_id,
+    )
+    register_kind(
+        "product",
+        Product,
+        lambda p: p.seller.commune_id,
+        lambda p: p.title,
+        commune_column=lambda: SellerProfile.commune_id,
+        join=lambda stmt: stmt.join(SellerProfile, SellerProfile.id == Product.seller_id),
+    )
+    register_kind(
+        "order",
+        Order,
+        lambda o: o.seller.commune_id,
+        lambda o: o.code,
+        commune_column=lambda: SellerProfile.commune_id,
+        join=lambda stmt: stmt.join(SellerProfile, SellerProfile.id == Order.seller_id),
+    )
 
-    register_footprint("shop", lambda: sa.select(SellerProfile.user_id.label("user_id"),
-                                                 SellerProfile.commune_id.label("commune_id")))
-    register_footprint("orders", lambda: sa.select(Order.buyer_id.label("user_id"),
-                                                   SellerProfile.commune_id.label("commune_id"))
-                       .join(SellerProfile, SellerProfile.id == Order.seller_id))
+    register_footprint(
+        "shop", lambda: sa.select(SellerProfile.user_id.label("user_id"), SellerProfile.commune_id.label("commune_id"))
+    )
+    register_footprint(
+        "orders",
+        lambda: sa.select(Order.buyer_id.label("user_id"), SellerProfile.commune_id.label("commune_id")).join(
+            SellerProfile, SellerProfile.id == Order.seller_id
+        ),
+    )
 
 
 def _register_moderation_kinds() -> None:
     from market.moderation.models import AssistedSeller, AuditEntry, Report
 
-    register_kind("report", Report, lambda r: r.commune_id, lambda r: f"#{r.id} {r.target_label}",
-                  commune_column=lambda: Report.commune_id)
-    register_kind("audit", AuditEntry, lambda e: e.commune_id, lambda e: f"#{e.id} {e.action}",
-                  commune_column=lambda: AuditEntry.commune_id)
-    register_kind("assisted_seller", AssistedSeller, lambda a: a.seller_profile.commune_id,
-                  lambda a: a.user.display_name,
-                  commune_column=lambda: SellerProfile.commune_id,
-                  join=lambda stmt: stmt.join(SellerProfile, SellerProfile.id == AssistedSeller.seller_profile_id))
+    register_kind(
+        "report",
+        Report,
+        lambda r: r.commune_id,
+        lambda r: f"#{r.id} {r.target_label}",
+        commune_column=lambda: Report.commune_id,
+    )
+    register_kind(
+        "audit",
+        AuditEntry,
+        lambda e: e.commune_id,
+        lambda e: f"#{e.id} {e.action}",
+        commune_column=lambda: AuditEntry.commune_id,
+    )
+    register_kind(
+        "assisted_seller",
+        AssistedSeller,
+        lambda a: a.seller_profile.commune_id,
+        lambda a: a.user.display_name,
+        commune_column=lambda: SellerProfile.commune_id,
+        join=lambda stmt: stmt.join(SellerProfile, SellerProfile.id == AssistedSeller.seller_profile_id),
+    )
 
 
 def _register_live_kinds() -> None:
@@ -262,17 +308,34 @@ def _register_live_kinds() -> None:
         session = db.session.get(LiveSession, message.session_id)
         return session.commune_id if session is not None else None
 
-    register_kind("live_session", LiveSession, lambda s: s.commune_id, lambda s: s.title,
-                  commune_column=lambda: LiveSession.commune_id)
-    register_kind("chat", ChatMessage, chat_commune,
-                  lambda m: f"{mask_name(m.user.display_name)}: {m.text[:120]}",
-                  commune_column=lambda: LiveSession.commune_id,
-                  join=lambda stmt: stmt.join(LiveSession, LiveSession.id == ChatMessage.session_id))
-    register_kind("chat_filter_word", ChatFilterWord, lambda w: w.commune_id, lambda w: w.word,
-                  commune_column=lambda: ChatFilterWord.commune_id)
-    register_footprint("chat", lambda: sa.select(ChatMessage.user_id.label("user_id"),
-                                                 LiveSession.commune_id.label("commune_id"))
-                       .join(LiveSession, LiveSession.id == ChatMessage.session_id))
+    register_kind(
+        "live_session",
+        LiveSession,
+        lambda s: s.commune_id,
+        lambda s: s.title,
+        commune_column=lambda: LiveSession.commune_id,
+    )
+    register_kind(
+        "chat",
+        ChatMessage,
+        chat_commune,
+        lambda m: f"{mask_name(m.user.display_name)}: {m.text[:120]}",
+        commune_column=lambda: LiveSession.commune_id,
+        join=lambda stmt: stmt.join(LiveSession, LiveSession.id == ChatMessage.session_id),
+    )
+    register_kind(
+        "chat_filter_word",
+        ChatFilterWord,
+        lambda w: w.commune_id,
+        lambda w: w.word,
+        commune_column=lambda: ChatFilterWord.commune_id,
+    )
+    register_footprint(
+        "chat",
+        lambda: sa.select(ChatMessage.user_id.label("user_id"), LiveSession.commune_id.label("commune_id")).join(
+            LiveSession, LiveSession.id == ChatMessage.session_id
+        ),
+    )
 
 
 _register_builtin_kinds()

@@ -37,11 +37,17 @@ def staff_context():
 
     # status_label, category_label and action_label are the staff area's own (reports, audit); a listing's
     # labels get their own names here, since the catalog's template globals of the same names are shadowed.
-    return {"staff_tabs": lambda: staff_tabs(current_user), "page_url": page_url, "status_label": reports.status_label,
-            "category_label": reports.category_label, "action_label": audit.action_label,
-            "kind_label": audit.kind_label,
-            "listing_status_label": labels.status_label, "listing_event_label": labels.action_label,
-            "product_category_label": labels.category_label}
+    return {
+        "staff_tabs": lambda: staff_tabs(current_user),
+        "page_url": page_url,
+        "status_label": reports.status_label,
+        "category_label": reports.category_label,
+        "action_label": audit.action_label,
+        "kind_label": audit.kind_label,
+        "listing_status_label": labels.status_label,
+        "listing_event_label": labels.action_label,
+        "product_category_label": labels.category_label,
+    }
 
 
 def _page() -> int:
@@ -69,5 +75,8 @@ def commune_arg(name: str = "commune") -> int | None:
 
 
 def csv_response(body: str, filename: str) -> Response:
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )

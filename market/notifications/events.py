@@ -19,8 +19,9 @@ from market.notifications.service import NAMESPACE, room_for, unread_count
 
 
 def _refuse():
-    raise ConnectionRefusedError({"ok": False, "error": "not_logged_in",
-                                  "message": _("Log in to receive notifications.")})
+    raise ConnectionRefusedError(
+        {"ok": False, "error": "not_logged_in", "message": _("Log in to receive notifications.")}
+    )
 
 
 @socketio.on("connect", namespace=NAMESPACE)

@@ -56,8 +56,15 @@ def render(notification: Notification) -> str:
         return notification.text
 
 
-def notify(user: User, kind: str, params: dict | None = None, link: str | None = None, *, sms: bool = False,
-           message: MessageFn | None = None) -> Notification:
+def notify(
+    user: User,
+    kind: str,
+    params: dict | None = None,
+    link: str | None = None,
+    *,
+    sms: bool = False,
+    message: MessageFn | None = None,
+) -> Notification:
     """Tell ``user`` something. The row is part of the caller's transaction; the socket push and the SMS go
     out only after it commits. ``message`` overrides the kind's registered text function."""
     params = dict(params or {})
@@ -69,12 +76,17 @@ def notify(user: User, kind: str, params: dict | None = None, link: str | None =
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = clean_line(fn(params))[:TEXT_MAX]
         sms_text = sms_body(text, link) if sms else None
-    notification = Notification(user_id=user.id, kind=kind, params=params, text=text, link=link,
-                                created_at=utcnow())
+    notification = Notification(user_id=user.id, kind=kind, params=params, text=text, link=link, created_at=utcnow())
     db.session.add(notification)
     db.session.flush()
-    payload = {"id": notification.id, "kind": kind, "text": text, "link": link,
-               "created_at": notification.created_at.isoformat(), "unread": unread_count(user.id)}
+    payload = {
+        "id": notification.id,
+        "kind": kind,
+        "text": text,
+        "link": link,
+        "created_at": notification.created_at.isoformat(),
+        "unread": unread_count(user.id),
+    }
     user_id, phone = user.id, user.phone
     on_commit(lambda: push(user_id, "notification", payload))
     if sms_text:
@@ -112,13 +124,22 @@ def send_sms_now(phone: str, text: str) -> None:
 
 
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Notification.id))
-                             .where(Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == user_id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
 
 
 def latest(user_id: int, limit: int = 50) -> list[Notification]:
-    return list(db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id)
-                                   .order_by(Notification.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            sa.select(Notification).where(Notification.user_id == user_id).order_by(Notification.id.desc()).limit(limit)
+        )
+    )
 
 
 def mark_read(user_id: int, notification_id: int | None = None) -> int:

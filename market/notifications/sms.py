@@ -74,10 +74,15 @@ class HttpGatewaySms(SmsProvider):
 
     def send(self, phone: str, text: str) -> None:
         body = json.dumps(self.payload(phone, text), ensure_ascii=False).encode()
-        request = urllib.request.Request(self.url, data=body, method="POST", headers={  # noqa: S310 - http(s) only
-            "Content-Type": "application/json; charset=utf-8",
-            **({"Authorization": f"Bearer {self.token}"} if self.token else {}),
-        })
+        request = urllib.request.Request(  # noqa: S310 - http(s) only
+            self.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                **({"Authorization": f"Bearer {self.token}"} if self.token else {}),
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - configured URL
                 if not 200 <= response.status < 300:
@@ -88,11 +93,30 @@ class HttpGatewaySms(SmsProvider):
 
 
 MAX_PARTS = 2
-GSM_BASIC = frozenset("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                      "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
 GSM_EXTENDED = frozenset("^{}\\[~]|€")  # two septets each
-_PLAIN = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...",
-                        "₫": "d", "\u00a0": " ", "×": "x", "•": "-", "·": "-", "→": "->", "★": "*"})
+_PLAIN = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‘": "'",
+        "’": "'",
+        "–": "-",
+        "—": "-",
+        "…": "...",
+        "₫": "d",
+        "\u00a0": " ",
+        "×": "x",
+        "•": "-",
+        "·": "-",
+        "→": "->",
+        "★": "*",
+    }
+)
 
 
 def to_gsm(text: str) -> str:

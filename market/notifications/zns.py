@@ -66,8 +66,9 @@ def template_for(kind: str) -> str | None:
     return (current_app.config.get("ZALO_ZNS_TEMPLATES") or {}).get(kind)
 
 
-def _post(url: str, *, headers: dict[str, str], json_body: dict[str, Any] | None = None,
-          form: dict[str, Any] | None = None) -> dict[str, Any]:
+def _post(
+    url: str, *, headers: dict[str, str], json_body: dict[str, Any] | None = None, form: dict[str, Any] | None = None
+) -> dict[str, Any]:
     if json_body is not None:
         data, ctype = json.dumps(json_body, ensure_ascii=False).encode(), "application/json"
     else:
@@ -86,6 +87,7 @@ def _post(url: str, *, headers: dict[str, str], json_body: dict[str, Any] | None
 
 
 # ---- tokens ---------------------------------------------------------------------------------------------------
+
 
 def _row() -> ZaloToken:
     row = db.session.get(ZaloToken, 1)
@@ -114,44 +116,62 @@ def refresh() -> str:
     used = sealed.unseal(row.refresh_sealed)
     db.session.commit()  # nothing held while Zalo answers
     cfg = current_app.config
-    answer = _post(cfg["ZALO_OAUTH_BASE"].rstrip("/") + "/v4/oa/access_token",
-                   headers={"secret_key": cfg["ZALO_APP_SECRET"]},
-                   form={"refresh_token": used, "app_id": cfg["ZALO_APP_ID"], "grant_type": "refresh_token"})
+    answer = _post(
+        cfg["ZALO_OAUTH_BASE"].rstrip("/") + "/v4/oa/access_token",
+        headers={"secret_key": cfg["ZALO_APP_SECRET"]},
+        form={"refresh_token": used, "app_id": cfg["ZALO_APP_ID"], "grant_type": "refresh_token"},
+    )
     access, new_refresh = answer.get("access_token"), answer.get("refresh_token")
     if not isinstance(access, str) or not isinstance(new_refresh, str) or not access or not new_refresh:
         db.session.expire_all()
         winner = db.session.get(ZaloToken, 1)
         if winner is not None and sealed.unseal(winner.refresh_sealed) != used and winner.access_sealed:
             return sealed.unseal(winner.access_sealed) or ""  # another process refreshed with our token first
-        raise ZnsError(f"refresh refused: {answer.get('error_description') or answer.get('error')}",
-                       answer.get("error") if isinstance(answer.get("error"), int) else None)
+        raise ZnsError(
+            f"refresh refused: {answer.get('error_description') or answer.get('error')}",
+            answer.get("error") if isinstance(answer.get("error"), int) else None,
+        )
     try:
         lifetime = int(answer.get("expires_in") or 0)
     except (TypeError, ValueError):
         lifetime = 0
     expires = utcnow() + timedelta(seconds=max(lifetime - 300, 60)) if lifetime else None
-    db.session.execute(sa.update(ZaloToken).where(ZaloToken.id == 1, ZaloToken.refresh_sealed == row.refresh_sealed)
-                       .values(access_sealed=sealed.seal(access), refresh_sealed=sealed.seal(new_refresh),
-                               expires_at=expires, updated_at=utcnow()))
+    db.session.execute(
+        sa.update(ZaloToken)
+        .where(ZaloToken.id == 1, ZaloToken.refresh_sealed == row.refresh_sealed)
+        .values(
+            access_sealed=sealed.seal(access),
+            refresh_sealed=sealed.seal(new_refresh),
+            expires_at=expires,
+            updated_at=utcnow(),
+        )
+    )
     db.session.commit()
     return access
 
 
 # ---- sending --------------------------------------------------------------------------------------------------
 
+
 def send_template(phone: str, template_id: str, data: dict[str, Any], tracking_id: str) -> str:
     """One ZNS message; its msg_id. Refreshes the token once when Zalo says it expired."""
     fields = {k: str(v) for k, v in data.items() if isinstance(v, (str, int)) and not isinstance(v, bool)}
-    body = {"phone": phone.lstrip("+"), "template_id": template_id, "tracking_id": tracking_id[:48],
-            "template_data": fields}
+    body = {
+        "phone": phone.lstrip("+"),
+        "template_id": template_id,
+        "tracking_id": tracking_id[:48],
+        "template_data": fields,
+    }
     url = current_app.config["ZALO_API_BASE"].rstrip("/") + "/message/template"
     answer = _post(url, headers={"access_token": access_token()}, json_body=body)
     if answer.get("error") in TOKEN_ERRORS:
         log.info("zns: access token refused (%s); refreshing once", answer.get("error"))
         answer = _post(url, headers={"access_token": refresh()}, json_body=body)
     if answer.get("error") != 0:
-        raise ZnsError(str(answer.get("message") or "refused")[:200],
-                       answer.get("error") if isinstance(answer.get("error"), int) else None)
+        raise ZnsError(
+            str(answer.get("message") or "refused")[:200],
+            answer.get("error") if isinstance(answer.get("error"), int) else None,
+        )
     return str((answer.get("data") or {}).get("msg_id") or "")
 
 
@@ -179,7 +199,11 @@ def deliver(phone: str, text: str, kind: str, params: dict[str, Any]) -> str:
                 return "zns"
             except ZnsError as err:
                 db.session.rollback()
-                log.warning("zns: %s not sent (%s, error %s); sending an SMS instead", kind,
-                            _scrubbed(str(err), params), err.code)
+                log.warning(
+                    "zns: %s not sent (%s, error %s); sending an SMS instead",
+                    kind,
+                    _scrubbed(str(err), params),
+                    err.code,
+                )
     send_sms(phone, text)
     return "sms"

@@ -26,12 +26,20 @@ def _orders_label():
         count = 0
     if count:
         return Markup('{} <b class="nav-badge" aria-label="{}">{}</b>').format(
-            label, _("%(n)d unread notifications", n=count), count if count < 100 else "99+")
+            label, _("%(n)d unread notifications", n=count), count if count < 100 else "99+"
+        )
     return label
 
 
-nav_item("orders", "orders.index", _orders_label, "orders", order=40, visible=lambda u: u.is_authenticated,
-         active_prefixes=("orders.", "payments.", "notifications."))
+nav_item(
+    "orders",
+    "orders.index",
+    _orders_label,
+    "orders",
+    order=40,
+    visible=lambda u: u.is_authenticated,
+    active_prefixes=("orders.", "payments.", "notifications."),
+)
 
 
 def _product_actions(product=None, **_kw):
@@ -49,7 +57,11 @@ def _shop_reviews(profile=None, **_kw):
 slot("product.actions", "orders.add_to_cart", "orders/_slot_add_to_cart.html", _product_actions)
 slot("shop.top", "orders.reviews", "orders/_slot_shop_reviews.html", _shop_reviews)
 slot("account.links", "orders.links", "orders/_slot_account_links.html", lambda user=None, **kw: {"user": user})
-slot("seller.links", "orders.sell_links", "orders/_slot_seller_links.html",
-     lambda profile=None, **kw: {"profile": profile} if profile is not None and profile.is_approved else None)
+slot(
+    "seller.links",
+    "orders.sell_links",
+    "orders/_slot_seller_links.html",
+    lambda profile=None, **kw: {"profile": profile} if profile is not None and profile.is_approved else None,
+)
 
 from market.orders import notify, routes, sell  # noqa: E402,F401

@@ -43,8 +43,16 @@ def parse_status(raw: object) -> OrderStatus:
         raise DomainError(ErrorCode.INVALID, _("This is not an order status."), field="to") from None
 
 
-def move(order: Order, user, to: object, *, role: Actor, reason: str | None = None, carrier: str | None = None,
-         tracking_code: str | None = None) -> Order:
+def move(
+    order: Order,
+    user,
+    to: object,
+    *,
+    role: Actor,
+    reason: str | None = None,
+    carrier: str | None = None,
+    tracking_code: str | None = None,
+) -> Order:
     """``user`` (acting as ``role``) moves ``order`` to ``to``."""
     to = parse_status(to)
     if role == Actor.SYSTEM or role not in roles_for(order, user):
@@ -52,19 +60,33 @@ def move(order: Order, user, to: object, *, role: Actor, reason: str | None = No
     if not allowed(order.status, to, role):
         from market.orders.service import status_label
 
-        raise DomainError(ErrorCode.INVALID, _("An order that is %(current)s cannot become %(new)s.",
-                                               current=status_label(order.status), new=status_label(to)), status=409)
+        raise DomainError(
+            ErrorCode.INVALID,
+            _(
+                "An order that is %(current)s cannot become %(new)s.",
+                current=status_label(order.status),
+                new=status_label(to),
+            ),
+            status=409,
+        )
     if to == OrderStatus.CONFIRMED and order.status == OrderStatus.PENDING and order.paid_at is None:
         if not order.is_complete:
-            raise DomainError(ErrorCode.INVALID, _("The buyer has not yet given an address and a way to pay."),
-                              status=409)
+            raise DomainError(
+                ErrorCode.INVALID, _("The buyer has not yet given an address and a way to pay."), status=409
+            )
         if not gateway().can_confirm_unpaid(order):
-            raise DomainError(ErrorCode.INVALID, _("Wait for the payment (or mark it received) before confirming."),
-                              status=409)
+            raise DomainError(
+                ErrorCode.INVALID, _("Wait for the payment (or mark it received) before confirming."), status=409
+            )
     if to == OrderStatus.PACKED and order.awaits_weighing:
         weighed = order.weight_status != WeightStatus.ESTIMATE
-        raise DomainError(ErrorCode.INVALID, _("Wait for the buyer to accept the weighed amount.") if weighed
-                          else _("Weigh the items sold by weight first."), status=409)
+        raise DomainError(
+            ErrorCode.INVALID,
+            _("Wait for the buyer to accept the weighed amount.")
+            if weighed
+            else _("Weigh the items sold by weight first."),
+            status=409,
+        )
     if to == OrderStatus.SHIPPED:
         carrier = clean_line(carrier)[:60]
         if not carrier:

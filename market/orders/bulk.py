@@ -26,8 +26,14 @@ def among(column, values) -> sa.ColumnElement:
 
 
 def order_brief(order_id: int, code: str, status: str, qty: int, total_vnd: int) -> dict:
-    return {"id": order_id, "code": code, "status": str(status), "qty": qty, "total_vnd": total_vnd,
-            "url": f"/orders/{order_id}"}
+    return {
+        "id": order_id,
+        "code": code,
+        "status": str(status),
+        "qty": qty,
+        "total_vnd": total_vnd,
+        "url": f"/orders/{order_id}",
+    }
 
 
 def orders_by_key(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], dict]:
@@ -37,8 +43,15 @@ def orders_by_key(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], dict]:
     buyers = {b for b, _k in pairs}
     keys = {k for _b, k in pairs}
     rows = db.session.execute(
-        sa.select(Order.id, Order.code, Order.status, Order.total_vnd, Order.buyer_id, Order.idempotency_key,
-                  sa.func.coalesce(sa.func.sum(OrderItem.qty), 0))
+        sa.select(
+            Order.id,
+            Order.code,
+            Order.status,
+            Order.total_vnd,
+            Order.buyer_id,
+            Order.idempotency_key,
+            sa.func.coalesce(sa.func.sum(OrderItem.qty), 0),
+        )
         .join(OrderItem, OrderItem.order_id == Order.id, isouter=True)
         .where(among(Order.buyer_id, buyers), among(Order.idempotency_key, keys))
         .group_by(Order.id, Order.code, Order.status, Order.total_vnd, Order.buyer_id, Order.idempotency_key)
@@ -73,13 +86,24 @@ def insert_orders(orders: list[OrderRows]) -> list[tuple[int, dict]]:
     heads = [o.order for o in orders]
     postgres = db.session.get_bind().dialect.name == "postgresql"
     if postgres:
-        ids = db.session.execute(
-            sa.text("SELECT nextval(pg_get_serial_sequence('orders', 'id')) FROM generate_series(1, :n)"),
-            {"n": len(orders)}).scalars().all()
+        ids = (
+            db.session.execute(
+                sa.text("SELECT nextval(pg_get_serial_sequence('orders', 'id')) FROM generate_series(1, :n)"),
+                {"n": len(orders)},
+            )
+            .scalars()
+            .all()
+        )
     else:
         keys, values = _columns(order_t, heads)
-        ids = db.session.execute(order_t.insert().returning(order_t.c.id, sort_by_parameter_order=True),
-                                 [dict(zip(keys, v, strict=True)) for v in values]).scalars().all()
+        ids = (
+            db.session.execute(
+                order_t.insert().returning(order_t.c.id, sort_by_parameter_order=True),
+                [dict(zip(keys, v, strict=True)) for v in values],
+            )
+            .scalars()
+            .all()
+        )
     items, events = [], []
     for o, pk in zip(orders, ids, strict=True):
         o.order["id"] = pk
@@ -114,8 +138,9 @@ def delete_orders(order_ids: list[int]) -> None:
     """Take back orders this transaction has just written and that did not get their units."""
     if not order_ids:
         return
-    for table, column in ((OrderEvent.__table__, "order_id"), (OrderItem.__table__, "order_id"),
-                          (Order.__table__, "id")):
+    for table, column in (
+        (OrderEvent.__table__, "order_id"),
+        (OrderItem.__table__, "order_id"),
+        (Order.__table__, "id"),
+    ):
         db.session.execute(sa.delete(table).where(among(table.c[column], order_ids)))
-
-

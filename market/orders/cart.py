@@ -39,8 +39,12 @@ def item_problem(item: CartItem) -> str | None:
     if product.stock < item.qty:
         if product.stock <= 0:
             return _("%(title)s is sold out.", title=product.title)
-        return _("Only %(n)d %(unit)s of %(title)s left.", n=product.stock, unit=unit_label(product.unit),
-                 title=product.title)
+        return _(
+            "Only %(n)d %(unit)s of %(title)s left.",
+            n=product.stock,
+            unit=unit_label(product.unit),
+            title=product.title,
+        )
     if item.qty < product.min_order_qty:
         return _("The minimum order is %(n)d %(unit)s.", n=product.min_order_qty, unit=unit_label(product.unit))
     return None
@@ -60,18 +64,28 @@ def add(user: User, product_id: object, qty: object) -> CartItem:
     """Put ``qty`` more of a product in the cart (the price is always the product's own, never the client's)."""
     qty = check_qty(qty)
     product = _orderable(product_id, user)
-    item = db.session.scalar(sa.select(CartItem).where(CartItem.user_id == user.id,
-                                                        CartItem.product_id == product.id))
+    item = db.session.scalar(sa.select(CartItem).where(CartItem.user_id == user.id, CartItem.product_id == product.id))
     total = qty + (item.qty if item else 0)
     if total > MAX_QTY:
         raise DomainError(ErrorCode.INVALID, _("The quantity is too large."), field="qty")
     if total < product.min_order_qty:
-        raise DomainError(ErrorCode.INVALID, _("The minimum order is %(n)d %(unit)s.", n=product.min_order_qty,
-                                               unit=unit_label(product.unit)), field="qty")
+        raise DomainError(
+            ErrorCode.INVALID,
+            _("The minimum order is %(n)d %(unit)s.", n=product.min_order_qty, unit=unit_label(product.unit)),
+            field="qty",
+        )
     if total > product.stock:
-        raise DomainError(ErrorCode.SOLD_OUT, _("Only %(n)d %(unit)s of %(title)s left.", n=product.stock,
-                                                unit=unit_label(product.unit), title=product.title),
-                          field="qty", status=409)
+        raise DomainError(
+            ErrorCode.SOLD_OUT,
+            _(
+                "Only %(n)d %(unit)s of %(title)s left.",
+                n=product.stock,
+                unit=unit_label(product.unit),
+                title=product.title,
+            ),
+            field="qty",
+            status=409,
+        )
     if item is not None:
         item.qty = total
         db.session.flush()
@@ -84,8 +98,9 @@ def add(user: User, product_id: object, qty: object) -> CartItem:
             db.session.add(item)
             db.session.flush()
     except IntegrityError:  # the same product added at the same moment from another tab
-        item = db.session.scalar(sa.select(CartItem).where(CartItem.user_id == user.id,
-                                                            CartItem.product_id == product.id))
+        item = db.session.scalar(
+            sa.select(CartItem).where(CartItem.user_id == user.id, CartItem.product_id == product.id)
+        )
         item.qty = min(item.qty + qty, MAX_QTY)
         db.session.flush()
     return item
@@ -97,8 +112,7 @@ def set_qty(user: User, product_id: object, qty: object) -> None:
         remove(user, product_id)
         return
     qty = check_qty(qty)
-    item = db.session.scalar(sa.select(CartItem).where(CartItem.user_id == user.id,
-                                                        CartItem.product_id == product_id))
+    item = db.session.scalar(sa.select(CartItem).where(CartItem.user_id == user.id, CartItem.product_id == product_id))
     if item is None:
         raise DomainError(ErrorCode.INVALID, _("This product is not in your cart."), status=404)
     item.qty = qty

@@ -45,12 +45,17 @@ class Address:
 
 
 def clean_address(name: object, phone: object, street: object, commune: object, province: object) -> Address:
-    values = {"ship_name": clean_line(name if isinstance(name, str) else None),
-              "ship_street": clean_line(street if isinstance(street, str) else None),
-              "ship_commune": clean_line(commune if isinstance(commune, str) else None),
-              "ship_province": clean_line(province if isinstance(province, str) else None)}
-    required = (("ship_name", _("Enter the receiver's name.")), ("ship_street", _("Enter the street address.")),
-                ("ship_province", _("Enter the province or city.")))
+    values = {
+        "ship_name": clean_line(name if isinstance(name, str) else None),
+        "ship_street": clean_line(street if isinstance(street, str) else None),
+        "ship_commune": clean_line(commune if isinstance(commune, str) else None),
+        "ship_province": clean_line(province if isinstance(province, str) else None),
+    }
+    required = (
+        ("ship_name", _("Enter the receiver's name.")),
+        ("ship_street", _("Enter the street address.")),
+        ("ship_province", _("Enter the province or city.")),
+    )
     for fld, message in required:
         if not values[fld]:
             raise DomainError(ErrorCode.INVALID, message, field=fld)
@@ -91,9 +96,13 @@ def check_attempt(attempt: object) -> str:
 
 def orders_of_attempt(buyer: User, attempt: str) -> list[Order]:
     prefix = f"cart-{attempt}-"
-    return list(db.session.scalars(sa.select(Order).where(Order.buyer_id == buyer.id,
-                                                          Order.idempotency_key.startswith(prefix, autoescape=True))
-                                   .order_by(Order.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Order)
+            .where(Order.buyer_id == buyer.id, Order.idempotency_key.startswith(prefix, autoescape=True))
+            .order_by(Order.id)
+        )
+    )
 
 
 def destination_of(address: Address | DeliveryAddress | None) -> delivery.Destination | None:
@@ -102,12 +111,21 @@ def destination_of(address: Address | DeliveryAddress | None) -> delivery.Destin
     return delivery.Destination(address.commune or "", address.province or "")
 
 
-def group_fees(groups: list[cart.CartGroup], destination: delivery.Destination | None,
-               options: dict[int, str] | None = None) -> dict[int, delivery.Fee]:
+def group_fees(
+    groups: list[cart.CartGroup], destination: delivery.Destination | None, options: dict[int, str] | None = None
+) -> dict[int, delivery.Fee]:
     """Each shop's shipping for the cart as it is, by the way the buyer chose to receive it."""
     options = options or {}
-    return {g.seller.id: delivery.quote(g.seller, delivery.cart_lines(g.items), g.subtotal_vnd, destination,
-                                        options.get(g.seller.id) or delivery.SHIP) for g in groups}
+    return {
+        g.seller.id: delivery.quote(
+            g.seller,
+            delivery.cart_lines(g.items),
+            g.subtotal_vnd,
+            destination,
+            options.get(g.seller.id) or delivery.SHIP,
+        )
+        for g in groups
+    }
 
 
 def grand_total(groups: list[cart.CartGroup], fees: dict[int, delivery.Fee]) -> int:
@@ -115,8 +133,14 @@ def grand_total(groups: list[cart.CartGroup], fees: dict[int, delivery.Fee]) -> 
     return sum(g.subtotal_vnd + (fees[g.seller.id].fee_vnd or 0) for g in groups)
 
 
-def place_cart(buyer: User, attempt: str, methods: dict[int, str], address: Address,
-               options: dict[int, str] | None = None, shown_fees: dict[int, int | None] | None = None) -> list[Order]:
+def place_cart(
+    buyer: User,
+    attempt: str,
+    methods: dict[int, str],
+    address: Address,
+    options: dict[int, str] | None = None,
+    shown_fees: dict[int, int | None] | None = None,
+) -> list[Order]:
     """Place one order per shop in the cart, or none at all (a sold-out line refuses the whole checkout).
 
     ``options``: per shop, delivery or pick-up (delivery when absent). ``shown_fees``: the fees the page showed;
@@ -131,8 +155,11 @@ def place_cart(buyer: User, attempt: str, methods: dict[int, str], address: Addr
         raise DomainError(ErrorCode.INVALID, _("Your cart is empty."))
     for group in groups:
         if not methods.get(group.seller.id):
-            raise DomainError(ErrorCode.INVALID, _("Choose how you will pay %(shop)s.", shop=group.seller.shop_name),
-                              field=f"method-{group.seller.id}")
+            raise DomainError(
+                ErrorCode.INVALID,
+                _("Choose how you will pay %(shop)s.", shop=group.seller.shop_name),
+                field=f"method-{group.seller.id}",
+            )
     for group in groups:
         if methods[group.seller.id] == "cod":
             refusal = delivery.rates().cod_refusal(group.seller.id, buyer.id)
@@ -142,18 +169,25 @@ def place_cart(buyer: User, attempt: str, methods: dict[int, str], address: Addr
     for group in groups:
         fee = fees[group.seller.id]
         if not fee.ok:
-            raise DomainError(ErrorCode.INVALID, fee.problem or _("Enter your address to see the shipping fee."),
-                              field=f"delivery-{group.seller.id}")
+            raise DomainError(
+                ErrorCode.INVALID,
+                fee.problem or _("Enter your address to see the shipping fee."),
+                field=f"delivery-{group.seller.id}",
+            )
     if shown_fees and any(sid in shown_fees and shown_fees[sid] != fee.fee_vnd for sid, fee in fees.items()):
-        raise DomainError(ErrorCode.FEE_CHANGED, _("Shipping is now calculated for your address. Check the totals, "
-                                                   "then place the order."), status=409)
+        raise DomainError(
+            ErrorCode.FEE_CHANGED,
+            _("Shipping is now calculated for your address. Check the totals, then place the order."),
+            status=409,
+        )
     lock_products(item.product_id for group in groups for item in group.items)  # every shop's, ascending
     placed = []
     for group in groups:
         lines = [Line("product", item.product_id, item.qty) for item in group.items]
         fee = fees[group.seller.id]
-        order = place_order(buyer, lines, f"cart-{attempt}-{group.seller.id}", origin=OrderOrigin.CART,
-                            shipping_vnd=fee.fee_vnd).order
+        order = place_order(
+            buyer, lines, f"cart-{attempt}-{group.seller.id}", origin=OrderOrigin.CART, shipping_vnd=fee.fee_vnd
+        ).order
         order.delivery_option = fee.option
         apply_address(order, address)
         gateway().choose(order, methods[group.seller.id], buyer)
@@ -165,22 +199,32 @@ def place_cart(buyer: User, attempt: str, methods: dict[int, str], address: Addr
     return placed
 
 
-def apply_fee(order: Order, address: Address, option: str = delivery.SHIP,
-              shown_fee: int | None | str = "unchecked") -> delivery.Fee:
+def apply_fee(
+    order: Order, address: Address, option: str = delivery.SHIP, shown_fee: int | None | str = "unchecked"
+) -> delivery.Fee:
     """Price the shipping of a pending order the buyer gives an address for (a live order, a phone order):
     the same quote as checkout. ``shown_fee``: the fee the buyer's page showed; another one is refused with
     ``fee_changed`` so the buyer sees it before committing. A paid order keeps its fee."""
     fee = delivery.quote_order(order, destination_of(address), option)
     if not fee.ok:
-        raise DomainError(ErrorCode.INVALID, fee.problem or _("Enter your address to see the shipping fee."),
-                          field="ship_province")
+        raise DomainError(
+            ErrorCode.INVALID, fee.problem or _("Enter your address to see the shipping fee."), field="ship_province"
+        )
     if shown_fee != "unchecked" and shown_fee != fee.fee_vnd:
-        raise DomainError(ErrorCode.FEE_CHANGED, _("Shipping to this address is %(fee)s: check the total, then confirm "
-                                                   "again.", fee=vnd(fee.fee_vnd)), field="ship_province", status=409)
+        raise DomainError(
+            ErrorCode.FEE_CHANGED,
+            _("Shipping to this address is %(fee)s: check the total, then confirm again.", fee=vnd(fee.fee_vnd)),
+            field="ship_province",
+            status=409,
+        )
     if order.paid_at is not None or gateway().max_chargeable(order) is not None:  # paid, or a card hold
         if fee.fee_vnd != order.shipping_vnd:
-            raise DomainError(ErrorCode.INVALID, _("This order is paid; its shipping fee can no longer change. Ask the "
-                                                   "shop."), field="ship_province", status=409)
+            raise DomainError(
+                ErrorCode.INVALID,
+                _("This order is paid; its shipping fee can no longer change. Ask the shop."),
+                field="ship_province",
+                status=409,
+            )
     else:
         old_total = order.total_vnd
         order.shipping_vnd = fee.fee_vnd
@@ -192,8 +236,14 @@ def apply_fee(order: Order, address: Address, option: str = delivery.SHIP,
     return fee
 
 
-def complete_order(order: Order, buyer: User, address: Address, method: str, option: str = delivery.SHIP,
-                   shown_fee: int | None | str = "unchecked") -> Order:
+def complete_order(
+    order: Order,
+    buyer: User,
+    address: Address,
+    method: str,
+    option: str = delivery.SHIP,
+    shown_fee: int | None | str = "unchecked",
+) -> Order:
     """A pending order without an address or payment yet (placed during a live): the buyer finishes it.
 
     Its shipping fee is priced here for the address, as checkout prices a cart (``apply_fee``)."""

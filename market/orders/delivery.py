@@ -66,8 +66,9 @@ class ShippingRates(Protocol):
     def cod_refusal(self, seller_id: int, buyer_id: int) -> str | None:
         """Why this shop asks this buyer to pay some other way than cash on delivery (refused parcels), or None."""
 
-    def carrier_call(self, seller, destination: Destination | None, parcel: Parcel,
-                     fresh: bool) -> Callable[[], None] | None:
+    def carrier_call(
+        self, seller, destination: Destination | None, parcel: Parcel, fresh: bool
+    ) -> Callable[[], None] | None:
         """Read what asking the shop's carrier needs (the database), and return the call itself — HTTP only,
         no database — which remembers the answer for ``fee``; None when there is nothing to ask (no carrier
         quote, no address, already known and not ``fresh``)."""
@@ -113,8 +114,9 @@ class WeighedLine:
     piece_weight_g: int | None
 
 
-def quote(seller, lines: list[WeighedLine], subtotal_vnd: int, destination: Destination | None,
-          option: str = SHIP) -> Fee:
+def quote(
+    seller, lines: list[WeighedLine], subtotal_vnd: int, destination: Destination | None, option: str = SHIP
+) -> Fee:
     """The fee for these lines of one shop to ``destination``: the one function every page and the live
     checkout sheet call, and the one checkout places orders with."""
     if option not in OPTIONS:
@@ -152,8 +154,10 @@ class Ask:
 
 def cart_asks(groups, destination: Destination | None, options: dict[int, str] | None = None) -> list[Ask]:
     options = options or {}
-    return [Ask(g.seller, cart_lines(g.items), g.subtotal_vnd, destination, options.get(g.seller.id) or SHIP)
-            for g in groups]
+    return [
+        Ask(g.seller, cart_lines(g.items), g.subtotal_vnd, destination, options.get(g.seller.id) or SHIP)
+        for g in groups
+    ]
 
 
 def order_ask(order, destination: Destination | None, option: str = SHIP) -> Ask:

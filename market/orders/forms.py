@@ -29,23 +29,42 @@ class LocalRadioField(RadioField):
 
 
 class AddressForm(FlaskForm):
-    ship_name = StringField(_l("Receiver's name"), validators=[
-        DataRequired(_l("Enter the receiver's name.")),
-        Length(max=NAME_MAX, message=_l("At most %(max)d characters."))], render_kw={"autocomplete": "name"})
-    ship_phone = PhoneField(_l("Receiver's phone"), validators=[
-        DataRequired(_l("Enter a phone number for the delivery.")),
-        Length(max=32, message=_l("This is not a valid phone number."))])
-    ship_street = StringField(_l("House number, street, village"), validators=[
-        DataRequired(_l("Enter the street address.")),
-        Length(max=STREET_MAX, message=_l("At most %(max)d characters."))],
-        render_kw={"autocomplete": "street-address"})
-    ship_commune = StringField(_l("Commune or ward"), validators=[
-        Optional(), Length(max=PLACE_MAX, message=_l("At most %(max)d characters."))],
-        render_kw={"autocomplete": "address-level3"})
-    ship_province = StringField(_l("Province or city"), validators=[
-        DataRequired(_l("Enter the province or city.")),
-        Length(max=PLACE_MAX, message=_l("At most %(max)d characters."))],
-        render_kw={"autocomplete": "address-level1"})
+    ship_name = StringField(
+        _l("Receiver's name"),
+        validators=[
+            DataRequired(_l("Enter the receiver's name.")),
+            Length(max=NAME_MAX, message=_l("At most %(max)d characters.")),
+        ],
+        render_kw={"autocomplete": "name"},
+    )
+    ship_phone = PhoneField(
+        _l("Receiver's phone"),
+        validators=[
+            DataRequired(_l("Enter a phone number for the delivery.")),
+            Length(max=32, message=_l("This is not a valid phone number.")),
+        ],
+    )
+    ship_street = StringField(
+        _l("House number, street, village"),
+        validators=[
+            DataRequired(_l("Enter the street address.")),
+            Length(max=STREET_MAX, message=_l("At most %(max)d characters.")),
+        ],
+        render_kw={"autocomplete": "street-address"},
+    )
+    ship_commune = StringField(
+        _l("Commune or ward"),
+        validators=[Optional(), Length(max=PLACE_MAX, message=_l("At most %(max)d characters."))],
+        render_kw={"autocomplete": "address-level3"},
+    )
+    ship_province = StringField(
+        _l("Province or city"),
+        validators=[
+            DataRequired(_l("Enter the province or city.")),
+            Length(max=PLACE_MAX, message=_l("At most %(max)d characters.")),
+        ],
+        render_kw={"autocomplete": "address-level1"},
+    )
 
 
 class CheckoutForm(AddressForm):
@@ -62,34 +81,53 @@ class ChangeMethodForm(FlaskForm):
 
 class AddToCartForm(FlaskForm):
     product_id = HiddenField()
-    qty = WholeNumberField(_l("Quantity"), default=1, validators=[
-        InputRequired(_l("Enter a quantity.")), NumberRange(min=1, max=100_000, message=_l("Enter 1 to 100,000."))],
-        render_kw={"inputmode": "numeric", "min": 1})
+    qty = WholeNumberField(
+        _l("Quantity"),
+        default=1,
+        validators=[
+            InputRequired(_l("Enter a quantity.")),
+            NumberRange(min=1, max=100_000, message=_l("Enter 1 to 100,000.")),
+        ],
+        render_kw={"inputmode": "numeric", "min": 1},
+    )
 
 
 class CartQtyForm(FlaskForm):
-    qty = WholeNumberField(_l("Quantity"), validators=[
-        InputRequired(_l("Enter a quantity.")), NumberRange(min=0, max=100_000, message=_l("Enter 0 to 100,000."))],
-        render_kw={"inputmode": "numeric", "min": 0})
+    qty = WholeNumberField(
+        _l("Quantity"),
+        validators=[
+            InputRequired(_l("Enter a quantity.")),
+            NumberRange(min=0, max=100_000, message=_l("Enter 0 to 100,000.")),
+        ],
+        render_kw={"inputmode": "numeric", "min": 0},
+    )
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (the other side will read it)"), validators=[
-        Length(max=REASON_MAX, message=_l("At most %(max)d characters."))])
+    reason = TextAreaField(
+        _l("Reason (the other side will read it)"),
+        validators=[Length(max=REASON_MAX, message=_l("At most %(max)d characters."))],
+    )
 
 
 class ShipForm(FlaskForm):
-    carrier = StringField(_l("Carrier"), validators=[
-        DataRequired(_l("Enter the carrier (e.g. Viettel Post, GHN, or the seller's own motorbike).")),
-        Length(max=60, message=_l("At most %(max)d characters."))])
-    tracking_code = StringField(_l("Tracking code"), validators=[
-        Optional(), Length(max=60, message=_l("At most %(max)d characters."))])
+    carrier = StringField(
+        _l("Carrier"),
+        validators=[
+            DataRequired(_l("Enter the carrier (e.g. Viettel Post, GHN, or the seller's own motorbike).")),
+            Length(max=60, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    tracking_code = StringField(
+        _l("Tracking code"), validators=[Optional(), Length(max=60, message=_l("At most %(max)d characters."))]
+    )
 
 
 class ReviewForm(FlaskForm):
     rating = LocalRadioField(_l("Your rating"), validators=[InputRequired(_l("Choose 1 to 5 stars."))])
-    comment = TextAreaField(_l("Comment (optional)"), validators=[
-        Length(max=COMMENT_MAX, message=_l("At most %(max)d characters."))])
+    comment = TextAreaField(
+        _l("Comment (optional)"), validators=[Length(max=COMMENT_MAX, message=_l("At most %(max)d characters."))]
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

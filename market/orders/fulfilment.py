@@ -25,20 +25,23 @@ BATCH_ACTIONS = {"confirm": OrderStatus.CONFIRMED, "pack": OrderStatus.PACKED, "
 TO_PACK = (OrderStatus.CONFIRMED, OrderStatus.PACKED)
 
 
-def seller_orders(seller_id: int, status: str | None = None, live_session_id: int | None = None,
-                  page: int = 1) -> list[Order]:
+def seller_orders(
+    seller_id: int, status: str | None = None, live_session_id: int | None = None, page: int = 1
+) -> list[Order]:
     query = sa.select(Order).where(Order.seller_id == seller_id)
     if status:
         query = query.where(Order.status == status)
     if live_session_id:
         query = query.where(Order.live_session_id == live_session_id)
-    return list(db.session.scalars(query.order_by(Order.id.desc()).limit(PAGE_SIZE)
-                                   .offset((max(page, 1) - 1) * PAGE_SIZE)))
+    return list(
+        db.session.scalars(query.order_by(Order.id.desc()).limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE))
+    )
 
 
 def status_counts(seller_id: int) -> dict[str, int]:
-    rows = db.session.execute(sa.select(Order.status, sa.func.count(Order.id)).where(Order.seller_id == seller_id)
-                              .group_by(Order.status))
+    rows = db.session.execute(
+        sa.select(Order.status, sa.func.count(Order.id)).where(Order.seller_id == seller_id).group_by(Order.status)
+    )
     return {status: n for status, n in rows}
 
 
@@ -53,7 +56,10 @@ def live_sessions(seller_id: int) -> list[LiveSessionRef]:
     rows = db.session.execute(
         sa.select(Order.live_session_id, sa.func.min(Order.created_at), sa.func.count(Order.id))
         .where(Order.seller_id == seller_id, Order.live_session_id.is_not(None))
-        .group_by(Order.live_session_id).order_by(sa.func.min(Order.created_at).desc()).limit(50))
+        .group_by(Order.live_session_id)
+        .order_by(sa.func.min(Order.created_at).desc())
+        .limit(50)
+    )
     return [LiveSessionRef(sid, first, n) for sid, first, n in rows]
 
 
@@ -63,8 +69,9 @@ class BatchResult:
     refused: list[tuple[str, str]] = field(default_factory=list)  # (order code or id, why)
 
 
-def batch(user, order_ids: list[int], action: str, carrier: str | None = None,
-          tracking_code: str | None = None) -> BatchResult:
+def batch(
+    user, order_ids: list[int], action: str, carrier: str | None = None, tracking_code: str | None = None
+) -> BatchResult:
     """Apply one move to many orders; each succeeds or is refused on its own (a savepoint each)."""
     to = BATCH_ACTIONS.get(action)
     if to is None:
@@ -109,33 +116,73 @@ class PackingList:
 
 
 def packing_list(seller_id: int, live_session_id: int) -> PackingList:
-    orders = list(db.session.scalars(
-        sa.select(Order).where(Order.seller_id == seller_id, Order.live_session_id == live_session_id,
-                               Order.status.in_(TO_PACK)).order_by(Order.id)))
+    orders = list(
+        db.session.scalars(
+            sa.select(Order)
+            .where(Order.seller_id == seller_id, Order.live_session_id == live_session_id, Order.status.in_(TO_PACK))
+            .order_by(Order.id)
+        )
+    )
     rows = db.session.execute(
-        sa.select(OrderItem.product_id, OrderItem.title, OrderItem.unit, sa.func.sum(OrderItem.qty),
-                  sa.func.sum(OrderItem.line_total_vnd))
+        sa.select(
+            OrderItem.product_id,
+            OrderItem.title,
+            OrderItem.unit,
+            sa.func.sum(OrderItem.qty),
+            sa.func.sum(OrderItem.line_total_vnd),
+        )
         .join(Order, Order.id == OrderItem.order_id)
         .where(Order.seller_id == seller_id, Order.live_session_id == live_session_id, Order.status.in_(TO_PACK))
-        .group_by(OrderItem.product_id, OrderItem.title, OrderItem.unit).order_by(OrderItem.title))
+        .group_by(OrderItem.product_id, OrderItem.title, OrderItem.unit)
+        .order_by(OrderItem.title)
+    )
     totals = [PackingLine(pid, title, unit, int(qty), int(amount)) for pid, title, unit, qty, amount in rows]
-    waiting = db.session.scalar(sa.select(sa.func.count(Order.id)).where(
-        Order.seller_id == seller_id, Order.live_session_id == live_session_id,
-        Order.status == OrderStatus.PENDING)) or 0
+    waiting = (
+        db.session.scalar(
+            sa.select(sa.func.count(Order.id)).where(
+                Order.seller_id == seller_id,
+                Order.live_session_id == live_session_id,
+                Order.status == OrderStatus.PENDING,
+            )
+        )
+        or 0
+    )
     return PackingList(live_session_id, orders, totals, waiting)
 
 
 def packing_csv(packing: PackingList) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("Order"), _("Status"), _("Receiver"), _("Phone"), _("Address"), _("Product"), _("Quantity"),
-                     _("Unit"), _("Amount (đồng)"), _("Paid")])
+    writer.writerow(
+        [
+            _("Order"),
+            _("Status"),
+            _("Receiver"),
+            _("Phone"),
+            _("Address"),
+            _("Product"),
+            _("Quantity"),
+            _("Unit"),
+            _("Amount (đồng)"),
+            _("Paid"),
+        ]
+    )
     for order in packing.orders:
         address = ", ".join(p for p in (order.ship_street, order.ship_commune, order.ship_province) if p)
         receiver = order.ship_name or order.buyer.display_name
         paid = _("yes") if order.paid_at else _("no")
         for item in order.items:
-            row = (order.code, status_label(order.status), receiver, order.ship_phone or "", address, item.title,
-                   item.qty, unit_label(item.unit), item.line_total_vnd, paid)
+            row = (
+                order.code,
+                status_label(order.status),
+                receiver,
+                order.ship_phone or "",
+                address,
+                item.title,
+                item.qty,
+                unit_label(item.unit),
+                item.line_total_vnd,
+                paid,
+            )
             writer.writerow([csv_cell(v) for v in row])
     return "\ufeff" + out.getvalue()  # BOM: Excel then reads the Vietnamese letters as UTF-8

@@ -69,10 +69,12 @@ class Order(TimestampMixin, Model):
     buyer: Mapped[User] = relationship(foreign_keys=[buyer_id], lazy="joined")
     placed_by: Mapped[User | None] = relationship(foreign_keys=[placed_by_id])
     seller: Mapped[SellerProfile] = relationship(lazy="joined")
-    items: Mapped[list[OrderItem]] = relationship(back_populates="order", cascade="all, delete-orphan",
-                                                  lazy="selectin", order_by="OrderItem.id")
-    events: Mapped[list[OrderEvent]] = relationship(back_populates="order", cascade="all, delete-orphan",
-                                                    order_by="OrderEvent.id", lazy="select")
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", lazy="selectin", order_by="OrderItem.id"
+    )
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id", lazy="select"
+    )
 
     @property
     def qty(self) -> int:

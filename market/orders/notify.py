@@ -24,17 +24,33 @@ def order_link(order) -> str:
 
 
 def _params(order, **extra) -> dict:
-    return {"code": order.code, "shop": order.seller.shop_name, "total": int(order.total_vnd),
-            "buyer": order.buyer.display_name, "items": order.qty, "lines": order_lines(order), **extra}
+    return {
+        "code": order.code,
+        "shop": order.seller.shop_name,
+        "total": int(order.total_vnd),
+        "buyer": order.buyer.display_name,
+        "items": order.qty,
+        "lines": order_lines(order),
+        **extra,
+    }
 
 
 @message_kind("order.placed")
 def _placed(p):
     if "lines" in p:  # "2 túi", as the order list says it
-        return _("New order %(code)s: %(items)s, %(total)s.", code=p["code"], items=quantity_text(p["lines"]),
-                 total=vnd(p["total"]))
-    return ngettext("New order %(code)s: %(num)d item, %(total)s.", "New order %(code)s: %(num)d items, %(total)s.",
-                    p["items"], code=p["code"], total=vnd(p["total"]))  # stored before quantities had units
+        return _(
+            "New order %(code)s: %(items)s, %(total)s.",
+            code=p["code"],
+            items=quantity_text(p["lines"]),
+            total=vnd(p["total"]),
+        )
+    return ngettext(
+        "New order %(code)s: %(num)d item, %(total)s.",
+        "New order %(code)s: %(num)d items, %(total)s.",
+        p["items"],
+        code=p["code"],
+        total=vnd(p["total"]),
+    )  # stored before quantities had units
 
 
 @message_kind("order.confirmed")
@@ -60,8 +76,12 @@ def _packed(p):
 @message_kind("order.shipped")
 def _shipped(p):
     if p.get("tracking"):
-        return _("Your order %(code)s is on its way with %(carrier)s, tracking code %(tracking)s.",
-                 code=p["code"], carrier=p.get("carrier") or "", tracking=p["tracking"])
+        return _(
+            "Your order %(code)s is on its way with %(carrier)s, tracking code %(tracking)s.",
+            code=p["code"],
+            carrier=p.get("carrier") or "",
+            tracking=p["tracking"],
+        )
     return _("Your order %(code)s is on its way with %(carrier)s.", code=p["code"], carrier=p.get("carrier") or "")
 
 
@@ -99,51 +119,81 @@ def _returned(p):
 
 @message_kind("order.transfer_claimed")
 def _transfer_claimed(p):
-    return _("%(buyer)s says they transferred %(total)s for order %(code)s. Check your bank and mark it paid.",
-             buyer=p["buyer"], total=vnd(p["total"]), code=p["code"])
+    return _(
+        "%(buyer)s says they transferred %(total)s for order %(code)s. Check your bank and mark it paid.",
+        buyer=p["buyer"],
+        total=vnd(p["total"]),
+        code=p["code"],
+    )
 
 
 @message_kind("order.reviewed")
 def _reviewed(p):
-    return _("%(buyer)s rated order %(code)s %(rating)d out of 5.", buyer=p["buyer"], code=p["code"],
-             rating=p["rating"])
+    return _(
+        "%(buyer)s rated order %(code)s %(rating)d out of 5.", buyer=p["buyer"], code=p["code"], rating=p["rating"]
+    )
 
 
 @message_kind("order.weighed")
 def _weighed(p):
-    return _("Order %(code)s was weighed: %(kg)s. The total is now %(total)s (estimated %(before)s).",
-             code=p["code"], kg=format_kg(p["grams"]), total=vnd(p["total"]), before=vnd(p["before"]))
+    return _(
+        "Order %(code)s was weighed: %(kg)s. The total is now %(total)s (estimated %(before)s).",
+        code=p["code"],
+        kg=format_kg(p["grams"]),
+        total=vnd(p["total"]),
+        before=vnd(p["before"]),
+    )
 
 
 @message_kind("order.weight_to_accept")
 def _weight_to_accept(p):
-    return _("Order %(code)s weighs %(kg)s, beyond the tolerance you agreed to: the total would be %(total)s "
-             "instead of %(before)s. Accept or decline on the order page.", code=p["code"], kg=format_kg(p["grams"]),
-             total=vnd(p["total"]), before=vnd(p["before"]))
+    return _(
+        "Order %(code)s weighs %(kg)s, beyond the tolerance you agreed to: the total would be %(total)s "
+        "instead of %(before)s. Accept or decline on the order page.",
+        code=p["code"],
+        kg=format_kg(p["grams"]),
+        total=vnd(p["total"]),
+        before=vnd(p["before"]),
+    )
 
 
 @message_kind("order.weight_accepted")
 def _weight_accepted(p):
-    return _("%(buyer)s accepted the weighed total of %(total)s for order %(code)s. You can pack it.",
-             buyer=p["buyer"], total=vnd(p["total"]), code=p["code"])
+    return _(
+        "%(buyer)s accepted the weighed total of %(total)s for order %(code)s. You can pack it.",
+        buyer=p["buyer"],
+        total=vnd(p["total"]),
+        code=p["code"],
+    )
 
 
 @message_kind("order.authorised")
 def _authorised(p):
-    return _("Order %(code)s: the card is authorised for up to %(total)s. Weigh it when you pack; the weighed "
-             "amount is then charged.", code=p["code"], total=vnd(p["total"]))
+    return _(
+        "Order %(code)s: the card is authorised for up to %(total)s. Weigh it when you pack; the weighed "
+        "amount is then charged.",
+        code=p["code"],
+        total=vnd(p["total"]),
+    )
 
 
 @message_kind("order.authorised_buyer")
 def _authorised_buyer(p):
-    return _("Your card is authorised for up to %(total)s for order %(code)s. You are charged only the weighed "
-             "amount, when the shop packs it.", total=vnd(p["total"]), code=p["code"])
+    return _(
+        "Your card is authorised for up to %(total)s for order %(code)s. You are charged only the weighed "
+        "amount, when the shop packs it.",
+        total=vnd(p["total"]),
+        code=p["code"],
+    )
 
 
 @message_kind("order.charged")
 def _charged(p):
-    return _("We charged %(total)s to your card for order %(code)s (the weighed amount).", total=vnd(p["total"]),
-             code=p["code"])
+    return _(
+        "We charged %(total)s to your card for order %(code)s (the weighed amount).",
+        total=vnd(p["total"]),
+        code=p["code"],
+    )
 
 
 def _tell(user, actor, kind: str, order, sms: bool = True, **extra) -> None:
@@ -202,8 +252,15 @@ def on_weighed(order, event=None, final=False, actor=None, role=None, before_vnd
     grams = sum(i.packed_weight_g or 0 for i in weighed_lines(order))
     if event == WeightEvent.WEIGHED:
         kind = "order.weighed" if final else "order.weight_to_accept"
-        _tell(order.buyer, actor, kind, order, grams=grams, total=proposed_total(order),
-              before=int(before_vnd if before_vnd is not None else order.total_vnd))
+        _tell(
+            order.buyer,
+            actor,
+            kind,
+            order,
+            grams=grams,
+            total=proposed_total(order),
+            before=int(before_vnd if before_vnd is not None else order.total_vnd),
+        )
     elif event == WeightEvent.WEIGHT_ACCEPTED:
         _tell(order.seller.user, actor, "order.weight_accepted", order, sms=True)
 

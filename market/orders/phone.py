@@ -98,8 +98,11 @@ def _name(raw: object) -> str:
 def _method(raw: object, seller_id: int) -> str:
     choices = [m.name for m in methods_for(seller_id)]
     if not choices:
-        raise DomainError("invalid", _("This shop takes neither cash on delivery nor bank transfers: set them up "
-                                       "under Payments first."), field="method")
+        raise DomainError(
+            "invalid",
+            _("This shop takes neither cash on delivery nor bank transfers: set them up under Payments first."),
+            field="method",
+        )
     if raw in (None, ""):
         return choices[0]
     if raw not in choices:
@@ -112,15 +115,31 @@ def recent_duplicate(buyer_id: int, line: Line, now=None) -> Order | None:
     cancelled since), if any."""
     since = (now or utcnow()) - DUPLICATE_WINDOW
     return db.session.scalar(
-        sa.select(Order).join(OrderItem, OrderItem.order_id == Order.id)
-        .where(Order.buyer_id == buyer_id, Order.origin == OrderOrigin.PHONE, Order.created_at >= since,
-               Order.status.not_in((OrderStatus.CANCELLED, OrderStatus.EXPIRED)),
-               OrderItem.source == line.source, OrderItem.source_id == line.source_id, OrderItem.qty == line.qty)
-        .order_by(Order.id.desc()).limit(1))
+        sa.select(Order)
+        .join(OrderItem, OrderItem.order_id == Order.id)
+        .where(
+            Order.buyer_id == buyer_id,
+            Order.origin == OrderOrigin.PHONE,
+            Order.created_at >= since,
+            Order.status.not_in((OrderStatus.CANCELLED, OrderStatus.EXPIRED)),
+            OrderItem.source == line.source,
+            OrderItem.source_id == line.source_id,
+            OrderItem.qty == line.qty,
+        )
+        .order_by(Order.id.desc())
+        .limit(1)
+    )
 
 
-def place_phone_order(actor: User, line_source: str, source_id: int, seller_id: int, req: PhoneOrderRequest, *,
-                      live_session_id: int | None = None) -> Placed:
+def place_phone_order(
+    actor: User,
+    line_source: str,
+    source_id: int,
+    seller_id: int,
+    req: PhoneOrderRequest,
+    *,
+    live_session_id: int | None = None,
+) -> Placed:
     """Enter a caller's order for ``req.qty`` units of ``(line_source, source_id)`` of shop ``seller_id``, on
     their behalf. Who may do it is the caller's check (the host, or staff of the shop's commune).
 
@@ -141,16 +160,25 @@ def place_phone_order(actor: User, line_source: str, source_id: int, seller_id: 
             raise DomainError("invalid", _("This phone number belongs to a blocked account."), field="phone")
         duplicate = recent_duplicate(existing.id, line) if not req.confirm_duplicate else None
         if duplicate is not None:
-            raise DomainError("duplicate", _(
-                "%(buyer)s ordered the same, %(qty)d, in the last %(minutes)d minutes (order %(code)s). If this is "
-                "a second order, tick the box and enter it again.", buyer=existing.display_name,
-                qty=qty, minutes=int(DUPLICATE_WINDOW.total_seconds() // 60), code=duplicate.code),
-                field="confirm_duplicate", status=409)
+            raise DomainError(
+                "duplicate",
+                _(
+                    "%(buyer)s ordered the same, %(qty)d, in the last %(minutes)d minutes (order %(code)s). If this is "
+                    "a second order, tick the box and enter it again.",
+                    buyer=existing.display_name,
+                    qty=qty,
+                    minutes=int(DUPLICATE_WINDOW.total_seconds() // 60),
+                    code=duplicate.code,
+                ),
+                field="confirm_duplicate",
+                status=409,
+            )
     try:
         with db.session.begin_nested():  # a refused order leaves no new account behind either
             buyer = existing or buyer_for_phone(phone, name)
-            placed = place_order(buyer, [line], key, origin=OrderOrigin.PHONE, placed_by=actor,
-                                 live_session_id=live_session_id)
+            placed = place_order(
+                buyer, [line], key, origin=OrderOrigin.PHONE, placed_by=actor, live_session_id=live_session_id
+            )
     except DomainError as err:
         if err.code == "forbidden":  # the caller's number is the shop's own
             raise DomainError("invalid", _("The buyer's phone number is the seller's own."), field="phone") from None
@@ -178,6 +206,7 @@ def _field(check, raw, field: str):
 
 # ---- the caller's one message -------------------------------------------------------------------------
 
+
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -186,15 +215,26 @@ def tell_caller(order: Order, address: Address) -> None:
     """One notification and one SMS to the caller: what, how much, where, how to pay, the code and a link."""
     lines = [[item.qty, item.unit, _short(item.title, SMS_TITLE_MAX)] for item in order.items]
     where = ", ".join(p for p in (address.street, address.commune, address.province) if p)
-    params = {"code": order.code, "shop": _short(order.seller.shop_name, SMS_TITLE_MAX), "lines": lines,
-              "total": int(order.total_vnd), "address": _short(where, SMS_ADDRESS_MAX),
-              "method": order.payment_method, "status": str(order.status)}
+    params = {
+        "code": order.code,
+        "shop": _short(order.seller.shop_name, SMS_TITLE_MAX),
+        "lines": lines,
+        "total": int(order.total_vnd),
+        "address": _short(where, SMS_ADDRESS_MAX),
+        "method": order.payment_method,
+        "status": str(order.status),
+    }
     payment = gateway().describe(order)
     if order.payment_method == "vietqr":
         qr = payment.get("vietqr")
         if qr:
-            params.update(bank=qr["bank"] or qr["bank_bin"], account=qr["account_number"],
-                          holder=qr["account_holder"], memo=qr["memo"], amount=int(qr["amount_vnd"]))
+            params.update(
+                bank=qr["bank"] or qr["bank_bin"],
+                account=qr["account_number"],
+                holder=qr["account_holder"],
+                memo=qr["memo"],
+                amount=int(qr["amount_vnd"]),
+            )
         if order.hold_expires_at is not None:
             params["until"] = order.hold_expires_at.isoformat()
     notify(order.buyer, "order.phone_placed", params, link=order_link(order), sms=True)
@@ -211,11 +251,23 @@ def how_to_pay(p: dict) -> str:
 
         until = when(datetime.fromisoformat(p["until"]), "HH:mm") if p.get("until") else ""
         if until:
-            return _("Transfer %(amount)s to %(bank)s %(account)s (%(holder)s), memo %(memo)s, by %(until)s.",
-                     amount=vnd(p["amount"]), bank=p["bank"], account=p["account"], holder=p["holder"],
-                     memo=p["memo"], until=until)
-        return _("Transfer %(amount)s to %(bank)s %(account)s (%(holder)s), memo %(memo)s.", amount=vnd(p["amount"]),
-                 bank=p["bank"], account=p["account"], holder=p["holder"], memo=p["memo"])
+            return _(
+                "Transfer %(amount)s to %(bank)s %(account)s (%(holder)s), memo %(memo)s, by %(until)s.",
+                amount=vnd(p["amount"]),
+                bank=p["bank"],
+                account=p["account"],
+                holder=p["holder"],
+                memo=p["memo"],
+                until=until,
+            )
+        return _(
+            "Transfer %(amount)s to %(bank)s %(account)s (%(holder)s), memo %(memo)s.",
+            amount=vnd(p["amount"]),
+            bank=p["bank"],
+            account=p["account"],
+            holder=p["holder"],
+            memo=p["memo"],
+        )
     return _("Pay by bank transfer once the shop has weighed it: the amount will follow.")
 
 
@@ -223,12 +275,19 @@ def how_to_pay(p: dict) -> str:
 def _phone_placed(p):
     items = ", ".join(f"{qty} {unit_label(unit)} {title}" for qty, unit, title in p["lines"])
     # How to pay before the address: an SMS too long is shortened from its end, and the caller knows where she lives
-    return _("Order %(code)s at %(shop)s: %(items)s, %(total)s. %(pay)s Delivery to %(address)s.",
-             code=p["code"], shop=p["shop"], items=items, total=vnd(p["total"]), address=p["address"],
-             pay=how_to_pay(p))
+    return _(
+        "Order %(code)s at %(shop)s: %(items)s, %(total)s. %(pay)s Delivery to %(address)s.",
+        code=p["code"],
+        shop=p["shop"],
+        items=items,
+        total=vnd(p["total"]),
+        address=p["address"],
+        pay=how_to_pay(p),
+    )
 
 
 # ---- what the person who entered it sees -----------------------------------------------------------------
+
 
 def state_text(order: Order) -> str:
     """Where a phone order stands, said for the person who entered it."""
@@ -252,13 +311,27 @@ def phone_order_json(placed: Placed) -> dict:
 
     order = placed.order
     payment = gateway().describe(order)
-    data = {"id": order.id, "code": order.code, "status": str(order.status), "state": state_text(order),
-            "qty": order.qty, "total_vnd": int(order.total_vnd), "url": order_link(order),
-            "buyer": order.buyer.display_name, "phone": format_phone(order.buyer.phone), "created": placed.created,
-            "method": order.payment_method,
-            "address": ", ".join(p for p in (order.ship_street, order.ship_commune, order.ship_province) if p)}
+    data = {
+        "id": order.id,
+        "code": order.code,
+        "status": str(order.status),
+        "state": state_text(order),
+        "qty": order.qty,
+        "total_vnd": int(order.total_vnd),
+        "url": order_link(order),
+        "buyer": order.buyer.display_name,
+        "phone": format_phone(order.buyer.phone),
+        "created": placed.created,
+        "method": order.payment_method,
+        "address": ", ".join(p for p in (order.ship_street, order.ship_commune, order.ship_province) if p),
+    }
     qr = payment.get("vietqr") if order.payment_method == "vietqr" else None
     if qr:
-        data["transfer"] = {"bank": qr["bank"] or qr["bank_bin"], "account": qr["account_number"],
-                            "holder": qr["account_holder"], "amount_vnd": int(qr["amount_vnd"]), "memo": qr["memo"]}
+        data["transfer"] = {
+            "bank": qr["bank"] or qr["bank_bin"],
+            "account": qr["account_number"],
+            "holder": qr["account_holder"],
+            "amount_vnd": int(qr["amount_vnd"]),
+            "memo": qr["memo"],
+        }
     return data

@@ -22,8 +22,12 @@ def review_of(order: Order) -> Review | None:
 
 
 def can_review(order: Order, user) -> bool:
-    return (user is not None and order.buyer_id == user.id and order.status == OrderStatus.DELIVERED
-            and review_of(order) is None)
+    return (
+        user is not None
+        and order.buyer_id == user.id
+        and order.status == OrderStatus.DELIVERED
+        and review_of(order) is None
+    )
 
 
 def submit(order: Order, user, rating: object, comment: object = "") -> Review:
@@ -42,8 +46,7 @@ def submit(order: Order, user, rating: object, comment: object = "") -> Review:
         raise DomainError(ErrorCode.INVALID, _("You have already rated this order."), status=409)
     try:
         with db.session.begin_nested():
-            review = Review(order_id=order.id, seller_id=order.seller_id, buyer_id=user.id, rating=rating,
-                            comment=text)
+            review = Review(order_id=order.id, seller_id=order.seller_id, buyer_id=user.id, rating=rating, comment=text)
             db.session.add(review)
             db.session.flush()
     except IntegrityError:
@@ -65,11 +68,15 @@ class ShopRating:
 
 
 def shop_rating(seller_id: int) -> ShopRating:
-    avg, count = db.session.execute(sa.select(sa.func.avg(Review.rating), sa.func.count(Review.id))
-                                    .where(Review.seller_id == seller_id)).one()
+    avg, count = db.session.execute(
+        sa.select(sa.func.avg(Review.rating), sa.func.count(Review.id)).where(Review.seller_id == seller_id)
+    ).one()
     return ShopRating(float(avg) if avg is not None else None, int(count or 0))
 
 
 def shop_reviews(seller_id: int, limit: int = 20) -> list[Review]:
-    return list(db.session.scalars(sa.select(Review).where(Review.seller_id == seller_id)
-                                   .order_by(Review.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            sa.select(Review).where(Review.seller_id == seller_id).order_by(Review.id.desc()).limit(limit)
+        )
+    )

@@ -36,6 +36,7 @@ from market.text import clean_line
 
 # ---- cart ---------------------------------------------------------------------------------------------------
 
+
 def product_actions_context(product) -> dict | None:
     """For the product page's "product.actions" slot: the add-to-cart form."""
     if product.status != ProductStatus.APPROVED:
@@ -91,9 +92,14 @@ def cart_page(qty_errors: dict[int, str] | None = None, status: int = 200):
     ask_carriers(delivery.cart_asks(groups, destination))
     groups = cart.groups(current_user)
     fees = checkout.group_fees(groups, destination)
-    return render_template("orders/cart.html", groups=groups, qty_form=CartQtyForm(formdata=None),
-                           qty_errors=qty_errors or {}, fees=fees,
-                           grand_total=checkout.grand_total(groups, fees)), status
+    return render_template(
+        "orders/cart.html",
+        groups=groups,
+        qty_form=CartQtyForm(formdata=None),
+        qty_errors=qty_errors or {},
+        fees=fees,
+        grand_total=checkout.grand_total(groups, fees),
+    ), status
 
 
 @bp.post("/cart/<int:product_id>")
@@ -118,12 +124,16 @@ def cart_remove(product_id: int):
 
 # ---- checkout -----------------------------------------------------------------------------------------------
 
+
 def _prefill(form, user) -> None:
     saved = checkout.saved_address(user)
     if saved is not None:
         form.ship_name.data, form.ship_phone.data = saved.name, _national(saved.phone)
-        form.ship_street.data, form.ship_commune.data, form.ship_province.data = (saved.street, saved.commune,
-                                                                                  saved.province)
+        form.ship_street.data, form.ship_commune.data, form.ship_province.data = (
+            saved.street,
+            saved.commune,
+            saved.province,
+        )
     else:
         form.ship_name.data, form.ship_phone.data = user.display_name, _national(user.phone)
 
@@ -187,12 +197,16 @@ def checkout_page():
         pass  # "Update shipping": show the fees for the address typed; nothing is written
     elif form.validate_on_submit():
         try:
-            address = checkout.clean_address(form.ship_name.data, form.ship_phone.data, form.ship_street.data,
-                                             form.ship_commune.data, form.ship_province.data)
+            address = checkout.clean_address(
+                form.ship_name.data,
+                form.ship_phone.data,
+                form.ship_street.data,
+                form.ship_commune.data,
+                form.ship_province.data,
+            )
             # the carrier's fee now, asked before anything is written; one unlike the page's is shown first
             ask_carriers(delivery.cart_asks(groups, checkout.destination_of(address), options), fresh=True)
-            placed = checkout.place_cart(current_user, form.attempt.data, chosen, address, options,
-                                         _shown_fees(groups))
+            placed = checkout.place_cart(current_user, form.attempt.data, chosen, address, options, _shown_fees(groups))
         except DomainError as err:
             db.session.rollback()
             if err.field and err.field.startswith(("method-", "delivery-")):
@@ -209,9 +223,18 @@ def checkout_page():
     ask_carriers(delivery.cart_asks(groups, _typed_destination(form), options))
     groups = cart.groups(current_user)
     fees = checkout.group_fees(groups, _typed_destination(form), options)
-    return render_template("orders/checkout.html", form=form, groups=groups, choices=choices, chosen=chosen,
-                           method_errors=method_errors, deliveries=deliveries, options=options, fees=fees,
-                           grand_total=checkout.grand_total(groups, fees)), status
+    return render_template(
+        "orders/checkout.html",
+        form=form,
+        groups=groups,
+        choices=choices,
+        chosen=chosen,
+        method_errors=method_errors,
+        deliveries=deliveries,
+        options=options,
+        fees=fees,
+        grand_total=checkout.grand_total(groups, fees),
+    ), status
 
 
 @bp.get("/checkout/done/<attempt>")
@@ -228,6 +251,7 @@ def checkout_done(attempt: str):
 
 # ---- the buyer's orders -------------------------------------------------------------------------------------
 
+
 @bp.get("/orders")
 @login_required
 def index():
@@ -235,9 +259,15 @@ def index():
 
     orders = orders_of(current_user)
     unread = [n for n in latest(current_user.id, 5) if not n.is_read]
-    return render_template("orders/index.html", orders=orders, cart_lines=cart.count_lines(current_user),
-                           unread=unread, unread_total=unread_count(current_user.id), render=render,
-                           is_seller=current_user.is_seller)
+    return render_template(
+        "orders/index.html",
+        orders=orders,
+        cart_lines=cart.count_lines(current_user),
+        unread=unread,
+        unread_total=unread_count(current_user.id),
+        render=render,
+        is_seller=current_user.is_seller,
+    )
 
 
 def _order_or_404(order_id: int) -> Order:
@@ -250,8 +280,9 @@ def detail(order_id: int):
     return render_template("orders/detail.html", **_detail_context(_order_or_404(order_id)))
 
 
-def _detail_context(order: Order, weigh_values: dict | None = None, weigh_errors: dict | None = None,
-                    ship_form: ShipForm | None = None) -> dict:
+def _detail_context(
+    order: Order, weigh_values: dict | None = None, weigh_errors: dict | None = None, ship_form: ShipForm | None = None
+) -> dict:
     roles = roles_for(order, current_user)
     events = order_events(order)
     is_buyer = Actor.BUYER in roles
@@ -267,14 +298,23 @@ def _detail_context(order: Order, weigh_values: dict | None = None, weigh_errors
             complete_form.ship_commune.data, complete_form.ship_province.data = order.ship_commune, order.ship_province
         else:
             _prefill(complete_form, current_user)
-    return dict(**_complete_fee_context(order, complete_form, order.delivery_option),
-        order=order, roles={str(r) for r in roles}, events=events,
+    return dict(
+        **_complete_fee_context(order, complete_form, order.delivery_option),
+        order=order,
+        roles={str(r) for r in roles},
+        events=events,
         buyer_actions=actions.buyer_actions(order) if is_buyer else [],
         seller_actions=actions.seller_actions(order, seller_role) if seller_role else [],
-        seller_role=seller_role, complete_form=complete_form, reason_form=ReasonForm(formdata=None),
-        ship_form=ship_form or ShipForm(formdata=None), review=reviews.review_of(order),
+        seller_role=seller_role,
+        complete_form=complete_form,
+        reason_form=ReasonForm(formdata=None),
+        ship_form=ship_form or ShipForm(formdata=None),
+        review=reviews.review_of(order),
         review_form=ReviewForm(formdata=None) if reviews.can_review(order, current_user) else None,
-        show_buyer_phone=seller_role is not None, weigh_values=weigh_values or {}, weigh_errors=weigh_errors or {})
+        show_buyer_phone=seller_role is not None,
+        weigh_values=weigh_values or {},
+        weigh_errors=weigh_errors or {},
+    )
 
 
 @bp.post("/orders/<int:order_id>/weights")
@@ -303,14 +343,20 @@ def weigh(order_id: int):
         if err.status == 404:
             raise
         order = _order_or_404(order_id)
-        return render_template("orders/detail.html",
-                               **_detail_context(order, typed, {"weights": err.message})), err.status
+        return render_template(
+            "orders/detail.html", **_detail_context(order, typed, {"weights": err.message})
+        ), err.status
     db.session.commit()
     if order.weight_status == WeightStatus.FINAL:
         flash(_("Weighed: the total is now %(total)s. The buyer has been told.", total=vnd(order.total_vnd)), "success")
     else:
-        flash(_("Weighed outside the tolerance: the buyer must accept %(total)s before you pack.",
-                total=vnd(weights.proposed_total(order))), "info")
+        flash(
+            _(
+                "Weighed outside the tolerance: the buyer must accept %(total)s before you pack.",
+                total=vnd(weights.proposed_total(order)),
+            ),
+            "info",
+        )
     return redirect(url_for("orders.detail", order_id=order.id))
 
 
@@ -342,8 +388,10 @@ def _complete_fee_context(order: Order, form, option: str | None) -> dict:
     if form is None:
         return {"complete_fee": None, "complete_deliveries": []}
     ask_carriers([delivery.order_ask(order, _typed_destination(form), option or delivery.SHIP)])
-    return {"complete_fee": delivery.quote_order(order, _typed_destination(form), option or delivery.SHIP),
-            "complete_deliveries": delivery.rates().choices(order.seller_id)}
+    return {
+        "complete_fee": delivery.quote_order(order, _typed_destination(form), option or delivery.SHIP),
+        "complete_deliveries": delivery.rates().choices(order.seller_id),
+    }
 
 
 @bp.post("/orders/<int:order_id>/complete")
@@ -360,12 +408,18 @@ def complete(order_id: int):
     raw_fee = request.form.get("shown_fee")
     shown_fee = "unchecked" if raw_fee is None else _fee_shown(raw_fee)
     if "recalc" in request.form:  # "Update shipping": show the fee for the address typed; nothing is written
-        return render_template("orders/complete.html", order=order, form=form,
-                               **_complete_fee_context(order, form, option))
+        return render_template(
+            "orders/complete.html", order=order, form=form, **_complete_fee_context(order, form, option)
+        )
     if form.validate_on_submit():
         try:
-            address = checkout.clean_address(form.ship_name.data, form.ship_phone.data, form.ship_street.data,
-                                             form.ship_commune.data, form.ship_province.data)
+            address = checkout.clean_address(
+                form.ship_name.data,
+                form.ship_phone.data,
+                form.ship_street.data,
+                form.ship_commune.data,
+                form.ship_province.data,
+            )
             ask_carriers([delivery.order_ask(order, checkout.destination_of(address), option)], fresh=True)
             checkout.complete_order(order, current_user, address, form.method.data, option, shown_fee)
         except DomainError as err:
@@ -373,12 +427,17 @@ def complete(order_id: int):
             attach_error(form, err)
         else:
             db.session.commit()
-            flash(_("Saved. Your order is ready for payment.") if order.status == OrderStatus.PENDING
-                  else _("Saved. Your order is confirmed."), "success")
+            flash(
+                _("Saved. Your order is ready for payment.")
+                if order.status == OrderStatus.PENDING
+                else _("Saved. Your order is confirmed."),
+                "success",
+            )
             return redirect(url_for("orders.detail", order_id=order.id))
     order = _order_or_404(order_id)
-    return render_template("orders/complete.html", order=order, form=form,
-                           **_complete_fee_context(order, form, option)), 400
+    return render_template(
+        "orders/complete.html", order=order, form=form, **_complete_fee_context(order, form, option)
+    ), 400
 
 
 @bp.post("/orders/<int:order_id>/method")
@@ -418,15 +477,24 @@ def move(order_id: int):
     role = actions.acting_role(order, current_user, request.form.get("as"))
     form = ShipForm() if request.form.get("to") == OrderStatus.SHIPPED else ReasonForm()
     if not form.validate_on_submit():
-        if (isinstance(form, ShipForm) and role in (Actor.SELLER, Actor.STAFF)
-                and "ship" in actions.seller_actions(order, role)):
+        if (
+            isinstance(form, ShipForm)
+            and role in (Actor.SELLER, Actor.STAFF)
+            and "ship" in actions.seller_actions(order, role)
+        ):
             # the carrier or tracking code: the order again, the message beside the field
             return render_template("orders/detail.html", **_detail_context(order, ship_form=form)), 400
         errors = [e for f in form for e in (f.errors or [])]
         user_abort(400, " ".join(str(e) for e in errors) or _("Something in the request was not right"))
-    actions.move(order, current_user, request.form.get("to"), role=role,
-                 reason=request.form.get("reason") or None, carrier=request.form.get("carrier"),
-                 tracking_code=request.form.get("tracking_code"))
+    actions.move(
+        order,
+        current_user,
+        request.form.get("to"),
+        role=role,
+        reason=request.form.get("reason") or None,
+        carrier=request.form.get("carrier"),
+        tracking_code=request.form.get("tracking_code"),
+    )
     db.session.commit()
     flash(_("Order %(code)s is now %(status)s.", code=order.code, status=status_label(order.status)), "success")
     return redirect(url_for("orders.detail", order_id=order.id))
@@ -468,6 +536,7 @@ def review(order_id: int):
 
 # ---- shop reviews -------------------------------------------------------------------------------------------
 
+
 def shop_reviews_context(profile) -> dict | None:
     rating = reviews.shop_rating(profile.id)
     return {"profile": profile, "rating": rating, "reviews": reviews.shop_reviews(profile.id, 3)}
@@ -477,15 +546,21 @@ def shop_reviews_context(profile) -> dict | None:
 def shop_reviews(slug: str):
     if not re.fullmatch(r"[a-z0-9-]{1,140}", slug):  # shop slugs only (PostgreSQL refuses NUL bytes)
         abort(404)
-    profile = db.session.scalar(sa.select(SellerProfile).where(SellerProfile.slug == slug,
-                                                               SellerProfile.status == SellerStatus.APPROVED))
+    profile = db.session.scalar(
+        sa.select(SellerProfile).where(SellerProfile.slug == slug, SellerProfile.status == SellerStatus.APPROVED)
+    )
     if profile is None:
         abort(404)
-    return render_template("orders/shop_reviews.html", profile=profile, rating=reviews.shop_rating(profile.id),
-                           reviews=reviews.shop_reviews(profile.id, 100))
+    return render_template(
+        "orders/shop_reviews.html",
+        profile=profile,
+        rating=reviews.shop_rating(profile.id),
+        reviews=reviews.shop_reviews(profile.id, 100),
+    )
 
 
 # ---- template helpers ---------------------------------------------------------------------------------------
+
 
 @bp.app_template_global("order_quantity")
 def _order_quantity(order) -> str:
@@ -537,8 +612,12 @@ def _order_weights():
 
 @bp.app_template_global("order_actor_label")
 def actor_label(role: str) -> str:
-    return {Actor.BUYER: _("by the buyer"), Actor.SELLER: _("by the shop"), Actor.STAFF: _("by commune staff"),
-            Actor.SYSTEM: _("automatically")}.get(role, role)
+    return {
+        Actor.BUYER: _("by the buyer"),
+        Actor.SELLER: _("by the shop"),
+        Actor.STAFF: _("by commune staff"),
+        Actor.SYSTEM: _("automatically"),
+    }.get(role, role)
 
 
 @bp.app_template_global("cart_item_problem")

@@ -39,10 +39,19 @@ def index():
     live = parse_id(request.args.get("live"))
     page = parse_id(request.args.get("page")) or 1
     orders = fulfilment.seller_orders(profile.id, status=status, live_session_id=live, page=page)
-    return render_template("orders/sell_index.html", profile=profile, orders=orders, status=status, live=live,
-                           page=page, page_size=fulfilment.PAGE_SIZE, counts=fulfilment.status_counts(profile.id),
-                           sessions=fulfilment.live_sessions(profile.id), statuses=list(OrderStatus),
-                           ship_form=ShipForm(formdata=None))
+    return render_template(
+        "orders/sell_index.html",
+        profile=profile,
+        orders=orders,
+        status=status,
+        live=live,
+        page=page,
+        page_size=fulfilment.PAGE_SIZE,
+        counts=fulfilment.status_counts(profile.id),
+        sessions=fulfilment.live_sessions(profile.id),
+        statuses=list(OrderStatus),
+        ship_form=ShipForm(formdata=None),
+    )
 
 
 @sell_bp.post("/batch")
@@ -52,16 +61,27 @@ def batch():
     ids = [i for i in map(parse_id, request.form.getlist("order_id")) if i]
     action = request.form.get("action", "")
     try:
-        result = fulfilment.batch(current_user, ids, action, carrier=request.form.get("carrier"),
-                                  tracking_code=request.form.get("tracking_code"))
+        result = fulfilment.batch(
+            current_user,
+            ids,
+            action,
+            carrier=request.form.get("carrier"),
+            tracking_code=request.form.get("tracking_code"),
+        )
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
     else:
         db.session.commit()
         if result.done:
-            flash(_("%(n)d order(s) updated: %(codes)s", n=len(result.done),
-                    codes=", ".join(o.code for o in result.done)), "success")
+            flash(
+                _(
+                    "%(n)d order(s) updated: %(codes)s",
+                    n=len(result.done),
+                    codes=", ".join(o.code for o in result.done),
+                ),
+                "success",
+            )
         for code, why in result.refused[:10]:
             flash(f"{code}: {why}", "error")
     back = {k: v for k, v in (("status", request.form.get("status")), ("live", request.form.get("live"))) if v}
@@ -81,6 +101,11 @@ def packing(session_id: int):
 def packing_csv(session_id: int):
     profile = _profile()
     body = fulfilment.packing_csv(_packing_list(profile, session_id))
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="packing-live-{session_id}.csv"',
-        "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="packing-live-{session_id}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -54,8 +54,9 @@ def check_qty(qty: object) -> int:
 
 def check_key(key: object) -> str:
     if not isinstance(key, str) or not _KEY.match(key):
-        raise DomainError(ErrorCode.INVALID, _("The order request is missing its key; reload the page and try again."),
-                          field="key")
+        raise DomainError(
+            ErrorCode.INVALID, _("The order request is missing its key; reload the page and try again."), field="key"
+        )
     return key
 
 
@@ -74,9 +75,18 @@ def hold_until(now: datetime | None = None, origin: str = OrderOrigin.CART) -> d
     return (now or utcnow()) + timedelta(minutes=minutes)
 
 
-def place_order(buyer: User, lines: list[Line], key: str, *, origin: str = OrderOrigin.CART,
-                placed_by: User | None = None, live_session_id: int | None = None, payment_method: str | None = None,
-                note: str = "", shipping_vnd: int = 0) -> Placed:
+def place_order(
+    buyer: User,
+    lines: list[Line],
+    key: str,
+    *,
+    origin: str = OrderOrigin.CART,
+    placed_by: User | None = None,
+    live_session_id: int | None = None,
+    payment_method: str | None = None,
+    note: str = "",
+    shipping_vnd: int = 0,
+) -> Placed:
     """Take the stock for ``lines`` and write one ``pending`` order to one seller, or refuse and change nothing.
 
     The same ``key`` from the same buyer returns the first order (a retry after a dropped connection), even
@@ -97,9 +107,17 @@ def place_order(buyer: User, lines: list[Line], key: str, *, origin: str = Order
         with db.session.begin_nested():
             lock_products(shelf_ids(lines))
             reservations = [get_source(line.source).reserve(line.source_id, line.qty, buyer) for line in lines]
-            order = _write_order(buyer, reservations, key, origin=origin, placed_by=placed_by,
-                                 live_session_id=live_session_id, payment_method=payment_method, note=note,
-                                 shipping_vnd=shipping_vnd)
+            order = _write_order(
+                buyer,
+                reservations,
+                key,
+                origin=origin,
+                placed_by=placed_by,
+                live_session_id=live_session_id,
+                payment_method=payment_method,
+                note=note,
+                shipping_vnd=shipping_vnd,
+            )
     except IntegrityError:
         existing = find_by_key(buyer.id, key)
         if existing is None:
@@ -118,9 +136,20 @@ class OrderRows:
     events: list[dict]
 
 
-def order_rows(buyer_id: int, seller_id: int, reservations: list[Reservation], key: str, *, origin: str,
-               placed_by: User | None = None, live_session_id: int | None = None, payment_method: str | None = None,
-               note: str = "", shipping_vnd: int = 0, now: datetime | None = None) -> OrderRows:
+def order_rows(
+    buyer_id: int,
+    seller_id: int,
+    reservations: list[Reservation],
+    key: str,
+    *,
+    origin: str,
+    placed_by: User | None = None,
+    live_session_id: int | None = None,
+    payment_method: str | None = None,
+    note: str = "",
+    shipping_vnd: int = 0,
+    now: datetime | None = None,
+) -> OrderRows:
     """How a new pending order looks, as plain column values: the one description of it.
 
     ``place_order`` turns these rows into ORM objects; bulk writers (live order merging, a few hundred orders
@@ -132,24 +161,52 @@ def order_rows(buyer_id: int, seller_id: int, reservations: list[Reservation], k
     subtotal = sum(r.unit_price_vnd * r.qty for r in reservations)
     shipping = int(shipping_vnd or 0)
     now = now or utcnow()
-    order = {"code": new_order_code(), "buyer_id": buyer_id, "seller_id": seller_id,
-             "status": OrderStatus.PENDING.value, "subtotal_vnd": subtotal, "shipping_vnd": shipping,
-             "total_vnd": subtotal + shipping, "origin": str(origin),
-             "live_session_id": live_session_id, "placed_by_id": placed_by.id if placed_by else None,
-             "idempotency_key": key, "payment_method": payment_method, "hold_expires_at": hold_until(now, origin),
-             "status_changed_at": now, "note": clean_line(note)[:500],
-             "weight_status": WeightStatus.ESTIMATE.value if any(r.est_weight_g for r in reservations) else None,
-             "created_at": now, "updated_at": now}
-    items = [{"product_id": r.product_id, "source": r.source, "source_id": r.source_id, "title": r.title,
-              "unit": r.unit, "unit_price_vnd": r.unit_price_vnd, "qty": r.qty,
-              "line_total_vnd": r.unit_price_vnd * r.qty, "est_weight_g": r.est_weight_g,
-              "weight_tolerance_pct": r.weight_tolerance_pct if r.est_weight_g else None, "packed_weight_g": None}
-             for r in reservations]
+    order = {
+        "code": new_order_code(),
+        "buyer_id": buyer_id,
+        "seller_id": seller_id,
+        "status": OrderStatus.PENDING.value,
+        "subtotal_vnd": subtotal,
+        "shipping_vnd": shipping,
+        "total_vnd": subtotal + shipping,
+        "origin": str(origin),
+        "live_session_id": live_session_id,
+        "placed_by_id": placed_by.id if placed_by else None,
+        "idempotency_key": key,
+        "payment_method": payment_method,
+        "hold_expires_at": hold_until(now, origin),
+        "status_changed_at": now,
+        "note": clean_line(note)[:500],
+        "weight_status": WeightStatus.ESTIMATE.value if any(r.est_weight_g for r in reservations) else None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    items = [
+        {
+            "product_id": r.product_id,
+            "source": r.source,
+            "source_id": r.source_id,
+            "title": r.title,
+            "unit": r.unit,
+            "unit_price_vnd": r.unit_price_vnd,
+            "qty": r.qty,
+            "line_total_vnd": r.unit_price_vnd * r.qty,
+            "est_weight_g": r.est_weight_g,
+            "weight_tolerance_pct": r.weight_tolerance_pct if r.est_weight_g else None,
+            "packed_weight_g": None,
+        }
+        for r in reservations
+    ]
     role = Actor.STAFF if placed_by and placed_by.is_staff else (Actor.SELLER if placed_by else Actor.BUYER)
-    event = {"from_status": None, "to_status": OrderStatus.PENDING.value, "kind": None,
-             "actor_id": placed_by.id if placed_by else buyer_id, "actor_role": role.value,
-             "reason": _("Entered on the buyer's behalf by %(name)s", name=placed_by.display_name)
-             if placed_by else None, "created_at": now}
+    event = {
+        "from_status": None,
+        "to_status": OrderStatus.PENDING.value,
+        "kind": None,
+        "actor_id": placed_by.id if placed_by else buyer_id,
+        "actor_role": role.value,
+        "reason": _("Entered on the buyer's behalf by %(name)s", name=placed_by.display_name) if placed_by else None,
+        "created_at": now,
+    }
     return OrderRows(order, items, [event])
 
 
@@ -181,15 +238,33 @@ class Placement:
     @classmethod
     def of_rows(cls, order_id: int, rows: OrderRows, buyer_name: str) -> Placement:
         o = rows.order
-        return cls(order_id, o["code"], o["origin"], o["buyer_id"], buyer_name, o["seller_id"], o["placed_by_id"],
-                   o["live_session_id"], o["total_vnd"],
-                   tuple(PlacedLine(i["source"], i["source_id"], i["title"], i["unit"], i["qty"]) for i in rows.items))
+        return cls(
+            order_id,
+            o["code"],
+            o["origin"],
+            o["buyer_id"],
+            buyer_name,
+            o["seller_id"],
+            o["placed_by_id"],
+            o["live_session_id"],
+            o["total_vnd"],
+            tuple(PlacedLine(i["source"], i["source_id"], i["title"], i["unit"], i["qty"]) for i in rows.items),
+        )
 
     @classmethod
     def of_order(cls, order: Order, buyer_name: str) -> Placement:
-        return cls(order.id, order.code, order.origin, order.buyer_id, buyer_name, order.seller_id,
-                   order.placed_by_id, order.live_session_id, order.total_vnd,
-                   tuple(PlacedLine(i.source, i.source_id, i.title, i.unit, i.qty) for i in order.items))
+        return cls(
+            order.id,
+            order.code,
+            order.origin,
+            order.buyer_id,
+            buyer_name,
+            order.seller_id,
+            order.placed_by_id,
+            order.live_session_id,
+            order.total_vnd,
+            tuple(PlacedLine(i.source, i.source_id, i.title, i.unit, i.qty) for i in order.items),
+        )
 
     def load(self) -> Order:
         """The ORM order (no query when this transaction wrote it as an object)."""
@@ -204,10 +279,18 @@ def _write_order(buyer: User, reservations: list[Reservation], key: str, **field
     seller = db.session.get(SellerProfile, seller_id)
     if seller.user_id == buyer.id:
         raise DomainError(ErrorCode.FORBIDDEN, _("You cannot order from your own shop."))
-    rows = order_rows(buyer.id, seller_id, reservations, key, origin=fields["origin"],
-                      placed_by=fields["placed_by"], live_session_id=fields["live_session_id"],
-                      payment_method=fields["payment_method"], note=fields["note"],
-                      shipping_vnd=fields["shipping_vnd"])
+    rows = order_rows(
+        buyer.id,
+        seller_id,
+        reservations,
+        key,
+        origin=fields["origin"],
+        placed_by=fields["placed_by"],
+        live_session_id=fields["live_session_id"],
+        payment_method=fields["payment_method"],
+        note=fields["note"],
+        shipping_vnd=fields["shipping_vnd"],
+    )
     order = Order(**rows.order)
     for item in rows.items:
         order.items.append(OrderItem(**item))
@@ -219,6 +302,7 @@ def _write_order(buyer: User, reservations: list[Reservation], key: str, **field
 
 
 # ---- who may see and move an order -------------------------------------------------------------------
+
 
 def roles_for(order: Order, user: User | None) -> set[Actor]:
     """The roles ``user`` holds towards ``order`` (empty: they may not even see it)."""
@@ -242,8 +326,9 @@ def get_order_for(order_id: object, user: User | None) -> Order:
     return order
 
 
-def orders_of(user: User, role: object = Actor.BUYER, *, status: object = None, before: object = None,
-              limit: int = ORDERS_PAGE) -> list[Order]:
+def orders_of(
+    user: User, role: object = Actor.BUYER, *, status: object = None, before: object = None, limit: int = ORDERS_PAGE
+) -> list[Order]:
     """The orders ``user`` placed (role "buyer") or her shop received ("seller"), newest first: at most ``limit``,
     only in ``status`` when given, only older than the order id ``before`` (the next page). Refused: another
     role, the seller role without a shop (403), a ``before`` that is not a number."""
@@ -266,12 +351,14 @@ def orders_of(user: User, role: object = Actor.BUYER, *, status: object = None, 
 
 def order_events(order: Order) -> list[OrderEvent]:
     """Every status change and weighing of ``order``, oldest first: its timeline."""
-    return list(db.session.scalars(sa.select(OrderEvent).where(OrderEvent.order_id == order.id)
-                                   .order_by(OrderEvent.id)))
+    return list(
+        db.session.scalars(sa.select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id))
+    )
 
 
-def transition(order: Order, to_status: OrderStatus | str, *, actor: User | None, role: Actor | str,
-               reason: str | None = None) -> Order:
+def transition(
+    order: Order, to_status: OrderStatus | str, *, actor: User | None, role: Actor | str, reason: str | None = None
+) -> Order:
     """Move ``order`` to ``to_status`` if the table allows it for ``role``; log it; give stock back if due.
 
     The status is changed with a conditional UPDATE on the status we read, so two people (or a webhook and
@@ -283,15 +370,22 @@ def transition(order: Order, to_status: OrderStatus | str, *, actor: User | None
     if role != Actor.SYSTEM and role not in roles_for(order, actor):
         raise NotFound(_("This order does not exist."))
     if not allowed(from_status, to_status, role):
-        raise DomainError(ErrorCode.INVALID, _("An order that is %(current)s cannot become %(new)s.",
-                                               current=status_label(from_status), new=status_label(to_status)),
-                          status=409)
+        raise DomainError(
+            ErrorCode.INVALID,
+            _(
+                "An order that is %(current)s cannot become %(new)s.",
+                current=status_label(from_status),
+                new=status_label(to_status),
+            ),
+            status=409,
+        )
     reason = clean_line(reason)[:500] or None
     if (from_status, to_status, role) in NEEDS_REASON and not reason:
         raise DomainError(ErrorCode.INVALID, _("Give a reason; the buyer will see it."), field="reason")
     now = utcnow()
     result = db.session.execute(
-        sa.update(Order).where(Order.id == order.id, Order.status == from_status)
+        sa.update(Order)
+        .where(Order.id == order.id, Order.status == from_status)
         .values(status=to_status, status_changed_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -307,11 +401,22 @@ def transition(order: Order, to_status: OrderStatus | str, *, actor: User | None
             order.cancel_reason = reason
     if to_status == OrderStatus.CONFIRMED:
         order.hold_expires_at = None
-    db.session.add(OrderEvent(order_id=order.id, from_status=from_status, to_status=to_status, kind=None,
-                              actor_id=actor.id if actor else None, actor_role=role, reason=reason, created_at=now))
+    db.session.add(
+        OrderEvent(
+            order_id=order.id,
+            from_status=from_status,
+            to_status=to_status,
+            kind=None,
+            actor_id=actor.id if actor else None,
+            actor_role=role,
+            reason=reason,
+            created_at=now,
+        )
+    )
     db.session.flush()
-    order_status_changed.send(order, from_status=from_status, to_status=to_status, actor=actor, actor_role=role,
-                              reason=reason)
+    order_status_changed.send(
+        order, from_status=from_status, to_status=to_status, actor=actor, actor_role=role, reason=reason
+    )
     return order
 
 
@@ -319,16 +424,17 @@ def expire_holds(now: datetime | None = None, limit: int = 500) -> int:
     """Expire pending orders whose hold ran out and give their stock back; returns how many expired."""
     now = now or utcnow()
     due = db.session.scalars(
-        sa.select(Order).where(Order.status == OrderStatus.PENDING, Order.hold_expires_at <= now)
-        .order_by(Order.hold_expires_at).limit(limit)
+        sa.select(Order)
+        .where(Order.status == OrderStatus.PENDING, Order.hold_expires_at <= now)
+        .order_by(Order.hold_expires_at)
+        .limit(limit)
     ).all()
     lock_products(shelf_ids(item for order in due for item in order.items))  # one transaction for them all
     expired = 0
     for order in due:
         try:
             with db.session.begin_nested():
-                transition(order, OrderStatus.EXPIRED, actor=None, role=Actor.SYSTEM,
-                           reason=_("Not paid in time"))
+                transition(order, OrderStatus.EXPIRED, actor=None, role=Actor.SYSTEM, reason=_("Not paid in time"))
             expired += 1
         except DomainError:  # paid or cancelled meanwhile: leave it
             continue

@@ -81,9 +81,14 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], frozenset[Actor]] = {
 # Leaving the order's stock held: moving into these gives it back.
 RELEASES_STOCK = frozenset({S.CANCELLED, S.EXPIRED, S.RETURNED})
 # Moves that need a reason the other side will read.
-NEEDS_REASON = {(S.CONFIRMED, S.CANCELLED, A.SELLER), (S.PENDING, S.CANCELLED, A.SELLER),
-                (S.PACKED, S.CANCELLED, A.SELLER), (S.PENDING, S.CANCELLED, A.STAFF),
-                (S.CONFIRMED, S.CANCELLED, A.STAFF), (S.PACKED, S.CANCELLED, A.STAFF)}
+NEEDS_REASON = {
+    (S.CONFIRMED, S.CANCELLED, A.SELLER),
+    (S.PENDING, S.CANCELLED, A.SELLER),
+    (S.PACKED, S.CANCELLED, A.SELLER),
+    (S.PENDING, S.CANCELLED, A.STAFF),
+    (S.CONFIRMED, S.CANCELLED, A.STAFF),
+    (S.PACKED, S.CANCELLED, A.STAFF),
+}
 FINAL = frozenset({S.DELIVERED, S.EXPIRED, S.REFUNDED})  # RETURNED is not: a paid one may still be refunded
 OPEN = frozenset({S.PENDING, S.CONFIRMED, S.PACKED, S.SHIPPED})
 

@@ -74,8 +74,9 @@ def lock_products(product_ids: Iterable[int]) -> None:
         return
     # FOR NO KEY UPDATE is the lock the stock UPDATE takes anyway; it leaves the KEY SHARE locks of rows that
     # reference the product (order lines, offers) alone.
-    db.session.execute(sa.select(Product.id).where(Product.id.in_(ids)).order_by(Product.id)
-                       .with_for_update(key_share=True))
+    db.session.execute(
+        sa.select(Product.id).where(Product.id.in_(ids)).order_by(Product.id).with_for_update(key_share=True)
+    )
 
 
 def shelf_ids(lines: Iterable) -> list[int]:
@@ -97,7 +98,9 @@ def take_from_product(product_id: int, qty: int) -> bool:
 
 def give_to_product(product_id: int, qty: int) -> None:
     db.session.execute(
-        sa.update(Product).where(Product.id == product_id).values(stock=Product.stock + qty)
+        sa.update(Product)
+        .where(Product.id == product_id)
+        .values(stock=Product.stock + qty)
         .execution_options(synchronize_session=False)
     )
     _expire_stock(product_id)
@@ -120,14 +123,24 @@ class ProductStock:
         if product is None or product.status != ProductStatus.APPROVED:
             raise DomainError("invalid", _("This product is not for sale."))
         if qty < product.min_order_qty:
-            raise DomainError("invalid", _("The minimum order is %(n)d %(unit)s.", n=product.min_order_qty,
-                                          unit=unit_label(product.unit)))
+            raise DomainError(
+                "invalid",
+                _("The minimum order is %(n)d %(unit)s.", n=product.min_order_qty, unit=unit_label(product.unit)),
+            )
         if not take_from_product(product.id, qty):
             raise DomainError("sold_out", _("Sorry, there is not enough left of %(title)s.", title=product.title))
-        return Reservation(product_id=product.id, seller_id=product.seller_id, title=product.title,
-                           unit=product.unit, unit_price_vnd=product.price_vnd, source=self.name,
-                           source_id=product.id, qty=qty, est_weight_g=product.piece_weight_g,
-                           weight_tolerance_pct=product.weight_tolerance_pct)
+        return Reservation(
+            product_id=product.id,
+            seller_id=product.seller_id,
+            title=product.title,
+            unit=product.unit,
+            unit_price_vnd=product.price_vnd,
+            source=self.name,
+            source_id=product.id,
+            qty=qty,
+            est_weight_g=product.piece_weight_g,
+            weight_tolerance_pct=product.weight_tolerance_pct,
+        )
 
     def release(self, source_id: int, product_id: int, qty: int, buyer_id: int) -> None:
         give_to_product(product_id, qty)

@@ -85,8 +85,13 @@ def max_total(order: Order) -> int:
 
 def proposed_total(order: Order) -> int:
     """The total with the weights the seller entered (what the buyer accepts or declines)."""
-    return sum(amount_for(i, i.packed_weight_g) if i.by_weight and i.packed_weight_g else i.line_total_vnd
-               for i in order.items) + order.shipping_vnd
+    return (
+        sum(
+            amount_for(i, i.packed_weight_g) if i.by_weight and i.packed_weight_g else i.line_total_vnd
+            for i in order.items
+        )
+        + order.shipping_vnd
+    )
 
 
 def estimated_total(order: Order) -> int:
@@ -94,6 +99,7 @@ def estimated_total(order: Order) -> int:
 
 
 # ---- what may happen now -------------------------------------------------------------------------------
+
 
 def weighing_refusal(order: Order, role: Actor) -> str | None:
     """Why ``role`` may not weigh this order now (None: they may)."""
@@ -116,11 +122,13 @@ def can_weigh(order: Order, role: Actor) -> bool:
 
 
 def buyer_must_answer(order: Order) -> bool:
-    return order.weight_status == WeightStatus.TO_ACCEPT and weight_event_allowed(WeightEvent.WEIGHT_ACCEPTED,
-                                                                                  order.status, Actor.BUYER)
+    return order.weight_status == WeightStatus.TO_ACCEPT and weight_event_allowed(
+        WeightEvent.WEIGHT_ACCEPTED, order.status, Actor.BUYER
+    )
 
 
 # ---- the three events ------------------------------------------------------------------------------------
+
 
 def read_weights(order: Order, raw: dict) -> dict[int, int]:
     """Grams per by-weight line from form values keyed ``weight-<item id>``; every refusal at once."""
@@ -134,11 +142,21 @@ def read_weights(order: Order, raw: dict) -> dict[int, int]:
             continue
         low, high = plausible_range(item)
         if not low <= value <= high:
-            errors.append(DomainError(ErrorCode.INVALID, _(
-                "%(kg)s does not look right for %(title)s (about %(est)s ordered): enter between %(low)s and "
-                "%(high)s. Check the scale, and write kilograms with a comma (3,2).", kg=format_kg(value),
-                title=item.title, est=format_kg(item.estimated_weight_g), low=format_kg(low),
-                high=format_kg(high)), field=field))
+            errors.append(
+                DomainError(
+                    ErrorCode.INVALID,
+                    _(
+                        "%(kg)s does not look right for %(title)s (about %(est)s ordered): enter between %(low)s and "
+                        "%(high)s. Check the scale, and write kilograms with a comma (3,2).",
+                        kg=format_kg(value),
+                        title=item.title,
+                        est=format_kg(item.estimated_weight_g),
+                        low=format_kg(low),
+                        high=format_kg(high),
+                    ),
+                    field=field,
+                )
+            )
             continue
         grams[item.id] = value
     if errors:
@@ -156,15 +174,23 @@ def weigh(order: Order, user, role: Actor | str, raw: dict) -> Order:
         raise DomainError(ErrorCode.INVALID, refusal, status=409)
     grams = read_weights(order, raw)
     lines = weighed_lines(order)
-    new_total = sum(amount_for(i, grams[i.id]) if i.by_weight else i.line_total_vnd for i in order.items) \
-        + order.shipping_vnd
+    new_total = (
+        sum(amount_for(i, grams[i.id]) if i.by_weight else i.line_total_vnd for i in order.items) + order.shipping_vnd
+    )
     limit = gateway().max_chargeable(order)
     if limit is not None and new_total > limit:
-        raise DomainError(ErrorCode.INVALID, _(
-            "The buyer's card was authorised for at most %(max)s; these weights come to %(total)s. Pack pieces "
-            "within the tolerance (at most %(kg)s in all).", max=vnd(limit), total=vnd(new_total),
-            kg=", ".join(format_kg(tolerance_band(i)[1]) for i in lines)), field=f"weight-{lines[0].id}",
-            status=409)
+        raise DomainError(
+            ErrorCode.INVALID,
+            _(
+                "The buyer's card was authorised for at most %(max)s; these weights come to %(total)s. Pack pieces "
+                "within the tolerance (at most %(kg)s in all).",
+                max=vnd(limit),
+                total=vnd(new_total),
+                kg=", ".join(format_kg(tolerance_band(i)[1]) for i in lines),
+            ),
+            field=f"weight-{lines[0].id}",
+            status=409,
+        )
     within = all(tolerance_band(i)[0] <= grams[i.id] <= tolerance_band(i)[1] for i in lines)
     new_status = WeightStatus.FINAL if within else WeightStatus.TO_ACCEPT
     _claim(order, new_status, allowed_from=(WeightStatus.ESTIMATE, WeightStatus.TO_ACCEPT, WeightStatus.FINAL))
@@ -173,11 +199,23 @@ def weigh(order: Order, user, role: Actor | str, raw: dict) -> Order:
         item.packed_weight_g = grams[item.id]
     if within:
         _apply_weighed_amounts(order)
-    summary = "; ".join(_("%(title)s: %(kg)s weighed (about %(est)s ordered)", title=i.title,
-                          kg=format_kg(i.packed_weight_g), est=format_kg(i.estimated_weight_g)) for i in lines)
+    summary = "; ".join(
+        _(
+            "%(title)s: %(kg)s weighed (about %(est)s ordered)",
+            title=i.title,
+            kg=format_kg(i.packed_weight_g),
+            est=format_kg(i.estimated_weight_g),
+        )
+        for i in lines
+    )
     amounts = _("total %(new)s instead of %(old)s", new=vnd(proposed_total(order)), old=vnd(estimated_total(order)))
-    _event(order, WeightEvent.WEIGHED, user, role, f"{summary} — {amounts}"
-           + ("" if within else " — " + _("outside the tolerance: the buyer must accept")))
+    _event(
+        order,
+        WeightEvent.WEIGHED,
+        user,
+        role,
+        f"{summary} — {amounts}" + ("" if within else " — " + _("outside the tolerance: the buyer must accept")),
+    )
     order_weighed.send(order, event=WeightEvent.WEIGHED, final=within, actor=user, role=role, before_vnd=before)
     return order
 
@@ -191,30 +229,50 @@ def accept(order: Order, user) -> Order:
     _claim(order, WeightStatus.FINAL, allowed_from=(WeightStatus.TO_ACCEPT,))
     before = order.total_vnd
     _apply_weighed_amounts(order)
-    _event(order, WeightEvent.WEIGHT_ACCEPTED, user, Actor.BUYER,
-           _("Accepted the weighed amount: %(total)s", total=vnd(order.total_vnd)))
-    order_weighed.send(order, event=WeightEvent.WEIGHT_ACCEPTED, final=True, actor=user, role=Actor.BUYER,
-                       before_vnd=before)
+    _event(
+        order,
+        WeightEvent.WEIGHT_ACCEPTED,
+        user,
+        Actor.BUYER,
+        _("Accepted the weighed amount: %(total)s", total=vnd(order.total_vnd)),
+    )
+    order_weighed.send(
+        order, event=WeightEvent.WEIGHT_ACCEPTED, final=True, actor=user, role=Actor.BUYER, before_vnd=before
+    )
     return order
 
 
 def decline(order: Order, user, reason: str | None = None) -> Order:
     """The buyer declines weights outside the tolerance: the order is cancelled and its stock goes back."""
     _check_buyer(order, user, WeightEvent.WEIGHT_DECLINED)
-    _event(order, WeightEvent.WEIGHT_DECLINED, user, Actor.BUYER,
-           _("Declined the weighed amount of %(total)s", total=vnd(proposed_total(order))))
-    order_weighed.send(order, event=WeightEvent.WEIGHT_DECLINED, final=False, actor=user, role=Actor.BUYER,
-                       before_vnd=order.total_vnd)
-    return transition(order, OrderStatus.CANCELLED, actor=user, role=Actor.BUYER,
-                      reason=reason or _("The buyer declined the weighed amount"))
+    _event(
+        order,
+        WeightEvent.WEIGHT_DECLINED,
+        user,
+        Actor.BUYER,
+        _("Declined the weighed amount of %(total)s", total=vnd(proposed_total(order))),
+    )
+    order_weighed.send(
+        order, event=WeightEvent.WEIGHT_DECLINED, final=False, actor=user, role=Actor.BUYER, before_vnd=order.total_vnd
+    )
+    return transition(
+        order,
+        OrderStatus.CANCELLED,
+        actor=user,
+        role=Actor.BUYER,
+        reason=reason or _("The buyer declined the weighed amount"),
+    )
 
 
 def answer_deadline(order: Order) -> datetime | None:
     """When a confirmed order waiting for the buyer's answer is declined for them (None: nothing waits)."""
     if order.weight_status != WeightStatus.TO_ACCEPT or order.status != OrderStatus.CONFIRMED:
         return None
-    weighed = db.session.scalar(sa.select(sa.func.max(OrderEvent.created_at)).where(
-        OrderEvent.order_id == order.id, OrderEvent.kind == WeightEvent.WEIGHED))
+    weighed = db.session.scalar(
+        sa.select(sa.func.max(OrderEvent.created_at)).where(
+            OrderEvent.order_id == order.id, OrderEvent.kind == WeightEvent.WEIGHED
+        )
+    )
     return weighed + timedelta(hours=current_app.config["WEIGHING_ANSWER_HOURS"]) if weighed else None
 
 
@@ -224,13 +282,23 @@ def expire_unanswered(now: datetime | None = None, limit: int = 200) -> int:
     Each order in its own savepoint: one that the buyer answered (or the seller re-weighed) meanwhile is left."""
     now = now or utcnow()
     hours = current_app.config["WEIGHING_ANSWER_HOURS"]
-    last_weighed = (sa.select(OrderEvent.order_id, sa.func.max(OrderEvent.created_at).label("at"))
-                    .where(OrderEvent.kind == WeightEvent.WEIGHED).group_by(OrderEvent.order_id).subquery())
+    last_weighed = (
+        sa.select(OrderEvent.order_id, sa.func.max(OrderEvent.created_at).label("at"))
+        .where(OrderEvent.kind == WeightEvent.WEIGHED)
+        .group_by(OrderEvent.order_id)
+        .subquery()
+    )
     due = db.session.scalars(
-        sa.select(Order).join(last_weighed, last_weighed.c.order_id == Order.id)
-        .where(Order.status == OrderStatus.CONFIRMED, Order.weight_status == WeightStatus.TO_ACCEPT,
-               last_weighed.c.at <= now - timedelta(hours=hours))
-        .order_by(last_weighed.c.at).limit(limit)).all()
+        sa.select(Order)
+        .join(last_weighed, last_weighed.c.order_id == Order.id)
+        .where(
+            Order.status == OrderStatus.CONFIRMED,
+            Order.weight_status == WeightStatus.TO_ACCEPT,
+            last_weighed.c.at <= now - timedelta(hours=hours),
+        )
+        .order_by(last_weighed.c.at)
+        .limit(limit)
+    ).all()
     declined = 0
     for order in due:
         try:
@@ -239,8 +307,14 @@ def expire_unanswered(now: datetime | None = None, limit: int = 200) -> int:
                 _claim(order, WeightStatus.TO_ACCEPT, allowed_from=(WeightStatus.TO_ACCEPT,))
                 reason = _("No answer to the weighed amount within %(hours)d hours", hours=hours)
                 _event(order, WeightEvent.WEIGHT_DECLINED, None, Actor.SYSTEM, reason)
-                order_weighed.send(order, event=WeightEvent.WEIGHT_DECLINED, final=False, actor=None,
-                                   role=Actor.SYSTEM, before_vnd=order.total_vnd)
+                order_weighed.send(
+                    order,
+                    event=WeightEvent.WEIGHT_DECLINED,
+                    final=False,
+                    actor=None,
+                    role=Actor.SYSTEM,
+                    before_vnd=order.total_vnd,
+                )
                 transition(order, OrderStatus.CANCELLED, actor=None, role=Actor.SYSTEM, reason=reason)
             declined += 1
         except DomainError:  # answered, re-weighed or cancelled meanwhile
@@ -263,8 +337,11 @@ def _claim(order: Order, new_status: WeightStatus, allowed_from: tuple[WeightSta
         raise DomainError(ErrorCode.INVALID, _("This order changed meanwhile; reload the page."), status=409)
     now = utcnow()
     result = db.session.execute(
-        sa.update(Order).where(Order.id == order.id, Order.status == order.status, Order.weight_status == read)
-        .values(weight_status=new_status, updated_at=now).execution_options(synchronize_session=False))
+        sa.update(Order)
+        .where(Order.id == order.id, Order.status == order.status, Order.weight_status == read)
+        .values(weight_status=new_status, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         db.session.expire(order)
         raise DomainError(ErrorCode.INVALID, _("This order changed meanwhile; reload the page."), status=409)
@@ -280,12 +357,24 @@ def _apply_weighed_amounts(order: Order) -> None:
 
 
 def _event(order: Order, kind: WeightEvent, user, role: Actor, reason: str) -> None:
-    db.session.add(OrderEvent(order_id=order.id, from_status=order.status, to_status=order.status, kind=kind,
-                              actor_id=user.id if user is not None else None, actor_role=role, reason=reason[:500],
-                              created_at=utcnow()))
+    db.session.add(
+        OrderEvent(
+            order_id=order.id,
+            from_status=order.status,
+            to_status=order.status,
+            kind=kind,
+            actor_id=user.id if user is not None else None,
+            actor_role=role,
+            reason=reason[:500],
+            created_at=utcnow(),
+        )
+    )
     db.session.flush()
 
 
 def weight_event_label(kind: str) -> str:
-    return {WeightEvent.WEIGHED: _("Weighed"), WeightEvent.WEIGHT_ACCEPTED: _("Weighed amount accepted"),
-            WeightEvent.WEIGHT_DECLINED: _("Weighed amount declined")}.get(kind, kind)
+    return {
+        WeightEvent.WEIGHED: _("Weighed"),
+        WeightEvent.WEIGHT_ACCEPTED: _("Weighed amount accepted"),
+        WeightEvent.WEIGHT_DECLINED: _("Weighed amount declined"),
+    }.get(kind, kind)

@@ -100,8 +100,7 @@ def apply_transfer(transfer: IncomingTransfer, row: ProcessedEvent | None = None
     if received_by and settings.account_number and _account_key(settings.account_number) not in received_by:
         order.payment_flag = order.payment_flag or PaymentFlag.WRONG_ACCOUNT
         return Outcome.WRONG_ACCOUNT
-    if order.paid_at is not None or order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED,
-                                                     OrderStatus.REFUNDED):
+    if order.paid_at is not None or order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REFUNDED):
         payment = new_attempt(order, "vietqr", provider_ref=f"{transfer.provider}:{transfer.transaction_id}")
         payment.status = PaymentStatus.SUCCEEDED
         payment.received_vnd = transfer.amount_vnd
@@ -119,8 +118,14 @@ def apply_transfer(transfer: IncomingTransfer, row: ProcessedEvent | None = None
         return Outcome.WRONG_AMOUNT
     payment = open_attempt(order, "vietqr")
     payment.provider_ref = f"{transfer.provider}:{transfer.transaction_id}"
-    record_paid(order, payment, actor=None, role=Actor.SYSTEM, reason=_("Bank transfer received"),
-                received_vnd=transfer.amount_vnd)
+    record_paid(
+        order,
+        payment,
+        actor=None,
+        role=Actor.SYSTEM,
+        reason=_("Bank transfer received"),
+        received_vnd=transfer.amount_vnd,
+    )
     return Outcome.PAID
 
 
@@ -129,6 +134,7 @@ def _account_key(account: str) -> str:
 
 
 # ---- adapters ----------------------------------------------------------------------------------------------
+
 
 class BankFeedAdapter:
     name = ""
@@ -163,8 +169,9 @@ class SePay(BankFeedAdapter):
             raise BadSignature("missing signature")
         if abs(time.time() - int(timestamp)) > TOLERANCE_SECONDS:
             raise BadSignature("stale timestamp")
-        if not hmac.compare_digest(sign_sepay(secret, timestamp, body).encode(),
-                                   signature.strip().encode("utf-8", "replace")):
+        if not hmac.compare_digest(
+            sign_sepay(secret, timestamp, body).encode(), signature.strip().encode("utf-8", "replace")
+        ):
             raise BadSignature("signature does not match")
         try:
             data = json.loads(body)
@@ -181,8 +188,14 @@ class SePay(BankFeedAdapter):
             raise DomainError(ErrorCode.INVALID, "transferAmount must be a whole number of đồng")
         content = " ".join(str(data.get(k) or "") for k in ("code", "content", "description"))[:1000]
         accounts = tuple(str(data[k])[:40] for k in ("accountNumber", "subAccount") if data.get(k))
-        return IncomingTransfer(provider=self.name, transaction_id=str(txn).strip(), amount_vnd=amount,
-                                content=content, accounts=accounts, incoming=data.get("transferType", "in") == "in")
+        return IncomingTransfer(
+            provider=self.name,
+            transaction_id=str(txn).strip(),
+            amount_vnd=amount,
+            content=content,
+            accounts=accounts,
+            incoming=data.get("transferType", "in") == "in",
+        )
 
 
 ADAPTERS: dict[str, type[BankFeedAdapter]] = {SePay.name: SePay}

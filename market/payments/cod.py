@@ -32,8 +32,13 @@ class CashOnDelivery(PaymentMethod):
 
         open_attempt(order, self.name)
         if settings is None or settings.cod_auto_confirm:
-            transition(order, OrderStatus.CONFIRMED, actor=None, role=Actor.SYSTEM,
-                       reason=_("Cash on delivery: confirmed when placed"))
+            transition(
+                order,
+                OrderStatus.CONFIRMED,
+                actor=None,
+                role=Actor.SYSTEM,
+                reason=_("Cash on delivery: confirmed when placed"),
+            )
         else:  # the seller accepts each order: hold the stock long enough for them to see it
             order.hold_expires_at = utcnow() + timedelta(hours=current_app.config["COD_ACCEPT_HOURS"])
 

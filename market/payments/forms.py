@@ -10,14 +10,19 @@ class PaymentSettingsForm(FlaskForm):
     cod_enabled = BooleanField(_l("Accept cash on delivery"))
     cod_auto_confirm = BooleanField(_l("Confirm cash-on-delivery orders at once (otherwise I accept each one)"))
     bank_bin = ChoiceField(_l("Bank"))
-    account_number = StringField(_l("Account number"), validators=[
-        Length(max=40, message=_l("An account number can have at most %(max)d characters."))],
-                                 render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    account_holder = StringField(_l("Account holder (as the bank shows it)"), validators=[
-        Length(max=80, message=_l("The account holder's name can have at most %(max)d characters."))],
-                                 render_kw={"autocomplete": "off"})
+    account_number = StringField(
+        _l("Account number"),
+        validators=[Length(max=40, message=_l("An account number can have at most %(max)d characters."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    account_holder = StringField(
+        _l("Account holder (as the bank shows it)"),
+        validators=[Length(max=80, message=_l("The account holder's name can have at most %(max)d characters."))],
+        render_kw={"autocomplete": "off"},
+    )
 
     def __init__(self, *args, banks=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.bank_bin.choices = [("", _l("— no bank transfer —"))] + [(b.bin, f"{b.short_name} — {b.name_vi}")
-                                                                     for b in banks]
+        self.bank_bin.choices = [("", _l("— no bank transfer —"))] + [
+            (b.bin, f"{b.short_name} — {b.name_vi}") for b in banks
+        ]

@@ -14,8 +14,13 @@ from market.payments.models import PaymentStatus, RefundStatus
 # When the seller may record money by hand, per method: a transfer is seen in the bank app at any time; cash
 # changes hands at the door (or when the buyer collects).
 _RECORDABLE = {
-    "vietqr": {OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PACKED, OrderStatus.SHIPPED,
-               OrderStatus.DELIVERED},
+    "vietqr": {
+        OrderStatus.PENDING,
+        OrderStatus.CONFIRMED,
+        OrderStatus.PACKED,
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+    },
     "cod": {OrderStatus.CONFIRMED, OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.DELIVERED},
 }
 
@@ -41,8 +46,9 @@ class Gateway:
         chosen = get_method(method)
         settings = service.settings_for(order.seller_id)
         if not chosen.available(settings):
-            raise DomainError("invalid", _("This shop does not take %(method)s.", method=chosen.label()),
-                              field="method")
+            raise DomainError(
+                "invalid", _("This shop does not take %(method)s.", method=chosen.label()), field="method"
+            )
         for payment in service.close_pending_attempts(order, keep_method=chosen.name):
             if payment.method == "stripe" and payment.provider_ref:
                 from market.database import on_commit
@@ -61,8 +67,10 @@ class Gateway:
         for p in service.payments_of(order.id):
             if p.status == PaymentStatus.PENDING and p.method == "vietqr" and p.claimed_at is not None:
                 # the shop is looking for that money; a switch now would leave a transfer with no order
-                return _("You said you have transferred the money, so the shop is checking its account. Ask the "
-                         "shop if you need to pay another way.")
+                return _(
+                    "You said you have transferred the money, so the shop is checking its account. Ask the "
+                    "shop if you need to pay another way."
+                )
             if p.status == PaymentStatus.AUTHORIZED:
                 return _("Your card is authorised for this order. Cancel the order to pay another way.")
         return None
@@ -76,31 +84,45 @@ class Gateway:
     def can_mark_paid(self, order) -> bool:
         if order.payment_method == "vietqr" and order.awaits_weighing:  # the buyer pays the weighed amount
             return False
-        return (order.paid_at is None and order.payment_method in _RECORDABLE
-                and order.status in _RECORDABLE[order.payment_method])
+        return (
+            order.paid_at is None
+            and order.payment_method in _RECORDABLE
+            and order.status in _RECORDABLE[order.payment_method]
+        )
 
     def mark_paid(self, order, actor, role) -> None:
         order = service.lock_order(order.id)
         if not self.can_mark_paid(order):
             raise DomainError("invalid", _("This order cannot be marked paid now."), status=409)
         payment = service.open_attempt(order, order.payment_method)
-        reason = (_("Cash received by the seller") if order.payment_method == "cod"
-                  else _("Transfer received, confirmed by the seller"))
+        reason = (
+            _("Cash received by the seller")
+            if order.payment_method == "cod"
+            else _("Transfer received, confirmed by the seller")
+        )
         service.record_paid(order, payment, actor=actor, role=role, reason=reason)
 
     def can_mark_refunded(self, order) -> bool:
         if order.status not in (OrderStatus.CANCELLED, OrderStatus.RETURNED) or order.paid_at is None:
             return False
-        return any(p.status == PaymentStatus.SUCCEEDED and p.refund_status == RefundStatus.MANUAL
-                   for p in service.payments_of(order.id))
+        return any(
+            p.status == PaymentStatus.SUCCEEDED and p.refund_status == RefundStatus.MANUAL
+            for p in service.payments_of(order.id)
+        )
 
     def describe(self, order) -> dict:
         def iso(value):
             return value.isoformat() if value is not None else None
 
-        data = {"method": order.payment_method, "paid": order.paid_at is not None, "paid_at": iso(order.paid_at),
-                "attempts": [{"attempt": p.attempt, "method": p.method, "status": p.status, "amount_vnd": p.amount_vnd}
-                             for p in service.payments_of(order.id)]}
+        data = {
+            "method": order.payment_method,
+            "paid": order.paid_at is not None,
+            "paid_at": iso(order.paid_at),
+            "attempts": [
+                {"attempt": p.attempt, "method": p.method, "status": p.status, "amount_vnd": p.amount_vnd}
+                for p in service.payments_of(order.id)
+            ],
+        }
         if order.payment_flag:
             data["flag"] = {"code": order.payment_flag, "message": service.flag_label(order.payment_flag)}
         hold = service.card_hold(order.id)
@@ -115,11 +137,15 @@ class Gateway:
             settings = service.settings_for(order.seller_id)
             if settings.has_bank:
                 bank = bank_by_bin(settings.bank_bin)
-                data["vietqr"] = {"payload": order_payload(order, settings), "bank_bin": settings.bank_bin,
-                                  "bank": bank.short_name if bank else None,
-                                  "account_number": settings.account_number,
-                                  "account_holder": settings.account_holder, "memo": memo_for(order),
-                                  "amount_vnd": order.total_vnd}
+                data["vietqr"] = {
+                    "payload": order_payload(order, settings),
+                    "bank_bin": settings.bank_bin,
+                    "bank": bank.short_name if bank else None,
+                    "account_number": settings.account_number,
+                    "account_holder": settings.account_holder,
+                    "memo": memo_for(order),
+                    "amount_vnd": order.total_vnd,
+                }
         return data
 
     # ---- orders sold by weight ----
@@ -131,6 +157,7 @@ class Gateway:
         return hold.amount_vnd if hold is not None else None
 
     def amount_locked(self, order) -> bool:
-        return any(p.status == PaymentStatus.SUCCEEDED
-                   or (p.status == PaymentStatus.AUTHORIZED and p.capture_vnd is not None)
-                   for p in service.payments_of(order.id))
+        return any(
+            p.status == PaymentStatus.SUCCEEDED or (p.status == PaymentStatus.AUTHORIZED and p.capture_vnd is not None)
+            for p in service.payments_of(order.id)
+        )

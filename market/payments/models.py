@@ -139,8 +139,9 @@ class ShopPaymentSettings(TimestampMixin, Model):
     __tablename__ = "shop_payment_settings"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"),
-                                           unique=True)
+    seller_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"), unique=True
+    )
     cod_enabled: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     # True: a cash-on-delivery order is confirmed when placed; False: the seller accepts each one.
     cod_auto_confirm: Mapped[bool] = mapped_column(sa.Boolean, default=True)

@@ -45,11 +45,18 @@ def stripe_start(order_id: int):
         checkout.session_failed(req.payment_id, exc)
         db.session.commit()
         if checkout.outcome_unknown(exc):
-            flash(_("Stripe is slow to answer. Press Pay again in a moment: you will reach the same payment page, "
-                    "and you cannot be charged twice."), "error")
+            flash(
+                _(
+                    "Stripe is slow to answer. Press Pay again in a moment: you will reach the same payment page, "
+                    "and you cannot be charged twice."
+                ),
+                "error",
+            )
         else:
-            flash(_("Card payment is not available right now. Try again in a moment or choose another way to pay."),
-                  "error")
+            flash(
+                _("Card payment is not available right now. Try again in a moment or choose another way to pay."),
+                "error",
+            )
         return redirect(_order_url(order_id))
     url = checkout.save_session(req.payment_id, session)
     db.session.commit()
@@ -65,7 +72,8 @@ def stripe_return(order_id: int):
         abort(404)
     session_id = request.args.get("session_id", "")
     known = _SESSION_ID.match(session_id) and any(
-        p.method == "stripe" and p.provider_ref == session_id for p in order.payments)
+        p.method == "stripe" and p.provider_ref == session_id for p in order.payments
+    )
     db.session.commit()
     if known and order.paid_at is None and configured():
         try:
@@ -140,14 +148,22 @@ def settings():
     if form.validate_on_submit():
         try:
             account = _bank_account(form)
-            changed = account is not None and account != (current.bank_bin, current.account_number,
-                                                           current.account_holder)
+            changed = account is not None and account != (
+                current.bank_bin,
+                current.account_number,
+                current.account_holder,
+            )
             if changed and request.form.get("confirm") != "1":
                 db.session.rollback()
                 if request.form.get("edit") != "1":
-                    return render_template("payments/settings_preview.html", form=form, profile=profile,
-                                           bank=bank_by_bin(account[0]), account=account,
-                                           qr=sample_qr(account[0], account[1]))
+                    return render_template(
+                        "payments/settings_preview.html",
+                        form=form,
+                        profile=profile,
+                        bank=bank_by_bin(account[0]),
+                        account=account,
+                        qr=sample_qr(account[0], account[1]),
+                    )
                 return render_template("payments/settings.html", form=form, profile=profile)
             _apply_settings(current, form, account)
         except DomainError as err:
@@ -181,8 +197,11 @@ def _apply_settings(current, form, account: tuple[str, str, str] | None) -> None
         current.bank_bin, current.account_number, current.account_holder = account
     if not current.cod_enabled and account is None:
         if not configured():
-            raise DomainError("invalid", _("Keep cash on delivery or add a bank account: buyers need a way to pay."),
-                              field="cod_enabled")
+            raise DomainError(
+                "invalid",
+                _("Keep cash on delivery or add a bank account: buyers need a way to pay."),
+                field="cod_enabled",
+            )
     db.session.flush()
 
 
@@ -190,10 +209,16 @@ def _apply_settings(current, form, account: tuple[str, str, str] | None) -> None
 def payment_status_label(status: str) -> str:
     from market.payments.models import PaymentStatus
 
-    return {PaymentStatus.PENDING: _("waiting"), PaymentStatus.SUCCEEDED: _("received"),
-            PaymentStatus.FAILED: _("failed"), PaymentStatus.EXPIRED: _("closed"),
-            PaymentStatus.MISMATCH: _("wrong amount"), PaymentStatus.REFUNDED: _("refunded"),
-            PaymentStatus.AUTHORIZED: _("card held"), PaymentStatus.RELEASED: _("hold released")}.get(status, status)
+    return {
+        PaymentStatus.PENDING: _("waiting"),
+        PaymentStatus.SUCCEEDED: _("received"),
+        PaymentStatus.FAILED: _("failed"),
+        PaymentStatus.EXPIRED: _("closed"),
+        PaymentStatus.MISMATCH: _("wrong amount"),
+        PaymentStatus.REFUNDED: _("refunded"),
+        PaymentStatus.AUTHORIZED: _("card held"),
+        PaymentStatus.RELEASED: _("hold released"),
+    }.get(status, status)
 
 
 @bp.app_template_global("payment_method_label")
@@ -209,5 +234,8 @@ def payment_method_label(name: str | None) -> str:
 def refund_status_label(status: str | None) -> str:
     from market.payments.models import RefundStatus
 
-    return {RefundStatus.REQUESTED: _("refund requested"), RefundStatus.MANUAL: _("money to send back"),
-            RefundStatus.DONE: _("money returned")}.get(status, status or "")
+    return {
+        RefundStatus.REQUESTED: _("refund requested"),
+        RefundStatus.MANUAL: _("money to send back"),
+        RefundStatus.DONE: _("money returned"),
+    }.get(status, status or "")

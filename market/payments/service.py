@@ -30,8 +30,9 @@ def flag_label(flag: PaymentFlag | str | None) -> str:
     """What the seller (and staff) read about a flag on the order page and in the orders list."""
     F = PaymentFlag
     labels = {
-        F.AMOUNT_MISMATCH: _("A payment arrived with the wrong amount: the order is not paid. Check it and "
-                             "return the money."),
+        F.AMOUNT_MISMATCH: _(
+            "A payment arrived with the wrong amount: the order is not paid. Check it and return the money."
+        ),
         F.WRONG_ACCOUNT: _("A transfer for this order went to another bank account."),
         F.PAID_AFTER_CLOSE: _("Money arrived after the order was closed: return it to the buyer."),
         F.DOUBLE_PAYMENT: _("The order was paid twice: return one payment to the buyer."),
@@ -40,8 +41,10 @@ def flag_label(flag: PaymentFlag | str | None) -> str:
         F.PARTIAL_REFUND: _("Part of the card payment was refunded outside Chợ Phiên."),
         F.REFUNDED_OUTSIDE: _("The card payment was refunded outside Chợ Phiên after the order was packed."),
         F.CAPTURE_FAILED: _("Charging the weighed amount to the card failed; it will be tried again."),
-        F.HOLD_LAPSED: _("The card authorisation ended before the weighed amount was charged: ask the buyer to "
-                         "pay another way, or cancel the order."),
+        F.HOLD_LAPSED: _(
+            "The card authorisation ended before the weighed amount was charged: ask the buyer to "
+            "pay another way, or cancel the order."
+        ),
     }
     return labels.get(flag or "", flag or "")
 
@@ -67,8 +70,7 @@ def settings_to_edit(seller_id: int) -> ShopPaymentSettings:
 def lock_order(order_id: int) -> Order:
     """The order row, locked until the transaction ends, with fresh values."""
     order = db.session.execute(
-        sa.select(Order).where(Order.id == order_id).with_for_update(of=Order)
-        .execution_options(populate_existing=True)
+        sa.select(Order).where(Order.id == order_id).with_for_update(of=Order).execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if order is None:
         raise DomainError("not_found", _("This order does not exist."), status=404)
@@ -76,13 +78,20 @@ def lock_order(order_id: int) -> Order:
 
 
 def reload_payment(payment_id: int) -> Payment:
-    return db.session.execute(sa.select(Payment).where(Payment.id == payment_id)
-                              .execution_options(populate_existing=True)).scalar_one()
+    return db.session.execute(
+        sa.select(Payment).where(Payment.id == payment_id).execution_options(populate_existing=True)
+    ).scalar_one()
 
 
 def payments_of(order_id: int) -> list[Payment]:
-    return list(db.session.scalars(sa.select(Payment).where(Payment.order_id == order_id)
-                                   .order_by(Payment.attempt).execution_options(populate_existing=True)))
+    return list(
+        db.session.scalars(
+            sa.select(Payment)
+            .where(Payment.order_id == order_id)
+            .order_by(Payment.attempt)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def next_attempt(order_id: int) -> int:
@@ -90,8 +99,15 @@ def next_attempt(order_id: int) -> int:
 
 
 def new_attempt(order: Order, method: str, **fields) -> Payment:
-    payment = Payment(order_id=order.id, method=method, attempt=next_attempt(order.id), status=PaymentStatus.PENDING,
-                      amount_vnd=order.total_vnd, currency="VND", **fields)
+    payment = Payment(
+        order_id=order.id,
+        method=method,
+        attempt=next_attempt(order.id),
+        status=PaymentStatus.PENDING,
+        amount_vnd=order.total_vnd,
+        currency="VND",
+        **fields,
+    )
     db.session.add(payment)
     db.session.flush()
     return payment
@@ -116,8 +132,9 @@ def close_pending_attempts(order: Order, keep_method: str | None = None) -> list
     return closed
 
 
-def record_paid(order: Order, payment: Payment, *, actor, role: Actor, reason: str,
-                received_vnd: int | None = None) -> None:
+def record_paid(
+    order: Order, payment: Payment, *, actor, role: Actor, reason: str, received_vnd: int | None = None
+) -> None:
     """The money for ``order`` arrived through ``payment``: mark both paid; a pending order becomes confirmed.
     The caller holds the order's row lock and has checked the amount."""
     now = utcnow()
@@ -156,8 +173,9 @@ def claim_transfer(order_id: object, buyer: User) -> Order:
     if payment.claimed_at is None:
         now = utcnow()
         payment.claimed_at = now
-        order.hold_expires_at = max(order.hold_expires_at or now,
-                                    now + timedelta(hours=current_app.config["TRANSFER_CLAIM_HOURS"]))
+        order.hold_expires_at = max(
+            order.hold_expires_at or now, now + timedelta(hours=current_app.config["TRANSFER_CLAIM_HOURS"])
+        )
         transfer_claimed(order)
     db.session.flush()
     return order
@@ -182,8 +200,11 @@ def card_hold(order_id: int) -> Payment | None:
 
 def unrefunded_paid(order_id: int) -> Payment | None:
     for p in reversed(payments_of(order_id)):
-        if p.status == PaymentStatus.SUCCEEDED and p.refund_status in (None, RefundStatus.REQUESTED,
-                                                                        RefundStatus.MANUAL):
+        if p.status == PaymentStatus.SUCCEEDED and p.refund_status in (
+            None,
+            RefundStatus.REQUESTED,
+            RefundStatus.MANUAL,
+        ):
             return p
     return None
 
@@ -197,16 +218,32 @@ def order_panel(order: Order, roles) -> dict | None:
     current = payments[-1] if payments else None
     method = METHODS.get(order.payment_method or "")
     panel = method().panel(order, settings, current, roles) if method else {}
-    return {"order": order, "roles": {str(r) for r in roles}, "method": order.payment_method,
-            "resolvable": order.payment_flag in RESOLVABLE,
-            "method_label": method().label() if method else None, "payments": payments, "current": current,
-            "panel": panel, "flag": order.payment_flag, "flag_label": flag_label(order.payment_flag)}
+    return {
+        "order": order,
+        "roles": {str(r) for r in roles},
+        "method": order.payment_method,
+        "resolvable": order.payment_flag in RESOLVABLE,
+        "method_label": method().label() if method else None,
+        "payments": payments,
+        "current": current,
+        "panel": panel,
+        "flag": order.payment_flag,
+        "flag_label": flag_label(order.payment_flag),
+    }
 
 
 # Flags the seller (or staff) clears by hand once they have returned the money or checked the transfer.
-RESOLVABLE = frozenset({PaymentFlag.AMOUNT_MISMATCH, PaymentFlag.WRONG_ACCOUNT, PaymentFlag.PAID_AFTER_CLOSE,
-                        PaymentFlag.DOUBLE_PAYMENT, PaymentFlag.PARTIAL_REFUND, PaymentFlag.REFUNDED_OUTSIDE,
-                        PaymentFlag.HOLD_LAPSED})
+RESOLVABLE = frozenset(
+    {
+        PaymentFlag.AMOUNT_MISMATCH,
+        PaymentFlag.WRONG_ACCOUNT,
+        PaymentFlag.PAID_AFTER_CLOSE,
+        PaymentFlag.DOUBLE_PAYMENT,
+        PaymentFlag.PARTIAL_REFUND,
+        PaymentFlag.REFUNDED_OUTSIDE,
+        PaymentFlag.HOLD_LAPSED,
+    }
+)
 
 
 def resolve_flag(order: Order, actor) -> None:

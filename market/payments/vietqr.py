@@ -47,15 +47,26 @@ def tlv(tag: str, value: str) -> str:
     return f"{tag}{length:02d}{value}"
 
 
-def build_payload(bank_bin: str, account: str, amount_vnd: int | None = None, memo: str | None = None, *,
-                  service: str = TO_ACCOUNT, bill_number: str | None = None) -> str:
+def build_payload(
+    bank_bin: str,
+    account: str,
+    amount_vnd: int | None = None,
+    memo: str | None = None,
+    *,
+    service: str = TO_ACCOUNT,
+    bill_number: str | None = None,
+) -> str:
     """The VietQR string for a transfer of ``amount_vnd`` đồng to ``account`` at the bank ``bank_bin``."""
     if not _BIN.match(bank_bin or ""):
         raise ValueError("a bank BIN is 6 digits")
     if not _ACCOUNT.match(account or ""):
         raise ValueError("an account number is 1 to 19 letters or digits")
-    if amount_vnd is not None and (isinstance(amount_vnd, bool) or not isinstance(amount_vnd, int)
-                                   or amount_vnd <= 0 or amount_vnd > 9_999_999_999_999):
+    if amount_vnd is not None and (
+        isinstance(amount_vnd, bool)
+        or not isinstance(amount_vnd, int)
+        or amount_vnd <= 0
+        or amount_vnd > 9_999_999_999_999
+    ):
         raise ValueError("the amount is a positive whole number of đồng")
     if memo is not None and not _MEMO.match(memo):
         raise ValueError(f"the memo is 1 to {MEMO_MAX} plain letters, digits or spaces")
@@ -75,10 +86,10 @@ def build_payload(bank_bin: str, account: str, amount_vnd: int | None = None, me
 def parse_tlv(data: str) -> dict[str, str]:
     fields, i = {}, 0
     while i < len(data):
-        if i + 4 > len(data) or not data[i + 2:i + 4].isdigit():
+        if i + 4 > len(data) or not data[i + 2 : i + 4].isdigit():
             raise ValueError(f"broken field at {i}")
-        tag, length = data[i:i + 2], int(data[i + 2:i + 4])
-        value = data[i + 4:i + 4 + length]
+        tag, length = data[i : i + 2], int(data[i + 2 : i + 4])
+        value = data[i + 4 : i + 4 + length]
         if len(value) != length:
             raise ValueError(f"field {tag} is cut short")
         fields[tag] = value
@@ -111,9 +122,15 @@ def parse_payload(payload: str) -> ParsedPayload:
         raise ValueError("not a NAPAS payload")
     beneficiary = parse_tlv(merchant.get("01", ""))
     extra = parse_tlv(top["62"]) if "62" in top else {}
-    return ParsedPayload(bank_bin=beneficiary.get("00", ""), account=beneficiary.get("01", ""),
-                         service=merchant.get("02", ""), amount_vnd=int(top["54"]) if "54" in top else None,
-                         memo=extra.get("08"), bill_number=extra.get("01"), dynamic=top.get("01") == "12")
+    return ParsedPayload(
+        bank_bin=beneficiary.get("00", ""),
+        account=beneficiary.get("01", ""),
+        service=merchant.get("02", ""),
+        amount_vnd=int(top["54"]) if "54" in top else None,
+        memo=extra.get("08"),
+        bill_number=extra.get("01"),
+        dynamic=top.get("01") == "12",
+    )
 
 
 def qr_svg(payload: str, title: str = "VietQR") -> Markup:
@@ -121,8 +138,9 @@ def qr_svg(payload: str, title: str = "VietQR") -> Markup:
     import segno
 
     code = segno.make(payload, error="m", micro=False)
-    svg = code.svg_inline(scale=4, border=4, svgclass="qr", lineclass=None, title=title, dark="#000",
-                          light="#fff", omitsize=True)
+    svg = code.svg_inline(
+        scale=4, border=4, svgclass="qr", lineclass=None, title=title, dark="#000", light="#fff", omitsize=True
+    )
     return Markup(svg)  # noqa: S704 - generated from our own payload (letters, digits, spaces) and title
 
 
@@ -146,8 +164,11 @@ def clean_account_number(raw: str | None) -> str:
     numbers are digits; "52012O5123456" with the letter O is refused rather than put into every buyer's QR)."""
     value = re.sub(r"[\s.]", "", raw) if isinstance(raw, str) else ""
     if not _ACCOUNT_DIGITS.match(value):
-        raise DomainError(ErrorCode.INVALID, _("An account number has 6 to 19 digits (spaces and dots are fine)."),
-                          field="account_number")
+        raise DomainError(
+            ErrorCode.INVALID,
+            _("An account number has 6 to 19 digits (spaces and dots are fine)."),
+            field="account_number",
+        )
     return value
 
 
@@ -158,8 +179,9 @@ def clean_holder(raw: str | None) -> str:
     value = re.sub(r"[^A-Z ]", "", fold(clean_line(raw)).upper()).strip()
     value = re.sub(r" +", " ", value)
     if len(value) < 2 or len(value) > 50:
-        raise DomainError(ErrorCode.INVALID, _("Enter the account holder's name as the bank shows it."),
-                          field="account_holder")
+        raise DomainError(
+            ErrorCode.INVALID, _("Enter the account holder's name as the bank shows it."), field="account_holder"
+        )
     return value
 
 
@@ -192,6 +214,12 @@ class VietQRTransfer(PaymentMethod):
         if order.awaits_weighing:
             return {"awaiting_weight": True}
         payload = order_payload(order, settings)
-        return {"payload": payload, "svg": qr_svg(payload, _("VietQR code for order %(code)s", code=order.code)),
-                "bank": bank_by_bin(settings.bank_bin), "account_number": settings.account_number,
-                "account_holder": settings.account_holder, "memo": memo_for(order), "amount": order.total_vnd}
+        return {
+            "payload": payload,
+            "svg": qr_svg(payload, _("VietQR code for order %(code)s", code=order.code)),
+            "bank": bank_by_bin(settings.bank_bin),
+            "account_number": settings.account_number,
+            "account_holder": settings.account_holder,
+            "memo": memo_for(order),
+            "amount": order.total_vnd,
+        }

@@ -89,8 +89,9 @@ def stripe_webhook():
         return _refuse(400, "bad_signature", "signature verification failed")
     try:
         text = payload.decode("utf-8")
-        stripe.WebhookSignature.verify_header(text, signature, current_app.config["STRIPE_WEBHOOK_SECRET"],
-                                              STRIPE_TOLERANCE_S)
+        stripe.WebhookSignature.verify_header(
+            text, signature, current_app.config["STRIPE_WEBHOOK_SECRET"], STRIPE_TOLERANCE_S
+        )
         if _signed_at(signature) > time.time() + STRIPE_TOLERANCE_S:  # the library checks the past only
             raise stripe.SignatureVerificationError("timestamp in the future", signature, text)
     except stripe.SignatureVerificationError:

@@ -18,8 +18,12 @@ from market.orders.states import OrderStatus
 def refusals_of(buyer_id: int) -> int:
     from market.shipping.models import Shipment
 
-    returned = sa.select(Order.id).where(Order.buyer_id == buyer_id, Order.payment_method == "cod",
-                                         Order.status == OrderStatus.RETURNED)
-    returning = (sa.select(Order.id).join(Shipment, Shipment.order_id == Order.id)
-                 .where(Order.buyer_id == buyer_id, Shipment.cod_vnd > 0, Shipment.stage == "returning"))
+    returned = sa.select(Order.id).where(
+        Order.buyer_id == buyer_id, Order.payment_method == "cod", Order.status == OrderStatus.RETURNED
+    )
+    returning = (
+        sa.select(Order.id)
+        .join(Shipment, Shipment.order_id == Order.id)
+        .where(Order.buyer_id == buyer_id, Shipment.cod_vnd > 0, Shipment.stage == "returning")
+    )
     return db.session.scalar(sa.select(sa.func.count()).select_from(sa.union(returned, returning).subquery())) or 0

@@ -43,9 +43,12 @@ class CodReport:
 
 def report(seller_id: int, limit: int = 500) -> CodReport:
     rows = db.session.execute(
-        sa.select(Shipment, Order).join(Order, Order.id == Shipment.order_id)
+        sa.select(Shipment, Order)
+        .join(Order, Order.id == Shipment.order_id)
         .where(Shipment.seller_id == seller_id, Shipment.cod_vnd > 0, Shipment.stage != "cancelled")
-        .order_by(Shipment.id.desc()).limit(limit)).all()
+        .order_by(Shipment.id.desc())
+        .limit(limit)
+    ).all()
     return CodReport([(s, o) for s, o in rows])
 
 

@@ -22,8 +22,10 @@ class ShippingSettingsForm(FlaskForm):
     free_above_vnd = StringField(_l("Free shipping for orders from (đồng)"), render_kw=_MONEY)
     pickup_enabled = BooleanField(_l("Buyers may pick up at the shop"))
     pickup_note = StringField(_l("Where and when to pick up"), render_kw={"maxlength": 200})
-    transfer_after_refusals = StringField(_l("Ask for a transfer instead of cash from buyers who refused this many "
-                                             "cash-on-delivery parcels"), render_kw={"inputmode": "numeric"})
+    transfer_after_refusals = StringField(
+        _l("Ask for a transfer instead of cash from buyers who refused this many cash-on-delivery parcels"),
+        render_kw={"inputmode": "numeric"},
+    )
     # choices: "" (the table) and the shop's connected carriers, set by the view; checked by clean_settings
     quote_carrier = LooseSelectField(_l("Shipping fee buyers pay"), choices=[SelectChoice("", "")])
 

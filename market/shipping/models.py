@@ -31,8 +31,9 @@ class ShopShipping(TimestampMixin, Model):
     )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"),
-                                           unique=True)
+    seller_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"), unique=True
+    )
     fee_commune_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)  # same commune as the shop
     fee_province_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)  # same province
     fee_elsewhere_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)  # anywhere else in Viet Nam
@@ -68,8 +69,9 @@ class CarrierAccount(TimestampMixin, Model):
     __table_args__ = (sa.UniqueConstraint("seller_id", "carrier", name="uq_carrier_accounts_seller_carrier"),)
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"),
-                                           index=True)
+    seller_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("seller_profiles.id", ondelete="CASCADE"), index=True
+    )
     carrier: Mapped[str] = mapped_column(sa.String(10))  # "ghn", "ghtk"
     token_sealed: Mapped[str] = mapped_column(sa.Text)
     account_sealed: Mapped[str] = mapped_column(sa.Text)  # GHN ShopId, GHTK partner code

@@ -17,9 +17,22 @@ def order_panel(order, roles) -> dict | None:
         return None
     shipment = shipments.latest_shipment(order.id)
     connected = [a.carrier for a in shipments.accounts_of(order.seller_id) if a.carrier in shipments.enabled_carriers()]
-    can_create = (shipment is None or shipment.stage == "cancelled") and bool(connected) and (
-        order.status in (OrderStatus.CONFIRMED, OrderStatus.PACKED) and order.delivery_option != "pickup"
-        and order.has_address and not order.awaits_weighing)
-    return {"order": order, "shipment": shipment, "carrier": get_carrier(shipment.carrier) if shipment else None,
-            "can_create": can_create, "carriers": [get_carrier(c) for c in connected],
-            "cod_vnd": shipments.cod_amount(order), "refusals": refusals_of(order.buyer_id)}
+    can_create = (
+        (shipment is None or shipment.stage == "cancelled")
+        and bool(connected)
+        and (
+            order.status in (OrderStatus.CONFIRMED, OrderStatus.PACKED)
+            and order.delivery_option != "pickup"
+            and order.has_address
+            and not order.awaits_weighing
+        )
+    )
+    return {
+        "order": order,
+        "shipment": shipment,
+        "carrier": get_carrier(shipment.carrier) if shipment else None,
+        "can_create": can_create,
+        "carriers": [get_carrier(c) for c in connected],
+        "cod_vnd": shipments.cod_amount(order),
+        "refusals": refusals_of(order.buyer_id),
+    }

@@ -35,9 +35,16 @@ def settings():
     else:
         form = ShippingSettingsForm()
     form.quote_carrier.choices = [SelectChoice("", _("My fee table above"))] + [
-        SelectChoice(c["adapter"].name, _("%(carrier)s's quote for each address (my table if it does not answer)",
-                                          carrier=service.carrier_name(c["adapter"].name)))
-        for c in carriers if c["account"]]
+        SelectChoice(
+            c["adapter"].name,
+            _(
+                "%(carrier)s's quote for each address (my table if it does not answer)",
+                carrier=service.carrier_name(c["adapter"].name),
+            ),
+        )
+        for c in carriers
+        if c["account"]
+    ]
     if request.method == "POST":
         if form.validate_on_submit():
             try:
@@ -50,8 +57,9 @@ def settings():
                 flash(_("Shipping settings saved. Checkout now shows your fees."), "success")
                 return redirect(url_for("sell_shipping.settings"))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("shipping/settings.html", form=form, profile=profile, saved=saved,
-                           carriers=carriers, connected=connected), status
+    return render_template(
+        "shipping/settings.html", form=form, profile=profile, saved=saved, carriers=carriers, connected=connected
+    ), status
 
 
 def _carrier_rows(seller_id: int) -> list[dict]:
@@ -64,13 +72,17 @@ def _carrier_rows(seller_id: int) -> list[dict]:
     rows = []
     for name in shipments.enabled_carriers():
         account = shipments.account_for(seller_id, name)
-        url = f"{site}/webhooks/carrier/ghn" if name == "ghn" else (
-            f"{site}/webhooks/carrier/{name}/{account.webhook_secret}" if account else "")
+        url = (
+            f"{site}/webhooks/carrier/ghn"
+            if name == "ghn"
+            else (f"{site}/webhooks/carrier/{name}/{account.webhook_secret}" if account else "")
+        )
         rows.append({"adapter": get_carrier(name), "account": account, "webhook_url": url})
     return rows
 
 
 # ---- carrier accounts ----------------------------------------------------------------------------------------
+
 
 def _carrier_or_404(carrier: str):
     from market.errors import user_abort
@@ -107,8 +119,9 @@ def connect(carrier: str):
             flash(_("%(carrier)s is connected.", carrier=adapter.label_text), "success")
             return redirect(url_for("sell_shipping.settings"))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("shipping/connect.html", form=form, adapter=adapter, existing=existing,
-                           profile=profile), status
+    return render_template(
+        "shipping/connect.html", form=form, adapter=adapter, existing=existing, profile=profile
+    ), status
 
 
 @sell_bp.post("/carriers/<carrier>/disconnect")
@@ -126,6 +139,7 @@ def disconnect(carrier: str):
 
 
 # ---- shipments of one order (its seller, or commune staff) ---------------------------------------------------
+
 
 def _order_back(order_id: int):
     return redirect(url_for("orders.detail", order_id=order_id))
@@ -179,16 +193,27 @@ def _create_one(order, carrier: str) -> ShipResult:
         created = adapter.create(prepared.creds, prepared.request)
     except CarrierError as err:
         log.warning("shipping: %s refused order %s: %s (%s)", prepared.carrier, order_id, err.message, err.code)
-        return ShipResult(order_id, code, timeout=err.timeout, why=_(
-            "%(carrier)s did not create the shipment: %(why)s", carrier=adapter.label_text,
-            why=_("no answer in time, try again") if err.timeout else err.message))
+        return ShipResult(
+            order_id,
+            code,
+            timeout=err.timeout,
+            why=_(
+                "%(carrier)s did not create the shipment: %(why)s",
+                carrier=adapter.label_text,
+                why=_("no answer in time, try again") if err.timeout else err.message,
+            ),
+        )
     try:
         shipments.record_created(prepared, created, current_user)
         db.session.commit()
     except DomainError as err:  # the order changed while the carrier answered: undo it there
         db.session.rollback()
-        log.warning("shipping: order %s changed meanwhile; cancelling %s at %s", order_id, created.tracking_code,
-                    prepared.carrier)
+        log.warning(
+            "shipping: order %s changed meanwhile; cancelling %s at %s",
+            order_id,
+            created.tracking_code,
+            prepared.carrier,
+        )
         try:
             adapter.cancel(prepared.creds, created.tracking_code)
         except CarrierError as exc:
@@ -200,7 +225,7 @@ def _create_one(order, carrier: str) -> ShipResult:
 @sell_bp.post("/orders/<int:order_id>/shipment")
 @login_required
 def create_shipment(order_id: int):
-    """"Tạo vận đơn": the carrier makes the shipment with the cash to collect; the order is marked shipped."""
+    """ "Tạo vận đơn": the carrier makes the shipment with the cash to collect; the order is marked shipped."""
     from market.orders.service import get_order_for
     from market.shipping.carriers import get_carrier
     from market.shipping.forms import CarrierChoiceForm
@@ -213,9 +238,15 @@ def create_shipment(order_id: int):
     if result.why:
         flash(result.why, "error")
     else:
-        flash(_("Shipment created with %(carrier)s, tracking code %(code)s. Print the label and stick it on the "
-                "parcel.", carrier=get_carrier(request.form["carrier"]).label_text, code=result.tracking_code),
-              "success")
+        flash(
+            _(
+                "Shipment created with %(carrier)s, tracking code %(code)s. Print the label and stick it on the "
+                "parcel.",
+                carrier=get_carrier(request.form["carrier"]).label_text,
+                code=result.tracking_code,
+            ),
+            "success",
+        )
     return _order_back(order_id)
 
 
@@ -230,8 +261,11 @@ def _order_ids(values: list[str]) -> list[int]:
 
 
 def _orders_back():
-    back = {k: v for k, v in (("status", request.form.get("status")), ("live", request.form.get("live")))
-            if v and v.isascii() and len(v) < 40}
+    back = {
+        k: v
+        for k, v in (("status", request.form.get("status")), ("live", request.form.get("live")))
+        if v and v.isascii() and len(v) < 40
+    }
     return redirect(url_for("sell_orders.index", **back))
 
 
@@ -273,8 +307,16 @@ def batch_create():
             results.append(ShipResult(order_id, f"#{order_id}", why=_("This order does not exist.")))
             continue
         if stopped or time.monotonic() > deadline:
-            results.append(ShipResult(order_id, order.code, why=_(
-                "Not sent: %(carrier)s was not answering. Select it again in a moment.", carrier=adapter.label_text)))
+            results.append(
+                ShipResult(
+                    order_id,
+                    order.code,
+                    why=_(
+                        "Not sent: %(carrier)s was not answering. Select it again in a moment.",
+                        carrier=adapter.label_text,
+                    ),
+                )
+            )
             continue
         try:
             result = _create_one(order, carrier)
@@ -285,8 +327,9 @@ def batch_create():
         stopped = stopped or result.timeout
     db.session.rollback()
     created = [r for r in results if r.tracking_code]
-    return render_template("shipping/batch.html", results=results, created=created, adapter=adapter,
-                           refused=len(results) - len(created))
+    return render_template(
+        "shipping/batch.html", results=results, created=created, adapter=adapter, refused=len(results) - len(created)
+    )
 
 
 @sell_bp.get("/labels/<carrier>")
@@ -322,8 +365,9 @@ def batch_labels(carrier: str):
         return redirect(url_for("sell_orders.index"))
     if printed.url:
         return redirect(printed.url)
-    return Response(printed.body, mimetype="application/pdf",
-                    headers={"Content-Disposition": 'inline; filename="labels.pdf"'})
+    return Response(
+        printed.body, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="labels.pdf"'}
+    )
 
 
 @sell_bp.get("/orders/<int:order_id>/label")
@@ -351,8 +395,11 @@ def label(order_id: int):
         return _order_back(order_id)
     if printed.url:
         return redirect(printed.url)
-    return Response(printed.body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="label-{code}.pdf"'})
+    return Response(
+        printed.body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="label-{code}.pdf"'},
+    )
 
 
 @sell_bp.post("/orders/<int:order_id>/shipment/cancel")
@@ -380,17 +427,20 @@ def cancel_shipment(order_id: int):
         adapter.cancel(creds, code)
     except CarrierError as err:
         log.warning("shipping: %s did not cancel %s: %s", carrier, code, err.message)
-        flash(_("%(carrier)s did not cancel the shipment: %(why)s", carrier=adapter.label_text, why=err.message),
-              "error")
+        flash(
+            _("%(carrier)s did not cancel the shipment: %(why)s", carrier=adapter.label_text, why=err.message), "error"
+        )
         return _order_back(order_id)
     shipments.record_cancelled(order_id, shipment_id, current_user, _("Shipment cancelled by the shop"))
     db.session.commit()
-    flash(_("The shipment is cancelled at %(carrier)s. The order is packed again.", carrier=adapter.label_text),
-          "success")
+    flash(
+        _("The shipment is cancelled at %(carrier)s. The order is packed again.", carrier=adapter.label_text), "success"
+    )
     return _order_back(order_id)
 
 
 # ---- cash on delivery ------------------------------------------------------------------------------------------
+
 
 @sell_bp.get("/cod")
 @seller_required
@@ -399,8 +449,11 @@ def cod():
     from market.shipping import cod as cod_report
     from market.shipping.forms import CarrierChoiceForm
 
-    return render_template("shipping/cod.html", report=cod_report.report(current_user.seller_profile.id),
-                           form=CarrierChoiceForm(formdata=None))
+    return render_template(
+        "shipping/cod.html",
+        report=cod_report.report(current_user.seller_profile.id),
+        form=CarrierChoiceForm(formdata=None),
+    )
 
 
 @sell_bp.post("/cod/<int:shipment_id>/remitted")
@@ -418,6 +471,12 @@ def cod_remitted(shipment_id: int):
 
 @sell_bp.app_template_global("shipment_stage_label")
 def shipment_stage_label(stage: str) -> str:
-    return {"created": _("waiting for pickup"), "picked_up": _("with the carrier"), "delivered": _("delivered"),
-            "returning": _("refused, coming back"), "returned": _("back at the shop"),
-            "cancelled": _("cancelled"), "problem": _("a problem: call the carrier")}.get(stage, stage)
+    return {
+        "created": _("waiting for pickup"),
+        "picked_up": _("with the carrier"),
+        "delivered": _("delivered"),
+        "returning": _("refused, coming back"),
+        "returned": _("back at the shop"),
+        "cancelled": _("cancelled"),
+        "problem": _("a problem: call the carrier"),
+    }.get(stage, stage)

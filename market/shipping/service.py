@@ -30,10 +30,21 @@ from market.shipping.zones import Zone, place_key, zone_of
 log = logging.getLogger(__name__)
 
 # What the settings page proposes to a shop that has saved nothing yet (typical village-to-town rates).
-SUGGESTED = {"fee_commune_vnd": 15_000, "fee_province_vnd": 25_000, "fee_elsewhere_vnd": 35_000,
-             "extra_commune_vnd": 2_000, "extra_province_vnd": 4_000, "extra_elsewhere_vnd": 6_000,
-             "base_weight_g": 2000, "item_weight_g": 1000, "free_above_vnd": None, "pickup_enabled": False,
-             "pickup_note": "", "transfer_after_refusals": None, "quote_carrier": None}
+SUGGESTED = {
+    "fee_commune_vnd": 15_000,
+    "fee_province_vnd": 25_000,
+    "fee_elsewhere_vnd": 35_000,
+    "extra_commune_vnd": 2_000,
+    "extra_province_vnd": 4_000,
+    "extra_elsewhere_vnd": 6_000,
+    "base_weight_g": 2000,
+    "item_weight_g": 1000,
+    "free_above_vnd": None,
+    "pickup_enabled": False,
+    "pickup_note": "",
+    "transfer_after_refusals": None,
+    "quote_carrier": None,
+}
 ZONES = (Zone.COMMUNE, Zone.PROVINCE, Zone.ELSEWHERE)
 
 
@@ -42,16 +53,23 @@ def settings_for(seller_id: int) -> ShopShipping | None:
 
 
 def table_of(s: ShopShipping) -> FeeTable:
-    return FeeTable(fees={Zone.COMMUNE: s.fee_commune_vnd, Zone.PROVINCE: s.fee_province_vnd,
-                          Zone.ELSEWHERE: s.fee_elsewhere_vnd},
-                    extras={Zone.COMMUNE: s.extra_commune_vnd or 0, Zone.PROVINCE: s.extra_province_vnd or 0,
-                            Zone.ELSEWHERE: s.extra_elsewhere_vnd or 0},
-                    base_weight_g=s.base_weight_g, item_weight_g=s.item_weight_g, free_above_vnd=s.free_above_vnd)
+    return FeeTable(
+        fees={Zone.COMMUNE: s.fee_commune_vnd, Zone.PROVINCE: s.fee_province_vnd, Zone.ELSEWHERE: s.fee_elsewhere_vnd},
+        extras={
+            Zone.COMMUNE: s.extra_commune_vnd or 0,
+            Zone.PROVINCE: s.extra_province_vnd or 0,
+            Zone.ELSEWHERE: s.extra_elsewhere_vnd or 0,
+        },
+        base_weight_g=s.base_weight_g,
+        item_weight_g=s.item_weight_g,
+        free_above_vnd=s.free_above_vnd,
+    )
 
 
 def zone_label(zone: Zone) -> str:
-    return {Zone.COMMUNE: _("same commune"), Zone.PROVINCE: _("same province"),
-            Zone.ELSEWHERE: _("other provinces")}[zone]
+    return {Zone.COMMUNE: _("same commune"), Zone.PROVINCE: _("same province"), Zone.ELSEWHERE: _("other provinces")}[
+        zone
+    ]
 
 
 # ---- the carrier's quote at checkout -------------------------------------------------------------------------
@@ -74,8 +92,14 @@ _answers_lock = threading.Lock()
 
 
 def _quote_key(seller_id: int, carrier: str, destination: Destination, parcel: Parcel) -> tuple:
-    return (seller_id, carrier, place_key(destination.commune), place_key(destination.province), parcel.grams,
-            parcel.value_vnd)
+    return (
+        seller_id,
+        carrier,
+        place_key(destination.commune),
+        place_key(destination.province),
+        parcel.grams,
+        parcel.value_vnd,
+    )
 
 
 def remembered(key: tuple) -> CarrierAnswer | None:
@@ -91,7 +115,7 @@ def _remember(key: tuple, answer: CarrierAnswer) -> None:
     with _answers_lock:
         if len(_answers) >= CACHE_MAX:
             now = time.monotonic()
-            for k in [k for k, (until, _a) in _answers.items() if until <= now] or list(_answers)[:CACHE_MAX // 4]:
+            for k in [k for k, (until, _a) in _answers.items() if until <= now] or list(_answers)[: CACHE_MAX // 4]:
                 _answers.pop(k, None)
         _answers[key] = (time.monotonic() + ttl, answer)
 
@@ -140,8 +164,9 @@ class TableRates:
             return None
         return _("This shop asks buyers who have refused cash-on-delivery parcels to pay by transfer.")
 
-    def carrier_call(self, seller, destination: Destination | None, parcel: Parcel,
-                     fresh: bool) -> Callable[[], None] | None:
+    def carrier_call(
+        self, seller, destination: Destination | None, parcel: Parcel, fresh: bool
+    ) -> Callable[[], None] | None:
         if destination is None or not destination.province:
             return None
         account = quoting_account(settings_for(seller.id))
@@ -161,10 +186,13 @@ class TableRates:
             _remember(key, CarrierAnswer(carrier, None, "error"))
             return None
         request = ParcelRequest(
-            client_code="", sender=Place(seller.shop_name, "", account.pickup_street, seller.commune.name,
-                                         seller.commune.province),
+            client_code="",
+            sender=Place(seller.shop_name, "", account.pickup_street, seller.commune.name, seller.commune.province),
             receiver=Place("", "", "", destination.commune, destination.province),
-            grams=max(parcel.grams, 1), cod_vnd=0, value_vnd=parcel.value_vnd)
+            grams=max(parcel.grams, 1),
+            cod_vnd=0,
+            value_vnd=parcel.value_vnd,
+        )
         adapter = get_carrier(carrier)
         timeout = current_app.config["CARRIER_QUOTE_TIMEOUT"]
 
@@ -173,8 +201,14 @@ class TableRates:
                 fee = adapter.quote(creds, request, timeout=timeout)
             except CarrierError as err:
                 failure = "timeout" if err.timeout else "error"
-                log.warning("shipping: %s quote for seller %s to %s failed (%s: %s); the shop's table is used",
-                            carrier, seller_id, destination.province, err.code, err.message)
+                log.warning(
+                    "shipping: %s quote for seller %s to %s failed (%s: %s); the shop's table is used",
+                    carrier,
+                    seller_id,
+                    destination.province,
+                    err.code,
+                    err.message,
+                )
                 _remember(key, CarrierAnswer(carrier, None, failure))
             else:
                 _remember(key, CarrierAnswer(carrier, fee))
@@ -185,19 +219,28 @@ class TableRates:
         s = settings_for(seller.id)
         if option == PICKUP:
             if s is None or not s.pickup_enabled:
-                return Fee(PICKUP, None, _("Pick up at the shop"),
-                           _("%(shop)s does not offer pick-up.", shop=seller.shop_name))
+                return Fee(
+                    PICKUP, None, _("Pick up at the shop"), _("%(shop)s does not offer pick-up.", shop=seller.shop_name)
+                )
             return Fee(PICKUP, 0, _("Pick up at the shop"))
         if s is None:
             return Fee(SHIP, 0, _("Included in the price"))
         if not s.delivers:
-            return Fee(SHIP, None, _("Delivery"), _("%(shop)s does not deliver: choose pick-up at the shop.",
-                                                    shop=seller.shop_name))
+            return Fee(
+                SHIP,
+                None,
+                _("Delivery"),
+                _("%(shop)s does not deliver: choose pick-up at the shop.", shop=seller.shop_name),
+            )
         account = quoting_account(s)
         if account is None:
             if not s.has_table:  # it quoted by a carrier now disconnected or switched off
-                return Fee(SHIP, None, _("Delivery"), _("%(shop)s does not deliver: choose pick-up at the shop.",
-                                                        shop=seller.shop_name))
+                return Fee(
+                    SHIP,
+                    None,
+                    _("Delivery"),
+                    _("%(shop)s does not deliver: choose pick-up at the shop.", shop=seller.shop_name),
+                )
             return self._table(seller, s, destination, parcel)
         table = table_of(s)
         if destination is None or not destination.province:
@@ -206,18 +249,39 @@ class TableRates:
         if answer is not None and answer.fee_vnd is not None:
             if table.free_above_vnd is not None and parcel.value_vnd >= table.free_above_vnd:
                 return Fee(SHIP, 0, _("Free for orders from %(amount)s", amount=vnd(table.free_above_vnd)))
-            return Fee(SHIP, answer.fee_vnd, _("%(carrier)s's fee, about %(kg)s", carrier=carrier_name(account.carrier),
-                                               kg=format_kg(max(parcel.grams, 1))))
+            return Fee(
+                SHIP,
+                answer.fee_vnd,
+                _(
+                    "%(carrier)s's fee, about %(kg)s",
+                    carrier=carrier_name(account.carrier),
+                    kg=format_kg(max(parcel.grams, 1)),
+                ),
+            )
         if answer is None:  # nobody asked before this quote (a page that does not ask carriers): the table
-            log.info("shipping: no %s quote for seller %s to %s; the shop's table is used", account.carrier,
-                     seller.id, destination.province)
+            log.info(
+                "shipping: no %s quote for seller %s to %s; the shop's table is used",
+                account.carrier,
+                seller.id,
+                destination.province,
+            )
         fallback = self._table(seller, s, destination, parcel) if s.has_table else None
         if fallback is not None and fallback.ok:
-            return Fee(SHIP, fallback.fee_vnd, _("%(label)s — the shop's table (%(carrier)s gave no fee just now)",
-                                                 label=fallback.label, carrier=carrier_name(account.carrier)))
-        problem = _("%(carrier)s could not give a shipping fee to this address just now, and %(shop)s has no fee "
-                    "of its own for it. Try again in a few minutes.", carrier=carrier_name(account.carrier),
-                    shop=seller.shop_name)
+            return Fee(
+                SHIP,
+                fallback.fee_vnd,
+                _(
+                    "%(label)s — the shop's table (%(carrier)s gave no fee just now)",
+                    label=fallback.label,
+                    carrier=carrier_name(account.carrier),
+                ),
+            )
+        problem = _(
+            "%(carrier)s could not give a shipping fee to this address just now, and %(shop)s has no fee "
+            "of its own for it. Try again in a few minutes.",
+            carrier=carrier_name(account.carrier),
+            shop=seller.shop_name,
+        )
         if s.pickup_enabled:
             problem += " " + _("You can pick up at the shop.")
         return Fee(SHIP, None, _("Delivery"), problem)
@@ -238,11 +302,15 @@ class TableRates:
             return Fee(SHIP, None, _("Delivery"), problem)
         if fee == 0 and table.free_above_vnd is not None and parcel.value_vnd >= table.free_above_vnd:
             return Fee(SHIP, 0, _("Free for orders from %(amount)s", amount=vnd(table.free_above_vnd)))
-        return Fee(SHIP, fee, _("%(zone)s, about %(kg)s", zone=zone_label(zone).capitalize(),
-                                kg=format_kg(max(parcel.grams, 1))))
+        return Fee(
+            SHIP,
+            fee,
+            _("%(zone)s, about %(kg)s", zone=zone_label(zone).capitalize(), kg=format_kg(max(parcel.grams, 1))),
+        )
 
 
 # ---- the shop's settings page ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SettingsInput:
@@ -274,14 +342,16 @@ def clean_settings(raw: Mapping, connected: tuple[str, ...] = ()) -> dict:
     values: dict = {}
     for zone in ZONES:
         values[f"fee_{zone}_vnd"] = parse_money(raw.get(f"fee_{zone}_vnd"), f"fee_{zone}_vnd", allow_blank=True)
-        values[f"extra_{zone}_vnd"] = parse_money(raw.get(f"extra_{zone}_vnd"), f"extra_{zone}_vnd",
-                                                  allow_blank=True) or 0
-    values["base_weight_g"] = parse_kg(raw.get("base_weight_kg"), "base_weight_kg", minimum_g=100,
-                                       maximum_g=MAX_WEIGHT_G)
-    values["item_weight_g"] = parse_kg(raw.get("item_weight_kg"), "item_weight_kg", minimum_g=1,
-                                       maximum_g=MAX_WEIGHT_G)
-    values["free_above_vnd"] = parse_money(raw.get("free_above_vnd"), "free_above_vnd", allow_blank=True,
-                                           maximum=1_000_000_000)
+        values[f"extra_{zone}_vnd"] = (
+            parse_money(raw.get(f"extra_{zone}_vnd"), f"extra_{zone}_vnd", allow_blank=True) or 0
+        )
+    values["base_weight_g"] = parse_kg(
+        raw.get("base_weight_kg"), "base_weight_kg", minimum_g=100, maximum_g=MAX_WEIGHT_G
+    )
+    values["item_weight_g"] = parse_kg(raw.get("item_weight_kg"), "item_weight_kg", minimum_g=1, maximum_g=MAX_WEIGHT_G)
+    values["free_above_vnd"] = parse_money(
+        raw.get("free_above_vnd"), "free_above_vnd", allow_blank=True, maximum=1_000_000_000
+    )
     if values["free_above_vnd"] == 0:
         values["free_above_vnd"] = None
     values["pickup_enabled"] = bool(raw.get("pickup_enabled"))
@@ -291,8 +361,9 @@ def clean_settings(raw: Mapping, connected: tuple[str, ...] = ()) -> dict:
     values["pickup_note"] = note
     refusals = str(raw.get("transfer_after_refusals") or "").strip()
     if refusals and (not refusals.isdecimal() or len(refusals) > 2 or not 1 <= int(refusals) <= 20):
-        raise DomainError("invalid", _("Choose a number from 1 to 20, or leave it empty."),
-                          field="transfer_after_refusals")
+        raise DomainError(
+            "invalid", _("Choose a number from 1 to 20, or leave it empty."), field="transfer_after_refusals"
+        )
     values["transfer_after_refusals"] = int(refusals) if refusals else None
     quote_carrier = str(raw.get("quote_carrier") or "").strip()
     if quote_carrier and quote_carrier not in connected:
@@ -301,8 +372,9 @@ def clean_settings(raw: Mapping, connected: tuple[str, ...] = ()) -> dict:
     if values["pickup_enabled"] and not note:
         raise DomainError("invalid", _("Say where and when buyers can collect their goods."), field="pickup_note")
     if all(values[f"fee_{z}_vnd"] is None for z in ZONES) and not values["pickup_enabled"] and not quote_carrier:
-        raise DomainError("invalid", _("Enter a fee for at least one zone, or offer pick-up at the shop."),
-                          field="fee_commune_vnd")
+        raise DomainError(
+            "invalid", _("Enter a fee for at least one zone, or offer pick-up at the shop."), field="fee_commune_vnd"
+        )
     return values
 
 

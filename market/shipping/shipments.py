@@ -62,14 +62,19 @@ def enabled_carriers() -> list[str]:
 
 # ---- accounts ----------------------------------------------------------------------------------------------
 
+
 def account_for(seller_id: int, carrier: str) -> CarrierAccount | None:
-    return db.session.scalar(sa.select(CarrierAccount).where(CarrierAccount.seller_id == seller_id,
-                                                             CarrierAccount.carrier == carrier))
+    return db.session.scalar(
+        sa.select(CarrierAccount).where(CarrierAccount.seller_id == seller_id, CarrierAccount.carrier == carrier)
+    )
 
 
 def accounts_of(seller_id: int) -> list[CarrierAccount]:
-    return list(db.session.scalars(sa.select(CarrierAccount).where(CarrierAccount.seller_id == seller_id)
-                                   .order_by(CarrierAccount.carrier)))
+    return list(
+        db.session.scalars(
+            sa.select(CarrierAccount).where(CarrierAccount.seller_id == seller_id).order_by(CarrierAccount.carrier)
+        )
+    )
 
 
 def connect(seller_id: int, carrier: str, token: object, account: object, pickup_street: object) -> CarrierAccount:
@@ -82,14 +87,18 @@ def connect(seller_id: int, carrier: str, token: object, account: object, pickup
     if not 8 <= len(token) <= 200 or " " in token:
         raise DomainError(ErrorCode.INVALID, _("Paste the API token exactly as the carrier shows it."), field="token")
     if not 1 <= len(account) <= 40 or " " in account:
-        raise DomainError(ErrorCode.INVALID, _("Enter the shop ID or partner code the carrier gave you."),
-                          field="account")
+        raise DomainError(
+            ErrorCode.INVALID, _("Enter the shop ID or partner code the carrier gave you."), field="account"
+        )
     if not street or len(street) > 200:
-        raise DomainError(ErrorCode.INVALID,
-                          _("Enter where the carrier picks the parcels up (at most 200 characters)."),
-                          field="pickup_street")
-    row = account_for(seller_id, carrier) or CarrierAccount(seller_id=seller_id, carrier=carrier,
-                                                            webhook_secret=pysecrets.token_urlsafe(24))
+        raise DomainError(
+            ErrorCode.INVALID,
+            _("Enter where the carrier picks the parcels up (at most 200 characters)."),
+            field="pickup_street",
+        )
+    row = account_for(seller_id, carrier) or CarrierAccount(
+        seller_id=seller_id, carrier=carrier, webhook_secret=pysecrets.token_urlsafe(24)
+    )
     row.token_sealed, row.account_sealed = sealed.seal(token), sealed.seal(account)
     row.token_hint, row.pickup_street = token[-4:], street
     db.session.add(row)
@@ -99,23 +108,33 @@ def connect(seller_id: int, carrier: str, token: object, account: object, pickup
 
 def disconnect(seller_id: int, carrier: str) -> None:
     """Forget the account; a shop that quoted by this carrier goes back to its table."""
-    db.session.execute(sa.delete(CarrierAccount).where(CarrierAccount.seller_id == seller_id,
-                                                       CarrierAccount.carrier == carrier))
-    db.session.execute(sa.update(ShopShipping).where(ShopShipping.seller_id == seller_id,
-                                                     ShopShipping.quote_carrier == carrier)
-                       .values(quote_carrier=None))
+    db.session.execute(
+        sa.delete(CarrierAccount).where(CarrierAccount.seller_id == seller_id, CarrierAccount.carrier == carrier)
+    )
+    db.session.execute(
+        sa.update(ShopShipping)
+        .where(ShopShipping.seller_id == seller_id, ShopShipping.quote_carrier == carrier)
+        .values(quote_carrier=None)
+    )
 
 
 def credentials(account: CarrierAccount) -> Credentials:
     token, ref = sealed.unseal(account.token_sealed), sealed.unseal(account.account_sealed)
     if token is None or ref is None:
         log.warning("shipping: carrier account %s cannot be unsealed (SECRET_KEY changed?)", account.id)
-        raise DomainError(ErrorCode.INVALID, _("Connect %(carrier)s again: its token can no longer be read.",
-                                               carrier=get_carrier(account.carrier).label_text), status=409)
+        raise DomainError(
+            ErrorCode.INVALID,
+            _(
+                "Connect %(carrier)s again: its token can no longer be read.",
+                carrier=get_carrier(account.carrier).label_text,
+            ),
+            status=409,
+        )
     return Credentials(token, ref)
 
 
 # ---- creating, printing, cancelling -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -127,9 +146,11 @@ class Prepared:
 
 
 def active_shipment(order_id: int) -> Shipment | None:
-    return db.session.scalar(sa.select(Shipment).where(Shipment.order_id == order_id,
-                                                       Shipment.stage.in_([s.value for s in ACTIVE]))
-                             .order_by(Shipment.id.desc()))
+    return db.session.scalar(
+        sa.select(Shipment)
+        .where(Shipment.order_id == order_id, Shipment.stage.in_([s.value for s in ACTIVE]))
+        .order_by(Shipment.id.desc())
+    )
 
 
 def latest_shipment(order_id: int) -> Shipment | None:
@@ -151,8 +172,9 @@ def cod_amount(order: Order) -> int:
 
 def _check_can_ship(order: Order) -> None:
     if order.status not in (OrderStatus.CONFIRMED, OrderStatus.PACKED):
-        raise DomainError(ErrorCode.INVALID, _("Only a confirmed or packed order can be handed to a carrier."),
-                          status=409)
+        raise DomainError(
+            ErrorCode.INVALID, _("Only a confirmed or packed order can be handed to a carrier."), status=409
+        )
     if order.awaits_weighing:
         raise DomainError(ErrorCode.INVALID, _("Weigh the items sold by weight first."), status=409)
     if order.delivery_option == "pickup":
@@ -182,12 +204,26 @@ def prepare_create(order: Order, user, carrier: str) -> Prepared:
     items = [Item(i.title, i.qty, line_grams(i.unit, i.qty, i.est_weight_g, item_g)) for i in order.items]
     request = ParcelRequest(
         client_code=order.code,
-        sender=Place(seller.shop_name, _national(seller.user.phone), account.pickup_street, seller.commune.name,
-                     seller.commune.province),
-        receiver=Place(order.ship_name, _national(order.ship_phone), order.ship_street, order.ship_commune or "",
-                       order.ship_province),
-        grams=sum(i.grams for i in items), cod_vnd=cod_amount(order), value_vnd=int(order.subtotal_vnd),
-        items=items, note=order.note or "")
+        sender=Place(
+            seller.shop_name,
+            _national(seller.user.phone),
+            account.pickup_street,
+            seller.commune.name,
+            seller.commune.province,
+        ),
+        receiver=Place(
+            order.ship_name,
+            _national(order.ship_phone),
+            order.ship_street,
+            order.ship_commune or "",
+            order.ship_province,
+        ),
+        grams=sum(i.grams for i in items),
+        cod_vnd=cod_amount(order),
+        value_vnd=int(order.subtotal_vnd),
+        items=items,
+        note=order.note or "",
+    )
     return Prepared(order.id, carrier, credentials(account), request, role)
 
 
@@ -203,9 +239,16 @@ def record_created(prepared: Prepared, created: Created, user) -> Shipment:
     order = lock_order(prepared.order_id)
     _check_can_ship(order)
     adapter = get_carrier(prepared.carrier)
-    shipment = Shipment(order_id=order.id, seller_id=order.seller_id, carrier=prepared.carrier,
-                        tracking_code=created.tracking_code[:60], stage=Stage.CREATED, cod_vnd=prepared.request.cod_vnd,
-                        fee_vnd=created.fee_vnd, carrier_status="")
+    shipment = Shipment(
+        order_id=order.id,
+        seller_id=order.seller_id,
+        carrier=prepared.carrier,
+        tracking_code=created.tracking_code[:60],
+        stage=Stage.CREATED,
+        cod_vnd=prepared.request.cod_vnd,
+        fee_vnd=created.fee_vnd,
+        carrier_status="",
+    )
     db.session.add(shipment)
     if order.status == OrderStatus.CONFIRMED:
         transition(order, OrderStatus.PACKED, actor=user, role=prepared.role)
@@ -234,13 +277,18 @@ def printable(seller_id: int, carrier: str, order_ids: list[int]) -> list[tuple[
     print (their latest shipment is with it and not cancelled); others are left out, in the given order."""
     if not order_ids:
         return []
-    latest = (sa.select(sa.func.max(Shipment.id)).where(Shipment.order_id.in_(order_ids))
-              .group_by(Shipment.order_id))
+    latest = sa.select(sa.func.max(Shipment.id)).where(Shipment.order_id.in_(order_ids)).group_by(Shipment.order_id)
     rows = db.session.execute(
-        sa.select(Order, Shipment.tracking_code).join(Shipment, Shipment.order_id == Order.id)
-        .where(Shipment.id.in_(latest), Order.seller_id == seller_id, Shipment.carrier == carrier,
-               Shipment.stage != Stage.CANCELLED,
-               Order.status.not_in([OrderStatus.CANCELLED, OrderStatus.REFUNDED])))
+        sa.select(Order, Shipment.tracking_code)
+        .join(Shipment, Shipment.order_id == Order.id)
+        .where(
+            Shipment.id.in_(latest),
+            Order.seller_id == seller_id,
+            Shipment.carrier == carrier,
+            Shipment.stage != Stage.CANCELLED,
+            Order.status.not_in([OrderStatus.CANCELLED, OrderStatus.REFUNDED]),
+        )
+    )
     found = {order.id: (order, code) for order, code in rows}
     return [found[i] for i in order_ids if i in found]
 
@@ -258,8 +306,11 @@ def prepare_cancel(order: Order, user) -> tuple[Actor, Shipment, Credentials]:
     if shipment is None:
         raise DomainError(ErrorCode.INVALID, _("This order has no carrier shipment."), status=404)
     if shipment.stage != Stage.CREATED:
-        raise DomainError(ErrorCode.INVALID, _("The carrier has already picked the parcel up; it cannot be cancelled "
-                                               "now. Call the carrier."), status=409)
+        raise DomainError(
+            ErrorCode.INVALID,
+            _("The carrier has already picked the parcel up; it cannot be cancelled now. Call the carrier."),
+            status=409,
+        )
     account = account_for(order.seller_id, shipment.carrier)
     if account is None:
         raise DomainError(ErrorCode.INVALID, _("Connect the carrier again to cancel its shipment."), status=409)
@@ -285,9 +336,11 @@ def _finish_cancel(order: Order, shipment: Shipment, reason: str) -> None:
 
 # ---- tracking ------------------------------------------------------------------------------------------------
 
+
 def find_shipment(carrier: str, tracking_code: str) -> Shipment | None:
-    return db.session.scalar(sa.select(Shipment).where(Shipment.carrier == carrier,
-                                                       Shipment.tracking_code == tracking_code))
+    return db.session.scalar(
+        sa.select(Shipment).where(Shipment.carrier == carrier, Shipment.tracking_code == tracking_code)
+    )
 
 
 def secret_matches(shipment: Shipment, given: str) -> bool:
@@ -303,8 +356,9 @@ def secret_known(carrier: str, given: str) -> bool:
     given = given or ""
     if not SECRET_SHAPE.fullmatch(given):  # not one we made (token_urlsafe); PostgreSQL refuses a NUL in text
         return hmac.compare_digest(pysecrets.token_urlsafe(24).encode(), given.encode())
-    account = db.session.scalar(sa.select(CarrierAccount).where(CarrierAccount.carrier == carrier,
-                                                                CarrierAccount.webhook_secret == given))
+    account = db.session.scalar(
+        sa.select(CarrierAccount).where(CarrierAccount.carrier == carrier, CarrierAccount.webhook_secret == given)
+    )
     expected = account.webhook_secret if account is not None else pysecrets.token_urlsafe(24)
     return hmac.compare_digest(expected.encode(), given.encode())
 

@@ -65,7 +65,7 @@ def _parse(carrier: str) -> Tracking:
         abort(404)
     if (request.content_length or 0) > MAX_BODY:
         abort(413)
-    body = request.get_data(cache=True)[:MAX_BODY + 1]
+    body = request.get_data(cache=True)[: MAX_BODY + 1]
     if not body and request.form:  # a form body someone already parsed (the stream is read once)
         body = urlencode(list(request.form.items(multi=True))).encode()
     try:
@@ -80,8 +80,9 @@ def _apply(carrier: str, shipment_id: int, event: Tracking) -> str:
     from market.shipping.shipments import apply_tracking
 
     try:
-        outcome = process_once(carrier, event.event_id, f"tracking.{event.stage}",
-                               lambda row: apply_tracking(shipment_id, event))
+        outcome = process_once(
+            carrier, event.event_id, f"tracking.{event.stage}", lambda row: apply_tracking(shipment_id, event)
+        )
         db.session.commit()
     except DomainError as err:  # the order changed under us: the carrier will call again
         db.session.rollback()
@@ -123,13 +124,26 @@ def ghn_webhook():
         log.warning("shipping: ghn detail of %s failed (%s): retry later", hook.tracking_code, err.message)
         return _answer(503, Outcome.DETAIL_UNAVAILABLE)
     if detail.stage != hook.stage:
-        log.warning("shipping: ghn event for %s says %s (%s), the order detail says %s (%s): the detail decides",
-                    hook.tracking_code, hook.stage, hook.carrier_status, detail.stage, detail.carrier_status)
+        log.warning(
+            "shipping: ghn event for %s says %s (%s), the order detail says %s (%s): the detail decides",
+            hook.tracking_code,
+            hook.stage,
+            hook.carrier_status,
+            detail.stage,
+            detail.carrier_status,
+        )
         if RANK[detail.stage] < RANK[hook.stage]:  # GHN's detail lags (or the event is forged): not believed
             return _answer(503, Outcome.DETAIL_DISAGREES)  # yet; GHN sends it again, a forger does not
-    truth = Tracking(hook.tracking_code, detail.stage, detail.carrier_status, event_id=hook.event_id,
-                     at=detail.at or hook.at, cod_vnd=detail.cod_vnd, cod_remitted=detail.cod_remitted,
-                     reason=hook.reason)
+    truth = Tracking(
+        hook.tracking_code,
+        detail.stage,
+        detail.carrier_status,
+        event_id=hook.event_id,
+        at=detail.at or hook.at,
+        cod_vnd=detail.cod_vnd,
+        cod_remitted=detail.cod_remitted,
+        reason=hook.reason,
+    )
     outcome = _apply("ghn", shipment_id, truth)
     return _answer(503 if outcome == Outcome.RETRY else 200, outcome)
 

@@ -20,13 +20,23 @@ class Zone(enum.StrEnum):
 
 _PREFIX = re.compile(r"^(tinh|thanh pho|tp|xa|phuong|thi tran|tt|p|x)\b\.?\s*")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
-_ALIASES = {"hcm": "ho chi minh", "tphcm": "ho chi minh", "sai gon": "ho chi minh", "saigon": "ho chi minh",
-            "hn": "ha noi", "hanoi": "ha noi", "daklak": "dak lak", "daclac": "dak lak", "dac lac": "dak lak",
-            "hue": "thua thien hue", "tt hue": "thua thien hue"}
+_ALIASES = {
+    "hcm": "ho chi minh",
+    "tphcm": "ho chi minh",
+    "sai gon": "ho chi minh",
+    "saigon": "ho chi minh",
+    "hn": "ha noi",
+    "hanoi": "ha noi",
+    "daklak": "dak lak",
+    "daclac": "dak lak",
+    "dac lac": "dak lak",
+    "hue": "thua thien hue",
+    "tt hue": "thua thien hue",
+}
 
 
 def place_key(name: str | None) -> str:
-    """"Tỉnh Đắk Lắk" → "dak lak"; "TP. Hồ Chí Minh" → "ho chi minh"; "" for nothing."""
+    """ "Tỉnh Đắk Lắk" → "dak lak"; "TP. Hồ Chí Minh" → "ho chi minh"; "" for nothing."""
     text = _NOT_WORD.sub(" ", fold(name or "").replace(".", ". ")).strip()
     for _ in range(2):  # "Thành phố" then a second prefix is rare; twice is enough
         text = _PREFIX.sub("", text).strip()

@@ -24,9 +24,25 @@ def _id(message) -> str:
 def wanted_messages():
     with tempfile.TemporaryDirectory() as tmp:
         pot = Path(tmp) / "messages.pot"
-        subprocess.run([Path(sys.executable).parent / "pybabel", "extract", "-F", "market/translations/babel.cfg",
-                        "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "market", "templates"],
-                       cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [
+                Path(sys.executable).parent / "pybabel",
+                "extract",
+                "-F",
+                "market/translations/babel.cfg",
+                "-k",
+                "_l",
+                "-k",
+                "lazy_gettext",
+                "-o",
+                str(pot),
+                "market",
+                "templates",
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         with open(pot, "rb") as fh:
             return [m for m in read_po(fh) if m.id]
 
@@ -59,9 +75,9 @@ def main() -> None:
         where = ", ".join(f"{f}:{n}" for f, n in m.locations[:2])
         print(f"#: {where}")
         if isinstance(m.id, tuple):
-            print(f"msgid {_quote(m.id[0])}\nmsgid_plural {_quote(m.id[1])}\nmsgstr[0] \"\"\n")
+            print(f'msgid {_quote(m.id[0])}\nmsgid_plural {_quote(m.id[1])}\nmsgstr[0] ""\n')
         else:
-            print(f"msgid {_quote(m.id)}\nmsgstr \"\"\n")
+            print(f'msgid {_quote(m.id)}\nmsgstr ""\n')
 
 
 if __name__ == "__main__":

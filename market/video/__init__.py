@@ -41,8 +41,12 @@ def _player_slot(session=None, **_kw):
     if session is None or not service.enabled() or session.status == SessionStatus.ENDED:
         return None
     video = service.video_of(session.id)
-    return {"session": session, "on_air": bool(video and video.publishing),
-            "whep_url": url_for("video.whep", session_id=session.id), "hls_url": service.hls_url(session)}
+    return {
+        "session": session,
+        "on_air": bool(video and video.publishing),
+        "whep_url": url_for("video.whep", session_id=session.id),
+        "hls_url": service.hls_url(session),
+    }
 
 
 def _host_slot(session=None, is_host=False, **_kw):
@@ -55,9 +59,12 @@ def _host_slot(session=None, is_host=False, **_kw):
     if session is None or not is_host or not service.enabled() or session.status == SessionStatus.ENDED:
         return None
     video = service.video_of(session.id)
-    return {"session": session, "on_air": bool(video and video.publishing),
-            "token_url": url_for("video.publish_token", session_id=session.id),
-            "probe_url": url_for("video.uplink_probe", session_id=session.id)}
+    return {
+        "session": session,
+        "on_air": bool(video and video.publishing),
+        "token_url": url_for("video.publish_token", session_id=session.id),
+        "probe_url": url_for("video.uplink_probe", session_id=session.id),
+    }
 
 
 def _session_ended(session_id, **_kw) -> None:
@@ -73,8 +80,11 @@ def _start_hls(session_id, server=None, room=None, feed_id=None, secret=None, of
     from market.tasks import defer
     from market.video import hls, janus
 
-    defer(lambda: hls.start(session_id, janus.client(server), room=room, publisher_id=feed_id, secret=secret,
-                            offer_sdp=offer_sdp))
+    defer(
+        lambda: hls.start(
+            session_id, janus.client(server), room=room, publisher_id=feed_id, secret=secret, offer_sdp=offer_sdp
+        )
+    )
 
 
 _connect()

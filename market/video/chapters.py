@@ -62,8 +62,10 @@ def for_session(session: LiveSession, recording: Recording | None = None) -> lis
     from market.catalog.search import visible_product
 
     pins = db.session.execute(
-        sa.select(LiveOffer.product_id, LiveOffer.created_at).where(LiveOffer.session_id == session.id)
-        .order_by(LiveOffer.created_at, LiveOffer.id)).all()
+        sa.select(LiveOffer.product_id, LiveOffer.created_at)
+        .where(LiveOffer.session_id == session.id)
+        .order_by(LiveOffer.created_at, LiveOffer.id)
+    ).all()
     parts = recording.parts if recording is not None and recording.status == RecordingStatus.READY else None
     chapters: list[Chapter] = []
     seen: dict[int, tuple[Product, bool]] = {}

@@ -111,19 +111,69 @@ def ffmpeg_command(folder: Path, token: str) -> list[str]:
     height = cfg.get("VIDEO_HLS_HEIGHT", 480)
     seg = cfg.get("VIDEO_HLS_SEGMENT_S", 2)
     # The short side at most ``height`` (a phone streams portrait), even sizes for H.264.
-    scale = (f"scale='if(gt(iw,ih),-2,min({height},iw))':'if(gt(iw,ih),min({height},ih),-2)'")
-    return [cfg.get("FFMPEG_BIN", "ffmpeg"), "-hide_banner", "-loglevel", "warning", "-nostdin",
-            "-protocol_whitelist", "file,udp,rtp", "-fflags", "+genpts", "-analyzeduration", "2000000",
-            "-i", str(folder / "stream.sdp"),
-            "-map", "0:v?", "-map", "0:a?",
-            "-vf", scale, "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "main",
-            "-pix_fmt", "yuv420p", "-b:v", "900k", "-maxrate", "1200k", "-bufsize", "1800k",
-            "-force_key_frames", f"expr:gte(t,n_forced*{seg})", "-sc_threshold", "0",
-            "-c:a", "aac", "-b:a", "96k", "-ar", "48000", "-ac", "2",
-            "-f", "hls", "-hls_time", str(seg), "-hls_list_size", "6",
-            "-hls_flags", "delete_segments+independent_segments+temp_file",
-            "-hls_delete_threshold", "2",
-            "-hls_segment_filename", str(folder / f"{token}-%05d.ts"), str(folder / PLAYLIST)]
+    scale = f"scale='if(gt(iw,ih),-2,min({height},iw))':'if(gt(iw,ih),min({height},ih),-2)'"
+    return [
+        cfg.get("FFMPEG_BIN", "ffmpeg"),
+        "-hide_banner",
+        "-loglevel",
+        "warning",
+        "-nostdin",
+        "-protocol_whitelist",
+        "file,udp,rtp",
+        "-fflags",
+        "+genpts",
+        "-analyzeduration",
+        "2000000",
+        "-i",
+        str(folder / "stream.sdp"),
+        "-map",
+        "0:v?",
+        "-map",
+        "0:a?",
+        "-vf",
+        scale,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-tune",
+        "zerolatency",
+        "-profile:v",
+        "main",
+        "-pix_fmt",
+        "yuv420p",
+        "-b:v",
+        "900k",
+        "-maxrate",
+        "1200k",
+        "-bufsize",
+        "1800k",
+        "-force_key_frames",
+        f"expr:gte(t,n_forced*{seg})",
+        "-sc_threshold",
+        "0",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "96k",
+        "-ar",
+        "48000",
+        "-ac",
+        "2",
+        "-f",
+        "hls",
+        "-hls_time",
+        str(seg),
+        "-hls_list_size",
+        "6",
+        "-hls_flags",
+        "delete_segments+independent_segments+temp_file",
+        "-hls_delete_threshold",
+        "2",
+        "-hls_segment_filename",
+        str(folder / f"{token}-%05d.ts"),
+        str(folder / PLAYLIST),
+    ]
 
 
 def _free_base_port(taken: set[int]) -> int | None:
@@ -148,8 +198,9 @@ def _free_base_port(taken: set[int]) -> int | None:
     return None
 
 
-def start(session_id: int, janus, *, room: int, publisher_id: int, secret: str | None = None,
-          offer_sdp: str | None = None) -> HlsStream | None:
+def start(
+    session_id: int, janus, *, room: int, publisher_id: int, secret: str | None = None, offer_sdp: str | None = None
+) -> HlsStream | None:
     """Start (or restart) the HLS output of a session whose host publishes as ``publisher_id`` in ``room`` of
     the Janus server ``janus`` (a ``market.video.janus.Janus``). Commits its row; never raises for the media
     server or ffmpeg: None then, and the viewers stay on WebRTC."""
@@ -159,8 +210,11 @@ def start(session_id: int, janus, *, room: int, publisher_id: int, secret: str |
     if not cfg.get("VIDEO_HLS", True) or shutil.which(cfg.get("FFMPEG_BIN", "ffmpeg")) is None:
         return None
     stop(session_id, janus, secret)  # commits: no transaction is open after it
-    taken = set(db.session.scalars(sa.select(HlsStream.base_port).where(
-        HlsStream.status == HlsStatus.RUNNING, HlsStream.node == node())).all())
+    taken = set(
+        db.session.scalars(
+            sa.select(HlsStream.base_port).where(HlsStream.status == HlsStatus.RUNNING, HlsStream.node == node())
+        ).all()
+    )
     db.session.commit()  # end the read before ffmpeg and Janus (docs/architecture.md: no transaction over I/O)
     base = _free_base_port(taken)
     if base is None:
@@ -175,26 +229,47 @@ def start(session_id: int, janus, *, room: int, publisher_id: int, secret: str |
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     token = secrets.token_hex(4)
-    (folder / "stream.sdp").write_text(sdp_for(base, mids.get("video_codec", "vp8"), audio="audio" in mids,
-                                               video="video" in mids))
+    (folder / "stream.sdp").write_text(
+        sdp_for(base, mids.get("video_codec", "vp8"), audio="audio" in mids, video="video" in mids)
+    )
     with (folder / "ffmpeg.log").open("wb") as out:
-        process = subprocess.Popen(ffmpeg_command(folder, token), stdin=subprocess.DEVNULL, stdout=out,  # noqa: S603
-                                   stderr=out, start_new_session=True, close_fds=True)
+        process = subprocess.Popen(
+            ffmpeg_command(folder, token),
+            stdin=subprocess.DEVNULL,
+            stdout=out,  # noqa: S603
+            stderr=out,
+            start_new_session=True,
+            close_fds=True,
+        )
     _reap()
     _children[process.pid] = process
-    streams = [{"mid": mids[kind], "port": port, "pt": pt}
-               for kind, port, pt in (("audio", base, AUDIO_PT), ("video", base + 2, VIDEO_PT)) if kind in mids]
+    streams = [
+        {"mid": mids[kind], "port": port, "pt": pt}
+        for kind, port, pt in (("audio", base, AUDIO_PT), ("video", base + 2, VIDEO_PT))
+        if kind in mids
+    ]
     try:
-        forwarders = janus.rtp_forward(room, publisher_id, cfg.get("VIDEO_HLS_RTP_HOST", "127.0.0.1"), streams,
-                                       secret=secret)
+        forwarders = janus.rtp_forward(
+            room, publisher_id, cfg.get("VIDEO_HLS_RTP_HOST", "127.0.0.1"), streams, secret=secret
+        )
     except (MediaUnavailable, JanusError) as err:
         log.warning("HLS of session %s: rtp_forward refused: %s", session_id, err)
         _end_ffmpeg(process)
         return None
     ids = [int(f["stream_id"]) for f in forwarders if f.get("stream_id") is not None]
-    values = {"status": HlsStatus.RUNNING, "node": node(), "pid": process.pid, "base_port": base, "token": token,
-              "janus_url": janus.url, "room": room, "publisher_id": publisher_id, "forwarders": ids,
-              "stopped_at": None, "updated_at": utcnow()}
+    values = {
+        "status": HlsStatus.RUNNING,
+        "node": node(),
+        "pid": process.pid,
+        "base_port": base,
+        "token": token,
+        "janus_url": janus.url,
+        "room": room,
+        "publisher_id": publisher_id,
+        "forwarders": ids,
+        "stopped_at": None,
+        "updated_at": utcnow(),
+    }
     if _record(session_id, values):
         return stream_of(session_id)
     # Another process started this session's HLS while Janus answered: its row stays, ours goes.
@@ -212,8 +287,11 @@ def _record(session_id: int, values: dict) -> bool:
     """Write a started stream in a short transaction of its own, unless another process recorded a running one
     since this one's ``stop`` (a conditional UPDATE, or the INSERT of the first row). Commits."""
     done = db.session.execute(
-        sa.update(HlsStream).where(HlsStream.session_id == session_id, HlsStream.status != HlsStatus.RUNNING)
-        .values(**values).execution_options(synchronize_session=False)).rowcount
+        sa.update(HlsStream)
+        .where(HlsStream.session_id == session_id, HlsStream.status != HlsStatus.RUNNING)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if done == 1:
         db.session.commit()
         return True
@@ -253,10 +331,11 @@ def stop(session_id: int, janus=None, secret: str | None = None) -> None:
     row_id, token, url, room, publisher_id = stream.id, stream.token, stream.janus_url, stream.room, stream.publisher_id
     forwarders, ffmpeg_node, pid = list(stream.forwarders or []), stream.node, stream.pid
     done = db.session.execute(
-        sa.update(HlsStream).where(HlsStream.id == row_id, HlsStream.status == HlsStatus.RUNNING,
-                                   HlsStream.token == token)
+        sa.update(HlsStream)
+        .where(HlsStream.id == row_id, HlsStream.status == HlsStatus.RUNNING, HlsStream.token == token)
         .values(status=HlsStatus.STOPPED, stopped_at=utcnow(), updated_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()
     if done != 1:
         return  # another process stops it (or restarted it: then the row is not the one read)

@@ -74,8 +74,16 @@ class PluginAnswer:
 
 
 class Janus:
-    def __init__(self, url: str, *, api_secret: str | None = None, admin_url: str | None = None,
-                 admin_secret: str | None = None, timeout: float = 5.0, event_timeout: float = 10.0):
+    def __init__(
+        self,
+        url: str,
+        *,
+        api_secret: str | None = None,
+        admin_url: str | None = None,
+        admin_secret: str | None = None,
+        timeout: float = 5.0,
+        event_timeout: float = 10.0,
+    ):
         self.url = url.rstrip("/")
         self.api_secret = api_secret
         self.admin_url = admin_url.rstrip("/") if admin_url else None
@@ -92,8 +100,12 @@ class Janus:
         string: the long poll carries the API secret there."""
         data = json.dumps(body).encode() if body is not None else None
         where = url.split("?", 1)[0]
-        request = urllib.request.Request(url, data=data, method=method,  # noqa: S310 - configured address
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(  # noqa: S310 - configured address
+            url,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - configured address
                 payload = response.read(MAX_ANSWER + 1)
@@ -184,8 +196,7 @@ class Janus:
                     return _plugin_answer(event)
 
     # --- admin API -------------------------------------------------------------------------------------------
-    def admin(self, request: str, session_id: int | None = None, handle_id: int | None = None,
-              **fields: Any) -> dict:
+    def admin(self, request: str, session_id: int | None = None, handle_id: int | None = None, **fields: Any) -> dict:
         """One admin API request (``list_sessions``, ``list_handles``, ``handle_info``, ``ping`` …) with the admin
         secret; the admin API listens on localhost only (deploy/janus)."""
         if not self.admin_url:
@@ -217,17 +228,42 @@ class Janus:
         with self.control() as (session_id, handle_id):
             return self.message(session_id, handle_id, body).data
 
-    def create_room(self, room: int, secret: str, *, description: str = "", publishers: int = 1,
-                    bitrate: int = 0, fir_freq: int = 5, videocodec: str = "vp8", audiocodec: str = "opus",
-                    record: bool = False, rec_dir: str | None = None, admin_key: str | None = None,
-                    **extra: Any) -> dict:
+    def create_room(
+        self,
+        room: int,
+        secret: str,
+        *,
+        description: str = "",
+        publishers: int = 1,
+        bitrate: int = 0,
+        fir_freq: int = 5,
+        videocodec: str = "vp8",
+        audiocodec: str = "opus",
+        record: bool = False,
+        rec_dir: str | None = None,
+        admin_key: str | None = None,
+        **extra: Any,
+    ) -> dict:
         """Create a room that only holders of ``secret`` may edit, destroy or kick from. Not saved to Janus's
         config file (``permanent: false``): the app creates it again if Janus restarts. ``JanusError`` with
         ``ROOM_EXISTS`` when the id is taken."""
-        body = {"request": "create", "room": room, "secret": secret, "permanent": False, "is_private": True,
-                "description": description[:100], "publishers": publishers, "bitrate": bitrate,
-                "fir_freq": fir_freq, "videocodec": videocodec, "audiocodec": audiocodec, "record": record,
-                "lock_record": True, "notify_joining": False, **extra}
+        body = {
+            "request": "create",
+            "room": room,
+            "secret": secret,
+            "permanent": False,
+            "is_private": True,
+            "description": description[:100],
+            "publishers": publishers,
+            "bitrate": bitrate,
+            "fir_freq": fir_freq,
+            "videocodec": videocodec,
+            "audiocodec": audiocodec,
+            "record": record,
+            "lock_record": True,
+            "notify_joining": False,
+            **extra,
+        }
         if rec_dir:
             body["rec_dir"] = rec_dir
         key = admin_key if admin_key is not None else self.admin_secret
@@ -252,14 +288,29 @@ class Janus:
     def kick(self, room: int, secret: str, participant_id: int) -> None:
         self.videoroom({"request": "kick", "room": room, "secret": secret, "id": participant_id})
 
-    def rtp_forward(self, room: int, publisher_id: int, host: str, streams: list[dict], *,
-                    secret: str | None = None, admin_key: str | None = None, **extra: Any) -> list[dict]:
+    def rtp_forward(
+        self,
+        room: int,
+        publisher_id: int,
+        host: str,
+        streams: list[dict],
+        *,
+        secret: str | None = None,
+        admin_key: str | None = None,
+        **extra: Any,
+    ) -> list[dict]:
         """Forward a publisher's streams as plain RTP to ``host`` (ffmpeg for HLS, a recorder …). ``streams``:
         ``[{"mid": "0", "port": 5002}, {"mid": "1", "port": 5004}]`` (a video stream may add ``"simulcast":
         True`` to forward one layer as a viewer would). Returns the forwarders (``stream_id``, ``type``,
         ``port`` …) for ``stop_rtp_forward``."""
-        body = {"request": "rtp_forward", "room": room, "publisher_id": publisher_id, "host": host,
-                "streams": streams, **extra}
+        body = {
+            "request": "rtp_forward",
+            "room": room,
+            "publisher_id": publisher_id,
+            "host": host,
+            "streams": streams,
+            **extra,
+        }
         if secret:
             body["secret"] = secret
         key = admin_key if admin_key is not None else self.admin_secret
@@ -267,8 +318,9 @@ class Janus:
             body["admin_key"] = key
         return list(self.videoroom(body).get("forwarders") or [])
 
-    def stop_rtp_forward(self, room: int, publisher_id: int, stream_id: int, *, secret: str | None = None,
-                         admin_key: str | None = None) -> None:
+    def stop_rtp_forward(
+        self, room: int, publisher_id: int, stream_id: int, *, secret: str | None = None, admin_key: str | None = None
+    ) -> None:
         body = {"request": "stop_rtp_forward", "room": room, "publisher_id": publisher_id, "stream_id": stream_id}
         if secret:
             body["secret"] = secret
@@ -278,8 +330,9 @@ class Janus:
         self.videoroom(body)
 
     def forwarders(self, room: int, secret: str) -> list[dict]:
-        return list(self.videoroom({"request": "listforwarders", "room": room, "secret": secret})
-                    .get("publishers") or [])
+        return list(
+            self.videoroom({"request": "listforwarders", "room": room, "secret": secret}).get("publishers") or []
+        )
 
     def enable_recording(self, room: int, secret: str, record: bool = True) -> None:
         self.videoroom({"request": "enable_recording", "room": room, "secret": secret, "record": record})
@@ -313,8 +366,14 @@ def client(url: str) -> Janus:
     admin_urls = tuple(config.get("JANUS_ADMIN_URLS") or ())
     admin_url = admin_urls[urls.index(url)] if url in urls and admin_urls else None
     timeout = float(config.get("JANUS_TIMEOUT") or 5)
-    return Janus(url, api_secret=config.get("JANUS_API_SECRET"), admin_url=admin_url,
-                 admin_secret=config.get("JANUS_ADMIN_SECRET"), timeout=timeout, event_timeout=2 * timeout)
+    return Janus(
+        url,
+        api_secret=config.get("JANUS_API_SECRET"),
+        admin_url=admin_url,
+        admin_secret=config.get("JANUS_ADMIN_SECRET"),
+        timeout=timeout,
+        event_timeout=2 * timeout,
+    )
 
 
 def _transaction() -> str:

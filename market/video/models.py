@@ -38,8 +38,9 @@ class LiveVideo(TimestampMixin, Model):
     __table_args__ = (sa.CheckConstraint("status IN ('idle', 'publishing')", name="status_known"),)
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"),
-                                            unique=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"), unique=True
+    )
     server: Mapped[str] = mapped_column(sa.String(300))
     room: Mapped[int] = mapped_column(sa.BigInteger)
     status: Mapped[str] = mapped_column(sa.String(12), default=VideoStatus.IDLE)
@@ -79,8 +80,9 @@ class Recording(TimestampMixin, Model):
     )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"),
-                                            unique=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"), unique=True
+    )
     status: Mapped[str] = mapped_column(sa.String(12), default=RecordingStatus.PENDING)
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -108,13 +110,12 @@ class HlsStream(TimestampMixin, Model):
     any app process can stop it."""
 
     __tablename__ = "video_hls"
-    __table_args__ = (
-        sa.CheckConstraint("status IN ('running', 'stopped')", name="status_known"),
-    )
+    __table_args__ = (sa.CheckConstraint("status IN ('running', 'stopped')", name="status_known"),)
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"),
-                                            unique=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"), unique=True
+    )
     status: Mapped[str] = mapped_column(sa.String(10), default=HlsStatus.RUNNING)
     node: Mapped[str] = mapped_column(sa.String(100))  # host name of the machine running ffmpeg
     pid: Mapped[int | None] = mapped_column(sa.Integer)

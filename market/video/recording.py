@@ -82,6 +82,7 @@ def recording_of(session_id: int) -> Recording | None:
 
 # ---- the job ---------------------------------------------------------------------------------------------
 
+
 def on_live_ended(session_id: int, **_kw) -> None:
     """``live_ended`` receiver: make the replay in the background."""
     from market.tasks import defer
@@ -123,8 +124,15 @@ def make_replay(session_id: int) -> Recording | None:
     if made is None:
         _finish(recording, status=RecordingStatus.EMPTY)
         return recording
-    _finish(recording, status=RecordingStatus.READY, file=str(made.path.relative_to(video_dir())),
-            bytes=made.path.stat().st_size, duration_ms=made.duration_ms, parts=made.parts, error=None)
+    _finish(
+        recording,
+        status=RecordingStatus.READY,
+        file=str(made.path.relative_to(video_dir())),
+        bytes=made.path.stat().st_size,
+        duration_ms=made.duration_ms,
+        parts=made.parts,
+        error=None,
+    )
     if old and old != made.path:
         old.unlink(missing_ok=True)
     shutil.rmtree(folder, ignore_errors=True)  # the replay is made: the raw recording is no longer needed
@@ -136,19 +144,26 @@ def _claim(recording: Recording) -> bool:
     claimable = sa.or_(
         Recording.status == RecordingStatus.PENDING,
         sa.and_(Recording.status == RecordingStatus.FAILED, Recording.attempts < MAX_ATTEMPTS),
-        sa.and_(Recording.status == RecordingStatus.PROCESSING, Recording.claimed_at < now - STALE_CLAIM))
+        sa.and_(Recording.status == RecordingStatus.PROCESSING, Recording.claimed_at < now - STALE_CLAIM),
+    )
     done = db.session.execute(
-        sa.update(Recording).where(Recording.id == recording.id, claimable)
+        sa.update(Recording)
+        .where(Recording.id == recording.id, claimable)
         .values(status=RecordingStatus.PROCESSING, attempts=Recording.attempts + 1, claimed_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()
     db.session.refresh(recording)
     return done == 1
 
 
 def _finish(recording: Recording, **values) -> None:
-    db.session.execute(sa.update(Recording).where(Recording.id == recording.id)
-                       .values(updated_at=utcnow(), **values).execution_options(synchronize_session=False))
+    db.session.execute(
+        sa.update(Recording)
+        .where(Recording.id == recording.id)
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     db.session.refresh(recording)
 
@@ -172,6 +187,7 @@ def _settle(folder: Path) -> None:
 
 # ---- the tools -------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Made:
     path: Path
@@ -189,8 +205,11 @@ class _Publish:
 
     @property
     def start_us(self) -> int:
-        return min(s for s in (self.video_start_us if self.video else None,
-                               self.audio_start_us if self.audio else None) if s is not None)
+        return min(
+            s
+            for s in (self.video_start_us if self.video else None, self.audio_start_us if self.audio else None)
+            if s is not None
+        )
 
 
 def build_replay(folder: Path, out_dir: Path) -> Made | None:
@@ -311,11 +330,16 @@ def pending_sessions(limit: int = 50) -> list[int]:
 
     now = utcnow()
     retry = sa.or_(
-        Recording.id.is_(None), Recording.status == RecordingStatus.PENDING,
+        Recording.id.is_(None),
+        Recording.status == RecordingStatus.PENDING,
         sa.and_(Recording.status == RecordingStatus.FAILED, Recording.attempts < MAX_ATTEMPTS),
-        sa.and_(Recording.status == RecordingStatus.PROCESSING, Recording.claimed_at < now - STALE_CLAIM))
+        sa.and_(Recording.status == RecordingStatus.PROCESSING, Recording.claimed_at < now - STALE_CLAIM),
+    )
     ids = db.session.scalars(
-        sa.select(LiveSession.id).outerjoin(Recording, Recording.session_id == LiveSession.id)
-        .where(LiveSession.status == SessionStatus.ENDED, retry).order_by(LiveSession.ended_at.desc())
-        .limit(limit * 4)).all()
+        sa.select(LiveSession.id)
+        .outerjoin(Recording, Recording.session_id == LiveSession.id)
+        .where(LiveSession.status == SessionStatus.ENDED, retry)
+        .order_by(LiveSession.ended_at.desc())
+        .limit(limit * 4)
+    ).all()
     return [sid for sid in ids if rec_dir(sid).is_dir()][:limit]

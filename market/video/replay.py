@@ -39,8 +39,9 @@ def hls_file(session_id: int, name: str):
         mimetype, cache = "video/mp2t", f"public, max-age={ONE_YEAR}, immutable"
     else:
         abort(404)
-    response = send_from_directory(hls.hls_dir(session_id), name, mimetype=mimetype, conditional=True,
-                                   etag=name != hls.PLAYLIST)
+    response = send_from_directory(
+        hls.hls_dir(session_id), name, mimetype=mimetype, conditional=True, etag=name != hls.PLAYLIST
+    )
     response.headers["Cache-Control"] = cache
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -53,8 +54,9 @@ def replay_file(session_id: int, name: str):
     path = recording.replay_path(recording.recording_of(session_id))
     if path is None or path.name != name:
         abort(404)
-    response = send_from_directory(path.parent, name, mimetype="video/webm", conditional=True, etag=True,
-                                   max_age=ONE_YEAR)
+    response = send_from_directory(
+        path.parent, name, mimetype="video/webm", conditional=True, etag=True, max_age=ONE_YEAR
+    )
     response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -54,8 +54,11 @@ def _unavailable(err: MediaUnavailable):
     db.session.rollback()
     current_app.logger.warning("media server unavailable: %s", err)
     # The host publishing and a viewer both read this; the viewer's page shows its own fallback (link or none).
-    response = _refuse(503, "media_unavailable", _("Live video is not available right now. Try again in a moment; "
-                                                   "ordering works as usual."))
+    response = _refuse(
+        503,
+        "media_unavailable",
+        _("Live video is not available right now. Try again in a moment; ordering works as usual."),
+    )
     response.headers["Retry-After"] = "10"
     return response
 
@@ -72,8 +75,7 @@ def _enabled_session(session_id: int, limit: str | None = None, *keys: str) -> L
 
 def _limited(limit: str, *keys: str) -> None:
     if not ratelimit.hit(limit, *keys):
-        raise VideoRefused("rate_limited", _("You are going a little fast. Wait a moment and try again."),
-                           status=429)
+        raise VideoRefused("rate_limited", _("You are going a little fast. Wait a moment and try again."), status=429)
 
 
 def _sdp_body(kind: str = "offer") -> str:
@@ -98,15 +100,22 @@ def _sdp_response(sdp: str, location: str, status: int = 201) -> Response:
 
 # ---- publishing -------------------------------------------------------------------------------------------
 
+
 @bp.post("/live/<int:session_id>/video/token")
 @login_required
 def publish_token(session_id: int):
     session = _enabled_session(session_id)
     _limited(ISSUE_RATE, "video-token", str(current_user.id))
     token = service.issue_publish_token(session, current_user)
-    return jsonify({"ok": True, "token": token, "expires_in": tokens.publish_token_max_age(),
-                    "whip_url": url_for("video.whip", session_id=session.id),
-                    "ice_servers": [{"urls": u} for u in current_app.config.get("VIDEO_ICE_SERVERS") or ()]})
+    return jsonify(
+        {
+            "ok": True,
+            "token": token,
+            "expires_in": tokens.publish_token_max_age(),
+            "whip_url": url_for("video.whip", session_id=session.id),
+            "ice_servers": [{"urls": u} for u in current_app.config.get("VIDEO_ICE_SERVERS") or ()],
+        }
+    )
 
 
 PROBE_MAX = 512 * 1024  # bytes of the uplink check
@@ -145,8 +154,9 @@ def whip(session_id: int):
         db.session.rollback()
         service.abandon(plan, joined)
         raise
-    location = url_for("video.whip_resource", session_id=session_id,
-                       resource=service.publish_resource(session_id, generation))
+    location = url_for(
+        "video.whip_resource", session_id=session_id, resource=service.publish_resource(session_id, generation)
+    )
     return _sdp_response(joined.answer_sdp, location)
 
 
@@ -163,8 +173,11 @@ def whip_keepalive(session_id: int, resource: str):
         service.mark_stopped(session_id, generation)
         db.session.commit()
         service.stop_on_server(server, js)
-        raise VideoRefused("replaced", _("This stream has stopped: it was replaced from another phone or tab, "
-                                         "or it ended."), status=410) from None
+        raise VideoRefused(
+            "replaced",
+            _("This stream has stopped: it was replaced from another phone or tab, or it ended."),
+            status=410,
+        ) from None
     return Response(status=204)
 
 
@@ -183,6 +196,7 @@ def whip_resource(session_id: int, resource: str):
 
 # ---- watching ---------------------------------------------------------------------------------------------
 
+
 @bp.post("/live/<int:session_id>/video/whep")
 @csrf.exempt
 def whep(session_id: int):
@@ -193,8 +207,9 @@ def whep(session_id: int):
     server, room, feed = video.server, video.room, video.feed_id
     _end_transaction()
     sub = service.subscribe(session_id, server, room, feed)
-    response = _sdp_response(sub.offer_sdp, url_for("video.whep_resource", session_id=session_id,
-                                                    resource=sub.resource))
+    response = _sdp_response(
+        sub.offer_sdp, url_for("video.whep_resource", session_id=session_id, resource=sub.resource)
+    )
     response.headers["X-Video-Feed"] = str(sub.feed_id)
     return response
 

@@ -99,6 +99,7 @@ def client_for(video: LiveVideo) -> janus.Janus:
 
 # ---- the publish token ------------------------------------------------------------------------------------
 
+
 def issue_publish_token(session: LiveSession, user) -> str:
     """A publish token for the host of a session that is not over."""
     if not enabled():
@@ -115,34 +116,34 @@ def check_publish_token(session_id: int, token: str | None) -> tuple[LiveSession
     message otherwise (and a security log line)."""
     if not token:
         security_event("video_publish_refused", session_id=session_id, reason="no_token")
-        raise VideoRefused("not_logged_in", _("Publishing needs a publish token: open the host console again."),
-                           status=401)
+        raise VideoRefused(
+            "not_logged_in", _("Publishing needs a publish token: open the host console again."), status=401
+        )
     try:
         claim = tokens.read_publish_token(token)
     except tokens.BadToken as bad:
         security_event("video_publish_refused", session_id=session_id, reason=f"token_{bad.reason}")
         if bad.reason == "expired":
-            raise VideoRefused("token_expired", _("Your publish token has expired. Press Start again."),
-                               status=401) from None
+            raise VideoRefused(
+                "token_expired", _("Your publish token has expired. Press Start again."), status=401
+            ) from None
         raise VideoRefused("token_invalid", _("This publish token is not valid."), status=401) from None
     session = db.session.get(LiveSession, session_id)
     user = db.session.get(User, claim.user_id)
     if claim.session_id != session_id or session is None:
-        security_event("video_publish_refused", session_id=session_id, user_id=claim.user_id,
-                       reason="other_session")
+        security_event("video_publish_refused", session_id=session_id, user_id=claim.user_id, reason="other_session")
         raise VideoRefused("forbidden", _("This publish token is for another session."), status=403)
-    if user is None or user.auth_version != claim.auth_version or user.is_banned \
-            or session.host_user_id != user.id:
+    if user is None or user.auth_version != claim.auth_version or user.is_banned or session.host_user_id != user.id:
         security_event("video_publish_refused", session_id=session_id, user_id=claim.user_id, reason="not_host")
         raise VideoRefused("forbidden", _("Only the session's host can stream to it. Log in again."), status=403)
     if session.status == SessionStatus.ENDED:
         security_event("video_publish_refused", session_id=session_id, user_id=user.id, reason="session_ended")
-        raise VideoRefused("session_ended", _("This session has ended: it cannot be streamed any more."),
-                           status=409)
+        raise VideoRefused("session_ended", _("This session has ended: it cannot be streamed any more."), status=409)
     return session, user
 
 
 # ---- publishing -------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PublishPlan:
@@ -185,8 +186,13 @@ def ensure_video(session: LiveSession) -> LiveVideo:
         return video
     try:
         with db.session.begin_nested():
-            video = LiveVideo(session_id=session.id, server=janus.pick_server(session.id),
-                              room=secrets.randbelow(2**52) + 1, status=VideoStatus.IDLE, generation=0)
+            video = LiveVideo(
+                session_id=session.id,
+                server=janus.pick_server(session.id),
+                room=secrets.randbelow(2**52) + 1,
+                status=VideoStatus.IDLE,
+                generation=0,
+            )
             db.session.add(video)
     except IntegrityError:  # another request made it a moment ago
         video = video_of(session.id)
@@ -201,10 +207,18 @@ def prepare_publish(session: LiveSession, user: User) -> PublishPlan:
     options: dict = {}
     for fn in _room_options:
         options.update(fn(session) or {})
-    return PublishPlan(session_id=session.id, user_id=user.id, display=session.seller.shop_name[:60],
-                       server=video.server, room=video.room, generation=video.generation,
-                       old_janus_session=video.janus_session, old_feed=video.feed_id,
-                       was_publishing=video.status == VideoStatus.PUBLISHING, room_options=options)
+    return PublishPlan(
+        session_id=session.id,
+        user_id=user.id,
+        display=session.seller.shop_name[:60],
+        server=video.server,
+        room=video.room,
+        generation=video.generation,
+        old_janus_session=video.janus_session,
+        old_feed=video.feed_id,
+        was_publishing=video.status == VideoStatus.PUBLISHING,
+        room_options=options,
+    )
 
 
 def _publisher_alive(jan: janus.Janus, plan: PublishPlan) -> bool:
@@ -224,8 +238,14 @@ def _publisher_alive(jan: janus.Janus, plan: PublishPlan) -> bool:
 
 def _create_room(jan: janus.Janus, plan: PublishPlan) -> None:
     try:
-        jan.create_room(plan.room, room_secret(plan.room), description=f"live {plan.session_id}",
-                        publishers=2, bitrate=ROOM_BITRATE, **plan.room_options)
+        jan.create_room(
+            plan.room,
+            room_secret(plan.room),
+            description=f"live {plan.session_id}",
+            publishers=2,
+            bitrate=ROOM_BITRATE,
+            **plan.room_options,
+        )
     except JanusError as err:
         if err.code != janus.ROOM_EXISTS:
             raise
@@ -238,9 +258,14 @@ def join_publisher(plan: PublishPlan, offer_sdp: str, replace: bool = False) -> 
     jan = janus.client(plan.server)
     if _publisher_alive(jan, plan):
         if not replace:
-            raise VideoRefused("publisher_exists", _(
-                "This session is already being streamed from another phone or tab. To stream from this one "
-                "instead, press \u201cStream from this phone\u201d."), status=409)
+            raise VideoRefused(
+                "publisher_exists",
+                _(
+                    "This session is already being streamed from another phone or tab. To stream from this one "
+                    "instead, press \u201cStream from this phone\u201d."
+                ),
+                status=409,
+            )
     if plan.old_janus_session:
         jan.destroy(plan.old_janus_session)  # the old publisher leaves the room (if it was still there)
     # The room first (already there is fine): a first publish, or Janus restarted since. Joining a missing room
@@ -258,8 +283,9 @@ def join_publisher(plan: PublishPlan, offer_sdp: str, replace: bool = False) -> 
     except JanusError as err:
         jan.destroy(session_id)
         log.warning("publish to session %s refused by Janus: %s", plan.session_id, err)
-        raise VideoRefused("invalid", _("The media server refused this stream. Reload the page and try again."),
-                           status=400) from None
+        raise VideoRefused(
+            "invalid", _("The media server refused this stream. Reload the page and try again."), status=400
+        ) from None
     except BaseException:
         _quietly_destroy(jan, session_id)
         raise
@@ -277,21 +303,41 @@ def record_publish(plan: PublishPlan, joined: Joined, offer_sdp: str | None = No
     now = utcnow()
     generation = plan.generation + 1
     done = db.session.execute(
-        sa.update(LiveVideo).where(LiveVideo.session_id == plan.session_id, LiveVideo.generation == plan.generation)
-        .values(status=VideoStatus.PUBLISHING, generation=generation, publisher_user_id=plan.user_id,
-                janus_session=joined.janus_session, janus_handle=joined.janus_handle, feed_id=joined.feed_id,
-                published_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+        sa.update(LiveVideo)
+        .where(LiveVideo.session_id == plan.session_id, LiveVideo.generation == plan.generation)
+        .values(
+            status=VideoStatus.PUBLISHING,
+            generation=generation,
+            publisher_user_id=plan.user_id,
+            janus_session=joined.janus_session,
+            janus_handle=joined.janus_handle,
+            feed_id=joined.feed_id,
+            published_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if done != 1:
-        raise VideoRefused("publisher_exists", _(
-            "This session is already being streamed from another phone or tab. To stream from this one "
-            "instead, press \u201cStream from this phone\u201d."), status=409)
-    security_event("video_publish", user_id=plan.user_id, session_id=plan.session_id, generation=generation,
-                   replaced=bool(plan.old_janus_session))
+        raise VideoRefused(
+            "publisher_exists",
+            _(
+                "This session is already being streamed from another phone or tab. To stream from this one "
+                "instead, press \u201cStream from this phone\u201d."
+            ),
+            status=409,
+        )
+    security_event(
+        "video_publish",
+        user_id=plan.user_id,
+        session_id=plan.session_id,
+        generation=generation,
+        replaced=bool(plan.old_janus_session),
+    )
     sid, server, room, feed = plan.session_id, plan.server, plan.room, joined.feed_id
     secret = room_secret(room)
-    on_commit(lambda: publishing_started.send(sid, server=server, room=room, feed_id=feed, secret=secret,
-                                              offer_sdp=offer_sdp))
+    on_commit(
+        lambda: publishing_started.send(sid, server=server, room=room, feed_id=feed, secret=secret, offer_sdp=offer_sdp)
+    )
     return generation
 
 
@@ -314,8 +360,11 @@ def current_publish(session_id: int, resource: str) -> LiveVideo:
     if video is None:
         raise VideoRefused("not_found", _("Not found."), status=404)
     if video.generation != data.get("g") or video.status != VideoStatus.PUBLISHING:
-        raise VideoRefused("replaced", _("This stream has stopped: it was replaced from another phone or tab, "
-                                         "or it ended."), status=410)
+        raise VideoRefused(
+            "replaced",
+            _("This stream has stopped: it was replaced from another phone or tab, or it ended."),
+            status=410,
+        )
     return video
 
 
@@ -330,11 +379,17 @@ def mark_stopped(session_id: int, generation: int) -> bool:
     """The publish of ``generation`` is over (ended by the host, replaced, its Janus session gone). Flushes."""
     now = utcnow()
     done = db.session.execute(
-        sa.update(LiveVideo).where(LiveVideo.session_id == session_id, LiveVideo.generation == generation,
-                                   LiveVideo.status == VideoStatus.PUBLISHING)
-        .values(status=VideoStatus.IDLE, janus_session=None, janus_handle=None, feed_id=None, stopped_at=now,
-                updated_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+        sa.update(LiveVideo)
+        .where(
+            LiveVideo.session_id == session_id,
+            LiveVideo.generation == generation,
+            LiveVideo.status == VideoStatus.PUBLISHING,
+        )
+        .values(
+            status=VideoStatus.IDLE, janus_session=None, janus_handle=None, feed_id=None, stopped_at=now, updated_at=now
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if done:
         on_commit(lambda: publishing_stopped.send(session_id, generation=generation))
     return bool(done)
@@ -353,6 +408,7 @@ def close_room(server: str, room: int) -> None:
 
 
 # ---- watching ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Subscription:
@@ -376,8 +432,9 @@ def subscribe(session_id: int, server: str, room: int, feed_id: int) -> Subscrip
     js = jan.create_session()
     try:
         handle = jan.attach(js)
-        answer = jan.message(js, handle, {"request": "join", "ptype": "subscriber", "room": room,
-                                          "streams": [{"feed": feed_id}]})
+        answer = jan.message(
+            js, handle, {"request": "join", "ptype": "subscriber", "room": room, "streams": [{"feed": feed_id}]}
+        )
     except JanusError as err:
         _quietly_destroy(jan, js)
         if err.code in (janus.NO_SUCH_FEED, janus.ROOM_NOT_FOUND):
@@ -442,6 +499,7 @@ def stop_watching(server: str, sub: dict) -> None:
 
 
 # ---- the session ends ---------------------------------------------------------------------------------------
+
 
 def on_session_ended(session_id: int) -> None:
     """The session went off air: stop the publisher and close the room (after commit, outside the request's

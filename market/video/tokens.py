@@ -74,7 +74,7 @@ def read_publish_token(token: object) -> PublishClaim:
 def bearer(header: str | None) -> str | None:
     if not header or not header.startswith("Bearer "):
         return None
-    return header[len("Bearer "):].strip() or None
+    return header[len("Bearer ") :].strip() or None
 
 
 def make_resource(kind: str, **fields: int) -> str:
@@ -92,7 +92,8 @@ def read_resource(token: object, kind: str, session_id: int) -> dict | None:
         return None
     if not isinstance(data, dict) or data.get("k") != kind or data.get("s") != session_id:
         return None
-    if not all(_is_id(v) or (isinstance(v, int) and not isinstance(v, bool) and v == 0)
-               for k, v in data.items() if k != "k"):
+    if not all(
+        _is_id(v) or (isinstance(v, int) and not isinstance(v, bool) and v == 0) for k, v in data.items() if k != "k"
+    ):
         return None
     return data

@@ -30,8 +30,10 @@ WATCHED = {
 def snapshot() -> dict:
     """Read on the test's own connection (no ORM session: the requests' sessions come and go on it)."""
     conn = db.engines[None]
-    return {table: conn.execute(sa.text(f"SELECT {', '.join(cols)} FROM {table} ORDER BY id")).all()
-            for table, cols in WATCHED.items()}
+    return {
+        table: conn.execute(sa.text(f"SELECT {', '.join(cols)} FROM {table} ORDER BY id")).all()
+        for table, cols in WATCHED.items()
+    }
 
 
 @contextmanager
@@ -40,8 +42,9 @@ def watched_writes():
     accounts (a listener on the connection: no extra query)."""
     conn = db.engines[None]
     found: list[str] = []
-    pattern = re.compile(r"^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+\"?(" + "|".join(WATCHED) + r"|order_items)\b",
-                         re.IGNORECASE)
+    pattern = re.compile(
+        r"^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+\"?(" + "|".join(WATCHED) + r"|order_items)\b", re.IGNORECASE
+    )
 
     def listen(_conn, _cursor, statement, _params, _context, _many):
         if pattern.match(statement):
@@ -69,8 +72,9 @@ def test_every_form_post_without_a_token_is_400_and_changes_nothing(app, world):
             resp = client.open(route.path.format(**ids), method=route.method, data=data)  # no csrf_token
             # A view whose form checks the token itself (``form_checks_csrf``) answers 400 with the form again;
             # one that has nothing to do for this person (logged in already) may send them on: nothing changes.
-            form_checked = getattr(app.view_functions.get(_endpoint(app, route.path.format(**ids), route.method)),
-                                   "csrf_in_form", False)
+            form_checked = getattr(
+                app.view_functions.get(_endpoint(app, route.path.format(**ids), route.method)), "csrf_in_form", False
+            )
             refused = resp.status_code == 400 or (form_checked and resp.status_code == 302)
             if not refused or snapshot() != before:
                 wrong.append(f"{role} {route.method} {route.path}: {resp.status_code}")
@@ -89,8 +93,7 @@ def test_the_only_csrf_exemptions_are_the_webhooks_and_the_bearer_api(app):
     from market.extensions import csrf
 
     def form_checked(name: str) -> bool:
-        endpoint = next((e for e, v in app.view_functions.items()
-                         if f"{v.__module__}.{v.__name__}" == name), None)
+        endpoint = next((e for e, v in app.view_functions.items() if f"{v.__module__}.{v.__name__}" == name), None)
         return bool(endpoint and getattr(app.view_functions[endpoint], "csrf_in_form", False))
 
     exempt_views = {name for name in csrf._exempt_views if not form_checked(name)}
@@ -98,8 +101,13 @@ def test_the_only_csrf_exemptions_are_the_webhooks_and_the_bearer_api(app):
     assert exempt_blueprints <= {"api"}, exempt_blueprints
     # the live video's WHIP/WHEP routes: a bearer publish token or a signed address, never a cookie (docs/video.md)
     video = {"whip", "whip_keepalive", "whip_resource", "whep", "whep_resource", "whep_keepalive", "whep_layer"}
-    assert {v.rsplit(".", 1)[-1] for v in exempt_views} <= {"stripe_webhook", "bank_webhook", "ghn_webhook",
-                                                            "ghtk_webhook", *video}, exempt_views
+    assert {v.rsplit(".", 1)[-1] for v in exempt_views} <= {
+        "stripe_webhook",
+        "bank_webhook",
+        "ghn_webhook",
+        "ghtk_webhook",
+        *video,
+    }, exempt_views
     assert all(v.startswith("market.video.routes.") for v in exempt_views if v.rsplit(".", 1)[-1] in video)
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] in exempt_blueprints:

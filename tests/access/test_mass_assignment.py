@@ -12,13 +12,27 @@ from market.orders.models import CartItem, Order
 from tests.catalog.test_sell import post_listing
 from tests.conftest import post_form
 
-SMUGGLED = {"approved": "1", "status": "approved", "is_admin": "1", "is_staff": "1", "is_kol": "1",
-            "paid_at": "2026-01-01T00:00:00Z", "price_vnd": "1", "total_vnd": "1", "seller_id": "1", "user_id": "1"}
+SMUGGLED = {
+    "approved": "1",
+    "status": "approved",
+    "is_admin": "1",
+    "is_staff": "1",
+    "is_kol": "1",
+    "paid_at": "2026-01-01T00:00:00Z",
+    "price_vnd": "1",
+    "total_vnd": "1",
+    "seller_id": "1",
+    "user_id": "1",
+}
 
 
 def test_registering_cannot_make_staff_or_admin(client):
-    resp = post_form(client, "/register", {"phone": "0912 345 670", "display_name": "Lan", "password": "mat-khau-123",
-                                           **SMUGGLED}, page="/register")
+    resp = post_form(
+        client,
+        "/register",
+        {"phone": "0912 345 670", "display_name": "Lan", "password": "mat-khau-123", **SMUGGLED},
+        page="/register",
+    )
     assert resp.status_code == 302
     user = db.session.scalar(sa.select(User).where(User.phone == "+84912345670"))
     assert (user.is_admin, user.is_staff) == (False, False)
@@ -28,8 +42,12 @@ def test_applying_to_sell_cannot_approve_the_shop(client, login, make_user, make
     commune = make_commune()
     user = make_user()
     login(user)
-    resp = post_form(client, "/sell/apply", {"shop_name": "Vườn Hà", "commune_id": str(commune.id), "story": "",
-                                             **SMUGGLED}, page="/sell/apply")
+    resp = post_form(
+        client,
+        "/sell/apply",
+        {"shop_name": "Vườn Hà", "commune_id": str(commune.id), "story": "", **SMUGGLED},
+        page="/sell/apply",
+    )
     assert resp.status_code == 302
     profile = db.session.scalar(sa.select(SellerProfile).where(SellerProfile.user_id == user.id))
     assert profile.status == SellerStatus.PENDING and not profile.is_kol
@@ -44,8 +62,9 @@ def test_a_listing_cannot_approve_itself_or_change_its_owner(client, make_seller
     resp = post_listing(client, title="Sầu riêng tự duyệt", files=[("a.jpg", jpeg_bytes())], **SMUGGLED)
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     product = db.session.scalar(sa.select(Product).where(Product.title == "Sầu riêng tự duyệt"))
-    assert product.status == "pending_review" and product.seller_id == seller.seller_profile.id != \
-        other.seller_profile.id
+    assert (
+        product.status == "pending_review" and product.seller_id == seller.seller_profile.id != other.seller_profile.id
+    )
 
 
 def test_the_cart_and_the_order_take_the_price_from_the_database(client, make_product, make_user, login):

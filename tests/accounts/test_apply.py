@@ -12,8 +12,12 @@ def test_apply_creates_pending_profile(client, login, make_user, make_commune):
     login(user)
     page = client.get("/sell/apply").get_data(as_text=True)
     assert "Ea Knuếc" in page
-    resp = post_form(client, "/sell/apply", {"shop_name": "Sầu riêng nhà Hà", "commune_id": str(commune.id),
-                                             "story": "<b>Vườn</b> 15 năm"}, page="/sell/apply")
+    resp = post_form(
+        client,
+        "/sell/apply",
+        {"shop_name": "Sầu riêng nhà Hà", "commune_id": str(commune.id), "story": "<b>Vườn</b> 15 năm"},
+        page="/sell/apply",
+    )
     assert resp.status_code == 302
     profile = db.session.scalar(sa.select(SellerProfile).where(SellerProfile.user_id == user.id))
     assert profile.status == SellerStatus.PENDING and profile.slug == "sau-rieng-nha-ha"
@@ -44,8 +48,12 @@ def test_bad_applications(client, login, make_user, make_commune, data, message)
 def test_csrf_missing_or_wrong_keeps_the_application(client, login, make_user, make_commune, token):
     commune = make_commune("Ea Knuếc")
     login(make_user())
-    data = {"shop_name": "Mật ong Nam Ka", "commune_id": str(commune.id), "story": "Nuôi ong ven hồ Lắk",
-            **({"csrf_token": token} if token else {})}
+    data = {
+        "shop_name": "Mật ong Nam Ka",
+        "commune_id": str(commune.id),
+        "story": "Nuôi ong ven hồ Lắk",
+        **({"csrf_token": token} if token else {}),
+    }
     resp = client.post("/sell/apply", data=data)
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400

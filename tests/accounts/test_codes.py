@@ -44,6 +44,7 @@ def check(client, url: str, data: dict, page: str | None = None):
 
 # ---- the codes themselves -----------------------------------------------------------------------------------
 
+
 def test_a_code_is_stored_hashed_and_works_once(app):
     codes.request_code("0912 000 222", Purpose.LOGIN, ip=IP)
     db.session.commit()
@@ -161,21 +162,29 @@ def test_every_request_success_and_failure_is_in_the_security_log(app, caplog):
         codes.use_code("0912000222", Purpose.LOGIN, "000000" if code != "000000" else "111111", ip=IP)
     codes.use_code("0912000222", Purpose.LOGIN, code, ip=IP)
     lines = [r.getMessage() for r in caplog.records if r.name == "market.security"]
-    assert [re.search(r"event=(\w+)", line).group(1) for line in lines] == ["code_requested", "code_failed",
-                                                                            "code_used"]
+    assert [re.search(r"event=(\w+)", line).group(1) for line in lines] == [
+        "code_requested",
+        "code_failed",
+        "code_used",
+    ]
     assert all("+84912000222" not in line and "912000222" not in line for line in lines)
     assert all(code not in line for line in lines)
 
 
 # ---- sign in, sign up, claim ---------------------------------------------------------------------------------
 
+
 def test_sign_in_by_code(client, make_user):
     user = make_user(phone="0912000111")
     resp = send(client, "/login/code", "0912 000 111", page="/login/code")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "Mã từ tin nhắn" in html and "0912 000 111" in html
-    resp = check(client, "/login/code?next=/orders", {"phone": "0912 000 111", "code": last_code("0912000111")},
-                 page="/login/code")
+    resp = check(
+        client,
+        "/login/code?next=/orders",
+        {"phone": "0912 000 111", "code": last_code("0912000111")},
+        page="/login/code",
+    )
     assert resp.status_code == 302 and resp.headers["Location"] == "/orders"
     assert client.get("/account").status_code == 200
     db.session.refresh(user)
@@ -235,8 +244,15 @@ def test_a_villager_claims_the_account_staff_opened(client, make_commune, make_s
 
     commune = make_commune()
     helper = make_staff(commune, name="Cán bộ Hạnh")
-    profile = register_assisted_seller(helper, phone="0912000777", name="H'Blen Niê", shop_name="Rẫy cà phê",
-                                       commune_id=commune.id, story="", consent=True)
+    profile = register_assisted_seller(
+        helper,
+        phone="0912000777",
+        name="H'Blen Niê",
+        shop_name="Rẫy cà phê",
+        commune_id=commune.id,
+        story="",
+        consent=True,
+    )
     db.session.commit()
     # a password login fails, as for anyone
     resp = post_form(client, "/login", {"phone": "0912000777", "password": "anything-at-all"}, page="/login")
@@ -253,8 +269,12 @@ def test_a_villager_claims_the_account_staff_opened(client, make_commune, make_s
     assert client.get("/sell/products").status_code == 200  # her shop, as it was
     # she sets a password with a code
     post_form(client, "/account/password", {"step": "send"}, page="/account/password")
-    resp = post_form(client, "/account/password", {"step": "save", "code": last_code("0912000777"),
-                                                   "password": "mat-khau-moi-1"}, page="/account/password")
+    resp = post_form(
+        client,
+        "/account/password",
+        {"step": "save", "code": last_code("0912000777"), "password": "mat-khau-moi-1"},
+        page="/account/password",
+    )
     assert resp.status_code == 302
     db.session.refresh(user)
     assert user.has_password
@@ -287,6 +307,7 @@ def test_a_banned_account_cannot_be_claimed(client, make_user):
 
 # ---- recovery, password and phone changes ------------------------------------------------------------------
 
+
 def test_forgot_password_sets_a_new_one_and_ends_other_sessions(client, make_user):
     user = make_user(phone="0912000111")
     version = user.auth_version
@@ -294,11 +315,15 @@ def test_forgot_password_sets_a_new_one_and_ends_other_sessions(client, make_use
     page = client.get("/login").get_data(as_text=True)
     assert "Quên mật khẩu?" in page and "Đăng nhập bằng mã SMS" in page
     send(client, "/password/forgot", "0912000111")
-    resp = check(client, "/password/forgot", {"phone": "0912000111", "code": last_code("0912000111"),
-                                              "password": "short"})
+    resp = check(
+        client, "/password/forgot", {"phone": "0912000111", "code": last_code("0912000111"), "password": "short"}
+    )
     assert resp.status_code == 400 and 'id="password-error"' in resp.get_data(as_text=True)
-    resp = check(client, "/password/forgot", {"phone": "0912000111", "code": last_code("0912000111"),
-                                              "password": "mat-khau-moi-1"})
+    resp = check(
+        client,
+        "/password/forgot",
+        {"phone": "0912000111", "code": last_code("0912000111"), "password": "mat-khau-moi-1"},
+    )
     assert resp.status_code == 302
     db.session.refresh(user)
     assert user.auth_version > version
@@ -310,19 +335,30 @@ def test_forgot_password_sets_a_new_one_and_ends_other_sessions(client, make_use
 
 def test_forgot_password_for_a_number_without_account_offers_to_open_one(client):
     send(client, "/password/forgot", "0912000555")
-    resp = check(client, "/password/forgot", {"phone": "0912000555", "code": last_code("0912000555"),
-                                              "password": "mat-khau-moi-1"})
+    resp = check(
+        client,
+        "/password/forgot",
+        {"phone": "0912000555", "code": last_code("0912000555"), "password": "mat-khau-moi-1"},
+    )
     assert resp.status_code == 302 and resp.headers["Location"].startswith("/login/code/name")
 
 
 def test_change_password_with_the_current_one(client, make_user):
     user = make_user(phone="0912000111")
     login_as(client, user)
-    resp = post_form(client, "/account/password", {"step": "save", "current_password": "wrong-one",
-                                                   "password": "mat-khau-moi-1"}, page="/account/password")
+    resp = post_form(
+        client,
+        "/account/password",
+        {"step": "save", "current_password": "wrong-one", "password": "mat-khau-moi-1"},
+        page="/account/password",
+    )
     assert resp.status_code == 400 and "Mật khẩu hiện tại chưa đúng." in resp.get_data(as_text=True)
-    resp = post_form(client, "/account/password", {"step": "save", "current_password": PASSWORD,
-                                                   "password": "mat-khau-moi-1"}, page="/account/password")
+    resp = post_form(
+        client,
+        "/account/password",
+        {"step": "save", "current_password": PASSWORD, "password": "mat-khau-moi-1"},
+        page="/account/password",
+    )
     assert resp.status_code == 302
     assert client.get("/account").status_code == 200  # still logged in here
 
@@ -376,11 +412,18 @@ def test_claims_and_password_and_phone_changes_are_in_the_security_log(client, m
     send(client, "/login/code", "0912000888")
     check(client, "/login/code", {"phone": "0912000888", "code": last_code("0912000888")})
     post_form(client, "/account/password", {"step": "send"}, page="/account/password")
-    post_form(client, "/account/password", {"step": "save", "code": last_code("0912000888"),
-                                            "password": "mat-khau-moi-1"}, page="/account/password")
+    post_form(
+        client,
+        "/account/password",
+        {"step": "save", "code": last_code("0912000888"), "password": "mat-khau-moi-1"},
+        page="/account/password",
+    )
     send(client, "/account/phone", "0912000666")
     check(client, "/account/phone", {"phone": "0912000666", "code": last_code("0912000666")})
     events = [re.search(r"event=(\w+)", r.getMessage()).group(1) for r in caplog.records if r.name == "market.security"]
     assert [e for e in events if not e.startswith("code_")] == ["account_claimed", "password_changed", "phone_changed"]
-    assert not any("912000888" in r.getMessage() or "912000666" in r.getMessage() for r in caplog.records
-                   if r.name == "market.security")
+    assert not any(
+        "912000888" in r.getMessage() or "912000666" in r.getMessage()
+        for r in caplog.records
+        if r.name == "market.security"
+    )

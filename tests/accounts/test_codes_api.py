@@ -21,11 +21,12 @@ def test_a_new_number_signs_up_by_code_the_name_asked_after_the_code(client):
     code = last_code("0912000555")
     resp = client.post("/api/v1/auth/code/token", json={"phone": "0912000555", "code": code})
     assert resp.status_code == 400 and resp.json["error"] == "name_required"
-    resp = client.post("/api/v1/auth/code/token", json={"phone": "0912000555", "code": code,
-                                                        "display_name": "Y Moan"})
+    resp = client.post("/api/v1/auth/code/token", json={"phone": "0912000555", "code": code, "display_name": "Y Moan"})
     assert resp.status_code == 200 and resp.json["created"] is True
-    assert client.get("/api/v1/me", headers={"Authorization": "Bearer " + resp.json["token"]}).json["user"][
-        "display_name"] == "Y Moan"
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": "Bearer " + resp.json["token"]}).json["user"]["display_name"]
+        == "Y Moan"
+    )
     again = client.post("/api/v1/auth/code/token", json={"phone": "0912000555", "code": code})
     assert again.status_code == 400 and again.json["error"] == "invalid"  # used once
 
@@ -41,15 +42,25 @@ def test_a_known_number_gets_a_token_and_a_wrong_code_is_counted(client, make_us
     make_user(phone="0912000111")
     client.post("/api/v1/auth/code", json={"phone": "0912000111"})
     code = last_code("0912000111")
-    bad = client.post("/api/v1/auth/code/token", json={"phone": "0912000111",
-                                                       "code": "000000" if code != "000000" else "111111"})
+    bad = client.post(
+        "/api/v1/auth/code/token", json={"phone": "0912000111", "code": "000000" if code != "000000" else "111111"}
+    )
     assert bad.status_code == 400 and "Còn 4 lần thử" in bad.json["message"]
     resp = client.post("/api/v1/auth/code/token", json={"phone": "0912000111", "code": code})
     assert resp.status_code == 200 and resp.json["created"] is False
 
 
-@pytest.mark.parametrize("body", [None, [], {"phone": 5}, {"phone": "0912000111", "purpose": "admin"},
-                                  {"phone": "x" * 10_000}, {"phone": "1900 1234"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        [],
+        {"phone": 5},
+        {"phone": "0912000111", "purpose": "admin"},
+        {"phone": "x" * 10_000},
+        {"phone": "1900 1234"},
+    ],
+)
 def test_bad_requests_are_400(client, body):
     resp = client.post("/api/v1/auth/code", json=body)
     assert resp.status_code == 400 and resp.json["ok"] is False
@@ -60,8 +71,10 @@ def test_reset_password_by_code(client, make_user):
     old_token = issue_token(user)
     db.session.commit()
     client.post("/api/v1/auth/code", json={"phone": "0912000111", "purpose": "reset"})
-    resp = client.post("/api/v1/auth/password/reset", json={"phone": "0912000111", "code": last_code("0912000111"),
-                                                            "password": "mat-khau-moi-1"})
+    resp = client.post(
+        "/api/v1/auth/password/reset",
+        json={"phone": "0912000111", "code": last_code("0912000111"), "password": "mat-khau-moi-1"},
+    )
     assert resp.status_code == 200
     assert client.get("/api/v1/me", headers={"Authorization": "Bearer " + old_token}).status_code == 401
     assert client.post("/api/v1/auth/token", json={"phone": "0912000111", "password": "mat-khau-moi-1"}).json["ok"]
@@ -72,19 +85,23 @@ def test_change_password_and_phone_through_the_api(client, make_user):
     token = issue_token(user)
     db.session.commit()
     auth = {"Authorization": "Bearer " + token}
-    wrong = client.post("/api/v1/me/password", json={"password": "mat-khau-moi-1", "current_password": "nope"},
-                        headers=auth)
+    wrong = client.post(
+        "/api/v1/me/password", json={"password": "mat-khau-moi-1", "current_password": "nope"}, headers=auth
+    )
     assert wrong.status_code == 400
-    resp = client.post("/api/v1/me/password", json={"password": "mat-khau-moi-1", "current_password": PASSWORD},
-                       headers=auth)
+    resp = client.post(
+        "/api/v1/me/password", json={"password": "mat-khau-moi-1", "current_password": PASSWORD}, headers=auth
+    )
     assert resp.status_code == 200
     auth = {"Authorization": "Bearer " + resp.json["token"]}
     assert client.post("/api/v1/me/code", headers=auth).status_code == 200
-    resp = client.post("/api/v1/me/password", json={"password": "mat-khau-moi-2", "code": last_code("0912000111")},
-                       headers=auth)
+    resp = client.post(
+        "/api/v1/me/password", json={"password": "mat-khau-moi-2", "code": last_code("0912000111")}, headers=auth
+    )
     assert resp.status_code == 200
     auth = {"Authorization": "Bearer " + resp.json["token"]}
     assert client.post("/api/v1/me/phone", json={"phone": "0912000666"}, headers=auth).status_code == 200
-    resp = client.post("/api/v1/me/phone/verify", json={"phone": "0912000666", "code": last_code("0912000666")},
-                       headers=auth)
+    resp = client.post(
+        "/api/v1/me/phone/verify", json={"phone": "0912000666", "code": last_code("0912000666")}, headers=auth
+    )
     assert resp.status_code == 200 and resp.json["user"]["phone"] == "+84912000666"

@@ -122,8 +122,9 @@ def test_the_old_number_hears_of_a_phone_change_by_zns_or_sms(app, zalo, make_us
     assert message["phone"] == "84912000111" and message["template_id"] == "412351"
     assert message["template_data"] == {"phone": "0912 000 666"}
     assert list(LogSms.sent) == []
-    app.config["ZALO_ZNS_TEMPLATES"] = {k: v for k, v in app.config["ZALO_ZNS_TEMPLATES"].items()
-                                        if k != "account.phone_changed"}
+    app.config["ZALO_ZNS_TEMPLATES"] = {
+        k: v for k, v in app.config["ZALO_ZNS_TEMPLATES"].items() if k != "account.phone_changed"
+    }
     change_phone(user, "+84912000777")
     db.session.commit()
     assert len(zalo.sent) == 1

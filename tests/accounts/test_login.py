@@ -9,8 +9,7 @@ SAME_MESSAGE = "Số điện thoại hoặc mật khẩu chưa đúng."
 
 def test_login_and_logout(client, make_user):
     user = make_user(phone="0912000111")
-    resp = post_form(client, "/login?next=/account", {"phone": "+84 912 000 111", "password": PASSWORD},
-                     page="/login")
+    resp = post_form(client, "/login?next=/account", {"phone": "+84 912 000 111", "password": PASSWORD}, page="/login")
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/account")
     assert client.get("/account").status_code == 200
     post_form(client, "/logout", {}, page="/account")
@@ -31,8 +30,9 @@ def test_unknown_phone_and_wrong_password_look_the_same(client, make_user):
 
 def test_wrong_password_keeps_the_phone_and_forgets_the_password(client, make_user):
     make_user(phone="0912000111")
-    html = post_form(client, "/login", {"phone": "0912 000 111", "password": "nope-nope"},
-                     page="/login").get_data(as_text=True)
+    html = post_form(client, "/login", {"phone": "0912 000 111", "password": "nope-nope"}, page="/login").get_data(
+        as_text=True
+    )
     assert SAME_MESSAGE in html and 'value="0912 000 111"' in html and "nope-nope" not in html
 
 
@@ -61,16 +61,19 @@ def test_csrf_missing_or_wrong_keeps_the_phone_and_counts_no_failure(client, mak
 
 def test_open_redirect_is_refused(client, make_user):
     make_user(phone="0912000111")
-    resp = post_form(client, "/login?next=//evil.example/x", {"phone": "0912000111", "password": PASSWORD},
-                     page="/login")
+    resp = post_form(
+        client, "/login?next=//evil.example/x", {"phone": "0912000111", "password": PASSWORD}, page="/login"
+    )
     assert resp.headers["Location"] == "/"
 
 
 def test_ten_failures_per_phone_then_429(client, make_user):
     make_user(phone="0912000111")
     for _ in range(10):
-        assert post_form(client, "/login", {"phone": "0912000111", "password": "bad-password"},
-                         page="/login").status_code == 400
+        assert (
+            post_form(client, "/login", {"phone": "0912000111", "password": "bad-password"}, page="/login").status_code
+            == 400
+        )
     resp = post_form(client, "/login", {"phone": "0912 000 111", "password": PASSWORD}, page="/login")
     assert resp.status_code == 429
     assert "15 phút" in resp.get_data(as_text=True)
@@ -158,12 +161,24 @@ class TestApiToken:
         make_user(phone="0912000111")
         written = ["0912000111", "+84912000111", "0912 000 111", "+84 912 000 111", "0912-000-111"] * 2
         for i, phone in enumerate(written):  # from ten addresses: the number's counter, not an address's
-            resp = client.post("/api/v1/auth/token", json={"phone": phone, "password": "wrong-pass"},
-                               environ_overrides={"REMOTE_ADDR": f"198.51.100.{i}"})
+            resp = client.post(
+                "/api/v1/auth/token",
+                json={"phone": phone, "password": "wrong-pass"},
+                environ_overrides={"REMOTE_ADDR": f"198.51.100.{i}"},
+            )
             assert resp.status_code == 401
         elsewhere = {"REMOTE_ADDR": "203.0.113.9"}
-        resp = client.post("/api/v1/auth/token", json={"phone": "0912000111", "password": PASSWORD},
-                           environ_overrides=elsewhere)
+        resp = client.post(
+            "/api/v1/auth/token", json={"phone": "0912000111", "password": PASSWORD}, environ_overrides=elsewhere
+        )
         assert resp.status_code == 429 and resp.json["error"] == "rate_limited"
-        assert post_form(client, "/login", {"phone": "0912000111", "password": PASSWORD}, page="/login",
-                         environ_overrides=elsewhere).status_code == 429
+        assert (
+            post_form(
+                client,
+                "/login",
+                {"phone": "0912000111", "password": PASSWORD},
+                page="/login",
+                environ_overrides=elsewhere,
+            ).status_code
+            == 429
+        )

@@ -25,10 +25,14 @@ def measurable_hasher(monkeypatch):
 
 
 def test_the_three_kinds_of_failed_login_take_the_same_time(app, measurable_hasher):
-    db.session.add_all([
-        User(phone="+84912000101", display_name="Có mật khẩu", password_hash=passwords.hash_password("dung-mat-khau")),
-        User(phone="+84912000102", display_name="Cán bộ mở giúp", password_hash="!assisted:0123456789abcdef"),
-    ])
+    db.session.add_all(
+        [
+            User(
+                phone="+84912000101", display_name="Có mật khẩu", password_hash=passwords.hash_password("dung-mat-khau")
+            ),
+            User(phone="+84912000102", display_name="Cán bộ mở giúp", password_hash="!assisted:0123456789abcdef"),
+        ]
+    )
     db.session.flush()
     cases = {"unknown": "0912000109", "normal": "0912000101", "no_password": "0912000102"}
     for phone in cases.values():  # warm up: the dummy hash is made once per process
@@ -39,7 +43,8 @@ def test_the_three_kinds_of_failed_login_take_the_same_time(app, measurable_hash
     while len(rounds) < 3 and not (rounds and max(rounds[-1].values()) <= min(rounds[-1].values()) * 1.2):
         rounds.append(_medians(cases))
     assert max(rounds[-1].values()) <= min(rounds[-1].values()) * 1.2, [
-        {k: f"{v * 1000:.1f} ms" for k, v in m.items()} for m in rounds]
+        {k: f"{v * 1000:.1f} ms" for k, v in m.items()} for m in rounds
+    ]
 
 
 def _medians(cases: dict) -> dict:

@@ -58,8 +58,13 @@ def api_world(app, make_user, make_seller, make_product):
     make_product(seller=seller, title="Cà phê Robusta", category="coffee")
     order = place_order(buyer, [Line("product", product.id, 2)], "openapi-order-1").order
     db.session.commit()
-    return {"buyer": buyer, "seller": seller, "product": product, "order": order,
-            "tokens": {"buyer": issue_token(buyer), "seller": issue_token(seller)}}
+    return {
+        "buyer": buyer,
+        "seller": seller,
+        "product": product,
+        "order": order,
+        "tokens": {"buyer": issue_token(buyer), "seller": issue_token(seller)},
+    }
 
 
 @pytest.fixture
@@ -78,15 +83,22 @@ def test_schemathesis_every_operation(app, api_world, no_errors_logged):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = _operations(schema)
     labels = {op.label for op in operations}
-    assert {"POST /api/v1/auth/token", "GET /api/v1/me", "GET /api/v1/orders", "GET /api/v1/orders/{order_id}",
-            "GET /api/v1/products", "GET /api/v1/products/{product_id}"} <= labels, labels
+    assert {
+        "POST /api/v1/auth/token",
+        "GET /api/v1/me",
+        "GET /api/v1/orders",
+        "GET /api/v1/orders/{order_id}",
+        "GET /api/v1/products",
+        "GET /api/v1/products/{product_id}",
+    } <= labels, labels
     for operation in operations:
         headers = {}
         if operation.definition.raw.get("security"):
             headers["Authorization"] = "Bearer " + api_world["tokens"]["buyer"]
 
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         @given(case=operation.as_strategy(), role=st.sampled_from(["buyer", "seller"]))
         def check(case, role):
             if headers:
@@ -104,8 +116,12 @@ def test_detail_answers_conform(app, api_world, who, no_errors_logged):
     calls = [
         (schema["/api/v1/orders/{order_id}"]["GET"].Case(path_parameters={"order_id": api_world["order"].id}), 200),
         (schema["/api/v1/orders"]["GET"].Case(query={"role": who}), 200),
-        (schema["/api/v1/products/{product_id}"]["GET"].Case(
-            path_parameters={"product_id": api_world["product"].id}), 200),
+        (
+            schema["/api/v1/products/{product_id}"]["GET"].Case(
+                path_parameters={"product_id": api_world["product"].id}
+            ),
+            200,
+        ),
         (schema["/api/v1/products"]["GET"].Case(query={"q": "sau rieng"}), 200),
         (schema["/api/v1/me"]["GET"].Case(), 200),
     ]

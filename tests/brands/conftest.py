@@ -41,14 +41,22 @@ def make_brand(app, kol):
     from market.brands import service
     from market.catalog import images
 
-    def factory(kol_user=None, name: str | None = None, slug: str | None = None, story: str = "Sầu riêng của mẹ tôi.",
-                photos: int = 0):
+    def factory(
+        kol_user=None,
+        name: str | None = None,
+        slug: str | None = None,
+        story: str = "Sầu riêng của mẹ tôi.",
+        photos: int = 0,
+    ):
         kol_user = kol_user or kol
         n = next(_names)
         plan = []
         for i in range(photos):
-            photo = images.prepare(jpeg_bytes((80, 60), color=((n * 41 + i * 13) % 256, 120, 60)), f"b{i}.jpg",
-                                   current_app.config["MEDIA_DIR"])
+            photo = images.prepare(
+                jpeg_bytes((80, 60), color=((n * 41 + i * 13) % 256, 120, 60)),
+                f"b{i}.jpg",
+                current_app.config["MEDIA_DIR"],
+            )
             images.save(photo, current_app.config["MEDIA_DIR"])
             plan.append(photo)
         data = service.BrandInput(name=name or f"Ami kao Durian {n}", slug=slug, story=story)

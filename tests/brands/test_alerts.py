@@ -27,9 +27,15 @@ from tests.conftest import post_form
 def session_of(app):
     def factory(host, title="Phiên sầu riêng Ea Knuếc", stream_url="https://www.tiktok.com/@hhanie/live"):
         profile = host.seller_profile
-        s = LiveSession(seller_id=profile.id, commune_id=profile.commune_id, title=title,
-                        stream_url=stream_url, scheduled_at=utcnow() + timedelta(minutes=5),
-                        status="scheduled", description="")
+        s = LiveSession(
+            seller_id=profile.id,
+            commune_id=profile.commune_id,
+            title=title,
+            stream_url=stream_url,
+            scheduled_at=utcnow() + timedelta(minutes=5),
+            status="scheduled",
+            description="",
+        )
         db.session.add(s)
         db.session.flush()
         return s
@@ -43,8 +49,9 @@ def follow(user, kind, target_id):
 
 
 def live_notes():
-    return db.session.scalars(sa.select(Notification).where(Notification.kind == alerts.KIND)
-                              .order_by(Notification.user_id)).all()
+    return db.session.scalars(
+        sa.select(Notification).where(Notification.kind == alerts.KIND).order_by(Notification.user_id)
+    ).all()
 
 
 def start(host, session):
@@ -52,8 +59,9 @@ def start(host, session):
     db.session.commit()  # the signal is sent after this commit; tests run deferred work inline
 
 
-def test_followers_by_every_path_hear_once_in_their_language(client, login, make_user, make_seller, commune, kol,
-                                                             brand, session_of):
+def test_followers_by_every_path_hear_once_in_their_language(
+    client, login, make_user, make_seller, commune, kol, brand, session_of
+):
     by_shop = make_user(name="Theo gian hàng")
     by_brand = make_user(name="Theo thương hiệu")
     by_commune = make_user(name="Theo xã")
@@ -76,8 +84,9 @@ def test_followers_by_every_path_hear_once_in_their_language(client, login, make
     assert [n.user_id for n in notes] == sorted([by_shop.id, by_brand.id, by_commune.id, everything.id])
     text = {n.user_id: n.text for n in notes}
     assert text[by_shop.id] == "Vườn sầu riêng Ea Knuếc đang live: Phiên sầu riêng Ea Knuếc"
-    assert text[by_brand.id] == ("Vườn sầu riêng Ea Knuếc đang live (bạn theo dõi Ami kao Durian): "
-                                 "Phiên sầu riêng Ea Knuếc")
+    assert text[by_brand.id] == (
+        "Vườn sầu riêng Ea Knuếc đang live (bạn theo dõi Ami kao Durian): Phiên sầu riêng Ea Knuếc"
+    )
     assert text[by_commune.id] == "Vườn sầu riêng Ea Knuếc đang live (bạn theo dõi Ea Knuếc): Phiên sầu riêng Ea Knuếc"
     assert text[everything.id] == "Vườn sầu riêng Ea Knuếc is live now: Phiên sầu riêng Ea Knuếc"  # the shop path
     assert all(n.link == f"/live/{session.id}" for n in notes)
@@ -100,8 +109,9 @@ def test_followers_by_every_path_hear_once_in_their_language(client, login, make
     assert db.session.scalar(sa.select(sa.func.count(Follow.id)).where(Follow.user_id == by_brand.id)) == 0
 
 
-def test_a_shop_under_several_brands_tells_each_follower_once(make_user, make_seller, make_brand, commune, kol,
-                                                              session_of):
+def test_a_shop_under_several_brands_tells_each_follower_once(
+    make_user, make_seller, make_brand, commune, kol, session_of
+):
     other_kol = make_seller(commune=commune, shop_name="Vườn Y Khoa", is_kol=True)
     one = make_brand(name="Ami kao Durian")
     two = make_brand(kol_user=other_kol, name="Cà phê Ea Knuếc")
@@ -113,8 +123,9 @@ def test_a_shop_under_several_brands_tells_each_follower_once(make_user, make_se
     assert [n.user_id for n in live_notes()] == [fan.id] and len(LogSms.sent) == 1
 
 
-def test_followers_of_other_communes_and_shops_hear_nothing(make_user, make_seller, make_commune, commune, kol,
-                                                            session_of):
+def test_followers_of_other_communes_and_shops_hear_nothing(
+    make_user, make_seller, make_commune, commune, kol, session_of
+):
     elsewhere = make_commune("Xuân Lãnh")
     other_shop = make_seller(commune=commune, shop_name="Vườn khác")
     fan_of_elsewhere, fan_of_other_shop = make_user(), make_user()
@@ -246,13 +257,26 @@ def test_a_thousand_followers(make_commune, kol, session_of, monkeypatch):
 
     commune_id = kol.seller_profile.commune_id
     pw = hash_password("x")
-    db.session.execute(sa.insert(User), [{"phone": f"+8498{i:07d}", "display_name": f"Người mua {i}",
-                                          "password_hash": pw, "locale": "vi" if i % 3 else "en",
-                                          "created_at": utcnow(), "updated_at": utcnow()} for i in range(1100)])
+    db.session.execute(
+        sa.insert(User),
+        [
+            {
+                "phone": f"+8498{i:07d}",
+                "display_name": f"Người mua {i}",
+                "password_hash": pw,
+                "locale": "vi" if i % 3 else "en",
+                "created_at": utcnow(),
+                "updated_at": utcnow(),
+            }
+            for i in range(1100)
+        ],
+    )
     ids = db.session.scalars(sa.select(User.id).where(User.phone.like("+8498%")).order_by(User.id)).all()
     rows = [{"user_id": uid, "target_type": "commune", "target_id": commune_id, "created_at": utcnow()} for uid in ids]
-    rows += [{"user_id": uid, "target_type": "shop", "target_id": kol.seller_profile.id, "created_at": utcnow()}
-             for uid in ids[::2]]
+    rows += [
+        {"user_id": uid, "target_type": "shop", "target_id": kol.seller_profile.id, "created_at": utcnow()}
+        for uid in ids[::2]
+    ]
     db.session.execute(sa.insert(Follow), rows)
     monkeypatch.setattr(alerts, "BATCH_SIZE", 500)
     results = []
@@ -261,8 +285,9 @@ def test_a_thousand_followers(make_commune, kol, session_of, monkeypatch):
     try:
         start(kol, session_of(kol))
         assert results == [{"followers": 1100, "notified": 1100, "skipped": 0, "batches": 3}]
-        assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(Notification.kind == alerts.KIND)) \
-            == 1100
+        assert (
+            db.session.scalar(sa.select(sa.func.count(Notification.id)).where(Notification.kind == alerts.KIND)) == 1100
+        )
         assert len(LogSms.sent) == 1100 and len({p for p, _t in LogSms.sent}) == 1100
         english = [t for p, t in LogSms.sent if "is live now" in t]
         assert len(english) == len([i for i in range(1100) if i % 3 == 0])

@@ -21,8 +21,16 @@ def zns_alerts(app, zalo):  # noqa: F811 - the imported fixture
     return zalo
 
 
-def test_live_alerts_go_by_zns_in_batches(client, app, zns_alerts, make_user, kol, brand, session_of,  # noqa: F811
-                                          monkeypatch):
+def test_live_alerts_go_by_zns_in_batches(
+    client,
+    app,
+    zns_alerts,
+    make_user,
+    kol,
+    brand,
+    session_of,  # noqa: F811
+    monkeypatch,
+):
     fans = [make_user(name=f"Người {i}") for i in range(5)]
     for i, fan in enumerate(fans):
         follow(fan, "brand" if i == 0 else "shop", brand.id if i == 0 else kol.seller_profile.id)
@@ -40,7 +48,11 @@ def test_live_alerts_go_by_zns_in_batches(client, app, zns_alerts, make_user, ko
     assert {m["template_id"] for m in sent.values()} == {"412360"}
     by_brand = sent[fans[0].phone.lstrip("+")]["template_data"]
     assert (by_brand["shop"], by_brand["title"], by_brand["via"], by_brand["link"]) == (
-        "Vườn sầu riêng Ea Knuếc", session.title, brand.name, f"{SITE}/live/{session.id}")
+        "Vườn sầu riêng Ea Knuếc",
+        session.title,
+        brand.name,
+        f"{SITE}/live/{session.id}",
+    )
     assert sent[fans[1].phone.lstrip("+")]["template_data"]["via"] == ""  # the shop's own follower
     [(phone, text)] = list(LogSms.sent)
     assert phone == fans[4].phone and "Ngung nhan tin: http://127.0.0.1:5000/stop/" in text
@@ -69,8 +81,7 @@ def test_live_alerts_fall_back_to_sms(app, zns_alerts, make_user, kol, session_o
         assert zns_alerts.seen == []
 
 
-def test_an_expired_token_is_refreshed_once_for_the_whole_fan_out(app, zns_alerts, make_user, kol,
-                                                                  session_of):  # noqa: F811
+def test_an_expired_token_is_refreshed_once_for_the_whole_fan_out(app, zns_alerts, make_user, kol, session_of):  # noqa: F811
     fans = [make_user() for _ in range(3)]
     for fan in fans:
         follow(fan, "shop", kol.seller_profile.id)

@@ -29,16 +29,20 @@ def _brand_form(**over):
 
 # ---- making and editing ----------------------------------------------------------------------------------
 
+
 def test_kol_makes_a_brand_with_photos(client, login, kol):
     login(kol)
     page = client.get("/sell/brands/new")
-    assert page.status_code == 200 and 'data-listing-form' in page.get_data(as_text=True)
+    assert page.status_code == 200 and "data-listing-form" in page.get_data(as_text=True)
     data = _brand_form(photos=[_photo(), _photo("trai.jpg", color=(200, 170, 60))])
     resp = post_form(client, "/sell/brands/new", data, page="/sell/brands/new", content_type="multipart/form-data")
     assert resp.status_code == 302
     brand = db.session.scalar(sa.select(Brand))
-    assert (brand.name, brand.slug, brand.commune_id) == ("Ami kao Durian", "ami-kao-durian",
-                                                          kol.seller_profile.commune_id)
+    assert (brand.name, brand.slug, brand.commune_id) == (
+        "Ami kao Durian",
+        "ami-kao-durian",
+        kol.seller_profile.commune_id,
+    )
     assert [p.position for p in brand.photos] == [0, 1] and brand.photos[0].width == 640
     assert db.session.scalar(sa.select(BrandShop.seller_id)) == kol.seller_profile.id  # her own shop is under it
     html = client.get("/b/ami-kao-durian").get_data(as_text=True)
@@ -49,11 +53,17 @@ def test_kol_makes_a_brand_with_photos(client, login, kol):
 
 def test_the_form_answers_json_for_the_upload_script(client, login, kol):
     login(kol)
-    resp = post_form(client, "/sell/brands/new", _brand_form(name="x" * 200), page="/sell/brands/new",
-                     headers={"Accept": "application/json"})
+    resp = post_form(
+        client,
+        "/sell/brands/new",
+        _brand_form(name="x" * 200),
+        page="/sell/brands/new",
+        headers={"Accept": "application/json"},
+    )
     assert resp.status_code == 400 and resp.json["errors"]["name"] == ["Tên thương hiệu dài tối đa 80 ký tự."]
-    resp = post_form(client, "/sell/brands/new", _brand_form(), page="/sell/brands/new",
-                     headers={"Accept": "application/json"})
+    resp = post_form(
+        client, "/sell/brands/new", _brand_form(), page="/sell/brands/new", headers={"Accept": "application/json"}
+    )
     assert resp.json["ok"] is True and resp.json["redirect"].startswith("/sell/brands/")
 
 
@@ -62,8 +72,14 @@ def test_kol_edits_reorders_and_removes_photos(client, login, kol, brand):
     first, second = brand.photos
     edit = f"/sell/brands/{brand.id}/edit"
     assert "ami-kao-durian" in client.get(edit).get_data(as_text=True)
-    data = _brand_form(name="Ami kao Durian Ea Knuếc", slug="ami-kao", story="Mới.",
-                       photo_order=[f"e{second.id}", "n0"], remove_photo=[str(first.id)], photos=[_photo()])
+    data = _brand_form(
+        name="Ami kao Durian Ea Knuếc",
+        slug="ami-kao",
+        story="Mới.",
+        photo_order=[f"e{second.id}", "n0"],
+        remove_photo=[str(first.id)],
+        photos=[_photo()],
+    )
     resp = post_form(client, edit, data, page=edit, content_type="multipart/form-data")
     assert resp.status_code == 302
     db.session.expire_all()
@@ -74,13 +90,16 @@ def test_kol_edits_reorders_and_removes_photos(client, login, kol, brand):
     assert client.get("/b/ami-kao").status_code == 200 and client.get("/b/ami-kao-durian").status_code == 404
 
 
-@pytest.mark.parametrize(("over", "field", "message"), [
-    ({"name": "Đ" * 10_000}, "name", "Tên thương hiệu dài tối đa 80 ký tự."),
-    ({"name": " "}, "name", "Hãy đặt tên cho thương hiệu."),
-    ({"slug": "Ami Kao!"}, "slug", "Dùng từ 3 đến 60 chữ thường không dấu"),
-    ({"slug": "a" * 61}, "slug", "Dùng từ 3 đến 60"),
-    ({"story": "x" * 5001}, "story", "Câu chuyện dài tối đa 5000 ký tự."),
-])
+@pytest.mark.parametrize(
+    ("over", "field", "message"),
+    [
+        ({"name": "Đ" * 10_000}, "name", "Tên thương hiệu dài tối đa 80 ký tự."),
+        ({"name": " "}, "name", "Hãy đặt tên cho thương hiệu."),
+        ({"slug": "Ami Kao!"}, "slug", "Dùng từ 3 đến 60 chữ thường không dấu"),
+        ({"slug": "a" * 61}, "slug", "Dùng từ 3 đến 60"),
+        ({"story": "x" * 5001}, "story", "Câu chuyện dài tối đa 5000 ký tự."),
+    ],
+)
 def test_bad_input_is_refused_beside_the_field_and_kept(client, login, kol, over, field, message):
     login(kol)
     resp = post_form(client, "/sell/brands/new", _brand_form(**over), page="/sell/brands/new")
@@ -167,8 +186,10 @@ def test_other_people_cannot_edit_a_brand(client, login, make_seller, make_commu
     assert client.get(base).status_code == expected
     assert client.get(f"{base}/edit").status_code == expected
     assert post_form(client, f"{base}/edit", _brand_form(name="Đổi tên"), page="/sell/brands").status_code == expected
-    assert post_form(client, f"{base}/shops", {"seller_id": str(user.seller_profile.id)},
-                     page="/sell/brands").status_code == expected
+    assert (
+        post_form(client, f"{base}/shops", {"seller_id": str(user.seller_profile.id)}, page="/sell/brands").status_code
+        == expected
+    )
     db.session.expire_all()
     assert db.session.get(Brand, brand.id).name == "Ami kao Durian"
     assert count(BrandShop) == (2 if who == "member_shop" else 1)
@@ -183,8 +204,10 @@ def test_absurd_brand_ids_are_404(client, login, kol):
 
 # ---- shops and products under the brand ------------------------------------------------------------------
 
-def test_kol_adds_a_shop_of_the_commune_who_hears_of_it_and_can_leave(client, login, make_seller, commune, kol, brand,
-                                                                       make_product):
+
+def test_kol_adds_a_shop_of_the_commune_who_hears_of_it_and_can_leave(
+    client, login, make_seller, commune, kol, brand, make_product
+):
     other = make_seller(commune=commune, shop_name="Vườn Y Khoa", name="Y Khoa Niê")
     ri6 = make_product(seller=other, title="Sầu riêng Ri6 nhà Y Khoa")
     login(kol)
@@ -209,8 +232,9 @@ def test_kol_adds_a_shop_of_the_commune_who_hears_of_it_and_can_leave(client, lo
 
 
 @pytest.mark.parametrize("hidden", [False, True])
-def test_a_shop_not_under_a_brand_cannot_learn_of_it_by_leaving(client, login, make_seller, make_commune, kol, brand,
-                                                                hidden):
+def test_a_shop_not_under_a_brand_cannot_learn_of_it_by_leaving(
+    client, login, make_seller, make_commune, kol, brand, hidden
+):
     """Any shop owner may post any brand id: one their shop is not under answers like one that does not exist
     (a 404 that names nothing), even when staff have hidden the brand by suspending its KOL's shop."""
     if hidden:
@@ -257,8 +281,9 @@ def test_adding_a_shop_that_does_not_fit(client, login, make_seller, make_commun
 
 
 @pytest.mark.parametrize("case", ["not_member", "pending", "junk", "empty", "mixed"])
-def test_adding_products_that_do_not_fit_writes_nothing(client, login, make_seller, commune, kol, brand, make_product,
-                                                        case):
+def test_adding_products_that_do_not_fit_writes_nothing(
+    client, login, make_seller, commune, kol, brand, make_product, case
+):
     mine = make_product(seller=kol, title="Sầu riêng Monthong")
     if case == "not_member":
         ids = [str(make_product(seller=make_seller(commune=commune, shop_name="Ngoài"), title="Bơ").id)]
@@ -283,8 +308,9 @@ def test_remove_a_product_and_a_shop(client, login, make_seller, commune, kol, b
     other = make_seller(commune=commune, shop_name="Vườn Y Khoa")
     mine, theirs = make_product(seller=kol, title="Ri6"), make_product(seller=other, title="Monthong")
     db.session.add(BrandShop(brand_id=brand.id, seller_id=other.seller_profile.id))
-    db.session.add_all([BrandProduct(brand_id=brand.id, product_id=mine.id),
-                        BrandProduct(brand_id=brand.id, product_id=theirs.id)])
+    db.session.add_all(
+        [BrandProduct(brand_id=brand.id, product_id=mine.id), BrandProduct(brand_id=brand.id, product_id=theirs.id)]
+    )
     db.session.flush()
     login(kol)
     manage = f"/sell/brands/{brand.id}"
@@ -296,6 +322,7 @@ def test_remove_a_product_and_a_shop(client, login, make_seller, commune, kol, b
 
 
 # ---- the public page and the other pages -----------------------------------------------------------------
+
 
 def test_public_page_lists_only_what_buyers_may_see(client, make_seller, commune, kol, brand, make_product):
     on_sale = make_product(seller=kol, title="Sầu riêng Ri6")

@@ -19,8 +19,11 @@ def buyer(make_user):
 
 
 def _targets(kol, brand, commune):
-    return {"brand": (brand.id, "/b/ami-kao-durian"), "shop": (kol.seller_profile.id, f"/s/{kol.seller_profile.slug}"),
-            "commune": (commune.id, "/c/ea-knuec")}
+    return {
+        "brand": (brand.id, "/b/ami-kao-durian"),
+        "shop": (kol.seller_profile.id, f"/s/{kol.seller_profile.slug}"),
+        "commune": (commune.id, "/c/ea-knuec"),
+    }
 
 
 @pytest.mark.parametrize("kind", ["brand", "shop", "commune"])
@@ -57,8 +60,12 @@ def test_a_visitor_tapping_follow_logs_in_and_comes_back(client, make_user, bran
     resp = post_form(client, f"/follow/brand/{brand.id}", {"next": "/b/ami-kao-durian"}, page="/b/ami-kao-durian")
     assert resp.status_code == 302 and resp.headers["Location"] == "/login?next=/b/ami-kao-durian"
     assert count(Follow) == 0
-    resp = post_form(client, "/login?next=/b/ami-kao-durian", {"phone": "0912345678", "password": "password123"},
-                     page="/login?next=/b/ami-kao-durian")
+    resp = post_form(
+        client,
+        "/login?next=/b/ami-kao-durian",
+        {"phone": "0912345678", "password": "password123"},
+        page="/login?next=/b/ami-kao-durian",
+    )
     assert resp.status_code == 302 and resp.headers["Location"] == "/b/ami-kao-durian"
     assert post_form(client, f"/follow/brand/{brand.id}", {}, page="/b/ami-kao-durian").status_code == 302
     assert db.session.scalar(sa.select(Follow.user_id)) == buyer.id
@@ -73,8 +80,12 @@ def test_next_must_stay_on_the_site(client, login, buyer, brand):
 def test_json_answer_for_scripts(client, login, buyer, brand):
     login(buyer)
     resp = post_form(client, f"/follow/brand/{brand.id}", {}, page="/", headers={"Accept": "application/json"})
-    assert resp.json == {"ok": True, "following": True, "count": 1,
-                         "message": "Bạn đang theo dõi Ami kao Durian. Chúng tôi sẽ báo khi có phiên live."}
+    assert resp.json == {
+        "ok": True,
+        "following": True,
+        "count": 1,
+        "message": "Bạn đang theo dõi Ami kao Durian. Chúng tôi sẽ báo khi có phiên live.",
+    }
 
 
 def test_following_twice_and_unfollowing_twice_are_refused(client, login, buyer, brand):
@@ -89,10 +100,22 @@ def test_following_twice_and_unfollowing_twice_are_refused(client, login, buyer,
     assert count(Follow) == 0
 
 
-@pytest.mark.parametrize("case", ["missing_brand", "missing_shop", "missing_commune", "suspended_shop",
-                                  "pending_shop", "hidden_brand", "unknown_kind", "huge_id"])
-def test_following_what_does_not_exist_or_is_hidden_is_404(client, login, buyer, make_seller, commune, kol, brand,
-                                                           case):
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing_brand",
+        "missing_shop",
+        "missing_commune",
+        "suspended_shop",
+        "pending_shop",
+        "hidden_brand",
+        "unknown_kind",
+        "huge_id",
+    ],
+)
+def test_following_what_does_not_exist_or_is_hidden_is_404(
+    client, login, buyer, make_seller, commune, kol, brand, case
+):
     suspended = make_seller(commune=commune, status=SellerStatus.SUSPENDED).seller_profile.id
     pending = make_seller(commune=commune, status=SellerStatus.PENDING).seller_profile.id
     url = {

@@ -75,13 +75,15 @@ def _tampered(token: str) -> str:
     return f"{payload}.{stamp}.{sig[:-2]}{'AA' if not sig.endswith('AA') else 'BB'}"
 
 
-@pytest.mark.parametrize("case", ["forged", "tampered", "other_payload", "wrong_salt", "junk", "huge", "expired",
-                                  "wrong_shape"])
+@pytest.mark.parametrize(
+    "case", ["forged", "tampered", "other_payload", "wrong_salt", "junk", "huge", "expired", "wrong_shape"]
+)
 def test_bad_links_get_a_clear_400_and_nothing_changes(client, app, row, token, monkeypatch, case):
     key = app.config["SECRET_KEY"]
     if case == "forged":
-        bad = URLSafeTimedSerializer("not-our-key", salt=follows.STOP_SALT).dumps([row.id, row.user_id, "b",
-                                                                                   row.target_id])
+        bad = URLSafeTimedSerializer("not-our-key", salt=follows.STOP_SALT).dumps(
+            [row.id, row.user_id, "b", row.target_id]
+        )
     elif case == "tampered":
         bad = _tampered(token)
     elif case == "other_payload":  # someone else's follow id with our signature copied over

@@ -12,8 +12,16 @@ from PIL import Image, ImageDraw
 from market.extensions import db
 
 
-def jpeg_bytes(size=(640, 480), color=(200, 60, 40), orientation: int | None = None, gps: bool = False,
-               quality: int = 90, marker: bool = True, icc: bytes | None = None, comment: bytes | None = None) -> bytes:
+def jpeg_bytes(
+    size=(640, 480),
+    color=(200, 60, 40),
+    orientation: int | None = None,
+    gps: bool = False,
+    quality: int = 90,
+    marker: bool = True,
+    icc: bytes | None = None,
+    comment: bytes | None = None,
+) -> bytes:
     """A JPEG whose top-left corner is marked blue (to see where it ends up after turning)."""
     im = Image.new("RGB", size, color)
     if marker:
@@ -42,8 +50,9 @@ def jpeg_bytes(size=(640, 480), color=(200, 60, 40), orientation: int | None = N
 
 def png_bytes(size=(300, 200), mode="RGBA") -> bytes:
     im = Image.new(mode, size, (0, 128, 0, 0) if mode == "RGBA" else (0, 128, 0))
-    ImageDraw.Draw(im).ellipse((20, 20, size[0] - 20, size[1] - 20), fill=(250, 200, 0, 255) if mode == "RGBA"
-                                else (250, 200, 0))
+    ImageDraw.Draw(im).ellipse(
+        (20, 20, size[0] - 20, size[1] - 20), fill=(250, 200, 0, 255) if mode == "RGBA" else (250, 200, 0)
+    )
     buf = io.BytesIO()
     im.save(buf, "PNG")
     return buf.getvalue()
@@ -57,6 +66,7 @@ def webp_bytes(size=(300, 200)) -> bytes:
 
 def png_bomb(width=40_000, height=40_000) -> bytes:
     """A tiny valid-looking PNG that declares a huge canvas: the header alone is the attack."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
@@ -72,17 +82,30 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 PSD = b"8BPS\x00\x01" + b"\x00" * 6 + b"\x00\x03\x00\x00\x00\x01\x00\x00\x00\x01\x00\x08\x00\x03" + b"\x00" * 16
 
 
-def with_xmp(jpeg: bytes, xmp: bytes = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF>'
-             b"<exif:GPSLatitude>12,41.5N</exif:GPSLatitude></rdf:RDF></x:xmpmeta>") -> bytes:
+def with_xmp(
+    jpeg: bytes,
+    xmp: bytes = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF>'
+    b"<exif:GPSLatitude>12,41.5N</exif:GPSLatitude></rdf:RDF></x:xmpmeta>",
+) -> bytes:
     """The JPEG with an XMP packet (an APP1 segment after SOI), as phone galleries and editors write it."""
     payload = b"http://ns.adobe.com/xap/1.0/\x00" + xmp
     return jpeg[:2] + b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload + jpeg[2:]
 
 
 def valid_listing(**overrides) -> dict:
-    data = {"title": "Sầu riêng Ri6", "category": "durian", "unit": "kg", "price": "85.000", "stock": "50",
-            "min_order_qty": "1", "description": "Cơm vàng, hạt lép.", "origin": "Ea Knuếc", "harvest_date": "",
-            "ocop_stars": "", "ocop_certificate_no": ""}
+    data = {
+        "title": "Sầu riêng Ri6",
+        "category": "durian",
+        "unit": "kg",
+        "price": "85.000",
+        "stock": "50",
+        "min_order_qty": "1",
+        "description": "Cơm vàng, hạt lép.",
+        "origin": "Ea Knuếc",
+        "harvest_date": "",
+        "ocop_stars": "",
+        "ocop_certificate_no": "",
+    }
     data.update(overrides)
     return data
 
@@ -107,12 +130,16 @@ def make_product(app, make_seller, make_staff):
         data = clean_listing(valid_listing(**{k: v for k, v in fields.items() if k in form_keys}))
         plan = []
         for i in range(photos):
-            photo = images.prepare(jpeg_bytes((64, 48), color=((n * 37 + i * 11) % 256, 90, 40)), f"p{i}.jpg",
-                                   current_app.config["MEDIA_DIR"])
+            photo = images.prepare(
+                jpeg_bytes((64, 48), color=((n * 37 + i * 11) % 256, 90, 40)),
+                f"p{i}.jpg",
+                current_app.config["MEDIA_DIR"],
+            )
             images.save(photo, current_app.config["MEDIA_DIR"])
             plan.append(photo)
-        product = lifecycle.create_listing(seller.seller_profile, data, plan, by=seller,
-                                           submit_now=status != ProductStatus.DRAFT)
+        product = lifecycle.create_listing(
+            seller.seller_profile, data, plan, by=seller, submit_now=status != ProductStatus.DRAFT
+        )
         if status in (ProductStatus.APPROVED, ProductStatus.REJECTED):
             if staff is None:
                 if not reviewers:

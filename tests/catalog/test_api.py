@@ -10,8 +10,9 @@ def listed(make_product, make_commune, make_seller):
     ea = make_seller(commune=make_commune("Ea Knuếc"), shop_name="Vườn H'Hà")
     xl = make_seller(commune=make_commune("Xuân Lãnh"), shop_name="Tổ dệt")
     return {
-        "ri6": make_product(seller=ea, title="Sầu riêng Ri6", description="Cơm vàng", ocop_stars="4",
-                            ocop_certificate_no="OCOP-9"),
+        "ri6": make_product(
+            seller=ea, title="Sầu riêng Ri6", description="Cơm vàng", ocop_stars="4", ocop_certificate_no="OCOP-9"
+        ),
         "khan": make_product(seller=xl, title="Khăn thổ cẩm", category="brocade", unit="piece", price="250k"),
         "pending": make_product(seller=ea, title="Sầu riêng chưa duyệt", status=ProductStatus.PENDING_REVIEW),
         "draft": make_product(seller=ea, title="Nháp", status=ProductStatus.DRAFT),
@@ -26,11 +27,14 @@ def test_list_only_approved(client, listed):
 
 def test_search_and_filters(client, listed):
     assert [p["title"] for p in client.get("/api/v1/products?q=SAU%20rieng").get_json()["products"]] == [
-        "Sầu riêng Ri6"]
+        "Sầu riêng Ri6"
+    ]
     assert [p["title"] for p in client.get("/api/v1/products?category=brocade").get_json()["products"]] == [
-        "Khăn thổ cẩm"]
+        "Khăn thổ cẩm"
+    ]
     assert [p["title"] for p in client.get("/api/v1/products?commune=xuan-lanh").get_json()["products"]] == [
-        "Khăn thổ cẩm"]
+        "Khăn thổ cẩm"
+    ]
     body = client.get("/api/v1/products?per_page=1&page=2").get_json()
     assert body["pages"] == 2 and len(body["products"]) == 1 and body["per_page"] == 1
 
@@ -45,8 +49,13 @@ def test_product_json_shape(app, client, listed):
     assert p["unit"] == "kg" and p["category"] == "durian" and p["stock"] == 50
     assert p["commune"] == {"slug": "ea-knuec", "name": "Ea Knuếc", "province": "Đắk Lắk"}
     assert p["shop"]["url"] == f"{site}/s/{ri6.seller.slug}"
-    assert p["ocop"] == {"stars": 4, "certificate_no": "OCOP-9", "state": "claimed", "verified": False,
-                         "expires_on": None}
+    assert p["ocop"] == {
+        "stars": 4,
+        "certificate_no": "OCOP-9",
+        "state": "claimed",
+        "verified": False,
+        "expires_on": None,
+    }
     assert p["description"] == "Cơm vàng"
     photo = p["photos"][0]
     assert set(photo["variants"]) == {"320", "800", "1600"}
@@ -63,9 +72,22 @@ def test_unapproved_products_are_404(client, listed, key):
     assert resp.get_json()["message"] == "Sản phẩm này không tồn tại hoặc không còn bán."
 
 
-@pytest.mark.parametrize("query", ["page=0", "page=-1", "page=abc", "per_page=1000", "category=guns",
-                                   "commune=nowhere", "page=" + "9" * 5000, "per_page=" + "1" * 5000,
-                                   "page=%C2%B2", "page=1.0", "per_page=%EF%BC%91"])  # "²" (int() refuses it), "１"
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=0",
+        "page=-1",
+        "page=abc",
+        "per_page=1000",
+        "category=guns",
+        "commune=nowhere",
+        "page=" + "9" * 5000,
+        "per_page=" + "1" * 5000,
+        "page=%C2%B2",
+        "page=1.0",
+        "per_page=%EF%BC%91",
+    ],
+)  # "²" (int() refuses it), "１"
 def test_bad_arguments_are_400_json(client, listed, query):
     resp = client.get(f"/api/v1/products?{query}")
     assert resp.status_code == 400 and resp.get_json()["error"] == "invalid"

@@ -21,13 +21,29 @@ def seller(make_seller, login):
     return user
 
 
-BY_WEIGHT = {"unit": "piece", "sold_by_weight": "1", "piece_weight": "3", "price_per_kg": "85k",
-             "weight_tolerance": "", "price": ""}
+BY_WEIGHT = {
+    "unit": "piece",
+    "sold_by_weight": "1",
+    "piece_weight": "3",
+    "price_per_kg": "85k",
+    "weight_tolerance": "",
+    "price": "",
+}
 
 
-@pytest.mark.parametrize(("typed", "grams"), [("3", 3000), ("3,2", 3200), ("3.25", 3250), ("2,5 kg", 2500),
-                                              ("1.200", 1_200_000), ("1.200,5", 1_200_500), (" 0,75 ", 750),
-                                              (4, 4000)])
+@pytest.mark.parametrize(
+    ("typed", "grams"),
+    [
+        ("3", 3000),
+        ("3,2", 3200),
+        ("3.25", 3250),
+        ("2,5 kg", 2500),
+        ("1.200", 1_200_000),
+        ("1.200,5", 1_200_500),
+        (" 0,75 ", 750),
+        (4, 4000),
+    ],
+)
 def test_kilograms_as_people_type_them(app, typed, grams):
     assert parse_kg(typed, "w", minimum_g=1, maximum_g=10**9) == grams
 
@@ -46,14 +62,27 @@ def test_weights_read_back_in_the_readers_language(app):
 def test_a_by_weight_listing_works_out_the_unit_price(app):
     data = clean_listing(valid_listing(**BY_WEIGHT))
     assert (data.unit, data.piece_weight_g, data.price_per_kg_vnd, data.weight_tolerance_pct, data.price_vnd) == (
-        "piece", 3000, 85_000, 10, 255_000)
+        "piece",
+        3000,
+        85_000,
+        10,
+        255_000,
+    )
 
 
-@pytest.mark.parametrize(("fields", "field"), [
-    ({"unit": "kg"}, "unit"), ({"piece_weight": "0"}, "piece_weight"), ({"piece_weight": "500"}, "piece_weight"),
-    ({"piece_weight": ""}, "piece_weight"), ({"price_per_kg": "0"}, "price_per_kg"),
-    ({"price_per_kg": "50tr", "piece_weight": "99"}, "price_per_kg"), ({"weight_tolerance": "0"}, "weight_tolerance"),
-    ({"weight_tolerance": "75"}, "weight_tolerance")])
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"unit": "kg"}, "unit"),
+        ({"piece_weight": "0"}, "piece_weight"),
+        ({"piece_weight": "500"}, "piece_weight"),
+        ({"piece_weight": ""}, "piece_weight"),
+        ({"price_per_kg": "0"}, "price_per_kg"),
+        ({"price_per_kg": "50tr", "piece_weight": "99"}, "price_per_kg"),
+        ({"weight_tolerance": "0"}, "weight_tolerance"),
+        ({"weight_tolerance": "75"}, "weight_tolerance"),
+    ],
+)
 def test_bad_by_weight_fields_are_refused_with_the_field(app, fields, field):
     with pytest.raises(FieldErrors) as err:
         clean_listing(valid_listing(**{**BY_WEIGHT, **fields}))
@@ -61,8 +90,9 @@ def test_bad_by_weight_fields_are_refused_with_the_field(app, fields, field):
 
 
 def test_a_seller_lists_a_fruit_sold_by_weight_and_buyers_see_the_terms(client, seller, make_user, login):
-    resp = post_listing(client, data=valid_listing(**{**BY_WEIGHT, "weight_tolerance": "15"}),
-                        files=[("a.jpg", jpeg_bytes((800, 600)))])
+    resp = post_listing(
+        client, data=valid_listing(**{**BY_WEIGHT, "weight_tolerance": "15"}), files=[("a.jpg", jpeg_bytes((800, 600)))]
+    )
     assert resp.status_code == 302
     product = db.session.scalar(sa.select(Product))
     assert (product.piece_weight_g, product.price_vnd, product.weight_tolerance_pct) == (3000, 255_000, 15)

@@ -22,26 +22,39 @@ def open_variant(data: bytes) -> Image.Image:
     return im
 
 
-@pytest.mark.parametrize(("data", "fmt"), [
-    (jpeg_bytes(), "JPEG"), (png_bytes(), "PNG"), (webp_bytes(), "WEBP"),
-    (SVG, None), (HTML, None), (PDF, None), (b"", None), (b"GIF89a" + b"\0" * 20, None),
-])
+@pytest.mark.parametrize(
+    ("data", "fmt"),
+    [
+        (jpeg_bytes(), "JPEG"),
+        (png_bytes(), "PNG"),
+        (webp_bytes(), "WEBP"),
+        (SVG, None),
+        (HTML, None),
+        (PDF, None),
+        (b"", None),
+        (b"GIF89a" + b"\0" * 20, None),
+    ],
+)
 def test_sniff_by_content(data, fmt):
     assert images.sniff(data) == fmt
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"this is a text file renamed to .jpg", "không phải ảnh"),
-    (SVG, "không phải ảnh"),
-    (HTML, "không phải ảnh"),
-    (PDF, "không phải ảnh"),
-    (PSD, "không phải ảnh"),
-    (b"", "rỗng"),
-    (jpeg_bytes((800, 600))[:700], "bị hỏng"),  # truncated JPEG
-    (png_bomb(), "quá nhiều điểm ảnh"),  # 1 kB declaring 40 000 × 40 000
-    (png_bomb(8000, 6000), "quá nhiều điểm ảnh"),  # 48 MP: over our cap, under Pillow's own error threshold
-    (b"\xff\xd8\xff\xe0" + b"\0" * 100, "bị hỏng"),  # JPEG magic, nothing behind it
-], ids=["text", "svg", "html", "pdf", "psd", "empty", "truncated", "bomb", "48mp", "magic-only"])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"this is a text file renamed to .jpg", "không phải ảnh"),
+        (SVG, "không phải ảnh"),
+        (HTML, "không phải ảnh"),
+        (PDF, "không phải ảnh"),
+        (PSD, "không phải ảnh"),
+        (b"", "rỗng"),
+        (jpeg_bytes((800, 600))[:700], "bị hỏng"),  # truncated JPEG
+        (png_bomb(), "quá nhiều điểm ảnh"),  # 1 kB declaring 40 000 × 40 000
+        (png_bomb(8000, 6000), "quá nhiều điểm ảnh"),  # 48 MP: over our cap, under Pillow's own error threshold
+        (b"\xff\xd8\xff\xe0" + b"\0" * 100, "bị hỏng"),  # JPEG magic, nothing behind it
+    ],
+    ids=["text", "svg", "html", "pdf", "psd", "empty", "truncated", "bomb", "48mp", "magic-only"],
+)
 def test_bad_files_are_refused_with_a_message(ctx, data, message):
     with pytest.raises(DomainError) as err:
         images.process(data, "anh.jpg")
@@ -85,8 +98,14 @@ def test_oversized_file_refused(ctx, monkeypatch):
 def test_variants_sizes_and_formats(ctx):
     out = images.process(jpeg_bytes((3000, 2000)), "a.jpg")
     got = {(v.size, v.ext): (v.width, v.height) for v in out.variants}
-    assert got == {(1600, "webp"): (1600, 1067), (1600, "jpg"): (1600, 1067), (800, "webp"): (800, 533),
-                   (800, "jpg"): (800, 533), (320, "webp"): (320, 213), (320, "jpg"): (320, 213)}
+    assert got == {
+        (1600, "webp"): (1600, 1067),
+        (1600, "jpg"): (1600, 1067),
+        (800, "webp"): (800, 533),
+        (800, "jpg"): (800, 533),
+        (320, "webp"): (320, 213),
+        (320, "jpg"): (320, 213),
+    }
     assert (out.width, out.height) == (1600, 1067)
     for v in out.variants:
         im = open_variant(v.data)
@@ -155,11 +174,13 @@ def _rgb_profile_with_wide_green():
     base = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
     count = struct.unpack(">I", base[128:132])[0]
     for i in range(count):
-        sig, offset, _size = struct.unpack(">4sII", base[132 + 12 * i: 144 + 12 * i])
+        sig, offset, _size = struct.unpack(">4sII", base[132 + 12 * i : 144 + 12 * i])
         if sig == b"gXYZ":
+
             def s15(v):
                 return struct.pack(">i", round(v * 65536))
-            base[offset + 8: offset + 20] = s15(0.1852) + s15(0.7520) + s15(0.0000)  # a much greener green
+
+            base[offset + 8 : offset + 20] = s15(0.1852) + s15(0.7520) + s15(0.0000)  # a much greener green
             return bytes(base)
     return None
 

@@ -12,8 +12,9 @@ from market.extensions import db
 @pytest.fixture
 def durian(make_product, make_commune, make_seller):
     seller = make_seller(commune=make_commune("Ea Knuếc"), shop_name="Vườn sầu riêng H'Hà", story="Trồng 15 năm.")
-    return make_product(seller=seller, title="Sầu riêng Ri6", price="85.000", ocop_stars="4",
-                        ocop_certificate_no="OCOP-1", photos=2)
+    return make_product(
+        seller=seller, title="Sầu riêng Ri6", price="85.000", ocop_stars="4", ocop_certificate_no="OCOP-1", photos=2
+    )
 
 
 def test_approved_product_appears_everywhere(client, durian, make_product):
@@ -61,10 +62,12 @@ def test_wrong_slug_redirects_permanently(client, durian, path):
     assert resp.status_code == 301 and resp.headers["Location"] == f"/p/{durian.id}-sau-rieng-ri6"
 
 
-@pytest.mark.parametrize("status", [ProductStatus.DRAFT, ProductStatus.PENDING_REVIEW, ProductStatus.REJECTED,
-                                    ProductStatus.ARCHIVED])
+@pytest.mark.parametrize(
+    "status", [ProductStatus.DRAFT, ProductStatus.PENDING_REVIEW, ProductStatus.REJECTED, ProductStatus.ARCHIVED]
+)
 def test_unapproved_products_are_404_to_the_public_but_previewable_by_owner_and_staff(
-        client, login, make_product, make_staff, make_commune, status):
+    client, login, make_product, make_staff, make_commune, status
+):
     product = make_product(status=status)
     url = f"/p/{product.id}-{product.slug}"
     assert client.get(url).status_code == 404
@@ -111,8 +114,9 @@ def test_slots_for_other_areas(app, client, durian):
     from jinja2 import ChoiceLoader, DictLoader
 
     original = app.jinja_env.loader
-    app.jinja_env.loader = ChoiceLoader([DictLoader({"catalog/_test_slot.html": "<p class=slot>{{ slot.text }}</p>"}),
-                                         original])
+    app.jinja_env.loader = ChoiceLoader(
+        [DictLoader({"catalog/_test_slot.html": "<p class=slot>{{ slot.text }}</p>"}), original]
+    )
     try:
         html = client.get(f"/p/{durian.id}-sau-rieng-ri6").get_data(as_text=True)
         assert "<p class=slot>Sầu riêng Ri6</p>" in html
@@ -125,14 +129,21 @@ def test_slots_for_other_areas(app, client, durian):
 
 
 def test_pages_fit_phone_conventions(client, durian):
-    for url in ["/", "/c/ea-knuec", "/category/durian", f"/s/{durian.seller.slug}", f"/p/{durian.id}-sau-rieng-ri6",
-                "/search?q=sau"]:
+    for url in [
+        "/",
+        "/c/ea-knuec",
+        "/category/durian",
+        f"/s/{durian.seller.slug}",
+        f"/p/{durian.id}-sau-rieng-ri6",
+        "/search?q=sau",
+    ]:
         html = client.get(url).get_data(as_text=True)
         assert 'name="viewport"' in html and "<script>" not in html and " onclick=" not in html, url
         assert "catalog.css" in html, url
 
 
 # ---- media ---------------------------------------------------------------------------------------------------
+
 
 def test_media_served_with_long_cache_type_and_nosniff(client, durian):
     photo = durian.photos[0]
@@ -145,11 +156,21 @@ def test_media_served_with_long_cache_type_and_nosniff(client, durian):
         assert resp.headers.get("ETag")
 
 
-@pytest.mark.parametrize("path", [
-    "../secret_key", "..%2f..%2fsecret_key", "p/../../secret_key", "/etc/passwd", "p/00/00/" + "0" * 64 + "-800.svg",
-    "p/00/00/" + "0" * 64 + "-800.webp", "p/ab/cd/evil.html", "p/AB/CD/" + "A" * 64 + "-800.jpg",
-    "test.sqlite3", "p/00/00/" + "0" * 64 + "-801.jpg",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../secret_key",
+        "..%2f..%2fsecret_key",
+        "p/../../secret_key",
+        "/etc/passwd",
+        "p/00/00/" + "0" * 64 + "-800.svg",
+        "p/00/00/" + "0" * 64 + "-800.webp",
+        "p/ab/cd/evil.html",
+        "p/AB/CD/" + "A" * 64 + "-800.jpg",
+        "test.sqlite3",
+        "p/00/00/" + "0" * 64 + "-801.jpg",
+    ],
+)
 def test_media_paths_cannot_escape(app, client, path):
     (__import__("pathlib").Path(app.config["MEDIA_DIR"]).parent / "secret_key").write_text("s3cret")
     resp = client.get(f"/media/{path}", follow_redirects=True)  # "//" is merged by a redirect first
@@ -157,8 +178,15 @@ def test_media_paths_cannot_escape(app, client, path):
     assert b"s3cret" not in resp.data
 
 
-@pytest.mark.parametrize("url", ["/p/99999999999999999999999-x", "/p/2147483648", "/api/v1/products/99999999999999999",
-                                 "/staff/listings/99999999999999999999"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/p/99999999999999999999999-x",
+        "/p/2147483648",
+        "/api/v1/products/99999999999999999",
+        "/staff/listings/99999999999999999999",
+    ],
+)
 def test_absurd_ids_are_404_not_500(client, url):
     assert client.get(url).status_code in (404, 302)
 

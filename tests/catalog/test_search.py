@@ -29,13 +29,15 @@ def shelf(ctx, make_product, make_seller, make_commune):
     weaver = make_seller(commune=xl, shop_name="Tổ dệt thổ cẩm")
     now = utcnow()
     made = {}
-    for i, (seller, title, category, description) in enumerate([
-        (hha, "Sầu riêng Ri6", "durian", "Cơm vàng hạt lép"),
-        (hha, "Sầu riêng Monthong", "durian", "Múi to"),
-        (hha, "Bơ sáp 034", "avocado", "Trồng xen trong vườn sầu riêng"),
-        (weaver, "Khăn thổ cẩm", "brocade", "Dệt tay 100% cotton"),
-        (weaver, "Túi_thổ cẩm 50%", "brocade", "Túi đeo chéo"),
-    ]):
+    for i, (seller, title, category, description) in enumerate(
+        [
+            (hha, "Sầu riêng Ri6", "durian", "Cơm vàng hạt lép"),
+            (hha, "Sầu riêng Monthong", "durian", "Múi to"),
+            (hha, "Bơ sáp 034", "avocado", "Trồng xen trong vườn sầu riêng"),
+            (weaver, "Khăn thổ cẩm", "brocade", "Dệt tay 100% cotton"),
+            (weaver, "Túi_thổ cẩm 50%", "brocade", "Túi đeo chéo"),
+        ]
+    ):
         p = make_product(seller=seller, title=title, category=category, description=description)
         p.approved_at = now - timedelta(hours=10 - i)  # later rows are newer
         made[title] = p

@@ -12,8 +12,12 @@ def test_seed_lists_the_demo_products_with_photos(app, runner):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     products = {p.title: p for p in db.session.scalars(sa.select(Product))}
-    expected = [("Sầu riêng Ri6", "Ea Knuếc", "kg"), ("Sầu riêng Monthong", "Ea Knuếc", "kg"),
-                ("Cà phê Robusta rang mộc", "Quảng Phú", "bag"), ("Khăn thổ cẩm", "Xuân Lãnh", "piece")]
+    expected = [
+        ("Sầu riêng Ri6", "Ea Knuếc", "kg"),
+        ("Sầu riêng Monthong", "Ea Knuếc", "kg"),
+        ("Cà phê Robusta rang mộc", "Quảng Phú", "bag"),
+        ("Khăn thổ cẩm", "Xuân Lãnh", "piece"),
+    ]
     for title, commune, unit in expected:
         product = products[title]
         assert product.status == ProductStatus.APPROVED and product.commune.name == commune and product.unit == unit

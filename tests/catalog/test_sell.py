@@ -55,17 +55,25 @@ def test_form_is_phone_first(client, seller):
 
 
 def test_a_seller_lists_a_product_with_two_photos(app, client, seller):
-    resp = post_listing(client, files=[("a.jpg", jpeg_bytes((1200, 900))),
-                                       ("b.jpg", jpeg_bytes((400, 300), orientation=6, gps=True))])
+    resp = post_listing(
+        client, files=[("a.jpg", jpeg_bytes((1200, 900))), ("b.jpg", jpeg_bytes((400, 300), orientation=6, gps=True))]
+    )
     assert resp.status_code == 302 and resp.headers["Location"] == "/sell/products"
     (product,) = products_of(seller)
     assert (product.title, product.price_vnd, product.stock, product.status) == (
-        "Sầu riêng Ri6", 85_000, 50, ProductStatus.PENDING_REVIEW)
+        "Sầu riêng Ri6",
+        85_000,
+        50,
+        ProductStatus.PENDING_REVIEW,
+    )
     assert [(p.position, p.width, p.height) for p in product.photos] == [(0, 1200, 900), (1, 300, 400)]
     names = media_files(app)
     for photo in product.photos:
-        assert {f"p/{photo.image_hash[:2]}/{photo.image_hash[2:4]}/{photo.image_hash}-{s}.{e}"
-                for s in (320, 800, 1600) for e in ("webp", "jpg")} <= names
+        assert {
+            f"p/{photo.image_hash[:2]}/{photo.image_hash[2:4]}/{photo.image_hash}-{s}.{e}"
+            for s in (320, 800, 1600)
+            for e in ("webp", "jpg")
+        } <= names
     page = client.get("/sell/products").get_data(as_text=True)
     assert "Chờ duyệt" in page and "Đã gửi! Cán bộ xã sẽ sớm duyệt" in page
 
@@ -97,8 +105,12 @@ BAD_FILES = [
 @pytest.mark.parametrize(("name", "content", "message"), BAD_FILES, ids=[b[0] for b in BAD_FILES])
 def test_bad_photos_are_refused_nothing_is_stored_and_fields_are_kept(app, client, seller, name, content, message):
     before = media_files(app)
-    resp = post_listing(client, title="Sầu riêng giữ lại", description="Mô tả giữ lại",
-                        files=[("good.jpg", jpeg_bytes((300, 200), color=(1, 200, 3))), (name, content)])
+    resp = post_listing(
+        client,
+        title="Sầu riêng giữ lại",
+        description="Mô tả giữ lại",
+        files=[("good.jpg", jpeg_bytes((300, 200), color=(1, 200, 3))), (name, content)],
+    )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert message in html and 'id="photos-error"' in html
@@ -107,16 +119,19 @@ def test_bad_photos_are_refused_nothing_is_stored_and_fields_are_kept(app, clien
     assert media_files(app) == before  # not even the good photo was written
 
 
-@pytest.mark.parametrize(("fields", "field", "message"), [
-    ({"price": "-85000"}, "price", "lớn hơn 0"),
-    ({"price": "tám mươi lăm"}, "price", "ví dụ 85.000"),
-    ({"price": "85.000.000.000"}, "price", "quá cao"),
-    ({"stock": "-1"}, "stock", "không được âm"),
-    ({"title": "S" * 10_240}, "title", "tối đa 120 ký tự"),
-    # "Chỉ viết chữ bình thường" (plain text), not "Hãy viết chữ thường", which says "write in lowercase"
-    ({"description": "<script>alert('x')</script> ngon"}, "description", "Chỉ viết chữ bình thường: không được"),
-    ({"category": "guns"}, "category", "danh mục"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"price": "-85000"}, "price", "lớn hơn 0"),
+        ({"price": "tám mươi lăm"}, "price", "ví dụ 85.000"),
+        ({"price": "85.000.000.000"}, "price", "quá cao"),
+        ({"stock": "-1"}, "stock", "không được âm"),
+        ({"title": "S" * 10_240}, "title", "tối đa 120 ký tự"),
+        # "Chỉ viết chữ bình thường" (plain text), not "Hãy viết chữ thường", which says "write in lowercase"
+        ({"description": "<script>alert('x')</script> ngon"}, "description", "Chỉ viết chữ bình thường: không được"),
+        ({"category": "guns"}, "category", "danh mục"),
+    ],
+)
 def test_bad_fields_are_refused_beside_the_field(app, client, seller, fields, field, message):
     before = media_files(app)
     keep = {k: v for k, v in valid_listing().items() if k not in fields}
@@ -177,8 +192,7 @@ def test_xhr_upload_gets_json(client, seller):
     body = resp.get_json()
     assert body["ok"] is False and set(body["errors"]) == {"price", "stock", "photos"}
     assert "lớn hơn 0" in body["errors"]["price"][0]
-    resp = post_listing(client, files=[("x.jpg", jpeg_bytes())], headers=headers,
-                        photo_order=["n0"])
+    resp = post_listing(client, files=[("x.jpg", jpeg_bytes())], headers=headers, photo_order=["n0"])
     assert resp.status_code == 200 and resp.get_json() == {"ok": True, "redirect": "/sell/products"}
     assert "Đã gửi" in client.get("/sell/products").get_data(as_text=True)  # the flash waits for the next page
 
@@ -198,17 +212,25 @@ def test_photo_order_tokens_arrange_new_and_kept_photos(client, seller):
     a, b = product.photos
     a_id, a_hash, b_id, b_hash = a.id, a.image_hash, b.id, b.image_hash
     url = f"/sell/products/{product.id}/edit"
-    resp = post_listing(client, url=url, action="save",
-                        files=[("c.jpg", jpeg_bytes(color=(0, 0, 200)))],
-                        photo_order=["n0", f"e{b_id}", "bogus", "n7", f"e{a_id}"],
-                        remove_photo=[str(a_id), "²", "1.0", "-1"])  # not ids: ignored
+    resp = post_listing(
+        client,
+        url=url,
+        action="save",
+        files=[("c.jpg", jpeg_bytes(color=(0, 0, 200)))],
+        photo_order=["n0", f"e{b_id}", "bogus", "n7", f"e{a_id}"],
+        remove_photo=[str(a_id), "²", "1.0", "-1"],
+    )  # not ids: ignored
     assert resp.status_code == 302
     db.session.expire_all()
     product = db.session.get(Product, product.id)
     hashes = [p.image_hash for p in product.photos]
     assert len(hashes) == 2 and hashes[1] == b_hash and a_hash not in hashes
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProductPhoto)
-                             .where(ProductPhoto.product_id == product.id)) == 2
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(ProductPhoto).where(ProductPhoto.product_id == product.id)
+        )
+        == 2
+    )
 
 
 def test_edit_price_keeps_it_on_sale_but_new_title_sends_it_back(client, seller, make_product):
@@ -219,8 +241,12 @@ def test_edit_price_keeps_it_on_sale_but_new_title_sends_it_back(client, seller,
     assert post_listing(client, url=url, action="save", price="90k", photo_order=keep).status_code == 302
     db.session.expire_all()
     assert db.session.get(Product, product.id).status == ProductStatus.APPROVED
-    assert post_listing(client, url=url, action="save", title="Sầu riêng Ri6 VIP", price="90k",
-                        photo_order=keep).status_code == 302
+    assert (
+        post_listing(
+            client, url=url, action="save", title="Sầu riêng Ri6 VIP", price="90k", photo_order=keep
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     product = db.session.get(Product, product.id)
     assert product.status == ProductStatus.PENDING_REVIEW and product.price_vnd == 90_000

@@ -19,22 +19,51 @@ def ctx(app):
         yield
 
 
-@pytest.mark.parametrize(("typed", "dong"), [
-    ("85.000", 85_000), ("85000", 85_000), ("85k", 85_000), ("85K", 85_000), ("85 000", 85_000),
-    ("85,000", 85_000), ("85.000đ", 85_000), ("85.000 ₫", 85_000), ("85000 VND", 85_000), ("85 nghìn", 85_000),
-    ("1,2tr", 1_200_000), ("1.2 triệu", 1_200_000), ("1.5k", 1_500), ("1.250.000", 1_250_000), ("2tr", 2_000_000),
-    ("1.000.000.000", 1_000_000_000), (85000, 85_000),
-])
+@pytest.mark.parametrize(
+    ("typed", "dong"),
+    [
+        ("85.000", 85_000),
+        ("85000", 85_000),
+        ("85k", 85_000),
+        ("85K", 85_000),
+        ("85 000", 85_000),
+        ("85,000", 85_000),
+        ("85.000đ", 85_000),
+        ("85.000 ₫", 85_000),
+        ("85000 VND", 85_000),
+        ("85 nghìn", 85_000),
+        ("1,2tr", 1_200_000),
+        ("1.2 triệu", 1_200_000),
+        ("1.5k", 1_500),
+        ("1.250.000", 1_250_000),
+        ("2tr", 2_000_000),
+        ("1.000.000.000", 1_000_000_000),
+        (85000, 85_000),
+    ],
+)
 def test_prices_as_people_type_them(ctx, typed, dong):
     assert listing_input.parse_price(typed) == dong
 
 
-@pytest.mark.parametrize(("typed", "message"), [
-    ("", "Hãy nhập giá"), ("-85000", "lớn hơn 0"), ("−5", "lớn hơn 0"), ("0", "lớn hơn 0"),
-    ("abc", "ví dụ 85.000"), ("85,5", "ví dụ 85.000"), ("85.000.000.000", "quá cao"), ("1.000.000.001", "quá cao"),
-    ("9" * 40, "quá cao"), ("1.2345k", "ví dụ 85.000"), ("1.000,50", "ví dụ 85.000"), ("85k85", "ví dụ 85.000"),
-("nan", "ví dụ 85.000"), ("1e9", "ví dụ 85.000"),
-])
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Hãy nhập giá"),
+        ("-85000", "lớn hơn 0"),
+        ("−5", "lớn hơn 0"),
+        ("0", "lớn hơn 0"),
+        ("abc", "ví dụ 85.000"),
+        ("85,5", "ví dụ 85.000"),
+        ("85.000.000.000", "quá cao"),
+        ("1.000.000.001", "quá cao"),
+        ("9" * 40, "quá cao"),
+        ("1.2345k", "ví dụ 85.000"),
+        ("1.000,50", "ví dụ 85.000"),
+        ("85k85", "ví dụ 85.000"),
+        ("nan", "ví dụ 85.000"),
+        ("1e9", "ví dụ 85.000"),
+    ],
+)
 def test_bad_prices_are_refused_clearly(ctx, typed, message):
     with pytest.raises(DomainError) as err:
         listing_input.parse_price(typed)
@@ -42,29 +71,32 @@ def test_bad_prices_are_refused_clearly(ctx, typed, message):
     assert message in err.value.message
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("title", "", "Hãy nhập tên"),
-    ("title", "x" * 10_240, "tối đa 120 ký tự"),
-    ("title", "Sầu riêng <b>ngon</b>", "thẻ HTML"),
-    ("description", "Ngon <script>alert(1)</script>", "thẻ HTML"),
-    ("description", "<img src=x onerror=alert(1)>", "thẻ HTML"),
-    ("description", "x" * 5001, "tối đa 5000"),
-    ("stock", "-1", "không được âm"),
-    ("stock", "nhiều", "số nguyên"),
-    ("stock", "1.5", "số nguyên"),
-    ("stock", "", "Hãy nhập một số"),
-    ("stock", "99999999", "tối đa"),
-    ("stock", "9" * 100_000, "tối đa"),
-    ("stock", "²", "số nguyên"),  # int() of that many digits raises: a 500 the fuzzer found
-    ("stock", "1." + "000." * 2_000 + "000", "tối đa"),
-    ("min_order_qty", "0", "từ 1"),
-    ("category", "weapons", "danh mục"),
-    ("unit", "tonne", "đơn vị"),
-    ("harvest_date", "hôm qua", "ví dụ 25/06/2026"),
-    ("harvest_date", "1999-01-01", "một năm tới"),
-    ("ocop_stars", "7", "3, 4 hoặc 5"),
-    ("origin", "y" * 201, "tối đa 200"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("title", "", "Hãy nhập tên"),
+        ("title", "x" * 10_240, "tối đa 120 ký tự"),
+        ("title", "Sầu riêng <b>ngon</b>", "thẻ HTML"),
+        ("description", "Ngon <script>alert(1)</script>", "thẻ HTML"),
+        ("description", "<img src=x onerror=alert(1)>", "thẻ HTML"),
+        ("description", "x" * 5001, "tối đa 5000"),
+        ("stock", "-1", "không được âm"),
+        ("stock", "nhiều", "số nguyên"),
+        ("stock", "1.5", "số nguyên"),
+        ("stock", "", "Hãy nhập một số"),
+        ("stock", "99999999", "tối đa"),
+        ("stock", "9" * 100_000, "tối đa"),
+        ("stock", "²", "số nguyên"),  # int() of that many digits raises: a 500 the fuzzer found
+        ("stock", "1." + "000." * 2_000 + "000", "tối đa"),
+        ("min_order_qty", "0", "từ 1"),
+        ("category", "weapons", "danh mục"),
+        ("unit", "tonne", "đơn vị"),
+        ("harvest_date", "hôm qua", "ví dụ 25/06/2026"),
+        ("harvest_date", "1999-01-01", "một năm tới"),
+        ("ocop_stars", "7", "3, 4 hoặc 5"),
+        ("origin", "y" * 201, "tối đa 200"),
+    ],
+)
 def test_every_field_is_checked(ctx, field, value, message):
     with pytest.raises(FieldErrors) as err:
         listing_input.clean_listing(valid_listing(**{field: value}))
@@ -80,10 +112,17 @@ def test_all_refusals_come_at_once(ctx):
 
 def test_clean_listing_cleans(ctx):
     harvested = (date.today() - timedelta(days=2)).strftime("%d/%m/%Y")
-    data = listing_input.clean_listing(valid_listing(title="  Sầu   riêng\u200b Ri6 ", price="85k", stock="1.000",
-                                                     harvest_date=harvested, ocop_stars="4",
-                                                     ocop_certificate_no="OCOP-123",
-                                                     description="a < b, ngon > dở\r\n\r\n\r\nhết"))
+    data = listing_input.clean_listing(
+        valid_listing(
+            title="  Sầu   riêng\u200b Ri6 ",
+            price="85k",
+            stock="1.000",
+            harvest_date=harvested,
+            ocop_stars="4",
+            ocop_certificate_no="OCOP-123",
+            description="a < b, ngon > dở\r\n\r\n\r\nhết",
+        )
+    )
     assert data.title == "Sầu riêng Ri6"
     assert (data.price_vnd, data.stock, data.ocop_stars) == (85_000, 1000, 4)
     assert data.harvest_date == date.today() - timedelta(days=2)
@@ -97,9 +136,14 @@ def test_clean_listing_cleans(ctx):
 
 # ---- states ------------------------------------------------------------------------------------------------
 
+
 def events(product):
-    return [(e.action, e.from_status, e.to_status) for e in db.session.scalars(
-        sa.select(ProductEvent).where(ProductEvent.product_id == product.id).order_by(ProductEvent.id))]
+    return [
+        (e.action, e.from_status, e.to_status)
+        for e in db.session.scalars(
+            sa.select(ProductEvent).where(ProductEvent.product_id == product.id).order_by(ProductEvent.id)
+        )
+    ]
 
 
 def test_create_submit_approve(ctx, make_product, make_staff):
@@ -108,8 +152,11 @@ def test_create_submit_approve(ctx, make_product, make_staff):
     staff = make_staff(product.seller.commune)
     lifecycle.approve(product, staff)
     assert product.status == ProductStatus.APPROVED and product.approved_at and product.reviewed_by_id == staff.id
-    assert events(product) == [("created", None, "draft"), ("submitted", "draft", "pending_review"),
-                               ("approved", "pending_review", "approved")]
+    assert events(product) == [
+        ("created", None, "draft"),
+        ("submitted", "draft", "pending_review"),
+        ("approved", "pending_review", "approved"),
+    ]
 
 
 def test_reject_needs_a_reason_and_resubmit_clears_it(ctx, make_product, make_staff):
@@ -124,18 +171,28 @@ def test_reject_needs_a_reason_and_resubmit_clears_it(ctx, make_product, make_st
     assert product.status == ProductStatus.PENDING_REVIEW and product.rejection_reason is None
 
 
-@pytest.mark.parametrize(("status", "action"), [
-    (ProductStatus.DRAFT, "approve"), (ProductStatus.APPROVED, "approve"), (ProductStatus.REJECTED, "approve"),
-    (ProductStatus.DRAFT, "reject"), (ProductStatus.ARCHIVED, "reject"), (ProductStatus.PENDING_REVIEW, "submit"),
-    (ProductStatus.APPROVED, "submit"), (ProductStatus.ARCHIVED, "archive"),
-])
+@pytest.mark.parametrize(
+    ("status", "action"),
+    [
+        (ProductStatus.DRAFT, "approve"),
+        (ProductStatus.APPROVED, "approve"),
+        (ProductStatus.REJECTED, "approve"),
+        (ProductStatus.DRAFT, "reject"),
+        (ProductStatus.ARCHIVED, "reject"),
+        (ProductStatus.PENDING_REVIEW, "submit"),
+        (ProductStatus.APPROVED, "submit"),
+        (ProductStatus.ARCHIVED, "archive"),
+    ],
+)
 def test_other_transitions_are_refused(ctx, make_product, make_staff, status, action):
     product = make_product(status=status)
     staff = make_staff(admin=True)
-    calls = {"approve": lambda: lifecycle.approve(product, staff),
-             "reject": lambda: lifecycle.reject(product, staff, "x"),
-             "submit": lambda: lifecycle.submit(product, product.seller.user),
-             "archive": lambda: lifecycle.archive(product, product.seller.user)}
+    calls = {
+        "approve": lambda: lifecycle.approve(product, staff),
+        "reject": lambda: lifecycle.reject(product, staff, "x"),
+        "submit": lambda: lifecycle.submit(product, product.seller.user),
+        "archive": lambda: lifecycle.archive(product, product.seller.user),
+    }
     with pytest.raises(DomainError):
         calls[action]()
     assert product.status == status
@@ -169,22 +226,40 @@ def test_archive_by_owner_or_staff(ctx, make_product, make_user, make_staff):
 
 
 def _edit(product, **changes):
-    current = {"title": product.title, "description": product.description, "category": product.category,
-               "unit": product.unit, "price": str(product.price_vnd), "stock": str(product.stock),
-               "min_order_qty": str(product.min_order_qty), "origin": product.origin, "harvest_date": "",
-               "ocop_stars": "", "ocop_certificate_no": ""}
+    current = {
+        "title": product.title,
+        "description": product.description,
+        "category": product.category,
+        "unit": product.unit,
+        "price": str(product.price_vnd),
+        "stock": str(product.stock),
+        "min_order_qty": str(product.min_order_qty),
+        "origin": product.origin,
+        "harvest_date": "",
+        "ocop_stars": "",
+        "ocop_certificate_no": "",
+    }
     current.update(changes)
     return listing_input.clean_listing(current)
 
 
-@pytest.mark.parametrize(("changes", "back_to_review"), [
-    ({"price": "90k"}, False), ({"stock": "7"}, False), ({"min_order_qty": "3"}, False),
-    ({"price": "90k", "stock": "3"}, False), ({}, False),
-    ({"title": "Sầu riêng Ri6 loại 1"}, True), ({"description": "Mới"}, True), ({"category": "other"}, True),
-    ({"unit": "box"}, True), ({"origin": "Buôn Ja"}, True), ({"ocop_stars": "3", "ocop_certificate_no": "A1"}, True),
-])
-def test_editing_approved_text_sends_it_back_but_price_and_stock_do_not(ctx, make_product, changes,
-                                                                          back_to_review):
+@pytest.mark.parametrize(
+    ("changes", "back_to_review"),
+    [
+        ({"price": "90k"}, False),
+        ({"stock": "7"}, False),
+        ({"min_order_qty": "3"}, False),
+        ({"price": "90k", "stock": "3"}, False),
+        ({}, False),
+        ({"title": "Sầu riêng Ri6 loại 1"}, True),
+        ({"description": "Mới"}, True),
+        ({"category": "other"}, True),
+        ({"unit": "box"}, True),
+        ({"origin": "Buôn Ja"}, True),
+        ({"ocop_stars": "3", "ocop_certificate_no": "A1"}, True),
+    ],
+)
+def test_editing_approved_text_sends_it_back_but_price_and_stock_do_not(ctx, make_product, changes, back_to_review):
     product = make_product()
     sent_back = lifecycle.update_listing(product, _edit(product, **changes), list(product.photos), product.seller.user)
     assert sent_back is back_to_review
@@ -213,8 +288,7 @@ def test_at_most_eight_photos(ctx, app, make_product):
     from tests.catalog.conftest import jpeg_bytes
 
     product = make_product(photos=1)
-    extra = [images.prepare(jpeg_bytes((20, 20), color=(i, 0, 0)), "x.jpg", app.config["MEDIA_DIR"])
-             for i in range(8)]
+    extra = [images.prepare(jpeg_bytes((20, 20), color=(i, 0, 0)), "x.jpg", app.config["MEDIA_DIR"]) for i in range(8)]
     with pytest.raises(DomainError) as err:
         lifecycle.update_listing(product, _edit(product), [*product.photos, *extra], product.seller.user)
     assert err.value.field == "photos"

@@ -32,8 +32,9 @@ def test_the_upload_over_the_daily_cap_is_429_with_a_message(app, client, seller
     assert over.status_code == 429
     assert "Hôm nay bạn đã tải lên đủ 3 ảnh" in over.get_data(as_text=True)
     assert decoded == [] and len(products_of(seller)) == 1  # refused before any work, nothing saved
-    assert any("event=upload_refused" in r.getMessage() and "reason=daily_cap" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "event=upload_refused" in r.getMessage() and "reason=daily_cap" in r.getMessage() for r in caplog.records
+    )
     # what still fits is taken; a listing without new photos is never refused
     assert post_listing(client, title="Ba", files=[("e.jpg", photo)]).status_code == 302
     assert post_listing(client, title="Bốn", action="draft").status_code == 302

@@ -20,10 +20,16 @@ def make_kol(make_seller):
 
     def factory(bank: bool = True, **kw):
         user = make_seller(is_kol=True, shop_name=kw.pop("shop_name", "Vườn sầu riêng Ea Knuếc"), **kw)
-        db.session.add(ShopPaymentSettings(seller_id=user.seller_profile.id, cod_enabled=True, cod_auto_confirm=True,
-                                           bank_bin="970405" if bank else None,
-                                           account_number="5201205123456" if bank else None,
-                                           account_holder="H HA NIE" if bank else None))
+        db.session.add(
+            ShopPaymentSettings(
+                seller_id=user.seller_profile.id,
+                cod_enabled=True,
+                cod_auto_confirm=True,
+                bank_bin="970405" if bank else None,
+                account_number="5201205123456" if bank else None,
+                account_holder="H HA NIE" if bank else None,
+            )
+        )
         db.session.flush()
         return user
 
@@ -35,9 +41,19 @@ def kol(make_kol):
     return make_kol()
 
 
-LOT = {"title": "Sầu riêng Ri6 — vụ 2026", "category": "durian", "sold_by_weight": "1", "unit": "piece",
-       "piece_weight": "3", "price_per_kg": "85.000", "weight_tolerance": "10", "min_order_qty": "1",
-       "shipping_vnd_per_kg": "5.000", "description": "", "origin": "Ea Knuếc"}
+LOT = {
+    "title": "Sầu riêng Ri6 — vụ 2026",
+    "category": "durian",
+    "sold_by_weight": "1",
+    "unit": "piece",
+    "piece_weight": "3",
+    "price_per_kg": "85.000",
+    "weight_tolerance": "10",
+    "min_order_qty": "1",
+    "shipping_vnd_per_kg": "5.000",
+    "description": "",
+    "origin": "Ea Knuếc",
+}
 
 
 @pytest.fixture
@@ -68,8 +84,15 @@ BANK = {"bank_bin": "970418", "account_number": "31410000010300", "account_holde
 def add_household(lot, name="Y Bhin Niê", kg="30", days_ago=10, bank=False, **extra):
     from market.coop import service
 
-    raw = {"name": name, "village": "Buôn Ea Knuếc", "phone": "", "kg": kg,
-           "contributed_on": (date.today() - timedelta(days=days_ago)).isoformat(), **(BANK if bank else {}), **extra}
+    raw = {
+        "name": name,
+        "village": "Buôn Ea Knuếc",
+        "phone": "",
+        "kg": kg,
+        "contributed_on": (date.today() - timedelta(days=days_ago)).isoformat(),
+        **(BANK if bank else {}),
+        **extra,
+    }
     return service.add_household(lot, raw)
 
 

@@ -11,10 +11,11 @@ DAY0 = date(2026, 5, 1)
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
 
 shares_st = st.lists(st.tuples(st.integers(0, 60), st.integers(1, 500_000)), min_size=0, max_size=12).map(
-    lambda rows: [Share(i + 1, DAY0 + timedelta(days=d), g) for i, (d, g) in enumerate(rows)])
-sales_st = st.lists(st.tuples(st.integers(0, 10_000), st.integers(1, 60_000), st.integers(0, 10_000_000)),
-                    min_size=0, max_size=30).map(
-    lambda rows: [Sale(i + 1, T0 + timedelta(minutes=m), g, a) for i, (m, g, a) in enumerate(rows)])
+    lambda rows: [Share(i + 1, DAY0 + timedelta(days=d), g) for i, (d, g) in enumerate(rows)]
+)
+sales_st = st.lists(
+    st.tuples(st.integers(0, 10_000), st.integers(1, 60_000), st.integers(0, 10_000_000)), min_size=0, max_size=30
+).map(lambda rows: [Sale(i + 1, T0 + timedelta(minutes=m), g, a) for i, (m, g, a) in enumerate(rows)])
 
 
 @settings(max_examples=150, deadline=None)
@@ -74,11 +75,18 @@ def test_split_amount_adds_up_and_follows_the_weights(amount, parts):
 def test_a_worked_example():
     """Two gardens, three deliveries: the first garden sells out, then the second takes over mid-order."""
     a, b = Share(1, date(2026, 5, 1), 10_000), Share(2, date(2026, 5, 3), 20_000)
-    sales = [Sale(10, T0, 6_000, 510_000), Sale(11, T0 + timedelta(hours=1), 6_000, 510_000),
-             Sale(12, T0 + timedelta(hours=2), 3_000, 255_000)]
+    sales = [
+        Sale(10, T0, 6_000, 510_000),
+        Sale(11, T0 + timedelta(hours=1), 6_000, 510_000),
+        Sale(12, T0 + timedelta(hours=2), 3_000, 255_000),
+    ]
     slices = allocate([b, a], sales)  # the order the rows come in does not matter
     assert [(s.share_id, s.sale_id, s.grams, s.amount_vnd) for s in slices] == [
-        (1, 10, 6_000, 510_000), (1, 11, 4_000, 340_000), (2, 11, 2_000, 170_000), (2, 12, 3_000, 255_000)]
+        (1, 10, 6_000, 510_000),
+        (1, 11, 4_000, 340_000),
+        (2, 11, 2_000, 170_000),
+        (2, 12, 3_000, 255_000),
+    ]
     assert allocated_grams(slices) == {1: 10_000, 2: 5_000}
 
 

@@ -46,9 +46,20 @@ def test_a_kol_makes_a_lot_with_a_photo_and_it_goes_to_review(client, as_kol):
 
 
 def test_lot_form_refuses_bad_fields_beside_them_and_keeps_what_was_typed(client, as_kol):
-    resp = post_form(client, "/sell/lots/new", {**LOT, "title": "", "piece_weight": "0", "price_per_kg": "-3",
-                                               "weight_tolerance": "90", "shipping_vnd_per_kg": "abc",
-                                               "origin": "Buôn Kram"}, page="/sell/lots/new")
+    resp = post_form(
+        client,
+        "/sell/lots/new",
+        {
+            **LOT,
+            "title": "",
+            "piece_weight": "0",
+            "price_per_kg": "-3",
+            "weight_tolerance": "90",
+            "shipping_vnd_per_kg": "abc",
+            "origin": "Buôn Kram",
+        },
+        page="/sell/lots/new",
+    )
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)
     for field in ("title", "piece_weight", "price_per_kg", "weight_tolerance", "shipping_vnd_per_kg"):
@@ -58,10 +69,21 @@ def test_lot_form_refuses_bad_fields_beside_them_and_keeps_what_was_typed(client
 
 
 def test_adding_a_household_through_the_page(client, as_kol, lot):
-    resp = post_form(client, f"/sell/lots/{lot.id}/households",
-                     {"name": "Y Bhin Niê", "village": "Buôn Ea Knuếc", "phone": "0912 000 101", "kg": "30",
-                      "contributed_on": "", "bank_bin": "970405", "account_number": "5201 2050 00101",
-                      "account_holder": "Y Bhin Niê"}, page=f"/sell/lots/{lot.id}")
+    resp = post_form(
+        client,
+        f"/sell/lots/{lot.id}/households",
+        {
+            "name": "Y Bhin Niê",
+            "village": "Buôn Ea Knuếc",
+            "phone": "0912 000 101",
+            "kg": "30",
+            "contributed_on": "",
+            "bank_bin": "970405",
+            "account_number": "5201 2050 00101",
+            "account_holder": "Y Bhin Niê",
+        },
+        page=f"/sell/lots/{lot.id}",
+    )
     assert resp.status_code == 302
     hh = db.session.scalar(sa.select(CoopHousehold))
     assert resp.headers["Location"].endswith(f"#hh-{hh.id}")
@@ -73,8 +95,12 @@ def test_adding_a_household_through_the_page(client, as_kol, lot):
 
 @pytest.mark.parametrize("kg", ["0", "-1", "1000000000"])
 def test_absurd_kilograms_are_refused_beside_the_field(client, as_kol, lot, kg):
-    resp = post_form(client, f"/sell/lots/{lot.id}/households", {"name": "Y Bhin Niê", "village": "Buôn Kram",
-                                                                "kg": kg}, page=f"/sell/lots/{lot.id}")
+    resp = post_form(
+        client,
+        f"/sell/lots/{lot.id}/households",
+        {"name": "Y Bhin Niê", "village": "Buôn Kram", "kg": kg},
+        page=f"/sell/lots/{lot.id}",
+    )
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)
     assert 'id="kg-error"' in html and 'value="Y Bhin Niê"' in html
@@ -96,14 +122,16 @@ def test_changing_a_contribution_below_what_is_sold_is_refused_beside_the_field(
     hh = add_household(lot, kg="30")
     sell(lot, buyer, 2, kg="6,1")
     c = hh.contributions[0]
-    resp = post_form(client, f"/sell/lots/{lot.id}/contributions/{c.id}", {f"c{c.id}-kg": "5"},
-                     page=f"/sell/lots/{lot.id}")
+    resp = post_form(
+        client, f"/sell/lots/{lot.id}/contributions/{c.id}", {f"c{c.id}-kg": "5"}, page=f"/sell/lots/{lot.id}"
+    )
     assert resp.status_code == 409
     assert f'id="c{c.id}-kg-error"' in resp.get_data(as_text=True)
     db.session.refresh(c)
     assert c.grams == 30_000
-    resp = post_form(client, f"/sell/lots/{lot.id}/contributions/{c.id}", {f"c{c.id}-kg": "20"},
-                     page=f"/sell/lots/{lot.id}")
+    resp = post_form(
+        client, f"/sell/lots/{lot.id}/contributions/{c.id}", {f"c{c.id}-kg": "20"}, page=f"/sell/lots/{lot.id}"
+    )
     assert resp.status_code == 302
     db.session.refresh(c)
     assert c.grams == 20_000
@@ -111,15 +139,23 @@ def test_changing_a_contribution_below_what_is_sold_is_refused_beside_the_field(
 
 def test_more_kilograms_and_a_removed_contribution(client, as_kol, lot):
     hh = add_household(lot, kg="30")
-    resp = post_form(client, f"/sell/lots/{lot.id}/households/{hh.id}/contributions",
-                     {f"more{hh.id}-kg": "15", f"more{hh.id}-contributed_on": ""}, page=f"/sell/lots/{lot.id}")
+    resp = post_form(
+        client,
+        f"/sell/lots/{lot.id}/households/{hh.id}/contributions",
+        {f"more{hh.id}-kg": "15", f"more{hh.id}-contributed_on": ""},
+        page=f"/sell/lots/{lot.id}",
+    )
     assert resp.status_code == 302
     db.session.refresh(hh)
     assert [c.grams for c in hh.contributions] == [30_000, 15_000]
     assert stock_of(lot) == 15
     extra = hh.contributions[1]
-    assert post_form(client, f"/sell/lots/{lot.id}/contributions/{extra.id}/remove", {},
-                     page=f"/sell/lots/{lot.id}").status_code == 302
+    assert (
+        post_form(
+            client, f"/sell/lots/{lot.id}/contributions/{extra.id}/remove", {}, page=f"/sell/lots/{lot.id}"
+        ).status_code
+        == 302
+    )
     assert stock_of(lot) == 10
 
 
@@ -130,13 +166,15 @@ def test_another_sellers_lot_is_a_404_everywhere_and_nothing_is_written(client, 
     for url in (f"/sell/lots/{lot.id}", f"/sell/lots/{lot.id}/payout", f"/sell/lots/{lot.id}/payout.csv"):
         assert client.get(url).status_code == 404, url
     page = "/sell/lots"
-    for url, data in ((f"/sell/lots/{lot.id}/households", {"name": "X", "village": "Y", "kg": "5"}),
-                      (f"/sell/lots/{lot.id}/households/{hh.id}", {f"hh{hh.id}-name": "X"}),
-                      (f"/sell/lots/{lot.id}/households/{hh.id}/remove", {}),
-                      (f"/sell/lots/{lot.id}/households/{hh.id}/contributions", {f"more{hh.id}-kg": "5"}),
-                      (f"/sell/lots/{lot.id}/contributions/{c.id}", {f"c{c.id}-kg": "1"}),
-                      (f"/sell/lots/{lot.id}/contributions/{c.id}/remove", {}),
-                      (f"/sell/lots/{lot.id}/shipping", {"shipping_vnd_per_kg": "1"})):
+    for url, data in (
+        (f"/sell/lots/{lot.id}/households", {"name": "X", "village": "Y", "kg": "5"}),
+        (f"/sell/lots/{lot.id}/households/{hh.id}", {f"hh{hh.id}-name": "X"}),
+        (f"/sell/lots/{lot.id}/households/{hh.id}/remove", {}),
+        (f"/sell/lots/{lot.id}/households/{hh.id}/contributions", {f"more{hh.id}-kg": "5"}),
+        (f"/sell/lots/{lot.id}/contributions/{c.id}", {f"c{c.id}-kg": "1"}),
+        (f"/sell/lots/{lot.id}/contributions/{c.id}/remove", {}),
+        (f"/sell/lots/{lot.id}/shipping", {"shipping_vnd_per_kg": "1"}),
+    ):
         assert post_form(client, url, data, page=page).status_code == 404, url
     assert db.session.scalar(sa.select(sa.func.count(CoopContribution.id))) == 1
     assert stock_of(lot) == 10
@@ -178,7 +216,11 @@ def test_payout_report_per_household(client, as_kol, lot, sell, buyer, make_user
     payload = re.search(r'id="payload-%d"[^>]*value="([^"]+)"' % first.id, html).group(1)
     parsed = parse_payload(payload)
     assert (parsed.bank_bin, parsed.account, parsed.amount_vnd, parsed.memo) == (
-        "970418", "31410000010300", net_first, f"CP L{lot.id} H{first.id}")
+        "970418",
+        "31410000010300",
+        net_first,
+        f"CP L{lot.id} H{first.id}",
+    )
     assert "<svg" in html
     # the one without gets a printable slip
     assert f'data-slip="{escape(second.name)}"' in html and 'data-slip="Y Bhin Niê"' not in html
@@ -187,8 +229,10 @@ def test_payout_report_per_household(client, as_kol, lot, sell, buyer, make_user
 
 def _row(html: str, name: str) -> dict:
     block = html.split(f'data-household="{escape(name)}"', 1)[1].split("</li>", 1)[0]
-    return {k: re.sub(r"<[^>]+>", "", re.search(rf"data-{k}>(.*?)</dd>", block, re.S).group(1)).strip()
-            for k in ("kg", "gross", "net")}
+    return {
+        k: re.sub(r"<[^>]+>", "", re.search(rf"data-{k}>(.*?)</dd>", block, re.S).group(1)).strip()
+        for k in ("kg", "gross", "net")
+    }
 
 
 def _money(text: str) -> int:
@@ -196,7 +240,7 @@ def _money(text: str) -> int:
 
 
 def test_payout_csv_has_a_bom_and_is_safe_from_formulas(client, as_kol, lot, sell, buyer):
-    add_household(lot, name="=HYPERLINK(\"http://x\")", kg="10", bank=True)
+    add_household(lot, name='=HYPERLINK("http://x")', kg="10", bank=True)
     add_household(lot, name="+Trần", kg="10")
     sell(lot, buyer, 1)
     resp = client.get(f"/sell/lots/{lot.id}/payout.csv")
@@ -206,14 +250,16 @@ def test_payout_csv_has_a_bom_and_is_safe_from_formulas(client, as_kol, lot, sel
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body[1:])))
     names = [r[0] for r in rows[1:-1]]
-    assert names == ["'=HYPERLINK(\"http://x\")", "'+Trần"]
+    assert names == ['\'=HYPERLINK("http://x")', "'+Trần"]
     assert rows[1][6] == "3" and rows[1][7] == "255000"
     assert parse_payload(rows[1][12]).amount_vnd == int(rows[1][10])
     assert rows[-1][7] == "255000"
 
 
-@pytest.mark.parametrize("query", ["from=2026-13-01", "from=yesterday", "from=2026-06-10&to=2026-06-01",
-                                   "from=2000-01-01&to=2026-01-01", "to=%00"])
+@pytest.mark.parametrize(
+    "query",
+    ["from=2026-13-01", "from=yesterday", "from=2026-06-10&to=2026-06-01", "from=2000-01-01&to=2026-01-01", "to=%00"],
+)
 def test_a_bad_period_is_a_400(client, as_kol, lot, query):
     assert client.get(f"/sell/lots/{lot.id}/payout?{query}").status_code == 400
     assert client.get(f"/sell/lots/{lot.id}/payout.csv?{query}").status_code == 400

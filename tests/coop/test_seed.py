@@ -11,8 +11,10 @@ from market.orders.models import Order
 
 
 def counts():
-    return [db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (CoopLot, CoopHousehold,
-                                                                                     CoopContribution, Order)]
+    return [
+        db.session.scalar(sa.select(sa.func.count()).select_from(m))
+        for m in (CoopLot, CoopHousehold, CoopContribution, Order)
+    ]
 
 
 def test_demo_lot_is_seeded_once_with_real_figures(runner):
@@ -34,6 +36,5 @@ def test_demo_lot_is_seeded_once_with_real_figures(runner):
     rows = {r.household.name: r for r in report.rows}
     assert rows["Y Bhin Niê"].grams == 30_000 and rows["Y Bhin Niê"].payload  # first come: sold out first
     assert rows["H'Lim Mlô"].grams == 6_200 and rows["H'Lim Mlô"] in report.slips  # no bank: a cash slip
-    statuses = set(db.session.scalars(sa.select(Order.weight_status).where(
-        Order.idempotency_key.like("seed-coop-%"))))
+    statuses = set(db.session.scalars(sa.select(Order.weight_status).where(Order.idempotency_key.like("seed-coop-%"))))
     assert statuses == {"final", "estimate"}

@@ -18,8 +18,10 @@ def stock_of(lot) -> int:
 
 
 def counts() -> tuple[int, int]:
-    return (db.session.scalar(sa.select(sa.func.count(CoopHousehold.id))),
-            db.session.scalar(sa.select(sa.func.count(CoopContribution.id))))
+    return (
+        db.session.scalar(sa.select(sa.func.count(CoopHousehold.id))),
+        db.session.scalar(sa.select(sa.func.count(CoopContribution.id))),
+    )
 
 
 def test_a_lot_is_a_listing_with_no_stock_until_households_bring_some(lot):
@@ -58,11 +60,30 @@ def test_absurd_contributions_are_refused_and_nothing_is_written(lot, kg):
 
 def test_every_field_is_checked_at_once(lot):
     with pytest.raises(FieldErrors) as err:
-        service.add_household(lot, {"name": "", "village": "", "phone": "12", "kg": "0", "bank_bin": "123456",
-                                    "account_number": "12#4", "account_holder": "1", "contributed_on": "2099-01-01"})
+        service.add_household(
+            lot,
+            {
+                "name": "",
+                "village": "",
+                "phone": "12",
+                "kg": "0",
+                "bank_bin": "123456",
+                "account_number": "12#4",
+                "account_holder": "1",
+                "contributed_on": "2099-01-01",
+            },
+        )
     fields = {e.field for e in err.value.errors}
-    assert fields == {"name", "village", "phone", "kg", "bank_bin", "account_number", "account_holder",
-                      "contributed_on"}
+    assert fields == {
+        "name",
+        "village",
+        "phone",
+        "kg",
+        "bank_bin",
+        "account_number",
+        "account_holder",
+        "contributed_on",
+    }
     assert counts() == (0, 0)
 
 
@@ -158,9 +179,19 @@ def test_the_listing_form_cannot_change_a_lots_stock_unit_or_estimate(lot):
     add_household(lot, kg="30")
     product = lot.product
     assert stock_managed(product)
-    data = clean_listing({"title": product.title, "category": "durian", "unit": "box", "price": "1",
-                          "stock": "999", "sold_by_weight": "1", "piece_weight": "1",
-                          "price_per_kg": "90.000", "weight_tolerance": "15"})
+    data = clean_listing(
+        {
+            "title": product.title,
+            "category": "durian",
+            "unit": "box",
+            "price": "1",
+            "stock": "999",
+            "sold_by_weight": "1",
+            "piece_weight": "1",
+            "price_per_kg": "90.000",
+            "weight_tolerance": "15",
+        }
+    )
     update_listing(product, data, None, by=lot.product.seller.user)
     db.session.refresh(product)
     assert (product.stock, product.unit, product.piece_weight_g) == (10, "piece", 3000)

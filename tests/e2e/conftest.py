@@ -15,9 +15,17 @@ from tests.servers import ServerDB, start_server
 CHROMIUM = os.environ.get("MARKET_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 PHONE = {"width": 360, "height": 740}
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def pytest_collection_modifyitems(items):
@@ -30,8 +38,9 @@ def pytest_collection_modifyitems(items):
 def chromium_path():
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         if REQUIRE_BROWSER:
-            pytest.fail(f"Chromium is required (MARKET_REQUIRE_BROWSER=1) but {CHROMIUM} is missing: "
-                        "apt-get install chromium")
+            pytest.fail(
+                f"Chromium is required (MARKET_REQUIRE_BROWSER=1) but {CHROMIUM} is missing: apt-get install chromium"
+            )
         pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
     return CHROMIUM
 
@@ -77,13 +86,20 @@ def new_phone_page(browser, server):
     problems: list[str] = []
 
     def watch(page):
-        page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-                if msg.type == "error" and ("Content Security Policy" in msg.text or "Refused" in msg.text) else None)
+        page.on(
+            "console",
+            lambda msg: (
+                problems.append(f"console {msg.type}: {msg.text}")
+                if msg.type == "error" and ("Content Security Policy" in msg.text or "Refused" in msg.text)
+                else None
+            ),
+        )
         page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
 
     def factory(locale: str = "vi-VN"):
-        context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                      locale=locale, base_url=server.url)
+        context = browser.new_context(
+            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale=locale, base_url=server.url
+        )
         context.set_default_timeout(15000)
         contexts.append(context)
         page = context.new_page()

@@ -68,10 +68,13 @@ def test_five_navigation_labels_fit_on_one_line_each(phone_page):
     login(phone_page, "0903000001")
     phone_page.goto("/sell/products")
     expect(phone_page.locator(".bottomnav .nav-badge")).to_be_visible()
-    labels = phone_page.eval_on_selector_all(".bottomnav a > span", """spans => spans.map(s => ({
+    labels = phone_page.eval_on_selector_all(
+        ".bottomnav a > span",
+        """spans => spans.map(s => ({
         text: s.textContent.trim(),
         lines: Math.round(s.getBoundingClientRect().height / parseFloat(getComputedStyle(s).lineHeight)),
-        cut: s.scrollWidth > s.clientWidth}))""")
+        cut: s.scrollWidth > s.clientWidth}))""",
+    )
     assert len(labels) == 5
     for label in labels:
         assert label["lines"] == 1 and not label["cut"], labels

@@ -54,8 +54,7 @@ def test_sign_up_by_code_change_the_number_then_recover_the_password(phone_page,
     page.goto("/account")
     page.get_by_role("link", name="Đổi số điện thoại").click()
     page.fill("#phone", "0978 333 444")
-    page.fill("#code", code_sent_to(server, "+84978333444",
-                                    page.get_by_role("button", name="Gửi mã tới số mới").click))
+    page.fill("#code", code_sent_to(server, "+84978333444", page.get_by_role("button", name="Gửi mã tới số mới").click))
     shot(page, "phone-change-code")
     page.get_by_role("button", name="Dùng số này").click()
     expect(page.locator(".flash")).to_contain_text("Số điện thoại của bạn nay là 0978 333 444")
@@ -105,8 +104,9 @@ def test_a_villager_claims_the_shop_staff_opened_for_her(new_phone_page, server)
     page.goto("/account")
     expect(page.locator("body")).to_contain_text("Rẫy cà phê H'Blen")
     page.get_by_role("link", name="Đặt mật khẩu").click()
-    page.fill("#code", code_sent_to(server, "+84978555666",
-                                    page.get_by_role("button", name="Gửi mã qua SMS cho tôi").click))
+    page.fill(
+        "#code", code_sent_to(server, "+84978555666", page.get_by_role("button", name="Gửi mã qua SMS cho tôi").click)
+    )
     page.fill("#password", "mat-khau-blen-1")
     shot(page, "claim-set-password")
     assert_fits_phone(page)

@@ -111,8 +111,11 @@ def screen(page, name: str) -> None:
 
 
 def in_viewport(page, selector: str) -> bool:
-    return page.evaluate("""s => { const r = document.querySelector(s).getBoundingClientRect();
-                                   return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0; }""", selector)
+    return page.evaluate(
+        """s => { const r = document.querySelector(s).getBoundingClientRect();
+                                   return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0; }""",
+        selector,
+    )
 
 
 def test_a_phone_order_finishes_and_its_result_is_beside_the_form(new_phone_page):
@@ -206,7 +209,8 @@ def test_finished_and_upcoming_pages(phone_page):
     phone_page.get_by_text("Mật ong hồ Lắk — phiên cuối tuần").click()
     expect(phone_page.locator("#live-status")).to_have_text("Sắp diễn ra")
     expect(phone_page.get_by_role("link", name=re.compile("Xem trên TikTok"))).to_have_attribute(
-        "href", "https://www.tiktok.com/@chophien.namka/live")
+        "href", "https://www.tiktok.com/@chophien.namka/live"
+    )
     assert_fits_phone(phone_page)
     shot(phone_page, "live-upcoming")
 

@@ -28,8 +28,12 @@ def redis_backed_server(server, tmp_path):
         pytest.skip("redis-server is not installed: cannot stop a private Redis")
     redis.start()
     prefix = f"test-e2e-banner-{redis.port}"
-    srv = start_server(server.db, tmp_path, env={"REDIS_URL": redis.url, "SOCKETIO_CHANNEL": prefix,
-                                                 "LIVE_REDIS_PREFIX": prefix}, name="banner")
+    srv = start_server(
+        server.db,
+        tmp_path,
+        env={"REDIS_URL": redis.url, "SOCKETIO_CHANNEL": prefix, "LIVE_REDIS_PREFIX": prefix},
+        name="banner",
+    )
     srv.redis = redis
     yield srv
     srv.stop()

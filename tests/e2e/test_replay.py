@@ -59,8 +59,14 @@ with app.app_context():
 
 
 def _make_ended_session(server) -> dict:
-    out = subprocess.run([sys.executable, "-c", MAKE], cwd=Path(__file__).resolve().parents[2], env=server.db.env,
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", MAKE],
+        cwd=Path(__file__).resolve().parents[2],
+        env=server.db.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 

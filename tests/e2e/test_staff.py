@@ -25,8 +25,14 @@ def laptop_page(browser, server):
     context = browser.new_context(viewport=LAPTOP, locale="vi-VN", base_url=server.url, accept_downloads=True)
     context.set_default_timeout(15000)
     page = context.new_page()
-    page.on("console", lambda msg: problems.append(msg.text)
-            if msg.type == "error" and ("Content Security Policy" in msg.text or "Refused" in msg.text) else None)
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(msg.text)
+            if msg.type == "error" and ("Content Security Policy" in msg.text or "Refused" in msg.text)
+            else None
+        ),
+    )
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     yield page
     context.close()
@@ -97,9 +103,14 @@ def test_dashboard_on_a_laptop_with_csv_export(laptop_page):
 def test_staff_pages_fit_a_phone(new_phone_page):
     page = new_phone_page()
     login(page, STAFF_EA_KNUEC)
-    for path, name in [("/staff/", "staff-desk-phone"), ("/staff/sellers?status=all", "staff-sellers-phone"),
-                       ("/staff/dashboard", "staff-dashboard-phone"), ("/staff/reports", "staff-reports-phone"),
-                       ("/staff/audit", "staff-audit-phone"), ("/staff/assisted/new", "staff-assisted-phone")]:
+    for path, name in [
+        ("/staff/", "staff-desk-phone"),
+        ("/staff/sellers?status=all", "staff-sellers-phone"),
+        ("/staff/dashboard", "staff-dashboard-phone"),
+        ("/staff/reports", "staff-reports-phone"),
+        ("/staff/audit", "staff-audit-phone"),
+        ("/staff/assisted/new", "staff-assisted-phone"),
+    ]:
         page.goto(path)
         assert_fits_phone(page)
         shot(page, name)
@@ -143,8 +154,9 @@ def test_review_queue_reject_resubmit_bulk_approve_and_ocop_on_a_phone(new_phone
     login(seller, KOL)
     seller.goto("/sell/products?status=rejected")
     row = seller.locator(".myitem", has_text=PENDING_LISTING)
-    expect(row.locator(".reason")).to_contain_text("Ảnh bị mờ hoặc không chụp chính sản phẩm. Vui lòng chụp lại. "
-                                                   "Chụp cả trái, rõ cuống.")
+    expect(row.locator(".reason")).to_contain_text(
+        "Ảnh bị mờ hoặc không chụp chính sản phẩm. Vui lòng chụp lại. Chụp cả trái, rõ cuống."
+    )
     shot(seller, "seller-reads-rejection-phone")
     row.get_by_role("button", name="Gửi duyệt").click()
     expect(seller.locator(".flash")).to_contain_text("Đã gửi")

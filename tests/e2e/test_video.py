@@ -14,8 +14,11 @@ from tests.e2e.conftest import CHROMIUM_ARGS, PHONE, login, shot, wait_until
 from tests.servers import PYTHON, ROOT
 
 HOST_PHONE = "0906000018"  # a KOL of this test only (tests share one seeded server)
-MEDIA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-              "--disable-features=WebRtcHideLocalIpsWithMdns"]
+MEDIA_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
 
 SETUP = """
 from market import create_app
@@ -43,8 +46,9 @@ with app.app_context():
 
 @pytest.fixture(scope="module")
 def media_browser(playwright_driver, chromium_path):
-    browser = playwright_driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS + MEDIA_ARGS,
-                                                headless=True)
+    browser = playwright_driver.chromium.launch(
+        executable_path=chromium_path, args=CHROMIUM_ARGS + MEDIA_ARGS, headless=True
+    )
     yield browser
     browser.close()
 
@@ -54,14 +58,16 @@ def phones(media_browser, server):
     contexts, problems = [], []
 
     def new():
-        context = media_browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                            locale="vi-VN", base_url=server.url)
+        context = media_browser.new_context(
+            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="vi-VN", base_url=server.url
+        )
         context.set_default_timeout(20000)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "Content Security" in m.text
-                else None)
+        page.on(
+            "console", lambda m: problems.append(m.text) if m.type == "error" and "Content Security" in m.text else None
+        )
         return page
 
     yield new
@@ -75,16 +81,25 @@ def frames(page) -> int:
 
 
 def in_viewport(page, selector: str) -> bool:
-    return page.evaluate("""s => [...document.querySelectorAll(s)].some(el => {
+    return page.evaluate(
+        """s => [...document.querySelectorAll(s)].some(el => {
         const r = el.getBoundingClientRect(); const st = getComputedStyle(el);
         return r.width > 0 && r.height > 0 && r.top >= 0 && r.bottom <= innerHeight && st.visibility !== 'hidden';
-    })""", selector)
+    })""",
+        selector,
+    )
 
 
 def test_the_host_streams_from_her_phone_and_a_viewer_watches_beside_the_order_button(server, phones):
     need_service("Janus", getattr(server, "video", False), "the test Janus does not answer (deploy/janus.sh)")
-    out = subprocess.run([PYTHON, "-c", SETUP.format(phone=HOST_PHONE)], cwd=ROOT, env=server.db.env,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [PYTHON, "-c", SETUP.format(phone=HOST_PHONE)],
+        cwd=ROOT,
+        env=server.db.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     session_id = int(out.stdout.strip().splitlines()[-1])
 
@@ -103,12 +118,18 @@ def test_the_host_streams_from_her_phone_and_a_viewer_watches_beside_the_order_b
 
     viewer = phones()
     ended = []  # the viewer's DELETEs of its subscriptions, answered
-    viewer.on("response", lambda r: ended.append(r.status) if r.request.method == "DELETE" and "/video/whep/" in r.url
-              else None)
+    viewer.on(
+        "response",
+        lambda r: ended.append(r.status) if r.request.method == "DELETE" and "/video/whep/" in r.url else None,
+    )
     viewer.goto(f"/live/{session_id}")
     expect(viewer.locator("#video-player")).to_be_visible()
-    wait_until(viewer, "n => document.getElementById('video-live').getVideoPlaybackQuality().totalVideoFrames > n",
-               5, timeout=30)
+    wait_until(
+        viewer,
+        "n => document.getElementById('video-live').getVideoPlaybackQuality().totalVideoFrames > n",
+        5,
+        timeout=30,
+    )
     first = frames(viewer)
     # the pinned offer's order button stays on screen, without scrolling, while the video plays
     assert viewer.evaluate("() => scrollY") == 0
@@ -133,8 +154,12 @@ def test_the_host_streams_from_her_phone_and_a_viewer_watches_beside_the_order_b
     expect(host.locator("#video-host-status")).to_contain_text("đã chuyển sang", timeout=45000)
     # the viewer follows the new feed (its keepalive says the feed changed, or its stall check): frames keep coming
     before = frames(viewer)
-    wait_until(viewer, "n => document.getElementById('video-live').getVideoPlaybackQuality().totalVideoFrames > n",
-               before + 10, timeout=60)
+    wait_until(
+        viewer,
+        "n => document.getElementById('video-live').getVideoPlaybackQuality().totalVideoFrames > n",
+        before + 10,
+        timeout=60,
+    )
     assert ended and all(status < 300 for status in ended)  # it ended the old subscription while making the new
     second.get_by_role("button", name="Dừng phát").click()
     expect(second.locator("#video-host-status")).to_contain_text("Đã dừng phát")

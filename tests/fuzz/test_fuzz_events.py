@@ -13,10 +13,35 @@ from market.accounts.tokens import issue_token
 from tests.fuzz.conftest import EVENT_EXAMPLES, deep, fresh_limits, fuzz_settings, hostile_json, hostile_text
 from tests.world import ROLES
 
-ERROR_WORDS = {"not_logged_in", "forbidden", "invalid", "sold_out", "limit_exceeded", "offer_closed",
-               "session_not_live", "muted", "rate_limited", "unavailable", "not_found"}
-KEYS = ["session_id", "offer_id", "qty", "key", "text", "product_id", "price_vnd", "quantity", "per_buyer_limit",
-        "message_id", "user_id", "minutes", "phone", "name"]
+ERROR_WORDS = {
+    "not_logged_in",
+    "forbidden",
+    "invalid",
+    "sold_out",
+    "limit_exceeded",
+    "offer_closed",
+    "session_not_live",
+    "muted",
+    "rate_limited",
+    "unavailable",
+    "not_found",
+}
+KEYS = [
+    "session_id",
+    "offer_id",
+    "qty",
+    "key",
+    "text",
+    "product_id",
+    "price_vnd",
+    "quantity",
+    "per_buyer_limit",
+    "message_id",
+    "user_id",
+    "minutes",
+    "phone",
+    "name",
+]
 NO_ACK = {"heart"}  # fire-and-forget by the protocol
 
 
@@ -36,16 +61,31 @@ def payloads(world):
     real = st.sampled_from([ids["live_a"], ids["live_b"], ids["offer_a"], ids["product_a"], ids["buyer_a_id"]])
     value = st.one_of(real, hostile_json(6), st.integers(min_value=-(2**64), max_value=2**64))
     shaped = st.dictionaries(st.sampled_from(KEYS), value, max_size=6)
-    return st.one_of(shaped, hostile_json(), st.sampled_from([None, [], "", 0, deep(200), {"text": "x" * 100_000},
-                                                              {"text": "\x00"}, {"text": "\ud800 hỏng"},
-                                                              {"key": "k" * 10_000, "qty": 1, "offer_id": 1}]),
-                     st.dictionaries(hostile_text(20), value, max_size=4))
+    return st.one_of(
+        shaped,
+        hostile_json(),
+        st.sampled_from(
+            [
+                None,
+                [],
+                "",
+                0,
+                deep(200),
+                {"text": "x" * 100_000},
+                {"text": "\x00"},
+                {"text": "\ud800 hỏng"},
+                {"key": "k" * 10_000, "qty": 1, "offer_id": 1},
+            ]
+        ),
+        st.dictionaries(hostile_text(20), value, max_size=4),
+    )
 
 
 def test_every_socket_event_with_hostile_payloads(app, world, socket_client, log_watch):
     table = events()
     assert {"join", "order", "chat", "heart", "pin", "close_offer", "end", "remove_chat", "mute"} <= set(
-        table.get("/live", []))
+        table.get("/live", [])
+    )
     sockets: dict[tuple, object] = {}
 
     def socket_for(role, namespace):
@@ -53,15 +93,21 @@ def test_every_socket_event_with_hostile_payloads(app, world, socket_client, log
             user = world.user(role)
             if namespace == "/notify" and user is None:
                 return None  # anonymous sockets are refused there by design
-            sockets[(role, namespace)] = socket_client(namespace=namespace,
-                                                       auth={"token": issue_token(user)} if user else None)
+            sockets[(role, namespace)] = socket_client(
+                namespace=namespace, auth={"token": issue_token(user)} if user else None
+            )
         return sockets[(role, namespace)]
 
     for namespace, names in table.items():
         for event in names:
+
             @fuzz_settings(EVENT_EXAMPLES)
-            @given(role=st.sampled_from(ROLES), joined=st.booleans(), payload=payloads(world),
-                   extra=st.lists(hostile_json(3), max_size=2))
+            @given(
+                role=st.sampled_from(ROLES),
+                joined=st.booleans(),
+                payload=payloads(world),
+                extra=st.lists(hostile_json(3), max_size=2),
+            )
             def example(role, joined, payload, extra):
                 sock = socket_for(role, namespace)
                 if sock is None:
@@ -97,9 +143,22 @@ ID_FIELDS = [
     ("close_offer", "offer_id", "offer_a", "seller_a", {}),
     ("remove_chat", "message_id", "chat_a", "seller_a", {}),
     ("mute", "user_id", "buyer_b_id", "seller_a", {"minutes": 5}),
-    ("phone_order", "offer_id", "offer_a", "seller_a", {"phone": "0912 345 678", "name": "Chị Lan", "street": "Thôn 3",
-                                                        "commune": "Ea Knuếc", "province": "Đắk Lắk", "qty": 1,
-                                                        "method": "cod", "key": "fuzz-bad-id"}),
+    (
+        "phone_order",
+        "offer_id",
+        "offer_a",
+        "seller_a",
+        {
+            "phone": "0912 345 678",
+            "name": "Chị Lan",
+            "street": "Thôn 3",
+            "commune": "Ea Knuếc",
+            "province": "Đắk Lắk",
+            "qty": 1,
+            "method": "cod",
+            "key": "fuzz-bad-id",
+        },
+    ),
 ]
 # Not ids: a bool (an int in Python), 0, negatives, past a 32-bit column (an overflow on PostgreSQL), a float or
 # its text, digits int() refuses ("²") or that are not ASCII, text at all (the protocol's ids are JSON numbers),
@@ -107,10 +166,10 @@ ID_FIELDS = [
 BAD_IDS = [True, False, 0, -1, 2**31, 2**63, 10**40, 1.0, "1.0", "²", "١٢", " 1", "", "-1", None, [1], {"id": 1}]
 
 
-@pytest.mark.parametrize(("event", "name", "real", "role", "rest"), ID_FIELDS,
-                         ids=[f"{f[0]}.{f[1]}" for f in ID_FIELDS])
-def test_every_id_a_socket_event_reads_is_refused_alike(world, socket_client, log_watch, event, name, real, role,
-                                                        rest):
+@pytest.mark.parametrize(
+    ("event", "name", "real", "role", "rest"), ID_FIELDS, ids=[f"{f[0]}.{f[1]}" for f in ID_FIELDS]
+)
+def test_every_id_a_socket_event_reads_is_refused_alike(world, socket_client, log_watch, event, name, real, role, rest):
     """``domain.parse_id`` is the one reading of an id, on sockets as in forms and the JSON API (here with
     ``text=False``): whatever it refuses is the same ``invalid`` ack for every event (never a database error,
     never a crash)."""
@@ -124,4 +183,3 @@ def test_every_id_a_socket_event_reads_is_refused_alike(world, socket_client, lo
         assert ack.get("field", name) == name, (bad, ack)  # refused for the id, not for something else
         assert isinstance(ack["message"], str) and ack["message"], (bad, ack)
         assert not log_watch.bad, (bad, log_watch.bad[:3])
-

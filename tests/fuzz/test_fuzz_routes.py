@@ -38,18 +38,43 @@ ABSURD_INTS = [0, 1, 2**31 - 1, 2**31, 2**63, 10**30]
 # Real values for path arguments, by argument name (world ids), so examples reach real objects too.
 REAL = {
     "product_id": ["product_a", "product_b", "draft_a", "listing_a"],
-    "order_id": ["order_a", "order_b", "weighed_a"], "session_id": ["live_a", "live_b", "scheduled_a"],
-    "notification_id": ["note_a"], "report_id": ["report_a"], "profile_id": ["seller_a_profile"],
-    "user_id": ["buyer_a_id"], "slug": ["shop_a", "commune_a", "product_a_slug", "brand_a_slug"],
-    "brand_id": ["brand_a"], "item_id": ["seller_a_profile", "product_a"],  # a brand's shop or product
-    "target_id": ["brand_a", "seller_a_profile", "commune_a_id"], "token": ["stop_a"],
-    "lot_id": ["lot_a"], "household_id": ["household_a"], "contribution_id": ["contribution_a"],
+    "order_id": ["order_a", "order_b", "weighed_a"],
+    "session_id": ["live_a", "live_b", "scheduled_a"],
+    "notification_id": ["note_a"],
+    "report_id": ["report_a"],
+    "profile_id": ["seller_a_profile"],
+    "user_id": ["buyer_a_id"],
+    "slug": ["shop_a", "commune_a", "product_a_slug", "brand_a_slug"],
+    "brand_id": ["brand_a"],
+    "item_id": ["seller_a_profile", "product_a"],  # a brand's shop or product
+    "target_id": ["brand_a", "seller_a_profile", "commune_a_id"],
+    "token": ["stop_a"],
+    "lot_id": ["lot_a"],
+    "household_id": ["household_a"],
+    "contribution_id": ["contribution_a"],
 }
-REAL_STRINGS = {"code": ["vi", "en"], "provider": ["sepay"], "name": ["durian", "coffee"],
-                "kind": ["brand", "shop", "commune"], "answer": ["accept", "decline"],
-                "filename": ["css/app.css", "js/live.js", "p/00/00/" + "0" * 64 + "-320.webp"]}
-FILENAMES = ["../../etc/passwd", "..\\..\\boot.ini", "/etc/shadow", "a/../../b.jpg", "ảnh sầu riêng.jpg",
-             "x" * 300 + ".png", ".htaccess", "photo.jpg\x00.php", "CON", "", "photo.JPG", "<script>.png"]
+REAL_STRINGS = {
+    "code": ["vi", "en"],
+    "provider": ["sepay"],
+    "name": ["durian", "coffee"],
+    "kind": ["brand", "shop", "commune"],
+    "answer": ["accept", "decline"],
+    "filename": ["css/app.css", "js/live.js", "p/00/00/" + "0" * 64 + "-320.webp"],
+}
+FILENAMES = [
+    "../../etc/passwd",
+    "..\\..\\boot.ini",
+    "/etc/shadow",
+    "a/../../b.jpg",
+    "ảnh sầu riêng.jpg",
+    "x" * 300 + ".png",
+    ".htaccess",
+    "photo.jpg\x00.php",
+    "CON",
+    "",
+    "photo.JPG",
+    "<script>.png",
+]
 
 
 def _tiny_jpeg() -> bytes:
@@ -61,8 +86,14 @@ def _tiny_jpeg() -> bytes:
 
 
 TINY_JPEG = _tiny_jpeg()
-FILE_CONTENTS = [TINY_JPEG, b"", b"GIF89a" + b"\x00" * 20, b"\xff\xd8\xff" + b"\x00" * 50, b"<?php echo 1; ?>",
-                 b"\x89PNG\r\n\x1a\n" + b"\xff" * 40]
+FILE_CONTENTS = [
+    TINY_JPEG,
+    b"",
+    b"GIF89a" + b"\x00" * 20,
+    b"\xff\xd8\xff" + b"\x00" * 50,
+    b"<?php echo 1; ?>",
+    b"\x89PNG\r\n\x1a\n" + b"\xff" * 40,
+]
 
 
 def routes(app) -> list[tuple]:
@@ -87,8 +118,11 @@ def form_field_names() -> list[str]:
         stack.extend(cls.__subclasses__())
         for klass in cls.__mro__:
             names.update(k for k, v in vars(klass).items() if isinstance(v, UnboundField))
-    prefixed = {f"{p}-{n}" for p in ("suspend", "restore", "revoke", "ban", "unban", "close") for n in
-                ("reason", "outcome", "note")}
+    prefixed = {
+        f"{p}-{n}"
+        for p in ("suspend", "restore", "revoke", "ban", "unban", "close")
+        for n in ("reason", "outcome", "note")
+    }
     return sorted(names | prefixed | {"ids", "order_ids", "status", "action", "method-1", "method-2", "next"})
 
 
@@ -171,9 +205,20 @@ def test_every_route_with_hostile_input(app, world, log_watch):
             role = draw(st.sampled_from(ROLES))
             client, token = clients.get(role)
             path = _path(rule, draw, world.ids)
-            query = _urlencoded([(draw(st.sampled_from(fields + ["q", "page", "per_page", "role", "before",
-                                                                  "commune", "category", "status", "lang"])),
-                                  _value(draw)) for _ in range(draw(st.integers(0, 3)))])
+            query = _urlencoded(
+                [
+                    (
+                        draw(
+                            st.sampled_from(
+                                fields
+                                + ["q", "page", "per_page", "role", "before", "commune", "category", "status", "lang"]
+                            )
+                        ),
+                        _value(draw),
+                    )
+                    for _ in range(draw(st.integers(0, 3)))
+                ]
+            )
             url = path + ("?" + query.decode() if query else "")
             headers = {}
             if is_json and role != "anonymous" and draw(st.booleans()):
@@ -184,28 +229,54 @@ def test_every_route_with_hostile_input(app, world, log_watch):
                 if method == "GET":
                     resp = client.get(url, headers=headers)
                 elif is_json or draw(st.integers(0, 5)) == 0:
-                    body = draw(st.one_of(
-                        hostile_json().map(lambda v: json.dumps(v, allow_nan=True).encode()),
-                        st.sampled_from([b"", b"{", b"\xff\xfe", b"[" * 5000 + b"]" * 5000,
-                                         b"{\"a\": " * 3000 + b"1" + b"}" * 3000, json.dumps(deep(200)).encode(),
-                                         b'{"phone": "\\ud800"}',
-                                         b'{"a": "' + b"x" * 2_000_000 + b'"}'])))
-                    resp = client.open(url, method=method, data=body, headers=headers,
-                                       content_type=draw(st.sampled_from(["application/json", "text/plain"])))
+                    body = draw(
+                        st.one_of(
+                            hostile_json().map(lambda v: json.dumps(v, allow_nan=True).encode()),
+                            st.sampled_from(
+                                [
+                                    b"",
+                                    b"{",
+                                    b"\xff\xfe",
+                                    b"[" * 5000 + b"]" * 5000,
+                                    b'{"a": ' * 3000 + b"1" + b"}" * 3000,
+                                    json.dumps(deep(200)).encode(),
+                                    b'{"phone": "\\ud800"}',
+                                    b'{"a": "' + b"x" * 2_000_000 + b'"}',
+                                ]
+                            ),
+                        )
+                    )
+                    resp = client.open(
+                        url,
+                        method=method,
+                        data=body,
+                        headers=headers,
+                        content_type=draw(st.sampled_from(["application/json", "text/plain"])),
+                    )
                 else:
                     pairs = [(draw(st.sampled_from(fields)), _value(draw)) for _ in range(draw(st.integers(0, 6)))]
                     if draw(st.integers(0, 9)):
                         pairs.append(("csrf_token", token))
                     if draw(st.integers(0, 3)) == 0:  # an upload (multipart), hostile file names
                         form = {k: _encodable(v) for k, v in pairs}
-                        form["photos"] = [(io.BytesIO(draw(st.sampled_from(FILE_CONTENTS))),
-                                           draw(st.sampled_from(FILENAMES)).replace("\x00", ""))
-                                          for _ in range(draw(st.integers(1, 3)))]
-                        resp = client.open(url, method=method, data=form, headers=headers,
-                                           content_type="multipart/form-data")
+                        form["photos"] = [
+                            (
+                                io.BytesIO(draw(st.sampled_from(FILE_CONTENTS))),
+                                draw(st.sampled_from(FILENAMES)).replace("\x00", ""),
+                            )
+                            for _ in range(draw(st.integers(1, 3)))
+                        ]
+                        resp = client.open(
+                            url, method=method, data=form, headers=headers, content_type="multipart/form-data"
+                        )
                     else:
-                        resp = client.open(url, method=method, data=_urlencoded(pairs), headers=headers,
-                                           content_type="application/x-www-form-urlencoded")
+                        resp = client.open(
+                            url,
+                            method=method,
+                            data=_urlencoded(pairs),
+                            headers=headers,
+                            content_type="application/x-www-form-urlencoded",
+                        )
             _check(resp, f"{role} {method} {url[:200]}", log_watch)
 
         example()
@@ -217,8 +288,11 @@ def _media_stays_in_media_dir(app) -> None:
     media = Path(app.config["MEDIA_DIR"])
     stored = re.compile(r"^p/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}-\d+\.(webp|jpg)$")
     if media.exists():
-        odd = [str(p.relative_to(media)) for p in media.rglob("*") if p.is_file()
-               and not stored.match(str(p.relative_to(media)))]
+        odd = [
+            str(p.relative_to(media))
+            for p in media.rglob("*")
+            if p.is_file() and not stored.match(str(p.relative_to(media)))
+        ]
         assert not odd, odd
     around = media.parent
     assert not [p for p in around.rglob("*") if p.name in ("passwd", "shadow", "boot.ini", "win.ini", ".htaccess")]

@@ -49,12 +49,18 @@ def make_session(app, make_host):
     def factory(host=None, status: str = "live", **kw):
         host = host or make_host()
         now = utcnow()
-        session = LiveSession(seller_id=host.seller_profile.id, commune_id=host.seller_profile.commune_id,
-                              title=kw.pop("title", "Phiên sầu riêng Ea Knuếc"),
-                              stream_url=kw.pop("stream_url", "https://www.tiktok.com/@hhanie/live"),
-                              scheduled_at=kw.pop("scheduled_at", now + timedelta(minutes=5)), status=status,
-                              started_at=now if status != "scheduled" else None,
-                              ended_at=now if status == "ended" else None, description="", **kw)
+        session = LiveSession(
+            seller_id=host.seller_profile.id,
+            commune_id=host.seller_profile.commune_id,
+            title=kw.pop("title", "Phiên sầu riêng Ea Knuếc"),
+            stream_url=kw.pop("stream_url", "https://www.tiktok.com/@hhanie/live"),
+            scheduled_at=kw.pop("scheduled_at", now + timedelta(minutes=5)),
+            status=status,
+            started_at=now if status != "scheduled" else None,
+            ended_at=now if status == "ended" else None,
+            description="",
+            **kw,
+        )
         db.session.add(session)
         db.session.flush()
         return session
@@ -68,8 +74,14 @@ def make_offer(app, make_session, make_product):
     pins a product through the real service (taking the allotment from its stock)."""
     from market.live import offers
 
-    def factory(session=None, quantity: int = 50, per_buyer_limit=None, price_vnd: int = 79_000,
-                stock_left: int = 100, product=None):
+    def factory(
+        session=None,
+        quantity: int = 50,
+        per_buyer_limit=None,
+        price_vnd: int = 79_000,
+        stock_left: int = 100,
+        product=None,
+    ):
         session = session or make_session()
         host = session.seller.user
         product = product or make_product(seller=host, stock=quantity + stock_left, price_vnd=99_000)

@@ -15,14 +15,28 @@ from tests.orders.fixtures import ADDRESS
 
 def fruit_offer(make_offer, make_session, make_product):
     session = make_session()
-    product = make_product(seller=session.seller.user, title="Sầu riêng Ri6", unit="piece", stock=40,
-                           price_vnd=255_000, piece_weight_g=3000, price_per_kg_vnd=85_000, weight_tolerance_pct=10)
+    product = make_product(
+        seller=session.seller.user,
+        title="Sầu riêng Ri6",
+        unit="piece",
+        stock=40,
+        price_vnd=255_000,
+        piece_weight_g=3000,
+        price_per_kg_vnd=85_000,
+        weight_tolerance_pct=10,
+    )
     return make_offer(session=session, product=product, quantity=30, per_buyer_limit=5, price_vnd=240_000)
 
 
 def req(buyer, offer, qty):
-    return OrderRequest(user_id=buyer.id, auth_version=buyer.auth_version, session_id=offer.session_id,
-                        offer_id=offer.id, qty=qty, key=new_key("w"))
+    return OrderRequest(
+        user_id=buyer.id,
+        auth_version=buyer.auth_version,
+        session_id=offer.session_id,
+        offer_id=offer.id,
+        qty=qty,
+        key=new_key("w"),
+    )
 
 
 def test_the_merged_batch_carries_the_estimate(make_offer, make_session, make_product, make_user):
@@ -31,10 +45,19 @@ def test_the_merged_batch_carries_the_estimate(make_offer, make_session, make_pr
     outcomes = settle_batch([req(b, offer, 1 + i % 2) for i, b in enumerate(buyers)])
     assert all(o.ok and o.created for o in outcomes)
     db.session.expire_all()  # read back what the batch insert (COPY on PostgreSQL) wrote
-    rows = db.session.execute(sa.select(OrderItem.qty, OrderItem.unit_price_vnd, OrderItem.est_weight_g,
-                                        OrderItem.weight_tolerance_pct, OrderItem.packed_weight_g,
-                                        Order.weight_status, Order.total_vnd)
-                              .join(Order, Order.id == OrderItem.order_id).order_by(Order.id)).all()
+    rows = db.session.execute(
+        sa.select(
+            OrderItem.qty,
+            OrderItem.unit_price_vnd,
+            OrderItem.est_weight_g,
+            OrderItem.weight_tolerance_pct,
+            OrderItem.packed_weight_g,
+            Order.weight_status,
+            Order.total_vnd,
+        )
+        .join(Order, Order.id == OrderItem.order_id)
+        .order_by(Order.id)
+    ).all()
     assert len(rows) == 6
     for qty, price, est, pct, packed, status, total in rows:
         assert (price, est, pct, packed, status, total) == (240_000, 3000, 10, None, "estimate", 240_000 * qty)

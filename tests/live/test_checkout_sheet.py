@@ -23,8 +23,13 @@ from tests.conftest import csrf_token, login_as
 from tests.live.conftest import new_key
 from tests.shipping.conftest import carriers, connect_carrier  # noqa: F401 - fixtures
 
-ADDRESS = {"ship_name": "Hoàng Thị Hoa", "ship_phone": "0904 000 001", "ship_street": "25 Nguyễn Tất Thành",
-           "ship_commune": "Phường Tân Lợi", "ship_province": "Đắk Lắk"}
+ADDRESS = {
+    "ship_name": "Hoàng Thị Hoa",
+    "ship_phone": "0904 000 001",
+    "ship_street": "25 Nguyễn Tất Thành",
+    "ship_commune": "Phường Tân Lợi",
+    "ship_province": "Đắk Lắk",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +64,7 @@ def orders_of(user):
 
 # ---- the sheet --------------------------------------------------------------------------------------------
 
+
 def test_a_returning_buyer_confirms_cash_on_delivery_in_one_request(app, make_offer, buyer_client):
     offer = make_offer(quantity=10, per_buyer_limit=5)
     session = offer.session
@@ -86,21 +92,24 @@ def test_a_returning_buyer_confirms_cash_on_delivery_in_one_request(app, make_of
     assert '"method": "cod"' in data
 
 
-@pytest.mark.parametrize(("fields", "field", "code"), [
-    ({"ship_street": ""}, "ship_street", "invalid"),
-    ({"ship_name": " "}, "ship_name", "invalid"),
-    ({"ship_phone": "12345"}, "ship_phone", "invalid"),
-    ({"ship_street": "x" * 201}, "ship_street", "invalid"),
-    ({"method": "bitcoin"}, "method", "invalid"),
-    ({"method": "vietqr"}, "method", "invalid"),  # this shop has no bank account
-    ({"qty": "0"}, "qty", "invalid"),
-    ({"qty": "-1"}, "qty", "invalid"),
-    ({"qty": "1000000000"}, "qty", "invalid"),
-    ({"qty": "hai"}, "qty", "invalid"),
-    ({"qty": "6"}, "qty", "limit_exceeded"),
-    ({"offer_id": "999999"}, None, "invalid"),
-    ({"key": ""}, "key", "invalid"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field", "code"),
+    [
+        ({"ship_street": ""}, "ship_street", "invalid"),
+        ({"ship_name": " "}, "ship_name", "invalid"),
+        ({"ship_phone": "12345"}, "ship_phone", "invalid"),
+        ({"ship_street": "x" * 201}, "ship_street", "invalid"),
+        ({"method": "bitcoin"}, "method", "invalid"),
+        ({"method": "vietqr"}, "method", "invalid"),  # this shop has no bank account
+        ({"qty": "0"}, "qty", "invalid"),
+        ({"qty": "-1"}, "qty", "invalid"),
+        ({"qty": "1000000000"}, "qty", "invalid"),
+        ({"qty": "hai"}, "qty", "invalid"),
+        ({"qty": "6"}, "qty", "limit_exceeded"),
+        ({"offer_id": "999999"}, None, "invalid"),
+        ({"key": ""}, "key", "invalid"),
+    ],
+)
 def test_bad_input_is_refused_in_words_and_writes_nothing(app, make_offer, buyer_client, fields, field, code):
     offer = make_offer(quantity=10, per_buyer_limit=5)
     client, buyer, token = buyer_client(session=offer.session)
@@ -114,8 +123,9 @@ def test_bad_input_is_refused_in_words_and_writes_nothing(app, make_offer, buyer
 
 def test_sold_out_says_how_many_are_left(app, make_offer, buyer_client, make_user):
     offer = make_offer(quantity=5, per_buyer_limit=5)
-    place_order(make_user(), [Line("offer", offer.id, 3)], new_key("so"), origin="live",
-                live_session_id=offer.session_id)
+    place_order(
+        make_user(), [Line("offer", offer.id, 3)], new_key("so"), origin="live", live_session_id=offer.session_id
+    )
     client, buyer, token = buyer_client(session=offer.session)
     resp = post_sheet(client, token, offer.session, offer_id=str(offer.id), qty="4", key=new_key("so"))
     assert resp.status_code == 409 and resp.json["error"] == "sold_out" and resp.json["remaining"] == 2
@@ -126,31 +136,41 @@ def test_sold_out_says_how_many_are_left(app, make_offer, buyer_client, make_use
 def test_anonymous_and_csrf_are_refused(app, make_offer, buyer_client):
     offer = make_offer()
     anon = app.test_client()
-    resp = post_sheet(anon, csrf_token(anon, f"/live/{offer.session.id}"), offer.session, offer_id=str(offer.id),
-                      qty="1", key=new_key("anon"))
+    resp = post_sheet(
+        anon,
+        csrf_token(anon, f"/live/{offer.session.id}"),
+        offer.session,
+        offer_id=str(offer.id),
+        qty="1",
+        key=new_key("anon"),
+    )
     assert resp.status_code == 401 and resp.json["error"] == "not_logged_in"
     client, buyer, _token = buyer_client()
     resp = post_sheet(client, "forged", offer.session, offer_id=str(offer.id), qty="1", key=new_key("csrf"))
     assert resp.status_code == 400 and resp.json["error"] == "csrf" and orders_of(buyer) == []
 
 
-def test_a_reserved_order_is_finished_by_its_id_and_a_lapsed_hold_is_refused(app, make_offer, buyer_client,
-                                                                              make_user):
+def test_a_reserved_order_is_finished_by_its_id_and_a_lapsed_hold_is_refused(app, make_offer, buyer_client, make_user):
     offer = make_offer(quantity=10, per_buyer_limit=5)
     session = offer.session
     client, buyer, token = buyer_client(session=session)
-    reserved = place_order(buyer, [Line("offer", offer.id, 2)], new_key("r"), origin="live",
-                           live_session_id=session.id).order
-    lapsed = place_order(buyer, [Line("offer", offer.id, 1)], new_key("r"), origin="live",
-                         live_session_id=session.id).order
+    reserved = place_order(
+        buyer, [Line("offer", offer.id, 2)], new_key("r"), origin="live", live_session_id=session.id
+    ).order
+    lapsed = place_order(
+        buyer, [Line("offer", offer.id, 1)], new_key("r"), origin="live", live_session_id=session.id
+    ).order
     lapsed.hold_expires_at = utcnow() - timedelta(seconds=1)
-    other = place_order(make_user(), [Line("offer", offer.id, 1)], new_key("r"), origin="live",
-                        live_session_id=session.id).order
+    other = place_order(
+        make_user(), [Line("offer", offer.id, 1)], new_key("r"), origin="live", live_session_id=session.id
+    ).order
     db.session.commit()
     # the page lists what is missing and until when
     page = client.get(f"/live/{session.id}").get_data(as_text=True)
-    assert "Còn 1 bước: chọn địa chỉ và cách trả tiền — giữ hàng đến" in page.encode().decode("unicode_escape") \
+    assert (
+        "Còn 1 bước: chọn địa chỉ và cách trả tiền — giữ hàng đến" in page.encode().decode("unicode_escape")
         or "C\\u00f2n 1 b\\u01b0\\u1edbc" in page
+    )
     resp = post_sheet(client, token, session, order_id=str(lapsed.id))
     assert resp.status_code == 409 and resp.json["error"] == "expired"
     assert "hết thời gian giữ hàng" in resp.json["message"]
@@ -162,10 +182,21 @@ def test_a_reserved_order_is_finished_by_its_id_and_a_lapsed_hold_is_refused(app
 
 # ---- chốt ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "qty", "number"), [
-    ("chốt 2", 2, None), ("chot 2", 2, None), ("CHỐT 2", 2, None), ("Chốt 2 #3", 2, 3), ("chốt #3 2", 2, 3),
-    ("chốt", 1, None), ("  chốt   5  ", 5, None), ("chốt 2 # 3", 2, 3), ("chốt +2", 2, None),
-])
+
+@pytest.mark.parametrize(
+    ("text", "qty", "number"),
+    [
+        ("chốt 2", 2, None),
+        ("chot 2", 2, None),
+        ("CHỐT 2", 2, None),
+        ("Chốt 2 #3", 2, 3),
+        ("chốt #3 2", 2, 3),
+        ("chốt", 1, None),
+        ("  chốt   5  ", 5, None),
+        ("chốt 2 # 3", 2, 3),
+        ("chốt +2", 2, None),
+    ],
+)
 def test_chot_is_read_with_or_without_diacritics(text, qty, number, app):
     assert chot.parse(text) == chot.Claim(qty, number)
 
@@ -179,11 +210,20 @@ def test_other_messages_are_not_claims_or_say_how_to_claim(text, app):
             chot.parse(text)
 
 
-@pytest.mark.parametrize(("text", "says"), [
-    ("chốt 0", "ít nhất là 1"), ("chốt -1", "ít nhất là 1"), ("chốt −1", "ít nhất là 1"),
-    ("chốt 1000000000", "quá lớn"), ("chốt 10^9", "Hãy ghi số lượng"), ("chốt hai", "Hãy ghi số lượng"),
-    ("chốt 2.5", "Hãy ghi số lượng"), ("chốt 2 3", "Hãy ghi số lượng"), ("chốt 2 #1 #2", "Hãy ghi số lượng"),
-])
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("chốt 0", "ít nhất là 1"),
+        ("chốt -1", "ít nhất là 1"),
+        ("chốt −1", "ít nhất là 1"),
+        ("chốt 1000000000", "quá lớn"),
+        ("chốt 10^9", "Hãy ghi số lượng"),
+        ("chốt hai", "Hãy ghi số lượng"),
+        ("chốt 2.5", "Hãy ghi số lượng"),
+        ("chốt 2 3", "Hãy ghi số lượng"),
+        ("chốt 2 #1 #2", "Hãy ghi số lượng"),
+    ],
+)
 def test_bad_quantities_are_refused_in_words(text, says, app):
     with pytest.raises(DomainError) as err:
         chot.parse(text)
@@ -217,12 +257,14 @@ def test_which_offer_a_claim_is_for(app, make_session, make_offer):
 
 # ---- nothing lapses unseen: the reminder at half the hold ---------------------------------------------------
 
+
 def test_the_reminder_goes_out_once_at_half_the_live_hold(app, make_offer, make_user):
     app.config["LIVE_HOLD_MINUTES"] = 20
     offer = make_offer()
     buyer = make_user(name="Hoàng Thị Hoa")
-    waiting = place_order(buyer, [Line("offer", offer.id, 2)], new_key("h"), origin="live",
-                          live_session_id=offer.session_id).order
+    waiting = place_order(
+        buyer, [Line("offer", offer.id, 2)], new_key("h"), origin="live", live_session_id=offer.session_id
+    ).order
     cart = place_order(buyer, [Line("product", offer.product_id, 1)], new_key("h"), origin="cart").order
     assert 19 * 60 < (waiting.hold_expires_at - utcnow()).total_seconds() <= 20 * 60  # its own setting
     assert (cart.hold_expires_at - utcnow()).total_seconds() > 29 * 60
@@ -247,8 +289,9 @@ def test_no_reminder_when_nothing_is_missing_on_her_side(app, make_offer, make_u
 
     offer = make_offer()
     buyer = make_user()
-    order = place_order(buyer, [Line("offer", offer.id, 1)], new_key("h"), origin="live",
-                        live_session_id=offer.session_id).order
+    order = place_order(
+        buyer, [Line("offer", offer.id, 1)], new_key("h"), origin="live", live_session_id=offer.session_id
+    ).order
     complete_order(order, buyer, Address("Hoa", "+84904000001", "Thôn 3", "", "Đắk Lắk"), "cod")
     assert order.status == "confirmed"
     db.session.commit()
@@ -258,8 +301,9 @@ def test_no_reminder_when_nothing_is_missing_on_her_side(app, make_offer, make_u
 def test_the_sweep_and_the_cli_send_the_reminders(app, make_offer, make_user, runner):
     offer = make_offer()
     buyer = make_user()
-    order = place_order(buyer, [Line("offer", offer.id, 1)], new_key("h"), origin="live",
-                        live_session_id=offer.session_id).order
+    order = place_order(
+        buyer, [Line("offer", offer.id, 1)], new_key("h"), origin="live", live_session_id=offer.session_id
+    ).order
     order.hold_expires_at = utcnow() + timedelta(minutes=3)
     db.session.commit()
     result = runner.invoke(args=["expire-holds"])
@@ -269,6 +313,7 @@ def test_the_sweep_and_the_cli_send_the_reminders(app, make_offer, make_user, ru
 
 
 # ---- chốt over the real socket, and the one merged path ---------------------------------------------------
+
 
 @pytest.fixture
 def connect(socket_client):
@@ -305,8 +350,12 @@ def test_chot_in_the_chat_orders_and_only_she_hears_the_answer(app, make_offer, 
     heard = [m["name"] for m in watcher.received()]
     assert "chat" in heard and not any("chot" in (m or "") for m in heard)
     # bad input: a clear answer to her alone, nothing ordered
-    for text, says in [("chốt 0", "ít nhất là 1"), ("chốt 10", "tối đa 5"), ("chốt hai", "Hãy ghi số lượng"),
-                       ("chốt 2 #9", "không có sản phẩm số #9")]:
+    for text, says in [
+        ("chốt 0", "ít nhất là 1"),
+        ("chốt 10", "tối đa 5"),
+        ("chốt hai", "Hãy ghi số lượng"),
+        ("chốt 2 #9", "không có sản phẩm số #9"),
+    ]:
         ack = her.call("chat", {"text": text})
         assert ack["ok"] and ack["chot"]["ok"] is False and says in ack["chot"]["message"], (text, ack)
     assert len(orders_of(buyer)) == 1
@@ -329,8 +378,9 @@ def test_chot_in_the_chat_orders_and_only_she_hears_the_answer(app, make_offer, 
     assert "chot" not in her.call("chat", {"text": "Còn hàng không chị?"})
 
 
-def test_the_button_chot_and_the_sheet_take_the_one_merged_path(app, make_offer, make_user, connect, buyer_client,
-                                                                monkeypatch):
+def test_the_button_chot_and_the_sheet_take_the_one_merged_path(
+    app, make_offer, make_user, connect, buyer_client, monkeypatch
+):
     """The storm benchmark measures ``merger.submit``: the sheet and "chốt" must not go around it."""
     from market.live import ordering
 
@@ -362,11 +412,18 @@ def test_the_host_turns_chot_off_and_on_in_the_session_form(app, make_session):
     client = app.test_client()
     login_as(client, session.seller.user)
     page = client.get(f"/live/{session.id}/edit").get_data(as_text=True)
-    assert 'name="chot_enabled"' in page and "checked" in page.split('name="chot_enabled"')[0][-200:] + \
-        page.split('name="chot_enabled"')[1][:200]
-    form = {"title": "Phiên sầu riêng", "stream_url": "https://www.tiktok.com/@a/live",
-            "scheduled_at": "2030-01-01T20:00", "description": "", "cover_product_id": "0",
-            "csrf_token": csrf_token(client, f"/live/{session.id}/edit")}
+    assert (
+        'name="chot_enabled"' in page
+        and "checked" in page.split('name="chot_enabled"')[0][-200:] + page.split('name="chot_enabled"')[1][:200]
+    )
+    form = {
+        "title": "Phiên sầu riêng",
+        "stream_url": "https://www.tiktok.com/@a/live",
+        "scheduled_at": "2030-01-01T20:00",
+        "description": "",
+        "cover_product_id": "0",
+        "csrf_token": csrf_token(client, f"/live/{session.id}/edit"),
+    }
     assert client.post(f"/live/{session.id}/edit", data=form).status_code == 302
     db.session.expire_all()
     assert db.session.get(LiveSession, session.id).chot_enabled is False
@@ -376,6 +433,7 @@ def test_the_host_turns_chot_off_and_on_in_the_session_form(app, make_session):
 
 
 # ---- a new buyer (or one not logged in) completes in the same sheet ---------------------------------------
+
 
 def _code_sent_to(phone_e164: str) -> str:
     import re
@@ -395,15 +453,24 @@ def test_a_new_buyer_signs_up_and_orders_without_leaving_the_sheet(app, make_off
     token = csrf_token(client, f"/live/{session.id}")
     code_url = f"/live/{session.id}/checkout/code"
     # a landline cannot receive the code: refused beside the phone, nothing sent
-    resp = client.post(code_url, data={"csrf_token": token, "phone": "028 3822 1234"},
-                       headers={"Accept": "application/json"})
+    resp = client.post(
+        code_url, data={"csrf_token": token, "phone": "028 3822 1234"}, headers={"Accept": "application/json"}
+    )
     assert resp.status_code == 400 and resp.json["field"] == "phone" and LogSms.sent == type(LogSms.sent)()
-    resp = client.post(code_url, data={"csrf_token": token, "phone": "0912 345 678"},
-                       headers={"Accept": "application/json"})
+    resp = client.post(
+        code_url, data={"csrf_token": token, "phone": "0912 345 678"}, headers={"Accept": "application/json"}
+    )
     assert resp.status_code == 200 and "0912 345 678" in resp.json["message"]
     code = _code_sent_to("+84912345678")
-    new = {"phone": "0912 345 678", "name": "Bà H'Jih", "ship_name": "", "ship_phone": "",
-           "offer_id": str(offer.id), "qty": "2", "key": new_key("new")}
+    new = {
+        "phone": "0912 345 678",
+        "name": "Bà H'Jih",
+        "ship_name": "",
+        "ship_phone": "",
+        "offer_id": str(offer.id),
+        "qty": "2",
+        "key": new_key("new"),
+    }
     # no code yet, a wrong code, no name: refused beside the field, no account, no order
     assert post_sheet(client, token, session, **new).status_code == 401
     resp = post_sheet(client, token, session, **new, code="000000" if code != "000000" else "111111")
@@ -422,8 +489,16 @@ def test_a_new_buyer_signs_up_and_orders_without_leaving_the_sheet(app, make_off
     page = client.get(f"/live/{session.id}").get_data(as_text=True)
     assert '"logged_in": true' in page
     # the page's form still works after signing in (same CSRF token): her next order needs no code
-    again = post_sheet(client, token, session, offer_id=str(offer.id), qty="1", key=new_key("new"),
-                       ship_name="Bà H'Jih", ship_phone="0912 345 678")
+    again = post_sheet(
+        client,
+        token,
+        session,
+        offer_id=str(offer.id),
+        qty="1",
+        key=new_key("new"),
+        ship_name="Bà H'Jih",
+        ship_phone="0912 345 678",
+    )
     assert again.status_code == 200 and again.json["signed_in"] is False, again.json
 
 
@@ -434,10 +509,22 @@ def test_a_shipping_fee_is_shown_before_she_confirms_it(app, make_offer, buyer_c
 
     offer = make_offer(quantity=10, per_buyer_limit=5)
     session = offer.session
-    db.session.add(ShopShipping(seller_id=session.seller_id, fee_commune_vnd=15_000, fee_province_vnd=25_000,
-                                fee_elsewhere_vnd=35_000, extra_commune_vnd=0, extra_province_vnd=0,
-                                extra_elsewhere_vnd=0, base_weight_g=2000, item_weight_g=1000, free_above_vnd=None,
-                                pickup_enabled=False, pickup_note=""))
+    db.session.add(
+        ShopShipping(
+            seller_id=session.seller_id,
+            fee_commune_vnd=15_000,
+            fee_province_vnd=25_000,
+            fee_elsewhere_vnd=35_000,
+            extra_commune_vnd=0,
+            extra_province_vnd=0,
+            extra_elsewhere_vnd=0,
+            base_weight_g=2000,
+            item_weight_g=1000,
+            free_above_vnd=None,
+            pickup_enabled=False,
+            pickup_note="",
+        )
+    )
     client, buyer, token = buyer_client(session=session)
     resp = post_sheet(client, token, session, offer_id=str(offer.id), qty="1", key=new_key("fee"), shown_fee="0")
     assert resp.status_code == 409 and resp.json["error"] == "fee_changed", resp.json
@@ -450,8 +537,13 @@ def test_a_shipping_fee_is_shown_before_she_confirms_it(app, make_offer, buyer_c
     assert len(orders_of(buyer)) == 1
 
 
-def test_the_sheet_charges_the_carriers_quote_when_the_shop_chose_it(app, make_offer, buyer_client,
-                                                                     carriers, connect_carrier):  # noqa: F811
+def test_the_sheet_charges_the_carriers_quote_when_the_shop_chose_it(
+    app,
+    make_offer,
+    buyer_client,
+    carriers,  # noqa: F811 - the fixture
+    connect_carrier,  # noqa: F811 - the fixture
+):
     """A shop quoting by GHTK: the sheet learns GHTK's fee for her address (not the table's), and the order keeps it."""
     from market.shipping.models import ShopShipping
     from market.shipping.service import forget_quotes
@@ -459,10 +551,23 @@ def test_the_sheet_charges_the_carriers_quote_when_the_shop_chose_it(app, make_o
     forget_quotes()
     offer = make_offer(quantity=10, per_buyer_limit=5)
     session = offer.session
-    db.session.add(ShopShipping(seller_id=session.seller_id, fee_commune_vnd=15_000, fee_province_vnd=25_000,
-                                fee_elsewhere_vnd=35_000, extra_commune_vnd=0, extra_province_vnd=0,
-                                extra_elsewhere_vnd=0, base_weight_g=2000, item_weight_g=1000, free_above_vnd=None,
-                                pickup_enabled=False, pickup_note="", quote_carrier="ghtk"))
+    db.session.add(
+        ShopShipping(
+            seller_id=session.seller_id,
+            fee_commune_vnd=15_000,
+            fee_province_vnd=25_000,
+            fee_elsewhere_vnd=35_000,
+            extra_commune_vnd=0,
+            extra_province_vnd=0,
+            extra_elsewhere_vnd=0,
+            base_weight_g=2000,
+            item_weight_g=1000,
+            free_above_vnd=None,
+            pickup_enabled=False,
+            pickup_note="",
+            quote_carrier="ghtk",
+        )
+    )
     connect_carrier(session.seller, "ghtk")
     client, buyer, token = buyer_client(session=session)
     resp = post_sheet(client, token, session, offer_id=str(offer.id), qty="1", key=new_key("ghtk"), shown_fee="0")

@@ -18,20 +18,26 @@ def test_seed_makes_a_live_session_with_a_pinned_durian_offer_and_upcoming_ones(
     assert live.seller.user.phone == "+84903000001"
     [offer] = db.session.scalars(sa.select(LiveOffer).where(LiveOffer.session_id == live.id)).all()
     assert (offer.product.title, offer.price_vnd, offer.quantity, offer.per_buyer_limit) == (
-        "Sầu riêng Ri6", 79_000, 500, 20)
+        "Sầu riêng Ri6",
+        79_000,
+        500,
+        20,
+    )
     upcoming = db.session.scalars(sa.select(LiveSession).where(LiveSession.status == "scheduled")).all()
     assert {s.commune.name for s in upcoming} == {"Tủa Sín Chải", "Nam Ka"}
     counts = [db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (LiveSession, LiveOffer, Product)]
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0, again.output
-    assert counts == [db.session.scalar(sa.select(sa.func.count()).select_from(m))
-                      for m in (LiveSession, LiveOffer, Product)]
+    assert counts == [
+        db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (LiveSession, LiveOffer, Product)
+    ]
 
 
 def test_seed_reuses_products_the_catalog_seed_made(runner):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    titles = db.session.scalars(sa.select(Product.title).join(Product.seller)
-                                .where(Product.title.in_(["Sầu riêng Ri6", "Sầu riêng Monthong"]))).all()
+    titles = db.session.scalars(
+        sa.select(Product.title).join(Product.seller).where(Product.title.in_(["Sầu riêng Ri6", "Sầu riêng Monthong"]))
+    ).all()
     assert sorted(titles) == ["Sầu riêng Monthong", "Sầu riêng Ri6"]
 
 
@@ -64,6 +70,8 @@ def test_bench_buyers_writes_working_tokens_and_reuses_accounts(runner, tmp_path
 
 def test_bench_buyers_bad_input(runner, tmp_path):
     assert runner.invoke(args=["bench-buyers", "0", "--tokens-file", str(tmp_path / "t")]).exit_code != 0
-    assert runner.invoke(args=["bench-buyers", "5", "--tokens-file", str(tmp_path / "t"),
-                               "--prefix", "84abc"]).exit_code != 0
+    assert (
+        runner.invoke(args=["bench-buyers", "5", "--tokens-file", str(tmp_path / "t"), "--prefix", "84abc"]).exit_code
+        != 0
+    )
     assert runner.invoke(args=["bench-buyers", "5"]).exit_code != 0

@@ -23,10 +23,23 @@ def setup_world(quantity: int, buyers: int, limit: int | None = None, shelf: int
     commune = Commune(name="Ea Knuếc", province="Đắk Lắk", slug="ea-knuec")
     host = User(phone="+84910000001", display_name="H'Hà Niê", password_hash="x")
     profile = SellerProfile(user=host, commune=commune, shop_name="Vườn", slug="vuon", status="approved", is_kol=True)
-    product = Product(seller=profile, title="Sầu riêng Ri6", slug="sau-rieng", price_vnd=99_000,
-                      stock=quantity + shelf, status="approved")
-    session = LiveSession(seller=profile, commune=commune, title="Phiên", stream_url="https://www.tiktok.com/@a/live",
-                          scheduled_at=utcnow(), started_at=utcnow(), status="live")
+    product = Product(
+        seller=profile,
+        title="Sầu riêng Ri6",
+        slug="sau-rieng",
+        price_vnd=99_000,
+        stock=quantity + shelf,
+        status="approved",
+    )
+    session = LiveSession(
+        seller=profile,
+        commune=commune,
+        title="Phiên",
+        stream_url="https://www.tiktok.com/@a/live",
+        scheduled_at=utcnow(),
+        started_at=utcnow(),
+        status="live",
+    )
     users = [User(phone=f"+8491{i:07d}", display_name=f"Khách {i}", password_hash="x") for i in range(2, buyers + 2)]
     db.session.add_all([commune, host, profile, product, session, *users])
     db.session.flush()
@@ -39,8 +52,11 @@ def setup_world(quantity: int, buyers: int, limit: int | None = None, shelf: int
 
 def merged_order(app, offer_id, session_id, buyer, qty, key):
     with app.app_context():
-        outcome = merger.submit(OrderRequest(user_id=buyer[0], auth_version=buyer[1], session_id=session_id,
-                                             offer_id=offer_id, qty=qty, key=key))
+        outcome = merger.submit(
+            OrderRequest(
+                user_id=buyer[0], auth_version=buyer[1], session_id=session_id, offer_id=offer_id, qty=qty, key=key
+            )
+        )
         return (outcome.order["id"] if outcome.ok else outcome.code), qty
 
 
@@ -76,8 +92,9 @@ def test_200_buyers_race_for_50_units(committed_app, path):
     rng = random.Random(7)
     wanted = [(b, rng.randint(1, 3)) for b in buyers]
     with ThreadPoolExecutor(max_workers=32) as pool:
-        results = list(pool.map(lambda bq: path(committed_app, offer_id, session_id, bq[0], bq[1],
-                                                f"race-{bq[0][0]:06d}"), wanted))
+        results = list(
+            pool.map(lambda bq: path(committed_app, offer_id, session_id, bq[0], bq[1], f"race-{bq[0][0]:06d}"), wanted)
+        )
     sold = sum(qty for ref, qty in results if isinstance(ref, int))
     refusals = {ref for ref, _ in results if not isinstance(ref, int)}
     assert check_books(offer_id, product_id, 50, 10) == sold == 50
@@ -89,8 +106,9 @@ def test_200_buyers_race_for_50_units(committed_app, path):
 def test_one_buyer_five_tabs_against_a_limit_of_one(committed_app, path):
     offer_id, session_id, product_id, (buyer,) = setup_world(quantity=50, buyers=1, limit=1)
     with ThreadPoolExecutor(max_workers=5) as pool:
-        results = list(pool.map(lambda i: path(committed_app, offer_id, session_id, buyer, 1, f"tab-{i}-key"),
-                                range(5)))
+        results = list(
+            pool.map(lambda i: path(committed_app, offer_id, session_id, buyer, 1, f"tab-{i}-key"), range(5))
+        )
     wins = [ref for ref, _ in results if isinstance(ref, int)]
     assert len(wins) == 1
     assert sorted(ref for ref, _ in results if not isinstance(ref, int)) == ["limit_exceeded"] * 4
@@ -100,8 +118,14 @@ def test_one_buyer_five_tabs_against_a_limit_of_one(committed_app, path):
 def test_same_key_from_ten_threads_makes_one_order(committed_app):
     offer_id, session_id, product_id, (buyer,) = setup_world(quantity=50, buyers=1, limit=10)
     with ThreadPoolExecutor(max_workers=10) as pool:
-        results = list(pool.map(lambda i: (merged_order if i % 2 else single_order)(
-            committed_app, offer_id, session_id, buyer, 2, "same-key-storm"), range(10)))
+        results = list(
+            pool.map(
+                lambda i: (merged_order if i % 2 else single_order)(
+                    committed_app, offer_id, session_id, buyer, 2, "same-key-storm"
+                ),
+                range(10),
+            )
+        )
     assert len({ref for ref, _ in results}) == 1
     assert check_books(offer_id, product_id, 50, 10) == 2
 
@@ -117,8 +141,9 @@ def test_merging_takes_many_orders_per_transaction(committed_app, monkeypatch):
     committed_app.config["LIVE_ORDER_BATCH_MS"] = 50
     try:
         with ThreadPoolExecutor(max_workers=120) as pool:
-            results = list(pool.map(lambda b: merged_order(committed_app, offer_id, session_id, b, 1,
-                                                           f"many-{b[0]:06d}"), buyers))
+            results = list(
+                pool.map(lambda b: merged_order(committed_app, offer_id, session_id, b, 1, f"many-{b[0]:06d}"), buyers)
+            )
     finally:
         committed_app.config["LIVE_ORDER_BATCH_MS"] = 5
     assert all(isinstance(ref, int) for ref, _ in results)
@@ -149,8 +174,15 @@ def test_two_processes_short_of_units_do_not_deadlock(committed_app, monkeypatch
     fallbacks = []
     monkeypatch.setattr(ordering, "take_units", take_units)
     monkeypatch.setattr(ordering, "settle_one", lambda r: fallbacks.append(r) or ordering._fail("unavailable"))
-    batches = [[OrderRequest(user_id=b[0], auth_version=b[1], session_id=session_id, offer_id=offer_id, qty=1,
-                             key=f"dl-{b[0]:06d}") for b in half] for half in (buyers[:12], buyers[12:])]
+    batches = [
+        [
+            OrderRequest(
+                user_id=b[0], auth_version=b[1], session_id=session_id, offer_id=offer_id, qty=1, key=f"dl-{b[0]:06d}"
+            )
+            for b in half
+        ]
+        for half in (buyers[:12], buyers[12:])
+    ]
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda reqs: ordering.settle(committed_app, reqs), batches))
     assert not fallbacks

@@ -27,14 +27,15 @@ def _end_with_sales(make_offer, make_product, make_user, **session_kw):
 
 
 def test_one_message_the_replay_and_what_sold(client, make_offer, make_product, make_user):
-    session, offer, quiet = _end_with_sales(make_offer, make_product, make_user,
-                                            replay_url="https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+    session, offer, quiet = _end_with_sales(
+        make_offer, make_product, make_user, replay_url="https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    )
     html = client.get(f"/live/{session.id}").get_data(as_text=True)
     assert html.count("đã kết thúc") + html.count("Đã kết thúc") == 1  # said once
     assert "Chưa có sản phẩm nào được ghim" not in html
     assert 'src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?playsinline=1"' in html  # no autoplay
     assert "Xem lại trên YouTube" in html
-    sold = html[html.index("Đã bán trong phiên này"):]
+    sold = html[html.index("Đã bán trong phiên này") :]
     product = offer.product
     assert f'href="/p/{product.id}-{product.slug}"' in sold and "Đã bán 5 kg" in sold and "79.000" in sold
     assert "Mật ong rừng" not in sold  # pinned, nothing sold
@@ -69,7 +70,7 @@ def test_a_product_taken_off_sale_is_named_without_a_link(client, make_offer, ma
     offer.product.status = ProductStatus.ARCHIVED
     db.session.flush()
     html = client.get(f"/live/{session.id}").get_data(as_text=True)
-    sold = html[html.index("Đã bán trong phiên này"):]
+    sold = html[html.index("Đã bán trong phiên này") :]
     assert offer.product.title in sold and f"/p/{offer.product.id}-" not in sold
 
 

@@ -20,8 +20,17 @@ from market.orders.models import Order
 from tests.conftest import login_as
 from tests.live.conftest import new_key
 
-ERROR_CODES = {"not_logged_in", "forbidden", "invalid", "sold_out", "limit_exceeded", "offer_closed",
-               "session_not_live", "muted", "rate_limited"}
+ERROR_CODES = {
+    "not_logged_in",
+    "forbidden",
+    "invalid",
+    "sold_out",
+    "limit_exceeded",
+    "offer_closed",
+    "session_not_live",
+    "muted",
+    "rate_limited",
+}
 
 
 @pytest.fixture
@@ -80,6 +89,7 @@ def assert_refused(ack, code):
 
 # ---- join -------------------------------------------------------------------------------------------
 
+
 def test_a_token_connects_only_while_it_is_valid(socket_client, make_session, make_user, no_errors_logged):
     """The socket's token check reads three columns, not the ORM user: it must refuse what user_from_token
     refuses (a garbage token, one of a logged-out user, one of a banned user) and know a good one."""
@@ -111,10 +121,24 @@ def test_join_gives_a_snapshot(connect, make_offer, make_user, no_errors_logged)
     snap = ack["snapshot"]
     assert snap["session"]["id"] == offer.session_id and snap["session"]["status"] == "live"
     assert snap["session"]["stream"]["platform"] == "tiktok" and snap["session"]["stream"]["embed_url"] is None
-    assert snap["offers"] == [{"id": offer.id, "product_id": offer.product_id, "title": "Sầu riêng Ri6", "unit": "kg",
-                               "price_vnd": 79_000, "remaining": 500, "per_buyer_limit": 20, "image": None,
-                               "quantity": 500, "sold": 0, "status": "open", "number": 1, "ends_at": None,
-                               "seconds_left": None}]
+    assert snap["offers"] == [
+        {
+            "id": offer.id,
+            "product_id": offer.product_id,
+            "title": "Sầu riêng Ri6",
+            "unit": "kg",
+            "price_vnd": 79_000,
+            "remaining": 500,
+            "per_buyer_limit": 20,
+            "image": None,
+            "quantity": 500,
+            "sold": 0,
+            "status": "open",
+            "number": 1,
+            "ends_at": None,
+            "seconds_left": None,
+        }
+    ]
     assert [(c["user"], c["text"]) for c in snap["chat"]] == [("Hoa H.", "Còn hàng không chị?")]
     assert snap["viewers"] == 1 and snap["hearts"] == 0
     assert snap["you"] == {"user_id": None, "logged_in": False, "is_host": False, "can_moderate": False}
@@ -154,8 +178,12 @@ def test_offers_show_the_products_cover_photo(app, client, connect, make_session
     session = make_session()
     product = make_product(seller=session.seller.user, stock=80)
     digest, second = "ab" * 32, "cd" * 32
-    db.session.add_all([ProductPhoto(product=product, position=1, image_hash=second, width=800, height=600),
-                        ProductPhoto(product=product, position=0, image_hash=digest, width=600, height=800)])
+    db.session.add_all(
+        [
+            ProductPhoto(product=product, position=1, image_hash=second, width=800, height=600),
+            ProductPhoto(product=product, position=0, image_hash=digest, width=600, height=800),
+        ]
+    )
     db.session.flush()
     db.session.expire(product, ["photos"])
     pinned = offers.pin_offer(session, session.seller.user, product.id, 79_000, 30, None)
@@ -169,9 +197,23 @@ def test_offers_show_the_products_cover_photo(app, client, connect, make_session
     assert offer["image"] == cover
 
 
-@pytest.mark.parametrize("payload", [None, [], "1", 1, {}, {"session_id": None}, {"session_id": "1"},
-                                     {"session_id": True}, {"session_id": 1.0}, {"session_id": -1},
-                                     {"session_id": 10**12}, {"session_id": 999_999}])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        [],
+        "1",
+        1,
+        {},
+        {"session_id": None},
+        {"session_id": "1"},
+        {"session_id": True},
+        {"session_id": 1.0},
+        {"session_id": -1},
+        {"session_id": 10**12},
+        {"session_id": 999_999},
+    ],
+)
 def test_join_refuses_bad_payloads(connect, make_session, payload, no_errors_logged):
     make_session()
     assert_refused(connect().call("join", payload), "invalid")
@@ -196,8 +238,8 @@ def test_rejoin_moves_the_socket_to_the_new_room(connect, make_session, tick):
 
 # ---- order ------------------------------------------------------------------------------------------
 
-def test_order_in_two_taps_and_every_viewer_sees_the_stock_drop(connect, make_offer, make_user, tick,
-                                                                no_errors_logged):
+
+def test_order_in_two_taps_and_every_viewer_sees_the_stock_drop(connect, make_offer, make_user, tick, no_errors_logged):
     offer = make_offer(quantity=500, per_buyer_limit=20, price_vnd=79_000)
     buyer = make_user(name="Hoàng Thị Hoa")
     viewer = connect()
@@ -236,23 +278,41 @@ def test_same_key_returns_the_first_order(connect, make_offer, make_user):
     assert order_count() == 1 and sold_total(offer.id) == 2
 
 
-@pytest.mark.parametrize("payload", [
-    None, [], "order", {}, {"qty": 1, "key": "KEY"}, {"offer_id": "OFFER", "key": "KEY"},
-    {"offer_id": "OFFER", "qty": 1}, {"offer_id": "OFFER", "qty": 0, "key": "KEY"},
-    {"offer_id": "OFFER", "qty": -1, "key": "KEY"}, {"offer_id": "OFFER", "qty": 10**9, "key": "KEY"},
-    {"offer_id": "OFFER", "qty": 1.5, "key": "KEY"}, {"offer_id": "OFFER", "qty": "3", "key": "KEY"},
-    {"offer_id": "OFFER", "qty": True, "key": "KEY"}, {"offer_id": "OFFER", "qty": None, "key": "KEY"},
-    {"offer_id": "OFFER", "qty": [1], "key": "KEY"}, {"offer_id": True, "qty": 1, "key": "KEY"},
-    {"offer_id": "1", "qty": 1, "key": "KEY"}, {"offer_id": 1.0, "qty": 1, "key": "KEY"},
-    {"offer_id": 999_999, "qty": 1, "key": "KEY"}, {"offer_id": -3, "qty": 1, "key": "KEY"},
-    {"offer_id": "OFFER", "qty": 1, "key": "short"}, {"offer_id": "OFFER", "qty": 1, "key": "x" * 65},
-    {"offer_id": "OFFER", "qty": 1, "key": 12345678}, {"offer_id": "OFFER", "qty": 1, "key": "bad key with spaces"},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        [],
+        "order",
+        {},
+        {"qty": 1, "key": "KEY"},
+        {"offer_id": "OFFER", "key": "KEY"},
+        {"offer_id": "OFFER", "qty": 1},
+        {"offer_id": "OFFER", "qty": 0, "key": "KEY"},
+        {"offer_id": "OFFER", "qty": -1, "key": "KEY"},
+        {"offer_id": "OFFER", "qty": 10**9, "key": "KEY"},
+        {"offer_id": "OFFER", "qty": 1.5, "key": "KEY"},
+        {"offer_id": "OFFER", "qty": "3", "key": "KEY"},
+        {"offer_id": "OFFER", "qty": True, "key": "KEY"},
+        {"offer_id": "OFFER", "qty": None, "key": "KEY"},
+        {"offer_id": "OFFER", "qty": [1], "key": "KEY"},
+        {"offer_id": True, "qty": 1, "key": "KEY"},
+        {"offer_id": "1", "qty": 1, "key": "KEY"},
+        {"offer_id": 1.0, "qty": 1, "key": "KEY"},
+        {"offer_id": 999_999, "qty": 1, "key": "KEY"},
+        {"offer_id": -3, "qty": 1, "key": "KEY"},
+        {"offer_id": "OFFER", "qty": 1, "key": "short"},
+        {"offer_id": "OFFER", "qty": 1, "key": "x" * 65},
+        {"offer_id": "OFFER", "qty": 1, "key": 12345678},
+        {"offer_id": "OFFER", "qty": 1, "key": "bad key with spaces"},
+    ],
+)
 def test_bad_orders_are_refused_and_write_nothing(connect, make_offer, make_user, payload, no_errors_logged):
     offer = make_offer(quantity=50)
     if isinstance(payload, dict):
-        payload = {k: {"OFFER": offer.id, "KEY": new_key()}.get(v, v) if isinstance(v, str) else v
-                   for k, v in payload.items()}
+        payload = {
+            k: {"OFFER": offer.id, "KEY": new_key()}.get(v, v) if isinstance(v, str) else v for k, v in payload.items()
+        }
     sock = connect(make_user())
     joined(sock, offer.session)
     assert_refused(sock.call("order", payload), "invalid")
@@ -281,8 +341,9 @@ def test_order_from_a_closed_offer_and_an_ended_session(connect, make_offer, mak
     assert order_count() == 0
 
 
-def test_a_listing_archived_or_rejected_mid_live_closes_its_offers(connect, make_offer, make_user, make_staff,
-                                                                    tick, no_errors_logged):
+def test_a_listing_archived_or_rejected_mid_live_closes_its_offers(
+    connect, make_offer, make_user, make_staff, tick, no_errors_logged
+):
     from market.catalog import lifecycle
     from market.catalog.models import Product
     from market.catalog.signals import listing_changed
@@ -383,8 +444,9 @@ def test_a_burst_costs_each_viewer_one_stock_message(connect, make_offer, make_u
     assert viewer.events("stock") == []  # nothing changed: nothing sent
 
 
-def test_every_process_sales_reach_a_viewer_as_one_sold_per_tick(connect, make_offer, make_user, tick, redis_url,
-                                                                  monkeypatch):
+def test_every_process_sales_reach_a_viewer_as_one_sold_per_tick(
+    connect, make_offer, make_user, tick, redis_url, monkeypatch
+):
     """Several processes (Redis): each adds its sales to the room's shared count, and each viewer hears one
     ``sold`` per tick from its own process, with the sales of every process in ``more``."""
     import uuid
@@ -437,8 +499,9 @@ def test_expired_holds_give_units_back_and_the_room_hears(app, connect, make_off
     ack = buyer.call("order", {"offer_id": offer.id, "qty": 4, "key": new_key()})
     tick()
     assert viewer.events("stock") == [{"offer_id": offer.id, "remaining": 6}]
-    db.session.execute(sa.update(Order).where(Order.id == ack["order"]["id"])
-                       .values(hold_expires_at=utcnow() - timedelta(minutes=1)))
+    db.session.execute(
+        sa.update(Order).where(Order.id == ack["order"]["id"]).values(hold_expires_at=utcnow() - timedelta(minutes=1))
+    )
     db.session.commit()
     assert sweep_holds(app) == 1
     tick()
@@ -446,6 +509,7 @@ def test_expired_holds_give_units_back_and_the_room_hears(app, connect, make_off
 
 
 # ---- chat -------------------------------------------------------------------------------------------
+
 
 def test_chat_reaches_the_room(connect, make_session, make_user, no_errors_logged):
     session = make_session()
@@ -461,9 +525,23 @@ def test_chat_reaches_the_room(connect, make_session, make_user, no_errors_logge
     assert message["id"] == ack["chat"]["id"] and message["at"]
 
 
-@pytest.mark.parametrize("payload", [None, [], "hello", {}, {"text": None}, {"text": 5}, {"text": ["hi"]},
-                                     {"text": ""}, {"text": "     "}, {"text": "\n\t\u200b"}, {"text": "x" * 301},
-                                     {"text": "x" * (1024 * 1024)}])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        [],
+        "hello",
+        {},
+        {"text": None},
+        {"text": 5},
+        {"text": ["hi"]},
+        {"text": ""},
+        {"text": "     "},
+        {"text": "\n\t\u200b"},
+        {"text": "x" * 301},
+        {"text": "x" * (1024 * 1024)},
+    ],
+)
 def test_bad_chat_is_refused(connect, make_session, make_user, payload, no_errors_logged):
     session = make_session()
     sock = connect(make_user())
@@ -504,6 +582,7 @@ def test_no_chat_after_the_end(connect, make_session, make_user):
 
 # ---- moderation -------------------------------------------------------------------------------------
 
+
 def test_host_removes_a_message_and_mutes_its_writer(connect, make_session, make_user, no_errors_logged):
     session = make_session()
     viewer = connect()
@@ -523,8 +602,9 @@ def test_host_removes_a_message_and_mutes_its_writer(connect, make_session, make
     assert viewer.call("join", {"session_id": session.id})["snapshot"]["chat"] == []
 
 
-def test_commune_staff_moderate_but_buyers_and_other_staff_cannot(connect, make_session, make_user, make_staff,
-                                                                   make_commune, no_errors_logged):
+def test_commune_staff_moderate_but_buyers_and_other_staff_cannot(
+    connect, make_session, make_user, make_staff, make_commune, no_errors_logged
+):
     session = make_session()
     writer = make_user()
     sock = connect(writer)
@@ -542,13 +622,23 @@ def test_commune_staff_moderate_but_buyers_and_other_staff_cannot(connect, make_
     assert staff.call("mute", {"user_id": writer.id, "minutes": 5})["ok"]
 
 
-@pytest.mark.parametrize(("event", "payload"), [
-    ("remove_chat", None), ("remove_chat", {}), ("remove_chat", {"message_id": "1"}),
-    ("remove_chat", {"message_id": 999_999}), ("remove_chat", {"message_id": True}),
-    ("mute", None), ("mute", {}), ("mute", {"user_id": "WRITER", "minutes": 0}),
-    ("mute", {"user_id": "WRITER", "minutes": -5}), ("mute", {"user_id": "WRITER", "minutes": 10**9}),
-    ("mute", {"user_id": "WRITER", "minutes": "5"}), ("mute", {"user_id": 999_999, "minutes": 5}),
-])
+@pytest.mark.parametrize(
+    ("event", "payload"),
+    [
+        ("remove_chat", None),
+        ("remove_chat", {}),
+        ("remove_chat", {"message_id": "1"}),
+        ("remove_chat", {"message_id": 999_999}),
+        ("remove_chat", {"message_id": True}),
+        ("mute", None),
+        ("mute", {}),
+        ("mute", {"user_id": "WRITER", "minutes": 0}),
+        ("mute", {"user_id": "WRITER", "minutes": -5}),
+        ("mute", {"user_id": "WRITER", "minutes": 10**9}),
+        ("mute", {"user_id": "WRITER", "minutes": "5"}),
+        ("mute", {"user_id": 999_999, "minutes": 5}),
+    ],
+)
 def test_bad_moderation_payloads(connect, make_session, make_user, event, payload, no_errors_logged):
     session = make_session()
     writer = make_user()
@@ -570,6 +660,7 @@ def test_message_of_another_session_cannot_be_removed(connect, make_session, mak
 
 
 # ---- hearts and viewers -----------------------------------------------------------------------------
+
 
 def test_hearts_and_viewers_are_coalesced(connect, make_session, tick):
     session = make_session()
@@ -605,6 +696,7 @@ def test_hearts_are_limited_per_socket_and_ignored_before_join(connect, make_ses
 
 # ---- host actions -----------------------------------------------------------------------------------
 
+
 def test_host_pins_closes_and_ends(connect, make_session, make_product, make_user, tick, no_errors_logged):
     session = make_session()
     host_user = session.seller.user
@@ -625,8 +717,7 @@ def test_host_pins_closes_and_ends(connect, make_session, make_product, make_use
     assert host.call("end", {}) == {"ok": True}
     assert viewer.events("session") == [{"status": "ended"}]
     assert_refused(host.call("end", {}), "session_not_live")
-    assert_refused(host.call("pin", {"product_id": product.id, "price_vnd": 79_000, "quantity": 5}),
-                   "session_not_live")
+    assert_refused(host.call("pin", {"product_id": product.id, "price_vnd": 79_000, "quantity": 5}), "session_not_live")
 
 
 def test_ending_keeps_the_hearts(connect, make_session, tick):
@@ -660,8 +751,7 @@ def test_only_the_host_pins_closes_and_ends(connect, make_offer, make_user, make
     for actor in (make_user(), make_staff(session.commune)):
         sock = connect(actor)
         joined(sock, session)
-        assert_refused(sock.call("pin", {"product_id": product_id, "price_vnd": 79_000, "quantity": 1}),
-                       "forbidden")
+        assert_refused(sock.call("pin", {"product_id": product_id, "price_vnd": 79_000, "quantity": 1}), "forbidden")
         assert_refused(sock.call("close_offer", {"offer_id": offer.id}), "forbidden")
         assert_refused(sock.call("end", {}), "forbidden")
         assert_refused(sock.call("start", {}), "forbidden")
@@ -671,20 +761,28 @@ def test_only_the_host_pins_closes_and_ends(connect, make_offer, make_user, make
     assert db.session.scalar(sa.select(sa.func.count(LiveOffer.id))) == 1
 
 
-@pytest.mark.parametrize("payload", [
-    None, [], {}, {"product_id": "P", "price_vnd": 79_000}, {"product_id": "P", "quantity": 5},
-    {"product_id": "P", "price_vnd": 0, "quantity": 5}, {"product_id": "P", "price_vnd": 79_000.0, "quantity": 5},
-    {"product_id": "P", "price_vnd": "79000", "quantity": 5},
-    {"product_id": "P", "price_vnd": 79_000, "quantity": 0},
-    {"product_id": "P", "price_vnd": 79_000, "quantity": -1},
-    {"product_id": "P", "price_vnd": 79_000, "quantity": 10**9},
-    {"product_id": "P", "price_vnd": 79_000, "quantity": 1.5},
-    {"product_id": "P", "price_vnd": 79_000, "quantity": True},
-    {"product_id": "P", "price_vnd": 79_000, "quantity": 5, "per_buyer_limit": 0},
-    {"product_id": "P", "price_vnd": 79_000, "quantity": 5, "per_buyer_limit": "2"},
-    {"product_id": 999_999, "price_vnd": 79_000, "quantity": 5},
-    {"product_id": "1", "price_vnd": 79_000, "quantity": 5},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        [],
+        {},
+        {"product_id": "P", "price_vnd": 79_000},
+        {"product_id": "P", "quantity": 5},
+        {"product_id": "P", "price_vnd": 0, "quantity": 5},
+        {"product_id": "P", "price_vnd": 79_000.0, "quantity": 5},
+        {"product_id": "P", "price_vnd": "79000", "quantity": 5},
+        {"product_id": "P", "price_vnd": 79_000, "quantity": 0},
+        {"product_id": "P", "price_vnd": 79_000, "quantity": -1},
+        {"product_id": "P", "price_vnd": 79_000, "quantity": 10**9},
+        {"product_id": "P", "price_vnd": 79_000, "quantity": 1.5},
+        {"product_id": "P", "price_vnd": 79_000, "quantity": True},
+        {"product_id": "P", "price_vnd": 79_000, "quantity": 5, "per_buyer_limit": 0},
+        {"product_id": "P", "price_vnd": 79_000, "quantity": 5, "per_buyer_limit": "2"},
+        {"product_id": 999_999, "price_vnd": 79_000, "quantity": 5},
+        {"product_id": "1", "price_vnd": 79_000, "quantity": 5},
+    ],
+)
 def test_bad_pins(connect, make_session, make_product, payload, no_errors_logged):
     session = make_session()
     product = make_product(seller=session.seller.user, stock=100)
@@ -707,9 +805,14 @@ def test_bad_close(connect, make_offer, payload, no_errors_logged):
 def test_host_events_before_join(connect, make_offer):
     offer = make_offer()
     host = connect(offer.session.seller.user)
-    for event, payload in [("pin", {"product_id": offer.product_id, "price_vnd": 79_000, "quantity": 1}),
-                           ("close_offer", {"offer_id": offer.id}), ("end", {}), ("remove_chat", {"message_id": 1}),
-                           ("mute", {"user_id": 1, "minutes": 5}), ("chat", {"text": "hi"})]:
+    for event, payload in [
+        ("pin", {"product_id": offer.product_id, "price_vnd": 79_000, "quantity": 1}),
+        ("close_offer", {"offer_id": offer.id}),
+        ("end", {}),
+        ("remove_chat", {"message_id": 1}),
+        ("mute", {"user_id": 1, "minutes": 5}),
+        ("chat", {"text": "hi"}),
+    ]:
         assert_refused(host.call(event, payload), "invalid")
 
 
@@ -738,23 +841,54 @@ def test_phone_order_through_the_console(connect, make_offer, make_user, tick, n
     offer = make_offer(quantity=50)
     host = connect(offer.session.seller.user)
     joined(host, offer.session)
-    ack = host.call("phone_order", {"phone": "0987 222 333", "name": "Cô Ba", "offer_id": offer.id, "qty": 4,
-                                    "street": "Thôn 3", "province": "Đắk Lắk",
-                                    "key": new_key("phone")})
+    ack = host.call(
+        "phone_order",
+        {
+            "phone": "0987 222 333",
+            "name": "Cô Ba",
+            "offer_id": offer.id,
+            "qty": 4,
+            "street": "Thôn 3",
+            "province": "Đắk Lắk",
+            "key": new_key("phone"),
+        },
+    )
     assert ack["ok"] and ack["order"]["buyer"] == "Cô Ba" and ack["order"]["qty"] == 4
     tick()
     assert host.events("host_orders")[0]["orders"][0]["origin"] == "phone"
     assert sold_total(offer.id) == 4
     buyer = connect(make_user())
     joined(buyer, offer.session)
-    assert_refused(buyer.call("phone_order", {"phone": "0987222333", "offer_id": offer.id, "qty": 1,
-                                              "key": new_key()}), "forbidden")
-    ack = host.call("phone_order", {"phone": "not a phone", "name": "Cô Ba", "offer_id": offer.id, "qty": 1,
-                                    "street": "Thôn 3", "province": "Đắk Lắk", "key": new_key()})
+    assert_refused(
+        buyer.call("phone_order", {"phone": "0987222333", "offer_id": offer.id, "qty": 1, "key": new_key()}),
+        "forbidden",
+    )
+    ack = host.call(
+        "phone_order",
+        {
+            "phone": "not a phone",
+            "name": "Cô Ba",
+            "offer_id": offer.id,
+            "qty": 1,
+            "street": "Thôn 3",
+            "province": "Đắk Lắk",
+            "key": new_key(),
+        },
+    )
     assert_refused(ack, "invalid")
     assert ack["field"] == "phone"  # the console shows it under the phone field
-    ack = host.call("phone_order", {"phone": "0987 222 333", "name": "Cô Ba", "offer_id": offer.id, "qty": 4,
-                                    "street": "Thôn 3", "province": "Đắk Lắk", "key": new_key("phone")})
+    ack = host.call(
+        "phone_order",
+        {
+            "phone": "0987 222 333",
+            "name": "Cô Ba",
+            "offer_id": offer.id,
+            "qty": 4,
+            "street": "Thôn 3",
+            "province": "Đắk Lắk",
+            "key": new_key("phone"),
+        },
+    )
     assert_refused(ack, "duplicate")
     assert ack["field"] == "confirm_duplicate" and sold_total(offer.id) == 4
 
@@ -794,15 +928,19 @@ def test_a_persons_sockets_share_one_personal_room(connect, make_session, make_u
     joined(connect(user), session)
     joined(connect(user), session)  # a second tab
     rooms = socketio.server.manager.rooms[NAMESPACE]
-    personal = {name for name in rooms if isinstance(name, str) and name.startswith("user")
-                and name[4:].lstrip(":-") == str(user.id)}
+    personal = {
+        name
+        for name in rooms
+        if isinstance(name, str) and name.startswith("user") and name[4:].lstrip(":-") == str(user.id)
+    }
     assert personal == {user_room(user.id)}
     assert len(rooms[user_room(user.id)]) == 2
 
 
 @pytest.mark.parametrize("event", ["order", "chat"])
-def test_a_handler_bug_or_a_lost_database_is_an_unavailable_ack(connect, make_offer, make_user, monkeypatch, caplog,
-                                                                 event):
+def test_a_handler_bug_or_a_lost_database_is_an_unavailable_ack(
+    connect, make_offer, make_user, monkeypatch, caplog, event
+):
     """One wrapper (``events.answer_errors``) answers every handler's failures, the raw ``order`` handler's and
     Flask-SocketIO's alike: a bug is ``unavailable`` with its traceback logged once; a lost database is
     ``unavailable`` with a warning and no traceback."""
@@ -816,8 +954,10 @@ def test_a_handler_bug_or_a_lost_database_is_an_unavailable_ack(connect, make_of
     payload = {"offer_id": offer.id, "qty": 1, "key": new_key()} if event == "order" else {"text": "chào"}
     target = (events, "_order") if event == "order" else (events.chat, "post_chat")
     caplog.set_level(logging.WARNING)
-    for error, level in ((KeyError("bug"), logging.ERROR),
-                         (OperationalError("SELECT", {}, Exception("gone")), logging.WARNING)):
+    for error, level in (
+        (KeyError("bug"), logging.ERROR),
+        (OperationalError("SELECT", {}, Exception("gone")), logging.WARNING),
+    ):
         caplog.clear()
         monkeypatch.setattr(*target, lambda *_a, error=error, **_k: (_ for _ in ()).throw(error))
         assert_refused(sock.call(event, payload), "unavailable")
@@ -846,6 +986,7 @@ def test_what_a_process_keeps_per_socket_goes_with_the_socket(connect, make_sess
 
 
 # ---- one frame per tick (join's opt-in ``frames``) ------------------------------------------------------
+
 
 def test_a_viewer_who_asks_for_frames_hears_one_tick_message_per_tick(connect, make_offer, make_user, tick):
     offer = make_offer(quantity=100, per_buyer_limit=5)
@@ -880,8 +1021,14 @@ def test_a_viewer_who_asks_for_frames_hears_one_tick_message_per_tick(connect, m
 def test_frames_is_opt_in_and_a_rejoin_can_change_it(connect, make_offer, make_user, tick):
     offer = make_offer(quantity=100, per_buyer_limit=5)
     sock = connect()
-    for flag, expect in ((True, {"tick"}), ("yes", {"stock"}), (1, {"stock"}), (None, {"stock"}),
-                         (True, {"tick"}), (False, {"stock"})):
+    for flag, expect in (
+        (True, {"tick"}),
+        ("yes", {"stock"}),
+        (1, {"stock"}),
+        (None, {"stock"}),
+        (True, {"tick"}),
+        (False, {"stock"}),
+    ):
         ack = sock.call("join", {"session_id": offer.session.id, "frames": flag})
         assert ack["ok"]
         buyer = connect(make_user())

@@ -26,8 +26,9 @@ def stock_of(product_id: int) -> int:
 
 def run_out(offer: LiveOffer) -> None:
     """The countdown reaches zero (without waiting for it)."""
-    db.session.execute(sa.update(LiveOffer).where(LiveOffer.id == offer.id)
-                       .values(ends_at=utcnow() - timedelta(milliseconds=1)))
+    db.session.execute(
+        sa.update(LiveOffer).where(LiveOffer.id == offer.id).values(ends_at=utcnow() - timedelta(milliseconds=1))
+    )
     db.session.expire(offer)
 
 
@@ -60,8 +61,9 @@ def test_a_countdown_sets_the_end_and_the_seconds_left(make_session, make_produc
 
 def test_at_zero_the_offer_closes_once_and_the_unsold_units_go_back(app, make_offer, make_user):
     offer = make_offer(quantity=10, stock_left=5)
-    db.session.execute(sa.update(LiveOffer).where(LiveOffer.id == offer.id)
-                       .values(ends_at=utcnow() + timedelta(minutes=3)))
+    db.session.execute(
+        sa.update(LiveOffer).where(LiveOffer.id == offer.id).values(ends_at=utcnow() + timedelta(minutes=3))
+    )
     buyer = make_user()
     place_order(buyer, [Line("offer", offer.id, 3)], new_key(), origin="live", live_session_id=offer.session_id)
     assert offers.close_due_offers() == 0  # not yet
@@ -87,8 +89,9 @@ def test_an_order_after_zero_is_refused_before_any_sweep(make_offer, make_user):
     offer = make_offer(quantity=10, stock_left=0)
     run_out(offer)
     with pytest.raises(DomainError) as err:
-        place_order(make_user(), [Line("offer", offer.id, 1)], new_key(), origin="live",
-                    live_session_id=offer.session_id)
+        place_order(
+            make_user(), [Line("offer", offer.id, 1)], new_key(), origin="live", live_session_id=offer.session_id
+        )
     assert err.value.code == "offer_closed"
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
     db.session.refresh(offer)

@@ -12,8 +12,13 @@ from market.live.models import LiveOffer, LiveSession
 from tests.conftest import post_form
 
 TOMORROW = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%d")
-SCHEDULE = {"title": "Phiên sầu riêng Ea Knuếc", "stream_url": "https://www.tiktok.com/@hhanie/live",
-            "scheduled_at": f"{TOMORROW}T20:00", "description": "Ri6 chín cây", "cover_product_id": "0"}
+SCHEDULE = {
+    "title": "Phiên sầu riêng Ea Knuếc",
+    "stream_url": "https://www.tiktok.com/@hhanie/live",
+    "scheduled_at": f"{TOMORROW}T20:00",
+    "description": "Ri6 chín cây",
+    "cover_product_id": "0",
+}
 
 
 def test_live_index_lists_live_upcoming_and_ended(client, make_session):
@@ -81,6 +86,7 @@ def test_unknown_session_is_404(client):
 
 # ---- scheduling --------------------------------------------------------------------------------------
 
+
 def test_only_kols_schedule(client, login, make_seller, make_user):
     assert client.get("/live/new").status_code == 302  # log in first
     login(make_user())
@@ -110,18 +116,21 @@ def test_a_kol_schedules_and_lands_on_her_console(client, login, make_host):
     assert "Bắt đầu phát" in console
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("stream_url", "http://www.tiktok.com/@a/live", "https"),
-    ("stream_url", "https://evil.example/live", "TikTok"),
-    ("stream_url", "", "dán đường dẫn"),
-    ("title", "", "tiêu đề"),
-    ("title", "x" * 121, "120"),
-    ("scheduled_at", "not a date", "ngày và giờ"),
-    ("scheduled_at", "2020-01-01T10:00", "chưa qua"),
-    ("scheduled_at", "2099-01-01T10:00", "một năm"),
-    ("cover_product_id", "12345", "Hãy chọn"),
-    ("cover_product_id", "abc", "Hãy chọn"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("stream_url", "http://www.tiktok.com/@a/live", "https"),
+        ("stream_url", "https://evil.example/live", "TikTok"),
+        ("stream_url", "", "dán đường dẫn"),
+        ("title", "", "tiêu đề"),
+        ("title", "x" * 121, "120"),
+        ("scheduled_at", "not a date", "ngày và giờ"),
+        ("scheduled_at", "2020-01-01T10:00", "chưa qua"),
+        ("scheduled_at", "2099-01-01T10:00", "một năm"),
+        ("cover_product_id", "12345", "Hãy chọn"),
+        ("cover_product_id", "abc", "Hãy chọn"),
+    ],
+)
 def test_bad_schedules_are_refused_beside_the_field(client, login, make_host, field, value, message):
     login(make_host())
     resp = post_form(client, "/live/new", {**SCHEDULE, field: value}, page="/live/new")
@@ -135,9 +144,12 @@ def test_bad_schedules_are_refused_beside_the_field(client, login, make_host, fi
 def test_host_edits_and_adds_the_replay(client, login, make_session):
     session = make_session(status="ended")
     login(session.seller.user)
-    resp = post_form(client, f"/live/{session.id}/edit",
-                     {**SCHEDULE, "replay_url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"},
-                     page=f"/live/{session.id}/edit")
+    resp = post_form(
+        client,
+        f"/live/{session.id}/edit",
+        {**SCHEDULE, "replay_url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"},
+        page=f"/live/{session.id}/edit",
+    )
     assert resp.status_code == 302
     db.session.refresh(session)
     assert session.replay_url == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
@@ -207,15 +219,21 @@ def test_the_console_marks_orders_that_fell_through(client, login, make_offer, m
 
     offer = make_offer()
     buyer = make_user(name="Người mua A")
-    kept = place_order(buyer, [Line("offer", offer.id, 1)], new_key(), origin="live",
-                       live_session_id=offer.session_id).order
-    gone = place_order(buyer, [Line("offer", offer.id, 2)], new_key(), origin="live",
-                       live_session_id=offer.session_id).order
+    kept = place_order(
+        buyer, [Line("offer", offer.id, 1)], new_key(), origin="live", live_session_id=offer.session_id
+    ).order
+    gone = place_order(
+        buyer, [Line("offer", offer.id, 2)], new_key(), origin="live", live_session_id=offer.session_id
+    ).order
     actions.cancel(gone, buyer, role=Actor.BUYER, reason="Đặt nhầm")
     db.session.flush()
     login(offer.session.seller.user)
     html = client.get(f"/live/{offer.session_id}/host").get_data(as_text=True)
-    rows = {code: row for code, row in
-            re.findall(r'<li data-order-id="\d+"[^>]*><a href="/orders/\d+">(CP\w+)</a>(.*?)</li>', html, re.S)}
+    rows = {
+        code: row
+        for code, row in re.findall(
+            r'<li data-order-id="\d+"[^>]*><a href="/orders/\d+">(CP\w+)</a>(.*?)</li>', html, re.S
+        )
+    }
     assert "data-order-gone" in rows[gone.code] and "Đã hủy" in rows[gone.code]
     assert "data-order-gone" not in rows[kept.code]

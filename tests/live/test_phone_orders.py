@@ -26,9 +26,17 @@ def _clear_sms():
 
 
 def request(**overrides) -> PhoneOrderRequest:
-    data = {"phone": "0987 111 222", "name": "Chị Hạnh", "street": "Thôn 3, buôn Ea Knuếc",
-            "commune": "Ea Knuếc", "province": "Đắk Lắk", "qty": 2, "method": None, "key": new_key("phone"),
-            "confirm_duplicate": False}
+    data = {
+        "phone": "0987 111 222",
+        "name": "Chị Hạnh",
+        "street": "Thôn 3, buôn Ea Knuếc",
+        "commune": "Ea Knuếc",
+        "province": "Đắk Lắk",
+        "qty": 2,
+        "method": None,
+        "key": new_key("phone"),
+        "confirm_duplicate": False,
+    }
     data.update(overrides)
     return PhoneOrderRequest(**data)
 
@@ -36,10 +44,16 @@ def request(**overrides) -> PhoneOrderRequest:
 def pay_settings(session, cod=True, bank=True, auto_confirm=True):
     from market.payments.models import ShopPaymentSettings
 
-    db.session.add(ShopPaymentSettings(seller_id=session.seller_id, cod_enabled=cod, cod_auto_confirm=auto_confirm,
-                                       bank_bin="970436" if bank else None,
-                                       account_number="1023456789" if bank else None,
-                                       account_holder="TRAN VAN PHU" if bank else None))
+    db.session.add(
+        ShopPaymentSettings(
+            seller_id=session.seller_id,
+            cod_enabled=cod,
+            cod_auto_confirm=auto_confirm,
+            bank_bin="970436" if bank else None,
+            account_number="1023456789" if bank else None,
+            account_holder="TRAN VAN PHU" if bank else None,
+        )
+    )
     db.session.flush()
 
 
@@ -67,8 +81,15 @@ def test_a_cash_on_delivery_phone_order_is_complete_and_the_caller_gets_one_sms(
     assert buyer.display_name == "Chị Hạnh" and buyer.password_hash == UNUSABLE_PASSWORD  # claimable later
     db.session.commit()
     [text] = sms_to("+84987111222")
-    for part in (order.code, session.seller.shop_name, "2 kg Sầu riêng Ri6", "158.000 ₫",
-                 "Thôn 3, buôn Ea Knuếc, Ea Knuếc, Đắk Lắk", "tiền mặt", f"/orders/{order.id}"):
+    for part in (
+        order.code,
+        session.seller.shop_name,
+        "2 kg Sầu riêng Ri6",
+        "158.000 ₫",
+        "Thôn 3, buôn Ea Knuếc, Ea Knuếc, Đắk Lắk",
+        "tiền mặt",
+        f"/orders/{order.id}",
+    ):
         assert to_gsm(part) in text, text  # every SMS leaves unaccented
     assert len(text) <= 320, len(text)
     [note] = db.session.scalars(sa.select(Notification).where(Notification.user_id == buyer.id)).all()
@@ -109,8 +130,9 @@ def test_an_existing_buyer_gets_the_sms_too_and_keeps_her_account(make_offer, ma
     offer = make_offer()
     buyer = make_user(name="Hoàng Thị Hoa", phone="0912 345 678")
     before = buyer.password_hash
-    order = offers.phone_order(offer.session, offer.session.seller.user, offer.id,
-                               request(phone="0912345678", name="Hoa (nhận hàng)")).order
+    order = offers.phone_order(
+        offer.session, offer.session.seller.user, offer.id, request(phone="0912345678", name="Hoa (nhận hàng)")
+    ).order
     assert order.buyer_id == buyer.id and order.ship_name == "Hoa (nhận hàng)"
     db.session.refresh(buyer)
     assert buyer.password_hash == before and buyer.display_name == "Hoàng Thị Hoa"
@@ -121,8 +143,7 @@ def test_an_existing_buyer_gets_the_sms_too_and_keeps_her_account(make_offer, ma
 def test_the_sms_stays_short_with_the_longest_fields(make_offer, make_product):
     offer = make_offer()
     pay_settings(offer.session)
-    long_request = request(name="N" * 80, street="S" * 200, commune="C" * 120, province="P" * 120,
-                           method="vietqr")
+    long_request = request(name="N" * 80, street="S" * 200, commune="C" * 120, province="P" * 120, method="vietqr")
     order = offers.phone_order(offer.session, offer.session.seller.user, offer.id, long_request).order
     db.session.commit()
     [text] = sms_to("+84987111222")
@@ -163,21 +184,24 @@ def test_the_same_key_twice_is_one_order_not_a_duplicate_question(make_offer):
     assert len(sms_to("+84987111222")) == 1 and offer_sold(offer.id) == 2
 
 
-@pytest.mark.parametrize(("overrides", "field", "words"), [
-    ({"phone": "028 3822 4567"}, "phone", "số di động"),  # a Hồ Chí Minh City landline
-    ({"phone": "1900 1234"}, "phone", None),
-    ({"phone": "abc"}, "phone", None),
-    ({"phone": None}, "phone", None),
-    ({"name": "  "}, "name", "tên"),
-    ({"street": ""}, "ship_street", "địa chỉ"),
-    ({"province": ""}, "ship_province", "tỉnh"),
-    ({"qty": 51}, "qty", "tối đa 50"),
-    ({"qty": 0}, "qty", None),
-    ({"qty": "2"}, "qty", None),
-    ({"qty": 10**9}, "qty", None),
-    ({"method": "stripe"}, "method", None),
-    ({"key": "x"}, "key", None),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        ({"phone": "028 3822 4567"}, "phone", "số di động"),  # a Hồ Chí Minh City landline
+        ({"phone": "1900 1234"}, "phone", None),
+        ({"phone": "abc"}, "phone", None),
+        ({"phone": None}, "phone", None),
+        ({"name": "  "}, "name", "tên"),
+        ({"street": ""}, "ship_street", "địa chỉ"),
+        ({"province": ""}, "ship_province", "tỉnh"),
+        ({"qty": 51}, "qty", "tối đa 50"),
+        ({"qty": 0}, "qty", None),
+        ({"qty": "2"}, "qty", None),
+        ({"qty": 10**9}, "qty", None),
+        ({"method": "stripe"}, "method", None),
+        ({"key": "x"}, "key", None),
+    ],
+)
 def test_bad_phone_orders_write_nothing(make_offer, overrides, field, words):
     offer = make_offer(quantity=50)
     users = db.session.scalar(sa.select(sa.func.count(User.id)))

@@ -23,8 +23,16 @@ PRICE = 79_000
 
 
 def phone(session, offer, number: str, qty: int = 1, method: str | None = None):
-    req = PhoneOrderRequest(phone=number, name="Người gọi", street="Thôn 3", commune="Ea Knuếc",
-                            province="Đắk Lắk", qty=qty, method=method, key=new_key("phone"))
+    req = PhoneOrderRequest(
+        phone=number,
+        name="Người gọi",
+        street="Thôn 3",
+        commune="Ea Knuếc",
+        province="Đắk Lắk",
+        qty=qty,
+        method=method,
+        key=new_key("phone"),
+    )
     return offers.phone_order(session, session.seller.user, offer.id, req).order
 
 
@@ -37,8 +45,16 @@ def sold(make_offer):
     offer = make_offer(quantity=50)
     session = offer.session
     host = session.seller.user
-    db.session.add(ShopPaymentSettings(seller_id=session.seller_id, cod_enabled=True, cod_auto_confirm=True,
-                                       bank_bin="970436", account_number="1023456789", account_holder="TRAN VAN PHU"))
+    db.session.add(
+        ShopPaymentSettings(
+            seller_id=session.seller_id,
+            cod_enabled=True,
+            cod_auto_confirm=True,
+            bank_bin="970436",
+            account_number="1023456789",
+            account_holder="TRAN VAN PHU",
+        )
+    )
     db.session.flush()
     orders = {
         "delivered": phone(session, offer, "0912000001", 1),
@@ -120,13 +136,13 @@ def test_taps_are_counted_once_per_order_request(connect, make_offer, make_user,
 
 def test_the_csv_has_sessions_then_products_and_is_spreadsheet_safe(sold):
     session, _offer, _orders = sold
-    session.title = "=HYPERLINK(\"http://x\")"
+    session.title = '=HYPERLINK("http://x")'
     db.session.flush()
     body = report.report_csv(report.session_report(session))
     assert body.startswith("\ufeff")
     lines = body.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("Phiên,Tiêu đề phiên,Lên sóng")
-    assert f"{session.id},\"'=HYPERLINK(\"\"http://x\"\")\"" in lines[1]
+    assert f'{session.id},"\'=HYPERLINK(""http://x"")"' in lines[1]
     assert lines[1].endswith(f",7,3,1,1,2,{4 * PRICE},{PRICE}")
     assert lines[2] == "" and lines[4].startswith("Sầu riêng Ri6,kg,10,4,1,")
 
@@ -134,13 +150,18 @@ def test_the_csv_has_sessions_then_products_and_is_spreadsheet_safe(sold):
 @pytest.fixture
 def people(sold, make_staff, make_seller, make_commune):
     session = sold[0]
-    return {"host": session.seller.user, "staff": make_staff(session.commune),
-            "other_staff": make_staff(make_commune(name="Xã khác")), "other_seller": make_seller(is_kol=True)}
+    return {
+        "host": session.seller.user,
+        "staff": make_staff(session.commune),
+        "other_staff": make_staff(make_commune(name="Xã khác")),
+        "other_seller": make_seller(is_kol=True),
+    }
 
 
 @pytest.mark.parametrize("path", ["/report", "/report.csv", "/host/orders"])
-@pytest.mark.parametrize(("who", "status"), [("host", 200), ("staff", 200), ("other_staff", 404),
-                                             ("other_seller", 404)])
+@pytest.mark.parametrize(
+    ("who", "status"), [("host", 200), ("staff", 200), ("other_staff", 404), ("other_seller", 404)]
+)
 def test_who_may_read_the_report_and_totals(client, sold, people, path, who, status):
     session = sold[0]
     login_as(client, people[who])

@@ -18,8 +18,19 @@ import sqlalchemy as sa
 from tests.servers import ServerDB, start_server
 
 pytestmark = [pytest.mark.services, pytest.mark.processes]
-EVENTS = ("stock", "sold", "chat", "chat_removed", "hearts", "viewers", "offer", "session", "muted", "host_orders",
-          "host_stats")
+EVENTS = (
+    "stock",
+    "sold",
+    "chat",
+    "chat_removed",
+    "hearts",
+    "viewers",
+    "offer",
+    "session",
+    "muted",
+    "host_orders",
+    "host_stats",
+)
 PASSWORD = "chophien123"
 
 
@@ -32,8 +43,13 @@ class Viewer:
         self.sio = socketio.Client(reconnection=False)
         for name in EVENTS:
             self.sio.on(name, self._recorder(name), namespace="/live")
-        self.sio.connect(url, namespaces=["/live"], auth={"token": token} if token else None,
-                         transports=["websocket"], wait_timeout=10)
+        self.sio.connect(
+            url,
+            namespaces=["/live"],
+            auth={"token": token} if token else None,
+            transports=["websocket"],
+            wait_timeout=10,
+        )
 
     def _recorder(self, name):
         def record(data=None):
@@ -113,8 +129,9 @@ def viewers():
 
 
 def test_bench_buyers_tokens_work(live_server):
-    resp = requests.get(live_server.url + "/api/v1/me", headers={"Authorization": "Bearer " + live_server.tokens[0]},
-                        timeout=10)
+    resp = requests.get(
+        live_server.url + "/api/v1/me", headers={"Authorization": "Bearer " + live_server.tokens[0]}, timeout=10
+    )
     assert resp.status_code == 200 and resp.json()["user"]["phone"].startswith("+8499")
 
 
@@ -214,8 +231,12 @@ def two_servers(tmp_path_factory, postgres_url, redis_url):
     """Two server processes sharing PostgreSQL and Redis (seeded once: the tests below use different offers)."""
     tmp = tmp_path_factory.mktemp("live-2p")
     prefix = f"test-live-{uuid.uuid4().hex[:8]}"
-    db = ServerDB.create(tmp, postgres_url=postgres_url, suffix="live2p",
-                         extra_env={"REDIS_URL": redis_url, "LIVE_REDIS_PREFIX": prefix, "SOCKETIO_CHANNEL": prefix})
+    db = ServerDB.create(
+        tmp,
+        postgres_url=postgres_url,
+        suffix="live2p",
+        extra_env={"REDIS_URL": redis_url, "LIVE_REDIS_PREFIX": prefix, "SOCKETIO_CHANNEL": prefix},
+    )
     tokens_file = tmp / "tokens.txt"
     db.flask("bench-buyers", "12", "--tokens-file", str(tokens_file))
     env = {"LIVE_FLASH_SWEEP_MS": "100"}
@@ -266,8 +287,9 @@ def test_a_flash_deal_closes_itself_once_across_two_processes(two_servers, viewe
     engine = sa.create_engine(one.db.url)
     try:
         with engine.connect() as conn:
-            product_id, stock_before = conn.execute(sa.text(
-                "SELECT id, stock FROM products WHERE title = 'Bơ sáp 034'")).one()
+            product_id, stock_before = conn.execute(
+                sa.text("SELECT id, stock FROM products WHERE title = 'Bơ sáp 034'")
+            ).one()
         host = viewers(one.url, token(one.url, "0903000001"))
         watchers = [viewers(one.url), viewers(two.url)]
         host.join(1)
@@ -284,8 +306,10 @@ def test_a_flash_deal_closes_itself_once_across_two_processes(two_servers, viewe
             w.wait_for("offer", lambda d: d["id"] == offer["id"] and d["ends_at"] == offer["ends_at"])
         # Bring the end near instead of waiting a minute: 1.5 s from now.
         with engine.begin() as conn:
-            conn.execute(sa.text("UPDATE live_offers SET ends_at = now() + interval '1.5 seconds' WHERE id = :id"),
-                         {"id": offer["id"]})
+            conn.execute(
+                sa.text("UPDATE live_offers SET ends_at = now() + interval '1.5 seconds' WHERE id = :id"),
+                {"id": offer["id"]},
+            )
         buyers = [viewers((one if i % 2 else two).url, tok) for i, tok in enumerate(one.tokens)]
         for b in buyers:
             b.join(1)
@@ -310,20 +334,24 @@ def test_a_flash_deal_closes_itself_once_across_two_processes(two_servers, viewe
             w.wait_for("offer", lambda d: d["id"] == offer["id"] and d["status"] == "closed", timeout=5)
         time.sleep(0.5)  # a second close would have been heard by now
         for w in watchers:
-            closes = [d for name, d in w.heard if name == "offer" and d["id"] == offer["id"]
-                      and d["status"] == "closed"]
+            closes = [
+                d for name, d in w.heard if name == "offer" and d["id"] == offer["id"] and d["status"] == "closed"
+            ]
             assert len(closes) == 1, closes
         taken = sum(a["order"]["qty"] for a in acks if a["ok"])
         codes = {a["error"] for a in acks if not a["ok"]}
         assert taken > 0 and "offer_closed" in codes and codes <= {"offer_closed", "rate_limited"}, codes
         with engine.connect() as conn:
-            status, sold = conn.execute(sa.text("SELECT status, sold FROM live_offers WHERE id = :id"),
-                                        {"id": offer["id"]}).one()
-            stock_after = conn.execute(sa.text("SELECT stock FROM products WHERE id = :id"),
-                                       {"id": product_id}).scalar()
-            in_orders = conn.execute(sa.text(
-                "SELECT coalesce(sum(qty), 0) FROM order_items WHERE source = 'offer' AND source_id = :id"),
-                {"id": offer["id"]}).scalar()
+            status, sold = conn.execute(
+                sa.text("SELECT status, sold FROM live_offers WHERE id = :id"), {"id": offer["id"]}
+            ).one()
+            stock_after = conn.execute(
+                sa.text("SELECT stock FROM products WHERE id = :id"), {"id": product_id}
+            ).scalar()
+            in_orders = conn.execute(
+                sa.text("SELECT coalesce(sum(qty), 0) FROM order_items WHERE source = 'offer' AND source_id = :id"),
+                {"id": offer["id"]},
+            ).scalar()
         assert status == "closed" and sold == taken == in_orders
         assert stock_after == stock_before - taken  # the 200 − taken unsold units back on the shelf, once
     finally:
@@ -340,9 +368,14 @@ def test_coalescing_holds_under_a_burst(live_server, viewers):
     for b in buyers:
         b.join(1)
     started = time.monotonic()
-    threads = [threading.Thread(target=lambda b=b, n=n: [b.call("order", {"offer_id": ri6["id"], "qty": 1,
-                                                                           "key": f"burst-{n}-{i}"})
-                                                          for i in range(8)]) for n, b in enumerate(buyers)]
+    threads = [
+        threading.Thread(
+            target=lambda b=b, n=n: [
+                b.call("order", {"offer_id": ri6["id"], "qty": 1, "key": f"burst-{n}-{i}"}) for i in range(8)
+            ]
+        )
+        for n, b in enumerate(buyers)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -375,8 +408,9 @@ def _raw_socket(url: str, auth: str = "", rcvbuf: int | None = None):
     import websocket
 
     options = [(stdsocket.SOL_SOCKET, stdsocket.SO_RCVBUF, rcvbuf)] if rcvbuf else []
-    ws = websocket.create_connection(url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
-                                     timeout=10, sockopt=options)
+    ws = websocket.create_connection(
+        url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket", timeout=10, sockopt=options
+    )
     ws.recv()  # the Engine.IO open packet
     ws.send("40/live," + auth)
     return ws
@@ -430,7 +464,7 @@ def test_a_crowd_that_comes_and_goes_leaves_the_room_up_and_memory_bounded(live_
 
 @pytest.mark.slow
 def test_chot_from_two_processes_at_once(two_servers, viewers):
-    """"chốt" in the chat from both processes at once for the last units of a small offer: one order fits, the
+    """ "chốt" in the chat from both processes at once for the last units of a small offer: one order fits, the
     other buyer alone is told what is left; with several offers open the offer's number is needed."""
     one, two = two_servers
     engine = sa.create_engine(one.db.url)
@@ -484,10 +518,14 @@ class RawSocket:
         parts = urlsplit(url)
         self.sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
         key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-                           f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                           "Sec-WebSocket-Version: 13\r\n"
-                           "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n").encode())
+        self.sock.sendall(
+            (
+                f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                "Sec-WebSocket-Version: 13\r\n"
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+            ).encode()
+        )
         self.buf = b""
         while b"\r\n\r\n" not in self.buf:
             self.buf += self.sock.recv(4096)
@@ -550,12 +588,12 @@ def test_a_browser_negotiating_deflate_reads_broadcasts_and_acks(live_server, vi
     raw.send("40/live,")
     raw.until("40/live,")
     raw.send('42/live,1["join",{"session_id":1}]')
-    ack = json.loads(raw.until("43/live,1")[len("43/live,1"):])[0]
+    ack = json.loads(raw.until("43/live,1")[len("43/live,1") :])[0]
     assert ack["ok"] and ack["snapshot"]["session"]["status"] == "live"
     chatter = viewers(url, token(url, "0904000001"))
     chatter.join(1)
     assert chatter.call("chat", {"text": "Khung hình chung cho mọi người"})["ok"]
-    chat = json.loads(raw.until('42/live,["chat"')[len("42/live,"):])
+    chat = json.loads(raw.until('42/live,["chat"')[len("42/live,") :])
     assert chat == ["chat", chatter.wait_for("chat", lambda d: d["text"] == "Khung hình chung cho mọi người")]
     before, raw_hearts = ack["snapshot"]["hearts"], None
     for _ in range(5):
@@ -563,6 +601,5 @@ def test_a_browser_negotiating_deflate_reads_broadcasts_and_acks(live_server, vi
     deadline = time.monotonic() + 10
     while raw_hearts is None or raw_hearts < before + 5:
         assert time.monotonic() < deadline, (before, raw_hearts)
-        raw_hearts = json.loads(raw.until('42/live,["hearts"')[len("42/live,"):])[1]["total"]
+        raw_hearts = json.loads(raw.until('42/live,["hearts"')[len("42/live,") :])[1]["total"]
     raw.sock.close()
-

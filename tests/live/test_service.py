@@ -29,11 +29,13 @@ def offer_row(offer_id: int) -> LiveOffer:
 
 
 def order_live(buyer, offer, qty, key=None):
-    return place_order(buyer, [Line("offer", offer.id, qty)], key or new_key(), origin="live",
-                       live_session_id=offer.session_id)
+    return place_order(
+        buyer, [Line("offer", offer.id, qty)], key or new_key(), origin="live", live_session_id=offer.session_id
+    )
 
 
 # ---- pin, close, end --------------------------------------------------------------------------------
+
 
 def test_pin_takes_the_allotment_from_the_product(make_session, make_product):
     session = make_session()
@@ -55,12 +57,28 @@ def test_pin_more_than_in_stock_changes_nothing(make_session, make_product):
     assert db.session.scalar(sa.select(sa.func.count(LiveOffer.id))) == 0
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("product_id", None), ("product_id", "1"), ("product_id", True), ("product_id", 999_999),
-    ("price_vnd", 0), ("price_vnd", -5), ("price_vnd", 79_000.5), ("price_vnd", "79000"), ("price_vnd", 10**12),
-    ("quantity", 0), ("quantity", -1), ("quantity", 10**9), ("quantity", 1.5), ("quantity", None),
-    ("per_buyer_limit", 0), ("per_buyer_limit", "5"), ("per_buyer_limit", False),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("product_id", None),
+        ("product_id", "1"),
+        ("product_id", True),
+        ("product_id", 999_999),
+        ("price_vnd", 0),
+        ("price_vnd", -5),
+        ("price_vnd", 79_000.5),
+        ("price_vnd", "79000"),
+        ("price_vnd", 10**12),
+        ("quantity", 0),
+        ("quantity", -1),
+        ("quantity", 10**9),
+        ("quantity", 1.5),
+        ("quantity", None),
+        ("per_buyer_limit", 0),
+        ("per_buyer_limit", "5"),
+        ("per_buyer_limit", False),
+    ],
+)
 def test_pin_refuses_bad_values(make_session, make_product, field, value):
     session = make_session()
     host = session.seller.user
@@ -151,6 +169,7 @@ def test_start_once_and_one_live_session_per_host(make_session):
 
 # ---- the offer stock source -------------------------------------------------------------------------
 
+
 def test_live_order_takes_from_the_offer_at_the_live_price(make_offer, make_user):
     offer = make_offer(quantity=50, price_vnd=79_000, stock_left=10)
     placed = order_live(make_user(), offer, 5)
@@ -236,9 +255,16 @@ def test_expired_live_orders_give_units_back_to_the_offer(make_offer, make_user)
 
 # ---- merged orders ----------------------------------------------------------------------------------
 
+
 def req(buyer, offer, qty, key=None, session_id=None):
-    return OrderRequest(user_id=buyer.id, auth_version=buyer.auth_version, session_id=session_id or offer.session_id,
-                        offer_id=offer.id, qty=qty, key=key or new_key())
+    return OrderRequest(
+        user_id=buyer.id,
+        auth_version=buyer.auth_version,
+        session_id=session_id or offer.session_id,
+        offer_id=offer.id,
+        qty=qty,
+        key=key or new_key(),
+    )
 
 
 def test_a_batch_writes_every_order_with_one_offer_update(make_offer, make_user):
@@ -272,13 +298,15 @@ def test_a_batch_keeps_keys_idempotent_and_limits_per_buyer(make_offer, make_use
     offer = make_offer(quantity=50, per_buyer_limit=4)
     buyer, other = make_user(), make_user(name="Khác")
     earlier = settle_batch([req(buyer, offer, 1, key="retry-key-0001")])[0]
-    outcomes = settle_batch([
-        req(buyer, offer, 1, key="retry-key-0001"),  # a retry: the first order
-        req(buyer, offer, 2, key="tab-one-key-01"),
-        req(buyer, offer, 2, key="tab-one-key-01"),  # the same request twice in one batch: one order
-        req(buyer, offer, 2, key="tab-two-key-01"),  # a second tab: over the limit of 4
-        req(other, offer, 5, key="too-many-0001"),  # over the limit alone
-    ])
+    outcomes = settle_batch(
+        [
+            req(buyer, offer, 1, key="retry-key-0001"),  # a retry: the first order
+            req(buyer, offer, 2, key="tab-one-key-01"),
+            req(buyer, offer, 2, key="tab-one-key-01"),  # the same request twice in one batch: one order
+            req(buyer, offer, 2, key="tab-two-key-01"),  # a second tab: over the limit of 4
+            req(other, offer, 5, key="too-many-0001"),  # over the limit alone
+        ]
+    )
     assert outcomes[0].ok and not outcomes[0].created and outcomes[0].order["id"] == earlier.order["id"]
     assert outcomes[1].ok and outcomes[1].created
     assert outcomes[2].ok and not outcomes[2].created and outcomes[2].order["id"] == outcomes[1].order["id"]
@@ -288,8 +316,7 @@ def test_a_batch_keeps_keys_idempotent_and_limits_per_buyer(make_offer, make_use
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 2
 
 
-def test_a_batch_that_read_a_stale_remainder_fits_again_and_writes_only_winners(make_offer, make_user,
-                                                                                  monkeypatch):
+def test_a_batch_that_read_a_stale_remainder_fits_again_and_writes_only_winners(make_offer, make_user, monkeypatch):
     """Another process took units between the batch's read of the offer and its UPDATE: the UPDATE refuses
     the batch's total, the batch fits again in arrival order under the row lock, and writes no order (and
     keeps no counter) for the requests that lost."""
@@ -329,12 +356,14 @@ def test_a_batch_refuses_what_it_must(make_offer, make_user, make_session):
     stale = req(logged_out, offer, 1)
     logged_out.auth_version += 1
     db.session.flush()
-    outcomes = settle_batch([
-        req(make_user(), offer, 1, session_id=other_session.id),
-        stale,
-        req(offer.session.seller.user, offer, 1),
-        req(make_user(), offer, 51),
-    ])
+    outcomes = settle_batch(
+        [
+            req(make_user(), offer, 1, session_id=other_session.id),
+            stale,
+            req(offer.session.seller.user, offer, 1),
+            req(make_user(), offer, 51),
+        ]
+    )
     assert [o.code for o in outcomes] == ["invalid", "not_logged_in", "forbidden", "limit_exceeded"]
     assert offer_row(offer.id).sold == 0
     offers.close_offer(offer.session, offer.session.seller.user, offer.id)
@@ -342,6 +371,7 @@ def test_a_batch_refuses_what_it_must(make_offer, make_user, make_session):
 
 
 # ---- chat -------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("text", [None, 5, "", "   ", "\u200b\n\t", "x" * 301, "x" * 1_000_000, ["hi"]])
 def test_bad_chat_is_refused(make_session, make_user, text):
@@ -385,8 +415,10 @@ def test_only_the_host_and_commune_staff_moderate(make_session, make_user, make_
     assert err.value.code == "forbidden"
 
 
-@pytest.mark.parametrize(("user_id", "minutes"), [(None, 5), ("3", 5), (True, 5), (10**9, 5), ("me", 0),
-                                                  ("me", -1), ("me", 10**6), ("me", 2.5), ("me", "10")])
+@pytest.mark.parametrize(
+    ("user_id", "minutes"),
+    [(None, 5), ("3", 5), (True, 5), (10**9, 5), ("me", 0), ("me", -1), ("me", 10**6), ("me", 2.5), ("me", "10")],
+)
 def test_bad_mutes(make_session, make_user, user_id, minutes):
     session = make_session()
     target = make_user()
@@ -400,14 +432,18 @@ def test_bad_mutes(make_session, make_user, user_id, minutes):
 
 # ---- stream links -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("url", "embed"), [
-    ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "dQw4w9WgXcQ"),
-    ("https://youtu.be/dQw4w9WgXcQ", "dQw4w9WgXcQ"),
-    ("https://www.youtube.com/live/dQw4w9WgXcQ?si=x", "dQw4w9WgXcQ"),
-    ("https://www.youtube.com/@kenh/live", None),
-    ("https://www.tiktok.com/@hhanie/live", None),
-    ("https://www.facebook.com/hhanie/videos/123", None),
-])
+
+@pytest.mark.parametrize(
+    ("url", "embed"),
+    [
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "dQw4w9WgXcQ"),
+        ("https://youtu.be/dQw4w9WgXcQ", "dQw4w9WgXcQ"),
+        ("https://www.youtube.com/live/dQw4w9WgXcQ?si=x", "dQw4w9WgXcQ"),
+        ("https://www.youtube.com/@kenh/live", None),
+        ("https://www.tiktok.com/@hhanie/live", None),
+        ("https://www.facebook.com/hhanie/videos/123", None),
+    ],
+)
 def test_stream_links(url, embed):
     assert streams.clean_stream_url(url) == url
     info = streams.stream_info(url)
@@ -416,10 +452,19 @@ def test_stream_links(url, embed):
         assert info["embed_url"].startswith(f"https://www.youtube-nocookie.com/embed/{embed}?")
 
 
-@pytest.mark.parametrize("url", ["http://www.tiktok.com/@a/live", "https://evil.example/live", "javascript:alert(1)",
-                                 "https://www.tiktok.com.evil.example/x", "https://user:pw@www.tiktok.com/x",
-                                 "https://www.tiktok.com:8443/x", "https://www.tiktok.com/" + "x" * 600,
-                                 "https://www.tiktok.com/a b"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://www.tiktok.com/@a/live",
+        "https://evil.example/live",
+        "javascript:alert(1)",
+        "https://www.tiktok.com.evil.example/x",
+        "https://user:pw@www.tiktok.com/x",
+        "https://www.tiktok.com:8443/x",
+        "https://www.tiktok.com/" + "x" * 600,
+        "https://www.tiktok.com/a b",
+    ],
+)
 def test_other_links_are_refused(url):
     with pytest.raises(DomainError):
         streams.clean_stream_url(url)
@@ -434,8 +479,18 @@ def test_merged_orders_are_the_same_rows_as_place_order_writes(make_offer, make_
     one = order_live(a, offer, 2).order.id
     merged = settle_batch([req(b, offer, 2)])[0].order["id"]
     db.session.expire_all()
-    skip = {"id", "code", "idempotency_key", "buyer_id", "created_at", "updated_at", "hold_expires_at",
-            "status_changed_at", "order_id", "actor_id"}
+    skip = {
+        "id",
+        "code",
+        "idempotency_key",
+        "buyer_id",
+        "created_at",
+        "updated_at",
+        "hold_expires_at",
+        "status_changed_at",
+        "order_id",
+        "actor_id",
+    }
 
     def rows(order_id):
         order = db.session.get(Order, order_id)
@@ -523,9 +578,12 @@ def test_merged_and_single_orders_send_the_same_placement_signal(make_offer, mak
         single = order_live(make_user(name="Lẻ"), offer, 3).order
     finally:
         orders_placed.disconnect(listen)
-    assert [(origin, p.id, p.buyer_name, [(ln.source, ln.source_id, ln.qty) for ln in p.lines])
-            for origin, p in heard] == [("live", merged.order["id"], "Gộp", [("offer", offer.id, 2)]),
-                                        ("live", single.id, "Lẻ", [("offer", offer.id, 3)])]
+    assert [
+        (origin, p.id, p.buyer_name, [(ln.source, ln.source_id, ln.qty) for ln in p.lines]) for origin, p in heard
+    ] == [
+        ("live", merged.order["id"], "Gộp", [("offer", offer.id, 2)]),
+        ("live", single.id, "Lẻ", [("offer", offer.id, 3)]),
+    ]
     assert heard[1][1].load() is single
     db.session.commit()  # the room hears of both at the next tick, by the one listener
     assert [s["qty"] for s in hub.sales[offer.session_id]] == [2, 3]

@@ -76,5 +76,5 @@ def test_cover_photo_prefers_the_open_offer(make_offer, make_product):
 def test_the_home_page_has_a_picture(client):
     tags = meta(client.get("/").get_data(as_text=True))
     assert tags["og:image"].startswith(f"{SITE}/static/img/og.jpg")
-    image = client.get(tags["og:image"][len(SITE):])
+    image = client.get(tags["og:image"][len(SITE) :])
     assert image.status_code == 200 and image.mimetype == "image/jpeg"

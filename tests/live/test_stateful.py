@@ -63,14 +63,21 @@ def run_machine(make_user, make_product, make_session):
             self.n += 1
             key = f"one-key-{self.n:05d}"
             try:
-                place_order(self.buyers[buyer], [Line("offer", offer.id, qty)], key, origin="live",
-                            live_session_id=self.session.id)
+                place_order(
+                    self.buyers[buyer],
+                    [Line("offer", offer.id, qty)],
+                    key,
+                    origin="live",
+                    live_session_id=self.session.id,
+                )
                 self.keys.append((buyer, key))
             except DomainError as err:
                 assert err.code in {"sold_out", "limit_exceeded", "offer_closed", "session_not_live"}
 
-        @rule(pick=st.integers(0, 100), wants=st.lists(st.tuples(st.integers(0, 2), st.integers(1, 8)),
-                                                        min_size=1, max_size=6))
+        @rule(
+            pick=st.integers(0, 100),
+            wants=st.lists(st.tuples(st.integers(0, 2), st.integers(1, 8)), min_size=1, max_size=6),
+        )
         def order_batch(self, pick, wants):
             offers = self._offers(open_only=False)
             if not offers:
@@ -80,8 +87,16 @@ def run_machine(make_user, make_product, make_session):
             for buyer, qty in wants:
                 self.n += 1
                 user = self.buyers[buyer]
-                reqs.append(OrderRequest(user_id=user.id, auth_version=user.auth_version, session_id=self.session.id,
-                                         offer_id=offer.id, qty=qty, key=f"batch-key-{self.n:05d}"))
+                reqs.append(
+                    OrderRequest(
+                        user_id=user.id,
+                        auth_version=user.auth_version,
+                        session_id=self.session.id,
+                        offer_id=offer.id,
+                        qty=qty,
+                        key=f"batch-key-{self.n:05d}",
+                    )
+                )
             for (buyer, _qty), r, outcome in zip(wants, reqs, settle_batch(reqs), strict=True):
                 if outcome.ok:
                     self.keys.append((buyer, r.key))
@@ -99,8 +114,10 @@ def run_machine(make_user, make_product, make_session):
             assert not placed.created
             assert db.session.scalar(sa.select(sa.func.count(Order.id))) == before
 
-        @rule(pick=st.integers(0, 10_000), to=st.sampled_from([OrderStatus.CANCELLED, OrderStatus.CONFIRMED,
-                                                                OrderStatus.REFUNDED]))
+        @rule(
+            pick=st.integers(0, 10_000),
+            to=st.sampled_from([OrderStatus.CANCELLED, OrderStatus.CONFIRMED, OrderStatus.REFUNDED]),
+        )
         def move(self, pick, to):
             orders = db.session.scalars(sa.select(Order).order_by(Order.id)).all()
             if not orders:
@@ -115,9 +132,12 @@ def run_machine(make_user, make_product, make_session):
         @rule()
         def expire_all(self):
             now = utcnow()
-            db.session.execute(sa.update(Order).where(Order.status == "pending")
-                               .values(hold_expires_at=now - timedelta(minutes=1))
-                               .execution_options(synchronize_session=False))
+            db.session.execute(
+                sa.update(Order)
+                .where(Order.status == "pending")
+                .values(hold_expires_at=now - timedelta(minutes=1))
+                .execution_options(synchronize_session=False)
+            )
             db.session.expire_all()
             expire_holds(now=now)
 
@@ -131,9 +151,15 @@ def run_machine(make_user, make_product, make_session):
         def end_and_reopen(self):
             """End the session (every offer closes), then carry on in a new live session."""
             end_session(self.session, self.host)
-            self.session = LiveSession(seller_id=self.session.seller_id, commune_id=self.session.commune_id,
-                                       title="Phiên tiếp", stream_url=self.session.stream_url,
-                                       scheduled_at=utcnow(), status="live", started_at=utcnow())
+            self.session = LiveSession(
+                seller_id=self.session.seller_id,
+                commune_id=self.session.commune_id,
+                title="Phiên tiếp",
+                stream_url=self.session.stream_url,
+                scheduled_at=utcnow(),
+                status="live",
+                started_at=utcnow(),
+            )
             db.session.add(self.session)
             db.session.flush()
 
@@ -145,8 +171,9 @@ def run_machine(make_user, make_product, make_session):
             shelf = db.session.scalar(sa.select(Product.stock).where(Product.id == self.product.id))
             offers = db.session.scalars(sa.select(LiveOffer)).all()
             in_offers = sum(o.quantity - o.sold for o in offers if o.status == OfferStatus.OPEN)
-            held = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(OrderItem.qty), 0))
-                                     .join(Order).where(Order.status.in_(ACTIVE)))
+            held = db.session.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(OrderItem.qty), 0)).join(Order).where(Order.status.in_(ACTIVE))
+            )
             assert shelf >= 0 and in_offers >= 0
             assert shelf + in_offers + held == INITIAL
 
@@ -156,18 +183,26 @@ def run_machine(make_user, make_product, make_session):
                 return
             for offer in db.session.scalars(sa.select(LiveOffer)).all():
                 active = db.session.execute(
-                    sa.select(Order.buyer_id, sa.func.sum(OrderItem.qty)).join(OrderItem)
+                    sa.select(Order.buyer_id, sa.func.sum(OrderItem.qty))
+                    .join(OrderItem)
                     .where(OrderItem.source == "offer", OrderItem.source_id == offer.id, Order.status.in_(ACTIVE))
-                    .group_by(Order.buyer_id)).all()
+                    .group_by(Order.buyer_id)
+                ).all()
                 assert 0 <= offer.sold <= offer.quantity
                 assert offer.sold == sum(q for _b, q in active)
-                counters = dict(db.session.execute(sa.select(LiveOfferBuyer.buyer_id, LiveOfferBuyer.qty)
-                                                   .where(LiveOfferBuyer.offer_id == offer.id)).all())
+                counters = dict(
+                    db.session.execute(
+                        sa.select(LiveOfferBuyer.buyer_id, LiveOfferBuyer.qty).where(
+                            LiveOfferBuyer.offer_id == offer.id
+                        )
+                    ).all()
+                )
                 for buyer_id, qty in active:
                     assert counters.get(buyer_id) == qty <= offer.per_buyer_limit
 
-    LiveMachine.TestCase.settings = settings(max_examples=30, stateful_step_count=30, deadline=None,
-                                             suppress_health_check=list(HealthCheck))
+    LiveMachine.TestCase.settings = settings(
+        max_examples=30, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
+    )
     LiveMachine.TestCase().runTest()
 
 

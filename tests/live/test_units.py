@@ -28,8 +28,7 @@ def test_every_template_says_the_catalogs_label(app, locale):
         assert [unit_label(u) for u in ("fruit", "piece", "bag", "box", "kg")] == ["trái", "cái", "túi", "thùng", "kg"]
 
 
-def test_durian_by_the_fruit_reads_trai_on_the_live_and_product_pages(client, make_offer, make_product,
-                                                                      make_session):
+def test_durian_by_the_fruit_reads_trai_on_the_live_and_product_pages(client, make_offer, make_product, make_session):
     session = make_session()
     durian = make_product(seller=session.seller.user, stock=150, unit="fruit", title="Sầu riêng Ri6 theo trái")
     offer = make_offer(session=session, product=durian, quantity=113, per_buyer_limit=3)
@@ -45,8 +44,7 @@ def test_live_refusals_name_the_unit_not_its_code(make_offer, make_product, make
     durian = make_product(seller=session.seller.user, stock=5, unit="fruit")
     offer = make_offer(session=session, product=durian, quantity=2, per_buyer_limit=2, stock_left=0)
     with pytest.raises(DomainError) as err:
-        place_order(make_user(), [Line("offer", offer.id, 3)], new_key(), origin="live",
-                    live_session_id=session.id)
+        place_order(make_user(), [Line("offer", offer.id, 3)], new_key(), origin="live", live_session_id=session.id)
     assert "2 trái" in err.value.message and "fruit" not in err.value.message
     other = make_product(seller=session.seller.user, stock=1, unit="bag", title="Cà phê")
     with pytest.raises(DomainError) as err:
@@ -67,8 +65,9 @@ def test_the_order_list_and_the_sellers_message_count_alike(client, login, make_
     LogSms.sent.clear()
     order = place_order(buyer, [Line("product", coffee.id, 2)], new_key(), origin="cart").order
     db.session.commit()
-    text = db.session.scalar(sa.select(Notification.text).where(Notification.user_id == seller.id,
-                                                                Notification.kind == "order.placed"))
+    text = db.session.scalar(
+        sa.select(Notification.text).where(Notification.user_id == seller.id, Notification.kind == "order.placed")
+    )
     assert f"Đơn mới {order.code}: 2 túi, 240.000" in text
     sms = [t for phone, t in LogSms.sent if phone == seller.phone]
     assert sms and all("2 t" in t and "san pham" not in t.lower() and "sản phẩm" not in t for t in sms)

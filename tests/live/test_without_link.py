@@ -18,8 +18,13 @@ from market.live.models import LiveSession
 from tests.conftest import post_form
 
 TOMORROW = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%d")
-FORM = {"title": "Phiên bơ Krông Pắc", "stream_url": "", "scheduled_at": f"{TOMORROW}T20:00", "description": "",
-        "cover_product_id": "0"}
+FORM = {
+    "title": "Phiên bơ Krông Pắc",
+    "stream_url": "",
+    "scheduled_at": f"{TOMORROW}T20:00",
+    "description": "",
+    "cover_product_id": "0",
+}
 WHY = "trang này chưa tự phát video được"  # the Vietnamese reason the link is required
 
 
@@ -46,8 +51,12 @@ def test_with_our_own_video_a_session_needs_no_link(client, login, make_host, vi
 def test_with_our_own_video_the_host_may_clear_a_sessions_link(client, login, make_session, video_configured):
     session = make_session(status="scheduled", scheduled_at=utcnow() + timedelta(days=1))
     login(session.seller.user)
-    resp = post_form(client, f"/live/{session.id}/edit", {**FORM, "title": session.title, "replay_url": ""},
-                     page=f"/live/{session.id}/edit")
+    resp = post_form(
+        client,
+        f"/live/{session.id}/edit",
+        {**FORM, "title": session.title, "replay_url": ""},
+        page=f"/live/{session.id}/edit",
+    )
     assert resp.status_code == 302, resp.get_data(as_text=True)
     db.session.refresh(session)
     assert session.stream_url is None
@@ -65,8 +74,12 @@ def test_without_our_own_video_the_link_is_required_and_says_why(client, login, 
     assert db.session.scalar(sa.select(sa.func.count(LiveSession.id))) == 0
     # a link-less session made while video was on cannot be saved again without one once it is off
     session = make_session(host=host, status="live", stream_url=None)
-    resp = post_form(client, f"/live/{session.id}/edit", {**FORM, "title": "Tên mới", "replay_url": ""},
-                     page=f"/live/{session.id}/edit")
+    resp = post_form(
+        client,
+        f"/live/{session.id}/edit",
+        {**FORM, "title": "Tên mới", "replay_url": ""},
+        page=f"/live/{session.id}/edit",
+    )
     assert resp.status_code == 400 and WHY in _error_of(resp.get_data(as_text=True), "stream_url")
     db.session.refresh(session)
     assert session.title != "Tên mới"
@@ -75,8 +88,9 @@ def test_without_our_own_video_the_link_is_required_and_says_why(client, login, 
 def test_the_service_decides_it_too(app, make_host, video_configured):
     """The rule is the service's (a caller other than the form gets it as well)."""
     host = make_host()
-    fields = sessions.SessionFields(title="Phiên bơ", description="", stream_url=None,
-                                    scheduled_at=utcnow() + timedelta(days=1))
+    fields = sessions.SessionFields(
+        title="Phiên bơ", description="", stream_url=None, scheduled_at=utcnow() + timedelta(days=1)
+    )
     assert sessions.schedule_session(host, fields).stream_url is None
     app.config["JANUS_URLS"] = ()
     with pytest.raises(FieldErrors) as refused:

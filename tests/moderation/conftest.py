@@ -18,10 +18,16 @@ def make_report(app, make_user):
     from market.moderation.scope import commune_of, kind_of, label_of
 
     def factory(target, reporter=None, category: str = "fake", status: str = "open", text: str = ""):
-        report = Report(reporter_id=(reporter or make_user(name="Người mua")).id,
-                        target_type={"seller": "shop"}.get(kind_of(target).name, kind_of(target).name),
-                        target_id=target.id, target_label=label_of(target), commune_id=commune_of(target),
-                        category=category, text=text, status=status)
+        report = Report(
+            reporter_id=(reporter or make_user(name="Người mua")).id,
+            target_type={"seller": "shop"}.get(kind_of(target).name, kind_of(target).name),
+            target_id=target.id,
+            target_label=label_of(target),
+            commune_id=commune_of(target),
+            category=category,
+            text=text,
+            status=status,
+        )
         db.session.add(report)
         db.session.flush()
         return report
@@ -40,8 +46,9 @@ def world(app, make_commune, make_user, make_seller, make_staff, make_product, m
     w.other_staff = make_staff(b, name="Cán bộ Xuân Lãnh")
     w.admin = make_staff(admin=True, name="Quản trị")
     w.pending = make_seller(name="Y Điêng", commune=a, shop_name="Hồ tiêu Y Điêng", status=SellerStatus.PENDING)
-    w.suspended = make_seller(name="Ông Tư", commune=a, shop_name="Tiêu Ông Tư", status=SellerStatus.SUSPENDED,
-                              status_reason="Giấy tờ sai")
+    w.suspended = make_seller(
+        name="Ông Tư", commune=a, shop_name="Tiêu Ông Tư", status=SellerStatus.SUSPENDED, status_reason="Giấy tờ sai"
+    )
     w.kol = make_seller(name="H'Lan", commune=a, shop_name="Sầu riêng H'Lan", is_kol=True)
     w.villain = make_seller(name="Kẻ lừa đảo", commune=a, shop_name="Hàng giả")
     w.banned = make_seller(name="Người bị cấm", commune=a, shop_name="Đã bị cấm")
@@ -69,12 +76,21 @@ def world_b(world, make_product, make_live_session):
     w.session = make_live_session(w.kol, status="live", title="Phiên sầu riêng Ea Knuếc")
     w.message = ChatMessage(session_id=w.session.id, user_id=w.buyer.id, text="Bán hàng giả đây", created_at=utcnow())
     db.session.add(w.message)
-    w.word = ChatFilterWord(commune_id=w.a.id, word="lừa đảo", folded="lua dao", created_by_id=w.staff.id,
-                            created_at=utcnow())
+    w.word = ChatFilterWord(
+        commune_id=w.a.id, word="lừa đảo", folded="lua dao", created_by_id=w.staff.id, created_at=utcnow()
+    )
     db.session.add(w.word)
-    w.ocop = make_product(seller=w.seller, title="Sầu riêng Monthong OCOP", ocop_stars=4,
-                          ocop_certificate_no="OCOP-DL-2025-0412")
-    w.villager = register_assisted_seller(w.staff, phone="0987 111 222", name="Bà H'Jih", shop_name="Vườn bà H'Jih",
-                                          commune_id=w.a.id, story="", consent=True)
+    w.ocop = make_product(
+        seller=w.seller, title="Sầu riêng Monthong OCOP", ocop_stars=4, ocop_certificate_no="OCOP-DL-2025-0412"
+    )
+    w.villager = register_assisted_seller(
+        w.staff,
+        phone="0987 111 222",
+        name="Bà H'Jih",
+        shop_name="Vườn bà H'Jih",
+        commune_id=w.a.id,
+        story="",
+        consent=True,
+    )
     db.session.flush()
     return w

@@ -41,11 +41,13 @@ def test_admin_assigns_and_removes_staff(client, world):
 
 def test_assign_bad_input(client, world):
     login_as(client, world.admin)
-    cases = [({"phone": "0999 999 999", "commune_id": str(world.a.id)}, 400, "Chưa có tài khoản"),
-             ({"phone": "abc", "commune_id": str(world.a.id)}, 400, "điện thoại"),
-             ({"phone": world.buyer.phone, "commune_id": "123456"}, 400, "Hãy chọn"),
-             ({"phone": world.staff.phone, "commune_id": str(world.a.id)}, 409, "đã là cán bộ"),
-             ({"phone": world.banned.phone, "commune_id": str(world.a.id)}, 400, "đang bị khóa")]
+    cases = [
+        ({"phone": "0999 999 999", "commune_id": str(world.a.id)}, 400, "Chưa có tài khoản"),
+        ({"phone": "abc", "commune_id": str(world.a.id)}, 400, "điện thoại"),
+        ({"phone": world.buyer.phone, "commune_id": "123456"}, 400, "Hãy chọn"),
+        ({"phone": world.staff.phone, "commune_id": str(world.a.id)}, 409, "đã là cán bộ"),
+        ({"phone": world.banned.phone, "commune_id": str(world.a.id)}, 400, "đang bị khóa"),
+    ]
     for data, status, message in cases:
         resp = post_form(client, "/staff/admin/staff", data)
         assert resp.status_code == status, data
@@ -68,8 +70,9 @@ def test_staff_with_another_commune_keeps_the_other(client, world):
 
 def test_create_staff_cli_is_audited(runner, make_commune):
     commune = make_commune("Nam Ka")
-    result = runner.invoke(args=["create-staff", "0912 111 333", "--commune", "nam-ka", "--name", "Chị Mai",
-                                 "--password", "password123"])
+    result = runner.invoke(
+        args=["create-staff", "0912 111 333", "--commune", "nam-ka", "--name", "Chị Mai", "--password", "password123"]
+    )
     assert result.exit_code == 0, result.output
     [entry] = entries("staff.assign")
     assert entry.actor_id is None and entry.actor_label == "CLI" and entry.commune_id == commune.id

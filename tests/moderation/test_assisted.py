@@ -11,8 +11,14 @@ from tests.conftest import login_as, post_form
 
 
 def form(world, **over):
-    data = {"display_name": "Bà H'Jih Niê", "phone": "0987 000 111", "shop_name": "Sầu riêng bà H'Jih",
-            "commune_id": str(world.a.id), "story": "Vườn sầu riêng 20 năm.", "consent": "y"}
+    data = {
+        "display_name": "Bà H'Jih Niê",
+        "phone": "0987 000 111",
+        "shop_name": "Sầu riêng bà H'Jih",
+        "commune_id": str(world.a.id),
+        "story": "Vườn sầu riêng 20 năm.",
+        "consent": "y",
+    }
     data.update(over)
     return data
 
@@ -45,13 +51,16 @@ def test_staff_opens_a_shop_for_a_villager(app, client, world):
     assert "với sự hỗ trợ của Cán bộ Ea Knuếc" in villager.get("/sell/apply").get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("over", "message"), [
-    ({"consent": ""}, "Bà con phải đồng ý"),
-    ({"phone": "12"}, "điện thoại"),
-    ({"display_name": ""}, "Hãy nhập họ tên của bà con"),
-    ({"shop_name": "s" * 10240}, "tối đa 80"),
-    ({"commune_id": "999999"}, "Hãy chọn"),
-])
+@pytest.mark.parametrize(
+    ("over", "message"),
+    [
+        ({"consent": ""}, "Bà con phải đồng ý"),
+        ({"phone": "12"}, "điện thoại"),
+        ({"display_name": ""}, "Hãy nhập họ tên của bà con"),
+        ({"shop_name": "s" * 10240}, "tối đa 80"),
+        ({"commune_id": "999999"}, "Hãy chọn"),
+    ],
+)
 def test_bad_assisted_forms_write_nothing(client, world, over, message):
     login_as(client, world.staff)
     resp = post_form(client, "/staff/assisted/new", form(world, **over))
@@ -76,5 +85,6 @@ def test_staff_cannot_open_a_shop_in_another_commune(app, client, world):
     from market.moderation.assisted.service import register_assisted_seller
 
     with pytest.raises(NotFound):  # nor through the service
-        register_assisted_seller(world.staff, phone="0987000112", name="X", shop_name="Y", commune_id=world.b.id,
-                                 story="", consent=True)
+        register_assisted_seller(
+            world.staff, phone="0987000112", name="X", shop_name="Y", commune_id=world.b.id, story="", consent=True
+        )

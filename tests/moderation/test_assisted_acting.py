@@ -32,9 +32,21 @@ def products_of(profile_id: int) -> list[Product]:
 
 
 def listing_form(**overrides) -> dict:
-    data = {"title": "Sầu riêng của bà H'Jih", "category": "durian", "unit": "kg", "price": "80k", "stock": "120",
-            "min_order_qty": "1", "description": "Sầu riêng Ri6 vườn nhà, chín cây.", "origin": "Ea Knuếc",
-            "harvest_date": "", "ocop_stars": "", "ocop_certificate_no": "", "consent": "y", "action": "submit"}
+    data = {
+        "title": "Sầu riêng của bà H'Jih",
+        "category": "durian",
+        "unit": "kg",
+        "price": "80k",
+        "stock": "120",
+        "min_order_qty": "1",
+        "description": "Sầu riêng Ri6 vườn nhà, chín cây.",
+        "origin": "Ea Knuếc",
+        "harvest_date": "",
+        "ocop_stars": "",
+        "ocop_certificate_no": "",
+        "consent": "y",
+        "action": "submit",
+    }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -59,7 +71,12 @@ def test_a_helper_lists_a_product_for_a_villager(client, world_b):
     assert len(product.photos) == 1 and product.price_vnd == 80_000
     [consent] = db.session.scalars(sa.select(Consent)).all()
     assert (consent.user_id, consent.helper_id, consent.helper_name, consent.purpose, consent.object_id) == (
-        w.villager.user_id, w.staff.id, "Cán bộ Ea Knuếc", "listing", product.id)
+        w.villager.user_id,
+        w.staff.id,
+        "Cán bộ Ea Knuếc",
+        "listing",
+        product.id,
+    )
     [entry] = entries("listing.assisted_create")
     assert entry.object_id == product.id and entry.details["villager_id"] == w.villager.user_id
     assert entry.commune_id == w.a.id
@@ -119,11 +136,21 @@ def test_the_helpers_page_lists_her_villagers(client, world_b):
 
 # ---- phone orders -------------------------------------------------------------------------------------------
 
+
 def phone_form(product, **overrides) -> dict:
-    data = {"product_id": str(product.id), "qty": "3", "buyer_phone": "0912 888 777", "buyer_name": "Chị Mai",
-            "ship_street": "Thôn 3, buôn Ea Knuếc",
-            "ship_commune": "Ea Knuếc", "ship_province": "Đắk Lắk", "method": "cod", "acting_for": "buyer",
-            "consent": "y", "key": "phone-0123456789abcdef"}
+    data = {
+        "product_id": str(product.id),
+        "qty": "3",
+        "buyer_phone": "0912 888 777",
+        "buyer_name": "Chị Mai",
+        "ship_street": "Thôn 3, buôn Ea Knuếc",
+        "ship_commune": "Ea Knuếc",
+        "ship_province": "Đắk Lắk",
+        "method": "cod",
+        "acting_for": "buyer",
+        "consent": "y",
+        "key": "phone-0123456789abcdef",
+    }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -153,7 +180,11 @@ def test_a_helper_enters_a_phone_order_for_a_buyer(client, world_b):
     assert "Cán bộ Ea Knuếc" in order.events[0].reason  # "Entered on the buyer's behalf by …"
     [consent] = db.session.scalars(sa.select(Consent)).all()
     assert (consent.user_id, consent.purpose, consent.object_type, consent.object_id) == (
-        order.buyer_id, "order", "order", order.id)
+        order.buyer_id,
+        "order",
+        "order",
+        order.id,
+    )
     [entry] = entries("order.phone_placed")
     assert entry.object_id == order.id and entry.commune_id == w.a.id and entry.details["acting_for"] == "buyer"
     # staff see the order page, which says who entered it
@@ -173,21 +204,24 @@ def test_an_order_for_a_villagers_shop_records_the_villagers_consent(client, wor
     assert consent.user_id == w.villager.user_id and orders()[0].seller_id == w.villager.id
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), [
-    ({"consent": None}, "consent", "đồng ý"),
-    ({"qty": "-5"}, "qty", "số nguyên"),
-    ({"qty": "0"}, "qty", "ít nhất là 1"),
-    ({"qty": "9" * 5000}, "qty", "quá lớn"),
-    ({"qty": "²"}, "qty", "số nguyên"),  # a digit int() refuses
-    ({"buyer_phone": "123"}, "buyer_phone", "điện thoại"),
-    ({"buyer_phone": "028 3822 4567"}, "buyer_phone", "số di động"),
-    ({"buyer_name": "", "ship_street": "Thôn 9 Chị Mai"}, "buyer_name", "tên"),
-    ({"ship_street": ""}, "ship_street", "địa chỉ"),
-    ({"method": "bitcoin"}, "method", "Hãy chọn một"),
-    ({"acting_for": "nobody"}, "acting_for", "Hãy chọn một"),
-    ({"qty": "100000"}, None, "đủ hàng"),
-    ({"key": "x"}, None, "tải lại trang"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"consent": None}, "consent", "đồng ý"),
+        ({"qty": "-5"}, "qty", "số nguyên"),
+        ({"qty": "0"}, "qty", "ít nhất là 1"),
+        ({"qty": "9" * 5000}, "qty", "quá lớn"),
+        ({"qty": "²"}, "qty", "số nguyên"),  # a digit int() refuses
+        ({"buyer_phone": "123"}, "buyer_phone", "điện thoại"),
+        ({"buyer_phone": "028 3822 4567"}, "buyer_phone", "số di động"),
+        ({"buyer_name": "", "ship_street": "Thôn 9 Chị Mai"}, "buyer_name", "tên"),
+        ({"ship_street": ""}, "ship_street", "địa chỉ"),
+        ({"method": "bitcoin"}, "method", "Hãy chọn một"),
+        ({"acting_for": "nobody"}, "acting_for", "Hãy chọn một"),
+        ({"qty": "100000"}, None, "đủ hàng"),
+        ({"key": "x"}, None, "tải lại trang"),
+    ],
+)
 def test_bad_phone_orders_are_refused_and_nothing_is_written(client, world_b, overrides, field, message):
     w = world_b
     stock = w.product.stock
@@ -211,8 +245,9 @@ def test_the_same_call_entered_twice_asks_the_helper_to_confirm(client, world_b)
     html = text(resp)
     assert resp.status_code == 409 and 'id="confirm_duplicate-error"' in html and orders()[0].code in html
     assert len(orders()) == 1
-    resp = post_form(client, "/staff/orders/phone", phone_form(w.product, key="phone-second-0000000001",
-                                                               confirm_duplicate="y"))
+    resp = post_form(
+        client, "/staff/orders/phone", phone_form(w.product, key="phone-second-0000000001", confirm_duplicate="y")
+    )
     assert resp.status_code == 302 and len(orders()) == 2
 
 

@@ -18,8 +18,9 @@ from tests.conftest import login_as
 def entries(world):
     """Three entries: commune A (by staff), commune B (by other staff), platform-wide (by admin)."""
     a = audit.record("seller.approve", world.pending.seller_profile, actor=world.staff)
-    b = audit.record("seller.suspend", world.seller_b.seller_profile, actor=world.other_staff,
-                     reason="=HYPERLINK(\"http://evil\")")
+    b = audit.record(
+        "seller.suspend", world.seller_b.seller_profile, actor=world.other_staff, reason='=HYPERLINK("http://evil")'
+    )
     g = audit.record("user.ban", world.villain, actor=world.admin, reason="Lừa đảo", commune_id=None)
     db.session.flush()
     return a, b, g
@@ -69,11 +70,14 @@ def _labels(html: str) -> set[str]:
     return {name for name in ("Hồ tiêu Y Điêng", "Thổ cẩm B", "Kẻ lừa đảo") if name in html}
 
 
-@pytest.mark.parametrize(("role", "seen"), [
-    ("staff", {"Hồ tiêu Y Điêng"}),
-    ("other_staff", {"Thổ cẩm B"}),
-    ("admin", {"Hồ tiêu Y Điêng", "Thổ cẩm B", "Kẻ lừa đảo"}),  # platform-wide entries: admins only
-])
+@pytest.mark.parametrize(
+    ("role", "seen"),
+    [
+        ("staff", {"Hồ tiêu Y Điêng"}),
+        ("other_staff", {"Thổ cẩm B"}),
+        ("admin", {"Hồ tiêu Y Điêng", "Thổ cẩm B", "Kẻ lừa đảo"}),  # platform-wide entries: admins only
+    ],
+)
 def test_each_sees_their_communes(client, world, entries, role, seen):
     login_as(client, getattr(world, role))
     assert _labels(client.get("/staff/audit").get_data(as_text=True)) == seen
@@ -96,8 +100,9 @@ def test_filters(client, world, entries):
     assert _labels(by_object) == {"Kẻ lừa đảo"}
 
 
-@pytest.mark.parametrize("query", ["start=yesterday", "start=2026-13-45", "start=2026-02-01&end=2026-01-01",
-                                   "action=drop.tables"])
+@pytest.mark.parametrize(
+    "query", ["start=yesterday", "start=2026-13-45", "start=2026-02-01&end=2026-01-01", "action=drop.tables"]
+)
 def test_bad_filters_are_refused_clearly(client, world, entries, query):
     login_as(client, world.admin)
     resp = client.get(f"/staff/audit?{query}")
@@ -122,7 +127,7 @@ def test_csv_export_is_scoped_safe_and_audited(client, world, entries):
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0][:3] == ["Thời gian", "Người thực hiện", "Thao tác"]
     assert len(rows) == 2 and rows[1][4] == "Thổ cẩm B" and rows[1][3] == "seller.suspend"
-    assert rows[1][8] == "'=HYPERLINK(\"http://evil\")"  # a spreadsheet will not run it
+    assert rows[1][8] == '\'=HYPERLINK("http://evil")'  # a spreadsheet will not run it
     assert rows[1][2] == "Đã tạm ngừng gian hàng"
     exported = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "audit.export")).all()
     assert [e.actor_id for e in exported] == [world.other_staff.id]

@@ -31,10 +31,12 @@ def test_a_ban_on_one_process_closes_the_socket_on_another(tmp_path, redis_url):
     b = start_server(db, tmp_path, env=env, name="b")
     client = socketio.Client(reconnection=False)
     try:
-        token = requests.post(f"{b.url}/api/v1/auth/token", json={"phone": BUYER, "password": PASSWORD},
-                              timeout=10).json()["token"]
-        user_id = requests.get(f"{b.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"},
-                               timeout=10).json()["user"]["id"]
+        token = requests.post(
+            f"{b.url}/api/v1/auth/token", json={"phone": BUYER, "password": PASSWORD}, timeout=10
+        ).json()["token"]
+        user_id = requests.get(f"{b.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10).json()[
+            "user"
+        ]["id"]
         banned = threading.Event()
         got: list = []
 
@@ -44,19 +46,20 @@ def test_a_ban_on_one_process_closes_the_socket_on_another(tmp_path, redis_url):
             client.disconnect()  # what the page's script does
 
         client.on("banned", on_banned, namespace="/live")
-        client.connect(b.url, namespaces=["/live"], auth={"token": token}, transports=["websocket"],
-                       wait_timeout=10)
+        client.connect(b.url, namespaces=["/live"], auth={"token": token}, transports=["websocket"], wait_timeout=10)
         assert client.connected
 
         staff = requests.Session()
         page = staff.get(f"{a.url}/login", timeout=10).text
-        staff.post(f"{a.url}/login", data={"csrf_token": _csrf(page), "phone": STAFF, "password": PASSWORD},
-                   timeout=10)
+        staff.post(f"{a.url}/login", data={"csrf_token": _csrf(page), "phone": STAFF, "password": PASSWORD}, timeout=10)
         page = staff.get(f"{a.url}/staff/users/{user_id}", timeout=10)
         assert page.status_code == 200
         started = time.monotonic()
-        resp = staff.post(f"{a.url}/staff/users/{user_id}/ban",
-                          data={"csrf_token": _csrf(page.text), "ban-reason": "Đặt đơn ảo liên tục"}, timeout=10)
+        resp = staff.post(
+            f"{a.url}/staff/users/{user_id}/ban",
+            data={"csrf_token": _csrf(page.text), "ban-reason": "Đặt đơn ảo liên tục"},
+            timeout=10,
+        )
         assert resp.status_code == 200 and "Tài khoản đã bị khóa" in resp.text  # after the redirect
         assert banned.wait(10), "the banned event never reached the other process's socket"
         print(f"ban → socket on the other process told in {1000 * (time.monotonic() - started):.0f} ms")
@@ -64,8 +67,7 @@ def test_a_ban_on_one_process_closes_the_socket_on_another(tmp_path, redis_url):
         # the old token no longer opens a socket anywhere
         late = socketio.Client(reconnection=False)
         with pytest.raises(socketio.exceptions.ConnectionError):
-            late.connect(b.url, namespaces=["/live"], auth={"token": token}, transports=["websocket"],
-                         wait_timeout=10)
+            late.connect(b.url, namespaces=["/live"], auth={"token": token}, transports=["websocket"], wait_timeout=10)
     finally:
         if client.connected:
             client.disconnect()

@@ -32,8 +32,7 @@ def test_ban_logs_out_everywhere_and_refuses_the_next_request(app, client, world
     # the old API token too
     assert victim.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     # and logging in again shows why
-    login_page = post_form(app.test_client(), "/login", {"phone": user.phone, "password": "password123"},
-                           page="/login")
+    login_page = post_form(app.test_client(), "/login", {"phone": user.phone, "password": "password123"}, page="/login")
     assert "Tài khoản này đã bị khóa: Bán sầu riêng giả" in login_page.get_data(as_text=True)
     [entry] = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "user.ban"))
     assert entry.object_id == user.id and entry.commune_id == world.a.id and entry.reason == "Bán sầu riêng giả"
@@ -79,10 +78,13 @@ def test_banned_event_reaches_the_users_room(app, world, socket_client):
     assert other.events("banned") == [] and other.is_connected()
 
 
-@pytest.mark.parametrize(("reason", "status", "message"), [
-    ("", 400, "Hãy nêu lý do"),
-    ("z" * 10240, 400, "tối đa 500 ký tự"),
-])
+@pytest.mark.parametrize(
+    ("reason", "status", "message"),
+    [
+        ("", 400, "Hãy nêu lý do"),
+        ("z" * 10240, 400, "tối đa 500 ký tự"),
+    ],
+)
 def test_ban_needs_a_reason(client, world, reason, status, message):
     login_as(client, world.staff)
     resp = post_form(client, f"/staff/users/{world.villain.id}/ban", {"ban-reason": reason})
@@ -91,13 +93,16 @@ def test_ban_needs_a_reason(client, world, reason, status, message):
     assert not world.villain.is_banned and world.villain.auth_version == 1
 
 
-@pytest.mark.parametrize(("actor", "target", "status"), [
-    ("staff", "other_staff", 404),  # staff are not tied to a commune by a shop or an order
-    ("staff", "seller_b", 404),  # tied to commune B only
-    ("other_staff", "villain", 404),
-    ("admin", "admin", 403),  # nobody bans themselves (or an admin)
-    ("staff", "staff", 404),  # themselves: staff are not tied to their commune by a shop
-])
+@pytest.mark.parametrize(
+    ("actor", "target", "status"),
+    [
+        ("staff", "other_staff", 404),  # staff are not tied to a commune by a shop or an order
+        ("staff", "seller_b", 404),  # tied to commune B only
+        ("other_staff", "villain", 404),
+        ("admin", "admin", 403),  # nobody bans themselves (or an admin)
+        ("staff", "staff", 404),  # themselves: staff are not tied to their commune by a shop
+    ],
+)
 def test_who_may_ban_whom(client, world, actor, target, status):
     login_as(client, getattr(world, actor))
     resp = post_form(client, f"/staff/users/{getattr(world, target).id}/ban", {"ban-reason": "Thử"})

@@ -27,9 +27,14 @@ from tests.conftest import login_as
 VN = timezone(timedelta(hours=7))
 START, END = date(2026, 3, 1), date(2026, 3, 30)
 RANGE = dashboard.DateRange(START, END)
-PATHS = {"pending": [], "confirmed": ["confirmed"], "shipped": ["confirmed", "packed", "shipped"],
-         "delivered": ["confirmed", "packed", "shipped", "delivered"], "cancelled": ["cancelled"],
-         "expired": ["expired"]}
+PATHS = {
+    "pending": [],
+    "confirmed": ["confirmed"],
+    "shipped": ["confirmed", "packed", "shipped"],
+    "delivered": ["confirmed", "packed", "shipped", "delivered"],
+    "cancelled": ["cancelled"],
+    "expired": ["expired"],
+}
 
 
 def utc(y, m, d, h=0, mi=0, s=0):
@@ -94,42 +99,74 @@ SELLER_COMMUNE = {"s1": "a", "s2": "a", "s3": "a", "s4": "a", "s5": "b"}
 @pytest.fixture
 def dataset(app, make_commune, make_seller, make_user, make_product):
     communes = {"a": make_commune("Ea Knuếc"), "b": make_commune("Xuân Lãnh")}
-    sellers = {name: make_seller(name=f"Người bán {name}", shop_name=f"Gian {name}",
-                                 commune=communes[SELLER_COMMUNE[name]]) for name in SELLER_COMMUNE}
+    sellers = {
+        name: make_seller(name=f"Người bán {name}", shop_name=f"Gian {name}", commune=communes[SELLER_COMMUNE[name]])
+        for name in SELLER_COMMUNE
+    }
     products = {}
     for name, price in PRICES.items():
         status = ProductStatus.DRAFT if name == "p7" else ProductStatus.APPROVED
-        p = make_product(seller=sellers[PRODUCT_SELLER[name]], title=f"Sản phẩm {name}", price_vnd=price,
-                         stock=1000, status=status)
+        p = make_product(
+            seller=sellers[PRODUCT_SELLER[name]], title=f"Sản phẩm {name}", price_vnd=price, stock=1000, status=status
+        )
         p.approved_at = APPROVED_AT.get(name, utc(2026, 1, 1))
         products[name] = p
     buyer = make_user(name="Người mua")
     orders = []
     for i, spec in enumerate(ORDERS):
-        order = place_order(buyer, [Line("product", products[p].id, q) for p, q in spec.lines], f"dash-{i:04d}",
-                            payment_method=spec.method).order
+        order = place_order(
+            buyer,
+            [Line("product", products[p].id, q) for p, q in spec.lines],
+            f"dash-{i:04d}",
+            payment_method=spec.method,
+        ).order
         seller_user = sellers[spec.seller]
         for status in PATHS[spec.final]:
             role = Actor.SYSTEM if status == "expired" else Actor.SELLER
-            transition(order, status, actor=None if role == Actor.SYSTEM else seller_user, role=role,
-                       reason="Hết hàng" if status == "cancelled" else None)
-        db.session.execute(sa.update(Order).where(Order.id == order.id).values(
-            created_at=spec.placed, status_changed_at=spec.changed,
-            paid_at=spec.changed if spec.paid else None))
+            transition(
+                order,
+                status,
+                actor=None if role == Actor.SYSTEM else seller_user,
+                role=role,
+                reason="Hết hàng" if status == "cancelled" else None,
+            )
+        db.session.execute(
+            sa.update(Order)
+            .where(Order.id == order.id)
+            .values(created_at=spec.placed, status_changed_at=spec.changed, paid_at=spec.changed if spec.paid else None)
+        )
         orders.append(order)
     from market.live.models import LiveSession
     from market.orders.models import Review
 
     for index, rating, at in REVIEWS:
         order = orders[index]
-        db.session.add(Review(order_id=order.id, seller_id=order.seller_id, buyer_id=buyer.id, rating=rating,
-                              comment="", created_at=at, updated_at=at))
+        db.session.add(
+            Review(
+                order_id=order.id,
+                seller_id=order.seller_id,
+                buyer_id=buyer.id,
+                rating=rating,
+                comment="",
+                created_at=at,
+                updated_at=at,
+            )
+        )
     for seller, status, started, peak in SESSIONS:
         profile = sellers[seller].seller_profile
-        db.session.add(LiveSession(seller_id=profile.id, commune_id=profile.commune_id, title=f"Phiên {seller}",
-                                   stream_url="https://www.tiktok.com/@x/live", scheduled_at=started or utc(2026, 4, 1),
-                                   started_at=started, status=status, peak_viewers=peak,
-                                   ended_at=started + timedelta(hours=2) if status == "ended" else None))
+        db.session.add(
+            LiveSession(
+                seller_id=profile.id,
+                commune_id=profile.commune_id,
+                title=f"Phiên {seller}",
+                stream_url="https://www.tiktok.com/@x/live",
+                scheduled_at=started or utc(2026, 4, 1),
+                started_at=started,
+                status=status,
+                peak_viewers=peak,
+                ended_at=started + timedelta(hours=2) if status == "ended" else None,
+            )
+        )
     db.session.flush()
     db.session.expire_all()
     return communes, products
@@ -137,6 +174,7 @@ def dataset(app, make_commune, make_seller, make_user, make_product):
 
 def expected_for(commune_key: str) -> dict:
     """The figures, computed from ORDERS/PRICES with plain Python (no SQL)."""
+
     def local_day(dt):
         return dt.astimezone(VN).date()
 
@@ -161,23 +199,34 @@ def expected_for(commune_key: str) -> dict:
         kind = "cash" if o.method == "cod" else ("online" if o.method and o.paid else "unknown")
         pay[kind][0] += 1
         pay[kind][1] += total[id(o)]
-    approved_in_range = [p for p, s in PRODUCT_SELLER.items() if SELLER_COMMUNE[s] == commune_key
-                         and in_range(APPROVED_AT.get(p, utc(2026, 1, 1)))]
+    approved_in_range = [
+        p
+        for p, s in PRODUCT_SELLER.items()
+        if SELLER_COMMUNE[s] == commune_key and in_range(APPROVED_AT.get(p, utc(2026, 1, 1)))
+    ]
     active = {o.seller for o in placed} | {PRODUCT_SELLER[p] for p in approved_in_range}
     on_sale = [p for p, s in PRODUCT_SELLER.items() if SELLER_COMMUNE[s] == commune_key and p != "p7"]
     series = defaultdict(int)
     for o in delivered:
         series[local_day(o.changed)] += total[id(o)]
     ratings = [r for i, r, at in REVIEWS if SELLER_COMMUNE[ORDERS[i].seller] == commune_key and in_range(at)]
-    held = [peak for seller, _s, started, peak in SESSIONS if SELLER_COMMUNE[seller] == commune_key
-            and in_range(started)]
-    return {"rating": (sum(ratings) / len(ratings) if ratings else None, len(ratings)),
-            "live": (len(held), max(held, default=0)),
-            "delivered_value": sum(total[id(o)] for o in delivered), "delivered_orders": len(delivered),
-            "by_status": dict(by_status), "placed": len(placed), "top": [(p, product_qty[p], product_value[p])
-                                                                          for p in top],
-            "pay": {k: tuple(v) for k, v in pay.items()}, "active": len(active),
-            "approved": len(approved_in_range), "on_sale": len(on_sale), "series": dict(series)}
+    held = [
+        peak for seller, _s, started, peak in SESSIONS if SELLER_COMMUNE[seller] == commune_key and in_range(started)
+    ]
+    return {
+        "rating": (sum(ratings) / len(ratings) if ratings else None, len(ratings)),
+        "live": (len(held), max(held, default=0)),
+        "delivered_value": sum(total[id(o)] for o in delivered),
+        "delivered_orders": len(delivered),
+        "by_status": dict(by_status),
+        "placed": len(placed),
+        "top": [(p, product_qty[p], product_value[p]) for p in top],
+        "pay": {k: tuple(v) for k, v in pay.items()},
+        "active": len(active),
+        "approved": len(approved_in_range),
+        "on_sale": len(on_sale),
+        "series": dict(series),
+    }
 
 
 def test_figures_match_an_independent_computation(dataset):
@@ -187,8 +236,17 @@ def test_figures_match_an_independent_computation(dataset):
     assert fig.delivered_value_vnd == exp["delivered_value"] == 2_554_000  # hand-checked once
     assert fig.delivered_orders == exp["delivered_orders"] == 5
     assert {k: v for k, v in fig.orders_by_status.items() if v} == exp["by_status"]
-    assert set(fig.orders_by_status) == {"pending", "confirmed", "packed", "shipped", "delivered", "cancelled",
-                                         "expired", "refunded", "returned"}  # every status, zeros included
+    assert set(fig.orders_by_status) == {
+        "pending",
+        "confirmed",
+        "packed",
+        "shipped",
+        "delivered",
+        "cancelled",
+        "expired",
+        "refunded",
+        "returned",
+    }  # every status, zeros included
     assert fig.orders_placed == exp["placed"] == 9
     assert fig.active_sellers == exp["active"] == 3
     assert fig.listings_approved == exp["approved"] == 1
@@ -222,9 +280,13 @@ def test_other_commune_and_overview(dataset):
     rows = {r.commune.slug: r for r in dashboard.overview(list(communes.values()), RANGE)}
     for key, commune in communes.items():
         exp, row = expected_for(key), rows[commune.slug]
-        assert (row.delivered_value_vnd, row.delivered_orders, row.orders_placed, row.active_sellers,
-                row.listings_on_sale) == (exp["delivered_value"], exp["delivered_orders"], exp["placed"],
-                                          exp["active"], exp["on_sale"])
+        assert (
+            row.delivered_value_vnd,
+            row.delivered_orders,
+            row.orders_placed,
+            row.active_sellers,
+            row.listings_on_sale,
+        ) == (exp["delivered_value"], exp["delivered_orders"], exp["placed"], exp["active"], exp["on_sale"])
         assert (row.rating.average, row.rating.count) == exp["rating"]
         assert (row.live.sessions_held, row.live.peak_viewers) == exp["live"]
 
@@ -278,16 +340,30 @@ def test_admin_overview_page_and_csv(client, dataset, make_staff):
     login_as(client, make_staff(admin=True))
     html = client.get(f"/staff/overview?start={START}&end={END}").get_data(as_text=True)
     assert "Ea Knuếc" in html and "Xuân Lãnh" in html and "3.154.000" in html  # the total row
-    rows = list(csv.reader(io.StringIO(client.get(f"/staff/overview?start={START}&end={END}&format=csv")
-                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(f"/staff/overview?start={START}&end={END}&format=csv")
+                .get_data(as_text=True)
+                .lstrip("\ufeff")
+            )
+        )
+    )
     assert ["Ea Knuếc", "Đắk Lắk", "2554000", "5", "9", "3", "5", "3.00", "4", "3", "140"] in rows
     assert ["Xuân Lãnh", "Đắk Lắk", "600000", "1", "1", "1", "1", "5.00", "1", "1", "900"] in rows
 
 
-@pytest.mark.parametrize(("start", "end", "field"), [
-    ("2026-02-30", "", "start"), ("yesterday", "", "start"), ("2026-03-10", "2026-03-01", "start"),
-    ("2020-01-01", "2026-01-01", "start"), ("", "2026-3-1", "end"), ("x" * 10000, "", "start"),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        ("2026-02-30", "", "start"),
+        ("yesterday", "", "start"),
+        ("2026-03-10", "2026-03-01", "start"),
+        ("2020-01-01", "2026-01-01", "start"),
+        ("", "2026-3-1", "end"),
+        ("x" * 10000, "", "start"),
+    ],
+)
 def test_bad_ranges(app, client, make_staff, make_commune, start, end, field):
     with pytest.raises(DomainError) as err:
         dashboard.parse_range(start, end)

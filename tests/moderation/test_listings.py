@@ -25,12 +25,22 @@ def status_of(product) -> str:
 def queue(world):
     """world's two pending listings of commune A (one with two photos) and a pending one in commune B."""
     for position, digest in enumerate(("a" * 64, "b" * 64)):
-        db.session.add(ProductPhoto(product_id=world.listing.id, position=position, image_hash=digest, width=800,
-                                    height=600))
+        db.session.add(
+            ProductPhoto(product_id=world.listing.id, position=position, image_hash=digest, width=800, height=600)
+        )
     seller_b = world.seller_b.seller_profile
     seller_b.status = "approved"
-    elsewhere = Product(seller_id=seller_b.id, title="Thổ cẩm chờ duyệt", slug="tho-cam", price_vnd=250_000, stock=5,
-                        status=ProductStatus.PENDING_REVIEW, unit="piece", category="brocade", search_text="tho cam")
+    elsewhere = Product(
+        seller_id=seller_b.id,
+        title="Thổ cẩm chờ duyệt",
+        slug="tho-cam",
+        price_vnd=250_000,
+        stock=5,
+        status=ProductStatus.PENDING_REVIEW,
+        unit="piece",
+        category="brocade",
+        search_text="tho cam",
+    )
     db.session.add(elsewhere)
     db.session.flush()
     world.elsewhere = elsewhere
@@ -76,21 +86,29 @@ def test_approve_one_audited_and_the_seller_is_told(client, queue):
     assert status_of(queue.listing) == ProductStatus.APPROVED and queue.listing.reviewed_by_id == queue.staff.id
     [entry] = entries("listing.approve")
     assert (entry.actor_id, entry.object_type, entry.object_id, entry.commune_id) == (
-        queue.staff.id, "product", queue.listing.id, queue.a.id)
+        queue.staff.id,
+        "product",
+        queue.listing.id,
+        queue.a.id,
+    )
     assert told == [(queue.seller.id, "listing.approve")]
     assert [e.action for e in queue.listing.events] == ["approved"]  # the catalog's own event log too
 
 
-@pytest.mark.parametrize(("code", "text", "expected"), [
-    ("photos", "", "Ảnh bị mờ hoặc không chụp chính sản phẩm. Vui lòng chụp lại."),
-    ("other", "Giá ghi 1 đồng, kiểm tra lại nhé", "Giá ghi 1 đồng, kiểm tra lại nhé"),
-    ("", "Thiếu mô tả", "Thiếu mô tả"),
-    ("price", "Giá 1 đồng/kg", "Giá hoặc đơn vị có vẻ sai. Vui lòng kiểm tra số 0 và đơn vị. Giá 1 đồng/kg"),
-])
+@pytest.mark.parametrize(
+    ("code", "text", "expected"),
+    [
+        ("photos", "", "Ảnh bị mờ hoặc không chụp chính sản phẩm. Vui lòng chụp lại."),
+        ("other", "Giá ghi 1 đồng, kiểm tra lại nhé", "Giá ghi 1 đồng, kiểm tra lại nhé"),
+        ("", "Thiếu mô tả", "Thiếu mô tả"),
+        ("price", "Giá 1 đồng/kg", "Giá hoặc đơn vị có vẻ sai. Vui lòng kiểm tra số 0 và đơn vị. Giá 1 đồng/kg"),
+    ],
+)
 def test_reject_with_a_common_or_typed_reason_the_seller_reads(client, queue, code, text, expected):
     login_as(client, queue.staff)
-    resp = post_form(client, f"/staff/listings/{queue.listing2.id}/reject",
-                     {"reject-reason_code": code, "reject-reason": text})
+    resp = post_form(
+        client, f"/staff/listings/{queue.listing2.id}/reject", {"reject-reason_code": code, "reject-reason": text}
+    )
     assert resp.status_code == 302
     assert status_of(queue.listing2) == ProductStatus.REJECTED
     assert queue.listing2.rejection_reason == expected
@@ -109,13 +127,16 @@ def test_a_common_reason_is_written_in_the_sellers_language(client, queue):
     assert queue.listing2.rejection_reason == "This product is already listed in your shop."
 
 
-@pytest.mark.parametrize(("data", "field", "message"), [
-    ({"reject-reason_code": "", "reject-reason": "   "}, "reject-reason", "Hãy nêu lý do"),
-    ({"reject-reason_code": "other", "reject-reason": ""}, "reject-reason", "Hãy nêu lý do"),
-    ({"reject-reason_code": "nonsense", "reject-reason": "x"}, "reject-reason_code", "Hãy chọn một lý do"),
-    ({"reject-reason_code": "", "reject-reason": "x" * 501}, "reject-reason", "tối đa 500 ký tự"),
-    ({"reject-reason_code": "photos", "reject-reason": "y" * 480}, "reject-reason", "tối đa 500 ký tự"),
-])
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"reject-reason_code": "", "reject-reason": "   "}, "reject-reason", "Hãy nêu lý do"),
+        ({"reject-reason_code": "other", "reject-reason": ""}, "reject-reason", "Hãy nêu lý do"),
+        ({"reject-reason_code": "nonsense", "reject-reason": "x"}, "reject-reason_code", "Hãy chọn một lý do"),
+        ({"reject-reason_code": "", "reject-reason": "x" * 501}, "reject-reason", "tối đa 500 ký tự"),
+        ({"reject-reason_code": "photos", "reject-reason": "y" * 480}, "reject-reason", "tối đa 500 ký tự"),
+    ],
+)
 def test_rejecting_without_a_good_reason_is_refused_beside_the_field(client, queue, data, field, message):
     login_as(client, queue.staff)
     resp = post_form(client, f"/staff/listings/{queue.listing2.id}/reject", data)
@@ -154,10 +175,15 @@ def test_bulk_skips_what_someone_else_reviewed_meanwhile(client, queue):
     assert "1 tin đăng đã được người khác xử lý" in client.get("/staff/listings").get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("ids", "message"), [
-    ([], "Hãy đánh dấu ít nhất một tin đăng"), (["abc"], "Hãy đánh dấu các tin đăng trong danh sách"),
-    (["0"], "Hãy đánh dấu các tin đăng trong danh sách"), ([str(i) for i in range(1, 102)], "tối đa 100 tin đăng"),
-])
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        ([], "Hãy đánh dấu ít nhất một tin đăng"),
+        (["abc"], "Hãy đánh dấu các tin đăng trong danh sách"),
+        (["0"], "Hãy đánh dấu các tin đăng trong danh sách"),
+        ([str(i) for i in range(1, 102)], "tối đa 100 tin đăng"),
+    ],
+)
 def test_bad_bulk_selections_are_refused_and_change_nothing(client, queue, ids, message):
     login_as(client, queue.staff)
     resp = post_form(client, "/staff/listings/approve", {"ids": ids})

@@ -62,6 +62,7 @@ def say(sock, text):
 
 # ---- remove and mute ---------------------------------------------------------------------------------------
 
+
 def test_staff_remove_a_message_and_it_vanishes_for_every_viewer(connect, world, room):
     writer, viewer, anonymous, staff = connect(world.buyer), connect(world.seller), connect(), connect(world.staff)
     for sock in (writer, viewer, anonymous, staff):
@@ -74,9 +75,12 @@ def test_staff_remove_a_message_and_it_vanishes_for_every_viewer(connect, world,
     assert connect().call("join", {"session_id": room.id})["snapshot"]["chat"] == []  # gone for newcomers too
     [entry] = entries("live.chat_remove")
     assert (entry.actor_id, entry.object_type, entry.object_id, entry.commune_id) == (
-        world.staff.id, "chat", message["id"], world.a.id)
-    assert entry.details == {"session_id": room.id, "author_id": world.buyer.id,
-                             "text": "Mua hàng giả ở đây rẻ hơn"}
+        world.staff.id,
+        "chat",
+        message["id"],
+        world.a.id,
+    )
+    assert entry.details == {"session_id": room.id, "author_id": world.buyer.id, "text": "Mua hàng giả ở đây rẻ hơn"}
 
 
 def test_the_host_moderating_her_own_chat_is_not_a_staff_action(connect, world, room):
@@ -102,7 +106,11 @@ def test_staff_mute_for_n_minutes_and_the_muted_chat_is_refused(connect, world, 
     assert 9.9 < minutes < 10.1
     [entry] = entries("live.mute")
     assert (entry.object_type, entry.object_id, entry.commune_id, entry.details["minutes"]) == (
-        "user", world.buyer.id, world.a.id, 10)
+        "user",
+        world.buyer.id,
+        world.a.id,
+        10,
+    )
 
 
 @pytest.mark.parametrize("minutes", [-5, 0, 10**9, 10081, "10", 2.5, None, True])
@@ -144,6 +152,7 @@ def test_a_message_of_another_sessions_is_not_found(connect, world, room, make_l
 
 # ---- the word filter ---------------------------------------------------------------------------------------
 
+
 def add_word(client, commune, word, **extra):
     return post_form(client, "/staff/live/words", {"word-commune_id": str(commune.id), "word-word": word, **extra})
 
@@ -174,13 +183,16 @@ def test_another_communes_filter_does_not_apply(client, connect, world, room, ma
     assert say(writer, "Sầu riêng còn không chị?")
 
 
-@pytest.mark.parametrize(("word", "status", "message"), [
-    ("x" * 10240, 400, "tối đa 60 ký tự"),
-    ("a" * 61, 400, "tối đa 60 ký tự"),
-    ("   ", 400, "Hãy gõ một từ"),
-    ("!!! ???", 400, "Hãy gõ một từ"),
-    ("LỪA ĐẢO", 409, "đã có trong bộ lọc"),  # the world's "lừa đảo", folded the same
-])
+@pytest.mark.parametrize(
+    ("word", "status", "message"),
+    [
+        ("x" * 10240, 400, "tối đa 60 ký tự"),
+        ("a" * 61, 400, "tối đa 60 ký tự"),
+        ("   ", 400, "Hãy gõ một từ"),
+        ("!!! ???", 400, "Hãy gõ một từ"),
+        ("LỪA ĐẢO", 409, "đã có trong bộ lọc"),  # the world's "lừa đảo", folded the same
+    ],
+)
 def test_bad_filter_words_are_refused_and_nothing_is_written(client, world_b, word, status, message):
     w = world_b
     before = db.session.scalar(sa.select(sa.func.count(ChatFilterWord.id)))
@@ -216,6 +228,7 @@ def test_removing_a_word_lets_it_through_again(client, connect, world_b):
 
 # ---- ending a session ----------------------------------------------------------------------------------------
 
+
 def test_staff_end_a_session_that_breaks_the_rules(client, connect, world, room):
     viewer = connect(world.buyer)
     joined(viewer, room)
@@ -229,7 +242,11 @@ def test_staff_end_a_session_that_breaks_the_rules(client, connect, world, room)
     assert db.session.get(LiveSession, room.id).status == "ended"
     [entry] = entries("live.end")
     assert (entry.object_type, entry.object_id, entry.reason, entry.details) == (
-        "live_session", room.id, "Bán hàng cấm trong phiên", {"from": "live"})
+        "live_session",
+        room.id,
+        "Bán hàng cấm trong phiên",
+        {"from": "live"},
+    )
     again = post_form(client, f"/staff/live/{room.id}/end", {"end-reason": "lần nữa"})
     assert again.status_code == 409 and len(entries("live.end")) == 1
 
@@ -245,6 +262,7 @@ def test_only_the_communes_staff_end_it(client, world, room):
 
 # ---- pages -------------------------------------------------------------------------------------------------
 
+
 def test_the_sessions_list_and_the_moderator_page(client, world, room, make_live_session, make_seller):
     other_host = make_seller(name="Host B", commune=world.b, shop_name="Thổ cẩm live", is_kol=True)
     make_live_session(other_host, status="live", title="Phiên thổ cẩm Xuân Lãnh")
@@ -259,6 +277,7 @@ def test_the_sessions_list_and_the_moderator_page(client, world, room, make_live
 
 
 # ---- reports and the chat footprint -----------------------------------------------------------------------
+
 
 def test_a_buyer_reports_a_chat_message(client, connect, world, room):
     writer = connect(world.villain)
@@ -313,13 +332,31 @@ def test_phone_orders_staff_take_at_the_live_console_are_audited(connect, world,
     staff, host = connect(world.staff), connect(world.kol)
     joined(staff, room)
     joined(host, room)
-    ack = staff.call("phone_order", {"phone": "0912 555 444", "name": "Anh Tư", "offer_id": offer.id, "qty": 2,
-                                     "street": "Thôn 3", "province": "Đắk Lắk",
-                                     "key": "live-phone-000000001"})
+    ack = staff.call(
+        "phone_order",
+        {
+            "phone": "0912 555 444",
+            "name": "Anh Tư",
+            "offer_id": offer.id,
+            "qty": 2,
+            "street": "Thôn 3",
+            "province": "Đắk Lắk",
+            "key": "live-phone-000000001",
+        },
+    )
     assert ack["ok"], ack
-    assert host.call("phone_order", {"phone": "0912 555 333", "name": "Chị Ba", "offer_id": offer.id, "qty": 1,
-                                     "street": "Thôn 3", "province": "Đắk Lắk",
-                                     "key": "live-phone-000000002"})["ok"]
+    assert host.call(
+        "phone_order",
+        {
+            "phone": "0912 555 333",
+            "name": "Chị Ba",
+            "offer_id": offer.id,
+            "qty": 1,
+            "street": "Thôn 3",
+            "province": "Đắk Lắk",
+            "key": "live-phone-000000002",
+        },
+    )["ok"]
     [entry] = entries("order.phone_placed")  # the host's own call is not a staff action
     assert (entry.actor_id, entry.object_id, entry.commune_id) == (world.staff.id, ack["order"]["id"], world.a.id)
     assert entry.details["live_session_id"] == room.id

@@ -15,17 +15,20 @@ from tests.conftest import login_as
 
 def nav_labels(client) -> list[str]:
     html = client.get("/").get_data(as_text=True)
-    nav = html[html.index('class="bottomnav"'):]
+    nav = html[html.index('class="bottomnav"') :]
     return re.findall(r"<span>([^<]+)</span></a>", nav)
 
 
-@pytest.mark.parametrize(("role", "labels"), [
-    (None, ["Trang chủ", "Phiên live", "Đăng nhập"]),
-    ("buyer", ["Trang chủ", "Phiên live", "Đơn hàng", "Bán hàng", "Tài khoản"]),
-    ("seller", ["Trang chủ", "Phiên live", "Đơn hàng", "Gian hàng", "Tài khoản"]),
-    ("staff", ["Trang chủ", "Phiên live", "Đơn hàng", "Cán bộ", "Tài khoản"]),
-    ("admin", ["Trang chủ", "Phiên live", "Đơn hàng", "Cán bộ", "Tài khoản"]),
-])
+@pytest.mark.parametrize(
+    ("role", "labels"),
+    [
+        (None, ["Trang chủ", "Phiên live", "Đăng nhập"]),
+        ("buyer", ["Trang chủ", "Phiên live", "Đơn hàng", "Bán hàng", "Tài khoản"]),
+        ("seller", ["Trang chủ", "Phiên live", "Đơn hàng", "Gian hàng", "Tài khoản"]),
+        ("staff", ["Trang chủ", "Phiên live", "Đơn hàng", "Cán bộ", "Tài khoản"]),
+        ("admin", ["Trang chủ", "Phiên live", "Đơn hàng", "Cán bộ", "Tài khoản"]),
+    ],
+)
 def test_staff_entry_only_for_staff(client, world, role, labels):
     if role:
         login_as(client, getattr(world, role))

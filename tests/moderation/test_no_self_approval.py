@@ -21,8 +21,10 @@ def test_the_helper_cannot_approve_what_she_entered_a_colleague_can(client, worl
 
     resp = post_form(client, f"/staff/listings/{product.id}/approve", {}, page="/staff/listings")
     assert resp.status_code == 403 and "Bạn đã đăng tin này giúp bà con" in resp.get_data(as_text=True)
-    resp = client.post("/staff/listings/approve", data={"ids": [str(product.id), str(w.listing.id)],
-                                                        "csrf_token": csrf_token(client, "/staff/listings")})
+    resp = client.post(
+        "/staff/listings/approve",
+        data={"ids": [str(product.id), str(w.listing.id)], "csrf_token": csrf_token(client, "/staff/listings")},
+    )
     assert resp.status_code == 302
     db.session.expire_all()
     assert db.session.get(Product, product.id).status == ProductStatus.PENDING_REVIEW

@@ -23,8 +23,9 @@ def entries(action: str) -> list[AuditEntry]:
 
 @pytest.fixture
 def claim(world, make_product):
-    return make_product(seller=world.seller, title="Sầu riêng Monthong", ocop_stars=4,
-                        ocop_certificate_no="OCOP-DL-2025-0412")
+    return make_product(
+        seller=world.seller, title="Sầu riêng Monthong", ocop_stars=4, ocop_certificate_no="OCOP-DL-2025-0412"
+    )
 
 
 def verify(product, by, **kw):
@@ -56,17 +57,23 @@ def test_expiry_is_three_years(app):
 def test_staff_verify_over_http_and_buyers_see_it(client, claim, world):
     issued = date.today() - timedelta(days=200)
     login_as(client, world.staff)
-    resp = post_form(client, f"/staff/listings/{claim.id}/ocop/verify",
-                     {"ocop-certificate_no": " ocop-dl 2025-0412 ", "ocop-stars": "4",
-                      "ocop-issued_on": issued.isoformat()})
+    resp = post_form(
+        client,
+        f"/staff/listings/{claim.id}/ocop/verify",
+        {"ocop-certificate_no": " ocop-dl 2025-0412 ", "ocop-stars": "4", "ocop-issued_on": issued.isoformat()},
+    )
     assert resp.status_code == 302
     db.session.refresh(claim)
     expires = ocop.expiry_of(issued)
     assert claim.ocop_verified_stars == 4 and claim.ocop_expires_on == expires
     [entry] = entries("ocop.verify")
     assert entry.actor_id == world.staff.id and entry.object_id == claim.id and entry.commune_id == world.a.id
-    assert entry.details == {"stars": 4, "certificate_no": "OCOP-DL-2025-0412", "issued_on": issued.isoformat(),
-                             "expires_on": expires.isoformat()}
+    assert entry.details == {
+        "stars": 4,
+        "certificate_no": "OCOP-DL-2025-0412",
+        "issued_on": issued.isoformat(),
+        "expires_on": expires.isoformat(),
+    }
     html = client.get(f"/p/{claim.id}-{claim.slug}").get_data(as_text=True)
     assert 'data-ocop="verified"' in html and expires.strftime("%d/%m/%Y") in html
     assert "4 sao: cấp tỉnh" in html and "đã xác minh" in html
@@ -87,22 +94,29 @@ def test_an_unverified_or_expired_claim_is_never_shown_as_verified(client, claim
     assert "badge-ocop-verified" not in home
 
 
-@pytest.mark.parametrize(("data", "field", "message"), [
-    ({"ocop-certificate_no": ""}, "ocop-certificate_no", "Hãy nhập số giấy chứng nhận"),
-    ({"ocop-certificate_no": "OCOP-DL-2025-0413"}, "ocop-certificate_no", "hãy từ chối"),
-    ({"ocop-certificate_no": "x" * 10240}, "ocop-certificate_no", "tối đa 60 ký tự"),
-    ({"ocop-stars": "5"}, "ocop-stars", "giấy chứng nhận ghi 5"),
-    ({"ocop-stars": ""}, "ocop-stars", "Hãy chọn hạng"),
-    ({"ocop-stars": "9"}, "ocop-stars", "Hãy chọn một giá trị"),
-    ({"ocop-issued_on": "2019-01-01"}, "ocop-issued_on", "đã hết hạn"),
-    ({"ocop-issued_on": "2017-06-01"}, "ocop-issued_on", "từ năm 2018"),
-    ({"ocop-issued_on": "tomorrow"}, "ocop-issued_on", "Hãy nhập ngày cấp"),
-    ({"ocop-issued_on": "2999-01-01"}, "ocop-issued_on", "không thể ở tương lai"),
-    ({"ocop-issued_on": ""}, "ocop-issued_on", "Hãy nhập ngày cấp"),
-])
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"ocop-certificate_no": ""}, "ocop-certificate_no", "Hãy nhập số giấy chứng nhận"),
+        ({"ocop-certificate_no": "OCOP-DL-2025-0413"}, "ocop-certificate_no", "hãy từ chối"),
+        ({"ocop-certificate_no": "x" * 10240}, "ocop-certificate_no", "tối đa 60 ký tự"),
+        ({"ocop-stars": "5"}, "ocop-stars", "giấy chứng nhận ghi 5"),
+        ({"ocop-stars": ""}, "ocop-stars", "Hãy chọn hạng"),
+        ({"ocop-stars": "9"}, "ocop-stars", "Hãy chọn một giá trị"),
+        ({"ocop-issued_on": "2019-01-01"}, "ocop-issued_on", "đã hết hạn"),
+        ({"ocop-issued_on": "2017-06-01"}, "ocop-issued_on", "từ năm 2018"),
+        ({"ocop-issued_on": "tomorrow"}, "ocop-issued_on", "Hãy nhập ngày cấp"),
+        ({"ocop-issued_on": "2999-01-01"}, "ocop-issued_on", "không thể ở tương lai"),
+        ({"ocop-issued_on": ""}, "ocop-issued_on", "Hãy nhập ngày cấp"),
+    ],
+)
 def test_bad_verifications_are_refused_beside_the_field(client, claim, world, data, field, message):
-    form = {"ocop-certificate_no": "OCOP-DL-2025-0412", "ocop-stars": "4",
-            "ocop-issued_on": (date.today() - timedelta(days=30)).isoformat(), **data}
+    form = {
+        "ocop-certificate_no": "OCOP-DL-2025-0412",
+        "ocop-stars": "4",
+        "ocop-issued_on": (date.today() - timedelta(days=30)).isoformat(),
+        **data,
+    }
     login_as(client, world.staff)
     resp = post_form(client, f"/staff/listings/{claim.id}/ocop/verify", form)
     html = resp.get_data(as_text=True)
@@ -115,8 +129,9 @@ def test_refusing_a_claim_removes_the_stars(client, claim, world):
     verify(claim, world.staff, issued_on=(date.today() - timedelta(days=30)).isoformat(), today=date.today())
     login_as(client, world.staff)
     assert post_form(client, f"/staff/listings/{claim.id}/ocop/reject", {"ocopno-reason": ""}).status_code == 400
-    resp = post_form(client, f"/staff/listings/{claim.id}/ocop/reject",
-                     {"ocopno-reason": "Tỉnh đã thu hồi giấy chứng nhận này"})
+    resp = post_form(
+        client, f"/staff/listings/{claim.id}/ocop/reject", {"ocopno-reason": "Tỉnh đã thu hồi giấy chứng nhận này"}
+    )
     assert resp.status_code == 302
     db.session.refresh(claim)
     assert claim.ocop_stars is None and claim.ocop_verified_at is None and claim.ocop_expires_on is None
@@ -128,9 +143,11 @@ def test_refusing_a_claim_removes_the_stars(client, claim, world):
 
 def test_another_commune_cannot_verify(client, claim, world):
     login_as(client, world.other_staff)
-    resp = post_form(client, f"/staff/listings/{claim.id}/ocop/verify",
-                     {"ocop-certificate_no": "OCOP-DL-2025-0412", "ocop-stars": "4",
-                      "ocop-issued_on": date.today().isoformat()})
+    resp = post_form(
+        client,
+        f"/staff/listings/{claim.id}/ocop/verify",
+        {"ocop-certificate_no": "OCOP-DL-2025-0412", "ocop-stars": "4", "ocop-issued_on": date.today().isoformat()},
+    )
     assert resp.status_code == 404
     assert post_form(client, f"/staff/listings/{claim.id}/ocop/reject", {"ocopno-reason": "x"}).status_code == 404
     db.session.refresh(claim)
@@ -140,8 +157,14 @@ def test_another_commune_cannot_verify(client, claim, world):
 
 def test_the_claims_queue(client, claim, world, make_product):
     other = make_product(seller=world.seller, title="Cà phê OCOP", ocop_stars=3, ocop_certificate_no="CP-3")
-    verify(other, world.staff, certificate_no="CP-3", stars=3,
-           issued_on=(date.today() - timedelta(days=10)).isoformat(), today=date.today())
+    verify(
+        other,
+        world.staff,
+        certificate_no="CP-3",
+        stars=3,
+        issued_on=(date.today() - timedelta(days=10)).isoformat(),
+        today=date.today(),
+    )
     login_as(client, world.staff)
     html = client.get("/staff/ocop").get_data(as_text=True)
     to_check, verified = html.split('id="verified-h"')

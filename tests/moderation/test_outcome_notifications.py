@@ -25,8 +25,9 @@ def clear_sms():
 def told(user, kind: str) -> tuple[Notification, str]:
     """The one notification of ``kind`` to ``user`` and the SMS sent for it (after the commit)."""
     db.session.commit()
-    notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == user.id,
-                                                             Notification.kind == kind)).all()
+    notes = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == user.id, Notification.kind == kind)
+    ).all()
     assert len(notes) == 1, f"{kind}: {len(notes)} notifications"
     sms = [text for phone, text in LogSms.sent if phone == user.phone]
     assert len(sms) == 1, f"{kind}: {len(sms)} SMS"
@@ -105,5 +106,5 @@ def test_a_long_reason_takes_two_parts_at_most_and_keeps_the_link(world):
     w = world
     listings.reject(w.listing2, w.staff, None, "Ảnh không rõ, " * 35)
     db.session.commit()
-    (phone, sms), = LogSms.sent
+    ((phone, sms),) = LogSms.sent
     assert parts(sms) == 2 and "..." in sms and sms.endswith(f"/sell/products/{w.listing2.id}/edit")

@@ -8,11 +8,16 @@ import pytest
 from tests.conftest import login_as
 
 
-@pytest.mark.parametrize("url", [
-    "/staff/listings?bank_bin=-9223372036854775809&page=0904000001&status=%ED%BF%BF%ED%A0%80",
-    "/staff/listings?page=2&_scheme=x&_method=DELETE&endpoint=x",
-    "/staff/reports?page=3", "/staff/sellers?page=2", "/staff/audit?page=2",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/staff/listings?bank_bin=-9223372036854775809&page=0904000001&status=%ED%BF%BF%ED%A0%80",
+        "/staff/listings?page=2&_scheme=x&_method=DELETE&endpoint=x",
+        "/staff/reports?page=3",
+        "/staff/sellers?page=2",
+        "/staff/audit?page=2",
+    ],
+)
 def test_a_later_page_of_a_staff_list(client, make_staff, make_commune, url):
     login_as(client, make_staff(make_commune()))
     resp = client.get(url)

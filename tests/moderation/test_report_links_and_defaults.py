@@ -1,4 +1,4 @@
-""""Report a problem" on product, shop, order and live pages; forms that pre-select nothing."""
+""" "Report a problem" on product, shop, order and live pages; forms that pre-select nothing."""
 
 import re
 
@@ -23,8 +23,12 @@ def test_product_shop_order_and_live_pages_link_to_the_report_form(client, world
     order = place_order(buyer, [Line("product", w.product.id, 1)], "report-link-order").order
     db.session.commit()
     login_as(client, buyer)
-    pages = {"product": f"/p/{w.product.id}-{w.product.slug}", "shop": f"/s/{w.seller.seller_profile.slug}",
-             "order": f"/orders/{order.id}", "live": f"/live/{w.session.id}"}
+    pages = {
+        "product": f"/p/{w.product.id}-{w.product.slug}",
+        "shop": f"/s/{w.seller.seller_profile.slug}",
+        "order": f"/orders/{order.id}",
+        "live": f"/live/{w.session.id}",
+    }
     ids = {"product": w.product.id, "shop": w.seller.seller_profile.id, "order": order.id, "live": w.session.id}
     for kind, path in pages.items():
         html = client.get(path).get_data(as_text=True)

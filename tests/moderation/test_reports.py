@@ -34,15 +34,21 @@ def test_buyer_reports_a_listing_and_reads_the_outcome(app, client, world, make_
     assert "Ảnh chụp từ &lt;i&gt;mạng&lt;/i&gt;" in detail
     assert post_form(staff, f"/staff/reports/{report.id}/take").status_code == 302
     assert "đang xem xét" in client.get("/reports").get_data(as_text=True)
-    resp = post_form(staff, f"/staff/reports/{report.id}/close",
-                     {"close-outcome": "resolved", "close-note": "Đã yêu cầu người bán thay ảnh thật"})
+    resp = post_form(
+        staff,
+        f"/staff/reports/{report.id}/close",
+        {"close-outcome": "resolved", "close-note": "Đã yêu cầu người bán thay ảnh thật"},
+    )
     assert resp.status_code == 302
     report = reports()[-1]
     assert report.status == "resolved" and report.handled_by_id == world.staff.id
     mine = client.get("/reports").get_data(as_text=True)
     assert "đã xử lý" in mine and "Đã yêu cầu người bán thay ảnh thật" in mine
-    actions = list(db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.object_id == report.id,
-                                                                        AuditEntry.object_type == "report")))
+    actions = list(
+        db.session.scalars(
+            sa.select(AuditEntry.action).where(AuditEntry.object_id == report.id, AuditEntry.object_type == "report")
+        )
+    )
     assert sorted(actions) == ["report.resolve", "report.take"]
     # the account page now links to "My reports"
     assert "/reports" in client.get("/account").get_data(as_text=True)
@@ -56,21 +62,28 @@ def test_report_a_shop_and_an_order(client, world, make_user):
     login_as(client, buyer)
     shop = world.seller.seller_profile
     assert post_form(client, f"/report?type=shop&id={shop.id}", {"category": "fraud", "text": ""}).status_code == 302
-    assert post_form(client, f"/report?type=order&id={order.id}",
-                     {"category": "not_received", "text": "Đã 10 ngày"}).status_code == 302
+    assert (
+        post_form(
+            client, f"/report?type=order&id={order.id}", {"category": "not_received", "text": "Đã 10 ngày"}
+        ).status_code
+        == 302
+    )
     got = [(r.target_type, r.commune_id, r.category) for r in reports()[-2:]]
     assert got == [("shop", world.a.id, "fraud"), ("order", world.a.id, "not_received")]
 
 
-@pytest.mark.parametrize(("query", "status", "message"), [
-    ("type=product&id=999999", 404, "không tồn tại"),
-    ("type=product&id=99999999999999999999", 404, "không tồn tại"),
-    ("type=product&id=abc", 404, "không tồn tại"),
-    ("type=product", 404, "không tồn tại"),
-    ("type=spaceship&id=1", 400, "Không thể báo cáo loại nội dung này"),
-    ("type=chat&id=999999", 404, "không tồn tại"),  # a chat message that does not exist
-    ("", 400, "Không thể báo cáo loại nội dung này"),
-])
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("type=product&id=999999", 404, "không tồn tại"),
+        ("type=product&id=99999999999999999999", 404, "không tồn tại"),
+        ("type=product&id=abc", 404, "không tồn tại"),
+        ("type=product", 404, "không tồn tại"),
+        ("type=spaceship&id=1", 400, "Không thể báo cáo loại nội dung này"),
+        ("type=chat&id=999999", 404, "không tồn tại"),  # a chat message that does not exist
+        ("", 400, "Không thể báo cáo loại nội dung này"),
+    ],
+)
 def test_reports_about_nothing_are_refused(client, world, query, status, message):
     login_as(client, world.buyer)
     for resp in (client.get(f"/report?{query}"), post_form(client, f"/report?{query}", {"category": "fake"})):
@@ -91,12 +104,15 @@ def test_cannot_report_another_buyers_order_or_a_hidden_listing(client, world, m
     assert client.get(f"/report?type=shop&id={world.pending.seller_profile.id}").status_code == 404
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"category": "abuse"}, "Hãy chọn"),  # not a category of listings
-    ({"category": ""}, "Hãy chọn"),
-    ({"category": "other", "text": ""}, "Hãy cho chúng tôi biết vấn đề là gì"),
-    ({"category": "fake", "text": "x" * 10240}, "tối đa 2000 ký tự"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"category": "abuse"}, "Hãy chọn"),  # not a category of listings
+        ({"category": ""}, "Hãy chọn"),
+        ({"category": "other", "text": ""}, "Hãy cho chúng tôi biết vấn đề là gì"),
+        ({"category": "fake", "text": "x" * 10240}, "tối đa 2000 ký tự"),
+    ],
+)
 def test_bad_report_forms(client, world, data, message):
     login_as(client, world.buyer)
     url = f"/report?type=product&id={world.product.id}"
@@ -118,11 +134,14 @@ def test_reporting_needs_login(client, world):
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"close-outcome": "resolved", "close-note": ""}, "Hãy ghi lời nhắn"),
-    ({"close-outcome": "deleted", "close-note": "ok"}, "Hãy chọn đã xử lý hoặc bác"),
-    ({"close-outcome": "dismissed", "close-note": "n" * 10240}, "tối đa 500 ký tự"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"close-outcome": "resolved", "close-note": ""}, "Hãy ghi lời nhắn"),
+        ({"close-outcome": "deleted", "close-note": "ok"}, "Hãy chọn đã xử lý hoặc bác"),
+        ({"close-outcome": "dismissed", "close-note": "n" * 10240}, "tối đa 500 ký tự"),
+    ],
+)
 def test_closing_a_report_needs_an_outcome_and_a_note(client, world, data, message):
     login_as(client, world.staff)
     resp = post_form(client, f"/staff/reports/{world.report.id}/close", data)
@@ -142,8 +161,9 @@ def test_closed_reports_stay_closed(client, world):
 def test_staff_of_another_commune_cannot_handle_it(client, world):
     login_as(client, world.other_staff)
     assert client.get(f"/staff/reports/{world.report.id}").status_code == 404
-    resp = post_form(client, f"/staff/reports/{world.report.id}/close", {"close-outcome": "dismissed",
-                                                                         "close-note": "x"})
+    resp = post_form(
+        client, f"/staff/reports/{world.report.id}/close", {"close-outcome": "dismissed", "close-note": "x"}
+    )
     assert resp.status_code == 404
     assert reports()[0].status == "open"
 
@@ -154,8 +174,11 @@ def test_a_new_target_type_plugs_in(client, world, monkeypatch):
 
     monkeypatch.setattr(reports_module, "_types", dict(reports_module._types))
     reports_module.register_target_type(
-        "review", "một đánh giá", lambda i, u: reports_module.Target(world.seller, world.a.id, "Tin nhắn #7")
-        if i == 7 else None, ("abuse", "spam", "other"))
+        "review",
+        "một đánh giá",
+        lambda i, u: reports_module.Target(world.seller, world.a.id, "Tin nhắn #7") if i == 7 else None,
+        ("abuse", "spam", "other"),
+    )
     login_as(client, world.buyer)
     assert client.get("/report?type=review&id=8").status_code == 404
     assert post_form(client, "/report?type=review&id=7", {"category": "abuse"}).status_code == 302

@@ -24,5 +24,7 @@ def test_the_demo_gives_ea_knuec_staff_work_to_do(app, runner):
     counts = (len(pending), db.session.scalar(sa.select(sa.func.count(ChatFilterWord.id))))
     moderation_seed.seed()
     db.session.flush()
-    assert counts == (len(db.session.scalars(listings.pending(staff)).all()),
-                      db.session.scalar(sa.select(sa.func.count(ChatFilterWord.id))))
+    assert counts == (
+        len(db.session.scalars(listings.pending(staff)).all()),
+        db.session.scalar(sa.select(sa.func.count(ChatFilterWord.id))),
+    )

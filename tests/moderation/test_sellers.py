@@ -72,11 +72,14 @@ def test_suspend_with_reason_seller_reads_it_then_restore(app, client, world):
     assert len(audit_of("seller.restore", pid)) == 1
 
 
-@pytest.mark.parametrize(("reason", "message"), [
-    ("", "Hãy nêu lý do"),
-    ("   \n\t ", "Hãy nêu lý do"),
-    ("x" * 10240, "tối đa 500 ký tự"),
-])
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("", "Hãy nêu lý do"),
+        ("   \n\t ", "Hãy nêu lý do"),
+        ("x" * 10240, "tối đa 500 ký tự"),
+    ],
+)
 def test_suspend_needs_a_reason_of_sensible_length(client, world, reason, message):
     pid = world.seller.seller_profile.id
     login_as(client, world.staff)
@@ -96,12 +99,15 @@ def test_reason_over_500_refused_by_the_service_too(app, world):
     assert err.value.field == "reason"
 
 
-@pytest.mark.parametrize(("who", "path", "message"), [
-    ("seller", "approve", "không chờ duyệt"),
-    ("pending", "kol", "Chỉ gian hàng đang mở"),
-    ("kol", "kol", "đã có huy hiệu KOL"),
-    ("seller", "restore", "không bị tạm ngừng"),
-])
+@pytest.mark.parametrize(
+    ("who", "path", "message"),
+    [
+        ("seller", "approve", "không chờ duyệt"),
+        ("pending", "kol", "Chỉ gian hàng đang mở"),
+        ("kol", "kol", "đã có huy hiệu KOL"),
+        ("seller", "restore", "không bị tạm ngừng"),
+    ],
+)
 def test_impossible_moves_are_refused_with_409(client, world, who, path, message):
     pid = getattr(world, who).seller_profile.id
     login_as(client, world.staff)

@@ -27,8 +27,11 @@ class ZaloStandIn(StandIn):
             if rec.headers.get("secret_key") != self.APP_SECRET or rec.form.get("app_id") != self.APP_ID:
                 return 200, {"error": -14002, "error_name": "Invalid app", "error_description": "Invalid app"}
             if rec.form.get("refresh_token") != self.refresh or rec.form.get("grant_type") != "refresh_token":
-                return 200, {"error": -14014, "error_name": "Invalid refresh token",
-                             "error_description": "Invalid refresh token"}
+                return 200, {
+                    "error": -14014,
+                    "error_name": "Invalid refresh token",
+                    "error_description": "Invalid refresh token",
+                }
             n = next(self._n)
             self.access, self.refresh = f"access-{n}", f"refresh-{n}"
             return 200, {"access_token": self.access, "refresh_token": self.refresh, "expires_in": "90000"}
@@ -41,9 +44,15 @@ class ZaloStandIn(StandIn):
             if self.echo_refusal:
                 return 200, {"error": -1124, "message": f"Template data is invalid: {body.get('template_data')}"}
             self.sent.append(body)
-            return 200, {"error": 0, "message": "Success",
-                         "data": {"msg_id": f"msg{len(self.sent)}", "sent_time": "1733480000000",
-                                  "quota": {"dailyQuota": "500", "remainingQuota": "499"}}}
+            return 200, {
+                "error": 0,
+                "message": "Success",
+                "data": {
+                    "msg_id": f"msg{len(self.sent)}",
+                    "sent_time": "1733480000000",
+                    "quota": {"dailyQuota": "500", "remainingQuota": "499"},
+                },
+            }
         return 404, {"error": 404, "message": "not found"}
 
 

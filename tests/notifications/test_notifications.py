@@ -37,7 +37,9 @@ def test_text_is_written_in_the_recipients_language(app, make_user):
     assert list(LogSms.sent) == []  # nothing leaves before the commit
     db.session.commit()
     assert [(p, t.split(" http")[0]) for p, t in LogSms.sent] == [
-        (vi.phone, "Cho Phien: Da huy don hang CPABCDEFGH."), (en.phone, "Cho Phien: Order CPABCDEFGH is cancelled.")]
+        (vi.phone, "Cho Phien: Da huy don hang CPABCDEFGH."),
+        (en.phone, "Cho Phien: Order CPABCDEFGH is cancelled."),
+    ]
     assert LogSms.sent[0][1].endswith("/orders/1")
 
 
@@ -132,8 +134,7 @@ def test_http_gateway_provider_against_a_stand_in(app, make_user):
         gateway.fail_next.append((503, {"error": "busy"}))
         notify(user, "test.hello", {"code": "CPFAILFAIL"}, sms=True)
         db.session.commit()
-        assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
-            Notification.user_id == user.id)) == 2
+        assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(Notification.user_id == user.id)) == 2
     finally:
         app.config.update(SMS_GATEWAY_URL=None, SMS_GATEWAY_TOKEN=None)
         gateway.stop()
@@ -149,8 +150,11 @@ def test_buyer_hears_of_each_step_and_nobody_of_their_own(app, shop, buyer, plac
     db.session.commit()
     rows = db.session.scalars(sa.select(Notification).order_by(Notification.id)).all()
     assert [(n.user_id, n.kind) for n in rows] == [
-        (seller.id, "order.placed"), (buyer.id, "order.packed"), (buyer.id, "order.shipped"),
-        (seller.id, "order.received")]
+        (seller.id, "order.placed"),
+        (buyer.id, "order.packed"),
+        (buyer.id, "order.shipped"),
+        (seller.id, "order.received"),
+    ]
     assert "GHN" in rows[2].text and "GHN123" in rows[2].text
     sms_to = [phone for phone, _ in LogSms.sent]
     assert sms_to.count(buyer.phone) == 2 and sms_to.count(seller.phone) == 1

@@ -8,20 +8,47 @@ from market.accounts import codes
 from market.notifications import service
 from market.notifications.sms import LogSms, fit, is_gsm, parts, send, to_gsm
 
-NUMBERS = {"total": 12_450_000, "items": 12, "num": 12, "rating": 5, "grams": 12_300, "before": 12_000_000,
-           "session_id": 12345, "qty": 12, "amount": 12_450_000}
+NUMBERS = {
+    "total": 12_450_000,
+    "items": 12,
+    "num": 12,
+    "rating": 5,
+    "grams": 12_300,
+    "before": 12_000_000,
+    "session_id": 12345,
+    "qty": 12,
+    "amount": 12_450_000,
+}
 # Typical values, on the long side of ordinary: a shop or a product name of about 25 characters.
-WORDS = {"code": "CPK7QM2X9A", "shop": "Vườn sầu riêng Ea Knuếc", "title": "Sầu riêng Ri6 loại 1 (3 kg)",
-         "buyer": "Hoàng Thị Hoa", "carrier": "Giao Hàng Tiết Kiệm", "tracking": "GHTK123456789",
-         "reason": "Ảnh chưa rõ, hãy chụp lại", "note": "Đã gỡ sản phẩm vi phạm", "commune": "Ea Knuếc",
-         "via": "Ami kao Durian", "kol": "H'Hà Niê", "brand": "Ami kao Durian",
-         "until": "2026-12-06T22:30:00+00:00", "lines": [[2, "kg", "Sầu riêng Ri6 loại 1"]], "method": "cod",
-         "address": "Thôn 3, buôn Ea Knuếc, Ea Knuếc, Đắk Lắk"}
+WORDS = {
+    "code": "CPK7QM2X9A",
+    "shop": "Vườn sầu riêng Ea Knuếc",
+    "title": "Sầu riêng Ri6 loại 1 (3 kg)",
+    "buyer": "Hoàng Thị Hoa",
+    "carrier": "Giao Hàng Tiết Kiệm",
+    "tracking": "GHTK123456789",
+    "reason": "Ảnh chưa rõ, hãy chụp lại",
+    "note": "Đã gỡ sản phẩm vi phạm",
+    "commune": "Ea Knuếc",
+    "via": "Ami kao Durian",
+    "kol": "H'Hà Niê",
+    "brand": "Ami kao Durian",
+    "until": "2026-12-06T22:30:00+00:00",
+    "lines": [[2, "kg", "Sầu riêng Ri6 loại 1"]],
+    "method": "cod",
+    "address": "Thôn 3, buôn Ea Knuếc, Ea Knuếc, Đắk Lắk",
+}
 LINK = "/sell/products/12345/edit"  # the longest link the staff decisions use
 LINKS = {"order.": "/orders/12345", "follow.": "/live/12345", "brand.": "/sell/brands"}
 # Messages that explain a payment held or a weight to accept need more words: two parts.
-TWO_PARTS = {"order.phone_placed", "order.weight_to_accept", "order.authorised", "order.authorised_buyer",
-             "order.transfer_claimed", "brand.shop_added"}
+TWO_PARTS = {
+    "order.phone_placed",
+    "order.weight_to_accept",
+    "order.authorised",
+    "order.authorised_buyer",
+    "order.transfer_claimed",
+    "brand.shop_added",
+}
 SITE = "https://chophien.vn"
 
 

@@ -19,8 +19,19 @@ def clear_sms():
 
 
 def shipped(user):
-    notify(user, "order.shipped", {"code": "CPABCDEFGH", "carrier": "GHTK", "tracking": "S1.A1.17373471",
-                                   "shop": "Cà phê Quảng Phú", "total": 183000}, link="/orders/1", sms=True)
+    notify(
+        user,
+        "order.shipped",
+        {
+            "code": "CPABCDEFGH",
+            "carrier": "GHTK",
+            "tracking": "S1.A1.17373471",
+            "shop": "Cà phê Quảng Phú",
+            "total": 183000,
+        },
+        link="/orders/1",
+        sms=True,
+    )
     db.session.commit()
 
 
@@ -82,23 +93,42 @@ def test_off_by_default(app, make_user):
     assert db.session.scalar(sa.select(sa.func.count(ZaloToken.id))) == 0
 
 
-@pytest.mark.parametrize("env,variable", [
-    ({"ZALO_APP_ID": "1"}, "ZALO_APP_SECRET"),
-    ({"ZALO_APP_ID": "1", "ZALO_APP_SECRET": "s", "ZALO_OA_REFRESH_TOKEN": "r", "ZALO_ZNS_TEMPLATES": "order.shipped"},
-     "ZALO_ZNS_TEMPLATES"),
-    ({"ZALO_APP_ID": "1", "ZALO_APP_SECRET": "s", "ZALO_OA_REFRESH_TOKEN": "r", "ZALO_ZNS_TEMPLATES": "a=b"},
-     "ZALO_ZNS_TEMPLATES"),
-    ({"ZALO_API_BASE": "ftp://x"}, "ZALO_API_BASE"),
-    ({"SHIPPING_CARRIERS": "ghn,dhl"}, "SHIPPING_CARRIERS"),
-    ({"CARRIER_TIMEOUT": "soon"}, "CARRIER_TIMEOUT"),
-])
+@pytest.mark.parametrize(
+    "env,variable",
+    [
+        ({"ZALO_APP_ID": "1"}, "ZALO_APP_SECRET"),
+        (
+            {
+                "ZALO_APP_ID": "1",
+                "ZALO_APP_SECRET": "s",
+                "ZALO_OA_REFRESH_TOKEN": "r",
+                "ZALO_ZNS_TEMPLATES": "order.shipped",
+            },
+            "ZALO_ZNS_TEMPLATES",
+        ),
+        (
+            {"ZALO_APP_ID": "1", "ZALO_APP_SECRET": "s", "ZALO_OA_REFRESH_TOKEN": "r", "ZALO_ZNS_TEMPLATES": "a=b"},
+            "ZALO_ZNS_TEMPLATES",
+        ),
+        ({"ZALO_API_BASE": "ftp://x"}, "ZALO_API_BASE"),
+        ({"SHIPPING_CARRIERS": "ghn,dhl"}, "SHIPPING_CARRIERS"),
+        ({"CARRIER_TIMEOUT": "soon"}, "CARRIER_TIMEOUT"),
+    ],
+)
 def test_wrong_values_stop_the_app_naming_the_variable(tmp_path, env, variable):
     with pytest.raises(ConfigError, match=variable):
         load_config(tmp_path, env={"SECRET_KEY": "k" * 20, **env})
 
 
 def test_templates_are_parsed(tmp_path):
-    cfg = load_config(tmp_path, env={"SECRET_KEY": "k" * 20, "ZALO_APP_ID": "1", "ZALO_APP_SECRET": "s",
-                                     "ZALO_OA_REFRESH_TOKEN": "r",
-                                     "ZALO_ZNS_TEMPLATES": "order.shipped=412345, order.delivered = 412346"})
+    cfg = load_config(
+        tmp_path,
+        env={
+            "SECRET_KEY": "k" * 20,
+            "ZALO_APP_ID": "1",
+            "ZALO_APP_SECRET": "s",
+            "ZALO_OA_REFRESH_TOKEN": "r",
+            "ZALO_ZNS_TEMPLATES": "order.shipped=412345, order.delivered = 412346",
+        },
+    )
     assert cfg["ZALO_ZNS_TEMPLATES"] == {"order.shipped": "412345", "order.delivered": "412346"}

@@ -50,9 +50,12 @@ def query(url: str, sql: str, **params):
 
 
 def ri6_offer(url: str) -> dict:
-    [row] = query(url, "SELECT o.id, o.quantity, o.sold, o.product_id, p.stock FROM live_offers o "
-                       "JOIN products p ON p.id = o.product_id WHERE o.session_id = 1 AND o.status = 'open' "
-                       "AND p.title = 'Sầu riêng Ri6'")
+    [row] = query(
+        url,
+        "SELECT o.id, o.quantity, o.sold, o.product_id, p.stock FROM live_offers o "
+        "JOIN products p ON p.id = o.product_id WHERE o.session_id = 1 AND o.status = 'open' "
+        "AND p.title = 'Sầu riêng Ri6'",
+    )
     return dict(row._mapping)
 
 
@@ -64,8 +67,11 @@ def token(url: str, phone: str) -> str:
 
 def assert_clean_log(server, allow: tuple[str, ...] = ()) -> None:
     """No traceback and no ERROR line in a server's log, apart from lines containing one of ``allow``."""
-    bad = [line for line in server.log().splitlines()
-           if ("Traceback" in line or " ERROR " in line) and not any(a in line for a in allow)]
+    bad = [
+        line
+        for line in server.log().splitlines()
+        if ("Traceback" in line or " ERROR " in line) and not any(a in line for a in allow)
+    ]
     assert not bad, server.log()[-5000:]
 
 
@@ -100,8 +106,13 @@ class LiveClient:
                 for name in LIVE_EVENTS:
                     sio.on(name, self._recorder(name), namespace="/live")
                 try:
-                    sio.connect(url, namespaces=["/live"], auth={"token": self.token} if self.token else None,
-                                transports=["websocket"], wait_timeout=5)
+                    sio.connect(
+                        url,
+                        namespaces=["/live"],
+                        auth={"token": self.token} if self.token else None,
+                        transports=["websocket"],
+                        wait_timeout=5,
+                    )
                     ack = sio.call("join", {"session_id": session_id}, namespace="/live", timeout=5)
                 except Exception as exc:  # this server is down: the next one
                     last = exc

@@ -27,8 +27,12 @@ def _field(html: str, name: str) -> str:
 def _login(url: str, phone: str) -> requests.Session:
     s = requests.Session()
     page = s.get(f"{url}/login", timeout=10).text
-    resp = s.post(f"{url}/login", data={"csrf_token": _field(page, "csrf_token"), "phone": phone,
-                                        "password": PASSWORD}, timeout=10, allow_redirects=False)
+    resp = s.post(
+        f"{url}/login",
+        data={"csrf_token": _field(page, "csrf_token"), "phone": phone, "password": PASSWORD},
+        timeout=10,
+        allow_redirects=False,
+    )
     assert resp.status_code == 302, resp.text[:500]
     return s
 
@@ -42,8 +46,10 @@ def test_opposite_carts_through_two_server_processes(ops_db, tmp_path):
     b = start_server(ops_db, tmp_path, name="b")
     try:
         ids = dict(query(ops_db.url, "SELECT title, id FROM products WHERE title = ANY(:t)", t=TITLES))
-        sellers = {sid for (sid,) in query(ops_db.url, "SELECT DISTINCT seller_id FROM products "
-                                                       "WHERE title = ANY(:t)", t=TITLES)}
+        sellers = {
+            sid
+            for (sid,) in query(ops_db.url, "SELECT DISTINCT seller_id FROM products WHERE title = ANY(:t)", t=TITLES)
+        }
         servers = [a.url, b.url, a.url, b.url]
         sessions = [_login(url, phone) for url, phone in zip(servers, BUYERS, strict=True)]
         barrier = threading.Barrier(len(BUYERS))
@@ -51,19 +57,31 @@ def test_opposite_carts_through_two_server_processes(ops_db, tmp_path):
         failures: list[str] = []
         after: list[dict[str, int]] = []
 
-        tokens = [_field(s.get(f"{url}/checkout", timeout=10).text, "csrf_token")  # one per session, reused
-                  for s, url in zip(sessions, servers, strict=True)]
+        tokens = [
+            _field(s.get(f"{url}/checkout", timeout=10).text, "csrf_token")  # one per session, reused
+            for s, url in zip(sessions, servers, strict=True)
+        ]
 
         def one(i: int, r: int) -> None:
             s, url = sessions[i], servers[i]
-            for title in (TITLES if i % 2 == 0 else list(reversed(TITLES))):
-                resp = s.post(f"{url}/cart/add", data={"csrf_token": tokens[i], "product_id": ids[title], "qty": 1},
-                              timeout=10, allow_redirects=False)
+            for title in TITLES if i % 2 == 0 else list(reversed(TITLES)):
+                resp = s.post(
+                    f"{url}/cart/add",
+                    data={"csrf_token": tokens[i], "product_id": ids[title], "qty": 1},
+                    timeout=10,
+                    allow_redirects=False,
+                )
                 assert resp.status_code == 302, resp.text[:300]
-            data = {"csrf_token": tokens[i], "attempt": f"round{r:04d}buyer{i:04d}",  # what the page's would be
-                    "ship_name": "Khách thử", "ship_phone": "0912345678", "ship_street": "12 Lê Duẩn",
-                    "ship_commune": "Ea Knuếc", "ship_province": "Đắk Lắk",
-                    **{f"method-{sid}": "cod" for sid in sellers}}
+            data = {
+                "csrf_token": tokens[i],
+                "attempt": f"round{r:04d}buyer{i:04d}",  # what the page's would be
+                "ship_name": "Khách thử",
+                "ship_phone": "0912345678",
+                "ship_street": "12 Lê Duẩn",
+                "ship_commune": "Ea Knuếc",
+                "ship_province": "Đắk Lắk",
+                **{f"method-{sid}": "cod" for sid in sellers},
+            }
             barrier.wait(timeout=60)
             resp = s.post(f"{url}/checkout", data=data, timeout=30, allow_redirects=False)
             if resp.status_code != 302 or "/checkout/done/" not in resp.headers.get("Location", ""):

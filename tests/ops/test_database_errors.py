@@ -9,8 +9,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 
-@pytest.mark.parametrize("error", [OperationalError("SELECT 1", {}, Exception("server closed the connection")),
-                                   PoolTimeout("QueuePool limit of size 10 overflow 30 reached")])
+@pytest.mark.parametrize(
+    "error",
+    [
+        OperationalError("SELECT 1", {}, Exception("server closed the connection")),
+        PoolTimeout("QueuePool limit of size 10 overflow 30 reached"),
+    ],
+)
 def test_live_connect_when_the_database_fails(app, socket_client, monkeypatch, caplog, error):
     from market.live import events
 

@@ -82,8 +82,10 @@ def test_kill_9_during_an_order_storm(ops_db, redis_url, tmp_path):
     try:
         before = ri6_offer(ops_db.url)
         tokens = ops_db.tokens[:BUYERS]
-        buyers = [StormBuyer(n, tok, [one.url, two.url] if n % 2 == 0 else [two.url, one.url], before["id"])
-                  for n, tok in enumerate(tokens)]
+        buyers = [
+            StormBuyer(n, tok, [one.url, two.url] if n % 2 == 0 else [two.url, one.url], before["id"])
+            for n, tok in enumerate(tokens)
+        ]
         for b in buyers:
             b.start()
         deadline = time.monotonic() + 30
@@ -113,8 +115,11 @@ def test_kill_9_during_an_order_storm(ops_db, redis_url, tmp_path):
             for key, answers in b.acks.items():
                 assert len({a["id"] for a in answers}) == 1, (key, answers)
                 acked[key] = answers[0]
-        rows = query(ops_db.url, "SELECT o.id, o.idempotency_key, o.status, i.qty FROM orders o "
-                                 "JOIN order_items i ON i.order_id = o.id WHERE o.idempotency_key LIKE 'storm-%'")
+        rows = query(
+            ops_db.url,
+            "SELECT o.id, o.idempotency_key, o.status, i.qty FROM orders o "
+            "JOIN order_items i ON i.order_id = o.id WHERE o.idempotency_key LIKE 'storm-%'",
+        )
         in_db = {r.idempotency_key: r for r in rows}
         assert len(rows) == len(in_db) == BUYERS * ORDERS_EACH  # nothing duplicated, nothing extra
         for key, order in acked.items():
@@ -125,21 +130,26 @@ def test_kill_9_during_an_order_storm(ops_db, redis_url, tmp_path):
         after = ri6_offer(ops_db.url)
         assert after["sold"] - before["sold"] == len(acked)
         assert after["stock"] == before["stock"]
-        [(active,)] = query(ops_db.url, "SELECT COALESCE(SUM(i.qty), 0) FROM order_items i JOIN orders o "
-                                        "ON o.id = i.order_id WHERE i.source = 'offer' AND i.source_id = :offer "
-                                        "AND o.status NOT IN ('cancelled', 'expired', 'refunded')",
-                            offer=before["id"])
+        [(active,)] = query(
+            ops_db.url,
+            "SELECT COALESCE(SUM(i.qty), 0) FROM order_items i JOIN orders o "
+            "ON o.id = i.order_id WHERE i.source = 'offer' AND i.source_id = :offer "
+            "AND o.status NOT IN ('cancelled', 'expired', 'refunded')",
+            offer=before["id"],
+        )
         assert active == after["sold"]
-        [(counted,)] = query(ops_db.url, "SELECT COALESCE(SUM(qty), 0) FROM live_offer_buyers WHERE offer_id = :o",
-                             o=before["id"])
+        [(counted,)] = query(
+            ops_db.url, "SELECT COALESCE(SUM(qty), 0) FROM live_offer_buyers WHERE offer_id = :o", o=before["id"]
+        )
         assert counted == after["sold"]
 
         # The survivor's snapshot agrees with the database.
         late = LiveClient()
         snap = late.connect([two.url])
         late.close()
-        assert next(o for o in snap["offers"] if o["id"] == before["id"])["remaining"] == \
-            after["quantity"] - after["sold"]
+        assert (
+            next(o for o in snap["offers"] if o["id"] == before["id"])["remaining"] == after["quantity"] - after["sold"]
+        )
     finally:
         one.stop(signal.SIGKILL)
         two.stop()

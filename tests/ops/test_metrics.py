@@ -14,8 +14,10 @@ def _value(body: str, name: str, labels: str = "") -> float:
 
 def test_sockets_connected_go_up_and_down(client, socket_client, make_user):
     gauge = "chophien_sockets_connected"
-    before = {ns: _value(client.get("/metrics").get_data(as_text=True), gauge, f'{{namespace="{ns}"}}')
-              for ns in ("/live", "/notify")}
+    before = {
+        ns: _value(client.get("/metrics").get_data(as_text=True), gauge, f'{{namespace="{ns}"}}')
+        for ns in ("/live", "/notify")
+    }
     live = socket_client()
     notify = socket_client(namespace="/notify", auth={"token": issue_token(make_user())})
     body = client.get("/metrics").get_data(as_text=True)

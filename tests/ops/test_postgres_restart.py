@@ -27,9 +27,16 @@ pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.processes]
 
 BUYER = "0904000002"
 # What a dropped database connection makes the server say in its log (warnings, never a traceback).
-DB_DOWN_LINES = ("database unavailable", "could not be settled", "fell back to one by one", "hold sweep",
-                 "live tick", "healthz: database", "no database connection",
-                 "is not an accepted origin")  # the refused cross-site socket (engine.io logs it as an error)
+DB_DOWN_LINES = (
+    "database unavailable",
+    "could not be settled",
+    "fell back to one by one",
+    "hold sweep",
+    "live tick",
+    "healthz: database",
+    "no database connection",
+    "is not an accepted origin",
+)  # the refused cross-site socket (engine.io logs it as an error)
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +44,10 @@ def private_pg(ops_db):
     cluster = PostgresCluster()
     if not cluster.available:
         if REQUIRE_SERVICES:
-            pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) are required (MARKET_REQUIRE_SERVICES=1) "
-                        "to restart a private cluster")
+            pytest.fail(
+                "PostgreSQL server binaries (initdb, pg_ctl) are required (MARKET_REQUIRE_SERVICES=1) "
+                "to restart a private cluster"
+            )
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl under /usr/lib/postgresql/*/bin) are not installed")
     cluster.init().start()
     cluster.db_url = cluster.copy_database(ops_db.url, "chophien")
@@ -90,8 +99,9 @@ def wait_until_blocked(url: str, timeout: float = 15) -> str:
     deadline = time.monotonic() + timeout
     with psycopg.connect(raw_url(url), autocommit=True) as conn:
         while time.monotonic() < deadline:
-            row = conn.execute("SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                               "AND datname = current_database()").fetchone()
+            row = conn.execute(
+                "SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).fetchone()
             if row:
                 return row[0]
             time.sleep(0.05)
@@ -113,8 +123,12 @@ def assert_unavailable_page(resp) -> None:
 @pytest.fixture(scope="module")
 def server(private_pg, ops_db, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pg-restart")
-    srv = start_server(ops_db, tmp, env={"DATABASE_URL": private_pg.db_url, "RATELIMIT_ENABLED": "false",
-                                         "PROXY_COUNT": "1"}, name="pg")  # as behind nginx
+    srv = start_server(
+        ops_db,
+        tmp,
+        env={"DATABASE_URL": private_pg.db_url, "RATELIMIT_ENABLED": "false", "PROXY_COUNT": "1"},
+        name="pg",
+    )  # as behind nginx
     yield srv
     srv.stop()
     assert_clean_log(srv, allow=DB_DOWN_LINES)
@@ -123,8 +137,12 @@ def server(private_pg, ops_db, tmp_path_factory):
 def _login(url: str) -> requests.Session:
     browser = requests.Session()
     page = browser.get(url + "/login", timeout=10).text
-    resp = browser.post(url + "/login", data={"csrf_token": csrf(page), "phone": BUYER, "password": PASSWORD},
-                        allow_redirects=False, timeout=10)
+    resp = browser.post(
+        url + "/login",
+        data={"csrf_token": csrf(page), "phone": BUYER, "password": PASSWORD},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert resp.status_code == 302, resp.text[:500]
     return browser
 
@@ -142,8 +160,11 @@ def test_checkout_when_postgres_restarts_mid_order(server, private_pg):
 
     locker = lock_row(db_url, "products", product_id)
     answer: dict = {}
-    worker = threading.Thread(target=lambda: answer.update(resp=browser.post(
-        server.url + "/checkout", data=fields, allow_redirects=False, timeout=60)))
+    worker = threading.Thread(
+        target=lambda: answer.update(
+            resp=browser.post(server.url + "/checkout", data=fields, allow_redirects=False, timeout=60)
+        )
+    )
     worker.start()
     try:
         assert wait_until_blocked(db_url).startswith("UPDATE products")
@@ -168,16 +189,22 @@ def test_checkout_when_postgres_restarts_mid_order(server, private_pg):
 
 def test_live_order_when_postgres_restarts_mid_order(server, private_pg, ops_db):
     db_url = private_pg.db_url
-    [(offer_id, sold_before)] = query(db_url, "SELECT o.id, o.sold FROM live_offers o JOIN products p ON "
-                                              "p.id = o.product_id WHERE o.session_id = 1 AND o.status = 'open' "
-                                              "AND p.title = 'Sầu riêng Ri6'")
+    [(offer_id, sold_before)] = query(
+        db_url,
+        "SELECT o.id, o.sold FROM live_offers o JOIN products p ON "
+        "p.id = o.product_id WHERE o.session_id = 1 AND o.status = 'open' "
+        "AND p.title = 'Sầu riêng Ri6'",
+    )
     buyer = LiveClient(ops_db.tokens[30])
     buyer.connect([server.url])
     try:
         locker = lock_row(db_url, "live_offers", offer_id)
         answer: dict = {}
-        worker = threading.Thread(target=lambda: answer.update(ack=buyer.call(
-            "order", {"offer_id": offer_id, "qty": 3, "key": "pg-restart-1"}, timeout=60)))
+        worker = threading.Thread(
+            target=lambda: answer.update(
+                ack=buyer.call("order", {"offer_id": offer_id, "qty": 3, "key": "pg-restart-1"}, timeout=60)
+            )
+        )
         worker.start()
         try:
             wait_until_blocked(db_url)  # the batch: its counters and orders written, the offer next
@@ -186,8 +213,11 @@ def test_live_order_when_postgres_restarts_mid_order(server, private_pg, ops_db)
             worker.join(timeout=60)
             locker.close()
         ack = answer["ack"]
-        made = query(db_url, "SELECT o.id, i.qty FROM orders o JOIN order_items i ON i.order_id = o.id "
-                             "WHERE o.idempotency_key = 'pg-restart-1'")
+        made = query(
+            db_url,
+            "SELECT o.id, i.qty FROM orders o JOIN order_items i ON i.order_id = o.id "
+            "WHERE o.idempotency_key = 'pg-restart-1'",
+        )
         if ack["ok"]:  # the one-by-one fallback ran once the database was back: then it is there, once
             assert [(r.id, r.qty) for r in made] == [(ack["order"]["id"], 3)]
         else:  # refused cleanly, nothing written
@@ -205,8 +235,9 @@ def test_live_order_when_postgres_restarts_mid_order(server, private_pg, ops_db)
 
 def test_postgres_down_then_back(server, private_pg, ops_db):
     browser = _login(server.url)
-    api_token = requests.post(server.url + "/api/v1/auth/token", json={"phone": BUYER, "password": PASSWORD},
-                              timeout=10).json()["token"]
+    api_token = requests.post(
+        server.url + "/api/v1/auth/token", json={"phone": BUYER, "password": PASSWORD}, timeout=10
+    ).json()["token"]
     viewer = LiveClient(ops_db.tokens[31])
     viewer.connect([server.url])
     offer_id = next(o["id"] for o in viewer.snapshots[-1][1]["offers"] if o["title"] == "Sầu riêng Ri6")
@@ -214,8 +245,7 @@ def test_postgres_down_then_back(server, private_pg, ops_db):
     try:
         assert_unavailable_page(requests.get(server.url + "/", timeout=10))
         assert_unavailable_page(browser.get(server.url + "/orders", timeout=10))
-        resp = requests.get(server.url + "/api/v1/orders", headers={"Authorization": f"Bearer {api_token}"},
-                            timeout=10)
+        resp = requests.get(server.url + "/api/v1/orders", headers={"Authorization": f"Bearer {api_token}"}, timeout=10)
         assert resp.status_code == 503 and resp.json()["error"] == "unavailable" and resp.json()["message"]
         assert requests.get(server.url + "/healthz", timeout=10).status_code == 503
         ack = viewer.call("order", {"offer_id": offer_id, "qty": 1, "key": "pg-down-1"}, timeout=30)
@@ -229,8 +259,12 @@ def test_postgres_down_then_back(server, private_pg, ops_db):
         private_pg.start()
     assert requests.get(server.url + "/", timeout=10).status_code == 200
     assert browser.get(server.url + "/orders", timeout=10).status_code == 200
-    assert requests.get(server.url + "/api/v1/orders", headers={"Authorization": f"Bearer {api_token}"},
-                        timeout=10).status_code == 200
+    assert (
+        requests.get(
+            server.url + "/api/v1/orders", headers={"Authorization": f"Bearer {api_token}"}, timeout=10
+        ).status_code
+        == 200
+    )
     assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
     ack = viewer.call("order", {"offer_id": offer_id, "qty": 1, "key": "pg-down-1"}, timeout=30)
     assert ack["ok"], ack
@@ -242,8 +276,9 @@ def test_behind_the_proxy_https_is_seen_and_hsts_sent(server):
     plain = requests.get(server.url + "/", headers={"X-Request-ID": "proxy-req-0001"}, timeout=10)
     assert "Strict-Transport-Security" not in plain.headers
     assert plain.headers["X-Request-ID"] == "proxy-req-0001"
-    tls = requests.get(server.url + "/", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"},
-                       timeout=10)
+    tls = requests.get(
+        server.url + "/", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}, timeout=10
+    )
     assert tls.headers["Strict-Transport-Security"].startswith("max-age=")
     assert "frame-ancestors 'none'" in tls.headers["Content-Security-Policy"]
 

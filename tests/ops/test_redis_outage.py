@@ -45,8 +45,13 @@ def pair(ops_db, private_redis, tmp_path_factory):
     """Two server processes sharing the ops database and the private Redis."""
     tmp = tmp_path_factory.mktemp("pair")
     prefix = f"test-ops-pair-{private_redis.port}"
-    env = {"REDIS_URL": private_redis.url, "SOCKETIO_CHANNEL": prefix, "LIVE_REDIS_PREFIX": prefix,
-           "LIVE_COALESCE_MS": "100", "LIVE_COUNTERS_MS": "200"}
+    env = {
+        "REDIS_URL": private_redis.url,
+        "SOCKETIO_CHANNEL": prefix,
+        "LIVE_REDIS_PREFIX": prefix,
+        "LIVE_COALESCE_MS": "100",
+        "LIVE_COUNTERS_MS": "200",
+    }
     one = start_server(ops_db, tmp, env=env, name="one")
     two = start_server(ops_db, tmp, env=env, name="two")
     yield one, two
@@ -133,8 +138,15 @@ def _csrf(html: str) -> str:
 def _login(url: str, phone: str) -> requests.Session:
     s = requests.Session()
     page = s.get(url + "/login", timeout=10).text
-    assert s.post(url + "/login", data={"csrf_token": _csrf(page), "phone": phone, "password": PASSWORD},
-                  allow_redirects=False, timeout=10).status_code == 302
+    assert (
+        s.post(
+            url + "/login",
+            data={"csrf_token": _csrf(page), "phone": phone, "password": PASSWORD},
+            allow_redirects=False,
+            timeout=10,
+        ).status_code
+        == 302
+    )
     return s
 
 
@@ -143,8 +155,9 @@ def _stubborn_socket(url: str, cookie: str, namespace: str = "/live") -> tuple[s
     closed = threading.Event()
     client = socketio.Client(reconnection=False)
     client.on("disconnect", lambda *a: closed.set(), namespace=namespace)
-    client.connect(url, namespaces=[namespace], headers={"Cookie": f"session={cookie}"}, transports=["websocket"],
-                   wait_timeout=10)
+    client.connect(
+        url, namespaces=[namespace], headers={"Cookie": f"session={cookie}"}, transports=["websocket"], wait_timeout=10
+    )
     assert client.connected
     return client, closed
 
@@ -168,12 +181,16 @@ def test_logout_and_ban_close_sockets_in_every_process(pair):
         nam = _login(two.url, "0904000002")  # a buyer with orders in Ea Knuếc
         banned_live, banned_closed = _stubborn_socket(two.url, nam.cookies["session"])
         clients.append(banned_live)
-        user_id = requests.post(two.url + "/api/v1/auth/token", json={"phone": "0904000002", "password": PASSWORD},
-                                timeout=10).json()["user"]["id"]
+        user_id = requests.post(
+            two.url + "/api/v1/auth/token", json={"phone": "0904000002", "password": PASSWORD}, timeout=10
+        ).json()["user"]["id"]
         staff = _login(one.url, "0902000001")
         page = staff.get(f"{one.url}/staff/users/{user_id}", timeout=10).text
-        resp = staff.post(f"{one.url}/staff/users/{user_id}/ban",
-                          data={"csrf_token": _csrf(page), "ban-reason": "Đặt đơn ảo"}, timeout=10)
+        resp = staff.post(
+            f"{one.url}/staff/users/{user_id}/ban",
+            data={"csrf_token": _csrf(page), "ban-reason": "Đặt đơn ảo"},
+            timeout=10,
+        )
         assert resp.status_code == 200
         assert banned_closed.wait(10), "the banned person's socket on the other process stayed open"
     finally:

@@ -30,8 +30,17 @@ def test_mask_phone_keeps_too_little_to_call():
 
 def test_secrets_never_written_and_phone_masked(app):
     with app.test_request_context("/"):
-        line = format_event("code_failed", {"phone": "+84912345678", "password": "hunter22", "token": "abc",
-                                            "code": "123456", "sms_code": "654321", "reason": "wrong"})
+        line = format_event(
+            "code_failed",
+            {
+                "phone": "+84912345678",
+                "password": "hunter22",
+                "token": "abc",
+                "code": "123456",
+                "sms_code": "654321",
+                "reason": "wrong",
+            },
+        )
     assert "hunter22" not in line and "abc" not in line and "123456" not in line and "654321" not in line
     assert "+84912345678" not in line and "phone=+849******78" in line
     assert "password=[redacted]" in line and "reason=wrong" in line
@@ -58,9 +67,12 @@ def test_failed_login_logged_with_user_ip_request_id_and_utc(app, client, make_u
     user = make_user(phone="+84912345670")
     token = csrf_token(client, "/login")
     with caplog.at_level(logging.WARNING, logger="market.security"):
-        response = client.post("/login", data={"phone": "0912345670", "password": "wrong-" + PASSWORD,
-                                               "csrf_token": token},
-                               headers={"X-Request-ID": "req-abcdef12"}, environ_base={"REMOTE_ADDR": "198.51.100.7"})
+        response = client.post(
+            "/login",
+            data={"phone": "0912345670", "password": "wrong-" + PASSWORD, "csrf_token": token},
+            headers={"X-Request-ID": "req-abcdef12"},
+            environ_base={"REMOTE_ADDR": "198.51.100.7"},
+        )
     assert response.status_code == 400
     [line] = security_lines(caplog)
     assert LINE.match(line), line
@@ -73,8 +85,9 @@ def test_csrf_failure_logged_with_the_request_id_and_the_user(app, client, make_
     user = make_user()
     login(user)
     with caplog.at_level(logging.WARNING, logger="market.security"):
-        response = client.post("/logout", headers={"X-Request-ID": "req-csrf0001"},
-                               environ_base={"REMOTE_ADDR": "198.51.100.8"})
+        response = client.post(
+            "/logout", headers={"X-Request-ID": "req-csrf0001"}, environ_base={"REMOTE_ADDR": "198.51.100.8"}
+        )
     assert response.status_code == 400
     [line] = security_lines(caplog)
     assert "event=csrf_failed" in line and f"user={user.id}" in line and "request_id=req-csrf0001" in line
@@ -86,8 +99,9 @@ def test_ip_is_the_client_after_the_trusted_proxies(app, client, monkeypatch, ca
 
     monkeypatch.setattr(app, "wsgi_app", ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1))  # PROXY_COUNT=1
     with caplog.at_level(logging.WARNING, logger="market.security"):
-        response = client.post("/logout", environ_base={"REMOTE_ADDR": "10.0.0.2"},
-                               headers={"X-Forwarded-For": "203.0.113.50, 192.0.2.1"})
+        response = client.post(
+            "/logout", environ_base={"REMOTE_ADDR": "10.0.0.2"}, headers={"X-Forwarded-For": "203.0.113.50, 192.0.2.1"}
+        )
     assert response.status_code == 400
     [line] = security_lines(caplog)
     assert "ip=192.0.2.1" in line  # one trusted proxy: the address it saw, not what the client claimed
@@ -98,8 +112,7 @@ def test_locked_login_logged(app, client, caplog, event):
     token = csrf_token(client, "/login")
     with caplog.at_level(logging.WARNING, logger="market.security"):
         for _ in range(25):
-            response = client.post("/login", data={"phone": "0912345671", "password": "nope-nope",
-                                                   "csrf_token": token})
+            response = client.post("/login", data={"phone": "0912345671", "password": "nope-nope", "csrf_token": token})
     assert response.status_code == 429
     assert any(f"event={event}" in line for line in security_lines(caplog))
 
@@ -107,8 +120,7 @@ def test_locked_login_logged(app, client, caplog, event):
 def test_the_sms_log_provider_masks_numbers_and_tokens(app, caplog):
     from market.notifications.sms import LogSms
 
-    text = ("Đơn CP7K2M9QXA đã giao. Gọi 0912 345 678 nếu cần. Hủy nhận tin: "
-            "https://cho.example/u/Zk3vQ9xLr2TbW8mN4pYs")
+    text = "Đơn CP7K2M9QXA đã giao. Gọi 0912 345 678 nếu cần. Hủy nhận tin: https://cho.example/u/Zk3vQ9xLr2TbW8mN4pYs"
     with app.app_context(), caplog.at_level(logging.INFO, logger="market.notifications.sms"):
         LogSms().send("+84987654321", text)
     [line] = [r.getMessage() for r in caplog.records if r.name == "market.notifications.sms"]
@@ -137,8 +149,9 @@ def test_a_newline_sent_by_a_client_cannot_forge_a_log_line(app, client, make_us
 def test_csrf_failure_on_a_form_that_checks_its_own_token_is_logged(client, caplog):
     """/login keeps what was typed on a stale token (``form_checks_csrf``): the refusal is logged all the same."""
     with caplog.at_level(logging.WARNING, logger="market.security"):
-        resp = client.post("/login", data={"phone": "0912345678", "password": "x" * 10},
-                           headers={"X-Request-ID": "req-form0001"})
+        resp = client.post(
+            "/login", data={"phone": "0912345678", "password": "x" * 10}, headers={"X-Request-ID": "req-form0001"}
+        )
     assert resp.status_code == 400
     [line] = security_lines(caplog)
     assert "event=csrf_failed" in line and "checked=form" in line and "request_id=req-form0001" in line

@@ -55,8 +55,10 @@ def test_a_replayed_cookie_after_logout_is_logged_out(app, make_user, remember):
     make_user(phone="0912000333")
     client = app.test_client()
     resp = _login(client, "0912000333", remember=remember)
-    saved = {name: re.match(rf"{name}=([^;]*)", _cookie(resp, name)).group(1)
-             for name in (("session", "remember_token") if remember else ("session",))}
+    saved = {
+        name: re.match(rf"{name}=([^;]*)", _cookie(resp, name)).group(1)
+        for name in (("session", "remember_token") if remember else ("session",))
+    }
     assert client.get("/account").status_code == 200
     assert post_form(client, "/logout", {}, page="/account").status_code == 302
     thief = app.test_client()  # someone who copied the cookies before the logout

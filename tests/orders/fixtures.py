@@ -30,15 +30,31 @@ def make_shop(app, make_seller, make_product, make_commune):
 
     counter = itertools.count(1)
 
-    def factory(name: str | None = None, *, bank: bool = True, cod: bool = True, auto_confirm: bool = True,
-                stock: int = 50, price: int = 79_000, titles=("Cà phê Robusta rang mộc",), commune=None, unit="bag"):
+    def factory(
+        name: str | None = None,
+        *,
+        bank: bool = True,
+        cod: bool = True,
+        auto_confirm: bool = True,
+        stock: int = 50,
+        price: int = 79_000,
+        titles=("Cà phê Robusta rang mộc",),
+        commune=None,
+        unit="bag",
+    ):
         n = next(counter)
         user = make_seller(shop_name=name or f"Gian hàng {n}", commune=commune, name=f"Người bán {n}")
         products = [make_product(seller=user, title=t, stock=stock, price_vnd=price, unit=unit) for t in titles]
-        db.session.add(ShopPaymentSettings(seller_id=user.seller_profile.id, cod_enabled=cod,
-                                           cod_auto_confirm=auto_confirm, bank_bin="970436" if bank else None,
-                                           account_number="1023456789" if bank else None,
-                                           account_holder="TRAN VAN PHU" if bank else None))
+        db.session.add(
+            ShopPaymentSettings(
+                seller_id=user.seller_profile.id,
+                cod_enabled=cod,
+                cod_auto_confirm=auto_confirm,
+                bank_bin="970436" if bank else None,
+                account_number="1023456789" if bank else None,
+                account_holder="TRAN VAN PHU" if bank else None,
+            )
+        )
         db.session.flush()
         return Shop(user, user.seller_profile, products)
 
@@ -65,8 +81,13 @@ def buyer(make_user):
     return make_user(name="Hoàng Thị Hoa")
 
 
-ADDRESS = {"ship_name": "Hoàng Thị Hoa", "ship_phone": "0912 345 678", "ship_street": "12 Lê Lợi, thôn 3",
-           "ship_commune": "Ea Knuếc", "ship_province": "Đắk Lắk"}
+ADDRESS = {
+    "ship_name": "Hoàng Thị Hoa",
+    "ship_phone": "0912 345 678",
+    "ship_street": "12 Lê Lợi, thôn 3",
+    "ship_commune": "Ea Knuếc",
+    "ship_province": "Đắk Lắk",
+}
 
 
 @pytest.fixture
@@ -76,10 +97,22 @@ def place(app):
     from market.orders.payment import gateway
     from market.orders.service import Line, place_order
 
-    def factory(buyer, product, qty: int = 1, method: str | None = "cod", address: bool = True, origin="cart",
-                live_session_id=None):
-        order = place_order(buyer, [Line("product", product.id, qty)], f"test-key-{next(_keys):06d}",
-                            origin=origin, live_session_id=live_session_id).order
+    def factory(
+        buyer,
+        product,
+        qty: int = 1,
+        method: str | None = "cod",
+        address: bool = True,
+        origin="cart",
+        live_session_id=None,
+    ):
+        order = place_order(
+            buyer,
+            [Line("product", product.id, qty)],
+            f"test-key-{next(_keys):06d}",
+            origin=origin,
+            live_session_id=live_session_id,
+        ).order
         if address:
             apply_address(order, clean_address(*ADDRESS.values()))
         if method:
@@ -98,5 +131,6 @@ def reload(obj):
 def add_to_cart(client, product, qty=1, **extra):
     from tests.conftest import post_form
 
-    return post_form(client, "/cart/add", {"product_id": product.id, "qty": qty, **extra},
-                     page=f"/cart/add?product={product.id}")
+    return post_form(
+        client, "/cart/add", {"product_id": product.id, "qty": qty, **extra}, page=f"/cart/add?product={product.id}"
+    )

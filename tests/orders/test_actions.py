@@ -28,10 +28,19 @@ def make_order(shop, buyer, place, _app, stripe_keys):
                 record_paid(order, new_attempt(order, "stripe"), actor=None, role=Actor.SYSTEM, reason="test")
             elif gateway().can_mark_paid(order):
                 gateway().mark_paid(order, shop.user, Actor.SELLER)
-        path = {S.PENDING: [], S.CONFIRMED: [S.CONFIRMED], S.PACKED: [S.CONFIRMED, S.PACKED],
-                S.SHIPPED: [S.CONFIRMED, S.PACKED, S.SHIPPED], S.CANCELLED: [S.CANCELLED]}[status]
-        who = {S.CONFIRMED: (None, Actor.SYSTEM), S.PACKED: (shop.user, Actor.SELLER),
-               S.SHIPPED: (shop.user, Actor.SELLER), S.CANCELLED: (buyer, Actor.BUYER)}
+        path = {
+            S.PENDING: [],
+            S.CONFIRMED: [S.CONFIRMED],
+            S.PACKED: [S.CONFIRMED, S.PACKED],
+            S.SHIPPED: [S.CONFIRMED, S.PACKED, S.SHIPPED],
+            S.CANCELLED: [S.CANCELLED],
+        }[status]
+        who = {
+            S.CONFIRMED: (None, Actor.SYSTEM),
+            S.PACKED: (shop.user, Actor.SELLER),
+            S.SHIPPED: (shop.user, Actor.SELLER),
+            S.CANCELLED: (buyer, Actor.BUYER),
+        }
         for step in path:
             if order.status != step:
                 actor, role = who[step]
@@ -66,11 +75,19 @@ def test_seller_confirms_a_pending_order_only_when_the_method_allows(make_order,
         assert err.value.status == 409 and reload(order).status == S.PENDING
 
 
-@pytest.mark.parametrize("method,status,paid,can_pay", [
-    ("cod", S.CONFIRMED, False, True), ("cod", S.SHIPPED, False, True), ("cod", S.SHIPPED, True, False),
-    ("vietqr", S.PENDING, False, True), ("vietqr", S.CONFIRMED, True, False), ("stripe", S.PENDING, False, False),
-    ("cod", S.CANCELLED, False, False), ("vietqr", S.CANCELLED, False, False),
-])
+@pytest.mark.parametrize(
+    "method,status,paid,can_pay",
+    [
+        ("cod", S.CONFIRMED, False, True),
+        ("cod", S.SHIPPED, False, True),
+        ("cod", S.SHIPPED, True, False),
+        ("vietqr", S.PENDING, False, True),
+        ("vietqr", S.CONFIRMED, True, False),
+        ("stripe", S.PENDING, False, False),
+        ("cod", S.CANCELLED, False, False),
+        ("vietqr", S.CANCELLED, False, False),
+    ],
+)
 def test_who_may_record_money_by_hand(make_order, shop, buyer, method, status, paid, can_pay):
     order = make_order(method, status, paid=paid)
     assert ("paid" in actions.seller_actions(order)) == can_pay

@@ -53,8 +53,11 @@ def test_one_order_with_payment_and_timeline(client, orders, buyer, shop):
 @pytest.mark.parametrize("who,status", [("stranger", 404), ("other_staff", 404), ("staff", 200)])
 def test_visibility(client, orders, make_user, make_staff, make_commune, shop, who, status):
     mine, _ = orders
-    user = {"stranger": lambda: make_user(name="Lạ"), "other_staff": lambda: make_staff(make_commune("Xã Xa")),
-            "staff": lambda: make_staff(shop.profile.commune)}[who]()
+    user = {
+        "stranger": lambda: make_user(name="Lạ"),
+        "other_staff": lambda: make_staff(make_commune("Xã Xa")),
+        "staff": lambda: make_staff(shop.profile.commune),
+    }[who]()
     resp = client.get(f"/api/v1/orders/{mine[0].id}", headers=auth(user))
     assert resp.status_code == status
     if status == 404:

@@ -40,13 +40,19 @@ def test_two_shops_one_checkout_two_orders(client, login, buyer, two_shops):
     page = client.get("/cart").get_data(as_text=True)
     assert "Cà phê Quảng Phú" in page and "Tổ dệt thổ cẩm Xuân Lãnh" in page
     attempt = attempt_of(client)
-    data = {**ADDRESS, "attempt": attempt, f"method-{coffee.profile.id}": "cod",
-            f"method-{brocade.profile.id}": "vietqr"}
+    data = {
+        **ADDRESS,
+        "attempt": attempt,
+        f"method-{coffee.profile.id}": "cod",
+        f"method-{brocade.profile.id}": "vietqr",
+    }
     resp = post_form(client, "/checkout", data, page="/checkout")
     assert resp.status_code == 302, resp.get_data(as_text=True)
     orders = db.session.scalars(sa.select(Order).order_by(Order.id)).all()
     assert [(o.seller_id, o.status, o.payment_method, o.total_vnd) for o in orders] == [
-        (coffee.profile.id, "confirmed", "cod", 240_000), (brocade.profile.id, "pending", "vietqr", 250_000)]
+        (coffee.profile.id, "confirmed", "cod", 240_000),
+        (brocade.profile.id, "pending", "vietqr", 250_000),
+    ]
     assert all(o.ship_province == "Đắk Lắk" and o.ship_phone == "+84912345678" for o in orders)
     assert stock_of(coffee.product) == 48 and stock_of(brocade.product) == 49
     assert db.session.scalar(sa.select(sa.func.count(CartItem.id))) == 0
@@ -70,8 +76,7 @@ def test_sold_out_meanwhile_refuses_the_whole_checkout(client, login, buyer, two
     add(client, brocade.product, 3)
     attempt = attempt_of(client)
     place(make_user(name="Người khác"), brocade.product, 48)  # someone else buys nearly all of it meanwhile
-    data = {**ADDRESS, "attempt": attempt, f"method-{coffee.profile.id}": "cod",
-            f"method-{brocade.profile.id}": "cod"}
+    data = {**ADDRESS, "attempt": attempt, f"method-{coffee.profile.id}": "cod", f"method-{brocade.profile.id}": "cod"}
     resp = post_form(client, "/checkout", data, page="/cart")
     assert resp.status_code == 409
     assert "Khăn thổ cẩm" in resp.get_data(as_text=True)

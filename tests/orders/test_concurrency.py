@@ -16,8 +16,9 @@ def setup_world(stock: int, buyers: int):
     commune = Commune(name="Ea Knuếc", province="Đắk Lắk", slug="ea-knuec")
     seller_user = User(phone="+84910000001", display_name="Người bán", password_hash="x")
     profile = SellerProfile(user=seller_user, commune=commune, shop_name="Vườn", slug="vuon", status="approved")
-    product = Product(seller=profile, title="Sầu riêng", slug="sau-rieng", price_vnd=79_000, stock=stock,
-                      status="approved")
+    product = Product(
+        seller=profile, title="Sầu riêng", slug="sau-rieng", price_vnd=79_000, stock=stock, status="approved"
+    )
     users = [User(phone=f"+8491{i:07d}", display_name=f"Khách {i}", password_hash="x") for i in range(2, buyers + 2)]
     db.session.add_all([commune, seller_user, profile, product, *users])
     db.session.flush()
@@ -45,8 +46,9 @@ def test_200_buyers_race_for_50_units(committed_app):
     product_id, buyer_ids = setup_world(stock=50, buyers=200)
     wanted = [(b, 1) for b in buyer_ids]  # one each: exactly 50 must win
     with ThreadPoolExecutor(max_workers=24) as pool:
-        results = list(pool.map(lambda bq: order_as(committed_app, bq[0], product_id, bq[1], f"race-{bq[0]:06d}"),
-                                wanted))
+        results = list(
+            pool.map(lambda bq: order_as(committed_app, bq[0], product_id, bq[1], f"race-{bq[0]:06d}"), wanted)
+        )
     db.session.expire_all()
     sold = sum(qty for ref, qty in results if isinstance(ref, int))
     stock = db.session.scalar(sa.select(Product.stock).where(Product.id == product_id))
@@ -60,8 +62,9 @@ def test_200_buyers_race_for_50_units(committed_app):
 def test_same_key_sent_ten_times_at_once_makes_one_order(committed_app):
     product_id, (buyer_id,) = setup_world(stock=50, buyers=1)
     with ThreadPoolExecutor(max_workers=10) as pool:
-        results = list(pool.map(lambda _: order_as(committed_app, buyer_id, product_id, 2, "same-key-storm"),
-                                range(10)))
+        results = list(
+            pool.map(lambda _: order_as(committed_app, buyer_id, product_id, 2, "same-key-storm"), range(10))
+        )
     ids = {ref for ref, _ in results}
     db.session.expire_all()
     assert len(ids) == 1 and all(isinstance(i, int) for i in ids)

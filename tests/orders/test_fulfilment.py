@@ -18,10 +18,12 @@ def live_orders(make_shop, make_user, place, make_live_session):
     first, second = make_live_session(shop.user, title="Phiên sầu riêng sáng"), make_live_session(shop.user)
     shop.sessions = (first, second)
     buyers = [make_user(name=f"Khách {i}") for i in range(4)]
-    orders = [place(buyers[0], ri6, 3, live_session_id=first.id, origin="live"),
-              place(buyers[1], monthong, 2, live_session_id=first.id, origin="live"),
-              place(buyers[2], ri6, 1, live_session_id=first.id, origin="live", method="vietqr"),  # not paid yet
-              place(buyers[3], ri6, 5, live_session_id=second.id, origin="live")]
+    orders = [
+        place(buyers[0], ri6, 3, live_session_id=first.id, origin="live"),
+        place(buyers[1], monthong, 2, live_session_id=first.id, origin="live"),
+        place(buyers[2], ri6, 1, live_session_id=first.id, origin="live", method="vietqr"),  # not paid yet
+        place(buyers[3], ri6, 5, live_session_id=second.id, origin="live"),
+    ]
     return shop, orders
 
 
@@ -48,16 +50,24 @@ def test_batch_pack_and_ship_reports_each_refusal(client, live_orders):
     assert [reload(o).status for o in orders[:3]] == ["packed", "packed", "pending"]
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Đã cập nhật 2 đơn" in page and orders[2].code in page  # the unpaid transfer order was refused
-    resp = post_form(client, "/sell/orders/batch", {"order_id": ids[:2], "action": "ship", "carrier": ""},
-                     page="/sell/orders")
+    resp = post_form(
+        client, "/sell/orders/batch", {"order_id": ids[:2], "action": "ship", "carrier": ""}, page="/sell/orders"
+    )
     assert [reload(o).status for o in orders[:2]] == ["packed", "packed"]
-    post_form(client, "/sell/orders/batch", {"order_id": ids[:2], "action": "ship", "carrier": "Xe nhà"},
-              page="/sell/orders")
+    post_form(
+        client, "/sell/orders/batch", {"order_id": ids[:2], "action": "ship", "carrier": "Xe nhà"}, page="/sell/orders"
+    )
     assert [(reload(o).status, o.carrier) for o in orders[:2]] == [("shipped", "Xe nhà")] * 2
 
 
-@pytest.mark.parametrize("data", [{"order_id": [], "action": "pack"}, {"action": "explode", "order_id": ["1"]},
-                                  {"order_id": ["abc", "-1"], "action": "pack"}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"order_id": [], "action": "pack"},
+        {"action": "explode", "order_id": ["1"]},
+        {"order_id": ["abc", "-1"], "action": "pack"},
+    ],
+)
 def test_batch_bad_input(client, live_orders, data):
     shop, orders = live_orders
     login_as(client, shop.user)
@@ -69,8 +79,7 @@ def test_batch_bad_input(client, live_orders, data):
 def test_another_seller_cannot_touch_these_orders(client, live_orders, make_shop):
     shop, orders = live_orders
     login_as(client, make_shop("Gian khác").user)
-    post_form(client, "/sell/orders/batch", {"order_id": [o.id for o in orders], "action": "pack"},
-              page="/sell/orders")
+    post_form(client, "/sell/orders/batch", {"order_id": [o.id for o in orders], "action": "pack"}, page="/sell/orders")
     assert [reload(o).status for o in orders] == ["confirmed", "confirmed", "pending", "confirmed"]
     html = client.get("/sell/orders").get_data(as_text=True)
     assert not any(o.code in html for o in orders)
@@ -104,14 +113,17 @@ def test_packing_list_totals_per_product(client, live_orders):
 
     packing = packing_list(shop.profile.id, shop.sessions[0].id)
     assert [(line.title, line.qty, line.amount_vnd) for line in packing.totals] == [
-        ("Sầu riêng Monthong", 2, 170_000), ("Sầu riêng Ri6", 3, 255_000)]
+        ("Sầu riêng Monthong", 2, 170_000),
+        ("Sầu riêng Ri6", 3, 255_000),
+    ]
     assert packing.total_vnd == 425_000
 
 
 def test_packing_csv_is_safe_for_spreadsheets(client, live_orders):
     shop, orders = live_orders
-    apply_address(orders[0], clean_address("=HYPERLINK(\"http://x\")", ADDRESS["ship_phone"], "+1 street",
-                                           "", "@Đắk Lắk"))
+    apply_address(
+        orders[0], clean_address('=HYPERLINK("http://x")', ADDRESS["ship_phone"], "+1 street", "", "@Đắk Lắk")
+    )
     db.session.flush()
     login_as(client, shop.user)
     resp = client.get(f"/sell/orders/live/{shop.sessions[0].id}/packing.csv")

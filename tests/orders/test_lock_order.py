@@ -38,10 +38,20 @@ def world():
     shops = []
     for n in (1, 2):
         user = User(phone=f"+8491000000{n}", display_name=f"Người bán {n}", password_hash="x")
-        shops.append(SellerProfile(user=user, commune=commune, shop_name=f"Vườn {n}", slug=f"vuon-{n}",
-                                   status="approved"))
-    products = [Product(seller=shops[0 if i < 2 else 1], title=f"Trái {i}", slug=f"trai-{i}", price_vnd=10_000,
-                        stock=1000, status="approved") for i in range(3)]
+        shops.append(
+            SellerProfile(user=user, commune=commune, shop_name=f"Vườn {n}", slug=f"vuon-{n}", status="approved")
+        )
+    products = [
+        Product(
+            seller=shops[0 if i < 2 else 1],
+            title=f"Trái {i}",
+            slug=f"trai-{i}",
+            price_vnd=10_000,
+            stock=1000,
+            status="approved",
+        )
+        for i in range(3)
+    ]
     buyers = [User(phone=f"+8491200000{i}", display_name=f"Khách {i}", password_hash="x") for i in range(THREADS)]
     db.session.add_all([commune, *shops, *products, *buyers])
     db.session.flush()
@@ -69,15 +79,19 @@ def checkout_rounds(app, product_ids, buyer_ids, sellers, rounds, attempts=4):
         with app.app_context():
             try:
                 buyer = db.session.get(User, buyer_id)
-                for pid in (product_ids if index % 2 == 0 else list(reversed(product_ids))):
+                for pid in product_ids if index % 2 == 0 else list(reversed(product_ids)):
                     cart.add(buyer, pid, 1)
                 db.session.commit()
                 barrier.wait(timeout=30)
                 from market.database import retry_on_conflict
 
                 def attempt():
-                    placed = place_cart(db.session.get(User, buyer_id), f"round{r:04d}buyer{index:04d}x",
-                                        {seller: "cod" for seller in set(sellers.values())}, ADDRESS)
+                    placed = place_cart(
+                        db.session.get(User, buyer_id),
+                        f"round{r:04d}buyer{index:04d}x",
+                        {seller: "cod" for seller in set(sellers.values())},
+                        ADDRESS,
+                    )
                     db.session.commit()
                     return placed
 

@@ -18,17 +18,25 @@ def stock_of(product) -> int:
 
 @pytest.fixture
 def world(shop, buyer, make_user, make_staff, make_commune, make_shop):
-    return {"shop": shop, "buyer": buyer, "seller": shop.user, "stranger": make_user(name="Người lạ"),
-            "staff": make_staff(shop.profile.commune), "other_staff": make_staff(make_commune("Xã Khác")),
-            "other_seller": make_shop("Gian khác").user}
+    return {
+        "shop": shop,
+        "buyer": buyer,
+        "seller": shop.user,
+        "stranger": make_user(name="Người lạ"),
+        "staff": make_staff(shop.profile.commune),
+        "other_staff": make_staff(make_commune("Xã Khác")),
+        "other_seller": make_shop("Gian khác").user,
+    }
 
 
 def post(client, url, data=None, page="/"):
     return post_form(client, url, data or {}, page=page)
 
 
-@pytest.mark.parametrize("who,status", [("buyer", 200), ("seller", 200), ("staff", 200), ("stranger", 404),
-                                        ("other_staff", 404), ("other_seller", 404)])
+@pytest.mark.parametrize(
+    "who,status",
+    [("buyer", 200), ("seller", 200), ("staff", 200), ("stranger", 404), ("other_staff", 404), ("other_seller", 404)],
+)
 def test_who_may_open_an_order(client, world, place, who, status):
     order = place(world["buyer"], world["shop"].product, 2)
     login_as(client, world[who])
@@ -109,8 +117,12 @@ def test_buyer_posting_a_status_is_refused(client, world, place, to):
 def test_posting_a_price_changes_nothing(client, world, place, buyer):
     product = world["shop"].product
     login_as(client, buyer)
-    resp = post(client, "/cart/add", {"product_id": product.id, "qty": 2, "price_vnd": 1, "unit_price_vnd": 1,
-                                      "total_vnd": 1}, page=f"/cart/add?product={product.id}")
+    resp = post(
+        client,
+        "/cart/add",
+        {"product_id": product.id, "qty": 2, "price_vnd": 1, "unit_price_vnd": 1, "total_vnd": 1},
+        page=f"/cart/add?product={product.id}",
+    )
     assert resp.status_code == 302
     item = db.session.scalar(sa.select(CartItem).where(CartItem.user_id == buyer.id))
     assert item.qty == 2 and not hasattr(item, "price_vnd")
@@ -122,14 +134,18 @@ def test_seller_walks_an_order_to_delivered(client, world, place):
     order = place(world["buyer"], world["shop"].product, 2)
     login_as(client, world["seller"])
     assert post(client, f"/orders/{order.id}/status", {"to": "packed", "as": "seller"}).status_code == 302
-    resp = post(client, f"/orders/{order.id}/status", {"to": "shipped", "as": "seller", "carrier": "",
-                                                        "tracking_code": ""})
+    resp = post(
+        client, f"/orders/{order.id}/status", {"to": "shipped", "as": "seller", "carrier": "", "tracking_code": ""}
+    )
     assert resp.status_code == 400 and reload(order).status == "packed"
     # the order page again, the message beside the carrier field (it was an error page to back out of)
     html = resp.get_data(as_text=True)
     assert re.search(r'<p class="error" id="carrier-error">Nhập đơn vị vận chuyển', html) and order.code in html
-    resp = post(client, f"/orders/{order.id}/status", {"to": "shipped", "as": "seller", "carrier": "Viettel Post",
-                                                        "tracking_code": "VTP123456"})
+    resp = post(
+        client,
+        f"/orders/{order.id}/status",
+        {"to": "shipped", "as": "seller", "carrier": "Viettel Post", "tracking_code": "VTP123456"},
+    )
     assert resp.status_code == 302
     reload(order)
     assert (order.status, order.carrier, order.tracking_code) == ("shipped", "Viettel Post", "VTP123456")
@@ -160,8 +176,9 @@ def test_staff_of_the_commune_may_act_with_a_reason(client, world, place):
     login_as(client, world["staff"])
     assert post(client, f"/orders/{order.id}/status", {"to": "packed", "as": "staff"}).status_code == 302
     assert post(client, f"/orders/{order.id}/cancel", {"as": "staff", "reason": "Người bán báo ốm"}).status_code == 302
-    event = db.session.scalars(sa.select(OrderEvent).where(OrderEvent.order_id == order.id)
-                               .order_by(OrderEvent.id.desc())).first()
+    event = db.session.scalars(
+        sa.select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id.desc())
+    ).first()
     assert (event.actor_role, event.actor_id) == ("staff", world["staff"].id)
 
 
@@ -194,8 +211,9 @@ def test_cod_switched_off_is_not_offered(client, make_shop, buyer, login):
     html = client.get("/checkout").get_data(as_text=True)
     assert 'value="cod"' not in html and 'value="vietqr"' in html
     attempt = __import__("re").search(r'name="attempt"[^>]*value="([0-9a-f]+)"', html).group(1)
-    resp = post_form(client, "/checkout", {**ADDRESS, "attempt": attempt, f"method-{shop.profile.id}": "cod"},
-                     page="/checkout")
+    resp = post_form(
+        client, "/checkout", {**ADDRESS, "attempt": attempt, f"method-{shop.profile.id}": "cod"}, page="/checkout"
+    )
     assert resp.status_code == 400 and "không nhận" in resp.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
 
@@ -210,8 +228,12 @@ def test_live_order_is_finished_from_its_page(client, shop, buyer, place, make_l
     login_as(client, shop.user)
     assert "Chờ người mua điền địa chỉ" in client.get(f"/orders/{order.id}").get_data(as_text=True)
     login_as(client, buyer)
-    resp = post(client, f"/orders/{order.id}/complete", {**ADDRESS, "ship_street": "", "method": "vietqr"},
-                page=f"/orders/{order.id}")
+    resp = post(
+        client,
+        f"/orders/{order.id}/complete",
+        {**ADDRESS, "ship_street": "", "method": "vietqr"},
+        page=f"/orders/{order.id}",
+    )
     assert resp.status_code == 400 and "Nhập địa chỉ" in resp.get_data(as_text=True)
     resp = post(client, f"/orders/{order.id}/complete", {**ADDRESS, "method": "vietqr"}, page=f"/orders/{order.id}")
     assert resp.status_code == 302
@@ -224,24 +246,27 @@ def test_live_order_is_finished_from_its_page(client, shop, buyer, place, make_l
 def test_sold_out_when_adding_to_cart(client, make_shop, buyer, login):
     shop = make_shop(stock=3)
     login(buyer)
-    resp = post_form(client, "/cart/add", {"product_id": shop.product.id, "qty": 4},
-                     page=f"/cart/add?product={shop.product.id}")
+    resp = post_form(
+        client, "/cart/add", {"product_id": shop.product.id, "qty": 4}, page=f"/cart/add?product={shop.product.id}"
+    )
     assert resp.status_code == 409 and "Chỉ còn 3" in resp.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("qty", ["0", "-1", "abc", "1.5", "", "100001"])
 def test_bad_quantities_in_the_cart(client, shop, buyer, login, qty):
     login(buyer)
-    resp = post_form(client, "/cart/add", {"product_id": shop.product.id, "qty": qty},
-                     page=f"/cart/add?product={shop.product.id}")
+    resp = post_form(
+        client, "/cart/add", {"product_id": shop.product.id, "qty": qty}, page=f"/cart/add?product={shop.product.id}"
+    )
     assert resp.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count(CartItem.id))) == 0
 
 
 def test_cannot_add_own_product_or_a_missing_one(client, shop, login):
     login(shop.user)
-    resp = post_form(client, "/cart/add", {"product_id": shop.product.id, "qty": 1},
-                     page=f"/cart/add?product={shop.product.id}")
+    resp = post_form(
+        client, "/cart/add", {"product_id": shop.product.id, "qty": 1}, page=f"/cart/add?product={shop.product.id}"
+    )
     assert resp.status_code == 403
     assert client.get("/cart/add?product=999999").status_code == 404
 
@@ -251,8 +276,11 @@ def test_cart_update_and_remove(client, shop, buyer, login):
     add_to_cart(client, shop.product, 1)
     assert post_form(client, f"/cart/{shop.product.id}", {"qty": 5}, page="/cart").status_code == 302
     assert db.session.scalar(sa.select(CartItem.qty)) == 5
-    for bad, message in (("x", "Nhập một số nguyên."), ("-1", "Nhập từ 0 đến 100.000."),
-                         ("999999", "Nhập từ 0 đến 100.000.")):
+    for bad, message in (
+        ("x", "Nhập một số nguyên."),
+        ("-1", "Nhập từ 0 đến 100.000."),
+        ("999999", "Nhập từ 0 đến 100.000."),
+    ):
         resp = post_form(client, f"/cart/{shop.product.id}", {"qty": bad}, page="/cart")
         html = resp.get_data(as_text=True)
         # the cart again with the message beside its line (it was a bare error page), nothing changed
@@ -266,8 +294,9 @@ def test_checkout_with_an_empty_cart_or_a_forged_attempt(client, shop, buyer, lo
     login(buyer)
     assert client.get("/checkout").status_code == 302
     add_to_cart(client, shop.product, 1)
-    resp = post_form(client, "/checkout", {**ADDRESS, "attempt": "../../x", f"method-{shop.profile.id}": "cod"},
-                     page="/cart")
+    resp = post_form(
+        client, "/checkout", {**ADDRESS, "attempt": "../../x", f"method-{shop.profile.id}": "cod"}, page="/cart"
+    )
     assert resp.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
     assert client.get("/checkout/done/nonexistent0000000000").status_code == 404
@@ -289,8 +318,13 @@ def test_pages_in_english(client, shop, buyer, place, make_user):
     db.session.flush()
     login_as(client, buyer)
     add_to_cart(client, shop.product, 1)
-    for path, text in ((f"/orders/{order.id}", "Timeline"), ("/orders", "My orders"), ("/cart", "Check out"),
-                       ("/checkout", "Delivery address"), ("/notifications", "Notifications")):
+    for path, text in (
+        (f"/orders/{order.id}", "Timeline"),
+        ("/orders", "My orders"),
+        ("/cart", "Check out"),
+        ("/checkout", "Delivery address"),
+        ("/notifications", "Notifications"),
+    ):
         html = client.get(path).get_data(as_text=True)
         assert '<html lang="en">' in html and text in html, path
     login_as(client, shop.user)

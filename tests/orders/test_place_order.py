@@ -116,7 +116,8 @@ def test_unknown_source_and_product(app, make_user):
 def test_phone_order_is_marked_as_entered_on_behalf(app, make_user, make_product, make_staff):
     product = make_product()
     helper = make_staff(product.seller.commune, name="Chị Mai")
-    order = place_order(make_user(), [Line("product", product.id, 1)], "phone-ord-1", origin="phone",
-                        placed_by=helper).order
+    order = place_order(
+        make_user(), [Line("product", product.id, 1)], "phone-ord-1", origin="phone", placed_by=helper
+    ).order
     event = db.session.scalar(sa.select(OrderEvent).where(OrderEvent.order_id == order.id))
     assert order.placed_by_id == helper.id and event.actor_role == "staff" and "Chị Mai" in event.reason

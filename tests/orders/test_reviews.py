@@ -26,8 +26,12 @@ def delivered(shop, buyer, place):
 def test_buyer_rates_once(client, delivered, buyer, shop):
     login_as(client, buyer)
     assert "Đánh giá đơn hàng" in client.get(f"/orders/{delivered.id}").get_data(as_text=True)
-    resp = post_form(client, f"/orders/{delivered.id}/review", {"rating": "5", "comment": "Cà phê thơm, giao nhanh"},
-                     page=f"/orders/{delivered.id}")
+    resp = post_form(
+        client,
+        f"/orders/{delivered.id}/review",
+        {"rating": "5", "comment": "Cà phê thơm, giao nhanh"},
+        page=f"/orders/{delivered.id}",
+    )
     assert resp.status_code == 302
     review = db.session.scalar(sa.select(Review))
     assert (review.rating, review.comment, review.seller_id) == (5, "Cà phê thơm, giao nhanh", shop.profile.id)

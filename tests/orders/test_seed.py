@@ -7,8 +7,10 @@ from market.payments.models import ShopPaymentSettings
 
 
 def counts():
-    return [db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Product, Order, Review,
-                                                                                     ShopPaymentSettings)]
+    return [
+        db.session.scalar(sa.select(sa.func.count()).select_from(m))
+        for m in (Product, Order, Review, ShopPaymentSettings)
+    ]
 
 
 def test_demo_orders_in_several_states_and_idempotent(runner):
@@ -23,9 +25,11 @@ def test_demo_orders_in_several_states_and_idempotent(runner):
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0, again.output
     assert counts() == before
-    durian = db.session.scalar(sa.select(ShopPaymentSettings).join(Product, Product.seller_id ==
-                                                                    ShopPaymentSettings.seller_id)
-                               .where(Product.title == "Sầu riêng Ri6"))
+    durian = db.session.scalar(
+        sa.select(ShopPaymentSettings)
+        .join(Product, Product.seller_id == ShopPaymentSettings.seller_id)
+        .where(Product.title == "Sầu riêng Ri6")
+    )
     assert durian.cod_enabled is False and durian.has_bank
 
 
@@ -60,6 +64,7 @@ def test_seed_reuses_the_catalogs_products(runner, app):
     from market.orders.seed import product_for
 
     existing = product_for("0903000002", "Cà phê Robusta rang mộc", "bag", "coffee", 1, 1)
-    assert db.session.scalar(sa.select(sa.func.count(Product.id)).where(
-        Product.title == "Cà phê Robusta rang mộc")) == 1
+    assert (
+        db.session.scalar(sa.select(sa.func.count(Product.id)).where(Product.title == "Cà phê Robusta rang mộc")) == 1
+    )
     assert existing.price_vnd == 120_000

@@ -59,8 +59,12 @@ def run_machine(app, make_user, make_product):
             if not orders:
                 return
             order = orders[pick % len(orders)]
-            actor = {Actor.BUYER: order.buyer, Actor.SELLER: self.product.seller.user, Actor.STAFF: None,
-                     Actor.SYSTEM: None}[role]
+            actor = {
+                Actor.BUYER: order.buyer,
+                Actor.SELLER: self.product.seller.user,
+                Actor.STAFF: None,
+                Actor.SYSTEM: None,
+            }[role]
             if role == Actor.STAFF:
                 return
             frm = order.status
@@ -74,9 +78,12 @@ def run_machine(app, make_user, make_product):
         @rule()
         def expire_all(self):
             now = utcnow()
-            db.session.execute(sa.update(Order).where(Order.status == "pending")
-                               .values(hold_expires_at=now - timedelta(minutes=1))
-                               .execution_options(synchronize_session=False))
+            db.session.execute(
+                sa.update(Order)
+                .where(Order.status == "pending")
+                .values(hold_expires_at=now - timedelta(minutes=1))
+                .execution_options(synchronize_session=False)
+            )
             db.session.expire_all()
             expire_holds(now=now)
 
@@ -85,8 +92,11 @@ def run_machine(app, make_user, make_product):
             if not hasattr(self, "product"):
                 return
             shelf = db.session.scalar(sa.select(Product.stock).where(Product.id == self.product.id))
-            held = sum(o.qty for o in db.session.scalars(sa.select(Order)).all() if o.status not in RELEASES_STOCK
-                       and o.status != OrderStatus.REFUNDED)
+            held = sum(
+                o.qty
+                for o in db.session.scalars(sa.select(Order)).all()
+                if o.status not in RELEASES_STOCK and o.status != OrderStatus.REFUNDED
+            )
             assert shelf >= 0
             assert shelf + held == INITIAL
 
@@ -95,8 +105,9 @@ def run_machine(app, make_user, make_product):
             for e in db.session.scalars(sa.select(OrderEvent).where(OrderEvent.from_status.is_not(None))):
                 assert Actor(e.actor_role) in TRANSITIONS[(OrderStatus(e.from_status), OrderStatus(e.to_status))]
 
-    OrderMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=25, deadline=None,
-                                              suppress_health_check=list(HealthCheck))
+    OrderMachine.TestCase.settings = settings(
+        max_examples=25, stateful_step_count=25, deadline=None, suppress_health_check=list(HealthCheck)
+    )
     OrderMachine.TestCase().runTest()
 
 

@@ -20,8 +20,14 @@ def world(app, make_user, make_product, make_staff, make_commune):
     buyer = make_user(name="Hoàng Thị Hoa")
     staff = make_staff(product.seller.commune)
     other_staff = make_staff(make_commune("Xã Khác"))
-    return {"product": product, "seller": seller, "buyer": buyer, "staff": staff, "other_staff": other_staff,
-            "stranger": make_user(name="Người lạ")}
+    return {
+        "product": product,
+        "seller": seller,
+        "buyer": buyer,
+        "staff": staff,
+        "other_staff": other_staff,
+        "stranger": make_user(name="Người lạ"),
+    }
 
 
 _keys = itertools.count()
@@ -35,8 +41,7 @@ def order_in(world, status: OrderStatus) -> Order:
         OrderStatus.CONFIRMED: [OrderStatus.CONFIRMED],
         OrderStatus.PACKED: [OrderStatus.CONFIRMED, OrderStatus.PACKED],
         OrderStatus.SHIPPED: [OrderStatus.CONFIRMED, OrderStatus.PACKED, OrderStatus.SHIPPED],
-        OrderStatus.DELIVERED: [OrderStatus.CONFIRMED, OrderStatus.PACKED, OrderStatus.SHIPPED,
-                                OrderStatus.DELIVERED],
+        OrderStatus.DELIVERED: [OrderStatus.CONFIRMED, OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.DELIVERED],
         OrderStatus.CANCELLED: [OrderStatus.CANCELLED],
         OrderStatus.EXPIRED: [OrderStatus.EXPIRED],
         OrderStatus.REFUNDED: [OrderStatus.CONFIRMED, OrderStatus.CANCELLED, OrderStatus.REFUNDED],
@@ -44,8 +49,8 @@ def order_in(world, status: OrderStatus) -> Order:
     }[status]
     for step in path:
         transition(order, step, actor=None, role=Actor.SYSTEM, reason="test step") if (
-            Actor.SYSTEM in TRANSITIONS[(OrderStatus(order.status), step)]) else transition(
-            order, step, actor=world["seller"], role=Actor.SELLER, reason="test step")
+            Actor.SYSTEM in TRANSITIONS[(OrderStatus(order.status), step)]
+        ) else transition(order, step, actor=world["seller"], role=Actor.SELLER, reason="test step")
     return order
 
 
@@ -59,7 +64,8 @@ def test_transition_table(world, frm, to):
     for role in Actor:
         order = order_in(world, frm)
         events_before = db.session.scalar(
-            sa.select(sa.func.count(OrderEvent.id)).where(OrderEvent.order_id == order.id))
+            sa.select(sa.func.count(OrderEvent.id)).where(OrderEvent.order_id == order.id)
+        )
         user = world[ACTOR_USER[role]] if ACTOR_USER[role] else None
         expected = role in TRANSITIONS.get((frm, to), frozenset())
         if expected:
@@ -70,8 +76,10 @@ def test_transition_table(world, frm, to):
                 transition(order, to, actor=user, role=role, reason="lý do")
             db.session.refresh(order)
             assert order.status == frm
-            assert db.session.scalar(sa.select(sa.func.count(OrderEvent.id))
-                                     .where(OrderEvent.order_id == order.id)) == events_before
+            assert (
+                db.session.scalar(sa.select(sa.func.count(OrderEvent.id)).where(OrderEvent.order_id == order.id))
+                == events_before
+            )
 
 
 def test_cancel_gives_stock_back_and_logs_who(world):
@@ -84,7 +92,11 @@ def test_cancel_gives_stock_back_and_logs_who(world):
     db.session.refresh(order)
     last = order.events[-1]
     assert (last.from_status, last.to_status, last.actor_id, last.actor_role) == (
-        "confirmed", "cancelled", world["buyer"].id, "buyer")
+        "confirmed",
+        "cancelled",
+        world["buyer"].id,
+        "buyer",
+    )
 
 
 def test_seller_cancel_needs_a_reason(world):
@@ -114,8 +126,12 @@ def test_claiming_a_role_you_do_not_hold_is_refused(world):
 
 def test_stale_status_loses_the_race(world):
     order = order_in(world, OrderStatus.PENDING)
-    db.session.execute(sa.update(Order).where(Order.id == order.id).values(status="confirmed")
-                       .execution_options(synchronize_session=False))  # as another process would
+    db.session.execute(
+        sa.update(Order)
+        .where(Order.id == order.id)
+        .values(status="confirmed")
+        .execution_options(synchronize_session=False)
+    )  # as another process would
     # ``order`` still believes it is pending; the conditional update refuses
     with pytest.raises(DomainError, match="vừa thay đổi"):
         transition(order, OrderStatus.EXPIRED, actor=None, role=Actor.SYSTEM)

@@ -26,13 +26,17 @@ def stock_of(product) -> int:
 
 def weigh_form(client, order, kg, role="seller"):
     item = weights.weighed_lines(order)[0]
-    return post_form(client, f"/orders/{order.id}/weights", {"as": role, f"weight-{item.id}": kg},
-                     page=f"/orders/{order.id}")
+    return post_form(
+        client, f"/orders/{order.id}/weights", {"as": role, f"weight-{item.id}": kg}, page=f"/orders/{order.id}"
+    )
 
 
 def kinds(user) -> list[str]:
-    return list(db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == user.id)
-                                   .order_by(Notification.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Notification.kind).where(Notification.user_id == user.id).order_by(Notification.id)
+        )
+    )
 
 
 def test_an_order_carries_the_estimate(fruit_shop, buyer, place):
@@ -53,8 +57,9 @@ def test_within_the_tolerance_the_weighed_amount_applies_and_the_buyer_is_told(c
     reload(order)
     assert order.weight_status == "final" and order.items[0].packed_weight_g == 6400
     assert order.items[0].line_total_vnd == 544_000 and order.total_vnd == 544_000  # 6,4 kg × 85.000
-    event = db.session.scalar(sa.select(OrderEvent).where(OrderEvent.order_id == order.id,
-                                                          OrderEvent.kind == "weighed"))
+    event = db.session.scalar(
+        sa.select(OrderEvent).where(OrderEvent.order_id == order.id, OrderEvent.kind == "weighed")
+    )
     assert event.from_status == event.to_status == "confirmed" and event.actor_role == "seller"
     assert "6,4 kg" in event.reason
     assert kinds(buyer) == ["order.weighed"]
@@ -85,8 +90,13 @@ def test_outside_the_tolerance_the_buyer_accepts_first(client, fruit_shop, buyer
     reload(order)
     assert order.weight_status == "final" and order.total_vnd == 297_500
     assert "order.weight_accepted" in kinds(fruit_shop.user)
-    assert [e.kind for e in db.session.scalars(sa.select(OrderEvent).where(OrderEvent.order_id == order.id)
-                                               .order_by(OrderEvent.id)) if e.kind] == ["weighed", "weight_accepted"]
+    assert [
+        e.kind
+        for e in db.session.scalars(
+            sa.select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
+        )
+        if e.kind
+    ] == ["weighed", "weight_accepted"]
     # answering twice is refused
     assert post_form(client, f"/orders/{order.id}/weights/accept", {}, page=f"/orders/{order.id}").status_code == 409
 
@@ -108,8 +118,12 @@ def test_only_the_buyer_answers_and_only_the_seller_weighs(client, fruit_shop, b
     order = place(buyer, fruit_shop.product, 1)
     login_as(client, buyer)
     item = order.items[0]
-    assert post_form(client, f"/orders/{order.id}/weights", {"as": "buyer", f"weight-{item.id}": "3"},
-                     page=f"/orders/{order.id}").status_code == 404
+    assert (
+        post_form(
+            client, f"/orders/{order.id}/weights", {"as": "buyer", f"weight-{item.id}": "3"}, page=f"/orders/{order.id}"
+        ).status_code
+        == 404
+    )
     login_as(client, make_user())
     assert post_form(client, f"/orders/{order.id}/weights", {f"weight-{item.id}": "3"}, page="/").status_code == 404
     weights.weigh(order, fruit_shop.user, Actor.SELLER, {f"weight-{item.id}": "4"})
@@ -120,20 +134,32 @@ def test_only_the_buyer_answers_and_only_the_seller_weighs(client, fruit_shop, b
     assert reload(order).weight_status == "to_accept"
 
 
-@pytest.mark.parametrize(("kg", "why"), [("0", "more than 0"), ("-3", "negative"), ("30", "ten times"),
-                                         ("6,1", "twice"), ("0,5", "a sixth"), ("3000", "grams as kg"),
-                                         ("ba ký", "words"), ("3,2,1", "two commas"), ("", "empty"),
-                                         ("3,0001", "below a gram"), ("1e3", "exponent")])
-def test_absurd_weights_are_refused_beside_the_field_and_nothing_is_written(client, fruit_shop, buyer, place, kg,
-                                                                            why):
+@pytest.mark.parametrize(
+    ("kg", "why"),
+    [
+        ("0", "more than 0"),
+        ("-3", "negative"),
+        ("30", "ten times"),
+        ("6,1", "twice"),
+        ("0,5", "a sixth"),
+        ("3000", "grams as kg"),
+        ("ba ký", "words"),
+        ("3,2,1", "two commas"),
+        ("", "empty"),
+        ("3,0001", "below a gram"),
+        ("1e3", "exponent"),
+    ],
+)
+def test_absurd_weights_are_refused_beside_the_field_and_nothing_is_written(client, fruit_shop, buyer, place, kg, why):
     order = place(buyer, fruit_shop.product, 1)
     login_as(client, fruit_shop.user)
     resp = weigh_form(client, order, kg)
     assert resp.status_code == 400, why
     html = resp.get_data(as_text=True)
     item = order.items[0]
-    assert f'id="weight-{item.id}-error"' in html and re.search(rf'name="weight-{item.id}"[^>]*value="{re.escape(kg)}"',
-                                                                 html.replace("&#34;", '"')), why
+    assert f'id="weight-{item.id}-error"' in html and re.search(
+        rf'name="weight-{item.id}"[^>]*value="{re.escape(kg)}"', html.replace("&#34;", '"')
+    ), why
     reload(order)
     assert order.weight_status == "estimate" and order.items[0].packed_weight_g is None
     assert not [e for e in order.events if e.kind]
@@ -258,8 +284,9 @@ def test_the_deadline_runs_from_the_last_weighing_and_an_answer_stops_it(fruit_s
     order = place(buyer, fruit_shop.product, 1)
     field = f"weight-{order.items[0].id}"
     weights.weigh(order, fruit_shop.user, Actor.SELLER, {field: "3,6"})
-    db.session.execute(sa.update(OrderEvent).where(OrderEvent.order_id == order.id)
-                       .values(created_at=utcnow() - timedelta(days=3)))
+    db.session.execute(
+        sa.update(OrderEvent).where(OrderEvent.order_id == order.id).values(created_at=utcnow() - timedelta(days=3))
+    )
     weights.weigh(order, fruit_shop.user, Actor.SELLER, {field: "3,5"})  # re-weighed today: a new deadline
     db.session.commit()
     assert weights.expire_unanswered() == 0 and reload(order).status == "confirmed"
@@ -274,8 +301,9 @@ def test_the_hold_sweep_declines_unanswered_weighings(fruit_shop, buyer, place, 
 
     order = place(buyer, fruit_shop.product, 1)
     weights.weigh(order, fruit_shop.user, Actor.SELLER, {f"weight-{order.items[0].id}": "2,5"})
-    db.session.execute(sa.update(OrderEvent).where(OrderEvent.order_id == order.id)
-                       .values(created_at=utcnow() - timedelta(hours=49)))
+    db.session.execute(
+        sa.update(OrderEvent).where(OrderEvent.order_id == order.id).values(created_at=utcnow() - timedelta(hours=49))
+    )
     db.session.commit()
     assert sweep_holds(app) == 1
     assert reload(order).status == "cancelled"
@@ -289,10 +317,13 @@ def test_origin_weight_status_and_flag_are_stored_as_their_words(fruit_shop, buy
     order = place(buyer, fruit_shop.product, 2)
     order.payment_flag = PaymentFlag.AMOUNT_MISMATCH
     db.session.flush()
-    row = db.session.execute(sa.text("SELECT origin, weight_status, payment_flag FROM orders WHERE id = :id"),
-                             {"id": order.id}).one()
+    row = db.session.execute(
+        sa.text("SELECT origin, weight_status, payment_flag FROM orders WHERE id = :id"), {"id": order.id}
+    ).one()
     assert tuple(row) == ("cart", "estimate", "amount_mismatch") and all(type(v) is str for v in row)
     db.session.expire(order)
     assert (order.origin, order.weight_status, order.payment_flag) == (
-        OrderOrigin.CART, WeightStatus.ESTIMATE, PaymentFlag.AMOUNT_MISMATCH)
-
+        OrderOrigin.CART,
+        WeightStatus.ESTIMATE,
+        PaymentFlag.AMOUNT_MISMATCH,
+    )

@@ -66,12 +66,21 @@ class StripeStandIn(StandIn):
         with self.lock:
             delay = self.slow_next.pop(0) if self.slow_next else 0
             if slot in self.in_flight:
-                return 409, {"error": {"type": "idempotency_error",
-                                       "message": "There is currently another in-progress request using this key"}}
+                return 409, {
+                    "error": {
+                        "type": "idempotency_error",
+                        "message": "There is currently another in-progress request using this key",
+                    }
+                }
             if slot in self.by_key:
                 if self.body_by_key[slot] != rec.body:
-                    return 400, {"error": {"type": "idempotency_error", "message": "Keys for idempotent requests "
-                                           "can only be used with the same parameters they were first used with"}}
+                    return 400, {
+                        "error": {
+                            "type": "idempotency_error",
+                            "message": "Keys for idempotent requests "
+                            "can only be used with the same parameters they were first used with",
+                        }
+                    }
                 return 200, self.by_key[slot]
             if slot:
                 self.in_flight.add(slot)
@@ -89,7 +98,7 @@ class StripeStandIn(StandIn):
         if rec.method == "POST" and rec.path == "/v1/checkout/sessions":
             return 200, self._create_session(rec.form)
         if rec.path.startswith("/v1/checkout/sessions/"):
-            rest = rec.path[len("/v1/checkout/sessions/"):]
+            rest = rec.path[len("/v1/checkout/sessions/") :]
             sid, _, action = rest.partition("/")
             session = self.sessions.get(sid)
             if session is None:
@@ -102,15 +111,21 @@ class StripeStandIn(StandIn):
                 session["status"] = "expired"
                 return 200, session
         if rec.path.startswith("/v1/payment_intents/"):
-            return self._intent(rec, rec.path[len("/v1/payment_intents/"):])
+            return self._intent(rec, rec.path[len("/v1/payment_intents/") :])
         if rec.method == "POST" and rec.path == "/v1/refunds":
             intent = rec.form.get("payment_intent")
             if not intent:
                 return self._error(400, "payment_intent required")
             n = next(self._ids)
-            refund = {"id": f"re_test_{n}", "object": "refund", "status": "succeeded",
-                      "amount": int(rec.form.get("amount") or 0), "currency": "vnd", "payment_intent": intent,
-                      "metadata": rec.form.get("metadata", {})}
+            refund = {
+                "id": f"re_test_{n}",
+                "object": "refund",
+                "status": "succeeded",
+                "amount": int(rec.form.get("amount") or 0),
+                "currency": "vnd",
+                "payment_intent": intent,
+                "metadata": rec.form.get("metadata", {}),
+            }
             self.refunds[refund["id"]] = refund
             return 200, refund
         return self._error(404, f"unknown {rec.method} {rec.path}")
@@ -133,8 +148,9 @@ class StripeStandIn(StandIn):
         if rec.method == "POST" and action == "cancel":
             if intent["status"] not in ("requires_capture", "requires_payment_method", "requires_action"):
                 return self._error(400, f"this PaymentIntent is {intent['status']}: it cannot be canceled")
-            intent.update(status="canceled", amount_capturable=0,
-                          cancellation_reason=rec.form.get("cancellation_reason"))
+            intent.update(
+                status="canceled", amount_capturable=0, cancellation_reason=rec.form.get("cancellation_reason")
+            )
             return 200, intent
         return self._error(404, f"unknown {rec.method} payment_intents/{rest}")
 
@@ -144,14 +160,24 @@ class StripeStandIn(StandIn):
         amount = sum(int(li["price_data"]["unit_amount"]) * int(li["quantity"]) for li in lines)
         currency = {li["price_data"]["currency"] for li in lines}
         sid = f"cs_test_{n:04d}"
-        session = {"id": sid, "object": "checkout.session", "mode": form.get("mode"),
-                   "url": f"https://checkout.stripe.com/c/pay/{sid}", "amount_total": amount,
-                   "currency": currency.pop() if len(currency) == 1 else "mixed", "status": "open",
-                   "payment_status": "unpaid", "payment_intent": None, "metadata": form.get("metadata", {}),
-                   "client_reference_id": form.get("client_reference_id"),
-                   "expires_at": int(form.get("expires_at") or 0), "success_url": form.get("success_url"),
-                   "cancel_url": form.get("cancel_url"), "line_items_sent": lines,
-                   "payment_intent_data": form.get("payment_intent_data", {})}
+        session = {
+            "id": sid,
+            "object": "checkout.session",
+            "mode": form.get("mode"),
+            "url": f"https://checkout.stripe.com/c/pay/{sid}",
+            "amount_total": amount,
+            "currency": currency.pop() if len(currency) == 1 else "mixed",
+            "status": "open",
+            "payment_status": "unpaid",
+            "payment_intent": None,
+            "metadata": form.get("metadata", {}),
+            "client_reference_id": form.get("client_reference_id"),
+            "expires_at": int(form.get("expires_at") or 0),
+            "success_url": form.get("success_url"),
+            "cancel_url": form.get("cancel_url"),
+            "line_items_sent": lines,
+            "payment_intent_data": form.get("payment_intent_data", {}),
+        }
         self.sessions[sid] = session
         return session
 
@@ -169,12 +195,16 @@ class StripeStandIn(StandIn):
         if currency is not None:
             session["currency"] = currency
         self.intents[session["payment_intent"]] = {
-            "id": session["payment_intent"], "object": "payment_intent", "amount": session["amount_total"],
+            "id": session["payment_intent"],
+            "object": "payment_intent",
+            "amount": session["amount_total"],
             "amount_capturable": session["amount_total"] if manual else 0,
-            "amount_received": 0 if manual else session["amount_total"], "currency": session["currency"],
+            "amount_received": 0 if manual else session["amount_total"],
+            "currency": session["currency"],
             "capture_method": "manual" if manual else "automatic",
             "status": "requires_capture" if manual else "succeeded",
-            "metadata": (session.get("payment_intent_data") or {}).get("metadata", {})}
+            "metadata": (session.get("payment_intent_data") or {}).get("metadata", {}),
+        }
         return dict(session)
 
     def intent_for(self, session_id: str) -> dict:
@@ -184,16 +214,30 @@ class StripeStandIn(StandIn):
         session = self.sessions[session_id]
         amount = session["amount_total"]
         meta = (session.get("payment_intent_data") or {}).get("metadata", {}) if with_metadata else {}
-        return {"id": f"ch_test_{session_id[-4:]}", "object": "charge", "amount": amount,
-                "amount_refunded": amount if refunded is None else refunded,
-                "refunded": refunded is None or refunded >= amount, "currency": "vnd",
-                "payment_intent": session["payment_intent"] or f"pi_test_{session_id[-4:]}", "metadata": meta}
+        return {
+            "id": f"ch_test_{session_id[-4:]}",
+            "object": "charge",
+            "amount": amount,
+            "amount_refunded": amount if refunded is None else refunded,
+            "refunded": refunded is None or refunded >= amount,
+            "currency": "vnd",
+            "payment_intent": session["payment_intent"] or f"pi_test_{session_id[-4:]}",
+            "metadata": meta,
+        }
 
 
 def stripe_event(event_type: str, obj: dict, event_id: str | None = None, created: int | None = None) -> dict:
-    return {"id": event_id or f"evt_{event_type.replace('.', '_')}_{obj.get('id')}", "object": "event",
-            "type": event_type, "api_version": "2025-01-01", "created": created or int(time.time()),
-            "data": {"object": obj}, "livemode": False, "pending_webhooks": 1, "request": {"id": None}}
+    return {
+        "id": event_id or f"evt_{event_type.replace('.', '_')}_{obj.get('id')}",
+        "object": "event",
+        "type": event_type,
+        "api_version": "2025-01-01",
+        "created": created or int(time.time()),
+        "data": {"object": obj},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None},
+    }
 
 
 def sign(payload: str, secret: str, timestamp: int | None = None) -> str:

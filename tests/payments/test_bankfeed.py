@@ -23,17 +23,31 @@ def sepay(_app):
 
 
 def transfer(code: str, amount: int = 158_000, txn=9001, account="1023456789", **extra) -> dict:
-    return {"id": txn, "gateway": "Vietcombank", "transactionDate": "2026-11-23 09:41:00", "accountNumber": account,
-            "code": None, "content": f"NGUYEN VAN A chuyen tien {code}", "transferType": "in",
-            "transferAmount": amount, "accumulated": 19_077_000, "subAccount": None,
-            "referenceCode": "MBVCB.3278907687", "description": "", **extra}
+    return {
+        "id": txn,
+        "gateway": "Vietcombank",
+        "transactionDate": "2026-11-23 09:41:00",
+        "accountNumber": account,
+        "code": None,
+        "content": f"NGUYEN VAN A chuyen tien {code}",
+        "transferType": "in",
+        "transferAmount": amount,
+        "accumulated": 19_077_000,
+        "subAccount": None,
+        "referenceCode": "MBVCB.3278907687",
+        "description": "",
+        **extra,
+    }
 
 
 def send(client, data, secret=SECRET, ts=None, body=None, signature=None):
     raw = body if body is not None else json.dumps(data)
     ts = str(int(time.time())) if ts is None else ts
-    headers = {"Content-Type": "application/json", "X-SePay-Timestamp": ts,
-               "X-SePay-Signature": signature if signature is not None else sign_sepay(secret, ts, raw.encode())}
+    headers = {
+        "Content-Type": "application/json",
+        "X-SePay-Timestamp": ts,
+        "X-SePay-Signature": signature if signature is not None else sign_sepay(secret, ts, raw.encode()),
+    }
     return client.post("/webhooks/bank/sepay", data=raw, headers=headers)
 
 
@@ -65,8 +79,20 @@ def test_wrong_amount_leaves_the_order_unpaid_and_flags_it(client, qr_order, sho
     assert "sai số tiền" in client.get(f"/orders/{qr_order.id}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("attack", ["no_signature", "wrong_secret", "stale", "future", "tampered", "bad_timestamp",
-                                    "superscript_timestamp", "no_prefix", "not_ascii"])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "no_signature",
+        "wrong_secret",
+        "stale",
+        "future",
+        "tampered",
+        "bad_timestamp",
+        "superscript_timestamp",
+        "no_prefix",
+        "not_ascii",
+    ],
+)
 def test_transfers_without_a_valid_signature_are_refused(client, qr_order, attack):
     data = transfer(qr_order.code)
     body = json.dumps(data)
@@ -81,8 +107,9 @@ def test_transfers_without_a_valid_signature_are_refused(client, qr_order, attac
         resp = send(client, data, ts=str(now + TOLERANCE_SECONDS + 60))
     elif attack == "tampered":
         ts = str(now)
-        resp = send(client, None, ts=ts, body=body.replace("158000", "1"),
-                    signature=sign_sepay(SECRET, ts, body.encode()))
+        resp = send(
+            client, None, ts=ts, body=body.replace("158000", "1"), signature=sign_sepay(SECRET, ts, body.encode())
+        )
     elif attack == "bad_timestamp":
         resp = send(client, data, ts="yesterday")
     elif attack == "superscript_timestamp":
@@ -91,7 +118,7 @@ def test_transfers_without_a_valid_signature_are_refused(client, qr_order, attac
         resp = send(client, data, signature="sha256=é" + "0" * 63)
     else:
         ts = str(now)
-        resp = send(client, data, ts=ts, signature=sign_sepay(SECRET, ts, body.encode())[len("sha256="):])
+        resp = send(client, data, ts=ts, signature=sign_sepay(SECRET, ts, body.encode())[len("sha256=") :])
     assert resp.status_code == 401 and resp.json["ok"] is False
     assert reload(qr_order).paid_at is None
     assert db.session.scalar(sa.select(sa.func.count(ProcessedEvent.id))) == 0
@@ -104,10 +131,18 @@ def test_unknown_provider_or_feed_off_is_404(client, _app, qr_order):
     assert send(client, transfer(qr_order.code, txn=2)).status_code == 404
 
 
-@pytest.mark.parametrize("body", ["not json", "[]", json.dumps({"id": 1}), json.dumps({"transferAmount": 5}),
-                                  json.dumps({"id": 1, "transferAmount": "158000"}),
-                                  json.dumps({"id": 1, "transferAmount": -5}),
-                                  json.dumps({"id": True, "transferAmount": 5})])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json",
+        "[]",
+        json.dumps({"id": 1}),
+        json.dumps({"transferAmount": 5}),
+        json.dumps({"id": 1, "transferAmount": "158000"}),
+        json.dumps({"id": 1, "transferAmount": -5}),
+        json.dumps({"id": True, "transferAmount": 5}),
+    ],
+)
 def test_signed_but_malformed_bodies_are_400(client, qr_order, body):
     assert send(client, None, body=body).status_code == 400
     assert reload(qr_order).paid_at is None
@@ -178,8 +213,12 @@ def test_seller_settles_a_flag_after_returning_the_money(client, qr_order, shop,
     login_as(client, buyer)
     from tests.conftest import post_form
 
-    assert post_form(client, f"/payments/{qr_order.id}/resolve", {"as": "buyer"},
-                     page=f"/orders/{qr_order.id}").status_code == 404
+    assert (
+        post_form(
+            client, f"/payments/{qr_order.id}/resolve", {"as": "buyer"}, page=f"/orders/{qr_order.id}"
+        ).status_code
+        == 404
+    )
     login_as(client, shop.user)
     assert "Đã xử lý" in client.get(f"/orders/{qr_order.id}").get_data(as_text=True)
     resp = post_form(client, f"/payments/{qr_order.id}/resolve", {"as": "seller"}, page=f"/orders/{qr_order.id}")
@@ -188,7 +227,11 @@ def test_seller_settles_a_flag_after_returning_the_money(client, qr_order, shop,
     assert qr_order.payment_flag is None and qr_order.paid_at is None
     mismatch = db.session.scalar(sa.select(Payment).where(Payment.status == "mismatch"))
     assert mismatch.refund_status == "done" and mismatch.recorded_by_id == shop.user.id
-    assert post_form(client, f"/payments/{qr_order.id}/resolve", {"as": "seller"},
-                     page=f"/orders/{qr_order.id}").status_code == 409
+    assert (
+        post_form(
+            client, f"/payments/{qr_order.id}/resolve", {"as": "seller"}, page=f"/orders/{qr_order.id}"
+        ).status_code
+        == 409
+    )
     # the right amount still confirms it afterwards
     assert send(client, transfer(qr_order.code, txn=2)).json["outcome"] == "paid"

@@ -72,22 +72,33 @@ def run_machine(make_shop, make_user, place):
             session_id = f"cs_m_{k}"
             with db.session.begin_nested():
                 payment = new_attempt(order, "stripe", provider_ref=session_id)
-            session = {"id": session_id, "payment_status": "paid", "currency": "vnd", "payment_intent": f"pi_m_{k}",
-                       "amount_total": order.total_vnd if exact else order.total_vnd + 1,
-                       "metadata": {"order_id": str(order.id), "payment_id": str(payment.id)}}
+            session = {
+                "id": session_id,
+                "payment_status": "paid",
+                "currency": "vnd",
+                "payment_intent": f"pi_m_{k}",
+                "amount_total": order.total_vnd if exact else order.total_vnd + 1,
+                "metadata": {"order_id": str(order.id), "payment_id": str(payment.id)},
+            }
             self.send(f"evt_done_{k}", "checkout.session.completed", session)
 
         @rule(n=st.integers(0, 99))
         def card_refunded_outside(self, n):
-            payments = db.session.scalars(sa.select(Payment).where(Payment.method == "stripe",
-                                                                   Payment.provider_ref.is_not(None))).all()
+            payments = db.session.scalars(
+                sa.select(Payment).where(Payment.method == "stripe", Payment.provider_ref.is_not(None))
+            ).all()
             if not payments:
                 return
             p = payments[n % len(payments)]
             intent = p.provider_payment_ref or f"pi_m_{p.provider_ref[5:]}"
-            charge = {"id": f"ch_{p.id}", "amount": p.amount_vnd, "amount_refunded": p.amount_vnd, "refunded": True,
-                      "payment_intent": intent,
-                      "metadata": {"order_id": str(p.order_id), "payment_id": str(p.id)}}
+            charge = {
+                "id": f"ch_{p.id}",
+                "amount": p.amount_vnd,
+                "amount_refunded": p.amount_vnd,
+                "refunded": True,
+                "payment_intent": intent,
+                "metadata": {"order_id": str(p.order_id), "payment_id": str(p.id)},
+            }
             self.send(f"evt_refund_{p.id}", "charge.refunded", charge)
 
         def send(self, event_id, event_type, obj):
@@ -105,9 +116,12 @@ def run_machine(make_shop, make_user, place):
                 event_id, event_type, obj = self.events[n % len(self.events)]
                 before = db.session.scalar(sa.select(sa.func.count(OrderEvent.id)))
                 with db.session.begin_nested():
-                    outcome = process_once("stripe", event_id, event_type,
-                                           lambda row: handle_event({"type": event_type,
-                                                                               "data": {"object": obj}}, row))
+                    outcome = process_once(
+                        "stripe",
+                        event_id,
+                        event_type,
+                        lambda row: handle_event({"type": event_type, "data": {"object": obj}}, row),
+                    )
                 assert outcome == "duplicate"
                 assert db.session.scalar(sa.select(sa.func.count(OrderEvent.id))) == before
 
@@ -117,8 +131,13 @@ def run_machine(make_shop, make_user, place):
             if order is None:
                 return
             k = next(self.n)
-            transfer = IncomingTransfer("sepay", f"t{k}", order.total_vnd if exact else order.total_vnd - 1000,
-                                        f"CK {order.code}", ("1023456789",))
+            transfer = IncomingTransfer(
+                "sepay",
+                f"t{k}",
+                order.total_vnd if exact else order.total_vnd - 1000,
+                f"CK {order.code}",
+                ("1023456789",),
+            )
             with db.session.begin_nested():
                 process_once("sepay", transfer.transaction_id, "transfer", lambda row: apply_transfer(transfer, row))
 
@@ -131,8 +150,7 @@ def run_machine(make_shop, make_user, place):
             except (DomainError, AttributeError):
                 pass
 
-        @rule(n=st.integers(0, 99), to=st.sampled_from(list(OrderStatus)),
-              who=st.sampled_from(["buyer", "seller"]))
+        @rule(n=st.integers(0, 99), to=st.sampled_from(list(OrderStatus)), who=st.sampled_from(["buyer", "seller"]))
         def person_moves(self, n, to, who):
             order = self.pick(n)
             if order is None:
@@ -168,9 +186,12 @@ def run_machine(make_shop, make_user, place):
         @rule()
         def holds_run_out(self):
             now = utcnow()
-            db.session.execute(sa.update(Order).where(Order.status == "pending")
-                               .values(hold_expires_at=now - timedelta(minutes=1))
-                               .execution_options(synchronize_session=False))
+            db.session.execute(
+                sa.update(Order)
+                .where(Order.status == "pending")
+                .values(hold_expires_at=now - timedelta(minutes=1))
+                .execution_options(synchronize_session=False)
+            )
             db.session.expire_all()
             expire_holds(now=now)
 
@@ -191,19 +212,26 @@ def run_machine(make_shop, make_user, place):
         def no_money_is_kept_silently(self):
             for p in db.session.scalars(sa.select(Payment).where(Payment.status == PaymentStatus.SUCCEEDED)):
                 order = db.session.get(Order, p.order_id)
-                keeps = order.paid_at is not None and order.status not in (OrderStatus.CANCELLED,
-                                                                            OrderStatus.EXPIRED, OrderStatus.REFUNDED)
+                keeps = order.paid_at is not None and order.status not in (
+                    OrderStatus.CANCELLED,
+                    OrderStatus.EXPIRED,
+                    OrderStatus.REFUNDED,
+                )
                 assert keeps or p.refund_status in (RefundStatus.REQUESTED, RefundStatus.MANUAL), (p, order)
 
         @invariant()
         def paid_online_before_confirmed(self):
             for o in self.orders():
-                if o.status in (OrderStatus.CONFIRMED, OrderStatus.PACKED, OrderStatus.SHIPPED) and \
-                        o.payment_method in ("stripe", "vietqr"):
+                if o.status in (
+                    OrderStatus.CONFIRMED,
+                    OrderStatus.PACKED,
+                    OrderStatus.SHIPPED,
+                ) and o.payment_method in ("stripe", "vietqr"):
                     assert o.paid_at is not None, o
 
-    PaymentMachine.TestCase.settings = settings(max_examples=EXAMPLES, stateful_step_count=30, deadline=None,
-                                                suppress_health_check=list(HealthCheck))
+    PaymentMachine.TestCase.settings = settings(
+        max_examples=EXAMPLES, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
+    )
     PaymentMachine.TestCase().runTest()
 
 

@@ -24,8 +24,14 @@ def stock_of(product) -> int:
     return db.session.scalar(sa.select(Product.stock).where(Product.id == product.id))
 
 
-def send(client, event: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = None, payload: str | None = None,
-         header: str | None = None):
+def send(
+    client,
+    event: dict,
+    secret: str = WEBHOOK_SECRET,
+    timestamp: int | None = None,
+    payload: str | None = None,
+    header: str | None = None,
+):
     body = payload if payload is not None else json.dumps(event)
     headers = {"Content-Type": "application/json"}
     sig = header if header is not None else sign(json.dumps(event) if payload is None else payload, secret, timestamp)
@@ -58,8 +64,11 @@ def test_checkout_session_in_vnd_with_a_deterministic_key(client, stripe_api, ca
     req = create[0]
     assert req.headers["idempotency-key"] == f"chophien-checkout-{order.id}-1"
     line = req.form["line_items"][0]
-    assert line["price_data"] == {"currency": "vnd", "unit_amount": "79000",
-                                  "product_data": {"name": "Cà phê Robusta rang mộc (túi)"}}
+    assert line["price_data"] == {
+        "currency": "vnd",
+        "unit_amount": "79000",
+        "product_data": {"name": "Cà phê Robusta rang mộc (túi)"},
+    }
     assert line["quantity"] == "2"
     assert req.form["metadata"]["order_id"] == str(order.id)
     assert req.form["payment_intent_data"]["metadata"]["order_code"] == order.code
@@ -98,25 +107,50 @@ def test_completed_webhook_confirms_once(client, stripe_api, card_order, buyer, 
     reload(card_order)
     assert card_order.status == "confirmed" and card_order.paid_at is not None
     payment = db.session.scalar(sa.select(Payment).where(Payment.provider_ref == session_id))
-    assert (payment.status, payment.received_vnd, payment.provider_payment_ref) == ("succeeded", 158_000,
-                                                                                   f"pi_test_{session_id[-4:]}")
+    assert (payment.status, payment.received_vnd, payment.provider_payment_ref) == (
+        "succeeded",
+        158_000,
+        f"pi_test_{session_id[-4:]}",
+    )
     kinds = {(n.user_id, n.kind) for n in db.session.scalars(sa.select(Notification))}
     assert {(buyer.id, "order.paid_buyer"), (shop.user.id, "order.paid")} <= kinds
     # replayed, redelivered: answered, counted once
     for _ in range(3):
         again = send(client, event)
         assert again.status_code == 200 and again.json["outcome"] == "duplicate"
-    assert db.session.scalar(sa.select(sa.func.count(OrderEvent.id)).where(
-        OrderEvent.order_id == card_order.id, OrderEvent.to_status == "confirmed")) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(OrderEvent.id)).where(
+                OrderEvent.order_id == card_order.id, OrderEvent.to_status == "confirmed"
+            )
+        )
+        == 1
+    )
     assert db.session.scalar(sa.select(sa.func.count(ProcessedEvent.id))) == 1
     # a different event about the same session changes nothing either
     other = stripe_event("checkout.session.completed", stripe_api.pay(session_id), event_id="evt_other")
     assert send(client, other).json["outcome"] == "already"
 
 
-@pytest.mark.parametrize("attack", ["forged", "tampered", "stale", "future", "no_header", "wrong_scheme", "not_json",
-                                    "empty", "not_ascii", "not_utf8", "array", "deep", "deep_object",
-                                    "huge_timestamp"])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "forged",
+        "tampered",
+        "stale",
+        "future",
+        "no_header",
+        "wrong_scheme",
+        "not_json",
+        "empty",
+        "not_ascii",
+        "not_utf8",
+        "array",
+        "deep",
+        "deep_object",
+        "huge_timestamp",
+    ],
+)
 def test_bad_webhooks_are_refused_and_change_nothing(client, stripe_api, card_order, buyer, attack):
     session_id = started(client, stripe_api, card_order, buyer)
     event = stripe_event("checkout.session.completed", stripe_api.pay(session_id))
@@ -139,8 +173,11 @@ def test_bad_webhooks_are_refused_and_change_nothing(client, stripe_api, card_or
         nested: dict = {"x": 1}
         for _ in range(40):
             nested = {"x": nested}
-        resp = send(client, event, payload=json.dumps({**event, "data": {"object": {**event["data"]["object"],
-                                                                                     "metadata": nested}}}))
+        resp = send(
+            client,
+            event,
+            payload=json.dumps({**event, "data": {"object": {**event["data"]["object"], "metadata": nested}}}),
+        )
     elif attack == "no_header":
         resp = send(client, event, header="")
     elif attack == "wrong_scheme":
@@ -150,8 +187,11 @@ def test_bad_webhooks_are_refused_and_change_nothing(client, stripe_api, card_or
     elif attack == "huge_timestamp":  # int() of 5 000 digits raises instead of answering
         resp = send(client, event, header=f"t={'9' * 5000},v1={'0' * 64}")
     elif attack == "not_utf8":
-        resp = client.post("/webhooks/stripe", data=b"\xff\xfe{}", headers={
-            "Stripe-Signature": sign("x", WEBHOOK_SECRET), "Content-Type": "application/json"})
+        resp = client.post(
+            "/webhooks/stripe",
+            data=b"\xff\xfe{}",
+            headers={"Stripe-Signature": sign("x", WEBHOOK_SECRET), "Content-Type": "application/json"},
+        )
     elif attack == "not_json":
         resp = send(client, event, payload="not json at all")
     else:
@@ -188,8 +228,9 @@ def test_a_header_signed_with_the_old_and_the_new_secret_is_accepted(client, str
 
 
 @pytest.mark.parametrize("amount,currency", [(158_001, "vnd"), (1_580, "vnd"), (158_000, "usd"), (0, "vnd")])
-def test_completion_with_wrong_amount_or_currency_is_flagged_not_paid(client, stripe_api, card_order, buyer,
-                                                                      amount, currency):
+def test_completion_with_wrong_amount_or_currency_is_flagged_not_paid(
+    client, stripe_api, card_order, buyer, amount, currency
+):
     session_id = started(client, stripe_api, card_order, buyer)
     event = stripe_event("checkout.session.completed", stripe_api.pay(session_id, amount=amount, currency=currency))
     resp = send(client, event)
@@ -226,8 +267,9 @@ def test_cancelling_a_paid_card_order_refunds_it_through_the_api(client, stripe_
     session_id = started(client, stripe_api, card_order, buyer)
     send(client, stripe_event("checkout.session.completed", stripe_api.pay(session_id)))
     assert stock_of(shop.product) == 48
-    resp = post_form(client, f"/orders/{card_order.id}/cancel", {"as": "buyer", "reason": "Đổi ý"},
-                     page=f"/orders/{card_order.id}")
+    resp = post_form(
+        client, f"/orders/{card_order.id}/cancel", {"as": "buyer", "reason": "Đổi ý"}, page=f"/orders/{card_order.id}"
+    )
     assert resp.status_code == 302
     refunds = stripe_api.calls("/v1/refunds")
     assert len(refunds) == 1
@@ -277,15 +319,15 @@ def test_payment_after_the_hold_expired_is_given_back(client, stripe_api, card_o
     assert card_order.status == "expired" and card_order.paid_at is None
     payment = db.session.scalar(sa.select(Payment).where(Payment.provider_ref == session_id))
     assert payment.status == "refunded"
-    assert [r.form["payment_intent"] for r in stripe_api.calls("/v1/refunds")] == [
-        payment.provider_payment_ref]
+    assert [r.form["payment_intent"] for r in stripe_api.calls("/v1/refunds")] == [payment.provider_payment_ref]
     assert any(r.path == f"/v1/checkout/sessions/{session_id}/expire" for r in stripe_api.seen)
 
 
 def test_session_expired_event_closes_the_attempt(client, stripe_api, card_order, buyer):
     session_id = started(client, stripe_api, card_order, buyer)
-    resp = send(client, stripe_event("checkout.session.expired", {**stripe_api.sessions[session_id],
-                                                                    "status": "expired"}))
+    resp = send(
+        client, stripe_event("checkout.session.expired", {**stripe_api.sessions[session_id], "status": "expired"})
+    )
     assert resp.json["outcome"] == "released"  # the hold goes at once (tests/payments/test_event_order.py)
     assert reload(card_order).status == "expired"
     assert db.session.scalar(sa.select(Payment.status).where(Payment.provider_ref == session_id)) == "expired"
@@ -323,8 +365,13 @@ def test_return_page_reads_the_session_back(client, stripe_api, card_order, buye
 def test_unknown_and_unhandled_events(client, stripe_api, card_order, buyer):
     resp = send(client, stripe_event("customer.created", {"id": "cus_1", "object": "customer"}))
     assert resp.status_code == 200 and resp.json["outcome"] == "ignored"
-    resp = send(client, stripe_event("checkout.session.completed", {"id": "cs_nobody", "payment_status": "paid",
-                                                                    "metadata": {"order_id": "1", "payment_id": "x"}}))
+    resp = send(
+        client,
+        stripe_event(
+            "checkout.session.completed",
+            {"id": "cs_nobody", "payment_status": "paid", "metadata": {"order_id": "1", "payment_id": "x"}},
+        ),
+    )
     assert resp.json["outcome"] == "unknown"
 
 
@@ -356,9 +403,14 @@ def test_paid_twice_then_cancelled_gives_both_back(client, stripe_api, card_orde
 
     second = new_attempt(reload(card_order), "stripe", provider_ref="cs_test_second")
     db.session.commit()
-    session = {"id": "cs_test_second", "payment_status": "paid", "currency": "vnd", "amount_total": 158_000,
-               "payment_intent": "pi_test_second", "metadata": {"order_id": str(card_order.id),
-                                                                "payment_id": str(second.id)}}
+    session = {
+        "id": "cs_test_second",
+        "payment_status": "paid",
+        "currency": "vnd",
+        "amount_total": 158_000,
+        "payment_intent": "pi_test_second",
+        "metadata": {"order_id": str(card_order.id), "payment_id": str(second.id)},
+    }
     assert send(client, stripe_event("checkout.session.completed", session)).json["outcome"] == "refunding"
     assert reload(card_order).status == "confirmed"
     post_form(client, f"/orders/{card_order.id}/cancel", {"as": "buyer"}, page=f"/orders/{card_order.id}")

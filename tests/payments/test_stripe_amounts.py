@@ -19,13 +19,19 @@ _keys = itertools.count()
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
-@given(lines=st.lists(st.tuples(st.integers(1_000, 50_000_000), st.integers(1, 500)), min_size=1, max_size=5),
-       shipping=st.sampled_from([0, 15_000, 32_500]))
+@given(
+    lines=st.lists(st.tuples(st.integers(1_000, 50_000_000), st.integers(1, 500)), min_size=1, max_size=5),
+    shipping=st.sampled_from([0, 15_000, 32_500]),
+)
 def test_lines_amount_and_total_agree_in_dong(app, stripe_api, make_seller, make_product, make_user, lines, shipping):
     seller, buyer = make_seller(), make_user()
     products = [make_product(seller=seller, price_vnd=price, stock=qty) for price, qty in lines]
-    order = place_order(buyer, [Line("product", p.id, qty) for p, (_, qty) in zip(products, lines, strict=True)],
-                        f"amounts-{next(_keys):06d}", shipping_vnd=shipping).order
+    order = place_order(
+        buyer,
+        [Line("product", p.id, qty) for p, (_, qty) in zip(products, lines, strict=True)],
+        f"amounts-{next(_keys):06d}",
+        shipping_vnd=shipping,
+    ).order
     apply_address(order, clean_address(*ADDRESS.values()))
     gateway().choose(order, "stripe", buyer)
     db.session.flush()

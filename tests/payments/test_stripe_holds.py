@@ -27,8 +27,11 @@ def held_order(client, stripe_api, fruit_shop, buyer, place, fruits=2):
 
 
 def hold_of(order) -> Payment:
-    return db.session.scalar(sa.select(Payment).where(Payment.order_id == order.id, Payment.method == "stripe")
-                             .execution_options(populate_existing=True))
+    return db.session.scalar(
+        sa.select(Payment)
+        .where(Payment.order_id == order.id, Payment.method == "stripe")
+        .execution_options(populate_existing=True)
+    )
 
 
 def calls(stripe_api, suffix):
@@ -38,8 +41,9 @@ def calls(stripe_api, suffix):
 def weigh(client, order, kg, user):
     login_as(client, user)
     item = order.items[0]
-    return post_form(client, f"/orders/{order.id}/weights", {"as": "seller", f"weight-{item.id}": kg},
-                     page=f"/orders/{order.id}")
+    return post_form(
+        client, f"/orders/{order.id}/weights", {"as": "seller", f"weight-{item.id}": kg}, page=f"/orders/{order.id}"
+    )
 
 
 def test_the_checkout_session_authorises_the_most_the_tolerance_allows(client, stripe_api, fruit_shop, buyer, place):
@@ -69,8 +73,9 @@ def test_weighing_captures_the_weighed_amount(client, stripe_api, fruit_shop, bu
     reload(order)
     assert order.paid_at is not None and order.total_vnd == 544_000 and order.status == "confirmed"
     assert stripe_api.intent_for(session_id)["amount_received"] == 544_000
-    assert "order.charged" in set(db.session.scalars(sa.select(Notification.kind).where(
-        Notification.user_id == buyer.id)))
+    assert "order.charged" in set(
+        db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == buyer.id))
+    )
     # charged: the weights are final now
     resp = weigh(client, order, "6", fruit_shop.user)
     assert resp.status_code == 409 and len(calls(stripe_api, "/capture")) == 1
@@ -87,8 +92,9 @@ def test_a_weight_beyond_the_hold_is_refused(client, stripe_api, fruit_shop, buy
     assert calls(stripe_api, "/capture")[0].form["amount_to_capture"] == "561000"
 
 
-def test_lighter_than_the_tolerance_waits_for_the_buyer_then_captures_less(client, stripe_api, fruit_shop, buyer,
-                                                                            place):
+def test_lighter_than_the_tolerance_waits_for_the_buyer_then_captures_less(
+    client, stripe_api, fruit_shop, buyer, place
+):
     order, _ = held_order(client, stripe_api, fruit_shop, buyer, place)
     assert weigh(client, order, "5", fruit_shop.user).status_code == 302  # −16,7 %
     assert reload(order).weight_status == "to_accept" and not calls(stripe_api, "/capture")
@@ -101,8 +107,9 @@ def test_lighter_than_the_tolerance_waits_for_the_buyer_then_captures_less(clien
 def test_cancelling_releases_the_hold_and_nothing_is_charged(client, stripe_api, fruit_shop, buyer, place):
     order, session_id = held_order(client, stripe_api, fruit_shop, buyer, place)
     assert stock_of(fruit_shop.product) == 18
-    resp = post_form(client, f"/orders/{order.id}/cancel", {"as": "buyer", "reason": "Đổi ý"},
-                     page=f"/orders/{order.id}")
+    resp = post_form(
+        client, f"/orders/{order.id}/cancel", {"as": "buyer", "reason": "Đổi ý"}, page=f"/orders/{order.id}"
+    )
     assert resp.status_code == 302
     (cancel,) = calls(stripe_api, "/cancel")
     hold = hold_of(order)
@@ -126,8 +133,9 @@ def test_declining_the_weight_releases_the_hold(client, stripe_api, fruit_shop, 
     assert len(calls(stripe_api, "/cancel")) == 1
 
 
-def test_a_weighing_left_unanswered_releases_the_hold_at_the_deadline(client, stripe_api, fruit_shop, buyer, place,
-                                                                      runner):
+def test_a_weighing_left_unanswered_releases_the_hold_at_the_deadline(
+    client, stripe_api, fruit_shop, buyer, place, runner
+):
     from datetime import timedelta
 
     from market.database import utcnow
@@ -136,8 +144,11 @@ def test_a_weighing_left_unanswered_releases_the_hold_at_the_deadline(client, st
     order, _ = held_order(client, stripe_api, fruit_shop, buyer, place)
     weigh(client, order, "5", fruit_shop.user)
     assert reload(order).weight_status == "to_accept"
-    db.session.execute(sa.update(OrderEvent).where(OrderEvent.order_id == order.id, OrderEvent.kind == "weighed")
-                       .values(created_at=utcnow() - timedelta(hours=49)))
+    db.session.execute(
+        sa.update(OrderEvent)
+        .where(OrderEvent.order_id == order.id, OrderEvent.kind == "weighed")
+        .values(created_at=utcnow() - timedelta(hours=49))
+    )
     db.session.commit()
     result = runner.invoke(args=["expire-holds"])
     assert result.exit_code == 0 and "1 order(s)" in result.output, result.output

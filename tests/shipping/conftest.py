@@ -11,10 +11,19 @@ def fee_table():
     from market.shipping.models import ShopShipping
 
     def factory(profile, **overrides):
-        values = dict(fee_commune_vnd=15_000, fee_province_vnd=25_000, fee_elsewhere_vnd=35_000,
-                      extra_commune_vnd=2_000, extra_province_vnd=4_000, extra_elsewhere_vnd=6_000,
-                      base_weight_g=2000, item_weight_g=1000, free_above_vnd=None, pickup_enabled=False,
-                      pickup_note="")
+        values = dict(
+            fee_commune_vnd=15_000,
+            fee_province_vnd=25_000,
+            fee_elsewhere_vnd=35_000,
+            extra_commune_vnd=2_000,
+            extra_province_vnd=4_000,
+            extra_elsewhere_vnd=6_000,
+            base_weight_g=2000,
+            item_weight_g=1000,
+            free_above_vnd=None,
+            pickup_enabled=False,
+            pickup_note="",
+        )
         values.update(overrides)
         row = ShopShipping(seller_id=profile.id, **values)
         db.session.add(row)
@@ -36,8 +45,9 @@ def carriers(_app):
     ghn_address.forget()  # a new stand-in may get an old one's port: no master data kept from another test
     ghn, ghtk = GHNStandIn().start(), GHTKStandIn().start()
     saved = {k: _app.config.get(k) for k in CARRIER_KEYS}
-    _app.config.update(SHIPPING_CARRIERS=("ghn", "ghtk"), GHN_API_BASE=ghn.url, GHTK_API_BASE=ghtk.url,
-                       CARRIER_TIMEOUT=2)
+    _app.config.update(
+        SHIPPING_CARRIERS=("ghn", "ghtk"), GHN_API_BASE=ghn.url, GHTK_API_BASE=ghtk.url, CARRIER_TIMEOUT=2
+    )
     try:
         yield {"ghn": ghn, "ghtk": ghtk}
     finally:
@@ -53,8 +63,9 @@ def connect_carrier(carriers):
     from tests.shipping.standin import GHNStandIn, GHTKStandIn
 
     def factory(profile, carrier: str = "ghtk"):
-        token, account = ((GHNStandIn.TOKEN, GHNStandIn.SHOP) if carrier == "ghn"
-                          else (GHTKStandIn.TOKEN, GHTKStandIn.PARTNER))
+        token, account = (
+            (GHNStandIn.TOKEN, GHNStandIn.SHOP) if carrier == "ghn" else (GHTKStandIn.TOKEN, GHTKStandIn.PARTNER)
+        )
         return connect(profile.id, carrier, token, account, "Thôn 4, đường Hùng Vương")
 
     return factory

@@ -13,25 +13,72 @@ PDF = b"%PDF-1.4\n% a label\n%%EOF\n"
 # GHN's master data as its documented shapes have it (api.ghn.vn/home/docs/detail?id=91, 93, 92): a few
 # provinces, districts and wards — enough for the test addresses, an ambiguous "Phường 1" and a locked ward.
 GHN_PROVINCES = [
-    {"ProvinceID": 202, "ProvinceName": "Hồ Chí Minh", "Status": 1,
-     "NameExtension": ["Hồ Chí Minh", "TP.Hồ Chí Minh", "TP. Hồ Chí Minh", "TP Hồ Chí Minh", "Thành phố Hồ Chí Minh",
-                       "HCM", "hochiminh", "saigon", "sg"]},
-    {"ProvinceID": 210, "ProvinceName": "Đắk Lắk", "Status": 1,
-     "NameExtension": ["Đắk Lắk", "Tỉnh Đắk Lắk", "T.Đắk Lắk", "Dak Lak", "daklak"]},
+    {
+        "ProvinceID": 202,
+        "ProvinceName": "Hồ Chí Minh",
+        "Status": 1,
+        "NameExtension": [
+            "Hồ Chí Minh",
+            "TP.Hồ Chí Minh",
+            "TP. Hồ Chí Minh",
+            "TP Hồ Chí Minh",
+            "Thành phố Hồ Chí Minh",
+            "HCM",
+            "hochiminh",
+            "saigon",
+            "sg",
+        ],
+    },
+    {
+        "ProvinceID": 210,
+        "ProvinceName": "Đắk Lắk",
+        "Status": 1,
+        "NameExtension": ["Đắk Lắk", "Tỉnh Đắk Lắk", "T.Đắk Lắk", "Dak Lak", "daklak"],
+    },
 ]
 GHN_DISTRICTS = [
-    {"DistrictID": 1442, "ProvinceID": 202, "DistrictName": "Quận 1", "Status": 1,
-     "NameExtension": ["Q1", "Q.1", "Quận 1", "quan1"]},
-    {"DistrictID": 1444, "ProvinceID": 202, "DistrictName": "Quận 3", "Status": 1,
-     "NameExtension": ["Q3", "Q.3", "Quận 3", "quan3"]},
-    {"DistrictID": 1452, "ProvinceID": 202, "DistrictName": "Quận 10", "Status": 1,
-     "NameExtension": ["Q10", "Q.10", "Quận 10", "quan10"]},
-    {"DistrictID": 1600, "ProvinceID": 210, "DistrictName": "Thành phố Buôn Ma Thuột", "Status": 1,
-     "NameExtension": ["TP Buôn Ma Thuột", "TP. Buôn Ma Thuột", "buonmathuot", "BMT"]},
-    {"DistrictID": 1601, "ProvinceID": 210, "DistrictName": "Huyện Krông Pắc", "Status": 1,
-     "NameExtension": ["H. Krông Pắc", "Krông Pắc", "krongpac"]},
-    {"DistrictID": 1602, "ProvinceID": 210, "DistrictName": "Huyện Cư M'gar", "Status": 1,
-     "NameExtension": ["H. Cư M'gar", "Cư M'gar", "cumgar"]},
+    {
+        "DistrictID": 1442,
+        "ProvinceID": 202,
+        "DistrictName": "Quận 1",
+        "Status": 1,
+        "NameExtension": ["Q1", "Q.1", "Quận 1", "quan1"],
+    },
+    {
+        "DistrictID": 1444,
+        "ProvinceID": 202,
+        "DistrictName": "Quận 3",
+        "Status": 1,
+        "NameExtension": ["Q3", "Q.3", "Quận 3", "quan3"],
+    },
+    {
+        "DistrictID": 1452,
+        "ProvinceID": 202,
+        "DistrictName": "Quận 10",
+        "Status": 1,
+        "NameExtension": ["Q10", "Q.10", "Quận 10", "quan10"],
+    },
+    {
+        "DistrictID": 1600,
+        "ProvinceID": 210,
+        "DistrictName": "Thành phố Buôn Ma Thuột",
+        "Status": 1,
+        "NameExtension": ["TP Buôn Ma Thuột", "TP. Buôn Ma Thuột", "buonmathuot", "BMT"],
+    },
+    {
+        "DistrictID": 1601,
+        "ProvinceID": 210,
+        "DistrictName": "Huyện Krông Pắc",
+        "Status": 1,
+        "NameExtension": ["H. Krông Pắc", "Krông Pắc", "krongpac"],
+    },
+    {
+        "DistrictID": 1602,
+        "ProvinceID": 210,
+        "DistrictName": "Huyện Cư M'gar",
+        "Status": 1,
+        "NameExtension": ["H. Cư M'gar", "Cư M'gar", "cumgar"],
+    },
 ]
 GHN_WARDS = [
     {"WardCode": "20109", "DistrictID": 1442, "WardName": "Phường Bến Nghé", "NameExtension": ["P. Bến Nghé"]},
@@ -76,8 +123,9 @@ class GHNStandIn(StandIn):
         district, ward = body.get(district_field), body.get(ward_field)
         if district in (None, "", 0) and ward in (None, ""):
             return f"{district_field} và {ward_field} là bắt buộc" if required else None
-        known = any(w["DistrictID"] == district and w["WardCode"] == ward and w.get("Status", 1) != 2
-                    for w in GHN_WARDS)
+        known = any(
+            w["DistrictID"] == district and w["WardCode"] == ward and w.get("Status", 1) != 2 for w in GHN_WARDS
+        )
         return None if known else f"{ward_field} {ward!r} không thuộc {district_field} {district!r}"
 
     def _master(self, rec: Seen):
@@ -109,27 +157,48 @@ class GHNStandIn(StandIn):
         body = rec.json or {}
         base = "/shiip/public-api/v2"
         if rec.path == f"{base}/shipping-order/fee":
-            problem = (self._place_error(body, "to_district_id", "to_ward_code", True)
-                       or self._place_error(body, "from_district_id", "from_ward_code", False))
+            problem = self._place_error(body, "to_district_id", "to_ward_code", True) or self._place_error(
+                body, "from_district_id", "from_ward_code", False
+            )
             if problem:
                 return 400, {"code": 400, "message": problem, "data": None, "code_message": "USER_ERR_COMMON"}
-            return 200, {"code": 200, "message": "Success",
-                         "data": {"total": 22000 + 3000 * max(0, (body.get("weight", 0) - 1) // 1000),
-                                  "service_fee": 22000, "insurance_fee": 0}}
+            return 200, {
+                "code": 200,
+                "message": "Success",
+                "data": {
+                    "total": 22000 + 3000 * max(0, (body.get("weight", 0) - 1) // 1000),
+                    "service_fee": 22000,
+                    "insurance_fee": 0,
+                },
+            }
         if rec.path == f"{base}/shipping-order/create":
             if not body.get("to_phone") or not body.get("to_address"):
                 return 400, {"code": 400, "message": "Số điện thoại người nhận không hợp lệ", "data": None}
-            problem = (self._place_error(body, "to_district_id", "to_ward_code", True)
-                       or self._place_error(body, "return_district_id", "return_ward_code", False))
+            problem = self._place_error(body, "to_district_id", "to_ward_code", True) or self._place_error(
+                body, "return_district_id", "return_ward_code", False
+            )
             if problem:
                 return 400, {"code": 400, "message": problem, "data": None, "code_message": "USER_ERR_COMMON"}
             code = f"GHN{next(self._ids):05d}X"
-            self.orders[code] = {"order_code": code, "status": "ready_to_pick", "cod_amount": body.get("cod_amount"),
-                                 "client_order_code": body.get("client_order_code"), "cod_transfer_date": None,
-                                 "updated_date": "2026-12-06T10:00:00Z"}
-            return 200, {"code": 200, "message": "Success",
-                         "data": {"order_code": code, "sort_code": "190-G-01-A1", "trans_type": "truck",
-                                  "total_fee": 33000, "expected_delivery_time": "2026-12-09T16:59:59Z"}}
+            self.orders[code] = {
+                "order_code": code,
+                "status": "ready_to_pick",
+                "cod_amount": body.get("cod_amount"),
+                "client_order_code": body.get("client_order_code"),
+                "cod_transfer_date": None,
+                "updated_date": "2026-12-06T10:00:00Z",
+            }
+            return 200, {
+                "code": 200,
+                "message": "Success",
+                "data": {
+                    "order_code": code,
+                    "sort_code": "190-G-01-A1",
+                    "trans_type": "truck",
+                    "total_fee": 33000,
+                    "expected_delivery_time": "2026-12-09T16:59:59Z",
+                },
+            }
         if rec.path == f"{base}/shipping-order/detail":
             order = self.orders.get(body.get("order_code"))
             if order is None:
@@ -169,19 +238,36 @@ class GHTKStandIn(StandIn):
         if rec.path == "/services/shipment/fee":
             if rec.query.get("province") == "Côn Đảo":
                 return 200, {"success": True, "fee": {"name": "area3", "fee": 0, "delivery": False}}
-            return 200, {"success": True, "fee": {"name": "area1", "fee": 30400, "insurance_fee": 0,
-                                                  "delivery": True}}
+            return 200, {"success": True, "fee": {"name": "area1", "fee": 30400, "insurance_fee": 0, "delivery": True}}
         if rec.path == "/services/shipment/order/":
             order = (rec.json or {}).get("order", {})
             if any(o["partner_id"] == order.get("id") for o in self.orders.values()):
-                return 200, {"success": False, "message": "Mã đơn hàng đã tồn tại",
-                             "error": {"code": "ORDER_ID_EXIST", "partner_id": order.get("id")}}
+                return 200, {
+                    "success": False,
+                    "message": "Mã đơn hàng đã tồn tại",
+                    "error": {"code": "ORDER_ID_EXIST", "partner_id": order.get("id")},
+                }
             label = f"S1.A1.{next(self._ids)}"
-            self.orders[label] = {"label_id": label, "partner_id": order.get("id"), "status": "2",
-                                  "pick_money": order.get("pick_money"), "modified": "2026-12-06 10:00:00"}
-            return 200, {"success": True, "message": "Các đơn hàng đã được add vào hệ thống GHTK thành công.",
-                         "order": {"partner_id": order.get("id"), "label": label, "area": "1", "fee": "30400",
-                                   "insurance_fee": "0", "status_id": 2, "tracking_id": int(label.rsplit(".", 1)[1])}}
+            self.orders[label] = {
+                "label_id": label,
+                "partner_id": order.get("id"),
+                "status": "2",
+                "pick_money": order.get("pick_money"),
+                "modified": "2026-12-06 10:00:00",
+            }
+            return 200, {
+                "success": True,
+                "message": "Các đơn hàng đã được add vào hệ thống GHTK thành công.",
+                "order": {
+                    "partner_id": order.get("id"),
+                    "label": label,
+                    "area": "1",
+                    "fee": "30400",
+                    "insurance_fee": "0",
+                    "status_id": 2,
+                    "tracking_id": int(label.rsplit(".", 1)[1]),
+                },
+            }
         if rec.path.startswith("/services/shipment/v2/"):
             order = self.orders.get(rec.path.rsplit("/", 1)[1])
             if order is None:

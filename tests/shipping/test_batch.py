@@ -1,4 +1,4 @@
-""""Tạo vận đơn" for several orders at once from the shop's order list (/sell/orders): each order its own carrier
+""" "Tạo vận đơn" for several orders at once from the shop's order list (/sell/orders): each order its own carrier
 call and its own transaction, a result per order, one print of the labels where the carrier prints many."""
 
 import re
@@ -19,8 +19,12 @@ def shipments_of(order) -> list[Shipment]:
 
 
 def batch(client, ids, carrier="ghn", **extra):
-    return post_form(client, "/sell/shipping/batch", {"order_id": [str(i) for i in ids], "ship_carrier": carrier,
-                                                      **extra}, page="/sell/orders")
+    return post_form(
+        client,
+        "/sell/shipping/batch",
+        {"order_id": [str(i) for i in ids], "ship_carrier": carrier, **extra},
+        page="/sell/orders",
+    )
 
 
 def result_of(page: str, code: str) -> str:
@@ -51,8 +55,9 @@ def test_the_order_list_offers_it_once_a_carrier_is_connected(client, login, sho
     assert 'name="ship_carrier" value="ghn"' in page
 
 
-def test_each_order_gets_its_shipment_and_cod_or_its_reason(client, login, shop, orders, make_shop, buyer, place,
-                                                             carriers, connect_carrier):
+def test_each_order_gets_its_shipment_and_cod_or_its_reason(
+    client, login, shop, orders, make_shop, buyer, place, carriers, connect_carrier
+):
     first, second, waiting = orders
     other = place(buyer, make_shop("Shop khác").product, 1)
     connect_carrier(shop.profile, "ghn")
@@ -66,8 +71,10 @@ def test_each_order_gets_its_shipment_and_cod_or_its_reason(client, login, shop,
     # the two confirmed ones: shipped with GHN's code, each with its own cash to collect
     assert (first.status, second.status) == ("shipped", "shipped")
     assert [s.cod_vnd for s in made[first.id]] == [158_000] and [s.cod_vnd for s in made[second.id]] == [79_000]
-    sent = {c.json["client_order_code"]: c.json["cod_amount"]
-            for c in carriers["ghn"].calls("/shiip/public-api/v2/shipping-order/create")}
+    sent = {
+        c.json["client_order_code"]: c.json["cod_amount"]
+        for c in carriers["ghn"].calls("/shiip/public-api/v2/shipping-order/create")
+    }
     assert sent == {first.code: 158_000, second.code: 79_000}  # nothing asked for the others
     assert first.tracking_code in result_of(page, first.code) and "158.000" in result_of(page, first.code)
     assert second.tracking_code in result_of(page, second.code)

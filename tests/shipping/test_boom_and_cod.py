@@ -23,8 +23,9 @@ def refuse_one(buyer, shop, place):
     return order
 
 
-def test_refusals_are_counted_and_a_shop_may_ask_for_a_transfer(client, login, buyer, shop, make_shop, place,
-                                                                 fee_table):
+def test_refusals_are_counted_and_a_shop_may_ask_for_a_transfer(
+    client, login, buyer, shop, make_shop, place, fee_table
+):
     from market.shipping.boom import refusals_of
 
     stock = shop.product.stock
@@ -38,12 +39,14 @@ def test_refusals_are_counted_and_a_shop_may_ask_for_a_transfer(client, login, b
     page = client.get("/checkout").get_data(as_text=True)
     assert f'name="method-{strict.profile.id}" value="cod"' not in page  # cash is not offered to her here
     attempt = re.search(r'name="attempt"[^>]*value="([0-9a-f]+)"', page).group(1)
-    resp = post_form(client, "/checkout", {**ADDRESS, "attempt": attempt, f"method-{strict.profile.id}": "cod"},
-                     page="/checkout")
+    resp = post_form(
+        client, "/checkout", {**ADDRESS, "attempt": attempt, f"method-{strict.profile.id}": "cod"}, page="/checkout"
+    )
     assert resp.status_code == 400 and "chuyển khoản" in resp.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Order.id)).where(Order.seller_id == strict.profile.id)) == 0
-    ok = post_form(client, "/checkout", {**ADDRESS, "attempt": attempt, f"method-{strict.profile.id}": "vietqr"},
-                   page="/checkout")
+    ok = post_form(
+        client, "/checkout", {**ADDRESS, "attempt": attempt, f"method-{strict.profile.id}": "vietqr"}, page="/checkout"
+    )
     assert ok.status_code == 302
     # the shop sees the count on her order, nothing else about where
     order = db.session.scalar(sa.select(Order).where(Order.seller_id == strict.profile.id))
@@ -67,9 +70,17 @@ def test_cod_report(client, login, shop, buyer, place, carriers, connect_carrier
     orders = [place(buyer, shop.product, 1) for _ in range(3)]
     for i, order in enumerate(orders):
         order.carrier, order.tracking_code = "GHTK", f"S1.A1.{i}"
-        db.session.add(Shipment(order_id=order.id, seller_id=shop.profile.id, carrier="ghtk",
-                                tracking_code=f"S1.A1.{i}", stage=("delivered", "delivered", "picked_up")[i],
-                                cod_vnd=79_000, cod_collected_vnd=(79_000, 79_000, None)[i]))
+        db.session.add(
+            Shipment(
+                order_id=order.id,
+                seller_id=shop.profile.id,
+                carrier="ghtk",
+                tracking_code=f"S1.A1.{i}",
+                stage=("delivered", "delivered", "picked_up")[i],
+                cod_vnd=79_000,
+                cod_collected_vnd=(79_000, 79_000, None)[i],
+            )
+        )
     db.session.flush()
     login(shop.user)
     page = client.get("/sell/shipping/cod").get_data(as_text=True)

@@ -66,8 +66,9 @@ def checkout_twice(client, shop, address):
     return html, second
 
 
-def test_ghtk_quote_is_shown_charged_kept_and_remembered(client, login, buyer, shop, fee_table, connect_carrier,
-                                                         carriers, open_transactions):
+def test_ghtk_quote_is_shown_charged_kept_and_remembered(
+    client, login, buyer, shop, fee_table, connect_carrier, carriers, open_transactions
+):
     quoting_shop(shop, fee_table, connect_carrier, "ghtk")
     login(buyer)
     add_to_cart(client, shop.product, 3)  # 3 kg, 237.000 ₫; the table would say 41.000 ₫ to another province
@@ -80,7 +81,10 @@ def test_ghtk_quote_is_shown_charged_kept_and_remembered(client, login, buyer, s
     asked = carriers["ghtk"].calls(FEE_PATH["ghtk"])
     assert len(asked) == 2  # one for the page, one again when placing (fresh), none for re-rendering
     assert (asked[0].query["province"], asked[0].query["weight"], asked[0].query["value"]) == (
-        "TP. Hồ Chí Minh", "3000", "237000")
+        "TP. Hồ Chí Minh",
+        "3000",
+        "237000",
+    )
     detail = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "30.400" in detail and "267.400" in detail  # the order keeps the fee it was sold with
     # the cart, with the saved address: asked once, then remembered for the same shop, place and weight
@@ -106,8 +110,9 @@ def test_ghn_quote_for_the_ward_and_weight(client, login, buyer, shop, fee_table
     assert (body["to_district_id"], body["to_ward_code"], body["weight"]) == (1442, "20109", 3000)
 
 
-def test_a_carrier_that_times_out_leaves_the_table(app, client, login, buyer, shop, fee_table, connect_carrier,
-                                                   carriers, caplog):
+def test_a_carrier_that_times_out_leaves_the_table(
+    app, client, login, buyer, shop, fee_table, connect_carrier, carriers, caplog
+):
     quoting_shop(shop, fee_table, connect_carrier, "ghtk")
     app.config["CARRIER_QUOTE_TIMEOUT"] = 1
     carriers["ghtk"].delay = 2.5
@@ -127,8 +132,9 @@ def test_a_carrier_that_times_out_leaves_the_table(app, client, login, buyer, sh
     assert any("ghtk quote for seller" in r.getMessage() and "timeout" in r.getMessage() for r in caplog.records)
 
 
-def test_a_carrier_error_leaves_the_table_with_a_log_line(client, login, buyer, shop, fee_table, connect_carrier,
-                                                          carriers, caplog):
+def test_a_carrier_error_leaves_the_table_with_a_log_line(
+    client, login, buyer, shop, fee_table, connect_carrier, carriers, caplog
+):
     quoting_shop(shop, fee_table, connect_carrier, "ghtk")
     carriers["ghtk"].fail_next = [(500, {"success": False, "message": "Hệ thống bận"})] * 2
     login(buyer)
@@ -141,14 +147,15 @@ def test_a_carrier_error_leaves_the_table_with_a_log_line(client, login, buyer, 
     assert resp.status_code == 200 and shown_fee(html, shop.profile.id) == "41000" and "GHTK" in html
     assert shown_fee(again.get_data(as_text=True), shop.profile.id) == "41000"
     assert len(carriers["ghtk"].calls(FEE_PATH["ghtk"])) == 1  # the failure is remembered a minute too
-    assert any("ghtk quote for seller" in r.getMessage() and "Hệ thống bận" in r.getMessage()
-               for r in caplog.records)
+    assert any("ghtk quote for seller" in r.getMessage() and "Hệ thống bận" in r.getMessage() for r in caplog.records)
 
 
-def test_no_table_and_the_carrier_down_is_refused_in_words(client, login, buyer, shop, fee_table, connect_carrier,
-                                                           carriers):
-    quoting_shop(shop, fee_table, connect_carrier, "ghtk", fee_commune_vnd=None, fee_province_vnd=None,
-                 fee_elsewhere_vnd=None)
+def test_no_table_and_the_carrier_down_is_refused_in_words(
+    client, login, buyer, shop, fee_table, connect_carrier, carriers
+):
+    quoting_shop(
+        shop, fee_table, connect_carrier, "ghtk", fee_commune_vnd=None, fee_province_vnd=None, fee_elsewhere_vnd=None
+    )
     carriers["ghtk"].fail_next = [(502, {"success": False, "message": "Bad gateway"})]
     login(buyer)
     add_to_cart(client, shop.product, 1)
@@ -169,8 +176,9 @@ def test_no_table_and_the_carrier_down_is_refused_in_words(client, login, buyer,
     assert orders()[0].shipping_vnd == 30_400
 
 
-def test_a_new_quote_at_placing_is_shown_before_committing(client, login, buyer, shop, fee_table, connect_carrier,
-                                                           carriers):
+def test_a_new_quote_at_placing_is_shown_before_committing(
+    client, login, buyer, shop, fee_table, connect_carrier, carriers
+):
     """The page showed GHTK's fee; when the order is placed GHTK does not answer: the table's fee differs, so
     nothing is placed and the page shows the new fee; the next press places at it."""
     quoting_shop(shop, fee_table, connect_carrier, "ghtk")
@@ -191,8 +199,9 @@ def test_a_new_quote_at_placing_is_shown_before_committing(client, login, buyer,
         assert orders()[0].shipping_vnd == 41_000
 
 
-def test_a_live_order_finished_on_its_page_gets_the_carriers_fee(client, login, buyer, shop, place, fee_table,
-                                                                 connect_carrier, carriers):
+def test_a_live_order_finished_on_its_page_gets_the_carriers_fee(
+    client, login, buyer, shop, place, fee_table, connect_carrier, carriers
+):
     quoting_shop(shop, fee_table, connect_carrier, "ghtk")
     order = place(buyer, shop.product, 1, method=None, address=False, origin="live")
     db.session.commit()
@@ -207,15 +216,22 @@ def test_a_live_order_finished_on_its_page_gets_the_carriers_fee(client, login, 
     assert (order.shipping_vnd, order.total_vnd) == (30_400, 109_400)
 
 
-def test_settings_choose_the_carriers_quote_and_disconnect_returns_to_the_table(client, login, shop, fee_table,
-                                                                                connect_carrier, carriers):
+def test_settings_choose_the_carriers_quote_and_disconnect_returns_to_the_table(
+    client, login, shop, fee_table, connect_carrier, carriers
+):
     from market.shipping.service import settings_for
 
     fee_table(shop.profile)
     db.session.commit()
     login(shop.user)
-    form = {"fee_commune_vnd": "", "fee_province_vnd": "", "fee_elsewhere_vnd": "", "base_weight_kg": "2",
-            "item_weight_kg": "1", "quote_carrier": "ghtk"}
+    form = {
+        "fee_commune_vnd": "",
+        "fee_province_vnd": "",
+        "fee_elsewhere_vnd": "",
+        "base_weight_kg": "2",
+        "item_weight_kg": "1",
+        "quote_carrier": "ghtk",
+    }
     resp = post_form(client, "/sell/shipping", form, page="/sell/shipping")
     assert resp.status_code == 400 and "Hãy kết nối hãng này trước" in resp.get_data(as_text=True)
     connect_carrier(shop.profile, "ghtk")

@@ -50,7 +50,11 @@ def test_fee_shown_then_charged(client, login, buyer, shop, fee_table):
     assert resp.status_code == 302, resp.get_data(as_text=True)
     [order] = orders()
     assert (order.subtotal_vnd, order.shipping_vnd, order.total_vnd, order.delivery_option) == (
-        237_000, fee, 278_000, "ship")
+        237_000,
+        fee,
+        278_000,
+        "ship",
+    )
     cod = db.session.scalar(sa.select(Payment).where(Payment.order_id == order.id))
     assert cod.amount_vnd == 278_000  # the cash to collect includes shipping
     detail = client.get(f"/orders/{order.id}").get_data(as_text=True)
@@ -83,8 +87,13 @@ def test_pickup_costs_nothing(client, login, buyer, shop, fee_table):
     add_to_cart(client, shop.product, 1)
     page = client.get("/checkout").get_data(as_text=True)
     assert "Nhận tại cửa hàng" in page and "Quầy số 3, chợ xã" in page
-    data = {**FAR, "attempt": attempt_of(page), f"method-{shop.profile.id}": "cod",
-            f"delivery-{shop.profile.id}": "pickup", f"fee-{shop.profile.id}": "0"}
+    data = {
+        **FAR,
+        "attempt": attempt_of(page),
+        f"method-{shop.profile.id}": "cod",
+        f"delivery-{shop.profile.id}": "pickup",
+        f"fee-{shop.profile.id}": "0",
+    }
     assert post_form(client, "/checkout", data, page="/checkout").status_code == 302
     [order] = orders()
     assert (order.shipping_vnd, order.total_vnd, order.delivery_option) == (0, 79_000, "pickup")
@@ -182,10 +191,17 @@ def test_the_api_says_how_the_order_ships_and_its_grand_total(client, buyer, sho
     auth = {"Authorization": "Bearer " + issue_token(buyer)}
     one = client.get(f"/api/v1/orders/{shipped.id}", headers=auth).json["order"]
     assert (one["delivery_option"], one["subtotal_vnd"], one["shipping_vnd"], one["total_vnd"]) == (
-        "ship", 79_000, 35_000, 114_000)
+        "ship",
+        79_000,
+        35_000,
+        114_000,
+    )
     listed = {o["id"]: o for o in client.get("/api/v1/orders", headers=auth).json["orders"]}
-    assert (listed[pickup.id]["delivery_option"], listed[pickup.id]["shipping_vnd"],
-            listed[pickup.id]["total_vnd"]) == ("pickup", 0, 158_000)
+    assert (
+        listed[pickup.id]["delivery_option"],
+        listed[pickup.id]["shipping_vnd"],
+        listed[pickup.id]["total_vnd"],
+    ) == ("pickup", 0, 158_000)
     assert listed[shipped.id]["delivery_option"] == "ship"
     spec = client.get("/api/v1/openapi.json").json["components"]["schemas"]
     for name in ("OrderSummary", "OrderDetail"):

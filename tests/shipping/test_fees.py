@@ -6,16 +6,32 @@ from market.orders import delivery
 from market.shipping.fees import FeeTable, extra_kilograms, line_grams, table_fee
 from market.shipping.zones import Zone, place_key, zone_of
 
-TABLE = FeeTable(fees={Zone.COMMUNE: 15_000, Zone.PROVINCE: 25_000, Zone.ELSEWHERE: None},
-                 extras={Zone.COMMUNE: 2_000, Zone.PROVINCE: 4_000, Zone.ELSEWHERE: 0},
-                 base_weight_g=2000, item_weight_g=1000, free_above_vnd=500_000)
+TABLE = FeeTable(
+    fees={Zone.COMMUNE: 15_000, Zone.PROVINCE: 25_000, Zone.ELSEWHERE: None},
+    extras={Zone.COMMUNE: 2_000, Zone.PROVINCE: 4_000, Zone.ELSEWHERE: 0},
+    base_weight_g=2000,
+    item_weight_g=1000,
+    free_above_vnd=500_000,
+)
 
 
-@pytest.mark.parametrize("typed,key", [
-    ("Tỉnh Đắk Lắk", "dak lak"), ("dak lak", "dak lak"), ("ĐẮK LẮK", "dak lak"), ("Daklak", "dak lak"),
-    ("TP.HCM", "ho chi minh"), ("Thành phố Hồ Chí Minh", "ho chi minh"), ("Sài Gòn", "ho chi minh"),
-    ("Xã Ea Knuếc", "ea knuec"), ("  ea   knuec ", "ea knuec"), ("", ""), (None, ""), ("Pleiku", "pleiku"),
-])
+@pytest.mark.parametrize(
+    "typed,key",
+    [
+        ("Tỉnh Đắk Lắk", "dak lak"),
+        ("dak lak", "dak lak"),
+        ("ĐẮK LẮK", "dak lak"),
+        ("Daklak", "dak lak"),
+        ("TP.HCM", "ho chi minh"),
+        ("Thành phố Hồ Chí Minh", "ho chi minh"),
+        ("Sài Gòn", "ho chi minh"),
+        ("Xã Ea Knuếc", "ea knuec"),
+        ("  ea   knuec ", "ea knuec"),
+        ("", ""),
+        (None, ""),
+        ("Pleiku", "pleiku"),
+    ],
+)
 def test_place_names_fold_the_way_people_type_them(typed, key):
     assert place_key(typed) == key
 

@@ -23,12 +23,16 @@ def paid_by_card(client, stripe_api, shop, buyer, place):
 
 
 def kinds_for(user) -> list[str]:
-    return list(db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == user.id)
-                                   .order_by(Notification.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Notification.kind).where(Notification.user_id == user.id).order_by(Notification.id)
+        )
+    )
 
 
-def test_a_card_order_refused_and_returned_is_refunded(client, login, shop, buyer, place, stripe_api, carriers,
-                                                       connect_carrier):
+def test_a_card_order_refused_and_returned_is_refunded(
+    client, login, shop, buyer, place, stripe_api, carriers, connect_carrier
+):
     order = paid_by_card(client, stripe_api, shop, buyer, place)
     account = connect_carrier(shop.profile, "ghtk")
     login(shop.user)
@@ -49,23 +53,30 @@ def test_a_card_order_refused_and_returned_is_refunded(client, login, shop, buye
     assert stock_of(shop.product) == start + 2
     assert kinds_for(buyer)[-2:] == ["order.returned", "order.refunded"]
     # Stripe's own word of the refund afterwards changes nothing
-    assert send(client, stripe_event("charge.refunded", stripe_api.charge_for(payment.provider_ref))).json[
-        "outcome"] == "already"
+    assert (
+        send(client, stripe_event("charge.refunded", stripe_api.charge_for(payment.provider_ref))).json["outcome"]
+        == "already"
+    )
     reload(order)
     assert order.status == "refunded"
 
 
 def test_the_seller_saying_it_came_back_refunds_too_and_a_failed_refund_is_retried(
-        client, shop, buyer, place, stripe_api, runner):
+    client, shop, buyer, place, stripe_api, runner
+):
     order = paid_by_card(client, stripe_api, shop, buyer, place)
     login_as(client, shop.user)
     for to in ("packed", "shipped"):
-        data = {"to": to, "as": "seller", **({"carrier": "Viettel Post", "tracking_code": "VTP1"} if to == "shipped"
-                                             else {})}
+        data = {
+            "to": to,
+            "as": "seller",
+            **({"carrier": "Viettel Post", "tracking_code": "VTP1"} if to == "shipped" else {}),
+        }
         assert post_form(client, f"/orders/{order.id}/status", data, page=f"/orders/{order.id}").status_code == 302
     stripe_api.fail_next.append((500, {"error": {"type": "api_error", "message": "down"}}))
-    resp = post_form(client, f"/orders/{order.id}/status", {"to": "returned", "as": "seller"},
-                     page=f"/orders/{order.id}")
+    resp = post_form(
+        client, f"/orders/{order.id}/status", {"to": "returned", "as": "seller"}, page=f"/orders/{order.id}"
+    )
     assert resp.status_code == 302
     reload(order)
     assert order.status == "returned" and order.payment_flag == "refund_failed"  # Stripe down: flagged, kept

@@ -32,24 +32,33 @@ def cod_order(shop, buyer, place, fee_table):
 
 
 def create(client, order, carrier="ghtk"):
-    return post_form(client, f"/sell/shipping/orders/{order.id}/shipment", {"carrier": carrier},
-                     page=f"/orders/{order.id}")
+    return post_form(
+        client, f"/sell/shipping/orders/{order.id}/shipment", {"carrier": carrier}, page=f"/orders/{order.id}"
+    )
 
 
 def test_connect_stores_the_token_sealed(client, login, shop, carriers):
     login(shop.user)
     page = client.get("/sell/shipping").get_data(as_text=True)
     assert "GHTK (Giao Hàng Tiết Kiệm)" in page
-    resp = post_form(client, "/sell/shipping/carriers/ghtk", {"token": "ghtk-token-0123456789", "account": "S123456",
-                                                              "pickup_street": "Thôn 4"}, page="/sell/shipping")
+    resp = post_form(
+        client,
+        "/sell/shipping/carriers/ghtk",
+        {"token": "ghtk-token-0123456789", "account": "S123456", "pickup_street": "Thôn 4"},
+        page="/sell/shipping",
+    )
     assert resp.status_code == 302
     row = db.session.scalar(sa.select(CarrierAccount))
     assert "ghtk-token" not in row.token_sealed and "S123456" not in row.account_sealed
     assert row.token_hint == "6789"
     page = client.get("/sell/shipping").get_data(as_text=True)
     assert f"/webhooks/carrier/ghtk/{row.webhook_secret}" in page and "ghtk-token-0123456789" not in page
-    bad = post_form(client, "/sell/shipping/carriers/ghtk", {"token": "short", "account": "S1", "pickup_street": "x"},
-                    page="/sell/shipping")
+    bad = post_form(
+        client,
+        "/sell/shipping/carriers/ghtk",
+        {"token": "short", "account": "S1", "pickup_street": "x"},
+        page="/sell/shipping",
+    )
     assert bad.status_code == 400 and 'id="token-error"' in bad.get_data(as_text=True)
 
 
@@ -77,20 +86,19 @@ def test_create_label_and_cancel_before_pickup(client, login, shop, cod_order, c
     assert resp.status_code == 302
     shipment = the_shipment(cod_order)
     reload(cod_order)
-    assert (cod_order.status, cod_order.tracking_code, shipment.cod_vnd) == ("shipped", shipment.tracking_code,
-                                                                            158_000)
+    assert (cod_order.status, cod_order.tracking_code, shipment.cod_vnd) == ("shipped", shipment.tracking_code, 158_000)
     sent = carriers["ghtk"].calls("/services/shipment/order/")[0].json["order"]
     assert (sent["pick_money"], sent["id"]) == (158_000, cod_order.code)
     label = client.get(f"/sell/shipping/orders/{cod_order.id}/label")
     assert label.status_code == 200 and label.mimetype == "application/pdf"
     # the seller cancels before the carrier picks it up: cancelled there, and the order is packed again
-    resp = post_form(client, f"/sell/shipping/orders/{cod_order.id}/shipment/cancel", {},
-                     page=f"/orders/{cod_order.id}")
+    resp = post_form(
+        client, f"/sell/shipping/orders/{cod_order.id}/shipment/cancel", {}, page=f"/orders/{cod_order.id}"
+    )
     assert resp.status_code == 302
     assert carriers["ghtk"].orders[shipment.tracking_code]["status"] == "-1"
     reload(cod_order)
-    assert (cod_order.status, cod_order.tracking_code, the_shipment(cod_order).stage) == ("packed", None,
-                                                                                         "cancelled")
+    assert (cod_order.status, cod_order.tracking_code, the_shipment(cod_order).stage) == ("packed", None, "cancelled")
     # no label for a cancelled shipment: said so, nothing asked of the carrier
     before = len(carriers["ghtk"].seen)
     resp = client.get(f"/sell/shipping/orders/{cod_order.id}/label", follow_redirects=True)
@@ -110,8 +118,7 @@ def test_the_carrier_refusing_changes_nothing(client, login, shop, cod_order, ca
     assert cod_order.status == "confirmed" and the_shipment(cod_order) is None
 
 
-def test_a_ghn_address_it_cannot_place_is_told_to_the_seller(client, login, shop, cod_order, carriers,
-                                                             connect_carrier):
+def test_a_ghn_address_it_cannot_place_is_told_to_the_seller(client, login, shop, cod_order, carriers, connect_carrier):
     connect_carrier(shop.profile, "ghn")
     cod_order.ship_commune = "Xã Không Có"
     db.session.commit()
@@ -140,6 +147,7 @@ def test_other_shops_cannot_ship_or_print(client, login, make_shop, cod_order, c
 
 # ---- webhooks ---------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def shipped(client, login, shop, cod_order, carriers, connect_carrier):
     """A cash-on-delivery order shipped with GHTK; returns (order, shipment, secret)."""
@@ -151,10 +159,21 @@ def shipped(client, login, shop, cod_order, carriers, connect_carrier):
 
 
 def ghtk_hook(client, secret, label, status_id, when="2026-12-06T10:00:00+07:00", **extra):
-    fields = {"label_id": label, "partner_id": "x", "status_id": str(status_id), "action_time": when,
-              "reason_code": "", "reason": "", "weight": "2", "fee": "30400", "pick_money": "158000", **extra}
-    return client.post(f"/webhooks/carrier/ghtk/{secret}", data=urlencode(fields),
-                       content_type="application/x-www-form-urlencoded")
+    fields = {
+        "label_id": label,
+        "partner_id": "x",
+        "status_id": str(status_id),
+        "action_time": when,
+        "reason_code": "",
+        "reason": "",
+        "weight": "2",
+        "fee": "30400",
+        "pick_money": "158000",
+        **extra,
+    }
+    return client.post(
+        f"/webhooks/carrier/ghtk/{secret}", data=urlencode(fields), content_type="application/x-www-form-urlencoded"
+    )
 
 
 def test_ghtk_delivered_moves_the_order_once_and_never_back(client, shop, shipped):
@@ -165,20 +184,27 @@ def test_ghtk_delivered_moves_the_order_once_and_never_back(client, shop, shippe
     # delivered arrives before picked up (reordered): delivered wins; picked up later changes nothing
     resp = ghtk_hook(client, secret, shipment.tracking_code, 5, when="2026-12-06T15:00:00+07:00")
     assert resp.status_code == 200 and resp.json["outcome"] == "applied"
-    assert ghtk_hook(client, secret, shipment.tracking_code, 5, when="2026-12-06T15:00:00+07:00").json[
-        "outcome"] == "duplicate"
+    assert (
+        ghtk_hook(client, secret, shipment.tracking_code, 5, when="2026-12-06T15:00:00+07:00").json["outcome"]
+        == "duplicate"
+    )
     assert ghtk_hook(client, secret, shipment.tracking_code, 3).json["outcome"] == "stale"
     reload(order)
     reload(shipment)
     assert (order.status, shipment.stage, shipment.cod_collected_vnd, shipment.cod_remitted_at) == (
-        "delivered", "delivered", 158_000, None)
+        "delivered",
+        "delivered",
+        158_000,
+        None,
+    )
     assert order.paid_at is not None  # the cash was collected at the door
     # reconciled: GHTK paid the cash out to the shop
     assert ghtk_hook(client, secret, shipment.tracking_code, 6).json["outcome"] == "remitted"
     reload(shipment)
     assert shipment.cod_remitted_at is not None
-    kept = db.session.scalars(sa.select(ProcessedEvent.outcome).where(ProcessedEvent.provider == "ghtk")
-                              .order_by(ProcessedEvent.id)).all()
+    kept = db.session.scalars(
+        sa.select(ProcessedEvent.outcome).where(ProcessedEvent.provider == "ghtk").order_by(ProcessedEvent.id)
+    ).all()
     assert kept == ["applied", "stale", "remitted"]  # each event's outcome kept as its word
 
 
@@ -193,8 +219,10 @@ def test_refused_and_returned_puts_the_stock_back_once(client, login, shop, buye
 
     assert refusals_of(buyer.id) == 1
     assert ghtk_hook(client, secret, shipment.tracking_code, 21).json["outcome"] == "applied"
-    assert ghtk_hook(client, secret, shipment.tracking_code, 21, when="2026-12-07T09:00:00+07:00").json[
-        "outcome"] == "stale"  # a second "returned" (another time): already back
+    assert (
+        ghtk_hook(client, secret, shipment.tracking_code, 21, when="2026-12-07T09:00:00+07:00").json["outcome"]
+        == "stale"
+    )  # a second "returned" (another time): already back
     assert ghtk_hook(client, secret, shipment.tracking_code, 5).json["outcome"] == "stale"  # never back to delivered
     reload(order)
     assert order.status == "returned" and stock_of(shop.product) == start + 2
@@ -214,8 +242,14 @@ def test_unknown_and_junk_webhooks(client, shipped, make_shop, connect_carrier, 
     other = connect_carrier(make_shop("Shop khác").profile, "ghtk")  # another shop's secret: not for this parcel
     assert ghtk_hook(client, other.webhook_secret, shipment.tracking_code, 5).status_code == 403
     assert ghtk_hook(client, other.webhook_secret, "S1.A1.999", 5).json["outcome"] == "unknown"
-    assert client.post(f"/webhooks/carrier/ghtk/{secret}", data="label_id=x&status_id=oops",
-                       content_type="application/x-www-form-urlencoded").status_code == 400
+    assert (
+        client.post(
+            f"/webhooks/carrier/ghtk/{secret}",
+            data="label_id=x&status_id=oops",
+            content_type="application/x-www-form-urlencoded",
+        ).status_code
+        == 400
+    )
     assert client.post("/webhooks/carrier/ghn", data="{", content_type="application/json").status_code == 400
     reload(order)
     assert order.status == "shipped"
@@ -228,13 +262,20 @@ def test_carriers_off_means_no_webhooks(client, app):
 
 
 def ghn_hook(client, code, status, when="2026-12-06T03:52:50Z"):
-    body = {"CODAmount": 183000, "CODTransferDate": None, "OrderCode": code, "ShopID": 885123, "Status": status,
-            "Time": when, "Type": "switch_status", "Reason": ""}
+    body = {
+        "CODAmount": 183000,
+        "CODTransferDate": None,
+        "OrderCode": code,
+        "ShopID": 885123,
+        "Status": status,
+        "Time": when,
+        "Type": "switch_status",
+        "Reason": "",
+    }
     return client.post("/webhooks/carrier/ghn", data=json.dumps(body), content_type="application/json")
 
 
-def test_ghn_webhooks_are_checked_against_the_order_detail(client, login, shop, cod_order, carriers,
-                                                            connect_carrier):
+def test_ghn_webhooks_are_checked_against_the_order_detail(client, login, shop, cod_order, carriers, connect_carrier):
     connect_carrier(shop.profile, "ghn")
     login(shop.user)
     create(client, cod_order, "ghn")

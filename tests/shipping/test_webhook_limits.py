@@ -20,8 +20,9 @@ def cod_order(shop, buyer, place, fee_table):
 
 
 def security_lines(caplog, event: str) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "market.security" and f"event={event}" in
-            r.getMessage()]
+    return [
+        r.getMessage() for r in caplog.records if r.name == "market.security" and f"event={event}" in r.getMessage()
+    ]
 
 
 def test_a_wrong_ghtk_secret_is_logged_even_for_a_parcel_we_do_not_know(client, shipped, caplog):
@@ -49,9 +50,12 @@ def test_an_address_guessing_secrets_is_refused_then_even_with_the_right_one(cli
     reload(order)
     assert order.status == "shipped"
     # GHTK's own servers (another address) are not held back by the guesser
-    other = client.post(f"/webhooks/carrier/ghtk/{secret}", data=f"label_id={shipment.tracking_code}&status_id=5"
-                        "&action_time=2026-12-06T10:00:00%2B07:00",
-                        content_type="application/x-www-form-urlencoded", environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    other = client.post(
+        f"/webhooks/carrier/ghtk/{secret}",
+        data=f"label_id={shipment.tracking_code}&status_id=5&action_time=2026-12-06T10:00:00%2B07:00",
+        content_type="application/x-www-form-urlencoded",
+        environ_base={"REMOTE_ADDR": "10.9.8.7"},
+    )
     assert other.status_code == 200 and other.json["outcome"] == "applied"
     reload(order)
     assert order.status == "delivered"
@@ -68,8 +72,9 @@ def test_too_many_calls_from_one_address(client, shipped, monkeypatch):
     assert client.post("/webhooks/carrier/ghn", data="{}", content_type="application/json").status_code == 400
 
 
-def test_ghn_events_ask_for_the_detail_a_bounded_number_of_times(client, login, shop, cod_order, carriers,
-                                                                 connect_carrier, monkeypatch):
+def test_ghn_events_ask_for_the_detail_a_bounded_number_of_times(
+    client, login, shop, cod_order, carriers, connect_carrier, monkeypatch
+):
     connect_carrier(shop.profile, "ghn")
     login(shop.user)
     create(client, cod_order, "ghn")

@@ -22,13 +22,35 @@ def free_udp_port() -> int:
 
 def _frame(payload: bytes, sport: int, dport: int) -> bytes:
     udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, socket.inet_aton("127.0.0.1"),
-                     socket.inet_aton("127.0.0.1")) + udp
+    ip = (
+        struct.pack(
+            "!BBHHHBBH4s4s",
+            0x45,
+            0,
+            20 + len(udp),
+            0,
+            0,
+            64,
+            17,
+            0,
+            socket.inet_aton("127.0.0.1"),
+            socket.inet_aton("127.0.0.1"),
+        )
+        + udp
+    )
     return b"\x00" * 12 + b"\x08\x00" + ip
 
 
-def record_rtp(seconds: float, *, video: bool = True, audio: bool = True, size: str = "320x240",
-               rate: int = 15, speed: float = 1.0, video_kbps: int = 300) -> dict[str, list[tuple[float, bytes]]]:
+def record_rtp(
+    seconds: float,
+    *,
+    video: bool = True,
+    audio: bool = True,
+    size: str = "320x240",
+    rate: int = 15,
+    speed: float = 1.0,
+    video_kbps: int = 300,
+) -> dict[str, list[tuple[float, bytes]]]:
     """Packets (arrival time, bytes) of ``seconds`` of a VP8 test picture and Opus tone, sent at ``speed`` times
     real time (1: live-paced)."""
     kinds = [k for k, on in (("video", video), ("audio", audio)) if on]
@@ -59,14 +81,42 @@ def record_rtp(seconds: float, *, video: bool = True, audio: bool = True, size: 
         cmd += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]
     n = 0
     if video:
-        cmd += ["-map", f"{n}:v", "-t", str(seconds), "-c:v", "libvpx", "-deadline", "realtime",
-                "-b:v", f"{video_kbps}k",
-                "-g", str(rate), "-payload_type", "96", "-f", "rtp",
-                f"rtp://127.0.0.1:{socks['video'].getsockname()[1]}?pkt_size=1200"]
+        cmd += [
+            "-map",
+            f"{n}:v",
+            "-t",
+            str(seconds),
+            "-c:v",
+            "libvpx",
+            "-deadline",
+            "realtime",
+            "-b:v",
+            f"{video_kbps}k",
+            "-g",
+            str(rate),
+            "-payload_type",
+            "96",
+            "-f",
+            "rtp",
+            f"rtp://127.0.0.1:{socks['video'].getsockname()[1]}?pkt_size=1200",
+        ]
         n += 1
     if audio:
-        cmd += ["-map", f"{n}:a", "-t", str(seconds), "-c:a", "libopus", "-ac", "2", "-payload_type", "111",
-                "-f", "rtp", f"rtp://127.0.0.1:{socks['audio'].getsockname()[1]}"]
+        cmd += [
+            "-map",
+            f"{n}:a",
+            "-t",
+            str(seconds),
+            "-c:a",
+            "libopus",
+            "-ac",
+            "2",
+            "-payload_type",
+            "111",
+            "-f",
+            "rtp",
+            f"rtp://127.0.0.1:{socks['audio'].getsockname()[1]}",
+        ]
     subprocess.run(cmd, check=True, timeout=seconds / speed * 4 + 60, stdout=subprocess.DEVNULL)
     time.sleep(0.3)
     stop.set()
@@ -87,16 +137,24 @@ def write_mjr(packets: list[tuple[float, bytes]], codec: str, path: Path) -> Pat
             frame = _frame(payload, 5000, 5002)
             f.write(struct.pack("<IIII", int(at), int((at % 1) * 1_000_000), len(frame), len(frame)))
             f.write(frame)
-    subprocess.run(["pcap2mjr", "-c", codec, "-s", "0", str(pcap), str(path)], check=True, timeout=60,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        ["pcap2mjr", "-c", codec, "-s", "0", str(pcap), str(path)],
+        check=True,
+        timeout=60,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     pcap.unlink()
     return path
 
 
-def make_recording(folder: Path, seconds: float = 2.0, name: str = "videoroom-1-user-7-1", speed: float = 1.0,
-                   **kw) -> list[Path]:
+def make_recording(
+    folder: Path, seconds: float = 2.0, name: str = "videoroom-1-user-7-1", speed: float = 1.0, **kw
+) -> list[Path]:
     """A publish as the VideoRoom records it: ``<name>-video-1.mjr`` and ``<name>-audio-0.mjr``."""
     folder.mkdir(parents=True, exist_ok=True)
     packets = record_rtp(seconds, speed=speed, **kw)
-    return [write_mjr(packets["video"], "vp8", folder / f"{name}-video-1.mjr"),
-            write_mjr(packets["audio"], "opus", folder / f"{name}-audio-0.mjr")]
+    return [
+        write_mjr(packets["video"], "vp8", folder / f"{name}-video-1.mjr"),
+        write_mjr(packets["audio"], "opus", folder / f"{name}-audio-0.mjr"),
+    ]

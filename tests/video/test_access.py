@@ -22,8 +22,12 @@ def world(app, make_seller, make_live_session, make_user, make_staff):
     host = make_seller(is_kol=True, shop_name="Vườn A")
     other = make_seller(is_kol=True, shop_name="Vườn B", name="Y Khoa Niê")
     live = make_live_session(host)
-    users = {"buyer": make_user(name="Hoàng Thị Hoa"), "host": host, "other_seller": other,
-             "staff": make_staff(host.seller_profile.commune)}
+    users = {
+        "buyer": make_user(name="Hoàng Thị Hoa"),
+        "host": host,
+        "other_seller": other,
+        "staff": make_staff(host.seller_profile.commune),
+    }
     db.session.commit()
     yield live, users
     app.config.update(saved)
@@ -40,9 +44,12 @@ def test_only_the_host_gets_a_token_or_an_uplink_check(client, world, role, path
     live, users = world
     as_role(client, users, role)
     token = csrf_token(client, f"/live/{live.id}")
-    resp = client.post(f"/live/{live.id}/video/{path}", data=b"x" * 1000 if path == "probe" else {"csrf_token": token},
-                       headers={"X-CSRFToken": token}, content_type="application/octet-stream" if path == "probe"
-                       else None)
+    resp = client.post(
+        f"/live/{live.id}/video/{path}",
+        data=b"x" * 1000 if path == "probe" else {"csrf_token": token},
+        headers={"X-CSRFToken": token},
+        content_type="application/octet-stream" if path == "probe" else None,
+    )
     if role == "anonymous":
         assert resp.status_code == 302 and "/login" in resp.headers["Location"]
     elif role == "host":
@@ -61,16 +68,24 @@ def test_the_token_route_checks_csrf(client, world):
 def test_publishing_needs_the_token_not_a_cookie(client, world, role):
     live, users = world
     as_role(client, users, role)
-    resp = client.post(f"/live/{live.id}/video/whip", data="v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n",
-                       content_type="application/sdp")
+    resp = client.post(
+        f"/live/{live.id}/video/whip", data="v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n", content_type="application/sdp"
+    )
     assert resp.status_code == 401 and resp.json["error"] == "not_logged_in"
 
 
 def test_a_host_token_for_a_missing_session_is_a_404(client, world):
     live, users = world
     token = tokens.issue_publish_token(live.id, users["host"])
-    assert client.post("/live/999999/video/whip", data="v=0", content_type="application/sdp",
-                       headers={"Authorization": f"Bearer {token}"}).status_code == 404
+    assert (
+        client.post(
+            "/live/999999/video/whip",
+            data="v=0",
+            content_type="application/sdp",
+            headers={"Authorization": f"Bearer {token}"},
+        ).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -15,9 +15,21 @@ from market.video.models import HlsStatus
 
 pytestmark = pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg (Debian package) is needed")
 
-OFFER = "\r\n".join(["v=0", "m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=mid:a0", "a=rtpmap:111 opus/48000/2",
-                     "m=video 9 UDP/TLS/RTP/SAVPF 96 97", "a=mid:v1", "a=rtpmap:96 VP8/90000",
-                     "a=rtpmap:97 rtx/90000"]) + "\r\n"
+OFFER = (
+    "\r\n".join(
+        [
+            "v=0",
+            "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+            "a=mid:a0",
+            "a=rtpmap:111 opus/48000/2",
+            "m=video 9 UDP/TLS/RTP/SAVPF 96 97",
+            "a=mid:v1",
+            "a=rtpmap:96 VP8/90000",
+            "a=rtpmap:97 rtx/90000",
+        ]
+    )
+    + "\r\n"
+)
 
 
 class RtpSource:
@@ -34,15 +46,56 @@ class RtpSource:
     def rtp_forward(self, room, publisher_id, host, streams, *, secret=None, **_kw):
         self.asked.append((room, publisher_id, host, streams, secret))
         audio, video = streams[0], streams[1]
-        self.sender = subprocess.Popen([
-            "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
-            "-f", "lavfi", "-i", "testsrc=size=640x360:rate=15", "-f", "lavfi", "-i", "sine=frequency=440",
-            "-map", "0:v", "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k", "-g", "15",
-            "-payload_type", str(video["pt"]), "-f", "rtp", f"rtp://{host}:{video['port']}?pkt_size=1200",
-            "-map", "1:a", "-c:a", "libopus", "-payload_type", str(audio["pt"]), "-f", "rtp",
-            f"rtp://{host}:{audio['port']}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return [{"stream_id": 501, "type": "audio", "port": audio["port"]},
-                {"stream_id": 502, "type": "video", "port": video["port"]}]
+        self.sender = subprocess.Popen(
+            [
+                "ffmpeg",
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-nostdin",
+                "-re",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc=size=640x360:rate=15",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440",
+                "-map",
+                "0:v",
+                "-c:v",
+                "libvpx",
+                "-deadline",
+                "realtime",
+                "-cpu-used",
+                "8",
+                "-b:v",
+                "300k",
+                "-g",
+                "15",
+                "-payload_type",
+                str(video["pt"]),
+                "-f",
+                "rtp",
+                f"rtp://{host}:{video['port']}?pkt_size=1200",
+                "-map",
+                "1:a",
+                "-c:a",
+                "libopus",
+                "-payload_type",
+                str(audio["pt"]),
+                "-f",
+                "rtp",
+                f"rtp://{host}:{audio['port']}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        return [
+            {"stream_id": 501, "type": "audio", "port": audio["port"]},
+            {"stream_id": 502, "type": "video", "port": video["port"]},
+        ]
 
     def stop_rtp_forward(self, room, publisher_id, stream_id, **_kw):
         self.stopped.append(stream_id)
@@ -74,8 +127,9 @@ def test_playlist_and_segments_are_served_with_cache_headers(app, client, make_s
         assert stream is not None and stream.status == HlsStatus.RUNNING
         assert [s["mid"] for s in source.asked[0][3]] == ["a0", "v1"]
         playlist = hls.hls_dir(session.id) / hls.PLAYLIST
-        assert _wait(lambda: playlist.is_file() and ".ts" in playlist.read_text(), 60), \
-            (hls.hls_dir(session.id) / "ffmpeg.log").read_text()
+        assert _wait(lambda: playlist.is_file() and ".ts" in playlist.read_text(), 60), (
+            hls.hls_dir(session.id) / "ffmpeg.log"
+        ).read_text()
 
         with app.test_request_context():
             url = hls.hls_url(session)

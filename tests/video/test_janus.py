@@ -17,9 +17,13 @@ OFFER = (Path(__file__).parent / "offer.sdp").read_text()  # Chromium's offer: o
 
 @pytest.fixture
 def jan(janus_config):
-    return Janus(janus_config["JANUS_URLS"][0], api_secret=janus_config["JANUS_API_SECRET"],
-                 admin_url=janus_config["JANUS_ADMIN_URLS"][0], admin_secret=janus_config["JANUS_ADMIN_SECRET"],
-                 timeout=5)
+    return Janus(
+        janus_config["JANUS_URLS"][0],
+        api_secret=janus_config["JANUS_API_SECRET"],
+        admin_url=janus_config["JANUS_ADMIN_URLS"][0],
+        admin_secret=janus_config["JANUS_ADMIN_SECRET"],
+        timeout=5,
+    )
 
 
 @pytest.fixture
@@ -81,16 +85,18 @@ def test_publisher_gets_an_answer_and_a_forwarder(jan, room):
     session_id = jan.create_session()
     try:
         handle = jan.attach(session_id)
-        answer = jan.message(session_id, handle, {"request": "joinandconfigure", "ptype": "publisher",
-                                                  "room": room_id, "display": "host"},
-                             {"type": "offer", "sdp": OFFER})
+        answer = jan.message(
+            session_id,
+            handle,
+            {"request": "joinandconfigure", "ptype": "publisher", "room": room_id, "display": "host"},
+            {"type": "offer", "sdp": OFFER},
+        )
         assert answer.data["videoroom"] == "joined"
         assert answer.jsep["type"] == "answer" and answer.jsep["sdp"].startswith("v=0")
         feed = answer.data["id"]
         assert [p["id"] for p in jan.participants(room_id)] == [feed]
         with pytest.raises(JanusError):  # forwarders need the admin key too (lock_rtp_forward)
-            jan.rtp_forward(room_id, feed, "127.0.0.1", [{"mid": "0", "port": 5002}], secret=secret,
-                            admin_key="wrong")
+            jan.rtp_forward(room_id, feed, "127.0.0.1", [{"mid": "0", "port": 5002}], secret=secret, admin_key="wrong")
         forwarders = jan.rtp_forward(room_id, feed, "127.0.0.1", [{"mid": "0", "port": 5002}], secret=secret)
         assert [f["type"] for f in forwarders] == ["audio"]
         jan.stop_rtp_forward(room_id, feed, forwarders[0]["stream_id"], secret=secret)
@@ -113,8 +119,11 @@ def test_subscribing_to_no_feed_is_a_janus_error(jan, room):
     try:
         handle = jan.attach(session_id)
         with pytest.raises(JanusError) as err:
-            jan.message(session_id, handle, {"request": "join", "ptype": "subscriber", "room": room_id,
-                                             "streams": [{"feed": 12345}]})
+            jan.message(
+                session_id,
+                handle,
+                {"request": "join", "ptype": "subscriber", "room": room_id, "streams": [{"feed": 12345}]},
+            )
         assert err.value.code == janus_mod.NO_SUCH_FEED
     finally:
         jan.destroy(session_id)

@@ -61,8 +61,7 @@ def test_hls_start_and_restart_call_janus_outside_any_transaction(app, make_sess
 
 
 @pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg (Debian package) is needed")
-def test_a_start_that_loses_the_race_leaves_the_winners_row_and_removes_its_forwarders(app, make_session,
-                                                                                      monkeypatch):
+def test_a_start_that_loses_the_race_leaves_the_winners_row_and_removes_its_forwarders(app, make_session, monkeypatch):
     """Another process records its running stream while Janus answers this one: the conditional write refuses,
     this start's forwarders go and the winner's row stays as it was."""
     session = make_session()
@@ -72,9 +71,20 @@ def test_a_start_that_loses_the_race_leaves_the_winners_row_and_removes_its_forw
 
     def forward_while_another_wins(*args, **kwargs):
         answer = real_forward(*args, **kwargs)
-        db.session.add(HlsStream(session_id=session.id, status=HlsStatus.RUNNING, node="elsewhere", pid=1,
-                                 base_port=1000, token="winner00", janus_url=janus.url, room=77, publisher_id=9,
-                                 forwarders=[1]))
+        db.session.add(
+            HlsStream(
+                session_id=session.id,
+                status=HlsStatus.RUNNING,
+                node="elsewhere",
+                pid=1,
+                base_port=1000,
+                token="winner00",
+                janus_url=janus.url,
+                room=77,
+                publisher_id=9,
+                forwarders=[1],
+            )
+        )
         db.session.commit()
         return answer
 
@@ -117,8 +127,9 @@ class GuardedClient:
         self.calls.append(("destroy", janus_session))
 
 
-def test_viewer_and_host_resource_calls_reach_janus_outside_any_transaction(video_on, client, make_session,
-                                                                           monkeypatch):
+def test_viewer_and_host_resource_calls_reach_janus_outside_any_transaction(
+    video_on, client, make_session, monkeypatch
+):
     """The viewer's keepalive and DELETE (a reconnecting page ends its old subscription while making the new
     one) and the host's keepalive and DELETE: each Janus call, and the rate limiter's count, with no
     transaction open."""
@@ -139,7 +150,12 @@ def test_viewer_and_host_resource_calls_reach_janus_outside_any_transaction(vide
     session = make_session(status="live")
     video = service.ensure_video(session)
     video.status, video.generation, video.janus_session, video.janus_handle, video.feed_id = (
-        VideoStatus.PUBLISHING, 3, 5005, 6006, 7007)
+        VideoStatus.PUBLISHING,
+        3,
+        5005,
+        6006,
+        7007,
+    )
     db.session.commit()
     sub = tokens.make_resource("sub", s=session.id, j=111, h=222, f=7007)
     base = f"/live/{session.id}/video"

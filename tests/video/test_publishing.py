@@ -32,13 +32,18 @@ def stage(video_on, make_seller, make_live_session, make_user):
 
 def token_for(client, user, session_id):
     login_as(client, user)
-    return client.post(f"/live/{session_id}/video/token",
-                       data={"csrf_token": csrf_token(client, f"/live/{session_id}")})
+    return client.post(
+        f"/live/{session_id}/video/token", data={"csrf_token": csrf_token(client, f"/live/{session_id}")}
+    )
 
 
 def publish(client, session_id, token, sdp=OFFER, replace=False):
-    return client.post(f"/live/{session_id}/video/whip" + ("?replace=1" if replace else ""), data=sdp,
-                       content_type="application/sdp", headers={"Authorization": f"Bearer {token}"})
+    return client.post(
+        f"/live/{session_id}/video/whip" + ("?replace=1" if replace else ""),
+        data=sdp,
+        content_type="application/sdp",
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 def jan(app) -> janus_mod.Janus:
@@ -164,8 +169,15 @@ def test_publish_refusals(app, client, stage, monkeypatch, caplog):
     assert publish(client, live, good).status_code == 403
     fresh = tokens.issue_publish_token(live, stage.host)
     # the body: application/sdp, bounded, an SDP
-    assert client.post(f"/live/{live}/video/whip", data=OFFER, content_type="text/plain",
-                       headers={"Authorization": f"Bearer {fresh}"}).status_code == 415
+    assert (
+        client.post(
+            f"/live/{live}/video/whip",
+            data=OFFER,
+            content_type="text/plain",
+            headers={"Authorization": f"Bearer {fresh}"},
+        ).status_code
+        == 415
+    )
     assert publish(client, live, fresh, sdp="v=0\r\n" + "a=x\r\n" * 20000).status_code == 413
     assert publish(client, live, fresh, sdp="hello").status_code == 400
     assert publish(client, live, fresh, sdp=b"v=0\r\nm=\xff\xfe").status_code == 400

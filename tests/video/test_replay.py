@@ -13,8 +13,10 @@ from market.live.models import LiveOffer
 from market.video import chapters, recording
 from market.video.models import Recording, RecordingStatus
 
-needs_tools = pytest.mark.skipif(not all(shutil.which(t) for t in ("ffmpeg", "ffprobe", "janus-pp-rec", "pcap2mjr")),
-                                 reason="ffmpeg and janus-tools (Debian packages) are needed")
+needs_tools = pytest.mark.skipif(
+    not all(shutil.which(t) for t in ("ffmpeg", "ffprobe", "janus-pp-rec", "pcap2mjr")),
+    reason="ffmpeg and janus-tools (Debian packages) are needed",
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +36,7 @@ def _pin_at(offer, at: datetime) -> None:
 
 
 # ---- chapters (unit) -----------------------------------------------------------------------------------
+
 
 def test_clock_reads_like_a_player():
     assert chapters.clock(0) == "0:00"
@@ -64,8 +67,10 @@ def test_chapters_come_from_pins_in_time_order(make_session, make_offer, make_pr
 
     listed = chapters.for_session(session)
 
-    assert [(c.product.title, c.time, c.seek) for c in listed] == [("Cà phê Robusta", "3:05", None),
-                                                                  ("Sầu riêng Ri6", "12:40", None)]
+    assert [(c.product.title, c.time, c.seek) for c in listed] == [
+        ("Cà phê Robusta", "3:05", None),
+        ("Sầu riêng Ri6", "12:40", None),
+    ]
     assert all(c.public for c in listed)
 
 
@@ -89,6 +94,7 @@ def test_no_chapters_before_the_session_started(make_session):
 
 
 # ---- the replay job (real tools) -------------------------------------------------------------------------
+
 
 @needs_tools
 def test_ending_a_session_makes_its_replay_from_the_recording(app, client, make_session, make_offer, mjr_pair):
@@ -203,8 +209,10 @@ def test_room_options_point_janus_at_the_sessions_folder(app):
 
 # ---- the page at 360 px ----------------------------------------------------------------------------------
 
-def test_ended_page_lists_chapters_with_product_links_for_a_tiktok_session(app, client, make_session, make_offer,
-                                                                           make_product):
+
+def test_ended_page_lists_chapters_with_product_links_for_a_tiktok_session(
+    app, client, make_session, make_offer, make_product
+):
     from market.catalog.helpers import product_url
     from market.live import sessions
 

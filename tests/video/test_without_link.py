@@ -19,8 +19,9 @@ def _waiting_tag(html: str) -> str:
     return found.group(0)
 
 
-def test_before_the_host_streams_viewers_see_the_waiting_state_and_the_order_panel(client, make_offer,
-                                                                                    make_session, video_configured):
+def test_before_the_host_streams_viewers_see_the_waiting_state_and_the_order_panel(
+    client, make_offer, make_session, video_configured
+):
     session = make_session(stream_url=None)
     offer = make_offer(session=session)
     assert client.post(f"/live/{session.id}/video/whep").status_code == 404  # not on air: the page asks again
@@ -34,12 +35,23 @@ def test_before_the_host_streams_viewers_see_the_waiting_state_and_the_order_pan
     assert 'id="video-waiting"' not in linked and "btn-watch" in linked and 'data-no-link="0"' in linked
 
 
-def test_media_server_down_says_the_video_is_unavailable_and_ordering_goes_on(client, make_offer, make_session,
-                                                                              video_configured):
+def test_media_server_down_says_the_video_is_unavailable_and_ordering_goes_on(
+    client, make_offer, make_session, video_configured
+):
     session = make_session(stream_url=None)
     offer = make_offer(session=session)
-    db.session.add(LiveVideo(session_id=session.id, server=video_configured.config["JANUS_URLS"][0], room=1234,
-                             status=VideoStatus.PUBLISHING, generation=1, janus_session=1, janus_handle=2, feed_id=3))
+    db.session.add(
+        LiveVideo(
+            session_id=session.id,
+            server=video_configured.config["JANUS_URLS"][0],
+            room=1234,
+            status=VideoStatus.PUBLISHING,
+            generation=1,
+            janus_session=1,
+            janus_handle=2,
+            feed_id=3,
+        )
+    )
     db.session.commit()
     resp = client.post(f"/live/{session.id}/video/whep")  # the row says on air; the media server does not answer
     assert resp.status_code == 503 and resp.json["error"] == "media_unavailable"

@@ -9,9 +9,13 @@ from market.moderation.forms import commune_choices, commune_field
 
 
 class AssignStaffForm(FlaskForm):
-    phone = PhoneField(_l("Phone number of the staff member"),
-                       validators=[DataRequired(_l("Enter the phone number of the staff member.")),
-                                   Length(max=32, message=_l("This is not a valid phone number."))])
+    phone = PhoneField(
+        _l("Phone number of the staff member"),
+        validators=[
+            DataRequired(_l("Enter the phone number of the staff member.")),
+            Length(max=32, message=_l("This is not a valid phone number.")),
+        ],
+    )
     commune_id = commune_field()
 
     def __init__(self, *args, communes=(), **kwargs):

@@ -33,18 +33,24 @@ def overview():
         db.session.commit()
         return csv_response(body, f"communes-{rng.start.isoformat()}-{rng.end.isoformat()}.csv")
     top = max([r.delivered_value_vnd for r in rows] + [0])
-    return render_template("moderation/overview.html", rows=rows, rng=rng, top=top,
-                           chart=charts.rows([(r.commune.name, r.delivered_value_vnd, vnd(r.delivered_value_vnd))
-                                              for r in rows]))
+    return render_template(
+        "moderation/overview.html",
+        rows=rows,
+        rng=rng,
+        top=top,
+        chart=charts.rows([(r.commune.name, r.delivered_value_vnd, vnd(r.delivered_value_vnd)) for r in rows]),
+    )
 
 
 # ---- staff assignments ----------------------------------------------------------------------------------------
 
+
 def _admin_staff_page(form=None, status: int = 200):
     communes = communes_in_scope(current_user)
     form = form or AssignStaffForm(communes=communes)
-    return render_template("moderation/admin_staff.html", form=form, assignments=service.assignments(),
-                           action_form=ActionForm()), status
+    return render_template(
+        "moderation/admin_staff.html", form=form, assignments=service.assignments(), action_form=ActionForm()
+    ), status
 
 
 @bp.get("/admin/staff")
@@ -66,8 +72,10 @@ def admin_staff_assign():
         attach_error(form, err)
         return _admin_staff_page(form, err.status)
     db.session.commit()
-    flash(_("%(name)s is now staff of %(commune)s.", name=assignment.user.display_name,
-            commune=assignment.commune.name), "success")
+    flash(
+        _("%(name)s is now staff of %(commune)s.", name=assignment.user.display_name, commune=assignment.commune.name),
+        "success",
+    )
     return redirect(url_for("staff.admin_staff"))
 
 

@@ -14,21 +14,32 @@ from market.orders.forms import AddressForm
 
 
 class AssistedSellerForm(FlaskForm):
-    phone = PhoneField(_l("The villager's phone number"),
-                       validators=[DataRequired(_l("Enter the villager's phone number.")),
-                                   Length(max=32, message=_l("This is not a valid phone number."))])
-    display_name = StringField(_l("The villager's name"),
-                               validators=[DataRequired(_l("Enter the villager's name.")),
-                                           Length(max=NAME_MAX,
-                                                  message=_l("A name can have at most %(max)d characters."))])
-    shop_name = StringField(_l("Shop name"),
-                            validators=[DataRequired(_l("Enter a shop name.")),
-                                        Length(max=SHOP_NAME_MAX,
-                                               message=_l("A shop name can have at most %(max)d characters."))])
+    phone = PhoneField(
+        _l("The villager's phone number"),
+        validators=[
+            DataRequired(_l("Enter the villager's phone number.")),
+            Length(max=32, message=_l("This is not a valid phone number.")),
+        ],
+    )
+    display_name = StringField(
+        _l("The villager's name"),
+        validators=[
+            DataRequired(_l("Enter the villager's name.")),
+            Length(max=NAME_MAX, message=_l("A name can have at most %(max)d characters.")),
+        ],
+    )
+    shop_name = StringField(
+        _l("Shop name"),
+        validators=[
+            DataRequired(_l("Enter a shop name.")),
+            Length(max=SHOP_NAME_MAX, message=_l("A shop name can have at most %(max)d characters.")),
+        ],
+    )
     commune_id = commune_field()
-    story = TextAreaField(_l("Their story (what they grow or make, and how)"),
-                          validators=[Length(max=STORY_MAX,
-                                             message=_l("The story can have at most %(max)d characters."))])
+    story = TextAreaField(
+        _l("Their story (what they grow or make, and how)"),
+        validators=[Length(max=STORY_MAX, message=_l("The story can have at most %(max)d characters."))],
+    )
     consent = BooleanField(_l("The villager agreed that I create this shop and act for them"))
 
     def __init__(self, *args, communes=(), **kwargs):
@@ -55,19 +66,31 @@ class PhoneOrderForm(AddressForm):
     ship_phone = None
     product_id = ChoiceField(_l("Product"), coerce=int, validators=[InputRequired(_l("Choose a product."))])
     qty = StringField(_l("Quantity"), default="1", render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    buyer_phone = PhoneField(_l("Caller's mobile number"),
-                             validators=[DataRequired(_l("Enter the buyer's phone number.")),
-                                         Length(max=32, message=_l("This is not a valid phone number."))])
-    buyer_name = StringField(_l("Caller's name"), render_kw={"autocomplete": "off"}, validators=[
-        DataRequired(_l("Enter the caller's name.")),
-        Length(max=NAME_MAX, message=_l("A name can have at most %(max)d characters."))])
-    method = LocalRadio(_l("How will the buyer pay?"),
-                        validators=[InputRequired(_l("Choose how the buyer will pay."))])
-    acting_for = LocalRadio(_l("Who asked you?"), choices=[
-        SelectChoice("buyer", _l("The buyer phoned me")),
-        SelectChoice("seller", _l("The seller (a villager) asked me"))],
-                            default="buyer",
-                            validators=[InputRequired(_l("Choose who asked you to place this order."))])
+    buyer_phone = PhoneField(
+        _l("Caller's mobile number"),
+        validators=[
+            DataRequired(_l("Enter the buyer's phone number.")),
+            Length(max=32, message=_l("This is not a valid phone number.")),
+        ],
+    )
+    buyer_name = StringField(
+        _l("Caller's name"),
+        render_kw={"autocomplete": "off"},
+        validators=[
+            DataRequired(_l("Enter the caller's name.")),
+            Length(max=NAME_MAX, message=_l("A name can have at most %(max)d characters.")),
+        ],
+    )
+    method = LocalRadio(_l("How will the buyer pay?"), validators=[InputRequired(_l("Choose how the buyer will pay."))])
+    acting_for = LocalRadio(
+        _l("Who asked you?"),
+        choices=[
+            SelectChoice("buyer", _l("The buyer phoned me")),
+            SelectChoice("seller", _l("The seller (a villager) asked me")),
+        ],
+        default="buyer",
+        validators=[InputRequired(_l("Choose who asked you to place this order."))],
+    )
     consent = BooleanField(_l("The person I am acting for agreed to this order"))
     confirm_duplicate = BooleanField(_l("Yes, this is a second order, not the same one twice"))
     key = HiddenField()

@@ -43,15 +43,23 @@ def assisted_new():
         else:
             try:
                 profile = assisted.register_assisted_seller(
-                    current_user, phone=form.phone.data, name=form.display_name.data, shop_name=form.shop_name.data,
-                    commune_id=form.commune_id.data, story=form.story.data, consent=True)
+                    current_user,
+                    phone=form.phone.data,
+                    name=form.display_name.data,
+                    shop_name=form.shop_name.data,
+                    commune_id=form.commune_id.data,
+                    story=form.story.data,
+                    consent=True,
+                )
             except DomainError as err:
                 db.session.rollback()
                 attach_error(form, err)
             else:
                 db.session.commit()
-                flash(_("The shop of %(name)s is open. You can now act for them.", name=profile.user.display_name),
-                      "success")
+                flash(
+                    _("The shop of %(name)s is open. You can now act for them.", name=profile.user.display_name),
+                    "success",
+                )
                 return redirect(url_for("staff.seller", profile_id=profile.id))
     status = 400 if (form.errors or form.form_errors) else 200
     return render_template("moderation/assisted.html", form=form), status
@@ -62,29 +70,48 @@ def assisted_listing_new(profile_id: int):
     profile = get_in_scope(SellerProfile, profile_id, current_user)
     record = assisted.assisted_of(profile)
     form = AssistedListingForm()
-    args = {"product": None, "profile": profile, "max_photos": images.MAX_PHOTOS, "record": record,
-            "form_action": url_for("staff.assisted_listing_new", profile_id=profile.id)}
+    args = {
+        "product": None,
+        "profile": profile,
+        "max_photos": images.MAX_PHOTOS,
+        "record": record,
+        "form_action": url_for("staff.assisted_listing_new", profile_id=profile.id),
+    }
     if not form.is_submitted():
         return render_template(LISTING_TEMPLATE, form=form, **args)
     extra = []
     if not form.consent.data:
-        extra.append(DomainError(ErrorCode.INVALID, _("Tick the box once %(name)s has agreed to this listing.",
-                                                      name=profile.user.display_name), field="consent"))
+        extra.append(
+            DomainError(
+                ErrorCode.INVALID,
+                _("Tick the box once %(name)s has agreed to this listing.", name=profile.user.display_name),
+                field="consent",
+            )
+        )
     product = save_new_listing(profile, current_user, form, args, template=LISTING_TEMPLATE, extra_errors=extra)
     if not isinstance(product, Product):
         return product
     assisted.listed_for_villager(product, current_user)
     db.session.commit()
     if product.status == ProductStatus.PENDING_REVIEW:
-        flash(_("“%(title)s” is listed for %(name)s and waits in the review queue.", title=product.title,
-                name=profile.user.display_name), "success")
+        flash(
+            _(
+                "“%(title)s” is listed for %(name)s and waits in the review queue.",
+                title=product.title,
+                name=profile.user.display_name,
+            ),
+            "success",
+        )
     else:
-        flash(_("“%(title)s” is saved as a draft for %(name)s.", title=product.title,
-                name=profile.user.display_name), "success")
+        flash(
+            _("“%(title)s” is saved as a draft for %(name)s.", title=product.title, name=profile.user.display_name),
+            "success",
+        )
     return done(url_for("staff.listing", product_id=product.id))
 
 
 # ---- phone orders ---------------------------------------------------------------------------------------------
+
 
 def _chosen_product() -> Product | None:
     raw = request.form.get("product_id") if request.method == "POST" else request.args.get("product")
@@ -119,13 +146,25 @@ def phone_order():
     elif request.method == "POST" and form.validate_on_submit():
         try:
             if not form.consent.data:
-                raise DomainError(ErrorCode.INVALID, _("Tick the box once the person has agreed to this order."),
-                                  field="consent")
-            placed = assisted.place_phone_order(current_user, product, PhoneOrderRequest(
-                phone=form.buyer_phone.data, name=form.buyer_name.data, street=form.ship_street.data,
-                commune=form.ship_commune.data, province=form.ship_province.data, qty=_qty(form.qty.data),
-                method=form.method.data, key=form.key.data, confirm_duplicate=bool(form.confirm_duplicate.data)),
-                form.acting_for.data)
+                raise DomainError(
+                    ErrorCode.INVALID, _("Tick the box once the person has agreed to this order."), field="consent"
+                )
+            placed = assisted.place_phone_order(
+                current_user,
+                product,
+                PhoneOrderRequest(
+                    phone=form.buyer_phone.data,
+                    name=form.buyer_name.data,
+                    street=form.ship_street.data,
+                    commune=form.ship_commune.data,
+                    province=form.ship_province.data,
+                    qty=_qty(form.qty.data),
+                    method=form.method.data,
+                    key=form.key.data,
+                    confirm_duplicate=bool(form.confirm_duplicate.data),
+                ),
+                form.acting_for.data,
+            )
         except DomainError as err:
             db.session.rollback()
             attach_error(form, _phone_field(err))
@@ -133,15 +172,28 @@ def phone_order():
         else:
             db.session.commit()
             # The result is shown beside the form (a fresh one, for the next caller), not on another page.
-            return redirect(url_for("staff.phone_order", product=product.id, shop=shop.id if shop else None,
-                                    placed=placed.order.id, _anchor="phone-result"))
+            return redirect(
+                url_for(
+                    "staff.phone_order",
+                    product=product.id,
+                    shop=shop.id if shop else None,
+                    placed=placed.order.id,
+                    _anchor="phone-result",
+                )
+            )
     elif request.method == "POST":
         status = 400
         if not form.consent.data:
             form.consent.errors = [*form.consent.errors, _("Tick the box once the person has agreed to this order.")]
-    return render_template("moderation/phone_order.html", form=form, product=product, shop=shop,
-                           products=products, placed=placed_order, duplicate="confirm_duplicate" in form.errors
-                           or bool(form.confirm_duplicate.data)), status
+    return render_template(
+        "moderation/phone_order.html",
+        form=form,
+        product=product,
+        shop=shop,
+        products=products,
+        placed=placed_order,
+        duplicate="confirm_duplicate" in form.errors or bool(form.confirm_duplicate.data),
+    ), status
 
 
 def _placed_order(raw: str | None):
@@ -159,8 +211,14 @@ def _placed_order(raw: str | None):
 
 def _phone_field(err: DomainError) -> DomainError:
     """Point a refusal at this form's field: the buyer's phone is ``buyer_phone`` here, ``phone`` elsewhere."""
-    mapping = {"phone": "buyer_phone", "name": "buyer_name", "display_name": "buyer_name", "key": None,
-               "ship_name": "buyer_name", "ship_phone": "buyer_phone"}
+    mapping = {
+        "phone": "buyer_phone",
+        "name": "buyer_name",
+        "display_name": "buyer_name",
+        "key": None,
+        "ship_name": "buyer_name",
+        "ship_phone": "buyer_phone",
+    }
     if err.field in mapping:  # the key is a hidden field: its refusal goes at the top of the form
         return DomainError(err.code, err.message, field=mapping[err.field], status=err.status)
     return err

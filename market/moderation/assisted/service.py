@@ -40,8 +40,9 @@ ACTING_FOR = ("buyer", "seller")  # who asked the helper: the buyer who called, 
 UNUSABLE_PASSWORD_PREFIX = "!assisted:"  # noqa: S105 - not an Argon2 hash: no password ever matches it
 
 
-def register_assisted_seller(helper: User, *, phone: str, name: str, shop_name: str, commune_id: object,
-                             story: str, consent: bool) -> SellerProfile:
+def register_assisted_seller(
+    helper: User, *, phone: str, name: str, shop_name: str, commune_id: object, story: str, consent: bool
+) -> SellerProfile:
     """Create a seller account for a villager, with their recorded consent; the shop opens at once.
 
     The helper is commune staff who met the villager: the review an application would get has happened, so
@@ -49,8 +50,7 @@ def register_assisted_seller(helper: User, *, phone: str, name: str, shop_name: 
     sign-in) acts for it.
     """
     if consent is not True:
-        raise DomainError("invalid", _("The villager must agree before you create a shop for them."),
-                          field="consent")
+        raise DomainError("invalid", _("The villager must agree before you create a shop for them."), field="consent")
     commune = db.session.get(Commune, parse_id(commune_id)) if parse_id(commune_id) else None
     if commune is None or not can_see_commune(helper, commune.id):
         raise NotFound(_("Choose a commune from the list."))
@@ -58,12 +58,23 @@ def register_assisted_seller(helper: User, *, phone: str, name: str, shop_name: 
     profile = accounts.apply_to_sell(user, shop_name, commune.id, story)
     accounts.set_seller_status(profile, SellerStatus.APPROVED, helper)
     now = utcnow()
-    db.session.add(AssistedSeller(user_id=user.id, seller_profile_id=profile.id, helper_id=helper.id,
-                                  helper_name=helper.display_name, consent_at=now, created_at=now))
+    db.session.add(
+        AssistedSeller(
+            user_id=user.id,
+            seller_profile_id=profile.id,
+            helper_id=helper.id,
+            helper_name=helper.display_name,
+            consent_at=now,
+            created_at=now,
+        )
+    )
     db.session.flush()
-    audit.record("seller.assisted_register", profile, actor=helper,
-                 details={"user_id": user.id, "phone": user.phone, "consent_at": now.isoformat(),
-                          "helper": helper.display_name})
+    audit.record(
+        "seller.assisted_register",
+        profile,
+        actor=helper,
+        details={"user_id": user.id, "phone": user.phone, "consent_at": now.isoformat(), "helper": helper.display_name},
+    )
     return profile
 
 
@@ -73,6 +84,7 @@ def assisted_record(profile_id: int) -> AssistedSeller | None:
 
 
 # ---- acting for a villager -------------------------------------------------------------------------------------
+
 
 def assisted_of(profile: SellerProfile) -> AssistedSeller:
     """The sign-up record of a villager registered by a helper; other shops do not get listings entered for them."""
@@ -85,41 +97,61 @@ def assisted_of(profile: SellerProfile) -> AssistedSeller:
 def assisted_sellers(user) -> list[AssistedSeller]:
     """Villagers registered with a helper in ``user``'s communes, by name."""
     stmt = scoped(sa.select(AssistedSeller), AssistedSeller, user)
-    rows = db.session.scalars(stmt.join(User, User.id == AssistedSeller.user_id).order_by(User.display_name)
-                              .limit(500))
+    rows = db.session.scalars(stmt.join(User, User.id == AssistedSeller.user_id).order_by(User.display_name).limit(500))
     return list(rows)
 
 
 def record_consent(person: User, helper: User, purpose: str, object_type: str, object_id: int) -> Consent:
-    consent = Consent(user_id=person.id, helper_id=helper.id, helper_name=helper.display_name, purpose=purpose,
-                      object_type=object_type, object_id=object_id, consent_at=utcnow())
+    consent = Consent(
+        user_id=person.id,
+        helper_id=helper.id,
+        helper_name=helper.display_name,
+        purpose=purpose,
+        object_type=object_type,
+        object_id=object_id,
+        consent_at=utcnow(),
+    )
     db.session.add(consent)
     db.session.flush()
     return consent
 
 
 def consent_for(object_type: str, object_id: int) -> Consent | None:
-    return db.session.scalar(sa.select(Consent).where(Consent.object_type == object_type,
-                                                      Consent.object_id == object_id).order_by(Consent.id.desc()))
+    return db.session.scalar(
+        sa.select(Consent)
+        .where(Consent.object_type == object_type, Consent.object_id == object_id)
+        .order_by(Consent.id.desc())
+    )
 
 
 def listed_for_villager(product: Product, helper: User) -> Consent:
     """After the catalog created ``product`` for a villager: their consent and the audit entry."""
     villager = product.seller.user
     consent = record_consent(villager, helper, "listing", "product", product.id)
-    audit.record("listing.assisted_create", product, actor=helper, details={
-        "villager_id": villager.id, "helper": helper.display_name, "consent_at": consent.consent_at.isoformat(),
-        "status": str(product.status)})
+    audit.record(
+        "listing.assisted_create",
+        product,
+        actor=helper,
+        details={
+            "villager_id": villager.id,
+            "helper": helper.display_name,
+            "consent_at": consent.consent_at.isoformat(),
+            "status": str(product.status),
+        },
+    )
     return consent
 
 
 # ---- phone orders -------------------------------------------------------------------------------------------
 
+
 def orderable_products(user, commune_id: int | None = None, limit: int = 300) -> list[Product]:
     """Listings on sale in open shops of ``user``'s communes, for the phone-order form (by shop, then title)."""
-    stmt = (scoped(sa.select(Product), Product, user)
-            .where(Product.status == ProductStatus.APPROVED, Product.stock > 0,
-                   Product.seller.has(SellerProfile.status == SellerStatus.APPROVED)))
+    stmt = scoped(sa.select(Product), Product, user).where(
+        Product.status == ProductStatus.APPROVED,
+        Product.stock > 0,
+        Product.seller.has(SellerProfile.status == SellerStatus.APPROVED),
+    )
     if commune_id is not None:
         stmt = stmt.where(Product.seller.has(SellerProfile.commune_id == commune_id))
     products = list(db.session.scalars(stmt.order_by(Product.seller_id, Product.title).limit(limit)))
@@ -145,10 +177,21 @@ def place_phone_order(helper: User, product: Product, req, acting_for: str):
     order = placed.order
     person = order.buyer if acting_for == "buyer" else product.seller.user
     consent = record_consent(person, helper, "order", "order", order.id)
-    audit.record("order.phone_placed", order, actor=helper, details={
-        "buyer_id": order.buyer_id, "acting_for": acting_for, "person_id": person.id, "qty": order.qty,
-        "product_id": product.id, "total_vnd": order.total_vnd, "method": order.payment_method,
-        "consent_at": consent.consent_at.isoformat()})
+    audit.record(
+        "order.phone_placed",
+        order,
+        actor=helper,
+        details={
+            "buyer_id": order.buyer_id,
+            "acting_for": acting_for,
+            "person_id": person.id,
+            "qty": order.qty,
+            "product_id": product.id,
+            "total_vnd": order.total_vnd,
+            "method": order.payment_method,
+            "consent_at": consent.consent_at.isoformat(),
+        },
+    )
     return placed
 
 
@@ -164,8 +207,12 @@ def _audit_live_phone_orders(origin, placed=(), **_kw):
         order = p.load()
         if helper is None or not helper.can_staff(order.seller.commune_id):
             continue  # the host taking a call for her own session
-        audit.record("order.phone_placed", order, actor=helper, details={
-            "buyer_id": p.buyer_id, "live_session_id": p.live_session_id, "total_vnd": p.total_vnd})
+        audit.record(
+            "order.phone_placed",
+            order,
+            actor=helper,
+            details={"buyer_id": p.buyer_id, "live_session_id": p.live_session_id, "total_vnd": p.total_vnd},
+        )
 
 
 def _audit_claim(user, **_kw):
@@ -177,9 +224,16 @@ def _audit_claim(user, **_kw):
     record = db.session.scalar(sa.select(AssistedSeller).where(AssistedSeller.user_id == user.id))
     profile = user.seller_profile
     commune_id = profile.commune_id if profile is not None else min(user_footprint(user.id), default=None)
-    audit.record("account.claim", user, actor=user, commune_id=commune_id, details={
-        "assisted_by": record.helper_name if record is not None else None,
-        "seller_profile_id": profile.id if profile is not None else None})
+    audit.record(
+        "account.claim",
+        user,
+        actor=user,
+        commune_id=commune_id,
+        details={
+            "assisted_by": record.helper_name if record is not None else None,
+            "seller_profile_id": profile.id if profile is not None else None,
+        },
+    )
 
 
 def _connect_signals() -> None:

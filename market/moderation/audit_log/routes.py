@@ -33,19 +33,33 @@ def _audit_filter() -> tuple[log.AuditFilter, dict]:
     except DomainError as err:
         errors[err.field or "start"] = err.message
         start = end = None
-    return log.AuditFilter(action=action, actor_id=parse_id(args.get("actor")), commune_id=commune_arg(),
-                           start=start, end=end, object_type=(args.get("type") or None),
-                           object_id=parse_id(args.get("object"))), errors
+    return log.AuditFilter(
+        action=action,
+        actor_id=parse_id(args.get("actor")),
+        commune_id=commune_arg(),
+        start=start,
+        end=end,
+        object_type=(args.get("type") or None),
+        object_id=parse_id(args.get("object")),
+    ), errors
 
 
 @bp.get("/audit", endpoint="audit")
 def audit_log():
     f, errors = _audit_filter()
     rows, page, more = paginate(log.query(current_user, f))
-    return render_template("moderation/audit.html", entries=rows, f=f, errors=errors, page=page, more=more,
-                           actions=audit.actions(), actors=log.actors_seen(current_user),
-                           communes=communes_in_scope(current_user), zone=audit.local_zone()), \
-        400 if errors else 200
+    return render_template(
+        "moderation/audit.html",
+        entries=rows,
+        f=f,
+        errors=errors,
+        page=page,
+        more=more,
+        actions=audit.actions(),
+        actors=log.actors_seen(current_user),
+        communes=communes_in_scope(current_user),
+        zone=audit.local_zone(),
+    ), 400 if errors else 200
 
 
 @bp.get("/audit.csv")

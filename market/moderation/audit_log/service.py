@@ -54,7 +54,8 @@ def actors_seen(user) -> list[tuple[int, str]]:
     rows = db.session.execute(
         sa.select(AuditEntry.actor_id, sa.func.max(AuditEntry.actor_label))
         .where(commune_filter(AuditEntry.commune_id, user), AuditEntry.actor_id.is_not(None))
-        .group_by(AuditEntry.actor_id).limit(500)
+        .group_by(AuditEntry.actor_id)
+        .limit(500)
     ).all()
     return sorted(((r[0], r[1]) for r in rows), key=lambda r: r[1].casefold())
 
@@ -62,11 +63,33 @@ def actors_seen(user) -> list[tuple[int, str]]:
 def export_csv(user, f: AuditFilter) -> str:
     zone = audit.local_zone()
     entries = db.session.scalars(query(user, f).limit(EXPORT_MAX_ROWS))
-    header = [_("Time"), _("Actor"), _("Action"), _("Action code"), _("Object"), _("Object type"), _("Object id"),
-              _("Commune"), _("Reason"), _("Details")]
-    rows = ([e.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), e.actor_label, audit.action_label(e.action),
-             e.action, e.object_label, e.object_type or "", e.object_id or "", e.commune.name if e.commune else "",
-             e.reason or "", json.dumps(e.details or {}, ensure_ascii=False, sort_keys=True)] for e in entries)
+    header = [
+        _("Time"),
+        _("Actor"),
+        _("Action"),
+        _("Action code"),
+        _("Object"),
+        _("Object type"),
+        _("Object id"),
+        _("Commune"),
+        _("Reason"),
+        _("Details"),
+    ]
+    rows = (
+        [
+            e.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+            e.actor_label,
+            audit.action_label(e.action),
+            e.action,
+            e.object_label,
+            e.object_type or "",
+            e.object_id or "",
+            e.commune.name if e.commune else "",
+            e.reason or "",
+            json.dumps(e.details or {}, ensure_ascii=False, sort_keys=True),
+        ]
+        for e in entries
+    )
     return audit.csv_text(header, rows)
 
 
@@ -75,6 +98,9 @@ def export(user, f: AuditFilter) -> str:
     reader's only commune), so her colleagues see it too."""
     body = export_csv(user, f)
     own = communes_for(user)
-    audit.record("audit.export", commune_id=f.commune_id or (next(iter(own)) if own and len(own) == 1 else None),
-                 details={k: str(v) for k, v in vars(f).items() if v is not None})
+    audit.record(
+        "audit.export",
+        commune_id=f.commune_id or (next(iter(own)) if own and len(own) == 1 else None),
+        details={k: str(v) for k, v in vars(f).items() if v is not None},
+    )
     return body

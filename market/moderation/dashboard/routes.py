@@ -36,11 +36,19 @@ def dashboard_page():
     except DomainError as err:
         if err.status != 400:
             raise
-        return render_template("moderation/dashboard.html", error=err, communes=communes, fig=None, commune=None,
-                               rng=None), 400
+        return render_template(
+            "moderation/dashboard.html", error=err, communes=communes, fig=None, commune=None, rng=None
+        ), 400
     fig = dashboard.figures(commune.id, rng)
-    return render_template("moderation/dashboard.html", fig=fig, commune=commune, communes=communes, rng=rng,
-                           charts=_charts(fig), error=None)
+    return render_template(
+        "moderation/dashboard.html",
+        fig=fig,
+        commune=commune,
+        communes=communes,
+        rng=rng,
+        charts=_charts(fig),
+        error=None,
+    )
 
 
 def _charts(fig: dashboard.Figures) -> dict:
@@ -52,9 +60,13 @@ def _charts(fig: dashboard.Figures) -> dict:
         "series": charts.columns([(d.strftime(fmt), v, vnd(v)) for d, v in fig.series]),
         "statuses": charts.rows([(status_label(s), n, str(n)) for s, n in fig.orders_by_status.items()]),
         "top": charts.rows([(p.title, p.value_vnd, vnd(p.value_vnd)) for p in fig.top_products]),
-        "payment": charts.split([(_("Paid online"), fig.payment.online_vnd, vnd(fig.payment.online_vnd)),
-                                 (_("Cash on delivery"), fig.payment.cash_vnd, vnd(fig.payment.cash_vnd)),
-                                 (_("Unknown"), fig.payment.unknown_vnd, vnd(fig.payment.unknown_vnd))]),
+        "payment": charts.split(
+            [
+                (_("Paid online"), fig.payment.online_vnd, vnd(fig.payment.online_vnd)),
+                (_("Cash on delivery"), fig.payment.cash_vnd, vnd(fig.payment.cash_vnd)),
+                (_("Unknown"), fig.payment.unknown_vnd, vnd(fig.payment.unknown_vnd)),
+            ]
+        ),
     }
 
 

@@ -141,6 +141,7 @@ class Figures:
 
 # ---- the queries, each for a set of communes at once (the admin overview uses the same ones) -------------
 
+
 def _in(ids):
     return SellerProfile.commune_id.in_(sorted(ids))
 
@@ -151,8 +152,9 @@ def delivered_by_commune(ids, rng: DateRange) -> dict[int, tuple[int, int]]:
     rows = db.session.execute(
         sa.select(SellerProfile.commune_id, sa.func.count(Order.id), sa.func.coalesce(sa.func.sum(Order.total_vnd), 0))
         .join(SellerProfile, SellerProfile.id == Order.seller_id)
-        .where(_in(ids), Order.status == OrderStatus.DELIVERED, Order.status_changed_at >= lo,
-               Order.status_changed_at < hi)
+        .where(
+            _in(ids), Order.status == OrderStatus.DELIVERED, Order.status_changed_at >= lo, Order.status_changed_at < hi
+        )
         .group_by(SellerProfile.commune_id)
     ).all()
     return {r[0]: (int(r[1]), int(r[2])) for r in rows}
@@ -174,15 +176,16 @@ def placed_by_commune_status(ids, rng: DateRange) -> dict[int, dict[str, int]]:
 
 def active_sellers_by_commune(ids, rng: DateRange) -> dict[int, int]:
     lo, hi = rng.bounds()
-    with_orders = (sa.select(Order.seller_id.label("seller_id"))
-                   .where(Order.created_at >= lo, Order.created_at < hi))
-    with_listings = (sa.select(Product.seller_id.label("seller_id"))
-                     .where(Product.approved_at >= lo, Product.approved_at < hi))
+    with_orders = sa.select(Order.seller_id.label("seller_id")).where(Order.created_at >= lo, Order.created_at < hi)
+    with_listings = sa.select(Product.seller_id.label("seller_id")).where(
+        Product.approved_at >= lo, Product.approved_at < hi
+    )
     active = sa.union(with_orders, with_listings).subquery("active")
     rows = db.session.execute(
         sa.select(SellerProfile.commune_id, sa.func.count(sa.distinct(SellerProfile.id)))
         .join(active, active.c.seller_id == SellerProfile.id)
-        .where(_in(ids)).group_by(SellerProfile.commune_id)
+        .where(_in(ids))
+        .group_by(SellerProfile.commune_id)
     ).all()
     return {r[0]: int(r[1]) for r in rows}
 
@@ -190,13 +193,13 @@ def active_sellers_by_commune(ids, rng: DateRange) -> dict[int, int]:
 def listings_by_commune(ids, rng: DateRange) -> dict[int, tuple[int, int]]:
     """commune id → (listings approved in the range, listings on sale now)."""
     lo, hi = rng.bounds()
-    approved_in_range = sa.func.sum(sa.case((sa.and_(Product.approved_at >= lo, Product.approved_at < hi), 1),
-                                            else_=0))
+    approved_in_range = sa.func.sum(sa.case((sa.and_(Product.approved_at >= lo, Product.approved_at < hi), 1), else_=0))
     on_sale = sa.func.sum(sa.case((Product.status == ProductStatus.APPROVED, 1), else_=0))
     rows = db.session.execute(
         sa.select(SellerProfile.commune_id, approved_in_range, on_sale)
         .join(SellerProfile, SellerProfile.id == Product.seller_id)
-        .where(_in(ids)).group_by(SellerProfile.commune_id)
+        .where(_in(ids))
+        .group_by(SellerProfile.commune_id)
     ).all()
     return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in rows}
 
@@ -209,10 +212,15 @@ def top_products(commune_id: int, rng: DateRange, limit: int = TOP_PRODUCTS) -> 
         .join(Order, Order.id == OrderItem.order_id)
         .join(SellerProfile, SellerProfile.id == Order.seller_id)
         .join(Product, Product.id == OrderItem.product_id)
-        .where(SellerProfile.commune_id == commune_id, Order.status == OrderStatus.DELIVERED,
-               Order.status_changed_at >= lo, Order.status_changed_at < hi)
+        .where(
+            SellerProfile.commune_id == commune_id,
+            Order.status == OrderStatus.DELIVERED,
+            Order.status_changed_at >= lo,
+            Order.status_changed_at < hi,
+        )
         .group_by(OrderItem.product_id, Product.title)
-        .order_by(value.desc(), OrderItem.product_id).limit(limit)
+        .order_by(value.desc(), OrderItem.product_id)
+        .limit(limit)
     ).all()
     return [TopProduct(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
 
@@ -230,14 +238,23 @@ def payment_split(commune_id: int, rng: DateRange) -> PaymentSplit:
     rows = db.session.execute(
         sa.select(kind, sa.func.count(Order.id), sa.func.coalesce(sa.func.sum(Order.total_vnd), 0))
         .join(SellerProfile, SellerProfile.id == Order.seller_id)
-        .where(SellerProfile.commune_id == commune_id, Order.status == OrderStatus.DELIVERED,
-               Order.status_changed_at >= lo, Order.status_changed_at < hi)
+        .where(
+            SellerProfile.commune_id == commune_id,
+            Order.status == OrderStatus.DELIVERED,
+            Order.status_changed_at >= lo,
+            Order.status_changed_at < hi,
+        )
         .group_by(kind)
     ).all()
     got = {r[0]: (int(r[1]), int(r[2])) for r in rows}
-    return PaymentSplit(online_orders=got.get("online", (0, 0))[0], online_vnd=got.get("online", (0, 0))[1],
-                        cash_orders=got.get("cash", (0, 0))[0], cash_vnd=got.get("cash", (0, 0))[1],
-                        unknown_orders=got.get("unknown", (0, 0))[0], unknown_vnd=got.get("unknown", (0, 0))[1])
+    return PaymentSplit(
+        online_orders=got.get("online", (0, 0))[0],
+        online_vnd=got.get("online", (0, 0))[1],
+        cash_orders=got.get("cash", (0, 0))[0],
+        cash_vnd=got.get("cash", (0, 0))[1],
+        unknown_orders=got.get("unknown", (0, 0))[0],
+        unknown_vnd=got.get("unknown", (0, 0))[1],
+    )
 
 
 def ratings_by_commune(ids, rng: DateRange) -> dict[int, Rating]:
@@ -265,10 +282,17 @@ def live_by_commune(ids, rng: DateRange) -> dict[int, LiveFigures]:
 
     lo, hi = rng.bounds()
     rows = db.session.execute(
-        sa.select(LiveSession.commune_id, sa.func.count(LiveSession.id),
-                  sa.func.coalesce(sa.func.max(LiveSession.peak_viewers), 0))
-        .where(LiveSession.commune_id.in_(sorted(ids)), LiveSession.started_at.is_not(None),
-               LiveSession.started_at >= lo, LiveSession.started_at < hi)
+        sa.select(
+            LiveSession.commune_id,
+            sa.func.count(LiveSession.id),
+            sa.func.coalesce(sa.func.max(LiveSession.peak_viewers), 0),
+        )
+        .where(
+            LiveSession.commune_id.in_(sorted(ids)),
+            LiveSession.started_at.is_not(None),
+            LiveSession.started_at >= lo,
+            LiveSession.started_at < hi,
+        )
         .group_by(LiveSession.commune_id)
     ).all()
     return {r[0]: LiveFigures(int(r[1]), int(r[2])) for r in rows}
@@ -284,8 +308,12 @@ def delivered_series(commune_id: int, rng: DateRange) -> tuple[list[tuple[date, 
     rows = db.session.execute(
         sa.select(Order.status_changed_at, Order.total_vnd)
         .join(SellerProfile, SellerProfile.id == Order.seller_id)
-        .where(SellerProfile.commune_id == commune_id, Order.status == OrderStatus.DELIVERED,
-               Order.status_changed_at >= lo, Order.status_changed_at < hi)
+        .where(
+            SellerProfile.commune_id == commune_id,
+            Order.status == OrderStatus.DELIVERED,
+            Order.status_changed_at >= lo,
+            Order.status_changed_at < hi,
+        )
     ).all()
     by_month = rng.days > DAILY_MAX_DAYS
     zone = audit.local_zone()
@@ -313,11 +341,20 @@ def figures(commune_id: int, rng: DateRange) -> Figures:
     approved, on_sale = listings_by_commune(ids, rng).get(commune_id, (0, 0))
     series, by_month = delivered_series(commune_id, rng)
     return Figures(
-        commune_id=commune_id, range=rng, delivered_value_vnd=delivered_value, delivered_orders=delivered_orders,
-        orders_placed=sum(by_status.values()), orders_by_status=by_status,
-        active_sellers=active_sellers_by_commune(ids, rng).get(commune_id, 0), listings_approved=approved,
-        listings_on_sale=on_sale, top_products=top_products(commune_id, rng), payment=payment_split(commune_id, rng),
-        rating=average_rating(commune_id, rng), live=live_figures(commune_id, rng), series=series,
+        commune_id=commune_id,
+        range=rng,
+        delivered_value_vnd=delivered_value,
+        delivered_orders=delivered_orders,
+        orders_placed=sum(by_status.values()),
+        orders_by_status=by_status,
+        active_sellers=active_sellers_by_commune(ids, rng).get(commune_id, 0),
+        listings_approved=approved,
+        listings_on_sale=on_sale,
+        top_products=top_products(commune_id, rng),
+        payment=payment_split(commune_id, rng),
+        rating=average_rating(commune_id, rng),
+        live=live_figures(commune_id, rng),
+        series=series,
         series_by_month=by_month,
     )
 
@@ -345,12 +382,22 @@ def overview(communes: list[Commune], rng: DateRange) -> list[OverviewRow]:
     listings = listings_by_commune(ids, rng)
     ratings = ratings_by_commune(ids, rng)
     live = live_by_commune(ids, rng)
-    return [OverviewRow(c, *delivered.get(c.id, (0, 0)), sum(placed.get(c.id, {}).values()), active.get(c.id, 0),
-                        listings.get(c.id, (0, 0))[1], ratings.get(c.id, Rating(None, 0)),
-                        live.get(c.id, LiveFigures(0, 0))) for c in communes]
+    return [
+        OverviewRow(
+            c,
+            *delivered.get(c.id, (0, 0)),
+            sum(placed.get(c.id, {}).values()),
+            active.get(c.id, 0),
+            listings.get(c.id, (0, 0))[1],
+            ratings.get(c.id, Rating(None, 0)),
+            live.get(c.id, LiveFigures(0, 0)),
+        )
+        for c in communes
+    ]
 
 
 # ---- CSV --------------------------------------------------------------------------------------------------
+
 
 def figures_rows(fig: Figures) -> list[tuple[str, str, object]]:
     """(section, key, value) rows of the CSV export: one figure a line, money in đồng."""
@@ -379,8 +426,10 @@ def figures_rows(fig: Figures) -> list[tuple[str, str, object]]:
         (_("Live"), _("Peak viewers"), fig.live.peak_viewers),
     ]
     rows += [(_("Top products"), p.title, p.value_vnd) for p in fig.top_products]
-    rows += [(_("Delivered value by month") if fig.series_by_month else _("Delivered value by day"),
-              d.isoformat(), v) for d, v in fig.series]
+    rows += [
+        (_("Delivered value by month") if fig.series_by_month else _("Delivered value by day"), d.isoformat(), v)
+        for d, v in fig.series
+    ]
     return rows
 
 
@@ -394,12 +443,37 @@ def export_csv(commune: Commune, rng: DateRange) -> str:
 def overview_csv(rows: list[OverviewRow], rng: DateRange) -> str:
     """The admin's overview as CSV (one line per commune), and the export's audit entry (platform-wide)."""
     body = audit.csv_text(
-        [_("Commune"), _("Province"), _("Delivered value (đồng)"), _("Delivered orders"), _("Orders placed"),
-         _("Active sellers"), _("Listings on sale"), _("Average rating"), _("Ratings"), _("Live sessions held"),
-         _("Peak viewers")],
-        [(r.commune.name, r.commune.province, r.delivered_value_vnd, r.delivered_orders, r.orders_placed,
-          r.active_sellers, r.listings_on_sale, "" if r.rating.average is None else f"{r.rating.average:.2f}",
-          r.rating.count, r.live.sessions_held, r.live.peak_viewers) for r in rows])
-    audit.record("dashboard.export", details={"scope": "all", "start": rng.start.isoformat(),
-                                              "end": rng.end.isoformat()})
+        [
+            _("Commune"),
+            _("Province"),
+            _("Delivered value (đồng)"),
+            _("Delivered orders"),
+            _("Orders placed"),
+            _("Active sellers"),
+            _("Listings on sale"),
+            _("Average rating"),
+            _("Ratings"),
+            _("Live sessions held"),
+            _("Peak viewers"),
+        ],
+        [
+            (
+                r.commune.name,
+                r.commune.province,
+                r.delivered_value_vnd,
+                r.delivered_orders,
+                r.orders_placed,
+                r.active_sellers,
+                r.listings_on_sale,
+                "" if r.rating.average is None else f"{r.rating.average:.2f}",
+                r.rating.count,
+                r.live.sessions_held,
+                r.live.peak_viewers,
+            )
+            for r in rows
+        ],
+    )
+    audit.record(
+        "dashboard.export", details={"scope": "all", "start": rng.start.isoformat(), "end": rng.end.isoformat()}
+    )
     return body

@@ -14,6 +14,9 @@ from market.ui import slot_entries
 
 @bp.get("/")
 def home():
-    return render_template("moderation/home.html", **desk.waiting(current_user),
-                           communes=communes_in_scope(current_user),
-                           extra=slot_entries("staff.home", user=current_user))
+    return render_template(
+        "moderation/home.html",
+        **desk.waiting(current_user),
+        communes=communes_in_scope(current_user),
+        extra=slot_entries("staff.home", user=current_user),
+    )

@@ -13,10 +13,14 @@ from market.moderation.scope import is_staff, scoped
 
 def waiting(user) -> dict:
     """Shops waiting for review and reports still open, in ``user``'s communes."""
-    pending = db.session.scalar(scoped(sa.select(sa.func.count(SellerProfile.id)), SellerProfile, user)
-                                .where(SellerProfile.status == SellerStatus.PENDING))
-    open_reports = db.session.scalar(scoped(sa.select(sa.func.count(Report.id)), Report, user)
-                                     .where(Report.status.in_(OPEN_REPORT_STATUSES)))
+    pending = db.session.scalar(
+        scoped(sa.select(sa.func.count(SellerProfile.id)), SellerProfile, user).where(
+            SellerProfile.status == SellerStatus.PENDING
+        )
+    )
+    open_reports = db.session.scalar(
+        scoped(sa.select(sa.func.count(Report.id)), Report, user).where(Report.status.in_(OPEN_REPORT_STATUSES))
+    )
     return {"pending_sellers": pending, "open_reports": open_reports}
 
 
@@ -28,6 +32,9 @@ def counters(user) -> dict | None:
 
     if not is_staff(user):
         return None
-    live_now = db.session.scalar(scoped(sa.select(sa.func.count(LiveSession.id)), LiveSession, user)
-                                 .where(LiveSession.status == SessionStatus.LIVE))
+    live_now = db.session.scalar(
+        scoped(sa.select(sa.func.count(LiveSession.id)), LiveSession, user).where(
+            LiveSession.status == SessionStatus.LIVE
+        )
+    )
     return {"pending_listings": count_pending(user), "ocop_to_check": to_check_count(user), "live_now": live_now}

@@ -11,8 +11,9 @@ class RejectListingForm(FlaskForm):
     """A common reason from the short list, or typed, or both (the service requires at least one)."""
 
     reason_code = RadioField(_l("Reason"), validate_choice=False)
-    reason = TextAreaField(_l("In your own words (the seller will read it)"),
-                           render_kw={"maxlength": REASON_MAX, "rows": 3})
+    reason = TextAreaField(
+        _l("In your own words (the seller will read it)"), render_kw={"maxlength": REASON_MAX, "rows": 3}
+    )
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)

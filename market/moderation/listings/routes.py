@@ -37,10 +37,17 @@ def _reject_form(formdata=None) -> RejectListingForm:
 def _queue_page(status: int = 200, error: str | None = None):
     commune_id = commune_arg()
     rows, page, more = paginate(listings.pending(current_user, commune_id))
-    return render_template("moderation/listings.html", products=rows, page=page, more=more,
-                           communes=communes_in_scope(current_user), commune_id=commune_id,
-                           action_form=ActionForm(), total=listings.count_pending(current_user),
-                           bulk_error=error), status
+    return render_template(
+        "moderation/listings.html",
+        products=rows,
+        page=page,
+        more=more,
+        communes=communes_in_scope(current_user),
+        commune_id=commune_id,
+        action_form=ActionForm(),
+        total=listings.count_pending(current_user),
+        bulk_error=error,
+    ), status
 
 
 @bp.get("/listings", endpoint="listings")
@@ -59,29 +66,51 @@ def listings_bulk_approve():
     result = listings.bulk_approve(ids, current_user)  # another commune's listing: 404, nothing approved
     db.session.commit()
     if result.approved:
-        flash(ngettext("%(num)d listing approved and on sale.", "%(num)d listings approved and on sale.",
-                       len(result.approved)), "success")
+        flash(
+            ngettext(
+                "%(num)d listing approved and on sale.", "%(num)d listings approved and on sale.", len(result.approved)
+            ),
+            "success",
+        )
     if result.skipped:
-        flash(ngettext("%(num)d listing was already reviewed by someone else.",
-                       "%(num)d listings were already reviewed by someone else.", len(result.skipped)), "info")
+        flash(
+            ngettext(
+                "%(num)d listing was already reviewed by someone else.",
+                "%(num)d listings were already reviewed by someone else.",
+                len(result.skipped),
+            ),
+            "info",
+        )
     if result.own:
-        flash(ngettext("%(num)d listing you entered for a villager was left for another staff member to approve.",
-                       "%(num)d listings you entered for a villager were left for another staff member to approve.",
-                       len(result.own)), "info")
+        flash(
+            ngettext(
+                "%(num)d listing you entered for a villager was left for another staff member to approve.",
+                "%(num)d listings you entered for a villager were left for another staff member to approve.",
+                len(result.own),
+            ),
+            "info",
+        )
     return redirect(url_for("staff.listings"))
 
 
 def _listing_page(product: Product, status: int = 200, **forms):
     forms.setdefault("reject_form", _reject_form(formdata=None))
-    forms.setdefault("ocop_form", OcopVerifyForm(prefix="ocop", levels=sorted(catalog_ocop.OCOP_LEVELS.items()),
-                                                 formdata=None))
+    forms.setdefault(
+        "ocop_form", OcopVerifyForm(prefix="ocop", levels=sorted(catalog_ocop.OCOP_LEVELS.items()), formdata=None)
+    )
     forms.setdefault("ocop_reject_form", RequiredReasonForm(prefix="ocopno", formdata=None))
     if not forms["ocop_form"].is_submitted() and product.ocop_stars:
         forms["ocop_form"].stars.data = str(product.ocop_stars)
     return render_template(
-        "moderation/listing.html", product=product, action_form=ActionForm(), ocop_now=catalog_ocop.ocop_state(product),
-        events=list(product.events), history=audit.entries_for_object("product", product.id, LISTING_ACTIONS),
-        consent=assisted.consent_for("product", product.id), **forms), status
+        "moderation/listing.html",
+        product=product,
+        action_form=ActionForm(),
+        ocop_now=catalog_ocop.ocop_state(product),
+        events=list(product.events),
+        history=audit.entries_for_object("product", product.id, LISTING_ACTIONS),
+        consent=assisted.consent_for("product", product.id),
+        **forms,
+    ), status
 
 
 @bp.get("/listings/<int:product_id>", endpoint="listing")
@@ -112,29 +141,50 @@ def _act(product_id: int, form, form_name: str | None, action, message: str, bac
 
 @bp.post("/listings/<int:product_id>/approve")
 def listing_approve(product_id: int):
-    return _act(product_id, ActionForm(), None, lambda p, f: listings.approve(p, current_user),
-                _("The listing is approved and on sale."))
+    return _act(
+        product_id,
+        ActionForm(),
+        None,
+        lambda p, f: listings.approve(p, current_user),
+        _("The listing is approved and on sale."),
+    )
 
 
 @bp.post("/listings/<int:product_id>/reject")
 def listing_reject(product_id: int):
     form = _reject_form()
-    return _act(product_id, form, "reject_form",
-                lambda p, f: listings.reject(p, current_user, f.reason_code.data, f.reason.data),
-                _("The listing is rejected; the seller sees your reason."))
+    return _act(
+        product_id,
+        form,
+        "reject_form",
+        lambda p, f: listings.reject(p, current_user, f.reason_code.data, f.reason.data),
+        _("The listing is rejected; the seller sees your reason."),
+    )
 
 
 @bp.post("/listings/<int:product_id>/ocop/verify")
 def listing_ocop_verify(product_id: int):
     form = OcopVerifyForm(prefix="ocop", levels=sorted(catalog_ocop.OCOP_LEVELS.items()))
-    return _act(product_id, form, "ocop_form",
-                lambda p, f: ocop.verify(p, current_user, certificate_no=f.certificate_no.data, stars=f.stars.data,
-                                         issued_on=f.issued_on.data),
-                _("The OCOP claim is verified; buyers see it until the certificate expires."), back_to_queue=False)
+    return _act(
+        product_id,
+        form,
+        "ocop_form",
+        lambda p, f: ocop.verify(
+            p, current_user, certificate_no=f.certificate_no.data, stars=f.stars.data, issued_on=f.issued_on.data
+        ),
+        _("The OCOP claim is verified; buyers see it until the certificate expires."),
+        back_to_queue=False,
+    )
 
 
 @bp.post("/listings/<int:product_id>/ocop/reject")
 def listing_ocop_reject(product_id: int):
     form = RequiredReasonForm(prefix="ocopno")
-    return _act(product_id, form, "ocop_reject_form", lambda p, f: ocop.reject_claim(p, current_user, f.reason.data),
-                _("The OCOP claim is removed from the listing; the seller sees your reason."), back_to_queue=False)
+    return _act(
+        product_id,
+        form,
+        "ocop_reject_form",
+        lambda p, f: ocop.reject_claim(p, current_user, f.reason.data),
+        _("The OCOP claim is removed from the listing; the seller sees your reason."),
+        back_to_queue=False,
+    )

@@ -68,8 +68,9 @@ def compose_reason(code: object, text: object, seller_locale: str | None) -> str
     if code not in (None, "", OTHER) and code not in REJECT_REASONS:
         raise DomainError(ErrorCode.INVALID, _("Choose a reason from the list, or type one."), field="reason_code")
     if len(typed) > REASON_MAX:
-        raise DomainError(ErrorCode.INVALID, _("A reason can have at most %(n)d characters.", n=REASON_MAX),
-                          field="reason")
+        raise DomainError(
+            ErrorCode.INVALID, _("A reason can have at most %(n)d characters.", n=REASON_MAX), field="reason"
+        )
     common = ""
     if code in REJECT_REASONS:
         with force_locale(seller_locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
@@ -78,15 +79,22 @@ def compose_reason(code: object, text: object, seller_locale: str | None) -> str
         raise DomainError(ErrorCode.INVALID, _("Give a reason; the seller will see it."), field="reason")
     reason = f"{common} {typed}".strip() if common else typed
     if len(reason) > REASON_MAX:
-        raise DomainError(ErrorCode.INVALID, _("A reason can have at most %(n)d characters.", n=REASON_MAX),
-                          field="reason")
+        raise DomainError(
+            ErrorCode.INVALID, _("A reason can have at most %(n)d characters.", n=REASON_MAX), field="reason"
+        )
     return reason
 
 
 def _refuse_unless_pending(product: Product) -> None:
     if product.status != ProductStatus.PENDING_REVIEW:
-        raise DomainError(ErrorCode.INVALID, _("This listing is not waiting for review any more (it is %(status)s).",
-                                               status=labels.status_label(product.status)), status=409)
+        raise DomainError(
+            ErrorCode.INVALID,
+            _(
+                "This listing is not waiting for review any more (it is %(status)s).",
+                status=labels.status_label(product.status),
+            ),
+            status=409,
+        )
 
 
 def entered_by(product: Product, user) -> bool:
@@ -99,8 +107,9 @@ def approve(product: Product, by, *, bulk: bool = False) -> Product:
     entered for a villager is approved by another staff member or an administrator, never by that helper."""
     _refuse_unless_pending(product)
     if entered_by(product, by):
-        raise Forbidden(_("You entered this listing for the villager: another staff member or an administrator "
-                          "approves it."))
+        raise Forbidden(
+            _("You entered this listing for the villager: another staff member or an administrator approves it.")
+        )
     lifecycle.approve(product, by)
     audit.record("listing.approve", product, actor=by, details={"bulk": bulk} if bulk else None)
     tell(product.seller.user_id, "listing.approve", product.title, product.id)
@@ -112,8 +121,13 @@ def reject(product: Product, by, code: object, text: object) -> Product:
     reason = compose_reason(code, text, product.seller.user.locale)
     _refuse_unless_pending(product)
     lifecycle.reject(product, by, reason)
-    audit.record("listing.reject", product, actor=by, reason=reason,
-                 details={"reason_code": code if code in REJECT_REASONS else OTHER})
+    audit.record(
+        "listing.reject",
+        product,
+        actor=by,
+        reason=reason,
+        details={"reason_code": code if code in REJECT_REASONS else OTHER},
+    )
     tell(product.seller.user_id, "listing.reject", reason, product.id)
     return product
 

@@ -29,8 +29,12 @@ SESSION_ACTIONS = ("live.end",)  # removals are listed from the chat itself
 @bp.get("/live", endpoint="live")
 def live_sessions():
     commune_id = commune_arg()
-    return render_template("moderation/live.html", communes=communes_in_scope(current_user), commune_id=commune_id,
-                           **moderation.sessions_for(current_user, commune_id))
+    return render_template(
+        "moderation/live.html",
+        communes=communes_in_scope(current_user),
+        commune_id=commune_id,
+        **moderation.sessions_for(current_user, commune_id),
+    )
 
 
 def _session_page(session: LiveSession, status: int = 200, end_form=None, word_form=None):
@@ -38,11 +42,18 @@ def _session_page(session: LiveSession, status: int = 200, end_form=None, word_f
     word_form = word_form or FilterWordForm(prefix="word", communes=communes, formdata=None)
     word_form.commune_id.data = session.commune_id
     return render_template(
-        "moderation/live_session.html", session=session, stream=live_streams.stream_info(session.stream_url),
-        chat=live_snapshot.recent_chat(session), end_form=end_form or RequiredReasonForm(prefix="end", formdata=None),
-        word_form=word_form, words=moderation.words_of(session.commune_id), action_form=ActionForm(),
+        "moderation/live_session.html",
+        session=session,
+        stream=live_streams.stream_info(session.stream_url),
+        chat=live_snapshot.recent_chat(session),
+        end_form=end_form or RequiredReasonForm(prefix="end", formdata=None),
+        word_form=word_form,
+        words=moderation.words_of(session.commune_id),
+        action_form=ActionForm(),
         history=audit.entries_for_object("live_session", session.id, SESSION_ACTIONS),
-        removed=moderation.recent_removed(session), mute_max=live_chat.MUTE_MAX_MINUTES), status
+        removed=moderation.recent_removed(session),
+        mute_max=live_chat.MUTE_MAX_MINUTES,
+    ), status
 
 
 @bp.get("/live/<int:session_id>", endpoint="live_session")
@@ -73,6 +84,7 @@ def live_end(session_id: int):
 
 # ---- word filter ----------------------------------------------------------------------------------------
 
+
 def _words_page(form=None, status: int = 200, commune_id: int | None = None):
     communes = communes_in_scope(current_user)
     form = form or FilterWordForm(prefix="word", communes=communes, formdata=None)
@@ -82,8 +94,14 @@ def _words_page(form=None, status: int = 200, commune_id: int | None = None):
         commune_id = communes[0].id
     form.commune_id.data = commune_id
     words = moderation.words_of(commune_id) if commune_id else []
-    return render_template("moderation/live_words.html", form=form, words=words, communes=communes,
-                           commune_id=commune_id, action_form=ActionForm()), status
+    return render_template(
+        "moderation/live_words.html",
+        form=form,
+        words=words,
+        communes=communes,
+        commune_id=commune_id,
+        action_form=ActionForm(),
+    ), status
 
 
 @bp.get("/live/words", endpoint="live_words")
@@ -118,8 +136,10 @@ def live_word_add():
             status = err.status
         else:
             db.session.commit()
-            flash(_("“%(word)s” is now refused in the chat of %(commune)s.", word=entry.word,
-                    commune=entry.commune.name), "success")
+            flash(
+                _("“%(word)s” is now refused in the chat of %(commune)s.", word=entry.word, commune=entry.commune.name),
+                "success",
+            )
             if back is not None and back.commune_id == entry.commune_id:
                 return redirect(url_for("staff.live_session", session_id=back.id) + "#words")
             return redirect(url_for("staff.live_words", commune=entry.commune_id))

@@ -45,39 +45,52 @@ def _tokens(text: str) -> str:
 def clean_word(raw: object) -> tuple[str, str]:
     """(the word as typed, cleaned; its folded form) or a clear refusal."""
     if not isinstance(raw, str) or len(raw) > WORD_MAX * 4:  # a 10 kB paste is refused before any work
-        raise DomainError("invalid", _("A filtered word or phrase can have at most %(n)d characters.", n=WORD_MAX),
-                          field="word")
+        raise DomainError(
+            "invalid", _("A filtered word or phrase can have at most %(n)d characters.", n=WORD_MAX), field="word"
+        )
     word = clean_line(raw)
     if len(word) > WORD_MAX:
-        raise DomainError("invalid", _("A filtered word or phrase can have at most %(n)d characters.", n=WORD_MAX),
-                          field="word")
+        raise DomainError(
+            "invalid", _("A filtered word or phrase can have at most %(n)d characters.", n=WORD_MAX), field="word"
+        )
     folded = _tokens(word).strip()
     if not folded:
         raise DomainError("invalid", _("Type a word or phrase with letters or numbers."), field="word")
     if len(folded) > WORD_MAX:
-        raise DomainError("invalid", _("A filtered word or phrase can have at most %(n)d characters.", n=WORD_MAX),
-                          field="word")
+        raise DomainError(
+            "invalid", _("A filtered word or phrase can have at most %(n)d characters.", n=WORD_MAX), field="word"
+        )
     return word, folded
 
 
 def words_of(commune_id: int) -> list[ChatFilterWord]:
-    return list(db.session.scalars(sa.select(ChatFilterWord).where(ChatFilterWord.commune_id == commune_id)
-                                   .order_by(ChatFilterWord.folded)))
+    return list(
+        db.session.scalars(
+            sa.select(ChatFilterWord).where(ChatFilterWord.commune_id == commune_id).order_by(ChatFilterWord.folded)
+        )
+    )
 
 
 def add_word(commune_id: int, raw: object, by) -> ChatFilterWord:
     """Add a word to the commune's filter (the caller checked the commune is the staff member's); audited."""
     word, folded = clean_word(raw)
-    existing = db.session.scalar(sa.select(ChatFilterWord).where(ChatFilterWord.commune_id == commune_id,
-                                                                 ChatFilterWord.folded == folded))
+    existing = db.session.scalar(
+        sa.select(ChatFilterWord).where(ChatFilterWord.commune_id == commune_id, ChatFilterWord.folded == folded)
+    )
     if existing is not None:
-        raise DomainError("invalid", _("“%(word)s” is already in the filter (as “%(existing)s”).", word=word,
-                                       existing=existing.word), field="word", status=409)
-    count = db.session.scalar(sa.select(sa.func.count(ChatFilterWord.id))
-                              .where(ChatFilterWord.commune_id == commune_id))
+        raise DomainError(
+            "invalid",
+            _("“%(word)s” is already in the filter (as “%(existing)s”).", word=word, existing=existing.word),
+            field="word",
+            status=409,
+        )
+    count = db.session.scalar(
+        sa.select(sa.func.count(ChatFilterWord.id)).where(ChatFilterWord.commune_id == commune_id)
+    )
     if count >= WORDS_PER_COMMUNE:
-        raise DomainError("invalid", _("The filter holds at most %(n)d words; remove some first.",
-                                       n=WORDS_PER_COMMUNE), field="word")
+        raise DomainError(
+            "invalid", _("The filter holds at most %(n)d words; remove some first.", n=WORDS_PER_COMMUNE), field="word"
+        )
     entry = ChatFilterWord(commune_id=commune_id, word=word, folded=folded, created_by_id=by.id, created_at=utcnow())
     db.session.add(entry)
     db.session.flush()
@@ -103,9 +116,15 @@ def check_chat(session: LiveSession, user, text: str) -> None:
     """Refuse a chat message that contains one of the commune's filtered words, saying which."""
     word = matching_word(session.commune_id, text)
     if word is not None:
-        raise live_error("invalid", field="text", message=_(
-            "Your message was not sent: “%(word)s” is not allowed in this commune's chat. Please write it "
-            "another way.", word=word.word))
+        raise live_error(
+            "invalid",
+            field="text",
+            message=_(
+                "Your message was not sent: “%(word)s” is not allowed in this commune's chat. Please write it "
+                "another way.",
+                word=word.word,
+            ),
+        )
 
 
 live_chat.register_chat_check(check_chat)
@@ -113,9 +132,9 @@ live_chat.register_chat_check(check_chat)
 
 # ---- audit of what staff do over the protocol -----------------------------------------------------------
 
+
 def _is_staff_action(session: LiveSession, actor) -> bool:
-    return bool(actor is not None and getattr(actor, "is_authenticated", False)
-                and actor.can_staff(session.commune_id))
+    return bool(actor is not None and getattr(actor, "is_authenticated", False) and actor.can_staff(session.commune_id))
 
 
 @moderated.connect
@@ -123,19 +142,30 @@ def _audit_moderation(session, action=None, actor=None, message=None, target=Non
     if not _is_staff_action(session, actor):
         return
     if action == "remove_chat" and message is not None:
-        audit.record("live.chat_remove", message, actor=actor, details={
-            "session_id": session.id, "author_id": message.user_id, "text": message.text})
+        audit.record(
+            "live.chat_remove",
+            message,
+            actor=actor,
+            details={"session_id": session.id, "author_id": message.user_id, "text": message.text},
+        )
     elif action == "mute" and target is not None:
-        audit.record("live.mute", target, actor=actor, commune_id=session.commune_id, details={
-            "session_id": session.id, "minutes": minutes, "until": mute.until.isoformat() if mute else None})
+        audit.record(
+            "live.mute",
+            target,
+            actor=actor,
+            commune_id=session.commune_id,
+            details={"session_id": session.id, "minutes": minutes, "until": mute.until.isoformat() if mute else None},
+        )
 
 
 # ---- ending a session that breaks the rules ---------------------------------------------------------------
 
+
 def end_for_rules(session: LiveSession, by, reason: object) -> LiveSession:
     """Take a session off air with a reason (audited); its room hears ``session {status: ended, reason}``."""
-    reason = check_reason(reason if isinstance(reason, str) else None,
-                          message=_("Give a reason; the host and the viewers will see it."))
+    reason = check_reason(
+        reason if isinstance(reason, str) else None, message=_("Give a reason; the host and the viewers will see it.")
+    )
     if session.status == SessionStatus.ENDED:
         raise DomainError("invalid", _("This session has already ended."), status=409)
     previous = str(session.status)
@@ -146,21 +176,38 @@ def end_for_rules(session: LiveSession, by, reason: object) -> LiveSession:
 
 # ---- lists for the staff pages -----------------------------------------------------------------------------
 
+
 def sessions_for(user, commune_id: int | None = None) -> dict:
     """Sessions of the staff member's communes (or one of them): live now, scheduled, the latest ended."""
     base = scoped(sa.select(LiveSession), LiveSession, user)
     if commune_id is not None:
         base = base.where(LiveSession.commune_id == commune_id)
-    live_now = list(db.session.scalars(base.where(LiveSession.status == SessionStatus.LIVE)
-                                       .order_by(LiveSession.started_at.desc()).limit(50)))
-    upcoming = list(db.session.scalars(base.where(LiveSession.status == SessionStatus.SCHEDULED)
-                                       .order_by(LiveSession.scheduled_at).limit(50)))
-    ended = list(db.session.scalars(base.where(LiveSession.status == SessionStatus.ENDED)
-                                    .order_by(LiveSession.ended_at.desc().nulls_last()).limit(20)))
+    live_now = list(
+        db.session.scalars(
+            base.where(LiveSession.status == SessionStatus.LIVE).order_by(LiveSession.started_at.desc()).limit(50)
+        )
+    )
+    upcoming = list(
+        db.session.scalars(
+            base.where(LiveSession.status == SessionStatus.SCHEDULED).order_by(LiveSession.scheduled_at).limit(50)
+        )
+    )
+    ended = list(
+        db.session.scalars(
+            base.where(LiveSession.status == SessionStatus.ENDED)
+            .order_by(LiveSession.ended_at.desc().nulls_last())
+            .limit(20)
+        )
+    )
     return {"live": live_now, "upcoming": upcoming, "ended": ended}
 
 
 def recent_removed(session: LiveSession, limit: int = 20) -> list[ChatMessage]:
-    return list(db.session.scalars(sa.select(ChatMessage).where(ChatMessage.session_id == session.id,
-                                                                ChatMessage.removed_at.is_not(None))
-                                   .order_by(ChatMessage.removed_at.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            sa.select(ChatMessage)
+            .where(ChatMessage.session_id == session.id, ChatMessage.removed_at.is_not(None))
+            .order_by(ChatMessage.removed_at.desc())
+            .limit(limit)
+        )
+    )

@@ -17,5 +17,10 @@ from market.moderation.views import commune_arg
 def ocop_queue():
     commune_id = commune_arg()
     to_check, verified = ocop.claims(current_user, commune_id)
-    return render_template("moderation/ocop.html", to_check=to_check, verified=verified,
-                           communes=communes_in_scope(current_user), commune_id=commune_id)
+    return render_template(
+        "moderation/ocop.html",
+        to_check=to_check,
+        verified=verified,
+        communes=communes_in_scope(current_user),
+        commune_id=commune_id,
+    )

@@ -41,8 +41,10 @@ def expiry_of(issued_on: date) -> date:
 
 def _same_number(a: str | None, b: str | None) -> bool:
     """Certificate numbers as people copy them: case, spaces and dashes do not matter."""
+
     def norm(s):
         return "".join(ch for ch in (s or "").casefold() if ch.isalnum())
+
     return bool(norm(a)) and norm(a) == norm(b)
 
 
@@ -55,25 +57,31 @@ def parse_issue_date(raw: object) -> date:
             return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
         except ValueError:
             continue
-    raise DomainError(ErrorCode.INVALID, _("Enter the issue date printed on the certificate, such as 15/03/2025."),
-                      field="issued_on")
+    raise DomainError(
+        ErrorCode.INVALID, _("Enter the issue date printed on the certificate, such as 15/03/2025."), field="issued_on"
+    )
 
 
-def verify(product: Product, by, *, certificate_no: object, stars: object, issued_on: object,
-           today: date | None = None) -> Product:
+def verify(
+    product: Product, by, *, certificate_no: object, stars: object, issued_on: object, today: date | None = None
+) -> Product:
     """Record that the certificate in hand matches the claim; audited, the seller is told."""
     today = today or catalog_ocop.local_today()
     if not product.ocop_stars:
         raise DomainError(ErrorCode.INVALID, _("This listing claims no OCOP stars."), status=409)
     if product.status not in VERIFIABLE:
-        raise DomainError(ErrorCode.INVALID, _("Only a listing on sale or waiting for review can be verified."),
-                          status=409)
+        raise DomainError(
+            ErrorCode.INVALID, _("Only a listing on sale or waiting for review can be verified."), status=409
+        )
     number = clean_line(certificate_no if isinstance(certificate_no, str) else None)
     if not number:
         raise DomainError(ErrorCode.INVALID, _("Enter the certificate number."), field="certificate_no")
     if len(number) > catalog_ocop.CERTIFICATE_MAX:
-        raise DomainError(ErrorCode.INVALID, _("A certificate number can have at most %(n)d characters.",
-                                               n=catalog_ocop.CERTIFICATE_MAX), field="certificate_no")
+        raise DomainError(
+            ErrorCode.INVALID,
+            _("A certificate number can have at most %(n)d characters.", n=catalog_ocop.CERTIFICATE_MAX),
+            field="certificate_no",
+        )
     try:
         level = int(stars) if not isinstance(stars, bool) else None
     except (TypeError, ValueError):
@@ -84,24 +92,54 @@ def verify(product: Product, by, *, certificate_no: object, stars: object, issue
     if issued > today:
         raise DomainError(ErrorCode.INVALID, _("The issue date cannot be in the future."), field="issued_on")
     if issued.year < OCOP_FIRST_YEAR:
-        raise DomainError(ErrorCode.INVALID, _("OCOP certificates exist since %(year)d; check the issue date.",
-                                               year=OCOP_FIRST_YEAR), field="issued_on")
+        raise DomainError(
+            ErrorCode.INVALID,
+            _("OCOP certificates exist since %(year)d; check the issue date.", year=OCOP_FIRST_YEAR),
+            field="issued_on",
+        )
     expires = expiry_of(issued)
     if expires < today:
-        raise DomainError(ErrorCode.INVALID, _("This certificate expired on %(date)s; an expired certificate cannot be "
-                                               "verified.", date=expires.strftime("%d/%m/%Y")), field="issued_on")
+        raise DomainError(
+            ErrorCode.INVALID,
+            _(
+                "This certificate expired on %(date)s; an expired certificate cannot be verified.",
+                date=expires.strftime("%d/%m/%Y"),
+            ),
+            field="issued_on",
+        )
     if not _same_number(number, product.ocop_certificate_no):
-        raise DomainError(ErrorCode.INVALID,
-                          _("The seller claims certificate %(no)s. If the certificate in hand has another number, "
-                            "reject the claim instead.", no=product.ocop_certificate_no), field="certificate_no")
+        raise DomainError(
+            ErrorCode.INVALID,
+            _(
+                "The seller claims certificate %(no)s. If the certificate in hand has another number, "
+                "reject the claim instead.",
+                no=product.ocop_certificate_no,
+            ),
+            field="certificate_no",
+        )
     if level != product.ocop_stars:
-        raise DomainError(ErrorCode.INVALID,
-                          _("The seller claims %(claimed)d stars but the certificate says %(level)d. Reject the claim "
-                            "so the seller corrects it.", claimed=product.ocop_stars, level=level), field="stars")
+        raise DomainError(
+            ErrorCode.INVALID,
+            _(
+                "The seller claims %(claimed)d stars but the certificate says %(level)d. Reject the claim "
+                "so the seller corrects it.",
+                claimed=product.ocop_stars,
+                level=level,
+            ),
+            field="stars",
+        )
     catalog_ocop.record_ocop_verification(product, issued, expires)
-    audit.record("ocop.verify", product, actor=by, details={
-        "stars": level, "certificate_no": product.ocop_certificate_no, "issued_on": issued.isoformat(),
-        "expires_on": expires.isoformat()})
+    audit.record(
+        "ocop.verify",
+        product,
+        actor=by,
+        details={
+            "stars": level,
+            "certificate_no": product.ocop_certificate_no,
+            "issued_on": issued.isoformat(),
+            "expires_on": expires.isoformat(),
+        },
+    )
     tell(product.seller.user_id, "ocop.verify", product.title, product.id)
     return product
 
@@ -113,8 +151,11 @@ def reject_claim(product: Product, by, reason: object) -> Product:
     reason = check_reason(reason if isinstance(reason, str) else None)
     if not product.ocop_stars:
         raise DomainError(ErrorCode.INVALID, _("This listing claims no OCOP stars."), status=409)
-    details = {"stars": product.ocop_stars, "certificate_no": product.ocop_certificate_no,
-               "was_verified": catalog_ocop.ocop_state(product) == "verified"}
+    details = {
+        "stars": product.ocop_stars,
+        "certificate_no": product.ocop_certificate_no,
+        "was_verified": catalog_ocop.ocop_state(product) == "verified",
+    }
     catalog_ocop.remove_ocop_claim(product)
     audit.record("ocop.reject", product, actor=by, reason=reason, details=details)
     tell(product.seller.user_id, "ocop.reject", reason, product.id)
@@ -123,11 +164,13 @@ def reject_claim(product: Product, by, reason: object) -> Product:
 
 # ---- the queue of claims ----------------------------------------------------------------------------------
 
+
 def _claims_base(user, commune_id: int | None = None) -> sa.Select:
     from market.moderation.listings.service import in_commune
 
-    stmt = scoped(sa.select(Product), Product, user).where(Product.status.in_(VERIFIABLE),
-                                                           Product.ocop_stars.is_not(None))
+    stmt = scoped(sa.select(Product), Product, user).where(
+        Product.status.in_(VERIFIABLE), Product.ocop_stars.is_not(None)
+    )
     return stmt.where(in_commune(commune_id)) if commune_id is not None else stmt
 
 
@@ -137,8 +180,9 @@ def claims(user, commune_id: int | None = None, limit: int = 200) -> tuple[list[
     base = _claims_base(user, commune_id)
     unverified = catalog_ocop.ocop_unverified_clause(today)
     to_check = list(db.session.scalars(base.where(unverified).order_by(Product.updated_at, Product.id).limit(limit)))
-    verified = list(db.session.scalars(base.where(sa.not_(unverified))
-                                       .order_by(Product.ocop_expires_on, Product.id).limit(limit)))
+    verified = list(
+        db.session.scalars(base.where(sa.not_(unverified)).order_by(Product.ocop_expires_on, Product.id).limit(limit))
+    )
     return to_check, verified
 
 

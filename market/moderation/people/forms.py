@@ -9,8 +9,11 @@ from market.moderation.audit import REASON_MAX
 
 
 class BanForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (the person will read it)"),
-                           validators=[DataRequired(_l("Give a reason; the person will see it.")),
-                                       Length(max=REASON_MAX,
-                                              message=_l("A reason can have at most %(max)d characters."))],
-                           render_kw={"maxlength": REASON_MAX, "rows": 3})
+    reason = TextAreaField(
+        _l("Reason (the person will read it)"),
+        validators=[
+            DataRequired(_l("Give a reason; the person will see it.")),
+            Length(max=REASON_MAX, message=_l("A reason can have at most %(max)d characters.")),
+        ],
+        render_kw={"maxlength": REASON_MAX, "rows": 3},
+    )

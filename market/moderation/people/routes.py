@@ -20,7 +20,7 @@ from market.moderation.scope import communes_in_scope, get_user_in_scope, user_f
 
 @bp.get("/users")
 def users():
-    q = (request.args.get("q") or "").strip()[:service.SEARCH_MAX]
+    q = (request.args.get("q") or "").strip()[: service.SEARCH_MAX]
     found = service.find(current_user, q) if q else []
     return render_template("moderation/users.html", q=q, found=found, banned=service.banned(current_user))
 
@@ -30,8 +30,13 @@ def _user_page(target: User, status: int = 200, **forms):
     forms.setdefault("unban_form", OptionalReasonForm(prefix="unban"))
     footprint = user_footprint(target.id)
     communes = [c for c in communes_in_scope(current_user) if c.id in footprint]
-    return render_template("moderation/user.html", target=target, communes=communes,
-                           history=audit.entries_for_object("user", target.id, limit=30), **forms), status
+    return render_template(
+        "moderation/user.html",
+        target=target,
+        communes=communes,
+        history=audit.entries_for_object("user", target.id, limit=30),
+        **forms,
+    ), status
 
 
 @bp.get("/users/<int:user_id>")
@@ -59,11 +64,21 @@ def _user_action(user_id: int, action, form, form_name: str, message: str):
 
 @bp.post("/users/<int:user_id>/ban")
 def user_ban(user_id: int):
-    return _user_action(user_id, service.ban_user, BanForm(prefix="ban"), "ban_form",
-                        _("The account is blocked; every login of it has ended."))
+    return _user_action(
+        user_id,
+        service.ban_user,
+        BanForm(prefix="ban"),
+        "ban_form",
+        _("The account is blocked; every login of it has ended."),
+    )
 
 
 @bp.post("/users/<int:user_id>/unban")
 def user_unban(user_id: int):
-    return _user_action(user_id, service.unban_user, OptionalReasonForm(prefix="unban"), "unban_form",
-                        _("The account is unblocked; the person can log in again."))
+    return _user_action(
+        user_id,
+        service.unban_user,
+        OptionalReasonForm(prefix="unban"),
+        "unban_form",
+        _("The account is unblocked; the person can log in again."),
+    )

@@ -33,8 +33,14 @@ def find(user: User, q: str) -> list[User]:
 
 def banned(user: User) -> list[User]:
     """The banned people tied to ``user``'s communes, latest ban first."""
-    return list(db.session.scalars(sa.select(User).where(users_in_scope(user), User.banned_at.is_not(None))
-                                   .order_by(User.banned_at.desc()).limit(LIST_MAX)))
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(users_in_scope(user), User.banned_at.is_not(None))
+            .order_by(User.banned_at.desc())
+            .limit(LIST_MAX)
+        )
+    )
 
 
 def check_can_ban(actor: User, target: User) -> None:
@@ -69,8 +75,14 @@ def ban_user(target: User, by: User, reason: str | None) -> User:
     target.banned_reason = reason
     accounts.end_all_sessions(target)
     db.session.flush()
-    audit.record("user.ban", target, actor=by, reason=reason, commune_id=_ban_commune(by, target),
-                 details={"communes": sorted(user_footprint(target.id))})
+    audit.record(
+        "user.ban",
+        target,
+        actor=by,
+        reason=reason,
+        commune_id=_ban_commune(by, target),
+        details={"communes": sorted(user_footprint(target.id))},
+    )
     user_id, message = target.id, _("This account has been blocked: %(reason)s", reason=reason)
     by_id = by.id
     on_commit(lambda: security_event("user_banned", user_id=by_id, target=user_id))
@@ -94,7 +106,13 @@ def unban_user(target: User, by: User, reason: str | None = None) -> User:
     target.banned_at = None
     target.banned_reason = None
     db.session.flush()
-    audit.record("user.unban", target, actor=by, reason=reason, commune_id=_ban_commune(by, target),
-                 details={"ban_reason": previous})
+    audit.record(
+        "user.unban",
+        target,
+        actor=by,
+        reason=reason,
+        commune_id=_ban_commune(by, target),
+        details={"ban_reason": previous},
+    )
     tell(target.id, "user.unban", reason or "", target.id)
     return target

@@ -20,22 +20,35 @@ class OutcomeField(RadioField):
 
 
 class CloseReportForm(FlaskForm):
-    outcome = OutcomeField(_l("Outcome"), choices=[SelectChoice("resolved", _l("Resolved: we acted on it")),
-                                                   SelectChoice("dismissed", _l("Dismissed: nothing wrong found"))],
-                         validators=[InputRequired(_l("Choose resolved or dismissed."))])
-    note = TextAreaField(_l("Note to the person who reported it"),
-                         validators=[DataRequired(_l("Write a note; the person who reported it will read it.")),
-                                     Length(max=REASON_MAX,
-                                            message=_l("A reason can have at most %(max)d characters."))],
-                         render_kw={"maxlength": REASON_MAX, "rows": 3})
+    outcome = OutcomeField(
+        _l("Outcome"),
+        choices=[
+            SelectChoice("resolved", _l("Resolved: we acted on it")),
+            SelectChoice("dismissed", _l("Dismissed: nothing wrong found")),
+        ],
+        validators=[InputRequired(_l("Choose resolved or dismissed."))],
+    )
+    note = TextAreaField(
+        _l("Note to the person who reported it"),
+        validators=[
+            DataRequired(_l("Write a note; the person who reported it will read it.")),
+            Length(max=REASON_MAX, message=_l("A reason can have at most %(max)d characters.")),
+        ],
+        render_kw={"maxlength": REASON_MAX, "rows": 3},
+    )
 
 
 class ReportForm(FlaskForm):
-    category = ChoiceField(_l("What is wrong?"), placeholder=_l("— Choose one —"),
-                           validators=[InputRequired(_l("Choose what is wrong from the list."))])
-    text = TextAreaField(_l("Tell us more (optional)"),
-                         validators=[Length(max=TEXT_MAX, message=_l("Write at most %(max)d characters."))],
-                         render_kw={"maxlength": TEXT_MAX, "rows": 4})
+    category = ChoiceField(
+        _l("What is wrong?"),
+        placeholder=_l("— Choose one —"),
+        validators=[InputRequired(_l("Choose what is wrong from the list."))],
+    )
+    text = TextAreaField(
+        _l("Tell us more (optional)"),
+        validators=[Length(max=TEXT_MAX, message=_l("Write at most %(max)d characters."))],
+        render_kw={"maxlength": TEXT_MAX, "rows": 4},
+    )
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)

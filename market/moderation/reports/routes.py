@@ -26,21 +26,34 @@ REPORTS_PER_DAY = "20/day"
 
 # ---- staff --------------------------------------------------------------------------------------------------
 
+
 @bp.get("/reports", endpoint="reports")
 def reports_queue():
     status = reports.list_status(request.args.get("status"))
     commune_id = commune_arg()
     rows, page, more = paginate(reports.queue(current_user, status, commune_id))
-    return render_template("moderation/reports.html", reports=rows, status=status, page=page, more=more,
-                           communes=communes_in_scope(current_user), commune_id=commune_id)
+    return render_template(
+        "moderation/reports.html",
+        reports=rows,
+        status=status,
+        page=page,
+        more=more,
+        communes=communes_in_scope(current_user),
+        commune_id=commune_id,
+    )
 
 
 def _report_page(report: Report, status: int = 200, close_form=None):
     target = reports.current_target(report, current_user)
-    return render_template("moderation/report.html", report=report, target=target,
-                           staff_url=reports.staff_url(report, target), action_form=ActionForm(),
-                           close_form=close_form or CloseReportForm(prefix="close"),
-                           history=audit.entries_for_object("report", report.id)), status
+    return render_template(
+        "moderation/report.html",
+        report=report,
+        target=target,
+        staff_url=reports.staff_url(report, target),
+        action_form=ActionForm(),
+        close_form=close_form or CloseReportForm(prefix="close"),
+        history=audit.entries_for_object("report", report.id),
+    ), status
 
 
 @bp.get("/reports/<int:report_id>")
@@ -82,6 +95,7 @@ def report_close(report_id: int):
 
 # ---- the person reporting -------------------------------------------------------------------------------------
 
+
 @reports_bp.route("/report", methods=["GET", "POST"])
 @login_required
 def new_report():
@@ -111,5 +125,9 @@ def new_report():
 @reports_bp.get("/reports")
 @login_required
 def mine():
-    return render_template("moderation/my_reports.html", reports=reports.reports_of(current_user),
-                           status_label=reports.status_label, category_label=reports.category_label)
+    return render_template(
+        "moderation/my_reports.html",
+        reports=reports.reports_of(current_user),
+        status_label=reports.status_label,
+        category_label=reports.category_label,
+    )

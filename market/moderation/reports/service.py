@@ -48,8 +48,12 @@ def category_label(name: str) -> str:
 
 
 def status_label(status: str) -> str:
-    return {ReportStatus.OPEN: _("open"), ReportStatus.IN_REVIEW: _("being reviewed"),
-            ReportStatus.RESOLVED: _("resolved"), ReportStatus.DISMISSED: _("dismissed")}.get(status, status)
+    return {
+        ReportStatus.OPEN: _("open"),
+        ReportStatus.IN_REVIEW: _("being reviewed"),
+        ReportStatus.RESOLVED: _("resolved"),
+        ReportStatus.DISMISSED: _("dismissed"),
+    }.get(status, status)
 
 
 @dataclass(frozen=True)
@@ -73,13 +77,19 @@ class TargetType:
 _types: dict[str, TargetType] = {}
 
 
-def register_target_type(name: str, label, resolve: Callable[[int, User], Target | None],
-                         categories: tuple[str, ...], staff_url: Callable[[object], str | None] | None = None) -> None:
+def register_target_type(
+    name: str,
+    label,
+    resolve: Callable[[int, User], Target | None],
+    categories: tuple[str, ...],
+    staff_url: Callable[[object], str | None] | None = None,
+) -> None:
     unknown = set(categories) - set(CATEGORIES)
     if unknown:
         raise ValueError(f"unknown report categories {unknown}")
-    _types[name] = TargetType(name, label if callable(label) else (lambda: str(label)), resolve, categories,
-                              staff_url or (lambda obj: None))
+    _types[name] = TargetType(
+        name, label if callable(label) else (lambda: str(label)), resolve, categories, staff_url or (lambda obj: None)
+    )
 
 
 def target_type(name: object) -> TargetType:
@@ -108,23 +118,31 @@ def url_or_none(endpoint: str, **values) -> str | None:
 
 # ---- the target types of this branch ----------------------------------------------------------------------
 
+
 def _product(target_id: int, reporter: User) -> Target | None:
     from market.catalog.models import Product, ProductStatus
 
     product = db.session.get(Product, target_id)
     if product is None or product.status != ProductStatus.APPROVED:
         return None
-    return Target(product, product.seller.commune_id, product.title,
-                  url_or_none("catalog.product", product_id=product.id, slug=product.slug))
+    return Target(
+        product,
+        product.seller.commune_id,
+        product.title,
+        url_or_none("catalog.product", product_id=product.id, slug=product.slug),
+    )
 
 
 def _shop(target_id: int, reporter: User) -> Target | None:
     profile = db.session.get(SellerProfile, target_id)
     if profile is None or profile.status != SellerStatus.APPROVED:
         return None
-    return Target(profile, profile.commune_id, profile.shop_name,
-                  url_or_none("catalog.shop", slug=profile.slug) or url_or_none("catalog.commune",
-                                                                                slug=profile.commune.slug))
+    return Target(
+        profile,
+        profile.commune_id,
+        profile.shop_name,
+        url_or_none("catalog.shop", slug=profile.slug) or url_or_none("catalog.commune", slug=profile.commune.slug),
+    )
 
 
 def _order(target_id: int, reporter: User) -> Target | None:
@@ -134,8 +152,12 @@ def _order(target_id: int, reporter: User) -> Target | None:
     # Only the people of the order may report it (another buyer's order is a 404, as everywhere).
     if order is None or reporter.id not in (order.buyer_id, order.seller.user_id):
         return None
-    return Target(order, order.seller.commune_id, _("Order %(code)s", code=order.code),
-                  url_or_none("orders.detail", order_id=order.id))
+    return Target(
+        order,
+        order.seller.commune_id,
+        _("Order %(code)s", code=order.code),
+        url_or_none("orders.detail", order_id=order.id),
+    )
 
 
 def _chat(target_id: int, reporter: User) -> Target | None:
@@ -146,8 +168,12 @@ def _chat(target_id: int, reporter: User) -> Target | None:
     if message is None or message.removed_at is not None:
         return None
     session = db.session.get(LiveSession, message.session_id)
-    return Target(message, session.commune_id, f"{mask_name(message.user.display_name)}: {message.text[:120]}",
-                  url_or_none("live.watch", session_id=session.id))
+    return Target(
+        message,
+        session.commune_id,
+        f"{mask_name(message.user.display_name)}: {message.text[:120]}",
+        url_or_none("live.watch", session_id=session.id),
+    )
 
 
 def _live(target_id: int, reporter: User) -> Target | None:
@@ -169,22 +195,52 @@ def _brand(target_id: int, reporter: User) -> Target | None:
     return Target(brand, brand.commune_id, brand.name, url_or_none("brands.page", slug=brand.slug))
 
 
-register_target_type("product", _l("a listing"), _product, ("fake", "prohibited", "fraud", "spam", "other"),
-                     staff_url=lambda p: url_or_none("staff.listing", product_id=p.id))
-register_target_type("shop", _l("a shop"), _shop, ("fraud", "fake", "abuse", "spam", "other"),
-                     staff_url=lambda s: url_for("staff.seller", profile_id=s.id))
-register_target_type("order", _l("a problem with an order"), _order,
-                     ("not_received", "not_as_described", "fraud", "other"),
-                     staff_url=lambda o: url_or_none("orders.detail", order_id=o.id))  # staff see it there
-register_target_type("live", _l("a live session"), _live, ("fraud", "fake", "prohibited", "abuse", "spam", "other"),
-                     staff_url=lambda session: url_or_none("staff.live_session", session_id=session.id))
-register_target_type("chat", _l("a chat message"), _chat, ("abuse", "spam", "fraud", "other"),
-                     staff_url=lambda m: url_or_none("staff.live_session", session_id=m.session_id))
-register_target_type("brand", _l("a brand page"), _brand, ("fake", "fraud", "abuse", "spam", "other"),
-                     staff_url=lambda b: url_for("staff.seller", profile_id=b.kol_id))
+register_target_type(
+    "product",
+    _l("a listing"),
+    _product,
+    ("fake", "prohibited", "fraud", "spam", "other"),
+    staff_url=lambda p: url_or_none("staff.listing", product_id=p.id),
+)
+register_target_type(
+    "shop",
+    _l("a shop"),
+    _shop,
+    ("fraud", "fake", "abuse", "spam", "other"),
+    staff_url=lambda s: url_for("staff.seller", profile_id=s.id),
+)
+register_target_type(
+    "order",
+    _l("a problem with an order"),
+    _order,
+    ("not_received", "not_as_described", "fraud", "other"),
+    staff_url=lambda o: url_or_none("orders.detail", order_id=o.id),
+)  # staff see it there
+register_target_type(
+    "live",
+    _l("a live session"),
+    _live,
+    ("fraud", "fake", "prohibited", "abuse", "spam", "other"),
+    staff_url=lambda session: url_or_none("staff.live_session", session_id=session.id),
+)
+register_target_type(
+    "chat",
+    _l("a chat message"),
+    _chat,
+    ("abuse", "spam", "fraud", "other"),
+    staff_url=lambda m: url_or_none("staff.live_session", session_id=m.session_id),
+)
+register_target_type(
+    "brand",
+    _l("a brand page"),
+    _brand,
+    ("fake", "fraud", "abuse", "spam", "other"),
+    staff_url=lambda b: url_for("staff.seller", profile_id=b.kol_id),
+)
 
 
 # ---- buyers make reports ----------------------------------------------------------------------------------
+
 
 def create_report(reporter: User, type_name: object, raw_id: object, category: object, text: str | None) -> Report:
     ttype, target = resolve_target(type_name, raw_id, reporter)
@@ -195,14 +251,26 @@ def create_report(reporter: User, type_name: object, raw_id: object, category: o
         raise DomainError("invalid", _("Write at most %(n)d characters.", n=TEXT_MAX), field="text")
     if category == "other" and not text:
         raise DomainError("invalid", _("Tell us what is wrong."), field="text")
-    already = db.session.scalar(sa.select(Report.id).where(
-        Report.reporter_id == reporter.id, Report.target_type == ttype.name,
-        Report.target_id == target.obj.id, Report.status.in_(OPEN_REPORT_STATUSES)))
+    already = db.session.scalar(
+        sa.select(Report.id).where(
+            Report.reporter_id == reporter.id,
+            Report.target_type == ttype.name,
+            Report.target_id == target.obj.id,
+            Report.status.in_(OPEN_REPORT_STATUSES),
+        )
+    )
     if already is not None:
         raise DomainError("invalid", _("You have already reported this; staff are looking at it."), status=409)
-    report = Report(reporter_id=reporter.id, target_type=ttype.name, target_id=target.obj.id,
-                    target_label=target.label[:200], commune_id=target.commune_id, category=category, text=text,
-                    status=ReportStatus.OPEN)
+    report = Report(
+        reporter_id=reporter.id,
+        target_type=ttype.name,
+        target_id=target.obj.id,
+        target_label=target.label[:200],
+        commune_id=target.commune_id,
+        category=category,
+        text=text,
+        status=ReportStatus.OPEN,
+    )
     db.session.add(report)
     db.session.flush()
     return report
@@ -210,8 +278,14 @@ def create_report(reporter: User, type_name: object, raw_id: object, category: o
 
 def reports_of(user: User) -> list[Report]:
     """One's own reports, newest first ("My reports")."""
-    return list(db.session.scalars(sa.select(Report).where(Report.reporter_id == user.id)
-                                   .order_by(Report.created_at.desc(), Report.id.desc()).limit(200)))
+    return list(
+        db.session.scalars(
+            sa.select(Report)
+            .where(Report.reporter_id == user.id)
+            .order_by(Report.created_at.desc(), Report.id.desc())
+            .limit(200)
+        )
+    )
 
 
 def has_reports(user: User) -> bool:
@@ -222,9 +296,11 @@ def has_reports(user: User) -> bool:
 # ---- staff handle them -------------------------------------------------------------------------------------
 
 # The lists of the Reports tab: each a filter on the reports of the staff member's communes ("all": no filter).
-FILTERS = {"open": Report.status.in_(OPEN_REPORT_STATUSES),
-           "resolved": Report.status == ReportStatus.RESOLVED,
-           "dismissed": Report.status == ReportStatus.DISMISSED}
+FILTERS = {
+    "open": Report.status.in_(OPEN_REPORT_STATUSES),
+    "resolved": Report.status == ReportStatus.RESOLVED,
+    "dismissed": Report.status == ReportStatus.DISMISSED,
+}
 
 
 def list_status(raw: str | None) -> str:
@@ -266,8 +342,13 @@ def close_report(report: Report, by: User, outcome: object, note: str | None) ->
     report.handled_by_id = by.id
     report.handled_at = utcnow()
     db.session.flush()
-    audit.record("report.resolve" if outcome == ReportStatus.RESOLVED else "report.dismiss", report, actor=by,
-                 reason=note, details={"target_type": report.target_type, "target_id": report.target_id})
+    audit.record(
+        "report.resolve" if outcome == ReportStatus.RESOLVED else "report.dismiss",
+        report,
+        actor=by,
+        reason=note,
+        details={"target_type": report.target_type, "target_id": report.target_id},
+    )
     tell(report.reporter_id, "report." + str(outcome), note, report.id)
     return report
 

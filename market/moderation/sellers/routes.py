@@ -25,8 +25,15 @@ def sellers():
     status = service.list_status(request.args.get("status"))
     commune_id = commune_arg()
     rows, page, more = paginate(service.shops(current_user, status, commune_id))
-    return render_template("moderation/sellers.html", profiles=rows, status=status, page=page, more=more,
-                           communes=communes_in_scope(current_user), commune_id=commune_id)
+    return render_template(
+        "moderation/sellers.html",
+        profiles=rows,
+        status=status,
+        page=page,
+        more=more,
+        communes=communes_in_scope(current_user),
+        commune_id=commune_id,
+    )
 
 
 def _seller_page(profile: SellerProfile, status: int = 200, **forms):
@@ -34,10 +41,13 @@ def _seller_page(profile: SellerProfile, status: int = 200, **forms):
     forms.setdefault("restore_form", OptionalReasonForm(prefix="restore"))
     forms.setdefault("revoke_form", OptionalReasonForm(prefix="revoke"))
     return render_template(
-        "moderation/seller.html", profile=profile, action_form=ActionForm(),
+        "moderation/seller.html",
+        profile=profile,
+        action_form=ActionForm(),
         kols=[k for k in service.kols_of(profile.commune_id) if k.id != profile.id],
         history=audit.entries_for_object("seller", profile.id, limit=30),
-        assisted=assisted_record(profile.id), **forms,
+        assisted=assisted_record(profile.id),
+        **forms,
     ), status
 
 
@@ -75,14 +85,24 @@ def seller_approve(profile_id: int):
 
 @bp.post("/sellers/<int:profile_id>/suspend")
 def seller_suspend(profile_id: int):
-    return _seller_action(profile_id, service.suspend_seller, SuspendForm(prefix="suspend"), "suspend_form",
-                          _("The shop is suspended; the seller sees your reason."))
+    return _seller_action(
+        profile_id,
+        service.suspend_seller,
+        SuspendForm(prefix="suspend"),
+        "suspend_form",
+        _("The shop is suspended; the seller sees your reason."),
+    )
 
 
 @bp.post("/sellers/<int:profile_id>/restore")
 def seller_restore(profile_id: int):
-    return _seller_action(profile_id, service.restore_seller, OptionalReasonForm(prefix="restore"), "restore_form",
-                          _("The shop is open again."))
+    return _seller_action(
+        profile_id,
+        service.restore_seller,
+        OptionalReasonForm(prefix="restore"),
+        "restore_form",
+        _("The shop is open again."),
+    )
 
 
 @bp.post("/sellers/<int:profile_id>/kol")
@@ -92,5 +112,10 @@ def seller_kol_grant(profile_id: int):
 
 @bp.post("/sellers/<int:profile_id>/kol/revoke")
 def seller_kol_revoke(profile_id: int):
-    return _seller_action(profile_id, service.revoke_kol, OptionalReasonForm(prefix="revoke"), "revoke_form",
-                          _("The KOL badge is revoked."))
+    return _seller_action(
+        profile_id,
+        service.revoke_kol,
+        OptionalReasonForm(prefix="revoke"),
+        "revoke_form",
+        _("The KOL badge is revoked."),
+    )

@@ -16,13 +16,21 @@ from market.moderation.scope import scoped
 from market.moderation.signals import tell
 
 # The lists of the Sellers tab: each a filter on the shops of the staff member's communes ("all": no filter).
-FILTERS = {"pending": SellerProfile.status == SellerStatus.PENDING,
-           "approved": SellerProfile.status == SellerStatus.APPROVED,
-           "suspended": SellerProfile.status == SellerStatus.SUSPENDED,
-           "kol": SellerProfile.is_kol.is_(True)}
+FILTERS = {
+    "pending": SellerProfile.status == SellerStatus.PENDING,
+    "approved": SellerProfile.status == SellerStatus.APPROVED,
+    "suspended": SellerProfile.status == SellerStatus.SUSPENDED,
+    "kol": SellerProfile.is_kol.is_(True),
+}
 # What the seller's shop status page lists of staff decisions about the shop.
-DECISIONS = ("seller.approve", "seller.suspend", "seller.restore", "seller.kol_grant", "seller.kol_revoke",
-             "seller.assisted_register")
+DECISIONS = (
+    "seller.approve",
+    "seller.suspend",
+    "seller.restore",
+    "seller.kol_grant",
+    "seller.kol_revoke",
+    "seller.assisted_register",
+)
 
 
 def list_status(raw: str | None) -> str:
@@ -81,8 +89,12 @@ def grant_kol(profile: SellerProfile, by: User) -> SellerProfile:
         raise conflict(_("This seller already has the KOL badge."))
     profile.is_kol = True
     db.session.flush()
-    audit.record("seller.kol_grant", profile, actor=by,
-                 details={"other_kols": [p.id for p in kols_of(profile.commune_id) if p.id != profile.id]})
+    audit.record(
+        "seller.kol_grant",
+        profile,
+        actor=by,
+        details={"other_kols": [p.id for p in kols_of(profile.commune_id) if p.id != profile.id]},
+    )
     tell(profile.user_id, "seller.kol_grant", _("Commune KOL"), profile.id)
     return profile
 
@@ -100,9 +112,17 @@ def revoke_kol(profile: SellerProfile, by: User, reason: str | None = None) -> S
 
 def kols_of(commune_id: int) -> list[SellerProfile]:
     """The commune's open shops with the KOL badge, by name (the seller's page shows the others)."""
-    return list(db.session.scalars(sa.select(SellerProfile).where(
-        SellerProfile.commune_id == commune_id, SellerProfile.is_kol.is_(True),
-        SellerProfile.status == SellerStatus.APPROVED).order_by(SellerProfile.shop_name)))
+    return list(
+        db.session.scalars(
+            sa.select(SellerProfile)
+            .where(
+                SellerProfile.commune_id == commune_id,
+                SellerProfile.is_kol.is_(True),
+                SellerProfile.status == SellerStatus.APPROVED,
+            )
+            .order_by(SellerProfile.shop_name)
+        )
+    )
 
 
 def seller_decisions(profile: SellerProfile) -> dict:

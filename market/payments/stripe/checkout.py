@@ -102,9 +102,13 @@ def prepare_checkout(order_id: int, user) -> CheckoutRequest:
 def _line(item, manual: bool) -> tuple[str, int, int]:
     """One Checkout line; sold by weight and not weighed yet, at the most one unit may cost (the hold)."""
     if manual and item.by_weight:
-        name = _("%(title)s (%(unit)s, ~%(kg)s, up to +%(pct)d%% by weight)", title=item.title,
-                 unit=unit_label(item.unit),
-                 kg=format_kg(item.est_weight_g), pct=item.weight_tolerance_pct)
+        name = _(
+            "%(title)s (%(unit)s, ~%(kg)s, up to +%(pct)d%% by weight)",
+            title=item.title,
+            unit=unit_label(item.unit),
+            kg=format_kg(item.est_weight_g),
+            pct=item.weight_tolerance_pct,
+        )
         return name, int(max_unit_price(item)), int(item.qty)
     if item.by_weight:
         return f"{item.title} ({format_kg(item.packed_weight_g)})", int(item.line_total_vnd), 1
@@ -115,25 +119,40 @@ def _request(order: Order, payment: Payment, expires_at: datetime, url: str | No
     site = current_app.config["SITE_URL"]
     manual = bool(payment.manual_capture)
     return CheckoutRequest(
-        order_id=order.id, order_code=order.code, payment_id=payment.id, attempt=payment.attempt,
-        amount_vnd=payment.amount_vnd, manual_capture=manual,
+        order_id=order.id,
+        order_code=order.code,
+        payment_id=payment.id,
+        attempt=payment.attempt,
+        amount_vnd=payment.amount_vnd,
+        manual_capture=manual,
         lines=tuple(_line(i, manual) for i in order.items)
         + (((_("Shipping"), int(order.shipping_vnd), 1),) if order.shipping_vnd else ()),
-        expires_at=expires_at, locale="en" if (order.buyer.locale or "vi") == "en" else "vi",
+        expires_at=expires_at,
+        locale="en" if (order.buyer.locale or "vi") == "en" else "vi",
         success_url=site + url_for("payments.stripe_return", order_id=order.id) + "?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url=site + url_for("payments.stripe_cancelled", order_id=order.id), url=url)
+        cancel_url=site + url_for("payments.stripe_cancelled", order_id=order.id),
+        url=url,
+    )
 
 
 def session_params(req: CheckoutRequest) -> dict:
     metadata = {"order_id": str(req.order_id), "payment_id": str(req.payment_id), "order_code": req.order_code}
     return {
         "mode": "payment",
-        "line_items": [{"price_data": {"currency": "vnd", "unit_amount": price, "product_data": {"name": name[:250]}},
-                        "quantity": qty} for name, price, qty in req.lines],
+        "line_items": [
+            {
+                "price_data": {"currency": "vnd", "unit_amount": price, "product_data": {"name": name[:250]}},
+                "quantity": qty,
+            }
+            for name, price, qty in req.lines
+        ],
         "client_reference_id": req.order_code,
         "metadata": metadata,
-        "payment_intent_data": {"metadata": metadata, "description": f"Chợ Phiên {req.order_code}",
-                                **({"capture_method": "manual"} if req.manual_capture else {})},
+        "payment_intent_data": {
+            "metadata": metadata,
+            "description": f"Chợ Phiên {req.order_code}",
+            **({"capture_method": "manual"} if req.manual_capture else {}),
+        },
         "expires_at": int(req.expires_at.timestamp()),
         "locale": req.locale,
         "success_url": req.success_url,
@@ -159,8 +178,10 @@ def save_session(payment_id: int, session: dict) -> str:
 def outcome_unknown(error: Exception) -> bool:
     """No answer (a timeout, a dropped connection) or the same request still running at Stripe: the session may
     exist. Only the same idempotency key may ask again, never a new attempt, or the buyer could pay twice."""
-    return (isinstance(error, (stripe.APIConnectionError, stripe.IdempotencyError))
-            or getattr(error, "http_status", None) == 409)  # "another in-progress request using this key"
+    return (
+        isinstance(error, (stripe.APIConnectionError, stripe.IdempotencyError))
+        or getattr(error, "http_status", None) == 409
+    )  # "another in-progress request using this key"
 
 
 def session_failed(payment_id: int, error: Exception) -> None:
@@ -187,6 +208,7 @@ def expire_session(session_id: str) -> None:
 
 
 # ---- our payment for a Stripe object ----------------------------------------------------------------------
+
 
 def int_value(value: object) -> int | None:
     if isinstance(value, bool):

@@ -17,10 +17,14 @@ def client() -> stripe.StripeClient:
     cached = current_app.extensions.get("stripe_client")
     if cached is None or cached[0] != key:
         base = {"api": config["STRIPE_API_BASE"]} if config.get("STRIPE_API_BASE") else None
-        cached = (key, stripe.StripeClient(
-            config["STRIPE_SECRET_KEY"], base_addresses=base,
-            max_network_retries=config.get("STRIPE_MAX_NETWORK_RETRIES", 2),
-            http_client=stripe.RequestsClient(timeout=config.get("STRIPE_TIMEOUT", 20)),
-        ))
+        cached = (
+            key,
+            stripe.StripeClient(
+                config["STRIPE_SECRET_KEY"],
+                base_addresses=base,
+                max_network_retries=config.get("STRIPE_MAX_NETWORK_RETRIES", 2),
+                http_client=stripe.RequestsClient(timeout=config.get("STRIPE_TIMEOUT", 20)),
+            ),
+        )
         current_app.extensions["stripe_client"] = cached
     return cached[1]

@@ -68,17 +68,28 @@ def on_session_completed(session: dict, event: ProcessedEvent | None = None) -> 
         db.session.flush()
         log.warning("stripe: order %s paid %r %r instead of %s VND", order.code, amount, currency, order.total_vnd)
         return Outcome.MISMATCH
-    record_paid(order, payment, actor=None, role=Actor.SYSTEM, reason=_("Paid by card (Stripe)"),
-                received_vnd=payment.received_vnd)
+    record_paid(
+        order,
+        payment,
+        actor=None,
+        role=Actor.SYSTEM,
+        reason=_("Paid by card (Stripe)"),
+        received_vnd=payment.received_vnd,
+    )
     return Outcome.PAID
 
 
 def _parked_refund(intent: str | None) -> ProcessedEvent | None:
     if not intent:
         return None
-    return db.session.scalar(sa.select(ProcessedEvent).where(
-        ProcessedEvent.provider == "stripe", ProcessedEvent.type == "charge.refunded", ProcessedEvent.ref == intent,
-        ProcessedEvent.outcome == Outcome.PARKED))
+    return db.session.scalar(
+        sa.select(ProcessedEvent).where(
+            ProcessedEvent.provider == "stripe",
+            ProcessedEvent.type == "charge.refunded",
+            ProcessedEvent.ref == intent,
+            ProcessedEvent.outcome == Outcome.PARKED,
+        )
+    )
 
 
 def _paid_then_refunded(order: Order, payment: Payment, amount, currency) -> None:
@@ -86,11 +97,16 @@ def _paid_then_refunded(order: Order, payment: Payment, amount, currency) -> Non
     their usual order (paid, then refunded: the order closed as refunded, its stock back, the buyer told),
     instead of leaving the order pending, holding stock nobody will pay for until the hold lapses."""
     amount = amount if isinstance(amount, int) and not isinstance(amount, bool) else None
-    fits = (order.status == OrderStatus.PENDING and order.paid_at is None and str(currency or "").lower() == "vnd"
-            and amount == payment.amount_vnd == order.total_vnd)
+    fits = (
+        order.status == OrderStatus.PENDING
+        and order.paid_at is None
+        and str(currency or "").lower() == "vnd"
+        and amount == payment.amount_vnd == order.total_vnd
+    )
     if fits:
-        record_paid(order, payment, actor=None, role=Actor.SYSTEM, reason=_("Paid by card (Stripe)"),
-                    received_vnd=amount)
+        record_paid(
+            order, payment, actor=None, role=Actor.SYSTEM, reason=_("Paid by card (Stripe)"), received_vnd=amount
+        )
     payment.status = PaymentStatus.REFUNDED
     payment.refund_status = RefundStatus.DONE
     payment.refunded_vnd = max(payment.refunded_vnd or 0, amount or 0)
@@ -113,8 +129,13 @@ def on_session_expired(session: dict, event: ProcessedEvent | None = None) -> st
     db.session.flush()
     other_open = any(p.status == PaymentStatus.PENDING for p in payments_of(order.id))
     if order.status == OrderStatus.PENDING and order.paid_at is None and not other_open:
-        transition(order, OrderStatus.EXPIRED, actor=None, role=Actor.SYSTEM,
-                   reason=_("The card payment page closed before the payment was made"))
+        transition(
+            order,
+            OrderStatus.EXPIRED,
+            actor=None,
+            role=Actor.SYSTEM,
+            reason=_("The card payment page closed before the payment was made"),
+        )
         return Outcome.RELEASED
     return Outcome.EXPIRED
 

@@ -49,9 +49,15 @@ def authorised(order: Order, payment: Payment, intent: str, amount, currency) ->
     order.payment_method = payment.method
     close_pending_attempts(order, keep_method=payment.method)
     db.session.flush()
-    transition(order, OrderStatus.CONFIRMED, actor=None, role=Actor.SYSTEM,
-               reason=_("Card authorised for up to %(max)s; the weighed amount is charged at packing",
-                        max=vnd(payment.amount_vnd)))
+    transition(
+        order,
+        OrderStatus.CONFIRMED,
+        actor=None,
+        role=Actor.SYSTEM,
+        reason=_(
+            "Card authorised for up to %(max)s; the weighed amount is charged at packing", max=vnd(payment.amount_vnd)
+        ),
+    )
     card_authorised(order, payment.amount_vnd)
     return Outcome.AUTHORISED
 
@@ -90,8 +96,11 @@ def on_intent_canceled(intent: dict, event: ProcessedEvent | None = None) -> str
     if payment.status != PaymentStatus.AUTHORIZED:
         return Outcome.ALREADY
     payment.status = PaymentStatus.RELEASED
-    if payment.capture_vnd != 0 and order.status not in (OrderStatus.CANCELLED, OrderStatus.EXPIRED,
-                                                         OrderStatus.REFUNDED):
+    if payment.capture_vnd != 0 and order.status not in (
+        OrderStatus.CANCELLED,
+        OrderStatus.EXPIRED,
+        OrderStatus.REFUNDED,
+    ):
         order.payment_flag = PaymentFlag.HOLD_LAPSED
     db.session.flush()
     return Outcome.RELEASED
@@ -120,24 +129,34 @@ def execute_settle(payment_id: int) -> str:
     Idempotent per payment and action; like refunds it commits around the network call, and a failure stays
     asked for, so ``flask retry-refunds`` tries again."""
     payment = db.session.get(Payment, payment_id)
-    if (payment is None or payment.capture_vnd is None or not payment.provider_payment_ref
-            or payment.status not in (PaymentStatus.AUTHORIZED, PaymentStatus.MISMATCH)):
+    if (
+        payment is None
+        or payment.capture_vnd is None
+        or not payment.provider_payment_ref
+        or payment.status not in (PaymentStatus.AUTHORIZED, PaymentStatus.MISMATCH)
+    ):
         db.session.rollback()
         return Outcome.NOTHING
     order = db.session.get(Order, payment.order_id)
     amount, intent = int(payment.capture_vnd), payment.provider_payment_ref
-    if payment.status == PaymentStatus.MISMATCH or order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED,
-                                                                    OrderStatus.REFUNDED):
+    if payment.status == PaymentStatus.MISMATCH or order.status in (
+        OrderStatus.CANCELLED,
+        OrderStatus.EXPIRED,
+        OrderStatus.REFUNDED,
+    ):
         amount = 0  # a wrong hold, or cancelled while the capture waited: release instead
     db.session.commit()  # no transaction open while we wait for Stripe
     try:
         if amount:
             result = client().v1.payment_intents.capture(
-                intent, {"amount_to_capture": amount}, {"idempotency_key": f"chophien-capture-{payment_id}"})
+                intent, {"amount_to_capture": amount}, {"idempotency_key": f"chophien-capture-{payment_id}"}
+            )
         else:
             result = client().v1.payment_intents.cancel(
-                intent, {"cancellation_reason": "requested_by_customer"},
-                {"idempotency_key": f"chophien-release-{payment_id}"})
+                intent,
+                {"cancellation_reason": "requested_by_customer"},
+                {"idempotency_key": f"chophien-release-{payment_id}"},
+            )
     except stripe.StripeError as exc:
         log.warning("stripe %s of payment %s failed: %s", "capture" if amount else "release", payment_id, exc)
         order = lock_order(payment.order_id)
@@ -149,8 +168,9 @@ def execute_settle(payment_id: int) -> str:
         return Outcome.FAILED
     order = lock_order(payment.order_id)
     payment = reload_payment(payment_id)
-    outcome = _record_settled(order, payment, amount, getattr(result, "status", None),
-                              getattr(result, "amount_received", None))
+    outcome = _record_settled(
+        order, payment, amount, getattr(result, "status", None), getattr(result, "amount_received", None)
+    )
     db.session.commit()
     return outcome
 
@@ -179,18 +199,31 @@ def _record_settled(order: Order, payment: Payment, amount: int, status: str | N
         order.paid_at = order.paid_at or utcnow()
         request_refund(payment)
         return Outcome.REFUNDING
-    record_paid(order, payment, actor=None, role=Actor.SYSTEM, reason=_("Weighed amount charged to the card"),
-                received_vnd=received)
+    record_paid(
+        order,
+        payment,
+        actor=None,
+        role=Actor.SYSTEM,
+        reason=_("Weighed amount charged to the card"),
+        received_vnd=received,
+    )
     card_charged(order, received)
     return Outcome.CAPTURED
 
 
 def retry_holds(limit: int = 100) -> int:
     """Captures and releases asked for but not confirmed (Stripe was down, the process died)."""
-    ids = list(db.session.scalars(sa.select(Payment.id).where(
-        Payment.status.in_((PaymentStatus.AUTHORIZED, PaymentStatus.MISMATCH)), Payment.manual_capture.is_(True),
-        Payment.capture_vnd.is_not(None))
-                                  .order_by(Payment.id).limit(limit)))
+    ids = list(
+        db.session.scalars(
+            sa.select(Payment.id)
+            .where(
+                Payment.status.in_((PaymentStatus.AUTHORIZED, PaymentStatus.MISMATCH)),
+                Payment.manual_capture.is_(True),
+                Payment.capture_vnd.is_not(None),
+            )
+            .order_by(Payment.id)
+            .limit(limit)
+        )
+    )
     db.session.commit()
     return sum(1 for payment_id in ids if execute_settle(payment_id) in ("captured", "released", "refunding"))
-

@@ -29,9 +29,17 @@ class StripeCheckout(PaymentMethod):
 
     def panel(self, order, settings, payment, roles) -> dict:
         manual = order.weight_status == WeightStatus.ESTIMATE
-        return {"can_start": Actor.BUYER in roles and order.status == OrderStatus.PENDING and not order.paid_at
-                and configured() and order.weight_status != WeightStatus.TO_ACCEPT,
-                "open": payment is not None and payment.method == self.name and payment.status == PaymentStatus.PENDING
-                and bool(payment.provider_ref),
-                "manual": manual, "max": max_total(order) if manual else order.total_vnd,
-                "hold": card_hold(order.id)}
+        return {
+            "can_start": Actor.BUYER in roles
+            and order.status == OrderStatus.PENDING
+            and not order.paid_at
+            and configured()
+            and order.weight_status != WeightStatus.TO_ACCEPT,
+            "open": payment is not None
+            and payment.method == self.name
+            and payment.status == PaymentStatus.PENDING
+            and bool(payment.provider_ref),
+            "manual": manual,
+            "max": max_total(order) if manual else order.total_vnd,
+            "hold": card_hold(order.id),
+        }

@@ -38,17 +38,24 @@ def execute_refund(payment_id: int) -> str:
     if payment is None or payment.refund_status != RefundStatus.REQUESTED:
         db.session.rollback()
         return Outcome.NOTHING
-    intent, amount, order_id = payment.provider_payment_ref, payment.received_vnd or payment.amount_vnd, \
-        payment.order_id
+    intent, amount, order_id = (
+        payment.provider_payment_ref,
+        payment.received_vnd or payment.amount_vnd,
+        payment.order_id,
+    )
     db.session.commit()  # no transaction open while we wait for Stripe
     if not intent:
         outcome = refund_failed(payment_id, "no payment intent to refund")
     else:
         try:
             refund = client().v1.refunds.create(
-                {"payment_intent": intent, "amount": amount,
-                 "metadata": {"order_id": str(order_id), "payment_id": str(payment_id)}},
-                {"idempotency_key": f"chophien-refund-{payment_id}"})
+                {
+                    "payment_intent": intent,
+                    "amount": amount,
+                    "metadata": {"order_id": str(order_id), "payment_id": str(payment_id)},
+                },
+                {"idempotency_key": f"chophien-refund-{payment_id}"},
+            )
         except stripe.StripeError as exc:
             log.warning("stripe refund of payment %s failed: %s", payment_id, exc)
             outcome = refund_failed(payment_id, str(exc))
@@ -91,8 +98,14 @@ def finish_refund(payment_id: int, refund_id: str, status: str | None) -> str:
 
 def retry_refunds(limit: int = 100) -> int:
     """Refunds asked for but not confirmed (Stripe was down, the process died): try them again."""
-    ids = list(db.session.scalars(sa.select(Payment.id).where(Payment.refund_status == RefundStatus.REQUESTED)
-                                  .order_by(Payment.id).limit(limit)))
+    ids = list(
+        db.session.scalars(
+            sa.select(Payment.id)
+            .where(Payment.refund_status == RefundStatus.REQUESTED)
+            .order_by(Payment.id)
+            .limit(limit)
+        )
+    )
     db.session.commit()
     done = 0
     for payment_id in ids:

@@ -34,8 +34,15 @@ class Stage(enum.StrEnum):
 
 
 # A parcel only moves forward: an event of a lower rank than the shipment's stage is old news.
-RANK = {Stage.CREATED: 0, Stage.PICKED_UP: 1, Stage.RETURNING: 2, Stage.DELIVERED: 3, Stage.RETURNED: 3,
-        Stage.CANCELLED: 3, Stage.PROBLEM: 1}
+RANK = {
+    Stage.CREATED: 0,
+    Stage.PICKED_UP: 1,
+    Stage.RETURNING: 2,
+    Stage.DELIVERED: 3,
+    Stage.RETURNED: 3,
+    Stage.CANCELLED: 3,
+    Stage.PROBLEM: 1,
+}
 TERMINAL = frozenset({Stage.DELIVERED, Stage.RETURNED, Stage.CANCELLED})
 
 

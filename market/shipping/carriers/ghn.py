@@ -47,16 +47,28 @@ from market.shipping.carriers.base import (
 log = logging.getLogger(__name__)
 
 STAGES = {
-    "ready_to_pick": Stage.CREATED, "picking": Stage.CREATED, "money_collect_picking": Stage.CREATED,
-    "picked": Stage.PICKED_UP, "storing": Stage.PICKED_UP, "transporting": Stage.PICKED_UP,
-    "sorting": Stage.PICKED_UP, "delivering": Stage.PICKED_UP, "money_collect_delivering": Stage.PICKED_UP,
+    "ready_to_pick": Stage.CREATED,
+    "picking": Stage.CREATED,
+    "money_collect_picking": Stage.CREATED,
+    "picked": Stage.PICKED_UP,
+    "storing": Stage.PICKED_UP,
+    "transporting": Stage.PICKED_UP,
+    "sorting": Stage.PICKED_UP,
+    "delivering": Stage.PICKED_UP,
+    "money_collect_delivering": Stage.PICKED_UP,
     "delivery_fail": Stage.PICKED_UP,  # one failed attempt: GHN tries again before returning it
     "delivered": Stage.DELIVERED,
-    "waiting_to_return": Stage.RETURNING, "return": Stage.RETURNING, "return_transporting": Stage.RETURNING,
-    "return_sorting": Stage.RETURNING, "returning": Stage.RETURNING, "return_fail": Stage.RETURNING,
+    "waiting_to_return": Stage.RETURNING,
+    "return": Stage.RETURNING,
+    "return_transporting": Stage.RETURNING,
+    "return_sorting": Stage.RETURNING,
+    "returning": Stage.RETURNING,
+    "return_fail": Stage.RETURNING,
     "returned": Stage.RETURNED,
     "cancel": Stage.CANCELLED,
-    "exception": Stage.PROBLEM, "damage": Stage.PROBLEM, "lost": Stage.PROBLEM,
+    "exception": Stage.PROBLEM,
+    "damage": Stage.PROBLEM,
+    "lost": Stage.PROBLEM,
 }
 SERVICE_TYPE_STANDARD = 2  # "hàng nhẹ" (light parcels), GHN's ordinary service
 PAYMENT_BUYER_PAYS_SHOP = 1  # the shop pays GHN's fee; the buyer paid our fee inside the COD amount
@@ -85,9 +97,13 @@ class GHN:
         return current_app.config["GHN_API_BASE"].rstrip("/")
 
     def _post(self, creds: Credentials, path: str, body: dict, timeout: float | None = None):
-        answer = http.call("POST", self._base() + path, body=body,
-                           timeout=timeout or current_app.config["CARRIER_TIMEOUT"],
-                           headers={"Token": creds.token, "ShopId": creds.account})
+        answer = http.call(
+            "POST",
+            self._base() + path,
+            body=body,
+            timeout=timeout or current_app.config["CARRIER_TIMEOUT"],
+            headers={"Token": creds.token, "ShopId": creds.account},
+        )
         if not isinstance(answer, dict) or answer.get("code") != 200:
             message = answer.get("message") if isinstance(answer, dict) else None
             code = answer.get("code") if isinstance(answer, dict) else None
@@ -97,26 +113,39 @@ class GHN:
     def _codes(self, creds: Credentials, place: Place, timeout: float | None = None) -> ghn_address.Codes:
         return ghn_address.resolve(lambda path, body: self._post(creds, path, body, timeout), self._base(), place)
 
-    def _sender_codes(self, creds: Credentials, req: ParcelRequest,
-                      timeout: float | None = None) -> ghn_address.Codes | None:
+    def _sender_codes(
+        self, creds: Credentials, req: ParcelRequest, timeout: float | None = None
+    ) -> ghn_address.Codes | None:
         """The shop's own district and ward, or None: GHN then takes the address registered with the Shop ID."""
         try:
             return self._codes(creds, req.sender, timeout)
         except CarrierError as err:
             if err.code != "address":
                 raise
-            log.info("ghn: the shop's place (%s, %s) has no GHN codes; GHN uses the Shop ID's address",
-                     req.sender.commune, req.sender.province)
+            log.info(
+                "ghn: the shop's place (%s, %s) has no GHN codes; GHN uses the Shop ID's address",
+                req.sender.commune,
+                req.sender.province,
+            )
             return None
 
     def _parcel(self, creds: Credentials, req: ParcelRequest, timeout: float | None = None) -> dict:
         to = self._codes(creds, req.receiver, timeout)
         where = ", ".join(p for p in (req.receiver.street, req.receiver.commune, req.receiver.province) if p)
-        return {"to_name": req.receiver.name, "to_phone": req.receiver.phone, "to_address": where[:1024],
-                "to_district_id": to.district_id, "to_ward_code": to.ward_code,
-                "weight": max(req.grams, 1), "length": 20, "width": 20, "height": 15,
-                "insurance_value": min(req.value_vnd, 5_000_000), "cod_value": req.cod_vnd,
-                "service_type_id": SERVICE_TYPE_STANDARD}
+        return {
+            "to_name": req.receiver.name,
+            "to_phone": req.receiver.phone,
+            "to_address": where[:1024],
+            "to_district_id": to.district_id,
+            "to_ward_code": to.ward_code,
+            "weight": max(req.grams, 1),
+            "length": 20,
+            "width": 20,
+            "height": 15,
+            "insurance_value": min(req.value_vnd, 5_000_000),
+            "cod_value": req.cod_vnd,
+            "service_type_id": SERVICE_TYPE_STANDARD,
+        }
 
     def quote(self, creds: Credentials, req: ParcelRequest, timeout: float | None = None) -> int:
         body = self._parcel(creds, req, timeout)
@@ -130,11 +159,17 @@ class GHN:
         return total
 
     def create(self, creds: Credentials, req: ParcelRequest) -> Created:
-        body = {**self._parcel(creds, req), "payment_type_id": PAYMENT_BUYER_PAYS_SHOP,
-                "required_note": "KHONGCHOXEMHANG", "client_order_code": req.client_code,
-                "cod_amount": req.cod_vnd, "note": req.note[:500],
-                "return_phone": req.sender.phone, "return_address": req.sender.street,
-                "items": [{"name": i.name[:200], "quantity": i.qty, "weight": max(i.grams, 1)} for i in req.items]}
+        body = {
+            **self._parcel(creds, req),
+            "payment_type_id": PAYMENT_BUYER_PAYS_SHOP,
+            "required_note": "KHONGCHOXEMHANG",
+            "client_order_code": req.client_code,
+            "cod_amount": req.cod_vnd,
+            "note": req.note[:500],
+            "return_phone": req.sender.phone,
+            "return_address": req.sender.street,
+            "items": [{"name": i.name[:200], "quantity": i.qty, "weight": max(i.grams, 1)} for i in req.items],
+        }
         body.pop("cod_value")
         sender = self._sender_codes(creds, req)
         if sender is not None:
@@ -171,9 +206,15 @@ class GHN:
         stage = stage_of(status)
         if stage is None:
             raise CarrierError(f"unknown GHN status {status!r}", code="unknown_status")
-        return Tracking(tracking_code, stage, status, event_id=f"detail:{tracking_code}:{status}",
-                        at=_time(data.get("updated_date")), cod_vnd=amount(data.get("cod_amount")),
-                        cod_remitted=bool(data.get("cod_transfer_date")))
+        return Tracking(
+            tracking_code,
+            stage,
+            status,
+            event_id=f"detail:{tracking_code}:{status}",
+            at=_time(data.get("updated_date")),
+            cod_vnd=amount(data.get("cod_amount")),
+            cod_remitted=bool(data.get("cod_transfer_date")),
+        )
 
     def parse_webhook(self, body: bytes, content_type: str) -> Tracking:
         import json
@@ -191,7 +232,14 @@ class GHN:
         if stage is None:
             raise BadWebhook(f"unknown status {status[:40]!r}")
         when = event.get("Time") if isinstance(event.get("Time"), str) else ""
-        return Tracking(code, stage, status, event_id=f"{code}:{event.get('Type', '')}:{status}:{when}"[:255],
-                        at=_time(when), cod_vnd=amount(event.get("CODAmount")),
-                        cod_remitted=bool(event.get("CODTransferDate")), reason=str(event.get("Reason") or "")[:200],
-                        account=str(event.get("ShopID") or ""))
+        return Tracking(
+            code,
+            stage,
+            status,
+            event_id=f"{code}:{event.get('Type', '')}:{status}:{when}"[:255],
+            at=_time(when),
+            cod_vnd=amount(event.get("CODAmount")),
+            cod_remitted=bool(event.get("CODTransferDate")),
+            reason=str(event.get("Reason") or "")[:200],
+            account=str(event.get("ShopID") or ""),
+        )

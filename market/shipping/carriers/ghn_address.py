@@ -101,38 +101,72 @@ def resolve(post: Post, base: str, place: Place) -> Codes:
     """GHN's district id and ward code for ``place``; ``CarrierError("…", code="address")`` when it has none."""
     commune, province = place_key(place.commune), place_key(place.province)
     if not commune:
-        raise CarrierError(_("The buyer's address has no ward or commune, which GHN needs: ask the buyer for it, "
-                             "or ship this parcel another way."), code="address")
-    provinces = [p for p in _list(post, base, "province", 0, {})
-                 if province and province in {place_key(n) for n in _names(p, "ProvinceName")}]
+        raise CarrierError(
+            _(
+                "The buyer's address has no ward or commune, which GHN needs: ask the buyer for it, "
+                "or ship this parcel another way."
+            ),
+            code="address",
+        )
+    provinces = [
+        p
+        for p in _list(post, base, "province", 0, {})
+        if province and province in {place_key(n) for n in _names(p, "ProvinceName")}
+    ]
     province_ids = {p.get("ProvinceID") for p in provinces if isinstance(p.get("ProvinceID"), int)}
     if len(province_ids) != 1:
-        raise CarrierError(_("GHN does not know the province “%(province)s” of the buyer's address: check it "
-                             "with the buyer, or ship this parcel another way.", province=place.province),
-                           code="address")
+        raise CarrierError(
+            _(
+                "GHN does not know the province “%(province)s” of the buyer's address: check it "
+                "with the buyer, or ship this parcel another way.",
+                province=place.province,
+            ),
+            code="address",
+        )
     province_id = province_ids.pop()
-    districts = [d for d in _list(post, base, "district", province_id, {"province_id": province_id})
-                 if isinstance(d.get("DistrictID"), int)]
+    districts = [
+        d
+        for d in _list(post, base, "district", province_id, {"province_id": province_id})
+        if isinstance(d.get("DistrictID"), int)
+    ]
     street = _words(place.street)
     named = [d for d in districts if _named_in_street(d, street)]
     ordered = named + [d for d in districts if d not in named]  # the district the street names is asked first
     found: list[tuple[dict, dict]] = []
     for district in ordered:
         wards = _list(post, base, "ward", district["DistrictID"], {"district_id": district["DistrictID"]})
-        found += [(district, w) for w in wards if isinstance(w.get("WardCode"), (str, int)) and str(w["WardCode"])
-                  and commune in {place_key(n) for n in _names(w, "WardName")}]
+        found += [
+            (district, w)
+            for w in wards
+            if isinstance(w.get("WardCode"), (str, int))
+            and str(w["WardCode"])
+            and commune in {place_key(n) for n in _names(w, "WardName")}
+        ]
         if found and district in named:
             break  # the street said which district: no need to ask about the others
     if len(found) > 1:
         in_named = [(d, w) for d, w in found if d in named]
         found = in_named if len(in_named) == 1 else found
     if not found:
-        raise CarrierError(_("GHN has no ward or commune “%(commune)s” in %(province)s (the buyer's address): "
-                             "check it with the buyer, or ship this parcel another way.",
-                             commune=place.commune, province=place.province), code="address")
+        raise CarrierError(
+            _(
+                "GHN has no ward or commune “%(commune)s” in %(province)s (the buyer's address): "
+                "check it with the buyer, or ship this parcel another way.",
+                commune=place.commune,
+                province=place.province,
+            ),
+            code="address",
+        )
     if len(found) > 1:
-        raise CarrierError(_("GHN has several wards “%(commune)s” in %(province)s and the buyer's street line "
-                             "names no district (quận/huyện): ask the buyer which one, or ship this parcel "
-                             "another way.", commune=place.commune, province=place.province), code="address")
+        raise CarrierError(
+            _(
+                "GHN has several wards “%(commune)s” in %(province)s and the buyer's street line "
+                "names no district (quận/huyện): ask the buyer which one, or ship this parcel "
+                "another way.",
+                commune=place.commune,
+                province=place.province,
+            ),
+            code="address",
+        )
     district, ward = found[0]
     return Codes(district["DistrictID"], str(ward["WardCode"]))

@@ -41,12 +41,26 @@ from market.shipping.carriers.base import (
 # GHTK's status_id values (its documentation's table) → our stages.
 STAGES = {
     -1: Stage.CANCELLED,
-    1: Stage.CREATED, 2: Stage.CREATED, 7: Stage.CREATED, 8: Stage.CREATED, 12: Stage.CREATED,
-    127: Stage.CREATED, 128: Stage.CREATED,  # not received, received, pickup failed/delayed, being picked up
-    3: Stage.PICKED_UP, 123: Stage.PICKED_UP, 4: Stage.PICKED_UP, 10: Stage.PICKED_UP, 410: Stage.PICKED_UP,
-    5: Stage.DELIVERED, 6: Stage.DELIVERED, 45: Stage.DELIVERED,  # delivered; 6: reconciled (cash paid out)
-    9: Stage.RETURNING, 49: Stage.RETURNING, 20: Stage.RETURNING,  # could not deliver; being returned
-    21: Stage.RETURNED, 11: Stage.RETURNED,
+    1: Stage.CREATED,
+    2: Stage.CREATED,
+    7: Stage.CREATED,
+    8: Stage.CREATED,
+    12: Stage.CREATED,
+    127: Stage.CREATED,
+    128: Stage.CREATED,  # not received, received, pickup failed/delayed, being picked up
+    3: Stage.PICKED_UP,
+    123: Stage.PICKED_UP,
+    4: Stage.PICKED_UP,
+    10: Stage.PICKED_UP,
+    410: Stage.PICKED_UP,
+    5: Stage.DELIVERED,
+    6: Stage.DELIVERED,
+    45: Stage.DELIVERED,  # delivered; 6: reconciled (cash paid out)
+    9: Stage.RETURNING,
+    49: Stage.RETURNING,
+    20: Stage.RETURNING,  # could not deliver; being returned
+    21: Stage.RETURNED,
+    11: Stage.RETURNED,
     13: Stage.PROBLEM,  # compensated (lost or damaged)
 }
 RECONCILED = 6
@@ -87,10 +101,14 @@ class GHTK:
     def _headers(self, creds: Credentials) -> dict:
         return {"Token": creds.token, "X-Client-Source": creds.account}
 
-    def _call(self, creds: Credentials, method: str, path: str, body: dict | None = None,
-              timeout: float | None = None):
-        answer = http.call(method, self._base() + path, body=body, headers=self._headers(creds),
-                           timeout=timeout or current_app.config["CARRIER_TIMEOUT"])
+    def _call(self, creds: Credentials, method: str, path: str, body: dict | None = None, timeout: float | None = None):
+        answer = http.call(
+            method,
+            self._base() + path,
+            body=body,
+            headers=self._headers(creds),
+            timeout=timeout or current_app.config["CARRIER_TIMEOUT"],
+        )
         if not isinstance(answer, dict) or answer.get("success") is not True:
             message = answer.get("message") if isinstance(answer, dict) else None
             error = answer.get("error") if isinstance(answer, dict) else None
@@ -99,10 +117,19 @@ class GHTK:
         return answer
 
     def quote(self, creds: Credentials, req: ParcelRequest, timeout: float | None = None) -> int:
-        query = urllib.parse.urlencode({
-            "pick_province": req.sender.province, "pick_district": req.sender.commune,
-            "province": req.receiver.province, "district": req.receiver.commune, "address": req.receiver.street,
-            "weight": max(req.grams, 1), "value": req.value_vnd, "transport": "road", "deliver_option": "none"})
+        query = urllib.parse.urlencode(
+            {
+                "pick_province": req.sender.province,
+                "pick_district": req.sender.commune,
+                "province": req.receiver.province,
+                "district": req.receiver.commune,
+                "address": req.receiver.street,
+                "weight": max(req.grams, 1),
+                "value": req.value_vnd,
+                "transport": "road",
+                "deliver_option": "none",
+            }
+        )
         answer = self._call(creds, "GET", f"/services/shipment/fee?{query}", timeout=timeout)
         fee = answer.get("fee") if isinstance(answer.get("fee"), dict) else {}
         if fee.get("delivery") is False:
@@ -113,17 +140,32 @@ class GHTK:
         return total
 
     def create(self, creds: Credentials, req: ParcelRequest) -> Created:
-        order = {"id": req.client_code, "pick_name": req.sender.name, "pick_tel": req.sender.phone,
-                 "pick_address": req.sender.street, "pick_province": req.sender.province,
-                 "pick_district": req.sender.commune, "pick_ward": req.sender.commune,
-                 "name": req.receiver.name, "tel": req.receiver.phone, "address": req.receiver.street,
-                 "province": req.receiver.province, "district": req.receiver.commune, "ward": req.receiver.commune,
-                 "hamlet": "Khác", "pick_money": req.cod_vnd, "value": min(req.value_vnd, 20_000_000),
-                 "is_freeship": "1", "transport": "road", "pick_option": "cod", "note": req.note[:120]}
-        products = [{"name": i.name[:200], "quantity": i.qty, "weight": round(max(i.grams, 1) / 1000, 3)}
-                    for i in req.items]
-        answer = self._call(creds, "POST", "/services/shipment/order/?ver=1.5",
-                            {"products": products, "order": order})
+        order = {
+            "id": req.client_code,
+            "pick_name": req.sender.name,
+            "pick_tel": req.sender.phone,
+            "pick_address": req.sender.street,
+            "pick_province": req.sender.province,
+            "pick_district": req.sender.commune,
+            "pick_ward": req.sender.commune,
+            "name": req.receiver.name,
+            "tel": req.receiver.phone,
+            "address": req.receiver.street,
+            "province": req.receiver.province,
+            "district": req.receiver.commune,
+            "ward": req.receiver.commune,
+            "hamlet": "Khác",
+            "pick_money": req.cod_vnd,
+            "value": min(req.value_vnd, 20_000_000),
+            "is_freeship": "1",
+            "transport": "road",
+            "pick_option": "cod",
+            "note": req.note[:120],
+        }
+        products = [
+            {"name": i.name[:200], "quantity": i.qty, "weight": round(max(i.grams, 1) / 1000, 3)} for i in req.items
+        ]
+        answer = self._call(creds, "POST", "/services/shipment/order/?ver=1.5", {"products": products, "order": order})
         created = answer.get("order") if isinstance(answer.get("order"), dict) else {}
         label = created.get("label")
         if not isinstance(label, str) or not label:
@@ -132,8 +174,13 @@ class GHTK:
 
     def label(self, creds: Credentials, tracking_code: str) -> Label:
         path = f"/services/label/{urllib.parse.quote(tracking_code, safe='')}?original=portrait&paper_size=A6"
-        content_type, body = http.call("GET", self._base() + path, headers=self._headers(creds),
-                                       timeout=current_app.config["CARRIER_TIMEOUT"], raw=True)
+        content_type, body = http.call(
+            "GET",
+            self._base() + path,
+            headers=self._headers(creds),
+            timeout=current_app.config["CARRIER_TIMEOUT"],
+            raw=True,
+        )
         if "pdf" not in content_type or not body.startswith(b"%PDF"):
             raise CarrierError("GHTK gave no PDF", code="bad_answer")
         return Label("application/pdf", body=body)
@@ -153,9 +200,15 @@ class GHTK:
         stage = stage_of(status)
         if order.get("label_id") != tracking_code or stage is None:
             raise CarrierError(f"unreadable GHTK status {status!r}", code="bad_answer")
-        return Tracking(tracking_code, stage, str(status), event_id=f"status:{tracking_code}:{status}",
-                        at=_time(order.get("modified")), cod_vnd=amount(order.get("pick_money")),
-                        cod_remitted=_int(status) == RECONCILED)
+        return Tracking(
+            tracking_code,
+            stage,
+            str(status),
+            event_id=f"status:{tracking_code}:{status}",
+            at=_time(order.get("modified")),
+            cod_vnd=amount(order.get("pick_money")),
+            cod_remitted=_int(status) == RECONCILED,
+        )
 
     def parse_webhook(self, body: bytes, content_type: str) -> Tracking:
         if "json" in content_type:
@@ -174,6 +227,13 @@ class GHTK:
         if stage is None:
             raise BadWebhook(f"unknown status_id {str(status)[:20]!r}")
         when = str(event.get("action_time") or "")
-        return Tracking(label, stage, str(status), event_id=f"{label}:{status}:{when}"[:255], at=_time(when),
-                        cod_vnd=amount(event.get("pick_money")), cod_remitted=_int(status) == RECONCILED,
-                        reason=str(event.get("reason") or "")[:200])
+        return Tracking(
+            label,
+            stage,
+            str(status),
+            event_id=f"{label}:{status}:{when}"[:255],
+            at=_time(when),
+            cod_vnd=amount(event.get("pick_money")),
+            cod_remitted=_int(status) == RECONCILED,
+            reason=str(event.get("reason") or "")[:200],
+        )

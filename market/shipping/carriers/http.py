@@ -14,8 +14,16 @@ log = logging.getLogger("market.shipping.carriers")
 MAX_ANSWER = 5 * 1024 * 1024  # a label PDF is a few hundred kB
 
 
-def call(method: str, url: str, *, headers: dict, body: dict | None = None, form: dict | None = None,
-         timeout: float, raw: bool = False):
+def call(
+    method: str,
+    url: str,
+    *,
+    headers: dict,
+    body: dict | None = None,
+    form: dict | None = None,
+    timeout: float,
+    raw: bool = False,
+):
     """One request; the parsed JSON answer (or ``(content_type, bytes)`` with ``raw``)."""
     data = None
     headers = {"Accept": "application/json", **headers}
