@@ -99,13 +99,14 @@ MODEL_MODULES = [
 
 def register_extensions(app: Flask) -> None:
     from market.accounts.auth import init_login
-    from market.database import configure_sqlite
+    from market.database import configure_sqlite, install_on_commit
     from market.extensions import babel, csrf, db, limiter, migrate, socketio
     from market.i18n import select_locale
 
     for module in MODEL_MODULES:
         importlib.import_module(module)
     db.init_app(app)
+    install_on_commit()
     with app.app_context():
         configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"), render_as_batch=True)
