@@ -3,7 +3,7 @@ share). The lot's stock is the sum of the households' contributions; sales are a
 first served; a payout report per period splits the money (with a VietQR code per household that has a bank
 account). Blueprint ``sell_lots`` under /sell/lots; depends on catalog, orders and payments, never the reverse."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 from market.ui import slot
 
@@ -16,13 +16,21 @@ def _seller_links(profile=None, **_kw):
 
 
 def _product_lot(product=None, **_kw):
-    from market.coop.routes import product_lot_context
+    """For the product page: "a co-op lot of N households of <village>, …" (public facts only)."""
+    from market.coop.service import lot_of_product
 
-    return product_lot_context(product) if product is not None else None
+    lot = lot_of_product(product.id) if product is not None else None
+    if lot is None or not lot.households:
+        return None
+    villages = sorted({hh.village for hh in lot.households})
+    return {"lot": lot, "households": len(lot.households), "villages": villages}
 
 
-def _register() -> None:
+def init_app(app: Flask) -> None:
+    """The lot pages, the catalog's stock manager (a lot keeps its product's stock), the lock a delivery takes on
+    its lots, and the slots it fills."""
     from market.catalog.stock_managers import register_stock_manager
+    from market.coop import sell  # noqa: F401 - its views, on ``bp``
     from market.coop.service import explain_managed_stock, on_delivered
     from market.orders.signals import order_status_changed
 
@@ -30,8 +38,4 @@ def _register() -> None:
     order_status_changed.connect(on_delivered, weak=False)
     slot("seller.links", "coop", "coop/_seller_link.html", _seller_links, order=60)
     slot("product.actions", "coop", "coop/_product_lot.html", _product_lot, order=80)
-
-
-_register()
-
-from market.coop import routes  # noqa: E402,F401
+    app.register_blueprint(bp)
