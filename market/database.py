@@ -3,6 +3,7 @@ and running a transaction again when PostgreSQL aborted it for a deadlock or a s
 
 from __future__ import annotations
 
+import enum
 import logging
 import random
 import time
@@ -20,6 +21,7 @@ from market.extensions import db
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+E = TypeVar("E", bound=enum.StrEnum)
 
 
 def utcnow() -> datetime:
@@ -45,6 +47,37 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class StrEnumType(TypeDecorator[E]):
+    """A column of one ``StrEnum``'s values, stored as the plain strings (``VARCHAR(length)``, no database enum):
+    it loads enum members, so the model's annotation can say ``Mapped[OrderStatus]``.
+
+    A plain string is accepted wherever a member is (``order.status = "packed"``, ``Order.status == "pending"``,
+    ``sa.update(...).values(status=...)``): it is checked against the enum and bound as its value. Anything that
+    is not one of the enum's values is refused before it reaches the database (``ValueError``, raised from the
+    flush or the statement), so a typo can no longer write a status nobody handles.
+    """
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, enum_class: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum_class = enum_class
+        self.length = length
+
+    def process_bind_param(self, value: E | str | None, dialect: sa.Dialect) -> str | None:
+        if value is None:
+            return None
+        try:
+            return self.enum_class(value).value
+        except ValueError:
+            known = ", ".join(m.value for m in self.enum_class)
+            raise ValueError(f"{value!r} is not a {self.enum_class.__name__} (one of: {known})") from None
+
+    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> E | None:
+        return None if value is None else self.enum_class(value)
 
 
 class TimestampMixin:
