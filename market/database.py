@@ -9,7 +9,7 @@ import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -216,6 +216,14 @@ def _drop_on_commit(session: Session, previous_transaction: SessionTransaction) 
         return False
 
     session.info["on_commit"] = [(tx, cb) for tx, cb in pending if not rolled_back(tx)]
+
+
+def rowcount(result: sa.Result[Any]) -> int:
+    """The rows an UPDATE or DELETE run with ``db.session.execute`` matched.
+
+    The session's ``execute`` is typed to return a ``Result``, which has no ``rowcount``; for these statements
+    it is a ``CursorResult``, which has."""
+    return cast("sa.CursorResult[Any]", result).rowcount
 
 
 # ---- retrying a transaction that lost a deadlock or a serialization check ------------------------------

@@ -8,6 +8,8 @@ returns a code and its parameters, and each socket handler turns them into a mes
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 
 from market.catalog.labels import unit_label
@@ -31,7 +33,7 @@ CODES = frozenset(
 )
 
 
-def message_for(code: str, **params) -> str:
+def message_for(code: str, **params: Any) -> str:
     reason = params.get("reason")
     if params.get("unit"):
         params["unit"] = unit_label(params["unit"])
@@ -86,7 +88,7 @@ def message_for(code: str, **params) -> str:
     return _("Something in the request was not right.")
 
 
-def live_error(code: str, message: str | None = None, field: str | None = None, **params) -> DomainError:
+def live_error(code: str, message: str | None = None, field: str | None = None, **params: Any) -> DomainError:
     """A DomainError for the live protocol that remembers its parameters (to be re-worded per reader)."""
     return DomainError(
         code,
@@ -96,7 +98,7 @@ def live_error(code: str, message: str | None = None, field: str | None = None, 
     )
 
 
-def error_ack(code: str, **params) -> dict:
+def error_ack(code: str, **params: Any) -> dict[str, Any]:
     message = params.pop("message", None) or message_for(code, **params)
     return {"ok": False, "error": code, "message": message}
 
