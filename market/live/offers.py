@@ -250,10 +250,11 @@ def session_offers(session: LiveSession) -> list[LiveOffer]:
     )
 
 
-def host_products(session: LiveSession) -> list[Product]:
+def host_products(seller_id: int) -> list[Product]:
+    """What a host may pin or put on a session's cover: her approved products, by title."""
     return db.session.scalars(
         sa.select(Product)
-        .where(Product.seller_id == session.seller_id, Product.status == ProductStatus.APPROVED)
+        .where(Product.seller_id == seller_id, Product.status == ProductStatus.APPROVED)
         .order_by(Product.title)
     ).all()
 

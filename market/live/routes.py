@@ -55,17 +55,6 @@ def _session_or_404(session_id: int):
     return db.session.get(LiveSession, session_id) or abort(404)
 
 
-def _host_products():
-    from market.catalog.models import Product, ProductStatus
-
-    profile = current_user.seller_profile
-    return db.session.scalars(
-        db.select(Product)
-        .where(Product.seller_id == profile.id, Product.status == ProductStatus.APPROVED)
-        .order_by(Product.title)
-    ).all()
-
-
 @bp.get("/live")
 def index():
     data = listing(upcoming_limit=20, ended_limit=12)
@@ -79,7 +68,7 @@ def new():
         user_abort(
             403, _("Only sellers verified as their commune's KOL can host live sessions. Ask your commune's staff.")
         )
-    form = SessionForm(products=_host_products(), link_required=not streams.own_video())
+    form = SessionForm(products=host_products(current_user.seller_profile.id), link_required=not streams.own_video())
     if form.validate_on_submit():
         try:
             session = schedule_session(current_user, _fields(form))
@@ -99,7 +88,9 @@ def edit(session_id: int):
     session = _session_or_404(session_id)
     if not access.is_host(session, current_user):
         abort(404)
-    form = EditSessionForm(obj=session, products=_host_products(), link_required=not streams.own_video())
+    form = EditSessionForm(
+        obj=session, products=host_products(session.seller_id), link_required=not streams.own_video()
+    )
     if session.status != SessionStatus.SCHEDULED:
         del form.scheduled_at  # on air or over: the date is history, the page does not ask for it
     elif not form.is_submitted():
@@ -169,7 +160,7 @@ def host(session_id: int):
         stream=streams.stream_info(session.stream_url),
         own_video=streams.own_video(),
         offers=session_offers(session),
-        products=host_products(session) if is_host else [],
+        products=host_products(session.seller_id) if is_host else [],
         phone_methods=methods_for(session.seller_id),
         orders=report.session_orders(session),
         money=report.money(session.id),

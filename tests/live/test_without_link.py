@@ -1,4 +1,4 @@
-"""A session streamed only on Chợ Phiên (issue 18): with our own video on (JANUS_URL) the TikTok, YouTube or
+"""A session streamed only on Chợ Phiên: with our own video on (JANUS_URL) the TikTok, YouTube or
 Facebook link is optional; without it the link is required, and the host is told why beside the field. Every
 page and answer that shows a session's stream copes with a session that has none."""
 

@@ -1,7 +1,8 @@
 """The house rule (docs/architecture.md): no database transaction is open while the video area waits on Janus or
 ffmpeg. Under gevent on SQLite every transaction holds the write lock (BEGIN IMMEDIATE) and a writer waiting
-for it blocks the whole process, so a transaction held across a Janus call stalls every writer (issue 18's
-SQLite stall). Stand-ins for Janus and for the replay's ffmpeg fail the test if they are called inside one."""
+for it blocks the whole process, so a transaction held across a Janus call stalls every writer (the
+SQLite stall of docs/video.md). Stand-ins for Janus and for the replay's ffmpeg fail the test if they are
+called inside one."""
 
 from __future__ import annotations
 
