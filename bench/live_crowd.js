@@ -8,6 +8,7 @@
 // Driven by the orchestrator through stdin/stdout, one JSON line per command and per reply:
 //   {"cmd": "join", "args": [concurrency]}           → [[join seconds…], [retried errors…]]
 //   {"cmd": "warm", "args": [start, seconds, chatter indices, hearts per second]} → ["warmed"]
+//   {"cmd": "stamp", "args": [text]}                 → [send epoch seconds] (the first viewer writes it in the chat)
 //   {"cmd": "stamps", "args": [texts, wait]}         → {text: [arrival epoch seconds…]}
 //   {"cmd": "storm", "args": [fire_at, offer_id, phase]} → [[from the instant, from the write, write, ack]…]
 //   {"cmd": "report"} → [{phase: {event: count}}, {command: CPU-s}, dropped]       {"cmd": "close"} → ["closed"]
@@ -210,6 +211,13 @@ const commands = {
       }
     }));
     return ["warmed"];
+  },
+
+  // A stamped chat message for the fan-out figure, written by this generator's first viewer (an ordinary member
+  // of the crowd, on the same clock as the arrivals it is compared with) → [send epoch seconds], [null] if closed.
+  async stamp(text) {
+    const at = now();
+    return [viewers[0].emit("chat", { text }) ? at : null];
   },
 
   async stamps(texts, wait) {

@@ -24,8 +24,9 @@ Needs ``node`` and ``npm ci`` (socket.io is a devDependency in package.json).
 Phases and figures:
 1. join: every viewer connects with its API token and joins the session → join time; then ``--idle`` seconds
    with every viewer silent → the server CPU of idle sockets, and memory per socket (RSS after − before).
-2. warm: for ``--warm`` seconds every viewer taps hearts, 10% of them chat once, and a probe sends stamped
-   chat messages → fan-out latency (stamp to arrival at every viewer) and messages per viewer per second.
+2. warm: for ``--warm`` seconds every viewer taps hearts, 10% of them chat once, and one viewer (the Node
+   generator's first; a python-socketio probe with ``--generator python``) writes stamped chat messages →
+   fan-out latency (stamp to arrival at every viewer) and messages per viewer per second.
 3. storm: every viewer orders 1 unit of a ``--units`` offer at one instant → orders/s, ack p50/p99, messages
    per viewer per second while the storm lasts, and oversell (units sold beyond the offer, must be 0).
 4. the database's own limit: pgbench runs the same per-order transaction (conditional UPDATE of one hot offer
@@ -924,9 +925,11 @@ def run(args, env, target, tokens):
     load_before = " / ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
     offer_id = target.pin()
 
-    probe = socketio.Client(reconnection=False)
-    probe.connect(url, namespaces=["/live"], auth={"token": tokens[0]}, transports=["websocket"])
-    assert probe.call("join", {"session_id": SESSION_ID}, namespace="/live")["ok"]
+    probe = None  # the stamped chat: the Node generator's first viewer writes it; else a python-socketio probe
+    if args.generator != "node":
+        probe = socketio.Client(reconnection=False)
+        probe.connect(url, namespaces=["/live"], auth={"token": tokens[0]}, transports=["websocket"])
+        assert probe.call("join", {"session_id": SESSION_ID}, namespace="/live")["ok"]
 
     ctx = multiprocessing.get_context("spawn")
     viewers = tokens[1:]
@@ -990,7 +993,10 @@ def run(args, env, target, tokens):
     spy = Profiler(profile, server.pid, f"{label}-w{workers}", "warm")
     meter = Meter(server.pid, client_cpu).start()
     n_chat = round(args.chat_per_s * args.warm) if args.chat_per_s is not None else len(viewers) // 10
-    chatters = random.sample(range(len(viewers)), max(1, min(len(viewers), n_chat))) if args.warm > 0 else []
+    first = 0 if probe is not None else 1  # the viewer that writes the stamps does not chat besides
+    chatters = (
+        random.sample(range(first, len(viewers)), max(1, min(len(viewers) - first, n_chat))) if args.warm > 0 else []
+    )
     start = time.time() + 0.5
     for p in pipes:
         p.send(("warm", start, args.warm, chatters, args.hearts_per_s))
@@ -999,9 +1005,15 @@ def run(args, env, target, tokens):
         time.sleep(max(0.0, start - time.time()) + 1)
         for i in range(args.stamps):
             text = f"bench-stamp {i}"
-            sent[text] = time.time()
-            if probe.connected:
-                probe.emit("chat", {"text": text}, namespace="/live")
+            if probe is None:
+                pipes[0].send(("stamp", text))
+                (at,) = receive(pipes[0])
+                if at is not None:
+                    sent[text] = at
+            else:
+                sent[text] = time.time()
+                if probe.connected:
+                    probe.emit("chat", {"text": text}, namespace="/live")
             time.sleep(max(2.0, (args.warm - 4) / max(1, args.stamps)))  # within the chat rate limit
     for p in pipes:
         receive(p)
@@ -1063,7 +1075,8 @@ def run(args, env, target, tokens):
     ask("close")
     for c in children:
         c.join(timeout=10)
-    probe.disconnect()
+    if probe is not None:
+        probe.disconnect()
 
     sold, quantity, ordered = target.counts(offer_id)
 

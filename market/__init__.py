@@ -1,11 +1,31 @@
-"""Chợ Phiên: create_app wires configuration, extensions, blueprints, socket events and commands."""
+"""Chợ Phiên: create_app wires configuration, extensions and the core, then each area through its ``init_app``."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 
 from flask import Flask
+
+# The areas, lower layers first (docs/architecture.md, "Areas and their arrows"; ``ops`` is a core module). Each
+# one's ``init_app`` registers its blueprints, fills the registries it fills (market/hooks.py), connects its signal
+# receivers and adds its socket events and commands: importing a module registers nothing.
+AREAS = (
+    "ops",
+    "accounts",
+    "catalog",
+    "notifications",
+    "orders",
+    "payments",
+    "live",
+    "shipping",
+    "video",
+    "brands",
+    "coop",
+    "moderation",
+    "api",
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -19,14 +39,18 @@ def create_app(config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     configure(app, config)
-    register_extensions(app)
-    register_blueprints(app)
+    register_extensions(app)  # Socket.IO's server first: the areas add their events to it
     register_errorhandlers(app)
-    register_template_helpers(app)
     register_web(app)
-    register_socket_events(app)
+    init_areas(app)
+    register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def init_areas(app: Flask) -> None:
+    for name in AREAS:
+        importlib.import_module(f"market.{name}").init_app(app)
 
 
 def configure(app: Flask, overrides: dict | None) -> None:
@@ -74,18 +98,15 @@ MODEL_MODULES = [
 
 
 def register_extensions(app: Flask) -> None:
-    import importlib
-
     from market.accounts.auth import init_login
-    from market.database import configure_sqlite
+    from market.database import configure_sqlite, install_on_commit
     from market.extensions import babel, csrf, db, limiter, migrate, socketio
     from market.i18n import select_locale
 
     for module in MODEL_MODULES:
         importlib.import_module(module)
-    importlib.import_module("market.orders")  # stock sources
-    importlib.import_module("market.live.stock")  # the "offer" stock source
     db.init_app(app)
+    install_on_commit()
     with app.app_context():
         configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"), render_as_batch=True)
@@ -113,67 +134,6 @@ def register_extensions(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
-
-
-def register_blueprints(app: Flask) -> None:
-    from market.accounts import bp as accounts_bp
-    from market.api import bp as api_bp
-    from market.catalog import bp as catalog_bp
-    from market.catalog import sell_bp
-    from market.extensions import csrf
-    from market.live import bp as live_bp
-    from market.moderation import bp as staff_bp
-    from market.moderation import reports_bp
-    from market.ops import bp as ops_bp
-
-    app.register_blueprint(ops_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(catalog_bp)
-    app.register_blueprint(sell_bp)
-    app.register_blueprint(staff_bp)
-    app.register_blueprint(reports_bp)
-    register_order_blueprints(app)
-    app.register_blueprint(live_bp)
-    from market.video import bp as video_bp
-
-    app.register_blueprint(video_bp)  # WHIP/WHEP routes: exempt from CSRF, bearer token or signed address
-    from market.video.replay import bp as video_media_bp
-
-    app.register_blueprint(video_media_bp)
-    register_brand_blueprints(app)
-    from market.coop import bp as coop_bp
-
-    app.register_blueprint(coop_bp)
-    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
-    app.register_blueprint(api_bp)
-
-
-def register_brand_blueprints(app: Flask) -> None:
-    """Commune brands and follows (their live-start alerts listen to the live area's signal)."""
-    from market.brands import bp as brands_bp
-    from market.brands import sell_bp as sell_brands_bp
-
-    app.register_blueprint(brands_bp)
-    app.register_blueprint(sell_brands_bp)
-
-
-def register_order_blueprints(app: Flask) -> None:
-    """Orders (cart, checkout, order pages, fulfilment), payments, shipping and notifications."""
-    from market.notifications import bp as notifications_bp
-    from market.orders import bp as orders_bp
-    from market.orders import sell_bp as sell_orders_bp
-    from market.payments import bp as payments_bp
-    from market.payments import sell_bp as sell_payments_bp
-    from market.shipping import bp as shipping_bp
-    from market.shipping import sell_bp as sell_shipping_bp
-
-    app.register_blueprint(orders_bp)
-    app.register_blueprint(sell_orders_bp)
-    app.register_blueprint(payments_bp)  # its two webhooks are exempt from CSRF and signed instead
-    app.register_blueprint(sell_payments_bp)
-    app.register_blueprint(sell_shipping_bp)
-    app.register_blueprint(shipping_bp)  # carriers' webhooks: exempt from CSRF, checked as docs/shipping.md says
-    app.register_blueprint(notifications_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -209,34 +169,15 @@ def register_template_helpers(app: Flask) -> None:
 def register_web(app: Flask) -> None:
     from market.assets import init_assets
     from market.metrics import init_metrics
-    from market.orders.signals import count_in_metrics
     from market.web import init_web
 
     init_web(app)
     init_metrics(app)
-    count_in_metrics()
     init_assets(app)  # compressed text, content-hashed static files
 
 
-def register_socket_events(app: Flask) -> None:
-    from market.live import events  # registers the /live namespace handlers
-    from market.live.tasks import init_app as init_live_tasks
-    from market.notifications import events as notify_events  # noqa: F401 - the /notify namespace
-
-    events.register_raw_handlers(app)
-    init_live_tasks(app)
-
-
 def register_commands(app: Flask) -> None:
+    """``seed-demo`` and ``create-staff`` (the areas add their own)."""
     from market.cli import register
-    from market.live.cli import register as register_live
-    from market.orders.cli import register as register_orders
-    from market.payments.cli import register as register_payments
 
     register(app)
-    register_orders(app)
-    register_payments(app)
-    register_live(app)
-    from market.video.replay import register_commands as register_video_replay
-
-    register_video_replay(app)

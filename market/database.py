@@ -185,7 +185,14 @@ def on_commit(callback: Callable[[], object], session: Session | None = None) ->
     session.info.setdefault("on_commit", []).append((tx, callback))
 
 
-@event.listens_for(sa.orm.Session, "after_commit")
+def install_on_commit() -> None:
+    """Make every ORM session run its ``on_commit`` callbacks after the outermost commit and drop those of what
+    rolled back (``create_app`` calls it; a listener added twice would run twice)."""
+    for name, listener in (("after_commit", _run_on_commit), ("after_soft_rollback", _drop_on_commit)):
+        if not event.contains(sa.orm.Session, name, listener):
+            event.listen(sa.orm.Session, name, listener)
+
+
 def _run_on_commit(session: Session) -> None:
     # SQLAlchemy also fires after_commit when a savepoint is released; the outermost transaction is still
     # active then, and the callbacks must wait for it (and be dropped if it rolls back).
@@ -200,7 +207,6 @@ def _run_on_commit(session: Session) -> None:
             log.exception("after-commit callback failed")
 
 
-@event.listens_for(sa.orm.Session, "after_soft_rollback")
 def _drop_on_commit(session: Session, previous_transaction: SessionTransaction) -> None:
     pending = session.info.get("on_commit")
     if not pending:

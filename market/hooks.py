@@ -6,8 +6,9 @@
   tests/test_hooks.py checks that every provider takes only declared keywords.
 - **Registries**: how a lower area uses what a higher one provides without importing it (the dependency
   direction of docs/architecture.md). Each is listed with the module that keeps it, what it takes and who fills
-  it; tests/test_hooks.py checks the function is still there with that first parameter. Areas fill them when
-  their package is imported (``create_app`` imports every area).
+  it; tests/test_hooks.py checks the function is still there with that first parameter. Areas fill them in their
+  ``init_app`` (``create_app`` calls them in the order of ``market.AREAS``, lower layers first), never when a
+  module is imported; filling one again with the same entry changes nothing (tests/test_hooks.py checks both).
 - **Signals** (blinker) are declared in each area's ``signals.py`` (accounts, catalog, orders, live, video, moderation);
   docs/architecture.md says who sends and who hears each.
 """

@@ -5,13 +5,17 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from market.extensions import db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ops", __name__)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
 
 
 def _check_database() -> bool:

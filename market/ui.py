@@ -4,7 +4,8 @@
 - ``slot``: a named place in a shared page (``home.top``, ``commune.main`` …) where an area includes one of
   its own templates, with the context its provider function returns. Slots and the keywords their pages pass
   are declared in market/hooks.py: an undeclared name or keyword is refused.
-Areas register in their blueprint's ``__init__``; registration is idempotent (by key).
+Areas register from their ``init_app`` (never when a module is imported); registration is idempotent (by key),
+so a second ``create_app`` in one process changes nothing.
 """
 
 from __future__ import annotations

@@ -2,8 +2,14 @@
 request, call the areas' services and shape the answer; the rules stay in the areas, which never import this
 package."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from market.api import auth, me, openapi, orders, products  # noqa: E402,F401
+
+def init_app(app: Flask) -> None:
+    from market.api import auth, me, openapi, orders, products  # noqa: F401 - their views, on ``bp``
+    from market.extensions import csrf
+
+    csrf.exempt(bp)  # the API authenticates with bearer tokens, never with cookies
+    app.register_blueprint(bp)

@@ -3,15 +3,34 @@
 A KOL makes a brand page (``/b/<slug>``) over shops of their commune and picks their products; anyone follows
 a brand, a shop or a commune and hears (in the app and by SMS) when a live session of it starts. Two
 blueprints: ``brands`` (public pages, follow buttons, the unsubscribe link) and ``sell_brands``
-(``/sell/brands…``). The other pages show brands and follow buttons through slots (market/ui.py).
+(``/sell/brands…``). The other pages show brands and follow buttons through slots (market/ui.py); the live-start
+alerts listen to the live area's ``live_started``.
 """
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 from market.ui import slot
 
 bp = Blueprint("brands", __name__)
 sell_bp = Blueprint("sell_brands", __name__, url_prefix="/sell/brands")
+
+
+def init_app(app: Flask) -> None:
+    """The pages, the live-start alerts and the texts of its notifications, and the slots it fills."""
+    from market.brands import alerts, routes, sell, service  # noqa: F401 - routes, sell: their views
+
+    alerts.register()
+    service.register()
+    slot("home.main", "brands", "brands/_brands_slot.html", _home, order=10)
+    slot("commune.top", "brands.follow", "brands/_follow_slot.html", _commune_follow, order=5)
+    slot("commune.main", "brands", "brands/_brands_slot.html", _commune_brands, order=10)
+    slot("shop.top", "brands.shop", "brands/_shop_slot.html", _shop, order=5)
+    slot("live.ended", "brands.follow", "brands/_follow_slot.html", _live_ended, order=10)
+    slot("product.actions", "brands.product", "brands/_product_slot.html", _product, order=60)
+    slot("account.links", "brands.following", "brands/_account_slot.html", _account, order=15)
+    slot("seller.links", "brands", "brands/_seller_slot.html", _seller, order=30)
+    app.register_blueprint(bp)
+    app.register_blueprint(sell_bp)
 
 
 def _home(**_kw):
@@ -80,15 +99,3 @@ def _seller(profile=None, **_kw):
     if profile is None or not profile.is_approved:
         return None
     return {"profile": profile}
-
-
-slot("home.main", "brands", "brands/_brands_slot.html", _home, order=10)
-slot("commune.top", "brands.follow", "brands/_follow_slot.html", _commune_follow, order=5)
-slot("commune.main", "brands", "brands/_brands_slot.html", _commune_brands, order=10)
-slot("shop.top", "brands.shop", "brands/_shop_slot.html", _shop, order=5)
-slot("live.ended", "brands.follow", "brands/_follow_slot.html", _live_ended, order=10)
-slot("product.actions", "brands.product", "brands/_product_slot.html", _product, order=60)
-slot("account.links", "brands.following", "brands/_account_slot.html", _account, order=15)
-slot("seller.links", "brands", "brands/_seller_slot.html", _seller, order=30)
-
-from market.brands import alerts, routes, sell  # noqa: E402,F401

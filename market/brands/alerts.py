@@ -48,14 +48,18 @@ STOP_PATH = "/stop/"  # + token: the public address of the unsubscribe page (rou
 _RANK = {FollowKind.SHOP.value: 0, FollowKind.BRAND.value: 1, FollowKind.COMMUNE.value: 2}
 
 
-@message_kind(KIND)
+def register() -> None:
+    """The alert's text, and the alerts when a session goes live (the brands area's ``init_app`` calls it)."""
+    message_kind(KIND)(_live_started_text)
+    live_started.connect(_on_live_started)
+
+
 def _live_started_text(p: dict) -> str:
     if p.get("via"):
         return _("%(shop)s is live now (you follow %(via)s): %(title)s", shop=p["shop"], via=p["via"], title=p["title"])
     return _("%(shop)s is live now: %(title)s", shop=p["shop"], title=p["title"])
 
 
-@live_started.connect
 def _on_live_started(session_id, **_kw):
     defer(announce, session_id)
 

@@ -265,13 +265,17 @@ def add_shop(brand: Brand, user: User, seller_id: object) -> SellerProfile:
     return shop
 
 
-@message_kind("brand.shop_added")
 def _shop_added_text(p: dict) -> str:
     return _(
         "%(kol)s put your shop under the brand %(brand)s. You can leave it from your shop's brands page.",
         kol=p["kol"],
         brand=p["brand"],
     )
+
+
+def register() -> None:
+    """How the notice to a shop put under a brand reads (the brands area's ``init_app`` calls it)."""
+    message_kind("brand.shop_added")(_shop_added_text)
 
 
 def _tell_shop_added(brand: Brand, shop: SellerProfile) -> None:

@@ -3,7 +3,7 @@ seller's listing pages (blueprint ``sell``, /sell/...). Staff review listings in
 (/staff/listings), through this area's ``lifecycle.approve``/``reject``; the JSON API (``market.api.products``)
 reads through ``search`` and ``ocop``."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 from market.ui import slot
 
@@ -12,12 +12,16 @@ bp = Blueprint("catalog", __name__)
 sell_bp = Blueprint("sell", __name__, url_prefix="/sell")
 
 
+def init_app(app: Flask) -> None:
+    """The pages, the template helpers (``helpers.py``, on ``bp``) and the seller home's summary."""
+    from market.catalog import helpers, media, routes, sell  # noqa: F401 - their views, on the blueprints
+
+    slot("seller.links", "catalog", "catalog/_seller_links.html", _seller_links, order=10)
+    app.register_blueprint(bp)
+    app.register_blueprint(sell_bp)
+
+
 def _seller_links(profile=None, **_kw):
     from market.catalog.helpers import seller_summary
 
     return seller_summary(profile)
-
-
-slot("seller.links", "catalog", "catalog/_seller_links.html", _seller_links, order=10)
-
-from market.catalog import helpers, media, routes, sell  # noqa: E402,F401

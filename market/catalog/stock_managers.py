@@ -20,8 +20,10 @@ _stock_managers: list[Callable[[Product], object]] = []
 def register_stock_manager(explain: Callable[[Product], object]) -> None:
     """``explain(product) -> str | None``: a higher area (co-op lots) that keeps this product's stock itself says
     so with a sentence for the seller; the listing form then shows the stock, the unit and the estimated weight
-    without letting them be edited (they would no longer add up)."""
-    _stock_managers.append(explain)
+    without letting them be edited (they would no longer add up). Registering a function again changes nothing
+    (every ``create_app`` registers it)."""
+    if explain not in _stock_managers:
+        _stock_managers.append(explain)
 
 
 def stock_managed(product: Product | None) -> str | None:

@@ -3,7 +3,7 @@ share). The lot's stock is the sum of the households' contributions; sales are a
 first served; a payout report per period splits the money (with a VietQR code per household that has a bank
 account). Blueprint ``sell_lots`` under /sell/lots; depends on catalog, orders and payments, never the reverse."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 from market.ui import slot
 
@@ -21,8 +21,11 @@ def _product_lot(product=None, **_kw):
     return product_lot_context(product) if product is not None else None
 
 
-def _register() -> None:
+def init_app(app: Flask) -> None:
+    """The lot pages, the catalog's stock manager (a lot keeps its product's stock), the lock a delivery takes on
+    its lots, and the slots it fills."""
     from market.catalog.stock_managers import register_stock_manager
+    from market.coop import routes  # noqa: F401 - its views, on ``bp``
     from market.coop.service import explain_managed_stock, on_delivered
     from market.orders.signals import order_status_changed
 
@@ -30,8 +33,4 @@ def _register() -> None:
     order_status_changed.connect(on_delivered, weak=False)
     slot("seller.links", "coop", "coop/_seller_link.html", _seller_links, order=60)
     slot("product.actions", "coop", "coop/_product_lot.html", _product_lot, order=80)
-
-
-_register()
-
-from market.coop import routes  # noqa: E402,F401
+    app.register_blueprint(bp)

@@ -14,7 +14,7 @@ import threading
 import time
 from functools import wraps
 
-from flask import current_app, g, request, session
+from flask import Flask, current_app, g, request, session
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -139,23 +139,17 @@ def failure_ack(name: str, exc: Exception) -> dict:
     return error_ack("unavailable")
 
 
-def live_event(name: str):
-    """Register a /live handler (through Flask-SocketIO: a request context per event) wrapped in
-    ``answer_errors``."""
+def live_event(name: str, fn):
+    """A /live handler (through Flask-SocketIO: a request context per event) wrapped in ``answer_errors``."""
 
-    def decorator(fn):
-        @socketio.on(name, namespace=NAMESPACE)
-        @wraps(fn)
-        def handler(*args):
-            _locale()
-            return answer_errors(name, fn, *args)
+    @wraps(fn)
+    def handler(*args):
+        _locale()
+        return answer_errors(name, fn, *args)
 
-        return handler
-
-    return decorator
+    return handler
 
 
-@socketio.on_error(NAMESPACE)
 def on_error(exc):
     """What escapes a handler not wrapped in ``answer_errors`` (connect, disconnect)."""
     if isinstance(exc, ConnectionError):  # a refused connection (bad token) is not an error
@@ -163,7 +157,6 @@ def on_error(exc):
     return failure_ack("event", exc)
 
 
-@socketio.on("connect", namespace=NAMESPACE)
 def on_connect(auth=None):
     """Any browser or client opening the live namespace; anonymous viewers may watch."""
     from market.live.tasks import ensure_started
@@ -233,17 +226,6 @@ def _order(conn: dict, args: tuple) -> dict:
     )
 
 
-def register_raw_handlers(app) -> None:
-    """Bind the handlers that bypass Flask's request context to the server ``socketio.init_app`` made."""
-    from market.live import wire
-
-    wire.install(socketio.server)  # one frame per broadcast, hearts handled where they are read
-    socketio.server.on("heart", on_heart, namespace=NAMESPACE)
-    socketio.server.on("order", functools.partial(on_order, app), namespace=NAMESPACE)
-    socketio.server.on("join", functools.partial(on_join, app), namespace=NAMESPACE)
-
-
-@socketio.on("disconnect", namespace=NAMESPACE)
 def on_disconnect(*_args):
     """Sent by Socket.IO when a socket closes, whoever it was."""
     data = forget_connection()
@@ -304,7 +286,6 @@ def _join(sid: str, args: tuple) -> dict:
     return {"ok": True, "snapshot": {**snap, "viewers": viewers, "you": you}}
 
 
-@live_event("chat")
 def on_chat(*args):
     """A logged-in viewer writing in the chat: ``{text}`` (1 to 300 characters)."""
     user = _user()
@@ -339,7 +320,6 @@ def _claim(live_session, user, text: str, message_id: int) -> dict | None:
     return ack
 
 
-@live_event("pin")
 def on_pin(*args):
     """The host pinning one of her products: ``{product_id, price_vnd, quantity, per_buyer_limit, minutes}``
     (``minutes``, 1 to 30, optional: a flash deal that closes itself when its countdown ends)."""
@@ -361,7 +341,6 @@ def on_pin(*args):
     return {"ok": True, "offer": result}
 
 
-@live_event("close_offer")
 def on_close_offer(*args):
     """The host unpinning an offer: ``{offer_id}``; unsold units go back to the product."""
     user = _user()
@@ -373,7 +352,6 @@ def on_close_offer(*args):
     return {"ok": True, "offer": offer}
 
 
-@live_event("start")
 def on_start(*args):
     """The host going on air (the console's button; also a plain form)."""
     user = _user()
@@ -385,7 +363,6 @@ def on_start(*args):
     return {"ok": True}
 
 
-@live_event("end")
 def on_end(*args):
     """The host ending the session: every open offer closes."""
     user = _user()
@@ -397,7 +374,6 @@ def on_end(*args):
     return {"ok": True}
 
 
-@live_event("remove_chat")
 def on_remove_chat(*args):
     """The host or the commune's staff hiding a message: ``{message_id}``."""
     user = _user()
@@ -409,7 +385,6 @@ def on_remove_chat(*args):
     return {"ok": True}
 
 
-@live_event("mute")
 def on_mute(*args):
     """The host or the commune's staff muting someone in this session: ``{user_id, minutes}``."""
     user = _user()
@@ -421,7 +396,6 @@ def on_mute(*args):
     return {"ok": True, "until": entry.until.isoformat()}
 
 
-@live_event("phone_order")
 def on_phone_order(*args):
     """The host or a staff helper entering a caller's order: ``{phone, name, street, commune, province, offer_id,
     qty, method, key, confirm_duplicate}``. Refusals name their ``field``; ``duplicate`` asks to confirm."""
@@ -448,3 +422,33 @@ def on_phone_order(*args):
     result = phone_order_json(placed)
     db.session.commit()
     return {"ok": True, "order": result}
+
+
+# The events of a joined socket that go through Flask-SocketIO, each answered by ``answer_errors``.
+EVENTS = {
+    "chat": on_chat,
+    "pin": on_pin,
+    "close_offer": on_close_offer,
+    "start": on_start,
+    "end": on_end,
+    "remove_chat": on_remove_chat,
+    "mute": on_mute,
+    "phone_order": on_phone_order,
+}
+
+
+def register(app: Flask) -> None:
+    """The namespace's handlers, on the Socket.IO server ``socketio.init_app`` made for ``app`` (each app gets a
+    new one): connect and disconnect, ``EVENTS``, and the handlers that bypass Flask's request context
+    (``heart``, ``order``, ``join``) bound to python-socketio's server directly."""
+    from market.live import wire
+
+    socketio.on_error(NAMESPACE)(on_error)
+    socketio.on_event("connect", on_connect, namespace=NAMESPACE)
+    socketio.on_event("disconnect", on_disconnect, namespace=NAMESPACE)
+    for name, fn in EVENTS.items():
+        socketio.on_event(name, live_event(name, fn), namespace=NAMESPACE)
+    wire.install(socketio.server)  # one frame per broadcast, hearts handled where they are read
+    socketio.server.on("heart", on_heart, namespace=NAMESPACE)
+    socketio.server.on("order", functools.partial(on_order, app), namespace=NAMESPACE)
+    socketio.server.on("join", functools.partial(on_join, app), namespace=NAMESPACE)

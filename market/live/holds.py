@@ -28,7 +28,6 @@ from market.orders.service import register_hold_task
 from market.orders.states import OrderOrigin, OrderStatus
 
 
-@message_kind("live.hold_reminder")
 def _reminder(p):
     from market.live.sheet import missing_text
 
@@ -93,4 +92,7 @@ def remind_holds(now: datetime | None = None, limit: int = 500) -> int:
     return told
 
 
-register_hold_task(remind_holds)
+def register() -> None:
+    """The reminder's text, and the reminders with every hold sweep (the live area's ``init_app`` calls it)."""
+    message_kind("live.hold_reminder")(_reminder)
+    register_hold_task(remind_holds)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from market.catalog.labels import unit_label
@@ -98,8 +99,28 @@ def live_error(code: str, message: str | None = None, field: str | None = None, 
     )
 
 
+_MESSAGES_KEPT = 256  # (language, code, parameters) → message: a storm's refusals are a handful of these
+_messages: dict[tuple[Any, ...], str] = {}
+
+
 def error_ack(code: str, **params: Any) -> dict[str, Any]:
-    message = params.pop("message", None) or message_for(code, **params)
+    """The ack of a refusal in the reader's language. A storm refuses hundreds of buyers with the same words
+    (``sold_out``, nothing left): each (language, code, parameters) is translated once per process, not once
+    per buyer (about 25 µs each: Babel's locale and catalogue per app context, ``unit_label``)."""
+    message = params.pop("message", None)
+    if not message:
+        key = (str(get_locale()), code, *sorted(params.items()))
+        kept = True
+        try:
+            message = _messages.get(key)
+        except TypeError:  # a parameter that cannot be a key: worded every time
+            message, kept = None, False
+        if message is None:
+            message = message_for(code, **params)
+            if kept:
+                if len(_messages) >= _MESSAGES_KEPT:
+                    _messages.clear()
+                _messages[key] = message
     return {"ok": False, "error": code, "message": message}
 
 

@@ -195,11 +195,15 @@ def close_offers_of_product(product_id: int) -> int:
     return sum(1 for session_id, offer_id in rows if close_if_open(session_id, offer_id) is not None)
 
 
-@listing_changed.connect
 def _listing_withdrawn(product, action=None, **_kw):
     """A listing archived or rejected may no longer be sold: its open offers close (live/signals.py says more)."""
     if action in ("archived", "rejected"):
         close_offers_of_product(product.id)
+
+
+def register() -> None:
+    """Hear the catalog's listing changes (the live area's ``init_app`` calls it)."""
+    listing_changed.connect(_listing_withdrawn)
 
 
 def close_due_offers(limit: int = 100) -> int:

@@ -34,7 +34,13 @@ live_ended = Namespace().signal("live-ended")
 moderated = Namespace().signal("live-moderated")
 
 
-@orders_placed.connect
+def register() -> None:
+    """Hear the orders and accounts areas (the live area's ``init_app`` calls it)."""
+    orders_placed.connect(_live_orders_placed)
+    order_status_changed.connect(_live_order_changed)
+    logged_out.connect(_close_sockets_of)
+
+
 def _live_orders_placed(origin, placed=(), **_kw):
     """New live orders (merged or one by one, from buyers or the host's phone) reach the room's ticker and the
     host console at the next tick."""
@@ -69,14 +75,12 @@ def host_item(p: Placement, line: PlacedLine) -> dict:
     }
 
 
-@order_status_changed.connect
 def _live_order_changed(order, to_status=None, **_kw):
     if order.live_session_id and to_status in RELEASES_STOCK:
         session_id = order.live_session_id
         on_commit(lambda: hub.mark_dirty(session_id))
 
 
-@logged_out.connect
 def _close_sockets_of(user_id, **_kw):
     """Someone logged out: their /live sockets (every tab, every process) hear ``logged_out`` and close; the page
     reloads as an anonymous viewer. A socket that would linger could do nothing more than an anonymous one."""

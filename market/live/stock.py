@@ -19,7 +19,7 @@ from market.database import utcnow
 from market.extensions import db
 from market.live.messages import live_error
 from market.live.models import LiveOffer, LiveOfferBuyer, LiveSession, OfferStatus, SessionStatus
-from market.orders.stock import Reservation, give_to_product, register_source
+from market.orders.stock import Reservation, give_to_product
 
 if TYPE_CHECKING:
     from market.accounts.models import User
@@ -275,6 +275,3 @@ class OfferStock:
     def release(self, source_id: int, product_id: int, qty: int, buyer_id: int) -> None:
         give_back_quota(source_id, [(buyer_id, qty)])
         give_back_units(source_id, product_id, qty)
-
-
-register_source(OfferStock())

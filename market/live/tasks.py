@@ -32,8 +32,6 @@ TICK_BACKOFF = 3
 
 
 def init_app(app: Flask) -> None:
-    from market.live import signals  # noqa: F401 - the orders area's signals reach the rooms
-
     hub.configure(app)
 
     @app.before_request

@@ -12,11 +12,27 @@
    CPU here). A heart is counted in memory and answered with nothing, so it runs in the socket's reading
    greenlet instead; every other event keeps its own greenlet (they wait on the database or on a batch).
 
+3. **A message written where it is sent, when nothing waits before it.** python-engineio queues every packet
+   for the socket's writer greenlet: a ``put``, a switch to that greenlet, a ``get`` (and a ``get`` that raises
+   ``Empty``), then the write — per socket per message. Under gevent a message for a socket whose queue is
+   empty and whose writer is not in the middle of a write goes straight to the kernel with one non-blocking
+   ``send`` in the sender's greenlet. Everything else keeps the queue, so a socket's messages never change
+   order: a queued message, a writer blocked on a full socket (``writing``), an upgrade under way, a ping
+   (the writer's ``get`` waits at most ping interval + timeout for a packet: pings keep it alive). A socket
+   that takes only part of the frame (a slow reader, a full kernel buffer) gets the rest queued first for its
+   writer; the sender never waits for a socket. A socket that fails the write gets the message queued as
+   before, and its writer meets the error and closes it. python-engineio's per-packet ``info`` log is not
+   written for these (the project runs with ``engineio_logger=False``).
+
 Only the simple-websocket driver (gevent's default here, and threading) is changed; gevent-websocket, if
-installed, keeps its own framing.
+installed, keeps its own framing. Direct writes need gevent's socket (its non-blocking kernel socket, and no
+other thread racing the writer): under threading every message keeps the queue.
 """
 
 from __future__ import annotations
+
+from engineio import packet as eio_packet
+from engineio import socket as eio_socket
 
 INLINE_EVENTS = frozenset({"heart"})
 _FRAMES_KEPT = 256  # strings whose frame is kept: one tick's broadcasts, far fewer than a crowd's sockets
@@ -48,22 +64,93 @@ def frame_of(text: str) -> bytes:
     return frame
 
 
+class _Tail(bytes):
+    """The unsent end of a frame written straight to a socket that took only part of it: sent as it is."""
+
+
+class _Rest:
+    """A queue item for the socket's writer greenlet carrying a ``_Tail`` (it calls ``encode()`` on each item)."""
+
+    __slots__ = ("tail",)
+    packet_type = eio_packet.MESSAGE
+
+    def __init__(self, tail: _Tail):
+        self.tail = tail
+
+    def encode(self) -> _Tail:
+        return self.tail
+
+
 def _send(self, message) -> None:
-    """SimpleWebSocketWSGI.send: a text message as its shared frame; bytes (binary packets) as before."""
-    if not isinstance(message, str):
+    """SimpleWebSocketWSGI.send (the writer greenlet's write): a text message as its shared frame, a ``_Tail``
+    as it is, bytes (binary packets) as before; ``writing`` while it may wait for the socket."""
+    self.writing = True
+    try:
+        if type(message) is _Tail or isinstance(message, str):
+            if not self.ws.connected:
+                raise OSError("websocket closed")  # what the driver's own send raises for a closed socket
+            self.ws.sock.sendall(message if type(message) is _Tail else frame_of(message))
+            return None
         return _plain_send(self, message)
-    if not self.ws.connected:
-        raise OSError("websocket closed")  # what the driver's own send raises for a closed socket
-    self.ws.sock.sendall(frame_of(message))
-    return None
+    finally:
+        self.writing = False
+
+
+def _write_now(sock, pkt) -> bool:
+    """Write ``pkt`` to the kernel now if nothing of this socket's waits before it (see 3. above); False when
+    it must take the queue. Never waits: a full socket gets the rest of the frame queued for its writer."""
+    ws = getattr(sock, "wire_ws", None)
+    if (
+        ws is None
+        or ws.writing
+        or sock.queue.qsize()
+        or not sock.upgraded
+        or sock.upgrading
+        or pkt.packet_type != eio_packet.MESSAGE
+        or pkt.binary
+        or not ws.ws.connected
+    ):
+        return False
+    frame = frame_of(pkt.encode())
+    try:
+        sent = ws.ws.sock._sock.send(frame)  # gevent's kernel socket (non-blocking); a closed one raises EBADF
+    except BlockingIOError:
+        sent = 0
+    except OSError:
+        return False
+    if sent < len(frame):
+        sock.queue.put(_Rest(_Tail(frame[sent:])))
+    return True
+
+
+def _socket_send(self, pkt) -> None:
+    """engineio Socket.send: a closed or timed-out socket as before; a message written now when it can be."""
+    if not self.check_ping_timeout():
+        return
+    if not _write_now(self, pkt):
+        self.queue.put(pkt)
+
+
+def _websocket_handler(self, ws):
+    """engineio Socket._websocket_handler: remembers the websocket for direct writes while it serves, gevent
+    sockets only (``type is``: a TLS socket, a subclass, must keep its own ``send``)."""
+    import gevent.socket
+
+    if type(getattr(getattr(ws, "ws", None), "sock", None)) is gevent.socket.socket:
+        self.wire_ws = ws
+    try:
+        return _plain_handler(self, ws)
+    finally:
+        self.wire_ws = None
 
 
 _plain_send = None
+_plain_handler = None
 
 
 def install(server) -> None:
-    """Apply both to this python-socketio ``server`` (called once per app; idempotent)."""
-    global _plain_send
+    """Apply the three to this python-socketio ``server`` (called once per app; idempotent)."""
+    global _plain_send, _plain_handler
     try:
         from engineio.async_drivers import _websocket_wsgi
     except ImportError:  # pragma: no cover - a python-engineio without the simple-websocket driver
@@ -71,6 +158,10 @@ def install(server) -> None:
     if _websocket_wsgi is not None and _plain_send is None:
         _plain_send = _websocket_wsgi.SimpleWebSocketWSGI.send
         _websocket_wsgi.SimpleWebSocketWSGI.send = _send
+        _websocket_wsgi.SimpleWebSocketWSGI.writing = False
+        _plain_handler = eio_socket.Socket._websocket_handler
+        eio_socket.Socket._websocket_handler = _websocket_handler
+        eio_socket.Socket.send = _socket_send
     if getattr(server, "_inline_events", False):
         return
     spawn = server.start_background_task

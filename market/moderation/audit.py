@@ -69,7 +69,8 @@ def actions() -> list[tuple[str, str]]:
     return sorted(((name, action_label(name)) for name in _actions), key=lambda a: a[1].casefold())
 
 
-for _name, _label in [
+# Every action with its label (``register`` makes them known; the moderation area's ``init_app`` calls it).
+ACTIONS = [
     ("staff.assign", _l("Staff assigned to a commune")),
     ("staff.unassign", _l("Staff removed from a commune")),
     ("seller.approve", _l("Seller approved")),
@@ -97,8 +98,16 @@ for _name, _label in [
     ("live.filter_remove", _l("Word removed from the chat filter")),
     ("order.phone_placed", _l("Phone order entered for someone")),
     ("account.claim", _l("Account taken over by its owner with an SMS code")),
-]:
-    register_action(_name, _label)
+]
+
+
+def register() -> None:
+    """The actions of ``ACTIONS``, and the guard that keeps the log append-only in every ORM session."""
+    for name, label in ACTIONS:
+        register_action(name, label)
+    if not event.contains(Session, "before_flush", guard_audit_log):  # a listener added twice would run twice
+        event.listen(Session, "before_flush", guard_audit_log)
+
 
 _CURRENT = object()
 
@@ -157,7 +166,6 @@ def record(
     return entry
 
 
-@event.listens_for(Session, "before_flush")
 def guard_audit_log(session, _flush_context, _instances):
     """No code path may change or delete an audit entry: the log is a record, not a document."""
     for obj in list(session.dirty) + list(session.deleted):

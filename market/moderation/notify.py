@@ -94,60 +94,71 @@ def tell_now(user_id: int, kind: str, text: str, object_id: int | None) -> None:
     notify(user, kind, outcome.params(object_id, text), link=outcome.link(object_id), sms=True)
 
 
-@message_kind("seller.approve")
 def _approved(p):
     return _("Your shop %(shop)s is approved. You can list your products now.", shop=p["shop"])
 
 
-@message_kind("seller.restore")
 def _restored(p):
     return _("Your shop %(shop)s is open again.", shop=p["shop"])
 
 
-@message_kind("seller.suspend")
 def _suspended(p):
     return _("Your shop %(shop)s is suspended: %(reason)s", shop=p["shop"], reason=p["reason"])
 
 
-@message_kind("seller.kol_grant")
 def _kol_granted(p):
     return _("You are now the KOL of %(commune)s: you can host live sessions.", commune=p["commune"])
 
 
-@message_kind("seller.kol_revoke")
 def _kol_revoked(p):
     if p.get("reason"):
         return _("Your KOL badge was removed: %(reason)s", reason=p["reason"])
     return _("Your KOL badge was removed.")
 
 
-@message_kind("listing.approve")
 def _listing_approved(p):
     return _("“%(title)s” is approved and on sale.", title=p["title"])
 
 
-@message_kind("listing.reject")
 def _listing_rejected(p):
     return _(
         "“%(title)s” was not approved: %(reason)s. Edit it and send it again.", title=p["title"], reason=p["reason"]
     )
 
 
-@message_kind("ocop.verify")
 def _ocop_verified(p):
     return _("The OCOP claim of “%(title)s” is verified.", title=p["title"])
 
 
-@message_kind("ocop.reject")
 def _ocop_refused(p):
     return _("The OCOP claim of “%(title)s” was refused: %(reason)s", title=p["title"], reason=p["reason"])
 
 
-@message_kind("report.resolved")
 def _report_resolved(p):
     return _("Your report was handled: %(note)s", note=p["note"])
 
 
-@message_kind("report.dismissed")
 def _report_dismissed(p):
     return _("Your report was looked at, nothing was changed: %(note)s", note=p["note"])
+
+
+# How each kind reads (params → one sentence in the current language).
+TEXTS = {
+    "seller.approve": _approved,
+    "seller.restore": _restored,
+    "seller.suspend": _suspended,
+    "seller.kol_grant": _kol_granted,
+    "seller.kol_revoke": _kol_revoked,
+    "listing.approve": _listing_approved,
+    "listing.reject": _listing_rejected,
+    "ocop.verify": _ocop_verified,
+    "ocop.reject": _ocop_refused,
+    "report.resolved": _report_resolved,
+    "report.dismissed": _report_dismissed,
+}
+
+
+def register() -> None:
+    """The kinds' texts (the moderation area's ``init_app`` calls it)."""
+    for kind, text in TEXTS.items():
+        message_kind(kind)(text)

@@ -338,6 +338,8 @@ def _register_live_kinds() -> None:
     )
 
 
-_register_builtin_kinds()
-_register_moderation_kinds()
-_register_live_kinds()
+def register() -> None:
+    """Every kind and footprint above (the moderation area's ``init_app`` calls it)."""
+    _register_builtin_kinds()
+    _register_moderation_kinds()
+    _register_live_kinds()

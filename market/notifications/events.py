@@ -24,7 +24,14 @@ def _refuse():
     )
 
 
-@socketio.on("connect", namespace=NAMESPACE)
+def register() -> None:
+    """The namespace's handlers, on the Socket.IO server ``socketio.init_app`` made for this app (each app gets a
+    new one), and the logout that closes its sockets."""
+    socketio.on_event("connect", on_connect, namespace=NAMESPACE)
+    socketio.on_event("disconnect", on_disconnect, namespace=NAMESPACE)
+    logged_out.connect(_close_sockets_of)
+
+
 def on_connect(auth=None):
     """Any browser tab or app of a logged-in person."""
     if isinstance(auth, dict) and auth.get("token") is not None:
@@ -41,13 +48,11 @@ def on_connect(auth=None):
     return True
 
 
-@socketio.on("disconnect", namespace=NAMESPACE)
 def on_disconnect(*_args):
     """Sent by Socket.IO when a connected socket closes."""
     socket_connected(NAMESPACE, -1)
 
 
-@logged_out.connect
 def _close_sockets_of(user_id, **_kw):
     """Someone logged out: their /notify sockets close, in every server process."""
     from market.socketqueue import close_room

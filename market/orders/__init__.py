@@ -2,15 +2,46 @@
 cart and checkout, the buyer's order pages, the seller's fulfilment pages and reviews (the JSON API over them is
 ``market.api.orders``)."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from market.orders import stock  # noqa: F401 - registers the "product" stock source
 from market.ui import nav_item, slot
 
 bp = Blueprint("orders", __name__)
 sell_bp = Blueprint("sell_orders", __name__, url_prefix="/sell/orders")
+
+
+def init_app(app: Flask) -> None:
+    """The pages, the "product" stock source (the shelf), who hears of each change (notify.py, phone.py), the
+    Prometheus counts, the "Orders" entry of the navigation, the slots it fills and ``flask expire-holds``."""
+    from market.orders import cli, notify, phone, routes, sell, signals, stock  # noqa: F401 - routes, sell: views
+
+    stock.register_source(stock.ProductStock())
+    notify.register()
+    phone.register()
+    signals.count_in_metrics()
+    nav_item(
+        "orders",
+        "orders.index",
+        _orders_label,
+        "orders",
+        order=40,
+        visible=lambda u: u.is_authenticated,
+        active_prefixes=("orders.", "payments.", "notifications."),
+    )
+    slot("product.actions", "orders.add_to_cart", "orders/_slot_add_to_cart.html", _product_actions)
+    slot("shop.top", "orders.reviews", "orders/_slot_shop_reviews.html", _shop_reviews)
+    slot("account.links", "orders.links", "orders/_slot_account_links.html", lambda user=None, **kw: {"user": user})
+    slot(
+        "seller.links",
+        "orders.sell_links",
+        "orders/_slot_seller_links.html",
+        lambda profile=None, **kw: {"profile": profile} if profile is not None and profile.is_approved else None,
+    )
+    app.register_blueprint(bp)
+    app.register_blueprint(sell_bp)
+    cli.register(app)
 
 
 def _orders_label():
@@ -31,17 +62,6 @@ def _orders_label():
     return label
 
 
-nav_item(
-    "orders",
-    "orders.index",
-    _orders_label,
-    "orders",
-    order=40,
-    visible=lambda u: u.is_authenticated,
-    active_prefixes=("orders.", "payments.", "notifications."),
-)
-
-
 def _product_actions(product=None, **_kw):
     from market.orders.routes import product_actions_context
 
@@ -52,16 +72,3 @@ def _shop_reviews(profile=None, **_kw):
     from market.orders.routes import shop_reviews_context
 
     return shop_reviews_context(profile) if profile is not None else None
-
-
-slot("product.actions", "orders.add_to_cart", "orders/_slot_add_to_cart.html", _product_actions)
-slot("shop.top", "orders.reviews", "orders/_slot_shop_reviews.html", _shop_reviews)
-slot("account.links", "orders.links", "orders/_slot_account_links.html", lambda user=None, **kw: {"user": user})
-slot(
-    "seller.links",
-    "orders.sell_links",
-    "orders/_slot_seller_links.html",
-    lambda profile=None, **kw: {"profile": profile} if profile is not None and profile.is_approved else None,
-)
-
-from market.orders import notify, routes, sell  # noqa: E402,F401

@@ -1,6 +1,6 @@
 """What the orders area needs from shipping, without importing it (shipping depends on orders, not back).
 
-``market.shipping`` registers the one rate service at import, as payments registers its gateway. Checkout,
+``market.shipping`` registers the one rate service in its ``init_app``, as payments registers its gateway. Checkout,
 the cart, an order completed after a live and the live checkout sheet ask it the same question — what does
 this shop charge to bring these goods to this address, and how may the buyer receive them — through
 ``quote`` below, so every page shows the fee the order is then placed with.

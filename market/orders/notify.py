@@ -35,7 +35,6 @@ def _params(order, **extra) -> dict:
     }
 
 
-@message_kind("order.placed")
 def _placed(p):
     if "lines" in p:  # "2 túi", as the order list says it
         return _(
@@ -53,27 +52,22 @@ def _placed(p):
     )  # stored before quantities had units
 
 
-@message_kind("order.confirmed")
 def _confirmed(p):
     return _("%(shop)s confirmed your order %(code)s.", shop=p["shop"], code=p["code"])
 
 
-@message_kind("order.paid")
 def _paid(p):
     return _("Order %(code)s is paid (%(total)s). You can prepare it.", code=p["code"], total=vnd(p["total"]))
 
 
-@message_kind("order.paid_buyer")
 def _paid_buyer(p):
     return _("We received your payment of %(total)s for order %(code)s.", total=vnd(p["total"]), code=p["code"])
 
 
-@message_kind("order.packed")
 def _packed(p):
     return _("Your order %(code)s is packed and will be sent soon.", code=p["code"])
 
 
-@message_kind("order.shipped")
 def _shipped(p):
     if p.get("tracking"):
         return _(
@@ -85,39 +79,32 @@ def _shipped(p):
     return _("Your order %(code)s is on its way with %(carrier)s.", code=p["code"], carrier=p.get("carrier") or "")
 
 
-@message_kind("order.delivered")
 def _delivered(p):
     return _("Your order %(code)s has been delivered. How was it? Rate the shop.", code=p["code"])
 
 
-@message_kind("order.received")
 def _received(p):
     return _("%(buyer)s has received order %(code)s.", buyer=p["buyer"], code=p["code"])
 
 
-@message_kind("order.cancelled")
 def _cancelled(p):
     if p.get("reason"):
         return _("Order %(code)s was cancelled: %(reason)s", code=p["code"], reason=p["reason"])
     return _("Order %(code)s was cancelled.", code=p["code"])
 
 
-@message_kind("order.expired")
 def _expired(p):
     return _("Order %(code)s was not paid in time and has been cancelled.", code=p["code"])
 
 
-@message_kind("order.refunded")
 def _refunded(p):
     return _("The %(total)s you paid for order %(code)s has been refunded.", total=vnd(p["total"]), code=p["code"])
 
 
-@message_kind("order.returned")
 def _returned(p):
     return _("Order %(code)s came back to %(shop)s undelivered.", code=p["code"], shop=p["shop"])
 
 
-@message_kind("order.transfer_claimed")
 def _transfer_claimed(p):
     return _(
         "%(buyer)s says they transferred %(total)s for order %(code)s. Check your bank and mark it paid.",
@@ -127,14 +114,12 @@ def _transfer_claimed(p):
     )
 
 
-@message_kind("order.reviewed")
 def _reviewed(p):
     return _(
         "%(buyer)s rated order %(code)s %(rating)d out of 5.", buyer=p["buyer"], code=p["code"], rating=p["rating"]
     )
 
 
-@message_kind("order.weighed")
 def _weighed(p):
     return _(
         "Order %(code)s was weighed: %(kg)s. The total is now %(total)s (estimated %(before)s).",
@@ -145,7 +130,6 @@ def _weighed(p):
     )
 
 
-@message_kind("order.weight_to_accept")
 def _weight_to_accept(p):
     return _(
         "Order %(code)s weighs %(kg)s, beyond the tolerance you agreed to: the total would be %(total)s "
@@ -157,7 +141,6 @@ def _weight_to_accept(p):
     )
 
 
-@message_kind("order.weight_accepted")
 def _weight_accepted(p):
     return _(
         "%(buyer)s accepted the weighed total of %(total)s for order %(code)s. You can pack it.",
@@ -167,7 +150,6 @@ def _weight_accepted(p):
     )
 
 
-@message_kind("order.authorised")
 def _authorised(p):
     return _(
         "Order %(code)s: the card is authorised for up to %(total)s. Weigh it when you pack; the weighed "
@@ -177,7 +159,6 @@ def _authorised(p):
     )
 
 
-@message_kind("order.authorised_buyer")
 def _authorised_buyer(p):
     return _(
         "Your card is authorised for up to %(total)s for order %(code)s. You are charged only the weighed "
@@ -187,7 +168,6 @@ def _authorised_buyer(p):
     )
 
 
-@message_kind("order.charged")
 def _charged(p):
     return _(
         "We charged %(total)s to your card for order %(code)s (the weighed amount).",
@@ -283,6 +263,35 @@ def reviewed(order, review) -> None:
     _tell(order.seller.user, order.buyer, "order.reviewed", order, sms=False, rating=review.rating)
 
 
-orders_placed.connect(on_placed, weak=False)
-order_status_changed.connect(on_status_changed, weak=False)
-order_weighed.connect(on_weighed, weak=False)
+# How each kind reads (params → one sentence in the current language).
+TEXTS = {
+    "order.placed": _placed,
+    "order.confirmed": _confirmed,
+    "order.paid": _paid,
+    "order.paid_buyer": _paid_buyer,
+    "order.packed": _packed,
+    "order.shipped": _shipped,
+    "order.delivered": _delivered,
+    "order.received": _received,
+    "order.cancelled": _cancelled,
+    "order.expired": _expired,
+    "order.refunded": _refunded,
+    "order.returned": _returned,
+    "order.transfer_claimed": _transfer_claimed,
+    "order.reviewed": _reviewed,
+    "order.weighed": _weighed,
+    "order.weight_to_accept": _weight_to_accept,
+    "order.weight_accepted": _weight_accepted,
+    "order.authorised": _authorised,
+    "order.authorised_buyer": _authorised_buyer,
+    "order.charged": _charged,
+}
+
+
+def register() -> None:
+    """The kinds' texts and the listeners that tell people (the orders area's ``init_app`` calls it)."""
+    for kind, text in TEXTS.items():
+        message_kind(kind)(text)
+    orders_placed.connect(on_placed, weak=False)
+    order_status_changed.connect(on_status_changed, weak=False)
+    order_weighed.connect(on_weighed, weak=False)

@@ -1,6 +1,7 @@
 """What the orders area needs from payments, without importing it (payments depends on orders, not back).
 
-``market.payments`` registers the one gateway at import, the way the live area registers its stock source.
+``market.payments`` registers the one gateway in its ``init_app``, the way the live area registers its stock
+source.
 Checkout and the order page ask it which methods a shop takes, hand it the method a buyer chose, and let
 it record money a seller received by hand.
 """

@@ -271,7 +271,6 @@ def how_to_pay(p: dict) -> str:
     return _("Pay by bank transfer once the shop has weighed it: the amount will follow.")
 
 
-@message_kind("order.phone_placed")
 def _phone_placed(p):
     items = ", ".join(f"{qty} {unit_label(unit)} {title}" for qty, unit, title in p["lines"])
     # How to pay before the address: an SMS too long is shortened from its end, and the caller knows where she lives
@@ -284,6 +283,11 @@ def _phone_placed(p):
         address=p["address"],
         pay=how_to_pay(p),
     )
+
+
+def register() -> None:
+    """How the caller's SMS reads (the orders area's ``init_app`` calls it)."""
+    message_kind("order.phone_placed")(_phone_placed)
 
 
 # ---- what the person who entered it sees -----------------------------------------------------------------

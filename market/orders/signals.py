@@ -27,7 +27,8 @@ order_amount_changed = _signals.signal("order-amount-changed")
 
 def count_in_metrics() -> None:
     """Prometheus counts orders placed and status changes once their transaction commits (a rolled-back order
-    is not counted). Connected by the app factory: ``market.metrics`` sits below the areas and imports none."""
+    is not counted). Connected by the orders area's ``init_app``: ``market.metrics`` sits below the areas and
+    imports none."""
     orders_placed.connect(_count_placed, weak=False)
     order_status_changed.connect(_count_moved, weak=False)
 

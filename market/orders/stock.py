@@ -158,6 +158,3 @@ class ProductStock:
 
     def release(self, source_id: int, product_id: int, qty: int, buyer_id: int) -> None:
         give_to_product(product_id, qty)
-
-
-register_source(ProductStock())

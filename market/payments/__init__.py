@@ -2,13 +2,13 @@
 transfer, Stripe Checkout), the payment attempts of each order, the webhooks that confirm them, refunds.
 
 ``METHODS`` maps a method's name to its class; ``get_method(name)`` gives an instance. Stripe is offered
-only when its keys are configured. Payments depends on orders (never the reverse): it registers itself as
-the orders area's payment gateway below.
+only when its keys are configured. Payments depends on orders (never the reverse): ``init_app`` registers it
+as the orders area's payment gateway.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 from market.payments.base import PaymentMethod
 from market.payments.cod import CashOnDelivery
@@ -32,23 +32,24 @@ def get_method(name: str | None) -> PaymentMethod:
     return cls()
 
 
-def _register() -> None:
+def init_app(app: Flask) -> None:
+    """The pages and webhooks, the orders area's payment gateway, the listeners that refund or close attempts
+    when an order changes, the panels it shows in slots and ``flask retry-refunds``."""
     from market.orders.payment import register_gateway
-    from market.payments import listeners  # noqa: F401 - refunds and session clean-up on order changes
+    from market.payments import cli, listeners, routes, webhooks  # noqa: F401 - routes, webhooks: views
     from market.payments.gateway import Gateway
     from market.ui import slot
 
     register_gateway(Gateway())
+    listeners.register()
     slot("order.payment", "payments", "payments/_order_panel.html", _order_panel)
     slot("seller.links", "payments", "payments/_seller_link.html", lambda profile=None, **kw: {"profile": profile})
+    app.register_blueprint(bp)  # its two webhooks are exempt from CSRF and signed instead
+    app.register_blueprint(sell_bp)
+    cli.register(app)
 
 
 def _order_panel(order=None, roles=(), **_kw):
     from market.payments.service import order_panel
 
     return order_panel(order, roles) if order is not None else None
-
-
-_register()
-
-from market.payments import routes, webhooks  # noqa: E402,F401

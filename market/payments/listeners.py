@@ -86,6 +86,8 @@ def on_amount_changed(order: Order, **_kw: Any) -> None:
                 on_commit(partial(defer, expire_session, payment.provider_ref))
 
 
-order_status_changed.connect(on_status_changed, weak=False)
-order_amount_changed.connect(on_amount_changed, weak=False)
-order_weighed.connect(on_weighed, weak=False)
+def register() -> None:
+    """Listen to the orders area's changes (the payments area's ``init_app`` calls it)."""
+    order_status_changed.connect(on_status_changed, weak=False)
+    order_amount_changed.connect(on_amount_changed, weak=False)
+    order_weighed.connect(on_weighed, weak=False)

@@ -1,19 +1,21 @@
 """Shipping: each shop's fee table (zones × weight, free above an amount, pick-up), the quote every checkout
 shows and places orders with, carrier shipments (GHN, GHTK) and their tracking. See docs/shipping.md.
 
-Shipping depends on orders (never the reverse): it registers its rate service with ``orders.delivery``.
+Shipping depends on orders (never the reverse): ``init_app`` registers its rate service with ``orders.delivery``.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 sell_bp = Blueprint("sell_shipping", __name__, url_prefix="/sell/shipping")
 bp = Blueprint("shipping", __name__)  # the carriers' webhooks (/webhooks/carrier/…)
 
 
-def _register() -> None:
+def init_app(app: Flask) -> None:
+    """The seller's pages, the carriers' webhooks, the orders area's rates and the panels it shows in slots."""
     from market.orders.delivery import register_rates
+    from market.shipping import routes, webhooks  # noqa: F401 - their views, on the blueprints
     from market.shipping.service import TableRates
     from market.ui import slot
 
@@ -21,6 +23,8 @@ def _register() -> None:
     slot("seller.links", "shipping", "shipping/_seller_link.html", lambda profile=None, **kw: {"profile": profile})
     slot("order.shipping", "shipping", "shipping/_order_panel.html", _order_panel)
     slot("seller.orders_batch", "shipping", "shipping/_orders_batch.html", _orders_batch)
+    app.register_blueprint(sell_bp)
+    app.register_blueprint(bp)  # carriers' webhooks: exempt from CSRF, checked as docs/shipping.md says
 
 
 def _order_panel(order=None, roles=(), **_kw):
@@ -40,8 +44,3 @@ def _orders_batch(profile=None, **_kw):
     enabled = shipments.enabled_carriers()
     connected = [get_carrier(a.carrier) for a in shipments.accounts_of(profile.id) if a.carrier in enabled]
     return {"carriers": connected, "batch_max": BATCH_MAX} if connected else None
-
-
-_register()
-
-from market.shipping import models, routes, webhooks  # noqa: E402,F401

@@ -9,25 +9,39 @@ the rules; ``routes.py`` the WHIP/WHEP-style endpoints (recording, HLS and chapt
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 bp = Blueprint("video", __name__)
+media_bp = Blueprint("video_media", __name__)  # the HLS and replay files (replay.py)
 
 
-def _connect() -> None:
+def init_app(app: Flask) -> None:
+    """The WHIP/WHEP endpoints and the media files, what it hears from live (a session ended) and from itself (a
+    publish accepted), the recording and HLS hooks, ``live.streams.register_own_video``, the player, the host's
+    panel and the replay in slots, and ``flask video-replays``."""
     from market.live.signals import live_ended
     from market.live.streams import register_own_video
     from market.ui import slot
-    from market.video import hls, recording, service
+    from market.video import hls, replay, routes, service  # noqa: F401 - routes: its views, on ``bp``
     from market.video.signals import publishing_started
 
     live_ended.connect(_session_ended, weak=False)
     publishing_started.connect(_start_hls, weak=False)
-    service.register_room_options(lambda session: recording.room_options(session.id))  # the room is recorded
+    service.register_room_options(_room_options)  # the room is recorded
     service.register_hls_url(hls.hls_url)
     register_own_video(service.enabled)  # a session streamed only here needs no outside link
     slot("live.video", "video", "video/_player.html", _player_slot, order=10)
     slot("live.host.video", "video", "video/_host_panel.html", _host_slot, order=10)
+    replay.register()
+    app.register_blueprint(bp)  # WHIP/WHEP routes: exempt from CSRF, bearer token or signed address
+    app.register_blueprint(media_bp)
+    replay.register_commands(app)
+
+
+def _room_options(session) -> dict:
+    from market.video import recording
+
+    return recording.room_options(session.id)
 
 
 def _player_slot(session=None, **_kw):
@@ -85,8 +99,3 @@ def _start_hls(session_id, server=None, room=None, feed_id=None, secret=None, of
             session_id, janus.client(server), room=room, publisher_id=feed_id, secret=secret, offer_sdp=offer_sdp
         )
     )
-
-
-_connect()
-
-from market.video import routes  # noqa: E402,F401

@@ -16,15 +16,15 @@ from __future__ import annotations
 import re
 
 import click
-from flask import Blueprint, Flask, abort, send_from_directory, url_for
+from flask import Flask, abort, send_from_directory, url_for
 
 from market.extensions import db
 from market.live.models import LiveSession
 from market.live.signals import live_ended
 from market.ui import slot
 from market.video import hls, recording
+from market.video import media_bp as bp
 
-bp = Blueprint("video_media", __name__)
 ONE_YEAR = 365 * 24 * 3600
 REPLAY_NAME = re.compile(r"replay-[a-f0-9]{8}\.webm")
 
@@ -67,8 +67,12 @@ def replay_url(session_id: int) -> str | None:
     return url_for("video_media.replay_file", session_id=session_id, name=path.name) if path else None
 
 
-live_ended.connect(hls.on_live_ended)
-live_ended.connect(recording.on_live_ended)
+def register() -> None:
+    """``live_ended`` reaches the HLS and recording jobs, and the ended page shows the replay (the video area's
+    ``init_app`` calls it)."""
+    live_ended.connect(hls.on_live_ended)
+    live_ended.connect(recording.on_live_ended)
+    slot("live.replay", "video.replay", "video/_replay.html", _replay_slot)
 
 
 def register_commands(app: Flask) -> None:
@@ -94,6 +98,3 @@ def _replay_slot(session=None, **_kw) -> dict | None:
     if not url and not listed and not processing:
         return None
     return {"replay_url": url, "chapters": listed, "processing": processing}
-
-
-slot("live.replay", "video.replay", "video/_replay.html", _replay_slot)

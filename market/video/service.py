@@ -61,8 +61,10 @@ def enabled() -> bool:
 
 def register_room_options(fn: Callable[[LiveSession], dict]) -> None:
     """Let another module add VideoRoom ``create`` options for a session's room (the recording: ``record``,
-    ``rec_dir``). ``fn(session)`` returns a dict; called when the room is created."""
-    _room_options.append(fn)
+    ``rec_dir``). ``fn(session)`` returns a dict; called when the room is created. Registering a function again
+    changes nothing (every ``create_app`` registers it)."""
+    if fn not in _room_options:
+        _room_options.append(fn)
 
 
 def hls_url(session: LiveSession) -> str | None:
@@ -79,7 +81,8 @@ _hls_providers: list[Callable[[LiveSession], str | None]] = []
 
 
 def register_hls_url(fn: Callable[[LiveSession], str | None]) -> None:
-    _hls_providers.append(fn)
+    if fn not in _hls_providers:  # every create_app registers it
+        _hls_providers.append(fn)
 
 
 def room_secret(video: LiveVideo | int) -> str:

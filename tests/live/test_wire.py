@@ -36,3 +36,120 @@ def test_hearts_run_where_they_are_read_and_other_events_get_their_own_greenlet(
     server.start_background_task(server._handle_event_internal, server, "s1", "e1", ["heart", {}], "/live", None)
     server.start_background_task(server._handle_event_internal, server, "s1", "e1", ["chat", {}], "/live", 3)
     assert ran == ["s1"] and spawned == ["chat"]
+
+
+# -- 3. a message written where it is sent (gevent) -------------------------------------------------------------
+class _Conn:
+    """simple_websocket.Server's part the transport reads: the socket and ``connected``."""
+
+    def __init__(self, sock):
+        self.sock, self.connected = sock, True
+
+    def close(self):
+        self.connected = False
+
+
+def _served_socket():
+    """A real python-engineio gevent socket served over one end of a socketpair by its real websocket handler
+    (our driver's wrapper without the HTTP handshake: ``wait`` reads what the test puts in ``incoming``)."""
+    import engineio
+    import gevent
+    import gevent.queue
+    import gevent.socket
+    from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+
+    install(socketio.Server(async_mode="threading"))  # the patches are per class: any server installs them
+
+    class WS(SimpleWebSocketWSGI):
+        def __init__(self, sock):
+            self.ws, self.incoming = _Conn(sock), gevent.queue.Queue()
+
+        def wait(self):
+            return self.incoming.get()
+
+    server_end, peer = gevent.socket.socketpair()
+    server_end.setsockopt(__import__("socket").SOL_SOCKET, __import__("socket").SO_SNDBUF, 4096)
+    peer.setsockopt(__import__("socket").SOL_SOCKET, __import__("socket").SO_RCVBUF, 4096)
+    sock = engineio.socket.Socket(engineio.Server(async_mode="gevent"), "s1")
+    ws = WS(server_end)
+    handler = gevent.spawn(sock._websocket_handler, ws)
+    gevent.sleep(0.01)  # the handler starts its writer greenlet, which waits on the empty queue
+    return sock, ws, peer, handler
+
+
+def _frames(data: bytes) -> list[str]:
+    """Server frames (unmasked, final text) read back; fails on bytes that are not whole frames."""
+    out, i = [], 0
+    while i < len(data):
+        assert data[i] == 0x81, f"not a text frame at byte {i}"
+        n, i = data[i + 1], i + 2
+        if n == 126:
+            n, i = int.from_bytes(data[i : i + 2], "big"), i + 2
+        elif n == 127:
+            n, i = int.from_bytes(data[i : i + 8], "big"), i + 8
+        out.append(data[i : i + n].decode())
+        i += n
+    return out
+
+
+def _read_all(peer, expect: int) -> bytes:
+    import gevent
+
+    got = b""
+    with gevent.Timeout(5):
+        while len(got) < expect:
+            got += peer.recv(65536)
+    return got
+
+
+def _message(text: str):
+    from engineio import packet
+
+    return packet.Packet(packet.MESSAGE, data=text)
+
+
+def test_a_message_to_an_idle_socket_is_written_at_once_and_a_full_socket_never_makes_the_sender_wait():
+    import gevent
+    from engineio import packet
+
+    sock, ws, peer, handler = _served_socket()
+    sock.send(_message("a"))
+    assert sock.queue.qsize() == 0 and peer._sock.recv(100) == text_frame("4a")  # in the kernel, no switch
+    sock.send(packet.Packet(packet.PING))  # pings keep the writer's queue (its wait is bounded by them)
+    assert sock.queue.qsize() == 1
+    assert _frames(_read_all(peer, 3)) == ["2"]
+    big = "b" * 1_000_000
+    with gevent.Timeout(2):  # nobody reads: a sender that waited for the socket would never come back
+        sock.send(_message(big))  # the socket takes part of it, the rest is queued for the writer
+        got = peer.recv(65536)  # room in the socket again, the writer not yet run
+        sock.send(_message("c"))  # behind the rest, never before it
+        sock.send(_message("d"))
+    assert sock.queue.qsize() == 3
+    expect = len(text_frame("4" + big)) + 2 * len(text_frame("4c"))
+    assert _frames(got + _read_all(peer, expect - len(got))) == ["4" + big, "4c", "4d"]
+    assert sock.queue.qsize() == 0
+    sock.send(_message("e"))  # idle again: straight to the kernel
+    assert peer._sock.recv(100) == text_frame("4e")
+    peer.close()
+    gevent.sleep(0.01)
+    for _ in range(3):  # a socket gone: the writes fail, the messages fall back to the queue, nothing raises
+        sock.send(_message("f" * 100_000))
+    ws.incoming.put(None)
+    handler.join(timeout=5)
+    assert handler.dead and sock.wire_ws is None
+
+
+def test_a_message_never_cuts_into_a_frame_the_writer_is_still_writing():
+    import gevent
+
+    sock, ws, peer, handler = _served_socket()
+    big = "b" * 1_000_000
+    sock.send(_message(big))  # partly written, its rest queued
+    gevent.sleep(0.01)  # the writer takes the rest and blocks on the full socket
+    assert ws.writing and sock.queue.qsize() == 0
+    got = peer.recv(65536)  # room in the socket again, the writer not yet run
+    sock.send(_message("c"))  # must wait for the writer, not go into the middle of its frame
+    expect = len(text_frame("4" + big)) + len(text_frame("4c"))
+    assert _frames(got + _read_all(peer, expect - len(got))) == ["4" + big, "4c"]
+    ws.incoming.put(None)
+    handler.join(timeout=5)

@@ -236,12 +236,11 @@ def _audit_claim(user, **_kw):
     )
 
 
-def _connect_signals() -> None:
+def register() -> None:
+    """Audit phone orders entered from a live session and accounts claimed by their owners (the moderation
+    area's ``init_app`` calls it)."""
     from market.accounts.signals import account_claimed
     from market.orders.signals import orders_placed
 
     orders_placed.connect(_audit_live_phone_orders)
     account_claimed.connect(_audit_claim)
-
-
-_connect_signals()

@@ -127,9 +127,6 @@ def check_chat(session: LiveSession, user, text: str) -> None:
         )
 
 
-live_chat.register_chat_check(check_chat)
-
-
 # ---- audit of what staff do over the protocol -----------------------------------------------------------
 
 
@@ -137,7 +134,6 @@ def _is_staff_action(session: LiveSession, actor) -> bool:
     return bool(actor is not None and getattr(actor, "is_authenticated", False) and actor.can_staff(session.commune_id))
 
 
-@moderated.connect
 def _audit_moderation(session, action=None, actor=None, message=None, target=None, mute=None, minutes=None, **_kw):
     if not _is_staff_action(session, actor):
         return
@@ -211,3 +207,10 @@ def recent_removed(session: LiveSession, limit: int = 20) -> list[ChatMessage]:
             .limit(limit)
         )
     )
+
+
+def register() -> None:
+    """The word filter checks every chat message; staff's removals and mutes are audited (the moderation area's
+    ``init_app`` calls it)."""
+    live_chat.register_chat_check(check_chat)
+    moderated.connect(_audit_moderation)

@@ -195,48 +195,50 @@ def _brand(target_id: int, reporter: User) -> Target | None:
     return Target(brand, brand.commune_id, brand.name, url_or_none("brands.page", slug=brand.slug))
 
 
-register_target_type(
-    "product",
-    _l("a listing"),
-    _product,
-    ("fake", "prohibited", "fraud", "spam", "other"),
-    staff_url=lambda p: url_or_none("staff.listing", product_id=p.id),
-)
-register_target_type(
-    "shop",
-    _l("a shop"),
-    _shop,
-    ("fraud", "fake", "abuse", "spam", "other"),
-    staff_url=lambda s: url_for("staff.seller", profile_id=s.id),
-)
-register_target_type(
-    "order",
-    _l("a problem with an order"),
-    _order,
-    ("not_received", "not_as_described", "fraud", "other"),
-    staff_url=lambda o: url_or_none("orders.detail", order_id=o.id),
-)  # staff see it there
-register_target_type(
-    "live",
-    _l("a live session"),
-    _live,
-    ("fraud", "fake", "prohibited", "abuse", "spam", "other"),
-    staff_url=lambda session: url_or_none("staff.live_session", session_id=session.id),
-)
-register_target_type(
-    "chat",
-    _l("a chat message"),
-    _chat,
-    ("abuse", "spam", "fraud", "other"),
-    staff_url=lambda m: url_or_none("staff.live_session", session_id=m.session_id),
-)
-register_target_type(
-    "brand",
-    _l("a brand page"),
-    _brand,
-    ("fake", "fraud", "abuse", "spam", "other"),
-    staff_url=lambda b: url_for("staff.seller", profile_id=b.kol_id),
-)
+def register() -> None:
+    """What people may report (the moderation area's ``init_app`` calls it)."""
+    register_target_type(
+        "product",
+        _l("a listing"),
+        _product,
+        ("fake", "prohibited", "fraud", "spam", "other"),
+        staff_url=lambda p: url_or_none("staff.listing", product_id=p.id),
+    )
+    register_target_type(
+        "shop",
+        _l("a shop"),
+        _shop,
+        ("fraud", "fake", "abuse", "spam", "other"),
+        staff_url=lambda s: url_for("staff.seller", profile_id=s.id),
+    )
+    register_target_type(
+        "order",
+        _l("a problem with an order"),
+        _order,
+        ("not_received", "not_as_described", "fraud", "other"),
+        staff_url=lambda o: url_or_none("orders.detail", order_id=o.id),
+    )  # staff see it there
+    register_target_type(
+        "live",
+        _l("a live session"),
+        _live,
+        ("fraud", "fake", "prohibited", "abuse", "spam", "other"),
+        staff_url=lambda session: url_or_none("staff.live_session", session_id=session.id),
+    )
+    register_target_type(
+        "chat",
+        _l("a chat message"),
+        _chat,
+        ("abuse", "spam", "fraud", "other"),
+        staff_url=lambda m: url_or_none("staff.live_session", session_id=m.session_id),
+    )
+    register_target_type(
+        "brand",
+        _l("a brand page"),
+        _brand,
+        ("fake", "fraud", "abuse", "spam", "other"),
+        staff_url=lambda b: url_for("staff.seller", profile_id=b.kol_id),
+    )
 
 
 # ---- buyers make reports ----------------------------------------------------------------------------------
