@@ -16,16 +16,21 @@ def _seller_links(profile=None, **_kw):
 
 
 def _product_lot(product=None, **_kw):
-    from market.coop.routes import product_lot_context
+    """For the product page: "a co-op lot of N households of <village>, …" (public facts only)."""
+    from market.coop.service import lot_of_product
 
-    return product_lot_context(product) if product is not None else None
+    lot = lot_of_product(product.id) if product is not None else None
+    if lot is None or not lot.households:
+        return None
+    villages = sorted({hh.village for hh in lot.households})
+    return {"lot": lot, "households": len(lot.households), "villages": villages}
 
 
 def init_app(app: Flask) -> None:
     """The lot pages, the catalog's stock manager (a lot keeps its product's stock), the lock a delivery takes on
     its lots, and the slots it fills."""
     from market.catalog.stock_managers import register_stock_manager
-    from market.coop import routes  # noqa: F401 - its views, on ``bp``
+    from market.coop import sell  # noqa: F401 - its views, on ``bp``
     from market.coop.service import explain_managed_stock, on_delivered
     from market.orders.signals import order_status_changed
 

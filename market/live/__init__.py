@@ -11,10 +11,10 @@ bp = Blueprint("live", __name__)
 
 
 def init_app(app: Flask) -> None:
-    """The pages, the "/live" namespace and the background tasks, the "offer" stock source, the session titles
-    of order pages, the hold reminders, what it hears from orders, catalog and accounts, the "Live" entry of the
-    navigation, the slots it fills and ``flask bench-buyers``."""
-    from market.live import cli, events, holds, offers, routes, sheet_routes, signals, stock, tasks  # noqa: F401
+    """The pages and their template helpers (``helpers.py``), the "/live" namespace and the background tasks, the
+    "offer" stock source, the session titles of order pages, the hold reminders, what it hears from orders, catalog and
+    accounts, the "Live" entry of the navigation, the slots it fills and ``flask bench-buyers``."""
+    from market.live import cli, events, helpers, holds, offers, routes, sheet_routes, signals, stock, tasks  # noqa: F401
 
     nav_item("live", "live.index", lambda: _("Live"), "live", order=20, active_prefixes=("live.",))
     register_session_titles(_session_titles)

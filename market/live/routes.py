@@ -265,8 +265,3 @@ def _host_action(session_id: int, action, done_message: str):
         db.session.commit()
         flash(done_message, "success")
     return redirect(url_for("live.host", session_id=session.id))
-
-
-@bp.app_context_processor
-def live_helpers():
-    return {"SessionStatus": SessionStatus}

@@ -13,9 +13,10 @@ sell_bp = Blueprint("sell_orders", __name__, url_prefix="/sell/orders")
 
 
 def init_app(app: Flask) -> None:
-    """The pages, the "product" stock source (the shelf), who hears of each change (notify.py, phone.py), the
-    Prometheus counts, the "Orders" entry of the navigation, the slots it fills and ``flask expire-holds``."""
-    from market.orders import cli, notify, phone, routes, sell, signals, stock  # noqa: F401 - routes, sell: views
+    """The pages and their template helpers (``helpers.py``), the "product" stock source (the shelf), who hears of each
+    change (notify.py, phone.py), the Prometheus counts, the "Orders" entry of the navigation, the slots it fills and
+    ``flask expire-holds``."""
+    from market.orders import cli, helpers, notify, phone, routes, sell, signals, stock  # noqa: F401 - views, helpers
 
     stock.register_source(stock.ProductStock())
     notify.register()

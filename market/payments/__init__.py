@@ -33,10 +33,11 @@ def get_method(name: str | None) -> PaymentMethod:
 
 
 def init_app(app: Flask) -> None:
-    """The pages and webhooks, the orders area's payment gateway, the listeners that refund or close attempts
-    when an order changes, the panels it shows in slots and ``flask retry-refunds``."""
+    """The pages and webhooks (and the pages' template helpers, ``helpers.py``), the orders area's payment gateway, the
+    listeners that refund or close attempts when an order changes, the panels it shows in slots and ``flask
+    retry-refunds``."""
     from market.orders.payment import register_gateway
-    from market.payments import cli, listeners, routes, webhooks  # noqa: F401 - routes, webhooks: views
+    from market.payments import cli, helpers, listeners, routes, sell, webhooks  # noqa: F401 - views, template helpers
     from market.payments.gateway import Gateway
     from market.ui import slot
 

@@ -22,6 +22,7 @@ from market.orders.notify import transfer_claimed
 from market.orders.service import get_order_for, transition
 from market.orders.states import Actor, OrderStatus, PaymentFlag
 from market.payments.models import Payment, PaymentStatus, RefundStatus, ShopPaymentSettings
+from market.payments.stripe.client import configured
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,26 @@ def settings_to_edit(seller_id: int) -> ShopPaymentSettings:
         found = default_settings(seller_id)
         db.session.add(found)
     return found
+
+
+def save_settings(
+    current: ShopPaymentSettings, cod_enabled: bool, cod_auto_confirm: bool, account: tuple[str, str, str] | None
+) -> None:
+    """A shop's payment settings as she chose them; ``account`` is (BIN, number, holder), or None for no bank
+    transfer. A shop without cash on delivery, a bank account or cards would leave buyers no way to pay: refused."""
+    current.cod_enabled = cod_enabled
+    current.cod_auto_confirm = cod_auto_confirm
+    if account is None:
+        current.bank_bin = current.account_number = current.account_holder = None
+    else:
+        current.bank_bin, current.account_number, current.account_holder = account
+    if not cod_enabled and account is None and not configured():
+        raise DomainError(
+            ErrorCode.INVALID,
+            _("Keep cash on delivery or add a bank account: buyers need a way to pay."),
+            field="cod_enabled",
+        )
+    db.session.flush()
 
 
 def lock_order(order_id: int) -> Order:

@@ -13,9 +13,10 @@ bp = Blueprint("shipping", __name__)  # the carriers' webhooks (/webhooks/carrie
 
 
 def init_app(app: Flask) -> None:
-    """The seller's pages, the carriers' webhooks, the orders area's rates and the panels it shows in slots."""
+    """The seller's pages and their template helpers (``helpers.py``), the carriers' webhooks, the orders area's rates
+    and the panels it shows in slots."""
     from market.orders.delivery import register_rates
-    from market.shipping import routes, webhooks  # noqa: F401 - their views, on the blueprints
+    from market.shipping import helpers, sell, webhooks  # noqa: F401 - their views and template helpers
     from market.shipping.service import TableRates
     from market.ui import slot
 
@@ -37,7 +38,7 @@ def _orders_batch(profile=None, **_kw):
     """The order list's "Tạo vận đơn" for the selected orders, when the shop has connected a carrier."""
     from market.shipping import shipments
     from market.shipping.carriers import get_carrier
-    from market.shipping.routes import BATCH_MAX
+    from market.shipping.sell import BATCH_MAX
 
     if profile is None:
         return None

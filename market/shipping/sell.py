@@ -467,16 +467,3 @@ def cod_remitted(shipment_id: int):
         db.session.commit()
         flash(_("Marked as paid out to you."), "success")
     return redirect(url_for("sell_shipping.cod"))
-
-
-@sell_bp.app_template_global("shipment_stage_label")
-def shipment_stage_label(stage: str) -> str:
-    return {
-        "created": _("waiting for pickup"),
-        "picked_up": _("with the carrier"),
-        "delivered": _("delivered"),
-        "returning": _("refused, coming back"),
-        "returned": _("back at the shop"),
-        "cancelled": _("cancelled"),
-        "problem": _("a problem: call the carrier"),
-    }.get(stage, stage)

@@ -345,15 +345,3 @@ def payout_csv(lot_id: int):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
-
-
-# ---- the product page -------------------------------------------------------------------------------------
-
-
-def product_lot_context(product) -> dict | None:
-    """For the product page: "a co-op lot of N households of <village>, …" (public facts only)."""
-    lot = service.lot_of_product(product.id)
-    if lot is None or not lot.households:
-        return None
-    villages = sorted({hh.village for hh in lot.households})
-    return {"lot": lot, "households": len(lot.households), "villages": villages}
