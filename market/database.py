@@ -3,12 +3,13 @@ and running a transaction again when PostgreSQL aborted it for a deadlock or a s
 
 from __future__ import annotations
 
+import enum
 import logging
 import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -20,6 +21,7 @@ from market.extensions import db
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+E = TypeVar("E", bound=enum.StrEnum)
 
 
 def utcnow() -> datetime:
@@ -45,6 +47,37 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class StrEnumType(TypeDecorator[E]):
+    """A column of one ``StrEnum``'s values, stored as the plain strings (``VARCHAR(length)``, no database enum):
+    it loads enum members, so the model's annotation can say ``Mapped[OrderStatus]``.
+
+    A plain string is accepted wherever a member is (``order.status = "packed"``, ``Order.status == "pending"``,
+    ``sa.update(...).values(status=...)``): it is checked against the enum and bound as its value. Anything that
+    is not one of the enum's values is refused before it reaches the database (``ValueError``, raised from the
+    flush or the statement), so a typo can no longer write a status nobody handles.
+    """
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, enum_class: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum_class = enum_class
+        self.length = length
+
+    def process_bind_param(self, value: E | str | None, dialect: sa.Dialect) -> str | None:
+        if value is None:
+            return None
+        try:
+            return self.enum_class(value).value
+        except ValueError:
+            known = ", ".join(m.value for m in self.enum_class)
+            raise ValueError(f"{value!r} is not a {self.enum_class.__name__} (one of: {known})") from None
+
+    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> E | None:
+        return None if value is None else self.enum_class(value)
 
 
 class TimestampMixin:
@@ -189,6 +222,14 @@ def _drop_on_commit(session: Session, previous_transaction: SessionTransaction) 
         return False
 
     session.info["on_commit"] = [(tx, cb) for tx, cb in pending if not rolled_back(tx)]
+
+
+def rowcount(result: sa.Result[Any]) -> int:
+    """The rows an UPDATE or DELETE run with ``db.session.execute`` matched.
+
+    The session's ``execute`` is typed to return a ``Result``, which has no ``rowcount``; for these statements
+    it is a ``CursorResult``, which has."""
+    return cast("sa.CursorResult[Any]", result).rowcount
 
 
 # ---- retrying a transaction that lost a deadlock or a serialization check ------------------------------

@@ -8,6 +8,7 @@ field it is about. Views turn it into a form error or a 4xx page; socket handler
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns: a larger number names nothing (and overflows on PostgreSQL)
 
@@ -48,7 +49,12 @@ class DomainError(Exception):
     status = 400
 
     def __init__(
-        self, code: str, message: str, field: str | None = None, status: int | None = None, params: dict | None = None
+        self,
+        code: str,
+        message: str,
+        field: str | None = None,
+        status: int | None = None,
+        params: dict[str, Any] | None = None,
     ):
         super().__init__(message)
         self.code = code
@@ -58,7 +64,7 @@ class DomainError(Exception):
         if status is not None:
             self.status = status
 
-    def as_ack(self) -> dict:
+    def as_ack(self) -> dict[str, Any]:
         return {"ok": False, "error": self.code, "message": self.message}
 
 

@@ -58,10 +58,10 @@ def socket_connected(namespace: str, delta: int = 1) -> None:
 
 
 @bp.get("/metrics")
-def metrics():
+def metrics() -> Response:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        prom_multiprocess.MultiProcessCollector(registry)
+        prom_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # unannotated upstream
         body = generate_latest(registry)
     else:
         body = generate_latest()
@@ -70,11 +70,11 @@ def metrics():
 
 def init_metrics(app: Flask) -> None:
     @app.before_request
-    def _start():
+    def _start() -> None:
         g.metrics_started = time.perf_counter()
 
     @app.after_request
-    def _count(response):
+    def _count(response: Response) -> Response:
         endpoint = request.endpoint or "unknown"
         if endpoint != "metrics.metrics":
             REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()

@@ -6,6 +6,7 @@ import logging
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, jsonify
+from flask.typing import ResponseReturnValue
 
 from market.extensions import db
 
@@ -45,7 +46,7 @@ def _check_redis() -> bool | None:
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> ResponseReturnValue:
     """200 while the database answers: the process can serve pages and take orders. Redis down is reported
     (``degraded``) but is not a failure: without it this process still serves, its rate limits count in its own
     memory and its live rooms miss only the other processes' updates, so a proxy must not take it out."""

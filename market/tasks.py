@@ -10,16 +10,20 @@ is written to be retried (e.g. ``flask retry-refunds``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any, ParamSpec
 
-from flask import current_app, has_request_context
+from flask import Flask, current_app, has_request_context
 
 from market.extensions import db
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 
-def defer(fn, *args, **kwargs) -> None:
-    app = current_app._get_current_object()
+def defer(fn: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> None:
+    # Flask types ``current_app`` as the Flask app itself, not the proxy that has this method.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config.get("TASKS_INLINE", app.testing) or not has_request_context():
         run_task(app, fn, args, kwargs)
     else:
@@ -28,7 +32,7 @@ def defer(fn, *args, **kwargs) -> None:
         socketio.start_background_task(run_task, app, fn, args, kwargs)
 
 
-def run_task(app, fn, args, kwargs) -> None:
+def run_task(app: Flask, fn: Callable[..., object], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     with app.app_context():
         try:
             fn(*args, **kwargs)

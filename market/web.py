@@ -8,6 +8,7 @@ import re
 import secrets
 import time
 import uuid
+from typing import TypeGuard
 from urllib.parse import parse_qsl, urlparse
 
 from flask import Flask, Request, g, has_request_context, request
@@ -130,7 +131,7 @@ def user_abort(status: int, message: str):
     raise exc
 
 
-def is_safe_next(target: str | None) -> bool:
+def is_safe_next(target: str | None) -> TypeGuard[str]:
     """Only same-site paths: "/live/3" yes; "//evil.example", "https://evil.example", "javascript:" no."""
     if not target or not isinstance(target, str) or len(target) > 2000:
         return False

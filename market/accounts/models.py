@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import DynamicMapped, Mapped, mapped_column, relationship
 
-from market.database import TimestampMixin, UTCDateTime
+from market.database import StrEnumType, TimestampMixin, UTCDateTime
 from market.extensions import Model
 
 
@@ -132,7 +132,7 @@ class SellerProfile(TimestampMixin, Model):
     shop_name: Mapped[str] = mapped_column(sa.String(80))
     slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
     story: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[str] = mapped_column(sa.String(16), default=SellerStatus.PENDING)
+    status: Mapped[SellerStatus] = mapped_column(StrEnumType(SellerStatus, 16), default=SellerStatus.PENDING)
     status_reason: Mapped[str | None] = mapped_column(sa.String(500))
     is_kol: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

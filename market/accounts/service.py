@@ -220,7 +220,7 @@ def account_exists(e164: str) -> bool:
 def sign_in_by_code(e164: str) -> User | None:
     """After a sign-in code was used: the account of that number (claimed if staff or a phone order opened it),
     or None when the number has none yet (the caller asks for a name). A banned account is refused."""
-    user = db.session.scalar(sa.select(User).where(User.phone == e164))
+    user: User | None = db.session.scalar(sa.select(User).where(User.phone == e164))
     if user is None:
         return None
     refuse_banned(user)
@@ -297,7 +297,7 @@ def change_phone(user: User, new_e164: str) -> None:
 
     params = {"phone": format_phone(new_e164)}
 
-    def tell_old_number():  # whoever still holds the old number hears of it: by Zalo ZNS if set up, else SMS
+    def tell_old_number() -> None:  # whoever still holds the old number hears of it: by Zalo ZNS if set up, else SMS
         from market.notifications.zns import deliver
         from market.tasks import defer
 

@@ -134,7 +134,7 @@ def fit(size: tuple[int, int], limit: int) -> tuple[int, int]:
 def _open(data: bytes, fmt: str, label: str) -> tuple[Image.Image, tuple[int, int]]:
     """Check, verify and reopen the upload; decode it (JPEG at reduced scale). Returns (image, source size)."""
 
-    def too_big():
+    def too_big() -> DomainError:
         return _refuse(
             _("“%(name)s” has too many pixels: at most %(mp)d megapixels.", name=label, mp=MAX_PIXELS // 1_000_000)
         )
@@ -169,10 +169,10 @@ def _upright(image: Image.Image) -> Image.Image:
     return turned if turned is not None else image
 
 
-_SRGB = None
+_SRGB: ImageCms.ImageCmsProfile | None = None
 
 
-def _srgb_profile():
+def _srgb_profile() -> ImageCms.ImageCmsProfile:
     global _SRGB
     if _SRGB is None:
         _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
@@ -191,7 +191,9 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             out_mode = "RGBA" if image.mode == "RGBA" else "RGB"
-            image = ImageCms.profileToProfile(image, source, _srgb_profile(), outputMode=out_mode)
+            converted = ImageCms.profileToProfile(image, source, _srgb_profile(), outputMode=out_mode)
+            if converted is not None:  # None only when converting in place, which this does not ask for
+                image = converted
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
             pass  # an unreadable profile: use the pixels as they are
     if image.mode == "RGBA":

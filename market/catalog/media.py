@@ -8,22 +8,27 @@ directory directly with the same headers.
 
 from __future__ import annotations
 
-from flask import abort, current_app, send_from_directory
+from typing import TYPE_CHECKING
+
+from flask import Response, abort, current_app, send_from_directory
 
 from market.catalog import bp
 from market.catalog.images import MIME_TYPES, VARIANT_NAME, variant_name
 
+if TYPE_CHECKING:
+    from market.catalog.models import ProductPhoto
+
 ONE_YEAR = 365 * 24 * 3600
 
 
-def photo_path(photo, size: int = 320, ext: str = "jpg") -> str:
+def photo_path(photo: ProductPhoto, size: int = 320, ext: str = "jpg") -> str:
     """The address of one variant of a photo, built without ``url_for``: for code that runs outside a request
     (socket events, the live hub). Pages use the ``media_url`` template helper."""
     return "/media/" + variant_name(photo.image_hash, size, ext)
 
 
 @bp.get("/media/<path:filename>")
-def media(filename: str):
+def media(filename: str) -> Response:
     match = VARIANT_NAME.fullmatch(filename)
     if match is None:
         abort(404)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import DynamicMapped, Mapped, mapped_column, relationship
 
-from market.database import TimestampMixin, UTCDateTime, utcnow
+from market.database import StrEnumType, TimestampMixin, UTCDateTime, utcnow
 from market.extensions import Model
 
 if TYPE_CHECKING:
@@ -64,8 +64,8 @@ class Product(TimestampMixin, Model):
     title: Mapped[str] = mapped_column(sa.String(120))
     slug: Mapped[str] = mapped_column(sa.String(140))
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    category: Mapped[str] = mapped_column(sa.String(20), default=Category.OTHER, index=True)
-    unit: Mapped[str] = mapped_column(sa.String(10), default=Unit.KG)
+    category: Mapped[Category] = mapped_column(StrEnumType(Category, 20), default=Category.OTHER, index=True)
+    unit: Mapped[Unit] = mapped_column(StrEnumType(Unit, 10), default=Unit.KG)
     price_vnd: Mapped[int] = mapped_column(sa.BigInteger)  # đồng per unit; VND has no minor unit
     stock: Mapped[int] = mapped_column(sa.Integer, default=0)  # units available to sell now
     min_order_qty: Mapped[int] = mapped_column(sa.Integer, default=1)
@@ -88,7 +88,9 @@ class Product(TimestampMixin, Model):
     ocop_expires_on: Mapped[date | None] = mapped_column(sa.Date)
     # Who checked it: the audit log (ocop.verify).
     ocop_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(sa.String(20), default=ProductStatus.DRAFT, index=True)
+    status: Mapped[ProductStatus] = mapped_column(
+        StrEnumType(ProductStatus, 20), default=ProductStatus.DRAFT, index=True
+    )
     rejection_reason: Mapped[str | None] = mapped_column(sa.String(500))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -160,8 +162,8 @@ class ProductEvent(Model):
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     product_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(sa.String(20))
-    from_status: Mapped[str | None] = mapped_column(sa.String(20))
-    to_status: Mapped[str] = mapped_column(sa.String(20))
+    from_status: Mapped[ProductStatus | None] = mapped_column(StrEnumType(ProductStatus, 20))
+    to_status: Mapped[ProductStatus] = mapped_column(StrEnumType(ProductStatus, 20))
     by_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str | None] = mapped_column(sa.String(500))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

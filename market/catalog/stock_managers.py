@@ -48,6 +48,7 @@ def keep_managed_fields(product: Product, data: ListingInput) -> ListingInput:
             price_vnd=product.price_vnd if typed_by_weight else data.price_vnd,
         )
     per_kg = data.price_per_kg_vnd or product.price_per_kg_vnd
+    assert per_kg is not None  # a by-weight product has its price per kg (the table's check constraint)
     return replace(
         data,
         price_per_kg_vnd=per_kg,

@@ -26,7 +26,7 @@ _NUMBER = re.compile(r"^(\d[\d.,]*)(kg|kgs|ki lo|kilo|ky|ki|kilogram)?$")
 _GROUPED = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")  # 1.200, 12.500.000 or 1.200,5: thousands (and a decimal)
 
 
-def parse_kg(raw, field: str, *, minimum_g: int, maximum_g: int) -> int:
+def parse_kg(raw: object, field: str, *, minimum_g: int, maximum_g: int) -> int:
     """Grams from what was typed ("3", "3,2", "3.25 kg", "1.200"); refuses words, negatives, zero, absurd sizes
     and more than gram precision."""
     if isinstance(raw, bool):
@@ -49,10 +49,10 @@ def parse_kg(raw, field: str, *, minimum_g: int, maximum_g: int) -> int:
         raise DomainError(ErrorCode.INVALID, _("Enter the weight in kilograms, such as 3,2."), field=field)
     else:
         value = Decimal(number.replace(",", "."))
-    grams = value * GRAMS_PER_KG
-    if grams != grams.to_integral_value():
+    exact = value * GRAMS_PER_KG
+    if exact != exact.to_integral_value():
         raise DomainError(ErrorCode.INVALID, _("Give the weight to the gram at most (3 decimals)."), field=field)
-    grams = int(grams)
+    grams = int(exact)
     if grams <= 0:
         raise DomainError(ErrorCode.INVALID, _("A weight must be more than 0 kg."), field=field)
     if grams < minimum_g:

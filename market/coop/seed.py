@@ -82,13 +82,16 @@ def _lot(kol: User) -> CoopLot | None:
     from market.catalog.lifecycle import approve
     from market.catalog.seed import _approver, _draw
 
+    profile = kol.seller_profile
+    if profile is None:  # the KOL has no shop: nothing to sell a lot from
+        return None
     media_dir = current_app.config["MEDIA_DIR"]
     photos = [images.prepare(_draw("durian", v, TITLE), f"durian-lot-{v}.jpg", media_dir) for v in range(2)]
     raw = {**LISTING, "harvest_date": (date.today() - timedelta(days=5)).isoformat()}
-    lot = service.create_lot(kol.seller_profile, kol, raw, photos)
+    lot = service.create_lot(profile, kol, raw, photos)
     for photo in photos:
         images.save(photo, media_dir)
-    approve(lot.product, _approver(kol.seller_profile))
+    approve(lot.product, _approver(profile))
     return lot
 
 

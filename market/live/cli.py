@@ -21,7 +21,7 @@ def register(app: Flask) -> None:
     @click.option(
         "--prefix", default="+8499", show_default=True, help="phone numbers are PREFIX followed by a 7-digit counter"
     )
-    def bench_buyers(count, tokens_file, prefix):
+    def bench_buyers(count: int, tokens_file: str, prefix: str) -> None:
         """Create COUNT buyer accounts (or reuse them) and write an API token for each, one a line.
 
         One password hash is computed once and shared (the password is random and thrown away), and the
@@ -37,7 +37,7 @@ def register(app: Flask) -> None:
         if not prefix.startswith("+") or not prefix[1:].isdigit() or len(prefix) > 8:
             raise click.BadParameter("use a prefix such as +8499", param_hint="--prefix")
         phones = [f"{prefix}{i:07d}" for i in range(1, count + 1)]
-        existing = {}
+        existing: dict[str, int] = {}
         for chunk in range(0, len(phones), 1000):
             part = phones[chunk : chunk + 1000]
             existing.update(db.session.execute(sa.select(User.phone, User.id).where(User.phone.in_(part))).all())
@@ -62,7 +62,7 @@ def register(app: Flask) -> None:
             for chunk in range(0, len(rows), 1000):
                 db.session.execute(sa.insert(User), rows[chunk : chunk + 1000])
         db.session.commit()
-        users = []
+        users: list[User] = []
         for chunk in range(0, len(phones), 1000):
             part = phones[chunk : chunk + 1000]
             users += db.session.scalars(sa.select(User).where(User.phone.in_(part))).all()

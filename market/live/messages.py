@@ -8,6 +8,8 @@ returns a code and its parameters, and each socket handler turns them into a mes
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -32,7 +34,7 @@ CODES = frozenset(
 )
 
 
-def message_for(code: str, **params) -> str:
+def message_for(code: str, **params: Any) -> str:
     reason = params.get("reason")
     if params.get("unit"):
         params["unit"] = unit_label(params["unit"])
@@ -87,7 +89,7 @@ def message_for(code: str, **params) -> str:
     return _("Something in the request was not right.")
 
 
-def live_error(code: str, message: str | None = None, field: str | None = None, **params) -> DomainError:
+def live_error(code: str, message: str | None = None, field: str | None = None, **params: Any) -> DomainError:
     """A DomainError for the live protocol that remembers its parameters (to be re-worded per reader)."""
     return DomainError(
         code,
@@ -98,23 +100,24 @@ def live_error(code: str, message: str | None = None, field: str | None = None, 
 
 
 _MESSAGES_KEPT = 256  # (language, code, parameters) → message: a storm's refusals are a handful of these
-_messages: dict[tuple, str] = {}
+_messages: dict[tuple[Any, ...], str] = {}
 
 
-def error_ack(code: str, **params) -> dict:
+def error_ack(code: str, **params: Any) -> dict[str, Any]:
     """The ack of a refusal in the reader's language. A storm refuses hundreds of buyers with the same words
     (``sold_out``, nothing left): each (language, code, parameters) is translated once per process, not once
     per buyer (about 25 µs each: Babel's locale and catalogue per app context, ``unit_label``)."""
     message = params.pop("message", None)
     if not message:
         key = (str(get_locale()), code, *sorted(params.items()))
+        kept = True
         try:
             message = _messages.get(key)
         except TypeError:  # a parameter that cannot be a key: worded every time
-            key, message = None, None
+            message, kept = None, False
         if message is None:
             message = message_for(code, **params)
-            if key is not None:
+            if kept:
                 if len(_messages) >= _MESSAGES_KEPT:
                     _messages.clear()
                 _messages[key] = message

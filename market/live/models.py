@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.database import TimestampMixin, UTCDateTime, utcnow
+from market.database import StrEnumType, TimestampMixin, UTCDateTime, utcnow
 from market.extensions import Model
 from market.orders.models import Order
 
@@ -52,7 +52,7 @@ class LiveSession(TimestampMixin, Model):
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(sa.String(10), default=SessionStatus.SCHEDULED)
+    status: Mapped[SessionStatus] = mapped_column(StrEnumType(SessionStatus, 10), default=SessionStatus.SCHEDULED)
     peak_viewers: Mapped[int] = mapped_column(sa.Integer, default=0)
     hearts: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     # "Đặt ngay" taps (order requests, whatever their answer), for the post-live report (live/taps.py).
@@ -101,7 +101,7 @@ class LiveOffer(TimestampMixin, Model):
     quantity: Mapped[int] = mapped_column(sa.Integer)  # units allotted from the product's stock
     per_buyer_limit: Mapped[int] = mapped_column(sa.Integer)
     sold: Mapped[int] = mapped_column(sa.Integer, default=0)
-    status: Mapped[str] = mapped_column(sa.String(10), default=OfferStatus.OPEN)
+    status: Mapped[OfferStatus] = mapped_column(StrEnumType(OfferStatus, 10), default=OfferStatus.OPEN)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A flash deal: the offer closes itself at this moment (every server process sweeps for it); NULL: until
     # the host closes it or the session ends.

@@ -91,6 +91,8 @@ def money_of(session_ids: list[int]) -> dict[int, Money]:
         .group_by(Order.live_session_id, Order.status, paid)
     )
     for sid, status, is_paid, n, vnd in rows:
+        if sid is None:  # none is: the WHERE names the sessions
+            continue
         out[sid].add(status, bool(is_paid), int(n), int(vnd or 0))
     return out
 
@@ -258,7 +260,7 @@ def report_csv(report: Report) -> str:
         ]
     )
     for line in report.products:
-        row = (
+        product_row = (
             line.title,
             unit_label(line.unit),
             line.reserved_qty,
@@ -267,7 +269,7 @@ def report_csv(report: Report) -> str:
             line.confirmed_vnd,
             line.delivered_vnd,
         )
-        writer.writerow([csv_cell(v) for v in row])
+        writer.writerow([csv_cell(v) for v in product_row])
     return "\ufeff" + out.getvalue()  # BOM: spreadsheets then read the Vietnamese letters as UTF-8
 
 

@@ -47,16 +47,16 @@ def user_room(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-def emit_room(session_id: int, event: str, data, host: bool = False) -> None:
+def emit_room(session_id: int, event: str, data: object, host: bool = False) -> None:
     """To every socket of the room (or its host room) in every process."""
     socketio.emit(event, data, namespace=NAMESPACE, to=host_room(session_id) if host else room(session_id))
 
 
-def emit_user(user_id: int, event: str, data) -> None:
+def emit_user(user_id: int, event: str, data: object) -> None:
     """To every /live socket of one person, in every process."""
     socketio.emit(event, data, namespace=NAMESPACE, to=user_room(user_id))
 
 
-def emit_local(target: str, event: str, data) -> None:
+def emit_local(target: str, event: str, data: object) -> None:
     """To this process's sockets of a room only."""
     socketio.emit(event, data, namespace=NAMESPACE, to=target, ignore_queue=True)

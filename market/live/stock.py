@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,6 +20,9 @@ from market.extensions import db
 from market.live.messages import live_error
 from market.live.models import LiveOffer, LiveOfferBuyer, LiveSession, OfferStatus, SessionStatus
 from market.orders.stock import Reservation, give_to_product
+
+if TYPE_CHECKING:
+    from market.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -104,9 +108,14 @@ def offer_reservation(info: OfferInfo, qty: int) -> Reservation:
     )
 
 
-def _insert(table):
+def _insert(table: sa.Table) -> postgresql.Insert | sqlite.Insert:
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _counters() -> sa.Table:
+    """The per-buyer counters' table (a mapped class's ``__table__`` is typed as any FROM clause)."""
+    return cast(sa.Table, LiveOfferBuyer.__table__)
 
 
 _QUOTAS_PG = sa.text(
@@ -130,7 +139,7 @@ def take_quotas(offer_id: int, rows: list[tuple[int, int]], limit: int) -> set[i
                 {"offer": offer_id, "buyers": [b for b, _q in rows], "qtys": [q for _b, q in rows], "limit": limit},
             ).all()
         )
-    table = LiveOfferBuyer.__table__
+    table = _counters()
     stmt = _insert(table).values([{"offer_id": offer_id, "buyer_id": b, "qty": q} for b, q in rows])
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.offer_id, table.c.buyer_id],
@@ -166,7 +175,7 @@ def give_back_quota(offer_id: int, buyer_qtys: list[tuple[int, int]]) -> None:
             _GIVE_BACK_PG, {"offer": offer_id, "buyers": [b for b, _q in rows], "qtys": [q for _b, q in rows]}
         )
         return
-    table = LiveOfferBuyer.__table__  # Core, so a list of parameters is a plain executemany
+    table = _counters()  # Core, so a list of parameters is a plain executemany
     q = sa.bindparam("q", type_=sa.Integer)
     db.session.execute(
         sa.update(table)
@@ -240,7 +249,7 @@ class OfferStock:
 
     name = "offer"
 
-    def reserve(self, source_id: int, qty: int, buyer) -> Reservation:
+    def reserve(self, source_id: int, qty: int, buyer: User) -> Reservation:
         info = check_orderable(offer_info(source_id), qty)
         if info.seller_user_id == buyer.id:
             raise live_error("forbidden", reason="own_shop")

@@ -15,6 +15,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 
 from flask import Flask
 from sqlalchemy.exc import DBAPIError
@@ -34,7 +35,7 @@ def init_app(app: Flask) -> None:
     hub.configure(app)
 
     @app.before_request
-    def _start_live_tasks():
+    def _start_live_tasks() -> None:
         ensure_started(app)
 
 
@@ -117,7 +118,7 @@ def _hold_loop(app: Flask) -> None:
     _sweep_loop(app, lambda: every * (0.5 + random.random()), sweep_holds, "hold sweep: %d order(s) expired")
 
 
-def _sweep_loop(app: Flask, wait, sweep, done: str) -> None:
+def _sweep_loop(app: Flask, wait: Callable[[], float], sweep: Callable[[Flask], int], done: str) -> None:
     """Call ``sweep(app)`` after each ``wait()`` seconds, forever; log what it did and, once, each failure."""
     while True:
         socketio.sleep(wait())

@@ -51,11 +51,14 @@ MIGRATION_ONLY_INDEXES = frozenset({"ix_products_search_trgm"})
 
 
 def render_item(type_, obj, autogen_context):
-    """Write our UTCDateTime as a plain timezone-aware DateTime, so migrations import nothing of the app."""
-    from market.database import UTCDateTime
+    """Write our UTCDateTime as a plain timezone-aware DateTime and a StrEnumType as the VARCHAR it is stored in,
+    so migrations import nothing of the app."""
+    from market.database import StrEnumType, UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, StrEnumType):
+        return f"sa.String(length={obj.length})"
     return False
 
 

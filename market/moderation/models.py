@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.database import TimestampMixin, UTCDateTime, utcnow
+from market.database import StrEnumType, TimestampMixin, UTCDateTime, utcnow
 from market.extensions import Model
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ class Report(TimestampMixin, Model):
     commune_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("communes.id"))
     category: Mapped[str] = mapped_column(sa.String(20))
     text: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[str] = mapped_column(sa.String(12), default=ReportStatus.OPEN)
+    status: Mapped[ReportStatus] = mapped_column(StrEnumType(ReportStatus, 12), default=ReportStatus.OPEN)
     resolution_note: Mapped[str | None] = mapped_column(sa.String(500))
     handled_by_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id"))
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 
 from market.accounts.models import User
-from market.database import on_commit, utcnow
+from market.database import on_commit, rowcount, utcnow
 from market.extensions import db
 from market.notifications.models import Notification
 from market.security import is_safe_next
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 NAMESPACE = "/notify"
 TEXT_MAX = 500
 
-MessageFn = Callable[[dict], str]
+MessageFn = Callable[[dict[str, Any]], str]
 _kinds: dict[str, MessageFn] = {}
 
 
@@ -59,7 +60,7 @@ def render(notification: Notification) -> str:
 def notify(
     user: User,
     kind: str,
-    params: dict | None = None,
+    params: dict[str, Any] | None = None,
     link: str | None = None,
     *,
     sms: bool = False,
@@ -107,7 +108,7 @@ def sms_body(text: str, link: str | None, suffix: str = "") -> str:
     return fit(f"Chợ Phiên: {text}", tail)
 
 
-def push(user_id: int, event: str, payload: dict) -> None:
+def push(user_id: int, event: str, payload: dict[str, Any]) -> None:
     """Emit to every socket of ``user_id`` on /notify (every process, through the message queue)."""
     from market.extensions import socketio
 
@@ -150,4 +151,4 @@ def mark_read(user_id: int, notification_id: int | None = None) -> int:
     result = db.session.execute(query.values(read_at=utcnow()).execution_options(synchronize_session=False))
     count = unread_count(user_id)
     on_commit(lambda: push(user_id, "unread", {"count": count}))
-    return result.rowcount
+    return rowcount(result)

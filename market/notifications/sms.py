@@ -24,6 +24,7 @@ import re
 import urllib.error
 import urllib.request
 from collections import deque
+from typing import Any
 
 from flask import current_app
 
@@ -56,7 +57,7 @@ class SmsProvider:
 
 class LogSms(SmsProvider):
     name = "log"
-    sent: deque = deque(maxlen=200)  # (phone, text) of the last messages, newest last
+    sent: deque[tuple[str, str]] = deque(maxlen=200)  # (phone, text) of the last messages, newest last
 
     def send(self, phone: str, text: str) -> None:
         self.sent.append((phone, text))
@@ -69,7 +70,7 @@ class HttpGatewaySms(SmsProvider):
     def __init__(self, url: str, token: str | None, timeout: float = 5.0):
         self.url, self.token, self.timeout = url, token, timeout
 
-    def payload(self, phone: str, text: str) -> dict:
+    def payload(self, phone: str, text: str) -> dict[str, Any]:
         return {"to": phone, "text": text}
 
     def send(self, phone: str, text: str) -> None:

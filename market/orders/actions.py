@@ -7,6 +7,8 @@ for money the seller returns themselves (a card refund goes through Stripe). Flu
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import gettext as _
 
 from market.domain import DomainError, ErrorCode, NotFound
@@ -17,19 +19,21 @@ from market.orders.service import roles_for, transition
 from market.orders.states import Actor, OrderStatus, WeightStatus, allowed
 from market.text import clean_line
 
+if TYPE_CHECKING:
+    from market.accounts.models import User
+
 ROLE_PREFERENCE = (Actor.SELLER, Actor.STAFF, Actor.BUYER)
 
 
-def acting_role(order: Order, user, wanted: object = None) -> Actor:
+def acting_role(order: Order, user: User | None, wanted: object = None) -> Actor:
     """The role ``user`` acts in: the one asked for (if they hold it), else seller, staff, buyer in that order."""
     roles = roles_for(order, user)
     if not roles:
         raise NotFound(_("This order does not exist."))
     if wanted not in (None, ""):
-        try:
-            role = Actor(wanted)
-        except ValueError:
-            raise DomainError(ErrorCode.INVALID, _("Unknown role.")) from None
+        if not isinstance(wanted, str) or wanted not in set(Actor):
+            raise DomainError(ErrorCode.INVALID, _("Unknown role."))
+        role = Actor(wanted)
         if role not in roles or role == Actor.SYSTEM:
             raise NotFound(_("This order does not exist."))
         return role
@@ -37,15 +41,14 @@ def acting_role(order: Order, user, wanted: object = None) -> Actor:
 
 
 def parse_status(raw: object) -> OrderStatus:
-    try:
-        return OrderStatus(raw)
-    except ValueError:
-        raise DomainError(ErrorCode.INVALID, _("This is not an order status."), field="to") from None
+    if not isinstance(raw, str) or raw not in set(OrderStatus):
+        raise DomainError(ErrorCode.INVALID, _("This is not an order status."), field="to")
+    return OrderStatus(raw)
 
 
 def move(
     order: Order,
-    user,
+    user: User | None,
     to: object,
     *,
     role: Actor,
@@ -99,11 +102,11 @@ def move(
     return transition(order, to, actor=user, role=role, reason=reason)
 
 
-def cancel(order: Order, user, *, role: Actor, reason: str | None = None) -> Order:
+def cancel(order: Order, user: User | None, *, role: Actor, reason: str | None = None) -> Order:
     return move(order, user, OrderStatus.CANCELLED, role=role, reason=reason)
 
 
-def mark_paid(order: Order, user, *, role: Actor) -> None:
+def mark_paid(order: Order, user: User | None, *, role: Actor) -> None:
     if role not in (Actor.SELLER, Actor.STAFF) or role not in roles_for(order, user):
         raise NotFound(_("This order does not exist."))
     gateway().mark_paid(order, user, role)

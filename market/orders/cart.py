@@ -98,9 +98,9 @@ def add(user: User, product_id: object, qty: object) -> CartItem:
             db.session.add(item)
             db.session.flush()
     except IntegrityError:  # the same product added at the same moment from another tab
-        item = db.session.scalar(
+        item = db.session.scalars(
             sa.select(CartItem).where(CartItem.user_id == user.id, CartItem.product_id == product.id)
-        )
+        ).one()  # the other tab's line, which the unique key just proved is there
         item.qty = min(item.qty + qty, MAX_QTY)
         db.session.flush()
     return item

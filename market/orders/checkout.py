@@ -185,6 +185,7 @@ def place_cart(
     for group in groups:
         lines = [Line("product", item.product_id, item.qty) for item in group.items]
         fee = fees[group.seller.id]
+        assert fee.fee_vnd is not None  # every fee was checked ``ok`` above
         order = place_order(
             buyer, lines, f"cart-{attempt}-{group.seller.id}", origin=OrderOrigin.CART, shipping_vnd=fee.fee_vnd
         ).order
@@ -206,7 +207,7 @@ def apply_fee(
     the same quote as checkout. ``shown_fee``: the fee the buyer's page showed; another one is refused with
     ``fee_changed`` so the buyer sees it before committing. A paid order keeps its fee."""
     fee = delivery.quote_order(order, destination_of(address), option)
-    if not fee.ok:
+    if fee.fee_vnd is None:  # not ``ok``
         raise DomainError(
             ErrorCode.INVALID, fee.problem or _("Enter your address to see the shipping fee."), field="ship_province"
         )

@@ -6,7 +6,7 @@ from market.extensions import db
 
 def register(app: Flask) -> None:
     @app.cli.command("expire-holds")
-    def expire_holds_command():
+    def expire_holds_command() -> None:
         """Expire unpaid pending orders whose hold ran out, and cancel weighed orders whose buyer did not answer
         in time, giving their stock back."""
         from market.orders.service import expire_holds

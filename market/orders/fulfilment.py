@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -17,6 +18,9 @@ from market.orders.service import get_order_for, status_label
 from market.orders.states import Actor, OrderStatus
 from market.orders.units import unit_label
 from market.text import csv_cell
+
+if TYPE_CHECKING:
+    from market.accounts.models import User
 
 PAGE_SIZE = 50
 BATCH_MAX = 100
@@ -60,7 +64,7 @@ def live_sessions(seller_id: int) -> list[LiveSessionRef]:
         .order_by(sa.func.min(Order.created_at).desc())
         .limit(50)
     )
-    return [LiveSessionRef(sid, first, n) for sid, first, n in rows]
+    return [LiveSessionRef(sid, first, n) for sid, first, n in rows if sid is not None]  # none is: see the WHERE
 
 
 @dataclass
@@ -70,7 +74,7 @@ class BatchResult:
 
 
 def batch(
-    user, order_ids: list[int], action: str, carrier: str | None = None, tracking_code: str | None = None
+    user: User, order_ids: list[int], action: str, carrier: str | None = None, tracking_code: str | None = None
 ) -> BatchResult:
     """Apply one move to many orders; each succeeds or is refused on its own (a savepoint each)."""
     to = BATCH_ACTIONS.get(action)

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.database import TimestampMixin, UTCDateTime, utcnow
+from market.catalog.models import Unit
+from market.database import StrEnumType, TimestampMixin, UTCDateTime, utcnow
 from market.extensions import Model
-from market.orders.states import OrderOrigin, OrderStatus, WeightStatus
+from market.orders.states import Actor, OrderOrigin, OrderStatus, PaymentFlag, WeightEvent, WeightStatus
 
 if TYPE_CHECKING:
     from market.accounts.models import SellerProfile, User
@@ -32,11 +33,11 @@ class Order(TimestampMixin, Model):
     code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     buyer_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("users.id"), index=True)
     seller_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id"))
-    status: Mapped[str] = mapped_column(sa.String(16), default=OrderStatus.PENDING)
+    status: Mapped[OrderStatus] = mapped_column(StrEnumType(OrderStatus, 16), default=OrderStatus.PENDING)
     subtotal_vnd: Mapped[int] = mapped_column(sa.BigInteger)
     shipping_vnd: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     total_vnd: Mapped[int] = mapped_column(sa.BigInteger)
-    origin: Mapped[str] = mapped_column(sa.String(10), default=OrderOrigin.CART.value)  # a states.OrderOrigin
+    origin: Mapped[OrderOrigin] = mapped_column(StrEnumType(OrderOrigin, 10), default=OrderOrigin.CART)
     # The live session it was placed in (the live area adds the foreign key; orders must not import live).
     live_session_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
     # Someone who entered it for the buyer (the KOL taking a phone order, a staff helper); None otherwise.
@@ -62,9 +63,9 @@ class Order(TimestampMixin, Model):
     carrier: Mapped[str | None] = mapped_column(sa.String(60))
     tracking_code: Mapped[str | None] = mapped_column(sa.String(60))
     # Something about the money a person must look at (a transfer of the wrong amount, paid after expiry …).
-    payment_flag: Mapped[str | None] = mapped_column(sa.String(30))  # a states.PaymentFlag
-    # Lines sold by weight: None (there are none) or a states.WeightStatus.
-    weight_status: Mapped[str | None] = mapped_column(sa.String(10))
+    payment_flag: Mapped[PaymentFlag | None] = mapped_column(StrEnumType(PaymentFlag, 30))
+    # None when no line is sold by weight.
+    weight_status: Mapped[WeightStatus | None] = mapped_column(StrEnumType(WeightStatus, 10))
 
     buyer: Mapped[User] = relationship(foreign_keys=[buyer_id], lazy="joined")
     placed_by: Mapped[User | None] = relationship(foreign_keys=[placed_by_id])
@@ -113,7 +114,7 @@ class OrderItem(Model):
     source: Mapped[str] = mapped_column(sa.String(16), default="product")
     source_id: Mapped[int] = mapped_column(sa.Integer)
     title: Mapped[str] = mapped_column(sa.String(120))  # as it was when ordered
-    unit: Mapped[str] = mapped_column(sa.String(10))
+    unit: Mapped[Unit] = mapped_column(StrEnumType(Unit, 10))
     unit_price_vnd: Mapped[int] = mapped_column(sa.BigInteger)
     qty: Mapped[int] = mapped_column(sa.Integer)
     line_total_vnd: Mapped[int] = mapped_column(sa.BigInteger)  # by weight: the estimate until weighed
@@ -146,12 +147,12 @@ class OrderEvent(Model):
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    from_status: Mapped[str | None] = mapped_column(sa.String(16))  # None for the order being placed
-    to_status: Mapped[str] = mapped_column(sa.String(16))
+    from_status: Mapped[OrderStatus | None] = mapped_column(StrEnumType(OrderStatus, 16))  # None: being placed
+    to_status: Mapped[OrderStatus] = mapped_column(StrEnumType(OrderStatus, 16))
     actor_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id"))
-    actor_role: Mapped[str] = mapped_column(sa.String(10))
-    # None for a status change; a ``states.WeightEvent`` for weighing (the status stays what it was).
-    kind: Mapped[str | None] = mapped_column(sa.String(20))
+    actor_role: Mapped[Actor] = mapped_column(StrEnumType(Actor, 10))
+    # None for a status change; a weighing (the status stays what it was).
+    kind: Mapped[WeightEvent | None] = mapped_column(StrEnumType(WeightEvent, 20))
     reason: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

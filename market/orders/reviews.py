@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -14,6 +15,9 @@ from market.orders.models import Order, Review
 from market.orders.states import OrderStatus
 from market.text import clean_text
 
+if TYPE_CHECKING:
+    from market.accounts.models import User
+
 COMMENT_MAX = 1000
 
 
@@ -21,7 +25,7 @@ def review_of(order: Order) -> Review | None:
     return db.session.scalar(sa.select(Review).where(Review.order_id == order.id))
 
 
-def can_review(order: Order, user) -> bool:
+def can_review(order: Order, user: User | None) -> bool:
     return (
         user is not None
         and order.buyer_id == user.id
@@ -30,8 +34,8 @@ def can_review(order: Order, user) -> bool:
     )
 
 
-def submit(order: Order, user, rating: object, comment: object = "") -> Review:
-    if order.buyer_id != getattr(user, "id", None):
+def submit(order: Order, user: User | None, rating: object, comment: object = "") -> Review:
+    if user is None or order.buyer_id != user.id:
         raise NotFound(_("This order does not exist."))
     if order.status != OrderStatus.DELIVERED:
         raise DomainError(ErrorCode.INVALID, _("You can rate an order once it has been delivered."), status=409)

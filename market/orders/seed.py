@@ -16,6 +16,7 @@ from market.catalog.models import Product, ProductStatus
 from market.domain import DomainError
 from market.extensions import db
 from market.orders.checkout import Address, apply_address, save_address
+from market.orders.models import Order
 from market.orders.payment import gateway
 from market.orders.service import Line, place_order, transition
 from market.orders.states import Actor, OrderStatus
@@ -92,7 +93,7 @@ def product_for(seller_phone: str, title: str, unit: str, category: str, price: 
     return product
 
 
-def _walk(order, steps: list[str], extras: dict) -> None:
+def _walk(order: Order, steps: list[str], extras: dict[str, str]) -> None:
     from market.orders.reviews import submit
 
     seller = order.seller.user

@@ -340,8 +340,8 @@ def orders_of(
         query = sa.select(Order).where(Order.buyer_id == user.id)
     else:
         raise DomainError(ErrorCode.INVALID, _("role is buyer or seller."), field="role")
-    if status and isinstance(status, str):
-        query = query.where(Order.status == status[:16])
+    if status and isinstance(status, str):  # a word that is no status matches no order
+        query = query.where(Order.status == status if status in {s.value for s in OrderStatus} else sa.false())
     if before:
         if not (isinstance(before, str) and before.isascii() and before.isdigit() and len(before) <= 9):
             raise DomainError(ErrorCode.INVALID, _("before is an order id."), field="before")

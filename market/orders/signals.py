@@ -4,6 +4,9 @@ Listeners that talk to the outside world (sockets, SMS) should defer their work 
 ``market.database.on_commit`` so nobody hears of a change that was rolled back.
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 from blinker import Namespace
 
 _signals = Namespace()
@@ -30,7 +33,7 @@ def count_in_metrics() -> None:
     order_status_changed.connect(_count_moved, weak=False)
 
 
-def _count_placed(origin, placed=(), **_kw) -> None:
+def _count_placed(origin: str, placed: Sequence[object] = (), **_kw: Any) -> None:
     from market.database import on_commit
     from market.metrics import ORDERS_PLACED
 
@@ -38,13 +41,13 @@ def _count_placed(origin, placed=(), **_kw) -> None:
     on_commit(lambda: ORDERS_PLACED.labels(origin).inc(n))
 
 
-def _count_moved(order, to_status=None, **_kw) -> None:
+def _count_moved(order: object, to_status: str | None = None, **_kw: Any) -> None:
     from market.database import on_commit
     from market.metrics import HOLDS_EXPIRED, ORDER_TRANSITIONS
 
     status = str(to_status)
 
-    def count():
+    def count() -> None:
         ORDER_TRANSITIONS.labels(status).inc()
         if status == "expired":
             HOLDS_EXPIRED.inc()

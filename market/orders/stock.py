@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from market.catalog.labels import unit_label
 from market.catalog.models import Product, ProductStatus
+from market.database import rowcount
 from market.domain import DomainError
 from market.extensions import db
+
+if TYPE_CHECKING:
+    from market.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -36,10 +40,20 @@ class Reservation:
     weight_tolerance_pct: int | None = None
 
 
+class StockLine(Protocol):
+    """An order line as far as its stock goes: ``service.Line`` or ``OrderItem``."""
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def source_id(self) -> int: ...
+
+
 class StockSource(Protocol):
     name: str
 
-    def reserve(self, source_id: int, qty: int, buyer) -> Reservation:
+    def reserve(self, source_id: int, qty: int, buyer: User) -> Reservation:
         """Take ``qty`` units atomically or raise DomainError (sold_out, offer_closed, limit_exceeded …)."""
 
     def release(self, source_id: int, product_id: int, qty: int, buyer_id: int) -> None:
@@ -79,7 +93,7 @@ def lock_products(product_ids: Iterable[int]) -> None:
     )
 
 
-def shelf_ids(lines: Iterable) -> list[int]:
+def shelf_ids(lines: Iterable[StockLine]) -> list[int]:
     """The shelf products among order lines (``Line`` or ``OrderItem``): those whose stock a change takes."""
     return [line.source_id for line in lines if line.source == ProductStock.name]
 
@@ -93,7 +107,7 @@ def take_from_product(product_id: int, qty: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     _expire_stock(product_id)
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def give_to_product(product_id: int, qty: int) -> None:
@@ -118,7 +132,7 @@ class ProductStock:
 
     name = "product"
 
-    def reserve(self, source_id: int, qty: int, buyer) -> Reservation:
+    def reserve(self, source_id: int, qty: int, buyer: User) -> Reservation:
         product = db.session.get(Product, source_id)
         if product is None or product.status != ProductStatus.APPROVED:
             raise DomainError("invalid", _("This product is not for sale."))

@@ -8,9 +8,13 @@ disagreed with the SMS's count of units for the same order ("1 sản phẩm" aga
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from market.catalog.labels import unit_label
 from market.i18n import number
+
+if TYPE_CHECKING:
+    from market.orders.models import Order
 
 __all__ = ["quantity_text", "unit_label"]
 
@@ -23,6 +27,6 @@ def quantity_text(lines: Iterable[tuple[int, str]]) -> str:
     return ", ".join(f"{number(n)} {unit_label(unit)}" for unit, n in totals.items())
 
 
-def order_lines(order) -> list[list]:
+def order_lines(order: Order) -> list[list[int | str]]:
     """An order's (qty, unit) pairs, as plain lists (they go into a notification's stored parameters)."""
     return [[int(item.qty), item.unit] for item in order.items]

@@ -22,6 +22,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Request, current_app
@@ -146,7 +147,7 @@ class BankFeedAdapter:
         """Verify the provider's signature (BadSignature) and read the transfer (DomainError "invalid")."""
         raise NotImplementedError
 
-    def ok(self, outcome: str) -> tuple[dict, int]:
+    def ok(self, outcome: str) -> tuple[dict[str, Any], int]:
         return {"success": True, "outcome": outcome}, 200
 
 

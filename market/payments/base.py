@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from market.accounts.models import User
+    from market.orders.models import Order
+    from market.orders.states import Actor
+    from market.payments.models import Payment, ShopPaymentSettings
 
 
 class PaymentMethod:
@@ -21,16 +27,18 @@ class PaymentMethod:
     def hint(self) -> str:
         return ""
 
-    def available(self, settings) -> bool:
+    def available(self, settings: ShopPaymentSettings | None) -> bool:
         """Whether a shop with these ``ShopPaymentSettings`` takes this method now."""
         return True
 
-    def on_chosen(self, order, settings, actor) -> None:
+    def on_chosen(self, order: Order, settings: ShopPaymentSettings | None, actor: User | None) -> None:
         """The buyer chose this method for a pending order: open the payment attempt (and maybe confirm)."""
 
-    def can_confirm_unpaid(self, order) -> bool:
+    def can_confirm_unpaid(self, order: Order) -> bool:
         return False
 
-    def panel(self, order, settings, payment, roles) -> dict:
+    def panel(
+        self, order: Order, settings: ShopPaymentSettings | None, payment: Payment | None, roles: set[Actor]
+    ) -> dict[str, Any]:
         """What the order page shows about paying (template context for payments/_order_panel.html)."""
         return {}

@@ -4,7 +4,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     @app.cli.command("retry-refunds")
-    def retry_refunds_command():
+    def retry_refunds_command() -> None:
         """Ask Stripe again for card refunds (and card-hold captures or releases) asked for but not confirmed."""
         from market.payments.stripe.client import configured
         from market.payments.stripe.holds import retry_holds

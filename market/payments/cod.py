@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -11,6 +12,11 @@ from market.database import utcnow
 from market.orders.service import transition
 from market.orders.states import Actor, OrderStatus
 from market.payments.base import PaymentMethod
+
+if TYPE_CHECKING:
+    from market.accounts.models import User
+    from market.orders.models import Order
+    from market.payments.models import Payment, ShopPaymentSettings
 
 
 class CashOnDelivery(PaymentMethod):
@@ -24,10 +30,10 @@ class CashOnDelivery(PaymentMethod):
     def hint(self) -> str:
         return _("Pay the delivery person when the parcel arrives.")
 
-    def available(self, settings) -> bool:
+    def available(self, settings: ShopPaymentSettings | None) -> bool:
         return settings is None or bool(settings.cod_enabled)
 
-    def on_chosen(self, order, settings, actor) -> None:
+    def on_chosen(self, order: Order, settings: ShopPaymentSettings | None, actor: User | None) -> None:
         from market.payments.service import open_attempt
 
         open_attempt(order, self.name)
@@ -42,8 +48,10 @@ class CashOnDelivery(PaymentMethod):
         else:  # the seller accepts each order: hold the stock long enough for them to see it
             order.hold_expires_at = utcnow() + timedelta(hours=current_app.config["COD_ACCEPT_HOURS"])
 
-    def can_confirm_unpaid(self, order) -> bool:
+    def can_confirm_unpaid(self, order: Order) -> bool:
         return True
 
-    def panel(self, order, settings, payment, roles) -> dict:
+    def panel(
+        self, order: Order, settings: ShopPaymentSettings | None, payment: Payment | None, roles: set[Actor]
+    ) -> dict[str, Any]:
         return {"awaiting_acceptance": order.status == OrderStatus.PENDING}

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
 from market.database import on_commit
 from market.orders.signals import order_amount_changed, order_status_changed, order_weighed
 from market.orders.states import OrderStatus, PaymentFlag
 from market.payments import service
 from market.payments.models import PaymentStatus, RefundStatus
 
+if TYPE_CHECKING:
+    from market.orders.models import Order
 
-def on_status_changed(order, from_status=None, to_status=None, **_kw) -> None:
+
+def on_status_changed(order: Order, from_status: str | None = None, to_status: str | None = None, **_kw: Any) -> None:
     if to_status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.RETURNED):
         hold = service.card_hold(order.id)
         if hold is not None:  # a card held for an order sold by weight: give the hold back, nothing charged
@@ -21,8 +27,7 @@ def on_status_changed(order, from_status=None, to_status=None, **_kw) -> None:
                 from market.payments.stripe.checkout import expire_session
                 from market.tasks import defer
 
-                session_id = payment.provider_ref
-                on_commit(lambda sid=session_id: defer(expire_session, sid))
+                on_commit(partial(defer, expire_session, payment.provider_ref))
         if to_status in (OrderStatus.CANCELLED, OrderStatus.RETURNED) and order.paid_at is not None:
             # every payment still kept goes back (there may be two: one paid the order, one came twice)
             from market.payments import METHODS
@@ -46,7 +51,7 @@ def on_status_changed(order, from_status=None, to_status=None, **_kw) -> None:
             order.payment_flag = None
 
 
-def on_weighed(order, event=None, final=False, **_kw) -> None:
+def on_weighed(order: Order, event: str | None = None, final: bool = False, **_kw: Any) -> None:
     """The amount follows the weight: open attempts ask for the new total, a card hold is captured."""
     from market.orders.states import WeightEvent
 
@@ -64,7 +69,7 @@ def on_weighed(order, event=None, final=False, **_kw) -> None:
         request_capture(hold, order.total_vnd)
 
 
-def on_amount_changed(order, **_kw) -> None:
+def on_amount_changed(order: Order, **_kw: Any) -> None:
     """Shipping priced for a new address: cash and transfer attempts ask for the new total; an open card
     session (made for the old total) is closed, and the buyer's next press opens one for the right amount."""
     for payment in service.payments_of(order.id):
@@ -78,8 +83,7 @@ def on_amount_changed(order, **_kw) -> None:
                 from market.payments.stripe.checkout import expire_session
                 from market.tasks import defer
 
-                session_id = payment.provider_ref
-                on_commit(lambda sid=session_id: defer(expire_session, sid))
+                on_commit(partial(defer, expire_session, payment.provider_ref))
 
 
 def register() -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from market.database import TimestampMixin, UTCDateTime, utcnow
+from market.database import StrEnumType, TimestampMixin, UTCDateTime, utcnow
 from market.extensions import Model
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class Payment(TimestampMixin, Model):
     order_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     method: Mapped[str] = mapped_column(sa.String(20))
     attempt: Mapped[int] = mapped_column(sa.Integer)
-    status: Mapped[str] = mapped_column(sa.String(16), default=PaymentStatus.PENDING)
+    status: Mapped[PaymentStatus] = mapped_column(StrEnumType(PaymentStatus, 16), default=PaymentStatus.PENDING)
     amount_vnd: Mapped[int] = mapped_column(sa.BigInteger)  # what we asked for
     received_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)  # what the provider says arrived
     currency: Mapped[str] = mapped_column(sa.String(3), default="VND")
@@ -60,7 +60,7 @@ class Payment(TimestampMixin, Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the buyer says they have transferred
     # Who marked it paid by hand.
     recorded_by_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id"))
-    refund_status: Mapped[str | None] = mapped_column(sa.String(16))
+    refund_status: Mapped[RefundStatus | None] = mapped_column(StrEnumType(RefundStatus, 16))
     refunded_vnd: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     refund_ref: Mapped[str | None] = mapped_column(sa.String(255))
     note: Mapped[str | None] = mapped_column(sa.String(500))
@@ -128,7 +128,7 @@ class ProcessedEvent(Model):
     event_id: Mapped[str] = mapped_column(sa.String(255))
     type: Mapped[str] = mapped_column(sa.String(80))
     ref: Mapped[str | None] = mapped_column(sa.String(255), index=True)  # the object it is about (payment intent …)
-    outcome: Mapped[str] = mapped_column(sa.String(30), default=Outcome.RECEIVED.value)  # an Outcome
+    outcome: Mapped[Outcome] = mapped_column(StrEnumType(Outcome, 30), default=Outcome.RECEIVED)
     detail: Mapped[str | None] = mapped_column(sa.String(500))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -9,9 +9,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from market.shipping.zones import Zone
+
+if TYPE_CHECKING:
+    from market.orders.delivery import WeighedLine
 
 MAX_FEE_VND = 5_000_000  # a fee table typed with a zero too many is refused, not charged
 MAX_WEIGHT_G = 1_000_000  # 1 tonne: the most a weight field takes
@@ -34,7 +39,7 @@ def line_grams(unit: str, qty: int, piece_weight_g: int | None, item_weight_g: i
     return item_weight_g * qty
 
 
-def parcel_grams(lines, item_weight_g: int) -> int:
+def parcel_grams(lines: Iterable[WeighedLine], item_weight_g: int) -> int:
     return sum(line_grams(line.unit, line.qty, line.piece_weight_g, item_weight_g) for line in lines)
 
 

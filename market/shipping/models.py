@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from market.database import TimestampMixin, UTCDateTime
+from market.database import StrEnumType, TimestampMixin, UTCDateTime
 from market.extensions import Model
+from market.shipping.carriers.base import Stage
 
 if TYPE_CHECKING:
     from market.orders.models import Order
@@ -96,7 +97,7 @@ class Shipment(TimestampMixin, Model):
     seller_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("seller_profiles.id"), index=True)
     carrier: Mapped[str] = mapped_column(sa.String(10))
     tracking_code: Mapped[str] = mapped_column(sa.String(60))
-    stage: Mapped[str] = mapped_column(sa.String(12), default="created")
+    stage: Mapped[Stage] = mapped_column(StrEnumType(Stage, 12), default=Stage.CREATED)
     carrier_status: Mapped[str] = mapped_column(sa.String(40), default="")
     cod_vnd: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the cash the carrier is to collect
     fee_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)  # what the carrier charges the shop

@@ -4,10 +4,16 @@ parcels this buyer has refused (a count, never where or from whom)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from market.orders.states import Actor, OrderStatus
 
+if TYPE_CHECKING:
+    from market.orders.models import Order
 
-def order_panel(order, roles) -> dict | None:
+
+def order_panel(order: Order, roles: Iterable[str]) -> dict[str, Any] | None:
     from market.shipping import shipments
     from market.shipping.boom import refusals_of
     from market.shipping.carriers import get_carrier

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.database import TimestampMixin, UTCDateTime
+from market.database import StrEnumType, TimestampMixin, UTCDateTime
 from market.extensions import Model
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class LiveVideo(TimestampMixin, Model):
     )
     server: Mapped[str] = mapped_column(sa.String(300))
     room: Mapped[int] = mapped_column(sa.BigInteger)
-    status: Mapped[str] = mapped_column(sa.String(12), default=VideoStatus.IDLE)
+    status: Mapped[VideoStatus] = mapped_column(StrEnumType(VideoStatus, 12), default=VideoStatus.IDLE)
     generation: Mapped[int] = mapped_column(sa.Integer, default=0)
     publisher_user_id: Mapped[int | None] = mapped_column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
     janus_session: Mapped[int | None] = mapped_column(sa.BigInteger)
@@ -83,7 +83,7 @@ class Recording(TimestampMixin, Model):
     session_id: Mapped[int] = mapped_column(
         sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"), unique=True
     )
-    status: Mapped[str] = mapped_column(sa.String(12), default=RecordingStatus.PENDING)
+    status: Mapped[RecordingStatus] = mapped_column(StrEnumType(RecordingStatus, 12), default=RecordingStatus.PENDING)
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The replay's path under VIDEO_DIR (e.g. "replay/12/replay-3f9c.webm": a new name for each make, so a cache
@@ -116,7 +116,7 @@ class HlsStream(TimestampMixin, Model):
     session_id: Mapped[int] = mapped_column(
         sa.Integer, sa.ForeignKey("live_sessions.id", ondelete="CASCADE"), unique=True
     )
-    status: Mapped[str] = mapped_column(sa.String(10), default=HlsStatus.RUNNING)
+    status: Mapped[HlsStatus] = mapped_column(StrEnumType(HlsStatus, 10), default=HlsStatus.RUNNING)
     node: Mapped[str] = mapped_column(sa.String(100))  # host name of the machine running ffmpeg
     pid: Mapped[int | None] = mapped_column(sa.Integer)
     base_port: Mapped[int] = mapped_column(sa.Integer)  # audio RTP/RTCP, then video RTP/RTCP

@@ -15,9 +15,13 @@ viewer's subscription.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+if TYPE_CHECKING:
+    from market.accounts.models import User
 
 PUBLISH_SALT = "chophien-video-publish-v1"
 RESOURCE_SALT = "chophien-video-resource-v1"
@@ -48,7 +52,7 @@ def _is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
 
 
-def issue_publish_token(session_id: int, user) -> str:
+def issue_publish_token(session_id: int, user: User) -> str:
     return _serializer(PUBLISH_SALT).dumps({"s": session_id, "u": user.id, "v": user.auth_version})
 
 
@@ -82,7 +86,7 @@ def make_resource(kind: str, **fields: int) -> str:
     return _serializer(RESOURCE_SALT).dumps({"k": kind, **fields})
 
 
-def read_resource(token: object, kind: str, session_id: int) -> dict | None:
+def read_resource(token: object, kind: str, session_id: int) -> dict[str, Any] | None:
     """The fields of a resource of ``kind`` for ``session_id``; None for anything else."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN:
         return None

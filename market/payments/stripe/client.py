@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import stripe
 from flask import current_app
+
+if TYPE_CHECKING:
+    from stripe._base_address import BaseAddresses
 
 
 def configured() -> bool:
@@ -16,7 +21,7 @@ def client() -> stripe.StripeClient:
     key = (config["STRIPE_SECRET_KEY"], config.get("STRIPE_API_BASE"))
     cached = current_app.extensions.get("stripe_client")
     if cached is None or cached[0] != key:
-        base = {"api": config["STRIPE_API_BASE"]} if config.get("STRIPE_API_BASE") else None
+        base: BaseAddresses | None = {"api": config["STRIPE_API_BASE"]} if config.get("STRIPE_API_BASE") else None
         cached = (
             key,
             stripe.StripeClient(

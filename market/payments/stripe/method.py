@@ -3,6 +3,8 @@ offers it, and what the order page's payment panel shows."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from flask_babel import gettext as _
 
 from market.orders.states import Actor, OrderStatus, WeightStatus
@@ -11,6 +13,10 @@ from market.payments.base import PaymentMethod
 from market.payments.models import PaymentStatus
 from market.payments.service import card_hold
 from market.payments.stripe.client import configured
+
+if TYPE_CHECKING:
+    from market.orders.models import Order
+    from market.payments.models import Payment, ShopPaymentSettings
 
 
 class StripeCheckout(PaymentMethod):
@@ -24,10 +30,12 @@ class StripeCheckout(PaymentMethod):
     def hint(self) -> str:
         return _("Visa, Mastercard, JCB: you pay on Stripe's secure page.")
 
-    def available(self, settings) -> bool:
+    def available(self, settings: ShopPaymentSettings | None) -> bool:
         return configured()
 
-    def panel(self, order, settings, payment, roles) -> dict:
+    def panel(
+        self, order: Order, settings: ShopPaymentSettings | None, payment: Payment | None, roles: set[Actor]
+    ) -> dict[str, Any]:
         manual = order.weight_status == WeightStatus.ESTIMATE
         return {
             "can_start": Actor.BUYER in roles

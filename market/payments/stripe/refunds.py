@@ -68,6 +68,8 @@ def execute_refund(payment_id: int) -> str:
 def refund_failed(payment_id: int, why: str) -> str:
     """The refund could not be made: flag the order; the payment stays "requested" for the next retry."""
     payment = db.session.get(Payment, payment_id)
+    if payment is None:  # deleted with its order meanwhile: nobody to tell
+        return Outcome.NOTHING
     order = lock_order(payment.order_id)
     payment = reload_payment(payment_id)
     payment.note = why[:500]
@@ -81,6 +83,8 @@ def finish_refund(payment_id: int, refund_id: str, status: str | None) -> str:
     if status in ("failed", "canceled"):
         return refund_failed(payment_id, f"refund {refund_id} {status}")
     payment = db.session.get(Payment, payment_id)
+    if payment is None:  # deleted with its order meanwhile: nothing to record
+        return Outcome.NOTHING
     order = lock_order(payment.order_id)
     payment = reload_payment(payment_id)
     payment.refund_ref = refund_id

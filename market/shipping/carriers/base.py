@@ -49,7 +49,7 @@ TERMINAL = frozenset({Stage.DELIVERED, Stage.RETURNED, Stage.CANCELLED})
 MAX_AMOUNT = 10**12  # đồng: beyond any parcel's cash or fee, and well within a bigint column
 
 
-def amount(raw) -> int | None:
+def amount(raw: object) -> int | None:
     """A sum of đồng as a carrier reports it (a number or its digits), or None for one no parcel carries: a word,
     a fraction, a negative, more than ``MAX_AMOUNT`` (stored as is, it would not fit the column: a 500)."""
     if isinstance(raw, bool):

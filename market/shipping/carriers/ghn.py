@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 
@@ -78,7 +79,7 @@ def stage_of(status: str) -> Stage | None:
     return STAGES.get(status)
 
 
-def _time(raw) -> datetime | None:
+def _time(raw: object) -> datetime | None:
     if not isinstance(raw, str) or not raw:
         return None
     try:
@@ -94,9 +95,9 @@ class GHN:
     prints_many = True  # one A5 print page for many order codes
 
     def _base(self) -> str:
-        return current_app.config["GHN_API_BASE"].rstrip("/")
+        return str(current_app.config["GHN_API_BASE"]).rstrip("/")
 
-    def _post(self, creds: Credentials, path: str, body: dict, timeout: float | None = None):
+    def _post(self, creds: Credentials, path: str, body: dict[str, Any], timeout: float | None = None) -> Any:
         answer = http.call(
             "POST",
             self._base() + path,
@@ -129,7 +130,7 @@ class GHN:
             )
             return None
 
-    def _parcel(self, creds: Credentials, req: ParcelRequest, timeout: float | None = None) -> dict:
+    def _parcel(self, creds: Credentials, req: ParcelRequest, timeout: float | None = None) -> dict[str, Any]:
         to = self._codes(creds, req.receiver, timeout)
         where = ", ".join(p for p in (req.receiver.street, req.receiver.commune, req.receiver.province) if p)
         return {

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 
@@ -35,9 +36,9 @@ MAX_LISTS = 2000  # more distinct lists than Vietnam has districts: the cache st
 BASE = "/shiip/public-api/master-data"
 LOCKED = 2  # GHN's Status: 1 unlocked, 2 locked
 
-Post = Callable[[str, dict], object]  # (path, JSON body) → GHN's ``data``; raises CarrierError
+Post = Callable[[str, dict[str, Any]], object]  # (path, JSON body) → GHN's ``data``; raises CarrierError
 
-_lists: dict[tuple[str, str, int], tuple[float, list[dict]]] = {}
+_lists: dict[tuple[str, str, int], tuple[float, list[dict[str, Any]]]] = {}
 _lock = threading.Lock()
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _DISTRICT_PREFIX = re.compile(r"^(quan|huyen|thi xa|thanh pho|tp|tx|q|h)\s+")
@@ -53,13 +54,13 @@ def _words(text: str | None) -> str:
     return _NOT_WORD.sub(" ", fold(text or "")).strip()
 
 
-def _names(row: dict, field: str) -> list[str]:
+def _names(row: dict[str, Any], field: str) -> list[str]:
     extensions = row.get("NameExtension")
     names = [row.get(field)] + (extensions if isinstance(extensions, list) else [])
     return [n for n in names if isinstance(n, str) and n.strip()]
 
 
-def _list(post: Post, base: str, kind: str, parent: int, body: dict) -> list[dict]:
+def _list(post: Post, base: str, kind: str, parent: int, body: dict[str, Any]) -> list[dict[str, Any]]:
     key, now = (base, kind, parent), time.monotonic()
     with _lock:
         kept = _lists.get(key)
@@ -84,7 +85,7 @@ def forget() -> None:
         _lists.clear()
 
 
-def _named_in_street(district: dict, street: str) -> bool:
+def _named_in_street(district: dict[str, Any], street: str) -> bool:
     """Whether the street line names this district ("12 Lê Lợi, Quận 3", "…, Q.3", "…, Krông Pắc")."""
     for name in _names(district, "DistrictName"):
         words = _words(name)
@@ -113,7 +114,7 @@ def resolve(post: Post, base: str, place: Place) -> Codes:
         for p in _list(post, base, "province", 0, {})
         if province and province in {place_key(n) for n in _names(p, "ProvinceName")}
     ]
-    province_ids = {p.get("ProvinceID") for p in provinces if isinstance(p.get("ProvinceID"), int)}
+    province_ids = {pid for p in provinces if isinstance(pid := p.get("ProvinceID"), int)}
     if len(province_ids) != 1:
         raise CarrierError(
             _(
@@ -132,7 +133,7 @@ def resolve(post: Post, base: str, place: Place) -> Codes:
     street = _words(place.street)
     named = [d for d in districts if _named_in_street(d, street)]
     ordered = named + [d for d in districts if d not in named]  # the district the street names is asked first
-    found: list[tuple[dict, dict]] = []
+    found: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for district in ordered:
         wards = _list(post, base, "ward", district["DistrictID"], {"district_id": district["DistrictID"]})
         found += [

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 
@@ -66,14 +67,14 @@ STAGES = {
 RECONCILED = 6
 
 
-def stage_of(status) -> Stage | None:
+def stage_of(status: object) -> Stage | None:
     try:
         return STAGES.get(int(str(status).strip()))
     except ValueError:
         return None
 
 
-def _time(raw) -> datetime | None:
+def _time(raw: object) -> datetime | None:
     if not isinstance(raw, str) or not raw:
         return None
     try:
@@ -82,7 +83,7 @@ def _time(raw) -> datetime | None:
         return None
 
 
-def _int(raw) -> int | None:
+def _int(raw: object) -> int | None:
     try:
         return int(str(raw).strip())
     except (TypeError, ValueError):
@@ -96,12 +97,19 @@ class GHTK:
     prints_many = False  # one PDF per label (GET /services/label/<label>); no call prints several
 
     def _base(self) -> str:
-        return current_app.config["GHTK_API_BASE"].rstrip("/")
+        return str(current_app.config["GHTK_API_BASE"]).rstrip("/")
 
-    def _headers(self, creds: Credentials) -> dict:
+    def _headers(self, creds: Credentials) -> dict[str, str]:
         return {"Token": creds.token, "X-Client-Source": creds.account}
 
-    def _call(self, creds: Credentials, method: str, path: str, body: dict | None = None, timeout: float | None = None):
+    def _call(
+        self,
+        creds: Credentials,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
         answer = http.call(
             method,
             self._base() + path,

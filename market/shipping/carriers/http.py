@@ -7,6 +7,7 @@ import logging
 import urllib.error
 import urllib.parse
 import urllib.request
+from typing import Any
 
 from market.shipping.carriers.base import CarrierError
 
@@ -18,12 +19,12 @@ def call(
     method: str,
     url: str,
     *,
-    headers: dict,
-    body: dict | None = None,
-    form: dict | None = None,
+    headers: dict[str, str],
+    body: dict[str, Any] | None = None,
+    form: dict[str, Any] | None = None,
     timeout: float,
     raw: bool = False,
-):
+) -> Any:
     """One request; the parsed JSON answer (or ``(content_type, bytes)`` with ``raw``)."""
     data = None
     headers = {"Accept": "application/json", **headers}
