@@ -26,8 +26,7 @@ class SellerStatus(enum.StrEnum):
     SUSPENDED = "suspended"  # hidden; cannot sell until staff restore
 
 
-# Flask-Login ships no type information: its UserMixin is Any to mypy.
-class User(UserMixin, TimestampMixin, Model):  # type: ignore[misc]
+class User(UserMixin, TimestampMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
