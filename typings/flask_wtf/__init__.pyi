@@ -3,10 +3,9 @@
 # WTForms' ``Form``, stays Any (so do the fields), the rest of the module too.
 from typing import Any
 
+from flask_wtf.csrf import CSRFProtect as CSRFProtect
 from markupsafe import Markup
 from wtforms import Form
-
-from flask_wtf.csrf import CSRFProtect as CSRFProtect
 
 class FlaskForm(Form):  # type: ignore[misc]  # WTForms has no type information: its Form is Any
     def __init__(self, formdata: Any = ..., **kwargs: Any) -> None: ...
