@@ -27,9 +27,10 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
-from flask import Flask, abort, current_app, request, send_from_directory
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Response, abort, current_app, request, send_from_directory
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from werkzeug.security import safe_join
 
 ONE_YEAR = 365 * 24 * 3600
@@ -44,7 +45,7 @@ STATIC_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 class StaticManifest:
     """The content hash of every file under the static folder, kept in step with the files."""
 
-    def __init__(self, folder: str | os.PathLike):
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = Path(folder)
         self._known: dict[str, tuple[int, int, str]] = {}  # name → (mtime_ns, size, digest)
 
@@ -77,13 +78,13 @@ class StaticManifest:
         return digest
 
 
-def serve_static(filename: str):
+def serve_static(filename: str) -> Response:
     """The ``static`` endpoint: kept for a year at its current hash, revalidated otherwise."""
     manifest: StaticManifest = current_app.extensions["static_manifest"]
     digest = manifest.digest(filename)
     if digest is None:
         abort(404)
-    response = send_from_directory(current_app.static_folder, filename, conditional=True, etag=True)
+    response = send_from_directory(manifest.folder, filename, conditional=True, etag=True)
     response.headers["Cache-Control"] = IMMUTABLE if request.args.get("v") == digest else REVALIDATE
     response.headers.pop("Expires", None)
     response.headers["Content-Security-Policy"] = STATIC_CSP
@@ -103,10 +104,10 @@ class SessionInterface(SecureCookieSessionInterface):
     message).
     """
 
-    def should_set_cookie(self, app: Flask, session) -> bool:
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
         return request.endpoint != "static" and super().should_set_cookie(app, session)
 
-    def save_session(self, app: Flask, session, response) -> None:
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         super().save_session(app, session, response)
         if request.endpoint == "static":
             response.vary.discard("cookie")  # lower case: HeaderSet.remove matches its list case-sensitively
@@ -124,6 +125,8 @@ def init_assets(app: Flask) -> None:
     app.config.setdefault("COMPRESS_STREAMS", False)
     Compress(app)
 
+    if app.static_folder is None:
+        raise RuntimeError("the app has no static folder to serve")
     manifest = StaticManifest(app.static_folder)
     manifest.warm()
     app.extensions["static_manifest"] = manifest
@@ -131,7 +134,7 @@ def init_assets(app: Flask) -> None:
     app.session_interface = SessionInterface()
 
     @app.url_defaults
-    def static_content_hash(endpoint: str, values: dict) -> None:
+    def static_content_hash(endpoint: str, values: dict[str, Any]) -> None:
         if endpoint == "static" and "filename" in values and "v" not in values:
             digest = manifest.digest(values["filename"])
             if digest:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -74,7 +74,7 @@ def _back_link() -> str | None:
     return target if is_safe_next(target) and ref.path != request.path else None
 
 
-def error_response(status: int, message: str | None = None, code: str | None = None):
+def error_response(status: int, message: str | None = None, code: str | None = None) -> tuple[Response | str, int]:
     title, default_message = _messages().get(status, _messages()[500 if status >= 500 else 400])
     message = message or default_message
     code = code or _CODES.get(status, "error")
@@ -103,9 +103,9 @@ def _forget_database_state() -> None:
     g._login_user = login.anonymous_user()
 
 
-def register_errorhandlers(app) -> None:
+def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(err):
+    def csrf_error(err: CSRFError) -> tuple[Response | str, int]:
         security_event("csrf_failed", reason=err.description, method=request.method, path=request.path)
         return error_response(
             400,
@@ -114,14 +114,14 @@ def register_errorhandlers(app) -> None:
         )
 
     @app.errorhandler(DomainError)
-    def domain_error(err: DomainError):
+    def domain_error(err: DomainError) -> tuple[Response | str, int]:
         db.session.rollback()
         if err.status == 403:
             security_event("forbidden", error=err.code, method=request.method, path=request.path)
         return error_response(err.status, err.message, err.code)
 
     @app.errorhandler(HTTPException)
-    def http_error(err: HTTPException):
+    def http_error(err: HTTPException) -> tuple[Response | str, int]:
         message = None
         if err.code == 413:
             message = _too_large()
@@ -135,14 +135,14 @@ def register_errorhandlers(app) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     @app.errorhandler(PoolTimeout)
-    def database_down(err):
+    def database_down(err: Exception) -> tuple[Response | str, int]:
         detail = (str(getattr(err, "orig", None) or err).splitlines() or [err.__class__.__name__])[0]
         log.error("database unavailable: %s", detail[:200])
         _forget_database_state()
         return error_response(503)
 
     @app.errorhandler(Exception)
-    def unhandled(err):
+    def unhandled(err: Exception) -> tuple[Response | str, int]:
         if isinstance(err, DBAPIError) and err.connection_invalidated:  # the connection died under us
             return database_down(err)
         log.exception("unhandled error on %s %s", request.method, request.path)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from flask import request
 from flask_wtf import FlaskForm
@@ -10,8 +12,11 @@ from flask_wtf import FlaskForm
 from market.domain import DomainError
 from market.extensions import csrf
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
-def form_checks_csrf(view):
+
+def form_checks_csrf(view: Callable[_P, _R]) -> Callable[_P, _R]:
     """Let the view's FlaskForm check the CSRF token instead of the app-wide guard.
 
     The guard answers a missing or stale token (a phone that kept the page open all night, a cookie the
@@ -21,12 +26,12 @@ def form_checks_csrf(view):
     """
 
     @wraps(view)
-    def checked(*args, **kwargs):
+    def checked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             _log_csrf_failure()
         return view(*args, **kwargs)
 
-    checked.csrf_in_form = True  # tests/access/test_csrf_and_safe_gets.py tells these from real exemptions
+    setattr(checked, "csrf_in_form", True)  # noqa: B010 - tests/access/test_csrf_and_safe_gets.py tells these from real exemptions
     return csrf.exempt(checked)
 
 

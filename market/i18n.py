@@ -13,20 +13,23 @@ from flask_login import current_user
 
 def select_locale() -> str:
     """The signed-in user's choice, else this visitor's, else Vietnamese."""
-    languages = current_app.config["LANGUAGES"]
-    forced = getattr(g, "force_locale", None)
+    languages: list[str] = current_app.config["LANGUAGES"]
+    default: str = current_app.config["BABEL_DEFAULT_LOCALE"]
+    forced: str | None = getattr(g, "force_locale", None)
     if forced in languages:
         return forced
     if not has_request_context():  # CLI, background tasks: Vietnamese unless told otherwise
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return default
     if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
-    chosen = session.get("lang")
+        user_locale: str = current_user.locale
+        return user_locale
+    chosen: str | None = session.get("lang")
     if chosen in languages:
         return chosen
-    if request.args.get("lang") in languages:
-        return request.args["lang"]
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        return asked
+    return default
 
 
 def vnd(amount: int | None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import request, url_for
 from flask_login import current_user
@@ -26,7 +27,7 @@ class NavItem:
     label: Callable[[], str]  # called per request, so the label is in the user's language
     icon: str
     order: int = 50
-    visible: Callable[[object], bool] = lambda user: True
+    visible: Callable[[Any], bool] = lambda user: True  # given current_user: a User or the anonymous one
     active_prefixes: tuple[str, ...] = ()
 
 
@@ -34,7 +35,7 @@ class NavItem:
 class Slot:
     key: str
     template: str
-    provider: Callable[..., dict] = field(default=lambda **kw: {})
+    provider: Callable[..., dict[str, Any] | None] = field(default=lambda **kw: {})
     order: int = 50
 
 
@@ -48,18 +49,20 @@ def nav_item(
     label: Callable[[], str],
     icon: str,
     order: int = 50,
-    visible: Callable[[object], bool] | None = None,
+    visible: Callable[[Any], bool] | None = None,
     active_prefixes: tuple[str, ...] = (),
 ) -> None:
     _nav[key] = NavItem(key, endpoint, label, icon, order, visible or (lambda user: True), active_prefixes)
 
 
-def slot(name: str, key: str, template: str, provider: Callable[..., dict] | None = None, order: int = 50) -> None:
+def slot(
+    name: str, key: str, template: str, provider: Callable[..., dict[str, Any] | None] | None = None, order: int = 50
+) -> None:
     slot_spec(name)
     _slots.setdefault(name, {})[key] = Slot(key, template, provider or (lambda **kw: {}), order)
 
 
-def nav_entries() -> list[dict]:
+def nav_entries() -> list[dict[str, Any]]:
     endpoint = request.endpoint or ""
     entries = []
     for item in sorted(_nav.values(), key=lambda i: i.order):
@@ -77,7 +80,7 @@ def nav_entries() -> list[dict]:
     return entries
 
 
-def slot_entries(name: str, **context) -> list[dict]:
+def slot_entries(name: str, **context: Any) -> list[dict[str, Any]]:
     """The templates registered for slot ``name``, each with the context its provider returns."""
     undeclared = set(context) - slot_spec(name).kwargs
     if undeclared:

@@ -8,14 +8,19 @@ import re
 import secrets
 import time
 import uuid
-from typing import TypeGuard
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeGuard, TypeVar
 from urllib.parse import parse_qsl, urlparse
 
-from flask import Flask, Request, g, has_request_context, request
+from flask import Flask, Request, Response, g, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge, default_exceptions
 from werkzeug.formparser import FormDataParser
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
+
+if TYPE_CHECKING:
+    from werkzeug.formparser import t_parse_result
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -30,7 +35,9 @@ class BoundedFormParser(FormDataParser):
     but not an urlencoded body's: a 600 kB field or a million empty ones went through. The same two limits here,
     checked on the raw bytes before anything is decoded (413)."""
 
-    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+    def _parse_urlencoded(
+        self, stream: IO[bytes], mimetype: str, content_length: int | None, options: dict[str, str]
+    ) -> t_parse_result:
         data = stream.read()
         pairs = data.split(b"&") if data else []
         if self.max_form_parts is not None and len(pairs) > self.max_form_parts:
@@ -45,14 +52,17 @@ class MarketRequest(Request):
     form_data_parser_class = BoundedFormParser
 
 
-def takes_uploads(view):
+_View = TypeVar("_View", bound=Callable[..., Any])
+
+
+def takes_uploads(view: _View) -> _View:
     """Mark a view that receives photos: its body may reach ``MAX_UPLOAD_BYTES``; every other one is held to
     ``MAX_CONTENT_LENGTH`` (1 MB), so a big body to any other address is refused before it is read."""
-    view.takes_uploads = True
+    setattr(view, "takes_uploads", True)  # noqa: B010 - a mark of ours on any view, read back with getattr
     return view
 
 
-def _body_limit(endpoint, values) -> None:
+def _body_limit(endpoint: str | None, values: dict[str, Any] | None) -> None:
     """Runs before any ``before_request`` (the CSRF guard reads the form first)."""
     from flask import current_app
 
@@ -67,7 +77,7 @@ class MarketFlask(Flask):
 
     request_class = MarketRequest
 
-    def dispatch_request(self):
+    def dispatch_request(self) -> ResponseReturnValue:
         from market.database import retry_on_conflict
 
         return retry_on_conflict(super().dispatch_request, before_retry=_rewind_uploads)
@@ -83,7 +93,9 @@ class IdConverter(IntegerConverter):
     """``<int:…>`` in this app's URLs is a database id (a 32-bit integer column): a number beyond 2**31 - 1 names
     nothing, so it does not match (404) instead of reaching the database, which refuses it (a 500)."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002 - Werkzeug's names
+    def __init__(  # noqa: A002 - Werkzeug's names
+        self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = 2**31 - 1, signed: bool = False
+    ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
@@ -91,7 +103,7 @@ class JSONProvider(DefaultJSONProvider):
     """Flask's JSON, refusing a body nested too deeply to decode (``[[[[…]]]]``) as bad JSON: Python's decoder
     raises RecursionError, which request.get_json() would let through as a 500."""
 
-    def loads(self, s, **kwargs):
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
             return super().loads(s, **kwargs)
         except RecursionError:
@@ -101,7 +113,8 @@ class JSONProvider(DefaultJSONProvider):
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce
+    nonce: str = g.csp_nonce
+    return nonce
 
 
 def content_security_policy(nonce: str, site_url: str) -> str:
@@ -124,10 +137,10 @@ def content_security_policy(nonce: str, site_url: str) -> str:
     )
 
 
-def user_abort(status: int, message: str):
+def user_abort(status: int, message: str) -> NoReturn:
     """abort() with a message that is shown to the user (already translated)."""
     exc = default_exceptions[status](description=message)
-    exc._user_message = True
+    setattr(exc, "_user_message", True)  # noqa: B010 - a mark of ours on Werkzeug's exception (errors.http_error)
     raise exc
 
 
@@ -147,7 +160,8 @@ def request_id() -> str:
     if "request_id" not in g:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-    return g.request_id
+    rid: str = g.request_id
+    return rid
 
 
 def _current_request_id() -> str:
@@ -163,12 +177,12 @@ def install_log_record_factory() -> None:
     if getattr(previous, "_chophien", False):
         return
 
-    def factory(*args, **kwargs):
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
         record.request_id = _current_request_id()
         return record
 
-    factory._chophien = True
+    setattr(factory, "_chophien", True)  # noqa: B010 - our mark: the factory is installed once
     logging.setLogRecordFactory(factory)
 
 
@@ -184,9 +198,9 @@ class TextFormatter(logging.Formatter):
     """``2026-12-06T21:04:05.123Z LEVEL [request id] logger: message``: UTC with its zone, one line per record
     (a traceback, which only the code writes, follows on its own lines)."""
 
-    converter = time.gmtime
+    converter = time.gmtime  # type: ignore[assignment]  # a builtin is not bound as a method; mypy thinks it is
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             "%(asctime)s.%(msecs)03dZ %(levelname)s [%(request_id)s] %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%S"
         )
@@ -237,7 +251,7 @@ def _has_nul() -> bool:
     return False
 
 
-def _is_text(value) -> bool:
+def _is_text(value: object) -> bool:
     """Text a browser can send: JSON's "\\ud800" decodes to a lone surrogate, which no page can echo back (its
     UTF-8 encoding raises: a 500 the route fuzzer found on forms that show the phone typed)."""
     if not isinstance(value, str):
@@ -249,7 +263,7 @@ def _is_text(value) -> bool:
     return True
 
 
-def _is_form_like(value) -> bool:
+def _is_form_like(value: object) -> bool:
     """What a form sends: field names with text, or lists of text (a multiple select)."""
     return isinstance(value, dict) and all(
         _is_text(k) and (_is_text(v) or (isinstance(v, list) and all(_is_text(i) for i in v))) for k, v in value.items()
@@ -285,7 +299,7 @@ def init_web(app: Flask) -> None:
     app.url_value_preprocessor(_body_limit)
 
     @app.before_request
-    def start_request():
+    def start_request() -> None:
         request_id()
         g.request_started = time.perf_counter()
         refusal = _refused_at_the_door()
@@ -293,7 +307,7 @@ def init_web(app: Flask) -> None:
             user_abort(400, refusal)
 
     @app.after_request
-    def security_headers(response):
+    def security_headers(response: Response) -> Response:
         headers = response.headers
         headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce(), app.config["SITE_URL"]))
         headers.setdefault("X-Content-Type-Options", "nosniff")

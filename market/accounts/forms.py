@@ -1,45 +1,58 @@
+from collections.abc import Iterable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import Choice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from market.accounts.models import Commune
 from market.accounts.service import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, SHOP_NAME_MAX, STORY_MAX
 
 
-class PhoneField(StringField):
-    def __init__(self, label=None, **kwargs):
+class PhoneField(StringField):  # type: ignore[misc]  # WTForms has no type information: its fields are Any
+    def __init__(self, label: str | LazyString | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("render_kw", {"autocomplete": "tel", "inputmode": "tel", "placeholder": "0912 345 678"})
         super().__init__(label, **kwargs)
 
 
-class ChoiceField(SelectField):
+class ChoiceField(SelectField):  # type: ignore[misc]  # WTForms has no type information: its fields are Any
     """A select whose "not a valid choice" errors speak the user's language (WTForms' own are English).
 
     With ``placeholder`` it starts on an empty "— choose —" option, so a form sent untouched is refused (by the
     field's InputRequired, beside it) instead of quietly taking the first value of the list."""
 
-    def __init__(self, label=None, validators=None, placeholder=None, **kwargs):
+    data: Any  # WTForms' Field.data: the coerced value, or None
+
+    def __init__(
+        self,
+        label: str | LazyString | None = None,
+        validators: Any = None,
+        placeholder: str | LazyString | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.placeholder = placeholder
         if placeholder is not None:
             coerce = kwargs.get("coerce", str)
             kwargs["coerce"] = lambda v, _c=coerce: None if v in ("", None) else _c(v)
         super().__init__(label, validators, **kwargs)
 
-    def iter_choices(self):
+    def iter_choices(self) -> list[Any]:
         choices = list(super().iter_choices())
         if self.placeholder is not None:
             choices.insert(0, Choice(value="", label=str(self.placeholder), selected=self.data is None, render_kw={}))
         return choices
 
-    def process_formdata(self, valuelist):
+    def process_formdata(self, valuelist: list[Any]) -> None:
         try:
             super().process_formdata(valuelist)
         except ValueError:
             self.data = None
             raise ValueError(_l("Choose a value from the list.")) from None
 
-    def pre_validate(self, form):
+    def pre_validate(self, form: FlaskForm) -> None:
         if self.process_errors:  # already told (above): "abc" for a number is not said twice
             return
         if self.placeholder is not None and self.data is None:  # untouched: the field's InputRequired tells
@@ -112,7 +125,7 @@ class ApplySellerForm(FlaskForm):
         validators=[Length(max=STORY_MAX, message=_l("The story can have at most %(max)d characters."))],
     )
 
-    def __init__(self, *args, communes=(), **kwargs):
+    def __init__(self, *args: Any, communes: Iterable[Commune] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.commune_id.choices = [(c.id, f"{c.name} — {c.province}") for c in communes]
 
@@ -121,8 +134,8 @@ class LanguageForm(FlaskForm):
     pass
 
 
-class CodeField(StringField):
-    def __init__(self, label=None, **kwargs):
+class CodeField(StringField):  # type: ignore[misc]  # WTForms has no type information: its fields are Any
+    def __init__(self, label: str | LazyString | None = None, **kwargs: Any) -> None:
         kwargs.setdefault(
             "render_kw",
             {
@@ -136,7 +149,7 @@ class CodeField(StringField):
         super().__init__(label, **kwargs)
 
 
-def _phone_field():
+def _phone_field() -> PhoneField:
     return PhoneField(
         _l("Phone number"),
         validators=[
@@ -146,7 +159,7 @@ def _phone_field():
     )
 
 
-def _code_field():
+def _code_field() -> CodeField:
     return CodeField(
         _l("Code from the SMS"),
         validators=[
@@ -156,7 +169,7 @@ def _code_field():
     )
 
 
-def _new_password_field(label=_l("New password")):
+def _new_password_field(label: str | LazyString = _l("New password")) -> Any:
     return PasswordField(
         label,
         validators=[

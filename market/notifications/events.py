@@ -7,6 +7,8 @@ A browser authenticates with its session cookie; other clients pass ``auth={"tok
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import emit, join_room
@@ -18,7 +20,7 @@ from market.metrics import socket_connected
 from market.notifications.service import NAMESPACE, room_for, unread_count
 
 
-def _refuse():
+def _refuse() -> NoReturn:
     raise ConnectionRefusedError(
         {"ok": False, "error": "not_logged_in", "message": _("Log in to receive notifications.")}
     )
@@ -32,7 +34,7 @@ def register() -> None:
     logged_out.connect(_close_sockets_of)
 
 
-def on_connect(auth=None):
+def on_connect(auth: object = None) -> bool:
     """Any browser tab or app of a logged-in person."""
     if isinstance(auth, dict) and auth.get("token") is not None:
         user = user_from_token(auth.get("token"))
@@ -48,12 +50,12 @@ def on_connect(auth=None):
     return True
 
 
-def on_disconnect(*_args):
+def on_disconnect(*_args: object) -> None:
     """Sent by Socket.IO when a connected socket closes."""
     socket_connected(NAMESPACE, -1)
 
 
-def _close_sockets_of(user_id, **_kw):
+def _close_sockets_of(user_id: int, **_kw: Any) -> None:
     """Someone logged out: their /notify sockets close, in every server process."""
     from market.socketqueue import close_room
 

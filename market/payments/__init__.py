@@ -8,12 +8,18 @@ as the orders area's payment gateway.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from flask import Blueprint, Flask
 
 from market.payments.base import PaymentMethod
 from market.payments.cod import CashOnDelivery
 from market.payments.stripe.method import StripeCheckout
 from market.payments.vietqr import VietQRTransfer
+
+if TYPE_CHECKING:
+    from market.orders.models import Order
+    from market.orders.states import Actor
 
 bp = Blueprint("payments", __name__)
 sell_bp = Blueprint("sell_payments", __name__, url_prefix="/sell/payments")
@@ -50,7 +56,7 @@ def init_app(app: Flask) -> None:
     cli.register(app)
 
 
-def _order_panel(order=None, roles=(), **_kw):
+def _order_panel(order: Order | None = None, roles: set[Actor] | None = None, **_kw: Any) -> dict[str, Any] | None:
     from market.payments.service import order_panel
 
-    return order_panel(order, roles) if order is not None else None
+    return order_panel(order, roles or set()) if order is not None else None

@@ -1,9 +1,13 @@
+from collections.abc import Iterable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import Length
 
 from market.accounts.forms import ChoiceField
+from market.payments.banks import Bank
 
 
 class PaymentSettingsForm(FlaskForm):
@@ -21,7 +25,7 @@ class PaymentSettingsForm(FlaskForm):
         render_kw={"autocomplete": "off"},
     )
 
-    def __init__(self, *args, banks=(), **kwargs):
+    def __init__(self, *args: Any, banks: Iterable[Bank] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.bank_bin.choices = [("", _l("— no bank transfer —"))] + [
             (b.bin, f"{b.short_name} — {b.name_vi}") for b in banks

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
 from flask_babel import gettext as _
 
 from market.domain import DomainError
@@ -9,7 +13,13 @@ from market.extensions import db
 from market.orders.payment import MethodChoice
 from market.orders.states import OrderStatus
 from market.payments import service
+from market.payments.base import PaymentMethod
 from market.payments.models import PaymentStatus, RefundStatus
+
+if TYPE_CHECKING:
+    from market.accounts.models import User
+    from market.orders.models import Order
+    from market.orders.states import Actor
 
 # When the seller may record money by hand, per method: a transfer is seen in the bank app at any time; cash
 # changes hands at the door (or when the buyer collects).
@@ -26,7 +36,7 @@ _RECORDABLE = {
 
 
 class Gateway:
-    def _methods(self):
+    def _methods(self) -> list[PaymentMethod]:
         from market.payments import METHODS
 
         return [cls() for cls in METHODS.values()]
@@ -35,7 +45,7 @@ class Gateway:
         settings = service.settings_for(seller_id)
         return [MethodChoice(m.name, m.label(), m.hint()) for m in self._methods() if m.available(settings)]
 
-    def choose(self, order, method: str, actor) -> None:
+    def choose(self, order: Order, method: str, actor: User | None) -> None:
         from market.payments import get_method
 
         if order.status != OrderStatus.PENDING or order.paid_at is not None:
@@ -56,12 +66,12 @@ class Gateway:
                 from market.tasks import defer
 
                 session_id = payment.provider_ref
-                on_commit(lambda sid=session_id: defer(expire_session, sid))
+                on_commit(partial(defer, expire_session, session_id))
         order.payment_method = chosen.name
         db.session.flush()
         chosen.on_chosen(order, settings, actor)
 
-    def method_locked(self, order) -> str | None:
+    def method_locked(self, order: Order) -> str | None:
         if order.status != OrderStatus.PENDING or order.paid_at is not None:
             return _("This order can no longer change how it is paid.")
         for p in service.payments_of(order.id):
@@ -75,13 +85,13 @@ class Gateway:
                 return _("Your card is authorised for this order. Cancel the order to pay another way.")
         return None
 
-    def can_confirm_unpaid(self, order) -> bool:
+    def can_confirm_unpaid(self, order: Order) -> bool:
         from market.payments import METHODS
 
         method = METHODS.get(order.payment_method or "")
         return method is not None and method().can_confirm_unpaid(order)
 
-    def can_mark_paid(self, order) -> bool:
+    def can_mark_paid(self, order: Order) -> bool:
         if order.payment_method == "vietqr" and order.awaits_weighing:  # the buyer pays the weighed amount
             return False
         return (
@@ -90,11 +100,12 @@ class Gateway:
             and order.status in _RECORDABLE[order.payment_method]
         )
 
-    def mark_paid(self, order, actor, role) -> None:
+    def mark_paid(self, order: Order, actor: User | None, role: Actor) -> None:
         order = service.lock_order(order.id)
-        if not self.can_mark_paid(order):
+        method = order.payment_method
+        if method is None or not self.can_mark_paid(order):  # can_mark_paid is False without a method too
             raise DomainError("invalid", _("This order cannot be marked paid now."), status=409)
-        payment = service.open_attempt(order, order.payment_method)
+        payment = service.open_attempt(order, method)
         reason = (
             _("Cash received by the seller")
             if order.payment_method == "cod"
@@ -102,7 +113,7 @@ class Gateway:
         )
         service.record_paid(order, payment, actor=actor, role=role, reason=reason)
 
-    def can_mark_refunded(self, order) -> bool:
+    def can_mark_refunded(self, order: Order) -> bool:
         if order.status not in (OrderStatus.CANCELLED, OrderStatus.RETURNED) or order.paid_at is None:
             return False
         return any(
@@ -110,11 +121,11 @@ class Gateway:
             for p in service.payments_of(order.id)
         )
 
-    def describe(self, order) -> dict:
-        def iso(value):
+    def describe(self, order: Order) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
             return value.isoformat() if value is not None else None
 
-        data = {
+        data: dict[str, Any] = {
             "method": order.payment_method,
             "paid": order.paid_at is not None,
             "paid_at": iso(order.paid_at),
@@ -149,14 +160,14 @@ class Gateway:
         return data
 
     # ---- orders sold by weight ----
-    def weigh_before_paying(self, order) -> bool:
+    def weigh_before_paying(self, order: Order) -> bool:
         return order.payment_method in ("vietqr", "cod")
 
-    def max_chargeable(self, order) -> int | None:
+    def max_chargeable(self, order: Order) -> int | None:
         hold = service.card_hold(order.id)
         return hold.amount_vnd if hold is not None else None
 
-    def amount_locked(self, order) -> bool:
+    def amount_locked(self, order: Order) -> bool:
         return any(
             p.status == PaymentStatus.SUCCEEDED or (p.status == PaymentStatus.AUTHORIZED and p.capture_vnd is not None)
             for p in service.payments_of(order.id)

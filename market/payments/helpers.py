@@ -11,7 +11,7 @@ from market.payments import bp
 def payment_status_label(status: str) -> str:
     from market.payments.models import PaymentStatus
 
-    return {
+    labels: dict[str, str] = {
         PaymentStatus.PENDING: _("waiting"),
         PaymentStatus.SUCCEEDED: _("received"),
         PaymentStatus.FAILED: _("failed"),
@@ -20,7 +20,8 @@ def payment_status_label(status: str) -> str:
         PaymentStatus.REFUNDED: _("refunded"),
         PaymentStatus.AUTHORIZED: _("card held"),
         PaymentStatus.RELEASED: _("hold released"),
-    }.get(status, status)
+    }
+    return labels.get(status, status)
 
 
 @bp.app_template_global("payment_method_label")
@@ -36,8 +37,9 @@ def payment_method_label(name: str | None) -> str:
 def refund_status_label(status: str | None) -> str:
     from market.payments.models import RefundStatus
 
-    return {
+    labels: dict[str, str] = {
         RefundStatus.REQUESTED: _("refund requested"),
         RefundStatus.MANUAL: _("money to send back"),
         RefundStatus.DONE: _("money returned"),
-    }.get(status, status or "")
+    }
+    return labels.get(status or "", status or "")

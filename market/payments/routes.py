@@ -8,12 +8,13 @@ import stripe
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from market.domain import DomainError
 from market.extensions import db
 from market.orders.service import get_order_for
 from market.payments import bp
-from market.payments.service import claim_transfer
+from market.payments.service import claim_transfer, payments_of
 from market.payments.stripe import checkout
 from market.payments.stripe.client import configured
 from market.payments.stripe.events import on_session_completed
@@ -27,7 +28,7 @@ def _order_url(order_id: int) -> str:
 
 @bp.post("/payments/stripe/<int:order_id>/start")
 @login_required
-def stripe_start(order_id: int):
+def stripe_start(order_id: int) -> Response:
     """The buyer pays a pending order by card: send them to Stripe Checkout (reusing an open session)."""
     req = checkout.prepare_checkout(order_id, current_user)
     db.session.commit()  # no transaction (nor SQLite write lock) held while Stripe answers
@@ -60,14 +61,14 @@ def stripe_start(order_id: int):
 
 @bp.get("/payments/stripe/<int:order_id>/return")
 @login_required
-def stripe_return(order_id: int):
+def stripe_return(order_id: int) -> str:
     """Back from Stripe. The webhook confirms the payment; reading the session here only makes it quicker."""
     order = get_order_for(order_id, current_user)
     if order.buyer_id != current_user.id:
         abort(404)
     session_id = request.args.get("session_id", "")
     known = _SESSION_ID.match(session_id) and any(
-        p.method == "stripe" and p.provider_ref == session_id for p in order.payments
+        p.method == "stripe" and p.provider_ref == session_id for p in payments_of(order.id)
     )
     db.session.commit()
     if known and order.paid_at is None and configured():
@@ -87,7 +88,7 @@ def stripe_return(order_id: int):
 
 @bp.get("/payments/stripe/<int:order_id>/cancelled")
 @login_required
-def stripe_cancelled(order_id: int):
+def stripe_cancelled(order_id: int) -> Response:
     get_order_for(order_id, current_user)
     flash(_("The card payment was cancelled. You can try again or choose another way to pay."), "info")
     return redirect(_order_url(order_id))
@@ -95,7 +96,7 @@ def stripe_cancelled(order_id: int):
 
 @bp.post("/payments/<int:order_id>/transfer-sent")
 @login_required
-def transfer_sent(order_id: int):
+def transfer_sent(order_id: int) -> Response:
     """The buyer says they have transferred: the seller is told, and the stock is held while they check."""
     order = claim_transfer(order_id, current_user)
     db.session.commit()
@@ -105,7 +106,7 @@ def transfer_sent(order_id: int):
 
 @bp.post("/payments/<int:order_id>/resolve")
 @login_required
-def resolve(order_id: int):
+def resolve(order_id: int) -> Response:
     """The seller (or commune staff) has returned stray money or checked a transfer: clear the flag."""
     from market.orders.actions import acting_role
     from market.orders.states import Actor

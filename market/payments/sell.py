@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market.accounts.models import SellerProfile
 from market.domain import DomainError
 from market.errors import user_abort
 from market.extensions import db
@@ -17,8 +19,8 @@ from market.payments.service import save_settings, settings_to_edit
 from market.payments.vietqr import clean_account_number, clean_holder, sample_qr
 
 
-def _seller_profile():
-    profile = current_user.seller_profile
+def _seller_profile() -> SellerProfile:
+    profile: SellerProfile | None = current_user.seller_profile
     if profile is None or not current_user.is_seller:
         user_abort(403, _("Only an approved shop can do this."))
     return profile
@@ -26,7 +28,7 @@ def _seller_profile():
 
 @sell_bp.route("", methods=["GET", "POST"])
 @login_required
-def settings():
+def settings() -> ResponseReturnValue:
     """The shop's payment settings: cash on delivery, and the bank account for VietQR transfers.
 
     A new or changed bank account is shown before it is saved (the bank's name, the number, the holder, and a
@@ -44,7 +46,7 @@ def settings():
                 current.account_number,
                 current.account_holder,
             )
-            if changed and request.form.get("confirm") != "1":
+            if account is not None and changed and request.form.get("confirm") != "1":
                 db.session.rollback()
                 if request.form.get("edit") != "1":
                     return render_template(
@@ -69,7 +71,7 @@ def settings():
     return render_template("payments/settings.html", form=form, profile=profile), 400 if form.errors else 200
 
 
-def _bank_account(form) -> tuple[str, str, str] | None:
+def _bank_account(form: PaymentSettingsForm) -> tuple[str, str, str] | None:
     """(BIN, account number, holder) as they will be stored, or None for "no bank transfer"."""
     if not form.bank_bin.data:
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 def flag_label(flag: PaymentFlag | str | None) -> str:
     """What the seller (and staff) read about a flag on the order page and in the orders list."""
     F = PaymentFlag
-    labels = {
+    labels: dict[str, str] = {
         F.AMOUNT_MISMATCH: _(
             "A payment arrived with the wrong amount: the order is not paid. Check it and return the money."
         ),
@@ -119,7 +120,7 @@ def next_attempt(order_id: int) -> int:
     return (db.session.scalar(sa.select(sa.func.max(Payment.attempt)).where(Payment.order_id == order_id)) or 0) + 1
 
 
-def new_attempt(order: Order, method: str, **fields) -> Payment:
+def new_attempt(order: Order, method: str, **fields: Any) -> Payment:
     payment = Payment(
         order_id=order.id,
         method=method,
@@ -154,7 +155,7 @@ def close_pending_attempts(order: Order, keep_method: str | None = None) -> list
 
 
 def record_paid(
-    order: Order, payment: Payment, *, actor, role: Actor, reason: str, received_vnd: int | None = None
+    order: Order, payment: Payment, *, actor: User | None, role: Actor, reason: str, received_vnd: int | None = None
 ) -> None:
     """The money for ``order`` arrived through ``payment``: mark both paid; a pending order becomes confirmed.
     The caller holds the order's row lock and has checked the amount."""
@@ -230,7 +231,7 @@ def unrefunded_paid(order_id: int) -> Payment | None:
     return None
 
 
-def order_panel(order: Order, roles) -> dict | None:
+def order_panel(order: Order, roles: set[Actor]) -> dict[str, Any] | None:
     """Context for the payment panel of the order page (payments/_order_panel.html)."""
     from market.payments import METHODS
 
@@ -267,7 +268,7 @@ RESOLVABLE = frozenset(
 )
 
 
-def resolve_flag(order: Order, actor) -> None:
+def resolve_flag(order: Order, actor: User) -> None:
     """The seller has returned the stray money (or checked the transfer): close the flag, recording who did."""
     order = lock_order(order.id)
     if order.payment_flag not in RESOLVABLE:

@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from market.domain import DomainError, ErrorCode
 from market.payments.base import PaymentMethod
+
+if TYPE_CHECKING:
+    from market.accounts.models import User
+    from market.orders.models import Order
+    from market.orders.states import Actor
+    from market.payments.models import Payment, ShopPaymentSettings
 
 NAPAS_GUID = "A000000727"
 TO_ACCOUNT = "QRIBFTTA"
@@ -150,12 +157,15 @@ def sample_qr(bank_bin: str, account: str) -> Markup:
     return qr_svg(build_payload(bank_bin, account, 1000, "CP THU TAI KHOAN"), title="VietQR 1000")
 
 
-def memo_for(order) -> str:
+def memo_for(order: Order) -> str:
     """The transfer memo: the order's public code — random (40 bits), so a memo cannot be guessed."""
     return order.code
 
 
-def order_payload(order, settings) -> str:
+def order_payload(order: Order, settings: ShopPaymentSettings) -> str:
+    """Only for a shop that ``has_bank`` (both callers check)."""
+    if not settings.bank_bin or not settings.account_number:
+        raise ValueError(f"shop {settings.seller_id} has no bank account for transfers")
     return build_payload(settings.bank_bin, settings.account_number, order.total_vnd, memo_for(order))
 
 
@@ -196,17 +206,19 @@ class VietQRTransfer(PaymentMethod):
     def hint(self) -> str:
         return _("Scan the QR code with any banking app; the amount and memo are filled in.")
 
-    def available(self, settings) -> bool:
+    def available(self, settings: ShopPaymentSettings | None) -> bool:
         return settings is not None and settings.has_bank
 
-    def on_chosen(self, order, settings, actor) -> None:
+    def on_chosen(self, order: Order, settings: ShopPaymentSettings | None, actor: User | None) -> None:
         from market.payments.service import open_attempt, wait_for_weighing
 
         open_attempt(order, self.name)
         if order.awaits_weighing:  # no transfer is asked for before the shop has weighed it
             wait_for_weighing(order)
 
-    def panel(self, order, settings, payment, roles) -> dict:
+    def panel(
+        self, order: Order, settings: ShopPaymentSettings | None, payment: Payment | None, roles: set[Actor]
+    ) -> dict[str, Any]:
         from market.payments.banks import bank_by_bin
 
         if settings is None or not settings.has_bank:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
+from typing import Any
 
 import stripe
-from flask import current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
 from market.domain import DomainError
@@ -25,7 +27,7 @@ from market.securitylog import security_event
 log = logging.getLogger(__name__)
 
 
-def process_once(provider: str, event_id: str, event_type: str, handler) -> str:
+def process_once(provider: str, event_id: str, event_type: str, handler: Callable[[ProcessedEvent], str]) -> str:
     """Run ``handler(row)`` unless this event was processed before; returns its outcome (or "duplicate")."""
     try:
         with db.session.begin_nested():
@@ -34,7 +36,7 @@ def process_once(provider: str, event_id: str, event_type: str, handler) -> str:
             db.session.flush()
     except IntegrityError:
         return Outcome.DUPLICATE
-    row.outcome = handler(row)
+    row.outcome = Outcome(handler(row))  # the handlers answer with Outcome members
     db.session.flush()
     return row.outcome
 
@@ -51,7 +53,7 @@ def _signed_at(header: str) -> int:
     return 0
 
 
-def _event_object(text: str) -> dict | None:
+def _event_object(text: str) -> dict[str, Any] | None:
     """The signed body as an event: a JSON object of bounded depth, else None (answered 400, not 500)."""
     try:
         data = json.loads(text)
@@ -59,7 +61,7 @@ def _event_object(text: str) -> dict | None:
         return None
     if not isinstance(data, dict):
         return None
-    stack = [(data, 1)]
+    stack: list[tuple[dict[str, Any] | list[Any], int]] = [(data, 1)]
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
@@ -69,14 +71,14 @@ def _event_object(text: str) -> dict | None:
     return data
 
 
-def _refuse(status: int, code: str, message: str):
+def _refuse(status: int, code: str, message: str) -> tuple[Response, int]:
     db.session.rollback()
     return jsonify({"ok": False, "error": code, "message": message}), status
 
 
 @bp.post("/webhooks/stripe")
 @csrf.exempt
-def stripe_webhook():
+def stripe_webhook() -> Response | tuple[Response, int]:
     from market.payments.stripe.client import configured
     from market.payments.stripe.events import handle_event
 
@@ -93,7 +95,9 @@ def stripe_webhook():
             text, signature, current_app.config["STRIPE_WEBHOOK_SECRET"], STRIPE_TOLERANCE_S
         )
         if _signed_at(signature) > time.time() + STRIPE_TOLERANCE_S:  # the library checks the past only
-            raise stripe.SignatureVerificationError("timestamp in the future", signature, text)
+            raise stripe.SignatureVerificationError(  # type: ignore[no-untyped-call]  # stripe leaves its __init__ unannotated
+                "timestamp in the future", signature, text
+            )
     except stripe.SignatureVerificationError:
         security_event("webhook_bad_signature", provider="stripe")
         return _refuse(400, "bad_signature", "signature verification failed")
@@ -117,7 +121,7 @@ def stripe_webhook():
 
 @bp.post("/webhooks/bank/<provider>")
 @csrf.exempt
-def bank_webhook(provider: str):
+def bank_webhook(provider: str) -> Response | tuple[Response, int]:
     from market.payments.bankfeed import ADAPTERS, BadSignature, apply_transfer
 
     adapter_cls = ADAPTERS.get(provider)

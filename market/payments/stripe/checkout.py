@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import stripe
@@ -17,7 +18,7 @@ from market.database import utcnow
 from market.domain import DomainError
 from market.extensions import db
 from market.i18n import format_kg
-from market.orders.models import Order
+from market.orders.models import Order, OrderItem
 from market.orders.service import get_order_for
 from market.orders.states import OrderStatus, WeightStatus
 from market.orders.units import unit_label
@@ -26,6 +27,11 @@ from market.payments.models import Payment, PaymentStatus
 from market.payments.service import close_pending_attempts, lock_order, new_attempt, payments_of, reload_payment
 from market.payments.stripe.client import client, configured
 from market.payments.stripe.method import StripeCheckout
+
+if TYPE_CHECKING:
+    from stripe.params.checkout import SessionCreateParams
+
+    from market.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +62,7 @@ class CheckoutRequest:
         return f"chophien-checkout-{self.order_id}-{self.attempt}"
 
 
-def prepare_checkout(order_id: int, user) -> CheckoutRequest:
+def prepare_checkout(order_id: int, user: User) -> CheckoutRequest:
     """Check the buyer may pay this order by card now; reuse the open session or open a new attempt.
     Flushes; the caller commits before ``create_session``."""
     if not configured():
@@ -74,7 +80,8 @@ def prepare_checkout(order_id: int, user) -> CheckoutRequest:
     manual = order.weight_status == WeightStatus.ESTIMATE
     amount = max_total(order) if manual else order.total_vnd
     now = utcnow()
-    payment = None
+    payment: Payment | None = None
+    expires_at = now
     for p in payments_of(order.id):
         if p.method == StripeCheckout.name and p.status == PaymentStatus.PENDING:
             if p.amount_vnd != amount or bool(p.manual_capture) != manual:  # the amount changed (weighed) since
@@ -83,7 +90,8 @@ def prepare_checkout(order_id: int, user) -> CheckoutRequest:
             if p.provider_ref and p.checkout_url and p.expires_at and p.expires_at > now + timedelta(minutes=1):
                 return _request(order, p, p.expires_at, url=p.checkout_url)
             if not p.provider_ref and p.expires_at and p.expires_at > now + timedelta(minutes=1):
-                payment = p  # a session we may have created without hearing back: same key, same session
+                # a session we may have created without hearing back: same key, same session
+                payment, expires_at = p, p.expires_at
             else:
                 p.status = PaymentStatus.EXPIRED
     close_pending_attempts(order, keep_method=StripeCheckout.name)
@@ -91,15 +99,16 @@ def prepare_checkout(order_id: int, user) -> CheckoutRequest:
     expires = min(max(order.hold_expires_at or now, now + SESSION_MIN), now + SESSION_MAX)
     if payment is None:
         payment = new_attempt(order, StripeCheckout.name, expires_at=expires, manual_capture=manual)
+        expires_at = expires
         payment.amount_vnd = amount
     # Retrying an attempt keeps its expiry: the request is then the very same one, which Stripe answers with the
     # session it made the first time (it refuses a key sent again with other parameters).
-    order.hold_expires_at = payment.expires_at + HOLD_GRACE
+    order.hold_expires_at = expires_at + HOLD_GRACE
     db.session.flush()
-    return _request(order, payment, payment.expires_at)
+    return _request(order, payment, expires_at)
 
 
-def _line(item, manual: bool) -> tuple[str, int, int]:
+def _line(item: OrderItem, manual: bool) -> tuple[str, int, int]:
     """One Checkout line; sold by weight and not weighed yet, at the most one unit may cost (the hold)."""
     if manual and item.by_weight:
         name = _(
@@ -135,7 +144,7 @@ def _request(order: Order, payment: Payment, expires_at: datetime, url: str | No
     )
 
 
-def session_params(req: CheckoutRequest) -> dict:
+def session_params(req: CheckoutRequest) -> SessionCreateParams:
     metadata = {"order_id": str(req.order_id), "payment_id": str(req.payment_id), "order_code": req.order_code}
     return {
         "mode": "payment",
@@ -160,13 +169,13 @@ def session_params(req: CheckoutRequest) -> dict:
     }
 
 
-def create_session(req: CheckoutRequest) -> dict:
+def create_session(req: CheckoutRequest) -> dict[str, Any]:
     """Ask Stripe for the Checkout Session (network; call with no transaction open)."""
     session = client().v1.checkout.sessions.create(session_params(req), {"idempotency_key": req.idempotency_key})
     return session.to_dict()
 
 
-def save_session(payment_id: int, session: dict) -> str:
+def save_session(payment_id: int, session: dict[str, Any]) -> str | None:
     payment = reload_payment(payment_id)
     if payment.provider_ref is None:
         payment.provider_ref = session["id"]
@@ -195,7 +204,7 @@ def session_failed(payment_id: int, error: Exception) -> None:
     db.session.flush()
 
 
-def retrieve_session(session_id: str) -> dict:
+def retrieve_session(session_id: str) -> dict[str, Any]:
     return client().v1.checkout.sessions.retrieve(session_id).to_dict()
 
 
@@ -220,7 +229,7 @@ def int_value(value: object) -> int | None:
     return None
 
 
-def find_payment(session_id: str | None, payment_intent: str | None, metadata: dict | None) -> Payment | None:
+def find_payment(session_id: str | None, payment_intent: str | None, metadata: dict[str, Any] | None) -> Payment | None:
     """Our payment for a Stripe object: by session id, payment intent, or our own metadata (checked)."""
     query = sa.select(Payment).where(Payment.method == StripeCheckout.name)
     if session_id:

@@ -5,6 +5,7 @@ locks the order row, checks amount and currency, and is written for any order of
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -23,7 +24,7 @@ from market.payments.stripe.refunds import close_refunded_order, request_refund
 log = logging.getLogger(__name__)
 
 
-def on_session_completed(session: dict, event: ProcessedEvent | None = None) -> str:
+def on_session_completed(session: dict[str, Any], event: ProcessedEvent | None = None) -> str:
     payment = find_payment(session.get("id"), None, session.get("metadata"))
     if payment is None:
         log.warning("stripe: completed session %s matches no payment", session.get("id"))
@@ -92,7 +93,7 @@ def _parked_refund(intent: str | None) -> ProcessedEvent | None:
     )
 
 
-def _paid_then_refunded(order: Order, payment: Payment, amount, currency) -> None:
+def _paid_then_refunded(order: Order, payment: Payment, amount: object, currency: object) -> None:
     """The refund arrived before the completion: the money came and went back. End where the two events end in
     their usual order (paid, then refunded: the order closed as refunded, its stock back, the buyer told),
     instead of leaving the order pending, holding stock nobody will pay for until the hold lapses."""
@@ -115,7 +116,7 @@ def _paid_then_refunded(order: Order, payment: Payment, amount, currency) -> Non
         close_refunded_order(order, _("The card payment was refunded"))
 
 
-def on_session_expired(session: dict, event: ProcessedEvent | None = None) -> str:
+def on_session_expired(session: dict[str, Any], event: ProcessedEvent | None = None) -> str:
     """The buyer left Stripe's page until it closed: the attempt ends, and so does the order's hold, at once
     (the buyer is told it was not paid in time; the stock is back on sale) unless another way to pay is open."""
     payment = find_payment(session.get("id"), None, session.get("metadata"))
@@ -140,7 +141,7 @@ def on_session_expired(session: dict, event: ProcessedEvent | None = None) -> st
     return Outcome.EXPIRED
 
 
-def on_charge_refunded(charge: dict, event: ProcessedEvent | None = None) -> str:
+def on_charge_refunded(charge: dict[str, Any], event: ProcessedEvent | None = None) -> str:
     intent = charge.get("payment_intent") if isinstance(charge.get("payment_intent"), str) else None
     if event is not None:
         event.ref = intent
@@ -180,8 +181,9 @@ HANDLERS = {
 }
 
 
-def handle_event(event: dict, row: ProcessedEvent | None = None) -> str:
-    handler = HANDLERS.get(event.get("type"))
+def handle_event(event: dict[str, Any], row: ProcessedEvent | None = None) -> str:
+    event_type = event.get("type")
+    handler = HANDLERS.get(event_type) if isinstance(event_type, str) else None
     body = event.get("data")
     obj = body.get("object") if isinstance(body, dict) else None
     if handler is None or not isinstance(obj, dict):

@@ -5,6 +5,7 @@ commit, through the API (idempotent per payment and action), and are retried by 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import sqlalchemy as sa
 import stripe
@@ -27,7 +28,7 @@ from market.tasks import defer
 log = logging.getLogger(__name__)
 
 
-def authorised(order: Order, payment: Payment, intent: str, amount, currency) -> str:
+def authorised(order: Order, payment: Payment, intent: str | None, amount: object, currency: object) -> str:
     """The card is held for ``amount``: check it is what we asked for, confirm the order (not paid yet)."""
     if intent and not payment.provider_payment_ref:
         payment.provider_payment_ref = intent
@@ -62,7 +63,7 @@ def authorised(order: Order, payment: Payment, intent: str, amount, currency) ->
     return Outcome.AUTHORISED
 
 
-def _card_hold_of(intent: dict, event: ProcessedEvent | None):
+def _card_hold_of(intent: dict[str, Any], event: ProcessedEvent | None) -> tuple[Order, Payment, str | None] | None:
     """(order locked, card-hold payment, intent id) a PaymentIntent event is about, or None when it is not one of
     ours or not a manual-capture hold."""
     intent_id = intent.get("id") if isinstance(intent.get("id"), str) else None
@@ -74,7 +75,7 @@ def _card_hold_of(intent: dict, event: ProcessedEvent | None):
     return lock_order(payment.order_id), reload_payment(payment.id), intent_id
 
 
-def on_intent_capturable(intent: dict, event: ProcessedEvent | None = None) -> str:
+def on_intent_capturable(intent: dict[str, Any], event: ProcessedEvent | None = None) -> str:
     """``payment_intent.amount_capturable_updated``: the hold is in place (whichever of this and the session's
     completion arrives first confirms the order; the other finds it done)."""
     held = _card_hold_of(intent, event)
@@ -86,7 +87,7 @@ def on_intent_capturable(intent: dict, event: ProcessedEvent | None = None) -> s
     return authorised(order, payment, intent_id, intent.get("amount_capturable"), intent.get("currency"))
 
 
-def on_intent_canceled(intent: dict, event: ProcessedEvent | None = None) -> str:
+def on_intent_canceled(intent: dict[str, Any], event: ProcessedEvent | None = None) -> str:
     """``payment_intent.canceled``: we released the hold, or it lapsed (7 days) before the weighed amount was
     captured; in that case the seller is told to ask for another way to pay."""
     held = _card_hold_of(intent, event)
@@ -137,7 +138,7 @@ def execute_settle(payment_id: int) -> str:
     ):
         db.session.rollback()
         return Outcome.NOTHING
-    order = db.session.get(Order, payment.order_id)
+    order = payment.order
     amount, intent = int(payment.capture_vnd), payment.provider_payment_ref
     if payment.status == PaymentStatus.MISMATCH or order.status in (
         OrderStatus.CANCELLED,
@@ -175,7 +176,7 @@ def execute_settle(payment_id: int) -> str:
     return outcome
 
 
-def _record_settled(order: Order, payment: Payment, amount: int, status: str | None, received) -> str:
+def _record_settled(order: Order, payment: Payment, amount: int, status: str | None, received: object) -> str:
     if not amount and payment.status in (PaymentStatus.AUTHORIZED, PaymentStatus.MISMATCH):
         if payment.status == PaymentStatus.AUTHORIZED:
             payment.status = PaymentStatus.RELEASED
