@@ -18,7 +18,8 @@
    empty and whose writer is not in the middle of a write goes straight to the kernel with one non-blocking
    ``send`` in the sender's greenlet. Everything else keeps the queue, so a socket's messages never change
    order: a queued message, a writer blocked on a full socket (``writing``), an upgrade under way, a ping
-   (the writer's ``get`` waits at most ping interval + timeout for a packet: pings keep it alive). A socket
+   (the writer's ``get`` waits at most ping interval + timeout for a packet, then closes the socket: pings,
+   and one message a ping interval on a busy socket, keep it fed). A socket
    that takes only part of the frame (a slow reader, a full kernel buffer) gets the rest queued first for its
    writer; the sender never waits for a socket. A socket that fails the write gets the message queued as
    before, and its writer meets the error and closes it. python-engineio's per-packet ``info`` log is not
@@ -30,6 +31,8 @@ other thread racing the writer): under threading every message keeps the queue.
 """
 
 from __future__ import annotations
+
+import time
 
 from engineio import packet as eio_packet
 from engineio import socket as eio_socket
@@ -119,16 +122,24 @@ def _write_now(sock, pkt) -> bool:
     except OSError:
         return False
     if sent < len(frame):
-        sock.queue.put(_Rest(_Tail(frame[sent:])))
+        _queue(sock, _Rest(_Tail(frame[sent:])))
     return True
+
+
+def _queue(sock, item) -> None:
+    """The writer's queue, and when it was last fed: its ``get`` gives up (and closes the socket) after ping
+    interval + ping timeout without a packet, so a busy socket still sends one message a ping interval through
+    it, as before every message did; a silent one gets the pings, as before."""
+    sock.queue.put(item)
+    sock.wire_fed = time.monotonic()
 
 
 def _socket_send(self, pkt) -> None:
     """engineio Socket.send: a closed or timed-out socket as before; a message written now when it can be."""
     if not self.check_ping_timeout():
         return
-    if not _write_now(self, pkt):
-        self.queue.put(pkt)
+    if time.monotonic() - self.wire_fed > self.server.ping_interval or not _write_now(self, pkt):
+        _queue(self, pkt)
 
 
 def _websocket_handler(self, ws):
@@ -137,7 +148,7 @@ def _websocket_handler(self, ws):
     import gevent.socket
 
     if type(getattr(getattr(ws, "ws", None), "sock", None)) is gevent.socket.socket:
-        self.wire_ws = ws
+        self.wire_ws, self.wire_fed = ws, time.monotonic()
     try:
         return _plain_handler(self, ws)
     finally:
@@ -162,6 +173,7 @@ def install(server) -> None:
         _plain_handler = eio_socket.Socket._websocket_handler
         eio_socket.Socket._websocket_handler = _websocket_handler
         eio_socket.Socket.send = _socket_send
+        eio_socket.Socket.wire_fed = 0.0
     if getattr(server, "_inline_events", False):
         return
     spawn = server.start_background_task

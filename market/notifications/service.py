@@ -118,12 +118,6 @@ def push(user_id: int, event: str, payload: dict[str, Any]) -> None:
         log.exception("could not push %s to user %s", event, user_id)
 
 
-def send_sms_now(phone: str, text: str) -> None:
-    from market.notifications.sms import send
-
-    send(phone, text)
-
-
 def unread_count(user_id: int) -> int:
     return (
         db.session.scalar(

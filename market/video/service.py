@@ -25,7 +25,6 @@ import hashlib
 import hmac
 import logging
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -94,10 +93,6 @@ def room_secret(video: LiveVideo | int) -> str:
 
 def video_of(session_id: int) -> LiveVideo | None:
     return db.session.scalar(sa.select(LiveVideo).where(LiveVideo.session_id == session_id))
-
-
-def client_for(video: LiveVideo) -> janus.Janus:
-    return janus.client(video.server)
 
 
 # ---- the publish token ------------------------------------------------------------------------------------
@@ -515,13 +510,3 @@ def on_session_ended(session_id: int) -> None:
     db.session.commit()
     stop_on_server(server, js)
     close_room(server, room)
-
-
-def wait_for_publisher(jan: janus.Janus, room: int, feed_id: int, timeout: float = 10.0) -> bool:
-    """True once ``feed_id`` sends media in ``room`` (tests and the uplink check)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(p.get("id") == feed_id and p.get("publisher") for p in jan.participants(room)):
-            return True
-        time.sleep(0.1)
-    return False

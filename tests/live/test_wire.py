@@ -130,6 +130,10 @@ def test_a_message_to_an_idle_socket_is_written_at_once_and_a_full_socket_never_
     assert sock.queue.qsize() == 0
     sock.send(_message("e"))  # idle again: straight to the kernel
     assert peer._sock.recv(100) == text_frame("4e")
+    sock.wire_fed -= sock.server.ping_interval + 1  # a ping interval of direct writes: the writer's wait runs out
+    sock.send(_message("f"))  # so this one feeds it (it would close the socket after interval + timeout)
+    assert sock.queue.qsize() == 1
+    assert _frames(_read_all(peer, 4)) == ["4f"]
     peer.close()
     gevent.sleep(0.01)
     for _ in range(3):  # a socket gone: the writes fail, the messages fall back to the queue, nothing raises
