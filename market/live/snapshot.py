@@ -5,6 +5,8 @@ shared links."""
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
@@ -12,6 +14,7 @@ from market.catalog.models import Product
 from market.extensions import db
 from market.live.access import SessionRef, get_session
 from market.live.chat import chat_json
+from market.live.encoded import Encoded
 from market.live.hub import hub
 from market.live.models import ChatMessage, LiveOffer, LiveSession, OfferStatus, SessionStatus
 from market.live.offers import OPEN_OFFERS_MAX, offer_json
@@ -75,11 +78,32 @@ def recent_chat(session: LiveSession, limit: int = CHAT_HISTORY) -> list[dict]:
     return [chat_json(m, host_user_id=session.seller.user_id) for m in reversed(messages)]
 
 
-def room_view(session_id: object) -> tuple[SessionRef, dict]:
+def room_view(session_id: object) -> tuple[SessionRef, Shared]:
     """What every joiner of a room gets alike (the hub caches it per room): who hosts it and where, and the
     snapshot. NotFound for a session that does not exist."""
     session = get_session(session_id)
-    return SessionRef(session.id, session.commune_id, session.seller.user_id), snapshot(session)
+    return SessionRef(session.id, session.commune_id, session.seller.user_id), Shared(snapshot(session))
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))  # as python-socketio encodes a packet's data
+
+
+class Shared:
+    """A room's join snapshot (``data``) with its JSON encoded once, up to the keys each joiner gets its own of
+    (``viewers``, then ``hearts`` and ``you``: last in ``snapshot``'s order, so the text spliced for a joiner is
+    byte for byte the encoding of ``{**data, "viewers": …, "you": …}``)."""
+
+    __slots__ = ("data", "head")
+
+    def __init__(self, data: dict):
+        self.data = data
+        self.head = _dumps({k: v for k, v in data.items() if k not in ("viewers", "hearts")})[:-1]
+
+    def for_joiner(self, viewers: int, you: dict) -> Encoded:
+        """The snapshot of one joiner's ack: the shared text, then its own viewers count and ``you``."""
+        tail = _dumps({"viewers": viewers, "hearts": self.data["hearts"], "you": you})
+        return Encoded(f"{self.head},{tail[1:]}")
 
 
 def snapshot(session: LiveSession) -> dict:
