@@ -137,6 +137,6 @@ def init_app(app: Flask) -> None:
     staff_tab("admin_staff", "staff.admin_staff", lambda: _("Staff members"), order=90, admin_only=True)
     slot("account.links", "reports", "moderation/_account_links.html", _my_reports_link, order=60)
     slot("seller.links", "moderation", "moderation/_seller_status.html", _seller_decisions, order=10)
-    slot("staff.home", "part-b", "moderation/_desk_counters.html", _desk_counters, order=10)
+    slot("staff.home", "moderation.desk", "moderation/_desk_counters.html", _desk_counters, order=10)
     app.register_blueprint(bp)
     app.register_blueprint(reports_bp)
