@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi.py
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
+# The SQLite and PostgreSQL passes without server processes each run on two xdist workers (tests/conftest.py gives
+# every worker its own PostgreSQL database); `make test XDIST=` runs them in one process each.
+XDIST ?= -n 2
 TEST_LOGS := .test-logs
 
 .PHONY: run test serve video install test-sqlite test-postgres pytest-sqlite pytest-sqlite-servers pytest-sqlite-rest pytest-postgres translations lint bench-images bench-live bench-pages clean
@@ -71,10 +74,10 @@ pytest-sqlite-servers:
 	$(BIN)/python -m pytest -m "e2e or processes" $(PYTEST_ARGS)
 
 pytest-sqlite-rest:
-	$(BIN)/python -m pytest -m "not e2e and not processes" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) -m "not e2e and not processes" $(PYTEST_ARGS)
 
 pytest-postgres:
-	MARKET_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest -m "not e2e and not processes" $(PYTEST_ARGS)
+	MARKET_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest $(XDIST) -m "not e2e and not processes" $(PYTEST_ARGS)
 
 # Janus, the media server of our own live video (deploy/janus.sh, docs/video.md), in the foreground. Then run the
 # app with JANUS_URL=http://127.0.0.1:8088/janus and the secrets of instance/janus.env (`make serve` does it all).

@@ -22,7 +22,33 @@ from market.extensions import db
 
 REQUIRE_SERVICES = os.environ.get("MARKET_REQUIRE_SERVICES") == "1"
 REQUIRE_BROWSER = os.environ.get("MARKET_REQUIRE_BROWSER") == "1"
-TEST_DB_URL = os.environ.get("MARKET_TEST_DATABASE_URL")
+# Under pytest-xdist (``make test`` runs the SQLite and PostgreSQL passes on two workers each) every worker has
+# its own PostgreSQL database, ``<name>_gw0``, ``<name>_gw1``…, made when missing; SQLite files are per worker anyway.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def per_worker(url: str | None) -> str | None:
+    """This worker's own copy of a PostgreSQL URL (the URL itself without xdist, or for SQLite)."""
+    if not url or not WORKER or not url.startswith("postgresql"):
+        return url
+    base, _, rest = url.rpartition("/")
+    name, sep, query = rest.partition("?")
+    return f"{base}/{name}_{WORKER}{sep}{query}"
+
+
+def ensure_pg_database(url: str) -> None:
+    """Create a worker's database on first use (``CREATE DATABASE`` cannot run inside the test transaction)."""
+    import psycopg
+
+    from tests.servers import pg_admin_url
+
+    admin, name = pg_admin_url(url.replace("postgresql+psycopg://", "postgresql://"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+TEST_DB_URL = per_worker(os.environ.get("MARKET_TEST_DATABASE_URL"))
 REDIS_TEST_URL = os.environ.get("MARKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PG_DEFAULT_URL = os.environ.get("MARKET_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "password123"
@@ -102,6 +128,8 @@ def _translations_compiled():
 @pytest.fixture(scope="session")
 def _app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("market")
+    if WORKER and TEST_DB_URL and TEST_DB_URL.startswith("postgresql"):
+        ensure_pg_database(TEST_DB_URL)
     app = create_app(base_config(tmp))
     app.test_client_class = IsolatedClient
     app.test_cli_runner_class = IsolatedRunner
