@@ -1003,7 +1003,9 @@ def run(args, env, target, tokens):
     sent: dict[str, float] = {}
     if args.warm > 0:
         time.sleep(max(0.0, start - time.time()) + 1)
-        for i in range(args.stamps):
+        # at most what fits in the warm phase (2 s apart, within the chat rate limit): a stamp sent after the
+        # generator has finished its warm phase would take the reply meant for the phase's end
+        for i in range(min(args.stamps, max(0, int((args.warm - 1) // 2)))):
             text = f"bench-stamp {i}"
             if probe is None:
                 pipes[0].send(("stamp", text))
