@@ -123,7 +123,7 @@ def register_extensions(app: Flask) -> None:
     queue = make_manager(app)  # Redis: every process shares every room, and survives Redis going away
     socketio.init_app(
         app,
-        client_manager=queue,  # None: this process only
+        client_manager=queue,  # without Redis, this process's rooms only
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         manage_session=False,
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),

@@ -24,6 +24,8 @@ import time
 
 import socketio
 
+from market.socketrooms import IndexedRooms, LocalManager
+
 log = logging.getLogger(__name__)
 
 RETRY_MAX_S = 2.0
@@ -34,7 +36,7 @@ _CLOSE_ROOM = "chophien_close_room"
 _CLOSE_ROOM_BYTES = _CLOSE_ROOM.encode()
 
 
-class QueueManager(socketio.RedisManager):
+class QueueManager(IndexedRooms, socketio.RedisManager):
     name = "chophien-redis"
 
     def __init__(self, url: str, channel: str, redis_options: dict | None = None):
@@ -154,8 +156,9 @@ def close_room(room: str, namespace: str) -> int:
     return close_local_sockets(server, room, namespace)
 
 
-def make_manager(app) -> QueueManager | None:
+def make_manager(app) -> QueueManager | LocalManager:
+    """The Redis queue with ``REDIS_URL``, else this process's rooms; both index each socket's rooms."""
     url = app.config.get("REDIS_URL")
     if not url:
-        return None
+        return LocalManager()
     return QueueManager(url, channel=app.config["SOCKETIO_CHANNEL"])
