@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 XDIST ?= -n 2
 TEST_LOGS := .test-logs
 
-.PHONY: run test serve video install test-sqlite test-postgres pytest-sqlite pytest-sqlite-servers pytest-sqlite-rest pytest-postgres translations lint bench-images bench-live bench-pages clean
+.PHONY: run test serve video install test-sqlite test-postgres pytest-sqlite pytest-sqlite-servers pytest-sqlite-rest pytest-postgres translations lint bench-images bench-live bench-churn bench-pages clean
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -100,6 +100,10 @@ bench-pages: install  ## bytes, requests and first paint of three pages on emula
 bench-live: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	ulimit -n 20000 2>/dev/null || true; $(BIN)/python bench/live_storm.py $(BENCH_ARGS)
+
+bench-churn: install  ## a hostile crowd (waves, never-joining sockets, bad tokens, viewers that read nothing) beside Node
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	ulimit -n 30000 2>/dev/null || true; $(BIN)/python bench/live_churn.py $(BENCH_ARGS)
 
 lint: install  ## what CI checks: ruff's rules and ruff's formatting (`.venv/bin/ruff format .` fixes the second)
 	$(BIN)/ruff check .
