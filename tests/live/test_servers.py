@@ -274,8 +274,8 @@ def test_two_processes_share_every_room(two_servers, viewers):
         watcher.sio.emit("heart", {}, namespace="/live")
     watcher.wait_for("hearts", lambda d: d["total"] == 6, timeout=4)
     buyer.wait_for("hearts", lambda d: d["total"] == 6, timeout=4)
-    # each viewer heard each stock change once, not once per process
-    assert watcher.count("stock") == 1, watcher.heard
+    # each viewer heard this stock change once, not once per process (another offer's tick may be heard too)
+    assert sum(1 for name, d in watcher.heard if name == "stock" and d["offer_id"] == ri6["id"]) == 1, watcher.heard
 
 
 @pytest.mark.slow
