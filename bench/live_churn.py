@@ -34,23 +34,20 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from live_idle import stop  # noqa: E402 - the benchmarks next door hold the set-up
+from live_idle import set_up, stop  # noqa: E402 - the benchmarks next door hold the set-up
 from live_storm import (  # noqa: E402
     ROOT,
     SESSION_ID,
     NodeTarget,
     cpu_seconds,
-    flask,
     free_port,
     log,
     pct,
     raise_open_files,
-    recreate_database,
     rss_mb,
     start_gunicorn,
 )
@@ -405,24 +402,7 @@ def main() -> None:
     args = ap.parse_args()
     need = args.steady + args.probes + args.waves + args.never_join + args.slow + 10
     raise_open_files(need * 3 + 1000)
-    work = Path(tempfile.mkdtemp(prefix="live-churn-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.database_url,
-        "SECRET_KEY": "bench-secret-key-0123456789abcdef",
-        "MARKET_INSTANCE_PATH": str(work / "instance"),
-        "MEDIA_DIR": str(work / "media"),
-        "FLASK_APP": str(ROOT / "wsgi.py"),
-        "LOG_LEVEL": "WARNING",
-        "RATELIMIT_ENABLED": "true",
-    }
-    env.pop("REDIS_URL", None)
-    recreate_database(args.database_url)
-    flask(env, "db", "upgrade")
-    flask(env, "seed-demo")
-    tokens_file = work / "tokens.txt"
-    flask(env, "bench-buyers", str(need), "--tokens-file", str(tokens_file))
-    tokens = tokens_file.read_text().split()
+    work, env, tokens_file, tokens = set_up(args.database_url, need, "live-churn-")
     load = " / ".join(Path("/proc/loadavg").read_text().split()[:3])
     log(f"load average {load}; {args.steady} steady, {args.waves} a wave, {args.never_join} never joining")
 

@@ -105,6 +105,29 @@ async def crowd(url: str, tokens: list[str], pid: int, idle: float, concurrency:
     }
 
 
+def set_up(database_url: str, buyers: int, prefix: str) -> tuple[Path, dict, Path, list[str]]:
+    """A fresh database with the demo and ``buyers`` bench accounts: (work folder, the server's environment, the
+    tokens' file, the tokens). One process, no Redis."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench-secret-key-0123456789abcdef",
+        "MARKET_INSTANCE_PATH": str(work / "instance"),
+        "MEDIA_DIR": str(work / "media"),
+        "FLASK_APP": str(ROOT / "wsgi.py"),
+        "LOG_LEVEL": "WARNING",
+        "RATELIMIT_ENABLED": "true",
+    }
+    env.pop("REDIS_URL", None)
+    recreate_database(database_url)
+    flask(env, "db", "upgrade")
+    flask(env, "seed-demo")
+    tokens_file = work / "tokens.txt"
+    flask(env, "bench-buyers", str(buyers), "--tokens-file", str(tokens_file))
+    return work, env, tokens_file, tokens_file.read_text().split()
+
+
 def stop(proc: subprocess.Popen) -> None:
     proc.send_signal(signal.SIGTERM)
     try:
@@ -124,24 +147,7 @@ def main() -> None:
     )
     args = ap.parse_args()
     raise_open_files(args.viewers * 3 + 1000)
-    work = Path(tempfile.mkdtemp(prefix="live-idle-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.database_url,
-        "SECRET_KEY": "bench-secret-key-0123456789abcdef",
-        "MARKET_INSTANCE_PATH": str(work / "instance"),
-        "MEDIA_DIR": str(work / "media"),
-        "FLASK_APP": str(ROOT / "wsgi.py"),
-        "LOG_LEVEL": "WARNING",
-        "RATELIMIT_ENABLED": "true",
-    }
-    env.pop("REDIS_URL", None)
-    recreate_database(args.database_url)
-    flask(env, "db", "upgrade")
-    flask(env, "seed-demo")
-    tokens_file = work / "tokens.txt"
-    flask(env, "bench-buyers", str(args.viewers), "--tokens-file", str(tokens_file))
-    tokens = tokens_file.read_text().split()
+    work, env, tokens_file, tokens = set_up(args.database_url, args.viewers, "live-idle-")
     results = {}
 
     port = free_port()
