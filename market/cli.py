@@ -39,11 +39,11 @@ def _demo_lot_under_demo_brand() -> None:
 
 def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
-    def seed_demo():
+    def seed_demo() -> None:
         """Create (or complete) the demo communes, people and data. Safe to run again."""
         from market.accounts.seed import DEMO_PASSWORD
 
-        logins = []
+        logins: list[tuple[str, str, str]] = []
         for module_name in SEEDERS:
             logins += importlib.import_module(module_name).seed() or []
         _demo_lot_under_demo_brand()
@@ -57,7 +57,7 @@ def register(app: Flask) -> None:
     @click.option("--commune", "commune_slug", required=True, help="slug of the commune, e.g. ea-knuec")
     @click.option("--name", default=None, help="display name when the account is new")
     @click.option("--password", default=None, help="password when the account is new (asked if omitted)")
-    def create_staff(phone, commune_slug, name, password):
+    def create_staff(phone: str, commune_slug: str, name: str | None, password: str | None) -> None:
         """Make PHONE a staff member of a commune (creating the account if needed)."""
         from market.accounts.models import Commune, User
         from market.accounts.service import normalize_phone, register_user

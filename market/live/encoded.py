@@ -64,11 +64,11 @@ class _Json:
     loads = staticmethod(eio_json.loads)
 
 
-class Packet(sio_packet.Packet):
+class Packet(sio_packet.Packet):  # type: ignore[misc]  # python-socketio has no types
     json = _Json
 
 
-def install(server) -> None:
+def install(server: Any) -> None:
     """This python-socketio ``server``'s packets encode ``Encoded`` values (its own packet class: other servers
     and clients in the process keep python-socketio's)."""
     server.packet_class = Packet
