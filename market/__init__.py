@@ -120,10 +120,10 @@ def register_extensions(app: Flask) -> None:
     init_login(app)
     from market.socketqueue import make_manager
 
-    queue = make_manager(app)  # Redis: every process shares every room, and survives Redis going away
+    manager = make_manager(app)  # with Redis every process shares every room, and survives Redis going away
     socketio.init_app(
         app,
-        client_manager=queue,  # without Redis, this process's rooms only
+        client_manager=manager,  # without Redis, this process's rooms only
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         manage_session=False,
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),

@@ -36,18 +36,6 @@ def per_worker(url: str | None) -> str | None:
     return f"{base}/{name}_{WORKER}{sep}{query}"
 
 
-def ensure_pg_database(url: str) -> None:
-    """Create a worker's database on first use (``CREATE DATABASE`` cannot run inside the test transaction)."""
-    import psycopg
-
-    from tests.servers import pg_admin_url
-
-    admin, name = pg_admin_url(url.replace("postgresql+psycopg://", "postgresql://"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 TEST_DB_URL = per_worker(os.environ.get("MARKET_TEST_DATABASE_URL"))
 REDIS_TEST_URL = os.environ.get("MARKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PG_DEFAULT_URL = os.environ.get("MARKET_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -129,6 +117,8 @@ def _translations_compiled():
 def _app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("market")
     if WORKER and TEST_DB_URL and TEST_DB_URL.startswith("postgresql"):
+        from tests.servers import ensure_pg_database
+
         ensure_pg_database(TEST_DB_URL)
     app = create_app(base_config(tmp))
     app.test_client_class = IsolatedClient

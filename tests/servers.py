@@ -50,6 +50,16 @@ def recreate_pg_database(url: str, template: str | None = None) -> None:
         conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
 
 
+def ensure_pg_database(url: str) -> None:
+    """Create the database of ``url`` when it is missing (an xdist worker's own, tests/conftest.py)."""
+    import psycopg
+
+    admin, name = pg_admin_url(url.replace("postgresql+psycopg://", "postgresql://"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def drop_pg_database(url: str) -> None:
     import psycopg
 
