@@ -2,7 +2,8 @@
 
 `ServerDB` prepares a fresh database (SQLite file or a PostgreSQL database of its own) migrated and seeded
 through the real CLI (once per test process, then copied); `start_server` runs `python wsgi.py` (gevent, like
-`make run`) on a free port and waits for /healthz. Everything is torn down by the caller (`Server.stop`).
+`make run`) or, with ``gunicorn=True``, gunicorn with deploy/gunicorn.conf.py (production) on a free port and
+waits for /healthz. Everything is torn down by the caller (`Server.stop`).
 """
 
 from __future__ import annotations
@@ -181,7 +182,9 @@ class Server:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def start_server(db: ServerDB, tmp_path: Path, env: dict | None = None, name: str = "server") -> Server:
+def start_server(
+    db: ServerDB, tmp_path: Path, env: dict | None = None, name: str = "server", gunicorn: bool = False
+) -> Server:
     port = free_port()
     log_path = tmp_path / f"{name}-{port}.log"
     server_env = {
@@ -189,12 +192,14 @@ def start_server(db: ServerDB, tmp_path: Path, env: dict | None = None, name: st
         "PORT": str(port),
         "HOST": "127.0.0.1",
         "SITE_URL": f"http://127.0.0.1:{port}",
+        "BIND": f"127.0.0.1:{port}",  # gunicorn's, in deploy/gunicorn.conf.py
         **(env or {}),
     }
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen(
-        [PYTHON, str(ROOT / "wsgi.py")], cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT
-    )
+    command = [PYTHON, str(ROOT / "wsgi.py")]
+    if gunicorn:
+        command = [str(Path(PYTHON).parent / "gunicorn"), "-c", str(ROOT / "deploy/gunicorn.conf.py"), "wsgi:app"]
+    process = subprocess.Popen(command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90  # a cold start is ~3 s; a loaded 2-core CI machine has taken over 30
     while time.monotonic() < deadline:

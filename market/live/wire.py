@@ -2,12 +2,9 @@
 
 1. **A frame per message, made once.** python-socketio already encodes a room broadcast once (one Engine.IO
    packet, one string, handed to every participant's writer); simple-websocket then had wsproto frame that
-   string again for every socket (~14 µs each here, ~32 µs when the browser negotiated permessage-deflate:
-   browsers always offer it, and every frame was then compressed per socket). Server frames are not masked, so
-   one text frame's bytes are the same for every socket: ``send`` frames a string once (kept by identity for
-   the next sockets of the same broadcast) and writes those bytes. Frames go uncompressed whatever was
-   negotiated: RFC 7692 §6 lets a sender leave any message uncompressed (RSV1 clear), and a live room's
-   messages are a few hundred bytes.
+   string again for every socket (~14 µs each here, ~32 µs with permessage-deflate). Server frames are not
+   masked, so one text frame's bytes are the same for every socket: the websocket (``market.live.websocket``,
+   which replaces simple-websocket as python-engineio's driver) frames a string once and writes those bytes.
 2. **Hearts handled where they are read.** python-socketio starts a greenlet per incoming event (~15–30 µs of
    CPU here). A heart is counted in memory and answered with nothing, so it runs in the socket's reading
    greenlet instead; every other event keeps its own greenlet (they wait on the database or on a batch).
@@ -25,105 +22,66 @@
    before, and its writer meets the error and closes it. python-engineio's per-packet ``info`` log is not
    written for these (the project runs with ``engineio_logger=False``).
 
-Only the simple-websocket driver (gevent's default here, and threading) is changed; gevent-websocket, if
-installed, keeps its own framing. Direct writes need gevent's socket (its non-blocking kernel socket, and no
-other thread racing the writer): under threading every message keeps the queue.
+The websocket driver is ``market.live.websocket.WebSocket`` under gevent and threading. Direct writes need
+gevent's socket (its non-blocking kernel socket, and no other thread racing the writer): under threading
+every message keeps the queue.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 
 from engineio import packet as eio_packet
 from engineio import socket as eio_socket
 
+from market.live.websocket import Raw, WebSocket, frame_of
+
 INLINE_EVENTS = frozenset({"heart"})
-_FRAMES_KEPT = 256  # strings whose frame is kept: one tick's broadcasts, far fewer than a crowd's sockets
-_frames: dict[int, tuple[str, bytes]] = {}
-
-
-def text_frame(text: str) -> bytes:
-    """One final, unmasked websocket text frame (RFC 6455 §5.2) carrying ``text``."""
-    payload = text.encode()
-    n = len(payload)
-    if n < 126:
-        head = bytes((0x81, n))
-    elif n < 65536:
-        head = bytes((0x81, 126)) + n.to_bytes(2, "big")
-    else:
-        head = bytes((0x81, 127)) + n.to_bytes(8, "big")
-    return head + payload
-
-
-def frame_of(text: str) -> bytes:
-    """The frame of ``text``, made once per string object: a broadcast hands the same string to every socket."""
-    kept = _frames.get(id(text))
-    if kept is not None and kept[0] is text:
-        return kept[1]
-    frame = text_frame(text)
-    if len(_frames) >= _FRAMES_KEPT:
-        _frames.clear()
-    _frames[id(text)] = (text, frame)
-    return frame
-
-
-class _Tail(bytes):
-    """The unsent end of a frame written straight to a socket that took only part of it: sent as it is."""
+DRIVEN_MODES = frozenset({"gevent", "threading"})  # python-engineio modes whose websocket is ours
 
 
 class _Rest:
-    """A queue item for the socket's writer greenlet carrying a ``_Tail`` (it calls ``encode()`` on each item)."""
+    """A queue item for the socket's writer greenlet carrying ``Raw`` frame bytes (the unsent end of a frame
+    written straight to a socket that took only part of it, or a pong): it calls ``encode()`` on each item."""
 
     __slots__ = ("tail",)
     packet_type = eio_packet.MESSAGE
 
-    def __init__(self, tail: _Tail):
+    def __init__(self, tail: Raw):
         self.tail = tail
 
-    def encode(self) -> _Tail:
+    def encode(self) -> Raw:
         return self.tail
-
-
-def _send(self, message) -> None:
-    """SimpleWebSocketWSGI.send (the writer greenlet's write): a text message as its shared frame, a ``_Tail``
-    as it is, bytes (binary packets) as before; ``writing`` while it may wait for the socket."""
-    self.writing = True
-    try:
-        if type(message) is _Tail or isinstance(message, str):
-            if not self.ws.connected:
-                raise OSError("websocket closed")  # what the driver's own send raises for a closed socket
-            self.ws.sock.sendall(message if type(message) is _Tail else frame_of(message))
-            return None
-        return _plain_send(self, message)
-    finally:
-        self.writing = False
 
 
 def _write_now(sock, pkt) -> bool:
     """Write ``pkt`` to the kernel now if nothing of this socket's waits before it (see 3. above); False when
     it must take the queue. Never waits: a full socket gets the rest of the frame queued for its writer."""
-    ws = getattr(sock, "wire_ws", None)
-    if (
-        ws is None
-        or ws.writing
-        or sock.queue.qsize()
-        or not sock.upgraded
-        or sock.upgrading
-        or pkt.packet_type != eio_packet.MESSAGE
-        or pkt.binary
-        or not ws.ws.connected
-    ):
+    if pkt.packet_type != eio_packet.MESSAGE or pkt.binary:
         return False
-    frame = frame_of(pkt.encode())
+    return _write_frame_now(sock, frame_of(pkt.encode()))
+
+
+def _write_frame_now(sock, frame: bytes) -> bool:
+    ws = getattr(sock, "wire_ws", None)
+    if ws is None or ws.writing or sock.queue.qsize() or not sock.upgraded or sock.upgrading or not ws.connected:
+        return False
     try:
-        sent = ws.ws.sock._sock.send(frame)  # gevent's kernel socket (non-blocking); a closed one raises EBADF
+        sent = ws.sock._sock.send(frame)  # gevent's kernel socket (non-blocking); a closed one raises EBADF
     except BlockingIOError:
         sent = 0
     except OSError:
         return False
     if sent < len(frame):
-        _queue(sock, _Rest(_Tail(frame[sent:])))
+        _queue(sock, _Rest(Raw(frame[sent:])))
     return True
+
+
+def _deliver(sock, frame: bytes) -> None:
+    """A frame the websocket's reader must send (a pong): in order with everything else this socket writes."""
+    if not _write_frame_now(sock, frame):
+        _queue(sock, _Rest(Raw(frame)))
 
 
 def _queue(sock, item) -> None:
@@ -147,29 +105,25 @@ def _websocket_handler(self, ws):
     sockets only (``type is``: a TLS socket, a subclass, must keep its own ``send``)."""
     import gevent.socket
 
-    if type(getattr(getattr(ws, "ws", None), "sock", None)) is gevent.socket.socket:
+    if isinstance(ws, WebSocket) and type(ws.sock) is gevent.socket.socket:
         self.wire_ws, self.wire_fed = ws, time.monotonic()
+        ws.deliver = functools.partial(_deliver, self)
     try:
         return _plain_handler(self, ws)
     finally:
         self.wire_ws = None
 
 
-_plain_send = None
 _plain_handler = None
 
 
 def install(server) -> None:
     """Apply the three to this python-socketio ``server`` (called once per app; idempotent)."""
-    global _plain_send, _plain_handler
-    try:
-        from engineio.async_drivers import _websocket_wsgi
-    except ImportError:  # pragma: no cover - a python-engineio without the simple-websocket driver
-        _websocket_wsgi = None
-    if _websocket_wsgi is not None and _plain_send is None:
-        _plain_send = _websocket_wsgi.SimpleWebSocketWSGI.send
-        _websocket_wsgi.SimpleWebSocketWSGI.send = _send
-        _websocket_wsgi.SimpleWebSocketWSGI.writing = False
+    global _plain_handler
+    eio = getattr(server, "eio", None)
+    if eio is not None and eio.async_mode in DRIVEN_MODES and eio._async.get("websocket") is not WebSocket:
+        eio._async = {**eio._async, "websocket": WebSocket}  # this server's driver; the module's table untouched
+    if _plain_handler is None:
         _plain_handler = eio_socket.Socket._websocket_handler
         eio_socket.Socket._websocket_handler = _websocket_handler
         eio_socket.Socket.send = _socket_send

@@ -576,14 +576,33 @@ class RawSocket:
         raise AssertionError(f"nothing starting with {prefix!r}")
 
 
-def test_a_browser_negotiating_deflate_reads_broadcasts_and_acks(live_server, viewers):
-    """Broadcasts are framed once and sent uncompressed to every socket; acks may be compressed (the
-    negotiated extension): a client reads both, and hearts (handled where they are read) still count."""
+@pytest.fixture(scope="module")
+def production_server(live_server, tmp_path_factory):
+    """gunicorn with deploy/gunicorn.conf.py (one gevent worker) on the live server's database: the websocket
+    driver hands the connection back to gunicorn differently from gevent's WSGI server."""
+    srv = start_server(
+        live_server.db, tmp_path_factory.mktemp("gunicorn"), env={"LIVE_COALESCE_MS": "100"}, gunicorn=True
+    )
+    yield srv
+    srv.stop()
+    log = srv.log()
+    assert "Traceback" not in log and " ERROR " not in log, log
+
+
+@pytest.fixture(params=["make run", "gunicorn"])
+def either_server(request, live_server):
+    return live_server if request.param == "make run" else request.getfixturevalue("production_server")
+
+
+def test_a_browser_offering_deflate_gets_plain_frames_and_reads_broadcasts_and_acks(either_server, viewers):
+    """permessage-deflate is declined (market/live/websocket.py): the answer names no extension, and every
+    frame, broadcast or ack, comes uncompressed; hearts (handled where they are read) still count. Under
+    ``make run``'s server and production's gunicorn alike."""
     import json
 
-    url = live_server.url
+    url = either_server.url
     raw = RawSocket(url)
-    assert "permessage-deflate" in raw.handshake
+    assert raw.handshake.startswith("http/1.1 101") and "sec-websocket-extensions" not in raw.handshake
     assert raw.until("0").startswith("0{")
     raw.send("40/live,")
     raw.until("40/live,")
@@ -602,4 +621,77 @@ def test_a_browser_negotiating_deflate_reads_broadcasts_and_acks(live_server, vi
     while raw_hearts is None or raw_hearts < before + 5:
         assert time.monotonic() < deadline, (before, raw_hearts)
         raw_hearts = json.loads(raw.until('42/live,["hearts"')[len("42/live,") :])[1]["total"]
+    assert raw.compressed == 0
     raw.sock.close()
+
+
+def _raw_upgrade(url: str, **headers: str) -> tuple[str, object]:
+    """The answer's head to a websocket upgrade sent by hand, and the open socket."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    fields = {
+        "Host": parts.netloc,
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version": "13",
+        **{k.replace("_", "-"): v for k, v in headers.items()},
+    }
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+    request = "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+    sock.sendall((request + "".join(f"{k}: {v}\r\n" for k, v in fields.items()) + "\r\n").encode())
+    got = b""
+    while b"\r\n\r\n" not in got:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+    return got.decode(errors="replace"), sock
+
+
+def _closing_status(sock) -> int:
+    """Read frames until the server's close frame; its status."""
+    buf = b""
+    while True:
+        chunk = sock.recv(65536)
+        assert chunk, f"closed without a close frame: {buf!r}"
+        buf += chunk
+        while len(buf) >= 2 and len(buf) >= 2 + (buf[1] & 0x7F):
+            b0, n = buf[0], buf[1] & 0x7F
+            assert n < 126  # the server's frames here are short
+            if b0 & 0x0F == 0x8:
+                return int.from_bytes(buf[2:4], "big")
+            buf = buf[2 + n :]
+
+
+def test_the_websocket_refuses_bad_handshakes_and_bad_frames(either_server):
+    """A bad upgrade gets its HTTP status and never a session; a frame breaking the protocol gets the close
+    status RFC 6455 names, and the server stays up (its log free of tracebacks: the fixtures' teardown)."""
+    import os
+
+    url = either_server.url
+    head, sock = _raw_upgrade(url, Sec_WebSocket_Version="8")
+    assert head.startswith("HTTP/1.1 426") and "sec-websocket-version: 13" in head.lower()
+    sock.close()
+    head, sock = _raw_upgrade(url, Sec_WebSocket_Key="short")
+    assert head.startswith("HTTP/1.1 400")
+    sock.close()
+    head, sock = _raw_upgrade(url)
+    assert head.startswith("HTTP/1.1 101") and "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head
+    mask = os.urandom(4)
+    sock.sendall(bytes((0x89, 0x82)) + mask + bytes(b ^ mask[i] for i, b in enumerate(b"hi")))  # a ping
+    buf = b""
+    while bytes((0x8A, 2)) + b"hi" not in buf:  # its pong, among the Engine.IO open packet
+        chunk = sock.recv(4096)
+        assert chunk, buf
+        buf += chunk
+    sock.sendall(bytes((0xC1, 0x81)) + mask + bytes((ord("x") ^ mask[0],)))  # compressed: deflate was declined
+    assert _closing_status(sock) == 1002
+    sock.close()
+    head, sock = _raw_upgrade(url)
+    sock.sendall(bytes((0x81, 0xFF)) + (2**40).to_bytes(8, "big") + mask)  # announces a terabyte
+    assert _closing_status(sock) == 1009
+    sock.close()
+    assert requests.get(url + "/healthz", timeout=5).status_code == 200

@@ -3,7 +3,8 @@ A browser-like client reading them from a real server: tests/live/test_servers.p
 
 import socketio
 
-from market.live.wire import frame_of, install, text_frame
+from market.live.websocket import frame_of, text_frame
+from market.live.wire import install
 
 
 def test_one_frame_per_broadcast_is_a_valid_text_frame():
@@ -39,42 +40,38 @@ def test_hearts_run_where_they_are_read_and_other_events_get_their_own_greenlet(
 
 
 # -- 3. a message written where it is sent (gevent) -------------------------------------------------------------
-class _Conn:
-    """simple_websocket.Server's part the transport reads: the socket and ``connected``."""
-
-    def __init__(self, sock):
-        self.sock, self.connected = sock, True
-
-    def close(self):
-        self.connected = False
-
-
 def _served_socket():
-    """A real python-engineio gevent socket served over one end of a socketpair by its real websocket handler
-    (our driver's wrapper without the HTTP handshake: ``wait`` reads what the test puts in ``incoming``)."""
+    """A real python-engineio gevent socket served by its real websocket handler over our driver, on one end
+    of a socketpair (without the HTTP handshake); the test is the browser at the other end."""
+    import socket as stdlib_socket
+
     import engineio
     import gevent
-    import gevent.queue
     import gevent.socket
-    from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+
+    from market.live.websocket import WebSocket
 
     install(socketio.Server(async_mode="threading"))  # the patches are per class: any server installs them
-
-    class WS(SimpleWebSocketWSGI):
-        def __init__(self, sock):
-            self.ws, self.incoming = _Conn(sock), gevent.queue.Queue()
-
-        def wait(self):
-            return self.incoming.get()
-
     server_end, peer = gevent.socket.socketpair()
-    server_end.setsockopt(__import__("socket").SOL_SOCKET, __import__("socket").SO_SNDBUF, 4096)
-    peer.setsockopt(__import__("socket").SOL_SOCKET, __import__("socket").SO_RCVBUF, 4096)
-    sock = engineio.socket.Socket(engineio.Server(async_mode="gevent"), "s1")
-    ws = WS(server_end)
+    server_end.setsockopt(stdlib_socket.SOL_SOCKET, stdlib_socket.SO_SNDBUF, 4096)
+    peer.setsockopt(stdlib_socket.SOL_SOCKET, stdlib_socket.SO_RCVBUF, 4096)
+    eio = engineio.Server(async_mode="gevent")
+    sock = engineio.socket.Socket(eio, "s1")
+    ws = WebSocket(sock._websocket_handler, eio)
+    ws.sock, ws.connected = server_end, True
     handler = gevent.spawn(sock._websocket_handler, ws)
     gevent.sleep(0.01)  # the handler starts its writer greenlet, which waits on the empty queue
     return sock, ws, peer, handler
+
+
+def _masked(opcode: int, payload: bytes, fin: bool = True) -> bytes:
+    """A short client frame (masked, as RFC 6455 requires of clients)."""
+    import os
+
+    mask, n = os.urandom(4), len(payload)
+    assert n < 126
+    head = bytes(((0x80 if fin else 0) | opcode, 0x80 | n))
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
 def _frames(data: bytes) -> list[str]:
@@ -134,12 +131,10 @@ def test_a_message_to_an_idle_socket_is_written_at_once_and_a_full_socket_never_
     sock.send(_message("f"))  # so this one feeds it (it would close the socket after interval + timeout)
     assert sock.queue.qsize() == 1
     assert _frames(_read_all(peer, 4)) == ["4f"]
-    peer.close()
-    gevent.sleep(0.01)
+    peer.close()  # no switch before the sends: the reader has not met the end yet
     for _ in range(3):  # a socket gone: the writes fail, the messages fall back to the queue, nothing raises
         sock.send(_message("f" * 100_000))
-    ws.incoming.put(None)
-    handler.join(timeout=5)
+    handler.join(timeout=5)  # the reader met the end of the connection
     assert handler.dead and sock.wire_ws is None
 
 
@@ -155,5 +150,6 @@ def test_a_message_never_cuts_into_a_frame_the_writer_is_still_writing():
     sock.send(_message("c"))  # must wait for the writer, not go into the middle of its frame
     expect = len(text_frame("4" + big)) + len(text_frame("4c"))
     assert _frames(got + _read_all(peer, expect - len(got))) == ["4" + big, "4c"]
-    ws.incoming.put(None)
+    peer.sendall(_masked(0x8, (1000).to_bytes(2, "big")))  # the browser says goodbye
     handler.join(timeout=5)
+    assert handler.dead and peer.recv(100) == bytes((0x88, 2)) + (1000).to_bytes(2, "big")  # answered
