@@ -13,8 +13,10 @@ if __name__ == "__main__":
 import os  # noqa: E402
 
 from market import create_app  # noqa: E402
+from market.collector import tune_for_serving  # noqa: E402
 
 app = create_app()
+tune_for_serving()  # thousands of sockets: fewer, larger collections (market/collector.py)
 
 if __name__ == "__main__":
     from market.extensions import socketio

@@ -16,6 +16,8 @@ AREAS = [  # first match from the leaf up names the area
     ("wsproto", "transport: wsproto"),
     ("simple_websocket", "transport: simple-websocket"),
     ("geventwebsocket", "transport: gevent-websocket"),
+    ("market/live/websocket", "transport: websocket (market/live/websocket.py)"),
+    ("market/live/wire", "transport: direct writes (market/live/wire.py)"),
     ("engineio", "transport: engine.io"),
     ("socketio", "socket.io (packets, rooms)"),
     ("json", "json"),
