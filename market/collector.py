@@ -17,6 +17,7 @@ objects in a 5 000-viewer run, so the collector stays on.
 
 from __future__ import annotations
 
+import atexit
 import gc
 
 THRESHOLDS = (50_000, 20, 10)
@@ -26,4 +27,7 @@ def tune_for_serving() -> None:
     """Call once, after ``create_app`` and before the first request."""
     gc.collect()  # what start-up left unreachable goes now, not into the permanent generation
     gc.freeze()
+    # At exit the frozen objects are finalised as before: SQLite's last connection closing is what folds its
+    # write-ahead log into the database file (a copied file lacked the migrations' tables without this).
+    atexit.register(gc.unfreeze)
     gc.set_threshold(*THRESHOLDS)

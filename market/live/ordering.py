@@ -21,7 +21,9 @@ transaction, as a short pipeline of named steps over small objects (``Batch`` of
    meanwhile, the row is locked and the batch fitted again in arrival order; the orders that no longer fit
    are deleted again and their counters given back;
 5. every request gets its answer and the new orders are announced with ``orders_placed`` (the same signal as
-   one order placed by ``place_order``); one commit; then every waiting handler gets its own answer.
+   one order placed by ``place_order``); one commit; then every request is answered from the batch's task:
+   an ``order`` event's ack is sent from there (``submit_later``: no greenlet per buyer waits for the batch),
+   a waiting chốt or checkout sheet is woken.
 
 Several processes each batch their own requests; the conditional UPDATE keeps zero oversell across them. If
 the batch fails (a concurrent retry with the same key won the unique index, a deadlock), it is rolled back
@@ -34,6 +36,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import current_app
@@ -77,8 +80,14 @@ class OrderRequest:
     qty: int
     key: str
     outcome: Outcome | None = None
-    done: object = None  # an Event of the server's async mode, set when ``outcome`` is ready
+    done: Any = None  # a Reply: an Event of the server's async mode, or the ack sent when ``outcome`` is ready
     arrived: float = field(default_factory=time.monotonic)
+
+
+class Reply(Protocol):
+    """What the batch's task calls once a request's ``outcome`` is filled in."""
+
+    def set(self) -> None: ...
 
 
 @dataclass
@@ -423,21 +432,38 @@ class OrderMerger:
         self._active: set[int] = set()
 
     def submit(self, req: OrderRequest, timeout: float = 20.0) -> Outcome:
+        """Queue ``req`` for its offer's next batch and wait for its outcome (chốt, the checkout sheet)."""
         app = current_app._get_current_object()
         taps.count(req.session_id)  # the post-live report's "taps", whatever the answer
         window = app.config.get("LIVE_ORDER_BATCH_MS", 5) / 1000
         if window <= 0:  # merging off: one transaction per order (the baseline the benchmark compares with)
             return settle_requests(app, [req])[0]
         req.done = socketio.server.eio.create_event()
+        self._enqueue(app, req, window)
+        if not req.done.wait(timeout):
+            return _fail(ErrorCode.UNAVAILABLE)
+        return req.outcome
+
+    def submit_later(self, req: OrderRequest, reply: Reply) -> None:
+        """Queue ``req`` and return at once: the batch's task fills ``req.outcome`` and calls ``reply.set()``.
+        What the ``order`` event uses, so that no greenlet per buyer waits for the batch."""
+        app = current_app._get_current_object()
+        taps.count(req.session_id)
+        window = app.config.get("LIVE_ORDER_BATCH_MS", 5) / 1000
+        req.done = reply
+        if window <= 0:
+            req.outcome = settle_requests(app, [req])[0]
+            reply.set()
+            return
+        self._enqueue(app, req, window)
+
+    def _enqueue(self, app, req: OrderRequest, window: float) -> None:
         with self._lock:
             self._queues.setdefault(req.offer_id, []).append(req)
             start = req.offer_id not in self._active
             self._active.add(req.offer_id)
         if start:
             socketio.start_background_task(self._drain, app, req.offer_id, window)
-        if not req.done.wait(timeout):
-            return _fail(ErrorCode.UNAVAILABLE)
-        return req.outcome
 
     def _drain(self, app, offer_id: int, window: float) -> None:
         most = app.config.get("LIVE_ORDER_BATCH_MAX", 500)
@@ -459,7 +485,10 @@ class OrderMerger:
             settled = time.monotonic()
             for req, outcome in zip(batch, outcomes, strict=True):
                 req.outcome = outcome
-                req.done.set()
+                try:
+                    req.done.set()
+                except Exception:  # one buyer's answer failing to go out leaves the others theirs
+                    log.exception("live order answer failed")
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
                     "live order batch of %d: waited %.0f–%.0f ms, settled in %.0f ms",
@@ -488,24 +517,33 @@ GATHER_WINDOWS = 10
 merger = OrderMerger()
 
 
-def submit_order(
+def order_request(
     user_id: int, auth_version: int | None, session_id: int, offer_id: object, qty: object, key: object
-) -> Outcome:
+) -> OrderRequest:
     """The one way into live ordering, whoever asks: the ``order`` event, "chốt" in the chat and the checkout
-    sheet all check the request here and wait for the merged batch that settles it."""
+    sheet all check the request here, then go to the merged batch that settles it (``submit_order`` waits for
+    it; the ``order`` event is answered by the batch, ``merger.submit_later``)."""
     from market.live.messages import live_error
     from market.orders.service import check_key, check_qty
 
-    offer_id = parse_id(offer_id, text=False)
-    if offer_id is None:
+    parsed = parse_id(offer_id, text=False)
+    if parsed is None:
         raise live_error(ErrorCode.INVALID, reason="unknown_offer")
-    qty = check_qty(qty)
-    key = check_key(key)  # the rate limit is counted with the batch (settle_requests)
-    return merger.submit(
-        OrderRequest(
-            user_id=user_id, auth_version=auth_version, session_id=session_id, offer_id=offer_id, qty=qty, key=key
-        )
+    return OrderRequest(
+        user_id=user_id,
+        auth_version=auth_version,
+        session_id=session_id,
+        offer_id=parsed,
+        qty=check_qty(qty),
+        key=check_key(key),  # the rate limit is counted with the batch (settle_requests)
     )
+
+
+def submit_order(
+    user_id: int, auth_version: int | None, session_id: int, offer_id: object, qty: object, key: object
+) -> Outcome:
+    """``order_request``, then wait for its batch's outcome."""
+    return merger.submit(order_request(user_id, auth_version, session_id, offer_id, qty, key))
 
 
 def outcome_ack(outcome: Outcome) -> dict:

@@ -7,7 +7,9 @@
    which replaces simple-websocket as python-engineio's driver) frames a string once and writes those bytes.
 2. **Hearts handled where they are read.** python-socketio starts a greenlet per incoming event (~15–30 µs of
    CPU here). A heart is counted in memory and answered with nothing, so it runs in the socket's reading
-   greenlet instead; every other event keeps its own greenlet (they wait on the database or on a batch).
+   greenlet instead. An ``order`` sent with an ack id is checked there too and queued for its batch, whose
+   task sends the ack (``install``'s ``later``): nobody's greenlet waits for the batch. Every other event
+   keeps its own greenlet (they wait on the database).
 
 3. **A message written where it is sent, when nothing waits before it.** python-engineio queues every packet
    for the socket's writer greenlet: a ``put``, a switch to that greenlet, a ``get`` (and a ``get`` that raises
@@ -117,8 +119,12 @@ def _websocket_handler(self, ws):
 _plain_handler = None
 
 
-def install(server) -> None:
-    """Apply the three to this python-socketio ``server`` (called once per app; idempotent)."""
+def install(server, later: dict | None = None) -> None:
+    """Apply the three to this python-socketio ``server`` (called once per app; idempotent). ``later`` maps
+    (namespace, event) to a handler that answers its ack itself, later: called in the reading greenlet as
+    ``handler(server, sid, eio_sid, namespace, ack_id, *args)`` for an event sent with an ack id, instead of a
+    greenlet that would wait for the answer (the ``order`` event: its batch sends the ack)."""
+    server._answered_later = dict(later or {})
     global _plain_handler
     eio = getattr(server, "eio", None)
     if eio is not None and eio.async_mode in DRIVEN_MODES and eio._async.get("websocket") is not WebSocket:
@@ -135,8 +141,13 @@ def install(server) -> None:
 
     def start_background_task(target, *args, **kwargs):
         # python-socketio: start_background_task(self._handle_event_internal, self, sid, eio_sid, data, ns, id)
-        if getattr(target, "__func__", None) is handle and args[3] and args[3][0] in INLINE_EVENTS:
-            return target(*args, **kwargs)
+        if getattr(target, "__func__", None) is handle and args[3]:
+            _, sid, eio_sid, data, namespace, ack_id = args
+            if data[0] in INLINE_EVENTS:
+                return target(*args, **kwargs)
+            answer_later = server._answered_later.get((namespace, data[0]))
+            if answer_later is not None and ack_id is not None:
+                return answer_later(server, sid, eio_sid, namespace, ack_id, *data[1:])
         return spawn(target, *args, **kwargs)
 
     server.start_background_task = start_background_task

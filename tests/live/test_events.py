@@ -952,7 +952,7 @@ def test_a_handler_bug_or_a_lost_database_is_an_unavailable_ack(
     sock = connect(make_user())
     joined(sock, offer.session)
     payload = {"offer_id": offer.id, "qty": 1, "key": new_key()} if event == "order" else {"text": "chào"}
-    target = (events, "_order") if event == "order" else (events.chat, "post_chat")
+    target = (events, "_order_request") if event == "order" else (events.chat, "post_chat")
     caplog.set_level(logging.WARNING)
     for error, level in (
         (KeyError("bug"), logging.ERROR),
