@@ -49,6 +49,15 @@ def test_host_pins_and_a_buyer_orders_in_two_taps(new_phone_page):
     shot(host, "live-host-pinned")
 
     watcher = new_phone_page()
+    frames: list[str] = []  # what Chromium reads off the live socket: a websocket, not the polling fallback
+    watcher.on(
+        "websocket",
+        lambda ws: (
+            ws.on("framereceived", lambda f: frames.append(f if isinstance(f, str) else str(f)))
+            if "/socket.io/" in ws.url
+            else None
+        ),
+    )
     watcher.goto(SESSION)
     expect(offer_card(watcher, "Sầu riêng Monthong").locator(".offer-left")).to_contain_text("Còn 50 kg")
 
@@ -81,6 +90,7 @@ def test_host_pins_and_a_buyer_orders_in_two_taps(new_phone_page):
     # every viewer sees the drop; the ticker names the buyer discreetly; the host sees the order and totals
     expect(offer_card(watcher, "Sầu riêng Monthong").locator(".offer-left")).to_contain_text("Còn 48 kg")
     expect(watcher.locator("#live-ticker")).to_contain_text("Hoa H. vừa đặt 2 kg")
+    assert any('"remaining":48' in f for f in frames), frames[-5:]  # market/live/websocket.py, as Chromium speaks it
     shot(watcher, "live-viewer-sees-drop")
     expect(row.locator(".ho-sold")).to_have_text("2")
     expect(host.locator("#host-orders")).to_contain_text("Hoàng Thị Hoa")
