@@ -194,10 +194,11 @@ class WebSocket:
         return answer
 
     def _abandon_engineio_socket(self) -> None:
-        """A refused handshake on a new connection: Engine.IO opened its session before asking for the
-        websocket; close it now rather than let it wait for its ping timeout."""
+        """A refused handshake that was a new connection: Engine.IO opened its session before asking for the
+        websocket; close it now rather than let it wait for its ping timeout. A refused upgrade of a polling
+        session leaves that session as it was (it goes on polling)."""
         eio_socket = getattr(self.app, "__self__", None)
-        if eio_socket is not None and not eio_socket.upgraded:
+        if eio_socket is not None and not eio_socket.connected:
             eio_socket.close(wait=False, abort=True)
 
     # -- writing (the writer greenlet) ------------------------------------------------------------------------------

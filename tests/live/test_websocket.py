@@ -96,6 +96,30 @@ def test_a_handshake_that_is_not_one_is_refused_with_the_status_that_says_why(ch
         assert ("Sec-WebSocket-Version", "13") in refusal[1]
 
 
+class _Session:
+    """The Engine.IO socket whose ``_websocket_handler`` the driver serves."""
+
+    def __init__(self, connected: bool):
+        self.connected, self.upgraded, self.closed = connected, False, False
+
+    def close(self, wait=True, abort=False):
+        self.closed = True
+
+    def _websocket_handler(self, ws):
+        raise AssertionError("a refused handshake never reaches the handler")
+
+
+@pytest.mark.parametrize("polling_first", [False, True])
+def test_a_refused_handshake_closes_a_new_session_and_leaves_a_polling_one(polling_first):
+    session = _Session(connected=polling_first)
+    answered = []
+    body = WebSocket(session._websocket_handler, _Server())(
+        {**UPGRADE, "HTTP_SEC_WEBSOCKET_VERSION": "8"}, lambda status, headers: answered.append(status)
+    )
+    assert answered == ["426 Upgrade Required"] and body == [b"Websocket version 13 only"]
+    assert session.closed is not polling_first
+
+
 # -- reading --------------------------------------------------------------------------------------------------------
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=300), st.binary(min_size=4, max_size=4))
