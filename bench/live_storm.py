@@ -142,6 +142,8 @@ class Profiler:
     """py-spy on every server worker for one phase (``--profile DIR``): collapsed stacks, one file per worker and
     phase, read with ``bench/profile_top.py``. Nothing when the option is off or the target is not the project."""
 
+    rate = 200  # samples a second (``--profile-rate``): a 2 s storm needs more than the join's 10 s
+
     def __init__(self, directory: str | None, pid: int, label: str, phase: str):
         self.procs = []
         if not directory or not shutil.which("py-spy", path=str(Path(PY).parent) + os.pathsep + os.environ["PATH"]):
@@ -152,7 +154,7 @@ class Profiler:
             out = Path(directory) / f"{label}-{phase}-{worker}.txt"
             self.procs.append(
                 subprocess.Popen(
-                    [spy, "record", "--nonblocking", "--format", "raw", "-r", "200", "-o", str(out), "-p", str(worker)],
+                    [spy, "record", "--nonblocking", "--format", "raw", "-r", str(self.rate), "-o", str(out), "-p", str(worker)],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
@@ -679,9 +681,11 @@ def main() -> None:
         metavar="DIR",
         help="py-spy (collapsed stacks) on every project worker during each phase, into DIR",
     )
+    ap.add_argument("--profile-rate", type=int, default=200, help="py-spy's samples per second with --profile")
     ap.add_argument("--gunicorn-config", default=None, help="extra gunicorn -c file (e.g. to profile workers)")
     ap.add_argument("--server-log-level", default="WARNING", help="LOG_LEVEL of the server (DEBUG shows batches)")
     args = ap.parse_args()
+    Profiler.rate = args.profile_rate
     if not 1 <= args.viewers <= 5000:
         raise SystemExit("--viewers must be between 1 and 5000")
 
