@@ -466,6 +466,24 @@ class OrderMerger:
             socketio.start_background_task(self._drain, app, req.offer_id, window)
 
     def _drain(self, app, offer_id: int, window: float) -> None:
+        """The offer's batches, one after another, until its queue is empty. Should anything outside a batch's
+        settling fail, whoever is still queued is answered "unavailable" and the offer is free for the next
+        task: a crashed task must not leave its offer taking requests nobody will answer."""
+        try:
+            self._batches(app, offer_id, window)
+        except Exception:
+            log.exception("live order task crashed")
+            with self._lock:
+                stranded = self._queues.pop(offer_id, None) or []
+                self._active.discard(offer_id)
+            for req in stranded:
+                req.outcome = _fail(ErrorCode.UNAVAILABLE)
+                try:
+                    req.done.set()
+                except Exception:
+                    log.exception("live order answer failed")
+
+    def _batches(self, app, offer_id: int, window: float) -> None:
         most = app.config.get("LIVE_ORDER_BATCH_MAX", 500)
         self._gather(offer_id, window, most)
         while True:  # what queued while a batch was settled has waited: it goes at once

@@ -213,3 +213,56 @@ def test_logins_of_sockets_connecting_together_are_read_in_one_query(committed_a
     assert [user.id for user in found] == [b[0] for b in buyers]
     assert sum(reads) == 60 and len(reads) < 10
     assert check(buyers[0], version_off=1) is None
+
+
+def test_orders_answered_by_their_batch_each_get_one_answer_even_when_another_fails(committed_app, caplog):
+    """``merger.submit_later`` (the ``order`` event): nobody waits; the batch's task fills each outcome and
+    calls its reply once. A reply that raises (its socket gone mid-send) is logged, and the others still get
+    theirs."""
+    import threading
+
+    offer_id, session_id, _product_id, buyers = setup_world(quantity=3, buyers=6, limit=5)
+    answered: dict[int, list] = {}
+    all_in = threading.Event()
+
+    class Reply:
+        def __init__(self, req, broken=False):
+            self.req, self.broken = req, broken
+
+        def set(self):
+            answered.setdefault(self.req.user_id, []).append(self.req.outcome)
+            if len(answered) == len(buyers):
+                all_in.set()
+            if self.broken:
+                raise OSError("socket gone")
+
+    committed_app.config["LIVE_ORDER_BATCH_MS"] = 50
+    try:
+        with committed_app.app_context():
+            for i, (uid, version) in enumerate(buyers):
+                req = OrderRequest(
+                    user_id=uid, auth_version=version, session_id=session_id, offer_id=offer_id, qty=1, key=f"l-{i}"
+                )
+                merger.submit_later(req, Reply(req, broken=i == 0))  # returns at once
+        assert all_in.wait(15), answered
+    finally:
+        committed_app.config["LIVE_ORDER_BATCH_MS"] = 5
+    outcomes = [o for got in answered.values() for o in got]
+    assert len(outcomes) == 6 and all(len(got) == 1 for got in answered.values())
+    assert sum(o.ok for o in outcomes) == 3 and {o.code for o in outcomes if not o.ok} == {"sold_out"}
+    assert "live order answer failed" in caplog.text
+
+
+def test_a_crashed_order_task_answers_who_waits_and_frees_its_offer(committed_app, monkeypatch, caplog):
+    """Anything failing outside a batch's settling (here: the gathering window) leaves nobody unanswered, and
+    the next order for the same offer starts a new task and is settled."""
+    from market.live import ordering
+
+    offer_id, session_id, _product_id, buyers = setup_world(quantity=3, buyers=2, limit=5)
+    real_gather = ordering.OrderMerger._gather
+    monkeypatch.setattr(ordering.OrderMerger, "_gather", lambda *a: (_ for _ in ()).throw(RuntimeError("bug")))
+    first = merged_order(committed_app, offer_id, session_id, buyers[0], 1, "crash-1")
+    assert first == ("unavailable", 1) and "live order task crashed" in caplog.text
+    monkeypatch.setattr(ordering.OrderMerger, "_gather", real_gather)
+    ref, _ = merged_order(committed_app, offer_id, session_id, buyers[1], 1, "crash-2")
+    assert isinstance(ref, int)

@@ -26,17 +26,22 @@ def test_one_frame_per_broadcast_is_a_valid_text_frame():
     assert frame_of(other) == frame_of(text)
 
 
-def test_hearts_run_where_they_are_read_and_other_events_get_their_own_greenlet():
+def test_hearts_run_where_they_are_read_an_order_is_answered_later_and_other_events_get_their_own_greenlet():
     server = socketio.Server(async_mode="threading")
-    spawned, ran = [], []
+    spawned, ran, later = [], [], []
     server.start_background_task = lambda target, *args, **kwargs: spawned.append(args[3][0])
     server.on("heart", lambda sid, *a: ran.append(sid), namespace="/live")
-    install(server)
-    install(server)  # idempotent
+    install(server, later={("/live", "order"): lambda *args: later.append(args)})
+    install(server, later={("/live", "order"): lambda *args: later.append(args)})  # idempotent
     server.manager.is_connected = lambda sid, ns: True
     server.start_background_task(server._handle_event_internal, server, "s1", "e1", ["heart", {}], "/live", None)
     server.start_background_task(server._handle_event_internal, server, "s1", "e1", ["chat", {}], "/live", 3)
-    assert ran == ["s1"] and spawned == ["chat"]
+    server.start_background_task(server._handle_event_internal, server, "s1", "e1", ["order", {"q": 1}], "/live", 4)
+    server.start_background_task(server._handle_event_internal, server, "s1", "e1", ["order", {"q": 2}], "/live", None)
+    server.start_background_task(server._handle_event_internal, server, "s1", "e1", ["order", {"q": 3}], "/other", 5)
+    assert ran == ["s1"]
+    assert later == [(server, "s1", "e1", "/live", 4, {"q": 1})]  # in the reading greenlet, to answer ack 4
+    assert spawned == ["chat", "order", "order"]  # no ack id to answer, or another namespace: as before
 
 
 # -- 3. a message written where it is sent (gevent) -------------------------------------------------------------
