@@ -154,7 +154,19 @@ class Profiler:
             out = Path(directory) / f"{label}-{phase}-{worker}.txt"
             self.procs.append(
                 subprocess.Popen(
-                    [spy, "record", "--nonblocking", "--format", "raw", "-r", str(self.rate), "-o", str(out), "-p", str(worker)],
+                    [
+                        spy,
+                        "record",
+                        "--nonblocking",
+                        "--format",
+                        "raw",
+                        "-r",
+                        str(self.rate),
+                        "-o",
+                        str(out),
+                        "-p",
+                        str(worker),
+                    ],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
