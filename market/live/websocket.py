@@ -203,20 +203,24 @@ class WebSocket:
 
     # -- writing (the writer greenlet) ------------------------------------------------------------------------------
     def send(self, message: str | bytes) -> None:
-        """A text message as its shared frame, ``Raw`` as it is, other bytes as a binary frame."""
-        self.writing = True
-        try:
-            if not self.connected:
-                raise OSError("websocket closed")
-            if type(message) is Raw:
-                data: bytes = message
-            elif isinstance(message, str):
-                data = frame_of(message)
-            else:
-                data = frame(_BINARY, bytes(message))
-            self.sock.sendall(data)
-        finally:
-            self.writing = False
+        """A text message as its shared frame, ``Raw`` as it is, other bytes as a binary frame; one frame at a
+        time (the lock: a pong asked for by the reader never cuts into the writer's frame)."""
+        if type(message) is Raw:
+            data: bytes = message
+        elif isinstance(message, str):
+            data = frame_of(message)
+        else:
+            data = frame(_BINARY, bytes(message))
+        if self._lock is None:
+            self._lock = _lock_for(self.sock)
+        with self._lock:
+            self.writing = True
+            try:
+                if not self.connected:
+                    raise OSError("websocket closed")
+                self.sock.sendall(data)
+            finally:
+                self.writing = False
 
     def close(self) -> None:
         """The last write: a close frame (the peer's status echoed, or why this side ends it), then the reader
@@ -234,11 +238,8 @@ class WebSocket:
             pass
 
     def _deliver_now(self, data: bytes) -> None:
-        """A pong, when no ``market.live.wire`` orders the writes (threading): one frame at a time."""
-        if self._lock is None:
-            self._lock = _lock_for(self.sock)
-        with self._lock:
-            self.send(Raw(data))
+        """A pong, when no ``market.live.wire`` orders the writes (threading): through ``send``'s lock."""
+        self.send(Raw(data))
 
     # -- reading (the request's greenlet) ---------------------------------------------------------------------------
     def wait(self) -> str | bytes | None:
