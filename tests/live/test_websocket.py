@@ -236,3 +236,32 @@ def test_closing_wakes_the_reader():
 
 def test_a_text_frame_is_what_the_browser_expects():
     assert text_frame("ồ") == bytes((0x81, 3)) + "ồ".encode()
+
+
+def test_a_pong_never_cuts_into_a_frame_being_written_under_threads():
+    """Without ``market.live.wire`` (threading), the reader's pong goes through ``send``'s lock: it waits for
+    the writer's frame, half-written on a full socket, instead of landing in the middle of it."""
+    import socket
+    import threading
+    import time
+
+    server_end, peer = socket.socketpair()
+    server_end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    peer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    ws = WebSocket(None, _Server())
+    ws.sock, ws.connected = server_end, True
+    big = "b" * 300_000
+    writer = threading.Thread(target=ws.send, args=(big,))
+    writer.start()
+    time.sleep(0.05)  # the writer is inside its frame, blocked on the full socket
+    ponger = threading.Thread(target=ws.deliver, args=(bytes((0x8A, 1)) + b"p",))
+    ponger.start()
+    time.sleep(0.05)
+    got = b""
+    expect = len(text_frame(big)) + 3
+    peer.settimeout(5)
+    while len(got) < expect:
+        got += peer.recv(65536)
+    writer.join(5)
+    ponger.join(5)
+    assert got == text_frame(big) + bytes((0x8A, 1)) + b"p"
