@@ -433,14 +433,9 @@ class OrderMerger:
 
     def submit(self, req: OrderRequest, timeout: float = 20.0) -> Outcome:
         """Queue ``req`` for its offer's next batch and wait for its outcome (chốt, the checkout sheet)."""
-        app = current_app._get_current_object()
-        taps.count(req.session_id)  # the post-live report's "taps", whatever the answer
-        window = app.config.get("LIVE_ORDER_BATCH_MS", 5) / 1000
-        if window <= 0:  # merging off: one transaction per order (the baseline the benchmark compares with)
-            return settle_requests(app, [req])[0]
-        req.done = socketio.server.eio.create_event()
-        self._enqueue(app, req, window)
-        if not req.done.wait(timeout):
+        done = socketio.server.eio.create_event()
+        self.submit_later(req, done)
+        if not done.wait(timeout):
             return _fail(ErrorCode.UNAVAILABLE)
         return req.outcome
 
@@ -448,16 +443,13 @@ class OrderMerger:
         """Queue ``req`` and return at once: the batch's task fills ``req.outcome`` and calls ``reply.set()``.
         What the ``order`` event uses, so that no greenlet per buyer waits for the batch."""
         app = current_app._get_current_object()
-        taps.count(req.session_id)
-        window = app.config.get("LIVE_ORDER_BATCH_MS", 5) / 1000
+        taps.count(req.session_id)  # the post-live report's "taps", whatever the answer
         req.done = reply
-        if window <= 0:
+        window = app.config.get("LIVE_ORDER_BATCH_MS", 5) / 1000
+        if window <= 0:  # merging off: one transaction per order (the baseline the benchmark compares with)
             req.outcome = settle_requests(app, [req])[0]
             reply.set()
             return
-        self._enqueue(app, req, window)
-
-    def _enqueue(self, app, req: OrderRequest, window: float) -> None:
         with self._lock:
             self._queues.setdefault(req.offer_id, []).append(req)
             start = req.offer_id not in self._active

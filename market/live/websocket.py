@@ -1,7 +1,7 @@
 """The websocket under Engine.IO (RFC 6455), lean enough for a crowd: python-engineio's driver interface
 (``__call__(environ, start_response)``, ``wait``, ``send``, ``close``) in place of simple-websocket's.
 
-Why not simple-websocket, measured (docs/performance.md, "The websocket without simple-websocket"):
+Why not simple-websocket, measured (docs/performance.md, "A crowd against Node, fourth round"):
 - **The handshake.** simple-websocket rebuilds the request's bytes from the WSGI environ and parses them again
   with h11 (through wsproto), then has wsproto build the 101 answer: 7–9 % of the server's CPU while a crowd
   comes and goes. The environ already holds every header; the answer is one SHA-1 and one ``sendall``.
@@ -36,6 +36,7 @@ _FRAMES_KEPT = 256  # strings whose frame is kept: one tick's broadcasts, far fe
 _frames: dict[int, tuple[str, bytes]] = {}
 
 PROTOCOL_ERROR, INVALID_TEXT, TOO_BIG, NORMAL = 1002, 1007, 1009, 1000
+_ECHOED = frozenset((1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011))  # a peer's status sent back as it is
 
 
 class Refused(Exception):
@@ -47,7 +48,7 @@ class Refused(Exception):
 
 
 class Raw(bytes):
-    """Bytes already framed (the rest of a frame a socket took only part of): written as they are."""
+    """Bytes already framed (a pong, or the rest of a frame a socket took only part of): written as they are."""
 
 
 # -- frames ---------------------------------------------------------------------------------------------------------
@@ -203,33 +204,21 @@ class WebSocket:
 
     # -- writing (the writer greenlet) ------------------------------------------------------------------------------
     def send(self, message: str | bytes) -> None:
-        """A text message as its shared frame, ``Raw`` as it is, other bytes as a binary frame; one frame at a
-        time (the lock: a pong asked for by the reader never cuts into the writer's frame)."""
+        """A text message as its shared frame, ``Raw`` as it is, other bytes as a binary frame."""
         if type(message) is Raw:
             data: bytes = message
         elif isinstance(message, str):
             data = frame_of(message)
         else:
             data = frame(_BINARY, bytes(message))
-        if self._lock is None:
-            self._lock = _lock_for(self.sock)
-        with self._lock:
-            self.writing = True
-            try:
-                if not self.connected:
-                    raise OSError("websocket closed")
-                self.sock.sendall(data)
-            finally:
-                self.writing = False
+        if not self._write(data):
+            raise OSError("websocket closed")
 
     def close(self) -> None:
         """The last write: a close frame (the peer's status echoed, or why this side ends it), then the reader
         is woken (its ``wait`` returns None) and Engine.IO's handler ends."""
-        if not self.connected:
-            return
-        self.connected = False
         try:
-            self.sock.sendall(close_frame(self.close_code, self.close_reason))
+            self._write(close_frame(self.close_code, self.close_reason), last=True)
         except OSError:
             pass
         try:
@@ -237,8 +226,25 @@ class WebSocket:
         except OSError:
             pass
 
+    def _write(self, data: bytes, last: bool = False) -> bool:
+        """One whole frame at a time (a pong the reader asks for never cuts into the writer's frame); False
+        once the connection is over. ``last``: nothing is written after it."""
+        if self._lock is None:
+            self._lock = _lock_for(self.sock)
+        with self._lock:
+            if not self.connected:
+                return False
+            if last:
+                self.connected = False  # before the write: a direct write (wire) must not follow it
+            self.writing = True
+            try:
+                self.sock.sendall(data)
+            finally:
+                self.writing = False
+            return True
+
     def _deliver_now(self, data: bytes) -> None:
-        """A pong, when no ``market.live.wire`` orders the writes (threading): through ``send``'s lock."""
+        """A pong, when no ``market.live.wire`` orders the writes (threading): one frame at a time, like the rest."""
         self.send(Raw(data))
 
     # -- reading (the request's greenlet) ---------------------------------------------------------------------------
@@ -324,9 +330,6 @@ class WebSocket:
             buf = buf + chunk if buf else chunk
         self._buf = buf
         return buf
-
-
-_ECHOED = frozenset((1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011))
 
 
 def _lock_for(sock: Any) -> Any:

@@ -124,8 +124,8 @@ def install(server, later: dict | None = None) -> None:
     (namespace, event) to a handler that answers its ack itself, later: called in the reading greenlet as
     ``handler(server, sid, eio_sid, namespace, ack_id, *args)`` for an event sent with an ack id, instead of a
     greenlet that would wait for the answer (the ``order`` event: its batch sends the ack)."""
-    server._answered_later = dict(later or {})
     global _plain_handler
+    server._answered_later = dict(later or {})
     eio = getattr(server, "eio", None)
     if eio is not None and eio.async_mode in DRIVEN_MODES and eio._async.get("websocket") is not WebSocket:
         eio._async = {**eio._async, "websocket": WebSocket}  # this server's driver; the module's table untouched

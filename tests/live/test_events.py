@@ -278,6 +278,23 @@ def test_same_key_returns_the_first_order(connect, make_offer, make_user):
     assert order_count() == 1 and sold_total(offer.id) == 2
 
 
+def test_an_order_sent_without_an_ack_is_settled_all_the_same(connect, make_offer, make_user):
+    """Only an ``order`` with an ack id is answered by its batch (``on_order_later``); one sent without (no one
+    to answer) still goes through ``on_order`` and the same batch."""
+    import time
+
+    offer = make_offer(quantity=50)
+    sock = connect(make_user())
+    joined(sock, offer.session)
+    sock.emit("order", {"offer_id": offer.id, "qty": 2, "key": "no-ack-1"})
+    deadline = time.monotonic() + 10
+    while sold_total(offer.id) != 2:
+        assert time.monotonic() < deadline, "the order was never settled"
+        time.sleep(0.05)
+    again = sock.call("order", {"offer_id": offer.id, "qty": 2, "key": "no-ack-1"})  # its retry finds it
+    assert again["ok"] and order_count() == 1 and sold_total(offer.id) == 2
+
+
 @pytest.mark.parametrize(
     "payload",
     [
