@@ -43,7 +43,7 @@ from flask import current_app
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from market import ratelimit
+from market import collector, ratelimit
 from market.accounts.models import User
 from market.database import retry_on_conflict
 from market.domain import DomainError, ErrorCode, parse_id
@@ -455,7 +455,12 @@ class OrderMerger:
             start = req.offer_id not in self._active
             self._active.add(req.offer_id)
         if start:
-            socketio.start_background_task(self._drain, app, req.offer_id, window)
+            collector.burst.hold()  # released by ``_drain``: no collection walks the queued requests
+            try:
+                socketio.start_background_task(self._drain, app, req.offer_id, window)
+            except BaseException:
+                collector.burst.release()
+                raise
 
     def _drain(self, app, offer_id: int, window: float) -> None:
         """The offer's batches, one after another, until its queue is empty. Should anything outside a batch's
@@ -474,6 +479,8 @@ class OrderMerger:
                     req.done.set()
                 except Exception:
                     log.exception("live order answer failed")
+        finally:
+            collector.burst.release()
 
     def _batches(self, app, offer_id: int, window: float) -> None:
         most = app.config.get("LIVE_ORDER_BATCH_MAX", 500)
@@ -486,6 +493,7 @@ class OrderMerger:
                     self._queues.pop(offer_id, None)
                     self._active.discard(offer_id)
                     return
+            collector.burst.due()
             started = time.monotonic()
             try:
                 outcomes = settle_requests(app, batch)

@@ -1,7 +1,9 @@
 """Zero oversell and the per-buyer limit under real concurrency: threads, separate connections, real commits —
 through order merging (the socket path) and through ``place_order`` one by one (phone orders, the fallback)."""
 
+import gc
 import random
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -223,6 +225,7 @@ def test_orders_answered_by_their_batch_each_get_one_answer_even_when_another_fa
 
     offer_id, session_id, _product_id, buyers = setup_world(quantity=3, buyers=6, limit=5)
     answered: dict[int, list] = {}
+    collecting: list[bool] = []  # the cycle collector, as each answer went out
     all_in = threading.Event()
 
     class Reply:
@@ -230,6 +233,7 @@ def test_orders_answered_by_their_batch_each_get_one_answer_even_when_another_fa
             self.req, self.broken = req, broken
 
         def set(self):
+            collecting.append(gc.isenabled())
             answered.setdefault(self.req.user_id, []).append(self.req.outcome)
             if len(answered) == len(buyers):
                 all_in.set()
@@ -251,6 +255,16 @@ def test_orders_answered_by_their_batch_each_get_one_answer_even_when_another_fa
     assert len(outcomes) == 6 and all(len(got) == 1 for got in answered.values())
     assert sum(o.ok for o in outcomes) == 3 and {o.code for o in outcomes if not o.ok} == {"sold_out"}
     assert "live order answer failed" in caplog.text
+    # while orders were queued and settled the collector waited (market/collector.py), and runs again after
+    assert collecting == [False] * 6 and _collector_back()
+
+
+def _collector_back(within: float = 5.0) -> bool:
+    """The order task lets the collector go once its queue is empty: a moment after the last answer."""
+    deadline = time.monotonic() + within
+    while not gc.isenabled() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return gc.isenabled()
 
 
 def test_a_crashed_order_task_answers_who_waits_and_frees_its_offer(committed_app, monkeypatch, caplog):
@@ -263,6 +277,7 @@ def test_a_crashed_order_task_answers_who_waits_and_frees_its_offer(committed_ap
     monkeypatch.setattr(ordering.OrderMerger, "_gather", lambda *a: (_ for _ in ()).throw(RuntimeError("bug")))
     first = merged_order(committed_app, offer_id, session_id, buyers[0], 1, "crash-1")
     assert first == ("unavailable", 1) and "live order task crashed" in caplog.text
+    assert _collector_back()  # a crashed task does not leave the cycle collector off
     monkeypatch.setattr(ordering.OrderMerger, "_gather", real_gather)
     ref, _ = merged_order(committed_app, offer_id, session_id, buyers[1], 1, "crash-2")
     assert isinstance(ref, int)
