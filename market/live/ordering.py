@@ -419,6 +419,16 @@ def settle_requests(app, reqs: list[OrderRequest]) -> list[Outcome]:
     return [next(settled) if ok else _fail(ErrorCode.RATE_LIMITED) for ok in allowed]
 
 
+def _answer(req: OrderRequest, outcome: Outcome) -> None:
+    """Fill in ``req``'s outcome and call its reply. One buyer's answer failing to go out (her socket gone)
+    is logged, and leaves everyone else theirs."""
+    req.outcome = outcome
+    try:
+        req.done.set()
+    except Exception:
+        log.exception("live order answer failed")
+
+
 class OrderMerger:
     """Per process: a queue per offer, drained by one background task while requests keep coming.
 
@@ -447,8 +457,7 @@ class OrderMerger:
         req.done = reply
         window = app.config.get("LIVE_ORDER_BATCH_MS", 5) / 1000
         if window <= 0:  # merging off: one transaction per order (the baseline the benchmark compares with)
-            req.outcome = settle_requests(app, [req])[0]
-            reply.set()
+            _answer(req, settle_requests(app, [req])[0])
             return
         with self._lock:
             self._queues.setdefault(req.offer_id, []).append(req)
@@ -474,11 +483,7 @@ class OrderMerger:
                 stranded = self._queues.pop(offer_id, None) or []
                 self._active.discard(offer_id)
             for req in stranded:
-                req.outcome = _fail(ErrorCode.UNAVAILABLE)
-                try:
-                    req.done.set()
-                except Exception:
-                    log.exception("live order answer failed")
+                _answer(req, _fail(ErrorCode.UNAVAILABLE))
         finally:
             collector.burst.release()
 
@@ -502,11 +507,7 @@ class OrderMerger:
                 outcomes = [_fail(ErrorCode.UNAVAILABLE) for _ in batch]
             settled = time.monotonic()
             for req, outcome in zip(batch, outcomes, strict=True):
-                req.outcome = outcome
-                try:
-                    req.done.set()
-                except Exception:  # one buyer's answer failing to go out leaves the others theirs
-                    log.exception("live order answer failed")
+                _answer(req, outcome)
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
                     "live order batch of %d: waited %.0f–%.0f ms, settled in %.0f ms",

@@ -15,6 +15,7 @@ import requests
 import socketio
 import sqlalchemy as sa
 
+from tests.live.conftest import masked
 from tests.servers import ServerDB, start_server
 
 pytestmark = [pytest.mark.services, pytest.mark.processes]
@@ -558,12 +559,7 @@ class RawSocket:
         return payload.decode()
 
     def send(self, text: str) -> None:
-        import os
-
-        data, mask = text.encode(), os.urandom(4)
-        n = len(data)
-        head = bytes((0x81, 0x80 | n)) if n < 126 else bytes((0x81, 0x80 | 126)) + n.to_bytes(2, "big")
-        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+        self.sock.sendall(masked(0x1, text.encode()))
 
     def until(self, prefix: str, timeout: float = 10) -> str:
         deadline = time.monotonic() + timeout
@@ -680,18 +676,17 @@ def test_the_websocket_refuses_bad_handshakes_and_bad_frames(either_server):
     sock.close()
     head, sock = _raw_upgrade(url)
     assert head.startswith("HTTP/1.1 101") and "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head
-    mask = os.urandom(4)
-    sock.sendall(bytes((0x89, 0x82)) + mask + bytes(b ^ mask[i] for i, b in enumerate(b"hi")))  # a ping
+    sock.sendall(masked(0x9, b"hi"))  # a ping
     buf = b""
     while bytes((0x8A, 2)) + b"hi" not in buf:  # its pong, among the Engine.IO open packet
         chunk = sock.recv(4096)
         assert chunk, buf
         buf += chunk
-    sock.sendall(bytes((0xC1, 0x81)) + mask + bytes((ord("x") ^ mask[0],)))  # compressed: deflate was declined
+    sock.sendall(masked(0x1, b"x", rsv=0x40))  # compressed: deflate was declined
     assert _closing_status(sock) == 1002
     sock.close()
     head, sock = _raw_upgrade(url)
-    sock.sendall(bytes((0x81, 0xFF)) + (2**40).to_bytes(8, "big") + mask)  # announces a terabyte
+    sock.sendall(bytes((0x81, 0xFF)) + (2**40).to_bytes(8, "big") + os.urandom(4))  # announces a terabyte
     assert _closing_status(sock) == 1009
     sock.close()
     assert requests.get(url + "/healthz", timeout=5).status_code == 200

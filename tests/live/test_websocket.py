@@ -19,20 +19,7 @@ from market.live.websocket import (
     text_frame,
     unmask,
 )
-
-
-def masked(opcode: int, payload: bytes, fin: bool = True, rsv: int = 0, mask: bytes | None = None) -> bytes:
-    """A client frame: masked, with the shortest length encoding."""
-    mask = os.urandom(4) if mask is None else mask
-    n = len(payload)
-    first = (0x80 if fin else 0) | rsv | opcode
-    if n < 126:
-        head = bytes((first, 0x80 | n))
-    elif n < 65536:
-        head = bytes((first, 0x80 | 126)) + n.to_bytes(2, "big")
-    else:
-        head = bytes((first, 0x80 | 127)) + n.to_bytes(8, "big")
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+from tests.live.conftest import masked
 
 
 class _Server:

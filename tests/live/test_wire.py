@@ -5,6 +5,7 @@ import socketio
 
 from market.live.websocket import frame_of, text_frame
 from market.live.wire import install
+from tests.live.conftest import masked
 
 
 def test_one_frame_per_broadcast_is_a_valid_text_frame():
@@ -67,16 +68,6 @@ def _served_socket():
     handler = gevent.spawn(sock._websocket_handler, ws)
     gevent.sleep(0.01)  # the handler starts its writer greenlet, which waits on the empty queue
     return sock, ws, peer, handler
-
-
-def _masked(opcode: int, payload: bytes, fin: bool = True) -> bytes:
-    """A short client frame (masked, as RFC 6455 requires of clients)."""
-    import os
-
-    mask, n = os.urandom(4), len(payload)
-    assert n < 126
-    head = bytes(((0x80 if fin else 0) | opcode, 0x80 | n))
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
 def _frames(data: bytes) -> list[str]:
@@ -155,6 +146,6 @@ def test_a_message_never_cuts_into_a_frame_the_writer_is_still_writing():
     sock.send(_message("c"))  # must wait for the writer, not go into the middle of its frame
     expect = len(text_frame("4" + big)) + len(text_frame("4c"))
     assert _frames(got + _read_all(peer, expect - len(got))) == ["4" + big, "4c"]
-    peer.sendall(_masked(0x8, (1000).to_bytes(2, "big")))  # the browser says goodbye
+    peer.sendall(masked(0x8, (1000).to_bytes(2, "big")))  # the browser says goodbye
     handler.join(timeout=5)
     assert handler.dead and peer.recv(100) == bytes((0x88, 2)) + (1000).to_bytes(2, "big")  # answered
